@@ -1,0 +1,181 @@
+// The whole SQLite schema of felund: node state (identity, circles, peers, messages,
+// channels) and the relay's tables. Migrations in drizzle/ are generated from this file.
+import { sqliteTable, text, integer, primaryKey, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Key/value settings of this node: node_id, bind, port, display_name, relay_base, ... */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const circles = sqliteTable("circles", {
+  circleId: text("circle_id").primaryKey(),
+  secretHex: text("secret_hex").notNull(),
+  name: text("name").notNull().default(""),
+  owned: integer("owned", { mode: "boolean" }).notNull().default(false),
+  /** the TCP bootstrap peer from the invite code ("" when none) */
+  bootstrap: text("bootstrap").notNull().default(""),
+  /** protocol mode of the circle: "v1" (legacy compatible) or "v2" (added by the v2 issue) */
+  mode: text("mode").notNull().default("v1"),
+  keyEpoch: integer("key_epoch").notNull().default(0),
+  joinedAt: integer("joined_at").notNull(),
+});
+
+/**
+ * Peers, per circle. Gossiped records never overwrite what this node learned by talking to
+ * a peer itself (reference W3): `lastOk` is only set by our own successful exchanges.
+ */
+export const peers = sqliteTable(
+  "peers",
+  {
+    circleId: text("circle_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    addr: text("addr").notNull().default(""),
+    /** last_seen as claimed by gossip, clamped to our clock */
+    lastSeen: integer("last_seen").notNull().default(0),
+    /** last time we completed an exchange with this peer (0 = never) */
+    lastOk: integer("last_ok").notNull().default(0),
+    /** consecutive failed dials */
+    failures: integer("failures").notNull().default(0),
+    /** where we learned it: gossip | direct | invite | relay | cli */
+    source: text("source").notNull().default("gossip"),
+    /** highest protocol this peer has spoken to us ("v1", "ext", later "v2") */
+    proto: text("proto").notNull().default(""),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.nodeId] })],
+);
+
+/**
+ * One row per message, whichever path brought it (TCP v1, relay envelope, local send, v2).
+ * `createdTs` is the author's claim (covered by the MAC); `sortTs` is that value clamped to
+ * our clock + skew so future-dated messages cannot win ordering or pruning (reference W14).
+ */
+export const messages = sqliteTable(
+  "messages",
+  {
+    /** local insertion order; a monotonic cursor for front ends */
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    msgId: text("msg_id").notNull(),
+    circleId: text("circle_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    authorNodeId: text("author_node_id").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    createdTs: integer("created_ts").notNull(),
+    sortTs: integer("sort_ts").notNull(),
+    text: text("text").notNull(),
+    /** v1 HMAC (64 hex); null when unknown */
+    mac: text("mac"),
+    /** v2 (reserved): author Ed25519 public key (hex), signature (hex), circle key epoch */
+    authorKey: text("author_key"),
+    signature: text("signature"),
+    keyEpoch: integer("key_epoch"),
+    /** how it first arrived: local | tcp | relay | api */
+    origin: text("origin").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("messages_msg_id").on(t.msgId),
+    index("messages_circle_order").on(t.circleId, t.sortTs, t.msgId),
+    index("messages_channel_order").on(t.circleId, t.channelId, t.sortTs, t.msgId),
+  ],
+);
+
+export const channels = sqliteTable(
+  "channels",
+  {
+    circleId: text("circle_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    createdBy: text("created_by").notNull().default(""),
+    createdTs: integer("created_ts").notNull().default(0),
+    accessMode: text("access_mode").notNull().default("public"),
+    keyHash: text("key_hash").notNull().default(""),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.channelId] })],
+);
+
+/** channel membership; state = member | requested */
+export const channelMembers = sqliteTable(
+  "channel_members",
+  {
+    circleId: text("circle_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    state: text("state").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.channelId, t.nodeId] })],
+);
+
+/** latest known display name of each author (reference §1.3) */
+export const displayNames = sqliteTable("display_names", {
+  nodeId: text("node_id").primaryKey(),
+  name: text("name").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const anchorRecords = sqliteTable(
+  "anchor_records",
+  {
+    circleId: text("circle_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    capabilities: text("capabilities").notNull(),
+    announcedAt: integer("announced_at").notNull(),
+    lastSeenTs: integer("last_seen_ts").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.nodeId] })],
+);
+
+// ---- relay (rendezvous + store-and-forward) ----
+
+export const relayPresence = sqliteTable(
+  "relay_presence",
+  {
+    circleHint: text("circle_hint").notNull(),
+    nodeId: text("node_id").notNull(),
+    endpoints: text("endpoints").notNull().default("[]"),
+    capabilities: text("capabilities").notNull().default("{}"),
+    observedAt: integer("observed_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.circleHint, t.nodeId] }),
+    index("relay_presence_expires").on(t.expiresAt),
+  ],
+);
+
+/**
+ * Relay messages. `seq` is a monotonic cursor (fixes reference W8); msg_id is unique per
+ * circle hint, and the first copy wins (W10).
+ */
+export const relayMessages = sqliteTable(
+  "relay_messages",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    circleHint: text("circle_hint").notNull(),
+    msgId: text("msg_id").notNull(),
+    payload: text("payload").notNull(),
+    createdTs: integer("created_ts").notNull(),
+    storedAt: integer("stored_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("relay_messages_hint_msg").on(t.circleHint, t.msgId),
+    index("relay_messages_hint_seq").on(t.circleHint, t.seq),
+    index("relay_messages_expires").on(t.expiresAt),
+  ],
+);
+
+export const relaySignals = sqliteTable(
+  "relay_signals",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: text("session_id").notNull(),
+    fromNode: text("from_node").notNull(),
+    toNode: text("to_node").notNull(),
+    circleHint: text("circle_hint").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("relay_signals_to").on(t.toNode, t.id), index("relay_signals_expires").on(t.expiresAt)],
+);

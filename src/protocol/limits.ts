@@ -1,0 +1,60 @@
+// Every bound felund enforces, with the reason for its value. Other modules import these
+// names; nothing else hard-codes a limit.
+
+/** v1 plaintext frame, including "\n": the Python node refuses and rejects longer lines (ref §3.1). */
+export const V1_PLAIN_LINE_MAX = 16384;
+/** v1 encrypted line, including "\n": the Python sender refuses longer ones (ref §3.1). */
+export const V1_ENC_LINE_MAX = 32768;
+/** Frame size between two felund-ts nodes that both advertised the extension. */
+export const EXT_LINE_MAX = 1024 * 1024;
+/** Largest line we read from anyone; a longer one closes the connection. */
+export const INCOMING_LINE_MAX = 2 * 1024 * 1024;
+/** Per-frame read timeout. The original uses 30 s; a healthy peer answers in milliseconds. */
+export const READ_TIMEOUT_MS = 10_000;
+/** Whole-exchange deadline, so a tarpitting peer cannot hold a slot (ref W15). */
+export const EXCHANGE_DEADLINE_MS = 60_000;
+/** TCP connect timeout (the original has none). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** Concurrent outgoing exchanges; peers are dialled in parallel, not one after another (W15). */
+export const MAX_PARALLEL_DIALS = 8;
+/** Concurrent inbound connections; beyond it new ones are closed at once (W15). */
+export const MAX_INBOUND_CONNECTIONS = 64;
+/** Peers dialled per circle per round, as the original (top 5). */
+export const DIALS_PER_ROUND = 5;
+/** Default gossip interval in seconds (ref §3.7). */
+export const DEFAULT_INTERVAL_S = 5;
+
+/** Messages dated further than this into the future are clamped for ordering/pruning (W14). */
+export const MAX_FUTURE_SKEW_S = 300;
+/** What a v1 peer keeps (ref §4.5): 30 days and the newest 1,000 per circle. */
+export const V1_RETENTION_S = 30 * 24 * 3600;
+export const V1_MAX_PER_CIRCLE = 1000;
+
+/** Message text. Larger texts could never be sent to a v1 peer in one frame. */
+export const MAX_TEXT_BYTES = 8192;
+/** Display names are cut to 40 characters when applied (ref §1.3); longer on the wire is rejected. */
+export const DISPLAY_NAME_MAX = 40;
+export const DISPLAY_NAME_WIRE_MAX = 256;
+export const CIRCLE_NAME_MAX = 40;
+export const CHANNEL_ID_MAX = 32;
+/** node ids: Python 24 hex, web 32 hex; the relay allows 8-128. */
+export const NODE_ID_MIN = 8;
+export const NODE_ID_MAX = 128;
+
+/** Items accepted in one PEERS frame; the rest are ignored (W3). */
+export const PEERS_FRAME_MAX = 200;
+/** Peers we send in one PEERS frame. */
+export const PEERS_SEND_MAX = 50;
+/** ids accepted in one MSGS_HAVE / MSGS_REQ. */
+export const IDS_FRAME_MAX = 50_000;
+/** Messages accepted in one MSGS_SEND. */
+export const MSGS_FRAME_MAX = 10_000;
+/** Messages we ask a v1 peer for per exchange; adapted per peer between these (ref §3.8). */
+export const V1_REQ_START = 40;
+export const V1_REQ_MIN = 1;
+export const V1_REQ_MAX = 400;
+
+/** Peers learned only through gossip and never reached are forgotten after this (W3). */
+export const PEER_EXPIRE_S = 24 * 3600;
+/** A gossip-only peer with this many consecutive failures is dropped. */
+export const PEER_MAX_FAILURES = 10;
