@@ -1,0 +1,197 @@
+// SyncStore over SQLite: node state (circles, peers, messages, channels, names). Hot paths
+// use prepared bun:sqlite statements; the schema itself lives in db/schema.ts.
+import type { Database, Statement } from "bun:sqlite";
+import type { Db } from "./client.ts";
+import type { ChatMessage } from "../src/protocol/message.ts";
+import type { ChannelRow, CircleRow, MessageMeta, PeerRow, StoredMessage, SyncStore } from "../src/sync/store.ts";
+
+const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
+  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, text, mac, origin, received_at AS receivedAt`;
+const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
+const CIRCLE_COLS = `circle_id AS circleId, secret_hex AS secretHex, name, owned, bootstrap, mode, key_epoch AS keyEpoch, joined_at AS joinedAt`;
+
+export class NodeStore implements SyncStore {
+  readonly sql: Database;
+  private s: Record<string, Statement>;
+
+  constructor(readonly db: Db) {
+    this.sql = db.$client;
+    const q = (text: string) => this.sql.query(text);
+    this.s = {
+      hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
+      insertMsg: q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac, origin, received_at)
+        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac, $origin, $receivedAt)
+        ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`),
+      setMac: q(`UPDATE messages SET mac = ? WHERE msg_id = ? AND mac IS NULL`),
+      getCircle: q(`SELECT ${CIRCLE_COLS} FROM circles WHERE circle_id = ?`),
+      listCircles: q(`SELECT ${CIRCLE_COLS} FROM circles ORDER BY joined_at, circle_id`),
+      setCircleName: q(`UPDATE circles SET name = ? WHERE circle_id = ?`),
+      listPeers: q(`SELECT ${PEER_COLS} FROM peers WHERE circle_id = ? ORDER BY last_ok DESC, last_seen DESC`),
+      getPeer: q(`SELECT ${PEER_COLS} FROM peers WHERE circle_id = ? AND node_id = ?`),
+      putPeer: q(`INSERT INTO peers (circle_id, node_id, addr, last_seen, last_ok, failures, source, proto)
+        VALUES ($circleId, $nodeId, $addr, $lastSeen, $lastOk, $failures, $source, $proto)
+        ON CONFLICT(circle_id, node_id) DO UPDATE SET addr = excluded.addr, last_seen = excluded.last_seen,
+        last_ok = excluded.last_ok, failures = excluded.failures, source = excluded.source, proto = excluded.proto`),
+      deletePeer: q(`DELETE FROM peers WHERE circle_id = ? AND node_id = ?`),
+      getChannel: q(`SELECT circle_id AS circleId, channel_id AS channelId, created_by AS createdBy, created_ts AS createdTs,
+        access_mode AS accessMode, key_hash AS keyHash FROM channels WHERE circle_id = ? AND channel_id = ?`),
+      listChannels: q(`SELECT circle_id AS circleId, channel_id AS channelId, created_by AS createdBy, created_ts AS createdTs,
+        access_mode AS accessMode, key_hash AS keyHash FROM channels WHERE circle_id = ? ORDER BY channel_id = 'general' DESC, channel_id`),
+      createChannel: q(`INSERT INTO channels (circle_id, channel_id, created_by, created_ts, access_mode, key_hash)
+        VALUES ($circleId, $channelId, $createdBy, $createdTs, $accessMode, $keyHash) ON CONFLICT DO NOTHING`),
+      setMember: q(`INSERT INTO channel_members (circle_id, channel_id, node_id, state) VALUES (?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET state = excluded.state`),
+      delMember: q(`DELETE FROM channel_members WHERE circle_id = ? AND channel_id = ? AND node_id = ?`),
+      members: q(`SELECT node_id AS nodeId, state FROM channel_members WHERE circle_id = ? AND channel_id = ? ORDER BY node_id`),
+      setName: q(`INSERT INTO display_names (node_id, name, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`),
+      getName: q(`SELECT name FROM display_names WHERE node_id = ?`),
+      upsertAnchor: q(`INSERT INTO anchor_records (circle_id, node_id, capabilities, announced_at, last_seen_ts) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET last_seen_ts = excluded.last_seen_ts,
+          capabilities = CASE WHEN excluded.announced_at > announced_at THEN excluded.capabilities ELSE capabilities END,
+          announced_at = MAX(announced_at, excluded.announced_at)`),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.sql.inTransaction) return fn();
+    return this.sql.transaction(fn)();
+  }
+
+  getCircle(circleId: string): CircleRow | undefined {
+    const r = this.s.getCircle!.get(circleId) as CircleRow | null;
+    return r ? { ...r, owned: !!r.owned } : undefined;
+  }
+  listCircles(): CircleRow[] {
+    return (this.s.listCircles!.all() as CircleRow[]).map((r) => ({ ...r, owned: !!r.owned }));
+  }
+  setCircleName(circleId: string, name: string): void {
+    this.s.setCircleName!.run(name, circleId);
+  }
+  addCircle(c: CircleRow): boolean {
+    const r = this.sql
+      .query(`INSERT INTO circles (circle_id, secret_hex, name, owned, bootstrap, mode, key_epoch, joined_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(c.circleId, c.secretHex, c.name, c.owned ? 1 : 0, c.bootstrap, c.mode, c.keyEpoch, c.joinedAt);
+    return r.changes > 0;
+  }
+  removeCircle(circleId: string): void {
+    this.transaction(() => {
+      for (const t of ["messages", "peers", "channels", "channel_members", "anchor_records", "circles"])
+        this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
+    });
+  }
+
+  hasMessage(msgId: string): boolean {
+    return this.s.hasMsg!.get(msgId) != null;
+  }
+  missingIds(ids: string[]): string[] {
+    return ids.filter((id) => this.s.hasMsg!.get(id) == null);
+  }
+  offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }): string[] {
+    const rows = this.sql
+      .query(`SELECT msg_id FROM messages WHERE circle_id = ? AND created_ts >= ? AND mac IS NOT NULL
+        ORDER BY created_ts DESC, msg_id DESC LIMIT ?`)
+      .values(circleId, opts.minCreatedTs ?? 0, opts.limit ?? -1) as string[][];
+    return rows.map((r) => r[0]!);
+  }
+  getMessages(circleId: string, ids: string[]): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    const st = this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ? AND circle_id = ?`);
+    for (const id of ids) {
+      const r = st.get(id, circleId) as StoredMessage | null;
+      if (r) out.push(r);
+    }
+    return out;
+  }
+  insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
+    return (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta }) as StoredMessage | null) ?? null;
+  }
+  setMac(msgId: string, mac: string): void {
+    this.s.setMac!.run(mac, msgId);
+  }
+
+  /** Messages of one channel in display order: the newest `limit` before `beforeSeq`/sort position. */
+  channelMessages(circleId: string, channelId: string, opts: { limit: number; beforeSortTs?: number; beforeMsgId?: string }): StoredMessage[] {
+    const rows = (opts.beforeSortTs === undefined
+      ? this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
+          .all(circleId, channelId, opts.limit)
+      : this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ts, msg_id) < (?, ?)
+          ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
+          .all(circleId, channelId, opts.beforeSortTs, opts.beforeMsgId ?? "", opts.limit)) as StoredMessage[];
+    return rows.reverse();
+  }
+  messagesAfterSeq(seq: number, limit: number): StoredMessage[] {
+    return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).all(seq, limit) as StoredMessage[];
+  }
+  countMessages(circleId?: string): number {
+    const r = (circleId
+      ? this.sql.query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ?`).get(circleId)
+      : this.sql.query(`SELECT COUNT(*) AS n FROM messages`).get()) as { n: number };
+    return r.n;
+  }
+  getMessage(msgId: string): StoredMessage | undefined {
+    return (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ?`).get(msgId) as StoredMessage | null) ?? undefined;
+  }
+  /** Delete messages whose sort_ts is older than `cutoff` (retention setting); returns how many. */
+  pruneOlderThan(cutoff: number): number {
+    return this.sql.query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`).run(cutoff).changes;
+  }
+  /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
+  messagesWithoutMac(circleId: string): StoredMessage[] {
+    return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND mac IS NULL`).all(circleId) as StoredMessage[];
+  }
+  /** The newest `limit` messages of a circle (any channel), oldest first. */
+  recentMessages(circleId: string, limit: number): StoredMessage[] {
+    return (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
+      .all(circleId, limit) as StoredMessage[]).reverse();
+  }
+
+  listPeers(circleId: string): PeerRow[] {
+    return this.s.listPeers!.all(circleId) as PeerRow[];
+  }
+  getPeer(circleId: string, nodeId: string): PeerRow | undefined {
+    return (this.s.getPeer!.get(circleId, nodeId) as PeerRow | null) ?? undefined;
+  }
+  putPeer(p: PeerRow): void {
+    this.s.putPeer!.run({ ...p });
+  }
+  deletePeer(circleId: string, nodeId: string): void {
+    this.s.deletePeer!.run(circleId, nodeId);
+  }
+
+  getChannel(circleId: string, channelId: string): ChannelRow | undefined {
+    return (this.s.getChannel!.get(circleId, channelId) as ChannelRow | null) ?? undefined;
+  }
+  listChannels(circleId: string): ChannelRow[] {
+    return this.s.listChannels!.all(circleId) as ChannelRow[];
+  }
+  createChannel(c: ChannelRow): boolean {
+    return this.s.createChannel!.run({ ...c }).changes > 0;
+  }
+  setChannelMember(circleId: string, channelId: string, nodeId: string, state: "member" | "requested" | null): void {
+    if (state === null) this.s.delMember!.run(circleId, channelId, nodeId);
+    else this.s.setMember!.run(circleId, channelId, nodeId, state);
+  }
+  channelMembers(circleId: string, channelId: string): { nodeId: string; state: string }[] {
+    return this.s.members!.all(circleId, channelId) as { nodeId: string; state: string }[];
+  }
+
+  setDisplayName(nodeId: string, name: string, now: number): void {
+    this.s.setName!.run(nodeId, name, now);
+  }
+  getDisplayName(nodeId: string): string | undefined {
+    return (this.s.getName!.get(nodeId) as { name: string } | null)?.name;
+  }
+
+  upsertAnchor(circleId: string, nodeId: string, caps: string, announcedAt: number, now: number): void {
+    this.s.upsertAnchor!.run(circleId, nodeId, caps, announcedAt, now);
+  }
+
+  getSetting(key: string): string | undefined {
+    return (this.sql.query(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | null)?.value;
+  }
+  setSetting(key: string, value: string): void {
+    this.sql.query(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+}

@@ -1,0 +1,319 @@
+// The running node: TCP listener, gossip rounds, dialling, and the user operations of
+// service.ts wrapped with "sync now" and live notifications for front ends.
+import type { Socket, TCPSocketListener } from "bun";
+import { systemRng, type Rng } from "../protocol/crypto.ts";
+import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
+import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S, MAX_INBOUND_CONNECTIONS, MAX_PARALLEL_DIALS } from "../protocol/limits.ts";
+import type { NodeStore } from "../../db/node-store.ts";
+import { CallRegistry } from "../sync/control-apply.ts";
+import { PeerKnowledge } from "../sync/knowledge.ts";
+import { expirePeers, recordDialFailure, selectDials, type SelfInfo } from "../sync/peers.ts";
+import type { StoredMessage } from "../sync/store.ts";
+import { V1Exchange, type ExchangeDeps, type ExchangeResult } from "../sync/v1-exchange.ts";
+import { advertisedHost, loadSettings, localAddresses } from "./identity.ts";
+import { LineConn, type ConnData } from "./line-conn.ts";
+import * as svc from "./service.ts";
+
+export type NodeEvent =
+  | { t: "message"; message: StoredMessage }
+  | { t: "peers"; circleId: string }
+  | { t: "circles" }
+  | { t: "sync"; circleId: string; peer: string; addr: string; ok: boolean; stored: number; sent: number; detail: string }
+  | { t: "debug"; line: string };
+
+export interface NodeOptions {
+  store: NodeStore;
+  /** listen address; defaults from settings */
+  bind?: string;
+  port?: number;
+  intervalS?: number;
+  encrypt?: boolean;
+  ext?: boolean;
+  rng?: Rng;
+  nowMs?: () => number;
+  debug?: boolean;
+}
+
+/** Follow-up exchanges in a row with one peer while it still has more for us (bounded). */
+const MAX_FOLLOW_UPS = 2000;
+
+export class FelundNode {
+  readonly store: NodeStore;
+  readonly calls = new CallRegistry();
+  readonly knowledge: PeerKnowledge;
+  readonly nodeId: string;
+  private listener: TCPSocketListener<ConnData> | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private listeners = new Set<(e: NodeEvent) => void>();
+  private inflight = new Map<string, Promise<ExchangeResult | null>>();
+  private again = new Set<string>();
+  private lastAttempt = new Map<string, number>();
+  private selfAddrs = new Set<string>();
+  private localHosts = new Set(localAddresses());
+  private active = 0;
+  private waiting: (() => void)[] = [];
+  private inbound = 0;
+  private pendingRounds = new Set<string>();
+  private roundTimer: ReturnType<typeof setTimeout> | null = null;
+  private rounds = 0;
+  private stopped = false;
+  readonly ctx: svc.Ctx;
+  port = 0;
+
+  constructor(private opts: NodeOptions) {
+    this.store = opts.store;
+    const s = loadSettings(this.store);
+    this.nodeId = s.nodeId;
+    const nowMs = opts.nowMs ?? Date.now;
+    this.knowledge = new PeerKnowledge(nowMs);
+    this.ctx = { store: this.store, calls: this.calls, now: () => Math.floor(nowMs() / 1000), rng: opts.rng ?? systemRng };
+  }
+
+  get settings() {
+    return loadSettings(this.store);
+  }
+
+  /** host:port peers should dial; null before listening */
+  get listenAddr(): string | null {
+    return this.port ? formatHostPort(advertisedHost(this.opts.bind ?? this.settings.bind), this.port) : null;
+  }
+
+  private selfInfo(): SelfInfo {
+    return {
+      nodeId: this.nodeId,
+      isSelfAddr: (addr) => {
+        if (this.selfAddrs.has(addr)) return true;
+        const hp = parseHostPort(addr);
+        return !!hp && hp.port === this.port && this.localHosts.has(hp.host);
+      },
+    };
+  }
+
+  private deps(): ExchangeDeps {
+    return {
+      store: this.store, calls: this.calls, knowledge: this.knowledge, now: this.ctx.now, rng: this.ctx.rng,
+      self: { ...this.selfInfo(), listenAddr: this.listenAddr }, encrypt: this.opts.encrypt, ext: this.opts.ext,
+    };
+  }
+
+  subscribe(fn: (e: NodeEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  emit(e: NodeEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+  log(line: string): void {
+    if (this.opts.debug) console.error(`[felund] ${line}`);
+    this.emit({ t: "debug", line });
+  }
+
+  async start(): Promise<void> {
+    const s = this.settings;
+    const hostname = this.opts.bind ?? s.bind;
+    const port = this.opts.port ?? s.port;
+    this.listener = Bun.listen<ConnData>({
+      hostname: hostname || "0.0.0.0",
+      port,
+      socket: {
+        open: (sock) => {
+          if (this.inbound >= MAX_INBOUND_CONNECTIONS) {
+            sock.end();
+            return;
+          }
+          this.inbound++;
+          const conn = new LineConn(sock, V1Exchange.server(this.deps(), sock.remoteAddress), (l) => this.log(l));
+          sock.data = { conn };
+          conn.finished.then(() => this.afterExchange(conn.exchange.result, sock.remoteAddress, false));
+        },
+        data: (sock, chunk) => sock.data?.conn?.onData(chunk),
+        drain: (sock) => sock.data?.conn?.onDrain(),
+        close: (sock) => {
+          if (sock.data?.conn) {
+            this.inbound--;
+            sock.data.conn.onClose();
+            sock.data.conn = undefined;
+          }
+        },
+        error: (sock, err) => this.log(`inbound socket error: ${err.message}`),
+      },
+    });
+    this.port = this.listener.port;
+    this.selfAddrs.add(formatHostPort("127.0.0.1", this.port));
+    this.selfAddrs.add(this.listenAddr!);
+    const interval = (this.opts.intervalS ?? DEFAULT_INTERVAL_S) * 1000;
+    this.timer = setInterval(() => this.gossipRound(), interval);
+    this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.listener?.stop(true);
+    this.listener = null;
+  }
+
+  /** One gossip round over every circle (periodic). */
+  gossipRound(): void {
+    this.rounds++;
+    for (const c of this.store.listCircles()) {
+      expirePeers(this.store, c.circleId, this.ctx.now());
+      void this.syncCircle(c.circleId);
+    }
+  }
+
+  /** Sync a circle now (debounced to one round per event-loop turn). */
+  syncSoon(circleId: string): void {
+    this.pendingRounds.add(circleId);
+    if (this.roundTimer) return;
+    this.roundTimer = setTimeout(() => {
+      this.roundTimer = null;
+      const ids = [...this.pendingRounds];
+      this.pendingRounds.clear();
+      for (const id of ids) void this.syncCircle(id);
+    }, 0);
+  }
+
+  async syncCircle(circleId: string): Promise<ExchangeResult[]> {
+    const c = this.store.getCircle(circleId);
+    if (!c || this.stopped) return [];
+    const nowMs = Date.now();
+    const picks = selectDials(this.store.listPeers(circleId), this.selfInfo(), (p) => Math.floor((this.lastAttempt.get(`${circleId}/${p.nodeId}`) ?? 0) / 1000), this.ctx.now(), this.ctx.rng);
+    const addrs = picks.map((p) => p.addr);
+    if (addrs.length === 0 && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap)) addrs.push(c.bootstrap);
+    for (const p of picks) this.lastAttempt.set(`${circleId}/${p.nodeId}`, nowMs);
+    const results = await Promise.all(addrs.map((a) => this.syncWith(circleId, a)));
+    return results.filter((r): r is ExchangeResult => r !== null);
+  }
+
+  /** Run exchanges with one address until it has nothing more for us (or it fails). */
+  syncWith(circleId: string, addr: string): Promise<ExchangeResult | null> {
+    const key = `${circleId}@${addr}`;
+    const cur = this.inflight.get(key);
+    if (cur) {
+      this.again.add(key);
+      return cur;
+    }
+    const run = (async () => {
+      let last: ExchangeResult | null = null;
+      for (let i = 0; i < MAX_FOLLOW_UPS && !this.stopped; i++) {
+        this.again.delete(key);
+        last = await this.dialOnce(circleId, addr);
+        const progressed = !!last && last.completed && (last.stored.length > 0 || last.sent > 0);
+        if (!(last && last.completed && ((last.more && progressed) || this.again.has(key)))) break;
+      }
+      return last;
+    })();
+    this.inflight.set(key, run);
+    run.finally(() => this.inflight.delete(key));
+    return run;
+  }
+
+  private async slot(): Promise<() => void> {
+    if (this.active >= MAX_PARALLEL_DIALS) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    return () => {
+      this.active--;
+      this.waiting.shift()?.();
+    };
+  }
+
+  private async dialOnce(circleId: string, addr: string): Promise<ExchangeResult | null> {
+    const hp = parseHostPort(addr);
+    if (!hp || this.selfInfo().isSelfAddr(addr)) return null;
+    const release = await this.slot();
+    const ex = V1Exchange.client(this.deps(), circleId, addr);
+    try {
+      let conn: LineConn | undefined;
+      const connecting = Bun.connect<ConnData>({
+        hostname: hp.host,
+        port: hp.port,
+        socket: {
+          open: (sock) => {
+            conn = new LineConn(sock, ex, (l) => this.log(`${addr}: ${l}`));
+            sock.data = { conn };
+            conn.begin();
+          },
+          data: (sock, chunk) => sock.data?.conn?.onData(chunk),
+          drain: (sock) => sock.data?.conn?.onDrain(),
+          close: (sock) => sock.data?.conn?.onClose(),
+          error: (_sock, err) => this.log(`${addr}: socket error ${err.message}`),
+          connectError: () => {},
+        },
+      });
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const sock = await Promise.race([
+        connecting,
+        new Promise<null>((r) => (timeout = setTimeout(() => r(null), CONNECT_TIMEOUT_MS))),
+      ]).catch(() => null);
+      clearTimeout(timeout);
+      if (!sock || !conn) {
+        if (sock) sock.end();
+        ex.abort("connect failed");
+        this.afterExchange(ex.result, addr, true, "connect failed");
+        return ex.result;
+      }
+      const reason = await conn.finished;
+      this.afterExchange(ex.result, addr, true, reason);
+      return ex.result;
+    } finally {
+      release();
+    }
+  }
+
+  private afterExchange(r: ExchangeResult, addr: string, outbound: boolean, detail = ""): void {
+    if (outbound && r.selfDial) this.selfAddrs.add(addr);
+    if (outbound && !r.completed && r.peerNodeId) recordDialFailure(this.store, r.circleId, r.peerNodeId, this.ctx.now());
+    else if (outbound && !r.completed) {
+      const p = this.store.listPeers(r.circleId).find((x) => x.addr === addr);
+      if (p) recordDialFailure(this.store, r.circleId, p.nodeId, this.ctx.now());
+    }
+    if (r.circleId) {
+      this.emit({ t: "sync", circleId: r.circleId, peer: r.peerNodeId, addr, ok: r.completed, stored: r.stored.length, sent: r.sent, detail });
+      if (r.rejected.length) this.log(`${addr}: rejected ${r.rejected.length} message(s): ${r.rejected.slice(0, 3).map((x) => x.reason).join("; ")}`);
+    }
+    for (const m of r.stored) this.emit({ t: "message", message: m });
+    if (r.peersChanged) this.emit({ t: "peers", circleId: r.circleId });
+    // pass new messages on to the other peers at once
+    if (r.stored.length && r.circleId) this.syncSoon(r.circleId);
+  }
+
+  // ---- user operations (service.ts + gossip + notifications) ----
+
+  private withListen<T>(fn: (ctx: svc.Ctx) => T): T {
+    return fn({ ...this.ctx, listenPort: this.port || undefined });
+  }
+
+  send(circleId: string, channel: string, text: string): StoredMessage {
+    const m = svc.sendMessage(this.ctx, circleId, channel, text);
+    this.published(m);
+    return m;
+  }
+  /** A message authored here (incl. control events): notify and gossip at once. */
+  published(m: StoredMessage | StoredMessage[]): void {
+    for (const x of Array.isArray(m) ? m : [m]) {
+      this.emit({ t: "message", message: x });
+      this.syncSoon(x.circleId);
+    }
+  }
+  createCircle(name = "") {
+    const r = this.withListen((ctx) => svc.createCircle(ctx, name));
+    this.emit({ t: "circles" });
+    return r;
+  }
+  inviteCode(circleId: string): string {
+    return this.withListen((ctx) => svc.inviteCode(ctx, circleId));
+  }
+  async join(input: { code?: string; secret?: string; peer?: string }) {
+    const r = svc.joinCircle(this.ctx, input);
+    this.emit({ t: "circles" });
+    let synced: ExchangeResult | null = null;
+    if (r.bootstrap) synced = await this.syncWith(r.circleId, r.bootstrap);
+    return { ...r, synced: !!synced?.completed };
+  }
+  leave(circleId: string): void {
+    svc.leaveCircle(this.ctx, circleId);
+    this.emit({ t: "circles" });
+  }
+}

@@ -1,0 +1,53 @@
+// Merging messages a peer sent: type checks (W6), circle check, MAC, first copy wins,
+// timestamps clamped for ordering (W14), display names and control events applied.
+import { CONTROL_CHANNEL, DEFAULT_CHANNEL, parseWireMessage, verifyMac, type ChatMessage } from "../protocol/message.ts";
+import { DISPLAY_NAME_MAX, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
+import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
+import { applyControl, type CallRegistry } from "./control-apply.ts";
+import type { StoredMessage, SyncStore } from "./store.ts";
+
+export const sortTsFor = (createdTs: number, now: number): number => Math.min(createdTs, now + MAX_FUTURE_SKEW_S);
+
+export interface MergeResult { stored: StoredMessage[]; rejected: { msgId: string; reason: string }[]; ignored: number }
+
+/** Validate and store one message that already passed its path's authentication. */
+export function storeVerified(store: SyncStore, calls: CallRegistry, m: ChatMessage, origin: string, now: number): StoredMessage | null {
+  const row = store.insertMessage(m, { origin, receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
+  if (!row) return null;
+  if (m.channelId === CONTROL_CHANNEL) applyControl(store, calls, m, now);
+  else {
+    const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
+    if (name) store.setDisplayName(m.authorNodeId, name, now);
+    if (m.channelId !== DEFAULT_CHANNEL && !store.getChannel(m.circleId, m.channelId))
+      store.createChannel({ circleId: m.circleId, channelId: m.channelId, createdBy: m.authorNodeId, createdTs: m.createdTs, accessMode: "public", keyHash: "" });
+  }
+  return row;
+}
+
+export function checkWireMessage(raw: unknown, circleId: string, secret: Uint8Array, store: SyncStore): Verdict<ChatMessage> {
+  const p = parseWireMessage(raw);
+  if (!p.ok) return p;
+  if (p.value.circleId !== circleId) return reject("message of another circle");
+  if (!verifyMac(secret, p.value)) return reject("MAC does not verify");
+  if (store.hasMessage(p.value.msgId)) return ignore("already stored");
+  return accept(p.value);
+}
+
+/** Merge a MSGS_SEND list received over TCP. */
+export function mergeWireMessages(store: SyncStore, calls: CallRegistry, circleId: string, secret: Uint8Array, raws: unknown[], now: number): MergeResult {
+  const res: MergeResult = { stored: [], rejected: [], ignored: 0 };
+  store.transaction(() => {
+    for (const raw of raws) {
+      const v = checkWireMessage(raw, circleId, secret, store);
+      if (!v.ok) {
+        if (v.kind === "ignore") res.ignored++;
+        else res.rejected.push({ msgId: String((raw as { msg_id?: unknown })?.msg_id ?? "?").slice(0, 64), reason: v.reason });
+        continue;
+      }
+      const row = storeVerified(store, calls, v.value, "tcp", now);
+      if (row) res.stored.push(row);
+      else res.ignored++;
+    }
+  });
+  return res;
+}

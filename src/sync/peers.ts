@@ -1,0 +1,96 @@
+// Peer bookkeeping with the defences of reference §10 W3: gossiped records never redirect a
+// peer we reached ourselves, claimed last_seen values are clamped to our clock, gossip-only
+// peers expire, and dial selection keeps slots for peers we know work plus random others,
+// so a handful of fabricated "freshest" entries cannot eclipse the loop. Never dials itself.
+import { parseHostPort } from "../protocol/hostport.ts";
+import { DIALS_PER_ROUND, PEER_EXPIRE_S, PEER_MAX_FAILURES } from "../protocol/limits.ts";
+import type { Rng } from "../protocol/crypto.ts";
+import type { PeerEntry } from "../protocol/frames.ts";
+import type { PeerRow, SyncStore } from "./store.ts";
+
+export interface SelfInfo { nodeId: string; isSelfAddr(addr: string): boolean }
+
+const blank = (circleId: string, nodeId: string): PeerRow => ({
+  circleId, nodeId, addr: "", lastSeen: 0, lastOk: 0, failures: 0, source: "gossip", proto: "",
+});
+
+/** Merge a received PEERS list. */
+export function mergeGossipPeers(store: SyncStore, self: SelfInfo, circleId: string, entries: PeerEntry[], now: number): number {
+  let changed = 0;
+  store.transaction(() => {
+    for (const e of entries) {
+      if (e.node_id === self.nodeId || !parseHostPort(e.addr) || self.isSelfAddr(e.addr)) continue;
+      const claimed = Math.min(e.last_seen, now);
+      const cur = store.getPeer(circleId, e.node_id);
+      if (!cur) {
+        store.putPeer({ ...blank(circleId, e.node_id), addr: e.addr, lastSeen: claimed });
+        changed++;
+        continue;
+      }
+      const verifiedRecently = cur.lastOk > 0 && now - cur.lastOk < PEER_EXPIRE_S && cur.failures < 3;
+      if (verifiedRecently || !cur.addr) {
+        // keep the address we verified; only learn an address we lacked
+        if (!cur.addr) { store.putPeer({ ...cur, addr: e.addr, lastSeen: Math.max(cur.lastSeen, claimed) }); changed++; }
+        continue;
+      }
+      if (claimed > cur.lastSeen) {
+        store.putPeer({ ...cur, addr: e.addr, lastSeen: claimed, failures: cur.addr === e.addr ? cur.failures : 0 });
+        changed++;
+      }
+    }
+  });
+  return changed;
+}
+
+/** A member authenticated to us (inbound). `addr` is observed host + advertised port, or null. */
+export function recordInbound(store: SyncStore, circleId: string, nodeId: string, addr: string | null, now: number, proto: string): void {
+  const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
+  store.putPeer({ ...cur, addr: addr ?? cur.addr, lastSeen: now, proto: proto || cur.proto, failures: addr && addr !== cur.addr ? 0 : cur.failures });
+}
+
+/** We dialled `addr` and completed an exchange with `nodeId`. */
+export function recordDialOk(store: SyncStore, circleId: string, nodeId: string, addr: string, now: number, proto: string): void {
+  const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
+  store.putPeer({ ...cur, addr, lastSeen: now, lastOk: now, failures: 0, proto: proto || cur.proto });
+}
+
+export function recordDialFailure(store: SyncStore, circleId: string, nodeId: string, now: number): void {
+  const cur = store.getPeer(circleId, nodeId);
+  if (cur) store.putPeer({ ...cur, failures: cur.failures + 1 });
+}
+
+/** Forget gossip-only peers nobody confirmed for a day, and peers that keep failing. */
+export function expirePeers(store: SyncStore, circleId: string, now: number): number {
+  let n = 0;
+  for (const p of store.listPeers(circleId)) {
+    const stale = now - Math.max(p.lastSeen, p.lastOk) > PEER_EXPIRE_S;
+    const neverOk = p.lastOk === 0;
+    const failing = p.failures >= PEER_MAX_FAILURES && now - p.lastOk > PEER_EXPIRE_S;
+    if ((neverOk && stale && p.source === "gossip") || failing) {
+      store.deletePeer(circleId, p.nodeId);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Exponential back-off after failures: 0, 5, 10, 20, ... up to 600 s. */
+export const backoffS = (failures: number): number => (failures <= 0 ? 0 : Math.min(600, 5 * 2 ** (failures - 1)));
+
+/**
+ * Choose whom to dial this round: up to 3 peers we reached most recently, the rest at random
+ * among other candidates (never self, never an address of ours, skipping peers in back-off).
+ */
+export function selectDials(peers: PeerRow[], self: SelfInfo, lastAttempt: (p: PeerRow) => number, now: number, rng: Rng, n = DIALS_PER_ROUND): PeerRow[] {
+  const cands = peers.filter((p) => p.addr && p.nodeId !== self.nodeId && !self.isSelfAddr(p.addr) && parseHostPort(p.addr)
+    && now - lastAttempt(p) >= backoffS(p.failures));
+  const proven = cands.filter((p) => p.lastOk > 0).sort((a, b) => b.lastOk - a.lastOk).slice(0, Math.min(3, n));
+  const rest = cands.filter((p) => !proven.includes(p));
+  const out = [...proven];
+  while (out.length < n && rest.length > 0) {
+    const r = rng(2);
+    const i = ((r[0]! << 8) | r[1]!) % rest.length;
+    out.push(rest.splice(i, 1)[0]!);
+  }
+  return out;
+}
