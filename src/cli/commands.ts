@@ -1,0 +1,187 @@
+// The subcommands. Each declares its flags (for parsing and --help) and runs against the
+// running node's local API when there is one, else directly on the state dir's database.
+import { ArgError, type CommandSpec, type Parsed } from "./args.ts";
+import { connect, type Target } from "./client.ts";
+import { parseHostPort } from "../protocol/hostport.ts";
+import * as svc from "../node/service.ts";
+import { loadSettings, saveSettings, advertisedHost } from "../node/identity.ts";
+import { dbPath } from "../node/runtime.ts";
+import { FelundNode } from "../node/node.ts";
+
+export interface Cmd extends CommandSpec { run(p: Parsed, dir: string): Promise<number> }
+
+const json = { name: "json", type: "bool", help: "print JSON for scripts" } as const;
+const circleFlag = (required: boolean) => ({ name: "circle-id", type: "string", placeholder: "ID", help: required ? "the circle (id or unique prefix)" : "only this circle" }) as const;
+const out = (s: string) => console.log(s);
+const fmtTime = (ts: number) => {
+  const d = new Date(ts * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+};
+const need = (p: Parsed, name: string): string => {
+  const v = p.flags[name];
+  if (v === undefined || v === "") throw new ArgError(`--${name} is required`);
+  return String(v);
+};
+const via = async <T>(t: Target, api: () => Promise<T>, direct: (ctx: svc.Ctx) => T | Promise<T>): Promise<T> =>
+  t.api ? api() : direct(t.ctx!);
+
+export const commands: Cmd[] = [
+  {
+    name: "init", summary: "set this node's listen address and display name",
+    usage: "felund init [--bind ADDR] [--port N] [--name NAME]",
+    flags: [
+      { name: "bind", type: "string", placeholder: "ADDR", help: "address to listen on for peers", default: "0.0.0.0" },
+      { name: "port", type: "int", help: "TCP port for peers", default: 9999 },
+      { name: "name", type: "string", help: "your display name", default: "anon" },
+      json,
+    ],
+    async run(p, dir) {
+      const port = p.flags.port as number;
+      if (port < 1 || port > 65535) throw new ArgError("--port must be 1-65535");
+      const name = String(p.flags.name).trim().slice(0, 40) || "anon";
+      const t = connect(dir);
+      if (t.runtime) throw new ArgError(`a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`);
+      saveSettings(t.ctx!.store, { bind: String(p.flags.bind), port });
+      svc.setDisplayName(t.ctx!, name);
+      const s = loadSettings(t.ctx!.store);
+      if (p.flags.json) out(JSON.stringify({ nodeId: s.nodeId, bind: s.bind, port: s.port, displayName: s.displayName, stateDir: dir }));
+      else out(`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nstate:   ${dbPath(dir)}`);
+      return 0;
+    },
+  },
+  {
+    name: "invite", summary: "create a circle and print its invite code (or the code of an existing circle)",
+    usage: "felund invite [--name CIRCLE] | felund invite --circle-id ID",
+    flags: [{ name: "name", type: "string", help: "name of the new circle" }, circleFlag(false), json],
+    async run(p, dir) {
+      const t = connect(dir);
+      let circleId: string, code: string;
+      if (p.flags["circle-id"]) {
+        if (p.flags.name) throw new ArgError("--name creates a new circle; do not combine it with --circle-id");
+        const id = String(p.flags["circle-id"]);
+        ({ circleId, code } = await via(t, async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite`)).code }),
+          (ctx) => ({ circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id) })));
+      } else {
+        const name = String(p.flags.name ?? "");
+        ({ circleId, code } = await via(t, () => t.api!("POST", "/circles", { name }), (ctx) => svc.createCircle(ctx, name)));
+      }
+      if (p.flags.json) out(JSON.stringify({ circleId, code }));
+      else out(`circle_id: ${circleId}\ncode:      ${code}`);
+      return 0;
+    },
+  },
+  {
+    name: "join", summary: "join a circle by invite code (or by secret and peer) and sync once with the inviter",
+    usage: "felund join --code CODE | felund join --secret HEX --peer HOST:PORT",
+    flags: [
+      { name: "code", type: "string", help: "a felund1. invite code" },
+      { name: "secret", type: "string", placeholder: "HEX", help: "legacy: the circle secret" },
+      { name: "peer", type: "string", placeholder: "HOST:PORT", help: "legacy: a member to sync with" },
+      json,
+    ],
+    async run(p, dir) {
+      const code = p.flags.code as string | undefined;
+      const secret = p.flags.secret as string | undefined;
+      const peer = p.flags.peer as string | undefined;
+      if (!code && !secret) throw new ArgError("give --code CODE (or --secret HEX --peer HOST:PORT)");
+      if (code && secret) throw new ArgError("give either --code or --secret, not both");
+      if (peer && !parseHostPort(peer)) throw new ArgError(`--peer must be HOST:PORT, got "${peer}"`);
+      const t = connect(dir);
+      const body = { code, secret, peer };
+      const r = await via(t, () => t.api!("POST", "/circles/join", body), async (ctx) => {
+        const j = svc.joinCircle(ctx, body);
+        let synced = false;
+        if (j.bootstrap) {
+          const node = new FelundNode({ store: ctx.store });
+          node.port = node.settings.port;
+          const res = await node.syncWith(j.circleId, j.bootstrap);
+          synced = !!res?.completed;
+        }
+        return { ...j, synced };
+      });
+      if (p.flags.json) out(JSON.stringify(r));
+      else {
+        out(`joined circle ${r.circleId}${r.created ? "" : " (already a member)"}`);
+        if (r.bootstrap) out(r.synced ? `synced with ${r.bootstrap}` : `could not reach ${r.bootstrap} now; the node will keep trying while it runs`);
+      }
+      return 0;
+    },
+  },
+  {
+    name: "send", summary: "send a message (through the running node when there is one)",
+    usage: "felund send --circle-id ID [--channel NAME] TEXT...",
+    positionals: ["TEXT..."],
+    flags: [circleFlag(true), { name: "channel", type: "string", help: "channel", default: "general" }, json],
+    async run(p, dir) {
+      const id = need(p, "circle-id");
+      const text = p.positionals.join(" ");
+      if (!text.trim()) throw new ArgError("nothing to send: give the message TEXT");
+      const t = connect(dir);
+      const channel = String(p.flags.channel);
+      const m = await via(t, async () => (await t.api!("POST", `/circles/${id}/messages`, { channel, text })).message,
+        (ctx) => svc.viewMessage(ctx, svc.sendMessage(ctx, id, channel, text)));
+      if (p.flags.json) out(JSON.stringify(m));
+      else out(t.runtime ? `sent ${m.msgId} (gossiped by the running node)` : `stored ${m.msgId}; it goes out when a node runs (felund run / felund serve)`);
+      return 0;
+    },
+  },
+  {
+    name: "inbox", summary: "show a channel's recent messages",
+    usage: "felund inbox --circle-id ID [--channel NAME] [--limit N] [--json]",
+    flags: [circleFlag(true), { name: "channel", type: "string", help: "channel", default: "general" }, { name: "limit", type: "int", help: "how many", default: 50 }, json],
+    async run(p, dir) {
+      const id = need(p, "circle-id");
+      const limit = p.flags.limit as number;
+      if (limit < 1 || limit > 1000) throw new ArgError("--limit must be 1-1000");
+      const channel = String(p.flags.channel);
+      const t = connect(dir);
+      const msgs: svc.MessageView[] = await via(t, async () => (await t.api!("GET", `/circles/${id}/messages?channel=${encodeURIComponent(channel)}&limit=${limit}`)).messages,
+        (ctx) => svc.inbox(ctx, id, channel, limit));
+      if (p.flags.json) out(JSON.stringify(msgs));
+      else if (!msgs.length) out(`(no messages in #${channel})`);
+      else for (const m of msgs) out(`[${fmtTime(m.createdTs)}] #${m.channelId} ${m.author}${m.verified === "none" ? " (unverified)" : ""}: ${m.text}`);
+      return 0;
+    },
+  },
+  {
+    name: "peers", summary: "list the known peers of one circle or of all circles",
+    usage: "felund peers [--circle-id ID] [--json]",
+    flags: [circleFlag(false), json],
+    async run(p, dir) {
+      const t = connect(dir);
+      const id = p.flags["circle-id"] as string | undefined;
+      const peers: ReturnType<typeof svc.listPeers> = await via(t, async () => (await t.api!("GET", id ? `/circles/${id}/peers` : "/peers")).peers, (ctx) => svc.listPeers(ctx, id));
+      if (p.flags.json) out(JSON.stringify(peers));
+      else if (!peers.length) out("(no peers known yet)");
+      else for (const x of peers) out(`${x.circleId}  ${x.nodeId}  ${x.name || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`);
+      return 0;
+    },
+  },
+  {
+    name: "circles", summary: "list the circles you are in",
+    usage: "felund circles [--json]",
+    flags: [json],
+    async run(p, dir) {
+      const t = connect(dir);
+      const cs: ReturnType<typeof svc.listCircles> = await via(t, async () => (await t.api!("GET", "/circles")).circles, (ctx) => svc.listCircles(ctx));
+      if (p.flags.json) out(JSON.stringify(cs));
+      else if (!cs.length) out("(no circles yet: felund invite --name NAME, or felund join --code CODE)");
+      else for (const c of cs) out(`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${c.members} member(s), ${c.messages} message(s)`);
+      return 0;
+    },
+  },
+  {
+    name: "channels", summary: "list a circle's channels",
+    usage: "felund channels --circle-id ID [--json]",
+    flags: [circleFlag(true), json],
+    async run(p, dir) {
+      const id = need(p, "circle-id");
+      const t = connect(dir);
+      const chs: ReturnType<typeof svc.listChannels> = await via(t, async () => (await t.api!("GET", `/circles/${id}/channels`)).channels, (ctx) => svc.listChannels(ctx, id));
+      if (p.flags.json) out(JSON.stringify(chs));
+      else for (const c of chs) out(`#${c.channelId}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.members.length} member(s)`);
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,77 @@
+#!/usr/bin/env bun
+// felund command line: parses the global options, dispatches to a subcommand, and turns
+// user errors into a message on stderr and a non-zero exit (bugs still crash loudly).
+import { ArgError, helpText, parseArgs } from "./args.ts";
+import { ApiError } from "./client.ts";
+import { commands, type Cmd } from "./commands.ts";
+import { nodeCommands } from "./node-commands.ts";
+import { stateDir } from "../node/runtime.ts";
+import { UserError } from "../node/service.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+const all: Cmd[] = [...nodeCommands, ...commands];
+
+function usage(): string {
+  return [
+    `felund ${pkg.version} — peer-to-peer group chat`,
+    "",
+    "usage: felund [--state-dir DIR] <command> [options]",
+    "",
+    "commands:",
+    ...all.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    "",
+    "Run `felund <command> --help` for a command's options.",
+    "State lives in $FELUND_STATE_DIR (default ~/.felund); --state-dir overrides it.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let dirFlag: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--state-dir") {
+      dirFlag = argv[++i];
+      if (!dirFlag) { console.error("felund: --state-dir needs a value"); return 2; }
+    } else if (a.startsWith("--state-dir=")) dirFlag = a.slice(12);
+    else rest.push(a);
+  }
+  const [name, ...args] = rest;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    const topic = name === "help" ? all.find((c) => c.name === args[0]) : undefined;
+    console.log(topic ? helpText(topic) : usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    console.log(pkg.version);
+    return 0;
+  }
+  const cmd = all.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`felund: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(helpText(cmd));
+    return 0;
+  }
+  try {
+    const parsed = parseArgs(cmd, args);
+    return await cmd.run(parsed, stateDir(dirFlag));
+  } catch (e) {
+    if (e instanceof ArgError) {
+      console.error(`felund ${cmd.name}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof UserError || e instanceof ApiError) {
+      console.error(`felund ${cmd.name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}

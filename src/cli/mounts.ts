@@ -1,0 +1,8 @@
+// What `felund serve` mounts beside the local API. The relay API and the web client are
+// added here as they are built.
+import type { Elysia } from "elysia";
+import type { FelundNode } from "../node/node.ts";
+
+export function mountExtras(app: Elysia, _node: FelundNode): Elysia {
+  return app;
+}

@@ -1,0 +1,69 @@
+// Long-running commands: `run` (headless node) and `serve` (node + HTTP side on loopback).
+import { ArgError } from "./args.ts";
+import type { Cmd } from "./commands.ts";
+import { parseHostPort } from "../protocol/hostport.ts";
+import { startNodeProcess, type ProcessOptions } from "../node/process.ts";
+import { mountExtras } from "./mounts.ts";
+
+const nodeFlags = [
+  { name: "interval", type: "int", help: "seconds between gossip rounds", default: 5 },
+  { name: "peer", type: "string", placeholder: "HOST:PORT", help: "sync with this peer at start (with --circle-id)" },
+  { name: "circle-id", type: "string", placeholder: "ID", help: "the circle to sync with --peer" },
+  { name: "port", type: "int", help: "TCP port for peers (default: from init, 9999)" },
+  { name: "debug", type: "bool", help: "log gossip activity to stderr" },
+] as const;
+
+async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string, mode: "run" | "serve", http: string) {
+  const interval = p.flags.interval as number;
+  if (interval < 1 || interval > 3600) throw new ArgError("--interval must be 1-3600 seconds");
+  const peer = p.flags.peer as string | undefined;
+  const circleId = p.flags["circle-id"] as string | undefined;
+  if (peer && !parseHostPort(peer)) throw new ArgError(`--peer must be HOST:PORT, got "${peer}"`);
+  if ((peer && !circleId) || (circleId && !peer)) throw new ArgError("--peer and --circle-id go together");
+  const port = p.flags.port as number | undefined;
+  if (port !== undefined && (port < 0 || port > 65535)) throw new ArgError("--port must be 0-65535");
+  const opts: ProcessOptions = { stateDir: dir, mode, http, intervalS: interval, debug: !!p.flags.debug, port, mount: mode === "serve" ? mountExtras : undefined };
+  const running = await startNodeProcess(opts);
+  if (peer && circleId) {
+    if (!running.node.store.getCircle(circleId)) {
+      running.stop();
+      throw new ArgError(`unknown circle: ${circleId}`);
+    }
+    void running.node.syncWith(circleId, peer);
+  }
+  const shutdown = () => {
+    running.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  return running;
+}
+
+export const nodeCommands: Cmd[] = [
+  {
+    name: "run", summary: "run the node headless: listen for peers and gossip until stopped",
+    usage: "felund run [--interval S] [--peer HOST:PORT --circle-id ID] [--port N] [--debug]",
+    flags: [...nodeFlags],
+    async run(p, dir) {
+      const r = await startFromFlags(p, dir, "run", "127.0.0.1:0");
+      console.log(`felund node ${r.node.nodeId} listening on ${r.node.listenAddr} (tcp port ${r.node.port}); local API ${r.url}; Ctrl-C to stop`);
+      await new Promise(() => {});
+      return 0;
+    },
+  },
+  {
+    name: "serve", summary: "run the node with its HTTP side (local API, web UI, relay) on loopback",
+    usage: "felund serve [--http HOST:PORT] [--interval S] [--peer HOST:PORT --circle-id ID] [--port N] [--debug]",
+    flags: [{ name: "http", type: "string", placeholder: "HOST:PORT", help: "where the HTTP side listens", default: "127.0.0.1:9990" }, ...nodeFlags],
+    async run(p, dir) {
+      const http = String(p.flags.http);
+      if (!parseHostPort(http) && !/^[^:]+:0$/.test(http)) throw new ArgError(`--http must be HOST:PORT, got "${http}"`);
+      const r = await startFromFlags(p, dir, "serve", http);
+      console.log(`felund node ${r.node.nodeId} listening for peers on ${r.node.listenAddr}`);
+      console.log(`open ${r.url}/#token=${r.token}`);
+      await new Promise(() => {});
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,64 @@
+// Starting a node process: database, TCP node, and the loopback HTTP server with the local
+// API (plus whatever else `serve` mounts: relay API, web client). Writes the runtime file so
+// one-shot commands go through this node, and removes it on exit.
+import { Elysia } from "elysia";
+import { openDb } from "../../db/client.ts";
+import { NodeStore } from "../../db/node-store.ts";
+import { parseHostPort } from "../protocol/hostport.ts";
+import { createLocalApi } from "./local-api.ts";
+import { FelundNode } from "./node.ts";
+import { apiToken, clearRuntime, dbPath, liveRuntime, writeRuntime } from "./runtime.ts";
+import { UserError } from "./service.ts";
+
+export interface ProcessOptions {
+  stateDir: string;
+  mode: "run" | "serve";
+  /** HOST:PORT of the HTTP side; "127.0.0.1:0" picks a free port */
+  http: string;
+  intervalS?: number;
+  debug?: boolean;
+  bind?: string;
+  port?: number;
+  /** extra Elysia plugins mounted beside the local API (relay, web client) */
+  mount?: (app: Elysia, node: FelundNode) => Elysia;
+}
+
+export interface RunningNode { node: FelundNode; url: string; token: string; httpPort: number; stop(): void }
+
+export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> {
+  const other = liveRuntime(o.stateDir);
+  if (other && other.pid !== process.pid)
+    throw new UserError(`a node is already running on ${o.stateDir} (pid ${other.pid}); use another FELUND_STATE_DIR for a second node`);
+  const hp = parseHostPort(o.http);
+  if (!hp && !/:0$/.test(o.http)) throw new UserError(`--http must be HOST:PORT, got "${o.http}"`);
+  const host = hp?.host ?? o.http.slice(0, o.http.lastIndexOf(":"));
+  const wantPort = hp?.port ?? 0;
+  const store = new NodeStore(openDb(dbPath(o.stateDir)));
+  const node = new FelundNode({ store, intervalS: o.intervalS, debug: o.debug, bind: o.bind, port: o.port });
+  try {
+    await node.start();
+  } catch (e) {
+    throw new UserError(`cannot listen for peers on ${o.bind ?? node.settings.bind}:${o.port ?? node.settings.port}: ${(e as Error).message}`);
+  }
+  const token = apiToken(o.stateDir);
+  let httpPort = wantPort;
+  let app = new Elysia().use(createLocalApi({ node, token, port: () => httpPort }));
+  if (o.mount) app = o.mount(app, node);
+  try {
+    app.listen({ hostname: host, port: wantPort });
+  } catch (e) {
+    node.stop();
+    throw new UserError(`cannot listen for HTTP on ${o.http}: ${(e as Error).message}`);
+  }
+  httpPort = app.server!.port!;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${httpPort}`;
+  writeRuntime(o.stateDir, { pid: process.pid, api: url, tcpPort: node.port, nodeId: node.nodeId, mode: o.mode, startedAt: Date.now() });
+  const stop = () => {
+    clearRuntime(o.stateDir);
+    node.stop();
+    app.stop(true);
+    store.sql.close();
+  };
+  return { node, url, token, httpPort, stop };
+}
