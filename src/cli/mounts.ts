@@ -3,6 +3,6 @@
 import type { Elysia } from "elysia";
 import type { FelundNode } from "../node/node.ts";
 
-export function mountExtras(app: Elysia, _node: FelundNode): Elysia {
+export function mountExtras(app: Elysia<any, any, any, any, any, any, any>, _node: FelundNode): Elysia<any, any, any, any, any, any, any> {
   return app;
 }

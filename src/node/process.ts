@@ -20,7 +20,8 @@ export interface ProcessOptions {
   bind?: string;
   port?: number;
   /** extra Elysia plugins mounted beside the local API (relay, web client) */
-  mount?: (app: Elysia, node: FelundNode) => Elysia;
+  // Elysia generics differ per composition; plugins are typed where they are written
+  mount?: (app: Elysia<any, any, any, any, any, any, any>, node: FelundNode) => Elysia<any, any, any, any, any, any, any>;
 }
 
 export interface RunningNode { node: FelundNode; url: string; token: string; httpPort: number; stop(): void }
@@ -42,7 +43,7 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   }
   const token = apiToken(o.stateDir);
   let httpPort = wantPort;
-  let app = new Elysia().use(createLocalApi({ node, token, port: () => httpPort }));
+  let app: Elysia<any, any, any, any, any, any, any> = new Elysia().use(createLocalApi({ node, token, port: () => httpPort }));
   if (o.mount) app = o.mount(app, node);
   try {
     app.listen({ hostname: host, port: wantPort });

@@ -1,0 +1,236 @@
+// Framework-agnostic client state: circles, current channel, messages per channel (deduped,
+// in display order), unread and mention counts, notices, connection state. Each front end
+// subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
+import type { Backend } from "./backend.ts";
+import { mentions } from "./format.ts";
+import type { AppState, BackendEvent, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
+
+export const PAGE = 50;
+export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
+
+export interface Notice { id: number; text: string; kind: "info" | "error"; ts: number }
+
+export interface ChatState {
+  ready: boolean;
+  app: AppState | null;
+  circleId: string | null;
+  channelId: string;
+  messages: Record<string, MessageView[]>;
+  hasMore: Record<string, boolean>;
+  unread: Record<string, number>;
+  mentioned: Record<string, number>;
+  notices: Notice[];
+  connection: ConnectionState;
+  peers: Record<string, PeerView[]>;
+  debug: string[];
+  debugOn: boolean;
+}
+
+const cmp = (a: MessageView, b: MessageView) => a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+
+export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
+  const seen = new Set(list.map((m) => m.msgId));
+  const fresh = add.filter((m) => !seen.has(m.msgId) && (seen.add(m.msgId), true));
+  if (!fresh.length) return list;
+  return [...list, ...fresh].sort(cmp);
+}
+
+export class ChatStore {
+  state: ChatState = {
+    ready: false, app: null, circleId: null, channelId: "general", messages: {}, hasMore: {}, unread: {}, mentioned: {},
+    notices: [], connection: "connecting", peers: {}, debug: [], debugOn: false,
+  };
+  private listeners = new Set<(s: ChatState) => void>();
+  private unsub: (() => void) | null = null;
+  private noticeId = 0;
+  /** called for a new message that mentions this user (for desktop notifications) */
+  onMention: ((m: MessageView) => void) | null = null;
+  /** called for any new message from others */
+  onIncoming: ((m: MessageView) => void) | null = null;
+
+  constructor(readonly backend: Backend) {}
+
+  subscribe(fn: (s: ChatState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  private set(patch: Partial<ChatState>) {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.listeners) fn(this.state);
+  }
+
+  get circle(): CircleView | undefined {
+    return this.state.app?.circles.find((c) => c.circleId === this.state.circleId);
+  }
+  get currentKey(): string {
+    return this.state.circleId ? keyOf(this.state.circleId, this.state.channelId) : "";
+  }
+  get currentMessages(): MessageView[] {
+    return this.state.messages[this.currentKey] ?? [];
+  }
+  /** names of known authors in the current circle (for @completion) */
+  knownNames(): string[] {
+    const names = new Set<string>();
+    for (const [k, list] of Object.entries(this.state.messages))
+      if (k.startsWith(`${this.state.circleId}/`)) for (const m of list) if (m.author) names.add(m.author);
+    return [...names];
+  }
+
+  async init(prefer?: { circleId?: string; channelId?: string }): Promise<void> {
+    this.unsub ??= this.backend.subscribe((e) => this.onEvent(e));
+    await this.refresh();
+    const circles = this.state.app?.circles ?? [];
+    const c = circles.find((x) => x.circleId === prefer?.circleId) ?? circles[0];
+    if (c) await this.select(c.circleId, prefer?.circleId === c.circleId ? prefer?.channelId : undefined);
+    this.set({ ready: true, connection: this.backend.connection() });
+  }
+
+  async refresh(): Promise<void> {
+    const app = await this.backend.getState();
+    let { circleId, channelId } = this.state;
+    if (circleId && !app.circles.some((c) => c.circleId === circleId)) {
+      circleId = app.circles[0]?.circleId ?? null;
+      channelId = "general";
+    }
+    this.set({ app, circleId, channelId });
+  }
+
+  async select(circleId: string, channelId = "general"): Promise<void> {
+    const c = this.state.app?.circles.find((x) => x.circleId === circleId);
+    if (!c) throw new Error(`unknown circle ${circleId}`);
+    const ch = c.channels.some((x) => x.channelId === channelId) ? channelId : "general";
+    const k = keyOf(circleId, ch);
+    this.set({ circleId, channelId: ch, unread: { ...this.state.unread, [k]: 0 }, mentioned: { ...this.state.mentioned, [k]: 0 } });
+    if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
+    void this.loadPeers(circleId);
+  }
+
+  async loadLatest(circleId: string, channelId: string): Promise<void> {
+    const k = keyOf(circleId, channelId);
+    const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
+    this.set({
+      messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], msgs) },
+      hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
+    });
+  }
+
+  /** Scroll-back: load the page before the oldest loaded message. Returns how many arrived. */
+  async loadOlder(): Promise<number> {
+    const k = this.currentKey;
+    const list = this.state.messages[k];
+    if (!k || !list?.length || this.state.hasMore[k] === false) return 0;
+    const first = list[0]!;
+    const older = await this.backend.listMessages(this.state.circleId!, this.state.channelId, { limit: PAGE, before: { sortTs: first.sortTs, msgId: first.msgId } });
+    this.set({
+      messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], older) },
+      hasMore: { ...this.state.hasMore, [k]: older.length >= PAGE },
+    });
+    return older.length;
+  }
+
+  async loadPeers(circleId: string): Promise<void> {
+    try {
+      const peers = await this.backend.listPeers(circleId);
+      this.set({ peers: { ...this.state.peers, [circleId]: peers } });
+    } catch { /* peers are informational */ }
+  }
+
+  async sendText(text: string): Promise<void> {
+    if (!this.state.circleId) throw new Error("join or create a circle first");
+    const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
+    this.addMessage(m);
+  }
+
+  notice(text: string, kind: "info" | "error" = "info"): void {
+    const n: Notice = { id: ++this.noticeId, text, kind, ts: Date.now() / 1000 };
+    this.set({ notices: [...this.state.notices.slice(-199), n] });
+  }
+  clearNotices(): void {
+    this.set({ notices: [] });
+  }
+  toggleDebug(): boolean {
+    this.set({ debugOn: !this.state.debugOn });
+    return this.state.debugOn;
+  }
+
+  private addMessage(m: MessageView): void {
+    if (m.channelId === "__control") return;
+    const k = keyOf(m.circleId, m.channelId);
+    const before = this.state.messages[k];
+    if (!before) {
+      // channel not loaded yet: count it, load when opened
+      if (!m.own) this.bump(k, m);
+      return;
+    }
+    const after = mergeMessages(before, [m]);
+    if (after === before) return;
+    this.set({ messages: { ...this.state.messages, [k]: after } });
+    if (!m.own && k !== this.currentKey) this.bump(k, m);
+    if (!m.own) {
+      this.onIncoming?.(m);
+      const me = this.state.app?.node.displayName;
+      if (me && mentions(m.text, [me])) this.onMention?.(m);
+    }
+  }
+
+  private bump(k: string, m: MessageView) {
+    const me = this.state.app?.node.displayName;
+    const patch: Partial<ChatState> = { unread: { ...this.state.unread, [k]: (this.state.unread[k] ?? 0) + 1 } };
+    if (me && mentions(m.text, [me])) patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
+    this.set(patch);
+  }
+
+  private onEvent(e: BackendEvent): void {
+    switch (e.t) {
+      case "message": {
+        const m = e.message;
+        this.addMessage(m);
+        if (m.channelId === "__control") void this.refresh(); // channel or name changes
+        else if (!this.state.app?.circles.find((c) => c.circleId === m.circleId)?.channels.some((c) => c.channelId === m.channelId)) void this.refresh();
+        break;
+      }
+      case "circles":
+        void this.refresh();
+        break;
+      case "peers":
+        void this.loadPeers(e.circleId);
+        break;
+      case "sync":
+        if (e.ok && e.circleId === this.state.circleId && !this.state.peers[e.circleId]?.some((p) => p.nodeId === e.peer)) void this.loadPeers(e.circleId);
+        if (this.state.debugOn) this.debugLine(`sync ${e.ok ? "ok" : "failed"} ${e.addr} ${e.peer.slice(0, 8)} +${e.stored} -> ${e.sent}${e.detail && e.detail !== "done" ? ` (${e.detail})` : ""}`);
+        break;
+      case "debug":
+        if (this.state.debugOn) this.debugLine(e.line);
+        break;
+      case "connection":
+        this.set({ connection: e.state });
+        if (e.state === "live" && this.state.ready) void this.resync();
+        break;
+    }
+  }
+
+  private debugLine(line: string) {
+    const t = new Date().toISOString().slice(11, 19);
+    this.set({ debug: [...this.state.debug.slice(-299), `${t} ${line}`] });
+  }
+
+  /** After a reconnect: refresh state and fetch what we missed in loaded channels. */
+  private async resync() {
+    await this.refresh();
+    for (const k of Object.keys(this.state.messages)) {
+      const [circleId, channelId] = k.split("/") as [string, string];
+      if (this.state.app?.circles.some((c) => c.circleId === circleId)) await this.loadLatest(circleId, channelId);
+    }
+  }
+
+  /** Number of peers we reached in the last 5 minutes in the current circle (header). */
+  onlinePeers(now = Date.now() / 1000): number {
+    const list = this.state.circleId ? this.state.peers[this.state.circleId] ?? [] : [];
+    return list.filter((p) => now - Math.max(p.lastOk, p.lastSeen) < 300).length;
+  }
+
+  dispose(): void {
+    this.unsub?.();
+    this.unsub = null;
+  }
+}

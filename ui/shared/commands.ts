@@ -1,0 +1,253 @@
+// The slash-command registry shared by the web client and the TUI: one list, so /help
+// shows the same commands in both. Each front end supplies the UI hooks (modals, quit...).
+import { BackendError } from "./backend.ts";
+import type { ChatStore } from "./chat-store.ts";
+import { shortId } from "./format.ts";
+import type { AccessMode } from "./types.ts";
+
+export type ModalName = "help" | "invite" | "settings" | "calls";
+
+export interface CommandUi {
+  frontend: "web" | "tui";
+  openModal(name: ModalName, arg?: string): void;
+  quit?(): void;
+  copy?(text: string): void;
+}
+
+export interface CommandContext { store: ChatStore; ui: CommandUi }
+
+export interface Command {
+  /** one or two words, e.g. "help" or "channel create" */
+  name: string;
+  args: string;
+  summary: string;
+  run(ctx: CommandContext, args: string[]): Promise<void> | void;
+}
+
+export class CommandError extends Error {}
+
+/** Split a command line into words; "double quotes" group words. */
+export function splitWords(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s))) out.push(m[1] ?? m[2]!);
+  return out;
+}
+
+const circleOf = (ctx: CommandContext) => {
+  const c = ctx.store.circle;
+  if (!c) throw new CommandError("no active circle: /circle create <name> or /join <code>");
+  return c;
+};
+const need = (args: string[], n: number, usage: string) => {
+  if (args.length < n) throw new CommandError(`usage: ${usage}`);
+};
+
+export const COMMANDS: Command[] = [
+  {
+    name: "help", args: "[command]", summary: "list all commands or detail one",
+    run({ store, ui }, args) {
+      if (!args.length) return ui.openModal("help");
+      const q = args.join(" ").replace(/^\//, "");
+      const hits = COMMANDS.filter((c) => c.name === q || c.name.startsWith(q + " "));
+      if (!hits.length) throw new CommandError(`no command /${q}; /help lists them all`);
+      for (const c of hits) store.notice(`/${c.name}${c.args ? " " + c.args : ""} — ${c.summary}`);
+    },
+  },
+  { name: "invite", args: "", summary: "show the invite code of the active circle", run: (ctx) => { circleOf(ctx); ctx.ui.openModal("invite"); } },
+  {
+    name: "join", args: "<code>", summary: "join a circle by invite code",
+    async run(ctx, args) {
+      need(args, 1, "/join <code>");
+      const { circleId } = await ctx.store.backend.joinCircle(args[0]!);
+      await ctx.store.refresh();
+      await ctx.store.select(circleId);
+      ctx.store.notice(`joined circle ${ctx.store.circle?.name || shortId(circleId)}`);
+    },
+  },
+  {
+    name: "circles", args: "", summary: "list joined circles",
+    run({ store }) {
+      const cs = store.state.app?.circles ?? [];
+      if (!cs.length) return store.notice("no circles yet: /circle create <name> or /join <code>");
+      for (const c of cs) store.notice(`${c.circleId === store.state.circleId ? "●" : "○"} ${c.name || "(unnamed)"} [${shortId(c.circleId)}]${c.owned ? " owner" : ""} — ${c.channels.length} channel(s)`);
+    },
+  },
+  {
+    name: "circle create", args: "<name>", summary: "create a new circle",
+    async run(ctx, args) {
+      need(args, 1, "/circle create <name>");
+      const { circleId } = await ctx.store.backend.createCircle(args.join(" "));
+      await ctx.store.refresh();
+      await ctx.store.select(circleId);
+      ctx.store.notice(`created circle ${args.join(" ")}; share it with /invite`);
+    },
+  },
+  {
+    name: "circle name", args: "<new-name>", summary: "rename the active circle (owner only)",
+    async run(ctx, args) {
+      need(args, 1, "/circle name <new-name>");
+      const c = circleOf(ctx);
+      if (!c.owned) throw new CommandError("only the circle's owner can rename it");
+      await ctx.store.backend.renameCircle(c.circleId, args.join(" "));
+      await ctx.store.refresh();
+    },
+  },
+  {
+    name: "circle leave", args: "", summary: "leave the active circle (deletes its history here)",
+    async run(ctx) {
+      const c = circleOf(ctx);
+      await ctx.store.backend.leaveCircle(c.circleId);
+      await ctx.store.refresh();
+      const next = ctx.store.state.app?.circles[0];
+      if (next) await ctx.store.select(next.circleId);
+      ctx.store.notice(`left circle ${c.name || shortId(c.circleId)}`);
+    },
+  },
+  { name: "circle join", args: "<code>", summary: "alias for /join", run: (ctx, args) => COMMANDS.find((c) => c.name === "join")!.run(ctx, args) },
+  {
+    name: "circle switch", args: "<name|id>", summary: "switch to another circle",
+    async run(ctx, args) {
+      need(args, 1, "/circle switch <name|id>");
+      const q = args.join(" ").toLowerCase();
+      const c = ctx.store.state.app?.circles.find((x) => x.name.toLowerCase() === q || x.circleId.startsWith(q));
+      if (!c) throw new CommandError(`no circle "${q}"; /circles lists them`);
+      await ctx.store.select(c.circleId);
+    },
+  },
+  {
+    name: "channels", args: "", summary: "list channels in the active circle",
+    run(ctx) {
+      for (const ch of circleOf(ctx).channels)
+        ctx.store.notice(`${ch.channelId === ctx.store.state.channelId ? "→" : " "} #${ch.channelId} (${ch.accessMode})${ch.joined ? "" : " — not joined"}`);
+    },
+  },
+  {
+    name: "channel create", args: "<name> [public|key|invite] [key]", summary: "create a channel",
+    async run(ctx, args) {
+      need(args, 1, "/channel create <name> [public|key|invite] [key]");
+      const mode = (args[1] ?? "public").toLowerCase();
+      if (!["public", "key", "invite"].includes(mode)) throw new CommandError("access mode must be public, key or invite");
+      if (mode === "key" && !args[2]) throw new CommandError("usage: /channel create <name> key <key>");
+      const c = circleOf(ctx);
+      const name = args[0]!.replace(/^#/, "").toLowerCase();
+      await ctx.store.backend.createChannel(c.circleId, name, mode as AccessMode, args[2]);
+      await ctx.store.refresh();
+      await ctx.store.select(c.circleId, name);
+      ctx.store.notice(`created #${name} (${mode})`);
+    },
+  },
+  {
+    name: "channel join", args: "<name> [key]", summary: "join a channel",
+    async run(ctx, args) {
+      need(args, 1, "/channel join <name> [key]");
+      const c = circleOf(ctx);
+      const name = args[0]!.replace(/^#/, "").toLowerCase();
+      await ctx.store.backend.joinChannel(c.circleId, name, args[1]);
+      await ctx.store.refresh();
+      const ch = ctx.store.circle?.channels.find((x) => x.channelId === name);
+      if (ch?.accessMode === "invite" && !ch.joined) ctx.store.notice(`asked to join #${name}; its owner must approve`);
+      else { await ctx.store.select(c.circleId, name); ctx.store.notice(`joined #${name}`); }
+    },
+  },
+  {
+    name: "channel switch", args: "<name>", summary: "switch the active channel",
+    async run(ctx, args) {
+      need(args, 1, "/channel switch <name>");
+      const c = circleOf(ctx);
+      const name = args[0]!.replace(/^#/, "").toLowerCase();
+      if (!c.channels.some((x) => x.channelId === name)) throw new CommandError(`no channel #${name}; /channels lists them`);
+      await ctx.store.select(c.circleId, name);
+    },
+  },
+  {
+    name: "channel leave", args: "<name>", summary: "leave a channel",
+    async run(ctx, args) {
+      need(args, 1, "/channel leave <name>");
+      const c = circleOf(ctx);
+      const name = args[0]!.replace(/^#/, "").toLowerCase();
+      await ctx.store.backend.leaveChannel(c.circleId, name);
+      await ctx.store.refresh();
+      if (ctx.store.state.channelId === name) await ctx.store.select(c.circleId, "general");
+      ctx.store.notice(`left #${name}`);
+    },
+  },
+  {
+    name: "who", args: "[channel]", summary: "show members",
+    async run(ctx, args) {
+      const c = circleOf(ctx);
+      await ctx.store.loadPeers(c.circleId);
+      const peers = ctx.store.state.peers[c.circleId] ?? [];
+      const ch = args[0]?.replace(/^#/, "").toLowerCase();
+      const me = ctx.store.state.app!.node;
+      if (ch) {
+        const chan = c.channels.find((x) => x.channelId === ch);
+        if (!chan) throw new CommandError(`no channel #${ch}`);
+        if (chan.accessMode === "public" && !chan.members.length) ctx.store.notice(`#${ch} is public: every circle member can read it`);
+        for (const id of chan.members) ctx.store.notice(`  ${peers.find((p) => p.nodeId === id)?.name || (id === me.nodeId ? me.displayName : shortId(id))} [${shortId(id)}]`);
+        for (const id of chan.requests) ctx.store.notice(`  ${shortId(id)} (requested)`);
+        return;
+      }
+      ctx.store.notice(`${me.displayName} [${shortId(me.nodeId)}] (you)`);
+      const now = Date.now() / 1000;
+      for (const p of peers)
+        ctx.store.notice(`${p.name || "?"} [${shortId(p.nodeId)}] ${p.addr || "(no address)"} ${now - Math.max(p.lastOk, p.lastSeen) < 300 ? "online" : "away"}`);
+    },
+  },
+  {
+    name: "name", args: "[new_name]", summary: "show or change your display name",
+    async run(ctx, args) {
+      if (!args.length) return ctx.store.notice(`your name is ${ctx.store.state.app?.node.displayName}`);
+      const n = args.join(" ").trim().slice(0, 40);
+      await ctx.store.backend.updateSettings({ displayName: n });
+      await ctx.store.refresh();
+      ctx.store.notice(`you are now ${n}`);
+    },
+  },
+  { name: "settings", args: "", summary: "open settings (display name, relay URL)", run: (ctx) => ctx.ui.openModal("settings") },
+  { name: "debug", args: "", summary: "toggle the gossip debug log", run: (ctx) => ctx.store.notice(`debug log ${ctx.store.toggleDebug() ? "on" : "off"}`) },
+  { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
+  {
+    name: "quit", args: "", summary: "exit",
+    run(ctx) {
+      if (ctx.ui.quit) ctx.ui.quit();
+      else ctx.store.notice("nothing to quit in the browser: close the tab (your node keeps running)");
+    },
+  },
+];
+
+/** Find the command for a line like "/channel create foo" (two-word names win). */
+export function resolve(line: string): { cmd: Command; args: string[] } | { error: string } {
+  const words = splitWords(line.trim().replace(/^\//, ""));
+  if (!words.length) return { error: "empty command; /help lists them" };
+  const two = words.length >= 2 ? `${words[0]!.toLowerCase()} ${words[1]!.toLowerCase()}` : "";
+  const c2 = COMMANDS.find((c) => c.name === two);
+  if (c2) return { cmd: c2, args: words.slice(2) };
+  const one = words[0]!.toLowerCase();
+  const c1 = COMMANDS.find((c) => c.name === one);
+  if (c1) return { cmd: c1, args: words.slice(1) };
+  const group = COMMANDS.filter((c) => c.name.startsWith(one + " "));
+  if (group.length) return { error: `usage: ${group.map((c) => `/${c.name}${c.args ? " " + c.args : ""}`).join(" | ")}` };
+  return { error: `unknown command /${one}; /help lists them` };
+}
+
+/** Run a line typed in the input bar: a slash command, or a message to the active channel. */
+export async function submitLine(ctx: CommandContext, line: string): Promise<void> {
+  const text = line.replace(/\s+$/, "");
+  if (!text.trim()) return;
+  try {
+    if (text.startsWith("/") && !text.startsWith("//")) {
+      const r = resolve(text);
+      if ("error" in r) throw new CommandError(r.error);
+      await r.cmd.run(ctx, r.args);
+    } else await ctx.store.sendText(text.startsWith("//") ? text.slice(1) : text);
+  } catch (e) {
+    if (e instanceof CommandError || e instanceof BackendError) ctx.store.notice(e.message, "error");
+    else if (e instanceof Error) ctx.store.notice(`error: ${e.message}`, "error");
+    else throw e;
+  }
+}
+
+/** Names for completion of "/..." in the input bar. */
+export const commandNames = (): string[] => COMMANDS.map((c) => "/" + c.name);

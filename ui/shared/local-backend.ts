@@ -1,0 +1,119 @@
+// Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
+// (served by `felund serve`) and in Bun (the TUI), with the per-install token.
+import { BackendError, type Backend } from "./backend.ts";
+import type { AppState, BackendEvent, ConnectionState, MessageView, PeerView, AccessMode } from "./types.ts";
+
+export interface LocalBackendOptions {
+  /** e.g. "http://127.0.0.1:9990" ("" = same origin in a browser) */
+  base: string;
+  token: string;
+  /** WebSocket constructor (defaults to the global one) */
+  WebSocketImpl?: typeof WebSocket;
+  reconnectMs?: number;
+}
+
+export class LocalBackend implements Backend {
+  readonly kind = "local" as const;
+  private listeners = new Set<(e: BackendEvent) => void>();
+  private ws: WebSocket | null = null;
+  private state: ConnectionState = "connecting";
+  private closed = false;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private o: LocalBackendOptions) {}
+
+  private async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.o.base}/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.o.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch {
+      throw new BackendError("cannot reach the local node", 0);
+    }
+    const json = (await res.json().catch(() => ({}))) as any;
+    if (!res.ok || json.ok === false) {
+      const msg = json.error ?? json.detail ?? (typeof json.message === "string" ? json.message : `HTTP ${res.status}`);
+      throw new BackendError(res.status === 422 ? `invalid input: ${String(json.summary ?? msg)}` : msg, res.status);
+    }
+    return json as T;
+  }
+
+  async getState(): Promise<AppState> {
+    const s = await this.call<AppState>("GET", "/state");
+    return { node: s.node, circles: s.circles, calls: s.calls ?? [] };
+  }
+  async listMessages(circleId: string, channelId: string, opts: { limit: number; before?: { sortTs: number; msgId: string } }): Promise<MessageView[]> {
+    const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit) });
+    if (opts.before) { q.set("before_ts", String(opts.before.sortTs)); q.set("before_id", opts.before.msgId); }
+    return (await this.call("GET", `/circles/${circleId}/messages?${q}`)).messages;
+  }
+  async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
+    return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;
+  }
+  async createCircle(name: string) {
+    const r = await this.call("POST", "/circles", { name });
+    return { circleId: r.circleId as string, code: r.code as string };
+  }
+  async joinCircle(code: string) {
+    const r = await this.call("POST", "/circles/join", { code });
+    return { circleId: r.circleId as string };
+  }
+  async leaveCircle(circleId: string) { await this.call("DELETE", `/circles/${circleId}`); }
+  async renameCircle(circleId: string, name: string) { await this.call("POST", `/circles/${circleId}/name`, { name }); }
+  async inviteCode(circleId: string) { return (await this.call("GET", `/circles/${circleId}/invite`)).code as string; }
+  async createChannel(circleId: string, name: string, mode: AccessMode, key?: string) {
+    await this.call("POST", `/circles/${circleId}/channels`, { name, mode, key });
+  }
+  async joinChannel(circleId: string, name: string, key?: string) {
+    await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(name)}/join`, { key });
+  }
+  async leaveChannel(circleId: string, name: string) {
+    await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(name)}/leave`);
+  }
+  async listPeers(circleId: string): Promise<PeerView[]> { return (await this.call("GET", `/circles/${circleId}/peers`)).peers; }
+  async updateSettings(s: { displayName?: string; relayBase?: string }) { await this.call("POST", "/settings", s); }
+
+  subscribe(fn: (e: BackendEvent) => void): () => void {
+    this.listeners.add(fn);
+    if (!this.ws && !this.retry) this.connect();
+    return () => this.listeners.delete(fn);
+  }
+  connection(): ConnectionState { return this.state; }
+
+  private setState(s: ConnectionState) {
+    if (s === this.state) return;
+    this.state = s;
+    this.emit({ t: "connection", state: s });
+  }
+  private emit(e: BackendEvent) { for (const fn of this.listeners) fn(e); }
+
+  private connect() {
+    if (this.closed) return;
+    const WS = this.o.WebSocketImpl ?? WebSocket;
+    const base = this.o.base || (typeof location !== "undefined" ? location.origin : "");
+    const url = base.replace(/^http/, "ws") + `/api/ws?token=${encodeURIComponent(this.o.token)}`;
+    const ws = new WS(url);
+    this.ws = ws;
+    ws.onopen = () => this.setState("live");
+    ws.onmessage = (ev) => {
+      let e: any;
+      try { e = JSON.parse(String(ev.data)); } catch { return; }
+      if (e && typeof e.t === "string" && e.t !== "hello") this.emit(e as BackendEvent);
+    };
+    ws.onclose = () => {
+      this.ws = null;
+      if (this.closed) return;
+      this.setState("offline");
+      this.retry = setTimeout(() => { this.retry = null; this.setState("connecting"); this.connect(); }, this.o.reconnectMs ?? 2000);
+    };
+  }
+
+  close() {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.ws?.close();
+  }
+}

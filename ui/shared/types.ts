@@ -1,0 +1,33 @@
+// What front ends see: plain data views of the node's state, shared by web and TUI.
+export type AccessMode = "public" | "key" | "invite";
+
+export interface NodeView { nodeId: string; displayName: string; relayBase: string; listenAddr?: string | null }
+export interface ChannelView {
+  channelId: string; accessMode: AccessMode; createdBy: string; createdTs: number;
+  members: string[]; requests: string[]; joined: boolean;
+}
+export interface CircleView {
+  circleId: string; name: string; owned: boolean; members: number; messages: number; channels: ChannelView[];
+}
+export interface MessageView {
+  seq: number; msgId: string; circleId: string; channelId: string; authorNodeId: string;
+  /** best known display name of the author */
+  author: string; displayName: string; createdTs: number; sortTs: number; text: string;
+  /** "mac": circle-authenticated (v1); "sig": author-signed (v2); "none": unverified author */
+  verified: "mac" | "sig" | "none"; own: boolean;
+}
+export interface PeerView {
+  circleId: string; nodeId: string; name: string; addr: string; lastSeen: number; lastOk: number; failures: number; source: string; proto: string;
+}
+export interface CallView { sessionId: string; circleId: string; channelId: string; hostNodeId: string; participants: string[]; state: string }
+export interface AppState { node: NodeView; circles: CircleView[]; calls: CallView[] }
+
+export type BackendEvent =
+  | { t: "message"; message: MessageView }
+  | { t: "circles" }
+  | { t: "peers"; circleId: string }
+  | { t: "sync"; circleId: string; peer: string; addr: string; ok: boolean; stored: number; sent: number; detail: string }
+  | { t: "debug"; line: string }
+  | { t: "connection"; state: ConnectionState };
+
+export type ConnectionState = "connecting" | "live" | "offline";
