@@ -1,7 +1,8 @@
 // The encrypted relay envelope (reference §4.4) and its legacy MAC form.
-import { fromBase64, fromUtf8, jsonCompact, toBase64, utf8 } from "./bytes.ts";
+import { fromBase64, fromUtf8, jsonCompact, toBase64, utf8, utf8Length } from "./bytes.ts";
 import { aesGcmOpen, aesGcmSeal, hkdfSha256 } from "./crypto.ts";
 import { MSG_ID_RE, isNodeId } from "./ids.ts";
+import { DISPLAY_NAME_WIRE_MAX, MAX_TEXT_BYTES } from "./limits.ts";
 import { isChannelIdOrControl } from "./channel-id.ts";
 import { parseWireMessage, verifyMac, type ChatMessage } from "./message.ts";
 import { accept, reject, type Verdict } from "./verdict.ts";
@@ -72,8 +73,15 @@ export function openEnvelope(key: Uint8Array, secret: Uint8Array, circleId: stri
   } catch {
     return reject("envelope does not decrypt under the circle key");
   }
-  const displayName = body.display_name == null ? "" : String(body.display_name);
-  const text = body.text == null ? "" : String(body.text);
+  // Coerced to strings as the originals do; objects are refused (String() on one can throw).
+  const dn = body.display_name ?? "";
+  const tx = body.text ?? "";
+  if (typeof dn === "object" || typeof tx === "object") return reject("envelope display_name/text must be strings");
+  const displayName = String(dn);
+  const text = String(tx);
+  // Same bounds as a TCP message object: the opened message may be forwarded to v1 peers.
+  if (utf8Length(text) > MAX_TEXT_BYTES) return reject("text too long");
+  if (displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name must be a short string");
   return accept({ ...m, displayName, text, mac: null });
 }
 

@@ -32,6 +32,9 @@ export function parseJsonFrame(line: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** Fields nobody checks (the circle_id echoes): never String() a peer's value, whose toString may not be callable. */
+const optStr = (v: unknown): string => (typeof v === "string" ? v : "");
+
 const str = (v: unknown, what: string, max = 1024): string => {
   if (typeof v !== "string" || v.length > max) throw new ProtocolError(`${what} must be a string`);
   return v;
@@ -84,7 +87,7 @@ export function parsePeers(f: Record<string, unknown>): Peers {
     const ls = typeof r.last_seen === "number" && Number.isFinite(r.last_seen) ? Math.floor(r.last_seen) : 0;
     peers.push({ node_id: r.node_id, addr: r.addr, last_seen: Math.max(0, ls) });
   }
-  return { t: "PEERS", circle_id: String(f.circle_id ?? ""), peers };
+  return { t: "PEERS", circle_id: optStr(f.circle_id), peers };
 }
 
 function parseIds(f: Record<string, unknown>, t: "MSGS_HAVE" | "MSGS_REQ", err: string): string[] {
@@ -97,13 +100,13 @@ function parseIds(f: Record<string, unknown>, t: "MSGS_HAVE" | "MSGS_REQ", err: 
 }
 
 export const parseMsgsHave = (f: Record<string, unknown>): MsgsHave =>
-  ({ t: "MSGS_HAVE", circle_id: String(f.circle_id ?? ""), msg_ids: parseIds(f, "MSGS_HAVE", "Bad sync frames") });
+  ({ t: "MSGS_HAVE", circle_id: optStr(f.circle_id), msg_ids: parseIds(f, "MSGS_HAVE", "Bad sync frames") });
 export const parseMsgsReq = (f: Record<string, unknown>): MsgsReq =>
-  ({ t: "MSGS_REQ", circle_id: String(f.circle_id ?? ""), msg_ids: parseIds(f, "MSGS_REQ", "Expected MSGS_REQ") });
+  ({ t: "MSGS_REQ", circle_id: optStr(f.circle_id), msg_ids: parseIds(f, "MSGS_REQ", "Expected MSGS_REQ") });
 
 export function parseMsgsSend(f: Record<string, unknown>): MsgsSend {
   if (f.t !== "MSGS_SEND") throw new ProtocolError("Expected MSGS_SEND");
   if (!Array.isArray(f.messages)) throw new ProtocolError("MSGS_SEND.messages must be an array");
   if (f.messages.length > MSGS_FRAME_MAX) throw new ProtocolError("MSGS_SEND has too many messages");
-  return { t: "MSGS_SEND", circle_id: String(f.circle_id ?? ""), messages: f.messages };
+  return { t: "MSGS_SEND", circle_id: optStr(f.circle_id), messages: f.messages };
 }

@@ -24,7 +24,10 @@ export function decodeInvite(code: string): Verdict<Invite> {
   if (!t.startsWith(INVITE_PREFIX)) return reject(`invite code must start with "${INVITE_PREFIX}"`);
   let payload: unknown;
   try {
-    payload = JSON.parse(fromUtf8(fromBase64Url(t.slice(INVITE_PREFIX.length))));
+    // Both originals re-pad before decoding, so a code that kept its "=" padding is accepted.
+    let end = t.length;
+    while (end > INVITE_PREFIX.length && t[end - 1] === "=") end--;
+    payload = JSON.parse(fromUtf8(fromBase64Url(t.slice(INVITE_PREFIX.length, end))));
   } catch {
     return reject("invite code is not valid base64url JSON");
   }
@@ -32,10 +35,26 @@ export function decodeInvite(code: string): Verdict<Invite> {
   const p = payload as Record<string, unknown>;
   // Python equality: 1, 1.0 and true all equal 1.
   if (!(p.v === 1 || p.v === true)) return reject("unsupported invite version");
-  const secret = String(p.secret ?? "").trim().toLowerCase();
+  const secretText = pyStr(p.secret);
+  if (secretText === null) return reject("invite secret is not a string");
+  const secret = secretText.trim().toLowerCase();
   if (!secret) return reject("invite has no secret");
   if (!isHex(secret)) return reject("invite secret is not hex");
-  const peer = p.peer == null ? "" : String(p.peer).trim();
+  const peerText = pyStr(p.peer);
+  if (peerText === null) return reject("invite peer is not a string");
+  const peer = peerText.trim();
   if (peer && !isRelayUrl(peer) && !parseHostPort(peer)) return reject("invite peer: expected host:port or a relay URL");
   return accept({ secretHex: secret, peer });
+}
+
+/**
+ * Python's str() where it can matter: strings and numbers (a numeric secret like 1234 is valid
+ * hex there); missing -> "". Anything else could never pass Python's checks (str(True) is not
+ * hex, str(dict) is no host:port), and String() on a parsed object can itself throw.
+ */
+function pyStr(v: unknown): string | null {
+  if (v == null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  return null;
 }

@@ -1,0 +1,278 @@
+// Seeded fuzzing of every decoder that sees a peer's bytes. Valid vectors are mutated (byte
+// flips, insertions, truncation, type swaps, removed and added keys) and each decoder must
+// either refuse with its typed outcome (Reject verdict, ProtocolError, null) or return what
+// an independent check allows: a MAC'd message only with its covered fields unchanged, an
+// envelope only with its sealed fields unchanged, a frame only with its original plaintext,
+// an invite only as a simple reference decoder reads it. Deterministic: the seed is fixed
+// (override with FELUND_FUZZ_SEED); failures print as JSON to be saved as regressions.
+import { describe, expect, test } from "bun:test";
+import {
+  ProtocolError, decodeInvite, decryptFrameLine, fromBase64, isChannelIdOrControl, isNodeId, isValidChannelId, macInput,
+  messageKey, openEnvelope, parseChallenge, parseControlEvent, parseHello, parseHelloAuth, parseJsonFrame, parseMsgsHave,
+  parseMsgsReq, parseMsgsSend, parsePeers, parseWelcome, parseWireMessage, toBase64, toBase64Url, utf8, verifyMac,
+} from "../../src/protocol/index.ts";
+import { coveredFields, hex, loadVectors, type Json } from "./vectors.ts";
+
+const SEED = Number(process.env.FELUND_FUZZ_SEED ?? 0x6fe1d);
+const vMsg = loadVectors("v1-message");
+const vEnv = loadVectors("v1-envelope");
+const vInv = loadVectors("v1-invite");
+const vHs = loadVectors("v1-handshake");
+const vFr = loadVectors("v1-frames");
+const vCtl = loadVectors("v1-control");
+const secret = hex(vMsg.secret_hex);
+const msgKey = messageKey(secret);
+const sessKey = hex(vHs.session_key.session_key);
+
+/** mulberry32: small, fast, good enough to drive mutations reproducibly. */
+class Prng {
+  private s: number;
+  constructor(seed: number) { this.s = seed >>> 0; }
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number { return Math.floor(this.next() * n); }
+  pick<T>(a: readonly T[]): T { return a[this.int(a.length)]!; }
+}
+
+const CHARS = [..."0123456789abcdefABCDEF+/=-_|:. \"\\{}[],\n\t", "é", "✓", "🎉", "\u0000", "\u007f", "\ud800", "Z", "g"];
+// Values a peer can put anywhere: wrong types, edge numbers, and objects whose own toString /
+// valueOf keys break String() coercion (JSON.parse can produce them).
+const SWAPS: readonly unknown[] = [
+  null, true, false, 0, -1, 1.5, 1e300, 2 ** 53, "", "x", "1700000000", "__control", "general", "a".repeat(300), "é".repeat(5000),
+  [], [1, "a"], {}, JSON.parse('{"toString":1}'), JSON.parse('{"valueOf":1,"toString":1}'), JSON.parse('{"__proto__":{"x":1}}'),
+];
+const NEW_KEYS = ["enc", "extra", "__proto__", "constructor", "toString", "t", "schema_version"];
+
+function mutateString(r: Prng, s: string): string {
+  const i = r.int(s.length + 1);
+  switch (r.int(7)) {
+    case 0: return s.slice(0, i) + r.pick(CHARS) + s.slice(i + 1); // replace
+    case 1: return s.slice(0, i) + r.pick(CHARS) + s.slice(i); // insert
+    case 2: return s.slice(0, i) + s.slice(i + 1); // delete
+    case 3: return s.slice(0, i); // truncate
+    case 4: return s + s.slice(i); // duplicate a tail
+    case 5: { // flip one bit of one character
+      if (!s.length) return "x";
+      const j = Math.min(i, s.length - 1);
+      return s.slice(0, j) + String.fromCharCode(s.charCodeAt(j) ^ (1 << r.int(7))) + s.slice(j + 1);
+    }
+    default: return s.toUpperCase();
+  }
+}
+
+const setOwn = (o: Record<string, unknown>, k: string, val: unknown) =>
+  Object.defineProperty(o, k, { value: val, enumerable: true, writable: true, configurable: true });
+
+/** One mutation somewhere inside a JSON value (in place; returns the possibly replaced root). */
+function mutateValue(r: Prng, v: unknown, depth = 0): unknown {
+  const isObj = v !== null && typeof v === "object";
+  if (isObj && depth < 4 && r.int(4) !== 0) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    const op = r.int(6);
+    if (op === 0 && keys.length) { delete o[r.pick(keys)]; return v; }
+    if (op === 1) { setOwn(o, r.pick(NEW_KEYS), r.pick(SWAPS)); return v; }
+    if (keys.length) { const k = r.pick(keys); setOwn(o, k, mutateValue(r, o[k], depth + 1)); }
+    return v;
+  }
+  if (typeof v === "string" && r.int(3) !== 0) return mutateString(r, v);
+  if (typeof v === "number" && r.int(3) !== 0) return r.pick([v + 1, v - 1, -v, v * 1000, v + 0.5, 0]);
+  return structuredClone(r.pick(SWAPS));
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+/** A mutated copy: 1-3 structural mutations, or one mutation of the JSON text. */
+function mutant(r: Prng, base: unknown): unknown {
+  if (r.int(4) === 0) {
+    const text = mutateString(r, JSON.stringify(base));
+    try { return JSON.parse(text); } catch { /* not JSON any more: mutate the structure instead */ }
+  }
+  let v: unknown = clone(base);
+  for (let n = 1 + r.int(3); n > 0; n--) v = mutateValue(r, v);
+  return v;
+}
+
+/** Runs `check` on `iterations` inputs; returns the first few failures with their inputs. */
+function fuzz<T>(seed: number, iterations: number, gen: (r: Prng) => T, check: (input: T) => string | null): Json[] {
+  const r = new Prng(seed);
+  const failures: Json[] = [];
+  for (let i = 0; i < iterations && failures.length < 5; i++) {
+    const input = gen(r);
+    let problem: string | null;
+    try {
+      problem = check(input);
+    } catch (e) {
+      problem = `threw ${(e as Error)?.name}: ${(e as Error)?.message}`;
+    }
+    if (problem) failures.push({ seed, iteration: i, problem, input });
+  }
+  return failures;
+}
+
+const show = (f: Json[]) => (f.length ? JSON.stringify(f, null, 1) : "");
+
+describe(`fuzz (seed ${SEED})`, () => {
+  test("wire messages: only verifying copies with unchanged covered fields get through", () => {
+    const bases = [...vMsg.valid.map((c: Json) => c.message), ...vCtl.messages.map((c: Json) => c.message)];
+    let parsed = 0;
+    let verified = 0;
+    const failures = fuzz(SEED + 1, 4000, (r) => mutant(r, r.pick(bases)), (m) => {
+      const res = parseWireMessage(m);
+      if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
+      const p = res.value;
+      parsed++;
+      if (!isNodeId(p.authorNodeId) || !isChannelIdOrControl(p.channelId) || !Number.isSafeInteger(p.createdTs)) return "accepted a mistyped field";
+      if (!verifyMac(secret, p)) return null;
+      verified++;
+      const same = bases.some((b: Json) => b.mac === p.mac && macInput(p) === b.msg_id + "|" + b.circle_id + "|" + b.channel_id + "|" +
+        b.author_node_id + "|" + b.display_name + "|" + b.created_ts + "|" + b.text);
+      return same ? null : "a changed message verified";
+    });
+    expect(show(failures)).toBe("");
+    // The mutants must reach the MAC check, and some (schema_version, no-op edits) still verify.
+expect(parsed).toBeGreaterThan(200);
+    expect(verified).toBeGreaterThan(10);
+  });
+
+  test("envelopes: open only to the sealed fields", () => {
+    const bases = [...vEnv.open_valid.map((c: Json) => c), ...vEnv.seal.map((c: Json) => ({ envelope: c.envelope, expected: c.message }))];
+    const circle = vEnv.circle_id;
+    let opened = 0;
+    const failures = fuzz(SEED + 2, 2500, (r) => mutant(r, r.pick(bases).envelope), (e) => {
+      const res = openEnvelope(msgKey, secret, circle, e);
+      if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
+      opened++;
+      const got = JSON.stringify(coveredFields(res.value));
+      return bases.some((b: Json) => JSON.stringify(b.expected) === got) ? null : `opened to other content: ${got}`;
+    });
+    expect(show(failures)).toBe("");
+expect(opened).toBeGreaterThan(10);
+  });
+
+  test("invite codes: decodeInvite agrees with a simple reference decoder", () => {
+    const codes: string[] = vInv.decode_valid.map((c: Json) => c.code);
+    const gen = (r: Prng): string => {
+      const code = r.pick(codes);
+      if (r.int(2) === 0) return mutateString(r, code);
+      const payload = JSON.parse(Buffer.from(code.trim().slice(8).replace(/=+$/, ""), "base64url").toString("utf8"));
+      return "felund1." + toBase64Url(utf8(JSON.stringify(mutant(r, payload))));
+    };
+    const failures = fuzz(SEED + 3, 4000, gen, (code) => {
+      const got = decodeInvite(code);
+      const want = referenceDecodeInvite(code);
+      const gotV = got.ok ? got.value : null;
+      if (!got.ok && got.kind !== "reject") return "verdict is not a reject";
+      return JSON.stringify(gotV) === JSON.stringify(want) ? null : `decodeInvite ${JSON.stringify(gotV)} != reference ${JSON.stringify(want)}`;
+    });
+    expect(show(failures)).toBe("");
+  });
+
+  test("encrypted frames: ProtocolError or the original plaintext", () => {
+    const frames: Json[] = vHs.frames;
+    const gen = (r: Prng): { line: string; pt: string } => {
+      const f = r.pick(frames);
+      if (r.int(2) === 0) return { line: mutateString(r, f.line), pt: f.plaintext };
+      const raw = fromBase64(f.line);
+      const op = r.int(3);
+      if (op === 0) raw[r.int(raw.length)]! ^= 1 << r.int(8);
+      const bytes = op === 1 ? raw.subarray(0, r.int(raw.length)) : op === 2 ? Uint8Array.from({ length: r.int(80) }, () => r.int(256)) : raw;
+      return { line: toBase64(bytes), pt: f.plaintext };
+    };
+    const failures = fuzz(SEED + 4, 2500, gen, ({ line, pt }) => {
+      try {
+        return decryptFrameLine(sessKey, line) === pt ? null : "decrypted to another plaintext";
+      } catch (e) {
+        return e instanceof ProtocolError ? null : `threw ${(e as Error).name}`;
+      }
+    });
+    expect(show(failures)).toBe("");
+  });
+
+  test("plaintext frames: parsers throw nothing but ProtocolError", () => {
+    const parsers = [parseHello, parseChallenge, parseHelloAuth, parseWelcome, parsePeers, parseMsgsHave, parseMsgsReq, parseMsgsSend];
+    const bases = vFr.cases.map((c: Json) => c.frame);
+    const gen = (r: Prng): string => {
+      const line = JSON.stringify(mutant(r, r.pick(bases)));
+      return r.int(5) === 0 ? mutateString(r, line) : line;
+    };
+    const failures = fuzz(SEED + 5, 4000, gen, (line) => {
+      let f: Record<string, unknown>;
+      try {
+        f = parseJsonFrame(line);
+      } catch (e) {
+        return e instanceof ProtocolError ? null : `parseJsonFrame threw ${(e as Error).name}`;
+      }
+      for (const parse of parsers) {
+        try {
+          const out = parse(f) as Json;
+          if (out.t === "HELLO" && (!isNodeId(out.node_id) || (out.nonce !== undefined && !/^[0-9a-fA-F]{32}$/.test(out.nonce))))
+            return "HELLO with a bad node_id or nonce accepted";
+          if (out.t === "PEERS" && !out.peers.every((p: Json) => isNodeId(p.node_id) && typeof p.addr === "string" && p.last_seen >= 0))
+            return "bad PEERS entry kept";
+          if ((out.t === "MSGS_HAVE" || out.t === "MSGS_REQ") && !out.msg_ids.every((id: string) => /^[0-9a-f]{32}$/.test(id)))
+            return "bad msg id kept";
+          if ("circle_id" in out && typeof out.circle_id !== "string") return "circle_id is not a string";
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) return `${parse.name} threw ${(e as Error).name}: ${(e as Error).message}`;
+        }
+      }
+      return null;
+    });
+    expect(show(failures)).toBe("");
+  });
+
+  test("control events: parseControlEvent never throws and keeps channel ids valid", () => {
+    const texts: string[] = [...vCtl.build.map((c: Json) => c.text), ...vCtl.parse.map((c: Json) => c.text)];
+    const gen = (r: Prng): string => {
+      const t = r.pick(texts);
+      return r.int(3) === 0 ? mutateString(r, t) : JSON.stringify(mutant(r, JSON.parse(t)));
+    };
+    const failures = fuzz(SEED + 6, 3000, gen, (text) => {
+      const ev = parseControlEvent(text);
+      if (ev?.t === "CHANNEL_EVT" && ev.op !== "rename" && !isValidChannelId(ev.channelId)) return "invalid channel id accepted";
+      if (ev?.t === "CALL_EVT" && !ev.sessionId) return "CALL_EVT without session id accepted";
+      return null;
+    });
+    expect(show(failures)).toBe("");
+  });
+});
+
+/**
+ * Reference invite decoder written straight from reference §2.3 plus felund's documented
+ * strictness (no junk characters, plain even-length hex, ports 1-65535), on Node's Buffer.
+ */
+function referenceDecodeInvite(code: string): { secretHex: string; peer: string } | null {
+  const t = code.trim();
+  if (!t.startsWith("felund1.")) return null;
+  let b = t.slice("felund1.".length);
+  while (b.endsWith("=")) b = b.slice(0, -1);
+  if (!/^[A-Za-z0-9_-]*$/.test(b) || b.length % 4 === 1) return null;
+  let p: Json;
+  try {
+    p = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(b, "base64url")));
+  } catch {
+    return null;
+  }
+  if (typeof p !== "object" || p === null || Array.isArray(p)) return null;
+  if (p.v !== 1 && p.v !== true) return null;
+  const asText = (x: unknown) => (x === undefined || x === null ? "" : typeof x === "string" ? x : typeof x === "number" ? `${x}` : null);
+  const s = asText(p.secret);
+  const peerText = asText(p.peer);
+  if (s === null || peerText === null) return null;
+  const secretHex = s.trim().toLowerCase();
+  if (!/^([0-9a-f]{2})+$/.test(secretHex)) return null;
+  const peer = peerText.trim();
+  if (peer === "" || /^(https?:)?\/\//.test(peer)) return { secretHex, peer };
+  const i = peer.lastIndexOf(":");
+  let host = peer.slice(0, i).trim();
+  const port = peer.slice(i + 1).trim();
+  if (i < 0 || !/^[0-9]{1,5}$/.test(port) || +port < 1 || +port > 65535) return null;
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return host && !/\s/.test(host) ? { secretHex, peer } : null;
+}
