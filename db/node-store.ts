@@ -124,6 +124,10 @@ export class NodeStore implements SyncStore {
   messagesAfterSeq(seq: number, limit: number): StoredMessage[] {
     return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).all(seq, limit) as StoredMessage[];
   }
+  /** Messages of one circle with seq > after that did not come from a relay, oldest first (relay push cursor). */
+  circleMessagesAfterSeq(circleId: string, after: number, limit: number): StoredMessage[] {
+    return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND seq > ? AND origin != 'relay' ORDER BY seq LIMIT ?`).all(circleId, after, limit) as StoredMessage[];
+  }
   countMessages(circleId?: string): number {
     const r = (circleId
       ? this.sql.query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ?`).get(circleId)

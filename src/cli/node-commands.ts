@@ -10,6 +10,7 @@ const nodeFlags = [
   { name: "peer", type: "string", placeholder: "HOST:PORT", help: "sync with this peer at start (with --circle-id)" },
   { name: "circle-id", type: "string", placeholder: "ID", help: "the circle to sync with --peer" },
   { name: "port", type: "int", help: "TCP port for peers (default: from init, 9999)" },
+  { name: "relay", type: "string", placeholder: "URL", help: "relay base URL (default: $FELUND_API_BASE, else the stored setting)" },
   { name: "debug", type: "bool", help: "log gossip activity to stderr" },
 ] as const;
 
@@ -22,7 +23,9 @@ async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string
   if ((peer && !circleId) || (circleId && !peer)) throw new ArgError("--peer and --circle-id go together");
   const port = p.flags.port as number | undefined;
   if (port !== undefined && (port < 0 || port > 65535)) throw new ArgError("--port must be 0-65535");
-  const opts: ProcessOptions = { stateDir: dir, mode, http, intervalS: interval, debug: !!p.flags.debug, port, mount: mode === "serve" ? mountExtras : undefined };
+  const relay = (p.flags.relay as string | undefined) ?? process.env.FELUND_API_BASE;
+  if (relay && !/^https?:\/\/[^\s]+$/.test(relay)) throw new ArgError(`--relay must be an http(s) URL, got "${relay}"`);
+  const opts: ProcessOptions = { stateDir: dir, mode, http, intervalS: interval, debug: !!p.flags.debug, port, relay, mount: mode === "serve" ? mountExtras : undefined };
   const running = await startNodeProcess(opts);
   if (peer && circleId) {
     if (!running.node.store.getCircle(circleId)) {

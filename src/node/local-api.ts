@@ -44,7 +44,8 @@ export function guard(req: Request, token: string, port: number): Response | und
 export function stateOf(node: FelundNode) {
   const s = node.settings;
   return {
-    node: { nodeId: s.nodeId, displayName: s.displayName, bind: s.bind, port: node.port, listenAddr: node.listenAddr, relayBase: s.relayBase, retentionDays: s.retentionDays },
+    node: { nodeId: s.nodeId, displayName: s.displayName, bind: s.bind, port: node.port, listenAddr: node.listenAddr, relayBase: node.relay?.base ?? s.relayBase, retentionDays: s.retentionDays },
+    relay: node.relay?.status() ?? null,
     circles: svc.listCircles(node.ctx).map((c) => ({ ...c, channels: svc.listChannels(node.ctx, c.circleId) })),
     calls: [...node.calls.sessions.values()].map((c) => ({ ...c, participants: [...c.participants] })),
   };
@@ -82,6 +83,7 @@ export function createLocalApi(o: LocalApiOptions) {
           const r = body.relayBase.trim().replace(/\/+$/, "");
           if (r && !/^https?:\/\//.test(r)) throw new svc.UserError("relay URL must start with http:// or https://");
           saveSettings(node.store, { relayBase: r });
+          node.configureRelay(r);
         }
         if (body.retentionDays !== undefined) saveSettings(node.store, { retentionDays: body.retentionDays });
         node.emit({ t: "circles" });

@@ -13,6 +13,7 @@ import { V1Exchange, type ExchangeDeps, type ExchangeResult } from "../sync/v1-e
 import { advertisedHost, loadSettings, localAddresses } from "./identity.ts";
 import { LineConn, type ConnData } from "./line-conn.ts";
 import * as svc from "./service.ts";
+import { RelayClient } from "./relay-client.ts";
 
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }
@@ -32,6 +33,10 @@ export interface NodeOptions {
   rng?: Rng;
   nowMs?: () => number;
   debug?: boolean;
+  /** relay base URL; overrides the stored setting for this run */
+  relay?: string;
+  /** use the relay's WebSocket push (default true) */
+  relayWs?: boolean;
 }
 
 /** Follow-up exchanges in a row with one peer while it still has more for us (bounded). */
@@ -59,6 +64,7 @@ export class FelundNode {
   private stopped = false;
   readonly ctx: svc.Ctx;
   port = 0;
+  relay: RelayClient | null = null;
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -144,10 +150,26 @@ export class FelundNode {
     const interval = (this.opts.intervalS ?? DEFAULT_INTERVAL_S) * 1000;
     this.timer = setInterval(() => this.gossipRound(), interval);
     this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
+    this.configureRelay(this.opts.relay ?? s.relayBase);
+  }
+
+  /** Start (or stop, with "") the relay client for `base`. */
+  configureRelay(base: string): void {
+    const b = base.trim().replace(/\/+$/, "");
+    if (this.relay?.base === b) return;
+    this.relay?.stop();
+    this.relay = null;
+    if (b && !this.stopped) {
+      this.relay = new RelayClient(this, b, { ws: this.opts.relayWs });
+      this.relay.start();
+      this.log(`using relay ${b}`);
+    }
   }
 
   stop(): void {
     this.stopped = true;
+    this.relay?.stop();
+    this.relay = null;
     if (this.timer) clearInterval(this.timer);
     if (this.roundTimer) clearTimeout(this.roundTimer);
     this.listener?.stop(true);
@@ -277,6 +299,31 @@ export class FelundNode {
     if (r.peersChanged) this.emit({ t: "peers", circleId: r.circleId });
     // pass new messages on to the other peers at once
     if (r.stored.length && r.circleId) this.syncSoon(r.circleId);
+  }
+
+  /** Messages that arrived by another path (relay): notify and pass on to TCP peers. */
+  received(ms: StoredMessage[]): void {
+    const circles = new Set<string>();
+    for (const m of ms) {
+      this.emit({ t: "message", message: m });
+      circles.add(m.circleId);
+    }
+    for (const c of circles) this.syncSoon(c);
+  }
+
+  /** A member's TCP endpoint learned from a relay's presence list. Returns true if new or changed. */
+  addRelayPeer(circleId: string, nodeId: string, addr: string): boolean {
+    if (nodeId === this.nodeId || this.selfInfo().isSelfAddr(addr) || !parseHostPort(addr)) return false;
+    const now = this.ctx.now();
+    const cur = this.store.getPeer(circleId, nodeId);
+    if (cur && cur.addr === addr) {
+      this.store.putPeer({ ...cur, lastSeen: Math.max(cur.lastSeen, now) });
+      return false;
+    }
+    if (cur && cur.lastOk > 0 && cur.failures < 3 && now - cur.lastOk < 3600) return false; // keep an address we verified
+    this.store.putPeer({ circleId, nodeId, addr, lastSeen: now, lastOk: cur?.lastOk ?? 0, failures: 0, source: "relay", proto: cur?.proto ?? "" });
+    this.emit({ t: "peers", circleId });
+    return true;
   }
 
   // ---- user operations (service.ts + gossip + notifications) ----

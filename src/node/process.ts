@@ -19,6 +19,7 @@ export interface ProcessOptions {
   debug?: boolean;
   bind?: string;
   port?: number;
+  relay?: string;
   /** extra Elysia plugins mounted beside the local API (relay, web client) */
   // Elysia generics differ per composition; plugins are typed where they are written
   mount?: (app: Elysia<any, any, any, any, any, any, any>, node: FelundNode) => Elysia<any, any, any, any, any, any, any>;
@@ -35,7 +36,7 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   const host = hp?.host ?? o.http.slice(0, o.http.lastIndexOf(":"));
   const wantPort = hp?.port ?? 0;
   const store = new NodeStore(openDb(dbPath(o.stateDir)));
-  const node = new FelundNode({ store, intervalS: o.intervalS, debug: o.debug, bind: o.bind, port: o.port });
+  const node = new FelundNode({ store, intervalS: o.intervalS, debug: o.debug, bind: o.bind, port: o.port, relay: o.relay });
   try {
     await node.start();
   } catch (e) {

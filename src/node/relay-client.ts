@@ -1,0 +1,244 @@
+// The node's relay client (reference §6, §7.2-7.3): per circle it registers presence,
+// discovers members' TCP endpoints and dials them, pushes this node's messages as encrypted
+// envelopes and pulls others' (WebSocket push when the relay has it, polling otherwise).
+// Relay messages are decrypted under the circle key, given a v1 MAC (this node holds the
+// secret) and stored, so they travel on to TCP-only peers: this node bridges the two worlds
+// (fixes reference W9). Cursors are persisted, so nothing is skipped across restarts (W8).
+import { fromHex } from "../protocol/bytes.ts";
+import { circleHint } from "../protocol/ids.ts";
+import { messageKey, openEnvelope, sealEnvelope } from "../protocol/envelope.ts";
+import { computeMac } from "../protocol/message.ts";
+import { formatHostPort } from "../protocol/hostport.ts";
+import { storeVerified } from "../sync/merge.ts";
+import type { StoredMessage } from "../sync/store.ts";
+import { advertisedHost } from "./identity.ts";
+import type { FelundNode } from "./node.ts";
+
+/** presence refresh / discovery period (the original TUI uses 8 s) */
+const PRESENCE_MS = 30_000;
+const POLL_MS = 5_000;
+const POLL_WITH_WS_MS = 60_000;
+const HTTP_TIMEOUT_MS = 8_000;
+const BATCH = 50;
+const PULL_LIMIT = 200;
+
+interface CircleLink {
+  circleId: string;
+  hint: string;
+  secret: Uint8Array;
+  key: Uint8Array;
+  ws: WebSocket | null;
+  wsLive: boolean;
+  lastPoll: number;
+  lastPresence: number;
+  pushing: boolean;
+  pushAgain: boolean;
+  pulling: boolean;
+  wsRetry: number;
+}
+
+export interface RelayStatus { base: string; circles: { circleId: string; ws: boolean; lastPoll: number }[]; lastError: string }
+
+export class RelayClient {
+  private links = new Map<string, CircleLink>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private unsub: (() => void) | null = null;
+  private stopped = false;
+  lastError = "";
+
+  constructor(private node: FelundNode, readonly base: string, private opts: { ws?: boolean } = {}) {}
+
+  private url(path: string): string {
+    const b = this.base.replace(/\/+$/, "");
+    return /\/v1$/.test(b) ? `${b}${path}` : `${b}/v1${path}`;
+  }
+
+  start(): void {
+    this.unsub = this.node.subscribe((e) => {
+      if (e.t === "message") this.schedulePush(e.message.circleId);
+      if (e.t === "circles") this.tick();
+    });
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsub?.();
+    if (this.timer) clearInterval(this.timer);
+    for (const l of this.links.values()) {
+      l.ws?.close();
+      void this.http("DELETE", "/register", { node_id: this.node.nodeId, circle_hint: l.hint }).catch(() => {});
+    }
+    this.links.clear();
+  }
+
+  status(): RelayStatus {
+    return { base: this.base, lastError: this.lastError, circles: [...this.links.values()].map((l) => ({ circleId: l.circleId, ws: l.wsLive, lastPoll: l.lastPoll })) };
+  }
+
+  private link(circleId: string): CircleLink | undefined {
+    let l = this.links.get(circleId);
+    if (l) return l;
+    const c = this.node.store.getCircle(circleId);
+    if (!c) return undefined;
+    const secret = fromHex(c.secretHex);
+    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0 };
+    this.links.set(circleId, l);
+    return l;
+  }
+
+  /** Once a second: keep presence fresh, poll when due, keep the WebSocket open. */
+  tick(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const ids = new Set(this.node.store.listCircles().map((c) => c.circleId));
+    for (const [id, l] of this.links) if (!ids.has(id)) { l.ws?.close(); this.links.delete(id); }
+    for (const id of ids) {
+      const l = this.link(id)!;
+      if (now - l.lastPresence >= PRESENCE_MS) { l.lastPresence = now; void this.presence(l); }
+      if (this.opts.ws !== false && !l.ws && now >= l.wsRetry) this.openWs(l);
+      if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) { l.lastPoll = now; void this.pull(l); this.schedulePush(id); }
+    }
+  }
+
+  private async http(method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(this.url(path), {
+      method,
+      headers: { "content-type": "application/json", "x-felund-node": this.node.nodeId },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
+    const json = (await res.json().catch(() => null)) as any;
+    if (!res.ok || !json || json.ok === false) throw new Error(`${method} ${path}: HTTP ${res.status} ${json?.detail ?? ""}`.trim());
+    return json;
+  }
+
+  private fail(what: string, e: unknown): void {
+    this.lastError = `${what}: ${(e as Error).message}`;
+    this.node.log(`relay ${this.base}: ${this.lastError}`);
+  }
+
+  private async presence(l: CircleLink): Promise<void> {
+    const host = advertisedHost(this.node.settings.bind);
+    try {
+      await this.http("POST", "/register", {
+        node_id: this.node.nodeId, circle_hint: l.hint,
+        endpoints: this.node.port ? [{ transport: "tcp", host, port: this.node.port, family: host.includes(":") ? "ipv6" : "ipv4", nat: "unknown" }] : [],
+        capabilities: { relay: false, transport: ["tcp"] }, ttl_s: 120,
+      });
+      const r = await this.http("GET", `/peers?circle_hint=${l.hint}&limit=50`);
+      let added = 0;
+      for (const p of (Array.isArray(r.peers) ? r.peers : []) as any[]) {
+        if (typeof p?.node_id !== "string" || p.node_id === this.node.nodeId) continue;
+        const ep = (Array.isArray(p.endpoints) ? p.endpoints : []).find((e: any) => e?.transport === "tcp" && typeof e.host === "string" && e.host && Number.isInteger(e.port) && e.port > 0 && e.port < 65536);
+        if (!ep) continue;
+        if (this.node.addRelayPeer(l.circleId, p.node_id, formatHostPort(ep.host, ep.port))) added++;
+      }
+      if (added) this.node.syncSoon(l.circleId);
+    } catch (e) {
+      this.fail("presence", e);
+    }
+  }
+
+  schedulePush(circleId: string): void {
+    const l = this.link(circleId);
+    if (!l) return;
+    if (l.pushing) { l.pushAgain = true; return; }
+    l.pushing = true;
+    queueMicrotask(() => void this.push(l).finally(() => {
+      l.pushing = false;
+      if (l.pushAgain) { l.pushAgain = false; this.schedulePush(circleId); }
+    }));
+  }
+
+  /** Push every message of the circle stored after the persisted cursor, oldest first. */
+  private async push(l: CircleLink): Promise<void> {
+    const store = this.node.store;
+    const ck = `relay_push:${this.base}:${l.circleId}`;
+    for (let round = 0; round < 1000 && !this.stopped; round++) {
+      const after = Number(store.getSetting(ck) ?? 0);
+      const rows = store.circleMessagesAfterSeq(l.circleId, after, BATCH);
+      if (!rows.length) return;
+      const envelopes = rows.map((m) => sealEnvelope(l.key, m, this.node.ctx.rng(12)));
+      try {
+        await this.http("POST", "/messages", { circle_hint: l.hint, messages: envelopes });
+      } catch (e) {
+        this.fail("push", e);
+        return;
+      }
+      store.setSetting(ck, String(rows[rows.length - 1]!.seq));
+    }
+  }
+
+  /** Pull with the relay's monotonic cursor when it has one, else with since/server_time (-1 s overlap). */
+  private async pull(l: CircleLink): Promise<void> {
+    if (l.pulling) return;
+    l.pulling = true;
+    const store = this.node.store;
+    const ck = `relay_pull:${this.base}:${l.circleId}`;
+    try {
+      for (let page = 0; page < 500 && !this.stopped; page++) {
+        const saved = store.getSetting(ck) ?? "since:0";
+        const [kind, val] = saved.split(":") as [string, string];
+        const q = kind === "cursor" ? `cursor=${val}` : `since=${val}`;
+        const r = await this.http("GET", `/messages?circle_hint=${l.hint}&${q}&limit=${PULL_LIMIT}`);
+        const msgs = Array.isArray(r.messages) ? r.messages : [];
+        this.ingest(l, msgs);
+        let next: string;
+        if (r.next_cursor !== undefined && r.next_cursor !== null) next = `cursor:${Number(r.next_cursor)}`;
+        else next = `since:${Math.max(Number(val) || 0, (Number(r.server_time) || 0) - 1)}`;
+        store.setSetting(ck, next);
+        const more = r.more === true || (r.more === undefined && msgs.length >= PULL_LIMIT && next !== saved);
+        if (!more) break;
+      }
+    } catch (e) {
+      this.fail("pull", e);
+    } finally {
+      l.pulling = false;
+    }
+  }
+
+  /** Verify, MAC and store envelopes from the relay. Returns the newly stored messages. */
+  ingest(l: CircleLink, raws: unknown[]): StoredMessage[] {
+    const store = this.node.store;
+    const now = this.node.ctx.now();
+    const stored: StoredMessage[] = [];
+    store.transaction(() => {
+      for (const raw of raws) {
+        const v = openEnvelope(l.key, l.secret, l.circleId, raw);
+        if (!v.ok) continue;
+        const m = v.value;
+        if (store.hasMessage(m.msgId)) continue;
+        const withMac = { ...m, mac: m.mac ?? computeMac(l.secret, m) };
+        const row = storeVerified(store, this.node.calls, withMac, "relay", now);
+        if (row) stored.push(row);
+      }
+    });
+    if (stored.length) this.node.received(stored);
+    return stored;
+  }
+
+  private openWs(l: CircleLink): void {
+    const u = this.url(`/relay/ws?circle_hint=${l.hint}&node_id=${encodeURIComponent(this.node.nodeId)}`).replace(/^http/, "ws");
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(u);
+    } catch {
+      l.wsRetry = Date.now() + 30_000;
+      return;
+    }
+    l.ws = ws;
+    ws.onopen = () => { l.wsLive = true; void this.pull(l); };
+    ws.onmessage = (ev) => {
+      let f: any;
+      try { f = JSON.parse(String(ev.data)); } catch { return; }
+      if (f?.t === "MESSAGES" && Array.isArray(f.messages)) this.ingest(l, f.messages);
+      else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
+    };
+    ws.onclose = () => {
+      if (l.ws === ws) { l.ws = null; l.wsLive = false; l.wsRetry = Date.now() + 5_000; }
+    };
+    ws.onerror = () => {};
+  }
+}
