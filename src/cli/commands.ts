@@ -34,6 +34,7 @@ export const commands: Cmd[] = [
       { name: "bind", type: "string", placeholder: "ADDR", help: "address to listen on for peers", default: "0.0.0.0" },
       { name: "port", type: "int", help: "TCP port for peers", default: 9999 },
       { name: "name", type: "string", help: "your display name", default: "anon" },
+      { name: "retention-days", type: "int", placeholder: "DAYS", help: "delete history older than DAYS (0 = keep forever, the default)" },
       json,
     ],
     async run(p, dir) {
@@ -42,11 +43,13 @@ export const commands: Cmd[] = [
       const name = String(p.flags.name).trim().slice(0, 40) || "anon";
       const t = connect(dir);
       if (t.runtime) throw new ArgError(`a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`);
-      saveSettings(t.ctx!.store, { bind: String(p.flags.bind), port });
+      const keep = p.flags["retention-days"] as number | undefined;
+      if (keep !== undefined && (keep < 0 || keep > 36500)) throw new ArgError("--retention-days must be 0-36500");
+      saveSettings(t.ctx!.store, { bind: String(p.flags.bind), port, ...(keep !== undefined ? { retentionDays: keep } : {}) });
       svc.setDisplayName(t.ctx!, name);
       const s = loadSettings(t.ctx!.store);
       if (p.flags.json) out(JSON.stringify({ nodeId: s.nodeId, bind: s.bind, port: s.port, displayName: s.displayName, stateDir: dir }));
-      else out(`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nstate:   ${dbPath(dir)}`);
+      else out(`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nhistory: ${s.retentionDays ? `${s.retentionDays} day(s)` : "kept forever"}\nstate:   ${dbPath(dir)}`);
       return 0;
     },
   },

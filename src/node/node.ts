@@ -179,10 +179,24 @@ export class FelundNode {
   /** One gossip round over every circle (periodic). */
   gossipRound(): void {
     this.rounds++;
+    this.applyRetention();
     for (const c of this.store.listCircles()) {
       expirePeers(this.store, c.circleId, this.ctx.now());
       void this.syncCircle(c.circleId);
     }
+  }
+
+  private lastPrune = 0;
+  /** History is kept forever unless the retention setting says otherwise (checked hourly). */
+  applyRetention(force = false): number {
+    const now = this.ctx.now();
+    if (!force && now - this.lastPrune < 3600) return 0;
+    this.lastPrune = now;
+    const days = this.settings.retentionDays;
+    if (!days || days <= 0) return 0;
+    const n = this.store.pruneOlderThan(now - days * 86400);
+    if (n) this.log(`retention: deleted ${n} message(s) older than ${days} day(s)`);
+    return n;
   }
 
   /** Sync a circle now (debounced to one round per event-loop turn). */
