@@ -1,7 +1,9 @@
 // This node's identity and settings, kept in the settings table: node_id, bind, port,
 // display name, relay base URL, history retention.
 import { networkInterfaces } from "node:os";
-import { newNodeId } from "../protocol/ids.ts";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { nodeIdFromPublicKey } from "../protocol/ids.ts";
+import { fromHex, toHex } from "../protocol/bytes.ts";
 import { systemRng } from "../protocol/crypto.ts";
 import type { NodeStore } from "../../db/node-store.ts";
 
@@ -15,12 +17,29 @@ export interface NodeSettings {
   retentionDays: number;
 }
 
-export function loadSettings(store: NodeStore): NodeSettings {
-  let nodeId = store.getSetting("node_id");
-  if (!nodeId) {
-    nodeId = newNodeId(systemRng);
-    store.setSetting("node_id", nodeId);
+/**
+ * The node's signing identity: an Ed25519 key pair, created once. node_id is the first 24 hex
+ * of SHA-256(public key): a normal id to v1 peers, and bound to the key for v2.
+ */
+export function loadIdentity(store: NodeStore): { nodeId: string; publicKey: Uint8Array; secretKey: Uint8Array } {
+  let sk = store.getSetting("ed25519_secret");
+  if (!sk) {
+    store.transaction(() => {
+      sk = store.getSetting("ed25519_secret");
+      if (sk) return;
+      const seed = systemRng(32);
+      sk = toHex(seed);
+      store.setSetting("ed25519_secret", sk);
+      store.setSetting("node_id", nodeIdFromPublicKey(ed25519.getPublicKey(seed)));
+    });
   }
+  const secretKey = fromHex(sk!);
+  const publicKey = ed25519.getPublicKey(secretKey);
+  return { nodeId: store.getSetting("node_id")!, publicKey, secretKey };
+}
+
+export function loadSettings(store: NodeStore): NodeSettings {
+  const nodeId = store.getSetting("node_id") ?? loadIdentity(store).nodeId;
   return {
     nodeId,
     bind: store.getSetting("bind") ?? "0.0.0.0",

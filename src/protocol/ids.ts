@@ -10,6 +10,8 @@ export const circleHint = (circleId: string): string => sha256Hex(utf8(circleId)
 /** A new v1 node id: sha256hex(32 random bytes)[0:24] (Python form). */
 export const nodeIdFromSeed = (seed: Uint8Array): string => sha256Hex(seed).slice(0, 24);
 export const newNodeId = (rng: Rng): string => nodeIdFromSeed(rng(32));
+/** v2: node_id = sha256hex(Ed25519 public key)[0:24], so the id is bound to the author key. */
+export const nodeIdFromPublicKey = (publicKey: Uint8Array): string => sha256Hex(publicKey).slice(0, 24);
 export const newSecretHex = (rng: Rng): string => toHex(rng(32));
 /** msg_id = sha256hex(author|created_ts|16 random hex)[0:32] */
 export const msgIdFor = (author: string, createdTs: number, randomHex16: string): string =>
