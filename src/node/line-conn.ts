@@ -8,6 +8,10 @@ import type { Step, V1Exchange } from "../sync/v1-exchange.ts";
 
 export interface ConnData { conn?: LineConn }
 
+/** Per-connection timeouts; the defaults are the production values of limits.ts (tests shorten them). */
+export interface ConnTimeouts { readMs: number; exchangeMs: number }
+export const DEFAULT_TIMEOUTS: ConnTimeouts = { readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS };
+
 export class LineConn {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
@@ -19,9 +23,10 @@ export class LineConn {
   private resolveDone!: (reason: string) => void;
   readonly finished: Promise<string>;
 
-  constructor(private socket: Socket<ConnData>, readonly exchange: V1Exchange, private log: (s: string) => void) {
+  constructor(private socket: Socket<ConnData>, readonly exchange: V1Exchange, private log: (s: string) => void,
+    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS) {
     this.finished = new Promise((r) => (this.resolveDone = r));
-    this.deadline = setTimeout(() => this.fail("exchange deadline exceeded"), EXCHANGE_DEADLINE_MS);
+    this.deadline = setTimeout(() => this.fail("exchange deadline exceeded"), timeouts.exchangeMs);
     this.armRead();
   }
 
@@ -121,7 +126,7 @@ export class LineConn {
 
   private armRead(): void {
     if (this.readTimer) clearTimeout(this.readTimer);
-    this.readTimer = setTimeout(() => this.fail("read timeout"), READ_TIMEOUT_MS);
+    this.readTimer = setTimeout(() => this.fail("read timeout"), this.timeouts.readMs);
   }
 
   private clearTimers(): void {

@@ -11,7 +11,7 @@ import { expirePeers, recordDialFailure, selectDials, type SelfInfo } from "../s
 import type { StoredMessage } from "../sync/store.ts";
 import { V1Exchange, type ExchangeDeps, type ExchangeResult } from "../sync/v1-exchange.ts";
 import { advertisedHost, loadSettings, localAddresses } from "./identity.ts";
-import { LineConn, type ConnData } from "./line-conn.ts";
+import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type ConnTimeouts } from "./line-conn.ts";
 import * as svc from "./service.ts";
 import { RelayClient } from "./relay-client.ts";
 
@@ -33,6 +33,8 @@ export interface NodeOptions {
   rng?: Rng;
   nowMs?: () => number;
   debug?: boolean;
+  /** shorter per-frame / per-exchange / connect timeouts (tests); default: the values in limits.ts */
+  timeouts?: Partial<ConnTimeouts & { connectMs: number }>;
   /** relay base URL; overrides the stored setting for this run */
   relay?: string;
   /** use the relay's WebSocket push (default true) */
@@ -95,6 +97,10 @@ export class FelundNode {
     };
   }
 
+  private connTimeouts(): ConnTimeouts {
+    return { ...DEFAULT_TIMEOUTS, ...this.opts.timeouts };
+  }
+
   private deps(): ExchangeDeps {
     return {
       store: this.store, calls: this.calls, knowledge: this.knowledge, now: this.ctx.now, rng: this.ctx.rng,
@@ -128,7 +134,7 @@ export class FelundNode {
             return;
           }
           this.inbound++;
-          const conn = new LineConn(sock, V1Exchange.server(this.deps(), sock.remoteAddress), (l) => this.log(l));
+          const conn = new LineConn(sock, V1Exchange.server(this.deps(), sock.remoteAddress), (l) => this.log(l), this.connTimeouts());
           sock.data = { conn };
           conn.finished.then(() => this.afterExchange(conn.exchange.result, sock.remoteAddress, false));
         },
@@ -267,7 +273,7 @@ export class FelundNode {
         port: hp.port,
         socket: {
           open: (sock) => {
-            conn = new LineConn(sock, ex, (l) => this.log(`${addr}: ${l}`));
+            conn = new LineConn(sock, ex, (l) => this.log(`${addr}: ${l}`), this.connTimeouts());
             sock.data = { conn };
             conn.begin();
           },
@@ -281,7 +287,7 @@ export class FelundNode {
       let timeout: ReturnType<typeof setTimeout> | undefined;
       const sock = await Promise.race([
         connecting,
-        new Promise<null>((r) => (timeout = setTimeout(() => r(null), CONNECT_TIMEOUT_MS))),
+        new Promise<null>((r) => (timeout = setTimeout(() => r(null), this.opts.timeouts?.connectMs ?? CONNECT_TIMEOUT_MS))),
       ]).catch(() => null);
       clearTimeout(timeout);
       if (!sock || !conn) {
