@@ -29,16 +29,22 @@ function tokenOf(req: Request): string {
   return new URL(req.url).searchParams.get("token") ?? "";
 }
 
-/** Guard for the local API; returns a Response to refuse, or undefined to go on. */
-export function guard(req: Request, token: string, port: number): Response | undefined {
+/** Why the local API refuses a request (status and body), or undefined to go on. */
+export function refusal(req: Request, token: string, port: number): { status: 401 | 403; body: { ok: false; error: string } } | undefined {
   const u = new URL(req.url);
   if (!isAllowedHost(req.headers.get("host") ?? u.host, port))
-    return Response.json({ ok: false, error: "forbidden: Host is not this machine's loopback address" }, { status: 403 });
+    return { status: 403, body: { ok: false, error: "forbidden: Host is not this machine's loopback address" } };
   if (!isAllowedOrigin(req.headers.get("origin"), port))
-    return Response.json({ ok: false, error: "forbidden: cross-origin request" }, { status: 403 });
+    return { status: 403, body: { ok: false, error: "forbidden: cross-origin request" } };
   if (!timingSafeEqualStr(tokenOf(req), token))
-    return Response.json({ ok: false, error: "unauthorized: missing or wrong token" }, { status: 401 });
+    return { status: 401, body: { ok: false, error: "unauthorized: missing or wrong token" } };
   return undefined;
+}
+
+/** Guard for the local API; returns a Response to refuse, or undefined to go on. */
+export function guard(req: Request, token: string, port: number): Response | undefined {
+  const r = refusal(req, token, port);
+  return r && Response.json(r.body, { status: r.status });
 }
 
 export function stateOf(node: FelundNode) {
@@ -73,7 +79,12 @@ export function createLocalApi(o: LocalApiOptions) {
   });
 
   return new Elysia({ name: "local-api", prefix: "/api" })
-    .onBeforeHandle(({ request }) => guard(request, o.token, o.port()))
+    // transform runs before body/query validation (beforeHandle runs after it), so a request
+    // without the token is refused before anything about it is looked at or reported
+    .onTransform(({ request, status }) => {
+      const r = refusal(request, o.token, o.port());
+      if (r) throw status(r.status, r.body);
+    })
     .get("/health", () => ({ ok: true, nodeId: node.nodeId }))
     .get("/state", () => ({ ok: true, ...stateOf(node) }))
     .post("/settings", ({ body, set }) => {
