@@ -58,3 +58,50 @@ export const V1_REQ_MAX = 400;
 export const PEER_EXPIRE_S = 24 * 3600;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
+
+// ---- felund v2 (docs/PROTOCOL.md) ----
+
+/** v2 protocol version offered in HELLO; a peer offering only other versions gets v1 or nothing. */
+export const V2_VERSION = 1;
+/** Largest v2 session frame (binary, before base64): one frame carries at most a batch of messages. */
+export const V2_FRAME_MAX = 512 * 1024;
+/** Largest v2 line (base64 of a frame + "\n"); the shell closes a connection that sends more. */
+export const V2_LINE_MAX = 4 * Math.ceil((V2_FRAME_MAX + 16) / 3) + 1;
+/** Bytes of messages packed into one MSGS frame; leaves room for the frame header. */
+export const V2_MSGS_FRAME_BUDGET = 384 * 1024;
+/** Largest encoded signed v2 message (8 KiB text + channel sealing + names + signature). */
+export const V2_MESSAGE_MAX = 12 * 1024;
+/** Any length-prefixed field in a v2 structure; a larger declared length is rejected before allocation. */
+export const V2_FIELD_MAX = 64 * 1024;
+/** Items in one list of a v2 structure (ids in WANT, seals in REKEY, ranges in RECON). */
+export const V2_LIST_MAX = 4096;
+/** Members sealed to in one REKEY / invite-channel key rotation: small private groups. */
+export const V2_MAX_MEMBERS = 1024;
+/** Messages requested in one WANT frame; more are asked for in the next. */
+export const V2_WANT_MAX = 1024;
+/** Reconciliation: a range with at most this many items is sent as an id list, not split. */
+export const V2_RECON_LEAF = 16;
+/** Reconciliation: a mismatching range is split into this many sub-ranges (fingerprint each). */
+export const V2_RECON_BRANCH = 16;
+/** Ranges in one RECON frame (a bound on the work a peer can ask for per frame). */
+export const V2_RECON_RANGES_MAX = 2048;
+/** Reconciliation rounds per session before the peer is treated as misbehaving. */
+export const V2_RECON_ROUNDS_MAX = 64;
+/** Envelope plaintext sizes are padded up to one of these buckets (hides exact lengths from relays). */
+export const V2_PAD_BUCKETS: readonly number[] = [256, 512, 1024, 2048, 4096, 8192, 16384];
+/** scrypt cost (log2 N) for key channels: 14 is ~0.1 s in JS, 20 is ~10 s; r=8, p=1. */
+export const V2_SCRYPT_LOGN_MIN = 14;
+export const V2_SCRYPT_LOGN_MAX = 20;
+export const V2_SCRYPT_LOGN_DEFAULT = 15;
+/** felund2. invite codes: longest code accepted (a QR-friendly size; real ones are ~300 chars). */
+export const V2_INVITE_CODE_MAX = 2048;
+/** Longest invite lifetime the owner may sign (also the default when none is given: 7 days). */
+export const V2_INVITE_TTL_MAX_S = 365 * 24 * 3600;
+export const V2_INVITE_TTL_DEFAULT_S = 7 * 24 * 3600;
+/** Channel passphrases: at least a few characters, at most a sentence. */
+export const V2_PASSPHRASE_MIN = 4;
+export const V2_PASSPHRASE_MAX = 256;
+/** Call session ids (opaque, e.g. 16 random bytes hex). */
+export const V2_CALL_ID_MAX = 64;
+/** Handshake must finish within this many frames (HELLO, HS, AUTH, maybe ADMIT); anything else is an attack. */
+export const V2_HANDSHAKE_FRAMES_MAX = 4;

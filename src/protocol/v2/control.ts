@@ -1,0 +1,155 @@
+// v2 control events (docs/PROTOCOL.md §6): the body of a signed message of kind 2 in the
+// "__control" channel. The author is the message signer, so events about "me" (card, join,
+// leave, rename, request) carry no node id at all and cannot be written for someone else;
+// events with authority (approve, circle name, rekey, call end) are checked against the
+// signer by authorityOf() below.
+import { isValidChannelId } from "../channel-id.ts";
+import { CIRCLE_NAME_MAX, DISPLAY_NAME_WIRE_MAX, V2_CALL_ID_MAX, V2_MAX_MEMBERS, V2_SCRYPT_LOGN_MAX, V2_SCRYPT_LOGN_MIN } from "../limits.ts";
+import { Reader, V2DecodeError, Writer } from "./codec.ts";
+
+export const EVT = {
+  card: 1, channelCreate: 2, channelRequest: 3, channelApprove: 4, channelJoin: 5, channelLeave: 6,
+  rename: 7, circleName: 8, rekey: 9, call: 10,
+} as const;
+
+export const MODE_CODES = { public: 0, key: 1, invite: 2 } as const;
+export type V2AccessMode = keyof typeof MODE_CODES;
+export const CALL_OP_CODES = { create: 0, join: 1, leave: 2, end: 3 } as const;
+export type V2CallOp = keyof typeof CALL_OP_CODES;
+
+export interface MemberCardEvt { t: "card"; xKey: Uint8Array; displayName: string }
+export interface ChannelCreateEvt { t: "channel_create"; channelId: string; mode: V2AccessMode; scryptLogN: number; keyCheck: Uint8Array }
+export interface ChannelSelfEvt { t: "channel_request" | "channel_join" | "channel_leave"; channelId: string }
+export interface ChannelApproveEvt { t: "channel_approve"; channelId: string; target: Uint8Array; keyVersion: number; sealedKey: Uint8Array }
+export interface RenameEvt { t: "rename"; displayName: string }
+export interface CircleNameEvt { t: "circle_name"; name: string }
+export interface RekeySeal { recipient: Uint8Array; box: Uint8Array }
+export interface RekeyEvt { t: "rekey"; epoch: number; removed: string[]; seals: RekeySeal[]; v2Only: boolean }
+export interface CallEvtV2 { t: "call"; op: V2CallOp; sessionId: string; channelId: string }
+export type V2Event = MemberCardEvt | ChannelCreateEvt | ChannelSelfEvt | ChannelApproveEvt | RenameEvt | CircleNameEvt | RekeyEvt | CallEvtV2;
+
+const modeName = (c: number): V2AccessMode => {
+  const m = (Object.keys(MODE_CODES) as V2AccessMode[]).find((k) => MODE_CODES[k] === c);
+  if (!m) throw new V2DecodeError("control: unknown access mode");
+  return m;
+};
+const callOpName = (c: number): V2CallOp => {
+  const m = (Object.keys(CALL_OP_CODES) as V2CallOp[]).find((k) => CALL_OP_CODES[k] === c);
+  if (!m) throw new V2DecodeError("control: unknown call op");
+  return m;
+};
+const channel = (r: Reader): string => {
+  const c = r.str(64);
+  if (!isValidChannelId(c)) throw new V2DecodeError("control: channel_id is not valid");
+  return c;
+};
+
+export function encodeEvent(e: V2Event): Uint8Array {
+  const w = new Writer();
+  switch (e.t) {
+    case "card":
+      return w.u8(EVT.card).fixed(e.xKey, 32).str(e.displayName).finish();
+    case "channel_create":
+      return w.u8(EVT.channelCreate).str(e.channelId).u8(MODE_CODES[e.mode]).u8(e.scryptLogN).fixed(e.keyCheck, 16).finish();
+    case "channel_request":
+      return w.u8(EVT.channelRequest).str(e.channelId).finish();
+    case "channel_join":
+      return w.u8(EVT.channelJoin).str(e.channelId).finish();
+    case "channel_leave":
+      return w.u8(EVT.channelLeave).str(e.channelId).finish();
+    case "channel_approve":
+      return w.u8(EVT.channelApprove).str(e.channelId).fixed(e.target, 32).u32(e.keyVersion).bytes(e.sealedKey).finish();
+    case "rename":
+      return w.u8(EVT.rename).str(e.displayName).finish();
+    case "circle_name":
+      return w.u8(EVT.circleName).str(e.name).finish();
+    case "rekey": {
+      w.u8(EVT.rekey).u32(e.epoch).u8(e.v2Only ? 1 : 0).u32(e.removed.length);
+      for (const id of e.removed) w.str(id);
+      w.u32(e.seals.length);
+      for (const s of e.seals) w.fixed(s.recipient, 32).bytes(s.box);
+      return w.finish();
+    }
+    case "call":
+      return w.u8(EVT.call).u8(CALL_OP_CODES[e.op]).str(e.sessionId).str(e.channelId).finish();
+  }
+}
+
+export function decodeEvent(b: Uint8Array): V2Event {
+  const r = new Reader(b, "control event");
+  const type = r.u8();
+  let e: V2Event;
+  switch (type) {
+    case EVT.card:
+      e = { t: "card", xKey: r.fixed(32), displayName: r.str(DISPLAY_NAME_WIRE_MAX * 4) };
+      break;
+    case EVT.channelCreate: {
+      const channelId = channel(r);
+      const mode = modeName(r.u8());
+      const scryptLogN = r.u8();
+      const keyCheck = r.fixed(16);
+      if (mode === "key" ? scryptLogN < V2_SCRYPT_LOGN_MIN || scryptLogN > V2_SCRYPT_LOGN_MAX : scryptLogN !== 0)
+        throw new V2DecodeError("control: scrypt cost out of range");
+      e = { t: "channel_create", channelId, mode, scryptLogN, keyCheck };
+      break;
+    }
+    case EVT.channelRequest:
+      e = { t: "channel_request", channelId: channel(r) };
+      break;
+    case EVT.channelJoin:
+      e = { t: "channel_join", channelId: channel(r) };
+      break;
+    case EVT.channelLeave:
+      e = { t: "channel_leave", channelId: channel(r) };
+      break;
+    case EVT.channelApprove:
+      e = { t: "channel_approve", channelId: channel(r), target: r.fixed(32), keyVersion: r.u32(), sealedKey: r.bytes(256) };
+      break;
+    case EVT.rename:
+      e = { t: "rename", displayName: r.str(DISPLAY_NAME_WIRE_MAX * 4) };
+      break;
+    case EVT.circleName:
+      e = { t: "circle_name", name: r.str(CIRCLE_NAME_MAX * 4) };
+      break;
+    case EVT.rekey: {
+      const epoch = r.u32();
+      const flags = r.u8();
+      if (flags > 1) throw new V2DecodeError("control: unknown rekey flags");
+      const removed: string[] = [];
+      for (let i = r.count(V2_MAX_MEMBERS); i > 0; i--) removed.push(r.str(128));
+      const seals: RekeySeal[] = [];
+      for (let i = r.count(V2_MAX_MEMBERS); i > 0; i--) seals.push({ recipient: r.fixed(32), box: r.bytes(256) });
+      if (epoch === 0) throw new V2DecodeError("control: rekey to epoch 0");
+      e = { t: "rekey", epoch, removed, seals, v2Only: flags === 1 };
+      break;
+    }
+    case EVT.call: {
+      const op = callOpName(r.u8());
+      const sessionId = r.str(V2_CALL_ID_MAX);
+      if (!sessionId) throw new V2DecodeError("control: empty call session id");
+      const channelId = r.str(64);
+      if (channelId && !isValidChannelId(channelId)) throw new V2DecodeError("control: channel_id is not valid");
+      e = { t: "call", op, sessionId, channelId };
+      break;
+    }
+    default:
+      throw new V2DecodeError(`control: unknown event type ${type}`);
+  }
+  r.end();
+  return e;
+}
+
+/** Who may sign an event: anyone (about themself), the circle owner, the channel owner, or the call host. */
+export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host_for_end" {
+  switch (e.t) {
+    case "circle_name":
+    case "rekey":
+      return "circle_owner";
+    case "channel_approve":
+      return "channel_owner";
+    case "call":
+      return e.op === "end" ? "call_host_for_end" : "self";
+    default:
+      return "self";
+  }
+}

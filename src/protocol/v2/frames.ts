@@ -1,0 +1,108 @@
+// Bodies of v2 session frames (docs/PROTOCOL.md §4.6), each sealed by session.ts:
+//   u8 type | payload
+//   0x01 RECON  ranges (recon.ts)
+//   0x02 WANT   u32 n | n x fixed16 msg_id
+//   0x03 MSGS   u8 flags (1 = pushed, unsolicited) | u32 n | n x (u8 form | bytes item)
+//                form 1 = signed v2 message wire; form 0 = v1 message JSON with MAC (legacy circles only)
+//   0x04 PEERS  u32 n | n x (str node_id | str addr | u64 last_seen)
+//   0x05 ADMIT  circle credentials for a joiner admitted by invite (invite.ts)
+//   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
+import { PEERS_FRAME_MAX, V2_FRAME_MAX, V2_MESSAGE_MAX, V2_WANT_MAX } from "../limits.ts";
+import { Reader, V2DecodeError, Writer } from "./codec.ts";
+import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
+
+export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6 } as const;
+export const FORM_V1 = 0;
+export const FORM_V2 = 1;
+
+export interface MsgItem { form: 0 | 1; data: Uint8Array }
+export interface PeerItem { nodeId: string; addr: string; lastSeen: number }
+export interface Admit {
+  secret: Uint8Array;
+  v2Only: boolean;
+  epoch: number;
+  epochKey: Uint8Array;
+  ownerKey: Uint8Array;
+  name: string;
+}
+
+export type Frame =
+  | { t: "recon"; ranges: Range[] }
+  | { t: "want"; ids: Uint8Array[] }
+  | { t: "msgs"; pushed: boolean; items: MsgItem[] }
+  | { t: "peers"; peers: PeerItem[] }
+  | { t: "admit"; admit: Admit }
+  | { t: "close"; reason: string };
+
+export function encodeFrame(f: Frame): Uint8Array {
+  const w = new Writer();
+  switch (f.t) {
+    case "recon":
+      return encodeRanges(w.u8(FRAME.recon), f.ranges).finish();
+    case "want":
+      w.u8(FRAME.want).u32(f.ids.length);
+      for (const id of f.ids) w.fixed(id, 16);
+      return w.finish();
+    case "msgs":
+      w.u8(FRAME.msgs).u8(f.pushed ? 1 : 0).u32(f.items.length);
+      for (const it of f.items) w.u8(it.form).bytes(it.data);
+      return w.finish();
+    case "peers":
+      w.u8(FRAME.peers).u32(f.peers.length);
+      for (const p of f.peers) w.str(p.nodeId).str(p.addr).u64(p.lastSeen);
+      return w.finish();
+    case "admit": {
+      const a = f.admit;
+      return w.u8(FRAME.admit).fixed(a.secret, 32).u8(a.v2Only ? 1 : 0).u32(a.epoch).fixed(a.epochKey, 32).fixed(a.ownerKey, 32).str(a.name).finish();
+    }
+    case "close":
+      return w.u8(FRAME.close).str(f.reason.slice(0, 200)).finish();
+  }
+}
+
+export function decodeFrame(b: Uint8Array): Frame {
+  if (b.length > V2_FRAME_MAX) throw new V2DecodeError("frame too large");
+  const r = new Reader(b, "frame");
+  const type = r.u8();
+  let f: Frame;
+  switch (type) {
+    case FRAME.recon:
+      f = { t: "recon", ranges: decodeRanges(r) };
+      break;
+    case FRAME.want: {
+      const ids: Uint8Array[] = [];
+      for (let n = r.count(V2_WANT_MAX); n > 0; n--) ids.push(r.fixed(16));
+      f = { t: "want", ids };
+      break;
+    }
+    case FRAME.msgs: {
+      const flags = r.u8();
+      if (flags > 1) throw new V2DecodeError("frame: unknown MSGS flags");
+      const items: MsgItem[] = [];
+      for (let n = r.count(); n > 0; n--) {
+        const form = r.u8();
+        if (form !== FORM_V1 && form !== FORM_V2) throw new V2DecodeError("frame: unknown message form");
+        items.push({ form, data: r.bytes(V2_MESSAGE_MAX + 2048) });
+      }
+      f = { t: "msgs", pushed: flags === 1, items };
+      break;
+    }
+    case FRAME.peers: {
+      const peers: PeerItem[] = [];
+      for (let n = r.count(PEERS_FRAME_MAX); n > 0; n--) peers.push({ nodeId: r.str(128), addr: r.str(300), lastSeen: r.u64() });
+      f = { t: "peers", peers };
+      break;
+    }
+    case FRAME.admit:
+      f = { t: "admit", admit: { secret: r.fixed(32), v2Only: r.u8() === 1, epoch: r.u32(), epochKey: r.fixed(32), ownerKey: r.fixed(32), name: r.str(256) } };
+      break;
+    case FRAME.close:
+      f = { t: "close", reason: r.str(1024) };
+      break;
+    default:
+      throw new V2DecodeError(`frame: unknown type ${type}`);
+  }
+  r.end();
+  return f;
+}
+

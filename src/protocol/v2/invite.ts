@@ -1,0 +1,105 @@
+// felund2. invite codes (docs/PROTOCOL.md §10). Unlike felund1. codes they do not carry the
+// circle secret: they carry a one-invite ticket (id + secret) that the issuing node — the
+// circle owner's — checks when the joiner connects, so expiry and the use limit are enforced
+// where they can be (that node counts admissions in its store). The joiner and the issuer run
+// the normal v2 handshake keyed by the ticket; the issuer then sends the circle credentials
+// (ADMIT frame) over that session.
+//
+//   payload = u8 2 | fixed16 invite_id | fixed32 ticket | str circle_id | str circle_name
+//             | fixed32 owner_key | str peer | u64 issued_ts | u64 expires_ts | u32 max_uses
+//             | fixed64 Ed25519(owner, str "felund2/invite" | payload-without-signature)
+//   code    = "felund2." + base64url(payload)
+import { fromBase64Url, toBase64Url } from "../bytes.ts";
+import { CIRCLE_ID_RE } from "../ids.ts";
+import { isRelayUrl, parseHostPort } from "../hostport.ts";
+import { V2_INVITE_CODE_MAX, V2_INVITE_TTL_MAX_S } from "../limits.ts";
+import { accept, reject, type Verdict } from "../verdict.ts";
+import { Reader, TAG, Writer, tagged } from "./codec.ts";
+import { kdf, sign, verifySig } from "./keys.ts";
+
+export const INVITE2_PREFIX = "felund2.";
+const VERSION = 2;
+
+export interface Invite2 {
+  inviteId: Uint8Array;
+  ticket: Uint8Array;
+  circleId: string;
+  circleName: string;
+  ownerKey: Uint8Array;
+  peer: string;
+  issuedTs: number;
+  expiresTs: number;
+  /** 0 = unlimited */
+  maxUses: number;
+}
+
+const body = (i: Invite2): Uint8Array =>
+  new Writer().u8(VERSION).fixed(i.inviteId, 16).fixed(i.ticket, 32).str(i.circleId).str(i.circleName).fixed(i.ownerKey, 32)
+    .str(i.peer).u64(i.issuedTs).u64(i.expiresTs).u32(i.maxUses).finish();
+
+const signedPart = (b: Uint8Array) => tagged(TAG.invite).raw(b).finish();
+
+export function encodeInvite2(i: Invite2, ownerSecret: Uint8Array): string {
+  const b = body(i);
+  return INVITE2_PREFIX + toBase64Url(new Writer().raw(b).fixed(sign(ownerSecret, signedPart(b)), 64).finish());
+}
+
+/** Decode and check a code's form, signature and lifetime (expiry against `now`, the reader's clock). */
+export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
+  if (typeof code !== "string") return reject("invite code must be a string");
+  const t = code.trim();
+  if (!t.startsWith(INVITE2_PREFIX)) return reject(`invite code must start with "${INVITE2_PREFIX}"`);
+  if (t.length > V2_INVITE_CODE_MAX) return reject("invite code too long");
+  let raw: Uint8Array;
+  try {
+    raw = fromBase64Url(t.slice(INVITE2_PREFIX.length));
+  } catch {
+    return reject("invite code is not base64url");
+  }
+  let inv: Invite2;
+  let sig: Uint8Array;
+  let bodyLen: number;
+  try {
+    const r = new Reader(raw, "invite");
+    if (r.u8() !== VERSION) return reject("unsupported invite version");
+    inv = {
+      inviteId: r.fixed(16), ticket: r.fixed(32), circleId: r.str(64), circleName: r.str(160), ownerKey: r.fixed(32),
+      peer: r.str(300), issuedTs: r.u64(), expiresTs: r.u64(), maxUses: r.u32(),
+    };
+    bodyLen = r.offset;
+    sig = r.fixed(64);
+    r.end();
+  } catch (e) {
+    return reject(`invite code: ${(e as Error).message}`);
+  }
+  if (!CIRCLE_ID_RE.test(inv.circleId)) return reject("invite circle_id is not valid");
+  if (!inv.peer || (!isRelayUrl(inv.peer) && !parseHostPort(inv.peer))) return reject("invite peer: expected host:port or a relay URL");
+  if (inv.expiresTs <= inv.issuedTs || inv.expiresTs - inv.issuedTs > V2_INVITE_TTL_MAX_S) return reject("invite lifetime out of range");
+  if (!verifySig(sig, signedPart(raw.subarray(0, bodyLen)), inv.ownerKey)) return reject("invite is not signed by the circle owner");
+  if (now >= inv.expiresTs) return reject("invite expired");
+  return accept(inv);
+}
+
+/** The handshake authentication key of a join connection (both sides hold the ticket). */
+export const inviteAuthKey = (ticket: Uint8Array): Uint8Array => kdf(ticket, new Uint8Array(0), "felund2 invite auth");
+
+/** What the issuing node stores per invite (db: v2_invites) and checks on every admission. */
+export interface InviteRecord {
+  inviteId: string;
+  circleId: string;
+  ticketHex: string;
+  expiresTs: number;
+  maxUses: number;
+  uses: number;
+}
+
+/**
+ * The issuer's admission rule: within the lifetime by the issuer's clock, and either the same
+ * joiner again (no new use) or a use left. The store applies it atomically (useInvite).
+ */
+export function admissionVerdict(rec: InviteRecord, now: number, alreadyAdmitted: boolean): Verdict<"again" | "new"> {
+  if (now >= rec.expiresTs) return reject("invite expired");
+  if (alreadyAdmitted) return accept("again");
+  if (rec.maxUses > 0 && rec.uses >= rec.maxUses) return reject("invite used up");
+  return accept("new");
+}

@@ -1,0 +1,119 @@
+// The signed v2 message (docs/PROTOCOL.md §5): every chat message and control event is signed
+// by its author's Ed25519 key over the canonical encoding below; msg_id is derived from that
+// encoding, so an id names exactly one content (no first-copy-wins squatting, reference W7).
+//
+//   core = str "felund2/msg" | u8 1 | str circle_id | str channel_id | fixed32 author_key
+//          | u64 created_ts | u32 key_epoch | u8 kind | str display_name | bytes body | fixed16 salt
+//   msg_id = hex(SHA-256(str "felund2/msg-id" | bytes core)[0:16])
+//   wire   = core | fixed64 Ed25519(author, core)
+import { fromUtf8, toHex, utf8, utf8Length } from "../bytes.ts";
+import { isChannelIdOrControl } from "../channel-id.ts";
+import { CIRCLE_ID_RE } from "../ids.ts";
+import { DISPLAY_NAME_WIRE_MAX, MAX_FUTURE_SKEW_S, MAX_TEXT_BYTES, V2_MESSAGE_MAX } from "../limits.ts";
+import { CONTROL_CHANNEL, type ChatMessage } from "../message.ts";
+import { accept, reject, type Verdict } from "../verdict.ts";
+import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
+import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";
+
+export const MSG_VERSION = 1;
+export const KIND_TEXT = 0;
+export const KIND_SEALED = 1;
+export const KIND_CONTROL = 2;
+export type MessageKind = 0 | 1 | 2;
+
+export interface MessageFields {
+  circleId: string;
+  channelId: string;
+  authorKey: Uint8Array;
+  createdTs: number;
+  keyEpoch: number;
+  kind: MessageKind;
+  displayName: string;
+  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event */
+  body: Uint8Array;
+  salt: Uint8Array;
+}
+
+export interface SignedMessage extends MessageFields {
+  msgId: string;
+  authorNodeId: string;
+  signature: Uint8Array;
+  /** the exact bytes received or produced (core || signature) */
+  wire: Uint8Array;
+}
+
+export function encodeCore(m: MessageFields): Uint8Array {
+  return tagged(TAG.msg).u8(MSG_VERSION).str(m.circleId).str(m.channelId).fixed(m.authorKey, 32).u64(m.createdTs)
+    .u32(m.keyEpoch).u8(m.kind).str(m.displayName).bytes(m.body).fixed(m.salt, 16).finish();
+}
+
+export const msgIdOfCore = (core: Uint8Array): string => toHex(h256(tagged(TAG.msgId).bytes(core).finish()).slice(0, 16));
+
+/** Build and sign a message (the salt makes two identical texts in one second distinct). */
+export function signMessage(edSecret: Uint8Array, m: MessageFields): SignedMessage {
+  const core = encodeCore(m);
+  const signature = sign(edSecret, core);
+  return { ...m, msgId: msgIdOfCore(core), authorNodeId: nodeIdOf(m.authorKey), signature, wire: new Writer().raw(core).fixed(signature, 64).finish() };
+}
+
+/** Parse the wire form (structure only; verifyMessage checks the signature and the rules). */
+export function decodeMessage(wire: Uint8Array): SignedMessage {
+  if (wire.length > V2_MESSAGE_MAX) throw new V2DecodeError("message too large");
+  const r = new Reader(wire, "message");
+  if (r.str(32) !== TAG.msg) throw new V2DecodeError("message: bad tag");
+  if (r.u8() !== MSG_VERSION) throw new V2DecodeError("message: unknown version");
+  const circleId = r.str(64);
+  const channelId = r.str(64);
+  const authorKey = r.fixed(32);
+  const createdTs = r.u64();
+  const keyEpoch = r.u32();
+  const kind = r.u8();
+  if (kind > 2) throw new V2DecodeError("message: unknown kind");
+  const displayName = r.str(DISPLAY_NAME_WIRE_MAX * 4);
+  const body = r.bytes(V2_MESSAGE_MAX);
+  const salt = r.fixed(16);
+  const coreLen = r.offset;
+  const signature = r.fixed(64);
+  r.end();
+  const core = wire.subarray(0, coreLen);
+  return {
+    circleId, channelId, authorKey, createdTs, keyEpoch, kind: kind as MessageKind, displayName, body, salt,
+    msgId: msgIdOfCore(core), authorNodeId: nodeIdOf(authorKey), signature, wire: wire.slice(),
+  };
+}
+
+/**
+ * Field rules and the author's signature. `now` bounds the clock skew (W14): a message dated
+ * more than MAX_FUTURE_SKEW_S ahead is refused on every path (it may be offered again later).
+ */
+export function verifyMessage(m: SignedMessage, circleId: string, now: number): Verdict<SignedMessage> {
+  if (m.circleId !== circleId || !CIRCLE_ID_RE.test(m.circleId)) return reject("message of another circle");
+  if (!isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
+  if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL)) return reject("control events live in __control, and only they");
+  if (m.displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name too long");
+  if (m.kind === KIND_TEXT) {
+    let text: string;
+    try {
+      text = fromUtf8(m.body);
+    } catch {
+      return reject("text is not UTF-8");
+    }
+    if (utf8Length(text) > MAX_TEXT_BYTES) return reject("text too long");
+  }
+  if (m.createdTs > now + MAX_FUTURE_SKEW_S) return reject("created_ts too far in the future");
+  const core = m.wire.subarray(0, m.wire.length - 64);
+  if (!verifySig(m.signature, core, m.authorKey)) return reject("author signature does not verify");
+  return accept(m);
+}
+
+/** The row the store keeps for a signed message; sealed bodies get their text once opened. */
+export function toChatMessage(m: SignedMessage, text?: string): ChatMessage {
+  let t = text ?? "";
+  if (text === undefined && m.kind === KIND_TEXT) t = fromUtf8(m.body);
+  return {
+    msgId: m.msgId, circleId: m.circleId, channelId: m.channelId, authorNodeId: m.authorNodeId,
+    displayName: m.displayName, createdTs: m.createdTs, text: t, mac: null,
+  };
+}
+
+export const textBody = (text: string): Uint8Array => utf8(text);
