@@ -1,0 +1,112 @@
+// Serves the built web client (ui/web/dist) at "/": index.html with the page's mode filled in,
+// hashed assets with a long cache, the PWA manifest, service worker and icons. `felund serve`
+// mounts it in "local" mode (the page talks to this node's /api with its token); `felund relay`
+// in "relay" mode (the page is its own peer and syncs through the relay's /v1 API). Static
+// files carry no secret, so they need no token; /api keeps its own guard.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Elysia } from "elysia";
+import { WEB_DIST, webBuildStale } from "../../ui/web/build.ts";
+
+export interface WebClientOptions {
+  mode: "local" | "relay";
+  /** relay mode: the relay the page syncs through (default: the page's own origin) */
+  relayBase?: string;
+  /** where the bundle is (default ui/web/dist) */
+  distDir?: string;
+  /** build the bundle first when it is missing or older than its sources (default true) */
+  build?: boolean;
+  /** progress lines for humans (the CLI passes console.error) */
+  log?: (line: string) => void;
+}
+
+const TYPES: Record<string, string> = {
+  js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8",
+  svg: "image/svg+xml", png: "image/png", webmanifest: "application/manifest+json", json: "application/json", ico: "image/x-icon",
+  woff2: "font/woff2",
+};
+const FILE_RE = /^[\w][\w.-]*\.(\w+)$/;
+
+const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Run the Vite build in a child process (vite never loads into the server). */
+export function ensureWebBuild(log: (line: string) => void = () => {}): void {
+  if (!webBuildStale()) return;
+  log("felund: building the web client (first start or changed sources)…");
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../ui/web/build.ts"), "--if-stale"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) log(`felund: web client build failed; the web UI is unavailable:\n${r.stderr.toString().trim()}`);
+}
+
+export function webClient(o: WebClientOptions) {
+  const dist = o.distDir ?? WEB_DIST;
+  if (o.build !== false && !o.distDir) ensureWebBuild(o.log);
+
+  const relayOrigins = o.relayBase && /^https?:\/\//.test(o.relayBase) ? ` ${new URL(o.relayBase).origin} ${new URL(o.relayBase).origin.replace(/^http/, "ws")}` : "";
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    // local pages only talk to their node; relay pages to whatever relay the user configures
+    o.mode === "local" ? "connect-src 'self'" : `connect-src 'self' https: wss: http: ws:${relayOrigins}`,
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+  ].join("; ");
+  const pageHeaders = {
+    "content-type": TYPES.html!,
+    "cache-control": "no-cache",
+    "content-security-policy": csp,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+  };
+
+  // index.html is small: read it per request so a rebuild shows up without a restart
+  let cached: { mtime: number; html: string } | null = null;
+  const indexHtml = (): string | null => {
+    const p = join(dist, "index.html");
+    if (!existsSync(p)) return null;
+    const mtime = statSync(p).mtimeMs;
+    if (cached?.mtime !== mtime) {
+      const html = readFileSync(p, "utf8")
+        .replace(/<meta name="felund-mode" content="[^"]*"/, `<meta name="felund-mode" content="${o.mode}"`)
+        .replace(/<meta name="felund-relay" content="[^"]*"/, `<meta name="felund-relay" content="${escapeAttr(o.relayBase ?? "")}"`);
+      cached = { mtime, html };
+    }
+    return cached.html;
+  };
+
+  const page = () => {
+    const html = indexHtml();
+    if (!html)
+      return new Response("The web client is not built. Run `npm install` (it builds ui/web), then restart felund.\n", {
+        status: 503, headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    return new Response(html, { headers: pageHeaders });
+  };
+
+  const file = (dir: string, name: string, cache: string) => {
+    const m = FILE_RE.exec(name);
+    const type = m ? TYPES[m[1]!.toLowerCase()] : undefined;
+    const p = join(dir, name);
+    if (!m || !type || !existsSync(p) || !statSync(p).isFile()) return new Response("not found\n", { status: 404, headers: { "content-type": "text/plain" } });
+    const headers: Record<string, string> = { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" };
+    if (name === "sw.js") headers["service-worker-allowed"] = "/";
+    return new Response(Bun.file(p), { headers });
+  };
+
+  return new Elysia({ name: `web-client-${o.mode}` })
+    .get("/", page)
+    .get("/index.html", page)
+    .get("/config.json", () => Response.json({ mode: o.mode, relayBase: o.relayBase ?? "" }, { headers: { "cache-control": "no-cache" } }))
+    .get("/assets/:file", ({ params }) => file(join(dist, "assets"), params.file, "public, max-age=31536000, immutable"))
+    .get("/:file", ({ params }) => {
+      if (params.file === "api" || params.file === "v1") return new Response("not found\n", { status: 404 });
+      const cache = params.file === "sw.js" || params.file === "manifest.webmanifest" ? "no-cache" : "public, max-age=86400";
+      return file(dist, params.file, cache);
+    });
+}

@@ -1,0 +1,99 @@
+// The web client's state, behind one context: the shared ChatStore (ui/shared) exposed as
+// Solid signals, plus what only the browser has (open modal, phone sidebar, notifications,
+// unread count in the tab title). Views read from here and call its actions; the network
+// I/O stays in the Backend.
+import { createContext, createEffect, createMemo, createSignal, useContext } from "solid-js";
+import type { Backend } from "../../shared/backend.ts";
+import { ChatStore, keyOf, type ChatState } from "../../shared/chat-store.ts";
+import { submitLine, type CommandContext, type ModalName } from "../../shared/commands.ts";
+import type { CircleView } from "../../shared/types.ts";
+import type { Mode } from "./boot.ts";
+import { notifyMention } from "./notify.ts";
+
+export type Modal = ModalName | "new-channel" | "new-circle";
+
+export function createAppStore(backend: Backend, mode: Mode) {
+  const core = new ChatStore(backend);
+  const [state, setState] = createSignal<ChatState>(core.state, { equals: false });
+  core.subscribe(setState);
+
+  const [modal, setModal] = createSignal<{ name: Modal; arg?: string } | null>(null);
+  const [sidebarOpen, setSidebarOpen] = createSignal(false);
+  let inputEl: HTMLTextAreaElement | undefined;
+
+  const circle = createMemo<CircleView | undefined>(() => state().app?.circles.find((c) => c.circleId === state().circleId));
+  const channel = createMemo(() => circle()?.channels.find((c) => c.channelId === state().channelId));
+  const key = createMemo(() => (state().circleId ? keyOf(state().circleId!, state().channelId) : ""));
+  const messages = createMemo(() => state().messages[key()] ?? []);
+  const me = createMemo(() => state().app?.node.displayName ?? "");
+  const totalUnread = createMemo(() => Object.values(state().unread).reduce((a, b) => a + b, 0));
+
+  const focusInput = () => queueMicrotask(() => inputEl?.focus());
+  const openModal = (name: Modal, arg?: string) => setModal({ name, arg });
+  const closeModal = () => {
+    setModal(null);
+    focusInput();
+  };
+
+  const ctx: CommandContext = {
+    store: core,
+    ui: {
+      frontend: "web",
+      openModal: (name, arg) => openModal(name, arg),
+      copy: (text) => void navigator.clipboard?.writeText(text),
+    },
+  };
+
+  async function select(circleId: string, channelId?: string) {
+    setSidebarOpen(false);
+    try {
+      await core.select(circleId, channelId);
+    } catch (e) {
+      core.notice((e as Error).message, "error");
+    }
+    focusInput();
+  }
+
+  core.onMention = (m) => {
+    const c = state().app?.circles.find((x) => x.circleId === m.circleId);
+    void notifyMention(m, `#${m.channelId}${c?.name ? ` (${c.name})` : ""}`, () => void select(m.circleId, m.channelId));
+  };
+
+  createEffect(() => {
+    const n = totalUnread();
+    document.title = n ? `(${n}) felund` : "felund";
+  });
+
+  return {
+    mode,
+    core,
+    backend,
+    state,
+    circle,
+    channel,
+    key,
+    messages,
+    me,
+    modal,
+    openModal,
+    closeModal,
+    sidebarOpen,
+    setSidebarOpen,
+    select,
+    focusInput,
+    setInput(el: HTMLTextAreaElement) {
+      inputEl = el;
+    },
+    /** a line from the input bar: slash command or message (ui/shared/commands.ts) */
+    submit: (line: string) => submitLine(ctx, line),
+    notice: (text: string, kind: "info" | "error" = "info") => core.notice(text, kind),
+  };
+}
+
+export type AppStore = ReturnType<typeof createAppStore>;
+export const AppContext = createContext<AppStore>();
+export function useApp(): AppStore {
+  const s = useContext(AppContext);
+  if (!s) throw new Error("useApp outside AppContext");
+  return s;
+}

@@ -1,0 +1,50 @@
+// The chat layout (as the original): sidebar with circles and channels, the message log,
+// the input bar and a status line; function keys open the help, invite, settings and call
+// panels. With no circle yet, the first-run setup takes the whole page.
+import { Show, onCleanup, onMount } from "solid-js";
+import { useApp } from "./app-store.ts";
+import { InputBar } from "./components/input-bar.tsx";
+import { MessageLog } from "./components/message-log.tsx";
+import { Modals } from "./components/modals.tsx";
+import { Setup } from "./components/setup.tsx";
+import { Sidebar } from "./components/sidebar.tsx";
+import { StatusLine } from "./components/status-line.tsx";
+import { TopBar } from "./components/top-bar.tsx";
+
+const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = { F1: "help", F2: "invite", F3: "settings", F4: "calls" };
+
+export function App() {
+  const app = useApp();
+  const onKey = (e: KeyboardEvent) => {
+    const m = FKEYS[e.key];
+    if (m) {
+      e.preventDefault();
+      if (m === "invite" && !app.circle()) return app.notice("no active circle: create or join one first", "error");
+      app.openModal(m);
+    } else if (e.key === "Escape" && (app.modal() || app.sidebarOpen())) {
+      e.preventDefault();
+      app.setSidebarOpen(false);
+      app.closeModal();
+    }
+  };
+  onMount(() => window.addEventListener("keydown", onKey));
+  onCleanup(() => window.removeEventListener("keydown", onKey));
+
+  return (
+    <>
+      <Show when={app.state().app?.circles.length} fallback={<Setup firstRun />}>
+        <div class="layout" classList={{ "sidebar-open": app.sidebarOpen() }}>
+          <Sidebar />
+          <div class="scrim" onClick={() => app.setSidebarOpen(false)} />
+          <main class="main">
+            <TopBar />
+            <MessageLog />
+            <InputBar />
+            <StatusLine />
+          </main>
+        </div>
+      </Show>
+      <Modals />
+    </>
+  );
+}

@@ -1,0 +1,120 @@
+// The input bar: an auto-growing textarea (Enter sends, Shift+Enter breaks the line) with
+// completion of @names and /commands (Tab, or Enter on a suggestion; arrows choose).
+import { For, Show, createMemo, createSignal, onMount } from "solid-js";
+import { commandNames } from "../../../shared/commands.ts";
+import { mentionCompletions } from "../../../shared/format.ts";
+import { useApp } from "../app-store.ts";
+
+const MAX_HEIGHT = 200;
+
+export function InputBar() {
+  const app = useApp();
+  let ta!: HTMLTextAreaElement;
+  const [value, setValue] = createSignal("");
+  const [sel, setSel] = createSignal(0);
+  const [dismissed, setDismissed] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+
+  const names = createMemo(() => {
+    const s = app.state();
+    const peers = s.circleId ? (s.peers[s.circleId] ?? []).map((p) => p.name) : [];
+    return [...app.core.knownNames(), ...peers].filter((n) => n && n !== app.me());
+  });
+
+  /** suggestions: { label shown, text to put in place of `replace` at the end of the value } */
+  const suggestions = createMemo(() => {
+    const v = value();
+    if (!v || v === dismissed()) return [];
+    if (/^\/[a-z]*( [a-z]*)?$/i.test(v)) {
+      const q = v.toLowerCase();
+      return commandNames().filter((n) => n.startsWith(q) && n !== q).map((n) => ({ label: n, replace: v, with: n + " " }));
+    }
+    const mc = mentionCompletions(v, names());
+    if (!mc || !mc.matches.length || mc.prefix.length < 1) return [];
+    return mc.matches.map((n) => ({ label: "@" + n, replace: "@" + mc.prefix, with: "@" + n + " " }));
+  });
+
+  const grow = () => {
+    ta.style.height = "auto";
+    ta.style.height = Math.min(ta.scrollHeight, MAX_HEIGHT) + "px";
+  };
+  const set = (v: string) => {
+    setValue(v);
+    ta.value = v;
+    setSel(0);
+    grow();
+  };
+  const accept = (i: number) => {
+    const s = suggestions()[i];
+    if (!s) return;
+    set(value().slice(0, value().length - s.replace.length) + s.with);
+    ta.focus();
+  };
+
+  async function send() {
+    const line = value();
+    if (!line.trim() || busy()) return;
+    set("");
+    setBusy(true);
+    try {
+      await app.submit(line);
+    } finally {
+      setBusy(false);
+      ta.focus();
+    }
+  }
+
+  const onKey = (e: KeyboardEvent) => {
+    const n = suggestions().length;
+    if (n && (e.key === "Tab" || (e.key === "Enter" && !e.shiftKey))) {
+      e.preventDefault();
+      return accept(sel());
+    }
+    if (n && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      return setSel((sel() + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+    }
+    if (n && e.key === "Escape") {
+      e.stopPropagation();
+      return setDismissed(value());
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+
+  onMount(() => {
+    app.setInput(ta);
+    ta.focus();
+  });
+
+  return (
+    <div class="inputbar">
+      <Show when={suggestions().length}>
+        <ul class="suggest" role="listbox" data-testid="suggestions">
+          <For each={suggestions()}>
+            {(s, i) => (
+              <li role="option" aria-selected={i() === sel()} classList={{ sel: i() === sel() }} onMouseDown={(e) => { e.preventDefault(); accept(i()); }}>
+                {s.label}
+              </li>
+            )}
+          </For>
+          <li class="suggest-hint">Tab or Enter to complete · ↑↓ to choose · Esc to dismiss</li>
+        </ul>
+      </Show>
+      <div class="input-wrap">
+        <textarea
+          ref={ta}
+          rows={1}
+          data-testid="input"
+          aria-label="Message"
+          placeholder={`Message #${app.state().channelId}`}
+          onInput={(e) => { setValue(e.currentTarget.value); setSel(0); grow(); }}
+          onKeyDown={onKey}
+        />
+        <button class="send" disabled={!value().trim() || busy()} onClick={send} aria-label="Send">Send</button>
+      </div>
+    </div>
+  );
+}

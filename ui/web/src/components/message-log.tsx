@@ -1,0 +1,155 @@
+// The message log: day dividers, messages grouped by author, notices, and scroll-back that
+// loads older history when the top is reached. Sticks to the bottom while you are there.
+import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
+import type { Notice } from "../../../shared/chat-store.ts";
+import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentions } from "../../../shared/format.ts";
+import type { MessageView } from "../../../shared/types.ts";
+import { useApp } from "../app-store.ts";
+import { Rich } from "./rich.tsx";
+
+type Row =
+  | { k: string; kind: "day"; label: string }
+  | { k: string; kind: "msg"; m: MessageView; cont: boolean }
+  | { k: string; kind: "notice"; n: Notice };
+
+/** Messages within this many seconds from the same author share one header. */
+const GROUP_S = 300;
+
+export function MessageLog() {
+  const app = useApp();
+  let el!: HTMLDivElement;
+  let atBottom = true;
+  const [loading, setLoading] = createSignal(false);
+  const hasMore = () => app.state().hasMore[app.key()] !== false && app.messages().length > 0;
+
+  // Rows are cached by key so unchanged messages keep their DOM nodes.
+  let cache = new Map<string, Row>();
+  const rows = createMemo(() => {
+    const msgs = app.messages();
+    const notices = app.state().notices;
+    const next = new Map<string, Row>();
+    const out: Row[] = [];
+    const put = (r: Row) => {
+      const old = cache.get(r.k);
+      const keep = old && (old.kind !== "msg" || (r.kind === "msg" && old.m === r.m && old.cont === r.cont));
+      const row = keep ? old! : r;
+      next.set(r.k, row);
+      out.push(row);
+    };
+    let day = "";
+    let prev: MessageView | null = null;
+    let i = 0;
+    let j = 0;
+    while (i < msgs.length || j < notices.length) {
+      const m = msgs[i];
+      const n = notices[j];
+      if (m && (!n || m.sortTs <= n.ts)) {
+        const d = dayKey(m.sortTs);
+        if (d !== day) {
+          put({ k: `d${d}`, kind: "day", label: dayLabel(m.sortTs) });
+          day = d;
+          prev = null;
+        }
+        const cont = !!prev && prev.authorNodeId === m.authorNodeId && m.sortTs - prev.sortTs < GROUP_S && prev.verified === m.verified;
+        put({ k: `m${m.msgId}`, kind: "msg", m, cont });
+        prev = m;
+        i++;
+      } else {
+        put({ k: `n${n!.id}`, kind: "notice", n: n! });
+        prev = null;
+        j++;
+      }
+    }
+    cache = next;
+    return out;
+  });
+
+  const toBottom = () => {
+    el.scrollTop = el.scrollHeight;
+    atBottom = true;
+  };
+
+  async function loadOlder() {
+    if (loading() || !hasMore()) return;
+    setLoading(true);
+    const before = el.scrollHeight - el.scrollTop;
+    try {
+      await app.core.loadOlder();
+    } catch (e) {
+      app.notice(`could not load older messages: ${(e as Error).message}`, "error");
+    } finally {
+      setLoading(false);
+    }
+    // keep the message that was on screen in place
+    requestAnimationFrame(() => (el.scrollTop = el.scrollHeight - before));
+  }
+
+  const onScroll = () => {
+    atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    if (el.scrollTop < 120) void loadOlder();
+  };
+
+  // new rows: follow them if we were at the bottom (or if we sent them)
+  createEffect(on(rows, (r) => {
+    const last = r[r.length - 1];
+    const own = last?.kind === "msg" && last.m.own;
+    if (atBottom || own) queueMicrotask(toBottom);
+  }));
+  // another channel: start at the bottom
+  createEffect(on(app.key, () => queueMicrotask(toBottom)));
+  onMount(toBottom);
+
+  return (
+    <div class="log" ref={el} onScroll={onScroll} data-testid="log" role="log" aria-live="polite">
+      <div class="log-top">
+        <Show
+          when={hasMore()}
+          fallback={
+            <div class="log-start">
+              <h2>#{app.state().channelId}</h2>
+              <p class="muted">This is the beginning of #{app.state().channelId}{app.circle()?.name ? ` in ${app.circle()!.name}` : ""}.</p>
+            </div>
+          }
+        >
+          <button class="ghost small" disabled={loading()} onClick={loadOlder}>{loading() ? "Loading…" : "Load older messages"}</button>
+        </Show>
+      </div>
+      <For each={rows()}>
+        {(r) => (
+          <Switch>
+            <Match when={r.kind === "day" && r}>{(d) => <div class="day" role="separator"><span>{d().label}</span></div>}</Match>
+            <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
+            <Match when={r.kind === "notice" && r}>{(x) => <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">{x().n.text}</div>}</Match>
+          </Switch>
+        )}
+      </For>
+      <Show when={app.state().debugOn}>
+        <pre class="debug" data-testid="debug">{app.state().debug.slice(-60).join("\n") || "(debug log on: gossip activity appears here)"}</pre>
+      </Show>
+    </div>
+  );
+}
+
+function Message(p: { m: MessageView; cont: boolean }) {
+  const app = useApp();
+  const color = AUTHOR_COLORS[authorColorIndex(p.m.authorNodeId)];
+  const mentioned = () => !p.m.own && mentions(p.m.text, [app.me()]);
+  return (
+    <article class="msg" classList={{ cont: p.cont, mention: mentioned(), own: p.m.own }} data-msg-id={p.m.msgId} data-testid="message">
+      <time class="msg-time" dateTime={new Date(p.m.createdTs * 1000).toISOString()} title={new Date(p.m.createdTs * 1000).toLocaleString()}>
+        {formatTime(p.m.createdTs)}
+      </time>
+      <div class="msg-main">
+        <Show when={!p.cont}>
+          <header class="msg-head">
+            <span class="author" style={{ color }} title={p.m.authorNodeId}>{p.m.author}</span>
+            <Show when={p.m.verified === "none"}>
+              <span class="unverified" title="This message came without proof of its author (no circle MAC or signature).">unverified author</span>
+            </Show>
+          </header>
+        </Show>
+        <div class="msg-text"><Rich text={p.m.text} me={app.me()} /></div>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,31 @@
+// The status line: who we are, where we are, how many peers, and the connection state.
+import { shortId } from "../../../shared/format.ts";
+import { useApp } from "../app-store.ts";
+
+const LABEL = { live: "live", connecting: "connecting", offline: "offline" } as const;
+
+export function StatusLine() {
+  const app = useApp();
+  const peers = () => {
+    app.state(); // re-evaluate on every store change (peer lists and clock)
+    return app.core.onlinePeers();
+  };
+  return (
+    <footer class="status" data-testid="status">
+      <span title={app.state().app?.node.nodeId}>node {shortId(app.state().app?.node.nodeId ?? "")}</span>
+      <span class="sep" />
+      <span>{app.me()}</span>
+      <span class="sep" />
+      <span class="ellipsis">{app.circle()?.name || shortId(app.state().circleId ?? "")}</span>
+      <span>#{app.state().channelId}</span>
+      <span class="sep" />
+      <span data-testid="peer-count">{peers()} {peers() === 1 ? "peer" : "peers"}</span>
+      <span class="grow" />
+      <span class={`conn conn-${app.state().connection}`} data-testid="connection">
+        <i />
+        {app.mode === "relay" ? "relay " : ""}
+        {LABEL[app.state().connection]}
+      </span>
+    </footer>
+  );
+}

@@ -1,0 +1,28 @@
+// The bar above the log: menu button (phones), channel and circle, and the F-key actions.
+import { Show } from "solid-js";
+import { shortId } from "../../../shared/format.ts";
+import { useApp } from "../app-store.ts";
+
+export function TopBar() {
+  const app = useApp();
+  return (
+    <header class="topbar">
+      <button class="icon-btn menu-btn" aria-label="Circles and channels" onClick={() => app.setSidebarOpen(!app.sidebarOpen())}>
+        <span class="burger" />
+      </button>
+      <div class="topbar-title">
+        <h1 data-testid="channel-title"><span class="hash">#</span>{app.state().channelId}</h1>
+        <span class="topbar-circle">{app.circle()?.name || shortId(app.state().circleId ?? "")}</span>
+        <Show when={app.channel() && app.channel()!.accessMode !== "public"}>
+          <span class="pill">{app.channel()!.accessMode === "key" ? "key" : "invite only"}</span>
+        </Show>
+      </div>
+      <nav class="topbar-actions">
+        <button class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>Invite</button>
+        <button class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>Settings</button>
+        <button class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.openModal("calls")}>Call</button>
+        <button class="ghost" title="Help (F1)" aria-label="Help" onClick={() => app.openModal("help")}>?</button>
+      </nav>
+    </header>
+  );
+}

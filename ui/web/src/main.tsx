@@ -1,0 +1,45 @@
+// Entry point: pick the backend for the mode the server announced, then render the app.
+// Local mode talks to the node that served the page; relay mode runs its own peer in the
+// browser (loaded as a separate chunk, since local pages never need it).
+import { createRoot } from "solid-js";
+import { render } from "solid-js/web";
+import { BackendError, type Backend } from "../../shared/backend.ts";
+import { LocalBackend } from "../../shared/local-backend.ts";
+import { App } from "./app.tsx";
+import { AppContext, createAppStore } from "./app-store.ts";
+import { forgetToken, pageConfig, registerServiceWorker, takeToken, type Mode } from "./boot.ts";
+import { Blocked } from "./components/blocked.tsx";
+import "./styles.css";
+
+const root = document.getElementById("root")!;
+
+async function start(backend: Backend, mode: Mode) {
+  // the store lives as long as the page
+  const store = createRoot(() => createAppStore(backend, mode));
+  try {
+    await store.core.init();
+  } catch (e) {
+    backend.close();
+    if (e instanceof BackendError && e.status === 401) {
+      forgetToken();
+      return render(() => <Blocked reason="refused" />, root);
+    }
+    return render(() => <Blocked reason="unreachable" detail={(e as Error).message} />, root);
+  }
+  render(() => (
+    <AppContext.Provider value={store}>
+      <App />
+    </AppContext.Provider>
+  ), root);
+}
+
+const cfg = pageConfig();
+if (cfg.mode === "local") {
+  const token = takeToken();
+  if (!token) render(() => <Blocked reason="no-token" />, root);
+  else await start(new LocalBackend({ base: "", token }), "local");
+} else {
+  const { openRelayBackend } = await import("./relay/open.ts");
+  await start(await openRelayBackend({ relayBase: cfg.relayBase || location.origin }), "relay");
+}
+registerServiceWorker();

@@ -1,0 +1,56 @@
+// IndexedDB storage of the relay-only peer: one "kv" store (node, circles, pull cursors)
+// and one "messages" store keyed by msg_id with an index by circle.
+import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
+
+const DB_NAME = "felund-web";
+const DB_VERSION = 1;
+
+const done = <T>(r: IDBRequest<T>) => new Promise<T>((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+const finished = (tx: IDBTransaction) => new Promise<void>((ok, fail) => { tx.oncomplete = () => ok(); tx.onerror = tx.onabort = () => fail(tx.error); });
+
+export class IdbPersistence implements Persistence {
+  private constructor(private db: IDBDatabase) {}
+
+  static async open(name = DB_NAME): Promise<IdbPersistence> {
+    const req = indexedDB.open(name, DB_VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains("kv")) db.createObjectStore("kv");
+      if (!db.objectStoreNames.contains("messages")) db.createObjectStore("messages", { keyPath: "msgId" }).createIndex("circle", "circleId");
+    };
+    return new IdbPersistence(await done(req));
+  }
+
+  async load(): Promise<Snapshot> {
+    const tx = this.db.transaction(["kv", "messages"], "readonly");
+    const kv = tx.objectStore("kv");
+    const [node, circles, cursors, messages] = await Promise.all([
+      done(kv.get("node")), done(kv.get("circles")), done(kv.get("cursors")), done(tx.objectStore("messages").getAll()),
+    ]);
+    return { node: node ?? null, circles: circles ?? [], cursors: cursors ?? {}, messages: messages as MessageRecord[] };
+  }
+
+  private async put(key: string, value: unknown) {
+    const tx = this.db.transaction("kv", "readwrite");
+    tx.objectStore("kv").put(value, key);
+    await finished(tx);
+  }
+  saveNode(n: NodeRecord) { return this.put("node", { ...n }); }
+  saveCircles(cs: CircleRecord[]) { return this.put("circles", cs.map((c) => ({ ...c }))); }
+  saveCursors(c: Record<string, PullCursor>) { return this.put("cursors", { ...c }); }
+
+  async putMessages(ms: MessageRecord[]) {
+    if (!ms.length) return;
+    const tx = this.db.transaction("messages", "readwrite");
+    const st = tx.objectStore("messages");
+    for (const m of ms) st.put({ ...m });
+    await finished(tx);
+  }
+
+  async deleteCircle(circleId: string) {
+    const tx = this.db.transaction("messages", "readwrite");
+    const keys = await done(tx.objectStore("messages").index("circle").getAllKeys(circleId));
+    for (const k of keys) tx.objectStore("messages").delete(k);
+    await finished(tx);
+  }
+}

@@ -1,0 +1,94 @@
+// HTTP client of the relay API (reference §6): presence, peers, store-and-forward messages,
+// and the WebSocket push URL. Knows both the original relays (since/server_time) and the
+// felund relay (cursor/next_cursor/more).
+import type { Envelope } from "../../../../src/protocol/envelope.ts";
+
+export class RelayError extends Error {
+  constructor(message: string, readonly status = 0) {
+    super(message);
+    this.name = "RelayError";
+  }
+}
+
+export interface RelayEndpoint { transport: "ws" | "tcp"; host: string; port: number; family: "ipv4" | "ipv6"; nat: "unknown" }
+export interface RelayPeer { node_id: string; endpoints?: RelayEndpoint[]; observed_at?: number; expires_at?: number }
+export interface MessagesPage { messages: unknown[]; nextCursor?: string; more: boolean; serverTime?: number }
+
+const TIMEOUT_MS = 10_000;
+
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** "<base>/v1/<path>"; a base that already ends in /v1 is used as is (as the original web client does). */
+export function relayUrl(base: string, path: string): string {
+  const b = base.trim().replace(/\/+$/, "");
+  return (/\/v1$/.test(b) ? b : b + "/v1") + path;
+}
+
+export class RelayApi {
+  constructor(readonly base: string, private nodeId: string, private fetchImpl: FetchLike = (u, i) => fetch(u, i)) {}
+
+  private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(relayUrl(this.base, path), {
+        method,
+        headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (e) {
+      throw new RelayError(`relay unreachable: ${(e as Error).message}`);
+    }
+    const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+    if (!res.ok || !json || json.ok === false) {
+      const detail = json?.detail ?? json?.error ?? `HTTP ${res.status}`;
+      throw new RelayError(`relay: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`, res.status);
+    }
+    return json as T;
+  }
+
+  health() {
+    return this.call<{ ok: true; version?: string; time?: number }>("GET", "/health");
+  }
+
+  register(circleHint: string, endpoints: RelayEndpoint[], ttlS = 120) {
+    return this.call("POST", "/register", {
+      node_id: this.nodeId, circle_hint: circleHint, endpoints,
+      capabilities: { relay: false, transport: ["ws"], can_anchor: false }, ttl_s: ttlS,
+    }, { "x-felund-node": this.nodeId });
+  }
+
+  /** Best effort, also while the page unloads (keepalive). */
+  unregister(circleHint: string): void {
+    void this.fetchImpl(relayUrl(this.base, "/register"), {
+      method: "DELETE", keepalive: true, headers: { "content-type": "application/json" },
+      body: JSON.stringify({ node_id: this.nodeId, circle_hint: circleHint }),
+    }).catch(() => {});
+  }
+
+  async peers(circleHint: string, limit = 50): Promise<RelayPeer[]> {
+    const r = await this.call<{ peers?: RelayPeer[] }>("GET", `/peers?circle_hint=${encodeURIComponent(circleHint)}&limit=${limit}`, undefined, { "x-felund-node": this.nodeId });
+    return Array.isArray(r.peers) ? r.peers.filter((p) => p && typeof p.node_id === "string" && p.node_id !== this.nodeId) : [];
+  }
+
+  postMessages(circleHint: string, envelopes: Envelope[]) {
+    return this.call<{ stored?: number }>("POST", "/messages", { circle_hint: circleHint, messages: envelopes });
+  }
+
+  async getMessages(circleHint: string, from: { cursor?: string; since?: number }, limit = 200): Promise<MessagesPage> {
+    const q = new URLSearchParams({ circle_hint: circleHint, limit: String(limit) });
+    if (from.cursor !== undefined) q.set("cursor", from.cursor);
+    else q.set("since", String(from.since ?? 0));
+    const r = await this.call<{ messages?: unknown[]; next_cursor?: unknown; more?: unknown; server_time?: unknown }>("GET", `/messages?${q}`);
+    return {
+      messages: Array.isArray(r.messages) ? r.messages : [],
+      nextCursor: r.next_cursor === undefined || r.next_cursor === null ? undefined : String(r.next_cursor),
+      more: r.more === true,
+      serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
+    };
+  }
+
+  wsUrl(circleHint: string): string {
+    return relayUrl(this.base, "/relay/ws").replace(/^http/, "ws") + `?circle_hint=${encodeURIComponent(circleHint)}&node_id=${encodeURIComponent(this.nodeId)}`;
+  }
+}
