@@ -16,6 +16,7 @@ function usage(): string {
     `felund ${pkg.version} — peer-to-peer group chat`,
     "",
     "usage: felund [--state-dir DIR] <command> [options]",
+    "       felund [--state-dir DIR] --tui [serve options]   (the terminal UI; same as serve --tui)",
     "",
     "commands:",
     ...all.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     } else if (a.startsWith("--state-dir=")) dirFlag = a.slice(12);
     else rest.push(a);
   }
+  // bare `felund --tui [options]` is `felund serve --tui [options]`
+  if (rest[0] === "--tui") rest.splice(0, 1, "serve", "--tui");
   const [name, ...args] = rest;
   if (!name || name === "help" || name === "--help" || name === "-h") {
     const topic = name === "help" ? all.find((c) => c.name === args[0]) : undefined;

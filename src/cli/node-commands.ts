@@ -11,10 +11,10 @@ const nodeFlags = [
   { name: "circle-id", type: "string", placeholder: "ID", help: "the circle to sync with --peer" },
   { name: "port", type: "int", help: "TCP port for peers (default: from init, 9999)" },
   { name: "relay", type: "string", placeholder: "URL", help: "relay base URL (default: $FELUND_API_BASE, else the stored setting)" },
-  { name: "debug", type: "bool", help: "log gossip activity to stderr" },
+  { name: "debug", type: "bool", help: "log gossip activity to stderr (with --tui: in the debug pane)" },
 ] as const;
 
-async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string, mode: "run" | "serve", http: string) {
+async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string, mode: "run" | "serve", http: string, tui = false) {
   const interval = p.flags.interval as number;
   if (interval < 1 || interval > 3600) throw new ArgError("--interval must be 1-3600 seconds");
   const peer = p.flags.peer as string | undefined;
@@ -34,6 +34,7 @@ async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string
     }
     void running.node.syncWith(circleId, peer);
   }
+  if (tui) return running; // the TUI handles signals: it restores the terminal, then stops the node
   const shutdown = () => {
     running.stop();
     process.exit(0);
@@ -57,12 +58,26 @@ export const nodeCommands: Cmd[] = [
   },
   {
     name: "serve", summary: "run the node with its HTTP side (local API, web UI, relay) on loopback",
-    usage: "felund serve [--http HOST:PORT] [--interval S] [--peer HOST:PORT --circle-id ID] [--port N] [--debug]",
-    flags: [{ name: "http", type: "string", placeholder: "HOST:PORT", help: "where the HTTP side listens", default: "127.0.0.1:9990" }, ...nodeFlags],
+    usage: "felund serve [--tui] [--http HOST:PORT] [--interval S] [--peer HOST:PORT --circle-id ID] [--port N] [--debug]",
+    flags: [
+      { name: "tui", type: "bool", help: "the terminal UI in this terminal (`felund --tui` does the same)" },
+      { name: "http", type: "string", placeholder: "HOST:PORT", help: "where the HTTP side listens", default: "127.0.0.1:9990" },
+      ...nodeFlags,
+    ],
     async run(p, dir) {
       const http = String(p.flags.http);
       if (!parseHostPort(http) && !/^[^:]+:0$/.test(http)) throw new ArgError(`--http must be HOST:PORT, got "${http}"`);
-      const r = await startFromFlags(p, dir, "serve", http);
+      const tui = !!p.flags.tui;
+      if (tui && !(process.stdin.isTTY && process.stdout.isTTY)) throw new ArgError("--tui needs an interactive terminal (stdin and stdout must be a TTY)");
+      const r = await startFromFlags(p, dir, "serve", http, tui);
+      if (tui) {
+        // loaded only here: the TUI modules (and OpenTUI's native renderer) stay out of every other command
+        const { runTui } = await import("../../ui/tui/main.ts");
+        return runTui({
+          apiUrl: r.url, token: r.token, webUrl: `${r.url}/#token=${r.token}`, stateDir: dir, debug: !!p.flags.debug, stopNode: r.stop,
+          greeting: `node ${r.node.nodeId.slice(0, 6)} listening for peers on ${r.node.listenAddr}; web UI and settings: F3`,
+        });
+      }
       console.log(`felund node ${r.node.nodeId} listening for peers on ${r.node.listenAddr}`);
       console.log(`open ${r.url}/#token=${r.token}`);
       await new Promise(() => {});

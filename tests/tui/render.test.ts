@@ -1,0 +1,327 @@
+// In-process render tests of the terminal UI (OpenTUI's test renderer, a fake backend):
+// the layout at 80x24 and 120x40, resize, inline markdown, live messages, unread marks,
+// dialogs, the first-run wizard, slash commands, completion and scroll-back.
+import { afterEach, describe, expect, test } from "bun:test";
+import { TextAttributes } from "@opentui/core";
+import { COMMANDS } from "../../ui/shared/commands.ts";
+import { FakeBackend, T0 } from "./fake-backend.ts";
+import { startHarness, type Harness } from "./harness.ts";
+
+const ALICE = "aaaa11112222333344445555";
+const BOB = "b0b011112222333344445555";
+
+function chatBackend(): FakeBackend {
+  const b = new FakeBackend({ name: "me" });
+  b.addMessage("alice", ALICE, "hey everyone");
+  b.addMessage("bob", BOB, "yo");
+  b.addMessage("me", b.app.node.nodeId, "what's up");
+  return b;
+}
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+/** The frame's box drawing: every row is exactly `width` columns between │ or corners. */
+function expectFramed(lines: string[], width: number, height: number) {
+  expect(lines.length).toBeGreaterThanOrEqual(height);
+  const rows = lines.slice(0, height);
+  for (const l of rows) expect(Bun.stringWidth(l)).toBe(width);
+  expect(rows[0]!.startsWith("┌─ felundchat ")).toBe(true);
+  expect(rows[0]!.endsWith("┐")).toBe(true);
+  expect(rows[height - 1]!.startsWith("└")).toBe(true);
+  expect(rows[height - 1]!.endsWith("┘")).toBe(true);
+  for (const l of rows.slice(1, -1)) expect(l[0] === "│" || l[0] === "├").toBe(true);
+}
+
+describe("layout", () => {
+  for (const [w, hgt, side] of [[80, 24, 20], [120, 40, 26]] as const) {
+    test(`${w}x${hgt}: frame, header, sidebar, log and input`, async () => {
+      h = await startHarness(w, hgt, chatBackend());
+      const f = await h.until((f) => f.includes("what's up"), "messages");
+      const L = f.split("\n");
+      expectFramed(L, w, hgt);
+      // header: node id, display name, circle, channel, peers, connection, quit key
+      expect(L[1]).toMatch(/^│ node: a3f8b2 \(me\) \| mygroup #general \| 0 peers \| live +ctrl\+q=quit │$/);
+      // rules with T-junctions where the sidebar meets them
+      expect(L[2]).toBe("├" + "─".repeat(side - 1) + "┬" + "─".repeat(w - side - 2) + "┤");
+      expect(L[hgt - 3]).toBe("├" + "─".repeat(side - 1) + "┴" + "─".repeat(w - side - 2) + "┤");
+      // sidebar
+      const sideCol = (i: number) => L[i]!.slice(2, side).trimEnd();
+      expect(sideCol(3)).toBe("Circles");
+      expect(sideCol(4)).toMatch(/^─+$/);
+      expect(sideCol(5)).toBe("● mygroup");
+      expect(sideCol(6)).toBe("  #general ←");
+      expect(sideCol(7)).toBe("  #random");
+      // log: [HH:MM] name: text, oldest first
+      const log = L.slice(3, hgt - 3).map((l) => l.slice(side + 2).replace(/[│█▀▄ ]+$/, ""));
+      const first = log.findIndex((l) => l.includes("alice"));
+      expect(log.slice(first, first + 3)).toEqual(["[10:32] alice: hey everyone", "[10:33] bob: yo", "[10:34] me: what's up"]);
+      // input bar and the key hints in the bottom rule
+      expect(L[hgt - 2]).toMatch(/^│ > message #general in mygroup — \/help for commands +│$/);
+      expect(L[hgt - 1]).toContain("F1 help · F2 invite · F3 settings");
+    });
+  }
+
+  test("resize redraws the whole frame at the new size", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.until((f) => f.includes("what's up"));
+    h.t.resize(120, 40);
+    const f = await h.until((f) => f.split("\n")[2]?.length === 120 && f.split("\n")[2]![26] === "┬", "resized frame");
+    expectFramed(f.split("\n"), 120, 40);
+    h.t.resize(60, 16);
+    const g = await h.until((f) => f.split("\n")[0]?.length === 60 && f.split("\n")[2]![16] === "┬", "smaller frame");
+    expectFramed(g.split("\n"), 60, 16);
+    expect(g).toContain("what's up");
+  });
+
+  test("long messages wrap under the time column", async () => {
+    const b = chatBackend();
+    b.addMessage("alice", ALICE, "word ".repeat(30).trim());
+    h = await startHarness(80, 24, b);
+    const f = await h.until((f) => f.includes("word word"));
+    const rows = f.split("\n").map((l) => l.slice(22, 79).trimEnd()).filter((l) => l.includes("word"));
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows[0]!.startsWith("[")).toBe(true);
+    for (const r of rows.slice(1)) expect(r.startsWith("        word")).toBe(true);
+  });
+});
+
+describe("log content", () => {
+  test("inline markdown, mentions and author colours become styles", async () => {
+    const b = chatBackend();
+    b.addMessage("alice", ALICE, "**bold** and `code` and @me and https://example.com");
+    h = await startHarness(100, 24, b);
+    await h.until((f) => f.includes("bold and code and @me"));
+    const spans = h.t.captureSpans().lines.flatMap((l) => l.spans);
+    const span = (text: string) => spans.find((s) => s.text.includes(text))!;
+    expect(span("bold").attributes & TextAttributes.BOLD).toBeTruthy();
+    expect(span("code").bg.toInts()).not.toEqual(span(" and ").bg.toInts());
+    expect(span("@me").bg.toInts()).not.toEqual(span(" and ").bg.toInts());
+    expect(span("example.com").attributes & TextAttributes.UNDERLINE).toBeTruthy();
+    // alice and bob are drawn in different colours
+    expect(span("alice").fg.toInts()).not.toEqual(span("bob").fg.toInts());
+  });
+
+  test("control characters from peers are shown inert", async () => {
+    const b = chatBackend();
+    b.addMessage("eve\x1b[31m", "eeee11112222333344445555", "\x1b[2J\x07gotcha");
+    h = await startHarness(80, 24, b);
+    const f = await h.until((f) => f.includes("gotcha"));
+    expect(f).toContain("eve�[31m");
+    expect(f).toContain("�[2J�gotcha");
+  });
+
+  test("messages from peers appear live; other channels get unread and mention marks", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.until((f) => f.includes("what's up"));
+    h.backend.addMessage("bob", BOB, "live one", { ts: T0 + 900, emit: true });
+    await h.until((f) => f.includes("bob: live one"), "live message");
+    h.backend.addMessage("bob", BOB, "over here", { channelId: "random", emit: true });
+    await h.until((f) => f.includes("#random (1)"), "unread mark");
+    h.backend.addMessage("alice", ALICE, "@me look", { channelId: "random", emit: true });
+    await h.until((f) => f.includes("#random @1"), "mention mark");
+    await h.type("/channel switch random");
+    await h.enter();
+    const f = await h.until((f) => f.includes("#random ←") && f.includes("alice: @me look"), "switched");
+    expect(f).toContain("mygroup #random");
+    expect(f).not.toContain("(1)");
+  });
+
+  test("clicking a channel in the sidebar switches to it", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    const f = await h.until((f) => f.includes("what's up"));
+    const row = f.split("\n").findIndex((l) => l.includes("  #random"));
+    await h.t.mockMouse.click(5, row);
+    await h.until((f) => f.includes("#random ←") && f.includes("mygroup #random"), "switched by click");
+  });
+
+  test("connection state shows in the header", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    h.backend.emit({ t: "connection", state: "offline" });
+    await h.until((f) => f.split("\n")[1]!.includes("| offline"), "offline");
+  });
+});
+
+describe("commands and keys", () => {
+  test("unknown commands and bad arguments give a notice", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.type("/frobnicate");
+    await h.enter();
+    await h.until((f) => f.includes("! unknown command /frobnicate; /help lists them"));
+    await h.type("/channel create");
+    await h.enter();
+    await h.until((f) => f.includes("! usage: /channel create <name>"));
+    await h.type("/channel");
+    await h.enter();
+    await h.until((f) => f.includes("! usage: /channel create"));
+  });
+
+  test("/channel create, switch and leave move the active mark", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.type("/channel create dev");
+    await h.enter();
+    await h.until((f) => f.includes("#dev ←") && f.includes("* created #dev (public)"), "created");
+    await h.type("/channel switch general");
+    await h.enter();
+    await h.until((f) => f.includes("#general ←") && !f.includes("#dev ←"), "switched back");
+    await h.type("/channels");
+    await h.enter();
+    await h.until((f) => f.includes("* → #general (public)"), "channel list");
+  });
+
+  test("sending a message shows it in the log and clears the input", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.type("hello **there**");
+    await h.enter();
+    const f = await h.until((f) => f.includes("me: hello there"), "sent message");
+    expect(f).toMatch(/│ > message #general/);
+  });
+
+  test("F1 lists the shared registry; F2 shows and copies the invite; Esc closes", async () => {
+    h = await startHarness(120, 40, chatBackend());
+    h.t.mockInput.pressKey("F1");
+    let f = await h.until((f) => f.includes("╭─ help"), "help");
+    expect(h.app.openModalKind).toBe("help");
+    for (const c of COMMANDS.slice(0, 12)) expect(f).toContain(`/${c.name}`);
+    h.t.mockInput.pressKey("\x1b[6~");
+    f = await h.until((f) => f.includes("/quit"), "help scrolled");
+    h.t.mockInput.pressEscape();
+    await h.until((f) => !f.includes("╭─ help"), "help closed");
+    h.t.mockInput.pressKey("F2");
+    f = await h.until((f) => f.includes("copied to the clipboard (test)"), "invite");
+    expect(f).toContain("Invite code for mygroup:");
+    expect(f).toContain("felund1.fake-invite-code-for-c1c1c1c1c1c1c1c1c1c1c1c1");
+    expect(h.copied).toEqual(["felund1.fake-invite-code-for-c1c1c1c1c1c1c1c1c1c1c1c1"]);
+    h.t.mockInput.pressEscape();
+    await h.until((f) => !f.includes("Invite code"), "invite closed");
+    expect(h.app.openModalKind).toBe(null);
+  });
+
+  test("F3 settings changes the display name", async () => {
+    h = await startHarness(100, 30, chatBackend());
+    h.t.mockInput.pressKey("F3");
+    const f = await h.until((f) => f.includes("╭─ settings"), "settings");
+    expect(f).toContain("Display name");
+    expect(f).toContain("Relay URL");
+    expect(f).toContain("a3f8b2c4d5e6f708192a3b4c");
+    for (let i = 0; i < 2; i++) h.t.mockInput.pressBackspace();
+    await h.type("marta");
+    await h.enter();
+    await h.until((f) => f.includes("settings saved; you are now marta"), "saved");
+    expect(h.backend.settings).toEqual([{ displayName: "marta" }]);
+    expect(h.lines()[1]).toContain("(marta)");
+  });
+
+  test("Tab completes commands, channels and names; repeated Tab cycles", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.until((f) => f.includes("what's up"));
+    await h.type("/cha");
+    h.t.mockInput.pressTab();
+    await h.until((f) => /│ > \/channel +│/.test(f) && f.includes("/channel  /channels"), "common prefix + candidates");
+    await h.type(" sw");
+    h.t.mockInput.pressTab();
+    await h.until((f) => f.includes("> /channel switch "), "second word");
+    await h.type("ra");
+    h.t.mockInput.pressTab();
+    await h.until((f) => f.includes("> /channel switch random "), "channel name");
+    for (let i = 0; i < 30; i++) h.t.mockInput.pressBackspace();
+    await h.type("hi @");
+    h.t.mockInput.pressTab();
+    await h.until((f) => f.includes("> hi @alice "), "first name");
+    h.t.mockInput.pressTab();
+    await h.until((f) => f.includes("> hi @bob "), "cycled");
+  });
+
+  test("history: up and down recall sent lines", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.type("/circles");
+    await h.enter();
+    await h.until((f) => f.includes("● mygroup [c1c1c1]"));
+    h.t.mockInput.pressArrow("up");
+    await h.until((f) => f.includes("> /circles"), "recalled");
+    h.t.mockInput.pressArrow("down");
+    await h.until((f) => !f.includes("> /circles"), "back to draft");
+  });
+
+  test("PgUp scrolls back and loads older history at the top", async () => {
+    const b = new FakeBackend({ name: "me" });
+    for (let i = 0; i < 130; i++) b.addMessage("alice", ALICE, `message number ${i}`);
+    h = await startHarness(80, 24, b);
+    await h.until((f) => f.includes("message number 129"));
+    const key = h.store.currentKey;
+    expect(h.store.state.messages[key]!.length).toBe(50);
+    for (let i = 0; i < 12 && h.store.state.messages[key]!.length < 130; i++) {
+      h.t.mockInput.pressKey("\x1b[5~");
+      await Bun.sleep(10);
+      await h.t.renderOnce();
+    }
+    expect(h.store.state.messages[key]!.length).toBe(130);
+    for (let i = 0; i < 30; i++) h.t.mockInput.pressKey("\x1b[5~");
+    await h.until((f) => f.includes("message number 0"), "oldest message");
+    for (let i = 0; i < 60; i++) h.t.mockInput.pressKey("\x1b[6~");
+    await h.until((f) => f.includes("message number 129"), "back at the bottom");
+  });
+
+  test("/debug toggles the gossip debug pane", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.type("/debug");
+    await h.enter();
+    await h.until((f) => f.includes("gossip debug") && f.includes("* debug log on"), "pane open");
+    h.backend.emit({ t: "debug", line: "sync ok 127.0.0.1:9999" });
+    await h.until((f) => f.includes("sync ok 127.0.0.1:9999"), "debug line");
+    await h.type("/debug");
+    await h.enter();
+    await h.until((f) => !f.includes("gossip debug"), "pane closed");
+  });
+
+  test("/quit and ctrl+q ask to quit", async () => {
+    h = await startHarness(80, 24, chatBackend());
+    await h.type("/quit");
+    await h.enter();
+    expect(h.quits).toBe(1);
+    h.t.mockInput.pressKey("q", { ctrl: true });
+    expect(h.quits).toBe(2);
+  });
+});
+
+describe("first run", () => {
+  test("wizard: display name, then create a circle", async () => {
+    h = await startHarness(80, 24, new FakeBackend({ circles: false, name: "anon" }));
+    await h.until((f) => f.includes("welcome to felundchat") && f.includes("Display name"), "wizard");
+    await h.enter();
+    await h.until((f) => f.includes("please enter a name"), "name required");
+    await h.type("alice");
+    await h.enter();
+    await h.until((f) => f.includes("Hi alice!") && f.includes("▸ 1  Create a new circle"), "choice");
+    await h.enter();
+    await h.until((f) => f.includes("Circle name"), "circle name step");
+    await h.type("friends");
+    await h.enter();
+    const f = await h.until((f) => f.includes("● friends") && !f.includes("welcome"), "main screen");
+    expect(f).toContain("node: a3f8b2 (alice) | friends #general");
+    expect(f).toContain("created circle friends");
+  });
+
+  test("wizard: join by invite code, with a clear error for a bad code", async () => {
+    h = await startHarness(80, 24, new FakeBackend({ circles: false, name: "bob" }));
+    await h.until((f) => f.includes("Display name"));
+    await h.enter();
+    await h.until((f) => f.includes("Hi bob!"));
+    h.t.mockInput.pressKey("2");
+    await h.until((f) => f.includes("▸ 2  Join"));
+    await h.enter();
+    await h.until((f) => f.includes("Invite code"));
+    await h.type("nonsense");
+    await h.enter();
+    await h.until((f) => f.includes("invalid invite code"), "error shown");
+    h.t.mockInput.pressEscape();
+    await h.until((f) => f.includes("Hi bob!"), "back one step");
+    await h.enter();
+    await h.type("felund1.abc");
+    await h.enter();
+    await h.until((f) => f.includes("joined circle j0j0j0") && f.includes("#general ←"), "joined");
+  });
+});

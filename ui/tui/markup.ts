@@ -1,0 +1,144 @@
+// Turns chat data into OpenTUI text chunks: a message line `[HH:MM] name: text` with the
+// author's colour and inline markdown (tokens from ui/shared/format.ts), notice lines, day
+// separators. Text from peers is cleaned of control characters first, so a message can
+// never write escape sequences to the user's terminal.
+import { RGBA, TextAttributes, type TextChunk } from "@opentui/core";
+import type { Notice } from "../shared/chat-store.ts";
+import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline } from "../shared/format.ts";
+import type { MessageView } from "../shared/types.ts";
+import { theme } from "./theme.ts";
+
+export interface Style { fg?: string; bg?: string; bold?: boolean; italic?: boolean; underline?: boolean; dim?: boolean; link?: string }
+
+const colors = new Map<string, RGBA>();
+const rgba = (hex: string): RGBA => {
+  let c = colors.get(hex);
+  if (!c) colors.set(hex, (c = RGBA.fromHex(hex)));
+  return c;
+};
+
+export function chunk(text: string, s: Style = {}): TextChunk {
+  let attributes = 0;
+  if (s.bold) attributes |= TextAttributes.BOLD;
+  if (s.italic) attributes |= TextAttributes.ITALIC;
+  if (s.underline) attributes |= TextAttributes.UNDERLINE;
+  if (s.dim) attributes |= TextAttributes.DIM;
+  return {
+    __isChunk: true, text,
+    ...(s.fg ? { fg: rgba(s.fg) } : {}),
+    ...(s.bg ? { bg: rgba(s.bg) } : {}),
+    ...(attributes ? { attributes } : {}),
+    ...(s.link ? { link: { url: s.link } } : {}),
+  };
+}
+
+/** Replace C0/C1 control characters (except newline) and tabs, so untrusted text is inert. */
+export function clean(text: string, keepNewlines = true): string {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .replace(/\t/g, "    ")
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "\ufffd")
+    .replace(/\n/g, keepNewlines ? "\n" : " ");
+}
+
+export const authorColor = (nodeId: string): string => AUTHOR_COLORS[authorColorIndex(nodeId)]!;
+
+/** Inline markdown of one message body as chunks. */
+export function inlineChunks(text: string, selfNames: string[]): TextChunk[] {
+  return parseInline(clean(text), selfNames).map((t) => {
+    switch (t.t) {
+      case "bold": return chunk(t.text, { bold: true });
+      case "italic": return chunk(t.text, { italic: true });
+      case "code": return chunk(t.text, { fg: theme.codeFg, bg: theme.codeBg });
+      case "link": return chunk(t.text, { fg: theme.link, underline: true, link: t.href });
+      case "mention": return t.self
+        ? chunk(t.text, { fg: theme.mentionSelfFg, bg: theme.mentionSelfBg, bold: true })
+        : chunk(t.text, { fg: theme.mention, bold: true });
+      default: return chunk(t.text);
+    }
+  });
+}
+
+/** `[HH:MM] name: text` */
+export function messageChunks(m: MessageView, selfNames: string[]): TextChunk[] {
+  const name = clean(m.author || m.authorNodeId.slice(0, 8), false);
+  return [
+    chunk(`[${formatTime(m.createdTs)}] `, { fg: theme.dim }),
+    chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),
+    chunk(m.verified === "none" ? "?: " : ": ", { fg: theme.dim }),
+    ...inlineChunks(m.text, selfNames),
+  ];
+}
+
+export function noticeChunks(n: Notice): TextChunk[] {
+  const text = clean(n.text);
+  return n.kind === "error"
+    ? [chunk("  ! ", { fg: theme.error, bold: true }), chunk(text, { fg: theme.error })]
+    : [chunk("  * ", { fg: theme.notice }), chunk(text, { fg: theme.notice })];
+}
+
+export const dayChunks = (label: string): TextChunk[] => [chunk(`── ${label} ──`, { fg: theme.dim })];
+
+/** Cut `s` to `width` terminal columns, ending in "…" when it was longer. */
+export function fit(s: string, width: number): string {
+  if (width <= 0) return "";
+  if (Bun.stringWidth(s) <= width) return s;
+  let out = "";
+  for (const ch of s) {
+    if (Bun.stringWidth(out + ch) > width - 1) break;
+    out += ch;
+  }
+  return out + "…";
+}
+
+/**
+ * Word-wrap styled chunks to `width` columns. Continuation lines (wrapped or after a
+ * newline in the text) start with `indent` spaces, a hanging indent under the `[HH:MM] `
+ * prefix; words longer than a line are cut.
+ */
+export function wrapChunks(chunks: TextChunk[], width: number, indent = 0): TextChunk[][] {
+  const w = Math.max(8, width);
+  const ind = Math.min(indent, Math.floor(w / 2));
+  const lines: TextChunk[][] = [[]];
+  let col = 0;
+  let fresh = false; // the current line was started by wrapping: drop leading spaces
+  const newLine = () => {
+    lines.push(ind ? [chunk(" ".repeat(ind))] : []);
+    col = ind;
+    fresh = true;
+  };
+  const put = (c: TextChunk, text: string) => {
+    lines[lines.length - 1]!.push({ ...c, text });
+    col += Bun.stringWidth(text);
+    fresh = false;
+  };
+  for (const c of chunks) {
+    c.text.split("\n").forEach((part, pi) => {
+      if (pi > 0) newLine();
+      for (const word of part.match(/\s+|\S+/g) ?? []) {
+        const ww = Bun.stringWidth(word);
+        if (/^\s+$/.test(word)) {
+          if (fresh) continue;
+          if (col + ww <= w) put(c, word);
+          else newLine();
+          continue;
+        }
+        if (col + ww <= w) { put(c, word); continue; }
+        if (ww <= w - ind && col > ind) { newLine(); put(c, word); continue; }
+        let rest = word;
+        while (rest) {
+          let take = "";
+          for (const ch of rest) {
+            if (col + Bun.stringWidth(take + ch) > w && (take || col > ind)) break;
+            take += ch;
+          }
+          if (!take) { newLine(); continue; }
+          put(c, take);
+          rest = rest.slice(take.length);
+          if (rest) newLine();
+        }
+      }
+    });
+  }
+  return lines;
+}

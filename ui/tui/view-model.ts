@@ -1,0 +1,93 @@
+// What each pane shows, as plain functions of the ChatStore state: the header line, the
+// sidebar of circles and channels, and the log (messages, notices, day separators). The
+// renderables in frame.ts only put these chunks on screen, so tests can check them directly.
+import type { TextChunk } from "@opentui/core";
+import type { ChatState, ChatStore } from "../shared/chat-store.ts";
+import { keyOf } from "../shared/chat-store.ts";
+import { dayKey, dayLabel, shortId } from "../shared/format.ts";
+import type { MessageView } from "../shared/types.ts";
+import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
+import { theme } from "./theme.ts";
+
+/** One log item; `indent` is the hanging indent of its wrapped lines. */
+export interface LogEntry { key: string; chunks: TextChunk[]; indent: number }
+
+const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
+
+/** `node: a3f8b2 | mygroup #general | 2 peers | live` */
+export function headerChunks(store: ChatStore): TextChunk[] {
+  const s = store.state;
+  const node = s.app?.node;
+  const sep = chunk(" | ", { fg: theme.dim });
+  const out: TextChunk[] = [chunk("node: ", { fg: theme.dim }), chunk(node ? shortId(node.nodeId) : "……", { bold: true })];
+  if (node?.displayName) out.push(chunk(` (${clean(node.displayName, false)})`, { fg: theme.dim }));
+  out.push(sep);
+  const c = store.circle;
+  if (c) {
+    if (c.name) out.push(chunk(clean(c.name, false) + " ", { fg: theme.dim }));
+    out.push(chunk(`#${s.channelId}`, { fg: theme.accent, bold: true }));
+  } else out.push(chunk("no circle", { fg: theme.dim }));
+  const peers = store.onlinePeers();
+  out.push(sep, chunk(`${peers} peer${peers === 1 ? "" : "s"}`), sep, chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }));
+  if (s.debugOn) out.push(sep, chunk("debug", { fg: theme.active }));
+  return out;
+}
+
+/** A sidebar row and what clicking it selects. */
+export interface SidebarLine { chunks: TextChunk[]; target?: { circleId: string; channelId?: string } }
+
+/** Sidebar lines: "Circles", a rule, then each circle (● active) with its channels (← active). */
+export function sidebarLines(s: ChatState, width: number): SidebarLine[] {
+  const lines: SidebarLine[] = [{ chunks: [chunk("Circles", { bold: true })] }, { chunks: [chunk("─".repeat(Math.max(0, width)), { fg: theme.border })] }];
+  const circles = s.app?.circles ?? [];
+  if (!circles.length) lines.push({ chunks: [chunk(fit("(none yet)", width), { fg: theme.dim })] });
+  for (const c of circles) {
+    const active = c.circleId === s.circleId;
+    const name = clean(c.name, false) || shortId(c.circleId);
+    lines.push({ chunks: [chunk(fit(`${active ? "●" : "○"} ${name}`, width), active ? { bold: true } : { fg: theme.dim })], target: { circleId: c.circleId } });
+    for (const ch of c.channels) {
+      const k = keyOf(c.circleId, ch.channelId);
+      const here = active && ch.channelId === s.channelId;
+      const unread = s.unread[k] ?? 0;
+      const mentioned = s.mentioned[k] ?? 0;
+      const mark = here ? " ←" : mentioned ? ` @${mentioned}` : unread ? ` (${unread})` : "";
+      const label = fit(`#${ch.channelId}`, width - 2 - mark.length);
+      const style = here ? { fg: theme.active, bold: true } : mentioned ? { fg: theme.mention, bold: true } : unread ? { fg: theme.unread, bold: true } : ch.joined ? {} : { fg: theme.dim };
+      lines.push({ chunks: [chunk("  " + label, style), chunk(mark, here ? { fg: theme.active, bold: true } : style)], target: { circleId: c.circleId, channelId: ch.channelId } });
+    }
+  }
+  return lines;
+}
+
+/** The active channel's log: messages and notices in time order, with day separators. */
+export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[] {
+  const s = store.state;
+  const me = s.app?.node.displayName;
+  const selfNames = me ? [me] : [];
+  const msgs: MessageView[] = store.currentMessages;
+  const out: LogEntry[] = [];
+  const k = store.currentKey;
+  if (k && s.hasMore[k]) out.push({ key: "more", indent: 0, chunks: [chunk("── PgUp for older messages ──", { fg: theme.dim })] });
+  if (k && !msgs.length && s.ready) out.push({ key: "empty", indent: 0, chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })] });
+  let ni = 0;
+  const notices = s.notices;
+  let day = "";
+  for (const m of msgs) {
+    while (ni < notices.length && notices[ni]!.ts < m.sortTs) { const n = notices[ni++]!; out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) }); }
+    const d = dayKey(m.createdTs);
+    if (d !== day) {
+      if (day || d !== dayKey(now)) out.push({ key: `d${d}`, indent: 0, chunks: dayChunks(dayLabel(m.createdTs, now)) });
+      day = d;
+    }
+    out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames) });
+  }
+  while (ni < notices.length) { const n = notices[ni++]!; out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) }); }
+  return out;
+}
+
+/** Join entries into one chunk list, one entry per line. */
+export function joinLines(lines: TextChunk[][]): TextChunk[] {
+  const out: TextChunk[] = [];
+  lines.forEach((l, i) => { if (i) out.push(chunk("\n")); out.push(...l); });
+  return out;
+}
