@@ -41,7 +41,11 @@ export function mergeWireMessages(store: SyncStore, calls: CallRegistry, circleI
       const v = checkWireMessage(raw, circleId, secret, store);
       if (!v.ok) {
         if (v.kind === "ignore") res.ignored++;
-        else res.rejected.push({ msgId: String((raw as { msg_id?: unknown })?.msg_id ?? "?").slice(0, 64), reason: v.reason });
+        else {
+          // never String() a peer's value: an object whose toString is not callable throws
+          const id = (raw as { msg_id?: unknown } | null)?.msg_id;
+          res.rejected.push({ msgId: typeof id === "string" ? id.slice(0, 64) : "?", reason: v.reason });
+        }
         continue;
       }
       const row = storeVerified(store, calls, v.value, "tcp", now);

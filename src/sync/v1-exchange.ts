@@ -126,7 +126,7 @@ export class V1Exchange {
       if (e instanceof ProtocolError) return this.fatal(e.message, [], true);
       throw e;
     }
-    if (f.t === "ERROR") return this.fatal(`peer error: ${String(f.err ?? "").slice(0, 200)}`, []);
+    if (f.t === "ERROR") return this.fatal(`peer error: ${typeof f.err === "string" ? f.err.slice(0, 200) : "(no text)"}`, []);
     try {
       return this.handle(f);
     } catch (e) {

@@ -220,6 +220,8 @@ export interface FakePeerOptions {
   onSession?: (s: FakeSession) => Promise<void>;
   /** per-frame read timeout (Python: 30 s) */
   readTimeoutMs?: number;
+  /** hostile: message objects appended to every MSGS_SEND, requested or not */
+  unrequested?: unknown[];
 }
 
 export class FakePeer {
@@ -440,7 +442,7 @@ export class FakePeer {
     const req = await s.readFrame(this.readTimeout());
     if (!req || req.t !== "MSGS_REQ") return bad(s.error || "Expected MSGS_REQ");
     const out = (req.msg_ids as string[]).map((id) => this.messages.get(id)).filter((m): m is WireObj => !!m);
-    s.sendFrame({ t: "MSGS_SEND", circle_id: this.circleId, messages: out });
+    s.sendFrame({ t: "MSGS_SEND", circle_id: this.circleId, messages: [...out, ...(this.opts.unrequested ?? [])] });
     log.sent = out.length;
     const send = await s.readFrame(this.readTimeout());
     if (!send || send.t !== "MSGS_SEND") return bad(s.error || "Expected MSGS_SEND");

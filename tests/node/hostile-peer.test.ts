@@ -36,8 +36,8 @@ async function world(encrypt: boolean, nOpts: Partial<NodeOptions> = {}): Promis
   return { n, h, cid, secret };
 }
 
-function hostile(w: World, o: { onSession?: (s: FakeSession) => Promise<void>; messages?: WireObj[]; listen?: boolean } = {}): FakePeer {
-  const f = new FakePeer({ secretHex: w.secret, onSession: o.onSession, readTimeoutMs: 3000 });
+function hostile(w: World, o: { onSession?: (s: FakeSession) => Promise<void>; messages?: WireObj[]; unrequested?: unknown[]; listen?: boolean } = {}): FakePeer {
+  const f = new FakePeer({ secretHex: w.secret, onSession: o.onSession, readTimeoutMs: 3000, unrequested: o.unrequested });
   if (o.messages) f.addMessages(o.messages);
   closers.push(() => f.stop());
   if (o.listen) f.listen();
@@ -144,6 +144,36 @@ for (const encrypt of [false, true]) {
   }
 }
 
+// ---- before any handshake: anyone who can reach the port ----
+
+describe("unauthenticated connections", () => {
+  const lines: [string, string][] = [
+    ["an ERROR whose err is an object with a broken toString", '{"t":"ERROR","err":{"toString":1}}'],
+    ["an ERROR whose err is an object with a broken valueOf", '{"t":"ERROR","err":{"valueOf":"x","toString":null}}'],
+    ["a HELLO with object fields", '{"t":"HELLO","node_id":{"toString":1},"circle_id":{"toString":1},"nonce":{"toString":1}}'],
+    ["a HELLO for an unknown circle", '{"t":"HELLO","node_id":"abcdefgh12345678","circle_id":"000000000000000000000000"}'],
+    ["JSON null", "null"],
+  ];
+  for (const [name, line] of lines) {
+    test(`${name}: that connection is closed, the node keeps working`, async () => {
+      const w = await world(false);
+      const before = snapshot(w.n.store);
+      let closed = false;
+      let got = "";
+      const sock = await Bun.connect({
+        hostname: "127.0.0.1", port: w.n.port,
+        socket: { data: (_s, d) => { got += Buffer.from(d).toString(); }, close: () => { closed = true; } },
+      });
+      closers.push(() => sock.end());
+      sock.write(line + "\n");
+      await waitFor(() => closed, 3000, "the node to close the connection");
+      for (const l of got.split("\n").filter(Boolean)) expect(JSON.parse(l).t).toBe("ERROR");
+      expect(snapshot(w.n.store)).toEqual(before);
+      await stillSyncs(w, name);
+    });
+  }
+});
+
 // ---- poison messages inside an otherwise valid exchange ----
 
 function poison(secret: string, author: string): { name: string; m: WireObj }[] {
@@ -176,6 +206,7 @@ function poison(secret: string, author: string): { name: string; m: WireObj }[] 
     m("message of another circle", fakeMessage(other, author, ts, "from elsewhere")),
     m("circle_id of this circle but MAC of another secret", (() => { const x = fakeMessage(secret, author, ts, "x"); x.mac = fakeMac(other, x); return x; })()),
     m("msg_id not hex", raw({ msg_id: "Z".repeat(32) })),
+    m("msg_id an object with a broken toString", { ...raw({}), msg_id: { toString: 1 } }),
     m("author with a separator (W7)", raw({ author_node_id: "abc|defgh123" })),
     m("channel_id reserved", raw({ channel_id: "__evil" })),
     m("schema_version a string", raw({ schema_version: "1" })),
@@ -189,7 +220,10 @@ for (const role of ["it dials", "we dial"] as const) {
       const author = "e".repeat(24);
       const ps = poison(w.secret, author);
       const valid = fakeMessage(w.secret, author, nowS() - 5, "a valid message among poison");
-      const f = hostile(w, { messages: [...ps.map((p) => p.m), valid] });
+      // what has a hex msg_id is offered in MSGS_HAVE and requested; the rest is pushed unasked
+      const offered = ps.filter((p) => typeof p.m.msg_id === "string" && /^[0-9a-f]{32}$/.test(p.m.msg_id));
+      const pushed = ps.filter((p) => !offered.includes(p)).map((p) => p.m);
+      const f = hostile(w, { messages: [...offered.map((p) => p.m), valid], unrequested: [...pushed, null, 5, "x", [1]] });
       const before = snapshot(w.n.store, [f.nodeId]);
       const events: NodeEvent[] = [];
       const off = w.n.subscribe((e) => events.push(e));
