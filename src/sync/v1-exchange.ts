@@ -71,6 +71,8 @@ export class V1Exchange {
   private peerExt: FelundExt | undefined;
   private theirPeers: PeerEntry[] = [];
   private requested: string[] = [];
+  /** ids we sent in MSGS_SEND; assumed held by the peer unless the exchange then fails */
+  private sentIds: string[] = [];
   private pendingHello: { nodeId: string; listenAddr?: string } | null = null;
   readonly result: ExchangeResult;
 
@@ -232,6 +234,7 @@ export class V1Exchange {
           size += add;
           parts.push(s);
           held.add(m.msgId);
+          this.sentIds.push(m.msgId);
         }
         this.result.sent = parts.length;
         this.state = "send";
@@ -263,6 +266,13 @@ export class V1Exchange {
   abort(reason: string): void {
     if (this.state === "send" && !this.peerExt && this.result.peerNodeId)
       this.deps.knowledge.shrink(this.result.circleId, this.result.peerNodeId); // likely "Frame too large" on their side
+    if (this.sentIds.length && !this.result.completed && this.result.peerNodeId) {
+      // the peer may never have read our MSGS_SEND (an original closes at once when its own
+      // reply is too large): do not count those messages as held, offer them again
+      const held = this.deps.knowledge.heldBy(this.result.circleId, this.result.peerNodeId);
+      for (const id of this.sentIds) held.delete(id);
+      this.sentIds = [];
+    }
     this.state = "done";
     this.abortReason ||= reason;
   }

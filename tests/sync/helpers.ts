@@ -39,6 +39,8 @@ export interface Side {
   deps: ExchangeDeps;
   /** the listen address this side advertises */
   listenAddr: string;
+  /** move this side's clock forward */
+  advance(seconds: number): void;
 }
 
 let sideCounter = 0;
@@ -47,7 +49,7 @@ export function makeSide(name: string, opts: { ext?: boolean; encrypt?: boolean;
   const n = ++sideCounter;
   const nodeId = toHex(seededRng(1000 + n)(12));
   const store = new NodeStore(openMemoryDb());
-  const now = opts.now ?? NOW;
+  let now = opts.now ?? NOW;
   const knowledge = new PeerKnowledge(() => now * 1000);
   const listenAddr = `127.0.0.1:${opts.port ?? 7000 + n}`;
   const deps: ExchangeDeps = {
@@ -55,7 +57,7 @@ export function makeSide(name: string, opts: { ext?: boolean; encrypt?: boolean;
     self: { nodeId, isSelfAddr: (a) => a === listenAddr, listenAddr },
     encrypt: opts.encrypt, ext: opts.ext,
   };
-  return { name, nodeId, store, knowledge, deps, listenAddr };
+  return { name, nodeId, store, knowledge, deps, listenAddr, advance: (sec) => { now += sec; } };
 }
 
 export const secretFor = (seed: number): string => toHex(seededRng(seed)(32));

@@ -116,6 +116,54 @@ describe("refusals", () => {
   });
 });
 
+describe("what a failed exchange leaves behind", () => {
+  for (const encrypt of [false, true]) {
+    const mode = encrypt ? "encrypted" : "plain";
+    test(`messages we sent in an exchange that then died are offered again at once (${mode})`, () => {
+      // an original whose own MSGS_SEND is too large answers "Internal error" (in plaintext) and
+      // closes without reading ours (ref §3.8)
+      const ours = makeSide("ours", { encrypt });
+      const orig = makeSide("orig", { encrypt, ext: false });
+      const cid = addCircle(ours.store, SECRET);
+      addCircle(orig.store, SECRET);
+      insertAll(ours.store, makeMessages(SECRET, ours.nodeId, 5));
+      insertAll(orig.store, makeMessages(SECRET, orig.nodeId, 3));
+      const n = { client: 0, server: 0 };
+      const r = runExchange(ours, orig, cid, {
+        tamper: (w) => {
+          const i = ++n[w.from]; // client: HELLO, HELLO_AUTH, PEERS, HAVE, REQ, SEND; server: CHALLENGE, WELCOME, PEERS, HAVE, REQ, SEND
+          if (i !== 6) return w.line;
+          return w.from === "server" ? '{"t":"ERROR","err":"Internal error"}' : null;
+        },
+      });
+      expect(r.client.result.sent).toBe(5);
+      expect(r.client.result.completed).toBe(false);
+      expect(r.client.abortReason).toContain("Internal error");
+      expect(orig.store.countMessages(cid)).toBe(3);
+      syncRepeatedly(ours, orig, cid);
+      expect(orig.store.countMessages(cid)).toBe(8);
+      expect(ours.store.countMessages(cid)).toBe(8);
+    });
+
+    test(`if our MSGS_SEND is lost after theirs arrived, the messages are offered again once that knowledge expires (${mode})`, () => {
+      const ours = makeSide("ours", { encrypt });
+      const other = makeSide("other", { encrypt });
+      const cid = addCircle(ours.store, SECRET);
+      addCircle(other.store, SECRET);
+      insertAll(ours.store, makeMessages(SECRET, ours.nodeId, 5));
+      let n = 0;
+      const r = runExchange(ours, other, cid, { tamper: (w) => (w.from === "client" && ++n === 6 ? null : w.line) });
+      expect(r.client.result.completed).toBe(true); // nothing in v1 tells us they never read it
+      expect(other.store.countMessages(cid)).toBe(0);
+      syncRepeatedly(ours, other, cid);
+      expect(other.store.countMessages(cid)).toBe(0);
+      for (const s of [ours, other]) s.advance(31 * 60);
+      syncRepeatedly(ours, other, cid);
+      expect(other.store.countMessages(cid)).toBe(5);
+    });
+  }
+});
+
 describe("frame limits towards an original-style peer (no ext)", () => {
   for (const encrypt of [false, true]) {
     const limit = encrypt ? V1_ENC_LINE_MAX : V1_PLAIN_LINE_MAX;
