@@ -92,9 +92,8 @@ afterAll(() => {
 });
 
 describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
-  const dirA = tempDir();
-
   test("first-run wizard, chatting with a second node, channels, F1/F2/F3, /quit", async () => {
+    const dirA = tempDir();
     const dirB = tempDir();
     felund(dirA, "init", "--bind", "127.0.0.1");
     felund(dirB, "init", "--bind", "127.0.0.1", "--name", "bob");
@@ -114,6 +113,13 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     let t = await waitScreen(s, (t) => t.includes("● friends") && t.includes("#general ←"), "main screen");
     expect(t).toMatch(/│ node: [0-9a-f]{6} \(alice\) \| friends #general \| \d+ peers? \| live +ctrl\+q=quit │/);
     expect(t.split("\n")[0]).toMatch(/^┌─ felundchat ─+┐$/);
+
+    // a terminal resize redraws the frame at the new size
+    tmux("resize-window", "-t", s, "-x", "120", "-y", "40");
+    t = await waitScreen(s, (t) => { const l = t.split("\n"); return l[0]!.length === 120 && l[39]?.startsWith("└") === true; }, "resized to 120x40");
+    expect(t.split("\n")[39]).toMatch(/^└─ F1 help.*┘$/);
+    tmux("resize-window", "-t", s, "-x", "100", "-y", "30");
+    await waitScreen(s, (t) => { const l = t.split("\n"); return l[0]!.length === 100 && l[29]?.startsWith("└") === true; }, "back to 100x30");
 
     // the CLI one-shots go through the running node: circle id and invite code
     const circleId = (JSON.parse(felund(dirA, "circles", "--json")) as { circleId: string; name: string }[]).find((c) => c.name === "friends")!.circleId;
@@ -169,12 +175,15 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
   }, 60_000);
 
   test("ctrl+q, ctrl+c and SIGTERM each restore the terminal", async () => {
-    const s = shell(dirA);
+    const dir = tempDir();
+    felund(dir, "init", "--bind", "127.0.0.1");
+    felund(dir, "invite", "--name", "friends");
+    const s = shell(dir);
     for (const how of ["C-q", "C-c", "SIGTERM"]) {
       startTui(s);
       await waitScreen(s, (t) => t.includes("● friends") && t.includes("| live"), `TUI up (${how})`);
       expect(alternateOn(s)).toBe("1");
-      if (how === "SIGTERM") process.kill((JSON.parse(readFileSync(join(dirA, "runtime.json"), "utf8")) as { pid: number }).pid, "SIGTERM");
+      if (how === "SIGTERM") process.kill((JSON.parse(readFileSync(join(dir, "runtime.json"), "utf8")) as { pid: number }).pid, "SIGTERM");
       else keys(s, how);
       await expectShellRestored(s, 0);
     }

@@ -4,6 +4,7 @@
 // ctrl+q, /quit, ctrl+c, SIGTERM/SIGINT/SIGHUP, an uncaught error — restores the terminal
 // (renderer.destroy()) before anything else is printed or the process exits.
 import { createCliRenderer, type CliRenderer } from "@opentui/core";
+import { BackendError } from "../shared/backend.ts";
 import { ChatStore } from "../shared/chat-store.ts";
 import { LocalBackend } from "../shared/local-backend.ts";
 import { TuiApp } from "./app.ts";
@@ -27,7 +28,11 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 async function restore(r: CliRenderer): Promise<void> {
   if (r.isDestroyed) return;
-  r.destroy();
+  try {
+    r.destroy();
+  } catch {
+    return; // the terminal is gone (SIGHUP): nothing left to restore
+  }
   // the terminal modes are reset once the native session has closed
   await Promise.race([r.closed.catch(() => {}), Bun.sleep(1000)]);
 }
@@ -63,13 +68,19 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
     };
     restore(renderer).then(report, report);
   };
+  const backend = new LocalBackend({ base: o.apiUrl, token: o.token });
+  const store = new ChatStore(backend);
+  // The store refreshes in the background on node events; the node not answering for a
+  // moment is not a bug: show it in the log and go on. Anything else is one.
+  const onRejection = (e: unknown) => {
+    if (e instanceof BackendError) store.notice(e.message, "error");
+    else crash(e);
+  };
   const onSignal = () => finish(0);
   for (const s of SIGNALS) process.on(s, onSignal);
   process.on("uncaughtException", crash);
-  process.on("unhandledRejection", crash);
+  process.on("unhandledRejection", onRejection);
 
-  const backend = new LocalBackend({ base: o.apiUrl, token: o.token });
-  const store = new ChatStore(backend);
   const app = new TuiApp(renderer, store, { webUrl: o.webUrl, stateDir: o.stateDir, debug: o.debug, greeting: o.greeting, onQuit: () => finish(0) });
   let code = 1;
   try {
@@ -80,7 +91,7 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
       await restore(renderer);
       for (const s of SIGNALS) process.off(s, onSignal);
       process.off("uncaughtException", crash);
-      process.off("unhandledRejection", crash);
+      process.off("unhandledRejection", onRejection);
       o.stopNode();
     }
   }

@@ -36,7 +36,7 @@ export class Modal {
       title: ` ${o.title} `, titleColor: theme.title, backgroundColor: theme.modalBg, flexDirection: "column", paddingX: 1,
       bottomTitle: o.footer ? ` ${o.footer} ` : undefined, bottomTitleAlignment: "right",
     });
-    this.body = new ScrollBoxRenderable(r, { id: "modal-body", flexGrow: 1, flexShrink: 1 });
+    this.body = new ScrollBoxRenderable(r, { id: "modal-body", flexGrow: 1, flexShrink: 1, focusable: false });
     this.bodyText = new TextRenderable(r, { fg: theme.text, wrapMode: "word", selectable: true });
     this.body.add(this.bodyText);
     this.box.add(this.body);

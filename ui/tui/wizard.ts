@@ -91,7 +91,8 @@ export class Wizard {
       void this.submit();
       return true;
     }
-    return false;
+    return k.name === "tab"; // one field per step: nothing to move to, and no tab characters
+
   }
 
   private async submit(): Promise<void> {
