@@ -3,14 +3,17 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
-import type { ChannelRow, CircleRow, MessageMeta, PeerRow, StoredMessage, SyncStore } from "../src/sync/store.ts";
+import type {
+  ChannelRow, CircleRow, InviteRow, MemberCardRow, MessageMeta, PeerRow, StoredMessage, SyncStoreV2, V2ChannelRow, V2Item, V2MessageCols,
+} from "../src/sync/store.ts";
 
 const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
   display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, text, mac, origin, received_at AS receivedAt`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
+const CARD_COLS = `circle_id AS circleId, node_id AS nodeId, ed_key AS edKey, x_key AS xKey, display_name AS displayName, issued_ts AS issuedTs, msg_id AS msgId`;
 const CIRCLE_COLS = `circle_id AS circleId, secret_hex AS secretHex, name, owned, bootstrap, mode, key_epoch AS keyEpoch, joined_at AS joinedAt`;
 
-export class NodeStore implements SyncStore {
+export class NodeStore implements SyncStoreV2 {
   readonly sql: Database;
   private s: Record<string, Statement>;
 
@@ -77,7 +80,8 @@ export class NodeStore implements SyncStore {
   }
   removeCircle(circleId: string): void {
     this.transaction(() => {
-      for (const t of ["messages", "peers", "channels", "channel_members", "anchor_records", "circles"])
+      for (const t of ["messages", "peers", "channels", "channel_members", "anchor_records", "circles",
+        "v2_epoch_keys", "v2_member_cards", "v2_removed", "v2_channels", "v2_channel_keys", "v2_invites"])
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
   }
@@ -190,6 +194,121 @@ export class NodeStore implements SyncStore {
 
   upsertAnchor(circleId: string, nodeId: string, caps: string, announcedAt: number, now: number): void {
     this.s.upsertAnchor!.run(circleId, nodeId, caps, announcedAt, now);
+  }
+
+  // ---- felund v2 (SyncStoreV2) ----
+
+  setCircleMode(circleId: string, mode: "v1" | "v2"): void {
+    this.sql.query(`UPDATE circles SET mode = ? WHERE circle_id = ?`).run(mode, circleId);
+  }
+  setCircleEpoch(circleId: string, epoch: number): void {
+    this.sql.query(`UPDATE circles SET key_epoch = ? WHERE circle_id = ? AND key_epoch < ?`).run(epoch, circleId, epoch);
+  }
+  getCircleOwner(circleId: string): string | undefined {
+    return (this.sql.query(`SELECT owner_key AS k FROM circles WHERE circle_id = ?`).get(circleId) as { k: string | null } | null)?.k ?? undefined;
+  }
+  setCircleOwner(circleId: string, ownerKeyHex: string): void {
+    this.sql.query(`UPDATE circles SET owner_key = ? WHERE circle_id = ?`).run(ownerKeyHex, circleId);
+  }
+  getEpochKey(circleId: string, epoch: number): string | undefined {
+    return (this.sql.query(`SELECT key_hex AS k FROM v2_epoch_keys WHERE circle_id = ? AND epoch = ?`).get(circleId, epoch) as { k: string } | null)?.k;
+  }
+  putEpochKey(circleId: string, epoch: number, keyHex: string, now: number): void {
+    this.sql.query(`INSERT INTO v2_epoch_keys (circle_id, epoch, key_hex, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(circleId, epoch, keyHex, now);
+  }
+
+  v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[] {
+    const rows = this.sql.query(`SELECT created_ts, msg_id FROM messages WHERE circle_id = ?
+        AND ((v2_wire IS NOT NULL AND key_epoch <= ?) OR (? AND v2_wire IS NULL AND mac IS NOT NULL))
+        ORDER BY created_ts, msg_id`).values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string][];
+    return rows.map(([ts, msgId]) => ({ ts, msgId }));
+  }
+  getV2Wire(msgId: string): string | undefined {
+    return (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE msg_id = ?`).get(msgId) as { w: string | null } | null)?.w ?? undefined;
+  }
+  insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
+    const r = this.sql.query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac,
+        author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
+        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac,
+        $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
+        ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`)
+      .get({ ...m, mac: m.mac ?? null, ...v2, ...meta }) as StoredMessage | null;
+    return r ?? null;
+  }
+  attachV2(msgId: string, v2: V2MessageCols): boolean {
+    return this.sql.query(`UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ? WHERE msg_id = ? AND v2_wire IS NULL`)
+      .run(v2.authorKey, v2.signature, v2.keyEpoch, v2.kind, v2.wire, msgId).changes > 0;
+  }
+  lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[] {
+    return this.sql.query(`SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1 AND text = ''`)
+      .all(circleId, channelId) as { msgId: string; wire: string }[];
+  }
+  setMessageText(msgId: string, text: string): void {
+    this.sql.query(`UPDATE messages SET text = ? WHERE msg_id = ?`).run(text, msgId);
+  }
+  /** v2 columns of a message, for the UIs ("verified author" when signature is set). */
+  messageAuth(msgId: string): { authorKey: string | null; signature: string | null; keyEpoch: number | null; v2Kind: number | null } | undefined {
+    return (this.sql.query(`SELECT author_key AS authorKey, signature, key_epoch AS keyEpoch, v2_kind AS v2Kind FROM messages WHERE msg_id = ?`)
+      .get(msgId) as { authorKey: string | null; signature: string | null; keyEpoch: number | null; v2Kind: number | null } | null) ?? undefined;
+  }
+
+  putMemberCard(c: MemberCardRow): void {
+    this.sql.query(`INSERT INTO v2_member_cards (circle_id, node_id, ed_key, x_key, display_name, issued_ts, msg_id)
+        VALUES ($circleId, $nodeId, $edKey, $xKey, $displayName, $issuedTs, $msgId)
+        ON CONFLICT DO UPDATE SET ed_key = excluded.ed_key, x_key = excluded.x_key, display_name = excluded.display_name,
+        issued_ts = excluded.issued_ts, msg_id = excluded.msg_id`).run({ ...c });
+  }
+  getMemberCard(circleId: string, nodeId: string): MemberCardRow | undefined {
+    return (this.sql.query(`SELECT ${CARD_COLS} FROM v2_member_cards WHERE circle_id = ? AND node_id = ?`).get(circleId, nodeId) as MemberCardRow | null) ?? undefined;
+  }
+  listMemberCards(circleId: string): MemberCardRow[] {
+    return this.sql.query(`SELECT ${CARD_COLS} FROM v2_member_cards WHERE circle_id = ? ORDER BY node_id`).all(circleId) as MemberCardRow[];
+  }
+  markRemoved(circleId: string, nodeId: string, epoch: number, removedTs: number): void {
+    this.sql.query(`INSERT INTO v2_removed (circle_id, node_id, epoch, removed_ts) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(circleId, nodeId, epoch, removedTs);
+  }
+  removedAt(circleId: string, nodeId: string): number | undefined {
+    return (this.sql.query(`SELECT removed_ts AS t FROM v2_removed WHERE circle_id = ? AND node_id = ?`).get(circleId, nodeId) as { t: number } | null)?.t;
+  }
+
+  getV2Channel(circleId: string, channelId: string): V2ChannelRow | undefined {
+    return (this.sql.query(`SELECT circle_id AS circleId, channel_id AS channelId, owner_key AS ownerKey, mode, scrypt_log_n AS scryptLogN,
+        key_check AS keyCheck, created_ts AS createdTs, msg_id AS msgId FROM v2_channels WHERE circle_id = ? AND channel_id = ?`)
+      .get(circleId, channelId) as V2ChannelRow | null) ?? undefined;
+  }
+  putV2Channel(c: V2ChannelRow): boolean {
+    return this.sql.query(`INSERT INTO v2_channels (circle_id, channel_id, owner_key, mode, scrypt_log_n, key_check, created_ts, msg_id)
+        VALUES ($circleId, $channelId, $ownerKey, $mode, $scryptLogN, $keyCheck, $createdTs, $msgId) ON CONFLICT DO NOTHING`).run({ ...c }).changes > 0;
+  }
+  putChannelKey(circleId: string, channelId: string, version: number, keyHex: string): void {
+    this.sql.query(`INSERT INTO v2_channel_keys (circle_id, channel_id, key_version, key_hex) VALUES (?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET key_hex = excluded.key_hex`).run(circleId, channelId, version, keyHex);
+  }
+  getChannelKey(circleId: string, channelId: string, version: number): string | undefined {
+    return (this.sql.query(`SELECT key_hex AS k FROM v2_channel_keys WHERE circle_id = ? AND channel_id = ? AND key_version = ?`)
+      .get(circleId, channelId, version) as { k: string } | null)?.k;
+  }
+  latestChannelKey(circleId: string, channelId: string): { version: number; keyHex: string } | undefined {
+    return (this.sql.query(`SELECT key_version AS version, key_hex AS keyHex FROM v2_channel_keys WHERE circle_id = ? AND channel_id = ?
+        ORDER BY key_version DESC LIMIT 1`).get(circleId, channelId) as { version: number; keyHex: string } | null) ?? undefined;
+  }
+
+  putInvite(r: InviteRow): void {
+    this.sql.query(`INSERT INTO v2_invites (invite_id, circle_id, ticket_hex, expires_ts, max_uses, uses, created_ts)
+        VALUES ($inviteId, $circleId, $ticketHex, $expiresTs, $maxUses, $uses, $createdTs) ON CONFLICT DO NOTHING`).run({ ...r });
+  }
+  getInvite(inviteId: string): InviteRow | undefined {
+    return (this.sql.query(`SELECT invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
+        max_uses AS maxUses, uses, created_ts AS createdTs FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ?? undefined;
+  }
+  inviteAdmitted(inviteId: string, nodeId: string): boolean {
+    return this.sql.query(`SELECT 1 FROM v2_invite_admissions WHERE invite_id = ? AND node_id = ?`).get(inviteId, nodeId) != null;
+  }
+  recordAdmission(inviteId: string, nodeId: string, now: number): void {
+    this.transaction(() => {
+      const r = this.sql.query(`INSERT INTO v2_invite_admissions (invite_id, node_id, admitted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`).run(inviteId, nodeId, now);
+      if (r.changes > 0) this.sql.query(`UPDATE v2_invites SET uses = uses + 1 WHERE invite_id = ?`).run(inviteId);
+    });
   }
 
   getSetting(key: string): string | undefined {

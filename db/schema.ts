@@ -19,6 +19,8 @@ export const circles = sqliteTable("circles", {
   mode: text("mode").notNull().default("v1"),
   keyEpoch: integer("key_epoch").notNull().default(0),
   joinedAt: integer("joined_at").notNull(),
+  /** v2: the circle owner's Ed25519 public key (hex), from the invite; null when unknown (joined by an original's code) */
+  ownerKey: text("owner_key"),
 });
 
 /**
@@ -69,6 +71,9 @@ export const messages = sqliteTable(
     authorKey: text("author_key"),
     signature: text("signature"),
     keyEpoch: integer("key_epoch"),
+    /** v2: message kind (0 text, 1 sealed channel text, 2 control) and the signed wire form (base64) */
+    v2Kind: integer("v2_kind"),
+    v2Wire: text("v2_wire"),
     /** how it first arrived: local | tcp | relay | api */
     origin: text("origin").notNull(),
     receivedAt: integer("received_at").notNull(),
@@ -124,6 +129,97 @@ export const anchorRecords = sqliteTable(
   (t) => [primaryKey({ columns: [t.circleId, t.nodeId] })],
 );
 
+// ---- felund v2 (docs/PROTOCOL.md) ----
+
+/** Circle keys per epoch (epoch 0 derives from the secret and is not stored; later ones come from REKEY). */
+export const v2EpochKeys = sqliteTable(
+  "v2_epoch_keys",
+  {
+    circleId: text("circle_id").notNull(),
+    epoch: integer("epoch").notNull(),
+    keyHex: text("key_hex").notNull(),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.epoch] })],
+);
+
+/** The newest signed member card of each member: its Ed25519 and X25519 keys. */
+export const v2MemberCards = sqliteTable(
+  "v2_member_cards",
+  {
+    circleId: text("circle_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    edKey: text("ed_key").notNull(),
+    xKey: text("x_key").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    issuedTs: integer("issued_ts").notNull(),
+    msgId: text("msg_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.nodeId] })],
+);
+
+/** Members removed by a REKEY: their messages dated at or after removed_ts are refused. */
+export const v2Removed = sqliteTable(
+  "v2_removed",
+  {
+    circleId: text("circle_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    epoch: integer("epoch").notNull(),
+    removedTs: integer("removed_ts").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.nodeId] })],
+);
+
+/** Channels established by a signed CHANNEL_CREATE; the signer owns the channel (approvals). */
+export const v2Channels = sqliteTable(
+  "v2_channels",
+  {
+    circleId: text("circle_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    ownerKey: text("owner_key").notNull(),
+    mode: text("mode").notNull(),
+    scryptLogN: integer("scrypt_log_n").notNull().default(0),
+    keyCheck: text("key_check").notNull().default(""),
+    createdTs: integer("created_ts").notNull(),
+    msgId: text("msg_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.channelId] })],
+);
+
+/** Channel keys this node holds (key mode: from the passphrase; invite mode: from an approval). */
+export const v2ChannelKeys = sqliteTable(
+  "v2_channel_keys",
+  {
+    circleId: text("circle_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    keyVersion: integer("key_version").notNull(),
+    keyHex: text("key_hex").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.channelId, t.keyVersion] })],
+);
+
+/** felund2 invites this node issued: the ticket, the limits, and the uses counted so far. */
+export const v2Invites = sqliteTable("v2_invites", {
+  inviteId: text("invite_id").primaryKey(),
+  circleId: text("circle_id").notNull(),
+  ticketHex: text("ticket_hex").notNull(),
+  expiresTs: integer("expires_ts").notNull(),
+  maxUses: integer("max_uses").notNull().default(0),
+  uses: integer("uses").notNull().default(0),
+  createdTs: integer("created_ts").notNull(),
+});
+
+/** Who was admitted with which invite (a re-join of the same node uses no second use). */
+export const v2InviteAdmissions = sqliteTable(
+  "v2_invite_admissions",
+  {
+    inviteId: text("invite_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    admittedAt: integer("admitted_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.inviteId, t.nodeId] })],
+);
+
 // ---- relay (rendezvous + store-and-forward) ----
 
 export const relayPresence = sqliteTable(
@@ -144,7 +240,9 @@ export const relayPresence = sqliteTable(
 
 /**
  * Relay messages. `seq` is a monotonic cursor (fixes reference W8); msg_id is unique per
- * circle hint, and the first copy wins (W10).
+ * circle hint, and the first copy wins (W10). The relay keeps `stored_at` non-decreasing in
+ * `seq` within a hint, so paging by `since` (original clients) and by `seq` agree; the
+ * (circle_hint, stored_at) index serves those `since` pages and the WebSocket backlog.
  */
 export const relayMessages = sqliteTable(
   "relay_messages",
@@ -160,6 +258,7 @@ export const relayMessages = sqliteTable(
   (t) => [
     uniqueIndex("relay_messages_hint_msg").on(t.circleHint, t.msgId),
     index("relay_messages_hint_seq").on(t.circleHint, t.seq),
+    index("relay_messages_hint_stored").on(t.circleHint, t.storedAt),
     index("relay_messages_expires").on(t.expiresAt),
   ],
 );

@@ -78,3 +78,54 @@ export interface SyncStore {
 
   upsertAnchor(circleId: string, nodeId: string, caps: string, announcedAt: number, now: number): void;
 }
+
+// ---- felund v2 (docs/PROTOCOL.md): added for the v2 engine; the methods above are unchanged ----
+
+/** v2 columns of a message row: author key, signature (hex), key epoch, the signed wire (base64). */
+export interface V2MessageCols { authorKey: string; signature: string; keyEpoch: number; kind: number; wire: string }
+export interface V2Item { ts: number; msgId: string }
+export interface MemberCardRow { circleId: string; nodeId: string; edKey: string; xKey: string; displayName: string; issuedTs: number; msgId: string }
+/** A channel as established by a signed v2 CHANNEL_CREATE (owner = its signer). */
+export interface V2ChannelRow { circleId: string; channelId: string; ownerKey: string; mode: string; scryptLogN: number; keyCheck: string; createdTs: number; msgId: string }
+export interface InviteRow { inviteId: string; circleId: string; ticketHex: string; expiresTs: number; maxUses: number; uses: number; createdTs: number }
+
+export interface SyncStoreV2 extends SyncStore {
+  addCircle(c: CircleRow): boolean;
+  setCircleMode(circleId: string, mode: "v1" | "v2"): void;
+  setCircleEpoch(circleId: string, epoch: number): void;
+  getCircleOwner(circleId: string): string | undefined;
+  setCircleOwner(circleId: string, ownerKeyHex: string): void;
+  getEpochKey(circleId: string, epoch: number): string | undefined;
+  putEpochKey(circleId: string, epoch: number, keyHex: string, now: number): void;
+
+  /** (created_ts, msg_id) of the messages servable over v2, ascending: signed ones of epoch <= maxEpoch, plus MAC-only ones when `legacy` */
+  v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[];
+  /** base64 signed wire of a message, if it has one */
+  getV2Wire(msgId: string): string | undefined;
+  insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null;
+  /** give a MAC-only row its signature (same content, checked by the caller); true when attached */
+  attachV2(msgId: string, v2: V2MessageCols): boolean;
+  /** sealed (kind 1) rows of a channel whose text is not open yet */
+  lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[];
+  setMessageText(msgId: string, text: string): void;
+
+  putMemberCard(c: MemberCardRow): void;
+  getMemberCard(circleId: string, nodeId: string): MemberCardRow | undefined;
+  listMemberCards(circleId: string): MemberCardRow[];
+  markRemoved(circleId: string, nodeId: string, epoch: number, removedTs: number): void;
+  /** created_ts of the REKEY that removed this member, if any */
+  removedAt(circleId: string, nodeId: string): number | undefined;
+
+  getV2Channel(circleId: string, channelId: string): V2ChannelRow | undefined;
+  /** insert if absent; true when inserted */
+  putV2Channel(c: V2ChannelRow): boolean;
+  putChannelKey(circleId: string, channelId: string, version: number, keyHex: string): void;
+  getChannelKey(circleId: string, channelId: string, version: number): string | undefined;
+  latestChannelKey(circleId: string, channelId: string): { version: number; keyHex: string } | undefined;
+
+  putInvite(r: InviteRow): void;
+  getInvite(inviteId: string): InviteRow | undefined;
+  inviteAdmitted(inviteId: string, nodeId: string): boolean;
+  /** count one admission (atomically with the check done by the caller inside transaction()) */
+  recordAdmission(inviteId: string, nodeId: string, now: number): void;
+}

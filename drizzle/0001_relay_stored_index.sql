@@ -1,0 +1,1 @@
+CREATE INDEX `relay_messages_hint_stored` ON `relay_messages` (`circle_hint`,`stored_at`);

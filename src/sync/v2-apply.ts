@@ -1,0 +1,288 @@
+// Accepting and authoring v2 messages against the store (docs/PROTOCOL.md §5-§8): signature
+// and clock checks, the removed-member rule, the authority of each control event, and the
+// effects of those events (cards, channels and their keys, circle name, rekey, calls). Pure:
+// every path (TCP session, relay envelope, local send) goes through here.
+import { fromBase64, fromHex, toBase64, toHex } from "../protocol/bytes.ts";
+import type { Rng } from "../protocol/crypto.ts";
+import { DISPLAY_NAME_MAX, CIRCLE_NAME_MAX } from "../protocol/limits.ts";
+import { CONTROL_CHANNEL, DEFAULT_CHANNEL, computeMac, type ChatMessage } from "../protocol/message.ts";
+import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
+import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
+import { openBody, openChannelKey, sealBody } from "../protocol/v2/channel-keys.ts";
+import { epochZeroKey, type NodeKeys } from "../protocol/v2/keys.ts";
+import { decodeMessage, KIND_CONTROL, KIND_SEALED, KIND_TEXT, signMessage, toChatMessage, verifyMessage, type SignedMessage } from "../protocol/v2/message.ts";
+import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
+import { openRekey } from "../protocol/v2/rekey.ts";
+import type { CallRegistry } from "./control-apply.ts";
+import { ensureGeneral } from "./control-apply.ts";
+import { sortTsFor } from "./merge.ts";
+import type { CircleRow, StoredMessage, SyncStoreV2, V2MessageCols } from "./store.ts";
+
+export interface V2Ctx {
+  store: SyncStoreV2;
+  calls: CallRegistry;
+  self: NodeKeys;
+  now: number;
+}
+
+/** Key of `epoch` for this circle: epoch 0 derives from the secret, later ones come from REKEY. */
+export function epochKey(store: SyncStoreV2, circle: CircleRow, epoch: number): Uint8Array | null {
+  const stored = store.getEpochKey(circle.circleId, epoch);
+  if (stored) return fromHex(stored);
+  return epoch === 0 ? epochZeroKey(fromHex(circle.secretHex)) : null;
+}
+
+export const isLegacy = (c: CircleRow): boolean => c.mode !== "v2";
+
+/** A node recognised as speaking v2 (it spoke v2 to us, or published a member card): never accept v1 from it. */
+export const isKnownV2 = (store: SyncStoreV2, circleId: string, nodeId: string): boolean =>
+  store.getPeer(circleId, nodeId)?.proto === "v2" || !!store.getMemberCard(circleId, nodeId);
+
+const colsOf = (m: SignedMessage): V2MessageCols => ({
+  authorKey: toHex(m.authorKey), signature: toHex(m.signature), keyEpoch: m.keyEpoch, kind: m.kind, wire: toBase64(m.wire),
+});
+
+/** Check the event's authority against the signer; null when allowed. */
+function authorityError(ctx: V2Ctx, m: SignedMessage, e: V2Event): string | null {
+  const a = authorityOf(e);
+  if (a === "circle_owner") {
+    const owner = ctx.store.getCircleOwner(m.circleId);
+    return owner && owner === toHex(m.authorKey) ? null : "only the circle owner may sign this event";
+  }
+  if (a === "channel_owner") {
+    const ch = ctx.store.getV2Channel(m.circleId, (e as { channelId: string }).channelId);
+    if (!ch) return "approval for an unknown channel";
+    return ch.ownerKey === toHex(m.authorKey) ? null : "only the channel owner may approve";
+  }
+  if (a === "call_host_for_end" && e.t === "call") {
+    const s = ctx.calls.sessions.get(e.sessionId);
+    if (s && s.hostNodeId !== m.authorNodeId) return "only the call host may end the call";
+  }
+  return null;
+}
+
+/**
+ * Verify and store one signed message (from any path). Ignore = already held; Reject = bad
+ * signature, clock, removed author, missing authority, malformed event.
+ */
+export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, origin: string): Verdict<StoredMessage> {
+  let m: SignedMessage;
+  try {
+    m = decodeMessage(wire);
+  } catch (e) {
+    return reject((e as Error).message);
+  }
+  const v = verifyMessage(m, circle.circleId, ctx.now);
+  if (!v.ok) return v;
+  const { store } = ctx;
+  const removedTs = store.removedAt(circle.circleId, m.authorNodeId);
+  if (removedTs !== undefined && m.createdTs >= removedTs) return reject("author was removed from the circle");
+  if (store.getV2Wire(m.msgId)) return ignore("already stored");
+  let event: V2Event | null = null;
+  if (m.kind === KIND_CONTROL) {
+    try {
+      event = decodeEvent(m.body);
+    } catch (e) {
+      return reject((e as Error).message);
+    }
+    const err = authorityError(ctx, m, event);
+    if (err) return reject(err);
+  }
+  return store.transaction(() => {
+    let text: string | undefined;
+    if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
+    if (m.kind === KIND_CONTROL) text = describe(event!);
+    const chat = toChatMessage(m, text);
+    const existing = store.getMessages(circle.circleId, [m.msgId])[0];
+    if (existing) {
+      // a MAC-only copy of the same message arrived first (legacy bridge): attach the signature if it matches
+      if (!sameContent(existing, chat)) return reject("msg_id already names other content");
+      store.attachV2(m.msgId, colsOf(m));
+      return accept(existing);
+    }
+    const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, sortTs: sortTsFor(m.createdTs, ctx.now) });
+    if (!row) return ignore("already stored");
+    if (event) applyEvent(ctx, circle, m, event);
+    else afterChat(ctx, m);
+    return accept(row);
+  });
+}
+
+const sameContent = (a: ChatMessage, b: ChatMessage) =>
+  a.circleId === b.circleId && a.channelId === b.channelId && a.authorNodeId === b.authorNodeId && a.createdTs === b.createdTs && a.text === b.text && a.displayName === b.displayName;
+
+function afterChat(ctx: V2Ctx, m: SignedMessage): void {
+  const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
+  if (name) ctx.store.setDisplayName(m.authorNodeId, name, ctx.now);
+  if (m.channelId !== DEFAULT_CHANNEL && !ctx.store.getChannel(m.circleId, m.channelId))
+    ctx.store.createChannel({ circleId: m.circleId, channelId: m.channelId, createdBy: m.authorNodeId, createdTs: m.createdTs, accessMode: "public", keyHash: "" });
+}
+
+function openSealedText(store: SyncStoreV2, m: SignedMessage): string | null {
+  const k = store.latestChannelKey(m.circleId, m.channelId);
+  if (!k) return null;
+  for (let v = k.version; v >= 0; v--) {
+    const key = store.getChannelKey(m.circleId, m.channelId, v);
+    if (!key) continue;
+    const t = openBody(fromHex(key), m.circleId, m.channelId, m.body);
+    if (t !== null) return t;
+  }
+  return null;
+}
+
+/** Once a channel key is learned, open the channel's stored sealed messages. Returns how many opened. */
+export function openLockedBacklog(store: SyncStoreV2, circleId: string, channelId: string): number {
+  let n = 0;
+  for (const row of store.lockedMessages(circleId, channelId)) {
+    const t = openSealedText(store, decodeMessage(fromBase64(row.wire)));
+    if (t !== null) {
+      store.setMessageText(row.msgId, t);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */
+function describe(e: V2Event): string {
+  const o: Record<string, unknown> = { t: `V2_${e.t.toUpperCase()}` };
+  for (const [k, v] of Object.entries(e)) if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
+  return JSON.stringify(o);
+}
+
+function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event): void {
+  const { store } = ctx;
+  const cid = circle.circleId;
+  const me = m.authorNodeId;
+  ensureGeneral(store, cid, ctx.now);
+  switch (e.t) {
+    case "card": {
+      const card = cardOf(m)!;
+      const cur = store.getMemberCard(cid, me);
+      if (cardIsNewer(card, cur ? { issuedTs: cur.issuedTs, msgId: cur.msgId } : undefined))
+        store.putMemberCard({ circleId: cid, nodeId: me, edKey: toHex(card.edKey), xKey: toHex(card.xKey), displayName: card.displayName, issuedTs: card.issuedTs, msgId: card.msgId });
+      const name = card.displayName.trim().slice(0, DISPLAY_NAME_MAX);
+      if (name) store.setDisplayName(me, name, ctx.now);
+      return;
+    }
+    case "channel_create": {
+      const inserted = store.putV2Channel({
+        circleId: cid, channelId: e.channelId, ownerKey: toHex(m.authorKey), mode: e.mode, scryptLogN: e.scryptLogN,
+        keyCheck: toHex(e.keyCheck), createdTs: m.createdTs, msgId: m.msgId,
+      });
+      if (inserted) {
+        store.createChannel({ circleId: cid, channelId: e.channelId, createdBy: me, createdTs: m.createdTs, accessMode: e.mode, keyHash: "" });
+        store.setChannelMember(cid, e.channelId, me, "member");
+      }
+      return;
+    }
+    case "channel_request":
+      if (!store.channelMembers(cid, e.channelId).some((x) => x.nodeId === me)) store.setChannelMember(cid, e.channelId, me, "requested");
+      return;
+    case "channel_join":
+      store.setChannelMember(cid, e.channelId, me, "member");
+      return;
+    case "channel_leave":
+      if (e.channelId !== DEFAULT_CHANNEL) store.setChannelMember(cid, e.channelId, me, null);
+      return;
+    case "channel_approve": {
+      const target = cardOwner(store, cid, e.target);
+      if (target) store.setChannelMember(cid, e.channelId, target, "member");
+      if (toHex(e.target) === toHex(ctx.self.edPublic)) {
+        const k = openChannelKey(e.sealedKey, { circleId: cid, channelId: e.channelId, keyVersion: e.keyVersion, selfEd: ctx.self.edPublic, selfXSecret: ctx.self.xSecret });
+        if (k) {
+          store.putChannelKey(cid, e.channelId, e.keyVersion, toHex(k));
+          openLockedBacklog(store, cid, e.channelId);
+        }
+      }
+      return;
+    }
+    case "rename": {
+      const name = e.displayName.trim().slice(0, DISPLAY_NAME_MAX);
+      if (name) store.setDisplayName(me, name, ctx.now);
+      return;
+    }
+    case "circle_name": {
+      const name = e.name.trim().slice(0, CIRCLE_NAME_MAX);
+      if (name) store.setCircleName(cid, name);
+      return;
+    }
+    case "rekey": {
+      for (const id of e.removed) if (store.removedAt(cid, id) === undefined) store.markRemoved(cid, id, e.epoch, m.createdTs);
+      if (e.v2Only) store.setCircleMode(cid, "v2");
+      const key = openRekey(e, cid, { edKey: ctx.self.edPublic, xSecret: ctx.self.xSecret });
+      if (key && !store.getEpochKey(cid, e.epoch)) {
+        store.putEpochKey(cid, e.epoch, toHex(key), ctx.now);
+        const cur = store.getCircle(cid);
+        if (cur && e.epoch > cur.keyEpoch) store.setCircleEpoch(cid, e.epoch);
+      }
+      return;
+    }
+    case "call": {
+      // the actor is the signer: host = creator, join/leave about the signer, end only by the host
+      ctx.calls.apply(cid, {
+        t: "CALL_EVT", op: e.op, sessionId: e.sessionId, hostNodeId: me, circleId: cid, channelId: e.channelId,
+        nodeId: me, actorNodeId: me, createdTs: m.createdTs,
+      }, ctx.now, new Set());
+      return;
+    }
+  }
+}
+
+function cardOwner(store: SyncStoreV2, circleId: string, edKey: Uint8Array): string | null {
+  const hex = toHex(edKey);
+  return store.listMemberCards(circleId).find((c) => c.edKey === hex)?.nodeId ?? null;
+}
+
+// ---- authoring (local sends; the shell calls these and then pushes the result to sessions and relays) ----
+
+export interface Compose {
+  circleId: string;
+  channelId: string;
+  displayName: string;
+  now: number;
+  rng: Rng;
+}
+
+/**
+ * Sign a text message under the circle's current epoch. In an access-controlled channel the
+ * text is sealed under the newest channel key; without one the send is refused. In a legacy
+ * circle a plain message also gets its v1 MAC, so original peers receive it as usual.
+ */
+export function composeText(ctx: V2Ctx, c: Compose & { text: string }): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
+  const circle = ctx.store.getCircle(c.circleId);
+  if (!circle) return reject("unknown circle");
+  const ch = ctx.store.getV2Channel(c.circleId, c.channelId);
+  let kind: 0 | 1 = KIND_TEXT;
+  let body: Uint8Array = new TextEncoder().encode(c.text);
+  if (ch && ch.mode !== "public") {
+    const k = ctx.store.latestChannelKey(c.circleId, c.channelId);
+    if (!k) return reject("no key for this channel");
+    kind = KIND_SEALED;
+    body = sealBody(fromHex(k.keyHex), { circleId: c.circleId, channelId: c.channelId, keyVersion: k.version, text: c.text }, c.rng(12));
+  }
+  const signed = signMessage(ctx.self.edSecret, {
+    circleId: c.circleId, channelId: c.channelId, authorKey: ctx.self.edPublic, createdTs: c.now, keyEpoch: circle.keyEpoch,
+    kind, displayName: c.displayName, body, salt: c.rng(16),
+  });
+  const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
+  if (!r.ok) return r;
+  if (kind === KIND_TEXT && isLegacy(circle)) {
+    const chat = toChatMessage(signed);
+    ctx.store.setMac(signed.msgId, computeMac(fromHex(circle.secretHex), chat));
+  }
+  return accept({ signed, row: ctx.store.getMessages(c.circleId, [signed.msgId])[0]! });
+}
+
+/** Sign and apply a control event of this node. */
+export function composeEvent(ctx: V2Ctx, c: Omit<Compose, "channelId"> & { event: V2Event }): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
+  const circle = ctx.store.getCircle(c.circleId);
+  if (!circle) return reject("unknown circle");
+  const signed = signMessage(ctx.self.edSecret, {
+    circleId: c.circleId, channelId: CONTROL_CHANNEL, authorKey: ctx.self.edPublic, createdTs: c.now, keyEpoch: circle.keyEpoch,
+    kind: KIND_CONTROL, displayName: c.displayName, body: encodeEvent(c.event), salt: c.rng(16),
+  });
+  const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
+  if (!r.ok) return r;
+  return accept({ signed, row: r.value });
+}
