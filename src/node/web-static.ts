@@ -5,7 +5,7 @@
 // files carry no secret, so they need no token; /api keeps its own guard.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Elysia } from "elysia";
+import { Elysia, NotFoundError } from "elysia";
 import { WEB_DIST, webBuildStale } from "../../ui/web/build.ts";
 
 export interface WebClientOptions {
@@ -93,7 +93,8 @@ export function webClient(o: WebClientOptions) {
     const m = FILE_RE.exec(name);
     const type = m ? TYPES[m[1]!.toLowerCase()] : undefined;
     const p = join(dir, name);
-    if (!m || !type || !existsSync(p) || !statSync(p).isFile()) return new Response("not found\n", { status: 404, headers: { "content-type": "text/plain" } });
+    // thrown, not answered: a host app's own 404 handling still applies (the relay re-routes some paths)
+    if (!m || !type || !existsSync(p) || !statSync(p).isFile()) throw new NotFoundError();
     const headers: Record<string, string> = { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" };
     if (name === "sw.js") headers["service-worker-allowed"] = "/";
     return new Response(Bun.file(p), { headers });
@@ -105,7 +106,6 @@ export function webClient(o: WebClientOptions) {
     .get("/config.json", () => Response.json({ mode: o.mode, relayBase: o.relayBase ?? "" }, { headers: { "cache-control": "no-cache" } }))
     .get("/assets/:file", ({ params }) => file(join(dist, "assets"), params.file, "public, max-age=31536000, immutable"))
     .get("/:file", ({ params }) => {
-      if (params.file === "api" || params.file === "v1") return new Response("not found\n", { status: 404 });
       const cache = params.file === "sw.js" || params.file === "manifest.webmanifest" ? "no-cache" : "public, max-age=86400";
       return file(dist, params.file, cache);
     });

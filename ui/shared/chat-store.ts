@@ -24,6 +24,8 @@ export interface ChatState {
   peers: Record<string, PeerView[]>;
   debug: string[];
   debugOn: boolean;
+  /** latest known display name per author node id, so a rename also relabels messages already shown */
+  authors: Record<string, string>;
 }
 
 const cmp = (a: MessageView, b: MessageView) => a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
@@ -38,7 +40,7 @@ export function mergeMessages(list: MessageView[], add: MessageView[]): MessageV
 export class ChatStore {
   state: ChatState = {
     ready: false, app: null, circleId: null, channelId: "general", messages: {}, hasMore: {}, unread: {}, mentioned: {},
-    notices: [], connection: "connecting", peers: {}, debug: [], debugOn: false,
+    notices: [], connection: "connecting", peers: {}, debug: [], debugOn: false, authors: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -72,8 +74,19 @@ export class ChatStore {
   knownNames(): string[] {
     const names = new Set<string>();
     for (const [k, list] of Object.entries(this.state.messages))
-      if (k.startsWith(`${this.state.circleId}/`)) for (const m of list) if (m.author) names.add(m.author);
+      if (k.startsWith(`${this.state.circleId}/`)) for (const m of list) { const n = this.authorName(m); if (n) names.add(n); }
     return [...names];
+  }
+  /** the name to show for a message's author: the latest one known */
+  authorName(m: MessageView): string {
+    return this.state.authors[m.authorNodeId] || m.author;
+  }
+  /** Views carry the author's best name when they were made; the newest view wins. */
+  private noteAuthors(list: MessageView[]): void {
+    let authors: Record<string, string> | null = null;
+    for (const m of list)
+      if (m.author && (authors ?? this.state.authors)[m.authorNodeId] !== m.author) (authors ??= { ...this.state.authors })[m.authorNodeId] = m.author;
+    if (authors) this.set({ authors });
   }
 
   async init(prefer?: { circleId?: string; channelId?: string }): Promise<void> {
@@ -108,6 +121,7 @@ export class ChatStore {
   async loadLatest(circleId: string, channelId: string): Promise<void> {
     const k = keyOf(circleId, channelId);
     const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
+    this.noteAuthors(msgs);
     this.set({
       messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], msgs) },
       hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
@@ -184,6 +198,7 @@ export class ChatStore {
     switch (e.t) {
       case "message": {
         const m = e.message;
+        this.noteAuthors([m]);
         this.addMessage(m);
         if (m.channelId === "__control") void this.refresh(); // channel or name changes
         else if (!this.state.app?.circles.find((c) => c.circleId === m.circleId)?.channels.some((c) => c.channelId === m.channelId)) void this.refresh();

@@ -33,6 +33,11 @@ async function start(backend: Backend, mode: Mode) {
   ), root);
 }
 
+// Opening the printed URL in a tab that is already here only changes the fragment: adopt the token.
+addEventListener("hashchange", () => {
+  if (/(?:^#|&)token=/.test(location.hash)) location.reload();
+});
+
 const cfg = pageConfig();
 if (cfg.mode === "local") {
   const token = takeToken();

@@ -142,7 +142,7 @@ function Message(p: { m: MessageView; cont: boolean }) {
       <div class="msg-main">
         <Show when={!p.cont}>
           <header class="msg-head">
-            <span class="author" style={{ color }} title={p.m.authorNodeId}>{p.m.author}</span>
+            <span class="author" style={{ color }} title={p.m.authorNodeId}>{app.state().authors[p.m.authorNodeId] || p.m.author}</span>
             <Show when={p.m.verified === "none"}>
               <span class="unverified" title="This message came without proof of its author (no circle MAC or signature).">unverified author</span>
             </Show>

@@ -1,0 +1,104 @@
+// The shared slash-command registry: parsing, resolution, and submitLine against a fake backend.
+import { describe, expect, test } from "bun:test";
+import { ChatStore } from "../../ui/shared/chat-store.ts";
+import { COMMANDS, commandNames, resolve, splitWords, submitLine, type ModalName } from "../../ui/shared/commands.ts";
+import { FakeBackend } from "./fake-backend.ts";
+
+async function setup() {
+  const backend = new FakeBackend();
+  backend.addCircle("c".repeat(24), "friends", ["general", "random"]);
+  const store = new ChatStore(backend);
+  await store.init();
+  const modals: string[] = [];
+  const ctx = { store, ui: { frontend: "web" as const, openModal: (n: ModalName) => void modals.push(n) } };
+  const run = (line: string) => submitLine(ctx, line);
+  const notices = () => store.state.notices.map((n) => `${n.kind}: ${n.text}`);
+  return { backend, store, modals, run, notices };
+}
+
+describe("parsing", () => {
+  test("splitWords groups double-quoted words", () => {
+    expect(splitWords(`circle create "my friends" now`)).toEqual(["circle", "create", "my friends", "now"]);
+    expect(splitWords("  a   b ")).toEqual(["a", "b"]);
+  });
+  test("resolve prefers two-word commands and keeps the rest as args", () => {
+    const r = resolve("/channel create Dev key s3cret");
+    expect("cmd" in r && r.cmd.name).toBe("channel create");
+    expect("args" in r && r.args).toEqual(["Dev", "key", "s3cret"]);
+    const one = resolve("/channels");
+    expect("cmd" in one && one.cmd.name).toBe("channels");
+    expect("cmd" in resolve("/HELP") && (resolve("/HELP") as { cmd: { name: string } }).cmd.name).toBe("help");
+  });
+  test("a group word alone lists its subcommands; unknown words say so", () => {
+    const g = resolve("/channel");
+    expect("error" in g && g.error).toContain("/channel create");
+    const u = resolve("/frobnicate now");
+    expect("error" in u && u.error).toBe("unknown command /frobnicate; /help lists them");
+  });
+  test("every command the issue lists is in the registry", () => {
+    const names = commandNames();
+    for (const c of ["/help", "/invite", "/join", "/circles", "/circle create", "/circle name", "/circle leave", "/circle join", "/channels",
+      "/channel create", "/channel join", "/channel switch", "/channel leave", "/who", "/name", "/settings"]) expect(names).toContain(c);
+    expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
+  });
+});
+
+describe("submitLine", () => {
+  test("plain text is sent to the active channel; // escapes a leading slash", async () => {
+    const { backend, run, store } = await setup();
+    await run("hello there");
+    await run("//not a command");
+    await run("   ");
+    expect(backend.calls.filter((c) => c.startsWith("send"))).toEqual(["send general hello there", "send general /not a command"]);
+    expect(store.currentMessages.map((m) => m.text)).toEqual(["hello there", "/not a command"]);
+  });
+  test("unknown commands and usage errors become error notices, nothing is sent", async () => {
+    const { backend, run, notices } = await setup();
+    await run("/nope");
+    await run("/channel create");
+    expect(notices()).toEqual(["error: unknown command /nope; /help lists them", "error: usage: /channel create <name> [public|key|invite] [key]"]);
+    expect(backend.calls.some((c) => c.startsWith("send") || c.startsWith("createChannel"))).toBe(false);
+  });
+  test("F-key commands open the front end's panels", async () => {
+    const { modals, run } = await setup();
+    await run("/help");
+    await run("/invite");
+    await run("/settings");
+    expect(modals).toEqual(["help", "invite", "settings"]);
+  });
+  test("/channel create and /channel switch drive the backend and the store", async () => {
+    const { backend, run, store } = await setup();
+    await run("/channel create #Dev key s3cret");
+    expect(backend.calls).toContain("createChannel dev key s3cret");
+    expect(store.state.channelId).toBe("dev");
+    await run("/channel switch random");
+    expect(store.state.channelId).toBe("random");
+    await run("/channel switch nowhere");
+    expect(store.state.notices.at(-1)!.text).toBe("no channel #nowhere; /channels lists them");
+    await run("/channel create x secret");
+    expect(store.state.notices.at(-1)!.text).toBe("access mode must be public, key or invite");
+  });
+  test("/join reports a bad code from the backend as an error notice", async () => {
+    const { run, notices, store } = await setup();
+    await run("/join nonsense");
+    expect(notices().at(-1)).toBe("error: invalid invite code: must start with felund1.");
+    await run("/join felund1.abc");
+    expect(store.state.circleId).toBe("d".repeat(24));
+  });
+  test("/name changes the display name (cut to 40) and /circle name is owner-only", async () => {
+    const { backend, run, store } = await setup();
+    await run("/name " + "x".repeat(50));
+    expect(backend.calls).toContain(`updateSettings {"displayName":"${"x".repeat(40)}"}`);
+    expect(store.state.app!.node.displayName).toBe("x".repeat(40));
+    await run("/circle name best friends");
+    expect(backend.calls).toContain(`renameCircle ${"c".repeat(24)} best friends`);
+    await run("/join felund1.abc"); // not owned
+    await run("/circle name mine");
+    expect(store.state.notices.at(-1)!.text).toBe("only the circle's owner can rename it");
+  });
+  test("/help <command> details it in the log", async () => {
+    const { run, notices } = await setup();
+    await run("/help who");
+    expect(notices()).toEqual(["info: /who [channel] — show members"]);
+  });
+});
