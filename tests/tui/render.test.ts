@@ -163,7 +163,7 @@ describe("commands and keys", () => {
     h = await startHarness(80, 24, chatBackend());
     await h.type("/channel create dev");
     await h.enter();
-    await h.until((f) => f.includes("#dev ←") && f.includes("* created #dev (public)"), "created");
+    await h.until((f) => f.includes("#dev ←") && f.includes("* created #dev (public)") && f.includes("No messages in #dev yet"), "created");
     await h.type("/channel switch general");
     await h.enter();
     await h.until((f) => f.includes("#general ←") && !f.includes("#dev ←"), "switched back");

@@ -13,7 +13,7 @@
 // Built once from OpenTUI core renderables; update() refills the texts from the store.
 // Layout is flexbox, so a terminal resize reflows everything; the T-junctions where the
 // inner rules meet the frame are drawn after the children.
-import { BoxRenderable, InputRenderable, ScrollBoxRenderable, StyledText, TextRenderable, RGBA, type CliRenderer, type OptimizedBuffer } from "@opentui/core";
+import { BoxRenderable, InputRenderable, ScrollBoxRenderable, StyledText, TextRenderable, RGBA, type CliRenderer, type OptimizedBuffer, type TextChunk } from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
 import { chunk, clean, wrapChunks } from "./markup.ts";
 import { sidebarWidth, theme } from "./theme.ts";
@@ -36,6 +36,9 @@ export class MainFrame {
   private readonly debugText: TextRenderable;
   private readonly prompt: TextRenderable;
   private logKeys = "";
+  /** wrapped lines per log entry, valid for `wrapFor` (width and own name) */
+  private wrapped = new Map<string, TextChunk[][]>();
+  private wrapFor = "";
   private debugShown = "";
   private sideTargets: SidebarLine["target"][] = [];
   /** clicking a circle or channel in the sidebar */
@@ -114,7 +117,15 @@ export class MainFrame {
     const keys = `${width}|${s.app?.node.displayName ?? ""}|${entries.map((e) => e.key).join(",")}`;
     if (keys !== this.logKeys) {
       this.logKeys = keys;
-      this.logText.content = new StyledText(joinLines(entries.flatMap((e) => wrapChunks(e.chunks, width, e.indent))));
+      const wrapFor = `${width}|${s.app?.node.displayName ?? ""}`;
+      if (wrapFor !== this.wrapFor) { this.wrapFor = wrapFor; this.wrapped.clear(); }
+      const wrap = (e: (typeof entries)[number]) => {
+        let lines = this.wrapped.get(e.key);
+        if (!lines) this.wrapped.set(e.key, (lines = wrapChunks(e.chunks, width, e.indent)));
+        return lines;
+      };
+      this.logText.content = new StyledText(joinLines(entries.flatMap(wrap)));
+      if (this.wrapped.size > entries.length * 4 + 500) this.wrapped.clear();
     }
     const circle = store.circle;
     this.input.placeholder = circle ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands` : "/circle create <name> or /join <code> — /help for commands";

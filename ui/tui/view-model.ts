@@ -68,7 +68,7 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const out: LogEntry[] = [];
   const k = store.currentKey;
   if (k && s.hasMore[k]) out.push({ key: "more", indent: 0, chunks: [chunk("── PgUp for older messages ──", { fg: theme.dim })] });
-  if (k && !msgs.length && s.ready) out.push({ key: "empty", indent: 0, chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })] });
+  if (k && !msgs.length && s.ready) out.push({ key: `empty:${k}`, indent: 0, chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })] });
   let ni = 0;
   const notices = s.notices;
   let day = "";
@@ -76,7 +76,10 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
     while (ni < notices.length && notices[ni]!.ts < m.sortTs) { const n = notices[ni++]!; out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) }); }
     const d = dayKey(m.createdTs);
     if (d !== day) {
-      if (day || d !== dayKey(now)) out.push({ key: `d${d}`, indent: 0, chunks: dayChunks(dayLabel(m.createdTs, now)) });
+      if (day || d !== dayKey(now)) {
+        const label = dayLabel(m.createdTs, now);
+        out.push({ key: `d${d}:${label}`, indent: 0, chunks: dayChunks(label) });
+      }
       day = d;
     }
     out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames) });
