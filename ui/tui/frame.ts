@@ -15,7 +15,7 @@
 // inner rules meet the frame are drawn after the children.
 import { BoxRenderable, InputRenderable, ScrollBoxRenderable, StyledText, TextRenderable, RGBA, type CliRenderer, type OptimizedBuffer, type TextChunk } from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
-import { chunk, clean, wrapChunks } from "./markup.ts";
+import { chunk, clean, fit, wrapChunks } from "./markup.ts";
 import { sidebarWidth, theme } from "./theme.ts";
 import { headerChunks, joinLines, logEntries, sidebarLines, type SidebarLine } from "./view-model.ts";
 
@@ -128,7 +128,9 @@ export class MainFrame {
       if (this.wrapped.size > entries.length * 4 + 500) this.wrapped.clear();
     }
     const circle = store.circle;
-    this.input.placeholder = circle ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands` : "/circle create <name> or /join <code> — /help for commands";
+    const placeholder = circle ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands` : "/circle create <name> or /join <code> — /help for commands";
+    // the input does not clip its placeholder: cut it to the bar (frame, padding, "> ")
+    this.input.placeholder = fit(placeholder, this.r.width - 7);
     if (s.debugOn !== this.debugBox.visible) this.debugBox.visible = s.debugOn;
     if (s.debugOn && `${s.debug.length}:${s.debug.at(-1)}` !== this.debugShown) {
       this.debugShown = `${s.debug.length}:${s.debug.at(-1)}`;
