@@ -7,8 +7,8 @@ import { webClient } from "../../src/node/web-static.ts";
 export interface TestRelay { base: string; port: number; stop(): void }
 
 export function startRelay(opts: { web?: boolean } = {}): TestRelay {
-  let app = createRelayApp({ db: openMemoryDb(), config: { rate: false, docs: false } });
-  if (opts.web) app = app.use(webClient({ mode: "relay", build: false })) as typeof app;
+  const relay = createRelayApp({ db: openMemoryDb(), config: { rate: false, docs: false } });
+  const app = opts.web ? relay.use(webClient({ mode: "relay", build: false })) : relay;
   app.listen({ hostname: "127.0.0.1", port: 0 });
   const port = app.server!.port!;
   return { base: `http://127.0.0.1:${port}`, port, stop: () => void app.stop(true) };
