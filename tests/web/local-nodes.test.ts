@@ -19,6 +19,20 @@ beforeAll(async () => {
   const a = await newPage(browser);
   const b = await newPage(browser);
   await a.ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: A.base });
+  // bob's tab can be "hidden" on demand, and records desktop notifications instead of showing them
+  await b.ctx.addInitScript(() => {
+    const w = window as unknown as { __notes: string[]; __hidden: boolean; Notification: unknown };
+    w.__notes = [];
+    w.__hidden = false;
+    w.Notification = class {
+      static permission = "granted";
+      static requestPermission = async () => "granted";
+      onclick: (() => void) | null = null;
+      constructor(title: string, o?: { body?: string }) { w.__notes.push(`${title} | ${o?.body ?? ""}`); }
+      close() {}
+    };
+    Object.defineProperty(Document.prototype, "hidden", { get: () => w.__hidden, configurable: true });
+  });
   pa = a.page;
   pb = b.page;
   pa.on("pageerror", (e) => pageErrors.push(`A: ${e.message}`));
@@ -53,6 +67,18 @@ describe("web client on two local nodes", () => {
     // a reload keeps working with the stored token
     await pa.reload();
     await pa.waitForSelector('[data-testid="channel-title"]');
+    // installable: manifest with icons, and a service worker that caches the shell but never /api
+    const manifest = await (await fetch(`${A.base}/manifest.webmanifest`)).json();
+    expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toContain("512x512");
+    const cached = await pa.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      const keys = await caches.keys();
+      const urls = (await Promise.all(keys.map(async (k) => (await (await caches.open(k)).keys()).map((r) => new URL(r.url).pathname)))).flat();
+      return urls;
+    });
+    expect(cached).toContain("/");
+    expect(cached.some((u) => u.startsWith("/assets/") && u.endsWith(".js"))).toBe(true);
+    expect(cached.some((u) => u.startsWith("/api"))).toBe(false);
   }, 15_000);
 
   test("F2 shows the invite code with a copy button; the other user joins with it at setup", async () => {
@@ -91,8 +117,8 @@ describe("web client on two local nodes", () => {
     console.error(`web e2e: alice->bob ${aToB} ms, bob->alice ${bToA} ms`);
     expect(await messageTexts(pa)).toContain("hi alice, bob here");
     // the author line carries bob's name in a per-author colour
-    const authors = await pa.$$eval(".author", (els) => els.map((e) => [e.textContent, (e as HTMLElement).style.color]));
-    expect(authors.map((x) => x[0])).toEqual(["alice", "bob"]);
+    const authors = (await pa.$$eval(".author", (els) => els.map((e) => [e.textContent, (e as HTMLElement).style.color]))).sort();
+    expect(authors.map((x) => x[0])).toEqual(["alice", "bob"]); // same second: ordered by msg_id
     expect(authors[0]![1]).not.toBe(authors[1]![1]);
   }, 20_000);
 
@@ -127,7 +153,8 @@ describe("web client on two local nodes", () => {
     await pa.waitForFunction(() => [...document.querySelectorAll(".author")].some((e) => e.textContent === "bobby"), undefined, { timeout: 8_000 });
   }, 20_000);
 
-  test("@mention: Tab completes the name, the mentioned user sees it highlighted", async () => {
+  test("@mention: Tab completes the name, the mentioned user sees it highlighted and notified", async () => {
+    await pb.evaluate(() => ((window as unknown as { __hidden: boolean }).__hidden = true));
     await pa.fill('[data-testid="input"]', "");
     await pa.type('[data-testid="input"]', "ping @bo");
     await pa.waitForSelector('[data-testid="suggestions"] li:has-text("@bobby")');
@@ -141,6 +168,11 @@ describe("web client on two local nodes", () => {
     // markup in a message is text, never HTML
     expect(await pb.$$eval(".msg-text img", (e) => e.length)).toBe(0);
     expect(await pb.textContent(".msg.mention .msg-text")).toBe("ping @bobby look <img src=x onerror=alert(1)>");
+    // the tab was hidden: one desktop notification, naming who and where
+    expect(await pb.evaluate(() => (window as unknown as { __notes: string[] }).__notes)).toEqual([
+      "alice mentioned you in #general (friends) | ping @bobby look <img src=x onerror=alert(1)>",
+    ]);
+    await pb.evaluate(() => ((window as unknown as { __hidden: boolean }).__hidden = false));
   }, 20_000);
 
   test("F1 lists the shared command registry; scroll-back loads older history", async () => {

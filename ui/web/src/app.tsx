@@ -21,10 +21,10 @@ export function App() {
       e.preventDefault();
       if (m === "invite" && !app.circle()) return app.notice("no active circle: create or join one first", "error");
       app.openModal(m);
-    } else if (e.key === "Escape" && (app.modal() || app.sidebarOpen())) {
+    } else if (e.key === "Escape") {
       e.preventDefault();
       app.setSidebarOpen(false);
-      app.closeModal();
+      app.closeModal(); // also puts the focus back in the input
     }
   };
   onMount(() => window.addEventListener("keydown", onKey));
