@@ -533,10 +533,13 @@ function epochOfWire(wire: Uint8Array): number {
   return dv.getUint32(o);
 }
 
-/** The circle a HELLO names: a legacy circle by its id, any circle by the per-connection tag. */
+/**
+ * The circle a v2 HELLO names: by its id (a peer that still sees the circle as legacy-compatible
+ * sends it), or by the per-connection tag (v2-only form).
+ */
 export function findCircle(store: SyncStoreV2, circleField: string, nonce: Uint8Array): CircleRow | undefined {
   const direct = store.getCircle(circleField);
-  if (direct && isLegacy(direct)) return direct;
+  if (direct) return direct;
   if (!/^[0-9a-f]{24}$/.test(circleField)) return undefined;
   const tag = fromHex(circleField);
   return store.listCircles().find((c) => bytesEqual(circleTag(fromHex(c.secretHex), nonce), tag));
