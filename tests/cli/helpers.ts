@@ -42,7 +42,8 @@ export async function startFelund(dir: string, args: string[], ready: RegExp, ti
   let out = "";
   let err = "";
   const dec = new TextDecoder();
-  void (async () => { for await (const c of proc.stderr) err += dec.decode(c, { stream: true }); })();
+  const errReader = proc.stderr.getReader();
+  void (async () => { for (;;) { const r = await errReader.read().catch(() => null); if (!r || r.done) break; err += dec.decode(r.value, { stream: true }); } })();
   const reader = proc.stdout.getReader();
   const t0 = Date.now();
   let match: RegExpMatchArray | null = null;

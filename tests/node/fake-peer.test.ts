@@ -1,12 +1,15 @@
 // Our node against a scripted original-style v1 peer (fake-peer.ts): it pulls a history
 // larger than one v1 frame over several exchanges (its requests are chunked and adapt to
 // what the peer can send), pushes to it, and never sends it a line over Python's limits.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import { V1_RETENTION_S } from "../../src/protocol/limits.ts";
 import { addCircle, insertAll, makeMessages, secretFor } from "../sync/helpers.ts";
 import { FakePeer, fakeMessage, PY_ENC_MAX, PY_MSG_MAX } from "./fake-peer.ts";
 import { startNode, waitFor } from "./helpers.ts";
+
+// Thousands of messages and real sockets: fast when idle; allow for a loaded shared machine.
+setDefaultTimeout(20_000);
 
 const nodes: FelundNode[] = [];
 const fakes: FakePeer[] = [];

@@ -1,10 +1,13 @@
 // Two and three of our nodes on 127.0.0.1:0, over real TCP: a 5,000-message history moves
 // at join, and a node joining late through a second member gets the full history, learns the
 // first member's address from gossip, and all three converge (plain and encrypted).
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import { insertAll, makeMessages } from "../sync/helpers.ts";
 import { startNode, waitFor } from "./helpers.ts";
+
+// Thousands of messages and real sockets: fast when idle; allow for a loaded shared machine.
+setDefaultTimeout(20_000);
 
 const nodes: FelundNode[] = [];
 afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });

@@ -163,5 +163,5 @@ describe("seeded fuzzing of the v1 exchange", () => {
         throw new Error(`fuzz case failed: seed ${seed} (add it to tests/sync/fuzz-regressions.json)\n${(e as Error).stack}`);
       }
     }
-  }, 60_000);
+  }, Math.max(60_000, CASES * 200));
 });

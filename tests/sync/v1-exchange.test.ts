@@ -1,9 +1,12 @@
 // The pure v1 exchange engine, two instances wired in memory: handshake in both roles,
 // plain and encrypted, refusals, frame limits towards an original-style peer, and large
 // histories moved over repeated exchanges.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { V1_ENC_LINE_MAX, V1_MAX_PER_CIRCLE, V1_PLAIN_LINE_MAX, V1_RETENTION_S, EXT_LINE_MAX } from "../../src/protocol/limits.ts";
 import { addCircle, idsOf, insertAll, makeMessages, makeSide, maxLine, NOW, runExchange, secretFor, syncRepeatedly } from "./helpers.ts";
+
+// Thousands of messages and real sockets: fast when idle; allow for a loaded shared machine.
+setDefaultTimeout(20_000);
 
 const SECRET = secretFor(42);
 
