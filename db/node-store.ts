@@ -218,10 +218,10 @@ export class NodeStore implements SyncStoreV2 {
   }
 
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[] {
-    const rows = this.sql.query(`SELECT created_ts, msg_id FROM messages WHERE circle_id = ?
+    const rows = this.sql.query(`SELECT created_ts, msg_id, v2_wire IS NOT NULL FROM messages WHERE circle_id = ?
         AND ((v2_wire IS NOT NULL AND key_epoch <= ?) OR (? AND v2_wire IS NULL AND mac IS NOT NULL))
-        ORDER BY created_ts, msg_id`).values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string][];
-    return rows.map(([ts, msgId]) => ({ ts, msgId }));
+        ORDER BY created_ts, msg_id`).values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string, number][];
+    return rows.map(([ts, msgId, signed]) => ({ ts, msgId, signed: !!signed }));
   }
   getV2Wire(msgId: string): string | undefined {
     return (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE msg_id = ?`).get(msgId) as { w: string | null } | null)?.w ?? undefined;

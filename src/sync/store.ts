@@ -83,7 +83,8 @@ export interface SyncStore {
 
 /** v2 columns of a message row: author key, signature (hex), key epoch, the signed wire (base64). */
 export interface V2MessageCols { authorKey: string; signature: string; keyEpoch: number; kind: number; wire: string }
-export interface V2Item { ts: number; msgId: string }
+/** `signed`: has a v2 signature (a MAC-only row of a legacy circle is reconciled under a distinct item, so a signed copy still reaches it) */
+export interface V2Item { ts: number; msgId: string; signed: boolean }
 export interface MemberCardRow { circleId: string; nodeId: string; edKey: string; xKey: string; displayName: string; issuedTs: number; msgId: string }
 /** A channel as established by a signed v2 CHANNEL_CREATE (owner = its signer). */
 export interface V2ChannelRow { circleId: string; channelId: string; ownerKey: string; mode: string; scryptLogN: number; keyCheck: string; createdTs: number; msgId: string }

@@ -3,6 +3,7 @@
 // admission records, key and invite channels, approvals, calls. The CLI / UIs call these
 // through the node, then push the returned rows to sessions and relays like any new message.
 import { fromHex, toHex } from "../protocol/bytes.ts";
+import { circleIdFromSecret } from "../protocol/ids.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { V2_INVITE_TTL_DEFAULT_S, V2_SCRYPT_LOGN_DEFAULT } from "../protocol/limits.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
@@ -99,3 +100,14 @@ export function approveMember(ctx: V2Ctx, circleId: string, channelId: string, n
 
 export const callEvent = (ctx: V2Ctx, circleId: string, op: V2CallOp, sessionId: string, channelId: string, w: Who): Done =>
   composeEvent(ctx, { circleId, displayName: w.displayName, now: w.now, rng: w.rng, event: { t: "call", op, sessionId, channelId } });
+
+/** A joiner stores what the issuer's ADMIT frame gave it: the circle, its mode, owner and current epoch key. */
+export function applyAdmit(store: V2Ctx["store"], admit: import("../protocol/v2/frames.ts").Admit, now: number): string {
+  const secretHex = toHex(admit.secret);
+  const circleId = circleIdFromSecret(secretHex);
+  store.addCircle({ circleId, secretHex, name: admit.name, owned: false, bootstrap: "", mode: admit.v2Only ? "v2" : "v1", keyEpoch: admit.epoch, joinedAt: now });
+  store.setCircleOwner(circleId, toHex(admit.ownerKey));
+  if (admit.epoch > 0) store.putEpochKey(circleId, admit.epoch, toHex(admit.epochKey), now);
+  store.setCircleEpoch(circleId, admit.epoch);
+  return circleId;
+}

@@ -104,6 +104,13 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
     else afterChat(ctx, m);
+    // legacy-compatible circle: this node holds the secret, so it gives a plain message its v1 MAC
+    // and can bridge it to original peers (they see it as an ordinary message)
+    if (m.kind === KIND_TEXT && isLegacy(circle)) {
+      const mac = computeMac(fromHex(circle.secretHex), chat);
+      store.setMac(m.msgId, mac);
+      return accept({ ...row, mac });
+    }
     return accept(row);
   });
 }
@@ -267,10 +274,6 @@ export function composeText(ctx: V2Ctx, c: Compose & { text: string }): Verdict<
   });
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;
-  if (kind === KIND_TEXT && isLegacy(circle)) {
-    const chat = toChatMessage(signed);
-    ctx.store.setMac(signed.msgId, computeMac(fromHex(circle.secretHex), chat));
-  }
   return accept({ signed, row: ctx.store.getMessages(c.circleId, [signed.msgId])[0]! });
 }
 

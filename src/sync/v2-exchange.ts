@@ -105,7 +105,7 @@ export class V2Exchange {
   }
   /** the embedded v1 exchange when a legacy circle's peer turned out to be an original node */
   get v1Exchange(): V1Exchange | null {
-    return this.state === "v1" ? this.v1 : null;
+    return this.result.proto === "v1" ? this.v1 : null;
   }
   private get ctx(): V2Ctx {
     return { store: this.deps.store, calls: this.deps.calls, self: this.deps.self.keys, now: this.deps.now() };
@@ -416,7 +416,7 @@ export class V2Exchange {
     if (!this.items) {
       const circle = this.deps.store.getCircle(this.circle!.circleId)!;
       const rows = this.deps.store.v2Items(circle.circleId, { maxEpoch: this.result.epoch, legacy: isLegacy(circle) });
-      this.items = new ItemSet(rows.map((r) => itemOf(r.ts, r.msgId)));
+      this.items = new ItemSet(rows.map((r) => itemOf(r.ts, r.signed ? r.msgId : unsignedItemId(r.msgId))));
     }
     return this.items;
   }
@@ -429,7 +429,9 @@ export class V2Exchange {
     const frames: string[] = [];
     let batch: MsgItem[] = [];
     let size = 0;
-    for (const m of d.store.getMessages(circle.circleId, ids)) {
+    // an id may name the MAC-only item of a message (see unsignedItemId): look up both forms
+    const wanted = [...new Set(ids.flatMap((id) => [id, unsignedItemId(id)]))];
+    for (const m of d.store.getMessages(circle.circleId, wanted)) {
       const wire = d.store.getV2Wire(m.msgId);
       let item: MsgItem | null = null;
       if (wire) {
@@ -521,6 +523,17 @@ export class V2Exchange {
     this.abort(reason);
     return { send: this.count(send), close: { reason, error: true } };
   }
+}
+
+/**
+ * Recon item id of a MAC-only row (legacy circles): the msg_id with the top bit of its last
+ * byte flipped. A signed and an unsigned copy of one message then differ in reconciliation, so
+ * the unsigned side receives the signed copy and attaches the signature; the flip is its own
+ * inverse, so WANT lookups try both forms.
+ */
+export function unsignedItemId(msgId: string): string {
+  const last = parseInt(msgId.slice(30, 32), 16) ^ 0x80;
+  return msgId.slice(0, 30) + last.toString(16).padStart(2, "0");
 }
 
 function epochOfWire(wire: Uint8Array): number {
