@@ -1,7 +1,7 @@
 // The input bar: an auto-growing textarea (Enter sends, Shift+Enter breaks the line) with
 // completion of @names and /commands (Tab, or Enter on a suggestion; arrows choose).
 import { For, Show, createMemo, createSignal, onMount } from "solid-js";
-import { commandNames } from "../../../shared/commands.ts";
+import { COMMANDS } from "../../../shared/commands.ts";
 import { mentionCompletions } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 
@@ -27,11 +27,12 @@ export function InputBar() {
     if (!v || v === dismissed()) return [];
     if (/^\/[a-z]*( [a-z]*)?$/i.test(v)) {
       const q = v.toLowerCase();
-      return commandNames().filter((n) => n.startsWith(q) && n !== q).map((n) => ({ label: n, replace: v, with: n + " " }));
+      return COMMANDS.filter((c) => ("/" + c.name).startsWith(q) && "/" + c.name !== q)
+        .map((c) => ({ label: "/" + c.name, hint: `${c.args ? c.args + " — " : ""}${c.summary}`, replace: v, with: "/" + c.name + " " }));
     }
     const mc = mentionCompletions(v, names());
     if (!mc || !mc.matches.length || mc.prefix.length < 1) return [];
-    return mc.matches.map((n) => ({ label: "@" + n, replace: "@" + mc.prefix, with: "@" + n + " " }));
+    return mc.matches.map((n) => ({ label: "@" + n, hint: "", replace: "@" + mc.prefix, with: "@" + n + " " }));
   });
 
   const grow = () => {
@@ -96,7 +97,8 @@ export function InputBar() {
           <For each={suggestions()}>
             {(s, i) => (
               <li role="option" aria-selected={i() === sel()} classList={{ sel: i() === sel() }} onMouseDown={(e) => { e.preventDefault(); accept(i()); }}>
-                {s.label}
+                <span class="suggest-label">{s.label}</span>
+                <Show when={s.hint}><span class="suggest-desc">{s.hint}</span></Show>
               </li>
             )}
           </For>

@@ -55,6 +55,11 @@ export function MessageLog() {
         prev = m;
         i++;
       } else {
+        const d = dayKey(n!.ts);
+        if (d !== day && msgs.length) {
+          put({ k: `d${d}`, kind: "day", label: dayLabel(n!.ts) });
+          day = d;
+        }
         put({ k: `n${n!.id}`, kind: "notice", n: n! });
         prev = null;
         j++;

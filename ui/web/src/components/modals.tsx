@@ -240,6 +240,9 @@ function NewChannel() {
             <option value="invite">Members you approve</option>
           </select>
         </label>
+        <Show when={mode() !== "public"}>
+          <small class="muted">felund apps honour this; every member's device still stores the channel's messages (v1 circles).</small>
+        </Show>
         <Show when={mode() === "key"}>
           <label>
             <span>Key</span>

@@ -65,8 +65,11 @@ function ChannelEntry(p: { c: CircleView; ch: ChannelView }) {
         data-channel={p.ch.channelId}
         onClick={() => app.select(p.c.circleId, p.ch.channelId)}
       >
-        <span class="hash">{p.ch.accessMode === "public" ? "#" : "⊘"}</span>
+        <span class="hash">#</span>
         <span class="chan-name">{p.ch.channelId}</span>
+        <Show when={p.ch.accessMode !== "public"}>
+          <span class="chan-mode" title={p.ch.accessMode === "key" ? "joined with a key" : "members are approved"}>{p.ch.accessMode}</span>
+        </Show>
         <Show when={unread() > 0}>
           <span class="badge" classList={{ mention: mentioned() > 0 }} data-testid="unread">
             {mentioned() > 0 ? "@ " : ""}{unread()}
