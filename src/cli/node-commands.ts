@@ -41,6 +41,13 @@ async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  // A bug surfaces as an uncaught exception (the node rethrows programmer errors). This
+  // process waits forever in a top-level await, and Bun then only prints such an exception
+  // and carries on; stop instead, loudly, with a non-zero exit.
+  process.on("uncaughtException", (e) => {
+    console.error(`felund: internal error, stopping: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    try { running.stop(); } finally { process.exit(70); }
+  });
   return running;
 }
 

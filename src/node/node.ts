@@ -41,6 +41,10 @@ export interface NodeOptions {
   relayWs?: boolean;
 }
 
+/** Errors that mean a bug in our own code rather than bad input or the network. */
+export const isBug = (e: unknown): boolean =>
+  e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError || e instanceof SyntaxError || e instanceof EvalError || e instanceof URIError;
+
 /** Follow-up exchanges in a row with one peer while it still has more for us (bounded). */
 const MAX_FOLLOW_UPS = 2000;
 
@@ -108,6 +112,19 @@ export class FelundNode {
     };
   }
 
+  /**
+   * Bun hands exceptions thrown by our own socket handlers to `error`, next to network
+   * errors. A network error is logged; a bug (TypeError and the like) is rethrown outside
+   * the handler so it crashes loudly instead of leaving the connection hanging (STYLE 5).
+   */
+  private socketError(err: Error, where: string): void {
+    if (isBug(err)) {
+      queueMicrotask(() => { throw err; });
+      return;
+    }
+    this.log(`${where}: socket error ${err.message}`);
+  }
+
   subscribe(fn: (e: NodeEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -147,7 +164,7 @@ export class FelundNode {
             sock.data.conn = undefined;
           }
         },
-        error: (sock, err) => this.log(`inbound socket error: ${err.message}`),
+        error: (_sock, err) => this.socketError(err, "inbound"),
       },
     });
     this.port = this.listener.port;
@@ -280,7 +297,7 @@ export class FelundNode {
           data: (sock, chunk) => sock.data?.conn?.onData(chunk),
           drain: (sock) => sock.data?.conn?.onDrain(),
           close: (sock) => sock.data?.conn?.onClose(),
-          error: (_sock, err) => this.log(`${addr}: socket error ${err.message}`),
+          error: (_sock, err) => this.socketError(err, addr),
           connectError: () => {},
         },
       });
