@@ -82,6 +82,8 @@ export class V2Exchange {
   private peerHas = new Set<string>();
   private reconRounds = 0;
   private hsFrames = 0;
+  /** our circle epoch when the session began (a rise during the session means we got a REKEY) */
+  private startEpoch = 0;
   readonly result: V2Result;
 
   private constructor(private deps: V2Deps, readonly role: "client" | "server", private remoteIp: string, private dialAddr: string, circleId: string, join?: JoinTicket) {
@@ -255,6 +257,7 @@ export class V2Exchange {
     this.result.proto = "v2";
     this.result.established = true;
     this.v1 = null;
+    this.startEpoch = this.circle ? (this.deps.store.getCircle(this.circle.circleId)?.keyEpoch ?? 0) : 0;
     const d = this.deps;
     if (this.circle && !this.join && !this.inviteId) {
       if (this.role === "client") recordDialOk(d.store, this.circle.circleId, peer, this.dialAddr, d.now(), "v2");
@@ -324,6 +327,7 @@ export class V2Exchange {
   private onRecon(ranges: Range[]): V2Step {
     if (ranges.length === 0) {
       this.result.reconciled = true;
+      this.reconRounds = 0;
       return { send: [] };
     }
     if (++this.reconRounds > V2_RECON_ROUNDS_MAX) return this.fatal("too many reconciliation rounds", [], this.frame({ t: "close", reason: "too many rounds" }));
@@ -332,7 +336,10 @@ export class V2Exchange {
     for (let i = 0; i < r.want.length; i += V2_WANT_MAX) send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
     send.push(...this.msgFrames(r.give.map(idHex), false));
     send.push(this.frame({ t: "recon", ranges: r.out }));
-    if (r.out.length === 0) this.result.reconciled = true;
+    if (r.out.length === 0) {
+      this.result.reconciled = true;
+      this.reconRounds = 0;
+    }
     return this.out(send);
   }
 
@@ -373,7 +380,7 @@ export class V2Exchange {
     if (stored.length) this.items = null;
     this.result.stored += stored.length;
     const after = d.store.getCircle(circle.circleId)!;
-    if (after.keyEpoch > this.result.epoch && !this.join) {
+    if (after.keyEpoch > this.startEpoch && after.keyEpoch > this.result.epoch && !this.join) {
       // we just learned a newer epoch key: this session's keys are the old epoch's; reconnect under the new one
       return { ...this.fatal("rekeyed: reconnect under the new epoch", [], this.frame({ t: "close", reason: "rekeyed" })), stored };
     }
