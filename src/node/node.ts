@@ -47,6 +47,8 @@ export const isBug = (e: unknown): boolean =>
 
 /** Follow-up exchanges in a row with one peer while it still has more for us (bounded). */
 const MAX_FOLLOW_UPS = 2000;
+/** Immediate retries with a smaller request after a v1 peer failed to answer one. */
+const MAX_RETRIES = 3;
 
 export class FelundNode {
   readonly store: NodeStore;
@@ -256,11 +258,15 @@ export class FelundNode {
     }
     const run = (async () => {
       let last: ExchangeResult | null = null;
+      let retries = 0;
       for (let i = 0; i < MAX_FOLLOW_UPS && !this.stopped; i++) {
         this.again.delete(key);
         last = await this.dialOnce(circleId, addr);
+        // a v1 peer that could not send what we asked for: ask for less at once (bounded)
+        if (last && !last.completed && last.retry && retries++ < MAX_RETRIES) continue;
         const progressed = !!last && last.completed && (last.stored.length > 0 || last.sent > 0);
         if (!(last && last.completed && ((last.more && progressed) || this.again.has(key)))) break;
+        retries = 0;
       }
       return last;
     })();

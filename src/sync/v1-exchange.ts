@@ -55,6 +55,8 @@ export interface ExchangeResult {
   completed: boolean;
   /** the dialled address turned out to be this node */
   selfDial: boolean;
+  /** the exchange failed after our request, likely too large for the peer; the budget shrank: try again now */
+  retry?: boolean;
 }
 
 export interface Step { send: string[]; close?: { reason: string; error: boolean } }
@@ -250,7 +252,7 @@ export class V1Exchange {
           const held = d.knowledge.heldBy(this.result.circleId, peer);
           for (const m of r.stored) held.add(m.msgId);
           if (raws.length < this.requested.length) this.result.more = true;
-          else if (this.requested.length > 0) d.knowledge.grow(this.result.circleId, peer);
+          else if (this.requested.length > 0) d.knowledge.grow(this.result.circleId, peer, this.requested.length);
           if (this.role === "client") recordDialOk(d.store, this.result.circleId, peer, this.dialAddr, d.now(), this.result.proto);
         }
         this.result.completed = true;
@@ -264,8 +266,10 @@ export class V1Exchange {
 
   /** The connection failed (EOF, timeout, socket error) before the exchange completed. */
   abort(reason: string): void {
-    if (this.state === "send" && !this.peerExt && this.result.peerNodeId)
+    if (this.state === "send" && !this.peerExt && this.result.peerNodeId && this.requested.length) {
       this.deps.knowledge.shrink(this.result.circleId, this.result.peerNodeId); // likely "Frame too large" on their side
+      this.result.retry = true;
+    }
     if (this.sentIds.length && !this.result.completed && this.result.peerNodeId) {
       // the peer may never have read our MSGS_SEND (an original closes at once when its own
       // reply is too large): do not count those messages as held, offer them again

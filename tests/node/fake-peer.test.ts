@@ -45,7 +45,9 @@ for (const encrypt of [false, true]) {
       const dials = await syncUntil(n, j.circleId, f.addr, () => n.store.countMessages(j.circleId) === 460);
       expect(n.store.countMessages(j.circleId)).toBe(460);
       expect(f.sessions.length).toBeGreaterThan(2); // several exchanges (follow-ups count too)
-      expect(dials).toBeLessThan(30);
+      // the request budget finds what fits: a few refusals, retried at once within one dial
+      expect(dials).toBeLessThanOrEqual(2);
+      expect(f.refusedSends).toBeLessThanOrEqual(5);
       expect(f.sessions.every((s) => s.encrypted === encrypt)).toBe(true);
       expect(f.oversized).toEqual([]);
       expect(Math.max(...f.received.map((r) => r.bytes))).toBeLessThanOrEqual(limit);
