@@ -268,7 +268,8 @@ export class V1Exchange {
   abort(reason: string): void {
     if (this.state === "send" && !this.peerExt && this.result.peerNodeId && this.requested.length) {
       this.deps.knowledge.shrink(this.result.circleId, this.result.peerNodeId); // likely "Frame too large" on their side
-      this.result.retry = true;
+      // an original that cannot send it answers at once (ERROR or close); a silent peer gets no retry
+      this.result.retry = !/timeout|deadline/.test(reason);
     }
     if (this.sentIds.length && !this.result.completed && this.result.peerNodeId) {
       // the peer may never have read our MSGS_SEND (an original closes at once when its own

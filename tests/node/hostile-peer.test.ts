@@ -377,6 +377,25 @@ describe("slow peers (W15)", () => {
     expect(w.n.store.getPeer(w.cid, "7a4b17000000000000000000")!.failures).toBe(1);
   }, 15_000);
 
+  test("a peer that goes silent after our request is not retried at once", async () => {
+    const w = await world(false, { timeouts: { readMs: 300 } });
+    const f = hostile(w, {
+      listen: true,
+      messages: [fakeMessage(w.secret, "d".repeat(24), nowS(), "never delivered")],
+      onSession: async (s) => {
+        s.sendFrame(f.peersFrame());
+        s.sendFrame(f.haveFrame());
+        await drain(s); // reads our PEERS, HAVE, MSGS_REQ, then says nothing
+      },
+    });
+    const t0 = Date.now();
+    const r = await w.n.syncWith(w.cid, f.addr);
+    expect(r?.completed).toBe(false);
+    expect(f.sessions.length).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await stillSyncs(w, "silent after request");
+  }, 15_000);
+
   test("a peer that trickles blank lines is cut off by the exchange deadline", async () => {
     const w = await world(false, { timeouts: { readMs: 400, exchangeMs: 800 } });
     let stop = false;
