@@ -66,7 +66,8 @@ export class FelundNode {
   private active = 0;
   private waiting: (() => void)[] = [];
   private inbound = 0;
-  private pendingRounds = new Set<string>();
+  /** circles with a round due, each with the one peer it need not dial (or null) */
+  private pendingRounds = new Map<string, string | null>();
   private roundTimer: ReturnType<typeof setTimeout> | null = null;
   private rounds = 0;
   private stopped = false;
@@ -224,25 +225,32 @@ export class FelundNode {
     return n;
   }
 
-  /** Sync a circle now (debounced to one round per event-loop turn). */
-  syncSoon(circleId: string): void {
-    this.pendingRounds.add(circleId);
+  /**
+   * Sync a circle now (debounced to one round per event-loop turn). `except` is a peer known
+   * to hold everything new (it just sent it to us); the round skips it unless another request
+   * in the same turn has no such exception.
+   */
+  syncSoon(circleId: string, except?: string): void {
+    const prev = this.pendingRounds.get(circleId);
+    this.pendingRounds.set(circleId, prev === undefined ? (except ?? null) : prev === except ? prev : null);
     if (this.roundTimer) return;
     this.roundTimer = setTimeout(() => {
       this.roundTimer = null;
-      const ids = [...this.pendingRounds];
+      const due = [...this.pendingRounds];
       this.pendingRounds.clear();
-      for (const id of ids) void this.syncCircle(id);
+      for (const [id, skip] of due) void this.syncCircle(id, skip ?? undefined);
     }, 0);
   }
 
-  async syncCircle(circleId: string): Promise<ExchangeResult[]> {
+  /** One round for a circle: dial the selected peers (all but `except`) in parallel. */
+  async syncCircle(circleId: string, except?: string): Promise<ExchangeResult[]> {
     const c = this.store.getCircle(circleId);
     if (!c || this.stopped) return [];
     const nowMs = Date.now();
-    const picks = selectDials(this.store.listPeers(circleId), this.selfInfo(), (p) => Math.floor((this.lastAttempt.get(`${circleId}/${p.nodeId}`) ?? 0) / 1000), this.ctx.now(), this.ctx.rng);
+    const peers = this.store.listPeers(circleId).filter((p) => p.nodeId !== except);
+    const picks = selectDials(peers, this.selfInfo(), (p) => Math.floor((this.lastAttempt.get(`${circleId}/${p.nodeId}`) ?? 0) / 1000), this.ctx.now(), this.ctx.rng);
     const addrs = picks.map((p) => p.addr);
-    if (addrs.length === 0 && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap)) addrs.push(c.bootstrap);
+    if (addrs.length === 0 && !except && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap)) addrs.push(c.bootstrap);
     for (const p of picks) this.lastAttempt.set(`${circleId}/${p.nodeId}`, nowMs);
     const results = await Promise.all(addrs.map((a) => this.syncWith(circleId, a)));
     return results.filter((r): r is ExchangeResult => r !== null);
@@ -340,8 +348,8 @@ export class FelundNode {
     }
     for (const m of r.stored) this.emit({ t: "message", message: m });
     if (r.peersChanged) this.emit({ t: "peers", circleId: r.circleId });
-    // pass new messages on to the other peers at once
-    if (r.stored.length && r.circleId) this.syncSoon(r.circleId);
+    // pass new messages on to the other peers at once, not back to the peer they came from
+    if (r.stored.length && r.circleId) this.syncSoon(r.circleId, r.peerNodeId || undefined);
   }
 
   /** Messages that arrived by another path (relay): notify and pass on to TCP peers. */
