@@ -54,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`felund: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  if (args.includes("--help") || args.includes("-h")) {
+  const opts = args.includes("--") ? args.slice(0, args.indexOf("--")) : args; // after "--" everything is text
+  if (opts.includes("--help") || opts.includes("-h")) {
     console.log(helpText(cmd));
     return 0;
   }

@@ -161,6 +161,10 @@ describe("one-shot commands without a running node", () => {
     expect(Array.isArray(peers)).toBe(true);
     const peersOne = JSON.parse((await felund(b, "peers", "--circle-id", circleId, "--json")).stdout);
     expect(Array.isArray(peersOne)).toBe(true);
+    // after "--" everything is message text, even what looks like an option
+    const dashes = await felund(a, "send", "--circle-id", circleId, "--json", "--", "--help", "-h", "--channel");
+    expect(dashes.code).toBe(0);
+    expect(JSON.parse(dashes.stdout).text).toBe("--help -h --channel");
     // sending to a channel that does not exist is a clear error
     const bad = await felund(a, "send", "--circle-id", circleId, "--channel", "nope", "hi");
     expect(bad.code).not.toBe(0);
