@@ -1,11 +1,12 @@
 // The panels behind the function keys (F1 help, F2 invite, F3 settings, F4 calls) and the
 // small forms for a new channel or circle. Escape or a click outside closes them.
-import { For, Match, Show, Switch, createResource, createSignal, onMount, type JSX } from "solid-js";
+import { For, Match, Show, Switch, createResource, createSignal } from "solid-js";
 import { COMMANDS } from "../../../shared/commands.ts";
 import { shortId } from "../../../shared/format.ts";
-import type { AccessMode } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
-import { askNotificationPermission, notificationPermission, notificationsMuted, notificationsSupported, setNotificationsMuted } from "../notify.ts";
+import { Modal } from "./modal.tsx";
+import { NewChannel } from "./new-channel.tsx";
+import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
 
 export function Modals() {
@@ -27,23 +28,6 @@ export function Modals() {
         </Switch>
       )}
     </Show>
-  );
-}
-
-function Modal(p: { title: string; testid: string; wide?: boolean; children: JSX.Element }) {
-  const app = useApp();
-  let box!: HTMLDivElement;
-  onMount(() => (box.querySelector<HTMLElement>("[autofocus], input, textarea, select, button.primary") ?? box).focus());
-  return (
-    <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && app.closeModal()}>
-      <div class="modal" classList={{ wide: p.wide }} role="dialog" aria-modal="true" aria-label={p.title} data-testid={p.testid} ref={box} tabIndex={-1}>
-        <header class="modal-head">
-          <h2>{p.title}</h2>
-          <button class="icon-btn" aria-label="Close" title="Close (Esc)" onClick={() => app.closeModal()}>×</button>
-        </header>
-        <div class="modal-body">{p.children}</div>
-      </div>
-    </div>
   );
 }
 
@@ -113,84 +97,6 @@ function Invite() {
   );
 }
 
-function Settings() {
-  const app = useApp();
-  const node = app.state().app!.node;
-  const [name, setName] = createSignal(node.displayName);
-  const [relay, setRelay] = createSignal(node.relayBase);
-  const [error, setError] = createSignal("");
-  const [saving, setSaving] = createSignal(false);
-  const [perm, setPerm] = createSignal(notificationPermission());
-  const [muted, setMuted] = createSignal(notificationsMuted());
-
-  async function save(e: Event) {
-    e.preventDefault();
-    setError("");
-    const patch: { displayName?: string; relayBase?: string } = {};
-    if (name().trim() !== node.displayName) patch.displayName = name().trim();
-    if (relay().trim() !== node.relayBase) patch.relayBase = relay().trim();
-    setSaving(true);
-    try {
-      if (patch.displayName !== undefined || patch.relayBase !== undefined) {
-        await app.backend.updateSettings(patch);
-        await app.core.refresh();
-        app.notice("settings saved");
-      }
-      app.closeModal();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setSaving(false);
-    }
-  }
-
-  return (
-    <Modal title="Settings" testid="settings-modal">
-      <form class="form" onSubmit={save}>
-        <label>
-          <span>Display name</span>
-          <input name="displayName" maxLength={40} value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
-        </label>
-        <label>
-          <span>Relay URL</span>
-          <input name="relayBase" type="url" placeholder="https://relay.example.org" value={relay()} onInput={(e) => setRelay(e.currentTarget.value)} />
-          <small class="muted">
-            {app.mode === "local"
-              ? "Optional. Your node meets browsers and peers behind NAT through this relay."
-              : "The relay this browser syncs through. Everyone in a circle must use the same relay."}
-          </small>
-        </label>
-        <div class="field">
-          <span>Mention notifications</span>
-          <Switch>
-            <Match when={perm() === "unsupported"}><small class="muted">Not supported by this browser.</small></Match>
-            <Match when={perm() === "denied"}><small class="muted">Blocked for this site in the browser's settings.</small></Match>
-            <Match when={perm() === "default"}>
-              <button type="button" class="ghost" onClick={async () => setPerm(await askNotificationPermission())}>Allow desktop notifications</button>
-            </Match>
-            <Match when={perm() === "granted"}>
-              <label class="check">
-                <input type="checkbox" checked={!muted()} onChange={(e) => { setNotificationsMuted(!e.currentTarget.checked); setMuted(!e.currentTarget.checked); }} />
-                Notify me when I am mentioned and this tab is hidden
-              </label>
-            </Match>
-          </Switch>
-        </div>
-        <dl class="facts">
-          <dt>Node id</dt><dd><code>{node.nodeId}</code></dd>
-          <Show when={node.listenAddr}><dt>Listening for peers</dt><dd><code>{node.listenAddr}</code></dd></Show>
-          <dt>Mode</dt><dd>{app.mode === "local" ? "web UI of the local node" : "relay-only (this browser is the peer)"}</dd>
-        </dl>
-        <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
-        <div class="row end">
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button>
-          <button type="submit" class="primary" disabled={saving()}>Save</button>
-        </div>
-      </form>
-    </Modal>
-  );
-}
-
 function Calls() {
   return (
     <Modal title="Calls" testid="calls-modal">
@@ -198,63 +104,6 @@ function Calls() {
         <p><strong>Calls are coming.</strong></p>
         <p class="muted">Audio and video calls between circle members will open here.</p>
       </div>
-    </Modal>
-  );
-}
-
-function NewChannel() {
-  const app = useApp();
-  const [name, setName] = createSignal("");
-  const [mode, setMode] = createSignal<AccessMode>("public");
-  const [key, setKey] = createSignal("");
-  const [error, setError] = createSignal("");
-  async function create(e: Event) {
-    e.preventDefault();
-    const n = name().trim().replace(/^#/, "").toLowerCase();
-    if (!n) return setError("give the channel a name");
-    if (mode() === "key" && !key()) return setError("a key channel needs a key");
-    const c = app.circle();
-    if (!c) return setError("no active circle");
-    try {
-      await app.backend.createChannel(c.circleId, n, mode(), mode() === "key" ? key() : undefined);
-      await app.core.refresh();
-      app.closeModal();
-      await app.select(c.circleId, n);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }
-  return (
-    <Modal title={`New channel in ${app.circle()?.name || "this circle"}`} testid="new-channel-modal">
-      <form class="form" onSubmit={create}>
-        <label>
-          <span>Name</span>
-          <input name="channel" maxLength={32} placeholder="e.g. random" value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
-          <small class="muted">Letters, digits, - and _ (up to 32).</small>
-        </label>
-        <label>
-          <span>Who can join</span>
-          <select value={mode()} onChange={(e) => setMode(e.currentTarget.value as AccessMode)}>
-            <option value="public">Everyone in the circle</option>
-            <option value="key">Anyone with a key</option>
-            <option value="invite">Members you approve</option>
-          </select>
-        </label>
-        <Show when={mode() !== "public"}>
-          <small class="muted">felund apps honour this; every member's device still stores the channel's messages (v1 circles).</small>
-        </Show>
-        <Show when={mode() === "key"}>
-          <label>
-            <span>Key</span>
-            <input name="key" value={key()} onInput={(e) => setKey(e.currentTarget.value)} />
-          </label>
-        </Show>
-        <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
-        <div class="row end">
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button>
-          <button type="submit" class="primary">Create channel</button>
-        </div>
-      </form>
     </Modal>
   );
 }

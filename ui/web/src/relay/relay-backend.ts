@@ -1,8 +1,8 @@
 // The relay-only peer: a browser with no node behind it is its own felund peer. Identity,
-// circle secrets and history live in IndexedDB; messages travel as encrypted envelopes
-// (reference §4.4) through the relay API (§6): presence, push, paged pull, WebSocket push
-// with a polling fallback. Same envelopes and ids as the original web client, so it shares
-// circles with it and with local nodes that bridge the relay.
+// circle secrets and history live in IndexedDB (persist.ts); messages travel as encrypted
+// envelopes (reference §4.4) through the relay (relay-sync.ts). Channels, names and circle
+// names follow the node's own rules (src/sync). Same envelopes and ids as the original web
+// client, so it shares circles with it and with local nodes that bridge the relay.
 import { BackendError, type Backend } from "../../../shared/backend.ts";
 import type { AccessMode, AppState, BackendEvent, ChannelView, ConnectionState, MessageView, PeerView } from "../../../shared/types.ts";
 import { fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
@@ -19,7 +19,8 @@ import { storeVerified } from "../../../../src/sync/merge.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import { MemStore } from "./mem-store.ts";
 import type { MessageRecord, NodeRecord, Persistence, PullCursor } from "./persist.ts";
-import { RelayApi, type FetchLike, type RelayEndpoint } from "./relay-api.ts";
+import type { FetchLike, RelayEndpoint, RelayPeer } from "./relay-api.ts";
+import { RelaySync, type SyncHost } from "./relay-sync.ts";
 
 export interface RelayBackendOptions {
   /** the relay to use until the user sets another (default: the page's origin) */
@@ -37,35 +38,20 @@ export interface RelayBackendOptions {
   reconnectMs?: number;
 }
 
-/** Messages per POST (the relay's limit) and per GET page. */
-const PUSH_BATCH = 50;
-const PULL_PAGE = 200;
-/** Pages pulled in one round; the rest follows in the next round. */
-const PULL_PAGES_MAX = 25;
-const PRESENCE_EVERY_S = 60;
-
 interface Keys { secret: Uint8Array; key: Uint8Array; hint: string }
-interface Sock { ws: WebSocket | null; open: boolean; retry: ReturnType<typeof setTimeout> | null }
 
-export class RelayBackend implements Backend {
+export class RelayBackend implements Backend, SyncHost {
   readonly kind = "relay" as const;
   private mem = new MemStore();
   private calls = new CallRegistry();
   private keys = new Map<string, Keys>();
   private pushed = new Set<string>();
   private cursors: Record<string, PullCursor> = {};
-  private sockets = new Map<string, Sock>();
-  private presenceAt = new Map<string, number>();
   private peerCache = new Map<string, PeerView[]>();
-  private pushChains = new Map<string, Promise<void>>();
   private listeners = new Set<(e: BackendEvent) => void>();
   private state: ConnectionState = "connecting";
-  private httpOk: boolean | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private syncing: Promise<void> | null = null;
   private started = false;
-  private closed = false;
-  private api!: RelayApi;
+  private sync!: RelaySync;
   private node!: NodeRecord;
   private readonly rng: Rng;
   private readonly nowMs: () => number;
@@ -87,7 +73,7 @@ export class RelayBackend implements Backend {
     const snap = await this.o.persist.load();
     this.node = snap.node ?? { nodeId: toHex(this.rng(16)), displayName: "anon", relayBase: "" };
     if (!snap.node) await this.o.persist.saveNode(this.node);
-    this.api = new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch);
+    this.sync = new RelaySync(this.relayBase(), this, { ...this.o, nodeId: this.node.nodeId });
     this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
     for (const c of snap.circles) this.addCircle(c.circleId, c.secretHex, c.name, c.owned, c.joinedAt);
     this.cursors = snap.cursors;
@@ -180,7 +166,7 @@ export class RelayBackend implements Backend {
     await this.saveCircles();
     const n = name.trim().slice(0, CIRCLE_NAME_MAX);
     if (n) await this.author(circleId, CONTROL_CHANNEL, circleNameText(circleId, n));
-    this.startCircle(circleId);
+    this.sync.addCircle(circleId, this.keys.get(circleId)!.hint);
     this.emit({ t: "circles" });
     return { circleId, code: await this.inviteCode(circleId) };
   }
@@ -191,7 +177,7 @@ export class RelayBackend implements Backend {
     const circleId = circleIdFromSecret(v.value.secretHex);
     if (this.addCircle(circleId, v.value.secretHex, "", false, this.now())) {
       await this.saveCircles();
-      this.startCircle(circleId);
+      this.sync.addCircle(circleId, this.keys.get(circleId)!.hint);
       this.emit({ t: "circles" });
     }
     return { circleId };
@@ -199,12 +185,9 @@ export class RelayBackend implements Backend {
 
   async leaveCircle(circleId: string) {
     const c = this.circle(circleId);
-    const k = this.keys.get(c.circleId)!;
-    this.closeSocket(c.circleId);
-    this.api.unregister(k.hint);
+    this.sync.removeCircle(c.circleId, this.keys.get(c.circleId)!.hint);
     this.mem.removeCircle(c.circleId);
     this.keys.delete(c.circleId);
-    this.presenceAt.delete(c.circleId);
     for (const key of Object.keys(this.cursors)) if (key.endsWith("|" + c.circleId)) delete this.cursors[key];
     await this.o.persist.deleteCircle(c.circleId);
     await this.saveCircles();
@@ -257,7 +240,7 @@ export class RelayBackend implements Backend {
   async listPeers(circleId: string): Promise<PeerView[]> {
     const c = this.circle(circleId);
     try {
-      await this.refreshPeers(c.circleId);
+      this.peersSeen(c.circleId, await this.sync.peers(this.keys.get(c.circleId)!.hint));
     } catch { /* keep the last list */ }
     return this.peerCache.get(c.circleId) ?? [];
   }
@@ -269,7 +252,7 @@ export class RelayBackend implements Backend {
       if (r !== this.node.relayBase) {
         this.node = { ...this.node, relayBase: r };
         await this.o.persist.saveNode(this.node);
-        this.restart();
+        this.sync.restart(this.relayBase());
       }
     }
     if (s.displayName !== undefined) {
@@ -285,7 +268,10 @@ export class RelayBackend implements Backend {
 
   subscribe(fn: (e: BackendEvent) => void): () => void {
     this.listeners.add(fn);
-    if (!this.started) this.start();
+    if (!this.started) {
+      this.started = true;
+      this.sync.start();
+    }
     return () => this.listeners.delete(fn);
   }
 
@@ -295,19 +281,16 @@ export class RelayBackend implements Backend {
 
   /** "push" while every circle has its WebSocket, else "poll" (for the status line). */
   transport(): "push" | "poll" {
-    const n = this.keys.size;
-    return n > 0 && [...this.keys.keys()].every((id) => this.sockets.get(id)?.open) ? "push" : "poll";
+    return this.sync.transport();
   }
 
   /** Leaving the page: drop our presence (best effort). */
   goodbye(): void {
-    for (const k of this.keys.values()) this.api.unregister(k.hint);
+    this.sync.goodbye();
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    for (const id of [...this.sockets.keys()]) this.closeSocket(id);
+    this.sync.stop();
   }
 
   // ---- authoring ----
@@ -320,125 +303,44 @@ export class RelayBackend implements Backend {
     if (!row) throw new Error("message id collision");
     await this.o.persist.putMessages([{ ...row, pushed: false }]);
     this.emit({ t: "message", message: this.view(row) });
-    void this.push(circleId).catch((e) => this.failed(e));
+    this.sync.pushSoon(circleId, k.hint);
     return row;
   }
-
-  // ---- sync with the relay ----
 
   private emit(e: BackendEvent) {
     for (const fn of this.listeners) fn(e);
   }
-  private debug(line: string) {
-    this.emit({ t: "debug", line });
-  }
-  private failed(e: unknown) {
-    this.httpOk = false;
-    this.debug(`relay: ${(e as Error).message}`);
-    this.updateState();
+
+  // ---- SyncHost: what the sync loop asks of this peer ----
+
+  circles() {
+    return [...this.keys].map(([circleId, k]) => ({ circleId, hint: k.hint }));
   }
 
-  private start() {
-    this.started = true;
-    for (const id of this.keys.keys()) this.openSocket(id);
-    this.schedule(0);
-  }
-
-  private restart() {
-    for (const id of [...this.sockets.keys()]) this.closeSocket(id);
-    for (const k of this.keys.values()) this.api.unregister(k.hint);
-    this.api = new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch);
-    this.presenceAt.clear();
-    this.httpOk = null;
-    this.updateState();
-    if (this.started) this.start();
-  }
-
-  private startCircle(circleId: string) {
-    if (!this.started || this.closed) return;
-    this.openSocket(circleId);
-    this.schedule(0);
-  }
-
-  private schedule(ms: number) {
-    if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.round(), ms);
-  }
-
-  private async round() {
-    if (this.closed) return;
-    if (!this.syncing) {
-      this.syncing = (async () => {
-        let ok = true;
-        for (const id of [...this.keys.keys()]) {
-          try {
-            await this.syncCircle(id);
-          } catch (e) {
-            ok = false;
-            this.debug(`relay: ${(e as Error).message}`);
-          }
-        }
-        if (!this.keys.size) {
-          try { await this.api.health(); } catch { ok = false; }
-        }
-        this.httpOk = ok;
-      })().finally(() => (this.syncing = null));
-    }
-    await this.syncing;
-    this.updateState();
-    this.schedule(this.transport() === "push" ? (this.o.idlePollMs ?? 30_000) : (this.o.pollMs ?? 5_000));
-  }
-
-  private async syncCircle(circleId: string) {
+  pending(circleId: string, max: number) {
     const k = this.keys.get(circleId);
-    if (!k) return;
-    const now = this.now();
-    if (now - (this.presenceAt.get(circleId) ?? 0) >= PRESENCE_EVERY_S) {
-      await this.api.register(k.hint, this.o.endpoint ? [this.o.endpoint] : []);
-      this.presenceAt.set(circleId, now);
-      void this.refreshPeers(circleId).catch(() => {});
-    }
-    await this.push(circleId);
-    await this.pull(circleId);
+    if (!k) return { msgIds: [], envelopes: [] };
+    const todo = this.mem.ownUnpushed(circleId, this.node.nodeId, this.pushed).slice(0, max);
+    return { msgIds: todo.map((m) => m.msgId), envelopes: todo.map((m) => sealEnvelope(k.key, m, this.rng(12))) };
   }
 
-  /** Push our own messages the relay has not acknowledged, one batch after another. */
-  private push(circleId: string): Promise<void> {
-    const prev = this.pushChains.get(circleId) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(async () => {
-      const k = this.keys.get(circleId);
-      if (!k) return;
-      const todo = this.mem.ownUnpushed(circleId, this.node.nodeId, this.pushed);
-      for (let i = 0; i < todo.length; i += PUSH_BATCH) {
-        const batch = todo.slice(i, i + PUSH_BATCH);
-        await this.api.postMessages(k.hint, batch.map((m) => sealEnvelope(k.key, m, this.rng(12))));
-        for (const m of batch) this.pushed.add(m.msgId);
-        await this.o.persist.putMessages(batch.map((m): MessageRecord => ({ ...m, pushed: true })));
-      }
-    });
-    this.pushChains.set(circleId, next);
-    return next;
+  async acknowledged(_circleId: string, msgIds: string[]) {
+    for (const id of msgIds) this.pushed.add(id);
+    const rows = msgIds.map((id) => this.mem.getMessage(id)).filter((m): m is StoredMessage => !!m);
+    await this.o.persist.putMessages(rows.map((m): MessageRecord => ({ ...m, pushed: true })));
   }
 
-  private async pull(circleId: string) {
-    const k = this.keys.get(circleId)!;
-    const ck = `${this.api.base}|${circleId}`;
-    let cur = this.cursors[ck] ?? {};
-    for (let page = 0; page < PULL_PAGES_MAX; page++) {
-      const r = await this.api.getMessages(k.hint, cur, PULL_PAGE);
-      await this.merge(circleId, r.messages);
-      // felund relays page with a cursor; the originals only give their clock (one second of overlap)
-      cur = r.nextCursor !== undefined ? { cursor: r.nextCursor } : { since: Math.max(cur.since ?? 0, (r.serverTime ?? 0) - 1) };
-      if (!this.keys.has(circleId)) return;
-      this.cursors[ck] = cur;
-      await this.o.persist.saveCursors(this.cursors);
-      if (r.nextCursor === undefined || !r.more) break;
-    }
+  cursor(key: string): PullCursor {
+    return this.cursors[key] ?? {};
+  }
+
+  async saveCursor(key: string, c: PullCursor) {
+    this.cursors[key] = c;
+    await this.o.persist.saveCursors(this.cursors);
   }
 
   /** Open, verify and store envelopes from the relay; apply control events; tell the UI. */
-  private async merge(circleId: string, raws: unknown[]) {
+  async ingest(circleId: string, raws: unknown[]) {
     const k = this.keys.get(circleId);
     if (!k) return;
     const now = this.now();
@@ -452,6 +354,7 @@ export class RelayBackend implements Backend {
         continue;
       }
       const m = v.value;
+      // an envelope that opens under the circle key proves membership as a v1 MAC does
       const row = storeVerified(this.mem, this.calls, { ...m, mac: m.mac ?? computeMac(k.secret, m) }, "relay", now);
       if (row) fresh.push(row);
     }
@@ -461,11 +364,8 @@ export class RelayBackend implements Backend {
     for (const r of fresh) this.emit({ t: "message", message: this.view(r) });
   }
 
-  private async refreshPeers(circleId: string) {
-    const k = this.keys.get(circleId);
-    if (!k) return;
+  peersSeen(circleId: string, list: RelayPeer[]) {
     const now = this.now();
-    const list = await this.api.peers(k.hint);
     this.peerCache.set(circleId, list.map((p) => {
       const e = Array.isArray(p.endpoints) ? p.endpoints[0] : undefined;
       const seen = typeof p.observed_at === "number" ? p.observed_at : now;
@@ -477,59 +377,12 @@ export class RelayBackend implements Backend {
     this.emit({ t: "peers", circleId });
   }
 
-  // ---- WebSocket push (one socket per circle, as the original) ----
-
-  private openSocket(circleId: string) {
-    const k = this.keys.get(circleId);
-    if (!k || this.closed || this.sockets.get(circleId)?.ws) return;
-    const entry: Sock = this.sockets.get(circleId) ?? { ws: null, open: false, retry: null };
-    this.sockets.set(circleId, entry);
-    const WS = this.o.WebSocketImpl ?? WebSocket;
-    let ws: WebSocket;
-    try {
-      ws = new WS(this.api.wsUrl(k.hint));
-    } catch {
-      entry.retry = setTimeout(() => { entry.retry = null; this.openSocket(circleId); }, this.o.reconnectMs ?? 5_000);
-      return;
-    }
-    entry.ws = ws;
-    ws.onopen = () => {
-      entry.open = true;
-      this.updateState();
-    };
-    ws.onmessage = (ev) => {
-      let f: { t?: unknown; messages?: unknown } | null = null;
-      try { f = JSON.parse(String(ev.data)); } catch { return; }
-      if (f?.t === "MESSAGES" && Array.isArray(f.messages)) void this.merge(circleId, f.messages).catch((e) => this.failed(e));
-      else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
-    };
-    ws.onclose = () => {
-      const wasOpen = entry.open;
-      entry.open = false;
-      entry.ws = null;
-      if (this.closed || !this.keys.has(circleId)) return;
-      this.updateState();
-      entry.retry = setTimeout(() => { entry.retry = null; this.openSocket(circleId); }, this.o.reconnectMs ?? 5_000);
-      if (wasOpen) this.schedule(0); // fall back to polling at once
-    };
+  connectionChanged(state: ConnectionState) {
+    this.state = state;
+    this.emit({ t: "connection", state });
   }
 
-  private closeSocket(circleId: string) {
-    const e = this.sockets.get(circleId);
-    if (!e) return;
-    if (e.retry) clearTimeout(e.retry);
-    if (e.ws) {
-      e.ws.onclose = null;
-      e.ws.close();
-    }
-    this.sockets.delete(circleId);
-  }
-
-  private updateState() {
-    const anyOpen = [...this.sockets.values()].some((s) => s.open);
-    const s: ConnectionState = anyOpen || this.httpOk === true ? "live" : this.httpOk === false ? "offline" : "connecting";
-    if (s === this.state) return;
-    this.state = s;
-    this.emit({ t: "connection", state: s });
+  debug(line: string) {
+    this.emit({ t: "debug", line });
   }
 }

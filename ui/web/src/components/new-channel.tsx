@@ -1,0 +1,62 @@
+// The "+" next to a circle: name a channel and choose who may join it.
+import { Show, createSignal } from "solid-js";
+import type { AccessMode } from "../../../shared/types.ts";
+import { useApp } from "../app-store.ts";
+import { Modal } from "./modal.tsx";
+
+export function NewChannel() {
+  const app = useApp();
+  const [name, setName] = createSignal("");
+  const [mode, setMode] = createSignal<AccessMode>("public");
+  const [key, setKey] = createSignal("");
+  const [error, setError] = createSignal("");
+  async function create(e: Event) {
+    e.preventDefault();
+    const n = name().trim().replace(/^#/, "").toLowerCase();
+    if (!n) return setError("give the channel a name");
+    if (mode() === "key" && !key()) return setError("a key channel needs a key");
+    const c = app.circle();
+    if (!c) return setError("no active circle");
+    try {
+      await app.backend.createChannel(c.circleId, n, mode(), mode() === "key" ? key() : undefined);
+      await app.core.refresh();
+      app.closeModal();
+      await app.select(c.circleId, n);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+  return (
+    <Modal title={`New channel in ${app.circle()?.name || "this circle"}`} testid="new-channel-modal">
+      <form class="form" onSubmit={create}>
+        <label>
+          <span>Name</span>
+          <input name="channel" maxLength={32} placeholder="e.g. random" value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
+          <small class="muted">Letters, digits, - and _ (up to 32).</small>
+        </label>
+        <label>
+          <span>Who can join</span>
+          <select value={mode()} onChange={(e) => setMode(e.currentTarget.value as AccessMode)}>
+            <option value="public">Everyone in the circle</option>
+            <option value="key">Anyone with a key</option>
+            <option value="invite">Members you approve</option>
+          </select>
+        </label>
+        <Show when={mode() !== "public"}>
+          <small class="muted">felund apps honour this; every member's device still stores the channel's messages (v1 circles).</small>
+        </Show>
+        <Show when={mode() === "key"}>
+          <label>
+            <span>Key</span>
+            <input name="key" value={key()} onInput={(e) => setKey(e.currentTarget.value)} />
+          </label>
+        </Show>
+        <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
+        <div class="row end">
+          <button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button>
+          <button type="submit" class="primary">Create channel</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,83 @@
+// F3: display name, relay URL and mention notifications, plus facts about this peer.
+import { Match, Show, Switch, createSignal } from "solid-js";
+import { useApp } from "../app-store.ts";
+import { askNotificationPermission, notificationPermission, notificationsMuted, setNotificationsMuted } from "../notify.ts";
+import { Modal } from "./modal.tsx";
+
+export function Settings() {
+  const app = useApp();
+  const node = app.state().app!.node;
+  const [name, setName] = createSignal(node.displayName);
+  const [relay, setRelay] = createSignal(node.relayBase);
+  const [error, setError] = createSignal("");
+  const [saving, setSaving] = createSignal(false);
+  const [perm, setPerm] = createSignal(notificationPermission());
+  const [muted, setMuted] = createSignal(notificationsMuted());
+
+  async function save(e: Event) {
+    e.preventDefault();
+    setError("");
+    const patch: { displayName?: string; relayBase?: string } = {};
+    if (name().trim() !== node.displayName) patch.displayName = name().trim();
+    if (relay().trim() !== node.relayBase) patch.relayBase = relay().trim();
+    setSaving(true);
+    try {
+      if (patch.displayName !== undefined || patch.relayBase !== undefined) {
+        await app.backend.updateSettings(patch);
+        await app.core.refresh();
+        app.notice("settings saved");
+      }
+      app.closeModal();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <Modal title="Settings" testid="settings-modal">
+      <form class="form" onSubmit={save}>
+        <label>
+          <span>Display name</span>
+          <input name="displayName" maxLength={40} value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
+        </label>
+        <label>
+          <span>Relay URL</span>
+          <input name="relayBase" type="url" placeholder="https://relay.example.org" value={relay()} onInput={(e) => setRelay(e.currentTarget.value)} />
+          <small class="muted">
+            {app.mode === "local"
+              ? "Optional. Your node meets browsers and peers behind NAT through this relay."
+              : "The relay this browser syncs through. Everyone in a circle must use the same relay."}
+          </small>
+        </label>
+        <div class="field">
+          <span>Mention notifications</span>
+          <Switch>
+            <Match when={perm() === "unsupported"}><small class="muted">Not supported by this browser.</small></Match>
+            <Match when={perm() === "denied"}><small class="muted">Blocked for this site in the browser's settings.</small></Match>
+            <Match when={perm() === "default"}>
+              <button type="button" class="ghost" onClick={async () => setPerm(await askNotificationPermission())}>Allow desktop notifications</button>
+            </Match>
+            <Match when={perm() === "granted"}>
+              <label class="check">
+                <input type="checkbox" checked={!muted()} onChange={(e) => { setNotificationsMuted(!e.currentTarget.checked); setMuted(!e.currentTarget.checked); }} />
+                Notify me when I am mentioned and this tab is hidden
+              </label>
+            </Match>
+          </Switch>
+        </div>
+        <dl class="facts">
+          <dt>Node id</dt><dd><code>{node.nodeId}</code></dd>
+          <Show when={node.listenAddr}><dt>Listening for peers</dt><dd><code>{node.listenAddr}</code></dd></Show>
+          <dt>Mode</dt><dd>{app.mode === "local" ? "web UI of the local node" : "relay-only (this browser is the peer)"}</dd>
+        </dl>
+        <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
+        <div class="row end">
+          <button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button>
+          <button type="submit" class="primary" disabled={saving()}>Save</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
