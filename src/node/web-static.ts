@@ -3,7 +3,7 @@
 // mounts it in "local" mode (the page talks to this node's /api with its token); `felund relay`
 // in "relay" mode (the page is its own peer and syncs through the relay's /v1 API). Static
 // files carry no secret, so they need no token; /api keeps its own guard.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia, NotFoundError } from "elysia";
 import { WEB_DIST, webBuildStale } from "../../ui/web/build.ts";
@@ -93,20 +93,26 @@ export function webClient(o: WebClientOptions) {
     const m = FILE_RE.exec(name);
     const type = m ? TYPES[m[1]!.toLowerCase()] : undefined;
     const p = join(dir, name);
-    // thrown, not answered: a host app's own 404 handling still applies (the relay re-routes some paths)
+    // thrown, not answered, so a missing file gets the host app's usual 404
     if (!m || !type || !existsSync(p) || !statSync(p).isFile()) throw new NotFoundError();
     const headers: Record<string, string> = { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" };
     if (name === "sw.js") headers["service-worker-allowed"] = "/";
     return new Response(Bun.file(p), { headers });
   };
 
-  return new Elysia({ name: `web-client-${o.mode}` })
+  // One route per top-level file (manifest, service worker, icons), no catch-all: every other
+  // path stays the host app's (the relay answers /health, /messages... at the top level too).
+  const rootFiles = new Set(["sw.js", "manifest.webmanifest", "icon.svg", "icon-192.png", "icon-512.png"]);
+  if (existsSync(dist)) for (const f of readdirSync(dist)) if (f !== "index.html" && FILE_RE.test(f) && statSync(join(dist, f)).isFile()) rootFiles.add(f);
+
+  const app = new Elysia({ name: `web-client-${o.mode}` })
     .get("/", page)
     .get("/index.html", page)
     .get("/config.json", () => Response.json({ mode: o.mode, relayBase: o.relayBase ?? "" }, { headers: { "cache-control": "no-cache" } }))
-    .get("/assets/:file", ({ params }) => file(join(dist, "assets"), params.file, "public, max-age=31536000, immutable"))
-    .get("/:file", ({ params }) => {
-      const cache = params.file === "sw.js" || params.file === "manifest.webmanifest" ? "no-cache" : "public, max-age=86400";
-      return file(dist, params.file, cache);
-    });
+    .get("/assets/:file", ({ params }) => file(join(dist, "assets"), params.file, "public, max-age=31536000, immutable"));
+  for (const f of rootFiles) {
+    const cache = f === "sw.js" || f === "manifest.webmanifest" ? "no-cache" : "public, max-age=86400";
+    app.get(`/${f}`, () => file(dist, f, cache)); // Elysia registers in place
+  }
+  return app;
 }
