@@ -27,8 +27,7 @@ export function mergeGossipPeers(store: SyncStore, self: SelfInfo, circleId: str
         changed++;
         continue;
       }
-      const verifiedRecently = cur.lastOk > 0 && now - cur.lastOk < PEER_EXPIRE_S && cur.failures < 3;
-      if (verifiedRecently || !cur.addr) {
+      if (verifiedAddr(cur, now) || !cur.addr) {
         // keep the address we verified; only learn an address we lacked
         if (!cur.addr) { store.putPeer({ ...cur, addr: e.addr, lastSeen: Math.max(cur.lastSeen, claimed) }); changed++; }
         continue;
@@ -42,10 +41,18 @@ export function mergeGossipPeers(store: SyncStore, self: SelfInfo, circleId: str
   return changed;
 }
 
-/** A member authenticated to us (inbound). `addr` is observed host + advertised port, or null. */
+/** We completed an exchange at this address recently and it has not been failing since. */
+const verifiedAddr = (p: PeerRow, now: number): boolean => !!p.addr && p.lastOk > 0 && now - p.lastOk < PEER_EXPIRE_S && p.failures < 3;
+
+/**
+ * A member authenticated to us (inbound). `addr` is observed host + advertised port, or null.
+ * The handshake proves the circle secret, not the node id: any member can claim another's id,
+ * so an address we verified ourselves is not replaced by the claim (it is once it fails).
+ */
 export function recordInbound(store: SyncStore, circleId: string, nodeId: string, addr: string | null, now: number, proto: string): void {
   const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
-  store.putPeer({ ...cur, addr: addr ?? cur.addr, lastSeen: now, proto: proto || cur.proto, failures: addr && addr !== cur.addr ? 0 : cur.failures });
+  const next = addr && !verifiedAddr(cur, now) ? addr : cur.addr;
+  store.putPeer({ ...cur, addr: next, lastSeen: now, proto: proto || cur.proto, failures: next !== cur.addr ? 0 : cur.failures });
 }
 
 /** We dialled `addr` and completed an exchange with `nodeId`. */

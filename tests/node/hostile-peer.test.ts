@@ -307,6 +307,19 @@ describe("gossiped peer records (W3)", () => {
     await stillSyncs(w, "W3");
   });
 
+  test("a member claiming a reached peer's node id in HELLO does not redirect that peer (W3)", async () => {
+    const w = await world(true);
+    const real = w.n.store.getPeer(w.cid, w.h.nodeId)!;
+    expect(real.lastOk).toBeGreaterThan(0);
+    // a shared-secret handshake proves membership, not identity: it says it is h, listening elsewhere
+    const f = new FakePeer({ secretHex: w.secret, nodeId: w.h.nodeId, listenAddr: "127.0.0.1:7", readTimeoutMs: 3000 });
+    closers.push(() => f.stop());
+    const log = await f.dial(`127.0.0.1:${w.n.port}`);
+    expect(log.outcome).toBe("done");
+    expect(w.n.store.getPeer(w.cid, w.h.nodeId)!.addr).toBe(w.h.listenAddr!);
+    await stillSyncs(w, "impersonation");
+  });
+
   test("our own node id and our own addresses from gossip are never stored or dialled", async () => {
     const w = await world(false, { timeouts: { readMs: 1000, connectMs: 1000 } });
     const f = hostile(w, { listen: true });
