@@ -105,3 +105,81 @@ export const V2_PASSPHRASE_MAX = 256;
 export const V2_CALL_ID_MAX = 64;
 /** Handshake must finish within this many frames (HELLO, HS, AUTH, maybe ADMIT); anything else is an attack. */
 export const V2_HANDSHAKE_FRAMES_MAX = 4;
+
+// ---- relay (rendezvous, store-and-forward, WebSocket push, call signalling; reference §6) ----
+
+/** circle_hint and node ids on the relay: 8-128 bytes, as the PHP relay (ref §6.2). */
+export const RELAY_ID_MIN = 8;
+export const RELAY_ID_MAX = 128;
+/** msg_id on the relay: 8-64 bytes, as both original relays. */
+export const RELAY_MSG_ID_MIN = 8;
+export const RELAY_MSG_ID_MAX = 64;
+/** Envelopes per POST /v1/messages: both originals refuse more than 50 (clients send 50). */
+export const RELAY_BATCH_MAX = 50;
+/** One stored envelope (its JSON): an 8 KiB text, \u-escaped by Python and base64'd, fits with room. */
+export const RELAY_ENVELOPE_MAX_BYTES = 64 * 1024;
+/** Request body: a full batch of maximum-size envelopes; anything larger is refused with 413 unread. */
+export const RELAY_BODY_MAX_BYTES = RELAY_BATCH_MAX * RELAY_ENVELOPE_MAX_BYTES + 64 * 1024;
+/** Legacy `text` field of an envelope: the PHP relay's bound (ref §6.2). */
+export const RELAY_TEXT_MAX_BYTES = 4096;
+/** Largest created_ts stored: beyond it the value stops being an exact SQLite integer. */
+export const RELAY_CREATED_TS_MAX = Number.MAX_SAFE_INTEGER;
+/** Presence ttl_s: PHP refuses values outside 30-600 and defaults to 120 (ref §6.2). */
+export const RELAY_TTL_MIN_S = 30;
+export const RELAY_TTL_MAX_S = 600;
+export const RELAY_TTL_DEFAULT_S = 120;
+/** Endpoints per presence record and the host length, as PHP. */
+export const RELAY_ENDPOINTS_MAX = 16;
+export const RELAY_HOST_MAX = 255;
+/** GET /v1/peers limit: default 50, clamped to 1-200 (PHP). */
+export const RELAY_PEERS_DEFAULT = 50;
+export const RELAY_PEERS_MAX = 200;
+/** GET /v1/messages limit: default 200, clamped to 1-500 (PHP). */
+export const RELAY_PAGE_DEFAULT = 200;
+export const RELAY_PAGE_MAX = 500;
+/**
+ * A since-paged response may grow past `limit` to end on a whole second, so that an original
+ * client's next `since` never skips rows (W8); never past this. With the default per-circle
+ * rate limit a circle stores at most ~1,200 envelopes in any 2 s, so this is never reached.
+ */
+export const RELAY_SINCE_PAGE_MAX = 2000;
+/** How long the relay keeps envelopes: 30 days, as both originals. */
+export const RELAY_RETENTION_S = 30 * 24 * 3600;
+/** Expired presence, envelopes and signals are deleted this often (relay_ws.py: 60 s). */
+export const RELAY_PRUNE_INTERVAL_MS = 60_000;
+/** Rows deleted per prune statement, so a large prune never holds the write lock for long. */
+export const RELAY_PRUNE_CHUNK = 5000;
+/** WebSocket backlog on connect: envelopes of the last 120 s, at most 200 (relay_ws.py). */
+export const RELAY_WS_BACKLOG_S = 120;
+export const RELAY_WS_BACKLOG_MAX = 200;
+/** Client frames are only PONGs; anything bigger closes the socket. */
+export const RELAY_WS_FRAME_IN_MAX = 4096;
+/** Idle WebSocket timeout; Bun pings before it, like relay_ws.py's 15 s heartbeat. */
+export const RELAY_WS_IDLE_S = 60;
+/** Open WebSockets per client address and in total: a browser opens one per circle. */
+export const RELAY_WS_MAX_PER_IP = 64;
+export const RELAY_WS_MAX_TOTAL = 20_000;
+/** Bytes of stored envelopes kept in memory to serve pages without re-reading them. */
+export const RELAY_CACHE_BYTES = 32 * 1024 * 1024;
+/** Requests per client address (token bucket): a browser with ten circles polls ~5/s. */
+export const RELAY_RATE_IP_PER_S = 50;
+export const RELAY_RATE_IP_BURST = 500;
+/** Envelopes newly stored per circle_hint: a 5,000-message history uploads in under a minute. */
+export const RELAY_RATE_HINT_PER_S = 100;
+export const RELAY_RATE_HINT_BURST = 1000;
+/** Signalling: 20 POSTs per 10 s per from_node_id (relay_ws.py), and per address (W10). */
+export const RELAY_RATE_SIGNAL_NODE_PER_S = 2;
+export const RELAY_RATE_SIGNAL_NODE_BURST = 20;
+export const RELAY_RATE_SIGNAL_IP_PER_S = 6;
+export const RELAY_RATE_SIGNAL_IP_BURST = 60;
+/** Token buckets kept in memory; past it, full (idle) buckets are swept first. */
+export const RELAY_RATE_KEYS_MAX = 100_000;
+/** Signalling (relay_ws.py): session ids 8-256 chars, payload <= 64 KiB, GET returns <= 200. */
+export const RELAY_SIGNAL_SESSION_MIN = 8;
+export const RELAY_SIGNAL_SESSION_MAX = 256;
+export const RELAY_SIGNAL_PAYLOAD_MAX = 65536;
+export const RELAY_SIGNAL_PAGE_MAX = 200;
+/** Signal ttl: candidates live 10-60 s, other types 10-120 s; the default is the maximum. */
+export const RELAY_SIGNAL_TTL_MIN_S = 10;
+export const RELAY_SIGNAL_TTL_CANDIDATE_MAX_S = 60;
+export const RELAY_SIGNAL_TTL_MAX_S = 120;

@@ -1,0 +1,95 @@
+// The relay as Elysia apps. `createRelayApp` is the standalone public relay (`felund relay`):
+// every path prefix the PHP relay tolerated, OPTIONS 204 on any path, JSON 404s and the
+// OpenAPI description at /docs. `mountRelay` adds the same /v1 routes to another app (the
+// node's local server for `felund serve`) without touching that app's other routes. Neither
+// listens, and neither starts the prune timer: call `relay.start()` / `relay.stop()`.
+import { Elysia } from "elysia";
+import { openapi } from "@elysiajs/openapi";
+import * as L from "../protocol/limits.ts";
+import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
+import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, type AddressSource } from "./http.ts";
+import { healthRoutes } from "./health/index.ts";
+import { RELAY_API_VERSION } from "./health/service.ts";
+import { messagesRoutes } from "./messages/index.ts";
+import { presenceRoutes } from "./presence/index.ts";
+import { signalRoutes } from "./signal/index.ts";
+import { wsRoutes } from "./ws/index.ts";
+
+export type { RelayDeps, RelayControl } from "./context.ts";
+export type { RelayConfig, RelayConfigInput, RateSpec } from "./config.ts";
+export { NO_RATE_LIMITS, DEFAULT_CONFIG } from "./config.ts";
+
+/** Endpoints after normalisation (ref §6.1), for the prefix fallback. */
+const ENDPOINTS = new Set(["/health", "/register", "/peers", "/messages", "/signal"]);
+/** Prefixes routed directly (what clients build); any other prefix goes through the fallback. */
+const DIRECT_PREFIXES = ["/v1", "/api/v1"] as const;
+
+/** All relay routes under one prefix, with the relay's error mapping and per-address limit. */
+export function relayRoutes(ctx: RelayContext, prefix: string) {
+  const app = new Elysia({ prefix })
+    .onError(({ code, error, request }) => relayErrorResponse(code, error, request))
+    .options("/*", () => preflight());
+  const limit = ctx.limitAddress;
+  const guarded = limit ? app.onBeforeHandle(({ request, server }) => limit(request, server)) : app;
+  return guarded.use(healthRoutes(ctx)).use(presenceRoutes(ctx)).use(messagesRoutes(ctx)).use(signalRoutes(ctx)).use(wsRoutes(ctx));
+}
+
+export type RelayApp = ReturnType<typeof buildApp> & { relay: RelayControl };
+
+function buildApp(ctx: RelayContext) {
+  // normalize: false: validate bodies as sent. Elysia's default "normalisation" would turn
+  // `"capabilities": 5` into {} instead of refusing it (PHP refuses). Stored envelopes are
+  // JSON.stringify of the parsed body either way, so a host app's default cannot alter them.
+  return new Elysia({ normalize: false, websocket: { idleTimeout: L.RELAY_WS_IDLE_S, maxPayloadLength: L.RELAY_WS_FRAME_IN_MAX } })
+    .onRequest(({ request }) => (request.method === "OPTIONS" ? preflight() : undefined))
+    .use(relayRoutes(ctx, DIRECT_PREFIXES[0]))
+    .use(relayRoutes(ctx, DIRECT_PREFIXES[1]));
+}
+
+/** The standalone relay app. It never listens; main code calls `.listen()` and `relay.start()`. */
+export function createRelayApp(deps: RelayDeps): RelayApp {
+  const ctx = createRelayContext(deps);
+  const app = buildApp(ctx);
+  // Ref §6.1: "/messages", "/x/y/v1/messages/" ... all reach /v1/messages. Unusual prefixes
+  // are rare, so they pay one re-dispatch instead of every request paying a rewrite.
+  app.onError(({ code, request, server }) => {
+    if (code !== "NOT_FOUND") return;
+    const url = new URL(request.url);
+    const path = normalizePath(url.pathname);
+    // The rewritten request cannot come back here: its path is already the canonical one.
+    if (ENDPOINTS.has(path) && url.pathname !== "/v1" + path) {
+      url.pathname = "/v1" + path;
+      const again = new Request(url, request);
+      const a = ctx.address(request, server as AddressSource | null);
+      if (a !== null) forwardedAddress.set(again, a);
+      return app.handle(again);
+    }
+    return errorResponse(404, `Not found: ${request.method} ${path}`);
+  });
+  if (ctx.config.docs) {
+    app.use(
+      openapi({
+        path: "/docs",
+        exclude: { paths: [/^\/api\/v1\//] },
+        documentation: {
+          info: {
+            title: "felund relay",
+            version: RELAY_API_VERSION,
+            description:
+              "Rendezvous, store-and-forward of encrypted envelopes, WebSocket push and call signalling, compatible with the original PHP relay and relay_ws.py. Every path also answers under /api/v1/... and any prefix ending in /v1.",
+          },
+        },
+      }),
+    );
+  }
+  return Object.assign(app, { relay: ctx.control });
+}
+
+/**
+ * Mount the relay's /v1 routes into another Elysia app (e.g. the node's local server).
+ * Its hooks stay on the relay routes; the host's own routes, 404s and CORS are untouched.
+ */
+export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(host: A, deps: RelayDeps): { app: A; relay: RelayControl } {
+  const ctx = createRelayContext(deps);
+  return { app: host.use(relayRoutes(ctx, "/v1")) as A, relay: ctx.control };
+}

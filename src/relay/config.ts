@@ -1,0 +1,70 @@
+// Configuration of a relay instance: every field has a default from the limits module, and
+// `resolveConfig` merges what the caller gives over them.
+import * as L from "../protocol/limits.ts";
+
+/** A token bucket: `perSecond` refill, at most `burst` tokens. */
+export interface RateSpec { perSecond: number; burst: number }
+
+export interface RelayConfig {
+  /** Take the client address from X-Forwarded-For / X-Real-IP (only behind a trusted proxy, W10). */
+  trustProxy: boolean;
+  /** Seconds an envelope is kept. */
+  retentionS: number;
+  /** Period of the background prune started by `relay.start()`. */
+  pruneIntervalMs: number;
+  /** Largest request body accepted (413 beyond). */
+  maxBodyBytes: number;
+  wsBacklogS: number;
+  wsBacklogMax: number;
+  wsMaxPerIp: number;
+  wsMaxTotal: number;
+  /** Bytes of envelope JSON kept in memory for serving pages. */
+  cacheBytes: number;
+  /** Rate limits; `null` turns one off. */
+  rate: {
+    /** every relay request, per client address */
+    ip: RateSpec | null;
+    /** envelopes newly stored, per circle_hint */
+    hintMessages: RateSpec | null;
+    /** POST /v1/signal per from_node_id */
+    signalNode: RateSpec | null;
+    /** POST /v1/signal per client address */
+    signalIp: RateSpec | null;
+  };
+  /** Serve the OpenAPI description at /docs (and /docs/json). */
+  docs: boolean;
+}
+
+export type RelayConfigInput = Partial<Omit<RelayConfig, "rate">> & { rate?: Partial<RelayConfig["rate"]> | false };
+
+export const DEFAULT_CONFIG: RelayConfig = {
+  trustProxy: false,
+  retentionS: L.RELAY_RETENTION_S,
+  pruneIntervalMs: L.RELAY_PRUNE_INTERVAL_MS,
+  maxBodyBytes: L.RELAY_BODY_MAX_BYTES,
+  wsBacklogS: L.RELAY_WS_BACKLOG_S,
+  wsBacklogMax: L.RELAY_WS_BACKLOG_MAX,
+  wsMaxPerIp: L.RELAY_WS_MAX_PER_IP,
+  wsMaxTotal: L.RELAY_WS_MAX_TOTAL,
+  cacheBytes: L.RELAY_CACHE_BYTES,
+  rate: {
+    ip: { perSecond: L.RELAY_RATE_IP_PER_S, burst: L.RELAY_RATE_IP_BURST },
+    hintMessages: { perSecond: L.RELAY_RATE_HINT_PER_S, burst: L.RELAY_RATE_HINT_BURST },
+    signalNode: { perSecond: L.RELAY_RATE_SIGNAL_NODE_PER_S, burst: L.RELAY_RATE_SIGNAL_NODE_BURST },
+    signalIp: { perSecond: L.RELAY_RATE_SIGNAL_IP_PER_S, burst: L.RELAY_RATE_SIGNAL_IP_BURST },
+  },
+  docs: true,
+};
+
+/** All rate limits off (benchmarks, trusted single-user setups). */
+export const NO_RATE_LIMITS: RelayConfig["rate"] = { ip: null, hintMessages: null, signalNode: null, signalIp: null };
+
+export function resolveConfig(input: RelayConfigInput = {}): RelayConfig {
+  const { rate, ...rest } = input;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return {
+    ...DEFAULT_CONFIG,
+    ...defined,
+    rate: rate === false ? { ...NO_RATE_LIMITS } : { ...DEFAULT_CONFIG.rate, ...rate },
+  };
+}

@@ -1,0 +1,113 @@
+// Wires one relay instance: config, clock, rate limiters, the WebSocket hub and the feature
+// services over one database. Every feature's routes get this context; nothing here listens
+// or starts a timer until `control.start()`.
+import type { Db } from "../../db/client.ts";
+import * as L from "../protocol/limits.ts";
+import { resolveConfig, type RateSpec, type RelayConfig, type RelayConfigInput } from "./config.ts";
+import { clientAddress, errorResponse, type AddressSource } from "./http.ts";
+import { EnvelopeCache } from "./messages/cache.ts";
+import { MessagesService } from "./messages/service.ts";
+import { MessageStore } from "./messages/store.ts";
+import { PresenceService } from "./presence/service.ts";
+import { TokenBuckets } from "./rate-limit.ts";
+import { SignalService } from "./signal/service.ts";
+import { Hub } from "./ws/hub.ts";
+
+export interface RelayDeps {
+  db: Db;
+  /** Clock in Unix milliseconds (default Date.now); server times on the wire are whole seconds. */
+  now?: () => number;
+  config?: RelayConfigInput;
+}
+
+export interface PruneReport { presence: number; messages: number; signals: number }
+
+/** The background side of a relay: expired rows are pruned while it runs. */
+export interface RelayControl {
+  start(): void;
+  stop(): void;
+  /** One prune pass now (what the timer does). */
+  prune(): PruneReport;
+  readonly running: boolean;
+  readonly config: RelayConfig;
+}
+
+export interface RelayContext {
+  config: RelayConfig;
+  nowMs: () => number;
+  nowS: () => number;
+  hub: Hub;
+  messages: MessagesService;
+  presence: PresenceService;
+  signal: SignalService;
+  /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
+  address(request: Request, server: AddressSource | null | undefined): string | null;
+  /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
+  limitAddress: ((request: Request, server: AddressSource | null | undefined) => Response | undefined) | null;
+  control: RelayControl;
+}
+
+const buckets = (spec: RateSpec | null) => (spec ? new TokenBuckets(spec, L.RELAY_RATE_KEYS_MAX) : null);
+
+export function createRelayContext(deps: RelayDeps): RelayContext {
+  const config = resolveConfig(deps.config);
+  const nowMs = deps.now ?? Date.now;
+  const nowS = () => Math.floor(nowMs() / 1000);
+  const limiters = {
+    ip: buckets(config.rate.ip),
+    hint: buckets(config.rate.hintMessages),
+    signalNode: buckets(config.rate.signalNode),
+    signalIp: buckets(config.rate.signalIp),
+  };
+  const store = new MessageStore(deps.db.$client, nowS, () => config.retentionS);
+  const cache = new EnvelopeCache(store, config.cacheBytes);
+  const hub = new Hub(config.wsMaxPerIp, config.wsMaxTotal);
+  const messages = new MessagesService({ store, cache, hub, hintRate: limiters.hint, nowMs });
+  const presence = new PresenceService(deps.db, nowS);
+  const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
+  const address = (request: Request, server: AddressSource | null | undefined) => clientAddress(request, server, config.trustProxy);
+
+  const ipRate = limiters.ip;
+  const limitAddress = ipRate
+    ? (request: Request, server: AddressSource | null | undefined) => {
+        const r = ipRate.take(address(request, server) ?? "unknown", nowMs());
+        if (r.ok) return undefined;
+        return errorResponse(429, `Rate limit: too many requests from this address; retry in ${r.retryAfterS} s`, {
+          "Retry-After": String(r.retryAfterS),
+        });
+      }
+    : null;
+
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const prune = (): PruneReport => {
+    const now = nowS();
+    const report = { presence: presence.prune(now), messages: store.prune(now, L.RELAY_PRUNE_CHUNK), signals: signal.prune(now) };
+    cache.dropExpired(now);
+    for (const b of Object.values(limiters)) b?.sweep(nowMs());
+    return report;
+  };
+  const control: RelayControl = {
+    config,
+    get running() {
+      return timer !== null;
+    },
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        try {
+          prune();
+        } catch (e) {
+          // A locked or full database must not kill the process; the next pass retries.
+          console.error("felund relay: prune failed", e);
+        }
+      }, config.pruneIntervalMs);
+      (timer as { unref?: () => void }).unref?.();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+    prune,
+  };
+  return { config, nowMs, nowS, hub, messages, presence, signal, address, limitAddress, control };
+}

@@ -1,0 +1,5 @@
+// Models shared by every relay route.
+import { t } from "elysia";
+
+/** Every relay error: {"ok":false,"detail":…}, as the PHP relay (429s also carry Retry-After). */
+export const ErrorResponse = t.Object({ ok: t.Literal(false), detail: t.String() });

@@ -1,0 +1,27 @@
+// Routes of POST/GET /v1/signal.
+import { Elysia } from "elysia";
+import type { RelayContext } from "../context.ts";
+import { json, jsonBodyParser, refusalResponse } from "../http.ts";
+import { ErrorResponse } from "../model.ts";
+import { GetSignalQuery, GetSignalResponse, PostSignalBody, PostSignalResponse } from "./model.ts";
+
+export const signalRoutes = (ctx: RelayContext) =>
+  new Elysia()
+    .post(
+      "/signal",
+      ({ body, request, server }) => {
+        const r = ctx.signal.post(body, ctx.address(request, server));
+        return r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r);
+      },
+      {
+        parse: jsonBodyParser(ctx.config.maxBodyBytes),
+        body: PostSignalBody,
+        response: { 200: PostSignalResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
+        detail: { tags: ["signal"], summary: "Leave a WebRTC offer/answer/candidate for one node" },
+      },
+    )
+    .get("/signal", ({ query }) => json(ctx.signal.list(query.to_node_id, query.since_id, query.session_id)), {
+      query: GetSignalQuery,
+      response: { 200: GetSignalResponse, 400: ErrorResponse, 429: ErrorResponse },
+      detail: { tags: ["signal"], summary: "Signals addressed to a node after since_id, oldest first" },
+    });

@@ -1,0 +1,13 @@
+// What relay services answer instead of throwing: a value, or a refusal whose kind each edge
+// maps to a status (HTTP in http.ts). Reasons are the `detail` texts clients see.
+export type Refusal =
+  | { ok: false; kind: "invalid"; reason: string }
+  | { ok: false; kind: "too_large"; reason: string }
+  | { ok: false; kind: "rate_limited"; reason: string; retryAfterS: number };
+
+export type Outcome<T> = { ok: true; value: T } | Refusal;
+
+export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const invalid = (reason: string): Refusal => ({ ok: false, kind: "invalid", reason });
+export const tooLarge = (reason: string): Refusal => ({ ok: false, kind: "too_large", reason });
+export const rateLimited = (reason: string, retryAfterS: number): Refusal => ({ ok: false, kind: "rate_limited", reason, retryAfterS });

@@ -1,0 +1,40 @@
+// The WebSocket push /v1/relay/ws: on connect one MESSAGES frame with the envelopes stored in
+// the last two minutes (if any), then one frame per accepted POST with the envelopes it
+// newly stored. Client frames are ignored (the web client only sends PONGs); Bun pings.
+import { Elysia } from "elysia";
+import type { RelayContext } from "../context.ts";
+import { errorResponse } from "../http.ts";
+import type { Subscriber } from "./hub.ts";
+import { WsQuery } from "./model.ts";
+
+interface Raw extends Subscriber { remoteAddress: string }
+
+export const wsRoutes = (ctx: RelayContext) => {
+  const joined = new WeakMap<object, { hint: string; address: string }>();
+  const addressOf = (request: Request, raw: Raw) =>
+    ctx.address(request, { requestIP: () => (raw.remoteAddress ? { address: raw.remoteAddress } : null) }) ?? "unknown";
+  return new Elysia().ws("/relay/ws", {
+    query: WsQuery,
+    beforeHandle({ request, server }) {
+      if (!ctx.hub.admits(ctx.address(request, server) ?? "unknown"))
+        return errorResponse(429, "Too many WebSocket connections from this address", { "Retry-After": "30" });
+    },
+    open(ws) {
+      const raw = ws.raw as unknown as Raw;
+      const hint = ws.data.query.circle_hint;
+      const address = addressOf(ws.data.request, raw);
+      joined.set(raw, { hint, address });
+      const backlog = ctx.messages.backlogFrame(hint, ctx.config.wsBacklogS, ctx.config.wsBacklogMax);
+      if (backlog) raw.send(backlog);
+      ctx.hub.add(hint, raw, address);
+    },
+    close(ws) {
+      const raw = ws.raw as unknown as Raw;
+      const j = joined.get(raw);
+      if (j) ctx.hub.remove(j.hint, raw, j.address);
+      joined.delete(raw);
+    },
+    message() {},
+    detail: { tags: ["relay"], summary: "WebSocket push of newly stored envelopes of one circle_hint" },
+  });
+};
