@@ -55,9 +55,14 @@ export function recordInbound(store: SyncStore, circleId: string, nodeId: string
   store.putPeer({ ...cur, addr: next, lastSeen: now, proto: proto || cur.proto, failures: next !== cur.addr ? 0 : cur.failures });
 }
 
-/** We dialled `addr` and completed an exchange with `nodeId`. */
+/**
+ * We dialled `addr` and completed an exchange with a member that says it is `nodeId`. If we
+ * verified that id at another address, which still works, the claim does not move it (see
+ * recordInbound).
+ */
 export function recordDialOk(store: SyncStore, circleId: string, nodeId: string, addr: string, now: number, proto: string): void {
   const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
+  if (cur.addr !== addr && verifiedAddr(cur, now)) return;
   store.putPeer({ ...cur, addr, lastSeen: now, lastOk: now, failures: 0, proto: proto || cur.proto });
 }
 

@@ -320,6 +320,17 @@ describe("gossiped peer records (W3)", () => {
     await stillSyncs(w, "impersonation");
   });
 
+  test("a member at some other address answering WELCOME with a reached peer's id does not redirect it (W3)", async () => {
+    const w = await world(true);
+    const f = new FakePeer({ secretHex: w.secret, nodeId: w.h.nodeId, readTimeoutMs: 3000 });
+    closers.push(() => f.stop());
+    f.listen();
+    const r = await w.n.syncWith(w.cid, f.addr);
+    expect(r?.completed).toBe(true);
+    expect(w.n.store.getPeer(w.cid, w.h.nodeId)!.addr).toBe(w.h.listenAddr!);
+    await stillSyncs(w, "impersonation by WELCOME");
+  });
+
   test("our own node id and our own addresses from gossip are never stored or dialled", async () => {
     const w = await world(false, { timeouts: { readMs: 1000, connectMs: 1000 } });
     const f = hostile(w, { listen: true });

@@ -28,7 +28,7 @@ describe("gossiped peers (W3)", () => {
       expect(selectDials(store.listPeers(cid), self, () => 0, NOW, seededRng(seed)).map((p) => p.nodeId)).toContain(id(1));
   });
 
-  test("an inbound handshake claiming a reached peer's id does not move it, until that address fails", () => {
+  test("a handshake claiming a reached peer's id does not move it, until that address fails", () => {
     const { store, cid } = fresh();
     recordDialOk(store, cid, id(12), "192.0.2.12:9999", NOW, "v1");
     recordInbound(store, cid, id(12), "203.0.113.12:9999", NOW + 1, "v1");
@@ -36,6 +36,10 @@ describe("gossiped peers (W3)", () => {
     for (let i = 0; i < 3; i++) recordDialFailure(store, cid, id(12), NOW + 2);
     recordInbound(store, cid, id(12), "203.0.113.12:9999", NOW + 3, "v1");
     expect(store.getPeer(cid, id(12))).toMatchObject({ addr: "203.0.113.12:9999", failures: 0 });
+    // nor does a member at another address that says it is that peer when we dial it
+    recordDialOk(store, cid, id(14), "192.0.2.14:9999", NOW, "v1");
+    recordDialOk(store, cid, id(14), "203.0.113.14:9999", NOW + 1, "v1");
+    expect(store.getPeer(cid, id(14))).toMatchObject({ addr: "192.0.2.14:9999", lastOk: NOW });
     // a peer we never reached is simply recorded where it says it listens
     recordInbound(store, cid, id(13), "203.0.113.13:9999", NOW, "v1");
     recordInbound(store, cid, id(13), "203.0.113.14:9999", NOW + 1, "v1");
