@@ -96,11 +96,14 @@ async function main(): Promise<void> {
   two.close();
   await stopNodes(two.nodes);
 
+  const protos = [two.proto];
   const five = await startCluster(5, INTERVAL_S, "five");
+  protos.push(five.proto);
   const d5 = await measureDelivery(five, "five");
   five.close();
   await stopNodes(five.nodes);
 
+  console.log(`  protocol  between the nodes, as node 1's peers list says: N=2 ${protos[0]}, N=5 ${protos[1]}`);
   console.log("");
   console.log(`delivery delay, ms (${MESSAGES} messages per N)          p50     p99     max`);
   console.log(row("N=2, the other node", d2.all));
@@ -112,8 +115,8 @@ async function main(): Promise<void> {
     console.log(`  TIME LIMIT: only ${d2.all.length} (N=2) and ${d5.all.length} (N=5) messages were measured`);
   const lost = [...d2.all, ...d5.all].filter((x) => !Number.isFinite(x)).length;
   console.log(`  lost (not stored within ${DELIVERY_TIMEOUT_MS / 1000} s): ${lost}`);
-  console.log(`  per message, all nodes together: N=2 ${d2.exchangesPerMsg.toFixed(1)} TCP exchanges, ${d2.cpuMsPerMsg.toFixed(1)} ms CPU;`
-    + ` N=5 ${d5.exchangesPerMsg.toFixed(1)} exchanges, ${d5.cpuMsPerMsg.toFixed(1)} ms CPU (${m.nproc} CPUs)`);
+  console.log(`  per message, all nodes together (exchanges = "sync" events of finished exchanges / 2):`);
+  console.log(`            N=2 ${d2.exchangesPerMsg.toFixed(1)} exchanges, ${d2.cpuMsPerMsg.toFixed(1)} ms CPU; N=5 ${d5.exchangesPerMsg.toFixed(1)} exchanges, ${d5.cpuMsPerMsg.toFixed(1)} ms CPU`);
   console.log("");
   console.log("idle felund run (1 circle, 1 peer)");
   console.log(`  RSS       start ${memLine(idle.start)}`);

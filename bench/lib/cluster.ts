@@ -6,6 +6,8 @@ import { api, startNode, type BenchNode } from "./node-proc.ts";
 export interface Cluster {
   nodes: BenchNode[];
   circleId: string;
+  /** the protocol node 1 speaks with its peers, as its peers list says ("ext", "v1", "v2") */
+  proto: string;
   /** resolves with the performance.now() at which `node` reported storing a message with `text` */
   storedAt(node: number, text: string, timeoutMs: number): Promise<number>;
   /** TCP exchanges so far (each is reported by both of its ends as a "sync" event) */
@@ -23,9 +25,12 @@ export async function startCluster(n: number, intervalS: number, tag: string): P
   }
   await waitForMesh(nodes, circleId);
   const watchers = await Promise.all(nodes.map(watch));
+  const { peers } = await api(nodes[0]!, "GET", `/circles/${circleId}/peers`);
+  const proto = [...new Set(peers.map((p: { proto: string }) => p.proto || "?"))].join("/");
   return {
     nodes,
     circleId,
+    proto,
     storedAt: (i, text, timeoutMs) => watchers[i]!.storedAt(text, timeoutMs),
     exchanges: () => watchers.reduce((s, w) => s + w.syncs(), 0) / 2,
     close: () => watchers.forEach((w) => w.ws.close()),
