@@ -161,6 +161,8 @@ export const RELAY_WS_MAX_PER_IP = 64;
 export const RELAY_WS_MAX_TOTAL = 20_000;
 /** Bytes of stored envelopes kept in memory to serve pages without re-reading them. */
 export const RELAY_CACHE_BYTES = 32 * 1024 * 1024;
+/** Full pages (seq lists, ~2 KB each) remembered: every reloading web client re-reads since=0. */
+export const RELAY_PAGE_MEMO_MAX = 4096;
 /** Requests per client address (token bucket): a browser with ten circles polls ~5/s. */
 export const RELAY_RATE_IP_PER_S = 50;
 export const RELAY_RATE_IP_BURST = 500;

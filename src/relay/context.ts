@@ -83,6 +83,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     const now = nowS();
     const report = { presence: presence.prune(now), messages: store.prune(now, L.RELAY_PRUNE_CHUNK), signals: signal.prune(now) };
     cache.dropExpired(now);
+    messages.forgetPages();
     for (const b of Object.values(limiters)) b?.sweep(nowMs());
     return report;
   };

@@ -318,6 +318,28 @@ describe("W8: paging never skips a stored row", () => {
   });
 });
 
+describe("remembered full pages", () => {
+  test("stay right as rows are added, expire and are pruned", async () => {
+    const r = makeRelay({ retentionS: 100 });
+    const a = await fill(r, 3);
+    r.advance(60);
+    const b = await fill(r, 3);
+    const page = async (q: string) => (await r.call("GET", `/v1/messages?circle_hint=${HINT}&${q}&limit=4`)).json;
+    const ids = (p: any) => p.messages.map((m: any) => m.msg_id);
+    expect(ids(await page("cursor=0"))).toEqual([...a, b[0]]);
+    expect((await page("since=0")).messages).toHaveLength(6); // completes the second of b
+    await fill(r, 3); // later rows never enter a full page
+    expect(ids(await page("cursor=0"))).toEqual([...a, b[0]]);
+    expect((await page("cursor=0")).more).toBe(true);
+    r.advance(40); // a expires: filtered at once, the page is shorter but paging goes on
+    const p1 = await page("cursor=0");
+    expect(ids(p1)).toEqual([b[0]]);
+    expect(p1).toMatchObject({ next_cursor: 4, more: true });
+    r.app.relay.prune(); // deletes a, forgets remembered pages
+    expect(ids(await page("cursor=0"))).toEqual([...b, (await page("cursor=6")).messages[0].msg_id]);
+  });
+});
+
 describe("expiry", () => {
   test("rows past retention disappear from reads at once, before any prune", async () => {
     const r = makeRelay({ retentionS: 100 });

@@ -25,8 +25,39 @@ export interface PageQuery { circle_hint: string; since?: string; limit?: string
 
 const HINT_DETAIL = `Field 'circle_hint' must be a string (${L.RELAY_ID_MIN}-${L.RELAY_ID_MAX} bytes)`;
 
+/** A full page remembered: its seqs, and for since pages the server_time it ends on. */
+interface FullPage { seqs: number[]; serverTime: number }
+
 export class MessagesService {
+  /**
+   * Full pages (more rows follow) never change on SQLite: rows are immutable, a new row of a
+   * hint always gets a higher seq (AUTOINCREMENT, one writer at a time) and, by the stored_at
+   * rule, a later stored_at than every existing row. Only expiry removes rows, and expired
+   * rows are filtered on every read anyway. So their seq lists are remembered: fresh clients
+   * of a circle all start with the same pages. Cleared on prune.
+   */
+  private fullPages = new Map<string, FullPage>();
+
   constructor(private d: MessagesDeps) {}
+
+  private remember(key: string, page: FullPage): void {
+    if (this.fullPages.size >= L.RELAY_PAGE_MEMO_MAX) this.fullPages.delete(this.fullPages.keys().next().value!);
+    this.fullPages.set(key, page);
+  }
+
+  /** A remembered page's rows, or null (and forgotten) if any of them is gone. */
+  private recall(key: string): { rows: EnvelopeRow[]; page: FullPage } | null {
+    const page = this.fullPages.get(key);
+    if (!page) return null;
+    const rows = this.d.cache.get(page.seqs);
+    if (rows.length === page.seqs.length) return { rows, page };
+    this.fullPages.delete(key);
+    return null;
+  }
+
+  forgetPages(): void {
+    this.fullPages.clear();
+  }
 
   /** Validate, store durably, push; resolves to the response JSON. */
   async post(body: PostMessagesBody): Promise<Outcome<string>> {
@@ -74,9 +105,15 @@ export class MessagesService {
   }
 
   private cursorPage(hint: string, cursor: number, limit: number, nowS: number): Uint8Array<ArrayBuffer> {
+    const key = `c${cursor}/${limit}/${hint}`;
+    const known = this.recall(key);
+    if (known) return pageJson(live(known.rows, nowS), nowS, known.page.seqs[limit - 1]!, true);
     const seqs = this.d.store.seqsAfter(hint, cursor, limit + 1);
     const more = seqs.length > limit;
-    if (more) seqs.length = limit;
+    if (more) {
+      seqs.length = limit;
+      this.remember(key, { seqs, serverTime: 0 });
+    }
     const next = seqs.length ? seqs[seqs.length - 1]! : cursor;
     return pageJson(live(this.d.cache.get(seqs), nowS), nowS, next, more);
   }
@@ -89,6 +126,9 @@ export class MessagesService {
    * which also catches rows stored later in the current second (the Python `>` case of W8).
    */
   private sincePage(hint: string, since: number, limit: number, nowS: number): Uint8Array<ArrayBuffer> {
+    const key = `s${since}/${limit}/${hint}`;
+    const known = this.recall(key);
+    if (known) return pageJson(live(known.rows, nowS), known.page.serverTime, known.page.seqs[known.page.seqs.length - 1]!, true);
     const store = this.d.store;
     const first = store.seqsSince(hint, since, limit + 1);
     if (first.length <= limit) {
@@ -99,8 +139,11 @@ export class MessagesService {
     const beyond = rows.length === first.length ? rows.pop()! : null;
     const lastAt = rows.length ? rows[rows.length - 1]!.storedAt : since + 1;
     // Common case: the page already ends on a second boundary and advances far enough.
-    if (beyond && beyond.storedAt > lastAt && lastAt >= since + 2)
-      return pageJson(live(rows, nowS), lastAt, rows[rows.length - 1]!.seq, true);
+    if (beyond && beyond.storedAt > lastAt && lastAt >= since + 2) {
+      first.length = limit;
+      this.remember(key, { seqs: first, serverTime: lastAt });
+      return pageJson(live(rows, nowS), lastAt, first[limit - 1]!, true);
+    }
     const upTo = Math.max(lastAt, since + 2);
     const seqs = store.seqsStoredBetween(hint, since, upTo, L.RELAY_SINCE_PAGE_MAX + 1);
     // Only reachable with rate limits off: more rows in two seconds than a page may hold.
@@ -108,6 +151,7 @@ export class MessagesService {
     const overflow = seqs.length > L.RELAY_SINCE_PAGE_MAX;
     if (overflow) seqs.length = L.RELAY_SINCE_PAGE_MAX;
     const more = overflow || store.hasStoredAfter(hint, upTo);
+    if (more && seqs.length) this.remember(key, { seqs, serverTime: upTo });
     const next = seqs.length ? seqs[seqs.length - 1]! : store.lastSeq(hint);
     return pageJson(live(this.d.cache.get(seqs), nowS), more ? upTo : nowS - 1, next, more);
   }
