@@ -6,7 +6,10 @@ import * as L from "../protocol/limits.ts";
 export interface RateSpec { perSecond: number; burst: number }
 
 export interface RelayConfig {
-  /** Take the client address from X-Forwarded-For / X-Real-IP (only behind a trusted proxy, W10). */
+  /**
+   * Behind one trusted reverse proxy: take the client address from the last X-Forwarded-For
+   * entry (the one the proxy appended), else X-Real-IP. Off: the socket address (W10).
+   */
   trustProxy: boolean;
   /** Seconds an envelope is kept. */
   retentionS: number;

@@ -92,14 +92,16 @@ export const forwardedAddress = new WeakMap<Request, string>();
 
 /**
  * The client's address. Proxy headers are believed only with `trustProxy` (W10: otherwise
- * anyone could pick the address that rate limits and `observed_host` see).
+ * anyone could pick the address that rate limits and `observed_host` see), and then the
+ * last X-Forwarded-For entry is taken: the one our proxy appended. The PHP relay took the
+ * first, which the client writes itself.
  */
 export function clientAddress(request: Request, server: AddressSource | null | undefined, trustProxy: boolean): string | null {
   if (trustProxy) {
     const xff = request.headers.get("x-forwarded-for");
     if (xff) {
-      const first = xff.split(",")[0]!.trim();
-      if (first) return first;
+      const last = xff.slice(xff.lastIndexOf(",") + 1).trim();
+      if (last) return last;
     }
     const real = request.headers.get("x-real-ip")?.trim();
     if (real) return real;
@@ -129,7 +131,6 @@ export function relayErrorResponse(code: string | number, error: unknown, reques
   if (error instanceof HttpError) return errorResponse(error.status, error.message);
   if (code === "VALIDATION") return errorResponse(400, validationDetail(error));
   if (code === "NOT_FOUND") return errorResponse(404, `Not found: ${request.method} ${normalizePath(new URL(request.url).pathname)}`);
-  if (code === "INVALID_COOKIE_SIGNATURE" || code === "INVALID_FILE_TYPE") return errorResponse(400, String((error as Error).message));
   // Our own bug or a storage failure: say so loudly in the log, and only generically to the client.
   console.error("felund relay: internal error on", request.method, new URL(request.url).pathname, error);
   return errorResponse(500, "Internal error");

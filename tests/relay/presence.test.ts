@@ -101,9 +101,10 @@ describe("observed_host", () => {
     expect((await r.call("POST", "/v1/register", reg(NODE_A), xff)).json.observed_host).toBeNull();
   });
 
-  test("with trustProxy: first X-Forwarded-For entry, else X-Real-IP; ipv6 when it has ':'", async () => {
+  test("with trustProxy: the X-Forwarded-For entry our proxy appended (the last), else X-Real-IP; ipv6 when it has ':'", async () => {
     const r = makeRelay({ trustProxy: true });
-    expect((await r.call("POST", "/v1/register", reg(NODE_A), xff)).json.observed_host).toEqual({ host: "203.0.113.7", family: "ipv4" });
+    // "203.0.113.7" is what the client claimed; "10.0.0.1" is what the proxy saw.
+    expect((await r.call("POST", "/v1/register", reg(NODE_A), xff)).json.observed_host).toEqual({ host: "10.0.0.1", family: "ipv4" });
     expect((await r.call("POST", "/v1/register", reg(NODE_A), { "x-real-ip": "198.51.100.2" })).json.observed_host).toEqual({
       host: "198.51.100.2",
       family: "ipv4",

@@ -28,7 +28,7 @@ export class MessageStore {
   private scheduled = false;
   private writeBatch: (jobs: Job[], nowS: number, retentionS: number) => StoredEnvelope[][];
 
-  constructor(private sql: Database, private nowS: () => number, private retentionS: () => number) {
+  constructor(sql: Database, private nowS: () => number, private retentionS: () => number) {
     this.insert = sql.prepare(
       "INSERT OR IGNORE INTO relay_messages (circle_hint, msg_id, payload, created_ts, stored_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -52,7 +52,8 @@ export class MessageStore {
     this.pruneChunk = sql.prepare(
       "DELETE FROM relay_messages WHERE seq IN (SELECT seq FROM relay_messages WHERE expires_at <= ? LIMIT ?)",
     );
-    this.writeBatch = sql.transaction((jobs: Job[], nowS: number, retentionS: number) => {
+    // BEGIN IMMEDIATE: take the write lock up front, so another process cannot make us retry.
+    const batch = sql.transaction((jobs: Job[], nowS: number, retentionS: number) => {
       const storedAt = new Map<string, number>();
       return jobs.map((job) => {
         // stored_at never decreases along seq within a hint (even if the clock steps back or
@@ -70,7 +71,8 @@ export class MessageStore {
         }
         return out;
       });
-    }).immediate as unknown as (jobs: Job[], nowS: number, retentionS: number) => StoredEnvelope[][];
+    });
+    this.writeBatch = (jobs, nowS, retentionS) => batch.immediate(jobs, nowS, retentionS);
   }
 
   /** Queue a validated batch; resolves with the rows newly stored, once they are durable. */
