@@ -8,7 +8,8 @@ import type {
 } from "../src/sync/store.ts";
 
 const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
-  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, text, mac, origin, received_at AS receivedAt`;
+  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, text, mac, origin, received_at AS receivedAt,
+  signature IS NOT NULL AS signed`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
 const CARD_COLS = `circle_id AS circleId, node_id AS nodeId, ed_key AS edKey, x_key AS xKey, display_name AS displayName, issued_ts AS issuedTs, msg_id AS msgId`;
 const CIRCLE_COLS = `circle_id AS circleId, secret_hex AS secretHex, name, owned, bootstrap, mode, key_epoch AS keyEpoch, joined_at AS joinedAt`;
@@ -77,6 +78,9 @@ export class NodeStore implements SyncStoreV2 {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
       .run(c.circleId, c.secretHex, c.name, c.owned ? 1 : 0, c.bootstrap, c.mode, c.keyEpoch, c.joinedAt);
     return r.changes > 0;
+  }
+  updateCircleBootstrap(circleId: string, bootstrap: string): void {
+    this.sql.query(`UPDATE circles SET bootstrap = ? WHERE circle_id = ?`).run(bootstrap, circleId);
   }
   removeCircle(circleId: string): void {
     this.transaction(() => {

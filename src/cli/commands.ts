@@ -26,6 +26,15 @@ const need = (p: Parsed, name: string): string => {
 const via = async <T>(t: Target, api: () => Promise<T>, direct: (ctx: svc.Ctx) => T | Promise<T>): Promise<T> =>
   t.api ? api() : direct(t.ctx!);
 
+/** "90", "30m", "24h", "7d" -> seconds */
+export function parseDuration(s: string): number {
+  const m = s.trim().match(/^(\d+)([smhd]?)$/);
+  if (!m) throw new ArgError(`--expires must look like 30m, 24h or 7d, got "${s}"`);
+  const n = Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]!]!;
+  if (n < 60 || n > 365 * 86400) throw new ArgError("--expires must be between 1 minute and 365 days");
+  return n;
+}
+
 export const commands: Cmd[] = [
   {
     name: "init", summary: "set this node's listen address and display name",
@@ -55,19 +64,33 @@ export const commands: Cmd[] = [
   },
   {
     name: "invite", summary: "create a circle and print its invite code (or the code of an existing circle)",
-    usage: "felund invite [--name CIRCLE] | felund invite --circle-id ID",
-    flags: [{ name: "name", type: "string", help: "name of the new circle" }, circleFlag(false), json],
+    usage: "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N]",
+    flags: [
+      { name: "name", type: "string", help: "name of the new circle" },
+      circleFlag(false),
+      { name: "legacy", type: "bool", help: "new circle compatible with original felund nodes and web clients (felund1. code; weaker security)" },
+      { name: "expires", type: "string", placeholder: "DURATION", help: "felund2. code valid for e.g. 30m, 24h, 7d (default 7d)" },
+      { name: "uses", type: "int", placeholder: "N", help: "felund2. code admits at most N new members (default: no limit)" },
+      json,
+    ],
     async run(p, dir) {
       const t = connect(dir);
       let circleId: string, code: string;
+      const ttlS = p.flags.expires === undefined ? undefined : parseDuration(String(p.flags.expires));
+      const maxUses = p.flags.uses as number | undefined;
+      if (maxUses !== undefined && (maxUses < 1 || maxUses > 1_000_000)) throw new ArgError("--uses must be 1 or more");
+      const limits = { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) };
       if (p.flags["circle-id"]) {
-        if (p.flags.name) throw new ArgError("--name creates a new circle; do not combine it with --circle-id");
+        if (p.flags.name || p.flags.legacy) throw new ArgError("--name and --legacy create a new circle; do not combine them with --circle-id");
         const id = String(p.flags["circle-id"]);
-        ({ circleId, code } = await via(t, async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite`)).code }),
-          (ctx) => ({ circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id) })));
+        const q = new URLSearchParams(Object.entries(limits).map(([k, v]) => [k, String(v)])).toString();
+        ({ circleId, code } = await via(t, async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite${q ? "?" + q : ""}`)).code }),
+          (ctx) => ({ circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id, limits) })));
       } else {
         const name = String(p.flags.name ?? "");
-        ({ circleId, code } = await via(t, () => t.api!("POST", "/circles", { name }), (ctx) => svc.createCircle(ctx, name)));
+        const legacy = !!p.flags.legacy;
+        if (legacy && (ttlS !== undefined || maxUses !== undefined)) throw new ArgError("felund1. codes (--legacy) carry no expiry or use limit");
+        ({ circleId, code } = await via(t, () => t.api!("POST", "/circles", { name, legacy, ...limits }), (ctx) => svc.createCircle(ctx, name, { legacy, ...limits })));
       }
       if (p.flags.json) out(JSON.stringify({ circleId, code }));
       else out(`circle_id: ${circleId}\ncode:      ${code}`);
@@ -78,7 +101,7 @@ export const commands: Cmd[] = [
     name: "join", summary: "join a circle by invite code (or by secret and peer) and sync once with the inviter",
     usage: "felund join --code CODE | felund join --secret HEX --peer HOST:PORT",
     flags: [
-      { name: "code", type: "string", help: "a felund1. invite code" },
+      { name: "code", type: "string", help: "an invite code (felund2. or felund1.)" },
       { name: "secret", type: "string", placeholder: "HEX", help: "legacy: the circle secret" },
       { name: "peer", type: "string", placeholder: "HOST:PORT", help: "legacy: a member to sync with" },
       json,
@@ -93,6 +116,12 @@ export const commands: Cmd[] = [
       const t = connect(dir);
       const body = { code, secret, peer };
       const r = await via(t, () => t.api!("POST", "/circles/join", body), async (ctx) => {
+        if (code?.trim().startsWith("felund2.")) {
+          // redeemed with the inviter's node over the network, by this node's identity
+          const node = new FelundNode({ store: ctx.store });
+          node.port = node.settings.port;
+          return node.join({ code });
+        }
         const j = svc.joinCircle(ctx, body);
         let synced = false;
         if (j.bootstrap) {
@@ -108,6 +137,22 @@ export const commands: Cmd[] = [
         out(`joined circle ${r.circleId}${r.created ? "" : " (already a member)"}`);
         if (r.bootstrap) out(r.synced ? `synced with ${r.bootstrap}` : `could not reach ${r.bootstrap} now; the node will keep trying while it runs`);
       }
+      return 0;
+    },
+  },
+  {
+    name: "kick", summary: "remove members from a circle you own (the circle moves to a new key they do not get)",
+    usage: "felund kick --circle-id ID MEMBER...   (node id, unique prefix, or display name)",
+    positionals: ["MEMBER..."],
+    flags: [circleFlag(true), json],
+    async run(p, dir) {
+      const id = need(p, "circle-id");
+      if (!p.positionals.length) throw new ArgError("name the MEMBER(s) to remove");
+      const t = connect(dir);
+      const m = await via(t, async () => (await t.api!("POST", `/circles/${id}/kick`, { members: p.positionals })).message,
+        (ctx) => svc.viewMessage(ctx, svc.kickMembers(ctx, id, p.positionals)));
+      if (p.flags.json) out(JSON.stringify(m));
+      else out(t.runtime ? `removed ${p.positionals.join(", ")}; the circle moved to a new key` : `removed ${p.positionals.join(", ")}; the new key goes out when a node runs`);
       return 0;
     },
   },

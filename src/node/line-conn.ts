@@ -1,10 +1,22 @@
-// A TCP connection carrying one V1Exchange: splits "\n"-terminated lines (bounded length),
-// buffers writes under back-pressure, enforces the per-frame and per-exchange timeouts, and
-// closes the connection on the exchange's verdict. Malformed input ends this connection
-// only; an exception from our own code is rethrown (loud), never swallowed.
+// A TCP connection carrying one protocol engine (a v1 exchange, a v2 session, or the inbound
+// router that picks one): splits "\n"-terminated lines (bounded length), buffers writes under
+// back-pressure, enforces the per-frame and per-exchange timeouts until the engine says it is
+// a live long-lived session, and closes the connection on the engine's verdict. Malformed
+// input ends this connection only; an exception from our own code is rethrown (loud).
 import type { Socket } from "bun";
 import { EXCHANGE_DEADLINE_MS, INCOMING_LINE_MAX, READ_TIMEOUT_MS } from "../protocol/limits.ts";
-import type { Step, V1Exchange } from "../sync/v1-exchange.ts";
+import type { Step } from "../sync/v1-exchange.ts";
+
+/** What LineConn drives: V1Exchange, V2Exchange and InboundRouter all fit. */
+export interface Engine {
+  readonly role: "client" | "server";
+  readonly done: boolean;
+  /** an established long-lived session: no read timeout or deadline any more */
+  readonly live?: boolean;
+  start(): Step;
+  receive(line: string): Step;
+  abort(reason: string): void;
+}
 
 export interface ConnData { conn?: LineConn }
 
@@ -17,14 +29,15 @@ export class LineConn {
   private buffered = 0;
   private out: Uint8Array[] = [];
   private closed = false;
+  private wentLive = false;
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private deadline: ReturnType<typeof setTimeout>;
   private decoder = new TextDecoder();
   private resolveDone!: (reason: string) => void;
   readonly finished: Promise<string>;
 
-  constructor(private socket: Socket<ConnData>, readonly exchange: V1Exchange, private log: (s: string) => void,
-    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS) {
+  constructor(private socket: Socket<ConnData>, readonly exchange: Engine, private log: (s: string) => void,
+    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS, private onStep?: (step: Step) => void) {
     this.finished = new Promise((r) => (this.resolveDone = r));
     this.deadline = setTimeout(() => this.fail("exchange deadline exceeded"), timeouts.exchangeMs);
     this.armRead();
@@ -75,7 +88,17 @@ export class LineConn {
     this.closed = true;
     this.clearTimers();
     if (!this.exchange.done) this.exchange.abort("peer closed");
-    this.resolveDone(this.exchange.done && this.exchange.result.completed ? "done" : "peer closed");
+    this.resolveDone(this.exchange.done ? "done" : "peer closed");
+  }
+
+  /** Close politely from our side (shutdown, circle left): the engine's closing lines, then FIN. */
+  shutdown(step: Step): void {
+    this.apply(step);
+    this.close("shutdown");
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   fail(reason: string): void {
@@ -85,8 +108,17 @@ export class LineConn {
     this.close(reason);
   }
 
-  private apply(step: Step): void {
+  /** Write what a step says (also used by the node to push into a live session). */
+  apply(step: Step): void {
+    if (this.closed) return;
     for (const l of step.send) this.write(l + "\n");
+    this.onStep?.(step);
+    if (this.exchange.live && !step.close && !this.wentLive) {
+      this.wentLive = true;
+      this.clearTimers();
+      // an idle long-lived session: let TCP notice a dead peer
+      (this.socket as unknown as { setKeepAlive?: (on: boolean, delayS: number) => void }).setKeepAlive?.(true, 30);
+    }
     if (step.close) {
       if (step.close.error) this.log(`connection ${this.exchange.role} closed: ${step.close.reason}`);
       this.close(step.close.reason);
@@ -125,6 +157,7 @@ export class LineConn {
   }
 
   private armRead(): void {
+    if (this.exchange.live) return;
     if (this.readTimer) clearTimeout(this.readTimer);
     this.readTimer = setTimeout(() => this.fail("read timeout"), this.timeouts.readMs);
   }

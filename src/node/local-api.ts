@@ -102,7 +102,9 @@ export function createLocalApi(o: LocalApiOptions) {
       } catch (e) { return fail(e, set); }
     }, { body: t.Object({ displayName: t.Optional(t.String({ maxLength: 200 })), relayBase: t.Optional(t.String({ maxLength: 500 })), retentionDays: t.Optional(t.Integer({ minimum: 0, maximum: 36500 })) }) })
     .get("/circles", () => ({ ok: true, circles: svc.listCircles(node.ctx) }))
-    .post("/circles", ({ body }) => ({ ok: true, ...node.createCircle(body.name ?? "") }), { body: t.Object({ name: t.Optional(t.String({ maxLength: 200 })) }) })
+    .post("/circles", ({ body, set }) => {
+      try { return { ok: true, ...node.createCircle(body.name ?? "", { legacy: body.legacy, ttlS: body.ttlS, maxUses: body.maxUses }) }; } catch (e) { return fail(e, set); }
+    }, { body: t.Object({ name: t.Optional(t.String({ maxLength: 200 })), legacy: t.Optional(t.Boolean()), ttlS: t.Optional(t.Integer({ minimum: 60, maximum: 31_536_000 })), maxUses: t.Optional(t.Integer({ minimum: 1 })) }) })
     .post("/circles/join", async ({ body, set }) => {
       try { return { ok: true, ...(await node.join(body)) }; } catch (e) { return fail(e, set); }
     }, { body: t.Object({ code: t.Optional(t.String({ maxLength: 4096 })), secret: t.Optional(t.String({ maxLength: 512 })), peer: t.Optional(t.String({ maxLength: 300 })) }) })
@@ -112,9 +114,17 @@ export function createLocalApi(o: LocalApiOptions) {
     .post("/circles/:id/name", ({ params, body, set }) => {
       try { node.published(svc.renameCircle(node.ctx, params.id, body.name)); return { ok: true }; } catch (e) { return fail(e, set); }
     }, { body: t.Object({ name: t.String({ maxLength: 200 }) }) })
-    .get("/circles/:id/invite", ({ params, set }) => {
-      try { return { ok: true, code: node.inviteCode(params.id) }; } catch (e) { return fail(e, set); }
-    })
+    .get("/circles/:id/invite", ({ params, query, set }) => {
+      try {
+        return { ok: true, code: node.inviteCode(params.id, { ...(query.ttlS ? { ttlS: Number(query.ttlS) } : {}), ...(query.maxUses ? { maxUses: Number(query.maxUses) } : {}) }) };
+      } catch (e) { return fail(e, set); }
+    }, { query: t.Object({ ttlS: t.Optional(t.Numeric({ minimum: 60, maximum: 31_536_000 })), maxUses: t.Optional(t.Numeric({ minimum: 1 })) }) })
+    .post("/circles/:id/kick", ({ params, body, set }) => {
+      try { return { ok: true, message: svc.viewMessage(node.ctx, node.kick(params.id, body.members), node.nodeId) }; } catch (e) { return fail(e, set); }
+    }, { body: t.Object({ members: t.Array(t.String({ maxLength: 128 }), { minItems: 1, maxItems: 100 }) }) })
+    .post("/circles/:id/channels/:ch/approve", ({ params, body, set }) => {
+      try { node.approve(params.id, params.ch, body.member); return { ok: true, channels: svc.listChannels(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
+    }, { body: t.Object({ member: t.String({ maxLength: 128 }) }) })
     .get("/circles/:id/channels", ({ params, set }) => {
       try { return { ok: true, channels: svc.listChannels(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
     })

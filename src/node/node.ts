@@ -5,12 +5,17 @@ import { systemRng, type Rng } from "../protocol/crypto.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S, MAX_INBOUND_CONNECTIONS, MAX_PARALLEL_DIALS } from "../protocol/limits.ts";
 import type { NodeStore } from "../../db/node-store.ts";
-import { CallRegistry } from "../sync/control-apply.ts";
+import { CallRegistry, ensureGeneral as ensureGeneralChannel } from "../sync/control-apply.ts";
 import { PeerKnowledge } from "../sync/knowledge.ts";
 import { expirePeers, recordDialFailure, selectDials, type SelfInfo } from "../sync/peers.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { V1Exchange, type ExchangeDeps, type ExchangeResult } from "../sync/v1-exchange.ts";
-import { advertisedHost, loadSettings, localAddresses } from "./identity.ts";
+import { advertisedHost, loadIdentity, loadSettings, localAddresses } from "./identity.ts";
+import { InboundRouter } from "../sync/inbound-router.ts";
+import { V2Exchange, type V2Deps, type V2Step } from "../sync/v2-exchange.ts";
+import { nodeKeysFromSeed, type NodeKeys } from "../protocol/v2/keys.ts";
+import { decodeInvite2, INVITE2_PREFIX } from "../protocol/v2/invite.ts";
+import { applyAdmit } from "../sync/v2-admin.ts";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type ConnTimeouts } from "./line-conn.ts";
 import * as svc from "./service.ts";
 import { RelayClient } from "./relay-client.ts";
@@ -37,6 +42,8 @@ export interface NodeOptions {
   timeouts?: Partial<ConnTimeouts & { connectMs: number }>;
   /** relay base URL; overrides the stored setting for this run */
   relay?: string;
+  /** speak felund v2 (default true); false = a v1-only node, as the original */
+  v2?: boolean;
   /** use the relay's WebSocket push (default true) */
   relayWs?: boolean;
 }
@@ -44,6 +51,8 @@ export interface NodeOptions {
 /** Errors that mean a bug in our own code rather than bad input or the network. */
 export const isBug = (e: unknown): boolean =>
   e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError || e instanceof SyntaxError || e instanceof EvalError || e instanceof URIError;
+
+interface Session { conn: LineConn; ex: V2Exchange; addr: string }
 
 /** Follow-up exchanges in a row with one peer while it still has more for us (bounded). */
 const MAX_FOLLOW_UPS = 2000;
@@ -74,14 +83,18 @@ export class FelundNode {
   readonly ctx: svc.Ctx;
   port = 0;
   relay: RelayClient | null = null;
+  readonly keys: NodeKeys;
+  /** live v2 sessions per circle */
+  private sessions = new Map<string, Set<Session>>();
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
     const s = loadSettings(this.store);
     this.nodeId = s.nodeId;
+    this.keys = nodeKeysFromSeed(loadIdentity(this.store).secretKey);
     const nowMs = opts.nowMs ?? Date.now;
     this.knowledge = new PeerKnowledge(nowMs);
-    this.ctx = { store: this.store, calls: this.calls, now: () => Math.floor(nowMs() / 1000), rng: opts.rng ?? systemRng };
+    this.ctx = { store: this.store, calls: this.calls, now: () => Math.floor(nowMs() / 1000), rng: opts.rng ?? systemRng, v2: opts.v2 !== false };
   }
 
   get settings() {
@@ -112,6 +125,17 @@ export class FelundNode {
     return {
       store: this.store, calls: this.calls, knowledge: this.knowledge, now: this.ctx.now, rng: this.ctx.rng,
       self: { ...this.selfInfo(), listenAddr: this.listenAddr }, encrypt: this.opts.encrypt, ext: this.opts.ext,
+    };
+  }
+
+  get v2Enabled(): boolean {
+    return this.opts.v2 !== false;
+  }
+
+  private v2Deps(): V2Deps {
+    return {
+      store: this.store, calls: this.calls, now: this.ctx.now, rng: this.ctx.rng,
+      self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.selfInfo().isSelfAddr }, v1: this.deps(),
     };
   }
 
@@ -154,9 +178,16 @@ export class FelundNode {
             return;
           }
           this.inbound++;
-          const conn = new LineConn(sock, V1Exchange.server(this.deps(), sock.remoteAddress), (l) => this.log(l), this.connTimeouts());
+          const ip = sock.remoteAddress;
+          const router = new InboundRouter(() => this.deps(), this.v2Enabled ? () => this.v2Deps() : null, ip);
+          const conn: LineConn = new LineConn(sock, router, (l) => this.log(l), this.connTimeouts(), (step) => this.onStep(conn, router.session, step, ip));
           sock.data = { conn };
-          conn.finished.then(() => this.afterExchange(conn.exchange.result, sock.remoteAddress, false));
+          conn.finished.then((reason) => {
+            const v2 = router.session;
+            if (v2) this.afterSession(conn, v2, ip, false, reason);
+            else if (router.v1Exchange) this.afterExchange(router.v1Exchange.result, ip, false);
+            else if (router.refusal) this.log(`inbound ${ip}: refused (${router.refusal})`);
+          });
         },
         data: (sock, chunk) => sock.data?.conn?.onData(chunk),
         drain: (sock) => sock.data?.conn?.onDrain(),
@@ -198,6 +229,8 @@ export class FelundNode {
     this.relay = null;
     if (this.timer) clearInterval(this.timer);
     if (this.roundTimer) clearTimeout(this.roundTimer);
+    for (const set of this.sessions.values()) for (const x of set) x.conn.shutdown(x.ex.close("shutdown"));
+    this.sessions.clear();
     this.listener?.stop(true);
     this.listener = null;
   }
@@ -206,7 +239,9 @@ export class FelundNode {
   gossipRound(): void {
     this.rounds++;
     this.applyRetention();
+    const heal = this.rounds % 12 === 0;
     for (const c of this.store.listCircles()) {
+      if (heal) for (const x of this.sessions.get(c.circleId) ?? []) if (!x.conn.isClosed) x.conn.apply(x.ex.resync());
       expirePeers(this.store, c.circleId, this.ctx.now());
       void this.syncCircle(c.circleId);
     }
@@ -247,10 +282,11 @@ export class FelundNode {
     const c = this.store.getCircle(circleId);
     if (!c || this.stopped) return [];
     const nowMs = Date.now();
-    const peers = this.store.listPeers(circleId).filter((p) => p.nodeId !== except);
+    const live = new Set(this.sessionPeers(circleId));
+    const peers = this.store.listPeers(circleId).filter((p) => p.nodeId !== except && !live.has(p.nodeId));
     const picks = selectDials(peers, this.selfInfo(), (p) => Math.floor((this.lastAttempt.get(`${circleId}/${p.nodeId}`) ?? 0) / 1000), this.ctx.now(), this.ctx.rng);
     const addrs = picks.map((p) => p.addr);
-    if (addrs.length === 0 && !except && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap)) addrs.push(c.bootstrap);
+    if (addrs.length === 0 && live.size === 0 && !except && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap)) addrs.push(c.bootstrap);
     for (const p of picks) this.lastAttempt.set(`${circleId}/${p.nodeId}`, nowMs);
     const results = await Promise.all(addrs.map((a) => this.syncWith(circleId, a)));
     return results.filter((r): r is ExchangeResult => r !== null);
@@ -296,7 +332,13 @@ export class FelundNode {
     const hp = parseHostPort(addr);
     if (!hp || this.selfInfo().isSelfAddr(addr)) return null;
     const release = await this.slot();
-    const ex = V1Exchange.client(this.deps(), circleId, addr);
+    // v2 first (it carries a full v1 HELLO in legacy circles, so an original peer answers as v1)
+    const v2 = this.v2Enabled ? V2Exchange.client(this.v2Deps(), circleId, addr) : null;
+    const v1 = v2 ? null : V1Exchange.client(this.deps(), circleId, addr);
+    const engine = (v2 ?? v1)!;
+    const v1Result = () => v1?.result ?? v2?.v1Exchange?.result ?? null;
+    let reconciled!: () => void;
+    const firstSync = new Promise<void>((r) => (reconciled = r));
     try {
       let conn: LineConn | undefined;
       const connecting = Bun.connect<ConnData>({
@@ -304,7 +346,10 @@ export class FelundNode {
         port: hp.port,
         socket: {
           open: (sock) => {
-            conn = new LineConn(sock, ex, (l) => this.log(`${addr}: ${l}`), this.connTimeouts());
+            conn = new LineConn(sock, engine, (l) => this.log(`${addr}: ${l}`), this.connTimeouts(), (step) => {
+              if (v2) this.onStep(conn!, v2, step, addr);
+              if (v2?.result.reconciled) reconciled();
+            });
             sock.data = { conn };
             conn.begin();
           },
@@ -323,16 +368,85 @@ export class FelundNode {
       clearTimeout(timeout);
       if (!sock || !conn) {
         if (sock) sock.end();
-        ex.abort("connect failed");
-        this.afterExchange(ex.result, addr, true, "connect failed");
-        return ex.result;
+        engine.abort("connect failed");
+        const r = v1Result() ?? this.v2Result(v2!, circleId, [], false);
+        this.afterExchange(r, addr, true, "connect failed");
+        return r;
       }
-      const reason = await conn.finished;
-      this.afterExchange(ex.result, addr, true, reason);
-      return ex.result;
+      const c = conn;
+      // a v1 exchange ends with the connection; a v2 session stays open: wait for its first reconciliation
+      const reason = await Promise.race([c.finished, firstSync.then(() => "reconciled")]);
+      const r1 = v1Result();
+      if (r1 && (!v2 || v2.result.proto === "v1")) {
+        const why = reason === "reconciled" ? await c.finished : reason;
+        this.afterExchange(r1, addr, true, why);
+        return r1;
+      }
+      if (reason !== "reconciled") this.afterSession(c, v2!, addr, true, reason);
+      else c.finished.then((why) => this.afterSession(c, v2!, addr, true, why));
+      const r = this.v2Result(v2!, circleId, [], v2!.result.reconciled);
+      this.emit({ t: "sync", circleId, peer: r.peerNodeId, addr, ok: r.completed, stored: v2!.result.stored, sent: 0, detail: r.completed ? "v2 session" : reason });
+      return r;
     } finally {
       release();
     }
+  }
+
+  /** An ExchangeResult view of a v2 session (stored messages were already announced step by step). */
+  private v2Result(ex: V2Exchange, circleId: string, stored: StoredMessage[], completed: boolean): ExchangeResult {
+    const r = ex.result;
+    return {
+      circleId: r.circleId || circleId, peerNodeId: r.peerNodeId, proto: "v2", encrypted: true, stored, rejected: r.rejected,
+      sent: 0, more: false, peersChanged: 0, completed, selfDial: false,
+    };
+  }
+
+  private sessionKey = (s: Session) => `${s.ex.result.circleId}`;
+
+  /** Every step of a v2 session: register it once live, announce and pass on what it stored. */
+  private onStep(conn: LineConn, ex: V2Exchange | null, step: V2Step, addr: string): void {
+    if (!ex) return;
+    const circleId = ex.result.circleId;
+    if (ex.live && circleId && !conn.isClosed) {
+      let set = this.sessions.get(circleId);
+      if (!set) this.sessions.set(circleId, (set = new Set()));
+      if (![...set].some((x) => x.conn === conn)) {
+        set.add({ conn, ex, addr });
+        this.emit({ t: "peers", circleId });
+      }
+    }
+    const stored = step.stored ?? [];
+    if (!stored.length) return;
+    for (const m of stored) this.emit({ t: "message", message: m });
+    this.pushToSessions(circleId, stored, conn);
+    this.syncSoon(circleId, ex.result.peerNodeId || undefined);
+  }
+
+  private pushToSessions(circleId: string, ms: StoredMessage[], except?: LineConn): void {
+    for (const s of this.sessions.get(circleId) ?? []) {
+      if (s.conn === except || s.conn.isClosed) continue;
+      s.conn.apply(s.ex.push(ms));
+    }
+  }
+
+  private afterSession(conn: LineConn, ex: V2Exchange, addr: string, outbound: boolean, reason: string): void {
+    const circleId = ex.result.circleId;
+    const set = this.sessions.get(circleId);
+    if (set) for (const s of set) if (s.conn === conn) set.delete(s);
+    if (ex.result.rejected.length) this.log(`${addr}: rejected ${ex.result.rejected.length} message(s): ${ex.result.rejected.slice(0, 3).map((x) => x.reason).join("; ")}`);
+    if (!ex.result.established && outbound) {
+      const p = this.store.listPeers(circleId).find((x) => x.addr === addr);
+      if (p) recordDialFailure(this.store, circleId, p.nodeId, this.ctx.now());
+    }
+    if (circleId) this.emit({ t: "peers", circleId });
+    this.log(`${outbound ? "to" : "from"} ${addr}: v2 session ${ex.result.established ? "ended" : "failed"} (${reason})`);
+    // a rekey ends sessions that run under the old epoch: reconnect under the new one
+    if (outbound && !this.stopped && /rekeyed/.test(reason)) this.syncSoon(circleId);
+  }
+
+  /** Peers of a circle with a live v2 session now. */
+  sessionPeers(circleId: string): string[] {
+    return [...(this.sessions.get(circleId) ?? [])].filter((s) => !s.conn.isClosed).map((s) => s.ex.result.peerNodeId);
   }
 
   private afterExchange(r: ExchangeResult, addr: string, outbound: boolean, detail = ""): void {
@@ -359,7 +473,10 @@ export class FelundNode {
       this.emit({ t: "message", message: m });
       circles.add(m.circleId);
     }
-    for (const c of circles) this.syncSoon(c);
+    for (const c of circles) {
+      this.pushToSessions(c, ms.filter((m) => m.circleId === c));
+      this.syncSoon(c);
+    }
   }
 
   /** A member's TCP endpoint learned from a relay's presence list. Returns true if new or changed. */
@@ -392,23 +509,79 @@ export class FelundNode {
   published(m: StoredMessage | StoredMessage[]): void {
     for (const x of Array.isArray(m) ? m : [m]) {
       this.emit({ t: "message", message: x });
+      this.pushToSessions(x.circleId, [x]);
       this.syncSoon(x.circleId);
     }
   }
-  createCircle(name = "") {
-    const r = this.withListen((ctx) => svc.createCircle(ctx, name));
+  createCircle(name = "", opts: { legacy?: boolean; ttlS?: number; maxUses?: number } = {}) {
+    const r = this.withListen((ctx) => svc.createCircle(ctx, name, opts));
     this.emit({ t: "circles" });
     return r;
   }
-  inviteCode(circleId: string): string {
-    return this.withListen((ctx) => svc.inviteCode(ctx, circleId));
+  inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}): string {
+    return this.withListen((ctx) => svc.inviteCode(ctx, circleId, opts));
   }
   async join(input: { code?: string; secret?: string; peer?: string }) {
+    if (input.code?.trim().startsWith(INVITE2_PREFIX)) return this.joinV2(input.code.trim());
     const r = svc.joinCircle(this.ctx, input);
     this.emit({ t: "circles" });
     let synced: ExchangeResult | null = null;
     if (r.bootstrap) synced = await this.syncWith(r.circleId, r.bootstrap);
     return { ...r, synced: !!synced?.completed };
+  }
+
+  /**
+   * Redeem a felund2. code: a ticket-keyed v2 handshake with the inviter's node, which checks
+   * expiry and use limit and answers with the circle's credentials (ADMIT); then a normal session.
+   */
+  private async joinV2(code: string): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
+    const v = decodeInvite2(code, this.ctx.now());
+    if (!v.ok) throw new svc.UserError(`invalid invite code: ${v.reason}`);
+    const inv = v.value;
+    const peer = inv.peer;
+    const hp = parseHostPort(peer);
+    if (!hp) throw new svc.UserError("this invite names no reachable node (host:port)");
+    const existed = !!this.store.getCircle(inv.circleId);
+    if (!existed) {
+      const ex = V2Exchange.joiner(this.v2Deps(), { inviteId: inv.inviteId, ticket: inv.ticket, circleId: inv.circleId }, peer);
+      let conn: LineConn | undefined;
+      const sock = await Bun.connect<ConnData>({
+        hostname: hp.host, port: hp.port,
+        socket: {
+          open: (s) => { conn = new LineConn(s, ex, (l) => this.log(`${peer}: ${l}`), this.connTimeouts()); s.data = { conn }; conn.begin(); },
+          data: (s, chunk) => s.data?.conn?.onData(chunk),
+          drain: (s) => s.data?.conn?.onDrain(),
+          close: (s) => s.data?.conn?.onClose(),
+          error: (_s, err) => this.socketError(err, peer),
+          connectError: () => {},
+        },
+      }).catch(() => null);
+      if (!sock || !conn) throw new svc.UserError(`cannot reach the inviter at ${peer}; try again when their node is online`, 503);
+      const reason = await conn.finished;
+      const admit = ex.result.admitted;
+      if (!admit) throw new svc.UserError(`the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`, 403);
+      this.store.transaction(() => {
+        const cid = applyAdmit(this.store, admit, this.ctx.now());
+        if (cid !== inv.circleId) throw new svc.UserError("the inviter admitted us to another circle than the code names");
+        this.store.updateCircleBootstrap(cid, peer);
+        ensureGeneralChannel(this.store, cid, this.ctx.now());
+        svc.publishCard(this.ctx, cid);
+      });
+      this.emit({ t: "circles" });
+    }
+    const synced = await this.syncWith(inv.circleId, peer);
+    return { circleId: inv.circleId, bootstrap: peer, created: !existed, synced: !!synced?.completed };
+  }
+
+  kick(circleId: string, members: string[]): StoredMessage {
+    const m = svc.kickMembers(this.ctx, circleId, members);
+    this.published(m);
+    return m;
+  }
+  approve(circleId: string, channel: string, member: string): StoredMessage {
+    const m = svc.approveMember(this.ctx, circleId, channel, member);
+    this.published(m);
+    return m;
   }
   leave(circleId: string): void {
     svc.leaveCircle(this.ctx, circleId);

@@ -7,7 +7,7 @@ import { circleIdFromSecret, newMsgId, newSecretHex } from "../protocol/ids.ts";
 import { decodeInvite, encodeInvite } from "../protocol/invite.ts";
 import { parseHostPort, formatHostPort } from "../protocol/hostport.ts";
 import { isValidChannelId, normalizeChannelId } from "../protocol/channel-id.ts";
-import { channelCreateText, channelKeyHash, channelMemberText, circleNameText, renameText, type AccessMode } from "../protocol/control.ts";
+import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText, renameText, type AccessMode } from "../protocol/control.ts";
 import { computeMac, CONTROL_CHANNEL, type ChatMessage } from "../protocol/message.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX, MAX_TEXT_BYTES } from "../protocol/limits.ts";
 import { utf8Length } from "../protocol/bytes.ts";
@@ -15,7 +15,14 @@ import type { NodeStore } from "../../db/node-store.ts";
 import { CallRegistry, ensureGeneral } from "../sync/control-apply.ts";
 import { storeVerified } from "../sync/merge.ts";
 import type { StoredMessage } from "../sync/store.ts";
-import { advertisedHost, loadSettings, type NodeSettings } from "./identity.ts";
+import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";
+import { nodeKeysFromSeed, type NodeKeys } from "../protocol/v2/keys.ts";
+import { makeCardMessage } from "../protocol/v2/member-card.ts";
+import { INVITE2_PREFIX } from "../protocol/v2/invite.ts";
+import { acceptSigned, composeEvent, composeText, type V2Ctx } from "../sync/v2-apply.ts";
+import * as v2admin from "../sync/v2-admin.ts";
+import { toHex } from "../protocol/bytes.ts";
+import type { Verdict } from "../protocol/verdict.ts";
 
 export class UserError extends Error {
   constructor(message: string, readonly status = 400) {
@@ -24,7 +31,34 @@ export class UserError extends Error {
   }
 }
 
-export interface Ctx { store: NodeStore; calls: CallRegistry; now: () => number; rng: Rng; listenPort?: number }
+export interface Ctx {
+  store: NodeStore; calls: CallRegistry; now: () => number; rng: Rng; listenPort?: number; keys?: NodeKeys;
+  /** false = a v1-only node (no signatures, no member cards, legacy circles), as the original */
+  v2?: boolean;
+}
+
+/** This node's v2 keys (derived from the stored Ed25519 seed; cached on the context). */
+export function keysOf(ctx: Ctx): NodeKeys {
+  return (ctx.keys ??= nodeKeysFromSeed(loadIdentity(ctx.store).secretKey));
+}
+export const v2Ctx = (ctx: Ctx): V2Ctx => ({ store: ctx.store, calls: ctx.calls, self: keysOf(ctx), now: ctx.now() });
+const isV2Only = (c: { mode: string }) => c.mode === "v2";
+
+/** Turn a v2 verdict into a stored row or a user error. */
+function done<T extends { row: StoredMessage }>(v: Verdict<T>, status = 400): StoredMessage {
+  if (!v.ok) throw new UserError(v.reason, /owner/.test(v.reason) ? 403 : status);
+  return v.value.row;
+}
+
+/** Publish (or refresh) this node's member card in a circle: its Ed25519 + X25519 keys and name. */
+export function publishCard(ctx: Ctx, circleId: string): StoredMessage | null {
+  if (ctx.v2 === false) return null;
+  const c = requireCircle(ctx, circleId);
+  const k = keysOf(ctx);
+  const card = makeCardMessage(k, { circleId: c.circleId, displayName: settings(ctx).displayName, ts: ctx.now(), epoch: c.keyEpoch, salt: ctx.rng(16) });
+  const r = acceptSigned(v2Ctx(ctx), c, card.wire, "local");
+  return r.ok ? r.value : null;
+}
 
 export const defaultCtx = (store: NodeStore): Ctx => ({ store, calls: new CallRegistry(), now: () => Math.floor(Date.now() / 1000), rng: systemRng });
 
@@ -43,26 +77,49 @@ export function invitePeer(ctx: Ctx): string {
   return formatHostPort(advertisedHost(s.bind), ctx.listenPort ?? s.port);
 }
 
-export function inviteCode(ctx: Ctx, circleId: string): string {
-  return encodeInvite(requireCircle(ctx, circleId).secretHex, invitePeer(ctx));
+/**
+ * The invite code of a circle: a signed felund2. code (owner only; expiry and use limit) for
+ * v2-only circles, the felund1. code for legacy-compatible ones.
+ */
+export function inviteCode(ctx: Ctx, circleId: string, opts: { ttlS?: number; maxUses?: number } = {}): string {
+  const c = requireCircle(ctx, circleId);
+  if (!isV2Only(c)) {
+    if (opts.ttlS !== undefined || opts.maxUses !== undefined) throw new UserError("felund1. codes of legacy circles carry no expiry or use limit");
+    return encodeInvite(c.secretHex, invitePeer(ctx));
+  }
+  const r = v2admin.issueInvite(v2Ctx(ctx), c.circleId, { peer: invitePeer(ctx), ttlS: opts.ttlS, maxUses: opts.maxUses, now: ctx.now(), rng: ctx.rng });
+  if (!r.ok) throw new UserError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
+  return r.value.code;
 }
 
-export function createCircle(ctx: Ctx, name = ""): { circleId: string; code: string; secretHex: string } {
+/**
+ * Create a circle owned by this node: v2-only (felund2. invites) unless `legacy`, which keeps it
+ * compatible with original nodes and web clients (felund1. invites, v1 on the wire to them).
+ */
+export function createCircle(ctx: Ctx, name = "", opts: { legacy?: boolean; ttlS?: number; maxUses?: number } = {}): { circleId: string; code: string; secretHex: string; legacy: boolean } {
   const secretHex = newSecretHex(ctx.rng);
   const circleId = circleIdFromSecret(secretHex);
   const now = ctx.now();
+  const legacy = !!opts.legacy || ctx.v2 === false;
+  const n = name.trim().slice(0, CIRCLE_NAME_MAX);
   ctx.store.transaction(() => {
-    ctx.store.addCircle({ circleId, secretHex, name: name.trim().slice(0, CIRCLE_NAME_MAX), owned: true, bootstrap: "", mode: "v1", keyEpoch: 0, joinedAt: now });
+    ctx.store.addCircle({ circleId, secretHex, name: n, owned: true, bootstrap: "", mode: legacy ? "v1" : "v2", keyEpoch: 0, joinedAt: now });
+    ctx.store.setCircleOwner(circleId, toHex(keysOf(ctx).edPublic));
     ensureGeneral(ctx.store, circleId, now);
-    if (name.trim()) postLocal(ctx, circleId, CONTROL_CHANNEL, circleNameText(circleId, name.trim().slice(0, CIRCLE_NAME_MAX)));
+    publishCard(ctx, circleId);
+    if (n) {
+      if (legacy) postLocal(ctx, circleId, CONTROL_CHANNEL, circleNameText(circleId, n));
+      else done(composeEvent(v2Ctx(ctx), { circleId, displayName: settings(ctx).displayName, now, rng: ctx.rng, event: { t: "circle_name", name: n } }));
+    }
   });
-  return { circleId, secretHex, code: inviteCode(ctx, circleId) };
+  return { circleId, secretHex, legacy, code: inviteCode(ctx, circleId, legacy ? {} : { ttlS: opts.ttlS, maxUses: opts.maxUses }) };
 }
 
 /** Join by invite code or by legacy secret + peer. Returns the circle and the TCP bootstrap (if any). */
 export function joinCircle(ctx: Ctx, input: { code?: string; secret?: string; peer?: string }): { circleId: string; bootstrap: string; created: boolean } {
   let secretHex: string;
   let peer: string;
+  if (input.code?.trim().startsWith(INVITE2_PREFIX)) throw new UserError("felund2. codes are redeemed with the inviter's node over the network: run this with a node (felund join does it)");
   if (input.code) {
     const v = decodeInvite(input.code);
     if (!v.ok) throw new UserError(`invalid invite code: ${v.reason}`);
@@ -80,6 +137,7 @@ export function joinCircle(ctx: Ctx, input: { code?: string; secret?: string; pe
   ctx.store.transaction(() => {
     created = ctx.store.addCircle({ circleId, secretHex, name: "", owned: false, bootstrap, mode: "v1", keyEpoch: 0, joinedAt: now });
     ensureGeneral(ctx.store, circleId, now);
+    if (created) publishCard(ctx, circleId);
   });
   return { circleId, bootstrap, created };
 }
@@ -109,7 +167,12 @@ export function sendMessage(ctx: Ctx, circleId: string, channel: string, text: s
   const ch = normalizeChannelId(channel || "general");
   if (!text.trim()) throw new UserError("message is empty");
   if (!ctx.store.getChannel(c.circleId, ch)) throw new UserError(`unknown channel: #${ch} (create it first)`, 404);
-  return postLocal(ctx, c.circleId, ch, text);
+  if (utf8Length(text) > MAX_TEXT_BYTES) throw new UserError(`message too long (max ${MAX_TEXT_BYTES} bytes)`, 413);
+  if (ctx.v2 === false) return postLocal(ctx, c.circleId, ch, text);
+  // signed by this node's key (v2); in a legacy circle it also carries its v1 MAC for original peers
+  const r = composeText(v2Ctx(ctx), { circleId: c.circleId, channelId: ch, displayName: settings(ctx).displayName, now: ctx.now(), rng: ctx.rng, text });
+  if (!r.ok && r.reason === "no key for this channel") throw new UserError(`you cannot write in #${ch} yet: join it with its key, or wait for the owner's approval`, 403);
+  return done(r);
 }
 
 export function createChannel(ctx: Ctx, circleId: string, name: string, mode: AccessMode = "public", key = ""): StoredMessage {
@@ -119,6 +182,11 @@ export function createChannel(ctx: Ctx, circleId: string, name: string, mode: Ac
   if (ctx.store.getChannel(c.circleId, ch)) throw new UserError(`#${ch} already exists`, 409);
   if (mode === "key" && !key) throw new UserError("a key channel needs a key");
   const s = settings(ctx);
+  if (isV2Only(c)) {
+    // v2: key channels are encrypted under a key derived from the passphrase; invite channels
+    // under a random key the owner seals to each approved member
+    return done(v2admin.createChannel(v2Ctx(ctx), c.circleId, ch, mode, { displayName: s.displayName, now: ctx.now(), rng: ctx.rng, passphrase: key }));
+  }
   return postLocal(ctx, c.circleId, CONTROL_CHANNEL, channelCreateText({
     circleId: c.circleId, channelId: ch, accessMode: mode, keyHash: mode === "key" ? channelKeyHash(c.circleId, ch, key) : "", actor: s.nodeId, ts: ctx.now(),
   }));
@@ -130,6 +198,17 @@ export function joinChannel(ctx: Ctx, circleId: string, name: string, key = ""):
   const row = ctx.store.getChannel(c.circleId, ch);
   if (!row) throw new UserError(`unknown channel: #${ch}`, 404);
   const s = settings(ctx);
+  if (isV2Only(c)) {
+    const who = { displayName: s.displayName, now: ctx.now(), rng: ctx.rng };
+    if (row.accessMode === "key") {
+      if (!key) throw new UserError(`#${ch} needs its key: /channel join ${ch} <key>`, 403);
+      const r = v2admin.unlockKeyChannel(v2Ctx(ctx), c.circleId, ch, key, who);
+      if (!r.ok && /passphrase/.test(r.reason)) throw new UserError("wrong channel key", 403);
+      return done(r);
+    }
+    const t = row.accessMode === "invite" ? "channel_request" : "channel_join";
+    return done(composeEvent(v2Ctx(ctx), { circleId: c.circleId, ...who, event: { t, channelId: ch } }));
+  }
   if (row.accessMode === "key" && row.keyHash && channelKeyHash(c.circleId, ch, key) !== row.keyHash) throw new UserError("wrong channel key", 403);
   const op = row.accessMode === "invite" ? "request" : "join";
   return postLocal(ctx, c.circleId, CONTROL_CHANNEL, channelMemberText(op, { circleId: c.circleId, channelId: ch, nodeId: s.nodeId, actor: s.nodeId, ts: ctx.now() }));
@@ -141,6 +220,7 @@ export function leaveChannel(ctx: Ctx, circleId: string, name: string): StoredMe
   if (ch === "general") throw new UserError("#general cannot be left");
   if (!ctx.store.getChannel(c.circleId, ch)) throw new UserError(`unknown channel: #${ch}`, 404);
   const s = settings(ctx);
+  if (isV2Only(c)) return done(composeEvent(v2Ctx(ctx), { circleId: c.circleId, displayName: s.displayName, now: ctx.now(), rng: ctx.rng, event: { t: "channel_leave", channelId: ch } }));
   return postLocal(ctx, c.circleId, CONTROL_CHANNEL, channelMemberText("leave", { circleId: c.circleId, channelId: ch, nodeId: s.nodeId, actor: s.nodeId, ts: ctx.now() }));
 }
 
@@ -149,7 +229,40 @@ export function renameCircle(ctx: Ctx, circleId: string, name: string): StoredMe
   if (!c.owned) throw new UserError("only the circle's owner can rename it", 403);
   const n = name.trim().slice(0, CIRCLE_NAME_MAX);
   if (!n) throw new UserError("circle name is empty");
+  if (isV2Only(c)) return done(composeEvent(v2Ctx(ctx), { circleId: c.circleId, displayName: settings(ctx).displayName, now: ctx.now(), rng: ctx.rng, event: { t: "circle_name", name: n } }));
   return postLocal(ctx, c.circleId, CONTROL_CHANNEL, circleNameText(c.circleId, n));
+}
+
+/** The owner removes members: the circle moves to a new key epoch sent only to the others. */
+export function kickMembers(ctx: Ctx, circleId: string, members: string[]): StoredMessage {
+  const c = requireCircle(ctx, circleId);
+  const ids = members.map((m) => resolveMember(ctx, c.circleId, m));
+  return done(v2admin.kickMembers(v2Ctx(ctx), c.circleId, ids, { displayName: settings(ctx).displayName, now: ctx.now(), rng: ctx.rng }));
+}
+
+/** A member by node id, unique id prefix (4+), or display name. */
+export function resolveMember(ctx: Ctx, circleId: string, who: string): string {
+  const q = who.trim().replace(/^@/, "");
+  const cards = ctx.store.listMemberCards(circleId);
+  const peers = ctx.store.listPeers(circleId);
+  const ids = [...new Set([...cards.map((x) => x.nodeId), ...peers.map((p) => p.nodeId)])];
+  const exact = ids.find((id) => id === q);
+  if (exact) return exact;
+  const byPrefix = q.length >= 4 ? ids.filter((id) => id.startsWith(q)) : [];
+  if (byPrefix.length === 1) return byPrefix[0]!;
+  const byName = ids.filter((id) => (ctx.store.getDisplayName(id) ?? "").toLowerCase() === q.toLowerCase());
+  if (byName.length === 1) return byName[0]!;
+  if (byPrefix.length > 1 || byName.length > 1) throw new UserError(`"${who}" matches several members; use more of the node id`);
+  throw new UserError(`no member "${who}" in this circle`, 404);
+}
+
+/** The channel owner lets a member into an invite channel. */
+export function approveMember(ctx: Ctx, circleId: string, channel: string, member: string): StoredMessage {
+  const c = requireCircle(ctx, circleId);
+  const ch = normalizeChannelId(channel);
+  const id = resolveMember(ctx, c.circleId, member);
+  if (isV2Only(c)) return done(v2admin.approveMember(v2Ctx(ctx), c.circleId, ch, id, { displayName: settings(ctx).displayName, now: ctx.now(), rng: ctx.rng }));
+  return postLocal(ctx, c.circleId, CONTROL_CHANNEL, channelApproveText({ circleId: c.circleId, channelId: ch, target: id, actor: settings(ctx).nodeId, ts: ctx.now() }));
 }
 
 /** Set the display name and announce it to every circle (CHANNEL_EVT rename). */
@@ -158,12 +271,15 @@ export function setDisplayName(ctx: Ctx, name: string): StoredMessage[] {
   const s = settings(ctx);
   ctx.store.setSetting("display_name", n);
   ctx.store.setDisplayName(s.nodeId, n, ctx.now());
-  return ctx.store.listCircles().map((c) => postLocal(ctx, c.circleId, CONTROL_CHANNEL, renameText({ circleId: c.circleId, nodeId: s.nodeId, displayName: n, ts: ctx.now() })));
+  // legacy circles: the v1 rename event originals understand; v2 circles: a fresh member card
+  return ctx.store.listCircles().flatMap((c) => isV2Only(c) ? [publishCard(ctx, c.circleId)].filter((x): x is StoredMessage => !!x)
+    : [postLocal(ctx, c.circleId, CONTROL_CHANNEL, renameText({ circleId: c.circleId, nodeId: s.nodeId, displayName: n, ts: ctx.now() }))]);
 }
 
 export interface MessageView {
   seq: number; msgId: string; circleId: string; channelId: string; authorNodeId: string; author: string;
-  displayName: string; createdTs: number; sortTs: number; text: string; verified: "mac" | "none"; own: boolean;
+  /** "sig": signed by its author (v2); "mac": only the circle's v1 MAC (unverified author); "none" */
+  displayName: string; createdTs: number; sortTs: number; text: string; verified: "sig" | "mac" | "none"; own: boolean;
 }
 
 export function viewMessage(ctx: Ctx, m: StoredMessage, selfId?: string): MessageView {
@@ -172,7 +288,7 @@ export function viewMessage(ctx: Ctx, m: StoredMessage, selfId?: string): Messag
     seq: m.seq, msgId: m.msgId, circleId: m.circleId, channelId: m.channelId, authorNodeId: m.authorNodeId,
     author: ctx.store.getDisplayName(m.authorNodeId) || m.displayName || m.authorNodeId.slice(0, 8),
     displayName: m.displayName, createdTs: m.createdTs, sortTs: m.sortTs, text: m.text,
-    verified: m.mac ? "mac" : "none", own: m.authorNodeId === me,
+    verified: m.signed ? "sig" : m.mac ? "mac" : "none", own: m.authorNodeId === me,
   };
 }
 

@@ -19,6 +19,8 @@ export interface StoredMessage extends ChatMessage {
   sortTs: number;
   origin: string;
   receivedAt: number;
+  /** 1 when the author's v2 signature is stored (read-only; set by the v2 path) */
+  signed?: number | boolean;
 }
 
 export interface PeerRow {

@@ -44,7 +44,7 @@ export interface ExchangeDeps {
 export interface ExchangeResult {
   circleId: string;
   peerNodeId: string;
-  proto: "v1" | "ext";
+  proto: "v1" | "ext" | "v2";
   encrypted: boolean;
   stored: StoredMessage[];
   rejected: { msgId: string; reason: string }[];

@@ -105,6 +105,10 @@ export class V2Exchange {
   get done(): boolean {
     return this.state === "done" || (this.state === "v1" && !!this.v1?.done);
   }
+  /** an established long-lived session (the shell drops its read timeout) */
+  get live(): boolean {
+    return this.state === "session" && !this.join && !this.inviteId;
+  }
   /** the embedded v1 exchange when a legacy circle's peer turned out to be an original node */
   get v1Exchange(): V1Exchange | null {
     return this.result.proto === "v1" ? this.v1 : null;

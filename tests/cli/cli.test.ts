@@ -1,6 +1,7 @@
 // The command line as a user meets it, in real child processes: help everywhere, clear
 // errors with non-zero exits, --json that parses, and the one-shot commands working on the
 // state dir when no node runs.
+import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { decodeInvite } from "../../src/protocol/invite.ts";
 import { circleIdFromSecret } from "../../src/protocol/ids.ts";
@@ -97,6 +98,33 @@ describe("bad arguments: non-zero exit and one clear line on stderr", () => {
 });
 
 describe("one-shot commands without a running node", () => {
+  test("invite makes a v2-only circle with a signed felund2. code carrying expiry and use limit; join needs the inviter online", async () => {
+    const a = tempDir();
+    const b = tempDir();
+    const port = freePort();
+    expect((await felund(a, "init", "--bind", "127.0.0.1", "--port", String(port), "--name", "alice")).code).toBe(0);
+    const inv = await felund(a, "invite", "--name", "club", "--expires", "2h", "--uses", "3", "--json");
+    expect(inv.code).toBe(0);
+    const { circleId, code } = JSON.parse(inv.stdout);
+    expect(code.startsWith("felund2.")).toBe(true);
+    const dec = decodeInvite2(code, Math.floor(Date.now() / 1000));
+    expect(dec.ok).toBe(true);
+    if (!dec.ok) return;
+    expect(dec.value).toMatchObject({ circleId, circleName: "club", peer: `127.0.0.1:${port}`, maxUses: 3 });
+    expect(dec.value.expiresTs - dec.value.issuedTs).toBe(7200);
+    const bad = await felund(a, "invite", "--name", "x", "--legacy", "--uses", "2");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("no expiry or use limit");
+    const join = await felund(b, "join", "--code", code);
+    expect(join.code).toBe(1);
+    expect(join.stderr).toMatch(/cannot reach the inviter/);
+    const circles = JSON.parse((await felund(b, "circles", "--json")).stdout);
+    expect(circles).toEqual([]);
+    const kick = await felund(a, "kick", "--circle-id", circleId, "nobody");
+    expect(kick.code).toBe(1);
+    expect(kick.stderr).toContain('no member "nobody"');
+  });
+
   test("init / invite / join / send / inbox round trip, with --json that parses", async () => {
     const a = tempDir();
     const b = tempDir();
@@ -107,7 +135,8 @@ describe("one-shot commands without a running node", () => {
     expect(me).toMatchObject({ bind: "127.0.0.1", port, displayName: "alice" });
     expect(me.nodeId).toMatch(/^[0-9a-f]{24}$/);
 
-    const inv = await felund(a, "invite", "--name", "club", "--json");
+    // a legacy circle: its felund1. code works without the inviter online
+    const inv = await felund(a, "invite", "--name", "club", "--legacy", "--json");
     expect(inv.code).toBe(0);
     const { circleId, code } = JSON.parse(inv.stdout);
     const decoded = decodeInvite(code);
@@ -138,7 +167,7 @@ describe("one-shot commands without a running node", () => {
     expect(send.stdout).toMatch(/^stored [0-9a-f]{32}; it goes out when a node runs/);
     const sendJson = await felund(a, "send", "--circle-id", circleId, "--json", "second");
     const sent = JSON.parse(sendJson.stdout);
-    expect(sent).toMatchObject({ circleId, channelId: "general", text: "second", own: true, verified: "mac" });
+    expect(sent).toMatchObject({ circleId, channelId: "general", text: "second", own: true, verified: "sig" });
 
     const inbox = await felund(a, "inbox", "--circle-id", circleId, "--json");
     const msgs = JSON.parse(inbox.stdout);

@@ -124,7 +124,7 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     // the CLI one-shots go through the running node: circle id and invite code
     const circleId = (JSON.parse(felund(dirA, "circles", "--json")) as { circleId: string; name: string }[]).find((c) => c.name === "friends")!.circleId;
     const { code } = JSON.parse(felund(dirA, "invite", "--circle-id", circleId, "--json")) as { code: string };
-    expect(code.startsWith("felund1.")).toBe(true);
+    expect(code.startsWith("felund2.")).toBe(true);
 
     // a second node joins with the code and runs headless
     felund(dirB, "join", "--code", code);
@@ -159,7 +159,7 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     keys(s, "Escape");
     await waitScreen(s, (t) => !t.includes("╭─ help"), "help closed");
     keys(s, "F2");
-    t = await waitScreen(s, (t) => t.includes("Invite code for friends") && t.includes("felund1."), "invite");
+    t = await waitScreen(s, (t) => t.includes("Invite code for friends") && t.includes("felund2."), "invite");
     keys(s, "Escape");
     await waitScreen(s, (t) => !t.includes("Invite code for"), "invite closed");
     keys(s, "F3");

@@ -1,6 +1,7 @@
 // Two real `felund serve` nodes, each with its own browser: first-run setup, invite modal,
 // joining by code, chat both ways in real time, channels, settings, mentions, scroll-back,
 // the phone layout, and the local API refusing the token-less page and other origins.
+import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
@@ -84,9 +85,12 @@ describe("web client on two local nodes", () => {
   test("F2 shows the invite code with a copy button; the other user joins with it at setup", async () => {
     await pa.keyboard.press("F2");
     const codeBox = await pa.waitForSelector('[data-testid="invite-code"]');
-    await pa.waitForFunction(() => (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement).value.startsWith("felund1."));
+    await pa.waitForFunction(() => (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement).value.startsWith("felund2."));
     const code = await codeBox.inputValue();
-    expect(code).toBe((await api(A, "GET", `/circles/${circleId}/invite`)).code);
+    // felund2. codes are issued per request (own invite id and owner signature): same circle, same inviter
+    const fresh = decodeInvite2((await api(A, "GET", `/circles/${circleId}/invite`)).code, Math.floor(Date.now() / 1000));
+    const shown = decodeInvite2(code, Math.floor(Date.now() / 1000));
+    expect(shown.ok && fresh.ok && shown.value.circleId === circleId && shown.value.peer === fresh.value.peer).toBe(true);
     await pa.click('[data-testid="invite-modal"] button.primary');
     await pa.waitForSelector('text="Copied ✓"');
     expect(await pa.evaluate(() => navigator.clipboard.readText())).toBe(code);

@@ -50,8 +50,8 @@ export class Wizard {
       case "join":
         this.modal = new Modal(this.r, {
           title: TITLE, width: 72, footer: "Enter: join · Esc: back",
-          lines: intro(chunk("Paste the invite code you were given (it starts with felund1.):")),
-          fields: [{ label: "Invite code", value: "", placeholder: "felund1.…", maxLength: 4096 }],
+          lines: intro(chunk("Paste the invite code you were given (it starts with felund2. or felund1.):")),
+          fields: [{ label: "Invite code", value: "", placeholder: "felund2.… or felund1.…", maxLength: 4096 }],
         });
         break;
     }

@@ -78,7 +78,7 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
         fallback={
           <label>
             <span>Invite code</span>
-            <textarea name="code" class="code" rows={3} placeholder="felund1.…" value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
+            <textarea name="code" class="code" rows={3} placeholder="felund2.… or felund1.…" value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
           </label>
         }
       >

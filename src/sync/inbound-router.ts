@@ -1,0 +1,55 @@
+// The engine of an inbound connection until its first line (HELLO) says which protocol it
+// speaks: a v2 offer goes to V2Exchange, a v1 HELLO for a legacy circle to V1Exchange, and a
+// v1 HELLO that must not be served (v2-only circle, stripped offer, known v2 node) is refused
+// with the answer an original node would give (routeInbound).
+import type { Step, ExchangeDeps } from "./v1-exchange.ts";
+import { V1Exchange } from "./v1-exchange.ts";
+import { V2Exchange, routeInbound, type V2Deps, type V2Step } from "./v2-exchange.ts";
+
+export class InboundRouter {
+  readonly role = "server" as const;
+  inner: V1Exchange | V2Exchange | null = null;
+  private refused = false;
+  refusal = "";
+
+  constructor(private v1: () => ExchangeDeps, private v2Deps: (() => V2Deps) | null, private remoteIp: string) {}
+
+  get done(): boolean {
+    return this.refused || !!this.inner?.done;
+  }
+  get live(): boolean {
+    return this.inner instanceof V2Exchange && this.inner.live;
+  }
+  get session(): V2Exchange | null {
+    return this.inner instanceof V2Exchange ? this.inner : null;
+  }
+  /** the v1 exchange serving this connection, if it is a v1 one */
+  get v1Exchange(): V1Exchange | null {
+    return this.inner instanceof V1Exchange ? this.inner : null;
+  }
+
+  start(): Step {
+    return { send: [] };
+  }
+
+  receive(line: string): V2Step {
+    if (this.refused) return { send: [] };
+    if (!this.inner) {
+      if (this.v2Deps) {
+        const d = this.v2Deps();
+        const r = routeInbound(line, d.store);
+        if (r.engine === "refuse") {
+          this.refused = true;
+          this.refusal = r.reason;
+          return { send: r.send, close: { reason: r.reason, error: true } };
+        }
+        this.inner = r.engine === "v2" ? V2Exchange.server(d, this.remoteIp) : V1Exchange.server(this.v1(), this.remoteIp);
+      } else this.inner = V1Exchange.server(this.v1(), this.remoteIp);
+    }
+    return this.inner.receive(line);
+  }
+
+  abort(reason: string): void {
+    this.inner?.abort(reason);
+  }
+}
