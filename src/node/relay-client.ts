@@ -4,12 +4,23 @@
 // Relay messages are decrypted under the circle key, given a v1 MAC (this node holds the
 // secret) and stored, so they travel on to TCP-only peers: this node bridges the two worlds
 // (fixes reference W9). Cursors are persisted, so nothing is skipped across restarts (W8).
+//
+// v2: signed messages travel as v2 envelopes (AES-GCM under the circle's epoch key, padded;
+// the relay sees the circle hint, a keyed relay id, the hour, the epoch and a size bucket).
+// A v2-only circle uses nothing else: v1 envelopes (keyed by the static secret, which a
+// removed member still knows) are neither sent nor accepted there. A legacy circle also
+// gets v1 envelopes, for original web clients and nodes.
 import { fromHex } from "../protocol/bytes.ts";
 import { circleHint } from "../protocol/ids.ts";
 import { messageKey, openEnvelope, sealEnvelope } from "../protocol/envelope.ts";
 import { computeMac } from "../protocol/message.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
 import { storeVerified } from "../sync/merge.ts";
+import { fromBase64 } from "../protocol/bytes.ts";
+import { decodeMessage } from "../protocol/v2/message.ts";
+import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
+import { acceptSigned, epochKey } from "../sync/v2-apply.ts";
+import { v2Ctx } from "./service.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { advertisedHost } from "./identity.ts";
 import type { FelundNode } from "./node.ts";
@@ -160,9 +171,22 @@ export class RelayClient {
       const after = Number(store.getSetting(ck) ?? 0);
       const rows = store.circleMessagesAfterSeq(l.circleId, after, BATCH);
       if (!rows.length) return;
-      const envelopes = rows.map((m) => sealEnvelope(l.key, m, this.node.ctx.rng(12)));
+      const circle = store.getCircle(l.circleId);
+      if (!circle) return;
+      const v2Only = circle.mode === "v2";
+      const envelopes: unknown[] = [];
+      for (const m of rows) {
+        const wire = store.getV2Wire(m.msgId);
+        if (wire) {
+          const signed = decodeMessage(fromBase64(wire));
+          const ek = epochKey(store, circle, signed.keyEpoch);
+          if (ek) envelopes.push(sealEnvelopeV2({ secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, this.node.ctx.rng(12)));
+        }
+        if (!v2Only && m.mac) envelopes.push(sealEnvelope(l.key, m, this.node.ctx.rng(12)));
+      }
       try {
-        await this.http("POST", "/messages", { circle_hint: l.hint, messages: envelopes });
+        for (let i = 0; i < envelopes.length; i += BATCH)
+          await this.http("POST", "/messages", { circle_hint: l.hint, messages: envelopes.slice(i, i + BATCH) });
       } catch (e) {
         this.fail("push", e);
         return;
@@ -204,8 +228,18 @@ export class RelayClient {
     const store = this.node.store;
     const now = this.node.ctx.now();
     const stored: StoredMessage[] = [];
+    const circle = store.getCircle(l.circleId);
+    if (!circle) return stored;
     store.transaction(() => {
       for (const raw of raws) {
+        if (isEnvelopeV2(raw)) {
+          const v = openEnvelopeV2(raw, { secret: l.secret, circleId: l.circleId, keyOf: (e) => epochKey(store, circle, e) });
+          if (!v.ok) continue;
+          const r = acceptSigned(v2Ctx(this.node.ctx), circle, v.value.wire, "relay");
+          if (r.ok) stored.push(r.value);
+          continue;
+        }
+        if (circle.mode === "v2") continue; // v2-only: the static secret's envelopes are not trusted
         const v = openEnvelope(l.key, l.secret, l.circleId, raw);
         if (!v.ok) continue;
         const m = v.value;
