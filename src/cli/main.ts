@@ -5,11 +5,12 @@ import { ArgError, helpText, parseArgs } from "./args.ts";
 import { ApiError } from "./client.ts";
 import { commands, type Cmd } from "./commands.ts";
 import { nodeCommands } from "./node-commands.ts";
+import { relayCommand } from "./relay-command.ts";
 import { stateDir } from "../node/runtime.ts";
 import { UserError } from "../node/service.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const all: Cmd[] = [...nodeCommands, ...commands];
+const all: Cmd[] = [...nodeCommands, relayCommand, ...commands];
 
 function usage(): string {
   return [

@@ -223,7 +223,14 @@ export class FelundNode {
     }
   }
 
+  private stopHooks: (() => void)[] = [];
+  /** Run `fn` when the node stops (services mounted beside it). */
+  onStop(fn: () => void): void {
+    this.stopHooks.push(fn);
+  }
+
   stop(): void {
+    for (const fn of this.stopHooks.splice(0)) fn();
     this.stopped = true;
     this.relay?.stop();
     this.relay = null;

@@ -1,0 +1,58 @@
+// `felund relay`: a public rendezvous + store-and-forward relay (no identity, no circles of
+// its own) that also serves the web client to browsers that have no node.
+import { ArgError } from "./args.ts";
+import type { Cmd } from "./commands.ts";
+import { parseHostPort } from "../protocol/hostport.ts";
+import { openDb } from "../../db/client.ts";
+import { createRelayApp } from "../relay/app.ts";
+import { webClient } from "../node/web-static.ts";
+import { join } from "node:path";
+import { UserError } from "../node/service.ts";
+
+export const relayCommand: Cmd = {
+  name: "relay", summary: "run a public relay (rendezvous, encrypted store-and-forward, WebSocket push, call signalling) with the web client",
+  usage: "felund relay [--http HOST:PORT] [--db PATH] [--retention-days N] [--trust-proxy] [--no-web]",
+  flags: [
+    { name: "http", type: "string", placeholder: "HOST:PORT", help: "where to listen (all interfaces by default)", default: "0.0.0.0:8000" },
+    { name: "db", type: "string", placeholder: "PATH", help: "SQLite database file (default: relay.sqlite in the state dir)" },
+    { name: "retention-days", type: "int", placeholder: "N", help: "days envelopes are kept", default: 30 },
+    { name: "trust-proxy", type: "bool", help: "behind a reverse proxy: take client addresses from X-Forwarded-For / X-Real-IP" },
+    { name: "no-web", type: "bool", help: "do not serve the web client" },
+  ],
+  async run(p, dir) {
+    const http = String(p.flags.http);
+    const hp = parseHostPort(http) ?? (/^(.+):0$/.test(http) ? { host: http.slice(0, -2), port: 0 } : null);
+    if (!hp) throw new ArgError(`--http must be HOST:PORT, got "${http}"`);
+    const days = p.flags["retention-days"] as number;
+    if (days < 1 || days > 3650) throw new ArgError("--retention-days must be 1-3650");
+    const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
+    let db;
+    try {
+      db = openDb(dbPath);
+    } catch (e) {
+      throw new UserError(`cannot open the relay database ${dbPath}: ${(e as Error).message}`);
+    }
+    let app: any = createRelayApp({ db, config: { trustProxy: !!p.flags["trust-proxy"], retentionS: days * 86400 } });
+    if (!p.flags["no-web"]) app = app.use(webClient({ mode: "relay", log: (line: string) => console.error(line) }));
+    try {
+      app.listen({ hostname: hp.host, port: hp.port });
+    } catch (e) {
+      throw new UserError(`cannot listen on ${http}: ${(e as Error).message}`);
+    }
+    app.relay.start();
+    const port = app.server!.port;
+    const shown = hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
+    console.log(`felund relay listening on ${hp.host}:${port} (database ${dbPath})`);
+    console.log(`relay base for nodes and browsers: http://${shown}:${port}   API docs: http://${shown}:${port}/docs`);
+    const stop = () => {
+      app.relay.stop();
+      app.stop(true);
+      db.$client.close();
+      process.exit(0);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    await new Promise(() => {});
+    return 0;
+  },
+};
