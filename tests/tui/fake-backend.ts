@@ -31,7 +31,7 @@ export class FakeBackend implements Backend {
     const ts = opts.ts ?? T0 + this.seq * 60;
     const m: MessageView = {
       seq: ++this.seq, msgId: `m${String(this.seq).padStart(6, "0")}`, circleId: opts.circleId ?? this.app.circles[0]!.circleId, channelId: opts.channelId ?? "general",
-      authorNodeId, author, displayName: author, createdTs: ts, sortTs: ts, text, verified: "mac", own: authorNodeId === this.app.node.nodeId,
+      authorNodeId, author, displayName: author, createdTs: ts, sortTs: ts, text, verified: "sig", own: authorNodeId === this.app.node.nodeId,
     };
     this.messages.push(m);
     if (opts.emit) this.emit({ t: "message", message: m });

@@ -155,7 +155,7 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     // F1 help, F2 invite, F3 settings; Escape closes each
     keys(s, "F1");
     t = await waitScreen(s, (t) => t.includes("╭─ help"), "help");
-    expect(t).toContain("/channel create <name>");
+    expect(t).toContain("/circle kick <member>");
     keys(s, "Escape");
     await waitScreen(s, (t) => !t.includes("╭─ help"), "help closed");
     keys(s, "F2");

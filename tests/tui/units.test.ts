@@ -13,7 +13,7 @@ describe("completion", () => {
     expect(c.complete("/he", src)?.value).toBe("/help ");
     expect(c.complete("/cha", src)).toEqual({ value: "/channel", candidates: ["/channel", "/channels"] });
     expect(c.complete("/channel c", src)?.value).toBe("/channel create ");
-    expect(candidates("/circle ", src)?.matches).toEqual(["create", "join", "leave", "name", "switch"]);
+    expect(candidates("/circle ", src)?.matches).toEqual(["create", "join", "kick", "leave", "name", "switch"]);
     expect(c.complete("/zzz", src)).toBeNull();
   });
 

@@ -59,6 +59,23 @@ describe("submitLine", () => {
     expect(notices()).toEqual(["error: unknown command /nope; /help lists them", "error: usage: /channel create <name> [public|key|invite] [key]"]);
     expect(backend.calls.some((c) => c.startsWith("send") || c.startsWith("createChannel"))).toBe(false);
   });
+  test("/circle kick (owner only), /circle create --legacy and /channel approve reach the backend", async () => {
+    const { backend, run, notices, store } = await setup();
+    await run("/circle kick bob carol");
+    expect(backend.calls).toContain(`kick ${store.state.circleId} bob,carol`);
+    await run("/circle kick");
+    await run("/channel approve secret bob");
+    expect(backend.calls).toContain("approve secret bob");
+    await run("/circle create oldies --legacy");
+    expect(backend.calls).toContain("createCircle oldies legacy");
+    expect(notices().some((n) => n.includes("usage: /circle kick <member>..."))).toBe(true);
+    // a member who does not own the circle is told so, nothing is sent
+    store.state.app!.circles.find((c) => c.circleId === store.state.circleId)!.owned = false;
+    const before = backend.calls.length;
+    await run("/circle kick bob");
+    expect(backend.calls.slice(before).some((c) => c.startsWith("kick"))).toBe(false);
+    expect(notices().at(-1)).toBe("error: only the circle's owner can remove members");
+  });
   test("F-key commands open the front end's panels", async () => {
     const { modals, run } = await setup();
     await run("/help");

@@ -42,8 +42,10 @@ export class FakeBackend implements Backend {
     this.calls.push(`send ${channelId} ${text}`);
     return msg({ circleId, channelId, text, own: true, author: "alice", authorNodeId: this.state.node.nodeId });
   }
-  async createCircle(name: string) {
-    this.calls.push(`createCircle ${name}`);
+  async kickMembers(circleId: string, members: string[]) { this.calls.push(`kick ${circleId} ${members.join(",")}`); }
+  async approveMember(circleId: string, channel: string, member: string) { this.calls.push(`approve ${channel} ${member}`); }
+  async createCircle(name: string, opts?: { legacy?: boolean }) {
+    this.calls.push(`createCircle ${name}${opts?.legacy ? " legacy" : ""}`);
     const id = "c".repeat(23) + String(this.state.circles.length);
     this.addCircle(id, name);
     return { circleId: id, code: "felund1.x" };

@@ -7,11 +7,16 @@ export interface Backend {
   getState(): Promise<AppState>;
   listMessages(circleId: string, channelId: string, opts: { limit: number; before?: { sortTs: number; msgId: string } }): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
-  createCircle(name: string): Promise<{ circleId: string; code: string }>;
+  /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */
+  createCircle(name: string, opts?: { legacy?: boolean }): Promise<{ circleId: string; code: string }>;
   joinCircle(code: string): Promise<{ circleId: string }>;
   leaveCircle(circleId: string): Promise<void>;
   renameCircle(circleId: string, name: string): Promise<void>;
-  inviteCode(circleId: string): Promise<string>;
+  inviteCode(circleId: string, opts?: { ttlS?: number; maxUses?: number }): Promise<string>;
+  /** owner only: remove members; the circle moves to a new key they do not get (v2) */
+  kickMembers?(circleId: string, members: string[]): Promise<void>;
+  /** channel owner only: let a member into an invite channel */
+  approveMember?(circleId: string, channel: string, member: string): Promise<void>;
   createChannel(circleId: string, name: string, mode: AccessMode, key?: string): Promise<void>;
   joinChannel(circleId: string, name: string, key?: string): Promise<void>;
   leaveChannel(circleId: string, name: string): Promise<void>;

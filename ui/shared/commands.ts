@@ -75,13 +75,15 @@ export const COMMANDS: Command[] = [
     },
   },
   {
-    name: "circle create", args: "<name>", summary: "create a new circle",
+    name: "circle create", args: "<name> [--legacy]", summary: "create a circle (--legacy: also for original clients)",
     async run(ctx, args) {
-      need(args, 1, "/circle create <name>");
-      const { circleId } = await ctx.store.backend.createCircle(args.join(" "));
+      const legacy = args.includes("--legacy");
+      const words = args.filter((a) => a !== "--legacy");
+      need(words, 1, "/circle create <name> [--legacy]");
+      const { circleId } = await ctx.store.backend.createCircle(words.join(" "), legacy ? { legacy: true } : undefined);
       await ctx.store.refresh();
       await ctx.store.select(circleId);
-      ctx.store.notice(`created circle ${args.join(" ")}; share it with /invite`);
+      ctx.store.notice(`created circle ${words.join(" ")}${legacy ? " (compatible with original clients)" : ""}; share it with /invite`);
     },
   },
   {
@@ -92,6 +94,18 @@ export const COMMANDS: Command[] = [
       if (!c.owned) throw new CommandError("only the circle's owner can rename it");
       await ctx.store.backend.renameCircle(c.circleId, args.join(" "));
       await ctx.store.refresh();
+    },
+  },
+  {
+    name: "circle kick", args: "<member>...", summary: "remove members (owner only; re-keys the circle)",
+    async run(ctx, args) {
+      need(args, 1, "/circle kick <member>...");
+      const c = circleOf(ctx);
+      if (!ctx.store.backend.kickMembers) throw new CommandError("this client cannot remove members");
+      if (!c.owned) throw new CommandError("only the circle's owner can remove members");
+      await ctx.store.backend.kickMembers(c.circleId, args);
+      await ctx.store.refresh();
+      ctx.store.notice(`removed ${args.join(", ")}; the circle moved to a new key`);
     },
   },
   {
@@ -171,6 +185,18 @@ export const COMMANDS: Command[] = [
       await ctx.store.refresh();
       if (ctx.store.state.channelId === name) await ctx.store.select(c.circleId, "general");
       ctx.store.notice(`left #${name}`);
+    },
+  },
+  {
+    name: "channel approve", args: "<name> <member>", summary: "let a member into your invite channel",
+    async run(ctx, args) {
+      need(args, 2, "/channel approve <name> <member>");
+      const c = circleOf(ctx);
+      if (!ctx.store.backend.approveMember) throw new CommandError("this client cannot approve members");
+      const name = args[0]!.replace(/^#/, "").toLowerCase();
+      await ctx.store.backend.approveMember(c.circleId, name, args[1]!);
+      await ctx.store.refresh();
+      ctx.store.notice(`approved ${args[1]} for #${name}`);
     },
   },
   {

@@ -53,8 +53,8 @@ export class LocalBackend implements Backend {
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;
   }
-  async createCircle(name: string) {
-    const r = await this.call("POST", "/circles", { name });
+  async createCircle(name: string, opts: { legacy?: boolean } = {}) {
+    const r = await this.call("POST", "/circles", { name, ...(opts.legacy ? { legacy: true } : {}) });
     return { circleId: r.circleId as string, code: r.code as string };
   }
   async joinCircle(code: string) {
@@ -63,7 +63,14 @@ export class LocalBackend implements Backend {
   }
   async leaveCircle(circleId: string) { await this.call("DELETE", `/circles/${circleId}`); }
   async renameCircle(circleId: string, name: string) { await this.call("POST", `/circles/${circleId}/name`, { name }); }
-  async inviteCode(circleId: string) { return (await this.call("GET", `/circles/${circleId}/invite`)).code as string; }
+  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
+    const q = new URLSearchParams(Object.entries(opts).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    return (await this.call("GET", `/circles/${circleId}/invite${q ? "?" + q : ""}`)).code as string;
+  }
+  async kickMembers(circleId: string, members: string[]) { await this.call("POST", `/circles/${circleId}/kick`, { members }); }
+  async approveMember(circleId: string, channel: string, member: string) {
+    await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(channel)}/approve`, { member });
+  }
   async createChannel(circleId: string, name: string, mode: AccessMode, key?: string) {
     await this.call("POST", `/circles/${circleId}/channels`, { name, mode, key });
   }

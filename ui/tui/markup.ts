@@ -65,7 +65,8 @@ export function messageChunks(m: MessageView, selfNames: string[]): TextChunk[] 
   return [
     chunk(`[${formatTime(m.createdTs)}] `, { fg: theme.dim }),
     chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),
-    chunk(m.verified === "none" ? "?: " : ": ", { fg: theme.dim }),
+    // "?" marks an unverified author: no v2 signature (v1 MAC only, or nothing)
+    chunk(m.verified !== "sig" ? "?: " : ": ", { fg: theme.dim }),
     ...inlineChunks(m.text, selfNames),
   ];
 }
