@@ -3,7 +3,6 @@ import { ArgError } from "./args.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { startNodeProcess, type ProcessOptions } from "../node/process.ts";
-import { mountExtras } from "./mounts.ts";
 
 const nodeFlags = [
   { name: "interval", type: "int", help: "seconds between gossip rounds", default: 5 },
@@ -25,7 +24,7 @@ async function startFromFlags(p: { flags: Record<string, unknown> }, dir: string
   if (port !== undefined && (port < 0 || port > 65535)) throw new ArgError("--port must be 0-65535");
   const relay = (p.flags.relay as string | undefined) ?? process.env.FELUND_API_BASE;
   if (relay && !/^https?:\/\/[^\s]+$/.test(relay)) throw new ArgError(`--relay must be an http(s) URL, got "${relay}"`);
-  const opts: ProcessOptions = { stateDir: dir, mode, http, intervalS: interval, debug: !!p.flags.debug, port, relay, mount: mode === "serve" ? mountExtras : undefined };
+  const opts: ProcessOptions = { stateDir: dir, mode, http, intervalS: interval, debug: !!p.flags.debug, port, relay, mount: mode === "serve" ? (await import("./mounts.ts")).mountExtras : undefined };
   const running = await startNodeProcess(opts);
   if (peer && circleId) {
     if (!running.node.store.getCircle(circleId)) {

@@ -3,9 +3,6 @@
 import { ArgError } from "./args.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
-import { openDb } from "../../db/client.ts";
-import { createRelayApp } from "../relay/app.ts";
-import { webClient } from "../node/web-static.ts";
 import { join } from "node:path";
 import { UserError } from "../node/service.ts";
 
@@ -26,6 +23,10 @@ export const relayCommand: Cmd = {
     const days = p.flags["retention-days"] as number;
     if (days < 1 || days > 3650) throw new ArgError("--retention-days must be 1-3650");
     const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
+    // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
+    const [{ openDb }, { createRelayApp }, { webClient }] = await Promise.all([
+      import("../../db/client.ts"), import("../relay/app.ts"), import("../node/web-static.ts"),
+    ]);
     let db;
     try {
       db = openDb(dbPath);
