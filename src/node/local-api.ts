@@ -1,12 +1,18 @@
 // The node's local HTTP API, for this user's own front ends (CLI one-shots, web UI, TUI).
 // Bound to loopback by the caller; every request needs the per-install token, a loopback
 // Host header (no DNS rebinding) and, when the browser sends one, a same-origin Origin.
-import { Elysia, t } from "elysia";
+//
+// Framework-free on purpose: `felund run` serves it with Bun.serve alone, so a headless node
+// does not load a web framework (idle memory); `felund serve` mounts the same handler into
+// its Elysia app (local-api-elysia.ts).
 import type { FelundNode, NodeEvent } from "./node.ts";
 import * as svc from "./service.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
+import { CALL_SIGNAL_DATA_MAX } from "../protocol/limits.ts";
+import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
+import type { CallOp } from "./calls.ts";
 
 const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
@@ -53,7 +59,7 @@ export function stateOf(node: FelundNode) {
     node: { nodeId: s.nodeId, displayName: s.displayName, bind: s.bind, port: node.port, listenAddr: node.listenAddr, relayBase: node.relay?.base ?? s.relayBase, retentionDays: s.retentionDays },
     relay: node.relay?.status() ?? null,
     circles: svc.listCircles(node.ctx).map((c) => ({ ...c, channels: svc.listChannels(node.ctx, c.circleId) })),
-    calls: [...node.calls.sessions.values()].map((c) => ({ ...c, participants: [...c.participants] })),
+    calls: node.callNet.list(),
   };
 }
 
@@ -62,108 +68,208 @@ export function eventJson(node: FelundNode, e: NodeEvent): unknown {
   return e;
 }
 
-export function createLocalApi(o: LocalApiOptions) {
+
+/** A validation failure of a request (422), reported as "invalid input: ...". */
+class Invalid extends Error {}
+
+type Json = Record<string, unknown>;
+const str = (b: Json, k: string, max: number, required = false): string | undefined => {
+  const v = b[k];
+  if (v === undefined || v === null) {
+    if (required) throw new Invalid(`${k} is required`);
+    return undefined;
+  }
+  if (typeof v !== "string" || v.length > max) throw new Invalid(`${k} must be a string of at most ${max} characters`);
+  return v;
+};
+const int = (v: unknown, k: string, min: number, max: number): number | undefined => {
+  if (v === undefined || v === null || v === "") return undefined;
+  const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max) throw new Invalid(`${k} must be a whole number from ${min} to ${max}`);
+  return n;
+};
+const bool = (b: Json, k: string): boolean | undefined => {
+  const v = b[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== "boolean") throw new Invalid(`${k} must be true or false`);
+  return v;
+};
+
+/** Largest request body the local API reads. */
+const BODY_MAX = 256 * 1024;
+
+interface Req { params: Record<string, string>; query: URLSearchParams; body: Json }
+type Handler = (r: Req) => unknown;
+interface Route { method: string; re: RegExp; keys: string[]; run: Handler }
+
+export interface WsLike { send(s: string): unknown }
+export interface UpgradeServer { upgrade(req: Request, o?: { data?: unknown }): boolean }
+
+export interface LocalHandler {
+  /** A response, or undefined when the request was upgraded to the event WebSocket. */
+  fetch(req: Request, server?: UpgradeServer | null): Promise<Response | undefined>;
+  /** the event WebSocket's hooks (Bun.serve websocket or an Elysia ws route) */
+  ws: { open(ws: WsLike): void; close(ws: WsLike): void };
+}
+
+export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   const { node } = o;
-  const fail = (e: unknown, set: { status?: number | string }) => {
-    if (e instanceof svc.UserError) {
-      set.status = e.status;
-      return { ok: false, error: e.message };
-    }
-    throw e;
-  };
-  const wsClients = new Set<{ send(s: string): unknown }>();
+  const wsClients = new Set<WsLike>();
   node.subscribe((e) => {
     if (!wsClients.size) return;
     const s = JSON.stringify(eventJson(node, e));
     for (const c of wsClients) c.send(s);
   });
+  const channels = (id: string) => ({ ok: true, channels: svc.listChannels(node.ctx, id) });
+  const routes: Route[] = [];
+  const on = (method: string, path: string, run: Handler) => {
+    const keys: string[] = [];
+    const re = new RegExp("^/api" + path.replace(/:(\w+)/g, (_m, k: string) => (keys.push(k), "([^/]+)")) + "/?$");
+    routes.push({ method, re, keys, run });
+  };
 
-  return new Elysia({ name: "local-api", prefix: "/api" })
-    // transform runs before body/query validation (beforeHandle runs after it), so a request
-    // without the token is refused before anything about it is looked at or reported
-    .onTransform(({ request, status }) => {
-      const r = refusal(request, o.token, o.port());
-      if (r) throw status(r.status, r.body);
-    })
-    .get("/health", () => ({ ok: true, nodeId: node.nodeId }))
-    .get("/state", () => ({ ok: true, ...stateOf(node) }))
-    .post("/settings", ({ body, set }) => {
-      try {
-        if (body.displayName !== undefined) node.published(svc.setDisplayName(node.ctx, body.displayName));
-        if (body.relayBase !== undefined) {
-          const r = body.relayBase.trim().replace(/\/+$/, "");
-          if (r && !/^https?:\/\//.test(r)) throw new svc.UserError("relay URL must start with http:// or https://");
-          saveSettings(node.store, { relayBase: r });
-          node.configureRelay(r);
+  on("GET", "/health", () => ({ ok: true, nodeId: node.nodeId }));
+  on("GET", "/state", () => ({ ok: true, ...stateOf(node) }));
+  on("POST", "/settings", ({ body }) => {
+    const displayName = str(body, "displayName", 200);
+    const relayBase = str(body, "relayBase", 500);
+    const retentionDays = int(body.retentionDays, "retentionDays", 0, 36500);
+    if (relayBase !== undefined) {
+      const r = relayBase.trim().replace(/\/+$/, "");
+      if (r && !/^https?:\/\//.test(r)) throw new svc.UserError("relay URL must start with http:// or https://");
+    }
+    if (displayName !== undefined) node.published(svc.setDisplayName(node.ctx, displayName));
+    if (relayBase !== undefined) {
+      const r = relayBase.trim().replace(/\/+$/, "");
+      saveSettings(node.store, { relayBase: r });
+      node.configureRelay(r);
+    }
+    if (retentionDays !== undefined) saveSettings(node.store, { retentionDays });
+    node.emit({ t: "circles" });
+    return { ok: true, ...stateOf(node) };
+  });
+  on("GET", "/circles", () => ({ ok: true, circles: svc.listCircles(node.ctx) }));
+  on("POST", "/circles", ({ body }) =>
+    ({ ok: true, ...node.createCircle(str(body, "name", 200) ?? "", { legacy: bool(body, "legacy"), ttlS: int(body.ttlS, "ttlS", 60, 31_536_000), maxUses: int(body.maxUses, "maxUses", 1, 1_000_000) }) }));
+  on("POST", "/circles/join", async ({ body }) =>
+    ({ ok: true, ...(await node.join({ code: str(body, "code", 4096), secret: str(body, "secret", 512), peer: str(body, "peer", 300) })) }));
+  on("DELETE", "/circles/:id", ({ params }) => { node.leave(params.id!); return { ok: true }; });
+  on("POST", "/circles/:id/name", ({ params, body }) => {
+    node.published(svc.renameCircle(node.ctx, params.id!, str(body, "name", 200, true)!));
+    return { ok: true };
+  });
+  on("GET", "/circles/:id/invite", ({ params, query }) => {
+    const ttlS = int(query.get("ttlS") ?? undefined, "ttlS", 60, 31_536_000);
+    const maxUses = int(query.get("maxUses") ?? undefined, "maxUses", 1, 1_000_000);
+    return { ok: true, code: node.inviteCode(params.id!, { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) }) };
+  });
+  on("POST", "/circles/:id/kick", ({ params, body }) => {
+    const m = body.members;
+    if (!Array.isArray(m) || m.length < 1 || m.length > 100 || m.some((x) => typeof x !== "string" || x.length > 128))
+      throw new Invalid("members must be a list of 1-100 node ids or names");
+    return { ok: true, message: svc.viewMessage(node.ctx, node.kick(params.id!, m as string[]), node.nodeId) };
+  });
+  on("POST", "/circles/:id/channels/:ch/approve", ({ params, body }) => {
+    node.approve(params.id!, params.ch!, str(body, "member", 128, true)!);
+    return channels(params.id!);
+  });
+  on("GET", "/circles/:id/channels", ({ params }) => channels(params.id!));
+  on("POST", "/circles/:id/channels", ({ params, body }) => {
+    const mode = str(body, "mode", 10) ?? "public";
+    if (!["public", "key", "invite"].includes(mode)) throw new Invalid("mode must be public, key or invite");
+    node.published(svc.createChannel(node.ctx, params.id!, str(body, "name", 64, true)!, mode as AccessMode, str(body, "key", 200) ?? ""));
+    return channels(params.id!);
+  });
+  on("POST", "/circles/:id/channels/:ch/join", ({ params, body }) => {
+    node.published(svc.joinChannel(node.ctx, params.id!, params.ch!, str(body, "key", 200) ?? ""));
+    return channels(params.id!);
+  });
+  on("POST", "/circles/:id/channels/:ch/leave", ({ params }) => {
+    node.published(svc.leaveChannel(node.ctx, params.id!, params.ch!));
+    return channels(params.id!);
+  });
+  on("GET", "/circles/:id/peers", ({ params }) => ({ ok: true, peers: svc.listPeers(node.ctx, params.id!) }));
+  on("GET", "/peers", () => ({ ok: true, peers: svc.listPeers(node.ctx) }));
+  on("GET", "/circles/:id/messages", ({ params, query }) => {
+    const beforeTs = int(query.get("before_ts") ?? undefined, "before_ts", 0, Number.MAX_SAFE_INTEGER);
+    const before = beforeTs !== undefined ? { sortTs: beforeTs, msgId: query.get("before_id") ?? "" } : undefined;
+    const limit = int(query.get("limit") ?? undefined, "limit", 1, 1000) ?? 50;
+    return { ok: true, messages: svc.inbox(node.ctx, params.id!, query.get("channel") ?? "general", limit, before) };
+  });
+  on("POST", "/circles/:id/messages", ({ params, body }) => {
+    const m = node.send(params.id!, str(body, "channel", 64) ?? "general", str(body, "text", 65536, true)!);
+    return { ok: true, message: svc.viewMessage(node.ctx, m, node.nodeId) };
+  });
+  on("POST", "/sync", ({ body }) => {
+    const id = str(body, "circleId", 64);
+    for (const c of id ? [id] : node.store.listCircles().map((x) => x.circleId)) node.syncSoon(c);
+    return { ok: true };
+  });
+
+  // calls (src/node/calls.ts): the page runs the media; the node signs the events and carries the signals
+  on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));
+  on("POST", "/circles/:id/calls", ({ params, body }) => {
+    const op = str(body, "op", 8, true)!;
+    if (!["start", "join", "leave", "end"].includes(op)) throw new Invalid("op must be start, join, leave or end");
+    return { ok: true, call: node.callNet.action(params.id!, op as CallOp, { sessionId: str(body, "sessionId", 64), channel: str(body, "channel", 64) }) };
+  });
+  on("POST", "/circles/:id/calls/:sid/signal", async ({ params, body }) => {
+    const type = str(body, "type", 16, true)!;
+    if (!(type in SIGNAL_TYPES)) throw new Invalid(`type must be one of ${Object.keys(SIGNAL_TYPES).join(", ")}`);
+    const via = await node.callNet.send(params.id!, params.sid!, str(body, "to", 128, true)!, type as CallSignalType, str(body, "data", CALL_SIGNAL_DATA_MAX, true)!);
+    return { ok: true, via };
+  });
+  on("POST", "/circles/:id/calls/:sid/alive", ({ params }) => {
+    node.callNet.keepAlive(params.id!, params.sid!);
+    return { ok: true };
+  });
+
+  const json = (status: number, v: unknown) => Response.json(v, { status });
+
+  return {
+    ws: {
+      open(ws) {
+        wsClients.add(ws);
+        ws.send(JSON.stringify({ t: "hello", nodeId: node.nodeId }));
+      },
+      close(ws) {
+        wsClients.delete(ws);
+      },
+    },
+    async fetch(req, server) {
+      // refused before anything about the request is looked at or reported
+      const r = refusal(req, o.token, o.port());
+      if (r) return json(r.status, r.body);
+      const url = new URL(req.url);
+      if (url.pathname === "/api/ws") {
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return json(426, { ok: false, error: "WebSocket upgrade required" });
+        if (server?.upgrade(req, { data: { felundLocal: true } })) return undefined;
+        return json(400, { ok: false, error: "WebSocket upgrade failed" });
+      }
+      const matches = routes.filter((x) => x.re.test(url.pathname));
+      const route = matches.find((x) => x.method === req.method);
+      if (!route) return matches.length ? json(405, { ok: false, error: `method ${req.method} not allowed` }) : json(404, { ok: false, error: `Not found: ${req.method} ${url.pathname}` });
+      const m = url.pathname.match(route.re)!;
+      const params: Record<string, string> = {};
+      route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      let body: Json = {};
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        const text = await req.text();
+        if (text.length > BODY_MAX) return json(413, { ok: false, error: "request body too large" });
+        if (text.trim()) {
+          let v: unknown;
+          try { v = JSON.parse(text); } catch { return json(400, { ok: false, error: "request body is not JSON" }); }
+          if (!v || typeof v !== "object" || Array.isArray(v)) return json(422, { ok: false, error: "invalid input: the body must be a JSON object" });
+          body = v as Json;
         }
-        if (body.retentionDays !== undefined) saveSettings(node.store, { retentionDays: body.retentionDays });
-        node.emit({ t: "circles" });
-        return { ok: true, ...stateOf(node) };
-      } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ displayName: t.Optional(t.String({ maxLength: 200 })), relayBase: t.Optional(t.String({ maxLength: 500 })), retentionDays: t.Optional(t.Integer({ minimum: 0, maximum: 36500 })) }) })
-    .get("/circles", () => ({ ok: true, circles: svc.listCircles(node.ctx) }))
-    .post("/circles", ({ body, set }) => {
-      try { return { ok: true, ...node.createCircle(body.name ?? "", { legacy: body.legacy, ttlS: body.ttlS, maxUses: body.maxUses }) }; } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ name: t.Optional(t.String({ maxLength: 200 })), legacy: t.Optional(t.Boolean()), ttlS: t.Optional(t.Integer({ minimum: 60, maximum: 31_536_000 })), maxUses: t.Optional(t.Integer({ minimum: 1 })) }) })
-    .post("/circles/join", async ({ body, set }) => {
-      try { return { ok: true, ...(await node.join(body)) }; } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ code: t.Optional(t.String({ maxLength: 4096 })), secret: t.Optional(t.String({ maxLength: 512 })), peer: t.Optional(t.String({ maxLength: 300 })) }) })
-    .delete("/circles/:id", ({ params, set }) => {
-      try { node.leave(params.id); return { ok: true }; } catch (e) { return fail(e, set); }
-    })
-    .post("/circles/:id/name", ({ params, body, set }) => {
-      try { node.published(svc.renameCircle(node.ctx, params.id, body.name)); return { ok: true }; } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ name: t.String({ maxLength: 200 }) }) })
-    .get("/circles/:id/invite", ({ params, query, set }) => {
+      }
       try {
-        return { ok: true, code: node.inviteCode(params.id, { ...(query.ttlS ? { ttlS: Number(query.ttlS) } : {}), ...(query.maxUses ? { maxUses: Number(query.maxUses) } : {}) }) };
-      } catch (e) { return fail(e, set); }
-    }, { query: t.Object({ ttlS: t.Optional(t.Numeric({ minimum: 60, maximum: 31_536_000 })), maxUses: t.Optional(t.Numeric({ minimum: 1 })) }) })
-    .post("/circles/:id/kick", ({ params, body, set }) => {
-      try { return { ok: true, message: svc.viewMessage(node.ctx, node.kick(params.id, body.members), node.nodeId) }; } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ members: t.Array(t.String({ maxLength: 128 }), { minItems: 1, maxItems: 100 }) }) })
-    .post("/circles/:id/channels/:ch/approve", ({ params, body, set }) => {
-      try { node.approve(params.id, params.ch, body.member); return { ok: true, channels: svc.listChannels(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ member: t.String({ maxLength: 128 }) }) })
-    .get("/circles/:id/channels", ({ params, set }) => {
-      try { return { ok: true, channels: svc.listChannels(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
-    })
-    .post("/circles/:id/channels", ({ params, body, set }) => {
-      try {
-        node.published(svc.createChannel(node.ctx, params.id, body.name, (body.mode ?? "public") as AccessMode, body.key ?? ""));
-        return { ok: true, channels: svc.listChannels(node.ctx, params.id) };
-      } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ name: t.String({ maxLength: 64 }), mode: t.Optional(t.Union([t.Literal("public"), t.Literal("key"), t.Literal("invite")])), key: t.Optional(t.String({ maxLength: 200 })) }) })
-    .post("/circles/:id/channels/:ch/join", ({ params, body, set }) => {
-      try { node.published(svc.joinChannel(node.ctx, params.id, params.ch, body?.key ?? "")); return { ok: true, channels: svc.listChannels(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
-    }, { body: t.Optional(t.Object({ key: t.Optional(t.String({ maxLength: 200 })) })) })
-    .post("/circles/:id/channels/:ch/leave", ({ params, set }) => {
-      try { node.published(svc.leaveChannel(node.ctx, params.id, params.ch)); return { ok: true, channels: svc.listChannels(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
-    })
-    .get("/circles/:id/peers", ({ params, set }) => {
-      try { return { ok: true, peers: svc.listPeers(node.ctx, params.id) }; } catch (e) { return fail(e, set); }
-    })
-    .get("/peers", () => ({ ok: true, peers: svc.listPeers(node.ctx) }))
-    .get("/circles/:id/messages", ({ params, query, set }) => {
-      try {
-        const before = query.before_ts !== undefined ? { sortTs: Number(query.before_ts), msgId: query.before_id ?? "" } : undefined;
-        return { ok: true, messages: svc.inbox(node.ctx, params.id, query.channel ?? "general", query.limit ? Number(query.limit) : 50, before) };
-      } catch (e) { return fail(e, set); }
-    }, { query: t.Object({ channel: t.Optional(t.String()), limit: t.Optional(t.Numeric()), before_ts: t.Optional(t.Numeric()), before_id: t.Optional(t.String()) }) })
-    .post("/circles/:id/messages", ({ params, body, set }) => {
-      try {
-        const m = node.send(params.id, body.channel ?? "general", body.text);
-        return { ok: true, message: svc.viewMessage(node.ctx, m, node.nodeId) };
-      } catch (e) { return fail(e, set); }
-    }, { body: t.Object({ channel: t.Optional(t.String({ maxLength: 64 })), text: t.String({ maxLength: 65536 }) }) })
-    .post("/sync", ({ body }) => {
-      const ids = body?.circleId ? [body.circleId] : node.store.listCircles().map((c) => c.circleId);
-      for (const id of ids) node.syncSoon(id);
-      return { ok: true };
-    }, { body: t.Optional(t.Object({ circleId: t.Optional(t.String()) })) })
-    .ws("/ws", {
-      open(ws) { wsClients.add(ws.raw); ws.raw.send(JSON.stringify({ t: "hello", nodeId: node.nodeId })); },
-      close(ws) { wsClients.delete(ws.raw); },
-      message() {},
-    });
+        return json(200, await route.run({ params, query: url.searchParams, body }));
+      } catch (e) {
+        if (e instanceof Invalid) return json(422, { ok: false, error: `invalid input: ${e.message}` });
+        if (e instanceof svc.UserError) return json(e.status, { ok: false, error: e.message });
+        throw e;
+      }
+    },
+  };
 }

@@ -1,11 +1,14 @@
 // Starting a node process: database, TCP node, and the loopback HTTP server with the local
 // API (plus whatever else `serve` mounts: relay API, web client). Writes the runtime file so
 // one-shot commands go through this node, and removes it on exit.
-import { Elysia } from "elysia";
+//
+// Without extras (`felund run`) the local API is served by Bun.serve alone; with extras
+// (`felund serve`: relay API, web client) by an Elysia app, loaded only then.
+import type { Elysia } from "elysia";
 import { openDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
-import { createLocalApi } from "./local-api.ts";
+import { createLocalHandler } from "./local-api.ts";
 import { FelundNode } from "./node.ts";
 import { apiToken, clearRuntime, dbPath, liveRuntime, writeRuntime } from "./runtime.ts";
 import { UserError } from "./service.ts";
@@ -44,22 +47,40 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   }
   const token = apiToken(o.stateDir);
   let httpPort = wantPort;
-  let app: Elysia<any, any, any, any, any, any, any> = new Elysia().use(createLocalApi({ node, token, port: () => httpPort }));
-  if (o.mount) app = o.mount(app, node);
+  const apiOpts = { node, token, port: () => httpPort };
+  let stopHttp: () => void;
   try {
-    app.listen({ hostname: host, port: wantPort });
+    if (o.mount) {
+      const [{ Elysia }, { createLocalApi }] = await Promise.all([import("elysia"), import("./local-api-elysia.ts")]);
+      const app = o.mount(new Elysia().use(createLocalApi(apiOpts)), node);
+      app.listen({ hostname: host, port: wantPort });
+      httpPort = app.server!.port!;
+      stopHttp = () => void app.stop(true);
+    } else {
+      const h = createLocalHandler(apiOpts);
+      const server = Bun.serve({
+        hostname: host,
+        port: wantPort,
+        fetch: async (req, srv) => (req.url.includes("/api") ? await h.fetch(req, srv) : Response.json({ ok: false, error: "not found" }, { status: 404 })),
+        websocket: { open: (ws) => h.ws.open(ws), close: (ws) => h.ws.close(ws), message() {} },
+      });
+      httpPort = server.port!;
+      stopHttp = () => void server.stop(true);
+    }
   } catch (e) {
     node.stop();
     throw new UserError(`cannot listen for HTTP on ${o.http}: ${(e as Error).message}`);
   }
-  httpPort = app.server!.port!;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${httpPort}`;
+  // once start-up is over, hand back what parsing, migrating and the first sync left behind
+  // (an idle node should be small: the benchmark holds it to 60 MB)
+  setTimeout(() => Bun.gc(true), 3000).unref();
   writeRuntime(o.stateDir, { pid: process.pid, api: url, tcpPort: node.port, nodeId: node.nodeId, mode: o.mode, startedAt: Date.now() });
   const stop = () => {
     clearRuntime(o.stateDir);
     node.stop();
-    app.stop(true);
+    stopHttp();
     store.sql.close();
   };
   return { node, url, token, httpPort, stop };

@@ -4,7 +4,7 @@
 // a real server.
 import { afterEach, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
-import { createLocalApi } from "../../src/node/local-api.ts";
+import { createLocalApi } from "../../src/node/local-api-elysia.ts";
 import type { FelundNode } from "../../src/node/node.ts";
 import { startNode } from "./helpers.ts";
 
