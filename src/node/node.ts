@@ -591,7 +591,11 @@ export class FelundNode {
     return m;
   }
   leave(circleId: string): void {
-    svc.leaveCircle(this.ctx, circleId);
+    const id = svc.requireCircle(this.ctx, circleId).circleId;
+    svc.leaveCircle(this.ctx, id);
+    // a left circle keeps no connection open
+    for (const x of this.sessions.get(id) ?? []) x.conn.shutdown(x.ex.close("circle left"));
+    this.sessions.delete(id);
     this.emit({ t: "circles" });
   }
 }

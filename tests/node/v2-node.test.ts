@@ -34,6 +34,21 @@ describe("v2-only circle", () => {
     expect(b.store.getPeer(circleId, a.nodeId)?.proto).toBe("v2");
   });
 
+  test("leaving a circle closes its sessions and deletes its history here", async () => {
+    const a = await v2("alice");
+    const b = await v2("bob");
+    const { circleId, code } = a.createCircle("temp");
+    await b.join({ code });
+    await waitFor(() => a.sessionPeers(circleId).length === 1 && b.sessionPeers(circleId).length === 1, 3000, "session");
+    b.leave(circleId);
+    expect(b.store.getCircle(circleId)).toBeUndefined();
+    expect(b.store.countMessages(circleId)).toBe(0);
+    await waitFor(() => a.sessionPeers(circleId).length === 0, 3000, "alice sees the session end");
+    a.send(circleId, "general", "anyone?");
+    await Bun.sleep(200);
+    expect(b.store.countMessages(circleId)).toBe(0);
+  });
+
   test("three members: late joiner gets the history and everyone converges", async () => {
     const [a, b, c] = [await v2("alice"), await v2("bob"), await v2("carol")];
     const { circleId, code } = a.createCircle("three");
