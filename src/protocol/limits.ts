@@ -185,3 +185,20 @@ export const RELAY_SIGNAL_PAGE_MAX = 200;
 export const RELAY_SIGNAL_TTL_MIN_S = 10;
 export const RELAY_SIGNAL_TTL_CANDIDATE_MAX_S = 60;
 export const RELAY_SIGNAL_TTL_MAX_S = 120;
+
+// ---- calls (docs/PROTOCOL.md §15; reference §5.5, §7.6) ----
+
+/** A call is a full WebRTC mesh: each participant sends its audio to every other one, so upload grows with n - 1. Six is what a home uplink carries; a seventh is refused. */
+export const CALL_MAX_PARTICIPANTS = 6;
+/** What a signal carries (an SDP with candidates is 2-8 KiB; video adds little): well under the relay's 64 KiB payload after sealing and base64. */
+export const CALL_SIGNAL_DATA_MAX = 40 * 1024;
+/** A signal older than this is refused (the relay keeps offers 120 s; clocks differ): the replay guard remembers ids at least this long. */
+export const CALL_SIGNAL_MAX_AGE_S = 300;
+/** A participant with no working connection and no signal for this long is dropped from the mesh (it vanished). */
+export const CALL_PEER_TIMEOUT_S = 20;
+/** The node leaves a call on its user's behalf when the page that runs it stops saying it is alive for this long (tab closed, crash). */
+export const CALL_ALIVE_TIMEOUT_S = 25;
+/** Call events older than this are history, not a call in progress (a member syncing old events sees no ghost calls). */
+export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
+/** Calls remembered per node (in memory, as the originals); the oldest go first. */
+export const CALL_SESSIONS_MAX = 256;

@@ -230,7 +230,7 @@ function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event)
       ctx.calls.apply(cid, {
         t: "CALL_EVT", op: e.op, sessionId: e.sessionId, hostNodeId: me, circleId: cid, channelId: e.channelId,
         nodeId: me, actorNodeId: me, createdTs: m.createdTs,
-      }, ctx.now, new Set());
+      }, ctx.now, undefined, { signed: true, eventTs: m.createdTs });
       return;
     }
   }

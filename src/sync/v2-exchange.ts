@@ -15,7 +15,7 @@ import { PEERS_SEND_MAX, V2_HANDSHAKE_FRAMES_MAX, V2_MSGS_FRAME_BUDGET, V2_RECON
 import { toWireV1 } from "../protocol/message.ts";
 import { ProtocolError } from "../protocol/verdict.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
-import { decodeFrame, encodeFrame, FORM_V1, FORM_V2, type Admit, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
+import { decodeFrame, encodeFrame, FORM_V1, FORM_V2, type Admit, type Frame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
 import { finishInitiator, finishResponder, makeOffer, offerJson, parseHsFrame, parseOffer, respond, type OfferSecret, type ResponderState } from "../protocol/v2/handshake.ts";
 import { admissionVerdict, inviteAuthKey } from "../protocol/v2/invite.ts";
 import { authKey, bytesEqual, circleTag, isMarkedV1Nonce, markedV1Nonce, type NodeKeys } from "../protocol/v2/keys.ts";
@@ -46,6 +46,8 @@ export interface JoinTicket { inviteId: Uint8Array; ticket: Uint8Array; circleId
 export interface V2Step extends Step {
   /** messages stored by this step (for the UI, other sessions and the relay) */
   stored?: StoredMessage[];
+  /** call signals that arrived (sealed; the shell opens them or passes them on) */
+  signals?: SignalFrame[];
 }
 
 export interface V2Result {
@@ -323,6 +325,8 @@ export class V2Exchange {
       }
       case "close":
         return this.finish(`peer closed: ${f.reason}`);
+      case "signal":
+        return { send: [], signals: [f] };
       case "admit":
         throw new V2DecodeError("unexpected ADMIT");
     }
@@ -397,6 +401,12 @@ export class V2Exchange {
     const ids = messages.filter((m) => m.circleId === this.result.circleId && !this.peerHas.has(m.msgId)).map((m) => m.msgId);
     if (!ids.length) return { send: [] };
     return this.out(this.msgFrames(ids, true));
+  }
+
+  /** Send a call signal over this session (docs/PROTOCOL.md §15). */
+  signal(f: Omit<SignalFrame, "t">): V2Step {
+    if (!this.live) return { send: [] };
+    return this.out([this.frame({ t: "signal", ...f })]);
   }
 
   /** Start another reconciliation round (periodic healing on a long-lived connection). */

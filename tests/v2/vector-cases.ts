@@ -17,6 +17,7 @@ import { decodeMessage, signMessage, verifyMessage, type MessageKind } from "../
 import { decodeRanges, encodeRanges, initialRanges, itemOf, ItemSet, processRanges, idHex } from "../../src/protocol/v2/recon.ts";
 import { buildRekey, openRekey } from "../../src/protocol/v2/rekey.ts";
 import { FrameOpener, FrameSealer } from "../../src/protocol/v2/session.ts";
+import { callSignal } from "./call-signal-cases.ts";
 import { ALICE_SEED, BOB_SEED, CAROL_SEED, CIRCLE_ID, CIRCLE_SECRET, TS, bytes, fill, hexOf, queueRng, type Json } from "./vector-inputs.ts";
 
 export interface Family {
@@ -342,6 +343,7 @@ const frameCases: [string, Frame][] = [
   ["close", { t: "close", reason: "bye" }],
   ["recon", { t: "recon", ranges: [{ upper: { ts: TS, id: bytes("ab" + "00".repeat(15)) }, mode: "skip" }, { upper: { ts: Infinity, id: new Uint8Array(16) }, mode: "fp", fp: bytes(fill(92, 16)) }] }],
   ["admit", { t: "admit", admit: { secret: bytes(CIRCLE_SECRET), v2Only: true, epoch: 2, epochKey: bytes(fill(93, 32)), ownerKey: bytes(fill(94, 32)), name: "club" } }],
+  ["signal", { t: "signal", hops: 0, to: "a1b2c3d4e5f60718293a4b5c", sessionId: fill(95, 16), payload: "AQAAAAA=" }],
 ];
 const frames: Family = {
   description: "Session frame bodies (§4.6): encoded_hex decodes and re-encodes to itself. Invalid: bodies the decoder refuses.",
@@ -354,6 +356,7 @@ const frames: Family = {
     { name: "recon not ending at infinity", hex: "01" + "00000001" + "0500" + "00", reason: "recon: ranges must end at the infinite bound" },
     { name: "recon unknown mode", hex: "01" + "00000001" + "0000" + "09", reason: "recon: unknown range mode" },
     { name: "trailing byte", hex: "06" + "00000000" + "00", reason: "frame: 1 trailing bytes" },
+    { name: "signal passed on twice", hex: "07" + "02" + "00000000" + "00000000" + "00000000", reason: "frame: signal passed on too often" },
   ],
   check: (i) => errOf(() => decodeFrame(bytes(i.hex))),
 };
@@ -422,5 +425,5 @@ const invite: Family = {
 }
 
 export const FAMILIES: Record<string, Family> = {
-  codec, keys, message, control, card, "channel-keys": channelKeys, rekey, envelope, padding, handshake, frames, recon, invite,
+  codec, keys, message, control, card, "channel-keys": channelKeys, rekey, envelope, padding, handshake, frames, recon, invite, "call-signal": callSignal,
 };

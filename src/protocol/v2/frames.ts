@@ -7,11 +7,12 @@
 //   0x04 PEERS  u32 n | n x (str node_id | str addr | u64 last_seen)
 //   0x05 ADMIT  circle credentials for a joiner admitted by invite (invite.ts)
 //   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
-import { PEERS_FRAME_MAX, V2_FRAME_MAX, V2_MESSAGE_MAX, V2_WANT_MAX } from "../limits.ts";
+//   0x07 SIGNAL u8 hops | str to node_id | str call session id | str payload (a sealed call signal, call-signal.ts)
+import { PEERS_FRAME_MAX, RELAY_SIGNAL_PAYLOAD_MAX, V2_CALL_ID_MAX, V2_FRAME_MAX, V2_MESSAGE_MAX, V2_WANT_MAX } from "../limits.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
 
-export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6 } as const;
+export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6, signal: 7 } as const;
 export const FORM_V1 = 0;
 export const FORM_V2 = 1;
 
@@ -32,7 +33,11 @@ export type Frame =
   | { t: "msgs"; pushed: boolean; items: MsgItem[] }
   | { t: "peers"; peers: PeerItem[] }
   | { t: "admit"; admit: Admit }
-  | { t: "close"; reason: string };
+  | { t: "close"; reason: string }
+  | SignalFrame;
+
+/** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
+export interface SignalFrame { t: "signal"; hops: number; to: string; sessionId: string; payload: string }
 
 export function encodeFrame(f: Frame): Uint8Array {
   const w = new Writer();
@@ -57,6 +62,8 @@ export function encodeFrame(f: Frame): Uint8Array {
     }
     case "close":
       return w.u8(FRAME.close).str(f.reason.slice(0, 200)).finish();
+    case "signal":
+      return w.u8(FRAME.signal).u8(f.hops).str(f.to).str(f.sessionId).str(f.payload).finish();
   }
 }
 
@@ -99,6 +106,12 @@ export function decodeFrame(b: Uint8Array): Frame {
     case FRAME.close:
       f = { t: "close", reason: r.str(1024) };
       break;
+    case FRAME.signal: {
+      const hops = r.u8();
+      if (hops > 1) throw new V2DecodeError("frame: signal passed on too often");
+      f = { t: "signal", hops, to: r.str(128), sessionId: r.str(V2_CALL_ID_MAX), payload: r.str(RELAY_SIGNAL_PAYLOAD_MAX) };
+      break;
+    }
     default:
       throw new V2DecodeError(`frame: unknown type ${type}`);
   }
