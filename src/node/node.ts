@@ -18,6 +18,8 @@ import { decodeInvite2, INVITE2_PREFIX } from "../protocol/v2/invite.ts";
 import { applyAdmit } from "../sync/v2-admin.ts";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type ConnTimeouts } from "./line-conn.ts";
 import * as svc from "./service.ts";
+import { NodeCalls } from "./calls.ts";
+import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { RelayClient } from "./relay-client.ts";
 
 export type NodeEvent =
@@ -25,7 +27,9 @@ export type NodeEvent =
   | { t: "peers"; circleId: string }
   | { t: "circles" }
   | { t: "sync"; circleId: string; peer: string; addr: string; ok: boolean; stored: number; sent: number; detail: string }
-  | { t: "debug"; line: string };
+  | { t: "debug"; line: string }
+  /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
+  | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };
 
 export interface NodeOptions {
   store: NodeStore;
@@ -62,6 +66,8 @@ const MAX_RETRIES = 3;
 export class FelundNode {
   readonly store: NodeStore;
   readonly calls = new CallRegistry();
+  /** call actions and signalling (calls.ts) */
+  readonly callNet: NodeCalls;
   readonly knowledge: PeerKnowledge;
   readonly nodeId: string;
   private listener: TCPSocketListener<ConnData> | null = null;
@@ -95,6 +101,7 @@ export class FelundNode {
     const nowMs = opts.nowMs ?? Date.now;
     this.knowledge = new PeerKnowledge(nowMs);
     this.ctx = { store: this.store, calls: this.calls, now: () => Math.floor(nowMs() / 1000), rng: opts.rng ?? systemRng, v2: opts.v2 !== false };
+    this.callNet = new NodeCalls(this);
   }
 
   get settings() {
@@ -207,6 +214,7 @@ export class FelundNode {
     const interval = (this.opts.intervalS ?? DEFAULT_INTERVAL_S) * 1000;
     this.timer = setInterval(() => this.gossipRound(), interval);
     this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
+    this.callNet.start();
     this.configureRelay(this.opts.relay ?? s.relayBase);
   }
 
@@ -232,6 +240,7 @@ export class FelundNode {
   stop(): void {
     for (const fn of this.stopHooks.splice(0)) fn();
     this.stopped = true;
+    this.callNet.stop();
     this.relay?.stop();
     this.relay = null;
     if (this.timer) clearInterval(this.timer);
@@ -422,6 +431,7 @@ export class FelundNode {
         this.emit({ t: "peers", circleId });
       }
     }
+    for (const f of step.signals ?? []) this.callNet.fromSession(circleId, ex.result.peerNodeId, f);
     const stored = step.stored ?? [];
     if (!stored.length) return;
     for (const m of stored) this.emit({ t: "message", message: m });
@@ -449,6 +459,18 @@ export class FelundNode {
     this.log(`${outbound ? "to" : "from"} ${addr}: v2 session ${ex.result.established ? "ended" : "failed"} (${reason})`);
     // a rekey ends sessions that run under the old epoch: reconnect under the new one
     if (outbound && !this.stopped && /rekeyed/.test(reason)) this.syncSoon(circleId);
+  }
+
+  /** Send a call signal on the live v2 session with `to` (null: on every live session of the circle, to be passed on). */
+  signalToPeer(circleId: string, to: string | null, f: Omit<SignalFrame, "t">): boolean {
+    let sent = false;
+    for (const x of this.sessions.get(circleId) ?? []) {
+      if (x.conn.isClosed || (to !== null && x.ex.result.peerNodeId !== to)) continue;
+      x.conn.apply(x.ex.signal(f));
+      sent = true;
+      if (to !== null) break;
+    }
+    return sent;
   }
 
   /** Peers of a circle with a live v2 session now. */
