@@ -305,6 +305,10 @@ export class NodeStore implements SyncStoreV2 {
     return (this.sql.query(`SELECT invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
         max_uses AS maxUses, uses, created_ts AS createdTs FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ?? undefined;
   }
+  /** True while some felund2 invite of this node is unexpired (the relay client then answers admissions). */
+  hasLiveInvites(now: number): boolean {
+    return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? LIMIT 1`).get(now) != null;
+  }
   inviteAdmitted(inviteId: string, nodeId: string): boolean {
     return this.sql.query(`SELECT 1 FROM v2_invite_admissions WHERE invite_id = ? AND node_id = ?`).get(inviteId, nodeId) != null;
   }

@@ -10,17 +10,19 @@ import { PeerKnowledge } from "../sync/knowledge.ts";
 import { expirePeers, recordDialFailure, selectDials, type SelfInfo } from "../sync/peers.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { V1Exchange, type ExchangeDeps, type ExchangeResult } from "../sync/v1-exchange.ts";
-import { advertisedHost, loadIdentity, loadSettings, localAddresses } from "./identity.ts";
+import { advertisedHost, loadIdentity, loadSettings, localAddresses, saveSettings } from "./identity.ts";
 import { InboundRouter } from "../sync/inbound-router.ts";
 import { V2Exchange, type V2Deps, type V2Step } from "../sync/v2-exchange.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../protocol/v2/keys.ts";
-import { decodeInvite2, INVITE2_PREFIX } from "../protocol/v2/invite.ts";
-import { applyAdmit } from "../sync/v2-admin.ts";
+import { decodeInvite2, INVITE2_PREFIX, type Invite2 } from "../protocol/v2/invite.ts";
+import { isRelayUrl } from "../protocol/hostport.ts";
+import { joinViaRelay } from "../sync/relay-admission.ts";
+import { applyAdmit, issueInvite } from "../sync/v2-admin.ts";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type ConnTimeouts } from "./line-conn.ts";
 import * as svc from "./service.ts";
 import { NodeCalls } from "./calls.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
-import { RelayClient } from "./relay-client.ts";
+import { RelayClient, relaySignalIo } from "./relay-client.ts";
 
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }
@@ -139,7 +141,8 @@ export class FelundNode {
     return this.opts.v2 !== false;
   }
 
-  private v2Deps(): V2Deps {
+  /** deps of the v2 engine (also used by the relay client to answer admissions through the relay) */
+  v2Deps(): V2Deps {
     return {
       store: this.store, calls: this.calls, now: this.ctx.now, rng: this.ctx.rng,
       self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.selfInfo().isSelfAddr }, v1: this.deps(),
@@ -547,8 +550,21 @@ export class FelundNode {
     this.emit({ t: "circles" });
     return r;
   }
-  inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}): string {
-    return this.withListen((ctx) => svc.inviteCode(ctx, circleId, opts));
+  /**
+   * The circle's invite code. `viaRelay`: a felund2 code whose peer is this node's relay, so a
+   * joiner that cannot dial this node (a relay-only browser, a node elsewhere) is admitted
+   * through the relay's /v1/signal. A relay-only browser on the same relay also tries that with
+   * a plain (host:port) code.
+   */
+  inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number; viaRelay?: boolean } = {}): string {
+    const { viaRelay, ...limits } = opts;
+    if (!viaRelay) return this.withListen((ctx) => svc.inviteCode(ctx, circleId, limits));
+    if (!this.relay) throw new svc.UserError("this node uses no relay: set one (felund serve --relay URL) to invite through it");
+    const c = svc.requireCircle(this.ctx, circleId);
+    if (c.mode !== "v2") throw new svc.UserError("legacy circles use felund1. codes; invite through a relay is for v2-only circles");
+    const r = issueInvite(svc.v2Ctx(this.ctx), c.circleId, { peer: this.relay.base, ...limits, now: this.ctx.now(), rng: this.ctx.rng });
+    if (!r.ok) throw new svc.UserError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
+    return r.value.code;
   }
   async join(input: { code?: string; secret?: string; peer?: string }) {
     if (input.code?.trim().startsWith(INVITE2_PREFIX)) return this.joinV2(input.code.trim());
@@ -562,12 +578,16 @@ export class FelundNode {
   /**
    * Redeem a felund2. code: a ticket-keyed v2 handshake with the inviter's node, which checks
    * expiry and use limit and answers with the circle's credentials (ADMIT); then a normal session.
+   * When the code's peer is a relay URL (an owner without a TCP address, e.g. a relay-only
+   * browser), the same handshake runs through the relay's /v1/signal, and the circle syncs
+   * through that relay.
    */
   private async joinV2(code: string): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
     const v = decodeInvite2(code, this.ctx.now());
     if (!v.ok) throw new svc.UserError(`invalid invite code: ${v.reason}`);
     const inv = v.value;
     const peer = inv.peer;
+    if (isRelayUrl(peer)) return this.joinV2ViaRelay(inv);
     const hp = parseHostPort(peer);
     if (!hp) throw new svc.UserError("this invite names no reachable node (host:port)");
     const existed = !!this.store.getCircle(inv.circleId);
@@ -600,6 +620,35 @@ export class FelundNode {
     }
     const synced = await this.syncWith(inv.circleId, peer);
     return { circleId: inv.circleId, bootstrap: peer, created: !existed, synced: !!synced?.completed };
+  }
+
+  /** The admission of a felund2 code whose peer is a relay: over /v1/signal, then the relay syncs the circle. */
+  private async joinV2ViaRelay(inv: Invite2): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
+    const base = inv.peer.replace(/\/+$/, "");
+    const existed = !!this.store.getCircle(inv.circleId);
+    if (!existed) {
+      const r = await joinViaRelay(relaySignalIo(base), this.v2Deps(), inv);
+      if (!r.ok) throw new svc.UserError(`the inviter did not admit us: ${r.reason}`, /did not answer|relay:/.test(r.reason) ? 503 : 403);
+      this.store.transaction(() => {
+        const cid = applyAdmit(this.store, r.value, this.ctx.now());
+        if (cid !== inv.circleId) throw new svc.UserError("the inviter admitted us to another circle than the code names");
+        ensureGeneralChannel(this.store, cid, this.ctx.now());
+        svc.publishCard(this.ctx, cid);
+      });
+      this.log(`joined ${inv.circleId} through the relay ${base}`);
+      this.emit({ t: "circles" });
+    }
+    // the circle meets on that relay: a node without a relay starts using it (and keeps it)
+    const configured = (this.opts.relay ?? this.settings.relayBase).trim().replace(/\/+$/, "");
+    if (!configured) saveSettings(this.store, { relayBase: base });
+    else if (configured !== base) this.log(`note: ${inv.circleId} was joined through ${base}, but this node syncs through ${configured}`);
+    if (this.listener && !this.relay && !this.stopped) this.configureRelay(base);
+    // a running node pulls with its client; a one-shot `felund join` pulls once with a temporary one
+    const client = this.relay ?? new RelayClient(this, configured || base, { ws: false });
+    let synced = false;
+    await client.pullNow(inv.circleId).then(() => (synced = !client.lastError), () => {});
+    if (client !== this.relay) client.stop();
+    return { circleId: inv.circleId, bootstrap: "", created: !existed, synced };
   }
 
   kick(circleId: string, members: string[]): StoredMessage {

@@ -10,6 +10,10 @@
 // A v2-only circle uses nothing else: v1 envelopes (keyed by the static secret, which a
 // removed member still knows) are neither sent nor accepted there. A legacy circle also
 // gets v1 envelopes, for original web clients and nodes.
+//
+// Admissions (docs/PROTOCOL.md §10.1): while this node has unexpired felund2 invites it answers
+// joins that reach it through the relay's /v1/signal (relay-only browsers cannot dial it), and
+// `relaySignalIo` is the transport a joining node uses when a code's peer is a relay URL.
 import { fromHex } from "../protocol/bytes.ts";
 import { circleHint } from "../protocol/ids.ts";
 import { messageKey, openEnvelope, sealEnvelope } from "../protocol/envelope.ts";
@@ -24,6 +28,8 @@ import { v2Ctx } from "./service.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { advertisedHost } from "./identity.ts";
 import type { FelundNode } from "./node.ts";
+import { AdmissionIssuer, pollAdmissions, type SignalIo } from "../sync/relay-admission.ts";
+import { V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../protocol/limits.ts";
 
 /** presence refresh / discovery period (the original TUI uses 8 s) */
 const PRESENCE_MS = 30_000;
@@ -50,18 +56,54 @@ interface CircleLink {
 
 export interface RelayStatus { base: string; circles: { circleId: string; ws: boolean; lastPoll: number }[]; lastError: string }
 
+const v1Url = (base: string, path: string): string => {
+  const b = base.trim().replace(/\/+$/, "");
+  return /\/v1$/.test(b) ? `${b}${path}` : `${b}/v1${path}`;
+};
+
+/**
+ * /v1/signal of a relay as the transport of felund2 admissions (src/sync/relay-admission.ts).
+ * No node id header: a joiner's answers go to a throwaway id, so the relay does not learn who joins.
+ */
+export function relaySignalIo(base: string): SignalIo {
+  const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(v1Url(base, path), {
+      method, headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
+    const json = (await res.json().catch(() => null)) as any;
+    if (!res.ok || !json || json.ok === false) throw new Error(`${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim());
+    return json;
+  };
+  return {
+    post: async (s) => void (await call("POST", "/signal", s)),
+    async list(q) {
+      const p = new URLSearchParams({ to_node_id: q.toNodeId, since_id: String(q.sinceId) });
+      if (q.sessionId) p.set("session_id", q.sessionId);
+      const r = await call("GET", `/signal?${p}`);
+      return { signals: Array.isArray(r.signals) ? r.signals : [], serverTime: typeof r.server_time === "number" ? r.server_time : undefined };
+    },
+    sleep: (ms) => Bun.sleep(ms),
+    nowMs: () => Date.now(),
+  };
+}
+
 export class RelayClient {
   private links = new Map<string, CircleLink>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsub: (() => void) | null = null;
   private stopped = false;
   lastError = "";
+  /** answers felund2 admissions addressed to this node through the relay (circles it owns) */
+  private issuer: AdmissionIssuer | null = null;
+  private admitting = false;
+  private lastAdmitPoll = 0;
+  private admitTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private node: FelundNode, readonly base: string, private opts: { ws?: boolean } = {}) {}
 
   private url(path: string): string {
-    const b = this.base.replace(/\/+$/, "");
-    return /\/v1$/.test(b) ? `${b}${path}` : `${b}/v1${path}`;
+    return v1Url(this.base, path);
   }
 
   start(): void {
@@ -77,6 +119,7 @@ export class RelayClient {
     this.stopped = true;
     this.unsub?.();
     if (this.timer) clearInterval(this.timer);
+    if (this.admitTimer) clearTimeout(this.admitTimer);
     for (const l of this.links.values()) {
       l.ws?.close();
       void this.http("DELETE", "/register", { node_id: this.node.nodeId, circle_hint: l.hint }).catch(() => {});
@@ -111,6 +154,46 @@ export class RelayClient {
       if (this.opts.ws !== false && !l.ws && now >= l.wsRetry) this.openWs(l);
       if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) { l.lastPoll = now; void this.pull(l); this.schedulePush(id); }
     }
+    if (!this.admitting && now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS && this.node.store.hasLiveInvites(this.node.ctx.now())) {
+      this.lastAdmitPoll = now;
+      void this.admissions();
+    }
+  }
+
+  /** While a join through the relay is half done, poll again soon (outside the 1 s tick). */
+  private admitSoon(): void {
+    if (this.stopped || this.admitTimer) return;
+    this.admitTimer = setTimeout(() => {
+      this.admitTimer = null;
+      if (this.stopped || this.admitting) return;
+      this.lastAdmitPoll = Date.now();
+      void this.admissions();
+    }, V2_RELAY_ADMISSION_BUSY_POLL_MS);
+  }
+
+  /** One poll of the admissions addressed to this node (felund2 codes redeemed through the relay). */
+  private async admissions(): Promise<void> {
+    this.admitting = true;
+    this.issuer ??= new AdmissionIssuer(this.node.nodeId, () => this.node.v2Deps());
+    try {
+      const ended = await pollAdmissions(relaySignalIo(this.base), this.issuer, (e) => this.fail("admission", e));
+      for (const o of ended)
+        this.node.log(`relay admission ${o.sessionId.slice(0, 12)}: ${o.admitted ? `admitted ${o.peerNodeId} to ${o.circleId}` : `refused (${o.reason})`}`);
+    } catch (e) {
+      this.fail("admission poll", e);
+    } finally {
+      this.admitting = false;
+      if (this.issuer.active > 0) this.admitSoon();
+    }
+  }
+
+  /** Pull a circle now (after joining it through this relay); resolves when the pull ends. */
+  async pullNow(circleId: string): Promise<void> {
+    const l = this.link(circleId);
+    if (!l) return;
+    for (let i = 0; i < 100 && l.pulling; i++) await Bun.sleep(20);
+    l.lastPoll = Date.now();
+    await this.pull(l);
   }
 
   private async http(method: string, path: string, body?: unknown): Promise<any> {

@@ -105,6 +105,24 @@ export const V2_PASSPHRASE_MAX = 256;
 export const V2_CALL_ID_MAX = 64;
 /** Handshake must finish within this many frames (HELLO, HS, AUTH, maybe ADMIT); anything else is an attack. */
 export const V2_HANDSHAKE_FRAMES_MAX = 4;
+/**
+ * felund2 admission through a relay's /v1/signal (docs/PROTOCOL.md §10.1): a join takes one
+ * round trip of the handshake plus ADMIT, so a session that has not finished in 60 s is dead
+ * (the relay keeps a signal 120 s at most); an issuer runs at most 32 at once and starts at
+ * most 8 per poll (a flood of HELLOs costs it one X25519 + one signature each, bounded); a
+ * joiner sends 2 lines and an issuer 3, so more than V2_HANDSHAKE_FRAMES_MAX lines in one
+ * session is an attack. Issuers poll every 1 s while they have live invites (every 200 ms
+ * while a join is half done), joiners every 250 ms.
+ */
+export const V2_RELAY_ADMISSION_S = 60;
+export const V2_RELAY_ADMISSION_SESSIONS_MAX = 32;
+export const V2_RELAY_ADMISSION_NEW_PER_POLL = 8;
+export const V2_RELAY_ADMISSION_LINES_MAX = V2_HANDSHAKE_FRAMES_MAX;
+export const V2_RELAY_ADMISSION_POLL_MS = 1000;
+export const V2_RELAY_ADMISSION_BUSY_POLL_MS = 200;
+export const V2_RELAY_ADMISSION_JOIN_POLL_MS = 250;
+/** Pages of signals read per issuer poll (200 each); the rest waits for the next poll. */
+export const V2_RELAY_ADMISSION_PAGES_MAX = 5;
 
 // ---- relay (rendezvous, store-and-forward, WebSocket push, call signalling; reference §6) ----
 

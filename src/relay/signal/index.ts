@@ -17,7 +17,7 @@ export const signalRoutes = (ctx: RelayContext) =>
         parse: jsonBodyParser(ctx.config.maxBodyBytes),
         body: PostSignalBody,
         response: { 200: PostSignalResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
-        detail: { tags: ["signal"], summary: "Leave a WebRTC offer/answer/candidate for one node" },
+        detail: { tags: ["signal"], summary: "Leave a WebRTC offer/answer/candidate (or a felund2 admission line) for one node" },
       },
     )
     .get("/signal", ({ query }) => json(ctx.signal.list(query.to_node_id, query.since_id, query.session_id)), {

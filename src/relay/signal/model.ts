@@ -3,7 +3,13 @@ import { t } from "elysia";
 import * as L from "../../protocol/limits.ts";
 import { circleHint } from "../messages/model.ts";
 
-export const SIGNAL_TYPES = ["offer", "answer", "candidate", "media-offer", "media-answer", "media-candidate"] as const;
+/**
+ * The original's call signalling types, plus "felund-v2": one line of a felund2 admission
+ * (the v2 handshake of a join by invite, docs/PROTOCOL.md §10.1), for owners without a
+ * reachable TCP address (relay-only browsers). Payloads are handshake lines: the relay learns
+ * nothing from them.
+ */
+export const SIGNAL_TYPES = ["offer", "answer", "candidate", "media-offer", "media-answer", "media-candidate", "felund-v2"] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
 const id = (name: string) =>

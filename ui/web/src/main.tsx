@@ -26,6 +26,8 @@ async function start(backend: Backend, mode: Mode) {
     }
     return render(() => <Blocked reason="unreachable" detail={(e as Error).message} />, root);
   }
+  // what the backend wants the user to know once (e.g. the relay-only peer's new v2 identity)
+  for (const n of (backend as { notices?: string[] }).notices ?? []) store.core.notice(n);
   render(() => (
     <AppContext.Provider value={store}>
       <App />

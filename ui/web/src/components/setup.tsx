@@ -33,6 +33,7 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
   const [name, setName] = createSignal(node().displayName === "anon" ? "" : node().displayName);
   const [relay, setRelay] = createSignal(node().relayBase);
   const [circleName, setCircleName] = createSignal("");
+  const [legacy, setLegacy] = createSignal(false);
   const [code, setCode] = createSignal("");
   const [error, setError] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -48,7 +49,7 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
       if (p.firstRun && app.mode === "relay" && relay().trim() !== node().relayBase) patch.relayBase = relay().trim();
       if (Object.keys(patch).length) await app.backend.updateSettings(patch);
       const circleId = how() === "create"
-        ? (await app.backend.createCircle(circleName().trim())).circleId
+        ? (await app.backend.createCircle(circleName().trim(), { legacy: legacy() })).circleId
         : (await app.backend.joinCircle(code().trim())).circleId;
       await app.core.refresh();
       await app.select(circleId);
@@ -85,6 +86,10 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
         <label>
           <span>Circle name</span>
           <input name="circleName" maxLength={40} placeholder="e.g. family" value={circleName()} onInput={(e) => setCircleName(e.currentTarget.value)} />
+        </label>
+        <label class="check" title="Original clients cannot join v2-only circles. A compatible circle uses felund1. codes (no expiry, no use limit) and its messages also travel in the original format.">
+          <input type="checkbox" name="legacy" checked={legacy()} onChange={(e) => setLegacy(e.currentTarget.checked)} />
+          <span>Compatible with original felund clients</span>
         </label>
       </Show>
       <Show when={p.firstRun && app.mode === "relay"}>

@@ -1,6 +1,6 @@
-// IndexedDB storage of the relay-only peer: one "kv" store (node, circles, pull cursors)
-// and one "messages" store keyed by msg_id with an index by circle.
-import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
+// IndexedDB storage of the relay-only peer: one "kv" store (node, circles, pull cursors, the
+// derived v2 state) and one "messages" store keyed by msg_id with an index by circle.
+import type { CircleRecord, Commit, MessageRecord, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
 
 const DB_NAME = "felund-web";
 const DB_VERSION = 1;
@@ -24,10 +24,10 @@ export class IdbPersistence implements Persistence {
   async load(): Promise<Snapshot> {
     const tx = this.db.transaction(["kv", "messages"], "readonly");
     const kv = tx.objectStore("kv");
-    const [node, circles, cursors, messages] = await Promise.all([
-      done(kv.get("node")), done(kv.get("circles")), done(kv.get("cursors")), done(tx.objectStore("messages").getAll()),
+    const [node, circles, cursors, state, messages] = await Promise.all([
+      done(kv.get("node")), done(kv.get("circles")), done(kv.get("cursors")), done(kv.get("state")), done(tx.objectStore("messages").getAll()),
     ]);
-    return { node: node ?? null, circles: circles ?? [], cursors: cursors ?? {}, messages: messages as MessageRecord[] };
+    return { node: node ?? null, circles: circles ?? [], cursors: cursors ?? {}, state: state ?? null, messages: messages as MessageRecord[] };
   }
 
   private async put(key: string, value: unknown) {
@@ -44,6 +44,17 @@ export class IdbPersistence implements Persistence {
     const tx = this.db.transaction("messages", "readwrite");
     const st = tx.objectStore("messages");
     for (const m of ms) st.put({ ...m });
+    await finished(tx);
+  }
+
+  /** messages, derived state and circles in one transaction, so a reload never sees one without the other */
+  async commit(c: Commit) {
+    if (!c.messages?.length && !c.state && !c.circles) return;
+    const tx = this.db.transaction(["kv", "messages"], "readwrite");
+    const st = tx.objectStore("messages");
+    for (const m of c.messages ?? []) st.put({ ...m });
+    if (c.state) tx.objectStore("kv").put(c.state, "state");
+    if (c.circles) tx.objectStore("kv").put(c.circles.map((x) => ({ ...x })), "circles");
     await finished(tx);
   }
 

@@ -1,7 +1,6 @@
 // HTTP client of the relay API (reference §6): presence, peers, store-and-forward messages,
-// and the WebSocket push URL. Knows both the original relays (since/server_time) and the
-// felund relay (cursor/next_cursor/more).
-import type { Envelope } from "../../../../src/protocol/envelope.ts";
+// the WebSocket push URL, and /signal (felund2 admissions). Knows both the original relays
+// (since/server_time) and the felund relay (cursor/next_cursor/more).
 
 export class RelayError extends Error {
   constructor(message: string, readonly status = 0) {
@@ -71,7 +70,8 @@ export class RelayApi {
     return Array.isArray(r.peers) ? r.peers.filter((p) => p && typeof p.node_id === "string" && p.node_id !== this.nodeId) : [];
   }
 
-  postMessages(circleHint: string, envelopes: Envelope[]) {
+  /** v1 envelopes (reference §4.4) and v2 envelopes (docs/PROTOCOL.md §9) alike */
+  postMessages(circleHint: string, envelopes: unknown[]) {
     return this.call<{ stored?: number }>("POST", "/messages", { circle_hint: circleHint, messages: envelopes });
   }
 
@@ -86,6 +86,18 @@ export class RelayApi {
       more: r.more === true,
       serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
     };
+  }
+
+  /** POST /v1/signal (no node id header: an admission names only the ids in its body). */
+  async postSignal(body: Record<string, unknown>): Promise<void> {
+    await this.call("POST", "/signal", body);
+  }
+
+  async getSignals(q: { toNodeId: string; sinceId: number; sessionId?: string }): Promise<{ signals: unknown[]; serverTime?: number }> {
+    const p = new URLSearchParams({ to_node_id: q.toNodeId, since_id: String(q.sinceId) });
+    if (q.sessionId) p.set("session_id", q.sessionId);
+    const r = await this.call<{ signals?: unknown; server_time?: unknown }>("GET", `/signal?${p}`);
+    return { signals: Array.isArray(r.signals) ? r.signals : [], serverTime: typeof r.server_time === "number" ? r.server_time : undefined };
   }
 
   wsUrl(circleHint: string): string {

@@ -2,7 +2,6 @@
 // relay's cursor): per circle, presence every minute, push of our own envelopes, paged pull,
 // and one WebSocket for push; polling every 5 s while a socket is down (30 s while all are
 // up, as a safety net). It moves envelopes; what they mean is the host's business.
-import type { Envelope } from "../../../../src/protocol/envelope.ts";
 import type { ConnectionState } from "../../../shared/types.ts";
 import type { PullCursor } from "./persist.ts";
 import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./relay-api.ts";
@@ -10,8 +9,8 @@ import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./
 /** What the sync loop needs from the peer that owns the messages. */
 export interface SyncHost {
   circles(): { circleId: string; hint: string }[];
-  /** the next envelopes of ours the relay has not acknowledged (at most `max`) */
-  pending(circleId: string, max: number): { msgIds: string[]; envelopes: Envelope[] };
+  /** the next envelopes of ours the relay has not acknowledged (at most `max`; v1 and/or v2) */
+  pending(circleId: string, max: number): { msgIds: string[]; envelopes: unknown[] };
   acknowledged(circleId: string, msgIds: string[]): Promise<void>;
   cursor(key: string): PullCursor;
   saveCursor(key: string, c: PullCursor): Promise<void>;
@@ -117,7 +116,7 @@ export class RelaySync {
       for (let i = 0; i < 1000; i++) {
         const b = this.host.pending(circleId, PUSH_BATCH);
         if (!b.msgIds.length) return;
-        await this.api.postMessages(hint, b.envelopes);
+        if (b.envelopes.length) await this.api.postMessages(hint, b.envelopes);
         await this.host.acknowledged(circleId, b.msgIds);
       }
     });

@@ -1,0 +1,258 @@
+// felund2 admission through a relay (docs/PROTOCOL.md §10.1): the lines of a join handshake
+// (V2Exchange.joiner / V2Exchange.server, unchanged) carried by the relay's /v1/signal
+// instead of a TCP connection, so an owner without a reachable address (a relay-only
+// browser, a node behind NAT) can still admit members, with the same expiry and use limit.
+//
+//   signal  = {session_id: "adm:" + 32 hex, from_node_id, to_node_id, circle_hint, type: "felund-v2", payload: one line}
+//   joiner  : from = a throwaway 24-hex id, to = node_id of the code's owner key; posts HELLO, then V2_AUTH
+//   issuer  : polls its own node_id, runs one V2Exchange.server per (sender, session), answers to the sender
+//
+// Lines of one session are read in the relay's id order; a line seen twice (a retried POST)
+// is dropped. Everything is bounded (limits.ts V2_RELAY_ADMISSION_*). The classes here are
+// pure; `joinViaRelay` and `pollAdmissions` drive them over an injected SignalIo, which the
+// shells (src/node/relay-client.ts, ui/web/src/relay) implement with fetch.
+import { toHex } from "../protocol/bytes.ts";
+import { parseJsonFrame } from "../protocol/frames.ts";
+import { circleHint } from "../protocol/ids.ts";
+import * as L from "../protocol/limits.ts";
+import { accept, reject, type Verdict } from "../protocol/verdict.ts";
+import type { Admit } from "../protocol/v2/frames.ts";
+import { parseOffer } from "../protocol/v2/handshake.ts";
+import type { Invite2 } from "../protocol/v2/invite.ts";
+import { bytesEqual, nodeIdOf } from "../protocol/v2/keys.ts";
+import { circleIdFromSecret } from "../protocol/ids.ts";
+import { V2Exchange, routeInbound, type V2Deps } from "./v2-exchange.ts";
+
+export const ADMISSION_SIGNAL = "felund-v2";
+export const ADMISSION_PREFIX = "adm:";
+
+/** A row of GET /v1/signal. */
+export interface SignalRow { id: number; session_id: string; from_node: string; type: string; payload: string; created_at: number }
+/** The body of POST /v1/signal. */
+export interface SignalPost { session_id: string; from_node_id: string; to_node_id: string; circle_hint: string; type: string; payload: string; ttl_s: number }
+
+export interface SignalIo {
+  post(s: SignalPost): Promise<void>;
+  list(q: { toNodeId: string; sinceId: number; sessionId?: string }): Promise<{ signals: SignalRow[]; serverTime?: number }>;
+  sleep(ms: number): Promise<void>;
+  nowMs(): number;
+}
+
+const HINT_NONE = "felund-admission";
+const isRow = (s: unknown): s is SignalRow => {
+  const r = s as SignalRow | null;
+  return !!r && typeof r === "object" && Number.isSafeInteger(r.id) && typeof r.session_id === "string" && typeof r.from_node === "string"
+    && typeof r.type === "string" && typeof r.payload === "string" && typeof r.created_at === "number";
+};
+
+/** First line of an admission session: a HELLO with a v2 offer that names an invite. */
+function isJoinHello(line: string): boolean {
+  try {
+    const f = parseJsonFrame(line);
+    return f.t === "HELLO" && !!parseOffer(f.v2)?.join;
+  } catch {
+    return false;
+  }
+}
+
+// ---- issuer (the owner's side) ----
+
+interface IssuerSession { ex: V2Exchange; from: string; sessionId: string; startedMs: number; lines: number; seen: Set<string> }
+
+export interface AdmissionOutcome { sessionId: string; from: string; circleId: string; peerNodeId: string; admitted: boolean; reason: string }
+
+export class AdmissionIssuer {
+  private sessions = new Map<string, IssuerSession>();
+  /** finished or refused sessions (sender|session -> forget after), so late lines start nothing */
+  private closed = new Map<string, number>();
+  /** highest signal id read */
+  cursor = 0;
+
+  constructor(readonly nodeId: string, private deps: () => V2Deps) {}
+
+  get active(): number {
+    return this.sessions.size;
+  }
+
+  /** A page of signals addressed to this node (ascending ids): what to post back, in order, and the sessions that ended. */
+  receive(rows: unknown[], nowMs: number, serverTimeS?: number): { posts: SignalPost[]; ended: AdmissionOutcome[] } {
+    this.expire(nowMs);
+    const posts: SignalPost[] = [];
+    const ended: AdmissionOutcome[] = [];
+    let started = 0;
+    for (const s of rows) {
+      if (!isRow(s)) continue;
+      if (s.id > this.cursor) this.cursor = s.id;
+      if (s.type !== ADMISSION_SIGNAL || !s.session_id.startsWith(ADMISSION_PREFIX)) continue;
+      const key = `${s.from_node}|${s.session_id}`;
+      if (this.closed.has(key)) continue;
+      let ss = this.sessions.get(key);
+      if (!ss) {
+        // a new session: bounded, fresh, and it must open with a join HELLO
+        if (started >= L.V2_RELAY_ADMISSION_NEW_PER_POLL || this.sessions.size >= L.V2_RELAY_ADMISSION_SESSIONS_MAX) continue;
+        const stale = serverTimeS !== undefined && s.created_at < serverTimeS - L.V2_RELAY_ADMISSION_S;
+        const deps = this.deps();
+        if (stale || !isJoinHello(s.payload) || routeInbound(s.payload, deps.store).engine !== "v2") {
+          this.closed.set(key, nowMs + 2 * L.V2_RELAY_ADMISSION_S * 1000);
+          continue;
+        }
+        ss = { ex: V2Exchange.server(deps, ""), from: s.from_node, sessionId: s.session_id, startedMs: nowMs, lines: 0, seen: new Set() };
+        this.sessions.set(key, ss);
+        started++;
+      }
+      if (ss.seen.has(s.payload)) continue; // the same line again (a retried POST)
+      ss.seen.add(s.payload);
+      if (++ss.lines > L.V2_RELAY_ADMISSION_LINES_MAX) {
+        ss.ex.abort("too many lines");
+        ended.push(this.end(key, ss, nowMs, "too many lines"));
+        continue;
+      }
+      const step = ss.ex.receive(s.payload);
+      const hint = ss.ex.result.circleId ? circleHint(ss.ex.result.circleId) : HINT_NONE;
+      for (const line of step.send) posts.push(post(ss.sessionId, this.nodeId, ss.from, hint, line));
+      if (ss.ex.done) ended.push(this.end(key, ss, nowMs, step.close?.reason ?? ss.ex.abortReason));
+    }
+    return { posts, ended };
+  }
+
+  private end(key: string, ss: IssuerSession, nowMs: number, reason: string): AdmissionOutcome {
+    this.sessions.delete(key);
+    this.closed.set(key, nowMs + 2 * L.V2_RELAY_ADMISSION_S * 1000);
+    const r = ss.ex.result;
+    return { sessionId: ss.sessionId, from: ss.from, circleId: r.circleId, peerNodeId: r.peerNodeId, admitted: reason === "admitted", reason };
+  }
+
+  /** Drop sessions older than V2_RELAY_ADMISSION_S and forget old closed ones. */
+  expire(nowMs: number): void {
+    for (const [k, ss] of this.sessions) {
+      if (nowMs - ss.startedMs > L.V2_RELAY_ADMISSION_S * 1000) {
+        ss.ex.abort("timed out");
+        this.sessions.delete(k);
+        this.closed.set(k, nowMs + L.V2_RELAY_ADMISSION_S * 1000);
+      }
+    }
+    for (const [k, until] of this.closed) if (until < nowMs) this.closed.delete(k);
+  }
+}
+
+const post = (sessionId: string, from: string, to: string, hint: string, payload: string): SignalPost => ({
+  session_id: sessionId, from_node_id: from, to_node_id: to, circle_hint: hint, type: ADMISSION_SIGNAL, payload, ttl_s: L.RELAY_SIGNAL_TTL_MAX_S,
+});
+
+/** One issuer poll: read the pages addressed to this node, answer, report the sessions that ended. */
+export async function pollAdmissions(io: SignalIo, issuer: AdmissionIssuer, onError: (e: unknown) => void = () => {}): Promise<AdmissionOutcome[]> {
+  const ended: AdmissionOutcome[] = [];
+  for (let page = 0; page < L.V2_RELAY_ADMISSION_PAGES_MAX; page++) {
+    const r = await io.list({ toNodeId: issuer.nodeId, sinceId: issuer.cursor });
+    const out = issuer.receive(r.signals, io.nowMs(), r.serverTime);
+    for (const p of out.posts) {
+      try {
+        await io.post(p);
+      } catch (e) {
+        onError(e);
+      }
+    }
+    ended.push(...out.ended);
+    if (r.signals.length < L.RELAY_SIGNAL_PAGE_MAX) break;
+  }
+  return ended;
+}
+
+// ---- joiner ----
+
+export class AdmissionJoiner {
+  readonly sessionId: string;
+  /** a throwaway address for the answers: the relay never learns the joiner's node id */
+  readonly replyId: string;
+  readonly ownerId: string;
+  private ex: V2Exchange;
+  private seen = new Set<string>();
+  private lines = 0;
+  private error = "";
+  cursor = 0;
+
+  constructor(deps: V2Deps, private inv: Invite2) {
+    this.sessionId = ADMISSION_PREFIX + toHex(deps.rng(16));
+    this.replyId = toHex(deps.rng(12));
+    this.ownerId = nodeIdOf(inv.ownerKey);
+    this.ex = V2Exchange.joiner(deps, { inviteId: inv.inviteId, ticket: inv.ticket, circleId: inv.circleId }, "");
+  }
+
+  get done(): boolean {
+    return this.ex.done || !!this.error;
+  }
+
+  start(): SignalPost[] {
+    return this.posts(this.ex.start().send);
+  }
+
+  receive(rows: unknown[]): SignalPost[] {
+    const out: SignalPost[] = [];
+    for (const s of rows) {
+      if (!isRow(s)) continue;
+      if (s.id > this.cursor) this.cursor = s.id;
+      if (this.done || s.session_id !== this.sessionId || s.from_node !== this.ownerId || s.type !== ADMISSION_SIGNAL) continue;
+      if (this.seen.has(s.payload)) continue;
+      this.seen.add(s.payload);
+      if (++this.lines > L.V2_RELAY_ADMISSION_LINES_MAX) {
+        this.fail("the issuer sent too many lines");
+        continue;
+      }
+      out.push(...this.posts(this.ex.receive(s.payload).send));
+    }
+    return out;
+  }
+
+  fail(reason: string): void {
+    this.ex.abort(reason);
+    this.error ||= reason;
+  }
+
+  /** The ADMIT, checked against the code: from the owner's key, for the circle the code names. */
+  result(): Verdict<Admit> {
+    const a = this.ex.result.admitted;
+    if (!a) return reject(this.error || this.ex.abortReason.replace(/^issuer refused: /, "") || "not admitted");
+    if (this.ex.result.peerNodeId !== this.ownerId) return reject("admitted by a node that is not the circle's owner");
+    if (!bytesEqual(a.ownerKey, this.inv.ownerKey)) return reject("the ADMIT names another owner than the code");
+    if (circleIdFromSecret(toHex(a.secret)) !== this.inv.circleId) return reject("admitted to another circle than the code names");
+    return accept(a);
+  }
+
+  private posts(lines: string[]): SignalPost[] {
+    return lines.map((l) => post(this.sessionId, this.replyId, this.ownerId, circleHint(this.inv.circleId), l));
+  }
+}
+
+/**
+ * Redeem a felund2 code through a relay: post the HELLO to the owner's node id, poll the
+ * session's answers, post V2_AUTH, wait for ADMIT. At most V2_RELAY_ADMISSION_S seconds.
+ */
+export async function joinViaRelay(io: SignalIo, deps: V2Deps, inv: Invite2): Promise<Verdict<Admit>> {
+  const j = new AdmissionJoiner(deps, inv);
+  const deadline = io.nowMs() + L.V2_RELAY_ADMISSION_S * 1000;
+  try {
+    for (const p of j.start()) await io.post(p);
+  } catch (e) {
+    return reject(`relay: ${(e as Error).message}`);
+  }
+  while (!j.done) {
+    if (io.nowMs() > deadline) {
+      j.fail("timeout");
+      return reject("the inviter did not answer through the relay within 60 s (their node or browser must be online)");
+    }
+    await io.sleep(L.V2_RELAY_ADMISSION_JOIN_POLL_MS);
+    let rows: unknown[];
+    try {
+      rows = (await io.list({ toNodeId: j.replyId, sinceId: j.cursor, sessionId: j.sessionId })).signals;
+    } catch {
+      continue; // the relay hiccuped: keep trying until the deadline
+    }
+    try {
+      for (const p of j.receive(rows)) await io.post(p);
+    } catch (e) {
+      j.fail(`relay: ${(e as Error).message}`);
+    }
+  }
+  return j.result();
+}
+

@@ -1,0 +1,167 @@
+// felund2 admission through a relay's /v1/signal (src/sync/relay-admission.ts), against an
+// in-memory stand-in for the relay: the owner admits, duplicated lines are dropped, the use
+// limit and expiry hold, bounds (lines per session, new sessions per poll, stale HELLOs), and a
+// joiner takes an ADMIT only from the code's owner.
+import { describe, expect, test } from "bun:test";
+import { toHex } from "../../src/protocol/bytes.ts";
+import { circleIdFromSecret } from "../../src/protocol/ids.ts";
+import * as L from "../../src/protocol/limits.ts";
+import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
+import { nodeKeysFromSeed, type NodeKeys } from "../../src/protocol/v2/keys.ts";
+import { CallRegistry, ensureGeneral } from "../../src/sync/control-apply.ts";
+import { ADMISSION_SIGNAL, AdmissionIssuer, AdmissionJoiner, joinViaRelay, pollAdmissions, type SignalIo, type SignalPost, type SignalRow } from "../../src/sync/relay-admission.ts";
+import { issueInvite } from "../../src/sync/v2-admin.ts";
+import type { V2Deps } from "../../src/sync/v2-exchange.ts";
+import { openMemoryDb } from "../../db/client.ts";
+import { NodeStore } from "../../db/node-store.ts";
+
+let seed = 1;
+const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+const NOW = 1_800_000_000;
+
+function party(): { keys: NodeKeys; store: NodeStore; deps: (now?: number) => V2Deps } {
+  const keys = nodeKeysFromSeed(new Uint8Array(32).fill(seed++));
+  const store = new NodeStore(openMemoryDb());
+  const calls = new CallRegistry();
+  return { keys, store, deps: (now = NOW) => ({ store, calls, now: () => now, rng, self: { keys, listenAddr: null, isSelfAddr: () => false } }) };
+}
+
+/** An owner with a v2-only circle and a felund2 code naming a relay. */
+function owner(opts: { maxUses?: number; ttlS?: number } = {}) {
+  const o = party();
+  const secretHex = toHex(rng(32));
+  const circleId = circleIdFromSecret(secretHex);
+  o.store.addCircle({ circleId, secretHex, name: "club", owned: true, bootstrap: "", mode: "v2", keyEpoch: 0, joinedAt: NOW });
+  o.store.setCircleOwner(circleId, toHex(o.keys.edPublic));
+  ensureGeneral(o.store, circleId, NOW);
+  const r = issueInvite({ store: o.store, calls: new CallRegistry(), self: o.keys, now: NOW }, circleId, { peer: "http://relay.test", now: NOW, rng, ...opts });
+  if (!r.ok) throw new Error(r.reason);
+  return { ...o, circleId, code: r.value.code, invite: r.value.invite };
+}
+
+/** The relay's /v1/signal in memory: ascending ids, filtered as the relay does. */
+class FakeRelay {
+  rows: (SignalRow & { to: string })[] = [];
+  serverTime = NOW;
+  dupes = false;
+  io(nowMs = () => NOW * 1000): SignalIo {
+    return {
+      post: async (s: SignalPost) => {
+        for (let i = 0; i < (this.dupes ? 2 : 1); i++)
+          this.rows.push({ id: this.rows.length + 1, session_id: s.session_id, from_node: s.from_node_id, to: s.to_node_id, type: s.type, payload: s.payload, created_at: this.serverTime });
+      },
+      list: async (q) => ({
+        signals: this.rows.filter((r) => r.to === q.toNodeId && r.id > q.sinceId && (!q.sessionId || r.session_id === q.sessionId)).slice(0, L.RELAY_SIGNAL_PAGE_MAX),
+        serverTime: this.serverTime,
+      }),
+      sleep: async () => {},
+      nowMs,
+    };
+  }
+}
+
+/** Run a join while the owner polls in the background. */
+async function join(relay: FakeRelay, o: ReturnType<typeof owner>, joinerDeps: V2Deps, code = o.code, ownerNow = NOW) {
+  const issuer = new AdmissionIssuer(o.keys.nodeId, () => o.deps(ownerNow));
+  let done = false;
+  const polling = (async () => {
+    while (!done) {
+      await pollAdmissions(relay.io(), issuer);
+      await Bun.sleep(1);
+    }
+  })();
+  const inv = decodeInvite2(code, NOW);
+  if (!inv.ok) throw new Error(inv.reason);
+  let t = NOW * 1000;
+  const io = { ...relay.io(() => (t += 50)), sleep: () => Bun.sleep(1) };
+  const r = await joinViaRelay(io, joinerDeps, inv.value);
+  done = true;
+  await polling;
+  return r;
+}
+
+describe("felund2 admission through a relay", () => {
+  test("the owner admits a joiner; every line posted twice changes nothing", async () => {
+    const relay = new FakeRelay();
+    relay.dupes = true;
+    const o = owner();
+    const j = party();
+    const r = await join(relay, o, j.deps());
+    if (!r.ok) throw new Error(r.reason);
+    expect(circleIdFromSecret(toHex(r.value.secret))).toBe(o.circleId);
+    expect([r.value.v2Only, r.value.name, toHex(r.value.ownerKey)]).toEqual([true, "club", toHex(o.keys.edPublic)]);
+    expect(o.store.getInvite(toHex(o.invite.inviteId))!.uses).toBe(1);
+    // what went over the relay: felund-v2 lines, joiner under a throwaway id (never its node_id)
+    expect(relay.rows.every((x) => x.type === ADMISSION_SIGNAL && x.session_id.startsWith("adm:"))).toBe(true);
+    expect(relay.rows.some((x) => x.from_node === j.keys.nodeId || x.to === j.keys.nodeId)).toBe(false);
+    expect(relay.rows.filter((x) => x.from_node === o.keys.nodeId).length).toBe(2 * 3);
+  });
+
+  test("the use limit and the owner's clock decide", async () => {
+    const o = owner({ maxUses: 1 });
+    const a = party();
+    expect((await join(new FakeRelay(), o, a.deps())).ok).toBe(true);
+    // the same joiner again costs no use
+    expect((await join(new FakeRelay(), o, a.deps())).ok).toBe(true);
+    const b = await join(new FakeRelay(), o, party().deps());
+    expect(b.ok ? "" : b.reason).toBe("invite used up");
+    const o2 = owner({ ttlS: 3600 });
+    const late = await join(new FakeRelay(), o2, party().deps(), o2.code, NOW + 7200);
+    expect(late.ok ? "" : late.reason).toBe("invite expired");
+  });
+
+  test("an ADMIT from anyone but the code's owner is refused, even sent under the owner's id", async () => {
+    const o = owner();
+    // an impostor holding the same invite record and circle (e.g. an old copy of the owner's store)
+    const imp = party();
+    imp.store.addCircle({ ...o.store.getCircle(o.circleId)!, owned: false });
+    imp.store.setCircleOwner(o.circleId, toHex(o.keys.edPublic));
+    imp.store.putInvite(o.store.getInvite(toHex(o.invite.inviteId))!);
+    const relay = new FakeRelay();
+    const issuer = new AdmissionIssuer(o.keys.nodeId, () => imp.deps()); // answers as the owner's node id
+    const inv = decodeInvite2(o.code, NOW);
+    if (!inv.ok) throw new Error(inv.reason);
+    const joiner = new AdmissionJoiner(party().deps(), inv.value);
+    const io = relay.io();
+    for (const p of joiner.start()) await io.post(p);
+    for (let i = 0; i < 4 && !joiner.done; i++) {
+      await pollAdmissions(io, issuer);
+      for (const p of joiner.receive((await io.list({ toNodeId: joiner.replyId, sinceId: joiner.cursor, sessionId: joiner.sessionId })).signals)) await io.post(p);
+    }
+    const r = joiner.result();
+    expect(r.ok ? "" : r.reason).toBe("admitted by a node that is not the circle's owner");
+  });
+
+  test("bounds: sessions must open with a join HELLO, stale HELLOs and extra lines are ignored, new sessions per poll are capped", async () => {
+    const o = owner();
+    const issuer = new AdmissionIssuer(o.keys.nodeId, () => o.deps());
+    const row = (id: number, session: string, payload: string, createdAt = NOW): SignalRow =>
+      ({ id, session_id: session, from_node: "f".repeat(24), type: ADMISSION_SIGNAL, payload, created_at: createdAt });
+    const hello = () => {
+      const inv = decodeInvite2(o.code, NOW);
+      if (!inv.ok) throw new Error(inv.reason);
+      return new AdmissionJoiner(party().deps(), inv.value).start()[0]!.payload;
+    };
+    // not a join: a plain HELLO, garbage, another signal type
+    let out = issuer.receive([row(1, "adm:1", JSON.stringify({ t: "HELLO", node_id: "a".repeat(24), circle_id: "b".repeat(24) })), row(2, "adm:2", "{oops"),
+      { ...row(3, "adm:3", hello()), type: "offer" }], NOW * 1000, NOW);
+    expect(out.posts).toEqual([]);
+    expect(issuer.active).toBe(0);
+    // stale
+    out = issuer.receive([row(4, "adm:4", hello(), NOW - L.V2_RELAY_ADMISSION_S - 1)], NOW * 1000, NOW);
+    expect(out.posts).toEqual([]);
+    // a fresh one is answered (V2_HS); a junk line then ends it with an ERROR, and later lines start nothing
+    out = issuer.receive([row(5, "adm:5", hello()), row(6, "adm:5", "x1"), row(7, "adm:5", "x2")], NOW * 1000, NOW);
+    expect(out.posts.map((p) => JSON.parse(p.payload).t)).toEqual(["V2_HS", "ERROR"]);
+    expect(out.ended.map((e) => e.admitted)).toEqual([false]);
+    expect(issuer.active).toBe(0);
+    // 20 HELLOs at once: at most V2_RELAY_ADMISSION_NEW_PER_POLL start
+    out = issuer.receive(Array.from({ length: 20 }, (_, i) => row(10 + i, `adm:x${i}`, hello())), NOW * 1000, NOW);
+    expect(out.posts.length).toBe(L.V2_RELAY_ADMISSION_NEW_PER_POLL);
+    expect(issuer.active).toBe(L.V2_RELAY_ADMISSION_NEW_PER_POLL);
+    expect(issuer.cursor).toBe(29);
+    // and they time out
+    issuer.expire((NOW + L.V2_RELAY_ADMISSION_S + 1) * 1000);
+    expect(issuer.active).toBe(0);
+  });
+});
