@@ -64,13 +64,14 @@ export const commands: Cmd[] = [
   },
   {
     name: "invite", summary: "create a circle and print its invite code (or the code of an existing circle)",
-    usage: "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N]",
+    usage: "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N] [--via-relay]",
     flags: [
       { name: "name", type: "string", help: "name of the new circle" },
       circleFlag(false),
       { name: "legacy", type: "bool", help: "new circle compatible with original felund nodes and web clients (felund1. code; weaker security)" },
       { name: "expires", type: "string", placeholder: "DURATION", help: "felund2. code valid for e.g. 30m, 24h, 7d (default 7d)" },
       { name: "uses", type: "int", placeholder: "N", help: "felund2. code admits at most N new members (default: no limit)" },
+      { name: "via-relay", type: "bool", help: "felund2. code naming the running node's relay: joiners that cannot dial this node (browsers on the relay) are admitted through it" },
       json,
     ],
     async run(p, dir) {
@@ -83,10 +84,15 @@ export const commands: Cmd[] = [
       if (p.flags["circle-id"]) {
         if (p.flags.name || p.flags.legacy) throw new ArgError("--name and --legacy create a new circle; do not combine them with --circle-id");
         const id = String(p.flags["circle-id"]);
-        const q = new URLSearchParams(Object.entries(limits).map(([k, v]) => [k, String(v)])).toString();
+        const viaRelay = !!p.flags["via-relay"];
+        const q = new URLSearchParams([...Object.entries(limits).map(([k, v]) => [k, String(v)]), ...(viaRelay ? [["viaRelay", "1"]] : [])]).toString();
         ({ circleId, code } = await via(t, async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite${q ? "?" + q : ""}`)).code }),
-          (ctx) => ({ circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id, limits) })));
+          (ctx) => {
+            if (viaRelay) throw new ArgError("--via-relay needs the running node (felund serve --relay URL): it answers the joins through the relay");
+            return { circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id, limits) };
+          }));
       } else {
+        if (p.flags["via-relay"]) throw new ArgError("--via-relay gives a code of an existing circle: felund invite --circle-id ID --via-relay");
         const name = String(p.flags.name ?? "");
         const legacy = !!p.flags.legacy;
         if (legacy && (ttlS !== undefined || maxUses !== undefined)) throw new ArgError("felund1. codes (--legacy) carry no expiry or use limit");

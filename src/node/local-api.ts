@@ -161,7 +161,9 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("GET", "/circles/:id/invite", ({ params, query }) => {
     const ttlS = int(query.get("ttlS") ?? undefined, "ttlS", 60, 31_536_000);
     const maxUses = int(query.get("maxUses") ?? undefined, "maxUses", 1, 1_000_000);
-    return { ok: true, code: node.inviteCode(params.id!, { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) }) };
+    // viaRelay=1: a felund2 code naming this node's relay (joiners that cannot dial this node are admitted through it)
+    const viaRelay = query.get("viaRelay") === "1" || query.get("viaRelay") === "true";
+    return { ok: true, code: node.inviteCode(params.id!, { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}), ...(viaRelay ? { viaRelay } : {}) }) };
   });
   on("POST", "/circles/:id/kick", ({ params, body }) => {
     const m = body.members;

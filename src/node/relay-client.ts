@@ -154,7 +154,8 @@ export class RelayClient {
       if (this.opts.ws !== false && !l.ws && now >= l.wsRetry) this.openWs(l);
       if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) { l.lastPoll = now; void this.pull(l); this.schedulePush(id); }
     }
-    if (!this.admitting && now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS && this.node.store.hasLiveInvites(this.node.ctx.now())) {
+    // (a little slack: this tick itself runs every second)
+    if (!this.admitting && now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS - 100 && this.node.store.hasLiveInvites(this.node.ctx.now())) {
       this.lastAdmitPoll = now;
       void this.admissions();
     }

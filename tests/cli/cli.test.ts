@@ -83,6 +83,8 @@ describe("bad arguments: non-zero exit and one clear line on stderr", () => {
     ["unknown circle", ["send", "--circle-id", "ffffffffffffffffffffffff", "hi"], /unknown circle/],
     ["--limit out of range", ["inbox", "--circle-id", "x", "--limit", "0"], /--limit must be 1-1000/],
     ["--name with --circle-id", ["invite", "--name", "x", "--circle-id", "y"], /do not combine/],
+    ["--via-relay for a new circle", ["invite", "--via-relay"], /--via-relay gives a code of an existing circle/],
+    ["--via-relay without a running node", ["invite", "--circle-id", "x", "--via-relay"], /--via-relay needs the running node/],
     ["bool flag with a value", ["circles", "--json=yes"], /--json takes no value/],
     ["stray argument", ["circles", "extra"], /unexpected argument "extra"/],
     ["--state-dir without a value", ["--state-dir"], /--state-dir needs a value/],

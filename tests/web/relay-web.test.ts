@@ -132,6 +132,10 @@ describe("relay-only web client (felund v2)", () => {
     expect(String(made.code).startsWith("felund2.")).toBe(true);
     await say(p2, `/join ${made.code}`);
     await inSidebar(p2, "erins");
+    // (the node can also name its relay in a code: felund invite --circle-id ID --via-relay)
+    const viaRelay = await api(node, "GET", `/circles/${made.circleId}/invite?viaRelay=1&maxUses=1`);
+    const vr = decodeInvite2(viaRelay.code, Math.floor(Date.now() / 1000));
+    expect(vr.ok && [vr.value.peer, vr.value.maxUses]).toEqual([relay.base, 1]);
     await api(node, "POST", `/circles/${made.circleId}/messages`, { channel: "general", text: "hello from a node" });
     await hasMessage(p2, "hello from a node", 10_000);
     expect(await unverified(p2)).toBe(0);

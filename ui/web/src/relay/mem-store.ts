@@ -328,6 +328,15 @@ export class MemStore implements SyncStoreV2 {
     inv.uses++;
     this.touched();
   }
+  /** Forget invites expired before `before` (and their admissions). */
+  pruneInvites(before: number) {
+    for (const [id, r] of this.invites) {
+      if (r.expiresTs >= before) continue;
+      this.invites.delete(id);
+      for (const a of [...this.admissions]) if (a.startsWith(id + "/")) this.admissions.delete(a);
+      this.touched();
+    }
+  }
   /** True while some invite this browser issued is unexpired (it then answers admissions through the relay). */
   hasLiveInvites(now: number): boolean {
     for (const r of this.invites.values()) if (r.expiresTs > now) return true;

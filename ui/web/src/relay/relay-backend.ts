@@ -16,7 +16,7 @@ import { messageKey, openEnvelope, sealEnvelope } from "../../../../src/protocol
 import { isRelayUrl } from "../../../../src/protocol/hostport.ts";
 import { circleHint, circleIdFromSecret, newMsgId, newSecretHex } from "../../../../src/protocol/ids.ts";
 import { decodeInvite, encodeInvite } from "../../../../src/protocol/invite.ts";
-import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX, MAX_TEXT_BYTES, V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
+import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX, MAX_TEXT_BYTES, V2_INVITE_TTL_DEFAULT_S, V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
 import { computeMac, CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { envelopeEpoch, isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
@@ -75,6 +75,8 @@ export class RelayBackend implements Backend, SyncHost {
   private writes: Promise<void> = Promise.resolve();
   private admissions: Admissions | null = null;
   private admitTimer: ReturnType<typeof setTimeout> | null = null;
+  /** the last default felund2 code per circle (this page's life), so reopening the invite dialog issues no new invite */
+  private lastCodes = new Map<string, { code: string; inviteId: string; expiresTs: number; relay: string; name: string }>();
   /** v2 envelopes of an epoch we do not hold yet, per circle (retried when the epoch rises) */
   private ahead = new Map<string, unknown[]>();
   /** things the user should be told once (identity migration), shown by the app after start */
@@ -127,6 +129,7 @@ export class RelayBackend implements Backend, SyncHost {
       }
     }
     this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
+    this.mem.pruneInvites(this.now() - 86400);
     for (const c of this.mem.listCircles()) ensureGeneral(this.mem, c.circleId, c.joinedAt);
     if (migrated) {
       // circles from before v2: this browser owns the ones it created; every circle learns its key
@@ -371,8 +374,14 @@ export class RelayBackend implements Backend, SyncHost {
   async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
     const c = this.circle(circleId);
     if (isLegacy(c)) return encodeInvite(c.secretHex, this.relayBase());
+    // the invite dialog asks each time it opens: the same default code while it has most of its life left
+    const plain = opts.ttlS === undefined && opts.maxUses === undefined;
+    const last = this.lastCodes.get(c.circleId);
+    if (plain && last && last.relay === this.relayBase() && last.name === c.name && last.expiresTs - this.now() > V2_INVITE_TTL_DEFAULT_S / 2 && this.mem.getInvite(last.inviteId))
+      return last.code;
     const r = admin.issueInvite(this.ctx(), c.circleId, { peer: this.relayBase(), ttlS: opts.ttlS, maxUses: opts.maxUses, now: this.now(), rng: this.rng });
     if (!r.ok) throw new BackendError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
+    if (plain) this.lastCodes.set(c.circleId, { code: r.value.code, inviteId: toHex(r.value.invite.inviteId), expiresTs: r.value.invite.expiresTs, relay: this.relayBase(), name: c.name });
     await this.flush();
     this.watchAdmissions();
     return r.value.code;
