@@ -145,6 +145,22 @@ describe("log content", () => {
   });
 });
 
+describe("calls in the terminal", () => {
+  test("the header shows a call in progress and who is in it; /call join points to the web UI", async () => {
+    const b = chatBackend();
+    b.app.calls = [{ sessionId: "ca11" + "0".repeat(28), circleId: b.app.circles[0]!.circleId, channelId: "general", hostNodeId: ALICE, participants: [ALICE, BOB], state: "active", createdTs: T0 }];
+    h = await startHarness(120, 40, b);
+    // names come from what the log shows (alice and bob wrote in it)
+    await h.until((f) => f.split("\n")[1]!.includes("call #general: alice, bob"), "call in the header");
+    await h.type("/call list");
+    await h.enter();
+    await h.until((f) => f.includes("call in #general: alice (host), bob [ca110000]"));
+    await h.type("/call join");
+    await h.enter();
+    await h.until((f) => f.includes("! audio calls need the web UI"));
+  });
+});
+
 describe("commands and keys", () => {
   test("unknown commands and bad arguments give a notice", async () => {
     h = await startHarness(80, 24, chatBackend());

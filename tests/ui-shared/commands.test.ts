@@ -119,3 +119,63 @@ describe("submitLine", () => {
     expect(notices()).toEqual(["info: /who [channel] — show members"]);
   });
 });
+
+describe("/call (shared registry)", () => {
+  const ME = "a1a1a1a1a1a1a1a1a1a1a1a1";
+  const BOB = "b0b0b0b0b0b0b0b0b0b0b0b0";
+  async function withCall(host: string, frontend: "web" | "tui") {
+    const backend = new FakeBackend();
+    backend.addCircle("c".repeat(24), "friends", ["general", "random"]);
+    backend.state.calls = [{ sessionId: "5e55" + "0".repeat(28), circleId: "c".repeat(24), channelId: "general", hostNodeId: host, participants: [host], state: "pending", createdTs: 1 }];
+    backend.peers = [{ circleId: "c".repeat(24), nodeId: BOB, name: "bob", addr: "", lastSeen: 0, lastOk: 0, failures: 0, source: "", proto: "v2" }];
+    const actions: string[] = [];
+    (backend as any).callAction = async (_c: string, op: string, a: { sessionId?: string }) => { actions.push(`${op} ${a.sessionId?.slice(0, 4) ?? ""}`); return null; };
+    const store = new ChatStore(backend);
+    await store.init();
+    await store.loadPeers("c".repeat(24));
+    const ui: any = { frontend, openModal: () => {} };
+    const media: string[] = [];
+    if (frontend === "web") ui.call = async (op: string, a: { channelId: string; sessionId?: string }) => void media.push(`${op} #${a.channelId} ${a.sessionId?.slice(0, 4) ?? ""}`.trim());
+    else ui.webUrl = "http://127.0.0.1:9990";
+    const run = (line: string) => submitLine({ store, ui }, line);
+    const notices = () => store.state.notices.map((n) => `${n.kind}: ${n.text}`);
+    return { backend, store, run, notices, actions, media };
+  }
+
+  test("/call list names the channel and who is in it, host marked", async () => {
+    const t = await withCall(BOB, "tui");
+    await t.run("/call list");
+    expect(t.notices()).toEqual(["info: call in #general: bob (host) [5e550000]"]);
+  });
+  test("in the terminal, /call start and /call join point to the web UI; nothing is sent", async () => {
+    const t = await withCall(BOB, "tui");
+    await t.run("/call join");
+    await t.run("/call start");
+    expect(t.notices().every((n) => n.startsWith("error: audio calls need the web UI: open http://127.0.0.1:9990"))).toBe(true);
+    expect(t.actions).toEqual([]);
+  });
+  test("in the web client, /call join runs the page's media for the call of this channel", async () => {
+    const t = await withCall(BOB, "web");
+    await t.run("/call join");
+    await t.run("/call start");
+    expect(t.media).toEqual(["join #general 5e55", "start #general"]);
+  });
+  test("/call end is for the host only; /call leave leaves (also from the terminal)", async () => {
+    const t = await withCall(BOB, "tui");
+    await t.run("/call end");
+    expect(t.notices()).toEqual(["error: only the host (bob) can end this call for everyone; /call leave leaves it"]);
+    t.backend.state.calls[0]!.participants.push(ME);
+    await t.store.refresh();
+    await t.run("/call leave");
+    expect(t.actions).toEqual(["leave 5e55"]);
+    const h = await withCall(ME, "tui");
+    await h.run("/call end");
+    expect(h.actions).toEqual(["end 5e55"]);
+  });
+  test("no call here: /call join says how to start one", async () => {
+    const t = await withCall(BOB, "web");
+    await t.run("/channel switch random");
+    await t.run("/call leave");
+    expect(t.notices().at(-1)).toBe("error: no call in #random; call in #general: bob (host) [5e550000]");
+  });
+});

@@ -1,6 +1,6 @@
 // The one interface both front ends talk to. Two implementations: LocalBackend (a thin
 // client of the local node's API) and, for browsers on a public relay, a relay-only peer.
-import type { AccessMode, AppState, BackendEvent, ConnectionState, MessageView, PeerView } from "./types.ts";
+import type { AccessMode, AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView } from "./types.ts";
 
 export interface Backend {
   readonly kind: "local" | "relay";
@@ -22,6 +22,13 @@ export interface Backend {
   leaveChannel(circleId: string, name: string): Promise<void>;
   listPeers(circleId: string): Promise<PeerView[]>;
   updateSettings(s: { displayName?: string; relayBase?: string }): Promise<void>;
+  // ---- calls (docs/PROTOCOL.md §15); a backend without them offers no calls ----
+  /** start (in `channel`), join, leave or end a call; the call afterwards, or null once it is over */
+  callAction?(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }): Promise<CallView | null>;
+  /** send a signal to another participant (sealed and signed on its way; arrives as a "call-signal" event) */
+  callSignal?(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string): Promise<void>;
+  /** this page still runs the call (without it, the node leaves the call for the user after a while) */
+  callAlive?(circleId: string, sessionId: string): Promise<void>;
   /** live events; the backend (re)connects while there are subscribers */
   subscribe(fn: (e: BackendEvent) => void): () => void;
   connection(): ConnectionState;

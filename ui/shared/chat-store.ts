@@ -3,7 +3,7 @@
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
-import type { AppState, BackendEvent, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
+import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
@@ -236,6 +236,22 @@ export class ChatStore {
       const [circleId, channelId] = k.split("/") as [string, string];
       if (this.state.app?.circles.some((c) => c.circleId === circleId)) await this.loadLatest(circleId, channelId);
     }
+  }
+
+  /** Calls in progress in a circle (default: the current one), newest first. */
+  callsIn(circleId = this.state.circleId): CallView[] {
+    return (this.state.app?.calls ?? []).filter((c) => c.circleId === circleId).sort((a, b) => (b.createdTs ?? 0) - (a.createdTs ?? 0));
+  }
+  /** The call in progress in a channel (the newest). */
+  callInChannel(circleId: string | null, channelId: string): CallView | undefined {
+    return this.callsIn(circleId).find((c) => c.channelId === channelId);
+  }
+  /** The best name for a member: you, a peer's name, an author's name, or a short id. */
+  nameOf(nodeId: string, circleId = this.state.circleId): string {
+    const me = this.state.app?.node;
+    if (me && nodeId === me.nodeId) return me.displayName || "you";
+    const p = circleId ? this.state.peers[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
+    return p?.name || this.state.authors[nodeId] || nodeId.slice(0, 8);
   }
 
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */

@@ -1,7 +1,7 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { BackendError, type Backend } from "./backend.ts";
-import type { AppState, BackendEvent, ConnectionState, MessageView, PeerView, AccessMode } from "./types.ts";
+import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode } from "./types.ts";
 
 export interface LocalBackendOptions {
   /** e.g. "http://127.0.0.1:9990" ("" = same origin in a browser) */
@@ -82,6 +82,16 @@ export class LocalBackend implements Backend {
   }
   async listPeers(circleId: string): Promise<PeerView[]> { return (await this.call("GET", `/circles/${circleId}/peers`)).peers; }
   async updateSettings(s: { displayName?: string; relayBase?: string }) { await this.call("POST", "/settings", s); }
+
+  async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }): Promise<CallView | null> {
+    return (await this.call("POST", `/circles/${circleId}/calls`, { op, ...a })).call ?? null;
+  }
+  async callSignal(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string) {
+    await this.call("POST", `/circles/${circleId}/calls/${sessionId}/signal`, { to, type, data });
+  }
+  async callAlive(circleId: string, sessionId: string) {
+    await this.call("POST", `/circles/${circleId}/calls/${sessionId}/alive`);
+  }
 
   subscribe(fn: (e: BackendEvent) => void): () => void {
     this.listeners.add(fn);

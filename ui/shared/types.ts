@@ -19,7 +19,16 @@ export interface MessageView {
 export interface PeerView {
   circleId: string; nodeId: string; name: string; addr: string; lastSeen: number; lastOk: number; failures: number; source: string; proto: string;
 }
-export interface CallView { sessionId: string; circleId: string; channelId: string; hostNodeId: string; participants: string[]; state: string }
+/** A call in progress (docs/PROTOCOL.md §15). participants: in the order they joined, the host first. */
+export interface CallView {
+  sessionId: string; circleId: string; channelId: string; hostNodeId: string; participants: string[]; state: string;
+  createdTs?: number;
+  /** started by a signed event: only the host's signature ends it */
+  signed?: boolean;
+}
+export type CallOp = "start" | "join" | "leave" | "end";
+/** Kinds of call signal (docs/PROTOCOL.md §15). */
+export type CallSignalType = "offer" | "answer" | "candidates" | "hello" | "bye" | "state";
 export interface AppState { node: NodeView; circles: CircleView[]; calls: CallView[] }
 
 export type BackendEvent =
@@ -28,6 +37,8 @@ export type BackendEvent =
   | { t: "peers"; circleId: string }
   | { t: "sync"; circleId: string; peer: string; addr: string; ok: boolean; stored: number; sent: number; detail: string }
   | { t: "debug"; line: string }
-  | { t: "connection"; state: ConnectionState };
+  | { t: "connection"; state: ConnectionState }
+  /** a call signal for this user, already opened and checked (sender's signature, recipient, replay) */
+  | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: CallSignalType; data: string };
 
 export type ConnectionState = "connecting" | "live" | "offline";

@@ -54,6 +54,7 @@ export class TuiApp {
         frontend: "tui",
         openModal: (name) => this.openModal(name),
         quit: () => this.o.onQuit(),
+        webUrl: o.webUrl,
         copy: (text) => void this.copy(text).then((how) => store.notice(how)),
       },
     };

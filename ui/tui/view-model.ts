@@ -14,7 +14,7 @@ export interface LogEntry { key: string; chunks: TextChunk[]; indent: number }
 
 const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
 
-/** `node: a3f8b2 | mygroup #general | 2 peers | live` */
+/** `node: a3f8b2 | mygroup #general | 2 peers | live | call #general: alice, bob` */
 export function headerChunks(store: ChatStore): TextChunk[] {
   const s = store.state;
   const node = s.app?.node;
@@ -29,6 +29,13 @@ export function headerChunks(store: ChatStore): TextChunk[] {
   } else out.push(chunk("no circle", { fg: theme.dim }));
   const peers = store.onlinePeers();
   out.push(sep, chunk(`${peers} peer${peers === 1 ? "" : "s"}`), sep, chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }));
+  // calls in progress in this circle (audio needs the web UI; /call list says more)
+  const calls = store.callsIn();
+  if (calls.length) {
+    const c0 = calls[0]!;
+    const names = c0.participants.map((id) => clean(store.nameOf(id), false)).join(", ");
+    out.push(sep, chunk(`call #${c0.channelId}: ${names}${calls.length > 1 ? ` (+${calls.length - 1} more)` : ""}`, { fg: theme.mention, bold: true }));
+  }
   if (s.debugOn) out.push(sep, chunk("debug", { fg: theme.active }));
   return out;
 }

@@ -18,6 +18,9 @@ export function createAppStore(backend: Backend, mode: Mode) {
   core.subscribe(setState);
 
   const [modal, setModal] = createSignal<{ name: Modal; arg?: string } | null>(null);
+  // the call panel (F4) is docked, not a modal; its code (calls/*) loads on first use
+  const [callPanel, setCallPanel] = createSignal(false);
+  const calls = () => import("./calls/controller.ts").then((m) => m.callController(store));
   const [sidebarOpen, setSidebarOpen] = createSignal(false);
   let inputEl: HTMLTextAreaElement | undefined;
 
@@ -29,7 +32,7 @@ export function createAppStore(backend: Backend, mode: Mode) {
   const totalUnread = createMemo(() => Object.values(state().unread).reduce((a, b) => a + b, 0));
 
   const focusInput = () => queueMicrotask(() => inputEl?.focus());
-  const openModal = (name: Modal, arg?: string) => setModal({ name, arg });
+  const openModal = (name: Modal, arg?: string) => (name === "calls" ? setCallPanel(true) : setModal({ name, arg }));
   const closeModal = () => {
     setModal(null);
     focusInput();
@@ -41,6 +44,7 @@ export function createAppStore(backend: Backend, mode: Mode) {
       frontend: "web",
       openModal: (name, arg) => openModal(name, arg),
       copy: (text) => void navigator.clipboard?.writeText(text),
+      call: backend.callAction ? async (op, a) => (await calls()).run(op, a) : undefined,
     },
   };
 
@@ -64,7 +68,7 @@ export function createAppStore(backend: Backend, mode: Mode) {
     document.title = n ? `(${n}) felund` : "felund";
   });
 
-  return {
+  const store = {
     mode,
     core,
     backend,
@@ -87,7 +91,11 @@ export function createAppStore(backend: Backend, mode: Mode) {
     /** a line from the input bar: slash command or message (ui/shared/commands.ts) */
     submit: (line: string) => submitLine(ctx, line),
     notice: (text: string, kind: "info" | "error" = "info") => core.notice(text, kind),
+    callPanel,
+    setCallPanel,
+    toggleCallPanel: () => setCallPanel(!callPanel()),
   };
+  return store;
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;

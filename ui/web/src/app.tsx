@@ -1,7 +1,7 @@
 // The chat layout (as the original): sidebar with circles and channels, the message log,
 // the input bar and a status line; function keys open the help, invite, settings and call
 // panels. With no circle yet, the first-run setup takes the whole page.
-import { Show, onCleanup, onMount } from "solid-js";
+import { Show, createSignal, onCleanup, onMount, untrack, type Component } from "solid-js";
 import { useApp } from "./app-store.ts";
 import { InputBar } from "./components/input-bar.tsx";
 import { MessageLog } from "./components/message-log.tsx";
@@ -12,6 +12,10 @@ import { StatusLine } from "./components/status-line.tsx";
 import { TopBar } from "./components/top-bar.tsx";
 
 const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = { F1: "help", F2: "invite", F3: "settings", F4: "calls" };
+// calls (WebRTC, devices, the panel) are a chunk of their own, loaded on first use
+type Panel = Component<{ app: ReturnType<typeof useApp> }>;
+const [CallPanel, setCallPanel] = createSignal<Panel | null>(null);
+const loadCallPanel = () => void import("./calls/call-panel.tsx").then((m) => setCallPanel(() => m.default));
 
 export function App() {
   const app = useApp();
@@ -20,6 +24,7 @@ export function App() {
     if (m) {
       e.preventDefault();
       if (m === "invite" && !app.circle()) return app.notice("no active circle: create or join one first", "error");
+      if (m === "calls") return app.toggleCallPanel();
       app.openModal(m);
     } else if (e.key === "Escape") {
       e.preventDefault();
@@ -38,6 +43,9 @@ export function App() {
           <div class="scrim" onClick={() => app.setSidebarOpen(false)} />
           <main class="main">
             <TopBar />
+            <Show when={app.callPanel() && (CallPanel() ?? (loadCallPanel(), null))}>
+              {(P) => untrack(() => P()({ app }))}
+            </Show>
             <MessageLog />
             <InputBar />
             <StatusLine />

@@ -1,5 +1,6 @@
-// The panels behind the function keys (F1 help, F2 invite, F3 settings, F4 calls) and the
-// small forms for a new channel or circle. Escape or a click outside closes them.
+// The panels behind the function keys (F1 help, F2 invite, F3 settings; F4, the call panel,
+// is docked: calls/call-panel.tsx) and the small forms for a new channel or circle. Escape
+// or a click outside closes them.
 import { For, Match, Show, Switch, createResource, createSignal } from "solid-js";
 import { COMMANDS } from "../../../shared/commands.ts";
 import { shortId } from "../../../shared/format.ts";
@@ -18,7 +19,6 @@ export function Modals() {
           <Match when={m().name === "help"}><Help /></Match>
           <Match when={m().name === "invite"}><Invite /></Match>
           <Match when={m().name === "settings"}><Settings /></Match>
-          <Match when={m().name === "calls"}><Calls /></Match>
           <Match when={m().name === "new-channel"}><NewChannel /></Match>
           <Match when={m().name === "new-circle"}>
             <Modal title="New circle or join" testid="new-circle-modal">
@@ -93,17 +93,6 @@ function Invite() {
           </div>
         </Show>
       </Show>
-    </Modal>
-  );
-}
-
-function Calls() {
-  return (
-    <Modal title="Calls" testid="calls-modal">
-      <div class="placeholder">
-        <p><strong>Calls are coming.</strong></p>
-        <p class="muted">Audio and video calls between circle members will open here.</p>
-      </div>
     </Modal>
   );
 }

@@ -1,8 +1,10 @@
-// F3: display name, relay URL and mention notifications, plus facts about this peer.
+// F3: display name, relay URL, mention notifications and the call servers (STUN/TURN, kept in
+// this browser), plus facts about this peer.
 import { Match, Show, Switch, createSignal } from "solid-js";
 import { useApp } from "../app-store.ts";
 import { askNotificationPermission, notificationPermission, notificationsMuted, setNotificationsMuted } from "../notify.ts";
 import { Modal } from "./modal.tsx";
+import { loadIce, saveIce } from "../calls/ice.ts";
 
 export function Settings() {
   const app = useApp();
@@ -13,6 +15,8 @@ export function Settings() {
   const [saving, setSaving] = createSignal(false);
   const [perm, setPerm] = createSignal(notificationPermission());
   const [muted, setMuted] = createSignal(notificationsMuted());
+  const [ice, setIce] = createSignal(loadIce());
+  const iceField = (k: keyof ReturnType<typeof loadIce>) => (e: { currentTarget: HTMLInputElement }) => setIce({ ...ice(), [k]: e.currentTarget.value });
 
   async function save(e: Event) {
     e.preventDefault();
@@ -20,6 +24,8 @@ export function Settings() {
     const patch: { displayName?: string; relayBase?: string } = {};
     if (name().trim() !== node.displayName) patch.displayName = name().trim();
     if (relay().trim() !== node.relayBase) patch.relayBase = relay().trim();
+    const iceErr = saveIce(ice());
+    if (iceErr) return setError(iceErr);
     setSaving(true);
     try {
       if (patch.displayName !== undefined || patch.relayBase !== undefined) {
@@ -67,6 +73,15 @@ export function Settings() {
             </Match>
           </Switch>
         </div>
+        <fieldset class="field">
+          <legend>Call servers <small class="muted">(this browser; none needed on one network)</small></legend>
+          <input name="stun" placeholder="stun:stun.example.org:3478" value={ice().stun} onInput={iceField("stun")} />
+          <input name="turnUrl" placeholder="turn:turn.example.org:3478 (optional)" value={ice().turnUrl} onInput={iceField("turnUrl")} />
+          <div class="row">
+            <input name="turnUser" placeholder="TURN user" value={ice().turnUser} onInput={iceField("turnUser")} />
+            <input name="turnCredential" type="password" placeholder="TURN password" value={ice().turnCredential} onInput={iceField("turnCredential")} />
+          </div>
+        </fieldset>
         <dl class="facts">
           <dt>Node id</dt><dd><code>{node.nodeId}</code></dd>
           <Show when={node.listenAddr}><dt>Listening for peers</dt><dd><code>{node.listenAddr}</code></dd></Show>

@@ -1,4 +1,5 @@
 // The status line: who we are, where we are, how many peers, and the connection state.
+import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 
@@ -20,6 +21,17 @@ export function StatusLine() {
       <span>#{app.state().channelId}</span>
       <span class="sep" />
       <span data-testid="peer-count">{peers()} {peers() === 1 ? "peer" : "peers"}</span>
+      <Show when={app.core.callsIn(app.state().circleId)[0]}>
+        {(c) => (
+          <>
+            <span class="sep" />
+            <button class="call-status" data-testid="call-status" title="Calls (F4)" onClick={() => app.setCallPanel(true)}
+              classList={{ mine: c().participants.includes(app.state().app?.node.nodeId ?? "") }}>
+              <i />call in #{c().channelId} ({c().participants.length})
+            </button>
+          </>
+        )}
+      </Show>
       <span class="grow" />
       <span class={`conn conn-${app.state().connection}`} data-testid="connection">
         <i />

@@ -20,7 +20,7 @@ export function TopBar() {
       <nav class="topbar-actions">
         <button class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>Invite</button>
         <button class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>Settings</button>
-        <button class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.openModal("calls")}>Call</button>
+        <button class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.toggleCallPanel()}>Call</button>
         <button class="ghost" title="Help (F1)" aria-label="Help" onClick={() => app.openModal("help")}>?</button>
       </nav>
     </header>

@@ -1,0 +1,514 @@
+// The media of a call: a WebRTC mesh, one RTCPeerConnection per other participant
+// (docs/PROTOCOL.md §15). Signals go out through the backend (sealed and signed on their way)
+// and come back as opened "call-signal" events; this file only speaks WebRTC.
+//
+//   * The smaller node id offers; the other side answers (it says "hello" to ask for an offer
+//     when it arrives later or reloads). Renegotiation (a camera switched on) may come from
+//     either side, with the "perfect negotiation" pattern: the smaller id is impolite and
+//     ignores a colliding offer, the other rolls back its own and answers (ref §7.6).
+//   * Each page has a random instance id, sent in every signal: a reloaded page is a new peer
+//     (the old connection is dropped), and signals addressed to an earlier instance are ignored.
+//   * A link that fails (or stays disconnected) restarts ICE; so does a network change. A peer
+//     with no working link and no signal for CALL_PEER_TIMEOUT_S is dropped ("lost"), and
+//     probed now and then in case it comes back; "bye" drops it at once.
+//   * Mute sends nothing at all (the sender's track is replaced by none), so the other side
+//     hears silence and no audio packets leave; the camera works the same way once added.
+import { CALL_MAX_PARTICIPANTS, CALL_PEER_TIMEOUT_S } from "../../../../src/protocol/limits.ts";
+import type { CallSignalType } from "../../../shared/types.ts";
+
+export interface MeshTransport {
+  self: string;
+  send(to: string, type: CallSignalType, data: string): Promise<void>;
+}
+
+export type PeerStatus = "connecting" | "connected" | "lost";
+export interface PeerInfo { nodeId: string; status: PeerStatus; level: number; muted: boolean; cam: boolean; video: MediaStream | null }
+
+interface SignalData {
+  /** sender's instance */
+  i: string;
+  /** the recipient's instance it is meant for ("" before the sender heard from it) */
+  ti?: string;
+  sdp?: RTCSessionDescriptionInit;
+  c?: RTCIceCandidateInit[];
+  /** state: muted, camera on */
+  m?: boolean;
+  v?: boolean;
+}
+
+const RETRY_OFFER_MS = 6_000;
+const RETRY_HELLO_MS = 5_000;
+const PROBE_LOST_MS = 15_000;
+const DISCONNECTED_GRACE_MS = 3_000;
+const CANDIDATE_FLUSH_MS = 200;
+
+const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+class Peer {
+  pc: RTCPeerConnection | null = null;
+  remoteInstance = "";
+  status: PeerStatus = "connecting";
+  makingOffer = false;
+  ignoreOffer = false;
+  gotOffer = false;
+  pending: RTCIceCandidateInit[] = [];
+  outCandidates: RTCIceCandidateInit[] = [];
+  flushTimer: ReturnType<typeof setTimeout> | null = null;
+  lastSignalAt: number;
+  lastAttemptAt = 0;
+  lastGoodAt: number;
+  disconnectedAt = 0;
+  audioSender: RTCRtpSender | null = null;
+  videoSender: RTCRtpSender | null = null;
+  audioEl: HTMLAudioElement;
+  analyser: AnalyserNode | null = null;
+  source: MediaStreamAudioSourceNode | null = null;
+  video: MediaStream | null = null;
+  muted = false;
+  cam = false;
+  level = 0;
+  constructor(readonly nodeId: string, readonly initiator: boolean, now: number) {
+    this.lastSignalAt = now;
+    this.lastGoodAt = now;
+    this.audioEl = document.createElement("audio");
+    this.audioEl.autoplay = true;
+  }
+}
+
+export interface MeshOptions {
+  iceServers: RTCIceServer[];
+  inputDeviceId?: string;
+  outputDeviceId?: string;
+  onChange(): void;
+  log?(line: string): void;
+}
+
+export class Mesh {
+  readonly instance = randomId();
+  private peers = new Map<string, Peer>();
+  private allowed = new Set<string>();
+  private early: { from: string; type: CallSignalType; data: string; at: number }[] = [];
+  private stream: MediaStream | null = null;
+  private audioTrack: MediaStreamTrack | null = null;
+  private videoTrack: MediaStreamTrack | null = null;
+  private ctx: AudioContext | null = null;
+  private localAnalyser: AnalyserNode | null = null;
+  private localSource: MediaStreamAudioSourceNode | null = null;
+  private sink = document.createElement("div");
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private meter: ReturnType<typeof setInterval> | null = null;
+  private closed = false;
+  muted = false;
+  camera = false;
+  localLevel = 0;
+  overCapacity = false;
+  inputDeviceId: string;
+  outputDeviceId: string;
+
+  constructor(private t: MeshTransport, private o: MeshOptions) {
+    this.inputDeviceId = o.inputDeviceId ?? "";
+    this.outputDeviceId = o.outputDeviceId ?? "";
+    this.sink.hidden = true;
+  }
+
+  /** Open the microphone (first: a refusal stops here, before anyone is told we joined). */
+  async open(): Promise<void> {
+    this.stream = await navigator.mediaDevices.getUserMedia({ audio: this.inputDeviceId ? { deviceId: { exact: this.inputDeviceId } } : true, video: false });
+    this.audioTrack = this.stream.getAudioTracks()[0] ?? null;
+    document.body.append(this.sink);
+    try {
+      this.ctx = new AudioContext();
+      void this.ctx.resume().catch(() => {});
+      this.meterLocal();
+    } catch { /* no Web Audio: no level meters */ }
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.meter = setInterval(() => this.measure(), 120);
+    addEventListener("online", this.onNetwork);
+    (navigator as unknown as { connection?: EventTarget }).connection?.addEventListener?.("change", this.onNetwork);
+  }
+
+  private log(line: string) {
+    this.o.log?.(line);
+  }
+
+  private meterLocal() {
+    if (!this.ctx || !this.audioTrack) return;
+    this.localSource?.disconnect();
+    this.localSource = this.ctx.createMediaStreamSource(new MediaStream([this.audioTrack]));
+    this.localAnalyser = this.ctx.createAnalyser();
+    this.localAnalyser.fftSize = 512;
+    this.localSource.connect(this.localAnalyser);
+  }
+
+  private static levelOf(a: AnalyserNode | null): number {
+    if (!a) return 0;
+    const buf = new Float32Array(a.fftSize);
+    a.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (const v of buf) sum += v * v;
+    return Math.min(1, Math.sqrt(sum / buf.length) * 4);
+  }
+
+  private measure() {
+    const decay = (old: number, now: number) => Math.max(now, old * 0.7);
+    this.localLevel = this.muted ? 0 : decay(this.localLevel, Mesh.levelOf(this.localAnalyser));
+    for (const p of this.peers.values()) p.level = p.status === "connected" && !p.muted ? decay(p.level, Mesh.levelOf(p.analyser)) : 0;
+    this.o.onChange();
+  }
+
+  /** The participants of the call (in join order): connect to new ones, drop those who left. */
+  setParticipants(ids: string[]) {
+    if (this.closed) return;
+    const mesh = ids.slice(0, CALL_MAX_PARTICIPANTS);
+    this.overCapacity = !mesh.includes(this.t.self) && ids.includes(this.t.self);
+    const others = this.overCapacity ? [] : mesh.filter((id) => id !== this.t.self);
+    this.allowed = new Set(others);
+    for (const [id, p] of this.peers) if (!this.allowed.has(id)) this.drop(p, "left");
+    const now = Date.now();
+    for (const id of others) if (!this.peers.has(id)) this.start(this.addPeer(id, now));
+    // signals that came before the join event did
+    const early = this.early.filter((x) => this.allowed.has(x.from) && now - x.at < 15_000);
+    this.early = this.early.filter((x) => !this.allowed.has(x.from) && now - x.at < 15_000);
+    for (const x of early) void this.onSignal(x.from, x.type, x.data);
+    this.o.onChange();
+  }
+
+  private addPeer(id: string, now: number): Peer {
+    const p = new Peer(id, this.t.self < id, now);
+    if (this.outputDeviceId) void (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> }).setSinkId?.(this.outputDeviceId).catch(() => {});
+    this.sink.append(p.audioEl);
+    this.peers.set(id, p);
+    return p;
+  }
+
+  /** First contact: the offering side builds the connection (its negotiation sends the offer); the other says hello. */
+  private start(p: Peer) {
+    p.lastAttemptAt = Date.now();
+    if (p.initiator) this.connection(p);
+    else void this.send(p, "hello", {});
+  }
+
+  peerList(): PeerInfo[] {
+    return [...this.peers.values()].map((p) => ({ nodeId: p.nodeId, status: p.status, level: p.level, muted: p.muted, cam: p.cam, video: p.video }));
+  }
+
+  private async send(p: Peer, type: CallSignalType, d: Omit<SignalData, "i" | "ti">) {
+    if (this.closed && type !== "bye") return;
+    const data: SignalData = { i: this.instance, ti: p.remoteInstance, ...d };
+    try {
+      await this.t.send(p.nodeId, type, JSON.stringify(data));
+    } catch (e) {
+      this.log(`signal ${type} to ${p.nodeId.slice(0, 8)}: ${(e as Error).message}`);
+    }
+  }
+
+  private connection(p: Peer): RTCPeerConnection {
+    if (p.pc) return p.pc;
+    const pc = new RTCPeerConnection({ iceServers: this.o.iceServers });
+    p.pc = pc;
+    p.gotOffer = false;
+    p.audioSender = null;
+    p.videoSender = null;
+    pc.onicecandidate = (e) => {
+      if (!e.candidate || p.pc !== pc) return;
+      p.outCandidates.push(e.candidate.toJSON());
+      p.flushTimer ??= setTimeout(() => {
+        p.flushTimer = null;
+        const c = p.outCandidates.splice(0);
+        if (c.length && p.pc === pc) void this.send(p, "candidates", { c });
+      }, CANDIDATE_FLUSH_MS);
+    };
+    pc.onnegotiationneeded = async () => {
+      // the answering side never opens the first negotiation (ref §7.6)
+      if (p.pc !== pc || (!p.initiator && !p.gotOffer)) return;
+      try {
+        p.makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription?.type === "offer") {
+          p.lastAttemptAt = Date.now();
+          await this.send(p, "offer", { sdp: pc.localDescription.toJSON() });
+        }
+      } catch (e) {
+        this.log(`offer to ${p.nodeId.slice(0, 8)}: ${(e as Error).message}`);
+      } finally {
+        p.makingOffer = false;
+      }
+    };
+    pc.ontrack = (e) => {
+      if (e.track.kind === "audio") {
+        const s = new MediaStream([e.track]);
+        p.audioEl.srcObject = s;
+        void p.audioEl.play().catch(() => {});
+        if (this.ctx) {
+          p.source?.disconnect();
+          p.source = this.ctx.createMediaStreamSource(s);
+          p.analyser = this.ctx.createAnalyser();
+          p.analyser.fftSize = 512;
+          p.source.connect(p.analyser);
+        }
+      } else {
+        p.video = new MediaStream([e.track]);
+        e.track.onunmute = () => this.o.onChange();
+      }
+      this.o.onChange();
+    };
+    pc.onconnectionstatechange = () => {
+      if (p.pc !== pc) return;
+      const s = pc.connectionState;
+      if (s === "connected") {
+        p.status = "connected";
+        p.lastGoodAt = Date.now();
+        p.disconnectedAt = 0;
+        void this.send(p, "state", { m: this.muted, v: this.camera });
+      } else {
+        if (p.status === "connected") p.status = "connecting";
+        if (s === "failed") this.restart(p, "failed");
+        else if (s === "disconnected") p.disconnectedAt = Date.now();
+      }
+      this.o.onChange();
+    };
+    if (this.audioTrack) p.audioSender = pc.addTrack(this.audioTrack, this.stream!);
+    if (this.muted && p.audioSender) void p.audioSender.replaceTrack(null);
+    if (this.videoTrack) p.videoSender = pc.addTrack(this.videoTrack, this.stream!);
+    return pc;
+  }
+
+  /** Drop the connection to a peer's earlier page (or a dead one) and start over. */
+  private reset(p: Peer) {
+    p.pc?.close();
+    p.pc = null;
+    p.pending = [];
+    p.outCandidates = [];
+    p.video = null;
+    p.status = "connecting";
+  }
+
+  /** ICE restart (the offering side), or a hello asking the offering side for one. */
+  private restart(p: Peer, why: string) {
+    p.lastAttemptAt = Date.now();
+    if (p.initiator) {
+      this.log(`restart ICE with ${p.nodeId.slice(0, 8)} (${why})`);
+      if (!p.pc || p.pc.signalingState === "closed") {
+        p.pc = null;
+        this.connection(p);
+        return;
+      }
+      if (p.pc.signalingState === "have-local-offer" && p.pc.localDescription) void this.send(p, "offer", { sdp: p.pc.localDescription.toJSON() });
+      else p.pc.restartIce();
+    } else void this.send(p, "hello", {});
+  }
+
+  private onNetwork = () => {
+    for (const p of this.peers.values()) if (p.status !== "lost") this.restart(p, "network change");
+  };
+
+  /** An opened signal from another participant. */
+  async onSignal(from: string, type: CallSignalType, raw: string): Promise<void> {
+    if (this.closed) return;
+    let d: SignalData;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!d || typeof d.i !== "string") return;
+    if (d.ti && d.ti !== this.instance) return; // for an earlier page of mine
+    const p = this.peers.get(from);
+    if (!p) {
+      if (this.early.length < 64) this.early.push({ from, type, data: raw, at: Date.now() });
+      return;
+    }
+    const now = Date.now();
+    p.lastSignalAt = now;
+    if (p.status === "lost") p.status = "connecting";
+    if (d.i !== p.remoteInstance) {
+      if (p.remoteInstance) this.reset(p); // the other page reloaded: a new peer
+      p.remoteInstance = d.i;
+    }
+    try {
+      switch (type) {
+        case "hello":
+          if (!p.initiator) return;
+          if (!p.pc) this.connection(p);
+          else if (p.status !== "connected") this.restart(p, "hello");
+          return;
+        case "offer": {
+          const pc = this.connection(p);
+          const collision = p.makingOffer || pc.signalingState !== "stable";
+          p.ignoreOffer = p.initiator && collision;
+          if (p.ignoreOffer) return;
+          p.gotOffer = true;
+          await pc.setRemoteDescription(d.sdp!);
+          await this.drain(p);
+          await pc.setLocalDescription();
+          if (pc.localDescription) await this.send(p, "answer", { sdp: pc.localDescription.toJSON() });
+          return;
+        }
+        case "answer": {
+          const pc = p.pc;
+          if (!pc || pc.signalingState !== "have-local-offer") return;
+          await pc.setRemoteDescription(d.sdp!);
+          await this.drain(p);
+          return;
+        }
+        case "candidates":
+          for (const c of d.c ?? []) {
+            if (p.pc?.remoteDescription) await p.pc.addIceCandidate(c).catch((e) => { if (!p.ignoreOffer) this.log(`candidate: ${(e as Error).message}`); });
+            else p.pending.push(c);
+          }
+          return;
+        case "state":
+          p.muted = !!d.m;
+          p.cam = !!d.v;
+          this.o.onChange();
+          return;
+        case "bye":
+          this.drop(p, "left");
+          this.o.onChange();
+          return;
+      }
+    } catch (e) {
+      this.log(`${type} from ${from.slice(0, 8)}: ${(e as Error).message}`);
+    }
+  }
+
+  private async drain(p: Peer) {
+    for (const c of p.pending.splice(0)) await p.pc?.addIceCandidate(c).catch(() => {});
+  }
+
+  private drop(p: Peer, why: "left" | "lost") {
+    if (why === "left") {
+      p.pc?.close();
+      p.source?.disconnect();
+      p.audioEl.remove();
+      this.peers.delete(p.nodeId);
+      return;
+    }
+    this.log(`lost ${p.nodeId.slice(0, 8)}: no link and no signal for ${CALL_PEER_TIMEOUT_S} s`);
+    this.reset(p);
+    p.status = "lost";
+    p.level = 0;
+  }
+
+  private tick() {
+    const now = Date.now();
+    for (const p of this.peers.values()) {
+      const connected = p.pc?.connectionState === "connected";
+      if (connected) {
+        p.lastGoodAt = now;
+        continue;
+      }
+      if (p.status === "lost") {
+        if (now - p.lastAttemptAt > PROBE_LOST_MS) this.start(p);
+        continue;
+      }
+      if (now - Math.max(p.lastGoodAt, p.lastSignalAt) > CALL_PEER_TIMEOUT_S * 1000) {
+        this.drop(p, "lost");
+        continue;
+      }
+      if (p.disconnectedAt && now - p.disconnectedAt > DISCONNECTED_GRACE_MS && now - p.lastAttemptAt > DISCONNECTED_GRACE_MS) this.restart(p, "disconnected");
+      else if (p.initiator ? now - p.lastAttemptAt > RETRY_OFFER_MS : !p.gotOffer && now - p.lastAttemptAt > RETRY_HELLO_MS) this.restart(p, "no answer yet");
+    }
+    this.o.onChange();
+  }
+
+  // ---- controls ----
+
+  private broadcastState() {
+    for (const p of this.peers.values()) if (p.status === "connected") void this.send(p, "state", { m: this.muted, v: this.camera });
+  }
+
+  /** Mute: nothing is sent at all (the senders carry no track) and the meter shows silence. */
+  async setMuted(m: boolean) {
+    this.muted = m;
+    if (this.audioTrack) this.audioTrack.enabled = !m;
+    for (const p of this.peers.values()) await p.audioSender?.replaceTrack(m ? null : this.audioTrack).catch(() => {});
+    this.broadcastState();
+    this.o.onChange();
+  }
+
+  async setCamera(on: boolean, deviceId = "") {
+    if (on) {
+      const s = await navigator.mediaDevices.getUserMedia({ video: deviceId ? { deviceId: { exact: deviceId } } : true });
+      this.videoTrack?.stop();
+      this.videoTrack = s.getVideoTracks()[0] ?? null;
+      if (this.videoTrack) this.stream?.addTrack(this.videoTrack);
+      for (const p of this.peers.values()) {
+        if (!p.pc) continue;
+        if (p.videoSender) await p.videoSender.replaceTrack(this.videoTrack).catch(() => {});
+        else if (this.videoTrack) p.videoSender = p.pc.addTrack(this.videoTrack, this.stream!); // renegotiates
+      }
+    } else {
+      for (const p of this.peers.values()) await p.videoSender?.replaceTrack(null).catch(() => {});
+      if (this.videoTrack) {
+        this.stream?.removeTrack(this.videoTrack);
+        this.videoTrack.stop();
+      }
+      this.videoTrack = null;
+    }
+    this.camera = on && !!this.videoTrack;
+    this.broadcastState();
+    this.o.onChange();
+  }
+
+  /** The local camera preview (null while off). */
+  localVideo(): MediaStream | null {
+    return this.videoTrack ? new MediaStream([this.videoTrack]) : null;
+  }
+
+  async setInputDevice(deviceId: string) {
+    const s = await navigator.mediaDevices.getUserMedia({ audio: deviceId ? { deviceId: { exact: deviceId } } : true });
+    const track = s.getAudioTracks()[0];
+    if (!track) return;
+    const old = this.audioTrack;
+    this.audioTrack = track;
+    track.enabled = !this.muted;
+    if (old) {
+      this.stream?.removeTrack(old);
+      old.stop();
+    }
+    this.stream?.addTrack(track);
+    if (!this.muted) for (const p of this.peers.values()) await p.audioSender?.replaceTrack(track).catch(() => {});
+    this.inputDeviceId = deviceId;
+    this.meterLocal();
+  }
+
+  async setOutputDevice(deviceId: string) {
+    this.outputDeviceId = deviceId;
+    for (const p of this.peers.values()) await (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> }).setSinkId?.(deviceId).catch(() => {});
+  }
+
+  /** Bytes of audio received from and sent to each peer so far (getStats; for the panel and tests). */
+  async stats(): Promise<{ nodeId: string; state: string; inBytes: number; outBytes: number }[]> {
+    const out = [];
+    for (const p of this.peers.values()) {
+      let inBytes = 0;
+      let outBytes = 0;
+      if (p.pc) {
+        const r = await p.pc.getStats();
+        r.forEach((s: { type: string; kind?: string; bytesReceived?: number; bytesSent?: number }) => {
+          if (s.type === "inbound-rtp" && s.kind === "audio") inBytes += s.bytesReceived ?? 0;
+          if (s.type === "outbound-rtp" && s.kind === "audio") outBytes += s.bytesSent ?? 0;
+        });
+      }
+      out.push({ nodeId: p.nodeId, state: p.pc?.connectionState ?? p.status, inBytes, outBytes });
+    }
+    return out;
+  }
+
+  /** Hang up: tell the others (best effort), close every link, release the devices. */
+  close() {
+    if (this.closed) return;
+    for (const p of this.peers.values()) void this.send(p, "bye", {});
+    this.closed = true;
+    for (const p of this.peers.values()) this.drop(p, "left");
+    if (this.timer) clearInterval(this.timer);
+    if (this.meter) clearInterval(this.meter);
+    removeEventListener("online", this.onNetwork);
+    (navigator as unknown as { connection?: EventTarget }).connection?.removeEventListener?.("change", this.onNetwork);
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.videoTrack?.stop();
+    void this.ctx?.close().catch(() => {});
+    this.sink.remove();
+  }
+}
