@@ -2,6 +2,7 @@
 // joining by code, chat both ways in real time, channels, settings, mentions, scroll-back,
 // the phone layout, and the local API refusing the token-less page and other origins.
 import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
+import { AUTHOR_COLORS, authorColorIndex } from "../../ui/shared/format.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
@@ -123,7 +124,12 @@ describe("web client on two local nodes", () => {
     // the author line carries bob's name in a per-author colour
     const authors = (await pa.$$eval(".author", (els) => els.map((e) => [e.textContent, (e as HTMLElement).style.color]))).sort();
     expect(authors.map((x) => x[0])).toEqual(["alice", "bob"]); // same second: ordered by msg_id
-    expect(authors[0]![1]).not.toBe(authors[1]![1]);
+    // each author's colour is the one derived from their node id (two of 8 colours may coincide)
+    const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+    for (const [n, name] of [[A, "alice"], [B, "bob"]] as const) {
+      const id = (await api(n, "GET", "/state")).node.nodeId as string;
+      expect(authors.find((x) => x[0] === name)![1]).toBe(rgb(AUTHOR_COLORS[authorColorIndex(id)]!));
+    }
   }, 20_000);
 
   test("channel create and switch; unread counts for the other channel", async () => {
