@@ -85,7 +85,10 @@ export function inviteCode(ctx: Ctx, circleId: string, opts: { ttlS?: number; ma
   const c = requireCircle(ctx, circleId);
   if (!isV2Only(c)) {
     if (opts.ttlS !== undefined || opts.maxUses !== undefined) throw new UserError("felund1. codes of legacy circles carry no expiry or use limit");
-    return encodeInvite(c.secretHex, invitePeer(ctx));
+    // our felund1. codes also name the owner's key (originals ignore it), so members who join
+    // with them can check the owner's signed events (a kick's re-key above all)
+    const owner = ctx.v2 === false ? undefined : ctx.store.getCircleOwner(c.circleId);
+    return encodeInvite(c.secretHex, invitePeer(ctx), owner);
   }
   const r = v2admin.issueInvite(v2Ctx(ctx), c.circleId, { peer: invitePeer(ctx), ttlS: opts.ttlS, maxUses: opts.maxUses, now: ctx.now(), rng: ctx.rng });
   if (!r.ok) throw new UserError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
@@ -119,11 +122,13 @@ export function createCircle(ctx: Ctx, name = "", opts: { legacy?: boolean; ttlS
 export function joinCircle(ctx: Ctx, input: { code?: string; secret?: string; peer?: string }): { circleId: string; bootstrap: string; created: boolean } {
   let secretHex: string;
   let peer: string;
+  let owner: string | undefined;
   if (input.code?.trim().startsWith(INVITE2_PREFIX)) throw new UserError("felund2. codes are redeemed with the inviter's node over the network: run this with a node (felund join does it)");
   if (input.code) {
     const v = decodeInvite(input.code);
     if (!v.ok) throw new UserError(`invalid invite code: ${v.reason}`);
     ({ secretHex, peer } = v.value);
+    owner = v.value.owner;
   } else if (input.secret) {
     secretHex = input.secret.trim().toLowerCase();
     if (!/^([0-9a-f]{2})+$/.test(secretHex)) throw new UserError("secret must be hex");
@@ -137,6 +142,7 @@ export function joinCircle(ctx: Ctx, input: { code?: string; secret?: string; pe
   ctx.store.transaction(() => {
     created = ctx.store.addCircle({ circleId, secretHex, name: "", owned: false, bootstrap, mode: "v1", keyEpoch: 0, joinedAt: now });
     ensureGeneral(ctx.store, circleId, now);
+    if (created && owner && !ctx.store.getCircleOwner(circleId)) ctx.store.setCircleOwner(circleId, owner);
     if (created) publishCard(ctx, circleId);
   });
   return { circleId, bootstrap, created };

@@ -5,11 +5,19 @@ import { accept, reject, type Verdict } from "./verdict.ts";
 
 export const INVITE_PREFIX = "felund1.";
 
-export interface Invite { secretHex: string; peer: string }
+export interface Invite {
+  secretHex: string;
+  peer: string;
+  /** felund extension: the circle owner's Ed25519 key (64 hex), so joiners can check the owner's signed events */
+  owner?: string;
+}
 
-/** Encode; key order v, secret, peer (byte-exact with both originals). */
-export function encodeInvite(secretHex: string, peer: string): string {
-  const payload = JSON.stringify({ v: 1, secret: secretHex, peer });
+/**
+ * Encode; key order v, secret, peer (byte-exact with both originals), then our optional
+ * `owner` key, which both originals ignore.
+ */
+export function encodeInvite(secretHex: string, peer: string, owner?: string): string {
+  const payload = JSON.stringify(owner ? { v: 1, secret: secretHex, peer, owner } : { v: 1, secret: secretHex, peer });
   return INVITE_PREFIX + toBase64Url(utf8(payload));
 }
 
@@ -44,7 +52,9 @@ export function decodeInvite(code: string): Verdict<Invite> {
   if (peerText === null) return reject("invite peer is not a string");
   const peer = peerText.trim();
   if (peer && !isRelayUrl(peer) && !parseHostPort(peer)) return reject("invite peer: expected host:port or a relay URL");
-  return accept({ secretHex: secret, peer });
+  // our extension; anything else there is ignored, as the originals ignore unknown keys
+  const owner = typeof p.owner === "string" && /^[0-9a-f]{64}$/.test(p.owner) ? p.owner : undefined;
+  return accept(owner ? { secretHex: secret, peer, owner } : { secretHex: secret, peer });
 }
 
 /**

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import { startNode, startV2Node, waitFor } from "./helpers.ts";
+import { decodeInvite } from "../../src/protocol/invite.ts";
 
 const nodes: FelundNode[] = [];
 afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
@@ -130,4 +131,26 @@ describe("legacy-compatible circle (invite --legacy)", () => {
     // what c got from b carries a valid v1 MAC (c verified it before storing)
     expect(c.store.channelMessages(circleId, "general", { limit: 10 }).find((m) => m.text === "from b")?.mac).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  test("the felund1. code names the owner's key, so a kick re-keys members who joined with it; the circle becomes v2-only", async () => {
+    const [a, b, c] = [await v2("alice"), await v2("bob"), await v2("carol")];
+    const { circleId, code } = a.createCircle("oldstyle", { legacy: true });
+    const dec = decodeInvite(code);
+    expect(dec.ok && dec.value.owner).toBe(a.store.getCircleOwner(circleId));
+    await b.join({ code });
+    await c.join({ code });
+    expect(b.store.getCircleOwner(circleId)).toBe(a.store.getCircleOwner(circleId));
+    a.send(circleId, "general", "hello all");
+    for (const n of [b, c]) await n.syncCircle(circleId);
+    await waitFor(() => has(b, circleId, "hello all") && has(c, circleId, "hello all") && a.store.listMemberCards(circleId).length === 3, 5000, "everyone is in");
+    a.kick(circleId, [c.nodeId]);
+    await b.syncCircle(circleId);
+    await waitFor(() => b.store.getCircle(circleId)!.keyEpoch === 1 && b.store.getCircle(circleId)!.mode === "v2", 5000, "bob follows the re-key");
+    a.send(circleId, "general", "without carol");
+    await waitFor(() => has(b, circleId, "without carol"), 5000, "bob reads on");
+    await c.syncCircle(circleId);
+    await Bun.sleep(300);
+    expect(has(c, circleId, "without carol")).toBe(false);
+  });
 });
+
