@@ -12,23 +12,19 @@
 // replay, sender not removed, call known and this node in it) and handed to the page over the
 // local WebSocket as {t: "call-signal"}. The page says every few seconds that it is still
 // running the call; when it stops (tab closed), the node leaves the call on its user's behalf.
-import { toHex } from "../protocol/bytes.ts";
 import { normalizeChannelId } from "../protocol/channel-id.ts";
-import { callEventText } from "../protocol/control.ts";
 import { circleHint } from "../protocol/ids.ts";
-import { CALL_ALIVE_TIMEOUT_S, CALL_MAX_PARTICIPANTS, RELAY_SIGNAL_TTL_CANDIDATE_MAX_S, RELAY_SIGNAL_TTL_MAX_S } from "../protocol/limits.ts";
-import { CONTROL_CHANNEL } from "../protocol/message.ts";
-import { SeenSignals, SIGNAL_TYPES, callIdOfLabel, openSignal, relaySessionLabel, relaySignalType, sealSignal, type CallSignalType } from "../protocol/v2/call-signal.ts";
+import { CALL_ALIVE_TIMEOUT_S, RELAY_SIGNAL_TTL_CANDIDATE_MAX_S, RELAY_SIGNAL_TTL_MAX_S } from "../protocol/limits.ts";
+import type { Verdict } from "../protocol/verdict.ts";
+import { relaySessionLabel, relaySignalType, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { callView, type CallSession } from "../sync/control-apply.ts";
-import type { StoredMessage } from "../sync/store.ts";
-import { callEvent } from "../sync/v2-admin.ts";
-import { epochKey, isLegacy } from "../sync/v2-apply.ts";
+import { CallError, SignalInbox, callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { FelundNode } from "./node.ts";
 import * as svc from "./service.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
-export type CallView = ReturnType<typeof callView>;
+export type { CallView };
 
 /** Relay signal polling while this node's user is in a call (the relay has no push for signals). */
 const RELAY_POLL_MS = 700;
@@ -43,7 +39,7 @@ const v1Url = (base: string, path: string) => {
 };
 
 export class NodeCalls {
-  private seen = new SeenSignals();
+  private inbox = new SignalInbox();
   /** call session -> when its page last said it runs the call (ms) */
   private alive = new Map<string, number>();
   private relayCursor: { base: string; since: number; from: number } | null = null;
@@ -72,70 +68,24 @@ export class NodeCalls {
     return (circleId ? all.filter((s) => s.circleId === circleId) : all).map(callView);
   }
 
-  private session(circleId: string, sessionId: string | undefined, channelId: string): CallSession {
-    const s = sessionId ? this.node.calls.sessions.get(sessionId) : this.node.calls.inChannel(circleId, channelId);
-    if (!s || s.circleId !== circleId) throw new svc.UserError(sessionId ? "no such call (it ended?)" : `no call in #${channelId}: /call start starts one`, 404);
-    return s;
-  }
-
   /** Start, join, leave or end a call; returns the call afterwards (null once it is over). */
   action(circleIdIn: string, op: CallOp, a: { sessionId?: string; channel?: string } = {}): CallView | null {
-    const circle = svc.requireCircle(this.node.ctx, circleIdIn);
-    const circleId = circle.circleId;
-    const channelId = normalizeChannelId(a.channel || "general");
-    const calls = this.node.calls;
-    let sid: string;
-    if (op === "start") {
-      if (!this.node.store.getChannel(circleId, channelId)) throw new svc.UserError(`unknown channel: #${channelId}`, 404);
-      const cur = calls.inChannel(circleId, channelId);
-      if (cur) throw new svc.UserError(`a call is already running in #${channelId}: /call join joins it`, 409);
-      sid = toHex(this.node.ctx.rng(16));
-      this.publish(circleId, "create", sid, channelId);
-    } else {
-      const s = this.session(circleId, a.sessionId, channelId);
-      sid = s.sessionId;
-      const inIt = s.participants.has(this.self);
-      if (op === "join") {
-        if (!inIt) {
-          if (s.participants.size >= CALL_MAX_PARTICIPANTS)
-            throw new svc.UserError(`this call is full: a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS} participants`, 409);
-          this.publish(circleId, "join", sid, s.channelId);
-        }
-      } else if (op === "leave") {
-        if (!inIt) throw new svc.UserError("you are not in this call", 409);
-        this.publish(circleId, "leave", sid, s.channelId);
-      } else {
-        if (s.hostNodeId !== this.self) throw new svc.UserError("only the host who started the call can end it for everyone (/call leave leaves it)", 403);
-        this.publish(circleId, "end", sid, s.channelId);
-      }
-    }
-    if (op === "start" || op === "join") this.alive.set(sid, Date.now());
-    else this.alive.delete(sid);
-    const after = calls.sessions.get(sid);
-    return after ? callView(after) : null;
-  }
-
-  /**
-   * Sign the event (v2) and, in a legacy circle, also post the CALL_EVT of the original web
-   * client so that original clients see the call; felund nodes believe only the signed one.
-   */
-  private publish(circleId: string, op: "create" | "join" | "leave" | "end", sessionId: string, channelId: string): void {
     const ctx = this.node.ctx;
-    const circle = this.node.store.getCircle(circleId)!;
-    const rows: StoredMessage[] = [];
-    if (ctx.v2 !== false) {
-      const r = callEvent(svc.v2Ctx(ctx), circleId, op, sessionId, channelId, { displayName: svc.settings(ctx).displayName, now: ctx.now(), rng: ctx.rng });
-      if (!r.ok) throw new svc.UserError(r.reason, /host/.test(r.reason) ? 403 : 400);
-      rows.push(r.value.row);
+    const circleId = svc.requireCircle(ctx, circleIdIn).circleId;
+    let r: ReturnType<typeof callAction>;
+    try {
+      r = callAction(
+        { ctx: svc.v2Ctx(ctx), rng: ctx.rng, displayName: svc.settings(ctx).displayName, v2: ctx.v2, postV1: (c, ch, text) => svc.postLocal(ctx, c, ch, text) },
+        circleId, op, { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+      );
+    } catch (e) {
+      if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
+      throw e;
     }
-    if (isLegacy(circle)) {
-      const s = this.node.calls.sessions.get(sessionId);
-      const text = callEventText(op, {
-        sessionId, actor: this.self, hostNodeId: op === "create" ? this.self : s?.hostNodeId ?? this.self, circleId, channelId, ts: ctx.now(),
-      });
-      rows.push(svc.postLocal(ctx, circleId, CONTROL_CHANNEL, text));
-    }
-    this.node.published(rows);
+    this.node.published(r.rows);
+    if (op === "start" || op === "join") this.alive.set(r.sessionId, Date.now());
+    else this.alive.delete(r.sessionId);
+    return r.call;
   }
 
   /** The page that runs the call is still there. */
@@ -150,22 +100,12 @@ export class NodeCalls {
   /** Seal, sign and send one signal to another participant. Returns the path it took. */
   async send(circleIdIn: string, sessionId: string, to: string, type: CallSignalType, data: string): Promise<"session" | "relay" | "forwarded"> {
     const circle = svc.requireCircle(this.node.ctx, circleIdIn);
-    const s = this.node.calls.sessions.get(sessionId);
-    if (!s || s.circleId !== circle.circleId) throw new svc.UserError("no such call (it ended?)", 404);
-    if (!s.participants.has(this.self)) throw new svc.UserError("join the call first", 409);
-    if (!(type in SIGNAL_TYPES)) throw new svc.UserError("unknown signal type");
-    if (to === this.self) throw new svc.UserError("a signal to yourself");
-    const ek = epochKey(this.node.store, circle, circle.keyEpoch);
-    if (!ek) throw new svc.UserError("no key for the circle's current epoch", 409);
-    const keys = this.node.keys;
     let payload: string;
     try {
-      payload = sealSignal(
-        { circleId: circle.circleId, sessionId, from: keys.edPublic, to, type, tsMs: Date.now(), id: this.node.ctx.rng(16), data },
-        { edSecret: keys.edSecret, epoch: circle.keyEpoch, epochKey: ek, nonce: this.node.ctx.rng(12) },
-      );
+      payload = sealCallSignal(svc.v2Ctx(this.node.ctx), this.node.ctx.rng, circle.circleId, sessionId, to, type, data, Date.now());
     } catch (e) {
-      throw new svc.UserError((e as Error).message, 413);
+      if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
+      throw e;
     }
     const frame = { hops: 0, to, sessionId, payload };
     if (this.node.signalToPeer(circle.circleId, to, frame)) return "session";
@@ -217,27 +157,17 @@ export class NodeCalls {
       if (f.hops === 0) this.node.signalToPeer(circleId, f.to, { ...f, hops: 1 });
       return;
     }
-    this.deliver(circleId, f.sessionId, f.payload, null);
+    this.deliver(circleId, f.sessionId, f.payload);
   }
 
   /** Open and check a signal for this node; hand it to the page. */
-  private deliver(circleId: string, sessionId: string, payload: string, claimedFrom: string | null): boolean {
-    const store = this.node.store;
-    const circle = store.getCircle(circleId);
-    const s = this.node.calls.sessions.get(sessionId);
-    if (!circle || !s || s.circleId !== circleId || !s.participants.has(this.self)) return false;
-    const nowMs = Date.now();
-    const r = openSignal(payload, { circleId, sessionId, self: this.self, keyOf: (e) => epochKey(store, circle, e), nowMs });
-    if (!r.ok) {
-      this.node.log(`call signal refused: ${r.reason}`);
-      return false;
-    }
-    const sig = r.value;
-    if (claimedFrom !== null && claimedFrom !== sig.fromNodeId) return false;
-    if (store.removedAt(circleId, sig.fromNodeId) !== undefined) return false;
-    if (!this.seen.fresh(sig.id, nowMs)) return false;
-    this.node.emit({ t: "call-signal", circleId, sessionId, from: sig.fromNodeId, type: sig.type, data: sig.data });
-    return true;
+  private deliver(circleId: string, sessionId: string, payload: string): void {
+    this.handOn(this.inbox.open(svc.v2Ctx(this.node.ctx), circleId, sessionId, payload, null, Date.now()));
+  }
+
+  private handOn(r: Verdict<ArrivedSignal>): void {
+    if (!r.ok) return void (r.kind === "reject" && this.node.log(`call signal refused: ${r.reason}`));
+    this.node.emit({ t: "call-signal", ...r.value });
   }
 
   private inAnyCall(): CallSession[] {
@@ -284,11 +214,7 @@ export class NodeCalls {
         cur.since = Math.max(cur.since, row.id);
         // rows from before this node began to listen belong to an earlier call (or page)
         if (typeof row.created_at !== "number" || row.created_at < cur.from) continue;
-        if (typeof row.type !== "string" || !row.type.startsWith("media-") || typeof row.payload !== "string" || typeof row.from_node !== "string") continue;
-        const sid = callIdOfLabel(String(row.session_id));
-        const s = sid ? this.node.calls.sessions.get(sid) : undefined;
-        if (!s || row.session_id !== relaySessionLabel(s.sessionId, row.from_node, this.self)) continue;
-        this.deliver(s.circleId, s.sessionId, row.payload, row.from_node);
+        this.handOn(this.inbox.openRelayRow(svc.v2Ctx(this.node.ctx), row, Date.now()));
       }
       if (rows.length < 200) break;
     }

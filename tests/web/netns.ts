@@ -72,7 +72,8 @@ export class Netns {
     let out = "";
     let err = "";
     const dec = new TextDecoder();
-    void (async () => { for await (const c of proc.stderr as ReadableStream<Uint8Array>) err += dec.decode(c, { stream: true }); })().catch(() => {});
+    const errReader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+    void (async () => { for (;;) { const r = await errReader.read().catch(() => null); if (!r || r.done) break; err += dec.decode(r.value, { stream: true }); } })();
     const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
     const t0 = Date.now();
     let match: RegExpMatchArray | null = null;

@@ -7,7 +7,7 @@
 // legacy-compatible: those also carry v1 envelopes (reference §4.4) and felund1 codes, so
 // original web clients and nodes share them.
 import { BackendError, type Backend } from "../../../shared/backend.ts";
-import type { AccessMode, AppState, BackendEvent, ChannelView, ConnectionState, MessageView, PeerView } from "../../../shared/types.ts";
+import type { AccessMode, AppState, BackendEvent, CallOp, CallSignalType, ChannelView, ConnectionState, MessageView, PeerView } from "../../../shared/types.ts";
 import { fromBase64, fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
 import { isValidChannelId, normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText, renameText } from "../../../../src/protocol/control.ts";
@@ -24,13 +24,14 @@ import { decodeInvite2, INVITE2_PREFIX } from "../../../../src/protocol/v2/invit
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
 import { decodeMessage } from "../../../../src/protocol/v2/message.ts";
-import { CallRegistry, ensureGeneral } from "../../../../src/sync/control-apply.ts";
+import { CallRegistry, callView, ensureGeneral } from "../../../../src/sync/control-apply.ts";
 import { storeVerified } from "../../../../src/sync/merge.ts";
 import type { CircleRow, StoredMessage } from "../../../../src/sync/store.ts";
 import * as admin from "../../../../src/sync/v2-admin.ts";
 import { acceptSigned, composeEvent, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { Admissions } from "./admission.ts";
+import { RelayCalls } from "../calls/relay-calls.ts";
 import { MemStore } from "./mem-store.ts";
 import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor } from "./persist.ts";
 import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./relay-api.ts";
@@ -259,7 +260,7 @@ export class RelayBackend implements Backend, SyncHost {
         circleId: c.circleId, name: c.name, owned: c.owned, members: this.peerCache.get(c.circleId)?.length ?? 0,
         messages: this.mem.countMessages(c.circleId), channels: this.channels(c.circleId),
       })),
-      calls: [],
+      calls: [...this.calls.sessions.values()].map(callView),
     };
   }
 
@@ -527,6 +528,7 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   close(): void {
+    this.callNet?.stop();
     this.closed = true;
     this.sync.stop();
     if (this.admitTimer) clearTimeout(this.admitTimer);
@@ -721,6 +723,24 @@ export class RelayBackend implements Backend, SyncHost {
   connectionChanged(state: ConnectionState) {
     this.state = state;
     this.emit({ t: "connection", state });
+  }
+
+  // ---- calls (ui/web/src/calls/relay-calls.ts): events signed here, signals sealed here, carried by the relay's /v1/signal ----
+
+  private callNet: RelayCalls | null = null;
+  private get calling(): RelayCalls {
+    return (this.callNet ??= new RelayCalls({
+      ctx: () => this.ctx(), rng: this.rng, nowMs: this.nowMs, displayName: () => this.node.displayName,
+      api: () => new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch),
+      postV1: (c, ch, text) => this.postV1(c, ch, text), publish: async (c, rows) => void (await this.published(c, rows)),
+      emit: (e) => this.emit(e), debug: (l) => this.debug(l),
+    }));
+  }
+  callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }) {
+    return this.calling.action(this.circle(circleId).circleId, op, a);
+  }
+  callSignal(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string) {
+    return this.calling.send(this.circle(circleId).circleId, sessionId, to, type, data);
   }
 
   debug(line: string) {

@@ -1,0 +1,145 @@
+// Call actions and call signals as pure functions over the store and the call registry
+// (docs/PROTOCOL.md §15), shared by the node (src/node/calls.ts) and the relay-only browser
+// (ui/web/src/calls/relay-calls.ts), which differ only in how signals travel.
+import { callEventText } from "../protocol/control.ts";
+import { CALL_MAX_PARTICIPANTS } from "../protocol/limits.ts";
+import { CONTROL_CHANNEL } from "../protocol/message.ts";
+import type { Rng } from "../protocol/crypto.ts";
+import { accept, reject, type Verdict } from "../protocol/verdict.ts";
+import { SeenSignals, callIdOfLabel, openSignal, relaySessionLabel, sealSignal, type CallSignalType } from "../protocol/v2/call-signal.ts";
+import { toHex } from "../protocol/bytes.ts";
+import { callView, type CallRegistry } from "./control-apply.ts";
+import type { StoredMessage } from "./store.ts";
+import { callEvent } from "./v2-admin.ts";
+import { epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
+
+export type CallAction = "start" | "join" | "leave" | "end";
+export type CallView = ReturnType<typeof callView>;
+
+/** A refusal fit to show the user, with the HTTP status the local API answers. */
+export class CallError extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+    this.name = "CallError";
+  }
+}
+
+export interface ActionDeps {
+  ctx: V2Ctx;
+  rng: Rng;
+  displayName: string;
+  /** false: a v1-only peer (no signatures) */
+  v2?: boolean;
+  /** store an unsigned v1 control message (legacy circles: the original client's CALL_EVT) */
+  postV1(circleId: string, channelId: string, text: string): StoredMessage;
+}
+
+/**
+ * Start (in `channelId`), join, leave or end a call: check what the user may do, then sign the
+ * event (and, in a legacy circle, also post the CALL_EVT that original clients understand;
+ * felund peers believe only the signed one). Returns the rows to publish and the call after.
+ */
+export function callAction(d: ActionDeps, circleId: string, op: CallAction, a: { sessionId?: string; channelId: string }): { rows: StoredMessage[]; sessionId: string; call: CallView | null } {
+  const { store, calls, self } = d.ctx;
+  const circle = store.getCircle(circleId);
+  if (!circle) throw new CallError(`unknown circle: ${circleId}`, 404);
+  const me = self.nodeId;
+  let event: "create" | "join" | "leave" | "end" | null;
+  let sessionId: string;
+  let channelId = a.channelId;
+  if (op === "start") {
+    if (!store.getChannel(circleId, channelId)) throw new CallError(`unknown channel: #${channelId}`, 404);
+    if (calls.inChannel(circleId, channelId)) throw new CallError(`a call is already running in #${channelId}: /call join joins it`, 409);
+    sessionId = toHex(d.rng(16));
+    event = "create";
+  } else {
+    const s = a.sessionId ? calls.sessions.get(a.sessionId) : calls.inChannel(circleId, channelId);
+    if (!s || s.circleId !== circleId) throw new CallError(a.sessionId ? "no such call (it ended?)" : `no call in #${channelId}: /call start starts one`, 404);
+    sessionId = s.sessionId;
+    channelId = s.channelId;
+    const inIt = s.participants.has(me);
+    if (op === "join") {
+      if (!inIt && s.participants.size >= CALL_MAX_PARTICIPANTS)
+        throw new CallError(`this call is full: a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS} participants`, 409);
+      event = inIt ? null : "join";
+    } else if (op === "leave") {
+      if (!inIt) throw new CallError("you are not in this call", 409);
+      event = "leave";
+    } else {
+      if (s.hostNodeId !== me) throw new CallError("only the host who started the call can end it for everyone (/call leave leaves it)", 403);
+      event = "end";
+    }
+  }
+  const rows: StoredMessage[] = [];
+  if (event) {
+    if (d.v2 !== false) {
+      const r = callEvent(d.ctx, circleId, event, sessionId, channelId, { displayName: d.displayName, now: d.ctx.now, rng: d.rng });
+      if (!r.ok) throw new CallError(r.reason, /host/.test(r.reason) ? 403 : 400);
+      rows.push(r.value.row);
+    }
+    if (isLegacy(circle)) {
+      const host = event === "create" ? me : calls.sessions.get(sessionId)?.hostNodeId ?? me;
+      rows.push(d.postV1(circleId, CONTROL_CHANNEL, callEventText(event, { sessionId, actor: me, hostNodeId: host, circleId, channelId, ts: d.ctx.now })));
+    }
+  }
+  const after = calls.sessions.get(sessionId);
+  return { rows, sessionId, call: after ? callView(after) : null };
+}
+
+/** Seal and sign a signal to another participant of a call this node is in. */
+export function sealCallSignal(ctx: V2Ctx, rng: Rng, circleId: string, sessionId: string, to: string, type: CallSignalType, data: string, nowMs: number): string {
+  const circle = ctx.store.getCircle(circleId);
+  const s = ctx.calls.sessions.get(sessionId);
+  if (!circle || !s || s.circleId !== circleId) throw new CallError("no such call (it ended?)", 404);
+  if (!s.participants.has(ctx.self.nodeId)) throw new CallError("join the call first", 409);
+  if (to === ctx.self.nodeId) throw new CallError("a signal to yourself");
+  const ek = epochKey(ctx.store, circle, circle.keyEpoch);
+  if (!ek) throw new CallError("no key for the circle's current epoch", 409);
+  try {
+    return sealSignal(
+      { circleId, sessionId, from: ctx.self.edPublic, to, type, tsMs: nowMs, id: rng(16), data },
+      { edSecret: ctx.self.edSecret, epoch: circle.keyEpoch, epochKey: ek, nonce: rng(12) },
+    );
+  } catch (e) {
+    throw new CallError((e as Error).message, 413);
+  }
+}
+
+export interface ArrivedSignal { circleId: string; sessionId: string; from: string; type: CallSignalType; data: string }
+
+/**
+ * Opens arriving signals and applies the checks that need state: replay (signal ids), a sender
+ * removed from the circle, a call this peer does not know or is not in, and (relay rows) a
+ * relay label or sender that does not match the signature.
+ */
+export class SignalInbox {
+  private seen = new SeenSignals();
+
+  open(ctx: V2Ctx, circleId: string, sessionId: string, payload: string, claimedFrom: string | null, nowMs: number): Verdict<ArrivedSignal> {
+    const { store, calls } = ctx;
+    const me = ctx.self.nodeId;
+    const circle = store.getCircle(circleId);
+    const s = calls.sessions.get(sessionId);
+    if (!circle || !s || s.circleId !== circleId) return reject("unknown call");
+    if (!s.participants.has(me)) return reject("not in this call");
+    const r = openSignal(payload, { circleId, sessionId, self: me, keyOf: (e) => epochKey(store, circle, e), nowMs });
+    if (!r.ok) return r;
+    const sig = r.value;
+    if (claimedFrom !== null && claimedFrom !== sig.fromNodeId) return reject("sender does not match the signature");
+    if (store.removedAt(circleId, sig.fromNodeId) !== undefined) return reject("sender was removed from the circle");
+    if (!this.seen.fresh(sig.id, nowMs)) return reject("replayed signal");
+    return accept({ circleId, sessionId, from: sig.fromNodeId, type: sig.type, data: sig.data });
+  }
+
+  /** A row of GET /v1/signal addressed to this peer: media-* rows of calls it is in. */
+  openRelayRow(ctx: V2Ctx, row: unknown, nowMs: number): Verdict<ArrivedSignal> {
+    const r = row as { session_id?: unknown; from_node?: unknown; type?: unknown; payload?: unknown } | null;
+    if (!r || typeof r.type !== "string" || !r.type.startsWith("media-") || typeof r.payload !== "string" || typeof r.from_node !== "string" || typeof r.session_id !== "string")
+      return reject("not a call signal");
+    const sid = callIdOfLabel(r.session_id);
+    const s = sid ? ctx.calls.sessions.get(sid) : undefined;
+    if (!s) return reject("unknown call");
+    if (r.session_id !== relaySessionLabel(s.sessionId, r.from_node, ctx.self.nodeId)) return reject("label does not match the call and its members");
+    return this.open(ctx, s.circleId, s.sessionId, r.payload, r.from_node, nowMs);
+  }
+}
