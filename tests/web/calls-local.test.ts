@@ -103,6 +103,30 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     await waitFor("audio again", async () => (await stat(pa, b)).outBytes > m1.outBytes, 5000);
   }, 15_000);
 
+  test("a network change restarts ICE (the offering side renegotiates) and the audio goes on", async () => {
+    const offerer = a < b ? pa : pb;
+    const other = a < b ? b : a;
+    const before = await stat(offerer, other);
+    await offerer.evaluate(() => dispatchEvent(new Event("online")));
+    // new ICE credentials: a real restart, negotiated through the sealed signals
+    await waitFor("a restart", async () => { const s = await stat(offerer, other); return s.restarts > before.restarts && s.ufrag !== before.ufrag; }, 5000);
+    await Bun.sleep(1000);
+    const mid = await stat(offerer, other);
+    expect(mid.state).toBe("connected");
+    await waitFor("audio after the restart", async () => (await stat(offerer, other)).inBytes > mid.inBytes, 5000);
+  }, 15_000);
+
+  test("device pickers list the microphones and cameras; switching the microphone keeps the audio going", async () => {
+    await pa.click(".devices summary");
+    const mics = await pa.$$eval('[data-testid="mic-select"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(mics.length).toBeGreaterThan(1);
+    expect(await pa.$$eval('[data-testid="camera-select"] option', (os) => os.length)).toBeGreaterThan(1);
+    await pa.selectOption('[data-testid="mic-select"]', mics.at(-1)!);
+    const s0 = await stat(pa, b);
+    await waitFor("audio from the other microphone", async () => (await stat(pa, b)).outBytes > s0.outBytes + 1000, 5000);
+    await pa.click(".devices summary");
+  }, 15_000);
+
   test("camera on shows alice's video tile on bob's page", async () => {
     await pa.click('[data-testid="call-camera"]');
     await pa.waitForSelector('[data-testid="video-tile"]');

@@ -129,7 +129,7 @@ export async function pageFetch<T = any>(page: Page, url: string, init: { method
 export const nodeApi = <T = any>(page: Page, n: NsNode, method: string, path: string, body?: unknown) =>
   pageFetch<T>(page, `${n.base}/api${path}`, { method, token: n.token, body });
 
-export interface AudioStat { nodeId: string; state: string; inBytes: number; outBytes: number }
+export interface AudioStat { nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }
 /** Audio bytes per peer of the page's call (getStats through the call controller). */
 export const callStats = (page: Page): Promise<AudioStat[]> =>
   page.evaluate(() => ((globalThis as any).__felundCall?.stats() ?? []) as Promise<AudioStat[]>);

@@ -67,6 +67,8 @@ class Peer {
   muted = false;
   cam = false;
   level = 0;
+  /** ICE restarts asked for (shown in stats) */
+  restarts = 0;
   constructor(readonly nodeId: string, readonly initiator: boolean, now: number) {
     this.lastSignalAt = now;
     this.lastGoodAt = now;
@@ -286,6 +288,7 @@ export class Mesh {
   /** ICE restart (the offering side), or a hello asking the offering side for one. */
   private restart(p: Peer, why: string) {
     p.lastAttemptAt = Date.now();
+    p.restarts++;
     if (p.initiator) {
       this.log(`restart ICE with ${p.nodeId.slice(0, 8)} (${why})`);
       if (!p.pc || p.pc.signalingState === "closed") {
@@ -479,7 +482,7 @@ export class Mesh {
   }
 
   /** Bytes of audio received from and sent to each peer so far (getStats; for the panel and tests). */
-  async stats(): Promise<{ nodeId: string; state: string; inBytes: number; outBytes: number }[]> {
+  async stats(): Promise<{ nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }[]> {
     const out = [];
     for (const p of this.peers.values()) {
       let inBytes = 0;
@@ -491,7 +494,8 @@ export class Mesh {
           if (s.type === "outbound-rtp" && s.kind === "audio") outBytes += s.bytesSent ?? 0;
         });
       }
-      out.push({ nodeId: p.nodeId, state: p.pc?.connectionState ?? p.status, inBytes, outBytes });
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(p.pc?.localDescription?.sdp ?? "")?.[1] ?? "";
+      out.push({ nodeId: p.nodeId, state: p.pc?.connectionState ?? p.status, inBytes, outBytes, restarts: p.restarts, ufrag });
     }
     return out;
   }

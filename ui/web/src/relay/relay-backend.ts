@@ -31,7 +31,7 @@ import * as admin from "../../../../src/sync/v2-admin.ts";
 import { acceptSigned, composeEvent, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { Admissions } from "./admission.ts";
-import { RelayCalls } from "../calls/relay-calls.ts";
+import type { RelayCalls } from "../calls/relay-calls.ts";
 import { MemStore } from "./mem-store.ts";
 import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor } from "./persist.ts";
 import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./relay-api.ts";
@@ -528,7 +528,7 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   close(): void {
-    this.callNet?.stop();
+    void this.callNet?.then((c) => c.stop());
     this.closed = true;
     this.sync.stop();
     if (this.admitTimer) clearTimeout(this.admitTimer);
@@ -727,20 +727,23 @@ export class RelayBackend implements Backend, SyncHost {
 
   // ---- calls (ui/web/src/calls/relay-calls.ts): events signed here, signals sealed here, carried by the relay's /v1/signal ----
 
-  private callNet: RelayCalls | null = null;
-  private get calling(): RelayCalls {
-    return (this.callNet ??= new RelayCalls({
+  private callNet: Promise<RelayCalls> | null = null;
+  /** loaded on the first call action (a chunk of its own) */
+  private calling(): Promise<RelayCalls> {
+    return (this.callNet ??= import("../calls/relay-calls.ts").then(({ RelayCalls }) => new RelayCalls({
       ctx: () => this.ctx(), rng: this.rng, nowMs: this.nowMs, displayName: () => this.node.displayName,
       api: () => new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch),
       postV1: (c, ch, text) => this.postV1(c, ch, text), publish: async (c, rows) => void (await this.published(c, rows)),
       emit: (e) => this.emit(e), debug: (l) => this.debug(l),
-    }));
+    })));
   }
-  callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }) {
-    return this.calling.action(this.circle(circleId).circleId, op, a);
+  async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }) {
+    const id = this.circle(circleId).circleId;
+    return (await this.calling()).action(id, op, a);
   }
-  callSignal(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string) {
-    return this.calling.send(this.circle(circleId).circleId, sessionId, to, type, data);
+  async callSignal(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string) {
+    const id = this.circle(circleId).circleId;
+    return (await this.calling()).send(id, sessionId, to, type, data);
   }
 
   debug(line: string) {
