@@ -70,6 +70,10 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     // F4 opens the panel: the call is listed with a Join button
     await pb.keyboard.press("F4");
     await pb.waitForSelector('[data-testid="call-join"]');
+    await pb.keyboard.press("F4"); // F4 toggles
+    await pb.waitForSelector('[data-testid="call-panel"]', { state: "detached" });
+    await pb.click('[data-testid="call-status"]'); // so does the status line
+    await pb.waitForSelector('[data-testid="call-join"]');
     await say(pb, "/call join");
     await waitFor("both linked", async () => (await participantStatus(pa, b)) === "connected" && (await participantStatus(pb, a)) === "connected", 20_000);
     expect(await pb.textContent('[data-testid="call-status"]')).toContain("(2)");
