@@ -42,7 +42,8 @@ export class NodeCalls {
   private inbox = new SignalInbox();
   /** call session -> when its page last said it runs the call (ms) */
   private alive = new Map<string, number>();
-  private relayCursor: { base: string; since: number; from: number } | null = null;
+  /** since: the relay's signal id read up to; from: rows stored before it (relay clock) predate our listening */
+  private relayCursor: { base: string; since: number; from: number | null } | null = null;
   private polling = false;
   private lastPoll = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -204,16 +205,18 @@ export class NodeCalls {
 
   /** Signals addressed to this node on the relay (media-* only; other kinds belong to others). */
   private async pollRelay(base: string): Promise<void> {
-    if (this.relayCursor?.base !== base) this.relayCursor = { base, since: 0, from: Math.floor(Date.now() / 1000) - 5 };
+    if (this.relayCursor?.base !== base) this.relayCursor = { base, since: 0, from: null };
     const cur = this.relayCursor;
     for (let page = 0; page < RELAY_PAGES_MAX; page++) {
       const r = await this.relayHttp(base, "GET", `/signal?to_node_id=${encodeURIComponent(this.self)}&since_id=${cur.since}`);
       const rows: any[] = Array.isArray(r.signals) ? r.signals : [];
+      // the relay's clock, not ours: a few seconds before its answer to our first poll
+      cur.from ??= (typeof r.server_time === "number" ? r.server_time : Math.floor(Date.now() / 1000)) - 5;
       for (const row of rows) {
         if (!row || !Number.isSafeInteger(row.id)) continue;
         cur.since = Math.max(cur.since, row.id);
         // rows from before this node began to listen belong to an earlier call (or page)
-        if (typeof row.created_at !== "number" || row.created_at < cur.from) continue;
+        if (typeof row.created_at !== "number" || row.created_at < cur.from!) continue;
         this.handOn(this.inbox.openRelayRow(svc.v2Ctx(this.node.ctx), row, Date.now()));
       }
       if (rows.length < 200) break;

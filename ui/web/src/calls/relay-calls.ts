@@ -36,7 +36,8 @@ const userError = (e: unknown): unknown => (e instanceof CallError ? new Backend
 export class RelayCalls {
   private inbox = new SignalInbox();
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private cursor: { base: string; since: number; from: number } | null = null;
+  /** since: the relay's signal id read up to; from: rows stored before it (relay clock) predate our listening */
+  private cursor: { base: string; since: number; from: number | null } | null = null;
   private stopped = false;
 
   constructor(private h: RelayCallsHost) {}
@@ -94,16 +95,18 @@ export class RelayCalls {
       return;
     }
     const api = this.h.api();
-    if (this.cursor?.base !== api.base) this.cursor = { base: api.base, since: 0, from: Math.floor(this.h.nowMs() / 1000) - 5 };
+    if (this.cursor?.base !== api.base) this.cursor = { base: api.base, since: 0, from: null };
     const cur = this.cursor;
     try {
       for (let page = 0; page < PAGES_MAX; page++) {
-        const { signals } = await api.getSignals({ toNodeId: me, sinceId: cur.since });
+        const { signals, serverTime } = await api.getSignals({ toNodeId: me, sinceId: cur.since });
+        // the relay's clock, not ours: a few seconds before its answer to our first poll
+        cur.from ??= (serverTime ?? Math.floor(this.h.nowMs() / 1000)) - 5;
         for (const row of signals as { id?: unknown; created_at?: unknown }[]) {
           if (!row || typeof row.id !== "number") continue;
           cur.since = Math.max(cur.since, row.id);
           // rows from before this page began to listen belong to an earlier call or page
-          if (typeof row.created_at !== "number" || row.created_at < cur.from) continue;
+          if (typeof row.created_at !== "number" || row.created_at < cur.from!) continue;
           const v = this.inbox.openRelayRow(this.h.ctx(), row, this.h.nowMs());
           if (v.ok) this.h.emit({ t: "call-signal", ...v.value });
           else if (v.reason !== "not a call signal") this.h.debug(`call signal refused: ${v.reason}`);
