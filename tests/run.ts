@@ -9,8 +9,11 @@ const proc = Bun.spawn([process.execPath, "test", ...args], {
 });
 let tail = "";
 const decoder = new TextDecoder();
-for await (const chunk of proc.stderr) {
-  const text = decoder.decode(chunk, { stream: true });
+const reader = proc.stderr.getReader();
+for (;;) {
+  const { done, value } = await reader.read();
+  if (done) break;
+  const text = decoder.decode(value, { stream: true });
   process.stderr.write(text);
   tail = (tail + text).slice(-20000);
 }
