@@ -420,8 +420,6 @@ export class FelundNode {
     };
   }
 
-  private sessionKey = (s: Session) => `${s.ex.result.circleId}`;
-
   /** Every step of a v2 session: register it once live, announce and pass on what it stored. */
   private onStep(conn: LineConn, ex: V2Exchange | null, step: V2Step, addr: string): void {
     if (!ex) return;
