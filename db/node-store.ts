@@ -18,8 +18,9 @@ export class NodeStore implements SyncStoreV2 {
   readonly sql: Database;
   private s: Record<string, Statement>;
 
-  constructor(readonly db: Db) {
-    this.sql = db.$client;
+  /** over a Drizzle database (tests, relay) or the bare connection (a node: no ORM loaded) */
+  constructor(db: Db | Database) {
+    this.sql = "$client" in db ? db.$client : db;
     const q = (text: string) => this.sql.query(text);
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),

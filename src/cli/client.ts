@@ -1,6 +1,6 @@
 // How a one-shot command reaches the node: through the running node's local API when one
 // runs on this state dir (so nothing is lost or overwritten), else directly on the database.
-import { openDb } from "../../db/client.ts";
+import { openSqlite } from "../../db/sqlite.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import { apiToken, dbPath, liveRuntime, type RuntimeInfo } from "../node/runtime.ts";
 import { defaultCtx, type Ctx } from "../node/service.ts";
@@ -32,5 +32,5 @@ export function connect(dir: string): Target {
     };
     return { runtime, api };
   }
-  return { runtime: null, ctx: defaultCtx(new NodeStore(openDb(dbPath(dir)))) };
+  return { runtime: null, ctx: defaultCtx(new NodeStore(openSqlite(dbPath(dir)))) };
 }

@@ -5,9 +5,10 @@ import type { Elysia } from "elysia";
 import type { FelundNode } from "../node/node.ts";
 import { webClient } from "../node/web-static.ts";
 import { mountRelay } from "../relay/app.ts";
+import { drizzleOf } from "../../db/client.ts";
 
 export function mountExtras(app: Elysia<any, any, any, any, any, any, any>, node: FelundNode): Elysia<any, any, any, any, any, any, any> {
-  const { app: withRelay, relay } = mountRelay(app, { db: node.store.db });
+  const { app: withRelay, relay } = mountRelay(app, { db: drizzleOf(node.store.sql) });
   relay.start();
   node.onStop(() => relay.stop());
   return withRelay.use(webClient({ mode: "local", log: (line) => console.error(line) }));

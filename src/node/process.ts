@@ -5,7 +5,7 @@
 // Without extras (`felund run`) the local API is served by Bun.serve alone; with extras
 // (`felund serve`: relay API, web client) by an Elysia app, loaded only then.
 import type { Elysia } from "elysia";
-import { openDb } from "../../db/client.ts";
+import { openSqlite } from "../../db/sqlite.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { createLocalHandler } from "./local-api.ts";
@@ -38,7 +38,7 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   if (!hp && !/:0$/.test(o.http)) throw new UserError(`--http must be HOST:PORT, got "${o.http}"`);
   const host = hp?.host ?? o.http.slice(0, o.http.lastIndexOf(":"));
   const wantPort = hp?.port ?? 0;
-  const store = new NodeStore(openDb(dbPath(o.stateDir)));
+  const store = new NodeStore(openSqlite(dbPath(o.stateDir)));
   const node = new FelundNode({ store, intervalS: o.intervalS, debug: o.debug, bind: o.bind, port: o.port, relay: o.relay });
   try {
     await node.start();

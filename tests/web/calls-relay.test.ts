@@ -124,7 +124,7 @@ describe("calls between a local node's page and relay-only browsers (relay signa
     const store = new NodeStore(openDb(dbPath(A.dir)));
     const circle = store.getCircle(circleId)!;
     const ek = epochKey(store, circle, circle.keyEpoch)!;
-    store.db.$client.close();
+    store.sql.close();
     const mallory = nodeKeysFromSeed(crypto.getRandomValues(new Uint8Array(32)));
     const forged = signMessage(mallory.edSecret, {
       circleId, channelId: "__control", authorKey: mallory.edPublic, createdTs: Math.floor(Date.now() / 1000), keyEpoch: circle.keyEpoch, kind: KIND_CONTROL,

@@ -1,0 +1,35 @@
+// The SQLite connection without the ORM: pragmas (WAL, synchronous=FULL so an acknowledged
+// write survives kill -9 and power loss) and the generated migrations from drizzle/, run by
+// drizzle's migrator only when the journal has migrations the database lacks. A node that
+// starts on a current database therefore never loads drizzle (idle memory of `felund run`).
+import { Database } from "bun:sqlite";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const MIGRATIONS_DIR = join(import.meta.dir, "..", "drizzle");
+
+export function openSqlite(path: string, opts: { migrationsDir?: string } = {}): Database {
+  const sqlite = new Database(path, { create: true, strict: true });
+  sqlite.exec("PRAGMA journal_mode = WAL");
+  // FULL: the WAL is fsynced at every commit, so a message we acknowledged is on disk.
+  sqlite.exec("PRAGMA synchronous = FULL");
+  sqlite.exec("PRAGMA busy_timeout = 8000");
+  sqlite.exec("PRAGMA foreign_keys = ON");
+  const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
+  if (migrationsPending(sqlite, dir)) {
+    // the same rule as drizzle's migrator (journal `when` after the last applied created_at)
+    const { drizzle } = require("drizzle-orm/bun-sqlite") as typeof import("drizzle-orm/bun-sqlite");
+    const { migrate } = require("drizzle-orm/bun-sqlite/migrator") as typeof import("drizzle-orm/bun-sqlite/migrator");
+    migrate(drizzle({ client: sqlite }), { migrationsFolder: dir });
+  }
+  return sqlite;
+}
+
+function migrationsPending(sqlite: Database, dir: string): boolean {
+  const journal = JSON.parse(readFileSync(join(dir, "meta", "_journal.json"), "utf8")) as { entries: { when: number }[] };
+  const newest = Math.max(0, ...journal.entries.map((e) => e.when));
+  const hasTable = sqlite.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get();
+  if (!hasTable) return true;
+  const last = sqlite.query(`SELECT created_at AS t FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1`).get() as { t: number } | null;
+  return !last || Number(last.t) < newest;
+}
