@@ -37,8 +37,12 @@ export async function felund(dir: string, ...args: string[]): Promise<Result> {
 export interface Running { proc: Subprocess<"ignore", "pipe", "pipe">; output: () => string; errors: () => string; match: RegExpMatchArray }
 
 /** Start a long-running `felund` (run/serve) and wait until its stdout matches `ready`. */
-export async function startFelund(dir: string, args: string[], ready: RegExp, timeoutMs = 10_000): Promise<Running> {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], { cwd: ROOT, env: env(dir), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+/**
+ * Spawn `cmd` and read its stdout until it matches `ready` (then keep draining both pipes so
+ * the child never blocks on a full one). Used for felund processes here and in a namespace.
+ */
+export async function spawnUntilReady(cmd: string[], env: Record<string, string | undefined>, ready: RegExp, timeoutMs: number, label: string): Promise<Running> {
+  const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   let out = "";
   let err = "";
   const dec = new TextDecoder();
@@ -48,15 +52,17 @@ export async function startFelund(dir: string, args: string[], ready: RegExp, ti
   const t0 = Date.now();
   let match: RegExpMatchArray | null = null;
   while (!(match = out.match(ready))) {
-    if (Date.now() - t0 > timeoutMs) { proc.kill(9); throw new Error(`felund ${args.join(" ")} not ready: ${out}\n${err}`); }
+    if (Date.now() - t0 > timeoutMs) { proc.kill(9); throw new Error(`${label} not ready: ${out}\n${err}`); }
     const r = await Promise.race([reader.read(), Bun.sleep(timeoutMs).then(() => null)]);
-    if (!r || r.done) { proc.kill(9); throw new Error(`felund ${args.join(" ")} exited early: ${out}\n${err}`); }
+    if (!r || r.done) { proc.kill(9); throw new Error(`${label} exited early: ${out}\n${err}`); }
     out += dec.decode(r.value, { stream: true });
   }
-  // keep draining so the child never blocks on a full pipe
   void (async () => { for (;;) { const r = await reader.read().catch(() => null); if (!r || r.done) break; out += dec.decode(r.value, { stream: true }); } })();
   return { proc, output: () => out, errors: () => err, match };
 }
+
+export const startFelund = (dir: string, args: string[], ready: RegExp, timeoutMs = 10_000): Promise<Running> =>
+  spawnUntilReady([process.execPath, MAIN, ...args], env(dir), ready, timeoutMs, `felund ${args.join(" ")}`);
 
 /** A TCP port that was free a moment ago. */
 export function freePort(): number {

@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
 import { say } from "./browser.ts";
 import { waitFor } from "./relay-helpers.ts";
-import { Netns, callStats, nodeApi, type AudioStat, type NsNode } from "./netns.ts";
+import { Netns, callStats, nodeApi, statOf, type AudioStat, type NsNode } from "./netns.ts";
 
 let ns: Netns;
 let browser: Browser;
@@ -48,11 +48,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const stat = async (p: Page, peer: string): Promise<AudioStat> => {
-  const s = (await callStats(p)).find((x) => x.nodeId === peer);
-  if (!s) throw new Error(`no link to ${peer}`);
-  return s;
-};
+const stat = statOf;
 const nodeIdOf = async (p: Page, n: NsNode) => (await nodeApi(p, n, "GET", "/state")).node.nodeId as string;
 const participantStatus = (p: Page, id: string) => p.getAttribute(`[data-testid="participant"][data-node="${id}"]`, "data-status").catch(() => null);
 

@@ -19,7 +19,7 @@ import { epochKey } from "../../src/sync/v2-apply.ts";
 import { removeTempDirs } from "../cli/helpers.ts";
 import { say } from "./browser.ts";
 import { waitFor } from "./relay-helpers.ts";
-import { Netns, callStats, nodeApi, pageFetch, type AudioStat, type NsNode } from "./netns.ts";
+import { Netns, callStats, nodeApi, statOf, pageFetch, type AudioStat, type NsNode } from "./netns.ts";
 
 let ns: Netns;
 let browser: Browser;
@@ -72,11 +72,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const stat = async (p: Page, peer: string): Promise<AudioStat> => {
-  const s = (await callStats(p)).find((x) => x.nodeId === peer);
-  if (!s) throw new Error(`no link to ${peer}`);
-  return s;
-};
+const stat = statOf;
 const status = (p: Page, id: string) => p.getAttribute(`[data-testid="participant"][data-node="${id}"]`, "data-status").catch(() => null);
 const linked = async (p: Page, others: string[]) => (await Promise.all(others.map((o) => status(p, o)))).every((s) => s === "connected");
 async function flowing(p: Page, from: string[]) {

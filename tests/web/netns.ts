@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { ensureWebBuild } from "../../src/node/web-static.ts";
-import { ROOT, felund, tempDir } from "../cli/helpers.ts";
+import { ROOT, felund, spawnUntilReady, tempDir } from "../cli/helpers.ts";
 import { CHROMIUM_ARGS } from "./browser.ts";
 
 const MAIN = join(ROOT, "src/cli/main.ts");
@@ -67,24 +67,9 @@ export class Netns {
   async start(dir: string, args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ proc: Subprocess; match: RegExpMatchArray; output: () => string }> {
     const env: Record<string, string> = { ...(process.env as Record<string, string>), FELUND_STATE_DIR: dir, NO_COLOR: "1" };
     delete env.FELUND_API_BASE;
-    const proc = Bun.spawn(this.exec([process.execPath, MAIN, ...args]), { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-    this.procs.push(proc);
-    let out = "";
-    let err = "";
-    const dec = new TextDecoder();
-    const errReader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-    void (async () => { for (;;) { const r = await errReader.read().catch(() => null); if (!r || r.done) break; err += dec.decode(r.value, { stream: true }); } })();
-    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-    const t0 = Date.now();
-    let match: RegExpMatchArray | null = null;
-    while (!(match = out.match(ready))) {
-      if (Date.now() - t0 > timeoutMs) { proc.kill(9); throw new Error(`felund ${args.join(" ")} not ready: ${out}\n${err}`); }
-      const r = await Promise.race([reader.read(), Bun.sleep(timeoutMs).then(() => null)]);
-      if (!r || r.done) { proc.kill(9); throw new Error(`felund ${args.join(" ")} exited early: ${out}\n${err}`); }
-      out += dec.decode(r.value, { stream: true });
-    }
-    void (async () => { for (;;) { const r = await reader.read().catch(() => null); if (!r || r.done) break; out += dec.decode(r.value, { stream: true }); } })();
-    return { proc, match, output: () => out + err };
+    const r = await spawnUntilReady(this.exec([process.execPath, MAIN, ...args]), env, ready, timeoutMs, `felund ${args.join(" ")}`);
+    this.procs.push(r.proc);
+    return { proc: r.proc, match: r.match, output: () => r.output() + r.errors() };
   }
 
   /** `felund init` then `felund serve` (local API + web UI) in the namespace. */
@@ -131,5 +116,12 @@ export const nodeApi = <T = any>(page: Page, n: NsNode, method: string, path: st
 
 export interface AudioStat { nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }
 /** Audio bytes per peer of the page's call (getStats through the call controller). */
+/** The audio link to `peer` on this page (throws when there is none). */
+export const statOf = async (page: Page, peer: string): Promise<AudioStat> => {
+  const s = (await callStats(page)).find((x) => x.nodeId === peer);
+  if (!s) throw new Error(`no link to ${peer}`);
+  return s;
+};
+
 export const callStats = (page: Page): Promise<AudioStat[]> =>
   page.evaluate(() => ((globalThis as any).__felundCall?.stats() ?? []) as Promise<AudioStat[]>);
