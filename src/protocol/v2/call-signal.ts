@@ -14,12 +14,13 @@
 // outsiders out, and the signature (node_id = H(key)[0:12]) names the one member who wrote it,
 // so no member can speak for another either. Replays are refused by the receiver (signal id
 // remembered, timestamp window).
-import { fromBase64, toBase64 } from "../bytes.ts";
+import { toBase64 } from "../bytes.ts";
 import { CALL_SIGNAL_DATA_MAX, CALL_SIGNAL_MAX_AGE_S, MAX_FUTURE_SKEW_S, V2_CALL_ID_MAX } from "../limits.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { padTo, unpad } from "./envelope.ts";
-import { aeadOpen, aeadSeal, kdf, nodeIdOf, sign, verifySig } from "./keys.ts";
+import { kdf, nodeIdOf, sign, verifySig } from "./keys.ts";
+import { openEpochBlob, sealEpochBlob } from "./epoch-blob.ts";
 
 export const SIGNAL_VERSION = 1;
 export const SIGNAL_TAG = "felund2/call-signal";
@@ -85,8 +86,7 @@ export function sealSignal(s: CallSignal, a: { edSecret: Uint8Array; epoch: numb
   if (new TextEncoder().encode(s.data).length > CALL_SIGNAL_DATA_MAX) throw new RangeError("call signal data too large");
   const inner = encodeInner(s);
   const signedWire = new Writer().raw(inner).fixed(sign(a.edSecret, inner), 64).finish();
-  const ct = aeadSeal(signalKey(a.epochKey, a.epoch, s.circleId, s.sessionId), a.nonce, padTo(signedWire), aadOf(s.circleId, s.sessionId, a.epoch));
-  return toBase64(new Writer().u8(SIGNAL_VERSION).u32(a.epoch).fixed(a.nonce, 12).raw(ct).finish());
+  return toBase64(sealEpochBlob(SIGNAL_VERSION, a.epoch, signalKey(a.epochKey, a.epoch, s.circleId, s.sessionId), a.nonce, padTo(signedWire), aadOf(s.circleId, s.sessionId, a.epoch)));
 }
 
 export interface OpenOptions {
@@ -106,21 +106,14 @@ export interface OpenOptions {
  */
 export function openSignal(payload: string, o: OpenOptions): Verdict<OpenedSignal> {
   if (typeof payload !== "string" || payload.length > (CALL_SIGNAL_DATA_MAX * 4) / 3 + 4096) return reject("signal too large");
-  let blob: Uint8Array;
-  try {
-    blob = fromBase64(payload);
-  } catch {
-    return reject("signal is not base64");
-  }
-  if (blob.length < 1 + 4 + 12 + 16) return reject("signal truncated");
-  const r = new Reader(blob, "signal");
-  if (r.u8() !== SIGNAL_VERSION) return reject("unknown signal version");
-  const epoch = r.u32();
-  const nonce = r.fixed(12);
-  const ek = o.keyOf(epoch);
-  if (!ek) return reject(`no key for epoch ${epoch}`);
-  const pt = aeadOpen(signalKey(ek, epoch, o.circleId, o.sessionId), nonce, r.rest(), aadOf(o.circleId, o.sessionId, epoch));
-  if (!pt) return reject("signal does not decrypt (tampered, another circle, call or epoch)");
+  const opened = openEpochBlob(payload, {
+    what: "signal", version: SIGNAL_VERSION,
+    keyFor: (epoch) => { const ek = o.keyOf(epoch); return ek && signalKey(ek, epoch, o.circleId, o.sessionId); },
+    aad: (epoch) => aadOf(o.circleId, o.sessionId, epoch),
+    failure: "signal does not decrypt (tampered, another circle, call or epoch)",
+  });
+  if (!opened.ok) return opened;
+  const { epoch, pt } = opened.value;
   let d: ReturnType<typeof decodeInner>;
   try {
     d = decodeInner(unpad(pt));

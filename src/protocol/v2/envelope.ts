@@ -12,8 +12,9 @@
 import { fromBase64, toBase64, toHex } from "../bytes.ts";
 import { V2_MESSAGE_MAX, V2_PAD_BUCKETS } from "../limits.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
-import { Reader, V2DecodeError, Writer, tagged } from "./codec.ts";
-import { aeadOpen, aeadSeal, envelopeKey, mac32, relayIdKey } from "./keys.ts";
+import { Reader, V2DecodeError, tagged } from "./codec.ts";
+import { envelopeKey, mac32, relayIdKey } from "./keys.ts";
+import { openEpochBlob, sealEpochBlob } from "./epoch-blob.ts";
 import { fromHex } from "../bytes.ts";
 import { decodeMessage, type SignedMessage } from "./message.ts";
 
@@ -42,8 +43,7 @@ const aadOf = (circleId: string, epoch: number, rid: string) => tagged("felund2/
 
 export function sealEnvelopeV2(a: { secret: Uint8Array; epoch: number; epochKey: Uint8Array; message: SignedMessage }, nonce: Uint8Array): RelayEnvelopeV2 {
   const rid = relayId(a.secret, a.message.msgId);
-  const ct = aeadSeal(envelopeKey(a.epochKey, a.epoch), nonce, padTo(a.message.wire), aadOf(a.message.circleId, a.epoch, rid));
-  const blob = new Writer().u8(ENVELOPE_VERSION).u32(a.epoch).fixed(nonce, 12).raw(ct).finish();
+  const blob = sealEpochBlob(ENVELOPE_VERSION, a.epoch, envelopeKey(a.epochKey, a.epoch), nonce, padTo(a.message.wire), aadOf(a.message.circleId, a.epoch, rid));
   return { msg_id: rid, created_ts: Math.floor(a.message.createdTs / 3600) * 3600, v2: toBase64(blob) };
 }
 
@@ -71,22 +71,15 @@ export function openEnvelopeV2(o: unknown, a: { secret: Uint8Array; circleId: st
   if (!isEnvelopeV2(o)) return reject("not a v2 envelope");
   const e = o as Record<string, unknown>;
   if (typeof e.msg_id !== "string" || !/^[0-9a-f]{32}$/.test(e.msg_id)) return reject("relay id must be 32 hex");
-  let blob: Uint8Array;
-  try {
-    blob = fromBase64(e.v2 as string);
-  } catch {
-    return reject("envelope is not base64");
-  }
-  if (blob.length > V2_MESSAGE_MAX + 4096) return reject("envelope too large");
-  if (blob.length < 1 + 4 + 12 + 16) return reject("envelope truncated");
-  const r = new Reader(blob, "envelope");
-  if (r.u8() !== ENVELOPE_VERSION) return reject("unknown envelope version");
-  const epoch = r.u32();
-  const nonce = r.fixed(12);
-  const ek = a.keyOf(epoch);
-  if (!ek) return reject(`no key for epoch ${epoch}`);
-  const pt = aeadOpen(envelopeKey(ek, epoch), nonce, r.rest(), aadOf(a.circleId, epoch, e.msg_id));
-  if (!pt) return reject("envelope does not decrypt (tampered, another circle or epoch)");
+  const msgId = e.msg_id;
+  const opened = openEpochBlob(e.v2 as string, {
+    what: "envelope", version: ENVELOPE_VERSION, maxBytes: V2_MESSAGE_MAX + 4096,
+    keyFor: (epoch) => { const ek = a.keyOf(epoch); return ek && envelopeKey(ek, epoch); },
+    aad: (epoch) => aadOf(a.circleId, epoch, msgId),
+    failure: "envelope does not decrypt (tampered, another circle or epoch)",
+  });
+  if (!opened.ok) return opened;
+  const { epoch, pt } = opened.value;
   let m: SignedMessage;
   try {
     m = decodeMessage(unpad(pt));
