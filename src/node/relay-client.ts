@@ -22,7 +22,7 @@ import { formatHostPort } from "../protocol/hostport.ts";
 import { storeVerified } from "../sync/merge.ts";
 import { fromBase64 } from "../protocol/bytes.ts";
 import { decodeMessage } from "../protocol/v2/message.ts";
-import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
+import { envelopeEpoch, isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
 import { acceptSigned, epochKey } from "../sync/v2-apply.ts";
 import { v2Ctx } from "./service.ts";
 import type { StoredMessage } from "../sync/store.ts";
@@ -38,6 +38,12 @@ const POLL_WITH_WS_MS = 60_000;
 const HTTP_TIMEOUT_MS = 8_000;
 const BATCH = 50;
 const PULL_LIMIT = 200;
+/**
+ * v2 envelopes of an epoch this node does not hold yet, kept per circle (as the browser does):
+ * the REKEY that brings the key may reach the relay after them (a member that got it over TCP
+ * wrote first), and the pull cursor has moved on, so dropping them would lose those messages.
+ */
+const AHEAD_MAX = 500;
 
 interface CircleLink {
   circleId: string;
@@ -52,6 +58,9 @@ interface CircleLink {
   pushAgain: boolean;
   pulling: boolean;
   wsRetry: number;
+  /** envelopes of a newer epoch than ours, retried once our epoch rises past `aheadEpoch` */
+  ahead: unknown[];
+  aheadEpoch: number;
 }
 
 export interface RelayStatus { base: string; circles: { circleId: string; ws: boolean; lastPoll: number }[]; lastError: string }
@@ -137,7 +146,7 @@ export class RelayClient {
     const c = this.node.store.getCircle(circleId);
     if (!c) return undefined;
     const secret = fromHex(c.secretHex);
-    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0 };
+    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0, ahead: [], aheadEpoch: 0 };
     this.links.set(circleId, l);
     return l;
   }
@@ -153,6 +162,8 @@ export class RelayClient {
       if (now - l.lastPresence >= PRESENCE_MS) { l.lastPresence = now; void this.presence(l); }
       if (this.opts.ws !== false && !l.ws && now >= l.wsRetry) this.openWs(l);
       if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) { l.lastPoll = now; void this.pull(l); this.schedulePush(id); }
+      // the new epoch may have come over TCP
+      if (l.ahead.length) this.retryAhead(l);
     }
     // (a little slack: this tick itself runs every second)
     if (!this.admitting && now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS - 100 && this.node.store.hasLiveInvites(this.node.ctx.now())) {
@@ -312,14 +323,24 @@ export class RelayClient {
     const store = this.node.store;
     const now = this.node.ctx.now();
     const stored: StoredMessage[] = [];
-    const circle = store.getCircle(l.circleId);
-    if (!circle) return stored;
+    const first = store.getCircle(l.circleId);
+    if (!first) return stored;
+    let circle = first;
     store.transaction(() => {
       for (const raw of raws) {
         if (isEnvelopeV2(raw)) {
-          const v = openEnvelopeV2(raw, { secret: l.secret, circleId: l.circleId, keyOf: (e) => epochKey(store, circle, e) });
-          if (!v.ok) continue;
-          const r = acceptSigned(v2Ctx(this.node.ctx), circle, v.value.wire, "relay");
+          circle = store.getCircle(l.circleId) ?? circle; // a REKEY earlier in this batch raises the epoch
+          const c = circle;
+          const v = openEnvelopeV2(raw, { secret: l.secret, circleId: l.circleId, keyOf: (e) => epochKey(store, c, e) });
+          if (!v.ok) {
+            const ep = envelopeEpoch(raw);
+            if (ep !== null && ep > c.keyEpoch && l.ahead.length < AHEAD_MAX) {
+              if (!l.ahead.length) l.aheadEpoch = c.keyEpoch;
+              l.ahead.push(raw);
+            }
+            continue;
+          }
+          const r = acceptSigned(v2Ctx(this.node.ctx), c, v.value.wire, "relay");
           if (r.ok) stored.push(r.value);
           continue;
         }
@@ -334,7 +355,17 @@ export class RelayClient {
       }
     });
     if (stored.length) this.node.received(stored);
+    if (l.ahead.length) stored.push(...this.retryAhead(l));
     return stored;
+  }
+
+  /** Envelopes held for a newer epoch, opened again once this node's epoch has risen. */
+  private retryAhead(l: CircleLink): StoredMessage[] {
+    const epoch = this.node.store.getCircle(l.circleId)?.keyEpoch ?? 0;
+    if (epoch <= l.aheadEpoch) return [];
+    const held = l.ahead;
+    l.ahead = [];
+    return this.ingest(l, held);
   }
 
   private openWs(l: CircleLink): void {
