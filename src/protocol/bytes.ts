@@ -1,6 +1,6 @@
-// Byte and text codecs used by the wire formats: hex, base64, base64url, UTF-8, and the
-// two JSON serialisations (compact, and Python's sorted-keys + ASCII-escaped form).
-import { bytesToHex, hexToBytes as nobleHexToBytes } from "@noble/hashes/utils.js";
+// Byte and text codecs used by the wire formats: hex, base64, base64url, UTF-8, compact JSON.
+// (Python's sorted-keys + ASCII-escaped JSON, which only v1 control messages use, is in
+// json-python.ts.)
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const fromUtf8 = (b: Uint8Array): string => new TextDecoder("utf-8", { fatal: true }).decode(b);
@@ -18,12 +18,19 @@ export const utf8Length = (s: string): number => {
   return n;
 };
 
-export const toHex = (b: Uint8Array): string => bytesToHex(b);
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+export function toHex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  return s;
+}
 const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
 export const isHex = (s: string): boolean => HEX_RE.test(s);
 export function fromHex(s: string): Uint8Array {
   if (!isHex(s)) throw new Error("invalid hex");
-  return nobleHexToBytes(s);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -88,47 +95,6 @@ export function fromBase64Url(s: string): Uint8Array {
 
 /** JSON with no whitespace (JSON.stringify already is compact). */
 export const jsonCompact = (v: unknown): string => JSON.stringify(v);
-
-/**
- * Python `json.dumps(v, sort_keys=True, separators=(",", ":"))` with ensure_ascii.
- * Serialised by hand: a JS object iterates integer-like keys ("9" before "10") ahead of
- * the others, and Array.sort compares UTF-16 units, while Python sorts by code point.
- * (A JS number cannot say whether Python held 1 or 1.0; integers are written as ints.)
- */
-export function jsonPython(v: unknown): string {
-  return pyDump(v) ?? "null";
-}
-
-function pyDump(v: unknown): string | undefined {
-  if (Array.isArray(v)) return "[" + v.map((x) => pyDump(x) ?? "null").join(",") + "]";
-  if (v && typeof v === "object") {
-    const parts: string[] = [];
-    for (const k of Object.keys(v).sort(byCodePoint)) {
-      const s = pyDump((v as Record<string, unknown>)[k]);
-      if (s !== undefined) parts.push(asciiEscape(JSON.stringify(k)) + ":" + s);
-    }
-    return "{" + parts.join(",") + "}";
-  }
-  const s = JSON.stringify(v);
-  return s === undefined ? undefined : asciiEscape(s);
-}
-
-function byCodePoint(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return (x.done ? 0 : 1) - (y.done ? 0 : 1);
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-}
-
-/** Escape every UTF-16 unit outside printable ASCII as \uXXXX (Python ensure_ascii escapes DEL too). */
-export function asciiEscape(json: string): string {
-  return json.replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-}
 
 export const concatBytes = (...parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -1,7 +1,7 @@
 // Control events carried as messages in the "__control" channel (reference §5): builders
 // emit Python's form (sorted keys, ASCII escapes); the parser recognises CHANNEL_EVT,
 // CIRCLE_NAME_EVT, ANCHOR_ANNOUNCE and CALL_EVT and type-checks every field it uses.
-import { jsonPython } from "./bytes.ts";
+import { jsonPython } from "./json-python.ts";
 import { sha256Hex } from "./crypto.ts";
 import { isValidChannelId, normalizeChannelId } from "./channel-id.ts";
 

@@ -1,26 +1,24 @@
-// Hashes, MACs, key derivation and AEAD over Uint8Array. Synchronous (noble), so the sync
-// engine stays a pure function and the same code runs in Bun and in the browser.
-import { sha256 } from "@noble/hashes/sha2.js";
-import { hmac } from "@noble/hashes/hmac.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { gcm } from "@noble/ciphers/aes.js";
+// Hashes, MACs, key derivation and AEAD over Uint8Array in the forms the v1 formats use.
+// Synchronous (primitives.ts), so the sync engine stays a pure function and the same code runs
+// in Bun and in the browser.
 import { toHex, utf8 } from "./bytes.ts";
+import { gcmOpen, gcmSeal, hkdfSha256 as hkdf, hmacSha256 as hmac, sha256 } from "./primitives.ts";
 
 export const sha256Bytes = (b: Uint8Array): Uint8Array => sha256(b);
 export const sha256Hex = (b: Uint8Array | string): string =>
   toHex(sha256(typeof b === "string" ? utf8(b) : b));
-export const hmacSha256 = (key: Uint8Array, msg: Uint8Array): Uint8Array => hmac(sha256, key, msg);
+export const hmacSha256 = (key: Uint8Array, msg: Uint8Array): Uint8Array => hmac(key, msg);
 /** hex HMAC-SHA256 with raw key bytes over the UTF-8 bytes of `s` (ref conventions). */
-export const hmacHex = (key: Uint8Array, s: string): string => toHex(hmac(sha256, key, utf8(s)));
+export const hmacHex = (key: Uint8Array, s: string): string => toHex(hmac(key, utf8(s)));
 export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: string, len = 32): Uint8Array =>
-  hkdf(sha256, ikm, salt, utf8(info), len);
+  hkdf(ikm, salt, utf8(info), len);
 
 /** AES-256-GCM seal: ciphertext || tag (16 bytes). */
 export const aesGcmSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array =>
-  gcm(key, nonce, aad).encrypt(pt);
+  gcmSeal(key, nonce, pt, aad);
 /** AES-256-GCM open; throws on a bad tag. */
 export const aesGcmOpen = (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array =>
-  gcm(key, nonce, aad).decrypt(ct);
+  gcmOpen(key, nonce, ct, aad);
 
 /** Constant-time comparison of two strings (both assumed ASCII, e.g. hex). */
 export function timingSafeEqualStr(a: string, b: string): boolean {

@@ -1,5 +1,6 @@
 // The pure protocol core: everything here runs unchanged in Bun, browsers and tests.
 export * from "./bytes.ts";
+export * from "./json-python.ts";
 export * from "./crypto.ts";
 export * from "./limits.ts";
 export * from "./verdict.ts";

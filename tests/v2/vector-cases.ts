@@ -4,7 +4,8 @@
 import { fromBase64, toBase64, utf8 } from "../../src/protocol/bytes.ts";
 import { Reader, Writer } from "../../src/protocol/v2/codec.ts";
 import { decodeEvent, encodeEvent, type V2Event } from "../../src/protocol/v2/control.ts";
-import { decodeSealedBody, keyCheck, openBody, openChannelKey, passphraseKey, sealBody, sealChannelKey } from "../../src/protocol/v2/channel-keys.ts";
+import { decodeSealedBody, keyCheck, openBody, openChannelKey, sealBody, sealChannelKey } from "../../src/protocol/v2/channel-keys.ts";
+import { passphraseKey } from "../../src/protocol/v2/channel-passphrase.ts";
 import { openEnvelopeV2, padTo, relayId, sealEnvelopeV2, unpad } from "../../src/protocol/v2/envelope.ts";
 import { decodeFrame, encodeFrame, type Frame } from "../../src/protocol/v2/frames.ts";
 import { finishInitiator, finishResponder, makeOffer, offerJson, parseHsFrame, parseOffer, respond } from "../../src/protocol/v2/handshake.ts";

@@ -4,24 +4,12 @@
 // channel owner and sealed to each approved member's X25519 key in a signed CHANNEL_APPROVE.
 // Either way a message in such a channel carries its text sealed under K (kind 1), so members
 // without K — and relays — cannot read it.
-import { scrypt } from "@noble/hashes/scrypt.js";
+// The passphrase KDF (scrypt) is in channel-passphrase.ts: only creating or unlocking a key
+// channel needs it, so the web client loads it then.
 import { fromUtf8, utf8 } from "../bytes.ts";
 import type { Rng } from "../crypto.ts";
-import { V2_PASSPHRASE_MAX, V2_PASSPHRASE_MIN, V2_SCRYPT_LOGN_MAX, V2_SCRYPT_LOGN_MIN } from "../limits.ts";
-import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { aeadOpen, aeadSeal, bytesEqual, mac32, openSeal, seal } from "./keys.ts";
-
-export const channelKdfSalt = (circleId: string, channelId: string): Uint8Array =>
-  tagged("felund2/channel-passphrase").str(circleId).str(channelId).finish();
-
-/** key-mode channel key: scrypt(NFC passphrase, salt, N = 2^logN, r = 8, p = 1, 32 bytes) */
-export function passphraseKey(passphrase: string, circleId: string, channelId: string, logN: number): Verdict<Uint8Array> {
-  const p = passphrase.normalize("NFC");
-  if (p.length < V2_PASSPHRASE_MIN || p.length > V2_PASSPHRASE_MAX) return reject("passphrase length out of range");
-  if (!Number.isInteger(logN) || logN < V2_SCRYPT_LOGN_MIN || logN > V2_SCRYPT_LOGN_MAX) return reject("scrypt cost out of range");
-  return accept(scrypt(utf8(p), channelKdfSalt(circleId, channelId), { N: 2 ** logN, r: 8, p: 1, dkLen: 32 }));
-}
 
 /** Published in CHANNEL_CREATE: lets a joiner test a passphrase (each guess costs one scrypt). */
 export const keyCheck = (channelKey: Uint8Array): Uint8Array => mac32(channelKey, utf8("felund2 channel key check")).slice(0, 16);

@@ -1,19 +1,15 @@
 // The v2 key schedule (docs/PROTOCOL.md §3): node keys, circle keys per epoch, and the sealed
 // box used to give a key to one member. Everything derives with HKDF-SHA256 from named inputs,
 // so each key has exactly one purpose.
-import { ed25519, x25519 } from "@noble/curves/ed25519.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { gcm } from "@noble/ciphers/aes.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../bytes.ts";
 import type { Rng } from "../crypto.ts";
 import { nodeIdFromPublicKey } from "../ids.ts";
+import { edPublicKey, edSign, edVerify, gcmOpen, gcmSeal, hkdfSha256, hmacSha256, sha256, x25519Public as xPublic, x25519Shared } from "../primitives.ts";
 import { TAG, Writer, tagged } from "./codec.ts";
 
 export const kdf = (ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, len = 32): Uint8Array =>
-  hkdf(sha256, ikm, salt, typeof info === "string" ? utf8(info) : info, len);
-export const mac32 = (key: Uint8Array, data: Uint8Array): Uint8Array => hmac(sha256, key, data);
+  hkdfSha256(ikm, salt, typeof info === "string" ? utf8(info) : info, len);
+export const mac32 = (key: Uint8Array, data: Uint8Array): Uint8Array => hmacSha256(key, data);
 export const h256 = (data: Uint8Array): Uint8Array => sha256(data);
 
 /** Constant-time equality of two byte strings. */
@@ -42,15 +38,15 @@ export interface NodeKeys {
  * key is derived, not converted, so a signature key is never used for Diffie-Hellman.
  */
 export function nodeKeysFromSeed(edSeed: Uint8Array): NodeKeys {
-  const edPublic = ed25519.getPublicKey(edSeed);
+  const edPublic = edPublicKey(edSeed);
   const xSecret = kdf(edSeed, EMPTY, "felund2 x25519 from ed25519 seed");
-  return { nodeId: nodeIdFromPublicKey(edPublic), edPublic, edSecret: edSeed, xPublic: x25519.getPublicKey(xSecret), xSecret };
+  return { nodeId: nodeIdFromPublicKey(edPublic), edPublic, edSecret: edSeed, xPublic: xPublic(xSecret), xSecret };
 }
 
-export const sign = (secret: Uint8Array, msg: Uint8Array): Uint8Array => ed25519.sign(msg, secret);
+export const sign = (secret: Uint8Array, msg: Uint8Array): Uint8Array => edSign(msg, secret);
 export function verifySig(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
   try {
-    return sig.length === 64 && pub.length === 32 && ed25519.verify(sig, msg, pub);
+    return sig.length === 64 && pub.length === 32 && edVerify(sig, msg, pub);
   } catch {
     return false;
   }
@@ -58,12 +54,12 @@ export function verifySig(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): bo
 /** X25519; null for a low-order / invalid public key (an all-zero shared secret). */
 export function dh(secret: Uint8Array, pub: Uint8Array): Uint8Array | null {
   try {
-    return x25519.getSharedSecret(secret, pub);
+    return x25519Shared(secret, pub);
   } catch {
     return null;
   }
 }
-export const x25519Public = (secret: Uint8Array): Uint8Array => x25519.getPublicKey(secret);
+export const x25519Public = (secret: Uint8Array): Uint8Array => xPublic(secret);
 
 // ---- circle keys ----
 
@@ -102,11 +98,11 @@ export function isMarkedV1Nonce(secret: Uint8Array, nonceHex: string | undefined
  */
 export function seal(recipientX: Uint8Array, pt: Uint8Array, context: Uint8Array, rng: Rng): Uint8Array {
   const eph = rng(32);
-  const ephPub = x25519.getPublicKey(eph);
+  const ephPub = xPublic(eph);
   const shared = dh(eph, recipientX);
   if (!shared) throw new RangeError("invalid recipient key");
   const k = kdf(shared, concatBytes(ephPub, recipientX), tagged(TAG.seal).bytes(context).finish());
-  return concatBytes(ephPub, gcm(k, new Uint8Array(12), context).encrypt(pt));
+  return concatBytes(ephPub, gcmSeal(k, new Uint8Array(12), pt, context));
 }
 /** null when the box is not for this key or was altered */
 export function openSeal(recipientXSecret: Uint8Array, box: Uint8Array, context: Uint8Array): Uint8Array | null {
@@ -114,19 +110,19 @@ export function openSeal(recipientXSecret: Uint8Array, box: Uint8Array, context:
   const ephPub = box.subarray(0, 32);
   const shared = dh(recipientXSecret, ephPub);
   if (!shared) return null;
-  const k = kdf(shared, concatBytes(ephPub, x25519.getPublicKey(recipientXSecret)), tagged(TAG.seal).bytes(context).finish());
+  const k = kdf(shared, concatBytes(ephPub, xPublic(recipientXSecret)), tagged(TAG.seal).bytes(context).finish());
   try {
-    return gcm(k, new Uint8Array(12), context).decrypt(box.subarray(32));
+    return gcmOpen(k, new Uint8Array(12), box.subarray(32), context);
   } catch {
     return null;
   }
 }
 
-export const aeadSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad: Uint8Array): Uint8Array => gcm(key, nonce, aad).encrypt(pt);
+export const aeadSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad: Uint8Array): Uint8Array => gcmSeal(key, nonce, pt, aad);
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad: Uint8Array): Uint8Array | null {
   if (ct.length < 16) return null;
   try {
-    return gcm(key, nonce, aad).decrypt(ct);
+    return gcmOpen(key, nonce, ct, aad);
   } catch {
     return null;
   }

@@ -6,9 +6,9 @@
 // answered with Skip, the receiver then knows both sides of that range: it asks (WANT) for
 // what it lacks and sends what the other lacks. Traffic grows with the difference times
 // log(history), not with the history.
-import { sha256 } from "@noble/hashes/sha2.js";
 import { fromHex, toHex } from "../bytes.ts";
 import { V2_RECON_BRANCH, V2_RECON_LEAF, V2_RECON_RANGES_MAX } from "../limits.ts";
+import { sha256 } from "../primitives.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 
 export interface Item { ts: number; id: Uint8Array }

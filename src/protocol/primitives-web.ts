@@ -1,0 +1,104 @@
+// The web build's crypto primitives (selected by ui/web/vite.config.ts in place of
+// primitives.ts): the same functions and bytes from smaller code. Ed25519 comes from
+// @noble/ed25519 (audited, ~3 KB gzip, where @noble/curves' generic curve code is ~14 KB);
+// X25519 is the RFC 7748 ladder on BigInt, written as noble-curves' montgomery.ts does it
+// (full-width mask swaps, low-order points refused before the ladder, inversion by a fixed
+// exponent); no audited package offers X25519 alone in less.
+// AES-GCM is noble's, as in primitives.ts; SHA-2, HMAC and HKDF are the compact one-shot
+// functions of sha2-web.ts. tests/protocol/primitives.test.ts checks this file against
+// primitives.ts and the published vectors.
+import * as ed from "@noble/ed25519";
+import { gcm } from "@noble/ciphers/aes.js";
+import { hkdfSha256, hmacSha256, sha256, sha512 } from "./sha2-web.ts";
+
+ed.hashes.sha512 = sha512;
+
+export { hkdfSha256, hmacSha256, sha256 };
+export const gcmSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array =>
+  gcm(key, nonce, aad).encrypt(pt);
+export const gcmOpen = (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array =>
+  gcm(key, nonce, aad).decrypt(ct);
+
+export const edPublicKey = (seed: Uint8Array): Uint8Array => ed.getPublicKey(seed);
+export const edSign = (msg: Uint8Array, seed: Uint8Array): Uint8Array => ed.sign(msg, seed);
+/** ZIP-215 rules, as @noble/curves by default */
+export const edVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean => ed.verify(sig, msg, pub);
+
+// ---- X25519 (RFC 7748 §5) ----
+
+const P = 2n ** 255n - 19n;
+const A24 = 121665n;
+const modP = (n: bigint) => ((n % P) + P) % P;
+/** u coordinates of the points of order dividing 8: no shared secret comes from them */
+const LOW_ORDER = [
+  0n, 1n, P - 1n,
+  325606250916557431795983626356110631294008115727848805560023387167927233504n,
+  39382357235489614581723060781553021112529911719440698176882885853963445705823n,
+];
+
+function fromLE(b: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = 31; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  return n;
+}
+function toLE(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 255n);
+  return out;
+}
+
+function copy32(b: Uint8Array, what: string): Uint8Array {
+  if (!(b instanceof Uint8Array) || b.length !== 32) throw new Error(`${what}: expected 32 bytes`);
+  return b.slice();
+}
+
+/**
+ * (mask, a, b) -> a or b first, by a full-width multiply: mask is P + bit, so d * mask is d
+ * times the bit mod P, without BigInt's cheap 0n * v that a timer could see (noble-curves'
+ * cmask / cswap).
+ */
+function swap(bit: bigint, a: bigint, b: bigint): [bigint, bigint] {
+  const first = ((6n * P + b - a) * (P + bit) + a) % P;
+  return [first, a + b - first];
+}
+
+/** z^(p-2): the inverse by a public exponent, so its time does not depend on z */
+function invert(z: bigint): bigint {
+  let r = 1n;
+  for (let e = P - 2n, b = z; e > 0n; e >>= 1n, b = modP(b * b)) if (e & 1n) r = modP(r * b);
+  return r;
+}
+
+function scalarMult(scalar: Uint8Array, uBytes: Uint8Array): Uint8Array {
+  const ub = copy32(uBytes, "uCoordinate");
+  ub[31]! &= 127;
+  const u = modP(fromLE(ub));
+  if (LOW_ORDER.includes(u)) throw new Error("invalid private or public key received");
+  const kb = copy32(scalar, "scalar");
+  kb[0]! &= 248;
+  kb[31]! &= 127;
+  kb[31]! |= 64;
+  const k = fromLE(kb);
+  const kx = k ^ (k >> 1n); // bit t: swap before step t (k_t xor k_t+1)
+  let x2 = 1n, z2 = 0n, x3 = u, z3 = 1n;
+  for (let t = 254n; t >= 0n; t--) {
+    const bit = (kx >> t) & 1n;
+    [x2, x3] = swap(bit, x2, x3);
+    [z2, z3] = swap(bit, z2, z3);
+    const A = x2 + z2, AA = modP(A * A), B = x2 - z2, BB = modP(B * B), E = AA - BB;
+    const C = x3 + z3, D = x3 - z3, DA = modP(D * A), CB = modP(C * B);
+    x3 = modP((DA + CB) * (DA + CB));
+    z3 = modP(u * modP((DA - CB) * (DA - CB)));
+    x2 = modP(AA * BB);
+    z2 = modP(E * (AA + modP(A24 * E)));
+  }
+  // k is clamped: bit 0 is clear, so no last swap
+  const out = modP(x2 * invert(z2));
+  if (out === 0n) throw new Error("invalid private or public key received");
+  return toLE(out);
+}
+
+const BASE = toLE(9n);
+export const x25519Public = (secret: Uint8Array): Uint8Array => scalarMult(secret, BASE);
+/** throws for a low-order public key */
+export const x25519Shared = (secret: Uint8Array, pub: Uint8Array): Uint8Array => scalarMult(secret, pub);
