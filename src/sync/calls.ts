@@ -8,7 +8,7 @@ import type { Rng } from "../protocol/crypto.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
 import { SeenSignals, callIdOfLabel, openSignal, relaySessionLabel, sealSignal, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import { toHex } from "../protocol/bytes.ts";
-import { callView, type CallRegistry } from "./control-apply.ts";
+import { callView, type CallRegistry } from "./call-registry.ts";
 import type { StoredMessage } from "./store.ts";
 import { callEvent } from "./v2-admin.ts";
 import { epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";

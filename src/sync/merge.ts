@@ -1,12 +1,12 @@
 // Merging messages a peer sent: type checks (W6), circle check, MAC, first copy wins,
 // timestamps clamped for ordering (W14), display names and control events applied.
 import { CONTROL_CHANNEL, DEFAULT_CHANNEL, parseWireMessage, verifyMac, type ChatMessage } from "../protocol/message.ts";
-import { DISPLAY_NAME_MAX, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
+import { DISPLAY_NAME_MAX } from "../protocol/limits.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { applyControl, type CallRegistry } from "./control-apply.ts";
-import type { StoredMessage, SyncStore } from "./store.ts";
+import { sortTsFor, type StoredMessage, type SyncStore } from "./store.ts";
 
-export const sortTsFor = (createdTs: number, now: number): number => Math.min(createdTs, now + MAX_FUTURE_SKEW_S);
+export { sortTsFor };
 
 export interface MergeResult { stored: StoredMessage[]; rejected: { msgId: string; reason: string }[]; ignored: number }
 

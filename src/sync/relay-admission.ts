@@ -12,6 +12,7 @@
 // pure; `joinViaRelay` and `pollAdmissions` drive them over an injected SignalIo, which the
 // shells (src/node/relay-client.ts, ui/web/src/relay) implement with fetch.
 import { toHex } from "../protocol/bytes.ts";
+import { ADMISSION_PREFIX, ADMISSION_SIGNAL } from "./admission-signal.ts";
 import { parseJsonFrame } from "../protocol/frames.ts";
 import { circleHint } from "../protocol/ids.ts";
 import * as L from "../protocol/limits.ts";
@@ -23,8 +24,7 @@ import { bytesEqual, nodeIdOf } from "../protocol/v2/keys.ts";
 import { circleIdFromSecret } from "../protocol/ids.ts";
 import { V2Exchange, routeInbound, type V2Deps } from "./v2-exchange.ts";
 
-export const ADMISSION_SIGNAL = "felund-v2";
-export const ADMISSION_PREFIX = "adm:";
+export { ADMISSION_PREFIX, ADMISSION_SIGNAL };
 
 /** A row of GET /v1/signal. */
 export interface SignalRow { id: number; session_id: string; from_node: string; type: string; payload: string; created_at: number }

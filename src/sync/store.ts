@@ -2,6 +2,7 @@
 // engine does no I/O of its own. Implemented over SQLite by db/node-store.ts.
 import type { ChatMessage } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
+import { MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
 
 export interface CircleRow {
   circleId: string;
@@ -131,4 +132,13 @@ export interface SyncStoreV2 extends SyncStore {
   inviteAdmitted(inviteId: string, nodeId: string): boolean;
   /** count one admission (atomically with the check done by the caller inside transaction()) */
   recordAdmission(inviteId: string, nodeId: string, now: number): void;
+}
+
+/** A row's place in the history: its created_ts, but never further ahead than the allowed clock skew. */
+export const sortTsFor = (createdTs: number, now: number): number => Math.min(createdTs, now + MAX_FUTURE_SKEW_S);
+
+/** Every circle has #general. */
+export function ensureGeneral(store: SyncStore, circleId: string, now: number): void {
+  if (!store.getChannel(circleId, "general"))
+    store.createChannel({ circleId, channelId: "general", createdBy: "", createdTs: now, accessMode: "public", keyHash: "" });
 }

@@ -13,10 +13,8 @@ import { epochZeroKey, type NodeKeys } from "../protocol/v2/keys.ts";
 import { decodeMessage, KIND_CONTROL, KIND_SEALED, KIND_TEXT, signMessage, toChatMessage, verifyMessage, type SignedMessage } from "../protocol/v2/message.ts";
 import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
 import { openRekey } from "../protocol/v2/rekey.ts";
-import type { CallRegistry } from "./control-apply.ts";
-import { ensureGeneral } from "./control-apply.ts";
-import { sortTsFor } from "./merge.ts";
-import type { CircleRow, StoredMessage, SyncStoreV2, V2MessageCols } from "./store.ts";
+import type { CallRegistry } from "./call-registry.ts";
+import { ensureGeneral, sortTsFor, type CircleRow, type StoredMessage, type SyncStoreV2, type V2MessageCols } from "./store.ts";
 
 export interface V2Ctx {
   store: SyncStoreV2;
