@@ -1,8 +1,8 @@
 // The slash-command registry shared by the web client and the TUI: one list, so /help
 // shows the same commands in both. Each front end supplies the UI hooks (modals, quit...).
-import { BackendError } from "./backend.ts";
 import type { ChatStore } from "./chat-store.ts";
 import { shortId } from "./format.ts";
+import { CommandError, runLine } from "./line.ts";
 import type { AccessMode, CallOp, CallView } from "./types.ts";
 
 export type ModalName = "help" | "invite" | "settings" | "calls";
@@ -31,7 +31,7 @@ export interface Command {
   run(ctx: CommandContext, args: string[]): Promise<void> | void;
 }
 
-export class CommandError extends Error {}
+export { CommandError };
 
 /** Split a command line into words; "double quotes" group words. */
 export function splitWords(s: string): string[] {
@@ -322,22 +322,15 @@ export function resolve(line: string): { cmd: Command; args: string[] } | { erro
   return { error: `unknown command /${one}; /help lists them` };
 }
 
-/** Run a line typed in the input bar: a slash command, or a message to the active channel. */
-export async function submitLine(ctx: CommandContext, line: string): Promise<void> {
-  const text = line.replace(/\s+$/, "");
-  if (!text.trim()) return;
-  try {
-    if (text.startsWith("/") && !text.startsWith("//")) {
-      const r = resolve(text);
-      if ("error" in r) throw new CommandError(r.error);
-      await r.cmd.run(ctx, r.args);
-    } else await ctx.store.sendText(text.startsWith("//") ? text.slice(1) : text);
-  } catch (e) {
-    if (e instanceof CommandError || e instanceof BackendError) ctx.store.notice(e.message, "error");
-    else if (e instanceof Error) ctx.store.notice(`error: ${e.message}`, "error");
-    else throw e;
-  }
+/** Run one slash command line ("/channel create foo"). */
+export async function runCommand(ctx: CommandContext, text: string): Promise<void> {
+  const r = resolve(text);
+  if ("error" in r) throw new CommandError(r.error);
+  await r.cmd.run(ctx, r.args);
 }
+
+/** Run a line typed in the input bar: a slash command, or a message to the active channel. */
+export const submitLine = (ctx: CommandContext, line: string): Promise<void> => runLine(ctx.store, line, (t) => runCommand(ctx, t));
 
 /** Names for completion of "/..." in the input bar. */
 export const commandNames = (): string[] => COMMANDS.map((c) => "/" + c.name);

@@ -1,12 +1,22 @@
 // Vite build of the Solid web client: root ui/web, output ui/web/dist (gitignored). Only
 // ui/web/src/**/*.tsx is compiled as Solid DOM JSX, so the OpenTUI preload never sees it.
-// A small plugin writes the service worker with the list of files to precache.
+// A small plugin writes the service worker with the list of files to precache. The protocol's
+// crypto primitives resolve to their smaller browser build (src/protocol/primitives-web.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
 
 const here = import.meta.dirname;
+
+/**
+ * Modules every page runs: the entry's static imports, Solid, and what lazy chunks share with
+ * them. Not main.tsx itself: the entry awaits the relay chunk, which imports this one, so this
+ * one must not be the entry (a cycle through a top-level await never settles).
+ */
+const APP_SHELL = /\/(ui\/web\/src\/(app|app-store|boot|notify|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich|blocked))\.tsx?|ui\/shared\/(backend|chat-store|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
+/** the relay-only peer at start: storage, sync, the v2 engine and its crypto */
+const RELAY_CORE = /\/ui\/web\/src\/relay\/(open|relay-backend|mem-store|relay-sync|relay-api|idb|persist)\.ts$/;
 
 function serviceWorker(): Plugin {
   return {
@@ -29,12 +39,28 @@ export default defineConfig({
   base: "/",
   logLevel: "warn",
   plugins: [solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
+  resolve: {
+    alias: [{ find: /^(?:\.\.?\/)+primitives\.ts$/, replacement: join(here, "..", "..", "src", "protocol", "primitives-web.ts") }],
+  },
   build: {
     outDir: "dist",
     emptyOutDir: true,
     target: "es2022",
     assetsInlineLimit: 0,
-    modulePreload: { polyfill: false },
+    modulePreload: false,
     reportCompressedSize: false,
+    rolldownOptions: {
+      output: {
+        // Fewer, larger chunks for what a page loads at start (gzip does better on one file than
+        // on several): the app shell both modes run, and the relay-only peer's core. Dialogs,
+        // commands, calls, admission and owner actions stay chunks of their own, loaded on use.
+        codeSplitting: {
+          groups: [
+            { name: "app", test: APP_SHELL, priority: 2 },
+            { name: "relay", test: RELAY_CORE, priority: 1 },
+          ],
+        },
+      },
+    },
   },
 });

@@ -5,7 +5,8 @@
 import { createContext, createEffect, createMemo, createSignal, useContext } from "solid-js";
 import type { Backend } from "../../shared/backend.ts";
 import { ChatStore, keyOf, type ChatState } from "../../shared/chat-store.ts";
-import { submitLine, type CommandContext, type ModalName } from "../../shared/commands.ts";
+import type { CommandContext, ModalName } from "../../shared/commands.ts";
+import { runLine } from "../../shared/line.ts";
 import type { CircleView } from "../../shared/types.ts";
 import type { Mode } from "./boot.ts";
 import { notifyMention } from "./notify.ts";
@@ -21,6 +22,9 @@ export function createAppStore(backend: Backend, mode: Mode) {
   // the call panel (F4) is docked, not a modal; its code (calls/*) loads on first use
   const [callPanel, setCallPanel] = createSignal(false);
   const calls = () => import("./calls/controller.ts").then((m) => m.callController(store));
+  // the slash-command registry (help texts and all) loads at the first "/", not to chat
+  const [commands, setCommands] = createSignal<typeof import("../../shared/commands.ts") | null>(null);
+  const loadCommands = () => import("../../shared/commands.ts").then((m) => (setCommands(() => m), m));
   const [sidebarOpen, setSidebarOpen] = createSignal(false);
   let inputEl: HTMLTextAreaElement | undefined;
 
@@ -88,8 +92,11 @@ export function createAppStore(backend: Backend, mode: Mode) {
     setInput(el: HTMLTextAreaElement) {
       inputEl = el;
     },
-    /** a line from the input bar: slash command or message (ui/shared/commands.ts) */
-    submit: (line: string) => submitLine(ctx, line),
+    /** a line from the input bar: slash command or message (ui/shared/line.ts, commands.ts) */
+    submit: (line: string) => runLine(core, line, async (t) => (await loadCommands()).runCommand(ctx, t)),
+    /** the command registry once loaded (completion, help) */
+    commands,
+    loadCommands,
     notice: (text: string, kind: "info" | "error" = "info") => core.notice(text, kind),
     callPanel,
     setCallPanel,

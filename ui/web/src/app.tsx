@@ -1,12 +1,10 @@
 // The chat layout (as the original): sidebar with circles and channels, the message log,
 // the input bar and a status line; function keys open the help, invite, settings and call
 // panels. With no circle yet, the first-run setup takes the whole page.
-import { Show, createSignal, onCleanup, onMount, untrack, type Component } from "solid-js";
+import { Show, createSignal, lazy, onCleanup, onMount, untrack, type Component } from "solid-js";
 import { useApp } from "./app-store.ts";
 import { InputBar } from "./components/input-bar.tsx";
 import { MessageLog } from "./components/message-log.tsx";
-import { Modals } from "./components/modals.tsx";
-import { Setup } from "./components/setup.tsx";
 import { Sidebar } from "./components/sidebar.tsx";
 import { StatusLine } from "./components/status-line.tsx";
 import { TopBar } from "./components/top-bar.tsx";
@@ -16,6 +14,9 @@ const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = { F1: "h
 type Panel = Component<{ app: ReturnType<typeof useApp> }>;
 const [CallPanel, setCallPanel] = createSignal<Panel | null>(null);
 const loadCallPanel = () => void import("./calls/call-panel.tsx").then((m) => setCallPanel(() => m.default));
+// so are the first-run setup and the dialogs: a returning user chats without them
+const Setup = lazy(() => import("./components/setup.tsx").then((m) => ({ default: m.Setup })));
+const Modals = lazy(() => import("./components/modals.tsx").then((m) => ({ default: m.Modals })));
 
 export function App() {
   const app = useApp();
@@ -52,7 +53,9 @@ export function App() {
           </main>
         </div>
       </Show>
-      <Modals />
+      <Show when={app.modal()}>
+        <Modals />
+      </Show>
     </>
   );
 }

@@ -1,10 +1,9 @@
 // Entry point: pick the backend for the mode the server announced, then render the app.
 // Local mode talks to the node that served the page; relay mode runs its own peer in the
-// browser (loaded as a separate chunk, since local pages never need it).
+// browser. Each backend is a chunk of its own, so a page loads only its mode's.
 import { createRoot } from "solid-js";
 import { render } from "solid-js/web";
 import { BackendError, type Backend } from "../../shared/backend.ts";
-import { LocalBackend } from "../../shared/local-backend.ts";
 import { App } from "./app.tsx";
 import { AppContext, createAppStore } from "./app-store.ts";
 import { forgetToken, pageConfig, registerServiceWorker, takeToken, type Mode } from "./boot.ts";
@@ -44,7 +43,10 @@ const cfg = pageConfig();
 if (cfg.mode === "local") {
   const token = takeToken();
   if (!token) render(() => <Blocked reason="no-token" />, root);
-  else await start(new LocalBackend({ base: "", token }), "local");
+  else {
+    const { LocalBackend } = await import("../../shared/local-backend.ts");
+    await start(new LocalBackend({ base: "", token }), "local");
+  }
 } else {
   const { openRelayBackend } = await import("./relay/open.ts");
   await start(await openRelayBackend({ relayBase: cfg.relayBase || location.origin }), "relay");

@@ -1,7 +1,6 @@
 // The input bar: an auto-growing textarea (Enter sends, Shift+Enter breaks the line) with
 // completion of @names and /commands (Tab, or Enter on a suggestion; arrows choose).
 import { For, Show, createMemo, createSignal, onMount } from "solid-js";
-import { COMMANDS } from "../../../shared/commands.ts";
 import { mentionCompletions } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 
@@ -27,7 +26,12 @@ export function InputBar() {
     if (!v || v === dismissed()) return [];
     if (/^\/[a-z]*( [a-z]*)?$/i.test(v)) {
       const q = v.toLowerCase();
-      return COMMANDS.filter((c) => ("/" + c.name).startsWith(q) && "/" + c.name !== q)
+      const reg = app.commands();
+      if (!reg) {
+        void app.loadCommands(); // its chunk; this memo runs again when it is here
+        return [];
+      }
+      return reg.COMMANDS.filter((c) => ("/" + c.name).startsWith(q) && "/" + c.name !== q)
         .map((c) => ({ label: "/" + c.name, hint: `${c.args ? c.args + " — " : ""}${c.summary}`, replace: v, with: "/" + c.name + " " }));
     }
     const mc = mentionCompletions(v, names());

@@ -29,8 +29,10 @@ export class Admissions {
   private issuer: AdmissionIssuer;
   private io: SignalIo;
 
-  constructor(api: RelayApi, nodeId: string, deps: () => V2Deps, nowMs: () => number) {
+  /** `cursor`: the signals already read (none of them a join) */
+  constructor(api: RelayApi, nodeId: string, deps: () => V2Deps, nowMs: () => number, cursor = 0) {
     this.issuer = new AdmissionIssuer(nodeId, deps);
+    this.issuer.cursor = cursor;
     this.io = signalIo(api, nowMs);
   }
 

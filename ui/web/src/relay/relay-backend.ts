@@ -9,29 +9,24 @@
 import { BackendError, type Backend } from "../../../shared/backend.ts";
 import type { AccessMode, AppState, BackendEvent, CallOp, CallSignalType, ChannelView, ConnectionState, MessageView, PeerView } from "../../../shared/types.ts";
 import { fromBase64, fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
-import { isValidChannelId, normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
-import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText, renameText } from "../../../../src/protocol/control.ts";
+import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
-import { messageKey, openEnvelope, sealEnvelope } from "../../../../src/protocol/envelope.ts";
-import { isRelayUrl } from "../../../../src/protocol/hostport.ts";
-import { circleHint, circleIdFromSecret, newMsgId, newSecretHex } from "../../../../src/protocol/ids.ts";
-import { decodeInvite, encodeInvite } from "../../../../src/protocol/invite.ts";
-import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX, MAX_TEXT_BYTES, V2_INVITE_TTL_DEFAULT_S, V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
-import { computeMac, CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
+import { circleHint, newMsgId } from "../../../../src/protocol/ids.ts";
+import { DISPLAY_NAME_MAX, MAX_TEXT_BYTES, V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
+import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { envelopeEpoch, isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
-import { decodeInvite2, INVITE2_PREFIX } from "../../../../src/protocol/v2/invite.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
 import { decodeMessage } from "../../../../src/protocol/v2/message.ts";
-import { CallRegistry, callView, ensureGeneral } from "../../../../src/sync/control-apply.ts";
-import { storeVerified } from "../../../../src/sync/merge.ts";
-import type { CircleRow, StoredMessage } from "../../../../src/sync/store.ts";
-import * as admin from "../../../../src/sync/v2-admin.ts";
+import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
+import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
 import { acceptSigned, composeEvent, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
+import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
 import type { Admissions } from "./admission.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
+import type { RelayActions } from "./relay-actions.ts";
 import { MemStore } from "./mem-store.ts";
 import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor } from "./persist.ts";
 import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./relay-api.ts";
@@ -53,7 +48,9 @@ export interface RelayBackendOptions {
   reconnectMs?: number;
 }
 
-interface Link { secret: Uint8Array; key: Uint8Array; hint: string }
+/** `key`: the v1 envelope key, made when a legacy circle first needs it */
+interface Link { secret: Uint8Array; key?: Uint8Array; hint: string }
+type Legacy = typeof import("./legacy.ts");
 /** envelopes kept per circle while waiting for a newer epoch's key */
 const AHEAD_MAX = 500;
 type Done = Verdict<{ row: StoredMessage }>;
@@ -76,8 +73,8 @@ export class RelayBackend implements Backend, SyncHost {
   private writes: Promise<void> = Promise.resolve();
   private admissions: Admissions | null = null;
   private admitTimer: ReturnType<typeof setTimeout> | null = null;
-  /** the last default felund2 code per circle (this page's life), so reopening the invite dialog issues no new invite */
-  private lastCodes = new Map<string, { code: string; inviteId: string; expiresTs: number; relay: string; name: string }>();
+  /** signals read before any join arrived (the admission engine starts after them) */
+  private admitCursor = 0;
   /** v2 envelopes of an epoch we do not hold yet, per circle (retried when the epoch rises) */
   private ahead = new Map<string, unknown[]>();
   /** things the user should be told once (identity migration), shown by the app after start */
@@ -109,8 +106,10 @@ export class RelayBackend implements Backend, SyncHost {
       });
       if (c.ownerKey) this.mem.setCircleOwner(c.circleId, c.ownerKey);
       this.link(c.circleId);
+      if (c.mode !== "v2") await this.legacy();
     }
     this.cursors = snap.cursors;
+    if (!snap.state && snap.messages.length) await this.legacy();
     const msgs = snap.messages.filter((m) => this.links.has(m.circleId)).sort((a, b) => a.seq - b.seq);
     if (snap.state) {
       // the derived tables were saved with the messages: read back, nothing to re-apply
@@ -125,7 +124,7 @@ export class RelayBackend implements Backend, SyncHost {
       const now = this.now();
       for (const m of msgs) {
         const { seq: _s, sortTs: _t, origin, receivedAt: _r, pushed, v2: _v, signed: _g, ...msg } = m;
-        storeVerified(this.mem, this.calls, msg, origin, now);
+        this.v1!.storeVerified(this.mem, this.calls, msg, origin, now);
         if (pushed) this.pushed.add(m.msgId);
       }
     }
@@ -166,11 +165,20 @@ export class RelayBackend implements Backend, SyncHost {
     return (this.node.relayBase || this.o.relayBase).replace(/\/+$/, "");
   }
 
+  /**
+   * The v1 code (legacy.ts), loaded before the first legacy circle is in the store: every
+   * `this.v1!` below runs for such a circle only.
+   */
+  private v1: Legacy | null = null;
+  private async legacy(): Promise<Legacy> {
+    return (this.v1 ??= await import("./legacy.ts"));
+  }
+
   private link(circleId: string): Link {
     let l = this.links.get(circleId);
     if (!l) {
       const secret = fromHex(this.mem.getCircle(circleId)!.secretHex);
-      l = { secret, key: messageKey(secret), hint: circleHint(circleId) };
+      l = { secret, hint: circleHint(circleId) };
       this.links.set(circleId, l);
     }
     return l;
@@ -281,68 +289,46 @@ export class RelayBackend implements Backend, SyncHost {
     return this.view((await this.published(c.circleId, [this.done(r)]))[0]!);
   }
 
+  // ---- circle and channel actions (relay-actions.ts, a chunk loaded on the first one) ----
+
+  private acts: Promise<RelayActions> | null = null;
+  private actions(): Promise<RelayActions> {
+    return (this.acts ??= import("./relay-actions.ts").then(({ RelayActions }) => new RelayActions({
+      mem: this.mem, rng: this.rng, fetch: this.o.fetch, nowMs: this.nowMs, now: this.now,
+      node: () => this.node, keys: () => this.keys, relayBase: () => this.relayBase(), circle: (id) => this.circle(id),
+      link: (id) => void this.link(id), track: (id) => this.sync.addCircle(id, this.link(id).hint),
+      ctx: () => this.ctx(), who: () => this.who(), v2Deps: () => this.v2Deps(), done: (v, status) => this.done(v, status),
+      legacy: async () => void (await this.legacy()), publishCard: (id) => this.publishCard(id), postV1: (c, ch, text) => this.postV1(c, ch, text),
+      published: (c, rows) => this.published(c, rows), flush: () => this.flush(), emit: (e) => this.emit(e),
+      watchAdmissions: () => this.watchAdmissions(), peers: (id) => this.peerCache.get(id) ?? [], debug: (l) => this.debug(l),
+    })));
+  }
   async createCircle(name: string, opts: { legacy?: boolean } = {}) {
-    const secretHex = newSecretHex(this.rng);
-    const circleId = circleIdFromSecret(secretHex);
-    const now = this.now();
-    const legacy = !!opts.legacy;
-    this.mem.addCircle({ circleId, secretHex, name: "", owned: true, bootstrap: "", mode: legacy ? "v1" : "v2", keyEpoch: 0, joinedAt: now });
-    this.mem.setCircleOwner(circleId, toHex(this.keys.edPublic));
-    this.link(circleId);
-    ensureGeneral(this.mem, circleId, now);
-    const rows = [this.publishCard(circleId)];
-    const n = name.trim().slice(0, CIRCLE_NAME_MAX);
-    if (n) rows.push(legacy ? this.postV1(circleId, CONTROL_CHANNEL, circleNameText(circleId, n))
-      : this.done(composeEvent(this.ctx(), { circleId, ...this.who(), event: { t: "circle_name", name: n } })));
-    await this.published(circleId, rows.filter((r): r is StoredMessage => !!r));
-    this.sync.addCircle(circleId, this.link(circleId).hint);
-    this.emit({ t: "circles" });
-    return { circleId, code: await this.inviteCode(circleId) };
+    return (await this.actions()).createCircle(name, opts);
   }
-
   async joinCircle(code: string) {
-    const t = code.trim();
-    if (t.startsWith(INVITE2_PREFIX)) return this.joinV2(t);
-    const v = decodeInvite(t);
-    if (!v.ok) throw new BackendError(`invalid invite code: ${v.reason}`);
-    const circleId = circleIdFromSecret(v.value.secretHex);
-    if (this.mem.addCircle({ circleId, secretHex: v.value.secretHex, name: "", owned: false, bootstrap: "", mode: "v1", keyEpoch: 0, joinedAt: this.now() }))
-      await this.joined(circleId);
-    return { circleId };
+    return (await this.actions()).joinCircle(code);
   }
-
-  /**
-   * Redeem a felund2 code: the join handshake with the owner runs through a relay's /v1/signal
-   * (the code's relay; a code naming a host:port tries our own relay, where the owner's node may
-   * also listen). The owner checks expiry and use limit and answers with the circle (ADMIT).
-   */
-  private async joinV2(code: string) {
-    const v = decodeInvite2(code, this.now());
-    if (!v.ok) throw new BackendError(`invalid invite code: ${v.reason}`);
-    const inv = v.value;
-    if (this.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
-    const base = isRelayUrl(inv.peer) ? inv.peer.replace(/\/+$/, "") : this.relayBase();
-    const { joinThroughRelay } = await import("./admission.ts");
-    const r = await joinThroughRelay(new RelayApi(base, this.node.nodeId, this.o.fetch), this.v2Deps(), inv, this.nowMs);
-    if (!r.ok) {
-      if (!isRelayUrl(inv.peer) && /did not answer/.test(r.reason))
-        throw new BackendError(`this code names ${inv.peer}, which a browser cannot reach, and its owner did not answer through ${base} either (their node needs a relay)`, 503);
-      throw new BackendError(`the inviter did not admit us: ${r.reason}`, /did not answer|relay/.test(r.reason) ? 503 : 403);
-    }
-    if (this.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
-    const circleId = admin.applyAdmit(this.mem, r.value, this.now());
-    if (base !== this.relayBase()) this.debug(`joined through ${base}; this browser syncs through ${this.relayBase()}`);
-    await this.joined(circleId);
-    return { circleId };
+  async renameCircle(circleId: string, name: string) {
+    return (await this.actions()).renameCircle(circleId, name);
   }
-
-  private async joined(circleId: string) {
-    this.link(circleId);
-    ensureGeneral(this.mem, circleId, this.now());
-    const card = this.publishCard(circleId);
-    await this.published(circleId, card ? [card] : []);
-    this.sync.addCircle(circleId, this.link(circleId).hint);
-    this.emit({ t: "circles" });
+  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
+    return (await this.actions()).inviteCode(circleId, opts);
+  }
+  async createChannel(circleId: string, name: string, mode: AccessMode, key = "") {
+    return (await this.actions()).createChannel(circleId, name, mode, key);
+  }
+  async joinChannel(circleId: string, name: string, key = "") {
+    return (await this.actions()).joinChannel(circleId, name, key);
+  }
+  async leaveChannel(circleId: string, name: string) {
+    return (await this.actions()).leaveChannel(circleId, name);
+  }
+  async kickMembers(circleId: string, members: string[]) {
+    return (await this.actions()).kickMembers(circleId, members);
+  }
+  async approveMember(circleId: string, channel: string, member: string) {
+    return (await this.actions()).approveMember(circleId, channel, member);
   }
 
   async leaveCircle(circleId: string) {
@@ -356,117 +342,6 @@ export class RelayBackend implements Backend, SyncHost {
     await this.o.persist.deleteCircle(c.circleId);
     await this.o.persist.saveCursors(this.cursors);
     this.emit({ t: "circles" });
-  }
-
-  async renameCircle(circleId: string, name: string) {
-    const c = this.circle(circleId);
-    if (!c.owned) throw new BackendError("only the circle's owner can rename it", 403);
-    const n = name.trim().slice(0, CIRCLE_NAME_MAX);
-    if (!n) throw new BackendError("circle name is empty");
-    const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, circleNameText(c.circleId, n))
-      : this.done(composeEvent(this.ctx(), { circleId: c.circleId, ...this.who(), event: { t: "circle_name", name: n } }), 403);
-    await this.published(c.circleId, [row]);
-  }
-
-  /**
-   * A felund2 code (owner only) whose peer is this browser's relay: joiners reach us through it
-   * (expiry and use limit enforced here). Legacy circles keep their felund1 code.
-   */
-  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
-    const c = this.circle(circleId);
-    if (isLegacy(c)) return encodeInvite(c.secretHex, this.relayBase());
-    // the invite dialog asks each time it opens: the same default code while it has most of its life left
-    const plain = opts.ttlS === undefined && opts.maxUses === undefined;
-    const last = this.lastCodes.get(c.circleId);
-    if (plain && last && last.relay === this.relayBase() && last.name === c.name && last.expiresTs - this.now() > V2_INVITE_TTL_DEFAULT_S / 2 && this.mem.getInvite(last.inviteId))
-      return last.code;
-    const r = admin.issueInvite(this.ctx(), c.circleId, { peer: this.relayBase(), ttlS: opts.ttlS, maxUses: opts.maxUses, now: this.now(), rng: this.rng });
-    if (!r.ok) throw new BackendError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
-    if (plain) this.lastCodes.set(c.circleId, { code: r.value.code, inviteId: toHex(r.value.invite.inviteId), expiresTs: r.value.invite.expiresTs, relay: this.relayBase(), name: c.name });
-    await this.flush();
-    this.watchAdmissions();
-    return r.value.code;
-  }
-
-  async createChannel(circleId: string, name: string, mode: AccessMode, key = "") {
-    const c = this.circle(circleId);
-    const ch = normalizeChannelId(name);
-    if (!isValidChannelId(ch)) throw new BackendError("channel names are 1-32 letters, digits, - or _ (not starting with __)");
-    if (this.mem.getChannel(c.circleId, ch)) throw new BackendError(`#${ch} already exists`, 409);
-    if (mode === "key" && !key) throw new BackendError("a key channel needs a key");
-    // v2: a key channel is encrypted under a key derived from its passphrase; an invite channel
-    // under a random key its owner seals to each approved member
-    const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, channelCreateText({
-      circleId: c.circleId, channelId: ch, accessMode: mode, keyHash: mode === "key" ? channelKeyHash(c.circleId, ch, key) : "", actor: this.node.nodeId, ts: this.now(),
-    })) : this.done(admin.createChannel(this.ctx(), c.circleId, ch, mode, { ...this.who(), passphrase: key }));
-    await this.published(c.circleId, [row]);
-  }
-
-  async joinChannel(circleId: string, name: string, key = "") {
-    const c = this.circle(circleId);
-    const ch = normalizeChannelId(name);
-    const row = this.mem.getChannel(c.circleId, ch);
-    if (!row) throw new BackendError(`unknown channel: #${ch}`, 404);
-    let out: StoredMessage;
-    if (!isLegacy(c)) {
-      if (row.accessMode === "key") {
-        if (!key) throw new BackendError(`#${ch} needs its key: /channel join ${ch} <key>`, 403);
-        const r = admin.unlockKeyChannel(this.ctx(), c.circleId, ch, key, this.who());
-        if (!r.ok && /passphrase/.test(r.reason)) throw new BackendError("wrong channel key", 403);
-        out = this.done(r);
-      } else {
-        const t = row.accessMode === "invite" ? "channel_request" : "channel_join";
-        out = this.done(composeEvent(this.ctx(), { circleId: c.circleId, ...this.who(), event: { t, channelId: ch } }));
-      }
-    } else {
-      if (row.accessMode === "key" && row.keyHash && channelKeyHash(c.circleId, ch, key) !== row.keyHash) throw new BackendError("wrong channel key", 403);
-      const op = row.accessMode === "invite" ? "request" : "join";
-      out = this.postV1(c.circleId, CONTROL_CHANNEL, channelMemberText(op, { circleId: c.circleId, channelId: ch, nodeId: this.node.nodeId, actor: this.node.nodeId, ts: this.now() }));
-    }
-    await this.published(c.circleId, [out]);
-    // sealed messages of the channel may have opened: let the views reload
-    this.emit({ t: "circles" });
-  }
-
-  async leaveChannel(circleId: string, name: string) {
-    const c = this.circle(circleId);
-    const ch = normalizeChannelId(name);
-    if (ch === "general") throw new BackendError("#general cannot be left");
-    if (!this.mem.getChannel(c.circleId, ch)) throw new BackendError(`unknown channel: #${ch}`, 404);
-    const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, channelMemberText("leave", { circleId: c.circleId, channelId: ch, nodeId: this.node.nodeId, actor: this.node.nodeId, ts: this.now() }))
-      : this.done(composeEvent(this.ctx(), { circleId: c.circleId, ...this.who(), event: { t: "channel_leave", channelId: ch } }));
-    await this.published(c.circleId, [row]);
-  }
-
-  /** Owner only: remove members; the circle moves to a new epoch key they do not get. */
-  async kickMembers(circleId: string, members: string[]) {
-    const c = this.circle(circleId);
-    const ids = members.map((m) => this.resolveMember(c.circleId, m));
-    await this.published(c.circleId, [this.done(admin.kickMembers(this.ctx(), c.circleId, ids, this.who()), 403)]);
-    this.emit({ t: "circles" });
-  }
-
-  /** The channel owner lets a member into an invite channel (v2: the channel key sealed to its card). */
-  async approveMember(circleId: string, channel: string, member: string) {
-    const c = this.circle(circleId);
-    const ch = normalizeChannelId(channel);
-    const id = this.resolveMember(c.circleId, member);
-    const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, channelApproveText({ circleId: c.circleId, channelId: ch, target: id, actor: this.node.nodeId, ts: this.now() }))
-      : this.done(admin.approveMember(this.ctx(), c.circleId, ch, id, this.who()), 403);
-    await this.published(c.circleId, [row]);
-  }
-
-  /** A member by node id, unique id prefix (4+), or display name (as the node's resolveMember). */
-  private resolveMember(circleId: string, who: string): string {
-    const q = who.trim().replace(/^@/, "");
-    const ids = [...new Set([...this.mem.listMemberCards(circleId).map((x) => x.nodeId), ...(this.peerCache.get(circleId) ?? []).map((p) => p.nodeId)])];
-    if (ids.includes(q)) return q;
-    const byPrefix = q.length >= 4 ? ids.filter((id) => id.startsWith(q)) : [];
-    if (byPrefix.length === 1) return byPrefix[0]!;
-    const byName = ids.filter((id) => (this.mem.getDisplayName(id) ?? "").toLowerCase() === q.toLowerCase());
-    if (byName.length === 1) return byName[0]!;
-    if (byPrefix.length > 1 || byName.length > 1) throw new BackendError(`"${who}" matches several members; use more of the node id`);
-    throw new BackendError(`no member "${who}" in this circle`, 404);
   }
 
   async listPeers(circleId: string): Promise<PeerView[]> {
@@ -486,6 +361,7 @@ export class RelayBackend implements Backend, SyncHost {
         await this.o.persist.saveNode(this.node);
         this.sync.restart(this.relayBase());
         this.admissions = null; // its signal cursor belongs to the old relay
+        this.admitCursor = 0;
       }
     }
     if (s.displayName !== undefined) {
@@ -495,7 +371,7 @@ export class RelayBackend implements Backend, SyncHost {
       this.mem.setDisplayName(this.node.nodeId, n, this.now());
       // legacy circles: the v1 rename originals understand; v2-only circles: a fresh member card
       for (const c of this.mem.listCircles()) {
-        const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, renameText({ circleId: c.circleId, nodeId: this.node.nodeId, displayName: n, ts: this.now() }))
+        const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, this.v1!.renameText({ circleId: c.circleId, nodeId: this.node.nodeId, displayName: n, ts: this.now() }))
           : this.publishCard(c.circleId);
         if (row) await this.published(c.circleId, [row]);
       }
@@ -555,7 +431,7 @@ export class RelayBackend implements Backend, SyncHost {
     const l = this.link(circleId);
     const now = this.now();
     const base = { msgId: newMsgId(this.node.nodeId, now, this.rng), circleId, channelId, authorNodeId: this.node.nodeId, displayName: this.node.displayName, createdTs: now, text };
-    const row = storeVerified(this.mem, this.calls, { ...base, mac: computeMac(l.secret, base) }, "local", now);
+    const row = this.v1!.storeVerified(this.mem, this.calls, { ...base, mac: this.v1!.computeMac(l.secret, base) }, "local", now);
     if (!row) throw new Error("message id collision");
     return row;
   }
@@ -584,8 +460,16 @@ export class RelayBackend implements Backend, SyncHost {
     try {
       if (this.closed || !this.mem.hasLiveInvites(this.now())) return;
       if (!this.admissions) {
+        // the handshake engine (a chunk of its own) loads when a join is waiting, not to watch for one
+        const api = new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch);
+        const r = await api.getSignals({ toNodeId: this.node.nodeId, sinceId: this.admitCursor });
+        const rows = r.signals as { id?: unknown; session_id?: unknown }[];
+        if (!rows.some((s) => typeof s?.session_id === "string" && s.session_id.startsWith(ADMISSION_PREFIX))) {
+          for (const s of rows) if (typeof s?.id === "number" && s.id > this.admitCursor) this.admitCursor = s.id;
+          return;
+        }
         const { Admissions } = await import("./admission.ts");
-        this.admissions = new Admissions(new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch), this.node.nodeId, () => this.v2Deps(), this.nowMs);
+        this.admissions = new Admissions(api, this.node.nodeId, () => this.v2Deps(), this.nowMs, this.admitCursor);
       }
       const ended = await this.admissions.poll((e) => this.debug(`admission: ${(e as Error).message}`));
       for (const x of ended) this.debug(`admission ${x.sessionId.slice(0, 12)}: ${x.admitted ? `admitted ${x.peerNodeId}` : `refused (${x.reason})`}`);
@@ -615,7 +499,7 @@ export class RelayBackend implements Backend, SyncHost {
       const ek = epochKey(this.mem, c, signed.keyEpoch);
       if (ek) out.push(sealEnvelopeV2({ secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, this.rng(12)));
     }
-    if (isLegacy(c) && m.mac) out.push(sealEnvelope(l.key, m, this.rng(12)));
+    if (isLegacy(c) && m.mac) out.push(this.v1!.sealEnvelope((l.key ??= this.v1!.messageKey(l.secret)), m, this.rng(12)));
     return out;
   }
 
@@ -687,14 +571,14 @@ export class RelayBackend implements Backend, SyncHost {
       }
       if (!isLegacy(circle)) continue;
       if (typeof id === "string" && this.mem.hasMessage(id)) continue;
-      const v = openEnvelope(l.key, l.secret, circleId, raw);
+      const v = this.v1!.openEnvelope((l.key ??= this.v1!.messageKey(l.secret)), l.secret, circleId, raw);
       if (!v.ok) {
         this.debug(`relay: dropped ${String(id).slice(0, 12)}: ${v.reason}`);
         continue;
       }
       const m = v.value;
       // an envelope that opens under the circle key proves membership as a v1 MAC does
-      const row = storeVerified(this.mem, this.calls, { ...m, mac: m.mac ?? computeMac(l.secret, m) }, "relay", ctx.now);
+      const row = this.v1!.storeVerified(this.mem, this.calls, { ...m, mac: m.mac ?? this.v1!.computeMac(l.secret, m) }, "relay", ctx.now);
       if (row) fresh.push(row);
     }
     for (const r of fresh) if (r.authorNodeId === this.node.nodeId) this.pushed.add(r.msgId);

@@ -1,0 +1,24 @@
+// A line from the input bar: a message to the active channel, or a slash command that the
+// registry (commands.ts) runs. Apart from the registry, so a front end can send messages
+// without loading it (the web client loads it at the first "/").
+import { BackendError } from "./backend.ts";
+import type { ChatStore } from "./chat-store.ts";
+
+export class CommandError extends Error {}
+
+/** "/cmd ..." is a command; "//text" sends a line that starts with a slash */
+export const isCommandLine = (text: string): boolean => text.startsWith("/") && !text.startsWith("//");
+
+/** Send `line`, or hand it to `runCommand`; what goes wrong becomes an error notice. */
+export async function runLine(store: ChatStore, line: string, runCommand: (text: string) => Promise<void>): Promise<void> {
+  const text = line.replace(/\s+$/, "");
+  if (!text.trim()) return;
+  try {
+    if (isCommandLine(text)) await runCommand(text);
+    else await store.sendText(text.startsWith("//") ? text.slice(1) : text);
+  } catch (e) {
+    if (e instanceof CommandError || e instanceof BackendError) store.notice(e.message, "error");
+    else if (e instanceof Error) store.notice(`error: ${e.message}`, "error");
+    else throw e;
+  }
+}
