@@ -143,6 +143,10 @@ export class NodeStore implements SyncStoreV2 {
       : this.sql.query(`SELECT COUNT(*) AS n FROM messages`).get()) as { n: number };
     return r.n;
   }
+  /** Chat messages of a circle: what users call messages (control events left out). */
+  countChatMessages(circleId: string): number {
+    return (this.sql.query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ? AND channel_id != '__control'`).get(circleId) as { n: number }).n;
+  }
   getMessage(msgId: string): StoredMessage | undefined {
     return (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ?`).get(msgId) as StoredMessage | null) ?? undefined;
   }

@@ -13,6 +13,7 @@ export interface Cmd extends CommandSpec { run(p: Parsed, dir: string): Promise<
 const json = { name: "json", type: "bool", help: "print JSON for scripts" } as const;
 const circleFlag = (required: boolean) => ({ name: "circle-id", type: "string", placeholder: "ID", help: required ? "the circle (id or unique prefix)" : "only this circle" }) as const;
 const out = (s: string) => console.log(s);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const fmtTime = (ts: number) => {
   const d = new Date(ts * 1000);
   const p = (n: number) => String(n).padStart(2, "0");
@@ -221,7 +222,7 @@ export const commands: Cmd[] = [
       const cs: ReturnType<typeof svc.listCircles> = await via(t, async () => (await t.api!("GET", "/circles")).circles, (ctx) => svc.listCircles(ctx));
       if (p.flags.json) out(JSON.stringify(cs));
       else if (!cs.length) out("(no circles yet: felund invite --name NAME, or felund join --code CODE)");
-      else for (const c of cs) out(`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${c.members} member(s), ${c.messages} message(s)`);
+      else for (const c of cs) out(`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${plural(c.members, "member")}, ${plural(c.messages, "message")}`);
       return 0;
     },
   },
@@ -234,7 +235,9 @@ export const commands: Cmd[] = [
       const t = connect(dir);
       const chs: ReturnType<typeof svc.listChannels> = await via(t, async () => (await t.api!("GET", `/circles/${id}/channels`)).channels, (ctx) => svc.listChannels(ctx, id));
       if (p.flags.json) out(JSON.stringify(chs));
-      else for (const c of chs) out(`#${c.channelId}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.members.length} member(s)`);
+      else
+        for (const c of chs)
+          out(`#${c.channelId}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.accessMode === "public" ? "every member of the circle" : plural(c.members.length, "member")}${c.requests.length ? `, ${plural(c.requests.length, "request")} waiting` : ""}`);
       return 0;
     },
   },

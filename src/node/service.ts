@@ -307,10 +307,20 @@ export function inbox(ctx: Ctx, circleId: string, channel = "general", limit = 5
 }
 
 export function listCircles(ctx: Ctx) {
+  const me = settings(ctx).nodeId;
   return ctx.store.listCircles().map((c) => ({
     circleId: c.circleId, name: c.name, owned: c.owned, bootstrap: c.bootstrap,
-    members: ctx.store.listPeers(c.circleId).length, messages: ctx.store.countMessages(c.circleId),
+    members: memberCount(ctx, c.circleId, me), messages: ctx.store.countChatMessages(c.circleId),
   }));
+}
+
+/** Members as far as this node knows: itself, signed member cards and peers, less removed ones. */
+function memberCount(ctx: Ctx, circleId: string, me: string): number {
+  const ids = new Set([me]);
+  for (const card of ctx.store.listMemberCards(circleId)) ids.add(card.nodeId);
+  for (const p of ctx.store.listPeers(circleId)) ids.add(p.nodeId);
+  for (const id of ids) if (id !== me && ctx.store.removedAt(circleId, id) !== undefined) ids.delete(id);
+  return ids.size;
 }
 
 export function listPeers(ctx: Ctx, circleId?: string) {

@@ -184,6 +184,10 @@ describe("one-shot commands without a running node", () => {
 
     const circles = JSON.parse((await felund(a, "circles", "--json")).stdout);
     expect(circles).toEqual([expect.objectContaining({ circleId, name: "club", owned: true })]);
+    // members: alice herself (bob joined while she was offline); messages: chat only, not control events
+    expect(circles[0]).toMatchObject({ members: 1, messages: 2 });
+    expect((await felund(a, "circles")).stdout.trim()).toBe(`${circleId}  club [owner]  1 member, 2 messages`);
+    expect((await felund(a, "channels", "--circle-id", circleId)).stdout).toContain("#general  public  every member of the circle");
     const circlesB = JSON.parse((await felund(b, "circles", "--json")).stdout);
     expect(circlesB).toEqual([expect.objectContaining({ circleId, owned: false, bootstrap: `127.0.0.1:${port}` })]);
     const channels = JSON.parse((await felund(a, "channels", "--circle-id", circleId, "--json")).stdout);

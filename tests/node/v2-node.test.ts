@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import { startNode, startV2Node, waitFor } from "./helpers.ts";
 import { decodeInvite } from "../../src/protocol/invite.ts";
+import { listCircles } from "../../src/node/service.ts";
 
 const nodes: FelundNode[] = [];
 afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
@@ -83,8 +84,11 @@ describe("v2-only circle", () => {
     // member cards travel with the history: the owner knows both members' keys
     await waitFor(() => a.store.listMemberCards(circleId).length === 3, 3000, "cards");
     expect(() => b.kick(circleId, [c.nodeId])).toThrow(/owner/);
+    expect(listCircles(a.ctx)[0]).toMatchObject({ circleId, members: 3, messages: 1 });
     a.kick(circleId, [c.nodeId]);
     await waitFor(() => b.store.getCircle(circleId)!.keyEpoch === 1, 3000, "bob moves to the new epoch");
+    expect(listCircles(a.ctx)[0]).toMatchObject({ members: 2 });
+    expect(listCircles(b.ctx)[0]).toMatchObject({ members: 2 });
     a.send(circleId, "general", "after kick");
     await waitFor(() => has(b, circleId, "after kick"), 5000, "bob reads the new message");
     b.send(circleId, "general", "bob after kick");
