@@ -4,7 +4,7 @@
 import { fromHex } from "../protocol/bytes.ts";
 import { systemRng, type Rng } from "../protocol/crypto.ts";
 import { circleIdFromSecret, newMsgId, newSecretHex } from "../protocol/ids.ts";
-import { decodeInvite, encodeInvite } from "../protocol/invite.ts";
+import { decodeInvite, encodeInvite, INVITE_PREFIX } from "../protocol/invite.ts";
 import { parseHostPort, formatHostPort } from "../protocol/hostport.ts";
 import { isValidChannelId, normalizeChannelId } from "../protocol/channel-id.ts";
 import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText, renameText, type AccessMode } from "../protocol/control.ts";
@@ -126,7 +126,8 @@ export function joinCircle(ctx: Ctx, input: { code?: string; secret?: string; pe
   if (input.code?.trim().startsWith(INVITE2_PREFIX)) throw new UserError("felund2. codes are redeemed with the inviter's node over the network: run this with a node (felund join does it)");
   if (input.code) {
     const v = decodeInvite(input.code);
-    if (!v.ok) throw new UserError(`invalid invite code: ${v.reason}`);
+    if (!v.ok)
+      throw new UserError(input.code.trim().startsWith(INVITE_PREFIX) ? `invalid invite code: ${v.reason}` : `invalid invite code: it must start with "${INVITE2_PREFIX}" or "${INVITE_PREFIX}"`);
     ({ secretHex, peer } = v.value);
     owner = v.value.owner;
   } else if (input.secret) {

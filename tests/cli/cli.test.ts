@@ -74,7 +74,7 @@ describe("bad arguments: non-zero exit and one clear line on stderr", () => {
     ["bad --http", ["serve", "--http", "nowhere"], /--http must be HOST:PORT/],
     ["join without code or secret", ["join"], /give --code/],
     ["join with both", ["join", "--code", code({ v: 1, secret, peer: "" }), "--secret", secret], /either --code or --secret/],
-    ["invite code without prefix", ["join", "--code", "hello"], /invalid invite code: .*felund1\./],
+    ["invite code without prefix", ["join", "--code", "hello"], /invalid invite code: it must start with "felund2\." or "felund1\."/],
     ["invite code not base64", ["join", "--code", "felund1.!!!"], /invalid invite code/],
     ["invite code version 2", ["join", "--code", code({ v: 2, secret, peer: "" })], /invalid invite code: unsupported invite version/],
     ["invite code with a non-hex secret", ["join", "--code", code({ v: 1, secret: "zz", peer: "" })], /invalid invite code: .*not hex/],
