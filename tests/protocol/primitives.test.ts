@@ -120,3 +120,66 @@ describe("primitives-web.ts matches primitives.ts", () => {
     expect(() => web.gcmOpen(k, n, ct, aad)).toThrow();
   });
 });
+
+describe("preverify (web build: WebCrypto checks a batch ahead of the synchronous engine)", () => {
+  const rnd = seeded(77);
+  const signed = (n: number) =>
+    Array.from({ length: n }, () => {
+      const seed = rnd(32);
+      const msg = rnd(40 + (rnd(1)[0]! % 200));
+      return { sig: node.edSign(msg, seed), msg, pub: node.edPublicKey(seed) };
+    });
+
+  test("valid triples are answered from the check, exactly once, and only for the same bytes", async () => {
+    const batch = signed(20);
+    await web.preverify(batch);
+    const before = web.preverifyStats.hits;
+    // another message under a remembered signature is still refused (the memo is byte for byte)
+    const other = batch[0]!;
+    expect(web.edVerify(other.sig, batch[1]!.msg, other.pub)).toBe(false);
+    expect(web.edVerify(other.sig, other.msg, batch[1]!.pub)).toBe(false);
+    for (const t of batch) expect(web.edVerify(t.sig, t.msg, t.pub)).toBe(true);
+    expect(web.preverifyStats.hits - before).toBe(20);
+    // asked again, the same triple is verified by @noble/ed25519 (still true), not the memo
+    expect(web.edVerify(other.sig, other.msg, other.pub)).toBe(true);
+    expect(web.preverifyStats.hits - before).toBe(20);
+  });
+
+  test("invalid signatures and refused keys are not remembered; verdicts stay those of @noble/ed25519", async () => {
+    const [a, b] = signed(2);
+    const bad = Uint8Array.from(a!.sig);
+    bad[5]! ^= 1;
+    const lowOrder = new Uint8Array(32); // the identity point: WebCrypto may refuse it, noble decides
+    const cases = [
+      { sig: bad, msg: a!.msg, pub: a!.pub },
+      { sig: b!.sig, msg: a!.msg, pub: b!.pub },
+      { sig: a!.sig, msg: a!.msg, pub: lowOrder },
+      { sig: new Uint8Array(64), msg: a!.msg, pub: lowOrder },
+    ];
+    await web.preverify(cases);
+    const before = web.preverifyStats.hits;
+    for (const c of cases) expect(web.edVerify(c.sig, c.msg, c.pub)).toBe(node.edVerify(c.sig, c.msg, c.pub));
+    expect(web.preverifyStats.hits).toBe(before);
+  });
+
+  test("the node build's preverify is a no-op and edVerify is unchanged", async () => {
+    const [t] = signed(1);
+    await node.preverify([t!]);
+    expect(node.edVerify(t!.sig, t!.msg, t!.pub)).toBe(true);
+  });
+});
+
+test("a v2 message's signatureCheck (what verifyMessage verifies, and what the relay-only browser preverifies) is answered from the check", async () => {
+  const { signMessage, verifyMessage, signatureCheck } = await import("../../src/protocol/v2/message.ts");
+  const seed = seeded(5)(32);
+  const m = signMessage(seed, {
+    circleId: "0123456789abcdef01234567", channelId: "general", authorKey: node.edPublicKey(seed), createdTs: 1_700_000_000,
+    keyEpoch: 0, kind: 0, displayName: "ann", body: new TextEncoder().encode("hi"), salt: new Uint8Array(16),
+  });
+  expect(verifyMessage(m, m.circleId, 1_700_000_000).ok).toBe(true);
+  const c = signatureCheck(m);
+  await web.preverify([c]);
+  const before = web.preverifyStats.hits;
+  expect(web.edVerify(c.sig, c.msg, c.pub)).toBe(true);
+  expect(web.preverifyStats.hits).toBe(before + 1);
+});

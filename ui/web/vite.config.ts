@@ -40,7 +40,7 @@ export default defineConfig({
   logLevel: "warn",
   plugins: [solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
   resolve: {
-    alias: [{ find: /^(?:\.\.?\/)+primitives\.ts$/, replacement: join(here, "..", "..", "src", "protocol", "primitives-web.ts") }],
+    alias: [{ find: /^(?:\.\.?\/)+(?:src\/protocol\/)?primitives\.ts$/, replacement: join(here, "..", "..", "src", "protocol", "primitives-web.ts") }],
   },
   build: {
     outDir: "dist",

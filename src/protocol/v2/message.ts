@@ -101,10 +101,14 @@ export function verifyMessage(m: SignedMessage, circleId: string, now: number): 
     if (utf8Length(text) > MAX_TEXT_BYTES) return reject("text too long");
   }
   if (m.createdTs > now + MAX_FUTURE_SKEW_S) return reject("created_ts too far in the future");
-  const core = m.wire.subarray(0, m.wire.length - 64);
-  if (!verifySig(m.signature, core, m.authorKey)) return reject("author signature does not verify");
+  const c = signatureCheck(m);
+  if (!verifySig(c.sig, c.msg, c.pub)) return reject("author signature does not verify");
   return accept(m);
 }
+
+/** What the author's signature covers: the message core (the wire form less the signature), under the author key. */
+export const signatureCheck = (m: SignedMessage): { sig: Uint8Array; msg: Uint8Array; pub: Uint8Array } =>
+  ({ sig: m.signature, msg: m.wire.subarray(0, m.wire.length - 64), pub: m.authorKey });
 
 /** The row the store keeps for a signed message; sealed bodies get their text once opened. */
 export function toChatMessage(m: SignedMessage, text?: string): ChatMessage {

@@ -17,8 +17,9 @@ import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { envelopeEpoch, isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
+import { preverify, type SigCheck } from "../../../../src/protocol/primitives.ts";
 import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
-import { decodeMessage } from "../../../../src/protocol/v2/message.ts";
+import { decodeMessage, signatureCheck } from "../../../../src/protocol/v2/message.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
 import { acceptSigned, composeEvent, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
@@ -540,12 +541,30 @@ export class RelayBackend implements Backend, SyncHost {
    * only in legacy circles (in a v2-only one the static secret is not trusted: a removed member
    * still knows it).
    */
+  /**
+   * The author signatures of a batch's new v2 messages, checked in parallel by WebCrypto before
+   * the synchronous engine runs (primitives-web.ts): ~0.1 ms each instead of ~1.3 ms in JS.
+   */
+  private async preverify(circleId: string, secret: Uint8Array, raws: unknown[]): Promise<void> {
+    const circle = this.mem.getCircle(circleId);
+    if (!circle) return;
+    const checks: SigCheck[] = [];
+    for (const raw of raws) {
+      if (!isEnvelopeV2(raw)) continue;
+      const v = openEnvelopeV2(raw, { secret, circleId, keyOf: (e) => epochKey(this.mem, circle, e) });
+      if (!v.ok || this.mem.getV2Wire(v.value.msgId)) continue;
+      checks.push(signatureCheck(v.value));
+    }
+    await preverify(checks);
+  }
+
   async ingest(circleId: string, raws: unknown[]) {
     if (!this.links.has(circleId)) return;
     const l = this.link(circleId);
     const fresh: StoredMessage[] = [];
     const ctx = this.ctx();
     const epochBefore = this.mem.getCircle(circleId)?.keyEpoch ?? 0;
+    await this.preverify(circleId, l.secret, raws);
     for (const raw of raws) {
       const circle = this.mem.getCircle(circleId);
       if (!circle) return;
