@@ -109,12 +109,13 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     const before = await stat(offerer, other);
     await offerer.evaluate(() => dispatchEvent(new Event("online")));
     // new ICE credentials: a real restart, negotiated through the sealed signals
-    await waitFor("a restart", async () => { const s = await stat(offerer, other); return s.restarts > before.restarts && s.ufrag !== before.ufrag; }, 5000);
+    // (12 s: a lost offer or answer is offered again after 6 s)
+    await waitFor("a restart", async () => { const s = await stat(offerer, other); return s.restarts > before.restarts && s.ufrag !== before.ufrag; }, 12_000);
     await Bun.sleep(1000);
     const mid = await stat(offerer, other);
     expect(mid.state).toBe("connected");
     await waitFor("audio after the restart", async () => (await stat(offerer, other)).inBytes > mid.inBytes, 5000);
-  }, 15_000);
+  }, 25_000);
 
   test("device pickers list the microphones and cameras; switching the microphone keeps the audio going", async () => {
     await pa.click(".devices summary");

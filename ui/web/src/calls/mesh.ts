@@ -399,6 +399,14 @@ export class Mesh {
       const connected = p.pc?.connectionState === "connected";
       if (connected) {
         p.lastGoodAt = now;
+        // a renegotiation (ICE restart, camera) whose offer or answer was lost would wait forever
+        // while the media flows: offer it again (the other side answers a repeated offer as usual)
+        const pc = p.pc!;
+        if (pc.signalingState === "have-local-offer" && pc.localDescription && now - p.lastAttemptAt > RETRY_OFFER_MS) {
+          p.lastAttemptAt = now;
+          this.log(`offer to ${p.nodeId.slice(0, 8)} again (no answer yet)`);
+          void this.send(p, "offer", { sdp: pc.localDescription.toJSON() });
+        }
         continue;
       }
       if (p.status === "lost") {
