@@ -6,6 +6,7 @@
 // fallback, persistence and the migration of an identity from before v2.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
+import { ChatStore } from "../../ui/shared/chat-store.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import type { BackendEvent, MessageView } from "../../ui/shared/types.ts";
 import { fromHex } from "../../src/protocol/bytes.ts";
@@ -377,3 +378,21 @@ describe("paging, polling, persistence", () => {
 function envToMsg(e: { msg_id: string; circle_id: string; channel_id: string; author_node_id: string; created_ts: number }) {
   return { msgId: e.msg_id, circleId: e.circle_id, channelId: e.channel_id, authorNodeId: e.author_node_id, createdTs: e.created_ts, displayName: "x", text: "x", mac: null };
 }
+
+describe("the chat store over a relay-only peer", () => {
+  test("a peers event costs one GET /v1/peers, not a loop (the store's reload must not announce itself again)", async () => {
+    let peerGets = 0;
+    const p = await peer({ name: "quiet", fetchFilter: (url, json) => ((url.includes("/v1/peers") && peerGets++), json) });
+    const { circleId } = await p.b.createCircle("quiet circle");
+    const store = new ChatStore(p.b);
+    await store.init({ circleId });
+    await Bun.sleep(300);
+    const before = peerGets;
+    p.b.peersSeen(circleId, []); // what the sync does after a presence refresh
+    await Bun.sleep(1000);
+    // the store's reload, plus at most one presence refresh of the sync (its fetch and the reload
+    // it causes); the loop this guards against made thousands in that second
+    expect(peerGets - before).toBeGreaterThanOrEqual(1);
+    expect(peerGets - before).toBeLessThanOrEqual(4);
+  });
+});

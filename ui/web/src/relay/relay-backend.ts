@@ -348,7 +348,9 @@ export class RelayBackend implements Backend, SyncHost {
   async listPeers(circleId: string): Promise<PeerView[]> {
     const c = this.circle(circleId);
     try {
-      this.peersSeen(c.circleId, await this.sync.peers(this.link(c.circleId).hint));
+      // no "peers" event from here: the chat store answers that event by calling listPeers,
+      // so announcing the list it asked for would loop (hundreds of GET /v1/peers a second)
+      this.rememberPeers(c.circleId, await this.sync.peers(this.link(c.circleId).hint));
     } catch { /* keep the last list */ }
     return this.peerCache.get(c.circleId) ?? [];
   }
@@ -610,7 +612,13 @@ export class RelayBackend implements Backend, SyncHost {
     }
   }
 
+  /** The relay's presence list, seen by the sync: remembered, and announced to the UI. */
   peersSeen(circleId: string, list: RelayPeer[]) {
+    this.rememberPeers(circleId, list);
+    this.emit({ t: "peers", circleId });
+  }
+
+  private rememberPeers(circleId: string, list: RelayPeer[]) {
     const now = this.now();
     this.peerCache.set(circleId, list.map((p) => {
       const e = Array.isArray(p.endpoints) ? p.endpoints[0] : undefined;
@@ -620,7 +628,6 @@ export class RelayBackend implements Backend, SyncHost {
         lastSeen: seen, lastOk: seen, failures: 0, source: "relay", proto: this.mem.getMemberCard(circleId, p.node_id) ? "v2" : "relay",
       };
     }));
-    this.emit({ t: "peers", circleId });
   }
 
   connectionChanged(state: ConnectionState) {
