@@ -44,6 +44,9 @@ const PULL_LIMIT = 200;
  * wrote first), and the pull cursor has moved on, so dropping them would lose those messages.
  */
 const AHEAD_MAX = 500;
+/** A push the relay refused or did not answer is tried again after 1 s, 2 s, 4 s ... up to 30 s. */
+const PUSH_RETRY_MS = 1_000;
+const PUSH_RETRY_MAX_MS = 30_000;
 
 interface CircleLink {
   circleId: string;
@@ -61,6 +64,9 @@ interface CircleLink {
   /** envelopes of a newer epoch than ours, retried once our epoch rises past `aheadEpoch` */
   ahead: unknown[];
   aheadEpoch: number;
+  /** the next push after a failed one (without it, the next would wait for a new message or the 60 s poll) */
+  pushRetry: ReturnType<typeof setTimeout> | null;
+  pushDelayMs: number;
 }
 
 export interface RelayStatus { base: string; circles: { circleId: string; ws: boolean; lastPoll: number }[]; lastError: string }
@@ -131,6 +137,7 @@ export class RelayClient {
     if (this.admitTimer) clearTimeout(this.admitTimer);
     for (const l of this.links.values()) {
       l.ws?.close();
+      if (l.pushRetry) clearTimeout(l.pushRetry);
       void this.http("DELETE", "/register", { node_id: this.node.nodeId, circle_hint: l.hint }).catch(() => {});
     }
     this.links.clear();
@@ -146,7 +153,7 @@ export class RelayClient {
     const c = this.node.store.getCircle(circleId);
     if (!c) return undefined;
     const secret = fromHex(c.secretHex);
-    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0, ahead: [], aheadEpoch: 0 };
+    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0, ahead: [], aheadEpoch: 0, pushRetry: null, pushDelayMs: 0 };
     this.links.set(circleId, l);
     return l;
   }
@@ -156,7 +163,7 @@ export class RelayClient {
     if (this.stopped) return;
     const now = Date.now();
     const ids = new Set(this.node.store.listCircles().map((c) => c.circleId));
-    for (const [id, l] of this.links) if (!ids.has(id)) { l.ws?.close(); this.links.delete(id); }
+    for (const [id, l] of this.links) if (!ids.has(id)) { l.ws?.close(); if (l.pushRetry) clearTimeout(l.pushRetry); this.links.delete(id); }
     for (const id of ids) {
       const l = this.link(id)!;
       if (now - l.lastPresence >= PRESENCE_MS) { l.lastPresence = now; void this.presence(l); }
@@ -284,10 +291,22 @@ export class RelayClient {
           await this.http("POST", "/messages", { circle_hint: l.hint, messages: envelopes.slice(i, i + BATCH) });
       } catch (e) {
         this.fail("push", e);
+        this.retryPush(l);
         return;
       }
+      l.pushDelayMs = 0;
       store.setSetting(ck, String(rows[rows.length - 1]!.seq));
     }
+  }
+
+  /** Try a failed push again soon (rate limited, relay restarting, network gone for a moment). */
+  private retryPush(l: CircleLink): void {
+    if (this.stopped || l.pushRetry) return;
+    l.pushDelayMs = Math.min(PUSH_RETRY_MAX_MS, l.pushDelayMs ? l.pushDelayMs * 2 : PUSH_RETRY_MS);
+    l.pushRetry = setTimeout(() => {
+      l.pushRetry = null;
+      if (!this.stopped && this.links.get(l.circleId) === l) this.schedulePush(l.circleId);
+    }, l.pushDelayMs);
   }
 
   /** Pull with the relay's monotonic cursor when it has one, else with since/server_time (-1 s overlap). */
