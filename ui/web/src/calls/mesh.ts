@@ -305,8 +305,21 @@ export class Mesh {
     for (const p of this.peers.values()) if (p.status !== "lost") this.restart(p, "network change");
   };
 
-  /** An opened signal from another participant. */
-  async onSignal(from: string, type: CallSignalType, raw: string): Promise<void> {
+  /**
+   * An opened signal from another participant. Signals are handled one at a time, in arrival
+   * order: handled side by side, a repeated offer could reach setLocalDescription after the
+   * first one's answer had made the connection stable, which creates an offer (that went out as
+   * the "answer"), and the two ends were stuck in have-local-offer / have-remote-offer for good:
+   * no later renegotiation (ICE restart, camera) went through.
+   */
+  onSignal(from: string, type: CallSignalType, raw: string): Promise<void> {
+    const run = this.signalQueue.then(() => this.handleSignal(from, type, raw));
+    this.signalQueue = run.catch(() => {});
+    return run;
+  }
+  private signalQueue: Promise<void> = Promise.resolve();
+
+  private async handleSignal(from: string, type: CallSignalType, raw: string): Promise<void> {
     if (this.closed) return;
     let d: SignalData;
     try {
@@ -336,20 +349,21 @@ export class Mesh {
           else if (p.status !== "connected") this.restart(p, "hello");
           return;
         case "offer": {
+          if (d.sdp?.type !== "offer") return;
           const pc = this.connection(p);
           const collision = p.makingOffer || pc.signalingState !== "stable";
           p.ignoreOffer = p.initiator && collision;
           if (p.ignoreOffer) return;
           p.gotOffer = true;
-          await pc.setRemoteDescription(d.sdp!);
+          await pc.setRemoteDescription(d.sdp);
           await this.drain(p);
           await pc.setLocalDescription();
-          if (pc.localDescription) await this.send(p, "answer", { sdp: pc.localDescription.toJSON() });
+          if (pc.localDescription?.type === "answer") await this.send(p, "answer", { sdp: pc.localDescription.toJSON() });
           return;
         }
         case "answer": {
           const pc = p.pc;
-          if (!pc || pc.signalingState !== "have-local-offer") return;
+          if (!pc || pc.signalingState !== "have-local-offer" || d.sdp?.type !== "answer") return;
           await pc.setRemoteDescription(d.sdp!);
           await this.drain(p);
           return;
