@@ -22,7 +22,8 @@ import { formatHostPort } from "../protocol/hostport.ts";
 import { storeVerified } from "../sync/merge.ts";
 import { fromBase64 } from "../protocol/bytes.ts";
 import { decodeMessage } from "../protocol/v2/message.ts";
-import { envelopeEpoch, isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
+import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
+import { AheadEnvelopes } from "../sync/ahead.ts";
 import { acceptSigned, epochKey } from "../sync/v2-apply.ts";
 import { v2Ctx } from "./service.ts";
 import type { StoredMessage } from "../sync/store.ts";
@@ -38,12 +39,6 @@ const POLL_WITH_WS_MS = 60_000;
 const HTTP_TIMEOUT_MS = 8_000;
 const BATCH = 50;
 const PULL_LIMIT = 200;
-/**
- * v2 envelopes of an epoch this node does not hold yet, kept per circle (as the browser does):
- * the REKEY that brings the key may reach the relay after them (a member that got it over TCP
- * wrote first), and the pull cursor has moved on, so dropping them would lose those messages.
- */
-const AHEAD_MAX = 500;
 /** A push the relay refused or did not answer is tried again after 1 s, 2 s, 4 s ... up to 30 s. */
 const PUSH_RETRY_MS = 1_000;
 const PUSH_RETRY_MAX_MS = 30_000;
@@ -61,9 +56,8 @@ interface CircleLink {
   pushAgain: boolean;
   pulling: boolean;
   wsRetry: number;
-  /** envelopes of a newer epoch than ours, retried once our epoch rises past `aheadEpoch` */
-  ahead: unknown[];
-  aheadEpoch: number;
+  /** envelopes of a newer epoch than ours, opened again once our epoch rises (REKEY by relay or TCP) */
+  ahead: AheadEnvelopes;
   /** the next push after a failed one (without it, the next would wait for a new message or the 60 s poll) */
   pushRetry: ReturnType<typeof setTimeout> | null;
   pushDelayMs: number;
@@ -153,7 +147,7 @@ export class RelayClient {
     const c = this.node.store.getCircle(circleId);
     if (!c) return undefined;
     const secret = fromHex(c.secretHex);
-    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0, ahead: [], aheadEpoch: 0, pushRetry: null, pushDelayMs: 0 };
+    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0, ahead: new AheadEnvelopes(), pushRetry: null, pushDelayMs: 0 };
     this.links.set(circleId, l);
     return l;
   }
@@ -170,7 +164,7 @@ export class RelayClient {
       if (this.opts.ws !== false && !l.ws && now >= l.wsRetry) this.openWs(l);
       if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) { l.lastPoll = now; void this.pull(l); this.schedulePush(id); }
       // the new epoch may have come over TCP
-      if (l.ahead.length) this.retryAhead(l);
+      if (l.ahead.size) this.retryAhead(l);
     }
     // (a little slack: this tick itself runs every second)
     if (!this.admitting && now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS - 100 && this.node.store.hasLiveInvites(this.node.ctx.now())) {
@@ -352,11 +346,7 @@ export class RelayClient {
           const c = circle;
           const v = openEnvelopeV2(raw, { secret: l.secret, circleId: l.circleId, keyOf: (e) => epochKey(store, c, e) });
           if (!v.ok) {
-            const ep = envelopeEpoch(raw);
-            if (ep !== null && ep > c.keyEpoch && l.ahead.length < AHEAD_MAX) {
-              if (!l.ahead.length) l.aheadEpoch = c.keyEpoch;
-              l.ahead.push(raw);
-            }
+            l.ahead.hold(raw, c.keyEpoch);
             continue;
           }
           const r = acceptSigned(v2Ctx(this.node.ctx), c, v.value.wire, "relay");
@@ -374,17 +364,14 @@ export class RelayClient {
       }
     });
     if (stored.length) this.node.received(stored);
-    if (l.ahead.length) stored.push(...this.retryAhead(l));
+    if (l.ahead.size) stored.push(...this.retryAhead(l));
     return stored;
   }
 
   /** Envelopes held for a newer epoch, opened again once this node's epoch has risen. */
   private retryAhead(l: CircleLink): StoredMessage[] {
-    const epoch = this.node.store.getCircle(l.circleId)?.keyEpoch ?? 0;
-    if (epoch <= l.aheadEpoch) return [];
-    const held = l.ahead;
-    l.ahead = [];
-    return this.ingest(l, held);
+    const held = l.ahead.takeIfRisen(this.node.store.getCircle(l.circleId)?.keyEpoch ?? 0);
+    return held.length ? this.ingest(l, held) : [];
   }
 
   private openWs(l: CircleLink): void {

@@ -123,6 +123,8 @@ export const V2_RELAY_ADMISSION_BUSY_POLL_MS = 200;
 export const V2_RELAY_ADMISSION_JOIN_POLL_MS = 250;
 /** Pages of signals read per issuer poll (200 each); the rest waits for the next poll. */
 export const V2_RELAY_ADMISSION_PAGES_MAX = 5;
+/** v2 envelopes of a newer epoch than a peer holds, kept per circle until its REKEY arrives (src/sync/ahead.ts). */
+export const V2_RELAY_AHEAD_MAX = 500;
 
 // ---- relay (rendezvous, store-and-forward, WebSocket push, call signalling; reference §6) ----
 

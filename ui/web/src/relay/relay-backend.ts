@@ -15,13 +15,14 @@ import { circleHint, newMsgId } from "../../../../src/protocol/ids.ts";
 import { DISPLAY_NAME_MAX, MAX_TEXT_BYTES, V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
 import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
-import { envelopeEpoch, isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
+import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import { preverify, type SigCheck } from "../../../../src/protocol/primitives.ts";
 import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
 import { decodeMessage, signatureCheck } from "../../../../src/protocol/v2/message.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
+import { AheadEnvelopes } from "../../../../src/sync/ahead.ts";
 import { acceptSigned, composeEvent, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
@@ -52,8 +53,6 @@ export interface RelayBackendOptions {
 /** `key`: the v1 envelope key, made when a legacy circle first needs it */
 interface Link { secret: Uint8Array; key?: Uint8Array; hint: string }
 type Legacy = typeof import("./legacy.ts");
-/** envelopes kept per circle while waiting for a newer epoch's key */
-const AHEAD_MAX = 500;
 type Done = Verdict<{ row: StoredMessage }>;
 
 export class RelayBackend implements Backend, SyncHost {
@@ -77,7 +76,7 @@ export class RelayBackend implements Backend, SyncHost {
   /** signals read before any join arrived (the admission engine starts after them) */
   private admitCursor = 0;
   /** v2 envelopes of an epoch we do not hold yet, per circle (retried when the epoch rises) */
-  private ahead = new Map<string, unknown[]>();
+  private ahead = new Map<string, AheadEnvelopes>();
   /** things the user should be told once (identity migration), shown by the app after start */
   readonly notices: string[] = [];
   private readonly rng: Rng;
@@ -565,7 +564,6 @@ export class RelayBackend implements Backend, SyncHost {
     const l = this.link(circleId);
     const fresh: StoredMessage[] = [];
     const ctx = this.ctx();
-    const epochBefore = this.mem.getCircle(circleId)?.keyEpoch ?? 0;
     await this.preverify(circleId, l.secret, raws);
     for (const raw of raws) {
       const circle = this.mem.getCircle(circleId);
@@ -574,14 +572,10 @@ export class RelayBackend implements Backend, SyncHost {
       if (isEnvelopeV2(raw)) {
         const v = openEnvelopeV2(raw, { secret: l.secret, circleId, keyOf: (e) => epochKey(this.mem, circle, e) });
         if (!v.ok) {
-          // a newer epoch than ours: its REKEY may come later on the relay (a member that got it by
-          // another path wrote first); keep a few such envelopes until our epoch rises
-          const ep = envelopeEpoch(raw);
-          const waiting = this.ahead.get(circleId) ?? [];
-          if (ep !== null && ep > circle.keyEpoch && waiting.length < AHEAD_MAX) {
-            waiting.push(raw);
-            this.ahead.set(circleId, waiting);
-          } else this.debug(`relay: dropped ${String(id).slice(0, 12)}: ${v.reason}`);
+          // a newer epoch than ours: kept until its REKEY comes (src/sync/ahead.ts)
+          let ahead = this.ahead.get(circleId);
+          if (!ahead) this.ahead.set(circleId, (ahead = new AheadEnvelopes()));
+          if (!ahead.hold(raw, circle.keyEpoch)) this.debug(`relay: dropped ${String(id).slice(0, 12)}: ${v.reason}`);
           continue;
         }
         if (this.mem.getV2Wire(v.value.msgId)) continue; // a copy we hold (checked before the signature)
@@ -605,11 +599,8 @@ export class RelayBackend implements Backend, SyncHost {
     for (const r of fresh) if (r.authorNodeId === this.node.nodeId) this.pushed.add(r.msgId);
     await this.flush();
     for (const r of fresh) this.emit({ t: "message", message: this.view(r) });
-    const waiting = this.ahead.get(circleId);
-    if (waiting?.length && (this.mem.getCircle(circleId)?.keyEpoch ?? 0) > epochBefore) {
-      this.ahead.delete(circleId);
-      await this.ingest(circleId, waiting);
-    }
+    const again = this.ahead.get(circleId)?.takeIfRisen(this.mem.getCircle(circleId)?.keyEpoch ?? 0) ?? [];
+    if (again.length) await this.ingest(circleId, again);
   }
 
   /** The relay's presence list, seen by the sync: remembered, and announced to the UI. */
