@@ -9,6 +9,8 @@
 // primitives.ts and the published vectors.
 import * as ed from "@noble/ed25519";
 import { gcm } from "@noble/ciphers/aes.js";
+import { toHex } from "./bytes.ts";
+import type { SigCheck } from "./primitives.ts";
 import { hkdfSha256, hmacSha256, sha256, sha512 } from "./sha2-web.ts";
 
 ed.hashes.sha512 = sha512;
@@ -32,7 +34,6 @@ export const edVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boo
 // RFC 8032 check (cofactorless, canonical S) accepts a subset of what ZIP-215 accepts, so a
 // remembered triple is one @noble/ed25519 would accept too; anything else is verified as before.
 
-export interface SigCheck { sig: Uint8Array; msg: Uint8Array; pub: Uint8Array }
 const VERIFIED_MAX = 4096;
 const verified = new Map<string, SigCheck>();
 /** how many edVerify calls a preverified triple answered (for tests) */
@@ -40,12 +41,11 @@ export const preverifyStats = { hits: 0 };
 let native: Promise<boolean> | null = null;
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-const sigKey = (sig: Uint8Array) => Array.from(sig, (b) => b.toString(16).padStart(2, "0")).join("");
 
 function wasVerified(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
-  const v = verified.size ? verified.get(sigKey(sig)) : undefined;
+  const v = verified.size ? verified.get(toHex(sig)) : undefined;
   if (!v || !sameBytes(v.msg, msg) || !sameBytes(v.pub, pub)) return false;
-  verified.delete(sigKey(sig)); // the engine checks a message once; a second ask verifies again
+  verified.delete(toHex(sig)); // the engine checks a message once; a second ask verifies again
   preverifyStats.hits++;
   return true;
 }
@@ -70,7 +70,7 @@ export async function preverify(items: SigCheck[]): Promise<void> {
       return; // a key WebCrypto refuses: edVerify decides as before
     }
     if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-    verified.set(sigKey(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
+    verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
   }));
 }
 

@@ -14,6 +14,7 @@ import { CONTROL_CHANNEL, type ChatMessage } from "../message.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";
+import type { SigCheck } from "../primitives.ts";
 
 export const MSG_VERSION = 1;
 export const KIND_TEXT = 0;
@@ -107,7 +108,7 @@ export function verifyMessage(m: SignedMessage, circleId: string, now: number): 
 }
 
 /** What the author's signature covers: the message core (the wire form less the signature), under the author key. */
-export const signatureCheck = (m: SignedMessage): { sig: Uint8Array; msg: Uint8Array; pub: Uint8Array } =>
+export const signatureCheck = (m: SignedMessage): SigCheck =>
   ({ sig: m.signature, msg: m.wire.subarray(0, m.wire.length - 64), pub: m.authorKey });
 
 /** The row the store keeps for a signed message; sealed bodies get their text once opened. */
