@@ -34,12 +34,7 @@ async function serve(variant: Variant, dir: string): Promise<void> {
   const db = openSqlite(dbPath); // the relay's schema and pragmas (WAL, synchronous=FULL)
   if (variant === "sqlite-nosync") db.exec("PRAGMA synchronous = OFF");
   const nowS = () => Math.floor(Date.now() / 1000);
-  const ins = db.prepare(INSERT);
-  const tx = db.transaction((rows: string[]) => {
-    const out: number[] = [];
-    for (let i = 0; i < rows.length; i += 3) out.push(Number(ins.run(rows[i]!, rows[i + 1]!, rows[i + 2]!, 0, nowS(), nowS() + 86400).lastInsertRowid));
-    return out;
-  });
+  const insertBatch = inserter(db);
   let worker: Worker | null = null;
   if (variant === "sqlite-durable-worker") {
     worker = new Worker(new URL(import.meta.url).href, { argv: ["--writer"] } as WorkerOptions);
@@ -68,7 +63,7 @@ async function serve(variant: Variant, dir: string): Promise<void> {
     if (worker) return flushWorker();
     const jobs = queue;
     queue = [];
-    const seqs = tx.immediate(jobs.flatMap((j) => j.rows));
+    const seqs = insertBatch(jobs.flatMap((j) => j.rows));
     jobs.forEach((j, i) => j.resolve(seqs[i]!));
   };
   const headers = { "Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*" };
@@ -97,6 +92,18 @@ async function serve(variant: Variant, dir: string): Promise<void> {
   console.log(JSON.stringify({ port: server.port }));
 }
 
+/** One group commit: rows are [hint, msg_id, payload] triples; returns their seqs. */
+function inserter(db: import("bun:sqlite").Database): (rows: string[]) => number[] {
+  const ins = db.prepare(INSERT);
+  const nowS = () => Math.floor(Date.now() / 1000);
+  const tx = db.transaction((rows: string[]) => {
+    const out: number[] = [];
+    for (let i = 0; i < rows.length; i += 3) out.push(Number(ins.run(rows[i]!, rows[i + 1]!, rows[i + 2]!, 0, nowS(), nowS() + 86400).lastInsertRowid));
+    return out;
+  });
+  return (rows) => tx.immediate(rows);
+}
+
 /** The Worker of "sqlite-durable-worker": its own connection (FULL), one transaction per batch. */
 function writer(): void {
   const self = globalThis as unknown as { onmessage: (ev: MessageEvent) => void; postMessage(v: unknown): void };
@@ -104,15 +111,7 @@ function writer(): void {
   self.onmessage = async (ev: MessageEvent) => {
     if (!tx) {
       const { openSqlite } = await import("../db/sqlite.ts");
-      const db = openSqlite((ev.data as { path: string }).path);
-      const ins = db.prepare(INSERT);
-      const nowS = () => Math.floor(Date.now() / 1000);
-      const t = db.transaction((rows: string[]) => {
-        const out: number[] = [];
-        for (let i = 0; i < rows.length; i += 3) out.push(Number(ins.run(rows[i]!, rows[i + 1]!, rows[i + 2]!, 0, nowS(), nowS() + 86400).lastInsertRowid));
-        return out;
-      });
-      tx = (rows) => t.immediate(rows);
+      tx = inserter(openSqlite((ev.data as { path: string }).path));
       self.postMessage("ready");
       return;
     }
