@@ -23,6 +23,7 @@ import * as svc from "./service.ts";
 import { NodeCalls } from "./calls.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { RelayClient, relaySignalIo } from "./relay-client.ts";
+import { fanOut, type Arrival, type FanOutPorts, type SessionPort } from "../peer/fan-out.ts";
 
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }
@@ -433,18 +434,26 @@ export class FelundNode {
       }
     }
     for (const f of step.signals ?? []) this.callNet.fromSession(circleId, ex.result.peerNodeId, f);
-    const stored = step.stored ?? [];
-    if (!stored.length) return;
-    for (const m of stored) this.emit({ t: "message", message: m });
-    this.pushToSessions(circleId, stored, conn);
-    this.syncSoon(circleId, ex.result.peerNodeId || undefined);
+    // a legacy circle's original peer answered v1: what that exchange stored is fanned out when it ends (afterExchange)
+    if (ex.result.proto !== "v2") return;
+    this.stored(step.stored ?? [], { path: "session", session: conn, peer: ex.result.peerNodeId });
   }
 
-  private pushToSessions(circleId: string, ms: StoredMessage[], except?: LineConn): void {
-    for (const s of this.sessions.get(circleId) ?? []) {
-      if (s.conn === except || s.conn.isClosed) continue;
-      s.conn.apply(s.ex.push(ms));
-    }
+  /** The paths a stored message leaves by (src/peer/fan-out.ts). */
+  private readonly paths: FanOutPorts = {
+    notify: (m) => this.emit({ t: "message", message: m }),
+    sessions: (circleId) => {
+      const out: SessionPort[] = [];
+      for (const s of this.sessions.get(circleId) ?? []) if (!s.conn.isClosed) out.push({ handle: s.conn, push: (ms) => s.conn.apply(s.ex.push(ms)) });
+      return out;
+    },
+    relay: (circleId) => this.relay?.schedulePush(circleId),
+    v1: (circleId, except) => this.syncSoon(circleId, except),
+  };
+
+  /** Every arrival path ends here: messages this node stored, and where they came from. */
+  stored(ms: readonly StoredMessage[], from: Arrival): void {
+    fanOut(this.paths, ms, from);
   }
 
   private afterSession(conn: LineConn, ex: V2Exchange, addr: string, outbound: boolean, reason: string): void {
@@ -490,23 +499,8 @@ export class FelundNode {
       this.emit({ t: "sync", circleId: r.circleId, peer: r.peerNodeId, addr, ok: r.completed, stored: r.stored.length, sent: r.sent, detail });
       if (r.rejected.length) this.log(`${addr}: rejected ${r.rejected.length} message(s): ${r.rejected.slice(0, 3).map((x) => x.reason).join("; ")}`);
     }
-    for (const m of r.stored) this.emit({ t: "message", message: m });
     if (r.peersChanged) this.emit({ t: "peers", circleId: r.circleId });
-    // pass new messages on to the other peers at once, not back to the peer they came from
-    if (r.stored.length && r.circleId) this.syncSoon(r.circleId, r.peerNodeId || undefined);
-  }
-
-  /** Messages that arrived by another path (relay): notify and pass on to TCP peers. */
-  received(ms: StoredMessage[]): void {
-    const circles = new Set<string>();
-    for (const m of ms) {
-      this.emit({ t: "message", message: m });
-      circles.add(m.circleId);
-    }
-    for (const c of circles) {
-      this.pushToSessions(c, ms.filter((m) => m.circleId === c));
-      this.syncSoon(c);
-    }
+    this.stored(r.stored, { path: "v1", peer: r.peerNodeId });
   }
 
   /** A member's TCP endpoint learned from a relay's presence list. Returns true if new or changed. */
@@ -535,13 +529,9 @@ export class FelundNode {
     this.published(m);
     return m;
   }
-  /** A message authored here (incl. control events): notify and gossip at once. */
+  /** A message authored here (incl. control events): out on every path at once. */
   published(m: StoredMessage | StoredMessage[]): void {
-    for (const x of Array.isArray(m) ? m : [m]) {
-      this.emit({ t: "message", message: x });
-      this.pushToSessions(x.circleId, [x]);
-      this.syncSoon(x.circleId);
-    }
+    this.stored(Array.isArray(m) ? m : [m], { path: "local" });
   }
   createCircle(name = "", opts: { legacy?: boolean; ttlS?: number; maxUses?: number } = {}) {
     const r = this.withListen((ctx) => svc.createCircle(ctx, name, opts));

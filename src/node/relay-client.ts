@@ -116,8 +116,8 @@ export class RelayClient {
   }
 
   start(): void {
+    // new messages reach push() through the node's fan-out (schedulePush), not through events
     this.unsub = this.node.subscribe((e) => {
-      if (e.t === "message") this.schedulePush(e.message.circleId);
       if (e.t === "circles") this.tick();
     });
     this.timer = setInterval(() => this.tick(), 1000);
@@ -272,6 +272,8 @@ export class RelayClient {
       const v2Only = circle.mode === "v2";
       const envelopes: unknown[] = [];
       for (const m of rows) {
+        // never back to where it came from: whoever put it on the relay pushed every form it has there
+        if (m.origin === "relay") continue;
         const wire = store.getV2Wire(m.msgId);
         if (wire) {
           const signed = decodeMessage(fromBase64(wire));
@@ -363,7 +365,7 @@ export class RelayClient {
         if (row) stored.push(row);
       }
     });
-    if (stored.length) this.node.received(stored);
+    if (stored.length) this.node.stored(stored, { path: "relay" });
     if (l.ahead.size) stored.push(...this.retryAhead(l));
     return stored;
   }

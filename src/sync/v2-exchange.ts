@@ -80,6 +80,7 @@ export class V2Exchange {
   private v1: V1Exchange | null = null;
   private join: JoinTicket | null;
   private inviteId = "";
+  /** this side's reconciliation items, built on demand; dropped whenever the circle's messages change */
   private items: ItemSet | null = null;
   private peerHas = new Set<string>();
   private reconRounds = 0;
@@ -398,7 +399,10 @@ export class V2Exchange {
   /** Send messages the peer may lack (new local messages, or ones another session brought). */
   push(messages: StoredMessage[]): V2Step {
     if (this.state !== "session" || this.join || this.inviteId) return { send: [] };
-    const ids = messages.filter((m) => m.circleId === this.result.circleId && !this.peerHas.has(m.msgId)).map((m) => m.msgId);
+    const mine = messages.filter((m) => m.circleId === this.result.circleId);
+    // the store changed under this session: its next reconciliation must see these messages too
+    if (mine.length) this.items = null;
+    const ids = mine.filter((m) => !this.peerHas.has(m.msgId)).map((m) => m.msgId);
     if (!ids.length) return { send: [] };
     return this.out(this.msgFrames(ids, true));
   }
@@ -412,6 +416,8 @@ export class V2Exchange {
   /** Start another reconciliation round (periodic healing on a long-lived connection). */
   resync(): V2Step {
     if (this.state !== "session" || this.join || this.inviteId) return { send: [] };
+    // healing covers everything the circle holds now, whatever path stored it
+    this.items = null;
     this.reconRounds++;
     return this.out([this.frame({ t: "recon", ranges: initialRanges(this.itemSet()) })]);
   }

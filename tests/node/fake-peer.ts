@@ -236,6 +236,8 @@ export class FakePeer {
   /** lines received above the limit Python enforces (must stay empty) */
   readonly oversized: number[] = [];
   readonly sentLines: number[] = [];
+  /** how often each msg_id arrived in a MSGS_SEND (new or not): a path matrix asserts "exactly once" with it */
+  readonly deliveries = new Map<string, number>();
   /** frames this peer refused to send ("Frame too large") */
   refusedSends = 0;
   readonly sessions: SessionLog[] = [];
@@ -449,6 +451,7 @@ export class FakePeer {
     for (const raw of send.messages as WireObj[]) {
       const why = this.checkMessage(raw);
       if (why) { log.rejected.push(why); continue; }
+      this.deliveries.set(String(raw.msg_id), (this.deliveries.get(String(raw.msg_id)) ?? 0) + 1);
       if (this.messages.has(String(raw.msg_id))) continue;
       this.messages.set(String(raw.msg_id), raw);
       log.stored++;
