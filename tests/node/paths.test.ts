@@ -8,6 +8,8 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { FelundNode } from "../../src/node/node.ts";
 import * as svc from "../../src/node/service.ts";
+import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
+import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { FakePeer } from "./fake-peer.ts";
 import { waitFor } from "./helpers.ts";
 import { localApiSend, makeWorld, memberOf, originalMessage, postOriginalEnvelope, restrictPeers, type World } from "./paths-world.ts";
@@ -86,6 +88,17 @@ const rows: Row[] = [
     fromRelay: true,
     async prepare(w) {
       return () => postOriginalEnvelope(w, "via relay ws");
+    },
+  },
+  {
+    name: "relay WebSocket push (a relay-only felund browser sends)",
+    fromRelay: true,
+    async prepare(w) {
+      const b2 = await RelayBackend.open({ relayBase: w.relay.base, persist: new MemoryPersistence(), pollMs: 300, idlePollMs: 2000, reconnectMs: 200 });
+      w.cleanup.push(() => b2.close());
+      await b2.joinCircle(w.x.inviteCode(w.cid));
+      await Bun.sleep(300);
+      return async () => (await b2.send(w.cid, "general", "from a browser")).msgId;
     },
   },
   {
