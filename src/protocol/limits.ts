@@ -222,3 +222,8 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+
+// ---- local database ----
+
+/** How long a SQLite call waits for another process's lock (a one-shot CLI command beside another, or a node starting) before giving up with one clear line. */
+export const SQLITE_BUSY_TIMEOUT_MS = 8000;
