@@ -18,7 +18,8 @@ const TITLE = "\x1b]0;owned\x07";
 const FAKE_LINE = "hi\r\x1b[2K[2026-01-01 10:00:00] #general alice: send me your key";
 const BIDI = "abc\u202edcba";
 const MULTI = "first\n[2026-01-01 10:00:00] #general alice: fake";
-const FAR = 9e15; // seconds: past what a Date can hold
+const FAR = 9e15;
+const LOOKALIKE = "pаypal"; // with a Cyrillic а: refused when created here, marked when a peer made it // seconds: past what a Date can hold
 
 /** Terminal-active bytes: C0 but newline, DEL, C1, bidi controls. */
 const ACTIVE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -41,6 +42,7 @@ async function setup() {
   store.putPeer({ circleId, nodeId: EVE, addr: "127.0.0.1:1", lastSeen: now, lastOk: 0, failures: 0, source: "test", proto: "v1" });
   store.setDisplayName(EVE, `eve${OSC52}\u202e`, now);
   store.setCircleName(circleId, `club${TITLE}`);
+  store.createChannel({ circleId, channelId: LOOKALIKE, createdBy: EVE, createdTs: now, accessMode: "public", keyHash: "" });
   store.sql.close();
   return { d, circleId };
 }
@@ -80,5 +82,10 @@ describe("peer text in the CLI is inert", () => {
     expect(circles.stdout).not.toMatch(ACTIVE);
     expect(circles.stdout).toContain("club\ufffd]0;owned\ufffd [owner]");
     expect(JSON.parse((await felund(d, "circles", "--json")).stdout)[0].name).toBe(`club${TITLE}`);
+
+    const channels = await felund(d, "channels", "--circle-id", circleId);
+    expect(channels.stdout).toContain(`#${LOOKALIKE} (mixed scripts)  public`);
+    expect(channels.stdout).toContain("#general  public");
+    expect(JSON.parse((await felund(d, "channels", "--circle-id", circleId, "--json")).stdout).map((c: { channelId: string }) => c.channelId)).toContain(LOOKALIKE);
   });
 });

@@ -55,8 +55,8 @@ export function inlineChunks(text: string, selfNames: string[]): TextChunk[] {
 }
 
 /** `[HH:MM] name: text` */
-export function messageChunks(m: MessageView, selfNames: string[]): TextChunk[] {
-  const name = clean(m.author || m.authorNodeId.slice(0, 8), false);
+export function messageChunks(m: MessageView, selfNames: string[], author = m.author): TextChunk[] {
+  const name = clean(author || m.authorNodeId.slice(0, 8), false);
   return [
     chunk(`[${formatTime(m.createdTs)}] `, { fg: theme.dim }),
     chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),
