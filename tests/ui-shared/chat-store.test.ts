@@ -121,6 +121,9 @@ describe("ChatStore", () => {
     const me = msg({ circleId: C, text: "I am alice", authorNodeId: "e7e7".padEnd(24, "0"), author: "alice" });
     backend.emit({ t: "message", message: me });
     expect(store.authorName(me)).toBe("alice#e7e7");
+    // the same labels wherever a member is named (call participants, /who)
+    expect(store.nameOf("f00d".padEnd(24, "0"))).toBe("Bob#f00d");
+    expect(store.nameOf("b0b0b0b0b0b0b0b0b0b0b0b0")).toBe("bob#b0b0");
   });
 
   test("notices are kept in order with a kind", () => {

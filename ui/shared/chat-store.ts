@@ -3,7 +3,7 @@
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
-import { memberLabels } from "./safe-text.ts";
+import { idSuffix, memberLabels } from "./safe-text.ts";
 import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
@@ -83,8 +83,12 @@ export class ChatStore {
    * ("alice#3f2a") when another member of the circle shows the same name.
    */
   authorName(m: MessageView): string {
-    const name = this.state.authors[m.authorNodeId] || m.author;
-    return this.labels(m.circleId).get(m.authorNodeId) ?? name;
+    return this.label(m.circleId, m.authorNodeId, this.state.authors[m.authorNodeId] || m.author);
+  }
+  /** `name`, with the id suffix when it collides within the circle */
+  private label(circleId: string, nodeId: string, name: string): string {
+    const suffix = `#${idSuffix(nodeId)}`;
+    return this.labels(circleId).get(nodeId)?.endsWith(suffix) ? name + suffix : name;
   }
   private labelCache: { circleId: string; from: unknown[]; labels: Map<string, string> } | null = null;
   /** Labels of a circle's members as known here (you, its peers, its authors); kept until that state changes. */
@@ -272,7 +276,8 @@ export class ChatStore {
     const me = this.state.app?.node;
     if (me && nodeId === me.nodeId) return me.displayName || "you";
     const p = circleId ? this.state.peers[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
-    return p?.name || this.state.authors[nodeId] || nodeId.slice(0, 8);
+    const name = p?.name || this.state.authors[nodeId];
+    return !name ? nodeId.slice(0, 8) : circleId ? this.label(circleId, nodeId, name) : name;
   }
 
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */
