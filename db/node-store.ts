@@ -60,7 +60,10 @@ export class NodeStore implements SyncStoreV2 {
 
   transaction<T>(fn: () => T): T {
     if (this.sql.inTransaction) return fn();
-    return this.sql.transaction(fn)();
+    // IMMEDIATE: take the write lock at BEGIN, where the busy timeout waits for another
+    // process. A deferred transaction that reads first and then writes fails at once with
+    // SQLITE_BUSY when another process wrote in between (WAL cannot upgrade a stale snapshot).
+    return this.sql.transaction(fn).immediate();
   }
 
   getCircle(circleId: string): CircleRow | undefined {

@@ -3,17 +3,22 @@
 // drizzle's migrator only when the journal has migrations the database lacks. A node that
 // starts on a current database therefore never loads drizzle (idle memory of `felund run`).
 import { Database } from "bun:sqlite";
-import { readFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { SQLITE_BUSY_TIMEOUT_MS } from "../src/protocol/limits.ts";
 import { join } from "node:path";
 
 export const MIGRATIONS_DIR = join(import.meta.dir, "..", "drizzle");
 
 export function openSqlite(path: string, opts: { migrationsDir?: string } = {}): Database {
+  const onDisk = path !== "" && path !== ":memory:" && !path.startsWith("file:");
+  if (onDisk) ownerOnly(path, true);
   const sqlite = new Database(path, { create: true, strict: true });
+  // first: switching to WAL takes a lock, and another process may hold it for a moment
+  sqlite.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.exec("PRAGMA journal_mode = WAL");
+  if (onDisk) for (const f of [path + "-wal", path + "-shm"]) ownerOnly(f, false);
   // FULL: the WAL is fsynced at every commit, so a message we acknowledged is on disk.
   sqlite.exec("PRAGMA synchronous = FULL");
-  sqlite.exec("PRAGMA busy_timeout = 8000");
   sqlite.exec("PRAGMA foreign_keys = ON");
   const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
   if (migrationsPending(sqlite, dir)) {
@@ -23,6 +28,17 @@ export function openSqlite(path: string, opts: { migrationsDir?: string } = {}):
     migrate(drizzle({ client: sqlite }), { migrationsFolder: dir });
   }
   return sqlite;
+}
+
+/**
+ * The database holds the circle secrets and the node's private key: readable by its owner
+ * only, whatever the umask. Created 0600 before SQLite opens it (SQLite gives the -wal and
+ * -shm files the database's mode), and an older database or WAL left 0644 is tightened.
+ */
+function ownerOnly(path: string, create: boolean): void {
+  if (create) closeSync(openSync(path, "a", 0o600));
+  else if (!existsSync(path)) return;
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
 }
 
 function migrationsPending(sqlite: Database, dir: string): boolean {

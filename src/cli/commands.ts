@@ -7,18 +7,15 @@ import * as svc from "../node/service.ts";
 import { loadSettings, saveSettings, advertisedHost } from "../node/identity.ts";
 import { dbPath } from "../node/runtime.ts";
 import { FelundNode } from "../node/node.ts";
+import { line, out } from "./print.ts";
+import { formatDateTime as fmtTime } from "../../ui/shared/format.ts";
+import { channelLabel, memberLabels } from "../../ui/shared/safe-text.ts";
 
 export interface Cmd extends CommandSpec { run(p: Parsed, dir: string): Promise<number> }
 
 const json = { name: "json", type: "bool", help: "print JSON for scripts" } as const;
 const circleFlag = (required: boolean) => ({ name: "circle-id", type: "string", placeholder: "ID", help: required ? "the circle (id or unique prefix)" : "only this circle" }) as const;
-const out = (s: string) => console.log(s);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-const fmtTime = (ts: number) => {
-  const d = new Date(ts * 1000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-};
 const need = (p: Parsed, name: string): string => {
   const v = p.flags[name];
   if (v === undefined || v === "") throw new ArgError(`--${name} is required`);
@@ -59,7 +56,7 @@ export const commands: Cmd[] = [
       svc.setDisplayName(t.ctx!, name);
       const s = loadSettings(t.ctx!.store);
       if (p.flags.json) out(JSON.stringify({ nodeId: s.nodeId, bind: s.bind, port: s.port, displayName: s.displayName, stateDir: dir }));
-      else out(`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nhistory: ${s.retentionDays ? `${s.retentionDays} day(s)` : "kept forever"}\nstate:   ${dbPath(dir)}`);
+      else out(line`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nhistory: ${s.retentionDays ? `${s.retentionDays} day(s)` : "kept forever"}\nstate:   ${dbPath(dir)}`);
       return 0;
     },
   },
@@ -100,7 +97,7 @@ export const commands: Cmd[] = [
         ({ circleId, code } = await via(t, () => t.api!("POST", "/circles", { name, legacy, ...limits }), (ctx) => svc.createCircle(ctx, name, { legacy, ...limits })));
       }
       if (p.flags.json) out(JSON.stringify({ circleId, code }));
-      else out(`circle_id: ${circleId}\ncode:      ${code}`);
+      else out(line`circle_id: ${circleId}\ncode:      ${code}`);
       return 0;
     },
   },
@@ -141,8 +138,8 @@ export const commands: Cmd[] = [
       });
       if (p.flags.json) out(JSON.stringify(r));
       else {
-        out(`joined circle ${r.circleId}${r.created ? "" : " (already a member)"}`);
-        if (r.bootstrap) out(r.synced ? `synced with ${r.bootstrap}` : `could not reach ${r.bootstrap} now; the node will keep trying while it runs`);
+        out(line`joined circle ${r.circleId}` + (r.created ? "" : " (already a member)"));
+        if (r.bootstrap) out(r.synced ? line`synced with ${r.bootstrap}` : line`could not reach ${r.bootstrap} now; the node will keep trying while it runs`);
       }
       return 0;
     },
@@ -159,7 +156,7 @@ export const commands: Cmd[] = [
       const m = await via(t, async () => (await t.api!("POST", `/circles/${id}/kick`, { members: p.positionals })).message,
         (ctx) => svc.viewMessage(ctx, svc.kickMembers(ctx, id, p.positionals)));
       if (p.flags.json) out(JSON.stringify(m));
-      else out(t.runtime ? `removed ${p.positionals.join(", ")}; the circle moved to a new key` : `removed ${p.positionals.join(", ")}; the new key goes out when a node runs`);
+      else out(t.runtime ? line`removed ${p.positionals.join(", ")}; the circle moved to a new key` : line`removed ${p.positionals.join(", ")}; the new key goes out when a node runs`);
       return 0;
     },
   },
@@ -177,7 +174,7 @@ export const commands: Cmd[] = [
       const m = await via(t, async () => (await t.api!("POST", `/circles/${id}/messages`, { channel, text })).message,
         (ctx) => svc.viewMessage(ctx, svc.sendMessage(ctx, id, channel, text)));
       if (p.flags.json) out(JSON.stringify(m));
-      else out(t.runtime ? `sent ${m.msgId} (gossiped by the running node)` : `stored ${m.msgId}; it goes out when a node runs (felund run / felund serve)`);
+      else out(t.runtime ? line`sent ${m.msgId} (gossiped by the running node)` : line`stored ${m.msgId}; it goes out when a node runs (felund run / felund serve)`);
       return 0;
     },
   },
@@ -194,8 +191,15 @@ export const commands: Cmd[] = [
       const msgs: svc.MessageView[] = await via(t, async () => (await t.api!("GET", `/circles/${id}/messages?channel=${encodeURIComponent(channel)}&limit=${limit}`)).messages,
         (ctx) => svc.inbox(ctx, id, channel, limit));
       if (p.flags.json) out(JSON.stringify(msgs));
-      else if (!msgs.length) out(`(no messages in #${channel})`);
-      else for (const m of msgs) out(`[${fmtTime(m.createdTs)}] #${m.channelId} ${m.author}${m.verified === "none" ? " (unverified)" : ""}: ${m.text}`);
+      else if (!msgs.length) out(line`(no messages in #${channel})`);
+      else {
+        // members who share a display name are told apart by an id suffix ("alice#3f2a")
+        const peers: { nodeId: string; name: string }[] = await via(t, async () => (await t.api!("GET", `/circles/${id}/peers`)).peers, (ctx) => svc.listPeers(ctx, id));
+        const me: { nodeId: string; displayName: string } = await via(t, async () => (await t.api!("GET", "/state")).node, (ctx) => loadSettings(ctx.store));
+        const labels = memberLabels([[me.nodeId, me.displayName], ...peers.filter((x) => x.name).map((x) => [x.nodeId, x.name] as const), ...msgs.map((m) => [m.authorNodeId, m.author] as const)]);
+        // "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
+        for (const m of msgs) out(line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` + (m.verified !== "sig" ? " (unverified)" : "") + line`: ${m.text}`);
+      }
       return 0;
     },
   },
@@ -209,7 +213,11 @@ export const commands: Cmd[] = [
       const peers: ReturnType<typeof svc.listPeers> = await via(t, async () => (await t.api!("GET", id ? `/circles/${id}/peers` : "/peers")).peers, (ctx) => svc.listPeers(ctx, id));
       if (p.flags.json) out(JSON.stringify(peers));
       else if (!peers.length) out("(no peers known yet)");
-      else for (const x of peers) out(`${x.circleId}  ${x.nodeId}  ${x.name || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`);
+      else {
+        const labels = new Map<string, Map<string, string>>(); // per circle: names that collide get an id suffix
+        for (const x of peers) if (!labels.has(x.circleId)) labels.set(x.circleId, memberLabels(peers.filter((y) => y.circleId === x.circleId && y.name).map((y) => [y.nodeId, y.name] as const)));
+        for (const x of peers) out(line`${x.circleId}  ${x.nodeId}  ${(x.name && labels.get(x.circleId)!.get(x.nodeId)) || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`);
+      }
       return 0;
     },
   },
@@ -222,7 +230,7 @@ export const commands: Cmd[] = [
       const cs: ReturnType<typeof svc.listCircles> = await via(t, async () => (await t.api!("GET", "/circles")).circles, (ctx) => svc.listCircles(ctx));
       if (p.flags.json) out(JSON.stringify(cs));
       else if (!cs.length) out("(no circles yet: felund invite --name NAME, or felund join --code CODE)");
-      else for (const c of cs) out(`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${plural(c.members, "member")}, ${plural(c.messages, "message")}`);
+      else for (const c of cs) out(line`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${plural(c.members, "member")}, ${plural(c.messages, "message")}`);
       return 0;
     },
   },
@@ -237,7 +245,7 @@ export const commands: Cmd[] = [
       if (p.flags.json) out(JSON.stringify(chs));
       else
         for (const c of chs)
-          out(`#${c.channelId}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.accessMode === "public" ? "every member of the circle" : plural(c.members.length, "member")}${c.requests.length ? `, ${plural(c.requests.length, "request")} waiting` : ""}`);
+          out(line`#${channelLabel(c.channelId)}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.accessMode === "public" ? "every member of the circle" : plural(c.members.length, "member")}${c.requests.length ? `, ${plural(c.requests.length, "request")} waiting` : ""}`);
       return 0;
     },
   },

@@ -8,6 +8,7 @@ import { nodeCommands } from "./node-commands.ts";
 import { relayCommand } from "./relay-command.ts";
 import { stateDir } from "../node/runtime.ts";
 import { UserError } from "../node/service.ts";
+import { inert } from "./print.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const all: Cmd[] = [...nodeCommands, relayCommand, ...commands];
@@ -65,12 +66,17 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(parsed, stateDir(dirFlag));
   } catch (e) {
     if (e instanceof ArgError) {
-      console.error(`felund ${cmd.name}: ${e.message}`);
+      console.error(`felund ${cmd.name}: ${inert(e.message)}`);
       return 2;
     }
     if (e instanceof UserError || e instanceof ApiError) {
-      console.error(`felund ${cmd.name}: ${e.message}`);
+      console.error(`felund ${cmd.name}: ${inert(e.message)}`); // may quote a peer's name
       return 1;
+    }
+    // another one-shot command (or a node starting) held the database past the busy timeout
+    if (e instanceof Error && (e as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+      console.error(`felund ${cmd.name}: the database in ${stateDir(dirFlag)} is busy (another felund command is writing to it); try again`);
+      return 75; // EX_TEMPFAIL
     }
     throw e;
   }

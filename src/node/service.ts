@@ -6,7 +6,7 @@ import { systemRng, type Rng } from "../protocol/crypto.ts";
 import { circleIdFromSecret, newMsgId, newSecretHex } from "../protocol/ids.ts";
 import { decodeInvite, encodeInvite, INVITE_PREFIX } from "../protocol/invite.ts";
 import { parseHostPort, formatHostPort } from "../protocol/hostport.ts";
-import { isValidChannelId, normalizeChannelId } from "../protocol/channel-id.ts";
+import { newChannelIdProblem, normalizeChannelId } from "../protocol/channel-id.ts";
 import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText, renameText, type AccessMode } from "../protocol/control.ts";
 import { computeMac, CONTROL_CHANNEL, type ChatMessage } from "../protocol/message.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX, MAX_TEXT_BYTES } from "../protocol/limits.ts";
@@ -185,7 +185,8 @@ export function sendMessage(ctx: Ctx, circleId: string, channel: string, text: s
 export function createChannel(ctx: Ctx, circleId: string, name: string, mode: AccessMode = "public", key = ""): StoredMessage {
   const c = requireCircle(ctx, circleId);
   const ch = normalizeChannelId(name);
-  if (!isValidChannelId(ch)) throw new UserError("channel names are 1-32 letters, digits, - or _ (not starting with __)");
+  const problem = newChannelIdProblem(ch);
+  if (problem) throw new UserError(problem);
   if (ctx.store.getChannel(c.circleId, ch)) throw new UserError(`#${ch} already exists`, 409);
   if (mode === "key" && !key) throw new UserError("a key channel needs a key");
   const s = settings(ctx);

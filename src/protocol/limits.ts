@@ -26,6 +26,8 @@ export const DEFAULT_INTERVAL_S = 5;
 
 /** Messages dated further than this into the future are clamped for ordering/pruning (W14). */
 export const MAX_FUTURE_SKEW_S = 300;
+/** v2 messages dated before 2026-01-01 UTC are refused: felund v2 did not exist then, so no real message is older, on any node or path (a member cannot date one to 1970). */
+export const V2_CREATED_TS_MIN = 1_767_225_600;
 /** What a v1 peer keeps (ref §4.5): 30 days and the newest 1,000 per circle. */
 export const V1_RETENTION_S = 30 * 24 * 3600;
 export const V1_MAX_PER_CIRCLE = 1000;
@@ -222,3 +224,8 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+
+// ---- local database ----
+
+/** How long a SQLite call waits for another process's lock (a one-shot CLI command beside another, or a node starting) before giving up with one clear line. */
+export const SQLITE_BUSY_TIMEOUT_MS = 8000;

@@ -4,7 +4,7 @@
 // every path (TCP session, relay envelope, local send) goes through here.
 import { fromBase64, fromHex, toBase64, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
-import { DISPLAY_NAME_MAX, CIRCLE_NAME_MAX } from "../protocol/limits.ts";
+import { DISPLAY_NAME_MAX, CIRCLE_NAME_MAX, V2_CREATED_TS_MIN } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL, DEFAULT_CHANNEL, computeMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
@@ -72,10 +72,17 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   }
   const v = verifyMessage(m, circle.circleId, ctx.now);
   if (!v.ok) return v;
+  // §11: no v2 message is older than v2 itself (a fixed floor, the same on every node and path)
+  if (m.createdTs < V2_CREATED_TS_MIN) return reject("created_ts before felund v2 existed");
+  // §8: an epoch is known once its REKEY (or the ADMIT) is; later ones wait, on every path
+  if (m.keyEpoch > circle.keyEpoch) return reject("key epoch this circle does not have");
   const { store } = ctx;
   const removedTs = store.removedAt(circle.circleId, m.authorNodeId);
   if (removedTs !== undefined && m.createdTs >= removedTs) return reject("author was removed from the circle");
   if (store.getV2Wire(m.msgId)) return ignore("already stored");
+  // §8: a removed member still holds the old epoch's relay key and can backdate; once the
+  // removal is known, their messages come only from a member's session (who held them already)
+  if (removedTs !== undefined && origin === "relay") return reject("removed author's message reached the relay after the removal");
   let event: V2Event | null = null;
   if (m.kind === KIND_CONTROL) {
     try {

@@ -109,6 +109,23 @@ describe("ChatStore", () => {
     expect(store.knownNames()).toEqual(["bobby"]);
   });
 
+  test("two members showing the same name (or one taking yours) are told apart by an id suffix", async () => {
+    const { backend, store } = await setup();
+    const bob = msg({ circleId: C, text: "hi" });
+    backend.emit({ t: "message", message: bob });
+    expect(store.authorName(bob)).toBe("bob");
+    const fake = msg({ circleId: C, text: "I am bob", authorNodeId: "f00d".padEnd(24, "0"), author: "Bob" });
+    backend.emit({ t: "message", message: fake });
+    expect(store.authorName(bob)).toBe("bob#b0b0");
+    expect(store.authorName(fake)).toBe("Bob#f00d");
+    const me = msg({ circleId: C, text: "I am alice", authorNodeId: "e7e7".padEnd(24, "0"), author: "alice" });
+    backend.emit({ t: "message", message: me });
+    expect(store.authorName(me)).toBe("alice#e7e7");
+    // the same labels wherever a member is named (call participants, /who)
+    expect(store.nameOf("f00d".padEnd(24, "0"))).toBe("Bob#f00d");
+    expect(store.nameOf("b0b0b0b0b0b0b0b0b0b0b0b0")).toBe("bob#b0b0");
+  });
+
   test("notices are kept in order with a kind", () => {
     const store = new ChatStore(new FakeBackend());
     store.notice("one");

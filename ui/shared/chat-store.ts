@@ -3,6 +3,7 @@
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
+import { idSuffix, memberLabels } from "./safe-text.ts";
 import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
@@ -77,9 +78,33 @@ export class ChatStore {
       if (k.startsWith(`${this.state.circleId}/`)) for (const m of list) { const n = this.authorName(m); if (n) names.add(n); }
     return [...names];
   }
-  /** the name to show for a message's author: the latest one known */
+  /**
+   * The name to show for a message's author: the latest one known, with an id suffix
+   * ("alice#3f2a") when another member of the circle shows the same name.
+   */
   authorName(m: MessageView): string {
-    return this.state.authors[m.authorNodeId] || m.author;
+    return this.label(m.circleId, m.authorNodeId, this.state.authors[m.authorNodeId] || m.author);
+  }
+  /** `name`, with the id suffix when it collides within the circle */
+  private label(circleId: string, nodeId: string, name: string): string {
+    const suffix = `#${idSuffix(nodeId)}`;
+    return this.labels(circleId).get(nodeId)?.endsWith(suffix) ? name + suffix : name;
+  }
+  private labelCache: { circleId: string; from: unknown[]; labels: Map<string, string> } | null = null;
+  /** Labels of a circle's members as known here (you, its peers, its authors); kept until that state changes. */
+  private labels(circleId: string): Map<string, string> {
+    const s = this.state;
+    const from = [s.app?.node, s.peers, s.messages, s.authors];
+    const c = this.labelCache;
+    if (c && c.circleId === circleId && c.from.every((x, i) => x === from[i])) return c.labels;
+    const members: [string, string][] = [];
+    if (s.app?.node) members.push([s.app.node.nodeId, s.app.node.displayName]);
+    for (const p of s.peers[circleId] ?? []) if (p.name) members.push([p.nodeId, p.name]);
+    for (const [k, list] of Object.entries(s.messages))
+      if (k.startsWith(`${circleId}/`)) for (const m of list) members.push([m.authorNodeId, s.authors[m.authorNodeId] || m.author]);
+    const labels = memberLabels(members);
+    this.labelCache = { circleId, from, labels };
+    return labels;
   }
   /** Views carry the author's best name when they were made; the newest view wins. */
   private noteAuthors(list: MessageView[]): void {
@@ -251,7 +276,8 @@ export class ChatStore {
     const me = this.state.app?.node;
     if (me && nodeId === me.nodeId) return me.displayName || "you";
     const p = circleId ? this.state.peers[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
-    return p?.name || this.state.authors[nodeId] || nodeId.slice(0, 8);
+    const name = p?.name || this.state.authors[nodeId];
+    return !name ? nodeId.slice(0, 8) : circleId ? this.label(circleId, nodeId, name) : name;
   }
 
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */

@@ -60,19 +60,36 @@ export function authorColorIndex(nodeId: string): number {
 export const AUTHOR_COLORS = ["#e06c75", "#98c379", "#e5c07b", "#61afef", "#c678dd", "#56b6c2", "#d19a66", "#be5046"];
 
 const pad = (n: number) => String(n).padStart(2, "0");
-export function formatTime(ts: number, fmt: "24h" | "12h" = "24h"): string {
+/**
+ * A peer's timestamp as a Date, or null when no Date can hold it: a v1 message may claim any
+ * number, and a Date past ±8.64e15 ms prints as "NaN".
+ */
+export function dateOf(ts: number): Date | null {
   const d = new Date(ts * 1000);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+/** `YYYY-MM-DD HH:MM:SS` (local time); a time no Date can hold shows as its raw number. */
+export function formatDateTime(ts: number): string {
+  const d = dateOf(ts);
+  if (!d) return `(time ${ts})`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+export function formatTime(ts: number, fmt: "24h" | "12h" = "24h"): string {
+  const d = dateOf(ts);
+  if (!d) return "--:--";
   if (fmt === "12h") return `${((d.getHours() + 11) % 12) + 1}:${pad(d.getMinutes())} ${d.getHours() < 12 ? "AM" : "PM"}`;
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 export const dayKey = (ts: number): string => {
-  const d = new Date(ts * 1000);
+  const d = dateOf(ts);
+  if (!d) return "?";
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 };
 export function dayLabel(ts: number, now = Date.now() / 1000): string {
   const k = dayKey(ts);
   if (k === dayKey(now)) return "Today";
   if (k === dayKey(now - 86400)) return "Yesterday";
+  if (k === "?") return "Unknown date";
   return new Date(ts * 1000).toLocaleDateString(undefined, { weekday: "long", year: "numeric", month: "long", day: "numeric" });
 }
 

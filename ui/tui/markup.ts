@@ -6,6 +6,7 @@ import { RGBA, TextAttributes, type TextChunk } from "@opentui/core";
 import type { Notice } from "../shared/chat-store.ts";
 import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline } from "../shared/format.ts";
 import type { MessageView } from "../shared/types.ts";
+import { inertText } from "../shared/safe-text.ts";
 import { theme } from "./theme.ts";
 
 export interface Style { fg?: string; bg?: string; bold?: boolean; italic?: boolean; underline?: boolean; dim?: boolean; link?: string }
@@ -32,14 +33,8 @@ export function chunk(text: string, s: Style = {}): TextChunk {
   };
 }
 
-/** Replace C0/C1 control characters (except newline) and tabs, so untrusted text is inert. */
-export function clean(text: string, keepNewlines = true): string {
-  return text
-    .replace(/\r\n?/g, "\n")
-    .replace(/\t/g, "    ")
-    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "\ufffd")
-    .replace(/\n/g, keepNewlines ? "\n" : " ");
-}
+/** Untrusted text made inert (ui/shared/safe-text.ts); `keepNewlines` false puts a space for each newline. */
+export const clean = (text: string, keepNewlines = true): string => inertText(text, keepNewlines ? "\n" : " ");
 
 export const authorColor = (nodeId: string): string => AUTHOR_COLORS[authorColorIndex(nodeId)]!;
 
@@ -60,8 +55,8 @@ export function inlineChunks(text: string, selfNames: string[]): TextChunk[] {
 }
 
 /** `[HH:MM] name: text` */
-export function messageChunks(m: MessageView, selfNames: string[]): TextChunk[] {
-  const name = clean(m.author || m.authorNodeId.slice(0, 8), false);
+export function messageChunks(m: MessageView, selfNames: string[], author = m.author): TextChunk[] {
+  const name = clean(author || m.authorNodeId.slice(0, 8), false);
   return [
     chunk(`[${formatTime(m.createdTs)}] `, { fg: theme.dim }),
     chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),

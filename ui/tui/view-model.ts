@@ -5,6 +5,7 @@ import type { TextChunk } from "@opentui/core";
 import type { ChatState, ChatStore } from "../shared/chat-store.ts";
 import { keyOf } from "../shared/chat-store.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
+import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
 import { theme } from "./theme.ts";
@@ -58,7 +59,7 @@ export function sidebarLines(s: ChatState, width: number): SidebarLine[] {
       const unread = s.unread[k] ?? 0;
       const mentioned = s.mentioned[k] ?? 0;
       const mark = here ? " ←" : mentioned ? ` @${mentioned}` : unread ? ` (${unread})` : "";
-      const label = fit(`#${ch.channelId}`, width - 2 - mark.length);
+      const label = fit(`#${channelLabel(ch.channelId)}`, width - 2 - mark.length);
       const style = here ? { fg: theme.active, bold: true } : mentioned ? { fg: theme.mention, bold: true } : unread ? { fg: theme.unread, bold: true } : ch.joined ? {} : { fg: theme.dim };
       lines.push({ chunks: [chunk("  " + label, style), chunk(mark, here ? { fg: theme.active, bold: true } : style)], target: { circleId: c.circleId, channelId: ch.channelId } });
     }
@@ -89,7 +90,7 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
       }
       day = d;
     }
-    out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames) });
+    out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames, store.authorName(m)) });
   }
   while (ni < notices.length) { const n = notices[ni++]!; out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) }); }
   return out;

@@ -147,7 +147,7 @@ function Message(p: { m: MessageView; cont: boolean }) {
       <div class="msg-main">
         <Show when={!p.cont}>
           <header class="msg-head">
-            <span class="author" style={{ color }} title={p.m.authorNodeId}>{app.state().authors[p.m.authorNodeId] || p.m.author}</span>
+            <span class="author" style={{ color }} title={p.m.authorNodeId}>{(app.state(), app.core.authorName(p.m))}</span>
             <Show when={p.m.verified !== "sig"}>
               <span class="unverified" title={p.m.verified === "mac" ? "Proven to come from a circle member, but not which one: it has no author signature (an original felund client, or the v1 path)." : "This message came without proof of its author (no circle MAC or signature)."}>unverified author</span>
             </Show>

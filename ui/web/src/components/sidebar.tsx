@@ -2,6 +2,7 @@
 import { For, Show } from "solid-js";
 import { keyOf } from "../../../shared/chat-store.ts";
 import { shortId } from "../../../shared/format.ts";
+import { channelLabel } from "../../../shared/safe-text.ts";
 import type { ChannelView, CircleView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
 
@@ -66,7 +67,7 @@ function ChannelEntry(p: { c: CircleView; ch: ChannelView }) {
         onClick={() => app.select(p.c.circleId, p.ch.channelId)}
       >
         <span class="hash">#</span>
-        <span class="chan-name">{p.ch.channelId}</span>
+        <span class="chan-name">{channelLabel(p.ch.channelId)}</span>
         <Show when={p.ch.accessMode !== "public"}>
           <span class="chan-mode" title={p.ch.accessMode === "key" ? "joined with a key" : "members are approved"}>{p.ch.accessMode}</span>
         </Show>

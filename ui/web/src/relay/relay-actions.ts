@@ -4,7 +4,7 @@
 // a returning user reads and writes without it; the backend lends it its state (ActionHost).
 import { BackendError } from "../../../shared/backend.ts";
 import type { AccessMode, BackendEvent, PeerView } from "../../../shared/types.ts";
-import { isValidChannelId, normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
+import { newChannelIdProblem, normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText } from "../../../../src/protocol/control.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
 import { isRelayUrl } from "../../../../src/protocol/hostport.ts";
@@ -164,7 +164,8 @@ export class RelayActions {
   async createChannel(circleId: string, name: string, mode: AccessMode, key = "") {
     const c = this.h.circle(circleId);
     const ch = normalizeChannelId(name);
-    if (!isValidChannelId(ch)) throw new BackendError("channel names are 1-32 letters, digits, - or _ (not starting with __)");
+    const problem = newChannelIdProblem(ch);
+    if (problem) throw new BackendError(problem);
     if (this.h.mem.getChannel(c.circleId, ch)) throw new BackendError(`#${ch} already exists`, 409);
     if (mode === "key" && !key) throw new BackendError("a key channel needs a key");
     // v2: a key channel is encrypted under a key derived from its passphrase; an invite channel

@@ -1,0 +1,110 @@
+// Bounds on what a member can claim (docs/PROTOCOL.md §8, §11): no v2 message dated before
+// v2 existed (1970, 2025), no key epoch the circle does not have (999), and no message from
+// a removed member that reaches the relay after the removal, however it is backdated, while
+// the removed member's real history still arrives from other members' sessions.
+import { describe, expect, test } from "bun:test";
+import { fromBase64, fromHex } from "../../src/protocol/bytes.ts";
+import { V2_CREATED_TS_MIN } from "../../src/protocol/limits.ts";
+import { openEnvelopeV2, sealEnvelopeV2 } from "../../src/protocol/v2/envelope.ts";
+import { decodeMessage, KIND_TEXT, signMessage, type SignedMessage } from "../../src/protocol/v2/message.ts";
+import { acceptSigned, epochKey } from "../../src/sync/v2-apply.ts";
+import { kickMembers } from "../../src/sync/v2-admin.ts";
+import { SECRET, connect, joinCircle, makeNode, post, texts, type Node } from "./helpers.ts";
+
+function circleOf3() {
+  const a = makeNode("alice");
+  const b = makeNode("bob");
+  const m = makeNode("mallory");
+  const cid = joinCircle(a, a);
+  joinCircle(b, a);
+  joinCircle(m, a);
+  return { a, b, m, cid };
+}
+
+/** A text signed by `n` with whatever time and epoch it likes to claim. */
+function forge(n: Node, cid: string, text: string, createdTs: number, keyEpoch = 0): SignedMessage {
+  return signMessage(n.keys.edSecret, {
+    circleId: cid, channelId: "general", authorKey: n.keys.edPublic, createdTs, keyEpoch, kind: KIND_TEXT,
+    displayName: n.name, body: new TextEncoder().encode(text), salt: n.deps.rng(16),
+  });
+}
+
+const accept = (n: Node, cid: string, wire: Uint8Array, origin: string) => acceptSigned(n.ctx(), n.store.getCircle(cid)!, wire, origin);
+
+/** What a node does with a relay envelope: open it under its epoch key, then the §5 checks. */
+function ingest(n: Node, cid: string, env: unknown) {
+  const v = openEnvelopeV2(env, { secret: fromHex(SECRET), circleId: cid, keyOf: (e) => epochKey(n.store, n.store.getCircle(cid)!, e) });
+  return v.ok ? accept(n, cid, v.value.wire, "relay") : v;
+}
+/** An envelope under the epoch-0 key: anyone who ever was a member can make one. */
+const envelope0 = (cid: string, m: SignedMessage, n: Node) =>
+  sealEnvelopeV2({ secret: fromHex(SECRET), epoch: 0, epochKey: epochKey(n.store, n.store.getCircle(cid)!, 0)!, message: m }, n.deps.rng(12));
+
+describe("message times", () => {
+  test("a member cannot date a message before v2 existed, on any path; from the floor on it is fine", () => {
+    const { b, m, cid } = circleOf3();
+    for (const ts of [0, 1_000_000_000, V2_CREATED_TS_MIN - 1])
+      for (const origin of ["v2", "relay", "local"])
+        expect(accept(b, cid, forge(m, cid, `old ${ts}`, ts).wire, origin)).toMatchObject({ ok: false, reason: "created_ts before felund v2 existed" });
+    expect(accept(b, cid, forge(m, cid, "at the floor", V2_CREATED_TS_MIN).wire, "v2").ok).toBe(true);
+    expect(texts(b, cid)).toEqual(["at the floor"]);
+  });
+});
+
+describe("key epochs", () => {
+  test("a message claiming an epoch the circle never had is refused; a real later epoch is taken once its REKEY is known", () => {
+    const { a, b, m, cid } = circleOf3();
+    for (const e of [1, 999, 2 ** 32 - 1])
+      expect(accept(b, cid, forge(m, cid, `epoch ${e}`, b.clock.now, e).wire, "v2")).toMatchObject({ ok: false, reason: "key epoch this circle does not have" });
+    connect(a, b, cid);
+    expect(kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }).ok).toBe(true);
+    const at1 = decodeMessage(fromBase64(a.store.getV2Wire(post(a, cid, "at epoch 1").msgId)!));
+    expect(at1.keyEpoch).toBe(1);
+    expect(accept(b, cid, at1.wire, "v2")).toMatchObject({ ok: false, reason: "key epoch this circle does not have" });
+    connect(b, a, cid); // bob learns the REKEY
+    expect(b.store.getCircle(cid)!.keyEpoch).toBe(1);
+    expect(accept(b, cid, forge(m, cid, "epoch 2", b.clock.now, 2).wire, "v2").ok).toBe(false);
+    connect(b, a, cid);
+    expect(texts(b, cid)).toContain("at epoch 1");
+  });
+});
+
+describe("a removed member backdating through the relay", () => {
+  test("refused once the removal is known, whatever the date; real history still comes from members' sessions", () => {
+    const { a, b, m, cid } = circleOf3();
+    connect(a, b, cid);
+    const genuine = post(m, cid, "said before the kick");
+    connect(m, a, cid); // alice holds it; bob does not yet
+    a.clock.now += 60;
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng });
+    if (!kick.ok) throw new Error(kick.reason);
+    const removedTs = kick.value.signed.createdTs;
+    connect(b, a, cid); // bob learns the removal (and gets the genuine message over the session)
+    expect(b.store.removedAt(cid, m.keys.nodeId)).toBe(removedTs);
+    expect(texts(b, cid)).toContain("said before the kick");
+    // after the kick mallory still has the epoch-0 relay key: she backdates and posts
+    m.clock.now = removedTs + 30;
+    for (const ts of [removedTs - 1, removedTs - 3600])
+      expect(ingest(b, cid, envelope0(cid, forge(m, cid, `backdated ${ts}`, ts), m))).toMatchObject({ ok: false, reason: "removed author's message reached the relay after the removal" });
+    // dated after the removal: refused on every path, as before
+    expect(accept(b, cid, forge(m, cid, "late", removedTs).wire, "v2")).toMatchObject({ ok: false, reason: "author was removed from the circle" });
+    // her real history: already held is kept ("already stored"), and a member's session still delivers it
+    expect(ingest(b, cid, envelope0(cid, decodeMessage(fromBase64(m.store.getV2Wire(genuine.msgId)!)), m))).toMatchObject({ ok: false, reason: "already stored" });
+    expect(texts(b, cid).filter((t) => t.startsWith("backdated"))).toEqual([]);
+  });
+
+  test("relay order decides for a member who learns the removal from the relay: what was stored before the REKEY is kept, what came after is not", () => {
+    const { a, b, m, cid } = circleOf3();
+    connect(a, b, cid);
+    const genuine = decodeMessage(fromBase64(m.store.getV2Wire(post(m, cid, "real, before the kick").msgId)!));
+    a.clock.now += 60;
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng });
+    if (!kick.ok) throw new Error(kick.reason);
+    const backdated = forge(m, cid, "backdated after the kick", kick.value.signed.createdTs - 10);
+    // the relay's order: mallory's real message, alice's REKEY (signed under epoch 0), then mallory's forgery
+    for (const x of [genuine, kick.value.signed, backdated]) ingest(b, cid, envelope0(cid, x, a));
+    expect(b.store.getCircle(cid)!.keyEpoch).toBe(1);
+    expect(texts(b, cid)).toContain("real, before the kick");
+    expect(texts(b, cid)).not.toContain("backdated after the kick");
+  });
+});
