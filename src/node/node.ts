@@ -23,6 +23,7 @@ import * as svc from "./service.ts";
 import { NodeCalls } from "./calls.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { RelayClient, relaySignalIo } from "./relay-client.ts";
+import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
 import { fanOut, type Arrival, type FanOutPorts, type SessionPort } from "../peer/fan-out.ts";
 
 export type NodeEvent =
@@ -171,7 +172,8 @@ export class FelundNode {
     for (const fn of this.listeners) fn(e);
   }
   log(line: string): void {
-    if (this.opts.debug) console.error(`[felund] ${line}`);
+    // a log line can carry a peer's words (a CLOSE reason, an ERROR text): nothing in it acts on the terminal
+    if (this.opts.debug) console.error(`[felund] ${inertText(line, NEWLINE_MARK)}`);
     this.emit({ t: "debug", line });
   }
 
