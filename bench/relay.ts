@@ -19,7 +19,7 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 
-/** A realistic relay envelope (ref §4.4) with a given msg_id: ~350 bytes of JSON. */
+/** A realistic relay envelope (PROTOCOL-V1.md §4.4) with a given msg_id: ~350 bytes of JSON. */
 function envelope(msgId: string, ts: number) {
   return {
     msg_id: msgId,

@@ -25,7 +25,7 @@ export const circles = sqliteTable("circles", {
 
 /**
  * Peers, per circle. Gossiped records never overwrite what this node learned by talking to
- * a peer itself (reference W3): `lastOk` is only set by our own successful exchanges.
+ * a peer itself (PROTOCOL-V1.md W3): `lastOk` is only set by our own successful exchanges.
  */
 export const peers = sqliteTable(
   "peers",
@@ -50,7 +50,7 @@ export const peers = sqliteTable(
 /**
  * One row per message, whichever path brought it (TCP v1, relay envelope, local send, v2).
  * `createdTs` is the author's claim (covered by the MAC); `sortTs` is that value clamped to
- * our clock + skew so future-dated messages cannot win ordering or pruning (reference W14).
+ * our clock + skew so future-dated messages cannot win ordering or pruning (PROTOCOL-V1.md W14).
  */
 export const messages = sqliteTable(
   "messages",
@@ -110,7 +110,7 @@ export const channelMembers = sqliteTable(
   (t) => [primaryKey({ columns: [t.circleId, t.channelId, t.nodeId] })],
 );
 
-/** latest known display name of each author (reference §1.3) */
+/** latest known display name of each author (PROTOCOL-V1.md §1.3) */
 export const displayNames = sqliteTable("display_names", {
   nodeId: text("node_id").primaryKey(),
   name: text("name").notNull(),
@@ -239,7 +239,7 @@ export const relayPresence = sqliteTable(
 );
 
 /**
- * Relay messages. `seq` is a monotonic cursor (fixes reference W8); msg_id is unique per
+ * Relay messages. `seq` is a monotonic cursor (fixes PROTOCOL-V1.md W8); msg_id is unique per
  * circle hint, and the first copy wins (W10). The relay keeps `stored_at` non-decreasing in
  * `seq` within a hint, so paging by `since` (original clients) and by `seq` agree; the
  * (circle_hint, stored_at) index serves those `since` pages and the WebSocket backlog.

@@ -1,9 +1,9 @@
-// The node's relay client (reference §6, §7.2-7.3): per circle it registers presence,
+// The node's relay client (PROTOCOL-V1.md §6, §7.2-7.3): per circle it registers presence,
 // discovers members' TCP endpoints and dials them, pushes this node's messages as encrypted
 // envelopes and pulls others' (WebSocket push when the relay has it, polling otherwise).
 // Relay messages are decrypted under the circle key, given a v1 MAC (this node holds the
 // secret) and stored, so they travel on to TCP-only peers: this node bridges the two worlds
-// (fixes reference W9). Cursors are persisted, so nothing is skipped across restarts (W8).
+// (fixes PROTOCOL-V1.md W9). Cursors are persisted, so nothing is skipped across restarts (W8).
 //
 // v2: signed messages travel as v2 envelopes (AES-GCM under the circle's epoch key, padded;
 // the relay sees the circle hint, a keyed relay id, the hour, the epoch and a size bucket).

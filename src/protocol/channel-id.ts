@@ -1,4 +1,4 @@
-// Channel ids (reference §5.1): lowercased and trimmed, 1-32 characters, letters, digits,
+// Channel ids (PROTOCOL-V1.md §5.1): lowercased and trimmed, 1-32 characters, letters, digits,
 // '-' or '_', not starting with "__". "__control" is the control channel.
 import { CHANNEL_ID_MAX } from "./limits.ts";
 

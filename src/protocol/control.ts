@@ -1,4 +1,4 @@
-// Control events carried as messages in the "__control" channel (reference §5): builders
+// Control events carried as messages in the "__control" channel (PROTOCOL-V1.md §5): builders
 // emit Python's form (sorted keys, ASCII escapes); the parser recognises CHANNEL_EVT,
 // CIRCLE_NAME_EVT, ANCHOR_ANNOUNCE and CALL_EVT and type-checks every field it uses.
 import { jsonPython } from "./json-python.ts";
@@ -41,7 +41,7 @@ export interface CallEvt {
 }
 export type ControlEvent = ChannelEvt | CircleNameEvt | AnchorAnnounce | CallEvt;
 
-/** key_hash = sha256hex(circle_id|channel_id|key) (ref §5.2; weak by design of v1, W4). */
+/** key_hash = sha256hex(circle_id|channel_id|key) (PROTOCOL-V1.md §5.2; weak by design of v1, W4). */
 export const channelKeyHash = (circleId: string, channelId: string, key: string): string =>
   sha256Hex(`${circleId}|${channelId}|${key}`);
 
@@ -92,7 +92,7 @@ export function parseControlEvent(text: string): ControlEvent | null {
   }
 }
 
-// ---- builders (Python's field sets, ref §5.2-5.5) ----
+// ---- builders (Python's field sets, PROTOCOL-V1.md §5.2-5.5) ----
 
 export const channelCreateText = (a: { circleId: string; channelId: string; accessMode: AccessMode; keyHash: string; actor: string; ts: number }): string =>
   jsonPython({ t: "CHANNEL_EVT", op: "create", circle_id: a.circleId, channel_id: a.channelId, access_mode: a.accessMode,

@@ -1,4 +1,4 @@
-// The encrypted relay envelope (reference §4.4) and its legacy MAC form.
+// The encrypted relay envelope (PROTOCOL-V1.md §4.4) and its legacy MAC form.
 import { fromBase64, fromUtf8, jsonCompact, toBase64, utf8, utf8Length } from "./bytes.ts";
 import { aesGcmOpen, aesGcmSeal, hkdfSha256 } from "./crypto.ts";
 import { MSG_ID_RE, isNodeId } from "./ids.ts";

@@ -1,4 +1,4 @@
-// v1 TCP frames (reference §3.2-3.5): builders and strict parsers. A parser returns the typed
+// v1 TCP frames (PROTOCOL-V1.md §3.2-3.5): builders and strict parsers. A parser returns the typed
 // frame or throws ProtocolError, which ends that one connection.
 import { isHex } from "./bytes.ts";
 import { IDS_FRAME_MAX, MSGS_FRAME_MAX, PEERS_FRAME_MAX } from "./limits.ts";

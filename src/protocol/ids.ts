@@ -1,4 +1,4 @@
-// Identifiers of reference §1 and §4.2: node_id, circle_id, circle_hint, msg_id.
+// Identifiers of PROTOCOL-V1.md §1 and §4.2: node_id, circle_id, circle_hint, msg_id.
 import { fromHex, toHex, utf8 } from "./bytes.ts";
 import { sha256Hex, type Rng } from "./crypto.ts";
 import { NODE_ID_MAX, NODE_ID_MIN } from "./limits.ts";

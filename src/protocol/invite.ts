@@ -1,4 +1,4 @@
-// felund1. invite codes (reference §2): base64url(JSON {"v":1,"secret","peer"}) without padding.
+// felund1. invite codes (PROTOCOL-V1.md §2): base64url(JSON {"v":1,"secret","peer"}) without padding.
 import { fromBase64Url, fromUtf8, isHex, toBase64Url, utf8 } from "./bytes.ts";
 import { parseHostPort, isRelayUrl } from "./hostport.ts";
 import { accept, reject, type Verdict } from "./verdict.ts";
@@ -22,7 +22,7 @@ export function encodeInvite(secretHex: string, peer: string, owner?: string): s
 }
 
 /**
- * Decode what the Python node accepts (ref §2.3): prefix, base64url JSON, v == 1, hex secret,
+ * Decode what the Python node accepts (PROTOCOL-V1.md §2.3): prefix, base64url JSON, v == 1, hex secret,
  * peer empty, a relay URL, or host:port. Stricter than Python only where Python would crash
  * later (odd-length hex, whitespace inside the hex).
  */

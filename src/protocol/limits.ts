@@ -1,9 +1,9 @@
 // Every bound felund enforces, with the reason for its value. Other modules import these
 // names; nothing else hard-codes a limit.
 
-/** v1 plaintext frame, including "\n": the Python node refuses and rejects longer lines (ref §3.1). */
+/** v1 plaintext frame, including "\n": the Python node refuses and rejects longer lines (PROTOCOL-V1.md §3.1). */
 export const V1_PLAIN_LINE_MAX = 16384;
-/** v1 encrypted line, including "\n": the Python sender refuses longer ones (ref §3.1). */
+/** v1 encrypted line, including "\n": the Python sender refuses longer ones (PROTOCOL-V1.md §3.1). */
 export const V1_ENC_LINE_MAX = 32768;
 /** Frame size between two felund-ts nodes that both advertised the extension. */
 export const EXT_LINE_MAX = 1024 * 1024;
@@ -11,7 +11,7 @@ export const EXT_LINE_MAX = 1024 * 1024;
 export const INCOMING_LINE_MAX = 2 * 1024 * 1024;
 /** Per-frame read timeout. The original uses 30 s; a healthy peer answers in milliseconds. */
 export const READ_TIMEOUT_MS = 10_000;
-/** Whole-exchange deadline, so a tarpitting peer cannot hold a slot (ref W15). */
+/** Whole-exchange deadline, so a tarpitting peer cannot hold a slot (PROTOCOL-V1.md W15). */
 export const EXCHANGE_DEADLINE_MS = 60_000;
 /** TCP connect timeout (the original has none). */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -21,20 +21,20 @@ export const MAX_PARALLEL_DIALS = 8;
 export const MAX_INBOUND_CONNECTIONS = 64;
 /** Peers dialled per circle per round, as the original (top 5). */
 export const DIALS_PER_ROUND = 5;
-/** Default gossip interval in seconds (ref §3.7). */
+/** Default gossip interval in seconds (PROTOCOL-V1.md §3.7). */
 export const DEFAULT_INTERVAL_S = 5;
 
 /** Messages dated further than this into the future are clamped for ordering/pruning (W14). */
 export const MAX_FUTURE_SKEW_S = 300;
 /** v2 messages dated before 2026-01-01 UTC are refused: felund v2 did not exist then, so no real message is older, on any node or path (a member cannot date one to 1970). */
 export const V2_CREATED_TS_MIN = 1_767_225_600;
-/** What a v1 peer keeps (ref §4.5): 30 days and the newest 1,000 per circle. */
+/** What a v1 peer keeps (PROTOCOL-V1.md §4.5): 30 days and the newest 1,000 per circle. */
 export const V1_RETENTION_S = 30 * 24 * 3600;
 export const V1_MAX_PER_CIRCLE = 1000;
 
 /** Message text. Larger texts could never be sent to a v1 peer in one frame. */
 export const MAX_TEXT_BYTES = 8192;
-/** Display names are cut to 40 characters when applied (ref §1.3); longer on the wire is rejected. */
+/** Display names are cut to 40 characters when applied (PROTOCOL-V1.md §1.3); longer on the wire is rejected. */
 export const DISPLAY_NAME_MAX = 40;
 export const DISPLAY_NAME_WIRE_MAX = 256;
 export const CIRCLE_NAME_MAX = 40;
@@ -51,7 +51,7 @@ export const PEERS_SEND_MAX = 50;
 export const IDS_FRAME_MAX = 50_000;
 /** Messages accepted in one MSGS_SEND. */
 export const MSGS_FRAME_MAX = 10_000;
-/** Messages we ask a v1 peer for per exchange; adapted per peer between these (ref §3.8). */
+/** Messages we ask a v1 peer for per exchange; adapted per peer between these (PROTOCOL-V1.md §3.8). */
 export const V1_REQ_START = 40;
 export const V1_REQ_MIN = 1;
 export const V1_REQ_MAX = 400;
@@ -128,9 +128,9 @@ export const V2_RELAY_ADMISSION_PAGES_MAX = 5;
 /** v2 envelopes of a newer epoch than a peer holds, kept per circle until its REKEY arrives (src/sync/ahead.ts). */
 export const V2_RELAY_AHEAD_MAX = 500;
 
-// ---- relay (rendezvous, store-and-forward, WebSocket push, call signalling; reference §6) ----
+// ---- relay (rendezvous, store-and-forward, WebSocket push, call signalling; PROTOCOL-V1.md §6) ----
 
-/** circle_hint and node ids on the relay: 8-128 bytes, as the PHP relay (ref §6.2). */
+/** circle_hint and node ids on the relay: 8-128 bytes, as the PHP relay (PROTOCOL-V1.md §6.2). */
 export const RELAY_ID_MIN = 8;
 export const RELAY_ID_MAX = 128;
 /** msg_id on the relay: 8-64 bytes, as both original relays. */
@@ -142,11 +142,11 @@ export const RELAY_BATCH_MAX = 50;
 export const RELAY_ENVELOPE_MAX_BYTES = 64 * 1024;
 /** Request body: a full batch of maximum-size envelopes; anything larger is refused with 413 unread. */
 export const RELAY_BODY_MAX_BYTES = RELAY_BATCH_MAX * RELAY_ENVELOPE_MAX_BYTES + 64 * 1024;
-/** Legacy `text` field of an envelope: the PHP relay's bound (ref §6.2). */
+/** Legacy `text` field of an envelope: the PHP relay's bound (PROTOCOL-V1.md §6.2). */
 export const RELAY_TEXT_MAX_BYTES = 4096;
 /** Largest created_ts stored: beyond it the value stops being an exact SQLite integer. */
 export const RELAY_CREATED_TS_MAX = Number.MAX_SAFE_INTEGER;
-/** Presence ttl_s: PHP refuses values outside 30-600 and defaults to 120 (ref §6.2). */
+/** Presence ttl_s: PHP refuses values outside 30-600 and defaults to 120 (PROTOCOL-V1.md §6.2). */
 export const RELAY_TTL_MIN_S = 30;
 export const RELAY_TTL_MAX_S = 600;
 export const RELAY_TTL_DEFAULT_S = 120;
@@ -208,7 +208,7 @@ export const RELAY_SIGNAL_TTL_MIN_S = 10;
 export const RELAY_SIGNAL_TTL_CANDIDATE_MAX_S = 60;
 export const RELAY_SIGNAL_TTL_MAX_S = 120;
 
-// ---- calls (docs/PROTOCOL.md §15; reference §5.5, §7.6) ----
+// ---- calls (docs/PROTOCOL.md §15; PROTOCOL-V1.md §5.5, §7.6) ----
 
 /** A call is a full WebRTC mesh: each participant sends its audio to every other one, so upload grows with n - 1. Six is what a home uplink carries; a seventh is refused. */
 export const CALL_MAX_PARTICIPANTS = 6;

@@ -1,4 +1,4 @@
-// The v1 message object (reference §4.1), its MAC (§4.3) and the type checks that keep a
+// The v1 message object (PROTOCOL-V1.md §4.1), its MAC (§4.3) and the type checks that keep a
 // peer's malformed object out of the store (W6).
 import { hmacHex, timingSafeEqualStr } from "./crypto.ts";
 import { utf8Length } from "./bytes.ts";

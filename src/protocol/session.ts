@@ -1,4 +1,4 @@
-// v1 handshake token, session key and encrypted framing (reference §3.2-3.3).
+// v1 handshake token, session key and encrypted framing (PROTOCOL-V1.md §3.2-3.3).
 import { concatBytes, fromBase64, fromHex, fromUtf8, toBase64, utf8 } from "./bytes.ts";
 import { aesGcmOpen, aesGcmSeal, hkdfSha256, hmacHex } from "./crypto.ts";
 import { ProtocolError } from "./verdict.ts";

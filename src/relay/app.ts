@@ -19,7 +19,7 @@ export type { RelayDeps, RelayControl } from "./context.ts";
 export type { RelayConfig, RelayConfigInput, RateSpec } from "./config.ts";
 export { NO_RATE_LIMITS, DEFAULT_CONFIG } from "./config.ts";
 
-/** Endpoints after normalisation (ref §6.1), for the prefix fallback. */
+/** Endpoints after normalisation (PROTOCOL-V1.md §6.1), for the prefix fallback. */
 const ENDPOINTS = new Set(["/health", "/register", "/peers", "/messages", "/signal"]);
 /** Prefixes routed directly (what clients build); any other prefix goes through the fallback. */
 const DIRECT_PREFIXES = ["/v1", "/api/v1"] as const;
@@ -50,7 +50,7 @@ function buildApp(ctx: RelayContext) {
 export function createRelayApp(deps: RelayDeps): RelayApp {
   const ctx = createRelayContext(deps);
   const app = buildApp(ctx);
-  // Ref §6.1: "/messages", "/x/y/v1/messages/" ... all reach /v1/messages. Unusual prefixes
+  // PROTOCOL-V1.md §6.1: "/messages", "/x/y/v1/messages/" ... all reach /v1/messages. Unusual prefixes
   // are rare, so they pay one re-dispatch instead of every request paying a rewrite.
   app.onError(({ code, request, server }) => {
     if (code !== "NOT_FOUND") return;

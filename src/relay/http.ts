@@ -1,5 +1,5 @@
 // The HTTP edge shared by every relay feature: CORS and JSON responses exactly as the PHP
-// relay sends them (ref §6.1), refusals mapped to statuses, the size-limited JSON body
+// relay sends them (PROTOCOL-V1.md §6.1), refusals mapped to statuses, the size-limited JSON body
 // parser, the client address rule (proxy headers only when trusted, W10) and path
 // normalisation (everything up to the last "/v1" is ignored).
 import type { Refusal } from "./verdict.ts";
@@ -113,7 +113,7 @@ export function clientAddress(request: Request, server: AddressSource | null | u
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
-/** Ref §6.1: strip trailing "/", drop everything up to and including the last "/v1", one leading "/". */
+/** PROTOCOL-V1.md §6.1: strip trailing "/", drop everything up to and including the last "/v1", one leading "/". */
 export function normalizePath(pathname: string): string {
   let p = pathname.replace(/\/+$/, "");
   const i = p.lastIndexOf("/v1");

@@ -16,7 +16,7 @@ export interface CallSession {
   /**
    * Created by a signed v2 event: then only the host's signed END ends it, and unsigned (v1)
    * events about nodes that speak v2 are ignored, so the self-declared fields of CALL_EVT
-   * (reference W5) cannot end it or move anyone in or out.
+   * (PROTOCOL-V1.md W5) cannot end it or move anyone in or out.
    */
   signed: boolean;
 }

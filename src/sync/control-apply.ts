@@ -1,4 +1,4 @@
-// Applies v1 control events (reference §5) to the store; call events go to the CallRegistry
+// Applies v1 control events (PROTOCOL-V1.md §5) to the store; call events go to the CallRegistry
 // (call-registry.ts), which signed v2 "call" events (v2-apply.ts) feed too.
 import { parseControlEvent, type ControlEvent } from "../protocol/control.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../protocol/limits.ts";

@@ -1,4 +1,4 @@
-// Peer bookkeeping with the defences of reference §10 W3: gossiped records never redirect a
+// Peer bookkeeping with the defences of PROTOCOL-V1.md §10 W3: gossiped records never redirect a
 // peer we reached ourselves, claimed last_seen values are clamped to our clock, gossip-only
 // peers expire, and dial selection keeps slots for peers we know work plus random others,
 // so a handful of fabricated "freshest" entries cannot eclipse the loop. Never dials itself.

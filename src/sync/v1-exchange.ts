@@ -1,4 +1,4 @@
-// One v1 TCP exchange (reference §3): the handshake in either role, optional session
+// One v1 TCP exchange (PROTOCOL-V1.md §3): the handshake in either role, optional session
 // encryption, and the sync sequence PEERS/MSGS_HAVE -> MSGS_REQ -> MSGS_SEND. A pure state
 // machine: the shell feeds it lines and writes the lines it returns; it does no I/O, and
 // clock, randomness and store are injected.

@@ -1,6 +1,6 @@
 // Real `felund run` / `felund serve` processes: a message acknowledged by `felund send` through
 // the running node survives kill -9, and a `send` while a node runs is gossiped to another
-// running node at once (reference W16: the original loses it).
+// running node at once (PROTOCOL-V1.md W16: the original loses it).
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -101,7 +101,7 @@ test("a 5,000-message history: an original peer is offered only its window and n
   // 5,000 messages over 60 days: about half are older than the 30 days an original keeps
   insertAll(n.store, makeMessages(secret, n.nodeId, 5000, { ts: (i) => now - 60 * 86_400 + i * 1000 }), now);
   const window = n.store.offerIds(cid, { minCreatedTs: now - V1_RETENTION_S + 60, limit: 1000 });
-  // an original can hold at most ~699 ids and still send its own MSGS_HAVE in an encrypted session (ref §3.8)
+  // an original can hold at most ~699 ids and still send its own MSGS_HAVE in an encrypted session (PROTOCOL-V1.md §3.8)
   for (let i = 0; i < 40 && f.messages.size < 600; i++) await f.dial(`127.0.0.1:${n.port}`);
   expect(f.messages.size).toBeGreaterThanOrEqual(600);
   const windowSet = new Set(window.concat(n.store.offerIds(cid, { minCreatedTs: now - V1_RETENTION_S, limit: 1000 })));

@@ -1,5 +1,5 @@
-// A scripted "original-style" felund v1 peer for tests, written from the reference
-// (felund-wire-v1.md §3, §4) rather than from our engine: raw Bun TCP sockets, one circle,
+// A scripted "original-style" felund v1 peer for tests, written from the protocol description
+// (docs/PROTOCOL-V1.md §3, §4) rather than from our engine: raw Bun TCP sockets, one circle,
 // its own message set, and the Python node's limits. Like Python it refuses to *send* a
 // line over 16384 bytes (32768 encrypted) — "Frame too large" — by closing the connection
 // (the server side first sends a plaintext ERROR "Internal error"), and it requests every id

@@ -57,7 +57,7 @@ export async function memberOf(w: { cid: string; secretHex: string; x: FelundNod
 export const originalMessage = (w: { secretHex: string }, author: FakePeer, text: string): WireObj =>
   fakeMessage(w.secretHex, author.nodeId, Math.floor(Date.now() / 1000), text);
 
-/** What an original web client posts: a v1 envelope (reference §4.4), straight to the relay. */
+/** What an original web client posts: a v1 envelope (PROTOCOL-V1.md §4.4), straight to the relay. */
 export async function postOriginalEnvelope(w: World, text: string): Promise<string> {
   const author = "0ad0ad0ad0ad0ad0ad0ad0ad";
   const m = fakeMessage(w.secretHex, author, Math.floor(Date.now() / 1000), text, { display_name: "web" });

@@ -1,4 +1,4 @@
-// Control events in the __control channel (reference §5): builder texts byte-exact with the
+// Control events in the __control channel (PROTOCOL-V1.md §5): builder texts byte-exact with the
 // originals, their MAC as a message, and what parseControlEvent accepts and ignores.
 import { describe, expect, test } from "bun:test";
 import {

@@ -1,4 +1,4 @@
-// Encrypted relay envelopes (reference §4.4): key derivation, sealing with a fixed nonce,
+// Encrypted relay envelopes (PROTOCOL-V1.md §4.4): key derivation, sealing with a fixed nonce,
 // opening, and every way an envelope must be refused.
 import { describe, expect, test } from "bun:test";
 import { hkdfSha256, messageKey, openEnvelope, sealEnvelope, toHex, type ChatMessage } from "../../src/protocol/index.ts";

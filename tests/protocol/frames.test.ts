@@ -1,4 +1,4 @@
-// Plaintext v1 frames (reference §3.2, §3.4): JSON line parsing, per-type parsers and the
+// Plaintext v1 frames (PROTOCOL-V1.md §3.2, §3.4): JSON line parsing, per-type parsers and the
 // bounds felund puts on array sizes.
 import { describe, expect, test } from "bun:test";
 import {

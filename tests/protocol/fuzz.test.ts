@@ -244,7 +244,7 @@ expect(opened).toBeGreaterThan(10);
 });
 
 /**
- * Reference invite decoder written straight from reference §2.3 plus felund's documented
+ * Reference invite decoder written straight from PROTOCOL-V1.md §2.3 plus felund's documented
  * strictness (no junk characters, plain even-length hex, ports 1-65535), on Node's Buffer.
  */
 function referenceDecodeInvite(code: string): { secretHex: string; peer: string } | null {

@@ -1,4 +1,4 @@
-// v1 handshake token, session key and encrypted framing (reference §3.2-3.3), and the web
+// v1 handshake token, session key and encrypted framing (PROTOCOL-V1.md §3.2-3.3), and the web
 // data channel's AUTH value (§7.5).
 import { describe, expect, test } from "bun:test";
 import {

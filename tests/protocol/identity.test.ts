@@ -1,4 +1,4 @@
-// Identifiers (reference §1, §4.2): circle_id, circle_hint, node_id and msg_id.
+// Identifiers (PROTOCOL-V1.md §1, §4.2): circle_id, circle_hint, node_id and msg_id.
 import { describe, expect, test } from "bun:test";
 import {
   circleHint, circleIdFromSecret, isNodeId, msgIdFor, newMsgId, newNodeId, newSecretHex, nodeIdFromSeed, type Rng,

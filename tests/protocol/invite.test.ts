@@ -1,4 +1,4 @@
-// Invite codes (reference §2) and the host:port form of their peer field.
+// Invite codes (PROTOCOL-V1.md §2) and the host:port form of their peer field.
 import { describe, expect, test } from "bun:test";
 import { decodeInvite, encodeInvite, fromBase64Url, isRelayUrl, parseHostPort, toBase64Url } from "../../src/protocol/index.ts";
 import { loadVectors, withRegressions, type Json } from "./vectors.ts";

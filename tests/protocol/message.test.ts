@@ -1,4 +1,4 @@
-// v1 message objects (reference §4.1-4.3): MAC input and value, byte-exact wire JSON, and
+// v1 message objects (PROTOCOL-V1.md §4.1-4.3): MAC input and value, byte-exact wire JSON, and
 // every type check of parseWireMessage.
 import { describe, expect, test } from "bun:test";
 import {

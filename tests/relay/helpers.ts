@@ -58,7 +58,7 @@ let counter = 0;
 /** A fresh 32-hex msg_id. */
 export const msgId = () => (++counter).toString(16).padStart(8, "0") + crypto.randomUUID().replace(/-/g, "").slice(8);
 
-/** An encrypted-envelope-shaped object (ref §4.4); the relay treats `enc` as opaque. */
+/** An encrypted-envelope-shaped object (PROTOCOL-V1.md §4.4); the relay treats `enc` as opaque. */
 export function envelope(id = msgId(), extra: Record<string, unknown> = {}) {
   return {
     msg_id: id,

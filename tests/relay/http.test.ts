@@ -1,4 +1,4 @@
-// The relay's HTTP surface as the original clients see it (ref §6.1): CORS on every answer,
+// The relay's HTTP surface as the original clients see it (PROTOCOL-V1.md §6.1): CORS on every answer,
 // OPTIONS 204 anywhere, the path prefixes the PHP relay tolerated, JSON 404s, body limits,
 // the OpenAPI description, and mounting into another app without changing that app.
 import { describe, expect, test } from "bun:test";

@@ -1,4 +1,4 @@
-// Store-and-forward (ref §6.2) and the fixes over it: envelopes come back exactly as posted,
+// Store-and-forward (PROTOCOL-V1.md §6.2) and the fixes over it: envelopes come back exactly as posted,
 // a msg_id posted again never replaces the first copy and is independent per hint (W10),
 // every limit answers with a JSON error, and no client ever skips a stored row (W8).
 import { describe, expect, test } from "bun:test";
@@ -137,7 +137,7 @@ async function fill(r: TestRelay, n: number, perBatchS = 0): Promise<string[]> {
 }
 
 type Style = "web" | "python";
-/** An original client's pull loop (ref §7.2 / §8.4): since=0, next since from server_time. */
+/** An original client's pull loop (PROTOCOL-V1.md §7.2 / §8.4): since=0, next since from server_time. */
 async function pullLikeOriginal(r: TestRelay, style: Style, rounds = 20, limit = 200): Promise<Set<string>> {
   const seen = new Set<string>();
   let since = 0;

@@ -1,4 +1,4 @@
-// Rendezvous (ref §6.2, PHP semantics): register/unregister presence, list peers, and the
+// Rendezvous (PROTOCOL-V1.md §6.2, PHP semantics): register/unregister presence, list peers, and the
 // observed-host rule (proxy headers only when trusted, W10).
 import { describe, expect, test } from "bun:test";
 import { HINT, HINT2, NODE_A, NODE_B, T0, makeRelay } from "./helpers.ts";

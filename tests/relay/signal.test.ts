@@ -1,4 +1,4 @@
-// Call signalling (relay_ws.py semantics, ref §6.4): POST a signal for one node, GET the ones
+// Call signalling (relay_ws.py semantics, PROTOCOL-V1.md §6.4): POST a signal for one node, GET the ones
 // addressed to you after an id, with type checks, size bounds and clamped lifetimes.
 import { describe, expect, test } from "bun:test";
 import { HINT, NODE_A, NODE_B, T0, makeRelay } from "./helpers.ts";

@@ -1,4 +1,4 @@
-// Peer bookkeeping (reference §10 W3) as pure functions over an in-memory store and a fixed
+// Peer bookkeeping (PROTOCOL-V1.md §10 W3) as pure functions over an in-memory store and a fixed
 // clock: gossip cannot redirect or outrank peers we reached, stale gossip expires, we never
 // select ourselves, and dial selection keeps the peers that work.
 import { describe, expect, test } from "bun:test";

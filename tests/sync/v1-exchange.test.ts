@@ -124,7 +124,7 @@ describe("what a failed exchange leaves behind", () => {
     const mode = encrypt ? "encrypted" : "plain";
     test(`messages we sent in an exchange that then died are offered again at once (${mode})`, () => {
       // an original whose own MSGS_SEND is too large answers "Internal error" (in plaintext) and
-      // closes without reading ours (ref §3.8)
+      // closes without reading ours (PROTOCOL-V1.md §3.8)
       const ours = makeSide("ours", { encrypt });
       const orig = makeSide("orig", { encrypt, ext: false });
       const cid = addCircle(ours.store, SECRET);

@@ -1,6 +1,6 @@
 // Call signalling, sealed and signed end to end (docs/PROTOCOL.md §15). A WebRTC offer,
 // answer or candidate batch carries the sender's DTLS fingerprint and addresses; whoever can
-// rewrite it can sit in the middle of the call (reference W11). So every signal is
+// rewrite it can sit in the middle of the call (PROTOCOL-V1.md W11). So every signal is
 //
 //   inner = str "felund2/call-signal" | u8 1 | str circle_id | str session_id | fixed32 sender Ed25519 key
 //           | str recipient node_id | u8 type | u64 ts_ms | fixed16 signal id | str data
@@ -129,7 +129,7 @@ export function openSignal(payload: string, o: OpenOptions): Verdict<OpenedSigna
   return accept({ ...s, fromNodeId: nodeIdOf(s.from), epoch });
 }
 
-/** The relay's session_id for the signals between two participants (as the original web client, ref §7.6). */
+/** The relay's session_id for the signals between two participants (as the original web client, PROTOCOL-V1.md §7.6). */
 export const relaySessionLabel = (sessionId: string, a: string, b: string): string => `media:${sessionId}:${[a, b].sort().join(":")}`;
 /** The call session id inside a relay label, or null. */
 export function callIdOfLabel(label: string): string | null {

@@ -2,7 +2,7 @@
 // signed, MACed or encrypted is written with this Writer: fixed-width big-endian integers,
 // fixed-size keys, and u32-length-prefixed byte strings / UTF-8 strings, in a fixed field
 // order behind a domain tag. One value has exactly one encoding, and no two field lists share
-// one (no "|"-joined strings, reference W7). The Reader refuses truncated input, oversized
+// one (no "|"-joined strings, PROTOCOL-V1.md W7). The Reader refuses truncated input, oversized
 // declared lengths, invalid UTF-8 and trailing bytes with a V2DecodeError.
 import { ProtocolError } from "../verdict.ts";
 import { V2_FIELD_MAX, V2_LIST_MAX } from "../limits.ts";

@@ -1,6 +1,6 @@
 // The signed v2 message (docs/PROTOCOL.md §5): every chat message and control event is signed
 // by its author's Ed25519 key over the canonical encoding below; msg_id is derived from that
-// encoding, so an id names exactly one content (no first-copy-wins squatting, reference W7).
+// encoding, so an id names exactly one content (no first-copy-wins squatting, PROTOCOL-V1.md W7).
 //
 //   core = str "felund2/msg" | u8 1 | str circle_id | str channel_id | fixed32 author_key
 //          | u64 created_ts | u32 key_epoch | u8 kind | str display_name | bytes body | fixed16 salt

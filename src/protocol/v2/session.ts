@@ -2,7 +2,7 @@
 //   base64(AES-256-GCM(k_dir, nonce = 0x00000000 || u64 counter, body, aad = "felund2/frame"))
 // with one key per direction and an implicit counter starting at 0 on each side: a replayed,
 // dropped, reordered or reflected frame (reflection: the other direction's key) fails to open,
-// and so does a frame from another connection (fresh keys per handshake, reference W13).
+// and so does a frame from another connection (fresh keys per handshake, PROTOCOL-V1.md W13).
 // Any failure is fatal for the connection.
 import { fromBase64, toBase64, utf8 } from "../bytes.ts";
 import { V2_FRAME_MAX } from "../limits.ts";

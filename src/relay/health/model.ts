@@ -1,4 +1,4 @@
-// Model of GET /v1/health (ref §6.2).
+// Model of GET /v1/health (PROTOCOL-V1.md §6.2).
 import { t } from "elysia";
 
 export const HealthResponse = t.Object({

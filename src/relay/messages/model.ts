@@ -1,4 +1,4 @@
-// Request and response models of POST/GET /v1/messages (ref §6.2 plus the cursor fields).
+// Request and response models of POST/GET /v1/messages (PROTOCOL-V1.md §6.2 plus the cursor fields).
 import { t } from "elysia";
 import * as L from "../../protocol/limits.ts";
 
@@ -16,7 +16,7 @@ export const circleHint = t.String({
   description: "Circle hint (first 16 hex of sha256 of the circle id for original clients)",
 });
 
-/** An envelope as clients post it (ref §4.4). Only these fields are checked; all are stored as posted. */
+/** An envelope as clients post it (PROTOCOL-V1.md §4.4). Only these fields are checked; all are stored as posted. */
 export const Envelope = t.Object(
   {
     msg_id: t.String({

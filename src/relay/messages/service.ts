@@ -1,4 +1,4 @@
-// Store-and-forward of encrypted envelopes (ref §6.2) without the original's flaws: a
+// Store-and-forward of encrypted envelopes (PROTOCOL-V1.md §6.2) without the original's flaws: a
 // monotonic cursor next to `since` paging that never skips a row (W8), msg_id unique per
 // circle_hint with the first copy kept (W10), size and rate limits, and a push of every
 // newly stored envelope to the hint's WebSocket subscribers once it is durable.

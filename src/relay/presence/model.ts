@@ -1,4 +1,4 @@
-// Request and response models of /v1/register and /v1/peers (ref §6.2, PHP semantics).
+// Request and response models of /v1/register and /v1/peers (PROTOCOL-V1.md §6.2, PHP semantics).
 import { t } from "elysia";
 import * as L from "../../protocol/limits.ts";
 import { circleHint, jsonInteger } from "../messages/model.ts";

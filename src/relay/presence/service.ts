@@ -1,4 +1,4 @@
-// Rendezvous (ref §6.2, PHP semantics): presence records per (circle_hint, node_id) with a
+// Rendezvous (PROTOCOL-V1.md §6.2, PHP semantics): presence records per (circle_hint, node_id) with a
 // ttl, listed newest first to the other members. `observed_host` is computed by the edge
 // from the connection (or a trusted proxy) and, as in the original, not stored.
 import type { Db } from "../../../db/client.ts";

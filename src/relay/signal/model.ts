@@ -1,4 +1,4 @@
-// Request and response models of /v1/signal (relay_ws.py semantics, ref §6.4).
+// Request and response models of /v1/signal (relay_ws.py semantics, PROTOCOL-V1.md §6.4).
 import { t } from "elysia";
 import * as L from "../../protocol/limits.ts";
 import { circleHint } from "../messages/model.ts";

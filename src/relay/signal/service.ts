@@ -1,4 +1,4 @@
-// Call signalling (relay_ws.py, ref §6.4): short-lived offer/answer/candidate rows addressed
+// Call signalling (relay_ws.py, PROTOCOL-V1.md §6.4): short-lived offer/answer/candidate rows addressed
 // to one node, polled by id. Rate limited per sending node id, as the original, and also per
 // client address, since the node id is self-declared (W10).
 import { and, asc, eq, gt } from "drizzle-orm";

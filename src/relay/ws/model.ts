@@ -1,4 +1,4 @@
-// Model of the WebSocket push /v1/relay/ws (relay_ws.py, ref §6.4).
+// Model of the WebSocket push /v1/relay/ws (relay_ws.py, PROTOCOL-V1.md §6.4).
 import { t } from "elysia";
 import * as L from "../../protocol/limits.ts";
 import { circleHint } from "../messages/model.ts";

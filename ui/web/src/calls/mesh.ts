@@ -5,7 +5,7 @@
 //   * The smaller node id offers; the other side answers (it says "hello" to ask for an offer
 //     when it arrives later or reloads). Renegotiation (a camera switched on) may come from
 //     either side, with the "perfect negotiation" pattern: the smaller id is impolite and
-//     ignores a colliding offer, the other rolls back its own and answers (ref §7.6).
+//     ignores a colliding offer, the other rolls back its own and answers (PROTOCOL-V1.md §7.6).
 //   * Each page has a random instance id, sent in every signal: a reloaded page is a new peer
 //     (the old connection is dropped), and signals addressed to an earlier instance are ignored.
 //   * A link that fails (or stays disconnected) restarts ICE; so does a network change. A peer
@@ -221,7 +221,7 @@ export class Mesh {
       }, CANDIDATE_FLUSH_MS);
     };
     pc.onnegotiationneeded = async () => {
-      // the answering side never opens the first negotiation (ref §7.6)
+      // the answering side never opens the first negotiation (PROTOCOL-V1.md §7.6)
       if (p.pc !== pc || (!p.initiator && !p.gotOffer)) return;
       try {
         p.makingOffer = true;

@@ -1,4 +1,4 @@
-// HTTP client of the relay API (reference §6): presence, peers, store-and-forward messages,
+// HTTP client of the relay API (PROTOCOL-V1.md §6): presence, peers, store-and-forward messages,
 // the WebSocket push URL, and /signal (felund2 admissions). Knows both the original relays
 // (since/server_time) and the felund relay (cursor/next_cursor/more).
 
@@ -70,7 +70,7 @@ export class RelayApi {
     return Array.isArray(r.peers) ? r.peers.filter((p) => p && typeof p.node_id === "string" && p.node_id !== this.nodeId) : [];
   }
 
-  /** v1 envelopes (reference §4.4) and v2 envelopes (docs/PROTOCOL.md §9) alike */
+  /** v1 envelopes (PROTOCOL-V1.md §4.4) and v2 envelopes (docs/PROTOCOL.md §9) alike */
   postMessages(circleHint: string, envelopes: unknown[]) {
     return this.call<{ stored?: number }>("POST", "/messages", { circle_hint: circleHint, messages: envelopes });
   }

@@ -4,7 +4,7 @@
 // (docs/PROTOCOL.md §9) through the relay (relay-sync.ts); what arrives is opened and
 // verified by acceptSigned, as on a node. Circles it creates are v2-only, with felund2 codes
 // it redeems itself through the relay's /v1/signal (admission.ts, §10.1), unless created as
-// legacy-compatible: those also carry v1 envelopes (reference §4.4) and felund1 codes, so
+// legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
 import { BackendError, type Backend } from "../../../shared/backend.ts";
 import type { AccessMode, AppState, BackendEvent, CallOp, CallSignalType, ChannelView, ConnectionState, MessageView, PeerView } from "../../../shared/types.ts";

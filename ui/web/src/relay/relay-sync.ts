@@ -1,4 +1,4 @@
-// How the relay-only peer stays in sync with its relay (reference §7.2-7.3, with the felund
+// How the relay-only peer stays in sync with its relay (PROTOCOL-V1.md §7.2-7.3, with the felund
 // relay's cursor): per circle, presence every minute, push of our own envelopes, paged pull,
 // and one WebSocket for push; polling every 5 s while a socket is down (30 s while all are
 // up, as a safety net). It moves envelopes; what they mean is the host's business.
