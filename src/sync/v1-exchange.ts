@@ -195,7 +195,10 @@ export class V1Exchange {
         this.result.peerNodeId = w.node_id;
         this.peerExt = d.ext !== false ? w.ext : undefined;
         this.result.proto = this.peerExt ? "ext" : "v1";
-        if (w.enc_ready && this.clientNonce) {
+        // W1: every honest server (an original or ours) encrypts when the client sent a nonce;
+        // one that answers in plaintext is an impostor after our history, so say nothing more
+        if (this.clientNonce && !w.enc_ready) return this.fatal("downgrade: the server refused encryption after we asked for it", []);
+        if (this.clientNonce) {
           this.key = sessionKey(this.secret, this.clientNonce, this.serverNonce);
           this.result.encrypted = true;
         }

@@ -3,6 +3,7 @@
 // histories moved over repeated exchanges.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { V1_ENC_LINE_MAX, V1_MAX_PER_CIRCLE, V1_PLAIN_LINE_MAX, V1_RETENTION_S, EXT_LINE_MAX } from "../../src/protocol/limits.ts";
+import { V1Exchange } from "../../src/sync/v1-exchange.ts";
 import { addCircle, idsOf, insertAll, makeMessages, makeSide, maxLine, NOW, runExchange, secretFor, syncRepeatedly } from "./helpers.ts";
 
 // Thousands of messages and real sockets: fast when idle; allow for a loaded shared machine.
@@ -236,4 +237,22 @@ describe("large histories", () => {
       });
     }
   }
+});
+
+describe("W1: a server that answers in plaintext after we asked for encryption", () => {
+  test("is refused before PEERS or MSGS_HAVE leave in the clear (an honest server, original or ours, always encrypts then)", () => {
+    const a = makeSide("a", { encrypt: true });
+    const cid = addCircle(a.store, SECRET);
+    insertAll(a.store, makeMessages(SECRET, a.nodeId, 3));
+    const ex = V1Exchange.client(a.deps, cid, "127.0.0.1:9");
+    const hello = JSON.parse(ex.start().send[0]!);
+    expect(hello.nonce).toMatch(/^[0-9a-f]{32}$/);
+    // the impostor knows nothing: it sends any nonce, ignores the token, and says enc_ready false
+    const afterChallenge = ex.receive(JSON.stringify({ t: "CHALLENGE", nonce: "00".repeat(16) }));
+    expect(JSON.parse(afterChallenge.send[0]!).t).toBe("HELLO_AUTH");
+    const afterWelcome = ex.receive(JSON.stringify({ t: "WELCOME", node_id: "0badc0de0badc0de0badc0de", enc_ready: false, can_anchor: false }));
+    expect(afterWelcome.send).toEqual([]);
+    expect(afterWelcome.close?.error).toBe(true);
+    expect(ex.result.completed).toBe(false);
+  });
 });
