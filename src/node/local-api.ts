@@ -35,13 +35,21 @@ function tokenOf(req: Request): string {
   return new URL(req.url).searchParams.get("token") ?? "";
 }
 
+/**
+ * Why a request is not from this loopback server's own origin (a foreign Host header: DNS
+ * rebinding; a foreign Origin: another web page), or undefined. The one check for every
+ * route on the loopback port: the local API below and, on `felund serve`, the relay API.
+ */
+export function foreignOrigin(req: Request, port: number): string | undefined {
+  if (!isAllowedHost(req.headers.get("host") ?? new URL(req.url).host, port)) return "forbidden: Host is not this machine's loopback address";
+  if (!isAllowedOrigin(req.headers.get("origin"), port)) return "forbidden: cross-origin request";
+  return undefined;
+}
+
 /** Why the local API refuses a request (status and body), or undefined to go on. */
 export function refusal(req: Request, token: string, port: number): { status: 401 | 403; body: { ok: false; error: string } } | undefined {
-  const u = new URL(req.url);
-  if (!isAllowedHost(req.headers.get("host") ?? u.host, port))
-    return { status: 403, body: { ok: false, error: "forbidden: Host is not this machine's loopback address" } };
-  if (!isAllowedOrigin(req.headers.get("origin"), port))
-    return { status: 403, body: { ok: false, error: "forbidden: cross-origin request" } };
+  const foreign = foreignOrigin(req, port);
+  if (foreign) return { status: 403, body: { ok: false, error: foreign } };
   if (!timingSafeEqualStr(tokenOf(req), token))
     return { status: 401, body: { ok: false, error: "unauthorized: missing or wrong token" } };
   return undefined;

@@ -7,7 +7,7 @@ import { Elysia } from "elysia";
 import { openapi } from "@elysiajs/openapi";
 import * as L from "../protocol/limits.ts";
 import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
-import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, type AddressSource } from "./http.ts";
+import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, withoutCors, type AddressSource } from "./http.ts";
 import { healthRoutes } from "./health/index.ts";
 import { RELAY_API_VERSION } from "./health/service.ts";
 import { messagesRoutes } from "./messages/index.ts";
@@ -24,11 +24,40 @@ const ENDPOINTS = new Set(["/health", "/register", "/peers", "/messages", "/sign
 /** Prefixes routed directly (what clients build); any other prefix goes through the fallback. */
 const DIRECT_PREFIXES = ["/v1", "/api/v1"] as const;
 
+/**
+ * How a relay mounted into another app meets browsers. Both are asked per request, because
+ * the host app's address is known only once it listens (AddressSource is Bun's server).
+ */
+export interface RelayEdge {
+  /** A reason to refuse this request with 403 (not this server's own origin), or undefined. */
+  refuse(request: Request, server: ServerLike | null): string | undefined;
+  /** Whether answers carry the relay's CORS headers (a public relay: any page may use it). */
+  cors(server: ServerLike | null): boolean;
+}
+/** The part of Bun's server an edge looks at. */
+export interface ServerLike extends AddressSource { hostname?: string; port?: number }
+
+/** A public relay: every origin, CORS `*`. */
+const PUBLIC_EDGE: RelayEdge = { refuse: () => undefined, cors: () => true };
+
 /** All relay routes under one prefix, with the relay's error mapping and per-address limit. */
-export function relayRoutes(ctx: RelayContext, prefix: string) {
-  const app = new Elysia({ prefix })
-    .onError(({ code, error, request }) => relayErrorResponse(code, error, request))
-    .options("/*", () => preflight());
+export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge = PUBLIC_EDGE) {
+  let app = new Elysia({ prefix });
+  if (edge !== PUBLIC_EDGE) {
+    // Before routing, body parsing and validation, so a foreign page learns nothing and costs
+    // nothing (not even a rate-limit token); WebSocket upgrades and preflights come here too.
+    // onRequest sees every request of the host app, hence the path test.
+    const under = prefix + "/";
+    app = app
+      .onRequest(({ request, server }) => {
+        const path = new URL(request.url).pathname;
+        if (path !== prefix && !path.startsWith(under)) return;
+        const why = edge.refuse(request, server as ServerLike | null);
+        return why ? withoutCors(errorResponse(403, why)) : undefined;
+      })
+      .mapResponse(({ response, server }) => (response instanceof Response && !edge.cors(server as ServerLike | null) ? withoutCors(response) : undefined));
+  }
+  app = app.onError(({ code, error, request }) => relayErrorResponse(code, error, request)).options("/*", () => preflight());
   const limit = ctx.limitAddress;
   const guarded = limit ? app.onBeforeHandle(({ request, server }) => limit(request, server)) : app;
   return guarded.use(healthRoutes(ctx)).use(presenceRoutes(ctx)).use(messagesRoutes(ctx)).use(signalRoutes(ctx)).use(wsRoutes(ctx));
@@ -89,7 +118,7 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
  * Mount the relay's /v1 routes into another Elysia app (e.g. the node's local server).
  * Its hooks stay on the relay routes; the host's own routes, 404s and CORS are untouched.
  */
-export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(host: A, deps: RelayDeps): { app: A; relay: RelayControl } {
+export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(host: A, deps: RelayDeps, edge?: RelayEdge): { app: A; relay: RelayControl } {
   const ctx = createRelayContext(deps);
-  return { app: host.use(relayRoutes(ctx, "/v1")) as A, relay: ctx.control };
+  return { app: host.use(relayRoutes(ctx, "/v1", edge)) as A, relay: ctx.control };
 }

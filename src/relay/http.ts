@@ -26,6 +26,12 @@ export function errorResponse(status: number, detail: string, extra?: Record<str
   return json({ ok: false, detail }, status, extra);
 }
 
+/** The same answer without the CORS headers (a relay mounted for its own origin only). */
+export function withoutCors(r: Response): Response {
+  for (const k of Object.keys(CORS_HEADERS)) r.headers.delete(k);
+  return r;
+}
+
 export function preflight(): Response {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
 }
