@@ -10,7 +10,8 @@ import * as svc from "./service.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
-import { CALL_SIGNAL_DATA_MAX } from "../protocol/limits.ts";
+import { CALL_SIGNAL_DATA_MAX, JSON_BODY_DEPTH_MAX } from "../protocol/limits.ts";
+import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { CallOp } from "./calls.ts";
 
@@ -267,6 +268,10 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
         const text = await req.text();
         if (text.length > BODY_MAX) return json(413, { ok: false, error: "request body too large" });
         if (text.trim()) {
+          if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
+            console.error(`felund: local API refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${req.method} ${url.pathname})`);
+            return json(400, { ok: false, error: `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)` });
+          }
           let v: unknown;
           try { v = JSON.parse(text); } catch { return json(400, { ok: false, error: "request body is not JSON" }); }
           if (!v || typeof v !== "object" || Array.isArray(v)) return json(422, { ok: false, error: "invalid input: the body must be a JSON object" });

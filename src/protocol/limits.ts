@@ -222,3 +222,12 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+
+// ---- request bodies (relay and local API) ----
+
+/**
+ * JSON nesting depth of an HTTP request body. JSON.stringify and the schema validators
+ * recurse, so a body nested ~100,000 deep overflowed the stack (a 500 and a stack trace per
+ * request). Real bodies nest 4-6 levels (an envelope's `enc` block inside `messages`).
+ */
+export const JSON_BODY_DEPTH_MAX = 64;
