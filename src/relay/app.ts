@@ -8,6 +8,7 @@ import { openapi } from "@elysiajs/openapi";
 import * as L from "../protocol/limits.ts";
 import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
 import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, withoutCors, type AddressSource } from "./http.ts";
+import { docsPage } from "./docs.ts";
 import { healthRoutes } from "./health/index.ts";
 import { RELAY_API_VERSION } from "./health/service.ts";
 import { messagesRoutes } from "./messages/index.ts";
@@ -99,6 +100,9 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
     app.use(
       openapi({
         path: "/docs",
+        // no UI from the plugin: its page loads a script from a CDN (see docs.ts)
+        provider: null,
+        specPath: "/docs/json",
         exclude: { paths: [/^\/api\/v1\//] },
         documentation: {
           info: {
@@ -110,6 +114,7 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
         },
       }),
     );
+    app.use(docsPage(async () => (await app.handle(new Request("http://relay.invalid/docs/json"))).json()));
   }
   return Object.assign(app, { relay: ctx.control });
 }
