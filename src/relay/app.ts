@@ -43,22 +43,25 @@ const PUBLIC_EDGE: RelayEdge = { refuse: () => undefined, cors: () => true };
 
 /** All relay routes under one prefix, with the relay's error mapping and per-address limit. */
 export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge = PUBLIC_EDGE) {
-  let app = new Elysia({ prefix });
-  if (edge !== PUBLIC_EDGE) {
-    // Before routing, body parsing and validation, so a foreign page learns nothing and costs
-    // nothing (not even a rate-limit token); WebSocket upgrades and preflights come here too.
-    // onRequest sees every request of the host app, hence the path test.
-    const under = prefix + "/";
-    app = app
-      .onRequest(({ request, server }) => {
-        const path = new URL(request.url).pathname;
-        if (path !== prefix && !path.startsWith(under)) return;
-        const why = edge.refuse(request, server as ServerLike | null);
-        return why ? withoutCors(errorResponse(403, why)) : undefined;
-      })
-      .mapResponse(({ response, server }) => (response instanceof Response && !edge.cors(server as ServerLike | null) ? withoutCors(response) : undefined));
-  }
-  app = app.onError(({ code, error, request }) => relayErrorResponse(code, error, request)).options("/*", () => preflight());
+  const base = new Elysia({ prefix });
+  // Before routing, body parsing and validation, so a foreign page learns nothing and costs
+  // nothing (not even a rate-limit token); WebSocket upgrades and preflights come here too.
+  // onRequest sees every request of the host app, hence the path test.
+  const under = prefix + "/";
+  const edged =
+    edge === PUBLIC_EDGE
+      ? base
+      : (base
+          .onRequest(({ request, server }) => {
+            const path = new URL(request.url).pathname;
+            if (path !== prefix && !path.startsWith(under)) return;
+            const why = edge.refuse(request, server as ServerLike | null);
+            return why ? withoutCors(errorResponse(403, why)) : undefined;
+          })
+          .mapResponse(({ response, server }) =>
+            response instanceof Response && !edge.cors(server as ServerLike | null) ? withoutCors(response) : undefined,
+          ) as unknown as typeof base);
+  const app = edged.onError(({ code, error, request }) => relayErrorResponse(code, error, request)).options("/*", () => preflight());
   const limit = ctx.limitAddress;
   const guarded = limit ? app.onBeforeHandle(({ request, server }) => limit(request, server)) : app;
   return guarded.use(healthRoutes(ctx)).use(presenceRoutes(ctx)).use(messagesRoutes(ctx)).use(signalRoutes(ctx)).use(wsRoutes(ctx));

@@ -38,10 +38,10 @@ export function preflight(): Response {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
 }
 
-const STATUS: Record<Refusal["kind"], number> = { invalid: 400, too_large: 413, rate_limited: 429 };
+const STATUS: Record<Refusal["kind"], number> = { invalid: 400, too_large: 413, rate_limited: 429, quota: 429, insufficient_storage: 507 };
 
 export function refusalResponse(r: Refusal): Response {
-  return errorResponse(STATUS[r.kind], r.reason, r.kind === "rate_limited" ? { "Retry-After": String(r.retryAfterS) } : undefined);
+  return errorResponse(STATUS[r.kind], r.reason, "retryAfterS" in r ? { "Retry-After": String(r.retryAfterS) } : undefined);
 }
 
 /** A request the edge refuses before any service sees it (body too large, not JSON). */

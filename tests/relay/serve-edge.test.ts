@@ -59,7 +59,8 @@ describe("relay API on a loopback serve", () => {
 
   test("the node's own origin and non-browser clients work, with no CORS `*`", async () => {
     const app = mount("127.0.0.1");
-    for (const headers of [{ origin: `http://127.0.0.1:${PORT}` }, { origin: `http://localhost:${PORT}`, host: `localhost:${PORT}` }, {}]) {
+    const cases: Record<string, string>[] = [{ origin: `http://127.0.0.1:${PORT}` }, { origin: `http://localhost:${PORT}`, host: `localhost:${PORT}` }, {}];
+    for (const headers of cases) {
       const r = await post(app, headers);
       expect(r.status).toBe(200);
       expect(r.headers.get("access-control-allow-origin")).toBeNull();
