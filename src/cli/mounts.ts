@@ -12,7 +12,7 @@ import type { FelundNode } from "../node/node.ts";
 import { foreignOrigin } from "../node/local-api.ts";
 import { webClient } from "../node/web-static.ts";
 import { mountRelay, type RelayEdge, type ServerLike } from "../relay/app.ts";
-import { drizzleOf } from "../../db/client.ts";
+import { drizzleOf, type Db } from "../../db/client.ts";
 
 const LOOPBACK_BIND = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
 
@@ -36,8 +36,13 @@ export function serveRelayEdge(listening: Listening = fromServer): RelayEdge {
   };
 }
 
+/** The relay of `felund serve`: the default (public) relay config, this edge. */
+export function serveRelay<A extends Elysia<any, any, any, any, any, any, any>>(app: A, db: Db, listening?: Listening) {
+  return mountRelay(app, { db }, serveRelayEdge(listening));
+}
+
 export function mountExtras(app: Elysia<any, any, any, any, any, any, any>, node: FelundNode): Elysia<any, any, any, any, any, any, any> {
-  const { app: withRelay, relay } = mountRelay(app, { db: drizzleOf(node.store.sql) }, serveRelayEdge());
+  const { app: withRelay, relay } = serveRelay(app, drizzleOf(node.store.sql));
   relay.start();
   node.onStop(() => relay.stop());
   return withRelay.use(webClient({ mode: "local", log: (line) => console.error(line) }));

@@ -112,7 +112,8 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
             title: "felund relay",
             version: RELAY_API_VERSION,
             description:
-              "Rendezvous, store-and-forward of encrypted envelopes, WebSocket push and call signalling, compatible with the original PHP relay and relay_ws.py. Every path also answers under /api/v1/... and any prefix ending in /v1.",
+              "Rendezvous, store-and-forward of encrypted envelopes, WebSocket push and call signalling, compatible with the original PHP relay and relay_ws.py. Every path also answers under /api/v1/... and any prefix ending in /v1. " +
+              "Storage is bounded per circle_hint (429 when full, never evicted) and in total (oldest envelopes older than a day evicted first, else 507); see POST /v1/messages.",
           },
         },
       }),

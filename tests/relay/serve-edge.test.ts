@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { Elysia } from "elysia";
 import { openMemoryDb } from "../../db/client.ts";
 import { mountRelay } from "../../src/relay/app.ts";
-import { serveRelayEdge, mountExtras } from "../../src/cli/mounts.ts";
+import { serveRelay, serveRelayEdge, mountExtras } from "../../src/cli/mounts.ts";
+import { DEFAULT_CONFIG } from "../../src/relay/app.ts";
+import { RELAY_DISK_FREE_MIN_BYTES, RELAY_HINT_QUOTA_BYTES, RELAY_RATE_IP_BURST, RELAY_TOTAL_QUOTA_BYTES } from "../../src/protocol/limits.ts";
 import { startNodeProcess, type RunningNode } from "../../src/node/process.ts";
 import { HINT, envelope } from "./helpers.ts";
 
@@ -80,6 +82,17 @@ describe("relay API on a loopback serve", () => {
     const r = await call(app, "POST", "/v1/messages", { origin: "https://elsewhere.example", host: "192.0.2.7:9990" }, { circle_hint: HINT, messages: [envelope()] });
     expect(r.status).toBe(200);
     expect(r.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  test("served on a network address, it has the public relay's limits: per-address rate limit and storage quotas", async () => {
+    const { app, relay } = serveRelay(new Elysia(), openMemoryDb(), () => ({ hostname: "0.0.0.0", port: PORT }));
+    expect(relay.config.rate).toEqual(DEFAULT_CONFIG.rate);
+    expect([relay.config.hintQuotaBytes, relay.config.totalQuotaBytes, relay.config.diskFreeMinBytes]).toEqual([RELAY_HINT_QUOTA_BYTES, RELAY_TOTAL_QUOTA_BYTES, RELAY_DISK_FREE_MIN_BYTES]);
+    let status = 200;
+    let n = 0;
+    for (; n <= RELAY_RATE_IP_BURST + 5 && status === 200; n++) status = (await call(app, "GET", "/v1/health", { origin: "https://elsewhere.example", host: "192.0.2.7:9990" })).status;
+    expect(status).toBe(429);
+    expect(n).toBe(RELAY_RATE_IP_BURST + 1);
   });
 
   test("an unknown listening address refuses everything (fails closed)", async () => {
