@@ -256,3 +256,12 @@ export const RELAY_EVICT_CHUNK = 500;
  * fail mid-transaction: room for the WAL, a checkpoint and the node's own writes on `serve`.
  */
 export const RELAY_DISK_FREE_MIN_BYTES = 256 * 1024 * 1024;
+/**
+ * Several relay processes on one database: after another process wrote, the total is re-read
+ * (a scan, ~70 ms per 100,000 envelopes, too slow for every write) only when this process's
+ * count is within this share of the quota or older than RELAY_QUOTA_RESYNC_S; per-hint counts
+ * are re-read every time (an indexed sum). So the total may be passed by what the other
+ * processes stored in the last minute at most.
+ */
+export const RELAY_QUOTA_EXACT_SHARE = 0.9;
+export const RELAY_QUOTA_RESYNC_S = 60;

@@ -125,4 +125,25 @@ describe("several relays on one database file", () => {
     a.db.$client.close();
     b.db.$client.close();
   });
+
+  test("near the total quota, and once its count is a minute old, each counts what the other stored", async () => {
+    const open = (name: string) => {
+      const cfg = { rate: false as const, totalQuotaBytes: SIZE * 10 + 10, evictMinAgeS: 3600 };
+      return [makeRelay(cfg, T0, { db: openDb(join(dir, name)) }), makeRelay(cfg, T0, { db: openDb(join(dir, name)) })] as const;
+    };
+    const batch = (n: number) => Array.from({ length: n }, () => big());
+    // near: a counts 8 of 10, b adds 1; a's next 2 would pass the quota only with b's row counted
+    const [a, b] = open("near.sqlite");
+    expect((await a.post(HINT, batch(8))).status).toBe(200);
+    expect((await b.post(HINT2, batch(1))).status).toBe(200);
+    expect((await a.post(HINT, batch(2))).status).toBe(507);
+    // far from full, a minute later: a counts 2, b stored 6 meanwhile; a's next 3 pass the quota
+    const [c, d] = open("late.sqlite");
+    expect((await c.post(HINT, batch(2))).status).toBe(200);
+    expect((await d.post(HINT2, batch(6))).status).toBe(200);
+    c.advance(61);
+    expect((await c.post(HINT, batch(3))).status).toBe(507);
+    expect(storedBytes(c.db)).toBeLessThanOrEqual(SIZE * 10 + 10);
+    for (const r of [a, b, c, d]) r.db.$client.close();
+  });
 });

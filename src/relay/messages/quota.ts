@@ -1,14 +1,20 @@
 // Bytes of envelopes per circle_hint and in total, for the storage quotas of the write path.
-// Counted in memory and adjusted on every write and eviction of this process; read back from
-// the database (an indexed sum per hint, one scan for the total) the first time, after a
-// prune, and whenever another connection has committed meanwhile (PRAGMA data_version), so
-// several relay processes on one database file still check against what is really stored.
-// Used only inside the write transaction, where no other writer can change the table.
+// Counted in memory and adjusted on every write, eviction and prune of this process; read
+// back from the database the first time, and when another connection has committed meanwhile
+// (PRAGMA data_version): per hint at once (an indexed sum, so per-hint quotas are exact across
+// processes), the total (a scan) only when this count is near the quota or a minute old. So
+// with several relay processes on one file the total can be passed by what the others stored
+// in that minute; it is re-read before any eviction. Used only inside the write transaction
+// or a prune, where no other writer of this connection runs.
 import type { Database, Statement } from "bun:sqlite";
+import * as L from "../../protocol/limits.ts";
 
 export class QuotaLedger {
   private hints = new Map<string, number>();
   private total: number | null = null;
+  /** when `total` was read (s), and whether another connection may have changed it since */
+  private totalAt = 0;
+  private totalStale = false;
   private version: number | null = null;
   private sumHint: Statement;
   private sumAll: Statement;
@@ -21,17 +27,14 @@ export class QuotaLedger {
     this.dataVersion = sql.prepare("PRAGMA data_version");
   }
 
-  /** Call at the start of each write transaction: forgets the counts if another connection wrote. */
+  /** Call at the start of each write transaction: notes whether another connection wrote. */
   sync(): void {
     const v = (this.dataVersion.get() as { data_version: number }).data_version;
-    if (v !== this.version) this.forget();
+    if (v !== this.version && this.version !== null) {
+      this.hints.clear();
+      this.totalStale = true;
+    }
     this.version = v;
-  }
-
-  /** After this connection deleted rows by other means (prune). */
-  forget(): void {
-    this.hints.clear();
-    this.total = null;
   }
 
   hint(hint: string): number {
@@ -45,8 +48,14 @@ export class QuotaLedger {
     return b;
   }
 
-  all(): number {
-    return (this.total ??= (this.sumAll.get() as { b: number }).b);
+  /** Total bytes: re-read if another process wrote and this count is at least `exactFrom` or a minute old. */
+  all(nowS: number, exactFrom = 0): number {
+    if (this.total === null || (this.totalStale && (this.total >= exactFrom || nowS - this.totalAt >= L.RELAY_QUOTA_RESYNC_S))) {
+      this.total = (this.sumAll.get() as { b: number }).b;
+      this.totalAt = nowS;
+      this.totalStale = false;
+    }
+    return this.total;
   }
 
   add(hint: string, bytes: number): void {

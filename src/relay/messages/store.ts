@@ -87,7 +87,7 @@ export class MessageStore {
     );
     this.exists = sql.prepare("SELECT 1 AS x FROM relay_messages WHERE circle_hint = ? AND msg_id = ?");
     this.pruneChunk = sql.prepare(
-      "DELETE FROM relay_messages WHERE seq IN (SELECT seq FROM relay_messages WHERE expires_at <= ? LIMIT ?)",
+      "DELETE FROM relay_messages WHERE seq IN (SELECT seq FROM relay_messages WHERE expires_at <= ? LIMIT ?) RETURNING circle_hint AS hint, octet_length(payload) AS n",
     );
     // BEGIN IMMEDIATE: take the write lock up front, so another process cannot make us retry.
     const batch = sql.transaction((jobs: Job[], retentionS: number): WriteResult[] => {
@@ -136,15 +136,16 @@ export class MessageStore {
       const e = (this.hintOldestExpiry.get(job.hint) as { e: number } | null)?.e ?? nowS;
       return { refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, e - nowS)) };
     }
-    if (this.quota.all() + bytes <= b.totalQuotaBytes) return null;
+    if (this.quota.all(nowS, b.totalQuotaBytes * L.RELAY_QUOTA_EXACT_SHARE - bytes) + bytes <= b.totalQuotaBytes) return null;
     const target = b.totalQuotaBytes * L.RELAY_EVICT_TO_SHARE - bytes;
     const cutoff = nowS - b.evictMinAgeS;
     const evicted: number[] = [];
-    while (this.quota.all() > target) {
+    const total = () => this.quota.all(nowS, 0); // exact from here on
+    while (total() > target) {
       const rows = this.oldest.all(L.RELAY_EVICT_CHUNK) as { seq: number; hint: string; n: number; at: number }[];
       let last = -1;
       for (const r of rows) {
-        if (r.at > cutoff || this.quota.all() <= target) break;
+        if (r.at > cutoff || total() <= target) break;
         this.quota.add(r.hint, -r.n);
         evicted.push(r.seq);
         last = r.seq;
@@ -154,7 +155,7 @@ export class MessageStore {
       this.evictUpTo.run(last);
     }
     if (evicted.length) this.onEvicted(evicted);
-    return this.quota.all() + bytes <= b.totalQuotaBytes ? null : { refused: "relay_full" };
+    return total() + bytes <= b.totalQuotaBytes ? null : { refused: "relay_full" };
   }
 
   /** Queue a validated batch; resolves with the rows newly stored, once they are durable, or why none were. */
@@ -237,12 +238,11 @@ export class MessageStore {
   prune(nowS: number, chunk: number): number {
     let total = 0;
     for (;;) {
-      const n = this.pruneChunk.run(nowS, chunk).changes;
-      total += n;
-      if (n < chunk) break;
+      const gone = this.pruneChunk.all(nowS, chunk) as { hint: string; n: number }[];
+      for (const g of gone) this.quota.add(g.hint, -g.n);
+      total += gone.length;
+      if (gone.length < chunk) return total;
     }
-    if (total) this.quota.forget();
-    return total;
   }
 }
 
