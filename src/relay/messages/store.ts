@@ -49,6 +49,8 @@ export class MessageStore {
   private exists: Statement;
   private oldest: Statement;
   private lockNow: Statement;
+  /** the last second in which settledNowS held the write lock */
+  private settled = -1;
   private unlock: Statement;
   private evictUpTo: Statement;
   private hintOldestExpiry: Statement;
@@ -190,13 +192,15 @@ export class MessageStore {
    * The clock, read while this connection holds the write lock (taken and released at once):
    * every writer that read the clock before us has committed by then, and every later one
    * reads it after us (store.write reads it under the lock). So `now - 1` is a complete second
-   * for rows read after this call, across processes sharing the database.
+   * for rows read after this call, across processes sharing the database. Once per second:
+   * a second proven settled stays so for the rest of it (later writers stamp it or later).
    */
   settledNowS(): number {
-    if (this.sql.inTransaction) return this.nowS();
+    const now = this.nowS();
+    if (now === this.settled || this.sql.inTransaction) return now;
     this.lockNow.run();
     try {
-      return this.nowS();
+      return (this.settled = this.nowS());
     } finally {
       this.unlock.run();
     }
