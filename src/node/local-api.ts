@@ -10,7 +10,8 @@ import * as svc from "./service.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
-import { CALL_SIGNAL_DATA_MAX } from "../protocol/limits.ts";
+import { CALL_SIGNAL_DATA_MAX, JSON_BODY_DEPTH_MAX } from "../protocol/limits.ts";
+import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { CallOp } from "./calls.ts";
 
@@ -35,13 +36,21 @@ function tokenOf(req: Request): string {
   return new URL(req.url).searchParams.get("token") ?? "";
 }
 
+/**
+ * Why a request is not from this loopback server's own origin (a foreign Host header: DNS
+ * rebinding; a foreign Origin: another web page), or undefined. The one check for every
+ * route on the loopback port: the local API below and, on `felund serve`, the relay API.
+ */
+export function foreignOrigin(req: Request, port: number): string | undefined {
+  if (!isAllowedHost(req.headers.get("host") ?? new URL(req.url).host, port)) return "forbidden: Host is not this machine's loopback address";
+  if (!isAllowedOrigin(req.headers.get("origin"), port)) return "forbidden: cross-origin request";
+  return undefined;
+}
+
 /** Why the local API refuses a request (status and body), or undefined to go on. */
 export function refusal(req: Request, token: string, port: number): { status: 401 | 403; body: { ok: false; error: string } } | undefined {
-  const u = new URL(req.url);
-  if (!isAllowedHost(req.headers.get("host") ?? u.host, port))
-    return { status: 403, body: { ok: false, error: "forbidden: Host is not this machine's loopback address" } };
-  if (!isAllowedOrigin(req.headers.get("origin"), port))
-    return { status: 403, body: { ok: false, error: "forbidden: cross-origin request" } };
+  const foreign = foreignOrigin(req, port);
+  if (foreign) return { status: 403, body: { ok: false, error: foreign } };
   if (!timingSafeEqualStr(tokenOf(req), token))
     return { status: 401, body: { ok: false, error: "unauthorized: missing or wrong token" } };
   return undefined;
@@ -259,6 +268,10 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
         const text = await req.text();
         if (text.length > BODY_MAX) return json(413, { ok: false, error: "request body too large" });
         if (text.trim()) {
+          if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
+            console.error(`felund: local API refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${req.method} ${url.pathname})`);
+            return json(400, { ok: false, error: `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)` });
+          }
           let v: unknown;
           try { v = JSON.parse(text); } catch { return json(400, { ok: false, error: "request body is not JSON" }); }
           if (!v || typeof v !== "object" || Array.isArray(v)) return json(422, { ok: false, error: "invalid input: the body must be a JSON object" });

@@ -42,12 +42,17 @@ export function webClient(o: WebClientOptions) {
   if (o.build !== false && !o.distDir) ensureWebBuild(o.log);
 
   const relayOrigins = o.relayBase && /^https?:\/\//.test(o.relayBase) ? ` ${new URL(o.relayBase).origin} ${new URL(o.relayBase).origin.replace(/^http/, "ws")}` : "";
+  // Only this origin's hashed module scripts and stylesheet run: no inline script or style
+  // (Solid sets dynamic styles through the CSSOM, which CSP allows), nothing from a CDN.
   const csp = [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     "img-src 'self' data:",
-    // local pages only talk to their node; relay pages to whatever relay the user configures
+    "font-src 'self'",
+    // Local pages only talk to their node (/api and its WebSocket, same origin). Relay pages
+    // talk to their relay, which the user may change at first run and in F3 (kept in the
+    // browser, unknown here), so any http(s)/ws(s) origin: they send it only sealed envelopes.
     o.mode === "local" ? "connect-src 'self'" : `connect-src 'self' https: wss: http: ws:${relayOrigins}`,
     "worker-src 'self'",
     "manifest-src 'self'",

@@ -7,7 +7,8 @@ import { Elysia } from "elysia";
 import { openapi } from "@elysiajs/openapi";
 import * as L from "../protocol/limits.ts";
 import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
-import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, type AddressSource } from "./http.ts";
+import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, withoutCors, type AddressSource } from "./http.ts";
+import { docsPage } from "./docs.ts";
 import { healthRoutes } from "./health/index.ts";
 import { RELAY_API_VERSION } from "./health/service.ts";
 import { messagesRoutes } from "./messages/index.ts";
@@ -24,11 +25,43 @@ const ENDPOINTS = new Set(["/health", "/register", "/peers", "/messages", "/sign
 /** Prefixes routed directly (what clients build); any other prefix goes through the fallback. */
 const DIRECT_PREFIXES = ["/v1", "/api/v1"] as const;
 
+/**
+ * How a relay mounted into another app meets browsers. Both are asked per request, because
+ * the host app's address is known only once it listens (AddressSource is Bun's server).
+ */
+export interface RelayEdge {
+  /** A reason to refuse this request with 403 (not this server's own origin), or undefined. */
+  refuse(request: Request, server: ServerLike | null): string | undefined;
+  /** Whether answers carry the relay's CORS headers (a public relay: any page may use it). */
+  cors(server: ServerLike | null): boolean;
+}
+/** The part of Bun's server an edge looks at. */
+export interface ServerLike extends AddressSource { hostname?: string; port?: number }
+
+/** A public relay: every origin, CORS `*`. */
+const PUBLIC_EDGE: RelayEdge = { refuse: () => undefined, cors: () => true };
+
 /** All relay routes under one prefix, with the relay's error mapping and per-address limit. */
-export function relayRoutes(ctx: RelayContext, prefix: string) {
-  const app = new Elysia({ prefix })
-    .onError(({ code, error, request }) => relayErrorResponse(code, error, request))
-    .options("/*", () => preflight());
+export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge = PUBLIC_EDGE) {
+  const base = new Elysia({ prefix });
+  // Before routing, body parsing and validation, so a foreign page learns nothing and costs
+  // nothing (not even a rate-limit token); WebSocket upgrades and preflights come here too.
+  // onRequest sees every request of the host app, hence the path test.
+  const under = prefix + "/";
+  const edged =
+    edge === PUBLIC_EDGE
+      ? base
+      : (base
+          .onRequest(({ request, server }) => {
+            const path = new URL(request.url).pathname;
+            if (path !== prefix && !path.startsWith(under)) return;
+            const why = edge.refuse(request, server as ServerLike | null);
+            return why ? withoutCors(errorResponse(403, why)) : undefined;
+          })
+          .mapResponse(({ response, server }) =>
+            response instanceof Response && !edge.cors(server as ServerLike | null) ? withoutCors(response) : undefined,
+          ) as unknown as typeof base);
+  const app = edged.onError(({ code, error, request }) => relayErrorResponse(code, error, request)).options("/*", () => preflight());
   const limit = ctx.limitAddress;
   const guarded = limit ? app.onBeforeHandle(({ request, server }) => limit(request, server)) : app;
   return guarded.use(healthRoutes(ctx)).use(presenceRoutes(ctx)).use(messagesRoutes(ctx)).use(signalRoutes(ctx)).use(wsRoutes(ctx));
@@ -70,17 +103,22 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
     app.use(
       openapi({
         path: "/docs",
+        // no UI from the plugin: its page loads a script from a CDN (see docs.ts)
+        provider: null,
+        specPath: "/docs/json",
         exclude: { paths: [/^\/api\/v1\//] },
         documentation: {
           info: {
             title: "felund relay",
             version: RELAY_API_VERSION,
             description:
-              "Rendezvous, store-and-forward of encrypted envelopes, WebSocket push and call signalling, compatible with the original PHP relay and relay_ws.py. Every path also answers under /api/v1/... and any prefix ending in /v1.",
+              "Rendezvous, store-and-forward of encrypted envelopes, WebSocket push and call signalling, compatible with the original PHP relay and relay_ws.py. Every path also answers under /api/v1/... and any prefix ending in /v1. " +
+              "Storage is bounded per circle_hint (429 when full, never evicted) and in total (oldest envelopes older than a day evicted first, else 507); see POST /v1/messages.",
           },
         },
       }),
     );
+    app.use(docsPage(async () => (await app.handle(new Request("http://relay.invalid/docs/json"))).json()));
   }
   return Object.assign(app, { relay: ctx.control });
 }
@@ -89,7 +127,7 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
  * Mount the relay's /v1 routes into another Elysia app (e.g. the node's local server).
  * Its hooks stay on the relay routes; the host's own routes, 404s and CORS are untouched.
  */
-export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(host: A, deps: RelayDeps): { app: A; relay: RelayControl } {
+export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(host: A, deps: RelayDeps, edge?: RelayEdge): { app: A; relay: RelayControl } {
   const ctx = createRelayContext(deps);
-  return { app: host.use(relayRoutes(ctx, "/v1")) as A, relay: ctx.control };
+  return { app: host.use(relayRoutes(ctx, "/v1", edge)) as A, relay: ctx.control };
 }

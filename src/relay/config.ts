@@ -36,6 +36,13 @@ export interface RelayConfig {
   };
   /** Serve the OpenAPI description at /docs (and /docs/json). */
   docs: boolean;
+  /** Envelope bytes one circle_hint may hold; beyond, POST is refused with 429 (never evicted). */
+  hintQuotaBytes: number;
+  /** Envelope bytes in total; beyond, the oldest envelopes older than `evictMinAgeS` are evicted, else 507. */
+  totalQuotaBytes: number;
+  evictMinAgeS: number;
+  /** POST answers 507 while the database's disk has less free space than this (0: never checked). */
+  diskFreeMinBytes: number;
 }
 
 export type RelayConfigInput = Partial<Omit<RelayConfig, "rate">> & { rate?: Partial<RelayConfig["rate"]> | false };
@@ -57,6 +64,10 @@ export const DEFAULT_CONFIG: RelayConfig = {
     signalIp: { perSecond: L.RELAY_RATE_SIGNAL_IP_PER_S, burst: L.RELAY_RATE_SIGNAL_IP_BURST },
   },
   docs: true,
+  hintQuotaBytes: L.RELAY_HINT_QUOTA_BYTES,
+  totalQuotaBytes: L.RELAY_TOTAL_QUOTA_BYTES,
+  evictMinAgeS: L.RELAY_EVICT_MIN_AGE_S,
+  diskFreeMinBytes: L.RELAY_DISK_FREE_MIN_BYTES,
 };
 
 /** All rate limits off (benchmarks, trusted single-user setups). */

@@ -1,13 +1,15 @@
 // Wires one relay instance: config, clock, rate limiters, the WebSocket hub and the feature
 // services over one database. Every feature's routes get this context; nothing here listens
 // or starts a timer until `control.start()`.
+import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Db } from "../../db/client.ts";
 import * as L from "../protocol/limits.ts";
 import { resolveConfig, type RateSpec, type RelayConfig, type RelayConfigInput } from "./config.ts";
 import { clientAddress, errorResponse, type AddressSource } from "./http.ts";
 import { EnvelopeCache } from "./messages/cache.ts";
 import { MessagesService } from "./messages/service.ts";
-import { MessageStore } from "./messages/store.ts";
+import { MessageStore, type StorageBounds } from "./messages/store.ts";
 import { PresenceService } from "./presence/service.ts";
 import { TokenBuckets } from "./rate-limit.ts";
 import { SignalService } from "./signal/service.ts";
@@ -18,6 +20,18 @@ export interface RelayDeps {
   /** Clock in Unix milliseconds (default Date.now); server times on the wire are whole seconds. */
   now?: () => number;
   config?: RelayConfigInput;
+  /** Free bytes on the database's disk (default: fs.statfs of its directory; tests simulate a full disk). */
+  freeBytes?: () => number;
+}
+
+/** Free space for an unprivileged writer where the database file lives; in-memory databases have no disk. */
+export function diskFreeBytes(dbFile: string): () => number {
+  if (!dbFile || dbFile === ":memory:" || dbFile.startsWith("file::memory:")) return () => Infinity;
+  const dir = dirname(dbFile);
+  return () => {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  };
 }
 
 export interface PruneReport { presence: number; messages: number; signals: number }
@@ -59,10 +73,22 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     signalNode: buckets(config.rate.signalNode),
     signalIp: buckets(config.rate.signalIp),
   };
-  const store = new MessageStore(deps.db.$client, nowS, () => config.retentionS);
+  const freeBytes = deps.freeBytes ?? diskFreeBytes(deps.db.$client.filename);
+  const bounds: StorageBounds = {
+    get hintQuotaBytes() { return config.hintQuotaBytes; },
+    get totalQuotaBytes() { return config.totalQuotaBytes; },
+    get evictMinAgeS() { return config.evictMinAgeS; },
+    get diskFreeMinBytes() { return config.diskFreeMinBytes; },
+    freeBytes,
+  };
+  const store = new MessageStore(deps.db.$client, nowS, () => config.retentionS, () => bounds);
   const cache = new EnvelopeCache(store, config.cacheBytes);
   const hub = new Hub(config.wsMaxPerIp, config.wsMaxTotal);
   const messages = new MessagesService({ store, cache, hub, hintRate: limiters.hint, nowMs });
+  store.onEvicted = (seqs) => {
+    cache.drop(seqs);
+    messages.forgetPages();
+  };
   const presence = new PresenceService(deps.db, nowS);
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
   const address = (request: Request, server: AddressSource | null | undefined) => clientAddress(request, server, config.trustProxy);

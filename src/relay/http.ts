@@ -2,6 +2,8 @@
 // relay sends them (PROTOCOL-V1.md §6.1), refusals mapped to statuses, the size-limited JSON body
 // parser, the client address rule (proxy headers only when trusted, W10) and path
 // normalisation (everything up to the last "/v1" is ignored).
+import { jsonNestsDeeper } from "../protocol/json-depth.ts";
+import { JSON_BODY_DEPTH_MAX } from "../protocol/limits.ts";
 import type { Refusal } from "./verdict.ts";
 
 export const CORS_HEADERS = {
@@ -26,14 +28,20 @@ export function errorResponse(status: number, detail: string, extra?: Record<str
   return json({ ok: false, detail }, status, extra);
 }
 
+/** The same answer without the CORS headers (a relay mounted for its own origin only). */
+export function withoutCors(r: Response): Response {
+  for (const k of Object.keys(CORS_HEADERS)) r.headers.delete(k);
+  return r;
+}
+
 export function preflight(): Response {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
 }
 
-const STATUS: Record<Refusal["kind"], number> = { invalid: 400, too_large: 413, rate_limited: 429 };
+const STATUS: Record<Refusal["kind"], number> = { invalid: 400, too_large: 413, rate_limited: 429, quota: 429, insufficient_storage: 507 };
 
 export function refusalResponse(r: Refusal): Response {
-  return errorResponse(STATUS[r.kind], r.reason, r.kind === "rate_limited" ? { "Retry-After": String(r.retryAfterS) } : undefined);
+  return errorResponse(STATUS[r.kind], r.reason, "retryAfterS" in r ? { "Retry-After": String(r.retryAfterS) } : undefined);
 }
 
 /** A request the edge refuses before any service sees it (body too large, not JSON). */
@@ -45,6 +53,7 @@ export class HttpError extends Error {
 }
 
 export const NOT_JSON = "Request body must be a JSON object";
+export const TOO_DEEP = `Request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`;
 
 /**
  * Elysia `parse` hooks for every relay body: refuses bodies over `max` bytes with 413 without
@@ -58,6 +67,10 @@ export function jsonBodyParser(max: number) {
     const text = declared !== null ? await request.text() : await readCapped(request, max);
     if (text.length * 3 > max && Buffer.byteLength(text) > max) throw new HttpError(413, `Request body too large (max ${max} bytes)`);
     if (text.trim() === "") return {};
+    if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
+      console.error(`felund relay: refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${request.method} ${new URL(request.url).pathname})`);
+      throw new HttpError(400, TOO_DEEP);
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -23,10 +23,10 @@ export interface TestRelay {
   post(hint: string, messages: unknown[], headers?: Record<string, string>): Promise<Reply>;
 }
 
-export function makeRelay(config: RelayConfigInput = {}, startS = T0): TestRelay {
-  const db = openMemoryDb();
+export function makeRelay(config: RelayConfigInput = {}, startS = T0, deps: { db?: Db; freeBytes?: () => number } = {}): TestRelay {
+  const db = deps.db ?? openMemoryDb();
   let nowMs = startS * 1000;
-  const app = createRelayApp({ db, now: () => nowMs, config });
+  const app = createRelayApp({ db, now: () => nowMs, config, freeBytes: deps.freeBytes });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

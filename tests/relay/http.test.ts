@@ -192,6 +192,24 @@ describe("OpenAPI", () => {
     for (const f of ["cursor", "next_cursor", "more", "since"]) expect(get).toContain(f);
   });
 
+  test("/docs is a plain page: no script, nothing from another origin, a strict CSP", async () => {
+    const r = makeRelay();
+    const page = await r.call("GET", "/docs");
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const csp = page.headers.get("content-security-policy")!;
+    for (const d of ["default-src 'none'", "style-src 'self'", "frame-ancestors 'none'"]) expect(csp).toContain(d);
+    expect(csp).not.toContain("script-src");
+    expect(page.text).not.toMatch(/<script/i);
+    // every src/href stays on this origin (relative paths only)
+    const refs = [...page.text.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const u of refs) expect(u).toMatch(/^\/[^/]/);
+    expect(page.text).not.toMatch(/cdn|jsdelivr|unpkg/i);
+    expect(page.text).toContain("/v1/messages");
+    const css = await r.call("GET", "/docs/docs.css");
+    expect([css.status, css.headers.get("content-type")]).toEqual([200, "text/css; charset=utf-8"]);
+  });
+
   test("docs can be turned off", async () => {
     const r = makeRelay({ docs: false });
     expect((await r.call("GET", "/docs/json")).status).toBe(404);

@@ -29,6 +29,14 @@ describe("web client static files", () => {
     expect(r.headers.get("cache-control")).toBe("no-cache");
     expect(r.headers.get("content-security-policy")).toContain("connect-src 'self';");
     expect(r.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // no inline script or style, no third-party script
+    for (const page of [r, await get(relay, "/")]) {
+      const csp = page.headers.get("content-security-policy")!;
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).toContain("style-src 'self';");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(csp).not.toContain("unsafe-eval");
+    }
     expect(r.headers.get("x-frame-options")).toBe("DENY");
     expect(r.headers.get("referrer-policy")).toBe("no-referrer");
     expect(await (await get(local, "/config.json")).json()).toEqual({ mode: "local", relayBase: "" });

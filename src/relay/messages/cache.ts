@@ -41,6 +41,16 @@ export class EnvelopeCache {
     return all;
   }
 
+  /** Forget these rows (evicted from the database to make room). */
+  drop(seqs: number[]): void {
+    for (const seq of seqs) {
+      const e = this.entries.get(seq);
+      if (!e) continue;
+      this.entries.delete(seq);
+      this.bytes -= e.bytes.length;
+    }
+  }
+
   /** Drop entries that expired (after a prune); expiry follows insertion order closely. */
   dropExpired(nowS: number): void {
     for (const [seq, e] of this.entries) {

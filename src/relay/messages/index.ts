@@ -16,12 +16,17 @@ export const messagesRoutes = (ctx: RelayContext) =>
       {
         parse: jsonBodyParser(ctx.config.maxBodyBytes),
         body: PostMessagesBody,
-        response: { 200: PostMessagesResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
+        response: { 200: PostMessagesResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse, 507: ErrorResponse },
         detail: {
           tags: ["relay"],
           summary: "Store envelopes (durable before the answer) and push them to WebSocket subscribers",
           description:
-            "A msg_id already stored under the same circle_hint is ignored (the first copy stays); the same msg_id under another hint is independent.",
+            "A msg_id already stored under the same circle_hint is ignored (the first copy stays); the same msg_id under another hint is independent. " +
+            "A batch is stored whole or not at all. Storage: each circle_hint may hold a fixed number of envelope bytes (default 64 MiB); a batch " +
+            "that would pass it is refused with 429 and a Retry-After (when the hint's oldest envelope expires, at most an hour), and nothing of " +
+            "that hint is ever evicted to make room. When the relay's total (default 2 GiB) would be passed, its oldest envelopes (any hint) that " +
+            "were stored more than a day ago are evicted first, oldest first; if that is not enough, 507. 507 also while the disk has less free " +
+            "space than the relay's floor (default 256 MiB). Re-pushing envelopes that are all stored already is always answered 200.",
         },
       },
     )

@@ -5,12 +5,12 @@
 import * as L from "../../protocol/limits.ts";
 import type { TokenBuckets } from "../rate-limit.ts";
 import { byteLength, clamp, intCast, isIdOfBytes } from "../validate.ts";
-import { invalid, ok, rateLimited, tooLarge, type Outcome } from "../verdict.ts";
+import { insufficientStorage, invalid, ok, quotaExceeded, rateLimited, tooLarge, type Outcome, type Refusal } from "../verdict.ts";
 import type { Hub } from "../ws/hub.ts";
 import type { EnvelopeCache } from "./cache.ts";
 import type { PostMessagesBody } from "./model.ts";
 import { backlogFrame, pageJson, pushFrame, rowBytes } from "./page.ts";
-import type { EnvelopeRow, MessageStore, NewEnvelope } from "./store.ts";
+import type { EnvelopeRow, MessageStore, NewEnvelope, StorageRefusal } from "./store.ts";
 
 export interface MessagesDeps {
   store: MessageStore;
@@ -83,7 +83,9 @@ export class MessagesService {
       const r = rate.check(hint, this.d.nowMs());
       if (!r.ok) return rateLimited(`Rate limit: too many messages for this circle_hint; retry in ${r.retryAfterS} s`, r.retryAfterS);
     }
-    const stored = await this.d.store.write(hint, items);
+    const result = await this.d.store.write(hint, items);
+    if ("refused" in result) return storageRefusal(result);
+    const stored = result.stored;
     const nowS = Math.floor(this.d.nowMs() / 1000);
     if (stored.length) {
       // Duplicates cost nothing: clients re-push freely (the Python TUI every 8 s).
@@ -99,9 +101,11 @@ export class MessagesService {
     const hint = q.circle_hint;
     if (!isIdOfBytes(hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
     const limit = q.limit === undefined ? L.RELAY_PAGE_DEFAULT : clamp(intCast(q.limit), 1, L.RELAY_PAGE_MAX);
-    const nowS = Math.floor(this.d.nowMs() / 1000);
-    if (q.cursor !== undefined) return ok(this.cursorPage(hint, Number(q.cursor), limit, nowS));
-    return ok(this.sincePage(hint, intCast(q.since), limit, nowS));
+    if (q.cursor !== undefined) return ok(this.cursorPage(hint, Number(q.cursor), limit, Math.floor(this.d.nowMs() / 1000)));
+    // `since` answers declare seconds complete by the clock, so the clock is read under the
+    // write lock (store.settledNowS) and before any row is: no writer can still commit a row
+    // stamped with a second this answer calls complete, even in another process.
+    return ok(this.sincePage(hint, intCast(q.since), limit, this.d.store.settledNowS()));
   }
 
   private cursorPage(hint: string, cursor: number, limit: number, nowS: number): Uint8Array<ArrayBuffer> {
@@ -162,6 +166,13 @@ export class MessagesService {
     const rows = live(this.d.cache.get(this.d.store.recentSeqs(hint, nowS - windowS, max)), nowS);
     return rows.length ? backlogFrame(rows, nowS) : null;
   }
+}
+
+function storageRefusal(r: StorageRefusal): Refusal {
+  if (r.refused === "hint_quota")
+    return quotaExceeded(`Quota: this circle_hint holds as many envelope bytes as the relay keeps per circle; retry in ${r.retryAfterS} s`, r.retryAfterS);
+  if (r.refused === "relay_full") return insufficientStorage("Relay storage is full (nothing old enough to make room); retry later");
+  return insufficientStorage("Relay disk is nearly full; retry later");
 }
 
 function live(rows: EnvelopeRow[], nowS: number): EnvelopeRow[] {
