@@ -7,7 +7,7 @@
 // namespace, with a hard time limit. A local API send on node 1 is timed the same way as a
 // control. Needs root and iproute2. Run: `npx bun bench/mixed-delivery.ts` (all four cases, 50
 // messages each), or e.g. `npx bun bench/mixed-delivery.ts star:5 chain:5 --messages 10`.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildNet, checkNetns, destroyNet, routesOf, sweepStale, type NetLayout, type TopologyKind } from "./lib/netns.ts";
@@ -32,11 +32,20 @@ const TARGET = { p50: 20, p99: 100 };
 const benchStart = performance.now();
 
 let current: NetLayout | null = null;
-const tmpBase = mkdtempSync(join(tmpdir(), "felund-bench-mixed-"));
+const tmpBase = mkdtempSync(join(tmpdir(), `felund-bench-mixed-${process.pid}-`));
 function cleanup(): void {
   if (current) destroyNet(current);
   current = null;
   rmSync(tmpBase, { recursive: true, force: true });
+}
+
+/** State dirs of earlier runs that were killed outright (their bench process is gone). */
+function sweepTempDirs(): void {
+  for (const d of readdirSync(tmpdir())) {
+    const pid = Number(d.match(/^felund-bench-mixed-(\d+)-/)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try { process.kill(pid, 0); } catch { rmSync(join(tmpdir(), d), { recursive: true, force: true }); }
+  }
 }
 
 /** Each node's routes must be exactly its neighbours and the measurement side. */
@@ -115,6 +124,7 @@ async function main(): Promise<number> {
   checkNetns();
   const swept = sweepStale();
   if (swept) console.log(`  (removed ${swept} namespace(s) left by an earlier killed run)`);
+  sweepTempDirs();
 
   const done: { kind: string; n: number; result: CaseResult | null; routes: string; failure: string }[] = [];
   for (const c of CASES) done.push({ ...c, ...(await runCase(c.kind, c.n)) });

@@ -151,6 +151,12 @@ async function main(): Promise<CaseResult> {
   return { kind: net.kind, n: net.n, proto, setupS, reachCheck, graph, control: ctl, v1 };
 }
 
+// the bench that started this may be killed outright (kill -9): then stop the nodes here too
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void cleanupAll().finally(() => process.exit(1));
+}, 1000).unref();
+
 let code = 0;
 try {
   console.log(`RESULT ${JSON.stringify(await main())}`);
