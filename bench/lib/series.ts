@@ -13,6 +13,8 @@ export interface SeriesResult {
   /** ms to the first node and to every node; Infinity when not everywhere within the timeout */
   first: number[];
   all: number[];
+  /** lower bounds of `all` (from each node's last MSGS_HAVE without the message) */
+  allLo: number[];
   /** per lost message: on how many nodes it was by the timeout */
   heldWhenLost: number[];
   nodes: number;
@@ -31,7 +33,7 @@ export const MAX_LOST_IN_A_ROW = 3;
 const GAP_MS = 20;
 
 export async function runSeries(opts: { warmup: number; count: number; budgetMs: number }, send: Sender, say: (s: string) => void): Promise<SeriesResult> {
-  const r: SeriesResult = { sent: 0, first: [], all: [], heldWhenLost: [], nodes: 0, warmupLost: 0, stopped: "", polls: 0, pollErrors: 0, windowP50: NaN, windowMax: NaN, errors: [] };
+  const r: SeriesResult = { sent: 0, first: [], all: [], allLo: [], heldWhenLost: [], nodes: 0, warmupLost: 0, stopped: "", polls: 0, pollErrors: 0, windowP50: NaN, windowMax: NaN, errors: [] };
   const windows: number[] = [];
   const t0 = performance.now();
   let lostInARow = 0;
@@ -43,7 +45,7 @@ export async function runSeries(opts: { warmup: number; count: number; budgetMs:
     } catch (e) {
       // a send that fails is a lost message too, with its reason kept for the report
       r.errors.push((e as Error).message);
-      a = { ms: [], windowMs: [], polls: 0, pollErrors: 0 };
+      a = { ms: [], loMs: [], windowMs: [], polls: 0, pollErrors: 0 };
     }
     r.nodes = Math.max(r.nodes, a.ms.length);
     const held = a.ms.filter(Number.isFinite);
@@ -58,6 +60,7 @@ export async function runSeries(opts: { warmup: number; count: number; budgetMs:
     windows.push(...a.windowMs);
     r.first.push(held.length ? Math.min(...held) : Infinity);
     r.all.push(all);
+    r.allLo.push(Number.isFinite(all) ? Math.max(...a.loMs) : Infinity);
     if (Number.isFinite(all)) lostInARow = 0;
     else {
       r.heldWhenLost.push(held.length);

@@ -93,7 +93,9 @@ const spacing = (sinceMs: number) => POLL_SCHEDULE.find((s) => sinceMs < s.until
 export interface Arrival {
   /** per node: ms from t0 to the first MSGS_HAVE that listed the message (Infinity: not within the timeout) */
   ms: number[];
-  /** per node that listed it: ms since its previous MSGS_HAVE (or t0), the window the arrival lies in */
+  /** per node: a lower bound of its arrival, ms from t0 to the start of its last poll whose MSGS_HAVE did not list the message (0 if none) */
+  loMs: number[];
+  /** per node that listed it: ms from that lower bound to the arrival figure, the window the arrival lies in */
   windowMs: number[];
   polls: number;
   pollErrors: number;
@@ -110,22 +112,23 @@ function slots(n: number) {
 
 /** Poll every node (only until it lists `msgId`) from t0 on; resolves after every node lists it or at the timeout. */
 export async function watchArrival(secretHex: string, observerId: string, addrs: string[], msgId: string, t0: number, timeoutMs: number): Promise<Arrival> {
-  const out: Arrival = { ms: addrs.map(() => Infinity), windowMs: [], polls: 0, pollErrors: 0 };
+  const out: Arrival = { ms: addrs.map(() => Infinity), loMs: addrs.map(() => 0), windowMs: [], polls: 0, pollErrors: 0 };
   const sem = slots(POLLS_IN_FLIGHT);
   await Promise.all(addrs.map(async (addr, i) => {
-    let prev = t0;
     for (;;) {
       const start = performance.now();
       await sem.take();
       if (performance.now() - t0 > timeoutMs) return sem.give();
       out.polls++;
+      const asked = performance.now();
       // the slot is free again once the node's MSGS_HAVE is in (or the poll failed)
       let held = true;
       const give = () => { if (held) { held = false; sem.give(); } };
       try {
         const h = await pollHave(secretHex, observerId, addr, 2000, give);
-        if (h.ids.has(msgId)) { out.ms[i] = h.at - t0; out.windowMs.push(h.at - prev); return; }
-        prev = h.at;
+        if (h.ids.has(msgId)) { out.ms[i] = h.at - t0; out.windowMs.push(out.ms[i]! - out.loMs[i]!); return; }
+        // the node built that MSGS_HAVE after we dialled, so the message came later than `asked`
+        out.loMs[i] = asked - t0;
       } catch {
         out.pollErrors++;
       } finally {
