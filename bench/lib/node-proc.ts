@@ -15,6 +15,10 @@ export interface BenchNode {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   pid: number;
   tcpPort: number;
+  /** the address peers dial (127.0.0.1, or the node's address in its network namespace) */
+  host: string;
+  /** the network namespace the node runs in, if any (bench/lib/netns.ts) */
+  netns?: string;
   api: string;
   token: string;
   /** stdout + stderr so far, for error reports */
@@ -31,9 +35,12 @@ export function tempStateDir(prefix: string): string {
   return d;
 }
 
-/** Run a one-shot CLI command on a state dir; throws with its output on a non-zero exit. */
-export async function cli(dir: string, args: string[]): Promise<string> {
-  const p = Bun.spawn([process.execPath, CLI, ...args], {
+/** argv that runs `felund ...args`, inside network namespace `netns` when given. */
+const felundArgv = (args: string[], netns?: string) => [...(netns ? ["ip", "netns", "exec", netns] : []), process.execPath, CLI, ...args];
+
+/** Run a one-shot CLI command on a state dir (in `netns` if given); throws with its output on a non-zero exit. */
+export async function cli(dir: string, args: string[], netns?: string): Promise<string> {
+  const p = Bun.spawn(felundArgv(args, netns), {
     cwd: ROOT, env: { ...process.env, FELUND_STATE_DIR: dir }, stdout: "pipe", stderr: "pipe",
   });
   procs.add(p);
@@ -51,13 +58,20 @@ export function freePort(): number {
   return port;
 }
 
-/** `felund init` then `felund run`; resolves once the node prints its local API URL. */
-export async function startNode(name: string, intervalS: number): Promise<BenchNode> {
+/**
+ * `felund init` then `felund run`; resolves once the node prints its local API URL. With `net`,
+ * the node listens on net.host:net.port inside network namespace net.netns (its local API is
+ * then reachable only from inside that namespace), with no relay configured.
+ */
+export async function startNode(name: string, intervalS: number, net?: { netns: string; host: string; port: number }): Promise<BenchNode> {
   const dir = tempStateDir(name);
-  const tcpPort = freePort();
-  await cli(dir, ["init", "--bind", "127.0.0.1", "--port", String(tcpPort), "--name", name]);
-  const proc = Bun.spawn([process.execPath, CLI, "run", "--interval", String(intervalS)], {
-    cwd: ROOT, env: { ...process.env, FELUND_STATE_DIR: dir }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+  const tcpPort = net?.port ?? freePort();
+  const host = net?.host ?? "127.0.0.1";
+  await cli(dir, ["init", "--bind", host, "--port", String(tcpPort), "--name", name]);
+  const env: Record<string, string | undefined> = { ...process.env, FELUND_STATE_DIR: dir };
+  if (net) delete env.FELUND_API_BASE;
+  const proc = Bun.spawn(felundArgv(["run", "--interval", String(intervalS)], net?.netns), {
+    cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe",
   });
   procs.add(proc);
   let text = "";
@@ -77,7 +91,7 @@ export async function startNode(name: string, intervalS: number): Promise<BenchN
     if (!api) await Bun.sleep(10);
   }
   const token = readFileSync(join(dir, "api-token"), "utf8").trim();
-  return { name, dir, proc, pid: proc.pid, tcpPort, api, token, output: () => text };
+  return { name, dir, proc, pid: proc.pid, tcpPort, host, netns: net?.netns, api, token, output: () => text };
 }
 
 /** Call a node's local API; throws on an error status. */
