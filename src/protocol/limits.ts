@@ -140,6 +140,8 @@ export const RELAY_BATCH_MAX = 50;
 export const RELAY_ENVELOPE_MAX_BYTES = 64 * 1024;
 /** Request body: a full batch of maximum-size envelopes; anything larger is refused with 413 unread. */
 export const RELAY_BODY_MAX_BYTES = RELAY_BATCH_MAX * RELAY_ENVELOPE_MAX_BYTES + 64 * 1024;
+/** JSON nesting of a request body: clients send 4 levels; deeper ones cost the validator seconds, then a stack overflow (fuzz). */
+export const RELAY_JSON_DEPTH_MAX = 32;
 /** Legacy `text` field of an envelope: the PHP relay's bound (ref §6.2). */
 export const RELAY_TEXT_MAX_BYTES = 4096;
 /** Largest created_ts stored: beyond it the value stops being an exact SQLite integer. */

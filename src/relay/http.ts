@@ -2,6 +2,7 @@
 // relay sends them (ref §6.1), refusals mapped to statuses, the size-limited JSON body
 // parser, the client address rule (proxy headers only when trusted, W10) and path
 // normalisation (everything up to the last "/v1" is ignored).
+import { RELAY_JSON_DEPTH_MAX } from "../protocol/limits.ts";
 import type { Refusal } from "./verdict.ts";
 
 export const CORS_HEADERS = {
@@ -58,6 +59,7 @@ export function jsonBodyParser(max: number) {
     const text = declared !== null ? await request.text() : await readCapped(request, max);
     if (text.length * 3 > max && Buffer.byteLength(text) > max) throw new HttpError(413, `Request body too large (max ${max} bytes)`);
     if (text.trim() === "") return {};
+    if (nestedDeeper(text, RELAY_JSON_DEPTH_MAX)) throw new HttpError(400, `Request body is nested too deeply (max ${RELAY_JSON_DEPTH_MAX} levels)`);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -70,6 +72,22 @@ export function jsonBodyParser(max: number) {
   // The function always answers; "json" after it never runs and only tells the OpenAPI
   // generator that these bodies are application/json.
   return [parse, "json" as const];
+}
+
+/** Whether a JSON text nests arrays/objects deeper than `max` (one linear pass; strings skipped). */
+export function nestedDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 async function readCapped(request: Request, max: number): Promise<string> {
