@@ -92,7 +92,7 @@ export function mutateValue(r: Prng, v: unknown, depth = 0): unknown {
     else if (v.length) { const i = r.int(v.length); v[i] = mutateValue(r, v[i], depth + 1); }
     return v;
   }
-  if (v !== null && typeof v === "object" && depth < 5 && r.int(4) !== 0) {
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < 5 && r.int(4) !== 0) {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
     const op = r.int(6);
