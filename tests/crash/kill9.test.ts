@@ -84,7 +84,7 @@ describe(`kill -9 under write load (seed ${SEED})`, () => {
       expect(integrity, `seed ${SEED} trial ${t}`).toBe("ok");
       expect(all.filter((id) => !ids.has(id)), `seed ${SEED} trial ${t}: acknowledged but lost`).toEqual([]);
     }
-    expect(all.length).toBeGreaterThan(TRIALS * 5); // the load did write // the load did write
+    expect(all.length).toBeGreaterThan(TRIALS * 5); // the load did write
   });
 
   test(`${TRIALS} relay crashes: every envelope answered 'stored' survives, integrity ok`, async () => {
