@@ -4,12 +4,14 @@
 // MESSAGES frames holding the envelopes these peers pushed to a real relay (127.0.0.1:0) plus
 // the v1/v2 envelope vectors. The frames go through each side's own onmessage handler (a
 // stand-in WebSocket delivers them); it must never throw, and no message that was not in an
-// original envelope may appear in the store. (The relay itself ignores every client frame:
-// tests/relay/ws.test.ts; its WS query string is fuzzed in relay-http.test.ts.)
+// original envelope may appear in the store. The relay's side: it ignores what clients send,
+// and keeps doing so under mutated text and binary frames (oversized ones close only that
+// socket); its WS query string is fuzzed in relay-http.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { RelayClient } from "../../src/node/relay-client.ts";
 import type { FelundNode } from "../../src/node/node.ts";
 import { circleHint } from "../../src/protocol/ids.ts";
+import { RELAY_WS_FRAME_IN_MAX } from "../../src/protocol/limits.ts";
 import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { startV2Node } from "../node/helpers.ts";
@@ -38,10 +40,11 @@ let node: FelundNode;
 let browser: RelayBackend;
 const vectorEnvelopes = [loadVectors("v1-envelope").open_valid[0].envelope, loadVectors("v2-envelope").valid[0].expect.envelope];
 
-async function envelopesOf(circleId: string): Promise<Json[]> {
-  const r = await fetch(`${relay.base}/v1/messages?circle_hint=${circleHint(circleId)}&since=0`);
+async function envelopesOfHint(hint: string): Promise<Json[]> {
+  const r = await fetch(`${relay.base}/v1/messages?circle_hint=${hint}&since=0`);
   return ((await r.json()) as Json).messages;
 }
+const envelopesOf = (circleId: string) => envelopesOfHint(circleHint(circleId));
 
 beforeAll(async () => {
   relay = startRelay();
@@ -70,6 +73,58 @@ const frames = (base: Json) => (r: Prng): string => {
   });
   return JSON.stringify({ t: r.chance(0.95) ? "MESSAGES" : r.pick(["PING", "messages", "", 1]), messages });
 };
+
+describe("WebSocket frames to the relay", () => {
+  test("client frames change nothing and break nothing but an oversized frame's own socket", async () => {
+    const hint = "0123456789abcdef";
+    const got: string[] = [];
+    const open = async () => {
+      const ws = new WebSocket(`${relay.base.replace("http", "ws")}/v1/relay/ws?circle_hint=${hint}&node_id=fuzzclient0`);
+      ws.onmessage = (ev) => got.push(String(ev.data));
+      await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
+      return ws;
+    };
+    let ws = await open();
+    let oversized = 0;
+    let unexpectedCloses = 0;
+    let n = 0;
+    const base = { t: "PONG", messages: [vectorEnvelopes[1]], circle_hint: hint };
+    const gen = (r: Prng): string | Uint8Array =>
+      r.chance(0.1) ? mutateBytes(r, new TextEncoder().encode(JSON.stringify(base))) : r.chance(0.002) ? "x".repeat(5000) : mutantText(r, base);
+    const check = async (frame: string | Uint8Array) => {
+      const big = (typeof frame === "string" ? Buffer.byteLength(frame) : frame.length) > RELAY_WS_FRAME_IN_MAX;
+      if (big) {
+        // the relay closes this socket (and only it): wait for that, then a fresh one
+        const closed = new Promise((res) => ws.addEventListener("close", res));
+        ws.send(frame);
+        const ok = await Promise.race([closed.then(() => true), Bun.sleep(5000).then(() => false)]);
+        oversized++;
+        ws = await open();
+        return ok ? null : "an oversized frame did not close its socket";
+      }
+      ws.send(frame);
+      if (++n % 500 === 0) {
+        await Bun.sleep(5); // let the relay read what was sent
+        if (ws.readyState !== WebSocket.OPEN) { unexpectedCloses++; ws = await open(); }
+      }
+      return null;
+    };
+    expect(await fuzz("ws", "relay-in", 0x3a0005, gen, check)).toBe("");
+    await Bun.sleep(200);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    // nothing a client sent was stored or pushed; a POST still reaches the socket
+    expect((await envelopesOfHint(hint)).length).toBe(0);
+    expect(got).toEqual([]);
+    const res = await fetch(`${relay.base}/v1/messages`, { method: "POST", body: JSON.stringify({ circle_hint: hint, messages: [vectorEnvelopes[1]] }) });
+    expect(res.status).toBe(200);
+    const t0 = Date.now();
+    while (!got.length && Date.now() - t0 < 5000) await Bun.sleep(20);
+    expect(JSON.parse(got[0]!).messages[0].msg_id).toBe(vectorEnvelopes[1].msg_id);
+    expect(oversized).toBeGreaterThan(0);
+    expect(unexpectedCloses).toBe(0);
+    ws.close();
+  });
+});
 
 describe("WebSocket frames from the relay", () => {
   for (const legacy of [false, true]) {

@@ -9,13 +9,13 @@ export interface RawReply { status: number; body: string }
 /** One keep-alive connection from `local`; requests go one at a time. */
 export class RawHttp {
   private sock: Socket;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting: ((r: RawReply | null) => void) | null = null;
   closed = false;
 
   constructor(private port: number, local: string) {
     this.sock = connect({ host: "127.0.0.1", port, localAddress: local });
-    this.sock.on("data", (d) => { this.buf = Buffer.concat([this.buf, d]); this.parse(); });
+    this.sock.on("data", (d: Buffer) => { this.buf = Buffer.concat([this.buf, d]); this.parse(); });
     const end = () => { this.closed = true; this.waiting?.(null); this.waiting = null; };
     this.sock.on("close", end);
     this.sock.on("error", end);
@@ -54,7 +54,7 @@ export class RawHttp {
 export function rawWs(port: number, local: string, path: string, onText: (t: string) => void): Promise<{ close(): void; isOpen(): boolean }> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: "127.0.0.1", port, localAddress: local });
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let upgraded = false;
     let open = false;
     const handle = { close: () => sock.destroy(), isOpen: () => open };
@@ -62,7 +62,7 @@ export function rawWs(port: number, local: string, path: string, onText: (t: str
       const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
       sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     });
-    sock.on("data", (d) => {
+    sock.on("data", (d: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       if (!upgraded) {
         const head = buf.indexOf("\r\n\r\n");
