@@ -95,7 +95,7 @@ describe("relay soak", () => {
     const peak = Math.max(...rss);
     console.log(`soak: idle RSS ${idleRss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; flood ${flood.ok} stored / ${flood.limited} refused (429) / ${flood.other} other; legitimate ${legitSent.length} posts`);
     expect(legitFailed).toEqual([]);
-    expect(legitSent.length).toBeGreaterThan(SOAK_S * 2);
+    expect(legitSent.length).toBeGreaterThanOrEqual(SOAK_S); // one every 250 ms when idle; allow a loaded box
     expect(missing()).toBe(0);
     expect(flood.limited).toBeGreaterThan(0);
     expect(flood.other).toBe(0);
