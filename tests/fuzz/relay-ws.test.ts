@@ -17,7 +17,7 @@ import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { startV2Node } from "../node/helpers.ts";
 import { loadVectors } from "../protocol/vectors.ts";
 import { startRelay, type TestRelay } from "../web/relay-helpers.ts";
-import { fuzz, mutant, mutantText, mutateBytes, mutateString, type Json, type Prng } from "./seeded.ts";
+import { FUZZ_CASES, fuzz, mutant, mutantText, mutateBytes, mutateString, type Json, type Prng } from "./seeded.ts";
 
 setDefaultTimeout(180_000);
 
@@ -120,7 +120,7 @@ describe("WebSocket frames to the relay", () => {
     const t0 = Date.now();
     while (!got.length && Date.now() - t0 < 5000) await Bun.sleep(20);
     expect(JSON.parse(got[0]!).messages[0].msg_id).toBe(vectorEnvelopes[1].msg_id);
-    expect(oversized).toBeGreaterThan(0);
+    if (FUZZ_CASES >= 2000) expect(oversized).toBeGreaterThan(0); // ~1 in 500 cases
     expect(unexpectedCloses).toBe(0);
     ws.close();
   });

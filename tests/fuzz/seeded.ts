@@ -11,7 +11,7 @@ export const FUZZ_CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 /** The per-run seed: FUZZ_SEED replays a run; otherwise a fresh one, printed on failure. */
 export const RUN_SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : (Math.random() * 2 ** 31) >>> 0;
 /** A case slower than this is a failure ("never hangs"); generous for a loaded 2-core box. */
-const SLOW_CASE_MS = 3_000;
+const SLOW_CASE_MS = 10_000;
 
 /** mulberry32: small, fast, good enough to drive mutations reproducibly. */
 export class Prng {

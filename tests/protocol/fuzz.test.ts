@@ -12,7 +12,7 @@ import {
   parseMsgsReq, parseMsgsSend, parsePeers, parseWelcome, parseWireMessage, toBase64, toBase64Url, utf8, verifyMac,
 } from "../../src/protocol/index.ts";
 import { coveredFields, hex, loadVectors, type Json } from "./vectors.ts";
-import { fuzz, mutant, mutateString, type Prng } from "../fuzz/seeded.ts";
+import { FUZZ_CASES, fuzz, mutant, mutateString, type Prng } from "../fuzz/seeded.ts";
 
 /** The fixed seed; the per-run seed and FUZZ_SEED replay come from tests/fuzz/seeded.ts. */
 const SEED = 0x6fe1d;
@@ -48,8 +48,8 @@ describe("fuzz of the v1 decoders", () => {
     });
     expect(failures).toBe("");
     // The mutants must reach the MAC check, and some (schema_version, no-op edits) still verify.
-expect(parsed).toBeGreaterThan(200);
-    expect(verified).toBeGreaterThan(10);
+    expect(parsed).toBeGreaterThan(FUZZ_CASES / 20);
+    expect(verified).toBeGreaterThan(FUZZ_CASES / 400);
   });
 
   test("envelopes: open only to the sealed fields", async () => {
@@ -64,7 +64,7 @@ expect(parsed).toBeGreaterThan(200);
       return bases.some((b: Json) => JSON.stringify(b.expected) === got) ? null : `opened to other content: ${got}`;
     });
     expect(failures).toBe("");
-expect(opened).toBeGreaterThan(10);
+    expect(opened).toBeGreaterThan(FUZZ_CASES / 400);
   });
 
   test("invite codes: decodeInvite agrees with a simple reference decoder", async () => {
