@@ -3,17 +3,19 @@
 // either refuse with its typed outcome (Reject verdict, ProtocolError, null) or return what
 // an independent check allows: a MAC'd message only with its covered fields unchanged, an
 // envelope only with its sealed fields unchanged, a frame only with its original plaintext,
-// an invite only as a simple reference decoder reads it. Deterministic: the seed is fixed
-// (override with FELUND_FUZZ_SEED); failures print as JSON to be saved as regressions.
-import { describe, expect, test } from "bun:test";
+// an invite only as a simple reference decoder reads it. Seeds, case counts and saved
+// regressions (tests/fuzz/regressions/v1.json) as in tests/fuzz/seeded.ts.
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   ProtocolError, decodeInvite, decryptFrameLine, fromBase64, isChannelIdOrControl, isNodeId, isValidChannelId, macInput,
   messageKey, openEnvelope, parseChallenge, parseControlEvent, parseHello, parseHelloAuth, parseJsonFrame, parseMsgsHave,
   parseMsgsReq, parseMsgsSend, parsePeers, parseWelcome, parseWireMessage, toBase64, toBase64Url, utf8, verifyMac,
 } from "../../src/protocol/index.ts";
 import { coveredFields, hex, loadVectors, type Json } from "./vectors.ts";
+import { FUZZ_CASES, fuzz, mutant, mutateString, type Prng } from "../fuzz/seeded.ts";
 
-const SEED = Number(process.env.FELUND_FUZZ_SEED ?? 0x6fe1d);
+/** The fixed seed; the per-run seed and FUZZ_SEED replay come from tests/fuzz/seeded.ts. */
+const SEED = 0x6fe1d;
 const vMsg = loadVectors("v1-message");
 const vEnv = loadVectors("v1-envelope");
 const vInv = loadVectors("v1-invite");
@@ -24,105 +26,15 @@ const secret = hex(vMsg.secret_hex);
 const msgKey = messageKey(secret);
 const sessKey = hex(vHs.session_key.session_key);
 
-/** mulberry32: small, fast, good enough to drive mutations reproducibly. */
-class Prng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number { return Math.floor(this.next() * n); }
-  pick<T>(a: readonly T[]): T { return a[this.int(a.length)]!; }
-}
 
-const CHARS = [..."0123456789abcdefABCDEF+/=-_|:. \"\\{}[],\n\t", "é", "✓", "🎉", "\u0000", "\u007f", "\ud800", "Z", "g"];
-// Values a peer can put anywhere: wrong types, edge numbers, and objects whose own toString /
-// valueOf keys break String() coercion (JSON.parse can produce them).
-const SWAPS: readonly unknown[] = [
-  null, true, false, 0, -1, 1.5, 1e300, 2 ** 53, "", "x", "1700000000", "__control", "general", "a".repeat(300), "é".repeat(5000),
-  [], [1, "a"], {}, JSON.parse('{"toString":1}'), JSON.parse('{"valueOf":1,"toString":1}'), JSON.parse('{"__proto__":{"x":1}}'),
-];
-const NEW_KEYS = ["enc", "extra", "__proto__", "constructor", "toString", "t", "schema_version"];
+setDefaultTimeout(120_000);
 
-function mutateString(r: Prng, s: string): string {
-  const i = r.int(s.length + 1);
-  switch (r.int(7)) {
-    case 0: return s.slice(0, i) + r.pick(CHARS) + s.slice(i + 1); // replace
-    case 1: return s.slice(0, i) + r.pick(CHARS) + s.slice(i); // insert
-    case 2: return s.slice(0, i) + s.slice(i + 1); // delete
-    case 3: return s.slice(0, i); // truncate
-    case 4: return s + s.slice(i); // duplicate a tail
-    case 5: { // flip one bit of one character
-      if (!s.length) return "x";
-      const j = Math.min(i, s.length - 1);
-      return s.slice(0, j) + String.fromCharCode(s.charCodeAt(j) ^ (1 << r.int(7))) + s.slice(j + 1);
-    }
-    default: return s.toUpperCase();
-  }
-}
-
-const setOwn = (o: Record<string, unknown>, k: string, val: unknown) =>
-  Object.defineProperty(o, k, { value: val, enumerable: true, writable: true, configurable: true });
-
-/** One mutation somewhere inside a JSON value (in place; returns the possibly replaced root). */
-function mutateValue(r: Prng, v: unknown, depth = 0): unknown {
-  const isObj = v !== null && typeof v === "object";
-  if (isObj && depth < 4 && r.int(4) !== 0) {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o);
-    const op = r.int(6);
-    if (op === 0 && keys.length) { delete o[r.pick(keys)]; return v; }
-    if (op === 1) { setOwn(o, r.pick(NEW_KEYS), r.pick(SWAPS)); return v; }
-    if (keys.length) { const k = r.pick(keys); setOwn(o, k, mutateValue(r, o[k], depth + 1)); }
-    return v;
-  }
-  if (typeof v === "string" && r.int(3) !== 0) return mutateString(r, v);
-  if (typeof v === "number" && r.int(3) !== 0) return r.pick([v + 1, v - 1, -v, v * 1000, v + 0.5, 0]);
-  return structuredClone(r.pick(SWAPS));
-}
-
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
-
-/** A mutated copy: 1-3 structural mutations, or one mutation of the JSON text. */
-function mutant(r: Prng, base: unknown): unknown {
-  if (r.int(4) === 0) {
-    const text = mutateString(r, JSON.stringify(base));
-    try { return JSON.parse(text); } catch { /* not JSON any more: mutate the structure instead */ }
-  }
-  let v: unknown = clone(base);
-  for (let n = 1 + r.int(3); n > 0; n--) v = mutateValue(r, v);
-  return v;
-}
-
-/** Runs `check` on `iterations` inputs; returns the first few failures with their inputs. */
-function fuzz<T>(seed: number, iterations: number, gen: (r: Prng) => T, check: (input: T) => string | null): Json[] {
-  const r = new Prng(seed);
-  const failures: Json[] = [];
-  for (let i = 0; i < iterations && failures.length < 5; i++) {
-    const input = gen(r);
-    let problem: string | null;
-    try {
-      problem = check(input);
-    } catch (e) {
-      problem = `threw ${(e as Error)?.name}: ${(e as Error)?.message}`;
-    }
-    if (problem) failures.push({ seed, iteration: i, problem, input });
-  }
-  return failures;
-}
-
-const show = (f: Json[]) => (f.length ? JSON.stringify(f, null, 1) : "");
-
-describe(`fuzz (seed ${SEED})`, () => {
-  test("wire messages: only verifying copies with unchanged covered fields get through", () => {
+describe("fuzz of the v1 decoders", () => {
+  test("wire messages: only verifying copies with unchanged covered fields get through", async () => {
     const bases = [...vMsg.valid.map((c: Json) => c.message), ...vCtl.messages.map((c: Json) => c.message)];
     let parsed = 0;
     let verified = 0;
-    const failures = fuzz(SEED + 1, 4000, (r) => mutant(r, r.pick(bases)), (m) => {
+    const failures = await fuzz("v1", "wire-message", SEED + 1, (r) => mutant(r, r.pick(bases)), (m) => {
       const res = parseWireMessage(m);
       if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
       const p = res.value;
@@ -134,28 +46,28 @@ describe(`fuzz (seed ${SEED})`, () => {
         b.author_node_id + "|" + b.display_name + "|" + b.created_ts + "|" + b.text);
       return same ? null : "a changed message verified";
     });
-    expect(show(failures)).toBe("");
+    expect(failures).toBe("");
     // The mutants must reach the MAC check, and some (schema_version, no-op edits) still verify.
-expect(parsed).toBeGreaterThan(200);
-    expect(verified).toBeGreaterThan(10);
+    expect(parsed).toBeGreaterThan(FUZZ_CASES / 20);
+    expect(verified).toBeGreaterThan(FUZZ_CASES / 400);
   });
 
-  test("envelopes: open only to the sealed fields", () => {
+  test("envelopes: open only to the sealed fields", async () => {
     const bases = [...vEnv.open_valid.map((c: Json) => c), ...vEnv.seal.map((c: Json) => ({ envelope: c.envelope, expected: c.message }))];
     const circle = vEnv.circle_id;
     let opened = 0;
-    const failures = fuzz(SEED + 2, 2500, (r) => mutant(r, r.pick(bases).envelope), (e) => {
+    const failures = await fuzz("v1", "envelope", SEED + 2, (r) => mutant(r, r.pick(bases).envelope), (e) => {
       const res = openEnvelope(msgKey, secret, circle, e);
       if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
       opened++;
       const got = JSON.stringify(coveredFields(res.value));
       return bases.some((b: Json) => JSON.stringify(b.expected) === got) ? null : `opened to other content: ${got}`;
     });
-    expect(show(failures)).toBe("");
-expect(opened).toBeGreaterThan(10);
+    expect(failures).toBe("");
+    expect(opened).toBeGreaterThan(FUZZ_CASES / 400);
   });
 
-  test("invite codes: decodeInvite agrees with a simple reference decoder", () => {
+  test("invite codes: decodeInvite agrees with a simple reference decoder", async () => {
     const codes: string[] = vInv.decode_valid.map((c: Json) => c.code);
     const gen = (r: Prng): string => {
       const code = r.pick(codes);
@@ -163,17 +75,17 @@ expect(opened).toBeGreaterThan(10);
       const payload = JSON.parse(Buffer.from(code.trim().slice(8).replace(/=+$/, ""), "base64url").toString("utf8"));
       return "felund1." + toBase64Url(utf8(JSON.stringify(mutant(r, payload))));
     };
-    const failures = fuzz(SEED + 3, 4000, gen, (code) => {
+    const failures = await fuzz("v1", "invite1", SEED + 3, gen, (code) => {
       const got = decodeInvite(code);
       const want = referenceDecodeInvite(code);
       const gotV = got.ok ? got.value : null;
       if (!got.ok && got.kind !== "reject") return "verdict is not a reject";
       return JSON.stringify(gotV) === JSON.stringify(want) ? null : `decodeInvite ${JSON.stringify(gotV)} != reference ${JSON.stringify(want)}`;
     });
-    expect(show(failures)).toBe("");
+    expect(failures).toBe("");
   });
 
-  test("encrypted frames: ProtocolError or the original plaintext", () => {
+  test("encrypted frames: ProtocolError or the original plaintext", async () => {
     const frames: Json[] = vHs.frames;
     const gen = (r: Prng): { line: string; pt: string } => {
       const f = r.pick(frames);
@@ -184,24 +96,24 @@ expect(opened).toBeGreaterThan(10);
       const bytes = op === 1 ? raw.subarray(0, r.int(raw.length)) : op === 2 ? Uint8Array.from({ length: r.int(80) }, () => r.int(256)) : raw;
       return { line: toBase64(bytes), pt: f.plaintext };
     };
-    const failures = fuzz(SEED + 4, 2500, gen, ({ line, pt }) => {
+    const failures = await fuzz("v1", "encrypted-frame", SEED + 4, gen, ({ line, pt }) => {
       try {
         return decryptFrameLine(sessKey, line) === pt ? null : "decrypted to another plaintext";
       } catch (e) {
         return e instanceof ProtocolError ? null : `threw ${(e as Error).name}`;
       }
     });
-    expect(show(failures)).toBe("");
+    expect(failures).toBe("");
   });
 
-  test("plaintext frames: parsers throw nothing but ProtocolError", () => {
+  test("plaintext frames: parsers throw nothing but ProtocolError", async () => {
     const parsers = [parseHello, parseChallenge, parseHelloAuth, parseWelcome, parsePeers, parseMsgsHave, parseMsgsReq, parseMsgsSend];
     const bases = vFr.cases.map((c: Json) => c.frame);
     const gen = (r: Prng): string => {
       const line = JSON.stringify(mutant(r, r.pick(bases)));
       return r.int(5) === 0 ? mutateString(r, line) : line;
     };
-    const failures = fuzz(SEED + 5, 4000, gen, (line) => {
+    const failures = await fuzz("v1", "plaintext-frame", SEED + 5, gen, (line) => {
       let f: Record<string, unknown>;
       try {
         f = parseJsonFrame(line);
@@ -224,22 +136,22 @@ expect(opened).toBeGreaterThan(10);
       }
       return null;
     });
-    expect(show(failures)).toBe("");
+    expect(failures).toBe("");
   });
 
-  test("control events: parseControlEvent never throws and keeps channel ids valid", () => {
+  test("control events: parseControlEvent never throws and keeps channel ids valid", async () => {
     const texts: string[] = [...vCtl.build.map((c: Json) => c.text), ...vCtl.parse.map((c: Json) => c.text)];
     const gen = (r: Prng): string => {
       const t = r.pick(texts);
       return r.int(3) === 0 ? mutateString(r, t) : JSON.stringify(mutant(r, JSON.parse(t)));
     };
-    const failures = fuzz(SEED + 6, 3000, gen, (text) => {
+    const failures = await fuzz("v1", "control", SEED + 6, gen, (text) => {
       const ev = parseControlEvent(text);
       if (ev?.t === "CHANNEL_EVT" && ev.op !== "rename" && !isValidChannelId(ev.channelId)) return "invalid channel id accepted";
       if (ev?.t === "CALL_EVT" && !ev.sessionId) return "CALL_EVT without session id accepted";
       return null;
     });
-    expect(show(failures)).toBe("");
+    expect(failures).toBe("");
   });
 });
 

@@ -6,7 +6,7 @@ import { Elysia } from "elysia";
 import { openMemoryDb } from "../../db/client.ts";
 import { mountRelay } from "../../src/relay/app.ts";
 import { normalizePath } from "../../src/relay/http.ts";
-import { RELAY_BODY_MAX_BYTES } from "../../src/protocol/limits.ts";
+import { JSON_BODY_DEPTH_MAX, RELAY_BODY_MAX_BYTES } from "../../src/protocol/limits.ts";
 import { CORS, HINT, T0, envelope, expectCors, makeRelay } from "./helpers.ts";
 
 describe("health", () => {
@@ -93,6 +93,33 @@ describe("bodies", () => {
       expect(res.status).toBe(400);
       expect(res.json.detail).toBe("Request body must be a JSON object");
     }
+  });
+
+  test("a deeply nested body is a quick 400 on every route, with no internal error (found by tests/fuzz/relay-http.test.ts)", async () => {
+    // before: depth 10,000 (20 KB) cost the validator seconds, depth 100,000 a stack overflow and a 500
+    const r = makeRelay();
+    const logged: unknown[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => void logged.push(a);
+    try {
+      for (const path of ["/v1/messages", "/v1/register", "/v1/signal"]) {
+        for (const n of [JSON_BODY_DEPTH_MAX + 1, 100_000]) {
+          const t0 = performance.now();
+          const res = await r.call("POST", path, "[".repeat(n) + "]".repeat(n));
+          expect(res.status).toBe(400);
+          expect(res.json.detail).toMatch(/nested (too )?deep/i);
+          expect(performance.now() - t0).toBeLessThan(2000);
+        }
+      }
+      // depth within the bound, and brackets inside strings, are not counted
+      const deepOk = { circle_hint: HINT, messages: [envelope(undefined, { extra: JSON.parse("[".repeat(20) + "]".repeat(20)), note: "[".repeat(100) })] };
+      expect((await r.post(HINT, deepOk.messages)).status).toBe(200);
+    } finally {
+      console.error = orig;
+    }
+    // one log line per refused request, no stack trace
+    expect(logged.length).toBe(6);
+    for (const l of logged) expect(String((l as unknown[])[0])).not.toContain("\n    at ");
   });
 
   test("an empty body counts as {} (then the missing field is reported)", async () => {

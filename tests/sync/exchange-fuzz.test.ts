@@ -14,7 +14,7 @@ import type { Rng } from "../../src/protocol/crypto.ts";
 import { addCircle, insertAll, makeMessages, makeSide, NOW, runExchange, secretFor, seededRng, type Side } from "./helpers.ts";
 import regressions from "./fuzz-regressions.json" with { type: "json" };
 
-/** Cases per run (FELUND_FUZZ_CASES for a longer hunt; FELUND_FUZZ_SEED moves the window). */
+/** Cases per run (FELUND_FUZZ_CASES for a longer hunt; FUZZ_SEED, as in tests/fuzz/seeded.ts, moves the window). */
 const CASES = Number(process.env.FELUND_FUZZ_CASES ?? 150);
 
 /** Small helpers over a seeded byte stream. */
@@ -154,7 +154,7 @@ describe("seeded fuzzing of the v1 exchange", () => {
   test.each((regressions as { seed: number; note: string }[]).map((r) => [r.seed, r.note] as const))("regression seed %d (%s)", (seed) => runCase(seed));
 
   test(`${CASES} random cases`, () => {
-    const base = Number(process.env.FELUND_FUZZ_SEED ?? 20260101);
+    const base = Number(process.env.FUZZ_SEED ?? process.env.FELUND_FUZZ_SEED ?? 20260101);
     for (let i = 0; i < CASES; i++) {
       const seed = base + i;
       try {

@@ -569,13 +569,15 @@ export class RelayBackend implements Backend, SyncHost {
       const circle = this.mem.getCircle(circleId);
       if (!circle) return;
       const id = (raw as { msg_id?: unknown } | null)?.msg_id;
+      // for the debug log only: a hostile msg_id may be an object whose String() throws
+      const shown = typeof id === "string" ? id.slice(0, 12) : "(bad msg_id)";
       if (isEnvelopeV2(raw)) {
         const v = openEnvelopeV2(raw, { secret: l.secret, circleId, keyOf: (e) => epochKey(this.mem, circle, e) });
         if (!v.ok) {
           // a newer epoch than ours: kept until its REKEY comes (src/sync/ahead.ts)
           let ahead = this.ahead.get(circleId);
           if (!ahead) this.ahead.set(circleId, (ahead = new AheadEnvelopes()));
-          if (!ahead.hold(raw, circle.keyEpoch)) this.debug(`relay: dropped ${String(id).slice(0, 12)}: ${v.reason}`);
+          if (!ahead.hold(raw, circle.keyEpoch)) this.debug(`relay: dropped ${shown}: ${v.reason}`);
           continue;
         }
         if (this.mem.getV2Wire(v.value.msgId)) continue; // a copy we hold (checked before the signature)
@@ -588,7 +590,7 @@ export class RelayBackend implements Backend, SyncHost {
       if (typeof id === "string" && this.mem.hasMessage(id)) continue;
       const v = this.v1!.openEnvelope((l.key ??= this.v1!.messageKey(l.secret)), l.secret, circleId, raw);
       if (!v.ok) {
-        this.debug(`relay: dropped ${String(id).slice(0, 12)}: ${v.reason}`);
+        this.debug(`relay: dropped ${shown}: ${v.reason}`);
         continue;
       }
       const m = v.value;
