@@ -328,6 +328,22 @@ export class MemStore implements SyncStoreV2 {
     inv.uses++;
     this.touched();
   }
+  listInvites(circleId: string) {
+    return [...this.invites.values()].filter((r) => r.circleId === circleId)
+      .sort((a, b) => b.createdTs - a.createdTs || (a.inviteId < b.inviteId ? -1 : 1)).map((r) => ({ ...r }));
+  }
+  revokeInvite(inviteId: string, now: number) {
+    const r = this.invites.get(inviteId);
+    if (!r || r.revokedTs != null) return false;
+    r.revokedTs = now;
+    this.touched();
+    return true;
+  }
+  revokeCircleInvites(circleId: string, now: number) {
+    let n = 0;
+    for (const r of this.invites.values()) if (r.circleId === circleId && this.revokeInvite(r.inviteId, now)) n++;
+    return n;
+  }
   /** Forget invites expired before `before` (and their admissions). */
   pruneInvites(before: number) {
     for (const [id, r] of this.invites) {
@@ -339,7 +355,7 @@ export class MemStore implements SyncStoreV2 {
   }
   /** True while some invite this browser issued is unexpired (it then answers admissions through the relay). */
   hasLiveInvites(now: number): boolean {
-    for (const r of this.invites.values()) if (r.expiresTs > now) return true;
+    for (const r of this.invites.values()) if (r.expiresTs > now && r.revokedTs == null) return true;
     return false;
   }
 
