@@ -320,9 +320,10 @@ export class NodeStore implements SyncStoreV2 {
   revokeCircleInvites(circleId: string, now: number): number {
     return this.sql.query(`UPDATE v2_invites SET revoked_ts = ? WHERE circle_id = ? AND revoked_ts IS NULL`).run(now, circleId).changes;
   }
-  /** True while some felund2 invite of this node is unexpired (the relay client then answers admissions). */
+  /** True while some felund2 invite of this node is unexpired (the relay client then answers admissions; revoked ones
+   * count too, so their joiners get a clear "invite revoked" rather than a timeout). */
   hasLiveInvites(now: number): boolean {
-    return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? AND revoked_ts IS NULL LIMIT 1`).get(now) != null;
+    return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? LIMIT 1`).get(now) != null;
   }
   inviteAdmitted(inviteId: string, nodeId: string): boolean {
     return this.sql.query(`SELECT 1 FROM v2_invite_admissions WHERE invite_id = ? AND node_id = ?`).get(inviteId, nodeId) != null;

@@ -1,7 +1,7 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { BackendError, type Backend } from "./backend.ts";
-import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode } from "./types.ts";
+import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode, InviteView } from "./types.ts";
 
 export interface LocalBackendOptions {
   /** e.g. "http://127.0.0.1:9990" ("" = same origin in a browser) */
@@ -67,6 +67,8 @@ export class LocalBackend implements Backend {
     const q = new URLSearchParams(Object.entries(opts).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
     return (await this.call("GET", `/circles/${circleId}/invite${q ? "?" + q : ""}`)).code as string;
   }
+  async listInvites(circleId: string): Promise<InviteView[]> { return (await this.call("GET", `/circles/${circleId}/invites`)).invites; }
+  async revokeInvite(circleId: string, inviteId: string) { await this.call("POST", `/circles/${circleId}/invites/${encodeURIComponent(inviteId)}/revoke`); }
   async kickMembers(circleId: string, members: string[]) { await this.call("POST", `/circles/${circleId}/kick`, { members }); }
   async approveMember(circleId: string, channel: string, member: string) {
     await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(channel)}/approve`, { member });

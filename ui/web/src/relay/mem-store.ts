@@ -353,9 +353,10 @@ export class MemStore implements SyncStoreV2 {
       this.touched();
     }
   }
-  /** True while some invite this browser issued is unexpired (it then answers admissions through the relay). */
+  /** True while some invite this browser issued is unexpired (it then answers admissions through the relay; revoked
+   * ones count too, so their joiners get a clear "invite revoked" rather than a timeout). */
   hasLiveInvites(now: number): boolean {
-    for (const r of this.invites.values()) if (r.expiresTs > now && r.revokedTs == null) return true;
+    for (const r of this.invites.values()) if (r.expiresTs > now) return true;
     return false;
   }
 
