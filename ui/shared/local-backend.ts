@@ -1,7 +1,6 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { BackendError, type Backend } from "./backend.ts";
-import { codeInviteId } from "./invites.ts";
 import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode, InviteView } from "./types.ts";
 
 export interface LocalBackendOptions {
@@ -75,7 +74,8 @@ export class LocalBackend implements Backend {
     const plain = opts.ttlS === undefined && opts.maxUses === undefined;
     const last = plain ? this.lastCodes.get(circleId) : undefined;
     if (last) {
-      const id = codeInviteId(last);
+      // (loaded here, not at first load: the F2 dialog's chunk has it already)
+      const id = (await import("./invites.ts")).codeInviteId(last);
       const v = id ? (await this.listInvites(circleId).catch(() => [])).find((x) => x.inviteId === id) : undefined;
       if (v && v.state === "live" && (v.expiresTs - Date.now() / 1000) * 2 > v.expiresTs - v.createdTs) return last;
     }
