@@ -312,7 +312,7 @@ export class NodeStore implements SyncStoreV2 {
     return (this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ?? undefined;
   }
   listInvites(circleId: string): InviteRow[] {
-    return this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE circle_id = ? ORDER BY created_ts DESC, invite_id`).all(circleId) as InviteRow[];
+    return this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE circle_id = ? ORDER BY created_ts DESC, rowid DESC`).all(circleId) as InviteRow[];
   }
   revokeInvite(inviteId: string, now: number): boolean {
     return this.sql.query(`UPDATE v2_invites SET revoked_ts = ? WHERE invite_id = ? AND revoked_ts IS NULL`).run(now, inviteId).changes > 0;

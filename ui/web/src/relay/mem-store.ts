@@ -329,8 +329,9 @@ export class MemStore implements SyncStoreV2 {
     this.touched();
   }
   listInvites(circleId: string) {
-    return [...this.invites.values()].filter((r) => r.circleId === circleId)
-      .sort((a, b) => b.createdTs - a.createdTs || (a.inviteId < b.inviteId ? -1 : 1)).map((r) => ({ ...r }));
+    // newest first; within a second, the later issued first (the map keeps insertion order)
+    return [...this.invites.values()].filter((r) => r.circleId === circleId).reverse()
+      .sort((a, b) => b.createdTs - a.createdTs).map((r) => ({ ...r }));
   }
   revokeInvite(inviteId: string, now: number) {
     const r = this.invites.get(inviteId);
