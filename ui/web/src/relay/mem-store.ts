@@ -341,9 +341,7 @@ export class MemStore implements SyncStoreV2 {
     return true;
   }
   revokeCircleInvites(circleId: string, now: number) {
-    let n = 0;
-    for (const r of this.invites.values()) if (r.circleId === circleId && this.revokeInvite(r.inviteId, now)) n++;
-    return n;
+    return [...this.invites.values()].filter((r) => r.circleId === circleId && this.revokeInvite(r.inviteId, now)).length;
   }
   /** Forget invites expired before `before` (and their admissions). */
   pruneInvites(before: number) {
@@ -354,8 +352,7 @@ export class MemStore implements SyncStoreV2 {
       this.touched();
     }
   }
-  /** True while some invite this browser issued is unexpired (it then answers admissions through the relay; revoked
-   * ones count too, so their joiners get a clear "invite revoked" rather than a timeout). */
+  /** Some invite this browser issued is unexpired: it answers admissions (revoked ones count: "invite revoked", not a timeout). */
   hasLiveInvites(now: number): boolean {
     for (const r of this.invites.values()) if (r.expiresTs > now) return true;
     return false;
