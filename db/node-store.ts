@@ -12,6 +12,8 @@ const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS cha
   signature IS NOT NULL AS signed`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
 const CARD_COLS = `circle_id AS circleId, node_id AS nodeId, ed_key AS edKey, x_key AS xKey, display_name AS displayName, issued_ts AS issuedTs, msg_id AS msgId`;
+const INVITE_COLS = `invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
+  max_uses AS maxUses, uses, created_ts AS createdTs, revoked_ts AS revokedTs`;
 const CIRCLE_COLS = `circle_id AS circleId, secret_hex AS secretHex, name, owned, bootstrap, mode, key_epoch AS keyEpoch, joined_at AS joinedAt`;
 
 export class NodeStore implements SyncStoreV2 {
@@ -306,14 +308,23 @@ export class NodeStore implements SyncStoreV2 {
   }
 
   putInvite(r: InviteRow): void {
-    this.sql.query(`INSERT INTO v2_invites (invite_id, circle_id, ticket_hex, expires_ts, max_uses, uses, created_ts)
-        VALUES ($inviteId, $circleId, $ticketHex, $expiresTs, $maxUses, $uses, $createdTs) ON CONFLICT DO NOTHING`).run({ ...r });
+    this.sql.query(`INSERT INTO v2_invites (invite_id, circle_id, ticket_hex, expires_ts, max_uses, uses, created_ts, revoked_ts)
+        VALUES ($inviteId, $circleId, $ticketHex, $expiresTs, $maxUses, $uses, $createdTs, $revokedTs) ON CONFLICT DO NOTHING`).run({ ...r, revokedTs: r.revokedTs ?? null });
   }
   getInvite(inviteId: string): InviteRow | undefined {
-    return (this.sql.query(`SELECT invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
-        max_uses AS maxUses, uses, created_ts AS createdTs FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ?? undefined;
+    return (this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ?? undefined;
   }
-  /** True while some felund2 invite of this node is unexpired (the relay client then answers admissions). */
+  listInvites(circleId: string): InviteRow[] {
+    return this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE circle_id = ? ORDER BY created_ts DESC, rowid DESC`).all(circleId) as InviteRow[];
+  }
+  revokeInvite(inviteId: string, now: number): boolean {
+    return this.sql.query(`UPDATE v2_invites SET revoked_ts = ? WHERE invite_id = ? AND revoked_ts IS NULL`).run(now, inviteId).changes > 0;
+  }
+  revokeCircleInvites(circleId: string, now: number): number {
+    return this.sql.query(`UPDATE v2_invites SET revoked_ts = ? WHERE circle_id = ? AND revoked_ts IS NULL`).run(now, circleId).changes;
+  }
+  /** True while some felund2 invite of this node is unexpired (the relay client then answers admissions; revoked ones
+   * count too, so their joiners get a clear "invite revoked" rather than a timeout). */
   hasLiveInvites(now: number): boolean {
     return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? LIMIT 1`).get(now) != null;
   }

@@ -207,6 +207,8 @@ export const v2Invites = sqliteTable("v2_invites", {
   maxUses: integer("max_uses").notNull().default(0),
   uses: integer("uses").notNull().default(0),
   createdTs: integer("created_ts").notNull(),
+  /** when the owner revoked it (by hand, or every invite of the circle at a kick); null = not revoked */
+  revokedTs: integer("revoked_ts"),
 });
 
 /** Who was admitted with which invite (a re-join of the same node uses no second use). */

@@ -10,6 +10,7 @@ import { FelundNode } from "../node/node.ts";
 import { line, out } from "./print.ts";
 import { formatDateTime as fmtTime } from "../../ui/shared/format.ts";
 import { channelLabel, memberLabels } from "../../ui/shared/safe-text.ts";
+import { runInviteAdmin } from "./invite-admin.ts";
 
 export interface Cmd extends CommandSpec { run(p: Parsed, dir: string): Promise<number> }
 
@@ -62,7 +63,8 @@ export const commands: Cmd[] = [
   },
   {
     name: "invite", summary: "create a circle and print its invite code (or the code of an existing circle)",
-    usage: "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N] [--via-relay]",
+    usage: "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N] [--via-relay]"
+      + " | felund invite --circle-id ID --list | felund invite --circle-id ID --revoke INVITE",
     flags: [
       { name: "name", type: "string", help: "name of the new circle" },
       circleFlag(false),
@@ -70,9 +72,12 @@ export const commands: Cmd[] = [
       { name: "expires", type: "string", placeholder: "DURATION", help: "felund2. code valid for e.g. 30m, 24h, 7d (default 7d)" },
       { name: "uses", type: "int", placeholder: "N", help: "felund2. code admits at most N new members (default: no limit)" },
       { name: "via-relay", type: "bool", help: "felund2. code naming the running node's relay: joiners that cannot dial this node (browsers on the relay) are admitted through it" },
+      { name: "list", type: "bool", help: "list the circle's felund2 invites: id, created, expires, uses/max, state (live, used up, expired, revoked)" },
+      { name: "revoke", type: "string", placeholder: "INVITE", help: "revoke an invite (id or 4+ of its first digits, from --list): its code admits no one after" },
       json,
     ],
     async run(p, dir) {
+      if (p.flags.list || p.flags.revoke !== undefined) return runInviteAdmin(p, dir);
       const t = connect(dir);
       let circleId: string, code: string;
       const ttlS = p.flags.expires === undefined ? undefined : parseDuration(String(p.flags.expires));

@@ -174,6 +174,9 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     const viaRelay = query.get("viaRelay") === "1" || query.get("viaRelay") === "true";
     return { ok: true, code: node.inviteCode(params.id!, { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}), ...(viaRelay ? { viaRelay } : {}) }) };
   });
+  // the owner's invites of a circle (felund2), and revoking one: its code admits no one after
+  on("GET", "/circles/:id/invites", ({ params }) => ({ ok: true, invites: svc.listInvites(node.ctx, params.id!) }));
+  on("POST", "/circles/:id/invites/:invite/revoke", ({ params }) => ({ ok: true, invite: svc.revokeInvite(node.ctx, params.id!, params.invite!) }));
   on("POST", "/circles/:id/kick", ({ params, body }) => {
     const m = body.members;
     if (!Array.isArray(m) || m.length < 1 || m.length > 100 || m.some((x) => typeof x !== "string" || x.length > 128))

@@ -18,7 +18,7 @@ import type { StoredMessage } from "../sync/store.ts";
 import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../protocol/v2/keys.ts";
 import { makeCardMessage } from "../protocol/v2/member-card.ts";
-import { INVITE2_PREFIX } from "../protocol/v2/invite.ts";
+import { INVITE2_PREFIX, inviteView, type InviteView } from "../protocol/v2/invite.ts";
 import { acceptSigned, composeEvent, composeText, type V2Ctx } from "../sync/v2-apply.ts";
 import * as v2admin from "../sync/v2-admin.ts";
 import { toHex } from "../protocol/bytes.ts";
@@ -93,6 +93,23 @@ export function inviteCode(ctx: Ctx, circleId: string, opts: { ttlS?: number; ma
   const r = v2admin.issueInvite(v2Ctx(ctx), c.circleId, { peer: invitePeer(ctx), ttlS: opts.ttlS, maxUses: opts.maxUses, now: ctx.now(), rng: ctx.rng });
   if (!r.ok) throw new UserError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
   return r.value.code;
+}
+
+export type { InviteView };
+
+/** The felund2 invites this node issued for a circle, newest first, with what each is worth now. */
+export function listInvites(ctx: Ctx, circleId: string): InviteView[] {
+  const c = requireCircle(ctx, circleId);
+  const now = ctx.now();
+  return ctx.store.listInvites(c.circleId).map((r) => inviteView(r, now));
+}
+
+/** Revoke one invite (id or unique prefix): its code admits no one from now on. */
+export function revokeInvite(ctx: Ctx, circleId: string, inviteId: string): InviteView {
+  const c = requireCircle(ctx, circleId);
+  const r = ctx.store.transaction(() => v2admin.revokeInvite(v2Ctx(ctx), c.circleId, inviteId, ctx.now()));
+  if (!r.ok) throw new UserError(r.reason, /^no invite/.test(r.reason) ? 404 : /already/.test(r.reason) ? 409 : 400);
+  return inviteView(r.value, ctx.now());
 }
 
 /**

@@ -91,7 +91,8 @@ export interface V2Item { ts: number; msgId: string; signed: boolean }
 export interface MemberCardRow { circleId: string; nodeId: string; edKey: string; xKey: string; displayName: string; issuedTs: number; msgId: string }
 /** A channel as established by a signed v2 CHANNEL_CREATE (owner = its signer). */
 export interface V2ChannelRow { circleId: string; channelId: string; ownerKey: string; mode: string; scryptLogN: number; keyCheck: string; createdTs: number; msgId: string }
-export interface InviteRow { inviteId: string; circleId: string; ticketHex: string; expiresTs: number; maxUses: number; uses: number; createdTs: number }
+/** `revokedTs`: when the owner revoked it (null/absent = not revoked) */
+export interface InviteRow { inviteId: string; circleId: string; ticketHex: string; expiresTs: number; maxUses: number; uses: number; createdTs: number; revokedTs?: number | null }
 
 export interface SyncStoreV2 extends SyncStore {
   addCircle(c: CircleRow): boolean;
@@ -132,6 +133,12 @@ export interface SyncStoreV2 extends SyncStore {
   inviteAdmitted(inviteId: string, nodeId: string): boolean;
   /** count one admission (atomically with the check done by the caller inside transaction()) */
   recordAdmission(inviteId: string, nodeId: string, now: number): void;
+  /** the invites this node issued for a circle, newest first */
+  listInvites(circleId: string): InviteRow[];
+  /** mark one invite revoked (kept, for the listing); false when unknown or already revoked */
+  revokeInvite(inviteId: string, now: number): boolean;
+  /** revoke every not yet revoked invite of a circle (a kick does); how many */
+  revokeCircleInvites(circleId: string, now: number): number;
 }
 
 /** A row's place in the history: its created_ts, but never further ahead than the allowed clock skew. */

@@ -13,7 +13,7 @@ import type { V2AccessMode, V2CallOp } from "../protocol/v2/control.ts";
 import { encodeInvite2, type Invite2 } from "../protocol/v2/invite.ts";
 import { buildRekey } from "../protocol/v2/rekey.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
-import type { StoredMessage } from "./store.ts";
+import type { InviteRow, StoredMessage } from "./store.ts";
 import { composeEvent, openLockedBacklog, type V2Ctx } from "./v2-apply.ts";
 
 type Done = Verdict<{ signed: SignedMessage; row: StoredMessage }>;
@@ -37,7 +37,26 @@ export function kickMembers(ctx: V2Ctx, circleId: string, removed: string[], w: 
   if (!recipients.some((r) => toHex(r.edKey) === toHex(ctx.self.edPublic)))
     recipients.push({ edKey: ctx.self.edPublic, xKey: ctx.self.xPublic });
   const event = buildRekey({ circleId, epoch: circle.keyEpoch + 1, epochKey: w.rng(32), removed, recipients }, w.rng);
-  return composeEvent(ctx, { circleId, displayName: w.displayName, now: w.now, rng: w.rng, event });
+  // every outstanding invite goes with the old epoch: the removed member knows the code he
+  // joined with and would otherwise come back under a fresh identity for the new key. In one
+  // transaction with the REKEY, so no admission sees the new epoch with an old code.
+  return ctx.store.transaction(() => {
+    const r = composeEvent(ctx, { circleId, displayName: w.displayName, now: w.now, rng: w.rng, event });
+    if (r.ok) ctx.store.revokeCircleInvites(circleId, w.now);
+    return r;
+  });
+}
+
+/** Owner: revoke one invite of a circle, by its id or a unique prefix (4+ hex) as listed. */
+export function revokeInvite(ctx: V2Ctx, circleId: string, id: string, now: number): Verdict<InviteRow> {
+  const q = id.trim().toLowerCase();
+  const hits = ctx.store.listInvites(circleId).filter((r) => r.inviteId === q || (q.length >= 4 && r.inviteId.startsWith(q)));
+  if (hits.length > 1 && !hits.some((r) => r.inviteId === q)) return reject(`invite id "${id}" matches several invites; give more of it`);
+  const inv = hits.find((r) => r.inviteId === q) ?? hits[0];
+  if (!inv) return reject(`no invite "${id}" in this circle`);
+  if (inv.revokedTs != null) return reject(`invite ${inv.inviteId} is already revoked`);
+  ctx.store.revokeInvite(inv.inviteId, now);
+  return accept({ ...inv, revokedTs: now });
 }
 
 /** Issue a felund2 code (owner only) and remember its ticket and limits for admissions. */

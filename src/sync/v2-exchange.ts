@@ -13,7 +13,7 @@ import { parseHello, parseJsonFrame, parseWelcome, type PeerEntry } from "../pro
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import { PEERS_SEND_MAX, V2_HANDSHAKE_FRAMES_MAX, V2_MSGS_FRAME_BUDGET, V2_RECON_ROUNDS_MAX, V2_WANT_MAX } from "../protocol/limits.ts";
 import { toWireV1 } from "../protocol/message.ts";
-import { ProtocolError } from "../protocol/verdict.ts";
+import { accept, ProtocolError, reject, type Verdict } from "../protocol/verdict.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
 import { decodeFrame, encodeFrame, FORM_V1, FORM_V2, type Admit, type Frame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
 import { finishInitiator, finishResponder, makeOffer, offerJson, parseHsFrame, parseOffer, respond, type OfferSecret, type ResponderState } from "../protocol/v2/handshake.ts";
@@ -274,15 +274,20 @@ export class V2Exchange {
 
   private admit(): V2Step {
     const d = this.deps;
-    const inv = d.store.getInvite(this.inviteId)!;
-    const circle = this.circle!;
     const peer = this.result.peerNodeId;
-    const verdict = d.store.transaction(() => {
+    // the invite, its revocation and the circle's current epoch are read in the same
+    // transaction that counts the use: a kick (which revokes) lands before or after, never between
+    const checked = d.store.transaction((): Verdict<CircleRow> => {
+      const inv = d.store.getInvite(this.inviteId);
+      const circle = d.store.getCircle(this.circle!.circleId);
+      if (!inv || !circle) return reject("invite no longer valid");
       const v = admissionVerdict(inv, d.now(), d.store.inviteAdmitted(inv.inviteId, peer));
-      if (v.ok && v.value === "new") d.store.recordAdmission(inv.inviteId, peer, d.now());
-      return v;
+      if (!v.ok) return v;
+      if (v.value === "new") d.store.recordAdmission(inv.inviteId, peer, d.now());
+      return accept(circle);
     });
-    if (!verdict.ok) return this.fatal(verdict.reason, [], this.frame({ t: "close", reason: verdict.reason }));
+    if (!checked.ok) return this.fatal(checked.reason, [], this.frame({ t: "close", reason: checked.reason }));
+    const circle = checked.value;
     const ek = epochKey(d.store, circle, circle.keyEpoch);
     const owner = d.store.getCircleOwner(circle.circleId);
     if (!ek || !owner) return this.fatal("cannot admit: circle keys missing", [], this.frame({ t: "close", reason: "cannot admit" }));

@@ -10,7 +10,7 @@ import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../src/protocol/v2/keys.ts";
 import { CallRegistry, ensureGeneral } from "../../src/sync/control-apply.ts";
 import { ADMISSION_SIGNAL, AdmissionIssuer, AdmissionJoiner, joinViaRelay, pollAdmissions, type SignalIo, type SignalPost, type SignalRow } from "../../src/sync/relay-admission.ts";
-import { issueInvite } from "../../src/sync/v2-admin.ts";
+import { issueInvite, kickMembers } from "../../src/sync/v2-admin.ts";
 import type { V2Deps } from "../../src/sync/v2-exchange.ts";
 import { openMemoryDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
@@ -108,6 +108,25 @@ describe("felund2 admission through a relay", () => {
     const o2 = owner({ ttlS: 3600 });
     const late = await join(new FakeRelay(), o2, party().deps(), o2.code, NOW + 7200);
     expect(late.ok ? "" : late.reason).toBe("invite expired");
+  });
+
+  test("a kicked member redeems his old code under a fresh identity through the relay: refused, no epoch key", async () => {
+    const o = owner(); // default code: unlimited uses
+    const m = party();
+    const first = await join(new FakeRelay(), o, m.deps());
+    if (!first.ok) throw new Error(first.reason);
+    const k = kickMembers({ store: o.store, calls: new CallRegistry(), self: o.keys, now: NOW }, o.circleId, [m.keys.nodeId], { displayName: "o", now: NOW, rng });
+    if (!k.ok) throw new Error(k.reason);
+    expect(o.store.getCircle(o.circleId)!.keyEpoch).toBe(1);
+    const relay = new FakeRelay();
+    const again = await join(relay, o, party().deps());
+    expect(again.ok ? "" : again.reason).toBe("invite revoked");
+    // the owner's answers: its handshake line, then the refusal; no ADMIT (so no secret, no epoch key) went out
+    expect(relay.rows.filter((x) => x.from_node === o.keys.nodeId).length).toBe(2);
+    expect(o.store.getInvite(toHex(o.invite.inviteId))).toMatchObject({ uses: 1, revokedTs: NOW });
+    // the kicked identity itself is refused too (a removed peer fails the handshake)
+    const old = await join(new FakeRelay(), o, m.deps());
+    expect(old.ok).toBe(false);
   });
 
   test("an ADMIT from anyone but the code's owner is refused, even sent under the owner's id", async () => {

@@ -1,7 +1,7 @@
 // An in-memory Backend for the TUI render tests: circles, channels and messages held in
 // plain objects, events pushed by the test with emit(). Times are fixed so frames are stable.
 import { BackendError, type Backend } from "../../ui/shared/backend.ts";
-import type { AccessMode, AppState, BackendEvent, ChannelView, CircleView, ConnectionState, MessageView, PeerView } from "../../ui/shared/types.ts";
+import type { AccessMode, AppState, BackendEvent, ChannelView, CircleView, ConnectionState, InviteView, MessageView, PeerView } from "../../ui/shared/types.ts";
 
 export const T0 = Math.floor(new Date(2025, 0, 15, 10, 32, 0).getTime() / 1000);
 
@@ -67,7 +67,21 @@ export class FakeBackend implements Backend {
   }
   async leaveCircle(circleId: string) { this.app.circles = this.app.circles.filter((c) => c.circleId !== circleId); }
   async renameCircle(circleId: string, name: string) { this.circle(circleId).name = name; }
-  async inviteCode(circleId: string) { return `felund1.fake-invite-code-for-${this.circle(circleId).circleId}`; }
+  /** what inviteCode returns instead of the fake felund1 code (a test's real felund2 code) */
+  code: string | null = null;
+  async inviteCode(circleId: string) { return this.code ?? `felund1.fake-invite-code-for-${this.circle(circleId).circleId}`; }
+  /** the owner's invites (listInvites / revokeInvite), newest first; revoked ids recorded */
+  invites: InviteView[] = [];
+  revoked: string[] = [];
+  async listInvites(circleId: string) { this.circle(circleId); return structuredClone(this.invites); }
+  async revokeInvite(circleId: string, inviteId: string) {
+    this.circle(circleId);
+    const v = this.invites.find((x) => x.inviteId === inviteId);
+    if (!v) throw new BackendError(`no invite "${inviteId}" in this circle`, 404);
+    v.state = "revoked";
+    v.revokedTs = T0;
+    this.revoked.push(inviteId);
+  }
   async createChannel(circleId: string, name: string, mode: AccessMode) {
     const c = this.circle(circleId);
     if (c.channels.some((x) => x.channelId === name)) throw new BackendError(`#${name} already exists`, 409);

@@ -5,6 +5,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { TextAttributes } from "@opentui/core";
 import { COMMANDS } from "../../ui/shared/commands.ts";
 import { FakeBackend, T0 } from "./fake-backend.ts";
+import type { InviteView } from "../../ui/shared/types.ts";
+import { fromHex } from "../../src/protocol/bytes.ts";
+import { encodeInvite2 } from "../../src/protocol/v2/invite.ts";
+import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
 const ALICE = "aaaa11112222333344445555";
@@ -214,6 +218,53 @@ describe("commands and keys", () => {
     h.t.mockInput.pressEscape();
     await h.until((f) => !f.includes("Invite code"), "invite closed");
     expect(h.app.openModalKind).toBe(null);
+  });
+
+  test("F2 lists the owner's invites; ↑/↓ select, r revokes through the backend", async () => {
+    const b = chatBackend();
+    const keys = nodeKeysFromSeed(new Uint8Array(32).fill(7));
+    const ids = ["11".repeat(16), "22".repeat(16), "33".repeat(16)];
+    const inv = (id: string, o: Partial<InviteView>): InviteView => ({ inviteId: id, createdTs: T0, expiresTs: T0 + 7 * 86400, uses: 0, maxUses: 0, revokedTs: null, state: "live", ...o });
+    b.invites = [inv(ids[0]!, {}), inv(ids[1]!, { uses: 2, maxUses: 5 }), inv(ids[2]!, { uses: 1, state: "revoked", revokedTs: T0 })];
+    b.code = encodeInvite2({
+      inviteId: fromHex(ids[0]!), ticket: new Uint8Array(32), circleId: "c1c1c1c1c1c1c1c1c1c1c1c1", circleName: "mygroup", ownerKey: keys.edPublic,
+      peer: "127.0.0.1:9999", issuedTs: T0, expiresTs: T0 + 7 * 86400, maxUses: 0,
+    }, keys.edSecret);
+    h = await startHarness(120, 40, b);
+    h.t.mockInput.pressKey("F2");
+    let f = await h.until((f) => f.includes("Invites of this circle"), "invite list");
+    expect(f).toMatch(/▸ 111111111111 {2}\d\d-\d\d \d\d:\d\d → \d\d-\d\d \d\d:\d\d {2}0\/∞ +live {2}\(this code\)/);
+    expect(f).toMatch(/ {2}222222222222 .* 2\/5 +live/);
+    expect(f).toMatch(/ {2}333333333333 .* 1\/∞ +revoked/);
+    expect(f).toContain("r revoke");
+    h.t.mockInput.pressArrow("down");
+    f = await h.until((f) => f.includes("▸ 222222222222"), "second selected");
+    h.t.mockInput.pressKey("r");
+    f = await h.until((f) => f.includes("revoked 222222222222: its code admits no one now"), "revoked");
+    expect(b.revoked).toEqual([ids[1]]);
+    expect(f).toMatch(/▸ 222222222222 .* 2\/5 +revoked/);
+    // the shown code's own invite: the status says to reopen F2 for a new one
+    h.t.mockInput.pressArrow("up");
+    await h.until((f) => f.includes("▸ 111111111111"), "first selected");
+    h.t.mockInput.pressKey("r");
+    await h.until((f) => f.includes("(reopen F2 for a new code)"), "own code revoked");
+    // a revoked one again: a clear line, no second call
+    h.t.mockInput.pressArrow("down");
+    h.t.mockInput.pressArrow("down");
+    await h.until((f) => f.includes("▸ 333333333333"), "third selected");
+    h.t.mockInput.pressKey("r");
+    await h.until((f) => f.includes("is already revoked"), "already revoked");
+    expect(b.revoked).toEqual([ids[1], ids[0]]);
+    h.t.mockInput.pressEscape();
+    await h.until((f) => !f.includes("Invites of this circle"), "closed");
+  });
+
+  test("F2 of a legacy circle: the felund1 code cannot be revoked, and says what a kick means", async () => {
+    h = await startHarness(120, 40, chatBackend());
+    h.t.mockInput.pressKey("F2");
+    const f = await h.until((f) => f.includes("cannot be revoked"), "legacy note");
+    expect(f).toContain("original felund clients are cut off");
+    expect(f).not.toContain("Invites of this circle");
   });
 
   test("F3 settings changes the display name", async () => {

@@ -63,6 +63,7 @@ describe("submitLine", () => {
     const { backend, run, notices, store } = await setup();
     await run("/circle kick bob carol");
     expect(backend.calls).toContain(`kick ${store.state.circleId} bob,carol`);
+    expect(notices().some((n) => n.includes("its invite codes were revoked (F2 gives a new one)"))).toBe(true);
     await run("/circle kick");
     await run("/channel approve secret bob");
     expect(backend.calls).toContain("approve secret bob");

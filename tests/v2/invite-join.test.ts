@@ -2,8 +2,8 @@
 // counts uses, refuses when used up or expired; a wrong ticket learns nothing.
 import { describe, expect, test } from "bun:test";
 import { toHex } from "../../src/protocol/bytes.ts";
-import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
-import { applyAdmit, issueInvite } from "../../src/sync/v2-admin.ts";
+import { decodeInvite2, inviteState } from "../../src/protocol/v2/invite.ts";
+import { applyAdmit, issueInvite, kickMembers, revokeInvite } from "../../src/sync/v2-admin.ts";
 import { V2Exchange } from "../../src/sync/v2-exchange.ts";
 import { connect, joinCircle, makeNode, post, texts, type Node } from "./helpers.ts";
 
@@ -53,6 +53,50 @@ describe("felund2 invite admission", () => {
     owner.clock.now += 61;
     const r = join(j, owner, inv.value.code);
     expect(r.ex.abortReason).toBe("issuer refused: invite expired");
+  });
+
+  test("revoked: refused for everyone, the node it admitted before included; a kick revokes every invite", () => {
+    const owner = makeNode("owner");
+    const member = makeNode("member");
+    const cid = joinCircle(owner, owner);
+    joinCircle(member, owner);
+    const inv = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, now: owner.clock.now, rng: owner.deps.rng });
+    const inv2 = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, maxUses: 1, now: owner.clock.now, rng: owner.deps.rng });
+    if (!inv.ok || !inv2.ok) throw new Error("issue");
+    const j = makeNode("j");
+    expect(join(j, owner, inv.value.code).ex.result.admitted).not.toBeNull();
+    const id = toHex(inv.value.invite.inviteId);
+    expect(revokeInvite(owner.ctx(), cid, id.slice(0, 4), owner.clock.now + 5)).toMatchObject({ ok: true, value: { inviteId: id, revokedTs: owner.clock.now + 5 } });
+    expect(revokeInvite(owner.ctx(), cid, id, owner.clock.now)).toMatchObject({ ok: false, reason: `invite ${id} is already revoked` });
+    expect(join(j, owner, inv.value.code).ex.abortReason).toBe("issuer refused: invite revoked");
+    expect(join(makeNode("k"), owner, inv.value.code).ex.abortReason).toBe("issuer refused: invite revoked");
+    expect(owner.store.getInvite(id)?.uses).toBe(1);
+    // the order of the rules: revoked before expired before used up
+    const rec = { inviteId: id, circleId: cid, ticketHex: "", expiresTs: 10, maxUses: 1, uses: 1 };
+    expect([inviteState(rec, 5), inviteState(rec, 10), inviteState({ ...rec, revokedTs: 1 }, 10), inviteState({ ...rec, uses: 0 }, 5)]).toEqual(["used up", "expired", "revoked", "live"]);
+    // a kick (REKEY) revokes the rest, in the same transaction
+    expect(kickMembers(owner.ctx(), cid, [member.keys.nodeId], { displayName: "o", now: owner.clock.now, rng: owner.deps.rng }).ok).toBe(true);
+    expect(owner.store.listInvites(cid).map((r) => r.revokedTs != null)).toEqual([true, true]);
+    expect(join(makeNode("l"), owner, inv2.value.code).ex.abortReason).toBe("issuer refused: invite revoked");
+  });
+
+  test("a revocation between the joiner's HELLO and its AUTH is seen: the check runs at admission", () => {
+    const owner = makeNode("owner");
+    const cid = joinCircle(owner, owner);
+    const inv = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, now: owner.clock.now, rng: owner.deps.rng });
+    if (!inv.ok) throw new Error(inv.reason);
+    const j = makeNode("j");
+    const joiner = V2Exchange.joiner(j.deps, { inviteId: inv.value.invite.inviteId, ticket: inv.value.invite.ticket, circleId: cid }, owner.listenAddr);
+    const server = V2Exchange.server(owner.deps, "");
+    const hs = server.receive(joiner.start().send[0]!).send;
+    expect(hs).toHaveLength(1);
+    expect(revokeInvite(owner.ctx(), cid, toHex(inv.value.invite.inviteId), owner.clock.now).ok).toBe(true);
+    const auth = joiner.receive(hs[0]!).send;
+    const out = server.receive(auth[0]!);
+    expect(out.close).toMatchObject({ reason: "invite revoked" });
+    for (const line of out.send) joiner.receive(line);
+    expect(joiner.result.admitted).toBeNull();
+    expect(joiner.abortReason).toBe("issuer refused: invite revoked");
   });
 
   test("a guessed ticket fails the handshake; only the owner issues codes", () => {

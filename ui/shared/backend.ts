@@ -1,6 +1,6 @@
 // The one interface both front ends talk to. Two implementations: LocalBackend (a thin
 // client of the local node's API) and, for browsers on a public relay, a relay-only peer.
-import type { AccessMode, AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView } from "./types.ts";
+import type { AccessMode, AppState, InviteView, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView } from "./types.ts";
 
 export interface Backend {
   readonly kind: "local" | "relay";
@@ -13,6 +13,10 @@ export interface Backend {
   leaveCircle(circleId: string): Promise<void>;
   renameCircle(circleId: string, name: string): Promise<void>;
   inviteCode(circleId: string, opts?: { ttlS?: number; maxUses?: number }): Promise<string>;
+  /** owner only: the felund2 invites issued for a circle, newest first (none for a legacy circle) */
+  listInvites?(circleId: string): Promise<InviteView[]>;
+  /** owner only: revoke an invite; its code admits no one after (a kick revokes them all) */
+  revokeInvite?(circleId: string, inviteId: string): Promise<void>;
   /** owner only: remove members; the circle moves to a new key they do not get (v2) */
   kickMembers?(circleId: string, members: string[]): Promise<void>;
   /** channel owner only: let a member into an invite channel */

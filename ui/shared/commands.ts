@@ -157,7 +157,7 @@ export const COMMANDS: Command[] = [
       if (!c.owned) throw new CommandError("only the circle's owner can remove members");
       await ctx.store.backend.kickMembers(c.circleId, args);
       await ctx.store.refresh();
-      ctx.store.notice(`removed ${args.join(", ")}; the circle moved to a new key`);
+      ctx.store.notice(`removed ${args.join(", ")}; the circle moved to a new key and its invite codes were revoked (F2 gives a new one)`);
     },
   },
   {

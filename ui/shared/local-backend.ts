@@ -1,7 +1,7 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { BackendError, type Backend } from "./backend.ts";
-import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode } from "./types.ts";
+import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode, InviteView } from "./types.ts";
 
 export interface LocalBackendOptions {
   /** e.g. "http://127.0.0.1:9990" ("" = same origin in a browser) */
@@ -19,6 +19,8 @@ export class LocalBackend implements Backend {
   private state: ConnectionState = "connecting";
   private closed = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** the last plain invite code per circle (inviteCode) */
+  private lastCodes = new Map<string, string>();
 
   constructor(private o: LocalBackendOptions) {}
 
@@ -63,10 +65,27 @@ export class LocalBackend implements Backend {
   }
   async leaveCircle(circleId: string) { await this.call("DELETE", `/circles/${circleId}`); }
   async renameCircle(circleId: string, name: string) { await this.call("POST", `/circles/${circleId}/name`, { name }); }
+  /**
+   * A plain request (the F2 dialog) gives the last code again while its invite is live with
+   * most of its life left, so reopening the dialog does not issue (and list) a new invite each
+   * time; a revoked one (by hand or by a kick) is never handed out again.
+   */
   async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
+    const plain = opts.ttlS === undefined && opts.maxUses === undefined;
+    const last = plain ? this.lastCodes.get(circleId) : undefined;
+    if (last) {
+      // (loaded here, not at first load: the F2 dialog's chunk has it already)
+      const id = (await import("./invites.ts")).codeInviteId(last);
+      const v = id ? (await this.listInvites(circleId).catch(() => [])).find((x) => x.inviteId === id) : undefined;
+      if (v && v.state === "live" && (v.expiresTs - Date.now() / 1000) * 2 > v.expiresTs - v.createdTs) return last;
+    }
     const q = new URLSearchParams(Object.entries(opts).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
-    return (await this.call("GET", `/circles/${circleId}/invite${q ? "?" + q : ""}`)).code as string;
+    const code = (await this.call("GET", `/circles/${circleId}/invite${q ? "?" + q : ""}`)).code as string;
+    if (plain) this.lastCodes.set(circleId, code);
+    return code;
   }
+  async listInvites(circleId: string): Promise<InviteView[]> { return (await this.call("GET", `/circles/${circleId}/invites`)).invites; }
+  async revokeInvite(circleId: string, inviteId: string) { await this.call("POST", `/circles/${circleId}/invites/${encodeURIComponent(inviteId)}/revoke`); }
   async kickMembers(circleId: string, members: string[]) { await this.call("POST", `/circles/${circleId}/kick`, { members }); }
   async approveMember(circleId: string, channel: string, member: string) {
     await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(channel)}/approve`, { member });

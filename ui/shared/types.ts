@@ -1,5 +1,7 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
 export type AccessMode = "public" | "key" | "invite";
+/** an owner's felund2 invite in the F2 dialog: id, created, expires, uses/max, state */
+export type { InviteView } from "../../src/protocol/v2/invite.ts";
 
 export interface NodeView { nodeId: string; displayName: string; relayBase: string; listenAddr?: string | null }
 export interface ChannelView {

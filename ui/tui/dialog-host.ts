@@ -1,11 +1,13 @@
 // The F1/F2/F3 dialogs over the main screen: at most one open at a time, its keys
 // (Esc closes, PgUp/PgDn scroll, Tab/↑/↓ move between settings fields, Enter saves), the
-// invite code fetched and copied, and the settings saved through the backend.
+// invite code fetched and copied with the circle's invites (invite-panel.ts), and the settings
+// saved through the backend.
 import type { CliRenderer, KeyEvent } from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
 import { COMMANDS, type ModalName } from "../shared/commands.ts";
 import { shortId } from "../shared/format.ts";
 import { helpLines, inviteLines, settingsLines } from "./dialogs.ts";
+import { InvitePanel } from "./invite-panel.ts";
 import { Modal } from "./modal.ts";
 
 export interface DialogHostOptions {
@@ -18,6 +20,8 @@ export interface DialogHostOptions {
 
 export class DialogHost {
   private open: { kind: ModalName; m: Modal } | null = null;
+  /** the invite dialog's code and invite list (F2) */
+  private invites: InvitePanel | null = null;
 
   constructor(private r: CliRenderer, private store: ChatStore, private o: DialogHostOptions) {}
 
@@ -42,8 +46,9 @@ export class DialogHost {
         const c = this.store.circle;
         if (!c) return false;
         const label = c.name || shortId(c.circleId);
-        m = new Modal(this.r, { title: "invite", width: 80, lines: inviteLines(label, "…", ""), footer: "Esc close" });
-        void this.fillInvite(m, c.circleId, label);
+        m = new Modal(this.r, { title: "invite", width: 80, lines: inviteLines(label, "…", ""), footer: c.owned ? "↑/↓ select · r revoke · Esc close" : "Esc close" });
+        this.invites = new InvitePanel(m, this.store.backend, c.circleId, label, c.owned, () => this.open?.m === m);
+        void this.invites.fill(this.o.copy);
         break;
       }
       case "settings":
@@ -68,6 +73,7 @@ export class DialogHost {
     if (!this.open) return;
     this.open.m.destroy();
     this.open = null;
+    this.invites = null;
     if (notify) this.o.onClose();
     this.r.requestRender();
   }
@@ -87,20 +93,9 @@ export class DialogHost {
       if (k.name === "return" || k.name === "kpenter") { stop(); return void this.saveSettings(m); }
       return;
     }
+    if (kind === "invite" && this.invites?.key(k.name)) return stop();
     if (k.name === "up" || k.name === "down") { stop(); return m.scroll(k.name === "up" ? -1 : 1); }
     if (k.name === "return" || k.name === "kpenter" || k.name === "q") { stop(); return this.close(); }
-  }
-
-  private async fillInvite(m: Modal, circleId: string, name: string): Promise<void> {
-    try {
-      const code = await this.store.backend.inviteCode(circleId);
-      if (this.open?.m !== m) return;
-      m.setLines(inviteLines(name, code, "copying…"));
-      const how = await this.o.copy(code);
-      if (this.open?.m === m) m.setLines(inviteLines(name, code, how));
-    } catch (e) {
-      if (this.open?.m === m) m.setStatus((e as Error).message, "error");
-    }
   }
 
   private async saveSettings(m: Modal): Promise<void> {

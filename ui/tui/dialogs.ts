@@ -3,14 +3,15 @@
 // same commands.
 import type { TextChunk } from "@opentui/core";
 import type { Command } from "../shared/commands.ts";
-import type { NodeView } from "../shared/types.ts";
+import type { InviteView, NodeView } from "../shared/types.ts";
+import { INVITES_HELP, inviteCells, LEGACY_CODE_NOTE } from "../shared/invites.ts";
 import { chunk, clean, wrapChunks } from "./markup.ts";
 import type { Lines } from "./modal.ts";
 import { theme } from "./theme.ts";
 
 export const KEYS: [string, string][] = [
   ["F1", "this help"],
-  ["F2", "invite code of the active circle (copied to the clipboard)"],
+  ["F2", "invite code of the active circle (copied to the clipboard); its invites, r revokes one"],
   ["F3", "settings: display name, relay URL"],
   ["ctrl+q", "quit (the node stops with the terminal UI)"],
   ["Esc", "close a dialog, focus the input bar"],
@@ -54,6 +55,28 @@ export const inviteLines = (circleName: string, code: string, copied: string): L
   ...(copied ? para([chunk(copied, { fg: copied.startsWith("copied") ? theme.live : theme.dim })], width) : []),
   ...para([chunk("Anyone with this code can join the circle and read its messages: share it privately.", { fg: theme.dim })], width),
 ];
+
+/** The F2 dialog: the code as before, then (owner of a v2 circle) its invites, one selected. */
+export const inviteDialogLines = (circleName: string, code: string, copied: string, list: { invites: InviteView[]; sel: number; codeId: string | null } | null): Lines => (width) => {
+  const lines = inviteLines(circleName, code, copied)(width);
+  if (code.startsWith("felund1.")) return [...lines, [], ...para([chunk(LEGACY_CODE_NOTE, { fg: theme.dim })], width)];
+  if (!list) return lines;
+  lines.push([], [chunk("Invites of this circle", { bold: true, fg: theme.accent }), chunk("  (↑/↓ select · r revoke)", { fg: theme.dim })]);
+  if (!list.invites.length) lines.push([chunk("  none", { fg: theme.dim })]);
+  list.invites.forEach((v, i) => {
+    const c = inviteCells(v);
+    const mark = i === list.sel ? "▸ " : "  ";
+    const fg = v.state === "live" ? theme.text : theme.dim;
+    lines.push([
+      chunk(mark + c.id, { fg: i === list.sel ? theme.active : fg, bold: i === list.sel }),
+      chunk(`  ${c.created} → ${c.expires}  ${c.uses.padEnd(6)} `, { fg }),
+      chunk(c.state, { fg: v.state === "live" ? theme.live : v.state === "revoked" ? theme.error : theme.dim }),
+      ...(v.inviteId === list.codeId ? [chunk("  (this code)", { fg: theme.dim })] : []),
+    ]);
+  });
+  lines.push(...para([chunk(INVITES_HELP, { fg: theme.dim })], width));
+  return lines;
+};
 
 export const settingsLines = (node: NodeView | undefined, extra: { webUrl?: string; stateDir?: string }): Lines => (width) => {
   const row = (k: string, v: string) => para([chunk(k.padEnd(14), { fg: theme.dim }), chunk(v)], width, 14);

@@ -91,15 +91,37 @@ export interface InviteRecord {
   expiresTs: number;
   maxUses: number;
   uses: number;
+  /** set once the owner revoked it (a kick revokes every invite of the circle) */
+  revokedTs?: number | null;
 }
 
 /**
- * The issuer's admission rule: within the lifetime by the issuer's clock, and either the same
+ * The issuer's admission rule: not revoked, within the lifetime by the issuer's clock, and either the same
  * joiner again (no new use) or a use left. The store applies it atomically (useInvite).
  */
 export function admissionVerdict(rec: InviteRecord, now: number, alreadyAdmitted: boolean): Verdict<"again" | "new"> {
+  // a revoked code admits no one, not even a node it admitted before: that node may be the
+  // member a kick removed, back for the new epoch key
+  if (rec.revokedTs != null) return reject("invite revoked");
   if (now >= rec.expiresTs) return reject("invite expired");
   if (alreadyAdmitted) return accept("again");
   if (rec.maxUses > 0 && rec.uses >= rec.maxUses) return reject("invite used up");
   return accept("new");
 }
+
+export type InviteState = "live" | "revoked" | "expired" | "used up";
+
+/** What an invite is worth now, for the owner's listing (the same order of rules as admissionVerdict). */
+export function inviteState(rec: InviteRecord, now: number): InviteState {
+  if (rec.revokedTs != null) return "revoked";
+  if (now >= rec.expiresTs) return "expired";
+  if (rec.maxUses > 0 && rec.uses >= rec.maxUses) return "used up";
+  return "live";
+}
+
+/** One invite as the owner's listings show it (CLI --list, local API, both UIs' F2 dialog). */
+export interface InviteView { inviteId: string; createdTs: number; expiresTs: number; uses: number; maxUses: number; revokedTs: number | null; state: InviteState }
+
+export const inviteView = (r: InviteRecord & { createdTs: number }, now: number): InviteView => ({
+  inviteId: r.inviteId, createdTs: r.createdTs, expiresTs: r.expiresTs, uses: r.uses, maxUses: r.maxUses, revokedTs: r.revokedTs ?? null, state: inviteState(r, now),
+});

@@ -6,7 +6,9 @@ import { COMMANDS } from "../../../shared/commands.ts";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
+import { InviteList } from "./invite-list.tsx";
 import { NewChannel } from "./new-channel.tsx";
+import { LEGACY_CODE_NOTE } from "../../../shared/invites.ts";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
 
@@ -32,7 +34,7 @@ export function Modals() {
 }
 
 const KEYS: [string, string][] = [
-  ["F1", "this help"], ["F2", "invite code of the active circle"], ["F3", "settings"], ["F4", "calls"],
+  ["F1", "this help"], ["F2", "invite code of the active circle, and its invites (revoke)"], ["F3", "settings"], ["F4", "calls"],
   ["Esc", "close a panel, back to the input"], ["Enter", "send"], ["Shift+Enter", "new line"],
   ["Tab", "complete @name or /command"], ["↑ ↓", "choose a completion"],
 ];
@@ -82,7 +84,7 @@ function Invite() {
     setTimeout(() => setCopied(false), 2000);
   }
   return (
-    <Modal title={`Invite to ${c?.name || shortId(c?.circleId ?? "")}`} testid="invite-modal">
+    <Modal title={`Invite to ${c?.name || shortId(c?.circleId ?? "")}`} testid="invite-modal" wide>
       <Show when={c} fallback={<p>No active circle: create or join one first.</p>}>
         <p>Anyone with this code can read and write in this circle. Share it only with people you trust, over a private channel.</p>
         <Show when={!code.error} fallback={<p class="error-text">Could not get the code: {(code.error as Error)?.message}</p>}>
@@ -91,6 +93,8 @@ function Invite() {
             <span class="muted small">They paste it in felund with <code>/join</code> or on the setup screen.</span>
             <button class="primary" onClick={copy} disabled={!code()}>{copied() ? "Copied ✓" : "Copy code"}</button>
           </div>
+          <Show when={c!.owned && code()?.startsWith("felund1.")}><p class="muted small" data-testid="legacy-code-note">{LEGACY_CODE_NOTE}</p></Show>
+          <Show when={c!.owned && app.backend.listInvites && code()?.startsWith("felund2.") && code()}>{(k) => <InviteList circleId={c!.circleId} code={k()} />}</Show>
         </Show>
       </Show>
     </Modal>

@@ -328,6 +328,21 @@ export class MemStore implements SyncStoreV2 {
     inv.uses++;
     this.touched();
   }
+  listInvites(circleId: string) {
+    // newest first; within a second, the later issued first (the map keeps insertion order)
+    return [...this.invites.values()].filter((r) => r.circleId === circleId).reverse()
+      .sort((a, b) => b.createdTs - a.createdTs).map((r) => ({ ...r }));
+  }
+  revokeInvite(inviteId: string, now: number) {
+    const r = this.invites.get(inviteId);
+    if (!r || r.revokedTs != null) return false;
+    r.revokedTs = now;
+    this.touched();
+    return true;
+  }
+  revokeCircleInvites(circleId: string, now: number) {
+    return [...this.invites.values()].filter((r) => r.circleId === circleId && this.revokeInvite(r.inviteId, now)).length;
+  }
   /** Forget invites expired before `before` (and their admissions). */
   pruneInvites(before: number) {
     for (const [id, r] of this.invites) {
@@ -337,7 +352,7 @@ export class MemStore implements SyncStoreV2 {
       this.touched();
     }
   }
-  /** True while some invite this browser issued is unexpired (it then answers admissions through the relay). */
+  /** Some invite this browser issued is unexpired: it answers admissions (revoked ones count: "invite revoked", not a timeout). */
   hasLiveInvites(now: number): boolean {
     for (const r of this.invites.values()) if (r.expiresTs > now) return true;
     return false;

@@ -14,7 +14,7 @@ import { CIRCLE_NAME_MAX, V2_INVITE_TTL_DEFAULT_S } from "../../../../src/protoc
 import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { toHex } from "../../../../src/protocol/bytes.ts";
-import { decodeInvite2, INVITE2_PREFIX } from "../../../../src/protocol/v2/invite.ts";
+import { decodeInvite2, INVITE2_PREFIX, inviteView, type InviteView } from "../../../../src/protocol/v2/invite.ts";
 import type { NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
 import * as admin from "../../../../src/sync/v2-admin.ts";
@@ -151,7 +151,9 @@ export class RelayActions {
     // the invite dialog asks each time it opens: the same default code while it has most of its life left
     const plain = opts.ttlS === undefined && opts.maxUses === undefined;
     const last = this.lastCodes.get(c.circleId);
-    if (plain && last && last.relay === this.h.relayBase() && last.name === c.name && last.expiresTs - this.h.now() > V2_INVITE_TTL_DEFAULT_S / 2 && this.h.mem.getInvite(last.inviteId))
+    const lastRow = last && this.h.mem.getInvite(last.inviteId);
+    // (a revoked code, e.g. by a kick, is never handed out again)
+    if (plain && last && lastRow && lastRow.revokedTs == null && last.relay === this.h.relayBase() && last.name === c.name && last.expiresTs - this.h.now() > V2_INVITE_TTL_DEFAULT_S / 2)
       return last.code;
     const r = admin.issueInvite(this.h.ctx(), c.circleId, { peer: this.h.relayBase(), ttlS: opts.ttlS, maxUses: opts.maxUses, now: this.h.now(), rng: this.h.rng });
     if (!r.ok) throw new BackendError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
@@ -212,11 +214,28 @@ export class RelayActions {
     await this.h.published(c.circleId, [row]);
   }
 
+  /** The felund2 invites this browser issued for a circle, newest first. */
+  async listInvites(circleId: string): Promise<InviteView[]> {
+    const c = this.h.circle(circleId);
+    const now = this.h.now();
+    return this.h.mem.listInvites(c.circleId).map((r) => inviteView(r, now));
+  }
+
+  /** Owner: revoke an invite (saved before we return, so a reload cannot bring it back). */
+  async revokeInvite(circleId: string, inviteId: string) {
+    const c = this.h.circle(circleId);
+    const r = admin.revokeInvite(this.h.ctx(), c.circleId, inviteId, this.h.now());
+    if (!r.ok) throw new BackendError(r.reason, /^no invite/.test(r.reason) ? 404 : 409);
+    await this.h.flush();
+  }
+
   /** Owner only: remove members; the circle moves to a new epoch key they do not get. */
   async kickMembers(circleId: string, members: string[]) {
     const c = this.h.circle(circleId);
     const ids = members.map((m) => this.resolveMember(c.circleId, m));
+    // (the kick also revoked every invite of the circle: admin.kickMembers)
     await this.h.published(c.circleId, [this.h.done(admin.kickMembers(this.h.ctx(), c.circleId, ids, this.h.who()), 403)]);
+    await this.h.flush();
     this.h.emit({ t: "circles" });
   }
 

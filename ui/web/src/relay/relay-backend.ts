@@ -324,6 +324,12 @@ export class RelayBackend implements Backend, SyncHost {
   async leaveChannel(circleId: string, name: string) {
     return (await this.actions()).leaveChannel(circleId, name);
   }
+  async listInvites(circleId: string) {
+    return (await this.actions()).listInvites(circleId);
+  }
+  async revokeInvite(circleId: string, inviteId: string) {
+    return (await this.actions()).revokeInvite(circleId, inviteId);
+  }
   async kickMembers(circleId: string, members: string[]) {
     return (await this.actions()).kickMembers(circleId, members);
   }

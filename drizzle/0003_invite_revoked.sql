@@ -1,0 +1,1 @@
+ALTER TABLE `v2_invites` ADD `revoked_ts` integer;
