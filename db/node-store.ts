@@ -253,6 +253,10 @@ export class NodeStore implements SyncStoreV2 {
     return this.sql.query(`UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ? WHERE msg_id = ? AND v2_wire IS NULL`)
       .run(v2.authorKey, v2.signature, v2.keyEpoch, v2.kind, v2.wire, msgId).changes > 0;
   }
+  rekeyWires(circleId: string): string[] {
+    return (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE circle_id = ? AND channel_id = '__control' AND v2_kind = 2 AND text LIKE '{"t":"V2_REKEY"%'`)
+      .all(circleId) as { w: string }[]).map((r) => r.w);
+  }
   lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[] {
     return this.sql.query(`SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1 AND text = ''`)
       .all(circleId, channelId) as { msgId: string; wire: string }[];

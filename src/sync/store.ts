@@ -110,6 +110,8 @@ export interface SyncStoreV2 extends SyncStore {
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null;
   /** give a MAC-only row its signature (same content, checked by the caller); true when attached */
   attachV2(msgId: string, v2: V2MessageCols): boolean;
+  /** signed wires (base64) of the circle's stored REKEY events (control rows whose text is {"t":"V2_REKEY",...}) */
+  rekeyWires(circleId: string): string[];
   /** sealed (kind 1) rows of a channel whose text is not open yet */
   lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[];
   setMessageText(msgId: string, text: string): void;

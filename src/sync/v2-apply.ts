@@ -9,7 +9,7 @@ import { CONTROL_CHANNEL, DEFAULT_CHANNEL, computeMac, type ChatMessage } from "
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { openBody, openChannelKey, sealBody } from "../protocol/v2/channel-keys.ts";
-import { epochZeroKey, type NodeKeys } from "../protocol/v2/keys.ts";
+import { epochZeroKey, nodeIdOf, type NodeKeys } from "../protocol/v2/keys.ts";
 import { decodeMessage, KIND_CONTROL, KIND_SEALED, KIND_TEXT, signMessage, toChatMessage, verifyMessage, type SignedMessage } from "../protocol/v2/message.ts";
 import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
 import { openRekey } from "../protocol/v2/rekey.ts";
@@ -77,6 +77,9 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   // §8: an epoch is known once its REKEY (or the ADMIT) is; later ones wait, on every path
   if (m.keyEpoch > circle.keyEpoch) return reject("key epoch this circle does not have");
   const { store } = ctx;
+  // §8: a key epoch that a REKEY ended is closed to authors who were not members then (a removed
+  // member still holds the old key and the circle secret, and could sign as a fresh identity)
+  if (m.keyEpoch < circle.keyEpoch && !wasMemberOfEpoch(store, circle.circleId, m.keyEpoch, m.authorNodeId)) return reject("author was not a member of that key epoch");
   const removedTs = store.removedAt(circle.circleId, m.authorNodeId);
   if (removedTs !== undefined && m.createdTs >= removedTs) return reject("author was removed from the circle");
   if (store.getV2Wire(m.msgId)) return ignore("already stored");
@@ -118,6 +121,24 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     }
     return accept(row);
   });
+}
+
+/**
+ * Whether `nodeId` belonged to the circle when key epoch `epoch` ended: the owner, a recipient
+ * of the REKEY that started epoch+1, or a member that REKEY removed (whose messages the removal
+ * rules judge). True while that REKEY is not stored here yet (a joiner catching up on history
+ * cannot judge; every member that holds the REKEY refuses, so nothing else carries such a message).
+ */
+export function wasMemberOfEpoch(store: SyncStoreV2, circleId: string, epoch: number, nodeId: string): boolean {
+  const owner = store.getCircleOwner(circleId);
+  if (owner && nodeIdOf(fromHex(owner)) === nodeId) return true;
+  for (const w of store.rekeyWires(circleId)) {
+    const m = decodeMessage(fromBase64(w));
+    const e = decodeEvent(m.body);
+    if (e.t !== "rekey" || e.epoch !== epoch + 1) continue;
+    return e.removed.includes(nodeId) || e.seals.some((s) => nodeIdOf(s.recipient) === nodeId);
+  }
+  return true;
 }
 
 const sameContent = (a: ChatMessage, b: ChatMessage) =>

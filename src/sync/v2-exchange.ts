@@ -27,7 +27,7 @@ import { PeerKnowledge } from "./knowledge.ts";
 import { checkWireMessage, storeVerified } from "./merge.ts";
 import { mergeGossipPeers, recordDialOk, recordInbound } from "./peers.ts";
 import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
-import { acceptSigned, epochKey, isKnownV2, isLegacy, type V2Ctx } from "./v2-apply.ts";
+import { acceptSigned, epochKey, isKnownV2, isLegacy, wasMemberOfEpoch, type V2Ctx } from "./v2-apply.ts";
 import { V1Exchange, type ExchangeDeps, type Step } from "./v1-exchange.ts";
 
 export interface V2Deps {
@@ -254,6 +254,10 @@ export class V2Exchange {
   private checkPeer(nodeId: string): string | null {
     if (nodeId === this.deps.self.keys.nodeId) return this.role === "client" ? "dialled myself" : "connection from myself";
     if (this.circle && this.deps.store.removedAt(this.circle.circleId, nodeId) !== undefined) return "peer was removed from the circle";
+    // a session under an epoch a REKEY ended is for members of that epoch catching up, not for a fresh identity made with the old key
+    const cur = this.circle ? this.deps.store.getCircle(this.circle.circleId) : undefined;
+    if (cur && !this.join && !this.inviteId && this.result.epoch < cur.keyEpoch && !wasMemberOfEpoch(this.deps.store, cur.circleId, this.result.epoch, nodeId))
+      return "peer was not a member of the session's key epoch";
     return null;
   }
 

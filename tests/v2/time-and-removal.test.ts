@@ -108,3 +108,41 @@ describe("a removed member backdating through the relay", () => {
     expect(texts(b, cid)).not.toContain("backdated after the kick");
   });
 });
+
+describe("a removed member returning as a fresh identity under the old key", () => {
+  test("its session and its messages (any date, any path) are refused by members who hold the REKEY; a lagging member of that epoch still catches up", () => {
+    const a = makeNode("alice");
+    const b = makeNode("bob");
+    const c = makeNode("carol");
+    const m = makeNode("mallory");
+    const cid = joinCircle(a, a);
+    for (const n of [b, c, m]) joinCircle(n, a);
+    for (const n of [b, c, m]) connect(n, a, cid); // alice holds every card, so the REKEY seals to bob and carol
+    const offline = post(c, cid, "carol, written offline before she heard of the kick");
+    a.clock.now += 60;
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng });
+    if (!kick.ok) throw new Error(kick.reason);
+    const kickTs = kick.value.signed.createdTs;
+    connect(b, a, cid); // bob learns the REKEY
+    expect(b.store.getCircle(cid)!.keyEpoch).toBe(1);
+    // mallory keeps the circle secret (and so the epoch-0 key) and signs as someone new
+    const fresh = makeNode("not-mallory");
+    joinCircle(fresh, a);
+    fresh.clock.now = kickTs + 30;
+    const conn = connect(fresh, b, cid);
+    expect(conn.closed.server?.reason).toBe("peer was not a member of the session's key epoch");
+    expect(texts(b, cid).join("|")).not.toContain("not-mallory");
+    for (const ts of [kickTs - 3600, kickTs - 1, kickTs + 30]) {
+      const f = forge(fresh, cid, `fresh ${ts}`, ts);
+      for (const origin of ["v2", "relay"]) expect(accept(b, cid, f.wire, origin)).toMatchObject({ ok: false, reason: "author was not a member of that key epoch" });
+      expect(ingest(b, cid, envelope0(cid, f, fresh))).toMatchObject({ ok: false, reason: "author was not a member of that key epoch" });
+    }
+    // carol was a member of epoch 0: her session under it still works, and her offline message arrives
+    const back = connect(c, b, cid);
+    expect(back.server.result.established).toBe(true);
+    expect(back.closed.client?.reason).toBe("rekeyed: reconnect under the new epoch"); // as designed: she reconnects under epoch 1
+    expect(texts(b, cid)).toContain("carol, written offline before she heard of the kick");
+    expect(b.store.getMessages(cid, [offline.msgId]).length).toBe(1);
+    expect(c.store.getCircle(cid)!.keyEpoch).toBe(1); // and she learned the new epoch from bob
+  });
+});

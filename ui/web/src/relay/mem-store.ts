@@ -214,11 +214,11 @@ export class MemStore implements SyncStoreV2 {
     this.dirtyMsgs.add(msgId);
     return true;
   }
-  lockedMessages(circleId: string, channelId: string) {
-    return (this.byChannel.get(ck(circleId, channelId)) ?? [])
-      .filter((m) => m.text === "" && this.v2.get(m.msgId)?.kind === 1)
-      .map((m) => ({ msgId: m.msgId, wire: this.v2.get(m.msgId)!.wire }));
+  private wires(circleId: string, channelId: string, keep: (m: StoredMessage) => boolean) {
+    return (this.byChannel.get(ck(circleId, channelId)) ?? []).filter(keep).map((m) => ({ msgId: m.msgId, wire: this.v2.get(m.msgId)!.wire }));
   }
+  lockedMessages(circleId: string, channelId: string) { return this.wires(circleId, channelId, (m) => m.text === "" && this.v2.get(m.msgId)?.kind === 1); }
+  rekeyWires(circleId: string) { return this.wires(circleId, "__control", (m) => m.text.startsWith('{"t":"V2_REKEY"') && this.v2.get(m.msgId)?.kind === 2).map((x) => x.wire); }
   setMessageText(msgId: string, text: string) {
     const m = this.messages.get(msgId);
     if (!m) return;
