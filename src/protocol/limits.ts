@@ -222,3 +222,29 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+
+// ---- inbound slots and outgoing buffers (issue 12: strangers must not starve members, nor members the node's memory) ----
+
+/** A stranger must finish its handshake (HELLO ... authenticated) this soon; a healthy peer needs a few round trips. */
+export const HANDSHAKE_DEADLINE_MS = 5_000;
+/** Inbound connections still in their handshake, in total: their own budget, apart from MAX_INBOUND_CONNECTIONS. */
+export const MAX_PREAUTH_CONNECTIONS = 32;
+/** ... and per source address: one address cannot take the whole pre-handshake budget. */
+export const MAX_PREAUTH_PER_ADDRESS = 8;
+/**
+ * Bytes queued for one connection that its peer has not read yet. Past the pause mark the node
+ * stops reading (so stops serving) that peer's requests until the queue drains below half of it;
+ * past the maximum it drops the connection. The largest reply to one request (a WANT of 1,024
+ * messages of 12 KiB, base64) is ~16.4 MiB, so pause + one reply stays under the maximum.
+ */
+export const OUT_QUEUE_PAUSE_BYTES = 4 * 1024 * 1024;
+export const OUT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
+/** A connection with bytes queued whose peer reads none of them for this long is dropped. */
+export const OUT_STALL_MS = 60_000;
+/** After we closed a connection, what is still queued gets this long to leave before the socket is cut. */
+export const OUT_LINGER_MS = 5_000;
+/**
+ * Largest HTTP response body the node reads from a relay: a page of 200 maximum-size envelopes
+ * (200 x 64 KiB) or of 200 signals fits. Read incrementally; a longer body is aborted unread.
+ */
+export const RELAY_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;

@@ -1,0 +1,97 @@
+// LineConn's outgoing queue (issue 12, item 4) over real loopback sockets: a peer that sends
+// requests and never reads makes the connection pause (no more requests served) with its
+// queue under the cap, then drops it once the peer has read nothing for the stall time; a peer
+// that reads again is served the rest; pushes to a peer that reads nothing hit the hard cap.
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
+import type { Socket } from "bun";
+import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type Engine } from "../../src/node/line-conn.ts";
+import type { Step } from "../../src/sync/v1-exchange.ts";
+import { waitFor } from "./helpers.ts";
+
+setDefaultTimeout(30_000);
+
+const REPLY = 256 * 1024;
+const LIMITS = { pauseBytes: 1024 * 1024, maxBytes: 8 * 1024 * 1024 };
+
+/** Answers every line with REPLY bytes (a WANT of many messages, in effect). */
+class BigReplies implements Engine {
+  readonly role = "server" as const;
+  readonly done = false;
+  readonly live = true;
+  served = 0;
+  start(): Step {
+    return { send: [] };
+  }
+  receive(): Step {
+    this.served++;
+    return { send: ["x".repeat(REPLY - 1)] };
+  }
+  abort(): void {}
+}
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
+
+async function setup(stallMs: number) {
+  const engine = new BigReplies();
+  let conn: LineConn | undefined;
+  const logs: string[] = [];
+  const l = Bun.listen<ConnData>({
+    hostname: "127.0.0.1", port: 0,
+    socket: {
+      open: (s) => { conn = new LineConn(s, engine, (x) => logs.push(x), { ...DEFAULT_TIMEOUTS, stallMs }, undefined, LIMITS); s.data = { conn }; },
+      data: (s, c) => s.data?.conn?.onData(c),
+      drain: (s) => s.data?.conn?.onDrain(),
+      close: (s) => s.data?.conn?.onClose(),
+    },
+  });
+  let read = 0;
+  let closed = false;
+  const client = await Bun.connect({
+    hostname: "127.0.0.1", port: l.port,
+    socket: { open: (s) => s.pause(), data: (_s, c) => { read += c.length; }, close: () => { closed = true; } },
+  });
+  cleanup.push(() => { client.terminate(); l.stop(true); });
+  await waitFor(() => !!conn, 5000, "server side");
+  return { engine, conn: () => conn!, client, logs, read: () => read, closed: () => closed };
+}
+
+test("a peer that sends requests and never reads: paused under the cap, then dropped", async () => {
+  const t = await setup(1500);
+  t.client.write("want\n".repeat(200));
+  await waitFor(() => t.conn().isPaused, 10_000, "paused");
+  await Bun.sleep(300);
+  // it stopped serving: far fewer than 200 answers (200 x 256 KiB = 50 MiB on the old code)
+  expect(t.engine.served).toBeLessThan(200);
+  expect(t.conn().queuedBytes).toBeLessThanOrEqual(LIMITS.pauseBytes + REPLY);
+  expect(t.conn().peakQueued).toBeLessThanOrEqual(LIMITS.pauseBytes + REPLY);
+  // nothing read for the stall time: dropped, queue freed
+  const reason = await t.conn().finished;
+  expect(reason).toMatch(/read nothing/);
+  expect(t.conn().queuedBytes).toBe(0);
+  await waitFor(() => t.closed(), 5000, "client sees the close");
+});
+
+test("a peer that reads again is served the rest", async () => {
+  const t = await setup(20_000);
+  t.client.write("want\n".repeat(60));
+  await waitFor(() => t.conn().isPaused, 10_000, "paused");
+  expect(t.engine.served).toBeLessThan(60);
+  t.client.resume();
+  await waitFor(() => t.engine.served === 60 && t.read() === 60 * REPLY, 20_000, "every request answered and read");
+  expect(t.conn().isPaused).toBe(false);
+  expect(t.conn().peakQueued).toBeLessThanOrEqual(LIMITS.pauseBytes + REPLY);
+  expect(t.conn().isClosed).toBe(false);
+});
+
+test("pushes to a peer that reads nothing: dropped at the hard cap", async () => {
+  const t = await setup(20_000);
+  const push = "p".repeat(REPLY - 1);
+  for (let i = 0; i < 200 && !t.conn().isClosed; i++) t.conn().apply({ send: [push] });
+  expect(t.conn().isClosed).toBe(true);
+  expect(await t.conn().finished).toMatch(/does not read/);
+  expect(t.conn().queuedBytes).toBe(0);
+  expect(t.conn().peakQueued).toBeLessThanOrEqual(LIMITS.maxBytes + REPLY);
+});
