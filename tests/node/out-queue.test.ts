@@ -19,11 +19,14 @@ class BigReplies implements Engine {
   readonly done = false;
   readonly live = true;
   served = 0;
+  /** answer the first line with this many replies and close (a v1 MSGS_SEND then the end of the exchange) */
+  closeAfter = 0;
   start(): Step {
     return { send: [] };
   }
   receive(): Step {
     this.served++;
+    if (this.closeAfter) return { send: Array.from({ length: this.closeAfter }, () => "x".repeat(REPLY - 1)), close: { reason: "done", error: false } };
     return { send: ["x".repeat(REPLY - 1)] };
   }
   abort(): void {}
@@ -34,8 +37,9 @@ afterEach(() => {
   while (cleanup.length) cleanup.pop()!();
 });
 
-async function setup(stallMs: number) {
+async function setup(stallMs: number, closeAfter = 0) {
   const engine = new BigReplies();
+  engine.closeAfter = closeAfter;
   let conn: LineConn | undefined;
   const logs: string[] = [];
   const l = Bun.listen<ConnData>({
@@ -94,4 +98,13 @@ test("pushes to a peer that reads nothing: dropped at the hard cap", async () =>
   expect(await t.conn().finished).toMatch(/does not read/);
   expect(t.conn().queuedBytes).toBe(0);
   expect(t.conn().peakQueued).toBeLessThanOrEqual(LIMITS.maxBytes + REPLY);
+});
+
+test("an exchange that ended with its answer unread: the socket is cut and the queue freed (was: kept open for good)", async () => {
+  const t = await setup(1500, 24); // 6 MiB answer, more than loopback's socket buffers take
+  t.client.write("req\n");
+  await waitFor(() => t.conn().isClosed, 10_000, "exchange over");
+  expect(t.conn().queuedBytes).toBeGreaterThan(0);
+  await waitFor(() => t.closed(), 10_000, "socket cut");
+  expect(t.conn().queuedBytes).toBe(0);
 });
