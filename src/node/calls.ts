@@ -21,6 +21,7 @@ import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { callView, type CallSession } from "../sync/control-apply.ts";
 import { CallError, SignalInbox, callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { FelundNode } from "./node.ts";
+import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
@@ -123,11 +124,11 @@ export class NodeCalls {
   }
 
   private async relayHttp(base: string, method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(v1Url(base, path), {
+    const res = await fetchJsonCapped(v1Url(base, path), {
       method, headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HTTP_TIMEOUT_MS,
     });
-    const json = (await res.json().catch(() => null)) as any;
+    const json = res.json;
     if (res.status === 429) return { retryAfterS: Number(res.headers.get("retry-after")) || 1 };
     if (!res.ok || !json || json.ok === false) throw new svc.UserError(`relay: ${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim(), 502);
     return json;
