@@ -248,3 +248,11 @@ export const OUT_LINGER_MS = 5_000;
  * (200 x 64 KiB) or of 200 signals fits. Read incrementally; a longer body is aborted unread.
  */
 export const RELAY_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * felund2 admission through a relay: a plaintext ERROR is unauthenticated (anyone reading
+ * /v1/signal can post one), so it ends a join only if nothing verified follows within this
+ * time; a real issuer answers within its busy poll (200 ms) plus the joiner's (250 ms).
+ */
+export const V2_RELAY_ADMISSION_ERROR_GRACE_MS = 10_000;
+/** POST /v1/signal node_proof: its timestamp may differ from the relay's clock by this much (clock skew). */
+export const RELAY_SIGNAL_PROOF_SKEW_S = 300;
