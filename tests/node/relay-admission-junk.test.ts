@@ -53,7 +53,9 @@ test("three nodes join through the relay while an attacker injects junk into eve
       const code = owner.inviteCode(circleId, { viaRelay: true });
       const joiner = await startV2Node(`joiner${i}`, { relay: relay.base, relayWs: false });
       nodes.push(joiner);
+      const t0 = Date.now();
       const r = await joiner.join({ code });
+      console.error(`join ${i}: ${Date.now() - t0} ms`);
       expect(r).toMatchObject({ circleId, created: true });
       expect(joiner.store.getCircle(circleId)?.name).toBe("club");
     }
