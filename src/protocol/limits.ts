@@ -256,3 +256,5 @@ export const RELAY_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
 export const V2_RELAY_ADMISSION_ERROR_GRACE_MS = 10_000;
 /** POST /v1/signal node_proof: its timestamp may differ from the relay's clock by this much (clock skew). */
 export const RELAY_SIGNAL_PROOF_SKEW_S = 300;
+/** Lines of felund2 admissions through a relay tried per poll (each try replays the handshake, ~5 ms); the rest waits for the next poll. */
+export const V2_RELAY_ADMISSION_TRIALS_PER_POLL = 16;

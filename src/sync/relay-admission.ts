@@ -74,6 +74,20 @@ interface IssuerSession { tx: TentativeExchange; from: string; sessionId: string
 /** The issuer takes a line after the HELLO only if it completes the handshake (a V2_AUTH that checks). */
 const authVerified: Verified = (before, after) => !before.result.established && after.result.established;
 
+/**
+ * Cheap shape check before a line is tried (a try replays the handshake, ~ms): the issuer
+ * expects a V2_AUTH, the joiner a V2_HS and then sealed frames (base64, not JSON).
+ */
+function shapedAs(line: string, kind: "V2_AUTH" | "V2_HS" | "sealed"): boolean {
+  if (kind === "sealed") return line.length > 0 && line.length <= L.V2_LINE_MAX && /^[A-Za-z0-9+/=_-]+$/.test(line);
+  try {
+    const f = parseJsonFrame(line);
+    return f.t === kind && typeof f.box === "string";
+  } catch {
+    return false;
+  }
+}
+
 /** Plaintext ERROR text of a line, or null (ERROR lines are unauthenticated). */
 function errorText(line: string): string | null {
   try {
@@ -100,13 +114,16 @@ export class AdmissionIssuer {
   }
 
   /** A page of signals addressed to this node (ascending ids): what to post back, in order, and the sessions that ended. */
-  receive(rows: unknown[], nowMs: number, serverTimeS?: number): { posts: SignalPost[]; ended: AdmissionOutcome[] } {
+  receive(rows: unknown[], nowMs: number, serverTimeS?: number): { posts: SignalPost[]; ended: AdmissionOutcome[]; more: boolean } {
     this.expire(nowMs);
     const posts: SignalPost[] = [];
     const ended: AdmissionOutcome[] = [];
     let started = 0;
+    let trials = 0;
     for (const s of rows) {
       if (!isRow(s)) continue;
+      // tries are bounded per poll: the rest is read again from here next time
+      if (trials >= L.V2_RELAY_ADMISSION_TRIALS_PER_POLL) return { posts, ended, more: true };
       if (s.id > this.cursor) this.cursor = s.id;
       if (s.type !== ADMISSION_SIGNAL || !s.session_id.startsWith(ADMISSION_PREFIX)) continue;
       const key = `${s.from_node}|${s.session_id}`;
@@ -128,7 +145,13 @@ export class AdmissionIssuer {
       if (ss.seen.has(s.payload)) continue; // the same line again (a retried POST)
       ss.seen.add(s.payload);
       // the HELLO opened the session; any later line counts only if it verifies
-      const step = ss.lines === 0 ? ss.tx.receiveFirst(s.payload) : ss.tx.offer(s.payload, authVerified);
+      let step;
+      if (ss.lines === 0) step = ss.tx.receiveFirst(s.payload);
+      else {
+        if (!shapedAs(s.payload, "V2_AUTH")) continue;
+        trials++;
+        step = ss.tx.offer(s.payload, authVerified);
+      }
       if (!step) continue;
       if (++ss.lines > L.V2_RELAY_ADMISSION_LINES_MAX) {
         ss.tx.abort("too many lines");
@@ -140,7 +163,7 @@ export class AdmissionIssuer {
       for (const line of step.send) posts.push(this.post(ss.sessionId, ss.from, hint, line, nowMs));
       if (ex.done) ended.push(this.end(key, ss, nowMs, step.close?.reason ?? ex.abortReason));
     }
-    return { posts, ended };
+    return { posts, ended, more: false };
   }
 
   /** An answer under this node's id, with the proof that it is this node's (the relay's own budget for it). */
@@ -189,7 +212,7 @@ export async function pollAdmissions(io: SignalIo, issuer: AdmissionIssuer, onEr
       }
     }
     ended.push(...out.ended);
-    if (r.signals.length < L.RELAY_SIGNAL_PAGE_MAX) break;
+    if (out.more || r.signals.length < L.RELAY_SIGNAL_PAGE_MAX) break;
   }
   return ended;
 }
@@ -234,9 +257,10 @@ export class AdmissionJoiner {
     return this.ex.done || !!this.error;
   }
 
-  /** lines dropped because they did not verify */
+  private misshapen = 0;
+  /** lines dropped because they did not verify (or were not even shaped like the line expected) */
   get dropped(): number {
-    return this.tx.dropped;
+    return this.tx.dropped + this.misshapen;
   }
 
   start(): SignalPost[] {
@@ -245,14 +269,20 @@ export class AdmissionJoiner {
 
   receive(rows: unknown[]): SignalPost[] {
     const out: SignalPost[] = [];
+    let trials = 0;
     for (const s of rows) {
       if (!isRow(s)) continue;
+      // tries are bounded per poll: the rest is read again from here next time
+      if (trials >= L.V2_RELAY_ADMISSION_TRIALS_PER_POLL) break;
       if (s.id > this.cursor) this.cursor = s.id;
       if (this.done || s.session_id !== this.sessionId || s.from_node !== this.ownerId || s.type !== ADMISSION_SIGNAL) continue;
       if (this.seen.has(s.payload)) continue;
       this.seen.add(s.payload);
-      const step = this.tx.offer(s.payload, joinerVerified);
+      const shaped = shapedAs(s.payload, this.ex.result.established ? "sealed" : "V2_HS");
+      if (shaped) trials++;
+      const step = shaped ? this.tx.offer(s.payload, joinerVerified) : null;
       if (!step) {
+        if (!shaped) this.misshapen++;
         const err = errorText(s.payload);
         if (err !== null) this.unverifiedError = err;
         continue;

@@ -247,4 +247,32 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
     expect(r.ok ? "" : r.reason).toBe("peer error: Unknown circle_id (unverified)");
     expect(t - NOW * 1000).toBeLessThan(L.V2_RELAY_ADMISSION_S * 1000); // the grace, not the whole deadline
   });
+
+  test("tries are bounded per poll: a flood of V2_AUTH-shaped junk is worked through in slices, and the join still succeeds", async () => {
+    const o = owner();
+    const relay = new FakeRelay();
+    const shapedJunk = (i: number) => JSON.stringify({ t: "V2_AUTH", box: Buffer.from(crypto.getRandomValues(new Uint8Array(120 + i))).toString("base64") });
+    // 60 junk V2_AUTHs to the owner right after the joiner's HELLO, before its real V2_AUTH
+    relay.inject = (s) => (s.payload.startsWith('{"t":"HELLO"') ? Array.from({ length: 60 }, (_, i) => ({ ...s, payload: shapedJunk(i) })) : []);
+    const issuer = new AdmissionIssuer(o.keys.nodeId, () => o.deps());
+    const inv = decodeInvite2(o.code, NOW);
+    if (!inv.ok) throw new Error(inv.reason);
+    const joiner = new AdmissionJoiner(party().deps(), inv.value);
+    const io = relay.io();
+    for (const p of joiner.start()) await io.post(p);
+    let slices = 0;
+    for (let i = 0; i < 20 && !joiner.done; i++) {
+      const before = issuer.cursor;
+      const r = await io.list({ toNodeId: o.keys.nodeId, sinceId: issuer.cursor });
+      const out = issuer.receive(r.signals, NOW * 1000, NOW);
+      if (out.more) {
+        slices++;
+        expect(issuer.cursor - before).toBeLessThanOrEqual(L.V2_RELAY_ADMISSION_TRIALS_PER_POLL + 1); // HELLO + the tries
+      }
+      for (const p of out.posts) await io.post(p);
+      for (const p of joiner.receive((await io.list({ toNodeId: joiner.replyId, sinceId: joiner.cursor, sessionId: joiner.sessionId })).signals)) await io.post(p);
+    }
+    expect(slices).toBeGreaterThanOrEqual(3);
+    expect(joiner.result().ok).toBe(true);
+  });
 });
