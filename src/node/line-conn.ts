@@ -5,13 +5,17 @@
 // input ends this connection only; an exception from our own code is rethrown (loud).
 //
 // Outgoing bytes the peer has not read are bounded (issue 12, item 4): past
-// OUT_QUEUE_PAUSE_BYTES the connection stops reading, so the node serves none of that peer's
-// further requests until the queue drains below half of it; past OUT_QUEUE_MAX_BYTES (pushes to
-// a peer that reads nothing), or with no byte read by the peer for OUT_STALL_MS, the
-// connection is dropped and its queue freed. A closed connection's queue gets OUT_LINGER_MS.
+// OUT_QUEUE_PAUSE_BYTES the connection stops handling the peer's lines, so the node serves none
+// of its further requests until the queue drains below half of it. It keeps reading them into
+// a bounded holding buffer (OUT_HELD_MAX_BYTES) rather than stop reading the socket: two nodes
+// sending each other large batches at once would otherwise both stop reading and wait for each
+// other for good. Past OUT_QUEUE_MAX_BYTES (pushes to a peer that reads nothing), past the
+// holding bound, or with no byte read by the peer for OUT_STALL_MS, the connection is dropped
+// and its buffers freed. A closed connection's queue gets OUT_LINGER_MS.
 import type { Socket } from "bun";
 import {
-  EXCHANGE_DEADLINE_MS, HANDSHAKE_DEADLINE_MS, INCOMING_LINE_MAX, OUT_LINGER_MS, OUT_QUEUE_MAX_BYTES, OUT_QUEUE_PAUSE_BYTES, OUT_STALL_MS, READ_TIMEOUT_MS,
+  EXCHANGE_DEADLINE_MS, HANDSHAKE_DEADLINE_MS, INCOMING_LINE_MAX, OUT_HELD_MAX_BYTES, OUT_LINGER_MS, OUT_QUEUE_MAX_BYTES, OUT_QUEUE_PAUSE_BYTES, OUT_STALL_MS,
+  READ_TIMEOUT_MS,
 } from "../protocol/limits.ts";
 import type { Step } from "../sync/v1-exchange.ts";
 
@@ -37,8 +41,8 @@ export interface ConnTimeouts { readMs: number; exchangeMs: number; handshakeMs:
 export const DEFAULT_TIMEOUTS: ConnTimeouts = { readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS, handshakeMs: HANDSHAKE_DEADLINE_MS, stallMs: OUT_STALL_MS };
 
 /** Outgoing queue bounds of one connection (limits.ts; tests shrink them). */
-export interface QueueLimits { pauseBytes: number; maxBytes: number }
-export const DEFAULT_QUEUE_LIMITS: QueueLimits = { pauseBytes: OUT_QUEUE_PAUSE_BYTES, maxBytes: OUT_QUEUE_MAX_BYTES };
+export interface QueueLimits { pauseBytes: number; maxBytes: number; heldBytes: number }
+export const DEFAULT_QUEUE_LIMITS: QueueLimits = { pauseBytes: OUT_QUEUE_PAUSE_BYTES, maxBytes: OUT_QUEUE_MAX_BYTES, heldBytes: OUT_HELD_MAX_BYTES };
 
 export class LineConn {
   private chunks: Uint8Array[] = [];
@@ -46,7 +50,7 @@ export class LineConn {
   private out: Uint8Array[] = [];
   /** bytes in `out`: written by us, not yet taken by the socket */
   private queued = 0;
-  /** reading is paused until the queue drains; input that arrived meanwhile waits here */
+  /** handling the peer's lines is paused until the queue drains; what it sends meanwhile waits here */
   private paused = false;
   private held: Uint8Array[] = [];
   private heldBytes = 0;
@@ -75,7 +79,7 @@ export class LineConn {
   get queuedBytes(): number {
     return this.queued;
   }
-  /** Reading is paused because the peer does not read what we send. */
+  /** Handling the peer's lines is paused because it does not read what we send. */
   get isPaused(): boolean {
     return this.paused;
   }
@@ -187,10 +191,7 @@ export class LineConn {
     this.queued += b.length;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
     if (this.queued > this.queueLimits.maxBytes) return this.drop(`peer does not read: over ${this.queueLimits.maxBytes} bytes queued`);
-    if (this.queued > this.queueLimits.pauseBytes && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    if (this.queued > this.queueLimits.pauseBytes) this.paused = true;
   }
 
   private flush(): void {
@@ -217,10 +218,9 @@ export class LineConn {
     if (this.paused && this.queued <= this.queueLimits.pauseBytes / 2) this.unpause();
   }
 
-  /** The queue drained: read again, starting with what arrived while paused. */
+  /** The queue drained: handle lines again, starting with what arrived while paused. */
   private unpause(): void {
     this.paused = false;
-    this.socket.resume();
     const held = this.held;
     this.held = [];
     this.heldBytes = 0;
@@ -228,11 +228,11 @@ export class LineConn {
     for (const c of held) this.onData(c);
   }
 
-  /** Input that arrived after pause() (Bun may still deliver what it had read): bounded like a line. */
+  /** Input that arrived while paused, kept for later (bounded). */
   private hold(chunk: Uint8Array): void {
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.heldBytes > INCOMING_LINE_MAX) this.drop("peer keeps sending while not reading");
+    if (this.heldBytes > this.queueLimits.heldBytes) this.drop(`peer keeps sending while not reading: over ${this.queueLimits.heldBytes} bytes held`);
   }
 
   private close(reason: string): void {

@@ -233,12 +233,14 @@ export const MAX_PREAUTH_CONNECTIONS = 32;
 export const MAX_PREAUTH_PER_ADDRESS = 8;
 /**
  * Bytes queued for one connection that its peer has not read yet. Past the pause mark the node
- * stops reading (so stops serving) that peer's requests until the queue drains below half of it;
+ * stops handling (so stops serving) that peer's requests until the queue drains below half of it;
  * past the maximum it drops the connection. The largest reply to one request (a WANT of 1,024
  * messages of 12 KiB, base64) is ~16.4 MiB, so pause + one reply stays under the maximum.
  */
 export const OUT_QUEUE_PAUSE_BYTES = 4 * 1024 * 1024;
 export const OUT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
+/** What a paused connection's peer may send meanwhile (kept, handled after the drain): above a peer's pause mark plus a large answer, so two nodes that both paused still drain into each other. */
+export const OUT_HELD_MAX_BYTES = 16 * 1024 * 1024;
 /** A connection with bytes queued whose peer reads none of them for this long is dropped. */
 export const OUT_STALL_MS = 60_000;
 /** After we closed a connection, what is still queued gets this long to leave before the socket is cut. */

@@ -1,7 +1,9 @@
 // LineConn's outgoing queue (issue 12, item 4) over real loopback sockets: a peer that sends
 // requests and never reads makes the connection pause (no more requests served) with its
-// queue under the cap, then drops it once the peer has read nothing for the stall time; a peer
-// that reads again is served the rest; pushes to a peer that reads nothing hit the hard cap.
+// queue under the cap, then drops it once the peer has read nothing for the stall time, or
+// once what it sent meanwhile passes the holding bound; a peer that reads again is served the
+// rest; pushes to a peer that reads nothing hit the hard cap; two peers that both send large
+// batches at once both pause and still both finish (no deadlock).
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import type { Socket } from "bun";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type Engine } from "../../src/node/line-conn.ts";
@@ -11,7 +13,7 @@ import { waitFor } from "./helpers.ts";
 setDefaultTimeout(30_000);
 
 const REPLY = 256 * 1024;
-const LIMITS = { pauseBytes: 1024 * 1024, maxBytes: 8 * 1024 * 1024 };
+const LIMITS = { pauseBytes: 1024 * 1024, maxBytes: 8 * 1024 * 1024, heldBytes: 4 * 1024 * 1024 };
 
 /** Answers every line with REPLY bytes (a WANT of many messages, in effect). */
 class BigReplies implements Engine {
@@ -107,4 +109,65 @@ test("an exchange that ended with its answer unread: the socket is cut and the q
   expect(t.conn().queuedBytes).toBeGreaterThan(0);
   await waitFor(() => t.closed(), 10_000, "socket cut");
   expect(t.conn().queuedBytes).toBe(0);
+});
+
+test("a peer that keeps sending requests while not reading is dropped at the holding bound", async () => {
+  const t = await setup(20_000);
+  const req = "want" + " ".repeat(1019) + "\n"; // 1 KiB requests
+  for (let i = 0; i < 8000 && !t.conn().isClosed; i++) {
+    t.client.write(req);
+    if (i % 500 === 499) await Bun.sleep(5);
+  }
+  expect(await t.conn().finished).toMatch(/bytes held/);
+  expect(t.engine.served).toBeLessThan(100);
+  expect(t.conn().queuedBytes).toBe(0);
+});
+
+/** Sends `n` big lines at start and counts the lines it receives (a large batch each way at once). */
+class Burst implements Engine {
+  readonly done = false;
+  readonly live = true;
+  got = 0;
+  constructor(readonly role: "client" | "server", private n: number) {}
+  start(): Step {
+    return { send: Array.from({ length: this.n }, () => "b".repeat(REPLY - 1)) };
+  }
+  receive(): Step {
+    this.got++;
+    return { send: [] };
+  }
+  abort(): void {}
+}
+
+test("two peers that both send 10 MiB at once both pause, keep reading, and both finish", async () => {
+  const n = 40;
+  const limits = { ...LIMITS, heldBytes: 16 * 1024 * 1024 };
+  const srv = new Burst("server", n);
+  const cli = new Burst("client", n);
+  let sc: LineConn | undefined;
+  let cc: LineConn | undefined;
+  const timeouts = { ...DEFAULT_TIMEOUTS, stallMs: 5000 };
+  const l = Bun.listen<ConnData>({
+    hostname: "127.0.0.1", port: 0,
+    socket: {
+      open: (s) => { sc = new LineConn(s, srv, () => {}, timeouts, undefined, limits); s.data = { conn: sc }; sc.begin(); },
+      data: (s, c) => s.data?.conn?.onData(c),
+      drain: (s) => s.data?.conn?.onDrain(),
+      close: (s) => s.data?.conn?.onClose(),
+    },
+  });
+  const c = await Bun.connect<ConnData>({
+    hostname: "127.0.0.1", port: l.port,
+    socket: {
+      open: (s) => { cc = new LineConn(s, cli, () => {}, timeouts, undefined, limits); s.data = { conn: cc }; cc.begin(); },
+      data: (s, ch) => s.data?.conn?.onData(ch),
+      drain: (s) => s.data?.conn?.onDrain(),
+      close: (s) => s.data?.conn?.onClose(),
+    },
+  });
+  cleanup.push(() => { c.terminate(); l.stop(true); });
+  await waitFor(() => srv.got === n && cli.got === n, 20_000, "both batches handled");
+  expect(sc!.peakQueued).toBeGreaterThan(LIMITS.pauseBytes); // both really paused on the way
+  expect(cc!.peakQueued).toBeGreaterThan(LIMITS.pauseBytes);
+  expect([sc!.isClosed, cc!.isClosed, sc!.isPaused, cc!.isPaused]).toEqual([false, false, false, false]);
 });
