@@ -1,7 +1,7 @@
 // The inbound connection budgets of the node's TCP listener (issue 12, item 3). A connection
 // starts as a stranger: it holds a pre-handshake slot, has HANDSHAKE_DEADLINE_MS to
 // authenticate (a v1 HELLO_AUTH that checks, or an established v2 handshake), and counts
-// against a total and a per-source-address cap. Once authenticated it moves to the session
+// against a total and a per-source-address cap (IPv6 counts by /64). Once authenticated it moves to the session
 // budget (MAX_INBOUND_CONNECTIONS), which strangers never reach, so idle or slow sockets
 // cannot lock members out however many there are.
 //
@@ -10,6 +10,22 @@
 // its own connections, and a member's handshake (a few milliseconds) is displaced only by an
 // attacker holding more addresses than the whole budget.
 import { HANDSHAKE_DEADLINE_MS, MAX_INBOUND_CONNECTIONS, MAX_PREAUTH_CONNECTIONS, MAX_PREAUTH_PER_ADDRESS } from "../protocol/limits.ts";
+
+/**
+ * The "source address" the caps count: IPv4 as is (also when IPv4-mapped), IPv6 by its /64,
+ * since one host or home gets a whole /64 and could otherwise take a slot per address.
+ */
+export function sourceKey(addr: string): string {
+  const a = addr.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  if (mapped) return mapped[1]!;
+  if (!a.includes(":")) return a;
+  const [head = "", tail = ""] = a.toLowerCase().split("::");
+  const hs = head ? head.split(":") : [];
+  const ts = tail ? tail.split(":") : [];
+  const full = a.includes("::") ? [...hs, ...Array(Math.max(0, 8 - hs.length - ts.length)).fill("0"), ...ts] : hs;
+  return full.slice(0, 4).map((x) => x.replace(/^0+(?=.)/, "")).join(":") + "::/64";
+}
 
 /** What a slot closes when it must go (a LineConn fits). */
 export interface SlotHolder { fail(reason: string): void }
@@ -48,7 +64,8 @@ export class InboundSlots<H extends SlotHolder = SlotHolder> {
   }
 
   /** A new connection from `addr`: always admitted as a stranger, making room if it must. */
-  admit(addr: string, holder: H): InboundSlot<H> {
+  admit(remote: string, holder: H): InboundSlot<H> {
+    const addr = sourceKey(remote);
     const mine = this.pre.get(addr) ?? [];
     if (mine.length >= this.limits.prePerAddress) this.evict(mine[0]!, "too many connections in handshake from this address");
     else if (this.preCount >= this.limits.preTotal) {

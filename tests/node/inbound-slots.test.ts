@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import net from "node:net";
 import type { FelundNode } from "../../src/node/node.ts";
-import { InboundSlots, type SlotHolder } from "../../src/node/inbound-slots.ts";
+import { InboundSlots, sourceKey, type SlotHolder } from "../../src/node/inbound-slots.ts";
 import * as svc from "../../src/node/service.ts";
 import { MAX_INBOUND_CONNECTIONS, MAX_PREAUTH_CONNECTIONS, MAX_PREAUTH_PER_ADDRESS } from "../../src/protocol/limits.ts";
 import { startNode, startV2Node, waitFor } from "./helpers.ts";
@@ -57,6 +57,20 @@ describe("InboundSlots", () => {
     expect(s.counts.sessions).toBe(2);
     for (const x of [...fs, ms, other, third]) s.release(x);
     expect(s.counts).toEqual({ pre: 0, sessions: 0 });
+  });
+
+  test("the per-address cap counts IPv4 as is (also IPv4-mapped) and IPv6 by its /64", () => {
+    expect(sourceKey("203.0.113.7")).toBe("203.0.113.7");
+    expect(sourceKey("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(sourceKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(sourceKey("2001:0db8:0001:0002:ffff:1:2:3")).toBe("2001:db8:1:2::/64");
+    expect(sourceKey("2001:db8::5")).toBe("2001:db8:0:0::/64");
+    expect(sourceKey("::1")).toBe("0:0:0:0::/64");
+    const s = new InboundSlots<Holder>(limits);
+    const hs = Array.from({ length: 5 }, () => new Holder());
+    const slots = hs.map((h, i) => s.admit(`2001:db8:1:2::${i + 1}`, h)); // five addresses of one /64
+    expect(hs.filter((h) => h.failed).length).toBe(2);
+    for (const x of slots) s.release(x);
   });
 
   test("a stranger that does not authenticate in time is closed", async () => {
