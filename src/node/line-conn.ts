@@ -11,7 +11,8 @@
 // sending each other large batches at once would otherwise both stop reading and wait for each
 // other for good. Past OUT_QUEUE_MAX_BYTES (pushes to a peer that reads nothing), past the
 // holding bound, or with no byte read by the peer for OUT_STALL_MS, the connection is dropped
-// and its buffers freed. A closed connection's queue gets OUT_LINGER_MS.
+// and its buffers freed. A closed connection's queue may still leave while the peer reads it;
+// one that reads nothing of it for OUT_LINGER_MS is cut.
 import type { Socket } from "bun";
 import {
   EXCHANGE_DEADLINE_MS, HANDSHAKE_DEADLINE_MS, INCOMING_LINE_MAX, OUT_HELD_MAX_BYTES, OUT_LINGER_MS, OUT_QUEUE_MAX_BYTES, OUT_QUEUE_PAUSE_BYTES, OUT_STALL_MS,
@@ -37,8 +38,10 @@ export interface ConnData { conn?: LineConn; release?: () => void }
  * Per-connection timeouts; the defaults are the production values of limits.ts (tests shorten
  * them). handshakeMs is the inbound strangers' deadline (src/node/inbound-slots.ts).
  */
-export interface ConnTimeouts { readMs: number; exchangeMs: number; handshakeMs: number; stallMs: number }
-export const DEFAULT_TIMEOUTS: ConnTimeouts = { readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS, handshakeMs: HANDSHAKE_DEADLINE_MS, stallMs: OUT_STALL_MS };
+export interface ConnTimeouts { readMs: number; exchangeMs: number; handshakeMs: number; stallMs: number; lingerMs: number }
+export const DEFAULT_TIMEOUTS: ConnTimeouts = {
+  readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS, handshakeMs: HANDSHAKE_DEADLINE_MS, stallMs: OUT_STALL_MS, lingerMs: OUT_LINGER_MS,
+};
 
 /** Outgoing queue bounds of one connection (limits.ts; tests shrink them). */
 export interface QueueLimits { pauseBytes: number; maxBytes: number; heldBytes: number }
@@ -210,7 +213,10 @@ export class LineConn {
     if (!this.out.length) {
       if (this.stallTimer) clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
-    } else if (progressed) this.armStall();
+    } else if (progressed) {
+      this.armStall();
+      if (this.lingerTimer) this.armLinger();
+    }
     if (this.closed) {
       if (!this.out.length) this.endSocket();
       return;
@@ -241,8 +247,8 @@ export class LineConn {
     this.clearTimers();
     this.held = [];
     if (!this.out.length) this.endSocket();
-    // what is still queued gets a moment to leave; a peer that does not read is cut off
-    else this.lingerTimer = setTimeout(() => this.drop("closing: queued bytes not read"), OUT_LINGER_MS);
+    // what is still queued may leave while the peer reads it; one that stops reading is cut off
+    else this.armLinger();
     this.resolveDone(reason);
   }
 
@@ -274,6 +280,11 @@ export class LineConn {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.socket.end();
+  }
+
+  private armLinger(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => this.drop("closing: the peer stopped reading what was queued"), this.timeouts.lingerMs);
   }
 
   private armStall(): void {

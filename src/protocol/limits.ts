@@ -243,7 +243,7 @@ export const OUT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
 export const OUT_HELD_MAX_BYTES = 16 * 1024 * 1024;
 /** A connection with bytes queued whose peer reads none of them for this long is dropped. */
 export const OUT_STALL_MS = 60_000;
-/** After we closed a connection, what is still queued gets this long to leave before the socket is cut. */
+/** After we closed a connection, what is still queued may leave while the peer reads it; one that reads none of it for this long is cut. */
 export const OUT_LINGER_MS = 5_000;
 /**
  * Largest HTTP response body the node reads from a relay: a page of 200 maximum-size envelopes

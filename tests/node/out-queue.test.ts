@@ -39,7 +39,7 @@ afterEach(() => {
   while (cleanup.length) cleanup.pop()!();
 });
 
-async function setup(stallMs: number, closeAfter = 0) {
+async function setup(stallMs: number, closeAfter = 0, lingerMs = DEFAULT_TIMEOUTS.lingerMs, limits = LIMITS) {
   const engine = new BigReplies();
   engine.closeAfter = closeAfter;
   let conn: LineConn | undefined;
@@ -47,7 +47,7 @@ async function setup(stallMs: number, closeAfter = 0) {
   const l = Bun.listen<ConnData>({
     hostname: "127.0.0.1", port: 0,
     socket: {
-      open: (s) => { conn = new LineConn(s, engine, (x) => logs.push(x), { ...DEFAULT_TIMEOUTS, stallMs }, undefined, LIMITS); s.data = { conn }; },
+      open: (s) => { conn = new LineConn(s, engine, (x) => logs.push(x), { ...DEFAULT_TIMEOUTS, stallMs, lingerMs }, undefined, limits); s.data = { conn }; },
       data: (s, c) => s.data?.conn?.onData(c),
       drain: (s) => s.data?.conn?.onDrain(),
       close: (s) => s.data?.conn?.onClose(),
@@ -109,6 +109,26 @@ test("an exchange that ended with its answer unread: the socket is cut and the q
   expect(t.conn().queuedBytes).toBeGreaterThan(0);
   await waitFor(() => t.closed(), 10_000, "socket cut");
   expect(t.conn().queuedBytes).toBe(0);
+});
+
+test("an exchange's last answer still reaches a peer that reads it slowly, past the linger time", async () => {
+  const n = 160; // 40 MiB answer; linger 300 ms without progress
+  const t = await setup(20_000, n, 300, { ...LIMITS, maxBytes: 64 * 1024 * 1024 });
+  t.client.write("req\n");
+  await waitFor(() => t.conn().isClosed, 10_000, "exchange over");
+  // read in steps: resume for a moment, pause for 150 ms (under the linger time, many times in all)
+  const t0 = Date.now();
+  let steps = 0;
+  for (; steps < 400 && t.read() < n * REPLY && !t.closed(); steps++) {
+    t.client.resume();
+    await Bun.sleep(1);
+    t.client.pause();
+    await Bun.sleep(150);
+  }
+  t.client.resume();
+  await waitFor(() => t.closed(), 10_000, "closed after the answer");
+  expect(t.read()).toBe(n * REPLY);
+  expect(steps).toBeGreaterThan(2); // it took more than one linger time in all
 });
 
 test("a peer that keeps sending requests while not reading is dropped at the holding bound", async () => {
