@@ -17,7 +17,7 @@ export const EXCHANGE_DEADLINE_MS = 60_000;
 export const CONNECT_TIMEOUT_MS = 5_000;
 /** Concurrent outgoing exchanges; peers are dialled in parallel, not one after another (W15). */
 export const MAX_PARALLEL_DIALS = 8;
-/** Concurrent inbound connections; beyond it new ones are closed at once (W15). */
+/** Concurrent authenticated inbound connections (exchanges and sessions); strangers in their handshake have their own budget below (W15). */
 export const MAX_INBOUND_CONNECTIONS = 64;
 /** Peers dialled per circle per round, as the original (top 5). */
 export const DIALS_PER_ROUND = 5;
