@@ -17,10 +17,12 @@ import { circleHint } from "../protocol/ids.ts";
 import { CALL_ALIVE_TIMEOUT_S, RELAY_SIGNAL_TTL_CANDIDATE_MAX_S, RELAY_SIGNAL_TTL_MAX_S } from "../protocol/limits.ts";
 import type { Verdict } from "../protocol/verdict.ts";
 import { relaySessionLabel, relaySignalType, type CallSignalType } from "../protocol/v2/call-signal.ts";
+import { signalProof } from "../protocol/v2/signal-proof.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { callView, type CallSession } from "../sync/control-apply.ts";
 import { CallError, SignalInbox, callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { FelundNode } from "./node.ts";
+import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
@@ -112,10 +114,12 @@ export class NodeCalls {
     if (this.node.signalToPeer(circle.circleId, to, frame)) return "session";
     const relay = this.node.relay;
     if (relay) {
-      await this.postRelay(relay.base, {
+      const body = {
         session_id: relaySessionLabel(sessionId, this.self, to), from_node_id: this.self, to_node_id: to, circle_hint: circleHint(circle.circleId),
         type: relaySignalType(type), payload, ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
-      });
+      };
+      // proves the id is ours: the relay charges our own budget, which nobody else can drain
+      await this.postRelay(relay.base, { ...body, node_proof: signalProof(body, this.node.keys, Math.floor(Date.now() / 1000)) });
       return "relay";
     }
     if (this.node.signalToPeer(circle.circleId, null, frame)) return "forwarded";
@@ -123,11 +127,11 @@ export class NodeCalls {
   }
 
   private async relayHttp(base: string, method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(v1Url(base, path), {
+    const res = await fetchJsonCapped(v1Url(base, path), {
       method, headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HTTP_TIMEOUT_MS,
     });
-    const json = (await res.json().catch(() => null)) as any;
+    const json = res.json;
     if (res.status === 429) return { retryAfterS: Number(res.headers.get("retry-after")) || 1 };
     if (!res.ok || !json || json.ok === false) throw new svc.UserError(`relay: ${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim(), 502);
     return json;

@@ -3,8 +3,21 @@
 // back-pressure, enforces the per-frame and per-exchange timeouts until the engine says it is
 // a live long-lived session, and closes the connection on the engine's verdict. Malformed
 // input ends this connection only; an exception from our own code is rethrown (loud).
+//
+// Outgoing bytes the peer has not read are bounded (issue 12, item 4): past
+// OUT_QUEUE_PAUSE_BYTES the connection stops handling the peer's lines, so the node serves none
+// of its further requests until the queue drains below half of it. It keeps reading them into
+// a bounded holding buffer (OUT_HELD_MAX_BYTES) rather than stop reading the socket: two nodes
+// sending each other large batches at once would otherwise both stop reading and wait for each
+// other for good. Past OUT_QUEUE_MAX_BYTES (pushes to a peer that reads nothing), past the
+// holding bound, or with no byte read by the peer for OUT_STALL_MS, the connection is dropped
+// and its buffers freed. A closed connection's queue may still leave while the peer reads it;
+// one that reads nothing of it for OUT_LINGER_MS is cut.
 import type { Socket } from "bun";
-import { EXCHANGE_DEADLINE_MS, INCOMING_LINE_MAX, READ_TIMEOUT_MS } from "../protocol/limits.ts";
+import {
+  EXCHANGE_DEADLINE_MS, HANDSHAKE_DEADLINE_MS, INCOMING_LINE_MAX, OUT_HELD_MAX_BYTES, OUT_LINGER_MS, OUT_QUEUE_MAX_BYTES, OUT_QUEUE_PAUSE_BYTES, OUT_STALL_MS,
+  READ_TIMEOUT_MS,
+} from "../protocol/limits.ts";
 import type { Step } from "../sync/v1-exchange.ts";
 
 /** What LineConn drives: V1Exchange, V2Exchange and InboundRouter all fit. */
@@ -18,29 +31,60 @@ export interface Engine {
   abort(reason: string): void;
 }
 
-export interface ConnData { conn?: LineConn }
+/** What a socket carries: its connection, and (inbound) how to give back its slot. */
+export interface ConnData { conn?: LineConn; release?: () => void }
 
-/** Per-connection timeouts; the defaults are the production values of limits.ts (tests shorten them). */
-export interface ConnTimeouts { readMs: number; exchangeMs: number }
-export const DEFAULT_TIMEOUTS: ConnTimeouts = { readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS };
+/**
+ * Per-connection timeouts; the defaults are the production values of limits.ts (tests shorten
+ * them). handshakeMs is the inbound strangers' deadline (src/node/inbound-slots.ts).
+ */
+export interface ConnTimeouts { readMs: number; exchangeMs: number; handshakeMs: number; stallMs: number; lingerMs: number }
+export const DEFAULT_TIMEOUTS: ConnTimeouts = {
+  readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS, handshakeMs: HANDSHAKE_DEADLINE_MS, stallMs: OUT_STALL_MS, lingerMs: OUT_LINGER_MS,
+};
+
+/** Outgoing queue bounds of one connection (limits.ts; tests shrink them). */
+export interface QueueLimits { pauseBytes: number; maxBytes: number; heldBytes: number }
+export const DEFAULT_QUEUE_LIMITS: QueueLimits = { pauseBytes: OUT_QUEUE_PAUSE_BYTES, maxBytes: OUT_QUEUE_MAX_BYTES, heldBytes: OUT_HELD_MAX_BYTES };
 
 export class LineConn {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private out: Uint8Array[] = [];
+  /** bytes in `out`: written by us, not yet taken by the socket */
+  private queued = 0;
+  /** handling the peer's lines is paused until the queue drains; what it sends meanwhile waits here */
+  private paused = false;
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
   private closed = false;
   private wentLive = false;
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private deadline: ReturnType<typeof setTimeout>;
+  /** armed while bytes are queued: the peer must read some of them in time */
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private decoder = new TextDecoder();
   private resolveDone!: (reason: string) => void;
   readonly finished: Promise<string>;
+  /** highest queue seen (tests and logs) */
+  peakQueued = 0;
 
   constructor(private socket: Socket<ConnData>, readonly exchange: Engine, private log: (s: string) => void,
-    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS, private onStep?: (step: Step) => void) {
+    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS, private onStep?: (step: Step) => void,
+    private queueLimits: QueueLimits = DEFAULT_QUEUE_LIMITS) {
     this.finished = new Promise((r) => (this.resolveDone = r));
     this.deadline = setTimeout(() => this.fail("exchange deadline exceeded"), timeouts.exchangeMs);
     this.armRead();
+  }
+
+  /** Bytes queued for the peer that the socket has not taken yet. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+  /** Handling the peer's lines is paused because it does not read what we send. */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   begin(): void {
@@ -49,6 +93,7 @@ export class LineConn {
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    if (this.paused) return this.hold(chunk);
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
@@ -70,6 +115,8 @@ export class LineConn {
       if (line.trim() === "") continue;
       this.apply(this.exchange.receive(line.endsWith("\r") ? line.slice(0, -1) : line));
       if (this.closed) return;
+      // the peer is not reading our answers: serve nothing more until it does
+      if (this.paused) return start < chunk.length ? this.hold(chunk.slice(start)) : undefined;
     }
     if (start < chunk.length) {
       const rest = chunk.slice(start);
@@ -84,9 +131,13 @@ export class LineConn {
   }
 
   onClose(): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.dropQueue();
+      return;
+    }
     this.closed = true;
     this.clearTimers();
+    this.dropQueue();
     if (!this.exchange.done) this.exchange.abort("peer closed");
     this.resolveDone(this.exchange.done ? "done" : "peer closed");
   }
@@ -112,10 +163,12 @@ export class LineConn {
   apply(step: Step): void {
     if (this.closed) return;
     for (const l of step.send) this.write(l + "\n");
+    if (this.closed) return; // the queue overflowed
     this.onStep?.(step);
+    if (this.closed) return;
     if (this.exchange.live && !step.close && !this.wentLive) {
       this.wentLive = true;
-      this.clearTimers();
+      this.clearReadTimers();
       // an idle long-lived session: let TCP notice a dead peer
       (this.socket as unknown as { setKeepAlive?: (on: boolean, delayS: number) => void }).setKeepAlive?.(true, 30);
     }
@@ -126,34 +179,117 @@ export class LineConn {
   }
 
   private write(s: string): void {
+    if (this.closed) return;
     const bytes = Buffer.from(s, "utf8");
-    if (this.out.length) {
-      this.out.push(bytes);
-      return;
-    }
-    const n = this.socket.write(bytes);
-    if (n < bytes.length) this.out.push(bytes.subarray(Math.max(0, n)));
+    if (!this.out.length) {
+      const n = this.socket.write(bytes);
+      if (n >= bytes.length) return;
+      this.enqueue(bytes.subarray(Math.max(0, n)));
+    } else this.enqueue(bytes);
+  }
+
+  private enqueue(b: Uint8Array): void {
+    if (!this.queued) this.armStall();
+    this.out.push(b);
+    this.queued += b.length;
+    if (this.queued > this.peakQueued) this.peakQueued = this.queued;
+    if (this.queued > this.queueLimits.maxBytes) return this.drop(`peer does not read: over ${this.queueLimits.maxBytes} bytes queued`);
+    if (this.queued > this.queueLimits.pauseBytes) this.paused = true;
   }
 
   private flush(): void {
+    let progressed = false;
     while (this.out.length) {
       const b = this.out[0]!;
-      const n = this.socket.write(b);
+      const n = Math.max(0, this.socket.write(b));
+      if (n > 0) progressed = true;
+      this.queued -= n;
       if (n < b.length) {
-        this.out[0] = b.subarray(Math.max(0, n));
-        return;
+        this.out[0] = b.subarray(n);
+        break;
       }
       this.out.shift();
     }
-    if (this.closed) this.socket.end();
+    if (!this.out.length) {
+      if (this.stallTimer) clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    } else if (progressed) {
+      this.armStall();
+      if (this.lingerTimer) this.armLinger();
+    }
+    if (this.closed) {
+      if (!this.out.length) this.endSocket();
+      return;
+    }
+    if (this.paused && this.queued <= this.queueLimits.pauseBytes / 2) this.unpause();
+  }
+
+  /** The queue drained: handle lines again, starting with what arrived while paused. */
+  private unpause(): void {
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    // onData holds the rest again, in order, if these lines pause us once more
+    for (const c of held) this.onData(c);
+  }
+
+  /** Input that arrived while paused, kept for later (bounded). */
+  private hold(chunk: Uint8Array): void {
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes > this.queueLimits.heldBytes) this.drop(`peer keeps sending while not reading: over ${this.queueLimits.heldBytes} bytes held`);
   }
 
   private close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
-    if (!this.out.length) this.socket.end();
+    this.held = [];
+    if (!this.out.length) this.endSocket();
+    // what is still queued may leave while the peer reads it; one that stops reading is cut off
+    else this.armLinger();
     this.resolveDone(reason);
+  }
+
+  /** Drop the connection at once and free its queue (a peer that does not read). */
+  private drop(reason: string): void {
+    this.log(`connection ${this.exchange.role}: ${reason}`);
+    if (!this.closed) {
+      this.exchange.abort(reason);
+      this.closed = true;
+      this.resolveDone(reason);
+    }
+    this.clearTimers();
+    this.dropQueue();
+    this.socket.terminate();
+  }
+
+  private dropQueue(): void {
+    this.out = [];
+    this.queued = 0;
+    this.held = [];
+    this.heldBytes = 0;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+  }
+
+  private endSocket(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.socket.end();
+  }
+
+  private armLinger(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => this.drop("closing: the peer stopped reading what was queued"), this.timeouts.lingerMs);
+  }
+
+  private armStall(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.drop(`peer read nothing for ${this.timeouts.stallMs} ms`), this.timeouts.stallMs);
   }
 
   private armRead(): void {
@@ -162,8 +298,12 @@ export class LineConn {
     this.readTimer = setTimeout(() => this.fail("read timeout"), this.timeouts.readMs);
   }
 
-  private clearTimers(): void {
+  private clearReadTimers(): void {
     if (this.readTimer) clearTimeout(this.readTimer);
     clearTimeout(this.deadline);
+  }
+
+  private clearTimers(): void {
+    this.clearReadTimers();
   }
 }

@@ -3,7 +3,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { systemRng, type Rng } from "../protocol/crypto.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
-import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S, MAX_INBOUND_CONNECTIONS, MAX_PARALLEL_DIALS } from "../protocol/limits.ts";
+import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S, MAX_PARALLEL_DIALS } from "../protocol/limits.ts";
 import type { NodeStore } from "../../db/node-store.ts";
 import { CallRegistry, ensureGeneral as ensureGeneralChannel } from "../sync/control-apply.ts";
 import { PeerKnowledge } from "../sync/knowledge.ts";
@@ -25,6 +25,7 @@ import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { RelayClient, relaySignalIo } from "./relay-client.ts";
 import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
 import { fanOut, type Arrival, type FanOutPorts, type SessionPort } from "../peer/fan-out.ts";
+import { DEFAULT_SLOT_LIMITS, InboundSlots, type InboundSlot } from "./inbound-slots.ts";
 
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }
@@ -84,7 +85,8 @@ export class FelundNode {
   private localHosts = new Set(localAddresses());
   private active = 0;
   private waiting: (() => void)[] = [];
-  private inbound = 0;
+  /** inbound connections: strangers in their handshake, and authenticated sessions */
+  readonly inboundSlots: InboundSlots<LineConn>;
   /** circles with a round due, each with the one peer it need not dial (or null) */
   private pendingRounds = new Map<string, string | null>();
   private roundTimer: ReturnType<typeof setTimeout> | null = null;
@@ -106,6 +108,8 @@ export class FelundNode {
     this.knowledge = new PeerKnowledge(nowMs);
     this.ctx = { store: this.store, calls: this.calls, now: () => Math.floor(nowMs() / 1000), rng: opts.rng ?? systemRng, v2: opts.v2 !== false };
     this.callNet = new NodeCalls(this);
+    const t = this.connTimeouts();
+    this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: t.handshakeMs });
   }
 
   get settings() {
@@ -186,15 +190,14 @@ export class FelundNode {
       port,
       socket: {
         open: (sock) => {
-          if (this.inbound >= MAX_INBOUND_CONNECTIONS) {
-            sock.end();
-            return;
-          }
-          this.inbound++;
           const ip = sock.remoteAddress;
           const router = new InboundRouter(() => this.deps(), this.v2Enabled ? () => this.v2Deps() : null, ip);
-          const conn: LineConn = new LineConn(sock, router, (l) => this.log(l), this.connTimeouts(), (step) => this.onStep(conn, router.session, step, ip));
-          sock.data = { conn };
+          const conn: LineConn = new LineConn(sock, router, (l) => this.log(l), this.connTimeouts(), (step) => {
+            if (!this.inboundAuthenticated(slot, router)) return;
+            this.onStep(conn, router.session, step, ip);
+          });
+          const slot = this.inboundSlots.admit(ip, conn);
+          sock.data = { conn, release: () => this.inboundSlots.release(slot) };
           conn.finished.then((reason) => {
             const v2 = router.session;
             if (v2) this.afterSession(conn, v2, ip, false, reason);
@@ -205,8 +208,8 @@ export class FelundNode {
         data: (sock, chunk) => sock.data?.conn?.onData(chunk),
         drain: (sock) => sock.data?.conn?.onDrain(),
         close: (sock) => {
+          sock.data?.release?.();
           if (sock.data?.conn) {
-            this.inbound--;
             sock.data.conn.onClose();
             sock.data.conn = undefined;
           }
@@ -222,6 +225,17 @@ export class FelundNode {
     this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
     this.callNet.start();
     this.configureRelay(this.opts.relay ?? s.relayBase);
+  }
+
+  /**
+   * Strangers and members have separate inbound budgets (inbound-slots.ts): a connection moves
+   * to the members' budget once its peer authenticated. False = it is closed (no session slot).
+   */
+  private inboundAuthenticated(slot: InboundSlot<LineConn>, router: InboundRouter): boolean {
+    if (slot.stage !== "pre" || !router.authenticated) return slot.stage !== "gone";
+    if (this.inboundSlots.promote(slot)) return true;
+    slot.holder.fail("no free session slot");
+    return false;
   }
 
   /** Start (or stop, with "") the relay client for `base`. */

@@ -31,6 +31,7 @@ import { advertisedHost } from "./identity.ts";
 import type { FelundNode } from "./node.ts";
 import { AdmissionIssuer, pollAdmissions, type SignalIo } from "../sync/relay-admission.ts";
 import { V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../protocol/limits.ts";
+import { fetchJsonCapped } from "./capped-http.ts";
 
 /** presence refresh / discovery period (the original TUI uses 8 s) */
 const PRESENCE_MS = 30_000;
@@ -76,11 +77,11 @@ const v1Url = (base: string, path: string): string => {
  */
 export function relaySignalIo(base: string): SignalIo {
   const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetch(v1Url(base, path), {
+    const res = await fetchJsonCapped(v1Url(base, path), {
       method, headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HTTP_TIMEOUT_MS,
     });
-    const json = (await res.json().catch(() => null)) as any;
+    const json = res.json;
     if (!res.ok || !json || json.ok === false) throw new Error(`${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim());
     return json;
   };
@@ -210,13 +211,14 @@ export class RelayClient {
   }
 
   private async http(method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(this.url(path), {
+    // the body is read with a cap (capped-http.ts): a relay cannot make us hold more than that
+    const res = await fetchJsonCapped(this.url(path), {
       method,
       headers: { "content-type": "application/json", "x-felund-node": this.node.nodeId },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      timeoutMs: HTTP_TIMEOUT_MS,
     });
-    const json = (await res.json().catch(() => null)) as any;
+    const json = res.json;
     if (!res.ok || !json || json.ok === false) throw new Error(`${method} ${path}: HTTP ${res.status} ${json?.detail ?? ""}`.trim());
     return json;
   }

@@ -17,7 +17,7 @@ export const EXCHANGE_DEADLINE_MS = 60_000;
 export const CONNECT_TIMEOUT_MS = 5_000;
 /** Concurrent outgoing exchanges; peers are dialled in parallel, not one after another (W15). */
 export const MAX_PARALLEL_DIALS = 8;
-/** Concurrent inbound connections; beyond it new ones are closed at once (W15). */
+/** Concurrent authenticated inbound connections (exchanges and sessions); strangers in their handshake have their own budget below (W15). */
 export const MAX_INBOUND_CONNECTIONS = 64;
 /** Peers dialled per circle per round, as the original (top 5). */
 export const DIALS_PER_ROUND = 5;
@@ -272,3 +272,41 @@ export const RELAY_DISK_FREE_MIN_BYTES = 256 * 1024 * 1024;
  */
 export const RELAY_QUOTA_EXACT_SHARE = 0.9;
 export const RELAY_QUOTA_RESYNC_S = 60;
+
+// ---- inbound slots and outgoing buffers (issue 12: strangers must not starve members, nor members the node's memory) ----
+
+/** A stranger must finish its handshake (HELLO ... authenticated) this soon; a healthy peer needs a few round trips. */
+export const HANDSHAKE_DEADLINE_MS = 5_000;
+/** Inbound connections still in their handshake, in total: their own budget, apart from MAX_INBOUND_CONNECTIONS. */
+export const MAX_PREAUTH_CONNECTIONS = 32;
+/** ... and per source address: one address cannot take the whole pre-handshake budget. */
+export const MAX_PREAUTH_PER_ADDRESS = 8;
+/**
+ * Bytes queued for one connection that its peer has not read yet. Past the pause mark the node
+ * stops handling (so stops serving) that peer's requests until the queue drains below half of it;
+ * past the maximum it drops the connection. The largest reply to one request (a WANT of 1,024
+ * messages of 12 KiB, base64) is ~16.4 MiB, so pause + one reply stays under the maximum.
+ */
+export const OUT_QUEUE_PAUSE_BYTES = 4 * 1024 * 1024;
+export const OUT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
+/** What a paused connection's peer may send meanwhile (kept, handled after the drain): above a peer's pause mark plus a large answer, so two nodes that both paused still drain into each other. */
+export const OUT_HELD_MAX_BYTES = 16 * 1024 * 1024;
+/** A connection with bytes queued whose peer reads none of them for this long is dropped. */
+export const OUT_STALL_MS = 60_000;
+/** After we closed a connection, what is still queued may leave while the peer reads it; one that reads none of it for this long is cut. */
+export const OUT_LINGER_MS = 5_000;
+/**
+ * Largest HTTP response body the node reads from a relay: a page of 200 maximum-size envelopes
+ * (200 x 64 KiB) or of 200 signals fits. Read incrementally; a longer body is aborted unread.
+ */
+export const RELAY_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * felund2 admission through a relay: a plaintext ERROR is unauthenticated (anyone reading
+ * /v1/signal can post one), so it ends a join only if nothing verified follows within this
+ * time; a real issuer answers within its busy poll (200 ms) plus the joiner's (250 ms).
+ */
+export const V2_RELAY_ADMISSION_ERROR_GRACE_MS = 10_000;
+/** POST /v1/signal node_proof: its timestamp may differ from the relay's clock by this much (clock skew). */
+export const RELAY_SIGNAL_PROOF_SKEW_S = 300;
+/** Lines of felund2 admissions through a relay tried per poll (each try replays the handshake, ~5 ms); the rest waits for the next poll. */
+export const V2_RELAY_ADMISSION_TRIALS_PER_POLL = 16;

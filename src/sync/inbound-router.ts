@@ -1,7 +1,9 @@
 // The engine of an inbound connection until its first line (HELLO) says which protocol it
 // speaks: a v2 offer goes to V2Exchange, a v1 HELLO for a legacy circle to V1Exchange, and a
 // v1 HELLO that must not be served (v2-only circle, stripped offer, known v2 node) is refused
-// with the answer an original node would give (routeInbound).
+// with the answer an original node would give (routeInbound). `authenticated` says when the
+// peer has proved it holds the circle's key (or an invite's ticket): the node's listener then
+// moves the connection from the strangers' budget to the sessions' (src/node/inbound-slots.ts).
 import type { Step, ExchangeDeps } from "./v1-exchange.ts";
 import { V1Exchange } from "./v1-exchange.ts";
 import { V2Exchange, routeInbound, type V2Deps, type V2Step } from "./v2-exchange.ts";
@@ -11,6 +13,9 @@ export class InboundRouter {
   inner: V1Exchange | V2Exchange | null = null;
   private refused = false;
   refusal = "";
+  /** lines handed to a v1 server exchange, and whether its HELLO_AUTH checked */
+  private v1Lines = 0;
+  private v1Authed = false;
 
   constructor(private v1: () => ExchangeDeps, private v2Deps: (() => V2Deps) | null, private remoteIp: string) {}
 
@@ -22,6 +27,14 @@ export class InboundRouter {
   }
   get session(): V2Exchange | null {
     return this.inner instanceof V2Exchange ? this.inner : null;
+  }
+  /**
+   * The peer authenticated: a v2 handshake established, or a v1 exchange that accepted its
+   * second line (HELLO_AUTH; a token that does not check closes the connection instead).
+   */
+  get authenticated(): boolean {
+    if (this.inner instanceof V2Exchange) return this.inner.result.established;
+    return this.v1Authed;
   }
   /** the v1 exchange serving this connection, if it is a v1 one */
   get v1Exchange(): V1Exchange | null {
@@ -46,7 +59,9 @@ export class InboundRouter {
         this.inner = r.engine === "v2" ? V2Exchange.server(d, this.remoteIp) : V1Exchange.server(this.v1(), this.remoteIp);
       } else this.inner = V1Exchange.server(this.v1(), this.remoteIp);
     }
-    return this.inner.receive(line);
+    const step = this.inner.receive(line);
+    if (this.inner instanceof V1Exchange && ++this.v1Lines === 2 && !step.close && !this.inner.done) this.v1Authed = true;
+    return step;
   }
 
   abort(reason: string): void {

@@ -1,8 +1,10 @@
 // Rate limits (W10): token buckets per client address, per circle_hint (envelopes stored)
 // and for signalling, answering 429 with Retry-After; the clock is driven by hand.
 import { describe, expect, test } from "bun:test";
+import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
+import { signalProof } from "../../src/protocol/v2/signal-proof.ts";
 import { TokenBuckets } from "../../src/relay/rate-limit.ts";
-import { HINT, HINT2, NODE_A, NODE_B, envelope, expectCors, makeRelay } from "./helpers.ts";
+import { HINT, HINT2, NODE_A, NODE_B, envelope, expectCors, makeRelay, type TestRelay } from "./helpers.ts";
 
 describe("TokenBuckets", () => {
   test("take until empty, then refuse with the seconds until one token is back; refill is gradual", () => {
@@ -110,5 +112,53 @@ describe("signalling limits", () => {
     for (let i = 0; i < 3; i++) expect((await r.call("POST", "/v1/signal", sig(`node-id-${i}-xxxx`), h)).status).toBe(200);
     expect((await r.call("POST", "/v1/signal", sig("node-id-9-xxxx"), h)).status).toBe(429);
     expect((await r.call("POST", "/v1/signal", sig("node-id-9-xxxx"), { "x-forwarded-for": "203.0.113.6" })).status).toBe(200);
+  });
+
+  describe("a node's budget belongs to the node (issue 12, item 5)", () => {
+    const victimKeys = nodeKeysFromSeed(new Uint8Array(32).fill(7));
+    const victim = victimKeys.nodeId;
+    const at = (ip: string) => ({ "x-forwarded-for": ip });
+    const proven = (r: TestRelay, extra: Record<string, unknown> = {}) => {
+      const body = { ...sig(victim), ...extra };
+      return { ...body, node_proof: signalProof(body, victimKeys, r.nowS()) };
+    };
+
+    test("posting under a victim's from_node_id from another address does not exhaust the victim's budget", async () => {
+      const r = makeRelay({ trustProxy: true });
+      const codes: number[] = [];
+      for (let i = 0; i < 25; i++) codes.push((await r.call("POST", "/v1/signal", sig(victim), at("198.51.100.66"))).status);
+      expect(codes.slice(0, 20).every((c) => c === 200)).toBe(true);
+      expect(codes.slice(20)).toEqual([429, 429, 429, 429, 429]); // the attacker spent its own (node, address) budget
+      // the victim, from its own address, unproven (a v1 client) and proven (a v2 node or browser)
+      expect((await r.call("POST", "/v1/signal", sig(victim), at("203.0.113.10"))).status).toBe(200);
+      expect((await r.call("POST", "/v1/signal", proven(r), at("198.51.100.66"))).status).toBe(200);
+    });
+
+    test("a proven node has one budget of its own wherever it posts from, which nobody else can spend", async () => {
+      const r = makeRelay({ trustProxy: true });
+      for (let i = 0; i < 20; i++) expect((await r.call("POST", "/v1/signal", proven(r, { payload: `p${i}` }), at(`203.0.113.${i}`))).status).toBe(200);
+      expect((await r.call("POST", "/v1/signal", proven(r, { payload: "one more" }), at("203.0.113.99"))).status).toBe(429);
+      // unproven posts under its id from elsewhere neither spent it nor are blocked by it
+      expect((await r.call("POST", "/v1/signal", sig(victim), at("198.51.100.1"))).status).toBe(200);
+    });
+
+    test("an invalid proof is refused with 400 and a reason, and stores nothing", async () => {
+      const r = makeRelay({ trustProxy: true });
+      const other = nodeKeysFromSeed(new Uint8Array(32).fill(9));
+      const good = proven(r);
+      const cases: [string, Record<string, unknown>, RegExp][] = [
+        ["not the format", { ...good, node_proof: "xyz" }, /must be/],
+        ["another node's key", { ...good, node_proof: signalProof(sig(victim), other, r.nowS()) }, /does not match from_node_id/],
+        ["another payload", { ...good, payload: "changed" }, /does not verify/],
+        ["another recipient", { ...good, to_node_id: "c3d4e5f60718293a4b5c6d7e" }, /does not verify/],
+        ["stale", { ...sig(victim), node_proof: signalProof(sig(victim), victimKeys, r.nowS() - 3600) }, /timestamp/],
+      ];
+      for (const [name, body, why] of cases) {
+        const res = await r.call("POST", "/v1/signal", body, at("203.0.113.10"));
+        expect([name, res.status]).toEqual([name, 400]);
+        expect(res.json.detail).toMatch(why);
+      }
+      expect((await r.call("GET", `/v1/signal?to_node_id=${NODE_B}`)).json.signals).toEqual([]);
+    });
   });
 });

@@ -79,6 +79,20 @@ describe("arriving signals (SignalInbox)", () => {
     expect(inbox.openRelayRow(b.ctx(), row({}), nowMs).ok).toBe(true);
   });
 
+  test("junk and tampered copies change nothing: the genuine signal after them is still taken (issue 12, item 5)", () => {
+    const { a, b, sid, nowMs, seal } = inCall();
+    const inbox = new SignalInbox();
+    const p = seal('{"sdp":"real"}');
+    const raw = fromBase64(p);
+    const tampered = Buffer.from(raw.map((x, i) => (i === raw.length - 5 ? x ^ 1 : x))).toString("base64");
+    const row = (payload: string) => ({ id: 1, type: "media-offer", session_id: relaySessionLabel(sid, a.keys.nodeId, b.keys.nodeId), from_node: a.keys.nodeId, payload, created_at: NOW });
+    for (const junk of ["junk", "", tampered, p.slice(0, -8), Buffer.from(crypto.getRandomValues(new Uint8Array(200))).toString("base64")]) {
+      const v = inbox.openRelayRow(b.ctx(), row(junk), nowMs);
+      expect(v.ok).toBe(false);
+    }
+    expect(inbox.openRelayRow(b.ctx(), row(p), nowMs)).toMatchObject({ ok: true, value: { from: a.keys.nodeId, data: '{"sdp":"real"}' } });
+  });
+
   test("refused from a removed member, and when this peer is not in the call", () => {
     const { a, b, c, cid, sid, nowMs, seal } = inCall();
     expect(new SignalInbox().open(c.ctx(), cid, sid, seal(), null, nowMs)).toMatchObject({ ok: false, reason: "not in this call" });

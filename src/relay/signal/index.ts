@@ -17,7 +17,13 @@ export const signalRoutes = (ctx: RelayContext) =>
         parse: jsonBodyParser(ctx.config.maxBodyBytes),
         body: PostSignalBody,
         response: { 200: PostSignalResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
-        detail: { tags: ["signal"], summary: "Leave a WebRTC offer/answer/candidate (or a felund2 admission line) for one node" },
+        detail: {
+          tags: ["signal"],
+          summary: "Leave a WebRTC offer/answer/candidate (or a felund2 admission line) for one node",
+          description:
+            "Rate limited per client address, and per sending node: a signal with a valid node_proof (see the field) spends that node's own budget; " +
+            "one without spends the budget of its (from_node_id, client address) pair, so posting under another node's id never drains that node's budget.",
+        },
       },
     )
     .get("/signal", ({ query }) => json(ctx.signal.list(query.to_node_id, query.since_id, query.session_id)), {

@@ -30,6 +30,18 @@ export const PostSignalBody = t.Object(
       { error: `Field 'type' must be one of: ${SIGNAL_TYPES.join(", ")}` },
     ),
     payload: t.String({ maxLength: L.RELAY_SIGNAL_PAYLOAD_MAX, error: `Field 'payload' must be a string (<= ${L.RELAY_SIGNAL_PAYLOAD_MAX} chars)` }),
+    node_proof: t.Optional(
+      t.String({
+        maxLength: 256,
+        description:
+          "Optional proof that the sender owns from_node_id (felund v2 ids: first 24 hex of SHA-256 of an Ed25519 key): " +
+          "'<ts>.<public key hex>.<signature hex>', the signature over " +
+          "'felund-signal-proof/1\\n<ts>\\n<from_node_id>\\n<to_node_id>\\n<session_id>\\n<type>\\n<sha256 hex of payload>', " +
+          `ts (Unix seconds) within ${L.RELAY_SIGNAL_PROOF_SKEW_S} s of the relay's clock. With it the signal is charged to that node's own ` +
+          "budget; without it, to the pair (from_node_id, client address), so nobody can spend another node's budget. An invalid proof is refused (400).",
+        error: "Field 'node_proof' must be a string '<ts>.<64 hex>.<128 hex>'",
+      }),
+    ),
     ttl_s: t.Optional(
       t.Unknown({
         description: `seconds; clamped to ${L.RELAY_SIGNAL_TTL_MIN_S}-${L.RELAY_SIGNAL_TTL_CANDIDATE_MAX_S} for candidates, ${L.RELAY_SIGNAL_TTL_MIN_S}-${L.RELAY_SIGNAL_TTL_MAX_S} otherwise; default the maximum`,

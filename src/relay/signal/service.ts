@@ -1,13 +1,17 @@
 // Call signalling (relay_ws.py, PROTOCOL-V1.md §6.4): short-lived offer/answer/candidate rows addressed
-// to one node, polled by id. Rate limited per sending node id, as the original, and also per
-// client address, since the node id is self-declared (W10).
+// to one node, polled by id. Rate limited per client address (W10) and per sending node, as
+// the original; but from_node_id is self-declared, so a node's budget is keyed on the node id
+// AND the client address, unless the request carries a node_proof (docs/PROTOCOL.md §10.2):
+// then the node's own budget, which only the holder of its key can spend. Posting under a
+// victim's id from elsewhere drains only the poster's own budget (issue 12, item 5).
 import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { relaySignals } from "../../../db/schema.ts";
 import * as L from "../../protocol/limits.ts";
 import type { TokenBuckets } from "../rate-limit.ts";
 import { clamp, intCast } from "../validate.ts";
-import { ok, rateLimited, type Outcome } from "../verdict.ts";
+import { invalid, ok, rateLimited, type Outcome } from "../verdict.ts";
+import { checkSignalProof } from "../../protocol/v2/signal-proof.ts";
 import type { PostSignalBody } from "./model.ts";
 
 export interface SignalDeps {
@@ -30,11 +34,19 @@ export class SignalService {
 
   post(b: PostSignalBody, address: string | null): Outcome<{ server_time: number }> {
     const nowMs = this.d.nowMs();
-    for (const [buckets, key] of [[this.d.perNode, b.from_node_id], [this.d.perAddress, address ?? "unknown"]] as const) {
-      if (!buckets) continue;
-      const r = buckets.take(key, nowMs);
-      if (!r.ok) return rateLimited(`Rate limit: too many signals; retry in ${r.retryAfterS} s`, r.retryAfterS);
+    const addr = address ?? "unknown";
+    // the address first: it is cheap, and it bounds the signature checks one address can cause
+    const byAddr = this.d.perAddress?.take(addr, nowMs);
+    if (byAddr && !byAddr.ok) return rateLimited(`Rate limit: too many signals from this address; retry in ${byAddr.retryAfterS} s`, byAddr.retryAfterS);
+    const proof = b.node_proof;
+    let nodeKey = `${b.from_node_id}@${addr}`;
+    if (proof !== undefined) {
+      const v = checkSignalProof(b, proof, Math.floor(nowMs / 1000));
+      if (!v.ok) return invalid(`Invalid node_proof: ${v.reason}`);
+      nodeKey = `proven:${v.value}`;
     }
+    const byNode = this.d.perNode?.take(nodeKey, nowMs);
+    if (byNode && !byNode.ok) return rateLimited(`Rate limit: too many signals from this node; retry in ${byNode.retryAfterS} s`, byNode.retryAfterS);
     const now = Math.floor(nowMs / 1000);
     this.d.db
       .insert(relaySignals)

@@ -9,6 +9,7 @@ import type { Rng } from "../../../../src/protocol/crypto.ts";
 import { circleHint } from "../../../../src/protocol/ids.ts";
 import { RELAY_SIGNAL_TTL_CANDIDATE_MAX_S, RELAY_SIGNAL_TTL_MAX_S } from "../../../../src/protocol/limits.ts";
 import { relaySessionLabel, relaySignalType } from "../../../../src/protocol/v2/call-signal.ts";
+import { signalProof } from "../../../../src/protocol/v2/signal-proof.ts";
 import { CallError, SignalInbox, callAction, sealCallSignal, type CallView } from "../../../../src/sync/calls.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
@@ -66,10 +67,12 @@ export class RelayCalls {
       throw userError(e);
     }
     const me = ctx.self.nodeId;
-    const body = {
+    const fields = {
       session_id: relaySessionLabel(sessionId, me, to), from_node_id: me, to_node_id: to, circle_hint: circleHint(circleId),
       type: relaySignalType(type), payload, ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
     };
+    // proves the id is ours: the relay charges our own budget, which nobody else can drain
+    const body = { ...fields, node_proof: signalProof(fields, ctx.self, Math.floor(this.h.nowMs() / 1000)) };
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.h.api().postSignal(body);
