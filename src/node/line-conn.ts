@@ -29,6 +29,8 @@ export interface Engine {
   start(): Step;
   receive(line: string): Step;
   abort(reason: string): void;
+  /** more to send once the queue has drained (a long answer the engine hands out in parts); empty when nothing is left */
+  more?(): Step;
 }
 
 /** What a socket carries: its connection, and (inbound) how to give back its slot. */
@@ -175,8 +177,15 @@ export class LineConn {
     if (step.close) {
       if (step.close.error) this.log(`connection ${this.exchange.role} closed: ${step.close.reason}`);
       this.close(step.close.reason);
+      return;
+    }
+    // a part of a long answer went out: if the socket took it all, no drain event will come to ask for the next
+    if (step.send.length && this.exchange.more && !this.pullQueued) {
+      this.pullQueued = true;
+      queueMicrotask(() => { this.pullQueued = false; this.pullMore(); });
     }
   }
+  private pullQueued = false;
 
   private write(s: string): void {
     if (this.closed) return;
@@ -222,6 +231,16 @@ export class LineConn {
       return;
     }
     if (this.paused && this.queued <= this.queueLimits.pauseBytes / 2) this.unpause();
+    if (!this.paused && !this.closed && this.queued <= this.queueLimits.pauseBytes / 2) this.pullMore();
+  }
+
+  /** The engine's next part of a long answer, while the peer keeps reading (bounded by the queue marks). */
+  private pullMore(): void {
+    for (let i = 0; i < 64 && this.exchange.more && !this.closed && !this.paused && this.queued <= this.queueLimits.pauseBytes / 2; i++) {
+      const step = this.exchange.more();
+      if (!step.send.length && !step.close) return;
+      this.apply(step);
+    }
   }
 
   /** The queue drained: handle lines again, starting with what arrived while paused. */

@@ -81,6 +81,12 @@ export const V2_LIST_MAX = 4096;
 export const V2_MAX_MEMBERS = 1024;
 /** Messages requested in one WANT frame; more are asked for in the next. */
 export const V2_WANT_MAX = 1024;
+/**
+ * What a reconciliation answer puts in the outgoing queue at once; the rest of what the peer
+ * lacks follows as the connection drains. A new member's whole history (35 MB at 100,000
+ * messages) would otherwise sit in one queue, past OUT_QUEUE_MAX_BYTES for a large circle.
+ */
+export const V2_GIVE_STEP_BYTES = 2 * 1024 * 1024;
 /** Reconciliation: a range with at most this many items is sent as an id list, not split. */
 export const V2_RECON_LEAF = 16;
 /** Reconciliation: a mismatching range is split into this many sub-ranges (fingerprint each). */

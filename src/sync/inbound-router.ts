@@ -64,6 +64,11 @@ export class InboundRouter {
     return step;
   }
 
+  /** the rest of a long v2 answer, as the connection drains */
+  more(): V2Step {
+    return this.inner instanceof V2Exchange ? this.inner.more() : { send: [] };
+  }
+
   abort(reason: string): void {
     this.inner?.abort(reason);
   }

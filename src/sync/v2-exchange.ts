@@ -11,7 +11,7 @@ import { fromHex, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { parseHello, parseJsonFrame, parseWelcome, type PeerEntry } from "../protocol/frames.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
-import { PEERS_SEND_MAX, V2_HANDSHAKE_FRAMES_MAX, V2_MSGS_FRAME_BUDGET, V2_RECON_ROUNDS_MAX, V2_WANT_MAX } from "../protocol/limits.ts";
+import { PEERS_SEND_MAX, V2_GIVE_STEP_BYTES, V2_HANDSHAKE_FRAMES_MAX, V2_MSGS_FRAME_BUDGET, V2_RECON_ROUNDS_MAX, V2_WANT_MAX } from "../protocol/limits.ts";
 import { toWireV1 } from "../protocol/message.ts";
 import { accept, ProtocolError, reject, type Verdict } from "../protocol/verdict.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
@@ -83,6 +83,8 @@ export class V2Exchange {
   /** this side's reconciliation items, built on demand; dropped whenever the circle's messages change */
   private items: ItemSet | null = null;
   private peerHas = new Set<string>();
+  /** ids reconciliation found the peer lacks, not sent yet (more()) */
+  private giveBacklog: string[] = [];
   private reconRounds = 0;
   private hsFrames = 0;
   /** our circle epoch when the session began (a rise during the session means we got a REKEY) */
@@ -352,7 +354,10 @@ export class V2Exchange {
     const r = processRanges(this.itemSet(), ranges);
     const send: string[] = [];
     for (let i = 0; i < r.want.length; i += V2_WANT_MAX) send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
-    send.push(...this.msgFrames(r.give.map(idHex), false));
+    // what the peer lacks leaves in parts of V2_GIVE_STEP_BYTES: the first now, the rest as the
+    // connection drains (more()), so a whole history for a new member never sits in one queue
+    this.giveBacklog.push(...r.give.map(idHex));
+    send.push(...this.giveSome());
     send.push(this.frame({ t: "recon", ranges: r.out }));
     if (r.out.length === 0) {
       this.result.reconciled = true;
@@ -403,6 +408,26 @@ export class V2Exchange {
       return { ...this.fatal("rekeyed: reconnect under the new epoch", [], this.frame({ t: "close", reason: "rekeyed" })), stored };
     }
     return { send: [], stored };
+  }
+
+  /** The next part of what reconciliation found the peer lacks (the shell asks as its queue drains). */
+  more(): V2Step {
+    if (this.state !== "session" || !this.giveBacklog.length) return { send: [] };
+    return this.out(this.giveSome());
+  }
+
+  /** MSGS frames for the head of the give backlog, up to about V2_GIVE_STEP_BYTES. */
+  private giveSome(): string[] {
+    const frames: string[] = [];
+    let bytes = 0;
+    while (this.giveBacklog.length && bytes < V2_GIVE_STEP_BYTES) {
+      const ids = this.giveBacklog.splice(0, 32); // small slices, so the budget check is fine-grained
+      for (const f of this.msgFrames(ids, false)) {
+        frames.push(f);
+        bytes += f.length + 1;
+      }
+    }
+    return frames;
   }
 
   /** Send messages the peer may lack (new local messages, or ones another session brought). */

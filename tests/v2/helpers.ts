@@ -93,7 +93,13 @@ export function connect(client: Node, server: Node, circleId: string, opts: { ta
         } else if (q.client.length && !conn.closed.client) {
           const line = q.client.shift()!;
           conn.feed("client", c.receive(line));
-        } else break;
+        } else {
+          // both directions idle: what a shell does as its queue drains (the rest of a long answer)
+          const more = { client: conn.closed.client ? { send: [] } : c.more(), server: conn.closed.server ? { send: [] } : s.more() };
+          if (!more.client.send.length && !more.server.send.length) break;
+          conn.feed("client", more.client);
+          conn.feed("server", more.server);
+        }
       }
     },
     feed(from, step) {
