@@ -26,6 +26,10 @@ import { RelayClient, relaySignalIo } from "./relay-client.ts";
 import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
 import { fanOut, type Arrival, type FanOutPorts, type SessionPort } from "../peer/fan-out.ts";
 import { DEFAULT_SLOT_LIMITS, InboundSlots, type InboundSlot } from "./inbound-slots.ts";
+import { installNativePrimitives } from "./native-primitives.ts";
+
+// the node runs its crypto in native code (same bytes and verdicts as the portable default)
+installNativePrimitives();
 
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }

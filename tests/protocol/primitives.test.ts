@@ -1,10 +1,13 @@
-// The web build's crypto (src/protocol/primitives-web.ts: @noble/ed25519, an X25519 ladder and
-// the compact SHA-2 / HMAC / HKDF of sha2-web.ts) against the one Bun uses (primitives.ts:
+// The node's native crypto (src/node/native-primitives.ts: OpenSSL) and the web build's
+// (src/protocol/primitives-web.ts: @noble/ed25519, an X25519 ladder and
+// the compact SHA-2 / HMAC / HKDF of sha2-web.ts) against the portable reference (primitives.ts:
 // @noble/curves, @noble/hashes), on the published vectors (tests/vectors/primitives.json) and on
 // seeded random keys and messages of every length around the block sizes, and tampered
 // signatures: same bytes out, same verdicts, same refusals.
 import { describe, expect, test } from "bun:test";
 import * as node from "../../src/protocol/primitives.ts";
+import { noblePrimitives } from "../../src/protocol/primitives.ts";
+import { nativePrimitives } from "../../src/node/native-primitives.ts";
 import * as web from "../../src/protocol/primitives-web.ts";
 import { fromHex as hex, toHex } from "../../src/protocol/bytes.ts";
 import { sha512 as sha512Web } from "../../src/protocol/sha2-web.ts";
@@ -12,7 +15,8 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { loadVectors } from "./vectors.ts";
 
 const v = loadVectors("primitives");
-const impls = { node, web } as const;
+/** noble (the reference), the node's native OpenSSL code over it, and the web build */
+const impls = { noble: noblePrimitives, native: { ...noblePrimitives, ...nativePrimitives }, web } as const;
 
 /** a small seeded generator (xorshift32), so a failure repeats */
 function seeded(seed: number) {
@@ -63,17 +67,18 @@ for (const [name, p] of Object.entries(impls)) {
   });
 }
 
-describe("primitives-web.ts matches primitives.ts", () => {
+const ref = noblePrimitives;
+for (const [name, p] of [["web", web], ["native", impls.native]] as const) describe(`${name} matches noble`, () => {
   test("Ed25519: keys, signatures and verdicts on seeded random input, tampered and malleated signatures", () => {
     const rnd = seeded(2024);
     const L = 2n ** 252n + 27742317777372353535851937790883648493n;
     for (let i = 0; i < 40; i++) {
       const seed = rnd(32);
       const msg = rnd(i * 7);
-      const pub = node.edPublicKey(seed);
-      expect(web.edPublicKey(seed)).toEqual(pub);
-      const sig = node.edSign(msg, seed);
-      expect(web.edSign(msg, seed)).toEqual(sig);
+      const pub = ref.edPublicKey(seed);
+      expect(p.edPublicKey(seed)).toEqual(pub);
+      const sig = ref.edSign(msg, seed);
+      expect(p.edSign(msg, seed)).toEqual(sig);
       const flipped = sig.slice();
       flipped[i % 64]! ^= 1 << (i % 8);
       // s + L: the same point equation, refused by both (s must be below L)
@@ -81,7 +86,7 @@ describe("primitives-web.ts matches primitives.ts", () => {
       const malleated = Uint8Array.of(...sig.slice(0, 32), ...hex(sBig.toString(16).padStart(64, "0")).reverse());
       const otherPub = rnd(32);
       for (const [s, m, k] of [[sig, msg, pub], [flipped, msg, pub], [malleated, msg, pub], [sig, msg, otherPub], [sig.slice(0, 63), msg, pub]] as const)
-        expect(outcome(() => web.edVerify(s, m, k))).toBe(outcome(() => node.edVerify(s, m, k)));
+        expect(outcome(() => p.edVerify(s, m, k))).toBe(outcome(() => ref.edVerify(s, m, k)));
     }
   });
 
@@ -90,10 +95,10 @@ describe("primitives-web.ts matches primitives.ts", () => {
     for (let i = 0; i < 40; i++) {
       const a = rnd(32);
       const b = rnd(32);
-      expect(web.x25519Public(a)).toEqual(node.x25519Public(a));
-      expect(web.x25519Shared(a, node.x25519Public(b))).toEqual(node.x25519Shared(a, node.x25519Public(b)));
+      expect(p.x25519Public(a)).toEqual(ref.x25519Public(a));
+      expect(p.x25519Shared(a, ref.x25519Public(b))).toEqual(ref.x25519Shared(a, ref.x25519Public(b)));
       const u = rnd(32); // random u, top bit set half the time (masked by both)
-      expect(outcome(() => web.x25519Shared(a, u))).toBe(outcome(() => node.x25519Shared(a, u)));
+      expect(outcome(() => p.x25519Shared(a, u))).toBe(outcome(() => ref.x25519Shared(a, u)));
     }
   });
 
@@ -102,22 +107,22 @@ describe("primitives-web.ts matches primitives.ts", () => {
     for (let len = 0; len <= 300; len++) {
       const m = rnd(len);
       const k = rnd(len % 151);
-      expect(toHex(web.sha256(m))).toBe(toHex(node.sha256(m)));
-      expect(toHex(sha512Web(m))).toBe(toHex(sha512(m)));
-      expect(toHex(web.hmacSha256(k, m))).toBe(toHex(node.hmacSha256(k, m)));
-      expect(toHex(web.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1))).toBe(toHex(node.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1)));
+      expect(toHex(p.sha256(m))).toBe(toHex(ref.sha256(m)));
+      if (name === "web") expect(toHex(sha512Web(m))).toBe(toHex(sha512(m)));
+      expect(toHex(p.hmacSha256(k, m))).toBe(toHex(ref.hmacSha256(k, m)));
+      expect(toHex(p.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1))).toBe(toHex(ref.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1)));
     }
-    for (const c of v.sha) expect(toHex(sha512Web(hex(c.msg_hex)))).toBe(c.sha512_hex);
+    if (name === "web") for (const c of v.sha) expect(toHex(sha512Web(hex(c.msg_hex)))).toBe(c.sha512_hex);
   });
 
   test("AES-GCM is the same function", () => {
     const rnd = seeded(5);
     const k = rnd(32), n = rnd(12), m = rnd(100), aad = rnd(9);
-    const ct = web.gcmSeal(k, n, m, aad);
-    expect(ct).toEqual(node.gcmSeal(k, n, m, aad));
-    expect(node.gcmOpen(k, n, ct, aad)).toEqual(m);
+    const ct = p.gcmSeal(k, n, m, aad);
+    expect(ct).toEqual(ref.gcmSeal(k, n, m, aad));
+    expect(ref.gcmOpen(k, n, ct, aad)).toEqual(m);
     ct[0]! ^= 1;
-    expect(() => web.gcmOpen(k, n, ct, aad)).toThrow();
+    expect(() => p.gcmOpen(k, n, ct, aad)).toThrow();
   });
 });
 
