@@ -371,6 +371,21 @@ export class V2Exchange {
     const circle = d.store.getCircle(this.circle!.circleId)!;
     const stored: StoredMessage[] = [];
     const ctx = this.ctx;
+    // one commit (one fsync) for the whole frame, not one per message and per side effect
+    d.store.transaction(() => this.storeItems(items, circle, ctx, stored));
+    if (stored.length) this.items = null;
+    this.result.stored += stored.length;
+    const after = d.store.getCircle(circle.circleId)!;
+    if (after.keyEpoch > this.startEpoch && after.keyEpoch > this.result.epoch && !this.join) {
+      // we just learned a newer epoch key: this session's keys are the old epoch's; reconnect under the new one
+      return { ...this.fatal("rekeyed: reconnect under the new epoch", [], this.frame({ t: "close", reason: "rekeyed" })), stored };
+    }
+    return { send: [], stored };
+  }
+
+  /** Verify and store the items of one MSGS frame (inside the caller's transaction). */
+  private storeItems(items: MsgItem[], circle: CircleRow, ctx: V2Ctx, stored: StoredMessage[]): void {
+    const d = this.deps;
     for (const it of items) {
       if (it.form === FORM_V2) {
         const v = acceptSigned(ctx, circle, it.data, "v2");
@@ -400,14 +415,6 @@ export class V2Exchange {
         this.peerHas.add(v.value.msgId);
       }
     }
-    if (stored.length) this.items = null;
-    this.result.stored += stored.length;
-    const after = d.store.getCircle(circle.circleId)!;
-    if (after.keyEpoch > this.startEpoch && after.keyEpoch > this.result.epoch && !this.join) {
-      // we just learned a newer epoch key: this session's keys are the old epoch's; reconnect under the new one
-      return { ...this.fatal("rekeyed: reconnect under the new epoch", [], this.frame({ t: "close", reason: "rekeyed" })), stored };
-    }
-    return { send: [], stored };
   }
 
   /** The next part of what reconciliation found the peer lacks (the shell asks as its queue drains). */
