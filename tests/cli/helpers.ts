@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { afterEach } from "bun:test";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 const MAIN = join(ROOT, "src/cli/main.ts");
@@ -70,4 +71,17 @@ export function freePort(): number {
   const p = l.port;
   l.stop(true);
   return p;
+}
+
+/** A test file's running processes: each is stopped after every test (SIGTERM, SIGKILL after 3 s). */
+export function stoppedAfterEach(): Running[] {
+  const procs: Running[] = [];
+  afterEach(async () => {
+    while (procs.length) {
+      const p = procs.pop()!;
+      p.proc.kill("SIGTERM");
+      await Promise.race([p.proc.exited, Bun.sleep(3000).then(() => p.proc.kill(9))]);
+    }
+  });
+  return procs;
 }

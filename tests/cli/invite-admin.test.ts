@@ -2,18 +2,11 @@
 // node runs, and through a running node's local API, where the whole attack of issue 12 item 1
 // plays out with the real command line: bob joins with the code, alice kicks him, and the same
 // code under a fresh identity (another state dir) is refused.
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { felund, freePort, removeTempDirs, startFelund, tempDir, type Running } from "./helpers.ts";
+import { afterAll, describe, expect, test } from "bun:test";
+import { felund, freePort, removeTempDirs, startFelund, tempDir, stoppedAfterEach } from "./helpers.ts";
 
 const SLOW = 60_000;
-const procs: Running[] = [];
-afterEach(async () => {
-  while (procs.length) {
-    const p = procs.pop()!;
-    p.proc.kill("SIGTERM");
-    await Promise.race([p.proc.exited, Bun.sleep(3000).then(() => p.proc.kill(9))]);
-  }
-});
+const procs = stoppedAfterEach();
 afterAll(removeTempDirs);
 
 const ok = async (dir: string, ...args: string[]) => {

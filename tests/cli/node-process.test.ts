@@ -1,22 +1,15 @@
 // Real `felund run` / `felund serve` processes: a message acknowledged by `felund send` through
 // the running node survives kill -9, and a `send` while a node runs is gossiped to another
 // running node at once (PROTOCOL-V1.md W16: the original loses it).
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
-import { felund, removeTempDirs, startFelund, tempDir, type Running } from "./helpers.ts";
+import { felund, removeTempDirs, startFelund, tempDir, stoppedAfterEach, type Running } from "./helpers.ts";
 
 const SLOW = 30_000;
-const procs: Running[] = [];
-afterEach(async () => {
-  while (procs.length) {
-    const p = procs.pop()!;
-    p.proc.kill("SIGTERM");
-    await Promise.race([p.proc.exited, Bun.sleep(3000).then(() => p.proc.kill(9))]);
-  }
-});
+const procs = stoppedAfterEach();
 afterAll(removeTempDirs);
 
 const RUN_READY = /local API (http:\/\/\S+);/;
