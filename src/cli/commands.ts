@@ -162,6 +162,8 @@ export const commands: Cmd[] = [
         (ctx) => svc.viewMessage(ctx, svc.kickMembers(ctx, id, p.positionals)));
       if (p.flags.json) out(JSON.stringify(m));
       else out(t.runtime ? line`removed ${p.positionals.join(", ")}; the circle moved to a new key` : line`removed ${p.positionals.join(", ")}; the new key goes out when a node runs`);
+      // a kick revokes every outstanding felund2 invite of the circle (issue 12): say so, and how to invite again
+      if (!p.flags.json) out(line`every invite code of this circle was revoked; make a new one with: felund invite --circle-id ${id}`);
       return 0;
     },
   },

@@ -63,7 +63,9 @@ describe("felund invite --list / --revoke", () => {
     const { circleId, code } = JSON.parse(await ok(a, "invite", "--name", "club", "--json"));
     await ok(b, "join", "--code", code);
     expect(await list(a, circleId)).toMatchObject([{ uses: 1, maxUses: 0, state: "live" }]);
-    expect(await ok(a, "kick", "--circle-id", circleId, "bob")).toContain("moved to a new key");
+    const kicked = await ok(a, "kick", "--circle-id", circleId, "bob");
+    expect(kicked).toContain("moved to a new key");
+    expect(kicked).toContain("every invite code of this circle was revoked");
     expect(await list(a, circleId)).toMatchObject([{ uses: 1, state: "revoked" }]);
     // bob again, from another state dir (a new identity), with the code he joined with
     const again = await felund(m, "join", "--code", code);
