@@ -110,7 +110,12 @@ export class RelayClient {
   private lastAdmitPoll = 0;
   private admitTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private node: FelundNode, readonly base: string, private opts: { ws?: boolean } = {}) {}
+  /** what the store records as the origin of messages this relay brought (a node that moves to another relay pushes them there) */
+  readonly origin: string;
+
+  constructor(private node: FelundNode, readonly base: string, private opts: { ws?: boolean } = {}) {
+    this.origin = `relay:${base}`;
+  }
 
   private url(path: string): string {
     return v1Url(this.base, path);
@@ -274,8 +279,8 @@ export class RelayClient {
       const v2Only = circle.mode === "v2";
       const envelopes: unknown[] = [];
       for (const m of rows) {
-        // never back to where it came from: whoever put it on the relay pushed every form it has there
-        if (m.origin === "relay") continue;
+        // never back to where it came from: whoever put it on this relay pushed every form it has there
+        if (m.origin === this.origin) continue;
         const wire = store.getV2Wire(m.msgId);
         if (wire) {
           const signed = decodeMessage(fromBase64(wire));
@@ -353,7 +358,7 @@ export class RelayClient {
             l.ahead.hold(raw, c.keyEpoch);
             continue;
           }
-          const r = acceptSigned(v2Ctx(this.node.ctx), c, v.value.wire, "relay");
+          const r = acceptSigned(v2Ctx(this.node.ctx), c, v.value.wire, this.origin);
           if (r.ok) stored.push(r.value);
           continue;
         }
@@ -363,7 +368,7 @@ export class RelayClient {
         const m = v.value;
         if (store.hasMessage(m.msgId)) continue;
         const withMac = { ...m, mac: m.mac ?? computeMac(l.secret, m) };
-        const row = storeVerified(store, this.node.calls, withMac, "relay", now);
+        const row = storeVerified(store, this.node.calls, withMac, this.origin, now);
         if (row) stored.push(row);
       }
     });

@@ -85,7 +85,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   if (store.getV2Wire(m.msgId)) return ignore("already stored");
   // §8: a removed member still holds the old epoch's relay key and can backdate; once the
   // removal is known, their messages come only from a member's session (who held them already)
-  if (removedTs !== undefined && origin === "relay") return reject("removed author's message reached the relay after the removal");
+  if (removedTs !== undefined && isRelayOrigin(origin)) return reject("removed author's message reached the relay after the removal");
   let event: V2Event | null = null;
   if (m.kind === KIND_CONTROL) {
     try {
@@ -140,6 +140,9 @@ export function wasMemberOfEpoch(store: SyncStoreV2, circleId: string, epoch: nu
   }
   return true;
 }
+
+/** An arrival through a relay: "relay" (the relay-only browser) or "relay:<base>" (a node, which remembers which relay). */
+export const isRelayOrigin = (origin: string): boolean => origin === "relay" || origin.startsWith("relay:");
 
 const sameContent = (a: ChatMessage, b: ChatMessage) =>
   a.circleId === b.circleId && a.channelId === b.channelId && a.authorNodeId === b.authorNodeId && a.createdTs === b.createdTs && a.text === b.text && a.displayName === b.displayName;
