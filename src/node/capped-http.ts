@@ -1,49 +1,9 @@
-// Reading a relay's HTTP answers with a size cap (issue 12, item 4). A hostile or broken relay
-// can answer with hundreds of megabytes; `res.json()` would hold all of it. Here a declared
-// Content-Length over the cap is refused unread, and the body is read chunk by chunk and the
-// request aborted as soon as the total passes the cap, so at most the cap plus one chunk is
-// ever held. Shared by the node's relay client, its admission transport and call signalling.
+// fetch + a capped JSON body for the node's relay client, its admission transport and call
+// signalling (the capped reader itself is src/peer/capped-read.ts, shared with the browser).
 import { RELAY_RESPONSE_MAX_BYTES } from "../protocol/limits.ts";
 
-/** The body was larger than allowed; `bytesRead` is what had been read when we stopped. */
-export class ResponseTooLarge extends Error {
-  constructor(readonly limit: number, readonly bytesRead: number) {
-    super(`response larger than ${limit} bytes: aborted after ${bytesRead}`);
-    this.name = "ResponseTooLarge";
-  }
-}
-
-/** Read a response body as text, at most `limit` bytes; `abort` stops the request when it is over. */
-export async function readCapped(res: Response, limit = RELAY_RESPONSE_MAX_BYTES, abort?: () => void): Promise<string> {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) {
-    abort?.();
-    await res.body?.cancel().catch(() => {});
-    throw new ResponseTooLarge(limit, 0);
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      abort?.();
-      await reader.cancel().catch(() => {});
-      throw new ResponseTooLarge(limit, total);
-    }
-    parts.push(value);
-  }
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
+export { readCapped, ResponseTooLarge } from "../peer/capped-read.ts";
+import { readCapped } from "../peer/capped-read.ts";
 
 export interface CappedReply { status: number; ok: boolean; headers: Headers; json: any }
 

@@ -6,6 +6,7 @@ import { fetchJsonCapped, ResponseTooLarge } from "../../src/node/capped-http.ts
 import type { FelundNode } from "../../src/node/node.ts";
 import { RELAY_RESPONSE_MAX_BYTES } from "../../src/protocol/limits.ts";
 import { startV2Node, waitFor } from "./helpers.ts";
+import { RelayApi, RelayError } from "../../ui/web/src/relay/relay-api.ts";
 
 setDefaultTimeout(60_000);
 
@@ -79,4 +80,14 @@ test("the node's relay client aborts a 300 MB answer, logs it, and reads at most
   // every pull stopped at the cap (plus what socket buffers hold), far from 300 MB each
   expect(r.stats.hits).toBeGreaterThanOrEqual(1);
   expect(r.stats.served / r.stats.hits).toBeLessThan(RELAY_RESPONSE_MAX_BYTES + 32 * 1024 * 1024);
+});
+
+test("the relay-only browser's relay client reads a relay's answer with the same cap", async () => {
+  const r = hugeRelay({ all: true });
+  const api = new RelayApi(r.url, "b".repeat(24));
+  const err = await api.health().then(() => null, (e) => e);
+  expect(err).toBeInstanceOf(RelayError);
+  expect(String((err as Error).message)).toContain(`response larger than ${RELAY_RESPONSE_MAX_BYTES} bytes`);
+  await Bun.sleep(300);
+  expect(r.stats.served).toBeLessThan(RELAY_RESPONSE_MAX_BYTES + 32 * 1024 * 1024);
 });

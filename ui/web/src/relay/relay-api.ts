@@ -2,6 +2,8 @@
 // the WebSocket push URL, and /signal (felund2 admissions). Knows both the original relays
 // (since/server_time) and the felund relay (cursor/next_cursor/more).
 
+import { readCapped, ResponseTooLarge } from "../../../../src/peer/capped-read.ts";
+
 export class RelayError extends Error {
   constructor(message: string, readonly status = 0) {
     super(message);
@@ -38,7 +40,15 @@ export class RelayApi {
     } catch (e) {
       throw new RelayError(`relay unreachable: ${(e as Error).message}`);
     }
-    const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+    // read with a size cap: a hostile relay's endless answer must not fill the tab's memory
+    let json: Record<string, unknown> | null;
+    try {
+      const text = await readCapped(res);
+      json = JSON.parse(text) as Record<string, unknown> | null;
+    } catch (e) {
+      if (e instanceof ResponseTooLarge) throw new RelayError(`relay: ${e.message}`, res.status);
+      json = null;
+    }
     if (!res.ok || !json || json.ok === false) {
       const detail = json?.detail ?? json?.error ?? `HTTP ${res.status}`;
       throw new RelayError(`relay: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`, res.status);
