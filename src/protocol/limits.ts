@@ -58,6 +58,8 @@ export const V1_REQ_MAX = 400;
 
 /** Peers learned only through gossip and never reached are forgotten after this (W3). */
 export const PEER_EXPIRE_S = 24 * 3600;
+/** A peer's last-seen / last-ok time is written again only when this much older (each write is a commit and an fsync; peers dial every few seconds). */
+export const PEER_SEEN_WRITE_S = 30;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
 

@@ -3,7 +3,7 @@
 // peers expire, and dial selection keeps slots for peers we know work plus random others,
 // so a handful of fabricated "freshest" entries cannot eclipse the loop. Never dials itself.
 import { parseHostPort } from "../protocol/hostport.ts";
-import { DIALS_PER_ROUND, PEER_EXPIRE_S, PEER_MAX_FAILURES } from "../protocol/limits.ts";
+import { DIALS_PER_ROUND, PEER_EXPIRE_S, PEER_MAX_FAILURES, PEER_SEEN_WRITE_S } from "../protocol/limits.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import type { PeerEntry } from "../protocol/frames.ts";
 import type { PeerRow, SyncStore } from "./store.ts";
@@ -50,10 +50,21 @@ const verifiedAddr = (p: PeerRow, now: number): boolean => !!p.addr && p.lastOk 
  * so an address we verified ourselves is not replaced by the claim (it is once it fails).
  */
 export function recordInbound(store: SyncStore, circleId: string, nodeId: string, addr: string | null, now: number, proto: string): void {
-  const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
+  const found = store.getPeer(circleId, nodeId);
+  const cur = found ?? { ...blank(circleId, nodeId), source: "direct" };
   const next = addr && !verifiedAddr(cur, now) ? addr : cur.addr;
-  store.putPeer({ ...cur, addr: next, lastSeen: now, proto: proto || cur.proto, failures: next !== cur.addr ? 0 : cur.failures });
+  const row = { ...cur, addr: next, lastSeen: now, proto: proto || cur.proto, failures: next !== cur.addr ? 0 : cur.failures };
+  if (found && onlyFresher(found, row, now)) return;
+  store.putPeer(row);
 }
+
+/**
+ * Nothing but the last-seen time would change, and the stored one is recent: no write. A peer
+ * that dials every few seconds (an original's rounds, a poller) would otherwise cost a commit,
+ * and so an fsync, per exchange.
+ */
+const onlyFresher = (a: PeerRow, b: PeerRow, now: number): boolean =>
+  a.addr === b.addr && a.proto === b.proto && a.failures === b.failures && a.lastOk === b.lastOk && a.source === b.source && now - a.lastSeen < PEER_SEEN_WRITE_S;
 
 /**
  * We dialled `addr` and completed an exchange with a member that says it is `nodeId`. If we
@@ -63,7 +74,9 @@ export function recordInbound(store: SyncStore, circleId: string, nodeId: string
 export function recordDialOk(store: SyncStore, circleId: string, nodeId: string, addr: string, now: number, proto: string): void {
   const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
   if (cur.addr !== addr && verifiedAddr(cur, now)) return;
-  store.putPeer({ ...cur, addr, lastSeen: now, lastOk: now, failures: 0, proto: proto || cur.proto });
+  const row = { ...cur, addr, lastSeen: now, lastOk: now, failures: 0, proto: proto || cur.proto };
+  if (cur.addr === addr && cur.failures === 0 && cur.proto === row.proto && cur.lastOk > 0 && now - cur.lastOk < PEER_SEEN_WRITE_S && now - cur.lastSeen < PEER_SEEN_WRITE_S) return;
+  store.putPeer(row);
 }
 
 export function recordDialFailure(store: SyncStore, circleId: string, nodeId: string, now: number): void {

@@ -2,7 +2,7 @@
 // clock: gossip cannot redirect or outrank peers we reached, stale gossip expires, we never
 // select ourselves, and dial selection keeps the peers that work.
 import { describe, expect, test } from "bun:test";
-import { PEER_EXPIRE_S, PEER_MAX_FAILURES } from "../../src/protocol/limits.ts";
+import { PEER_EXPIRE_S, PEER_MAX_FAILURES, PEER_SEEN_WRITE_S } from "../../src/protocol/limits.ts";
 import { expirePeers, mergeGossipPeers, recordDialFailure, recordDialOk, recordInbound, selectDials } from "../../src/sync/peers.ts";
 import { addCircle, makeSide, NOW, secretFor, seededRng } from "./helpers.ts";
 
@@ -92,5 +92,34 @@ describe("gossiped peers (W3)", () => {
     const p = store.listPeers(cid);
     expect(selectDials(p, self, () => NOW, NOW + 5, seededRng(1))).toEqual([]);
     expect(selectDials(p, self, () => NOW, NOW + 10, seededRng(1)).map((x) => x.nodeId)).toEqual([id(11)]);
+  });
+});
+
+describe("peer times are not rewritten on every exchange", () => {
+  test("a peer seen again within PEER_SEEN_WRITE_S costs no write; later, or with anything else changed, it does", () => {
+    const { store, cid } = fresh();
+    let writes = 0;
+    const put = store.putPeer.bind(store);
+    store.putPeer = (p) => { writes++; put(p); };
+    recordInbound(store, cid, id(1), "192.0.2.1:9999", NOW, "v1");
+    recordDialOk(store, cid, id(2), "192.0.2.2:9999", NOW, "v1");
+    expect(writes).toBe(2);
+    // an original dialling every 5 s, and our dials to a peer that keeps answering
+    for (let t = 5; t < PEER_SEEN_WRITE_S; t += 5) {
+      recordInbound(store, cid, id(1), "192.0.2.1:9999", NOW + t, "v1");
+      recordDialOk(store, cid, id(2), "192.0.2.2:9999", NOW + t, "v1");
+    }
+    expect(writes).toBe(2);
+    recordInbound(store, cid, id(1), "192.0.2.1:9999", NOW + PEER_SEEN_WRITE_S, "v1");
+    recordDialOk(store, cid, id(2), "192.0.2.2:9999", NOW + PEER_SEEN_WRITE_S, "v1");
+    expect(writes).toBe(4);
+    expect(store.getPeer(cid, id(1))!.lastSeen).toBe(NOW + PEER_SEEN_WRITE_S);
+    expect(store.getPeer(cid, id(2))!.lastOk).toBe(NOW + PEER_SEEN_WRITE_S);
+    // a change of protocol (or address, failures) is written at once
+    recordInbound(store, cid, id(1), "192.0.2.1:9999", NOW + PEER_SEEN_WRITE_S + 1, "v2");
+    expect(store.getPeer(cid, id(1))!.proto).toBe("v2");
+    recordDialFailure(store, cid, id(2), NOW + PEER_SEEN_WRITE_S + 1);
+    recordDialOk(store, cid, id(2), "192.0.2.2:9999", NOW + PEER_SEEN_WRITE_S + 2, "v1");
+    expect(store.getPeer(cid, id(2))!.failures).toBe(0);
   });
 });
