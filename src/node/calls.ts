@@ -24,6 +24,8 @@ import { CallError, SignalInbox, callAction, sealCallSignal, type ArrivedSignal,
 import type { FelundNode } from "./node.ts";
 import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
+import { relayUrl } from "../peer/relay-url.ts";
+import { RELAY_HTTP_TIMEOUT_MS } from "../protocol/limits.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
 export type { CallView };
@@ -31,14 +33,9 @@ export type { CallView };
 /** Relay signal polling while this node's user is in a call (the relay has no push for signals). */
 const RELAY_POLL_MS = 700;
 const RELAY_PAGES_MAX = 5;
-const HTTP_TIMEOUT_MS = 8_000;
 /** Signals handled per second from one session peer before the rest are dropped (a member flooding us). */
 const SESSION_SIGNALS_PER_S = 30;
 
-const v1Url = (base: string, path: string) => {
-  const b = base.trim().replace(/\/+$/, "");
-  return /\/v1$/.test(b) ? `${b}${path}` : `${b}/v1${path}`;
-};
 
 export class NodeCalls {
   private inbox = new SignalInbox();
@@ -127,9 +124,9 @@ export class NodeCalls {
   }
 
   private async relayHttp(base: string, method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetchJsonCapped(v1Url(base, path), {
+    const res = await fetchJsonCapped(relayUrl(base, path), {
       method, headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HTTP_TIMEOUT_MS,
+      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: RELAY_HTTP_TIMEOUT_MS,
     });
     const json = res.json;
     if (res.status === 429) return { retryAfterS: Number(res.headers.get("retry-after")) || 1 };

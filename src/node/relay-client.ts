@@ -29,15 +29,18 @@ import { v2Ctx } from "./service.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { advertisedHost } from "./identity.ts";
 import type { FelundNode } from "./node.ts";
-import { AdmissionIssuer, pollAdmissions, type SignalIo } from "../sync/relay-admission.ts";
+import { AdmissionIssuer, pollAdmissions } from "../sync/relay-admission.ts";
 import { V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../protocol/limits.ts";
 import { fetchJsonCapped } from "./capped-http.ts";
+import { relayUrl } from "../peer/relay-url.ts";
+import { relaySignalIo } from "./relay-signal-io.ts";
+import { RELAY_HTTP_TIMEOUT_MS } from "../protocol/limits.ts";
+export { relaySignalIo };
 
 /** presence refresh / discovery period (the original TUI uses 8 s) */
 const PRESENCE_MS = 30_000;
 const POLL_MS = 5_000;
 const POLL_WITH_WS_MS = 60_000;
-const HTTP_TIMEOUT_MS = 8_000;
 const BATCH = 50;
 const PULL_LIMIT = 200;
 /** A push the relay refused or did not answer is tried again after 1 s, 2 s, 4 s ... up to 30 s. */
@@ -66,38 +69,6 @@ interface CircleLink {
 
 export interface RelayStatus { base: string; circles: { circleId: string; ws: boolean; lastPoll: number }[]; lastError: string }
 
-const v1Url = (base: string, path: string): string => {
-  const b = base.trim().replace(/\/+$/, "");
-  return /\/v1$/.test(b) ? `${b}${path}` : `${b}/v1${path}`;
-};
-
-/**
- * /v1/signal of a relay as the transport of felund2 admissions (src/sync/relay-admission.ts).
- * No node id header: a joiner's answers go to a throwaway id, so the relay does not learn who joins.
- */
-export function relaySignalIo(base: string): SignalIo {
-  const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetchJsonCapped(v1Url(base, path), {
-      method, headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HTTP_TIMEOUT_MS,
-    });
-    const json = res.json;
-    if (!res.ok || !json || json.ok === false) throw new Error(`${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim());
-    return json;
-  };
-  return {
-    post: async (s) => void (await call("POST", "/signal", s)),
-    async list(q) {
-      const p = new URLSearchParams({ to_node_id: q.toNodeId, since_id: String(q.sinceId) });
-      if (q.sessionId) p.set("session_id", q.sessionId);
-      const r = await call("GET", `/signal?${p}`);
-      return { signals: Array.isArray(r.signals) ? r.signals : [], serverTime: typeof r.server_time === "number" ? r.server_time : undefined };
-    },
-    sleep: (ms) => Bun.sleep(ms),
-    nowMs: () => Date.now(),
-  };
-}
-
 export class RelayClient {
   private links = new Map<string, CircleLink>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -118,7 +89,7 @@ export class RelayClient {
   }
 
   private url(path: string): string {
-    return v1Url(this.base, path);
+    return relayUrl(this.base, path);
   }
 
   start(): void {
@@ -221,7 +192,7 @@ export class RelayClient {
       method,
       headers: { "content-type": "application/json", "x-felund-node": this.node.nodeId },
       body: body === undefined ? undefined : JSON.stringify(body),
-      timeoutMs: HTTP_TIMEOUT_MS,
+      timeoutMs: RELAY_HTTP_TIMEOUT_MS,
     });
     const json = res.json;
     if (!res.ok || !json || json.ok === false) throw new Error(`${method} ${path}: HTTP ${res.status} ${json?.detail ?? ""}`.trim());

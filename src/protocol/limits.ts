@@ -308,6 +308,8 @@ export const OUT_LINGER_MS = 5_000;
  * (200 x 64 KiB) or of 200 signals fits. Read incrementally; a longer body is aborted unread.
  */
 export const RELAY_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
+/** A node's HTTP calls to a relay (presence, push, pull, signals) give up after this long. */
+export const RELAY_HTTP_TIMEOUT_MS = 8_000;
 /**
  * felund2 admission through a relay: a plaintext ERROR is unauthenticated (anyone reading
  * /v1/signal can post one), so it ends a join only if nothing verified follows within this

@@ -3,6 +3,7 @@
 // (since/server_time) and the felund relay (cursor/next_cursor/more).
 
 import { readCapped, ResponseTooLarge } from "../../../../src/peer/capped-read.ts";
+import { relayUrl } from "../../../../src/peer/relay-url.ts";
 
 export class RelayError extends Error {
   constructor(message: string, readonly status = 0) {
@@ -19,11 +20,6 @@ const TIMEOUT_MS = 10_000;
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
-/** "<base>/v1/<path>"; a base that already ends in /v1 is used as is (as the original web client does). */
-export function relayUrl(base: string, path: string): string {
-  const b = base.trim().replace(/\/+$/, "");
-  return (/\/v1$/.test(b) ? b : b + "/v1") + path;
-}
 
 export class RelayApi {
   constructor(readonly base: string, private nodeId: string, private fetchImpl: FetchLike = (u, i) => fetch(u, i)) {}
