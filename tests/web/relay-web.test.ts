@@ -58,7 +58,7 @@ describe("relay-only web client (felund v2)", () => {
     expect(await p1.textContent('[data-testid="setup"]')).toContain("This browser is its own felund peer");
     expect(await p1.inputValue('input[name="relayBase"]')).toBe(relay.base);
     expect(await p1.isChecked('input[name="legacy"]')).toBe(false);
-    await p1.fill('input[name="displayName"]', "carol");
+    await p1.fill('input[name="displayName"]', "caroline");
     await p1.fill('input[name="circleName"]', "outdoors");
     await p1.click('[data-testid="setup-form"] button[type="submit"]');
     await p1.waitForSelector('[data-testid="channel-title"]');
@@ -76,7 +76,7 @@ describe("relay-only web client (felund v2)", () => {
 
   test("a second browser joins with the felund2 code (admitted through the relay); signed chat both ways; the relay holds only v2 envelopes", async () => {
     await p2.goto(relay.base + "/");
-    await p2.fill('input[name="displayName"]', "dave");
+    await p2.fill('input[name="displayName"]', "davidson");
     await p2.click('text="Join with a code"');
     await p2.fill('textarea[name="code"]', code);
     const t0 = Date.now();
@@ -90,7 +90,7 @@ describe("relay-only web client (felund v2)", () => {
     await hasMessage(p1, "count me in");
     console.error(`relay web e2e: admission ${t1 - t0} ms, carol->dave ${t2 - t1} ms, dave->carol ${Date.now() - t2} ms`);
     // both within one second: the order is by msg_id, as on every felund client
-    expect((await p1.$$eval(".author", (els) => els.map((e) => e.textContent))).sort()).toEqual(["carol", "dave"]);
+    expect((await p1.$$eval(".author", (els) => els.map((e) => e.textContent))).sort()).toEqual(["caroline", "davidson"]);
     expect([await unverified(p1), await unverified(p2)]).toEqual([0, 0]);
     // a member who is not the owner gets no code for a v2-only circle
     await p2.keyboard.press("F2");
@@ -100,7 +100,7 @@ describe("relay-only web client (felund v2)", () => {
     expect(rows.length).toBeGreaterThanOrEqual(5);
     for (const r of rows) {
       expect(Object.keys(JSON.parse(r)).sort()).toEqual(["created_ts", "msg_id", "v2"]);
-      for (const clear of ["hike", "count me", "carol", "dave", "outdoors", "general", circleId]) expect(r).not.toContain(clear);
+      for (const clear of ["a hike", "count me", "caroline", "davidson", "outdoors", "general", circleId]) expect(r).not.toContain(clear);
     }
   }, 25_000);
 
@@ -120,7 +120,7 @@ describe("relay-only web client (felund v2)", () => {
     await p2.click('[data-channel="general"]');
     expect((await messageTexts(p2)).sort()).toEqual(["anyone up for a hike?", "count me in"]);
     expect(await unverified(p2)).toBe(0);
-    expect(await p2.textContent('[data-testid="status"]')).toContain("dave");
+    expect(await p2.textContent('[data-testid="status"]')).toContain("davidson");
   }, 20_000);
 
   test("a local node admits a relay-only browser through the relay, and a browser admits the node; signed both ways", async () => {
