@@ -24,7 +24,10 @@ function gz(file: string): number {
   return r.exitCode === 0 ? r.stdout.length : gzipSync(readFileSync(path), { level: 9 }).length;
 }
 
-export interface Load { files: string[]; bytes: number }
+export interface Load {
+  files: string[];
+  bytes: number;
+}
 const load = (files: Iterable<string>): Load => {
   const list = [...new Set(files)].sort();
   return { files: list, bytes: list.reduce((n, f) => n + gz(f), 0) };
@@ -76,7 +79,11 @@ export async function measureBundle(): Promise<BundleFigures> {
     await Bun.sleep(300); // anything fetched just after start (admission poll, sync) counts too
     const relayFirstLoad = load(relaySeen);
     await say(rp, "hello from the bench");
-    await rp.waitForFunction(() => [...document.querySelectorAll('[data-testid="message"] .msg-text')].some((e) => e.textContent === "hello from the bench"));
+    await rp.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="message"] .msg-text')].some(
+        (e) => e.textContent === "hello from the bench",
+      ),
+    );
     await Bun.sleep(300);
     const relayAfterSend = load(relaySeen);
 
@@ -104,12 +111,16 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 if (import.meta.main) {
   const f = await measureBundle();
   console.log("web client JavaScript, gzip -9 per file (ui/web/dist, Chromium, service worker blocked)");
-  const row = (label: string, l: Load) => console.log(`${label.padEnd(44)} ${String(l.bytes).padStart(7)} B  ${kb(l.bytes).padStart(8)}  (${l.files.length} files)`);
+  const row = (label: string, l: Load) =>
+    console.log(
+      `${label.padEnd(44)} ${String(l.bytes).padStart(7)} B  ${kb(l.bytes).padStart(8)}  (${l.files.length} files)`,
+    );
   row("relay-only, first load after setup", f.relayFirstLoad);
   row("relay-only, after sending a message", f.relayAfterSend);
   row("local mode, first load", f.localFirstLoad);
   row("every chunk in dist/assets", f.allChunks);
   console.log(`budget: ${kb(FIRST_LOAD_BUDGET)} at first load`);
   if (process.argv.includes("--files"))
-    for (const [k, l] of Object.entries(f) as [string, Load][]) console.log(`${k}: ${l.files.map((x) => `${x} ${gz(x)}`).join(", ")}`);
+    for (const [k, l] of Object.entries(f) as [string, Load][])
+      console.log(`${k}: ${l.files.map((x) => `${x} ${gz(x)}`).join(", ")}`);
 }

@@ -19,14 +19,22 @@ const TARGET = { p50: 20, p99: 100, rssMB: 60 };
 const SEND_DEADLINE_MS = 140_000;
 const benchStart = performance.now();
 
-interface Delivery { n: number; first: number[]; all: number[]; ack: number[]; cpuMsPerMsg: number; exchangesPerMsg: number }
+interface Delivery {
+  n: number;
+  first: number[];
+  all: number[];
+  ack: number[];
+  cpuMsPerMsg: number;
+  exchangesPerMsg: number;
+}
 
 /** One message in flight at a time: POST at a rotating sender, wait for every other node. */
 async function measureDelivery(c: Cluster, tag: string): Promise<Delivery> {
   const n = c.nodes.length;
   const out: Delivery = { n, first: [], all: [], ack: [], cpuMsPerMsg: 0, exchangesPerMsg: 0 };
   const cpu = () => c.nodes.reduce((s, x) => s + cpuTicks(x.pid), 0);
-  let cpu0 = 0, ex0 = 0;
+  let cpu0 = 0,
+    ex0 = 0;
   for (let i = -WARMUP; i < MESSAGES && performance.now() - benchStart < SEND_DEADLINE_MS; i++) {
     if (i === 0) [cpu0, ex0] = [cpu(), c.exchanges()];
     const from = ((i % n) + n) % n;
@@ -45,7 +53,7 @@ async function measureDelivery(c: Cluster, tag: string): Promise<Delivery> {
     await Bun.sleep(GAP_MS);
   }
   const sent = Math.max(1, out.all.length);
-  out.cpuMsPerMsg = ((cpu() - cpu0) / clockTicks()) * 1000 / sent;
+  out.cpuMsPerMsg = (((cpu() - cpu0) / clockTicks()) * 1000) / sent;
   out.exchangesPerMsg = (c.exchanges() - ex0) / sent;
   return out;
 }
@@ -80,13 +88,27 @@ async function main(): Promise<void> {
   const m = machine();
   console.log("felund bench: delivery delay and idle cost (issue 2)");
   console.log("setup");
-  console.log(`  machine   ${m.nproc} CPUs (${m.cpu}), ${m.memGiB.toFixed(1)} GiB RAM, Linux ${release()}, bun ${m.bun}`);
-  console.log(`  nodes     separate \`felund run --interval ${INTERVAL_S}\` processes on 127.0.0.1, one temp state dir each, one circle;`);
-  console.log("            node 1 invites, the others join with its code; timing starts once every node lists the other N-1");
-  console.log(`  messages  N = 2 and N = 5: ${MESSAGES} each (+${WARMUP} warm-up, not counted), one in flight, ${GAP_MS} ms gap, sender rotates`);
-  console.log(`  delay     POST /api/circles/:id/messages at the sender -> "message" event on each receiver's local WebSocket`);
-  console.log(`  load      1-minute load average ${loadAvg1().toFixed(2)} at start (the nodes share the ${m.nproc} CPUs with everything else)`);
-  console.log(`  idle      node 1 of the fresh N = 2 circle (1 peer), ${IDLE_S} s before its messages; /proc VmRSS, utime+stime`);
+  console.log(
+    `  machine   ${m.nproc} CPUs (${m.cpu}), ${m.memGiB.toFixed(1)} GiB RAM, Linux ${release()}, bun ${m.bun}`,
+  );
+  console.log(
+    `  nodes     separate \`felund run --interval ${INTERVAL_S}\` processes on 127.0.0.1, one temp state dir each, one circle;`,
+  );
+  console.log(
+    "            node 1 invites, the others join with its code; timing starts once every node lists the other N-1",
+  );
+  console.log(
+    `  messages  N = 2 and N = 5: ${MESSAGES} each (+${WARMUP} warm-up, not counted), one in flight, ${GAP_MS} ms gap, sender rotates`,
+  );
+  console.log(
+    `  delay     POST /api/circles/:id/messages at the sender -> "message" event on each receiver's local WebSocket`,
+  );
+  console.log(
+    `  load      1-minute load average ${loadAvg1().toFixed(2)} at start (the nodes share the ${m.nproc} CPUs with everything else)`,
+  );
+  console.log(
+    `  idle      node 1 of the fresh N = 2 circle (1 peer), ${IDLE_S} s before its messages; /proc VmRSS, utime+stime`,
+  );
 
   const two = await startCluster(2, INTERVAL_S, "two");
   await Bun.sleep(1000);
@@ -116,22 +138,33 @@ async function main(): Promise<void> {
   const lost = [...d2.all, ...d5.all].filter((x) => !Number.isFinite(x)).length;
   console.log(`  lost (not stored within ${DELIVERY_TIMEOUT_MS / 1000} s): ${lost}`);
   console.log(`  per message, all nodes together (exchanges = "sync" events of finished exchanges / 2):`);
-  console.log(`            N=2 ${d2.exchangesPerMsg.toFixed(1)} exchanges, ${d2.cpuMsPerMsg.toFixed(1)} ms CPU; N=5 ${d5.exchangesPerMsg.toFixed(1)} exchanges, ${d5.cpuMsPerMsg.toFixed(1)} ms CPU`);
+  console.log(
+    `            N=2 ${d2.exchangesPerMsg.toFixed(1)} exchanges, ${d2.cpuMsPerMsg.toFixed(1)} ms CPU; N=5 ${d5.exchangesPerMsg.toFixed(1)} exchanges, ${d5.cpuMsPerMsg.toFixed(1)} ms CPU`,
+  );
   console.log("");
   console.log("idle felund run (1 circle, 1 peer)");
   console.log(`  RSS       start ${memLine(idle.start)}`);
   console.log(`            peak  ${memLine(idle.peak)}`);
   console.log(`            after the N=2 messages: ${memLine(afterRun)}`);
-  console.log(`  CPU       ${idle.cpuS.toFixed(2)} s over ${idle.wallS.toFixed(1)} s = ${idle.cpuPct.toFixed(2)}% of one core`);
+  console.log(
+    `  CPU       ${idle.cpuS.toFixed(2)} s over ${idle.wallS.toFixed(1)} s = ${idle.cpuPct.toFixed(2)}% of one core`,
+  );
   console.log("");
-  const s2 = summary(d2.all), s5 = summary(d5.all);
+  const s2 = summary(d2.all),
+    s5 = summary(d5.all);
   const peakMB = mb(idle.peak.rss);
   console.log("targets (issue 2; N=5 judged on all other nodes)");
-  console.log(`  p50 < ${TARGET.p50} ms    N=2 ${ms(s2.p50)} ms ${verdict(s2.p50 < TARGET.p50)}; N=5 ${ms(s5.p50)} ms ${verdict(s5.p50 < TARGET.p50)}`);
-  console.log(`  p99 < ${TARGET.p99} ms   N=2 ${ms(s2.p99)} ms ${verdict(s2.p99 < TARGET.p99)}; N=5 ${ms(s5.p99)} ms ${verdict(s5.p99 < TARGET.p99)}`);
+  console.log(
+    `  p50 < ${TARGET.p50} ms    N=2 ${ms(s2.p50)} ms ${verdict(s2.p50 < TARGET.p50)}; N=5 ${ms(s5.p50)} ms ${verdict(s5.p50 < TARGET.p50)}`,
+  );
+  console.log(
+    `  p99 < ${TARGET.p99} ms   N=2 ${ms(s2.p99)} ms ${verdict(s2.p99 < TARGET.p99)}; N=5 ${ms(s5.p99)} ms ${verdict(s5.p99 < TARGET.p99)}`,
+  );
   console.log(`  RSS < ${TARGET.rssMB} MB    idle peak ${peakMB.toFixed(1)} MB ${verdict(peakMB < TARGET.rssMB)}`);
   console.log("original felund, for comparison: 1.9 s median between two nodes, 3.7 s across ten, 30 MB idle");
-  console.log(`load average at the end ${loadAvg1().toFixed(2)}; bench took ${((performance.now() - benchStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `load average at the end ${loadAvg1().toFixed(2)}; bench took ${((performance.now() - benchStart) / 1000).toFixed(1)} s`,
+  );
 }
 
 let failed = false;

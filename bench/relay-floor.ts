@@ -10,7 +10,16 @@
 // Everything the real relay does besides (validation, rate limits, Elysia routing, cache,
 // WebSocket push) comes on top, so (c)/(d) bound what any SQLite-backed relay reaches here.
 // Options: --duration S (per wrk case, default 5).
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -84,7 +93,9 @@ async function serve(variant: Variant, dir: string): Promise<void> {
               }
             });
           }
-          return new Response(`{"ok":true,"stored":${variant === "http" ? 0 : 1},"server_time":${nowS()}}`, { headers });
+          return new Response(`{"ok":true,"stored":${variant === "http" ? 0 : 1},"server_time":${nowS()}}`, {
+            headers,
+          });
         },
       },
     },
@@ -98,7 +109,8 @@ function inserter(db: import("bun:sqlite").Database): (rows: string[]) => number
   const nowS = () => Math.floor(Date.now() / 1000);
   const tx = db.transaction((rows: string[]) => {
     const out: number[] = [];
-    for (let i = 0; i < rows.length; i += 3) out.push(Number(ins.run(rows[i]!, rows[i + 1]!, rows[i + 2]!, 0, nowS(), nowS() + 86400).lastInsertRowid));
+    for (let i = 0; i < rows.length; i += 3)
+      out.push(Number(ins.run(rows[i]!, rows[i + 1]!, rows[i + 2]!, 0, nowS(), nowS() + 86400).lastInsertRowid));
     return out;
   });
   return (rows) => tx.immediate(rows);
@@ -143,7 +155,11 @@ async function storeRate(dir: string, batch: number): Promise<{ rps: number; cpu
   const { openSqlite } = await import("../db/sqlite.ts");
   const { MessageStore } = await import("../src/relay/messages/store.ts");
   const db = openSqlite(join(dir, `store-${batch}.sqlite`));
-  const store = new MessageStore(db, () => Math.floor(Date.now() / 1000), () => 86400);
+  const store = new MessageStore(
+    db,
+    () => Math.floor(Date.now() / 1000),
+    () => 86400,
+  );
   const payload = '{"msg_id":"x' + ENVELOPE_TAIL.slice(0, -2);
   const n = 16_000;
   // random msg_ids, as clients make them (each lands on its own leaf of the unique index)
@@ -163,8 +179,15 @@ async function storeRate(dir: string, batch: number): Promise<{ rps: number; cpu
 
 // ---------------------------------------------------------------- the driver
 
-async function wrk(url: string, seconds: number, script: string): Promise<{ rps: number; p50: string; p99: string; non2xx: number }> {
-  const p = Bun.spawn(["wrk", "-t2", "-c16", `-d${seconds}s`, "--latency", "-s", script, url], { stdout: "pipe", stderr: "pipe" });
+async function wrk(
+  url: string,
+  seconds: number,
+  script: string,
+): Promise<{ rps: number; p50: string; p99: string; non2xx: number }> {
+  const p = Bun.spawn(["wrk", "-t2", "-c16", `-d${seconds}s`, "--latency", "-s", script, url], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const out = await new Response(p.stdout).text();
   if ((await p.exited) !== 0) throw new Error(`wrk failed: ${await new Response(p.stderr).text()}`);
   const lat = (pct: string) => out.match(new RegExp(`^\\s+${pct}%\\s+(\\S+)`, "m"))?.[1] ?? "?";
@@ -178,7 +201,10 @@ async function wrk(url: string, seconds: number, script: string): Promise<{ rps:
 
 async function runVariant(variant: Variant, seconds: number, script: string) {
   const dir = mkdtempSync(join(tmpdir(), `felund-floor-${variant}-`));
-  const child = Bun.spawn([process.execPath, import.meta.path, "--serve", variant, dir], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, import.meta.path, "--serve", variant, dir], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   try {
     const reader = child.stdout.getReader();
     let line = "";
@@ -219,20 +245,26 @@ request = function()
 end
 `,
     );
-    const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim();
+    const cpu = readFileSync("/proc/cpuinfo", "utf8")
+      .match(/^model name\s*:\s*(.+)$/m)?.[1]
+      ?.trim();
     const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     console.log("felund relay floor: what one durable POST costs below the relay");
     console.log(`  machine   ${navigator.hardwareConcurrency} CPUs (${cpu}), Bun ${Bun.version}; files in ${tmpdir()}`);
     console.log(`  load avg  ${load()} before (other work on the machine lowers every figure)`);
     const f = fsyncLatency(dir);
-    console.log(`  fdatasync of a 16 KiB write: appended ${f.append.toFixed(0)} us, overwritten in place ${f.overwrite.toFixed(0)} us`);
+    console.log(
+      `  fdatasync of a 16 KiB write: appended ${f.append.toFixed(0)} us, overwritten in place ${f.overwrite.toFixed(0)} us`,
+    );
     for (const b of [8, 16]) {
       const r = await storeRate(dir, b);
       console.log(
         `  MessageStore in-process, group commits of ${String(b).padStart(2)} (FULL): ${r.rps.toFixed(0).padStart(6)} rows/s, ${r.cpuUs.toFixed(1)} us CPU per row (no HTTP)`,
       );
     }
-    console.log(`  HTTP: wrk -t2 -c16 -d${seconds}s, one new msg_id per POST, minimal Bun.serve handlers (not the relay):`);
+    console.log(
+      `  HTTP: wrk -t2 -c16 -d${seconds}s, one new msg_id per POST, minimal Bun.serve handlers (not the relay):`,
+    );
     const rows: [Variant, string][] = [
       ["http", "Bun.serve + JSON.parse, nothing stored"],
       ["sqlite-nosync", "+ INSERT, group commit, synchronous=OFF (not durable)"],

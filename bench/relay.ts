@@ -35,7 +35,8 @@ function envelope(msgId: string, ts: number) {
     },
   };
 }
-const hex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const hex = (n: number) =>
+  [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 // ---------------------------------------------------------------- the relay process
 
@@ -52,7 +53,10 @@ async function serve(dbPath: string): Promise<void> {
     fakeNow = start + (i / SEED_PER_SECOND) * 1000;
     const messages = Array.from({ length: 50 }, (_, k) => envelope(hex(16), 1_700_000_000 + i + k));
     const res = await app.handle(
-      new Request("http://localhost/v1/messages", { method: "POST", body: JSON.stringify({ circle_hint: HINT_GET, messages }) }),
+      new Request("http://localhost/v1/messages", {
+        method: "POST",
+        body: JSON.stringify({ circle_hint: HINT_GET, messages }),
+      }),
     );
     if (res.status !== 200) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
   }
@@ -64,7 +68,14 @@ async function serve(dbPath: string): Promise<void> {
 
 // ---------------------------------------------------------------- the driver
 
-interface WrkResult { rps: number; p50: string; p99: string; requests: number; non2xx: number; errors: string }
+interface WrkResult {
+  rps: number;
+  p50: string;
+  p99: string;
+  requests: number;
+  non2xx: number;
+  errors: string;
+}
 
 function lua(dir: string): { postUnique: string; postSame: string; getRandom: string } {
   const body = (id: string) =>
@@ -151,7 +162,11 @@ async function wsDelay(base: string, n: number): Promise<{ p50: number; p99: num
       setTimeout(() => res(-1), 2000);
     });
     const t0 = performance.now();
-    const post = fetch(`${base}/v1/messages`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    const post = fetch(`${base}/v1/messages`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     const t1 = await got;
     await (await post).text();
     if (i < 0) continue; // warm-up
@@ -172,7 +187,10 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "felund-relay-bench-"));
   const dbPath = join(dir, "relay.sqlite");
   const scripts = lua(dir);
-  const child = Bun.spawn([process.execPath, import.meta.path, "--serve", dbPath], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, import.meta.path, "--serve", dbPath], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const cleanup = () => {
     child.kill();
     if (!process.argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
@@ -188,18 +206,26 @@ async function main(): Promise<void> {
     const { port } = JSON.parse(line.split("\n")[0]!) as { port: number };
     const base = `http://127.0.0.1:${port}`;
 
-    const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim();
+    const cpu = readFileSync("/proc/cpuinfo", "utf8")
+      .match(/^model name\s*:\s*(.+)$/m)?.[1]
+      ?.trim();
     const wrkVersion = Bun.spawnSync(["wrk", "-v"]).stdout.toString().split("\n")[0]?.trim();
     console.log("felund relay benchmark");
     console.log(`  machine   ${navigator.hardwareConcurrency} CPUs (${cpu}), Bun ${Bun.version}, ${wrkVersion}`);
-    console.log(`  relay     createRelayApp in a child process on ${base}; SQLite file in ${dir} (WAL, synchronous=FULL)`);
+    console.log(
+      `  relay     createRelayApp in a child process on ${base}; SQLite file in ${dir} (WAL, synchronous=FULL)`,
+    );
     console.log(`            rate limits off (NO_RATE_LIMITS), /docs off; wrk and the relay share the machine`);
     console.log(`  load      wrk -t2 -c16 -d${seconds}s --latency, keep-alive; targets from issue 3 in brackets`);
 
     // Check what the GET case really returns before timing it.
     for (const q of ["cursor=0", "since=0"]) {
-      const r = (await (await fetch(`${base}/v1/messages?circle_hint=${HINT_GET}&${q}&limit=${PAGE}`)).json()) as { messages: unknown[] };
-      const bytes = (await (await fetch(`${base}/v1/messages?circle_hint=${HINT_GET}&${q}&limit=${PAGE}`)).arrayBuffer()).byteLength;
+      const r = (await (await fetch(`${base}/v1/messages?circle_hint=${HINT_GET}&${q}&limit=${PAGE}`)).json()) as {
+        messages: unknown[];
+      };
+      const bytes = (
+        await (await fetch(`${base}/v1/messages?circle_hint=${HINT_GET}&${q}&limit=${PAGE}`)).arrayBuffer()
+      ).byteLength;
       console.log(`  GET ${q}: ${r.messages.length} envelopes, ${bytes} bytes per response (circle of ${SEED})`);
     }
     const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -216,8 +242,16 @@ async function main(): Promise<void> {
           (r.non2xx ? `   NON-2xx: ${r.non2xx}` : "") +
           (r.errors ? `   ${r.errors}` : ""),
       );
-    row("POST 1 envelope, new msg_id each (stored)", await measure(`${base}/v1/messages`, scripts.postUnique), "[>= 27000 req/s, p99 < 5 ms]");
-    row("POST 1 envelope, same body (duplicate)", await measure(`${base}/v1/messages`, scripts.postSame), "[>= 27000 req/s, p99 < 5 ms]");
+    row(
+      "POST 1 envelope, new msg_id each (stored)",
+      await measure(`${base}/v1/messages`, scripts.postUnique),
+      "[>= 27000 req/s, p99 < 5 ms]",
+    );
+    row(
+      "POST 1 envelope, same body (duplicate)",
+      await measure(`${base}/v1/messages`, scripts.postSame),
+      "[>= 27000 req/s, p99 < 5 ms]",
+    );
     row(
       `GET ${PAGE} of ${SEED} by cursor (cursor=0)`,
       await measure(`${base}/v1/messages?circle_hint=${HINT_GET}&cursor=0&limit=${PAGE}`),

@@ -4,7 +4,17 @@ import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
 import type {
-  ChannelRow, CircleRow, InviteRow, MemberCardRow, MessageMeta, PeerRow, StoredMessage, SyncStoreV2, V2ChannelRow, V2Item, V2MessageCols,
+  ChannelRow,
+  CircleRow,
+  InviteRow,
+  MemberCardRow,
+  MessageMeta,
+  PeerRow,
+  StoredMessage,
+  SyncStoreV2,
+  V2ChannelRow,
+  V2Item,
+  V2MessageCols,
 } from "../src/sync/store.ts";
 
 const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
@@ -26,7 +36,8 @@ export class NodeStore implements SyncStoreV2 {
     const q = (text: string) => this.sql.query(text);
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
-      insertMsg: q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac, origin, received_at)
+      insertMsg:
+        q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac, origin, received_at)
         VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac, $origin, $receivedAt)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`),
       setMac: q(`UPDATE messages SET mac = ? WHERE msg_id = ? AND mac IS NULL`),
@@ -40,20 +51,25 @@ export class NodeStore implements SyncStoreV2 {
         ON CONFLICT(circle_id, node_id) DO UPDATE SET addr = excluded.addr, last_seen = excluded.last_seen,
         last_ok = excluded.last_ok, failures = excluded.failures, source = excluded.source, proto = excluded.proto`),
       deletePeer: q(`DELETE FROM peers WHERE circle_id = ? AND node_id = ?`),
-      getChannel: q(`SELECT circle_id AS circleId, channel_id AS channelId, created_by AS createdBy, created_ts AS createdTs,
+      getChannel:
+        q(`SELECT circle_id AS circleId, channel_id AS channelId, created_by AS createdBy, created_ts AS createdTs,
         access_mode AS accessMode, key_hash AS keyHash FROM channels WHERE circle_id = ? AND channel_id = ?`),
-      listChannels: q(`SELECT circle_id AS circleId, channel_id AS channelId, created_by AS createdBy, created_ts AS createdTs,
+      listChannels:
+        q(`SELECT circle_id AS circleId, channel_id AS channelId, created_by AS createdBy, created_ts AS createdTs,
         access_mode AS accessMode, key_hash AS keyHash FROM channels WHERE circle_id = ? ORDER BY channel_id = 'general' DESC, channel_id`),
       createChannel: q(`INSERT INTO channels (circle_id, channel_id, created_by, created_ts, access_mode, key_hash)
         VALUES ($circleId, $channelId, $createdBy, $createdTs, $accessMode, $keyHash) ON CONFLICT DO NOTHING`),
       setMember: q(`INSERT INTO channel_members (circle_id, channel_id, node_id, state) VALUES (?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET state = excluded.state`),
       delMember: q(`DELETE FROM channel_members WHERE circle_id = ? AND channel_id = ? AND node_id = ?`),
-      members: q(`SELECT node_id AS nodeId, state FROM channel_members WHERE circle_id = ? AND channel_id = ? ORDER BY node_id`),
+      members: q(
+        `SELECT node_id AS nodeId, state FROM channel_members WHERE circle_id = ? AND channel_id = ? ORDER BY node_id`,
+      ),
       setName: q(`INSERT INTO display_names (node_id, name, updated_at) VALUES (?, ?, ?)
         ON CONFLICT DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`),
       getName: q(`SELECT name FROM display_names WHERE node_id = ?`),
-      upsertAnchor: q(`INSERT INTO anchor_records (circle_id, node_id, capabilities, announced_at, last_seen_ts) VALUES (?, ?, ?, ?, ?)
+      upsertAnchor:
+        q(`INSERT INTO anchor_records (circle_id, node_id, capabilities, announced_at, last_seen_ts) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET last_seen_ts = excluded.last_seen_ts,
           capabilities = CASE WHEN excluded.announced_at > announced_at THEN excluded.capabilities ELSE capabilities END,
           announced_at = MAX(announced_at, excluded.announced_at)`),
@@ -90,8 +106,20 @@ export class NodeStore implements SyncStoreV2 {
   }
   removeCircle(circleId: string): void {
     this.transaction(() => {
-      for (const t of ["messages", "peers", "channels", "channel_members", "anchor_records", "circles",
-        "v2_epoch_keys", "v2_member_cards", "v2_removed", "v2_channels", "v2_channel_keys", "v2_invites"])
+      for (const t of [
+        "messages",
+        "peers",
+        "channels",
+        "channel_members",
+        "anchor_records",
+        "circles",
+        "v2_epoch_keys",
+        "v2_member_cards",
+        "v2_removed",
+        "v2_channels",
+        "v2_channel_keys",
+        "v2_invites",
+      ])
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
   }
@@ -126,34 +154,59 @@ export class NodeStore implements SyncStoreV2 {
   }
 
   /** Messages of one channel in display order: the newest `limit` before `beforeSeq`/sort position. */
-  channelMessages(circleId: string, channelId: string, opts: { limit: number; beforeSortTs?: number; beforeMsgId?: string }): StoredMessage[] {
-    const rows = (opts.beforeSortTs === undefined
-      ? this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
-          .all(circleId, channelId, opts.limit)
-      : this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ts, msg_id) < (?, ?)
+  channelMessages(
+    circleId: string,
+    channelId: string,
+    opts: { limit: number; beforeSortTs?: number; beforeMsgId?: string },
+  ): StoredMessage[] {
+    const rows = (
+      opts.beforeSortTs === undefined
+        ? this.sql
+            .query(
+              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`,
+            )
+            .all(circleId, channelId, opts.limit)
+        : this.sql
+            .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ts, msg_id) < (?, ?)
           ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
-          .all(circleId, channelId, opts.beforeSortTs, opts.beforeMsgId ?? "", opts.limit)) as StoredMessage[];
+            .all(circleId, channelId, opts.beforeSortTs, opts.beforeMsgId ?? "", opts.limit)
+    ) as StoredMessage[];
     return rows.reverse();
   }
   messagesAfterSeq(seq: number, limit: number): StoredMessage[] {
-    return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`).all(seq, limit) as StoredMessage[];
+    return this.sql
+      .query(`SELECT ${MSG_COLS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .all(seq, limit) as StoredMessage[];
   }
   /** Messages of one circle with seq > after that did not come from a relay, oldest first (relay push cursor). */
   circleMessagesAfterSeq(circleId: string, after: number, limit: number): StoredMessage[] {
-    return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND seq > ? AND origin != 'relay' ORDER BY seq LIMIT ?`).all(circleId, after, limit) as StoredMessage[];
+    return this.sql
+      .query(
+        `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND seq > ? AND origin != 'relay' ORDER BY seq LIMIT ?`,
+      )
+      .all(circleId, after, limit) as StoredMessage[];
   }
   countMessages(circleId?: string): number {
-    const r = (circleId
-      ? this.sql.query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ?`).get(circleId)
-      : this.sql.query(`SELECT COUNT(*) AS n FROM messages`).get()) as { n: number };
+    const r = (
+      circleId
+        ? this.sql.query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ?`).get(circleId)
+        : this.sql.query(`SELECT COUNT(*) AS n FROM messages`).get()
+    ) as { n: number };
     return r.n;
   }
   /** Chat messages of a circle: what users call messages (control events left out). */
   countChatMessages(circleId: string): number {
-    return (this.sql.query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ? AND channel_id != '__control'`).get(circleId) as { n: number }).n;
+    return (
+      this.sql
+        .query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ? AND channel_id != '__control'`)
+        .get(circleId) as { n: number }
+    ).n;
   }
   getMessage(msgId: string): StoredMessage | undefined {
-    return (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ?`).get(msgId) as StoredMessage | null) ?? undefined;
+    return (
+      (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ?`).get(msgId) as StoredMessage | null) ??
+      undefined
+    );
   }
   /** Delete messages whose sort_ts is older than `cutoff` (retention setting); returns how many. */
   pruneOlderThan(cutoff: number): number {
@@ -161,12 +214,17 @@ export class NodeStore implements SyncStoreV2 {
   }
   /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
   messagesWithoutMac(circleId: string): StoredMessage[] {
-    return this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND mac IS NULL`).all(circleId) as StoredMessage[];
+    return this.sql
+      .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND mac IS NULL`)
+      .all(circleId) as StoredMessage[];
   }
   /** The newest `limit` messages of a circle (any channel), oldest first. */
   recentMessages(circleId: string, limit: number): StoredMessage[] {
-    return (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
-      .all(circleId, limit) as StoredMessage[]).reverse();
+    return (
+      this.sql
+        .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
+        .all(circleId, limit) as StoredMessage[]
+    ).reverse();
   }
 
   listPeers(circleId: string): PeerRow[] {
@@ -216,32 +274,54 @@ export class NodeStore implements SyncStoreV2 {
     this.sql.query(`UPDATE circles SET mode = ? WHERE circle_id = ?`).run(mode, circleId);
   }
   setCircleEpoch(circleId: string, epoch: number): void {
-    this.sql.query(`UPDATE circles SET key_epoch = ? WHERE circle_id = ? AND key_epoch < ?`).run(epoch, circleId, epoch);
+    this.sql
+      .query(`UPDATE circles SET key_epoch = ? WHERE circle_id = ? AND key_epoch < ?`)
+      .run(epoch, circleId, epoch);
   }
   getCircleOwner(circleId: string): string | undefined {
-    return (this.sql.query(`SELECT owner_key AS k FROM circles WHERE circle_id = ?`).get(circleId) as { k: string | null } | null)?.k ?? undefined;
+    return (
+      (
+        this.sql.query(`SELECT owner_key AS k FROM circles WHERE circle_id = ?`).get(circleId) as {
+          k: string | null;
+        } | null
+      )?.k ?? undefined
+    );
   }
   setCircleOwner(circleId: string, ownerKeyHex: string): void {
     this.sql.query(`UPDATE circles SET owner_key = ? WHERE circle_id = ?`).run(ownerKeyHex, circleId);
   }
   getEpochKey(circleId: string, epoch: number): string | undefined {
-    return (this.sql.query(`SELECT key_hex AS k FROM v2_epoch_keys WHERE circle_id = ? AND epoch = ?`).get(circleId, epoch) as { k: string } | null)?.k;
+    return (
+      this.sql
+        .query(`SELECT key_hex AS k FROM v2_epoch_keys WHERE circle_id = ? AND epoch = ?`)
+        .get(circleId, epoch) as { k: string } | null
+    )?.k;
   }
   putEpochKey(circleId: string, epoch: number, keyHex: string, now: number): void {
-    this.sql.query(`INSERT INTO v2_epoch_keys (circle_id, epoch, key_hex, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(circleId, epoch, keyHex, now);
+    this.sql
+      .query(
+        `INSERT INTO v2_epoch_keys (circle_id, epoch, key_hex, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(circleId, epoch, keyHex, now);
   }
 
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[] {
-    const rows = this.sql.query(`SELECT created_ts, msg_id, v2_wire IS NOT NULL FROM messages WHERE circle_id = ?
+    const rows = this.sql
+      .query(`SELECT created_ts, msg_id, v2_wire IS NOT NULL FROM messages WHERE circle_id = ?
         AND ((v2_wire IS NOT NULL AND key_epoch <= ?) OR (? AND v2_wire IS NULL AND mac IS NOT NULL))
-        ORDER BY created_ts, msg_id`).values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string, number][];
+        ORDER BY created_ts, msg_id`)
+      .values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string, number][];
     return rows.map(([ts, msgId, signed]) => ({ ts, msgId, signed: !!signed }));
   }
   getV2Wire(msgId: string): string | undefined {
-    return (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE msg_id = ?`).get(msgId) as { w: string | null } | null)?.w ?? undefined;
+    return (
+      (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE msg_id = ?`).get(msgId) as { w: string | null } | null)
+        ?.w ?? undefined
+    );
   }
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
-    const r = this.sql.query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac,
+    const r = this.sql
+      .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac,
         author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
         VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac,
         $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
@@ -250,82 +330,154 @@ export class NodeStore implements SyncStoreV2 {
     return r ?? null;
   }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
-    return this.sql.query(`UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ? WHERE msg_id = ? AND v2_wire IS NULL`)
-      .run(v2.authorKey, v2.signature, v2.keyEpoch, v2.kind, v2.wire, msgId).changes > 0;
+    return (
+      this.sql
+        .query(
+          `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ? WHERE msg_id = ? AND v2_wire IS NULL`,
+        )
+        .run(v2.authorKey, v2.signature, v2.keyEpoch, v2.kind, v2.wire, msgId).changes > 0
+    );
   }
   rekeyWires(circleId: string): string[] {
-    return (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE circle_id = ? AND channel_id = '__control' AND v2_kind = 2 AND text LIKE '{"t":"V2_REKEY"%'`)
-      .all(circleId) as { w: string }[]).map((r) => r.w);
+    return (
+      this.sql
+        .query(
+          `SELECT v2_wire AS w FROM messages WHERE circle_id = ? AND channel_id = '__control' AND v2_kind = 2 AND text LIKE '{"t":"V2_REKEY"%'`,
+        )
+        .all(circleId) as { w: string }[]
+    ).map((r) => r.w);
   }
   lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[] {
-    return this.sql.query(`SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1 AND text = ''`)
+    return this.sql
+      .query(
+        `SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1 AND text = ''`,
+      )
       .all(circleId, channelId) as { msgId: string; wire: string }[];
   }
   setMessageText(msgId: string, text: string): void {
     this.sql.query(`UPDATE messages SET text = ? WHERE msg_id = ?`).run(text, msgId);
   }
   /** v2 columns of a message, for the UIs ("verified author" when signature is set). */
-  messageAuth(msgId: string): { authorKey: string | null; signature: string | null; keyEpoch: number | null; v2Kind: number | null } | undefined {
-    return (this.sql.query(`SELECT author_key AS authorKey, signature, key_epoch AS keyEpoch, v2_kind AS v2Kind FROM messages WHERE msg_id = ?`)
-      .get(msgId) as { authorKey: string | null; signature: string | null; keyEpoch: number | null; v2Kind: number | null } | null) ?? undefined;
+  messageAuth(
+    msgId: string,
+  ):
+    | { authorKey: string | null; signature: string | null; keyEpoch: number | null; v2Kind: number | null }
+    | undefined {
+    return (
+      (this.sql
+        .query(
+          `SELECT author_key AS authorKey, signature, key_epoch AS keyEpoch, v2_kind AS v2Kind FROM messages WHERE msg_id = ?`,
+        )
+        .get(msgId) as {
+        authorKey: string | null;
+        signature: string | null;
+        keyEpoch: number | null;
+        v2Kind: number | null;
+      } | null) ?? undefined
+    );
   }
 
   putMemberCard(c: MemberCardRow): void {
-    this.sql.query(`INSERT INTO v2_member_cards (circle_id, node_id, ed_key, x_key, display_name, issued_ts, msg_id)
+    this.sql
+      .query(`INSERT INTO v2_member_cards (circle_id, node_id, ed_key, x_key, display_name, issued_ts, msg_id)
         VALUES ($circleId, $nodeId, $edKey, $xKey, $displayName, $issuedTs, $msgId)
         ON CONFLICT DO UPDATE SET ed_key = excluded.ed_key, x_key = excluded.x_key, display_name = excluded.display_name,
-        issued_ts = excluded.issued_ts, msg_id = excluded.msg_id`).run({ ...c });
+        issued_ts = excluded.issued_ts, msg_id = excluded.msg_id`)
+      .run({ ...c });
   }
   getMemberCard(circleId: string, nodeId: string): MemberCardRow | undefined {
-    return (this.sql.query(`SELECT ${CARD_COLS} FROM v2_member_cards WHERE circle_id = ? AND node_id = ?`).get(circleId, nodeId) as MemberCardRow | null) ?? undefined;
+    return (
+      (this.sql
+        .query(`SELECT ${CARD_COLS} FROM v2_member_cards WHERE circle_id = ? AND node_id = ?`)
+        .get(circleId, nodeId) as MemberCardRow | null) ?? undefined
+    );
   }
   listMemberCards(circleId: string): MemberCardRow[] {
-    return this.sql.query(`SELECT ${CARD_COLS} FROM v2_member_cards WHERE circle_id = ? ORDER BY node_id`).all(circleId) as MemberCardRow[];
+    return this.sql
+      .query(`SELECT ${CARD_COLS} FROM v2_member_cards WHERE circle_id = ? ORDER BY node_id`)
+      .all(circleId) as MemberCardRow[];
   }
   markRemoved(circleId: string, nodeId: string, epoch: number, removedTs: number): void {
-    this.sql.query(`INSERT INTO v2_removed (circle_id, node_id, epoch, removed_ts) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(circleId, nodeId, epoch, removedTs);
+    this.sql
+      .query(
+        `INSERT INTO v2_removed (circle_id, node_id, epoch, removed_ts) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(circleId, nodeId, epoch, removedTs);
   }
   removedAt(circleId: string, nodeId: string): number | undefined {
-    return (this.sql.query(`SELECT removed_ts AS t FROM v2_removed WHERE circle_id = ? AND node_id = ?`).get(circleId, nodeId) as { t: number } | null)?.t;
+    return (
+      this.sql
+        .query(`SELECT removed_ts AS t FROM v2_removed WHERE circle_id = ? AND node_id = ?`)
+        .get(circleId, nodeId) as { t: number } | null
+    )?.t;
   }
 
   getV2Channel(circleId: string, channelId: string): V2ChannelRow | undefined {
-    return (this.sql.query(`SELECT circle_id AS circleId, channel_id AS channelId, owner_key AS ownerKey, mode, scrypt_log_n AS scryptLogN,
+    return (
+      (this.sql
+        .query(`SELECT circle_id AS circleId, channel_id AS channelId, owner_key AS ownerKey, mode, scrypt_log_n AS scryptLogN,
         key_check AS keyCheck, created_ts AS createdTs, msg_id AS msgId FROM v2_channels WHERE circle_id = ? AND channel_id = ?`)
-      .get(circleId, channelId) as V2ChannelRow | null) ?? undefined;
+        .get(circleId, channelId) as V2ChannelRow | null) ?? undefined
+    );
   }
   putV2Channel(c: V2ChannelRow): boolean {
-    return this.sql.query(`INSERT INTO v2_channels (circle_id, channel_id, owner_key, mode, scrypt_log_n, key_check, created_ts, msg_id)
-        VALUES ($circleId, $channelId, $ownerKey, $mode, $scryptLogN, $keyCheck, $createdTs, $msgId) ON CONFLICT DO NOTHING`).run({ ...c }).changes > 0;
+    return (
+      this.sql
+        .query(`INSERT INTO v2_channels (circle_id, channel_id, owner_key, mode, scrypt_log_n, key_check, created_ts, msg_id)
+        VALUES ($circleId, $channelId, $ownerKey, $mode, $scryptLogN, $keyCheck, $createdTs, $msgId) ON CONFLICT DO NOTHING`)
+        .run({ ...c }).changes > 0
+    );
   }
   putChannelKey(circleId: string, channelId: string, version: number, keyHex: string): void {
-    this.sql.query(`INSERT INTO v2_channel_keys (circle_id, channel_id, key_version, key_hex) VALUES (?, ?, ?, ?)
-        ON CONFLICT DO UPDATE SET key_hex = excluded.key_hex`).run(circleId, channelId, version, keyHex);
+    this.sql
+      .query(`INSERT INTO v2_channel_keys (circle_id, channel_id, key_version, key_hex) VALUES (?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET key_hex = excluded.key_hex`)
+      .run(circleId, channelId, version, keyHex);
   }
   getChannelKey(circleId: string, channelId: string, version: number): string | undefined {
-    return (this.sql.query(`SELECT key_hex AS k FROM v2_channel_keys WHERE circle_id = ? AND channel_id = ? AND key_version = ?`)
-      .get(circleId, channelId, version) as { k: string } | null)?.k;
+    return (
+      this.sql
+        .query(`SELECT key_hex AS k FROM v2_channel_keys WHERE circle_id = ? AND channel_id = ? AND key_version = ?`)
+        .get(circleId, channelId, version) as { k: string } | null
+    )?.k;
   }
   latestChannelKey(circleId: string, channelId: string): { version: number; keyHex: string } | undefined {
-    return (this.sql.query(`SELECT key_version AS version, key_hex AS keyHex FROM v2_channel_keys WHERE circle_id = ? AND channel_id = ?
-        ORDER BY key_version DESC LIMIT 1`).get(circleId, channelId) as { version: number; keyHex: string } | null) ?? undefined;
+    return (
+      (this.sql
+        .query(`SELECT key_version AS version, key_hex AS keyHex FROM v2_channel_keys WHERE circle_id = ? AND channel_id = ?
+        ORDER BY key_version DESC LIMIT 1`)
+        .get(circleId, channelId) as { version: number; keyHex: string } | null) ?? undefined
+    );
   }
 
   putInvite(r: InviteRow): void {
-    this.sql.query(`INSERT INTO v2_invites (invite_id, circle_id, ticket_hex, expires_ts, max_uses, uses, created_ts, revoked_ts)
-        VALUES ($inviteId, $circleId, $ticketHex, $expiresTs, $maxUses, $uses, $createdTs, $revokedTs) ON CONFLICT DO NOTHING`).run({ ...r, revokedTs: r.revokedTs ?? null });
+    this.sql
+      .query(`INSERT INTO v2_invites (invite_id, circle_id, ticket_hex, expires_ts, max_uses, uses, created_ts, revoked_ts)
+        VALUES ($inviteId, $circleId, $ticketHex, $expiresTs, $maxUses, $uses, $createdTs, $revokedTs) ON CONFLICT DO NOTHING`)
+      .run({ ...r, revokedTs: r.revokedTs ?? null });
   }
   getInvite(inviteId: string): InviteRow | undefined {
-    return (this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ?? undefined;
+    return (
+      (this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE invite_id = ?`).get(inviteId) as InviteRow | null) ??
+      undefined
+    );
   }
   listInvites(circleId: string): InviteRow[] {
-    return this.sql.query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE circle_id = ? ORDER BY created_ts DESC, rowid DESC`).all(circleId) as InviteRow[];
+    return this.sql
+      .query(`SELECT ${INVITE_COLS} FROM v2_invites WHERE circle_id = ? ORDER BY created_ts DESC, rowid DESC`)
+      .all(circleId) as InviteRow[];
   }
   revokeInvite(inviteId: string, now: number): boolean {
-    return this.sql.query(`UPDATE v2_invites SET revoked_ts = ? WHERE invite_id = ? AND revoked_ts IS NULL`).run(now, inviteId).changes > 0;
+    return (
+      this.sql
+        .query(`UPDATE v2_invites SET revoked_ts = ? WHERE invite_id = ? AND revoked_ts IS NULL`)
+        .run(now, inviteId).changes > 0
+    );
   }
   revokeCircleInvites(circleId: string, now: number): number {
-    return this.sql.query(`UPDATE v2_invites SET revoked_ts = ? WHERE circle_id = ? AND revoked_ts IS NULL`).run(now, circleId).changes;
+    return this.sql
+      .query(`UPDATE v2_invites SET revoked_ts = ? WHERE circle_id = ? AND revoked_ts IS NULL`)
+      .run(now, circleId).changes;
   }
   /** True while some felund2 invite of this node is unexpired (the relay client then answers admissions; revoked ones
    * count too, so their joiners get a clear "invite revoked" rather than a timeout). */
@@ -333,11 +485,18 @@ export class NodeStore implements SyncStoreV2 {
     return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? LIMIT 1`).get(now) != null;
   }
   inviteAdmitted(inviteId: string, nodeId: string): boolean {
-    return this.sql.query(`SELECT 1 FROM v2_invite_admissions WHERE invite_id = ? AND node_id = ?`).get(inviteId, nodeId) != null;
+    return (
+      this.sql.query(`SELECT 1 FROM v2_invite_admissions WHERE invite_id = ? AND node_id = ?`).get(inviteId, nodeId) !=
+      null
+    );
   }
   recordAdmission(inviteId: string, nodeId: string, now: number): void {
     this.transaction(() => {
-      const r = this.sql.query(`INSERT INTO v2_invite_admissions (invite_id, node_id, admitted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`).run(inviteId, nodeId, now);
+      const r = this.sql
+        .query(
+          `INSERT INTO v2_invite_admissions (invite_id, node_id, admitted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+        )
+        .run(inviteId, nodeId, now);
       if (r.changes > 0) this.sql.query(`UPDATE v2_invites SET uses = uses + 1 WHERE invite_id = ?`).run(inviteId);
     });
   }
@@ -346,6 +505,8 @@ export class NodeStore implements SyncStoreV2 {
     return (this.sql.query(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | null)?.value;
   }
   setSetting(key: string, value: string): void {
-    this.sql.query(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`).run(key, value);
+    this.sql
+      .query(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`)
+      .run(key, value);
   }
 }

@@ -234,10 +234,7 @@ export const relayPresence = sqliteTable(
     observedAt: integer("observed_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.circleHint, t.nodeId] }),
-    index("relay_presence_expires").on(t.expiresAt),
-  ],
+  (t) => [primaryKey({ columns: [t.circleHint, t.nodeId] }), index("relay_presence_expires").on(t.expiresAt)],
 );
 
 /**

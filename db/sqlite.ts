@@ -42,10 +42,16 @@ function ownerOnly(path: string, create: boolean): void {
 }
 
 function migrationsPending(sqlite: Database, dir: string): boolean {
-  const journal = JSON.parse(readFileSync(join(dir, "meta", "_journal.json"), "utf8")) as { entries: { when: number }[] };
+  const journal = JSON.parse(readFileSync(join(dir, "meta", "_journal.json"), "utf8")) as {
+    entries: { when: number }[];
+  };
   const newest = Math.max(0, ...journal.entries.map((e) => e.when));
-  const hasTable = sqlite.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get();
+  const hasTable = sqlite
+    .query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`)
+    .get();
   if (!hasTable) return true;
-  const last = sqlite.query(`SELECT created_at AS t FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1`).get() as { t: number } | null;
+  const last = sqlite
+    .query(`SELECT created_at AS t FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1`)
+    .get() as { t: number } | null;
   return !last || Number(last.t) < newest;
 }

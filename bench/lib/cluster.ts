@@ -43,7 +43,8 @@ async function waitForMesh(nodes: BenchNode[], circleId: string): Promise<void> 
   for (;;) {
     const lists = await Promise.all(nodes.map((x) => api(x, "GET", `/circles/${circleId}/peers`)));
     if (lists.every((l) => l.peers.filter((p: { addr: string }) => p.addr).length >= nodes.length - 1)) return;
-    if (performance.now() - t0 > 30_000) throw new Error(`peers did not converge: ${lists.map((l) => l.peers.length).join(", ")}`);
+    if (performance.now() - t0 > 30_000)
+      throw new Error(`peers did not converge: ${lists.map((l) => l.peers.length).join(", ")}`);
     await Promise.all(nodes.map((x) => api(x, "POST", "/sync", { circleId })));
     await Bun.sleep(200);
   }
@@ -68,8 +69,15 @@ function watch(node: BenchNode) {
     new Promise<number>((resolve) => {
       const t = seen.get(text);
       if (t !== undefined) return resolve(t);
-      const timer = setTimeout(() => { waiting.delete(text); resolve(Infinity); }, timeoutMs);
-      waiting.set(text, (at) => { clearTimeout(timer); waiting.delete(text); resolve(at); });
+      const timer = setTimeout(() => {
+        waiting.delete(text);
+        resolve(Infinity);
+      }, timeoutMs);
+      waiting.set(text, (at) => {
+        clearTimeout(timer);
+        waiting.delete(text);
+        resolve(at);
+      });
     });
   return new Promise<{ ws: WebSocket; storedAt: typeof storedAt; syncs: () => number }>((resolve, reject) => {
     ws.onerror = () => reject(new Error(`WebSocket to ${node.name} failed`));

@@ -11,12 +11,24 @@ import type { NetLayout } from "./netns.ts";
 import { decodeCodeV1, pollHave, V1Injector, watchArrival } from "./v1-wire.ts";
 import { runSeries, type Sender, type SeriesResult } from "./series.ts";
 
-export interface CaseConfig { net: NetLayout; port: number; intervalS: number; messages: number; timeoutMs: number; seriesBudgetMs: number }
+export interface CaseConfig {
+  net: NetLayout;
+  port: number;
+  intervalS: number;
+  messages: number;
+  timeoutMs: number;
+  seriesBudgetMs: number;
+}
 export interface CaseResult {
-  kind: string; n: number; proto: string; setupS: number; reachCheck: string[];
+  kind: string;
+  n: number;
+  proto: string;
+  setupS: number;
+  reachCheck: string[];
   /** per node (index k-1): known peers with an address, peers reached (lastOk), reached non-neighbours */
   graph: { known: number; reached: number; strayReached: number }[];
-  control: SeriesResult; v1: SeriesResult;
+  control: SeriesResult;
+  v1: SeriesResult;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as CaseConfig;
@@ -28,17 +40,32 @@ const OBSERVER_ID = "0be5e7e0be5e7e0be5e7e0be"; // the measuring member (24 hex,
 async function pool<T, R>(xs: T[], width: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(xs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, xs.length) }, async () => {
-    while (next < xs.length) { const i = next++; out[i] = await fn(xs[i]!); }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, xs.length) }, async () => {
+      while (next < xs.length) {
+        const i = next++;
+        out[i] = await fn(xs[i]!);
+      }
+    }),
+  );
   return out;
 }
 
 /** Node 1's local API through bench/lib/ns-api-bridge.ts, running in node 1's namespace. */
 function bridge(node: BenchNode) {
   const p: Subprocess<"pipe", "pipe", "inherit"> = Bun.spawn(
-    ["ip", "netns", "exec", node.netns!, process.execPath, join(import.meta.dir, "ns-api-bridge.ts"), node.api, node.token],
-    { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    [
+      "ip",
+      "netns",
+      "exec",
+      node.netns!,
+      process.execPath,
+      join(import.meta.dir, "ns-api-bridge.ts"),
+      node.api,
+      node.token,
+    ],
+    { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
+  );
   const reader = p.stdout.getReader();
   const dec = new TextDecoder();
   let buf = "";
@@ -54,25 +81,42 @@ function bridge(node: BenchNode) {
       const i = buf.indexOf("\n");
       const r = JSON.parse(buf.slice(0, i));
       buf = buf.slice(i + 1);
-      if (r.status !== 200 || r.json.ok === false) throw new Error(`${method} ${path}: HTTP ${r.status} ${r.json.error ?? ""}`);
+      if (r.status !== 200 || r.json.ok === false)
+        throw new Error(`${method} ${path}: HTTP ${r.status} ${r.json.error ?? ""}`);
       return r.json;
     },
-    close: () => { p.stdin.end(); p.kill(); },
+    close: () => {
+      p.stdin.end();
+      p.kill();
+    },
   };
 }
 
 async function joinAll(nodes: BenchNode[]): Promise<{ circleId: string; secret: string }> {
-  const { circleId, code } = JSON.parse(await cli(nodes[0]!.dir, ["invite", "--legacy", "--name", "bench mixed", "--json"], nodes[0]!.netns));
+  const { circleId, code } = JSON.parse(
+    await cli(nodes[0]!.dir, ["invite", "--legacy", "--name", "bench mixed", "--json"], nodes[0]!.netns),
+  );
   const joinWith = async (k: number, c: string) => {
     const r = JSON.parse(await cli(nodes[k - 1]!.dir, ["join", "--code", c, "--json"], nodes[k - 1]!.netns));
     if (!r.synced) throw new Error(`node ${k} joined but did not sync with ${r.bootstrap}`);
   };
-  if (net.kind === "star") await pool(nodes.slice(1).map((_, i) => i + 2), 4, (k) => joinWith(k, code));
-  else for (let k = 2; k <= nodes.length; k++) {
-    const prev = k === 2 ? code : JSON.parse(await cli(nodes[k - 2]!.dir, ["invite", "--circle-id", circleId, "--json"], nodes[k - 2]!.netns)).code;
-    if (decodeCodeV1(prev).peer !== addr(k - 1)) throw new Error(`node ${k - 1}'s code names ${decodeCodeV1(prev).peer}, not ${addr(k - 1)}`);
-    await joinWith(k, prev);
-  }
+  if (net.kind === "star")
+    await pool(
+      nodes.slice(1).map((_, i) => i + 2),
+      4,
+      (k) => joinWith(k, code),
+    );
+  else
+    for (let k = 2; k <= nodes.length; k++) {
+      const prev =
+        k === 2
+          ? code
+          : JSON.parse(await cli(nodes[k - 2]!.dir, ["invite", "--circle-id", circleId, "--json"], nodes[k - 2]!.netns))
+              .code;
+      if (decodeCodeV1(prev).peer !== addr(k - 1))
+        throw new Error(`node ${k - 1}'s code names ${decodeCodeV1(prev).peer}, not ${addr(k - 1)}`);
+      await joinWith(k, prev);
+    }
   return { circleId, secret: decodeCodeV1(code).secret };
 }
 
@@ -81,39 +125,62 @@ async function waitNeighbours(secret: string): Promise<void> {
   const t0 = performance.now();
   for (;;) {
     const missing: string[] = [];
-    await pool(net.host.slice(1).map((_, i) => i + 1), 8, async (k) => {
-      const have = await pollHave(secret, OBSERVER_ID, addr(k)).catch(() => null);
-      const listed = new Set(have?.peers.map((p) => p.addr) ?? []);
-      const lack = net.neighbours[k]!.filter((j) => !listed.has(addr(j)));
-      if (!have || lack.length) missing.push(`node ${k} lacks ${have ? lack.join(",") : "(no answer)"}`);
-    });
+    await pool(
+      net.host.slice(1).map((_, i) => i + 1),
+      8,
+      async (k) => {
+        const have = await pollHave(secret, OBSERVER_ID, addr(k)).catch(() => null);
+        const listed = new Set(have?.peers.map((p) => p.addr) ?? []);
+        const lack = net.neighbours[k]!.filter((j) => !listed.has(addr(j)));
+        if (!have || lack.length) missing.push(`node ${k} lacks ${have ? lack.join(",") : "(no answer)"}`);
+      },
+    );
     if (!missing.length) return;
-    if (performance.now() - t0 > 60_000) throw new Error(`neighbours not known after 60 s: ${missing.slice(0, 5).join("; ")}`);
+    if (performance.now() - t0 > 60_000)
+      throw new Error(`neighbours not known after 60 s: ${missing.slice(0, 5).join("; ")}`);
     await Bun.sleep(500);
   }
 }
 
 /** Can node a open a TCP connection to node b's felund port? (bash /dev/tcp inside a's namespace) */
 function tryConnect(a: number, b: number): string {
-  const r = Bun.spawnSync(["ip", "netns", "exec", net.ns[a]!, "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${net.host[b]}/${cfg.port}`], { stdout: "pipe", stderr: "pipe" });
-  const what = r.exitCode === 0 ? "connected" : r.stderr.toString().match(/: ([^:\n]+)\n?$/)?.[1] ?? `exit ${r.exitCode}`;
+  const r = Bun.spawnSync(
+    ["ip", "netns", "exec", net.ns[a]!, "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${net.host[b]}/${cfg.port}`],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const what =
+    r.exitCode === 0 ? "connected" : (r.stderr.toString().match(/: ([^:\n]+)\n?$/)?.[1] ?? `exit ${r.exitCode}`);
   return `node ${a} -> node ${b}${net.neighbours[a]!.includes(b) ? "" : " (not a neighbour)"}: ${what}`;
 }
 
 async function peerGraph(nodes: BenchNode[], circleId: string): Promise<CaseResult["graph"]> {
   const idx = (a: string) => net.host.indexOf(a.slice(0, a.lastIndexOf(":")));
-  return pool(nodes.map((_, i) => i + 1), 4, async (k) => {
-    const peers = JSON.parse(await cli(nodes[k - 1]!.dir, ["peers", "--circle-id", circleId, "--json"], net.ns[k])) as { addr: string; lastOk: number }[];
-    const reached = peers.filter((p) => p.addr && p.lastOk > 0);
-    return { known: peers.filter((p) => p.addr).length, reached: reached.length, strayReached: reached.filter((p) => !net.neighbours[k]!.includes(idx(p.addr))).length };
-  });
+  return pool(
+    nodes.map((_, i) => i + 1),
+    4,
+    async (k) => {
+      const peers = JSON.parse(
+        await cli(nodes[k - 1]!.dir, ["peers", "--circle-id", circleId, "--json"], net.ns[k]),
+      ) as { addr: string; lastOk: number }[];
+      const reached = peers.filter((p) => p.addr && p.lastOk > 0);
+      return {
+        known: peers.filter((p) => p.addr).length,
+        reached: reached.length,
+        strayReached: reached.filter((p) => !net.neighbours[k]!.includes(idx(p.addr))).length,
+      };
+    },
+  );
 }
 
 async function main(): Promise<CaseResult> {
   const t0 = performance.now();
   say(`starting ${net.n} nodes`);
-  const nodes = await pool(net.ns.slice(1).map((_, i) => i + 1), 6, (k) =>
-    startNode(`${net.kind}${net.n}-n${k}`, cfg.intervalS, { netns: net.ns[k]!, host: net.host[k]!, port: cfg.port }));
+  const nodes = await pool(
+    net.ns.slice(1).map((_, i) => i + 1),
+    6,
+    (k) =>
+      startNode(`${net.kind}${net.n}-n${k}`, cfg.intervalS, { netns: net.ns[k]!, host: net.host[k]!, port: cfg.port }),
+  );
   say("making the legacy circle");
   const { circleId, secret } = await joinAll(nodes);
   await waitNeighbours(secret);
@@ -145,7 +212,10 @@ async function main(): Promise<CaseResult> {
   const v1 = await runSeries({ warmup: 1, count: cfg.messages, budgetMs: cfg.seriesBudgetMs }, viaV1, say);
   api.close();
   const graph = await peerGraph(nodes, circleId);
-  const protos = JSON.parse(await cli(nodes[0]!.dir, ["peers", "--circle-id", circleId, "--json"], net.ns[1])) as { addr: string; proto?: string }[];
+  const protos = JSON.parse(await cli(nodes[0]!.dir, ["peers", "--circle-id", circleId, "--json"], net.ns[1])) as {
+    addr: string;
+    proto?: string;
+  }[];
   const proto = [...new Set(protos.filter((p) => p.addr).map((p) => p.proto || "?"))].join("/");
   await stopNodes(nodes);
   return { kind: net.kind, n: net.n, proto, setupS, reachCheck, graph, control: ctl, v1 };

@@ -29,8 +29,13 @@ export interface NetLayout {
 const PREFIX = "felund-bench-";
 
 function sh(argv: string[], stdin?: string): string {
-  const r = Bun.spawnSync(argv, { stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${(r.stderr.toString() || r.stdout.toString()).trim()}`);
+  const r = Bun.spawnSync(argv, {
+    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (r.exitCode !== 0)
+    throw new Error(`${argv.join(" ")} failed: ${(r.stderr.toString() || r.stdout.toString()).trim()}`);
   return r.stdout.toString();
 }
 
@@ -57,7 +62,10 @@ export function buildNet(kind: TopologyKind, n: number): NetLayout {
   const host = Array.from({ length: n + 1 }, (_, k) => (k === 0 ? "" : `10.77.0.${k}`));
   const edges = topologyEdges(kind, n);
   const neighbours: number[][] = Array.from({ length: n + 1 }, () => []);
-  for (const [a, b] of edges) { neighbours[a]!.push(b); neighbours[b]!.push(a); }
+  for (const [a, b] of edges) {
+    neighbours[a]!.push(b);
+    neighbours[b]!.push(a);
+  }
   const net: NetLayout = { kind, n, meas: `${tag}-m`, measHost: "10.78.0.1", ns, host, edges, neighbours };
   try {
     for (const name of [net.meas, ...ns.slice(1)]) sh(["ip", "netns", "add", name]);
@@ -69,13 +77,16 @@ export function buildNet(kind: TopologyKind, n: number): NetLayout {
     sh(["ip", "-batch", "-"], links.join("\n") + "\n");
     for (let k = 1; k <= n; k++) {
       const cmds = ["link set lo up", "link set meas up", `addr add ${host[k]}/32 peer ${net.measHost}/32 dev meas`];
-      for (const j of neighbours[k]!) cmds.push(`link set to${j} up`, `addr add ${host[k]}/32 peer ${host[j]}/32 dev to${j}`);
+      for (const j of neighbours[k]!)
+        cmds.push(`link set to${j} up`, `addr add ${host[k]}/32 peer ${host[j]}/32 dev to${j}`);
       sh(["ip", "-n", ns[k]!, "-batch", "-"], cmds.join("\n") + "\n");
     }
     const m = ["link set lo up"];
-    for (let k = 1; k <= n; k++) m.push(`link set n${k} up`, `addr add ${net.measHost}/32 peer ${host[k]}/32 dev n${k}`);
+    for (let k = 1; k <= n; k++)
+      m.push(`link set n${k} up`, `addr add ${net.measHost}/32 peer ${host[k]}/32 dev n${k}`);
     sh(["ip", "-n", net.meas, "-batch", "-"], m.join("\n") + "\n");
-    for (const name of [net.meas, ...ns.slice(1)]) sh(["ip", "netns", "exec", name, "sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_forward"]);
+    for (const name of [net.meas, ...ns.slice(1)])
+      sh(["ip", "netns", "exec", name, "sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_forward"]);
   } catch (e) {
     destroyNet(net);
     throw e;
@@ -85,7 +96,10 @@ export function buildNet(kind: TopologyKind, n: number): NetLayout {
 
 /** The IPv4 routes of node k's namespace, as destinations (for the report's topology check). */
 export function routesOf(net: NetLayout, k: number): string[] {
-  return sh(["ip", "-n", net.ns[k]!, "-4", "route"]).split("\n").map((l) => l.split(" ")[0]!).filter(Boolean);
+  return sh(["ip", "-n", net.ns[k]!, "-4", "route"])
+    .split("\n")
+    .map((l) => l.split(" ")[0]!)
+    .filter(Boolean);
 }
 
 /** Kill every process still inside the namespaces (all started by this bench), then delete them. */
@@ -96,8 +110,16 @@ export function destroyNet(net: Pick<NetLayout, "meas" | "ns">): void {
 function removeNamespaces(names: string[]): void {
   for (const name of names) {
     if (!existsSync(`/var/run/netns/${name}`)) continue;
-    const pids = Bun.spawnSync(["ip", "netns", "pids", name], { stdout: "pipe", stderr: "pipe" }).stdout.toString().split(/\s+/).filter(Boolean);
-    for (const pid of pids) try { process.kill(Number(pid), "SIGKILL"); } catch { /* already gone */ }
+    const pids = Bun.spawnSync(["ip", "netns", "pids", name], { stdout: "pipe", stderr: "pipe" })
+      .stdout.toString()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const pid of pids)
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        /* already gone */
+      }
     Bun.spawnSync(["ip", "netns", "delete", name], { stdout: "ignore", stderr: "ignore" });
   }
 }
@@ -105,11 +127,20 @@ function removeNamespaces(names: string[]): void {
 /** Remove namespaces left by bench runs whose process no longer exists (a kill -9, a crash). */
 export function sweepStale(): number {
   let names: string[] = [];
-  try { names = readdirSync("/var/run/netns"); } catch { return 0; }
+  try {
+    names = readdirSync("/var/run/netns");
+  } catch {
+    return 0;
+  }
   const stale = names.filter((x) => {
     const m = x.match(/^felund-bench-(\d+)-/);
     if (!m || Number(m[1]) === process.pid) return false;
-    try { process.kill(Number(m[1]), 0); return false; } catch { return true; }
+    try {
+      process.kill(Number(m[1]), 0);
+      return false;
+    } catch {
+      return true;
+    }
   });
   removeNamespaces(stale);
   return stale.length;

@@ -36,12 +36,20 @@ export function tempStateDir(prefix: string): string {
 }
 
 /** argv that runs `felund ...args`, inside network namespace `netns` when given. */
-const felundArgv = (args: string[], netns?: string) => [...(netns ? ["ip", "netns", "exec", netns] : []), process.execPath, CLI, ...args];
+const felundArgv = (args: string[], netns?: string) => [
+  ...(netns ? ["ip", "netns", "exec", netns] : []),
+  process.execPath,
+  CLI,
+  ...args,
+];
 
 /** Run a one-shot CLI command on a state dir (in `netns` if given); throws with its output on a non-zero exit. */
 export async function cli(dir: string, args: string[], netns?: string): Promise<string> {
   const p = Bun.spawn(felundArgv(args, netns), {
-    cwd: ROOT, env: { ...process.env, FELUND_STATE_DIR: dir }, stdout: "pipe", stderr: "pipe",
+    cwd: ROOT,
+    env: { ...process.env, FELUND_STATE_DIR: dir },
+    stdout: "pipe",
+    stderr: "pipe",
   });
   procs.add(p);
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
@@ -63,7 +71,11 @@ export function freePort(): number {
  * the node listens on net.host:net.port inside network namespace net.netns (its local API is
  * then reachable only from inside that namespace), with no relay configured.
  */
-export async function startNode(name: string, intervalS: number, net?: { netns: string; host: string; port: number }): Promise<BenchNode> {
+export async function startNode(
+  name: string,
+  intervalS: number,
+  net?: { netns: string; host: string; port: number },
+): Promise<BenchNode> {
   const dir = tempStateDir(name);
   const tcpPort = net?.port ?? freePort();
   const host = net?.host ?? "127.0.0.1";
@@ -71,7 +83,11 @@ export async function startNode(name: string, intervalS: number, net?: { netns: 
   const env: Record<string, string | undefined> = { ...process.env, FELUND_STATE_DIR: dir };
   if (net) delete env.FELUND_API_BASE;
   const proc = Bun.spawn(felundArgv(["run", "--interval", String(intervalS)], net?.netns), {
-    cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    cwd: ROOT,
+    env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
   });
   procs.add(proc);
   let text = "";
@@ -98,11 +114,15 @@ export async function startNode(name: string, intervalS: number, net?: { netns: 
 export async function api(n: BenchNode, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${n.api}/api${path}`, {
     method,
-    headers: { authorization: `Bearer ${n.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    headers: {
+      authorization: `Bearer ${n.token}`,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const json = (await res.json().catch(() => ({}))) as any;
-  if (!res.ok || json.ok === false) throw new Error(`${n.name} ${method} ${path}: HTTP ${res.status} ${json.error ?? ""}`);
+  if (!res.ok || json.ok === false)
+    throw new Error(`${n.name} ${method} ${path}: HTTP ${res.status} ${json.error ?? ""}`);
   return json;
 }
 

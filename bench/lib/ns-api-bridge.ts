@@ -16,7 +16,10 @@ async function call(line: string): Promise<string> {
     const { method, path, body } = JSON.parse(line) as { method: string; path: string; body?: unknown };
     const res = await fetch(`${base}/api${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     return JSON.stringify({ status: res.status, json: await res.json().catch(() => ({})) });

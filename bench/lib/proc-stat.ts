@@ -27,7 +27,12 @@ export function machine() {
   const mem = readFileSync("/proc/meminfo", "utf8").match(/^MemTotal:\s+(\d+)/m);
   const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m);
   const nproc = Number(Bun.spawnSync(["nproc"]).stdout.toString().trim()) || navigator.hardwareConcurrency;
-  return { nproc, memGiB: mem ? Number(mem[1]) / 1024 / 1024 : NaN, cpu: cpu?.[1]?.trim() ?? "unknown", bun: Bun.version };
+  return {
+    nproc,
+    memGiB: mem ? Number(mem[1]) / 1024 / 1024 : NaN,
+    cpu: cpu?.[1]?.trim() ?? "unknown",
+    bun: Bun.version,
+  };
 }
 
 /** The 1-minute load average: other work on the machine skews every figure here. */

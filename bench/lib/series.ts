@@ -32,13 +32,34 @@ export interface SeriesResult {
 export const MAX_LOST_IN_A_ROW = 3;
 const GAP_MS = 20;
 
-export async function runSeries(opts: { warmup: number; count: number; budgetMs: number }, send: Sender, say: (s: string) => void): Promise<SeriesResult> {
-  const r: SeriesResult = { sent: 0, first: [], all: [], allLo: [], heldWhenLost: [], nodes: 0, warmupLost: 0, stopped: "", polls: 0, pollErrors: 0, windowP50: NaN, windowMax: NaN, errors: [] };
+export async function runSeries(
+  opts: { warmup: number; count: number; budgetMs: number },
+  send: Sender,
+  say: (s: string) => void,
+): Promise<SeriesResult> {
+  const r: SeriesResult = {
+    sent: 0,
+    first: [],
+    all: [],
+    allLo: [],
+    heldWhenLost: [],
+    nodes: 0,
+    warmupLost: 0,
+    stopped: "",
+    polls: 0,
+    pollErrors: 0,
+    windowP50: NaN,
+    windowMax: NaN,
+    errors: [],
+  };
   const windows: number[] = [];
   const t0 = performance.now();
   let lostInARow = 0;
   for (let i = -opts.warmup; i < opts.count; i++) {
-    if (performance.now() - t0 > opts.budgetMs) { r.stopped = `time budget of ${opts.budgetMs / 1000} s spent`; break; }
+    if (performance.now() - t0 > opts.budgetMs) {
+      r.stopped = `time budget of ${opts.budgetMs / 1000} s spent`;
+      break;
+    }
     let a: Arrival;
     try {
       a = await send(`bench mixed #${i} ${crypto.randomUUID()}`);
@@ -65,7 +86,10 @@ export async function runSeries(opts: { warmup: number; count: number; budgetMs:
     else {
       r.heldWhenLost.push(held.length);
       say(`message #${i} lost: on ${held.length} of ${a.ms.length} nodes after the timeout`);
-      if (++lostInARow >= MAX_LOST_IN_A_ROW) { r.stopped = `${MAX_LOST_IN_A_ROW} messages in a row lost`; break; }
+      if (++lostInARow >= MAX_LOST_IN_A_ROW) {
+        r.stopped = `${MAX_LOST_IN_A_ROW} messages in a row lost`;
+        break;
+      }
     }
     await Bun.sleep(GAP_MS);
   }

@@ -5,7 +5,13 @@
 // PEERS and MSGS_HAVE. No local API, no node internals. The v1 side is the clean-room scripted
 // peer of the tests (tests/node/fake-peer.ts), unchanged.
 import { installNativePrimitives } from "../../src/node/native-primitives.ts";
-import { FakePeer, fakeMessage, type FakePeerEntry, type SessionLog, type WireObj } from "../../tests/node/fake-peer.ts";
+import {
+  FakePeer,
+  fakeMessage,
+  type FakePeerEntry,
+  type SessionLog,
+  type WireObj,
+} from "../../tests/node/fake-peer.ts";
 
 // the harness's own crypto (the injecting peer, the pollers' handshakes) in native code, as the
 // nodes', so measuring takes less of the 2 cores from the nodes it measures
@@ -20,11 +26,17 @@ export function decodeCodeV1(code: string): { secret: string; peer: string } {
 }
 
 /** What one node told a v1 member: the ids in its MSGS_HAVE and the peers in its PEERS. */
-export interface Have { ids: Set<string>; peers: FakePeerEntry[]; at: number }
+export interface Have {
+  ids: Set<string>;
+  peers: FakePeerEntry[];
+  at: number;
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((_, rej) => { timer = setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms); });
+  const late = new Promise<T>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
@@ -34,19 +46,36 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * MSGS_REQ and MSGS_SEND, close. `at` is when the node's MSGS_HAVE was read; `onHave` is
  * called right then (the rest of the exchange only closes it politely).
  */
-export async function pollHave(secretHex: string, observerId: string, addr: string, timeoutMs = 2000, onHave?: () => void): Promise<Have> {
+export async function pollHave(
+  secretHex: string,
+  observerId: string,
+  addr: string,
+  timeoutMs = 2000,
+  onHave?: () => void,
+): Promise<Have> {
   let have: Have | null = null;
   let why = "";
   const peer = new FakePeer({
-    secretHex, nodeId: observerId, encrypt: false, listenAddr: "", readTimeoutMs: timeoutMs,
+    secretHex,
+    nodeId: observerId,
+    encrypt: false,
+    listenAddr: "",
+    readTimeoutMs: timeoutMs,
     onSession: async (s) => {
       const cid = peer.circleId;
       s.sendFrame({ t: "PEERS", circle_id: cid, peers: [] });
       s.sendFrame({ t: "MSGS_HAVE", circle_id: cid, msg_ids: [] });
       const peers = await s.readFrame(timeoutMs);
       const ids = peers && (await s.readFrame(timeoutMs));
-      if (peers?.t !== "PEERS" || ids?.t !== "MSGS_HAVE") { why = s.error || `got ${String(peers?.t)} / ${String(ids?.t)}`; return s.close(); }
-      have = { ids: new Set(ids.msg_ids as string[]), peers: (peers.peers as FakePeerEntry[]) ?? [], at: performance.now() };
+      if (peers?.t !== "PEERS" || ids?.t !== "MSGS_HAVE") {
+        why = s.error || `got ${String(peers?.t)} / ${String(ids?.t)}`;
+        return s.close();
+      }
+      have = {
+        ids: new Set(ids.msg_ids as string[]),
+        peers: (peers.peers as FakePeerEntry[]) ?? [],
+        at: performance.now(),
+      };
       onHave?.();
       // finish the exchange as §3.4 says, asking for nothing and sending nothing
       s.sendFrame({ t: "MSGS_REQ", circle_id: cid, msg_ids: [] });
@@ -75,7 +104,9 @@ export class V1Injector {
 
   /** A new message object as the original makes it (§4.1, MAC'd). */
   message(text: string): WireObj {
-    return fakeMessage(this.secretHex, this.peer.nodeId, Math.floor(Date.now() / 1000), text, { display_name: "original" });
+    return fakeMessage(this.secretHex, this.peer.nodeId, Math.floor(Date.now() / 1000), text, {
+      display_name: "original",
+    });
   }
 
   /** Offer `m` (and everything else it holds) to the node at `addr` in one exchange. */
@@ -111,38 +142,66 @@ function slots(n: number) {
   const waiting: (() => void)[] = [];
   return {
     take: () => (n > 0 ? (n--, Promise.resolve()) : new Promise<void>((r) => waiting.push(r))),
-    give: () => { const w = waiting.shift(); if (w) w(); else n++; },
+    give: () => {
+      const w = waiting.shift();
+      if (w) w();
+      else n++;
+    },
   };
 }
 
 /** Poll every node (only until it lists `msgId`) from t0 on; resolves after every node lists it or at the timeout. */
-export async function watchArrival(secretHex: string, observerId: string, addrs: string[], msgId: string, t0: number, timeoutMs: number): Promise<Arrival> {
-  const out: Arrival = { ms: addrs.map(() => Infinity), loMs: addrs.map(() => 0), windowMs: [], polls: 0, pollErrors: 0 };
+export async function watchArrival(
+  secretHex: string,
+  observerId: string,
+  addrs: string[],
+  msgId: string,
+  t0: number,
+  timeoutMs: number,
+): Promise<Arrival> {
+  const out: Arrival = {
+    ms: addrs.map(() => Infinity),
+    loMs: addrs.map(() => 0),
+    windowMs: [],
+    polls: 0,
+    pollErrors: 0,
+  };
   const sem = slots(POLLS_IN_FLIGHT);
-  await Promise.all(addrs.map(async (addr, i) => {
-    for (;;) {
-      const start = performance.now();
-      await sem.take();
-      if (performance.now() - t0 > timeoutMs) return sem.give();
-      out.polls++;
-      const asked = performance.now();
-      // the slot is free again once the node's MSGS_HAVE is in (or the poll failed)
-      let held = true;
-      const give = () => { if (held) { held = false; sem.give(); } };
-      try {
-        const h = await pollHave(secretHex, observerId, addr, 2000, give);
-        if (h.ids.has(msgId)) { out.ms[i] = h.at - t0; out.windowMs.push(out.ms[i]! - out.loMs[i]!); return; }
-        // the node built that MSGS_HAVE after we dialled, so the message came later than `asked`
-        out.loMs[i] = asked - t0;
-      } catch {
-        out.pollErrors++;
-      } finally {
-        give();
+  await Promise.all(
+    addrs.map(async (addr, i) => {
+      for (;;) {
+        const start = performance.now();
+        await sem.take();
+        if (performance.now() - t0 > timeoutMs) return sem.give();
+        out.polls++;
+        const asked = performance.now();
+        // the slot is free again once the node's MSGS_HAVE is in (or the poll failed)
+        let held = true;
+        const give = () => {
+          if (held) {
+            held = false;
+            sem.give();
+          }
+        };
+        try {
+          const h = await pollHave(secretHex, observerId, addr, 2000, give);
+          if (h.ids.has(msgId)) {
+            out.ms[i] = h.at - t0;
+            out.windowMs.push(out.ms[i]! - out.loMs[i]!);
+            return;
+          }
+          // the node built that MSGS_HAVE after we dialled, so the message came later than `asked`
+          out.loMs[i] = asked - t0;
+        } catch {
+          out.pollErrors++;
+        } finally {
+          give();
+        }
+        const next = start + spacing(start - t0);
+        const now = performance.now();
+        if (next > now) await Bun.sleep(next - now);
       }
-      const next = start + spacing(start - t0);
-      const now = performance.now();
-      if (next > now) await Bun.sleep(next - now);
-    }
-  }));
+    }),
+  );
   return out;
 }

@@ -1,7 +1,13 @@
 // A small, strict argument parser: declared flags only, typed values, clear errors.
 export class ArgError extends Error {}
 
-export interface FlagSpec { name: string; type: "string" | "int" | "bool"; help: string; default?: string | number | boolean; placeholder?: string }
+export interface FlagSpec {
+  name: string;
+  type: "string" | "int" | "bool";
+  help: string;
+  default?: string | number | boolean;
+  placeholder?: string;
+}
 export interface CommandSpec {
   name: string;
   summary: string;
@@ -19,7 +25,10 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
   for (const f of spec.flags) if (f.default !== undefined) flags[f.name] = f.default;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--") { positionals.push(...argv.slice(i + 1)); break; }
+    if (a === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const name = a.slice(2, eq < 0 ? undefined : eq);
@@ -42,7 +51,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
   }
   const pos = spec.positionals ?? [];
   const variadic = pos.length > 0 && pos[pos.length - 1]!.endsWith("...");
-  if (!variadic && positionals.length > pos.length) throw new ArgError(`unexpected argument "${positionals[pos.length]}" for "${spec.name}"`);
+  if (!variadic && positionals.length > pos.length)
+    throw new ArgError(`unexpected argument "${positionals[pos.length]}" for "${spec.name}"`);
   return { flags, positionals };
 }
 
@@ -52,7 +62,9 @@ export function helpText(spec: CommandSpec): string {
     lines.push("", "options:");
     for (const f of spec.flags) {
       const left = `  --${f.name}${f.type === "bool" ? "" : ` ${f.placeholder ?? f.type.toUpperCase()}`}`;
-      lines.push(`${left.padEnd(28)} ${f.help}${f.default !== undefined && f.type !== "bool" ? ` (default ${f.default})` : ""}`);
+      lines.push(
+        `${left.padEnd(28)} ${f.help}${f.default !== undefined && f.type !== "bool" ? ` (default ${f.default})` : ""}`,
+      );
     }
   }
   return lines.join("\n");

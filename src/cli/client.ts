@@ -6,10 +6,19 @@ import { apiToken, dbPath, liveRuntime, type RuntimeInfo } from "../node/runtime
 import { defaultCtx, type Ctx } from "../node/service.ts";
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) { super(message); }
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
-export interface Target { runtime: RuntimeInfo | null; api?: (method: string, path: string, body?: unknown) => Promise<any>; ctx?: Ctx }
+export interface Target {
+  runtime: RuntimeInfo | null;
+  api?: (method: string, path: string, body?: unknown) => Promise<any>;
+  ctx?: Ctx;
+}
 
 export function connect(dir: string): Target {
   const runtime = liveRuntime(dir);
@@ -20,14 +29,21 @@ export function connect(dir: string): Target {
       try {
         res = await fetch(runtime.api + "/api" + path, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          },
           body: body !== undefined ? JSON.stringify(body) : undefined,
         });
       } catch (e) {
-        throw new ApiError(`the node (pid ${runtime.pid}) does not answer at ${runtime.api}: ${(e as Error).message}`, 503);
+        throw new ApiError(
+          `the node (pid ${runtime.pid}) does not answer at ${runtime.api}: ${(e as Error).message}`,
+          503,
+        );
       }
       const json = (await res.json().catch(() => ({}))) as any;
-      if (!res.ok || json.ok === false) throw new ApiError(json.error ?? json.detail ?? json.message ?? `HTTP ${res.status}`, res.status);
+      if (!res.ok || json.ok === false)
+        throw new ApiError(json.error ?? json.detail ?? json.message ?? `HTTP ${res.status}`, res.status);
       return json;
     };
     return { runtime, api };

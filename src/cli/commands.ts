@@ -12,10 +12,18 @@ import { formatDateTime as fmtTime } from "../../ui/shared/format.ts";
 import { channelLabel, memberLabels } from "../../ui/shared/safe-text.ts";
 import { runInviteAdmin } from "./invite-admin.ts";
 
-export interface Cmd extends CommandSpec { run(p: Parsed, dir: string): Promise<number> }
+export interface Cmd extends CommandSpec {
+  run(p: Parsed, dir: string): Promise<number>;
+}
 
 const json = { name: "json", type: "bool", help: "print JSON for scripts" } as const;
-const circleFlag = (required: boolean) => ({ name: "circle-id", type: "string", placeholder: "ID", help: required ? "the circle (id or unique prefix)" : "only this circle" }) as const;
+const circleFlag = (required: boolean) =>
+  ({
+    name: "circle-id",
+    type: "string",
+    placeholder: "ID",
+    help: required ? "the circle (id or unique prefix)" : "only this circle",
+  }) as const;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const need = (p: Parsed, name: string): string => {
   const v = p.flags[name];
@@ -36,13 +44,19 @@ export function parseDuration(s: string): number {
 
 export const commands: Cmd[] = [
   {
-    name: "init", summary: "set this node's listen address and display name",
+    name: "init",
+    summary: "set this node's listen address and display name",
     usage: "felund init [--bind ADDR] [--port N] [--name NAME]",
     flags: [
       { name: "bind", type: "string", placeholder: "ADDR", help: "address to listen on for peers", default: "0.0.0.0" },
       { name: "port", type: "int", help: "TCP port for peers", default: 9999 },
       { name: "name", type: "string", help: "your display name", default: "anon" },
-      { name: "retention-days", type: "int", placeholder: "DAYS", help: "delete history older than DAYS (0 = keep forever, the default)" },
+      {
+        name: "retention-days",
+        type: "int",
+        placeholder: "DAYS",
+        help: "delete history older than DAYS (0 = keep forever, the default)",
+      },
       json,
     ],
     async run(p, dir) {
@@ -50,30 +64,72 @@ export const commands: Cmd[] = [
       if (port < 1 || port > 65535) throw new ArgError("--port must be 1-65535");
       const name = String(p.flags.name).trim().slice(0, 40) || "anon";
       const t = connect(dir);
-      if (t.runtime) throw new ArgError(`a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`);
+      if (t.runtime)
+        throw new ArgError(
+          `a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`,
+        );
       const keep = p.flags["retention-days"] as number | undefined;
       if (keep !== undefined && (keep < 0 || keep > 36500)) throw new ArgError("--retention-days must be 0-36500");
-      saveSettings(t.ctx!.store, { bind: String(p.flags.bind), port, ...(keep !== undefined ? { retentionDays: keep } : {}) });
+      saveSettings(t.ctx!.store, {
+        bind: String(p.flags.bind),
+        port,
+        ...(keep !== undefined ? { retentionDays: keep } : {}),
+      });
       svc.setDisplayName(t.ctx!, name);
       const s = loadSettings(t.ctx!.store);
-      if (p.flags.json) out(JSON.stringify({ nodeId: s.nodeId, bind: s.bind, port: s.port, displayName: s.displayName, stateDir: dir }));
-      else out(line`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nhistory: ${s.retentionDays ? `${s.retentionDays} day(s)` : "kept forever"}\nstate:   ${dbPath(dir)}`);
+      if (p.flags.json)
+        out(
+          JSON.stringify({ nodeId: s.nodeId, bind: s.bind, port: s.port, displayName: s.displayName, stateDir: dir }),
+        );
+      else
+        out(
+          line`node_id: ${s.nodeId}\nlisten:  ${s.bind}:${s.port} (peers dial ${advertisedHost(s.bind)}:${s.port})\nname:    ${s.displayName}\nhistory: ${s.retentionDays ? `${s.retentionDays} day(s)` : "kept forever"}\nstate:   ${dbPath(dir)}`,
+        );
       return 0;
     },
   },
   {
-    name: "invite", summary: "create a circle and print its invite code (or the code of an existing circle)",
-    usage: "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N] [--via-relay]"
-      + " | felund invite --circle-id ID --list | felund invite --circle-id ID --revoke INVITE",
+    name: "invite",
+    summary: "create a circle and print its invite code (or the code of an existing circle)",
+    usage:
+      "felund invite [--name CIRCLE] [--legacy] [--expires DURATION] [--uses N] | felund invite --circle-id ID [--expires DURATION] [--uses N] [--via-relay]" +
+      " | felund invite --circle-id ID --list | felund invite --circle-id ID --revoke INVITE",
     flags: [
       { name: "name", type: "string", help: "name of the new circle" },
       circleFlag(false),
-      { name: "legacy", type: "bool", help: "new circle compatible with original felund nodes and web clients (felund1. code; weaker security)" },
-      { name: "expires", type: "string", placeholder: "DURATION", help: "felund2. code valid for e.g. 30m, 24h, 7d (default 7d)" },
-      { name: "uses", type: "int", placeholder: "N", help: "felund2. code admits at most N new members (default: no limit)" },
-      { name: "via-relay", type: "bool", help: "felund2. code naming the running node's relay: joiners that cannot dial this node (browsers on the relay) are admitted through it" },
-      { name: "list", type: "bool", help: "list the circle's felund2 invites: id, created, expires, uses/max, state (live, used up, expired, revoked)" },
-      { name: "revoke", type: "string", placeholder: "INVITE", help: "revoke an invite (id or 4+ of its first digits, from --list): its code admits no one after" },
+      {
+        name: "legacy",
+        type: "bool",
+        help: "new circle compatible with original felund nodes and web clients (felund1. code; weaker security)",
+      },
+      {
+        name: "expires",
+        type: "string",
+        placeholder: "DURATION",
+        help: "felund2. code valid for e.g. 30m, 24h, 7d (default 7d)",
+      },
+      {
+        name: "uses",
+        type: "int",
+        placeholder: "N",
+        help: "felund2. code admits at most N new members (default: no limit)",
+      },
+      {
+        name: "via-relay",
+        type: "bool",
+        help: "felund2. code naming the running node's relay: joiners that cannot dial this node (browsers on the relay) are admitted through it",
+      },
+      {
+        name: "list",
+        type: "bool",
+        help: "list the circle's felund2 invites: id, created, expires, uses/max, state (live, used up, expired, revoked)",
+      },
+      {
+        name: "revoke",
+        type: "string",
+        placeholder: "INVITE",
+        help: "revoke an invite (id or 4+ of its first digits, from --list): its code admits no one after",
+      },
       json,
     ],
     async run(p, dir) {
@@ -85,21 +141,39 @@ export const commands: Cmd[] = [
       if (maxUses !== undefined && (maxUses < 1 || maxUses > 1_000_000)) throw new ArgError("--uses must be 1 or more");
       const limits = { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) };
       if (p.flags["circle-id"]) {
-        if (p.flags.name || p.flags.legacy) throw new ArgError("--name and --legacy create a new circle; do not combine them with --circle-id");
+        if (p.flags.name || p.flags.legacy)
+          throw new ArgError("--name and --legacy create a new circle; do not combine them with --circle-id");
         const id = String(p.flags["circle-id"]);
         const viaRelay = !!p.flags["via-relay"];
-        const q = new URLSearchParams([...Object.entries(limits).map(([k, v]) => [k, String(v)]), ...(viaRelay ? [["viaRelay", "1"]] : [])]).toString();
-        ({ circleId, code } = await via(t, async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite${q ? "?" + q : ""}`)).code }),
+        const q = new URLSearchParams([
+          ...Object.entries(limits).map(([k, v]) => [k, String(v)]),
+          ...(viaRelay ? [["viaRelay", "1"]] : []),
+        ]).toString();
+        ({ circleId, code } = await via(
+          t,
+          async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite${q ? "?" + q : ""}`)).code }),
           (ctx) => {
-            if (viaRelay) throw new ArgError("--via-relay needs the running node (felund serve --relay URL): it answers the joins through the relay");
+            if (viaRelay)
+              throw new ArgError(
+                "--via-relay needs the running node (felund serve --relay URL): it answers the joins through the relay",
+              );
             return { circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id, limits) };
-          }));
+          },
+        ));
       } else {
-        if (p.flags["via-relay"]) throw new ArgError("--via-relay gives a code of an existing circle: felund invite --circle-id ID --via-relay");
+        if (p.flags["via-relay"])
+          throw new ArgError(
+            "--via-relay gives a code of an existing circle: felund invite --circle-id ID --via-relay",
+          );
         const name = String(p.flags.name ?? "");
         const legacy = !!p.flags.legacy;
-        if (legacy && (ttlS !== undefined || maxUses !== undefined)) throw new ArgError("felund1. codes (--legacy) carry no expiry or use limit");
-        ({ circleId, code } = await via(t, () => t.api!("POST", "/circles", { name, legacy, ...limits }), (ctx) => svc.createCircle(ctx, name, { legacy, ...limits })));
+        if (legacy && (ttlS !== undefined || maxUses !== undefined))
+          throw new ArgError("felund1. codes (--legacy) carry no expiry or use limit");
+        ({ circleId, code } = await via(
+          t,
+          () => t.api!("POST", "/circles", { name, legacy, ...limits }),
+          (ctx) => svc.createCircle(ctx, name, { legacy, ...limits }),
+        ));
       }
       if (p.flags.json) out(JSON.stringify({ circleId, code }));
       else out(line`circle_id: ${circleId}\ncode:      ${code}`);
@@ -107,7 +181,8 @@ export const commands: Cmd[] = [
     },
   },
   {
-    name: "join", summary: "join a circle by invite code (or by secret and peer) and sync once with the inviter",
+    name: "join",
+    summary: "join a circle by invite code (or by secret and peer) and sync once with the inviter",
     usage: "felund join --code CODE | felund join --secret HEX --peer HOST:PORT",
     flags: [
       { name: "code", type: "string", help: "an invite code (felund2. or felund1.)" },
@@ -124,33 +199,43 @@ export const commands: Cmd[] = [
       if (peer && !parseHostPort(peer)) throw new ArgError(`--peer must be HOST:PORT, got "${peer}"`);
       const t = connect(dir);
       const body = { code, secret, peer };
-      const r = await via(t, () => t.api!("POST", "/circles/join", body), async (ctx) => {
-        if (code?.trim().startsWith("felund2.")) {
-          // redeemed with the inviter's node over the network, by this node's identity
-          const node = new FelundNode({ store: ctx.store });
-          node.port = node.settings.port;
-          return node.join({ code });
-        }
-        const j = svc.joinCircle(ctx, body);
-        let synced = false;
-        if (j.bootstrap) {
-          const node = new FelundNode({ store: ctx.store });
-          node.port = node.settings.port;
-          const res = await node.syncWith(j.circleId, j.bootstrap);
-          synced = !!res?.completed;
-        }
-        return { ...j, synced };
-      });
+      const r = await via(
+        t,
+        () => t.api!("POST", "/circles/join", body),
+        async (ctx) => {
+          if (code?.trim().startsWith("felund2.")) {
+            // redeemed with the inviter's node over the network, by this node's identity
+            const node = new FelundNode({ store: ctx.store });
+            node.port = node.settings.port;
+            return node.join({ code });
+          }
+          const j = svc.joinCircle(ctx, body);
+          let synced = false;
+          if (j.bootstrap) {
+            const node = new FelundNode({ store: ctx.store });
+            node.port = node.settings.port;
+            const res = await node.syncWith(j.circleId, j.bootstrap);
+            synced = !!res?.completed;
+          }
+          return { ...j, synced };
+        },
+      );
       if (p.flags.json) out(JSON.stringify(r));
       else {
         out(line`joined circle ${r.circleId}` + (r.created ? "" : " (already a member)"));
-        if (r.bootstrap) out(r.synced ? line`synced with ${r.bootstrap}` : line`could not reach ${r.bootstrap} now; the node will keep trying while it runs`);
+        if (r.bootstrap)
+          out(
+            r.synced
+              ? line`synced with ${r.bootstrap}`
+              : line`could not reach ${r.bootstrap} now; the node will keep trying while it runs`,
+          );
       }
       return 0;
     },
   },
   {
-    name: "kick", summary: "remove members from a circle you own (the circle moves to a new key they do not get)",
+    name: "kick",
+    summary: "remove members from a circle you own (the circle moves to a new key they do not get)",
     usage: "felund kick --circle-id ID MEMBER...   (node id, unique prefix, or display name)",
     positionals: ["MEMBER..."],
     flags: [circleFlag(true), json],
@@ -158,17 +243,27 @@ export const commands: Cmd[] = [
       const id = need(p, "circle-id");
       if (!p.positionals.length) throw new ArgError("name the MEMBER(s) to remove");
       const t = connect(dir);
-      const m = await via(t, async () => (await t.api!("POST", `/circles/${id}/kick`, { members: p.positionals })).message,
-        (ctx) => svc.viewMessage(ctx, svc.kickMembers(ctx, id, p.positionals)));
+      const m = await via(
+        t,
+        async () => (await t.api!("POST", `/circles/${id}/kick`, { members: p.positionals })).message,
+        (ctx) => svc.viewMessage(ctx, svc.kickMembers(ctx, id, p.positionals)),
+      );
       if (p.flags.json) out(JSON.stringify(m));
-      else out(t.runtime ? line`removed ${p.positionals.join(", ")}; the circle moved to a new key` : line`removed ${p.positionals.join(", ")}; the new key goes out when a node runs`);
+      else
+        out(
+          t.runtime
+            ? line`removed ${p.positionals.join(", ")}; the circle moved to a new key`
+            : line`removed ${p.positionals.join(", ")}; the new key goes out when a node runs`,
+        );
       // a kick revokes every outstanding felund2 invite of the circle (issue 12): say so, and how to invite again
-      if (!p.flags.json) out(line`every invite code of this circle was revoked; make a new one with: felund invite --circle-id ${id}`);
+      if (!p.flags.json)
+        out(line`every invite code of this circle was revoked; make a new one with: felund invite --circle-id ${id}`);
       return 0;
     },
   },
   {
-    name: "send", summary: "send a message (through the running node when there is one)",
+    name: "send",
+    summary: "send a message (through the running node when there is one)",
     usage: "felund send --circle-id ID [--channel NAME] TEXT...",
     positionals: ["TEXT..."],
     flags: [circleFlag(true), { name: "channel", type: "string", help: "channel", default: "general" }, json],
@@ -178,81 +273,148 @@ export const commands: Cmd[] = [
       if (!text.trim()) throw new ArgError("nothing to send: give the message TEXT");
       const t = connect(dir);
       const channel = String(p.flags.channel);
-      const m = await via(t, async () => (await t.api!("POST", `/circles/${id}/messages`, { channel, text })).message,
-        (ctx) => svc.viewMessage(ctx, svc.sendMessage(ctx, id, channel, text)));
+      const m = await via(
+        t,
+        async () => (await t.api!("POST", `/circles/${id}/messages`, { channel, text })).message,
+        (ctx) => svc.viewMessage(ctx, svc.sendMessage(ctx, id, channel, text)),
+      );
       if (p.flags.json) out(JSON.stringify(m));
-      else out(t.runtime ? line`sent ${m.msgId} (gossiped by the running node)` : line`stored ${m.msgId}; it goes out when a node runs (felund run / felund serve)`);
+      else
+        out(
+          t.runtime
+            ? line`sent ${m.msgId} (gossiped by the running node)`
+            : line`stored ${m.msgId}; it goes out when a node runs (felund run / felund serve)`,
+        );
       return 0;
     },
   },
   {
-    name: "inbox", summary: "show a channel's recent messages",
+    name: "inbox",
+    summary: "show a channel's recent messages",
     usage: "felund inbox --circle-id ID [--channel NAME] [--limit N] [--json]",
-    flags: [circleFlag(true), { name: "channel", type: "string", help: "channel", default: "general" }, { name: "limit", type: "int", help: "how many", default: 50 }, json],
+    flags: [
+      circleFlag(true),
+      { name: "channel", type: "string", help: "channel", default: "general" },
+      { name: "limit", type: "int", help: "how many", default: 50 },
+      json,
+    ],
     async run(p, dir) {
       const id = need(p, "circle-id");
       const limit = p.flags.limit as number;
       if (limit < 1 || limit > 1000) throw new ArgError("--limit must be 1-1000");
       const channel = String(p.flags.channel);
       const t = connect(dir);
-      const msgs: svc.MessageView[] = await via(t, async () => (await t.api!("GET", `/circles/${id}/messages?channel=${encodeURIComponent(channel)}&limit=${limit}`)).messages,
-        (ctx) => svc.inbox(ctx, id, channel, limit));
+      const msgs: svc.MessageView[] = await via(
+        t,
+        async () =>
+          (await t.api!("GET", `/circles/${id}/messages?channel=${encodeURIComponent(channel)}&limit=${limit}`))
+            .messages,
+        (ctx) => svc.inbox(ctx, id, channel, limit),
+      );
       if (p.flags.json) out(JSON.stringify(msgs));
       else if (!msgs.length) out(line`(no messages in #${channel})`);
       else {
         // members who share a display name are told apart by an id suffix ("alice#3f2a")
-        const peers: { nodeId: string; name: string }[] = await via(t, async () => (await t.api!("GET", `/circles/${id}/peers`)).peers, (ctx) => svc.listPeers(ctx, id));
-        const me: { nodeId: string; displayName: string } = await via(t, async () => (await t.api!("GET", "/state")).node, (ctx) => loadSettings(ctx.store));
-        const labels = memberLabels([[me.nodeId, me.displayName], ...peers.filter((x) => x.name).map((x) => [x.nodeId, x.name] as const), ...msgs.map((m) => [m.authorNodeId, m.author] as const)]);
+        const peers: { nodeId: string; name: string }[] = await via(
+          t,
+          async () => (await t.api!("GET", `/circles/${id}/peers`)).peers,
+          (ctx) => svc.listPeers(ctx, id),
+        );
+        const me: { nodeId: string; displayName: string } = await via(
+          t,
+          async () => (await t.api!("GET", "/state")).node,
+          (ctx) => loadSettings(ctx.store),
+        );
+        const labels = memberLabels([
+          [me.nodeId, me.displayName],
+          ...peers.filter((x) => x.name).map((x) => [x.nodeId, x.name] as const),
+          ...msgs.map((m) => [m.authorNodeId, m.author] as const),
+        ]);
         // "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
-        for (const m of msgs) out(line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` + (m.verified !== "sig" ? " (unverified)" : "") + line`: ${m.text}`);
+        for (const m of msgs)
+          out(
+            line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` +
+              (m.verified !== "sig" ? " (unverified)" : "") +
+              line`: ${m.text}`,
+          );
       }
       return 0;
     },
   },
   {
-    name: "peers", summary: "list the known peers of one circle or of all circles",
+    name: "peers",
+    summary: "list the known peers of one circle or of all circles",
     usage: "felund peers [--circle-id ID] [--json]",
     flags: [circleFlag(false), json],
     async run(p, dir) {
       const t = connect(dir);
       const id = p.flags["circle-id"] as string | undefined;
-      const peers: ReturnType<typeof svc.listPeers> = await via(t, async () => (await t.api!("GET", id ? `/circles/${id}/peers` : "/peers")).peers, (ctx) => svc.listPeers(ctx, id));
+      const peers: ReturnType<typeof svc.listPeers> = await via(
+        t,
+        async () => (await t.api!("GET", id ? `/circles/${id}/peers` : "/peers")).peers,
+        (ctx) => svc.listPeers(ctx, id),
+      );
       if (p.flags.json) out(JSON.stringify(peers));
       else if (!peers.length) out("(no peers known yet)");
       else {
         const labels = new Map<string, Map<string, string>>(); // per circle: names that collide get an id suffix
-        for (const x of peers) if (!labels.has(x.circleId)) labels.set(x.circleId, memberLabels(peers.filter((y) => y.circleId === x.circleId && y.name).map((y) => [y.nodeId, y.name] as const)));
-        for (const x of peers) out(line`${x.circleId}  ${x.nodeId}  ${(x.name && labels.get(x.circleId)!.get(x.nodeId)) || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`);
+        for (const x of peers)
+          if (!labels.has(x.circleId))
+            labels.set(
+              x.circleId,
+              memberLabels(
+                peers.filter((y) => y.circleId === x.circleId && y.name).map((y) => [y.nodeId, y.name] as const),
+              ),
+            );
+        for (const x of peers)
+          out(
+            line`${x.circleId}  ${x.nodeId}  ${(x.name && labels.get(x.circleId)!.get(x.nodeId)) || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`,
+          );
       }
       return 0;
     },
   },
   {
-    name: "circles", summary: "list the circles you are in",
+    name: "circles",
+    summary: "list the circles you are in",
     usage: "felund circles [--json]",
     flags: [json],
     async run(p, dir) {
       const t = connect(dir);
-      const cs: ReturnType<typeof svc.listCircles> = await via(t, async () => (await t.api!("GET", "/circles")).circles, (ctx) => svc.listCircles(ctx));
+      const cs: ReturnType<typeof svc.listCircles> = await via(
+        t,
+        async () => (await t.api!("GET", "/circles")).circles,
+        (ctx) => svc.listCircles(ctx),
+      );
       if (p.flags.json) out(JSON.stringify(cs));
       else if (!cs.length) out("(no circles yet: felund invite --name NAME, or felund join --code CODE)");
-      else for (const c of cs) out(line`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${plural(c.members, "member")}, ${plural(c.messages, "message")}`);
+      else
+        for (const c of cs)
+          out(
+            line`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${plural(c.members, "member")}, ${plural(c.messages, "message")}`,
+          );
       return 0;
     },
   },
   {
-    name: "channels", summary: "list a circle's channels",
+    name: "channels",
+    summary: "list a circle's channels",
     usage: "felund channels --circle-id ID [--json]",
     flags: [circleFlag(true), json],
     async run(p, dir) {
       const id = need(p, "circle-id");
       const t = connect(dir);
-      const chs: ReturnType<typeof svc.listChannels> = await via(t, async () => (await t.api!("GET", `/circles/${id}/channels`)).channels, (ctx) => svc.listChannels(ctx, id));
+      const chs: ReturnType<typeof svc.listChannels> = await via(
+        t,
+        async () => (await t.api!("GET", `/circles/${id}/channels`)).channels,
+        (ctx) => svc.listChannels(ctx, id),
+      );
       if (p.flags.json) out(JSON.stringify(chs));
       else
         for (const c of chs)
-          out(line`#${channelLabel(c.channelId)}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.accessMode === "public" ? "every member of the circle" : plural(c.members.length, "member")}${c.requests.length ? `, ${plural(c.requests.length, "request")} waiting` : ""}`);
+          out(
+            line`#${channelLabel(c.channelId)}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.accessMode === "public" ? "every member of the circle" : plural(c.members.length, "member")}${c.requests.length ? `, ${plural(c.requests.length, "request")} waiting` : ""}`,
+          );
       return 0;
     },
   },

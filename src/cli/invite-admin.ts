@@ -19,10 +19,14 @@ export async function runInviteAdmin(p: Parsed, dir: string): Promise<number> {
   const revoke = p.flags.revoke as string | undefined;
   if (list && revoke !== undefined) throw new ArgError("give --list or --revoke ID, not both");
   if (!id) throw new ArgError(`--${list ? "list" : "revoke"} needs --circle-id ID`);
-  for (const f of ["name", "legacy", "expires", "uses", "via-relay"]) if (p.flags[f] !== undefined && p.flags[f] !== false) throw new ArgError(`--${f} issues a code; it does not go with --${list ? "list" : "revoke"}`);
+  for (const f of ["name", "legacy", "expires", "uses", "via-relay"])
+    if (p.flags[f] !== undefined && p.flags[f] !== false)
+      throw new ArgError(`--${f} issues a code; it does not go with --${list ? "list" : "revoke"}`);
   const t = connect(dir);
   if (list) {
-    const invs: svc.InviteView[] = t.api ? (await t.api("GET", `/circles/${id}/invites`)).invites : svc.listInvites(t.ctx!, id);
+    const invs: svc.InviteView[] = t.api
+      ? (await t.api("GET", `/circles/${id}/invites`)).invites
+      : svc.listInvites(t.ctx!, id);
     if (p.flags.json) out(JSON.stringify(invs));
     else if (!invs.length) out("(no felund2 invites issued for this circle: felund invite --circle-id ID)");
     else {
@@ -31,7 +35,8 @@ export async function runInviteAdmin(p: Parsed, dir: string): Promise<number> {
     }
     return 0;
   }
-  if (!revoke || !/^[0-9a-fA-F]{4,32}$/.test(revoke.trim())) throw new ArgError("--revoke takes an invite id (or 4+ of its first hex digits) from felund invite --list");
+  if (!revoke || !/^[0-9a-fA-F]{4,32}$/.test(revoke.trim()))
+    throw new ArgError("--revoke takes an invite id (or 4+ of its first hex digits) from felund invite --list");
   const v: svc.InviteView = t.api
     ? (await t.api("POST", `/circles/${id}/invites/${encodeURIComponent(revoke.trim())}/revoke`)).invite
     : svc.revokeInvite(t.ctx!, id, revoke);

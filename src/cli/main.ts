@@ -35,7 +35,10 @@ export async function main(argv: string[]): Promise<number> {
     const a = argv[i]!;
     if (a === "--state-dir") {
       dirFlag = argv[++i];
-      if (!dirFlag) { console.error("felund: --state-dir needs a value"); return 2; }
+      if (!dirFlag) {
+        console.error("felund: --state-dir needs a value");
+        return 2;
+      }
     } else if (a.startsWith("--state-dir=")) dirFlag = a.slice(12);
     else rest.push(a);
   }
@@ -75,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     // another one-shot command (or a node starting) held the database past the busy timeout
     if (e instanceof Error && (e as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
-      console.error(`felund ${cmd.name}: the database in ${stateDir(dirFlag)} is busy (another felund command is writing to it); try again`);
+      console.error(
+        `felund ${cmd.name}: the database in ${stateDir(dirFlag)} is busy (another felund command is writing to it); try again`,
+      );
       return 75; // EX_TEMPFAIL
     }
     throw e;

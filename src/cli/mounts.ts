@@ -18,7 +18,8 @@ const LOOPBACK_BIND = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
 
 /** Where the HTTP side listens, as the relay edge needs it (tests pass a fixed one to app.handle). */
 export type Listening = (server: ServerLike | null) => { hostname: string; port: number } | null;
-const fromServer: Listening = (s) => (s?.hostname !== undefined && s.port !== undefined ? { hostname: s.hostname, port: s.port } : null);
+const fromServer: Listening = (s) =>
+  s?.hostname !== undefined && s.port !== undefined ? { hostname: s.hostname, port: s.port } : null;
 
 /** The relay edge of `felund serve`: own origin only on loopback, public otherwise. */
 export function serveRelayEdge(listening: Listening = fromServer): RelayEdge {
@@ -41,7 +42,10 @@ export function serveRelay<A extends Elysia<any, any, any, any, any, any, any>>(
   return mountRelay(app, { db }, serveRelayEdge(listening));
 }
 
-export function mountExtras(app: Elysia<any, any, any, any, any, any, any>, node: FelundNode): Elysia<any, any, any, any, any, any, any> {
+export function mountExtras(
+  app: Elysia<any, any, any, any, any, any, any>,
+  node: FelundNode,
+): Elysia<any, any, any, any, any, any, any> {
   const { app: withRelay, relay } = serveRelay(app, drizzleOf(node.store.sql));
   relay.start();
   node.onStop(() => relay.stop());

@@ -7,7 +7,9 @@ import { inertText, NEWLINE_MARK } from "../../ui/shared/safe-text.ts";
 /** A tagged template: the literal parts as written, every value made inert. */
 export function line(parts: TemplateStringsArray, ...values: unknown[]): string {
   let s = parts[0]!;
-  values.forEach((v, i) => { s += inertText(String(v), NEWLINE_MARK) + parts[i + 1]!; });
+  values.forEach((v, i) => {
+    s += inertText(String(v), NEWLINE_MARK) + parts[i + 1]!;
+  });
   return s;
 }
 

@@ -10,17 +10,53 @@ import { RELAY_DISK_FREE_MIN_BYTES, RELAY_HINT_QUOTA_BYTES, RELAY_TOTAL_QUOTA_BY
 const MIB = 1024 * 1024;
 
 export const relayCommand: Cmd = {
-  name: "relay", summary: "run a public relay (rendezvous, encrypted store-and-forward, WebSocket push, call signalling) with the web client",
-  usage: "felund relay [--http HOST:PORT] [--db PATH] [--retention-days N] [--trust-proxy] [--no-web] [--hint-quota-mb N] [--total-quota-mb N] [--disk-floor-mb N]",
+  name: "relay",
+  summary:
+    "run a public relay (rendezvous, encrypted store-and-forward, WebSocket push, call signalling) with the web client",
+  usage:
+    "felund relay [--http HOST:PORT] [--db PATH] [--retention-days N] [--trust-proxy] [--no-web] [--hint-quota-mb N] [--total-quota-mb N] [--disk-floor-mb N]",
   flags: [
-    { name: "http", type: "string", placeholder: "HOST:PORT", help: "where to listen (all interfaces by default)", default: "0.0.0.0:8000" },
-    { name: "db", type: "string", placeholder: "PATH", help: "SQLite database file (default: relay.sqlite in the state dir)" },
+    {
+      name: "http",
+      type: "string",
+      placeholder: "HOST:PORT",
+      help: "where to listen (all interfaces by default)",
+      default: "0.0.0.0:8000",
+    },
+    {
+      name: "db",
+      type: "string",
+      placeholder: "PATH",
+      help: "SQLite database file (default: relay.sqlite in the state dir)",
+    },
     { name: "retention-days", type: "int", placeholder: "N", help: "days envelopes are kept", default: 30 },
-    { name: "trust-proxy", type: "bool", help: "behind a reverse proxy: take client addresses from X-Forwarded-For / X-Real-IP" },
+    {
+      name: "trust-proxy",
+      type: "bool",
+      help: "behind a reverse proxy: take client addresses from X-Forwarded-For / X-Real-IP",
+    },
     { name: "no-web", type: "bool", help: "do not serve the web client" },
-    { name: "hint-quota-mb", type: "int", placeholder: "N", help: "envelope MiB one circle may hold (429 beyond)", default: RELAY_HINT_QUOTA_BYTES / MIB },
-    { name: "total-quota-mb", type: "int", placeholder: "N", help: "envelope MiB in total (oldest evicted beyond, else 507)", default: RELAY_TOTAL_QUOTA_BYTES / MIB },
-    { name: "disk-floor-mb", type: "int", placeholder: "N", help: "refuse writes (507) while the disk has less free space", default: RELAY_DISK_FREE_MIN_BYTES / MIB },
+    {
+      name: "hint-quota-mb",
+      type: "int",
+      placeholder: "N",
+      help: "envelope MiB one circle may hold (429 beyond)",
+      default: RELAY_HINT_QUOTA_BYTES / MIB,
+    },
+    {
+      name: "total-quota-mb",
+      type: "int",
+      placeholder: "N",
+      help: "envelope MiB in total (oldest evicted beyond, else 507)",
+      default: RELAY_TOTAL_QUOTA_BYTES / MIB,
+    },
+    {
+      name: "disk-floor-mb",
+      type: "int",
+      placeholder: "N",
+      help: "refuse writes (507) while the disk has less free space",
+      default: RELAY_DISK_FREE_MIN_BYTES / MIB,
+    },
   ],
   async run(p, dir) {
     const http = String(p.flags.http);
@@ -30,15 +66,23 @@ export const relayCommand: Cmd = {
     if (days < 1 || days > 3650) throw new ArgError("--retention-days must be 1-3650");
     const mib = (name: string, min: number) => {
       const v = p.flags[name] as number;
-      if (!Number.isSafeInteger(v) || v < min || v > 1024 * 1024) throw new ArgError(`--${name} must be ${min}-${1024 * 1024}`);
+      if (!Number.isSafeInteger(v) || v < min || v > 1024 * 1024)
+        throw new ArgError(`--${name} must be ${min}-${1024 * 1024}`);
       return v * MIB;
     };
-    const storage = { hintQuotaBytes: mib("hint-quota-mb", 1), totalQuotaBytes: mib("total-quota-mb", 1), diskFreeMinBytes: mib("disk-floor-mb", 0) };
-    if (storage.hintQuotaBytes > storage.totalQuotaBytes) throw new ArgError("--hint-quota-mb cannot exceed --total-quota-mb");
+    const storage = {
+      hintQuotaBytes: mib("hint-quota-mb", 1),
+      totalQuotaBytes: mib("total-quota-mb", 1),
+      diskFreeMinBytes: mib("disk-floor-mb", 0),
+    };
+    if (storage.hintQuotaBytes > storage.totalQuotaBytes)
+      throw new ArgError("--hint-quota-mb cannot exceed --total-quota-mb");
     const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
     // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
     const [{ openDb }, { createRelayApp }, { webClient }] = await Promise.all([
-      import("../../db/client.ts"), import("../relay/app.ts"), import("../node/web-static.ts"),
+      import("../../db/client.ts"),
+      import("../relay/app.ts"),
+      import("../node/web-static.ts"),
     ]);
     let db;
     try {
@@ -46,7 +90,10 @@ export const relayCommand: Cmd = {
     } catch (e) {
       throw new UserError(`cannot open the relay database ${dbPath}: ${(e as Error).message}`);
     }
-    let app: any = createRelayApp({ db, config: { trustProxy: !!p.flags["trust-proxy"], retentionS: days * 86400, ...storage } });
+    let app: any = createRelayApp({
+      db,
+      config: { trustProxy: !!p.flags["trust-proxy"], retentionS: days * 86400, ...storage },
+    });
     if (!p.flags["no-web"]) app = app.use(webClient({ mode: "relay", log: (line: string) => console.error(line) }));
     try {
       app.listen({ hostname: hp.host, port: hp.port });
@@ -55,7 +102,8 @@ export const relayCommand: Cmd = {
     }
     app.relay.start();
     const port = app.server!.port;
-    const shown = hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
+    const shown =
+      hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
     console.log(`felund relay listening on ${hp.host}:${port} (database ${dbPath})`);
     console.log(`relay base for nodes and browsers: http://${shown}:${port}   API docs: http://${shown}:${port}/docs`);
     const stop = () => {

@@ -20,7 +20,14 @@ import { relaySessionLabel, relaySignalType, type CallSignalType } from "../prot
 import { signalProof } from "../protocol/v2/signal-proof.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { callView, type CallSession } from "../sync/control-apply.ts";
-import { CallError, SignalInbox, callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
+import {
+  CallError,
+  SignalInbox,
+  callAction,
+  sealCallSignal,
+  type ArrivedSignal,
+  type CallView,
+} from "../sync/calls.ts";
 import type { FelundNode } from "./node.ts";
 import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
@@ -35,7 +42,6 @@ const RELAY_POLL_MS = 700;
 const RELAY_PAGES_MAX = 5;
 /** Signals handled per second from one session peer before the rest are dropped (a member flooding us). */
 const SESSION_SIGNALS_PER_S = 30;
-
 
 export class NodeCalls {
   private inbox = new SignalInbox();
@@ -75,8 +81,16 @@ export class NodeCalls {
     let r: ReturnType<typeof callAction>;
     try {
       r = callAction(
-        { ctx: svc.v2Ctx(ctx), rng: ctx.rng, displayName: svc.settings(ctx).displayName, v2: ctx.v2, postV1: (c, ch, text) => svc.postLocal(ctx, c, ch, text) },
-        circleId, op, { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+        {
+          ctx: svc.v2Ctx(ctx),
+          rng: ctx.rng,
+          displayName: svc.settings(ctx).displayName,
+          v2: ctx.v2,
+          postV1: (c, ch, text) => svc.postLocal(ctx, c, ch, text),
+        },
+        circleId,
+        op,
+        { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
       );
     } catch (e) {
       if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
@@ -91,18 +105,34 @@ export class NodeCalls {
   /** The page that runs the call is still there. */
   keepAlive(circleId: string, sessionId: string): void {
     const s = this.node.calls.sessions.get(sessionId);
-    if (!s || s.circleId !== svc.requireCircle(this.node.ctx, circleId).circleId) throw new svc.UserError("no such call (it ended?)", 404);
+    if (!s || s.circleId !== svc.requireCircle(this.node.ctx, circleId).circleId)
+      throw new svc.UserError("no such call (it ended?)", 404);
     if (s.participants.has(this.self)) this.alive.set(sessionId, Date.now());
   }
 
   // ---- signals out ----
 
   /** Seal, sign and send one signal to another participant. Returns the path it took. */
-  async send(circleIdIn: string, sessionId: string, to: string, type: CallSignalType, data: string): Promise<"session" | "relay" | "forwarded"> {
+  async send(
+    circleIdIn: string,
+    sessionId: string,
+    to: string,
+    type: CallSignalType,
+    data: string,
+  ): Promise<"session" | "relay" | "forwarded"> {
     const circle = svc.requireCircle(this.node.ctx, circleIdIn);
     let payload: string;
     try {
-      payload = sealCallSignal(svc.v2Ctx(this.node.ctx), this.node.ctx.rng, circle.circleId, sessionId, to, type, data, Date.now());
+      payload = sealCallSignal(
+        svc.v2Ctx(this.node.ctx),
+        this.node.ctx.rng,
+        circle.circleId,
+        sessionId,
+        to,
+        type,
+        data,
+        Date.now(),
+      );
     } catch (e) {
       if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
       throw e;
@@ -112,25 +142,42 @@ export class NodeCalls {
     const relay = this.node.relay;
     if (relay) {
       const body = {
-        session_id: relaySessionLabel(sessionId, this.self, to), from_node_id: this.self, to_node_id: to, circle_hint: circleHint(circle.circleId),
-        type: relaySignalType(type), payload, ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
+        session_id: relaySessionLabel(sessionId, this.self, to),
+        from_node_id: this.self,
+        to_node_id: to,
+        circle_hint: circleHint(circle.circleId),
+        type: relaySignalType(type),
+        payload,
+        ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
       };
       // proves the id is ours: the relay charges our own budget, which nobody else can drain
-      await this.postRelay(relay.base, { ...body, node_proof: signalProof(body, this.node.keys, Math.floor(Date.now() / 1000)) });
+      await this.postRelay(relay.base, {
+        ...body,
+        node_proof: signalProof(body, this.node.keys, Math.floor(Date.now() / 1000)),
+      });
       return "relay";
     }
     if (this.node.signalToPeer(circle.circleId, null, frame)) return "forwarded";
-    throw new svc.UserError(`no way to reach ${to.slice(0, 8)}: no connection to its node and no relay configured`, 503);
+    throw new svc.UserError(
+      `no way to reach ${to.slice(0, 8)}: no connection to its node and no relay configured`,
+      503,
+    );
   }
 
   private async relayHttp(base: string, method: string, path: string, body?: unknown): Promise<any> {
     const res = await fetchJsonCapped(relayUrl(base, path), {
-      method, headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: RELAY_HTTP_TIMEOUT_MS,
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: RELAY_HTTP_TIMEOUT_MS,
     });
     const json = res.json;
     if (res.status === 429) return { retryAfterS: Number(res.headers.get("retry-after")) || 1 };
-    if (!res.ok || !json || json.ok === false) throw new svc.UserError(`relay: ${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim(), 502);
+    if (!res.ok || !json || json.ok === false)
+      throw new svc.UserError(
+        `relay: ${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim(),
+        502,
+      );
     return json;
   }
 
@@ -201,7 +248,9 @@ export class NodeCalls {
     if (this.polling || now - this.lastPoll < RELAY_POLL_MS) return;
     this.lastPoll = now;
     this.polling = true;
-    void this.pollRelay(relay.base).catch((e) => this.node.log(`call signals: ${(e as Error).message}`)).finally(() => (this.polling = false));
+    void this.pollRelay(relay.base)
+      .catch((e) => this.node.log(`call signals: ${(e as Error).message}`))
+      .finally(() => (this.polling = false));
   }
 
   /** Signals addressed to this node on the relay (media-* only; other kinds belong to others). */
@@ -209,7 +258,11 @@ export class NodeCalls {
     if (this.relayCursor?.base !== base) this.relayCursor = { base, since: 0, from: null };
     const cur = this.relayCursor;
     for (let page = 0; page < RELAY_PAGES_MAX; page++) {
-      const r = await this.relayHttp(base, "GET", `/signal?to_node_id=${encodeURIComponent(this.self)}&since_id=${cur.since}`);
+      const r = await this.relayHttp(
+        base,
+        "GET",
+        `/signal?to_node_id=${encodeURIComponent(this.self)}&since_id=${cur.since}`,
+      );
       const rows: any[] = Array.isArray(r.signals) ? r.signals : [];
       // the relay's clock, not ours: a few seconds before its answer to our first poll
       cur.from ??= (typeof r.server_time === "number" ? r.server_time : Math.floor(Date.now() / 1000)) - 5;

@@ -9,7 +9,12 @@
 // stranger of the busiest address is closed instead: an address flooding us only displaces
 // its own connections, and a member's handshake (a few milliseconds) is displaced only by an
 // attacker holding more addresses than the whole budget.
-import { HANDSHAKE_DEADLINE_MS, MAX_INBOUND_CONNECTIONS, MAX_PREAUTH_CONNECTIONS, MAX_PREAUTH_PER_ADDRESS } from "../protocol/limits.ts";
+import {
+  HANDSHAKE_DEADLINE_MS,
+  MAX_INBOUND_CONNECTIONS,
+  MAX_PREAUTH_CONNECTIONS,
+  MAX_PREAUTH_PER_ADDRESS,
+} from "../protocol/limits.ts";
 
 /**
  * The "source address" the caps count: IPv4 as is (also when IPv4-mapped), IPv6 by its /64,
@@ -24,15 +29,30 @@ export function sourceKey(addr: string): string {
   const hs = head ? head.split(":") : [];
   const ts = tail ? tail.split(":") : [];
   const full = a.includes("::") ? [...hs, ...Array(Math.max(0, 8 - hs.length - ts.length)).fill("0"), ...ts] : hs;
-  return full.slice(0, 4).map((x) => x.replace(/^0+(?=.)/, "")).join(":") + "::/64";
+  return (
+    full
+      .slice(0, 4)
+      .map((x) => x.replace(/^0+(?=.)/, ""))
+      .join(":") + "::/64"
+  );
 }
 
 /** What a slot closes when it must go (a LineConn fits). */
-export interface SlotHolder { fail(reason: string): void }
+export interface SlotHolder {
+  fail(reason: string): void;
+}
 
-export interface SlotLimits { preTotal: number; prePerAddress: number; sessions: number; handshakeMs: number }
+export interface SlotLimits {
+  preTotal: number;
+  prePerAddress: number;
+  sessions: number;
+  handshakeMs: number;
+}
 export const DEFAULT_SLOT_LIMITS: SlotLimits = {
-  preTotal: MAX_PREAUTH_CONNECTIONS, prePerAddress: MAX_PREAUTH_PER_ADDRESS, sessions: MAX_INBOUND_CONNECTIONS, handshakeMs: HANDSHAKE_DEADLINE_MS,
+  preTotal: MAX_PREAUTH_CONNECTIONS,
+  prePerAddress: MAX_PREAUTH_PER_ADDRESS,
+  sessions: MAX_INBOUND_CONNECTIONS,
+  handshakeMs: HANDSHAKE_DEADLINE_MS,
 };
 
 export interface InboundSlot<H extends SlotHolder = SlotHolder> {
@@ -67,7 +87,8 @@ export class InboundSlots<H extends SlotHolder = SlotHolder> {
   admit(remote: string, holder: H): InboundSlot<H> {
     const addr = sourceKey(remote);
     const mine = this.pre.get(addr) ?? [];
-    if (mine.length >= this.limits.prePerAddress) this.evict(mine[0]!, "too many connections in handshake from this address");
+    if (mine.length >= this.limits.prePerAddress)
+      this.evict(mine[0]!, "too many connections in handshake from this address");
     else if (this.preCount >= this.limits.preTotal) {
       const victim = this.busiest();
       if (victim) this.evict(victim, "pre-handshake budget full");
@@ -108,7 +129,8 @@ export class InboundSlots<H extends SlotHolder = SlotHolder> {
   private busiest(): InboundSlot<H> | undefined {
     let best: InboundSlot<H>[] | undefined;
     for (const list of this.pre.values())
-      if (!best || list.length > best.length || (list.length === best.length && list[0]!.seq < best[0]!.seq)) best = list;
+      if (!best || list.length > best.length || (list.length === best.length && list[0]!.seq < best[0]!.seq))
+        best = list;
     return best?.[0];
   }
 

@@ -15,7 +15,14 @@
 // one that reads nothing of it for OUT_LINGER_MS is cut.
 import type { Socket } from "bun";
 import {
-  EXCHANGE_DEADLINE_MS, HANDSHAKE_DEADLINE_MS, INCOMING_LINE_MAX, OUT_HELD_MAX_BYTES, OUT_LINGER_MS, OUT_QUEUE_MAX_BYTES, OUT_QUEUE_PAUSE_BYTES, OUT_STALL_MS,
+  EXCHANGE_DEADLINE_MS,
+  HANDSHAKE_DEADLINE_MS,
+  INCOMING_LINE_MAX,
+  OUT_HELD_MAX_BYTES,
+  OUT_LINGER_MS,
+  OUT_QUEUE_MAX_BYTES,
+  OUT_QUEUE_PAUSE_BYTES,
+  OUT_STALL_MS,
   READ_TIMEOUT_MS,
 } from "../protocol/limits.ts";
 import type { Step } from "../sync/v1-exchange.ts";
@@ -34,20 +41,41 @@ export interface Engine {
 }
 
 /** What a socket carries: its connection, and (inbound) how to give back its slot. */
-export interface ConnData { conn?: LineConn; release?: () => void }
+export interface ConnData {
+  conn?: LineConn;
+  release?: () => void;
+}
 
 /**
  * Per-connection timeouts; the defaults are the production values of limits.ts (tests shorten
  * them). handshakeMs is the inbound strangers' deadline (src/node/inbound-slots.ts).
  */
-export interface ConnTimeouts { readMs: number; exchangeMs: number; handshakeMs: number; stallMs: number; lingerMs: number }
+export interface ConnTimeouts {
+  readMs: number;
+  exchangeMs: number;
+  handshakeMs: number;
+  stallMs: number;
+  lingerMs: number;
+}
 export const DEFAULT_TIMEOUTS: ConnTimeouts = {
-  readMs: READ_TIMEOUT_MS, exchangeMs: EXCHANGE_DEADLINE_MS, handshakeMs: HANDSHAKE_DEADLINE_MS, stallMs: OUT_STALL_MS, lingerMs: OUT_LINGER_MS,
+  readMs: READ_TIMEOUT_MS,
+  exchangeMs: EXCHANGE_DEADLINE_MS,
+  handshakeMs: HANDSHAKE_DEADLINE_MS,
+  stallMs: OUT_STALL_MS,
+  lingerMs: OUT_LINGER_MS,
 };
 
 /** Outgoing queue bounds of one connection (limits.ts; tests shrink them). */
-export interface QueueLimits { pauseBytes: number; maxBytes: number; heldBytes: number }
-export const DEFAULT_QUEUE_LIMITS: QueueLimits = { pauseBytes: OUT_QUEUE_PAUSE_BYTES, maxBytes: OUT_QUEUE_MAX_BYTES, heldBytes: OUT_HELD_MAX_BYTES };
+export interface QueueLimits {
+  pauseBytes: number;
+  maxBytes: number;
+  heldBytes: number;
+}
+export const DEFAULT_QUEUE_LIMITS: QueueLimits = {
+  pauseBytes: OUT_QUEUE_PAUSE_BYTES,
+  maxBytes: OUT_QUEUE_MAX_BYTES,
+  heldBytes: OUT_HELD_MAX_BYTES,
+};
 
 export class LineConn {
   private chunks: Uint8Array[] = [];
@@ -72,9 +100,14 @@ export class LineConn {
   /** highest queue seen (tests and logs) */
   peakQueued = 0;
 
-  constructor(private socket: Socket<ConnData>, readonly exchange: Engine, private log: (s: string) => void,
-    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS, private onStep?: (step: Step) => void,
-    private queueLimits: QueueLimits = DEFAULT_QUEUE_LIMITS) {
+  constructor(
+    private socket: Socket<ConnData>,
+    readonly exchange: Engine,
+    private log: (s: string) => void,
+    private timeouts: ConnTimeouts = DEFAULT_TIMEOUTS,
+    private onStep?: (step: Step) => void,
+    private queueLimits: QueueLimits = DEFAULT_QUEUE_LIMITS,
+  ) {
     this.finished = new Promise((r) => (this.resolveDone = r));
     this.deadline = setTimeout(() => this.fail("exchange deadline exceeded"), timeouts.exchangeMs);
     this.armRead();
@@ -106,7 +139,10 @@ export class LineConn {
         this.chunks.push(piece);
         const all = new Uint8Array(this.buffered + piece.length);
         let o = 0;
-        for (const c of this.chunks) { all.set(c, o); o += c.length; }
+        for (const c of this.chunks) {
+          all.set(c, o);
+          o += c.length;
+        }
         this.chunks = [];
         this.buffered = 0;
         line = this.decoder.decode(all);
@@ -182,7 +218,10 @@ export class LineConn {
     // a part of a long answer went out: if the socket took it all, no drain event will come to ask for the next
     if (step.send.length && this.exchange.more && !this.pullQueued) {
       this.pullQueued = true;
-      queueMicrotask(() => { this.pullQueued = false; this.pullMore(); });
+      queueMicrotask(() => {
+        this.pullQueued = false;
+        this.pullMore();
+      });
     }
   }
   private pullQueued = false;
@@ -202,7 +241,8 @@ export class LineConn {
     this.out.push(b);
     this.queued += b.length;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
-    if (this.queued > this.queueLimits.maxBytes) return this.drop(`peer does not read: over ${this.queueLimits.maxBytes} bytes queued`);
+    if (this.queued > this.queueLimits.maxBytes)
+      return this.drop(`peer does not read: over ${this.queueLimits.maxBytes} bytes queued`);
     if (this.queued > this.queueLimits.pauseBytes) this.paused = true;
   }
 
@@ -236,7 +276,11 @@ export class LineConn {
 
   /** The engine's next part of a long answer, while the peer keeps reading (bounded by the queue marks). */
   private pullMore(): void {
-    for (let i = 0; i < 64 && this.exchange.more && !this.closed && !this.paused && this.queued <= this.queueLimits.pauseBytes / 2; i++) {
+    for (
+      let i = 0;
+      i < 64 && this.exchange.more && !this.closed && !this.paused && this.queued <= this.queueLimits.pauseBytes / 2;
+      i++
+    ) {
       const step = this.exchange.more();
       if (!step.send.length && !step.close) return;
       this.apply(step);
@@ -257,7 +301,8 @@ export class LineConn {
   private hold(chunk: Uint8Array): void {
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.heldBytes > this.queueLimits.heldBytes) this.drop(`peer keeps sending while not reading: over ${this.queueLimits.heldBytes} bytes held`);
+    if (this.heldBytes > this.queueLimits.heldBytes)
+      this.drop(`peer keeps sending while not reading: over ${this.queueLimits.heldBytes} bytes held`);
   }
 
   private close(reason: string): void {
@@ -303,12 +348,18 @@ export class LineConn {
 
   private armLinger(): void {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = setTimeout(() => this.drop("closing: the peer stopped reading what was queued"), this.timeouts.lingerMs);
+    this.lingerTimer = setTimeout(
+      () => this.drop("closing: the peer stopped reading what was queued"),
+      this.timeouts.lingerMs,
+    );
   }
 
   private armStall(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.stallTimer = setTimeout(() => this.drop(`peer read nothing for ${this.timeouts.stallMs} ms`), this.timeouts.stallMs);
+    this.stallTimer = setTimeout(
+      () => this.drop(`peer read nothing for ${this.timeouts.stallMs} ms`),
+      this.timeouts.stallMs,
+    );
   }
 
   private armRead(): void {

@@ -12,9 +12,16 @@ export function createLocalApi(o: LocalApiOptions) {
         const r = refusal(request, o.token, o.port());
         if (r) return Response.json(r.body, { status: r.status });
       },
-      open(ws) { h.ws.open(ws.raw); },
-      close(ws) { h.ws.close(ws.raw); },
+      open(ws) {
+        h.ws.open(ws.raw);
+      },
+      close(ws) {
+        h.ws.close(ws.raw);
+      },
       message() {},
     })
-    .all("/api/*", async ({ request, server }) => (await h.fetch(request, server)) ?? new Response(null, { status: 101 }));
+    .all(
+      "/api/*",
+      async ({ request, server }) => (await h.fetch(request, server)) ?? new Response(null, { status: 101 }),
+    );
 }

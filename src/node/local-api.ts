@@ -17,7 +17,11 @@ import type { CallOp } from "./calls.ts";
 
 const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
-export interface LocalApiOptions { node: FelundNode; token: string; port: () => number }
+export interface LocalApiOptions {
+  node: FelundNode;
+  token: string;
+  port: () => number;
+}
 
 export function isAllowedHost(host: string | null, port: number): boolean {
   if (!host) return false;
@@ -42,13 +46,18 @@ function tokenOf(req: Request): string {
  * route on the loopback port: the local API below and, on `felund serve`, the relay API.
  */
 export function foreignOrigin(req: Request, port: number): string | undefined {
-  if (!isAllowedHost(req.headers.get("host") ?? new URL(req.url).host, port)) return "forbidden: Host is not this machine's loopback address";
+  if (!isAllowedHost(req.headers.get("host") ?? new URL(req.url).host, port))
+    return "forbidden: Host is not this machine's loopback address";
   if (!isAllowedOrigin(req.headers.get("origin"), port)) return "forbidden: cross-origin request";
   return undefined;
 }
 
 /** Why the local API refuses a request (status and body), or undefined to go on. */
-export function refusal(req: Request, token: string, port: number): { status: 401 | 403; body: { ok: false; error: string } } | undefined {
+export function refusal(
+  req: Request,
+  token: string,
+  port: number,
+): { status: 401 | 403; body: { ok: false; error: string } } | undefined {
   const foreign = foreignOrigin(req, port);
   if (foreign) return { status: 403, body: { ok: false, error: foreign } };
   if (!timingSafeEqualStr(tokenOf(req), token))
@@ -65,7 +74,15 @@ export function guard(req: Request, token: string, port: number): Response | und
 export function stateOf(node: FelundNode) {
   const s = node.settings;
   return {
-    node: { nodeId: s.nodeId, displayName: s.displayName, bind: s.bind, port: node.port, listenAddr: node.listenAddr, relayBase: node.relay?.base ?? s.relayBase, retentionDays: s.retentionDays },
+    node: {
+      nodeId: s.nodeId,
+      displayName: s.displayName,
+      bind: s.bind,
+      port: node.port,
+      listenAddr: node.listenAddr,
+      relayBase: node.relay?.base ?? s.relayBase,
+      retentionDays: s.retentionDays,
+    },
     relay: node.relay?.status() ?? null,
     circles: svc.listCircles(node.ctx).map((c) => ({ ...c, channels: svc.listChannels(node.ctx, c.circleId) })),
     calls: node.callNet.list(),
@@ -76,7 +93,6 @@ export function eventJson(node: FelundNode, e: NodeEvent): unknown {
   if (e.t === "message") return { t: "message", message: svc.viewMessage(node.ctx, e.message, node.nodeId) };
   return e;
 }
-
 
 /** A validation failure of a request (422), reported as "invalid input: ...". */
 class Invalid extends Error {}
@@ -94,7 +110,8 @@ const str = (b: Json, k: string, max: number, required = false): string | undefi
 const int = (v: unknown, k: string, min: number, max: number): number | undefined => {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max) throw new Invalid(`${k} must be a whole number from ${min} to ${max}`);
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new Invalid(`${k} must be a whole number from ${min} to ${max}`);
   return n;
 };
 const bool = (b: Json, k: string): boolean | undefined => {
@@ -107,12 +124,25 @@ const bool = (b: Json, k: string): boolean | undefined => {
 /** Largest request body the local API reads. */
 const BODY_MAX = 256 * 1024;
 
-interface Req { params: Record<string, string>; query: URLSearchParams; body: Json }
+interface Req {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Json;
+}
 type Handler = (r: Req) => unknown;
-interface Route { method: string; re: RegExp; keys: string[]; run: Handler }
+interface Route {
+  method: string;
+  re: RegExp;
+  keys: string[];
+  run: Handler;
+}
 
-export interface WsLike { send(s: string): unknown }
-export interface UpgradeServer { upgrade(req: Request, o?: { data?: unknown }): boolean }
+export interface WsLike {
+  send(s: string): unknown;
+}
+export interface UpgradeServer {
+  upgrade(req: Request, o?: { data?: unknown }): boolean;
+}
 
 export interface LocalHandler {
   /** A response, or undefined when the request was upgraded to the event WebSocket. */
@@ -158,11 +188,26 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     return { ok: true, ...stateOf(node) };
   });
   on("GET", "/circles", () => ({ ok: true, circles: svc.listCircles(node.ctx) }));
-  on("POST", "/circles", ({ body }) =>
-    ({ ok: true, ...node.createCircle(str(body, "name", 200) ?? "", { legacy: bool(body, "legacy"), ttlS: int(body.ttlS, "ttlS", 60, 31_536_000), maxUses: int(body.maxUses, "maxUses", 1, 1_000_000) }) }));
-  on("POST", "/circles/join", async ({ body }) =>
-    ({ ok: true, ...(await node.join({ code: str(body, "code", 4096), secret: str(body, "secret", 512), peer: str(body, "peer", 300) })) }));
-  on("DELETE", "/circles/:id", ({ params }) => { node.leave(params.id!); return { ok: true }; });
+  on("POST", "/circles", ({ body }) => ({
+    ok: true,
+    ...node.createCircle(str(body, "name", 200) ?? "", {
+      legacy: bool(body, "legacy"),
+      ttlS: int(body.ttlS, "ttlS", 60, 31_536_000),
+      maxUses: int(body.maxUses, "maxUses", 1, 1_000_000),
+    }),
+  }));
+  on("POST", "/circles/join", async ({ body }) => ({
+    ok: true,
+    ...(await node.join({
+      code: str(body, "code", 4096),
+      secret: str(body, "secret", 512),
+      peer: str(body, "peer", 300),
+    })),
+  }));
+  on("DELETE", "/circles/:id", ({ params }) => {
+    node.leave(params.id!);
+    return { ok: true };
+  });
   on("POST", "/circles/:id/name", ({ params, body }) => {
     node.published(svc.renameCircle(node.ctx, params.id!, str(body, "name", 200, true)!));
     return { ok: true };
@@ -172,11 +217,21 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     const maxUses = int(query.get("maxUses") ?? undefined, "maxUses", 1, 1_000_000);
     // viaRelay=1: a felund2 code naming this node's relay (joiners that cannot dial this node are admitted through it)
     const viaRelay = query.get("viaRelay") === "1" || query.get("viaRelay") === "true";
-    return { ok: true, code: node.inviteCode(params.id!, { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}), ...(viaRelay ? { viaRelay } : {}) }) };
+    return {
+      ok: true,
+      code: node.inviteCode(params.id!, {
+        ...(ttlS !== undefined ? { ttlS } : {}),
+        ...(maxUses !== undefined ? { maxUses } : {}),
+        ...(viaRelay ? { viaRelay } : {}),
+      }),
+    };
   });
   // the owner's invites of a circle (felund2), and revoking one: its code admits no one after
   on("GET", "/circles/:id/invites", ({ params }) => ({ ok: true, invites: svc.listInvites(node.ctx, params.id!) }));
-  on("POST", "/circles/:id/invites/:invite/revoke", ({ params }) => ({ ok: true, invite: svc.revokeInvite(node.ctx, params.id!, params.invite!) }));
+  on("POST", "/circles/:id/invites/:invite/revoke", ({ params }) => ({
+    ok: true,
+    invite: svc.revokeInvite(node.ctx, params.id!, params.invite!),
+  }));
   on("POST", "/circles/:id/kick", ({ params, body }) => {
     const m = body.members;
     if (!Array.isArray(m) || m.length < 1 || m.length > 100 || m.some((x) => typeof x !== "string" || x.length > 128))
@@ -191,7 +246,15 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("POST", "/circles/:id/channels", ({ params, body }) => {
     const mode = str(body, "mode", 10) ?? "public";
     if (!["public", "key", "invite"].includes(mode)) throw new Invalid("mode must be public, key or invite");
-    node.published(svc.createChannel(node.ctx, params.id!, str(body, "name", 64, true)!, mode as AccessMode, str(body, "key", 200) ?? ""));
+    node.published(
+      svc.createChannel(
+        node.ctx,
+        params.id!,
+        str(body, "name", 64, true)!,
+        mode as AccessMode,
+        str(body, "key", 200) ?? "",
+      ),
+    );
     return channels(params.id!);
   });
   on("POST", "/circles/:id/channels/:ch/join", ({ params, body }) => {
@@ -225,12 +288,24 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("POST", "/circles/:id/calls", ({ params, body }) => {
     const op = str(body, "op", 8, true)!;
     if (!["start", "join", "leave", "end"].includes(op)) throw new Invalid("op must be start, join, leave or end");
-    return { ok: true, call: node.callNet.action(params.id!, op as CallOp, { sessionId: str(body, "sessionId", 64), channel: str(body, "channel", 64) }) };
+    return {
+      ok: true,
+      call: node.callNet.action(params.id!, op as CallOp, {
+        sessionId: str(body, "sessionId", 64),
+        channel: str(body, "channel", 64),
+      }),
+    };
   });
   on("POST", "/circles/:id/calls/:sid/signal", async ({ params, body }) => {
     const type = str(body, "type", 16, true)!;
     if (!(type in SIGNAL_TYPES)) throw new Invalid(`type must be one of ${Object.keys(SIGNAL_TYPES).join(", ")}`);
-    const via = await node.callNet.send(params.id!, params.sid!, str(body, "to", 128, true)!, type as CallSignalType, str(body, "data", CALL_SIGNAL_DATA_MAX, true)!);
+    const via = await node.callNet.send(
+      params.id!,
+      params.sid!,
+      str(body, "to", 128, true)!,
+      type as CallSignalType,
+      str(body, "data", CALL_SIGNAL_DATA_MAX, true)!,
+    );
     return { ok: true, via };
   });
   on("POST", "/circles/:id/calls/:sid/alive", ({ params }) => {
@@ -256,13 +331,17 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       if (r) return json(r.status, r.body);
       const url = new URL(req.url);
       if (url.pathname === "/api/ws") {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return json(426, { ok: false, error: "WebSocket upgrade required" });
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+          return json(426, { ok: false, error: "WebSocket upgrade required" });
         if (server?.upgrade(req, { data: { felundLocal: true } })) return undefined;
         return json(400, { ok: false, error: "WebSocket upgrade failed" });
       }
       const matches = routes.filter((x) => x.re.test(url.pathname));
       const route = matches.find((x) => x.method === req.method);
-      if (!route) return matches.length ? json(405, { ok: false, error: `method ${req.method} not allowed` }) : json(404, { ok: false, error: `Not found: ${req.method} ${url.pathname}` });
+      if (!route)
+        return matches.length
+          ? json(405, { ok: false, error: `method ${req.method} not allowed` })
+          : json(404, { ok: false, error: `Not found: ${req.method} ${url.pathname}` });
       const m = url.pathname.match(route.re)!;
       const params: Record<string, string> = {};
       route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
@@ -272,12 +351,22 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
         if (text.length > BODY_MAX) return json(413, { ok: false, error: "request body too large" });
         if (text.trim()) {
           if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
-            console.error(`felund: local API refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${req.method} ${url.pathname})`);
-            return json(400, { ok: false, error: `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)` });
+            console.error(
+              `felund: local API refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${req.method} ${url.pathname})`,
+            );
+            return json(400, {
+              ok: false,
+              error: `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`,
+            });
           }
           let v: unknown;
-          try { v = JSON.parse(text); } catch { return json(400, { ok: false, error: "request body is not JSON" }); }
-          if (!v || typeof v !== "object" || Array.isArray(v)) return json(422, { ok: false, error: "invalid input: the body must be a JSON object" });
+          try {
+            v = JSON.parse(text);
+          } catch {
+            return json(400, { ok: false, error: "request body is not JSON" });
+          }
+          if (!v || typeof v !== "object" || Array.isArray(v))
+            return json(422, { ok: false, error: "invalid input: the body must be a JSON object" });
           body = v as Json;
         }
       }

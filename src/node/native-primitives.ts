@@ -5,11 +5,23 @@
 // pays these. The bytes are the same as noble's. Verdicts too: OpenSSL checks Ed25519 by
 // RFC 8032, which accepts a subset of what noble's ZIP-215 rules accept, so a signature OpenSSL
 // refuses is asked of noble before it is refused (tests/protocol/primitives.test.ts).
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, sign, verify, type KeyObject } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  hkdfSync,
+  sign,
+  verify,
+  type KeyObject,
+} from "node:crypto";
 import { noblePrimitives, usePrimitives, type Primitives } from "../protocol/primitives.ts";
 import { toHex } from "../protocol/bytes.ts";
 
-const bytes = (b: Buffer | ArrayBuffer): Uint8Array => (b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.length));
+const bytes = (b: Buffer | ArrayBuffer): Uint8Array =>
+  b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 const SPKI_ED25519 = Buffer.from("302a300506032b6570032100", "hex");
 const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
@@ -20,9 +32,10 @@ function keyOf(kind: "pub" | "seed", raw: Uint8Array): KeyObject {
   const id = kind + toHex(raw);
   let k = keys.get(id);
   if (!k) {
-    k = kind === "pub"
-      ? createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: "der", type: "spki" })
-      : createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw]), format: "der", type: "pkcs8" });
+    k =
+      kind === "pub"
+        ? createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: "der", type: "spki" })
+        : createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw]), format: "der", type: "pkcs8" });
     if (keys.size >= KEYS_CACHED) keys.delete(keys.keys().next().value!);
     keys.set(id, k);
   }
@@ -46,7 +59,8 @@ export const nativePrimitives: Partial<Primitives> = {
     d.setAuthTag(ct.subarray(ct.length - 16));
     return bytes(Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]));
   },
-  edSign: (msg, seed) => (seed.length === 32 ? bytes(sign(null, msg, keyOf("seed", seed))) : noblePrimitives.edSign(msg, seed)),
+  edSign: (msg, seed) =>
+    seed.length === 32 ? bytes(sign(null, msg, keyOf("seed", seed))) : noblePrimitives.edSign(msg, seed),
   edVerify: (sig, msg, pub) => {
     if (sig.length === 64 && pub.length === 32) {
       try {

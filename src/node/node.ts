@@ -35,7 +35,16 @@ export type NodeEvent =
   | { t: "message"; message: StoredMessage }
   | { t: "peers"; circleId: string }
   | { t: "circles" }
-  | { t: "sync"; circleId: string; peer: string; addr: string; ok: boolean; stored: number; sent: number; detail: string }
+  | {
+      t: "sync";
+      circleId: string;
+      peer: string;
+      addr: string;
+      ok: boolean;
+      stored: number;
+      sent: number;
+      detail: string;
+    }
   | { t: "debug"; line: string }
   /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };
@@ -63,9 +72,18 @@ export interface NodeOptions {
 
 /** Errors that mean a bug in our own code rather than bad input or the network. */
 export const isBug = (e: unknown): boolean =>
-  e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError || e instanceof SyntaxError || e instanceof EvalError || e instanceof URIError;
+  e instanceof TypeError ||
+  e instanceof ReferenceError ||
+  e instanceof RangeError ||
+  e instanceof SyntaxError ||
+  e instanceof EvalError ||
+  e instanceof URIError;
 
-interface Session { conn: LineConn; ex: V2Exchange; addr: string }
+interface Session {
+  conn: LineConn;
+  ex: V2Exchange;
+  addr: string;
+}
 
 /** Follow-up exchanges in a row with one peer while it still has more for us (bounded). */
 const MAX_FOLLOW_UPS = 2000;
@@ -110,7 +128,13 @@ export class FelundNode {
     this.keys = nodeKeysFromSeed(loadIdentity(this.store).secretKey);
     const nowMs = opts.nowMs ?? Date.now;
     this.knowledge = new PeerKnowledge(nowMs);
-    this.ctx = { store: this.store, calls: this.calls, now: () => Math.floor(nowMs() / 1000), rng: opts.rng ?? systemRng, v2: opts.v2 !== false };
+    this.ctx = {
+      store: this.store,
+      calls: this.calls,
+      now: () => Math.floor(nowMs() / 1000),
+      rng: opts.rng ?? systemRng,
+      v2: opts.v2 !== false,
+    };
     this.callNet = new NodeCalls(this);
     const t = this.connTimeouts();
     this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: t.handshakeMs });
@@ -142,8 +166,14 @@ export class FelundNode {
 
   private deps(): ExchangeDeps {
     return {
-      store: this.store, calls: this.calls, knowledge: this.knowledge, now: this.ctx.now, rng: this.ctx.rng,
-      self: { ...this.selfInfo(), listenAddr: this.listenAddr }, encrypt: this.opts.encrypt, ext: this.opts.ext,
+      store: this.store,
+      calls: this.calls,
+      knowledge: this.knowledge,
+      now: this.ctx.now,
+      rng: this.ctx.rng,
+      self: { ...this.selfInfo(), listenAddr: this.listenAddr },
+      encrypt: this.opts.encrypt,
+      ext: this.opts.ext,
     };
   }
 
@@ -154,8 +184,12 @@ export class FelundNode {
   /** deps of the v2 engine (also used by the relay client to answer admissions through the relay) */
   v2Deps(): V2Deps {
     return {
-      store: this.store, calls: this.calls, now: this.ctx.now, rng: this.ctx.rng,
-      self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.selfInfo().isSelfAddr }, v1: this.deps(),
+      store: this.store,
+      calls: this.calls,
+      now: this.ctx.now,
+      rng: this.ctx.rng,
+      self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.selfInfo().isSelfAddr },
+      v1: this.deps(),
     };
   }
 
@@ -166,7 +200,9 @@ export class FelundNode {
    */
   private socketError(err: Error, where: string): void {
     if (isBug(err)) {
-      queueMicrotask(() => { throw err; });
+      queueMicrotask(() => {
+        throw err;
+      });
       return;
     }
     this.log(`${where}: socket error ${err.message}`);
@@ -196,10 +232,16 @@ export class FelundNode {
         open: (sock) => {
           const ip = sock.remoteAddress;
           const router = new InboundRouter(() => this.deps(), this.v2Enabled ? () => this.v2Deps() : null, ip);
-          const conn: LineConn = new LineConn(sock, router, (l) => this.log(l), this.connTimeouts(), (step) => {
-            if (!this.inboundAuthenticated(slot, router)) return;
-            this.onStep(conn, router.session, step, ip);
-          });
+          const conn: LineConn = new LineConn(
+            sock,
+            router,
+            (l) => this.log(l),
+            this.connTimeouts(),
+            (step) => {
+              if (!this.inboundAuthenticated(slot, router)) return;
+              this.onStep(conn, router.session, step, ip);
+            },
+          );
           const slot = this.inboundSlots.admit(ip, conn);
           sock.data = { conn, release: () => this.inboundSlots.release(slot) };
           conn.finished.then((reason) => {
@@ -324,9 +366,16 @@ export class FelundNode {
     const nowMs = Date.now();
     const live = new Set(this.sessionPeers(circleId));
     const peers = this.store.listPeers(circleId).filter((p) => p.nodeId !== except && !live.has(p.nodeId));
-    const picks = selectDials(peers, this.selfInfo(), (p) => Math.floor((this.lastAttempt.get(`${circleId}/${p.nodeId}`) ?? 0) / 1000), this.ctx.now(), this.ctx.rng);
+    const picks = selectDials(
+      peers,
+      this.selfInfo(),
+      (p) => Math.floor((this.lastAttempt.get(`${circleId}/${p.nodeId}`) ?? 0) / 1000),
+      this.ctx.now(),
+      this.ctx.rng,
+    );
     const addrs = picks.map((p) => p.addr);
-    if (addrs.length === 0 && live.size === 0 && !except && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap)) addrs.push(c.bootstrap);
+    if (addrs.length === 0 && live.size === 0 && !except && c.bootstrap && !this.selfInfo().isSelfAddr(c.bootstrap))
+      addrs.push(c.bootstrap);
     for (const p of picks) this.lastAttempt.set(`${circleId}/${p.nodeId}`, nowMs);
     const results = await Promise.all(addrs.map((a) => this.syncWith(circleId, a)));
     return results.filter((r): r is ExchangeResult => r !== null);
@@ -386,10 +435,16 @@ export class FelundNode {
         port: hp.port,
         socket: {
           open: (sock) => {
-            conn = new LineConn(sock, engine, (l) => this.log(`${addr}: ${l}`), this.connTimeouts(), (step) => {
-              if (v2) this.onStep(conn!, v2, step, addr);
-              if (v2?.result.reconciled) reconciled();
-            });
+            conn = new LineConn(
+              sock,
+              engine,
+              (l) => this.log(`${addr}: ${l}`),
+              this.connTimeouts(),
+              (step) => {
+                if (v2) this.onStep(conn!, v2, step, addr);
+                if (v2?.result.reconciled) reconciled();
+              },
+            );
             sock.data = { conn };
             conn.begin();
           },
@@ -403,7 +458,9 @@ export class FelundNode {
       let timeout: ReturnType<typeof setTimeout> | undefined;
       const sock = await Promise.race([
         connecting,
-        new Promise<null>((r) => (timeout = setTimeout(() => r(null), this.opts.timeouts?.connectMs ?? CONNECT_TIMEOUT_MS))),
+        new Promise<null>(
+          (r) => (timeout = setTimeout(() => r(null), this.opts.timeouts?.connectMs ?? CONNECT_TIMEOUT_MS)),
+        ),
       ]).catch(() => null);
       clearTimeout(timeout);
       if (!sock || !conn) {
@@ -425,7 +482,16 @@ export class FelundNode {
       if (reason !== "reconciled") this.afterSession(c, v2!, addr, true, reason);
       else c.finished.then((why) => this.afterSession(c, v2!, addr, true, why));
       const r = this.v2Result(v2!, circleId, [], v2!.result.reconciled);
-      this.emit({ t: "sync", circleId, peer: r.peerNodeId, addr, ok: r.completed, stored: v2!.result.stored, sent: 0, detail: r.completed ? "v2 session" : reason });
+      this.emit({
+        t: "sync",
+        circleId,
+        peer: r.peerNodeId,
+        addr,
+        ok: r.completed,
+        stored: v2!.result.stored,
+        sent: 0,
+        detail: r.completed ? "v2 session" : reason,
+      });
       return r;
     } finally {
       release();
@@ -436,8 +502,17 @@ export class FelundNode {
   private v2Result(ex: V2Exchange, circleId: string, stored: StoredMessage[], completed: boolean): ExchangeResult {
     const r = ex.result;
     return {
-      circleId: r.circleId || circleId, peerNodeId: r.peerNodeId, proto: "v2", encrypted: true, stored, rejected: r.rejected,
-      sent: 0, more: false, peersChanged: 0, completed, selfDial: false,
+      circleId: r.circleId || circleId,
+      peerNodeId: r.peerNodeId,
+      proto: "v2",
+      encrypted: true,
+      stored,
+      rejected: r.rejected,
+      sent: 0,
+      more: false,
+      peersChanged: 0,
+      completed,
+      selfDial: false,
     };
   }
 
@@ -464,7 +539,8 @@ export class FelundNode {
     notify: (m) => this.emit({ t: "message", message: m }),
     sessions: (circleId) => {
       const out: SessionPort[] = [];
-      for (const s of this.sessions.get(circleId) ?? []) if (!s.conn.isClosed) out.push({ handle: s.conn, push: (ms) => s.conn.apply(s.ex.push(ms)) });
+      for (const s of this.sessions.get(circleId) ?? [])
+        if (!s.conn.isClosed) out.push({ handle: s.conn, push: (ms) => s.conn.apply(s.ex.push(ms)) });
       return out;
     },
     relay: (circleId) => this.relay?.schedulePush(circleId),
@@ -480,13 +556,21 @@ export class FelundNode {
     const circleId = ex.result.circleId;
     const set = this.sessions.get(circleId);
     if (set) for (const s of set) if (s.conn === conn) set.delete(s);
-    if (ex.result.rejected.length) this.log(`${addr}: rejected ${ex.result.rejected.length} message(s): ${ex.result.rejected.slice(0, 3).map((x) => x.reason).join("; ")}`);
+    if (ex.result.rejected.length)
+      this.log(
+        `${addr}: rejected ${ex.result.rejected.length} message(s): ${ex.result.rejected
+          .slice(0, 3)
+          .map((x) => x.reason)
+          .join("; ")}`,
+      );
     if (!ex.result.established && outbound) {
       const p = this.store.listPeers(circleId).find((x) => x.addr === addr);
       if (p) recordDialFailure(this.store, circleId, p.nodeId, this.ctx.now());
     }
     if (circleId) this.emit({ t: "peers", circleId });
-    this.log(`${outbound ? "to" : "from"} ${addr}: v2 session ${ex.result.established ? "ended" : "failed"} (${reason})`);
+    this.log(
+      `${outbound ? "to" : "from"} ${addr}: v2 session ${ex.result.established ? "ended" : "failed"} (${reason})`,
+    );
     // a rekey ends sessions that run under the old epoch: reconnect under the new one
     if (outbound && !this.stopped && /rekeyed/.test(reason)) this.syncSoon(circleId);
   }
@@ -510,14 +594,30 @@ export class FelundNode {
 
   private afterExchange(r: ExchangeResult, addr: string, outbound: boolean, detail = ""): void {
     if (outbound && r.selfDial) this.selfAddrs.add(addr);
-    if (outbound && !r.completed && r.peerNodeId) recordDialFailure(this.store, r.circleId, r.peerNodeId, this.ctx.now());
+    if (outbound && !r.completed && r.peerNodeId)
+      recordDialFailure(this.store, r.circleId, r.peerNodeId, this.ctx.now());
     else if (outbound && !r.completed) {
       const p = this.store.listPeers(r.circleId).find((x) => x.addr === addr);
       if (p) recordDialFailure(this.store, r.circleId, p.nodeId, this.ctx.now());
     }
     if (r.circleId) {
-      this.emit({ t: "sync", circleId: r.circleId, peer: r.peerNodeId, addr, ok: r.completed, stored: r.stored.length, sent: r.sent, detail });
-      if (r.rejected.length) this.log(`${addr}: rejected ${r.rejected.length} message(s): ${r.rejected.slice(0, 3).map((x) => x.reason).join("; ")}`);
+      this.emit({
+        t: "sync",
+        circleId: r.circleId,
+        peer: r.peerNodeId,
+        addr,
+        ok: r.completed,
+        stored: r.stored.length,
+        sent: r.sent,
+        detail,
+      });
+      if (r.rejected.length)
+        this.log(
+          `${addr}: rejected ${r.rejected.length} message(s): ${r.rejected
+            .slice(0, 3)
+            .map((x) => x.reason)
+            .join("; ")}`,
+        );
     }
     if (r.peersChanged) this.emit({ t: "peers", circleId: r.circleId });
     this.stored(r.stored, { path: "v1", peer: r.peerNodeId });
@@ -533,7 +633,16 @@ export class FelundNode {
       return false;
     }
     if (cur && cur.lastOk > 0 && cur.failures < 3 && now - cur.lastOk < 3600) return false; // keep an address we verified
-    this.store.putPeer({ circleId, nodeId, addr, lastSeen: now, lastOk: cur?.lastOk ?? 0, failures: 0, source: "relay", proto: cur?.proto ?? "" });
+    this.store.putPeer({
+      circleId,
+      nodeId,
+      addr,
+      lastSeen: now,
+      lastOk: cur?.lastOk ?? 0,
+      failures: 0,
+      source: "relay",
+      proto: cur?.proto ?? "",
+    });
     this.emit({ t: "peers", circleId });
     return true;
   }
@@ -567,11 +676,24 @@ export class FelundNode {
   inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number; viaRelay?: boolean } = {}): string {
     const { viaRelay, ...limits } = opts;
     if (!viaRelay) return this.withListen((ctx) => svc.inviteCode(ctx, circleId, limits));
-    if (!this.relay) throw new svc.UserError("this node uses no relay: set one (felund serve --relay URL) to invite through it");
+    if (!this.relay)
+      throw new svc.UserError("this node uses no relay: set one (felund serve --relay URL) to invite through it");
     const c = svc.requireCircle(this.ctx, circleId);
-    if (c.mode !== "v2") throw new svc.UserError("legacy circles use felund1. codes; invite through a relay is for v2-only circles");
-    const r = issueInvite(svc.v2Ctx(this.ctx), c.circleId, { peer: this.relay.base, ...limits, now: this.ctx.now(), rng: this.ctx.rng });
-    if (!r.ok) throw new svc.UserError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
+    if (c.mode !== "v2")
+      throw new svc.UserError("legacy circles use felund1. codes; invite through a relay is for v2-only circles");
+    const r = issueInvite(svc.v2Ctx(this.ctx), c.circleId, {
+      peer: this.relay.base,
+      ...limits,
+      now: this.ctx.now(),
+      rng: this.ctx.rng,
+    });
+    if (!r.ok)
+      throw new svc.UserError(
+        r.reason === "only the circle owner issues felund2 invites"
+          ? "only the circle's owner can invite to this circle (ask them for a code)"
+          : r.reason,
+        403,
+      );
     return r.value.code;
   }
   async join(input: { code?: string; secret?: string; peer?: string }) {
@@ -590,7 +712,9 @@ export class FelundNode {
    * browser), the same handshake runs through the relay's /v1/signal, and the circle syncs
    * through that relay.
    */
-  private async joinV2(code: string): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
+  private async joinV2(
+    code: string,
+  ): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
     const v = decodeInvite2(code, this.ctx.now());
     if (!v.ok) throw new svc.UserError(`invalid invite code: ${v.reason}`);
     const inv = v.value;
@@ -600,12 +724,21 @@ export class FelundNode {
     if (!hp) throw new svc.UserError("this invite names no reachable node (host:port)");
     const existed = !!this.store.getCircle(inv.circleId);
     if (!existed) {
-      const ex = V2Exchange.joiner(this.v2Deps(), { inviteId: inv.inviteId, ticket: inv.ticket, circleId: inv.circleId }, peer);
+      const ex = V2Exchange.joiner(
+        this.v2Deps(),
+        { inviteId: inv.inviteId, ticket: inv.ticket, circleId: inv.circleId },
+        peer,
+      );
       let conn: LineConn | undefined;
       const sock = await Bun.connect<ConnData>({
-        hostname: hp.host, port: hp.port,
+        hostname: hp.host,
+        port: hp.port,
         socket: {
-          open: (s) => { conn = new LineConn(s, ex, (l) => this.log(`${peer}: ${l}`), this.connTimeouts()); s.data = { conn }; conn.begin(); },
+          open: (s) => {
+            conn = new LineConn(s, ex, (l) => this.log(`${peer}: ${l}`), this.connTimeouts());
+            s.data = { conn };
+            conn.begin();
+          },
           data: (s, chunk) => s.data?.conn?.onData(chunk),
           drain: (s) => s.data?.conn?.onDrain(),
           close: (s) => s.data?.conn?.onClose(),
@@ -613,13 +746,16 @@ export class FelundNode {
           connectError: () => {},
         },
       }).catch(() => null);
-      if (!sock || !conn) throw new svc.UserError(`cannot reach the inviter at ${peer}; try again when their node is online`, 503);
+      if (!sock || !conn)
+        throw new svc.UserError(`cannot reach the inviter at ${peer}; try again when their node is online`, 503);
       const reason = await conn.finished;
       const admit = ex.result.admitted;
-      if (!admit) throw new svc.UserError(`the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`, 403);
+      if (!admit)
+        throw new svc.UserError(`the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`, 403);
       this.store.transaction(() => {
         const cid = applyAdmit(this.store, admit, this.ctx.now());
-        if (cid !== inv.circleId) throw new svc.UserError("the inviter admitted us to another circle than the code names");
+        if (cid !== inv.circleId)
+          throw new svc.UserError("the inviter admitted us to another circle than the code names");
         this.store.updateCircleBootstrap(cid, peer);
         ensureGeneralChannel(this.store, cid, this.ctx.now());
         svc.publishCard(this.ctx, cid);
@@ -631,15 +767,22 @@ export class FelundNode {
   }
 
   /** The admission of a felund2 code whose peer is a relay: over /v1/signal, then the relay syncs the circle. */
-  private async joinV2ViaRelay(inv: Invite2): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
+  private async joinV2ViaRelay(
+    inv: Invite2,
+  ): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
     const base = inv.peer.replace(/\/+$/, "");
     const existed = !!this.store.getCircle(inv.circleId);
     if (!existed) {
       const r = await joinViaRelay(relaySignalIo(base), this.v2Deps(), inv);
-      if (!r.ok) throw new svc.UserError(`the inviter did not admit us: ${r.reason}`, /did not answer|relay:/.test(r.reason) ? 503 : 403);
+      if (!r.ok)
+        throw new svc.UserError(
+          `the inviter did not admit us: ${r.reason}`,
+          /did not answer|relay:/.test(r.reason) ? 503 : 403,
+        );
       this.store.transaction(() => {
         const cid = applyAdmit(this.store, r.value, this.ctx.now());
-        if (cid !== inv.circleId) throw new svc.UserError("the inviter admitted us to another circle than the code names");
+        if (cid !== inv.circleId)
+          throw new svc.UserError("the inviter admitted us to another circle than the code names");
         ensureGeneralChannel(this.store, cid, this.ctx.now());
         svc.publishCard(this.ctx, cid);
       });
@@ -649,12 +792,16 @@ export class FelundNode {
     // the circle meets on that relay: a node without a relay starts using it (and keeps it)
     const configured = (this.opts.relay ?? this.settings.relayBase).trim().replace(/\/+$/, "");
     if (!configured) saveSettings(this.store, { relayBase: base });
-    else if (configured !== base) this.log(`note: ${inv.circleId} was joined through ${base}, but this node syncs through ${configured}`);
+    else if (configured !== base)
+      this.log(`note: ${inv.circleId} was joined through ${base}, but this node syncs through ${configured}`);
     if (this.listener && !this.relay && !this.stopped) this.configureRelay(base);
     // a running node pulls with its client; a one-shot `felund join` pulls once with a temporary one
     const client = this.relay ?? new RelayClient(this, configured || base, { ws: false });
     let synced = false;
-    await client.pullNow(inv.circleId).then(() => (synced = !client.lastError), () => {});
+    await client.pullNow(inv.circleId).then(
+      () => (synced = !client.lastError),
+      () => {},
+    );
     if (client !== this.relay) client.stop();
     return { circleId: inv.circleId, bootstrap: "", created: !existed, synced };
   }

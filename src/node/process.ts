@@ -25,25 +25,45 @@ export interface ProcessOptions {
   relay?: string;
   /** extra Elysia plugins mounted beside the local API (relay, web client) */
   // Elysia generics differ per composition; plugins are typed where they are written
-  mount?: (app: Elysia<any, any, any, any, any, any, any>, node: FelundNode) => Elysia<any, any, any, any, any, any, any>;
+  mount?: (
+    app: Elysia<any, any, any, any, any, any, any>,
+    node: FelundNode,
+  ) => Elysia<any, any, any, any, any, any, any>;
 }
 
-export interface RunningNode { node: FelundNode; url: string; token: string; httpPort: number; stop(): void }
+export interface RunningNode {
+  node: FelundNode;
+  url: string;
+  token: string;
+  httpPort: number;
+  stop(): void;
+}
 
 export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> {
   const other = liveRuntime(o.stateDir);
   if (other && other.pid !== process.pid)
-    throw new UserError(`a node is already running on ${o.stateDir} (pid ${other.pid}); use another FELUND_STATE_DIR for a second node`);
+    throw new UserError(
+      `a node is already running on ${o.stateDir} (pid ${other.pid}); use another FELUND_STATE_DIR for a second node`,
+    );
   const hp = parseHostPort(o.http);
   if (!hp && !/:0$/.test(o.http)) throw new UserError(`--http must be HOST:PORT, got "${o.http}"`);
   const host = hp?.host ?? o.http.slice(0, o.http.lastIndexOf(":"));
   const wantPort = hp?.port ?? 0;
   const store = new NodeStore(openSqlite(dbPath(o.stateDir)));
-  const node = new FelundNode({ store, intervalS: o.intervalS, debug: o.debug, bind: o.bind, port: o.port, relay: o.relay });
+  const node = new FelundNode({
+    store,
+    intervalS: o.intervalS,
+    debug: o.debug,
+    bind: o.bind,
+    port: o.port,
+    relay: o.relay,
+  });
   try {
     await node.start();
   } catch (e) {
-    throw new UserError(`cannot listen for peers on ${o.bind ?? node.settings.bind}:${o.port ?? node.settings.port}: ${(e as Error).message}`);
+    throw new UserError(
+      `cannot listen for peers on ${o.bind ?? node.settings.bind}:${o.port ?? node.settings.port}: ${(e as Error).message}`,
+    );
   }
   const token = apiToken(o.stateDir);
   let httpPort = wantPort;
@@ -61,7 +81,10 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
       const server = Bun.serve({
         hostname: host,
         port: wantPort,
-        fetch: async (req, srv) => (req.url.includes("/api") ? await h.fetch(req, srv) : Response.json({ ok: false, error: "not found" }, { status: 404 })),
+        fetch: async (req, srv) =>
+          req.url.includes("/api")
+            ? await h.fetch(req, srv)
+            : Response.json({ ok: false, error: "not found" }, { status: 404 }),
         websocket: { open: (ws) => h.ws.open(ws), close: (ws) => h.ws.close(ws), message() {} },
       });
       httpPort = server.port!;
@@ -76,7 +99,14 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   // once start-up is over, hand back what parsing, migrating and the first sync left behind
   // (an idle node should be small: the benchmark holds it to 60 MB)
   setTimeout(() => Bun.gc(true), 3000).unref();
-  writeRuntime(o.stateDir, { pid: process.pid, api: url, tcpPort: node.port, nodeId: node.nodeId, mode: o.mode, startedAt: Date.now() });
+  writeRuntime(o.stateDir, {
+    pid: process.pid,
+    api: url,
+    tcpPort: node.port,
+    nodeId: node.nodeId,
+    mode: o.mode,
+    startedAt: Date.now(),
+  });
   const stop = () => {
     clearRuntime(o.stateDir);
     node.stop();

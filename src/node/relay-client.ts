@@ -67,7 +67,11 @@ interface CircleLink {
   pushDelayMs: number;
 }
 
-export interface RelayStatus { base: string; circles: { circleId: string; ws: boolean; lastPoll: number }[]; lastError: string }
+export interface RelayStatus {
+  base: string;
+  circles: { circleId: string; ws: boolean; lastPoll: number }[];
+  lastError: string;
+}
 
 export class RelayClient {
   private links = new Map<string, CircleLink>();
@@ -84,7 +88,11 @@ export class RelayClient {
   /** what the store records as the origin of messages this relay brought (a node that moves to another relay pushes them there) */
   readonly origin: string;
 
-  constructor(private node: FelundNode, readonly base: string, private opts: { ws?: boolean } = {}) {
+  constructor(
+    private node: FelundNode,
+    readonly base: string,
+    private opts: { ws?: boolean } = {},
+  ) {
     this.origin = `relay:${base}`;
   }
 
@@ -115,7 +123,11 @@ export class RelayClient {
   }
 
   status(): RelayStatus {
-    return { base: this.base, lastError: this.lastError, circles: [...this.links.values()].map((l) => ({ circleId: l.circleId, ws: l.wsLive, lastPoll: l.lastPoll })) };
+    return {
+      base: this.base,
+      lastError: this.lastError,
+      circles: [...this.links.values()].map((l) => ({ circleId: l.circleId, ws: l.wsLive, lastPoll: l.lastPoll })),
+    };
   }
 
   private link(circleId: string): CircleLink | undefined {
@@ -124,7 +136,23 @@ export class RelayClient {
     const c = this.node.store.getCircle(circleId);
     if (!c) return undefined;
     const secret = fromHex(c.secretHex);
-    l = { circleId, hint: circleHint(circleId), secret, key: messageKey(secret), ws: null, wsLive: false, lastPoll: 0, lastPresence: 0, pushing: false, pushAgain: false, pulling: false, wsRetry: 0, ahead: new AheadEnvelopes(), pushRetry: null, pushDelayMs: 0 };
+    l = {
+      circleId,
+      hint: circleHint(circleId),
+      secret,
+      key: messageKey(secret),
+      ws: null,
+      wsLive: false,
+      lastPoll: 0,
+      lastPresence: 0,
+      pushing: false,
+      pushAgain: false,
+      pulling: false,
+      wsRetry: 0,
+      ahead: new AheadEnvelopes(),
+      pushRetry: null,
+      pushDelayMs: 0,
+    };
     this.links.set(circleId, l);
     return l;
   }
@@ -134,17 +162,33 @@ export class RelayClient {
     if (this.stopped) return;
     const now = Date.now();
     const ids = new Set(this.node.store.listCircles().map((c) => c.circleId));
-    for (const [id, l] of this.links) if (!ids.has(id)) { l.ws?.close(); if (l.pushRetry) clearTimeout(l.pushRetry); this.links.delete(id); }
+    for (const [id, l] of this.links)
+      if (!ids.has(id)) {
+        l.ws?.close();
+        if (l.pushRetry) clearTimeout(l.pushRetry);
+        this.links.delete(id);
+      }
     for (const id of ids) {
       const l = this.link(id)!;
-      if (now - l.lastPresence >= PRESENCE_MS) { l.lastPresence = now; void this.presence(l); }
+      if (now - l.lastPresence >= PRESENCE_MS) {
+        l.lastPresence = now;
+        void this.presence(l);
+      }
       if (this.opts.ws !== false && !l.ws && now >= l.wsRetry) this.openWs(l);
-      if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) { l.lastPoll = now; void this.pull(l); this.schedulePush(id); }
+      if (now - l.lastPoll >= (l.wsLive ? POLL_WITH_WS_MS : POLL_MS)) {
+        l.lastPoll = now;
+        void this.pull(l);
+        this.schedulePush(id);
+      }
       // the new epoch may have come over TCP
       if (l.ahead.size) this.retryAhead(l);
     }
     // (a little slack: this tick itself runs every second)
-    if (!this.admitting && now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS - 100 && this.node.store.hasLiveInvites(this.node.ctx.now())) {
+    if (
+      !this.admitting &&
+      now - this.lastAdmitPoll >= V2_RELAY_ADMISSION_POLL_MS - 100 &&
+      this.node.store.hasLiveInvites(this.node.ctx.now())
+    ) {
       this.lastAdmitPoll = now;
       void this.admissions();
     }
@@ -168,7 +212,9 @@ export class RelayClient {
     try {
       const ended = await pollAdmissions(relaySignalIo(this.base), this.issuer, (e) => this.fail("admission", e));
       for (const o of ended)
-        this.node.log(`relay admission ${o.sessionId.slice(0, 12)}: ${o.admitted ? `admitted ${o.peerNodeId} to ${o.circleId}` : `refused (${o.reason})`}`);
+        this.node.log(
+          `relay admission ${o.sessionId.slice(0, 12)}: ${o.admitted ? `admitted ${o.peerNodeId} to ${o.circleId}` : `refused (${o.reason})`}`,
+        );
     } catch (e) {
       this.fail("admission poll", e);
     } finally {
@@ -195,7 +241,8 @@ export class RelayClient {
       timeoutMs: RELAY_HTTP_TIMEOUT_MS,
     });
     const json = res.json;
-    if (!res.ok || !json || json.ok === false) throw new Error(`${method} ${path}: HTTP ${res.status} ${json?.detail ?? ""}`.trim());
+    if (!res.ok || !json || json.ok === false)
+      throw new Error(`${method} ${path}: HTTP ${res.status} ${json?.detail ?? ""}`.trim());
     return json;
   }
 
@@ -208,15 +255,35 @@ export class RelayClient {
     const host = advertisedHost(this.node.settings.bind);
     try {
       await this.http("POST", "/register", {
-        node_id: this.node.nodeId, circle_hint: l.hint,
-        endpoints: this.node.port ? [{ transport: "tcp", host, port: this.node.port, family: host.includes(":") ? "ipv6" : "ipv4", nat: "unknown" }] : [],
-        capabilities: { relay: false, transport: ["tcp"] }, ttl_s: 120,
+        node_id: this.node.nodeId,
+        circle_hint: l.hint,
+        endpoints: this.node.port
+          ? [
+              {
+                transport: "tcp",
+                host,
+                port: this.node.port,
+                family: host.includes(":") ? "ipv6" : "ipv4",
+                nat: "unknown",
+              },
+            ]
+          : [],
+        capabilities: { relay: false, transport: ["tcp"] },
+        ttl_s: 120,
       });
       const r = await this.http("GET", `/peers?circle_hint=${l.hint}&limit=50`);
       let added = 0;
       for (const p of (Array.isArray(r.peers) ? r.peers : []) as any[]) {
         if (typeof p?.node_id !== "string" || p.node_id === this.node.nodeId) continue;
-        const ep = (Array.isArray(p.endpoints) ? p.endpoints : []).find((e: any) => e?.transport === "tcp" && typeof e.host === "string" && e.host && Number.isInteger(e.port) && e.port > 0 && e.port < 65536);
+        const ep = (Array.isArray(p.endpoints) ? p.endpoints : []).find(
+          (e: any) =>
+            e?.transport === "tcp" &&
+            typeof e.host === "string" &&
+            e.host &&
+            Number.isInteger(e.port) &&
+            e.port > 0 &&
+            e.port < 65536,
+        );
         if (!ep) continue;
         if (this.node.addRelayPeer(l.circleId, p.node_id, formatHostPort(ep.host, ep.port))) added++;
       }
@@ -229,12 +296,21 @@ export class RelayClient {
   schedulePush(circleId: string): void {
     const l = this.link(circleId);
     if (!l) return;
-    if (l.pushing) { l.pushAgain = true; return; }
+    if (l.pushing) {
+      l.pushAgain = true;
+      return;
+    }
     l.pushing = true;
-    queueMicrotask(() => void this.push(l).finally(() => {
-      l.pushing = false;
-      if (l.pushAgain) { l.pushAgain = false; this.schedulePush(circleId); }
-    }));
+    queueMicrotask(
+      () =>
+        void this.push(l).finally(() => {
+          l.pushing = false;
+          if (l.pushAgain) {
+            l.pushAgain = false;
+            this.schedulePush(circleId);
+          }
+        }),
+    );
   }
 
   /** Push every message of the circle stored after the persisted cursor, oldest first. */
@@ -256,7 +332,13 @@ export class RelayClient {
         if (wire) {
           const signed = decodeMessage(fromBase64(wire));
           const ek = epochKey(store, circle, signed.keyEpoch);
-          if (ek) envelopes.push(sealEnvelopeV2({ secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, this.node.ctx.rng(12)));
+          if (ek)
+            envelopes.push(
+              sealEnvelopeV2(
+                { secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed },
+                this.node.ctx.rng(12),
+              ),
+            );
         }
         if (!v2Only && m.mac) envelopes.push(sealEnvelope(l.key, m, this.node.ctx.rng(12)));
       }
@@ -324,7 +406,11 @@ export class RelayClient {
         if (isEnvelopeV2(raw)) {
           circle = store.getCircle(l.circleId) ?? circle; // a REKEY earlier in this batch raises the epoch
           const c = circle;
-          const v = openEnvelopeV2(raw, { secret: l.secret, circleId: l.circleId, keyOf: (e) => epochKey(store, c, e) });
+          const v = openEnvelopeV2(raw, {
+            secret: l.secret,
+            circleId: l.circleId,
+            keyOf: (e) => epochKey(store, c, e),
+          });
           if (!v.ok) {
             l.ahead.hold(raw, c.keyEpoch);
             continue;
@@ -355,7 +441,10 @@ export class RelayClient {
   }
 
   private openWs(l: CircleLink): void {
-    const u = this.url(`/relay/ws?circle_hint=${l.hint}&node_id=${encodeURIComponent(this.node.nodeId)}`).replace(/^http/, "ws");
+    const u = this.url(`/relay/ws?circle_hint=${l.hint}&node_id=${encodeURIComponent(this.node.nodeId)}`).replace(
+      /^http/,
+      "ws",
+    );
     let ws: WebSocket;
     try {
       ws = new WebSocket(u);
@@ -364,15 +453,26 @@ export class RelayClient {
       return;
     }
     l.ws = ws;
-    ws.onopen = () => { l.wsLive = true; void this.pull(l); };
+    ws.onopen = () => {
+      l.wsLive = true;
+      void this.pull(l);
+    };
     ws.onmessage = (ev) => {
       let f: any;
-      try { f = JSON.parse(String(ev.data)); } catch { return; }
+      try {
+        f = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
       if (f?.t === "MESSAGES" && Array.isArray(f.messages)) this.ingest(l, f.messages);
       else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
     };
     ws.onclose = () => {
-      if (l.ws === ws) { l.ws = null; l.wsLive = false; l.wsRetry = Date.now() + 5_000; }
+      if (l.ws === ws) {
+        l.ws = null;
+        l.wsLive = false;
+        l.wsRetry = Date.now() + 5_000;
+      }
     };
     ws.onerror = () => {};
   }

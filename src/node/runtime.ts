@@ -27,7 +27,14 @@ export function apiToken(dir: string): string {
   return t;
 }
 
-export interface RuntimeInfo { pid: number; api: string; tcpPort: number; nodeId: string; mode: string; startedAt: number }
+export interface RuntimeInfo {
+  pid: number;
+  api: string;
+  tcpPort: number;
+  nodeId: string;
+  mode: string;
+  startedAt: number;
+}
 
 export function writeRuntime(dir: string, info: RuntimeInfo): void {
   writeFileSync(join(dir, "runtime.json"), JSON.stringify(info), { mode: 0o600 });

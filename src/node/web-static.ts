@@ -21,27 +21,41 @@ export interface WebClientOptions {
 }
 
 const TYPES: Record<string, string> = {
-  js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8",
-  svg: "image/svg+xml", png: "image/png", webmanifest: "application/manifest+json", json: "application/json", ico: "image/x-icon",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  svg: "image/svg+xml",
+  png: "image/png",
+  webmanifest: "application/manifest+json",
+  json: "application/json",
+  ico: "image/x-icon",
   woff2: "font/woff2",
 };
 const FILE_RE = /^[\w][\w.-]*\.(\w+)$/;
 
-const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeAttr = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** Run the Vite build in a child process (vite never loads into the server). */
 export function ensureWebBuild(log: (line: string) => void = () => {}): void {
   if (!webBuildStale()) return;
   log("felund: building the web client (first start or changed sources)…");
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../ui/web/build.ts"), "--if-stale"], { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) log(`felund: web client build failed; the web UI is unavailable:\n${r.stderr.toString().trim()}`);
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../ui/web/build.ts"), "--if-stale"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (r.exitCode !== 0)
+    log(`felund: web client build failed; the web UI is unavailable:\n${r.stderr.toString().trim()}`);
 }
 
 export function webClient(o: WebClientOptions) {
   const dist = o.distDir ?? WEB_DIST;
   if (o.build !== false && !o.distDir) ensureWebBuild(o.log);
 
-  const relayOrigins = o.relayBase && /^https?:\/\//.test(o.relayBase) ? ` ${new URL(o.relayBase).origin} ${new URL(o.relayBase).origin.replace(/^http/, "ws")}` : "";
+  const relayOrigins =
+    o.relayBase && /^https?:\/\//.test(o.relayBase)
+      ? ` ${new URL(o.relayBase).origin} ${new URL(o.relayBase).origin.replace(/^http/, "ws")}`
+      : "";
   // Only this origin's hashed module scripts and stylesheet run: no inline script or style
   // (Solid sets dynamic styles through the CSSOM, which CSP allows), nothing from a CDN.
   const csp = [
@@ -79,7 +93,10 @@ export function webClient(o: WebClientOptions) {
     if (cached?.mtime !== mtime) {
       const html = readFileSync(p, "utf8")
         .replace(/<meta name="felund-mode" content="[^"]*"/, `<meta name="felund-mode" content="${o.mode}"`)
-        .replace(/<meta name="felund-relay" content="[^"]*"/, `<meta name="felund-relay" content="${escapeAttr(o.relayBase ?? "")}"`);
+        .replace(
+          /<meta name="felund-relay" content="[^"]*"/,
+          `<meta name="felund-relay" content="${escapeAttr(o.relayBase ?? "")}"`,
+        );
       cached = { mtime, html };
     }
     return cached.html;
@@ -89,7 +106,8 @@ export function webClient(o: WebClientOptions) {
     const html = indexHtml();
     if (!html)
       return new Response("The web client is not built. Run `npm install` (it builds ui/web), then restart felund.\n", {
-        status: 503, headers: { "content-type": "text/plain; charset=utf-8" },
+        status: 503,
+        headers: { "content-type": "text/plain; charset=utf-8" },
       });
     return new Response(html, { headers: pageHeaders });
   };
@@ -100,7 +118,11 @@ export function webClient(o: WebClientOptions) {
     const p = join(dir, name);
     // thrown, not answered, so a missing file gets the host app's usual 404
     if (!m || !type || !existsSync(p) || !statSync(p).isFile()) throw new NotFoundError();
-    const headers: Record<string, string> = { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" };
+    const headers: Record<string, string> = {
+      "content-type": type,
+      "cache-control": cache,
+      "x-content-type-options": "nosniff",
+    };
     if (name === "sw.js") headers["service-worker-allowed"] = "/";
     return new Response(Bun.file(p), { headers });
   };
@@ -108,13 +130,19 @@ export function webClient(o: WebClientOptions) {
   // One route per top-level file (manifest, service worker, icons), no catch-all: every other
   // path stays the host app's (the relay answers /health, /messages... at the top level too).
   const rootFiles = new Set(["sw.js", "manifest.webmanifest", "icon.svg", "icon-192.png", "icon-512.png"]);
-  if (existsSync(dist)) for (const f of readdirSync(dist)) if (f !== "index.html" && FILE_RE.test(f) && statSync(join(dist, f)).isFile()) rootFiles.add(f);
+  if (existsSync(dist))
+    for (const f of readdirSync(dist))
+      if (f !== "index.html" && FILE_RE.test(f) && statSync(join(dist, f)).isFile()) rootFiles.add(f);
 
   const app = new Elysia({ name: `web-client-${o.mode}` })
     .get("/", page)
     .get("/index.html", page)
-    .get("/config.json", () => Response.json({ mode: o.mode, relayBase: o.relayBase ?? "" }, { headers: { "cache-control": "no-cache" } }))
-    .get("/assets/:file", ({ params }) => file(join(dist, "assets"), params.file, "public, max-age=31536000, immutable"));
+    .get("/config.json", () =>
+      Response.json({ mode: o.mode, relayBase: o.relayBase ?? "" }, { headers: { "cache-control": "no-cache" } }),
+    )
+    .get("/assets/:file", ({ params }) =>
+      file(join(dist, "assets"), params.file, "public, max-age=31536000, immutable"),
+    );
   for (const f of rootFiles) {
     const cache = f === "sw.js" || f === "manifest.webmanifest" ? "no-cache" : "public, max-age=86400";
     app.get(`/${f}`, () => file(dist, f, cache)); // Elysia registers in place

@@ -8,7 +8,10 @@ import { RELAY_RESPONSE_MAX_BYTES } from "../protocol/limits.ts";
 
 /** The body was larger than allowed; `bytesRead` is what had been read when we stopped. */
 export class ResponseTooLarge extends Error {
-  constructor(readonly limit: number, readonly bytesRead: number) {
+  constructor(
+    readonly limit: number,
+    readonly bytesRead: number,
+  ) {
     super(`response larger than ${limit} bytes: aborted after ${bytesRead}`);
     this.name = "ResponseTooLarge";
   }

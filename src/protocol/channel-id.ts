@@ -16,14 +16,18 @@ export function isValidChannelId(s: string): boolean {
  * with kanji, Latin with CJK) have no such confusables and are left alone.
  */
 export function isMixedScript(s: string): boolean {
-  const scripts = (/\p{Script=Latin}/u.test(s) ? 1 : 0) + (/\p{Script=Cyrillic}/u.test(s) ? 1 : 0) + (/\p{Script=Greek}/u.test(s) ? 1 : 0);
+  const scripts =
+    (/\p{Script=Latin}/u.test(s) ? 1 : 0) +
+    (/\p{Script=Cyrillic}/u.test(s) ? 1 : 0) +
+    (/\p{Script=Greek}/u.test(s) ? 1 : 0);
   return scripts > 1;
 }
 
 /** Why a (normalized) name cannot be a new channel, or null when it can. Channels from peers are only marked. */
 export function newChannelIdProblem(s: string): string | null {
   if (!isValidChannelId(s)) return "channel names are 1-32 letters, digits, - or _ (not starting with __)";
-  if (isMixedScript(s)) return "channel names may not mix Latin, Cyrillic and Greek letters (look-alikes of other names)";
+  if (isMixedScript(s))
+    return "channel names may not mix Latin, Cyrillic and Greek letters (look-alikes of other names)";
   return null;
 }
 

@@ -9,7 +9,16 @@ export type AccessMode = "public" | "key" | "invite";
 export const ACCESS_MODES: readonly AccessMode[] = ["public", "key", "invite"];
 export const CHANNEL_OPS = ["create", "join", "request", "approve", "leave", "rename"] as const;
 export type ChannelOp = (typeof CHANNEL_OPS)[number];
-export const CALL_OPS = ["create", "invite", "join", "leave", "end", "signal.offer", "signal.answer", "signal.candidate"] as const;
+export const CALL_OPS = [
+  "create",
+  "invite",
+  "join",
+  "leave",
+  "end",
+  "signal.offer",
+  "signal.answer",
+  "signal.candidate",
+] as const;
 export type CallOp = (typeof CALL_OPS)[number];
 
 export interface ChannelEvt {
@@ -26,8 +35,17 @@ export interface ChannelEvt {
   targetNodeId: string;
   displayName: string;
 }
-export interface CircleNameEvt { t: "CIRCLE_NAME_EVT"; circleId: string; name: string }
-export interface AnchorAnnounce { t: "ANCHOR_ANNOUNCE"; nodeId: string; announcedAt: number; capabilities: Record<string, boolean> }
+export interface CircleNameEvt {
+  t: "CIRCLE_NAME_EVT";
+  circleId: string;
+  name: string;
+}
+export interface AnchorAnnounce {
+  t: "ANCHOR_ANNOUNCE";
+  nodeId: string;
+  announcedAt: number;
+  capabilities: Record<string, boolean>;
+}
 export interface CallEvt {
   t: "CALL_EVT";
   op: CallOp;
@@ -66,9 +84,18 @@ export function parseControlEvent(text: string): ControlEvent | null {
       if (op !== "rename" && !isValidChannelId(channelId)) return null;
       const mode = ACCESS_MODES.includes(o.access_mode as AccessMode) ? (o.access_mode as AccessMode) : "public";
       return {
-        t: "CHANNEL_EVT", op, circleId: s(o.circle_id), channelId, accessMode: mode, keyHash: s(o.key_hash),
-        actorNodeId: s(o.actor_node_id), createdBy: s(o.created_by), createdTs: int(o.created_ts),
-        nodeId: s(o.node_id), targetNodeId: s(o.target_node_id), displayName: s(o.display_name),
+        t: "CHANNEL_EVT",
+        op,
+        circleId: s(o.circle_id),
+        channelId,
+        accessMode: mode,
+        keyHash: s(o.key_hash),
+        actorNodeId: s(o.actor_node_id),
+        createdBy: s(o.created_by),
+        createdTs: int(o.created_ts),
+        nodeId: s(o.node_id),
+        targetNodeId: s(o.target_node_id),
+        displayName: s(o.display_name),
       };
     }
     case "CIRCLE_NAME_EVT":
@@ -82,8 +109,14 @@ export function parseControlEvent(text: string): ControlEvent | null {
     case "CALL_EVT": {
       if (!CALL_OPS.includes(o.op as CallOp) || !s(o.session_id)) return null;
       return {
-        t: "CALL_EVT", op: o.op as CallOp, sessionId: s(o.session_id), hostNodeId: s(o.host_node_id),
-        circleId: s(o.circle_id), channelId: s(o.channel_id), nodeId: s(o.node_id), actorNodeId: s(o.actor_node_id),
+        t: "CALL_EVT",
+        op: o.op as CallOp,
+        sessionId: s(o.session_id),
+        hostNodeId: s(o.host_node_id),
+        circleId: s(o.circle_id),
+        channelId: s(o.channel_id),
+        nodeId: s(o.node_id),
+        actorNodeId: s(o.actor_node_id),
         createdTs: int(o.created_ts),
       };
     }
@@ -94,36 +127,127 @@ export function parseControlEvent(text: string): ControlEvent | null {
 
 // ---- builders (Python's field sets, PROTOCOL-V1.md §5.2-5.5) ----
 
-export const channelCreateText = (a: { circleId: string; channelId: string; accessMode: AccessMode; keyHash: string; actor: string; ts: number }): string =>
-  jsonPython({ t: "CHANNEL_EVT", op: "create", circle_id: a.circleId, channel_id: a.channelId, access_mode: a.accessMode,
-    key_hash: a.accessMode === "key" ? a.keyHash : "", actor_node_id: a.actor, created_by: a.actor, created_ts: a.ts });
+export const channelCreateText = (a: {
+  circleId: string;
+  channelId: string;
+  accessMode: AccessMode;
+  keyHash: string;
+  actor: string;
+  ts: number;
+}): string =>
+  jsonPython({
+    t: "CHANNEL_EVT",
+    op: "create",
+    circle_id: a.circleId,
+    channel_id: a.channelId,
+    access_mode: a.accessMode,
+    key_hash: a.accessMode === "key" ? a.keyHash : "",
+    actor_node_id: a.actor,
+    created_by: a.actor,
+    created_ts: a.ts,
+  });
 
-export const channelMemberText = (op: "join" | "request" | "leave", a: { circleId: string; channelId: string; nodeId: string; actor: string; ts: number }): string =>
-  jsonPython({ t: "CHANNEL_EVT", op, circle_id: a.circleId, channel_id: a.channelId, node_id: a.nodeId, actor_node_id: a.actor, created_ts: a.ts });
+export const channelMemberText = (
+  op: "join" | "request" | "leave",
+  a: { circleId: string; channelId: string; nodeId: string; actor: string; ts: number },
+): string =>
+  jsonPython({
+    t: "CHANNEL_EVT",
+    op,
+    circle_id: a.circleId,
+    channel_id: a.channelId,
+    node_id: a.nodeId,
+    actor_node_id: a.actor,
+    created_ts: a.ts,
+  });
 
-export const channelApproveText = (a: { circleId: string; channelId: string; target: string; actor: string; ts: number }): string =>
-  jsonPython({ t: "CHANNEL_EVT", op: "approve", circle_id: a.circleId, channel_id: a.channelId, target_node_id: a.target, actor_node_id: a.actor, created_ts: a.ts });
+export const channelApproveText = (a: {
+  circleId: string;
+  channelId: string;
+  target: string;
+  actor: string;
+  ts: number;
+}): string =>
+  jsonPython({
+    t: "CHANNEL_EVT",
+    op: "approve",
+    circle_id: a.circleId,
+    channel_id: a.channelId,
+    target_node_id: a.target,
+    actor_node_id: a.actor,
+    created_ts: a.ts,
+  });
 
 export const renameText = (a: { circleId: string; nodeId: string; displayName: string; ts: number }): string =>
-  jsonPython({ t: "CHANNEL_EVT", op: "rename", circle_id: a.circleId, node_id: a.nodeId, display_name: a.displayName, actor_node_id: a.nodeId, created_ts: a.ts });
+  jsonPython({
+    t: "CHANNEL_EVT",
+    op: "rename",
+    circle_id: a.circleId,
+    node_id: a.nodeId,
+    display_name: a.displayName,
+    actor_node_id: a.nodeId,
+    created_ts: a.ts,
+  });
 
 export const circleNameText = (circleId: string, name: string): string =>
   jsonPython({ t: "CIRCLE_NAME_EVT", circle_id: circleId, name });
 
-export const anchorAnnounceText = (nodeId: string, announcedAt: number, caps: { can_anchor: boolean; is_mobile: boolean; public_reachable: boolean }): string =>
-  jsonPython({ t: "ANCHOR_ANNOUNCE", node_id: nodeId, announced_at: announcedAt, capabilities: caps });
+export const anchorAnnounceText = (
+  nodeId: string,
+  announcedAt: number,
+  caps: { can_anchor: boolean; is_mobile: boolean; public_reachable: boolean },
+): string => jsonPython({ t: "ANCHOR_ANNOUNCE", node_id: nodeId, announced_at: announcedAt, capabilities: caps });
 
 /** CALL_EVT in the web client's field order (JSON.stringify, not sorted). */
-export function callEventText(op: CallOp, a: { sessionId: string; actor: string; hostNodeId?: string; circleId?: string; channelId?: string; nodeId?: string; ts?: number }): string {
+export function callEventText(
+  op: CallOp,
+  a: {
+    sessionId: string;
+    actor: string;
+    hostNodeId?: string;
+    circleId?: string;
+    channelId?: string;
+    nodeId?: string;
+    ts?: number;
+  },
+): string {
   switch (op) {
     case "create":
-      return JSON.stringify({ t: "CALL_EVT", op, session_id: a.sessionId, host_node_id: a.hostNodeId ?? a.actor, circle_id: a.circleId, channel_id: a.channelId, created_ts: a.ts, actor_node_id: a.actor });
+      return JSON.stringify({
+        t: "CALL_EVT",
+        op,
+        session_id: a.sessionId,
+        host_node_id: a.hostNodeId ?? a.actor,
+        circle_id: a.circleId,
+        channel_id: a.channelId,
+        created_ts: a.ts,
+        actor_node_id: a.actor,
+      });
     case "join":
-      return JSON.stringify({ t: "CALL_EVT", op, session_id: a.sessionId, node_id: a.nodeId ?? a.actor, actor_node_id: a.actor });
+      return JSON.stringify({
+        t: "CALL_EVT",
+        op,
+        session_id: a.sessionId,
+        node_id: a.nodeId ?? a.actor,
+        actor_node_id: a.actor,
+      });
     case "leave":
-      return JSON.stringify({ t: "CALL_EVT", op, session_id: a.sessionId, node_id: a.nodeId ?? a.actor, reason: "user_left", actor_node_id: a.actor });
+      return JSON.stringify({
+        t: "CALL_EVT",
+        op,
+        session_id: a.sessionId,
+        node_id: a.nodeId ?? a.actor,
+        reason: "user_left",
+        actor_node_id: a.actor,
+      });
     case "end":
-      return JSON.stringify({ t: "CALL_EVT", op, session_id: a.sessionId, host_node_id: a.hostNodeId ?? a.actor, actor_node_id: a.actor });
+      return JSON.stringify({
+        t: "CALL_EVT",
+        op,
+        session_id: a.sessionId,
+        host_node_id: a.hostNodeId ?? a.actor,
+        actor_node_id: a.actor,
+      });
     default:
       return JSON.stringify({ t: "CALL_EVT", op, session_id: a.sessionId, actor_node_id: a.actor });
   }

@@ -5,8 +5,7 @@ import { toHex, utf8 } from "./bytes.ts";
 import { gcmOpen, gcmSeal, hkdfSha256 as hkdf, hmacSha256 as hmac, sha256 } from "./primitives.ts";
 
 export const sha256Bytes = (b: Uint8Array): Uint8Array => sha256(b);
-export const sha256Hex = (b: Uint8Array | string): string =>
-  toHex(sha256(typeof b === "string" ? utf8(b) : b));
+export const sha256Hex = (b: Uint8Array | string): string => toHex(sha256(typeof b === "string" ? utf8(b) : b));
 export const hmacSha256 = (key: Uint8Array, msg: Uint8Array): Uint8Array => hmac(key, msg);
 /** hex HMAC-SHA256 with raw key bytes over the UTF-8 bytes of `s` (ref conventions). */
 export const hmacHex = (key: Uint8Array, s: string): string => toHex(hmac(key, utf8(s)));

@@ -7,7 +7,12 @@ import { isChannelIdOrControl } from "./channel-id.ts";
 import { parseWireMessage, verifyMac, type ChatMessage } from "./message.ts";
 import { accept, reject, type Verdict } from "./verdict.ts";
 
-export interface EncBlock { alg: string; key_id: string; nonce: string; ciphertext: string }
+export interface EncBlock {
+  alg: string;
+  key_id: string;
+  nonce: string;
+  ciphertext: string;
+}
 export interface Envelope {
   msg_id: string;
   circle_id: string;
@@ -61,7 +66,13 @@ export function openEnvelope(key: Uint8Array, secret: Uint8Array, circleId: stri
   const enc = e.enc as Record<string, unknown> | null;
   if (!enc || typeof enc !== "object" || typeof enc.nonce !== "string" || typeof enc.ciphertext !== "string")
     return reject("enc must carry nonce and ciphertext");
-  const m = { msgId: e.msg_id, circleId, channelId: e.channel_id, authorNodeId: e.author_node_id, createdTs: e.created_ts };
+  const m = {
+    msgId: e.msg_id,
+    circleId,
+    channelId: e.channel_id,
+    authorNodeId: e.author_node_id,
+    createdTs: e.created_ts,
+  };
   let body: Record<string, unknown>;
   try {
     const nonce = fromBase64(enc.nonce);
@@ -84,4 +95,3 @@ export function openEnvelope(key: Uint8Array, secret: Uint8Array, circleId: stri
   if (displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name must be a short string");
   return accept({ ...m, displayName, text, mac: null });
 }
-

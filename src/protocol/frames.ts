@@ -6,18 +6,64 @@ import { MSG_ID_RE, isNodeId } from "./ids.ts";
 import { ProtocolError } from "./verdict.ts";
 
 /** Extension offered by felund-ts nodes inside HELLO/WELCOME; original nodes ignore it. */
-export interface FelundExt { impl: string; max_line: number }
+export interface FelundExt {
+  impl: string;
+  max_line: number;
+}
 
-export interface Hello { t: "HELLO"; node_id: string; circle_id: string; listen_addr?: string; nonce?: string; can_anchor?: boolean; ext?: FelundExt }
-export interface Challenge { t: "CHALLENGE"; nonce: string }
-export interface HelloAuth { t: "HELLO_AUTH"; token: string }
-export interface Welcome { t: "WELCOME"; node_id: string; enc_ready: boolean; can_anchor: boolean; ext?: FelundExt }
-export interface PeerEntry { node_id: string; addr: string; last_seen: number }
-export interface Peers { t: "PEERS"; circle_id: string; peers: PeerEntry[] }
-export interface MsgsHave { t: "MSGS_HAVE"; circle_id: string; msg_ids: string[] }
-export interface MsgsReq { t: "MSGS_REQ"; circle_id: string; msg_ids: string[] }
-export interface MsgsSend { t: "MSGS_SEND"; circle_id: string; messages: unknown[] }
-export interface ErrorFrame { t: "ERROR"; err: string }
+export interface Hello {
+  t: "HELLO";
+  node_id: string;
+  circle_id: string;
+  listen_addr?: string;
+  nonce?: string;
+  can_anchor?: boolean;
+  ext?: FelundExt;
+}
+export interface Challenge {
+  t: "CHALLENGE";
+  nonce: string;
+}
+export interface HelloAuth {
+  t: "HELLO_AUTH";
+  token: string;
+}
+export interface Welcome {
+  t: "WELCOME";
+  node_id: string;
+  enc_ready: boolean;
+  can_anchor: boolean;
+  ext?: FelundExt;
+}
+export interface PeerEntry {
+  node_id: string;
+  addr: string;
+  last_seen: number;
+}
+export interface Peers {
+  t: "PEERS";
+  circle_id: string;
+  peers: PeerEntry[];
+}
+export interface MsgsHave {
+  t: "MSGS_HAVE";
+  circle_id: string;
+  msg_ids: string[];
+}
+export interface MsgsReq {
+  t: "MSGS_REQ";
+  circle_id: string;
+  msg_ids: string[];
+}
+export interface MsgsSend {
+  t: "MSGS_SEND";
+  circle_id: string;
+  messages: unknown[];
+}
+export interface ErrorFrame {
+  t: "ERROR";
+  err: string;
+}
 
 export function parseJsonFrame(line: string): Record<string, unknown> {
   let v: unknown;
@@ -43,7 +89,13 @@ const str = (v: unknown, what: string, max = 1024): string => {
 function parseExt(v: unknown): FelundExt | undefined {
   if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
   const e = v as Record<string, unknown>;
-  if (typeof e.impl !== "string" || typeof e.max_line !== "number" || !Number.isSafeInteger(e.max_line) || e.max_line < 1024) return undefined;
+  if (
+    typeof e.impl !== "string" ||
+    typeof e.max_line !== "number" ||
+    !Number.isSafeInteger(e.max_line) ||
+    e.max_line < 1024
+  )
+    return undefined;
   return { impl: e.impl.slice(0, 64), max_line: e.max_line };
 }
 
@@ -52,9 +104,19 @@ export function parseHello(f: Record<string, unknown>): Hello {
   if (!isNodeId(f.node_id)) throw new ProtocolError("HELLO node_id is not valid");
   const circle_id = str(f.circle_id, "circle_id", 128);
   const nonce = f.nonce == null || f.nonce === "" ? undefined : str(f.nonce, "nonce", 128);
-  if (nonce !== undefined && (!isHex(nonce) || nonce.length !== 32)) throw new ProtocolError("HELLO nonce must be 32 hex");
-  const listen_addr = f.listen_addr == null || f.listen_addr === "" ? undefined : str(f.listen_addr, "listen_addr", 300);
-  return { t: "HELLO", node_id: f.node_id, circle_id, listen_addr, nonce, can_anchor: f.can_anchor === true, ext: parseExt(f.ext) };
+  if (nonce !== undefined && (!isHex(nonce) || nonce.length !== 32))
+    throw new ProtocolError("HELLO nonce must be 32 hex");
+  const listen_addr =
+    f.listen_addr == null || f.listen_addr === "" ? undefined : str(f.listen_addr, "listen_addr", 300);
+  return {
+    t: "HELLO",
+    node_id: f.node_id,
+    circle_id,
+    listen_addr,
+    nonce,
+    can_anchor: f.can_anchor === true,
+    ext: parseExt(f.ext),
+  };
 }
 
 export function parseChallenge(f: Record<string, unknown>): Challenge {
@@ -99,10 +161,16 @@ function parseIds(f: Record<string, unknown>, t: "MSGS_HAVE" | "MSGS_REQ", err: 
   return ids;
 }
 
-export const parseMsgsHave = (f: Record<string, unknown>): MsgsHave =>
-  ({ t: "MSGS_HAVE", circle_id: optStr(f.circle_id), msg_ids: parseIds(f, "MSGS_HAVE", "Bad sync frames") });
-export const parseMsgsReq = (f: Record<string, unknown>): MsgsReq =>
-  ({ t: "MSGS_REQ", circle_id: optStr(f.circle_id), msg_ids: parseIds(f, "MSGS_REQ", "Expected MSGS_REQ") });
+export const parseMsgsHave = (f: Record<string, unknown>): MsgsHave => ({
+  t: "MSGS_HAVE",
+  circle_id: optStr(f.circle_id),
+  msg_ids: parseIds(f, "MSGS_HAVE", "Bad sync frames"),
+});
+export const parseMsgsReq = (f: Record<string, unknown>): MsgsReq => ({
+  t: "MSGS_REQ",
+  circle_id: optStr(f.circle_id),
+  msg_ids: parseIds(f, "MSGS_REQ", "Expected MSGS_REQ"),
+});
 
 export function parseMsgsSend(f: Record<string, unknown>): MsgsSend {
   if (f.t !== "MSGS_SEND") throw new ProtocolError("Expected MSGS_SEND");

@@ -1,5 +1,8 @@
 // host:port strings as the reference writes them: IPv6 without brackets, split at the last ':'.
-export interface HostPort { host: string; port: number }
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 /** Python-compatible parse: contains ':', split at the last one, port an integer 1-65535. */
 export function parseHostPort(s: string): HostPort | null {

@@ -39,7 +39,8 @@ export function decodeInvite(code: string): Verdict<Invite> {
   } catch {
     return reject("invite code is not valid base64url JSON");
   }
-  if (!payload || typeof payload !== "object" || Array.isArray(payload)) return reject("invite payload must be a JSON object");
+  if (!payload || typeof payload !== "object" || Array.isArray(payload))
+    return reject("invite payload must be a JSON object");
   const p = payload as Record<string, unknown>;
   // Python equality: 1, 1.0 and true all equal 1.
   if (!(p.v === 1 || p.v === true)) return reject("unsupported invite version");
@@ -51,7 +52,8 @@ export function decodeInvite(code: string): Verdict<Invite> {
   const peerText = pyStr(p.peer);
   if (peerText === null) return reject("invite peer is not a string");
   const peer = peerText.trim();
-  if (peer && !isRelayUrl(peer) && !parseHostPort(peer)) return reject("invite peer: expected host:port or a relay URL");
+  if (peer && !isRelayUrl(peer) && !parseHostPort(peer))
+    return reject("invite peer: expected host:port or a relay URL");
   // our extension; anything else there is ignored, as the originals ignore unknown keys
   const owner = typeof p.owner === "string" && /^[0-9a-f]{64}$/.test(p.owner) ? p.owner : undefined;
   return accept(owner ? { secretHex: secret, peer, owner } : { secretHex: secret, peer });

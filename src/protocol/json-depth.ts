@@ -2,7 +2,12 @@
 // no recursion and no allocation, so a hostile body is refused before anything recurses over it
 // (JSON.stringify, schema validators). Pure: used by the relay and the node's local API alike.
 
-const OPEN_OBJ = 123, OPEN_ARR = 91, CLOSE_OBJ = 125, CLOSE_ARR = 93, QUOTE = 34, BACKSLASH = 92;
+const OPEN_OBJ = 123,
+  OPEN_ARR = 91,
+  CLOSE_OBJ = 125,
+  CLOSE_ARR = 93,
+  QUOTE = 34,
+  BACKSLASH = 92;
 
 /** Whether `text` opens more than `max` objects/arrays inside each other (strings are skipped). */
 export function jsonNestsDeeper(text: string, max: number): boolean {

@@ -35,7 +35,17 @@ export interface WireMessageV1 {
   schema_version: number;
 }
 
-const WIRE_KEYS = new Set(["msg_id", "circle_id", "author_node_id", "created_ts", "text", "channel_id", "display_name", "mac", "schema_version"]);
+const WIRE_KEYS = new Set([
+  "msg_id",
+  "circle_id",
+  "author_node_id",
+  "created_ts",
+  "text",
+  "channel_id",
+  "display_name",
+  "mac",
+  "schema_version",
+]);
 
 export const macInput = (m: Omit<ChatMessage, "mac">): string =>
   `${m.msgId}|${m.circleId}|${m.channelId}|${m.authorNodeId}|${m.displayName}|${m.createdTs}|${m.text}`;
@@ -79,9 +89,11 @@ export function parseWireMessage(o: unknown): Verdict<ChatMessage> {
   const channelId = r.channel_id === undefined ? DEFAULT_CHANNEL : r.channel_id;
   if (typeof channelId !== "string" || !isChannelIdOrControl(channelId)) return reject("channel_id is not valid");
   const displayName = r.display_name === undefined ? "" : r.display_name;
-  if (typeof displayName !== "string" || displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name must be a short string");
+  if (typeof displayName !== "string" || displayName.length > DISPLAY_NAME_WIRE_MAX)
+    return reject("display_name must be a short string");
   const mac = r.mac === undefined ? "" : r.mac;
-  if (typeof mac !== "string" || !(mac === "" || /^[0-9a-f]{64}$/.test(mac))) return reject("mac must be 64 lowercase hex");
+  if (typeof mac !== "string" || !(mac === "" || /^[0-9a-f]{64}$/.test(mac)))
+    return reject("mac must be 64 lowercase hex");
   if (r.schema_version !== undefined && (typeof r.schema_version !== "number" || !Number.isInteger(r.schema_version)))
     return reject("schema_version must be an integer");
   return accept({

@@ -24,7 +24,8 @@ export const gcmOpen = (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?
 export const edPublicKey = (seed: Uint8Array): Uint8Array => ed.getPublicKey(seed);
 export const edSign = (msg: Uint8Array, seed: Uint8Array): Uint8Array => ed.sign(msg, seed);
 /** ZIP-215 rules, as @noble/curves by default; a triple preverify() found valid is not redone */
-export const edVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean => wasVerified(sig, msg, pub) || ed.verify(sig, msg, pub);
+export const edVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean =>
+  wasVerified(sig, msg, pub) || ed.verify(sig, msg, pub);
 
 // ---- Ed25519 through WebCrypto, ahead of the engine ----
 // @noble/ed25519 takes ~1.3 ms per verify in Chromium (@noble/curves 0.6 ms, WebCrypto 0.1 ms),
@@ -54,24 +55,31 @@ function wasVerified(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean
 function hasNative(): Promise<boolean> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) return Promise.resolve(false);
-  const probe = Uint8Array.from("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a".match(/../g)!, (h) => parseInt(h, 16));
-  return (native ??= subtle.importKey("raw", probe, { name: "Ed25519" }, false, ["verify"]).then(() => true, () => false));
+  const probe = Uint8Array.from("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a".match(/../g)!, (h) =>
+    parseInt(h, 16),
+  );
+  return (native ??= subtle.importKey("raw", probe, { name: "Ed25519" }, false, ["verify"]).then(
+    () => true,
+    () => false,
+  ));
 }
 
 /** Check a batch of signatures with WebCrypto and remember the valid ones (never throws). */
 export async function preverify(items: SigCheck[]): Promise<void> {
   if (!items.length || !(await hasNative())) return;
   const subtle = globalThis.crypto.subtle;
-  await Promise.all(items.map(async (it) => {
-    try {
-      const key = await subtle.importKey("raw", it.pub.slice(), { name: "Ed25519" }, false, ["verify"]);
-      if (!(await subtle.verify("Ed25519", key, it.sig.slice(), it.msg.slice()))) return;
-    } catch {
-      return; // a key WebCrypto refuses: edVerify decides as before
-    }
-    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-    verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
-  }));
+  await Promise.all(
+    items.map(async (it) => {
+      try {
+        const key = await subtle.importKey("raw", it.pub.slice(), { name: "Ed25519" }, false, ["verify"]);
+        if (!(await subtle.verify("Ed25519", key, it.sig.slice(), it.msg.slice()))) return;
+      } catch {
+        return; // a key WebCrypto refuses: edVerify decides as before
+      }
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+      verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
+    }),
+  );
 }
 
 // ---- X25519 (RFC 7748 §5) ----
@@ -81,7 +89,9 @@ const A24 = 121665n;
 const modP = (n: bigint) => ((n % P) + P) % P;
 /** u coordinates of the points of order dividing 8: no shared secret comes from them */
 const LOW_ORDER = [
-  0n, 1n, P - 1n,
+  0n,
+  1n,
+  P - 1n,
   325606250916557431795983626356110631294008115727848805560023387167927233504n,
   39382357235489614581723060781553021112529911719440698176882885853963445705823n,
 ];
@@ -130,13 +140,23 @@ function scalarMult(scalar: Uint8Array, uBytes: Uint8Array): Uint8Array {
   kb[31]! |= 64;
   const k = fromLE(kb);
   const kx = k ^ (k >> 1n); // bit t: swap before step t (k_t xor k_t+1)
-  let x2 = 1n, z2 = 0n, x3 = u, z3 = 1n;
+  let x2 = 1n,
+    z2 = 0n,
+    x3 = u,
+    z3 = 1n;
   for (let t = 254n; t >= 0n; t--) {
     const bit = (kx >> t) & 1n;
     [x2, x3] = swap(bit, x2, x3);
     [z2, z3] = swap(bit, z2, z3);
-    const A = x2 + z2, AA = modP(A * A), B = x2 - z2, BB = modP(B * B), E = AA - BB;
-    const C = x3 + z3, D = x3 - z3, DA = modP(D * A), CB = modP(C * B);
+    const A = x2 + z2,
+      AA = modP(A * A),
+      B = x2 - z2,
+      BB = modP(B * B),
+      E = AA - BB;
+    const C = x3 + z3,
+      D = x3 - z3,
+      DA = modP(D * A),
+      CB = modP(C * B);
     x3 = modP((DA + CB) * (DA + CB));
     z3 = modP(u * modP((DA - CB) * (DA - CB)));
     x2 = modP(AA * BB);

@@ -17,11 +17,14 @@ import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 export const noblePrimitives = {
   sha256: (b: Uint8Array): Uint8Array => nobleSha256(b),
   hmacSha256: (key: Uint8Array, msg: Uint8Array): Uint8Array => hmac(nobleSha256, key, msg),
-  hkdfSha256: (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array => hkdf(nobleSha256, ikm, salt, info, len),
+  hkdfSha256: (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array =>
+    hkdf(nobleSha256, ikm, salt, info, len),
   /** ciphertext || tag (16 bytes) */
-  gcmSeal: (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array => gcm(key, nonce, aad).encrypt(pt),
+  gcmSeal: (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array =>
+    gcm(key, nonce, aad).encrypt(pt),
   /** throws on a bad tag */
-  gcmOpen: (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array => gcm(key, nonce, aad).decrypt(ct),
+  gcmOpen: (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array =>
+    gcm(key, nonce, aad).decrypt(ct),
   /** Ed25519 (RFC 8032) public key of a 32-byte seed */
   edPublicKey: (seed: Uint8Array): Uint8Array => ed25519.getPublicKey(seed),
   edSign: (msg: Uint8Array, seed: Uint8Array): Uint8Array => ed25519.sign(msg, seed),
@@ -46,11 +49,14 @@ export function usePrimitives(p: Partial<Primitives>): void {
 
 export const sha256 = (b: Uint8Array): Uint8Array => impl.sha256(b);
 export const hmacSha256 = (key: Uint8Array, msg: Uint8Array): Uint8Array => impl.hmacSha256(key, msg);
-export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array => impl.hkdfSha256(ikm, salt, info, len);
+export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array =>
+  impl.hkdfSha256(ikm, salt, info, len);
 /** ciphertext || tag (16 bytes) */
-export const gcmSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array => impl.gcmSeal(key, nonce, pt, aad);
+export const gcmSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array =>
+  impl.gcmSeal(key, nonce, pt, aad);
 /** throws on a bad tag */
-export const gcmOpen = (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array => impl.gcmOpen(key, nonce, ct, aad);
+export const gcmOpen = (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array =>
+  impl.gcmOpen(key, nonce, ct, aad);
 export const edPublicKey = (seed: Uint8Array): Uint8Array => impl.edPublicKey(seed);
 export const edSign = (msg: Uint8Array, seed: Uint8Array): Uint8Array => impl.edSign(msg, seed);
 export const edVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean => impl.edVerify(sig, msg, pub);
@@ -58,7 +64,11 @@ export const x25519Public = (secret: Uint8Array): Uint8Array => impl.x25519Publi
 export const x25519Shared = (secret: Uint8Array, pub: Uint8Array): Uint8Array => impl.x25519Shared(secret, pub);
 
 /** A signature to check ahead of the synchronous engine (see primitives-web.ts). */
-export interface SigCheck { sig: Uint8Array; msg: Uint8Array; pub: Uint8Array }
+export interface SigCheck {
+  sig: Uint8Array;
+  msg: Uint8Array;
+  pub: Uint8Array;
+}
 /**
  * Check signatures before the engine asks for them, where a faster asynchronous verifier exists.
  * Here edVerify is synchronous and native where the shell installed it: nothing to gain.

@@ -47,16 +47,38 @@ export function sha256(msg: Uint8Array): Uint8Array {
   for (let off = 0; off < buf.length; off += 64) {
     for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + 4 * i);
     for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!, b = w[i - 2]!;
+      const a = w[i - 15]!,
+        b = w[i - 2]!;
       w[i] = w[i - 16]! + (rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3)) + w[i - 7]! + (rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10));
     }
-    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+    let a = h[0]!,
+      b = h[1]!,
+      c = h[2]!,
+      d = h[3]!,
+      e = h[4]!,
+      f = h[5]!,
+      g = h[6]!,
+      hh = h[7]!;
     for (let i = 0; i < 64; i++) {
       const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K256[i]! + w[i]!) | 0;
       const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
     }
-    h[0]! += a; h[1]! += b; h[2]! += c; h[3]! += d; h[4]! += e; h[5]! += f; h[6]! += g; h[7]! += hh;
+    h[0]! += a;
+    h[1]! += b;
+    h[2]! += c;
+    h[3]! += d;
+    h[4]! += e;
+    h[5]! += f;
+    h[6]! += g;
+    h[7]! += hh;
   }
   const out = new Uint8Array(32);
   const ov = new DataView(out.buffer);
@@ -73,14 +95,31 @@ export function sha512(msg: Uint8Array): Uint8Array<ArrayBuffer> {
   for (let off = 0; off < buf.length; off += 128) {
     for (let i = 0; i < 16; i++) w[i] = view.getBigUint64(off + 8 * i);
     for (let i = 16; i < 80; i++) {
-      const a = w[i - 15]!, b = w[i - 2]!;
-      w[i] = (w[i - 16]! + (rotr(a, 1n) ^ rotr(a, 8n) ^ (a >> 7n)) + w[i - 7]! + (rotr(b, 19n) ^ rotr(b, 61n) ^ (b >> 6n))) & M64;
+      const a = w[i - 15]!,
+        b = w[i - 2]!;
+      w[i] =
+        (w[i - 16]! + (rotr(a, 1n) ^ rotr(a, 8n) ^ (a >> 7n)) + w[i - 7]! + (rotr(b, 19n) ^ rotr(b, 61n) ^ (b >> 6n))) &
+        M64;
     }
-    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+    let a = h[0]!,
+      b = h[1]!,
+      c = h[2]!,
+      d = h[3]!,
+      e = h[4]!,
+      f = h[5]!,
+      g = h[6]!,
+      hh = h[7]!;
     for (let i = 0; i < 80; i++) {
       const t1 = hh + (rotr(e, 14n) ^ rotr(e, 18n) ^ rotr(e, 41n)) + ((e & f) ^ (~e & g)) + K512[i]! + w[i]!;
       const t2 = (rotr(a, 28n) ^ rotr(a, 34n) ^ rotr(a, 39n)) + ((a & b) ^ (a & c) ^ (b & c));
-      hh = g; g = f; f = e; e = (d + t1) & M64; d = c; c = b; b = a; a = (t1 + t2) & M64;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) & M64;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) & M64;
     }
     [a, b, c, d, e, f, g, hh].forEach((x, i) => (h[i] = (h[i]! + x) & M64));
   }

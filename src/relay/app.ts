@@ -7,7 +7,15 @@ import { Elysia } from "elysia";
 import { openapi } from "@elysiajs/openapi";
 import * as L from "../protocol/limits.ts";
 import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
-import { errorResponse, forwardedAddress, normalizePath, preflight, relayErrorResponse, withoutCors, type AddressSource } from "./http.ts";
+import {
+  errorResponse,
+  forwardedAddress,
+  normalizePath,
+  preflight,
+  relayErrorResponse,
+  withoutCors,
+  type AddressSource,
+} from "./http.ts";
 import { docsPage } from "./docs.ts";
 import { healthRoutes } from "./health/index.ts";
 import { RELAY_API_VERSION } from "./health/service.ts";
@@ -36,7 +44,10 @@ export interface RelayEdge {
   cors(server: ServerLike | null): boolean;
 }
 /** The part of Bun's server an edge looks at. */
-export interface ServerLike extends AddressSource { hostname?: string; port?: number }
+export interface ServerLike extends AddressSource {
+  hostname?: string;
+  port?: number;
+}
 
 /** A public relay: every origin, CORS `*`. */
 const PUBLIC_EDGE: RelayEdge = { refuse: () => undefined, cors: () => true };
@@ -61,10 +72,17 @@ export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge =
           .mapResponse(({ response, server }) =>
             response instanceof Response && !edge.cors(server as ServerLike | null) ? withoutCors(response) : undefined,
           ) as unknown as typeof base);
-  const app = edged.onError(({ code, error, request }) => relayErrorResponse(code, error, request)).options("/*", () => preflight());
+  const app = edged
+    .onError(({ code, error, request }) => relayErrorResponse(code, error, request))
+    .options("/*", () => preflight());
   const limit = ctx.limitAddress;
   const guarded = limit ? app.onBeforeHandle(({ request, server }) => limit(request, server)) : app;
-  return guarded.use(healthRoutes(ctx)).use(presenceRoutes(ctx)).use(messagesRoutes(ctx)).use(signalRoutes(ctx)).use(wsRoutes(ctx));
+  return guarded
+    .use(healthRoutes(ctx))
+    .use(presenceRoutes(ctx))
+    .use(messagesRoutes(ctx))
+    .use(signalRoutes(ctx))
+    .use(wsRoutes(ctx));
 }
 
 export type RelayApp = ReturnType<typeof buildApp> & { relay: RelayControl };
@@ -73,7 +91,10 @@ function buildApp(ctx: RelayContext) {
   // normalize: false: validate bodies as sent. Elysia's default "normalisation" would turn
   // `"capabilities": 5` into {} instead of refusing it (PHP refuses). Stored envelopes are
   // JSON.stringify of the parsed body either way, so a host app's default cannot alter them.
-  return new Elysia({ normalize: false, websocket: { idleTimeout: L.RELAY_WS_IDLE_S, maxPayloadLength: L.RELAY_WS_FRAME_IN_MAX } })
+  return new Elysia({
+    normalize: false,
+    websocket: { idleTimeout: L.RELAY_WS_IDLE_S, maxPayloadLength: L.RELAY_WS_FRAME_IN_MAX },
+  })
     .onRequest(({ request }) => (request.method === "OPTIONS" ? preflight() : undefined))
     .use(relayRoutes(ctx, DIRECT_PREFIXES[0]))
     .use(relayRoutes(ctx, DIRECT_PREFIXES[1]));
@@ -127,7 +148,11 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
  * Mount the relay's /v1 routes into another Elysia app (e.g. the node's local server).
  * Its hooks stay on the relay routes; the host's own routes, 404s and CORS are untouched.
  */
-export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(host: A, deps: RelayDeps, edge?: RelayEdge): { app: A; relay: RelayControl } {
+export function mountRelay<A extends Elysia<any, any, any, any, any, any, any>>(
+  host: A,
+  deps: RelayDeps,
+  edge?: RelayEdge,
+): { app: A; relay: RelayControl } {
   const ctx = createRelayContext(deps);
   return { app: host.use(relayRoutes(ctx, "/v1", edge)) as A, relay: ctx.control };
 }

@@ -3,7 +3,10 @@
 import * as L from "../protocol/limits.ts";
 
 /** A token bucket: `perSecond` refill, at most `burst` tokens. */
-export interface RateSpec { perSecond: number; burst: number }
+export interface RateSpec {
+  perSecond: number;
+  burst: number;
+}
 
 export interface RelayConfig {
   /**

@@ -34,7 +34,11 @@ export function diskFreeBytes(dbFile: string): () => number {
   };
 }
 
-export interface PruneReport { presence: number; messages: number; signals: number }
+export interface PruneReport {
+  presence: number;
+  messages: number;
+  signals: number;
+}
 
 /** The background side of a relay: expired rows are pruned while it runs. */
 export interface RelayControl {
@@ -75,13 +79,26 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   };
   const freeBytes = deps.freeBytes ?? diskFreeBytes(deps.db.$client.filename);
   const bounds: StorageBounds = {
-    get hintQuotaBytes() { return config.hintQuotaBytes; },
-    get totalQuotaBytes() { return config.totalQuotaBytes; },
-    get evictMinAgeS() { return config.evictMinAgeS; },
-    get diskFreeMinBytes() { return config.diskFreeMinBytes; },
+    get hintQuotaBytes() {
+      return config.hintQuotaBytes;
+    },
+    get totalQuotaBytes() {
+      return config.totalQuotaBytes;
+    },
+    get evictMinAgeS() {
+      return config.evictMinAgeS;
+    },
+    get diskFreeMinBytes() {
+      return config.diskFreeMinBytes;
+    },
     freeBytes,
   };
-  const store = new MessageStore(deps.db.$client, nowS, () => config.retentionS, () => bounds);
+  const store = new MessageStore(
+    deps.db.$client,
+    nowS,
+    () => config.retentionS,
+    () => bounds,
+  );
   const cache = new EnvelopeCache(store, config.cacheBytes);
   const hub = new Hub(config.wsMaxPerIp, config.wsMaxTotal);
   const messages = new MessagesService({ store, cache, hub, hintRate: limiters.hint, nowMs });
@@ -91,7 +108,8 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   };
   const presence = new PresenceService(deps.db, nowS);
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
-  const address = (request: Request, server: AddressSource | null | undefined) => clientAddress(request, server, config.trustProxy);
+  const address = (request: Request, server: AddressSource | null | undefined) =>
+    clientAddress(request, server, config.trustProxy);
 
   const ipRate = limiters.ip;
   const limitAddress = ipRate
@@ -107,7 +125,11 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   let timer: ReturnType<typeof setInterval> | null = null;
   const prune = (): PruneReport => {
     const now = nowS();
-    const report = { presence: presence.prune(now), messages: store.prune(now, L.RELAY_PRUNE_CHUNK), signals: signal.prune(now) };
+    const report = {
+      presence: presence.prune(now),
+      messages: store.prune(now, L.RELAY_PRUNE_CHUNK),
+      signals: signal.prune(now),
+    };
     cache.dropExpired(now);
     messages.forgetPages();
     for (const b of Object.values(limiters)) b?.sweep(nowMs());

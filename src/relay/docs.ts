@@ -6,17 +6,33 @@
 import { Elysia } from "elysia";
 
 /** No script at all; its own stylesheet only; never framed. */
-export const DOCS_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const DOCS_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const CSS = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;background:#fafafa}
 h2{margin-top:2rem;border-bottom:1px solid #ccc}h3{font-family:ui-monospace,monospace;font-size:1rem}
 .m{display:inline-block;min-width:4.5rem;font-weight:bold}pre{background:#eee;padding:.5rem;overflow:auto;font-size:12px}
 @media (prefers-color-scheme:dark){body{color:#ddd;background:#15171c}pre{background:#23262d}h2{border-color:#444}}`;
 
-const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = (s: unknown) =>
+  String(s ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 
-interface Op { summary?: string; description?: string; parameters?: { name: string; in: string; description?: string; schema?: unknown }[]; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> }
-interface Spec { info?: { title?: string; version?: string; description?: string }; paths?: Record<string, Record<string, Op>>; components?: unknown }
+interface Op {
+  summary?: string;
+  description?: string;
+  parameters?: { name: string; in: string; description?: string; schema?: unknown }[];
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
+}
+interface Spec {
+  info?: { title?: string; version?: string; description?: string };
+  paths?: Record<string, Record<string, Op>>;
+  components?: unknown;
+}
 
 const schemaOf = (c?: Record<string, { schema?: unknown }>) => (c ? Object.values(c)[0]?.schema : undefined);
 const block = (v: unknown) => (v === undefined ? "" : `<pre>${esc(JSON.stringify(v, null, 2))}</pre>`);
@@ -26,25 +42,34 @@ export function renderDocs(spec: Spec): string {
   const ops: string[] = [];
   for (const [path, methods] of Object.entries(spec.paths ?? {})) {
     for (const [method, op] of Object.entries(methods)) {
-      const params = (op.parameters ?? []).map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}) ${esc(p.description)}</li>`).join("");
+      const params = (op.parameters ?? [])
+        .map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}) ${esc(p.description)}</li>`)
+        .join("");
       const responses = Object.entries(op.responses ?? {})
-        .map(([code, r]) => `<details><summary>${esc(code)} ${esc(r.description)}</summary>${block(schemaOf(r.content))}</details>`)
+        .map(
+          ([code, r]) =>
+            `<details><summary>${esc(code)} ${esc(r.description)}</summary>${block(schemaOf(r.content))}</details>`,
+        )
         .join("");
       ops.push(
         `<section><h3><span class="m">${esc(method.toUpperCase())}</span>${esc(path)}</h3><p>${esc(op.summary)}</p>` +
           (op.description ? `<p>${esc(op.description)}</p>` : "") +
           (params ? `<ul>${params}</ul>` : "") +
-          (op.requestBody ? `<details><summary>request body</summary>${block(schemaOf(op.requestBody.content))}</details>` : "") +
+          (op.requestBody
+            ? `<details><summary>request body</summary>${block(schemaOf(op.requestBody.content))}</details>`
+            : "") +
           responses +
           `</section>`,
       );
     }
   }
   const i = spec.info ?? {};
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${esc(i.title)} API</title><link rel="stylesheet" href="/docs/docs.css"></head><body>` +
     `<h1>${esc(i.title)} <small>${esc(i.version)}</small></h1><p>${esc(i.description)}</p>` +
-    `<p>Machine-readable: <a href="/docs/json">/docs/json</a> (OpenAPI).</p><h2>Endpoints</h2>${ops.join("")}</body></html>`;
+    `<p>Machine-readable: <a href="/docs/json">/docs/json</a> (OpenAPI).</p><h2>Endpoints</h2>${ops.join("")}</body></html>`
+  );
 }
 
 const headers = (type: string) => ({
@@ -60,6 +85,12 @@ const headers = (type: string) => ({
 export function docsPage(spec: () => Promise<Spec>) {
   let html: string | null = null; // routes are fixed once the relay serves: render once
   return new Elysia({ name: "relay-docs" })
-    .get("/docs", async () => new Response((html ??= renderDocs(await spec())), { headers: headers("text/html; charset=utf-8") }), { detail: { hide: true } })
-    .get("/docs/docs.css", () => new Response(CSS, { headers: headers("text/css; charset=utf-8") }), { detail: { hide: true } });
+    .get(
+      "/docs",
+      async () => new Response((html ??= renderDocs(await spec())), { headers: headers("text/html; charset=utf-8") }),
+      { detail: { hide: true } },
+    )
+    .get("/docs/docs.css", () => new Response(CSS, { headers: headers("text/css; charset=utf-8") }), {
+      detail: { hide: true },
+    });
 }

@@ -38,15 +38,28 @@ export function preflight(): Response {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
 }
 
-const STATUS: Record<Refusal["kind"], number> = { invalid: 400, too_large: 413, rate_limited: 429, quota: 429, insufficient_storage: 507 };
+const STATUS: Record<Refusal["kind"], number> = {
+  invalid: 400,
+  too_large: 413,
+  rate_limited: 429,
+  quota: 429,
+  insufficient_storage: 507,
+};
 
 export function refusalResponse(r: Refusal): Response {
-  return errorResponse(STATUS[r.kind], r.reason, "retryAfterS" in r ? { "Retry-After": String(r.retryAfterS) } : undefined);
+  return errorResponse(
+    STATUS[r.kind],
+    r.reason,
+    "retryAfterS" in r ? { "Retry-After": String(r.retryAfterS) } : undefined,
+  );
 }
 
 /** A request the edge refuses before any service sees it (body too large, not JSON). */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = "HttpError";
   }
@@ -63,12 +76,16 @@ export const TOO_DEEP = `Request body is nested too deeply (max ${JSON_BODY_DEPT
 export function jsonBodyParser(max: number) {
   const parse = async ({ request }: { request: Request }): Promise<unknown> => {
     const declared = request.headers.get("content-length");
-    if (declared !== null && Number(declared) > max) throw new HttpError(413, `Request body too large (max ${max} bytes)`);
+    if (declared !== null && Number(declared) > max)
+      throw new HttpError(413, `Request body too large (max ${max} bytes)`);
     const text = declared !== null ? await request.text() : await readCapped(request, max);
-    if (text.length * 3 > max && Buffer.byteLength(text) > max) throw new HttpError(413, `Request body too large (max ${max} bytes)`);
+    if (text.length * 3 > max && Buffer.byteLength(text) > max)
+      throw new HttpError(413, `Request body too large (max ${max} bytes)`);
     if (text.trim() === "") return {};
     if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
-      console.error(`felund relay: refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${request.method} ${new URL(request.url).pathname})`);
+      console.error(
+        `felund relay: refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${request.method} ${new URL(request.url).pathname})`,
+      );
       throw new HttpError(400, TOO_DEEP);
     }
     let value: unknown;
@@ -98,7 +115,9 @@ async function readCapped(request: Request, max: number): Promise<string> {
 }
 
 /** The smallest piece of Bun's Server that the relay needs. */
-export interface AddressSource { requestIP(request: Request): { address: string } | null }
+export interface AddressSource {
+  requestIP(request: Request): { address: string } | null;
+}
 
 /** Requests re-dispatched by the prefix fallback carry the original client address here. */
 export const forwardedAddress = new WeakMap<Request, string>();
@@ -109,7 +128,11 @@ export const forwardedAddress = new WeakMap<Request, string>();
  * last X-Forwarded-For entry is taken: the one our proxy appended. The PHP relay took the
  * first, which the client writes itself.
  */
-export function clientAddress(request: Request, server: AddressSource | null | undefined, trustProxy: boolean): string | null {
+export function clientAddress(
+  request: Request,
+  server: AddressSource | null | undefined,
+  trustProxy: boolean,
+): string | null {
   if (trustProxy) {
     const xff = request.headers.get("x-forwarded-for");
     if (xff) {
@@ -143,13 +166,18 @@ export function relayErrorResponse(code: string | number, error: unknown, reques
   }
   if (error instanceof HttpError) return errorResponse(error.status, error.message);
   if (code === "VALIDATION") return errorResponse(400, validationDetail(error));
-  if (code === "NOT_FOUND") return errorResponse(404, `Not found: ${request.method} ${normalizePath(new URL(request.url).pathname)}`);
+  if (code === "NOT_FOUND")
+    return errorResponse(404, `Not found: ${request.method} ${normalizePath(new URL(request.url).pathname)}`);
   // Our own bug or a storage failure: say so loudly in the log, and only generically to the client.
   console.error("felund relay: internal error on", request.method, new URL(request.url).pathname, error);
   return errorResponse(500, "Internal error");
 }
 
-interface ValueErrorLike { path?: string; message?: string; schema?: { error?: unknown } }
+interface ValueErrorLike {
+  path?: string;
+  message?: string;
+  schema?: { error?: unknown };
+}
 
 /** The first validation error as one line; a schema's own `error` text wins. */
 export function validationDetail(error: unknown): string {

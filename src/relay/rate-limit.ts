@@ -3,7 +3,10 @@
 // processes behind a balancer each enforce their own share.
 import type { RateSpec } from "./config.ts";
 
-interface Bucket { tokens: number; at: number }
+interface Bucket {
+  tokens: number;
+  at: number;
+}
 
 export type Take = { ok: true } | { ok: false; retryAfterS: number };
 const PASS: Take = { ok: true };
@@ -11,7 +14,10 @@ const PASS: Take = { ok: true };
 export class TokenBuckets {
   private buckets = new Map<string, Bucket>();
 
-  constructor(private spec: RateSpec, private maxKeys: number) {}
+  constructor(
+    private spec: RateSpec,
+    private maxKeys: number,
+  ) {}
 
   private bucket(key: string, nowMs: number): Bucket {
     let b = this.buckets.get(key);

@@ -14,6 +14,16 @@ export type Outcome<T> = { ok: true; value: T } | Refusal;
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const invalid = (reason: string): Refusal => ({ ok: false, kind: "invalid", reason });
 export const tooLarge = (reason: string): Refusal => ({ ok: false, kind: "too_large", reason });
-export const rateLimited = (reason: string, retryAfterS: number): Refusal => ({ ok: false, kind: "rate_limited", reason, retryAfterS });
-export const quotaExceeded = (reason: string, retryAfterS: number): Refusal => ({ ok: false, kind: "quota", reason, retryAfterS });
+export const rateLimited = (reason: string, retryAfterS: number): Refusal => ({
+  ok: false,
+  kind: "rate_limited",
+  reason,
+  retryAfterS,
+});
+export const quotaExceeded = (reason: string, retryAfterS: number): Refusal => ({
+  ok: false,
+  kind: "quota",
+  reason,
+  retryAfterS,
+});
 export const insufficientStorage = (reason: string): Refusal => ({ ok: false, kind: "insufficient_storage", reason });

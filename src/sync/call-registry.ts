@@ -30,7 +30,12 @@ export interface CallApplyOptions {
   isV2Node?: (nodeId: string) => boolean;
 }
 
-interface Early { circleId: string; e: CallEvt; o: CallApplyOptions; at: number }
+interface Early {
+  circleId: string;
+  e: CallEvt;
+  o: CallApplyOptions;
+  at: number;
+}
 const EARLY_MAX = 256;
 const EARLY_TTL_S = 120;
 
@@ -71,8 +76,14 @@ export class CallRegistry {
         if (!o.signed && v2Node(host)) return false; // only its signed create makes a v2 node a host
         if (this.sessions.size >= CALL_SESSIONS_MAX) this.sessions.delete(this.sessions.keys().next().value!);
         const created: CallSession = {
-          sessionId: e.sessionId, circleId, channelId: e.channelId || "general", hostNodeId: host,
-          participants: new Set([host]), state: "pending", createdTs: e.createdTs ?? ts, signed: !!o.signed,
+          sessionId: e.sessionId,
+          circleId,
+          channelId: e.channelId || "general",
+          hostNodeId: host,
+          participants: new Set([host]),
+          state: "pending",
+          createdTs: e.createdTs ?? ts,
+          signed: !!o.signed,
         };
         this.sessions.set(e.sessionId, created);
         this.changed(created, "create");
@@ -150,12 +161,20 @@ export class CallRegistry {
 
   /** the call in progress in a channel (the newest, if several were started at once) */
   inChannel(circleId: string, channelId: string): CallSession | undefined {
-    return this.forCircle(circleId).filter((s) => s.channelId === channelId).sort((a, b) => b.createdTs - a.createdTs)[0];
+    return this.forCircle(circleId)
+      .filter((s) => s.channelId === channelId)
+      .sort((a, b) => b.createdTs - a.createdTs)[0];
   }
 }
 
 /** A plain view of a call (for the local API and the front ends). */
 export const callView = (s: CallSession) => ({
-  sessionId: s.sessionId, circleId: s.circleId, channelId: s.channelId, hostNodeId: s.hostNodeId,
-  participants: [...s.participants], state: s.state, createdTs: s.createdTs, signed: s.signed,
+  sessionId: s.sessionId,
+  circleId: s.circleId,
+  channelId: s.channelId,
+  hostNodeId: s.hostNodeId,
+  participants: [...s.participants],
+  state: s.state,
+  createdTs: s.createdTs,
+  signed: s.signed,
 });

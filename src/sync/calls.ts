@@ -6,7 +6,14 @@ import { CALL_MAX_PARTICIPANTS } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL } from "../protocol/message.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
-import { SeenSignals, callIdOfLabel, openSignal, relaySessionLabel, sealSignal, type CallSignalType } from "../protocol/v2/call-signal.ts";
+import {
+  SeenSignals,
+  callIdOfLabel,
+  openSignal,
+  relaySessionLabel,
+  sealSignal,
+  type CallSignalType,
+} from "../protocol/v2/call-signal.ts";
 import { toHex } from "../protocol/bytes.ts";
 import { callView, type CallRegistry } from "./call-registry.ts";
 import type { StoredMessage } from "./store.ts";
@@ -18,7 +25,10 @@ export type CallView = ReturnType<typeof callView>;
 
 /** A refusal fit to show the user, with the HTTP status the local API answers. */
 export class CallError extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
     this.name = "CallError";
   }
@@ -39,7 +49,12 @@ export interface ActionDeps {
  * event (and, in a legacy circle, also post the CALL_EVT that original clients understand;
  * felund peers believe only the signed one). Returns the rows to publish and the call after.
  */
-export function callAction(d: ActionDeps, circleId: string, op: CallAction, a: { sessionId?: string; channelId: string }): { rows: StoredMessage[]; sessionId: string; call: CallView | null } {
+export function callAction(
+  d: ActionDeps,
+  circleId: string,
+  op: CallAction,
+  a: { sessionId?: string; channelId: string },
+): { rows: StoredMessage[]; sessionId: string; call: CallView | null } {
   const { store, calls, self } = d.ctx;
   const circle = store.getCircle(circleId);
   if (!circle) throw new CallError(`unknown circle: ${circleId}`, 404);
@@ -49,37 +64,56 @@ export function callAction(d: ActionDeps, circleId: string, op: CallAction, a: {
   let channelId = a.channelId;
   if (op === "start") {
     if (!store.getChannel(circleId, channelId)) throw new CallError(`unknown channel: #${channelId}`, 404);
-    if (calls.inChannel(circleId, channelId)) throw new CallError(`a call is already running in #${channelId}: /call join joins it`, 409);
+    if (calls.inChannel(circleId, channelId))
+      throw new CallError(`a call is already running in #${channelId}: /call join joins it`, 409);
     sessionId = toHex(d.rng(16));
     event = "create";
   } else {
     const s = a.sessionId ? calls.sessions.get(a.sessionId) : calls.inChannel(circleId, channelId);
-    if (!s || s.circleId !== circleId) throw new CallError(a.sessionId ? "no such call (it ended?)" : `no call in #${channelId}: /call start starts one`, 404);
+    if (!s || s.circleId !== circleId)
+      throw new CallError(
+        a.sessionId ? "no such call (it ended?)" : `no call in #${channelId}: /call start starts one`,
+        404,
+      );
     sessionId = s.sessionId;
     channelId = s.channelId;
     const inIt = s.participants.has(me);
     if (op === "join") {
       if (!inIt && s.participants.size >= CALL_MAX_PARTICIPANTS)
-        throw new CallError(`this call is full: a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS} participants`, 409);
+        throw new CallError(
+          `this call is full: a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS} participants`,
+          409,
+        );
       event = inIt ? null : "join";
     } else if (op === "leave") {
       if (!inIt) throw new CallError("you are not in this call", 409);
       event = "leave";
     } else {
-      if (s.hostNodeId !== me) throw new CallError("only the host who started the call can end it for everyone (/call leave leaves it)", 403);
+      if (s.hostNodeId !== me)
+        throw new CallError("only the host who started the call can end it for everyone (/call leave leaves it)", 403);
       event = "end";
     }
   }
   const rows: StoredMessage[] = [];
   if (event) {
     if (d.v2 !== false) {
-      const r = callEvent(d.ctx, circleId, event, sessionId, channelId, { displayName: d.displayName, now: d.ctx.now, rng: d.rng });
+      const r = callEvent(d.ctx, circleId, event, sessionId, channelId, {
+        displayName: d.displayName,
+        now: d.ctx.now,
+        rng: d.rng,
+      });
       if (!r.ok) throw new CallError(r.reason, /host/.test(r.reason) ? 403 : 400);
       rows.push(r.value.row);
     }
     if (isLegacy(circle)) {
-      const host = event === "create" ? me : calls.sessions.get(sessionId)?.hostNodeId ?? me;
-      rows.push(d.postV1(circleId, CONTROL_CHANNEL, callEventText(event, { sessionId, actor: me, hostNodeId: host, circleId, channelId, ts: d.ctx.now })));
+      const host = event === "create" ? me : (calls.sessions.get(sessionId)?.hostNodeId ?? me);
+      rows.push(
+        d.postV1(
+          circleId,
+          CONTROL_CHANNEL,
+          callEventText(event, { sessionId, actor: me, hostNodeId: host, circleId, channelId, ts: d.ctx.now }),
+        ),
+      );
     }
   }
   const after = calls.sessions.get(sessionId);
@@ -87,7 +121,16 @@ export function callAction(d: ActionDeps, circleId: string, op: CallAction, a: {
 }
 
 /** Seal and sign a signal to another participant of a call this node is in. */
-export function sealCallSignal(ctx: V2Ctx, rng: Rng, circleId: string, sessionId: string, to: string, type: CallSignalType, data: string, nowMs: number): string {
+export function sealCallSignal(
+  ctx: V2Ctx,
+  rng: Rng,
+  circleId: string,
+  sessionId: string,
+  to: string,
+  type: CallSignalType,
+  data: string,
+  nowMs: number,
+): string {
   const circle = ctx.store.getCircle(circleId);
   const s = ctx.calls.sessions.get(sessionId);
   if (!circle || !s || s.circleId !== circleId) throw new CallError("no such call (it ended?)", 404);
@@ -105,7 +148,13 @@ export function sealCallSignal(ctx: V2Ctx, rng: Rng, circleId: string, sessionId
   }
 }
 
-export interface ArrivedSignal { circleId: string; sessionId: string; from: string; type: CallSignalType; data: string }
+export interface ArrivedSignal {
+  circleId: string;
+  sessionId: string;
+  from: string;
+  type: CallSignalType;
+  data: string;
+}
 
 /**
  * Opens arriving signals and applies the checks that need state: replay (signal ids), a sender
@@ -115,7 +164,14 @@ export interface ArrivedSignal { circleId: string; sessionId: string; from: stri
 export class SignalInbox {
   private seen = new SeenSignals();
 
-  open(ctx: V2Ctx, circleId: string, sessionId: string, payload: string, claimedFrom: string | null, nowMs: number): Verdict<ArrivedSignal> {
+  open(
+    ctx: V2Ctx,
+    circleId: string,
+    sessionId: string,
+    payload: string,
+    claimedFrom: string | null,
+    nowMs: number,
+  ): Verdict<ArrivedSignal> {
     const { store, calls } = ctx;
     const me = ctx.self.nodeId;
     const circle = store.getCircle(circleId);
@@ -134,12 +190,20 @@ export class SignalInbox {
   /** A row of GET /v1/signal addressed to this peer: media-* rows of calls it is in. */
   openRelayRow(ctx: V2Ctx, row: unknown, nowMs: number): Verdict<ArrivedSignal> {
     const r = row as { session_id?: unknown; from_node?: unknown; type?: unknown; payload?: unknown } | null;
-    if (!r || typeof r.type !== "string" || !r.type.startsWith("media-") || typeof r.payload !== "string" || typeof r.from_node !== "string" || typeof r.session_id !== "string")
+    if (
+      !r ||
+      typeof r.type !== "string" ||
+      !r.type.startsWith("media-") ||
+      typeof r.payload !== "string" ||
+      typeof r.from_node !== "string" ||
+      typeof r.session_id !== "string"
+    )
       return reject("not a call signal");
     const sid = callIdOfLabel(r.session_id);
     const s = sid ? ctx.calls.sessions.get(sid) : undefined;
     if (!s) return reject("unknown call");
-    if (r.session_id !== relaySessionLabel(s.sessionId, r.from_node, ctx.self.nodeId)) return reject("label does not match the call and its members");
+    if (r.session_id !== relaySessionLabel(s.sessionId, r.from_node, ctx.self.nodeId))
+      return reject("label does not match the call and its members");
     return this.open(ctx, s.circleId, s.sessionId, r.payload, r.from_node, nowMs);
   }
 }

@@ -25,20 +25,33 @@ export function applyControl(store: SyncStore, calls: CallRegistry, m: ChatMessa
       if (e.op === "create") {
         const creator = e.actorNodeId || e.createdBy;
         store.createChannel({
-          circleId: cid, channelId: e.channelId, createdBy: creator, createdTs: e.createdTs ?? now,
-          accessMode: e.accessMode, keyHash: e.accessMode === "key" ? e.keyHash : "",
+          circleId: cid,
+          channelId: e.channelId,
+          createdBy: creator,
+          createdTs: e.createdTs ?? now,
+          accessMode: e.accessMode,
+          keyHash: e.accessMode === "key" ? e.keyHash : "",
         });
         if (creator) store.setChannelMember(cid, e.channelId, creator, "member");
         return e;
       }
       if (!store.getChannel(cid, e.channelId))
-        store.createChannel({ circleId: cid, channelId: e.channelId, createdBy: e.actorNodeId, createdTs: now, accessMode: "public", keyHash: "" });
+        store.createChannel({
+          circleId: cid,
+          channelId: e.channelId,
+          createdBy: e.actorNodeId,
+          createdTs: now,
+          accessMode: "public",
+          keyHash: "",
+        });
       if (e.op === "join" && e.nodeId) store.setChannelMember(cid, e.channelId, e.nodeId, "member");
       else if (e.op === "request" && e.nodeId) {
         const cur = store.channelMembers(cid, e.channelId).find((x) => x.nodeId === e.nodeId);
         if (!cur) store.setChannelMember(cid, e.channelId, e.nodeId, "requested");
-      } else if (e.op === "approve" && e.targetNodeId) store.setChannelMember(cid, e.channelId, e.targetNodeId, "member");
-      else if (e.op === "leave" && e.nodeId && e.channelId !== "general") store.setChannelMember(cid, e.channelId, e.nodeId, null);
+      } else if (e.op === "approve" && e.targetNodeId)
+        store.setChannelMember(cid, e.channelId, e.targetNodeId, "member");
+      else if (e.op === "leave" && e.nodeId && e.channelId !== "general")
+        store.setChannelMember(cid, e.channelId, e.nodeId, null);
       return e;
     }
     case "CIRCLE_NAME_EVT": {

@@ -17,7 +17,11 @@ export class InboundRouter {
   private v1Lines = 0;
   private v1Authed = false;
 
-  constructor(private v1: () => ExchangeDeps, private v2Deps: (() => V2Deps) | null, private remoteIp: string) {}
+  constructor(
+    private v1: () => ExchangeDeps,
+    private v2Deps: (() => V2Deps) | null,
+    private remoteIp: string,
+  ) {}
 
   get done(): boolean {
     return this.refused || !!this.inner?.done;
@@ -56,11 +60,13 @@ export class InboundRouter {
           this.refusal = r.reason;
           return { send: r.send, close: { reason: r.reason, error: true } };
         }
-        this.inner = r.engine === "v2" ? V2Exchange.server(d, this.remoteIp) : V1Exchange.server(this.v1(), this.remoteIp);
+        this.inner =
+          r.engine === "v2" ? V2Exchange.server(d, this.remoteIp) : V1Exchange.server(this.v1(), this.remoteIp);
       } else this.inner = V1Exchange.server(this.v1(), this.remoteIp);
     }
     const step = this.inner.receive(line);
-    if (this.inner instanceof V1Exchange && ++this.v1Lines === 2 && !step.close && !this.inner.done) this.v1Authed = true;
+    if (this.inner instanceof V1Exchange && ++this.v1Lines === 2 && !step.close && !this.inner.done)
+      this.v1Authed = true;
     return step;
   }
 

@@ -8,7 +8,10 @@ const HELD_MAX = 200_000;
 /** Successes in a row at a budget capped by a past failure before we probe above it again. */
 const PROBE_AFTER = 16;
 
-interface Entry { ids: Set<string>; since: number }
+interface Entry {
+  ids: Set<string>;
+  since: number;
+}
 
 /**
  * Request budget towards one v1 peer. An original refuses (closes) when its MSGS_SEND would
@@ -16,7 +19,12 @@ interface Entry { ids: Set<string>; since: number }
  * searches between the largest count that worked (`good`) and the smallest that failed
  * (`bad`, 0 = none yet) instead of growing past the limit again and again.
  */
-interface Budget { cur: number; good: number; bad: number; streak: number }
+interface Budget {
+  cur: number;
+  good: number;
+  bad: number;
+  streak: number;
+}
 
 export class PeerKnowledge {
   private held = new Map<string, Entry>();

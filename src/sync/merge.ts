@@ -1,6 +1,12 @@
 // Merging messages a peer sent: type checks (W6), circle check, MAC, first copy wins,
 // timestamps clamped for ordering (W14), display names and control events applied.
-import { CONTROL_CHANNEL, DEFAULT_CHANNEL, parseWireMessage, verifyMac, type ChatMessage } from "../protocol/message.ts";
+import {
+  CONTROL_CHANNEL,
+  DEFAULT_CHANNEL,
+  parseWireMessage,
+  verifyMac,
+  type ChatMessage,
+} from "../protocol/message.ts";
 import { DISPLAY_NAME_MAX } from "../protocol/limits.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { applyControl, type CallRegistry } from "./control-apply.ts";
@@ -8,10 +14,20 @@ import { sortTsFor, type StoredMessage, type SyncStore } from "./store.ts";
 
 export { sortTsFor };
 
-export interface MergeResult { stored: StoredMessage[]; rejected: { msgId: string; reason: string }[]; ignored: number }
+export interface MergeResult {
+  stored: StoredMessage[];
+  rejected: { msgId: string; reason: string }[];
+  ignored: number;
+}
 
 /** Validate and store one message that already passed its path's authentication. */
-export function storeVerified(store: SyncStore, calls: CallRegistry, m: ChatMessage, origin: string, now: number): StoredMessage | null {
+export function storeVerified(
+  store: SyncStore,
+  calls: CallRegistry,
+  m: ChatMessage,
+  origin: string,
+  now: number,
+): StoredMessage | null {
   const row = store.insertMessage(m, { origin, receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
   if (!row) return null;
   if (m.channelId === CONTROL_CHANNEL) applyControl(store, calls, m, now);
@@ -19,12 +35,24 @@ export function storeVerified(store: SyncStore, calls: CallRegistry, m: ChatMess
     const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
     if (name) store.setDisplayName(m.authorNodeId, name, now);
     if (m.channelId !== DEFAULT_CHANNEL && !store.getChannel(m.circleId, m.channelId))
-      store.createChannel({ circleId: m.circleId, channelId: m.channelId, createdBy: m.authorNodeId, createdTs: m.createdTs, accessMode: "public", keyHash: "" });
+      store.createChannel({
+        circleId: m.circleId,
+        channelId: m.channelId,
+        createdBy: m.authorNodeId,
+        createdTs: m.createdTs,
+        accessMode: "public",
+        keyHash: "",
+      });
   }
   return row;
 }
 
-export function checkWireMessage(raw: unknown, circleId: string, secret: Uint8Array, store: SyncStore): Verdict<ChatMessage> {
+export function checkWireMessage(
+  raw: unknown,
+  circleId: string,
+  secret: Uint8Array,
+  store: SyncStore,
+): Verdict<ChatMessage> {
   const p = parseWireMessage(raw);
   if (!p.ok) return p;
   if (p.value.circleId !== circleId) return reject("message of another circle");
@@ -34,7 +62,14 @@ export function checkWireMessage(raw: unknown, circleId: string, secret: Uint8Ar
 }
 
 /** Merge a MSGS_SEND list received over TCP. */
-export function mergeWireMessages(store: SyncStore, calls: CallRegistry, circleId: string, secret: Uint8Array, raws: unknown[], now: number): MergeResult {
+export function mergeWireMessages(
+  store: SyncStore,
+  calls: CallRegistry,
+  circleId: string,
+  secret: Uint8Array,
+  raws: unknown[],
+  now: number,
+): MergeResult {
   const res: MergeResult = { stored: [], rejected: [], ignored: 0 };
   store.transaction(() => {
     for (const raw of raws) {

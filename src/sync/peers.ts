@@ -8,14 +8,30 @@ import type { Rng } from "../protocol/crypto.ts";
 import type { PeerEntry } from "../protocol/frames.ts";
 import type { PeerRow, SyncStore } from "./store.ts";
 
-export interface SelfInfo { nodeId: string; isSelfAddr(addr: string): boolean }
+export interface SelfInfo {
+  nodeId: string;
+  isSelfAddr(addr: string): boolean;
+}
 
 const blank = (circleId: string, nodeId: string): PeerRow => ({
-  circleId, nodeId, addr: "", lastSeen: 0, lastOk: 0, failures: 0, source: "gossip", proto: "",
+  circleId,
+  nodeId,
+  addr: "",
+  lastSeen: 0,
+  lastOk: 0,
+  failures: 0,
+  source: "gossip",
+  proto: "",
 });
 
 /** Merge a received PEERS list. */
-export function mergeGossipPeers(store: SyncStore, self: SelfInfo, circleId: string, entries: PeerEntry[], now: number): number {
+export function mergeGossipPeers(
+  store: SyncStore,
+  self: SelfInfo,
+  circleId: string,
+  entries: PeerEntry[],
+  now: number,
+): number {
   let changed = 0;
   store.transaction(() => {
     for (const e of entries) {
@@ -29,7 +45,10 @@ export function mergeGossipPeers(store: SyncStore, self: SelfInfo, circleId: str
       }
       if (verifiedAddr(cur, now) || !cur.addr) {
         // keep the address we verified; only learn an address we lacked
-        if (!cur.addr) { store.putPeer({ ...cur, addr: e.addr, lastSeen: Math.max(cur.lastSeen, claimed) }); changed++; }
+        if (!cur.addr) {
+          store.putPeer({ ...cur, addr: e.addr, lastSeen: Math.max(cur.lastSeen, claimed) });
+          changed++;
+        }
         continue;
       }
       if (claimed > cur.lastSeen) {
@@ -42,18 +61,32 @@ export function mergeGossipPeers(store: SyncStore, self: SelfInfo, circleId: str
 }
 
 /** We completed an exchange at this address recently and it has not been failing since. */
-const verifiedAddr = (p: PeerRow, now: number): boolean => !!p.addr && p.lastOk > 0 && now - p.lastOk < PEER_EXPIRE_S && p.failures < 3;
+const verifiedAddr = (p: PeerRow, now: number): boolean =>
+  !!p.addr && p.lastOk > 0 && now - p.lastOk < PEER_EXPIRE_S && p.failures < 3;
 
 /**
  * A member authenticated to us (inbound). `addr` is observed host + advertised port, or null.
  * The handshake proves the circle secret, not the node id: any member can claim another's id,
  * so an address we verified ourselves is not replaced by the claim (it is once it fails).
  */
-export function recordInbound(store: SyncStore, circleId: string, nodeId: string, addr: string | null, now: number, proto: string): void {
+export function recordInbound(
+  store: SyncStore,
+  circleId: string,
+  nodeId: string,
+  addr: string | null,
+  now: number,
+  proto: string,
+): void {
   const found = store.getPeer(circleId, nodeId);
   const cur = found ?? { ...blank(circleId, nodeId), source: "direct" };
   const next = addr && !verifiedAddr(cur, now) ? addr : cur.addr;
-  const row = { ...cur, addr: next, lastSeen: now, proto: proto || cur.proto, failures: next !== cur.addr ? 0 : cur.failures };
+  const row = {
+    ...cur,
+    addr: next,
+    lastSeen: now,
+    proto: proto || cur.proto,
+    failures: next !== cur.addr ? 0 : cur.failures,
+  };
   if (found && onlyFresher(found, row, now)) return;
   store.putPeer(row);
 }
@@ -64,18 +97,38 @@ export function recordInbound(store: SyncStore, circleId: string, nodeId: string
  * and so an fsync, per exchange.
  */
 const onlyFresher = (a: PeerRow, b: PeerRow, now: number): boolean =>
-  a.addr === b.addr && a.proto === b.proto && a.failures === b.failures && a.lastOk === b.lastOk && a.source === b.source && now - a.lastSeen < PEER_SEEN_WRITE_S;
+  a.addr === b.addr &&
+  a.proto === b.proto &&
+  a.failures === b.failures &&
+  a.lastOk === b.lastOk &&
+  a.source === b.source &&
+  now - a.lastSeen < PEER_SEEN_WRITE_S;
 
 /**
  * We dialled `addr` and completed an exchange with a member that says it is `nodeId`. If we
  * verified that id at another address, which still works, the claim does not move it (see
  * recordInbound).
  */
-export function recordDialOk(store: SyncStore, circleId: string, nodeId: string, addr: string, now: number, proto: string): void {
+export function recordDialOk(
+  store: SyncStore,
+  circleId: string,
+  nodeId: string,
+  addr: string,
+  now: number,
+  proto: string,
+): void {
   const cur = store.getPeer(circleId, nodeId) ?? { ...blank(circleId, nodeId), source: "direct" };
   if (cur.addr !== addr && verifiedAddr(cur, now)) return;
   const row = { ...cur, addr, lastSeen: now, lastOk: now, failures: 0, proto: proto || cur.proto };
-  if (cur.addr === addr && cur.failures === 0 && cur.proto === row.proto && cur.lastOk > 0 && now - cur.lastOk < PEER_SEEN_WRITE_S && now - cur.lastSeen < PEER_SEEN_WRITE_S) return;
+  if (
+    cur.addr === addr &&
+    cur.failures === 0 &&
+    cur.proto === row.proto &&
+    cur.lastOk > 0 &&
+    now - cur.lastOk < PEER_SEEN_WRITE_S &&
+    now - cur.lastSeen < PEER_SEEN_WRITE_S
+  )
+    return;
   store.putPeer(row);
 }
 
@@ -106,10 +159,26 @@ export const backoffS = (failures: number): number => (failures <= 0 ? 0 : Math.
  * Choose whom to dial this round: up to 3 peers we reached most recently, the rest at random
  * among other candidates (never self, never an address of ours, skipping peers in back-off).
  */
-export function selectDials(peers: PeerRow[], self: SelfInfo, lastAttempt: (p: PeerRow) => number, now: number, rng: Rng, n = DIALS_PER_ROUND): PeerRow[] {
-  const cands = peers.filter((p) => p.addr && p.nodeId !== self.nodeId && !self.isSelfAddr(p.addr) && parseHostPort(p.addr)
-    && now - lastAttempt(p) >= backoffS(p.failures));
-  const proven = cands.filter((p) => p.lastOk > 0).sort((a, b) => b.lastOk - a.lastOk).slice(0, Math.min(3, n));
+export function selectDials(
+  peers: PeerRow[],
+  self: SelfInfo,
+  lastAttempt: (p: PeerRow) => number,
+  now: number,
+  rng: Rng,
+  n = DIALS_PER_ROUND,
+): PeerRow[] {
+  const cands = peers.filter(
+    (p) =>
+      p.addr &&
+      p.nodeId !== self.nodeId &&
+      !self.isSelfAddr(p.addr) &&
+      parseHostPort(p.addr) &&
+      now - lastAttempt(p) >= backoffS(p.failures),
+  );
+  const proven = cands
+    .filter((p) => p.lastOk > 0)
+    .sort((a, b) => b.lastOk - a.lastOk)
+    .slice(0, Math.min(3, n));
   const rest = cands.filter((p) => !proven.includes(p));
   const out = [...proven];
   while (out.length < n && rest.length > 0) {

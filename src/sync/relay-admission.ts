@@ -35,17 +35,34 @@ import { signalProof } from "../protocol/v2/signal-proof.ts";
 export { ADMISSION_PREFIX, ADMISSION_SIGNAL };
 
 /** A row of GET /v1/signal. */
-export interface SignalRow { id: number; session_id: string; from_node: string; type: string; payload: string; created_at: number }
+export interface SignalRow {
+  id: number;
+  session_id: string;
+  from_node: string;
+  type: string;
+  payload: string;
+  created_at: number;
+}
 /** The body of POST /v1/signal. */
 export interface SignalPost {
-  session_id: string; from_node_id: string; to_node_id: string; circle_hint: string; type: string; payload: string; ttl_s: number;
+  session_id: string;
+  from_node_id: string;
+  to_node_id: string;
+  circle_hint: string;
+  type: string;
+  payload: string;
+  ttl_s: number;
   /** proof that the sender owns from_node_id (docs/PROTOCOL.md §10.2); joiners post anonymously, without one */
   node_proof?: string;
 }
 
 export interface SignalIo {
   post(s: SignalPost): Promise<void>;
-  list(q: { toNodeId: string; sinceId: number; sessionId?: string }): Promise<{ signals: SignalRow[]; serverTime?: number }>;
+  list(q: {
+    toNodeId: string;
+    sinceId: number;
+    sessionId?: string;
+  }): Promise<{ signals: SignalRow[]; serverTime?: number }>;
   sleep(ms: number): Promise<void>;
   nowMs(): number;
 }
@@ -53,8 +70,16 @@ export interface SignalIo {
 const HINT_NONE = "felund-admission";
 const isRow = (s: unknown): s is SignalRow => {
   const r = s as SignalRow | null;
-  return !!r && typeof r === "object" && Number.isSafeInteger(r.id) && typeof r.session_id === "string" && typeof r.from_node === "string"
-    && typeof r.type === "string" && typeof r.payload === "string" && typeof r.created_at === "number";
+  return (
+    !!r &&
+    typeof r === "object" &&
+    Number.isSafeInteger(r.id) &&
+    typeof r.session_id === "string" &&
+    typeof r.from_node === "string" &&
+    typeof r.type === "string" &&
+    typeof r.payload === "string" &&
+    typeof r.created_at === "number"
+  );
 };
 
 /** First line of an admission session: a HELLO with a v2 offer that names an invite. */
@@ -69,7 +94,14 @@ function isJoinHello(line: string): boolean {
 
 // ---- issuer (the owner's side) ----
 
-interface IssuerSession { tx: TentativeExchange; from: string; sessionId: string; startedMs: number; lines: number; seen: Set<string> }
+interface IssuerSession {
+  tx: TentativeExchange;
+  from: string;
+  sessionId: string;
+  startedMs: number;
+  lines: number;
+  seen: Set<string>;
+}
 
 /** The issuer takes a line after the HELLO only if it completes the handshake (a V2_AUTH that checks). */
 const authVerified: Verified = (before, after) => !before.result.established && after.result.established;
@@ -98,7 +130,14 @@ function errorText(line: string): string | null {
   }
 }
 
-export interface AdmissionOutcome { sessionId: string; from: string; circleId: string; peerNodeId: string; admitted: boolean; reason: string }
+export interface AdmissionOutcome {
+  sessionId: string;
+  from: string;
+  circleId: string;
+  peerNodeId: string;
+  admitted: boolean;
+  reason: string;
+}
 
 export class AdmissionIssuer {
   private sessions = new Map<string, IssuerSession>();
@@ -107,14 +146,21 @@ export class AdmissionIssuer {
   /** highest signal id read */
   cursor = 0;
 
-  constructor(readonly nodeId: string, private deps: () => V2Deps) {}
+  constructor(
+    readonly nodeId: string,
+    private deps: () => V2Deps,
+  ) {}
 
   get active(): number {
     return this.sessions.size;
   }
 
   /** A page of signals addressed to this node (ascending ids): what to post back, in order, and the sessions that ended. */
-  receive(rows: unknown[], nowMs: number, serverTimeS?: number): { posts: SignalPost[]; ended: AdmissionOutcome[]; more: boolean } {
+  receive(
+    rows: unknown[],
+    nowMs: number,
+    serverTimeS?: number,
+  ): { posts: SignalPost[]; ended: AdmissionOutcome[]; more: boolean } {
     this.expire(nowMs);
     const posts: SignalPost[] = [];
     const ended: AdmissionOutcome[] = [];
@@ -131,14 +177,22 @@ export class AdmissionIssuer {
       let ss = this.sessions.get(key);
       if (!ss) {
         // a new session: bounded, fresh, and it must open with a join HELLO
-        if (started >= L.V2_RELAY_ADMISSION_NEW_PER_POLL || this.sessions.size >= L.V2_RELAY_ADMISSION_SESSIONS_MAX) continue;
+        if (started >= L.V2_RELAY_ADMISSION_NEW_PER_POLL || this.sessions.size >= L.V2_RELAY_ADMISSION_SESSIONS_MAX)
+          continue;
         const stale = serverTimeS !== undefined && s.created_at < serverTimeS - L.V2_RELAY_ADMISSION_S;
         const deps = this.deps();
         if (stale || !isJoinHello(s.payload) || routeInbound(s.payload, deps.store).engine !== "v2") {
           this.closed.set(key, nowMs + 2 * L.V2_RELAY_ADMISSION_S * 1000);
           continue;
         }
-        ss = { tx: new TentativeExchange((rng) => V2Exchange.server({ ...deps, rng }, ""), deps.rng, false), from: s.from_node, sessionId: s.session_id, startedMs: nowMs, lines: 0, seen: new Set() };
+        ss = {
+          tx: new TentativeExchange((rng) => V2Exchange.server({ ...deps, rng }, ""), deps.rng, false),
+          from: s.from_node,
+          sessionId: s.session_id,
+          startedMs: nowMs,
+          lines: 0,
+          seen: new Set(),
+        };
         this.sessions.set(key, ss);
         started++;
       }
@@ -178,7 +232,14 @@ export class AdmissionIssuer {
     this.sessions.delete(key);
     this.closed.set(key, nowMs + 2 * L.V2_RELAY_ADMISSION_S * 1000);
     const r = ss.tx.exchange.result;
-    return { sessionId: ss.sessionId, from: ss.from, circleId: r.circleId, peerNodeId: r.peerNodeId, admitted: reason === "admitted", reason };
+    return {
+      sessionId: ss.sessionId,
+      from: ss.from,
+      circleId: r.circleId,
+      peerNodeId: r.peerNodeId,
+      admitted: reason === "admitted",
+      reason,
+    };
   }
 
   /** Drop sessions older than V2_RELAY_ADMISSION_S and forget old closed ones. */
@@ -195,11 +256,21 @@ export class AdmissionIssuer {
 }
 
 const post = (sessionId: string, from: string, to: string, hint: string, payload: string): SignalPost => ({
-  session_id: sessionId, from_node_id: from, to_node_id: to, circle_hint: hint, type: ADMISSION_SIGNAL, payload, ttl_s: L.RELAY_SIGNAL_TTL_MAX_S,
+  session_id: sessionId,
+  from_node_id: from,
+  to_node_id: to,
+  circle_hint: hint,
+  type: ADMISSION_SIGNAL,
+  payload,
+  ttl_s: L.RELAY_SIGNAL_TTL_MAX_S,
 });
 
 /** One issuer poll: read the pages addressed to this node, answer, report the sessions that ended. */
-export async function pollAdmissions(io: SignalIo, issuer: AdmissionIssuer, onError: (e: unknown) => void = () => {}): Promise<AdmissionOutcome[]> {
+export async function pollAdmissions(
+  io: SignalIo,
+  issuer: AdmissionIssuer,
+  onError: (e: unknown) => void = () => {},
+): Promise<AdmissionOutcome[]> {
   const ended: AdmissionOutcome[] = [];
   for (let page = 0; page < L.V2_RELAY_ADMISSION_PAGES_MAX; page++) {
     const r = await io.list({ toNodeId: issuer.nodeId, sinceId: issuer.cursor });
@@ -241,7 +312,10 @@ export class AdmissionJoiner {
   unverifiedError = "";
   cursor = 0;
 
-  constructor(deps: V2Deps, private inv: Invite2) {
+  constructor(
+    deps: V2Deps,
+    private inv: Invite2,
+  ) {
     this.sessionId = ADMISSION_PREFIX + toHex(deps.rng(16));
     this.replyId = toHex(deps.rng(12));
     this.ownerId = nodeIdOf(inv.ownerKey);
@@ -275,7 +349,8 @@ export class AdmissionJoiner {
       // tries are bounded per poll: the rest is read again from here next time
       if (trials >= L.V2_RELAY_ADMISSION_TRIALS_PER_POLL) break;
       if (s.id > this.cursor) this.cursor = s.id;
-      if (this.done || s.session_id !== this.sessionId || s.from_node !== this.ownerId || s.type !== ADMISSION_SIGNAL) continue;
+      if (this.done || s.session_id !== this.sessionId || s.from_node !== this.ownerId || s.type !== ADMISSION_SIGNAL)
+        continue;
       if (this.seen.has(s.payload)) continue;
       this.seen.add(s.payload);
       const shaped = shapedAs(s.payload, this.ex.result.established ? "sealed" : "V2_HS");
@@ -308,7 +383,8 @@ export class AdmissionJoiner {
     if (!a) return reject(this.error || this.ex.abortReason.replace(/^issuer refused: /, "") || "not admitted");
     if (this.ex.result.peerNodeId !== this.ownerId) return reject("admitted by a node that is not the circle's owner");
     if (!bytesEqual(a.ownerKey, this.inv.ownerKey)) return reject("the ADMIT names another owner than the code");
-    if (circleIdFromSecret(toHex(a.secret)) !== this.inv.circleId) return reject("admitted to another circle than the code names");
+    if (circleIdFromSecret(toHex(a.secret)) !== this.inv.circleId)
+      return reject("admitted to another circle than the code names");
     return accept(a);
   }
 
@@ -351,8 +427,8 @@ export async function joinViaRelay(io: SignalIo, deps: V2Deps, inv: Invite2): Pr
     // if nothing verified came after it in time
     if (!j.unverifiedError) errorSince = 0;
     else if (!errorSince) errorSince = io.nowMs();
-    else if (io.nowMs() - errorSince > L.V2_RELAY_ADMISSION_ERROR_GRACE_MS) j.fail(`peer error: ${j.unverifiedError} (unverified)`);
+    else if (io.nowMs() - errorSince > L.V2_RELAY_ADMISSION_ERROR_GRACE_MS)
+      j.fail(`peer error: ${j.unverifiedError} (unverified)`);
   }
   return j.result();
 }
-

@@ -44,7 +44,11 @@ export interface ChannelRow {
   keyHash: string;
 }
 
-export interface MessageMeta { origin: string; receivedAt: number; sortTs: number }
+export interface MessageMeta {
+  origin: string;
+  receivedAt: number;
+  sortTs: number;
+}
 
 export interface SyncStore {
   transaction<T>(fn: () => T): T;
@@ -85,14 +89,50 @@ export interface SyncStore {
 // ---- felund v2 (docs/PROTOCOL.md): added for the v2 engine; the methods above are unchanged ----
 
 /** v2 columns of a message row: author key, signature (hex), key epoch, the signed wire (base64). */
-export interface V2MessageCols { authorKey: string; signature: string; keyEpoch: number; kind: number; wire: string }
+export interface V2MessageCols {
+  authorKey: string;
+  signature: string;
+  keyEpoch: number;
+  kind: number;
+  wire: string;
+}
 /** `signed`: has a v2 signature (a MAC-only row of a legacy circle is reconciled under a distinct item, so a signed copy still reaches it) */
-export interface V2Item { ts: number; msgId: string; signed: boolean }
-export interface MemberCardRow { circleId: string; nodeId: string; edKey: string; xKey: string; displayName: string; issuedTs: number; msgId: string }
+export interface V2Item {
+  ts: number;
+  msgId: string;
+  signed: boolean;
+}
+export interface MemberCardRow {
+  circleId: string;
+  nodeId: string;
+  edKey: string;
+  xKey: string;
+  displayName: string;
+  issuedTs: number;
+  msgId: string;
+}
 /** A channel as established by a signed v2 CHANNEL_CREATE (owner = its signer). */
-export interface V2ChannelRow { circleId: string; channelId: string; ownerKey: string; mode: string; scryptLogN: number; keyCheck: string; createdTs: number; msgId: string }
+export interface V2ChannelRow {
+  circleId: string;
+  channelId: string;
+  ownerKey: string;
+  mode: string;
+  scryptLogN: number;
+  keyCheck: string;
+  createdTs: number;
+  msgId: string;
+}
 /** `revokedTs`: when the owner revoked it (null/absent = not revoked) */
-export interface InviteRow { inviteId: string; circleId: string; ticketHex: string; expiresTs: number; maxUses: number; uses: number; createdTs: number; revokedTs?: number | null }
+export interface InviteRow {
+  inviteId: string;
+  circleId: string;
+  ticketHex: string;
+  expiresTs: number;
+  maxUses: number;
+  uses: number;
+  createdTs: number;
+  revokedTs?: number | null;
+}
 
 export interface SyncStoreV2 extends SyncStore {
   addCircle(c: CircleRow): boolean;
@@ -149,5 +189,12 @@ export const sortTsFor = (createdTs: number, now: number): number => Math.min(cr
 /** Every circle has #general. */
 export function ensureGeneral(store: SyncStore, circleId: string, now: number): void {
   if (!store.getChannel(circleId, "general"))
-    store.createChannel({ circleId, channelId: "general", createdBy: "", createdTs: now, accessMode: "public", keyHash: "" });
+    store.createChannel({
+      circleId,
+      channelId: "general",
+      createdBy: "",
+      createdTs: now,
+      accessMode: "public",
+      keyHash: "",
+    });
 }

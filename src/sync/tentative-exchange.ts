@@ -44,7 +44,11 @@ export class TentativeExchange {
   dropped = 0;
 
   /** `make` builds the engine from a randomness source; `client`: it speaks first (start()). */
-  constructor(private make: (rng: Rng) => V2Exchange, rng: Rng, private client: boolean) {
+  constructor(
+    private make: (rng: Rng) => V2Exchange,
+    rng: Rng,
+    private client: boolean,
+  ) {
     this.seed = rng(32);
     this.ex = make(seededStream(this.seed));
   }

@@ -11,11 +11,27 @@ import { toHex, utf8Length } from "../protocol/bytes.ts";
 import { timingSafeEqualStr, type Rng } from "../protocol/crypto.ts";
 import { fromHex } from "../protocol/bytes.ts";
 import {
-  parseChallenge, parseHello, parseHelloAuth, parseJsonFrame, parseMsgsHave, parseMsgsReq, parseMsgsSend, parsePeers, parseWelcome,
-  type FelundExt, type PeerEntry,
+  parseChallenge,
+  parseHello,
+  parseHelloAuth,
+  parseJsonFrame,
+  parseMsgsHave,
+  parseMsgsReq,
+  parseMsgsSend,
+  parsePeers,
+  parseWelcome,
+  type FelundExt,
+  type PeerEntry,
 } from "../protocol/frames.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
-import { EXT_LINE_MAX, PEERS_SEND_MAX, V1_ENC_LINE_MAX, V1_MAX_PER_CIRCLE, V1_PLAIN_LINE_MAX, V1_RETENTION_S } from "../protocol/limits.ts";
+import {
+  EXT_LINE_MAX,
+  PEERS_SEND_MAX,
+  V1_ENC_LINE_MAX,
+  V1_MAX_PER_CIRCLE,
+  V1_PLAIN_LINE_MAX,
+  V1_RETENTION_S,
+} from "../protocol/limits.ts";
 import { toWireV1 } from "../protocol/message.ts";
 import { decryptFrameLine, encryptFrameLine, handshakeToken, sessionKey } from "../protocol/session.ts";
 import { ProtocolError } from "../protocol/verdict.ts";
@@ -59,7 +75,10 @@ export interface ExchangeResult {
   retry?: boolean;
 }
 
-export interface Step { send: string[]; close?: { reason: string; error: boolean } }
+export interface Step {
+  send: string[];
+  close?: { reason: string; error: boolean };
+}
 
 type State = "hello" | "auth" | "challenge" | "welcome" | "peers" | "have" | "req" | "send" | "done";
 
@@ -86,7 +105,19 @@ export class V1Exchange {
     circleId: string,
   ) {
     this.state = role === "client" ? "challenge" : "hello";
-    this.result = { circleId, peerNodeId: "", proto: "v1", encrypted: false, stored: [], rejected: [], sent: 0, more: false, peersChanged: 0, completed: false, selfDial: false };
+    this.result = {
+      circleId,
+      peerNodeId: "",
+      proto: "v1",
+      encrypted: false,
+      stored: [],
+      rejected: [],
+      sent: 0,
+      more: false,
+      peersChanged: 0,
+      completed: false,
+      selfDial: false,
+    };
   }
 
   static client(deps: ExchangeDeps, circleId: string, dialAddr: string): V1Exchange {
@@ -109,7 +140,11 @@ export class V1Exchange {
     this.circle = this.deps.store.getCircle(this.result.circleId);
     if (!this.circle) return this.fatal("unknown circle", []);
     this.secret = fromHex(this.circle.secretHex);
-    const hello: Record<string, unknown> = { t: "HELLO", node_id: this.deps.self.nodeId, circle_id: this.result.circleId };
+    const hello: Record<string, unknown> = {
+      t: "HELLO",
+      node_id: this.deps.self.nodeId,
+      circle_id: this.result.circleId,
+    };
     if (this.deps.self.listenAddr) hello.listen_addr = this.deps.self.listenAddr;
     if (this.deps.encrypt !== false) {
       this.clientNonce = toHex(this.deps.rng(16));
@@ -130,7 +165,8 @@ export class V1Exchange {
       if (e instanceof ProtocolError) return this.fatal(e.message, [], true);
       throw e;
     }
-    if (f.t === "ERROR") return this.fatal(`peer error: ${typeof f.err === "string" ? f.err.slice(0, 200) : "(no text)"}`, []);
+    if (f.t === "ERROR")
+      return this.fatal(`peer error: ${typeof f.err === "string" ? f.err.slice(0, 200) : "(no text)"}`, []);
     try {
       return this.handle(f);
     } catch (e) {
@@ -169,8 +205,20 @@ export class V1Exchange {
         const lp = hello.listenAddr ? parseHostPort(hello.listenAddr) : null;
         const addr = lp && this.remoteIp ? formatHostPort(this.remoteIp, lp.port) : null;
         this.result.proto = this.peerExt ? "ext" : "v1";
-        recordInbound(d.store, this.result.circleId, hello.nodeId, addr && !d.self.isSelfAddr(addr) ? addr : null, d.now(), this.result.proto);
-        const welcome: Record<string, unknown> = { t: "WELCOME", node_id: d.self.nodeId, enc_ready: !!this.clientNonce, can_anchor: false };
+        recordInbound(
+          d.store,
+          this.result.circleId,
+          hello.nodeId,
+          addr && !d.self.isSelfAddr(addr) ? addr : null,
+          d.now(),
+          this.result.proto,
+        );
+        const welcome: Record<string, unknown> = {
+          t: "WELCOME",
+          node_id: d.self.nodeId,
+          enc_ready: !!this.clientNonce,
+          can_anchor: false,
+        };
         if (this.peerExt) welcome.ext = { impl: FELUND_IMPL, max_line: EXT_LINE_MAX };
         const out = [JSON.stringify(welcome)];
         if (this.clientNonce) {
@@ -197,7 +245,8 @@ export class V1Exchange {
         this.result.proto = this.peerExt ? "ext" : "v1";
         // W1: every honest server (an original or ours) encrypts when the client sent a nonce;
         // one that answers in plaintext is an impostor after our history, so say nothing more
-        if (this.clientNonce && !w.enc_ready) return this.fatal("downgrade: the server refused encryption after we asked for it", []);
+        if (this.clientNonce && !w.enc_ready)
+          return this.fatal("downgrade: the server refused encryption after we asked for it", []);
         if (this.clientNonce) {
           this.key = sessionKey(this.secret, this.clientNonce, this.serverNonce);
           this.result.encrypted = true;
@@ -217,15 +266,24 @@ export class V1Exchange {
           for (const id of have) held.add(id);
         }
         const missing = d.store.missingIds(have);
-        const cap = Math.min(this.idsCapacity("MSGS_REQ"), this.peerExt ? Infinity : d.knowledge.reqBudget(this.result.circleId, peer));
+        const cap = Math.min(
+          this.idsCapacity("MSGS_REQ"),
+          this.peerExt ? Infinity : d.knowledge.reqBudget(this.result.circleId, peer),
+        );
         this.requested = missing.slice(0, cap);
         if (missing.length > this.requested.length) this.result.more = true;
         this.state = "req";
-        return { send: [this.encode(JSON.stringify({ t: "MSGS_REQ", circle_id: this.result.circleId, msg_ids: this.requested }))] };
+        return {
+          send: [
+            this.encode(JSON.stringify({ t: "MSGS_REQ", circle_id: this.result.circleId, msg_ids: this.requested })),
+          ],
+        };
       }
       case "req": {
         const req = parseMsgsReq(f).msg_ids;
-        const held = this.result.peerNodeId ? d.knowledge.heldBy(this.result.circleId, this.result.peerNodeId) : new Set<string>();
+        const held = this.result.peerNodeId
+          ? d.knowledge.heldBy(this.result.circleId, this.result.peerNodeId)
+          : new Set<string>();
         for (const id of req) held.delete(id);
         const budget = this.plainBudget();
         const head = `{"t":"MSGS_SEND","circle_id":${JSON.stringify(this.result.circleId)},"messages":[`;
@@ -235,7 +293,10 @@ export class V1Exchange {
           if (!m.mac) continue;
           const s = JSON.stringify(toWireV1(m));
           const add = utf8Length(s) + (parts.length ? 1 : 0);
-          if (size + add > budget) { this.result.more = true; break; }
+          if (size + add > budget) {
+            this.result.more = true;
+            break;
+          }
           size += add;
           parts.push(s);
           held.add(m.msgId);
@@ -256,7 +317,8 @@ export class V1Exchange {
           for (const m of r.stored) held.add(m.msgId);
           if (raws.length < this.requested.length) this.result.more = true;
           else if (this.requested.length > 0) d.knowledge.grow(this.result.circleId, peer, this.requested.length);
-          if (this.role === "client") recordDialOk(d.store, this.result.circleId, peer, this.dialAddr, d.now(), this.result.proto);
+          if (this.role === "client")
+            recordDialOk(d.store, this.result.circleId, peer, this.dialAddr, d.now(), this.result.proto);
         }
         this.result.completed = true;
         this.state = "done";
@@ -291,7 +353,8 @@ export class V1Exchange {
     const cid = this.result.circleId;
     const now = d.now();
     // PEERS: members with an address, freshest first, within the frame budget
-    const peers: PeerEntry[] = d.store.listPeers(cid)
+    const peers: PeerEntry[] = d.store
+      .listPeers(cid)
       .filter((p) => p.addr && p.nodeId !== this.result.peerNodeId)
       .sort((a, b) => Math.max(b.lastSeen, b.lastOk) - Math.max(a.lastSeen, a.lastOk))
       .slice(0, PEERS_SEND_MAX)
@@ -310,7 +373,10 @@ export class V1Exchange {
     const ids: string[] = [];
     for (const id of offer) {
       if (held.has(id)) continue;
-      if (ids.length >= cap) { this.result.more = true; break; }
+      if (ids.length >= cap) {
+        this.result.more = true;
+        break;
+      }
       ids.push(id);
     }
     ids.sort();
@@ -320,7 +386,11 @@ export class V1Exchange {
 
   /** Largest plaintext JSON (bytes, without "\n") that fits one line to this peer. */
   private plainBudget(): number {
-    const line = this.peerExt ? Math.min(this.peerExt.max_line, EXT_LINE_MAX) : this.key ? V1_ENC_LINE_MAX : V1_PLAIN_LINE_MAX;
+    const line = this.peerExt
+      ? Math.min(this.peerExt.max_line, EXT_LINE_MAX)
+      : this.key
+        ? V1_ENC_LINE_MAX
+        : V1_PLAIN_LINE_MAX;
     return this.key ? Math.floor((line - 1) / 4) * 3 - 28 : line - 1;
   }
 

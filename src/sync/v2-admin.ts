@@ -17,7 +17,11 @@ import type { InviteRow, StoredMessage } from "./store.ts";
 import { composeEvent, openLockedBacklog, type V2Ctx } from "./v2-apply.ts";
 
 type Done = Verdict<{ signed: SignedMessage; row: StoredMessage }>;
-interface Who { displayName: string; now: number; rng: Rng }
+interface Who {
+  displayName: string;
+  now: number;
+  rng: Rng;
+}
 
 const isOwner = (ctx: V2Ctx, circleId: string) => ctx.store.getCircleOwner(circleId) === toHex(ctx.self.edPublic);
 
@@ -31,7 +35,8 @@ export function kickMembers(ctx: V2Ctx, circleId: string, removed: string[], w: 
   if (!isOwner(ctx, circleId)) return reject("only the circle owner can remove members");
   if (removed.includes(ctx.self.nodeId)) return reject("the owner cannot remove itself");
   const out = new Set(removed);
-  const recipients = ctx.store.listMemberCards(circleId)
+  const recipients = ctx.store
+    .listMemberCards(circleId)
     .filter((c) => !out.has(c.nodeId) && ctx.store.removedAt(circleId, c.nodeId) === undefined)
     .map((c) => ({ edKey: fromHex(c.edKey), xKey: fromHex(c.xKey) }));
   if (!recipients.some((r) => toHex(r.edKey) === toHex(ctx.self.edPublic)))
@@ -50,8 +55,11 @@ export function kickMembers(ctx: V2Ctx, circleId: string, removed: string[], w: 
 /** Owner: revoke one invite of a circle, by its id or a unique prefix (4+ hex) as listed. */
 export function revokeInvite(ctx: V2Ctx, circleId: string, id: string, now: number): Verdict<InviteRow> {
   const q = id.trim().toLowerCase();
-  const hits = ctx.store.listInvites(circleId).filter((r) => r.inviteId === q || (q.length >= 4 && r.inviteId.startsWith(q)));
-  if (hits.length > 1 && !hits.some((r) => r.inviteId === q)) return reject(`invite id "${id}" matches several invites; give more of it`);
+  const hits = ctx.store
+    .listInvites(circleId)
+    .filter((r) => r.inviteId === q || (q.length >= 4 && r.inviteId.startsWith(q)));
+  if (hits.length > 1 && !hits.some((r) => r.inviteId === q))
+    return reject(`invite id "${id}" matches several invites; give more of it`);
   const inv = hits.find((r) => r.inviteId === q) ?? hits[0];
   if (!inv) return reject(`no invite "${id}" in this circle`);
   if (inv.revokedTs != null) return reject(`invite ${inv.inviteId} is already revoked`);
@@ -60,21 +68,46 @@ export function revokeInvite(ctx: V2Ctx, circleId: string, id: string, now: numb
 }
 
 /** Issue a felund2 code (owner only) and remember its ticket and limits for admissions. */
-export function issueInvite(ctx: V2Ctx, circleId: string, a: { peer: string; ttlS?: number; maxUses?: number; now: number; rng: Rng }): Verdict<{ code: string; invite: Invite2 }> {
+export function issueInvite(
+  ctx: V2Ctx,
+  circleId: string,
+  a: { peer: string; ttlS?: number; maxUses?: number; now: number; rng: Rng },
+): Verdict<{ code: string; invite: Invite2 }> {
   const circle = ctx.store.getCircle(circleId);
   if (!circle) return reject("unknown circle");
   if (!isOwner(ctx, circleId)) return reject("only the circle owner issues felund2 invites");
   const invite: Invite2 = {
-    inviteId: a.rng(16), ticket: a.rng(32), circleId, circleName: circle.name, ownerKey: ctx.self.edPublic, peer: a.peer,
-    issuedTs: a.now, expiresTs: a.now + (a.ttlS ?? V2_INVITE_TTL_DEFAULT_S), maxUses: a.maxUses ?? 0,
+    inviteId: a.rng(16),
+    ticket: a.rng(32),
+    circleId,
+    circleName: circle.name,
+    ownerKey: ctx.self.edPublic,
+    peer: a.peer,
+    issuedTs: a.now,
+    expiresTs: a.now + (a.ttlS ?? V2_INVITE_TTL_DEFAULT_S),
+    maxUses: a.maxUses ?? 0,
   };
   const code = encodeInvite2(invite, ctx.self.edSecret);
-  ctx.store.putInvite({ inviteId: toHex(invite.inviteId), circleId, ticketHex: toHex(invite.ticket), expiresTs: invite.expiresTs, maxUses: invite.maxUses, uses: 0, createdTs: a.now });
+  ctx.store.putInvite({
+    inviteId: toHex(invite.inviteId),
+    circleId,
+    ticketHex: toHex(invite.ticket),
+    expiresTs: invite.expiresTs,
+    maxUses: invite.maxUses,
+    uses: 0,
+    createdTs: a.now,
+  });
   return accept({ code, invite });
 }
 
 /** Create a channel; key mode derives and keeps the key from the passphrase, invite mode picks a random key (version 0). */
-export function createChannel(ctx: V2Ctx, circleId: string, channelId: string, mode: V2AccessMode, w: Who & { passphrase?: string; scryptLogN?: number }): Done {
+export function createChannel(
+  ctx: V2Ctx,
+  circleId: string,
+  channelId: string,
+  mode: V2AccessMode,
+  w: Who & { passphrase?: string; scryptLogN?: number },
+): Done {
   let key: Uint8Array | null = null;
   let logN = 0;
   if (mode === "key") {
@@ -85,8 +118,17 @@ export function createChannel(ctx: V2Ctx, circleId: string, channelId: string, m
   } else if (mode === "invite") key = w.rng(32);
   if (ctx.store.getV2Channel(circleId, channelId)) return reject("channel exists");
   const r = composeEvent(ctx, {
-    circleId, displayName: w.displayName, now: w.now, rng: w.rng,
-    event: { t: "channel_create", channelId, mode, scryptLogN: logN, keyCheck: mode === "key" ? keyCheck(key!) : new Uint8Array(16) },
+    circleId,
+    displayName: w.displayName,
+    now: w.now,
+    rng: w.rng,
+    event: {
+      t: "channel_create",
+      channelId,
+      mode,
+      scryptLogN: logN,
+      keyCheck: mode === "key" ? keyCheck(key!) : new Uint8Array(16),
+    },
   });
   if (r.ok && key) ctx.store.putChannelKey(circleId, channelId, 0, toHex(key));
   return r;
@@ -101,7 +143,13 @@ export function unlockKeyChannel(ctx: V2Ctx, circleId: string, channelId: string
   if (!keyMatches(k.value, fromHex(ch.keyCheck))) return reject("wrong passphrase");
   ctx.store.putChannelKey(circleId, channelId, 0, toHex(k.value));
   openLockedBacklog(ctx.store, circleId, channelId);
-  return composeEvent(ctx, { circleId, displayName: w.displayName, now: w.now, rng: w.rng, event: { t: "channel_join", channelId } });
+  return composeEvent(ctx, {
+    circleId,
+    displayName: w.displayName,
+    now: w.now,
+    rng: w.rng,
+    event: { t: "channel_join", channelId },
+  });
 }
 
 /** Channel owner approves a member of an invite channel: the newest channel key, sealed to its card's X25519 key. */
@@ -114,18 +162,54 @@ export function approveMember(ctx: V2Ctx, circleId: string, channelId: string, n
   const k = ctx.store.latestChannelKey(circleId, channelId);
   if (!k) return reject("channel key missing");
   const targetEd = fromHex(card.edKey);
-  const sealedKey = sealChannelKey(fromHex(k.keyHex), { circleId, channelId, keyVersion: k.version, targetEd, targetX: fromHex(card.xKey) }, w.rng);
-  return composeEvent(ctx, { circleId, displayName: w.displayName, now: w.now, rng: w.rng, event: { t: "channel_approve", channelId, target: targetEd, keyVersion: k.version, sealedKey } });
+  const sealedKey = sealChannelKey(
+    fromHex(k.keyHex),
+    { circleId, channelId, keyVersion: k.version, targetEd, targetX: fromHex(card.xKey) },
+    w.rng,
+  );
+  return composeEvent(ctx, {
+    circleId,
+    displayName: w.displayName,
+    now: w.now,
+    rng: w.rng,
+    event: { t: "channel_approve", channelId, target: targetEd, keyVersion: k.version, sealedKey },
+  });
 }
 
-export const callEvent = (ctx: V2Ctx, circleId: string, op: V2CallOp, sessionId: string, channelId: string, w: Who): Done =>
-  composeEvent(ctx, { circleId, displayName: w.displayName, now: w.now, rng: w.rng, event: { t: "call", op, sessionId, channelId } });
+export const callEvent = (
+  ctx: V2Ctx,
+  circleId: string,
+  op: V2CallOp,
+  sessionId: string,
+  channelId: string,
+  w: Who,
+): Done =>
+  composeEvent(ctx, {
+    circleId,
+    displayName: w.displayName,
+    now: w.now,
+    rng: w.rng,
+    event: { t: "call", op, sessionId, channelId },
+  });
 
 /** A joiner stores what the issuer's ADMIT frame gave it: the circle, its mode, owner and current epoch key. */
-export function applyAdmit(store: V2Ctx["store"], admit: import("../protocol/v2/frames.ts").Admit, now: number): string {
+export function applyAdmit(
+  store: V2Ctx["store"],
+  admit: import("../protocol/v2/frames.ts").Admit,
+  now: number,
+): string {
   const secretHex = toHex(admit.secret);
   const circleId = circleIdFromSecret(secretHex);
-  store.addCircle({ circleId, secretHex, name: admit.name, owned: false, bootstrap: "", mode: admit.v2Only ? "v2" : "v1", keyEpoch: admit.epoch, joinedAt: now });
+  store.addCircle({
+    circleId,
+    secretHex,
+    name: admit.name,
+    owned: false,
+    bootstrap: "",
+    mode: admit.v2Only ? "v2" : "v1",
+    keyEpoch: admit.epoch,
+    joinedAt: now,
+  });
   store.setCircleOwner(circleId, toHex(admit.ownerKey));
   if (admit.epoch > 0) store.putEpochKey(circleId, admit.epoch, toHex(admit.epochKey), now);
   store.setCircleEpoch(circleId, admit.epoch);

@@ -10,11 +10,27 @@ import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { openBody, openChannelKey, sealBody } from "../protocol/v2/channel-keys.ts";
 import { epochZeroKey, nodeIdOf, type NodeKeys } from "../protocol/v2/keys.ts";
-import { decodeMessage, KIND_CONTROL, KIND_SEALED, KIND_TEXT, signMessage, toChatMessage, verifyMessage, type SignedMessage } from "../protocol/v2/message.ts";
+import {
+  decodeMessage,
+  KIND_CONTROL,
+  KIND_SEALED,
+  KIND_TEXT,
+  signMessage,
+  toChatMessage,
+  verifyMessage,
+  type SignedMessage,
+} from "../protocol/v2/message.ts";
 import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
 import { openRekey } from "../protocol/v2/rekey.ts";
 import type { CallRegistry } from "./call-registry.ts";
-import { ensureGeneral, sortTsFor, type CircleRow, type StoredMessage, type SyncStoreV2, type V2MessageCols } from "./store.ts";
+import {
+  ensureGeneral,
+  sortTsFor,
+  type CircleRow,
+  type StoredMessage,
+  type SyncStoreV2,
+  type V2MessageCols,
+} from "./store.ts";
 
 export interface V2Ctx {
   store: SyncStoreV2;
@@ -37,7 +53,11 @@ export const isKnownV2 = (store: SyncStoreV2, circleId: string, nodeId: string):
   store.getPeer(circleId, nodeId)?.proto === "v2" || !!store.getMemberCard(circleId, nodeId);
 
 const colsOf = (m: SignedMessage): V2MessageCols => ({
-  authorKey: toHex(m.authorKey), signature: toHex(m.signature), keyEpoch: m.keyEpoch, kind: m.kind, wire: toBase64(m.wire),
+  authorKey: toHex(m.authorKey),
+  signature: toHex(m.signature),
+  keyEpoch: m.keyEpoch,
+  kind: m.kind,
+  wire: toBase64(m.wire),
 });
 
 /** Check the event's authority against the signer; null when allowed. */
@@ -79,13 +99,15 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   const { store } = ctx;
   // §8: a key epoch that a REKEY ended is closed to authors who were not members then (a removed
   // member still holds the old key and the circle secret, and could sign as a fresh identity)
-  if (m.keyEpoch < circle.keyEpoch && !wasMemberOfEpoch(store, circle.circleId, m.keyEpoch, m.authorNodeId)) return reject("author was not a member of that key epoch");
+  if (m.keyEpoch < circle.keyEpoch && !wasMemberOfEpoch(store, circle.circleId, m.keyEpoch, m.authorNodeId))
+    return reject("author was not a member of that key epoch");
   const removedTs = store.removedAt(circle.circleId, m.authorNodeId);
   if (removedTs !== undefined && m.createdTs >= removedTs) return reject("author was removed from the circle");
   if (store.getV2Wire(m.msgId)) return ignore("already stored");
   // §8: a removed member still holds the old epoch's relay key and can backdate; once the
   // removal is known, their messages come only from a member's session (who held them already)
-  if (removedTs !== undefined && isRelayOrigin(origin)) return reject("removed author's message reached the relay after the removal");
+  if (removedTs !== undefined && isRelayOrigin(origin))
+    return reject("removed author's message reached the relay after the removal");
   let event: V2Event | null = null;
   if (m.kind === KIND_CONTROL) {
     try {
@@ -108,7 +130,11 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
       store.attachV2(m.msgId, colsOf(m));
       return accept(existing);
     }
-    const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, sortTs: sortTsFor(m.createdTs, ctx.now) });
+    const row = store.insertV2Message(chat, colsOf(m), {
+      origin,
+      receivedAt: ctx.now,
+      sortTs: sortTsFor(m.createdTs, ctx.now),
+    });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
     else afterChat(ctx, m);
@@ -145,13 +171,25 @@ export function wasMemberOfEpoch(store: SyncStoreV2, circleId: string, epoch: nu
 export const isRelayOrigin = (origin: string): boolean => origin === "relay" || origin.startsWith("relay:");
 
 const sameContent = (a: ChatMessage, b: ChatMessage) =>
-  a.circleId === b.circleId && a.channelId === b.channelId && a.authorNodeId === b.authorNodeId && a.createdTs === b.createdTs && a.text === b.text && a.displayName === b.displayName;
+  a.circleId === b.circleId &&
+  a.channelId === b.channelId &&
+  a.authorNodeId === b.authorNodeId &&
+  a.createdTs === b.createdTs &&
+  a.text === b.text &&
+  a.displayName === b.displayName;
 
 function afterChat(ctx: V2Ctx, m: SignedMessage): void {
   const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
   if (name) ctx.store.setDisplayName(m.authorNodeId, name, ctx.now);
   if (m.channelId !== DEFAULT_CHANNEL && !ctx.store.getChannel(m.circleId, m.channelId))
-    ctx.store.createChannel({ circleId: m.circleId, channelId: m.channelId, createdBy: m.authorNodeId, createdTs: m.createdTs, accessMode: "public", keyHash: "" });
+    ctx.store.createChannel({
+      circleId: m.circleId,
+      channelId: m.channelId,
+      createdBy: m.authorNodeId,
+      createdTs: m.createdTs,
+      accessMode: "public",
+      keyHash: "",
+    });
 }
 
 function openSealedText(store: SyncStoreV2, m: SignedMessage): string | null {
@@ -182,7 +220,8 @@ export function openLockedBacklog(store: SyncStoreV2, circleId: string, channelI
 /** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */
 function describe(e: V2Event): string {
   const o: Record<string, unknown> = { t: `V2_${e.t.toUpperCase()}` };
-  for (const [k, v] of Object.entries(e)) if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
+  for (const [k, v] of Object.entries(e))
+    if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
   return JSON.stringify(o);
 }
 
@@ -196,24 +235,46 @@ function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event)
       const card = cardOf(m)!;
       const cur = store.getMemberCard(cid, me);
       if (cardIsNewer(card, cur ? { issuedTs: cur.issuedTs, msgId: cur.msgId } : undefined))
-        store.putMemberCard({ circleId: cid, nodeId: me, edKey: toHex(card.edKey), xKey: toHex(card.xKey), displayName: card.displayName, issuedTs: card.issuedTs, msgId: card.msgId });
+        store.putMemberCard({
+          circleId: cid,
+          nodeId: me,
+          edKey: toHex(card.edKey),
+          xKey: toHex(card.xKey),
+          displayName: card.displayName,
+          issuedTs: card.issuedTs,
+          msgId: card.msgId,
+        });
       const name = card.displayName.trim().slice(0, DISPLAY_NAME_MAX);
       if (name) store.setDisplayName(me, name, ctx.now);
       return;
     }
     case "channel_create": {
       const inserted = store.putV2Channel({
-        circleId: cid, channelId: e.channelId, ownerKey: toHex(m.authorKey), mode: e.mode, scryptLogN: e.scryptLogN,
-        keyCheck: toHex(e.keyCheck), createdTs: m.createdTs, msgId: m.msgId,
+        circleId: cid,
+        channelId: e.channelId,
+        ownerKey: toHex(m.authorKey),
+        mode: e.mode,
+        scryptLogN: e.scryptLogN,
+        keyCheck: toHex(e.keyCheck),
+        createdTs: m.createdTs,
+        msgId: m.msgId,
       });
       if (inserted) {
-        store.createChannel({ circleId: cid, channelId: e.channelId, createdBy: me, createdTs: m.createdTs, accessMode: e.mode, keyHash: "" });
+        store.createChannel({
+          circleId: cid,
+          channelId: e.channelId,
+          createdBy: me,
+          createdTs: m.createdTs,
+          accessMode: e.mode,
+          keyHash: "",
+        });
         store.setChannelMember(cid, e.channelId, me, "member");
       }
       return;
     }
     case "channel_request":
-      if (!store.channelMembers(cid, e.channelId).some((x) => x.nodeId === me)) store.setChannelMember(cid, e.channelId, me, "requested");
+      if (!store.channelMembers(cid, e.channelId).some((x) => x.nodeId === me))
+        store.setChannelMember(cid, e.channelId, me, "requested");
       return;
     case "channel_join":
       store.setChannelMember(cid, e.channelId, me, "member");
@@ -225,7 +286,13 @@ function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event)
       const target = cardOwner(store, cid, e.target);
       if (target) store.setChannelMember(cid, e.channelId, target, "member");
       if (toHex(e.target) === toHex(ctx.self.edPublic)) {
-        const k = openChannelKey(e.sealedKey, { circleId: cid, channelId: e.channelId, keyVersion: e.keyVersion, selfEd: ctx.self.edPublic, selfXSecret: ctx.self.xSecret });
+        const k = openChannelKey(e.sealedKey, {
+          circleId: cid,
+          channelId: e.channelId,
+          keyVersion: e.keyVersion,
+          selfEd: ctx.self.edPublic,
+          selfXSecret: ctx.self.xSecret,
+        });
         if (k) {
           store.putChannelKey(cid, e.channelId, e.keyVersion, toHex(k));
           openLockedBacklog(store, cid, e.channelId);
@@ -244,7 +311,8 @@ function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event)
       return;
     }
     case "rekey": {
-      for (const id of e.removed) if (store.removedAt(cid, id) === undefined) store.markRemoved(cid, id, e.epoch, m.createdTs);
+      for (const id of e.removed)
+        if (store.removedAt(cid, id) === undefined) store.markRemoved(cid, id, e.epoch, m.createdTs);
       if (e.v2Only) store.setCircleMode(cid, "v2");
       const key = openRekey(e, cid, { edKey: ctx.self.edPublic, xSecret: ctx.self.xSecret });
       if (key && !store.getEpochKey(cid, e.epoch)) {
@@ -256,10 +324,23 @@ function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event)
     }
     case "call": {
       // the actor is the signer: host = creator, join/leave about the signer, end only by the host
-      ctx.calls.apply(cid, {
-        t: "CALL_EVT", op: e.op, sessionId: e.sessionId, hostNodeId: me, circleId: cid, channelId: e.channelId,
-        nodeId: me, actorNodeId: me, createdTs: m.createdTs,
-      }, ctx.now, undefined, { signed: true, eventTs: m.createdTs });
+      ctx.calls.apply(
+        cid,
+        {
+          t: "CALL_EVT",
+          op: e.op,
+          sessionId: e.sessionId,
+          hostNodeId: me,
+          circleId: cid,
+          channelId: e.channelId,
+          nodeId: me,
+          actorNodeId: me,
+          createdTs: m.createdTs,
+        },
+        ctx.now,
+        undefined,
+        { signed: true, eventTs: m.createdTs },
+      );
       return;
     }
   }
@@ -285,7 +366,10 @@ export interface Compose {
  * text is sealed under the newest channel key; without one the send is refused. In a legacy
  * circle a plain message also gets its v1 MAC, so original peers receive it as usual.
  */
-export function composeText(ctx: V2Ctx, c: Compose & { text: string }): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
+export function composeText(
+  ctx: V2Ctx,
+  c: Compose & { text: string },
+): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
   const circle = ctx.store.getCircle(c.circleId);
   if (!circle) return reject("unknown circle");
   const ch = ctx.store.getV2Channel(c.circleId, c.channelId);
@@ -295,11 +379,22 @@ export function composeText(ctx: V2Ctx, c: Compose & { text: string }): Verdict<
     const k = ctx.store.latestChannelKey(c.circleId, c.channelId);
     if (!k) return reject("no key for this channel");
     kind = KIND_SEALED;
-    body = sealBody(fromHex(k.keyHex), { circleId: c.circleId, channelId: c.channelId, keyVersion: k.version, text: c.text }, c.rng(12));
+    body = sealBody(
+      fromHex(k.keyHex),
+      { circleId: c.circleId, channelId: c.channelId, keyVersion: k.version, text: c.text },
+      c.rng(12),
+    );
   }
   const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId, channelId: c.channelId, authorKey: ctx.self.edPublic, createdTs: c.now, keyEpoch: circle.keyEpoch,
-    kind, displayName: c.displayName, body, salt: c.rng(16),
+    circleId: c.circleId,
+    channelId: c.channelId,
+    authorKey: ctx.self.edPublic,
+    createdTs: c.now,
+    keyEpoch: circle.keyEpoch,
+    kind,
+    displayName: c.displayName,
+    body,
+    salt: c.rng(16),
   });
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;
@@ -307,12 +402,22 @@ export function composeText(ctx: V2Ctx, c: Compose & { text: string }): Verdict<
 }
 
 /** Sign and apply a control event of this node. */
-export function composeEvent(ctx: V2Ctx, c: Omit<Compose, "channelId"> & { event: V2Event }): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
+export function composeEvent(
+  ctx: V2Ctx,
+  c: Omit<Compose, "channelId"> & { event: V2Event },
+): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
   const circle = ctx.store.getCircle(c.circleId);
   if (!circle) return reject("unknown circle");
   const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId, channelId: CONTROL_CHANNEL, authorKey: ctx.self.edPublic, createdTs: c.now, keyEpoch: circle.keyEpoch,
-    kind: KIND_CONTROL, displayName: c.displayName, body: encodeEvent(c.event), salt: c.rng(16),
+    circleId: c.circleId,
+    channelId: CONTROL_CHANNEL,
+    authorKey: ctx.self.edPublic,
+    createdTs: c.now,
+    keyEpoch: circle.keyEpoch,
+    kind: KIND_CONTROL,
+    displayName: c.displayName,
+    body: encodeEvent(c.event),
+    salt: c.rng(16),
   });
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;

@@ -11,12 +11,38 @@ import { fromHex, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { parseHello, parseJsonFrame, parseWelcome, type PeerEntry } from "../protocol/frames.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
-import { PEERS_SEND_MAX, V2_GIVE_STEP_BYTES, V2_HANDSHAKE_FRAMES_MAX, V2_MSGS_FRAME_BUDGET, V2_RECON_ROUNDS_MAX, V2_WANT_MAX } from "../protocol/limits.ts";
+import {
+  PEERS_SEND_MAX,
+  V2_GIVE_STEP_BYTES,
+  V2_HANDSHAKE_FRAMES_MAX,
+  V2_MSGS_FRAME_BUDGET,
+  V2_RECON_ROUNDS_MAX,
+  V2_WANT_MAX,
+} from "../protocol/limits.ts";
 import { toWireV1 } from "../protocol/message.ts";
 import { accept, ProtocolError, reject, type Verdict } from "../protocol/verdict.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
-import { decodeFrame, encodeFrame, FORM_V1, FORM_V2, type Admit, type Frame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
-import { finishInitiator, finishResponder, makeOffer, offerJson, parseHsFrame, parseOffer, respond, type OfferSecret, type ResponderState } from "../protocol/v2/handshake.ts";
+import {
+  decodeFrame,
+  encodeFrame,
+  FORM_V1,
+  FORM_V2,
+  type Admit,
+  type Frame,
+  type MsgItem,
+  type SignalFrame,
+} from "../protocol/v2/frames.ts";
+import {
+  finishInitiator,
+  finishResponder,
+  makeOffer,
+  offerJson,
+  parseHsFrame,
+  parseOffer,
+  respond,
+  type OfferSecret,
+  type ResponderState,
+} from "../protocol/v2/handshake.ts";
 import { admissionVerdict, inviteAuthKey } from "../protocol/v2/invite.ts";
 import { authKey, bytesEqual, circleTag, isMarkedV1Nonce, markedV1Nonce, type NodeKeys } from "../protocol/v2/keys.ts";
 import { idHex, initialRanges, itemOf, ItemSet, processRanges, type Range } from "../protocol/v2/recon.ts";
@@ -41,7 +67,11 @@ export interface V2Deps {
 }
 
 /** A join by felund2 invite: the ticket authenticates the handshake instead of a circle key. */
-export interface JoinTicket { inviteId: Uint8Array; ticket: Uint8Array; circleId: string }
+export interface JoinTicket {
+  inviteId: Uint8Array;
+  ticket: Uint8Array;
+  circleId: string;
+}
 
 export interface V2Step extends Step {
   /** messages stored by this step (for the UI, other sessions and the relay) */
@@ -91,10 +121,29 @@ export class V2Exchange {
   private startEpoch = 0;
   readonly result: V2Result;
 
-  private constructor(private deps: V2Deps, readonly role: "client" | "server", private remoteIp: string, private dialAddr: string, circleId: string, join?: JoinTicket) {
+  private constructor(
+    private deps: V2Deps,
+    readonly role: "client" | "server",
+    private remoteIp: string,
+    private dialAddr: string,
+    circleId: string,
+    join?: JoinTicket,
+  ) {
     this.state = role === "client" ? "start" : "hello";
     this.join = join ?? null;
-    this.result = { circleId, peerNodeId: "", proto: "", epoch: 0, established: false, reconciled: false, stored: 0, rejected: [], bytesSent: 0, bytesReceived: 0, admitted: null };
+    this.result = {
+      circleId,
+      peerNodeId: "",
+      proto: "",
+      epoch: 0,
+      established: false,
+      reconciled: false,
+      stored: 0,
+      rejected: [],
+      bytesSent: 0,
+      bytesReceived: 0,
+      admitted: null,
+    };
   }
 
   static client(deps: V2Deps, circleId: string, dialAddr: string): V2Exchange {
@@ -127,7 +176,12 @@ export class V2Exchange {
     const d = this.deps;
     if (this.join) {
       this.offer = makeOffer(d.rng, 0, this.join.inviteId);
-      const hello = { t: "HELLO", node_id: toHex(d.rng(12)), circle_id: toHex(d.rng(12)), v2: offerJson(this.offer.offer) };
+      const hello = {
+        t: "HELLO",
+        node_id: toHex(d.rng(12)),
+        circle_id: toHex(d.rng(12)),
+        v2: offerJson(this.offer.offer),
+      };
       return this.out([(this.helloLine = JSON.stringify(hello))], "hs");
     }
     this.circle = d.store.getCircle(this.result.circleId);
@@ -156,7 +210,8 @@ export class V2Exchange {
     this.result.bytesReceived += line.length + 1;
     if (this.state === "v1") return this.viaV1(line);
     try {
-      if (this.state !== "session" && ++this.hsFrames > V2_HANDSHAKE_FRAMES_MAX) return this.fatal("handshake too long");
+      if (this.state !== "session" && ++this.hsFrames > V2_HANDSHAKE_FRAMES_MAX)
+        return this.fatal("handshake too long");
       switch (this.state) {
         case "hello":
           return this.onHello(line);
@@ -213,7 +268,8 @@ export class V2Exchange {
     const f = parseJsonFrame(line);
     if (f.t === "ERROR") return this.fatal(`peer error: ${String(f.err ?? "").slice(0, 200)}`);
     if (f.t === "CHALLENGE") {
-      if (this.join || !this.v1 || !this.circle || !isLegacy(this.circle)) return this.fatal("peer answered v1 in a v2-only circle");
+      if (this.join || !this.v1 || !this.circle || !isLegacy(this.circle))
+        return this.fatal("peer answered v1 in a v2-only circle");
       this.result.proto = "v1";
       this.state = "v1";
       return this.v1.receive(line);
@@ -236,7 +292,10 @@ export class V2Exchange {
     this.begin(fin.value.keys, fin.value.peerNodeId);
     const send = [fin.value.line];
     if (this.join) return this.out(send, "session");
-    send.push(this.frame({ t: "peers", peers: this.peerList() }), this.frame({ t: "recon", ranges: initialRanges(this.itemSet()) }));
+    send.push(
+      this.frame({ t: "peers", peers: this.peerList() }),
+      this.frame({ t: "recon", ranges: initialRanges(this.itemSet()) }),
+    );
     this.reconRounds++;
     return this.out(send, "session");
   }
@@ -254,11 +313,19 @@ export class V2Exchange {
   }
 
   private checkPeer(nodeId: string): string | null {
-    if (nodeId === this.deps.self.keys.nodeId) return this.role === "client" ? "dialled myself" : "connection from myself";
-    if (this.circle && this.deps.store.removedAt(this.circle.circleId, nodeId) !== undefined) return "peer was removed from the circle";
+    if (nodeId === this.deps.self.keys.nodeId)
+      return this.role === "client" ? "dialled myself" : "connection from myself";
+    if (this.circle && this.deps.store.removedAt(this.circle.circleId, nodeId) !== undefined)
+      return "peer was removed from the circle";
     // a session under an epoch a REKEY ended is for members of that epoch catching up, not for a fresh identity made with the old key
     const cur = this.circle ? this.deps.store.getCircle(this.circle.circleId) : undefined;
-    if (cur && !this.join && !this.inviteId && this.result.epoch < cur.keyEpoch && !wasMemberOfEpoch(this.deps.store, cur.circleId, this.result.epoch, nodeId))
+    if (
+      cur &&
+      !this.join &&
+      !this.inviteId &&
+      this.result.epoch < cur.keyEpoch &&
+      !wasMemberOfEpoch(this.deps.store, cur.circleId, this.result.epoch, nodeId)
+    )
       return "peer was not a member of the session's key epoch";
     return null;
   }
@@ -296,8 +363,16 @@ export class V2Exchange {
     const circle = checked.value;
     const ek = epochKey(d.store, circle, circle.keyEpoch);
     const owner = d.store.getCircleOwner(circle.circleId);
-    if (!ek || !owner) return this.fatal("cannot admit: circle keys missing", [], this.frame({ t: "close", reason: "cannot admit" }));
-    const admit: Admit = { secret: fromHex(circle.secretHex), v2Only: !isLegacy(circle), epoch: circle.keyEpoch, epochKey: ek, ownerKey: fromHex(owner), name: circle.name };
+    if (!ek || !owner)
+      return this.fatal("cannot admit: circle keys missing", [], this.frame({ t: "close", reason: "cannot admit" }));
+    const admit: Admit = {
+      secret: fromHex(circle.secretHex),
+      v2Only: !isLegacy(circle),
+      epoch: circle.keyEpoch,
+      epochKey: ek,
+      ownerKey: fromHex(owner),
+      name: circle.name,
+    };
     const send = [this.frame({ t: "admit", admit }), this.frame({ t: "close", reason: "admitted" })];
     this.state = "done";
     return { send: this.count(send), close: { reason: "admitted", error: false } };
@@ -329,9 +404,12 @@ export class V2Exchange {
         if (own && this.role === "server" && this.remoteIp) {
           const hp = parseHostPort(own.addr);
           const addr = hp ? formatHostPort(this.remoteIp, hp.port) : null;
-          if (addr && !d.self.isSelfAddr(addr)) recordInbound(d.store, cid, this.result.peerNodeId, addr, d.now(), "v2");
+          if (addr && !d.self.isSelfAddr(addr))
+            recordInbound(d.store, cid, this.result.peerNodeId, addr, d.now(), "v2");
         }
-        const others: PeerEntry[] = f.peers.filter((p) => p.nodeId !== this.result.peerNodeId).map((p) => ({ node_id: p.nodeId, addr: p.addr, last_seen: p.lastSeen }));
+        const others: PeerEntry[] = f.peers
+          .filter((p) => p.nodeId !== this.result.peerNodeId)
+          .map((p) => ({ node_id: p.nodeId, addr: p.addr, last_seen: p.lastSeen }));
         mergeGossipPeers(d.store, { nodeId: d.self.keys.nodeId, isSelfAddr: d.self.isSelfAddr }, cid, others, d.now());
         return { send: [] };
       }
@@ -350,10 +428,12 @@ export class V2Exchange {
       this.reconRounds = 0;
       return { send: [] };
     }
-    if (++this.reconRounds > V2_RECON_ROUNDS_MAX) return this.fatal("too many reconciliation rounds", [], this.frame({ t: "close", reason: "too many rounds" }));
+    if (++this.reconRounds > V2_RECON_ROUNDS_MAX)
+      return this.fatal("too many reconciliation rounds", [], this.frame({ t: "close", reason: "too many rounds" }));
     const r = processRanges(this.itemSet(), ranges);
     const send: string[] = [];
-    for (let i = 0; i < r.want.length; i += V2_WANT_MAX) send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
+    for (let i = 0; i < r.want.length; i += V2_WANT_MAX)
+      send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
     // what the peer lacks leaves in parts of V2_GIVE_STEP_BYTES: the first now, the rest as the
     // connection drains (more()), so a whole history for a new member never sits in one queue
     this.giveBacklog.push(...r.give.map(idHex));
@@ -378,7 +458,10 @@ export class V2Exchange {
     const after = d.store.getCircle(circle.circleId)!;
     if (after.keyEpoch > this.startEpoch && after.keyEpoch > this.result.epoch && !this.join) {
       // we just learned a newer epoch key: this session's keys are the old epoch's; reconnect under the new one
-      return { ...this.fatal("rekeyed: reconnect under the new epoch", [], this.frame({ t: "close", reason: "rekeyed" })), stored };
+      return {
+        ...this.fatal("rekeyed: reconnect under the new epoch", [], this.frame({ t: "close", reason: "rekeyed" })),
+        stored,
+      };
     }
     return { send: [], stored };
   }
@@ -407,7 +490,11 @@ export class V2Exchange {
         }
         const v = checkWireMessage(raw, circle.circleId, fromHex(circle.secretHex), d.store);
         if (!v.ok) {
-          if (v.kind === "reject") this.result.rejected.push({ msgId: String((raw as { msg_id?: unknown })?.msg_id ?? "?").slice(0, 64), reason: v.reason });
+          if (v.kind === "reject")
+            this.result.rejected.push({
+              msgId: String((raw as { msg_id?: unknown })?.msg_id ?? "?").slice(0, 64),
+              reason: v.reason,
+            });
           continue;
         }
         const row = storeVerified(d.store, d.calls, v.value, "v2", ctx.now);
@@ -524,7 +611,8 @@ export class V2Exchange {
     const d = this.deps;
     const now = d.now();
     const cid = this.circle!.circleId;
-    const list = d.store.listPeers(cid)
+    const list = d.store
+      .listPeers(cid)
       .filter((p) => p.addr && p.nodeId !== this.result.peerNodeId)
       .sort((a, b) => Math.max(b.lastSeen, b.lastOk) - Math.max(a.lastSeen, a.lastOk))
       .slice(0, PEERS_SEND_MAX)
@@ -556,10 +644,16 @@ export class V2Exchange {
 
   private v1Deps(): ExchangeDeps {
     const d = this.deps;
-    return d.v1 ?? {
-      store: d.store, calls: d.calls, now: d.now, rng: d.rng, knowledge: new PeerKnowledge(() => d.now() * 1000),
-      self: { nodeId: d.self.keys.nodeId, isSelfAddr: d.self.isSelfAddr, listenAddr: d.self.listenAddr },
-    };
+    return (
+      d.v1 ?? {
+        store: d.store,
+        calls: d.calls,
+        now: d.now,
+        rng: d.rng,
+        knowledge: new PeerKnowledge(() => d.now() * 1000),
+        self: { nodeId: d.self.keys.nodeId, isSelfAddr: d.self.isSelfAddr, listenAddr: d.self.listenAddr },
+      }
+    );
   }
 
   private identity() {
@@ -632,7 +726,10 @@ export function findCircle(store: SyncStoreV2, circleField: string, nonce: Uint8
  * nonce is not v2-marked (a marked nonce without an offer = the offer was stripped). A refusal
  * looks like the v1 answers ("Unknown circle_id" for v2-only circles, so nothing is revealed).
  */
-export function routeInbound(line: string, store: SyncStoreV2): { engine: "v2" | "v1" } | { engine: "refuse"; send: string[]; reason: string } {
+export function routeInbound(
+  line: string,
+  store: SyncStoreV2,
+): { engine: "v2" | "v1" } | { engine: "refuse"; send: string[]; reason: string } {
   let f: Record<string, unknown>;
   try {
     f = parseJsonFrame(line);
@@ -649,9 +746,15 @@ export function routeInbound(line: string, store: SyncStoreV2): { engine: "v2" |
   }
   const c = store.getCircle(h.circle_id);
   if (!c) return { engine: "v1" };
-  const refuse = (reason: string, err: string) => ({ engine: "refuse" as const, send: [JSON.stringify({ t: "ERROR", err })], reason });
+  const refuse = (reason: string, err: string) => ({
+    engine: "refuse" as const,
+    send: [JSON.stringify({ t: "ERROR", err })],
+    reason,
+  });
   if (!isLegacy(c)) return refuse("v1 HELLO for a v2-only circle", "Unknown circle_id");
-  if (isMarkedV1Nonce(fromHex(c.secretHex), h.nonce)) return refuse("downgrade detected: a v2 node's HELLO arrived without its v2 offer", "v2 required");
-  if (isKnownV2(store, c.circleId, h.node_id)) return refuse("downgrade detected: this node is known to speak v2", "v2 required");
+  if (isMarkedV1Nonce(fromHex(c.secretHex), h.nonce))
+    return refuse("downgrade detected: a v2 node's HELLO arrived without its v2 offer", "v2 required");
+  if (isKnownV2(store, c.circleId, h.node_id))
+    return refuse("downgrade detected: this node is known to speak v2", "v2 required");
   return { engine: "v1" };
 }

@@ -12,8 +12,13 @@ const noStack = (r: Result) => expect(r.stderr).not.toMatch(/^\s+at |SQLiteError
 
 test("six one-shots at once on a new state dir all succeed", async () => {
   const d = tempDir();
-  const rs = await Promise.all([...Array(6)].map((_, i) => felund(d, ...(i % 2 ? ["circles"] : ["invite", "--name", `c${i}`, "--json"]))));
-  for (const r of rs) { noStack(r); expect([r.code, r.stderr]).toEqual([0, ""]); }
+  const rs = await Promise.all(
+    [...Array(6)].map((_, i) => felund(d, ...(i % 2 ? ["circles"] : ["invite", "--name", `c${i}`, "--json"]))),
+  );
+  for (const r of rs) {
+    noStack(r);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+  }
   expect(JSON.parse((await felund(d, "circles", "--json")).stdout).length).toBe(3);
 });
 
@@ -41,7 +46,11 @@ test("a lock held past the busy timeout: one clear line and a non-zero exit", as
     const r = await felund(d, "invite", "--name", "another");
     expect(r.code).not.toBe(0);
     noStack(r);
-    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^felund invite: the database in .* is busy \(another felund command is writing to it\); try again$/)]);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^felund invite: the database in .* is busy \(another felund command is writing to it\); try again$/,
+      ),
+    ]);
   } finally {
     other.exec("ROLLBACK");
     other.close();

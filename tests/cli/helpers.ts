@@ -19,46 +19,93 @@ export function removeTempDirs(): void {
 }
 
 function env(dir: string): Record<string, string> {
-  const e: Record<string, string> = { ...(process.env as Record<string, string>), FELUND_STATE_DIR: dir, NO_COLOR: "1" };
+  const e: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    FELUND_STATE_DIR: dir,
+    NO_COLOR: "1",
+  };
   delete e.FELUND_API_BASE;
   return e;
 }
 
-export interface Result { code: number; stdout: string; stderr: string }
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** `felund ...args` with FELUND_STATE_DIR=dir; waits for it to exit (bounded). */
 export async function felund(dir: string, ...args: string[]): Promise<Result> {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], { cwd: ROOT, env: env(dir), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawn([process.execPath, MAIN, ...args], {
+    cwd: ROOT,
+    env: env(dir),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   const timer = setTimeout(() => p.kill(9), 15_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
 
-export interface Running { proc: Subprocess<"ignore", "pipe", "pipe">; output: () => string; errors: () => string; match: RegExpMatchArray }
+export interface Running {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  output: () => string;
+  errors: () => string;
+  match: RegExpMatchArray;
+}
 
 /** Start a long-running `felund` (run/serve) and wait until its stdout matches `ready`. */
 /**
  * Spawn `cmd` and read its stdout until it matches `ready` (then keep draining both pipes so
  * the child never blocks on a full one). Used for felund processes here and in a namespace.
  */
-export async function spawnUntilReady(cmd: string[], env: Record<string, string | undefined>, ready: RegExp, timeoutMs: number, label: string): Promise<Running> {
+export async function spawnUntilReady(
+  cmd: string[],
+  env: Record<string, string | undefined>,
+  ready: RegExp,
+  timeoutMs: number,
+  label: string,
+): Promise<Running> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   let out = "";
   let err = "";
   const dec = new TextDecoder();
   const errReader = proc.stderr.getReader();
-  void (async () => { for (;;) { const r = await errReader.read().catch(() => null); if (!r || r.done) break; err += dec.decode(r.value, { stream: true }); } })();
+  void (async () => {
+    for (;;) {
+      const r = await errReader.read().catch(() => null);
+      if (!r || r.done) break;
+      err += dec.decode(r.value, { stream: true });
+    }
+  })();
   const reader = proc.stdout.getReader();
   const t0 = Date.now();
   let match: RegExpMatchArray | null = null;
   while (!(match = out.match(ready))) {
-    if (Date.now() - t0 > timeoutMs) { proc.kill(9); throw new Error(`${label} not ready: ${out}\n${err}`); }
+    if (Date.now() - t0 > timeoutMs) {
+      proc.kill(9);
+      throw new Error(`${label} not ready: ${out}\n${err}`);
+    }
     const r = await Promise.race([reader.read(), Bun.sleep(timeoutMs).then(() => null)]);
-    if (!r || r.done) { proc.kill(9); throw new Error(`${label} exited early: ${out}\n${err}`); }
+    if (!r || r.done) {
+      proc.kill(9);
+      throw new Error(`${label} exited early: ${out}\n${err}`);
+    }
     out += dec.decode(r.value, { stream: true });
   }
-  void (async () => { for (;;) { const r = await reader.read().catch(() => null); if (!r || r.done) break; out += dec.decode(r.value, { stream: true }); } })();
+  void (async () => {
+    for (;;) {
+      const r = await reader.read().catch(() => null);
+      if (!r || r.done) break;
+      out += dec.decode(r.value, { stream: true });
+    }
+  })();
   return { proc, output: () => out, errors: () => err, match };
 }
 

@@ -31,18 +31,45 @@ async function setup() {
   const store = new NodeStore(openSqlite(`${d}/felund.sqlite`));
   const now = Math.floor(Date.now() / 1000);
   const put = (n: number, author: string, name: string, text: string, ts = now - 100 + n) =>
-    store.insertMessage({ msgId: n.toString(16).padStart(32, "0"), circleId, channelId: "general", authorNodeId: author, displayName: name, createdTs: ts, text, mac: "00".repeat(32) },
-      { origin: "test", receivedAt: now, sortTs: Math.min(ts, now) });
+    store.insertMessage(
+      {
+        msgId: n.toString(16).padStart(32, "0"),
+        circleId,
+        channelId: "general",
+        authorNodeId: author,
+        displayName: name,
+        createdTs: ts,
+        text,
+        mac: "00".repeat(32),
+      },
+      { origin: "test", receivedAt: now, sortTs: Math.min(ts, now) },
+    );
   put(1, EVE, `eve${TITLE}`, OSC52 + "paste this");
   put(2, EVE, "eve", FAKE_LINE);
   put(3, EVE, "eve", BIDI);
   put(4, EVE, "eve", MULTI);
   put(5, MALLORY, "alice", "I am alice too");
   put(6, EVE, "eve", "from the far future", FAR);
-  store.putPeer({ circleId, nodeId: EVE, addr: "127.0.0.1:1", lastSeen: now, lastOk: 0, failures: 0, source: "test", proto: "v1" });
+  store.putPeer({
+    circleId,
+    nodeId: EVE,
+    addr: "127.0.0.1:1",
+    lastSeen: now,
+    lastOk: 0,
+    failures: 0,
+    source: "test",
+    proto: "v1",
+  });
   store.setDisplayName(EVE, `eve${OSC52}\u202e`, now);
   store.setCircleName(circleId, `club${TITLE}`);
-  store.createChannel({ circleId, channelId: LOOKALIKE, createdBy: EVE, createdTs: now, accessMode: "public", keyHash: "" });
+  store.createChannel({
+    circleId,
+    channelId: LOOKALIKE,
+    createdBy: EVE,
+    createdTs: now,
+    accessMode: "public",
+    keyHash: "",
+  });
   store.sql.close();
   return { d, circleId };
 }
@@ -68,7 +95,10 @@ describe("peer text in the CLI is inert", () => {
     expect(inbox.stdout).not.toContain("NaN");
     expect(inbox.stdout).toContain(`[(time ${FAR})] #general`);
 
-    const json = JSON.parse((await felund(d, "inbox", "--circle-id", circleId, "--json")).stdout) as { text: string; createdTs: number }[];
+    const json = JSON.parse((await felund(d, "inbox", "--circle-id", circleId, "--json")).stdout) as {
+      text: string;
+      createdTs: number;
+    }[];
     expect(json.map((m) => m.text)).toEqual(expect.arrayContaining([OSC52 + "paste this", FAKE_LINE, BIDI, MULTI]));
     expect(json.some((m) => m.createdTs === FAR)).toBe(true);
 
@@ -86,6 +116,10 @@ describe("peer text in the CLI is inert", () => {
     const channels = await felund(d, "channels", "--circle-id", circleId);
     expect(channels.stdout).toContain(`#${LOOKALIKE} (mixed scripts)  public`);
     expect(channels.stdout).toContain("#general  public");
-    expect(JSON.parse((await felund(d, "channels", "--circle-id", circleId, "--json")).stdout).map((c: { channelId: string }) => c.channelId)).toContain(LOOKALIKE);
+    expect(
+      JSON.parse((await felund(d, "channels", "--circle-id", circleId, "--json")).stdout).map(
+        (c: { channelId: string }) => c.channelId,
+      ),
+    ).toContain(LOOKALIKE);
   });
 });

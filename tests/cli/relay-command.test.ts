@@ -4,19 +4,34 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { removeTempDirs, startFelund, tempDir, type Running } from "./helpers.ts";
 
 const procs: Running[] = [];
-afterAll(() => { for (const p of procs) p.proc.kill(); removeTempDirs(); });
+afterAll(() => {
+  for (const p of procs) p.proc.kill();
+  removeTempDirs();
+});
 
 describe("felund relay", () => {
   test("serves the relay API, its docs and the web client in relay mode; bad flags are refused", async () => {
-    const r = await startFelund(tempDir(), ["relay", "--http", "127.0.0.1:0"], /relay base for nodes and browsers: (http:\/\/127\.0\.0\.1:\d+)/);
+    const r = await startFelund(
+      tempDir(),
+      ["relay", "--http", "127.0.0.1:0"],
+      /relay base for nodes and browsers: (http:\/\/127\.0\.0\.1:\d+)/,
+    );
     procs.push(r);
     const base = r.match[1]!;
     expect(await (await fetch(`${base}/v1/health`)).json()).toMatchObject({ ok: true, version: "0.1.0" });
     expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);
-    const post = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ circle_hint: "e03c84dccc271635", messages: [{ msg_id: "2546b8cd83872e3cb9825e4ca0d6f867", created_ts: 1700000000, enc: { nonce: "x" } }] }) });
+    const post = await fetch(`${base}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        circle_hint: "e03c84dccc271635",
+        messages: [{ msg_id: "2546b8cd83872e3cb9825e4ca0d6f867", created_ts: 1700000000, enc: { nonce: "x" } }],
+      }),
+    });
     expect(await post.json()).toMatchObject({ ok: true, stored: 1 });
-    const got = await (await fetch(`${base}/v1/messages?circle_hint=e03c84dccc271635&since=0`)).json() as { messages: unknown[] };
+    const got = (await (await fetch(`${base}/v1/messages?circle_hint=e03c84dccc271635&since=0`)).json()) as {
+      messages: unknown[];
+    };
     expect(got.messages).toHaveLength(1);
     expect((await fetch(`${base}/docs/json`)).status).toBe(200);
     const page = await fetch(`${base}/`);
@@ -35,7 +50,11 @@ describe("felund relay", () => {
 
 describe("felund serve mounts the relay", () => {
   test("/v1 answers without a token (it is the relay API); /api still needs the token", async () => {
-    const r = await startFelund(tempDir(), ["serve", "--http", "127.0.0.1:0", "--port", "0"], /open (http:\/\/127\.0\.0\.1:\d+)\/#token=([0-9a-f]{64})/);
+    const r = await startFelund(
+      tempDir(),
+      ["serve", "--http", "127.0.0.1:0", "--port", "0"],
+      /open (http:\/\/127\.0\.0\.1:\d+)\/#token=([0-9a-f]{64})/,
+    );
     procs.push(r);
     const base = r.match[1]!;
     expect((await fetch(`${base}/v1/health`)).status).toBe(200);

@@ -38,7 +38,11 @@ function inspect(path: string, sql: string): { ids: Set<string>; integrity: stri
  * Writers loop on `write` (each resolves to an acknowledged id, or null when refused) until
  * the process dies at `killAfterMs`; returns the acknowledged ids.
  */
-async function loadThenKill(p: Running, killAfterMs: number, write: (i: number) => Promise<string | null>): Promise<string[]> {
+async function loadThenKill(
+  p: Running,
+  killAfterMs: number,
+  write: (i: number) => Promise<string | null>,
+): Promise<string[]> {
   const acked: string[] = [];
   let dead = false;
   let n = 0;
@@ -74,7 +78,8 @@ describe(`kill -9 under write load (seed ${SEED})`, () => {
       const token = readFileSync(join(dir, "api-token"), "utf8").trim();
       const acked = await loadThenKill(p, 50 + r.int(600), async (i) => {
         const res = await fetch(`${base}/api/circles/${circleId}/messages`, {
-          method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify({ text: `trial ${t} write ${i}` }),
         });
         return res.ok ? ((await res.json()) as { message: { msgId: string } }).message.msgId : null;
@@ -82,7 +87,10 @@ describe(`kill -9 under write load (seed ${SEED})`, () => {
       all.push(...acked);
       const { ids, integrity } = inspect(join(dir, "felund.sqlite"), "SELECT msg_id AS id FROM messages");
       expect(integrity, `seed ${SEED} trial ${t}`).toBe("ok");
-      expect(all.filter((id) => !ids.has(id)), `seed ${SEED} trial ${t}: acknowledged but lost`).toEqual([]);
+      expect(
+        all.filter((id) => !ids.has(id)),
+        `seed ${SEED} trial ${t}: acknowledged but lost`,
+      ).toEqual([]);
     }
     expect(all.length).toBeGreaterThan(TRIALS * 5); // the load did write
   });
@@ -92,22 +100,33 @@ describe(`kill -9 under write load (seed ${SEED})`, () => {
     const dir = tempDir();
     const all: string[] = [];
     for (let t = 0; t < TRIALS; t++) {
-      const p = await startFelund(dir, ["relay", "--http", "127.0.0.1:0", "--no-web"], /relay base for nodes and browsers: (http:\/\/127\.0\.0\.1:\d+)/);
+      const p = await startFelund(
+        dir,
+        ["relay", "--http", "127.0.0.1:0", "--no-web"],
+        /relay base for nodes and browsers: (http:\/\/127\.0\.0\.1:\d+)/,
+      );
       live.push(p);
       const base = p.match[1]!;
       const acked = await loadThenKill(p, 50 + r.int(600), async (i) => {
         // one envelope per POST, so a `stored: 1` answer names exactly what was stored
         const id = (t * 1_000_000 + i).toString(16).padStart(32, "0");
         const res = await fetch(`${base}/v1/messages`, {
-          method: "POST", headers: { "content-type": "application/json" },
-          body: JSON.stringify({ circle_hint: `crash${String(i % 8).padStart(11, "0")}`, messages: [{ msg_id: id, created_ts: 1_800_000_000, v2: "AgAAAAA=" }] }),
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            circle_hint: `crash${String(i % 8).padStart(11, "0")}`,
+            messages: [{ msg_id: id, created_ts: 1_800_000_000, v2: "AgAAAAA=" }],
+          }),
         });
         return res.ok && ((await res.json()) as { stored?: number }).stored === 1 ? id : null;
       });
       all.push(...acked);
       const { ids, integrity } = inspect(join(dir, "relay.sqlite"), "SELECT msg_id AS id FROM relay_messages");
       expect(integrity, `seed ${SEED} trial ${t}`).toBe("ok");
-      expect(all.filter((id) => !ids.has(id)), `seed ${SEED} trial ${t}: acknowledged but lost`).toEqual([]);
+      expect(
+        all.filter((id) => !ids.has(id)),
+        `seed ${SEED} trial ${t}: acknowledged but lost`,
+      ).toEqual([]);
     }
     expect(all.length).toBeGreaterThan(TRIALS * 5); // the load did write
   });

@@ -62,7 +62,11 @@ function fill(r: Prng, path: string): string {
   return p;
 }
 
-interface Req { method: string; path: string; body?: string }
+interface Req {
+  method: string;
+  path: string;
+  body?: string;
+}
 
 function genPost(r: Prng): Req {
   const [method, path, base] = r.pick(POSTS);
@@ -72,29 +76,52 @@ function genPost(r: Prng): Req {
   let body = r.chance(0.05) ? r.pick(["", "[]", "null", "{", "1", "[".repeat(50_000)]) : mutantText(r, b);
   try {
     const v = JSON.parse(body);
-    if (v && typeof v === "object" && "relayBase" in v) { delete v.relayBase; body = JSON.stringify(v); } // network
-    if (v && typeof v === "object" && v.mode === "key") { v.mode = "invite"; body = JSON.stringify(v); } // scrypt
-  } catch { /* not JSON: sent as it is */ }
+    if (v && typeof v === "object" && "relayBase" in v) {
+      delete v.relayBase;
+      body = JSON.stringify(v);
+    } // network
+    if (v && typeof v === "object" && v.mode === "key") {
+      v.mode = "invite";
+      body = JSON.stringify(v);
+    } // scrypt
+  } catch {
+    /* not JSON: sent as it is */
+  }
   return { method: r.chance(0.03) ? r.pick(["GET", "PUT", "PATCH"]) : method, path: p, body };
 }
 
 function genGet(r: Prng): Req {
   const [path, base] = r.pick(GETS);
   const q = mutant(r, base) as Json;
-  const qs = q && typeof q === "object" && !Array.isArray(q) ? Object.entries(q).map(([k, v]) => `${uri(k)}=${uri(typeof v === "string" ? v : JSON.stringify(v))}`).join("&") : uri(JSON.stringify(q));
+  const qs =
+    q && typeof q === "object" && !Array.isArray(q)
+      ? Object.entries(q)
+          .map(([k, v]) => `${uri(k)}=${uri(typeof v === "string" ? v : JSON.stringify(v))}`)
+          .join("&")
+      : uri(JSON.stringify(q));
   return { method: "GET", path: `${fill(r, path)}?${qs}` };
 }
 
 const statuses = new Map<number, number>();
 async function send(q: Req): Promise<string | null> {
   const headers = { host: `127.0.0.1:${PORT}`, authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-  const res = await api.fetch(new Request(`http://127.0.0.1:${PORT}/api${q.path}`, { method: q.method, headers, body: q.method === "GET" ? undefined : q.body }));
+  const res = await api.fetch(
+    new Request(`http://127.0.0.1:${PORT}/api${q.path}`, {
+      method: q.method,
+      headers,
+      body: q.method === "GET" ? undefined : q.body,
+    }),
+  );
   if (!res) return "no response";
   const text = await res.text();
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
   if (!OK_STATUS.has(res.status)) return `status ${res.status}: ${text.slice(0, 300)}`;
   let j: Json;
-  try { j = JSON.parse(text); } catch { return `answer is not JSON: ${text.slice(0, 200)}`; }
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return `answer is not JSON: ${text.slice(0, 200)}`;
+  }
   return res.status === 200 || j.ok === false ? null : "an error answer without ok: false";
 }
 

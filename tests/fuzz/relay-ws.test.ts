@@ -24,21 +24,31 @@ setDefaultTimeout(180_000);
 /** A WebSocket that never connects; the test calls its onmessage. */
 class FakeWs {
   static last: FakeWs | null = null;
-  onopen: unknown = null; onclose: unknown = null; onerror: unknown = null;
+  onopen: unknown = null;
+  onclose: unknown = null;
+  onerror: unknown = null;
   onmessage: ((ev: { data: string }) => void) | null = null;
   static all: FakeWs[] = [];
-  constructor(readonly url: string) { FakeWs.last = this; FakeWs.all.push(this); }
+  constructor(readonly url: string) {
+    FakeWs.last = this;
+    FakeWs.all.push(this);
+  }
   send() {}
   close() {}
 }
 
 const mutateB64 = (r: Prng, s: string): string =>
-  r.chance(0.3) ? mutateString(r, s) : Buffer.from(mutateBytes(r, Uint8Array.from(Buffer.from(s, "base64")))).toString("base64");
+  r.chance(0.3)
+    ? mutateString(r, s)
+    : Buffer.from(mutateBytes(r, Uint8Array.from(Buffer.from(s, "base64")))).toString("base64");
 
 let relay: TestRelay;
 let node: FelundNode;
 let browser: RelayBackend;
-const vectorEnvelopes = [loadVectors("v1-envelope").open_valid[0].envelope, loadVectors("v2-envelope").valid[0].expect.envelope];
+const vectorEnvelopes = [
+  loadVectors("v1-envelope").open_valid[0].envelope,
+  loadVectors("v2-envelope").valid[0].expect.envelope,
+];
 
 async function envelopesOfHint(hint: string): Promise<Json[]> {
   const r = await fetch(`${relay.base}/v1/messages?circle_hint=${hint}&since=0`);
@@ -49,7 +59,13 @@ const envelopesOf = (circleId: string) => envelopesOfHint(circleHint(circleId));
 beforeAll(async () => {
   relay = startRelay();
   node = await startV2Node("fuzz-node", { relay: relay.base, relayWs: false });
-  browser = await RelayBackend.open({ relayBase: relay.base, persist: new MemoryPersistence(), pollMs: 200, idlePollMs: 60_000, WebSocketImpl: FakeWs as unknown as typeof WebSocket });
+  browser = await RelayBackend.open({
+    relayBase: relay.base,
+    persist: new MemoryPersistence(),
+    pollMs: 200,
+    idlePollMs: 60_000,
+    WebSocketImpl: FakeWs as unknown as typeof WebSocket,
+  });
   browser.subscribe(() => {}); // starts its sync (and so its sockets)
 });
 afterAll(() => {
@@ -63,25 +79,32 @@ afterAll(() => {
  * mutated, half of the time in the sealed blob. (Every envelope that still opens costs an
  * Ed25519 check of ~1 ms, so unchanged ones are kept rare to keep 10,000 cases fast.)
  */
-const frames = (base: Json) => (r: Prng): string => {
-  if (r.chance(0.2)) return mutantText(r, base);
-  const messages = Array.from({ length: 1 + r.int(2) }, () => {
-    const m = r.chance(0.1) ? r.pick(vectorEnvelopes) : r.pick(base.messages);
-    if (r.chance(0.05)) return m;
-    if (typeof m.v2 === "string" && r.chance(0.7)) return { ...m, v2: mutateB64(r, m.v2) };
-    return mutant(r, m);
-  });
-  return JSON.stringify({ t: r.chance(0.95) ? "MESSAGES" : r.pick(["PING", "messages", "", 1]), messages });
-};
+const frames =
+  (base: Json) =>
+  (r: Prng): string => {
+    if (r.chance(0.2)) return mutantText(r, base);
+    const messages = Array.from({ length: 1 + r.int(2) }, () => {
+      const m = r.chance(0.1) ? r.pick(vectorEnvelopes) : r.pick(base.messages);
+      if (r.chance(0.05)) return m;
+      if (typeof m.v2 === "string" && r.chance(0.7)) return { ...m, v2: mutateB64(r, m.v2) };
+      return mutant(r, m);
+    });
+    return JSON.stringify({ t: r.chance(0.95) ? "MESSAGES" : r.pick(["PING", "messages", "", 1]), messages });
+  };
 
 describe("WebSocket frames to the relay", () => {
   test("client frames change nothing and break nothing but an oversized frame's own socket", async () => {
     const hint = "0123456789abcdef";
     const got: string[] = [];
     const open = async () => {
-      const ws = new WebSocket(`${relay.base.replace("http", "ws")}/v1/relay/ws?circle_hint=${hint}&node_id=fuzzclient0`);
+      const ws = new WebSocket(
+        `${relay.base.replace("http", "ws")}/v1/relay/ws?circle_hint=${hint}&node_id=fuzzclient0`,
+      );
       ws.onmessage = (ev) => got.push(String(ev.data));
-      await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
+      await new Promise((res, rej) => {
+        ws.onopen = res;
+        ws.onerror = rej;
+      });
       return ws;
     };
     let ws = await open();
@@ -90,7 +113,11 @@ describe("WebSocket frames to the relay", () => {
     let n = 0;
     const base = { t: "PONG", messages: [vectorEnvelopes[1]], circle_hint: hint };
     const gen = (r: Prng): string | Uint8Array =>
-      r.chance(0.1) ? mutateBytes(r, new TextEncoder().encode(JSON.stringify(base))) : r.chance(0.002) ? "x".repeat(5000) : mutantText(r, base);
+      r.chance(0.1)
+        ? mutateBytes(r, new TextEncoder().encode(JSON.stringify(base)))
+        : r.chance(0.002)
+          ? "x".repeat(5000)
+          : mutantText(r, base);
     const check = async (frame: string | Uint8Array) => {
       const big = (typeof frame === "string" ? Buffer.byteLength(frame) : frame.length) > RELAY_WS_FRAME_IN_MAX;
       if (big) {
@@ -105,7 +132,10 @@ describe("WebSocket frames to the relay", () => {
       ws.send(frame);
       if (++n % 500 === 0) {
         await Bun.sleep(5); // let the relay read what was sent
-        if (ws.readyState !== WebSocket.OPEN) { unexpectedCloses++; ws = await open(); }
+        if (ws.readyState !== WebSocket.OPEN) {
+          unexpectedCloses++;
+          ws = await open();
+        }
       }
       return null;
     };
@@ -115,7 +145,10 @@ describe("WebSocket frames to the relay", () => {
     // nothing a client sent was stored or pushed; a POST still reaches the socket
     expect((await envelopesOfHint(hint)).length).toBe(0);
     expect(got).toEqual([]);
-    const res = await fetch(`${relay.base}/v1/messages`, { method: "POST", body: JSON.stringify({ circle_hint: hint, messages: [vectorEnvelopes[1]] }) });
+    const res = await fetch(`${relay.base}/v1/messages`, {
+      method: "POST",
+      body: JSON.stringify({ circle_hint: hint, messages: [vectorEnvelopes[1]] }),
+    });
     expect(res.status).toBe(200);
     const t0 = Date.now();
     while (!got.length && Date.now() - t0 < 5000) await Bun.sleep(20);
@@ -133,7 +166,10 @@ describe("WebSocket frames from the relay", () => {
       for (let i = 0; i < 3; i++) node.send(circleId, "general", `node message ${i}`);
       let envs: Json[] = [];
       const t0 = Date.now();
-      while (envs.length < 3 && Date.now() - t0 < 10_000) { await Bun.sleep(50); envs = await envelopesOf(circleId); }
+      while (envs.length < 3 && Date.now() - t0 < 10_000) {
+        await Bun.sleep(50);
+        envs = await envelopesOf(circleId);
+      }
       expect(envs.length).toBeGreaterThanOrEqual(3);
       const known = new Set(node.store.offerIds(circleId, {}));
       // its own client (no timers), with the stand-in socket in place of WebSocket
@@ -141,7 +177,12 @@ describe("WebSocket frames from the relay", () => {
       const link = (rc as Json).link(circleId);
       const real = globalThis.WebSocket;
       globalThis.WebSocket = FakeWs as unknown as typeof WebSocket;
-      try { (rc as Json).openWs(link); FakeWs.all.pop(); } finally { globalThis.WebSocket = real; }
+      try {
+        (rc as Json).openWs(link);
+        FakeWs.all.pop();
+      } finally {
+        globalThis.WebSocket = real;
+      }
       const ws = FakeWs.last!;
       const count = node.store.countMessages();
       const check = (data: string) => {
@@ -150,7 +191,15 @@ describe("WebSocket frames from the relay", () => {
         const extra = node.store.offerIds(circleId, {}).filter((id) => !known.has(id));
         return extra.length ? `stored messages that were in no original envelope: ${extra}` : null;
       };
-      expect(await fuzz("ws", legacy ? "node-legacy" : "node-v2", legacy ? 0x3a0002 : 0x3a0001, frames({ t: "MESSAGES", messages: envs }), check)).toBe("");
+      expect(
+        await fuzz(
+          "ws",
+          legacy ? "node-legacy" : "node-v2",
+          legacy ? 0x3a0002 : 0x3a0001,
+          frames({ t: "MESSAGES", messages: envs }),
+          check,
+        ),
+      ).toBe("");
       rc.stop();
     });
 
@@ -159,7 +208,10 @@ describe("WebSocket frames from the relay", () => {
       for (let i = 0; i < 3; i++) await browser.send(circleId, "general", `browser message ${i}`);
       let envs: Json[] = [];
       const t0 = Date.now();
-      while (envs.length < 3 && Date.now() - t0 < 10_000) { await Bun.sleep(50); envs = await envelopesOf(circleId); }
+      while (envs.length < 3 && Date.now() - t0 < 10_000) {
+        await Bun.sleep(50);
+        envs = await envelopesOf(circleId);
+      }
       expect(envs.length).toBeGreaterThanOrEqual(3);
       // the socket the browser's sync opened for this circle, and every ingest it starts
       const hint = circleHint(circleId);
@@ -179,7 +231,15 @@ describe("WebSocket frames from the relay", () => {
         const extra = (await ids()).filter((id) => !known.has(id));
         return extra.length ? `listed messages that were in no original envelope: ${extra}` : null;
       };
-      expect(await fuzz("ws", legacy ? "browser-legacy" : "browser-v2", legacy ? 0x3a0004 : 0x3a0003, frames({ t: "MESSAGES", messages: envs }), check)).toBe("");
+      expect(
+        await fuzz(
+          "ws",
+          legacy ? "browser-legacy" : "browser-v2",
+          legacy ? 0x3a0004 : 0x3a0003,
+          frames({ t: "MESSAGES", messages: envs }),
+          check,
+        ),
+      ).toBe("");
       browser.ingest = orig;
     });
   }

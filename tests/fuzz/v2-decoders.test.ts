@@ -28,12 +28,15 @@ const vSig = loadVectors("v2-call-signal");
 const vHs = loadVectors("v2-handshake");
 
 /** Mutated bytes from a pool of valid encodings; sometimes two spliced together. */
-const bytesFrom = (pool: Uint8Array[]) => (r: Prng): Uint8Array => {
-  let b = r.pick(pool);
-  if (r.chance(0.1)) b = Uint8Array.from([...b.subarray(0, r.int(b.length + 1)), ...r.pick(pool).subarray(r.int(b.length + 1))]);
-  for (let n = 1 + r.int(2); n > 0; n--) b = mutateBytes(r, b);
-  return b;
-};
+const bytesFrom =
+  (pool: Uint8Array[]) =>
+  (r: Prng): Uint8Array => {
+    let b = r.pick(pool);
+    if (r.chance(0.1))
+      b = Uint8Array.from([...b.subarray(0, r.int(b.length + 1)), ...r.pick(pool).subarray(r.int(b.length + 1))]);
+    for (let n = 1 + r.int(2); n > 0; n--) b = mutateBytes(r, b);
+    return b;
+  };
 
 /** A decoder that throws: only its typed error, and what it returns re-encodes to the same value. */
 function roundTrip<T>(decode: (b: Uint8Array) => T, encode: (v: T) => Uint8Array) {
@@ -51,7 +54,8 @@ function roundTrip<T>(decode: (b: Uint8Array) => T, encode: (v: T) => Uint8Array
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 /** A base64 string mutated either as text or as the bytes it encodes. */
-const mutateB64 = (r: Prng, s: string): string => (r.chance(0.3) ? mutateString(r, s) : b64(mutateBytes(r, Uint8Array.from(Buffer.from(s, "base64")))));
+const mutateB64 = (r: Prng, s: string): string =>
+  r.chance(0.3) ? mutateString(r, s) : b64(mutateBytes(r, Uint8Array.from(Buffer.from(s, "base64"))));
 
 describe("v2 decoders", () => {
   test("session frame bodies: typed error or a value that re-encodes to itself", async () => {
@@ -127,9 +131,17 @@ describe("v2 decoders", () => {
     };
     const check = ({ i, payload }: { i: number; payload: string }): string | null => {
       const c = cases[i];
-      const v = openSignal(payload, { circleId: c.circle_id, sessionId: c.session_id, self: c.to, keyOf: (e) => (e === c.epoch ? fromHex(c.epoch_key) : null), nowMs: c.ts_ms });
+      const v = openSignal(payload, {
+        circleId: c.circle_id,
+        sessionId: c.session_id,
+        self: c.to,
+        keyOf: (e) => (e === c.epoch ? fromHex(c.epoch_key) : null),
+        nowMs: c.ts_ms,
+      });
       if (!v.ok) return v.kind === "reject" ? null : "verdict is not a reject";
-      return v.value.type === c.type && v.value.data === c.data && v.value.fromNodeId === c.expect.opens.from_node_id ? null : "opened to another signal";
+      return v.value.type === c.type && v.value.data === c.data && v.value.fromNodeId === c.expect.opens.from_node_id
+        ? null
+        : "opened to another signal";
     };
     expect(await fuzz(F, "signal", 0x2f0006, gen, check)).toBe("");
   });
@@ -140,7 +152,9 @@ describe("v2 decoders", () => {
       try {
         if (!f || typeof f !== "object" || Array.isArray(f)) return null;
         const hs = parseHsFrame(f as Record<string, unknown>);
-        return hs.nonce.length === 32 && hs.eph.length === 32 && Number.isSafeInteger(hs.epoch) && hs.epoch >= 0 ? null : "malformed V2_HS accepted";
+        return hs.nonce.length === 32 && hs.eph.length === 32 && Number.isSafeInteger(hs.epoch) && hs.epoch >= 0
+          ? null
+          : "malformed V2_HS accepted";
       } catch (e) {
         return e instanceof ProtocolError ? null : `threw ${(e as Error).name}: ${(e as Error).message}`;
       }

@@ -4,8 +4,13 @@
 import { startNode } from "./helpers.ts";
 
 void startNode("buggy").then(async (n) => {
-  n.store.getCircle = () => { throw new TypeError("injected bug"); };
+  n.store.getCircle = () => {
+    throw new TypeError("injected bug");
+  };
   const sock = await Bun.connect({ hostname: "127.0.0.1", port: n.port, socket: { data() {} } });
   sock.write('{"t":"HELLO","node_id":"abcdefgh12345678","circle_id":"000000000000000000000000"}\n');
-  setTimeout(() => { console.log("swallowed"); process.exit(0); }, 2000);
+  setTimeout(() => {
+    console.log("swallowed");
+    process.exit(0);
+  }, 2000);
 });

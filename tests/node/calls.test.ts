@@ -15,10 +15,16 @@ afterEach(() => {
   while (nodes.length) nodes.pop()!.stop();
   while (stops.length) stops.pop()!();
 });
-const v2 = async (n: string, relay?: string) => { const x = await startV2Node(n, relay ? { relay } : {}); nodes.push(x); return x; };
+const v2 = async (n: string, relay?: string) => {
+  const x = await startV2Node(n, relay ? { relay } : {});
+  nodes.push(x);
+  return x;
+};
 const signalsOf = (n: FelundNode) => {
   const got: Extract<NodeEvent, { t: "call-signal" }>[] = [];
-  n.subscribe((e) => { if (e.t === "call-signal") got.push(e); });
+  n.subscribe((e) => {
+    if (e.t === "call-signal") got.push(e);
+  });
   return got;
 };
 const userError = (fn: () => unknown): string => {
@@ -36,7 +42,11 @@ async function pair(relay?: string) {
   const b = await v2("bob", relay);
   const { circleId, code } = a.createCircle("calls");
   await b.join({ code });
-  await waitFor(() => a.sessionPeers(circleId).includes(b.nodeId) && b.sessionPeers(circleId).includes(a.nodeId), 3000, "session");
+  await waitFor(
+    () => a.sessionPeers(circleId).includes(b.nodeId) && b.sessionPeers(circleId).includes(a.nodeId),
+    3000,
+    "session",
+  );
   return { a, b, circleId };
 }
 
@@ -47,7 +57,9 @@ describe("calls between nodes", () => {
     expect(call.hostNodeId).toBe(a.nodeId);
     expect(call.signed).toBe(true);
     await waitFor(() => b.callNet.list(circleId).length === 1, 2000, "bob sees the call");
-    expect(userError(() => a.callNet.action(circleId, "start", { channel: "general" }))).toMatch(/^409 a call is already running in #general/);
+    expect(userError(() => a.callNet.action(circleId, "start", { channel: "general" }))).toMatch(
+      /^409 a call is already running in #general/,
+    );
     b.callNet.action(circleId, "join", { sessionId: call.sessionId });
     await waitFor(() => a.callNet.list(circleId)[0]?.participants.length === 2, 2000, "alice sees bob join");
     expect(a.callNet.list(circleId)[0]!.state).toBe("active");
@@ -56,15 +68,25 @@ describe("calls between nodes", () => {
     const atA = signalsOf(a);
     expect(await a.callNet.send(circleId, call.sessionId, b.nodeId, "offer", '{"sdp":"x"}')).toBe("session");
     await waitFor(() => atB.length === 1, 2000, "bob gets the offer");
-    expect(atB[0]).toMatchObject({ circleId, sessionId: call.sessionId, from: a.nodeId, type: "offer", data: '{"sdp":"x"}' });
+    expect(atB[0]).toMatchObject({
+      circleId,
+      sessionId: call.sessionId,
+      from: a.nodeId,
+      type: "offer",
+      data: '{"sdp":"x"}',
+    });
     expect(await b.callNet.send(circleId, call.sessionId, a.nodeId, "answer", '{"sdp":"y"}')).toBe("session");
     await waitFor(() => atA.length === 1, 2000, "alice gets the answer");
 
     // bob is no host: refused locally, and a signed END of his is refused by alice's node (v2-apply)
-    expect(userError(() => b.callNet.action(circleId, "end", { sessionId: call.sessionId }))).toMatch(/^403 only the host/);
+    expect(userError(() => b.callNet.action(circleId, "end", { sessionId: call.sessionId }))).toMatch(
+      /^403 only the host/,
+    );
     b.callNet.action(circleId, "leave", { sessionId: call.sessionId });
     await waitFor(() => a.callNet.list(circleId)[0]?.participants.length === 1, 2000, "alice sees bob leave");
-    await expect(b.callNet.send(circleId, call.sessionId, a.nodeId, "offer", "{}")).rejects.toThrow(/join the call first/);
+    await expect(b.callNet.send(circleId, call.sessionId, a.nodeId, "offer", "{}")).rejects.toThrow(
+      /join the call first/,
+    );
     a.callNet.action(circleId, "end", { sessionId: call.sessionId });
     await waitFor(() => b.callNet.list(circleId).length === 0, 2000, "the call ended for bob");
   });
@@ -73,11 +95,47 @@ describe("calls between nodes", () => {
     const { a, b, circleId } = await pair();
     const call = a.callNet.action(circleId, "start")!;
     // five more participants as far as alice's registry knows (their signed joins are what counts)
-    for (let i = 0; i < 5; i++) a.calls.apply(circleId, { t: "CALL_EVT", op: "join", sessionId: call.sessionId, hostNodeId: "", circleId, channelId: "", nodeId: `p${i}xxxxxxxx`, actorNodeId: `p${i}xxxxxxxx`, createdTs: null }, a.ctx.now(), undefined, { signed: true });
+    for (let i = 0; i < 5; i++)
+      a.calls.apply(
+        circleId,
+        {
+          t: "CALL_EVT",
+          op: "join",
+          sessionId: call.sessionId,
+          hostNodeId: "",
+          circleId,
+          channelId: "",
+          nodeId: `p${i}xxxxxxxx`,
+          actorNodeId: `p${i}xxxxxxxx`,
+          createdTs: null,
+        },
+        a.ctx.now(),
+        undefined,
+        { signed: true },
+      );
     expect(a.callNet.list(circleId)[0]!.participants.length).toBe(6);
     await waitFor(() => b.callNet.list(circleId).length === 1, 2000, "bob sees the call");
-    for (let i = 0; i < 5; i++) b.calls.apply(circleId, { t: "CALL_EVT", op: "join", sessionId: call.sessionId, hostNodeId: "", circleId, channelId: "", nodeId: `p${i}xxxxxxxx`, actorNodeId: `p${i}xxxxxxxx`, createdTs: null }, b.ctx.now(), undefined, { signed: true });
-    expect(userError(() => b.callNet.action(circleId, "join", { sessionId: call.sessionId }))).toMatch(/^409 this call is full: a felund call is a mesh of at most 6/);
+    for (let i = 0; i < 5; i++)
+      b.calls.apply(
+        circleId,
+        {
+          t: "CALL_EVT",
+          op: "join",
+          sessionId: call.sessionId,
+          hostNodeId: "",
+          circleId,
+          channelId: "",
+          nodeId: `p${i}xxxxxxxx`,
+          actorNodeId: `p${i}xxxxxxxx`,
+          createdTs: null,
+        },
+        b.ctx.now(),
+        undefined,
+        { signed: true },
+      );
+    expect(userError(() => b.callNet.action(circleId, "join", { sessionId: call.sessionId }))).toMatch(
+      /^409 this call is full: a felund call is a mesh of at most 6/,
+    );
   });
 
   test("signals pass through a node in between when two nodes have no session", async () => {
@@ -115,9 +173,15 @@ describe("calls between nodes", () => {
     await waitFor(() => a.callNet.list(circleId)[0]?.participants.length === 2, 3000, "alice sees bob");
     // close the direct sessions so the relay is the only path
     for (const n of [a, b]) (n as any).sessions.get(circleId)?.forEach((x: any) => x.conn.shutdown(x.ex.close("test")));
-    await waitFor(() => a.sessionPeers(circleId).length === 0 && b.sessionPeers(circleId).length === 0, 2000, "no sessions");
+    await waitFor(
+      () => a.sessionPeers(circleId).length === 0 && b.sessionPeers(circleId).length === 0,
+      2000,
+      "no sessions",
+    );
     const atB = signalsOf(b);
-    expect(await a.callNet.send(circleId, call.sessionId, b.nodeId, "offer", '{"sdp":"v=0 secret-fingerprint"}')).toBe("relay");
+    expect(await a.callNet.send(circleId, call.sessionId, b.nodeId, "offer", '{"sdp":"v=0 secret-fingerprint"}')).toBe(
+      "relay",
+    );
     await waitFor(() => atB.length === 1, 4000, "bob gets the offer through the relay");
     expect(atB[0]).toMatchObject({ from: a.nodeId, type: "offer" });
 
@@ -126,10 +190,19 @@ describe("calls between nodes", () => {
     expect(rows[0].session_id).toBe(relaySessionLabel(call.sessionId, a.nodeId, b.nodeId));
     expect(rows[0].payload).not.toContain("secret-fingerprint");
     // the relay (or anyone) re-posts it, and posts a tampered copy: bob's node delivers neither
-    const post = (payload: string) => fetch(`${relay.base}/v1/signal`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ session_id: rows[0].session_id, from_node_id: a.nodeId, to_node_id: b.nodeId, circle_hint: circleHint(circleId), type: "media-offer", payload }),
-    });
+    const post = (payload: string) =>
+      fetch(`${relay.base}/v1/signal`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          session_id: rows[0].session_id,
+          from_node_id: a.nodeId,
+          to_node_id: b.nodeId,
+          circle_hint: circleHint(circleId),
+          type: "media-offer",
+          payload,
+        }),
+      });
     await post(rows[0].payload);
     const t = rows[0].payload;
     await post(t.slice(0, 40) + (t[40] === "A" ? "B" : "A") + t.slice(41));
@@ -148,11 +221,29 @@ describe("calls between nodes", () => {
     await waitFor(() => a.sessionPeers(circleId).includes(b.nodeId), 3000, "v2 session");
     const call = a.callNet.action(circleId, "start")!;
     // the v1-only node sees the call through the CALL_EVT (as an original would)
-    await waitFor(() => { void o.syncCircle(circleId); return o.calls.sessions.has(call.sessionId); }, 5000, "original sees the call");
+    await waitFor(
+      () => {
+        void o.syncCircle(circleId);
+        return o.calls.sessions.has(call.sessionId);
+      },
+      5000,
+      "original sees the call",
+    );
     expect(o.calls.sessions.get(call.sessionId)?.hostNodeId).toBe(a.nodeId);
     await waitFor(() => b.callNet.list(circleId).length === 1, 2000, "bob sees the call");
     // the original's node writes the host's id into a v1 END (W5): felund nodes ignore it
-    const forged = postLocal(o.ctx, circleId, "__control", JSON.stringify({ t: "CALL_EVT", op: "end", session_id: call.sessionId, host_node_id: a.nodeId, actor_node_id: a.nodeId }));
+    const forged = postLocal(
+      o.ctx,
+      circleId,
+      "__control",
+      JSON.stringify({
+        t: "CALL_EVT",
+        op: "end",
+        session_id: call.sessionId,
+        host_node_id: a.nodeId,
+        actor_node_id: a.nodeId,
+      }),
+    );
     o.published(forged);
     await o.syncCircle(circleId);
     await waitFor(() => !!b.store.getMessage(forged.msgId), 5000, "bob stores the forged END");

@@ -22,7 +22,8 @@ afterEach(() => {
 function hugeRelay(opts: { all?: boolean } = {}) {
   const stats = { served: 0, cancelled: false, hits: 0 };
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     fetch(req) {
       const path = new URL(req.url).pathname;
       if (!opts.all && path !== "/v1/messages") return Response.json({ ok: true, peers: [], server_time: 1 });
@@ -30,15 +31,20 @@ function hugeRelay(opts: { all?: boolean } = {}) {
       const chunk = new Uint8Array(CHUNK).fill(0x20);
       chunk[0] = 0x5b; // "[" then spaces: never valid JSON before the end
       let sent = 0;
-      const body = new ReadableStream({
-        pull(c) {
-          if (sent >= HUGE) return c.close();
-          c.enqueue(chunk);
-          sent += CHUNK;
-          stats.served += CHUNK;
+      const body = new ReadableStream(
+        {
+          pull(c) {
+            if (sent >= HUGE) return c.close();
+            c.enqueue(chunk);
+            sent += CHUNK;
+            stats.served += CHUNK;
+          },
+          cancel() {
+            stats.cancelled = true;
+          },
         },
-        cancel() { stats.cancelled = true; },
-      }, { highWaterMark: 0 });
+        { highWaterMark: 0 },
+      );
       return new Response(body, { headers: { "content-type": "application/json" } });
     },
   });
@@ -49,7 +55,10 @@ function hugeRelay(opts: { all?: boolean } = {}) {
 test("the reader stops at the cap plus one chunk and aborts the request", async () => {
   const r = hugeRelay({ all: true });
   const limit = 1024 * 1024;
-  const err = await fetchJsonCapped(`${r.url}/v1/anything`, { method: "GET", timeoutMs: 20_000, maxBytes: limit }).then(() => null, (e) => e);
+  const err = await fetchJsonCapped(`${r.url}/v1/anything`, { method: "GET", timeoutMs: 20_000, maxBytes: limit }).then(
+    () => null,
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(ResponseTooLarge);
   const e = err as ResponseTooLarge;
   expect(e.bytesRead).toBeGreaterThan(limit);
@@ -60,9 +69,20 @@ test("the reader stops at the cap plus one chunk and aborts the request", async 
 });
 
 test("a declared Content-Length over the cap is refused unread", async () => {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(new Uint8Array(4 * 1024 * 1024)) });
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => new Response(new Uint8Array(4 * 1024 * 1024)),
+  });
   cleanup.push(() => server.stop(true));
-  const err = await fetchJsonCapped(`http://127.0.0.1:${server.port}/v1/anything`, { method: "GET", timeoutMs: 20_000, maxBytes: 1024 }).then(() => null, (e) => e);
+  const err = await fetchJsonCapped(`http://127.0.0.1:${server.port}/v1/anything`, {
+    method: "GET",
+    timeoutMs: 20_000,
+    maxBytes: 1024,
+  }).then(
+    () => null,
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(ResponseTooLarge);
   expect((err as ResponseTooLarge).bytesRead).toBe(0);
 });
@@ -72,9 +92,15 @@ test("the node's relay client aborts a 300 MB answer, logs it, and reads at most
   const node: FelundNode = await startV2Node("n", { relay: r.url, relayWs: false });
   cleanup.push(() => node.stop());
   const logs: string[] = [];
-  node.subscribe((e) => { if (e.t === "debug") logs.push(e.line); });
+  node.subscribe((e) => {
+    if (e.t === "debug") logs.push(e.line);
+  });
   node.createCircle("club");
-  await waitFor(() => /pull: response larger than/.test(node.relay?.lastError ?? ""), 30_000, "the pull fails on the size cap");
+  await waitFor(
+    () => /pull: response larger than/.test(node.relay?.lastError ?? ""),
+    30_000,
+    "the pull fails on the size cap",
+  );
   expect(logs.some((l) => l.includes(`response larger than ${RELAY_RESPONSE_MAX_BYTES} bytes`))).toBe(true);
   await Bun.sleep(300);
   // every pull stopped at the cap (plus what socket buffers hold), far from 300 MB each
@@ -85,7 +111,10 @@ test("the node's relay client aborts a 300 MB answer, logs it, and reads at most
 test("the relay-only browser's relay client reads a relay's answer with the same cap", async () => {
   const r = hugeRelay({ all: true });
   const api = new RelayApi(r.url, "b".repeat(24));
-  const err = await api.health().then(() => null, (e) => e);
+  const err = await api.health().then(
+    () => null,
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(RelayError);
   expect(String((err as Error).message)).toContain(`response larger than ${RELAY_RESPONSE_MAX_BYTES} bytes`);
   await Bun.sleep(300);

@@ -15,7 +15,12 @@ describe("channel creation refuses mixed-script names", () => {
       expect(svc.listChannels(ctx, circleId).map((c) => c.channelId)).toEqual(["general"]);
       svc.createChannel(ctx, circleId, "paypal");
       svc.createChannel(ctx, circleId, "новости");
-      expect(svc.listChannels(ctx, circleId).map((c) => c.channelId).sort()).toEqual(["general", "paypal", "новости"]);
+      expect(
+        svc
+          .listChannels(ctx, circleId)
+          .map((c) => c.channelId)
+          .sort(),
+      ).toEqual(["general", "paypal", "новости"]);
     });
   }
 });

@@ -17,12 +17,26 @@ afterEach(() => {
   while (nodes.length) nodes.pop()!.stop();
   while (fakes.length) fakes.pop()!.stop();
 });
-const start = async (n: string, o = {}) => { const x = await startNode(n, o); nodes.push(x); return x; };
-const fake = (o: ConstructorParameters<typeof FakePeer>[0]) => { const f = new FakePeer(o); fakes.push(f); return f; };
+const start = async (n: string, o = {}) => {
+  const x = await startNode(n, o);
+  nodes.push(x);
+  return x;
+};
+const fake = (o: ConstructorParameters<typeof FakePeer>[0]) => {
+  const f = new FakePeer(o);
+  fakes.push(f);
+  return f;
+};
 const nowS = () => Math.floor(Date.now() / 1000);
 
 /** syncWith until `done` (bounded); returns how many dials it took. */
-async function syncUntil(node: FelundNode, circleId: string, addr: string, done: () => boolean, max = 60): Promise<number> {
+async function syncUntil(
+  node: FelundNode,
+  circleId: string,
+  addr: string,
+  done: () => boolean,
+  max = 60,
+): Promise<number> {
   for (let i = 1; i <= max; i++) {
     await node.syncWith(circleId, addr);
     if (done()) return i;
@@ -38,7 +52,9 @@ for (const encrypt of [false, true]) {
       const secret = secretFor(encrypt ? 501 : 500);
       const f = fake({ secretHex: secret });
       const t0 = nowS() - 3600;
-      f.addMessages(Array.from({ length: 460 }, (_, i) => fakeMessage(secret, f.nodeId, t0 + i, `python message ${i}`)));
+      f.addMessages(
+        Array.from({ length: 460 }, (_, i) => fakeMessage(secret, f.nodeId, t0 + i, `python message ${i}`)),
+      );
       f.listen();
       const n = await start("n", { encrypt });
       const j = await n.join({ secret, peer: f.addr });
@@ -113,7 +129,7 @@ test("a 5,000-message history: an original peer is offered only its window and n
 test("when the original's own MSGS_HAVE outgrows its frame limit (W2) we fail that exchange cleanly and stay usable", async () => {
   const secret = secretFor(540);
   const f = fake({ secretHex: secret });
-  f.addMessages(Array.from({ length: 500 }, (_, i) => fakeMessage(secret, f.nodeId, nowS() - 100 + i % 50, `m${i}`)));
+  f.addMessages(Array.from({ length: 500 }, (_, i) => fakeMessage(secret, f.nodeId, nowS() - 100 + (i % 50), `m${i}`)));
   f.listen();
   const n = await start("n", { encrypt: false });
   const j = await n.join({ secret, peer: f.addr });

@@ -9,7 +9,14 @@
 // Hostile tests drive a session by hand: `onSession` replaces the sync exchange after a
 // valid handshake, and `sendRaw` writes any bytes at all.
 import type { Socket, TCPSocketListener } from "bun";
-import { hkdfSha256, hmacHex, aesGcmOpen, aesGcmSeal, systemRng, timingSafeEqualStr } from "../../src/protocol/crypto.ts";
+import {
+  hkdfSha256,
+  hmacHex,
+  aesGcmOpen,
+  aesGcmSeal,
+  systemRng,
+  timingSafeEqualStr,
+} from "../../src/protocol/crypto.ts";
 import { fromHex, toHex } from "../../src/protocol/bytes.ts";
 import { circleIdFromSecret } from "../../src/protocol/ids.ts";
 
@@ -19,7 +26,11 @@ export const PY_ENC_MAX = 32768;
 export const PY_READLINE_LIMIT = 65536;
 
 export type WireObj = Record<string, unknown>;
-export interface FakePeerEntry { node_id: string; addr: string; last_seen: number }
+export interface FakePeerEntry {
+  node_id: string;
+  addr: string;
+  last_seen: number;
+}
 
 const now = () => Math.floor(Date.now() / 1000);
 const REQUIRED = ["msg_id", "circle_id", "author_node_id", "created_ts", "text"];
@@ -31,10 +42,24 @@ export function fakeMac(secretHex: string, m: WireObj): string {
 }
 
 /** A Python-shaped message object (§4.1 key order) with a valid MAC. */
-export function fakeMessage(secretHex: string, author: string, createdTs: number | string, text: string, extra: Partial<WireObj> = {}): WireObj {
+export function fakeMessage(
+  secretHex: string,
+  author: string,
+  createdTs: number | string,
+  text: string,
+  extra: Partial<WireObj> = {},
+): WireObj {
   const m: WireObj = {
-    msg_id: toHex(systemRng(16)), circle_id: circleIdFromSecret(secretHex), author_node_id: author, created_ts: createdTs,
-    text, channel_id: "general", display_name: "py", mac: "", schema_version: 1, ...extra,
+    msg_id: toHex(systemRng(16)),
+    circle_id: circleIdFromSecret(secretHex),
+    author_node_id: author,
+    created_ts: createdTs,
+    text,
+    channel_id: "general",
+    display_name: "py",
+    mac: "",
+    schema_version: 1,
+    ...extra,
   };
   m.mac = fakeMac(secretHex, m);
   return m;
@@ -70,7 +95,10 @@ class LineSocket {
     while (this.out.length) {
       const b = this.out[0]!;
       const n = this.sock.write(b);
-      if (n < b.length) { this.out[0] = b.subarray(Math.max(0, n)); return; }
+      if (n < b.length) {
+        this.out[0] = b.subarray(Math.max(0, n));
+        return;
+      }
       this.out.shift();
     }
   }
@@ -86,7 +114,8 @@ class LineSocket {
     for (;;) {
       if (this.lines.length) {
         const l = this.lines.shift()!;
-        if (Buffer.byteLength(l) > PY_READLINE_LIMIT) throw new Error("Separator is not found, and chunk exceed the limit");
+        if (Buffer.byteLength(l) > PY_READLINE_LIMIT)
+          throw new Error("Separator is not found, and chunk exceed the limit");
         return l;
       }
       if (this.overrun) throw new Error("Separator is not found, and chunk exceed the limit");
@@ -95,7 +124,10 @@ class LineSocket {
       if (left <= 0) throw new Error("read timeout");
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
-        this.wake = () => { clearTimeout(t); r(); };
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
       });
     }
   }
@@ -103,7 +135,10 @@ class LineSocket {
   write(s: string | Uint8Array): void {
     if (this.closed) return;
     const b = typeof s === "string" ? Buffer.from(s, "utf8") : Buffer.from(s);
-    if (this.out.length) { this.out.push(b); return; }
+    if (this.out.length) {
+      this.out.push(b);
+      return;
+    }
     const n = this.sock.write(b);
     if (n < b.length) this.out.push(b.subarray(Math.max(0, n)));
   }
@@ -122,7 +157,11 @@ export class FakeSession {
   peerNodeId = "";
   /** set when a frame could not be decoded, or a line exceeded the receive limit */
   error = "";
-  constructor(readonly peer: FakePeer, readonly ls: LineSocket, readonly role: "client" | "server") {}
+  constructor(
+    readonly peer: FakePeer,
+    readonly ls: LineSocket,
+    readonly role: "client" | "server",
+  ) {}
 
   get encrypted(): boolean {
     return this.key !== null;
@@ -154,7 +193,9 @@ export class FakeSession {
   sendRawFrame(json: string): void {
     if (!this.key) return this.sendRaw(json + "\n");
     const nonce = systemRng(12);
-    this.sendRaw(Buffer.concat([nonce, aesGcmSeal(this.key, nonce, new TextEncoder().encode(json))]).toString("base64") + "\n");
+    this.sendRaw(
+      Buffer.concat([nonce, aesGcmSeal(this.key, nonce, new TextEncoder().encode(json))]).toString("base64") + "\n",
+    );
   }
 
   /** Read and decode one frame; null on EOF or an undecodable frame (session.error says why). */
@@ -172,7 +213,10 @@ export class FakeSession {
     let json = line.trim();
     if (this.key && !json.startsWith("{")) {
       const raw = Buffer.from(json, "base64");
-      if (raw.length < 28) { this.error = "Bad encrypted frame"; return null; }
+      if (raw.length < 28) {
+        this.error = "Bad encrypted frame";
+        return null;
+      }
       try {
         json = new TextDecoder().decode(aesGcmOpen(this.key, raw.subarray(0, 12), raw.subarray(12)));
       } catch {
@@ -182,7 +226,10 @@ export class FakeSession {
     }
     try {
       const v = JSON.parse(json);
-      if (!v || typeof v !== "object" || Array.isArray(v)) { this.error = "not an object"; return null; }
+      if (!v || typeof v !== "object" || Array.isArray(v)) {
+        this.error = "not an object";
+        return null;
+      }
       return v as WireObj;
     } catch {
       this.error = "not JSON";
@@ -275,7 +322,10 @@ export class FakePeer {
       drain: (sock: Socket<{ ls?: LineSocket }>) => sock.data?.ls?.onDrain(),
       close: (sock: Socket<{ ls?: LineSocket }>) => {
         const ls = sock.data?.ls;
-        if (ls) { ls.onClose(); this.open.delete(ls); }
+        if (ls) {
+          ls.onClose();
+          this.open.delete(ls);
+        }
       },
       error: () => {},
     };
@@ -297,7 +347,11 @@ export class FakePeer {
     const i = addr.lastIndexOf(":");
     let opened!: (ls: LineSocket) => void;
     const lsP = new Promise<LineSocket>((r) => (opened = r));
-    await Bun.connect<{ ls?: LineSocket }>({ hostname: addr.slice(0, i), port: Number(addr.slice(i + 1)), socket: { ...this.handlers(opened), connectError: () => {} } });
+    await Bun.connect<{ ls?: LineSocket }>({
+      hostname: addr.slice(0, i),
+      port: Number(addr.slice(i + 1)),
+      socket: { ...this.handlers(opened), connectError: () => {} },
+    });
     return this.client(await lsP, addr);
   }
 
@@ -308,7 +362,16 @@ export class FakePeer {
   }
 
   private log(role: "client" | "server"): SessionLog {
-    const l: SessionLog = { role, peerNodeId: "", encrypted: false, outcome: "", requested: 0, sent: 0, stored: 0, rejected: [] };
+    const l: SessionLog = {
+      role,
+      peerNodeId: "",
+      encrypted: false,
+      outcome: "",
+      requested: 0,
+      sent: 0,
+      stored: 0,
+      rejected: [],
+    };
     this.sessions.push(l);
     return l;
   }
@@ -321,7 +384,10 @@ export class FakePeer {
     const line = await ls.readLine(this.readTimeout());
     if (line === null) return null;
     this.received.push({ bytes: Buffer.byteLength(line), encrypted: false });
-    if (Buffer.byteLength(line) > this.plainMax) { this.oversized.push(Buffer.byteLength(line)); return null; }
+    if (Buffer.byteLength(line) > this.plainMax) {
+      this.oversized.push(Buffer.byteLength(line));
+      return null;
+    }
     try {
       const v = JSON.parse(line);
       return v && typeof v === "object" && !Array.isArray(v) ? v : null;
@@ -336,15 +402,34 @@ export class FakePeer {
     const plainError = (err: string) => ls.write(JSON.stringify({ t: "ERROR", err }) + "\n");
     try {
       const hello = await this.readPlain(ls);
-      if (!hello) { log.outcome = "no HELLO"; return ls.close(); }
-      if (hello.t !== "HELLO") { plainError("Expected HELLO"); log.outcome = "Expected HELLO"; return ls.close(); }
-      if (hello.circle_id !== this.circleId) { plainError("Unknown circle_id"); log.outcome = "Unknown circle_id"; return ls.close(); }
+      if (!hello) {
+        log.outcome = "no HELLO";
+        return ls.close();
+      }
+      if (hello.t !== "HELLO") {
+        plainError("Expected HELLO");
+        log.outcome = "Expected HELLO";
+        return ls.close();
+      }
+      if (hello.circle_id !== this.circleId) {
+        plainError("Unknown circle_id");
+        log.outcome = "Unknown circle_id";
+        return ls.close();
+      }
       const serverNonce = toHex(systemRng(16));
       ls.write(JSON.stringify({ t: "CHALLENGE", nonce: serverNonce }) + "\n");
       const auth = await this.readPlain(ls);
-      if (!auth || auth.t !== "HELLO_AUTH") { if (auth) plainError("Expected HELLO_AUTH"); log.outcome = "Expected HELLO_AUTH"; return ls.close(); }
+      if (!auth || auth.t !== "HELLO_AUTH") {
+        if (auth) plainError("Expected HELLO_AUTH");
+        log.outcome = "Expected HELLO_AUTH";
+        return ls.close();
+      }
       const expect = hmacHex(fromHex(this.secretHex), `${hello.node_id}|${this.circleId}|${serverNonce}`);
-      if (typeof auth.token !== "string" || !timingSafeEqualStr(expect, auth.token)) { plainError("Auth failed"); log.outcome = "Auth failed"; return ls.close(); }
+      if (typeof auth.token !== "string" || !timingSafeEqualStr(expect, auth.token)) {
+        plainError("Auth failed");
+        log.outcome = "Auth failed";
+        return ls.close();
+      }
       const nodeId = String(hello.node_id);
       const listenAddr = typeof hello.listen_addr === "string" ? hello.listen_addr : "";
       if (listenAddr) {
@@ -353,10 +438,17 @@ export class FakePeer {
       } else if (this.peers.has(nodeId)) this.peers.get(nodeId)!.last_seen = now();
       this.members.add(nodeId);
       const clientNonce = typeof hello.nonce === "string" ? hello.nonce : "";
-      ls.write(JSON.stringify({ t: "WELCOME", node_id: this.nodeId, enc_ready: !!clientNonce, can_anchor: false }) + "\n");
+      ls.write(
+        JSON.stringify({ t: "WELCOME", node_id: this.nodeId, enc_ready: !!clientNonce, can_anchor: false }) + "\n",
+      );
       const s = new FakeSession(this, ls, "server");
       s.peerNodeId = log.peerNodeId = nodeId;
-      if (clientNonce) s.key = hkdfSha256(fromHex(this.secretHex), new Uint8Array([...fromHex(clientNonce), ...fromHex(serverNonce)]), "felund-session-v1");
+      if (clientNonce)
+        s.key = hkdfSha256(
+          fromHex(this.secretHex),
+          new Uint8Array([...fromHex(clientNonce), ...fromHex(serverNonce)]),
+          "felund-session-v1",
+        );
       log.encrypted = s.encrypted;
       await this.session(s, log);
     } catch (e) {
@@ -373,14 +465,29 @@ export class FakePeer {
     const log = this.log("client");
     try {
       const clientNonce = this.opts.encrypt === false ? "" : toHex(systemRng(16));
-      const hello: WireObj = { t: "HELLO", node_id: this.nodeId, circle_id: this.circleId, listen_addr: this.opts.listenAddr ?? (this.port ? this.addr : ""), nonce: clientNonce, can_anchor: false };
+      const hello: WireObj = {
+        t: "HELLO",
+        node_id: this.nodeId,
+        circle_id: this.circleId,
+        listen_addr: this.opts.listenAddr ?? (this.port ? this.addr : ""),
+        nonce: clientNonce,
+        can_anchor: false,
+      };
       ls.write(JSON.stringify(hello) + "\n");
       const ch = await this.readPlain(ls);
-      if (!ch || ch.t !== "CHALLENGE") { log.outcome = ch ? `got ${String(ch.t)}: ${String(ch.err ?? "")}` : "closed"; ls.close(); return log; }
+      if (!ch || ch.t !== "CHALLENGE") {
+        log.outcome = ch ? `got ${String(ch.t)}: ${String(ch.err ?? "")}` : "closed";
+        ls.close();
+        return log;
+      }
       const token = hmacHex(fromHex(this.secretHex), `${this.nodeId}|${this.circleId}|${ch.nonce}`);
       ls.write(JSON.stringify({ t: "HELLO_AUTH", token }) + "\n");
       const w = await this.readPlain(ls);
-      if (!w || w.t !== "WELCOME") { log.outcome = w ? `got ${String(w.t)}: ${String(w.err ?? "")}` : "closed"; ls.close(); return log; }
+      if (!w || w.t !== "WELCOME") {
+        log.outcome = w ? `got ${String(w.t)}: ${String(w.err ?? "")}` : "closed";
+        ls.close();
+        return log;
+      }
       const s = new FakeSession(this, ls, "client");
       const peerId = typeof w.node_id === "string" ? w.node_id : "";
       s.peerNodeId = log.peerNodeId = peerId;
@@ -389,7 +496,11 @@ export class FakePeer {
         this.members.add(peerId);
       }
       if (w.enc_ready && clientNonce)
-        s.key = hkdfSha256(fromHex(this.secretHex), new Uint8Array([...fromHex(clientNonce), ...fromHex(String(ch.nonce))]), "felund-session-v1");
+        s.key = hkdfSha256(
+          fromHex(this.secretHex),
+          new Uint8Array([...fromHex(clientNonce), ...fromHex(String(ch.nonce))]),
+          "felund-session-v1",
+        );
       log.encrypted = s.encrypted;
       await this.session(s, log);
     } catch (e) {
@@ -423,7 +534,11 @@ export class FakePeer {
   async sync(s: FakeSession, log: SessionLog): Promise<void> {
     const bad = (err: string) => {
       log.outcome = err;
-      try { s.sendFrame({ t: "ERROR", err }); } catch { /* ignore */ }
+      try {
+        s.sendFrame({ t: "ERROR", err });
+      } catch {
+        /* ignore */
+      }
       s.close();
     };
     s.sendFrame(this.peersFrame());
@@ -436,7 +551,8 @@ export class FakePeer {
       if (!e?.node_id || !e?.addr) continue;
       this.members.add(e.node_id);
       const cur = this.peers.get(e.node_id);
-      if (!cur || e.last_seen > cur.last_seen) this.peers.set(e.node_id, { node_id: e.node_id, addr: e.addr, last_seen: e.last_seen });
+      if (!cur || e.last_seen > cur.last_seen)
+        this.peers.set(e.node_id, { node_id: e.node_id, addr: e.addr, last_seen: e.last_seen });
     }
     const want = (have.msg_ids as string[]).filter((id) => !this.messages.has(id)).sort();
     log.requested = want.length;
@@ -450,7 +566,10 @@ export class FakePeer {
     if (!send || send.t !== "MSGS_SEND") return bad(s.error || "Expected MSGS_SEND");
     for (const raw of send.messages as WireObj[]) {
       const why = this.checkMessage(raw);
-      if (why) { log.rejected.push(why); continue; }
+      if (why) {
+        log.rejected.push(why);
+        continue;
+      }
       this.deliveries.set(String(raw.msg_id), (this.deliveries.get(String(raw.msg_id)) ?? 0) + 1);
       if (this.messages.has(String(raw.msg_id))) continue;
       this.messages.set(String(raw.msg_id), raw);

@@ -6,12 +6,21 @@ import type { FelundNode, NodeEvent } from "../../src/node/node.ts";
 import { startNode, waitFor } from "./helpers.ts";
 
 const nodes: FelundNode[] = [];
-afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
-const start = async (n: string) => { const x = await startNode(n); nodes.push(x); return x; };
-const has = (n: FelundNode, cid: string, text: string) => n.store.channelMessages(cid, "general", { limit: 20 }).some((m) => m.text === text);
+afterEach(() => {
+  while (nodes.length) nodes.pop()!.stop();
+});
+const start = async (n: string) => {
+  const x = await startNode(n);
+  nodes.push(x);
+  return x;
+};
+const has = (n: FelundNode, cid: string, text: string) =>
+  n.store.channelMessages(cid, "general", { limit: 20 }).some((m) => m.text === text);
 const syncs = (n: FelundNode) => {
   const seen: Extract<NodeEvent, { t: "sync" }>[] = [];
-  n.subscribe((e) => { if (e.t === "sync") seen.push(e); });
+  n.subscribe((e) => {
+    if (e.t === "sync") seen.push(e);
+  });
   return seen;
 };
 
@@ -21,7 +30,8 @@ test("a message sent to the one peer is not sent back: one exchange, not two", a
   const { circleId: cid, code } = a.createCircle("two");
   expect((await b.join({ code })).synced).toBe(true);
   await Bun.sleep(300); // let the rounds that follow the join finish
-  const atA = syncs(a), atB = syncs(b);
+  const atA = syncs(a),
+    atB = syncs(b);
   a.send(cid, "general", "hello");
   await waitFor(() => has(b, cid, "hello"), 5000, "B stores the message");
   await Bun.sleep(300); // room for a round trip back, if there were one

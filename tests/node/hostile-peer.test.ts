@@ -22,10 +22,19 @@ afterEach(() => {
   while (nodes.length) nodes.pop()!.stop();
   while (closers.length) closers.pop()!();
 });
-const start = async (n: string, o: Partial<NodeOptions> = {}) => { const x = await startNode(n, o); nodes.push(x); return x; };
+const start = async (n: string, o: Partial<NodeOptions> = {}) => {
+  const x = await startNode(n, o);
+  nodes.push(x);
+  return x;
+};
 const nowS = () => Math.floor(Date.now() / 1000);
 
-interface World { n: FelundNode; h: FelundNode; cid: string; secret: string }
+interface World {
+  n: FelundNode;
+  h: FelundNode;
+  cid: string;
+  secret: string;
+}
 
 /** Node n joined honest node h's circle, and h's first message has arrived. */
 async function world(encrypt: boolean, nOpts: Partial<NodeOptions> = {}): Promise<World> {
@@ -39,8 +48,21 @@ async function world(encrypt: boolean, nOpts: Partial<NodeOptions> = {}): Promis
   return { n, h, cid, secret };
 }
 
-function hostile(w: World, o: { onSession?: (s: FakeSession) => Promise<void>; messages?: WireObj[]; unrequested?: unknown[]; listen?: boolean } = {}): FakePeer {
-  const f = new FakePeer({ secretHex: w.secret, onSession: o.onSession, readTimeoutMs: 3000, unrequested: o.unrequested });
+function hostile(
+  w: World,
+  o: {
+    onSession?: (s: FakeSession) => Promise<void>;
+    messages?: WireObj[];
+    unrequested?: unknown[];
+    listen?: boolean;
+  } = {},
+): FakePeer {
+  const f = new FakePeer({
+    secretHex: w.secret,
+    onSession: o.onSession,
+    readTimeoutMs: 3000,
+    unrequested: o.unrequested,
+  });
   if (o.messages) f.addMessages(o.messages);
   closers.push(() => f.stop());
   if (o.listen) f.listen();
@@ -57,7 +79,9 @@ function snapshot(s: NodeStore, skip: string[] = []) {
     names: all("SELECT node_id, name FROM display_names ORDER BY node_id"),
     circles: all("SELECT * FROM circles ORDER BY circle_id"),
     // timestamps of honest peers move with honest traffic; who is known at which address must not
-    peers: all("SELECT circle_id, node_id, addr FROM peers ORDER BY circle_id, node_id").filter((p) => !skip.includes(p.node_id as string)),
+    peers: all("SELECT circle_id, node_id, addr FROM peers ORDER BY circle_id, node_id").filter(
+      (p) => !skip.includes(p.node_id as string),
+    ),
   };
 }
 
@@ -85,7 +109,9 @@ async function attack(w: World, f: FakePeer, role: "it dials" | "we dial"): Prom
   if (role === "it dials") {
     // the node may still be merging after the peer hung up: wait for its side to finish
     let done = false;
-    const off = w.n.subscribe((e) => { if (e.t === "sync" && e.peer === f.nodeId) done = true; });
+    const off = w.n.subscribe((e) => {
+      if (e.t === "sync" && e.peer === f.nodeId) done = true;
+    });
     await f.dial(`127.0.0.1:${w.n.port}`);
     await waitFor(() => done, 4000, "the node's side of the exchange").finally(off);
   } else {
@@ -103,16 +129,23 @@ const frameAttacks: { name: string; run: (s: FakeSession) => void; encryptedOnly
   { name: "a JSON string", run: (s) => s.sendRawFrame('"PEERS"') },
   { name: "an object without a type", run: (s) => s.sendRawFrame('{"peers":[]}') },
   { name: "a line over 2 MiB", run: (s) => s.sendRaw("x".repeat(INCOMING_LINE_MAX + 4096) + "\n") },
-  { name: "PEERS with wrong types", run: (s) => s.sendRawFrame(JSON.stringify({ t: "PEERS", circle_id: 5, peers: "all of them" })) },
+  {
+    name: "PEERS with wrong types",
+    run: (s) => s.sendRawFrame(JSON.stringify({ t: "PEERS", circle_id: 5, peers: "all of them" })),
+  },
   {
     // not malformed where it matters (nobody checks these circle_ids): the exchange completes, nothing stored
-    name: "circle_id fields whose toString is not callable", completes: true,
+    name: "circle_id fields whose toString is not callable",
+    completes: true,
     run: (s) => {
       for (const t of ["PEERS", "MSGS_HAVE", "MSGS_REQ", "MSGS_SEND"])
         s.sendRawFrame(`{"t":"${t}","circle_id":{"toString":1,"valueOf":2},"peers":[],"msg_ids":[],"messages":[]}`);
     },
   },
-  { name: "MSGS_SEND before PEERS", run: (s) => s.sendRawFrame(JSON.stringify({ t: "MSGS_SEND", circle_id: "x", messages: [] })) },
+  {
+    name: "MSGS_SEND before PEERS",
+    run: (s) => s.sendRawFrame(JSON.stringify({ t: "MSGS_SEND", circle_id: "x", messages: [] })),
+  },
   {
     name: "MSGS_HAVE with wrongly typed ids",
     run: (s) => {
@@ -121,8 +154,16 @@ const frameAttacks: { name: string; run: (s: FakeSession) => void; encryptedOnly
     },
   },
   { name: "binary garbage", run: (s) => s.sendRaw(new Uint8Array([0xff, 0xfe, 0, 1, 2, 10])) },
-  { name: "a plaintext frame inside an encrypted session", encryptedOnly: true, run: (s) => s.sendRaw('{"t":"PEERS","circle_id":"x","peers":[]}\n') },
-  { name: "an encrypted frame with a broken tag", encryptedOnly: true, run: (s) => s.sendRaw(Buffer.alloc(60, 7).toString("base64") + "\n") },
+  {
+    name: "a plaintext frame inside an encrypted session",
+    encryptedOnly: true,
+    run: (s) => s.sendRaw('{"t":"PEERS","circle_id":"x","peers":[]}\n'),
+  },
+  {
+    name: "an encrypted frame with a broken tag",
+    encryptedOnly: true,
+    run: (s) => s.sendRaw(Buffer.alloc(60, 7).toString("base64") + "\n"),
+  },
 ];
 
 for (const encrypt of [false, true]) {
@@ -133,12 +174,18 @@ for (const encrypt of [false, true]) {
         test(a.name, async () => {
           const w = await world(encrypt);
           let saw: WireObj[] = [];
-          const f = hostile(w, { onSession: async (s) => { a.run(s); saw = await drain(s); } });
+          const f = hostile(w, {
+            onSession: async (s) => {
+              a.run(s);
+              saw = await drain(s);
+            },
+          });
           const before = snapshot(w.n.store, [f.nodeId]);
           await attack(w, f, role);
           expect(snapshot(w.n.store, [f.nodeId])).toEqual(before);
           // the node said why (or just closed) and never sent anything after that
-          if (!a.completes) expect(saw.filter((x) => x.t !== "PEERS" && x.t !== "MSGS_HAVE" && x.t !== "ERROR")).toEqual([]);
+          if (!a.completes)
+            expect(saw.filter((x) => x.t !== "PEERS" && x.t !== "MSGS_HAVE" && x.t !== "ERROR")).toEqual([]);
           else expect(saw.map((x) => x.t)).toEqual(["PEERS", "MSGS_HAVE", "MSGS_REQ", "MSGS_SEND"]);
           await stillSyncs(w, a.name);
         });
@@ -153,8 +200,14 @@ describe("unauthenticated connections", () => {
   const lines: [string, string][] = [
     ["an ERROR whose err is an object with a broken toString", '{"t":"ERROR","err":{"toString":1}}'],
     ["an ERROR whose err is an object with a broken valueOf", '{"t":"ERROR","err":{"valueOf":"x","toString":null}}'],
-    ["a HELLO with object fields", '{"t":"HELLO","node_id":{"toString":1},"circle_id":{"toString":1},"nonce":{"toString":1}}'],
-    ["a HELLO for an unknown circle", '{"t":"HELLO","node_id":"abcdefgh12345678","circle_id":"000000000000000000000000"}'],
+    [
+      "a HELLO with object fields",
+      '{"t":"HELLO","node_id":{"toString":1},"circle_id":{"toString":1},"nonce":{"toString":1}}',
+    ],
+    [
+      "a HELLO for an unknown circle",
+      '{"t":"HELLO","node_id":"abcdefgh12345678","circle_id":"000000000000000000000000"}',
+    ],
     ["JSON null", "null"],
   ];
   for (const [name, line] of lines) {
@@ -164,8 +217,16 @@ describe("unauthenticated connections", () => {
       let closed = false;
       let got = "";
       const sock = await Bun.connect({
-        hostname: "127.0.0.1", port: w.n.port,
-        socket: { data: (_s, d) => { got += Buffer.from(d).toString(); }, close: () => { closed = true; } },
+        hostname: "127.0.0.1",
+        port: w.n.port,
+        socket: {
+          data: (_s, d) => {
+            got += Buffer.from(d).toString();
+          },
+          close: () => {
+            closed = true;
+          },
+        },
       });
       closers.push(() => sock.end());
       sock.write(line + "\n");
@@ -205,9 +266,23 @@ function poison(secret: string, author: string): { name: string; m: WireObj }[] 
     m("unknown key __proto__", { ...raw({}), ["__proto__"]: { polluted: true } } as WireObj),
     m("wrong MAC", wrongMac),
     m("empty MAC", { ...raw({}), mac: "" }),
-    m("MAC in upper case", (() => { const x = raw({}); x.mac = String(x.mac).toUpperCase(); return x; })()),
+    m(
+      "MAC in upper case",
+      (() => {
+        const x = raw({});
+        x.mac = String(x.mac).toUpperCase();
+        return x;
+      })(),
+    ),
     m("message of another circle", fakeMessage(other, author, ts, "from elsewhere")),
-    m("circle_id of this circle but MAC of another secret", (() => { const x = fakeMessage(secret, author, ts, "x"); x.mac = fakeMac(other, x); return x; })()),
+    m(
+      "circle_id of this circle but MAC of another secret",
+      (() => {
+        const x = fakeMessage(secret, author, ts, "x");
+        x.mac = fakeMac(other, x);
+        return x;
+      })(),
+    ),
     m("msg_id not hex", raw({ msg_id: "Z".repeat(32) })),
     m("msg_id an object with a broken toString", { ...raw({}), msg_id: { toString: 1 } }),
     m("author with a separator (W7)", raw({ author_node_id: "abc|defgh123" })),
@@ -226,7 +301,10 @@ for (const role of ["it dials", "we dial"] as const) {
       // what has a hex msg_id is offered in MSGS_HAVE and requested; the rest is pushed unasked
       const offered = ps.filter((p) => typeof p.m.msg_id === "string" && /^[0-9a-f]{32}$/.test(p.m.msg_id));
       const pushed = ps.filter((p) => !offered.includes(p)).map((p) => p.m);
-      const f = hostile(w, { messages: [...offered.map((p) => p.m), valid], unrequested: [...pushed, null, 5, "x", [1]] });
+      const f = hostile(w, {
+        messages: [...offered.map((p) => p.m), valid],
+        unrequested: [...pushed, null, 5, "x", [1]],
+      });
       const before = snapshot(w.n.store, [f.nodeId]);
       const events: NodeEvent[] = [];
       const off = w.n.subscribe((e) => events.push(e));
@@ -235,8 +313,11 @@ for (const role of ["it dials", "we dial"] as const) {
       const after = snapshot(w.n.store, [f.nodeId]);
       const added = after.messages.filter((r) => !before.messages.some((b) => b.msg_id === r.msg_id));
       expect(added.map((r) => r.msg_id)).toEqual([valid.msg_id]);
-      expect({ ...after, messages: after.messages.filter((r) => r.msg_id !== valid.msg_id), names: before.names })
-        .toEqual({ ...before, names: before.names });
+      expect({
+        ...after,
+        messages: after.messages.filter((r) => r.msg_id !== valid.msg_id),
+        names: before.names,
+      }).toEqual({ ...before, names: before.names });
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       if (role === "we dial") {
         const sync = events.find((e): e is Extract<NodeEvent, { t: "sync" }> => e.t === "sync" && e.addr === f.addr);
@@ -281,8 +362,16 @@ describe("gossiped peer records (W3)", () => {
     f.peers.set(w.h.nodeId, { node_id: w.h.nodeId, addr: "127.0.0.1:101", last_seen: 9_999_999_999 });
     // plus entries with wrongly typed fields, which are skipped one by one
     f.peersFrame = () => ({
-      t: "PEERS", circle_id: w.cid,
-      peers: [...f.peers.values(), { node_id: 7, addr: "127.0.0.1:1" }, { node_id: "abcdefgh1234", addr: ["x"] }, null, "peer", { node_id: "abcdefgh5678", addr: "" }],
+      t: "PEERS",
+      circle_id: w.cid,
+      peers: [
+        ...f.peers.values(),
+        { node_id: 7, addr: "127.0.0.1:1" },
+        { node_id: "abcdefgh1234", addr: ["x"] },
+        null,
+        "peer",
+        { node_id: "abcdefgh5678", addr: "" },
+      ],
     });
     await attack(w, f, "we dial");
     const peers = w.n.store.listPeers(w.cid);
@@ -378,7 +467,16 @@ describe("gossiped peer records (W3)", () => {
 describe("slow peers (W15)", () => {
   function tarpitListener(): { addr: string; accepted: () => number } {
     let accepted = 0;
-    const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => { accepted++; }, data: () => {} } });
+    const l = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: () => {
+          accepted++;
+        },
+        data: () => {},
+      },
+    });
     closers.push(() => l.stop(true));
     return { addr: `127.0.0.1:${l.port}`, accepted: () => accepted };
   }
@@ -386,12 +484,28 @@ describe("slow peers (W15)", () => {
   test("a tarpit that accepts and never answers does not hold up the honest exchange", async () => {
     const w = await world(true, { timeouts: { readMs: 2500 } });
     const tp = tarpitListener();
-    w.n.store.putPeer({ circleId: w.cid, nodeId: "7a4b17000000000000000000", addr: tp.addr, lastSeen: nowS(), lastOk: nowS(), failures: 0, source: "direct", proto: "v1" });
+    w.n.store.putPeer({
+      circleId: w.cid,
+      nodeId: "7a4b17000000000000000000",
+      addr: tp.addr,
+      lastSeen: nowS(),
+      lastOk: nowS(),
+      failures: 0,
+      source: "direct",
+      proto: "v1",
+    });
     svc.sendMessage(w.h.ctx, w.cid, "general", "while the tarpit waits");
     let settled = false;
     const t0 = Date.now();
-    const round = w.n.syncCircle(w.cid).then((r) => { settled = true; return r; });
-    await waitFor(() => w.n.store.channelMessages(w.cid, "general", { limit: 10 }).some((m) => m.text === "while the tarpit waits"), 2000, "honest exchange");
+    const round = w.n.syncCircle(w.cid).then((r) => {
+      settled = true;
+      return r;
+    });
+    await waitFor(
+      () => w.n.store.channelMessages(w.cid, "general", { limit: 10 }).some((m) => m.text === "while the tarpit waits"),
+      2000,
+      "honest exchange",
+    );
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(tp.accepted()).toBe(1);
     expect(settled).toBe(false); // the tarpit is still pending
@@ -423,11 +537,16 @@ describe("slow peers (W15)", () => {
   test("a peer that trickles blank lines is cut off by the exchange deadline", async () => {
     const w = await world(false, { timeouts: { readMs: 400, exchangeMs: 800 } });
     let stop = false;
-    closers.push(() => { stop = true; });
+    closers.push(() => {
+      stop = true;
+    });
     const f = hostile(w, {
       listen: true,
       onSession: async (s) => {
-        for (let i = 0; i < 100 && !stop && !s.ls.closed; i++) { s.sendRaw("\n"); await Bun.sleep(100); }
+        for (let i = 0; i < 100 && !stop && !s.ls.closed; i++) {
+          s.sendRaw("\n");
+          await Bun.sleep(100);
+        }
       },
     });
     const t0 = Date.now();
@@ -441,9 +560,23 @@ describe("slow peers (W15)", () => {
   test("idle inbound connections are closed after the read timeout and do not block our own dials", async () => {
     const w = await world(false, { timeouts: { readMs: 500 } });
     let closed = 0;
-    const socks = await Promise.all(Array.from({ length: 70 }, () =>
-      Bun.connect({ hostname: "127.0.0.1", port: w.n.port, socket: { data: () => {}, close: () => { closed++; } } })));
-    closers.push(() => { for (const s of socks) s.end(); });
+    const socks = await Promise.all(
+      Array.from({ length: 70 }, () =>
+        Bun.connect({
+          hostname: "127.0.0.1",
+          port: w.n.port,
+          socket: {
+            data: () => {},
+            close: () => {
+              closed++;
+            },
+          },
+        }),
+      ),
+    );
+    closers.push(() => {
+      for (const s of socks) s.end();
+    });
     // even with every inbound slot taken, our outbound exchange with the honest node works
     await stillSyncs(w, "idle inbound");
     await waitFor(() => closed === 70, 3000, "idle connections closed");

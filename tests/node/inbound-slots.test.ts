@@ -7,7 +7,11 @@ import net from "node:net";
 import type { FelundNode } from "../../src/node/node.ts";
 import { InboundSlots, sourceKey, type SlotHolder } from "../../src/node/inbound-slots.ts";
 import * as svc from "../../src/node/service.ts";
-import { MAX_INBOUND_CONNECTIONS, MAX_PREAUTH_CONNECTIONS, MAX_PREAUTH_PER_ADDRESS } from "../../src/protocol/limits.ts";
+import {
+  MAX_INBOUND_CONNECTIONS,
+  MAX_PREAUTH_CONNECTIONS,
+  MAX_PREAUTH_PER_ADDRESS,
+} from "../../src/protocol/limits.ts";
 import { startNode, startV2Node, waitFor } from "./helpers.ts";
 
 setDefaultTimeout(40_000);
@@ -29,7 +33,9 @@ describe("InboundSlots", () => {
 
   test("one address only displaces its own oldest strangers", () => {
     const s = new InboundSlots<Holder>(limits);
-    cleanup.push(() => { for (const h of s.holders()) h.fail("end"); });
+    cleanup.push(() => {
+      for (const h of s.holders()) h.fail("end");
+    });
     const a = Array.from({ length: 5 }, () => new Holder());
     const slots = a.map((h) => s.admit("10.0.0.1", h));
     expect(a.map((h) => !!h.failed)).toEqual([true, true, false, false, false]);
@@ -40,7 +46,10 @@ describe("InboundSlots", () => {
 
   test("a full budget makes room from the busiest address; a member's handshake moves to the session budget", () => {
     const s = new InboundSlots<Holder>(limits);
-    const flood = [...Array.from({ length: 3 }, () => ["10.0.0.1", new Holder()] as const), ...Array.from({ length: 3 }, () => ["10.0.0.2", new Holder()] as const)];
+    const flood = [
+      ...Array.from({ length: 3 }, () => ["10.0.0.1", new Holder()] as const),
+      ...Array.from({ length: 3 }, () => ["10.0.0.2", new Holder()] as const),
+    ];
     const fs = flood.map(([addr, h]) => s.admit(addr, h));
     const member = new Holder();
     const ms = s.admit("10.0.0.9", member);
@@ -89,19 +98,34 @@ describe("InboundSlots", () => {
 });
 
 /** `n` idle TCP connections to `port` from `localAddress`; counts their closes. */
-async function idleSockets(port: number, localAddress: string, n: number, closed: { n: number }): Promise<net.Socket[]> {
-  const socks = await Promise.all(Array.from({ length: n }, () => new Promise<net.Socket>((ok, bad) => {
-    const c = net.connect({ host: "127.0.0.1", port, localAddress }, () => ok(c));
-    c.on("error", bad);
-    c.on("close", () => closed.n++);
-  })));
-  cleanup.push(() => { for (const s of socks) s.destroy(); });
+async function idleSockets(
+  port: number,
+  localAddress: string,
+  n: number,
+  closed: { n: number },
+): Promise<net.Socket[]> {
+  const socks = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Socket>((ok, bad) => {
+          const c = net.connect({ host: "127.0.0.1", port, localAddress }, () => ok(c));
+          c.on("error", bad);
+          c.on("close", () => closed.n++);
+        }),
+    ),
+  );
+  cleanup.push(() => {
+    for (const s of socks) s.destroy();
+  });
   return socks;
 }
 
 describe("a flood of idle sockets from strangers", () => {
   const nodes: FelundNode[] = [];
-  afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
+  afterEach(() => {
+    while (nodes.length) nodes.pop()!.stop();
+  });
 
   test("70 idle sockets from one address and 80 from eight others: a v2 join and a sync still go through; every idle socket is closed after the deadline", async () => {
     const owner = await startV2Node("owner", { timeouts: { handshakeMs: 1500 } });
@@ -120,7 +144,11 @@ describe("a flood of idle sockets from strangers", () => {
     const j = await bob.join({ code });
     expect(j).toMatchObject({ circleId, created: true, synced: true });
     bob.send(circleId, "general", "through the flood");
-    await waitFor(() => owner.store.channelMessages(circleId, "general", { limit: 10 }).some((m) => m.text === "through the flood"), 5000, "owner has bob's message");
+    await waitFor(
+      () => owner.store.channelMessages(circleId, "general", { limit: 10 }).some((m) => m.text === "through the flood"),
+      5000,
+      "owner has bob's message",
+    );
     // the idle sockets go: those over the caps at once, the rest at the handshake deadline
     await waitFor(() => closed.n === 150, 15_000, "every idle socket closed");
     await waitFor(() => owner.inboundSlots.counts.pre === 0, 5000, "no stranger left");
@@ -139,7 +167,11 @@ describe("a flood of idle sockets from strangers", () => {
     svc.sendMessage(b.ctx, circleId, "general", "during the flood");
     const r = await b.syncWith(circleId, a.listenAddr!);
     expect(r?.completed).toBe(true);
-    await waitFor(() => a.store.channelMessages(circleId, "general", { limit: 10 }).some((m) => m.text === "during the flood"), 5000, "a has b's message");
+    await waitFor(
+      () => a.store.channelMessages(circleId, "general", { limit: 10 }).some((m) => m.text === "during the flood"),
+      5000,
+      "a has b's message",
+    );
     await waitFor(() => closed.n === 100, 15_000, "every idle socket closed");
   });
 });

@@ -11,10 +11,21 @@ import { startV2Node, waitFor } from "./helpers.ts";
 
 setDefaultTimeout(30_000);
 const nodes: FelundNode[] = [];
-afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
-const v2 = async (n: string) => { const x = await startV2Node(n); nodes.push(x); return x; };
-const has = (n: FelundNode, cid: string, t: string) => n.store.channelMessages(cid, "general", { limit: 200 }).some((m) => m.text === t);
-const idOf = (code: string) => { const v = decodeInvite2(code, Math.floor(Date.now() / 1000)); if (!v.ok) throw new Error(v.reason); return toHex(v.value.inviteId); };
+afterEach(() => {
+  while (nodes.length) nodes.pop()!.stop();
+});
+const v2 = async (n: string) => {
+  const x = await startV2Node(n);
+  nodes.push(x);
+  return x;
+};
+const has = (n: FelundNode, cid: string, t: string) =>
+  n.store.channelMessages(cid, "general", { limit: 200 }).some((m) => m.text === t);
+const idOf = (code: string) => {
+  const v = decodeInvite2(code, Math.floor(Date.now() / 1000));
+  if (!v.ok) throw new Error(v.reason);
+  return toHex(v.value.inviteId);
+};
 
 describe("a kicked member and his old invite code", () => {
   test("kicked, he redeems the same code under a fresh identity: refused, no new epoch key; a new code works", async () => {
@@ -23,7 +34,11 @@ describe("a kicked member and his old invite code", () => {
     await b.join({ code });
     await m.join({ code });
     a.send(circleId, "general", "before kick");
-    await waitFor(() => has(m, circleId, "before kick") && has(b, circleId, "before kick"), 5000, "all get the first message");
+    await waitFor(
+      () => has(m, circleId, "before kick") && has(b, circleId, "before kick"),
+      5000,
+      "all get the first message",
+    );
     await waitFor(() => a.store.listMemberCards(circleId).length === 3, 5000, "the owner has every card");
     a.kick(circleId, [m.nodeId]);
     expect(svc.listInvites(a.ctx, circleId)).toMatchObject([{ inviteId: idOf(code), uses: 2, state: "revoked" }]);

@@ -11,7 +11,9 @@ import { startNode } from "./helpers.ts";
 const TOKEN = "a".repeat(64);
 const PORT = 48123;
 const cleanup: (() => void)[] = [];
-afterEach(() => { while (cleanup.length) cleanup.pop()!(); });
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
 
 async function api(port = PORT): Promise<{ app: Elysia; node: FelundNode }> {
   const node = await startNode("api");
@@ -20,7 +22,17 @@ async function api(port = PORT): Promise<{ app: Elysia; node: FelundNode }> {
   return { app, node };
 }
 
-const req = (path: string, o: { token?: string | null; host?: string; origin?: string; method?: string; body?: unknown; via?: "bearer" | "header" | "query" } = {}) => {
+const req = (
+  path: string,
+  o: {
+    token?: string | null;
+    host?: string;
+    origin?: string;
+    method?: string;
+    body?: unknown;
+    via?: "bearer" | "header" | "query";
+  } = {},
+) => {
   const headers: Record<string, string> = { host: o.host ?? `127.0.0.1:${PORT}` };
   const token = o.token === undefined ? TOKEN : o.token;
   let url = `http://127.0.0.1:${PORT}${path}`;
@@ -31,7 +43,11 @@ const req = (path: string, o: { token?: string | null; host?: string; origin?: s
   }
   if (o.origin) headers.origin = o.origin;
   if (o.body !== undefined) headers["content-type"] = "application/json";
-  return new Request(url, { method: o.method ?? "GET", headers, body: o.body !== undefined ? JSON.stringify(o.body) : undefined });
+  return new Request(url, {
+    method: o.method ?? "GET",
+    headers,
+    body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
+  });
 };
 
 describe("local API guard (app.handle)", () => {
@@ -58,9 +74,17 @@ describe("local API guard (app.handle)", () => {
 
   test("a Host that is not this machine's loopback address: 403 even with the token (DNS rebinding)", async () => {
     const { app } = await api();
-    for (const host of ["evil.example", `evil.example:${PORT}`, `127.0.0.1:${PORT + 1}`, `192.168.1.5:${PORT}`, "127.0.0.1", `127.0.0.1.evil.example:${PORT}`])
+    for (const host of [
+      "evil.example",
+      `evil.example:${PORT}`,
+      `127.0.0.1:${PORT + 1}`,
+      `192.168.1.5:${PORT}`,
+      "127.0.0.1",
+      `127.0.0.1.evil.example:${PORT}`,
+    ])
       expect((await app.handle(req("/api/health", { host }))).status).toBe(403);
-    for (const host of [`localhost:${PORT}`, `[::1]:${PORT}`]) expect((await app.handle(req("/api/health", { host }))).status).toBe(200);
+    for (const host of [`localhost:${PORT}`, `[::1]:${PORT}`])
+      expect((await app.handle(req("/api/health", { host }))).status).toBe(200);
   });
 
   test("a foreign Origin: 403 even with the token; the node's own origin is fine", async () => {
@@ -70,7 +94,9 @@ describe("local API guard (app.handle)", () => {
       expect(r.status).toBe(403);
     }
     expect(node.store.listCircles()).toEqual([]);
-    const ok = await app.handle(req("/api/circles", { origin: `http://127.0.0.1:${PORT}`, method: "POST", body: { name: "mine" } }));
+    const ok = await app.handle(
+      req("/api/circles", { origin: `http://127.0.0.1:${PORT}`, method: "POST", body: { name: "mine" } }),
+    );
     expect(ok.status).toBe(200);
     expect(node.store.listCircles().length).toBe(1);
   });
@@ -78,12 +104,23 @@ describe("local API guard (app.handle)", () => {
   test("every route is guarded", async () => {
     const { app } = await api();
     const routes: [string, string][] = [
-      ["GET", "/api/state"], ["GET", "/api/circles"], ["POST", "/api/circles"], ["POST", "/api/circles/join"], ["GET", "/api/peers"],
-      ["POST", "/api/settings"], ["POST", "/api/sync"], ["GET", "/api/circles/x/messages"], ["POST", "/api/circles/x/messages"],
-      ["GET", "/api/circles/x/invite"], ["DELETE", "/api/circles/x"], ["POST", "/api/circles/x/channels"],
+      ["GET", "/api/state"],
+      ["GET", "/api/circles"],
+      ["POST", "/api/circles"],
+      ["POST", "/api/circles/join"],
+      ["GET", "/api/peers"],
+      ["POST", "/api/settings"],
+      ["POST", "/api/sync"],
+      ["GET", "/api/circles/x/messages"],
+      ["POST", "/api/circles/x/messages"],
+      ["GET", "/api/circles/x/invite"],
+      ["DELETE", "/api/circles/x"],
+      ["POST", "/api/circles/x/channels"],
     ];
     for (const [method, path] of routes) {
-      const r = await app.handle(req(path, { token: null, method, body: method === "GET" || method === "DELETE" ? undefined : {} }));
+      const r = await app.handle(
+        req(path, { token: null, method, body: method === "GET" || method === "DELETE" ? undefined : {} }),
+      );
       // refused before validation: a malformed body gets 401, not a 422 describing the schema
       expect([method, path, r.status]).toEqual([method, path, 401]);
       expect((await r.json()).error).toMatch(/^unauthorized/);
@@ -98,19 +135,37 @@ describe("local API over a real socket", () => {
     const app = new Elysia().use(createLocalApi({ node, token: TOKEN, port: () => port }));
     app.listen({ hostname: "127.0.0.1", port: 0 });
     port = app.server!.port!;
-    cleanup.push(() => { app.stop(true); node.stop(); });
+    cleanup.push(() => {
+      app.stop(true);
+      node.stop();
+    });
     return { node, port };
   }
 
   /** Open a WebSocket; resolves with the first message, or with the close/error. */
-  function tryWs(url: string, headers: Record<string, string> = {}): Promise<{ opened: boolean; first?: string; code?: number }> {
+  function tryWs(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ opened: boolean; first?: string; code?: number }> {
     return new Promise((resolve) => {
       const ws = new WebSocket(url, { headers } as unknown as string[]);
       let opened = false;
-      const t = setTimeout(() => { ws.close(); resolve({ opened }); }, 2000);
-      ws.onopen = () => { opened = true; };
-      ws.onmessage = (e) => { clearTimeout(t); ws.close(); resolve({ opened, first: String(e.data) }); };
-      ws.onclose = (e) => { clearTimeout(t); resolve({ opened, code: e.code }); };
+      const t = setTimeout(() => {
+        ws.close();
+        resolve({ opened });
+      }, 2000);
+      ws.onopen = () => {
+        opened = true;
+      };
+      ws.onmessage = (e) => {
+        clearTimeout(t);
+        ws.close();
+        resolve({ opened, first: String(e.data) });
+      };
+      ws.onclose = (e) => {
+        clearTimeout(t);
+        resolve({ opened, code: e.code });
+      };
       ws.onerror = () => {};
     });
   }
@@ -131,7 +186,9 @@ describe("local API over a real socket", () => {
     const u = `http://127.0.0.1:${port}/api/health`;
     expect((await fetch(u)).status).toBe(401);
     expect((await fetch(u, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
-    expect((await fetch(u, { headers: { authorization: `Bearer ${TOKEN}`, origin: "http://evil.example" } })).status).toBe(403);
+    expect(
+      (await fetch(u, { headers: { authorization: `Bearer ${TOKEN}`, origin: "http://evil.example" } })).status,
+    ).toBe(403);
     expect((await fetch(u, { headers: { authorization: `Bearer ${TOKEN}`, host: "evil.example" } })).status).toBe(403);
   });
 });

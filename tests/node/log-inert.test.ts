@@ -5,13 +5,18 @@ import type { FelundNode } from "../../src/node/node.ts";
 import { startNode } from "./helpers.ts";
 
 let node: FelundNode | null = null;
-afterEach(() => { node?.stop(); node = null; });
+afterEach(() => {
+  node?.stop();
+  node = null;
+});
 
 test("a peer's words in the debug log are inert: no ESC, no BEL, newlines marked", async () => {
   node = await startNode("logger", { debug: true });
   const printed: string[] = [];
   const orig = console.error;
-  console.error = (...a: unknown[]) => { printed.push(a.map(String).join(" ")); };
+  console.error = (...a: unknown[]) => {
+    printed.push(a.map(String).join(" "));
+  };
   try {
     node.log("peer error: \x1b]52;c;ZWNobyBwd25lZA==\x07 fake\r\n\x1b[2Kalice: hi");
   } finally {

@@ -13,7 +13,9 @@ import { startV2Node, waitFor } from "./helpers.ts";
 
 setDefaultTimeout(60_000);
 const nodes: FelundNode[] = [];
-afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
+afterEach(() => {
+  while (nodes.length) nodes.pop()!.stop();
+});
 
 const big = (i: number) => `${i} `.padEnd(7000, "x");
 
@@ -28,7 +30,10 @@ test("engine: the reconciliation answer is one part; more() hands out the rest u
   // its queue drains)
   const c = V2Exchange.client(b.deps, cid, a.listenAddr);
   const steps: number[] = [];
-  const size = (s: { send: string[] }) => { steps.push(s.send.reduce((n, l) => n + l.length + 1, 0)); return s; };
+  const size = (s: { send: string[] }) => {
+    steps.push(s.send.reduce((n, l) => n + l.length + 1, 0));
+    return s;
+  };
   const receive = c.receive.bind(c);
   const more = c.more.bind(c);
   c.receive = (line) => size(receive(line));
@@ -51,9 +56,12 @@ test("real sockets: a joiner syncs a ~9 MB history while the owner's queue for i
   nodes.push(b);
   await b.join({ code });
   await waitFor(() => b.store.countMessages(cid) >= a.store.countMessages(cid), 30_000, "bob holds the history");
-  const conns = [...((a as unknown as { sessions: Map<string, Set<{ conn: LineConn }>> }).sessions.get(cid) ?? [])].map((s) => s.conn);
+  const conns = [...((a as unknown as { sessions: Map<string, Set<{ conn: LineConn }>> }).sessions.get(cid) ?? [])].map(
+    (s) => s.conn,
+  );
   expect(conns.length).toBeGreaterThan(0);
-  for (const c of conns) expect(c.peakQueued).toBeLessThanOrEqual(OUT_QUEUE_PAUSE_BYTES + V2_GIVE_STEP_BYTES + V2_MSGS_FRAME_BUDGET * 2);
+  for (const c of conns)
+    expect(c.peakQueued).toBeLessThanOrEqual(OUT_QUEUE_PAUSE_BYTES + V2_GIVE_STEP_BYTES + V2_MSGS_FRAME_BUDGET * 2);
 });
 
 test("over real sockets with small queue bounds: a 13 MB answer finishes where one queued whole would pass the drop mark", async () => {
@@ -66,9 +74,20 @@ test("over real sockets with small queue bounds: a 13 MB answer finishes where o
   const logs: string[] = [];
   let server: LineConn | undefined;
   const l = Bun.listen<ConnData>({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     socket: {
-      open: (s) => { server = new LineConn(s, V2Exchange.server(a.deps, "127.0.0.1"), (x) => logs.push(`a: ${x}`), DEFAULT_TIMEOUTS, undefined, limits); s.data = { conn: server }; },
+      open: (s) => {
+        server = new LineConn(
+          s,
+          V2Exchange.server(a.deps, "127.0.0.1"),
+          (x) => logs.push(`a: ${x}`),
+          DEFAULT_TIMEOUTS,
+          undefined,
+          limits,
+        );
+        s.data = { conn: server };
+      },
       data: (s, c) => s.data?.conn?.onData(c),
       drain: (s) => s.data?.conn?.onDrain(),
       close: (s) => s.data?.conn?.onClose(),
@@ -76,9 +95,21 @@ test("over real sockets with small queue bounds: a 13 MB answer finishes where o
   });
   let client: LineConn | undefined;
   const sock = await Bun.connect<ConnData>({
-    hostname: "127.0.0.1", port: l.port,
+    hostname: "127.0.0.1",
+    port: l.port,
     socket: {
-      open: (s) => { client = new LineConn(s, V2Exchange.client(b.deps, cid, `127.0.0.1:${l.port}`), (x) => logs.push(`b: ${x}`), DEFAULT_TIMEOUTS, undefined, limits); s.data = { conn: client }; client.begin(); },
+      open: (s) => {
+        client = new LineConn(
+          s,
+          V2Exchange.client(b.deps, cid, `127.0.0.1:${l.port}`),
+          (x) => logs.push(`b: ${x}`),
+          DEFAULT_TIMEOUTS,
+          undefined,
+          limits,
+        );
+        s.data = { conn: client };
+        client.begin();
+      },
       data: (s, c) => s.data?.conn?.onData(c),
       drain: (s) => s.data?.conn?.onDrain(),
       close: (s) => s.data?.conn?.onClose(),
@@ -86,7 +117,11 @@ test("over real sockets with small queue bounds: a 13 MB answer finishes where o
   });
   try {
     await waitFor(() => texts(a, cid).length === 1400 || !!client?.isClosed, 30_000, "alice holds bob's history");
-    expect({ held: texts(a, cid).length, closed: client!.isClosed, logs: logs.filter((x) => /drop|over/.test(x)) }).toEqual({ held: 1400, closed: false, logs: [] });
+    expect({
+      held: texts(a, cid).length,
+      closed: client!.isClosed,
+      logs: logs.filter((x) => /drop|over/.test(x)),
+    }).toEqual({ held: 1400, closed: false, logs: [] });
     expect(client!.peakQueued).toBeLessThanOrEqual(limits.maxBytes);
   } finally {
     sock.end();

@@ -28,7 +28,11 @@ class BigReplies implements Engine {
   }
   receive(): Step {
     this.served++;
-    if (this.closeAfter) return { send: Array.from({ length: this.closeAfter }, () => "x".repeat(REPLY - 1)), close: { reason: "done", error: false } };
+    if (this.closeAfter)
+      return {
+        send: Array.from({ length: this.closeAfter }, () => "x".repeat(REPLY - 1)),
+        close: { reason: "done", error: false },
+      };
     return { send: ["x".repeat(REPLY - 1)] };
   }
   abort(): void {}
@@ -45,9 +49,20 @@ async function setup(stallMs: number, closeAfter = 0, lingerMs = DEFAULT_TIMEOUT
   let conn: LineConn | undefined;
   const logs: string[] = [];
   const l = Bun.listen<ConnData>({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     socket: {
-      open: (s) => { conn = new LineConn(s, engine, (x) => logs.push(x), { ...DEFAULT_TIMEOUTS, stallMs, lingerMs }, undefined, limits); s.data = { conn }; },
+      open: (s) => {
+        conn = new LineConn(
+          s,
+          engine,
+          (x) => logs.push(x),
+          { ...DEFAULT_TIMEOUTS, stallMs, lingerMs },
+          undefined,
+          limits,
+        );
+        s.data = { conn };
+      },
       data: (s, c) => s.data?.conn?.onData(c),
       drain: (s) => s.data?.conn?.onDrain(),
       close: (s) => s.data?.conn?.onClose(),
@@ -56,10 +71,22 @@ async function setup(stallMs: number, closeAfter = 0, lingerMs = DEFAULT_TIMEOUT
   let read = 0;
   let closed = false;
   const client = await Bun.connect({
-    hostname: "127.0.0.1", port: l.port,
-    socket: { open: (s) => s.pause(), data: (_s, c) => { read += c.length; }, close: () => { closed = true; } },
+    hostname: "127.0.0.1",
+    port: l.port,
+    socket: {
+      open: (s) => s.pause(),
+      data: (_s, c) => {
+        read += c.length;
+      },
+      close: () => {
+        closed = true;
+      },
+    },
   });
-  cleanup.push(() => { client.terminate(); l.stop(true); });
+  cleanup.push(() => {
+    client.terminate();
+    l.stop(true);
+  });
   await waitFor(() => !!conn, 5000, "server side");
   return { engine, conn: () => conn!, client, logs, read: () => read, closed: () => closed };
 }
@@ -148,7 +175,10 @@ class Burst implements Engine {
   readonly done = false;
   readonly live = true;
   got = 0;
-  constructor(readonly role: "client" | "server", private n: number) {}
+  constructor(
+    readonly role: "client" | "server",
+    private n: number,
+  ) {}
   start(): Step {
     return { send: Array.from({ length: this.n }, () => "b".repeat(REPLY - 1)) };
   }
@@ -168,24 +198,37 @@ test("two peers that both send 10 MiB at once both pause, keep reading, and both
   let cc: LineConn | undefined;
   const timeouts = { ...DEFAULT_TIMEOUTS, stallMs: 5000 };
   const l = Bun.listen<ConnData>({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     socket: {
-      open: (s) => { sc = new LineConn(s, srv, () => {}, timeouts, undefined, limits); s.data = { conn: sc }; sc.begin(); },
+      open: (s) => {
+        sc = new LineConn(s, srv, () => {}, timeouts, undefined, limits);
+        s.data = { conn: sc };
+        sc.begin();
+      },
       data: (s, c) => s.data?.conn?.onData(c),
       drain: (s) => s.data?.conn?.onDrain(),
       close: (s) => s.data?.conn?.onClose(),
     },
   });
   const c = await Bun.connect<ConnData>({
-    hostname: "127.0.0.1", port: l.port,
+    hostname: "127.0.0.1",
+    port: l.port,
     socket: {
-      open: (s) => { cc = new LineConn(s, cli, () => {}, timeouts, undefined, limits); s.data = { conn: cc }; cc.begin(); },
+      open: (s) => {
+        cc = new LineConn(s, cli, () => {}, timeouts, undefined, limits);
+        s.data = { conn: cc };
+        cc.begin();
+      },
       data: (s, ch) => s.data?.conn?.onData(ch),
       drain: (s) => s.data?.conn?.onDrain(),
       close: (s) => s.data?.conn?.onClose(),
     },
   });
-  cleanup.push(() => { c.terminate(); l.stop(true); });
+  cleanup.push(() => {
+    c.terminate();
+    l.stop(true);
+  });
   await waitFor(() => srv.got === n && cli.got === n, 20_000, "both batches handled");
   expect(sc!.peakQueued).toBeGreaterThan(LIMITS.pauseBytes); // both really paused on the way
   expect(cc!.peakQueued).toBeGreaterThan(LIMITS.pauseBytes);

@@ -40,11 +40,16 @@ export interface World {
 export function restrictPeers(node: FelundNode, allowed: (nodeId: string) => boolean): void {
   const put = node.store.putPeer.bind(node.store);
   node.store.putPeer = (p) => (allowed(p.nodeId) ? put(p) : undefined);
-  for (const c of node.store.listCircles()) for (const p of node.store.listPeers(c.circleId)) if (!allowed(p.nodeId)) node.store.deletePeer(c.circleId, p.nodeId);
+  for (const c of node.store.listCircles())
+    for (const p of node.store.listPeers(c.circleId))
+      if (!allowed(p.nodeId)) node.store.deletePeer(c.circleId, p.nodeId);
 }
 
 /** A felund node that joins the circle through X and knows only X. */
-export async function memberOf(w: { cid: string; secretHex: string; x: FelundNode; cleanup: (() => void)[] }, name: string): Promise<FelundNode> {
+export async function memberOf(
+  w: { cid: string; secretHex: string; x: FelundNode; cleanup: (() => void)[] },
+  name: string,
+): Promise<FelundNode> {
   const n = await startV2Node(name);
   w.cleanup.push(() => n.stop());
   restrictPeers(n, (id) => id === w.x.nodeId);
@@ -61,10 +66,25 @@ export const originalMessage = (w: { secretHex: string }, author: FakePeer, text
 export async function postOriginalEnvelope(w: World, text: string): Promise<string> {
   const author = "0ad0ad0ad0ad0ad0ad0ad0ad";
   const m = fakeMessage(w.secretHex, author, Math.floor(Date.now() / 1000), text, { display_name: "web" });
-  const env = sealEnvelope(messageKey(fromHex(w.secretHex)), {
-    msgId: String(m.msg_id), circleId: w.cid, channelId: "general", authorNodeId: author, displayName: "web", createdTs: Number(m.created_ts), text, mac: null,
-  }, crypto.getRandomValues(new Uint8Array(12)));
-  const res = await fetch(`${w.relay.base}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ circle_hint: circleHint(w.cid), messages: [env] }) });
+  const env = sealEnvelope(
+    messageKey(fromHex(w.secretHex)),
+    {
+      msgId: String(m.msg_id),
+      circleId: w.cid,
+      channelId: "general",
+      authorNodeId: author,
+      displayName: "web",
+      createdTs: Number(m.created_ts),
+      text,
+      mac: null,
+    },
+    crypto.getRandomValues(new Uint8Array(12)),
+  );
+  const res = await fetch(`${w.relay.base}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ circle_hint: circleHint(w.cid), messages: [env] }),
+  });
   if (!res.ok) throw new Error(`relay refused the envelope: ${res.status}`);
   return String(m.msg_id);
 }
@@ -73,9 +93,13 @@ export async function postOriginalEnvelope(w: World, text: string): Promise<stri
 export async function localApiSend(w: World, text: string): Promise<string> {
   const token = "b".repeat(64);
   const app = createLocalApi({ node: w.x, token, port: () => 1 });
-  const res = await app.handle(new Request(`http://127.0.0.1:1/api/circles/${w.cid}/messages`, {
-    method: "POST", headers: { host: "127.0.0.1:1", authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ channel: "general", text }),
-  }));
+  const res = await app.handle(
+    new Request(`http://127.0.0.1:1/api/circles/${w.cid}/messages`, {
+      method: "POST",
+      headers: { host: "127.0.0.1:1", authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ channel: "general", text }),
+    }),
+  );
   const json = (await res.json()) as { ok: boolean; message?: { msgId: string } };
   if (!json.ok || !json.message) throw new Error(`local API refused the send: ${JSON.stringify(json)}`);
   return json.message.msgId;
@@ -96,17 +120,29 @@ export async function makeWorld(opts: { relayWs?: boolean } = {}): Promise<World
     return realFetch(input, init);
   }) as typeof fetch;
   globalThis.fetch = spy;
-  cleanup.push(() => { globalThis.fetch = realFetch; });
+  cleanup.push(() => {
+    globalThis.fetch = realFetch;
+  });
   const { circleId: cid, secretHex } = x.createCircle("paths", { legacy: true });
   const base = { cid, secretHex, x, cleanup };
   const y = await memberOf(base, "y");
   const yEvents = new Map<string, number>();
-  y.subscribe((e) => { if (e.t === "message") yEvents.set(e.message.msgId, (yEvents.get(e.message.msgId) ?? 0) + 1); });
+  y.subscribe((e) => {
+    if (e.t === "message") yEvents.set(e.message.msgId, (yEvents.get(e.message.msgId) ?? 0) + 1);
+  });
 
-  const browser = await RelayBackend.open({ relayBase: relay.base, persist: new MemoryPersistence(), pollMs: 300, idlePollMs: 2000, reconnectMs: 200 });
+  const browser = await RelayBackend.open({
+    relayBase: relay.base,
+    persist: new MemoryPersistence(),
+    pollMs: 300,
+    idlePollMs: 2000,
+    reconnectMs: 200,
+  });
   cleanup.push(() => browser.close());
   const browserGot: MessageView[] = [];
-  browser.subscribe((e) => { if (e.t === "message" && !e.message.own) browserGot.push(e.message); });
+  browser.subscribe((e) => {
+    if (e.t === "message" && !e.message.own) browserGot.push(e.message);
+  });
   await browser.joinCircle(x.inviteCode(cid));
 
   const listener = new FakePeer({ secretHex });
@@ -118,7 +154,9 @@ export async function makeWorld(opts: { relayWs?: boolean } = {}): Promise<World
   const natted = new FakePeer({ secretHex, listenAddr: "" });
   cleanup.push(() => natted.stop());
   let polling = true;
-  cleanup.push(() => { polling = false; });
+  cleanup.push(() => {
+    polling = false;
+  });
   void (async () => {
     const end = Date.now() + 120_000; // bounded even if a test forgets to stop the world
     while (polling && Date.now() < end) {
@@ -127,11 +165,27 @@ export async function makeWorld(opts: { relayWs?: boolean } = {}): Promise<World
     }
   })();
   // everyone holds the circle's history before a test measures anything
-  await waitFor(() => x.relay!.status().circles.some((c) => c.circleId === cid && (opts.relayWs === false || c.ws)), 5000, "X on its relay");
+  await waitFor(
+    () => x.relay!.status().circles.some((c) => c.circleId === cid && (opts.relayWs === false || c.ws)),
+    5000,
+    "X on its relay",
+  );
   await Bun.sleep(300);
   return {
-    cid, secretHex, relay, x, y, browser, browserGot, listener, natted, yEvents, cleanup,
+    cid,
+    secretHex,
+    relay,
+    x,
+    y,
+    browser,
+    browserGot,
+    listener,
+    natted,
+    yEvents,
+    cleanup,
     xPosts: () => posts,
-    stop: () => { while (cleanup.length) cleanup.pop()!(); },
+    stop: () => {
+      while (cleanup.length) cleanup.pop()!();
+    },
   };
 }

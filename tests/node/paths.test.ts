@@ -12,7 +12,15 @@ import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { FakePeer } from "./fake-peer.ts";
 import { waitFor } from "./helpers.ts";
-import { localApiSend, makeWorld, memberOf, originalMessage, postOriginalEnvelope, restrictPeers, type World } from "./paths-world.ts";
+import {
+  localApiSend,
+  makeWorld,
+  memberOf,
+  originalMessage,
+  postOriginalEnvelope,
+  restrictPeers,
+  type World,
+} from "./paths-world.ts";
 
 setDefaultTimeout(30_000);
 
@@ -20,7 +28,10 @@ setDefaultTimeout(30_000);
 const WITHIN_MS = 1000;
 
 let world: World | null = null;
-afterEach(() => { world?.stop(); world = null; });
+afterEach(() => {
+  world?.stop();
+  world = null;
+});
 
 interface Row {
   name: string;
@@ -94,7 +105,13 @@ const rows: Row[] = [
     name: "relay WebSocket push (a relay-only felund browser sends)",
     fromRelay: true,
     async prepare(w) {
-      const b2 = await RelayBackend.open({ relayBase: w.relay.base, persist: new MemoryPersistence(), pollMs: 300, idlePollMs: 2000, reconnectMs: 200 });
+      const b2 = await RelayBackend.open({
+        relayBase: w.relay.base,
+        persist: new MemoryPersistence(),
+        pollMs: 300,
+        idlePollMs: 2000,
+        reconnectMs: 200,
+      });
       w.cleanup.push(() => b2.close());
       await b2.joinCircle(w.x.inviteCode(w.cid));
       await Bun.sleep(300);
@@ -136,12 +153,17 @@ describe("every path in, every path out (legacy circle)", () => {
         "v1 peer behind NAT (N)": () => w.natted.messages.has(id),
         "v1 peer that listens (L)": () => w.listener.messages.has(id),
       };
-      await waitFor(() => {
-        for (const [k, f] of Object.entries(arrived)) if (at[k] === undefined && f()) at[k] = Date.now() - t0;
-        return Object.keys(at).length === Object.keys(arrived).length;
-      }, 5000, `every path (so far: ${JSON.stringify(at)})`).catch(() => {});
+      await waitFor(
+        () => {
+          for (const [k, f] of Object.entries(arrived)) if (at[k] === undefined && f()) at[k] = Date.now() - t0;
+          return Object.keys(at).length === Object.keys(arrived).length;
+        },
+        5000,
+        `every path (so far: ${JSON.stringify(at)})`,
+      ).catch(() => {});
       expect(Object.keys(at).sort()).toEqual(Object.keys(arrived).sort());
-      for (const [k, ms] of Object.entries(at)) expect({ path: k, ms: Math.min(ms, WITHIN_MS + 1) }).toEqual({ path: k, ms: Math.min(ms, WITHIN_MS) });
+      for (const [k, ms] of Object.entries(at))
+        expect({ path: k, ms: Math.min(ms, WITHIN_MS + 1) }).toEqual({ path: k, ms: Math.min(ms, WITHIN_MS) });
       // exactly once on every path, also after the next rounds of the NAT peer
       await Bun.sleep(400);
       expect(w.yEvents.get(id)).toBe(1);

@@ -12,7 +12,9 @@ setDefaultTimeout(90_000);
 
 let relay: TestRelay;
 const nodes: FelundNode[] = [];
-beforeAll(() => { relay = startRelay(); });
+beforeAll(() => {
+  relay = startRelay();
+});
 afterAll(() => {
   for (const n of nodes) n.stop();
   relay.stop();
@@ -23,16 +25,26 @@ function attacker(victim: string): { stop: () => Promise<void>; injected: () => 
   let stopped = false;
   let injected = 0;
   const post = (body: Record<string, unknown>) =>
-    fetch(`${relay.base}/v1/signal`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.ok && injected++);
+    fetch(`${relay.base}/v1/signal`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).then((r) => r.ok && injected++);
   const loop = (async () => {
     let since = 0;
     for (let i = 0; i < 2000 && !stopped; i++) {
-      const r = (await (await fetch(`${relay.base}/v1/signal?to_node_id=${victim}&since_id=${since}`)).json()) as { signals: any[] };
+      const r = (await (await fetch(`${relay.base}/v1/signal?to_node_id=${victim}&since_id=${since}`)).json()) as {
+        signals: any[];
+      };
       for (const s of r.signals) {
         since = Math.max(since, s.id);
         if (s.type !== "felund-v2") continue;
         const base = { session_id: s.session_id, circle_hint: "felund-admission", type: "felund-v2" };
-        for (const payload of ["junk", JSON.stringify({ t: "ERROR", err: "Auth failed" }), JSON.stringify({ t: "V2_AUTH", sig: "00" })]) {
+        for (const payload of [
+          "junk",
+          JSON.stringify({ t: "ERROR", err: "Auth failed" }),
+          JSON.stringify({ t: "V2_AUTH", sig: "00" }),
+        ]) {
           await post({ ...base, from_node_id: s.from_node, to_node_id: victim, payload }); // as the joiner, to the owner
           await post({ ...base, from_node_id: victim, to_node_id: s.from_node, payload }); // as the owner, to the joiner
         }
@@ -40,7 +52,13 @@ function attacker(victim: string): { stop: () => Promise<void>; injected: () => 
       await Bun.sleep(20);
     }
   })();
-  return { stop: async () => { stopped = true; await loop; }, injected: () => injected };
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+    injected: () => injected,
+  };
 }
 
 test("three nodes join through the relay while an attacker injects junk into every join", async () => {

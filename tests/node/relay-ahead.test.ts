@@ -13,9 +13,16 @@ import { epochKey } from "../../src/sync/v2-apply.ts";
 import { startV2Node, waitFor } from "./helpers.ts";
 
 const nodes: FelundNode[] = [];
-afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
-const v2 = async (n: string) => { const x = await startV2Node(n); nodes.push(x); return x; };
-const texts = (n: FelundNode, cid: string) => n.store.channelMessages(cid, "general", { limit: 200 }).map((m) => m.text);
+afterEach(() => {
+  while (nodes.length) nodes.pop()!.stop();
+});
+const v2 = async (n: string) => {
+  const x = await startV2Node(n);
+  nodes.push(x);
+  return x;
+};
+const texts = (n: FelundNode, cid: string) =>
+  n.store.channelMessages(cid, "general", { limit: 200 }).map((m) => m.text);
 
 /** Every v2 message `from` holds in the circle, sealed as the relay would carry it, with its epoch. */
 function envelopesOf(from: FelundNode, circleId: string): { epoch: number; text: string | null; env: unknown }[] {
@@ -26,7 +33,10 @@ function envelopesOf(from: FelundNode, circleId: string): { epoch: number; text:
     if (!wire) return [];
     const signed = decodeMessage(fromBase64(wire));
     const ek = epochKey(from.store, circle, signed.keyEpoch)!;
-    const env = sealEnvelopeV2({ secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, crypto.getRandomValues(new Uint8Array(12)));
+    const env = sealEnvelopeV2(
+      { secret, epoch: signed.keyEpoch, epochKey: ek, message: signed },
+      crypto.getRandomValues(new Uint8Array(12)),
+    );
     return [{ epoch: signed.keyEpoch, text: m.channelId === "general" ? m.text : null, env }];
   });
 }
@@ -52,10 +62,18 @@ describe("relay client and epochs", () => {
     const relay = new RelayClient(d, "http://127.0.0.1:9/unused", { ws: false });
     const link = (relay as unknown as { link(id: string): Parameters<RelayClient["ingest"]>[0] }).link(circleId);
     // the relay hands over the epoch-1 message first: it cannot be opened yet, and is kept
-    expect(relay.ingest(link, fresh.map((e) => e.env))).toEqual([]);
+    expect(
+      relay.ingest(
+        link,
+        fresh.map((e) => e.env),
+      ),
+    ).toEqual([]);
     expect(texts(d, circleId)).not.toContain("after kick");
     // then the epoch-0 traffic, which carries the REKEY sealed to dora: both are stored
-    const stored = relay.ingest(link, all.filter((e) => e.epoch === 0).map((e) => e.env));
+    const stored = relay.ingest(
+      link,
+      all.filter((e) => e.epoch === 0).map((e) => e.env),
+    );
     expect(d.store.getCircle(circleId)!.keyEpoch).toBe(1);
     expect(stored.map((m) => m.text)).toContain("after kick");
     expect(texts(d, circleId)).toContain("after kick");
@@ -72,12 +90,23 @@ describe("relay client and epochs", () => {
     await waitFor(() => a.store.listMemberCards(circleId).length === 3, 3000, "cards");
     a.kick(circleId, [b.nodeId]);
     for (let i = 0; i < 3; i++) a.send(circleId, "general", `secret ${i}`);
-    const fresh = envelopesOf(a, circleId).filter((e) => e.epoch === 1).map((e) => e.env);
+    const fresh = envelopesOf(a, circleId)
+      .filter((e) => e.epoch === 1)
+      .map((e) => e.env);
     const relay = new RelayClient(b, "http://127.0.0.1:9/unused", { ws: false });
     const link = (relay as unknown as { link(id: string): Parameters<RelayClient["ingest"]>[0] }).link(circleId);
     const many = Array.from({ length: 700 }, (_, i) => fresh[i % fresh.length]);
     expect(relay.ingest(link, many)).toEqual([]);
-    expect(relay.ingest(link, envelopesOf(a, circleId).filter((e) => e.epoch === 0).map((e) => e.env)).some((m) => m.text?.startsWith("secret"))).toBe(false);
+    expect(
+      relay
+        .ingest(
+          link,
+          envelopesOf(a, circleId)
+            .filter((e) => e.epoch === 0)
+            .map((e) => e.env),
+        )
+        .some((m) => m.text?.startsWith("secret")),
+    ).toBe(false);
     expect(link.ahead.size).toBe(500);
     expect(texts(b, circleId).some((t) => t.startsWith("secret"))).toBe(false);
   });

@@ -24,9 +24,14 @@ test("a push refused with 429 is retried with backoff and lands without a new me
   node = await startV2Node("pusher", { relay: base });
   const { circleId } = node.createCircle("busy");
   const hint = circleHint(circleId);
-  const rows = () => (db.$client.query("SELECT count(*) AS n FROM relay_messages WHERE circle_hint = ?").get(hint) as { n: number }).n;
+  const rows = () =>
+    (db.$client.query("SELECT count(*) AS n FROM relay_messages WHERE circle_hint = ?").get(hint) as { n: number }).n;
   // the WebSocket is up, so the client polls (and pushes on its own) only every 60 s
-  await waitFor(() => node.relay?.status().circles.some((c) => c.circleId === circleId && c.ws) ?? false, 5000, "the relay WebSocket");
+  await waitFor(
+    () => node.relay?.status().circles.some((c) => c.circleId === circleId && c.ws) ?? false,
+    5000,
+    "the relay WebSocket",
+  );
   await waitFor(() => rows() > 0, 5000, "the circle's first envelopes");
   const refused = () => node.relay!.lastError.includes("429");
   for (let i = 0; i < 3; i++) node.send(circleId, "general", `burst ${i}`);

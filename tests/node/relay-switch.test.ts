@@ -11,27 +11,45 @@ import { circleHint } from "../../src/protocol/ids.ts";
 
 setDefaultTimeout(30_000);
 const cleanup: (() => void)[] = [];
-afterEach(() => { while (cleanup.length) cleanup.pop()!(); });
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
 
 const browserOn = async (base: string) => {
-  const b = await RelayBackend.open({ relayBase: base, persist: new MemoryPersistence(), pollMs: 300, idlePollMs: 2000, reconnectMs: 200 });
+  const b = await RelayBackend.open({
+    relayBase: base,
+    persist: new MemoryPersistence(),
+    pollMs: 300,
+    idlePollMs: 2000,
+    reconnectMs: 200,
+  });
   cleanup.push(() => b.close());
   const got: string[] = [];
-  b.subscribe((e) => { if (e.t === "message" && !e.message.own) got.push(e.message.text); });
+  b.subscribe((e) => {
+    if (e.t === "message" && !e.message.own) got.push(e.message.text);
+  });
   return { b, got };
 };
 
 test("a message from relay 1 is not posted back to it, and is carried to relay 2 when the node moves there", async () => {
   const r1 = startRelay();
   const r2 = startRelay();
-  cleanup.push(() => r1.stop(), () => r2.stop());
+  cleanup.push(
+    () => r1.stop(),
+    () => r2.stop(),
+  );
   const node: FelundNode = await startV2Node("nora", { relay: r1.base });
   cleanup.push(() => node.stop());
   const { circleId: cid } = node.createCircle("moving", { legacy: true });
   const code = node.inviteCode(cid);
   const one = await browserOn(r1.base);
   await one.b.joinCircle(code);
-  const rows = (r: typeof r1) => (r.db.$client.query("SELECT COUNT(*) AS n FROM relay_messages WHERE circle_hint = ?").get(circleHint(cid)) as { n: number }).n;
+  const rows = (r: typeof r1) =>
+    (
+      r.db.$client.query("SELECT COUNT(*) AS n FROM relay_messages WHERE circle_hint = ?").get(circleHint(cid)) as {
+        n: number;
+      }
+    ).n;
   const sent = await one.b.send(cid, "general", "said on relay 1");
   await waitFor(() => node.store.hasMessage(sent.msgId), 8000, "the node has it from relay 1");
   const before = rows(r1);

@@ -10,11 +10,18 @@ import { startNode, waitFor } from "./helpers.ts";
 setDefaultTimeout(20_000);
 
 const nodes: FelundNode[] = [];
-afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
-const start = async (n: string, o = {}) => { const x = await startNode(n, o); nodes.push(x); return x; };
+afterEach(() => {
+  while (nodes.length) nodes.pop()!.stop();
+});
+const start = async (n: string, o = {}) => {
+  const x = await startNode(n, o);
+  nodes.push(x);
+  return x;
+};
 const nowS = () => Math.floor(Date.now() / 1000);
 const ids = (n: FelundNode, cid: string) => new Set(n.store.offerIds(cid, {}));
-const has = (n: FelundNode, cid: string, text: string) => n.store.channelMessages(cid, "general", { limit: 20 }).some((m) => m.text === text);
+const has = (n: FelundNode, cid: string, text: string) =>
+  n.store.channelMessages(cid, "general", { limit: 20 }).some((m) => m.text === text);
 
 for (const encrypt of [false, true]) {
   const mode = encrypt ? "encrypted" : "plain";
@@ -24,7 +31,11 @@ for (const encrypt of [false, true]) {
       const b = await start("bob", { encrypt });
       const { circleId: cid, code, secretHex } = a.createCircle("big");
       // 90 days of history: the extension carries all of it, not just the v1 window
-      insertAll(a.store, makeMessages(secretHex, a.nodeId, 5000, { ts: (i) => nowS() - 90 * 86_400 + i * 1500, textLen: 80 }), nowS());
+      insertAll(
+        a.store,
+        makeMessages(secretHex, a.nodeId, 5000, { ts: (i) => nowS() - 90 * 86_400 + i * 1500, textLen: 80 }),
+        nowS(),
+      );
       const j = await b.join({ code });
       expect(j.synced).toBe(true);
       expect(b.store.countMessages(cid)).toBe(a.store.countMessages(cid));
@@ -41,7 +52,11 @@ for (const encrypt of [false, true]) {
       // a history of 300 messages from A, and some chat both ways
       insertAll(a.store, makeMessages(secretHex, a.nodeId, 300, { ts: (i) => nowS() - 3 * 86_400 + i * 600 }), nowS());
       a.send(cid, "general", "hello from A");
-      await waitFor(() => has(b, cid, "hello from A") && b.store.countMessages(cid) === a.store.countMessages(cid), 5000, "B has A's history");
+      await waitFor(
+        () => has(b, cid, "hello from A") && b.store.countMessages(cid) === a.store.countMessages(cid),
+        5000,
+        "B has A's history",
+      );
       b.send(cid, "general", "hello from B");
       await waitFor(() => has(a, cid, "hello from B"), 5000, "A has B's message");
 
@@ -61,11 +76,23 @@ for (const encrypt of [false, true]) {
       // messages from each reach the other two
       c.send(cid, "general", "hello from C");
       a.send(cid, "general", "second from A");
-      await waitFor(() => has(a, cid, "hello from C") && has(b, cid, "hello from C") && has(c, cid, "second from A") && has(b, cid, "second from A"), 5000, "fan-out");
-      await waitFor(() => {
-        const x = ids(a, cid);
-        return x.size === ids(b, cid).size && x.size === ids(c, cid).size;
-      }, 5000, "convergence");
+      await waitFor(
+        () =>
+          has(a, cid, "hello from C") &&
+          has(b, cid, "hello from C") &&
+          has(c, cid, "second from A") &&
+          has(b, cid, "second from A"),
+        5000,
+        "fan-out",
+      );
+      await waitFor(
+        () => {
+          const x = ids(a, cid);
+          return x.size === ids(b, cid).size && x.size === ids(c, cid).size;
+        },
+        5000,
+        "convergence",
+      );
       expect(ids(b, cid)).toEqual(ids(a, cid));
       expect(ids(c, cid)).toEqual(ids(a, cid));
       // the display order is the same everywhere
@@ -73,7 +100,11 @@ for (const encrypt of [false, true]) {
       expect(order(c)).toEqual(order(a));
       expect(order(b)).toEqual(order(a));
       // and everyone knows everyone
-      for (const [x, others] of [[a, [b, c]], [b, [a, c]], [c, [a, b]]] as const)
+      for (const [x, others] of [
+        [a, [b, c]],
+        [b, [a, c]],
+        [c, [a, b]],
+      ] as const)
         for (const o of others) expect(x.store.getPeer(cid, o.nodeId)?.addr).toBe(o.listenAddr!);
     });
   });

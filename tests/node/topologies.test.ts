@@ -14,7 +14,9 @@ setDefaultTimeout(40_000);
 const WITHIN_MS = 1000;
 
 const cleanup: (() => void)[] = [];
-afterEach(() => { while (cleanup.length) cleanup.pop()!(); });
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
 
 type Holder = { name: string; has(id: string): boolean };
 const nodeHolder = (n: FelundNode, name: string): Holder => ({ name, has: (id) => n.store.hasMessage(id) });
@@ -40,18 +42,28 @@ async function node(name: string, opts = {}): Promise<FelundNode> {
 }
 
 /** Felund nodes joined into one legacy circle; `links[i]` = whom node i knows (and dials to join). */
-async function circleOf(names: string[], links: (i: number) => number[]): Promise<{ cid: string; secretHex: string; nodes: FelundNode[] }> {
+async function circleOf(
+  names: string[],
+  links: (i: number) => number[],
+): Promise<{ cid: string; secretHex: string; nodes: FelundNode[] }> {
   const nodes: FelundNode[] = [];
   for (const n of names) nodes.push(await node(n));
   // a felund node may store only the felund nodes it links to (original peers are not restricted)
-  nodes.forEach((n, i) => restrictPeers(n, (id) => !nodes.some((x) => x.nodeId === id) || links(i).some((j) => nodes[j]!.nodeId === id)));
+  nodes.forEach((n, i) =>
+    restrictPeers(n, (id) => !nodes.some((x) => x.nodeId === id) || links(i).some((j) => nodes[j]!.nodeId === id)),
+  );
   const { circleId: cid, secretHex } = nodes[0]!.createCircle("topology", { legacy: true });
   for (let i = 1; i < nodes.length; i++) {
     const via = links(i).find((j) => j < i)!;
     expect((await nodes[i]!.join({ secret: secretHex, peer: nodes[via]!.listenAddr! })).synced).toBe(true);
   }
   for (let i = 0; i < nodes.length; i++)
-    for (const j of links(i)) await waitFor(() => nodes[i]!.sessionPeers(cid).includes(nodes[j]!.nodeId), 5000, `session ${names[i]}-${names[j]}`);
+    for (const j of links(i))
+      await waitFor(
+        () => nodes[i]!.sessionPeers(cid).includes(nodes[j]!.nodeId),
+        5000,
+        `session ${names[i]}-${names[j]}`,
+      );
   return { cid, secretHex, nodes };
 }
 
@@ -68,7 +80,9 @@ async function fromOriginal(secretHex: string, to: FelundNode, text: string): Pr
 describe("every member within 1 s", () => {
   test("a chain of 5 felund nodes, each knowing only its neighbours", async () => {
     const names = ["c0", "c1", "c2", "c3", "c4"];
-    const { cid, secretHex, nodes } = await circleOf(names, (i) => [i - 1, i + 1].filter((j) => j >= 0 && j < names.length));
+    const { cid, secretHex, nodes } = await circleOf(names, (i) =>
+      [i - 1, i + 1].filter((j) => j >= 0 && j < names.length),
+    );
     for (let i = 0; i < nodes.length; i++) expect(nodes[i]!.store.listPeers(cid).length).toBeLessThanOrEqual(2);
     const all = nodes.map((n, i) => nodeHolder(n, names[i]!));
     let t0 = Date.now();
@@ -102,12 +116,21 @@ describe("every member within 1 s", () => {
     const natted = new FakePeer({ secretHex, listenAddr: "" });
     cleanup.push(() => natted.stop());
     let polling = true;
-    cleanup.push(() => { polling = false; });
+    cleanup.push(() => {
+      polling = false;
+    });
     void (async () => {
-      for (const end = Date.now() + 60_000; polling && Date.now() < end; await Bun.sleep(100)) await natted.dial(a.listenAddr!).catch(() => null);
+      for (const end = Date.now() + 60_000; polling && Date.now() < end; await Bun.sleep(100))
+        await natted.dial(a.listenAddr!).catch(() => null);
     })();
     await Bun.sleep(300);
-    const all = [nodeHolder(a, "a"), nodeHolder(b, "b"), nodeHolder(c, "c"), fakeHolder(listener, "listening original"), fakeHolder(natted, "original behind NAT")];
+    const all = [
+      nodeHolder(a, "a"),
+      nodeHolder(b, "b"),
+      nodeHolder(c, "c"),
+      fakeHolder(listener, "listening original"),
+      fakeHolder(natted, "original behind NAT"),
+    ];
     let t0 = Date.now();
     await everywhere(all, c.send(cid, "general", "from felund c").msgId, t0);
     // the NAT peer's message enters at A (it dials only A)
@@ -130,7 +153,11 @@ describe("catching up", () => {
     const { cid, secretHex, nodes } = await circleOf(names, (i) => [0, 1, 2].filter((j) => j !== i));
     const [a, b, c] = nodes as [FelundNode, FelundNode, FelundNode];
     c.stop();
-    await waitFor(() => !a.sessionPeers(cid).includes(c.nodeId) && !b.sessionPeers(cid).includes(c.nodeId), 5000, "c gone");
+    await waitFor(
+      () => !a.sessionPeers(cid).includes(c.nodeId) && !b.sessionPeers(cid).includes(c.nodeId),
+      5000,
+      "c gone",
+    );
     const ids: string[] = [];
     const original = new FakePeer({ secretHex, listenAddr: "" });
     cleanup.push(() => original.stop());
@@ -142,8 +169,15 @@ describe("catching up", () => {
     // they enter at A only; A asks for what fits v1's frame limit, the rest in the original's next rounds
     for (let i = 0; i < 5 && !ids.every((id) => a.store.hasMessage(id)); i++) await original.dial(a.listenAddr!);
     for (let i = 0; i < 50; i++) ids.push(b.send(cid, "general", `signed #${i}`).msgId);
-    await waitFor(() => ids.every((id) => a.store.hasMessage(id) && b.store.hasMessage(id)), 5000, "a and b hold all 100").catch(() => {});
-    expect({ a: ids.filter((id) => !a.store.hasMessage(id)).length, b: ids.filter((id) => !b.store.hasMessage(id)).length }).toEqual({ a: 0, b: 0 });
+    await waitFor(
+      () => ids.every((id) => a.store.hasMessage(id) && b.store.hasMessage(id)),
+      5000,
+      "a and b hold all 100",
+    ).catch(() => {});
+    expect({
+      a: ids.filter((id) => !a.store.hasMessage(id)).length,
+      b: ids.filter((id) => !b.store.hasMessage(id)).length,
+    }).toEqual({ a: 0, b: 0 });
     expect(ids.filter((id) => c.store.hasMessage(id))).toEqual([]);
     // C comes back and reconnects to B only (which got the original peer's messages through A)
     const back = new FelundNode({ store: c.store, bind: "127.0.0.1", port: 0, intervalS: 3600 });

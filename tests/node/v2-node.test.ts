@@ -8,10 +8,21 @@ import { decodeInvite } from "../../src/protocol/invite.ts";
 import { listCircles } from "../../src/node/service.ts";
 
 const nodes: FelundNode[] = [];
-afterEach(() => { while (nodes.length) nodes.pop()!.stop(); });
-const v2 = async (n: string) => { const x = await startV2Node(n); nodes.push(x); return x; };
-const v1 = async (n: string) => { const x = await startNode(n); nodes.push(x); return x; };
-const texts = (n: FelundNode, cid: string, ch = "general") => n.store.channelMessages(cid, ch, { limit: 200 }).map((m) => m.text);
+afterEach(() => {
+  while (nodes.length) nodes.pop()!.stop();
+});
+const v2 = async (n: string) => {
+  const x = await startV2Node(n);
+  nodes.push(x);
+  return x;
+};
+const v1 = async (n: string) => {
+  const x = await startNode(n);
+  nodes.push(x);
+  return x;
+};
+const texts = (n: FelundNode, cid: string, ch = "general") =>
+  n.store.channelMessages(cid, ch, { limit: 200 }).map((m) => m.text);
 const has = (n: FelundNode, cid: string, t: string, ch = "general") => texts(n, cid, ch).includes(t);
 
 describe("v2-only circle", () => {
@@ -41,7 +52,11 @@ describe("v2-only circle", () => {
     const b = await v2("bob");
     const { circleId, code } = a.createCircle("temp");
     await b.join({ code });
-    await waitFor(() => a.sessionPeers(circleId).length === 1 && b.sessionPeers(circleId).length === 1, 3000, "session");
+    await waitFor(
+      () => a.sessionPeers(circleId).length === 1 && b.sessionPeers(circleId).length === 1,
+      3000,
+      "session",
+    );
     b.leave(circleId);
     expect(b.store.getCircle(circleId)).toBeUndefined();
     expect(b.store.countMessages(circleId)).toBe(0);
@@ -56,7 +71,11 @@ describe("v2-only circle", () => {
     const { circleId, code } = a.createCircle("three");
     await b.join({ code });
     for (let i = 0; i < 120; i++) (i % 2 ? a : b).send(circleId, "general", `m${i}`);
-    await waitFor(() => texts(a, circleId).length === 120 && texts(b, circleId).length === 120, 5000, "a and b converge");
+    await waitFor(
+      () => texts(a, circleId).length === 120 && texts(b, circleId).length === 120,
+      5000,
+      "a and b converge",
+    );
     const code2 = a.inviteCode(circleId);
     await c.join({ code: code2 });
     await waitFor(() => texts(c, circleId).length === 120, 5000, "carol gets the history");
@@ -80,7 +99,11 @@ describe("v2-only circle", () => {
     await c.join({ code: a.inviteCode(circleId) });
     expect(() => b.inviteCode(circleId)).toThrow(/owner/);
     a.send(circleId, "general", "before kick");
-    await waitFor(() => has(c, circleId, "before kick") && has(b, circleId, "before kick"), 3000, "all get the first message");
+    await waitFor(
+      () => has(c, circleId, "before kick") && has(b, circleId, "before kick"),
+      3000,
+      "all get the first message",
+    );
     // member cards travel with the history: the owner knows both members' keys
     await waitFor(() => a.store.listMemberCards(circleId).length === 3, 3000, "cards");
     expect(() => b.kick(circleId, [c.nodeId])).toThrow(/owner/);
@@ -124,7 +147,11 @@ describe("legacy-compatible circle (invite --legacy)", () => {
     for (const n of [a, b, c]) {
       await n.syncCircle(circleId);
     }
-    await waitFor(() => [a, b, c].every((n) => ["from a", "from b", "from c"].every((t) => has(n, circleId, t))), 5000, "all three converge");
+    await waitFor(
+      () => [a, b, c].every((n) => ["from a", "from b", "from c"].every((t) => has(n, circleId, t))),
+      5000,
+      "all three converge",
+    );
     expect(a.store.getPeer(circleId, b.nodeId)?.proto).toBe("v2");
     expect(a.store.getPeer(circleId, c.nodeId)?.proto).not.toBe("v2");
     // the v1 node's message is MAC-only: "unverified author"; v2 authors are signed
@@ -133,7 +160,9 @@ describe("legacy-compatible circle (invite --legacy)", () => {
     expect(fromC.signed).toBeFalsy();
     expect(fromB.signed).toBeTruthy();
     // what c got from b carries a valid v1 MAC (c verified it before storing)
-    expect(c.store.channelMessages(circleId, "general", { limit: 10 }).find((m) => m.text === "from b")?.mac).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.store.channelMessages(circleId, "general", { limit: 10 }).find((m) => m.text === "from b")?.mac).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
   });
 
   test("the felund1. code names the owner's key, so a kick re-keys members who joined with it; the circle becomes v2-only", async () => {
@@ -146,10 +175,21 @@ describe("legacy-compatible circle (invite --legacy)", () => {
     expect(b.store.getCircleOwner(circleId)).toBe(a.store.getCircleOwner(circleId));
     a.send(circleId, "general", "hello all");
     for (const n of [b, c]) await n.syncCircle(circleId);
-    await waitFor(() => has(b, circleId, "hello all") && has(c, circleId, "hello all") && a.store.listMemberCards(circleId).length === 3, 5000, "everyone is in");
+    await waitFor(
+      () =>
+        has(b, circleId, "hello all") &&
+        has(c, circleId, "hello all") &&
+        a.store.listMemberCards(circleId).length === 3,
+      5000,
+      "everyone is in",
+    );
     a.kick(circleId, [c.nodeId]);
     await b.syncCircle(circleId);
-    await waitFor(() => b.store.getCircle(circleId)!.keyEpoch === 1 && b.store.getCircle(circleId)!.mode === "v2", 5000, "bob follows the re-key");
+    await waitFor(
+      () => b.store.getCircle(circleId)!.keyEpoch === 1 && b.store.getCircle(circleId)!.mode === "v2",
+      5000,
+      "bob follows the re-key",
+    );
     a.send(circleId, "general", "without carol");
     await waitFor(() => has(b, circleId, "without carol"), 5000, "bob reads on");
     await c.syncCircle(circleId);
@@ -157,4 +197,3 @@ describe("legacy-compatible circle (invite --legacy)", () => {
     expect(has(c, circleId, "without carol")).toBe(false);
   });
 });
-

@@ -23,7 +23,8 @@ afterEach(() => {
 });
 
 /** The node's inbound connection that is not `except` (the member's own live session). */
-const inboundConn = (n: FelundNode, except: LineConn[] = []): LineConn | undefined => n.inboundSlots.holders().find((c) => !except.includes(c));
+const inboundConn = (n: FelundNode, except: LineConn[] = []): LineConn | undefined =>
+  n.inboundSlots.holders().find((c) => !except.includes(c));
 
 test("v2: WANTs whose answers are never read: the node's queue stays bounded, it pauses, then drops the connection", async () => {
   const a = await startV2Node("a", { timeouts: { stallMs: 3000 } });
@@ -44,9 +45,13 @@ test("v2: WANTs whose answers are never read: the node's queue stays bounded, it
   let sock!: Socket<undefined>;
   const established = new Promise<void>((ok) => {
     void Bun.connect({
-      hostname: "127.0.0.1", port: a.port,
+      hostname: "127.0.0.1",
+      port: a.port,
       socket: {
-        open: (s) => { sock = s; for (const l of ex.start().send) s.write(l + "\n"); },
+        open: (s) => {
+          sock = s;
+          for (const l of ex.start().send) s.write(l + "\n");
+        },
         data: (s, chunk) => {
           if (ex.result.established) return;
           buf += new TextDecoder().decode(chunk);
@@ -55,7 +60,10 @@ test("v2: WANTs whose answers are never read: the node's queue stays bounded, it
             buf = buf.slice(nl + 1);
             for (const l of ex.receive(line).send) s.write(l + "\n");
           }
-          if (ex.result.established) { s.pause(); ok(); } // from now on: read nothing
+          if (ex.result.established) {
+            s.pause();
+            ok();
+          } // from now on: read nothing
         },
       },
     }).then((s) => cleanup.push(() => s.terminate()));
@@ -75,5 +83,9 @@ test("v2: WANTs whose answers are never read: the node's queue stays bounded, it
   await waitFor(() => !a.inboundSlots.holders().includes(conn), 5000, "its slot is free");
   // the honest member is still served
   b.send(circleId, "general", "still here");
-  await waitFor(() => a.store.channelMessages(circleId, "general", { limit: 5 }).some((m) => m.text === "still here"), 5000, "a has b's message");
+  await waitFor(
+    () => a.store.channelMessages(circleId, "general", { limit: 5 }).some((m) => m.text === "still here"),
+    5000,
+    "a has b's message",
+  );
 });

@@ -19,7 +19,9 @@ import { waitFor } from "../node/helpers.ts";
 
 setDefaultTimeout(90_000);
 const running = new Set<FelundNode>();
-afterAll(() => { for (const n of running) n.stop(); });
+afterAll(() => {
+  for (const n of running) n.stop();
+});
 
 async function boot(store: NodeStore, port: number): Promise<FelundNode> {
   const n = new FelundNode({ store, bind: "127.0.0.1", port, intervalS: 3600 });
@@ -34,9 +36,17 @@ function halt(n: FelundNode): void {
 
 /** Every message of the circle in the store (control events included). */
 const ids = (n: FelundNode, cid: string) =>
-  new Set((n.store.sql.query("SELECT msg_id FROM messages WHERE circle_id = ?").all(cid) as { msg_id: string }[]).map((r) => r.msg_id));
+  new Set(
+    (n.store.sql.query("SELECT msg_id FROM messages WHERE circle_id = ?").all(cid) as { msg_id: string }[]).map(
+      (r) => r.msg_id,
+    ),
+  );
 /** The channel as a reader sees it: msg_ids oldest first. */
-const order = (n: FelundNode, cid: string, ch = "general") => n.store.channelMessages(cid, ch, { limit: 100_000 }).map((m) => m.msgId).reverse();
+const order = (n: FelundNode, cid: string, ch = "general") =>
+  n.store
+    .channelMessages(cid, ch, { limit: 100_000 })
+    .map((m) => m.msgId)
+    .reverse();
 
 /** Gossip rounds on every node until `done` (bounded). */
 async function roundsUntil(nodes: FelundNode[], cid: string, done: () => boolean, what: string): Promise<void> {
@@ -63,7 +73,12 @@ for (const legacy of [false, true]) {
       const sent: string[] = [];
       const write = (n: FelundNode, tag: string) => sent.push(n.send(cid, "general", tag).msgId);
       nodes.forEach((n, i) => write(n, `before split from n${i}`));
-      await roundsUntil(nodes, cid, () => nodes.every((n) => sent.every((id) => n.store.hasMessage(id))), "everyone has the first messages");
+      await roundsUntil(
+        nodes,
+        cid,
+        () => nodes.every((n) => sent.every((id) => n.store.hasMessage(id))),
+        "everyone has the first messages",
+      );
       // everyone has learned everyone's address by now (the heal needs them back)
       const peerRows = stores.map((s) => s.listPeers(cid));
 
@@ -88,17 +103,34 @@ for (const legacy of [false, true]) {
         });
         await Bun.sleep(20 + 40 * k); // writes spread over a few timestamps
       }
-      await roundsUntil(A, cid, () => A.every((n) => onSide.A!.every((id) => n.store.hasMessage(id))), "side A converges");
-      await roundsUntil(B, cid, () => B.every((n) => onSide.B!.every((id) => n.store.hasMessage(id))), "side B converges");
+      await roundsUntil(
+        A,
+        cid,
+        () => A.every((n) => onSide.A!.every((id) => n.store.hasMessage(id))),
+        "side A converges",
+      );
+      await roundsUntil(
+        B,
+        cid,
+        () => B.every((n) => onSide.B!.every((id) => n.store.hasMessage(id))),
+        "side B converges",
+      );
       // the split is real: nothing crossed
       for (const n of A) expect(onSide.B!.filter((id) => n.store.hasMessage(id))).toEqual([]);
       for (const n of B) expect(onSide.A!.filter((id) => n.store.hasMessage(id))).toEqual([]);
 
       // heal: the addresses come back, gossip runs
-      stores.forEach((s, i) => { for (const p of peerRows[i]!) if (!s.getPeer(cid, p.nodeId)) s.putPeer(p); });
+      stores.forEach((s, i) => {
+        for (const p of peerRows[i]!) if (!s.getPeer(cid, p.nodeId)) s.putPeer(p);
+      });
       nodes.forEach((n, i) => write(n, `after heal from n${i}`));
       const want = new Set(sent);
-      await roundsUntil(nodes, cid, () => nodes.every((n) => ids(n, cid).size >= want.size && sent.every((id) => n.store.hasMessage(id))), "all five converge");
+      await roundsUntil(
+        nodes,
+        cid,
+        () => nodes.every((n) => ids(n, cid).size >= want.size && sent.every((id) => n.store.hasMessage(id))),
+        "all five converge",
+      );
 
       const first = order(nodes[0]!, cid);
       expect(new Set(first).size).toBe(first.length); // each message once

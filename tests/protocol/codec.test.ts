@@ -1,7 +1,18 @@
 // Byte and text codecs: strict base64, base64url, hex, UTF-8 length and Python-compatible JSON.
 import { describe, expect, test } from "bun:test";
 import {
-  asciiEscape, fromBase64, fromBase64Url, fromHex, isHex, jsonCompact, jsonPython, toBase64, toBase64Url, toHex, utf8, utf8Length,
+  asciiEscape,
+  fromBase64,
+  fromBase64Url,
+  fromHex,
+  isHex,
+  jsonCompact,
+  jsonPython,
+  toBase64,
+  toBase64Url,
+  toHex,
+  utf8,
+  utf8Length,
 } from "../../src/protocol/index.ts";
 import { hex, loadVectors, type Json } from "./vectors.ts";
 

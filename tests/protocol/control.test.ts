@@ -2,8 +2,21 @@
 // originals, their MAC as a message, and what parseControlEvent accepts and ignores.
 import { describe, expect, test } from "bun:test";
 import {
-  CONTROL_CHANNEL, anchorAnnounceText, callEventText, channelApproveText, channelCreateText, channelKeyHash, channelMemberText,
-  circleNameText, computeMac, jsonPython, macInput, parseControlEvent, parseWireMessage, renameText, verifyMac,
+  CONTROL_CHANNEL,
+  anchorAnnounceText,
+  callEventText,
+  channelApproveText,
+  channelCreateText,
+  channelKeyHash,
+  channelMemberText,
+  circleNameText,
+  computeMac,
+  jsonPython,
+  macInput,
+  parseControlEvent,
+  parseWireMessage,
+  renameText,
+  verifyMac,
 } from "../../src/protocol/index.ts";
 import { chatFromWire, hex, loadVectors, withRegressions, type Json } from "./vectors.ts";
 

@@ -1,7 +1,14 @@
 // Encrypted relay envelopes (PROTOCOL-V1.md §4.4): key derivation, sealing with a fixed nonce,
 // opening, and every way an envelope must be refused.
 import { describe, expect, test } from "bun:test";
-import { hkdfSha256, messageKey, openEnvelope, sealEnvelope, toHex, type ChatMessage } from "../../src/protocol/index.ts";
+import {
+  hkdfSha256,
+  messageKey,
+  openEnvelope,
+  sealEnvelope,
+  toHex,
+  type ChatMessage,
+} from "../../src/protocol/index.ts";
 import { chatFromWire, coveredFields, hex, loadVectors, withRegressions, type Json } from "./vectors.ts";
 
 const v = loadVectors("v1-envelope");
@@ -25,7 +32,10 @@ describe("sealEnvelope with a fixed nonce", () => {
       expect(JSON.stringify(env)).toBe(JSON.stringify(c.envelope));
     });
     test(`open: ${c.name}`, () => {
-      expect(openEnvelope(key, secret, c.message.circle_id, c.envelope)).toEqual({ ok: true, value: { ...m, mac: null } });
+      expect(openEnvelope(key, secret, c.message.circle_id, c.envelope)).toEqual({
+        ok: true,
+        value: { ...m, mac: null },
+      });
     });
   }
   test("a fresh nonce gives a fresh ciphertext that still opens", () => {

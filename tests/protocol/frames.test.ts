@@ -2,14 +2,31 @@
 // bounds felund puts on array sizes.
 import { describe, expect, test } from "bun:test";
 import {
-  IDS_FRAME_MAX, MSGS_FRAME_MAX, PEERS_FRAME_MAX, parseChallenge, parseHello, parseHelloAuth, parseJsonFrame, parseMsgsHave,
-  parseMsgsReq, parseMsgsSend, parsePeers, parseWelcome,
+  IDS_FRAME_MAX,
+  MSGS_FRAME_MAX,
+  PEERS_FRAME_MAX,
+  parseChallenge,
+  parseHello,
+  parseHelloAuth,
+  parseJsonFrame,
+  parseMsgsHave,
+  parseMsgsReq,
+  parseMsgsSend,
+  parsePeers,
+  parseWelcome,
 } from "../../src/protocol/index.ts";
 import { expectProtocolError, loadVectors, withRegressions, type Json } from "./vectors.ts";
 
 const v = loadVectors("v1-frames");
 const parsers: Record<string, (f: Record<string, unknown>) => unknown> = {
-  parseHello, parseChallenge, parseHelloAuth, parseWelcome, parsePeers, parseMsgsHave, parseMsgsReq, parseMsgsSend,
+  parseHello,
+  parseChallenge,
+  parseHelloAuth,
+  parseWelcome,
+  parsePeers,
+  parseMsgsHave,
+  parseMsgsReq,
+  parseMsgsSend,
 };
 
 describe("parseJsonFrame", () => {
@@ -51,7 +68,11 @@ describe("array bounds", () => {
     expectProtocolError(() => parseMsgsSend({ t: "MSGS_SEND", messages: [...msgs, {}] }));
   });
   test(`PEERS keeps only the first ${PEERS_FRAME_MAX} entries`, () => {
-    const peers = Array.from({ length: PEERS_FRAME_MAX + 50 }, (_, i) => ({ node_id: `node${String(i).padStart(8, "0")}`, addr: `10.0.0.1:${i + 1}`, last_seen: i }));
+    const peers = Array.from({ length: PEERS_FRAME_MAX + 50 }, (_, i) => ({
+      node_id: `node${String(i).padStart(8, "0")}`,
+      addr: `10.0.0.1:${i + 1}`,
+      last_seen: i,
+    }));
     const out = parsePeers({ t: "PEERS", peers });
     expect(out.peers.length).toBe(PEERS_FRAME_MAX);
     expect(out.peers.at(-1)!.addr).toBe(`10.0.0.1:${PEERS_FRAME_MAX}`);

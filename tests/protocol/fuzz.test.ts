@@ -7,9 +7,31 @@
 // regressions (tests/fuzz/regressions/v1.json) as in tests/fuzz/seeded.ts.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
-  ProtocolError, decodeInvite, decryptFrameLine, fromBase64, isChannelIdOrControl, isNodeId, isValidChannelId, macInput,
-  messageKey, openEnvelope, parseChallenge, parseControlEvent, parseHello, parseHelloAuth, parseJsonFrame, parseMsgsHave,
-  parseMsgsReq, parseMsgsSend, parsePeers, parseWelcome, parseWireMessage, toBase64, toBase64Url, utf8, verifyMac,
+  ProtocolError,
+  decodeInvite,
+  decryptFrameLine,
+  fromBase64,
+  isChannelIdOrControl,
+  isNodeId,
+  isValidChannelId,
+  macInput,
+  messageKey,
+  openEnvelope,
+  parseChallenge,
+  parseControlEvent,
+  parseHello,
+  parseHelloAuth,
+  parseJsonFrame,
+  parseMsgsHave,
+  parseMsgsReq,
+  parseMsgsSend,
+  parsePeers,
+  parseWelcome,
+  parseWireMessage,
+  toBase64,
+  toBase64Url,
+  utf8,
+  verifyMac,
 } from "../../src/protocol/index.ts";
 import { coveredFields, hex, loadVectors, type Json } from "./vectors.ts";
 import { FUZZ_CASES, fuzz, mutant, mutateString, type Prng } from "../fuzz/seeded.ts";
@@ -26,7 +48,6 @@ const secret = hex(vMsg.secret_hex);
 const msgKey = messageKey(secret);
 const sessKey = hex(vHs.session_key.session_key);
 
-
 setDefaultTimeout(120_000);
 
 describe("fuzz of the v1 decoders", () => {
@@ -34,18 +55,41 @@ describe("fuzz of the v1 decoders", () => {
     const bases = [...vMsg.valid.map((c: Json) => c.message), ...vCtl.messages.map((c: Json) => c.message)];
     let parsed = 0;
     let verified = 0;
-    const failures = await fuzz("v1", "wire-message", SEED + 1, (r) => mutant(r, r.pick(bases)), (m) => {
-      const res = parseWireMessage(m);
-      if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
-      const p = res.value;
-      parsed++;
-      if (!isNodeId(p.authorNodeId) || !isChannelIdOrControl(p.channelId) || !Number.isSafeInteger(p.createdTs)) return "accepted a mistyped field";
-      if (!verifyMac(secret, p)) return null;
-      verified++;
-      const same = bases.some((b: Json) => b.mac === p.mac && macInput(p) === b.msg_id + "|" + b.circle_id + "|" + b.channel_id + "|" +
-        b.author_node_id + "|" + b.display_name + "|" + b.created_ts + "|" + b.text);
-      return same ? null : "a changed message verified";
-    });
+    const failures = await fuzz(
+      "v1",
+      "wire-message",
+      SEED + 1,
+      (r) => mutant(r, r.pick(bases)),
+      (m) => {
+        const res = parseWireMessage(m);
+        if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
+        const p = res.value;
+        parsed++;
+        if (!isNodeId(p.authorNodeId) || !isChannelIdOrControl(p.channelId) || !Number.isSafeInteger(p.createdTs))
+          return "accepted a mistyped field";
+        if (!verifyMac(secret, p)) return null;
+        verified++;
+        const same = bases.some(
+          (b: Json) =>
+            b.mac === p.mac &&
+            macInput(p) ===
+              b.msg_id +
+                "|" +
+                b.circle_id +
+                "|" +
+                b.channel_id +
+                "|" +
+                b.author_node_id +
+                "|" +
+                b.display_name +
+                "|" +
+                b.created_ts +
+                "|" +
+                b.text,
+        );
+        return same ? null : "a changed message verified";
+      },
+    );
     expect(failures).toBe("");
     // The mutants must reach the MAC check, and some (schema_version, no-op edits) still verify.
     expect(parsed).toBeGreaterThan(FUZZ_CASES / 20);
@@ -53,16 +97,25 @@ describe("fuzz of the v1 decoders", () => {
   });
 
   test("envelopes: open only to the sealed fields", async () => {
-    const bases = [...vEnv.open_valid.map((c: Json) => c), ...vEnv.seal.map((c: Json) => ({ envelope: c.envelope, expected: c.message }))];
+    const bases = [
+      ...vEnv.open_valid.map((c: Json) => c),
+      ...vEnv.seal.map((c: Json) => ({ envelope: c.envelope, expected: c.message })),
+    ];
     const circle = vEnv.circle_id;
     let opened = 0;
-    const failures = await fuzz("v1", "envelope", SEED + 2, (r) => mutant(r, r.pick(bases).envelope), (e) => {
-      const res = openEnvelope(msgKey, secret, circle, e);
-      if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
-      opened++;
-      const got = JSON.stringify(coveredFields(res.value));
-      return bases.some((b: Json) => JSON.stringify(b.expected) === got) ? null : `opened to other content: ${got}`;
-    });
+    const failures = await fuzz(
+      "v1",
+      "envelope",
+      SEED + 2,
+      (r) => mutant(r, r.pick(bases).envelope),
+      (e) => {
+        const res = openEnvelope(msgKey, secret, circle, e);
+        if (!res.ok) return res.kind === "reject" ? null : "verdict is not a reject";
+        opened++;
+        const got = JSON.stringify(coveredFields(res.value));
+        return bases.some((b: Json) => JSON.stringify(b.expected) === got) ? null : `opened to other content: ${got}`;
+      },
+    );
     expect(failures).toBe("");
     expect(opened).toBeGreaterThan(FUZZ_CASES / 400);
   });
@@ -80,7 +133,9 @@ describe("fuzz of the v1 decoders", () => {
       const want = referenceDecodeInvite(code);
       const gotV = got.ok ? got.value : null;
       if (!got.ok && got.kind !== "reject") return "verdict is not a reject";
-      return JSON.stringify(gotV) === JSON.stringify(want) ? null : `decodeInvite ${JSON.stringify(gotV)} != reference ${JSON.stringify(want)}`;
+      return JSON.stringify(gotV) === JSON.stringify(want)
+        ? null
+        : `decodeInvite ${JSON.stringify(gotV)} != reference ${JSON.stringify(want)}`;
     });
     expect(failures).toBe("");
   });
@@ -93,7 +148,12 @@ describe("fuzz of the v1 decoders", () => {
       const raw = fromBase64(f.line);
       const op = r.int(3);
       if (op === 0) raw[r.int(raw.length)]! ^= 1 << r.int(8);
-      const bytes = op === 1 ? raw.subarray(0, r.int(raw.length)) : op === 2 ? Uint8Array.from({ length: r.int(80) }, () => r.int(256)) : raw;
+      const bytes =
+        op === 1
+          ? raw.subarray(0, r.int(raw.length))
+          : op === 2
+            ? Uint8Array.from({ length: r.int(80) }, () => r.int(256))
+            : raw;
       return { line: toBase64(bytes), pt: f.plaintext };
     };
     const failures = await fuzz("v1", "encrypted-frame", SEED + 4, gen, ({ line, pt }) => {
@@ -107,7 +167,16 @@ describe("fuzz of the v1 decoders", () => {
   });
 
   test("plaintext frames: parsers throw nothing but ProtocolError", async () => {
-    const parsers = [parseHello, parseChallenge, parseHelloAuth, parseWelcome, parsePeers, parseMsgsHave, parseMsgsReq, parseMsgsSend];
+    const parsers = [
+      parseHello,
+      parseChallenge,
+      parseHelloAuth,
+      parseWelcome,
+      parsePeers,
+      parseMsgsHave,
+      parseMsgsReq,
+      parseMsgsSend,
+    ];
     const bases = vFr.cases.map((c: Json) => c.frame);
     const gen = (r: Prng): string => {
       const line = JSON.stringify(mutant(r, r.pick(bases)));
@@ -123,11 +192,20 @@ describe("fuzz of the v1 decoders", () => {
       for (const parse of parsers) {
         try {
           const out = parse(f) as Json;
-          if (out.t === "HELLO" && (!isNodeId(out.node_id) || (out.nonce !== undefined && !/^[0-9a-fA-F]{32}$/.test(out.nonce))))
+          if (
+            out.t === "HELLO" &&
+            (!isNodeId(out.node_id) || (out.nonce !== undefined && !/^[0-9a-fA-F]{32}$/.test(out.nonce)))
+          )
             return "HELLO with a bad node_id or nonce accepted";
-          if (out.t === "PEERS" && !out.peers.every((p: Json) => isNodeId(p.node_id) && typeof p.addr === "string" && p.last_seen >= 0))
+          if (
+            out.t === "PEERS" &&
+            !out.peers.every((p: Json) => isNodeId(p.node_id) && typeof p.addr === "string" && p.last_seen >= 0)
+          )
             return "bad PEERS entry kept";
-          if ((out.t === "MSGS_HAVE" || out.t === "MSGS_REQ") && !out.msg_ids.every((id: string) => /^[0-9a-f]{32}$/.test(id)))
+          if (
+            (out.t === "MSGS_HAVE" || out.t === "MSGS_REQ") &&
+            !out.msg_ids.every((id: string) => /^[0-9a-f]{32}$/.test(id))
+          )
             return "bad msg id kept";
           if ("circle_id" in out && typeof out.circle_id !== "string") return "circle_id is not a string";
         } catch (e) {
@@ -147,7 +225,8 @@ describe("fuzz of the v1 decoders", () => {
     };
     const failures = await fuzz("v1", "control", SEED + 6, gen, (text) => {
       const ev = parseControlEvent(text);
-      if (ev?.t === "CHANNEL_EVT" && ev.op !== "rename" && !isValidChannelId(ev.channelId)) return "invalid channel id accepted";
+      if (ev?.t === "CHANNEL_EVT" && ev.op !== "rename" && !isValidChannelId(ev.channelId))
+        return "invalid channel id accepted";
       if (ev?.t === "CALL_EVT" && !ev.sessionId) return "CALL_EVT without session id accepted";
       return null;
     });
@@ -173,7 +252,8 @@ function referenceDecodeInvite(code: string): { secretHex: string; peer: string 
   }
   if (typeof p !== "object" || p === null || Array.isArray(p)) return null;
   if (p.v !== 1 && p.v !== true) return null;
-  const asText = (x: unknown) => (x === undefined || x === null ? "" : typeof x === "string" ? x : typeof x === "number" ? `${x}` : null);
+  const asText = (x: unknown) =>
+    x === undefined || x === null ? "" : typeof x === "string" ? x : typeof x === "number" ? `${x}` : null;
   const s = asText(p.secret);
   const peerText = asText(p.peer);
   if (s === null || peerText === null) return null;

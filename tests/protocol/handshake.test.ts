@@ -2,7 +2,15 @@
 // data channel's AUTH value (§7.5).
 import { describe, expect, test } from "bun:test";
 import {
-  decryptFrameLine, encryptFrameLine, encryptedLineLength, handshakeToken, hkdfSha256, hmacHex, sessionKey, toHex, utf8,
+  decryptFrameLine,
+  encryptFrameLine,
+  encryptedLineLength,
+  handshakeToken,
+  hkdfSha256,
+  hmacHex,
+  sessionKey,
+  toHex,
+  utf8,
 } from "../../src/protocol/index.ts";
 import { expectProtocolError, hex, loadVectors, withRegressions, type Json } from "./vectors.ts";
 

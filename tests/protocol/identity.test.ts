@@ -1,7 +1,15 @@
 // Identifiers (PROTOCOL-V1.md §1, §4.2): circle_id, circle_hint, node_id and msg_id.
 import { describe, expect, test } from "bun:test";
 import {
-  circleHint, circleIdFromSecret, isNodeId, msgIdFor, newMsgId, newNodeId, newSecretHex, nodeIdFromSeed, type Rng,
+  circleHint,
+  circleIdFromSecret,
+  isNodeId,
+  msgIdFor,
+  newMsgId,
+  newNodeId,
+  newSecretHex,
+  nodeIdFromSeed,
+  type Rng,
 } from "../../src/protocol/index.ts";
 import { hex, loadVectors, type Json } from "./vectors.ts";
 

@@ -1,6 +1,13 @@
 // Invite codes (PROTOCOL-V1.md §2) and the host:port form of their peer field.
 import { describe, expect, test } from "bun:test";
-import { decodeInvite, encodeInvite, fromBase64Url, isRelayUrl, parseHostPort, toBase64Url } from "../../src/protocol/index.ts";
+import {
+  decodeInvite,
+  encodeInvite,
+  fromBase64Url,
+  isRelayUrl,
+  parseHostPort,
+  toBase64Url,
+} from "../../src/protocol/index.ts";
 import { loadVectors, withRegressions, type Json } from "./vectors.ts";
 
 const v = loadVectors("v1-invite");
@@ -17,7 +24,9 @@ describe("encodeInvite", () => {
 
 describe("decodeInvite accepts", () => {
   for (const c of withRegressions(v, "decode_valid")) {
-    test(c.name, () => expect(decodeInvite(c.code)).toEqual({ ok: true, value: { secretHex: c.secret_hex, peer: c.peer } }));
+    test(c.name, () =>
+      expect(decodeInvite(c.code)).toEqual({ ok: true, value: { secretHex: c.secret_hex, peer: c.peer } }),
+    );
   }
 });
 
@@ -55,7 +64,9 @@ describe("felund extension: owner key in felund1. codes", () => {
   const secret = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
   const owner = "ab".repeat(32);
   test("without an owner the code is byte-exact the reference form", () => {
-    expect(encodeInvite(secret, "127.0.0.1:9999")).toBe("felund1.eyJ2IjoxLCJzZWNyZXQiOiIwMDAxMDIwMzA0MDUwNjA3MDgwOTBhMGIwYzBkMGUwZjEwMTExMjEzMTQxNTE2MTcxODE5MWExYjFjMWQxZTFmIiwicGVlciI6IjEyNy4wLjAuMTo5OTk5In0");
+    expect(encodeInvite(secret, "127.0.0.1:9999")).toBe(
+      "felund1.eyJ2IjoxLCJzZWNyZXQiOiIwMDAxMDIwMzA0MDUwNjA3MDgwOTBhMGIwYzBkMGUwZjEwMTExMjEzMTQxNTE2MTcxODE5MWExYjFjMWQxZTFmIiwicGVlciI6IjEyNy4wLjAuMTo5OTk5In0",
+    );
   });
   test("the owner rides after v, secret, peer and round-trips", () => {
     const code = encodeInvite(secret, "127.0.0.1:9999", owner);
@@ -66,7 +77,8 @@ describe("felund extension: owner key in felund1. codes", () => {
   });
   test("a malformed owner is ignored, as originals ignore unknown keys", () => {
     for (const bad of ["xyz", 5, "AB".repeat(32), "ab".repeat(31)]) {
-      const code = "felund1." + toBase64Url(new TextEncoder().encode(JSON.stringify({ v: 1, secret, peer: "h:1", owner: bad })));
+      const code =
+        "felund1." + toBase64Url(new TextEncoder().encode(JSON.stringify({ v: 1, secret, peer: "h:1", owner: bad })));
       const d = decodeInvite(code);
       expect(d.ok && d.value).toEqual({ secretHex: secret, peer: "h:1" });
     }

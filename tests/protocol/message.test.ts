@@ -2,7 +2,14 @@
 // every type check of parseWireMessage.
 import { describe, expect, test } from "bun:test";
 import {
-  asciiEscape, computeMac, macInput, parseWireMessage, toHex, toWireV1, utf8, verifyMac,
+  asciiEscape,
+  computeMac,
+  macInput,
+  parseWireMessage,
+  toHex,
+  toWireV1,
+  utf8,
+  verifyMac,
 } from "../../src/protocol/index.ts";
 import { chatFromWire, coveredFields, hex, loadVectors, withRegressions, type Json } from "./vectors.ts";
 
@@ -40,7 +47,9 @@ describe("defaults of optional keys", () => {
       const r = parseWireMessage(c.message);
       expect(r.ok).toBe(true);
       if (!r.ok) return;
-      expect(coveredFields(r.value)).toMatchObject(Object.fromEntries(Object.entries(c.expected).filter(([k]) => k !== "mac")));
+      expect(coveredFields(r.value)).toMatchObject(
+        Object.fromEntries(Object.entries(c.expected).filter(([k]) => k !== "mac")),
+      );
       expect(r.value.mac).toBe(c.expected.mac ?? null);
       expect(verifyMac(secret, r.value)).toBe(c.expected.mac != null);
     });

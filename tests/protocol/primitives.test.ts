@@ -24,7 +24,11 @@ function seeded(seed: number) {
   return (n: number) => {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
       out[i] = x & 255;
     }
     return out;
@@ -44,7 +48,8 @@ for (const [name, p] of Object.entries(impls)) {
     test("SHA-256, SHA-512, HMAC-SHA256 and HKDF-SHA256 vectors", () => {
       for (const c of v.sha) expect(toHex(p.sha256(hex(c.msg_hex)))).toBe(c.sha256_hex);
       for (const c of v.hmac_sha256) expect(toHex(p.hmacSha256(hex(c.key_hex), hex(c.data_hex)))).toBe(c.mac_hex);
-      for (const c of v.hkdf_sha256) expect(toHex(p.hkdfSha256(hex(c.ikm_hex), hex(c.salt_hex), hex(c.info_hex), c.length))).toBe(c.okm_hex);
+      for (const c of v.hkdf_sha256)
+        expect(toHex(p.hkdfSha256(hex(c.ikm_hex), hex(c.salt_hex), hex(c.info_hex), c.length))).toBe(c.okm_hex);
     });
 
     test("RFC 8032 Ed25519 vectors", () => {
@@ -68,63 +73,78 @@ for (const [name, p] of Object.entries(impls)) {
 }
 
 const ref = noblePrimitives;
-for (const [name, p] of [["web", web], ["native", impls.native]] as const) describe(`${name} matches noble`, () => {
-  test("Ed25519: keys, signatures and verdicts on seeded random input, tampered and malleated signatures", () => {
-    const rnd = seeded(2024);
-    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-    for (let i = 0; i < 40; i++) {
-      const seed = rnd(32);
-      const msg = rnd(i * 7);
-      const pub = ref.edPublicKey(seed);
-      expect(p.edPublicKey(seed)).toEqual(pub);
-      const sig = ref.edSign(msg, seed);
-      expect(p.edSign(msg, seed)).toEqual(sig);
-      const flipped = sig.slice();
-      flipped[i % 64]! ^= 1 << (i % 8);
-      // s + L: the same point equation, refused by both (s must be below L)
-      const sBig = BigInt("0x" + toHex(sig.slice(32).reverse())) + L;
-      const malleated = Uint8Array.of(...sig.slice(0, 32), ...hex(sBig.toString(16).padStart(64, "0")).reverse());
-      const otherPub = rnd(32);
-      for (const [s, m, k] of [[sig, msg, pub], [flipped, msg, pub], [malleated, msg, pub], [sig, msg, otherPub], [sig.slice(0, 63), msg, pub]] as const)
-        expect(outcome(() => p.edVerify(s, m, k))).toBe(outcome(() => ref.edVerify(s, m, k)));
-    }
-  });
+for (const [name, p] of [
+  ["web", web],
+  ["native", impls.native],
+] as const)
+  describe(`${name} matches noble`, () => {
+    test("Ed25519: keys, signatures and verdicts on seeded random input, tampered and malleated signatures", () => {
+      const rnd = seeded(2024);
+      const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+      for (let i = 0; i < 40; i++) {
+        const seed = rnd(32);
+        const msg = rnd(i * 7);
+        const pub = ref.edPublicKey(seed);
+        expect(p.edPublicKey(seed)).toEqual(pub);
+        const sig = ref.edSign(msg, seed);
+        expect(p.edSign(msg, seed)).toEqual(sig);
+        const flipped = sig.slice();
+        flipped[i % 64]! ^= 1 << (i % 8);
+        // s + L: the same point equation, refused by both (s must be below L)
+        const sBig = BigInt("0x" + toHex(sig.slice(32).reverse())) + L;
+        const malleated = Uint8Array.of(...sig.slice(0, 32), ...hex(sBig.toString(16).padStart(64, "0")).reverse());
+        const otherPub = rnd(32);
+        for (const [s, m, k] of [
+          [sig, msg, pub],
+          [flipped, msg, pub],
+          [malleated, msg, pub],
+          [sig, msg, otherPub],
+          [sig.slice(0, 63), msg, pub],
+        ] as const)
+          expect(outcome(() => p.edVerify(s, m, k))).toBe(outcome(() => ref.edVerify(s, m, k)));
+      }
+    });
 
-  test("X25519: public keys and shared secrets on seeded random input, including non-canonical u", () => {
-    const rnd = seeded(99);
-    for (let i = 0; i < 40; i++) {
-      const a = rnd(32);
-      const b = rnd(32);
-      expect(p.x25519Public(a)).toEqual(ref.x25519Public(a));
-      expect(p.x25519Shared(a, ref.x25519Public(b))).toEqual(ref.x25519Shared(a, ref.x25519Public(b)));
-      const u = rnd(32); // random u, top bit set half the time (masked by both)
-      expect(outcome(() => p.x25519Shared(a, u))).toBe(outcome(() => ref.x25519Shared(a, u)));
-    }
-  });
+    test("X25519: public keys and shared secrets on seeded random input, including non-canonical u", () => {
+      const rnd = seeded(99);
+      for (let i = 0; i < 40; i++) {
+        const a = rnd(32);
+        const b = rnd(32);
+        expect(p.x25519Public(a)).toEqual(ref.x25519Public(a));
+        expect(p.x25519Shared(a, ref.x25519Public(b))).toEqual(ref.x25519Shared(a, ref.x25519Public(b)));
+        const u = rnd(32); // random u, top bit set half the time (masked by both)
+        expect(outcome(() => p.x25519Shared(a, u))).toBe(outcome(() => ref.x25519Shared(a, u)));
+      }
+    });
 
-  test("SHA-256, SHA-512, HMAC and HKDF on every length from 0 to 300 bytes (keys up to 150, outputs up to 100)", () => {
-    const rnd = seeded(11);
-    for (let len = 0; len <= 300; len++) {
-      const m = rnd(len);
-      const k = rnd(len % 151);
-      expect(toHex(p.sha256(m))).toBe(toHex(ref.sha256(m)));
-      if (name === "web") expect(toHex(sha512Web(m))).toBe(toHex(sha512(m)));
-      expect(toHex(p.hmacSha256(k, m))).toBe(toHex(ref.hmacSha256(k, m)));
-      expect(toHex(p.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1))).toBe(toHex(ref.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1)));
-    }
-    if (name === "web") for (const c of v.sha) expect(toHex(sha512Web(hex(c.msg_hex)))).toBe(c.sha512_hex);
-  });
+    test("SHA-256, SHA-512, HMAC and HKDF on every length from 0 to 300 bytes (keys up to 150, outputs up to 100)", () => {
+      const rnd = seeded(11);
+      for (let len = 0; len <= 300; len++) {
+        const m = rnd(len);
+        const k = rnd(len % 151);
+        expect(toHex(p.sha256(m))).toBe(toHex(ref.sha256(m)));
+        if (name === "web") expect(toHex(sha512Web(m))).toBe(toHex(sha512(m)));
+        expect(toHex(p.hmacSha256(k, m))).toBe(toHex(ref.hmacSha256(k, m)));
+        expect(toHex(p.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1))).toBe(
+          toHex(ref.hkdfSha256(m, k, k.subarray(0, 9), (len % 100) + 1)),
+        );
+      }
+      if (name === "web") for (const c of v.sha) expect(toHex(sha512Web(hex(c.msg_hex)))).toBe(c.sha512_hex);
+    });
 
-  test("AES-GCM is the same function", () => {
-    const rnd = seeded(5);
-    const k = rnd(32), n = rnd(12), m = rnd(100), aad = rnd(9);
-    const ct = p.gcmSeal(k, n, m, aad);
-    expect(ct).toEqual(ref.gcmSeal(k, n, m, aad));
-    expect(ref.gcmOpen(k, n, ct, aad)).toEqual(m);
-    ct[0]! ^= 1;
-    expect(() => p.gcmOpen(k, n, ct, aad)).toThrow();
+    test("AES-GCM is the same function", () => {
+      const rnd = seeded(5);
+      const k = rnd(32),
+        n = rnd(12),
+        m = rnd(100),
+        aad = rnd(9);
+      const ct = p.gcmSeal(k, n, m, aad);
+      expect(ct).toEqual(ref.gcmSeal(k, n, m, aad));
+      expect(ref.gcmOpen(k, n, ct, aad)).toEqual(m);
+      ct[0]! ^= 1;
+      expect(() => p.gcmOpen(k, n, ct, aad)).toThrow();
+    });
   });
-});
 
 describe("preverify (web build: WebCrypto checks a batch ahead of the synchronous engine)", () => {
   const rnd = seeded(77);
@@ -178,8 +198,15 @@ test("a v2 message's signatureCheck (what verifyMessage verifies, and what the r
   const { signMessage, verifyMessage, signatureCheck } = await import("../../src/protocol/v2/message.ts");
   const seed = seeded(5)(32);
   const m = signMessage(seed, {
-    circleId: "0123456789abcdef01234567", channelId: "general", authorKey: node.edPublicKey(seed), createdTs: 1_700_000_000,
-    keyEpoch: 0, kind: 0, displayName: "ann", body: new TextEncoder().encode("hi"), salt: new Uint8Array(16),
+    circleId: "0123456789abcdef01234567",
+    channelId: "general",
+    authorKey: node.edPublicKey(seed),
+    createdTs: 1_700_000_000,
+    keyEpoch: 0,
+    kind: 0,
+    displayName: "ann",
+    body: new TextEncoder().encode("hi"),
+    salt: new Uint8Array(16),
   });
   expect(verifyMessage(m, m.circleId, 1_700_000_000).ok).toBe(true);
   const c = signatureCheck(m);

@@ -12,8 +12,10 @@ export function loadVectors(name: string): Json {
 }
 
 /** The cases of list `kind`, followed by the file's regression cases of the same kind. */
-export const withRegressions = (v: Json, kind: string): Json[] =>
-  [...(v[kind] ?? []), ...(v.regressions ?? []).filter((r: Json) => r.kind === kind)];
+export const withRegressions = (v: Json, kind: string): Json[] => [
+  ...(v[kind] ?? []),
+  ...(v.regressions ?? []).filter((r: Json) => r.kind === kind),
+];
 
 /** A vector's wire object (all fields present) as a ChatMessage. */
 export const chatFromWire = (w: Json): ChatMessage => ({

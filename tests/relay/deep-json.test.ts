@@ -41,7 +41,10 @@ describe("relay", () => {
     ["/v1/messages", `{"circle_hint":"${HINT}","x":${DEEP}}`],
     ["/v1/messages", DEEP],
     ["/v1/register", `{"circle_hint":"${HINT}","node_id":"${NODE_A}","endpoints":${DEEP}}`],
-    ["/v1/signal", `{"session_id":"s1234567","from_node_id":"${NODE_A}","to_node_id":"${NODE_A}","circle_hint":"${HINT}","type":"offer","payload":${DEEP}}`],
+    [
+      "/v1/signal",
+      `{"session_id":"s1234567","from_node_id":"${NODE_A}","to_node_id":"${NODE_A}","circle_hint":"${HINT}","type":"offer","payload":${DEEP}}`,
+    ],
   ] as const;
 
   test("a deeply nested body is a 400 and one log line; nothing is stored and the relay goes on", async () => {
@@ -56,7 +59,9 @@ describe("relay", () => {
     }
     expect((await r.call("GET", `/v1/messages?circle_hint=${HINT}`)).json.messages).toHaveLength(0);
     // a real envelope, nested as deep as real ones, still goes through
-    expect((await r.post(HINT, [envelope(undefined, { enc: { alg: "aes", nested: { a: [1, [2]] } } })])).status).toBe(200);
+    expect((await r.post(HINT, [envelope(undefined, { enc: { alg: "aes", nested: { a: [1, [2]] } } })])).status).toBe(
+      200,
+    );
   });
 });
 
@@ -69,11 +74,19 @@ describe("local API", () => {
     stops.push(() => node.stop());
     const app = new Elysia().use(createLocalApi({ node, token: "t".repeat(64), port: () => 48124 }));
     const send = (path: string, body: string) =>
-      app.handle(new Request(`http://127.0.0.1:48124${path}`, { method: "POST", body, headers: { host: "127.0.0.1:48124", authorization: `Bearer ${"t".repeat(64)}` } }));
+      app.handle(
+        new Request(`http://127.0.0.1:48124${path}`, {
+          method: "POST",
+          body,
+          headers: { host: "127.0.0.1:48124", authorization: `Bearer ${"t".repeat(64)}` },
+        }),
+      );
     for (const path of ["/api/settings", "/api/circles", "/api/circles/join"]) {
       const { value: res, lines } = await logged(() => send(path, `{"displayName":${DEEP}}`));
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toBe(`request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`);
+      expect(((await res.json()) as { error: string }).error).toBe(
+        `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`,
+      );
       expect(lines).toHaveLength(1);
     }
     expect((await send("/api/settings", `{"displayName":"deep"}`)).status).toBe(200);

@@ -27,7 +27,9 @@ let pullCursor = 0;
 /** The relay-only client: pull by cursor, open envelopes with the circle key. */
 async function pull(): Promise<void> {
   for (;;) {
-    const r = (await (await fetch(`${base}/v1/messages?circle_hint=${circleHint(circleId)}&cursor=${pullCursor}`)).json()) as any;
+    const r = (await (
+      await fetch(`${base}/v1/messages?circle_hint=${circleHint(circleId)}&cursor=${pullCursor}`)
+    ).json()) as any;
     for (const e of r.messages) {
       const v = openEnvelope(messageKey(secret), secret, circleId, e);
       if (v.ok) relayTexts.add(v.value.text);
@@ -90,12 +92,23 @@ describe("A (TCP) - B (TCP + relay) - C (relay only)", () => {
     };
     const env = sealEnvelope(messageKey(secret), m as any, crypto.getRandomValues(new Uint8Array(12)));
     const res = (await (
-      await fetch(`${base}/v1/messages`, { method: "POST", body: JSON.stringify({ circle_hint: circleHint(circleId), messages: [env] }) })
+      await fetch(`${base}/v1/messages`, {
+        method: "POST",
+        body: JSON.stringify({ circle_hint: circleHint(circleId), messages: [env] }),
+      })
     ).json()) as any;
     expect(res.stored).toBe(1);
-    await waitFor(() => b.store.getMessage(m.msgId)?.text === "hello from C (relay only)", 10_000, "B to get C's envelope from the relay");
+    await waitFor(
+      () => b.store.getMessage(m.msgId)?.text === "hello from C (relay only)",
+      10_000,
+      "B to get C's envelope from the relay",
+    );
     expect(b.store.getMessage(m.msgId)?.mac).toMatch(/^[0-9a-f]{64}$/); // B gave it a v1 MAC
-    await waitFor(() => a.store.getMessage(m.msgId)?.text === "hello from C (relay only)", 10_000, "A to get C's message from B over TCP");
+    await waitFor(
+      () => a.store.getMessage(m.msgId)?.text === "hello from C (relay only)",
+      10_000,
+      "A to get C's message from B over TCP",
+    );
     expect(a.store.getMessage(m.msgId)?.origin).toBe("tcp");
   }, 30_000);
 

@@ -10,7 +10,12 @@ export const NODE_A = "a1b2c3d4e5f60718293a4b5c";
 export const NODE_B = "b2c3d4e5f60718293a4b5c6d";
 export const T0 = 1_800_000_000; // seconds
 
-export interface Reply { status: number; headers: Headers; text: string; json: any }
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
 
 export interface TestRelay {
   app: RelayApp;
@@ -23,11 +28,20 @@ export interface TestRelay {
   post(hint: string, messages: unknown[], headers?: Record<string, string>): Promise<Reply>;
 }
 
-export function makeRelay(config: RelayConfigInput = {}, startS = T0, deps: { db?: Db; freeBytes?: () => number } = {}): TestRelay {
+export function makeRelay(
+  config: RelayConfigInput = {},
+  startS = T0,
+  deps: { db?: Db; freeBytes?: () => number } = {},
+): TestRelay {
   const db = deps.db ?? openMemoryDb();
   let nowMs = startS * 1000;
   const app = createRelayApp({ db, now: () => nowMs, config, freeBytes: deps.freeBytes });
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
       init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -66,7 +80,12 @@ export function envelope(id = msgId(), extra: Record<string, unknown> = {}) {
     channel_id: "general",
     author_node_id: NODE_A,
     created_ts: 1_700_000_000,
-    enc: { alg: "AES-256-GCM", key_id: "epoch-0", nonce: "AAECAwQFBgcICQoL", ciphertext: "P+qAgq7+/8wc0tBDIRdixIF9acii+xplJavxON37gZgiV68RQgyiNs+edQwylW7WcJaZVejt1nCFb242vY8=" },
+    enc: {
+      alg: "AES-256-GCM",
+      key_id: "epoch-0",
+      nonce: "AAECAwQFBgcICQoL",
+      ciphertext: "P+qAgq7+/8wc0tBDIRdixIF9acii+xplJavxON37gZgiV68RQgyiNs+edQwylW7WcJaZVejt1nCFb242vY8=",
+    },
     ...extra,
   };
 }
@@ -78,5 +97,6 @@ export const CORS = {
 };
 
 export function expectCors(h: Headers): void {
-  for (const [k, v] of Object.entries(CORS)) if (h.get(k) !== v) throw new Error(`header ${k} is ${h.get(k)}, want ${v}`);
+  for (const [k, v] of Object.entries(CORS))
+    if (h.get(k) !== v) throw new Error(`header ${k} is ${h.get(k)}, want ${v}`);
 }

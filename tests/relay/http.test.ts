@@ -57,7 +57,14 @@ describe("path prefixes (ref §6.1)", () => {
 
   test("/api/v1/messages/, /v1/messages, /messages and any …/v1/ prefix reach the same store", async () => {
     const r = makeRelay();
-    const paths = ["/api/v1/messages/", "/v1/messages", "/messages", "/relay/api/v1/messages", "/v1/messages/", "/v1/x/v1/messages"];
+    const paths = [
+      "/api/v1/messages/",
+      "/v1/messages",
+      "/messages",
+      "/relay/api/v1/messages",
+      "/v1/messages/",
+      "/v1/x/v1/messages",
+    ];
     for (const p of paths) {
       const res = await r.call("POST", p, { circle_hint: HINT, messages: [envelope()] });
       expect(res.status).toBe(200);
@@ -112,7 +119,10 @@ describe("bodies", () => {
         }
       }
       // depth within the bound, and brackets inside strings, are not counted
-      const deepOk = { circle_hint: HINT, messages: [envelope(undefined, { extra: JSON.parse("[".repeat(20) + "]".repeat(20)), note: "[".repeat(100) })] };
+      const deepOk = {
+        circle_hint: HINT,
+        messages: [envelope(undefined, { extra: JSON.parse("[".repeat(20) + "]".repeat(20)), note: "[".repeat(100) })],
+      };
       expect((await r.post(HINT, deepOk.messages)).status).toBe(200);
     } finally {
       console.error = orig;
@@ -175,7 +185,12 @@ describe("failures of our own", () => {
     console.error = (...a: unknown[]) => void errors.push(a);
     try {
       const res = await r.call("POST", "/v1/signal", {
-        session_id: "session-0001", from_node_id: "a1b2c3d4e5f60718", to_node_id: "b1b2c3d4e5f60718", circle_hint: HINT, type: "offer", payload: "x",
+        session_id: "session-0001",
+        from_node_id: "a1b2c3d4e5f60718",
+        to_node_id: "b1b2c3d4e5f60718",
+        circle_hint: HINT,
+        type: "offer",
+        payload: "x",
       });
       expect(res.status).toBe(500);
       expect(res.json).toEqual({ ok: false, detail: "Internal error" });
@@ -188,7 +203,9 @@ describe("failures of our own", () => {
 
   test("a failed group commit fails every POST of that turn with 500, and the next turn works", async () => {
     const r = makeRelay();
-    r.db.$client.exec("CREATE TRIGGER boom BEFORE INSERT ON relay_messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    r.db.$client.exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON relay_messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+    );
     const orig = console.error;
     console.error = () => {};
     try {
@@ -209,7 +226,8 @@ describe("OpenAPI", () => {
     expect(page.status).toBe(200);
     const spec = (await r.call("GET", "/docs/json")).json;
     const paths = Object.keys(spec.paths);
-    for (const p of ["/v1/health", "/v1/register", "/v1/peers", "/v1/messages", "/v1/signal"]) expect(paths).toContain(p);
+    for (const p of ["/v1/health", "/v1/register", "/v1/peers", "/v1/messages", "/v1/signal"])
+      expect(paths).toContain(p);
     expect(paths.some((p) => p.startsWith("/api/v1"))).toBe(false);
     const post = spec.paths["/v1/messages"].post;
     const schema = JSON.stringify(post.requestBody);
@@ -249,7 +267,9 @@ describe("mountRelay", () => {
     const { app, relay } = mountRelay(host, { db: openMemoryDb(), now: () => T0 * 1000 });
     expect(relay.running).toBe(false);
     const call = (m: string, p: string, body?: unknown) =>
-      app.handle(new Request(`http://localhost${p}`, { method: m, body: body === undefined ? undefined : JSON.stringify(body) }));
+      app.handle(
+        new Request(`http://localhost${p}`, { method: m, body: body === undefined ? undefined : JSON.stringify(body) }),
+      );
     let res = await call("POST", "/v1/messages", { circle_hint: HINT, messages: [envelope()] });
     expect(res.status).toBe(200);
     expectCors(res.headers);

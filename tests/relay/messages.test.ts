@@ -15,14 +15,27 @@ describe("POST /v1/messages", () => {
 
   test("no messages (absent or empty) stores nothing and is fine", async () => {
     const r = makeRelay();
-    expect((await r.call("POST", "/v1/messages", { circle_hint: HINT })).json).toEqual({ ok: true, stored: 0, server_time: T0 });
+    expect((await r.call("POST", "/v1/messages", { circle_hint: HINT })).json).toEqual({
+      ok: true,
+      stored: 0,
+      server_time: T0,
+    });
     expect((await r.post(HINT, [])).json.stored).toBe(0);
   });
 
   test("GET returns each envelope exactly as posted (unknown fields, unicode, slashes, empty objects)", async () => {
     const r = makeRelay();
-    const odd = envelope(msgId(), { note: "héllo ✓ / \\ \"q\"", nested: { empty: {}, list: [] }, legacy: null });
-    const legacy = { msg_id: msgId(), circle_id: "c", channel_id: "general", author_node_id: "a", display_name: "Zoë", created_ts: 1, text: "hi", mac: "ab" };
+    const odd = envelope(msgId(), { note: 'héllo ✓ / \\ "q"', nested: { empty: {}, list: [] }, legacy: null });
+    const legacy = {
+      msg_id: msgId(),
+      circle_id: "c",
+      channel_id: "general",
+      author_node_id: "a",
+      display_name: "Zoë",
+      created_ts: 1,
+      text: "hi",
+      mac: "ab",
+    };
     await r.post(HINT, [odd, legacy]);
     const res = await r.call("GET", `/v1/messages?circle_hint=${HINT}`);
     expect(res.json.messages).toEqual([odd, legacy]);
@@ -42,22 +55,65 @@ describe("POST /v1/messages", () => {
     ["circle_hint too short", () => ({ circle_hint: "abc", messages: [] }), 400, "circle_hint"],
     ["circle_hint too long", () => ({ circle_hint: "h".repeat(129), messages: [] }), 400, "circle_hint"],
     ["messages not an array", () => ({ circle_hint: HINT, messages: {} }), 400, "messages"],
-    ["51 messages", () => ({ circle_hint: HINT, messages: Array.from({ length: 51 }, () => envelope()) }), 400, "Too many messages (max 50 per batch)"],
+    [
+      "51 messages",
+      () => ({ circle_hint: HINT, messages: Array.from({ length: 51 }, () => envelope()) }),
+      400,
+      "Too many messages (max 50 per batch)",
+    ],
     ["an item that is not an object", () => ({ circle_hint: HINT, messages: ["x"] }), 400, "object"],
     ["msg_id missing", () => ({ circle_hint: HINT, messages: [{ created_ts: 1 }] }), 400, "msg_id"],
     ["msg_id of 7 bytes", () => ({ circle_hint: HINT, messages: [envelope("1234567")] }), 400, "msg_id"],
     ["msg_id of 65 bytes", () => ({ circle_hint: HINT, messages: [envelope("m".repeat(65))] }), 400, "msg_id"],
-    ["msg_id of 40 multi-byte chars (80 bytes)", () => ({ circle_hint: HINT, messages: [envelope("é".repeat(40))] }), 400, "msg_id"],
-    ["msg_id a number", () => ({ circle_hint: HINT, messages: [envelope(123456789 as unknown as string)] }), 400, "msg_id"],
-    ["negative created_ts", () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: -1 })] }), 400, "created_ts"],
-    ["fractional created_ts", () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: 1.5 })] }), 400, "created_ts"],
-    ["created_ts a word", () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: "soon" })] }), 400, "created_ts"],
-    ["created_ts past 2^53", () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: 2 ** 60 })] }), 400, "created_ts"],
+    [
+      "msg_id of 40 multi-byte chars (80 bytes)",
+      () => ({ circle_hint: HINT, messages: [envelope("é".repeat(40))] }),
+      400,
+      "msg_id",
+    ],
+    [
+      "msg_id a number",
+      () => ({ circle_hint: HINT, messages: [envelope(123456789 as unknown as string)] }),
+      400,
+      "msg_id",
+    ],
+    [
+      "negative created_ts",
+      () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: -1 })] }),
+      400,
+      "created_ts",
+    ],
+    [
+      "fractional created_ts",
+      () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: 1.5 })] }),
+      400,
+      "created_ts",
+    ],
+    [
+      "created_ts a word",
+      () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: "soon" })] }),
+      400,
+      "created_ts",
+    ],
+    [
+      "created_ts past 2^53",
+      () => ({ circle_hint: HINT, messages: [envelope(msgId(), { created_ts: 2 ** 60 })] }),
+      400,
+      "created_ts",
+    ],
     ["text not a string", () => ({ circle_hint: HINT, messages: [envelope(msgId(), { text: 5 })] }), 400, "text"],
-    ["text over 4096 bytes", () => ({ circle_hint: HINT, messages: [envelope(msgId(), { text: "é".repeat(2049) })] }), 400, "text"],
+    [
+      "text over 4096 bytes",
+      () => ({ circle_hint: HINT, messages: [envelope(msgId(), { text: "é".repeat(2049) })] }),
+      400,
+      "text",
+    ],
     [
       "an envelope over the size limit",
-      () => ({ circle_hint: HINT, messages: [envelope(msgId(), { enc: { ciphertext: "A".repeat(L.RELAY_ENVELOPE_MAX_BYTES) } })] }),
+      () => ({
+        circle_hint: HINT,
+        messages: [envelope(msgId(), { enc: { ciphertext: "A".repeat(L.RELAY_ENVELOPE_MAX_BYTES) } })],
+      }),
       413,
       "too large",
     ],
@@ -283,7 +339,9 @@ describe("W8: paging never skips a stored row", () => {
     await fill(r, 50);
     r.advance(-100);
     await fill(r, 50);
-    const rows = r.db.$client.query("SELECT seq, stored_at FROM relay_messages ORDER BY seq").all() as { stored_at: number }[];
+    const rows = r.db.$client.query("SELECT seq, stored_at FROM relay_messages ORDER BY seq").all() as {
+      stored_at: number;
+    }[];
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.stored_at).toBeGreaterThanOrEqual(rows[i - 1]!.stored_at);
     // and a since-client that saw the first batch still gets the second one
     const res = (await r.call("GET", `/v1/messages?circle_hint=${HINT}&since=${T0 - 1}`)).json;
@@ -293,7 +351,8 @@ describe("W8: paging never skips a stored row", () => {
   test("limit and since are integer-cast as PHP does; cursor must be a number", async () => {
     const r = makeRelay();
     await fill(r, 600, 1);
-    const n = async (q: string) => (await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0${q}`)).json.messages.length;
+    const n = async (q: string) =>
+      (await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0${q}`)).json.messages.length;
     expect(await n("")).toBe(200);
     expect(await n("&limit=0")).toBe(1);
     expect(await n("&limit=-3")).toBe(1);
@@ -351,13 +410,19 @@ describe("expiry", () => {
     for (const q of ["", "&cursor=0", "&since=0"])
       expect((await r.call("GET", `/v1/messages?circle_hint=${HINT}${q}`)).json.messages).toEqual([keep]);
     r.advance(50);
-    expect((await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0`)).json).toMatchObject({ messages: [], next_cursor: 2 });
+    expect((await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0`)).json).toMatchObject({
+      messages: [],
+      next_cursor: 2,
+    });
   });
 
   test("the default retention is 30 days", async () => {
     const r = makeRelay();
     await r.post(HINT, [envelope()]);
-    const row = r.db.$client.query("SELECT stored_at, expires_at FROM relay_messages").get() as { stored_at: number; expires_at: number };
+    const row = r.db.$client.query("SELECT stored_at, expires_at FROM relay_messages").get() as {
+      stored_at: number;
+      expires_at: number;
+    };
     expect(row.expires_at - row.stored_at).toBe(30 * 24 * 3600);
   });
 });

@@ -19,7 +19,11 @@ describe("POST /v1/register", () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, server_time: T0, expires_at: T0 + 120, observed_host: null });
     r.advance(10);
-    const again = await r.call("POST", "/v1/register", reg(NODE_A, { endpoints: [{ transport: "ws", host: "example.org", port: 443 }], ttl_s: 30 }));
+    const again = await r.call(
+      "POST",
+      "/v1/register",
+      reg(NODE_A, { endpoints: [{ transport: "ws", host: "example.org", port: 443 }], ttl_s: 30 }),
+    );
     expect(again.json.expires_at).toBe(T0 + 40);
     const peers = (await r.call("GET", `/v1/peers?circle_hint=${HINT}`)).json.peers;
     expect(peers).toHaveLength(1);
@@ -71,7 +75,11 @@ describe("POST /v1/register", () => {
     ["ttl a numeric string (PHP is_int)", { ttl_s: "60" }, "ttl_s"],
     ["endpoint port a numeric string", { endpoints: [{ transport: "tcp", host: "h", port: "9999" }] }, "port"],
     ["endpoints not an array", { endpoints: "x" }, "endpoints"],
-    ["17 endpoints", { endpoints: Array.from({ length: 17 }, () => ({ transport: "tcp", host: "h", port: 1 })) }, "endpoints"],
+    [
+      "17 endpoints",
+      { endpoints: Array.from({ length: 17 }, () => ({ transport: "tcp", host: "h", port: 1 })) },
+      "endpoints",
+    ],
     ["endpoint with unknown transport", { endpoints: [{ transport: "udp", host: "h", port: 1 }] }, "transport"],
     ["endpoint with port 0", { endpoints: [{ transport: "tcp", host: "h", port: 0 }] }, "port"],
     ["endpoint with port 65536", { endpoints: [{ transport: "tcp", host: "h", port: 65536 }] }, "port"],
@@ -104,12 +112,19 @@ describe("observed_host", () => {
   test("with trustProxy: the X-Forwarded-For entry our proxy appended (the last), else X-Real-IP; ipv6 when it has ':'", async () => {
     const r = makeRelay({ trustProxy: true });
     // "203.0.113.7" is what the client claimed; "10.0.0.1" is what the proxy saw.
-    expect((await r.call("POST", "/v1/register", reg(NODE_A), xff)).json.observed_host).toEqual({ host: "10.0.0.1", family: "ipv4" });
-    expect((await r.call("POST", "/v1/register", reg(NODE_A), { "x-real-ip": "198.51.100.2" })).json.observed_host).toEqual({
+    expect((await r.call("POST", "/v1/register", reg(NODE_A), xff)).json.observed_host).toEqual({
+      host: "10.0.0.1",
+      family: "ipv4",
+    });
+    expect(
+      (await r.call("POST", "/v1/register", reg(NODE_A), { "x-real-ip": "198.51.100.2" })).json.observed_host,
+    ).toEqual({
       host: "198.51.100.2",
       family: "ipv4",
     });
-    expect((await r.call("POST", "/v1/register", reg(NODE_A), { "x-forwarded-for": "2001:db8::1" })).json.observed_host).toEqual({
+    expect(
+      (await r.call("POST", "/v1/register", reg(NODE_A), { "x-forwarded-for": "2001:db8::1" })).json.observed_host,
+    ).toEqual({
       host: "2001:db8::1",
       family: "ipv6",
     });
@@ -157,8 +172,14 @@ describe("DELETE /v1/register", () => {
   test("removes the record and says whether there was one", async () => {
     const r = makeRelay();
     await r.call("POST", "/v1/register", reg(NODE_A));
-    expect((await r.call("DELETE", "/v1/register", { node_id: NODE_A, circle_hint: HINT })).json).toEqual({ ok: true, removed: true });
-    expect((await r.call("DELETE", "/v1/register", { node_id: NODE_A, circle_hint: HINT })).json).toEqual({ ok: true, removed: false });
+    expect((await r.call("DELETE", "/v1/register", { node_id: NODE_A, circle_hint: HINT })).json).toEqual({
+      ok: true,
+      removed: true,
+    });
+    expect((await r.call("DELETE", "/v1/register", { node_id: NODE_A, circle_hint: HINT })).json).toEqual({
+      ok: true,
+      removed: false,
+    });
     expect((await r.call("GET", `/v1/peers?circle_hint=${HINT}`)).json.peers).toEqual([]);
   });
 

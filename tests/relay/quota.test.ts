@@ -13,9 +13,13 @@ import { HINT, HINT2, T0, envelope, makeRelay, msgId, type TestRelay } from "./h
 const big = (id = msgId()) => envelope(id, { pad: "x".repeat(2700) });
 const SIZE = JSON.stringify(big("0".repeat(32))).length;
 const ids = async (r: TestRelay, hint: string) =>
-  ((await r.call("GET", `/v1/messages?circle_hint=${hint}&cursor=0&limit=500`)).json.messages as { msg_id: string }[]).map((m) => m.msg_id);
-const integrity = (db: Db) => (db.$client.query("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check;
-const storedBytes = (db: Db) => (db.$client.query("SELECT sum(octet_length(payload)) AS b FROM relay_messages").get() as { b: number }).b;
+  (
+    (await r.call("GET", `/v1/messages?circle_hint=${hint}&cursor=0&limit=500`)).json.messages as { msg_id: string }[]
+  ).map((m) => m.msg_id);
+const integrity = (db: Db) =>
+  (db.$client.query("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check;
+const storedBytes = (db: Db) =>
+  (db.$client.query("SELECT sum(octet_length(payload)) AS b FROM relay_messages").get() as { b: number }).b;
 
 describe("per-hint quota", () => {
   test("a batch that would pass the hint's quota is refused whole with 429 and Retry-After; other hints and re-pushes go on", async () => {
@@ -129,7 +133,10 @@ describe("several relays on one database file", () => {
   test("near the total quota, and once its count is a minute old, each counts what the other stored", async () => {
     const open = (name: string) => {
       const cfg = { rate: false as const, totalQuotaBytes: SIZE * 10 + 10, evictMinAgeS: 3600 };
-      return [makeRelay(cfg, T0, { db: openDb(join(dir, name)) }), makeRelay(cfg, T0, { db: openDb(join(dir, name)) })] as const;
+      return [
+        makeRelay(cfg, T0, { db: openDb(join(dir, name)) }),
+        makeRelay(cfg, T0, { db: openDb(join(dir, name)) }),
+      ] as const;
     };
     const batch = (n: number) => Array.from({ length: n }, () => big());
     // near: a counts 8 of 10, b adds 1; a's next 2 would pass the quota only with b's row counted

@@ -79,7 +79,14 @@ describe("per-circle_hint envelope limit", () => {
     const batch = Array.from({ length: 50 }, () => envelope());
     expect((await r.post(HINT, batch)).json.stored).toBe(50);
     for (let i = 0; i < 5; i++) expect((await r.post(HINT, batch)).json.stored).toBe(0); // re-pushes cost nothing
-    expect((await r.post(HINT, Array.from({ length: 50 }, () => envelope()))).json.stored).toBe(50);
+    expect(
+      (
+        await r.post(
+          HINT,
+          Array.from({ length: 50 }, () => envelope()),
+        )
+      ).json.stored,
+    ).toBe(50);
     const res = await r.post(HINT, [envelope()]);
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("1");
@@ -92,7 +99,14 @@ describe("per-circle_hint envelope limit", () => {
 });
 
 describe("signalling limits", () => {
-  const sig = (from: string) => ({ session_id: "session-0001", from_node_id: from, to_node_id: NODE_B, circle_hint: HINT, type: "offer", payload: "v=0" });
+  const sig = (from: string) => ({
+    session_id: "session-0001",
+    from_node_id: from,
+    to_node_id: NODE_B,
+    circle_hint: HINT,
+    type: "offer",
+    payload: "v=0",
+  });
 
   test("20 per 10 s per from_node_id (relay_ws.py), then 429 with Retry-After", async () => {
     const r = makeRelay();
@@ -109,9 +123,12 @@ describe("signalling limits", () => {
   test("also per address, so inventing node ids does not help (W10)", async () => {
     const r = makeRelay({ trustProxy: true, rate: { signalIp: { perSecond: 1, burst: 3 } } });
     const h = { "x-forwarded-for": "203.0.113.5" };
-    for (let i = 0; i < 3; i++) expect((await r.call("POST", "/v1/signal", sig(`node-id-${i}-xxxx`), h)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await r.call("POST", "/v1/signal", sig(`node-id-${i}-xxxx`), h)).status).toBe(200);
     expect((await r.call("POST", "/v1/signal", sig("node-id-9-xxxx"), h)).status).toBe(429);
-    expect((await r.call("POST", "/v1/signal", sig("node-id-9-xxxx"), { "x-forwarded-for": "203.0.113.6" })).status).toBe(200);
+    expect(
+      (await r.call("POST", "/v1/signal", sig("node-id-9-xxxx"), { "x-forwarded-for": "203.0.113.6" })).status,
+    ).toBe(200);
   });
 
   describe("a node's budget belongs to the node (issue 12, item 5)", () => {
@@ -126,7 +143,8 @@ describe("signalling limits", () => {
     test("posting under a victim's from_node_id from another address does not exhaust the victim's budget", async () => {
       const r = makeRelay({ trustProxy: true });
       const codes: number[] = [];
-      for (let i = 0; i < 25; i++) codes.push((await r.call("POST", "/v1/signal", sig(victim), at("198.51.100.66"))).status);
+      for (let i = 0; i < 25; i++)
+        codes.push((await r.call("POST", "/v1/signal", sig(victim), at("198.51.100.66"))).status);
       expect(codes.slice(0, 20).every((c) => c === 200)).toBe(true);
       expect(codes.slice(20)).toEqual([429, 429, 429, 429, 429]); // the attacker spent its own (node, address) budget
       // the victim, from its own address, unproven (a v1 client) and proven (a v2 node or browser)
@@ -136,8 +154,13 @@ describe("signalling limits", () => {
 
     test("a proven node has one budget of its own wherever it posts from, which nobody else can spend", async () => {
       const r = makeRelay({ trustProxy: true });
-      for (let i = 0; i < 20; i++) expect((await r.call("POST", "/v1/signal", proven(r, { payload: `p${i}` }), at(`203.0.113.${i}`))).status).toBe(200);
-      expect((await r.call("POST", "/v1/signal", proven(r, { payload: "one more" }), at("203.0.113.99"))).status).toBe(429);
+      for (let i = 0; i < 20; i++)
+        expect((await r.call("POST", "/v1/signal", proven(r, { payload: `p${i}` }), at(`203.0.113.${i}`))).status).toBe(
+          200,
+        );
+      expect((await r.call("POST", "/v1/signal", proven(r, { payload: "one more" }), at("203.0.113.99"))).status).toBe(
+        429,
+      );
       // unproven posts under its id from elsewhere neither spent it nor are blocked by it
       expect((await r.call("POST", "/v1/signal", sig(victim), at("198.51.100.1"))).status).toBe(200);
     });
@@ -148,7 +171,11 @@ describe("signalling limits", () => {
       const good = proven(r);
       const cases: [string, Record<string, unknown>, RegExp][] = [
         ["not the format", { ...good, node_proof: "xyz" }, /must be/],
-        ["another node's key", { ...good, node_proof: signalProof(sig(victim), other, r.nowS()) }, /does not match from_node_id/],
+        [
+          "another node's key",
+          { ...good, node_proof: signalProof(sig(victim), other, r.nowS()) },
+          /does not match from_node_id/,
+        ],
         ["another payload", { ...good, payload: "changed" }, /does not verify/],
         ["another recipient", { ...good, to_node_id: "c3d4e5f60718293a4b5c6d7e" }, /does not verify/],
         ["stale", { ...sig(victim), node_proof: signalProof(sig(victim), victimKeys, r.nowS() - 3600) }, /timestamp/],

@@ -4,7 +4,10 @@
 // (Content-Length bodies) and its server-to-client text frames; nothing more.
 import { connect, type Socket } from "node:net";
 
-export interface RawReply { status: number; body: string }
+export interface RawReply {
+  status: number;
+  body: string;
+}
 
 /** One keep-alive connection from `local`; requests go one at a time. */
 export class RawHttp {
@@ -13,10 +16,20 @@ export class RawHttp {
   private waiting: ((r: RawReply | null) => void) | null = null;
   closed = false;
 
-  constructor(private port: number, local: string) {
+  constructor(
+    private port: number,
+    local: string,
+  ) {
     this.sock = connect({ host: "127.0.0.1", port, localAddress: local });
-    this.sock.on("data", (d: Buffer) => { this.buf = Buffer.concat([this.buf, d]); this.parse(); });
-    const end = () => { this.closed = true; this.waiting?.(null); this.waiting = null; };
+    this.sock.on("data", (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.parse();
+    });
+    const end = () => {
+      this.closed = true;
+      this.waiting?.(null);
+      this.waiting = null;
+    };
     this.sock.on("close", end);
     this.sock.on("error", end);
   }
@@ -27,7 +40,10 @@ export class RawHttp {
     const lines = this.buf.subarray(0, head).toString("latin1").split("\r\n");
     const len = Number(lines.find((l) => /^content-length:/i.test(l))?.split(":")[1] ?? 0);
     if (this.buf.length < head + 4 + len) return;
-    const reply = { status: Number(lines[0]!.split(" ")[1]), body: this.buf.subarray(head + 4, head + 4 + len).toString("utf8") };
+    const reply = {
+      status: Number(lines[0]!.split(" ")[1]),
+      body: this.buf.subarray(head + 4, head + 4 + len).toString("utf8"),
+    };
     this.buf = this.buf.subarray(head + 4 + len);
     const w = this.waiting;
     this.waiting = null;
@@ -40,7 +56,9 @@ export class RawHttp {
     const data = Buffer.from(JSON.stringify(body));
     return new Promise((resolve) => {
       this.waiting = resolve;
-      this.sock.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${data.length}\r\n\r\n`);
+      this.sock.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${data.length}\r\n\r\n`,
+      );
       this.sock.write(data);
     });
   }
@@ -51,7 +69,12 @@ export class RawHttp {
 }
 
 /** A WebSocket subscriber from `local`; `onText` gets every text frame. */
-export function rawWs(port: number, local: string, path: string, onText: (t: string) => void): Promise<{ close(): void; isOpen(): boolean }> {
+export function rawWs(
+  port: number,
+  local: string,
+  path: string,
+  onText: (t: string) => void,
+): Promise<{ close(): void; isOpen(): boolean }> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: "127.0.0.1", port, localAddress: local });
     let buf: Buffer = Buffer.alloc(0);
@@ -60,7 +83,9 @@ export function rawWs(port: number, local: string, path: string, onText: (t: str
     const handle = { close: () => sock.destroy(), isOpen: () => open };
     sock.on("connect", () => {
       const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-      sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      sock.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
     sock.on("data", (d: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
@@ -68,7 +93,10 @@ export function rawWs(port: number, local: string, path: string, onText: (t: str
         const head = buf.indexOf("\r\n\r\n");
         if (head < 0) return;
         const status = buf.subarray(0, head).toString("latin1").split(" ")[1];
-        if (status !== "101") { sock.destroy(); return reject(new Error(`WebSocket upgrade answered ${status}`)); }
+        if (status !== "101") {
+          sock.destroy();
+          return reject(new Error(`WebSocket upgrade answered ${status}`));
+        }
         upgraded = open = true;
         buf = buf.subarray(head + 4);
         resolve(handle);
@@ -77,8 +105,15 @@ export function rawWs(port: number, local: string, path: string, onText: (t: str
       while (buf.length >= 2) {
         let len = buf[1]! & 0x7f;
         let off = 2;
-        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
-        else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          off = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) return;
+          len = Number(buf.readBigUInt64BE(2));
+          off = 10;
+        }
         if (buf.length < off + len) return;
         const op = buf[0]! & 0x0f;
         if (op === 1) onText(buf.subarray(off, off + len).toString("utf8"));
@@ -86,7 +121,12 @@ export function rawWs(port: number, local: string, path: string, onText: (t: str
         buf = buf.subarray(off + len);
       }
     });
-    sock.on("close", () => { open = false; });
-    sock.on("error", (e) => { open = false; if (!upgraded) reject(e); });
+    sock.on("close", () => {
+      open = false;
+    });
+    sock.on("error", (e) => {
+      open = false;
+      if (!upgraded) reject(e);
+    });
   });
 }

@@ -9,7 +9,14 @@ const count = (r: ReturnType<typeof makeRelay>, table: string) =>
 async function seed(r: ReturnType<typeof makeRelay>) {
   await r.call("POST", "/v1/register", { node_id: NODE_A, circle_hint: HINT, ttl_s: 30 });
   await r.post(HINT, [envelope(), envelope()]);
-  await r.call("POST", "/v1/signal", { session_id: "session-0001", from_node_id: NODE_A, to_node_id: NODE_B, circle_hint: HINT, type: "offer", payload: "x" });
+  await r.call("POST", "/v1/signal", {
+    session_id: "session-0001",
+    from_node_id: NODE_A,
+    to_node_id: NODE_B,
+    circle_hint: HINT,
+    type: "offer",
+    payload: "x",
+  });
 }
 
 describe("prune", () => {
@@ -28,7 +35,11 @@ describe("prune", () => {
 
   test("a large backlog is deleted in chunks and completely", async () => {
     const r = makeRelay({ retentionS: 10, rate: false });
-    for (let i = 0; i < 240; i++) await r.post(HINT, Array.from({ length: 50 }, () => envelope()));
+    for (let i = 0; i < 240; i++)
+      await r.post(
+        HINT,
+        Array.from({ length: 50 }, () => envelope()),
+      );
     r.advance(11);
     expect(r.app.relay.prune().messages).toBe(12_000);
     expect(count(r, "relay_messages")).toBe(0);

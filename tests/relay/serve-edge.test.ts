@@ -10,7 +10,12 @@ import { openMemoryDb } from "../../db/client.ts";
 import { mountRelay } from "../../src/relay/app.ts";
 import { serveRelay, serveRelayEdge, mountExtras } from "../../src/cli/mounts.ts";
 import { DEFAULT_CONFIG } from "../../src/relay/app.ts";
-import { RELAY_DISK_FREE_MIN_BYTES, RELAY_HINT_QUOTA_BYTES, RELAY_RATE_IP_BURST, RELAY_TOTAL_QUOTA_BYTES } from "../../src/protocol/limits.ts";
+import {
+  RELAY_DISK_FREE_MIN_BYTES,
+  RELAY_HINT_QUOTA_BYTES,
+  RELAY_RATE_IP_BURST,
+  RELAY_TOTAL_QUOTA_BYTES,
+} from "../../src/protocol/limits.ts";
 import { startNodeProcess, type RunningNode } from "../../src/node/process.ts";
 import { HINT, envelope } from "./helpers.ts";
 
@@ -18,14 +23,33 @@ setDefaultTimeout(60_000);
 
 const PORT = 9990;
 const mount = (hostname: string) =>
-  mountRelay(new Elysia(), { db: openMemoryDb(), config: { rate: false } }, serveRelayEdge(() => ({ hostname, port: PORT }))).app;
+  mountRelay(
+    new Elysia(),
+    { db: openMemoryDb(), config: { rate: false } },
+    serveRelayEdge(() => ({ hostname, port: PORT })),
+  ).app;
 
-function call(app: { handle(r: Request): Promise<Response> }, method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
+function call(
+  app: { handle(r: Request): Promise<Response> },
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+) {
   const h: Record<string, string> = { host: `127.0.0.1:${PORT}`, ...headers };
-  return app.handle(new Request(`http://127.0.0.1:${PORT}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }));
+  return app.handle(
+    new Request(`http://127.0.0.1:${PORT}${path}`, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
 }
-const post = (app: Elysia, headers: Record<string, string>) => call(app, "POST", "/v1/messages", headers, { circle_hint: HINT, messages: [envelope()] });
-const read = async (app: Elysia) => ((await (await call(app, "GET", `/v1/messages?circle_hint=${HINT}`)).json()) as { messages: unknown[] }).messages.length;
+const post = (app: Elysia, headers: Record<string, string>) =>
+  call(app, "POST", "/v1/messages", headers, { circle_hint: HINT, messages: [envelope()] });
+const read = async (app: Elysia) =>
+  ((await (await call(app, "GET", `/v1/messages?circle_hint=${HINT}`)).json()) as { messages: unknown[] }).messages
+    .length;
 
 describe("relay API on a loopback serve", () => {
   test("a foreign Origin is refused (403) on POST, GET, presence, signal, the WebSocket and preflight; nothing is stored", async () => {
@@ -36,7 +60,11 @@ describe("relay API on a loopback serve", () => {
       await call(app, "GET", `/v1/messages?circle_hint=${HINT}`, evil),
       await call(app, "GET", `/v1/peers?circle_hint=${HINT}`, evil),
       await call(app, "GET", "/v1/signal?to_node_id=a1b2c3d4e5f60718", evil),
-      await call(app, "GET", `/v1/relay/ws?circle_hint=${HINT}`, { ...evil, upgrade: "websocket", connection: "Upgrade" }),
+      await call(app, "GET", `/v1/relay/ws?circle_hint=${HINT}`, {
+        ...evil,
+        upgrade: "websocket",
+        connection: "Upgrade",
+      }),
       await call(app, "OPTIONS", "/v1/messages", { ...evil, "access-control-request-method": "POST" }),
       // another port of this machine is another origin too
       await post(app, { origin: `http://127.0.0.1:${PORT + 1}` }),
@@ -51,9 +79,14 @@ describe("relay API on a loopback serve", () => {
   test("a foreign Host (DNS rebinding) is refused (403) on POST and GET", async () => {
     const app = mount("127.0.0.1");
     for (const host of ["evil.example", `evil.example:${PORT}`, `127.0.0.1:${PORT + 1}`]) {
-      for (const r of [await post(app, { host }), await call(app, "GET", `/v1/messages?circle_hint=${HINT}`, { host })]) {
+      for (const r of [
+        await post(app, { host }),
+        await call(app, "GET", `/v1/messages?circle_hint=${HINT}`, { host }),
+      ]) {
         expect(r.status).toBe(403);
-        expect(((await r.json()) as { detail: string }).detail).toBe("forbidden: Host is not this machine's loopback address");
+        expect(((await r.json()) as { detail: string }).detail).toBe(
+          "forbidden: Host is not this machine's loopback address",
+        );
       }
     }
     expect(await read(app)).toBe(0);
@@ -61,7 +94,11 @@ describe("relay API on a loopback serve", () => {
 
   test("the node's own origin and non-browser clients work, with no CORS `*`", async () => {
     const app = mount("127.0.0.1");
-    const cases: Record<string, string>[] = [{ origin: `http://127.0.0.1:${PORT}` }, { origin: `http://localhost:${PORT}`, host: `localhost:${PORT}` }, {}];
+    const cases: Record<string, string>[] = [
+      { origin: `http://127.0.0.1:${PORT}` },
+      { origin: `http://localhost:${PORT}`, host: `localhost:${PORT}` },
+      {},
+    ];
     for (const headers of cases) {
       const r = await post(app, headers);
       expect(r.status).toBe(200);
@@ -79,7 +116,13 @@ describe("relay API on a loopback serve", () => {
 
   test("served on a network address on purpose, it is a public relay (any origin, CORS *)", async () => {
     const app = mount("0.0.0.0");
-    const r = await call(app, "POST", "/v1/messages", { origin: "https://elsewhere.example", host: "192.0.2.7:9990" }, { circle_hint: HINT, messages: [envelope()] });
+    const r = await call(
+      app,
+      "POST",
+      "/v1/messages",
+      { origin: "https://elsewhere.example", host: "192.0.2.7:9990" },
+      { circle_hint: HINT, messages: [envelope()] },
+    );
     expect(r.status).toBe(200);
     expect(r.headers.get("access-control-allow-origin")).toBe("*");
   });
@@ -87,16 +130,26 @@ describe("relay API on a loopback serve", () => {
   test("served on a network address, it has the public relay's limits: per-address rate limit and storage quotas", async () => {
     const { app, relay } = serveRelay(new Elysia(), openMemoryDb(), () => ({ hostname: "0.0.0.0", port: PORT }));
     expect(relay.config.rate).toEqual(DEFAULT_CONFIG.rate);
-    expect([relay.config.hintQuotaBytes, relay.config.totalQuotaBytes, relay.config.diskFreeMinBytes]).toEqual([RELAY_HINT_QUOTA_BYTES, RELAY_TOTAL_QUOTA_BYTES, RELAY_DISK_FREE_MIN_BYTES]);
+    expect([relay.config.hintQuotaBytes, relay.config.totalQuotaBytes, relay.config.diskFreeMinBytes]).toEqual([
+      RELAY_HINT_QUOTA_BYTES,
+      RELAY_TOTAL_QUOTA_BYTES,
+      RELAY_DISK_FREE_MIN_BYTES,
+    ]);
     let status = 200;
     let n = 0;
-    for (; n <= RELAY_RATE_IP_BURST + 5 && status === 200; n++) status = (await call(app, "GET", "/v1/health", { origin: "https://elsewhere.example", host: "192.0.2.7:9990" })).status;
+    for (; n <= RELAY_RATE_IP_BURST + 5 && status === 200; n++)
+      status = (await call(app, "GET", "/v1/health", { origin: "https://elsewhere.example", host: "192.0.2.7:9990" }))
+        .status;
     expect(status).toBe(429);
     expect(n).toBe(RELAY_RATE_IP_BURST + 1);
   });
 
   test("an unknown listening address refuses everything (fails closed)", async () => {
-    const app = mountRelay(new Elysia(), { db: openMemoryDb() }, serveRelayEdge(() => null)).app;
+    const app = mountRelay(
+      new Elysia(),
+      { db: openMemoryDb() },
+      serveRelayEdge(() => null),
+    ).app;
     expect((await post(app, {})).status).toBe(403);
   });
 });
@@ -110,23 +163,43 @@ describe("a real loopback `felund serve`", () => {
   });
 
   test("refuses a foreign Origin and Host over HTTP and WebSocket, serves its own origin", async () => {
-    running = await startNodeProcess({ stateDir: dir, mode: "serve", http: "127.0.0.1:0", bind: "127.0.0.1", port: 0, mount: mountExtras });
+    running = await startNodeProcess({
+      stateDir: dir,
+      mode: "serve",
+      http: "127.0.0.1:0",
+      bind: "127.0.0.1",
+      port: 0,
+      mount: mountExtras,
+    });
     const base = running.url;
     const own = { origin: base };
     const body = JSON.stringify({ circle_hint: HINT, messages: [envelope()] });
-    const foreign = await fetch(`${base}/v1/messages`, { method: "POST", body, headers: { origin: "https://evil.example" } });
+    const foreign = await fetch(`${base}/v1/messages`, {
+      method: "POST",
+      body,
+      headers: { origin: "https://evil.example" },
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
-    const rebound = await fetch(`${base}/v1/messages?circle_hint=${HINT}`, { headers: { host: `evil.example:${running.httpPort}` } });
+    const rebound = await fetch(`${base}/v1/messages?circle_hint=${HINT}`, {
+      headers: { host: `evil.example:${running.httpPort}` },
+    });
     expect(rebound.status).toBe(403);
     const ok = await fetch(`${base}/v1/messages`, { method: "POST", body, headers: own });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("access-control-allow-origin")).toBeNull();
-    const page = (await (await fetch(`${base}/v1/messages?circle_hint=${HINT}`, { headers: own })).json()) as { messages: unknown[] };
+    const page = (await (await fetch(`${base}/v1/messages?circle_hint=${HINT}`, { headers: own })).json()) as {
+      messages: unknown[];
+    };
     expect(page.messages).toHaveLength(1);
     // a WebSocket from another page (browsers send its Origin; CORS does not apply to them)
     const wsPath = `/v1/relay/ws?circle_hint=${HINT}&node_id=a1b2c3d4e5f60718`;
-    const upgrade = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" };
+    const upgrade = {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+    };
     const evilWs = await fetch(`${base}${wsPath}`, { headers: { ...upgrade, origin: "https://evil.example" } });
     expect(evilWs.status).toBe(403);
     const opened = await new Promise<string>((resolve) => {

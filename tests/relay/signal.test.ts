@@ -23,18 +23,40 @@ describe("/v1/signal", () => {
     expect(res.status).toBe(200);
     expect(res.json.server_time).toBe(T0);
     expect(res.json.signals).toEqual([
-      { id: 1, session_id: "session-0001", from_node: NODE_A, to_node: NODE_B, type: "offer", payload: "v=0 o=- 1 1 IN IP4 127.0.0.1", created_at: T0 },
-      { id: 2, session_id: "session-0001", from_node: NODE_A, to_node: NODE_B, type: "candidate", payload: "c1", created_at: T0 },
+      {
+        id: 1,
+        session_id: "session-0001",
+        from_node: NODE_A,
+        to_node: NODE_B,
+        type: "offer",
+        payload: "v=0 o=- 1 1 IN IP4 127.0.0.1",
+        created_at: T0,
+      },
+      {
+        id: 2,
+        session_id: "session-0001",
+        from_node: NODE_A,
+        to_node: NODE_B,
+        type: "candidate",
+        payload: "c1",
+        created_at: T0,
+      },
     ]);
   });
 
   test("since_id and session_id filter; at most 200 per answer", async () => {
     const r = makeRelay({ rate: false });
-    for (let i = 0; i < 210; i++) await r.call("POST", "/v1/signal", sig({ session_id: i % 2 ? "session-odd1" : "session-even", payload: `p${i}` }));
+    for (let i = 0; i < 210; i++)
+      await r.call(
+        "POST",
+        "/v1/signal",
+        sig({ session_id: i % 2 ? "session-odd1" : "session-even", payload: `p${i}` }),
+      );
     expect((await r.call("GET", `/v1/signal?to_node_id=${NODE_B}`)).json.signals).toHaveLength(200);
     const after = (await r.call("GET", `/v1/signal?to_node_id=${NODE_B}&since_id=205`)).json.signals;
     expect(after.map((s: any) => s.id)).toEqual([206, 207, 208, 209, 210]);
-    const odd = (await r.call("GET", `/v1/signal?to_node_id=${NODE_B}&since_id=200&session_id=session-odd1`)).json.signals;
+    const odd = (await r.call("GET", `/v1/signal?to_node_id=${NODE_B}&since_id=200&session_id=session-odd1`)).json
+      .signals;
     expect(odd.map((s: any) => s.id)).toEqual([202, 204, 206, 208, 210]);
   });
 

@@ -12,7 +12,12 @@ if (role === "writer") {
   const end = Date.now() + Number(arg);
   let stored = 0;
   while (Date.now() < end) {
-    const r = await app.handle(new Request("http://localhost/v1/messages", { method: "POST", body: JSON.stringify({ circle_hint: HINT, messages: [envelope()] }) }));
+    const r = await app.handle(
+      new Request("http://localhost/v1/messages", {
+        method: "POST",
+        body: JSON.stringify({ circle_hint: HINT, messages: [envelope()] }),
+      }),
+    );
     stored += ((await r.json()) as { stored: number }).stored;
     await Bun.sleep(25);
   }

@@ -21,13 +21,18 @@ test("two relay processes on one file: since pages never miss a row written afte
   const db = openDb(file); // migrated before the children open it
   const reader = createRelayApp({ db, config: { rate: false, docs: false } });
   const child = (role: string, arg: string) =>
-    Bun.spawn([process.execPath, join(import.meta.dir, "since-procs-child.ts"), role, file, arg], { stdout: "pipe", stderr: "inherit" });
+    Bun.spawn([process.execPath, join(import.meta.dir, "since-procs-child.ts"), role, file, arg], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
   const writer = child("writer", "5000");
   const holder = child("holder", "3");
   const seen = new Set<string>();
   let since = 0;
   const poll = async () => {
-    const r = await reader.handle(new Request(`http://localhost/v1/messages?circle_hint=${HINT}&since=${since}&limit=500`));
+    const r = await reader.handle(
+      new Request(`http://localhost/v1/messages?circle_hint=${HINT}&since=${since}&limit=500`),
+    );
     const page = (await r.json()) as { messages: { msg_id: string }[]; server_time: number };
     for (const m of page.messages) seen.add(m.msg_id);
     since = page.server_time;
@@ -48,7 +53,9 @@ test("two relay processes on one file: since pages never miss a row written afte
     await poll();
     await Bun.sleep(200);
   }
-  const all = (db.$client.query("SELECT msg_id FROM relay_messages WHERE circle_hint = ?").all(HINT) as { msg_id: string }[]).map((r) => r.msg_id);
+  const all = (
+    db.$client.query("SELECT msg_id FROM relay_messages WHERE circle_hint = ?").all(HINT) as { msg_id: string }[]
+  ).map((r) => r.msg_id);
   expect(all).toHaveLength(stored);
   expect(all.filter((id) => !seen.has(id))).toEqual([]);
   db.$client.close();

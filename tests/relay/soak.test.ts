@@ -30,11 +30,19 @@ afterAll(() => {
 
 const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
 let seq = 0;
-const envelope = () => ({ msg_id: (++seq).toString(16).padStart(32, "0"), created_ts: 1_800_000_000, v2: "Ag" + "A".repeat(600) });
+const envelope = () => ({
+  msg_id: (++seq).toString(16).padStart(32, "0"),
+  created_ts: 1_800_000_000,
+  v2: "Ag" + "A".repeat(600),
+});
 
 describe("relay soak", () => {
   test(`1,000 subscribers and a posting flood for ${SOAK_S} s`, async () => {
-    relay = await startFelund(tempDir(), ["relay", "--http", "127.0.0.1:0", "--no-web"], /relay base for nodes and browsers: http:\/\/127\.0\.0\.1:(\d+)/);
+    relay = await startFelund(
+      tempDir(),
+      ["relay", "--http", "127.0.0.1:0", "--no-web"],
+      /relay base for nodes and browsers: http:\/\/127\.0\.0\.1:(\d+)/,
+    );
     const port = Number(relay.match[1]);
     const pid = relay.proc.pid;
 
@@ -42,16 +50,28 @@ describe("relay soak", () => {
     const legitSeen: Set<string>[] = [];
     const subs: { isOpen(): boolean }[] = [];
     for (let i = 0; i < SUBSCRIBERS; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, async (_, k) => {
-        const n = i + k;
-        const hint = n % 2 ? LEGIT_HINT : FLOOD_HINT;
-        const seen = new Set<string>();
-        if (hint === LEGIT_HINT) legitSeen.push(seen);
-        const onText = hint === LEGIT_HINT ? (t: string) => { for (const m of JSON.parse(t).messages ?? []) seen.add(m.msg_id); } : () => {};
-        const ws = await rawWs(port, `127.0.0.${10 + (n % 20)}`, `/v1/relay/ws?circle_hint=${hint}&node_id=sub${String(n).padStart(9, "0")}`, onText);
-        closers.push(ws.close);
-        subs.push(ws);
-      }));
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, k) => {
+          const n = i + k;
+          const hint = n % 2 ? LEGIT_HINT : FLOOD_HINT;
+          const seen = new Set<string>();
+          if (hint === LEGIT_HINT) legitSeen.push(seen);
+          const onText =
+            hint === LEGIT_HINT
+              ? (t: string) => {
+                  for (const m of JSON.parse(t).messages ?? []) seen.add(m.msg_id);
+                }
+              : () => {};
+          const ws = await rawWs(
+            port,
+            `127.0.0.${10 + (n % 20)}`,
+            `/v1/relay/ws?circle_hint=${hint}&node_id=sub${String(n).padStart(9, "0")}`,
+            onText,
+          );
+          closers.push(ws.close);
+          subs.push(ws);
+        }),
+      );
     }
     expect(subs.length).toBe(SUBSCRIBERS);
     const idleRss = rssMb(pid);
@@ -63,7 +83,10 @@ describe("relay soak", () => {
     closers.push(...floodConns.map((c) => () => c.close()));
     const flooding = floodConns.map(async (c) => {
       while (Date.now() < end && !c.closed) {
-        const r = await c.post("/v1/messages", { circle_hint: FLOOD_HINT, messages: Array.from({ length: 20 }, envelope) });
+        const r = await c.post("/v1/messages", {
+          circle_hint: FLOOD_HINT,
+          messages: Array.from({ length: 20 }, envelope),
+        });
         if (r?.status === 200) flood.ok++;
         else if (r?.status === 429) flood.limited++;
         else flood.other++;
@@ -93,7 +116,9 @@ describe("relay soak", () => {
     rss.push(rssMb(pid));
 
     const peak = Math.max(...rss);
-    console.log(`soak: idle RSS ${idleRss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; flood ${flood.ok} stored / ${flood.limited} refused (429) / ${flood.other} other; legitimate ${legitSent.length} posts`);
+    console.log(
+      `soak: idle RSS ${idleRss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; flood ${flood.ok} stored / ${flood.limited} refused (429) / ${flood.other} other; legitimate ${legitSent.length} posts`,
+    );
     expect(legitFailed).toEqual([]);
     expect(legitSent.length).toBeGreaterThanOrEqual(SOAK_S); // one every 250 ms when idle; allow a loaded box
     expect(missing()).toBe(0);

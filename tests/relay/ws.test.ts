@@ -25,13 +25,19 @@ function serve(config: RelayConfigInput = {}, db: Db = openMemoryDb()) {
   running.push(app);
   const base = `http://127.0.0.1:${app.server!.port}`;
   const post = (hint: string, messages: unknown[], headers: Record<string, string> = {}) =>
-    fetch(`${base}/v1/messages`, { method: "POST", body: JSON.stringify({ circle_hint: hint, messages }), headers: { "content-type": "application/json", ...headers } }).then(
-      (r) => r.json() as Promise<any>,
-    );
+    fetch(`${base}/v1/messages`, {
+      method: "POST",
+      body: JSON.stringify({ circle_hint: hint, messages }),
+      headers: { "content-type": "application/json", ...headers },
+    }).then((r) => r.json() as Promise<any>);
   return { app, base, post, advance: (s: number) => (nowMs += s * 1000) };
 }
 
-interface Sub { ws: WebSocket; frames: any[]; next(): Promise<any> }
+interface Sub {
+  ws: WebSocket;
+  frames: any[];
+  next(): Promise<any>;
+}
 
 function subscribe(base: string, hint: string, node: string, path = "/v1/relay/ws"): Promise<Sub> {
   const ws = new WebSocket(`${base.replace("http", "ws")}${path}?circle_hint=${hint}&node_id=${node}`);
@@ -77,7 +83,8 @@ describe("WebSocket /v1/relay/ws", () => {
     // The poster's own connection gets it too: X-Felund-Node is self-declared (W10).
     const live = [envelope(), envelope()];
     expect((await s.post(HINT, [...live, recent[0]], { "X-Felund-Node": NODE_A })).stored).toBe(2);
-    for (const sub of [a, b]) expect(await sub.next()).toEqual({ t: "MESSAGES", messages: live, server_time: T0 + 121, cursors: [4, 5] });
+    for (const sub of [a, b])
+      expect(await sub.next()).toEqual({ t: "MESSAGES", messages: live, server_time: T0 + 121, cursors: [4, 5] });
 
     expect((await s.post(HINT, live)).stored).toBe(0); // duplicates: no frame
     await quiet();
@@ -153,7 +160,14 @@ describe("over the network", () => {
       expect((db.$client.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous).toBe(2); // FULL
       const s = serve({}, db);
       const reader = new Database(path, { readonly: true });
-      const batches = await Promise.all([0, 1, 2].map(() => s.post(HINT, Array.from({ length: 20 }, () => envelope()))));
+      const batches = await Promise.all(
+        [0, 1, 2].map(() =>
+          s.post(
+            HINT,
+            Array.from({ length: 20 }, () => envelope()),
+          ),
+        ),
+      );
       expect(batches.map((b) => b.stored)).toEqual([20, 20, 20]);
       expect((reader.query("SELECT count(*) AS n FROM relay_messages").get() as { n: number }).n).toBe(60);
       reader.close();

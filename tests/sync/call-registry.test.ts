@@ -8,8 +8,18 @@ import { CallRegistry } from "../../src/sync/control-apply.ts";
 
 const NOW = 1_800_000_000;
 const C = "c".repeat(24);
-const ev = (op: CallEvt["op"], who: string, extra: Partial<CallEvt> = {}): CallEvt =>
-  ({ t: "CALL_EVT", op, sessionId: "s1", hostNodeId: "", circleId: C, channelId: "general", nodeId: who, actorNodeId: who, createdTs: null, ...extra });
+const ev = (op: CallEvt["op"], who: string, extra: Partial<CallEvt> = {}): CallEvt => ({
+  t: "CALL_EVT",
+  op,
+  sessionId: "s1",
+  hostNodeId: "",
+  circleId: C,
+  channelId: "general",
+  nodeId: who,
+  actorNodeId: who,
+  createdTs: null,
+  ...extra,
+});
 const signed = { signed: true, eventTs: NOW };
 const parts = (r: CallRegistry) => [...(r.sessions.get("s1")?.participants ?? [])];
 
@@ -29,7 +39,9 @@ describe("call registry", () => {
     const isV2Node = (id: string) => id.startsWith("v2");
     r.apply(C, ev("create", "v2host"), NOW, undefined, signed);
     r.apply(C, ev("join", "v2bob"), NOW, undefined, signed);
-    expect(r.apply(C, ev("end", "v2host", { hostNodeId: "v2host" }), NOW, undefined, { eventTs: NOW, isV2Node })).toBe(false);
+    expect(r.apply(C, ev("end", "v2host", { hostNodeId: "v2host" }), NOW, undefined, { eventTs: NOW, isV2Node })).toBe(
+      false,
+    );
     expect(r.apply(C, ev("leave", "v2bob"), NOW, undefined, { eventTs: NOW, isV2Node })).toBe(false);
     expect(r.apply(C, ev("join", "v2carol"), NOW, undefined, { eventTs: NOW, isV2Node })).toBe(false);
     // an original client may join a felund call (it is shown; it cannot speak our sealed signals)
@@ -70,7 +82,9 @@ describe("call registry", () => {
 
   test("old call events are history, not a call in progress", () => {
     const r = new CallRegistry();
-    expect(r.apply(C, ev("create", "alice"), NOW, undefined, { signed: true, eventTs: NOW - CALL_EVENT_MAX_AGE_S - 1 })).toBe(false);
+    expect(
+      r.apply(C, ev("create", "alice"), NOW, undefined, { signed: true, eventTs: NOW - CALL_EVENT_MAX_AGE_S - 1 }),
+    ).toBe(false);
     expect(r.sessions.size).toBe(0);
   });
 

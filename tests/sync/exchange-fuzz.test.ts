@@ -11,7 +11,17 @@ import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../../src/protocol/limits.ts"
 import { computeMac, verifyMac, type ChatMessage } from "../../src/protocol/message.ts";
 import { isValidChannelId } from "../../src/protocol/channel-id.ts";
 import type { Rng } from "../../src/protocol/crypto.ts";
-import { addCircle, insertAll, makeMessages, makeSide, NOW, runExchange, secretFor, seededRng, type Side } from "./helpers.ts";
+import {
+  addCircle,
+  insertAll,
+  makeMessages,
+  makeSide,
+  NOW,
+  runExchange,
+  secretFor,
+  seededRng,
+  type Side,
+} from "./helpers.ts";
 import regressions from "./fuzz-regressions.json" with { type: "json" };
 
 /** Cases per run (FELUND_FUZZ_CASES for a longer hunt; FUZZ_SEED, as in tests/fuzz/seeded.ts, moves the window). */
@@ -19,22 +29,64 @@ const CASES = Number(process.env.FELUND_FUZZ_CASES ?? 150);
 
 /** Small helpers over a seeded byte stream. */
 function dice(rng: Rng) {
-  const u32 = () => { const b = rng(4); return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0; };
+  const u32 = () => {
+    const b = rng(4);
+    return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  };
   const int = (n: number) => u32() % n;
   return { int, chance: (p: number) => u32() / 2 ** 32 < p, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
 }
 type Dice = ReturnType<typeof dice>;
 
 const WEIRD: unknown[] = [
-  null, true, false, 0, -1, 1.5, 1e308, -0, 9007199254740993, "", "x", "x".repeat(3000), "__control", "general", "ÄÖÜ✓",
-  [], [null], [1, "a"], {}, { toString: 1 }, { valueOf: "x" }, { __proto__: { polluted: 1 } }, "0".repeat(32), "a|b|c",
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -0,
+  9007199254740993,
+  "",
+  "x",
+  "x".repeat(3000),
+  "__control",
+  "general",
+  "ÄÖÜ✓",
+  [],
+  [null],
+  [1, "a"],
+  {},
+  { toString: 1 },
+  { valueOf: "x" },
+  { __proto__: { polluted: 1 } },
+  "0".repeat(32),
+  "a|b|c",
 ];
-const FRAME_TYPES = ["HELLO", "CHALLENGE", "HELLO_AUTH", "WELCOME", "PEERS", "MSGS_HAVE", "MSGS_REQ", "MSGS_SEND", "ERROR", "ANCHOR_PUSH", "", 5];
+const FRAME_TYPES = [
+  "HELLO",
+  "CHALLENGE",
+  "HELLO_AUTH",
+  "WELCOME",
+  "PEERS",
+  "MSGS_HAVE",
+  "MSGS_REQ",
+  "MSGS_SEND",
+  "ERROR",
+  "ANCHOR_PUSH",
+  "",
+  5,
+];
 
 /** Mutate a random place inside a parsed JSON value. */
 function mutateValue(v: unknown, d: Dice, depth = 0): unknown {
   if (Array.isArray(v)) {
-    if (v.length && d.chance(0.6)) { const i = d.int(v.length); v[i] = mutateValue(v[i], d, depth + 1); return v; }
+    if (v.length && d.chance(0.6)) {
+      const i = d.int(v.length);
+      v[i] = mutateValue(v[i], d, depth + 1);
+      return v;
+    }
     const op = d.int(4);
     if (op === 0 && v.length) v.splice(d.int(v.length), 1);
     else if (op === 1 && v.length) v.push(structuredClone(v[d.int(v.length)]));
@@ -45,7 +97,11 @@ function mutateValue(v: unknown, d: Dice, depth = 0): unknown {
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (keys.length && d.chance(0.55) && depth < 6) { const k = d.pick(keys); o[k] = mutateValue(o[k], d, depth + 1); return o; }
+    if (keys.length && d.chance(0.55) && depth < 6) {
+      const k = d.pick(keys);
+      o[k] = mutateValue(o[k], d, depth + 1);
+      return o;
+    }
     const op = d.int(5);
     if (op === 0 && keys.length) delete o[d.pick(keys)];
     else if (op === 1) o[d.pick(["enc", "extra", "__proto__", "t", "ext", "more"])] = d.pick(WEIRD);
@@ -62,7 +118,7 @@ function mutateLine(line: string, d: Dice): string | null {
   if (op === 0) return null; // dropped
   if (op === 1) return line.slice(0, d.int(line.length + 1)); // truncated
   if (op === 2) return line + d.pick(["}", "]", "x", " ", "\u0000", "\\", '"']);
-  if (op === 3) return d.pick(["", "{}", "[]", "null", "{\"t\":\"PEERS\"}", "\u00ff\u00fe", "A".repeat(40)]);
+  if (op === 3) return d.pick(["", "{}", "[]", "null", '{"t":"PEERS"}', "\u00ff\u00fe", "A".repeat(40)]);
   if (line.startsWith("{")) {
     try {
       return JSON.stringify(mutateValue(JSON.parse(line), d));
@@ -97,7 +153,7 @@ function insiderEvents(secretHex: string, author: string, n: number, d: Dice): C
       announced_at: d.pick([NOW, "x", -5]),
     };
     for (const k of Object.keys(ev)) if (d.chance(0.3)) delete ev[k];
-    const text = d.chance(0.1) ? d.pick(["not json", "[]", "null", "{\"t\":1}"]) : JSON.stringify(ev);
+    const text = d.chance(0.1) ? d.pick(["not json", "[]", "null", '{"t":1}']) : JSON.stringify(ev);
     const x = { ...m, text };
     return { ...x, mac: computeMac(fromHex(secretHex), x) };
   });
@@ -110,7 +166,14 @@ function checkStore(s: Side, cid: string, secretHex: string, originals: Map<stri
   for (const r of rows) {
     const o = originals.get(r.msgId);
     expect(o).toBeDefined();
-    expect([r.msgId, r.text, r.createdTs, r.authorNodeId, r.channelId, r.displayName]).toEqual([o!.msgId, o!.text, o!.createdTs, o!.authorNodeId, o!.channelId, o!.displayName]);
+    expect([r.msgId, r.text, r.createdTs, r.authorNodeId, r.channelId, r.displayName]).toEqual([
+      o!.msgId,
+      o!.text,
+      o!.createdTs,
+      o!.authorNodeId,
+      o!.channelId,
+      o!.displayName,
+    ]);
     expect(verifyMac(key, r)).toBe(true);
   }
   for (const c of s.store.listChannels(cid)) expect(isValidChannelId(c.channelId)).toBe(true);
@@ -151,17 +214,26 @@ function runCase(seed: number): void {
 }
 
 describe("seeded fuzzing of the v1 exchange", () => {
-  test.each((regressions as { seed: number; note: string }[]).map((r) => [r.seed, r.note] as const))("regression seed %d (%s)", (seed) => runCase(seed));
+  test.each((regressions as { seed: number; note: string }[]).map((r) => [r.seed, r.note] as const))(
+    "regression seed %d (%s)",
+    (seed) => runCase(seed),
+  );
 
-  test(`${CASES} random cases`, () => {
-    const base = Number(process.env.FUZZ_SEED ?? process.env.FELUND_FUZZ_SEED ?? 20260101);
-    for (let i = 0; i < CASES; i++) {
-      const seed = base + i;
-      try {
-        runCase(seed);
-      } catch (e) {
-        throw new Error(`fuzz case failed: seed ${seed} (add it to tests/sync/fuzz-regressions.json)\n${(e as Error).stack}`);
+  test(
+    `${CASES} random cases`,
+    () => {
+      const base = Number(process.env.FUZZ_SEED ?? process.env.FELUND_FUZZ_SEED ?? 20260101);
+      for (let i = 0; i < CASES; i++) {
+        const seed = base + i;
+        try {
+          runCase(seed);
+        } catch (e) {
+          throw new Error(
+            `fuzz case failed: seed ${seed} (add it to tests/sync/fuzz-regressions.json)\n${(e as Error).stack}`,
+          );
+        }
       }
-    }
-  }, Math.max(60_000, CASES * 200));
+    },
+    Math.max(60_000, CASES * 200),
+  );
 });

@@ -22,9 +22,11 @@ export function seededRng(seed: number): Rng {
   return (n) => {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      s ^= s << 13; s >>>= 0;
+      s ^= s << 13;
+      s >>>= 0;
       s ^= s >>> 17;
-      s ^= s << 5; s >>>= 0;
+      s ^= s << 5;
+      s >>>= 0;
       out[i] = s & 255;
     }
     return out;
@@ -45,7 +47,10 @@ export interface Side {
 
 let sideCounter = 0;
 
-export function makeSide(name: string, opts: { ext?: boolean; encrypt?: boolean; now?: number; port?: number } = {}): Side {
+export function makeSide(
+  name: string,
+  opts: { ext?: boolean; encrypt?: boolean; now?: number; port?: number } = {},
+): Side {
   const n = ++sideCounter;
   const nodeId = toHex(seededRng(1000 + n)(12));
   const store = new NodeStore(openMemoryDb());
@@ -53,22 +58,51 @@ export function makeSide(name: string, opts: { ext?: boolean; encrypt?: boolean;
   const knowledge = new PeerKnowledge(() => now * 1000);
   const listenAddr = `127.0.0.1:${opts.port ?? 7000 + n}`;
   const deps: ExchangeDeps = {
-    store, calls: new CallRegistry(), knowledge, now: () => now, rng: seededRng(n * 7919),
+    store,
+    calls: new CallRegistry(),
+    knowledge,
+    now: () => now,
+    rng: seededRng(n * 7919),
     self: { nodeId, isSelfAddr: (a) => a === listenAddr, listenAddr },
-    encrypt: opts.encrypt, ext: opts.ext,
+    encrypt: opts.encrypt,
+    ext: opts.ext,
   };
-  return { name, nodeId, store, knowledge, deps, listenAddr, advance: (sec) => { now += sec; } };
+  return {
+    name,
+    nodeId,
+    store,
+    knowledge,
+    deps,
+    listenAddr,
+    advance: (sec) => {
+      now += sec;
+    },
+  };
 }
 
 export const secretFor = (seed: number): string => toHex(seededRng(seed)(32));
 
 export function addCircle(store: NodeStore, secretHex: string, circleId = circleIdFromSecret(secretHex)): string {
-  store.addCircle({ circleId, secretHex, name: "", owned: false, bootstrap: "", mode: "v1", keyEpoch: 0, joinedAt: NOW });
+  store.addCircle({
+    circleId,
+    secretHex,
+    name: "",
+    owned: false,
+    bootstrap: "",
+    mode: "v1",
+    keyEpoch: 0,
+    joinedAt: NOW,
+  });
   return circleId;
 }
 
 /** `n` MAC'd messages by `author`, created at ts(i), with texts of `textLen` characters. */
-export function makeMessages(secretHex: string, author: string, n: number, opts: { ts?: (i: number) => number; textLen?: number; channel?: string; tag?: string } = {}): ChatMessage[] {
+export function makeMessages(
+  secretHex: string,
+  author: string,
+  n: number,
+  opts: { ts?: (i: number) => number; textLen?: number; channel?: string; tag?: string } = {},
+): ChatMessage[] {
   const circleId = circleIdFromSecret(secretHex);
   const key = fromHex(secretHex);
   const ts = opts.ts ?? ((i) => NOW - 86_400 + i);
@@ -79,7 +113,12 @@ export function makeMessages(secretHex: string, author: string, n: number, opts:
     const text = body.padEnd(Math.max(body.length, opts.textLen ?? 20), "x");
     const base = {
       msgId: msgIdFor(author, createdTs, `${opts.tag ?? ""}${i}`.padStart(16, "0").slice(-16)),
-      circleId, channelId: opts.channel ?? "general", authorNodeId: author, displayName: "tester", createdTs, text,
+      circleId,
+      channelId: opts.channel ?? "general",
+      authorNodeId: author,
+      displayName: "tester",
+      createdTs,
+      text,
     };
     out.push({ ...base, mac: computeMac(key, base) });
   }
@@ -88,21 +127,35 @@ export function makeMessages(secretHex: string, author: string, n: number, opts:
 
 export function insertAll(store: NodeStore, msgs: ChatMessage[], now = NOW): void {
   store.transaction(() => {
-    for (const m of msgs) store.insertMessage(m, { origin: "local", receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
+    for (const m of msgs)
+      store.insertMessage(m, { origin: "local", receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
   });
 }
 
 export const idsOf = (store: NodeStore, circleId: string): Set<string> => new Set(store.offerIds(circleId, {}));
 
-export interface WireLine { from: "client" | "server"; line: string; bytes: number }
+export interface WireLine {
+  from: "client" | "server";
+  line: string;
+  bytes: number;
+}
 
-export interface Run { client: V1Exchange; server: V1Exchange; lines: WireLine[] }
+export interface Run {
+  client: V1Exchange;
+  server: V1Exchange;
+  lines: WireLine[];
+}
 
 /**
  * One exchange, `client` dialling `server`, lines handed across until both close. A side
  * that closes stops reading; whoever is left waiting then sees EOF (abort), as over TCP.
  */
-export function runExchange(client: Side, server: Side, circleId: string, opts: { tamper?: (w: WireLine) => string | null } = {}): Run {
+export function runExchange(
+  client: Side,
+  server: Side,
+  circleId: string,
+  opts: { tamper?: (w: WireLine) => string | null } = {},
+): Run {
   const c = V1Exchange.client(client.deps, circleId, server.listenAddr);
   const s = V1Exchange.server(server.deps, "127.0.0.1");
   const toServer: string[] = [];
@@ -137,7 +190,12 @@ export function runExchange(client: Side, server: Side, circleId: string, opts: 
  * Exchanges until neither side reports more to do (bounded). `roles` picks who dials in
  * round i. Returns every run.
  */
-export function syncRepeatedly(a: Side, b: Side, circleId: string, opts: { max?: number; roles?: (i: number) => [Side, Side] } = {}): Run[] {
+export function syncRepeatedly(
+  a: Side,
+  b: Side,
+  circleId: string,
+  opts: { max?: number; roles?: (i: number) => [Side, Side] } = {},
+): Run[] {
   const runs: Run[] = [];
   const max = opts.max ?? 200;
   for (let i = 0; i < max; i++) {
@@ -147,7 +205,8 @@ export function syncRepeatedly(a: Side, b: Side, circleId: string, opts: { max?:
     if (!r.client.result.completed || !r.server.result.completed) break;
     const progressed = r.client.result.stored.length + r.server.result.stored.length > 0;
     if (!progressed && !(r.client.result.more || r.server.result.more)) break;
-    if (!progressed && i > 0 && !runs[i - 1]!.client.result.stored.length && !runs[i - 1]!.server.result.stored.length) break;
+    if (!progressed && i > 0 && !runs[i - 1]!.client.result.stored.length && !runs[i - 1]!.server.result.stored.length)
+      break;
   }
   return runs;
 }

@@ -11,7 +11,10 @@ function simulate(k: PeerKnowledge, fits: (round: number) => number, rounds: num
   for (let r = 0; r < rounds; r++) {
     const ask = Math.min(k.reqBudget("c", "p"), backlog);
     budgets.push(ask);
-    if (ask > fits(r)) { k.shrink("c", "p"); failures++; } else k.grow("c", "p", ask);
+    if (ask > fits(r)) {
+      k.shrink("c", "p");
+      failures++;
+    } else k.grow("c", "p", ask);
   }
   return { failures, budgets };
 }

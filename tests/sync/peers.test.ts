@@ -3,7 +3,14 @@
 // select ourselves, and dial selection keeps the peers that work.
 import { describe, expect, test } from "bun:test";
 import { PEER_EXPIRE_S, PEER_MAX_FAILURES, PEER_SEEN_WRITE_S } from "../../src/protocol/limits.ts";
-import { expirePeers, mergeGossipPeers, recordDialFailure, recordDialOk, recordInbound, selectDials } from "../../src/sync/peers.ts";
+import {
+  expirePeers,
+  mergeGossipPeers,
+  recordDialFailure,
+  recordDialOk,
+  recordInbound,
+  selectDials,
+} from "../../src/sync/peers.ts";
 import { addCircle, makeSide, NOW, secretFor, seededRng } from "./helpers.ts";
 
 const SELF = "5e1f5e1f5e1f5e1f5e1f5e1f";
@@ -21,11 +28,17 @@ describe("gossiped peers (W3)", () => {
     recordDialOk(store, cid, id(1), "192.0.2.1:9999", NOW, "v1");
     mergeGossipPeers(store, self, cid, [{ node_id: id(1), addr: "203.0.113.66:9999", last_seen: 9_999_999_999 }], NOW);
     expect(store.getPeer(cid, id(1))!.addr).toBe("192.0.2.1:9999");
-    const fakes = Array.from({ length: 100 }, (_, i) => ({ node_id: id(100 + i), addr: `198.51.100.${i}:9999`, last_seen: 9_999_999_999 }));
+    const fakes = Array.from({ length: 100 }, (_, i) => ({
+      node_id: id(100 + i),
+      addr: `198.51.100.${i}:9999`,
+      last_seen: 9_999_999_999,
+    }));
     expect(mergeGossipPeers(store, self, cid, fakes, NOW)).toBe(100);
     for (const f of fakes) expect(store.getPeer(cid, f.node_id)!.lastSeen).toBe(NOW); // clamped to our clock
     for (let seed = 1; seed <= 100; seed++)
-      expect(selectDials(store.listPeers(cid), self, () => 0, NOW, seededRng(seed)).map((p) => p.nodeId)).toContain(id(1));
+      expect(selectDials(store.listPeers(cid), self, () => 0, NOW, seededRng(seed)).map((p) => p.nodeId)).toContain(
+        id(1),
+      );
   });
 
   test("a handshake claiming a reached peer's id does not move it, until that address fails", () => {
@@ -48,20 +61,39 @@ describe("gossiped peers (W3)", () => {
 
   test("gossip about us, or about our own addresses, is ignored", () => {
     const { store, cid } = fresh();
-    const n = mergeGossipPeers(store, self, cid, [
-      { node_id: SELF, addr: "192.0.2.9:1", last_seen: NOW },
-      { node_id: id(2), addr: "127.0.0.1:9999", last_seen: NOW },
-      { node_id: id(3), addr: "10.0.0.1:9999", last_seen: NOW },
-      { node_id: id(4), addr: "no port", last_seen: NOW },
-    ], NOW);
+    const n = mergeGossipPeers(
+      store,
+      self,
+      cid,
+      [
+        { node_id: SELF, addr: "192.0.2.9:1", last_seen: NOW },
+        { node_id: id(2), addr: "127.0.0.1:9999", last_seen: NOW },
+        { node_id: id(3), addr: "10.0.0.1:9999", last_seen: NOW },
+        { node_id: id(4), addr: "no port", last_seen: NOW },
+      ],
+      NOW,
+    );
     expect(n).toBe(0);
     expect(store.listPeers(cid)).toEqual([]);
   });
 
   test("selection never returns us or our addresses, even from records stored earlier", () => {
     const { store, cid } = fresh();
-    for (const [nid, addr] of [[SELF, "192.0.2.1:1"], [id(5), "127.0.0.1:9999"], [id(6), "192.0.2.6:9999"]] as const)
-      store.putPeer({ circleId: cid, nodeId: nid, addr, lastSeen: NOW, lastOk: NOW, failures: 0, source: "direct", proto: "v1" });
+    for (const [nid, addr] of [
+      [SELF, "192.0.2.1:1"],
+      [id(5), "127.0.0.1:9999"],
+      [id(6), "192.0.2.6:9999"],
+    ] as const)
+      store.putPeer({
+        circleId: cid,
+        nodeId: nid,
+        addr,
+        lastSeen: NOW,
+        lastOk: NOW,
+        failures: 0,
+        source: "direct",
+        proto: "v1",
+      });
     const picks = selectDials(store.listPeers(cid), self, () => 0, NOW, seededRng(1));
     expect(picks.map((p) => p.nodeId)).toEqual([id(6)]);
   });
@@ -73,7 +105,12 @@ describe("gossiped peers (W3)", () => {
     recordInbound(store, cid, id(9), "192.0.2.9:9999", NOW, "v1");
     expect(expirePeers(store, cid, NOW + PEER_EXPIRE_S)).toBe(0);
     expect(expirePeers(store, cid, NOW + PEER_EXPIRE_S + 1)).toBe(1);
-    expect(store.listPeers(cid).map((p) => p.nodeId).sort()).toEqual([id(8), id(9)]);
+    expect(
+      store
+        .listPeers(cid)
+        .map((p) => p.nodeId)
+        .sort(),
+    ).toEqual([id(8), id(9)]);
   });
 
   test("a peer that keeps failing is dropped once it has not worked for a day", () => {
@@ -100,7 +137,10 @@ describe("peer times are not rewritten on every exchange", () => {
     const { store, cid } = fresh();
     let writes = 0;
     const put = store.putPeer.bind(store);
-    store.putPeer = (p) => { writes++; put(p); };
+    store.putPeer = (p) => {
+      writes++;
+      put(p);
+    };
     recordInbound(store, cid, id(1), "192.0.2.1:9999", NOW, "v1");
     recordDialOk(store, cid, id(2), "192.0.2.2:9999", NOW, "v1");
     expect(writes).toBe(2);

@@ -9,7 +9,16 @@ import * as L from "../../src/protocol/limits.ts";
 import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../src/protocol/v2/keys.ts";
 import { CallRegistry, ensureGeneral } from "../../src/sync/control-apply.ts";
-import { ADMISSION_SIGNAL, AdmissionIssuer, AdmissionJoiner, joinViaRelay, pollAdmissions, type SignalIo, type SignalPost, type SignalRow } from "../../src/sync/relay-admission.ts";
+import {
+  ADMISSION_SIGNAL,
+  AdmissionIssuer,
+  AdmissionJoiner,
+  joinViaRelay,
+  pollAdmissions,
+  type SignalIo,
+  type SignalPost,
+  type SignalRow,
+} from "../../src/sync/relay-admission.ts";
 import { issueInvite, kickMembers } from "../../src/sync/v2-admin.ts";
 import type { V2Deps } from "../../src/sync/v2-exchange.ts";
 import { openMemoryDb } from "../../db/client.ts";
@@ -23,7 +32,17 @@ function party(): { keys: NodeKeys; store: NodeStore; deps: (now?: number) => V2
   const keys = nodeKeysFromSeed(new Uint8Array(32).fill(seed++));
   const store = new NodeStore(openMemoryDb());
   const calls = new CallRegistry();
-  return { keys, store, deps: (now = NOW) => ({ store, calls, now: () => now, rng, self: { keys, listenAddr: null, isSelfAddr: () => false } }) };
+  return {
+    keys,
+    store,
+    deps: (now = NOW) => ({
+      store,
+      calls,
+      now: () => now,
+      rng,
+      self: { keys, listenAddr: null, isSelfAddr: () => false },
+    }),
+  };
 }
 
 /** An owner with a v2-only circle and a felund2 code naming a relay. */
@@ -31,10 +50,24 @@ function owner(opts: { maxUses?: number; ttlS?: number } = {}) {
   const o = party();
   const secretHex = toHex(rng(32));
   const circleId = circleIdFromSecret(secretHex);
-  o.store.addCircle({ circleId, secretHex, name: "club", owned: true, bootstrap: "", mode: "v2", keyEpoch: 0, joinedAt: NOW });
+  o.store.addCircle({
+    circleId,
+    secretHex,
+    name: "club",
+    owned: true,
+    bootstrap: "",
+    mode: "v2",
+    keyEpoch: 0,
+    joinedAt: NOW,
+  });
   o.store.setCircleOwner(circleId, toHex(o.keys.edPublic));
   ensureGeneral(o.store, circleId, NOW);
-  const r = issueInvite({ store: o.store, calls: new CallRegistry(), self: o.keys, now: NOW }, circleId, { peer: "http://relay.test", now: NOW, rng, ...opts });
+  const r = issueInvite({ store: o.store, calls: new CallRegistry(), self: o.keys, now: NOW }, circleId, {
+    peer: "http://relay.test",
+    now: NOW,
+    rng,
+    ...opts,
+  });
   if (!r.ok) throw new Error(r.reason);
   return { ...o, circleId, code: r.value.code, invite: r.value.invite };
 }
@@ -47,7 +80,15 @@ class FakeRelay {
   /** an attacker reading every post: the rows it adds right after each one */
   inject: ((s: SignalPost) => SignalPost[]) | null = null;
   private add(s: SignalPost): void {
-    this.rows.push({ id: this.rows.length + 1, session_id: s.session_id, from_node: s.from_node_id, to: s.to_node_id, type: s.type, payload: s.payload, created_at: this.serverTime });
+    this.rows.push({
+      id: this.rows.length + 1,
+      session_id: s.session_id,
+      from_node: s.from_node_id,
+      to: s.to_node_id,
+      type: s.type,
+      payload: s.payload,
+      created_at: this.serverTime,
+    });
   }
   io(nowMs = () => NOW * 1000): SignalIo {
     return {
@@ -56,7 +97,9 @@ class FakeRelay {
         for (const x of this.inject?.(s) ?? []) this.add(x);
       },
       list: async (q) => ({
-        signals: this.rows.filter((r) => r.to === q.toNodeId && r.id > q.sinceId && (!q.sessionId || r.session_id === q.sessionId)).slice(0, L.RELAY_SIGNAL_PAGE_MAX),
+        signals: this.rows
+          .filter((r) => r.to === q.toNodeId && r.id > q.sinceId && (!q.sessionId || r.session_id === q.sessionId))
+          .slice(0, L.RELAY_SIGNAL_PAGE_MAX),
         serverTime: this.serverTime,
       }),
       sleep: async () => {},
@@ -120,7 +163,12 @@ describe("felund2 admission through a relay", () => {
     const m = party();
     const first = await join(new FakeRelay(), o, m.deps());
     if (!first.ok) throw new Error(first.reason);
-    const k = kickMembers({ store: o.store, calls: new CallRegistry(), self: o.keys, now: NOW }, o.circleId, [m.keys.nodeId], { displayName: "o", now: NOW, rng });
+    const k = kickMembers(
+      { store: o.store, calls: new CallRegistry(), self: o.keys, now: NOW },
+      o.circleId,
+      [m.keys.nodeId],
+      { displayName: "o", now: NOW, rng },
+    );
     if (!k.ok) throw new Error(k.reason);
     expect(o.store.getCircle(o.circleId)!.keyEpoch).toBe(1);
     const relay = new FakeRelay();
@@ -150,7 +198,10 @@ describe("felund2 admission through a relay", () => {
     for (const p of joiner.start()) await io.post(p);
     for (let i = 0; i < 4 && !joiner.done; i++) {
       await pollAdmissions(io, issuer);
-      for (const p of joiner.receive((await io.list({ toNodeId: joiner.replyId, sinceId: joiner.cursor, sessionId: joiner.sessionId })).signals)) await io.post(p);
+      for (const p of joiner.receive(
+        (await io.list({ toNodeId: joiner.replyId, sinceId: joiner.cursor, sessionId: joiner.sessionId })).signals,
+      ))
+        await io.post(p);
     }
     const r = joiner.result();
     expect(r.ok ? "" : r.reason).toBe("admitted by a node that is not the circle's owner");
@@ -159,16 +210,29 @@ describe("felund2 admission through a relay", () => {
   test("bounds: sessions must open with a join HELLO, stale HELLOs and extra lines are ignored, new sessions per poll are capped", async () => {
     const o = owner();
     const issuer = new AdmissionIssuer(o.keys.nodeId, () => o.deps());
-    const row = (id: number, session: string, payload: string, createdAt = NOW): SignalRow =>
-      ({ id, session_id: session, from_node: "f".repeat(24), type: ADMISSION_SIGNAL, payload, created_at: createdAt });
+    const row = (id: number, session: string, payload: string, createdAt = NOW): SignalRow => ({
+      id,
+      session_id: session,
+      from_node: "f".repeat(24),
+      type: ADMISSION_SIGNAL,
+      payload,
+      created_at: createdAt,
+    });
     const hello = () => {
       const inv = decodeInvite2(o.code, NOW);
       if (!inv.ok) throw new Error(inv.reason);
       return new AdmissionJoiner(party().deps(), inv.value).start()[0]!.payload;
     };
     // not a join: a plain HELLO, garbage, another signal type
-    let out = issuer.receive([row(1, "adm:1", JSON.stringify({ t: "HELLO", node_id: "a".repeat(24), circle_id: "b".repeat(24) })), row(2, "adm:2", "{oops"),
-      { ...row(3, "adm:3", hello()), type: "offer" }], NOW * 1000, NOW);
+    let out = issuer.receive(
+      [
+        row(1, "adm:1", JSON.stringify({ t: "HELLO", node_id: "a".repeat(24), circle_id: "b".repeat(24) })),
+        row(2, "adm:2", "{oops"),
+        { ...row(3, "adm:3", hello()), type: "offer" },
+      ],
+      NOW * 1000,
+      NOW,
+    );
     expect(out.posts).toEqual([]);
     expect(issuer.active).toBe(0);
     // stale
@@ -182,7 +246,11 @@ describe("felund2 admission through a relay", () => {
     issuer.expire((NOW + L.V2_RELAY_ADMISSION_S + 1) * 1000);
     expect(issuer.active).toBe(0);
     // 20 HELLOs at once: at most V2_RELAY_ADMISSION_NEW_PER_POLL start
-    out = issuer.receive(Array.from({ length: 20 }, (_, i) => row(10 + i, `adm:x${i}`, hello())), NOW * 1000, NOW);
+    out = issuer.receive(
+      Array.from({ length: 20 }, (_, i) => row(10 + i, `adm:x${i}`, hello())),
+      NOW * 1000,
+      NOW,
+    );
     expect(out.posts.length).toBe(L.V2_RELAY_ADMISSION_NEW_PER_POLL);
     expect(issuer.active).toBe(L.V2_RELAY_ADMISSION_NEW_PER_POLL);
     expect(issuer.cursor).toBe(29);
@@ -199,7 +267,9 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
     JSON.stringify({ t: "ERROR", err: "Auth failed" }),
     JSON.stringify({ t: "V2_AUTH" }),
     Buffer.from(crypto.getRandomValues(new Uint8Array(80))).toString("base64"),
-    real.startsWith("{") ? real.replace(/"[0-9a-f]{8}/, (m) => `"${m[1] === "0" ? "1" : "0"}${m.slice(2)}`) : real.slice(0, -4) + "AAAA",
+    real.startsWith("{")
+      ? real.replace(/"[0-9a-f]{8}/, (m) => `"${m[1] === "0" ? "1" : "0"}${m.slice(2)}`)
+      : real.slice(0, -4) + "AAAA",
   ];
 
   test("junk under both parties' ids, before and after every real line: the join succeeds (was: 3 of 3 failed)", async () => {
@@ -210,7 +280,12 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
       relay.inject = (s) => [
         ...junkLines(s.payload).map((payload) => ({ ...s, payload })),
         // and junk to the poster itself, as if the other side had answered
-        ...junkLines(s.payload).map((payload) => ({ ...s, from_node_id: s.to_node_id, to_node_id: s.from_node_id, payload })),
+        ...junkLines(s.payload).map((payload) => ({
+          ...s,
+          from_node_id: s.to_node_id,
+          to_node_id: s.from_node_id,
+          payload,
+        })),
       ];
       const r = await join(relay, o, party().deps());
       if (!r.ok) throw new Error(`run ${run}: ${r.reason}`);
@@ -229,8 +304,14 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
     const io = relay.io();
     for (const p of joiner.start()) await io.post(p);
     // forged answers arrive first
-    const forged = junkLines(JSON.stringify({ t: "V2_HS", x: "00000000" })).map((payload, i) =>
-      ({ id: 1000 + i, session_id: joiner.sessionId, from_node: joiner.ownerId, type: ADMISSION_SIGNAL, payload, created_at: NOW }));
+    const forged = junkLines(JSON.stringify({ t: "V2_HS", x: "00000000" })).map((payload, i) => ({
+      id: 1000 + i,
+      session_id: joiner.sessionId,
+      from_node: joiner.ownerId,
+      type: ADMISSION_SIGNAL,
+      payload,
+      created_at: NOW,
+    }));
     expect(joiner.receive(forged)).toEqual([]);
     expect(joiner.done).toBe(false);
     expect(joiner.dropped).toBe(forged.length);
@@ -238,7 +319,10 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
     // then the real exchange
     for (let i = 0; i < 4 && !joiner.done; i++) {
       await pollAdmissions(io, issuer);
-      for (const p of joiner.receive((await io.list({ toNodeId: joiner.replyId, sinceId: 0, sessionId: joiner.sessionId })).signals)) await io.post(p);
+      for (const p of joiner.receive(
+        (await io.list({ toNodeId: joiner.replyId, sinceId: 0, sessionId: joiner.sessionId })).signals,
+      ))
+        await io.post(p);
     }
     const r = joiner.result();
     expect(r.ok).toBe(true);
@@ -260,7 +344,11 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
     const inv = decodeInvite2(other.code, NOW);
     if (!inv.ok) throw new Error(inv.reason);
     let t = NOW * 1000;
-    const r = await joinViaRelay({ ...relay.io(() => (t += 50)), sleep: () => Bun.sleep(1) }, party().deps(), inv.value);
+    const r = await joinViaRelay(
+      { ...relay.io(() => (t += 50)), sleep: () => Bun.sleep(1) },
+      party().deps(),
+      inv.value,
+    );
     done = true;
     await polling;
     expect(r.ok ? "" : r.reason).toBe("peer error: Unknown circle_id (unverified)");
@@ -270,9 +358,16 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
   test("tries are bounded per poll: a flood of V2_AUTH-shaped junk is worked through in slices, and the join still succeeds", async () => {
     const o = owner();
     const relay = new FakeRelay();
-    const shapedJunk = (i: number) => JSON.stringify({ t: "V2_AUTH", box: Buffer.from(crypto.getRandomValues(new Uint8Array(120 + i))).toString("base64") });
+    const shapedJunk = (i: number) =>
+      JSON.stringify({
+        t: "V2_AUTH",
+        box: Buffer.from(crypto.getRandomValues(new Uint8Array(120 + i))).toString("base64"),
+      });
     // 60 junk V2_AUTHs to the owner right after the joiner's HELLO, before its real V2_AUTH
-    relay.inject = (s) => (s.payload.startsWith('{"t":"HELLO"') ? Array.from({ length: 60 }, (_, i) => ({ ...s, payload: shapedJunk(i) })) : []);
+    relay.inject = (s) =>
+      s.payload.startsWith('{"t":"HELLO"')
+        ? Array.from({ length: 60 }, (_, i) => ({ ...s, payload: shapedJunk(i) }))
+        : [];
     const issuer = new AdmissionIssuer(o.keys.nodeId, () => o.deps());
     const inv = decodeInvite2(o.code, NOW);
     if (!inv.ok) throw new Error(inv.reason);
@@ -289,7 +384,10 @@ describe("junk posted into a join by a poller of /v1/signal (issue 12, item 5)",
         expect(issuer.cursor - before).toBeLessThanOrEqual(L.V2_RELAY_ADMISSION_TRIALS_PER_POLL + 1); // HELLO + the tries
       }
       for (const p of out.posts) await io.post(p);
-      for (const p of joiner.receive((await io.list({ toNodeId: joiner.replyId, sinceId: joiner.cursor, sessionId: joiner.sessionId })).signals)) await io.post(p);
+      for (const p of joiner.receive(
+        (await io.list({ toNodeId: joiner.replyId, sinceId: joiner.cursor, sessionId: joiner.sessionId })).signals,
+      ))
+        await io.post(p);
     }
     expect(slices).toBeGreaterThanOrEqual(3);
     expect(joiner.result().ok).toBe(true);

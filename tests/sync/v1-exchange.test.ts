@@ -2,9 +2,26 @@
 // plain and encrypted, refusals, frame limits towards an original-style peer, and large
 // histories moved over repeated exchanges.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
-import { V1_ENC_LINE_MAX, V1_MAX_PER_CIRCLE, V1_PLAIN_LINE_MAX, V1_RETENTION_S, EXT_LINE_MAX } from "../../src/protocol/limits.ts";
+import {
+  V1_ENC_LINE_MAX,
+  V1_MAX_PER_CIRCLE,
+  V1_PLAIN_LINE_MAX,
+  V1_RETENTION_S,
+  EXT_LINE_MAX,
+} from "../../src/protocol/limits.ts";
 import { V1Exchange } from "../../src/sync/v1-exchange.ts";
-import { addCircle, idsOf, insertAll, makeMessages, makeSide, maxLine, NOW, runExchange, secretFor, syncRepeatedly } from "./helpers.ts";
+import {
+  addCircle,
+  idsOf,
+  insertAll,
+  makeMessages,
+  makeSide,
+  maxLine,
+  NOW,
+  runExchange,
+  secretFor,
+  syncRepeatedly,
+} from "./helpers.ts";
 
 // Thousands of messages and real sockets: fast when idle; allow for a loaded shared machine.
 setDefaultTimeout(20_000);
@@ -62,7 +79,10 @@ for (const encrypt of [false, true]) {
       const cid = addCircle(a.store, SECRET);
       addCircle(b.store, SECRET);
       insertAll(a.store, makeMessages(SECRET, a.nodeId, 5));
-      for (const [c, s] of [[a, b], [b, a]] as const) {
+      for (const [c, s] of [
+        [a, b],
+        [b, a],
+      ] as const) {
         const r = runExchange(c, s, cid);
         expect(r.client.result.proto).toBe("v1");
         expect(r.server.result.proto).toBe("v1");
@@ -80,7 +100,10 @@ describe("refusals", () => {
     const b = makeSide("b");
     const cid = addCircle(b.store, SECRET);
     addCircle(a.store, secretFor(43), cid); // same circle_id, wrong secret
-    insertAll(a.store, makeMessages(secretFor(43), a.nodeId, 3).map((m) => ({ ...m, circleId: cid })));
+    insertAll(
+      a.store,
+      makeMessages(secretFor(43), a.nodeId, 3).map((m) => ({ ...m, circleId: cid })),
+    );
     const r = runExchange(a, b, cid);
     expect(r.server.result.completed).toBe(false);
     expect(r.client.result.completed).toBe(false);
@@ -180,7 +203,9 @@ describe("frame limits towards an original-style peer (no ext)", () => {
         // 500-char texts: ~20 per plain frame; both sides have something the other lacks
         insertAll(ours.store, makeMessages(SECRET, ours.nodeId, 900, { textLen: 500 }));
         insertAll(orig.store, makeMessages(SECRET, orig.nodeId, 100, { textLen: 500 }));
-        const runs = syncRepeatedly(ours, orig, cid, { roles: () => (dir === "we dial" ? [ours, orig] : [orig, ours]) });
+        const runs = syncRepeatedly(ours, orig, cid, {
+          roles: () => (dir === "we dial" ? [ours, orig] : [orig, ours]),
+        });
         expect(maxLine(runs)).toBeLessThanOrEqual(limit);
         expect(maxLine(runs)).toBeGreaterThan(limit / 2); // frames were actually filled
         expect(runs.length).toBeGreaterThan(5);
@@ -206,10 +231,15 @@ describe("large histories", () => {
     expect(maxLine(runs)).toBeGreaterThan(V1_ENC_LINE_MAX); // the extension is in use
     expect(maxLine(runs)).toBeLessThanOrEqual(EXT_LINE_MAX);
     // messages older than 30 days travel too: ext peers get the whole history
-    expect(b.store.getMessages(cid, [...idsOf(a.store, cid)]).some((m) => m.createdTs < NOW - V1_RETENTION_S)).toBe(true);
+    expect(b.store.getMessages(cid, [...idsOf(a.store, cid)]).some((m) => m.createdTs < NOW - V1_RETENTION_S)).toBe(
+      true,
+    );
   });
 
-  for (const [label, weDial] of [["the original dials us", false], ["we dial the original", true]] as const) {
+  for (const [label, weDial] of [
+    ["the original dials us", false],
+    ["we dial the original", true],
+  ] as const) {
     for (const encrypt of [false, true]) {
       test(`v1 window only (${label}, ${encrypt ? "encrypted" : "plain"}): the newest 1,000 within 30 days arrive, nothing else`, () => {
         const ours = makeSide("ours", { encrypt });
@@ -220,16 +250,28 @@ describe("large histories", () => {
         const old = makeMessages(SECRET, ours.nodeId, 200, { ts: (i) => NOW - 40 * 86_400 + i * 60, tag: "old" });
         insertAll(ours.store, [...recent, ...old]);
         const runs = syncRepeatedly(ours, orig, cid, { roles: () => (weDial ? [ours, orig] : [orig, ours]) });
-        const want = new Set(recent.sort((x, y) => y.createdTs - x.createdTs).slice(0, V1_MAX_PER_CIRCLE).map((m) => m.msgId));
+        const want = new Set(
+          recent
+            .sort((x, y) => y.createdTs - x.createdTs)
+            .slice(0, V1_MAX_PER_CIRCLE)
+            .map((m) => m.msgId),
+        );
         expect(idsOf(orig.store, cid)).toEqual(want);
         expect(runs.length).toBeGreaterThan(2);
         expect(maxLine(runs)).toBeLessThanOrEqual(encrypt ? V1_ENC_LINE_MAX : V1_PLAIN_LINE_MAX);
-        expect(orig.store.getMessages(cid, old.map((m) => m.msgId))).toEqual([]);
+        expect(
+          orig.store.getMessages(
+            cid,
+            old.map((m) => m.msgId),
+          ),
+        ).toEqual([]);
         if (!encrypt) {
           // nothing outside the window was ever offered: no old id in any MSGS_HAVE of ours
           const ourRole = weDial ? "client" : "server";
-          const offered = runs.flatMap((r) => r.lines.filter((l) => l.from === ourRole).map((l) => JSON.parse(l.line)))
-            .filter((f) => f.t === "MSGS_HAVE").flatMap((f) => f.msg_ids as string[]);
+          const offered = runs
+            .flatMap((r) => r.lines.filter((l) => l.from === ourRole).map((l) => JSON.parse(l.line)))
+            .filter((f) => f.t === "MSGS_HAVE")
+            .flatMap((f) => f.msg_ids as string[]);
           expect(offered.length).toBeGreaterThan(0);
           const oldIds = new Set(old.map((m) => m.msgId));
           expect(offered.filter((id) => oldIds.has(id))).toEqual([]);
@@ -250,7 +292,9 @@ describe("W1: a server that answers in plaintext after we asked for encryption",
     // the impostor knows nothing: it sends any nonce, ignores the token, and says enc_ready false
     const afterChallenge = ex.receive(JSON.stringify({ t: "CHALLENGE", nonce: "00".repeat(16) }));
     expect(JSON.parse(afterChallenge.send[0]!).t).toBe("HELLO_AUTH");
-    const afterWelcome = ex.receive(JSON.stringify({ t: "WELCOME", node_id: "0badc0de0badc0de0badc0de", enc_ready: false, can_anchor: false }));
+    const afterWelcome = ex.receive(
+      JSON.stringify({ t: "WELCOME", node_id: "0badc0de0badc0de0badc0de", enc_ready: false, can_anchor: false }),
+    );
     expect(afterWelcome.send).toEqual([]);
     expect(afterWelcome.close?.error).toBe(true);
     expect(ex.result.completed).toBe(false);

@@ -5,5 +5,7 @@ import { runTui } from "../../ui/tui/main.ts";
 
 const dir = process.env.FELUND_STATE_DIR!;
 const r = await startNodeProcess({ stateDir: dir, mode: "serve", http: "127.0.0.1:0", bind: "127.0.0.1", port: 0 });
-setTimeout(() => { throw new Error("boom from the crash test"); }, 1000);
+setTimeout(() => {
+  throw new Error("boom from the crash test");
+}, 1000);
 process.exit(await runTui({ apiUrl: r.url, token: r.token, stateDir: dir, stopNode: r.stop }));

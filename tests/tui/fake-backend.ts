@@ -1,11 +1,29 @@
 // An in-memory Backend for the TUI render tests: circles, channels and messages held in
 // plain objects, events pushed by the test with emit(). Times are fixed so frames are stable.
 import { BackendError, type Backend } from "../../ui/shared/backend.ts";
-import type { AccessMode, AppState, BackendEvent, ChannelView, CircleView, ConnectionState, InviteView, MessageView, PeerView } from "../../ui/shared/types.ts";
+import type {
+  AccessMode,
+  AppState,
+  BackendEvent,
+  ChannelView,
+  CircleView,
+  ConnectionState,
+  InviteView,
+  MessageView,
+  PeerView,
+} from "../../ui/shared/types.ts";
 
 export const T0 = Math.floor(new Date(2025, 0, 15, 10, 32, 0).getTime() / 1000);
 
-const chan = (channelId: string, mode: AccessMode = "public"): ChannelView => ({ channelId, accessMode: mode, createdBy: "", createdTs: T0, members: [], requests: [], joined: true });
+const chan = (channelId: string, mode: AccessMode = "public"): ChannelView => ({
+  channelId,
+  accessMode: mode,
+  createdBy: "",
+  createdTs: T0,
+  members: [],
+  requests: [],
+  joined: true,
+});
 
 export class FakeBackend implements Backend {
   readonly kind = "local" as const;
@@ -20,34 +38,74 @@ export class FakeBackend implements Backend {
   constructor(opts: { circles?: boolean; name?: string } = {}) {
     this.app = {
       node: { nodeId: "a3f8b2c4d5e6f708192a3b4c", displayName: opts.name ?? "me", relayBase: "" },
-      circles: opts.circles === false ? [] : [
-        { circleId: "c1c1c1c1c1c1c1c1c1c1c1c1", name: "mygroup", owned: true, members: 2, messages: 0, channels: [chan("general"), chan("random")] },
-      ],
+      circles:
+        opts.circles === false
+          ? []
+          : [
+              {
+                circleId: "c1c1c1c1c1c1c1c1c1c1c1c1",
+                name: "mygroup",
+                owned: true,
+                members: 2,
+                messages: 0,
+                channels: [chan("general"), chan("random")],
+              },
+            ],
       calls: [],
     };
   }
 
-  addMessage(author: string, authorNodeId: string, text: string, opts: { channelId?: string; ts?: number; circleId?: string; emit?: boolean } = {}): MessageView {
+  addMessage(
+    author: string,
+    authorNodeId: string,
+    text: string,
+    opts: { channelId?: string; ts?: number; circleId?: string; emit?: boolean } = {},
+  ): MessageView {
     const ts = opts.ts ?? T0 + this.seq * 60;
     const m: MessageView = {
-      seq: ++this.seq, msgId: `m${String(this.seq).padStart(6, "0")}`, circleId: opts.circleId ?? this.app.circles[0]!.circleId, channelId: opts.channelId ?? "general",
-      authorNodeId, author, displayName: author, createdTs: ts, sortTs: ts, text, verified: "sig", own: authorNodeId === this.app.node.nodeId,
+      seq: ++this.seq,
+      msgId: `m${String(this.seq).padStart(6, "0")}`,
+      circleId: opts.circleId ?? this.app.circles[0]!.circleId,
+      channelId: opts.channelId ?? "general",
+      authorNodeId,
+      author,
+      displayName: author,
+      createdTs: ts,
+      sortTs: ts,
+      text,
+      verified: "sig",
+      own: authorNodeId === this.app.node.nodeId,
     };
     this.messages.push(m);
     if (opts.emit) this.emit({ t: "message", message: m });
     return m;
   }
 
-  emit(e: BackendEvent) { for (const fn of this.listeners) fn(e); }
+  emit(e: BackendEvent) {
+    for (const fn of this.listeners) fn(e);
+  }
 
-  async getState(): Promise<AppState> { return structuredClone(this.app); }
-  async listMessages(circleId: string, channelId: string, opts: { limit: number; before?: { sortTs: number; msgId: string } }) {
+  async getState(): Promise<AppState> {
+    return structuredClone(this.app);
+  }
+  async listMessages(
+    circleId: string,
+    channelId: string,
+    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+  ) {
     let list = this.messages.filter((m) => m.circleId === circleId && m.channelId === channelId);
-    if (opts.before) list = list.filter((m) => m.sortTs < opts.before!.sortTs || (m.sortTs === opts.before!.sortTs && m.msgId < opts.before!.msgId));
+    if (opts.before)
+      list = list.filter(
+        (m) => m.sortTs < opts.before!.sortTs || (m.sortTs === opts.before!.sortTs && m.msgId < opts.before!.msgId),
+      );
     return list.slice(-opts.limit);
   }
   async send(circleId: string, channelId: string, text: string) {
-    return this.addMessage(this.app.node.displayName, this.app.node.nodeId, text, { circleId, channelId, ts: T0 + 3600 });
+    return this.addMessage(this.app.node.displayName, this.app.node.nodeId, text, {
+      circleId,
+      channelId,
+      ts: T0 + 3600,
+    });
   }
   private circle(id: string): CircleView {
     const c = this.app.circles.find((x) => x.circleId === id);
@@ -65,15 +123,24 @@ export class FakeBackend implements Backend {
     this.app.circles.push({ circleId, name: "", owned: false, members: 0, messages: 0, channels: [chan("general")] });
     return { circleId };
   }
-  async leaveCircle(circleId: string) { this.app.circles = this.app.circles.filter((c) => c.circleId !== circleId); }
-  async renameCircle(circleId: string, name: string) { this.circle(circleId).name = name; }
+  async leaveCircle(circleId: string) {
+    this.app.circles = this.app.circles.filter((c) => c.circleId !== circleId);
+  }
+  async renameCircle(circleId: string, name: string) {
+    this.circle(circleId).name = name;
+  }
   /** what inviteCode returns instead of the fake felund1 code (a test's real felund2 code) */
   code: string | null = null;
-  async inviteCode(circleId: string) { return this.code ?? `felund1.fake-invite-code-for-${this.circle(circleId).circleId}`; }
+  async inviteCode(circleId: string) {
+    return this.code ?? `felund1.fake-invite-code-for-${this.circle(circleId).circleId}`;
+  }
   /** the owner's invites (listInvites / revokeInvite), newest first; revoked ids recorded */
   invites: InviteView[] = [];
   revoked: string[] = [];
-  async listInvites(circleId: string) { this.circle(circleId); return structuredClone(this.invites); }
+  async listInvites(circleId: string) {
+    this.circle(circleId);
+    return structuredClone(this.invites);
+  }
   async revokeInvite(circleId: string, inviteId: string) {
     this.circle(circleId);
     const v = this.invites.find((x) => x.inviteId === inviteId);
@@ -88,19 +155,27 @@ export class FakeBackend implements Backend {
     c.channels.push(chan(name, mode));
   }
   async joinChannel(circleId: string, name: string) {
-    if (!this.circle(circleId).channels.some((x) => x.channelId === name)) throw new BackendError(`unknown channel: #${name}`, 404);
+    if (!this.circle(circleId).channels.some((x) => x.channelId === name))
+      throw new BackendError(`unknown channel: #${name}`, 404);
   }
   async leaveChannel(circleId: string, name: string) {
     const c = this.circle(circleId);
     c.channels = c.channels.filter((x) => x.channelId !== name);
   }
-  async listPeers(circleId: string) { return this.peers.filter((p) => p.circleId === circleId); }
+  async listPeers(circleId: string) {
+    return this.peers.filter((p) => p.circleId === circleId);
+  }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     this.settings.push(s);
     if (s.displayName !== undefined) this.app.node.displayName = s.displayName;
     if (s.relayBase !== undefined) this.app.node.relayBase = s.relayBase;
   }
-  subscribe(fn: (e: BackendEvent) => void) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
-  connection() { return this.conn; }
+  subscribe(fn: (e: BackendEvent) => void) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  connection() {
+    return this.conn;
+  }
   close() {}
 }

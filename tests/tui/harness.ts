@@ -20,11 +20,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(width: number, height: number, backend = new FakeBackend(), opts: { debug?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  width: number,
+  height: number,
+  backend = new FakeBackend(),
+  opts: { debug?: boolean } = {},
+): Promise<Harness> {
   const t = await createTestRenderer({ width, height, consoleMode: "disabled" });
   const store = new ChatStore(backend);
   const h: Harness = {
-    t, store, backend, quits: 0, copied: [],
+    t,
+    store,
+    backend,
+    quits: 0,
+    copied: [],
     app: null as unknown as TuiApp,
     frame: () => t.captureCharFrame(),
     lines: () => t.captureCharFrame().split("\n"),
@@ -38,14 +47,31 @@ export async function startHarness(width: number, height: number, backend = new 
         await Bun.sleep(5);
       }
     },
-    async type(text) { await t.mockInput.typeText(text); await t.renderOnce(); },
-    async enter() { t.mockInput.pressEnter(); await Bun.sleep(1); await t.renderOnce(); },
-    async close() { h.app.dispose(); await t.dispose(); },
+    async type(text) {
+      await t.mockInput.typeText(text);
+      await t.renderOnce();
+    },
+    async enter() {
+      t.mockInput.pressEnter();
+      await Bun.sleep(1);
+      await t.renderOnce();
+    },
+    async close() {
+      h.app.dispose();
+      await t.dispose();
+    },
   };
   h.app = new TuiApp(t.renderer, store, {
-    debug: opts.debug, webUrl: "http://127.0.0.1:9990/#token=x", stateDir: "/tmp/felund-test",
-    onQuit: () => { h.quits++; },
-    copy: async (text) => { h.copied.push(text); return "copied to the clipboard (test)"; },
+    debug: opts.debug,
+    webUrl: "http://127.0.0.1:9990/#token=x",
+    stateDir: "/tmp/felund-test",
+    onQuit: () => {
+      h.quits++;
+    },
+    copy: async (text) => {
+      h.copied.push(text);
+      return "copied to the clipboard (test)";
+    },
   });
   await h.app.start();
   await t.renderOnce();

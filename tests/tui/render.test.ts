@@ -41,7 +41,10 @@ function expectFramed(lines: string[], width: number, height: number) {
 }
 
 describe("layout", () => {
-  for (const [w, hgt, side] of [[80, 24, 20], [120, 40, 26]] as const) {
+  for (const [w, hgt, side] of [
+    [80, 24, 20],
+    [120, 40, 26],
+  ] as const) {
     test(`${w}x${hgt}: frame, header, sidebar, log and input`, async () => {
       h = await startHarness(w, hgt, chatBackend());
       const f = await h.until((f) => f.includes("what's up"), "messages");
@@ -62,7 +65,11 @@ describe("layout", () => {
       // log: [HH:MM] name: text, oldest first
       const log = L.slice(3, hgt - 3).map((l) => l.slice(side + 2).replace(/[│█▀▄ ]+$/, ""));
       const first = log.findIndex((l) => l.includes("alice"));
-      expect(log.slice(first, first + 3)).toEqual(["[10:32] alice: hey everyone", "[10:33] bob: yo", "[10:34] me: what's up"]);
+      expect(log.slice(first, first + 3)).toEqual([
+        "[10:32] alice: hey everyone",
+        "[10:33] bob: yo",
+        "[10:34] me: what's up",
+      ]);
       // input bar and the key hints in the bottom rule
       expect(L[hgt - 2]).toMatch(/^│ > message #general in mygroup — \/help for commands +│$/);
       expect(L[hgt - 1]).toContain("F1 help · F2 invite · F3 settings");
@@ -86,7 +93,10 @@ describe("layout", () => {
     b.addMessage("alice", ALICE, "word ".repeat(30).trim());
     h = await startHarness(80, 24, b);
     const f = await h.until((f) => f.includes("word word"));
-    const rows = f.split("\n").map((l) => l.slice(22, 79).trimEnd()).filter((l) => l.includes("word"));
+    const rows = f
+      .split("\n")
+      .map((l) => l.slice(22, 79).trimEnd())
+      .filter((l) => l.includes("word"));
     expect(rows.length).toBeGreaterThan(1);
     expect(rows[0]!.startsWith("[")).toBe(true);
     for (const r of rows.slice(1)) expect(r.startsWith("        word")).toBe(true);
@@ -152,7 +162,17 @@ describe("log content", () => {
 describe("calls in the terminal", () => {
   test("the header shows a call in progress and who is in it; /call join points to the web UI", async () => {
     const b = chatBackend();
-    b.app.calls = [{ sessionId: "ca11" + "0".repeat(28), circleId: b.app.circles[0]!.circleId, channelId: "general", hostNodeId: ALICE, participants: [ALICE, BOB], state: "active", createdTs: T0 }];
+    b.app.calls = [
+      {
+        sessionId: "ca11" + "0".repeat(28),
+        circleId: b.app.circles[0]!.circleId,
+        channelId: "general",
+        hostNodeId: ALICE,
+        participants: [ALICE, BOB],
+        state: "active",
+        createdTs: T0,
+      },
+    ];
     h = await startHarness(120, 40, b);
     // names come from what the log shows (alice and bob wrote in it)
     await h.until((f) => f.split("\n")[1]!.includes("call #general: alice, bob"), "call in the header");
@@ -183,7 +203,10 @@ describe("commands and keys", () => {
     h = await startHarness(80, 24, chatBackend());
     await h.type("/channel create dev");
     await h.enter();
-    await h.until((f) => f.includes("#dev ←") && f.includes("* created #dev (public)") && f.includes("No messages in #dev yet"), "created");
+    await h.until(
+      (f) => f.includes("#dev ←") && f.includes("* created #dev (public)") && f.includes("No messages in #dev yet"),
+      "created",
+    );
     await h.type("/channel switch general");
     await h.enter();
     await h.until((f) => f.includes("#general ←") && !f.includes("#dev ←"), "switched back");
@@ -224,12 +247,35 @@ describe("commands and keys", () => {
     const b = chatBackend();
     const keys = nodeKeysFromSeed(new Uint8Array(32).fill(7));
     const ids = ["11".repeat(16), "22".repeat(16), "33".repeat(16)];
-    const inv = (id: string, o: Partial<InviteView>): InviteView => ({ inviteId: id, createdTs: T0, expiresTs: T0 + 7 * 86400, uses: 0, maxUses: 0, revokedTs: null, state: "live", ...o });
-    b.invites = [inv(ids[0]!, {}), inv(ids[1]!, { uses: 2, maxUses: 5 }), inv(ids[2]!, { uses: 1, state: "revoked", revokedTs: T0 })];
-    b.code = encodeInvite2({
-      inviteId: fromHex(ids[0]!), ticket: new Uint8Array(32), circleId: "c1c1c1c1c1c1c1c1c1c1c1c1", circleName: "mygroup", ownerKey: keys.edPublic,
-      peer: "127.0.0.1:9999", issuedTs: T0, expiresTs: T0 + 7 * 86400, maxUses: 0,
-    }, keys.edSecret);
+    const inv = (id: string, o: Partial<InviteView>): InviteView => ({
+      inviteId: id,
+      createdTs: T0,
+      expiresTs: T0 + 7 * 86400,
+      uses: 0,
+      maxUses: 0,
+      revokedTs: null,
+      state: "live",
+      ...o,
+    });
+    b.invites = [
+      inv(ids[0]!, {}),
+      inv(ids[1]!, { uses: 2, maxUses: 5 }),
+      inv(ids[2]!, { uses: 1, state: "revoked", revokedTs: T0 }),
+    ];
+    b.code = encodeInvite2(
+      {
+        inviteId: fromHex(ids[0]!),
+        ticket: new Uint8Array(32),
+        circleId: "c1c1c1c1c1c1c1c1c1c1c1c1",
+        circleName: "mygroup",
+        ownerKey: keys.edPublic,
+        peer: "127.0.0.1:9999",
+        issuedTs: T0,
+        expiresTs: T0 + 7 * 86400,
+        maxUses: 0,
+      },
+      keys.edSecret,
+    );
     h = await startHarness(120, 40, b);
     h.t.mockInput.pressKey("F2");
     let f = await h.until((f) => f.includes("Invites of this circle"), "invite list");

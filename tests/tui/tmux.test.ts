@@ -26,7 +26,12 @@ const tempDir = () => {
 };
 /** A one-shot felund command on a state dir (through its running node, if any). */
 function felund(dir: string, ...args: string[]): string {
-  const r = Bun.spawnSync([BUN, "src/cli/main.ts", ...args], { cwd: ROOT, env: { ...process.env, FELUND_STATE_DIR: dir }, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([BUN, "src/cli/main.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, FELUND_STATE_DIR: dir },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (r.exitCode !== 0) throw new Error(`felund ${args.join(" ")} failed (${r.exitCode}): ${r.stderr.toString()}`);
   return r.stdout.toString();
 }
@@ -34,7 +39,21 @@ function felund(dir: string, ...args: string[]): string {
 /** A shell in a new tmux window of 100x30 with FELUND_STATE_DIR set. */
 function shell(dir: string): string {
   const name = `s${++sessionNo}`;
-  tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", "-e", `FELUND_STATE_DIR=${dir}`, "-e", "PS1=$ ", "bash --norc --noprofile");
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    name,
+    "-x",
+    "100",
+    "-y",
+    "30",
+    "-e",
+    `FELUND_STATE_DIR=${dir}`,
+    "-e",
+    "PS1=$ ",
+    "bash --norc --noprofile",
+  );
   tmux("send-keys", "-t", name, `cd ${ROOT}`, "Enter");
   return name;
 }
@@ -66,7 +85,8 @@ async function until<T>(f: () => T | undefined | false, what: string, ms = 10_00
   }
 }
 
-const startTui = (s: string) => type(s, `${BUN} src/cli/main.ts serve --tui --http 127.0.0.1:0 --port 0 --interval 1; echo "EXIT=$?"\n`);
+const startTui = (s: string) =>
+  type(s, `${BUN} src/cli/main.ts serve --tui --http 127.0.0.1:0 --port 0 --interval 1; echo "EXIT=$?"\n`);
 
 /** After the program ended: its exit line, the main screen back, and a shell that echoes. */
 async function expectShellRestored(s: string, code: number) {
@@ -116,19 +136,40 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
 
     // a terminal resize redraws the frame at the new size
     tmux("resize-window", "-t", s, "-x", "120", "-y", "40");
-    t = await waitScreen(s, (t) => { const l = t.split("\n"); return l[0]!.length === 120 && l[39]?.startsWith("└") === true; }, "resized to 120x40");
+    t = await waitScreen(
+      s,
+      (t) => {
+        const l = t.split("\n");
+        return l[0]!.length === 120 && l[39]?.startsWith("└") === true;
+      },
+      "resized to 120x40",
+    );
     expect(t.split("\n")[39]).toMatch(/^└─ F1 help.*┘$/);
     tmux("resize-window", "-t", s, "-x", "100", "-y", "30");
-    await waitScreen(s, (t) => { const l = t.split("\n"); return l[0]!.length === 100 && l[29]?.startsWith("└") === true; }, "back to 100x30");
+    await waitScreen(
+      s,
+      (t) => {
+        const l = t.split("\n");
+        return l[0]!.length === 100 && l[29]?.startsWith("└") === true;
+      },
+      "back to 100x30",
+    );
 
     // the CLI one-shots go through the running node: circle id and invite code
-    const circleId = (JSON.parse(felund(dirA, "circles", "--json")) as { circleId: string; name: string }[]).find((c) => c.name === "friends")!.circleId;
+    const circleId = (JSON.parse(felund(dirA, "circles", "--json")) as { circleId: string; name: string }[]).find(
+      (c) => c.name === "friends",
+    )!.circleId;
     const { code } = JSON.parse(felund(dirA, "invite", "--circle-id", circleId, "--json")) as { code: string };
     expect(code.startsWith("felund2.")).toBe(true);
 
     // a second node joins with the code and runs headless
     felund(dirB, "join", "--code", code);
-    const nodeB = Bun.spawn([BUN, "src/cli/main.ts", "run", "--port", "0", "--interval", "1"], { cwd: ROOT, env: { ...process.env, FELUND_STATE_DIR: dirB }, stdout: "ignore", stderr: "ignore" });
+    const nodeB = Bun.spawn([BUN, "src/cli/main.ts", "run", "--port", "0", "--interval", "1"], {
+      cwd: ROOT,
+      env: { ...process.env, FELUND_STATE_DIR: dirB },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     procs.push(nodeB);
     await until(() => readFileSync(join(dirB, "runtime.json"), "utf8"), "node B runtime");
 
@@ -140,7 +181,11 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     type(s, "hi bob, **welcome**");
     keys(s, "Enter");
     await waitScreen(s, (t) => t.includes("alice: hi bob, welcome"), "own message");
-    await until(() => felund(dirB, "inbox", "--circle-id", circleId).includes("hi bob, **welcome**"), "alice's message at node B", 15_000);
+    await until(
+      () => felund(dirB, "inbox", "--circle-id", circleId).includes("hi bob, **welcome**"),
+      "alice's message at node B",
+      15_000,
+    );
 
     // channels: create one, switch back, get an unread mark from bob
     type(s, "/channel create random");
@@ -149,7 +194,14 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     type(s, "/channel switch general");
     keys(s, "Enter");
     await waitScreen(s, (t) => t.includes("#general ←") && t.includes("friends #general"), "back to #general");
-    await until(() => { felund(dirB, "send", "--circle-id", circleId, "--channel", "random", "psst in random"); return true; }, "bob knows #random", 15_000);
+    await until(
+      () => {
+        felund(dirB, "send", "--circle-id", circleId, "--channel", "random", "psst in random");
+        return true;
+      },
+      "bob knows #random",
+      15_000,
+    );
     await waitScreen(s, (t) => t.includes("#random (1)"), "unread mark", 15_000);
 
     // F1 help, F2 invite, F3 settings; Escape closes each
@@ -183,7 +235,8 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
       startTui(s);
       await waitScreen(s, (t) => t.includes("● friends") && t.includes("| live"), `TUI up (${how})`);
       expect(alternateOn(s)).toBe("1");
-      if (how === "SIGTERM") process.kill((JSON.parse(readFileSync(join(dir, "runtime.json"), "utf8")) as { pid: number }).pid, "SIGTERM");
+      if (how === "SIGTERM")
+        process.kill((JSON.parse(readFileSync(join(dir, "runtime.json"), "utf8")) as { pid: number }).pid, "SIGTERM");
       else keys(s, how);
       await expectShellRestored(s, 0);
     }

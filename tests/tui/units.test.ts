@@ -4,7 +4,12 @@ import { commandNames } from "../../ui/shared/commands.ts";
 import { Completer, candidates, type CompletionSource } from "../../ui/tui/completion.ts";
 import { chunk, clean, fit, wrapChunks } from "../../ui/tui/markup.ts";
 
-const src: CompletionSource = { commands: commandNames(), names: ["alice", "alfred", "bob"], channels: ["general", "random", "dev"], circles: ["friends", "family"] };
+const src: CompletionSource = {
+  commands: commandNames(),
+  names: ["alice", "alfred", "bob"],
+  channels: ["general", "random", "dev"],
+  circles: ["friends", "family"],
+};
 const text = (lines: ReturnType<typeof wrapChunks>) => lines.map((l) => l.map((c) => c.text).join(""));
 
 describe("completion", () => {
@@ -44,18 +49,27 @@ describe("completion", () => {
 
 describe("wrapChunks", () => {
   test("wraps words with a hanging indent and keeps styles", () => {
-    const lines = wrapChunks([chunk("[10:32] "), chunk("alice", { bold: true }), chunk(": one two three four five six")], 20, 8);
+    const lines = wrapChunks(
+      [chunk("[10:32] "), chunk("alice", { bold: true }), chunk(": one two three four five six")],
+      20,
+      8,
+    );
     expect(text(lines)).toEqual(["[10:32] alice: one ", "        two three ", "        four five ", "        six"]);
     expect(lines[0]!.find((c) => c.text === "alice")!.attributes).toBeTruthy();
   });
 
   test("cuts words longer than a line and keeps explicit newlines indented", () => {
-    expect(text(wrapChunks([chunk("x: " + "a".repeat(25))], 12, 2))).toEqual(["x: aaaaaaaaa", "  aaaaaaaaaa", "  aaaaaa"]);
+    expect(text(wrapChunks([chunk("x: " + "a".repeat(25))], 12, 2))).toEqual([
+      "x: aaaaaaaaa",
+      "  aaaaaaaaaa",
+      "  aaaaaa",
+    ]);
     expect(text(wrapChunks([chunk("a\nb")], 20, 4))).toEqual(["a", "    b"]);
   });
 
   test("wide characters count two columns", () => {
-    for (const l of text(wrapChunks([chunk("漢字".repeat(10))], 9, 0))) expect(Bun.stringWidth(l)).toBeLessThanOrEqual(9);
+    for (const l of text(wrapChunks([chunk("漢字".repeat(10))], 9, 0)))
+      expect(Bun.stringWidth(l)).toBeLessThanOrEqual(9);
   });
 });
 

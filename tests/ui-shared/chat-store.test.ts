@@ -9,7 +9,10 @@ const C = "c".repeat(24);
 async function setup(history = 0) {
   const backend = new FakeBackend();
   backend.addCircle(C, "friends", ["general", "random"]);
-  backend.messages.set(`${C}/general`, Array.from({ length: history }, (_, i) => msg({ circleId: C, text: `old ${i}`, createdTs: 1_600_000_000 + i })));
+  backend.messages.set(
+    `${C}/general`,
+    Array.from({ length: history }, (_, i) => msg({ circleId: C, text: `old ${i}`, createdTs: 1_600_000_000 + i })),
+  );
   const store = new ChatStore(backend);
   await store.init();
   return { backend, store };
@@ -76,13 +79,23 @@ describe("ChatStore", () => {
     expect(await store.loadOlder()).toBe(7);
     expect(store.state.hasMore[store.currentKey]).toBe(false);
     expect(await store.loadOlder()).toBe(0);
-    expect(store.currentMessages.map((m) => m.text)).toEqual(Array.from({ length: PAGE * 2 + 7 }, (_, i) => `old ${i}`));
+    expect(store.currentMessages.map((m) => m.text)).toEqual(
+      Array.from({ length: PAGE * 2 + 7 }, (_, i) => `old ${i}`),
+    );
     expect(backend.calls.filter((c) => c.includes("before")).length).toBe(2);
   });
 
   test("control messages are not shown; they refresh circles and channels", async () => {
     const { backend, store } = await setup();
-    backend.state.circles[0]!.channels.push({ channelId: "dev", accessMode: "public", createdBy: "", createdTs: 0, members: [], requests: [], joined: true });
+    backend.state.circles[0]!.channels.push({
+      channelId: "dev",
+      accessMode: "public",
+      createdBy: "",
+      createdTs: 0,
+      members: [],
+      requests: [],
+      joined: true,
+    });
     backend.emit({ t: "message", message: msg({ circleId: C, channelId: "__control", text: "{}" }) });
     await Bun.sleep(5);
     expect(store.circle!.channels.map((c) => c.channelId)).toContain("dev");
@@ -130,7 +143,10 @@ describe("ChatStore", () => {
     const store = new ChatStore(new FakeBackend());
     store.notice("one");
     store.notice("two", "error");
-    expect(store.state.notices.map((n) => [n.kind, n.text])).toEqual([["info", "one"], ["error", "two"]]);
+    expect(store.state.notices.map((n) => [n.kind, n.text])).toEqual([
+      ["info", "one"],
+      ["error", "two"],
+    ]);
     store.clearNotices();
     expect(store.state.notices).toEqual([]);
   });

@@ -37,8 +37,25 @@ describe("parsing", () => {
   });
   test("every command the issue lists is in the registry", () => {
     const names = commandNames();
-    for (const c of ["/help", "/invite", "/join", "/circles", "/circle create", "/circle name", "/circle leave", "/circle join", "/channels",
-      "/channel create", "/channel join", "/channel switch", "/channel leave", "/who", "/name", "/settings"]) expect(names).toContain(c);
+    for (const c of [
+      "/help",
+      "/invite",
+      "/join",
+      "/circles",
+      "/circle create",
+      "/circle name",
+      "/circle leave",
+      "/circle join",
+      "/channels",
+      "/channel create",
+      "/channel join",
+      "/channel switch",
+      "/channel leave",
+      "/who",
+      "/name",
+      "/settings",
+    ])
+      expect(names).toContain(c);
     expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
   });
 });
@@ -49,14 +66,20 @@ describe("submitLine", () => {
     await run("hello there");
     await run("//not a command");
     await run("   ");
-    expect(backend.calls.filter((c) => c.startsWith("send"))).toEqual(["send general hello there", "send general /not a command"]);
+    expect(backend.calls.filter((c) => c.startsWith("send"))).toEqual([
+      "send general hello there",
+      "send general /not a command",
+    ]);
     expect(store.currentMessages.map((m) => m.text)).toEqual(["hello there", "/not a command"]);
   });
   test("unknown commands and usage errors become error notices, nothing is sent", async () => {
     const { backend, run, notices } = await setup();
     await run("/nope");
     await run("/channel create");
-    expect(notices()).toEqual(["error: unknown command /nope; /help lists them", "error: usage: /channel create <name> [public|key|invite] [key]"]);
+    expect(notices()).toEqual([
+      "error: unknown command /nope; /help lists them",
+      "error: usage: /channel create <name> [public|key|invite] [key]",
+    ]);
     expect(backend.calls.some((c) => c.startsWith("send") || c.startsWith("createChannel"))).toBe(false);
   });
   test("/circle kick (owner only), /circle create --legacy and /channel approve reach the backend", async () => {
@@ -127,16 +150,43 @@ describe("/call (shared registry)", () => {
   async function withCall(host: string, frontend: "web" | "tui") {
     const backend = new FakeBackend();
     backend.addCircle("c".repeat(24), "friends", ["general", "random"]);
-    backend.state.calls = [{ sessionId: "5e55" + "0".repeat(28), circleId: "c".repeat(24), channelId: "general", hostNodeId: host, participants: [host], state: "pending", createdTs: 1 }];
-    backend.peers = [{ circleId: "c".repeat(24), nodeId: BOB, name: "bob", addr: "", lastSeen: 0, lastOk: 0, failures: 0, source: "", proto: "v2" }];
+    backend.state.calls = [
+      {
+        sessionId: "5e55" + "0".repeat(28),
+        circleId: "c".repeat(24),
+        channelId: "general",
+        hostNodeId: host,
+        participants: [host],
+        state: "pending",
+        createdTs: 1,
+      },
+    ];
+    backend.peers = [
+      {
+        circleId: "c".repeat(24),
+        nodeId: BOB,
+        name: "bob",
+        addr: "",
+        lastSeen: 0,
+        lastOk: 0,
+        failures: 0,
+        source: "",
+        proto: "v2",
+      },
+    ];
     const actions: string[] = [];
-    (backend as any).callAction = async (_c: string, op: string, a: { sessionId?: string }) => { actions.push(`${op} ${a.sessionId?.slice(0, 4) ?? ""}`); return null; };
+    (backend as any).callAction = async (_c: string, op: string, a: { sessionId?: string }) => {
+      actions.push(`${op} ${a.sessionId?.slice(0, 4) ?? ""}`);
+      return null;
+    };
     const store = new ChatStore(backend);
     await store.init();
     await store.loadPeers("c".repeat(24));
     const ui: any = { frontend, openModal: () => {} };
     const media: string[] = [];
-    if (frontend === "web") ui.call = async (op: string, a: { channelId: string; sessionId?: string }) => void media.push(`${op} #${a.channelId} ${a.sessionId?.slice(0, 4) ?? ""}`.trim());
+    if (frontend === "web")
+      ui.call = async (op: string, a: { channelId: string; sessionId?: string }) =>
+        void media.push(`${op} #${a.channelId} ${a.sessionId?.slice(0, 4) ?? ""}`.trim());
     else ui.webUrl = "http://127.0.0.1:9990";
     const run = (line: string) => submitLine({ store, ui }, line);
     const notices = () => store.state.notices.map((n) => `${n.kind}: ${n.text}`);
@@ -152,7 +202,9 @@ describe("/call (shared registry)", () => {
     const t = await withCall(BOB, "tui");
     await t.run("/call join");
     await t.run("/call start");
-    expect(t.notices().every((n) => n.startsWith("error: audio calls need the web UI: open http://127.0.0.1:9990"))).toBe(true);
+    expect(
+      t.notices().every((n) => n.startsWith("error: audio calls need the web UI: open http://127.0.0.1:9990")),
+    ).toBe(true);
     expect(t.actions).toEqual([]);
   });
   test("in the web client, /call join runs the page's media for the call of this channel", async () => {

@@ -1,20 +1,44 @@
 // Inline formatting tokens: markdown subset, links, mentions, and hostile input that must
 // stay plain text (the web client renders tokens as DOM text, never as HTML).
 import { describe, expect, test } from "bun:test";
-import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentionCompletions, mentions, parseInline } from "../../ui/shared/format.ts";
+import {
+  AUTHOR_COLORS,
+  authorColorIndex,
+  dayKey,
+  dayLabel,
+  formatTime,
+  mentionCompletions,
+  mentions,
+  parseInline,
+} from "../../ui/shared/format.ts";
 
 const kinds = (s: string, me: string[] = []) => parseInline(s, me).map((t) => `${t.t}:${t.text}`);
 
 describe("parseInline", () => {
   test("bold, italic, code, links and mentions", () => {
     expect(kinds("a **b** *c* _d_ `e` https://x.org/p?q=1. [f](https://y.org) @bob")).toEqual([
-      "text:a ", "bold:b", "text: ", "italic:c", "text: ", "italic:d", "text: ", "code:e", "text: ", "link:https://x.org/p?q=1",
-      "text:. ", "link:f", "text: ", "mention:@bob",
+      "text:a ",
+      "bold:b",
+      "text: ",
+      "italic:c",
+      "text: ",
+      "italic:d",
+      "text: ",
+      "code:e",
+      "text: ",
+      "link:https://x.org/p?q=1",
+      "text:. ",
+      "link:f",
+      "text: ",
+      "mention:@bob",
     ]);
   });
   test("self mentions are marked, case-insensitively; e-mail addresses are no mentions", () => {
     const t = parseInline("@Alice and @bob, mail alice@example.org", ["alice"]);
-    expect(t.filter((x) => x.t === "mention").map((x) => [x.text, x.t === "mention" && x.self])).toEqual([["@Alice", true], ["@bob", false]]);
+    expect(t.filter((x) => x.t === "mention").map((x) => [x.text, x.t === "mention" && x.self])).toEqual([
+      ["@Alice", true],
+      ["@bob", false],
+    ]);
     expect(mentions("ping @ALICE", ["alice"])).toBe(true);
     expect(mentions("alice@example.org", ["alice"])).toBe(false);
   });
@@ -22,21 +46,36 @@ describe("parseInline", () => {
     for (const evil of [
       "<img src=x onerror=alert(1)>",
       "<script>alert(1)</script>",
-      "\"><svg/onload=alert(1)>",
+      '"><svg/onload=alert(1)>',
       "**<b>bold</b>**",
       "`<iframe src=javascript:alert(1)>`",
     ]) {
       const toks = parseInline(evil);
-      expect(toks.map((t) => t.text).join("").replace(/\*\*|`/g, "")).toBe(evil.replace(/\*\*|`/g, ""));
+      expect(
+        toks
+          .map((t) => t.text)
+          .join("")
+          .replace(/\*\*|`/g, ""),
+      ).toBe(evil.replace(/\*\*|`/g, ""));
       expect(toks.every((t) => t.t !== "link")).toBe(true);
     }
   });
   test("only http(s) links become links", () => {
-    for (const s of ["javascript:alert(1)", "[x](javascript:alert(1))", "data:text/html,<b>x</b>", "[y](data:text/html,x)", "vbscript:msgbox"])
+    for (const s of [
+      "javascript:alert(1)",
+      "[x](javascript:alert(1))",
+      "data:text/html,<b>x</b>",
+      "[y](data:text/html,x)",
+      "vbscript:msgbox",
+    ])
       expect(parseInline(s).some((t) => t.t === "link")).toBe(false);
     const link = parseInline("see [docs](https://example.org/a_b)")[1]!;
     expect(link).toEqual({ t: "link", text: "docs", href: "https://example.org/a_b" });
-    expect(parseInline(`https://example.org/"onmouseover="x`)[0]).toEqual({ t: "link", text: "https://example.org/", href: "https://example.org/" });
+    expect(parseInline(`https://example.org/"onmouseover="x`)[0]).toEqual({
+      t: "link",
+      text: "https://example.org/",
+      href: "https://example.org/",
+    });
   });
   test("unclosed markers are plain text", () => {
     expect(kinds("2 * 3 and **half and `tick")).toEqual(["text:2 * 3 and **half and `tick"]);
@@ -46,7 +85,10 @@ describe("parseInline", () => {
 
 describe("helpers", () => {
   test("mention completion after @ at the end of the input", () => {
-    expect(mentionCompletions("hi @bo", ["bob", "Bonnie", "carol", "bob"])).toEqual({ prefix: "bo", matches: ["Bonnie", "bob"] });
+    expect(mentionCompletions("hi @bo", ["bob", "Bonnie", "carol", "bob"])).toEqual({
+      prefix: "bo",
+      matches: ["Bonnie", "bob"],
+    });
     expect(mentionCompletions("hi bo", ["bob"])).toBeNull();
     expect(mentionCompletions("@bob", ["bob"])!.matches).toEqual([]);
   });

@@ -12,7 +12,9 @@ import { startV2Node, waitFor } from "../node/helpers.ts";
 setDefaultTimeout(30_000);
 const TOKEN = "b".repeat(64);
 const cleanup: (() => void)[] = [];
-afterEach(() => { while (cleanup.length) cleanup.pop()!(); });
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
 
 async function owner(): Promise<{ node: FelundNode; b: LocalBackend }> {
   const node = await startV2Node("alice");
@@ -21,7 +23,11 @@ async function owner(): Promise<{ node: FelundNode; b: LocalBackend }> {
   app.listen({ hostname: "127.0.0.1", port: 0 });
   port = app.server!.port!;
   const b = new LocalBackend({ base: `http://127.0.0.1:${port}`, token: TOKEN });
-  cleanup.push(() => { b.close(); void app.stop(true); node.stop(); });
+  cleanup.push(() => {
+    b.close();
+    void app.stop(true);
+    node.stop();
+  });
   return { node, b };
 }
 
@@ -38,7 +44,11 @@ describe("LocalBackend: invites", () => {
     expect(ids).toContain(codeInviteId(shown)!);
     await b.revokeInvite(circleId, codeInviteId(shown)!);
     const after = await b.listInvites(circleId);
-    expect(after.find((v) => v.inviteId === codeInviteId(shown))).toMatchObject({ state: "revoked", uses: 0, maxUses: 0 });
+    expect(after.find((v) => v.inviteId === codeInviteId(shown))).toMatchObject({
+      state: "revoked",
+      uses: 0,
+      maxUses: 0,
+    });
     expect(after.filter((v) => v.state === "live")).toHaveLength(2);
     const next = await b.inviteCode(circleId);
     expect(next).not.toBe(shown);
@@ -58,6 +68,8 @@ describe("LocalBackend: invites", () => {
     expect((await b.listInvites(circleId)).map((v) => v.state)).toEqual(["revoked", "revoked"]);
     const next = await b.inviteCode(circleId);
     expect(next).not.toBe(shown);
-    expect((await b.listInvites(circleId)).filter((v) => v.state === "live").map((v) => v.inviteId)).toEqual([codeInviteId(next)!]);
+    expect((await b.listInvites(circleId)).filter((v) => v.state === "live").map((v) => v.inviteId)).toEqual([
+      codeInviteId(next)!,
+    ]);
   });
 });

@@ -18,14 +18,24 @@ describe("inertText", () => {
 
 describe("memberLabels", () => {
   test("a shared name (also by case or compatibility form) gets an id suffix on every holder; unique names stay bare", () => {
-    const l = memberLabels([["3f2a0000", "alice"], ["9b1c0000", "Alice"], ["77770000", "bob"], ["88880000", "ａｌｉｃｅ"]]);
+    const l = memberLabels([
+      ["3f2a0000", "alice"],
+      ["9b1c0000", "Alice"],
+      ["77770000", "bob"],
+      ["88880000", "ａｌｉｃｅ"],
+    ]);
     expect(l.get("3f2a0000")).toBe("alice#3f2a");
     expect(l.get("9b1c0000")).toBe("Alice#9b1c");
     expect(l.get("88880000")).toBe("ａｌｉｃｅ#8888");
     expect(l.get("77770000")).toBe("bob");
   });
   test("the same member listed twice is no collision", () => {
-    expect(memberLabels([["3f2a0000", "alice"], ["3f2a0000", "alice"]]).get("3f2a0000")).toBe("alice");
+    expect(
+      memberLabels([
+        ["3f2a0000", "alice"],
+        ["3f2a0000", "alice"],
+      ]).get("3f2a0000"),
+    ).toBe("alice");
   });
 });
 

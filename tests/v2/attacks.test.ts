@@ -53,7 +53,12 @@ describe("impostor server without the circle secret", () => {
     expect(f.circle_id).not.toBe(cid);
     expect(hello).not.toContain(a.keys.nodeId);
     expect(hello).not.toContain(cid);
-    const r = respond(hello, parseOffer(f.v2)!, { auth: authKey(epochZeroKey(new Uint8Array(32).fill(7)), 0), epoch: 0, self: { edPublic: imp.keys.edPublic, edSecret: imp.keys.edSecret }, rng: imp.deps.rng });
+    const r = respond(hello, parseOffer(f.v2)!, {
+      auth: authKey(epochZeroKey(new Uint8Array(32).fill(7)), 0),
+      epoch: 0,
+      self: { edPublic: imp.keys.edPublic, edSecret: imp.keys.edSecret },
+      rng: imp.deps.rng,
+    });
     if (!r.ok) throw new Error(r.reason);
     const step = c.receive(r.value.line);
     expect(step.close?.error).toBe(true);
@@ -66,7 +71,13 @@ describe("impostor server without the circle secret", () => {
     const { a, b, cid } = circleOf3("v1");
     honestStillWorks(a, b, cid, "first contact");
     // mallory (no secret needed for this) sends a plaintext v1 HELLO claiming to be alice
-    const hello = JSON.stringify({ t: "HELLO", node_id: a.keys.nodeId, circle_id: cid, listen_addr: "10.0.0.9:9999", can_anchor: false });
+    const hello = JSON.stringify({
+      t: "HELLO",
+      node_id: a.keys.nodeId,
+      circle_id: cid,
+      listen_addr: "10.0.0.9:9999",
+      can_anchor: false,
+    });
     const { routeInbound } = require("../../src/sync/v2-exchange.ts");
     const route = routeInbound(hello, b.store);
     expect(route.engine).toBe("refuse");
@@ -97,7 +108,9 @@ describe("relayed challenge", () => {
     const { a, b, cid } = circleOf3();
     const forged = new FrameSealer(new Uint8Array(32).fill(3)).seal(encodeFrame({ t: "want", ids: [] }));
     let n = 0;
-    const conn = connect(a, b, cid, { tamper: (w) => (w.from === "client" && w.line[0] !== "{" && n++ === 0 ? forged : w.line) });
+    const conn = connect(a, b, cid, {
+      tamper: (w) => (w.from === "client" && w.line[0] !== "{" && n++ === 0 ? forged : w.line),
+    });
     expect(conn.closed.server?.error).toBe(true);
     expect(conn.server.abortReason).toMatch(/failed authentication/);
     honestStillWorks(a, b, cid, "after the injection");
@@ -127,7 +140,15 @@ describe("stripped or edited v2 offer", () => {
 
   test("an edited offer (lower epoch, other versions) fails the handshake", () => {
     const { a, b, cid } = circleOf3();
-    for (const edit of [(v: any) => { v.v = [1, 2]; }, (v: any) => { v.ep = 0; v.n = "00".repeat(32); }]) {
+    for (const edit of [
+      (v: any) => {
+        v.v = [1, 2];
+      },
+      (v: any) => {
+        v.ep = 0;
+        v.n = "00".repeat(32);
+      },
+    ]) {
       const conn = connect(a, b, cid, {
         tamper: (w) => {
           if (w.from !== "client" || !w.line.startsWith('{"t":"HELLO"')) return w.line;
@@ -166,7 +187,9 @@ describe("stripped or edited v2 offer", () => {
 describe("replayed and reflected frames", () => {
   test("a replayed frame closes the connection", () => {
     const { a, b, cid } = circleOf3();
-    const conn = connect(a, b, cid, { tamper: (w) => (w.from === "client" && w.line[0] !== "{" ? [w.line, w.line] : w.line) });
+    const conn = connect(a, b, cid, {
+      tamper: (w) => (w.from === "client" && w.line[0] !== "{" ? [w.line, w.line] : w.line),
+    });
     expect(conn.server.abortReason).toMatch(/failed authentication/);
     honestStillWorks(a, b, cid, "after the replay");
   });
@@ -192,7 +215,9 @@ describe("replayed and reflected frames", () => {
     const first = connect(a, b, cid);
     const old = first.lines.find((l) => l.from === "client" && l.line[0] !== "{")!.line;
     let done = false;
-    const conn = connect(a, b, cid, { tamper: (w) => (w.from === "client" && w.line[0] !== "{" && !done ? ((done = true), old) : w.line) });
+    const conn = connect(a, b, cid, {
+      tamper: (w) => (w.from === "client" && w.line[0] !== "{" && !done ? ((done = true), old) : w.line),
+    });
     expect(conn.server.abortReason).toMatch(/failed authentication/);
     honestStillWorks(a, b, cid, "after the cross-connection replay");
   });
@@ -202,19 +227,48 @@ describe("forged authors and authority", () => {
   test("a member cannot post as another member", () => {
     const { a, b, m, cid } = circleOf3();
     const circle = b.store.getCircle(cid)!;
-    const base = { circleId: cid, channelId: "general", createdTs: b.clock.now, keyEpoch: 0, kind: 0 as const, displayName: "alice", body: new TextEncoder().encode("I am alice"), salt: new Uint8Array(16) };
+    const base = {
+      circleId: cid,
+      channelId: "general",
+      createdTs: b.clock.now,
+      keyEpoch: 0,
+      kind: 0 as const,
+      displayName: "alice",
+      body: new TextEncoder().encode("I am alice"),
+      salt: new Uint8Array(16),
+    };
     // mallory signs with her key but names alice's key as author
     const forged = signMessage(m.keys.edSecret, { ...base, authorKey: a.keys.edPublic });
-    expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({ ok: false, reason: "author signature does not verify" });
+    expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({
+      ok: false,
+      reason: "author signature does not verify",
+    });
     // alice's real message with its text swapped
     const real = signMessage(a.keys.edSecret, { ...base, authorKey: a.keys.edPublic });
     const swapped = real.wire.slice();
     swapped[swapped.length - 64 - 17] ^= 1;
     expect(acceptSigned(b.ctx(), circle, swapped, "v2").ok).toBe(false);
     // a MAC-only v1 object naming alice is refused in a v2-only circle (sent over a session by mallory)
-    const v1 = { msgId: "ab".repeat(16), circleId: cid, channelId: "general", authorNodeId: a.keys.nodeId, displayName: "alice", createdTs: b.clock.now, text: "v1 forgery" };
+    const v1 = {
+      msgId: "ab".repeat(16),
+      circleId: cid,
+      channelId: "general",
+      authorNodeId: a.keys.nodeId,
+      displayName: "alice",
+      createdTs: b.clock.now,
+      text: "v1 forgery",
+    };
     const conn = connect(m, b, cid);
-    const frame = encodeFrame({ t: "msgs", pushed: true, items: [{ form: 0, data: new TextEncoder().encode(JSON.stringify(toWireV1({ ...v1, mac: computeMac(fromHex(SECRET), v1) }))) }] });
+    const frame = encodeFrame({
+      t: "msgs",
+      pushed: true,
+      items: [
+        {
+          form: 0,
+          data: new TextEncoder().encode(JSON.stringify(toWireV1({ ...v1, mac: computeMac(fromHex(SECRET), v1) }))),
+        },
+      ],
+    });
     const sealer = (conn.client as any).sealer as FrameSealer;
     conn.feed("client", { send: [sealer.seal(frame)] });
     conn.pump();
@@ -225,8 +279,19 @@ describe("forged authors and authority", () => {
 
   test("legacy circle: a MAC-only message is stored as an unverified author", () => {
     const { a, b, cid } = circleOf3("v1");
-    const v1 = { msgId: "cd".repeat(16), circleId: cid, channelId: "general", authorNodeId: a.keys.nodeId, displayName: "alice", createdTs: b.clock.now, text: "from an original node" };
-    a.store.insertMessage({ ...v1, mac: computeMac(fromHex(SECRET), v1) }, { origin: "tcp", receivedAt: a.clock.now, sortTs: a.clock.now });
+    const v1 = {
+      msgId: "cd".repeat(16),
+      circleId: cid,
+      channelId: "general",
+      authorNodeId: a.keys.nodeId,
+      displayName: "alice",
+      createdTs: b.clock.now,
+      text: "from an original node",
+    };
+    a.store.insertMessage(
+      { ...v1, mac: computeMac(fromHex(SECRET), v1) },
+      { origin: "tcp", receivedAt: a.clock.now, sortTs: a.clock.now },
+    );
     connect(a, b, cid);
     expect(texts(b, cid)).toContain("from an original node");
     expect(b.store.messageAuth(v1.msgId)?.signature).toBeNull();
@@ -242,10 +307,26 @@ describe("forged authors and authority", () => {
     // mallory approves herself, with a key she made up
     const circle = m.store.getCircle(cid)!;
     const forged = signMessage(m.keys.edSecret, {
-      circleId: cid, channelId: "__control", authorKey: m.keys.edPublic, createdTs: m.clock.now, keyEpoch: 0, kind: KIND_CONTROL, displayName: "m",
-      body: encodeEvent({ t: "channel_approve", channelId: "inner", target: m.keys.edPublic, keyVersion: 0, sealedKey: new Uint8Array(80) }), salt: new Uint8Array(16).fill(5),
+      circleId: cid,
+      channelId: "__control",
+      authorKey: m.keys.edPublic,
+      createdTs: m.clock.now,
+      keyEpoch: 0,
+      kind: KIND_CONTROL,
+      displayName: "m",
+      body: encodeEvent({
+        t: "channel_approve",
+        channelId: "inner",
+        target: m.keys.edPublic,
+        keyVersion: 0,
+        sealedKey: new Uint8Array(80),
+      }),
+      salt: new Uint8Array(16).fill(5),
     });
-    expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({ ok: false, reason: "only the channel owner may approve" });
+    expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({
+      ok: false,
+      reason: "only the channel owner may approve",
+    });
     expect(b.store.channelMembers(cid, "inner").map((x) => x.nodeId)).not.toContain(m.keys.nodeId);
     // the owner's approval of bob works, and bob can read the channel; mallory cannot
     expect(approveMember(a.ctx(), cid, "inner", b.keys.nodeId, w(a)).ok).toBe(true);
@@ -266,10 +347,20 @@ describe("forged authors and authority", () => {
     expect(b.calls.sessions.get("call-1")?.hostNodeId).toBe(a.keys.nodeId);
     const circle = b.store.getCircle(cid)!;
     const forgedEnd = signMessage(m.keys.edSecret, {
-      circleId: cid, channelId: "__control", authorKey: m.keys.edPublic, createdTs: m.clock.now, keyEpoch: 0, kind: KIND_CONTROL, displayName: "m",
-      body: encodeEvent({ t: "call", op: "end", sessionId: "call-1", channelId: "" }), salt: new Uint8Array(16).fill(6),
+      circleId: cid,
+      channelId: "__control",
+      authorKey: m.keys.edPublic,
+      createdTs: m.clock.now,
+      keyEpoch: 0,
+      kind: KIND_CONTROL,
+      displayName: "m",
+      body: encodeEvent({ t: "call", op: "end", sessionId: "call-1", channelId: "" }),
+      salt: new Uint8Array(16).fill(6),
     });
-    expect(acceptSigned(b.ctx(), circle, forgedEnd.wire, "v2")).toMatchObject({ ok: false, reason: "only the call host may end the call" });
+    expect(acceptSigned(b.ctx(), circle, forgedEnd.wire, "v2")).toMatchObject({
+      ok: false,
+      reason: "only the call host may end the call",
+    });
     expect(b.calls.sessions.has("call-1")).toBe(true);
     a.clock.now += 10;
     expect(callEvent(a.ctx(), cid, "end", "call-1", "", w(a)).ok).toBe(true);
@@ -281,11 +372,23 @@ describe("forged authors and authority", () => {
     const { b, m, cid } = circleOf3();
     const circle = b.store.getCircle(cid)!;
     const forged = signMessage(m.keys.edSecret, {
-      circleId: cid, channelId: "__control", authorKey: m.keys.edPublic, createdTs: m.clock.now, keyEpoch: 0, kind: KIND_CONTROL, displayName: "m",
-      body: encodeEvent({ t: "circle_name", name: "pwned" }), salt: new Uint8Array(16).fill(7),
+      circleId: cid,
+      channelId: "__control",
+      authorKey: m.keys.edPublic,
+      createdTs: m.clock.now,
+      keyEpoch: 0,
+      kind: KIND_CONTROL,
+      displayName: "m",
+      body: encodeEvent({ t: "circle_name", name: "pwned" }),
+      salt: new Uint8Array(16).fill(7),
     });
-    expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({ ok: false, reason: "only the circle owner may sign this event" });
-    expect(kickMembers(m.ctx(), cid, [b.keys.nodeId], { displayName: "m", now: m.clock.now, rng: m.deps.rng })).toMatchObject({ ok: false });
+    expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({
+      ok: false,
+      reason: "only the circle owner may sign this event",
+    });
+    expect(
+      kickMembers(m.ctx(), cid, [b.keys.nodeId], { displayName: "m", now: m.clock.now, rng: m.deps.rng }),
+    ).toMatchObject({ ok: false });
   });
 });
 
@@ -296,8 +399,14 @@ describe("a relay that tampers with, reorders or replays envelopes", () => {
     const msgs = ["one", "two", "three"].map((t) => ((a.clock.now += 1), post(a, cid, t)));
     b.clock.now = a.clock.now;
     const ek = epochKey(a.store, a.store.getCircle(cid)!, 0)!;
-    const envs = msgs.map((m, i) => sealEnvelopeV2({ secret, epoch: 0, epochKey: ek, message: decodeMessage(fromBase64(a.store.getV2Wire(m.msgId)!)) }, new Uint8Array(12).fill(i + 1)));
-    const open = (e: unknown) => openEnvelopeV2(e, { secret, circleId: cid, keyOf: (ep) => epochKey(b.store, b.store.getCircle(cid)!, ep) });
+    const envs = msgs.map((m, i) =>
+      sealEnvelopeV2(
+        { secret, epoch: 0, epochKey: ek, message: decodeMessage(fromBase64(a.store.getV2Wire(m.msgId)!)) },
+        new Uint8Array(12).fill(i + 1),
+      ),
+    );
+    const open = (e: unknown) =>
+      openEnvelopeV2(e, { secret, circleId: cid, keyOf: (ep) => epochKey(b.store, b.store.getCircle(cid)!, ep) });
     const ingest = (e: unknown) => {
       const v = open(e);
       return v.ok ? acceptSigned(b.ctx(), b.store.getCircle(cid)!, v.value.wire, "relay") : v;
@@ -312,7 +421,12 @@ describe("a relay that tampers with, reorders or replays envelopes", () => {
     // reordered and replayed: all arrive once, shown in created order
     for (const e of [envs[2], envs[0], envs[1], envs[0], envs[2]]) ingest(e);
     expect(texts(b, cid)).toEqual(["one", "three", "two"]);
-    expect(b.store.recentMessages(cid, 10).filter((x) => x.channelId === "general").map((x) => x.text)).toEqual(["one", "two", "three"]);
+    expect(
+      b.store
+        .recentMessages(cid, 10)
+        .filter((x) => x.channelId === "general")
+        .map((x) => x.text),
+    ).toEqual(["one", "two", "three"]);
     honestStillWorks(a, b, cid, "after the relay games");
   });
 });
@@ -323,7 +437,9 @@ describe("member removal", () => {
     const secret = fromHex(SECRET);
     connect(a, b, cid);
     connect(a, m, cid);
-    expect(kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }).ok).toBe(true);
+    expect(
+      kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }).ok,
+    ).toBe(true);
     expect(a.store.getCircle(cid)!.keyEpoch).toBe(1);
     // bob learns the rekey (a session at epoch 0 delivers it, then asks to reconnect)
     const c1 = connect(b, a, cid);
@@ -339,19 +455,28 @@ describe("member removal", () => {
     expect(cm.closed.server?.reason ?? cm.closed.client?.reason).toContain("removed");
     expect(texts(m, cid)).not.toContain("after the kick");
     const ek1 = epochKey(a.store, a.store.getCircle(cid)!, 1)!;
-    const env = sealEnvelopeV2({ secret, epoch: 1, epochKey: ek1, message: decodeMessage(fromBase64(a.store.getV2Wire(secretMsg.msgId)!)) }, new Uint8Array(12));
-    expect(openEnvelopeV2(env, { secret, circleId: cid, keyOf: (ep) => epochKey(m.store, m.store.getCircle(cid)!, ep) })).toMatchObject({ ok: false, reason: "no key for epoch 1" });
+    const env = sealEnvelopeV2(
+      { secret, epoch: 1, epochKey: ek1, message: decodeMessage(fromBase64(a.store.getV2Wire(secretMsg.msgId)!)) },
+      new Uint8Array(12),
+    );
+    expect(
+      openEnvelopeV2(env, { secret, circleId: cid, keyOf: (ep) => epochKey(m.store, m.store.getCircle(cid)!, ep) }),
+    ).toMatchObject({ ok: false, reason: "no key for epoch 1" });
     // and what she writes now is refused by everyone
     m.clock.now += 10;
     const late = post(m, cid, "still here?");
-    expect(acceptSigned(b.ctx(), b.store.getCircle(cid)!, fromBase64(m.store.getV2Wire(late.msgId)!), "relay")).toMatchObject({ ok: false, reason: "author was removed from the circle" });
+    expect(
+      acceptSigned(b.ctx(), b.store.getCircle(cid)!, fromBase64(m.store.getV2Wire(late.msgId)!), "relay"),
+    ).toMatchObject({ ok: false, reason: "author was removed from the circle" });
     honestStillWorks(a, b, cid, "after the removal");
   });
 
   test("kick in a legacy circle makes it v2-only", () => {
     const { a, b, m, cid } = circleOf3("v1");
     connect(a, b, cid);
-    expect(kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng })).toMatchObject({ ok: true });
+    expect(
+      kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }),
+    ).toMatchObject({ ok: true });
     connect(b, a, cid);
     expect(a.store.getCircle(cid)!.mode).toBe("v2");
     expect(b.store.getCircle(cid)!.mode).toBe("v2");

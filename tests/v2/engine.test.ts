@@ -45,7 +45,16 @@ describe("a long-lived session covers what other paths stored (issue 11)", () =>
     const conn = connect(a, b, cid);
     expect(conn.client.result.reconciled || conn.server.result.reconciled).toBe(true);
     const v1Origin = (text: string) => {
-      const m = { msgId: crypto.randomUUID().replaceAll("-", ""), circleId: cid, channelId: "general", authorNodeId: "0ff0ff0ff0ff0ff0ff0ff0ff", displayName: "py", createdTs: NOW, text, mac: null as string | null };
+      const m = {
+        msgId: crypto.randomUUID().replaceAll("-", ""),
+        circleId: cid,
+        channelId: "general",
+        authorNodeId: "0ff0ff0ff0ff0ff0ff0ff0ff",
+        displayName: "py",
+        createdTs: NOW,
+        text,
+        mac: null as string | null,
+      };
       m.mac = computeMac(fromHex(SECRET), m);
       return a.store.insertMessage(m, { origin: "tcp", receivedAt: NOW, sortTs: NOW })!;
     };

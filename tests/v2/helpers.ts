@@ -34,22 +34,53 @@ export function makeNode(name: string, seed = ++counter + 100): Node {
   const clock = { now: NOW };
   const listenAddr = `127.0.0.1:${9000 + (seed % 1000)}`;
   const deps: V2Deps = {
-    store, calls, now: () => clock.now, rng: seededRng(seed * 31 + 7),
+    store,
+    calls,
+    now: () => clock.now,
+    rng: seededRng(seed * 31 + 7),
     self: { keys, listenAddr, isSelfAddr: (a) => a === listenAddr },
   };
-  return { name, keys, store, calls, deps, clock, listenAddr, ctx: () => ({ store, calls, self: keys, now: clock.now }) };
+  return {
+    name,
+    keys,
+    store,
+    calls,
+    deps,
+    clock,
+    listenAddr,
+    ctx: () => ({ store, calls, self: keys, now: clock.now }),
+  };
 }
 
 export const SECRET = "2a".repeat(32);
 
 /** Add a circle to a node; `owner` is whose Ed25519 key owns it. Publishes this node's member card. */
-export function joinCircle(n: Node, owner: Node, opts: { mode?: "v1" | "v2"; secret?: string; publishCard?: boolean } = {}): string {
+export function joinCircle(
+  n: Node,
+  owner: Node,
+  opts: { mode?: "v1" | "v2"; secret?: string; publishCard?: boolean } = {},
+): string {
   const secret = opts.secret ?? SECRET;
   const circleId = circleIdFromSecret(secret);
-  n.store.addCircle({ circleId, secretHex: secret, name: "", owned: n === owner, bootstrap: "", mode: opts.mode ?? "v2", keyEpoch: 0, joinedAt: NOW });
+  n.store.addCircle({
+    circleId,
+    secretHex: secret,
+    name: "",
+    owned: n === owner,
+    bootstrap: "",
+    mode: opts.mode ?? "v2",
+    keyEpoch: 0,
+    joinedAt: NOW,
+  });
   n.store.setCircleOwner(circleId, toHex(owner.keys.edPublic));
   if (opts.publishCard !== false) {
-    const card = makeCardMessage(n.keys, { circleId, displayName: n.name, ts: n.clock.now, epoch: 0, salt: n.deps.rng(16) });
+    const card = makeCardMessage(n.keys, {
+      circleId,
+      displayName: n.name,
+      ts: n.clock.now,
+      epoch: 0,
+      salt: n.deps.rng(16),
+    });
     const r = acceptSigned(n.ctx(), n.store.getCircle(circleId)!, card.wire, "local");
     if (!r.ok) throw new Error(r.reason);
   }
@@ -62,7 +93,10 @@ export function post(n: Node, circleId: string, text: string, channelId = "gener
   return r.value.row;
 }
 
-export interface Wire { from: "client" | "server"; line: string }
+export interface Wire {
+  from: "client" | "server";
+  line: string;
+}
 /** What an attacker on the wire does with a line: pass it, drop it (null), replace it, or add more. */
 export type Tamper = (w: Wire, i: number) => string | null | string[];
 
@@ -79,12 +113,22 @@ export interface Conn {
   feed(from: "client" | "server", s: V2Step): void;
 }
 
-export function connect(client: Node, server: Node, circleId: string, opts: { tamper?: Tamper; start?: (c: V2Exchange) => V2Step; clientEx?: V2Exchange } = {}): Conn {
+export function connect(
+  client: Node,
+  server: Node,
+  circleId: string,
+  opts: { tamper?: Tamper; start?: (c: V2Exchange) => V2Step; clientEx?: V2Exchange } = {},
+): Conn {
   const c = opts.clientEx ?? V2Exchange.client(client.deps, circleId, server.listenAddr);
   const s = V2Exchange.server(server.deps, "127.0.0.1");
   const q: Record<"client" | "server", string[]> = { client: [], server: [] };
   const conn: Conn = {
-    client: c, server: s, lines: [], bytes: { client: 0, server: 0 }, closed: {}, stored: { client: [], server: [] },
+    client: c,
+    server: s,
+    lines: [],
+    bytes: { client: 0, server: 0 },
+    closed: {},
+    stored: { client: [], server: [] },
     pump() {
       for (let i = 0; i < 10_000; i++) {
         if (q.server.length && !conn.closed.server) {
@@ -95,7 +139,10 @@ export function connect(client: Node, server: Node, circleId: string, opts: { ta
           conn.feed("client", c.receive(line));
         } else {
           // both directions idle: what a shell does as its queue drains (the rest of a long answer)
-          const more = { client: conn.closed.client ? { send: [] } : c.more(), server: conn.closed.server ? { send: [] } : s.more() };
+          const more = {
+            client: conn.closed.client ? { send: [] } : c.more(),
+            server: conn.closed.server ? { send: [] } : s.more(),
+          };
           if (!more.client.send.length && !more.server.send.length) break;
           conn.feed("client", more.client);
           conn.feed("server", more.server);
@@ -134,4 +181,8 @@ export function connect(client: Node, server: Node, circleId: string, opts: { ta
 }
 
 export const texts = (n: Node, circleId: string): string[] =>
-  n.store.recentMessages(circleId, 100_000).filter((m) => m.channelId !== "__control").map((m) => m.text).sort();
+  n.store
+    .recentMessages(circleId, 100_000)
+    .filter((m) => m.channelId !== "__control")
+    .map((m) => m.text)
+    .sort();

@@ -10,7 +10,11 @@ import { connect, joinCircle, makeNode, post, texts, type Node } from "./helpers
 function join(joiner: Node, owner: Node, code: string) {
   const inv = decodeInvite2(code, joiner.clock.now);
   if (!inv.ok) throw new Error(inv.reason);
-  const ex = V2Exchange.joiner(joiner.deps, { inviteId: inv.value.inviteId, ticket: inv.value.ticket, circleId: inv.value.circleId }, owner.listenAddr);
+  const ex = V2Exchange.joiner(
+    joiner.deps,
+    { inviteId: inv.value.inviteId, ticket: inv.value.ticket, circleId: inv.value.circleId },
+    owner.listenAddr,
+  );
   const conn = connect(joiner, owner, inv.value.circleId, { clientEx: ex, start: (c) => c.start() });
   return { conn, ex };
 }
@@ -20,7 +24,13 @@ describe("felund2 invite admission", () => {
     const owner = makeNode("owner");
     const cid = joinCircle(owner, owner);
     post(owner, cid, "welcome");
-    const inv = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, ttlS: 3600, maxUses: 1, now: owner.clock.now, rng: owner.deps.rng });
+    const inv = issueInvite(owner.ctx(), cid, {
+      peer: owner.listenAddr,
+      ttlS: 3600,
+      maxUses: 1,
+      now: owner.clock.now,
+      rng: owner.deps.rng,
+    });
     if (!inv.ok) throw new Error(inv.reason);
     expect(inv.value.code.startsWith("felund2.")).toBe(true);
     const j1 = makeNode("j1");
@@ -47,7 +57,12 @@ describe("felund2 invite admission", () => {
   test("expired at the issuer's clock: refused", () => {
     const owner = makeNode("owner");
     const cid = joinCircle(owner, owner);
-    const inv = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, ttlS: 60, now: owner.clock.now, rng: owner.deps.rng });
+    const inv = issueInvite(owner.ctx(), cid, {
+      peer: owner.listenAddr,
+      ttlS: 60,
+      now: owner.clock.now,
+      rng: owner.deps.rng,
+    });
     if (!inv.ok) throw new Error(inv.reason);
     const j = makeNode("late");
     owner.clock.now += 61;
@@ -61,21 +76,43 @@ describe("felund2 invite admission", () => {
     const cid = joinCircle(owner, owner);
     joinCircle(member, owner);
     const inv = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, now: owner.clock.now, rng: owner.deps.rng });
-    const inv2 = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, maxUses: 1, now: owner.clock.now, rng: owner.deps.rng });
+    const inv2 = issueInvite(owner.ctx(), cid, {
+      peer: owner.listenAddr,
+      maxUses: 1,
+      now: owner.clock.now,
+      rng: owner.deps.rng,
+    });
     if (!inv.ok || !inv2.ok) throw new Error("issue");
     const j = makeNode("j");
     expect(join(j, owner, inv.value.code).ex.result.admitted).not.toBeNull();
     const id = toHex(inv.value.invite.inviteId);
-    expect(revokeInvite(owner.ctx(), cid, id.slice(0, 4), owner.clock.now + 5)).toMatchObject({ ok: true, value: { inviteId: id, revokedTs: owner.clock.now + 5 } });
-    expect(revokeInvite(owner.ctx(), cid, id, owner.clock.now)).toMatchObject({ ok: false, reason: `invite ${id} is already revoked` });
+    expect(revokeInvite(owner.ctx(), cid, id.slice(0, 4), owner.clock.now + 5)).toMatchObject({
+      ok: true,
+      value: { inviteId: id, revokedTs: owner.clock.now + 5 },
+    });
+    expect(revokeInvite(owner.ctx(), cid, id, owner.clock.now)).toMatchObject({
+      ok: false,
+      reason: `invite ${id} is already revoked`,
+    });
     expect(join(j, owner, inv.value.code).ex.abortReason).toBe("issuer refused: invite revoked");
     expect(join(makeNode("k"), owner, inv.value.code).ex.abortReason).toBe("issuer refused: invite revoked");
     expect(owner.store.getInvite(id)?.uses).toBe(1);
     // the order of the rules: revoked before expired before used up
     const rec = { inviteId: id, circleId: cid, ticketHex: "", expiresTs: 10, maxUses: 1, uses: 1 };
-    expect([inviteState(rec, 5), inviteState(rec, 10), inviteState({ ...rec, revokedTs: 1 }, 10), inviteState({ ...rec, uses: 0 }, 5)]).toEqual(["used up", "expired", "revoked", "live"]);
+    expect([
+      inviteState(rec, 5),
+      inviteState(rec, 10),
+      inviteState({ ...rec, revokedTs: 1 }, 10),
+      inviteState({ ...rec, uses: 0 }, 5),
+    ]).toEqual(["used up", "expired", "revoked", "live"]);
     // a kick (REKEY) revokes the rest, in the same transaction
-    expect(kickMembers(owner.ctx(), cid, [member.keys.nodeId], { displayName: "o", now: owner.clock.now, rng: owner.deps.rng }).ok).toBe(true);
+    expect(
+      kickMembers(owner.ctx(), cid, [member.keys.nodeId], {
+        displayName: "o",
+        now: owner.clock.now,
+        rng: owner.deps.rng,
+      }).ok,
+    ).toBe(true);
     expect(owner.store.listInvites(cid).map((r) => r.revokedTs != null)).toEqual([true, true]);
     expect(join(makeNode("l"), owner, inv2.value.code).ex.abortReason).toBe("issuer refused: invite revoked");
   });
@@ -86,7 +123,11 @@ describe("felund2 invite admission", () => {
     const inv = issueInvite(owner.ctx(), cid, { peer: owner.listenAddr, now: owner.clock.now, rng: owner.deps.rng });
     if (!inv.ok) throw new Error(inv.reason);
     const j = makeNode("j");
-    const joiner = V2Exchange.joiner(j.deps, { inviteId: inv.value.invite.inviteId, ticket: inv.value.invite.ticket, circleId: cid }, owner.listenAddr);
+    const joiner = V2Exchange.joiner(
+      j.deps,
+      { inviteId: inv.value.invite.inviteId, ticket: inv.value.invite.ticket, circleId: cid },
+      owner.listenAddr,
+    );
     const server = V2Exchange.server(owner.deps, "");
     const hs = server.receive(joiner.start().send[0]!).send;
     expect(hs).toHaveLength(1);
@@ -109,11 +150,17 @@ describe("felund2 invite admission", () => {
     const dec = decodeInvite2(inv.value.code, owner.clock.now);
     if (!dec.ok) throw new Error(dec.reason);
     const j = makeNode("guesser");
-    const ex = V2Exchange.joiner(j.deps, { inviteId: dec.value.inviteId, ticket: new Uint8Array(32).fill(1), circleId: cid }, owner.listenAddr);
+    const ex = V2Exchange.joiner(
+      j.deps,
+      { inviteId: dec.value.inviteId, ticket: new Uint8Array(32).fill(1), circleId: cid },
+      owner.listenAddr,
+    );
     const conn = connect(j, owner, cid, { clientEx: ex });
     expect(ex.result.admitted).toBeNull();
     expect(ex.abortReason).toContain("auth failed");
     expect(conn.lines.filter((l) => l.from === "client")).toHaveLength(1);
-    expect(issueInvite(member.ctx(), cid, { peer: "127.0.0.1:1", now: member.clock.now, rng: member.deps.rng })).toMatchObject({ ok: false });
+    expect(
+      issueInvite(member.ctx(), cid, { peer: "127.0.0.1:1", now: member.clock.now, rng: member.deps.rng }),
+    ).toMatchObject({ ok: false });
   });
 });

@@ -19,19 +19,32 @@ function originalNode() {
   const store = new NodeStore(openMemoryDb());
   const nodeId = toHex(seededRng(4242)(12));
   const deps: ExchangeDeps = {
-    store, calls: new CallRegistry(), knowledge: new PeerKnowledge(() => NOW * 1000), now: () => NOW, rng: seededRng(777),
-    self: { nodeId, isSelfAddr: () => false, listenAddr: "127.0.0.1:9999" }, ext: false, encrypt: true,
+    store,
+    calls: new CallRegistry(),
+    knowledge: new PeerKnowledge(() => NOW * 1000),
+    now: () => NOW,
+    rng: seededRng(777),
+    self: { nodeId, isSelfAddr: () => false, listenAddr: "127.0.0.1:9999" },
+    ext: false,
+    encrypt: true,
   };
   return { store, nodeId, deps, listenAddr: "127.0.0.1:9999" };
 }
 
 const v1DepsOf = (n: Node): ExchangeDeps => ({
-  store: n.store, calls: n.calls, knowledge: new PeerKnowledge(() => NOW * 1000), now: () => n.clock.now, rng: n.deps.rng,
+  store: n.store,
+  calls: n.calls,
+  knowledge: new PeerKnowledge(() => NOW * 1000),
+  now: () => n.clock.now,
+  rng: n.deps.rng,
   self: { nodeId: n.keys.nodeId, isSelfAddr: n.deps.self.isSelfAddr, listenAddr: n.listenAddr },
 });
 
 /** Hand lines between any two engines until both stop. */
-function run(c: { start(): { send: string[]; close?: unknown }; receive(l: string): { send: string[]; close?: unknown } }, s: { receive(l: string): { send: string[]; close?: unknown } }) {
+function run(
+  c: { start(): { send: string[]; close?: unknown }; receive(l: string): { send: string[]; close?: unknown } },
+  s: { receive(l: string): { send: string[]; close?: unknown } },
+) {
   const toS: string[] = [];
   const toC: string[] = [];
   let cc = false;
@@ -57,11 +70,31 @@ test("two v2 nodes and an original v1 node all see every message", () => {
   const cid = joinCircle(a, a, { mode: "v1" });
   joinCircle(b, a, { mode: "v1" });
   const o = originalNode();
-  o.store.addCircle({ circleId: cid, secretHex: SECRET, name: "", owned: false, bootstrap: "", mode: "v1", keyEpoch: 0, joinedAt: NOW });
+  o.store.addCircle({
+    circleId: cid,
+    secretHex: SECRET,
+    name: "",
+    owned: false,
+    bootstrap: "",
+    mode: "v1",
+    keyEpoch: 0,
+    joinedAt: NOW,
+  });
   post(a, cid, "from alice (v2)");
   post(b, cid, "from bob (v2)");
-  const ov1 = { msgId: newMsgId(o.nodeId, NOW, seededRng(5)), circleId: cid, channelId: "general", authorNodeId: o.nodeId, displayName: "orig", createdTs: NOW, text: "from the original (v1)" };
-  o.store.insertMessage({ ...ov1, mac: computeMac(fromHex(SECRET), ov1) }, { origin: "local", receivedAt: NOW, sortTs: NOW });
+  const ov1 = {
+    msgId: newMsgId(o.nodeId, NOW, seededRng(5)),
+    circleId: cid,
+    channelId: "general",
+    authorNodeId: o.nodeId,
+    displayName: "orig",
+    createdTs: NOW,
+    text: "from the original (v1)",
+  };
+  o.store.insertMessage(
+    { ...ov1, mac: computeMac(fromHex(SECRET), ov1) },
+    { origin: "local", receivedAt: NOW, sortTs: NOW },
+  );
 
   // alice dials the original: her v2 HELLO is answered with a v1 CHALLENGE, and the v1 exchange runs
   const ac = V2Exchange.client({ ...a.deps, v1: v1DepsOf(a) }, cid, o.listenAddr);
@@ -83,7 +116,13 @@ test("two v2 nodes and an original v1 node all see every message", () => {
   const all = ["from alice (v2)", "from bob (v2)", "from the original (v1)"];
   expect(texts(a, cid)).toEqual(all);
   expect(texts(b, cid)).toEqual(all);
-  expect(o.store.recentMessages(cid, 100).filter((m) => m.channelId === "general").map((m) => m.text).sort()).toEqual(all);
+  expect(
+    o.store
+      .recentMessages(cid, 100)
+      .filter((m) => m.channelId === "general")
+      .map((m) => m.text)
+      .sort(),
+  ).toEqual(all);
   // authorship as the UIs show it: v2 messages verified, the original's unverified
   const byText = (n: Node, t: string) => n.store.recentMessages(cid, 100).find((m) => m.text === t)!;
   expect(b.store.messageAuth(byText(b, "from alice (v2)").msgId)?.signature).toBeTruthy();

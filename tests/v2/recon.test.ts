@@ -19,8 +19,20 @@ describe("reconciliation cost", () => {
         for (let i = 0; i < 10_000; i++) {
           const msgId = toHex(r(16));
           const ts = NOW - 86_400 * 30 + i * 250;
-          s.insertV2Message({ msgId, circleId: cid, channelId: "general", authorNodeId: "a1b2c3d4e5f60718293a4b5c", displayName: "x", createdTs: ts, text: "common", mac: null },
-            { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" }, { origin: "local", receivedAt: NOW, sortTs: ts });
+          s.insertV2Message(
+            {
+              msgId,
+              circleId: cid,
+              channelId: "general",
+              authorNodeId: "a1b2c3d4e5f60718293a4b5c",
+              displayName: "x",
+              createdTs: ts,
+              text: "common",
+              mac: null,
+            },
+            { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" },
+            { origin: "local", receivedAt: NOW, sortTs: ts },
+          );
         }
       });
     void rng;
@@ -38,8 +50,10 @@ describe("reconciliation cost", () => {
     expect(b.store.countMessages(cid)).toBe(10_010);
     const total = conn.bytes.client + conn.bytes.server;
     // the payload itself: 10 signed messages of ~250 bytes, base64 in frames
-    const idListOnly = 10_000 * 16 * 4 / 3;
-    console.error(`v2 recon: 10,000 common + 10 different: ${total} bytes on the wire (client ${conn.bytes.client}, server ${conn.bytes.server}); sending the id list alone would be ${Math.round(idListOnly)} bytes`);
+    const idListOnly = (10_000 * 16 * 4) / 3;
+    console.error(
+      `v2 recon: 10,000 common + 10 different: ${total} bytes on the wire (client ${conn.bytes.client}, server ${conn.bytes.server}); sending the id list alone would be ${Math.round(idListOnly)} bytes`,
+    );
     expect(total).toBeLessThan(40_000);
     expect(total).toBeLessThan(idListOnly / 5);
   });
@@ -48,7 +62,10 @@ describe("reconciliation cost", () => {
     const cost = (n: number, diff: number) => {
       const r = seededRng(n + diff);
       const common = Array.from({ length: n }, (_, i) => itemOf(1_000_000 + i, toHex(r(16))));
-      const A = new ItemSet([...common, ...Array.from({ length: diff }, (_, i) => itemOf(1_000_000 + i * Math.floor(n / diff) + 1, toHex(r(16))))]);
+      const A = new ItemSet([
+        ...common,
+        ...Array.from({ length: diff }, (_, i) => itemOf(1_000_000 + i * Math.floor(n / diff) + 1, toHex(r(16)))),
+      ]);
       const B = new ItemSet(common);
       let ranges = initialRanges(A);
       let bytes = 0;

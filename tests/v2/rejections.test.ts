@@ -32,7 +32,9 @@ describe("offer and handshake parsing", () => {
   });
   test("absent offer is undefined; V2_HS must have its fields", () => {
     expect(parseOffer(undefined)).toBeUndefined();
-    expect(() => parseHsFrame({ t: "V2_HS", n: "11".repeat(32), e: "22".repeat(32), ep: 0, box: "***" })).toThrow("V2_HS box must be base64");
+    expect(() => parseHsFrame({ t: "V2_HS", n: "11".repeat(32), e: "22".repeat(32), ep: 0, box: "***" })).toThrow(
+      "V2_HS box must be base64",
+    );
     expect(() => parseHsFrame({ t: "CHALLENGE" })).toThrow("expected V2_HS");
   });
 });
@@ -45,7 +47,9 @@ describe("engine refusals", () => {
     const conn = connect(a, b, cid);
     expect(conn.closed.client?.reason).toBe("peer error: Unknown circle_id");
     const s = V2Exchange.server(b.deps, "127.0.0.1");
-    const step = s.receive(JSON.stringify({ t: "HELLO", node_id: "a1b2c3d4e5f60718293a4b5c", circle_id: cid, v2: { v: [1] } }));
+    const step = s.receive(
+      JSON.stringify({ t: "HELLO", node_id: "a1b2c3d4e5f60718293a4b5c", circle_id: cid, v2: { v: [1] } }),
+    );
     expect(step.close?.error).toBe(true);
     expect(step.send).toEqual([JSON.stringify({ t: "ERROR", err: "Bad frame" })]);
   });
@@ -55,7 +59,9 @@ describe("engine refusals", () => {
     const b = makeNode("b");
     const cid = joinCircle(a, a);
     joinCircle(b, a);
-    const conn = connect(a, b, cid, { tamper: (w) => (w.from === "client" && w.line.includes("V2_AUTH") ? '{"t":"V2_AUTH","box":"AAAA"}' : w.line) });
+    const conn = connect(a, b, cid, {
+      tamper: (w) => (w.from === "client" && w.line.includes("V2_AUTH") ? '{"t":"V2_AUTH","box":"AAAA"}' : w.line),
+    });
     expect(conn.server.abortReason).toContain("auth failed");
     const s = V2Exchange.server(b.deps, "127.0.0.1");
     expect(s.receive("not json").close?.error).toBe(true);
@@ -118,11 +124,16 @@ describe("key channels", () => {
     const cid = joinCircle(a, a);
     joinCircle(b, a);
     const w = (n: typeof a) => ({ displayName: n.name, now: n.clock.now, rng: n.deps.rng });
-    expect(createChannel(a.ctx(), cid, "vault", "key", { ...w(a), passphrase: "correct horse", scryptLogN: 14 }).ok).toBe(true);
+    expect(
+      createChannel(a.ctx(), cid, "vault", "key", { ...w(a), passphrase: "correct horse", scryptLogN: 14 }).ok,
+    ).toBe(true);
     post(a, cid, "in the vault", "vault");
     connect(a, b, cid);
     expect(b.store.recentMessages(cid, 10).find((m) => m.channelId === "vault")?.text).toBe("");
-    expect(unlockKeyChannel(b.ctx(), cid, "vault", "wrong horse", w(b))).toMatchObject({ ok: false, reason: "wrong passphrase" });
+    expect(unlockKeyChannel(b.ctx(), cid, "vault", "wrong horse", w(b))).toMatchObject({
+      ok: false,
+      reason: "wrong passphrase",
+    });
     expect(unlockKeyChannel(b.ctx(), cid, "vault", "correct horse", w(b)).ok).toBe(true);
     expect(texts(b, cid)).toContain("in the vault");
   });
@@ -130,8 +141,21 @@ describe("key channels", () => {
   test("a message in another circle or re-signed with another circle id is refused", () => {
     const a = makeNode("a");
     const cid = joinCircle(a, a);
-    const other = signMessage(a.keys.edSecret, { circleId: "0123456789abcdef01234567", channelId: "general", authorKey: a.keys.edPublic, createdTs: a.clock.now, keyEpoch: 0, kind: KIND_TEXT, displayName: "a", body: new Uint8Array([104]), salt: new Uint8Array(16) });
-    expect(acceptSigned(a.ctx(), a.store.getCircle(cid)!, other.wire, "v2")).toMatchObject({ ok: false, reason: "message of another circle" });
+    const other = signMessage(a.keys.edSecret, {
+      circleId: "0123456789abcdef01234567",
+      channelId: "general",
+      authorKey: a.keys.edPublic,
+      createdTs: a.clock.now,
+      keyEpoch: 0,
+      kind: KIND_TEXT,
+      displayName: "a",
+      body: new Uint8Array([104]),
+      salt: new Uint8Array(16),
+    });
+    expect(acceptSigned(a.ctx(), a.store.getCircle(cid)!, other.wire, "v2")).toMatchObject({
+      ok: false,
+      reason: "message of another circle",
+    });
   });
 });
 
@@ -139,9 +163,23 @@ describe("seeded fuzz of the v2 decoders", () => {
   const msg = loadV2("v2-message").valid[0].expect.wire_hex as string;
   const seeds: [string, Uint8Array, (b: Uint8Array) => unknown][] = [
     ["message", Uint8Array.from(msg.match(/../g)!.map((x) => parseInt(x, 16))), decodeMessage],
-    ["frame", encodeFrame({ t: "peers", peers: [{ nodeId: "a1b2c3d4e5f60718293a4b5c", addr: "127.0.0.1:1", lastSeen: 5 }] }), decodeFrame],
-    ["event", Uint8Array.from((loadV2("v2-control").valid[9].encoded_hex as string).match(/../g)!.map((x) => parseInt(x, 16))), decodeEvent],
-    ["sealed body", Uint8Array.from((loadV2("v2-channel-keys").valid[0].expect.sealed_body_hex as string).match(/../g)!.map((x) => parseInt(x, 16))), decodeSealedBody],
+    [
+      "frame",
+      encodeFrame({ t: "peers", peers: [{ nodeId: "a1b2c3d4e5f60718293a4b5c", addr: "127.0.0.1:1", lastSeen: 5 }] }),
+      decodeFrame,
+    ],
+    [
+      "event",
+      Uint8Array.from((loadV2("v2-control").valid[9].encoded_hex as string).match(/../g)!.map((x) => parseInt(x, 16))),
+      decodeEvent,
+    ],
+    [
+      "sealed body",
+      Uint8Array.from(
+        (loadV2("v2-channel-keys").valid[0].expect.sealed_body_hex as string).match(/../g)!.map((x) => parseInt(x, 16)),
+      ),
+      decodeSealedBody,
+    ],
   ];
   for (const [name, base, decode] of seeds)
     test(`${name}: 2,000 mutations end in ProtocolError or a value`, () => {
@@ -163,7 +201,7 @@ describe("seeded fuzz of the v2 decoders", () => {
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=";
     for (let i = 0; i < 2000; i++) {
       const chars = code.split("");
-      const at = 8 + (rng(1)[0]! * 7 + rng(1)[0]!) % (chars.length - 8);
+      const at = 8 + ((rng(1)[0]! * 7 + rng(1)[0]!) % (chars.length - 8));
       chars[at] = alphabet[rng(1)[0]! % alphabet.length]!;
       const v = decodeInvite2(chars.join(""), 1_800_000_000);
       expect(typeof v.ok).toBe("boolean");
@@ -174,7 +212,10 @@ describe("seeded fuzz of the v2 decoders", () => {
     const blob = fromBase64(env.v2);
     const { openEnvelopeV2 } = require("../../src/protocol/v2/envelope.ts");
     for (let n = 0; n < blob.length; n += 3) {
-      const v = openEnvelopeV2({ ...env, v2: toBase64(blob.slice(0, n)) }, { secret: new Uint8Array(32), circleId: "630dcd2966c4336691125448", keyOf: () => new Uint8Array(32) });
+      const v = openEnvelopeV2(
+        { ...env, v2: toBase64(blob.slice(0, n)) },
+        { secret: new Uint8Array(32), circleId: "630dcd2966c4336691125448", keyOf: () => new Uint8Array(32) },
+      );
       expect(v.ok).toBe(false);
     }
   });

@@ -24,28 +24,46 @@ function circleOf3() {
 /** A text signed by `n` with whatever time and epoch it likes to claim. */
 function forge(n: Node, cid: string, text: string, createdTs: number, keyEpoch = 0): SignedMessage {
   return signMessage(n.keys.edSecret, {
-    circleId: cid, channelId: "general", authorKey: n.keys.edPublic, createdTs, keyEpoch, kind: KIND_TEXT,
-    displayName: n.name, body: new TextEncoder().encode(text), salt: n.deps.rng(16),
+    circleId: cid,
+    channelId: "general",
+    authorKey: n.keys.edPublic,
+    createdTs,
+    keyEpoch,
+    kind: KIND_TEXT,
+    displayName: n.name,
+    body: new TextEncoder().encode(text),
+    salt: n.deps.rng(16),
   });
 }
 
-const accept = (n: Node, cid: string, wire: Uint8Array, origin: string) => acceptSigned(n.ctx(), n.store.getCircle(cid)!, wire, origin);
+const accept = (n: Node, cid: string, wire: Uint8Array, origin: string) =>
+  acceptSigned(n.ctx(), n.store.getCircle(cid)!, wire, origin);
 
 /** What a node does with a relay envelope: open it under its epoch key, then the §5 checks. */
 function ingest(n: Node, cid: string, env: unknown) {
-  const v = openEnvelopeV2(env, { secret: fromHex(SECRET), circleId: cid, keyOf: (e) => epochKey(n.store, n.store.getCircle(cid)!, e) });
+  const v = openEnvelopeV2(env, {
+    secret: fromHex(SECRET),
+    circleId: cid,
+    keyOf: (e) => epochKey(n.store, n.store.getCircle(cid)!, e),
+  });
   return v.ok ? accept(n, cid, v.value.wire, "relay") : v;
 }
 /** An envelope under the epoch-0 key: anyone who ever was a member can make one. */
 const envelope0 = (cid: string, m: SignedMessage, n: Node) =>
-  sealEnvelopeV2({ secret: fromHex(SECRET), epoch: 0, epochKey: epochKey(n.store, n.store.getCircle(cid)!, 0)!, message: m }, n.deps.rng(12));
+  sealEnvelopeV2(
+    { secret: fromHex(SECRET), epoch: 0, epochKey: epochKey(n.store, n.store.getCircle(cid)!, 0)!, message: m },
+    n.deps.rng(12),
+  );
 
 describe("message times", () => {
   test("a member cannot date a message before v2 existed, on any path; from the floor on it is fine", () => {
     const { b, m, cid } = circleOf3();
     for (const ts of [0, 1_000_000_000, V2_CREATED_TS_MIN - 1])
       for (const origin of ["v2", "relay", "local"])
-        expect(accept(b, cid, forge(m, cid, `old ${ts}`, ts).wire, origin)).toMatchObject({ ok: false, reason: "created_ts before felund v2 existed" });
+        expect(accept(b, cid, forge(m, cid, `old ${ts}`, ts).wire, origin)).toMatchObject({
+          ok: false,
+          reason: "created_ts before felund v2 existed",
+        });
     expect(accept(b, cid, forge(m, cid, "at the floor", V2_CREATED_TS_MIN).wire, "v2").ok).toBe(true);
     expect(texts(b, cid)).toEqual(["at the floor"]);
   });
@@ -55,9 +73,14 @@ describe("key epochs", () => {
   test("a message claiming an epoch the circle never had is refused; a real later epoch is taken once its REKEY is known", () => {
     const { a, b, m, cid } = circleOf3();
     for (const e of [1, 999, 2 ** 32 - 1])
-      expect(accept(b, cid, forge(m, cid, `epoch ${e}`, b.clock.now, e).wire, "v2")).toMatchObject({ ok: false, reason: "key epoch this circle does not have" });
+      expect(accept(b, cid, forge(m, cid, `epoch ${e}`, b.clock.now, e).wire, "v2")).toMatchObject({
+        ok: false,
+        reason: "key epoch this circle does not have",
+      });
     connect(a, b, cid);
-    expect(kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }).ok).toBe(true);
+    expect(
+      kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }).ok,
+    ).toBe(true);
     const at1 = decodeMessage(fromBase64(a.store.getV2Wire(post(a, cid, "at epoch 1").msgId)!));
     expect(at1.keyEpoch).toBe(1);
     expect(accept(b, cid, at1.wire, "v2")).toMatchObject({ ok: false, reason: "key epoch this circle does not have" });
@@ -76,7 +99,11 @@ describe("a removed member backdating through the relay", () => {
     const genuine = post(m, cid, "said before the kick");
     connect(m, a, cid); // alice holds it; bob does not yet
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng });
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
+      displayName: "alice",
+      now: a.clock.now,
+      rng: a.deps.rng,
+    });
     if (!kick.ok) throw new Error(kick.reason);
     const removedTs = kick.value.signed.createdTs;
     connect(b, a, cid); // bob learns the removal (and gets the genuine message over the session)
@@ -85,11 +112,19 @@ describe("a removed member backdating through the relay", () => {
     // after the kick mallory still has the epoch-0 relay key: she backdates and posts
     m.clock.now = removedTs + 30;
     for (const ts of [removedTs - 1, removedTs - 3600])
-      expect(ingest(b, cid, envelope0(cid, forge(m, cid, `backdated ${ts}`, ts), m))).toMatchObject({ ok: false, reason: "removed author's message reached the relay after the removal" });
+      expect(ingest(b, cid, envelope0(cid, forge(m, cid, `backdated ${ts}`, ts), m))).toMatchObject({
+        ok: false,
+        reason: "removed author's message reached the relay after the removal",
+      });
     // dated after the removal: refused on every path, as before
-    expect(accept(b, cid, forge(m, cid, "late", removedTs).wire, "v2")).toMatchObject({ ok: false, reason: "author was removed from the circle" });
+    expect(accept(b, cid, forge(m, cid, "late", removedTs).wire, "v2")).toMatchObject({
+      ok: false,
+      reason: "author was removed from the circle",
+    });
     // her real history: already held is kept ("already stored"), and a member's session still delivers it
-    expect(ingest(b, cid, envelope0(cid, decodeMessage(fromBase64(m.store.getV2Wire(genuine.msgId)!)), m))).toMatchObject({ ok: false, reason: "already stored" });
+    expect(
+      ingest(b, cid, envelope0(cid, decodeMessage(fromBase64(m.store.getV2Wire(genuine.msgId)!)), m)),
+    ).toMatchObject({ ok: false, reason: "already stored" });
     expect(texts(b, cid).filter((t) => t.startsWith("backdated"))).toEqual([]);
   });
 
@@ -98,7 +133,11 @@ describe("a removed member backdating through the relay", () => {
     connect(a, b, cid);
     const genuine = decodeMessage(fromBase64(m.store.getV2Wire(post(m, cid, "real, before the kick").msgId)!));
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng });
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
+      displayName: "alice",
+      now: a.clock.now,
+      rng: a.deps.rng,
+    });
     if (!kick.ok) throw new Error(kick.reason);
     const backdated = forge(m, cid, "backdated after the kick", kick.value.signed.createdTs - 10);
     // the relay's order: mallory's real message, alice's REKEY (signed under epoch 0), then mallory's forgery
@@ -120,7 +159,11 @@ describe("a removed member returning as a fresh identity under the old key", () 
     for (const n of [b, c, m]) connect(n, a, cid); // alice holds every card, so the REKEY seals to bob and carol
     const offline = post(c, cid, "carol, written offline before she heard of the kick");
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng });
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
+      displayName: "alice",
+      now: a.clock.now,
+      rng: a.deps.rng,
+    });
     if (!kick.ok) throw new Error(kick.reason);
     const kickTs = kick.value.signed.createdTs;
     connect(b, a, cid); // bob learns the REKEY
@@ -134,8 +177,15 @@ describe("a removed member returning as a fresh identity under the old key", () 
     expect(texts(b, cid).join("|")).not.toContain("not-mallory");
     for (const ts of [kickTs - 3600, kickTs - 1, kickTs + 30]) {
       const f = forge(fresh, cid, `fresh ${ts}`, ts);
-      for (const origin of ["v2", "relay"]) expect(accept(b, cid, f.wire, origin)).toMatchObject({ ok: false, reason: "author was not a member of that key epoch" });
-      expect(ingest(b, cid, envelope0(cid, f, fresh))).toMatchObject({ ok: false, reason: "author was not a member of that key epoch" });
+      for (const origin of ["v2", "relay"])
+        expect(accept(b, cid, f.wire, origin)).toMatchObject({
+          ok: false,
+          reason: "author was not a member of that key epoch",
+        });
+      expect(ingest(b, cid, envelope0(cid, f, fresh))).toMatchObject({
+        ok: false,
+        reason: "author was not a member of that key epoch",
+      });
     }
     // carol was a member of epoch 0: her session under it still works, and her offline message arrives
     const back = connect(c, b, cid);

@@ -21,7 +21,8 @@ export function queueRng(values: string[]): Rng {
 }
 
 /** Deterministic filler: byte i of fill(seed, n) = (seed + 17 * i) mod 256, as hex. */
-export const fill = (seed: number, n: number): string => toHex(Uint8Array.from({ length: n }, (_, i) => (seed + 17 * i) & 255));
+export const fill = (seed: number, n: number): string =>
+  toHex(Uint8Array.from({ length: n }, (_, i) => (seed + 17 * i) & 255));
 
 export const ALICE_SEED = fill(1, 32);
 export const BOB_SEED = fill(2, 32);

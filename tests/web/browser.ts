@@ -5,8 +5,14 @@ import { ensureWebBuild } from "../../src/node/web-static.ts";
 import { felund, startFelund, tempDir, type Running } from "../cli/helpers.ts";
 
 export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 export async function launchBrowser(): Promise<Browser> {
@@ -15,7 +21,10 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true, timeout: 20_000 });
 }
 
-export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
+export async function newPage(
+  browser: Browser,
+  opts: { width?: number; height?: number } = {},
+): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
   const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1200, height: opts.height ?? 760 } });
   const page = await ctx.newPage();
   page.setDefaultTimeout(8_000);
@@ -24,14 +33,26 @@ export async function newPage(browser: Browser, opts: { width?: number; height?:
   return { ctx, page, errors };
 }
 
-export interface ServeNode { dir: string; base: string; url: string; token: string; run: Running; stop(): void }
+export interface ServeNode {
+  dir: string;
+  base: string;
+  url: string;
+  token: string;
+  run: Running;
+  stop(): void;
+}
 
 /** `felund init --bind 127.0.0.1` then `felund serve` on free loopback ports. */
 export async function startServe(name: string, extra: string[] = []): Promise<ServeNode> {
   const dir = tempDir();
   const init = await felund(dir, "init", "--bind", "127.0.0.1", "--name", name);
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
-  const run = await startFelund(dir, ["serve", "--http", "127.0.0.1:0", "--port", "0", "--interval", "1", ...extra], /open (http:\/\/127\.0\.0\.1:\d+)\/#token=([0-9a-f]{64})/, 20_000);
+  const run = await startFelund(
+    dir,
+    ["serve", "--http", "127.0.0.1:0", "--port", "0", "--interval", "1", ...extra],
+    /open (http:\/\/127\.0\.0\.1:\d+)\/#token=([0-9a-f]{64})/,
+    20_000,
+  );
   const base = run.match[1]!;
   const token = run.match[2]!;
   return { dir, base, token, url: `${base}/#token=${token}`, run, stop: () => run.proc.kill() };
@@ -40,7 +61,9 @@ export async function startServe(name: string, extra: string[] = []): Promise<Se
 /** Call the node's local API as its own front ends do. */
 export async function api<T = any>(n: ServeNode, method: string, path: string, body?: unknown): Promise<T> {
   const r = await fetch(`${n.base}/api${path}`, {
-    method, headers: { authorization: `Bearer ${n.token}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${n.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   return (await r.json()) as T;
 }
@@ -51,4 +74,5 @@ export async function say(page: Page, text: string): Promise<void> {
   await page.press('[data-testid="input"]', "Enter");
 }
 
-export const messageTexts = (page: Page) => page.$$eval('[data-testid="message"] .msg-text', (els) => els.map((e) => e.textContent ?? ""));
+export const messageTexts = (page: Page) =>
+  page.$$eval('[data-testid="message"] .msg-text', (els) => els.map((e) => e.textContent ?? ""));

@@ -50,7 +50,8 @@ afterAll(async () => {
 
 const stat = statOf;
 const nodeIdOf = async (p: Page, n: NsNode) => (await nodeApi(p, n, "GET", "/state")).node.nodeId as string;
-const participantStatus = (p: Page, id: string) => p.getAttribute(`[data-testid="participant"][data-node="${id}"]`, "data-status").catch(() => null);
+const participantStatus = (p: Page, id: string) =>
+  p.getAttribute(`[data-testid="participant"][data-node="${id}"]`, "data-status").catch(() => null);
 
 describe("calls between two local nodes (v2 session signalling)", () => {
   let a = "";
@@ -71,7 +72,11 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     await pb.click('[data-testid="call-status"]'); // so does the status line
     await pb.waitForSelector('[data-testid="call-join"]');
     await say(pb, "/call join");
-    await waitFor("both linked", async () => (await participantStatus(pa, b)) === "connected" && (await participantStatus(pb, a)) === "connected", 20_000);
+    await waitFor(
+      "both linked",
+      async () => (await participantStatus(pa, b)) === "connected" && (await participantStatus(pb, a)) === "connected",
+      20_000,
+    );
     expect(await pb.textContent('[data-testid="call-status"]')).toContain("(2)");
   }, 40_000);
 
@@ -85,7 +90,14 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     expect(b1.inBytes).toBeGreaterThan(b0.inBytes);
     expect(a1.outBytes).toBeGreaterThan(a0.outBytes);
     // the fake microphone beeps: the level meters move
-    await waitFor("a level on bob's meter of alice", async () => Number(await pb.getAttribute(`[data-testid="participant"][data-node="${a}"] [data-testid="vu"]`, "data-level")) > 0, 5000);
+    await waitFor(
+      "a level on bob's meter of alice",
+      async () =>
+        Number(
+          await pb.getAttribute(`[data-testid="participant"][data-node="${a}"] [data-testid="vu"]`, "data-level"),
+        ) > 0,
+      5000,
+    );
   }, 15_000);
 
   test("mute stops alice's outgoing audio; unmute brings it back", async () => {
@@ -110,7 +122,14 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     await offerer.evaluate(() => dispatchEvent(new Event("online")));
     // new ICE credentials: a real restart, negotiated through the sealed signals
     // (12 s: a lost offer or answer is offered again after 6 s)
-    await waitFor("a restart", async () => { const s = await stat(offerer, other); return s.restarts > before.restarts && s.ufrag !== before.ufrag; }, 12_000);
+    await waitFor(
+      "a restart",
+      async () => {
+        const s = await stat(offerer, other);
+        return s.restarts > before.restarts && s.ufrag !== before.ufrag;
+      },
+      12_000,
+    );
     await Bun.sleep(1000);
     const mid = await stat(offerer, other);
     expect(mid.state).toBe("connected");
@@ -119,12 +138,18 @@ describe("calls between two local nodes (v2 session signalling)", () => {
 
   test("device pickers list the microphones and cameras; switching the microphone keeps the audio going", async () => {
     await pa.click(".devices summary");
-    const mics = await pa.$$eval('[data-testid="mic-select"] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    const mics = await pa.$$eval('[data-testid="mic-select"] option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value),
+    );
     expect(mics.length).toBeGreaterThan(1);
     expect(await pa.$$eval('[data-testid="camera-select"] option', (os) => os.length)).toBeGreaterThan(1);
     await pa.selectOption('[data-testid="mic-select"]', mics.at(-1)!);
     const s0 = await stat(pa, b);
-    await waitFor("audio from the other microphone", async () => (await stat(pa, b)).outBytes > s0.outBytes + 1000, 5000);
+    await waitFor(
+      "audio from the other microphone",
+      async () => (await stat(pa, b)).outBytes > s0.outBytes + 1000,
+      5000,
+    );
     await pa.click(".devices summary");
   }, 15_000);
 
@@ -138,7 +163,7 @@ describe("calls between two local nodes (v2 session signalling)", () => {
 
   test("bob is no host: /call end is refused (by his page, and by his node)", async () => {
     await say(pb, "/call end");
-    await pb.waitForSelector('text=only the host (alice) can end this call');
+    await pb.waitForSelector("text=only the host (alice) can end this call");
     const call = (await nodeApi(pb, B, "GET", "/calls")).calls[0];
     const r = await nodeApi(pb, B, "POST", `/circles/${circleId}/calls`, { op: "end", sessionId: call.sessionId });
     expect(r).toMatchObject({ ok: false });
@@ -171,8 +196,16 @@ describe("calls between two local nodes (v2 session signalling)", () => {
     void cdp.send("Page.crash").catch(() => {});
     const t0 = Date.now();
     // the link dies with the page; no signal comes: alice's mesh marks bob lost, then his node leaves for him
-    await waitFor("bob dropped from alice's panel", async () => (await participantStatus(pa, b)) !== "connected", 40_000);
-    await waitFor("bob's node left the call", async () => (await nodeApi(pa, A, "GET", "/calls")).calls[0]?.participants.length === 1, 40_000);
+    await waitFor(
+      "bob dropped from alice's panel",
+      async () => (await participantStatus(pa, b)) !== "connected",
+      40_000,
+    );
+    await waitFor(
+      "bob's node left the call",
+      async () => (await nodeApi(pa, A, "GET", "/calls")).calls[0]?.participants.length === 1,
+      40_000,
+    );
     await pa.waitForSelector(`[data-testid="participant"][data-node="${b}"]`, { state: "detached" });
     expect(Date.now() - t0).toBeLessThan(40_000);
     await pa.click('[data-testid="call-end"]');

@@ -49,7 +49,8 @@ async function joinFromRelay(p: Page, name: string, code: string) {
   await p.waitForSelector('[data-testid="channel-title"]', { timeout: 20_000 });
 }
 
-const myId = (p: Page) => p.evaluate(() => document.querySelector('[data-testid="status"] span[title]')?.getAttribute("title") ?? "");
+const myId = (p: Page) =>
+  p.evaluate(() => document.querySelector('[data-testid="status"] span[title]')?.getAttribute("title") ?? "");
 
 beforeAll(async () => {
   ns = Netns.create("callsr");
@@ -63,7 +64,12 @@ beforeAll(async () => {
   await pa.waitForSelector('[data-testid="channel-title"]');
   await joinFromRelay(pc, "carol", made.code);
   await joinFromRelay(pd, "dave", (await nodeApi(pa, A, "GET", `/circles/${circleId}/invite`)).code);
-  for (const [k, p] of [["alice", pa], ["carol", pc], ["dave", pd]] as const) ids[k] = await myId(p);
+  for (const [k, p] of [
+    ["alice", pa],
+    ["carol", pc],
+    ["dave", pd],
+  ] as const)
+    ids[k] = await myId(p);
 }, 80_000);
 
 afterAll(async () => {
@@ -73,8 +79,10 @@ afterAll(async () => {
 });
 
 const stat = statOf;
-const status = (p: Page, id: string) => p.getAttribute(`[data-testid="participant"][data-node="${id}"]`, "data-status").catch(() => null);
-const linked = async (p: Page, others: string[]) => (await Promise.all(others.map((o) => status(p, o)))).every((s) => s === "connected");
+const status = (p: Page, id: string) =>
+  p.getAttribute(`[data-testid="participant"][data-node="${id}"]`, "data-status").catch(() => null);
+const linked = async (p: Page, others: string[]) =>
+  (await Promise.all(others.map((o) => status(p, o)))).every((s) => s === "connected");
 async function flowing(p: Page, from: string[]) {
   const before = await Promise.all(from.map((f) => stat(p, f)));
   await Bun.sleep(1200);
@@ -87,7 +95,11 @@ describe("calls between a local node's page and relay-only browsers (relay signa
     await say(pa, "/call start");
     await pc.waitForSelector('[data-testid="call-status"]', { timeout: 15_000 });
     await say(pc, "/call join");
-    await waitFor("alice and carol linked", async () => (await linked(pa, [ids.carol!])) && (await linked(pc, [ids.alice!])), 25_000);
+    await waitFor(
+      "alice and carol linked",
+      async () => (await linked(pa, [ids.carol!])) && (await linked(pc, [ids.alice!])),
+      25_000,
+    );
     expect(await flowing(pa, [ids.carol!])).toBe(true);
     expect(await flowing(pc, [ids.alice!])).toBe(true);
   }, 45_000);
@@ -95,9 +107,19 @@ describe("calls between a local node's page and relay-only browsers (relay signa
   test("dave (relay-only) joins: a three-way mesh, everyone hears both others", async () => {
     await pd.waitForSelector('[data-testid="call-status"]', { timeout: 10_000 });
     await say(pd, "/call join");
-    await waitFor("three-way links", async () =>
-      (await linked(pa, [ids.carol!, ids.dave!])) && (await linked(pc, [ids.alice!, ids.dave!])) && (await linked(pd, [ids.alice!, ids.carol!])), 25_000);
-    const results = await Promise.all([flowing(pa, [ids.carol!, ids.dave!]), flowing(pc, [ids.alice!, ids.dave!]), flowing(pd, [ids.alice!, ids.carol!])]);
+    await waitFor(
+      "three-way links",
+      async () =>
+        (await linked(pa, [ids.carol!, ids.dave!])) &&
+        (await linked(pc, [ids.alice!, ids.dave!])) &&
+        (await linked(pd, [ids.alice!, ids.carol!])),
+      25_000,
+    );
+    const results = await Promise.all([
+      flowing(pa, [ids.carol!, ids.dave!]),
+      flowing(pc, [ids.alice!, ids.dave!]),
+      flowing(pd, [ids.alice!, ids.carol!]),
+    ]);
     expect(results).toEqual([true, true, true]);
     expect(await pa.textContent('[data-testid="call-status"]')).toContain("(3)");
   }, 45_000);
@@ -123,18 +145,47 @@ describe("calls between a local node's page and relay-only browsers (relay signa
     store.sql.close();
     const mallory = nodeKeysFromSeed(crypto.getRandomValues(new Uint8Array(32)));
     const forged = signMessage(mallory.edSecret, {
-      circleId, channelId: "__control", authorKey: mallory.edPublic, createdTs: Math.floor(Date.now() / 1000), keyEpoch: circle.keyEpoch, kind: KIND_CONTROL,
-      displayName: "mallory", body: encodeEvent({ t: "call", op: "end", sessionId: call.sessionId, channelId: "" }), salt: crypto.getRandomValues(new Uint8Array(16)),
+      circleId,
+      channelId: "__control",
+      authorKey: mallory.edPublic,
+      createdTs: Math.floor(Date.now() / 1000),
+      keyEpoch: circle.keyEpoch,
+      kind: KIND_CONTROL,
+      displayName: "mallory",
+      body: encodeEvent({ t: "call", op: "end", sessionId: call.sessionId, channelId: "" }),
+      salt: crypto.getRandomValues(new Uint8Array(16)),
     });
-    const env = sealEnvelopeV2({ secret: fromHex(circle.secretHex), epoch: circle.keyEpoch, epochKey: ek, message: forged }, crypto.getRandomValues(new Uint8Array(12)));
-    const posted = await pageFetch(pc, `${relay.base}/v1/messages`, { method: "POST", body: { circle_hint: circleHint(circleId), messages: [env] } });
+    const env = sealEnvelopeV2(
+      { secret: fromHex(circle.secretHex), epoch: circle.keyEpoch, epochKey: ek, message: forged },
+      crypto.getRandomValues(new Uint8Array(12)),
+    );
+    const posted = await pageFetch(pc, `${relay.base}/v1/messages`, {
+      method: "POST",
+      body: { circle_hint: circleHint(circleId), messages: [env] },
+    });
     expect(posted.ok).toBe(true);
     // a message sent after it arrives everywhere: the forged END was seen (and refused) before it
     await say(pc, "after the forged end");
-    for (const p of [pa, pd]) await p.waitForFunction(() => [...document.querySelectorAll('[data-testid="message"] .msg-text')].some((e) => e.textContent === "after the forged end"), undefined, { timeout: 15_000 });
-    await waitFor("alice's node has carol's message", async () =>
-      ((await nodeApi(pa, A, "GET", `/circles/${circleId}/messages?channel=general`)).messages as { text: string }[]).some((m) => m.text === "after the forged end"), 10_000);
-    expect((await nodeApi(pa, A, "GET", "/calls")).calls.map((c: { sessionId: string }) => c.sessionId)).toEqual([call.sessionId]);
+    for (const p of [pa, pd])
+      await p.waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-testid="message"] .msg-text')].some(
+            (e) => e.textContent === "after the forged end",
+          ),
+        undefined,
+        { timeout: 15_000 },
+      );
+    await waitFor(
+      "alice's node has carol's message",
+      async () =>
+        (
+          (await nodeApi(pa, A, "GET", `/circles/${circleId}/messages?channel=general`)).messages as { text: string }[]
+        ).some((m) => m.text === "after the forged end"),
+      10_000,
+    );
+    expect((await nodeApi(pa, A, "GET", "/calls")).calls.map((c: { sessionId: string }) => c.sessionId)).toEqual([
+      call.sessionId,
+    ]);
     for (const p of [pa, pc, pd]) expect(await p.textContent('[data-testid="call-status"]')).toContain("(3)");
     expect(await linked(pd, [ids.alice!, ids.carol!])).toBe(true);
   }, 40_000);
@@ -151,7 +202,8 @@ describe("calls between a local node's page and relay-only browsers (relay signa
   test("alice ends the call for everyone", async () => {
     await pa.click('[data-testid="call-end"]');
     await pd.waitForSelector("text=was ended by its host", { timeout: 15_000 });
-    for (const p of [pa, pc, pd]) await p.waitForSelector('[data-testid="call-status"]', { state: "detached", timeout: 10_000 });
+    for (const p of [pa, pc, pd])
+      await p.waitForSelector('[data-testid="call-status"]', { state: "detached", timeout: 10_000 });
     expect((await callStats(pd)).length).toBe(0);
   }, 25_000);
 

@@ -18,7 +18,9 @@ let relay: ReturnType<typeof createRelayApp>;
 let relayBase = "";
 
 beforeAll(async () => {
-  relay = createRelayApp({ db: openMemoryDb(), config: { rate: false } }).use(webClient({ mode: "relay", build: false })) as unknown as ReturnType<typeof createRelayApp>;
+  relay = createRelayApp({ db: openMemoryDb(), config: { rate: false } }).use(
+    webClient({ mode: "relay", build: false }),
+  ) as unknown as ReturnType<typeof createRelayApp>;
   relay.listen({ hostname: "127.0.0.1", port: 0 });
   relayBase = `http://127.0.0.1:${relay.server!.port}`;
   [browser, node] = await Promise.all([launchBrowser(), startServe("csp")]);

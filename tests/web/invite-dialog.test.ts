@@ -30,11 +30,20 @@ async function page(): Promise<Page> {
   p.on("pageerror", (e) => pageErrors.push(e.message));
   return p;
 }
-const rows = (p: Page) => p.$$eval('[data-testid="invite-row"]', (els) => els.map((e) => ({ id: e.getAttribute("data-invite")!, state: e.getAttribute("data-state")!, text: e.textContent ?? "" })));
+const rows = (p: Page) =>
+  p.$$eval('[data-testid="invite-row"]', (els) =>
+    els.map((e) => ({
+      id: e.getAttribute("data-invite")!,
+      state: e.getAttribute("data-state")!,
+      text: e.textContent ?? "",
+    })),
+  );
 /** open F2 and wait for its code and its list; the code shown */
 async function openInvite(p: Page): Promise<string> {
   await p.keyboard.press("F2");
-  await p.waitForFunction(() => (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith("felund2."));
+  await p.waitForFunction(() =>
+    (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith("felund2."),
+  );
   await p.waitForSelector('[data-testid="invite-row"]');
   return p.inputValue('[data-testid="invite-code"]');
 }
@@ -61,8 +70,13 @@ describe("F2: the owner's invites", () => {
     expect(mine.text).toMatch(/0\/∞/);
     expect(r.find((x) => x.id !== id)!.text).toMatch(/0\/3/);
     await revoke(p, id);
-    expect(await p.textContent('[data-testid="invite-status"]')).toContain("its code admits no one now (reopen this panel for a new code)");
-    const list = (await api(node, "GET", `/circles/${made.circleId}/invites`)).invites as { inviteId: string; state: string }[];
+    expect(await p.textContent('[data-testid="invite-status"]')).toContain(
+      "its code admits no one now (reopen this panel for a new code)",
+    );
+    const list = (await api(node, "GET", `/circles/${made.circleId}/invites`)).invites as {
+      inviteId: string;
+      state: string;
+    }[];
     expect(list.find((v) => v.inviteId === id)!.state).toBe("revoked");
     await p.keyboard.press("Escape");
     await p.waitForSelector('[data-testid="invite-modal"]', { state: "detached" });

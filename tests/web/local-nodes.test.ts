@@ -30,7 +30,9 @@ beforeAll(async () => {
       static permission = "granted";
       static requestPermission = async () => "granted";
       onclick: (() => void) | null = null;
-      constructor(title: string, o?: { body?: string }) { w.__notes.push(`${title} | ${o?.body ?? ""}`); }
+      constructor(title: string, o?: { body?: string }) {
+        w.__notes.push(`${title} | ${o?.body ?? ""}`);
+      }
       close() {}
     };
     Object.defineProperty(Document.prototype, "hidden", { get: () => w.__hidden, configurable: true });
@@ -48,7 +50,8 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const sidebarChannels = (p: Page) => p.$$eval("[data-channel]", (els) => els.map((e) => e.getAttribute("data-channel")));
+const sidebarChannels = (p: Page) =>
+  p.$$eval("[data-channel]", (els) => els.map((e) => e.getAttribute("data-channel")));
 
 describe("web client on two local nodes", () => {
   test("first-run setup creates a circle; the token leaves the address bar", async () => {
@@ -75,7 +78,11 @@ describe("web client on two local nodes", () => {
     const cached = await pa.evaluate(async () => {
       await navigator.serviceWorker.ready;
       const keys = await caches.keys();
-      const urls = (await Promise.all(keys.map(async (k) => (await (await caches.open(k)).keys()).map((r) => new URL(r.url).pathname)))).flat();
+      const urls = (
+        await Promise.all(
+          keys.map(async (k) => (await (await caches.open(k)).keys()).map((r) => new URL(r.url).pathname)),
+        )
+      ).flat();
       return urls;
     });
     expect(cached).toContain("/");
@@ -86,12 +93,19 @@ describe("web client on two local nodes", () => {
   test("F2 shows the invite code with a copy button; the other user joins with it at setup", async () => {
     await pa.keyboard.press("F2");
     const codeBox = await pa.waitForSelector('[data-testid="invite-code"]');
-    await pa.waitForFunction(() => (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement).value.startsWith("felund2."));
+    await pa.waitForFunction(() =>
+      (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement).value.startsWith("felund2."),
+    );
     const code = await codeBox.inputValue();
     // felund2. codes are issued per request (own invite id and owner signature): same circle, same inviter
-    const fresh = decodeInvite2((await api(A, "GET", `/circles/${circleId}/invite`)).code, Math.floor(Date.now() / 1000));
+    const fresh = decodeInvite2(
+      (await api(A, "GET", `/circles/${circleId}/invite`)).code,
+      Math.floor(Date.now() / 1000),
+    );
     const shown = decodeInvite2(code, Math.floor(Date.now() / 1000));
-    expect(shown.ok && fresh.ok && shown.value.circleId === circleId && shown.value.peer === fresh.value.peer).toBe(true);
+    expect(shown.ok && fresh.ok && shown.value.circleId === circleId && shown.value.peer === fresh.value.peer).toBe(
+      true,
+    );
     await pa.click('[data-testid="invite-modal"] button.primary');
     await pa.waitForSelector('text="Copied ✓"');
     expect(await pa.evaluate(() => navigator.clipboard.readText())).toBe(code);
@@ -106,27 +120,47 @@ describe("web client on two local nodes", () => {
     await pb.click('[data-testid="setup-form"] button[type="submit"]');
     await pb.waitForSelector('[data-testid="channel-title"]');
     // the circle's name arrives with the first sync from alice's node
-    await pb.waitForFunction(() => document.querySelector('[data-testid="sidebar"]')?.textContent?.includes("friends"), undefined, { timeout: 8_000 });
+    await pb.waitForFunction(
+      () => document.querySelector('[data-testid="sidebar"]')?.textContent?.includes("friends"),
+      undefined,
+      { timeout: 8_000 },
+    );
   }, 20_000);
 
   test("they chat both ways in real time", async () => {
     const t0 = Date.now();
     await say(pa, "hello from **alice**");
-    await pb.waitForFunction(() => [...document.querySelectorAll('[data-testid="message"]')].some((e) => e.textContent?.includes("hello from alice")), undefined, { timeout: 8_000 });
+    await pb.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid="message"]')].some((e) =>
+          e.textContent?.includes("hello from alice"),
+        ),
+      undefined,
+      { timeout: 8_000 },
+    );
     const aToB = Date.now() - t0;
     expect(await pb.textContent('[data-testid="message"] strong')).toBe("alice");
     const t1 = Date.now();
     await say(pb, "hi alice, bob here");
-    await pa.waitForFunction(() => [...document.querySelectorAll('[data-testid="message"]')].some((e) => e.textContent?.includes("bob here")), undefined, { timeout: 8_000 });
+    await pa.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="message"]')].some((e) => e.textContent?.includes("bob here")),
+      undefined,
+      { timeout: 8_000 },
+    );
     const bToA = Date.now() - t1;
     console.error(`web e2e: alice->bob ${aToB} ms, bob->alice ${bToA} ms`);
     expect(await messageTexts(pa)).toContain("hi alice, bob here");
     // the author line carries bob's name in a per-author colour
-    const authors = (await pa.$$eval(".author", (els) => els.map((e) => [e.textContent, (e as HTMLElement).style.color]))).sort();
+    const authors = (
+      await pa.$$eval(".author", (els) => els.map((e) => [e.textContent, (e as HTMLElement).style.color]))
+    ).sort();
     expect(authors.map((x) => x[0])).toEqual(["alice", "bob"]); // same second: ordered by msg_id
     // each author's colour is the one derived from their node id (two of 8 colours may coincide)
     const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
-    for (const [n, name] of [[A, "alice"], [B, "bob"]] as const) {
+    for (const [n, name] of [
+      [A, "alice"],
+      [B, "bob"],
+    ] as const) {
       const id = (await api(n, "GET", "/state")).node.nodeId as string;
       expect(authors.find((x) => x[0] === name)![1]).toBe(rgb(AUTHOR_COLORS[authorColorIndex(id)]!));
     }
@@ -144,7 +178,9 @@ describe("web client on two local nodes", () => {
     await pa.waitForSelector('[data-channel="dev"] [data-testid="unread"]', { timeout: 8_000 });
     expect(await pa.textContent('[data-channel="dev"] [data-testid="unread"]')).toBe("1");
     await pa.click('[data-channel="dev"]');
-    await pa.waitForFunction(() => [...document.querySelectorAll(".msg-text")].some((e) => e.textContent === "news in dev"));
+    await pa.waitForFunction(() =>
+      [...document.querySelectorAll(".msg-text")].some((e) => e.textContent === "news in dev"),
+    );
     expect(await pa.$('[data-channel="dev"] [data-testid="unread"]')).toBeNull();
     // an unknown command gets a clear notice and sends nothing
     await say(pa, "/frobnicate");
@@ -160,7 +196,11 @@ describe("web client on two local nodes", () => {
     await pb.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent?.includes("bobby"));
     expect((await api(B, "GET", "/state")).node.displayName).toBe("bobby");
     await pa.click('[data-channel="general"]');
-    await pa.waitForFunction(() => [...document.querySelectorAll(".author")].some((e) => e.textContent === "bobby"), undefined, { timeout: 8_000 });
+    await pa.waitForFunction(
+      () => [...document.querySelectorAll(".author")].some((e) => e.textContent === "bobby"),
+      undefined,
+      { timeout: 8_000 },
+    );
   }, 20_000);
 
   test("@mention: Tab completes the name, the mentioned user sees it highlighted and notified", async () => {
@@ -188,14 +228,17 @@ describe("web client on two local nodes", () => {
   test("F1 lists the shared command registry; scroll-back loads older history", async () => {
     await pa.keyboard.press("F1");
     await pa.waitForSelector('[data-testid="help-modal"]');
-    const rows = await pa.$$eval('[data-testid="help-modal"] .cmd-table:not(.keys) tr', (els) => els.map((e) => e.querySelector("code")?.textContent));
+    const rows = await pa.$$eval('[data-testid="help-modal"] .cmd-table:not(.keys) tr', (els) =>
+      els.map((e) => e.querySelector("code")?.textContent),
+    );
     const { COMMANDS } = await import("../../ui/shared/commands.ts");
     expect(rows).toEqual(COMMANDS.map((c) => "/" + c.name));
     await pa.keyboard.press("Escape");
 
     await say(pa, "/channel create history");
     await pa.waitForFunction(() => document.querySelector('[data-testid="channel-title"]')?.textContent === "#history");
-    for (let i = 0; i < 120; i++) await api(A, "POST", `/circles/${circleId}/messages`, { channel: "history", text: `line ${i}` });
+    for (let i = 0; i < 120; i++)
+      await api(A, "POST", `/circles/${circleId}/messages`, { channel: "history", text: `line ${i}` });
     await pa.reload();
     await pa.click('[data-channel="history"]');
     await pa.waitForFunction(() => document.querySelectorAll('[data-testid="message"]').length === 50);
@@ -230,33 +273,51 @@ describe("web client on two local nodes", () => {
     await fresh.page.waitForSelector("text=The node refused this token");
 
     // a page on another origin that even knows the token
-    const evil = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("<!doctype html><title>evil</title>", { headers: { "content-type": "text/html" } }) });
+    const evil = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("<!doctype html><title>evil</title>", { headers: { "content-type": "text/html" } }),
+    });
     try {
       const before = (await api(A, "GET", "/state")).circles.length;
       await fresh.page.goto(`http://127.0.0.1:${evil.port}/`);
-      const r = await fresh.page.evaluate(async ({ base, token }) => {
-        const out: Record<string, string> = {};
-        try {
-          const res = await fetch(`${base}/api/state`, { headers: { authorization: `Bearer ${token}` } });
-          out.read = `status ${res.status}`;
-        } catch (e) { out.read = `blocked: ${(e as Error).name}`; }
-        try {
-          await fetch(`${base}/api/circles?token=${token}`, { method: "POST", mode: "no-cors", headers: { "content-type": "text/plain" }, body: '{"name":"pwned"}' });
-          out.post = "sent (opaque)";
-        } catch (e) { out.post = `blocked: ${(e as Error).name}`; }
-        out.ws = await new Promise<string>((done) => {
-          const ws = new WebSocket(`${base.replace("http", "ws")}/api/ws?token=${token}`);
-          ws.onopen = () => done("open");
-          ws.onerror = () => done("refused");
-          setTimeout(() => done("timeout"), 3000);
-        });
-        return out;
-      }, { base: A.base, token: A.token });
+      const r = await fresh.page.evaluate(
+        async ({ base, token }) => {
+          const out: Record<string, string> = {};
+          try {
+            const res = await fetch(`${base}/api/state`, { headers: { authorization: `Bearer ${token}` } });
+            out.read = `status ${res.status}`;
+          } catch (e) {
+            out.read = `blocked: ${(e as Error).name}`;
+          }
+          try {
+            await fetch(`${base}/api/circles?token=${token}`, {
+              method: "POST",
+              mode: "no-cors",
+              headers: { "content-type": "text/plain" },
+              body: '{"name":"pwned"}',
+            });
+            out.post = "sent (opaque)";
+          } catch (e) {
+            out.post = `blocked: ${(e as Error).name}`;
+          }
+          out.ws = await new Promise<string>((done) => {
+            const ws = new WebSocket(`${base.replace("http", "ws")}/api/ws?token=${token}`);
+            ws.onopen = () => done("open");
+            ws.onerror = () => done("refused");
+            setTimeout(() => done("timeout"), 3000);
+          });
+          return out;
+        },
+        { base: A.base, token: A.token },
+      );
       expect(r.read).toBe("blocked: TypeError");
       expect(r.ws).toBe("refused");
       // the no-cors POST reaches the server, which refuses it for its Origin: nothing created
       expect((await api(A, "GET", "/state")).circles.length).toBe(before);
-      const direct = await fetch(`${A.base}/api/state`, { headers: { authorization: `Bearer ${A.token}`, origin: `http://127.0.0.1:${evil.port}` } });
+      const direct = await fetch(`${A.base}/api/state`, {
+        headers: { authorization: `Bearer ${A.token}`, origin: `http://127.0.0.1:${evil.port}` },
+      });
       expect(direct.status).toBe(403);
     } finally {
       evil.stop(true);

@@ -18,8 +18,10 @@ const MAIN = join(ROOT, "src/cli/main.ts");
 
 export const CALL_CHROMIUM_ARGS = [
   ...CHROMIUM_ARGS,
-  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-  "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  "--allow-loopback-in-peer-connection",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
   "--autoplay-policy=no-user-gesture-required",
 ];
 
@@ -37,7 +39,9 @@ export class Netns {
   static create(tag: string): Netns {
     const name = `felund-${tag}-${process.pid}`;
     const why = (what: string, r: { out: string }) =>
-      new Error(`calls test needs a network namespace (root and iproute2: ip netns add); ${what} failed: ${r.out || "no output"}`);
+      new Error(
+        `calls test needs a network namespace (root and iproute2: ip netns add); ${what} failed: ${r.out || "no output"}`,
+      );
     sh(["ip", "netns", "delete", name]);
     const add = sh(["ip", "netns", "add", name]);
     if (add.code !== 0) throw why(`"ip netns add ${name}"`, add);
@@ -64,10 +68,25 @@ export class Netns {
   }
 
   /** Start `felund ...args` in the namespace and wait until its stdout matches `ready`. */
-  async start(dir: string, args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ proc: Subprocess; match: RegExpMatchArray; output: () => string }> {
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), FELUND_STATE_DIR: dir, NO_COLOR: "1" };
+  async start(
+    dir: string,
+    args: string[],
+    ready: RegExp,
+    timeoutMs = 20_000,
+  ): Promise<{ proc: Subprocess; match: RegExpMatchArray; output: () => string }> {
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      FELUND_STATE_DIR: dir,
+      NO_COLOR: "1",
+    };
     delete env.FELUND_API_BASE;
-    const r = await spawnUntilReady(this.exec([process.execPath, MAIN, ...args]), env, ready, timeoutMs, `felund ${args.join(" ")}`);
+    const r = await spawnUntilReady(
+      this.exec([process.execPath, MAIN, ...args]),
+      env,
+      ready,
+      timeoutMs,
+      `felund ${args.join(" ")}`,
+    );
     this.procs.push(r.proc);
     return { proc: r.proc, match: r.match, output: () => r.output() + r.errors() };
   }
@@ -77,14 +96,22 @@ export class Netns {
     const dir = tempDir();
     const init = await felund(dir, "init", "--bind", "127.0.0.1", "--name", name);
     if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
-    const r = await this.start(dir, ["serve", "--http", "127.0.0.1:0", "--port", "0", "--interval", "1", ...extra], /open (http:\/\/127\.0\.0\.1:\d+)\/#token=([0-9a-f]{64})/);
+    const r = await this.start(
+      dir,
+      ["serve", "--http", "127.0.0.1:0", "--port", "0", "--interval", "1", ...extra],
+      /open (http:\/\/127\.0\.0\.1:\d+)\/#token=([0-9a-f]{64})/,
+    );
     return { dir, base: r.match[1]!, token: r.match[2]!, url: `${r.match[1]}/#token=${r.match[2]}`, output: r.output };
   }
 
   /** `felund relay` (with the web client in relay mode) in the namespace. */
   async relay(): Promise<{ base: string }> {
     const dir = tempDir();
-    const r = await this.start(dir, ["relay", "--http", "127.0.0.1:0", "--db", join(dir, "relay.sqlite")], /relay base for nodes and browsers: (http:\/\/127\.0\.0\.1:\d+)/);
+    const r = await this.start(
+      dir,
+      ["relay", "--http", "127.0.0.1:0", "--db", join(dir, "relay.sqlite")],
+      /relay base for nodes and browsers: (http:\/\/127\.0\.0\.1:\d+)/,
+    );
     return { base: r.match[1]! };
   }
 
@@ -96,25 +123,48 @@ export class Netns {
   }
 }
 
-export interface NsNode { dir: string; base: string; token: string; url: string; output: () => string }
+export interface NsNode {
+  dir: string;
+  base: string;
+  token: string;
+  url: string;
+  output: () => string;
+}
 
 /** fetch() from inside a page (the test process is outside the namespace). */
-export async function pageFetch<T = any>(page: Page, url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<T> {
-  return page.evaluate(async ({ url, init }) => {
-    const r = await fetch(url, {
-      method: init.method ?? "GET",
-      headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-    });
-    return r.json();
-  }, { url, init });
+export async function pageFetch<T = any>(
+  page: Page,
+  url: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+): Promise<T> {
+  return page.evaluate(
+    async ({ url, init }) => {
+      const r = await fetch(url, {
+        method: init.method ?? "GET",
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      });
+      return r.json();
+    },
+    { url, init },
+  );
 }
 
 /** The local node's API, called from its own page. */
 export const nodeApi = <T = any>(page: Page, n: NsNode, method: string, path: string, body?: unknown) =>
   pageFetch<T>(page, `${n.base}/api${path}`, { method, token: n.token, body });
 
-export interface AudioStat { nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }
+export interface AudioStat {
+  nodeId: string;
+  state: string;
+  inBytes: number;
+  outBytes: number;
+  restarts: number;
+  ufrag: string;
+}
 /** Audio bytes per peer of the page's call (getStats through the call controller). */
 /** The audio link to `peer` on this page (throws when there is none). */
 export const statOf = async (page: Page, peer: string): Promise<AudioStat> => {

@@ -25,17 +25,39 @@ import { startRelay, waitFor, type TestRelay } from "./relay-helpers.ts";
 let relay: TestRelay;
 const opened: RelayBackend[] = [];
 const nodes: FelundNode[] = [];
-beforeAll(() => { relay = startRelay(); });
+beforeAll(() => {
+  relay = startRelay();
+});
 afterAll(() => {
   for (const b of opened) b.close();
   for (const n of nodes) n.stop();
   relay.stop();
 });
 
-interface Peer { b: RelayBackend; got: MessageView[]; events: BackendEvent[]; persist: MemoryPersistence; posts: number }
+interface Peer {
+  b: RelayBackend;
+  got: MessageView[];
+  events: BackendEvent[];
+  persist: MemoryPersistence;
+  posts: number;
+}
 
-async function peer(o: { persist?: MemoryPersistence; fetchFilter?: (url: string, json: any) => any; noWs?: boolean; pollMs?: number; name?: string } = {}): Promise<Peer> {
-  const p: Peer = { b: null as unknown as RelayBackend, got: [], events: [], persist: o.persist ?? new MemoryPersistence(), posts: 0 };
+async function peer(
+  o: {
+    persist?: MemoryPersistence;
+    fetchFilter?: (url: string, json: any) => any;
+    noWs?: boolean;
+    pollMs?: number;
+    name?: string;
+  } = {},
+): Promise<Peer> {
+  const p: Peer = {
+    b: null as unknown as RelayBackend,
+    got: [],
+    events: [],
+    persist: o.persist ?? new MemoryPersistence(),
+    posts: 0,
+  };
   const fetchImpl = async (url: string, init?: RequestInit) => {
     if (init?.method === "POST" && url.endsWith("/v1/messages")) p.posts++;
     const res = await fetch(url, init);
@@ -44,13 +66,22 @@ async function peer(o: { persist?: MemoryPersistence; fetchFilter?: (url: string
     return Response.json(o.fetchFilter(url, json), { status: res.status });
   };
   class DeadSocket {
-    onopen: unknown; onclose: ((e: unknown) => void) | null = null; onmessage: unknown;
-    constructor() { setTimeout(() => this.onclose?.({}), 5); }
+    onopen: unknown;
+    onclose: ((e: unknown) => void) | null = null;
+    onmessage: unknown;
+    constructor() {
+      setTimeout(() => this.onclose?.({}), 5);
+    }
     send() {}
     close() {}
   }
   p.b = await RelayBackend.open({
-    relayBase: relay.base, persist: p.persist, fetch: fetchImpl, pollMs: o.pollMs ?? 300, idlePollMs: 2000, reconnectMs: 200,
+    relayBase: relay.base,
+    persist: p.persist,
+    fetch: fetchImpl,
+    pollMs: o.pollMs ?? 300,
+    idlePollMs: 2000,
+    reconnectMs: 200,
     WebSocketImpl: o.noWs ? (DeadSocket as unknown as typeof WebSocket) : undefined,
     endpoint: { transport: "ws", host: "127.0.0.1", port: relay.port, family: "ipv4", nat: "unknown" },
   });
@@ -64,10 +95,15 @@ async function peer(o: { persist?: MemoryPersistence; fetchFilter?: (url: string
 }
 
 const texts = (p: Peer) => p.got.map((m) => m.text);
-const circleOf = async (p: Peer, circleId: string) => (await p.b.getState()).circles.find((c) => c.circleId === circleId);
+const circleOf = async (p: Peer, circleId: string) =>
+  (await p.b.getState()).circles.find((c) => c.circleId === circleId);
 /** what the relay stored for a circle, as parsed JSON */
 const stored = (circleId: string) =>
-  (relay.db.$client.query("SELECT payload FROM relay_messages WHERE circle_hint = ? ORDER BY seq").all(circleHint(circleId)) as { payload: string }[]).map((r) => ({ raw: r.payload, json: JSON.parse(r.payload) }));
+  (
+    relay.db.$client
+      .query("SELECT payload FROM relay_messages WHERE circle_hint = ? ORDER BY seq")
+      .all(circleHint(circleId)) as { payload: string }[]
+  ).map((r) => ({ raw: r.payload, json: JSON.parse(r.payload) }));
 
 describe("relay-only peers speak v2", () => {
   test("v2-only circle: felund2 code through the relay, admission by the owner's browser, signed chat both ways", async () => {
@@ -102,12 +138,21 @@ describe("relay-only peers speak v2", () => {
     await a.b.createChannel(circleId, "Dev", "public");
     await a.b.updateSettings({ displayName: "ann2" });
     await a.b.renameCircle(circleId, "book club 2");
-    await waitFor("channel on bob", async () => (await circleOf(bob, circleId))!.channels.some((c) => c.channelId === "dev"));
+    await waitFor("channel on bob", async () =>
+      (await circleOf(bob, circleId))!.channels.some((c) => c.channelId === "dev"),
+    );
     await a.b.send(circleId, "dev", "in dev");
     await waitFor("dev message", () => bob.got.find((x) => x.text === "in dev" && x.channelId === "dev"));
-    await waitFor("card applied", async () => (await bob.b.listMessages(circleId, "general", { limit: 5 })).find((x) => x.text === "hello bob")!.author === "ann2");
+    await waitFor(
+      "card applied",
+      async () =>
+        (await bob.b.listMessages(circleId, "general", { limit: 5 })).find((x) => x.text === "hello bob")!.author ===
+        "ann2",
+    );
     await waitFor("circle renamed", async () => (await circleOf(bob, circleId))?.name === "book club 2");
-    await waitFor("peers seen through presence", async () => (await bob.b.listPeers(circleId)).some((p) => p.name === "ann2" && p.proto === "v2"));
+    await waitFor("peers seen through presence", async () =>
+      (await bob.b.listPeers(circleId)).some((p) => p.name === "ann2" && p.proto === "v2"),
+    );
     await bob.b.leaveChannel(circleId, "dev");
 
     await expect(bob.b.renameCircle(circleId, "mine")).rejects.toThrow("only the circle's owner can rename it");
@@ -124,16 +169,22 @@ describe("relay-only peers speak v2", () => {
     await a.b.send(circleId, "plans", "the quiet text");
     await a.b.send(circleId, "general", "another quiet text");
     const me = (await a.b.getState()).node.nodeId;
-    const rows = await waitFor("stored", () => { const r = stored(circleId); return r.length >= 5 ? r : null; });
+    const rows = await waitFor("stored", () => {
+      const r = stored(circleId);
+      return r.length >= 5 ? r : null;
+    });
     for (const r of rows) {
       expect(Object.keys(r.json).sort()).toEqual(["created_ts", "msg_id", "v2"]);
       expect(r.json.created_ts % 3600).toBe(0);
-      for (const clear of ["quiet", "plans", "zedekiah", "sealed circle", me, circleId, "general", "__control"]) expect(r.raw).not.toContain(clear);
+      for (const clear of ["quiet", "plans", "zedekiah", "sealed circle", me, circleId, "general", "__control"])
+        expect(r.raw).not.toContain(clear);
     }
     // and they are the messages: they open under the circle's epoch key (what a member holds)
-    const c = (a.persist.snap.circles.find((x) => x.circleId === circleId))!;
+    const c = a.persist.snap.circles.find((x) => x.circleId === circleId)!;
     const secret = fromHex(c.secretHex);
-    const opened = rows.map((r) => openEnvelopeV2(r.json, { secret, circleId, keyOf: (e) => (e === 0 ? epochZeroKey(secret) : null) }));
+    const opened = rows.map((r) =>
+      openEnvelopeV2(r.json, { secret, circleId, keyOf: (e) => (e === 0 ? epochZeroKey(secret) : null) }),
+    );
     expect(opened.every((v) => v.ok)).toBe(true);
   }, 20_000);
 
@@ -144,8 +195,13 @@ describe("relay-only peers speak v2", () => {
     await b.b.joinCircle(code);
     await a.b.createChannel(circleId, "vault", "key", "open sesame");
     await a.b.send(circleId, "vault", "gold inside");
-    await waitFor("vault on b", async () => (await circleOf(b, circleId))!.channels.some((c) => c.channelId === "vault"));
-    await waitFor("sealed row on b", async () => (await b.b.listMessages(circleId, "vault", { limit: 5 })).length === 1);
+    await waitFor("vault on b", async () =>
+      (await circleOf(b, circleId))!.channels.some((c) => c.channelId === "vault"),
+    );
+    await waitFor(
+      "sealed row on b",
+      async () => (await b.b.listMessages(circleId, "vault", { limit: 5 })).length === 1,
+    );
     expect((await b.b.listMessages(circleId, "vault", { limit: 5 }))[0]!.text).toBe("");
     await expect(b.b.send(circleId, "vault", "let me in")).rejects.toThrow("you cannot write in #vault yet");
     await expect(b.b.joinChannel(circleId, "vault", "wrong guess")).rejects.toThrow("wrong channel key");
@@ -156,15 +212,25 @@ describe("relay-only peers speak v2", () => {
 
     await a.b.createChannel(circleId, "inner", "invite");
     await a.b.send(circleId, "inner", "members only");
-    await waitFor("inner on b", async () => (await circleOf(b, circleId))!.channels.some((c) => c.channelId === "inner"));
+    await waitFor("inner on b", async () =>
+      (await circleOf(b, circleId))!.channels.some((c) => c.channelId === "inner"),
+    );
     await b.b.joinChannel(circleId, "inner");
-    await waitFor("request on a", async () => (await circleOf(a, circleId))!.channels.find((c) => c.channelId === "inner")!.requests.length === 1);
+    await waitFor(
+      "request on a",
+      async () => (await circleOf(a, circleId))!.channels.find((c) => c.channelId === "inner")!.requests.length === 1,
+    );
     await a.b.approveMember(circleId, "inner", "lee");
-    await waitFor("b opens the backlog", async () => (await b.b.listMessages(circleId, "inner", { limit: 5 }))[0]?.text === "members only");
+    await waitFor(
+      "b opens the backlog",
+      async () => (await b.b.listMessages(circleId, "inner", { limit: 5 }))[0]?.text === "members only",
+    );
     await b.b.send(circleId, "inner", "in at last");
     await waitFor("a reads b in inner", () => texts(a).includes("in at last"));
     // nothing readable on the relay
-    for (const r of stored(circleId)) for (const clear of ["gold inside", "thanks", "members only", "vault", "inner"]) expect(r.raw).not.toContain(clear);
+    for (const r of stored(circleId))
+      for (const clear of ["gold inside", "thanks", "members only", "vault", "inner"])
+        expect(r.raw).not.toContain(clear);
   }, 30_000);
 
   test("the use limit holds over the relay path; a kicked member reads nothing written after", async () => {
@@ -181,14 +247,22 @@ describe("relay-only peers speak v2", () => {
     await c.b.joinCircle(await a.b.inviteCode(circleId, { maxUses: 1 }));
     await a.b.send(circleId, "general", "before");
     await waitFor("b has it", () => texts(b).includes("before"));
-    const hasCard = (name: string) => a.events.some((e) => e.t === "message" && e.message.text.includes('"V2_CARD"') && e.message.text.includes(`"${name}"`));
+    const hasCard = (name: string) =>
+      a.events.some(
+        (e) => e.t === "message" && e.message.text.includes('"V2_CARD"') && e.message.text.includes(`"${name}"`),
+      );
     await waitFor("the owner has both members' cards", () => hasCard("first") && hasCard("second"));
     await a.b.kickMembers(circleId, ["first"]);
     await a.b.send(circleId, "general", "after the kick");
     // c gets the relay's envelopes newest first: the epoch-1 message before the REKEY that carries its key
     // cards of a, b and c, the circle name, "before", the REKEY, "after the kick"
     await waitFor("pushed", () => stored(circleId).length >= 7);
-    await c.b.ingest(circleId, stored(circleId).map((r) => r.json).reverse());
+    await c.b.ingest(
+      circleId,
+      stored(circleId)
+        .map((r) => r.json)
+        .reverse(),
+    );
     expect(texts(c)).toContain("before");
     expect(texts(c)).toContain("after the kick");
     await Bun.sleep(600);
@@ -217,7 +291,11 @@ describe("relay-only browsers and nodes", () => {
     await waitFor("browser receives", () => texts(br).find((t) => t === "from the node"), 8000);
     expect(br.got.find((m) => m.text === "from the node")!.verified).toBe("sig");
     await br.b.send(circleId, "general", "from the browser");
-    await waitFor("node receives", () => svc.inbox(node.ctx, circleId).some((m) => m.text === "from the browser" && m.verified === "sig"), 8000);
+    await waitFor(
+      "node receives",
+      () => svc.inbox(node.ctx, circleId).some((m) => m.text === "from the browser" && m.verified === "sig"),
+      8000,
+    );
 
     // the reverse: the browser owns the circle, the node joins with its code (peer = the relay URL)
     const { circleId: c2, code } = await br.b.createCircle("browser-owned");
@@ -229,7 +307,11 @@ describe("relay-only browsers and nodes", () => {
     expect(r.circleId).toBe(c2);
     expect(joiner.store.getCircle(c2)?.mode).toBe("v2");
     await br.b.send(c2, "general", "welcome otto");
-    await waitFor("node reads", () => svc.inbox(joiner.ctx, c2).some((m) => m.text === "welcome otto" && m.verified === "sig"), 8000);
+    await waitFor(
+      "node reads",
+      () => svc.inbox(joiner.ctx, c2).some((m) => m.text === "welcome otto" && m.verified === "sig"),
+      8000,
+    );
     joiner.send(c2, "general", "thanks bea");
     await waitFor("browser reads", () => br.got.some((m) => m.text === "thanks bea" && m.verified === "sig"), 8000);
     expect(joiner.store.getCircle(c2)?.name).toBe("browser-owned");
@@ -245,7 +327,10 @@ describe("legacy circles and the original web client", () => {
     expect(inv.ok && inv.value.peer).toBe(relay.base);
     await a.b.send(circleId, "general", "sealed");
     const secret = fromHex((inv as { ok: true; value: { secretHex: string } }).value.secretHex);
-    const rows = await waitFor("stored", () => { const r = stored(circleId).filter((x) => x.json.enc); return r.length ? r : null; });
+    const rows = await waitFor("stored", () => {
+      const r = stored(circleId).filter((x) => x.json.enc);
+      return r.length ? r : null;
+    });
     const env = rows.map((r) => r.json).find((e) => e.channel_id === "general")!;
     expect(Object.keys(env)).toEqual(["msg_id", "circle_id", "channel_id", "author_node_id", "created_ts", "enc"]);
     expect(Object.keys(env.enc)).toEqual(["alg", "key_id", "nonce", "ciphertext"]);
@@ -258,28 +343,55 @@ describe("legacy circles and the original web client", () => {
     const b = await peer({ name: "new" });
     await b.b.joinCircle(code);
     await waitFor("b reads", () => texts(b).includes("sealed"));
-    await waitFor("signed", async () => (await b.b.listMessages(circleId, "general", { limit: 5 })).find((m) => m.text === "sealed")?.verified === "sig");
+    await waitFor(
+      "signed",
+      async () =>
+        (await b.b.listMessages(circleId, "general", { limit: 5 })).find((m) => m.text === "sealed")?.verified ===
+        "sig",
+    );
     await waitFor("name", async () => (await circleOf(b, circleId))?.name === "classic");
     await b.b.createChannel(circleId, "side", "public");
-    await waitFor("channel (v1 event) on a", async () => (await circleOf(a, circleId))!.channels.some((c) => c.channelId === "side"));
+    await waitFor("channel (v1 event) on a", async () =>
+      (await circleOf(a, circleId))!.channels.some((c) => c.channelId === "side"),
+    );
   }, 20_000);
 
   test("reads the original web client's envelope (reference §11 vector)", async () => {
     const p = await peer();
     const secretHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     // the original web client's invite (peer = "relay") and its exact envelope
-    const code = "felund1." + Buffer.from(JSON.stringify({ v: 1, secret: secretHex, peer: relay.base })).toString("base64url");
+    const code =
+      "felund1." + Buffer.from(JSON.stringify({ v: 1, secret: secretHex, peer: relay.base })).toString("base64url");
     const { circleId } = await p.b.joinCircle(code);
     expect(circleId).toBe("630dcd2966c4336691125448");
     const env = {
-      msg_id: "2546b8cd83872e3cb9825e4ca0d6f867", circle_id: circleId, channel_id: "general", author_node_id: "a1b2c3d4e5f60718293a4b5c", created_ts: 1700000000,
-      enc: { alg: "AES-256-GCM", key_id: "epoch-0", nonce: "AAECAwQFBgcICQoL", ciphertext: "P+qAgq7+/8wc0tBDIRdixIF9acii+xplJavxON37gZgiV68RQgyiNs+edQwylW7WcJaZVejt1nCFb242vY8=" },
+      msg_id: "2546b8cd83872e3cb9825e4ca0d6f867",
+      circle_id: circleId,
+      channel_id: "general",
+      author_node_id: "a1b2c3d4e5f60718293a4b5c",
+      created_ts: 1700000000,
+      enc: {
+        alg: "AES-256-GCM",
+        key_id: "epoch-0",
+        nonce: "AAECAwQFBgcICQoL",
+        ciphertext: "P+qAgq7+/8wc0tBDIRdixIF9acii+xplJavxON37gZgiV68RQgyiNs+edQwylW7WcJaZVejt1nCFb242vY8=",
+      },
     };
     // plus one that does not open under this circle's key, which is dropped
-    const stranger = sealEnvelope(new Uint8Array(32).fill(7), { ...envToMsg(env), msgId: "f".repeat(32), text: "forged" }, new Uint8Array(12));
-    await fetch(`${relay.base}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ circle_hint: "e03c84dccc271635", messages: [env, stranger] }) });
+    const stranger = sealEnvelope(
+      new Uint8Array(32).fill(7),
+      { ...envToMsg(env), msgId: "f".repeat(32), text: "forged" },
+      new Uint8Array(12),
+    );
+    await fetch(`${relay.base}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ circle_hint: "e03c84dccc271635", messages: [env, stranger] }),
+    });
     await waitFor("original envelope", () => texts(p).includes("hello, world"));
-    expect(p.got.map((m) => [m.author, m.text, m.createdTs, m.verified])).toEqual([["alice", "hello, world", 1700000000, "mac"]]);
+    expect(p.got.map((m) => [m.author, m.text, m.createdTs, m.verified])).toEqual([
+      ["alice", "hello, world", 1700000000, "mac"],
+    ]);
     await waitFor("drop reported", () => p.events.some((e) => e.t === "debug" && e.line.includes("does not decrypt")));
   }, 20_000);
 
@@ -287,8 +399,25 @@ describe("legacy circles and the original web client", () => {
     const a = await peer({ name: "strict" });
     const { circleId } = await a.b.createCircle("strict");
     const secret = fromHex(a.persist.snap.circles.find((c) => c.circleId === circleId)!.secretHex);
-    const forged = sealEnvelope(messageKey(secret), { msgId: "e".repeat(32), circleId, channelId: "general", authorNodeId: "a1b2c3d4e5f60718293a4b5c", displayName: "mallory", createdTs: Math.floor(Date.now() / 1000), text: "v1 sneaks in", mac: null }, new Uint8Array(12));
-    await fetch(`${relay.base}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ circle_hint: circleHint(circleId), messages: [forged] }) });
+    const forged = sealEnvelope(
+      messageKey(secret),
+      {
+        msgId: "e".repeat(32),
+        circleId,
+        channelId: "general",
+        authorNodeId: "a1b2c3d4e5f60718293a4b5c",
+        displayName: "mallory",
+        createdTs: Math.floor(Date.now() / 1000),
+        text: "v1 sneaks in",
+        mac: null,
+      },
+      new Uint8Array(12),
+    );
+    await fetch(`${relay.base}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ circle_hint: circleHint(circleId), messages: [forged] }),
+    });
     await a.b.send(circleId, "general", "marker");
     await Bun.sleep(800);
     expect((await a.b.listMessages(circleId, "general", { limit: 10 })).map((m) => m.text)).toEqual(["marker"]);
@@ -305,7 +434,15 @@ describe("paging, polling, persistence", () => {
     await viaCursor.b.joinCircle(await a.b.inviteCode(circleId));
     await waitFor("cursor joiner has all", () => viaCursor.got.length === 230, 15_000);
     // a relay without cursor fields: the client falls back to since/server_time
-    const viaSince = await peer({ noWs: true, fetchFilter: (_u, j) => { delete j.next_cursor; delete j.more; delete j.cursors; return j; } });
+    const viaSince = await peer({
+      noWs: true,
+      fetchFilter: (_u, j) => {
+        delete j.next_cursor;
+        delete j.more;
+        delete j.cursors;
+        return j;
+      },
+    });
     await viaSince.b.joinCircle(await a.b.inviteCode(circleId));
     await waitFor("since joiner has all", () => viaSince.got.length === 230, 15_000);
     expect(new Set(texts(viaSince)).size).toBe(230);
@@ -321,7 +458,9 @@ describe("paging, polling, persistence", () => {
     expect(poller.b.connection()).toBe("live");
     expect(poller.b.transport()).toBe("poll");
     await a.b.createChannel(circleId, "keyed", "key", "hunter22");
-    await waitFor("keyed", async () => (await circleOf(poller, circleId))!.channels.some((c) => c.channelId === "keyed"));
+    await waitFor("keyed", async () =>
+      (await circleOf(poller, circleId))!.channels.some((c) => c.channelId === "keyed"),
+    );
     await poller.b.joinChannel(circleId, "keyed", "hunter22");
 
     await poller.b.send(circleId, "general", "from poller");
@@ -335,7 +474,12 @@ describe("paging, polling, persistence", () => {
     expect(st.node.displayName).toBe("pol");
     expect(st.circles.map((c) => c.name)).toEqual(["poll"]);
     expect(st.circles[0]!.channels.map((c) => c.channelId)).toEqual(["general", "keyed"]);
-    expect((await again.b.listMessages(circleId, "general", { limit: 10 })).map((m) => [m.text, m.verified]).sort()).toEqual([["from poller", "sig"], ["via polling", "sig"]]);
+    expect(
+      (await again.b.listMessages(circleId, "general", { limit: 10 })).map((m) => [m.text, m.verified]).sort(),
+    ).toEqual([
+      ["from poller", "sig"],
+      ["via polling", "sig"],
+    ]);
     // the channel key was kept: it can still write there
     await again.b.send(circleId, "keyed", "after reload");
     await waitFor("a reads it", () => texts(a).includes("after reload"));
@@ -353,10 +497,23 @@ describe("paging, polling, persistence", () => {
     const circleId = "2c8d1d3b0d6b1a8e9d8f4c11"; // not checked on load
     persist.snap.node = { nodeId: "ab".repeat(16), displayName: "vet", relayBase: "" };
     persist.snap.circles = [{ circleId, secretHex, name: "old times", owned: true, joinedAt: 1700000000 }];
-    persist.snap.messages = [{
-      msgId: "cd".repeat(16), circleId, channelId: "general", authorNodeId: "ab".repeat(16), displayName: "vet", createdTs: 1700000000, text: "from the old days",
-      mac: "00".repeat(32), seq: 1, sortTs: 1700000000, origin: "local", receivedAt: 1700000000, pushed: true,
-    }];
+    persist.snap.messages = [
+      {
+        msgId: "cd".repeat(16),
+        circleId,
+        channelId: "general",
+        authorNodeId: "ab".repeat(16),
+        displayName: "vet",
+        createdTs: 1700000000,
+        text: "from the old days",
+        mac: "00".repeat(32),
+        seq: 1,
+        sortTs: 1700000000,
+        origin: "local",
+        receivedAt: 1700000000,
+        pushed: true,
+      },
+    ];
     const p = await peer({ persist });
     const st = await p.b.getState();
     expect(st.node.nodeId).toMatch(/^[0-9a-f]{24}$/);
@@ -375,14 +532,32 @@ describe("paging, polling, persistence", () => {
   }, 20_000);
 });
 
-function envToMsg(e: { msg_id: string; circle_id: string; channel_id: string; author_node_id: string; created_ts: number }) {
-  return { msgId: e.msg_id, circleId: e.circle_id, channelId: e.channel_id, authorNodeId: e.author_node_id, createdTs: e.created_ts, displayName: "x", text: "x", mac: null };
+function envToMsg(e: {
+  msg_id: string;
+  circle_id: string;
+  channel_id: string;
+  author_node_id: string;
+  created_ts: number;
+}) {
+  return {
+    msgId: e.msg_id,
+    circleId: e.circle_id,
+    channelId: e.channel_id,
+    authorNodeId: e.author_node_id,
+    createdTs: e.created_ts,
+    displayName: "x",
+    text: "x",
+    mac: null,
+  };
 }
 
 describe("the chat store over a relay-only peer", () => {
   test("a peers event costs one GET /v1/peers, not a loop (the store's reload must not announce itself again)", async () => {
     let peerGets = 0;
-    const p = await peer({ name: "quiet", fetchFilter: (url, json) => ((url.includes("/v1/peers") && peerGets++), json) });
+    const p = await peer({
+      name: "quiet",
+      fetchFilter: (url, json) => (url.includes("/v1/peers") && peerGets++, json),
+    });
     const { circleId } = await p.b.createCircle("quiet circle");
     const store = new ChatStore(p.b);
     await store.init({ circleId });

@@ -4,7 +4,12 @@ import { openMemoryDb, type Db } from "../../db/client.ts";
 import { createRelayApp } from "../../src/relay/app.ts";
 import { webClient } from "../../src/node/web-static.ts";
 
-export interface TestRelay { base: string; port: number; stop(): void; /** what the relay stored (relay_messages, relay_signals) */ db: Db }
+export interface TestRelay {
+  base: string;
+  port: number;
+  stop(): void /** what the relay stored (relay_messages, relay_signals) */;
+  db: Db;
+}
 
 export function startRelay(opts: { web?: boolean } = {}): TestRelay {
   const db = openMemoryDb();

@@ -14,7 +14,9 @@ setDefaultTimeout(60_000);
 let relay: TestRelay;
 const opened: RelayBackend[] = [];
 const nodes: FelundNode[] = [];
-beforeAll(() => { relay = startRelay(); });
+beforeAll(() => {
+  relay = startRelay();
+});
 afterAll(() => {
   for (const b of opened) b.close();
   for (const n of nodes) n.stop();
@@ -22,7 +24,13 @@ afterAll(() => {
 });
 
 async function browser(name: string, persist = new MemoryPersistence()): Promise<RelayBackend> {
-  const b = await RelayBackend.open({ relayBase: relay.base, persist, pollMs: 300, idlePollMs: 2000, reconnectMs: 200 });
+  const b = await RelayBackend.open({
+    relayBase: relay.base,
+    persist,
+    pollMs: 300,
+    idlePollMs: 2000,
+    reconnectMs: 200,
+  });
   opened.push(b);
   b.subscribe(() => {}); // as the page does: a subscribed backend syncs and answers admissions
   await b.updateSettings({ displayName: name });
@@ -39,7 +47,14 @@ describe("a relay-only owner's invites", () => {
     await waitFor("the owner counted the use", async () => (await a.listInvites(circleId))[0]?.uses === 1);
     expect(await a.inviteCode(circleId)).toBe(code); // the dialog reopened: the same live code
     // the kick names mal, which resolves once his member card reached the owner (it refuses before)
-    await waitFor("the owner kicks mal", async () => { await a.kickMembers(circleId, ["mal"]); return true; }, 10_000);
+    await waitFor(
+      "the owner kicks mal",
+      async () => {
+        await a.kickMembers(circleId, ["mal"]);
+        return true;
+      },
+      10_000,
+    );
     const list = await a.listInvites(circleId);
     expect(list).toMatchObject([{ uses: 1, maxUses: 0, state: "revoked" }]);
     // mallory again, a new browser identity with the same code
@@ -71,6 +86,8 @@ describe("a relay-only owner's invites", () => {
     await m.joinCircle(code);
     await waitNode(() => node.store.listMemberCards(circleId).length === 2, 10_000, "mal's card reaches the node");
     node.kick(circleId, [node.store.listMemberCards(circleId).find((x) => x.nodeId !== node.nodeId)!.nodeId]);
-    await expect((await browser("mal2")).joinCircle(code)).rejects.toThrow("the inviter did not admit us: invite revoked");
+    await expect((await browser("mal2")).joinCircle(code)).rejects.toThrow(
+      "the inviter did not admit us: invite revoked",
+    );
   });
 });

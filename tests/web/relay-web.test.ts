@@ -28,7 +28,11 @@ beforeAll(async () => {
   browser = await launchBrowser();
   p1 = (await newPage(browser)).page;
   p2 = (await newPage(browser)).page;
-  for (const [n, p] of [["1", p1], ["2", p2]] as const) p.on("pageerror", (e) => pageErrors.push(`${n}: ${e.message}`));
+  for (const [n, p] of [
+    ["1", p1],
+    ["2", p2],
+  ] as const)
+    p.on("pageerror", (e) => pageErrors.push(`${n}: ${e.message}`));
 }, 30_000);
 
 afterAll(async () => {
@@ -39,15 +43,28 @@ afterAll(async () => {
 });
 
 const hasMessage = (p: Page, text: string, timeout = 8_000) =>
-  p.waitForFunction((t) => [...document.querySelectorAll('[data-testid="message"] .msg-text')].some((e) => e.textContent === t), text, { timeout });
+  p.waitForFunction(
+    (t) => [...document.querySelectorAll('[data-testid="message"] .msg-text')].some((e) => e.textContent === t),
+    text,
+    { timeout },
+  );
 /** messages shown with the "unverified author" mark (no v2 signature) */
 const unverified = (p: Page) => p.$$eval('[data-testid="message"] .unverified', (els) => els.length);
 const inSidebar = (p: Page, name: string) =>
-  p.waitForFunction((n) => document.querySelector('[data-testid="sidebar"]')?.textContent?.includes(n), name, { timeout: 10_000 });
+  p.waitForFunction((n) => document.querySelector('[data-testid="sidebar"]')?.textContent?.includes(n), name, {
+    timeout: 10_000,
+  });
 const stored = (cid: string) =>
-  (relay.db.$client.query("SELECT payload FROM relay_messages WHERE circle_hint = ? ORDER BY seq").all(circleHint(cid)) as { payload: string }[]).map((r) => r.payload);
+  (
+    relay.db.$client
+      .query("SELECT payload FROM relay_messages WHERE circle_hint = ? ORDER BY seq")
+      .all(circleHint(cid)) as { payload: string }[]
+  ).map((r) => r.payload);
 const nodeMessages = async (n: ServeNode, cid: string) =>
-  ((await api(n, "GET", `/circles/${cid}/messages?channel=general&limit=50`)).messages ?? []) as { text: string; verified: string }[];
+  ((await api(n, "GET", `/circles/${cid}/messages?channel=general&limit=50`)).messages ?? []) as {
+    text: string;
+    verified: string;
+  }[];
 
 describe("relay-only web client (felund v2)", () => {
   test("first run in relay mode creates a v2 identity and a v2-only circle with a felund2 code", async () => {
@@ -65,7 +82,11 @@ describe("relay-only web client (felund v2)", () => {
     await p1.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.textContent === "relay live");
     expect(await p1.textContent(".brand .pill")).toBe("relay");
     await p1.keyboard.press("F2");
-    await p1.waitForFunction(() => (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith("felund2."));
+    await p1.waitForFunction(() =>
+      (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith(
+        "felund2.",
+      ),
+    );
     code = await p1.inputValue('[data-testid="invite-code"]');
     const inv = decodeInvite2(code, Math.floor(Date.now() / 1000));
     if (!inv.ok) throw new Error(inv.reason);
@@ -88,19 +109,29 @@ describe("relay-only web client (felund v2)", () => {
     const t2 = Date.now();
     await say(p2, "count me in");
     await hasMessage(p1, "count me in");
-    console.error(`relay web e2e: admission ${t1 - t0} ms, carol->dave ${t2 - t1} ms, dave->carol ${Date.now() - t2} ms`);
+    console.error(
+      `relay web e2e: admission ${t1 - t0} ms, carol->dave ${t2 - t1} ms, dave->carol ${Date.now() - t2} ms`,
+    );
     // both within one second: the order is by msg_id, as on every felund client
-    expect((await p1.$$eval(".author", (els) => els.map((e) => e.textContent))).sort()).toEqual(["caroline", "davidson"]);
+    expect((await p1.$$eval(".author", (els) => els.map((e) => e.textContent))).sort()).toEqual([
+      "caroline",
+      "davidson",
+    ]);
     expect([await unverified(p1), await unverified(p2)]).toEqual([0, 0]);
     // a member who is not the owner gets no code for a v2-only circle
     await p2.keyboard.press("F2");
-    await p2.waitForFunction(() => document.querySelector('[data-testid="invite-modal"]')?.textContent?.includes("only the circle's owner can invite"));
+    await p2.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="invite-modal"]')
+        ?.textContent?.includes("only the circle's owner can invite"),
+    );
     await p2.keyboard.press("Escape");
     const rows = stored(circleId);
     expect(rows.length).toBeGreaterThanOrEqual(5);
     for (const r of rows) {
       expect(Object.keys(JSON.parse(r)).sort()).toEqual(["created_ts", "msg_id", "v2"]);
-      for (const clear of ["a hike", "count me", "caroline", "davidson", "outdoors", "general", circleId]) expect(r).not.toContain(clear);
+      for (const clear of ["a hike", "count me", "caroline", "davidson", "outdoors", "general", circleId])
+        expect(r).not.toContain(clear);
     }
   }, 25_000);
 
@@ -140,22 +171,37 @@ describe("relay-only web client (felund v2)", () => {
     await hasMessage(p2, "hello from a node", 10_000);
     expect(await unverified(p2)).toBe(0);
     await say(p2, "hello node owner");
-    await waitFor("the node has the browser's signed message", async () =>
-      (await nodeMessages(node!, made.circleId)).some((m) => m.text === "hello node owner" && m.verified === "sig"), 10_000);
+    await waitFor(
+      "the node has the browser's signed message",
+      async () =>
+        (await nodeMessages(node!, made.circleId)).some((m) => m.text === "hello node owner" && m.verified === "sig"),
+      10_000,
+    );
 
     // the reverse: the node joins the browser's circle with carol's code (peer = the relay URL)
     const joined = await api(node, "POST", "/circles/join", { code });
     expect(joined.ok).toBe(true);
     expect(joined.circleId).toBe(circleId);
-    await waitFor("history from the relay, signed", async () => {
-      const ms = await nodeMessages(node!, circleId);
-      return ms.some((m) => m.text === "count me in" && m.verified === "sig") && ms.some((m) => m.text === "anyone up for a hike?" && m.verified === "sig");
-    }, 10_000);
+    await waitFor(
+      "history from the relay, signed",
+      async () => {
+        const ms = await nodeMessages(node!, circleId);
+        return (
+          ms.some((m) => m.text === "count me in" && m.verified === "sig") &&
+          ms.some((m) => m.text === "anyone up for a hike?" && m.verified === "sig")
+        );
+      },
+      10_000,
+    );
     await p1.click('[data-channel="general"]');
     await api(node, "POST", `/circles/${circleId}/messages`, { channel: "general", text: "erin is here" });
     await hasMessage(p1, "erin is here", 10_000);
     await say(p1, "welcome, erin");
-    await waitFor("node receives", async () => (await nodeMessages(node!, circleId)).some((m) => m.text === "welcome, erin" && m.verified === "sig"), 10_000);
+    await waitFor(
+      "node receives",
+      async () => (await nodeMessages(node!, circleId)).some((m) => m.text === "welcome, erin" && m.verified === "sig"),
+      10_000,
+    );
     expect(await unverified(p1)).toBe(0);
   }, 40_000);
 
@@ -167,7 +213,11 @@ describe("relay-only web client (felund v2)", () => {
     await p1.click('[data-testid="new-circle-modal"] button[type="submit"]');
     await inSidebar(p1, "classic");
     await p1.keyboard.press("F2");
-    await p1.waitForFunction(() => (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith("felund1."));
+    await p1.waitForFunction(() =>
+      (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith(
+        "felund1.",
+      ),
+    );
     const legacyCode = await p1.inputValue('[data-testid="invite-code"]');
     await p1.keyboard.press("Escape");
     const inv = decodeInvite(legacyCode);

@@ -9,7 +9,8 @@ import { createRelayApp } from "../../src/relay/app.ts";
 import { ensureWebBuild, webClient } from "../../src/node/web-static.ts";
 import { WEB_DIST } from "../../ui/web/build.ts";
 
-const get = (app: { handle(r: Request): Promise<Response> }, path: string) => app.handle(new Request(`http://127.0.0.1:9990${path}`));
+const get = (app: { handle(r: Request): Promise<Response> }, path: string) =>
+  app.handle(new Request(`http://127.0.0.1:9990${path}`));
 let local: Elysia;
 let relay: ReturnType<typeof createRelayApp>;
 
@@ -52,9 +53,17 @@ describe("web client static files", () => {
   test("hashed assets are immutable; service worker and manifest are revalidated", async () => {
     const js = readdirSync(join(WEB_DIST, "assets")).find((f) => f.endsWith(".js"))!;
     const a = await get(local, `/assets/${js}`);
-    expect([a.status, a.headers.get("cache-control"), a.headers.get("content-type")]).toEqual([200, "public, max-age=31536000, immutable", "text/javascript; charset=utf-8"]);
+    expect([a.status, a.headers.get("cache-control"), a.headers.get("content-type")]).toEqual([
+      200,
+      "public, max-age=31536000, immutable",
+      "text/javascript; charset=utf-8",
+    ]);
     const sw = await get(local, "/sw.js");
-    expect([sw.status, sw.headers.get("cache-control"), sw.headers.get("service-worker-allowed")]).toEqual([200, "no-cache", "/"]);
+    expect([sw.status, sw.headers.get("cache-control"), sw.headers.get("service-worker-allowed")]).toEqual([
+      200,
+      "no-cache",
+      "/",
+    ]);
     const swText = await sw.text();
     expect(swText).toContain(`/assets/${js}`);
     expect(swText).toContain('url.pathname.startsWith("/api")');
@@ -64,7 +73,8 @@ describe("web client static files", () => {
   });
 
   test("no path escapes dist, unknown files are 404, and the relay keeps its routes", async () => {
-    for (const p of ["/assets/..%2F..%2Fbuild.ts", "/assets/nope.js", "/..%2Fbuild.ts", "/src/main.tsx"]) expect((await get(local, p)).status).toBe(404);
+    for (const p of ["/assets/..%2F..%2Fbuild.ts", "/assets/nope.js", "/..%2Fbuild.ts", "/src/main.tsx"])
+      expect((await get(local, p)).status).toBe(404);
     const h = await get(relay, "/health");
     expect(h.status).toBe(200);
     expect(((await h.json()) as { ok: boolean }).ok).toBe(true);

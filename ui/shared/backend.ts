@@ -1,11 +1,26 @@
 // The one interface both front ends talk to. Two implementations: LocalBackend (a thin
 // client of the local node's API) and, for browsers on a public relay, a relay-only peer.
-import type { AccessMode, AppState, InviteView, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView } from "./types.ts";
+import type {
+  AccessMode,
+  AppState,
+  InviteView,
+  BackendEvent,
+  CallOp,
+  CallSignalType,
+  CallView,
+  ConnectionState,
+  MessageView,
+  PeerView,
+} from "./types.ts";
 
 export interface Backend {
   readonly kind: "local" | "relay";
   getState(): Promise<AppState>;
-  listMessages(circleId: string, channelId: string, opts: { limit: number; before?: { sortTs: number; msgId: string } }): Promise<MessageView[]>;
+  listMessages(
+    circleId: string,
+    channelId: string,
+    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+  ): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */
   createCircle(name: string, opts?: { legacy?: boolean }): Promise<{ circleId: string; code: string }>;
@@ -41,7 +56,10 @@ export interface Backend {
 
 /** Error with a message fit to show the user as-is. */
 export class BackendError extends Error {
-  constructor(message: string, readonly status = 0) {
+  constructor(
+    message: string,
+    readonly status = 0,
+  ) {
     super(message);
     this.name = "BackendError";
   }

@@ -9,7 +9,12 @@ import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, Mes
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 
-export interface Notice { id: number; text: string; kind: "info" | "error"; ts: number }
+export interface Notice {
+  id: number;
+  text: string;
+  kind: "info" | "error";
+  ts: number;
+}
 
 export interface ChatState {
   ready: boolean;
@@ -29,7 +34,8 @@ export interface ChatState {
   authors: Record<string, string>;
 }
 
-const cmp = (a: MessageView, b: MessageView) => a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+const cmp = (a: MessageView, b: MessageView) =>
+  a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
 
 export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
   const seen = new Set(list.map((m) => m.msgId));
@@ -40,8 +46,20 @@ export function mergeMessages(list: MessageView[], add: MessageView[]): MessageV
 
 export class ChatStore {
   state: ChatState = {
-    ready: false, app: null, circleId: null, channelId: "general", messages: {}, hasMore: {}, unread: {}, mentioned: {},
-    notices: [], connection: "connecting", peers: {}, debug: [], debugOn: false, authors: {},
+    ready: false,
+    app: null,
+    circleId: null,
+    channelId: "general",
+    messages: {},
+    hasMore: {},
+    unread: {},
+    mentioned: {},
+    notices: [],
+    connection: "connecting",
+    peers: {},
+    debug: [],
+    debugOn: false,
+    authors: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -75,7 +93,11 @@ export class ChatStore {
   knownNames(): string[] {
     const names = new Set<string>();
     for (const [k, list] of Object.entries(this.state.messages))
-      if (k.startsWith(`${this.state.circleId}/`)) for (const m of list) { const n = this.authorName(m); if (n) names.add(n); }
+      if (k.startsWith(`${this.state.circleId}/`))
+        for (const m of list) {
+          const n = this.authorName(m);
+          if (n) names.add(n);
+        }
     return [...names];
   }
   /**
@@ -101,7 +123,8 @@ export class ChatStore {
     if (s.app?.node) members.push([s.app.node.nodeId, s.app.node.displayName]);
     for (const p of s.peers[circleId] ?? []) if (p.name) members.push([p.nodeId, p.name]);
     for (const [k, list] of Object.entries(s.messages))
-      if (k.startsWith(`${circleId}/`)) for (const m of list) members.push([m.authorNodeId, s.authors[m.authorNodeId] || m.author]);
+      if (k.startsWith(`${circleId}/`))
+        for (const m of list) members.push([m.authorNodeId, s.authors[m.authorNodeId] || m.author]);
     const labels = memberLabels(members);
     this.labelCache = { circleId, from, labels };
     return labels;
@@ -110,7 +133,8 @@ export class ChatStore {
   private noteAuthors(list: MessageView[]): void {
     let authors: Record<string, string> | null = null;
     for (const m of list)
-      if (m.author && (authors ?? this.state.authors)[m.authorNodeId] !== m.author) (authors ??= { ...this.state.authors })[m.authorNodeId] = m.author;
+      if (m.author && (authors ?? this.state.authors)[m.authorNodeId] !== m.author)
+        (authors ??= { ...this.state.authors })[m.authorNodeId] = m.author;
     if (authors) this.set({ authors });
   }
 
@@ -138,7 +162,12 @@ export class ChatStore {
     if (!c) throw new Error(`unknown circle ${circleId}`);
     const ch = c.channels.some((x) => x.channelId === channelId) ? channelId : "general";
     const k = keyOf(circleId, ch);
-    this.set({ circleId, channelId: ch, unread: { ...this.state.unread, [k]: 0 }, mentioned: { ...this.state.mentioned, [k]: 0 } });
+    this.set({
+      circleId,
+      channelId: ch,
+      unread: { ...this.state.unread, [k]: 0 },
+      mentioned: { ...this.state.mentioned, [k]: 0 },
+    });
     if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
     void this.loadPeers(circleId);
   }
@@ -159,7 +188,10 @@ export class ChatStore {
     const list = this.state.messages[k];
     if (!k || !list?.length || this.state.hasMore[k] === false) return 0;
     const first = list[0]!;
-    const older = await this.backend.listMessages(this.state.circleId!, this.state.channelId, { limit: PAGE, before: { sortTs: first.sortTs, msgId: first.msgId } });
+    const older = await this.backend.listMessages(this.state.circleId!, this.state.channelId, {
+      limit: PAGE,
+      before: { sortTs: first.sortTs, msgId: first.msgId },
+    });
     this.set({
       messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], older) },
       hasMore: { ...this.state.hasMore, [k]: older.length >= PAGE },
@@ -171,7 +203,9 @@ export class ChatStore {
     try {
       const peers = await this.backend.listPeers(circleId);
       this.set({ peers: { ...this.state.peers, [circleId]: peers } });
-    } catch { /* peers are informational */ }
+    } catch {
+      /* peers are informational */
+    }
   }
 
   async sendText(text: string): Promise<void> {
@@ -215,7 +249,8 @@ export class ChatStore {
   private bump(k: string, m: MessageView) {
     const me = this.state.app?.node.displayName;
     const patch: Partial<ChatState> = { unread: { ...this.state.unread, [k]: (this.state.unread[k] ?? 0) + 1 } };
-    if (me && mentions(m.text, [me])) patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
+    if (me && mentions(m.text, [me]))
+      patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
     this.set(patch);
   }
 
@@ -225,8 +260,14 @@ export class ChatStore {
         const m = e.message;
         this.noteAuthors([m]);
         this.addMessage(m);
-        if (m.channelId === "__control") void this.refresh(); // channel or name changes
-        else if (!this.state.app?.circles.find((c) => c.circleId === m.circleId)?.channels.some((c) => c.channelId === m.channelId)) void this.refresh();
+        if (m.channelId === "__control")
+          void this.refresh(); // channel or name changes
+        else if (
+          !this.state.app?.circles
+            .find((c) => c.circleId === m.circleId)
+            ?.channels.some((c) => c.channelId === m.channelId)
+        )
+          void this.refresh();
         break;
       }
       case "circles":
@@ -236,8 +277,16 @@ export class ChatStore {
         void this.loadPeers(e.circleId);
         break;
       case "sync":
-        if (e.ok && e.circleId === this.state.circleId && !this.state.peers[e.circleId]?.some((p) => p.nodeId === e.peer)) void this.loadPeers(e.circleId);
-        if (this.state.debugOn) this.debugLine(`sync ${e.ok ? "ok" : "failed"} ${e.addr} ${e.peer.slice(0, 8)} +${e.stored} -> ${e.sent}${e.detail && e.detail !== "done" ? ` (${e.detail})` : ""}`);
+        if (
+          e.ok &&
+          e.circleId === this.state.circleId &&
+          !this.state.peers[e.circleId]?.some((p) => p.nodeId === e.peer)
+        )
+          void this.loadPeers(e.circleId);
+        if (this.state.debugOn)
+          this.debugLine(
+            `sync ${e.ok ? "ok" : "failed"} ${e.addr} ${e.peer.slice(0, 8)} +${e.stored} -> ${e.sent}${e.detail && e.detail !== "done" ? ` (${e.detail})` : ""}`,
+          );
         break;
       case "debug":
         if (this.state.debugOn) this.debugLine(e.line);
@@ -265,7 +314,9 @@ export class ChatStore {
 
   /** Calls in progress in a circle (default: the current one), newest first. */
   callsIn(circleId = this.state.circleId): CallView[] {
-    return (this.state.app?.calls ?? []).filter((c) => c.circleId === circleId).sort((a, b) => (b.createdTs ?? 0) - (a.createdTs ?? 0));
+    return (this.state.app?.calls ?? [])
+      .filter((c) => c.circleId === circleId)
+      .sort((a, b) => (b.createdTs ?? 0) - (a.createdTs ?? 0));
   }
   /** The call in progress in a channel (the newest). */
   callInChannel(circleId: string | null, channelId: string): CallView | undefined {
@@ -282,7 +333,7 @@ export class ChatStore {
 
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */
   onlinePeers(now = Date.now() / 1000): number {
-    const list = this.state.circleId ? this.state.peers[this.state.circleId] ?? [] : [];
+    const list = this.state.circleId ? (this.state.peers[this.state.circleId] ?? []) : [];
     return list.filter((p) => now - Math.max(p.lastOk, p.lastSeen) < 300).length;
   }
 

@@ -15,7 +15,12 @@ const URL_RE = /^https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/;
 export function parseInline(text: string, selfNames: string[] = []): Token[] {
   const out: Token[] = [];
   let buf = "";
-  const flush = () => { if (buf) { out.push({ t: "text", text: buf }); buf = ""; } };
+  const flush = () => {
+    if (buf) {
+      out.push({ t: "text", text: buf });
+      buf = "";
+    }
+  };
   const self = selfNames.filter(Boolean).map((n) => n.toLowerCase());
   let i = 0;
   while (i < text.length) {
@@ -23,25 +28,48 @@ export function parseInline(text: string, selfNames: string[] = []): Token[] {
     const prev = i > 0 ? text[i - 1]! : " ";
     let m: RegExpMatchArray | null;
     if (rest[0] === "`" && (m = rest.match(/^`([^`\n]+)`/))) {
-      flush(); out.push({ t: "code", text: m[1]! }); i += m[0].length; continue;
+      flush();
+      out.push({ t: "code", text: m[1]! });
+      i += m[0].length;
+      continue;
     }
     if (rest.startsWith("**") && (m = rest.match(/^\*\*([^*\n]+?)\*\*/))) {
-      flush(); out.push({ t: "bold", text: m[1]! }); i += m[0].length; continue;
+      flush();
+      out.push({ t: "bold", text: m[1]! });
+      i += m[0].length;
+      continue;
     }
-    if ((rest[0] === "*" || rest[0] === "_") && /[\s(]/.test(prev) && (m = rest.match(/^([*_])([^*_\s][^*_\n]*?)\1(?![\w*])/))) {
-      flush(); out.push({ t: "italic", text: m[2]! }); i += m[0].length; continue;
+    if (
+      (rest[0] === "*" || rest[0] === "_") &&
+      /[\s(]/.test(prev) &&
+      (m = rest.match(/^([*_])([^*_\s][^*_\n]*?)\1(?![\w*])/))
+    ) {
+      flush();
+      out.push({ t: "italic", text: m[2]! });
+      i += m[0].length;
+      continue;
     }
     if (rest[0] === "[" && (m = rest.match(/^\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/))) {
-      flush(); out.push({ t: "link", text: m[1]!, href: m[2]! }); i += m[0].length; continue;
+      flush();
+      out.push({ t: "link", text: m[1]!, href: m[2]! });
+      i += m[0].length;
+      continue;
     }
     if ((rest.startsWith("http://") || rest.startsWith("https://")) && /[\s(]/.test(prev) && (m = rest.match(URL_RE))) {
-      flush(); out.push({ t: "link", text: m[0], href: m[0] }); i += m[0].length; continue;
+      flush();
+      out.push({ t: "link", text: m[0], href: m[0] });
+      i += m[0].length;
+      continue;
     }
     if (rest[0] === "@" && /[\s(]/.test(prev) && (m = rest.match(/^@([\p{L}\p{N}_.-]{1,40})/u))) {
       const name = m[1]!.replace(/[.]+$/, "");
-      flush(); out.push({ t: "mention", text: "@" + name, self: self.includes(name.toLowerCase()) }); i += 1 + name.length; continue;
+      flush();
+      out.push({ t: "mention", text: "@" + name, self: self.includes(name.toLowerCase()) });
+      i += 1 + name.length;
+      continue;
     }
-    buf += text[i]; i++;
+    buf += text[i];
+    i++;
   }
   flush();
   return out;
@@ -77,7 +105,8 @@ export function formatDateTime(ts: number): string {
 export function formatTime(ts: number, fmt: "24h" | "12h" = "24h"): string {
   const d = dateOf(ts);
   if (!d) return "--:--";
-  if (fmt === "12h") return `${((d.getHours() + 11) % 12) + 1}:${pad(d.getMinutes())} ${d.getHours() < 12 ? "AM" : "PM"}`;
+  if (fmt === "12h")
+    return `${((d.getHours() + 11) % 12) + 1}:${pad(d.getMinutes())} ${d.getHours() < 12 ? "AM" : "PM"}`;
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 export const dayKey = (ts: number): string => {
@@ -90,7 +119,12 @@ export function dayLabel(ts: number, now = Date.now() / 1000): string {
   if (k === dayKey(now)) return "Today";
   if (k === dayKey(now - 86400)) return "Yesterday";
   if (k === "?") return "Unknown date";
-  return new Date(ts * 1000).toLocaleDateString(undefined, { weekday: "long", year: "numeric", month: "long", day: "numeric" });
+  return new Date(ts * 1000).toLocaleDateString(undefined, {
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+  });
 }
 
 export const shortId = (id: string): string => id.slice(0, 6);
@@ -100,6 +134,9 @@ export function mentionCompletions(input: string, names: string[]): { prefix: st
   const m = input.match(/(?:^|\s)@([\p{L}\p{N}_.-]*)$/u);
   if (!m) return null;
   const p = m[1]!.toLowerCase();
-  const matches = [...new Set(names)].filter((n) => n && n.toLowerCase().startsWith(p) && n.toLowerCase() !== p).sort().slice(0, 8);
+  const matches = [...new Set(names)]
+    .filter((n) => n && n.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
+    .sort()
+    .slice(0, 8);
   return { prefix: m[1]!, matches };
 }

@@ -6,7 +6,13 @@ import type { InviteView } from "./types.ts";
 /** (src/protocol/v2/invite.ts INVITE2_PREFIX, not imported: that module brings the signature code) */
 const INVITE2_PREFIX = "felund2.";
 
-export interface InviteCells { id: string; created: string; expires: string; uses: string; state: InviteView["state"] }
+export interface InviteCells {
+  id: string;
+  created: string;
+  expires: string;
+  uses: string;
+  state: InviteView["state"];
+}
 
 const p2 = (n: number) => String(n).padStart(2, "0");
 const stamp = (ts: number) => {
@@ -16,7 +22,11 @@ const stamp = (ts: number) => {
 
 /** 12 hex of the id (what revoke takes as a prefix), local times, uses/max (∞ = no limit). */
 export const inviteCells = (v: InviteView): InviteCells => ({
-  id: v.inviteId.slice(0, 12), created: stamp(v.createdTs), expires: stamp(v.expiresTs), uses: `${v.uses}/${v.maxUses || "∞"}`, state: v.state,
+  id: v.inviteId.slice(0, 12),
+  created: stamp(v.createdTs),
+  expires: stamp(v.expiresTs),
+  uses: `${v.uses}/${v.maxUses || "∞"}`,
+  state: v.state,
 });
 
 /**
@@ -34,7 +44,8 @@ export function codeInviteId(code: string): string | null {
   }
 }
 
-export const INVITES_HELP = "A kick revokes every invite of the circle; revoke one here when a code went to the wrong person.";
+export const INVITES_HELP =
+  "A kick revokes every invite of the circle; revoke one here when a code went to the wrong person.";
 export const LEGACY_CODE_NOTE =
-  "This felund1 code is the circle's secret: it cannot be revoked, and members you kick keep it. A kick makes the circle v2-only;"
-  + " with the old code they then get nothing written after it, and original felund clients are cut off.";
+  "This felund1 code is the circle's secret: it cannot be revoked, and members you kick keep it. A kick makes the circle v2-only;" +
+  " with the old code they then get nothing written after it, and original felund clients are cut off.";

@@ -10,7 +10,11 @@ export class CommandError extends Error {}
 export const isCommandLine = (text: string): boolean => text.startsWith("/") && !text.startsWith("//");
 
 /** Send `line`, or hand it to `runCommand`; what goes wrong becomes an error notice. */
-export async function runLine(store: ChatStore, line: string, runCommand: (text: string) => Promise<void>): Promise<void> {
+export async function runLine(
+  store: ChatStore,
+  line: string,
+  runCommand: (text: string) => Promise<void>,
+): Promise<void> {
   const text = line.replace(/\s+$/, "");
   if (!text.trim()) return;
   try {

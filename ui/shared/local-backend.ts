@@ -1,7 +1,18 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { BackendError, type Backend } from "./backend.ts";
-import type { AppState, BackendEvent, CallOp, CallSignalType, CallView, ConnectionState, MessageView, PeerView, AccessMode, InviteView } from "./types.ts";
+import type {
+  AppState,
+  BackendEvent,
+  CallOp,
+  CallSignalType,
+  CallView,
+  ConnectionState,
+  MessageView,
+  PeerView,
+  AccessMode,
+  InviteView,
+} from "./types.ts";
 
 export interface LocalBackendOptions {
   /** e.g. "http://127.0.0.1:9990" ("" = same origin in a browser) */
@@ -29,7 +40,10 @@ export class LocalBackend implements Backend {
     try {
       res = await fetch(`${this.o.base}/api${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.o.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${this.o.token}`,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch {
@@ -47,9 +61,16 @@ export class LocalBackend implements Backend {
     const s = await this.call<AppState>("GET", "/state");
     return { node: s.node, circles: s.circles, calls: s.calls ?? [] };
   }
-  async listMessages(circleId: string, channelId: string, opts: { limit: number; before?: { sortTs: number; msgId: string } }): Promise<MessageView[]> {
+  async listMessages(
+    circleId: string,
+    channelId: string,
+    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+  ): Promise<MessageView[]> {
     const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit) });
-    if (opts.before) { q.set("before_ts", String(opts.before.sortTs)); q.set("before_id", opts.before.msgId); }
+    if (opts.before) {
+      q.set("before_ts", String(opts.before.sortTs));
+      q.set("before_id", opts.before.msgId);
+    }
     return (await this.call("GET", `/circles/${circleId}/messages?${q}`)).messages;
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
@@ -63,8 +84,12 @@ export class LocalBackend implements Backend {
     const r = await this.call("POST", "/circles/join", { code });
     return { circleId: r.circleId as string };
   }
-  async leaveCircle(circleId: string) { await this.call("DELETE", `/circles/${circleId}`); }
-  async renameCircle(circleId: string, name: string) { await this.call("POST", `/circles/${circleId}/name`, { name }); }
+  async leaveCircle(circleId: string) {
+    await this.call("DELETE", `/circles/${circleId}`);
+  }
+  async renameCircle(circleId: string, name: string) {
+    await this.call("POST", `/circles/${circleId}/name`, { name });
+  }
   /**
    * A plain request (the F2 dialog) gives the last code again while its invite is live with
    * most of its life left, so reopening the dialog does not issue (and list) a new invite each
@@ -79,14 +104,24 @@ export class LocalBackend implements Backend {
       const v = id ? (await this.listInvites(circleId).catch(() => [])).find((x) => x.inviteId === id) : undefined;
       if (v && v.state === "live" && (v.expiresTs - Date.now() / 1000) * 2 > v.expiresTs - v.createdTs) return last;
     }
-    const q = new URLSearchParams(Object.entries(opts).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    const q = new URLSearchParams(
+      Object.entries(opts)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ).toString();
     const code = (await this.call("GET", `/circles/${circleId}/invite${q ? "?" + q : ""}`)).code as string;
     if (plain) this.lastCodes.set(circleId, code);
     return code;
   }
-  async listInvites(circleId: string): Promise<InviteView[]> { return (await this.call("GET", `/circles/${circleId}/invites`)).invites; }
-  async revokeInvite(circleId: string, inviteId: string) { await this.call("POST", `/circles/${circleId}/invites/${encodeURIComponent(inviteId)}/revoke`); }
-  async kickMembers(circleId: string, members: string[]) { await this.call("POST", `/circles/${circleId}/kick`, { members }); }
+  async listInvites(circleId: string): Promise<InviteView[]> {
+    return (await this.call("GET", `/circles/${circleId}/invites`)).invites;
+  }
+  async revokeInvite(circleId: string, inviteId: string) {
+    await this.call("POST", `/circles/${circleId}/invites/${encodeURIComponent(inviteId)}/revoke`);
+  }
+  async kickMembers(circleId: string, members: string[]) {
+    await this.call("POST", `/circles/${circleId}/kick`, { members });
+  }
   async approveMember(circleId: string, channel: string, member: string) {
     await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(channel)}/approve`, { member });
   }
@@ -99,10 +134,18 @@ export class LocalBackend implements Backend {
   async leaveChannel(circleId: string, name: string) {
     await this.call("POST", `/circles/${circleId}/channels/${encodeURIComponent(name)}/leave`);
   }
-  async listPeers(circleId: string): Promise<PeerView[]> { return (await this.call("GET", `/circles/${circleId}/peers`)).peers; }
-  async updateSettings(s: { displayName?: string; relayBase?: string }) { await this.call("POST", "/settings", s); }
+  async listPeers(circleId: string): Promise<PeerView[]> {
+    return (await this.call("GET", `/circles/${circleId}/peers`)).peers;
+  }
+  async updateSettings(s: { displayName?: string; relayBase?: string }) {
+    await this.call("POST", "/settings", s);
+  }
 
-  async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }): Promise<CallView | null> {
+  async callAction(
+    circleId: string,
+    op: CallOp,
+    a: { sessionId?: string; channel?: string },
+  ): Promise<CallView | null> {
     return (await this.call("POST", `/circles/${circleId}/calls`, { op, ...a })).call ?? null;
   }
   async callSignal(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string) {
@@ -117,14 +160,18 @@ export class LocalBackend implements Backend {
     if (!this.ws && !this.retry) this.connect();
     return () => this.listeners.delete(fn);
   }
-  connection(): ConnectionState { return this.state; }
+  connection(): ConnectionState {
+    return this.state;
+  }
 
   private setState(s: ConnectionState) {
     if (s === this.state) return;
     this.state = s;
     this.emit({ t: "connection", state: s });
   }
-  private emit(e: BackendEvent) { for (const fn of this.listeners) fn(e); }
+  private emit(e: BackendEvent) {
+    for (const fn of this.listeners) fn(e);
+  }
 
   private connect() {
     if (this.closed) return;
@@ -136,14 +183,22 @@ export class LocalBackend implements Backend {
     ws.onopen = () => this.setState("live");
     ws.onmessage = (ev) => {
       let e: any;
-      try { e = JSON.parse(String(ev.data)); } catch { return; }
+      try {
+        e = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
       if (e && typeof e.t === "string" && e.t !== "hello") this.emit(e as BackendEvent);
     };
     ws.onclose = () => {
       this.ws = null;
       if (this.closed) return;
       this.setState("offline");
-      this.retry = setTimeout(() => { this.retry = null; this.setState("connecting"); this.connect(); }, this.o.reconnectMs ?? 2000);
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        this.setState("connecting");
+        this.connect();
+      }, this.o.reconnectMs ?? 2000);
     };
   }
 

@@ -22,12 +22,16 @@ export function memberLabels(members: Iterable<readonly [string, string]>): Map<
   for (const [id, name] of list) {
     const k = nameKey(name);
     const ids = byKey.get(k);
-    if (ids) { if (!ids.includes(id)) ids.push(id); } else byKey.set(k, [id]);
+    if (ids) {
+      if (!ids.includes(id)) ids.push(id);
+    } else byKey.set(k, [id]);
   }
   const out = new Map<string, string>();
-  for (const [id, name] of list) out.set(id, (byKey.get(nameKey(name))?.length ?? 0) > 1 ? `${name}#${idSuffix(id)}` : name);
+  for (const [id, name] of list)
+    out.set(id, (byKey.get(nameKey(name))?.length ?? 0) > 1 ? `${name}#${idSuffix(id)}` : name);
   return out;
 }
 
 /** A channel name as shown: mixed-script names (Latin with Cyrillic or Greek look-alikes) are marked, not hidden. */
-export const channelLabel = (channelId: string): string => (isMixedScript(channelId) ? `${channelId} (mixed scripts)` : channelId);
+export const channelLabel = (channelId: string): string =>
+  isMixedScript(channelId) ? `${channelId} (mixed scripts)` : channelId;

@@ -3,27 +3,64 @@ export type AccessMode = "public" | "key" | "invite";
 /** an owner's felund2 invite in the F2 dialog: id, created, expires, uses/max, state */
 export type { InviteView } from "../../src/protocol/v2/invite.ts";
 
-export interface NodeView { nodeId: string; displayName: string; relayBase: string; listenAddr?: string | null }
+export interface NodeView {
+  nodeId: string;
+  displayName: string;
+  relayBase: string;
+  listenAddr?: string | null;
+}
 export interface ChannelView {
-  channelId: string; accessMode: AccessMode; createdBy: string; createdTs: number;
-  members: string[]; requests: string[]; joined: boolean;
+  channelId: string;
+  accessMode: AccessMode;
+  createdBy: string;
+  createdTs: number;
+  members: string[];
+  requests: string[];
+  joined: boolean;
 }
 export interface CircleView {
-  circleId: string; name: string; owned: boolean; members: number; messages: number; channels: ChannelView[];
+  circleId: string;
+  name: string;
+  owned: boolean;
+  members: number;
+  messages: number;
+  channels: ChannelView[];
 }
 export interface MessageView {
-  seq: number; msgId: string; circleId: string; channelId: string; authorNodeId: string;
+  seq: number;
+  msgId: string;
+  circleId: string;
+  channelId: string;
+  authorNodeId: string;
   /** best known display name of the author */
-  author: string; displayName: string; createdTs: number; sortTs: number; text: string;
+  author: string;
+  displayName: string;
+  createdTs: number;
+  sortTs: number;
+  text: string;
   /** "mac": circle-authenticated (v1); "sig": author-signed (v2); "none": unverified author */
-  verified: "mac" | "sig" | "none"; own: boolean;
+  verified: "mac" | "sig" | "none";
+  own: boolean;
 }
 export interface PeerView {
-  circleId: string; nodeId: string; name: string; addr: string; lastSeen: number; lastOk: number; failures: number; source: string; proto: string;
+  circleId: string;
+  nodeId: string;
+  name: string;
+  addr: string;
+  lastSeen: number;
+  lastOk: number;
+  failures: number;
+  source: string;
+  proto: string;
 }
 /** A call in progress (docs/PROTOCOL.md §15). participants: in the order they joined, the host first. */
 export interface CallView {
-  sessionId: string; circleId: string; channelId: string; hostNodeId: string; participants: string[]; state: string;
+  sessionId: string;
+  circleId: string;
+  channelId: string;
+  hostNodeId: string;
+  participants: string[];
+  state: string;
   createdTs?: number;
   /** started by a signed event: only the host's signature ends it */
   signed?: boolean;
@@ -31,13 +68,26 @@ export interface CallView {
 export type CallOp = "start" | "join" | "leave" | "end";
 /** Kinds of call signal (docs/PROTOCOL.md §15). */
 export type CallSignalType = "offer" | "answer" | "candidates" | "hello" | "bye" | "state";
-export interface AppState { node: NodeView; circles: CircleView[]; calls: CallView[] }
+export interface AppState {
+  node: NodeView;
+  circles: CircleView[];
+  calls: CallView[];
+}
 
 export type BackendEvent =
   | { t: "message"; message: MessageView }
   | { t: "circles" }
   | { t: "peers"; circleId: string }
-  | { t: "sync"; circleId: string; peer: string; addr: string; ok: boolean; stored: number; sent: number; detail: string }
+  | {
+      t: "sync";
+      circleId: string;
+      peer: string;
+      addr: string;
+      ok: boolean;
+      stored: number;
+      sent: number;
+      detail: string;
+    }
   | { t: "debug"; line: string }
   | { t: "connection"; state: ConnectionState }
   /** a call signal for this user, already opened and checked (sender's signature, recipient, replay) */

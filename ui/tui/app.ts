@@ -43,11 +43,20 @@ export class TuiApp {
   private readonly onKeyBound = (k: KeyEvent) => this.onKey(k);
   private readonly onResizeBound = () => this.schedule();
 
-  constructor(readonly r: CliRenderer, readonly store: ChatStore, private o: TuiOptions) {
+  constructor(
+    readonly r: CliRenderer,
+    readonly store: ChatStore,
+    private o: TuiOptions,
+  ) {
     this.frame = new MainFrame(r);
     this.copy = o.copy ?? ((text) => copyText(r, text));
     this.bar = new InputBar(this.frame.input, (hint) => this.frame.setHint(hint));
-    this.dialogs = new DialogHost(r, store, { webUrl: o.webUrl, stateDir: o.stateDir, copy: this.copy, onClose: () => this.focusInput() });
+    this.dialogs = new DialogHost(r, store, {
+      webUrl: o.webUrl,
+      stateDir: o.stateDir,
+      copy: this.copy,
+      onClose: () => this.focusInput(),
+    });
     this.ctx = {
       store,
       ui: {
@@ -108,9 +117,11 @@ export class TuiApp {
         return this.store.notice((e as Error).message, "error");
       }
       const c = this.store.circle;
-      this.store.notice(how === "created"
-        ? `created circle ${c?.name || shortId(circleId)}: press F2 for its invite code, /help for commands`
-        : `joined circle ${c?.name || shortId(circleId)}: messages arrive as the inviter's node syncs`);
+      this.store.notice(
+        how === "created"
+          ? `created circle ${c?.name || shortId(circleId)}: press F2 for its invite code, /help for commands`
+          : `joined circle ${c?.name || shortId(circleId)}: messages arrive as the inviter's node syncs`,
+      );
     });
   }
 
@@ -187,7 +198,8 @@ export class TuiApp {
         return void this.submit();
     }
     // typing while something else has the focus (e.g. after a click) goes to the bar
-    if (!this.frame.input.focused && !k.ctrl && !k.meta && k.sequence.length === 1 && k.sequence >= " ") this.frame.input.focus();
+    if (!this.frame.input.focused && !k.ctrl && !k.meta && k.sequence.length === 1 && k.sequence >= " ")
+      this.frame.input.focus();
   }
 
   private async submit(): Promise<void> {
@@ -199,8 +211,13 @@ export class TuiApp {
 
   private async selectFromSidebar(circleId: string, channelId?: string): Promise<void> {
     if (this.wizard || this.dialogs.kind) return;
-    const ch = this.store.state.app?.circles.find((c) => c.circleId === circleId)?.channels.find((c) => c.channelId === channelId);
-    if (ch && !ch.joined) return this.store.notice(`#${ch.channelId} is ${ch.accessMode === "key" ? "key-protected" : "invite-only"}: /channel join ${ch.channelId}${ch.accessMode === "key" ? " <key>" : ""}`);
+    const ch = this.store.state.app?.circles
+      .find((c) => c.circleId === circleId)
+      ?.channels.find((c) => c.channelId === channelId);
+    if (ch && !ch.joined)
+      return this.store.notice(
+        `#${ch.channelId} is ${ch.accessMode === "key" ? "key-protected" : "invite-only"}: /channel join ${ch.channelId}${ch.accessMode === "key" ? " <key>" : ""}`,
+      );
     try {
       await this.store.select(circleId, channelId);
     } catch (e) {
@@ -211,10 +228,12 @@ export class TuiApp {
 
   completionSource(): CompletionSource {
     const s = this.store.state;
-    const peers = s.circleId ? s.peers[s.circleId] ?? [] : [];
+    const peers = s.circleId ? (s.peers[s.circleId] ?? []) : [];
     return {
       commands: commandNames(),
-      names: [...this.store.knownNames(), ...peers.map((p) => p.name)].filter((n) => n && n !== s.app?.node.displayName),
+      names: [...this.store.knownNames(), ...peers.map((p) => p.name)].filter(
+        (n) => n && n !== s.app?.node.displayName,
+      ),
       channels: this.store.circle?.channels.map((c) => c.channelId) ?? [],
       circles: s.app?.circles.map((c) => c.name) ?? [],
     };

@@ -16,7 +16,9 @@ export async function copyText(r: CliRenderer | null, text: string): Promise<str
   const ways: string[] = [];
   try {
     if (r?.copyToClipboardOSC52(text)) ways.push("OSC 52");
-  } catch { /* terminal without OSC 52 */ }
+  } catch {
+    /* terminal without OSC 52 */
+  }
   for (const t of TOOLS) {
     if (!t.when()) continue;
     const bin = Bun.which(t.bin);
@@ -26,9 +28,16 @@ export async function copyText(r: CliRenderer | null, text: string): Promise<str
       p.stdin.write(text);
       await p.stdin.end();
       const code = await Promise.race([p.exited, Bun.sleep(2000).then(() => -1)]);
-      if (code === 0) { ways.push(t.bin); break; }
+      if (code === 0) {
+        ways.push(t.bin);
+        break;
+      }
       if (code === -1) p.kill();
-    } catch { /* try the next tool */ }
+    } catch {
+      /* try the next tool */
+    }
   }
-  return ways.length ? `copied to the clipboard (${ways.join(", ")})` : "select the code with the mouse to copy it (no clipboard access here)";
+  return ways.length
+    ? `copied to the clipboard (${ways.join(", ")})`
+    : "select the code with the mouse to copy it (no clipboard access here)";
 }

@@ -14,9 +14,18 @@ export interface CompletionSource {
   circles: string[];
 }
 
-export interface Completion { value: string; candidates: string[] }
+export interface Completion {
+  value: string;
+  candidates: string[];
+}
 
-interface Cycle { start: number; matches: string[]; i: number; produced: string; head: string }
+interface Cycle {
+  start: number;
+  matches: string[];
+  i: number;
+  produced: string;
+  head: string;
+}
 
 const CHANNEL_ARG = /^\/(channel (switch|leave|join)|who) +#?([\w-]*)$/i;
 const CIRCLE_ARG = /^\/circle switch +(.*)$/i;
@@ -38,7 +47,10 @@ export function candidates(input: string, src: CompletionSource): { start: numbe
   }
   if ((m = input.match(CIRCLE_ARG))) {
     const part = m[1]!.toLowerCase();
-    return { start: input.length - m[1]!.length, matches: src.circles.filter((c) => c && c.toLowerCase().startsWith(part)).sort() };
+    return {
+      start: input.length - m[1]!.length,
+      matches: src.circles.filter((c) => c && c.toLowerCase().startsWith(part)).sort(),
+    };
   }
   if (input.startsWith("/")) {
     const words = input.slice(1).split(" ");
@@ -63,7 +75,9 @@ export class Completer {
   private cycle: Cycle | null = null;
 
   /** Forget the cycle (call when the input changes by typing). */
-  reset(): void { this.cycle = null; }
+  reset(): void {
+    this.cycle = null;
+  }
 
   complete(input: string, src: CompletionSource): Completion | null {
     const c = this.cycle;

@@ -23,7 +23,11 @@ export class DialogHost {
   /** the invite dialog's code and invite list (F2) */
   private invites: InvitePanel | null = null;
 
-  constructor(private r: CliRenderer, private store: ChatStore, private o: DialogHostOptions) {}
+  constructor(
+    private r: CliRenderer,
+    private store: ChatStore,
+    private o: DialogHostOptions,
+  ) {}
 
   get kind(): ModalName | null {
     return this.open?.kind ?? null;
@@ -40,24 +44,41 @@ export class DialogHost {
     let m: Modal;
     switch (name) {
       case "help":
-        m = new Modal(this.r, { title: "help", width: 96, lines: helpLines(COMMANDS), footer: "PgUp/PgDn scroll · Esc close" });
+        m = new Modal(this.r, {
+          title: "help",
+          width: 96,
+          lines: helpLines(COMMANDS),
+          footer: "PgUp/PgDn scroll · Esc close",
+        });
         break;
       case "invite": {
         const c = this.store.circle;
         if (!c) return false;
         const label = c.name || shortId(c.circleId);
-        m = new Modal(this.r, { title: "invite", width: 80, lines: inviteLines(label, "…", ""), footer: c.owned ? "↑/↓ select · r revoke · Esc close" : "Esc close" });
+        m = new Modal(this.r, {
+          title: "invite",
+          width: 80,
+          lines: inviteLines(label, "…", ""),
+          footer: c.owned ? "↑/↓ select · r revoke · Esc close" : "Esc close",
+        });
         this.invites = new InvitePanel(m, this.store.backend, c.circleId, label, c.owned, () => this.open?.m === m);
         void this.invites.fill(this.o.copy);
         break;
       }
       case "settings":
         m = new Modal(this.r, {
-          title: "settings", width: 80, footer: "Tab next field · Enter save · Esc cancel",
+          title: "settings",
+          width: 80,
+          footer: "Tab next field · Enter save · Esc cancel",
           lines: settingsLines(node, { webUrl: this.o.webUrl, stateDir: this.o.stateDir }),
           fields: [
             { label: "Display name", value: node?.displayName ?? "", maxLength: 40 },
-            { label: "Relay URL", value: node?.relayBase ?? "", placeholder: "https://relay.example/api (empty: no relay)", maxLength: 500 },
+            {
+              label: "Relay URL",
+              value: node?.relayBase ?? "",
+              placeholder: "https://relay.example/api (empty: no relay)",
+              maxLength: 500,
+            },
           ],
         });
         break;
@@ -83,19 +104,39 @@ export class DialogHost {
     const { kind, m } = this.open!;
     const stop = () => k.preventDefault();
     switch (k.name) {
-      case "escape": stop(); return this.close();
-      case "pageup": stop(); return m.scroll(-m.page);
-      case "pagedown": stop(); return m.scroll(m.page);
-      case "tab": stop(); return m.nextField(k.shift ? -1 : 1);
+      case "escape":
+        stop();
+        return this.close();
+      case "pageup":
+        stop();
+        return m.scroll(-m.page);
+      case "pagedown":
+        stop();
+        return m.scroll(m.page);
+      case "tab":
+        stop();
+        return m.nextField(k.shift ? -1 : 1);
     }
     if (kind === "settings") {
-      if (k.name === "up" || k.name === "down") { stop(); return m.nextField(k.name === "up" ? -1 : 1); }
-      if (k.name === "return" || k.name === "kpenter") { stop(); return void this.saveSettings(m); }
+      if (k.name === "up" || k.name === "down") {
+        stop();
+        return m.nextField(k.name === "up" ? -1 : 1);
+      }
+      if (k.name === "return" || k.name === "kpenter") {
+        stop();
+        return void this.saveSettings(m);
+      }
       return;
     }
     if (kind === "invite" && this.invites?.key(k.name)) return stop();
-    if (k.name === "up" || k.name === "down") { stop(); return m.scroll(k.name === "up" ? -1 : 1); }
-    if (k.name === "return" || k.name === "kpenter" || k.name === "q") { stop(); return this.close(); }
+    if (k.name === "up" || k.name === "down") {
+      stop();
+      return m.scroll(k.name === "up" ? -1 : 1);
+    }
+    if (k.name === "return" || k.name === "kpenter" || k.name === "q") {
+      stop();
+      return this.close();
+    }
   }
 
   private async saveSettings(m: Modal): Promise<void> {
@@ -113,12 +154,20 @@ export class DialogHost {
       }
       if (patch.relayBase) {
         m.setStatus("testing the relay…");
-        const ok = await fetch(`${patch.relayBase.replace(/\/+$/, "")}/v1/health`, { signal: AbortSignal.timeout(4000) }).then((r) => r.ok, () => false);
+        const ok = await fetch(`${patch.relayBase.replace(/\/+$/, "")}/v1/health`, {
+          signal: AbortSignal.timeout(4000),
+        }).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (this.open?.m !== m) return;
         if (!ok) return m.setStatus("saved, but the relay did not answer /v1/health", "error");
       }
       this.close();
-      const what = [patch.displayName && `you are now ${patch.displayName}`, patch.relayBase !== undefined && `relay ${patch.relayBase || "off"}`].filter(Boolean);
+      const what = [
+        patch.displayName && `you are now ${patch.displayName}`,
+        patch.relayBase !== undefined && `relay ${patch.relayBase || "off"}`,
+      ].filter(Boolean);
       this.store.notice(what.length ? `settings saved; ${what.join("; ")}` : "settings unchanged");
     } catch (e) {
       if (this.open?.m === m) m.setStatus((e as Error).message, "error");

@@ -36,56 +36,96 @@ function table(rows: [string, string][], width: number): TextChunk[][] {
   return out;
 }
 
-export const helpLines = (commands: Command[]): Lines => (width) => [
-  [chunk("Keys", { bold: true, fg: theme.accent })],
-  ...table(KEYS, width),
-  [],
-  [chunk("Commands", { bold: true, fg: theme.accent })],
-  ...table(commands.map((c) => [`/${c.name}${c.args ? " " + c.args : ""}`, c.summary]), width),
-  [],
-  ...para([chunk("Plain text goes to the active channel; start a line with // to send one that begins with /.", { fg: theme.dim })], width),
-];
+export const helpLines =
+  (commands: Command[]): Lines =>
+  (width) => [
+    [chunk("Keys", { bold: true, fg: theme.accent })],
+    ...table(KEYS, width),
+    [],
+    [chunk("Commands", { bold: true, fg: theme.accent })],
+    ...table(
+      commands.map((c) => [`/${c.name}${c.args ? " " + c.args : ""}`, c.summary]),
+      width,
+    ),
+    [],
+    ...para(
+      [
+        chunk("Plain text goes to the active channel; start a line with // to send one that begins with /.", {
+          fg: theme.dim,
+        }),
+      ],
+      width,
+    ),
+  ];
 
-export const inviteLines = (circleName: string, code: string, copied: string): Lines => (width) => [
-  ...para([chunk("Invite code for "), chunk(clean(circleName, false) || "this circle", { bold: true }), chunk(":")], width),
-  [],
-  // the code is one long word: cut it at the width so it can be selected line by line
-  ...para([chunk(code, { fg: theme.active })], width),
-  [],
-  ...(copied ? para([chunk(copied, { fg: copied.startsWith("copied") ? theme.live : theme.dim })], width) : []),
-  ...para([chunk("Anyone with this code can join the circle and read its messages: share it privately.", { fg: theme.dim })], width),
-];
+export const inviteLines =
+  (circleName: string, code: string, copied: string): Lines =>
+  (width) => [
+    ...para(
+      [chunk("Invite code for "), chunk(clean(circleName, false) || "this circle", { bold: true }), chunk(":")],
+      width,
+    ),
+    [],
+    // the code is one long word: cut it at the width so it can be selected line by line
+    ...para([chunk(code, { fg: theme.active })], width),
+    [],
+    ...(copied ? para([chunk(copied, { fg: copied.startsWith("copied") ? theme.live : theme.dim })], width) : []),
+    ...para(
+      [
+        chunk("Anyone with this code can join the circle and read its messages: share it privately.", {
+          fg: theme.dim,
+        }),
+      ],
+      width,
+    ),
+  ];
 
 /** The F2 dialog: the code as before, then (owner of a v2 circle) its invites, one selected. */
-export const inviteDialogLines = (circleName: string, code: string, copied: string, list: { invites: InviteView[]; sel: number; codeId: string | null } | null): Lines => (width) => {
-  const lines = inviteLines(circleName, code, copied)(width);
-  if (code.startsWith("felund1.")) return [...lines, [], ...para([chunk(LEGACY_CODE_NOTE, { fg: theme.dim })], width)];
-  if (!list) return lines;
-  lines.push([], [chunk("Invites of this circle", { bold: true, fg: theme.accent }), chunk("  (↑/↓ select · r revoke)", { fg: theme.dim })]);
-  if (!list.invites.length) lines.push([chunk("  none", { fg: theme.dim })]);
-  list.invites.forEach((v, i) => {
-    const c = inviteCells(v);
-    const mark = i === list.sel ? "▸ " : "  ";
-    const fg = v.state === "live" ? theme.text : theme.dim;
-    lines.push([
-      chunk(mark + c.id, { fg: i === list.sel ? theme.active : fg, bold: i === list.sel }),
-      chunk(`  ${c.created} → ${c.expires}  ${c.uses.padEnd(6)} `, { fg }),
-      chunk(c.state, { fg: v.state === "live" ? theme.live : v.state === "revoked" ? theme.error : theme.dim }),
-      ...(v.inviteId === list.codeId ? [chunk("  (this code)", { fg: theme.dim })] : []),
-    ]);
-  });
-  lines.push(...para([chunk(INVITES_HELP, { fg: theme.dim })], width));
-  return lines;
-};
+export const inviteDialogLines =
+  (
+    circleName: string,
+    code: string,
+    copied: string,
+    list: { invites: InviteView[]; sel: number; codeId: string | null } | null,
+  ): Lines =>
+  (width) => {
+    const lines = inviteLines(circleName, code, copied)(width);
+    if (code.startsWith("felund1."))
+      return [...lines, [], ...para([chunk(LEGACY_CODE_NOTE, { fg: theme.dim })], width)];
+    if (!list) return lines;
+    lines.push(
+      [],
+      [
+        chunk("Invites of this circle", { bold: true, fg: theme.accent }),
+        chunk("  (↑/↓ select · r revoke)", { fg: theme.dim }),
+      ],
+    );
+    if (!list.invites.length) lines.push([chunk("  none", { fg: theme.dim })]);
+    list.invites.forEach((v, i) => {
+      const c = inviteCells(v);
+      const mark = i === list.sel ? "▸ " : "  ";
+      const fg = v.state === "live" ? theme.text : theme.dim;
+      lines.push([
+        chunk(mark + c.id, { fg: i === list.sel ? theme.active : fg, bold: i === list.sel }),
+        chunk(`  ${c.created} → ${c.expires}  ${c.uses.padEnd(6)} `, { fg }),
+        chunk(c.state, { fg: v.state === "live" ? theme.live : v.state === "revoked" ? theme.error : theme.dim }),
+        ...(v.inviteId === list.codeId ? [chunk("  (this code)", { fg: theme.dim })] : []),
+      ]);
+    });
+    lines.push(...para([chunk(INVITES_HELP, { fg: theme.dim })], width));
+    return lines;
+  };
 
-export const settingsLines = (node: NodeView | undefined, extra: { webUrl?: string; stateDir?: string }): Lines => (width) => {
-  const row = (k: string, v: string) => para([chunk(k.padEnd(14), { fg: theme.dim }), chunk(v)], width, 14);
-  const lines: TextChunk[][] = [];
-  if (node) {
-    lines.push(...row("node id", node.nodeId));
-    if (node.listenAddr) lines.push(...row("peers dial", node.listenAddr));
-  }
-  if (extra.webUrl) lines.push(...row("web UI", extra.webUrl));
-  if (extra.stateDir) lines.push(...row("state", extra.stateDir));
-  return lines;
-};
+export const settingsLines =
+  (node: NodeView | undefined, extra: { webUrl?: string; stateDir?: string }): Lines =>
+  (width) => {
+    const row = (k: string, v: string) => para([chunk(k.padEnd(14), { fg: theme.dim }), chunk(v)], width, 14);
+    const lines: TextChunk[][] = [];
+    if (node) {
+      lines.push(...row("node id", node.nodeId));
+      if (node.listenAddr) lines.push(...row("peers dial", node.listenAddr));
+    }
+    if (extra.webUrl) lines.push(...row("web UI", extra.webUrl));
+    if (extra.stateDir) lines.push(...row("state", extra.stateDir));
+    return lines;
+  };

@@ -13,7 +13,17 @@
 // Built once from OpenTUI core renderables; update() refills the texts from the store.
 // Layout is flexbox, so a terminal resize reflows everything; the T-junctions where the
 // inner rules meet the frame are drawn after the children.
-import { BoxRenderable, InputRenderable, ScrollBoxRenderable, StyledText, TextRenderable, RGBA, type CliRenderer, type OptimizedBuffer, type TextChunk } from "@opentui/core";
+import {
+  BoxRenderable,
+  InputRenderable,
+  ScrollBoxRenderable,
+  StyledText,
+  TextRenderable,
+  RGBA,
+  type CliRenderer,
+  type OptimizedBuffer,
+  type TextChunk,
+} from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
 import { chunk, clean, fit, wrapChunks } from "./markup.ts";
 import { sidebarWidth, theme } from "./theme.ts";
@@ -47,19 +57,50 @@ export class MainFrame {
   constructor(private r: CliRenderer) {
     const borderColor = theme.border;
     this.root = new BoxRenderable(r, {
-      id: "frame", width: "100%", height: "100%", border: true, borderColor, title: " felundchat ", titleColor: theme.title, backgroundColor: theme.bg,
-      bottomTitle: DEFAULT_HINT, flexDirection: "column",
+      id: "frame",
+      width: "100%",
+      height: "100%",
+      border: true,
+      borderColor,
+      title: " felundchat ",
+      titleColor: theme.title,
+      backgroundColor: theme.bg,
+      bottomTitle: DEFAULT_HINT,
+      flexDirection: "column",
     });
     const headerRow = new BoxRenderable(r, { height: 1, flexDirection: "row", paddingX: 1, flexShrink: 0 });
-    this.headerLeft = new TextRenderable(r, { id: "header", fg: theme.text, flexGrow: 1, flexShrink: 1, wrapMode: "none", truncate: true });
-    const headerRight = new TextRenderable(r, { id: "header-keys", content: "ctrl+q=quit", fg: theme.dim, flexShrink: 0, marginLeft: 1 });
+    this.headerLeft = new TextRenderable(r, {
+      id: "header",
+      fg: theme.text,
+      flexGrow: 1,
+      flexShrink: 1,
+      wrapMode: "none",
+      truncate: true,
+    });
+    const headerRight = new TextRenderable(r, {
+      id: "header-keys",
+      content: "ctrl+q=quit",
+      fg: theme.dim,
+      flexShrink: 0,
+      marginLeft: 1,
+    });
     headerRow.add(this.headerLeft);
     headerRow.add(headerRight);
 
     this.mid = new BoxRenderable(r, { flexGrow: 1, flexDirection: "row", border: ["top", "bottom"], borderColor });
-    this.sideBox = new BoxRenderable(r, { width: sidebarWidth(r.width), border: ["right"], borderColor, paddingX: 1, flexShrink: 0 });
+    this.sideBox = new BoxRenderable(r, {
+      width: sidebarWidth(r.width),
+      border: ["right"],
+      borderColor,
+      paddingX: 1,
+      flexShrink: 0,
+    });
     this.sidebar = new TextRenderable(r, {
-      id: "sidebar", fg: theme.text, wrapMode: "none", truncate: true, selectable: false,
+      id: "sidebar",
+      fg: theme.text,
+      wrapMode: "none",
+      truncate: true,
+      selectable: false,
       onMouseDown: (e) => {
         const t = this.sideTargets[e.y - this.sidebar.y];
         if (t) this.onSelect?.(t.circleId, t.channelId);
@@ -68,12 +109,26 @@ export class MainFrame {
     this.sideBox.add(this.sidebar);
     const right = new BoxRenderable(r, { flexGrow: 1, flexDirection: "column" });
     this.log = new ScrollBoxRenderable(r, {
-      id: "log", flexGrow: 1, stickyScroll: true, stickyStart: "bottom", paddingLeft: 1, focusable: false,
+      id: "log",
+      flexGrow: 1,
+      stickyScroll: true,
+      stickyStart: "bottom",
+      paddingLeft: 1,
+      focusable: false,
       scrollbarOptions: { trackOptions: { foregroundColor: theme.dim, backgroundColor: theme.codeBg } },
     });
     this.logText = new TextRenderable(r, { id: "log-text", fg: theme.text, wrapMode: "word", selectable: true });
     this.log.add(this.logText);
-    this.debugBox = new BoxRenderable(r, { height: debugRows(r.height), border: ["top"], borderColor, title: " gossip debug (/debug to hide) ", titleColor: theme.dim, paddingX: 1, visible: false, flexShrink: 0 });
+    this.debugBox = new BoxRenderable(r, {
+      height: debugRows(r.height),
+      border: ["top"],
+      borderColor,
+      title: " gossip debug (/debug to hide) ",
+      titleColor: theme.dim,
+      paddingX: 1,
+      visible: false,
+      flexShrink: 0,
+    });
     this.debugText = new TextRenderable(r, { id: "debug", wrapMode: "none", truncate: true, fg: theme.debugText });
     this.debugBox.add(this.debugText);
     right.add(this.log);
@@ -83,7 +138,17 @@ export class MainFrame {
 
     const inputRow = new BoxRenderable(r, { height: 1, flexDirection: "row", paddingX: 1, flexShrink: 0 });
     this.prompt = new TextRenderable(r, { content: "> ", fg: theme.accent, width: 2, flexShrink: 0 });
-    this.input = new InputRenderable(r, { id: "input", flexGrow: 1, maxLength: 4000, placeholder: "type a message, or /help", placeholderColor: theme.dim, textColor: theme.text, focusedTextColor: theme.text, backgroundColor: "transparent", focusedBackgroundColor: "transparent" });
+    this.input = new InputRenderable(r, {
+      id: "input",
+      flexGrow: 1,
+      maxLength: 4000,
+      placeholder: "type a message, or /help",
+      placeholderColor: theme.dim,
+      textColor: theme.text,
+      focusedTextColor: theme.text,
+      backgroundColor: "transparent",
+      focusedBackgroundColor: "transparent",
+    });
     inputRow.add(this.prompt);
     inputRow.add(this.input);
 
@@ -93,7 +158,19 @@ export class MainFrame {
     r.root.add(this.root);
     // the junctions are painted by an empty layer above the frame (drawn after the rules)
     // and below dialogs (zIndex 100), so they never show through a dialog
-    r.root.add(new BoxRenderable(r, { id: "junctions", position: "absolute", left: 0, top: 0, width: 1, height: 1, zIndex: 50, shouldFill: false, renderAfter: (buf) => this.drawJunctions(buf) }));
+    r.root.add(
+      new BoxRenderable(r, {
+        id: "junctions",
+        position: "absolute",
+        left: 0,
+        top: 0,
+        width: 1,
+        height: 1,
+        zIndex: 50,
+        shouldFill: false,
+        renderAfter: (buf) => this.drawJunctions(buf),
+      }),
+    );
     r.on("resize", (w: number, h: number) => {
       this.sideBox.width = sidebarWidth(w);
       this.debugBox.height = debugRows(h);
@@ -118,7 +195,10 @@ export class MainFrame {
     if (keys !== this.logKeys) {
       this.logKeys = keys;
       const wrapFor = `${width}|${s.app?.node.displayName ?? ""}`;
-      if (wrapFor !== this.wrapFor) { this.wrapFor = wrapFor; this.wrapped.clear(); }
+      if (wrapFor !== this.wrapFor) {
+        this.wrapFor = wrapFor;
+        this.wrapped.clear();
+      }
       const wrap = (e: (typeof entries)[number]) => {
         let lines = this.wrapped.get(e.key);
         if (!lines) this.wrapped.set(e.key, (lines = wrapChunks(e.chunks, width, e.indent)));
@@ -128,14 +208,18 @@ export class MainFrame {
       if (this.wrapped.size > entries.length * 4 + 500) this.wrapped.clear();
     }
     const circle = store.circle;
-    const placeholder = circle ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands` : "/circle create <name> or /join <code> — /help for commands";
+    const placeholder = circle
+      ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands`
+      : "/circle create <name> or /join <code> — /help for commands";
     // the input does not clip its placeholder: cut it to the bar (frame, padding, "> ")
     this.input.placeholder = fit(placeholder, this.r.width - 7);
     if (s.debugOn !== this.debugBox.visible) this.debugBox.visible = s.debugOn;
     if (s.debugOn && `${s.debug.length}:${s.debug.at(-1)}` !== this.debugShown) {
       this.debugShown = `${s.debug.length}:${s.debug.at(-1)}`;
       const lines = s.debug.slice(-(debugRows(this.r.height) - 1));
-      this.debugText.content = lines.length ? new StyledText(joinLines(lines.map((l) => [chunk(clean(l, false))]))) : new StyledText([chunk("(waiting for gossip activity…)", { fg: theme.dim })]);
+      this.debugText.content = lines.length
+        ? new StyledText(joinLines(lines.map((l) => [chunk(clean(l, false))])))
+        : new StyledText([chunk("(waiting for gossip activity…)", { fg: theme.dim })]);
     }
   }
 

@@ -13,7 +13,10 @@ export class InputBar {
   private setting = false;
 
   /** `hint` shows completion candidates (null: the default key hints). */
-  constructor(readonly input: InputRenderable, private hint: (text: string | null) => void) {
+  constructor(
+    readonly input: InputRenderable,
+    private hint: (text: string | null) => void,
+  ) {
     input.on("input", () => {
       if (this.setting) return;
       this.completer.reset();
@@ -28,7 +31,11 @@ export class InputBar {
   /** Replace the text without counting it as typing (keeps a completion cycle going). */
   set(value: string): void {
     this.setting = true;
-    try { this.input.value = value; } finally { this.setting = false; }
+    try {
+      this.input.value = value;
+    } finally {
+      this.setting = false;
+    }
   }
 
   /** Take the line for sending: clear the bar and remember the line. */

@@ -14,7 +14,14 @@ export class InvitePanel {
   private sel = 0;
   private busy = false;
 
-  constructor(private m: Modal, private backend: Backend, private circleId: string, private name: string, private owned: boolean, private isOpen: () => boolean) {}
+  constructor(
+    private m: Modal,
+    private backend: Backend,
+    private circleId: string,
+    private name: string,
+    private owned: boolean,
+    private isOpen: () => boolean,
+  ) {}
 
   /** Fetch the code, copy it, then list the invites (owner, backends that have them). */
   async fill(copy: (text: string) => Promise<string>): Promise<void> {
@@ -65,7 +72,10 @@ export class InvitePanel {
     try {
       await this.backend.revokeInvite!(this.circleId, v.inviteId);
       await this.reload();
-      if (this.isOpen()) this.m.setStatus(`revoked ${v.inviteId.slice(0, 12)}: its code admits no one now${v.inviteId === codeInviteId(this.code) ? " (reopen F2 for a new code)" : ""}`);
+      if (this.isOpen())
+        this.m.setStatus(
+          `revoked ${v.inviteId.slice(0, 12)}: its code admits no one now${v.inviteId === codeInviteId(this.code) ? " (reopen F2 for a new code)" : ""}`,
+        );
     } catch (e) {
       if (this.isOpen()) this.m.setStatus((e as Error).message, "error");
     } finally {

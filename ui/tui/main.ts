@@ -50,9 +50,16 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
   renderer.setTerminalTitle("felundchat");
 
   let done: (code: number) => void = () => {};
-  const exited = new Promise<number>((resolve) => { done = resolve; });
+  const exited = new Promise<number>((resolve) => {
+    done = resolve;
+  });
   let finished = false;
-  const finish = (code: number) => { if (!finished) { finished = true; done(code); } };
+  const finish = (code: number) => {
+    if (!finished) {
+      finished = true;
+      done(code);
+    }
+  };
 
   // A bug must not leave the terminal in raw mode and must not be swallowed: restore the
   // terminal (and wait until it is back on the main screen, or the message would be
@@ -62,8 +69,14 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
     if (crashing) return;
     crashing = true;
     const report = () => {
-      process.stderr.write(`felund: the terminal UI crashed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-      try { o.stopNode(); } catch { /* exiting anyway */ }
+      process.stderr.write(
+        `felund: the terminal UI crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      try {
+        o.stopNode();
+      } catch {
+        /* exiting anyway */
+      }
       process.exit(1);
     };
     restore(renderer).then(report, report);
@@ -81,13 +94,22 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", onRejection);
 
-  const app = new TuiApp(renderer, store, { webUrl: o.webUrl, stateDir: o.stateDir, debug: o.debug, greeting: o.greeting, onQuit: () => finish(0) });
+  const app = new TuiApp(renderer, store, {
+    webUrl: o.webUrl,
+    stateDir: o.stateDir,
+    debug: o.debug,
+    greeting: o.greeting,
+    onQuit: () => finish(0),
+  });
   let code = 1;
   try {
     await Promise.race([app.start(), exited]);
     code = await exited;
   } finally {
-    try { app.dispose(); backend.close(); } finally {
+    try {
+      app.dispose();
+      backend.close();
+    } finally {
       await restore(renderer);
       for (const s of SIGNALS) process.off(s, onSignal);
       process.off("uncaughtException", crash);

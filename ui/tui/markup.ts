@@ -9,7 +9,15 @@ import type { MessageView } from "../shared/types.ts";
 import { inertText } from "../shared/safe-text.ts";
 import { theme } from "./theme.ts";
 
-export interface Style { fg?: string; bg?: string; bold?: boolean; italic?: boolean; underline?: boolean; dim?: boolean; link?: string }
+export interface Style {
+  fg?: string;
+  bg?: string;
+  bold?: boolean;
+  italic?: boolean;
+  underline?: boolean;
+  dim?: boolean;
+  link?: string;
+}
 
 const colors = new Map<string, RGBA>();
 const rgba = (hex: string): RGBA => {
@@ -25,7 +33,8 @@ export function chunk(text: string, s: Style = {}): TextChunk {
   if (s.underline) attributes |= TextAttributes.UNDERLINE;
   if (s.dim) attributes |= TextAttributes.DIM;
   return {
-    __isChunk: true, text,
+    __isChunk: true,
+    text,
     ...(s.fg ? { fg: rgba(s.fg) } : {}),
     ...(s.bg ? { bg: rgba(s.bg) } : {}),
     ...(attributes ? { attributes } : {}),
@@ -42,14 +51,20 @@ export const authorColor = (nodeId: string): string => AUTHOR_COLORS[authorColor
 export function inlineChunks(text: string, selfNames: string[]): TextChunk[] {
   return parseInline(clean(text), selfNames).map((t) => {
     switch (t.t) {
-      case "bold": return chunk(t.text, { bold: true });
-      case "italic": return chunk(t.text, { italic: true });
-      case "code": return chunk(t.text, { fg: theme.codeFg, bg: theme.codeBg });
-      case "link": return chunk(t.text, { fg: theme.link, underline: true, link: t.href });
-      case "mention": return t.self
-        ? chunk(t.text, { fg: theme.mentionSelfFg, bg: theme.mentionSelfBg, bold: true })
-        : chunk(t.text, { fg: theme.mention, bold: true });
-      default: return chunk(t.text);
+      case "bold":
+        return chunk(t.text, { bold: true });
+      case "italic":
+        return chunk(t.text, { italic: true });
+      case "code":
+        return chunk(t.text, { fg: theme.codeFg, bg: theme.codeBg });
+      case "link":
+        return chunk(t.text, { fg: theme.link, underline: true, link: t.href });
+      case "mention":
+        return t.self
+          ? chunk(t.text, { fg: theme.mentionSelfFg, bg: theme.mentionSelfBg, bold: true })
+          : chunk(t.text, { fg: theme.mention, bold: true });
+      default:
+        return chunk(t.text);
     }
   });
 }
@@ -119,8 +134,15 @@ export function wrapChunks(chunks: TextChunk[], width: number, indent = 0): Text
           else newLine();
           continue;
         }
-        if (col + ww <= w) { put(c, word); continue; }
-        if (ww <= w - ind && col > ind) { newLine(); put(c, word); continue; }
+        if (col + ww <= w) {
+          put(c, word);
+          continue;
+        }
+        if (ww <= w - ind && col > ind) {
+          newLine();
+          put(c, word);
+          continue;
+        }
         let rest = word;
         while (rest) {
           let take = "";
@@ -128,7 +150,10 @@ export function wrapChunks(chunks: TextChunk[], width: number, indent = 0): Text
             if (col + Bun.stringWidth(take + ch) > w && (take || col > ind)) break;
             take += ch;
           }
-          if (!take) { newLine(); continue; }
+          if (!take) {
+            newLine();
+            continue;
+          }
           put(c, take);
           rest = rest.slice(take.length);
           if (rest) newLine();

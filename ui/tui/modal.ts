@@ -1,12 +1,25 @@
 // A centred dialog over the main screen: a bordered box with a title, a scrollable body and
 // optional input fields (settings, first-run wizard). The owner routes keys to it while it
 // is open; Escape closes it. Size follows the terminal on resize.
-import { BoxRenderable, InputRenderable, ScrollBoxRenderable, StyledText, TextRenderable, type CliRenderer, type TextChunk } from "@opentui/core";
+import {
+  BoxRenderable,
+  InputRenderable,
+  ScrollBoxRenderable,
+  StyledText,
+  TextRenderable,
+  type CliRenderer,
+  type TextChunk,
+} from "@opentui/core";
 import { chunk } from "./markup.ts";
 import { theme } from "./theme.ts";
 import { joinLines } from "./view-model.ts";
 
-export interface ModalField { label: string; value: string; placeholder?: string; maxLength?: number }
+export interface ModalField {
+  label: string;
+  value: string;
+  placeholder?: string;
+  maxLength?: number;
+}
 
 /** Body lines for a given inner width (so dialogs can wrap with a hanging indent). */
 export type Lines = (width: number) => TextChunk[][];
@@ -30,11 +43,24 @@ export class Modal {
   private focused = 0;
   private readonly onResize = () => this.layout();
 
-  constructor(private r: CliRenderer, private o: ModalOptions) {
+  constructor(
+    private r: CliRenderer,
+    private o: ModalOptions,
+  ) {
     this.box = new BoxRenderable(r, {
-      id: "modal", position: "absolute", zIndex: 100, border: true, borderStyle: "rounded", borderColor: theme.accent,
-      title: ` ${o.title} `, titleColor: theme.title, backgroundColor: theme.modalBg, flexDirection: "column", paddingX: 1,
-      bottomTitle: o.footer ? ` ${o.footer} ` : undefined, bottomTitleAlignment: "right",
+      id: "modal",
+      position: "absolute",
+      zIndex: 100,
+      border: true,
+      borderStyle: "rounded",
+      borderColor: theme.accent,
+      title: ` ${o.title} `,
+      titleColor: theme.title,
+      backgroundColor: theme.modalBg,
+      flexDirection: "column",
+      paddingX: 1,
+      bottomTitle: o.footer ? ` ${o.footer} ` : undefined,
+      bottomTitleAlignment: "right",
     });
     this.body = new ScrollBoxRenderable(r, { id: "modal-body", flexGrow: 1, flexShrink: 1, focusable: false });
     this.bodyText = new TextRenderable(r, { fg: theme.text, wrapMode: "word", selectable: true });
@@ -44,8 +70,15 @@ export class Modal {
       const row = new BoxRenderable(r, { height: 1, flexDirection: "row", flexShrink: 0, marginTop: i === 0 ? 1 : 0 });
       row.add(new TextRenderable(r, { content: f.label.padEnd(14), fg: theme.dim, width: 14, flexShrink: 0 }));
       const input = new InputRenderable(r, {
-        flexGrow: 1, value: f.value, placeholder: f.placeholder ?? "", maxLength: f.maxLength ?? 500,
-        backgroundColor: theme.codeBg, focusedBackgroundColor: "#3a404b", textColor: theme.text, focusedTextColor: "#ffffff", placeholderColor: theme.dim,
+        flexGrow: 1,
+        value: f.value,
+        placeholder: f.placeholder ?? "",
+        maxLength: f.maxLength ?? 500,
+        backgroundColor: theme.codeBg,
+        focusedBackgroundColor: "#3a404b",
+        textColor: theme.text,
+        focusedTextColor: "#ffffff",
+        placeholderColor: theme.dim,
       });
       row.add(input);
       this.inputs.push(input);
@@ -80,7 +113,9 @@ export class Modal {
   }
 
   setStatus(text: string, kind: "info" | "error" = "info"): void {
-    this.status.content = new StyledText(text ? [chunk(text, { fg: kind === "error" ? theme.error : theme.live })] : []);
+    this.status.content = new StyledText(
+      text ? [chunk(text, { fg: kind === "error" ? theme.error : theme.live })] : [],
+    );
   }
 
   /** Move focus between fields (Tab / shift+Tab). */

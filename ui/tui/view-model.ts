@@ -11,7 +11,11 @@ import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./mar
 import { theme } from "./theme.ts";
 
 /** One log item; `indent` is the hanging indent of its wrapped lines. */
-export interface LogEntry { key: string; chunks: TextChunk[]; indent: number }
+export interface LogEntry {
+  key: string;
+  chunks: TextChunk[];
+  indent: number;
+}
 
 const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
 
@@ -20,7 +24,10 @@ export function headerChunks(store: ChatStore): TextChunk[] {
   const s = store.state;
   const node = s.app?.node;
   const sep = chunk(" | ", { fg: theme.dim });
-  const out: TextChunk[] = [chunk("node: ", { fg: theme.dim }), chunk(node ? shortId(node.nodeId) : "……", { bold: true })];
+  const out: TextChunk[] = [
+    chunk("node: ", { fg: theme.dim }),
+    chunk(node ? shortId(node.nodeId) : "……", { bold: true }),
+  ];
   if (node?.displayName) out.push(chunk(` (${clean(node.displayName, false)})`, { fg: theme.dim }));
   out.push(sep);
   const c = store.circle;
@@ -29,30 +36,50 @@ export function headerChunks(store: ChatStore): TextChunk[] {
     out.push(chunk(`#${s.channelId}`, { fg: theme.accent, bold: true }));
   } else out.push(chunk("no circle", { fg: theme.dim }));
   const peers = store.onlinePeers();
-  out.push(sep, chunk(`${peers} peer${peers === 1 ? "" : "s"}`), sep, chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }));
+  out.push(
+    sep,
+    chunk(`${peers} peer${peers === 1 ? "" : "s"}`),
+    sep,
+    chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }),
+  );
   // calls in progress in this circle (audio needs the web UI; /call list says more)
   const calls = store.callsIn();
   if (calls.length) {
     const c0 = calls[0]!;
     const names = c0.participants.map((id) => clean(store.nameOf(id), false)).join(", ");
-    out.push(sep, chunk(`call #${c0.channelId}: ${names}${calls.length > 1 ? ` (+${calls.length - 1} more)` : ""}`, { fg: theme.mention, bold: true }));
+    out.push(
+      sep,
+      chunk(`call #${c0.channelId}: ${names}${calls.length > 1 ? ` (+${calls.length - 1} more)` : ""}`, {
+        fg: theme.mention,
+        bold: true,
+      }),
+    );
   }
   if (s.debugOn) out.push(sep, chunk("debug", { fg: theme.active }));
   return out;
 }
 
 /** A sidebar row and what clicking it selects. */
-export interface SidebarLine { chunks: TextChunk[]; target?: { circleId: string; channelId?: string } }
+export interface SidebarLine {
+  chunks: TextChunk[];
+  target?: { circleId: string; channelId?: string };
+}
 
 /** Sidebar lines: "Circles", a rule, then each circle (● active) with its channels (← active). */
 export function sidebarLines(s: ChatState, width: number): SidebarLine[] {
-  const lines: SidebarLine[] = [{ chunks: [chunk("Circles", { bold: true })] }, { chunks: [chunk("─".repeat(Math.max(0, width)), { fg: theme.border })] }];
+  const lines: SidebarLine[] = [
+    { chunks: [chunk("Circles", { bold: true })] },
+    { chunks: [chunk("─".repeat(Math.max(0, width)), { fg: theme.border })] },
+  ];
   const circles = s.app?.circles ?? [];
   if (!circles.length) lines.push({ chunks: [chunk(fit("(none yet)", width), { fg: theme.dim })] });
   for (const c of circles) {
     const active = c.circleId === s.circleId;
     const name = clean(c.name, false) || shortId(c.circleId);
-    lines.push({ chunks: [chunk(fit(`${active ? "●" : "○"} ${name}`, width), active ? { bold: true } : { fg: theme.dim })], target: { circleId: c.circleId } });
+    lines.push({
+      chunks: [chunk(fit(`${active ? "●" : "○"} ${name}`, width), active ? { bold: true } : { fg: theme.dim })],
+      target: { circleId: c.circleId },
+    });
     for (const ch of c.channels) {
       const k = keyOf(c.circleId, ch.channelId);
       const here = active && ch.channelId === s.channelId;
@@ -60,8 +87,19 @@ export function sidebarLines(s: ChatState, width: number): SidebarLine[] {
       const mentioned = s.mentioned[k] ?? 0;
       const mark = here ? " ←" : mentioned ? ` @${mentioned}` : unread ? ` (${unread})` : "";
       const label = fit(`#${channelLabel(ch.channelId)}`, width - 2 - mark.length);
-      const style = here ? { fg: theme.active, bold: true } : mentioned ? { fg: theme.mention, bold: true } : unread ? { fg: theme.unread, bold: true } : ch.joined ? {} : { fg: theme.dim };
-      lines.push({ chunks: [chunk("  " + label, style), chunk(mark, here ? { fg: theme.active, bold: true } : style)], target: { circleId: c.circleId, channelId: ch.channelId } });
+      const style = here
+        ? { fg: theme.active, bold: true }
+        : mentioned
+          ? { fg: theme.mention, bold: true }
+          : unread
+            ? { fg: theme.unread, bold: true }
+            : ch.joined
+              ? {}
+              : { fg: theme.dim };
+      lines.push({
+        chunks: [chunk("  " + label, style), chunk(mark, here ? { fg: theme.active, bold: true } : style)],
+        target: { circleId: c.circleId, channelId: ch.channelId },
+      });
     }
   }
   return lines;
@@ -75,13 +113,22 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const msgs: MessageView[] = store.currentMessages;
   const out: LogEntry[] = [];
   const k = store.currentKey;
-  if (k && s.hasMore[k]) out.push({ key: "more", indent: 0, chunks: [chunk("── PgUp for older messages ──", { fg: theme.dim })] });
-  if (k && !msgs.length && s.ready) out.push({ key: `empty:${k}`, indent: 0, chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })] });
+  if (k && s.hasMore[k])
+    out.push({ key: "more", indent: 0, chunks: [chunk("── PgUp for older messages ──", { fg: theme.dim })] });
+  if (k && !msgs.length && s.ready)
+    out.push({
+      key: `empty:${k}`,
+      indent: 0,
+      chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })],
+    });
   let ni = 0;
   const notices = s.notices;
   let day = "";
   for (const m of msgs) {
-    while (ni < notices.length && notices[ni]!.ts < m.sortTs) { const n = notices[ni++]!; out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) }); }
+    while (ni < notices.length && notices[ni]!.ts < m.sortTs) {
+      const n = notices[ni++]!;
+      out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) });
+    }
     const d = dayKey(m.createdTs);
     if (d !== day) {
       if (day || d !== dayKey(now)) {
@@ -92,13 +139,19 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
     }
     out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames, store.authorName(m)) });
   }
-  while (ni < notices.length) { const n = notices[ni++]!; out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) }); }
+  while (ni < notices.length) {
+    const n = notices[ni++]!;
+    out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) });
+  }
   return out;
 }
 
 /** Join entries into one chunk list, one entry per line. */
 export function joinLines(lines: TextChunk[][]): TextChunk[] {
   const out: TextChunk[] = [];
-  lines.forEach((l, i) => { if (i) out.push(chunk("\n")); out.push(...l); });
+  lines.forEach((l, i) => {
+    if (i) out.push(chunk("\n"));
+    out.push(...l);
+  });
   return out;
 }

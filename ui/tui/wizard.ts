@@ -17,39 +17,65 @@ export class Wizard {
   private choice = 0;
   private busy = false;
 
-  constructor(private r: CliRenderer, private store: ChatStore, private done: (circleId: string, how: "created" | "joined") => void) {
+  constructor(
+    private r: CliRenderer,
+    private store: ChatStore,
+    private done: (circleId: string, how: "created" | "joined") => void,
+  ) {
     this.show();
   }
 
   private show(): void {
     this.modal?.destroy();
     const name = this.store.state.app?.node.displayName ?? "";
-    const intro = (...chunks: TextChunk[]): Lines => (w) => wrapChunks(chunks, w);
+    const intro =
+      (...chunks: TextChunk[]): Lines =>
+      (w) =>
+        wrapChunks(chunks, w);
     switch (this.step) {
       case "name":
         this.modal = new Modal(this.r, {
-          title: TITLE, width: 64, footer: "Enter: next · ctrl+q: quit",
+          title: TITLE,
+          width: 64,
+          footer: "Enter: next · ctrl+q: quit",
           lines: (w) => [
-            ...wrapChunks([chunk("felund", { bold: true, fg: theme.accent }), chunk(" is a peer-to-peer chat for small private groups, called circles.")], w),
+            ...wrapChunks(
+              [
+                chunk("felund", { bold: true, fg: theme.accent }),
+                chunk(" is a peer-to-peer chat for small private groups, called circles."),
+              ],
+              w,
+            ),
             [],
             ...wrapChunks([chunk("First, the name other people will see (you can change it later with /name):")], w),
           ],
-          fields: [{ label: "Display name", value: name === "anon" ? "" : name, placeholder: "your name", maxLength: 40 }],
+          fields: [
+            { label: "Display name", value: name === "anon" ? "" : name, placeholder: "your name", maxLength: 40 },
+          ],
         });
         break;
       case "choice":
-        this.modal = new Modal(this.r, { title: TITLE, width: 64, footer: "↑/↓ or 1/2 · Enter: next · Esc: back", lines: this.choiceLines() });
+        this.modal = new Modal(this.r, {
+          title: TITLE,
+          width: 64,
+          footer: "↑/↓ or 1/2 · Enter: next · Esc: back",
+          lines: this.choiceLines(),
+        });
         break;
       case "create":
         this.modal = new Modal(this.r, {
-          title: TITLE, width: 64, footer: "Enter: create · Esc: back",
+          title: TITLE,
+          width: 64,
+          footer: "Enter: create · Esc: back",
           lines: intro(chunk("Name the new circle. You will get an invite code (F2) to share with the others.")),
           fields: [{ label: "Circle name", value: "", placeholder: "e.g. friends", maxLength: 60 }],
         });
         break;
       case "join":
         this.modal = new Modal(this.r, {
-          title: TITLE, width: 72, footer: "Enter: join · Esc: back",
+          title: TITLE,
+          width: 72,
+          footer: "Enter: join · Esc: back",
           lines: intro(chunk("Paste the invite code you were given (it starts with felund2. or felund1.):")),
           fields: [{ label: "Invite code", value: "", placeholder: "felund2.… or felund1.…", maxLength: 4096 }],
         });
@@ -62,9 +88,11 @@ export class Wizard {
     return (w) => [
       ...wrapChunks([chunk(`Hi ${clean(name, false)}! Now create a circle, or join one you were invited to:`)], w),
       [],
-      ...CHOICES.map((c, i): TextChunk[] => i === this.choice
-        ? [chunk(`  ▸ ${i + 1}  ${c}`, { fg: theme.active, bold: true })]
-        : [chunk(`    ${i + 1}  ${c}`)]),
+      ...CHOICES.map((c, i): TextChunk[] =>
+        i === this.choice
+          ? [chunk(`  ▸ ${i + 1}  ${c}`, { fg: theme.active, bold: true })]
+          : [chunk(`    ${i + 1}  ${c}`)],
+      ),
     ];
   }
 
@@ -82,8 +110,11 @@ export class Wizard {
       if (k.name === "up" || k.name === "down" || k.name === "tab") this.choice = 1 - this.choice;
       else if (k.name === "1" || k.name === "c") this.choice = 0;
       else if (k.name === "2" || k.name === "j") this.choice = 1;
-      else if (k.name === "return") { this.step = this.choice === 0 ? "create" : "join"; this.show(); return true; }
-      else return true;
+      else if (k.name === "return") {
+        this.step = this.choice === 0 ? "create" : "join";
+        this.show();
+        return true;
+      } else return true;
       this.modal!.setLines(this.choiceLines());
       return true;
     }
@@ -92,7 +123,6 @@ export class Wizard {
       return true;
     }
     return k.name === "tab"; // one field per step: nothing to move to, and no tab characters
-
   }
 
   private async submit(): Promise<void> {

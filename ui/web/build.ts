@@ -11,8 +11,14 @@ const LOCK = join(WEB, ".build-lock");
 
 /** Everything that ends up in the bundle. */
 const SOURCES = [
-  join(WEB, "src"), join(WEB, "public"), join(WEB, "index.html"), join(WEB, "sw.js"), join(WEB, "vite.config.ts"),
-  join(ROOT, "ui", "shared"), join(ROOT, "src", "protocol"), join(ROOT, "src", "sync"),
+  join(WEB, "src"),
+  join(WEB, "public"),
+  join(WEB, "index.html"),
+  join(WEB, "sw.js"),
+  join(WEB, "vite.config.ts"),
+  join(ROOT, "ui", "shared"),
+  join(ROOT, "src", "protocol"),
+  join(ROOT, "src", "sync"),
 ];
 
 function newest(p: string): number {

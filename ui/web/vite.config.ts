@@ -14,7 +14,8 @@ const here = import.meta.dirname;
  * them. Not main.tsx itself: the entry awaits the relay chunk, which imports this one, so this
  * one must not be the entry (a cycle through a top-level await never settles).
  */
-const APP_SHELL = /\/(ui\/web\/src\/(app|app-store|boot|notify|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich|blocked))\.tsx?|ui\/shared\/(backend|chat-store|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
+const APP_SHELL =
+  /\/(ui\/web\/src\/(app|app-store|boot|notify|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich|blocked))\.tsx?|ui\/shared\/(backend|chat-store|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
 /** the relay-only peer at start: storage, sync, the v2 engine and its crypto */
 const RELAY_CORE = /\/ui\/web\/src\/relay\/(open|relay-backend|mem-store|relay-sync|relay-api|idb|persist)\.ts$/;
 
@@ -23,9 +24,16 @@ function serviceWorker(): Plugin {
     name: "felund-sw",
     apply: "build",
     generateBundle(_opts, bundle) {
-      const files = Object.keys(bundle).filter((f) => f.startsWith("assets/")).map((f) => "/" + f).sort();
+      const files = Object.keys(bundle)
+        .filter((f) => f.startsWith("assets/"))
+        .map((f) => "/" + f)
+        .sort();
       const shell = ["/", "/manifest.webmanifest", "/icon.svg", "/icon-192.png", ...files];
-      const version = files.map((f) => f.replace(/^.*-([\w-]{8})\.\w+$/, "$1")).join("").slice(0, 64) || String(Date.now());
+      const version =
+        files
+          .map((f) => f.replace(/^.*-([\w-]{8})\.\w+$/, "$1"))
+          .join("")
+          .slice(0, 64) || String(Date.now());
       const src = readFileSync(join(here, "sw.js"), "utf8")
         .replace("__VERSION__", JSON.stringify(version))
         .replace("__SHELL__", JSON.stringify(shell));
@@ -40,7 +48,12 @@ export default defineConfig({
   logLevel: "warn",
   plugins: [solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
   resolve: {
-    alias: [{ find: /^(?:\.\.?\/)+(?:src\/protocol\/)?primitives\.ts$/, replacement: join(here, "..", "..", "src", "protocol", "primitives-web.ts") }],
+    alias: [
+      {
+        find: /^(?:\.\.?\/)+(?:src\/protocol\/)?primitives\.ts$/,
+        replacement: join(here, "..", "..", "src", "protocol", "primitives-web.ts"),
+      },
+    ],
   },
   build: {
     outDir: "dist",

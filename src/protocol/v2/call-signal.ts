@@ -42,7 +42,10 @@ export interface CallSignal {
   data: string;
 }
 
-export interface OpenedSignal extends CallSignal { fromNodeId: string; epoch: number }
+export interface OpenedSignal extends CallSignal {
+  fromNodeId: string;
+  epoch: number;
+}
 
 const u32be = (n: number) => new Writer().u32(n).finish();
 
@@ -50,11 +53,21 @@ const u32be = (n: number) => new Writer().u32(n).finish();
 export const signalKey = (epochKey: Uint8Array, epoch: number, circleId: string, sessionId: string): Uint8Array =>
   kdf(epochKey, u32be(epoch), tagged("felund2/call-signal-key").str(circleId).str(sessionId).finish());
 
-const aadOf = (circleId: string, sessionId: string, epoch: number) => tagged(SIGNAL_TAG).str(circleId).str(sessionId).u32(epoch).finish();
+const aadOf = (circleId: string, sessionId: string, epoch: number) =>
+  tagged(SIGNAL_TAG).str(circleId).str(sessionId).u32(epoch).finish();
 
 export function encodeInner(s: CallSignal): Uint8Array {
-  return tagged(SIGNAL_TAG).u8(SIGNAL_VERSION).str(s.circleId).str(s.sessionId).fixed(s.from, 32).str(s.to)
-    .u8(SIGNAL_TYPES[s.type]).u64(s.tsMs).fixed(s.id, 16).str(s.data).finish();
+  return tagged(SIGNAL_TAG)
+    .u8(SIGNAL_VERSION)
+    .str(s.circleId)
+    .str(s.sessionId)
+    .fixed(s.from, 32)
+    .str(s.to)
+    .u8(SIGNAL_TYPES[s.type])
+    .u64(s.tsMs)
+    .fixed(s.id, 16)
+    .str(s.data)
+    .finish();
 }
 
 const typeName = (c: number): CallSignalType => {
@@ -82,11 +95,24 @@ export function decodeInner(b: Uint8Array): { signal: CallSignal; signed: Uint8A
 }
 
 /** Seal and sign one signal: the payload string for the relay or a SIGNAL frame. */
-export function sealSignal(s: CallSignal, a: { edSecret: Uint8Array; epoch: number; epochKey: Uint8Array; nonce: Uint8Array }): string {
-  if (new TextEncoder().encode(s.data).length > CALL_SIGNAL_DATA_MAX) throw new RangeError("call signal data too large");
+export function sealSignal(
+  s: CallSignal,
+  a: { edSecret: Uint8Array; epoch: number; epochKey: Uint8Array; nonce: Uint8Array },
+): string {
+  if (new TextEncoder().encode(s.data).length > CALL_SIGNAL_DATA_MAX)
+    throw new RangeError("call signal data too large");
   const inner = encodeInner(s);
   const signedWire = new Writer().raw(inner).fixed(sign(a.edSecret, inner), 64).finish();
-  return toBase64(sealEpochBlob(SIGNAL_VERSION, a.epoch, signalKey(a.epochKey, a.epoch, s.circleId, s.sessionId), a.nonce, padTo(signedWire), aadOf(s.circleId, s.sessionId, a.epoch)));
+  return toBase64(
+    sealEpochBlob(
+      SIGNAL_VERSION,
+      a.epoch,
+      signalKey(a.epochKey, a.epoch, s.circleId, s.sessionId),
+      a.nonce,
+      padTo(signedWire),
+      aadOf(s.circleId, s.sessionId, a.epoch),
+    ),
+  );
 }
 
 export interface OpenOptions {
@@ -105,10 +131,15 @@ export interface OpenOptions {
  * member in good standing and in the call.
  */
 export function openSignal(payload: string, o: OpenOptions): Verdict<OpenedSignal> {
-  if (typeof payload !== "string" || payload.length > (CALL_SIGNAL_DATA_MAX * 4) / 3 + 4096) return reject("signal too large");
+  if (typeof payload !== "string" || payload.length > (CALL_SIGNAL_DATA_MAX * 4) / 3 + 4096)
+    return reject("signal too large");
   const opened = openEpochBlob(payload, {
-    what: "signal", version: SIGNAL_VERSION,
-    keyFor: (epoch) => { const ek = o.keyOf(epoch); return ek && signalKey(ek, epoch, o.circleId, o.sessionId); },
+    what: "signal",
+    version: SIGNAL_VERSION,
+    keyFor: (epoch) => {
+      const ek = o.keyOf(epoch);
+      return ek && signalKey(ek, epoch, o.circleId, o.sessionId);
+    },
     aad: (epoch) => aadOf(o.circleId, o.sessionId, epoch),
     failure: "signal does not decrypt (tampered, another circle, call or epoch)",
   });
@@ -130,7 +161,8 @@ export function openSignal(payload: string, o: OpenOptions): Verdict<OpenedSigna
 }
 
 /** The relay's session_id for the signals between two participants (as the original web client, PROTOCOL-V1.md §7.6). */
-export const relaySessionLabel = (sessionId: string, a: string, b: string): string => `media:${sessionId}:${[a, b].sort().join(":")}`;
+export const relaySessionLabel = (sessionId: string, a: string, b: string): string =>
+  `media:${sessionId}:${[a, b].sort().join(":")}`;
 /** The call session id inside a relay label, or null. */
 export function callIdOfLabel(label: string): string | null {
   const m = /^media:([^:]{1,64}):[^:]+:[^:]+$/.exec(label);

@@ -12,18 +12,26 @@ import { Reader, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { aeadOpen, aeadSeal, bytesEqual, mac32, openSeal, seal } from "./keys.ts";
 
 /** Published in CHANNEL_CREATE: lets a joiner test a passphrase (each guess costs one scrypt). */
-export const keyCheck = (channelKey: Uint8Array): Uint8Array => mac32(channelKey, utf8("felund2 channel key check")).slice(0, 16);
-export const keyMatches = (channelKey: Uint8Array, check: Uint8Array): boolean => bytesEqual(keyCheck(channelKey), check);
+export const keyCheck = (channelKey: Uint8Array): Uint8Array =>
+  mac32(channelKey, utf8("felund2 channel key check")).slice(0, 16);
+export const keyMatches = (channelKey: Uint8Array, check: Uint8Array): boolean =>
+  bytesEqual(keyCheck(channelKey), check);
 
 // ---- invite channels: the key sealed to one member ----
 
 const approveContext = (circleId: string, channelId: string, keyVersion: number, targetEd: Uint8Array): Uint8Array =>
   tagged("felund2/channel-key").str(circleId).str(channelId).u32(keyVersion).fixed(targetEd, 32).finish();
 
-export const sealChannelKey = (key: Uint8Array, a: { circleId: string; channelId: string; keyVersion: number; targetEd: Uint8Array; targetX: Uint8Array }, rng: Rng): Uint8Array =>
-  seal(a.targetX, key, approveContext(a.circleId, a.channelId, a.keyVersion, a.targetEd), rng);
+export const sealChannelKey = (
+  key: Uint8Array,
+  a: { circleId: string; channelId: string; keyVersion: number; targetEd: Uint8Array; targetX: Uint8Array },
+  rng: Rng,
+): Uint8Array => seal(a.targetX, key, approveContext(a.circleId, a.channelId, a.keyVersion, a.targetEd), rng);
 
-export function openChannelKey(sealed: Uint8Array, a: { circleId: string; channelId: string; keyVersion: number; selfEd: Uint8Array; selfXSecret: Uint8Array }): Uint8Array | null {
+export function openChannelKey(
+  sealed: Uint8Array,
+  a: { circleId: string; channelId: string; keyVersion: number; selfEd: Uint8Array; selfXSecret: Uint8Array },
+): Uint8Array | null {
   const k = openSeal(a.selfXSecret, sealed, approveContext(a.circleId, a.channelId, a.keyVersion, a.selfEd));
   return k && k.length === 32 ? k : null;
 }
@@ -32,12 +40,20 @@ export function openChannelKey(sealed: Uint8Array, a: { circleId: string; channe
 //   body = u8 1 | u32 key_version | fixed12 nonce | bytes AES-256-GCM(K, nonce, text, aad)
 //   aad  = str "felund2/channel-body" | str circle_id | str channel_id | u32 key_version
 
-export interface SealedBody { keyVersion: number; nonce: Uint8Array; ct: Uint8Array }
+export interface SealedBody {
+  keyVersion: number;
+  nonce: Uint8Array;
+  ct: Uint8Array;
+}
 
 const bodyAad = (circleId: string, channelId: string, keyVersion: number) =>
   tagged("felund2/channel-body").str(circleId).str(channelId).u32(keyVersion).finish();
 
-export function sealBody(key: Uint8Array, a: { circleId: string; channelId: string; keyVersion: number; text: string }, nonce: Uint8Array): Uint8Array {
+export function sealBody(
+  key: Uint8Array,
+  a: { circleId: string; channelId: string; keyVersion: number; text: string },
+  nonce: Uint8Array,
+): Uint8Array {
   const ct = aeadSeal(key, nonce, utf8(a.text), bodyAad(a.circleId, a.channelId, a.keyVersion));
   return new Writer().u8(1).u32(a.keyVersion).fixed(nonce, 12).bytes(ct).finish();
 }

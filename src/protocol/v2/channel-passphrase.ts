@@ -11,9 +11,15 @@ export const channelKdfSalt = (circleId: string, channelId: string): Uint8Array 
   tagged("felund2/channel-passphrase").str(circleId).str(channelId).finish();
 
 /** key-mode channel key: scrypt(NFC passphrase, salt, N = 2^logN, r = 8, p = 1, 32 bytes) */
-export function passphraseKey(passphrase: string, circleId: string, channelId: string, logN: number): Verdict<Uint8Array> {
+export function passphraseKey(
+  passphrase: string,
+  circleId: string,
+  channelId: string,
+  logN: number,
+): Verdict<Uint8Array> {
   const p = passphrase.normalize("NFC");
   if (p.length < V2_PASSPHRASE_MIN || p.length > V2_PASSPHRASE_MAX) return reject("passphrase length out of range");
-  if (!Number.isInteger(logN) || logN < V2_SCRYPT_LOGN_MIN || logN > V2_SCRYPT_LOGN_MAX) return reject("scrypt cost out of range");
+  if (!Number.isInteger(logN) || logN < V2_SCRYPT_LOGN_MIN || logN > V2_SCRYPT_LOGN_MAX)
+    return reject("scrypt cost out of range");
   return accept(scrypt(utf8(p), channelKdfSalt(circleId, channelId), { N: 2 ** logN, r: 8, p: 1, dkLen: 32 }));
 }

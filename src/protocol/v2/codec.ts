@@ -100,7 +100,10 @@ export class Writer {
 
 export class Reader {
   private o = 0;
-  constructor(private b: Uint8Array, private what = "v2 structure") {}
+  constructor(
+    private b: Uint8Array,
+    private what = "v2 structure",
+  ) {}
 
   private need(k: number): void {
     if (this.o + k > this.b.length) throw new V2DecodeError(`${this.what}: truncated`);

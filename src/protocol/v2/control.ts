@@ -4,12 +4,27 @@
 // events with authority (approve, circle name, rekey, call end) are checked against the
 // signer by authorityOf() below.
 import { isValidChannelId } from "../channel-id.ts";
-import { CIRCLE_NAME_MAX, DISPLAY_NAME_WIRE_MAX, V2_CALL_ID_MAX, V2_MAX_MEMBERS, V2_SCRYPT_LOGN_MAX, V2_SCRYPT_LOGN_MIN } from "../limits.ts";
+import {
+  CIRCLE_NAME_MAX,
+  DISPLAY_NAME_WIRE_MAX,
+  V2_CALL_ID_MAX,
+  V2_MAX_MEMBERS,
+  V2_SCRYPT_LOGN_MAX,
+  V2_SCRYPT_LOGN_MIN,
+} from "../limits.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 
 export const EVT = {
-  card: 1, channelCreate: 2, channelRequest: 3, channelApprove: 4, channelJoin: 5, channelLeave: 6,
-  rename: 7, circleName: 8, rekey: 9, call: 10,
+  card: 1,
+  channelCreate: 2,
+  channelRequest: 3,
+  channelApprove: 4,
+  channelJoin: 5,
+  channelLeave: 6,
+  rename: 7,
+  circleName: 8,
+  rekey: 9,
+  call: 10,
 } as const;
 
 export const MODE_CODES = { public: 0, key: 1, invite: 2 } as const;
@@ -17,16 +32,63 @@ export type V2AccessMode = keyof typeof MODE_CODES;
 export const CALL_OP_CODES = { create: 0, join: 1, leave: 2, end: 3 } as const;
 export type V2CallOp = keyof typeof CALL_OP_CODES;
 
-export interface MemberCardEvt { t: "card"; xKey: Uint8Array; displayName: string }
-export interface ChannelCreateEvt { t: "channel_create"; channelId: string; mode: V2AccessMode; scryptLogN: number; keyCheck: Uint8Array }
-export interface ChannelSelfEvt { t: "channel_request" | "channel_join" | "channel_leave"; channelId: string }
-export interface ChannelApproveEvt { t: "channel_approve"; channelId: string; target: Uint8Array; keyVersion: number; sealedKey: Uint8Array }
-export interface RenameEvt { t: "rename"; displayName: string }
-export interface CircleNameEvt { t: "circle_name"; name: string }
-export interface RekeySeal { recipient: Uint8Array; box: Uint8Array }
-export interface RekeyEvt { t: "rekey"; epoch: number; removed: string[]; seals: RekeySeal[]; v2Only: boolean }
-export interface CallEvtV2 { t: "call"; op: V2CallOp; sessionId: string; channelId: string }
-export type V2Event = MemberCardEvt | ChannelCreateEvt | ChannelSelfEvt | ChannelApproveEvt | RenameEvt | CircleNameEvt | RekeyEvt | CallEvtV2;
+export interface MemberCardEvt {
+  t: "card";
+  xKey: Uint8Array;
+  displayName: string;
+}
+export interface ChannelCreateEvt {
+  t: "channel_create";
+  channelId: string;
+  mode: V2AccessMode;
+  scryptLogN: number;
+  keyCheck: Uint8Array;
+}
+export interface ChannelSelfEvt {
+  t: "channel_request" | "channel_join" | "channel_leave";
+  channelId: string;
+}
+export interface ChannelApproveEvt {
+  t: "channel_approve";
+  channelId: string;
+  target: Uint8Array;
+  keyVersion: number;
+  sealedKey: Uint8Array;
+}
+export interface RenameEvt {
+  t: "rename";
+  displayName: string;
+}
+export interface CircleNameEvt {
+  t: "circle_name";
+  name: string;
+}
+export interface RekeySeal {
+  recipient: Uint8Array;
+  box: Uint8Array;
+}
+export interface RekeyEvt {
+  t: "rekey";
+  epoch: number;
+  removed: string[];
+  seals: RekeySeal[];
+  v2Only: boolean;
+}
+export interface CallEvtV2 {
+  t: "call";
+  op: V2CallOp;
+  sessionId: string;
+  channelId: string;
+}
+export type V2Event =
+  | MemberCardEvt
+  | ChannelCreateEvt
+  | ChannelSelfEvt
+  | ChannelApproveEvt
+  | RenameEvt
+  | CircleNameEvt
+  | RekeyEvt
+  | CallEvtV2;
 
 const modeName = (c: number): V2AccessMode => {
   const m = (Object.keys(MODE_CODES) as V2AccessMode[]).find((k) => MODE_CODES[k] === c);
@@ -50,7 +112,13 @@ export function encodeEvent(e: V2Event): Uint8Array {
     case "card":
       return w.u8(EVT.card).fixed(e.xKey, 32).str(e.displayName).finish();
     case "channel_create":
-      return w.u8(EVT.channelCreate).str(e.channelId).u8(MODE_CODES[e.mode]).u8(e.scryptLogN).fixed(e.keyCheck, 16).finish();
+      return w
+        .u8(EVT.channelCreate)
+        .str(e.channelId)
+        .u8(MODE_CODES[e.mode])
+        .u8(e.scryptLogN)
+        .fixed(e.keyCheck, 16)
+        .finish();
     case "channel_request":
       return w.u8(EVT.channelRequest).str(e.channelId).finish();
     case "channel_join":
@@ -58,13 +126,22 @@ export function encodeEvent(e: V2Event): Uint8Array {
     case "channel_leave":
       return w.u8(EVT.channelLeave).str(e.channelId).finish();
     case "channel_approve":
-      return w.u8(EVT.channelApprove).str(e.channelId).fixed(e.target, 32).u32(e.keyVersion).bytes(e.sealedKey).finish();
+      return w
+        .u8(EVT.channelApprove)
+        .str(e.channelId)
+        .fixed(e.target, 32)
+        .u32(e.keyVersion)
+        .bytes(e.sealedKey)
+        .finish();
     case "rename":
       return w.u8(EVT.rename).str(e.displayName).finish();
     case "circle_name":
       return w.u8(EVT.circleName).str(e.name).finish();
     case "rekey": {
-      w.u8(EVT.rekey).u32(e.epoch).u8(e.v2Only ? 1 : 0).u32(e.removed.length);
+      w.u8(EVT.rekey)
+        .u32(e.epoch)
+        .u8(e.v2Only ? 1 : 0)
+        .u32(e.removed.length);
       for (const id of e.removed) w.str(id);
       w.u32(e.seals.length);
       for (const s of e.seals) w.fixed(s.recipient, 32).bytes(s.box);
@@ -103,7 +180,13 @@ export function decodeEvent(b: Uint8Array): V2Event {
       e = { t: "channel_leave", channelId: channel(r) };
       break;
     case EVT.channelApprove:
-      e = { t: "channel_approve", channelId: channel(r), target: r.fixed(32), keyVersion: r.u32(), sealedKey: r.bytes(256) };
+      e = {
+        t: "channel_approve",
+        channelId: channel(r),
+        target: r.fixed(32),
+        keyVersion: r.u32(),
+        sealedKey: r.bytes(256),
+      };
       break;
     case EVT.rename:
       e = { t: "rename", displayName: r.str(DISPLAY_NAME_WIRE_MAX * 4) };

@@ -19,9 +19,14 @@ import { fromHex } from "../bytes.ts";
 import { decodeMessage, type SignedMessage } from "./message.ts";
 
 export const ENVELOPE_VERSION = 2;
-export interface RelayEnvelopeV2 { msg_id: string; created_ts: number; v2: string }
+export interface RelayEnvelopeV2 {
+  msg_id: string;
+  created_ts: number;
+  v2: string;
+}
 
-export const relayId = (secret: Uint8Array, msgId: string): string => toHex(mac32(relayIdKey(secret), fromHex(msgId)).slice(0, 16));
+export const relayId = (secret: Uint8Array, msgId: string): string =>
+  toHex(mac32(relayIdKey(secret), fromHex(msgId)).slice(0, 16));
 
 export function padTo(data: Uint8Array): Uint8Array {
   const need = 4 + data.length;
@@ -39,16 +44,28 @@ export function unpad(p: Uint8Array): Uint8Array {
   return p.slice(4, 4 + len);
 }
 
-const aadOf = (circleId: string, epoch: number, rid: string) => tagged("felund2/envelope").str(circleId).u32(epoch).str(rid).finish();
+const aadOf = (circleId: string, epoch: number, rid: string) =>
+  tagged("felund2/envelope").str(circleId).u32(epoch).str(rid).finish();
 
-export function sealEnvelopeV2(a: { secret: Uint8Array; epoch: number; epochKey: Uint8Array; message: SignedMessage }, nonce: Uint8Array): RelayEnvelopeV2 {
+export function sealEnvelopeV2(
+  a: { secret: Uint8Array; epoch: number; epochKey: Uint8Array; message: SignedMessage },
+  nonce: Uint8Array,
+): RelayEnvelopeV2 {
   const rid = relayId(a.secret, a.message.msgId);
-  const blob = sealEpochBlob(ENVELOPE_VERSION, a.epoch, envelopeKey(a.epochKey, a.epoch), nonce, padTo(a.message.wire), aadOf(a.message.circleId, a.epoch, rid));
+  const blob = sealEpochBlob(
+    ENVELOPE_VERSION,
+    a.epoch,
+    envelopeKey(a.epochKey, a.epoch),
+    nonce,
+    padTo(a.message.wire),
+    aadOf(a.message.circleId, a.epoch, rid),
+  );
   return { msg_id: rid, created_ts: Math.floor(a.message.createdTs / 3600) * 3600, v2: toBase64(blob) };
 }
 
 /** True for an object that claims to be a v2 envelope (so callers do not try v1 on it). */
-export const isEnvelopeV2 = (o: unknown): boolean => !!o && typeof o === "object" && typeof (o as { v2?: unknown }).v2 === "string";
+export const isEnvelopeV2 = (o: unknown): boolean =>
+  !!o && typeof o === "object" && typeof (o as { v2?: unknown }).v2 === "string";
 
 /** Epoch an envelope claims (to pick the key), or null when malformed. */
 export function envelopeEpoch(o: unknown): number | null {
@@ -67,14 +84,22 @@ export function envelopeEpoch(o: unknown): number | null {
  * null for epochs this node does not hold). The signed message inside is decoded but not yet
  * verified: callers run verifyMessage (author signature, clock skew) as on every path.
  */
-export function openEnvelopeV2(o: unknown, a: { secret: Uint8Array; circleId: string; keyOf: (epoch: number) => Uint8Array | null }): Verdict<SignedMessage> {
+export function openEnvelopeV2(
+  o: unknown,
+  a: { secret: Uint8Array; circleId: string; keyOf: (epoch: number) => Uint8Array | null },
+): Verdict<SignedMessage> {
   if (!isEnvelopeV2(o)) return reject("not a v2 envelope");
   const e = o as Record<string, unknown>;
   if (typeof e.msg_id !== "string" || !/^[0-9a-f]{32}$/.test(e.msg_id)) return reject("relay id must be 32 hex");
   const msgId = e.msg_id;
   const opened = openEpochBlob(e.v2 as string, {
-    what: "envelope", version: ENVELOPE_VERSION, maxBytes: V2_MESSAGE_MAX + 4096,
-    keyFor: (epoch) => { const ek = a.keyOf(epoch); return ek && envelopeKey(ek, epoch); },
+    what: "envelope",
+    version: ENVELOPE_VERSION,
+    maxBytes: V2_MESSAGE_MAX + 4096,
+    keyFor: (epoch) => {
+      const ek = a.keyOf(epoch);
+      return ek && envelopeKey(ek, epoch);
+    },
     aad: (epoch) => aadOf(a.circleId, epoch, msgId),
     failure: "envelope does not decrypt (tampered, another circle or epoch)",
   });

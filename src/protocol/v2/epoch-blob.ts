@@ -6,8 +6,20 @@ import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, Writer } from "./codec.ts";
 import { aeadOpen, aeadSeal } from "./keys.ts";
 
-export function sealEpochBlob(version: number, epoch: number, key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad: Uint8Array): Uint8Array {
-  return new Writer().u8(version).u32(epoch).fixed(nonce, 12).raw(aeadSeal(key, nonce, pt, aad)).finish();
+export function sealEpochBlob(
+  version: number,
+  epoch: number,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  pt: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
+  return new Writer()
+    .u8(version)
+    .u32(epoch)
+    .fixed(nonce, 12)
+    .raw(aeadSeal(key, nonce, pt, aad))
+    .finish();
 }
 
 export interface OpenBlob {

@@ -8,7 +8,14 @@
 //   0x05 ADMIT  circle credentials for a joiner admitted by invite (invite.ts)
 //   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
 //   0x07 SIGNAL u8 hops | str to node_id | str call session id | str payload (a sealed call signal, call-signal.ts)
-import { PEERS_FRAME_MAX, RELAY_SIGNAL_PAYLOAD_MAX, V2_CALL_ID_MAX, V2_FRAME_MAX, V2_MESSAGE_MAX, V2_WANT_MAX } from "../limits.ts";
+import {
+  PEERS_FRAME_MAX,
+  RELAY_SIGNAL_PAYLOAD_MAX,
+  V2_CALL_ID_MAX,
+  V2_FRAME_MAX,
+  V2_MESSAGE_MAX,
+  V2_WANT_MAX,
+} from "../limits.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
 
@@ -16,8 +23,15 @@ export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6,
 export const FORM_V1 = 0;
 export const FORM_V2 = 1;
 
-export interface MsgItem { form: 0 | 1; data: Uint8Array }
-export interface PeerItem { nodeId: string; addr: string; lastSeen: number }
+export interface MsgItem {
+  form: 0 | 1;
+  data: Uint8Array;
+}
+export interface PeerItem {
+  nodeId: string;
+  addr: string;
+  lastSeen: number;
+}
 export interface Admit {
   secret: Uint8Array;
   v2Only: boolean;
@@ -37,7 +51,13 @@ export type Frame =
   | SignalFrame;
 
 /** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
-export interface SignalFrame { t: "signal"; hops: number; to: string; sessionId: string; payload: string }
+export interface SignalFrame {
+  t: "signal";
+  hops: number;
+  to: string;
+  sessionId: string;
+  payload: string;
+}
 
 export function encodeFrame(f: Frame): Uint8Array {
   const w = new Writer();
@@ -49,7 +69,9 @@ export function encodeFrame(f: Frame): Uint8Array {
       for (const id of f.ids) w.fixed(id, 16);
       return w.finish();
     case "msgs":
-      w.u8(FRAME.msgs).u8(f.pushed ? 1 : 0).u32(f.items.length);
+      w.u8(FRAME.msgs)
+        .u8(f.pushed ? 1 : 0)
+        .u32(f.items.length);
       for (const it of f.items) w.u8(it.form).bytes(it.data);
       return w.finish();
     case "peers":
@@ -58,7 +80,15 @@ export function encodeFrame(f: Frame): Uint8Array {
       return w.finish();
     case "admit": {
       const a = f.admit;
-      return w.u8(FRAME.admit).fixed(a.secret, 32).u8(a.v2Only ? 1 : 0).u32(a.epoch).fixed(a.epochKey, 32).fixed(a.ownerKey, 32).str(a.name).finish();
+      return w
+        .u8(FRAME.admit)
+        .fixed(a.secret, 32)
+        .u8(a.v2Only ? 1 : 0)
+        .u32(a.epoch)
+        .fixed(a.epochKey, 32)
+        .fixed(a.ownerKey, 32)
+        .str(a.name)
+        .finish();
     }
     case "close":
       return w.u8(FRAME.close).str(f.reason.slice(0, 200)).finish();
@@ -96,12 +126,23 @@ export function decodeFrame(b: Uint8Array): Frame {
     }
     case FRAME.peers: {
       const peers: PeerItem[] = [];
-      for (let n = r.count(PEERS_FRAME_MAX); n > 0; n--) peers.push({ nodeId: r.str(128), addr: r.str(300), lastSeen: r.u64() });
+      for (let n = r.count(PEERS_FRAME_MAX); n > 0; n--)
+        peers.push({ nodeId: r.str(128), addr: r.str(300), lastSeen: r.u64() });
       f = { t: "peers", peers };
       break;
     }
     case FRAME.admit:
-      f = { t: "admit", admit: { secret: r.fixed(32), v2Only: r.u8() === 1, epoch: r.u32(), epochKey: r.fixed(32), ownerKey: r.fixed(32), name: r.str(256) } };
+      f = {
+        t: "admit",
+        admit: {
+          secret: r.fixed(32),
+          v2Only: r.u8() === 1,
+          epoch: r.u32(),
+          epochKey: r.fixed(32),
+          ownerKey: r.fixed(32),
+          name: r.str(256),
+        },
+      };
       break;
     case FRAME.close:
       f = { t: "close", reason: r.str(1024) };
@@ -109,7 +150,13 @@ export function decodeFrame(b: Uint8Array): Frame {
     case FRAME.signal: {
       const hops = r.u8();
       if (hops > 1) throw new V2DecodeError("frame: signal passed on too often");
-      f = { t: "signal", hops, to: r.str(128), sessionId: r.str(V2_CALL_ID_MAX), payload: r.str(RELAY_SIGNAL_PAYLOAD_MAX) };
+      f = {
+        t: "signal",
+        hops,
+        to: r.str(128),
+        sessionId: r.str(V2_CALL_ID_MAX),
+        payload: r.str(RELAY_SIGNAL_PAYLOAD_MAX),
+      };
       break;
     }
     default:
@@ -118,4 +165,3 @@ export function decodeFrame(b: Uint8Array): Frame {
   r.end();
   return f;
 }
-

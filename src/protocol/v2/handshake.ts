@@ -15,10 +15,31 @@ import type { Rng } from "../crypto.ts";
 import { V2_VERSION } from "../limits.ts";
 import { ProtocolError } from "../verdict.ts";
 import { Reader, TAG, Writer, tagged } from "./codec.ts";
-import { aeadOpen, aeadSeal, bytesEqual, dh, h256, kdf, mac32, nodeIdOf, sign, verifySig, x25519Public } from "./keys.ts";
+import {
+  aeadOpen,
+  aeadSeal,
+  bytesEqual,
+  dh,
+  h256,
+  kdf,
+  mac32,
+  nodeIdOf,
+  sign,
+  verifySig,
+  x25519Public,
+} from "./keys.ts";
 
-export interface Offer { versions: number[]; nonce: Uint8Array; eph: Uint8Array; epoch: number; join?: Uint8Array }
-export interface OfferSecret { offer: Offer; ephSecret: Uint8Array }
+export interface Offer {
+  versions: number[];
+  nonce: Uint8Array;
+  eph: Uint8Array;
+  epoch: number;
+  join?: Uint8Array;
+}
+export interface OfferSecret {
+  offer: Offer;
+  ephSecret: Uint8Array;
+}
 
 export function makeOffer(rng: Rng, epoch: number, join?: Uint8Array): OfferSecret {
   const ephSecret = rng(32);
@@ -33,11 +54,13 @@ export function offerJson(o: Offer): Record<string, unknown> {
 }
 
 const hexN = (v: unknown, bytes: number, what: string): Uint8Array => {
-  if (typeof v !== "string" || v.length !== bytes * 2 || !isHex(v)) throw new ProtocolError(`v2 ${what} must be ${bytes * 2} hex`);
+  if (typeof v !== "string" || v.length !== bytes * 2 || !isHex(v))
+    throw new ProtocolError(`v2 ${what} must be ${bytes * 2} hex`);
   return fromHex(v);
 };
 const epochOf = (v: unknown): number => {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new ProtocolError("v2 epoch must be a u32");
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    throw new ProtocolError("v2 epoch must be a u32");
   return v;
 };
 
@@ -46,10 +69,18 @@ export function parseOffer(v: unknown): Offer | undefined {
   if (v === undefined) return undefined;
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new ProtocolError("v2 offer must be an object");
   const o = v as Record<string, unknown>;
-  if (!Array.isArray(o.v) || o.v.length === 0 || o.v.length > 8 || !o.v.every((x) => Number.isInteger(x) && x > 0 && x < 256))
+  if (
+    !Array.isArray(o.v) ||
+    o.v.length === 0 ||
+    o.v.length > 8 ||
+    !o.v.every((x) => Number.isInteger(x) && x > 0 && x < 256)
+  )
     throw new ProtocolError("v2 offer versions must be a list of small integers");
   return {
-    versions: o.v as number[], nonce: hexN(o.n, 32, "nonce"), eph: hexN(o.e, 32, "ephemeral key"), epoch: epochOf(o.ep),
+    versions: o.v as number[],
+    nonce: hexN(o.n, 32, "nonce"),
+    eph: hexN(o.e, 32, "ephemeral key"),
+    epoch: epochOf(o.ep),
     join: o.join === undefined ? undefined : hexN(o.join, 16, "invite id"),
   };
 }
@@ -59,15 +90,24 @@ export function parseOffer(v: unknown): Offer | undefined {
 const th1Of = (helloLine: string) => h256(tagged(TAG.hs).bytes(utf8(helloLine)).finish());
 const th2Of = (th1: Uint8Array, nR: Uint8Array, eR: Uint8Array, epoch: number) =>
   h256(tagged("felund2/hs2").fixed(th1, 32).fixed(nR, 32).fixed(eR, 32).u32(epoch).finish());
-const withKey = (th: Uint8Array, label: string, ed: Uint8Array) => h256(tagged(label).fixed(th, 32).fixed(ed, 32).finish());
+const withKey = (th: Uint8Array, label: string, ed: Uint8Array) =>
+  h256(tagged(label).fixed(th, 32).fixed(ed, 32).finish());
 const signed = (label: string, th: Uint8Array) => tagged(label).fixed(th, 32).finish();
 
 function hsKeys(shared: Uint8Array, auth: Uint8Array, th2: Uint8Array) {
   const k = kdf(shared, auth, tagged("felund2/hs-keys").fixed(th2, 32).finish(), 64);
   return { kR: k.slice(0, 32), kI: k.slice(32) };
 }
-export interface SessionKeys { send: Uint8Array; recv: Uint8Array }
-function sessionKeys(shared: Uint8Array, auth: Uint8Array, th3: Uint8Array, role: "initiator" | "responder"): SessionKeys {
+export interface SessionKeys {
+  send: Uint8Array;
+  recv: Uint8Array;
+}
+function sessionKeys(
+  shared: Uint8Array,
+  auth: Uint8Array,
+  th3: Uint8Array,
+  role: "initiator" | "responder",
+): SessionKeys {
   const k = kdf(shared, auth, tagged("felund2/session").fixed(th3, 32).finish(), 64);
   const i2r = k.slice(0, 32);
   const r2i = k.slice(32);
@@ -75,15 +115,23 @@ function sessionKeys(shared: Uint8Array, auth: Uint8Array, th3: Uint8Array, role
 }
 
 const ZERO_NONCE = new Uint8Array(12);
-const idBox = (ed: Uint8Array, sig: Uint8Array, mac: Uint8Array) => new Writer().fixed(ed, 32).fixed(sig, 64).fixed(mac, 32).finish();
-function openIdBox(k: Uint8Array, box: Uint8Array, aad: Uint8Array): { ed: Uint8Array; sig: Uint8Array; mac: Uint8Array } | null {
+const idBox = (ed: Uint8Array, sig: Uint8Array, mac: Uint8Array) =>
+  new Writer().fixed(ed, 32).fixed(sig, 64).fixed(mac, 32).finish();
+function openIdBox(
+  k: Uint8Array,
+  box: Uint8Array,
+  aad: Uint8Array,
+): { ed: Uint8Array; sig: Uint8Array; mac: Uint8Array } | null {
   const pt = aeadOpen(k, ZERO_NONCE, box, aad);
   if (!pt || pt.length !== 128) return null;
   const r = new Reader(pt, "handshake box");
   return { ed: r.fixed(32), sig: r.fixed(64), mac: r.fixed(32) };
 }
 
-export interface Identity { edPublic: Uint8Array; edSecret: Uint8Array }
+export interface Identity {
+  edPublic: Uint8Array;
+  edSecret: Uint8Array;
+}
 
 /** Typed outcome of each handshake step: a failure closes the connection with this reason. */
 export type HsResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -91,10 +139,20 @@ const fail = (reason: string) => ({ ok: false as const, reason });
 
 // ---- responder ----
 
-export interface ResponderState { th2R: Uint8Array; auth: Uint8Array; shared: Uint8Array; kI: Uint8Array; epoch: number }
+export interface ResponderState {
+  th2R: Uint8Array;
+  auth: Uint8Array;
+  shared: Uint8Array;
+  kI: Uint8Array;
+  epoch: number;
+}
 
 /** R's answer to a HELLO line that carried `offer`, under authentication key `auth` of `epoch`. */
-export function respond(helloLine: string, offer: Offer, a: { auth: Uint8Array; epoch: number; self: Identity; rng: Rng }): HsResult<{ line: string; state: ResponderState }> {
+export function respond(
+  helloLine: string,
+  offer: Offer,
+  a: { auth: Uint8Array; epoch: number; self: Identity; rng: Rng },
+): HsResult<{ line: string; state: ResponderState }> {
   if (!offer.versions.includes(V2_VERSION)) return fail("no common v2 version");
   const ephR = a.rng(32);
   const nR = a.rng(32);
@@ -112,7 +170,10 @@ export function respond(helloLine: string, offer: Offer, a: { auth: Uint8Array; 
 }
 
 /** R checks I's V2_AUTH. */
-export function finishResponder(st: ResponderState, f: Record<string, unknown>): HsResult<{ peerEd: Uint8Array; peerNodeId: string; keys: SessionKeys }> {
+export function finishResponder(
+  st: ResponderState,
+  f: Record<string, unknown>,
+): HsResult<{ peerEd: Uint8Array; peerNodeId: string; keys: SessionKeys }> {
   if (f.t !== "V2_AUTH" || typeof f.box !== "string") return fail("expected V2_AUTH");
   let boxBytes: Uint8Array;
   try {
@@ -125,12 +186,20 @@ export function finishResponder(st: ResponderState, f: Record<string, unknown>):
   const th3 = withKey(st.th2R, "felund2/hs3", id.ed);
   if (!bytesEqual(mac32(st.auth, signed(TAG.hsMacI, th3)), id.mac)) return fail("auth failed: initiator MAC");
   if (!verifySig(id.sig, signed(TAG.hsSigI, th3), id.ed)) return fail("auth failed: initiator signature");
-  return { ok: true, value: { peerEd: id.ed, peerNodeId: nodeIdOf(id.ed), keys: sessionKeys(st.shared, st.auth, th3, "responder") } };
+  return {
+    ok: true,
+    value: { peerEd: id.ed, peerNodeId: nodeIdOf(id.ed), keys: sessionKeys(st.shared, st.auth, th3, "responder") },
+  };
 }
 
 // ---- initiator ----
 
-export interface HsFrame { nonce: Uint8Array; eph: Uint8Array; epoch: number; box: Uint8Array }
+export interface HsFrame {
+  nonce: Uint8Array;
+  eph: Uint8Array;
+  epoch: number;
+  box: Uint8Array;
+}
 
 export function parseHsFrame(f: Record<string, unknown>): HsFrame {
   if (f.t !== "V2_HS") throw new ProtocolError("expected V2_HS");
@@ -149,7 +218,9 @@ export function parseHsFrame(f: Record<string, unknown>): HsFrame {
  * and answers with V2_AUTH.
  */
 export function finishInitiator(
-  helloLine: string, mine: OfferSecret, hs: HsFrame,
+  helloLine: string,
+  mine: OfferSecret,
+  hs: HsFrame,
   a: { authKeyOf: (epoch: number) => Uint8Array | null; self: Identity },
 ): HsResult<{ line: string; peerEd: Uint8Array; peerNodeId: string; epoch: number; keys: SessionKeys }> {
   if (hs.epoch > mine.offer.epoch) return fail("responder chose an epoch above ours");
@@ -170,6 +241,12 @@ export function finishInitiator(
   const box = aeadSeal(kI, ZERO_NONCE, idBox(a.self.edPublic, sig, mac), th2R);
   return {
     ok: true,
-    value: { line: JSON.stringify({ t: "V2_AUTH", box: toBase64(box) }), peerEd: id.ed, peerNodeId: nodeIdOf(id.ed), epoch: hs.epoch, keys: sessionKeys(shared, auth, th3, "initiator") },
+    value: {
+      line: JSON.stringify({ t: "V2_AUTH", box: toBase64(box) }),
+      peerEd: id.ed,
+      peerNodeId: nodeIdOf(id.ed),
+      epoch: hs.epoch,
+      keys: sessionKeys(shared, auth, th3, "initiator"),
+    },
   };
 }

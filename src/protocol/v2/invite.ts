@@ -34,14 +34,32 @@ export interface Invite2 {
 }
 
 const body = (i: Invite2): Uint8Array =>
-  new Writer().u8(VERSION).fixed(i.inviteId, 16).fixed(i.ticket, 32).str(i.circleId).str(i.circleName).fixed(i.ownerKey, 32)
-    .str(i.peer).u64(i.issuedTs).u64(i.expiresTs).u32(i.maxUses).finish();
+  new Writer()
+    .u8(VERSION)
+    .fixed(i.inviteId, 16)
+    .fixed(i.ticket, 32)
+    .str(i.circleId)
+    .str(i.circleName)
+    .fixed(i.ownerKey, 32)
+    .str(i.peer)
+    .u64(i.issuedTs)
+    .u64(i.expiresTs)
+    .u32(i.maxUses)
+    .finish();
 
 const signedPart = (b: Uint8Array) => tagged(TAG.invite).raw(b).finish();
 
 export function encodeInvite2(i: Invite2, ownerSecret: Uint8Array): string {
   const b = body(i);
-  return INVITE2_PREFIX + toBase64Url(new Writer().raw(b).fixed(sign(ownerSecret, signedPart(b)), 64).finish());
+  return (
+    INVITE2_PREFIX +
+    toBase64Url(
+      new Writer()
+        .raw(b)
+        .fixed(sign(ownerSecret, signedPart(b)), 64)
+        .finish(),
+    )
+  );
 }
 
 /** Decode and check a code's form, signature and lifetime (expiry against `now`, the reader's clock). */
@@ -63,8 +81,15 @@ export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
     const r = new Reader(raw, "invite");
     if (r.u8() !== VERSION) return reject("unsupported invite version");
     inv = {
-      inviteId: r.fixed(16), ticket: r.fixed(32), circleId: r.str(64), circleName: r.str(160), ownerKey: r.fixed(32),
-      peer: r.str(300), issuedTs: r.u64(), expiresTs: r.u64(), maxUses: r.u32(),
+      inviteId: r.fixed(16),
+      ticket: r.fixed(32),
+      circleId: r.str(64),
+      circleName: r.str(160),
+      ownerKey: r.fixed(32),
+      peer: r.str(300),
+      issuedTs: r.u64(),
+      expiresTs: r.u64(),
+      maxUses: r.u32(),
     };
     bodyLen = r.offset;
     sig = r.fixed(64);
@@ -73,9 +98,12 @@ export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
     return reject(`invite code: ${(e as Error).message}`);
   }
   if (!CIRCLE_ID_RE.test(inv.circleId)) return reject("invite circle_id is not valid");
-  if (!inv.peer || (!isRelayUrl(inv.peer) && !parseHostPort(inv.peer))) return reject("invite peer: expected host:port or a relay URL");
-  if (inv.expiresTs <= inv.issuedTs || inv.expiresTs - inv.issuedTs > V2_INVITE_TTL_MAX_S) return reject("invite lifetime out of range");
-  if (!verifySig(sig, signedPart(raw.subarray(0, bodyLen)), inv.ownerKey)) return reject("invite is not signed by the circle owner");
+  if (!inv.peer || (!isRelayUrl(inv.peer) && !parseHostPort(inv.peer)))
+    return reject("invite peer: expected host:port or a relay URL");
+  if (inv.expiresTs <= inv.issuedTs || inv.expiresTs - inv.issuedTs > V2_INVITE_TTL_MAX_S)
+    return reject("invite lifetime out of range");
+  if (!verifySig(sig, signedPart(raw.subarray(0, bodyLen)), inv.ownerKey))
+    return reject("invite is not signed by the circle owner");
   if (now >= inv.expiresTs) return reject("invite expired");
   return accept(inv);
 }
@@ -120,8 +148,22 @@ export function inviteState(rec: InviteRecord, now: number): InviteState {
 }
 
 /** One invite as the owner's listings show it (CLI --list, local API, both UIs' F2 dialog). */
-export interface InviteView { inviteId: string; createdTs: number; expiresTs: number; uses: number; maxUses: number; revokedTs: number | null; state: InviteState }
+export interface InviteView {
+  inviteId: string;
+  createdTs: number;
+  expiresTs: number;
+  uses: number;
+  maxUses: number;
+  revokedTs: number | null;
+  state: InviteState;
+}
 
 export const inviteView = (r: InviteRecord & { createdTs: number }, now: number): InviteView => ({
-  inviteId: r.inviteId, createdTs: r.createdTs, expiresTs: r.expiresTs, uses: r.uses, maxUses: r.maxUses, revokedTs: r.revokedTs ?? null, state: inviteState(r, now),
+  inviteId: r.inviteId,
+  createdTs: r.createdTs,
+  expiresTs: r.expiresTs,
+  uses: r.uses,
+  maxUses: r.maxUses,
+  revokedTs: r.revokedTs ?? null,
+  state: inviteState(r, now),
 });

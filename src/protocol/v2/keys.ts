@@ -4,7 +4,18 @@
 import { concatBytes, fromHex, toHex, utf8 } from "../bytes.ts";
 import type { Rng } from "../crypto.ts";
 import { nodeIdFromPublicKey } from "../ids.ts";
-import { edPublicKey, edSign, edVerify, gcmOpen, gcmSeal, hkdfSha256, hmacSha256, sha256, x25519Public as xPublic, x25519Shared } from "../primitives.ts";
+import {
+  edPublicKey,
+  edSign,
+  edVerify,
+  gcmOpen,
+  gcmSeal,
+  hkdfSha256,
+  hmacSha256,
+  sha256,
+  x25519Public as xPublic,
+  x25519Shared,
+} from "../primitives.ts";
 import { TAG, Writer, tagged } from "./codec.ts";
 
 export const kdf = (ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, len = 32): Uint8Array =>
@@ -66,7 +77,8 @@ export const x25519Public = (secret: Uint8Array): Uint8Array => xPublic(secret);
 /** Key of the circle tag sent in HELLO instead of the circle_id (stable across epochs). */
 export const tagKey = (secret: Uint8Array): Uint8Array => kdf(secret, EMPTY, "felund2 circle tag");
 /** tag = HMAC(tagKey, initiator nonce)[0:12]: unlinkable per connection, found only by members. */
-export const circleTag = (secret: Uint8Array, nonce: Uint8Array): Uint8Array => mac32(tagKey(secret), nonce).slice(0, 12);
+export const circleTag = (secret: Uint8Array, nonce: Uint8Array): Uint8Array =>
+  mac32(tagKey(secret), nonce).slice(0, 12);
 /** Key that marks the v1 HELLO nonce of a v2 node, so a stripped v2 offer is detected (§4.3). */
 export const markKey = (secret: Uint8Array): Uint8Array => kdf(secret, EMPTY, "felund2 v1 nonce mark");
 /** Relay id key: relay_id = HMAC(relayIdKey, msg_id)[0:16], so the relay never sees msg_ids. */
@@ -76,7 +88,8 @@ export const epochZeroKey = (secret: Uint8Array): Uint8Array => kdf(secret, EMPT
 /** Handshake authentication key of an epoch. */
 export const authKey = (epochKey: Uint8Array, epoch: number): Uint8Array => kdf(epochKey, u32be(epoch), "felund2 auth");
 /** Relay envelope key of an epoch. */
-export const envelopeKey = (epochKey: Uint8Array, epoch: number): Uint8Array => kdf(epochKey, u32be(epoch), "felund2 envelope");
+export const envelopeKey = (epochKey: Uint8Array, epoch: number): Uint8Array =>
+  kdf(epochKey, u32be(epoch), "felund2 envelope");
 
 /** A v1 HELLO nonce (16 bytes) that says "I also speak v2": r(8) || HMAC(markKey, r)[0:8]. */
 export function markedV1Nonce(secret: Uint8Array, rng: Rng): string {
@@ -118,7 +131,8 @@ export function openSeal(recipientXSecret: Uint8Array, box: Uint8Array, context:
   }
 }
 
-export const aeadSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad: Uint8Array): Uint8Array => gcmSeal(key, nonce, pt, aad);
+export const aeadSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad: Uint8Array): Uint8Array =>
+  gcmSeal(key, nonce, pt, aad);
 export function aeadOpen(key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad: Uint8Array): Uint8Array | null {
   if (ct.length < 16) return null;
   try {

@@ -17,10 +17,20 @@ export interface MemberCard {
   msgId: string;
 }
 
-export function makeCardMessage(keys: NodeKeys, a: { circleId: string; displayName: string; ts: number; epoch: number; salt: Uint8Array }): SignedMessage {
+export function makeCardMessage(
+  keys: NodeKeys,
+  a: { circleId: string; displayName: string; ts: number; epoch: number; salt: Uint8Array },
+): SignedMessage {
   return signMessage(keys.edSecret, {
-    circleId: a.circleId, channelId: CONTROL_CHANNEL, authorKey: keys.edPublic, createdTs: a.ts, keyEpoch: a.epoch,
-    kind: KIND_CONTROL, displayName: a.displayName, body: encodeEvent({ t: "card", xKey: keys.xPublic, displayName: a.displayName }), salt: a.salt,
+    circleId: a.circleId,
+    channelId: CONTROL_CHANNEL,
+    authorKey: keys.edPublic,
+    createdTs: a.ts,
+    keyEpoch: a.epoch,
+    kind: KIND_CONTROL,
+    displayName: a.displayName,
+    body: encodeEvent({ t: "card", xKey: keys.xPublic, displayName: a.displayName }),
+    salt: a.salt,
   });
 }
 
@@ -29,9 +39,19 @@ export function cardOf(m: SignedMessage): MemberCard | null {
   if (m.kind !== KIND_CONTROL) return null;
   const e = decodeEvent(m.body);
   if (e.t !== "card") return null;
-  return { circleId: m.circleId, nodeId: m.authorNodeId, edKey: m.authorKey, xKey: e.xKey, displayName: e.displayName, issuedTs: m.createdTs, msgId: m.msgId };
+  return {
+    circleId: m.circleId,
+    nodeId: m.authorNodeId,
+    edKey: m.authorKey,
+    xKey: e.xKey,
+    displayName: e.displayName,
+    issuedTs: m.createdTs,
+    msgId: m.msgId,
+  };
 }
 
 /** Newer card wins: greater issued ts, then greater msg_id (the same choice on every node). */
-export const cardIsNewer = (a: { issuedTs: number; msgId: string }, b: { issuedTs: number; msgId: string } | undefined): boolean =>
-  !b || a.issuedTs > b.issuedTs || (a.issuedTs === b.issuedTs && a.msgId > b.msgId);
+export const cardIsNewer = (
+  a: { issuedTs: number; msgId: string },
+  b: { issuedTs: number; msgId: string } | undefined,
+): boolean => !b || a.issuedTs > b.issuedTs || (a.issuedTs === b.issuedTs && a.msgId > b.msgId);

@@ -44,17 +44,34 @@ export interface SignedMessage extends MessageFields {
 }
 
 export function encodeCore(m: MessageFields): Uint8Array {
-  return tagged(TAG.msg).u8(MSG_VERSION).str(m.circleId).str(m.channelId).fixed(m.authorKey, 32).u64(m.createdTs)
-    .u32(m.keyEpoch).u8(m.kind).str(m.displayName).bytes(m.body).fixed(m.salt, 16).finish();
+  return tagged(TAG.msg)
+    .u8(MSG_VERSION)
+    .str(m.circleId)
+    .str(m.channelId)
+    .fixed(m.authorKey, 32)
+    .u64(m.createdTs)
+    .u32(m.keyEpoch)
+    .u8(m.kind)
+    .str(m.displayName)
+    .bytes(m.body)
+    .fixed(m.salt, 16)
+    .finish();
 }
 
-export const msgIdOfCore = (core: Uint8Array): string => toHex(h256(tagged(TAG.msgId).bytes(core).finish()).slice(0, 16));
+export const msgIdOfCore = (core: Uint8Array): string =>
+  toHex(h256(tagged(TAG.msgId).bytes(core).finish()).slice(0, 16));
 
 /** Build and sign a message (the salt makes two identical texts in one second distinct). */
 export function signMessage(edSecret: Uint8Array, m: MessageFields): SignedMessage {
   const core = encodeCore(m);
   const signature = sign(edSecret, core);
-  return { ...m, msgId: msgIdOfCore(core), authorNodeId: nodeIdOf(m.authorKey), signature, wire: new Writer().raw(core).fixed(signature, 64).finish() };
+  return {
+    ...m,
+    msgId: msgIdOfCore(core),
+    authorNodeId: nodeIdOf(m.authorKey),
+    signature,
+    wire: new Writer().raw(core).fixed(signature, 64).finish(),
+  };
 }
 
 /** Parse the wire form (structure only; verifyMessage checks the signature and the rules). */
@@ -78,8 +95,19 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   r.end();
   const core = wire.subarray(0, coreLen);
   return {
-    circleId, channelId, authorKey, createdTs, keyEpoch, kind: kind as MessageKind, displayName, body, salt,
-    msgId: msgIdOfCore(core), authorNodeId: nodeIdOf(authorKey), signature, wire: wire.slice(),
+    circleId,
+    channelId,
+    authorKey,
+    createdTs,
+    keyEpoch,
+    kind: kind as MessageKind,
+    displayName,
+    body,
+    salt,
+    msgId: msgIdOfCore(core),
+    authorNodeId: nodeIdOf(authorKey),
+    signature,
+    wire: wire.slice(),
   };
 }
 
@@ -90,7 +118,8 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
 export function verifyMessage(m: SignedMessage, circleId: string, now: number): Verdict<SignedMessage> {
   if (m.circleId !== circleId || !CIRCLE_ID_RE.test(m.circleId)) return reject("message of another circle");
   if (!isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
-  if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL)) return reject("control events live in __control, and only they");
+  if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL))
+    return reject("control events live in __control, and only they");
   if (m.displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name too long");
   if (m.kind === KIND_TEXT) {
     let text: string;
@@ -108,16 +137,25 @@ export function verifyMessage(m: SignedMessage, circleId: string, now: number): 
 }
 
 /** What the author's signature covers: the message core (the wire form less the signature), under the author key. */
-export const signatureCheck = (m: SignedMessage): SigCheck =>
-  ({ sig: m.signature, msg: m.wire.subarray(0, m.wire.length - 64), pub: m.authorKey });
+export const signatureCheck = (m: SignedMessage): SigCheck => ({
+  sig: m.signature,
+  msg: m.wire.subarray(0, m.wire.length - 64),
+  pub: m.authorKey,
+});
 
 /** The row the store keeps for a signed message; sealed bodies get their text once opened. */
 export function toChatMessage(m: SignedMessage, text?: string): ChatMessage {
   let t = text ?? "";
   if (text === undefined && m.kind === KIND_TEXT) t = fromUtf8(m.body);
   return {
-    msgId: m.msgId, circleId: m.circleId, channelId: m.channelId, authorNodeId: m.authorNodeId,
-    displayName: m.displayName, createdTs: m.createdTs, text: t, mac: null,
+    msgId: m.msgId,
+    circleId: m.circleId,
+    channelId: m.channelId,
+    authorNodeId: m.authorNodeId,
+    displayName: m.displayName,
+    createdTs: m.createdTs,
+    text: t,
+    mac: null,
   };
 }
 

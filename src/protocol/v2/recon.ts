@@ -11,9 +11,15 @@ import { V2_RECON_BRANCH, V2_RECON_LEAF, V2_RECON_RANGES_MAX } from "../limits.t
 import { sha256 } from "../primitives.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 
-export interface Item { ts: number; id: Uint8Array }
+export interface Item {
+  ts: number;
+  id: Uint8Array;
+}
 /** An exclusive upper bound; `id` is padded with zeros; ts = Infinity is the end. */
-export interface Bound { ts: number; id: Uint8Array }
+export interface Bound {
+  ts: number;
+  id: Uint8Array;
+}
 export type Range =
   | { upper: Bound; mode: "skip" }
   | { upper: Bound; mode: "fp"; fp: Uint8Array }
@@ -121,7 +127,8 @@ export function processRanges(set: ItemSet, ranges: Range[]): ReconOutcome {
       if (equalFp(set.fingerprint(lowerIdx, upperIdx), r.fp)) pushSkip(r.upper);
       else {
         const count = upperIdx - lowerIdx;
-        if (count <= V2_RECON_LEAF) out.push({ upper: r.upper, mode: "ids", ids: set.items.slice(lowerIdx, upperIdx).map((i) => i.id) });
+        if (count <= V2_RECON_LEAF)
+          out.push({ upper: r.upper, mode: "ids", ids: set.items.slice(lowerIdx, upperIdx).map((i) => i.id) });
         else {
           const per = Math.ceil(count / V2_RECON_BRANCH);
           for (let s = lowerIdx; s < upperIdx; s += per) {

@@ -16,10 +16,26 @@ import { accept, reject, type Verdict } from "../verdict.ts";
 import { sign, verifySig, type NodeKeys } from "./keys.ts";
 
 /** The signed fields of a signal. */
-export interface SignalFields { from_node_id: string; to_node_id: string; session_id: string; type: string; payload: string }
+export interface SignalFields {
+  from_node_id: string;
+  to_node_id: string;
+  session_id: string;
+  type: string;
+  payload: string;
+}
 
 const proofMessage = (s: SignalFields, ts: number): Uint8Array =>
-  utf8(["felund-signal-proof/1", String(ts), s.from_node_id, s.to_node_id, s.session_id, s.type, toHex(sha256(utf8(s.payload)))].join("\n"));
+  utf8(
+    [
+      "felund-signal-proof/1",
+      String(ts),
+      s.from_node_id,
+      s.to_node_id,
+      s.session_id,
+      s.type,
+      toHex(sha256(utf8(s.payload))),
+    ].join("\n"),
+  );
 
 /** A node_proof for a signal this node sends under its own id (tsS: Unix seconds). */
 export function signalProof(s: SignalFields, keys: Pick<NodeKeys, "edPublic" | "edSecret">, tsS: number): string {
@@ -32,7 +48,8 @@ export function checkSignalProof(s: SignalFields, proof: unknown, nowS: number):
   const m = /^(\d{1,12})\.([0-9a-f]{64})\.([0-9a-f]{128})$/.exec(proof);
   if (!m) return reject("node_proof must be <ts>.<64 hex public key>.<128 hex signature>");
   const ts = Number(m[1]);
-  if (Math.abs(ts - nowS) > RELAY_SIGNAL_PROOF_SKEW_S) return reject(`node_proof timestamp is more than ${RELAY_SIGNAL_PROOF_SKEW_S} s from the relay's clock`);
+  if (Math.abs(ts - nowS) > RELAY_SIGNAL_PROOF_SKEW_S)
+    return reject(`node_proof timestamp is more than ${RELAY_SIGNAL_PROOF_SKEW_S} s from the relay's clock`);
   const pub = fromHex(m[2]!);
   if (nodeIdFromPublicKey(pub) !== s.from_node_id) return reject("node_proof key does not match from_node_id");
   if (!verifySig(fromHex(m[3]!), proofMessage(s, ts), pub)) return reject("node_proof signature does not verify");

@@ -9,7 +9,10 @@ export class EnvelopeCache {
   private entries = new Map<number, EnvelopeRow>();
   private bytes = 0;
 
-  constructor(private store: MessageStore, private budgetBytes: number) {}
+  constructor(
+    private store: MessageStore,
+    private budgetBytes: number,
+  ) {}
 
   add(e: EnvelopeRow): void {
     if (e.bytes.length > this.budgetBytes || this.entries.has(e.seq)) return;

@@ -16,7 +16,13 @@ export const messagesRoutes = (ctx: RelayContext) =>
       {
         parse: jsonBodyParser(ctx.config.maxBodyBytes),
         body: PostMessagesBody,
-        response: { 200: PostMessagesResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse, 507: ErrorResponse },
+        response: {
+          200: PostMessagesResponse,
+          400: ErrorResponse,
+          413: ErrorResponse,
+          429: ErrorResponse,
+          507: ErrorResponse,
+        },
         detail: {
           tags: ["relay"],
           summary: "Store envelopes (durable before the answer) and push them to WebSocket subscribers",

@@ -25,7 +25,11 @@ export const Envelope = t.Object(
       error: `Field 'msg_id' must be a string (${L.RELAY_MSG_ID_MIN}-${L.RELAY_MSG_ID_MAX} bytes)`,
     }),
     created_ts: t.Optional(
-      jsonInteger({ minimum: 0, maximum: L.RELAY_CREATED_TS_MAX, error: "Field 'created_ts' must be a non-negative integer" }),
+      jsonInteger({
+        minimum: 0,
+        maximum: L.RELAY_CREATED_TS_MAX,
+        error: "Field 'created_ts' must be a non-negative integer",
+      }),
     ),
     text: t.Optional(t.String({ error: "Field 'text' must be a string" })),
     circle_id: t.Optional(t.Unknown()),
@@ -40,7 +44,10 @@ export const PostMessagesBody = t.Object(
   {
     circle_hint: circleHint,
     messages: t.Optional(
-      t.Array(Envelope, { maxItems: L.RELAY_BATCH_MAX, error: `Too many messages (max ${L.RELAY_BATCH_MAX} per batch)` }),
+      t.Array(Envelope, {
+        maxItems: L.RELAY_BATCH_MAX,
+        error: `Too many messages (max ${L.RELAY_BATCH_MAX} per batch)`,
+      }),
     ),
   },
   { additionalProperties: true },
@@ -56,8 +63,12 @@ export const PostMessagesResponse = t.Object({
 export const GetMessagesQuery = t.Object(
   {
     circle_hint: circleHint,
-    since: t.Optional(t.String({ description: "original paging: rows stored after this second (integer-cast, default 0)" })),
-    limit: t.Optional(t.String({ description: `page size, clamped to 1-${L.RELAY_PAGE_MAX} (default ${L.RELAY_PAGE_DEFAULT})` })),
+    since: t.Optional(
+      t.String({ description: "original paging: rows stored after this second (integer-cast, default 0)" }),
+    ),
+    limit: t.Optional(
+      t.String({ description: `page size, clamped to 1-${L.RELAY_PAGE_MAX} (default ${L.RELAY_PAGE_DEFAULT})` }),
+    ),
     cursor: t.Optional(
       t.String({
         pattern: "^[0-9]{1,15}$",

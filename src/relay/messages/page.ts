@@ -25,13 +25,24 @@ function assemble(head: Uint8Array, rows: EnvelopeRow[], tail: string): Uint8Arr
 const seqList = (rows: { seq: number }[]): string => rows.map((r) => r.seq).join(",");
 
 /** {"ok":true,"messages":[…],"server_time":…,"cursors":[…],"next_cursor":…,"more":…} */
-export function pageJson(rows: EnvelopeRow[], serverTime: number, nextCursor: number, more: boolean): Uint8Array<ArrayBuffer> {
-  return assemble(PAGE_HEAD, rows, `],"server_time":${serverTime},"cursors":[${seqList(rows)}],"next_cursor":${nextCursor},"more":${more}}`);
+export function pageJson(
+  rows: EnvelopeRow[],
+  serverTime: number,
+  nextCursor: number,
+  more: boolean,
+): Uint8Array<ArrayBuffer> {
+  return assemble(
+    PAGE_HEAD,
+    rows,
+    `],"server_time":${serverTime},"cursors":[${seqList(rows)}],"next_cursor":${nextCursor},"more":${more}}`,
+  );
 }
 
 /** The backlog frame from cached rows, as text (WebSocket text frame). */
 export function backlogFrame(rows: EnvelopeRow[], serverTime: number): string {
-  return new TextDecoder().decode(assemble(FRAME_HEAD, rows, `],"server_time":${serverTime},"cursors":[${seqList(rows)}]}`));
+  return new TextDecoder().decode(
+    assemble(FRAME_HEAD, rows, `],"server_time":${serverTime},"cursors":[${seqList(rows)}]}`),
+  );
 }
 
 /** {"t":"MESSAGES","messages":[…],"server_time":…,"cursors":[…]} from envelopes just stored. */

@@ -22,7 +22,9 @@ export class QuotaLedger {
 
   constructor(sql: Database) {
     // octet_length reads the stored size, not the text (no overflow pages, no decoding)
-    this.sumHint = sql.prepare("SELECT coalesce(sum(octet_length(payload)), 0) AS b FROM relay_messages WHERE circle_hint = ?");
+    this.sumHint = sql.prepare(
+      "SELECT coalesce(sum(octet_length(payload)), 0) AS b FROM relay_messages WHERE circle_hint = ?",
+    );
     this.sumAll = sql.prepare("SELECT coalesce(sum(octet_length(payload)), 0) AS b FROM relay_messages");
     this.dataVersion = sql.prepare("PRAGMA data_version");
   }
@@ -50,7 +52,10 @@ export class QuotaLedger {
 
   /** Total bytes: re-read if another process wrote and this count is at least `exactFrom` or a minute old. */
   all(nowS: number, exactFrom = 0): number {
-    if (this.total === null || (this.totalStale && (this.total >= exactFrom || nowS - this.totalAt >= L.RELAY_QUOTA_RESYNC_S))) {
+    if (
+      this.total === null ||
+      (this.totalStale && (this.total >= exactFrom || nowS - this.totalAt >= L.RELAY_QUOTA_RESYNC_S))
+    ) {
       this.total = (this.sumAll.get() as { b: number }).b;
       this.totalAt = nowS;
       this.totalStale = false;

@@ -5,7 +5,16 @@
 import * as L from "../../protocol/limits.ts";
 import type { TokenBuckets } from "../rate-limit.ts";
 import { byteLength, clamp, intCast, isIdOfBytes } from "../validate.ts";
-import { insufficientStorage, invalid, ok, quotaExceeded, rateLimited, tooLarge, type Outcome, type Refusal } from "../verdict.ts";
+import {
+  insufficientStorage,
+  invalid,
+  ok,
+  quotaExceeded,
+  rateLimited,
+  tooLarge,
+  type Outcome,
+  type Refusal,
+} from "../verdict.ts";
 import type { Hub } from "../ws/hub.ts";
 import type { EnvelopeCache } from "./cache.ts";
 import type { PostMessagesBody } from "./model.ts";
@@ -21,12 +30,20 @@ export interface MessagesDeps {
   nowMs: () => number;
 }
 
-export interface PageQuery { circle_hint: string; since?: string; limit?: string; cursor?: string }
+export interface PageQuery {
+  circle_hint: string;
+  since?: string;
+  limit?: string;
+  cursor?: string;
+}
 
 const HINT_DETAIL = `Field 'circle_hint' must be a string (${L.RELAY_ID_MIN}-${L.RELAY_ID_MAX} bytes)`;
 
 /** A full page remembered: its seqs, and for since pages the server_time it ends on. */
-interface FullPage { seqs: number[]; serverTime: number }
+interface FullPage {
+  seqs: number[];
+  serverTime: number;
+}
 
 export class MessagesService {
   /**
@@ -77,11 +94,16 @@ export class MessagesService {
       items[i] = { msgId: m.msg_id, createdTs: m.created_ts ?? 0, payload };
     }
     // Re-pushes (the Python TUI sends its 100 newest every 8 s) are answered without a write.
-    if (this.d.store.allStored(hint, items)) return ok(`{"ok":true,"stored":0,"server_time":${Math.floor(this.d.nowMs() / 1000)}}`);
+    if (this.d.store.allStored(hint, items))
+      return ok(`{"ok":true,"stored":0,"server_time":${Math.floor(this.d.nowMs() / 1000)}}`);
     const rate = this.d.hintRate;
     if (rate) {
       const r = rate.check(hint, this.d.nowMs());
-      if (!r.ok) return rateLimited(`Rate limit: too many messages for this circle_hint; retry in ${r.retryAfterS} s`, r.retryAfterS);
+      if (!r.ok)
+        return rateLimited(
+          `Rate limit: too many messages for this circle_hint; retry in ${r.retryAfterS} s`,
+          r.retryAfterS,
+        );
     }
     const result = await this.d.store.write(hint, items);
     if ("refused" in result) return storageRefusal(result);
@@ -90,7 +112,8 @@ export class MessagesService {
     if (stored.length) {
       // Duplicates cost nothing: clients re-push freely (the Python TUI every 8 s).
       rate?.charge(hint, this.d.nowMs(), stored.length);
-      for (const e of stored) this.d.cache.add({ seq: e.seq, bytes: rowBytes(e.payload), storedAt: e.storedAt, expiresAt: e.expiresAt });
+      for (const e of stored)
+        this.d.cache.add({ seq: e.seq, bytes: rowBytes(e.payload), storedAt: e.storedAt, expiresAt: e.expiresAt });
       if (this.d.hub.listening(hint)) this.d.hub.publish(hint, pushFrame(stored, nowS));
     }
     return ok(`{"ok":true,"stored":${stored.length},"server_time":${nowS}}`);
@@ -101,7 +124,8 @@ export class MessagesService {
     const hint = q.circle_hint;
     if (!isIdOfBytes(hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
     const limit = q.limit === undefined ? L.RELAY_PAGE_DEFAULT : clamp(intCast(q.limit), 1, L.RELAY_PAGE_MAX);
-    if (q.cursor !== undefined) return ok(this.cursorPage(hint, Number(q.cursor), limit, Math.floor(this.d.nowMs() / 1000)));
+    if (q.cursor !== undefined)
+      return ok(this.cursorPage(hint, Number(q.cursor), limit, Math.floor(this.d.nowMs() / 1000)));
     // `since` answers declare seconds complete by the clock, so the clock is read under the
     // write lock (store.settledNowS) and before any row is: no writer can still commit a row
     // stamped with a second this answer calls complete, even in another process.
@@ -132,7 +156,13 @@ export class MessagesService {
   private sincePage(hint: string, since: number, limit: number, nowS: number): Uint8Array<ArrayBuffer> {
     const key = `s${since}/${limit}/${hint}`;
     const known = this.recall(key);
-    if (known) return pageJson(live(known.rows, nowS), known.page.serverTime, known.page.seqs[known.page.seqs.length - 1]!, true);
+    if (known)
+      return pageJson(
+        live(known.rows, nowS),
+        known.page.serverTime,
+        known.page.seqs[known.page.seqs.length - 1]!,
+        true,
+      );
     const store = this.d.store;
     const first = store.seqsSince(hint, since, limit + 1);
     if (first.length <= limit) {
@@ -170,8 +200,12 @@ export class MessagesService {
 
 function storageRefusal(r: StorageRefusal): Refusal {
   if (r.refused === "hint_quota")
-    return quotaExceeded(`Quota: this circle_hint holds as many envelope bytes as the relay keeps per circle; retry in ${r.retryAfterS} s`, r.retryAfterS);
-  if (r.refused === "relay_full") return insufficientStorage("Relay storage is full (nothing old enough to make room); retry later");
+    return quotaExceeded(
+      `Quota: this circle_hint holds as many envelope bytes as the relay keeps per circle; retry in ${r.retryAfterS} s`,
+      r.retryAfterS,
+    );
+  if (r.refused === "relay_full")
+    return insufficientStorage("Relay storage is full (nothing old enough to make room); retry later");
   return insufficientStorage("Relay disk is nearly full; retry later");
 }
 

@@ -6,11 +6,25 @@ import type { Database, Statement } from "bun:sqlite";
 import * as L from "../../protocol/limits.ts";
 import { QuotaLedger } from "./quota.ts";
 
-export interface NewEnvelope { msgId: string; createdTs: number; payload: string }
+export interface NewEnvelope {
+  msgId: string;
+  createdTs: number;
+  payload: string;
+}
 /** A row just written by this process. */
-export interface StoredEnvelope { seq: number; payload: string; storedAt: number; expiresAt: number }
+export interface StoredEnvelope {
+  seq: number;
+  payload: string;
+  storedAt: number;
+  expiresAt: number;
+}
 /** A row as read back: "," + its JSON as UTF-8 (see page.ts). Rows never change once written. */
-export interface EnvelopeRow { seq: number; bytes: Uint8Array; storedAt: number; expiresAt: number }
+export interface EnvelopeRow {
+  seq: number;
+  bytes: Uint8Array;
+  storedAt: number;
+  expiresAt: number;
+}
 
 /** Why a batch was not stored (nothing of it is): see README "Relay storage". */
 export type StorageRefusal =
@@ -31,9 +45,20 @@ export interface StorageBounds {
   /** free bytes on the database's disk (fs.statfs; injected by tests) */
   freeBytes(): number;
 }
-const UNBOUNDED: StorageBounds = { hintQuotaBytes: Infinity, totalQuotaBytes: Infinity, evictMinAgeS: 0, diskFreeMinBytes: 0, freeBytes: () => Infinity };
+const UNBOUNDED: StorageBounds = {
+  hintQuotaBytes: Infinity,
+  totalQuotaBytes: Infinity,
+  evictMinAgeS: 0,
+  diskFreeMinBytes: 0,
+  freeBytes: () => Infinity,
+};
 
-interface Job { hint: string; items: NewEnvelope[]; resolve(v: WriteResult): void; reject(e: unknown): void }
+interface Job {
+  hint: string;
+  items: NewEnvelope[];
+  resolve(v: WriteResult): void;
+  reject(e: unknown): void;
+}
 
 export class MessageStore {
   private insert: Statement;
@@ -61,13 +86,22 @@ export class MessageStore {
   /** Told the seqs of envelopes evicted to make room (the service drops them from its caches). */
   onEvicted: (seqs: number[]) => void = () => {};
 
-  constructor(private sql: Database, private nowS: () => number, private retentionS: () => number, private bounds: () => StorageBounds = () => UNBOUNDED) {
+  constructor(
+    private sql: Database,
+    private nowS: () => number,
+    private retentionS: () => number,
+    private bounds: () => StorageBounds = () => UNBOUNDED,
+  ) {
     this.quota = new QuotaLedger(sql);
     this.lockNow = sql.prepare("BEGIN IMMEDIATE");
     this.unlock = sql.prepare("COMMIT");
-    this.oldest = sql.prepare("SELECT seq, circle_hint AS hint, octet_length(payload) AS n, stored_at AS at FROM relay_messages ORDER BY seq LIMIT ?");
+    this.oldest = sql.prepare(
+      "SELECT seq, circle_hint AS hint, octet_length(payload) AS n, stored_at AS at FROM relay_messages ORDER BY seq LIMIT ?",
+    );
     this.evictUpTo = sql.prepare("DELETE FROM relay_messages WHERE seq <= ?");
-    this.hintOldestExpiry = sql.prepare("SELECT expires_at AS e FROM relay_messages WHERE circle_hint = ? ORDER BY seq LIMIT 1");
+    this.hintOldestExpiry = sql.prepare(
+      "SELECT expires_at AS e FROM relay_messages WHERE circle_hint = ? ORDER BY seq LIMIT 1",
+    );
     this.insert = sql.prepare(
       "INSERT OR IGNORE INTO relay_messages (circle_hint, msg_id, payload, created_ts, stored_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -77,11 +111,15 @@ export class MessageStore {
     // would cost a temp B-tree per page); splitSeqs checks the order anyway.
     const seqs = (inner: string) => sql.prepare(`SELECT group_concat(seq) AS s FROM (${inner})`);
     this.afterSeq = seqs("SELECT seq FROM relay_messages WHERE circle_hint = ? AND seq > ? ORDER BY seq LIMIT ?");
-    this.sinceStored = seqs("SELECT seq FROM relay_messages WHERE circle_hint = ? AND stored_at > ? ORDER BY stored_at, seq LIMIT ?");
+    this.sinceStored = seqs(
+      "SELECT seq FROM relay_messages WHERE circle_hint = ? AND stored_at > ? ORDER BY stored_at, seq LIMIT ?",
+    );
     this.storedBetween = seqs(
       "SELECT seq FROM relay_messages WHERE circle_hint = ? AND stored_at > ? AND stored_at <= ? ORDER BY stored_at, seq LIMIT ?",
     );
-    this.recent = seqs("SELECT seq FROM relay_messages WHERE circle_hint = ? AND stored_at > ? ORDER BY stored_at DESC, seq DESC LIMIT ?");
+    this.recent = seqs(
+      "SELECT seq FROM relay_messages WHERE circle_hint = ? AND stored_at > ? ORDER BY stored_at DESC, seq DESC LIMIT ?",
+    );
     this.existsAfter = sql.prepare("SELECT 1 AS x FROM relay_messages WHERE circle_hint = ? AND stored_at > ? LIMIT 1");
     this.maxSeq = sql.prepare("SELECT max(seq) AS m FROM relay_messages WHERE circle_hint = ?");
     this.bySeqs = sql.prepare(
@@ -132,13 +170,15 @@ export class MessageStore {
   private makeRoom(job: Job, nowS: number, b: StorageBounds): StorageRefusal | null {
     if (b.hintQuotaBytes === Infinity && b.totalQuotaBytes === Infinity) return null;
     let bytes = 0;
-    for (const it of job.items) if (this.exists.get(job.hint, it.msgId) === null) bytes += Buffer.byteLength(it.payload);
+    for (const it of job.items)
+      if (this.exists.get(job.hint, it.msgId) === null) bytes += Buffer.byteLength(it.payload);
     if (bytes === 0) return null;
     if (this.quota.hint(job.hint) + bytes > b.hintQuotaBytes) {
       const e = (this.hintOldestExpiry.get(job.hint) as { e: number } | null)?.e ?? nowS;
       return { refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, e - nowS)) };
     }
-    if (this.quota.all(nowS, b.totalQuotaBytes * L.RELAY_QUOTA_EXACT_SHARE - bytes) + bytes <= b.totalQuotaBytes) return null;
+    if (this.quota.all(nowS, b.totalQuotaBytes * L.RELAY_QUOTA_EXACT_SHARE - bytes) + bytes <= b.totalQuotaBytes)
+      return null;
     const target = b.totalQuotaBytes * L.RELAY_EVICT_TO_SHARE - bytes;
     const cutoff = nowS - b.evictMinAgeS;
     const evicted: number[] = [];
@@ -179,7 +219,8 @@ export class MessageStore {
     try {
       // Refuse before SQLite runs out of disk mid-transaction (which fails the database, not a request).
       const b = this.bounds();
-      if (b.diskFreeMinBytes > 0 && b.freeBytes() < b.diskFreeMinBytes) results = jobs.map(() => ({ refused: "disk_full" }) as const);
+      if (b.diskFreeMinBytes > 0 && b.freeBytes() < b.diskFreeMinBytes)
+        results = jobs.map(() => ({ refused: "disk_full" }) as const);
       else results = this.writeBatch(jobs, this.retentionS());
     } catch (e) {
       for (const j of jobs) j.reject(e);

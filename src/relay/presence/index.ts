@@ -3,7 +3,14 @@ import { Elysia } from "elysia";
 import type { RelayContext } from "../context.ts";
 import { json, jsonBodyParser, jsonText, refusalResponse } from "../http.ts";
 import { ErrorResponse } from "../model.ts";
-import { PeersQuery, PeersResponse, RegisterBody, RegisterResponse, UnregisterBody, UnregisterResponse } from "./model.ts";
+import {
+  PeersQuery,
+  PeersResponse,
+  RegisterBody,
+  RegisterResponse,
+  UnregisterBody,
+  UnregisterResponse,
+} from "./model.ts";
 import { observedHost } from "./service.ts";
 
 export const presenceRoutes = (ctx: RelayContext) => {

@@ -12,9 +12,15 @@ export const nodeId = t.String({
 export const Endpoint = t.Object(
   {
     transport: t.Union([t.Literal("tcp"), t.Literal("ws")], { error: "Endpoint 'transport' must be one of: tcp, ws" }),
-    host: t.String({ minLength: 1, maxLength: L.RELAY_HOST_MAX, error: `Endpoint 'host' must be a string (1-${L.RELAY_HOST_MAX} chars)` }),
+    host: t.String({
+      minLength: 1,
+      maxLength: L.RELAY_HOST_MAX,
+      error: `Endpoint 'host' must be a string (1-${L.RELAY_HOST_MAX} chars)`,
+    }),
     port: jsonInteger({ minimum: 1, maximum: 65535, error: "Endpoint 'port' must be an integer 1-65535" }),
-    family: t.Optional(t.Union([t.Literal("ipv4"), t.Literal("ipv6")], { error: "Endpoint 'family' must be one of: ipv4, ipv6" })),
+    family: t.Optional(
+      t.Union([t.Literal("ipv4"), t.Literal("ipv6")], { error: "Endpoint 'family' must be one of: ipv4, ipv6" }),
+    ),
     nat: t.Optional(
       t.Union([t.Literal("unknown"), t.Literal("open"), t.Literal("restricted"), t.Literal("symmetric")], {
         error: "Endpoint 'nat' must be one of: unknown, open, restricted, symmetric",
@@ -27,7 +33,7 @@ export const Endpoint = t.Object(
 export const Capabilities = t.Object(
   {
     relay: t.Optional(t.Unknown({ description: "truthy -> true" })),
-    transport: t.Optional(t.Unknown({ description: "only \"tcp\" and \"ws\" are kept" })),
+    transport: t.Optional(t.Unknown({ description: 'only "tcp" and "ws" are kept' })),
   },
   { additionalProperties: true, error: "Field 'capabilities' must be an object" },
 );
@@ -37,7 +43,10 @@ export const RegisterBody = t.Object(
     node_id: nodeId,
     circle_hint: circleHint,
     endpoints: t.Optional(
-      t.Array(Endpoint, { maxItems: L.RELAY_ENDPOINTS_MAX, error: `Field 'endpoints' must be an array (max ${L.RELAY_ENDPOINTS_MAX})` }),
+      t.Array(Endpoint, {
+        maxItems: L.RELAY_ENDPOINTS_MAX,
+        error: `Field 'endpoints' must be an array (max ${L.RELAY_ENDPOINTS_MAX})`,
+      }),
     ),
     capabilities: t.Optional(Capabilities),
     ttl_s: t.Optional(
@@ -52,7 +61,9 @@ export const RegisterBody = t.Object(
 );
 export type RegisterBody = typeof RegisterBody.static;
 
-export const ObservedHost = t.Nullable(t.Object({ host: t.String(), family: t.Union([t.Literal("ipv4"), t.Literal("ipv6")]) }));
+export const ObservedHost = t.Nullable(
+  t.Object({ host: t.String(), family: t.Union([t.Literal("ipv4"), t.Literal("ipv6")]) }),
+);
 
 export const RegisterResponse = t.Object({
   ok: t.Literal(true),
@@ -68,7 +79,9 @@ export const UnregisterResponse = t.Object({ ok: t.Literal(true), removed: t.Boo
 export const PeersQuery = t.Object(
   {
     circle_hint: circleHint,
-    limit: t.Optional(t.String({ description: `integer-cast, clamped to 1-${L.RELAY_PEERS_MAX} (default ${L.RELAY_PEERS_DEFAULT})` })),
+    limit: t.Optional(
+      t.String({ description: `integer-cast, clamped to 1-${L.RELAY_PEERS_MAX} (default ${L.RELAY_PEERS_DEFAULT})` }),
+    ),
   },
   { additionalProperties: true },
 );

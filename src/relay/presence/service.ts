@@ -8,7 +8,10 @@ import { clamp, intCast, isIdOfBytes } from "../validate.ts";
 import { invalid, ok, type Outcome } from "../verdict.ts";
 import type { RegisterBody, UnregisterBody } from "./model.ts";
 
-export interface ObservedHost { host: string; family: "ipv4" | "ipv6" }
+export interface ObservedHost {
+  host: string;
+  family: "ipv4" | "ipv6";
+}
 
 const HINT_DETAIL = `Field 'circle_hint' must be a string (${L.RELAY_ID_MIN}-${L.RELAY_ID_MAX} bytes)`;
 const NODE_DETAIL = `Field 'node_id' must be a string (${L.RELAY_ID_MIN}-${L.RELAY_ID_MAX} bytes)`;
@@ -20,7 +23,9 @@ export const observedHost = (address: string | null): ObservedHost | null =>
 /** PHP keeps only {relay: bool, transport: ["tcp"|"ws"...]} and drops every other key. */
 function normalizeCapabilities(c: RegisterBody["capabilities"]): string {
   if (c === undefined) return DEFAULT_CAPS;
-  const transport = Array.isArray(c.transport) ? c.transport.filter((x): x is string => x === "tcp" || x === "ws") : ["tcp"];
+  const transport = Array.isArray(c.transport)
+    ? c.transport.filter((x): x is string => x === "tcp" || x === "ws")
+    : ["tcp"];
   return JSON.stringify({ relay: !!c.relay, transport });
 }
 
@@ -30,7 +35,10 @@ export class PresenceService {
   private deleteOne;
   private deleteExpired;
 
-  constructor(private db: Db, private nowS: () => number) {
+  constructor(
+    private db: Db,
+    private nowS: () => number,
+  ) {
     // Endpoints and capabilities are stored as JSON text and spliced into the answer as is.
     this.selectPeers = db.$client.prepare(
       "SELECT node_id, circle_hint, endpoints, capabilities, observed_at, expires_at FROM relay_presence WHERE circle_hint = ? AND expires_at > ? AND node_id != ? ORDER BY observed_at DESC, node_id LIMIT ?",
@@ -39,7 +47,10 @@ export class PresenceService {
     this.deleteExpired = db.$client.prepare("DELETE FROM relay_presence WHERE expires_at <= ?");
   }
 
-  register(b: RegisterBody, observed: ObservedHost | null): Outcome<{ server_time: number; expires_at: number; observed_host: ObservedHost | null }> {
+  register(
+    b: RegisterBody,
+    observed: ObservedHost | null,
+  ): Outcome<{ server_time: number; expires_at: number; observed_host: ObservedHost | null }> {
     if (!isIdOfBytes(b.node_id, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(NODE_DETAIL);
     if (!isIdOfBytes(b.circle_hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
     const now = this.nowS();
@@ -73,7 +84,14 @@ export class PresenceService {
   peers(hint: string, limitParam: string | undefined, exclude: string | null): Outcome<string> {
     if (!isIdOfBytes(hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
     const limit = limitParam === undefined ? L.RELAY_PEERS_DEFAULT : clamp(intCast(limitParam), 1, L.RELAY_PEERS_MAX);
-    const rows = this.selectPeers.values(hint, this.nowS(), exclude ?? "", limit) as [string, string, string, string, number, number][];
+    const rows = this.selectPeers.values(hint, this.nowS(), exclude ?? "", limit) as [
+      string,
+      string,
+      string,
+      string,
+      number,
+      number,
+    ][];
     const peers = rows.map(
       ([node, h, endpoints, caps, observedAt, expiresAt]) =>
         `{"node_id":${JSON.stringify(node)},"circle_hint":${JSON.stringify(h)},"endpoints":${endpoints},"capabilities":${caps},"observed_at":${observedAt},"expires_at":${expiresAt}}`,

@@ -9,11 +9,23 @@ import { circleHint } from "../messages/model.ts";
  * reachable TCP address (relay-only browsers). Payloads are handshake lines: the relay learns
  * nothing from them.
  */
-export const SIGNAL_TYPES = ["offer", "answer", "candidate", "media-offer", "media-answer", "media-candidate", "felund-v2"] as const;
+export const SIGNAL_TYPES = [
+  "offer",
+  "answer",
+  "candidate",
+  "media-offer",
+  "media-answer",
+  "media-candidate",
+  "felund-v2",
+] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
 const id = (name: string) =>
-  t.String({ minLength: L.RELAY_ID_MIN, maxLength: L.RELAY_ID_MAX, error: `Field '${name}' must be a string (${L.RELAY_ID_MIN}-${L.RELAY_ID_MAX} chars)` });
+  t.String({
+    minLength: L.RELAY_ID_MIN,
+    maxLength: L.RELAY_ID_MAX,
+    error: `Field '${name}' must be a string (${L.RELAY_ID_MIN}-${L.RELAY_ID_MAX} chars)`,
+  });
 
 export const PostSignalBody = t.Object(
   {
@@ -29,7 +41,10 @@ export const PostSignalBody = t.Object(
       SIGNAL_TYPES.map((x) => t.Literal(x)),
       { error: `Field 'type' must be one of: ${SIGNAL_TYPES.join(", ")}` },
     ),
-    payload: t.String({ maxLength: L.RELAY_SIGNAL_PAYLOAD_MAX, error: `Field 'payload' must be a string (<= ${L.RELAY_SIGNAL_PAYLOAD_MAX} chars)` }),
+    payload: t.String({
+      maxLength: L.RELAY_SIGNAL_PAYLOAD_MAX,
+      error: `Field 'payload' must be a string (<= ${L.RELAY_SIGNAL_PAYLOAD_MAX} chars)`,
+    }),
     node_proof: t.Optional(
       t.String({
         maxLength: 256,

@@ -37,7 +37,11 @@ export class SignalService {
     const addr = address ?? "unknown";
     // the address first: it is cheap, and it bounds the signature checks one address can cause
     const byAddr = this.d.perAddress?.take(addr, nowMs);
-    if (byAddr && !byAddr.ok) return rateLimited(`Rate limit: too many signals from this address; retry in ${byAddr.retryAfterS} s`, byAddr.retryAfterS);
+    if (byAddr && !byAddr.ok)
+      return rateLimited(
+        `Rate limit: too many signals from this address; retry in ${byAddr.retryAfterS} s`,
+        byAddr.retryAfterS,
+      );
     const proof = b.node_proof;
     let nodeKey = `${b.from_node_id}@${addr}`;
     if (proof !== undefined) {
@@ -46,7 +50,11 @@ export class SignalService {
       nodeKey = `proven:${v.value}`;
     }
     const byNode = this.d.perNode?.take(nodeKey, nowMs);
-    if (byNode && !byNode.ok) return rateLimited(`Rate limit: too many signals from this node; retry in ${byNode.retryAfterS} s`, byNode.retryAfterS);
+    if (byNode && !byNode.ok)
+      return rateLimited(
+        `Rate limit: too many signals from this node; retry in ${byNode.retryAfterS} s`,
+        byNode.retryAfterS,
+      );
     const now = Math.floor(nowMs / 1000);
     this.d.db
       .insert(relaySignals)
@@ -66,7 +74,11 @@ export class SignalService {
 
   list(toNode: string, sinceId: string | undefined, sessionId: string | undefined) {
     const now = Math.floor(this.d.nowMs() / 1000);
-    const conds = [eq(relaySignals.toNode, toNode), gt(relaySignals.id, intCast(sinceId)), gt(relaySignals.expiresAt, now)];
+    const conds = [
+      eq(relaySignals.toNode, toNode),
+      gt(relaySignals.id, intCast(sinceId)),
+      gt(relaySignals.expiresAt, now),
+    ];
     if (sessionId !== undefined && sessionId !== "") conds.push(eq(relaySignals.sessionId, sessionId));
     const signals = this.d.db
       .select({

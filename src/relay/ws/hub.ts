@@ -2,14 +2,19 @@
 // subscriber of the hint gets every newly stored envelope, including the poster's own
 // connections: X-Felund-Node is self-declared, so excluding by it would let anyone silence
 // a node (W10); clients already dedupe by msg_id.
-export interface Subscriber { send(text: string): unknown }
+export interface Subscriber {
+  send(text: string): unknown;
+}
 
 export class Hub {
   private byHint = new Map<string, Set<Subscriber>>();
   private perAddress = new Map<string, number>();
   private total = 0;
 
-  constructor(private maxPerAddress: number, private maxTotal: number) {}
+  constructor(
+    private maxPerAddress: number,
+    private maxTotal: number,
+  ) {}
 
   /** Whether one more connection from this address is allowed. */
   admits(address: string): boolean {

@@ -7,7 +7,9 @@ import { errorResponse } from "../http.ts";
 import type { Subscriber } from "./hub.ts";
 import { WsQuery } from "./model.ts";
 
-interface Raw extends Subscriber { remoteAddress: string }
+interface Raw extends Subscriber {
+  remoteAddress: string;
+}
 
 export const wsRoutes = (ctx: RelayContext) => {
   const joined = new WeakMap<object, { hint: string; address: string }>();

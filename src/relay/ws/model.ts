@@ -6,7 +6,11 @@ import { circleHint } from "../messages/model.ts";
 export const WsQuery = t.Object(
   {
     circle_hint: circleHint,
-    node_id: t.String({ minLength: 1, maxLength: L.RELAY_ID_MAX, error: `Field 'node_id' must be a string (1-${L.RELAY_ID_MAX} chars)` }),
+    node_id: t.String({
+      minLength: 1,
+      maxLength: L.RELAY_ID_MAX,
+      error: `Field 'node_id' must be a string (1-${L.RELAY_ID_MAX} chars)`,
+    }),
   },
   { additionalProperties: true },
 );

@@ -28,7 +28,9 @@ export function createAppStore(backend: Backend, mode: Mode) {
   const [sidebarOpen, setSidebarOpen] = createSignal(false);
   let inputEl: HTMLTextAreaElement | undefined;
 
-  const circle = createMemo<CircleView | undefined>(() => state().app?.circles.find((c) => c.circleId === state().circleId));
+  const circle = createMemo<CircleView | undefined>(() =>
+    state().app?.circles.find((c) => c.circleId === state().circleId),
+  );
   const channel = createMemo(() => circle()?.channels.find((c) => c.channelId === state().channelId));
   const key = createMemo(() => (state().circleId ? keyOf(state().circleId!, state().channelId) : ""));
   const messages = createMemo(() => state().messages[key()] ?? []);
@@ -64,7 +66,11 @@ export function createAppStore(backend: Backend, mode: Mode) {
 
   core.onMention = (m) => {
     const c = state().app?.circles.find((x) => x.circleId === m.circleId);
-    void notifyMention(m, `#${m.channelId}${c?.name ? ` (${c.name})` : ""}`, () => void select(m.circleId, m.channelId));
+    void notifyMention(
+      m,
+      `#${m.channelId}${c?.name ? ` (${c.name})` : ""}`,
+      () => void select(m.circleId, m.channelId),
+    );
   };
 
   createEffect(() => {

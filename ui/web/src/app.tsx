@@ -9,7 +9,12 @@ import { Sidebar } from "./components/sidebar.tsx";
 import { StatusLine } from "./components/status-line.tsx";
 import { TopBar } from "./components/top-bar.tsx";
 
-const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = { F1: "help", F2: "invite", F3: "settings", F4: "calls" };
+const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = {
+  F1: "help",
+  F2: "invite",
+  F3: "settings",
+  F4: "calls",
+};
 // calls (WebRTC, devices, the panel) are a chunk of their own, loaded on first use
 type Panel = Component<{ app: ReturnType<typeof useApp> }>;
 const [CallPanel, setCallPanel] = createSignal<Panel | null>(null);

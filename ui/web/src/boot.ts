@@ -16,15 +16,27 @@ export function pageConfig(): { mode: Mode; relayBase: string } {
 export function takeToken(): string | null {
   const m = location.hash.match(/(?:^#|&)token=([0-9a-fA-F]{16,128})(?:&|$)/);
   if (m) {
-    try { localStorage.setItem(TOKEN_KEY, m[1]!.toLowerCase()); } catch { /* private mode: keep it for this page only */ }
+    try {
+      localStorage.setItem(TOKEN_KEY, m[1]!.toLowerCase());
+    } catch {
+      /* private mode: keep it for this page only */
+    }
     history.replaceState(null, "", location.pathname + location.search);
     return m[1]!.toLowerCase();
   }
-  try { return localStorage.getItem(TOKEN_KEY); } catch { return null; }
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
 }
 
 export function forgetToken(): void {
-  try { localStorage.removeItem(TOKEN_KEY); } catch { /* nothing stored */ }
+  try {
+    localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* nothing stored */
+  }
 }
 
 export function registerServiceWorker(): void {

@@ -27,11 +27,14 @@ async function start(backend: Backend, mode: Mode) {
   }
   // what the backend wants the user to know once (e.g. the relay-only peer's new v2 identity)
   for (const n of (backend as { notices?: string[] }).notices ?? []) store.core.notice(n);
-  render(() => (
-    <AppContext.Provider value={store}>
-      <App />
-    </AppContext.Provider>
-  ), root);
+  render(
+    () => (
+      <AppContext.Provider value={store}>
+        <App />
+      </AppContext.Provider>
+    ),
+    root,
+  );
 }
 
 // Opening the printed URL in a tab that is already here only changes the fragment: adopt the token.

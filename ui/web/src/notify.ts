@@ -19,7 +19,11 @@ export async function askNotificationPermission(): Promise<NotificationPermissio
 export async function notifyMention(m: MessageView, where: string, onClick: () => void): Promise<void> {
   if (!notificationsSupported() || !document.hidden || notificationsMuted()) return;
   if ((await askNotificationPermission()) !== "granted") return;
-  const n = new Notification(`${m.author} mentioned you in ${where}`, { body: m.text.slice(0, 240), tag: m.msgId, icon: "/icon-192.png" });
+  const n = new Notification(`${m.author} mentioned you in ${where}`, {
+    body: m.text.slice(0, 240),
+    tag: m.msgId,
+    icon: "/icon-192.png",
+  });
   n.onclick = () => {
     window.focus();
     onClick();

@@ -22,7 +22,11 @@ function Tile(p: { stream: MediaStream; label: string }) {
 }
 
 function Meter(p: { level: number }) {
-  return <span class="vu" data-testid="vu" data-level={p.level.toFixed(2)}><i style={{ width: `${Math.round(p.level * 100)}%` }} /></span>;
+  return (
+    <span class="vu" data-testid="vu" data-level={p.level.toFixed(2)}>
+      <i style={{ width: `${Math.round(p.level * 100)}%` }} />
+    </span>
+  );
 }
 
 /** Takes the app store as a prop (not useApp): the panel's chunk then needs nothing of the main one but types. */
@@ -39,7 +43,11 @@ export default function CallPanel(p: { app: AppStore }) {
   const name = (id: string) => app.core.nameOf(id);
   const act = async (op: CallOp, c?: CallView) => {
     try {
-      await ctl.run(op, { circleId: c?.circleId ?? app.state().circleId!, channelId: c?.channelId ?? app.state().channelId, sessionId: c?.sessionId });
+      await ctl.run(op, {
+        circleId: c?.circleId ?? app.state().circleId!,
+        channelId: c?.channelId ?? app.state().channelId,
+        sessionId: c?.sessionId,
+      });
     } catch (e) {
       app.notice((e as Error).message, "error");
     }
@@ -54,10 +62,19 @@ export default function CallPanel(p: { app: AppStore }) {
       <header class="call-head">
         <strong>{current() ? `Call in #${current()!.channelId}` : "Calls"}</strong>
         <Show when={current()}>
-          <span class="muted small">{current()!.participants.length} of {CALL_MAX_PARTICIPANTS} max</span>
+          <span class="muted small">
+            {current()!.participants.length} of {CALL_MAX_PARTICIPANTS} max
+          </span>
         </Show>
         <span class="grow" />
-        <button class="icon-btn small" aria-label="Hide the call panel" title="Hide (F4)" onClick={() => app.setCallPanel(false)}>×</button>
+        <button
+          class="icon-btn small"
+          aria-label="Hide the call panel"
+          title="Hide (F4)"
+          onClick={() => app.setCallPanel(false)}
+        >
+          ×
+        </button>
       </header>
       <Show
         when={current()}
@@ -66,20 +83,42 @@ export default function CallPanel(p: { app: AppStore }) {
             <For each={calls()}>
               {(c) => (
                 <div class="call-row" data-testid="call-row">
-                  <span>#{c.channelId}: {c.participants.map(name).join(", ")}</span>
+                  <span>
+                    #{c.channelId}: {c.participants.map(name).join(", ")}
+                  </span>
                   <Show
                     when={c.participants.includes(me())}
-                    fallback={<button class="primary small" data-testid="call-join" disabled={ctl.busy() || c.participants.length >= CALL_MAX_PARTICIPANTS} onClick={() => act("join", c)}>{c.participants.length >= CALL_MAX_PARTICIPANTS ? "Full" : "Join"}</button>}
+                    fallback={
+                      <button
+                        class="primary small"
+                        data-testid="call-join"
+                        disabled={ctl.busy() || c.participants.length >= CALL_MAX_PARTICIPANTS}
+                        onClick={() => act("join", c)}
+                      >
+                        {c.participants.length >= CALL_MAX_PARTICIPANTS ? "Full" : "Join"}
+                      </button>
+                    }
                   >
                     <span class="muted small">you are listed (another tab, or before a reload)</span>
-                    <button class="primary small" onClick={() => act("join", c)}>Rejoin</button>
-                    <button class="ghost small" onClick={() => act("leave", c)}>Leave</button>
+                    <button class="primary small" onClick={() => act("join", c)}>
+                      Rejoin
+                    </button>
+                    <button class="ghost small" onClick={() => act("leave", c)}>
+                      Leave
+                    </button>
                   </Show>
                 </div>
               )}
             </For>
             <Show when={!here()}>
-              <button class="primary" data-testid="call-start" disabled={ctl.busy() || !app.state().circleId} onClick={() => act("start")}>Start a call in #{app.state().channelId}</button>
+              <button
+                class="primary"
+                data-testid="call-start"
+                disabled={ctl.busy() || !app.state().circleId}
+                onClick={() => act("start")}
+              >
+                Start a call in #{app.state().channelId}
+              </button>
             </Show>
           </div>
         }
@@ -87,12 +126,28 @@ export default function CallPanel(p: { app: AppStore }) {
         <ul class="participants">
           <For each={current()!.participants}>
             {(id) => (
-              <li data-testid="participant" data-node={id} data-status={id === me() ? "self" : peer(id)?.status ?? "connecting"}
-                classList={{ speaking: (id === me() ? ctl.local().level : peer(id)?.level ?? 0) > 0.08, lost: peer(id)?.status === "lost" }}>
-                <Meter level={id === me() ? ctl.local().level : peer(id)?.level ?? 0} />
-                <span class="ellipsis">{name(id)}{id === me() ? " (you)" : ""}</span>
-                <Show when={id === current()!.hostNodeId}><span class="pill">host</span></Show>
-                <Show when={(id === me() ? ctl.local().muted : peer(id)?.muted)}><span class="pill" title="muted">muted</span></Show>
+              <li
+                data-testid="participant"
+                data-node={id}
+                data-status={id === me() ? "self" : (peer(id)?.status ?? "connecting")}
+                classList={{
+                  speaking: (id === me() ? ctl.local().level : (peer(id)?.level ?? 0)) > 0.08,
+                  lost: peer(id)?.status === "lost",
+                }}
+              >
+                <Meter level={id === me() ? ctl.local().level : (peer(id)?.level ?? 0)} />
+                <span class="ellipsis">
+                  {name(id)}
+                  {id === me() ? " (you)" : ""}
+                </span>
+                <Show when={id === current()!.hostNodeId}>
+                  <span class="pill">host</span>
+                </Show>
+                <Show when={id === me() ? ctl.local().muted : peer(id)?.muted}>
+                  <span class="pill" title="muted">
+                    muted
+                  </span>
+                </Show>
                 <Show when={id !== me() && peer(id)?.status !== "connected"}>
                   <span class="muted small">{peer(id)?.status === "lost" ? "unreachable" : "connecting…"}</span>
                 </Show>
@@ -100,34 +155,70 @@ export default function CallPanel(p: { app: AppStore }) {
             )}
           </For>
         </ul>
-        <Show when={ctl.local().overCapacity}><p class="error-text small">This call has more than {CALL_MAX_PARTICIPANTS} participants; you are not connected.</p></Show>
+        <Show when={ctl.local().overCapacity}>
+          <p class="error-text small">
+            This call has more than {CALL_MAX_PARTICIPANTS} participants; you are not connected.
+          </p>
+        </Show>
         <div class="tiles">
           <Show when={ctl.local().video}>{(v) => <Tile stream={v()} label="you" />}</Show>
-          <For each={ctl.peers().filter((p) => p.cam && p.video && p.status === "connected")}>{(p) => <Tile stream={p.video!} label={name(p.nodeId)} />}</For>
+          <For each={ctl.peers().filter((p) => p.cam && p.video && p.status === "connected")}>
+            {(p) => <Tile stream={p.video!} label={name(p.nodeId)} />}
+          </For>
         </div>
         <div class="call-controls">
-          <button class="ghost" data-testid="call-mute" aria-pressed={ctl.local().muted} onClick={() => void ctl.setMuted(!ctl.local().muted)}>{ctl.local().muted ? "Unmute" : "Mute"}</button>
-          <button class="ghost" data-testid="call-camera" aria-pressed={ctl.local().camera} onClick={() => void ctl.setCamera(!ctl.local().camera)}>{ctl.local().camera ? "Camera off" : "Camera on"}</button>
-          <button class="ghost" data-testid="call-leave" onClick={() => act("leave", current())}>Leave</button>
+          <button
+            class="ghost"
+            data-testid="call-mute"
+            aria-pressed={ctl.local().muted}
+            onClick={() => void ctl.setMuted(!ctl.local().muted)}
+          >
+            {ctl.local().muted ? "Unmute" : "Mute"}
+          </button>
+          <button
+            class="ghost"
+            data-testid="call-camera"
+            aria-pressed={ctl.local().camera}
+            onClick={() => void ctl.setCamera(!ctl.local().camera)}
+          >
+            {ctl.local().camera ? "Camera off" : "Camera on"}
+          </button>
+          <button class="ghost" data-testid="call-leave" onClick={() => act("leave", current())}>
+            Leave
+          </button>
           <Show when={current()!.hostNodeId === me()}>
-            <button class="danger" data-testid="call-end" onClick={() => act("end", current())}>End for everyone</button>
+            <button class="danger" data-testid="call-end" onClick={() => act("end", current())}>
+              End for everyone
+            </button>
           </Show>
         </div>
         <details class="devices">
           <summary>Devices</summary>
           <label>
             <span>Microphone</span>
-            <select data-testid="mic-select" value={ctl.inputDevice()} onChange={(e) => void ctl.setInput(e.currentTarget.value)}>
+            <select
+              data-testid="mic-select"
+              value={ctl.inputDevice()}
+              onChange={(e) => void ctl.setInput(e.currentTarget.value)}
+            >
               <option value="">default</option>
-              <For each={kinds("audioinput")}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>}</For>
+              <For each={kinds("audioinput")}>
+                {(d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>}
+              </For>
             </select>
           </label>
           <Show when={canSink}>
             <label>
               <span>Speaker</span>
-              <select data-testid="speaker-select" value={ctl.outputDevice()} onChange={(e) => void ctl.setOutput(e.currentTarget.value)}>
+              <select
+                data-testid="speaker-select"
+                value={ctl.outputDevice()}
+                onChange={(e) => void ctl.setOutput(e.currentTarget.value)}
+              >
                 <option value="">default</option>
-                <For each={kinds("audiooutput")}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>}</For>
+                <For each={kinds("audiooutput")}>
+                  {(d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>}
+                </For>
               </select>
             </label>
           </Show>
@@ -135,7 +226,9 @@ export default function CallPanel(p: { app: AppStore }) {
             <span>Camera</span>
             <select data-testid="camera-select" onChange={(e) => void ctl.setCamera(true, e.currentTarget.value)}>
               <option value="">default</option>
-              <For each={kinds("videoinput")}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>}</For>
+              <For each={kinds("videoinput")}>
+                {(d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>}
+              </For>
             </select>
           </label>
         </details>

@@ -9,8 +9,18 @@ import type { AppStore } from "../app-store.ts";
 import { iceServers } from "./ice.ts";
 import { Mesh, type PeerInfo } from "./mesh.ts";
 
-export interface Joined { circleId: string; sessionId: string; channelId: string }
-export interface LocalState { level: number; muted: boolean; camera: boolean; overCapacity: boolean; video: MediaStream | null }
+export interface Joined {
+  circleId: string;
+  sessionId: string;
+  channelId: string;
+}
+export interface LocalState {
+  level: number;
+  muted: boolean;
+  camera: boolean;
+  overCapacity: boolean;
+  video: MediaStream | null;
+}
 
 const ALIVE_MS = 5_000;
 
@@ -18,7 +28,10 @@ function create(app: AppStore) {
   const backend = app.backend;
   const [joined, setJoined] = createSignal<Joined | null>(null);
   const [peers, setPeers] = createSignal<PeerInfo[]>([], { equals: false });
-  const [local, setLocal] = createSignal<LocalState>({ level: 0, muted: false, camera: false, overCapacity: false, video: null }, { equals: false });
+  const [local, setLocal] = createSignal<LocalState>(
+    { level: 0, muted: false, camera: false, overCapacity: false, video: null },
+    { equals: false },
+  );
   const [devices, setDevices] = createSignal<MediaDeviceInfo[]>([]);
   const [busy, setBusy] = createSignal(false);
   let mesh: Mesh | null = null;
@@ -30,7 +43,13 @@ function create(app: AppStore) {
   const changed = () => {
     if (!mesh) return;
     setPeers(mesh.peerList());
-    setLocal({ level: mesh.localLevel, muted: mesh.muted, camera: mesh.camera, overCapacity: mesh.overCapacity, video: untrack(local).video });
+    setLocal({
+      level: mesh.localLevel,
+      muted: mesh.muted,
+      camera: mesh.camera,
+      overCapacity: mesh.overCapacity,
+      video: untrack(local).video,
+    });
   };
 
   backend.subscribe((e) => {
@@ -70,12 +89,15 @@ function create(app: AppStore) {
     }
   });
 
-  const callOf = (sessionId?: string): CallView | undefined => app.state().app?.calls.find((c) => c.sessionId === sessionId);
+  const callOf = (sessionId?: string): CallView | undefined =>
+    app.state().app?.calls.find((c) => c.sessionId === sessionId);
 
   async function refreshDevices() {
     try {
       setDevices(await navigator.mediaDevices.enumerateDevices());
-    } catch { /* none listed */ }
+    } catch {
+      /* none listed */
+    }
   }
   navigator.mediaDevices?.addEventListener?.("devicechange", () => void refreshDevices());
 
@@ -87,12 +109,19 @@ function create(app: AppStore) {
     }
     const call = callOf(a.sessionId);
     if (op === "join" && call && !call.participants.includes(me()) && call.participants.length >= CALL_MAX_PARTICIPANTS)
-      throw new BackendError(`this call is full (${call.participants.length} of ${CALL_MAX_PARTICIPANTS}): a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS}`);
-    if (!navigator.mediaDevices?.getUserMedia) throw new BackendError("this browser cannot use a microphone here (it needs https or localhost)");
+      throw new BackendError(
+        `this call is full (${call.participants.length} of ${CALL_MAX_PARTICIPANTS}): a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS}`,
+      );
+    if (!navigator.mediaDevices?.getUserMedia)
+      throw new BackendError("this browser cannot use a microphone here (it needs https or localhost)");
     const j: Joined = { circleId: a.circleId, channelId: a.channelId, sessionId: a.sessionId ?? "" };
     const m = new Mesh(
       { self: me(), send: (to, type, data) => backend.callSignal!(j.circleId, j.sessionId, to, type, data) },
-      { iceServers: iceServers(), onChange: changed, log: (l) => void (app.core.state.debugOn && app.notice(`call: ${l}`)) },
+      {
+        iceServers: iceServers(),
+        onChange: changed,
+        log: (l) => void (app.core.state.debugOn && app.notice(`call: ${l}`)),
+      },
     );
     setBusy(true);
     try {
@@ -122,7 +151,11 @@ function create(app: AppStore) {
       app.setCallPanel(true);
       void refreshDevices();
       await app.core.refresh();
-      app.notice(op === "start" ? `started a call in #${j.channelId}; others join with /call join` : `joined the call in #${j.channelId}`);
+      app.notice(
+        op === "start"
+          ? `started a call in #${j.channelId}; others join with /call join`
+          : `joined the call in #${j.channelId}`,
+      );
     } finally {
       setBusy(false);
     }
@@ -154,8 +187,17 @@ function create(app: AppStore) {
   }
 
   const api = {
-    joined, peers, local, devices, busy, run, setMuted, setCamera, refreshDevices,
-    setInput: (id: string) => mesh?.setInputDevice(id).catch((e) => app.notice(`microphone: ${(e as Error).message}`, "error")),
+    joined,
+    peers,
+    local,
+    devices,
+    busy,
+    run,
+    setMuted,
+    setCamera,
+    refreshDevices,
+    setInput: (id: string) =>
+      mesh?.setInputDevice(id).catch((e) => app.notice(`microphone: ${(e as Error).message}`, "error")),
     setOutput: (id: string) => mesh?.setOutputDevice(id),
     inputDevice: () => mesh?.inputDeviceId ?? "",
     outputDevice: () => mesh?.outputDeviceId ?? "",

@@ -22,7 +22,14 @@ export interface MeshTransport {
 }
 
 export type PeerStatus = "connecting" | "connected" | "lost";
-export interface PeerInfo { nodeId: string; status: PeerStatus; level: number; muted: boolean; cam: boolean; video: MediaStream | null }
+export interface PeerInfo {
+  nodeId: string;
+  status: PeerStatus;
+  level: number;
+  muted: boolean;
+  cam: boolean;
+  video: MediaStream | null;
+}
 
 interface SignalData {
   /** sender's instance */
@@ -42,7 +49,8 @@ const PROBE_LOST_MS = 15_000;
 const DISCONNECTED_GRACE_MS = 3_000;
 const CANDIDATE_FLUSH_MS = 200;
 
-const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+const randomId = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 class Peer {
   pc: RTCPeerConnection | null = null;
@@ -69,7 +77,11 @@ class Peer {
   level = 0;
   /** ICE restarts asked for (shown in stats) */
   restarts = 0;
-  constructor(readonly nodeId: string, readonly initiator: boolean, now: number) {
+  constructor(
+    readonly nodeId: string,
+    readonly initiator: boolean,
+    now: number,
+  ) {
     this.lastSignalAt = now;
     this.lastGoodAt = now;
     this.audioEl = document.createElement("audio");
@@ -107,7 +119,10 @@ export class Mesh {
   inputDeviceId: string;
   outputDeviceId: string;
 
-  constructor(private t: MeshTransport, private o: MeshOptions) {
+  constructor(
+    private t: MeshTransport,
+    private o: MeshOptions,
+  ) {
     this.inputDeviceId = o.inputDeviceId ?? "";
     this.outputDeviceId = o.outputDeviceId ?? "";
     this.sink.hidden = true;
@@ -115,14 +130,19 @@ export class Mesh {
 
   /** Open the microphone (first: a refusal stops here, before anyone is told we joined). */
   async open(): Promise<void> {
-    this.stream = await navigator.mediaDevices.getUserMedia({ audio: this.inputDeviceId ? { deviceId: { exact: this.inputDeviceId } } : true, video: false });
+    this.stream = await navigator.mediaDevices.getUserMedia({
+      audio: this.inputDeviceId ? { deviceId: { exact: this.inputDeviceId } } : true,
+      video: false,
+    });
     this.audioTrack = this.stream.getAudioTracks()[0] ?? null;
     document.body.append(this.sink);
     try {
       this.ctx = new AudioContext();
       void this.ctx.resume().catch(() => {});
       this.meterLocal();
-    } catch { /* no Web Audio: no level meters */ }
+    } catch {
+      /* no Web Audio: no level meters */
+    }
     this.timer = setInterval(() => this.tick(), 1000);
     this.meter = setInterval(() => this.measure(), 120);
     addEventListener("online", this.onNetwork);
@@ -154,7 +174,8 @@ export class Mesh {
   private measure() {
     const decay = (old: number, now: number) => Math.max(now, old * 0.7);
     this.localLevel = this.muted ? 0 : decay(this.localLevel, Mesh.levelOf(this.localAnalyser));
-    for (const p of this.peers.values()) p.level = p.status === "connected" && !p.muted ? decay(p.level, Mesh.levelOf(p.analyser)) : 0;
+    for (const p of this.peers.values())
+      p.level = p.status === "connected" && !p.muted ? decay(p.level, Mesh.levelOf(p.analyser)) : 0;
     this.o.onChange();
   }
 
@@ -177,7 +198,10 @@ export class Mesh {
 
   private addPeer(id: string, now: number): Peer {
     const p = new Peer(id, this.t.self < id, now);
-    if (this.outputDeviceId) void (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> }).setSinkId?.(this.outputDeviceId).catch(() => {});
+    if (this.outputDeviceId)
+      void (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> })
+        .setSinkId?.(this.outputDeviceId)
+        .catch(() => {});
     this.sink.append(p.audioEl);
     this.peers.set(id, p);
     return p;
@@ -191,7 +215,14 @@ export class Mesh {
   }
 
   peerList(): PeerInfo[] {
-    return [...this.peers.values()].map((p) => ({ nodeId: p.nodeId, status: p.status, level: p.level, muted: p.muted, cam: p.cam, video: p.video }));
+    return [...this.peers.values()].map((p) => ({
+      nodeId: p.nodeId,
+      status: p.status,
+      level: p.level,
+      muted: p.muted,
+      cam: p.cam,
+      video: p.video,
+    }));
   }
 
   private async send(p: Peer, type: CallSignalType, d: Omit<SignalData, "i" | "ti">) {
@@ -296,7 +327,8 @@ export class Mesh {
         this.connection(p);
         return;
       }
-      if (p.pc.signalingState === "have-local-offer" && p.pc.localDescription) void this.send(p, "offer", { sdp: p.pc.localDescription.toJSON() });
+      if (p.pc.signalingState === "have-local-offer" && p.pc.localDescription)
+        void this.send(p, "offer", { sdp: p.pc.localDescription.toJSON() });
       else p.pc.restartIce();
     } else void this.send(p, "hello", {});
   }
@@ -358,7 +390,8 @@ export class Mesh {
           await pc.setRemoteDescription(d.sdp);
           await this.drain(p);
           await pc.setLocalDescription();
-          if (pc.localDescription?.type === "answer") await this.send(p, "answer", { sdp: pc.localDescription.toJSON() });
+          if (pc.localDescription?.type === "answer")
+            await this.send(p, "answer", { sdp: pc.localDescription.toJSON() });
           return;
         }
         case "answer": {
@@ -370,7 +403,10 @@ export class Mesh {
         }
         case "candidates":
           for (const c of d.c ?? []) {
-            if (p.pc?.remoteDescription) await p.pc.addIceCandidate(c).catch((e) => { if (!p.ignoreOffer) this.log(`candidate: ${(e as Error).message}`); });
+            if (p.pc?.remoteDescription)
+              await p.pc.addIceCandidate(c).catch((e) => {
+                if (!p.ignoreOffer) this.log(`candidate: ${(e as Error).message}`);
+              });
             else p.pending.push(c);
           }
           return;
@@ -431,8 +467,16 @@ export class Mesh {
         this.drop(p, "lost");
         continue;
       }
-      if (p.disconnectedAt && now - p.disconnectedAt > DISCONNECTED_GRACE_MS && now - p.lastAttemptAt > DISCONNECTED_GRACE_MS) this.restart(p, "disconnected");
-      else if (p.initiator ? now - p.lastAttemptAt > RETRY_OFFER_MS : !p.gotOffer && now - p.lastAttemptAt > RETRY_HELLO_MS) this.restart(p, "no answer yet");
+      if (
+        p.disconnectedAt &&
+        now - p.disconnectedAt > DISCONNECTED_GRACE_MS &&
+        now - p.lastAttemptAt > DISCONNECTED_GRACE_MS
+      )
+        this.restart(p, "disconnected");
+      else if (
+        p.initiator ? now - p.lastAttemptAt > RETRY_OFFER_MS : !p.gotOffer && now - p.lastAttemptAt > RETRY_HELLO_MS
+      )
+        this.restart(p, "no answer yet");
     }
     this.o.onChange();
   }
@@ -440,7 +484,8 @@ export class Mesh {
   // ---- controls ----
 
   private broadcastState() {
-    for (const p of this.peers.values()) if (p.status === "connected") void this.send(p, "state", { m: this.muted, v: this.camera });
+    for (const p of this.peers.values())
+      if (p.status === "connected") void this.send(p, "state", { m: this.muted, v: this.camera });
   }
 
   /** Mute: nothing is sent at all (the senders carry no track) and the meter shows silence. */
@@ -454,7 +499,9 @@ export class Mesh {
 
   async setCamera(on: boolean, deviceId = "") {
     if (on) {
-      const s = await navigator.mediaDevices.getUserMedia({ video: deviceId ? { deviceId: { exact: deviceId } } : true });
+      const s = await navigator.mediaDevices.getUserMedia({
+        video: deviceId ? { deviceId: { exact: deviceId } } : true,
+      });
       this.videoTrack?.stop();
       this.videoTrack = s.getVideoTracks()[0] ?? null;
       if (this.videoTrack) this.stream?.addTrack(this.videoTrack);
@@ -500,11 +547,16 @@ export class Mesh {
 
   async setOutputDevice(deviceId: string) {
     this.outputDeviceId = deviceId;
-    for (const p of this.peers.values()) await (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> }).setSinkId?.(deviceId).catch(() => {});
+    for (const p of this.peers.values())
+      await (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> })
+        .setSinkId?.(deviceId)
+        .catch(() => {});
   }
 
   /** Bytes of audio received from and sent to each peer so far (getStats; for the panel and tests). */
-  async stats(): Promise<{ nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }[]> {
+  async stats(): Promise<
+    { nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }[]
+  > {
     const out = [];
     for (const p of this.peers.values()) {
       let inBytes = 0;
@@ -517,7 +569,14 @@ export class Mesh {
         });
       }
       const ufrag = /a=ice-ufrag:(\S+)/.exec(p.pc?.localDescription?.sdp ?? "")?.[1] ?? "";
-      out.push({ nodeId: p.nodeId, state: p.pc?.connectionState ?? p.status, inBytes, outBytes, restarts: p.restarts, ufrag });
+      out.push({
+        nodeId: p.nodeId,
+        state: p.pc?.connectionState ?? p.status,
+        inBytes,
+        outBytes,
+        restarts: p.restarts,
+        ufrag,
+      });
     }
     return out;
   }

@@ -47,8 +47,15 @@ export class RelayCalls {
     let r: ReturnType<typeof callAction>;
     try {
       r = callAction(
-        { ctx: this.h.ctx(), rng: this.h.rng, displayName: this.h.displayName(), postV1: (c, ch, t) => this.h.postV1(c, ch, t) },
-        circleId, op, { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+        {
+          ctx: this.h.ctx(),
+          rng: this.h.rng,
+          displayName: this.h.displayName(),
+          postV1: (c, ch, t) => this.h.postV1(c, ch, t),
+        },
+        circleId,
+        op,
+        { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
       );
     } catch (e) {
       throw userError(e);
@@ -68,8 +75,13 @@ export class RelayCalls {
     }
     const me = ctx.self.nodeId;
     const fields = {
-      session_id: relaySessionLabel(sessionId, me, to), from_node_id: me, to_node_id: to, circle_hint: circleHint(circleId),
-      type: relaySignalType(type), payload, ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
+      session_id: relaySessionLabel(sessionId, me, to),
+      from_node_id: me,
+      to_node_id: to,
+      circle_hint: circleHint(circleId),
+      type: relaySignalType(type),
+      payload,
+      ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
     };
     // proves the id is ours: the relay charges our own budget, which nobody else can drain
     const body = { ...fields, node_proof: signalProof(fields, ctx.self, Math.floor(this.h.nowMs() / 1000)) };
@@ -78,7 +90,8 @@ export class RelayCalls {
         return await this.h.api().postSignal(body);
       } catch (e) {
         // the relay's budget (20 signals per 10 s per node): wait and try again a few times
-        if (!(e instanceof RelayError && e.status === 429) || attempt >= 4) throw new BackendError((e as Error).message, (e as RelayError).status ?? 0);
+        if (!(e instanceof RelayError && e.status === 429) || attempt >= 4)
+          throw new BackendError((e as Error).message, (e as RelayError).status ?? 0);
         await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
       }
     }

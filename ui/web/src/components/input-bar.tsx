@@ -31,8 +31,12 @@ export function InputBar() {
         void app.loadCommands(); // its chunk; this memo runs again when it is here
         return [];
       }
-      return reg.COMMANDS.filter((c) => ("/" + c.name).startsWith(q) && "/" + c.name !== q)
-        .map((c) => ({ label: "/" + c.name, hint: `${c.args ? c.args + " — " : ""}${c.summary}`, replace: v, with: "/" + c.name + " " }));
+      return reg.COMMANDS.filter((c) => ("/" + c.name).startsWith(q) && "/" + c.name !== q).map((c) => ({
+        label: "/" + c.name,
+        hint: `${c.args ? c.args + " — " : ""}${c.summary}`,
+        replace: v,
+        with: "/" + c.name + " ",
+      }));
     }
     const mc = mentionCompletions(v, names());
     if (!mc || !mc.matches.length || mc.prefix.length < 1) return [];
@@ -100,9 +104,19 @@ export function InputBar() {
         <ul class="suggest" role="listbox" data-testid="suggestions">
           <For each={suggestions()}>
             {(s, i) => (
-              <li role="option" aria-selected={i() === sel()} classList={{ sel: i() === sel() }} onMouseDown={(e) => { e.preventDefault(); accept(i()); }}>
+              <li
+                role="option"
+                aria-selected={i() === sel()}
+                classList={{ sel: i() === sel() }}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  accept(i());
+                }}
+              >
                 <span class="suggest-label">{s.label}</span>
-                <Show when={s.hint}><span class="suggest-desc">{s.hint}</span></Show>
+                <Show when={s.hint}>
+                  <span class="suggest-desc">{s.hint}</span>
+                </Show>
               </li>
             )}
           </For>
@@ -116,10 +130,16 @@ export function InputBar() {
           data-testid="input"
           aria-label="Message"
           placeholder={`Message #${app.state().channelId}`}
-          onInput={(e) => { setValue(e.currentTarget.value); setSel(0); grow(); }}
+          onInput={(e) => {
+            setValue(e.currentTarget.value);
+            setSel(0);
+            grow();
+          }}
           onKeyDown={onKey}
         />
-        <button class="send" disabled={!value().trim() || busy()} onClick={send} aria-label="Send">Send</button>
+        <button class="send" disabled={!value().trim() || busy()} onClick={send} aria-label="Send">
+          Send
+        </button>
       </div>
     </div>
   );

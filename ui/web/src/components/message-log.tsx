@@ -50,7 +50,11 @@ export function MessageLog() {
           day = d;
           prev = null;
         }
-        const cont = !!prev && prev.authorNodeId === m.authorNodeId && m.sortTs - prev.sortTs < GROUP_S && prev.verified === m.verified;
+        const cont =
+          !!prev &&
+          prev.authorNodeId === m.authorNodeId &&
+          m.sortTs - prev.sortTs < GROUP_S &&
+          prev.verified === m.verified;
         put({ k: `m${m.msgId}`, kind: "msg", m, cont });
         prev = m;
         i++;
@@ -95,11 +99,13 @@ export function MessageLog() {
   };
 
   // new rows: follow them if we were at the bottom (or if we sent them)
-  createEffect(on(rows, (r) => {
-    const last = r[r.length - 1];
-    const own = last?.kind === "msg" && last.m.own;
-    if (atBottom || own) queueMicrotask(toBottom);
-  }));
+  createEffect(
+    on(rows, (r) => {
+      const last = r[r.length - 1];
+      const own = last?.kind === "msg" && last.m.own;
+      if (atBottom || own) queueMicrotask(toBottom);
+    }),
+  );
   // another channel: start at the bottom
   createEffect(on(app.key, () => queueMicrotask(toBottom)));
   onMount(toBottom);
@@ -112,24 +118,43 @@ export function MessageLog() {
           fallback={
             <div class="log-start">
               <h2>#{app.state().channelId}</h2>
-              <p class="muted">This is the beginning of #{app.state().channelId}{app.circle()?.name ? ` in ${app.circle()!.name}` : ""}.</p>
+              <p class="muted">
+                This is the beginning of #{app.state().channelId}
+                {app.circle()?.name ? ` in ${app.circle()!.name}` : ""}.
+              </p>
             </div>
           }
         >
-          <button class="ghost small" disabled={loading()} onClick={loadOlder}>{loading() ? "Loading…" : "Load older messages"}</button>
+          <button class="ghost small" disabled={loading()} onClick={loadOlder}>
+            {loading() ? "Loading…" : "Load older messages"}
+          </button>
         </Show>
       </div>
       <For each={rows()}>
         {(r) => (
           <Switch>
-            <Match when={r.kind === "day" && r}>{(d) => <div class="day" role="separator"><span>{d().label}</span></div>}</Match>
+            <Match when={r.kind === "day" && r}>
+              {(d) => (
+                <div class="day" role="separator">
+                  <span>{d().label}</span>
+                </div>
+              )}
+            </Match>
             <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
-            <Match when={r.kind === "notice" && r}>{(x) => <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">{x().n.text}</div>}</Match>
+            <Match when={r.kind === "notice" && r}>
+              {(x) => (
+                <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">
+                  {x().n.text}
+                </div>
+              )}
+            </Match>
           </Switch>
         )}
       </For>
       <Show when={app.state().debugOn}>
-        <pre class="debug" data-testid="debug">{app.state().debug.slice(-60).join("\n") || "(debug log on: gossip activity appears here)"}</pre>
+        <pre class="debug" data-testid="debug">
+          {app.state().debug.slice(-60).join("\n") || "(debug log on: gossip activity appears here)"}
+        </pre>
       </Show>
     </div>
   );
@@ -140,20 +165,42 @@ function Message(p: { m: MessageView; cont: boolean }) {
   const color = AUTHOR_COLORS[authorColorIndex(p.m.authorNodeId)];
   const mentioned = () => !p.m.own && mentions(p.m.text, [app.me()]);
   return (
-    <article class="msg" classList={{ cont: p.cont, mention: mentioned(), own: p.m.own }} data-msg-id={p.m.msgId} data-testid="message">
-      <time class="msg-time" dateTime={new Date(p.m.createdTs * 1000).toISOString()} title={new Date(p.m.createdTs * 1000).toLocaleString()}>
+    <article
+      class="msg"
+      classList={{ cont: p.cont, mention: mentioned(), own: p.m.own }}
+      data-msg-id={p.m.msgId}
+      data-testid="message"
+    >
+      <time
+        class="msg-time"
+        dateTime={new Date(p.m.createdTs * 1000).toISOString()}
+        title={new Date(p.m.createdTs * 1000).toLocaleString()}
+      >
         {formatTime(p.m.createdTs)}
       </time>
       <div class="msg-main">
         <Show when={!p.cont}>
           <header class="msg-head">
-            <span class="author" style={{ color }} title={p.m.authorNodeId}>{(app.state(), app.core.authorName(p.m))}</span>
+            <span class="author" style={{ color }} title={p.m.authorNodeId}>
+              {(app.state(), app.core.authorName(p.m))}
+            </span>
             <Show when={p.m.verified !== "sig"}>
-              <span class="unverified" title={p.m.verified === "mac" ? "Proven to come from a circle member, but not which one: it has no author signature (an original felund client, or the v1 path)." : "This message came without proof of its author (no circle MAC or signature)."}>unverified author</span>
+              <span
+                class="unverified"
+                title={
+                  p.m.verified === "mac"
+                    ? "Proven to come from a circle member, but not which one: it has no author signature (an original felund client, or the v1 path)."
+                    : "This message came without proof of its author (no circle MAC or signature)."
+                }
+              >
+                unverified author
+              </span>
             </Show>
           </header>
         </Show>
-        <div class="msg-text"><Rich text={p.m.text} me={app.me()} /></div>
+        <div class="msg-text">
+          <Rich text={p.m.text} me={app.me()} />
+        </div>
       </div>
     </article>
   );

@@ -31,7 +31,14 @@ export function NewChannel() {
       <form class="form" onSubmit={create}>
         <label>
           <span>Name</span>
-          <input name="channel" maxLength={32} placeholder="e.g. random" value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
+          <input
+            name="channel"
+            maxLength={32}
+            placeholder="e.g. random"
+            value={name()}
+            onInput={(e) => setName(e.currentTarget.value)}
+            autofocus
+          />
           <small class="muted">Letters, digits, - and _ (up to 32).</small>
         </label>
         <label>
@@ -43,7 +50,9 @@ export function NewChannel() {
           </select>
         </label>
         <Show when={mode() !== "public"}>
-          <small class="muted">felund apps honour this; every member's device still stores the channel's messages (v1 circles).</small>
+          <small class="muted">
+            felund apps honour this; every member's device still stores the channel's messages (v1 circles).
+          </small>
         </Show>
         <Show when={mode() === "key"}>
           <label>
@@ -51,10 +60,18 @@ export function NewChannel() {
             <input name="key" value={key()} onInput={(e) => setKey(e.currentTarget.value)} />
           </label>
         </Show>
-        <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
+        <Show when={error()}>
+          <p class="error-text" role="alert">
+            {error()}
+          </p>
+        </Show>
         <div class="row end">
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button>
-          <button type="submit" class="primary">Create channel</button>
+          <button type="button" class="ghost" onClick={() => app.closeModal()}>
+            Cancel
+          </button>
+          <button type="submit" class="primary">
+            Create channel
+          </button>
         </div>
       </form>
     </Modal>

@@ -8,11 +8,29 @@ export function Rich(p: { text: string; me: string }) {
     <For each={parseInline(p.text, [p.me])}>
       {(t: Token) => (
         <Switch fallback={t.text}>
-          <Match when={t.t === "bold"}><strong>{t.text}</strong></Match>
-          <Match when={t.t === "italic"}><em>{t.text}</em></Match>
-          <Match when={t.t === "code"}><code>{t.text}</code></Match>
-          <Match when={t.t === "link" && t}>{(l) => <a href={l().href} target="_blank" rel="noopener noreferrer nofollow">{l().text}</a>}</Match>
-          <Match when={t.t === "mention" && t}>{(m) => <span class="mention-tag" classList={{ self: m().self }}>{m().text}</span>}</Match>
+          <Match when={t.t === "bold"}>
+            <strong>{t.text}</strong>
+          </Match>
+          <Match when={t.t === "italic"}>
+            <em>{t.text}</em>
+          </Match>
+          <Match when={t.t === "code"}>
+            <code>{t.text}</code>
+          </Match>
+          <Match when={t.t === "link" && t}>
+            {(l) => (
+              <a href={l().href} target="_blank" rel="noopener noreferrer nofollow">
+                {l().text}
+              </a>
+            )}
+          </Match>
+          <Match when={t.t === "mention" && t}>
+            {(m) => (
+              <span class="mention-tag" classList={{ self: m().self }}>
+                {m().text}
+              </span>
+            )}
+          </Match>
         </Switch>
       )}
     </For>

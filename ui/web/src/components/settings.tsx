@@ -2,7 +2,12 @@
 // this browser), plus facts about this peer.
 import { Match, Show, Switch, createSignal } from "solid-js";
 import { useApp } from "../app-store.ts";
-import { askNotificationPermission, notificationPermission, notificationsMuted, setNotificationsMuted } from "../notify.ts";
+import {
+  askNotificationPermission,
+  notificationPermission,
+  notificationsMuted,
+  setNotificationsMuted,
+} from "../notify.ts";
 import { Modal } from "./modal.tsx";
 import { loadIce, saveIce } from "../calls/ice.ts";
 
@@ -16,7 +21,8 @@ export function Settings() {
   const [perm, setPerm] = createSignal(notificationPermission());
   const [muted, setMuted] = createSignal(notificationsMuted());
   const [ice, setIce] = createSignal(loadIce());
-  const iceField = (k: keyof ReturnType<typeof loadIce>) => (e: { currentTarget: HTMLInputElement }) => setIce({ ...ice(), [k]: e.currentTarget.value });
+  const iceField = (k: keyof ReturnType<typeof loadIce>) => (e: { currentTarget: HTMLInputElement }) =>
+    setIce({ ...ice(), [k]: e.currentTarget.value });
 
   async function save(e: Event) {
     e.preventDefault();
@@ -46,11 +52,23 @@ export function Settings() {
       <form class="form" onSubmit={save}>
         <label>
           <span>Display name</span>
-          <input name="displayName" maxLength={40} value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
+          <input
+            name="displayName"
+            maxLength={40}
+            value={name()}
+            onInput={(e) => setName(e.currentTarget.value)}
+            autofocus
+          />
         </label>
         <label>
           <span>Relay URL</span>
-          <input name="relayBase" type="url" placeholder="https://relay.example.org" value={relay()} onInput={(e) => setRelay(e.currentTarget.value)} />
+          <input
+            name="relayBase"
+            type="url"
+            placeholder="https://relay.example.org"
+            value={relay()}
+            onInput={(e) => setRelay(e.currentTarget.value)}
+          />
           <small class="muted">
             {app.mode === "local"
               ? "Optional. Your node meets browsers and peers behind NAT through this relay."
@@ -60,37 +78,80 @@ export function Settings() {
         <div class="field">
           <span>Mention notifications</span>
           <Switch>
-            <Match when={perm() === "unsupported"}><small class="muted">Not supported by this browser.</small></Match>
-            <Match when={perm() === "denied"}><small class="muted">Blocked for this site in the browser's settings.</small></Match>
+            <Match when={perm() === "unsupported"}>
+              <small class="muted">Not supported by this browser.</small>
+            </Match>
+            <Match when={perm() === "denied"}>
+              <small class="muted">Blocked for this site in the browser's settings.</small>
+            </Match>
             <Match when={perm() === "default"}>
-              <button type="button" class="ghost" onClick={async () => setPerm(await askNotificationPermission())}>Allow desktop notifications</button>
+              <button type="button" class="ghost" onClick={async () => setPerm(await askNotificationPermission())}>
+                Allow desktop notifications
+              </button>
             </Match>
             <Match when={perm() === "granted"}>
               <label class="check">
-                <input type="checkbox" checked={!muted()} onChange={(e) => { setNotificationsMuted(!e.currentTarget.checked); setMuted(!e.currentTarget.checked); }} />
+                <input
+                  type="checkbox"
+                  checked={!muted()}
+                  onChange={(e) => {
+                    setNotificationsMuted(!e.currentTarget.checked);
+                    setMuted(!e.currentTarget.checked);
+                  }}
+                />
                 Notify me when I am mentioned and this tab is hidden
               </label>
             </Match>
           </Switch>
         </div>
         <fieldset class="field">
-          <legend>Call servers <small class="muted">(this browser; none needed on one network)</small></legend>
+          <legend>
+            Call servers <small class="muted">(this browser; none needed on one network)</small>
+          </legend>
           <input name="stun" placeholder="stun:stun.example.org:3478" value={ice().stun} onInput={iceField("stun")} />
-          <input name="turnUrl" placeholder="turn:turn.example.org:3478 (optional)" value={ice().turnUrl} onInput={iceField("turnUrl")} />
+          <input
+            name="turnUrl"
+            placeholder="turn:turn.example.org:3478 (optional)"
+            value={ice().turnUrl}
+            onInput={iceField("turnUrl")}
+          />
           <div class="row">
             <input name="turnUser" placeholder="TURN user" value={ice().turnUser} onInput={iceField("turnUser")} />
-            <input name="turnCredential" type="password" placeholder="TURN password" value={ice().turnCredential} onInput={iceField("turnCredential")} />
+            <input
+              name="turnCredential"
+              type="password"
+              placeholder="TURN password"
+              value={ice().turnCredential}
+              onInput={iceField("turnCredential")}
+            />
           </div>
         </fieldset>
         <dl class="facts">
-          <dt>Node id</dt><dd><code>{node.nodeId}</code></dd>
-          <Show when={node.listenAddr}><dt>Listening for peers</dt><dd><code>{node.listenAddr}</code></dd></Show>
-          <dt>Mode</dt><dd>{app.mode === "local" ? "web UI of the local node" : "relay-only (this browser is the peer)"}</dd>
+          <dt>Node id</dt>
+          <dd>
+            <code>{node.nodeId}</code>
+          </dd>
+          <Show when={node.listenAddr}>
+            <dt>Listening for peers</dt>
+            <dd>
+              <code>{node.listenAddr}</code>
+            </dd>
+          </Show>
+          <dt>Mode</dt>
+          <dd>{app.mode === "local" ? "web UI of the local node" : "relay-only (this browser is the peer)"}</dd>
         </dl>
-        <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
+        <Show when={error()}>
+          <p class="error-text" role="alert">
+            {error()}
+          </p>
+        </Show>
         <div class="row end">
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button>
-          <button type="submit" class="primary" disabled={saving()}>Save</button>
+          <button type="button" class="ghost" onClick={() => app.closeModal()}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" disabled={saving()}>
+            Save
+          </button>
         </div>
       </form>
     </Modal>

@@ -12,7 +12,9 @@ export function Setup(_p: { firstRun?: boolean }) {
           <img src="/icon.svg" alt="" width="48" height="48" />
           <div>
             <h1>Welcome to felund</h1>
-            <p class="muted">Private group chat between your own devices and friends, without a company in the middle.</p>
+            <p class="muted">
+              Private group chat between your own devices and friends, without a company in the middle.
+            </p>
           </div>
         </div>
         <SetupForm firstRun />
@@ -48,12 +50,17 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
       if (p.firstRun && name().trim() && name().trim() !== node().displayName) patch.displayName = name().trim();
       if (p.firstRun && app.mode === "relay" && relay().trim() !== node().relayBase) patch.relayBase = relay().trim();
       if (Object.keys(patch).length) await app.backend.updateSettings(patch);
-      const circleId = how() === "create"
-        ? (await app.backend.createCircle(circleName().trim(), { legacy: legacy() })).circleId
-        : (await app.backend.joinCircle(code().trim())).circleId;
+      const circleId =
+        how() === "create"
+          ? (await app.backend.createCircle(circleName().trim(), { legacy: legacy() })).circleId
+          : (await app.backend.joinCircle(code().trim())).circleId;
       await app.core.refresh();
       await app.select(circleId);
-      app.notice(how() === "create" ? "circle created: press F2 for its invite code" : "joined: messages arrive as peers are reached");
+      app.notice(
+        how() === "create"
+          ? "circle created: press F2 for its invite code"
+          : "joined: messages arrive as peers are reached",
+      );
       p.onDone?.();
     } catch (err) {
       setError((err as Error).message);
@@ -67,28 +74,72 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
       <Show when={p.firstRun}>
         <label>
           <span>Your display name</span>
-          <input name="displayName" maxLength={40} placeholder="how others see you" value={name()} onInput={(e) => setName(e.currentTarget.value)} autofocus />
+          <input
+            name="displayName"
+            maxLength={40}
+            placeholder="how others see you"
+            value={name()}
+            onInput={(e) => setName(e.currentTarget.value)}
+            autofocus
+          />
         </label>
       </Show>
       <div class="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={how() === "create"} classList={{ on: how() === "create" }} onClick={() => setHow("create")}>Create a circle</button>
-        <button type="button" role="tab" aria-selected={how() === "join"} classList={{ on: how() === "join" }} onClick={() => setHow("join")}>Join with a code</button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={how() === "create"}
+          classList={{ on: how() === "create" }}
+          onClick={() => setHow("create")}
+        >
+          Create a circle
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={how() === "join"}
+          classList={{ on: how() === "join" }}
+          onClick={() => setHow("join")}
+        >
+          Join with a code
+        </button>
       </div>
       <Show
         when={how() === "create"}
         fallback={
           <label>
             <span>Invite code</span>
-            <textarea name="code" class="code" rows={3} placeholder="felund2.… or felund1.…" value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
+            <textarea
+              name="code"
+              class="code"
+              rows={3}
+              placeholder="felund2.… or felund1.…"
+              value={code()}
+              onInput={(e) => setCode(e.currentTarget.value)}
+            />
           </label>
         }
       >
         <label>
           <span>Circle name</span>
-          <input name="circleName" maxLength={40} placeholder="e.g. family" value={circleName()} onInput={(e) => setCircleName(e.currentTarget.value)} />
+          <input
+            name="circleName"
+            maxLength={40}
+            placeholder="e.g. family"
+            value={circleName()}
+            onInput={(e) => setCircleName(e.currentTarget.value)}
+          />
         </label>
-        <label class="check" title="Original clients cannot join v2-only circles. A compatible circle uses felund1. codes (no expiry, no use limit) and its messages also travel in the original format.">
-          <input type="checkbox" name="legacy" checked={legacy()} onChange={(e) => setLegacy(e.currentTarget.checked)} />
+        <label
+          class="check"
+          title="Original clients cannot join v2-only circles. A compatible circle uses felund1. codes (no expiry, no use limit) and its messages also travel in the original format."
+        >
+          <input
+            type="checkbox"
+            name="legacy"
+            checked={legacy()}
+            onChange={(e) => setLegacy(e.currentTarget.checked)}
+          />
           <span>Compatible with original felund clients</span>
         </label>
       </Show>
@@ -99,10 +150,20 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
           <small class="muted">Where this browser meets the others. The relay only sees encrypted messages.</small>
         </label>
       </Show>
-      <Show when={error()}><p class="error-text" role="alert">{error()}</p></Show>
+      <Show when={error()}>
+        <p class="error-text" role="alert">
+          {error()}
+        </p>
+      </Show>
       <div class="row end">
-        <Show when={p.onDone}><button type="button" class="ghost" onClick={() => app.closeModal()}>Cancel</button></Show>
-        <button type="submit" class="primary" disabled={busy()}>{how() === "create" ? "Create circle" : "Join circle"}</button>
+        <Show when={p.onDone}>
+          <button type="button" class="ghost" onClick={() => app.closeModal()}>
+            Cancel
+          </button>
+        </Show>
+        <button type="submit" class="primary" disabled={busy()}>
+          {how() === "create" ? "Create circle" : "Join circle"}
+        </button>
       </div>
     </form>
   );

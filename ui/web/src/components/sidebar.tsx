@@ -19,7 +19,9 @@ export function Sidebar() {
         <For each={app.state().app?.circles ?? []}>{(c) => <CircleEntry c={c} />}</For>
       </div>
       <div class="sidebar-foot">
-        <button class="ghost wide" onClick={() => app.openModal("new-circle")}>+ New circle or join</button>
+        <button class="ghost wide" onClick={() => app.openModal("new-circle")}>
+          + New circle or join
+        </button>
       </div>
     </nav>
   );
@@ -33,7 +35,11 @@ function CircleEntry(p: { c: CircleView }) {
       <div class="circle-head">
         <button class="circle-name" title={p.c.circleId} onClick={() => app.select(p.c.circleId)}>
           {p.c.name || shortId(p.c.circleId)}
-          <Show when={p.c.owned}><span class="owner" title="you created this circle">★</span></Show>
+          <Show when={p.c.owned}>
+            <span class="owner" title="you created this circle">
+              ★
+            </span>
+          </Show>
         </button>
         <button
           class="icon-btn small"
@@ -43,7 +49,9 @@ function CircleEntry(p: { c: CircleView }) {
             if (!active()) await app.select(p.c.circleId);
             app.openModal("new-channel");
           }}
-        >+</button>
+        >
+          +
+        </button>
       </div>
       <ul>
         <For each={p.c.channels}>{(ch) => <ChannelEntry c={p.c} ch={ch} />}</For>
@@ -69,11 +77,14 @@ function ChannelEntry(p: { c: CircleView; ch: ChannelView }) {
         <span class="hash">#</span>
         <span class="chan-name">{channelLabel(p.ch.channelId)}</span>
         <Show when={p.ch.accessMode !== "public"}>
-          <span class="chan-mode" title={p.ch.accessMode === "key" ? "joined with a key" : "members are approved"}>{p.ch.accessMode}</span>
+          <span class="chan-mode" title={p.ch.accessMode === "key" ? "joined with a key" : "members are approved"}>
+            {p.ch.accessMode}
+          </span>
         </Show>
         <Show when={unread() > 0}>
           <span class="badge" classList={{ mention: mentioned() > 0 }} data-testid="unread">
-            {mentioned() > 0 ? "@ " : ""}{unread()}
+            {mentioned() > 0 ? "@ " : ""}
+            {unread()}
           </span>
         </Show>
       </button>

@@ -20,14 +20,22 @@ export function StatusLine() {
       <span class="ellipsis">{app.circle()?.name || shortId(app.state().circleId ?? "")}</span>
       <span>#{app.state().channelId}</span>
       <span class="sep" />
-      <span data-testid="peer-count">{peers()} {peers() === 1 ? "peer" : "peers"}</span>
+      <span data-testid="peer-count">
+        {peers()} {peers() === 1 ? "peer" : "peers"}
+      </span>
       <Show when={app.core.callsIn(app.state().circleId)[0]}>
         {(c) => (
           <>
             <span class="sep" />
-            <button class="call-status" data-testid="call-status" title="Calls (F4)" onClick={() => app.setCallPanel(true)}
-              classList={{ mine: c().participants.includes(app.state().app?.node.nodeId ?? "") }}>
-              <i />call in #{c().channelId} ({c().participants.length})
+            <button
+              class="call-status"
+              data-testid="call-status"
+              title="Calls (F4)"
+              onClick={() => app.setCallPanel(true)}
+              classList={{ mine: c().participants.includes(app.state().app?.node.nodeId ?? "") }}
+            >
+              <i />
+              call in #{c().channelId} ({c().participants.length})
             </button>
           </>
         )}

@@ -7,21 +7,36 @@ export function TopBar() {
   const app = useApp();
   return (
     <header class="topbar">
-      <button class="icon-btn menu-btn" aria-label="Circles and channels" onClick={() => app.setSidebarOpen(!app.sidebarOpen())}>
+      <button
+        class="icon-btn menu-btn"
+        aria-label="Circles and channels"
+        onClick={() => app.setSidebarOpen(!app.sidebarOpen())}
+      >
         <span class="burger" />
       </button>
       <div class="topbar-title">
-        <h1 data-testid="channel-title"><span class="hash">#</span>{app.state().channelId}</h1>
+        <h1 data-testid="channel-title">
+          <span class="hash">#</span>
+          {app.state().channelId}
+        </h1>
         <span class="topbar-circle">{app.circle()?.name || shortId(app.state().circleId ?? "")}</span>
         <Show when={app.channel() && app.channel()!.accessMode !== "public"}>
           <span class="pill">{app.channel()!.accessMode === "key" ? "key" : "invite only"}</span>
         </Show>
       </div>
       <nav class="topbar-actions">
-        <button class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>Invite</button>
-        <button class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>Settings</button>
-        <button class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.toggleCallPanel()}>Call</button>
-        <button class="ghost" title="Help (F1)" aria-label="Help" onClick={() => app.openModal("help")}>?</button>
+        <button class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>
+          Invite
+        </button>
+        <button class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
+          Settings
+        </button>
+        <button class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.toggleCallPanel()}>
+          Call
+        </button>
+        <button class="ghost" title="Help (F1)" aria-label="Help" onClick={() => app.openModal("help")}>
+          ?
+        </button>
       </nav>
     </header>
   );

@@ -4,7 +4,14 @@
 import type { Invite2 } from "../../../../src/protocol/v2/invite.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import type { Admit } from "../../../../src/protocol/v2/frames.ts";
-import { AdmissionIssuer, joinViaRelay, pollAdmissions, type AdmissionOutcome, type SignalIo, type SignalRow } from "../../../../src/sync/relay-admission.ts";
+import {
+  AdmissionIssuer,
+  joinViaRelay,
+  pollAdmissions,
+  type AdmissionOutcome,
+  type SignalIo,
+  type SignalRow,
+} from "../../../../src/sync/relay-admission.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { RelayApi } from "./relay-api.ts";
 
@@ -21,8 +28,12 @@ export function signalIo(api: RelayApi, nowMs: () => number): SignalIo {
 }
 
 /** Redeem a felund2 code with its owner through `api`'s relay (at most 60 s). */
-export const joinThroughRelay = (api: RelayApi, deps: V2Deps, inv: Invite2, nowMs: () => number): Promise<Verdict<Admit>> =>
-  joinViaRelay(signalIo(api, nowMs), deps, inv);
+export const joinThroughRelay = (
+  api: RelayApi,
+  deps: V2Deps,
+  inv: Invite2,
+  nowMs: () => number,
+): Promise<Verdict<Admit>> => joinViaRelay(signalIo(api, nowMs), deps, inv);
 
 /** The owner's side: one poll answers the joins waiting on the relay. */
 export class Admissions {

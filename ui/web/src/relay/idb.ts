@@ -5,8 +5,16 @@ import type { CircleRecord, Commit, MessageRecord, NodeRecord, Persistence, Pull
 const DB_NAME = "felund-web";
 const DB_VERSION = 1;
 
-const done = <T>(r: IDBRequest<T>) => new Promise<T>((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-const finished = (tx: IDBTransaction) => new Promise<void>((ok, fail) => { tx.oncomplete = () => ok(); tx.onerror = tx.onabort = () => fail(tx.error); });
+const done = <T>(r: IDBRequest<T>) =>
+  new Promise<T>((ok, fail) => {
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error);
+  });
+const finished = (tx: IDBTransaction) =>
+  new Promise<void>((ok, fail) => {
+    tx.oncomplete = () => ok();
+    tx.onerror = tx.onabort = () => fail(tx.error);
+  });
 
 export class IdbPersistence implements Persistence {
   private constructor(private db: IDBDatabase) {}
@@ -16,7 +24,8 @@ export class IdbPersistence implements Persistence {
     req.onupgradeneeded = () => {
       const db = req.result;
       if (!db.objectStoreNames.contains("kv")) db.createObjectStore("kv");
-      if (!db.objectStoreNames.contains("messages")) db.createObjectStore("messages", { keyPath: "msgId" }).createIndex("circle", "circleId");
+      if (!db.objectStoreNames.contains("messages"))
+        db.createObjectStore("messages", { keyPath: "msgId" }).createIndex("circle", "circleId");
     };
     return new IdbPersistence(await done(req));
   }
@@ -25,9 +34,19 @@ export class IdbPersistence implements Persistence {
     const tx = this.db.transaction(["kv", "messages"], "readonly");
     const kv = tx.objectStore("kv");
     const [node, circles, cursors, state, messages] = await Promise.all([
-      done(kv.get("node")), done(kv.get("circles")), done(kv.get("cursors")), done(kv.get("state")), done(tx.objectStore("messages").getAll()),
+      done(kv.get("node")),
+      done(kv.get("circles")),
+      done(kv.get("cursors")),
+      done(kv.get("state")),
+      done(tx.objectStore("messages").getAll()),
     ]);
-    return { node: node ?? null, circles: circles ?? [], cursors: cursors ?? {}, state: state ?? null, messages: messages as MessageRecord[] };
+    return {
+      node: node ?? null,
+      circles: circles ?? [],
+      cursors: cursors ?? {},
+      state: state ?? null,
+      messages: messages as MessageRecord[],
+    };
   }
 
   private async put(key: string, value: unknown) {
@@ -35,9 +54,18 @@ export class IdbPersistence implements Persistence {
     tx.objectStore("kv").put(value, key);
     await finished(tx);
   }
-  saveNode(n: NodeRecord) { return this.put("node", { ...n }); }
-  saveCircles(cs: CircleRecord[]) { return this.put("circles", cs.map((c) => ({ ...c }))); }
-  saveCursors(c: Record<string, PullCursor>) { return this.put("cursors", { ...c }); }
+  saveNode(n: NodeRecord) {
+    return this.put("node", { ...n });
+  }
+  saveCircles(cs: CircleRecord[]) {
+    return this.put(
+      "circles",
+      cs.map((c) => ({ ...c })),
+    );
+  }
+  saveCursors(c: Record<string, PullCursor>) {
+    return this.put("cursors", { ...c });
+  }
 
   async putMessages(ms: MessageRecord[]) {
     if (!ms.length) return;
@@ -54,7 +82,11 @@ export class IdbPersistence implements Persistence {
     const st = tx.objectStore("messages");
     for (const m of c.messages ?? []) st.put({ ...m });
     if (c.state) tx.objectStore("kv").put(c.state, "state");
-    if (c.circles) tx.objectStore("kv").put(c.circles.map((x) => ({ ...x })), "circles");
+    if (c.circles)
+      tx.objectStore("kv").put(
+        c.circles.map((x) => ({ ...x })),
+        "circles",
+      );
     await finished(tx);
   }
 

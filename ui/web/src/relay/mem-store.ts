@@ -5,10 +5,21 @@
 // the derived tables as one StoreState (dump/restore), written together after each change.
 import type { ChatMessage } from "../../../../src/protocol/message.ts";
 import type {
-  ChannelRow, CircleRow, InviteRow, MemberCardRow, MessageMeta, PeerRow, StoredMessage, SyncStoreV2, V2ChannelRow, V2Item, V2MessageCols,
+  ChannelRow,
+  CircleRow,
+  InviteRow,
+  MemberCardRow,
+  MessageMeta,
+  PeerRow,
+  StoredMessage,
+  SyncStoreV2,
+  V2ChannelRow,
+  V2Item,
+  V2MessageCols,
 } from "../../../../src/sync/store.ts";
 
-const cmp = (a: StoredMessage, b: StoredMessage) => a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+const cmp = (a: StoredMessage, b: StoredMessage) =>
+  a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
 const ck = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 const byKey = <T>(m: Map<string, T>, prefix: string) => [...m.keys()].filter((k) => k.startsWith(prefix));
 
@@ -72,8 +83,12 @@ export class MemStore implements SyncStoreV2 {
 
   // ---- circles ----
 
-  getCircle(circleId: string) { return this.circles.get(circleId); }
-  listCircles() { return [...this.circles.values()].sort((a, b) => a.joinedAt - b.joinedAt || (a.circleId < b.circleId ? -1 : 1)); }
+  getCircle(circleId: string) {
+    return this.circles.get(circleId);
+  }
+  listCircles() {
+    return [...this.circles.values()].sort((a, b) => a.joinedAt - b.joinedAt || (a.circleId < b.circleId ? -1 : 1));
+  }
   addCircle(c: CircleRow): boolean {
     if (this.circles.has(c.circleId)) return false;
     this.circles.set(c.circleId, { ...c });
@@ -86,19 +101,27 @@ export class MemStore implements SyncStoreV2 {
     Object.assign(c, patch);
     this.dirtyCircles = true;
   }
-  setCircleName(circleId: string, name: string) { this.patchCircle(circleId, { name }); }
-  setCircleMode(circleId: string, mode: "v1" | "v2") { this.patchCircle(circleId, { mode }); }
+  setCircleName(circleId: string, name: string) {
+    this.patchCircle(circleId, { name });
+  }
+  setCircleMode(circleId: string, mode: "v1" | "v2") {
+    this.patchCircle(circleId, { mode });
+  }
   setCircleEpoch(circleId: string, epoch: number) {
     const c = this.circles.get(circleId);
     if (c && epoch > c.keyEpoch) this.patchCircle(circleId, { keyEpoch: epoch });
   }
-  getCircleOwner(circleId: string) { return this.owners.get(circleId); }
+  getCircleOwner(circleId: string) {
+    return this.owners.get(circleId);
+  }
   setCircleOwner(circleId: string, ownerKeyHex: string) {
     this.owners.set(circleId, ownerKeyHex);
     this.dirtyCircles = true;
     this.touched();
   }
-  getEpochKey(circleId: string, epoch: number) { return this.epochKeys.get(`${circleId}/${epoch}`); }
+  getEpochKey(circleId: string, epoch: number) {
+    return this.epochKeys.get(`${circleId}/${epoch}`);
+  }
   putEpochKey(circleId: string, epoch: number, keyHex: string, _now: number) {
     const k = `${circleId}/${epoch}`;
     if (this.epochKeys.has(k)) return;
@@ -107,17 +130,27 @@ export class MemStore implements SyncStoreV2 {
   }
   removeCircle(circleId: string) {
     this.circles.delete(circleId);
-    for (const [id, m] of this.messages) if (m.circleId === circleId) {
-      this.messages.delete(id);
-      this.v2.delete(id);
-    }
+    for (const [id, m] of this.messages)
+      if (m.circleId === circleId) {
+        this.messages.delete(id);
+        this.v2.delete(id);
+      }
     const p = circleId + "/";
-    for (const map of [this.byChannel, this.members, this.epochKeys, this.cards, this.removed, this.v2Channels, this.channelKeys] as Map<string, unknown>[])
+    for (const map of [
+      this.byChannel,
+      this.members,
+      this.epochKeys,
+      this.cards,
+      this.removed,
+      this.v2Channels,
+      this.channelKeys,
+    ] as Map<string, unknown>[])
       for (const k of byKey(map, p)) map.delete(k);
-    for (const [id, inv] of this.invites) if (inv.circleId === circleId) {
-      this.invites.delete(id);
-      for (const a of [...this.admissions]) if (a.startsWith(id + "/")) this.admissions.delete(a);
-    }
+    for (const [id, inv] of this.invites)
+      if (inv.circleId === circleId) {
+        this.invites.delete(id);
+        for (const a of [...this.admissions]) if (a.startsWith(id + "/")) this.admissions.delete(a);
+      }
     this.channels.delete(circleId);
     this.owners.delete(circleId);
     this.dirtyCircles = true;
@@ -126,16 +159,25 @@ export class MemStore implements SyncStoreV2 {
 
   // ---- messages ----
 
-  hasMessage(msgId: string) { return this.messages.has(msgId); }
-  missingIds(ids: string[]) { return ids.filter((id) => !this.messages.has(id)); }
+  hasMessage(msgId: string) {
+    return this.messages.has(msgId);
+  }
+  missingIds(ids: string[]) {
+    return ids.filter((id) => !this.messages.has(id));
+  }
   offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }) {
-    const all = [...this.messages.values()].filter((m) => m.circleId === circleId && m.createdTs >= (opts.minCreatedTs ?? 0)).sort(cmp).reverse();
+    const all = [...this.messages.values()]
+      .filter((m) => m.circleId === circleId && m.createdTs >= (opts.minCreatedTs ?? 0))
+      .sort(cmp)
+      .reverse();
     return all.slice(0, opts.limit ?? all.length).map((m) => m.msgId);
   }
   getMessages(circleId: string, ids: string[]) {
     return ids.map((id) => this.messages.get(id)).filter((m): m is StoredMessage => !!m && m.circleId === circleId);
   }
-  getMessage(msgId: string) { return this.messages.get(msgId); }
+  getMessage(msgId: string) {
+    return this.messages.get(msgId);
+  }
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
     if (this.messages.has(m.msgId)) return null;
     return this.place({ ...m, seq: ++this.seq, sortTs: meta.sortTs, origin: meta.origin, receivedAt: meta.receivedAt });
@@ -153,7 +195,8 @@ export class MemStore implements SyncStoreV2 {
     const k = ck(row.circleId, row.channelId);
     const list = this.byChannel.get(k) ?? [];
     // binary search: new messages usually go at the end
-    let lo = 0, hi = list.length;
+    let lo = 0,
+      hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cmp(list[mid]!, row) < 0) lo = mid + 1;
@@ -172,7 +215,12 @@ export class MemStore implements SyncStoreV2 {
     }
   }
   /** a page of a channel, oldest first, ending before `before` (exclusive) */
-  channelMessages(circleId: string, channelId: string, limit: number, before?: { sortTs: number; msgId: string }): StoredMessage[] {
+  channelMessages(
+    circleId: string,
+    channelId: string,
+    limit: number,
+    before?: { sortTs: number; msgId: string },
+  ): StoredMessage[] {
     const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
     let end = list.length;
     if (before) {
@@ -183,28 +231,44 @@ export class MemStore implements SyncStoreV2 {
   }
   countMessages(circleId: string): number {
     let n = 0;
-    for (const [k, list] of this.byChannel) if (k.startsWith(circleId + "/") && !k.endsWith("/__control")) n += list.length;
+    for (const [k, list] of this.byChannel)
+      if (k.startsWith(circleId + "/") && !k.endsWith("/__control")) n += list.length;
     return n;
   }
   ownUnpushed(circleId: string, nodeId: string, pushed: Set<string>): StoredMessage[] {
-    return [...this.messages.values()].filter((m) => m.circleId === circleId && m.authorNodeId === nodeId && !pushed.has(m.msgId)).sort((a, b) => a.seq - b.seq);
+    return [...this.messages.values()]
+      .filter((m) => m.circleId === circleId && m.authorNodeId === nodeId && !pushed.has(m.msgId))
+      .sort((a, b) => a.seq - b.seq);
   }
-  v2Cols(msgId: string) { return this.v2.get(msgId); }
+  v2Cols(msgId: string) {
+    return this.v2.get(msgId);
+  }
 
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[] {
     const out: V2Item[] = [];
     for (const m of this.messages.values()) {
       if (m.circleId !== circleId) continue;
       const v = this.v2.get(m.msgId);
-      if (v ? v.keyEpoch <= opts.maxEpoch : opts.legacy && !!m.mac) out.push({ ts: m.createdTs, msgId: m.msgId, signed: !!v });
+      if (v ? v.keyEpoch <= opts.maxEpoch : opts.legacy && !!m.mac)
+        out.push({ ts: m.createdTs, msgId: m.msgId, signed: !!v });
     }
     return out.sort((a, b) => a.ts - b.ts || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0));
   }
-  getV2Wire(msgId: string) { return this.v2.get(msgId)?.wire; }
+  getV2Wire(msgId: string) {
+    return this.v2.get(msgId)?.wire;
+  }
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
     if (this.messages.has(m.msgId)) return null;
     this.v2.set(m.msgId, { ...v2 });
-    return this.place({ ...m, mac: m.mac ?? null, seq: ++this.seq, sortTs: meta.sortTs, origin: meta.origin, receivedAt: meta.receivedAt, signed: 1 });
+    return this.place({
+      ...m,
+      mac: m.mac ?? null,
+      seq: ++this.seq,
+      sortTs: meta.sortTs,
+      origin: meta.origin,
+      receivedAt: meta.receivedAt,
+      signed: 1,
+    });
   }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
     const m = this.messages.get(msgId);
@@ -215,10 +279,20 @@ export class MemStore implements SyncStoreV2 {
     return true;
   }
   private wires(circleId: string, channelId: string, keep: (m: StoredMessage) => boolean) {
-    return (this.byChannel.get(ck(circleId, channelId)) ?? []).filter(keep).map((m) => ({ msgId: m.msgId, wire: this.v2.get(m.msgId)!.wire }));
+    return (this.byChannel.get(ck(circleId, channelId)) ?? [])
+      .filter(keep)
+      .map((m) => ({ msgId: m.msgId, wire: this.v2.get(m.msgId)!.wire }));
   }
-  lockedMessages(circleId: string, channelId: string) { return this.wires(circleId, channelId, (m) => m.text === "" && this.v2.get(m.msgId)?.kind === 1); }
-  rekeyWires(circleId: string) { return this.wires(circleId, "__control", (m) => m.text.startsWith('{"t":"V2_REKEY"') && this.v2.get(m.msgId)?.kind === 2).map((x) => x.wire); }
+  lockedMessages(circleId: string, channelId: string) {
+    return this.wires(circleId, channelId, (m) => m.text === "" && this.v2.get(m.msgId)?.kind === 1);
+  }
+  rekeyWires(circleId: string) {
+    return this.wires(
+      circleId,
+      "__control",
+      (m) => m.text.startsWith('{"t":"V2_REKEY"') && this.v2.get(m.msgId)?.kind === 2,
+    ).map((x) => x.wire);
+  }
   setMessageText(msgId: string, text: string) {
     const m = this.messages.get(msgId);
     if (!m) return;
@@ -227,17 +301,24 @@ export class MemStore implements SyncStoreV2 {
   }
 
   // Presence comes from the relay on demand; the browser keeps no peer table.
-  listPeers(_circleId: string): PeerRow[] { return []; }
-  getPeer(_circleId: string, _nodeId: string): PeerRow | undefined { return undefined; }
+  listPeers(_circleId: string): PeerRow[] {
+    return [];
+  }
+  getPeer(_circleId: string, _nodeId: string): PeerRow | undefined {
+    return undefined;
+  }
   putPeer(_p: PeerRow): void {}
   deletePeer(_circleId: string, _nodeId: string): void {}
 
   // ---- channels, names ----
 
-  getChannel(circleId: string, channelId: string) { return this.channels.get(circleId)?.get(channelId); }
+  getChannel(circleId: string, channelId: string) {
+    return this.channels.get(circleId)?.get(channelId);
+  }
   listChannels(circleId: string) {
     return [...(this.channels.get(circleId)?.values() ?? [])].sort((a, b) =>
-      a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : a.channelId < b.channelId ? -1 : 1);
+      a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : a.channelId < b.channelId ? -1 : 1,
+    );
   }
   createChannel(c: ChannelRow): boolean {
     const m = this.channels.get(c.circleId) ?? new Map<string, ChannelRow>();
@@ -256,7 +337,9 @@ export class MemStore implements SyncStoreV2 {
     this.touched();
   }
   channelMembers(circleId: string, channelId: string) {
-    return [...(this.members.get(ck(circleId, channelId)) ?? new Map<string, string>())].map(([nodeId, state]) => ({ nodeId, state })).sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
+    return [...(this.members.get(ck(circleId, channelId)) ?? new Map<string, string>())]
+      .map(([nodeId, state]) => ({ nodeId, state }))
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
   }
 
   setDisplayName(nodeId: string, name: string, _now: number) {
@@ -264,7 +347,9 @@ export class MemStore implements SyncStoreV2 {
     this.names.set(nodeId, name);
     this.touched();
   }
-  getDisplayName(nodeId: string) { return this.names.get(nodeId); }
+  getDisplayName(nodeId: string) {
+    return this.names.get(nodeId);
+  }
 
   upsertAnchor(): void {}
 
@@ -274,9 +359,13 @@ export class MemStore implements SyncStoreV2 {
     this.cards.set(ck(c.circleId, c.nodeId), { ...c });
     this.touched();
   }
-  getMemberCard(circleId: string, nodeId: string) { return this.cards.get(ck(circleId, nodeId)); }
+  getMemberCard(circleId: string, nodeId: string) {
+    return this.cards.get(ck(circleId, nodeId));
+  }
   listMemberCards(circleId: string) {
-    return byKey(this.cards, circleId + "/").map((k) => this.cards.get(k)!).sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
+    return byKey(this.cards, circleId + "/")
+      .map((k) => this.cards.get(k)!)
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
   }
   markRemoved(circleId: string, nodeId: string, _epoch: number, removedTs: number) {
     const k = ck(circleId, nodeId);
@@ -284,9 +373,13 @@ export class MemStore implements SyncStoreV2 {
     this.removed.set(k, removedTs);
     this.touched();
   }
-  removedAt(circleId: string, nodeId: string) { return this.removed.get(ck(circleId, nodeId)); }
+  removedAt(circleId: string, nodeId: string) {
+    return this.removed.get(ck(circleId, nodeId));
+  }
 
-  getV2Channel(circleId: string, channelId: string) { return this.v2Channels.get(ck(circleId, channelId)); }
+  getV2Channel(circleId: string, channelId: string) {
+    return this.v2Channels.get(ck(circleId, channelId));
+  }
   putV2Channel(c: V2ChannelRow): boolean {
     const k = ck(c.circleId, c.channelId);
     if (this.v2Channels.has(k)) return false;
@@ -298,7 +391,9 @@ export class MemStore implements SyncStoreV2 {
     this.channelKeys.set(`${circleId}/${channelId}/${version}`, keyHex);
     this.touched();
   }
-  getChannelKey(circleId: string, channelId: string, version: number) { return this.channelKeys.get(`${circleId}/${channelId}/${version}`); }
+  getChannelKey(circleId: string, channelId: string, version: number) {
+    return this.channelKeys.get(`${circleId}/${channelId}/${version}`);
+  }
   latestChannelKey(circleId: string, channelId: string) {
     let best: { version: number; keyHex: string } | undefined;
     const p = `${circleId}/${channelId}/`;
@@ -319,7 +414,9 @@ export class MemStore implements SyncStoreV2 {
     const r = this.invites.get(inviteId);
     return r ? { ...r } : undefined;
   }
-  inviteAdmitted(inviteId: string, nodeId: string) { return this.admissions.has(`${inviteId}/${nodeId}`); }
+  inviteAdmitted(inviteId: string, nodeId: string) {
+    return this.admissions.has(`${inviteId}/${nodeId}`);
+  }
   recordAdmission(inviteId: string, nodeId: string, _now: number) {
     const k = `${inviteId}/${nodeId}`;
     const inv = this.invites.get(inviteId);
@@ -330,8 +427,11 @@ export class MemStore implements SyncStoreV2 {
   }
   listInvites(circleId: string) {
     // newest first; within a second, the later issued first (the map keeps insertion order)
-    return [...this.invites.values()].filter((r) => r.circleId === circleId).reverse()
-      .sort((a, b) => b.createdTs - a.createdTs).map((r) => ({ ...r }));
+    return [...this.invites.values()]
+      .filter((r) => r.circleId === circleId)
+      .reverse()
+      .sort((a, b) => b.createdTs - a.createdTs)
+      .map((r) => ({ ...r }));
   }
   revokeInvite(inviteId: string, now: number) {
     const r = this.invites.get(inviteId);
@@ -341,7 +441,8 @@ export class MemStore implements SyncStoreV2 {
     return true;
   }
   revokeCircleInvites(circleId: string, now: number) {
-    return [...this.invites.values()].filter((r) => r.circleId === circleId && this.revokeInvite(r.inviteId, now)).length;
+    return [...this.invites.values()].filter((r) => r.circleId === circleId && this.revokeInvite(r.inviteId, now))
+      .length;
   }
   /** Forget invites expired before `before` (and their admissions). */
   pruneInvites(before: number) {
@@ -372,7 +473,9 @@ export class MemStore implements SyncStoreV2 {
       invites: [...this.invites.values()],
       admissions: [...this.admissions],
       channels: [...this.channels.values()].flatMap((m) => [...m.values()]),
-      members: [...this.members].flatMap(([k, m]) => [...m].map(([node, state]): [string, string] => [`${k}/${node}`, state])),
+      members: [...this.members].flatMap(([k, m]) =>
+        [...m].map(([node, state]): [string, string] => [`${k}/${node}`, state]),
+      ),
       names: [...this.names],
     };
   }

@@ -16,8 +16,11 @@ export async function openRelayBackend(o: { relayBase: string }): Promise<RelayB
     relayBase: o.relayBase,
     persist,
     endpoint: {
-      transport: "ws", host, port: Number(location.port) || (location.protocol === "https:" ? 443 : 80),
-      family: host.includes(":") ? "ipv6" : "ipv4", nat: "unknown",
+      transport: "ws",
+      host,
+      port: Number(location.port) || (location.protocol === "https:" ? 443 : 80),
+      family: host.includes(":") ? "ipv6" : "ipv4",
+      nat: "unknown",
     },
   });
   addEventListener("pagehide", () => b.goodbye());

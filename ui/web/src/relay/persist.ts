@@ -9,15 +9,33 @@ import type { StoreState } from "./mem-store.ts";
  * 32-hex id; they are migrated on load (the old ids stay in `formerIds`, so the messages
  * written under them still show as our own).
  */
-export interface NodeRecord { nodeId: string; displayName: string; relayBase: string; seed?: string; formerIds?: string[] }
+export interface NodeRecord {
+  nodeId: string;
+  displayName: string;
+  relayBase: string;
+  seed?: string;
+  formerIds?: string[];
+}
 /** mode "v2" = v2-only (felund2 codes); "v1" (and records from before v2) = legacy-compatible. */
 export interface CircleRecord {
-  circleId: string; secretHex: string; name: string; owned: boolean; joinedAt: number;
-  mode?: string; keyEpoch?: number; ownerKey?: string;
+  circleId: string;
+  secretHex: string;
+  name: string;
+  owned: boolean;
+  joinedAt: number;
+  mode?: string;
+  keyEpoch?: number;
+  ownerKey?: string;
 }
 /** Where pulling from the relay goes on: the new relay's cursor, or the old `since` time. */
-export interface PullCursor { cursor?: string; since?: number }
-export interface MessageRecord extends StoredMessage { pushed: boolean; v2?: V2MessageCols }
+export interface PullCursor {
+  cursor?: string;
+  since?: number;
+}
+export interface MessageRecord extends StoredMessage {
+  pushed: boolean;
+  v2?: V2MessageCols;
+}
 
 export interface Snapshot {
   node: NodeRecord | null;
@@ -48,16 +66,26 @@ export interface Persistence {
 /** For tests and for browsers without IndexedDB: nothing survives a reload. */
 export class MemoryPersistence implements Persistence {
   snap: Snapshot = { node: null, circles: [], cursors: {}, messages: [], state: null };
-  async load() { return structuredClone(this.snap); }
-  async saveNode(n: NodeRecord) { this.snap.node = structuredClone(n); }
-  async saveCircles(cs: CircleRecord[]) { this.snap.circles = cs.map((c) => ({ ...c })); }
-  async saveCursors(c: Record<string, PullCursor>) { this.snap.cursors = structuredClone(c); }
+  async load() {
+    return structuredClone(this.snap);
+  }
+  async saveNode(n: NodeRecord) {
+    this.snap.node = structuredClone(n);
+  }
+  async saveCircles(cs: CircleRecord[]) {
+    this.snap.circles = cs.map((c) => ({ ...c }));
+  }
+  async saveCursors(c: Record<string, PullCursor>) {
+    this.snap.cursors = structuredClone(c);
+  }
   async putMessages(ms: MessageRecord[]) {
     const byId = new Map(this.snap.messages.map((m) => [m.msgId, m]));
     for (const m of ms) byId.set(m.msgId, structuredClone(m));
     this.snap.messages = [...byId.values()];
   }
-  async deleteCircle(circleId: string) { this.snap.messages = this.snap.messages.filter((m) => m.circleId !== circleId); }
+  async deleteCircle(circleId: string) {
+    this.snap.messages = this.snap.messages.filter((m) => m.circleId !== circleId);
+  }
   async commit(c: Commit) {
     if (c.messages) await this.putMessages(c.messages);
     if (c.state) this.snap.state = structuredClone(c.state);

@@ -5,7 +5,13 @@
 import { BackendError } from "../../../shared/backend.ts";
 import type { AccessMode, BackendEvent, PeerView } from "../../../shared/types.ts";
 import { newChannelIdProblem, normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
-import { channelApproveText, channelCreateText, channelKeyHash, channelMemberText, circleNameText } from "../../../../src/protocol/control.ts";
+import {
+  channelApproveText,
+  channelCreateText,
+  channelKeyHash,
+  channelMemberText,
+  circleNameText,
+} from "../../../../src/protocol/control.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
 import { isRelayUrl } from "../../../../src/protocol/hostport.ts";
 import { circleIdFromSecret, newSecretHex } from "../../../../src/protocol/ids.ts";
@@ -60,7 +66,10 @@ export interface ActionHost {
 
 export class RelayActions {
   /** the last default felund2 code per circle (this page's life), so reopening the invite dialog issues no new invite */
-  private lastCodes = new Map<string, { code: string; inviteId: string; expiresTs: number; relay: string; name: string }>();
+  private lastCodes = new Map<
+    string,
+    { code: string; inviteId: string; expiresTs: number; relay: string; name: string }
+  >();
 
   constructor(private h: ActionHost) {}
 
@@ -70,15 +79,33 @@ export class RelayActions {
     const now = this.h.now();
     const legacy = !!opts.legacy;
     if (legacy) await this.h.legacy();
-    this.h.mem.addCircle({ circleId, secretHex, name: "", owned: true, bootstrap: "", mode: legacy ? "v1" : "v2", keyEpoch: 0, joinedAt: now });
+    this.h.mem.addCircle({
+      circleId,
+      secretHex,
+      name: "",
+      owned: true,
+      bootstrap: "",
+      mode: legacy ? "v1" : "v2",
+      keyEpoch: 0,
+      joinedAt: now,
+    });
     this.h.mem.setCircleOwner(circleId, toHex(this.h.keys().edPublic));
     this.h.link(circleId);
     ensureGeneral(this.h.mem, circleId, now);
     const rows = [this.h.publishCard(circleId)];
     const n = name.trim().slice(0, CIRCLE_NAME_MAX);
-    if (n) rows.push(legacy ? this.h.postV1(circleId, CONTROL_CHANNEL, circleNameText(circleId, n))
-      : this.h.done(composeEvent(this.h.ctx(), { circleId, ...this.h.who(), event: { t: "circle_name", name: n } })));
-    await this.h.published(circleId, rows.filter((r): r is StoredMessage => !!r));
+    if (n)
+      rows.push(
+        legacy
+          ? this.h.postV1(circleId, CONTROL_CHANNEL, circleNameText(circleId, n))
+          : this.h.done(
+              composeEvent(this.h.ctx(), { circleId, ...this.h.who(), event: { t: "circle_name", name: n } }),
+            ),
+      );
+    await this.h.published(
+      circleId,
+      rows.filter((r): r is StoredMessage => !!r),
+    );
     this.h.track(circleId);
     this.h.emit({ t: "circles" });
     return { circleId, code: await this.inviteCode(circleId) };
@@ -91,7 +118,18 @@ export class RelayActions {
     if (!v.ok) throw new BackendError(`invalid invite code: ${v.reason}`);
     const circleId = circleIdFromSecret(v.value.secretHex);
     await this.h.legacy();
-    if (this.h.mem.addCircle({ circleId, secretHex: v.value.secretHex, name: "", owned: false, bootstrap: "", mode: "v1", keyEpoch: 0, joinedAt: this.h.now() }))
+    if (
+      this.h.mem.addCircle({
+        circleId,
+        secretHex: v.value.secretHex,
+        name: "",
+        owned: false,
+        bootstrap: "",
+        mode: "v1",
+        keyEpoch: 0,
+        joinedAt: this.h.now(),
+      })
+    )
       await this.joined(circleId);
     return { circleId };
   }
@@ -108,16 +146,28 @@ export class RelayActions {
     if (this.h.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
     const base = isRelayUrl(inv.peer) ? inv.peer.replace(/\/+$/, "") : this.h.relayBase();
     const { joinThroughRelay } = await import("./admission.ts");
-    const r = await joinThroughRelay(new RelayApi(base, this.h.node().nodeId, this.h.fetch), this.h.v2Deps(), inv, this.h.nowMs);
+    const r = await joinThroughRelay(
+      new RelayApi(base, this.h.node().nodeId, this.h.fetch),
+      this.h.v2Deps(),
+      inv,
+      this.h.nowMs,
+    );
     if (!r.ok) {
       if (!isRelayUrl(inv.peer) && /did not answer/.test(r.reason))
-        throw new BackendError(`this code names ${inv.peer}, which a browser cannot reach, and its owner did not answer through ${base} either (their node needs a relay)`, 503);
-      throw new BackendError(`the inviter did not admit us: ${r.reason}`, /did not answer|relay/.test(r.reason) ? 503 : 403);
+        throw new BackendError(
+          `this code names ${inv.peer}, which a browser cannot reach, and its owner did not answer through ${base} either (their node needs a relay)`,
+          503,
+        );
+      throw new BackendError(
+        `the inviter did not admit us: ${r.reason}`,
+        /did not answer|relay/.test(r.reason) ? 503 : 403,
+      );
     }
     if (this.h.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
     if (!r.value.v2Only) await this.h.legacy();
     const circleId = admin.applyAdmit(this.h.mem, r.value, this.h.now());
-    if (base !== this.h.relayBase()) this.h.debug(`joined through ${base}; this browser syncs through ${this.h.relayBase()}`);
+    if (base !== this.h.relayBase())
+      this.h.debug(`joined through ${base}; this browser syncs through ${this.h.relayBase()}`);
     await this.joined(circleId);
     return { circleId };
   }
@@ -136,8 +186,12 @@ export class RelayActions {
     if (!c.owned) throw new BackendError("only the circle's owner can rename it", 403);
     const n = name.trim().slice(0, CIRCLE_NAME_MAX);
     if (!n) throw new BackendError("circle name is empty");
-    const row = isLegacy(c) ? this.h.postV1(c.circleId, CONTROL_CHANNEL, circleNameText(c.circleId, n))
-      : this.h.done(composeEvent(this.h.ctx(), { circleId: c.circleId, ...this.h.who(), event: { t: "circle_name", name: n } }), 403);
+    const row = isLegacy(c)
+      ? this.h.postV1(c.circleId, CONTROL_CHANNEL, circleNameText(c.circleId, n))
+      : this.h.done(
+          composeEvent(this.h.ctx(), { circleId: c.circleId, ...this.h.who(), event: { t: "circle_name", name: n } }),
+          403,
+        );
     await this.h.published(c.circleId, [row]);
   }
 
@@ -153,11 +207,38 @@ export class RelayActions {
     const last = this.lastCodes.get(c.circleId);
     const lastRow = last && this.h.mem.getInvite(last.inviteId);
     // (a revoked code, e.g. by a kick, is never handed out again)
-    if (plain && last && lastRow && lastRow.revokedTs == null && last.relay === this.h.relayBase() && last.name === c.name && last.expiresTs - this.h.now() > V2_INVITE_TTL_DEFAULT_S / 2)
+    if (
+      plain &&
+      last &&
+      lastRow &&
+      lastRow.revokedTs == null &&
+      last.relay === this.h.relayBase() &&
+      last.name === c.name &&
+      last.expiresTs - this.h.now() > V2_INVITE_TTL_DEFAULT_S / 2
+    )
       return last.code;
-    const r = admin.issueInvite(this.h.ctx(), c.circleId, { peer: this.h.relayBase(), ttlS: opts.ttlS, maxUses: opts.maxUses, now: this.h.now(), rng: this.h.rng });
-    if (!r.ok) throw new BackendError(r.reason === "only the circle owner issues felund2 invites" ? "only the circle's owner can invite to this circle (ask them for a code)" : r.reason, 403);
-    if (plain) this.lastCodes.set(c.circleId, { code: r.value.code, inviteId: toHex(r.value.invite.inviteId), expiresTs: r.value.invite.expiresTs, relay: this.h.relayBase(), name: c.name });
+    const r = admin.issueInvite(this.h.ctx(), c.circleId, {
+      peer: this.h.relayBase(),
+      ttlS: opts.ttlS,
+      maxUses: opts.maxUses,
+      now: this.h.now(),
+      rng: this.h.rng,
+    });
+    if (!r.ok)
+      throw new BackendError(
+        r.reason === "only the circle owner issues felund2 invites"
+          ? "only the circle's owner can invite to this circle (ask them for a code)"
+          : r.reason,
+        403,
+      );
+    if (plain)
+      this.lastCodes.set(c.circleId, {
+        code: r.value.code,
+        inviteId: toHex(r.value.invite.inviteId),
+        expiresTs: r.value.invite.expiresTs,
+        relay: this.h.relayBase(),
+        name: c.name,
+      });
     await this.h.flush();
     this.h.watchAdmissions();
     return r.value.code;
@@ -172,9 +253,20 @@ export class RelayActions {
     if (mode === "key" && !key) throw new BackendError("a key channel needs a key");
     // v2: a key channel is encrypted under a key derived from its passphrase; an invite channel
     // under a random key its owner seals to each approved member
-    const row = isLegacy(c) ? this.h.postV1(c.circleId, CONTROL_CHANNEL, channelCreateText({
-      circleId: c.circleId, channelId: ch, accessMode: mode, keyHash: mode === "key" ? channelKeyHash(c.circleId, ch, key) : "", actor: this.h.node().nodeId, ts: this.h.now(),
-    })) : this.h.done(admin.createChannel(this.h.ctx(), c.circleId, ch, mode, { ...this.h.who(), passphrase: key }));
+    const row = isLegacy(c)
+      ? this.h.postV1(
+          c.circleId,
+          CONTROL_CHANNEL,
+          channelCreateText({
+            circleId: c.circleId,
+            channelId: ch,
+            accessMode: mode,
+            keyHash: mode === "key" ? channelKeyHash(c.circleId, ch, key) : "",
+            actor: this.h.node().nodeId,
+            ts: this.h.now(),
+          }),
+        )
+      : this.h.done(admin.createChannel(this.h.ctx(), c.circleId, ch, mode, { ...this.h.who(), passphrase: key }));
     await this.h.published(c.circleId, [row]);
   }
 
@@ -192,12 +284,25 @@ export class RelayActions {
         out = this.h.done(r);
       } else {
         const t = row.accessMode === "invite" ? "channel_request" : "channel_join";
-        out = this.h.done(composeEvent(this.h.ctx(), { circleId: c.circleId, ...this.h.who(), event: { t, channelId: ch } }));
+        out = this.h.done(
+          composeEvent(this.h.ctx(), { circleId: c.circleId, ...this.h.who(), event: { t, channelId: ch } }),
+        );
       }
     } else {
-      if (row.accessMode === "key" && row.keyHash && channelKeyHash(c.circleId, ch, key) !== row.keyHash) throw new BackendError("wrong channel key", 403);
+      if (row.accessMode === "key" && row.keyHash && channelKeyHash(c.circleId, ch, key) !== row.keyHash)
+        throw new BackendError("wrong channel key", 403);
       const op = row.accessMode === "invite" ? "request" : "join";
-      out = this.h.postV1(c.circleId, CONTROL_CHANNEL, channelMemberText(op, { circleId: c.circleId, channelId: ch, nodeId: this.h.node().nodeId, actor: this.h.node().nodeId, ts: this.h.now() }));
+      out = this.h.postV1(
+        c.circleId,
+        CONTROL_CHANNEL,
+        channelMemberText(op, {
+          circleId: c.circleId,
+          channelId: ch,
+          nodeId: this.h.node().nodeId,
+          actor: this.h.node().nodeId,
+          ts: this.h.now(),
+        }),
+      );
     }
     await this.h.published(c.circleId, [out]);
     // sealed messages of the channel may have opened: let the views reload
@@ -209,8 +314,25 @@ export class RelayActions {
     const ch = normalizeChannelId(name);
     if (ch === "general") throw new BackendError("#general cannot be left");
     if (!this.h.mem.getChannel(c.circleId, ch)) throw new BackendError(`unknown channel: #${ch}`, 404);
-    const row = isLegacy(c) ? this.h.postV1(c.circleId, CONTROL_CHANNEL, channelMemberText("leave", { circleId: c.circleId, channelId: ch, nodeId: this.h.node().nodeId, actor: this.h.node().nodeId, ts: this.h.now() }))
-      : this.h.done(composeEvent(this.h.ctx(), { circleId: c.circleId, ...this.h.who(), event: { t: "channel_leave", channelId: ch } }));
+    const row = isLegacy(c)
+      ? this.h.postV1(
+          c.circleId,
+          CONTROL_CHANNEL,
+          channelMemberText("leave", {
+            circleId: c.circleId,
+            channelId: ch,
+            nodeId: this.h.node().nodeId,
+            actor: this.h.node().nodeId,
+            ts: this.h.now(),
+          }),
+        )
+      : this.h.done(
+          composeEvent(this.h.ctx(), {
+            circleId: c.circleId,
+            ...this.h.who(),
+            event: { t: "channel_leave", channelId: ch },
+          }),
+        );
     await this.h.published(c.circleId, [row]);
   }
 
@@ -234,7 +356,9 @@ export class RelayActions {
     const c = this.h.circle(circleId);
     const ids = members.map((m) => this.resolveMember(c.circleId, m));
     // (the kick also revoked every invite of the circle: admin.kickMembers)
-    await this.h.published(c.circleId, [this.h.done(admin.kickMembers(this.h.ctx(), c.circleId, ids, this.h.who()), 403)]);
+    await this.h.published(c.circleId, [
+      this.h.done(admin.kickMembers(this.h.ctx(), c.circleId, ids, this.h.who()), 403),
+    ]);
     await this.h.flush();
     this.h.emit({ t: "circles" });
   }
@@ -244,7 +368,18 @@ export class RelayActions {
     const c = this.h.circle(circleId);
     const ch = normalizeChannelId(channel);
     const id = this.resolveMember(c.circleId, member);
-    const row = isLegacy(c) ? this.h.postV1(c.circleId, CONTROL_CHANNEL, channelApproveText({ circleId: c.circleId, channelId: ch, target: id, actor: this.h.node().nodeId, ts: this.h.now() }))
+    const row = isLegacy(c)
+      ? this.h.postV1(
+          c.circleId,
+          CONTROL_CHANNEL,
+          channelApproveText({
+            circleId: c.circleId,
+            channelId: ch,
+            target: id,
+            actor: this.h.node().nodeId,
+            ts: this.h.now(),
+          }),
+        )
       : this.h.done(admin.approveMember(this.h.ctx(), c.circleId, ch, id, this.h.who()), 403);
     await this.h.published(c.circleId, [row]);
   }
@@ -252,14 +387,19 @@ export class RelayActions {
   /** A member by node id, unique id prefix (4+), or display name (as the node's resolveMember). */
   private resolveMember(circleId: string, who: string): string {
     const q = who.trim().replace(/^@/, "");
-    const ids = [...new Set([...this.h.mem.listMemberCards(circleId).map((x) => x.nodeId), ...(this.h.peers(circleId)).map((p) => p.nodeId)])];
+    const ids = [
+      ...new Set([
+        ...this.h.mem.listMemberCards(circleId).map((x) => x.nodeId),
+        ...this.h.peers(circleId).map((p) => p.nodeId),
+      ]),
+    ];
     if (ids.includes(q)) return q;
     const byPrefix = q.length >= 4 ? ids.filter((id) => id.startsWith(q)) : [];
     if (byPrefix.length === 1) return byPrefix[0]!;
     const byName = ids.filter((id) => (this.h.mem.getDisplayName(id) ?? "").toLowerCase() === q.toLowerCase());
     if (byName.length === 1) return byName[0]!;
-    if (byPrefix.length > 1 || byName.length > 1) throw new BackendError(`"${who}" matches several members; use more of the node id`);
+    if (byPrefix.length > 1 || byName.length > 1)
+      throw new BackendError(`"${who}" matches several members; use more of the node id`);
     throw new BackendError(`no member "${who}" in this circle`, 404);
   }
-
 }

@@ -7,12 +7,27 @@
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
 import { BackendError, type Backend } from "../../../shared/backend.ts";
-import type { AccessMode, AppState, BackendEvent, CallOp, CallSignalType, ChannelView, ConnectionState, MessageView, PeerView } from "../../../shared/types.ts";
+import type {
+  AccessMode,
+  AppState,
+  BackendEvent,
+  CallOp,
+  CallSignalType,
+  ChannelView,
+  ConnectionState,
+  MessageView,
+  PeerView,
+} from "../../../shared/types.ts";
 import { fromBase64, fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
 import { circleHint, newMsgId } from "../../../../src/protocol/ids.ts";
-import { DISPLAY_NAME_MAX, MAX_TEXT_BYTES, V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
+import {
+  DISPLAY_NAME_MAX,
+  MAX_TEXT_BYTES,
+  V2_RELAY_ADMISSION_BUSY_POLL_MS,
+  V2_RELAY_ADMISSION_POLL_MS,
+} from "../../../../src/protocol/limits.ts";
 import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
@@ -23,7 +38,14 @@ import { decodeMessage, signatureCheck } from "../../../../src/protocol/v2/messa
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
 import { AheadEnvelopes } from "../../../../src/sync/ahead.ts";
-import { acceptSigned, composeEvent, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import {
+  acceptSigned,
+  composeEvent,
+  composeText,
+  epochKey,
+  isLegacy,
+  type V2Ctx,
+} from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
 import type { Admissions } from "./admission.ts";
@@ -51,7 +73,11 @@ export interface RelayBackendOptions {
 }
 
 /** `key`: the v1 envelope key, made when a legacy circle first needs it */
-interface Link { secret: Uint8Array; key?: Uint8Array; hint: string }
+interface Link {
+  secret: Uint8Array;
+  key?: Uint8Array;
+  hint: string;
+}
 type Legacy = typeof import("./legacy.ts");
 type Done = Verdict<{ row: StoredMessage }>;
 
@@ -101,8 +127,14 @@ export class RelayBackend implements Backend, SyncHost {
     this.sync = new RelaySync(this.relayBase(), this, { ...this.o, nodeId: this.node.nodeId });
     for (const c of snap.circles) {
       this.mem.addCircle({
-        circleId: c.circleId, secretHex: c.secretHex, name: c.name, owned: c.owned, bootstrap: "",
-        mode: c.mode === "v2" ? "v2" : "v1", keyEpoch: c.keyEpoch ?? 0, joinedAt: c.joinedAt,
+        circleId: c.circleId,
+        secretHex: c.secretHex,
+        name: c.name,
+        owned: c.owned,
+        bootstrap: "",
+        mode: c.mode === "v2" ? "v2" : "v1",
+        keyEpoch: c.keyEpoch ?? 0,
+        joinedAt: c.joinedAt,
       });
       if (c.ownerKey) this.mem.setCircleOwner(c.circleId, c.ownerKey);
       this.link(c.circleId);
@@ -154,10 +186,18 @@ export class RelayBackend implements Backend, SyncHost {
       return false;
     }
     const old = n?.nodeId;
-    this.node = { nodeId: this.keys.nodeId, displayName: n?.displayName ?? "anon", relayBase: n?.relayBase ?? "", seed: toHex(seed), formerIds: old ? [...(n?.formerIds ?? []), old] : [] };
+    this.node = {
+      nodeId: this.keys.nodeId,
+      displayName: n?.displayName ?? "anon",
+      relayBase: n?.relayBase ?? "",
+      seed: toHex(seed),
+      formerIds: old ? [...(n?.formerIds ?? []), old] : [],
+    };
     await this.o.persist.saveNode(this.node);
     if (!old) return false;
-    this.notices.push(`This browser now signs what it writes (felund v2): its node id changed from ${old.slice(0, 8)}… to ${this.keys.nodeId.slice(0, 8)}…. Your circles and history are kept.`);
+    this.notices.push(
+      `This browser now signs what it writes (felund v2): its node id changed from ${old.slice(0, 8)}… to ${this.keys.nodeId.slice(0, 8)}…. Your circles and history are kept.`,
+    );
     return true;
   }
 
@@ -186,8 +226,14 @@ export class RelayBackend implements Backend, SyncHost {
 
   private circleRecords(): CircleRecord[] {
     return this.mem.listCircles().map((c) => ({
-      circleId: c.circleId, secretHex: c.secretHex, name: c.name, owned: c.owned, joinedAt: c.joinedAt,
-      mode: c.mode, keyEpoch: c.keyEpoch, ownerKey: this.mem.getCircleOwner(c.circleId),
+      circleId: c.circleId,
+      secretHex: c.secretHex,
+      name: c.name,
+      owned: c.owned,
+      joinedAt: c.joinedAt,
+      mode: c.mode,
+      keyEpoch: c.keyEpoch,
+      ownerKey: this.mem.getCircleOwner(c.circleId),
     }));
   }
 
@@ -197,7 +243,11 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   private allRecords(): MessageRecord[] {
-    return this.mem.listCircles().flatMap((c) => this.mem.offerIds(c.circleId, {})).map((id) => this.record(id)!).filter(Boolean);
+    return this.mem
+      .listCircles()
+      .flatMap((c) => this.mem.offerIds(c.circleId, {}))
+      .map((id) => this.record(id)!)
+      .filter(Boolean);
   }
 
   /** Write what changed (messages, derived state, circles) in one transaction, in order. */
@@ -214,7 +264,9 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   private circle(circleId: string) {
-    const c = this.mem.getCircle(circleId) ?? this.mem.listCircles().find((x) => circleId.length >= 4 && x.circleId.startsWith(circleId));
+    const c =
+      this.mem.getCircle(circleId) ??
+      this.mem.listCircles().find((x) => circleId.length >= 4 && x.circleId.startsWith(circleId));
     if (!c) throw new BackendError(`unknown circle: ${circleId}`, 404);
     return c;
   }
@@ -225,11 +277,19 @@ export class RelayBackend implements Backend, SyncHost {
 
   private view(m: StoredMessage): MessageView {
     return {
-      seq: m.seq, msgId: m.msgId, circleId: m.circleId, channelId: m.channelId, authorNodeId: m.authorNodeId,
+      seq: m.seq,
+      msgId: m.msgId,
+      circleId: m.circleId,
+      channelId: m.channelId,
+      authorNodeId: m.authorNodeId,
       author: this.mem.getDisplayName(m.authorNodeId) || m.displayName || m.authorNodeId.slice(0, 8),
-      displayName: m.displayName, createdTs: m.createdTs, sortTs: m.sortTs, text: m.text,
+      displayName: m.displayName,
+      createdTs: m.createdTs,
+      sortTs: m.sortTs,
+      text: m.text,
       // signed by its author (v2), or only circle-authenticated (a v1 MAC, or a v1 envelope that opened)
-      verified: m.signed ? "sig" : m.mac ? "mac" : "none", own: this.isMe(m.authorNodeId),
+      verified: m.signed ? "sig" : m.mac ? "mac" : "none",
+      own: this.isMe(m.authorNodeId),
     };
   }
 
@@ -238,10 +298,16 @@ export class RelayBackend implements Backend, SyncHost {
     return this.mem.listChannels(circleId).map((ch) => {
       const members = this.mem.channelMembers(circleId, ch.channelId);
       return {
-        channelId: ch.channelId, accessMode: ch.accessMode, createdBy: ch.createdBy, createdTs: ch.createdTs,
+        channelId: ch.channelId,
+        accessMode: ch.accessMode,
+        createdBy: ch.createdBy,
+        createdTs: ch.createdTs,
         members: members.filter((m) => m.state === "member").map((m) => m.nodeId),
         requests: members.filter((m) => m.state === "requested").map((m) => m.nodeId),
-        joined: ch.accessMode === "public" || ch.createdBy === me || members.some((m) => m.nodeId === me && m.state === "member"),
+        joined:
+          ch.accessMode === "public" ||
+          ch.createdBy === me ||
+          members.some((m) => m.nodeId === me && m.state === "member"),
       };
     });
   }
@@ -256,36 +322,69 @@ export class RelayBackend implements Backend, SyncHost {
 
   /** deps of the v2 engine (admissions through the relay) */
   v2Deps(): V2Deps {
-    return { store: this.mem, calls: this.calls, now: this.now, rng: this.rng, self: { keys: this.keys, listenAddr: null, isSelfAddr: () => false } };
+    return {
+      store: this.mem,
+      calls: this.calls,
+      now: this.now,
+      rng: this.rng,
+      self: { keys: this.keys, listenAddr: null, isSelfAddr: () => false },
+    };
   }
 
   // ---- Backend ----
 
   async getState(): Promise<AppState> {
     return {
-      node: { nodeId: this.node.nodeId, displayName: this.node.displayName, relayBase: this.relayBase(), listenAddr: null },
+      node: {
+        nodeId: this.node.nodeId,
+        displayName: this.node.displayName,
+        relayBase: this.relayBase(),
+        listenAddr: null,
+      },
       circles: this.mem.listCircles().map((c) => ({
-        circleId: c.circleId, name: c.name, owned: c.owned, members: this.peerCache.get(c.circleId)?.length ?? 0,
-        messages: this.mem.countMessages(c.circleId), channels: this.channels(c.circleId),
+        circleId: c.circleId,
+        name: c.name,
+        owned: c.owned,
+        members: this.peerCache.get(c.circleId)?.length ?? 0,
+        messages: this.mem.countMessages(c.circleId),
+        channels: this.channels(c.circleId),
       })),
       calls: [...this.calls.sessions.values()].map(callView),
     };
   }
 
-  async listMessages(circleId: string, channelId: string, opts: { limit: number; before?: { sortTs: number; msgId: string } }) {
+  async listMessages(
+    circleId: string,
+    channelId: string,
+    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+  ) {
     const c = this.circle(circleId);
-    return this.mem.channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts.limit, opts.before).map((m) => this.view(m));
+    return this.mem
+      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts.limit, opts.before)
+      .map((m) => this.view(m));
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     const c = this.circle(circleId);
     const ch = normalizeChannelId(channelId || "general");
     if (!text.trim()) throw new BackendError("message is empty");
-    if (utf8Length(text) > MAX_TEXT_BYTES) throw new BackendError(`message too long (max ${MAX_TEXT_BYTES} bytes)`, 413);
+    if (utf8Length(text) > MAX_TEXT_BYTES)
+      throw new BackendError(`message too long (max ${MAX_TEXT_BYTES} bytes)`, 413);
     if (!this.mem.getChannel(c.circleId, ch)) throw new BackendError(`unknown channel: #${ch} (create it first)`, 404);
     // signed by this browser's key; in a legacy circle it also carries its v1 MAC for original clients
-    const r = composeText(this.ctx(), { circleId: c.circleId, channelId: ch, displayName: this.node.displayName, now: this.now(), rng: this.rng, text });
-    if (!r.ok && r.reason === "no key for this channel") throw new BackendError(`you cannot write in #${ch} yet: join it with its key, or wait for the owner's approval`, 403);
+    const r = composeText(this.ctx(), {
+      circleId: c.circleId,
+      channelId: ch,
+      displayName: this.node.displayName,
+      now: this.now(),
+      rng: this.rng,
+      text,
+    });
+    if (!r.ok && r.reason === "no key for this channel")
+      throw new BackendError(
+        `you cannot write in #${ch} yet: join it with its key, or wait for the owner's approval`,
+        403,
+      );
     return this.view((await this.published(c.circleId, [this.done(r)]))[0]!);
   }
 
@@ -293,15 +392,35 @@ export class RelayBackend implements Backend, SyncHost {
 
   private acts: Promise<RelayActions> | null = null;
   private actions(): Promise<RelayActions> {
-    return (this.acts ??= import("./relay-actions.ts").then(({ RelayActions }) => new RelayActions({
-      mem: this.mem, rng: this.rng, fetch: this.o.fetch, nowMs: this.nowMs, now: this.now,
-      node: () => this.node, keys: () => this.keys, relayBase: () => this.relayBase(), circle: (id) => this.circle(id),
-      link: (id) => void this.link(id), track: (id) => this.sync.addCircle(id, this.link(id).hint),
-      ctx: () => this.ctx(), who: () => this.who(), v2Deps: () => this.v2Deps(), done: (v, status) => this.done(v, status),
-      legacy: async () => void (await this.legacy()), publishCard: (id) => this.publishCard(id), postV1: (c, ch, text) => this.postV1(c, ch, text),
-      published: (c, rows) => this.published(c, rows), flush: () => this.flush(), emit: (e) => this.emit(e),
-      watchAdmissions: () => this.watchAdmissions(), peers: (id) => this.peerCache.get(id) ?? [], debug: (l) => this.debug(l),
-    })));
+    return (this.acts ??= import("./relay-actions.ts").then(
+      ({ RelayActions }) =>
+        new RelayActions({
+          mem: this.mem,
+          rng: this.rng,
+          fetch: this.o.fetch,
+          nowMs: this.nowMs,
+          now: this.now,
+          node: () => this.node,
+          keys: () => this.keys,
+          relayBase: () => this.relayBase(),
+          circle: (id) => this.circle(id),
+          link: (id) => void this.link(id),
+          track: (id) => this.sync.addCircle(id, this.link(id).hint),
+          ctx: () => this.ctx(),
+          who: () => this.who(),
+          v2Deps: () => this.v2Deps(),
+          done: (v, status) => this.done(v, status),
+          legacy: async () => void (await this.legacy()),
+          publishCard: (id) => this.publishCard(id),
+          postV1: (c, ch, text) => this.postV1(c, ch, text),
+          published: (c, rows) => this.published(c, rows),
+          flush: () => this.flush(),
+          emit: (e) => this.emit(e),
+          watchAdmissions: () => this.watchAdmissions(),
+          peers: (id) => this.peerCache.get(id) ?? [],
+          debug: (l) => this.debug(l),
+        }),
+    ));
   }
   async createCircle(name: string, opts: { legacy?: boolean } = {}) {
     return (await this.actions()).createCircle(name, opts);
@@ -356,7 +475,9 @@ export class RelayBackend implements Backend, SyncHost {
       // no "peers" event from here: the chat store answers that event by calling listPeers,
       // so announcing the list it asked for would loop (hundreds of GET /v1/peers a second)
       this.rememberPeers(c.circleId, await this.sync.peers(this.link(c.circleId).hint));
-    } catch { /* keep the last list */ }
+    } catch {
+      /* keep the last list */
+    }
     return this.peerCache.get(c.circleId) ?? [];
   }
 
@@ -379,7 +500,12 @@ export class RelayBackend implements Backend, SyncHost {
       this.mem.setDisplayName(this.node.nodeId, n, this.now());
       // legacy circles: the v1 rename originals understand; v2-only circles: a fresh member card
       for (const c of this.mem.listCircles()) {
-        const row = isLegacy(c) ? this.postV1(c.circleId, CONTROL_CHANNEL, this.v1!.renameText({ circleId: c.circleId, nodeId: this.node.nodeId, displayName: n, ts: this.now() }))
+        const row = isLegacy(c)
+          ? this.postV1(
+              c.circleId,
+              CONTROL_CHANNEL,
+              this.v1!.renameText({ circleId: c.circleId, nodeId: this.node.nodeId, displayName: n, ts: this.now() }),
+            )
           : this.publishCard(c.circleId);
         if (row) await this.published(c.circleId, [row]);
       }
@@ -429,7 +555,13 @@ export class RelayBackend implements Backend, SyncHost {
   /** This browser's member card in a circle: its keys (for sealed channel and epoch keys) and name. */
   private publishCard(circleId: string): StoredMessage | null {
     const c = this.mem.getCircle(circleId)!;
-    const card = makeCardMessage(this.keys, { circleId, displayName: this.node.displayName, ts: this.now(), epoch: c.keyEpoch, salt: this.rng(16) });
+    const card = makeCardMessage(this.keys, {
+      circleId,
+      displayName: this.node.displayName,
+      ts: this.now(),
+      epoch: c.keyEpoch,
+      salt: this.rng(16),
+    });
     const r = acceptSigned(this.ctx(), c, card.wire, "local");
     return r.ok ? r.value : null;
   }
@@ -438,8 +570,22 @@ export class RelayBackend implements Backend, SyncHost {
   private postV1(circleId: string, channelId: string, text: string): StoredMessage {
     const l = this.link(circleId);
     const now = this.now();
-    const base = { msgId: newMsgId(this.node.nodeId, now, this.rng), circleId, channelId, authorNodeId: this.node.nodeId, displayName: this.node.displayName, createdTs: now, text };
-    const row = this.v1!.storeVerified(this.mem, this.calls, { ...base, mac: this.v1!.computeMac(l.secret, base) }, "local", now);
+    const base = {
+      msgId: newMsgId(this.node.nodeId, now, this.rng),
+      circleId,
+      channelId,
+      authorNodeId: this.node.nodeId,
+      displayName: this.node.displayName,
+      createdTs: now,
+      text,
+    };
+    const row = this.v1!.storeVerified(
+      this.mem,
+      this.calls,
+      { ...base, mac: this.v1!.computeMac(l.secret, base) },
+      "local",
+      now,
+    );
     if (!row) throw new Error("message id collision");
     return row;
   }
@@ -480,7 +626,10 @@ export class RelayBackend implements Backend, SyncHost {
         this.admissions = new Admissions(api, this.node.nodeId, () => this.v2Deps(), this.nowMs, this.admitCursor);
       }
       const ended = await this.admissions.poll((e) => this.debug(`admission: ${(e as Error).message}`));
-      for (const x of ended) this.debug(`admission ${x.sessionId.slice(0, 12)}: ${x.admitted ? `admitted ${x.peerNodeId}` : `refused (${x.reason})`}`);
+      for (const x of ended)
+        this.debug(
+          `admission ${x.sessionId.slice(0, 12)}: ${x.admitted ? `admitted ${x.peerNodeId}` : `refused (${x.reason})`}`,
+        );
       await this.flush();
     } catch (e) {
       this.debug(`admission poll: ${(e as Error).message}`);
@@ -488,7 +637,10 @@ export class RelayBackend implements Backend, SyncHost {
       this.admitTimer = null;
       const busy = (this.admissions?.active ?? 0) > 0;
       if (!this.closed && this.mem.hasLiveInvites(this.now()))
-        this.admitTimer = setTimeout(() => void this.admitRound(), busy ? V2_RELAY_ADMISSION_BUSY_POLL_MS : V2_RELAY_ADMISSION_POLL_MS);
+        this.admitTimer = setTimeout(
+          () => void this.admitRound(),
+          busy ? V2_RELAY_ADMISSION_BUSY_POLL_MS : V2_RELAY_ADMISSION_POLL_MS,
+        );
     }
   }
 
@@ -505,9 +657,13 @@ export class RelayBackend implements Backend, SyncHost {
     if (wire) {
       const signed = decodeMessage(fromBase64(wire));
       const ek = epochKey(this.mem, c, signed.keyEpoch);
-      if (ek) out.push(sealEnvelopeV2({ secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, this.rng(12)));
+      if (ek)
+        out.push(
+          sealEnvelopeV2({ secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, this.rng(12)),
+        );
     }
-    if (isLegacy(c) && m.mac) out.push(this.v1!.sealEnvelope((l.key ??= this.v1!.messageKey(l.secret)), m, this.rng(12)));
+    if (isLegacy(c) && m.mac)
+      out.push(this.v1!.sealEnvelope((l.key ??= this.v1!.messageKey(l.secret)), m, this.rng(12)));
     return out;
   }
 
@@ -601,7 +757,13 @@ export class RelayBackend implements Backend, SyncHost {
       }
       const m = v.value;
       // an envelope that opens under the circle key proves membership as a v1 MAC does
-      const row = this.v1!.storeVerified(this.mem, this.calls, { ...m, mac: m.mac ?? this.v1!.computeMac(l.secret, m) }, "relay", ctx.now);
+      const row = this.v1!.storeVerified(
+        this.mem,
+        this.calls,
+        { ...m, mac: m.mac ?? this.v1!.computeMac(l.secret, m) },
+        "relay",
+        ctx.now,
+      );
       if (row) fresh.push(row);
     }
     for (const r of fresh) if (r.authorNodeId === this.node.nodeId) this.pushed.add(r.msgId);
@@ -619,14 +781,24 @@ export class RelayBackend implements Backend, SyncHost {
 
   private rememberPeers(circleId: string, list: RelayPeer[]) {
     const now = this.now();
-    this.peerCache.set(circleId, list.map((p) => {
-      const e = Array.isArray(p.endpoints) ? p.endpoints[0] : undefined;
-      const seen = typeof p.observed_at === "number" ? p.observed_at : now;
-      return {
-        circleId, nodeId: p.node_id, name: this.mem.getDisplayName(p.node_id) ?? "", addr: e ? `${e.transport}://${e.host}:${e.port}` : "",
-        lastSeen: seen, lastOk: seen, failures: 0, source: "relay", proto: this.mem.getMemberCard(circleId, p.node_id) ? "v2" : "relay",
-      };
-    }));
+    this.peerCache.set(
+      circleId,
+      list.map((p) => {
+        const e = Array.isArray(p.endpoints) ? p.endpoints[0] : undefined;
+        const seen = typeof p.observed_at === "number" ? p.observed_at : now;
+        return {
+          circleId,
+          nodeId: p.node_id,
+          name: this.mem.getDisplayName(p.node_id) ?? "",
+          addr: e ? `${e.transport}://${e.host}:${e.port}` : "",
+          lastSeen: seen,
+          lastOk: seen,
+          failures: 0,
+          source: "relay",
+          proto: this.mem.getMemberCard(circleId, p.node_id) ? "v2" : "relay",
+        };
+      }),
+    );
   }
 
   connectionChanged(state: ConnectionState) {
@@ -639,12 +811,20 @@ export class RelayBackend implements Backend, SyncHost {
   private callNet: Promise<RelayCalls> | null = null;
   /** loaded on the first call action (a chunk of its own) */
   private calling(): Promise<RelayCalls> {
-    return (this.callNet ??= import("../calls/relay-calls.ts").then(({ RelayCalls }) => new RelayCalls({
-      ctx: () => this.ctx(), rng: this.rng, nowMs: this.nowMs, displayName: () => this.node.displayName,
-      api: () => new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch),
-      postV1: (c, ch, text) => this.postV1(c, ch, text), publish: async (c, rows) => void (await this.published(c, rows)),
-      emit: (e) => this.emit(e), debug: (l) => this.debug(l),
-    })));
+    return (this.callNet ??= import("../calls/relay-calls.ts").then(
+      ({ RelayCalls }) =>
+        new RelayCalls({
+          ctx: () => this.ctx(),
+          rng: this.rng,
+          nowMs: this.nowMs,
+          displayName: () => this.node.displayName,
+          api: () => new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch),
+          postV1: (c, ch, text) => this.postV1(c, ch, text),
+          publish: async (c, rows) => void (await this.published(c, rows)),
+          emit: (e) => this.emit(e),
+          debug: (l) => this.debug(l),
+        }),
+    ));
   }
   async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }) {
     const id = this.circle(circleId).circleId;

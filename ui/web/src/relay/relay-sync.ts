@@ -39,7 +39,11 @@ const PULL_PAGE = 200;
 const PULL_PAGES_MAX = 25;
 const PRESENCE_EVERY_MS = 60_000;
 
-interface Sock { ws: WebSocket | null; open: boolean; retry: ReturnType<typeof setTimeout> | null }
+interface Sock {
+  ws: WebSocket | null;
+  open: boolean;
+  retry: ReturnType<typeof setTimeout> | null;
+}
 
 export class RelaySync {
   api: RelayApi;
@@ -53,7 +57,11 @@ export class RelaySync {
   private running = false;
   private readonly nowMs: () => number;
 
-  constructor(base: string, private host: SyncHost, private o: SyncOptions) {
+  constructor(
+    base: string,
+    private host: SyncHost,
+    private o: SyncOptions,
+  ) {
     this.api = new RelayApi(base, o.nodeId, o.fetch);
     this.nowMs = o.nowMs ?? Date.now;
   }
@@ -112,14 +120,16 @@ export class RelaySync {
   /** Push our pending envelopes of a circle now (after a send); one push at a time per circle. */
   push(circleId: string, hint: string): Promise<void> {
     const prev = this.pushChains.get(circleId) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(async () => {
-      for (let i = 0; i < 1000; i++) {
-        const b = this.host.pending(circleId, PUSH_BATCH);
-        if (!b.msgIds.length) return;
-        if (b.envelopes.length) await this.api.postMessages(hint, b.envelopes);
-        await this.host.acknowledged(circleId, b.msgIds);
-      }
-    });
+    const next = prev
+      .catch(() => {})
+      .then(async () => {
+        for (let i = 0; i < 1000; i++) {
+          const b = this.host.pending(circleId, PUSH_BATCH);
+          if (!b.msgIds.length) return;
+          if (b.envelopes.length) await this.api.postMessages(hint, b.envelopes);
+          await this.host.acknowledged(circleId, b.msgIds);
+        }
+      });
     this.pushChains.set(circleId, next);
     return next;
   }
@@ -174,7 +184,10 @@ export class RelaySync {
     if (now - (this.presenceAt.get(circleId) ?? -Infinity) >= PRESENCE_EVERY_MS) {
       await this.api.register(hint, this.o.endpoint ? [this.o.endpoint] : []);
       this.presenceAt.set(circleId, now);
-      void this.api.peers(hint).then((p) => this.host.peersSeen(circleId, p), () => {});
+      void this.api.peers(hint).then(
+        (p) => this.host.peersSeen(circleId, p),
+        () => {},
+      );
     }
     await this.push(circleId, hint);
     await this.pull(circleId, hint);
@@ -187,7 +200,10 @@ export class RelaySync {
       const r = await this.api.getMessages(hint, cur, PULL_PAGE);
       await this.host.ingest(circleId, r.messages);
       // felund relays page with a cursor; the originals only give their clock (one second of overlap)
-      cur = r.nextCursor !== undefined ? { cursor: r.nextCursor } : { since: Math.max(cur.since ?? 0, (r.serverTime ?? 0) - 1) };
+      cur =
+        r.nextCursor !== undefined
+          ? { cursor: r.nextCursor }
+          : { since: Math.max(cur.since ?? 0, (r.serverTime ?? 0) - 1) };
       if (!this.host.circles().some((c) => c.circleId === circleId)) return;
       await this.host.saveCursor(key, cur);
       if (r.nextCursor === undefined || !r.more) break;
@@ -219,8 +235,13 @@ export class RelaySync {
     };
     ws.onmessage = (ev) => {
       let f: { t?: unknown; messages?: unknown } | null = null;
-      try { f = JSON.parse(String(ev.data)); } catch { return; }
-      if (f?.t === "MESSAGES" && Array.isArray(f.messages)) this.host.ingest(circleId, f.messages).catch((e) => this.failed(e));
+      try {
+        f = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
+      if (f?.t === "MESSAGES" && Array.isArray(f.messages))
+        this.host.ingest(circleId, f.messages).catch((e) => this.failed(e));
       else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
     };
     ws.onclose = () => {
@@ -247,7 +268,8 @@ export class RelaySync {
 
   private setState() {
     const anyOpen = [...this.sockets.values()].some((s) => s.open);
-    const s: ConnectionState = anyOpen || this.httpOk === true ? "live" : this.httpOk === false ? "offline" : "connecting";
+    const s: ConnectionState =
+      anyOpen || this.httpOk === true ? "live" : this.httpOk === false ? "offline" : "connecting";
     if (s === this.state) return;
     this.state = s;
     this.host.connectionChanged(s);
