@@ -84,7 +84,7 @@ export const relayCommand: Cmd = {
       import("../relay/app.ts"),
       import("../node/web-static.ts"),
     ]);
-    let db;
+    let db: ReturnType<typeof openDb>;
     try {
       db = openDb(dbPath);
     } catch (e) {

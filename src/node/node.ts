@@ -1,6 +1,6 @@
 // The running node: TCP listener, gossip rounds, dialling, and the user operations of
 // service.ts wrapped with "sync now" and live notifications for front ends.
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
 import { systemRng, type Rng } from "../protocol/crypto.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S, MAX_PARALLEL_DIALS } from "../protocol/limits.ts";
@@ -398,7 +398,7 @@ export class FelundNode {
         // a v1 peer that could not send what we asked for: ask for less at once (bounded)
         if (last && !last.completed && last.retry && retries++ < MAX_RETRIES) continue;
         const progressed = !!last && last.completed && (last.stored.length > 0 || last.sent > 0);
-        if (!(last && last.completed && ((last.more && progressed) || this.again.has(key)))) break;
+        if (!(last?.completed && ((last.more && progressed) || this.again.has(key)))) break;
         retries = 0;
       }
       return last;

@@ -15,7 +15,7 @@ import {
   type CallSignalType,
 } from "../protocol/v2/call-signal.ts";
 import { toHex } from "../protocol/bytes.ts";
-import { callView, type CallRegistry } from "./call-registry.ts";
+import { callView } from "./call-registry.ts";
 import type { StoredMessage } from "./store.ts";
 import { callEvent } from "./v2-admin.ts";
 import { epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";

@@ -132,7 +132,7 @@ export function recordDialOk(
   store.putPeer(row);
 }
 
-export function recordDialFailure(store: SyncStore, circleId: string, nodeId: string, now: number): void {
+export function recordDialFailure(store: SyncStore, circleId: string, nodeId: string, _now: number): void {
   const cur = store.getPeer(circleId, nodeId);
   if (cur) store.putPeer({ ...cur, failures: cur.failures + 1 });
 }

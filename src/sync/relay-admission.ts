@@ -199,7 +199,7 @@ export class AdmissionIssuer {
       if (ss.seen.has(s.payload)) continue; // the same line again (a retried POST)
       ss.seen.add(s.payload);
       // the HELLO opened the session; any later line counts only if it verifies
-      let step;
+      let step: ReturnType<typeof ss.tx.offer>;
       if (ss.lines === 0) step = ss.tx.receiveFirst(s.payload);
       else {
         if (!shapedAs(s.payload, "V2_AUTH")) continue;

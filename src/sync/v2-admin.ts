@@ -137,7 +137,7 @@ export function createChannel(
 /** Join a key channel with its passphrase: checked against the creator's key check, then kept. */
 export function unlockKeyChannel(ctx: V2Ctx, circleId: string, channelId: string, passphrase: string, w: Who): Done {
   const ch = ctx.store.getV2Channel(circleId, channelId);
-  if (!ch || ch.mode !== "key") return reject("not a key channel");
+  if (ch?.mode !== "key") return reject("not a key channel");
   const k = passphraseKey(passphrase, circleId, channelId, ch.scryptLogN);
   if (!k.ok) return k;
   if (!keyMatches(k.value, fromHex(ch.keyCheck))) return reject("wrong passphrase");
@@ -155,7 +155,7 @@ export function unlockKeyChannel(ctx: V2Ctx, circleId: string, channelId: string
 /** Channel owner approves a member of an invite channel: the newest channel key, sealed to its card's X25519 key. */
 export function approveMember(ctx: V2Ctx, circleId: string, channelId: string, nodeId: string, w: Who): Done {
   const ch = ctx.store.getV2Channel(circleId, channelId);
-  if (!ch || ch.mode !== "invite") return reject("not an invite channel");
+  if (ch?.mode !== "invite") return reject("not an invite channel");
   if (ch.ownerKey !== toHex(ctx.self.edPublic)) return reject("only the channel owner approves");
   const card = ctx.store.getMemberCard(circleId, nodeId);
   if (!card) return reject("no member card for that node yet");

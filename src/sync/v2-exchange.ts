@@ -738,7 +738,7 @@ export function routeInbound(
   }
   if (f.t === "HELLO" && f.v2 !== undefined) return { engine: "v2" };
   if (f.t !== "HELLO") return { engine: "v1" };
-  let h;
+  let h: ReturnType<typeof parseHello>;
   try {
     h = parseHello(f);
   } catch {

@@ -73,7 +73,7 @@ describe("v2 decoders", () => {
     const circle = vMsg.valid[0].circle_id;
     const now = 1_800_000_000;
     const check = (b: Uint8Array): string | null => {
-      let m;
+      let m: ReturnType<typeof decodeMessage>;
       try {
         m = decodeMessage(b);
       } catch (e) {

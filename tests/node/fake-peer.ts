@@ -419,7 +419,7 @@ export class FakePeer {
       const serverNonce = toHex(systemRng(16));
       ls.write(JSON.stringify({ t: "CHALLENGE", nonce: serverNonce }) + "\n");
       const auth = await this.readPlain(ls);
-      if (!auth || auth.t !== "HELLO_AUTH") {
+      if (auth?.t !== "HELLO_AUTH") {
         if (auth) plainError("Expected HELLO_AUTH");
         log.outcome = "Expected HELLO_AUTH";
         return ls.close();
@@ -475,7 +475,7 @@ export class FakePeer {
       };
       ls.write(JSON.stringify(hello) + "\n");
       const ch = await this.readPlain(ls);
-      if (!ch || ch.t !== "CHALLENGE") {
+      if (ch?.t !== "CHALLENGE") {
         log.outcome = ch ? `got ${String(ch.t)}: ${String(ch.err ?? "")}` : "closed";
         ls.close();
         return log;
@@ -483,7 +483,7 @@ export class FakePeer {
       const token = hmacHex(fromHex(this.secretHex), `${this.nodeId}|${this.circleId}|${ch.nonce}`);
       ls.write(JSON.stringify({ t: "HELLO_AUTH", token }) + "\n");
       const w = await this.readPlain(ls);
-      if (!w || w.t !== "WELCOME") {
+      if (w?.t !== "WELCOME") {
         log.outcome = w ? `got ${String(w.t)}: ${String(w.err ?? "")}` : "closed";
         ls.close();
         return log;
@@ -558,12 +558,12 @@ export class FakePeer {
     log.requested = want.length;
     s.sendFrame({ t: "MSGS_REQ", circle_id: this.circleId, msg_ids: want });
     const req = await s.readFrame(this.readTimeout());
-    if (!req || req.t !== "MSGS_REQ") return bad(s.error || "Expected MSGS_REQ");
+    if (req?.t !== "MSGS_REQ") return bad(s.error || "Expected MSGS_REQ");
     const out = (req.msg_ids as string[]).map((id) => this.messages.get(id)).filter((m): m is WireObj => !!m);
     s.sendFrame({ t: "MSGS_SEND", circle_id: this.circleId, messages: [...out, ...(this.opts.unrequested ?? [])] });
     log.sent = out.length;
     const send = await s.readFrame(this.readTimeout());
-    if (!send || send.t !== "MSGS_SEND") return bad(s.error || "Expected MSGS_SEND");
+    if (send?.t !== "MSGS_SEND") return bad(s.error || "Expected MSGS_SEND");
     for (const raw of send.messages as WireObj[]) {
       const why = this.checkMessage(raw);
       if (why) {

@@ -5,7 +5,6 @@
 // rest; pushes to a peer that reads nothing hit the hard cap; two peers that both send large
 // batches at once both pause and still both finish (no deadlock).
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import type { Socket } from "bun";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type Engine } from "../../src/node/line-conn.ts";
 import type { Step } from "../../src/sync/v1-exchange.ts";
 import { waitFor } from "./helpers.ts";
@@ -144,7 +143,7 @@ test("an exchange's last answer still reaches a peer that reads it slowly, past 
   t.client.write("req\n");
   await waitFor(() => t.conn().isClosed, 10_000, "exchange over");
   // read in steps: resume for a moment, pause for 150 ms (under the linger time, many times in all)
-  const t0 = Date.now();
+  const _t0 = Date.now();
   let steps = 0;
   for (; steps < 400 && t.read() < n * REPLY && !t.closed(); steps++) {
     t.client.resume();

@@ -15,7 +15,6 @@ import { openMemoryDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import { FelundNode } from "../../src/node/node.ts";
 import { saveSettings } from "../../src/node/identity.ts";
-import { waitFor } from "../node/helpers.ts";
 
 setDefaultTimeout(90_000);
 const running = new Set<FelundNode>();

@@ -12,7 +12,7 @@ import {
   toHex,
   utf8,
 } from "../../src/protocol/index.ts";
-import { expectProtocolError, hex, loadVectors, withRegressions, type Json } from "./vectors.ts";
+import { expectProtocolError, hex, loadVectors, withRegressions } from "./vectors.ts";
 
 const v = loadVectors("v1-handshake");
 const secret = hex(v.secret_hex);

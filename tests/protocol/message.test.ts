@@ -11,7 +11,7 @@ import {
   utf8,
   verifyMac,
 } from "../../src/protocol/index.ts";
-import { chatFromWire, coveredFields, hex, loadVectors, withRegressions, type Json } from "./vectors.ts";
+import { chatFromWire, coveredFields, hex, loadVectors, withRegressions } from "./vectors.ts";
 
 const v = loadVectors("v1-message");
 const secret = hex(v.secret_hex);

@@ -49,7 +49,7 @@ export function makeRelay(
     }
     const res = await app.handle(new Request(`http://localhost${path}`, init));
     const text = await res.text();
-    let json: any = undefined;
+    let json: any;
     try {
       json = JSON.parse(text);
     } catch {}

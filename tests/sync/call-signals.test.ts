@@ -85,7 +85,7 @@ describe("arriving signals (SignalInbox)", () => {
   });
 
   test("relay rows: the label must name this call and both members; the claimed sender must be the signer", () => {
-    const { a, b, c, cid, sid, nowMs, seal } = inCall();
+    const { a, b, c, sid, nowMs, seal } = inCall();
     const inbox = new SignalInbox();
     const row = (over: Record<string, unknown>) => ({
       id: 1,

@@ -47,7 +47,7 @@ const WEIRD: unknown[] = [
   1.5,
   1e308,
   -0,
-  9007199254740993,
+  2 ** 53 + 2, // not a safe integer
   "",
   "x",
   "x".repeat(3000),

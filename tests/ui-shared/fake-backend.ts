@@ -82,7 +82,7 @@ export class FakeBackend implements Backend {
   async kickMembers(circleId: string, members: string[]) {
     this.calls.push(`kick ${circleId} ${members.join(",")}`);
   }
-  async approveMember(circleId: string, channel: string, member: string) {
+  async approveMember(_circleId: string, channel: string, member: string) {
     this.calls.push(`approve ${channel} ${member}`);
   }
   async createCircle(name: string, opts?: { legacy?: boolean }) {

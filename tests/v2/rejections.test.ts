@@ -11,7 +11,7 @@ import { parseHsFrame, parseOffer } from "../../src/protocol/v2/handshake.ts";
 import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { decodeMessage, KIND_TEXT, signMessage } from "../../src/protocol/v2/message.ts";
 import { decodeSealedBody } from "../../src/protocol/v2/channel-keys.ts";
-import { FrameSealer } from "../../src/protocol/v2/session.ts";
+import type { FrameSealer } from "../../src/protocol/v2/session.ts";
 import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import { createChannel, unlockKeyChannel } from "../../src/sync/v2-admin.ts";
 import { V2Exchange } from "../../src/sync/v2-exchange.ts";

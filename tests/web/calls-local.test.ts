@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
 import { say } from "./browser.ts";
 import { waitFor } from "./relay-helpers.ts";
-import { Netns, callStats, nodeApi, statOf, type AudioStat, type NsNode } from "./netns.ts";
+import { Netns, callStats, nodeApi, statOf, type NsNode } from "./netns.ts";
 
 let ns: Netns;
 let browser: Browser;

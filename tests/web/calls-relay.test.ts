@@ -19,7 +19,7 @@ import { epochKey } from "../../src/sync/v2-apply.ts";
 import { removeTempDirs } from "../cli/helpers.ts";
 import { say } from "./browser.ts";
 import { waitFor } from "./relay-helpers.ts";
-import { Netns, callStats, nodeApi, statOf, pageFetch, type AudioStat, type NsNode } from "./netns.ts";
+import { Netns, callStats, nodeApi, statOf, pageFetch, type NsNode } from "./netns.ts";
 
 let ns: Netns;
 let browser: Browser;

@@ -135,7 +135,7 @@ export function mentionCompletions(input: string, names: string[]): { prefix: st
   if (!m) return null;
   const p = m[1]!.toLowerCase();
   const matches = [...new Set(names)]
-    .filter((n) => n && n.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
+    .filter((n) => n?.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
     .sort()
     .slice(0, 8);
   return { prefix: m[1]!, matches };

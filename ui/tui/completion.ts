@@ -49,7 +49,7 @@ export function candidates(input: string, src: CompletionSource): { start: numbe
     const part = m[1]!.toLowerCase();
     return {
       start: input.length - m[1]!.length,
-      matches: src.circles.filter((c) => c && c.toLowerCase().startsWith(part)).sort(),
+      matches: src.circles.filter((c) => c?.toLowerCase().startsWith(part)).sort(),
     };
   }
   if (input.startsWith("/")) {
@@ -88,7 +88,7 @@ export class Completer {
     }
     this.cycle = null;
     const found = candidates(input, src);
-    if (!found || !found.matches.length) return null;
+    if (!found?.matches.length) return null;
     const head = input.slice(0, found.start);
     const word = input.slice(found.start);
     if (found.matches.length === 1) return { value: head + found.matches[0]! + " ", candidates: found.matches };

@@ -123,7 +123,7 @@ function openIdBox(
   aad: Uint8Array,
 ): { ed: Uint8Array; sig: Uint8Array; mac: Uint8Array } | null {
   const pt = aeadOpen(k, ZERO_NONCE, box, aad);
-  if (!pt || pt.length !== 128) return null;
+  if (pt?.length !== 128) return null;
   const r = new Reader(pt, "handshake box");
   return { ed: r.fixed(32), sig: r.fixed(64), mac: r.fixed(32) };
 }

@@ -97,7 +97,7 @@ export function markedV1Nonce(secret: Uint8Array, rng: Rng): string {
   return toHex(concatBytes(r, mac32(markKey(secret), r).slice(0, 8)));
 }
 export function isMarkedV1Nonce(secret: Uint8Array, nonceHex: string | undefined): boolean {
-  if (!nonceHex || nonceHex.length !== 32) return false;
+  if (nonceHex?.length !== 32) return false;
   const b = fromHex(nonceHex);
   return bytesEqual(mac32(markKey(secret), b.slice(0, 8)).slice(0, 8), b.slice(8));
 }

@@ -9,7 +9,7 @@
 import { fromHex, toHex } from "../bytes.ts";
 import { V2_RECON_BRANCH, V2_RECON_LEAF, V2_RECON_RANGES_MAX } from "../limits.ts";
 import { sha256 } from "../primitives.ts";
-import { Reader, V2DecodeError, Writer } from "./codec.ts";
+import { type Reader, V2DecodeError, Writer } from "./codec.ts";
 
 export interface Item {
   ts: number;

@@ -46,7 +46,7 @@ export function App() {
       <Show when={app.state().app?.circles.length} fallback={<Setup firstRun />}>
         <div class="layout" classList={{ "sidebar-open": app.sidebarOpen() }}>
           <Sidebar />
-          <div class="scrim" onClick={() => app.setSidebarOpen(false)} />
+          <div class="scrim" aria-hidden="true" onClick={() => app.setSidebarOpen(false)} />
           <main class="main">
             <TopBar />
             <Show when={app.callPanel() && (CallPanel() ?? (loadCallPanel(), null))}>

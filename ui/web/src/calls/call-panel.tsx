@@ -68,6 +68,7 @@ export default function CallPanel(p: { app: AppStore }) {
         </Show>
         <span class="grow" />
         <button
+          type="button"
           class="icon-btn small"
           aria-label="Hide the call panel"
           title="Hide (F4)"
@@ -90,6 +91,7 @@ export default function CallPanel(p: { app: AppStore }) {
                     when={c.participants.includes(me())}
                     fallback={
                       <button
+                        type="button"
                         class="primary small"
                         data-testid="call-join"
                         disabled={ctl.busy() || c.participants.length >= CALL_MAX_PARTICIPANTS}
@@ -100,10 +102,10 @@ export default function CallPanel(p: { app: AppStore }) {
                     }
                   >
                     <span class="muted small">you are listed (another tab, or before a reload)</span>
-                    <button class="primary small" onClick={() => act("join", c)}>
+                    <button type="button" class="primary small" onClick={() => act("join", c)}>
                       Rejoin
                     </button>
-                    <button class="ghost small" onClick={() => act("leave", c)}>
+                    <button type="button" class="ghost small" onClick={() => act("leave", c)}>
                       Leave
                     </button>
                   </Show>
@@ -112,6 +114,7 @@ export default function CallPanel(p: { app: AppStore }) {
             </For>
             <Show when={!here()}>
               <button
+                type="button"
                 class="primary"
                 data-testid="call-start"
                 disabled={ctl.busy() || !app.state().circleId}
@@ -168,6 +171,7 @@ export default function CallPanel(p: { app: AppStore }) {
         </div>
         <div class="call-controls">
           <button
+            type="button"
             class="ghost"
             data-testid="call-mute"
             aria-pressed={ctl.local().muted}
@@ -176,6 +180,7 @@ export default function CallPanel(p: { app: AppStore }) {
             {ctl.local().muted ? "Unmute" : "Mute"}
           </button>
           <button
+            type="button"
             class="ghost"
             data-testid="call-camera"
             aria-pressed={ctl.local().camera}
@@ -183,11 +188,11 @@ export default function CallPanel(p: { app: AppStore }) {
           >
             {ctl.local().camera ? "Camera off" : "Camera on"}
           </button>
-          <button class="ghost" data-testid="call-leave" onClick={() => act("leave", current())}>
+          <button type="button" class="ghost" data-testid="call-leave" onClick={() => act("leave", current())}>
             Leave
           </button>
           <Show when={current()!.hostNodeId === me()}>
-            <button class="danger" data-testid="call-end" onClick={() => act("end", current())}>
+            <button type="button" class="danger" data-testid="call-end" onClick={() => act("end", current())}>
               End for everyone
             </button>
           </Show>

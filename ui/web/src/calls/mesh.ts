@@ -396,7 +396,7 @@ export class Mesh {
         }
         case "answer": {
           const pc = p.pc;
-          if (!pc || pc.signalingState !== "have-local-offer" || d.sdp?.type !== "answer") return;
+          if (pc?.signalingState !== "have-local-offer" || d.sdp?.type !== "answer") return;
           await pc.setRemoteDescription(d.sdp!);
           await this.drain(p);
           return;

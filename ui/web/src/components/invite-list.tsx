@@ -65,6 +65,7 @@ export function InviteList(props: { circleId: string; code: string }) {
                     <td>{c.state}</td>
                     <td>
                       <button
+                        type="button"
                         class="ghost"
                         disabled={v.state === "revoked"}
                         onClick={() => void revoke(v)}

@@ -125,7 +125,7 @@ export function MessageLog() {
             </div>
           }
         >
-          <button class="ghost small" disabled={loading()} onClick={loadOlder}>
+          <button type="button" class="ghost small" disabled={loading()} onClick={loadOlder}>
             {loading() ? "Loading…" : "Load older messages"}
           </button>
         </Show>
@@ -135,6 +135,7 @@ export function MessageLog() {
           <Switch>
             <Match when={r.kind === "day" && r}>
               {(d) => (
+                // biome-ignore lint/a11y/useSemanticElements: a day separator with its date as text (an <hr> holds no text)
                 <div class="day" role="separator">
                   <span>{d().label}</span>
                 </div>

@@ -10,6 +10,7 @@ export function Modal(p: { title: string; testid: string; wide?: boolean; childr
     (box.querySelector<HTMLElement>("[autofocus], input, textarea, select, button.primary") ?? box).focus(),
   );
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a pointer-only backdrop; Escape closes the dialog from the keyboard
     <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && app.closeModal()}>
       <div
         class="modal"
@@ -23,7 +24,13 @@ export function Modal(p: { title: string; testid: string; wide?: boolean; childr
       >
         <header class="modal-head">
           <h2>{p.title}</h2>
-          <button class="icon-btn" aria-label="Close" title="Close (Esc)" onClick={() => app.closeModal()}>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="Close"
+            title="Close (Esc)"
+            onClick={() => app.closeModal()}
+          >
             ×
           </button>
         </header>

@@ -57,8 +57,8 @@ function Help() {
   return (
     <Modal title="Help" testid="help-modal" wide>
       <p class="muted">
-        Type a message and press Enter, or a command starting with <code>/</code>. <code>//text</code> sends a line that
-        starts with a slash.
+        Type a message and press Enter, or a command starting with <code>/</code>. <code>{/* text */}</code> sends a
+        line that starts with a slash.
       </p>
       <table class="cmd-table">
         <tbody>
@@ -138,7 +138,7 @@ function Invite() {
             <span class="muted small">
               They paste it in felund with <code>/join</code> or on the setup screen.
             </span>
-            <button class="primary" onClick={copy} disabled={!code()}>
+            <button type="button" class="primary" onClick={copy} disabled={!code()}>
               {copied() ? "Copied ✓" : "Copy code"}
             </button>
           </div>

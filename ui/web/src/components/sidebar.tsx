@@ -19,7 +19,7 @@ export function Sidebar() {
         <For each={app.state().app?.circles ?? []}>{(c) => <CircleEntry c={c} />}</For>
       </div>
       <div class="sidebar-foot">
-        <button class="ghost wide" onClick={() => app.openModal("new-circle")}>
+        <button type="button" class="ghost wide" onClick={() => app.openModal("new-circle")}>
           + New circle or join
         </button>
       </div>
@@ -33,7 +33,7 @@ function CircleEntry(p: { c: CircleView }) {
   return (
     <section class="circle" classList={{ active: active() }}>
       <div class="circle-head">
-        <button class="circle-name" title={p.c.circleId} onClick={() => app.select(p.c.circleId)}>
+        <button type="button" class="circle-name" title={p.c.circleId} onClick={() => app.select(p.c.circleId)}>
           {p.c.name || shortId(p.c.circleId)}
           <Show when={p.c.owned}>
             <span class="owner" title="you created this circle">
@@ -42,6 +42,7 @@ function CircleEntry(p: { c: CircleView }) {
           </Show>
         </button>
         <button
+          type="button"
           class="icon-btn small"
           title="New channel"
           aria-label={`New channel in ${p.c.name || shortId(p.c.circleId)}`}
@@ -69,6 +70,7 @@ function ChannelEntry(p: { c: CircleView; ch: ChannelView }) {
   return (
     <li>
       <button
+        type="button"
         class="chan"
         classList={{ active: active(), unread: unread() > 0, "not-joined": !p.ch.joined }}
         data-channel={p.ch.channelId}

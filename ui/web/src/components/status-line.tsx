@@ -28,6 +28,7 @@ export function StatusLine() {
           <>
             <span class="sep" />
             <button
+              type="button"
               class="call-status"
               data-testid="call-status"
               title="Calls (F4)"

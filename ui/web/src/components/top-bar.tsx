@@ -8,6 +8,7 @@ export function TopBar() {
   return (
     <header class="topbar">
       <button
+        type="button"
         class="icon-btn menu-btn"
         aria-label="Circles and channels"
         onClick={() => app.setSidebarOpen(!app.sidebarOpen())}
@@ -25,16 +26,16 @@ export function TopBar() {
         </Show>
       </div>
       <nav class="topbar-actions">
-        <button class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>
+        <button type="button" class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>
           Invite
         </button>
-        <button class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
+        <button type="button" class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
           Settings
         </button>
-        <button class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.toggleCallPanel()}>
+        <button type="button" class="ghost hide-narrow" title="Calls (F4)" onClick={() => app.toggleCallPanel()}>
           Call
         </button>
-        <button class="ghost" title="Help (F1)" aria-label="Help" onClick={() => app.openModal("help")}>
+        <button type="button" class="ghost" title="Help (F1)" aria-label="Help" onClick={() => app.openModal("help")}>
           ?
         </button>
       </nav>

@@ -38,14 +38,7 @@ import { decodeMessage, signatureCheck } from "../../../../src/protocol/v2/messa
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
 import { AheadEnvelopes } from "../../../../src/sync/ahead.ts";
-import {
-  acceptSigned,
-  composeEvent,
-  composeText,
-  epochKey,
-  isLegacy,
-  type V2Ctx,
-} from "../../../../src/sync/v2-apply.ts";
+import { acceptSigned, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
 import type { Admissions } from "./admission.ts";
