@@ -46,7 +46,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   "src/sync": ["src/protocol"],
   "src/peer": ["src/protocol", "src/sync"],
   db: ["src/protocol", "src/sync", "src/peer"],
-  "src/node": ["src/protocol", "src/sync", "src/peer", "db", "src/relay"],
+  "src/node": ["src/protocol", "src/sync", "src/peer", "db"],
   "src/relay": ["src/protocol", "src/sync", "src/peer", "db"],
   "src/cli": ["src/protocol", "src/sync", "src/peer", "src/node", "src/relay"],
   "ui/shared": ["src/protocol", "src/sync", "src/peer"],
