@@ -135,7 +135,16 @@ export class FelundNode {
       rng: opts.rng ?? systemRng,
       v2: opts.v2 !== false,
     };
-    this.callNet = new NodeCalls(this);
+    this.callNet = new NodeCalls({
+      nodeId: this.nodeId,
+      keys: this.keys,
+      ctx: this.ctx,
+      relayBase: () => this.relay?.base ?? null,
+      published: (rows) => this.published(rows),
+      signalToPeer: (circleId, to, f) => this.signalToPeer(circleId, to, f),
+      emit: (e) => this.emit(e),
+      log: (line) => this.log(line),
+    });
     const t = this.connTimeouts();
     this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: t.handshakeMs });
   }
