@@ -3,6 +3,6 @@
 // messages. A chunk of its own: relay-backend.ts loads it at start when such a circle (or
 // history from before v2) is there, and before creating or joining one.
 export { renameText } from "../../../../src/protocol/control.ts";
-export { messageKey, openEnvelope, sealEnvelope } from "../../../../src/protocol/envelope.ts";
+export { v1Envelopes } from "../../../../src/sync/relay-envelopes-v1.ts";
 export { computeMac } from "../../../../src/protocol/message.ts";
 export { storeVerified } from "../../../../src/sync/merge.ts";

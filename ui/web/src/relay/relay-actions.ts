@@ -28,7 +28,7 @@ import { composeEvent, isLegacy, type V2Ctx } from "../../../../src/sync/v2-appl
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
-import { RelayApi, type FetchLike } from "./relay-api.ts";
+import { RelayApi, type FetchLike } from "../../../../src/peer/relay/api.ts";
 
 type Done = Verdict<{ row: StoredMessage }>;
 
@@ -145,7 +145,7 @@ export class RelayActions {
     const inv = v.value;
     if (this.h.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
     const base = isRelayUrl(inv.peer) ? inv.peer.replace(/\/+$/, "") : this.h.relayBase();
-    const { joinThroughRelay } = await import("./admission.ts");
+    const { joinThroughRelay } = await import("../../../../src/peer/relay/admission-engine.ts");
     const r = await joinThroughRelay(
       new RelayApi(base, this.h.node().nodeId, this.h.fetch),
       this.h.v2Deps(),

@@ -1,9 +1,10 @@
-// HTTP client of the relay API (PROTOCOL-V1.md §6): presence, peers, store-and-forward messages,
-// the WebSocket push URL, and /signal (felund2 admissions). Knows both the original relays
-// (since/server_time) and the felund relay (cursor/next_cursor/more).
-
-import { readCapped, ResponseTooLarge } from "../../../../src/peer/capped-read.ts";
-import { relayUrl } from "../../../../src/peer/relay-url.ts";
+// HTTP client of the relay API (PROTOCOL-V1.md §6), for the node and the relay-only browser
+// alike: presence, peers, store-and-forward messages, the WebSocket push URL, and /signal
+// (felund2 admissions, call signals). Knows both the original relays (since/server_time) and the
+// felund relay (cursor/next_cursor/more). `fetch` is injected; every answer is read with a cap.
+import { RELAY_HTTP_TIMEOUT_MS, RELAY_PEERS_DEFAULT, RELAY_PRESENCE_TTL_S } from "../../protocol/limits.ts";
+import { readCapped, ResponseTooLarge } from "../capped-read.ts";
+import { relayUrl } from "../relay-url.ts";
 
 export class RelayError extends Error {
   constructor(
@@ -28,14 +29,17 @@ export interface RelayPeer {
   observed_at?: number;
   expires_at?: number;
 }
+/** Where a pull goes on from: the felund relay's cursor, or the original relays' clock. */
+export interface PullCursor {
+  cursor?: string;
+  since?: number;
+}
 export interface MessagesPage {
   messages: unknown[];
   nextCursor?: string;
   more: boolean;
   serverTime?: number;
 }
-
-const TIMEOUT_MS = 10_000;
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -46,19 +50,18 @@ export class RelayApi {
     private fetchImpl: FetchLike = (u, i) => fetch(u, i),
   ) {}
 
-  private async call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<T> {
+  /** `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body */
+  private async call<T>(method: string, path: string, body?: unknown, node = true): Promise<T> {
     let res: Response;
     try {
       res = await this.fetchImpl(relayUrl(this.base, path), {
         method,
-        headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+        headers: {
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...(node ? { "x-felund-node": this.nodeId } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
       });
     } catch (e) {
       throw new RelayError(`relay unreachable: ${(e as Error).message}`);
@@ -69,12 +72,13 @@ export class RelayApi {
       const text = await readCapped(res);
       json = JSON.parse(text) as Record<string, unknown> | null;
     } catch (e) {
-      if (e instanceof ResponseTooLarge) throw new RelayError(`relay: ${e.message}`, res.status);
+      if (e instanceof ResponseTooLarge) throw new RelayError(e.message, res.status);
       json = null;
     }
     if (!res.ok || !json || json.ok === false) {
-      const detail = json?.detail ?? json?.error ?? `HTTP ${res.status}`;
-      throw new RelayError(`relay: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`, res.status);
+      const detail = json?.detail ?? json?.error ?? "";
+      const text = typeof detail === "string" ? detail : JSON.stringify(detail);
+      throw new RelayError(`relay: ${text ? `${text} ` : ""}(HTTP ${res.status})`, res.status);
     }
     return json as T;
   }
@@ -83,19 +87,15 @@ export class RelayApi {
     return this.call<{ ok: true; version?: string; time?: number }>("GET", "/health");
   }
 
-  register(circleHint: string, endpoints: RelayEndpoint[], ttlS = 120) {
-    return this.call(
-      "POST",
-      "/register",
-      {
-        node_id: this.nodeId,
-        circle_hint: circleHint,
-        endpoints,
-        capabilities: { relay: false, transport: ["ws"], can_anchor: false },
-        ttl_s: ttlS,
-      },
-      { "x-felund-node": this.nodeId },
-    );
+  /** `transport`: how members reach us ("tcp" for a node, "ws" for a browser, which they cannot dial) */
+  register(circleHint: string, endpoints: RelayEndpoint[], transport: string) {
+    return this.call("POST", "/register", {
+      node_id: this.nodeId,
+      circle_hint: circleHint,
+      endpoints,
+      capabilities: { relay: false, transport: [transport], can_anchor: false },
+      ttl_s: RELAY_PRESENCE_TTL_S,
+    });
   }
 
   /** Best effort, also while the page unloads (keepalive). */
@@ -108,12 +108,10 @@ export class RelayApi {
     }).catch(() => {});
   }
 
-  async peers(circleHint: string, limit = 50): Promise<RelayPeer[]> {
+  async peers(circleHint: string, limit = RELAY_PEERS_DEFAULT): Promise<RelayPeer[]> {
     const r = await this.call<{ peers?: RelayPeer[] }>(
       "GET",
       `/peers?circle_hint=${encodeURIComponent(circleHint)}&limit=${limit}`,
-      undefined,
-      { "x-felund-node": this.nodeId },
     );
     return Array.isArray(r.peers)
       ? r.peers.filter((p) => p && typeof p.node_id === "string" && p.node_id !== this.nodeId)
@@ -125,7 +123,7 @@ export class RelayApi {
     return this.call<{ stored?: number }>("POST", "/messages", { circle_hint: circleHint, messages: envelopes });
   }
 
-  async getMessages(circleHint: string, from: { cursor?: string; since?: number }, limit = 200): Promise<MessagesPage> {
+  async getMessages(circleHint: string, from: PullCursor, limit: number): Promise<MessagesPage> {
     const q = new URLSearchParams({ circle_hint: circleHint, limit: String(limit) });
     if (from.cursor !== undefined) q.set("cursor", from.cursor);
     else q.set("since", String(from.since ?? 0));
@@ -133,17 +131,19 @@ export class RelayApi {
       "GET",
       `/messages?${q}`,
     );
+    const messages = Array.isArray(r.messages) ? r.messages : [];
     return {
-      messages: Array.isArray(r.messages) ? r.messages : [],
+      messages,
       nextCursor: r.next_cursor === undefined || r.next_cursor === null ? undefined : String(r.next_cursor),
-      more: r.more === true,
+      // an original relay does not say: a full page may have more behind it
+      more: r.more === true || (r.more === undefined && messages.length >= limit),
       serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
     };
   }
 
   /** POST /v1/signal (no node id header: an admission names only the ids in its body). */
   async postSignal(body: Record<string, unknown>): Promise<void> {
-    await this.call("POST", "/signal", body);
+    await this.call("POST", "/signal", body, false);
   }
 
   async getSignals(q: {
@@ -153,7 +153,7 @@ export class RelayApi {
   }): Promise<{ signals: unknown[]; serverTime?: number }> {
     const p = new URLSearchParams({ to_node_id: q.toNodeId, since_id: String(q.sinceId) });
     if (q.sessionId) p.set("session_id", q.sessionId);
-    const r = await this.call<{ signals?: unknown; server_time?: unknown }>("GET", `/signal?${p}`);
+    const r = await this.call<{ signals?: unknown; server_time?: unknown }>("GET", `/signal?${p}`, undefined, false);
     return {
       signals: Array.isArray(r.signals) ? r.signals : [],
       serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
