@@ -3,7 +3,7 @@
 // (felund2 admissions, call signals). Knows both the original relays (since/server_time) and the
 // felund relay (cursor/next_cursor/more). `fetch` is injected; every answer is read with a cap.
 import { RELAY_HTTP_TIMEOUT_MS, RELAY_PEERS_DEFAULT, RELAY_PRESENCE_TTL_S } from "../../protocol/limits.ts";
-import { readCapped, ResponseTooLarge } from "../capped-read.ts";
+import { type CappedBody, readCapped, ResponseTooLarge } from "../capped-read.ts";
 import { relayUrl } from "../relay-url.ts";
 
 export class RelayError extends Error {
@@ -41,18 +41,41 @@ export interface MessagesPage {
   serverTime?: number;
 }
 
-export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+/** What the client hands fetch, and reads of its answer (this layer has no DOM types: the shells bring fetch). */
+export interface HttpInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** an AbortSignal (timeout) */
+  signal?: unknown;
+  keepalive?: boolean;
+}
+export interface HttpAnswer extends CappedBody {
+  ok: boolean;
+  status: number;
+}
+export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
+
+/** The runtime's own fetch and timeout signal (Bun and browsers both have them). */
+const runtime = globalThis as unknown as { fetch: FetchLike; AbortSignal: { timeout(ms: number): unknown } };
+
+/** `a=1&b=2` with each value URI-encoded */
+const query = (q: Record<string, string | number | undefined>) =>
+  Object.entries(q)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join("&");
 
 export class RelayApi {
   constructor(
     readonly base: string,
     private nodeId: string,
-    private fetchImpl: FetchLike = (u, i) => fetch(u, i),
+    private fetchImpl: FetchLike = (u, i) => runtime.fetch(u, i),
   ) {}
 
   /** `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body */
   private async call<T>(method: string, path: string, body?: unknown, node = true): Promise<T> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
       res = await this.fetchImpl(relayUrl(this.base, path), {
         method,
@@ -61,7 +84,7 @@ export class RelayApi {
           ...(node ? { "x-felund-node": this.nodeId } : {}),
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
+        signal: runtime.AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
       });
     } catch (e) {
       throw new RelayError(`relay unreachable: ${(e as Error).message}`);
@@ -124,9 +147,8 @@ export class RelayApi {
   }
 
   async getMessages(circleHint: string, from: PullCursor, limit: number): Promise<MessagesPage> {
-    const q = new URLSearchParams({ circle_hint: circleHint, limit: String(limit) });
-    if (from.cursor !== undefined) q.set("cursor", from.cursor);
-    else q.set("since", String(from.since ?? 0));
+    const at = from.cursor !== undefined ? { cursor: from.cursor } : { since: from.since ?? 0 };
+    const q = query({ circle_hint: circleHint, limit, ...at });
     const r = await this.call<{ messages?: unknown[]; next_cursor?: unknown; more?: unknown; server_time?: unknown }>(
       "GET",
       `/messages?${q}`,
@@ -151,8 +173,7 @@ export class RelayApi {
     sinceId: number;
     sessionId?: string;
   }): Promise<{ signals: unknown[]; serverTime?: number }> {
-    const p = new URLSearchParams({ to_node_id: q.toNodeId, since_id: String(q.sinceId) });
-    if (q.sessionId) p.set("session_id", q.sessionId);
+    const p = query({ to_node_id: q.toNodeId, since_id: q.sinceId, session_id: q.sessionId || undefined });
     const r = await this.call<{ signals?: unknown; server_time?: unknown }>("GET", `/signal?${p}`, undefined, false);
     return {
       signals: Array.isArray(r.signals) ? r.signals : [],
