@@ -89,6 +89,8 @@ export const V2_WANT_MAX = 1024;
  * messages) would otherwise sit in one queue, past OUT_QUEUE_MAX_BYTES for a large circle.
  */
 export const V2_GIVE_STEP_BYTES = 2 * 1024 * 1024;
+/** Ids taken from that backlog at a time: small slices, so the V2_GIVE_STEP_BYTES check is fine-grained. */
+export const V2_GIVE_SLICE = 32;
 /** Reconciliation: a range with at most this many items is sent as an id list, not split. */
 export const V2_RECON_LEAF = 16;
 /** Reconciliation: a mismatching range is split into this many sub-ranges (fingerprint each). */

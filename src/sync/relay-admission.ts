@@ -28,7 +28,8 @@ import { parseOffer } from "../protocol/v2/handshake.ts";
 import type { Invite2 } from "../protocol/v2/invite.ts";
 import { bytesEqual, nodeIdOf } from "../protocol/v2/keys.ts";
 import { circleIdFromSecret } from "../protocol/ids.ts";
-import { V2Exchange, routeInbound, type V2Deps } from "./v2-exchange.ts";
+import { V2Exchange, type V2Deps } from "./v2-exchange.ts";
+import { routeInbound } from "./v2-route.ts";
 import { TentativeExchange, type Verified } from "./tentative-exchange.ts";
 import { signalProof } from "../protocol/v2/signal-proof.ts";
 

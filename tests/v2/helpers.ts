@@ -9,7 +9,8 @@ import { nodeKeysFromSeed, type NodeKeys } from "../../src/protocol/v2/keys.ts";
 import { makeCardMessage } from "../../src/protocol/v2/member-card.ts";
 import { CallRegistry } from "../../src/sync/control-apply.ts";
 import { acceptSigned, composeText, type V2Ctx } from "../../src/sync/v2-apply.ts";
-import { V2Exchange, routeInbound, type V2Deps, type V2Step } from "../../src/sync/v2-exchange.ts";
+import { V2Exchange, type V2Deps, type V2Step } from "../../src/sync/v2-exchange.ts";
+import { routeInbound } from "../../src/sync/v2-route.ts";
 import type { StoredMessage } from "../../src/sync/store.ts";
 import { seededRng, NOW } from "../sync/helpers.ts";
 
