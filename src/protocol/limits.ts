@@ -234,6 +234,7 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+// The browser call mesh's timers are in call-mesh-limits.ts: apart, so they load with the lazy call chunk.
 
 // ---- local database ----
 
