@@ -3,6 +3,13 @@
 import { ArgError } from "./args.ts";
 import { connect } from "./client.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
+import {
+  DISPLAY_NAME_MAX,
+  RETENTION_DAYS_MAX,
+  V2_INVITE_TTL_MAX_S,
+  V2_INVITE_TTL_MIN_S,
+  V2_INVITE_USES_MAX,
+} from "../protocol/limits.ts";
 import * as svc from "../node/service.ts";
 import { loadSettings, saveSettings, advertisedHost } from "../node/identity.ts";
 import { dbPath } from "../node/runtime.ts";
@@ -18,7 +25,8 @@ export function parseDuration(s: string): number {
   const m = s.trim().match(/^(\d+)([smhd]?)$/);
   if (!m) throw new ArgError(`--expires must look like 30m, 24h or 7d, got "${s}"`);
   const n = Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]!]!;
-  if (n < 60 || n > 365 * 86400) throw new ArgError("--expires must be between 1 minute and 365 days");
+  if (n < V2_INVITE_TTL_MIN_S || n > V2_INVITE_TTL_MAX_S)
+    throw new ArgError("--expires must be between 1 minute and 365 days");
   return n;
 }
 
@@ -42,14 +50,15 @@ export const commands: Cmd[] = [
     async run(p, dir) {
       const port = p.flags.port as number;
       if (port < 1 || port > 65535) throw new ArgError("--port must be 1-65535");
-      const name = String(p.flags.name).trim().slice(0, 40) || "anon";
+      const name = String(p.flags.name).trim().slice(0, DISPLAY_NAME_MAX) || "anon";
       const t = connect(dir);
       if (t.runtime)
         throw new ArgError(
           `a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`,
         );
       const keep = p.flags["retention-days"] as number | undefined;
-      if (keep !== undefined && (keep < 0 || keep > 36500)) throw new ArgError("--retention-days must be 0-36500");
+      if (keep !== undefined && (keep < 0 || keep > RETENTION_DAYS_MAX))
+        throw new ArgError(`--retention-days must be 0-${RETENTION_DAYS_MAX}`);
       saveSettings(t.ctx!.store, {
         bind: String(p.flags.bind),
         port,
@@ -118,7 +127,8 @@ export const commands: Cmd[] = [
       let circleId: string, code: string;
       const ttlS = p.flags.expires === undefined ? undefined : parseDuration(String(p.flags.expires));
       const maxUses = p.flags.uses as number | undefined;
-      if (maxUses !== undefined && (maxUses < 1 || maxUses > 1_000_000)) throw new ArgError("--uses must be 1 or more");
+      if (maxUses !== undefined && (maxUses < 1 || maxUses > V2_INVITE_USES_MAX))
+        throw new ArgError("--uses must be 1 or more");
       const limits = { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) };
       if (p.flags["circle-id"]) {
         if (p.flags.name || p.flags.legacy)

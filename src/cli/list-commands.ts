@@ -1,5 +1,6 @@
 // The listing subcommands: a channel's messages, the known peers, the circles, a circle's channels.
 import { ArgError } from "./args.ts";
+import { INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX } from "../protocol/limits.ts";
 import * as svc from "../node/service.ts";
 import { loadSettings } from "../node/identity.ts";
 import { line, out } from "./print.ts";
@@ -16,7 +17,7 @@ export const listCommands: Cmd[] = [
       flags: [
         circleFlag(true),
         { name: "channel", type: "string", help: "channel", default: "general" },
-        { name: "limit", type: "int", help: "how many", default: 50 },
+        { name: "limit", type: "int", help: "how many", default: INBOX_PAGE_DEFAULT },
         json,
       ],
     },
@@ -24,7 +25,7 @@ export const listCommands: Cmd[] = [
       circle: "required",
       check(p) {
         const limit = p.flags.limit as number;
-        if (limit < 1 || limit > 1000) throw new ArgError("--limit must be 1-1000");
+        if (limit < 1 || limit > INBOX_PAGE_MAX) throw new ArgError(`--limit must be 1-${INBOX_PAGE_MAX}`);
       },
       get: (id, p) => ({
         path: `/circles/${id}/messages?channel=${encodeURIComponent(String(p.flags.channel))}&limit=${p.flags.limit}`,

@@ -62,6 +62,8 @@ export const PEER_EXPIRE_S = 24 * 3600;
 export const PEER_SEEN_WRITE_S = 30;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
+/** A peer reached or seen this recently is shown online (header count, /who). */
+export const PEER_ONLINE_S = 300;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 
@@ -110,6 +112,10 @@ export const V2_INVITE_CODE_MAX = 2048;
 /** Longest invite lifetime the owner may sign (also the default when none is given: 7 days). */
 export const V2_INVITE_TTL_MAX_S = 365 * 24 * 3600;
 export const V2_INVITE_TTL_DEFAULT_S = 7 * 24 * 3600;
+/** Shortest invite lifetime a user may ask for (CLI and local API): a code must live long enough to be passed on. */
+export const V2_INVITE_TTL_MIN_S = 60;
+/** Largest use limit a user may give an invite (CLI and local API); none at all means no limit. */
+export const V2_INVITE_USES_MAX = 1_000_000;
 /** Channel passphrases: at least a few characters, at most a sentence. */
 export const V2_PASSPHRASE_MIN = 4;
 export const V2_PASSPHRASE_MAX = 256;
@@ -240,6 +246,11 @@ export const CALL_SESSIONS_MAX = 256;
 
 /** How long a SQLite call waits for another process's lock (a one-shot CLI command beside another, or a node starting) before giving up with one clear line. */
 export const SQLITE_BUSY_TIMEOUT_MS = 8000;
+/** History retention a user may set, in days (0 = keep forever): up to a hundred years. */
+export const RETENTION_DAYS_MAX = 36500;
+/** Messages one inbox read returns (CLI and local API): 50 unless asked, at most 1,000. */
+export const INBOX_PAGE_DEFAULT = 50;
+export const INBOX_PAGE_MAX = 1000;
 
 // ---- request bodies (relay and local API) ----
 

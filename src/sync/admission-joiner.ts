@@ -133,7 +133,9 @@ export async function joinViaRelay(io: SignalIo, deps: V2Deps, inv: Invite2): Pr
   while (!j.done) {
     if (io.nowMs() > deadline) {
       j.fail("timeout");
-      return reject("the inviter did not answer through the relay within 60 s (their node or browser must be online)");
+      return reject(
+        `the inviter did not answer through the relay within ${L.V2_RELAY_ADMISSION_S} s (their node or browser must be online)`,
+      );
     }
     await io.sleep(L.V2_RELAY_ADMISSION_JOIN_POLL_MS);
     let rows: unknown[];

@@ -1,5 +1,6 @@
 // The slash-command registry shared by the web client and the TUI: one list, so /help
 // shows the same commands in both. Each front end supplies the UI hooks (modals, quit...).
+import { DISPLAY_NAME_MAX, PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
@@ -247,7 +248,7 @@ export const COMMANDS: Command[] = [
       const now = Date.now() / 1000;
       for (const p of peers)
         ctx.store.notice(
-          `${p.name || "?"} [${shortId(p.nodeId)}] ${p.addr || "(no address)"} ${now - Math.max(p.lastOk, p.lastSeen) < 300 ? "online" : "away"}`,
+          `${p.name || "?"} [${shortId(p.nodeId)}] ${p.addr || "(no address)"} ${now - Math.max(p.lastOk, p.lastSeen) < PEER_ONLINE_S ? "online" : "away"}`,
         );
     },
   },
@@ -257,7 +258,7 @@ export const COMMANDS: Command[] = [
     summary: "show or change your display name",
     async run(ctx, args) {
       if (!args.length) return ctx.store.notice(`your name is ${ctx.store.state.app?.node.displayName}`);
-      const n = args.join(" ").trim().slice(0, 40);
+      const n = args.join(" ").trim().slice(0, DISPLAY_NAME_MAX);
       await ctx.store.backend.updateSettings({ displayName: n });
       await ctx.store.refresh();
       ctx.store.notice(`you are now ${n}`);
