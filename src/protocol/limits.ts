@@ -62,6 +62,8 @@ export const PEER_EXPIRE_S = 24 * 3600;
 export const PEER_SEEN_WRITE_S = 30;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
+/** A peer reached or seen this recently is shown online (header count, /who). */
+export const PEER_ONLINE_S = 300;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 
@@ -89,6 +91,8 @@ export const V2_WANT_MAX = 1024;
  * messages) would otherwise sit in one queue, past OUT_QUEUE_MAX_BYTES for a large circle.
  */
 export const V2_GIVE_STEP_BYTES = 2 * 1024 * 1024;
+/** Ids taken from that backlog at a time: small slices, so the V2_GIVE_STEP_BYTES check is fine-grained. */
+export const V2_GIVE_SLICE = 32;
 /** Reconciliation: a range with at most this many items is sent as an id list, not split. */
 export const V2_RECON_LEAF = 16;
 /** Reconciliation: a mismatching range is split into this many sub-ranges (fingerprint each). */
@@ -108,6 +112,10 @@ export const V2_INVITE_CODE_MAX = 2048;
 /** Longest invite lifetime the owner may sign (also the default when none is given: 7 days). */
 export const V2_INVITE_TTL_MAX_S = 365 * 24 * 3600;
 export const V2_INVITE_TTL_DEFAULT_S = 7 * 24 * 3600;
+/** Shortest invite lifetime a user may ask for (CLI and local API): a code must live long enough to be passed on. */
+export const V2_INVITE_TTL_MIN_S = 60;
+/** Largest use limit a user may give an invite (CLI and local API); none at all means no limit. */
+export const V2_INVITE_USES_MAX = 1_000_000;
 /** Channel passphrases: at least a few characters, at most a sentence. */
 export const V2_PASSPHRASE_MIN = 4;
 export const V2_PASSPHRASE_MAX = 256;
@@ -232,11 +240,17 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+// The browser call mesh's timers are in call-mesh-limits.ts: apart, so they load with the lazy call chunk.
 
 // ---- local database ----
 
 /** How long a SQLite call waits for another process's lock (a one-shot CLI command beside another, or a node starting) before giving up with one clear line. */
 export const SQLITE_BUSY_TIMEOUT_MS = 8000;
+/** History retention a user may set, in days (0 = keep forever): up to a hundred years. */
+export const RETENTION_DAYS_MAX = 36500;
+/** Messages one inbox read returns (CLI and local API): 50 unless asked, at most 1,000. */
+export const INBOX_PAGE_DEFAULT = 50;
+export const INBOX_PAGE_MAX = 1000;
 
 // ---- request bodies (relay and local API) ----
 
