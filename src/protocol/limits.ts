@@ -357,3 +357,17 @@ export const V2_RELAY_ADMISSION_ERROR_GRACE_MS = 10_000;
 export const RELAY_SIGNAL_PROOF_SKEW_S = 300;
 /** Lines of felund2 admissions through a relay tried per poll (each try replays the handshake, ~5 ms); the rest waits for the next poll. */
 export const V2_RELAY_ADMISSION_TRIALS_PER_POLL = 16;
+
+// ---- call signals through a relay (src/peer/call-relay.ts: the node and the relay-only browser alike) ----
+/** While this peer is in a call, it polls /v1/signal this long after its last poll ended (the relay has no push for signals). */
+export const CALL_RELAY_POLL_MS = 700;
+/** Pages of RELAY_SIGNAL_PAGE_MAX rows one poll reads at most; the rest follows at the next poll. */
+export const CALL_RELAY_POLL_PAGES_MAX = 5;
+/** Rows stored this long before the relay's answer to the first poll of a call belong to an earlier call (or page). */
+export const CALL_RELAY_FLOOR_SLACK_S = 5;
+/** A signal the relay refused with 429 (its per-node budget) is posted again after 0.5 s, 1 s, 2 s, 4 s, then given up. */
+export const CALL_RELAY_RETRY_MS = 500;
+export const CALL_RELAY_RETRY_MAX_MS = 5_000;
+export const CALL_RELAY_RETRIES = 4;
+/** Signals handled per second from one v2 session peer before the rest are dropped (a member flooding us). */
+export const CALL_SESSION_SIGNALS_PER_S = 30;
