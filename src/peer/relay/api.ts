@@ -59,7 +59,6 @@ export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
 /** The runtime's own fetch and timeout signal (Bun and browsers both have them). */
 const runtime = globalThis as unknown as { fetch: FetchLike; AbortSignal: { timeout(ms: number): unknown } };
 
-
 export class RelayApi {
   constructor(
     readonly base: string,
