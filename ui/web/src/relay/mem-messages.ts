@@ -24,12 +24,16 @@ export class MemMessages {
   missingIds(ids: string[]) {
     return ids.filter((id) => !this.messages.has(id));
   }
+  /** what a v1 peer can be offered, as NodeStore: MAC'd rows, newest (created_ts, msg_id) first */
   offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }) {
     const all = [...this.messages.values()]
-      .filter((m) => m.circleId === circleId && m.createdTs >= (opts.minCreatedTs ?? 0))
-      .sort(cmp)
-      .reverse();
+      .filter((m) => m.circleId === circleId && m.mac && m.createdTs >= (opts.minCreatedTs ?? 0))
+      .sort((a, b) => b.createdTs - a.createdTs || (a.msgId < b.msgId ? 1 : a.msgId > b.msgId ? -1 : 0));
     return all.slice(0, opts.limit ?? all.length).map((m) => m.msgId);
+  }
+  /** every row of a circle, in arrival order (what the browser saves) */
+  allIds(circleId: string) {
+    return [...this.messages.values()].filter((m) => m.circleId === circleId).map((m) => m.msgId);
   }
   getMessages(circleId: string, ids: string[]) {
     return ids.map((id) => this.messages.get(id)).filter((m): m is StoredMessage => !!m && m.circleId === circleId);

@@ -235,7 +235,7 @@ export class RelayBackend implements Backend, SyncHost {
   private allRecords(): MessageRecord[] {
     return this.mem
       .listCircles()
-      .flatMap((c) => this.mem.offerIds(c.circleId, {}))
+      .flatMap((c) => this.mem.allIds(c.circleId))
       .map((id) => this.record(id)!)
       .filter(Boolean);
   }
