@@ -9,6 +9,8 @@ const cmp = (a: StoredMessage, b: StoredMessage) =>
 export const ck = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 /** The keys of a map that start with `prefix` (all of a circle's entries: "circle/"). */
 export const byKey = <T>(m: Map<string, T>, prefix: string) => [...m.keys()].filter((k) => k.startsWith(prefix));
+/** A copy of a row handed out: rows read are snapshots, as SQLite's are (the store changes its own in place). */
+export const own = <T>(row: T): T => row && { ...row };
 
 export class MemMessages {
   protected messages = new Map<string, StoredMessage>();
@@ -36,14 +38,20 @@ export class MemMessages {
     return [...this.messages.values()].filter((m) => m.circleId === circleId).map((m) => m.msgId);
   }
   getMessages(circleId: string, ids: string[]) {
-    return ids.map((id) => this.messages.get(id)).filter((m): m is StoredMessage => !!m && m.circleId === circleId);
+    return ids
+      .map((id) => own(this.messages.get(id)))
+      .filter((m): m is StoredMessage => !!m && m.circleId === circleId);
   }
   getMessage(msgId: string) {
-    return this.messages.get(msgId);
+    return own(this.messages.get(msgId));
   }
-  insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
+  insertMessage(m: ChatMessage, meta: MessageMeta, v2?: V2MessageCols): StoredMessage | null {
     if (this.messages.has(m.msgId)) return null;
-    return this.place({ ...m, seq: ++this.seq, sortTs: meta.sortTs, origin: meta.origin, receivedAt: meta.receivedAt });
+    if (v2) this.v2.set(m.msgId, { ...v2 });
+    return own(this.place({ ...m, ...meta, seq: ++this.seq, signed: v2 ? 1 : 0 }));
+  }
+  insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta) {
+    return this.insertMessage(m, meta, v2);
   }
   /** a row read back from IndexedDB, with its seq and v2 columns (no rules applied: they were when it arrived) */
   loadRow(row: StoredMessage, v2?: V2MessageCols) {
@@ -77,22 +85,17 @@ export class MemMessages {
       this.dirtyMsgs.add(msgId);
     }
   }
-  /** a page of a channel, oldest first, ending before `before` (exclusive) */
   channelMessages(
     circleId: string,
     channelId: string,
-    limit: number,
-    before?: { sortTs: number; msgId: string },
+    { limit, before }: { limit: number; before?: { sortTs: number; msgId: string } },
   ): StoredMessage[] {
     const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
     let end = list.length;
-    if (before) {
-      const b = { sortTs: before.sortTs, msgId: before.msgId } as StoredMessage;
-      while (end > 0 && cmp(list[end - 1]!, b) >= 0) end--;
-    }
-    return list.slice(Math.max(0, end - limit), end);
+    if (before) while (end > 0 && cmp(list[end - 1]!, before as StoredMessage) >= 0) end--;
+    return list.slice(Math.max(0, end - limit), end).map(own);
   }
-  countMessages(circleId: string): number {
+  countChatMessages(circleId: string): number {
     let n = 0;
     for (const [k, list] of this.byChannel)
       if (k.startsWith(circleId + "/") && !k.endsWith("/__control")) n += list.length;
@@ -119,19 +122,6 @@ export class MemMessages {
   }
   getV2Wire(msgId: string) {
     return this.v2.get(msgId)?.wire;
-  }
-  insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
-    if (this.messages.has(m.msgId)) return null;
-    this.v2.set(m.msgId, { ...v2 });
-    return this.place({
-      ...m,
-      mac: m.mac ?? null,
-      seq: ++this.seq,
-      sortTs: meta.sortTs,
-      origin: meta.origin,
-      receivedAt: meta.receivedAt,
-      signed: 1,
-    });
   }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
     const m = this.messages.get(msgId);

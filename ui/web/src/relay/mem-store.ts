@@ -16,7 +16,7 @@ import type {
   SyncStoreV2,
   V2ChannelRow,
 } from "../../../../src/sync/store.ts";
-import { byKey, ck } from "./mem-messages.ts";
+import { byKey, ck, own } from "./mem-messages.ts";
 import { MemTables } from "./mem-tables.ts";
 
 /** Everything but messages and circles, as plain data (IndexedDB "state"). */
@@ -54,10 +54,12 @@ export class MemStore extends MemTables implements SyncStoreV2 {
   // ---- circles ----
 
   getCircle(circleId: string) {
-    return this.circles.get(circleId);
+    return own(this.circles.get(circleId));
   }
   listCircles() {
-    return [...this.circles.values()].sort((a, b) => a.joinedAt - b.joinedAt || (a.circleId < b.circleId ? -1 : 1));
+    return [...this.circles.values()]
+      .sort((a, b) => a.joinedAt - b.joinedAt || (a.circleId < b.circleId ? -1 : 1))
+      .map(own);
   }
   addCircle(c: CircleRow): boolean {
     if (this.circles.has(c.circleId)) return false;
@@ -85,6 +87,7 @@ export class MemStore extends MemTables implements SyncStoreV2 {
     return this.owners.get(circleId);
   }
   setCircleOwner(circleId: string, ownerKeyHex: string) {
+    if (!this.circles.has(circleId)) return;
     this.owners.set(circleId, ownerKeyHex);
     this.dirtyCircles = true;
     this.touched();

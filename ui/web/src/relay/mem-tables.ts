@@ -2,7 +2,7 @@
 // their members, display names, and the v2 tables (owners, epoch keys, member cards, removals,
 // access-controlled channels and their keys, invites and admissions).
 import type { ChannelRow, InviteRow, MemberCardRow, V2ChannelRow } from "../../../../src/sync/store.ts";
-import { byKey, ck, MemMessages } from "./mem-messages.ts";
+import { byKey, ck, MemMessages, own } from "./mem-messages.ts";
 
 export class MemTables extends MemMessages {
   protected channels = new Map<string, Map<string, ChannelRow>>();
@@ -32,12 +32,14 @@ export class MemTables extends MemMessages {
   // ---- channels, names ----
 
   getChannel(circleId: string, channelId: string) {
-    return this.channels.get(circleId)?.get(channelId);
+    return own(this.channels.get(circleId)?.get(channelId));
   }
   listChannels(circleId: string) {
-    return [...(this.channels.get(circleId)?.values() ?? [])].sort((a, b) =>
-      a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : a.channelId < b.channelId ? -1 : 1,
-    );
+    return [...(this.channels.get(circleId)?.values() ?? [])]
+      .sort((a, b) =>
+        a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : a.channelId < b.channelId ? -1 : 1,
+      )
+      .map(own);
   }
   createChannel(c: ChannelRow): boolean {
     const m = this.channels.get(c.circleId) ?? new Map<string, ChannelRow>();
@@ -77,11 +79,11 @@ export class MemTables extends MemMessages {
     this.touched();
   }
   getMemberCard(circleId: string, nodeId: string) {
-    return this.cards.get(ck(circleId, nodeId));
+    return own(this.cards.get(ck(circleId, nodeId)));
   }
   listMemberCards(circleId: string) {
     return byKey(this.cards, circleId + "/")
-      .map((k) => this.cards.get(k)!)
+      .map((k) => own(this.cards.get(k)!))
       .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
   }
   markRemoved(circleId: string, nodeId: string, _epoch: number, removedTs: number) {
@@ -128,8 +130,7 @@ export class MemTables extends MemMessages {
     this.touched();
   }
   getInvite(inviteId: string) {
-    const r = this.invites.get(inviteId);
-    return r ? { ...r } : undefined;
+    return own(this.invites.get(inviteId));
   }
   inviteAdmitted(inviteId: string, nodeId: string) {
     return this.admissions.has(`${inviteId}/${nodeId}`);
@@ -148,7 +149,7 @@ export class MemTables extends MemMessages {
       .filter((r) => r.circleId === circleId)
       .reverse()
       .sort((a, b) => b.createdTs - a.createdTs)
-      .map((r) => ({ ...r }));
+      .map(own);
   }
   revokeInvite(inviteId: string, now: number) {
     const r = this.invites.get(inviteId);

@@ -336,7 +336,7 @@ export class RelayBackend implements Backend, SyncHost {
         name: c.name,
         owned: c.owned,
         members: this.peerCache.get(c.circleId)?.length ?? 0,
-        messages: this.mem.countMessages(c.circleId),
+        messages: this.mem.countChatMessages(c.circleId),
         channels: this.channels(c.circleId),
       })),
       calls: [...this.calls.sessions.values()].map(callView),
@@ -350,7 +350,7 @@ export class RelayBackend implements Backend, SyncHost {
   ) {
     const c = this.circle(circleId);
     return this.mem
-      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts.limit, opts.before)
+      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
       .map((m) => this.view(m));
   }
 
