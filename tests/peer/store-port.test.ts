@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatMessage } from "../../src/protocol/message.ts";
 import type { CircleRow, InviteRow, MemberCardRow, SyncStoreV2, V2ChannelRow } from "../../src/sync/store.ts";
+import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import { newStore, NOW, type StoreKind } from "../v2/helpers.ts";
 
 const C = "c1".repeat(16);
@@ -545,5 +546,62 @@ describe("where only SQLite can", () => {
       }),
     ).toThrow("bug");
     expect(s.hasMessage(id("1"))).toBe(false);
+  });
+});
+
+describe("the memory store's durable copy", () => {
+  test("dump() restored into a fresh store reads back the same", () => {
+    const s = withCircles("mem") as MemStore;
+    s.setCircleOwner(C, "0e".repeat(32));
+    s.putEpochKey(C, 1, "01".repeat(32), NOW);
+    s.putMemberCard({ circleId: C, nodeId: A, edKey: "", xKey: "", displayName: "ann", issuedTs: NOW, msgId: "" });
+    s.markRemoved(C, B, 1, NOW);
+    s.putV2Channel({
+      circleId: C,
+      channelId: "v",
+      ownerKey: "",
+      mode: "key",
+      scryptLogN: 14,
+      keyCheck: "",
+      createdTs: NOW,
+      msgId: "",
+    });
+    s.putChannelKey(C, "v", 2, "02".repeat(32));
+    s.putInvite({
+      inviteId: "i1",
+      circleId: C,
+      ticketHex: "",
+      expiresTs: NOW + 9,
+      maxUses: 2,
+      uses: 0,
+      createdTs: NOW,
+    });
+    s.recordAdmission("i1", A, NOW);
+    s.createChannel({ circleId: C, channelId: "v", createdBy: A, createdTs: NOW, accessMode: "key", keyHash: "" });
+    s.setChannelMember(C, "v", B, "requested");
+    s.setChannelMember(C, "v", A, "member");
+    s.setDisplayName(A, "ann", NOW);
+    const t = new MemStore();
+    t.addCircle(circle(C));
+    t.restore(JSON.parse(JSON.stringify(s.dump())));
+    const reads = (x: MemStore) => [
+      x.getCircleOwner(C),
+      x.getEpochKey(C, 1),
+      x.listMemberCards(C),
+      x.removedAt(C, B),
+      x.getV2Channel(C, "v"),
+      x.latestChannelKey(C, "v"),
+      x.listInvites(C),
+      x.inviteAdmitted("i1", A),
+      x.listChannels(C),
+      x.channelMembers(C, "v"),
+      x.getDisplayName(A),
+    ];
+    expect(reads(t)).toEqual(reads(s));
+    expect(t.channelMembers(C, "v")).toEqual([
+      { nodeId: A, state: "member" },
+      { nodeId: B, state: "requested" },
+    ]);
+    expect(t.takeChanges().state).toBe(false);
   });
 });

@@ -3,8 +3,9 @@
 import type { ChatMessage } from "../../../../src/protocol/message.ts";
 import type { MessageMeta, StoredMessage, V2Item, V2MessageCols } from "../../../../src/sync/store.ts";
 
-const cmp = (a: StoredMessage, b: StoredMessage) =>
-  a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+/** Ids (msg, circle, channel, node) in SQLite's text order. */
+export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const cmp = (a: StoredMessage, b: StoredMessage) => a.sortTs - b.sortTs || byId(a.msgId, b.msgId);
 /** Key of a per-channel (or per-member) entry: "circle/channel". */
 export const ck = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 /** The keys of a map that start with `prefix` (all of a circle's entries: "circle/"). */
@@ -26,16 +27,20 @@ export class MemMessages {
   missingIds(ids: string[]) {
     return ids.filter((id) => !this.messages.has(id));
   }
+  /** the rows of a circle, in arrival order */
+  protected rows(circleId: string) {
+    return [...this.messages.values()].filter((m) => m.circleId === circleId);
+  }
   /** what a v1 peer can be offered, as NodeStore: MAC'd rows, newest (created_ts, msg_id) first */
   offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }) {
-    const all = [...this.messages.values()]
-      .filter((m) => m.circleId === circleId && m.mac && m.createdTs >= (opts.minCreatedTs ?? 0))
-      .sort((a, b) => b.createdTs - a.createdTs || (a.msgId < b.msgId ? 1 : a.msgId > b.msgId ? -1 : 0));
+    const all = this.rows(circleId)
+      .filter((m) => m.mac && m.createdTs >= (opts.minCreatedTs ?? 0))
+      .sort((a, b) => b.createdTs - a.createdTs || byId(b.msgId, a.msgId));
     return all.slice(0, opts.limit ?? all.length).map((m) => m.msgId);
   }
   /** every row of a circle, in arrival order (what the browser saves) */
   allIds(circleId: string) {
-    return [...this.messages.values()].filter((m) => m.circleId === circleId).map((m) => m.msgId);
+    return this.rows(circleId).map((m) => m.msgId);
   }
   getMessages(circleId: string, ids: string[]) {
     return ids
@@ -102,8 +107,8 @@ export class MemMessages {
     return n;
   }
   ownUnpushed(circleId: string, nodeId: string, pushed: Set<string>): StoredMessage[] {
-    return [...this.messages.values()]
-      .filter((m) => m.circleId === circleId && m.authorNodeId === nodeId && !pushed.has(m.msgId))
+    return this.rows(circleId)
+      .filter((m) => m.authorNodeId === nodeId && !pushed.has(m.msgId))
       .sort((a, b) => a.seq - b.seq);
   }
   v2Cols(msgId: string) {
@@ -112,13 +117,12 @@ export class MemMessages {
 
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[] {
     const out: V2Item[] = [];
-    for (const m of this.messages.values()) {
-      if (m.circleId !== circleId) continue;
+    for (const m of this.rows(circleId)) {
       const v = this.v2.get(m.msgId);
       if (v ? v.keyEpoch <= opts.maxEpoch : opts.legacy && !!m.mac)
         out.push({ ts: m.createdTs, msgId: m.msgId, signed: !!v });
     }
-    return out.sort((a, b) => a.ts - b.ts || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0));
+    return out.sort((a, b) => a.ts - b.ts || byId(a.msgId, b.msgId));
   }
   getV2Wire(msgId: string) {
     return this.v2.get(msgId)?.wire;

@@ -16,7 +16,7 @@ import type {
   SyncStoreV2,
   V2ChannelRow,
 } from "../../../../src/sync/store.ts";
-import { byKey, ck, own } from "./mem-messages.ts";
+import { byId, byKey, ck, own } from "./mem-messages.ts";
 import { MemTables } from "./mem-tables.ts";
 
 /** Everything but messages and circles, as plain data (IndexedDB "state"). */
@@ -57,9 +57,7 @@ export class MemStore extends MemTables implements SyncStoreV2 {
     return own(this.circles.get(circleId));
   }
   listCircles() {
-    return [...this.circles.values()]
-      .sort((a, b) => a.joinedAt - b.joinedAt || (a.circleId < b.circleId ? -1 : 1))
-      .map(own);
+    return [...this.circles.values()].sort((a, b) => a.joinedAt - b.joinedAt || byId(a.circleId, b.circleId)).map(own);
   }
   addCircle(c: CircleRow): boolean {
     if (this.circles.has(c.circleId)) return false;
@@ -103,11 +101,10 @@ export class MemStore extends MemTables implements SyncStoreV2 {
   }
   removeCircle(circleId: string) {
     this.circles.delete(circleId);
-    for (const [id, m] of this.messages)
-      if (m.circleId === circleId) {
-        this.messages.delete(id);
-        this.v2.delete(id);
-      }
+    for (const m of this.rows(circleId)) {
+      this.messages.delete(m.msgId);
+      this.v2.delete(m.msgId);
+    }
     const p = circleId + "/";
     for (const map of [
       this.byChannel,
@@ -119,11 +116,7 @@ export class MemStore extends MemTables implements SyncStoreV2 {
       this.channelKeys,
     ] as Map<string, unknown>[])
       for (const k of byKey(map, p)) map.delete(k);
-    for (const [id, inv] of this.invites)
-      if (inv.circleId === circleId) {
-        this.invites.delete(id);
-        for (const a of [...this.admissions]) if (a.startsWith(id + "/")) this.admissions.delete(a);
-      }
+    for (const [id, inv] of this.invites) if (inv.circleId === circleId) this.dropInvite(id);
     this.channels.delete(circleId);
     this.owners.delete(circleId);
     this.dirtyCircles = true;
@@ -156,31 +149,24 @@ export class MemStore extends MemTables implements SyncStoreV2 {
       invites: [...this.invites.values()],
       admissions: [...this.admissions],
       channels: [...this.channels.values()].flatMap((m) => [...m.values()]),
-      members: [...this.members].flatMap(([k, m]) =>
-        [...m].map(([node, state]): [string, string] => [`${k}/${node}`, state]),
-      ),
+      members: [...this.members],
       names: [...this.names],
     };
   }
 
   restore(s: StoreState): void {
     for (const [k, v] of s.owners ?? []) this.owners.set(k, v);
-    for (const [k, v] of s.epochKeys ?? []) this.epochKeys.set(k, v);
+    // into an empty store (only circles and their owners come first)
+    this.epochKeys = new Map(s.epochKeys);
     for (const c of s.cards ?? []) this.cards.set(ck(c.circleId, c.nodeId), c);
-    for (const [k, v] of s.removed ?? []) this.removed.set(k, v);
+    this.removed = new Map(s.removed);
     for (const c of s.v2Channels ?? []) this.v2Channels.set(ck(c.circleId, c.channelId), c);
-    for (const [k, v] of s.channelKeys ?? []) this.channelKeys.set(k, v);
+    this.channelKeys = new Map(s.channelKeys);
     for (const r of s.invites ?? []) this.invites.set(r.inviteId, r);
-    for (const a of s.admissions ?? []) this.admissions.add(a);
+    this.admissions = new Set(s.admissions);
     for (const c of s.channels ?? []) this.createChannel(c);
-    for (const [k, state] of s.members ?? []) {
-      const i = k.lastIndexOf("/");
-      const key = k.slice(0, i);
-      const m = this.members.get(key) ?? new Map<string, string>();
-      m.set(k.slice(i + 1), state);
-      this.members.set(key, m);
-    }
-    for (const [k, v] of s.names ?? []) this.names.set(k, v);
+    this.members = new Map(s.members);
+    this.names = new Map(s.names);
     this.dirtyState = false;
   }
 }

@@ -2,12 +2,12 @@
 // their members, display names, and the v2 tables (owners, epoch keys, member cards, removals,
 // access-controlled channels and their keys, invites and admissions).
 import type { ChannelRow, InviteRow, MemberCardRow, V2ChannelRow } from "../../../../src/sync/store.ts";
-import { byKey, ck, MemMessages, own } from "./mem-messages.ts";
+import { byId, byKey, ck, MemMessages, own } from "./mem-messages.ts";
 
 export class MemTables extends MemMessages {
   protected channels = new Map<string, Map<string, ChannelRow>>();
-  /** "circle/channel" -> node -> state */
-  protected members = new Map<string, Map<string, string>>();
+  /** "circle/channel/node" -> state */
+  protected members = new Map<string, string>();
   protected names = new Map<string, string>();
   protected owners = new Map<string, string>();
   /** "circle/epoch" -> key hex */
@@ -36,9 +36,7 @@ export class MemTables extends MemMessages {
   }
   listChannels(circleId: string) {
     return [...(this.channels.get(circleId)?.values() ?? [])]
-      .sort((a, b) =>
-        a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : a.channelId < b.channelId ? -1 : 1,
-      )
+      .sort((a, b) => (a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : byId(a.channelId, b.channelId)))
       .map(own);
   }
   createChannel(c: ChannelRow): boolean {
@@ -50,17 +48,16 @@ export class MemTables extends MemMessages {
     return true;
   }
   setChannelMember(circleId: string, channelId: string, nodeId: string, state: "member" | "requested" | null) {
-    const k = ck(circleId, channelId);
-    const m = this.members.get(k) ?? new Map<string, string>();
-    this.members.set(k, m);
-    if (state === null) m.delete(nodeId);
-    else m.set(nodeId, state);
+    const k = `${circleId}/${channelId}/${nodeId}`;
+    if (state === null) this.members.delete(k);
+    else this.members.set(k, state);
     this.touched();
   }
   channelMembers(circleId: string, channelId: string) {
-    return [...(this.members.get(ck(circleId, channelId)) ?? new Map<string, string>())]
-      .map(([nodeId, state]) => ({ nodeId, state }))
-      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
+    const p = `${circleId}/${channelId}/`;
+    return byKey(this.members, p)
+      .map((k) => ({ nodeId: k.slice(p.length), state: this.members.get(k)! }))
+      .sort((a, b) => byId(a.nodeId, b.nodeId));
   }
 
   setDisplayName(nodeId: string, name: string, _now: number) {
@@ -84,7 +81,7 @@ export class MemTables extends MemMessages {
   listMemberCards(circleId: string) {
     return byKey(this.cards, circleId + "/")
       .map((k) => own(this.cards.get(k)!))
-      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
+      .sort((a, b) => byId(a.nodeId, b.nodeId));
   }
   markRemoved(circleId: string, nodeId: string, _epoch: number, removedTs: number) {
     const k = ck(circleId, nodeId);
@@ -164,16 +161,15 @@ export class MemTables extends MemMessages {
   }
   /** Forget invites expired before `before` (and their admissions). */
   pruneInvites(before: number) {
-    for (const [id, r] of this.invites) {
-      if (r.expiresTs >= before) continue;
-      this.invites.delete(id);
-      for (const a of [...this.admissions]) if (a.startsWith(id + "/")) this.admissions.delete(a);
-      this.touched();
-    }
+    for (const [id, r] of this.invites) if (r.expiresTs < before) this.dropInvite(id);
+  }
+  protected dropInvite(id: string) {
+    this.invites.delete(id);
+    for (const a of this.admissions) if (a.startsWith(id + "/")) this.admissions.delete(a);
+    this.touched();
   }
   /** Some invite this browser issued is unexpired: it answers admissions (revoked ones count: "invite revoked", not a timeout). */
   hasLiveInvites(now: number): boolean {
-    for (const r of this.invites.values()) if (r.expiresTs > now) return true;
-    return false;
+    return [...this.invites.values()].some((r) => r.expiresTs > now);
   }
 }
