@@ -27,7 +27,8 @@ export interface BrowserPeer {
   rng: Rng;
   nowMs: () => number;
   fetch?: FetchLike;
-  WebSocketImpl?: WsCtor;
+  /** null: no WebSocket, polling only; default: the runtime's */
+  WebSocketImpl?: WsCtor | null;
   /** what presence announces (the page's host and port) */
   endpoint?: RelayEndpoint | null;
   pollMs?: number;
