@@ -214,9 +214,9 @@ describe("WebSocket frames from the relay", () => {
       while (!FakeWs.all.some((w) => w.url.includes(hint)) && Date.now() - t1 < 10_000) await Bun.sleep(20);
       const ws = FakeWs.all.find((w) => w.url.includes(hint))!;
       expect(ws.url).toContain(hint);
-      const orig = browser.ingest.bind(browser);
+      const orig = browser.relay.ingest.bind(browser.relay);
       let pending: Promise<void> = Promise.resolve();
-      browser.ingest = (c: string, raws: unknown[]) => (pending = orig(c, raws));
+      browser.relay.ingest = (c: string, raws: unknown[]) => (pending = orig(c, raws));
       const ids = async () => (await browser.listMessages(circleId, "general", { limit: 1000 })).map((m) => m.msgId);
       const known = new Set(await ids());
       expect(known.size).toBe(3);
@@ -235,7 +235,7 @@ describe("WebSocket frames from the relay", () => {
           check,
         ),
       ).toBe("");
-      browser.ingest = orig;
+      browser.relay.ingest = orig;
     });
   }
 });

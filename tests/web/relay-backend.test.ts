@@ -258,7 +258,7 @@ describe("relay-only peers speak v2", () => {
     // c gets the relay's envelopes newest first: the epoch-1 message before the REKEY that carries its key
     // cards of a, b and c, the circle name, "before", the REKEY, "after the kick"
     await waitFor("pushed", () => stored(circleId).length >= 7);
-    await c.b.ingest(
+    await c.b.relay.ingest(
       circleId,
       stored(circleId)
         .map((r) => r.json)
@@ -564,7 +564,7 @@ describe("the chat store over a relay-only peer", () => {
     await store.init({ circleId });
     await Bun.sleep(300);
     const before = peerGets;
-    p.b.peersSeen(circleId, []); // what the sync does after a presence refresh
+    p.b.relay.peersSeen(circleId, []); // what the sync does after a presence refresh
     await Bun.sleep(1000);
     // the store's reload, plus at most one presence refresh of the sync (its fetch and the reload
     // it causes); the loop this guards against made thousands in that second

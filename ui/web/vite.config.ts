@@ -16,9 +16,9 @@ const here = import.meta.dirname;
  */
 const APP_SHELL =
   /\/(ui\/web\/src\/(app|app-store|boot|notify|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich|blocked))\.tsx?|ui\/shared\/(backend|chat-store|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
-/** the relay-only peer at start: storage, sync (with the shared relay API of src/peer/relay), the v2 engine and its crypto */
+/** the relay-only peer at start: storage, the shared relay client of src/peer/relay under its browser host, the v2 engine and its crypto */
 const RELAY_CORE =
-  /\/(ui\/web\/src\/relay\/(open|relay-backend|mem-store|relay-sync|idb|persist)|src\/peer\/relay\/api)\.ts$/;
+  /\/(ui\/web\/src\/relay\/(open|relay-backend|relay-client|mem-store|idb)|src\/peer\/relay\/(api|sync|admissions))\.ts$/;
 
 function serviceWorker(): Plugin {
   return {
@@ -64,6 +64,9 @@ export default defineConfig({
     modulePreload: false,
     reportCompressedSize: false,
     rolldownOptions: {
+      // limits.ts lives in the app shell: without this, every bound a relay-side module names is
+      // an import across chunks (a name exported here and imported there) instead of its number
+      optimization: { inlineConst: true },
       output: {
         // Fewer, larger chunks for what a page loads at start (gzip does better on one file than
         // on several): the app shell both modes run, and the relay-only peer's core. Dialogs,

@@ -1,6 +1,6 @@
 // IndexedDB storage of the relay-only peer: one "kv" store (node, circles, pull cursors, the
 // derived v2 state) and one "messages" store keyed by msg_id with an index by circle.
-import type { CircleRecord, Commit, MessageRecord, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
+import type { Commit, MessageRecord, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
 
 const DB_NAME = "felund-web";
 const DB_VERSION = 1;
@@ -57,22 +57,8 @@ export class IdbPersistence implements Persistence {
   saveNode(n: NodeRecord) {
     return this.put("node", { ...n });
   }
-  saveCircles(cs: CircleRecord[]) {
-    return this.put(
-      "circles",
-      cs.map((c) => ({ ...c })),
-    );
-  }
   saveCursors(c: Record<string, PullCursor>) {
     return this.put("cursors", { ...c });
-  }
-
-  async putMessages(ms: MessageRecord[]) {
-    if (!ms.length) return;
-    const tx = this.db.transaction("messages", "readwrite");
-    const st = tx.objectStore("messages");
-    for (const m of ms) st.put({ ...m });
-    await finished(tx);
   }
 
   /** messages, derived state and circles in one transaction, so a reload never sees one without the other */

@@ -1,7 +1,7 @@
 // Opening the relay-only peer in a browser: IndexedDB storage (in-memory if the browser
 // refuses it, e.g. some private modes), presence that names this page, goodbye on unload.
 import { IdbPersistence } from "./idb.ts";
-import { MemoryPersistence, type Persistence } from "./persist.ts";
+import type { Persistence } from "./persist.ts";
 import { RelayBackend } from "./relay-backend.ts";
 
 export async function openRelayBackend(o: { relayBase: string }): Promise<RelayBackend> {
@@ -9,7 +9,8 @@ export async function openRelayBackend(o: { relayBase: string }): Promise<RelayB
   try {
     persist = await IdbPersistence.open();
   } catch {
-    persist = new MemoryPersistence();
+    // rare: a chunk of its own
+    persist = new (await import("./persist.ts")).MemoryPersistence();
   }
   const host = location.hostname.replace(/^\[|\]$/g, "");
   const b = await RelayBackend.open({

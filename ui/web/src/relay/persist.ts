@@ -56,10 +56,9 @@ export interface Commit {
 export interface Persistence {
   load(): Promise<Snapshot>;
   saveNode(n: NodeRecord): Promise<void>;
-  saveCircles(cs: CircleRecord[]): Promise<void>;
   saveCursors(c: Record<string, PullCursor>): Promise<void>;
-  putMessages(ms: MessageRecord[]): Promise<void>;
   deleteCircle(circleId: string): Promise<void>;
+  /** message rows (added or rewritten), derived state and circles, together */
   commit(c: Commit): Promise<void>;
 }
 
@@ -72,23 +71,19 @@ export class MemoryPersistence implements Persistence {
   async saveNode(n: NodeRecord) {
     this.snap.node = structuredClone(n);
   }
-  async saveCircles(cs: CircleRecord[]) {
-    this.snap.circles = cs.map((c) => ({ ...c }));
-  }
   async saveCursors(c: Record<string, PullCursor>) {
     this.snap.cursors = structuredClone(c);
-  }
-  async putMessages(ms: MessageRecord[]) {
-    const byId = new Map(this.snap.messages.map((m) => [m.msgId, m]));
-    for (const m of ms) byId.set(m.msgId, structuredClone(m));
-    this.snap.messages = [...byId.values()];
   }
   async deleteCircle(circleId: string) {
     this.snap.messages = this.snap.messages.filter((m) => m.circleId !== circleId);
   }
   async commit(c: Commit) {
-    if (c.messages) await this.putMessages(c.messages);
+    if (c.messages) {
+      const byId = new Map(this.snap.messages.map((m) => [m.msgId, m]));
+      for (const m of c.messages) byId.set(m.msgId, structuredClone(m));
+      this.snap.messages = [...byId.values()];
+    }
     if (c.state) this.snap.state = structuredClone(c.state);
-    if (c.circles) await this.saveCircles(c.circles);
+    if (c.circles) this.snap.circles = structuredClone(c.circles);
   }
 }

@@ -1,7 +1,7 @@
 // The relay-only peer: a browser with no node behind it is its own felund v2 peer. Its
 // Ed25519 key, circle secrets and history live in IndexedDB (persist.ts); what it writes is
 // signed (composeText / composeEvent of src/sync/v2-apply.ts) and travels as v2 envelopes
-// (docs/PROTOCOL.md §9) through the relay (relay-sync.ts); what arrives is opened and
+// (docs/PROTOCOL.md §9) through the relay (relay-client.ts); what arrives is opened and
 // verified by acceptSigned, as on a node. Circles it creates are v2-only, with felund2 codes
 // it redeems itself through the relay's /v1/signal (admission.ts, §10.1), unless created as
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
@@ -21,32 +21,23 @@ import type {
 import { fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
-import { circleHint, newMsgId } from "../../../../src/protocol/ids.ts";
-import {
-  DISPLAY_NAME_MAX,
-  MAX_TEXT_BYTES,
-  V2_RELAY_ADMISSION_BUSY_POLL_MS,
-  V2_RELAY_ADMISSION_POLL_MS,
-} from "../../../../src/protocol/limits.ts";
-import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
+import { newMsgId } from "../../../../src/protocol/ids.ts";
+import { MAX_TEXT_BYTES } from "../../../../src/protocol/limits.ts";
 import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
-import { preverify } from "../../../../src/protocol/primitives.ts";
 import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type StoredMessage } from "../../../../src/sync/store.ts";
-import { RelayEnvelopes } from "../../../../src/sync/relay-envelopes.ts";
-import { acceptSigned, composeText, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import { acceptSigned, composeText, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
-import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
-import type { Admissions } from "../../../../src/peer/relay/admission-engine.ts";
-import type { FetchLike, RelayEndpoint, RelayPeer } from "../../../../src/peer/relay/api.ts";
+import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
-import { RelaySync, type SyncHost } from "./relay-sync.ts";
+import { RelayClient } from "./relay-client.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
+import type { SettingsHost } from "./relay-settings.ts";
 import type { RelayActions } from "./relay-actions.ts";
 import { MemStore } from "./mem-store.ts";
-import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor } from "./persist.ts";
+import type { CircleRecord, MessageRecord, NodeRecord, Persistence } from "./persist.ts";
 
 export interface RelayBackendOptions {
   /** the relay to use until the user sets another (default: the page's origin) */
@@ -64,35 +55,21 @@ export interface RelayBackendOptions {
   reconnectMs?: number;
 }
 
-/** `env`: its envelopes (keys, and what is held for a newer epoch) */
-interface Link {
-  secret: Uint8Array;
-  hint: string;
-  env: RelayEnvelopes;
-}
 type Legacy = typeof import("./legacy.ts");
 type Done = Verdict<{ row: StoredMessage }>;
 
-export class RelayBackend implements Backend, SyncHost {
+export class RelayBackend implements Backend {
   readonly kind = "relay" as const;
   private mem = new MemStore();
   private calls = new CallRegistry();
-  private links = new Map<string, Link>();
-  private pushed = new Set<string>();
-  private cursors: Record<string, PullCursor> = {};
-  private peerCache = new Map<string, PeerView[]>();
+  /** the relay client (src/peer/relay/sync.ts under this browser's host) */
+  relay!: RelayClient;
   private listeners = new Set<(e: BackendEvent) => void>();
   private state: ConnectionState = "connecting";
   private started = false;
-  private sync!: RelaySync;
   private node!: NodeRecord;
   private keys!: NodeKeys;
   private writes: Promise<void> = Promise.resolve();
-  private closed = false;
-  private admissions: Admissions | null = null;
-  private admitTimer: ReturnType<typeof setTimeout> | null = null;
-  /** signals read before any join arrived (the admission engine starts after them) */
-  private admitCursor = 0;
   /** things the user should be told once (identity migration), shown by the app after start */
   readonly notices: string[] = [];
   private readonly rng: Rng;
@@ -114,7 +91,34 @@ export class RelayBackend implements Backend, SyncHost {
   private async load() {
     const snap = await this.o.persist.load();
     const migrated = await this.loadIdentity(snap.node);
-    this.sync = new RelaySync(this.relayBase(), this, { ...this.o, nodeId: this.node.nodeId });
+    this.relay = new RelayClient(
+      {
+        ...this.o,
+        mem: this.mem,
+        rng: this.rng,
+        nowMs: this.nowMs,
+        nodeId: this.node.nodeId,
+        v1: () => this.v1?.v1Envelopes ?? null,
+        ctx: () => this.ctx(),
+        v2Deps: () => this.v2Deps(),
+        flush: () => this.flush(),
+        rewrite: (ids) => {
+          // behind any commit still queued (which may carry the same rows as not yet pushed)
+          const rows = ids.map((id) => this.record(id)).filter((r): r is MessageRecord => !!r);
+          return (this.writes = this.writes.catch(() => {}).then(() => this.o.persist.commit({ messages: rows })));
+        },
+        arrived: (rows) => {
+          for (const r of rows) this.emit({ t: "message", message: this.view(r) });
+        },
+        peersSeen: (circleId) => this.emit({ t: "peers", circleId }),
+        connectionChanged: (state) => {
+          this.state = state;
+          this.emit({ t: "connection", state });
+        },
+        debug: (l) => this.debug(l),
+      },
+      this.relayBase(),
+    );
     for (const c of snap.circles) {
       this.mem.addCircle({
         circleId: c.circleId,
@@ -127,44 +131,28 @@ export class RelayBackend implements Backend, SyncHost {
         joinedAt: c.joinedAt,
       });
       if (c.ownerKey) this.mem.setCircleOwner(c.circleId, c.ownerKey);
-      this.link(c.circleId);
+      this.relay.link(c.circleId);
       if (c.mode !== "v2") await this.legacy();
     }
-    this.cursors = snap.cursors;
+    this.relay.cursors = snap.cursors;
     if (!snap.state && snap.messages.length) await this.legacy();
-    const msgs = snap.messages.filter((m) => this.links.has(m.circleId)).sort((a, b) => a.seq - b.seq);
+    const msgs = snap.messages.filter((m) => this.relay.links.has(m.circleId)).sort((a, b) => a.seq - b.seq);
     if (snap.state) {
       // the derived tables were saved with the messages: read back, nothing to re-apply
       this.mem.restore(snap.state);
       for (const m of msgs) {
         const { pushed, v2, ...row } = m;
         this.mem.loadRow(row, v2);
-        if (pushed) this.pushed.add(m.msgId);
+        if (pushed) this.relay.pushed.add(m.msgId);
       }
-    } else {
-      // saved before v2 (v1 messages only): rebuild channels and names by applying them again
-      const now = this.now();
-      for (const m of msgs) {
-        const { seq: _s, sortTs: _t, origin, receivedAt: _r, pushed, v2: _v, signed: _g, ...msg } = m;
-        this.v1!.storeVerified(this.mem, this.calls, msg, origin, now);
-        if (pushed) this.pushed.add(m.msgId);
-      }
-    }
+    } else this.v1?.replayPreV2(this.mem, this.calls, msgs, this.relay.pushed, this.now());
     this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
     this.mem.pruneInvites(this.now() - 86400);
     for (const c of this.mem.listCircles()) ensureGeneral(this.mem, c.circleId, c.joinedAt);
-    if (migrated) {
-      // circles from before v2: this browser owns the ones it created; every circle learns its key
-      const own = toHex(this.keys.edPublic);
-      for (const c of this.mem.listCircles()) {
-        if (c.owned && !this.mem.getCircleOwner(c.circleId)) this.mem.setCircleOwner(c.circleId, own);
-        this.publishCard(c.circleId);
-      }
-    }
-    if (snap.state && !migrated) return this.flush();
-    // first load after v2 (or after the migration): write everything in the new form once
-    this.mem.takeChanges();
-    await this.o.persist.commit({ messages: this.allRecords(), state: this.mem.dump(), circles: this.circleRecords() });
+    if (migrated) this.v1!.adoptPreV2Circles(this.mem, this.keys.edPublic, (id) => this.publishCard(id));
+    // first load after v2 (or after the migration): every message, circle and name was just
+    // applied again, so this first write carries all of it in the new form
+    return this.flush();
   }
 
   /** The Ed25519 identity (node_id = its key's id); an id from before v2 is replaced, once. */
@@ -185,9 +173,7 @@ export class RelayBackend implements Backend, SyncHost {
     };
     await this.o.persist.saveNode(this.node);
     if (!old) return false;
-    this.notices.push(
-      `This browser now signs what it writes (felund v2): its node id changed from ${old.slice(0, 8)}… to ${this.keys.nodeId.slice(0, 8)}…. Your circles and history are kept.`,
-    );
+    this.notices.push((await this.legacy()).preV2Notice(old, this.keys.nodeId));
     return true;
   }
 
@@ -204,14 +190,8 @@ export class RelayBackend implements Backend, SyncHost {
     return (this.v1 ??= await import("./legacy.ts"));
   }
 
-  private link(circleId: string): Link {
-    let l = this.links.get(circleId);
-    if (!l) {
-      const secret = fromHex(this.mem.getCircle(circleId)!.secretHex);
-      l = { secret, hint: circleHint(circleId), env: new RelayEnvelopes(circleId, secret) };
-      this.links.set(circleId, l);
-    }
-    return l;
+  private link(circleId: string) {
+    return this.relay.link(circleId);
   }
 
   private circleRecords(): CircleRecord[] {
@@ -229,15 +209,7 @@ export class RelayBackend implements Backend, SyncHost {
 
   private record(msgId: string): MessageRecord | null {
     const m = this.mem.getMessage(msgId);
-    return m ? { ...m, pushed: this.pushed.has(msgId), v2: this.mem.v2Cols(msgId) } : null;
-  }
-
-  private allRecords(): MessageRecord[] {
-    return this.mem
-      .listCircles()
-      .flatMap((c) => this.mem.allIds(c.circleId))
-      .map((id) => this.record(id)!)
-      .filter(Boolean);
+    return m ? { ...m, pushed: this.relay.pushed.has(msgId), v2: this.mem.v2Cols(msgId) } : null;
   }
 
   /** Write what changed (messages, derived state, circles) in one transaction, in order. */
@@ -335,7 +307,7 @@ export class RelayBackend implements Backend, SyncHost {
         circleId: c.circleId,
         name: c.name,
         owned: c.owned,
-        members: this.peerCache.get(c.circleId)?.length ?? 0,
+        members: this.relay.peers(c.circleId).length,
         messages: this.mem.countChatMessages(c.circleId),
         channels: this.channels(c.circleId),
       })),
@@ -395,7 +367,7 @@ export class RelayBackend implements Backend, SyncHost {
           relayBase: () => this.relayBase(),
           circle: (id) => this.circle(id),
           link: (id) => void this.link(id),
-          track: (id) => this.sync.addCircle(id, this.link(id).hint),
+          track: (id) => this.relay.track(id),
           ctx: () => this.ctx(),
           who: () => this.who(),
           v2Deps: () => this.v2Deps(),
@@ -406,8 +378,8 @@ export class RelayBackend implements Backend, SyncHost {
           published: (c, rows) => this.published(c, rows),
           flush: () => this.flush(),
           emit: (e) => this.emit(e),
-          watchAdmissions: () => this.watchAdmissions(),
-          peers: (id) => this.peerCache.get(id) ?? [],
+          watchAdmissions: () => this.relay.watchAdmissions(),
+          peers: (id) => this.relay.peers(id),
           debug: (l) => this.debug(l),
         }),
     ));
@@ -446,68 +418,47 @@ export class RelayBackend implements Backend, SyncHost {
     return (await this.actions()).approveMember(circleId, channel, member);
   }
 
+  // ---- settings and leaving (relay-settings.ts, a chunk loaded on the first one) ----
+
+  private async settings(): Promise<[typeof import("./relay-settings.ts"), SettingsHost]> {
+    return [
+      await import("./relay-settings.ts"),
+      {
+        mem: this.mem,
+        persist: this.o.persist,
+        relay: this.relay,
+        node: () => this.node,
+        saveNode: (n) => this.o.persist.saveNode((this.node = n)),
+        relayBase: () => this.relayBase(),
+        now: this.now,
+        circle: (id) => this.circle(id),
+        publishCard: (id) => this.publishCard(id),
+        postV1: (c, ch, text) => this.postV1(c, ch, text),
+        published: (c, rows) => this.published(c, rows),
+        flush: () => this.flush(),
+        emit: (e) => this.emit(e),
+      },
+    ];
+  }
   async leaveCircle(circleId: string) {
-    const c = this.circle(circleId);
-    this.sync.removeCircle(c.circleId, this.link(c.circleId).hint);
-    this.mem.removeCircle(c.circleId);
-    this.links.delete(c.circleId);
-    for (const key of Object.keys(this.cursors)) if (key.endsWith("|" + c.circleId)) delete this.cursors[key];
-    await this.flush();
-    await this.o.persist.deleteCircle(c.circleId);
-    await this.o.persist.saveCursors(this.cursors);
-    this.emit({ t: "circles" });
+    const [m, h] = await this.settings();
+    return m.leaveCircle(h, circleId);
   }
-
-  async listPeers(circleId: string): Promise<PeerView[]> {
-    const c = this.circle(circleId);
-    try {
-      // no "peers" event from here: the chat store answers that event by calling listPeers,
-      // so announcing the list it asked for would loop (hundreds of GET /v1/peers a second)
-      this.rememberPeers(c.circleId, await this.sync.peers(this.link(c.circleId).hint));
-    } catch {
-      /* keep the last list */
-    }
-    return this.peerCache.get(c.circleId) ?? [];
-  }
-
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
-    if (s.relayBase !== undefined) {
-      const r = s.relayBase.trim().replace(/\/+$/, "");
-      if (r && !/^https?:\/\/[^\s/]+/.test(r)) throw new BackendError("relay URL must start with http:// or https://");
-      if (r !== this.node.relayBase) {
-        this.node = { ...this.node, relayBase: r };
-        await this.o.persist.saveNode(this.node);
-        this.sync.restart(this.relayBase());
-        this.admissions = null; // its signal cursor belongs to the old relay
-        this.admitCursor = 0;
-      }
-    }
-    if (s.displayName !== undefined) {
-      const n = s.displayName.trim().slice(0, DISPLAY_NAME_MAX) || "anon";
-      this.node = { ...this.node, displayName: n };
-      await this.o.persist.saveNode(this.node);
-      this.mem.setDisplayName(this.node.nodeId, n, this.now());
-      // legacy circles: the v1 rename originals understand; v2-only circles: a fresh member card
-      for (const c of this.mem.listCircles()) {
-        const row = isLegacy(c)
-          ? this.postV1(
-              c.circleId,
-              CONTROL_CHANNEL,
-              this.v1!.renameText({ circleId: c.circleId, nodeId: this.node.nodeId, displayName: n, ts: this.now() }),
-            )
-          : this.publishCard(c.circleId);
-        if (row) await this.published(c.circleId, [row]);
-      }
-    }
-    this.emit({ t: "circles" });
+    const [m, h] = await this.settings();
+    return m.updateSettings(h, s);
+  }
+
+  /** No "peers" event from here: the chat store answers that event by calling listPeers (it would loop). */
+  listPeers(circleId: string): Promise<PeerView[]> {
+    return this.relay.refreshPeers(this.circle(circleId).circleId);
   }
 
   subscribe(fn: (e: BackendEvent) => void): () => void {
     this.listeners.add(fn);
     if (!this.started) {
       this.started = true;
-      this.sync.start();
-      this.watchAdmissions();
+      this.relay.start();
     }
     return () => this.listeners.delete(fn);
   }
@@ -518,20 +469,17 @@ export class RelayBackend implements Backend, SyncHost {
 
   /** "push" while every circle has its WebSocket, else "poll" (for the status line). */
   transport(): "push" | "poll" {
-    return this.sync.transport();
+    return this.relay.sync.transport();
   }
 
   /** Leaving the page: drop our presence (best effort). */
   goodbye(): void {
-    this.sync.goodbye();
+    this.relay.sync.goodbye();
   }
 
   close(): void {
     void this.callNet?.then((c) => c.stop());
-    this.sync.stop();
-    this.closed = true;
-    if (this.admitTimer) clearTimeout(this.admitTimer);
-    this.admitTimer = null;
+    this.relay.stop();
   }
 
   // ---- authoring ----
@@ -583,146 +531,12 @@ export class RelayBackend implements Backend, SyncHost {
   private async published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]> {
     await this.flush();
     for (const r of rows) this.emit({ t: "message", message: this.view(r) });
-    if (rows.length && this.links.has(circleId)) this.sync.pushSoon(circleId, this.link(circleId).hint);
+    if (rows.length && this.relay.links.has(circleId)) this.relay.sync.pushSoon(circleId);
     return rows;
   }
 
   private emit(e: BackendEvent) {
     for (const fn of this.listeners) fn(e);
-  }
-
-  // ---- the relay client (src/peer/relay/sync.ts): what it asks of this peer ----
-
-  // ---- admissions through the relay (owner side) ----
-
-  /** Poll the relay for joins while this browser has unexpired invites; stops by itself when none are left. */
-  private watchAdmissions() {
-    if (!this.started || this.closed || this.admitTimer || !this.mem.hasLiveInvites(this.now())) return;
-    this.admitTimer = setTimeout(() => void this.admitRound(), 0);
-  }
-
-  private async admitRound() {
-    try {
-      if (this.closed || !this.mem.hasLiveInvites(this.now())) return;
-      if (!this.admissions) {
-        // the handshake engine (a chunk of its own) loads when a join is waiting, not to watch for one
-        const api = this.sync.api;
-        const r = await api.getSignals({ toNodeId: this.node.nodeId, sinceId: this.admitCursor });
-        const rows = r.signals as { id?: unknown; session_id?: unknown }[];
-        if (!rows.some((s) => typeof s?.session_id === "string" && s.session_id.startsWith(ADMISSION_PREFIX))) {
-          for (const s of rows) if (typeof s?.id === "number" && s.id > this.admitCursor) this.admitCursor = s.id;
-          return;
-        }
-        const { Admissions } = await import("../../../../src/peer/relay/admission-engine.ts");
-        this.admissions = new Admissions(api, this.node.nodeId, () => this.v2Deps(), this.nowMs, this.admitCursor);
-      }
-      const ended = await this.admissions.poll((e) => this.debug(`admission: ${(e as Error).message}`));
-      for (const x of ended)
-        this.debug(
-          `admission ${x.sessionId.slice(0, 12)}: ${x.admitted ? `admitted ${x.peerNodeId}` : `refused (${x.reason})`}`,
-        );
-      await this.flush();
-    } catch (e) {
-      this.debug(`admission poll: ${(e as Error).message}`);
-    } finally {
-      this.admitTimer = null;
-      const busy = (this.admissions?.active ?? 0) > 0;
-      if (!this.closed && this.mem.hasLiveInvites(this.now()))
-        this.admitTimer = setTimeout(
-          () => void this.admitRound(),
-          busy ? V2_RELAY_ADMISSION_BUSY_POLL_MS : V2_RELAY_ADMISSION_POLL_MS,
-        );
-    }
-  }
-
-  // ---- SyncHost: what the sync loop asks of this peer ----
-
-  circles() {
-    return [...this.links].map(([circleId, l]) => ({ circleId, hint: l.hint }));
-  }
-
-  /** our own messages the relay has not acknowledged: a v2 envelope each, a v1 one too in legacy circles */
-  pending(circleId: string, max: number) {
-    const c = this.mem.getCircle(circleId);
-    const l = this.links.get(circleId);
-    const out = { msgIds: [] as string[], envelopes: [] as unknown[] };
-    if (!c || !l) return out;
-    for (const m of this.mem.ownUnpushed(circleId, this.node.nodeId, this.pushed)) {
-      const envs = l.env.seal(this.mem, c, m, this.rng, this.v1?.v1Envelopes ?? null);
-      if (out.envelopes.length + envs.length > max && out.msgIds.length) break;
-      out.msgIds.push(m.msgId);
-      out.envelopes.push(...envs);
-    }
-    return out;
-  }
-
-  async acknowledged(_circleId: string, msgIds: string[]) {
-    for (const id of msgIds) this.pushed.add(id);
-    // behind any commit still queued (which may carry the same rows as not yet pushed)
-    const rows = msgIds.map((id) => this.record(id)).filter((r): r is MessageRecord => !!r);
-    this.writes = this.writes.catch(() => {}).then(() => this.o.persist.putMessages(rows));
-    await this.writes;
-  }
-
-  cursor(key: string): PullCursor {
-    return this.cursors[key] ?? {};
-  }
-
-  async saveCursor(key: string, c: PullCursor) {
-    this.cursors[key] = c;
-    await this.o.persist.saveCursors(this.cursors);
-  }
-
-  /** The relay's presence list, seen by the sync: remembered, and announced to the UI. */
-  peersSeen(circleId: string, list: RelayPeer[]) {
-    this.rememberPeers(circleId, list);
-    this.emit({ t: "peers", circleId });
-  }
-
-  connectionChanged(state: ConnectionState) {
-    this.state = state;
-    this.emit({ t: "connection", state });
-  }
-
-  /**
-   * Open, verify and store envelopes from the relay (src/sync/relay-envelopes.ts), after
-   * checking their new signatures in parallel by WebCrypto (primitives-web.ts): ~0.1 ms each
-   * instead of ~1.3 ms in JS.
-   */
-  async ingest(circleId: string, raws: unknown[]) {
-    const l = this.links.get(circleId);
-    if (!l) return;
-    await preverify(l.env.signatureChecks(this.mem, raws));
-    if (!this.links.has(circleId)) return;
-    const fresh = l.env.open(
-      { ctx: this.ctx(), origin: "relay", v1: this.v1?.v1Envelopes ?? null, log: (x) => this.debug(x) },
-      raws,
-    );
-    for (const r of fresh) if (r.authorNodeId === this.node.nodeId) this.pushed.add(r.msgId);
-    await this.flush();
-    for (const r of fresh) this.emit({ t: "message", message: this.view(r) });
-  }
-
-  private rememberPeers(circleId: string, list: RelayPeer[]) {
-    const now = this.now();
-    this.peerCache.set(
-      circleId,
-      list.map((p) => {
-        const e = Array.isArray(p.endpoints) ? p.endpoints[0] : undefined;
-        const seen = typeof p.observed_at === "number" ? p.observed_at : now;
-        return {
-          circleId,
-          nodeId: p.node_id,
-          name: this.mem.getDisplayName(p.node_id) ?? "",
-          addr: e ? `${e.transport}://${e.host}:${e.port}` : "",
-          lastSeen: seen,
-          lastOk: seen,
-          failures: 0,
-          source: "relay",
-          proto: this.mem.getMemberCard(circleId, p.node_id) ? "v2" : "relay",
-        };
-      }),
-    );
   }
 
   // ---- calls (ui/web/src/calls/relay-calls.ts): events signed here, signals sealed here, carried by the relay's /v1/signal ----
@@ -737,7 +551,7 @@ export class RelayBackend implements Backend, SyncHost {
           rng: this.rng,
           nowMs: this.nowMs,
           displayName: () => this.node.displayName,
-          api: () => this.sync.api,
+          api: () => this.relay.sync.api,
           postV1: (c, ch, text) => this.postV1(c, ch, text),
           publish: async (c, rows) => void (await this.published(c, rows)),
           emit: (e) => this.emit(e),
