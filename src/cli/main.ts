@@ -7,7 +7,7 @@ import { commands, type Cmd } from "./commands.ts";
 import { nodeCommands } from "./node-commands.ts";
 import { relayCommand } from "./relay-command.ts";
 import { stateDir } from "../node/runtime.ts";
-import { UserError } from "../node/service.ts";
+import { FelundError } from "../peer/errors.ts";
 import { inert } from "./print.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`felund ${cmd.name}: ${inert(e.message)}`);
       return 2;
     }
-    if (e instanceof UserError || e instanceof ApiError) {
+    if (e instanceof FelundError || e instanceof ApiError) {
       console.error(`felund ${cmd.name}: ${inert(e.message)}`); // may quote a peer's name
       return 1;
     }

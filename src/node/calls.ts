@@ -31,6 +31,7 @@ import {
 import type { FelundNode } from "./node.ts";
 import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
+import { codeForStatus, FelundError } from "../peer/errors.ts";
 import { relayUrl } from "../peer/relay-url.ts";
 import { RELAY_HTTP_TIMEOUT_MS } from "../protocol/limits.ts";
 
@@ -86,14 +87,14 @@ export class NodeCalls {
           rng: ctx.rng,
           displayName: svc.settings(ctx).displayName,
           v2: ctx.v2,
-          postV1: (c, ch, text) => svc.postLocal(ctx, c, ch, text),
+          postV1: ctx.postV1,
         },
         circleId,
         op,
         { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
       );
     } catch (e) {
-      if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
+      if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
       throw e;
     }
     this.node.published(r.rows);
@@ -106,7 +107,7 @@ export class NodeCalls {
   keepAlive(circleId: string, sessionId: string): void {
     const s = this.node.calls.sessions.get(sessionId);
     if (!s || s.circleId !== svc.requireCircle(this.node.ctx, circleId).circleId)
-      throw new svc.UserError("no such call (it ended?)", 404);
+      throw new FelundError("E_NOT_FOUND", "no such call (it ended?)");
     if (s.participants.has(this.self)) this.alive.set(sessionId, Date.now());
   }
 
@@ -134,7 +135,7 @@ export class NodeCalls {
         Date.now(),
       );
     } catch (e) {
-      if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
+      if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
       throw e;
     }
     const frame = { hops: 0, to, sessionId, payload };
@@ -158,9 +159,9 @@ export class NodeCalls {
       return "relay";
     }
     if (this.node.signalToPeer(circle.circleId, null, frame)) return "forwarded";
-    throw new svc.UserError(
+    throw new FelundError(
+      "E_UNREACHABLE",
       `no way to reach ${to.slice(0, 8)}: no connection to its node and no relay configured`,
-      503,
     );
   }
 
@@ -174,7 +175,8 @@ export class NodeCalls {
     const json = res.json;
     if (res.status === 429) return { retryAfterS: Number(res.headers.get("retry-after")) || 1 };
     if (!res.ok || !json || json.ok === false)
-      throw new svc.UserError(
+      throw new FelundError(
+        "E_UNREACHABLE",
         `relay: ${method} /signal: HTTP ${res.status} ${json?.detail ?? json?.error ?? ""}`.trim(),
         502,
       );
@@ -185,11 +187,11 @@ export class NodeCalls {
   private async postRelay(base: string, body: unknown): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const r = await this.relayHttp(base, "POST", "/signal", body).catch((e) => {
-        if (e instanceof svc.UserError) throw e;
-        throw new svc.UserError(`relay unreachable: ${(e as Error).message}`, 502);
+        if (e instanceof FelundError) throw e;
+        throw new FelundError("E_UNREACHABLE", `relay unreachable: ${(e as Error).message}`, 502);
       });
       if (r.retryAfterS === undefined) return;
-      if (attempt >= 4) throw new svc.UserError("relay: too many signals; try again shortly", 429);
+      if (attempt >= 4) throw new FelundError("E_RATE_LIMITED", "relay: too many signals; try again shortly");
       await Bun.sleep(Math.min(5000, 500 * 2 ** attempt));
     }
   }
