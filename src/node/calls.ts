@@ -31,7 +31,8 @@ import {
 import type { FelundNode } from "./node.ts";
 import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
-import { codeForStatus, FelundError } from "../peer/errors.ts";
+import { FelundError } from "../peer/errors.ts";
+import { codeForStatus } from "../peer/error-status.ts";
 import { relayUrl } from "../peer/relay-url.ts";
 import { RELAY_HTTP_TIMEOUT_MS } from "../protocol/limits.ts";
 

@@ -7,7 +7,8 @@
 // its Elysia app (local-api-elysia.ts).
 import type { FelundNode, NodeEvent } from "./node.ts";
 import * as svc from "./service.ts";
-import { codeForStatus, type ErrorCode, FelundError } from "../peer/errors.ts";
+import { type ErrorCode, FelundError } from "../peer/errors.ts";
+import { codeForStatus } from "../peer/error-status.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";

@@ -5,14 +5,37 @@
 import type { Verdict } from "../protocol/verdict.ts";
 import type { StoredMessage } from "../sync/store.ts";
 
-/** Each code with its HTTP status; the first code of a status is the generic one for it. */
-const STATUS = {
-  E_BAD_INPUT: 400,
-  E_AMBIGUOUS: 400,
-  E_BAD_INVITE: 400,
-  E_EMPTY: 400,
+export type ErrorCode =
+  | "E_BAD_INPUT"
+  | "E_AMBIGUOUS"
+  | "E_BAD_INVITE"
+  | "E_EMPTY"
   /** the peer's rules refuse it (a verdict of src/sync, a state that does not allow it) */
-  E_REFUSED: 400,
+  | "E_REFUSED"
+  | "E_UNAUTHORIZED"
+  | "E_FORBIDDEN"
+  | "E_OWNER_ONLY"
+  | "E_NO_KEY"
+  | "E_WRONG_KEY"
+  | "E_NOT_ADMITTED"
+  | "E_NOT_FOUND"
+  | "E_UNKNOWN_CIRCLE"
+  | "E_UNKNOWN_CHANNEL"
+  | "E_UNKNOWN_MEMBER"
+  | "E_CONFLICT"
+  | "E_EXISTS"
+  | "E_TOO_LONG"
+  | "E_INVALID"
+  | "E_RATE_LIMITED"
+  /** the machine refused (a port in use, a file that cannot be opened) */
+  | "E_SYSTEM"
+  | "E_UNREACHABLE";
+
+/**
+ * The HTTP status of each code that is not 400; the first code of a status is the generic one
+ * for it. (Only these are data: the browser's first load carries every byte of it.)
+ */
+export const STATUS: { [C in ErrorCode]?: number } = {
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN: 403,
   E_OWNER_ONLY: 403,
@@ -28,27 +51,20 @@ const STATUS = {
   E_TOO_LONG: 413,
   E_INVALID: 422,
   E_RATE_LIMITED: 429,
-  /** the machine refused (a port in use, a file that cannot be opened) */
   E_SYSTEM: 500,
   E_UNREACHABLE: 503,
-} as const;
-
-export type ErrorCode = keyof typeof STATUS;
+};
 
 export class FelundError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly status: number = STATUS[code],
+    readonly status: number = STATUS[code] ?? 400,
   ) {
     super(message);
     this.name = "FelundError";
   }
 }
-
-/** The generic code of an HTTP status (an answer without a code, an error of another layer). */
-export const codeForStatus = (status: number): ErrorCode =>
-  (Object.keys(STATUS) as ErrorCode[]).find((k) => STATUS[k] === status) ?? "E_BAD_INPUT";
 
 /** The row a verdict of the v2 engine stored, or its refusal as a user error. */
 export function rowOf(v: Verdict<{ row: StoredMessage }>, code: ErrorCode = "E_REFUSED"): StoredMessage {

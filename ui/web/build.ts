@@ -19,6 +19,7 @@ const SOURCES = [
   join(ROOT, "ui", "shared"),
   join(ROOT, "src", "protocol"),
   join(ROOT, "src", "sync"),
+  join(ROOT, "src", "peer"),
 ];
 
 function newest(p: string): number {

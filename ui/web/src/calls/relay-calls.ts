@@ -2,7 +2,8 @@
 // call events and seals and signs its signals itself (src/sync/calls.ts, as a node does), and
 // carries them through the relay's /v1/signal — the only path it has. While it is in a call it
 // polls the relay for signals addressed to it. Used by relay/relay-backend.ts (the relay chunk).
-import { BackendError } from "../../../shared/backend.ts";
+import { FelundError } from "../../../../src/peer/errors.ts";
+import { codeForStatus } from "../../../../src/peer/error-status.ts";
 import type { BackendEvent, CallOp, CallSignalType } from "../../../shared/types.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
@@ -32,7 +33,8 @@ export interface RelayCallsHost {
 const POLL_MS = 700;
 const PAGES_MAX = 5;
 
-const userError = (e: unknown): unknown => (e instanceof CallError ? new BackendError(e.message, e.status) : e);
+const userError = (e: unknown): unknown =>
+  e instanceof CallError ? new FelundError(codeForStatus(e.status), e.message, e.status) : e;
 
 export class RelayCalls {
   private inbox = new SignalInbox();
@@ -91,7 +93,11 @@ export class RelayCalls {
       } catch (e) {
         // the relay's budget (20 signals per 10 s per node): wait and try again a few times
         if (!(e instanceof RelayError && e.status === 429) || attempt >= 4)
-          throw new BackendError((e as Error).message, (e as RelayError).status ?? 0);
+          throw new FelundError(
+            e instanceof RelayError && e.status === 429 ? "E_RATE_LIMITED" : "E_UNREACHABLE",
+            (e as Error).message,
+            (e as RelayError).status ?? 0,
+          );
         await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
       }
     }

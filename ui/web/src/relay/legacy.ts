@@ -1,8 +1,9 @@
 // What the relay-only peer needs only for legacy-compatible circles (the original clients'
-// protocol, reference v1): v1 envelopes, MAC'd control messages, and the store path of v1
-// messages. A chunk of its own: relay-backend.ts loads it at start when such a circle (or
-// history from before v2) is there, and before creating or joining one.
-export { renameText } from "../../../../src/protocol/control.ts";
+// protocol, reference v1): v1 envelopes, MAC'd messages, the store path of v1 messages, and
+// the move of data from before v2. A chunk of its own: relay-backend.ts loads it at start when
+// such a circle (or data from before v2) is there, and before creating or joining one.
 export { messageKey, openEnvelope, sealEnvelope } from "../../../../src/protocol/envelope.ts";
 export { computeMac } from "../../../../src/protocol/message.ts";
+export { postV1 } from "../../../../src/peer/post-v1.ts";
+export { adoptPreV2Circles, preV2Notice } from "./pre-v2.ts";
 export { storeVerified } from "../../../../src/sync/merge.ts";

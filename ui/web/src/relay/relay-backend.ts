@@ -6,39 +6,34 @@
 // it redeems itself through the relay's /v1/signal (admission.ts, §10.1), unless created as
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
-import { BackendError, type Backend } from "../../../shared/backend.ts";
+import type { Backend } from "../../../shared/backend.ts";
 import type {
   AccessMode,
   AppState,
   BackendEvent,
   CallOp,
   CallSignalType,
-  ChannelView,
   ConnectionState,
   MessageView,
   PeerView,
 } from "../../../shared/types.ts";
-import { fromBase64, fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
+import { fromBase64, fromHex, toHex } from "../../../../src/protocol/bytes.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
-import { circleHint, newMsgId } from "../../../../src/protocol/ids.ts";
-import {
-  DISPLAY_NAME_MAX,
-  MAX_TEXT_BYTES,
-  V2_RELAY_ADMISSION_BUSY_POLL_MS,
-  V2_RELAY_ADMISSION_POLL_MS,
-} from "../../../../src/protocol/limits.ts";
-import { CONTROL_CHANNEL } from "../../../../src/protocol/message.ts";
-import type { Verdict } from "../../../../src/protocol/verdict.ts";
+import { circleHint } from "../../../../src/protocol/ids.ts";
+import { V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
 import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import { preverify, type SigCheck } from "../../../../src/protocol/primitives.ts";
-import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
 import { decodeMessage, signatureCheck } from "../../../../src/protocol/v2/message.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
 import { AheadEnvelopes } from "../../../../src/sync/ahead.ts";
-import { acceptSigned, composeText, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
+import { FelundError } from "../../../../src/peer/errors.ts";
+import { sendMessage } from "../../../../src/peer/send.ts";
+import { channelViews, messageView } from "../../../../src/peer/views.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
 import type { Admissions } from "./admission.ts";
@@ -72,7 +67,6 @@ interface Link {
   hint: string;
 }
 type Legacy = typeof import("./legacy.ts");
-type Done = Verdict<{ row: StoredMessage }>;
 
 export class RelayBackend implements Backend, SyncHost {
   readonly kind = "relay" as const;
@@ -89,6 +83,8 @@ export class RelayBackend implements Backend, SyncHost {
   private sync!: RelaySync;
   private node!: NodeRecord;
   private keys!: NodeKeys;
+  /** what the peer's actions (src/peer) see of this browser */
+  private peer!: PeerCtx;
   private writes: Promise<void> = Promise.resolve();
   private admissions: Admissions | null = null;
   private admitTimer: ReturnType<typeof setTimeout> | null = null;
@@ -117,6 +113,18 @@ export class RelayBackend implements Backend, SyncHost {
   private async load() {
     const snap = await this.o.persist.load();
     const migrated = await this.loadIdentity(snap.node);
+    this.peer = {
+      store: this.mem,
+      calls: this.calls,
+      now: this.now,
+      rng: this.rng,
+      v2: true,
+      keys: () => this.keys,
+      me: () => this.node,
+      invitePeer: () => this.relayBase(),
+      peerIds: (id) => (this.peerCache.get(id) ?? []).map((p) => p.nodeId),
+      postV1: (c, ch, text) => this.v1!.postV1(this.peer, c, ch, text),
+    };
     this.sync = new RelaySync(this.relayBase(), this, { ...this.o, nodeId: this.node.nodeId });
     for (const c of snap.circles) {
       this.mem.addCircle({
@@ -156,14 +164,7 @@ export class RelayBackend implements Backend, SyncHost {
     this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
     this.mem.pruneInvites(this.now() - 86400);
     for (const c of this.mem.listCircles()) ensureGeneral(this.mem, c.circleId, c.joinedAt);
-    if (migrated) {
-      // circles from before v2: this browser owns the ones it created; every circle learns its key
-      const own = toHex(this.keys.edPublic);
-      for (const c of this.mem.listCircles()) {
-        if (c.owned && !this.mem.getCircleOwner(c.circleId)) this.mem.setCircleOwner(c.circleId, own);
-        this.publishCard(c.circleId);
-      }
-    }
+    if (migrated) this.v1!.adoptPreV2Circles(this.peer);
     if (snap.state && !migrated) return this.flush();
     // first load after v2 (or after the migration): write everything in the new form once
     this.mem.takeChanges();
@@ -188,9 +189,7 @@ export class RelayBackend implements Backend, SyncHost {
     };
     await this.o.persist.saveNode(this.node);
     if (!old) return false;
-    this.notices.push(
-      `This browser now signs what it writes (felund v2): its node id changed from ${old.slice(0, 8)}… to ${this.keys.nodeId.slice(0, 8)}…. Your circles and history are kept.`,
-    );
+    this.notices.push((await this.legacy()).preV2Notice(old, this.keys.nodeId));
     return true;
   }
 
@@ -257,11 +256,7 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   private circle(circleId: string) {
-    const c =
-      this.mem.getCircle(circleId) ??
-      this.mem.listCircles().find((x) => circleId.length >= 4 && x.circleId.startsWith(circleId));
-    if (!c) throw new BackendError(`unknown circle: ${circleId}`, 404);
-    return c;
+    return requireCircle(this.peer, circleId);
   }
 
   private isMe(nodeId: string) {
@@ -269,48 +264,11 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   private view(m: StoredMessage): MessageView {
-    return {
-      seq: m.seq,
-      msgId: m.msgId,
-      circleId: m.circleId,
-      channelId: m.channelId,
-      authorNodeId: m.authorNodeId,
-      author: this.mem.getDisplayName(m.authorNodeId) || m.displayName || m.authorNodeId.slice(0, 8),
-      displayName: m.displayName,
-      createdTs: m.createdTs,
-      sortTs: m.sortTs,
-      text: m.text,
-      // signed by its author (v2), or only circle-authenticated (a v1 MAC, or a v1 envelope that opened)
-      verified: m.signed ? "sig" : m.mac ? "mac" : "none",
-      own: this.isMe(m.authorNodeId),
-    };
-  }
-
-  private channels(circleId: string): ChannelView[] {
-    const me = this.node.nodeId;
-    return this.mem.listChannels(circleId).map((ch) => {
-      const members = this.mem.channelMembers(circleId, ch.channelId);
-      return {
-        channelId: ch.channelId,
-        accessMode: ch.accessMode,
-        createdBy: ch.createdBy,
-        createdTs: ch.createdTs,
-        members: members.filter((m) => m.state === "member").map((m) => m.nodeId),
-        requests: members.filter((m) => m.state === "requested").map((m) => m.nodeId),
-        joined:
-          ch.accessMode === "public" ||
-          ch.createdBy === me ||
-          members.some((m) => m.nodeId === me && m.state === "member"),
-      };
-    });
+    return messageView(this.mem, m, (id) => this.isMe(id));
   }
 
   private ctx(): V2Ctx {
-    return { store: this.mem, calls: this.calls, self: this.keys, now: this.now() };
-  }
-
-  private who() {
-    return { displayName: this.node.displayName, now: this.now(), rng: this.rng };
+    return v2Ctx(this.peer);
   }
 
   /** deps of the v2 engine (admissions through the relay) */
@@ -340,7 +298,7 @@ export class RelayBackend implements Backend, SyncHost {
         owned: c.owned,
         members: this.peerCache.get(c.circleId)?.length ?? 0,
         messages: this.mem.countMessages(c.circleId),
-        channels: this.channels(c.circleId),
+        channels: channelViews(this.mem, c.circleId, this.node.nodeId),
       })),
       calls: [...this.calls.sessions.values()].map(callView),
     };
@@ -358,27 +316,8 @@ export class RelayBackend implements Backend, SyncHost {
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
-    const c = this.circle(circleId);
-    const ch = normalizeChannelId(channelId || "general");
-    if (!text.trim()) throw new BackendError("message is empty");
-    if (utf8Length(text) > MAX_TEXT_BYTES)
-      throw new BackendError(`message too long (max ${MAX_TEXT_BYTES} bytes)`, 413);
-    if (!this.mem.getChannel(c.circleId, ch)) throw new BackendError(`unknown channel: #${ch} (create it first)`, 404);
-    // signed by this browser's key; in a legacy circle it also carries its v1 MAC for original clients
-    const r = composeText(this.ctx(), {
-      circleId: c.circleId,
-      channelId: ch,
-      displayName: this.node.displayName,
-      now: this.now(),
-      rng: this.rng,
-      text,
-    });
-    if (!r.ok && r.reason === "no key for this channel")
-      throw new BackendError(
-        `you cannot write in #${ch} yet: join it with its key, or wait for the owner's approval`,
-        403,
-      );
-    return this.view((await this.published(c.circleId, [this.done(r)]))[0]!);
+    const row = sendMessage(this.peer, circleId, channelId, text);
+    return this.view((await this.published(row.circleId, [row]))[0]!);
   }
 
   // ---- circle and channel actions (relay-actions.ts, a chunk loaded on the first one) ----
@@ -388,29 +327,24 @@ export class RelayBackend implements Backend, SyncHost {
     return (this.acts ??= import("./relay-actions.ts").then(
       ({ RelayActions }) =>
         new RelayActions({
+          peer: this.peer,
           mem: this.mem,
-          rng: this.rng,
           fetch: this.o.fetch,
           nowMs: this.nowMs,
-          now: this.now,
           node: () => this.node,
-          keys: () => this.keys,
+          saveNode: async (n) => {
+            this.node = n;
+            await this.o.persist.saveNode(n);
+          },
           relayBase: () => this.relayBase(),
-          circle: (id) => this.circle(id),
           link: (id) => void this.link(id),
           track: (id) => this.sync.addCircle(id, this.link(id).hint),
-          ctx: () => this.ctx(),
-          who: () => this.who(),
           v2Deps: () => this.v2Deps(),
-          done: (v, status) => this.done(v, status),
           legacy: async () => void (await this.legacy()),
-          publishCard: (id) => this.publishCard(id),
-          postV1: (c, ch, text) => this.postV1(c, ch, text),
           published: (c, rows) => this.published(c, rows),
           flush: () => this.flush(),
           emit: (e) => this.emit(e),
           watchAdmissions: () => this.watchAdmissions(),
-          peers: (id) => this.peerCache.get(id) ?? [],
           debug: (l) => this.debug(l),
         }),
     ));
@@ -477,7 +411,8 @@ export class RelayBackend implements Backend, SyncHost {
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     if (s.relayBase !== undefined) {
       const r = s.relayBase.trim().replace(/\/+$/, "");
-      if (r && !/^https?:\/\/[^\s/]+/.test(r)) throw new BackendError("relay URL must start with http:// or https://");
+      if (r && !/^https?:\/\/[^\s/]+/.test(r))
+        throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
       if (r !== this.node.relayBase) {
         this.node = { ...this.node, relayBase: r };
         await this.o.persist.saveNode(this.node);
@@ -486,23 +421,7 @@ export class RelayBackend implements Backend, SyncHost {
         this.admitCursor = 0;
       }
     }
-    if (s.displayName !== undefined) {
-      const n = s.displayName.trim().slice(0, DISPLAY_NAME_MAX) || "anon";
-      this.node = { ...this.node, displayName: n };
-      await this.o.persist.saveNode(this.node);
-      this.mem.setDisplayName(this.node.nodeId, n, this.now());
-      // legacy circles: the v1 rename originals understand; v2-only circles: a fresh member card
-      for (const c of this.mem.listCircles()) {
-        const row = isLegacy(c)
-          ? this.postV1(
-              c.circleId,
-              CONTROL_CHANNEL,
-              this.v1!.renameText({ circleId: c.circleId, nodeId: this.node.nodeId, displayName: n, ts: this.now() }),
-            )
-          : this.publishCard(c.circleId);
-        if (row) await this.published(c.circleId, [row]);
-      }
-    }
+    if (s.displayName !== undefined) await (await this.actions()).setDisplayName(s.displayName);
     this.emit({ t: "circles" });
   }
 
@@ -538,50 +457,7 @@ export class RelayBackend implements Backend, SyncHost {
     this.admitTimer = null;
   }
 
-  // ---- authoring ----
-
-  private done(v: Done, status = 400): StoredMessage {
-    if (!v.ok) throw new BackendError(v.reason, /owner/.test(v.reason) ? 403 : status);
-    return v.value.row;
-  }
-
-  /** This browser's member card in a circle: its keys (for sealed channel and epoch keys) and name. */
-  private publishCard(circleId: string): StoredMessage | null {
-    const c = this.mem.getCircle(circleId)!;
-    const card = makeCardMessage(this.keys, {
-      circleId,
-      displayName: this.node.displayName,
-      ts: this.now(),
-      epoch: c.keyEpoch,
-      salt: this.rng(16),
-    });
-    const r = acceptSigned(this.ctx(), c, card.wire, "local");
-    return r.ok ? r.value : null;
-  }
-
-  /** An unsigned v1 control message (legacy circles: what original clients understand). */
-  private postV1(circleId: string, channelId: string, text: string): StoredMessage {
-    const l = this.link(circleId);
-    const now = this.now();
-    const base = {
-      msgId: newMsgId(this.node.nodeId, now, this.rng),
-      circleId,
-      channelId,
-      authorNodeId: this.node.nodeId,
-      displayName: this.node.displayName,
-      createdTs: now,
-      text,
-    };
-    const row = this.v1!.storeVerified(
-      this.mem,
-      this.calls,
-      { ...base, mac: this.v1!.computeMac(l.secret, base) },
-      "local",
-      now,
-    );
-    if (!row) throw new Error("message id collision");
-    return row;
-  }
+  // ---- authoring (the peer's actions are in src/peer; relay-actions.ts lends them this browser) ----
 
   /** Messages written here: store durably, tell the UI, push to the relay. */
   private async published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]> {
@@ -812,7 +688,7 @@ export class RelayBackend implements Backend, SyncHost {
           nowMs: this.nowMs,
           displayName: () => this.node.displayName,
           api: () => new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch),
-          postV1: (c, ch, text) => this.postV1(c, ch, text),
+          postV1: (c, ch, text) => this.peer.postV1(c, ch, text),
           publish: async (c, rows) => void (await this.published(c, rows)),
           emit: (e) => this.emit(e),
           debug: (l) => this.debug(l),
