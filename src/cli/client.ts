@@ -1,8 +1,6 @@
 // How a one-shot command reaches the node: through the running node's local API when one
 // runs on this state dir (so nothing is lost or overwritten), else directly on the database.
-import { openSqlite } from "../../db/sqlite.ts";
-import { NodeStore } from "../../db/node-store.ts";
-import { apiToken, dbPath, liveRuntime, type RuntimeInfo } from "../node/runtime.ts";
+import { apiToken, liveRuntime, openNodeStore, type RuntimeInfo } from "../node/runtime.ts";
 import { defaultCtx, type Ctx } from "../node/service.ts";
 
 export class ApiError extends Error {
@@ -48,5 +46,5 @@ export function connect(dir: string): Target {
     };
     return { runtime, api };
   }
-  return { runtime: null, ctx: defaultCtx(new NodeStore(openSqlite(dbPath(dir)))) };
+  return { runtime: null, ctx: defaultCtx(openNodeStore(dir)) };
 }

@@ -12,7 +12,7 @@ import type { FelundNode } from "../node/node.ts";
 import { foreignOrigin } from "../node/local-api.ts";
 import { webClient } from "../node/web-static.ts";
 import { mountRelay, type RelayEdge, type ServerLike } from "../relay/app.ts";
-import { drizzleOf, type Db } from "../../db/client.ts";
+import { type RelayDb, relayDbOn } from "../relay/database.ts";
 
 const LOOPBACK_BIND = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
 
@@ -38,7 +38,11 @@ export function serveRelayEdge(listening: Listening = fromServer): RelayEdge {
 }
 
 /** The relay of `felund serve`: the default (public) relay config, this edge. */
-export function serveRelay<A extends Elysia<any, any, any, any, any, any, any>>(app: A, db: Db, listening?: Listening) {
+export function serveRelay<A extends Elysia<any, any, any, any, any, any, any>>(
+  app: A,
+  db: RelayDb,
+  listening?: Listening,
+) {
   return mountRelay(app, { db }, serveRelayEdge(listening));
 }
 
@@ -46,7 +50,7 @@ export function mountExtras(
   app: Elysia<any, any, any, any, any, any, any>,
   node: FelundNode,
 ): Elysia<any, any, any, any, any, any, any> {
-  const { app: withRelay, relay } = serveRelay(app, drizzleOf(node.store.sql));
+  const { app: withRelay, relay } = serveRelay(app, relayDbOn(node.store.sql));
   relay.start();
   node.onStop(() => relay.stop());
   return withRelay.use(webClient({ mode: "local", log: (line) => console.error(line) }));

@@ -79,14 +79,14 @@ export const relayCommand: Cmd = {
       throw new ArgError("--hint-quota-mb cannot exceed --total-quota-mb");
     const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
     // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
-    const [{ openDb }, { createRelayApp }, { webClient }] = await Promise.all([
-      import("../../db/client.ts"),
+    const [{ openRelayDb }, { createRelayApp }, { webClient }] = await Promise.all([
+      import("../relay/database.ts"),
       import("../relay/app.ts"),
       import("../node/web-static.ts"),
     ]);
-    let db: ReturnType<typeof openDb>;
+    let db: ReturnType<typeof openRelayDb>;
     try {
-      db = openDb(dbPath);
+      db = openRelayDb(dbPath);
     } catch (e) {
       throw new FelundError("E_SYSTEM", `cannot open the relay database ${dbPath}: ${(e as Error).message}`);
     }

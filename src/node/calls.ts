@@ -28,7 +28,8 @@ import {
   type ArrivedSignal,
   type CallView,
 } from "../sync/calls.ts";
-import type { FelundNode } from "./node.ts";
+import type { StoredMessage } from "../sync/store.ts";
+import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { fetchJsonCapped } from "./capped-http.ts";
 import * as svc from "./service.ts";
 import { FelundError } from "../peer/errors.ts";
@@ -38,6 +39,23 @@ import { RELAY_HTTP_TIMEOUT_MS } from "../protocol/limits.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
 export type { CallView };
+
+/** What calls need from the node that runs them: an interface, so this file holds no reference back to it. */
+export interface CallHost {
+  readonly nodeId: string;
+  readonly keys: NodeKeys;
+  /** the node's context; its `calls` registry holds every call the circles' events describe */
+  readonly ctx: svc.Ctx;
+  /** the relay this node uses now, if any (it can change while the node runs) */
+  relayBase(): string | null;
+  /** call events authored here, out on every path */
+  published(rows: StoredMessage[]): void;
+  /** a SIGNAL frame over a live v2 session with `to`'s node (null: any session of the circle) */
+  signalToPeer(circleId: string, to: string | null, f: Omit<SignalFrame, "t">): boolean;
+  /** an opened, checked signal for the page */
+  emit(e: { t: "call-signal" } & ArrivedSignal): void;
+  log(line: string): void;
+}
 
 /** Relay signal polling while this node's user is in a call (the relay has no push for signals). */
 const RELAY_POLL_MS = 700;
@@ -56,7 +74,7 @@ export class NodeCalls {
   private timer: ReturnType<typeof setInterval> | null = null;
   private budget = new Map<string, { n: number; at: number }>();
 
-  constructor(private node: FelundNode) {}
+  constructor(private host: CallHost) {}
 
   start(): void {
     this.timer ??= setInterval(() => this.tick(), 250);
@@ -68,17 +86,17 @@ export class NodeCalls {
   }
 
   private get self(): string {
-    return this.node.nodeId;
+    return this.host.nodeId;
   }
 
   list(circleId?: string): CallView[] {
-    const all = [...this.node.calls.sessions.values()];
+    const all = [...this.host.ctx.calls.sessions.values()];
     return (circleId ? all.filter((s) => s.circleId === circleId) : all).map(callView);
   }
 
   /** Start, join, leave or end a call; returns the call afterwards (null once it is over). */
   action(circleIdIn: string, op: CallOp, a: { sessionId?: string; channel?: string } = {}): CallView | null {
-    const ctx = this.node.ctx;
+    const ctx = this.host.ctx;
     const circleId = svc.requireCircle(ctx, circleIdIn).circleId;
     let r: ReturnType<typeof callAction>;
     try {
@@ -98,7 +116,7 @@ export class NodeCalls {
       if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
       throw e;
     }
-    this.node.published(r.rows);
+    this.host.published(r.rows);
     if (op === "start" || op === "join") this.alive.set(r.sessionId, Date.now());
     else this.alive.delete(r.sessionId);
     return r.call;
@@ -106,8 +124,8 @@ export class NodeCalls {
 
   /** The page that runs the call is still there. */
   keepAlive(circleId: string, sessionId: string): void {
-    const s = this.node.calls.sessions.get(sessionId);
-    if (!s || s.circleId !== svc.requireCircle(this.node.ctx, circleId).circleId)
+    const s = this.host.ctx.calls.sessions.get(sessionId);
+    if (!s || s.circleId !== svc.requireCircle(this.host.ctx, circleId).circleId)
       throw new FelundError("E_NOT_FOUND", "no such call (it ended?)");
     if (s.participants.has(this.self)) this.alive.set(sessionId, Date.now());
   }
@@ -122,12 +140,12 @@ export class NodeCalls {
     type: CallSignalType,
     data: string,
   ): Promise<"session" | "relay" | "forwarded"> {
-    const circle = svc.requireCircle(this.node.ctx, circleIdIn);
+    const circle = svc.requireCircle(this.host.ctx, circleIdIn);
     let payload: string;
     try {
       payload = sealCallSignal(
-        svc.v2Ctx(this.node.ctx),
-        this.node.ctx.rng,
+        svc.v2Ctx(this.host.ctx),
+        this.host.ctx.rng,
         circle.circleId,
         sessionId,
         to,
@@ -140,8 +158,8 @@ export class NodeCalls {
       throw e;
     }
     const frame = { hops: 0, to, sessionId, payload };
-    if (this.node.signalToPeer(circle.circleId, to, frame)) return "session";
-    const relay = this.node.relay;
+    if (this.host.signalToPeer(circle.circleId, to, frame)) return "session";
+    const relay = this.host.relayBase();
     if (relay) {
       const body = {
         session_id: relaySessionLabel(sessionId, this.self, to),
@@ -153,13 +171,13 @@ export class NodeCalls {
         ttl_s: type === "candidates" ? RELAY_SIGNAL_TTL_CANDIDATE_MAX_S : RELAY_SIGNAL_TTL_MAX_S,
       };
       // proves the id is ours: the relay charges our own budget, which nobody else can drain
-      await this.postRelay(relay.base, {
+      await this.postRelay(relay, {
         ...body,
-        node_proof: signalProof(body, this.node.keys, Math.floor(Date.now() / 1000)),
+        node_proof: signalProof(body, this.host.keys, Math.floor(Date.now() / 1000)),
       });
       return "relay";
     }
-    if (this.node.signalToPeer(circle.circleId, null, frame)) return "forwarded";
+    if (this.host.signalToPeer(circle.circleId, null, frame)) return "forwarded";
     throw new FelundError(
       "E_UNREACHABLE",
       `no way to reach ${to.slice(0, 8)}: no connection to its node and no relay configured`,
@@ -206,7 +224,7 @@ export class NodeCalls {
     if (!b || now - b.at >= 1000) this.budget.set(via, { n: 1, at: now });
     else if (++b.n > SESSION_SIGNALS_PER_S) return;
     if (f.to !== this.self) {
-      if (f.hops === 0) this.node.signalToPeer(circleId, f.to, { ...f, hops: 1 });
+      if (f.hops === 0) this.host.signalToPeer(circleId, f.to, { ...f, hops: 1 });
       return;
     }
     this.deliver(circleId, f.sessionId, f.payload);
@@ -214,16 +232,16 @@ export class NodeCalls {
 
   /** Open and check a signal for this node; hand it to the page. */
   private deliver(circleId: string, sessionId: string, payload: string): void {
-    this.handOn(this.inbox.open(svc.v2Ctx(this.node.ctx), circleId, sessionId, payload, null, Date.now()));
+    this.handOn(this.inbox.open(svc.v2Ctx(this.host.ctx), circleId, sessionId, payload, null, Date.now()));
   }
 
   private handOn(r: Verdict<ArrivedSignal>): void {
-    if (!r.ok) return void (r.kind === "reject" && this.node.log(`call signal refused: ${r.reason}`));
-    this.node.emit({ t: "call-signal", ...r.value });
+    if (!r.ok) return void (r.kind === "reject" && this.host.log(`call signal refused: ${r.reason}`));
+    this.host.emit({ t: "call-signal", ...r.value });
   }
 
   private inAnyCall(): CallSession[] {
-    return [...this.node.calls.sessions.values()].filter((s) => s.participants.has(this.self));
+    return [...this.host.ctx.calls.sessions.values()].filter((s) => s.participants.has(this.self));
   }
 
   private tick(): void {
@@ -235,15 +253,15 @@ export class NodeCalls {
       if (last === undefined) this.alive.set(s.sessionId, now);
       else if (now - last > CALL_ALIVE_TIMEOUT_S * 1000) {
         this.alive.delete(s.sessionId);
-        this.node.log(`call ${s.sessionId.slice(0, 8)}: the page running it is gone; leaving`);
+        this.host.log(`call ${s.sessionId.slice(0, 8)}: the page running it is gone; leaving`);
         try {
           this.action(s.circleId, "leave", { sessionId: s.sessionId });
         } catch (e) {
-          this.node.log(`call leave failed: ${(e as Error).message}`);
+          this.host.log(`call leave failed: ${(e as Error).message}`);
         }
       }
     }
-    const relay = this.node.relay;
+    const relay = this.host.relayBase();
     if (!relay || !mine.length) {
       if (!mine.length) this.relayCursor = null;
       return;
@@ -251,8 +269,8 @@ export class NodeCalls {
     if (this.polling || now - this.lastPoll < RELAY_POLL_MS) return;
     this.lastPoll = now;
     this.polling = true;
-    void this.pollRelay(relay.base)
-      .catch((e) => this.node.log(`call signals: ${(e as Error).message}`))
+    void this.pollRelay(relay)
+      .catch((e) => this.host.log(`call signals: ${(e as Error).message}`))
       .finally(() => (this.polling = false));
   }
 
@@ -274,7 +292,7 @@ export class NodeCalls {
         cur.since = Math.max(cur.since, row.id);
         // rows from before this node began to listen belong to an earlier call (or page)
         if (typeof row.created_at !== "number" || row.created_at < cur.from!) continue;
-        this.handOn(this.inbox.openRelayRow(svc.v2Ctx(this.node.ctx), row, Date.now()));
+        this.handOn(this.inbox.openRelayRow(svc.v2Ctx(this.host.ctx), row, Date.now()));
       }
       if (rows.length < 200) break;
     }

@@ -136,7 +136,16 @@ export class FelundNode {
       v2: opts.v2 !== false,
       listenPort: () => this.port || undefined,
     });
-    this.callNet = new NodeCalls(this);
+    this.callNet = new NodeCalls({
+      nodeId: this.nodeId,
+      keys: this.keys,
+      ctx: this.ctx,
+      relayBase: () => this.relay?.base ?? null,
+      published: (rows) => this.published(rows),
+      signalToPeer: (circleId, to, f) => this.signalToPeer(circleId, to, f),
+      emit: (e) => this.emit(e),
+      log: (line) => this.log(line),
+    });
     const t = this.connTimeouts();
     this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: t.handshakeMs });
   }

@@ -5,12 +5,10 @@
 // Without extras (`felund run`) the local API is served by Bun.serve alone; with extras
 // (`felund serve`: relay API, web client) by an Elysia app, loaded only then.
 import type { Elysia } from "elysia";
-import { openSqlite } from "../../db/sqlite.ts";
-import { NodeStore } from "../../db/node-store.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { createLocalHandler } from "./local-api.ts";
 import { FelundNode } from "./node.ts";
-import { apiToken, clearRuntime, dbPath, liveRuntime, writeRuntime } from "./runtime.ts";
+import { apiToken, clearRuntime, liveRuntime, openNodeStore, writeRuntime } from "./runtime.ts";
 import { FelundError } from "../peer/errors.ts";
 
 export interface ProcessOptions {
@@ -50,7 +48,7 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   if (!hp && !/:0$/.test(o.http)) throw new FelundError("E_BAD_INPUT", `--http must be HOST:PORT, got "${o.http}"`);
   const host = hp?.host ?? o.http.slice(0, o.http.lastIndexOf(":"));
   const wantPort = hp?.port ?? 0;
-  const store = new NodeStore(openSqlite(dbPath(o.stateDir)));
+  const store = openNodeStore(o.stateDir);
   const node = new FelundNode({
     store,
     intervalS: o.intervalS,

@@ -5,6 +5,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { toHex } from "../protocol/bytes.ts";
 import { systemRng } from "../protocol/crypto.ts";
+import { NodeStore } from "../../db/node-store.ts";
+import { openSqlite } from "../../db/sqlite.ts";
 
 export function stateDir(explicit?: string): string {
   const dir = explicit || process.env.FELUND_STATE_DIR || join(homedir(), ".felund");
@@ -13,6 +15,9 @@ export function stateDir(explicit?: string): string {
 }
 
 export const dbPath = (dir: string) => join(dir, "felund.sqlite");
+
+/** The node's store in this state dir (created and migrated on first use). */
+export const openNodeStore = (dir: string) => new NodeStore(openSqlite(dbPath(dir)));
 
 /** The per-install token that the local API requires (created on first use, mode 0600). */
 export function apiToken(dir: string): string {

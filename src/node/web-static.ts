@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia, NotFoundError } from "elysia";
-import { WEB_DIST, webBuildStale } from "../../ui/web/build.ts";
+import { WEB_BUILD_SCRIPT, WEB_DIST, webBuildStale } from "../../ui/web/dist-info.ts";
 
 export interface WebClientOptions {
   mode: "local" | "relay";
@@ -40,7 +40,7 @@ const escapeAttr = (s: string) =>
 export function ensureWebBuild(log: (line: string) => void = () => {}): void {
   if (!webBuildStale()) return;
   log("felund: building the web client (first start or changed sources)…");
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../ui/web/build.ts"), "--if-stale"], {
+  const r = Bun.spawnSync([process.execPath, WEB_BUILD_SCRIPT, "--if-stale"], {
     stdout: "pipe",
     stderr: "pipe",
   });

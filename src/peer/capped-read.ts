@@ -17,8 +17,24 @@ export class ResponseTooLarge extends Error {
   }
 }
 
+/** What is read of fetch's Response (this layer has no DOM types: the shells bring fetch). */
+export interface CappedBody {
+  headers: { get(name: string): string | null };
+  body: {
+    cancel(): Promise<void>;
+    getReader(): {
+      read(): Promise<{ done: true; value?: Uint8Array } | { done: false; value: Uint8Array }>;
+      cancel(): Promise<void>;
+    };
+  } | null;
+}
+
 /** Read a response body as text, at most `limit` bytes; `abort` stops the request when it is over. */
-export async function readCapped(res: Response, limit = RELAY_RESPONSE_MAX_BYTES, abort?: () => void): Promise<string> {
+export async function readCapped(
+  res: CappedBody,
+  limit = RELAY_RESPONSE_MAX_BYTES,
+  abort?: () => void,
+): Promise<string> {
   const declared = Number(res.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     abort?.();

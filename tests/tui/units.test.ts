@@ -1,7 +1,7 @@
 // Pure pieces of the terminal UI: completion, wrapping with a hanging indent, cleaning text.
 import { describe, expect, test } from "bun:test";
 import { commandNames } from "../../ui/shared/commands.ts";
-import { Completer, candidates, type CompletionSource } from "../../ui/tui/completion.ts";
+import { Completer, candidates, type CompletionSource } from "../../ui/shared/completion.ts";
 import { chunk, clean, fit, wrapChunks } from "../../ui/tui/markup.ts";
 
 const src: CompletionSource = {

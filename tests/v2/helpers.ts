@@ -10,10 +10,16 @@ import { makeCardMessage } from "../../src/protocol/v2/member-card.ts";
 import { CallRegistry } from "../../src/sync/control-apply.ts";
 import { acceptSigned, composeText, type V2Ctx } from "../../src/sync/v2-apply.ts";
 import { V2Exchange, routeInbound, type V2Deps, type V2Step } from "../../src/sync/v2-exchange.ts";
-import type { StoredMessage } from "../../src/sync/store.ts";
+import type { StoredMessage, SyncStoreV2 } from "../../src/sync/store.ts";
+import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import { seededRng, NOW } from "../sync/helpers.ts";
 
 export { seededRng, NOW };
+
+/** The two stores a peer runs on: the node's SQLite and the relay-only browser's in-memory one. */
+export type StoreKind = "sqlite" | "mem";
+export const newStore = (kind: StoreKind): SyncStoreV2 =>
+  kind === "sqlite" ? new NodeStore(openMemoryDb()) : new MemStore();
 
 export interface Node {
   name: string;
@@ -27,9 +33,10 @@ export interface Node {
 }
 
 let counter = 0;
-export function makeNode(name: string, seed = ++counter + 100): Node {
+/** `kind`: which store the node runs on (typed as NodeStore for the tests that read its extras). */
+export function makeNode(name: string, seed = ++counter + 100, kind: StoreKind = "sqlite"): Node {
   const keys = nodeKeysFromSeed(seededRng(seed)(32));
-  const store = new NodeStore(openMemoryDb());
+  const store = newStore(kind) as NodeStore;
   const calls = new CallRegistry();
   const clock = { now: NOW };
   const listenAddr = `127.0.0.1:${9000 + (seed % 1000)}`;

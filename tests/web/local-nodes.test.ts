@@ -203,6 +203,22 @@ describe("web client on two local nodes", () => {
     );
   }, 20_000);
 
+  test("completion in the web input is the terminal's: command words, then channel names after /channel switch", async () => {
+    await pa.fill('[data-testid="input"]', "");
+    await pa.type('[data-testid="input"]', "/chan");
+    await pa.waitForSelector('[data-testid="suggestions"] li:has-text("/channel")');
+    await pa.press('[data-testid="input"]', "Tab");
+    expect(await pa.inputValue('[data-testid="input"]')).toBe("/channel ");
+    await pa.type('[data-testid="input"]', "sw");
+    await pa.waitForSelector('[data-testid="suggestions"] li:has-text("/channel switch")');
+    await pa.press('[data-testid="input"]', "Tab");
+    await pa.type('[data-testid="input"]', "gen");
+    await pa.waitForSelector('[data-testid="suggestions"] li:has-text("general")');
+    await pa.press('[data-testid="input"]', "Tab");
+    expect(await pa.inputValue('[data-testid="input"]')).toBe("/channel switch general ");
+    await pa.fill('[data-testid="input"]', "");
+  }, 20_000);
+
   test("@mention: Tab completes the name, the mentioned user sees it highlighted and notified", async () => {
     await pb.evaluate(() => ((window as unknown as { __hidden: boolean }).__hidden = true));
     await pa.fill('[data-testid="input"]', "");

@@ -7,7 +7,7 @@ import { Elysia } from "elysia";
 import { openMemoryDb } from "../../db/client.ts";
 import { createRelayApp } from "../../src/relay/app.ts";
 import { ensureWebBuild, webClient } from "../../src/node/web-static.ts";
-import { WEB_DIST } from "../../ui/web/build.ts";
+import { WEB_DIST } from "../../ui/web/dist-info.ts";
 
 const get = (app: { handle(r: Request): Promise<Response> }, path: string) =>
   app.handle(new Request(`http://127.0.0.1:9990${path}`));

@@ -7,7 +7,7 @@ import type { ChatStore } from "../shared/chat-store.ts";
 import { commandNames, submitLine, type CommandContext, type ModalName } from "../shared/commands.ts";
 import { shortId } from "../shared/format.ts";
 import { copyText } from "./clipboard.ts";
-import type { CompletionSource } from "./completion.ts";
+import type { CompletionSource } from "../shared/completion.ts";
 import { DialogHost } from "./dialog-host.ts";
 import { MainFrame } from "./frame.ts";
 import { InputBar } from "./input-bar.ts";

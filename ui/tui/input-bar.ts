@@ -1,7 +1,7 @@
 // The "> " input bar's editing helpers: Tab completion with its candidate hint, and ↑/↓
 // history of sent lines (the line being typed is kept as a draft).
 import type { InputRenderable } from "@opentui/core";
-import { Completer, type CompletionSource } from "./completion.ts";
+import { Completer, type CompletionSource } from "../shared/completion.ts";
 
 const HISTORY_MAX = 200;
 

@@ -1,43 +1,12 @@
 // Builds the web client with Vite into ui/web/dist. Run by `npm install` (postinstall) and,
 // when the bundle is missing or older than its sources, by `felund serve` before it listens.
 // Usage: bun ui/web/build.ts [--if-stale] [--optional]   (--optional: no error without vite)
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { WEB_DIST, webBuildStale } from "./dist-info.ts";
 
 const WEB = import.meta.dirname;
-const ROOT = join(WEB, "..", "..");
-export const WEB_DIST = join(WEB, "dist");
 const LOCK = join(WEB, ".build-lock");
-
-/** Everything that ends up in the bundle. */
-const SOURCES = [
-  join(WEB, "src"),
-  join(WEB, "public"),
-  join(WEB, "index.html"),
-  join(WEB, "sw.js"),
-  join(WEB, "vite.config.ts"),
-  join(ROOT, "ui", "shared"),
-  join(ROOT, "src", "protocol"),
-  join(ROOT, "src", "sync"),
-  join(ROOT, "src", "peer"),
-];
-
-function newest(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let m = st.mtimeMs;
-  for (const e of readdirSync(p)) m = Math.max(m, newest(join(p, e)));
-  return m;
-}
-
-/** True when dist/ is missing or older than any source file. */
-export function webBuildStale(): boolean {
-  const index = join(WEB_DIST, "index.html");
-  if (!existsSync(index)) return true;
-  const built = statSync(index).mtimeMs;
-  return SOURCES.some((s) => newest(s) > built);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

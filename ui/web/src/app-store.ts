@@ -23,8 +23,15 @@ export function createAppStore(backend: Backend, mode: Mode) {
   const [callPanel, setCallPanel] = createSignal(false);
   const calls = () => import("./calls/controller.ts").then((m) => m.callController(store));
   // the slash-command registry (help texts and all) loads at the first "/", not to chat
-  const [commands, setCommands] = createSignal<typeof import("../../shared/commands.ts") | null>(null);
-  const loadCommands = () => import("../../shared/commands.ts").then((m) => (setCommands(() => m), m));
+  // the command registry and its completion: one chunk, loaded when a line starts with "/"
+  type Commands = typeof import("../../shared/commands.ts") & typeof import("../../shared/completion.ts");
+  const [commands, setCommands] = createSignal<Commands | null>(null);
+  const loadCommands = () =>
+    Promise.all([import("../../shared/commands.ts"), import("../../shared/completion.ts")]).then(([a, b]) => {
+      const m: Commands = { ...a, ...b };
+      setCommands(() => m);
+      return m;
+    });
   const [sidebarOpen, setSidebarOpen] = createSignal(false);
   let inputEl: HTMLTextAreaElement | undefined;
 

@@ -2,10 +2,11 @@
 // (call events, signals) and the media (mesh.ts). Loaded with the panel as a lazy chunk, the
 // first time a call is started, joined or the panel opened. One per page.
 import { createEffect, createRoot, createSignal, untrack } from "solid-js";
+import type { Backend } from "../../../shared/backend.ts";
+import type { ChatState, ChatStore } from "../../../shared/chat-store.ts";
 import { FelundError } from "../../../../src/peer/errors.ts";
 import type { CallOp, CallView } from "../../../shared/types.ts";
 import { CALL_MAX_PARTICIPANTS } from "../../../../src/protocol/limits.ts";
-import type { AppStore } from "../app-store.ts";
 import { iceServers } from "./ice.ts";
 import { Mesh, type PeerInfo } from "./mesh.ts";
 
@@ -22,9 +23,18 @@ export interface LocalState {
   video: MediaStream | null;
 }
 
+/** What the controller needs of the app's store (app-store.ts loads this file, so no import back). */
+export interface CallHost {
+  backend: Backend;
+  core: ChatStore;
+  state: () => ChatState;
+  notice(text: string, kind?: "info" | "error"): void;
+  setCallPanel(open: boolean): void;
+}
+
 const ALIVE_MS = 5_000;
 
-function create(app: AppStore) {
+function create(app: CallHost) {
   const backend = app.backend;
   const [joined, setJoined] = createSignal<Joined | null>(null);
   const [peers, setPeers] = createSignal<PeerInfo[]>([], { equals: false });
@@ -217,4 +227,4 @@ function create(app: AppStore) {
 
 export type CallController = ReturnType<typeof create>;
 let one: CallController | null = null;
-export const callController = (app: AppStore): CallController => (one ??= createRoot(() => create(app)));
+export const callController = (app: CallHost): CallController => (one ??= createRoot(() => create(app)));

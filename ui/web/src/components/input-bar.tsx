@@ -20,27 +20,47 @@ export function InputBar() {
     return [...app.core.knownNames(), ...peers].filter((n) => n && n !== app.me());
   });
 
-  /** suggestions: { label shown, text to put in place of `replace` at the end of the value } */
+  /**
+   * Suggestions from the completion the terminal UI uses (ui/shared/completion.ts, loaded with the
+   * command registry): command words, channel and circle names after the commands that take them;
+   * @names by the same mentionCompletions it uses, without waiting for that chunk. Each is a label
+   * shown, the text put in place of the word being completed, and (commands) what it does.
+   */
   const suggestions = createMemo(() => {
     const v = value();
     if (!v || v === dismissed()) return [];
-    if (/^\/[a-z]*( [a-z]*)?$/i.test(v)) {
-      const q = v.toLowerCase();
-      const reg = app.commands();
-      if (!reg) {
-        void app.loadCommands(); // its chunk; this memo runs again when it is here
-        return [];
-      }
-      return reg.COMMANDS.filter((c) => ("/" + c.name).startsWith(q) && "/" + c.name !== q).map((c) => ({
-        label: "/" + c.name,
-        hint: `${c.args ? c.args + " — " : ""}${c.summary}`,
-        replace: v,
-        with: "/" + c.name + " ",
-      }));
+    if (!v.startsWith("/")) {
+      const mc = mentionCompletions(v, names());
+      if (!mc?.matches.length || mc.prefix.length < 1) return [];
+      return mc.matches.map((n) => ({ label: "@" + n, hint: "", replace: "@" + mc.prefix, with: "@" + n + " " }));
     }
-    const mc = mentionCompletions(v, names());
-    if (!mc?.matches.length || mc.prefix.length < 1) return [];
-    return mc.matches.map((n) => ({ label: "@" + n, hint: "", replace: "@" + mc.prefix, with: "@" + n + " " }));
+    const reg = app.commands();
+    if (!reg) {
+      void app.loadCommands(); // its chunk; this memo runs again when it is here
+      return [];
+    }
+    const circle = app.circle();
+    const found = reg.candidates(v, {
+      commands: reg.COMMANDS.map((c) => "/" + c.name),
+      names: names(),
+      channels: circle?.channels.map((c) => c.channelId) ?? [],
+      circles: app.state().app?.circles.map((c) => c.name) ?? [],
+    });
+    if (!found) return [];
+    const head = v.slice(0, found.start);
+    const word = v.slice(found.start);
+    return found.matches
+      .filter((m) => m !== word)
+      .map((m) => {
+        const cmd = reg.COMMANDS.find((c) => "/" + c.name === (head + m).trim());
+        return {
+          // the second word of a command is shown with its first ("/channel create")
+          label: /^\/\S+ $/.test(head) ? head + m : m,
+          hint: cmd ? `${cmd.args ? cmd.args + " — " : ""}${cmd.summary}` : "",
+          replace: word,
+          with: m + " ",
+        };
+      });
   });
 
   const grow = () => {

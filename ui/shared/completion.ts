@@ -1,7 +1,7 @@
 // Tab completion for the input bar: /commands (both words of two-word commands), channel and
 // circle names after the commands that take them, and @names. Completes to the longest
 // common prefix first; pressing Tab again cycles through the candidates.
-import { mentionCompletions } from "../shared/format.ts";
+import { mentionCompletions } from "./format.ts";
 
 export interface CompletionSource {
   /** e.g. ["/help", "/channel create", ...] */

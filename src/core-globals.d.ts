@@ -1,0 +1,36 @@
+// The web APIs that src/protocol, src/sync and src/peer may use, for tsconfig.core.json: it
+// compiles those layers without the DOM and Bun types, so that a runtime global (document,
+// fetch, setTimeout, Bun, process...) does not compile there. Each API below is in every
+// runtime felund runs on (Bun, browsers) and does no I/O: text codecs, random bytes and
+// WebCrypto's Ed25519 check (the browser's fast path). Only the members in use are listed.
+// (The whole-tree tsconfig.json excludes this file: the DOM lib declares the same names.)
+
+interface TextEncoder {
+  encode(input?: string): Uint8Array<ArrayBuffer>;
+}
+declare var TextEncoder: { new (): TextEncoder };
+
+interface TextDecoder {
+  decode(input?: Uint8Array): string;
+}
+declare var TextDecoder: { new (label?: string, options?: { fatal?: boolean }): TextDecoder };
+
+/** opaque here: only handed back to verify */
+interface CryptoKey {
+  readonly type: string;
+}
+interface SubtleCrypto {
+  importKey(
+    format: "raw",
+    keyData: Uint8Array,
+    algorithm: { name: "Ed25519" },
+    extractable: boolean,
+    keyUsages: "verify"[],
+  ): Promise<CryptoKey>;
+  verify(algorithm: "Ed25519", key: CryptoKey, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
+}
+interface Crypto {
+  getRandomValues<T extends Uint8Array>(array: T): T;
+  readonly subtle: SubtleCrypto;
+}
+declare var crypto: Crypto;
