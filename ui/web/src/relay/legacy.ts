@@ -5,5 +5,5 @@
 export { messageKey, openEnvelope, sealEnvelope } from "../../../../src/protocol/envelope.ts";
 export { computeMac } from "../../../../src/protocol/message.ts";
 export { postV1 } from "../../../../src/peer/post-v1.ts";
-export { adoptPreV2Circles, preV2Notice } from "./pre-v2.ts";
+export { adoptPreV2Circles, preV2Notice, replayPreV2History } from "./pre-v2.ts";
 export { storeVerified } from "../../../../src/sync/merge.ts";

@@ -4,6 +4,8 @@
 import { toHex } from "../../../../src/protocol/bytes.ts";
 import { publishCard } from "../../../../src/peer/card.ts";
 import type { PeerCtx } from "../../../../src/peer/ctx.ts";
+import { storeVerified } from "../../../../src/sync/merge.ts";
+import type { MessageRecord } from "./persist.ts";
 
 /** What the user is told once: the node id changed, nothing was lost. */
 export const preV2Notice = (oldId: string, newId: string): string =>
@@ -16,4 +18,19 @@ export function adoptPreV2Circles(peer: PeerCtx): void {
     if (c.owned && !peer.store.getCircleOwner(c.circleId)) peer.store.setCircleOwner(c.circleId, own);
     publishCard(peer, c.circleId);
   }
+}
+
+/**
+ * History saved before v2 (v1 messages only, without the derived tables): channels and names
+ * rebuilt by applying it again, in the order it was stored. The ids already pushed to the relay.
+ */
+export function replayPreV2History(peer: PeerCtx, msgs: MessageRecord[]): string[] {
+  const now = peer.now();
+  const pushed: string[] = [];
+  for (const m of msgs) {
+    const { seq: _s, sortTs: _t, origin, receivedAt: _r, pushed: p, v2: _v, signed: _g, ...msg } = m;
+    storeVerified(peer.store, peer.calls, msg, origin, now);
+    if (p) pushed.push(m.msgId);
+  }
+  return pushed;
 }

@@ -152,15 +152,9 @@ export class RelayBackend implements Backend, SyncHost {
         this.mem.loadRow(row, v2);
         if (pushed) this.pushed.add(m.msgId);
       }
-    } else {
-      // saved before v2 (v1 messages only): rebuild channels and names by applying them again
-      const now = this.now();
-      for (const m of msgs) {
-        const { seq: _s, sortTs: _t, origin, receivedAt: _r, pushed, v2: _v, signed: _g, ...msg } = m;
-        this.v1!.storeVerified(this.mem, this.calls, msg, origin, now);
-        if (pushed) this.pushed.add(m.msgId);
-      }
-    }
+    } else if (msgs.length)
+      // saved before v2 (v1 messages only): rebuilt by applying them again (the v1 code is loaded for it)
+      for (const id of this.v1!.replayPreV2History(this.peer, msgs)) this.pushed.add(id);
     this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
     this.mem.pruneInvites(this.now() - 86400);
     for (const c of this.mem.listCircles()) ensureGeneral(this.mem, c.circleId, c.joinedAt);
