@@ -34,3 +34,13 @@ interface Crypto {
   readonly subtle: SubtleCrypto;
 }
 declare var crypto: Crypto;
+
+// ---- timers: src/peer only (tests/layers.test.ts refuses them in src/protocol and src/sync) ----
+/** opaque: only handed back to clear it */
+interface TimerHandle {
+  readonly __timer?: never;
+}
+declare function setTimeout(handler: () => void, ms?: number): TimerHandle;
+declare function clearTimeout(handle: TimerHandle | undefined | null): void;
+declare function setInterval(handler: () => void, ms?: number): TimerHandle;
+declare function clearInterval(handle: TimerHandle | undefined | null): void;

@@ -16,14 +16,15 @@ import { V2Exchange, type V2Deps, type V2Step } from "../sync/v2-exchange.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../protocol/v2/keys.ts";
 import { decodeInvite2, INVITE2_PREFIX, type Invite2 } from "../protocol/v2/invite.ts";
 import { isRelayUrl } from "../protocol/hostport.ts";
-import { joinViaRelay } from "../sync/relay-admission.ts";
 import { enterAdmitted, inviteCode } from "../peer/actions.ts";
 import { FelundError } from "../peer/errors.ts";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type ConnTimeouts } from "./line-conn.ts";
 import * as svc from "./service.ts";
 import { NodeCalls } from "./calls.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
-import { RelayClient, relaySignalIo } from "./relay-client.ts";
+import { RelayClient } from "./relay-client.ts";
+import { joinThroughRelay } from "../peer/relay/admission-engine.ts";
+import { RelayApi } from "../peer/relay/api.ts";
 import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
 import { fanOut, type Arrival, type FanOutPorts, type SessionPort } from "../peer/fan-out.ts";
 import { DEFAULT_SLOT_LIMITS, InboundSlots, type InboundSlot } from "./inbound-slots.ts";
@@ -773,7 +774,7 @@ export class FelundNode {
     const base = inv.peer.replace(/\/+$/, "");
     const existed = !!this.store.getCircle(inv.circleId);
     if (!existed) {
-      const r = await joinViaRelay(relaySignalIo(base), this.v2Deps(), inv);
+      const r = await joinThroughRelay(new RelayApi(base, this.nodeId), this.v2Deps(), inv, Date.now);
       if (!r.ok)
         throw new FelundError(
           /did not answer|relay:/.test(r.reason) ? "E_UNREACHABLE" : "E_NOT_ADMITTED",

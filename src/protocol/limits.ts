@@ -308,8 +308,31 @@ export const OUT_LINGER_MS = 5_000;
  * (200 x 64 KiB) or of 200 signals fits. Read incrementally; a longer body is aborted unread.
  */
 export const RELAY_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
-/** A node's HTTP calls to a relay (presence, push, pull, signals) give up after this long. */
+/** A peer's HTTP calls to a relay (presence, push, pull, signals) give up after this long (node and browser alike). */
 export const RELAY_HTTP_TIMEOUT_MS = 8_000;
+
+// ---- the relay client of a peer (src/peer/relay): node and relay-only browser alike ----
+/** Presence refresh and discovery of members' endpoints, per circle (well inside the registration's TTL; the original TUI uses 8 s). */
+export const RELAY_PRESENCE_MS = 30_000;
+/** How long a presence registration lives on the relay unless refreshed. */
+export const RELAY_PRESENCE_TTL_S = 120;
+/** Poll (pull, and push what is pending) a circle this often while its WebSocket is down (the original's 5 s). */
+export const RELAY_POLL_MS = 5_000;
+/** ... and this often while it is up: a safety net behind the push. */
+export const RELAY_POLL_WITH_WS_MS = 60_000;
+/** A circle's WebSocket that closed or could not open is tried again after this long. */
+export const RELAY_WS_RETRY_MS = 5_000;
+/** The relay client's scheduler looks at its circles at least this often (presence, polls, sockets due). */
+export const RELAY_TICK_MS = 1_000;
+/** Envelopes per POST /v1/messages (the relay's batch limit), and messages taken per push round. */
+export const RELAY_PUSH_BATCH = RELAY_BATCH_MAX;
+/** Envelopes asked for per GET /v1/messages page. */
+export const RELAY_PULL_PAGE = 200;
+/** Pages one pull reads at most; the rest follows at the next poll. */
+export const RELAY_PULL_PAGES_MAX = 500;
+/** A push the relay refused or did not answer is tried again after 1 s, 2 s, 4 s ... up to 30 s. */
+export const RELAY_PUSH_RETRY_MS = 1_000;
+export const RELAY_PUSH_RETRY_MAX_MS = 30_000;
 /**
  * felund2 admission through a relay: a plaintext ERROR is unauthenticated (anyone reading
  * /v1/signal can post one), so it ends a join only if nothing verified follows within this

@@ -9,6 +9,7 @@
 // socket); its WS query string is fuzzed in relay-http.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { RelayClient } from "../../src/node/relay-client.ts";
+import type { WsCtor } from "../../src/peer/relay/sync.ts";
 import type { FelundNode } from "../../src/node/node.ts";
 import { circleHint } from "../../src/protocol/ids.ts";
 import { RELAY_WS_FRAME_IN_MAX } from "../../src/protocol/limits.ts";
@@ -173,16 +174,10 @@ describe("WebSocket frames from the relay", () => {
       expect(envs.length).toBeGreaterThanOrEqual(3);
       const known = new Set(node.store.offerIds(circleId, {}));
       // its own client (no timers), with the stand-in socket in place of WebSocket
-      const rc = new RelayClient(node, relay.base);
-      const link = (rc as Json).link(circleId);
-      const real = globalThis.WebSocket;
-      globalThis.WebSocket = FakeWs as unknown as typeof WebSocket;
-      try {
-        (rc as Json).openWs(link);
-        FakeWs.all.pop();
-      } finally {
-        globalThis.WebSocket = real;
-      }
+      const rc = new RelayClient(node, relay.base, { WebSocketImpl: FakeWs as unknown as WsCtor });
+      const sync = (rc as Json).sync;
+      sync.openSocket(circleId, sync.link(circleId));
+      FakeWs.all.pop();
       const ws = FakeWs.last!;
       const count = node.store.countMessages();
       const check = (data: string) => {

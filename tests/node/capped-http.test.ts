@@ -6,7 +6,7 @@ import { fetchJsonCapped, ResponseTooLarge } from "../../src/node/capped-http.ts
 import type { FelundNode } from "../../src/node/node.ts";
 import { RELAY_RESPONSE_MAX_BYTES } from "../../src/protocol/limits.ts";
 import { startV2Node, waitFor } from "./helpers.ts";
-import { RelayApi, RelayError } from "../../ui/web/src/relay/relay-api.ts";
+import { RelayApi, RelayError } from "../../src/peer/relay/api.ts";
 
 setDefaultTimeout(60_000);
 

@@ -60,18 +60,17 @@ describe("relay client and epochs", () => {
     expect(d.store.getCircle(circleId)!.keyEpoch).toBe(0);
 
     const relay = new RelayClient(d, "http://127.0.0.1:9/unused", { ws: false });
-    const link = (relay as unknown as { link(id: string): Parameters<RelayClient["ingest"]>[0] }).link(circleId);
     // the relay hands over the epoch-1 message first: it cannot be opened yet, and is kept
     expect(
       relay.ingest(
-        link,
+        circleId,
         fresh.map((e) => e.env),
       ),
     ).toEqual([]);
     expect(texts(d, circleId)).not.toContain("after kick");
     // then the epoch-0 traffic, which carries the REKEY sealed to dora: both are stored
     const stored = relay.ingest(
-      link,
+      circleId,
       all.filter((e) => e.epoch === 0).map((e) => e.env),
     );
     expect(d.store.getCircle(circleId)!.keyEpoch).toBe(1);
@@ -94,20 +93,20 @@ describe("relay client and epochs", () => {
       .filter((e) => e.epoch === 1)
       .map((e) => e.env);
     const relay = new RelayClient(b, "http://127.0.0.1:9/unused", { ws: false });
-    const link = (relay as unknown as { link(id: string): Parameters<RelayClient["ingest"]>[0] }).link(circleId);
     const many = Array.from({ length: 700 }, (_, i) => fresh[i % fresh.length]);
-    expect(relay.ingest(link, many)).toEqual([]);
+    expect(relay.ingest(circleId, many)).toEqual([]);
     expect(
       relay
         .ingest(
-          link,
+          circleId,
           envelopesOf(a, circleId)
             .filter((e) => e.epoch === 0)
             .map((e) => e.env),
         )
         .some((m) => m.text?.startsWith("secret")),
     ).toBe(false);
-    expect(link.ahead.size).toBe(500);
+    const held = (relay as unknown as { envs: Map<string, { ahead: { size: number } }> }).envs.get(circleId)!;
+    expect(held.ahead.size).toBe(500);
     expect(texts(b, circleId).some((t) => t.startsWith("secret"))).toBe(false);
   });
 });

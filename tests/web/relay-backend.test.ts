@@ -6,6 +6,7 @@
 // fallback, persistence and the migration of an identity from before v2.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
+import type { FetchLike } from "../../src/peer/relay/api.ts";
 import { ChatStore } from "../../ui/shared/chat-store.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import type { BackendEvent, MessageView } from "../../ui/shared/types.ts";
@@ -58,9 +59,9 @@ async function peer(
     persist: o.persist ?? new MemoryPersistence(),
     posts: 0,
   };
-  const fetchImpl = async (url: string, init?: RequestInit) => {
+  const fetchImpl: FetchLike = async (url, init) => {
     if (init?.method === "POST" && url.endsWith("/v1/messages")) p.posts++;
-    const res = await fetch(url, init);
+    const res = await fetch(url, init as RequestInit);
     if (!o.fetchFilter) return res;
     const json = await res.json();
     return Response.json(o.fetchFilter(url, json), { status: res.status });

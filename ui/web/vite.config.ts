@@ -16,8 +16,9 @@ const here = import.meta.dirname;
  */
 const APP_SHELL =
   /\/(ui\/web\/src\/(app|app-store|boot|notify|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich|blocked))\.tsx?|ui\/shared\/(backend|chat-store|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
-/** the relay-only peer at start: storage, sync, the v2 engine and its crypto */
-const RELAY_CORE = /\/ui\/web\/src\/relay\/(open|relay-backend|mem-store|relay-sync|relay-api|idb|persist)\.ts$/;
+/** the relay-only peer at start: storage, sync (with the shared relay API of src/peer/relay), the v2 engine and its crypto */
+const RELAY_CORE =
+  /\/(ui\/web\/src\/relay\/(open|relay-backend|mem-store|relay-sync|idb|persist)|src\/peer\/relay\/api)\.ts$/;
 
 function serviceWorker(): Plugin {
   return {

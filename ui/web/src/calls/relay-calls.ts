@@ -14,7 +14,7 @@ import { signalProof } from "../../../../src/protocol/v2/signal-proof.ts";
 import { CallError, SignalInbox, callAction, sealCallSignal, type CallView } from "../../../../src/sync/calls.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
-import { RelayError, type RelayApi } from "../relay/relay-api.ts";
+import { RelayError, type RelayApi } from "../../../../src/peer/relay/api.ts";
 
 export interface RelayCallsHost {
   ctx(): V2Ctx;

@@ -16,7 +16,7 @@ import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/peer/errors.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
-import { RelayApi, type FetchLike } from "./relay-api.ts";
+import { RelayApi, type FetchLike } from "../../../../src/peer/relay/api.ts";
 
 /** What the actions need of the backend (relay-backend.ts lends its own state and helpers). */
 export interface ActionHost {
@@ -85,7 +85,7 @@ export class RelayActions {
     const inv = v.value;
     if (this.h.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
     const base = isRelayUrl(inv.peer) ? inv.peer.replace(/\/+$/, "") : this.h.relayBase();
-    const { joinThroughRelay } = await import("./admission.ts");
+    const { joinThroughRelay } = await import("../../../../src/peer/relay/admission-engine.ts");
     const r = await joinThroughRelay(
       new RelayApi(base, this.h.node().nodeId, this.h.fetch),
       this.h.v2Deps(),

@@ -17,39 +17,38 @@ import type {
   MessageView,
   PeerView,
 } from "../../../shared/types.ts";
-import { fromBase64, fromHex, toHex } from "../../../../src/protocol/bytes.ts";
+import { fromHex, toHex } from "../../../../src/protocol/bytes.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
 import { circleHint } from "../../../../src/protocol/ids.ts";
 import { V2_RELAY_ADMISSION_BUSY_POLL_MS, V2_RELAY_ADMISSION_POLL_MS } from "../../../../src/protocol/limits.ts";
-import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../../../../src/protocol/v2/envelope.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
-import { preverify, type SigCheck } from "../../../../src/protocol/primitives.ts";
-import { decodeMessage, signatureCheck } from "../../../../src/protocol/v2/message.ts";
+import { preverify } from "../../../../src/protocol/primitives.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
-import { ensureGeneral, type CircleRow, type StoredMessage } from "../../../../src/sync/store.ts";
-import { AheadEnvelopes } from "../../../../src/sync/ahead.ts";
-import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import { ensureGeneral, type StoredMessage } from "../../../../src/sync/store.ts";
+import { RelayEnvelopes } from "../../../../src/sync/relay-envelopes.ts";
+import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/peer/errors.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { ADMISSION_PREFIX } from "../../../../src/sync/admission-signal.ts";
-import type { Admissions } from "./admission.ts";
+import type { Admissions } from "../../../../src/peer/relay/admission-engine.ts";
+import type { FetchLike, RelayEndpoint, RelayPeer } from "../../../../src/peer/relay/api.ts";
+import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
+import { RelaySync, type SyncHost } from "./relay-sync.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
 import type { RelayActions } from "./relay-actions.ts";
 import { MemStore } from "./mem-store.ts";
 import type { CircleRecord, MessageRecord, NodeRecord, Persistence, PullCursor } from "./persist.ts";
-import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./relay-api.ts";
-import { RelaySync, type SyncHost } from "./relay-sync.ts";
 
 export interface RelayBackendOptions {
   /** the relay to use until the user sets another (default: the page's origin) */
   relayBase: string;
   persist: Persistence;
   fetch?: FetchLike;
-  WebSocketImpl?: typeof WebSocket;
+  WebSocketImpl?: WsCtor;
   rng?: Rng;
   nowMs?: () => number;
   /** what presence announces (the page's host and port) */
@@ -60,11 +59,11 @@ export interface RelayBackendOptions {
   reconnectMs?: number;
 }
 
-/** `key`: the v1 envelope key, made when a legacy circle first needs it */
+/** `env`: its envelopes (keys, and what is held for a newer epoch) */
 interface Link {
   secret: Uint8Array;
-  key?: Uint8Array;
   hint: string;
+  env: RelayEnvelopes;
 }
 type Legacy = typeof import("./legacy.ts");
 
@@ -79,19 +78,17 @@ export class RelayBackend implements Backend, SyncHost {
   private listeners = new Set<(e: BackendEvent) => void>();
   private state: ConnectionState = "connecting";
   private started = false;
-  private closed = false;
   private sync!: RelaySync;
   private node!: NodeRecord;
   private keys!: NodeKeys;
   /** what the peer's actions (src/peer) see of this browser */
   private peer!: PeerCtx;
   private writes: Promise<void> = Promise.resolve();
+  private closed = false;
   private admissions: Admissions | null = null;
   private admitTimer: ReturnType<typeof setTimeout> | null = null;
   /** signals read before any join arrived (the admission engine starts after them) */
   private admitCursor = 0;
-  /** v2 envelopes of an epoch we do not hold yet, per circle (retried when the epoch rises) */
-  private ahead = new Map<string, AheadEnvelopes>();
   /** things the user should be told once (identity migration), shown by the app after start */
   readonly notices: string[] = [];
   private readonly rng: Rng;
@@ -204,7 +201,7 @@ export class RelayBackend implements Backend, SyncHost {
     let l = this.links.get(circleId);
     if (!l) {
       const secret = fromHex(this.mem.getCircle(circleId)!.secretHex);
-      l = { secret, hint: circleHint(circleId) };
+      l = { secret, hint: circleHint(circleId), env: new RelayEnvelopes(circleId, secret) };
       this.links.set(circleId, l);
     }
     return l;
@@ -382,7 +379,6 @@ export class RelayBackend implements Backend, SyncHost {
     this.sync.removeCircle(c.circleId, this.link(c.circleId).hint);
     this.mem.removeCircle(c.circleId);
     this.links.delete(c.circleId);
-    this.ahead.delete(c.circleId);
     for (const key of Object.keys(this.cursors)) if (key.endsWith("|" + c.circleId)) delete this.cursors[key];
     await this.flush();
     await this.o.persist.deleteCircle(c.circleId);
@@ -445,8 +441,8 @@ export class RelayBackend implements Backend, SyncHost {
 
   close(): void {
     void this.callNet?.then((c) => c.stop());
-    this.closed = true;
     this.sync.stop();
+    this.closed = true;
     if (this.admitTimer) clearTimeout(this.admitTimer);
     this.admitTimer = null;
   }
@@ -465,6 +461,8 @@ export class RelayBackend implements Backend, SyncHost {
     for (const fn of this.listeners) fn(e);
   }
 
+  // ---- the relay client (src/peer/relay/sync.ts): what it asks of this peer ----
+
   // ---- admissions through the relay (owner side) ----
 
   /** Poll the relay for joins while this browser has unexpired invites; stops by itself when none are left. */
@@ -478,14 +476,14 @@ export class RelayBackend implements Backend, SyncHost {
       if (this.closed || !this.mem.hasLiveInvites(this.now())) return;
       if (!this.admissions) {
         // the handshake engine (a chunk of its own) loads when a join is waiting, not to watch for one
-        const api = new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch);
+        const api = this.sync.api;
         const r = await api.getSignals({ toNodeId: this.node.nodeId, sinceId: this.admitCursor });
         const rows = r.signals as { id?: unknown; session_id?: unknown }[];
         if (!rows.some((s) => typeof s?.session_id === "string" && s.session_id.startsWith(ADMISSION_PREFIX))) {
           for (const s of rows) if (typeof s?.id === "number" && s.id > this.admitCursor) this.admitCursor = s.id;
           return;
         }
-        const { Admissions } = await import("./admission.ts");
+        const { Admissions } = await import("../../../../src/peer/relay/admission-engine.ts");
         this.admissions = new Admissions(api, this.node.nodeId, () => this.v2Deps(), this.nowMs, this.admitCursor);
       }
       const ended = await this.admissions.poll((e) => this.debug(`admission: ${(e as Error).message}`));
@@ -513,30 +511,14 @@ export class RelayBackend implements Backend, SyncHost {
     return [...this.links].map(([circleId, l]) => ({ circleId, hint: l.hint }));
   }
 
-  /** What goes to the relay for one message: a v2 envelope when signed; a v1 envelope too in legacy circles. */
-  private envelopes(c: CircleRow, l: Link, m: StoredMessage): unknown[] {
-    const out: unknown[] = [];
-    const wire = this.mem.getV2Wire(m.msgId);
-    if (wire) {
-      const signed = decodeMessage(fromBase64(wire));
-      const ek = epochKey(this.mem, c, signed.keyEpoch);
-      if (ek)
-        out.push(
-          sealEnvelopeV2({ secret: l.secret, epoch: signed.keyEpoch, epochKey: ek, message: signed }, this.rng(12)),
-        );
-    }
-    if (isLegacy(c) && m.mac)
-      out.push(this.v1!.sealEnvelope((l.key ??= this.v1!.messageKey(l.secret)), m, this.rng(12)));
-    return out;
-  }
-
+  /** our own messages the relay has not acknowledged: a v2 envelope each, a v1 one too in legacy circles */
   pending(circleId: string, max: number) {
     const c = this.mem.getCircle(circleId);
     const l = this.links.get(circleId);
     const out = { msgIds: [] as string[], envelopes: [] as unknown[] };
     if (!c || !l) return out;
     for (const m of this.mem.ownUnpushed(circleId, this.node.nodeId, this.pushed)) {
-      const envs = this.envelopes(c, l, m);
+      const envs = l.env.seal(this.mem, c, m, this.rng, this.v1?.v1Envelopes ?? null);
       if (out.envelopes.length + envs.length > max && out.msgIds.length) break;
       out.msgIds.push(m.msgId);
       out.envelopes.push(...envs);
@@ -561,85 +543,34 @@ export class RelayBackend implements Backend, SyncHost {
     await this.o.persist.saveCursors(this.cursors);
   }
 
-  /**
-   * Open, verify and store envelopes from the relay. v2 envelopes: opened under the epoch key
-   * they name, then acceptSigned (signature, clock, removed members, authority). v1 envelopes:
-   * only in legacy circles (in a v2-only one the static secret is not trusted: a removed member
-   * still knows it).
-   */
-  /**
-   * The author signatures of a batch's new v2 messages, checked in parallel by WebCrypto before
-   * the synchronous engine runs (primitives-web.ts): ~0.1 ms each instead of ~1.3 ms in JS.
-   */
-  private async preverify(circleId: string, secret: Uint8Array, raws: unknown[]): Promise<void> {
-    const circle = this.mem.getCircle(circleId);
-    if (!circle) return;
-    const checks: SigCheck[] = [];
-    for (const raw of raws) {
-      if (!isEnvelopeV2(raw)) continue;
-      const v = openEnvelopeV2(raw, { secret, circleId, keyOf: (e) => epochKey(this.mem, circle, e) });
-      if (!v.ok || this.mem.getV2Wire(v.value.msgId)) continue;
-      checks.push(signatureCheck(v.value));
-    }
-    await preverify(checks);
-  }
-
-  async ingest(circleId: string, raws: unknown[]) {
-    if (!this.links.has(circleId)) return;
-    const l = this.link(circleId);
-    const fresh: StoredMessage[] = [];
-    const ctx = this.ctx();
-    await this.preverify(circleId, l.secret, raws);
-    for (const raw of raws) {
-      const circle = this.mem.getCircle(circleId);
-      if (!circle) return;
-      const id = (raw as { msg_id?: unknown } | null)?.msg_id;
-      // for the debug log only: a hostile msg_id may be an object whose String() throws
-      const shown = typeof id === "string" ? id.slice(0, 12) : "(bad msg_id)";
-      if (isEnvelopeV2(raw)) {
-        const v = openEnvelopeV2(raw, { secret: l.secret, circleId, keyOf: (e) => epochKey(this.mem, circle, e) });
-        if (!v.ok) {
-          // a newer epoch than ours: kept until its REKEY comes (src/sync/ahead.ts)
-          let ahead = this.ahead.get(circleId);
-          if (!ahead) this.ahead.set(circleId, (ahead = new AheadEnvelopes()));
-          if (!ahead.hold(raw, circle.keyEpoch)) this.debug(`relay: dropped ${shown}: ${v.reason}`);
-          continue;
-        }
-        if (this.mem.getV2Wire(v.value.msgId)) continue; // a copy we hold (checked before the signature)
-        const r = acceptSigned(ctx, circle, v.value.wire, "relay");
-        if (r.ok) fresh.push(r.value);
-        else if (r.kind === "reject") this.debug(`relay: refused ${v.value.msgId.slice(0, 12)}: ${r.reason}`);
-        continue;
-      }
-      if (!isLegacy(circle)) continue;
-      if (typeof id === "string" && this.mem.hasMessage(id)) continue;
-      const v = this.v1!.openEnvelope((l.key ??= this.v1!.messageKey(l.secret)), l.secret, circleId, raw);
-      if (!v.ok) {
-        this.debug(`relay: dropped ${shown}: ${v.reason}`);
-        continue;
-      }
-      const m = v.value;
-      // an envelope that opens under the circle key proves membership as a v1 MAC does
-      const row = this.v1!.storeVerified(
-        this.mem,
-        this.calls,
-        { ...m, mac: m.mac ?? this.v1!.computeMac(l.secret, m) },
-        "relay",
-        ctx.now,
-      );
-      if (row) fresh.push(row);
-    }
-    for (const r of fresh) if (r.authorNodeId === this.node.nodeId) this.pushed.add(r.msgId);
-    await this.flush();
-    for (const r of fresh) this.emit({ t: "message", message: this.view(r) });
-    const again = this.ahead.get(circleId)?.takeIfRisen(this.mem.getCircle(circleId)?.keyEpoch ?? 0) ?? [];
-    if (again.length) await this.ingest(circleId, again);
-  }
-
   /** The relay's presence list, seen by the sync: remembered, and announced to the UI. */
   peersSeen(circleId: string, list: RelayPeer[]) {
     this.rememberPeers(circleId, list);
     this.emit({ t: "peers", circleId });
+  }
+
+  connectionChanged(state: ConnectionState) {
+    this.state = state;
+    this.emit({ t: "connection", state });
+  }
+
+  /**
+   * Open, verify and store envelopes from the relay (src/sync/relay-envelopes.ts), after
+   * checking their new signatures in parallel by WebCrypto (primitives-web.ts): ~0.1 ms each
+   * instead of ~1.3 ms in JS.
+   */
+  async ingest(circleId: string, raws: unknown[]) {
+    const l = this.links.get(circleId);
+    if (!l) return;
+    await preverify(l.env.signatureChecks(this.mem, raws));
+    if (!this.links.has(circleId)) return;
+    const fresh = l.env.open(
+      { ctx: this.ctx(), origin: "relay", v1: this.v1?.v1Envelopes ?? null, log: (x) => this.debug(x) },
+      raws,
+    );
+    for (const r of fresh) if (r.authorNodeId === this.node.nodeId) this.pushed.add(r.msgId);
+    await this.flush();
+    for (const r of fresh) this.emit({ t: "message", message: this.view(r) });
   }
 
   private rememberPeers(circleId: string, list: RelayPeer[]) {
@@ -664,11 +595,6 @@ export class RelayBackend implements Backend, SyncHost {
     );
   }
 
-  connectionChanged(state: ConnectionState) {
-    this.state = state;
-    this.emit({ t: "connection", state });
-  }
-
   // ---- calls (ui/web/src/calls/relay-calls.ts): events signed here, signals sealed here, carried by the relay's /v1/signal ----
 
   private callNet: Promise<RelayCalls> | null = null;
@@ -681,7 +607,7 @@ export class RelayBackend implements Backend, SyncHost {
           rng: this.rng,
           nowMs: this.nowMs,
           displayName: () => this.node.displayName,
-          api: () => new RelayApi(this.relayBase(), this.node.nodeId, this.o.fetch),
+          api: () => this.sync.api,
           postV1: (c, ch, text) => this.peer.postV1(c, ch, text),
           publish: async (c, rows) => void (await this.published(c, rows)),
           emit: (e) => this.emit(e),

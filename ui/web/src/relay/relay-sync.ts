@@ -4,7 +4,8 @@
 // up, as a safety net). It moves envelopes; what they mean is the host's business.
 import type { ConnectionState } from "../../../shared/types.ts";
 import type { PullCursor } from "./persist.ts";
-import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "./relay-api.ts";
+import { RelayApi, type FetchLike, type RelayEndpoint, type RelayPeer } from "../../../../src/peer/relay/api.ts";
+import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
 
 /** What the sync loop needs from the peer that owns the messages. */
 export interface SyncHost {
@@ -24,7 +25,7 @@ export interface SyncHost {
 export interface SyncOptions {
   nodeId: string;
   fetch?: FetchLike;
-  WebSocketImpl?: typeof WebSocket;
+  WebSocketImpl?: WsCtor;
   endpoint?: RelayEndpoint | null;
   pollMs?: number;
   idlePollMs?: number;
@@ -40,7 +41,7 @@ const PULL_PAGES_MAX = 25;
 const PRESENCE_EVERY_MS = 60_000;
 
 interface Sock {
-  ws: WebSocket | null;
+  ws: InstanceType<WsCtor> | null;
   open: boolean;
   retry: ReturnType<typeof setTimeout> | null;
 }
@@ -182,7 +183,7 @@ export class RelaySync {
   private async syncCircle(circleId: string, hint: string) {
     const now = this.nowMs();
     if (now - (this.presenceAt.get(circleId) ?? -Infinity) >= PRESENCE_EVERY_MS) {
-      await this.api.register(hint, this.o.endpoint ? [this.o.endpoint] : []);
+      await this.api.register(hint, this.o.endpoint ? [this.o.endpoint] : [], "ws");
       this.presenceAt.set(circleId, now);
       void this.api.peers(hint).then(
         (p) => this.host.peersSeen(circleId, p),
@@ -222,9 +223,9 @@ export class RelaySync {
         if (this.host.circles().some((c) => c.circleId === circleId)) this.openSocket(circleId, hint);
       }, this.o.reconnectMs ?? 5_000);
     };
-    let ws: WebSocket;
+    let ws: InstanceType<WsCtor>;
     try {
-      ws = new (this.o.WebSocketImpl ?? WebSocket)(this.api.wsUrl(hint));
+      ws = new (this.o.WebSocketImpl ?? (WebSocket as unknown as WsCtor))(this.api.wsUrl(hint));
     } catch {
       return retry();
     }

@@ -1,20 +1,21 @@
-// felund2 admissions through the relay for the relay-only peer (docs/PROTOCOL.md §10.1):
-// joining with a felund2 code, and answering joins to circles this browser owns. A separate
-// chunk, loaded on demand: it carries the v2 handshake engine, which only these two need.
-import type { Invite2 } from "../../../../src/protocol/v2/invite.ts";
-import type { Verdict } from "../../../../src/protocol/verdict.ts";
-import type { Admit } from "../../../../src/protocol/v2/frames.ts";
+// felund2 admissions through a relay (docs/PROTOCOL.md §10.1) over its /v1/signal: joining with
+// a felund2 code whose peer is a relay, and answering joins to circles this peer owns. A separate
+// chunk in the browser, loaded on demand: it carries the v2 handshake engine, which only these need.
+import type { Admit } from "../../protocol/v2/frames.ts";
+import type { Invite2 } from "../../protocol/v2/invite.ts";
+import type { Verdict } from "../../protocol/verdict.ts";
 import {
+  type AdmissionOutcome,
   AdmissionIssuer,
   joinViaRelay,
   pollAdmissions,
-  type AdmissionOutcome,
   type SignalIo,
   type SignalRow,
-} from "../../../../src/sync/relay-admission.ts";
-import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
-import type { RelayApi } from "./relay-api.ts";
+} from "../../sync/relay-admission.ts";
+import type { V2Deps } from "../../sync/v2-exchange.ts";
+import type { RelayApi } from "./api.ts";
 
+/** /v1/signal of `api`'s relay as the transport of admissions (no node id header: a joiner's answers go to a throwaway id). */
 export function signalIo(api: RelayApi, nowMs: () => number): SignalIo {
   return {
     post: (s) => api.postSignal({ ...s }),

@@ -1,0 +1,190 @@
+// HTTP client of the relay API (PROTOCOL-V1.md §6), for the node and the relay-only browser
+// alike: presence, peers, store-and-forward messages, the WebSocket push URL, and /signal
+// (felund2 admissions, call signals). Knows both the original relays (since/server_time) and the
+// felund relay (cursor/next_cursor/more). `fetch` is injected; every answer is read with a cap.
+import { RELAY_HTTP_TIMEOUT_MS, RELAY_PEERS_DEFAULT, RELAY_PRESENCE_TTL_S } from "../../protocol/limits.ts";
+import { type CappedBody, readCapped, ResponseTooLarge } from "../capped-read.ts";
+import { relayUrl } from "../relay-url.ts";
+
+export class RelayError extends Error {
+  constructor(
+    message: string,
+    readonly status = 0,
+  ) {
+    super(message);
+    this.name = "RelayError";
+  }
+}
+
+export interface RelayEndpoint {
+  transport: "ws" | "tcp";
+  host: string;
+  port: number;
+  family: "ipv4" | "ipv6";
+  nat: "unknown";
+}
+export interface RelayPeer {
+  node_id: string;
+  endpoints?: RelayEndpoint[];
+  observed_at?: number;
+  expires_at?: number;
+}
+/** Where a pull goes on from: the felund relay's cursor, or the original relays' clock. */
+export interface PullCursor {
+  cursor?: string;
+  since?: number;
+}
+export interface MessagesPage {
+  messages: unknown[];
+  nextCursor?: string;
+  more: boolean;
+  serverTime?: number;
+}
+
+/** What the client hands fetch, and reads of its answer (this layer has no DOM types: the shells bring fetch). */
+export interface HttpInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** an AbortSignal (timeout) */
+  signal?: unknown;
+  keepalive?: boolean;
+}
+export interface HttpAnswer extends CappedBody {
+  ok: boolean;
+  status: number;
+}
+export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
+
+/** The runtime's own fetch and timeout signal (Bun and browsers both have them). */
+const runtime = globalThis as unknown as { fetch: FetchLike; AbortSignal: { timeout(ms: number): unknown } };
+
+/** `a=1&b=2` with each value URI-encoded */
+const query = (q: Record<string, string | number | undefined>) =>
+  Object.entries(q)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join("&");
+
+export class RelayApi {
+  constructor(
+    readonly base: string,
+    private nodeId: string,
+    private fetchImpl: FetchLike = (u, i) => runtime.fetch(u, i),
+  ) {}
+
+  /** `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body */
+  private async call<T>(method: string, path: string, body?: unknown, node = true): Promise<T> {
+    let res: HttpAnswer;
+    try {
+      res = await this.fetchImpl(relayUrl(this.base, path), {
+        method,
+        headers: {
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...(node ? { "x-felund-node": this.nodeId } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: runtime.AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
+      });
+    } catch (e) {
+      throw new RelayError(`relay unreachable: ${(e as Error).message}`);
+    }
+    // read with a size cap: a hostile relay's endless answer must not fill the tab's memory
+    let json: Record<string, unknown> | null;
+    try {
+      const text = await readCapped(res);
+      json = JSON.parse(text) as Record<string, unknown> | null;
+    } catch (e) {
+      if (e instanceof ResponseTooLarge) throw new RelayError(e.message, res.status);
+      json = null;
+    }
+    if (!res.ok || !json || json.ok === false) {
+      const detail = json?.detail ?? json?.error ?? "";
+      const text = typeof detail === "string" ? detail : JSON.stringify(detail);
+      throw new RelayError(`relay: ${text ? `${text} ` : ""}(HTTP ${res.status})`, res.status);
+    }
+    return json as T;
+  }
+
+  health() {
+    return this.call<{ ok: true; version?: string; time?: number }>("GET", "/health");
+  }
+
+  /** `transport`: how members reach us ("tcp" for a node, "ws" for a browser, which they cannot dial) */
+  register(circleHint: string, endpoints: RelayEndpoint[], transport: string) {
+    return this.call("POST", "/register", {
+      node_id: this.nodeId,
+      circle_hint: circleHint,
+      endpoints,
+      capabilities: { relay: false, transport: [transport], can_anchor: false },
+      ttl_s: RELAY_PRESENCE_TTL_S,
+    });
+  }
+
+  /** Best effort, also while the page unloads (keepalive). */
+  unregister(circleHint: string): void {
+    void this.fetchImpl(relayUrl(this.base, "/register"), {
+      method: "DELETE",
+      keepalive: true,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ node_id: this.nodeId, circle_hint: circleHint }),
+    }).catch(() => {});
+  }
+
+  async peers(circleHint: string, limit = RELAY_PEERS_DEFAULT): Promise<RelayPeer[]> {
+    const r = await this.call<{ peers?: RelayPeer[] }>(
+      "GET",
+      `/peers?circle_hint=${encodeURIComponent(circleHint)}&limit=${limit}`,
+    );
+    return Array.isArray(r.peers)
+      ? r.peers.filter((p) => p && typeof p.node_id === "string" && p.node_id !== this.nodeId)
+      : [];
+  }
+
+  /** v1 envelopes (PROTOCOL-V1.md §4.4) and v2 envelopes (docs/PROTOCOL.md §9) alike */
+  postMessages(circleHint: string, envelopes: unknown[]) {
+    return this.call<{ stored?: number }>("POST", "/messages", { circle_hint: circleHint, messages: envelopes });
+  }
+
+  async getMessages(circleHint: string, from: PullCursor, limit: number): Promise<MessagesPage> {
+    const at = from.cursor !== undefined ? { cursor: from.cursor } : { since: from.since ?? 0 };
+    const q = query({ circle_hint: circleHint, limit, ...at });
+    const r = await this.call<{ messages?: unknown[]; next_cursor?: unknown; more?: unknown; server_time?: unknown }>(
+      "GET",
+      `/messages?${q}`,
+    );
+    const messages = Array.isArray(r.messages) ? r.messages : [];
+    return {
+      messages,
+      nextCursor: r.next_cursor === undefined || r.next_cursor === null ? undefined : String(r.next_cursor),
+      // an original relay does not say: a full page may have more behind it
+      more: r.more === true || (r.more === undefined && messages.length >= limit),
+      serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
+    };
+  }
+
+  /** POST /v1/signal (no node id header: an admission names only the ids in its body). */
+  async postSignal(body: Record<string, unknown>): Promise<void> {
+    await this.call("POST", "/signal", body, false);
+  }
+
+  async getSignals(q: {
+    toNodeId: string;
+    sinceId: number;
+    sessionId?: string;
+  }): Promise<{ signals: unknown[]; serverTime?: number }> {
+    const p = query({ to_node_id: q.toNodeId, since_id: q.sinceId, session_id: q.sessionId || undefined });
+    const r = await this.call<{ signals?: unknown; server_time?: unknown }>("GET", `/signal?${p}`, undefined, false);
+    return {
+      signals: Array.isArray(r.signals) ? r.signals : [],
+      serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
+    };
+  }
+
+  wsUrl(circleHint: string): string {
+    return (
+      relayUrl(this.base, "/relay/ws").replace(/^http/, "ws") +
+      `?circle_hint=${encodeURIComponent(circleHint)}&node_id=${encodeURIComponent(this.nodeId)}`
+    );
+  }
+}

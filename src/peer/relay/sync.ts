@@ -1,0 +1,389 @@
+// The one relay client of a peer (PROTOCOL-V1.md §6, §7.2-7.3, with the felund relay's cursor),
+// run by the node and by the relay-only browser: per circle, presence (and the members'
+// endpoints it lists), push of what the host says is pending, paged pull behind a persisted
+// cursor, and one WebSocket for the relay's push; polling every 5 s while a circle's socket is
+// down, every 60 s while it is up (a safety net). A push the relay refuses is tried again with
+// back-off. It moves envelopes: what they mean (sealing, opening, storing) is the host's.
+// Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock
+// besides the injected `nowMs`.
+import * as L from "../../protocol/limits.ts";
+import { type FetchLike, type PullCursor, RelayApi, type RelayEndpoint, type RelayPeer } from "./api.ts";
+
+export type ConnectionState = "connecting" | "live" | "offline";
+
+/** A handler checked as a method is (bivariantly), so the runtime's WebSocket, whose handlers take its own event types, fits. */
+type Handler<E> = { handle(ev: E): void }["handle"];
+/** What the client needs of a WebSocket (the browser's and Bun's both fit). */
+export interface WsLike {
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<unknown> | null;
+  onerror: Handler<unknown> | null;
+  send(data: string): void;
+  close(): void;
+}
+export type WsCtor = new (url: string) => WsLike;
+
+/** Envelopes ready for the relay; `ack` once it holds them (moves the host's push cursor). */
+export interface PushBatch {
+  envelopes: unknown[];
+  ack(): void | Promise<void>;
+}
+
+/** What the client needs from the peer that owns the messages. */
+export interface RelayHost {
+  /** the circles to sync, with their relay hints */
+  circles(): { circleId: string; hint: string }[];
+  /** the next messages to push (at most `max`, oldest first); null when nothing is pending */
+  pending(circleId: string, max: number): PushBatch | null;
+  /** where the pull of a circle on relay `base` goes on from (cursors are per relay) */
+  cursor(base: string, circleId: string): PullCursor;
+  saveCursor(base: string, circleId: string, c: PullCursor): void | Promise<void>;
+  /** open, verify and store envelopes; settles once they are stored */
+  ingest(circleId: string, raws: unknown[]): void | Promise<void>;
+  peersSeen(circleId: string, peers: RelayPeer[]): void;
+  /** what presence announces: how members reach us, and over what */
+  presence(): { endpoints: RelayEndpoint[]; transport: string };
+  /** the relay is reachable or not (the browser's status line) */
+  connectionChanged?(state: ConnectionState): void;
+  /** once per tick of the scheduler */
+  tick?(): void;
+  log(line: string): void;
+}
+
+export interface RelaySyncOptions {
+  nodeId: string;
+  fetch?: FetchLike;
+  /** null: no WebSocket, polling only; default: the runtime's */
+  WebSocketImpl?: WsCtor | null;
+  pollMs?: number;
+  idlePollMs?: number;
+  reconnectMs?: number;
+  nowMs?: () => number;
+}
+
+/** The client's state of one circle. */
+export interface CircleLink {
+  hint: string;
+  ws: WsLike | null;
+  open: boolean;
+  wsRetryAt: number;
+  lastPoll: number;
+  lastPresence: number;
+  pushing: Promise<void> | null;
+  pushAgain: boolean;
+  pulling: Promise<void> | null;
+  /** the next push after a failed one, and its back-off */
+  retry: ReturnType<typeof setTimeout> | null;
+  delayMs: number;
+}
+
+export class RelaySync {
+  api: RelayApi;
+  lastError = "";
+  private links = new Map<string, CircleLink>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running = false;
+  private httpOk: boolean | null = null;
+  private lastHealth = 0;
+  private state: ConnectionState = "connecting";
+  private readonly nowMs: () => number;
+  private readonly host: RelayHost;
+  private readonly o: RelaySyncOptions;
+
+  constructor(base: string, host: RelayHost, o: RelaySyncOptions) {
+    this.host = host;
+    this.o = o;
+    this.api = new RelayApi(base, o.nodeId, o.fetch);
+    this.nowMs = o.nowMs ?? Date.now;
+  }
+
+  /** Pull a circle now (after joining it through this relay); settles when the pull ends. */
+  async pullNow(circleId: string): Promise<void> {
+    const l = this.link(circleId);
+    if (!l) return;
+    await l.pulling;
+    l.lastPoll = this.nowMs();
+    await this.pull(circleId, l);
+  }
+
+  /** Per circle: whether its WebSocket is up, and when it was last polled. */
+  circleStates(): { circleId: string; ws: boolean; lastPoll: number }[] {
+    return [...this.links].map(([circleId, l]) => ({ circleId, ws: l.open, lastPoll: l.lastPoll }));
+  }
+
+  start(): void {
+    this.running = true;
+    this.tick();
+  }
+
+  /** Close the sockets and forget the circles (presence stays until goodbye() or its TTL). */
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    for (const id of [...this.links.keys()]) this.drop(id);
+  }
+
+  /** Drop our presence on the relay for the circles we sync (best effort; also while a page unloads). */
+  goodbye(): void {
+    for (const l of this.links.values()) this.api.unregister(l.hint);
+  }
+
+  /** Another relay: drop our presence on the old one and start over (cursors are per relay). */
+  restart(base: string): void {
+    const was = this.running;
+    this.goodbye();
+    this.stop();
+    this.api = new RelayApi(base, this.o.nodeId, this.o.fetch);
+    this.httpOk = null;
+    this.setState();
+    if (was) this.start();
+  }
+
+  /** The circles changed: look at them now. */
+  poke(): void {
+    this.schedule(0);
+  }
+
+  /** A circle left: close its socket, drop its presence. */
+  remove(circleId: string, hint: string): void {
+    this.drop(circleId);
+    this.api.unregister(hint);
+  }
+
+  /** "push" while every circle has its WebSocket open, else "poll". */
+  transport(): "push" | "poll" {
+    const ls = [...this.links.values()];
+    return ls.length > 0 && ls.every((l) => l.open) ? "push" : "poll";
+  }
+
+  /** Push what is pending for a circle (after a new message); one push at a time per circle. */
+  pushSoon(circleId: string): void {
+    const l = this.link(circleId);
+    if (!l) return;
+    if (l.pushing) {
+      l.pushAgain = true;
+      return;
+    }
+    // after the caller's own work (it may still be storing what it hands us)
+    l.pushing = Promise.resolve()
+      .then(() => this.push(circleId, l))
+      .finally(() => {
+        l.pushing = null;
+        if (l.pushAgain) {
+          l.pushAgain = false;
+          this.pushSoon(circleId);
+        }
+      });
+  }
+
+  // ---- the scheduler ----
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  /** Keep presence fresh, poll what is due, keep the sockets open. */
+  private tick(): void {
+    if (!this.running) return;
+    const now = this.nowMs();
+    const cs = this.host.circles();
+    const ids = new Set(cs.map((c) => c.circleId));
+    for (const id of this.links.keys()) if (!ids.has(id)) this.drop(id);
+    for (const c of cs) {
+      const l = this.link(c.circleId)!;
+      if (now - l.lastPresence >= L.RELAY_PRESENCE_MS) {
+        l.lastPresence = now;
+        void this.presence(c.circleId, l);
+      }
+      if (this.o.WebSocketImpl !== null && !l.ws && now >= l.wsRetryAt) this.openSocket(c.circleId, l);
+      const every = l.open ? (this.o.idlePollMs ?? L.RELAY_POLL_WITH_WS_MS) : (this.o.pollMs ?? L.RELAY_POLL_MS);
+      if (now - l.lastPoll >= every) {
+        l.lastPoll = now;
+        this.pushSoon(c.circleId);
+        void this.pull(c.circleId, l);
+      }
+    }
+    // with no circle, the status line still wants to know whether the relay answers
+    if (!cs.length && this.host.connectionChanged && now - this.lastHealth >= (this.o.pollMs ?? L.RELAY_POLL_MS)) {
+      this.lastHealth = now;
+      this.api.health().then(
+        () => this.ok(),
+        (e) => this.fail("health", e),
+      );
+    }
+    this.host.tick?.();
+    this.schedule(Math.min(L.RELAY_TICK_MS, this.o.pollMs ?? L.RELAY_POLL_MS));
+  }
+
+  private link(circleId: string): CircleLink | undefined {
+    let l = this.links.get(circleId);
+    if (l) return l;
+    const c = this.host.circles().find((x) => x.circleId === circleId);
+    if (!c) return undefined;
+    l = {
+      hint: c.hint,
+      ws: null,
+      open: false,
+      wsRetryAt: 0,
+      lastPoll: 0,
+      lastPresence: 0,
+      pushing: null,
+      pushAgain: false,
+      pulling: null,
+      retry: null,
+      delayMs: 0,
+    };
+    this.links.set(circleId, l);
+    return l;
+  }
+
+  private drop(circleId: string): void {
+    const l = this.links.get(circleId);
+    if (!l) return;
+    this.links.delete(circleId);
+    if (l.retry) clearTimeout(l.retry);
+    if (l.ws) {
+      l.ws.onclose = null;
+      l.ws.close();
+    }
+    l.open = false;
+    this.setState();
+  }
+
+  private ok(): void {
+    this.httpOk = true;
+    this.setState();
+  }
+
+  private fail(what: string, e: unknown): void {
+    this.httpOk = false;
+    this.lastError = `${what}: ${(e as Error).message}`;
+    this.host.log(`relay ${this.api.base}: ${this.lastError}`);
+    this.setState();
+  }
+
+  private setState(): void {
+    const anyOpen = [...this.links.values()].some((l) => l.open);
+    const s: ConnectionState =
+      anyOpen || this.httpOk === true ? "live" : this.httpOk === false ? "offline" : "connecting";
+    if (s === this.state) return;
+    this.state = s;
+    this.host.connectionChanged?.(s);
+  }
+
+  // ---- presence, push, pull ----
+
+  private async presence(circleId: string, l: CircleLink): Promise<void> {
+    try {
+      const p = this.host.presence();
+      await this.api.register(l.hint, p.endpoints, p.transport);
+      this.host.peersSeen(circleId, await this.api.peers(l.hint));
+    } catch (e) {
+      this.fail("presence", e);
+    }
+  }
+
+  /** Push what is pending, a batch at a time, until nothing is left; on failure, try again later. */
+  private async push(circleId: string, l: CircleLink): Promise<void> {
+    for (let round = 0; round < 1000 && this.links.get(circleId) === l; round++) {
+      const b = this.host.pending(circleId, L.RELAY_PUSH_BATCH);
+      if (!b) return;
+      try {
+        for (let i = 0; i < b.envelopes.length; i += L.RELAY_PUSH_BATCH)
+          await this.api.postMessages(l.hint, b.envelopes.slice(i, i + L.RELAY_PUSH_BATCH));
+      } catch (e) {
+        this.fail("push", e);
+        return this.retryPush(circleId, l);
+      }
+      l.delayMs = 0;
+      await b.ack();
+    }
+  }
+
+  /** Try a failed push again soon (rate limited, relay restarting, network gone for a moment): 1 s, 2 s, 4 s ... 30 s. */
+  private retryPush(circleId: string, l: CircleLink): void {
+    if (l.retry || this.links.get(circleId) !== l) return;
+    l.delayMs = Math.min(L.RELAY_PUSH_RETRY_MAX_MS, l.delayMs ? l.delayMs * 2 : L.RELAY_PUSH_RETRY_MS);
+    l.retry = setTimeout(() => {
+      l.retry = null;
+      if (this.links.get(circleId) === l) this.pushSoon(circleId);
+    }, l.delayMs);
+  }
+
+  /** Pull with the relay's monotonic cursor when it has one, else with since/server_time (1 s of overlap). */
+  private pull(circleId: string, l: CircleLink): Promise<void> {
+    l.pulling ??= this.pullPages(circleId, l)
+      .then(
+        () => this.ok(),
+        (e) => this.fail("pull", e),
+      )
+      .finally(() => (l.pulling = null));
+    return l.pulling;
+  }
+
+  private async pullPages(circleId: string, l: CircleLink): Promise<void> {
+    const base = this.api.base;
+    let cur = this.host.cursor(base, circleId);
+    for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {
+      const r = await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE);
+      await this.host.ingest(circleId, r.messages);
+      const next: PullCursor =
+        r.nextCursor !== undefined
+          ? { cursor: r.nextCursor }
+          : { since: Math.max(cur.since ?? 0, (r.serverTime ?? 0) - 1) };
+      if (this.links.get(circleId) !== l) return; // left meanwhile
+      await this.host.saveCursor(base, circleId, next);
+      const moved = next.cursor !== cur.cursor || next.since !== cur.since;
+      cur = next;
+      if (!r.more || !moved) return;
+    }
+  }
+
+  // ---- WebSocket push: one socket per circle, as the original ----
+
+  private openSocket(circleId: string, l: CircleLink): void {
+    const Ws = this.o.WebSocketImpl ?? (globalThis as { WebSocket?: WsCtor }).WebSocket;
+    const later = () => (l.wsRetryAt = this.nowMs() + (this.o.reconnectMs ?? L.RELAY_WS_RETRY_MS));
+    let ws: WsLike;
+    try {
+      ws = new Ws!(this.api.wsUrl(l.hint));
+    } catch {
+      later();
+      return;
+    }
+    l.ws = ws;
+    ws.onopen = () => {
+      l.open = true;
+      this.setState();
+      void this.pull(circleId, l);
+    };
+    ws.onmessage = (ev) => {
+      let f: { t?: unknown; messages?: unknown } | null = null;
+      try {
+        f = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
+      if (f?.t === "MESSAGES" && Array.isArray(f.messages)) {
+        const done = this.host.ingest(circleId, f.messages);
+        if (done) done.catch((e) => this.fail("ingest", e));
+      } else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
+    };
+    ws.onclose = () => {
+      if (l.ws !== ws) return;
+      const wasOpen = l.open;
+      l.ws = null;
+      l.open = false;
+      later();
+      this.setState();
+      if (!wasOpen) return;
+      // poll at once while the socket is down
+      l.lastPoll = 0;
+      this.schedule(0);
+    };
+    ws.onerror = () => {};
+  }
+}
