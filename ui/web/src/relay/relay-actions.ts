@@ -28,6 +28,8 @@ export interface ActionHost {
   /** replace and save the node record */
   saveNode(n: NodeRecord): Promise<void>;
   relayBase(): string;
+  /** the relay URL changed (saved with the node record): sync and admissions start over there */
+  relayMoved(): void;
   /** the circle's keys and relay hint, for a circle just added to the store */
   link(circleId: string): void;
   /** start syncing a circle just added to the store */
@@ -202,8 +204,23 @@ export class RelayActions {
     await this.h.published(row.circleId, [row]);
   }
 
+  /** Settings: a relay URL (checked, saved, synced through from now on) and a display name. */
+  async updateSettings(s: { displayName?: string; relayBase?: string }) {
+    if (s.relayBase !== undefined) {
+      const r = s.relayBase.trim().replace(/\/+$/, "");
+      if (r && !/^https?:\/\/[^\s/]+/.test(r))
+        throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
+      if (r !== this.h.node().relayBase) {
+        await this.h.saveNode({ ...this.h.node(), relayBase: r });
+        this.h.relayMoved();
+      }
+    }
+    if (s.displayName !== undefined) await this.setDisplayName(s.displayName);
+    this.h.emit({ t: "circles" });
+  }
+
   /** Save a new display name and tell every circle. */
-  async setDisplayName(name: string) {
+  private async setDisplayName(name: string) {
     await this.h.saveNode({ ...this.h.node(), displayName: act.displayNameOf(name) });
     const rows = act.announceName(this.peer);
     for (const c of new Set(rows.map((r) => r.circleId)))

@@ -8,7 +8,6 @@
 // original web clients and nodes share them.
 import type { Backend } from "../../../shared/backend.ts";
 import type {
-  AccessMode,
   AppState,
   BackendEvent,
   CallOp,
@@ -29,7 +28,6 @@ import { ensureGeneral, type StoredMessage } from "../../../../src/sync/store.ts
 import { RelayEnvelopes } from "../../../../src/sync/relay-envelopes.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
-import { FelundError } from "../../../../src/peer/errors.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
@@ -66,6 +64,21 @@ interface Link {
   env: RelayEnvelopes;
 }
 type Legacy = typeof import("./legacy.ts");
+/** The Backend methods relay-actions.ts serves. */
+const SERVED = [
+  "createCircle",
+  "joinCircle",
+  "renameCircle",
+  "inviteCode",
+  "createChannel",
+  "joinChannel",
+  "leaveChannel",
+  "listInvites",
+  "revokeInvite",
+  "kickMembers",
+  "approveMember",
+  "updateSettings",
+] as const;
 
 export class RelayBackend implements Backend, SyncHost {
   readonly kind = "relay" as const;
@@ -97,7 +110,26 @@ export class RelayBackend implements Backend, SyncHost {
   private constructor(private o: RelayBackendOptions) {
     this.rng = o.rng ?? systemRng;
     this.nowMs = o.nowMs ?? Date.now;
+    // each served method: its body in the actions chunk, its name alone in the first load
+    for (const k of SERVED)
+      Object.assign(this, {
+        [k]: async (...a: unknown[]) => ((await this.actions())[k] as (...a: unknown[]) => unknown)(...a),
+      });
   }
+
+  // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
+  declare readonly createCircle: RelayActions["createCircle"];
+  declare readonly joinCircle: RelayActions["joinCircle"];
+  declare readonly renameCircle: RelayActions["renameCircle"];
+  declare readonly inviteCode: RelayActions["inviteCode"];
+  declare readonly createChannel: RelayActions["createChannel"];
+  declare readonly joinChannel: RelayActions["joinChannel"];
+  declare readonly leaveChannel: RelayActions["leaveChannel"];
+  declare readonly listInvites: RelayActions["listInvites"];
+  declare readonly revokeInvite: RelayActions["revokeInvite"];
+  declare readonly kickMembers: RelayActions["kickMembers"];
+  declare readonly approveMember: RelayActions["approveMember"];
+  declare readonly updateSettings: RelayActions["updateSettings"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
     const b = new RelayBackend(o);
@@ -328,6 +360,11 @@ export class RelayBackend implements Backend, SyncHost {
             await this.o.persist.saveNode(n);
           },
           relayBase: () => this.relayBase(),
+          relayMoved: () => {
+            this.sync.restart(this.relayBase());
+            this.admissions = null; // its signal cursor belongs to the old relay
+            this.admitCursor = 0;
+          },
           link: (id) => void this.link(id),
           track: (id) => this.sync.addCircle(id, this.link(id).hint),
           v2Deps: () => this.v2Deps(),
@@ -340,40 +377,6 @@ export class RelayBackend implements Backend, SyncHost {
         }),
     ));
   }
-  async createCircle(name: string, opts: { legacy?: boolean } = {}) {
-    return (await this.actions()).createCircle(name, opts);
-  }
-  async joinCircle(code: string) {
-    return (await this.actions()).joinCircle(code);
-  }
-  async renameCircle(circleId: string, name: string) {
-    return (await this.actions()).renameCircle(circleId, name);
-  }
-  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
-    return (await this.actions()).inviteCode(circleId, opts);
-  }
-  async createChannel(circleId: string, name: string, mode: AccessMode, key = "") {
-    return (await this.actions()).createChannel(circleId, name, mode, key);
-  }
-  async joinChannel(circleId: string, name: string, key = "") {
-    return (await this.actions()).joinChannel(circleId, name, key);
-  }
-  async leaveChannel(circleId: string, name: string) {
-    return (await this.actions()).leaveChannel(circleId, name);
-  }
-  async listInvites(circleId: string) {
-    return (await this.actions()).listInvites(circleId);
-  }
-  async revokeInvite(circleId: string, inviteId: string) {
-    return (await this.actions()).revokeInvite(circleId, inviteId);
-  }
-  async kickMembers(circleId: string, members: string[]) {
-    return (await this.actions()).kickMembers(circleId, members);
-  }
-  async approveMember(circleId: string, channel: string, member: string) {
-    return (await this.actions()).approveMember(circleId, channel, member);
-  }
-
   async leaveCircle(circleId: string) {
     const c = this.circle(circleId);
     this.sync.removeCircle(c.circleId, this.link(c.circleId).hint);
@@ -396,23 +399,6 @@ export class RelayBackend implements Backend, SyncHost {
       /* keep the last list */
     }
     return this.peerCache.get(c.circleId) ?? [];
-  }
-
-  async updateSettings(s: { displayName?: string; relayBase?: string }) {
-    if (s.relayBase !== undefined) {
-      const r = s.relayBase.trim().replace(/\/+$/, "");
-      if (r && !/^https?:\/\/[^\s/]+/.test(r))
-        throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
-      if (r !== this.node.relayBase) {
-        this.node = { ...this.node, relayBase: r };
-        await this.o.persist.saveNode(this.node);
-        this.sync.restart(this.relayBase());
-        this.admissions = null; // its signal cursor belongs to the old relay
-        this.admitCursor = 0;
-      }
-    }
-    if (s.displayName !== undefined) await (await this.actions()).setDisplayName(s.displayName);
-    this.emit({ t: "circles" });
   }
 
   subscribe(fn: (e: BackendEvent) => void): () => void {
