@@ -44,7 +44,7 @@ export class NodeStore implements SyncStoreV2 {
       getCircle: q(`SELECT ${CIRCLE_COLS} FROM circles WHERE circle_id = ?`),
       listCircles: q(`SELECT ${CIRCLE_COLS} FROM circles ORDER BY joined_at, circle_id`),
       setCircleName: q(`UPDATE circles SET name = ? WHERE circle_id = ?`),
-      listPeers: q(`SELECT ${PEER_COLS} FROM peers WHERE circle_id = ? ORDER BY last_ok DESC, last_seen DESC`),
+      listPeers: q(`SELECT ${PEER_COLS} FROM peers WHERE circle_id = ? ORDER BY last_ok DESC, last_seen DESC, node_id`),
       getPeer: q(`SELECT ${PEER_COLS} FROM peers WHERE circle_id = ? AND node_id = ?`),
       putPeer: q(`INSERT INTO peers (circle_id, node_id, addr, last_seen, last_ok, failures, source, proto)
         VALUES ($circleId, $nodeId, $addr, $lastSeen, $lastOk, $failures, $source, $proto)
@@ -106,6 +106,11 @@ export class NodeStore implements SyncStoreV2 {
   }
   removeCircle(circleId: string): void {
     this.transaction(() => {
+      this.sql
+        .query(
+          `DELETE FROM v2_invite_admissions WHERE invite_id IN (SELECT invite_id FROM v2_invites WHERE circle_id = ?)`,
+        )
+        .run(circleId);
       for (const t of [
         "messages",
         "peers",
@@ -153,14 +158,13 @@ export class NodeStore implements SyncStoreV2 {
     this.s.setMac!.run(mac, msgId);
   }
 
-  /** Messages of one channel in display order: the newest `limit` before `beforeSeq`/sort position. */
   channelMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; beforeSortTs?: number; beforeMsgId?: string },
+    opts: { limit: number; before?: { sortTs: number; msgId: string } },
   ): StoredMessage[] {
     const rows = (
-      opts.beforeSortTs === undefined
+      opts.before === undefined
         ? this.sql
             .query(
               `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`,
@@ -169,7 +173,7 @@ export class NodeStore implements SyncStoreV2 {
         : this.sql
             .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ts, msg_id) < (?, ?)
           ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
-            .all(circleId, channelId, opts.beforeSortTs, opts.beforeMsgId ?? "", opts.limit)
+            .all(circleId, channelId, opts.before.sortTs, opts.before.msgId, opts.limit)
     ) as StoredMessage[];
     return rows.reverse();
   }
@@ -342,7 +346,8 @@ export class NodeStore implements SyncStoreV2 {
     return (
       this.sql
         .query(
-          `SELECT v2_wire AS w FROM messages WHERE circle_id = ? AND channel_id = '__control' AND v2_kind = 2 AND text LIKE '{"t":"V2_REKEY"%'`,
+          `SELECT v2_wire AS w FROM messages WHERE circle_id = ? AND channel_id = '__control' AND v2_kind = 2
+          AND text LIKE '{"t":"V2_REKEY"%' ORDER BY sort_ts, msg_id`,
         )
         .all(circleId) as { w: string }[]
     ).map((r) => r.w);
@@ -350,7 +355,8 @@ export class NodeStore implements SyncStoreV2 {
   lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[] {
     return this.sql
       .query(
-        `SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1 AND text = ''`,
+        `SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1
+          AND text = '' ORDER BY sort_ts, msg_id`,
       )
       .all(circleId, channelId) as { msgId: string; wire: string }[];
   }
@@ -493,9 +499,8 @@ export class NodeStore implements SyncStoreV2 {
   recordAdmission(inviteId: string, nodeId: string, now: number): void {
     this.transaction(() => {
       const r = this.sql
-        .query(
-          `INSERT INTO v2_invite_admissions (invite_id, node_id, admitted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-        )
+        .query(`INSERT INTO v2_invite_admissions (invite_id, node_id, admitted_at)
+          SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM v2_invites WHERE invite_id = ?1) ON CONFLICT DO NOTHING`)
         .run(inviteId, nodeId, now);
       if (r.changes > 0) this.sql.query(`UPDATE v2_invites SET uses = uses + 1 WHERE invite_id = ?`).run(inviteId);
     });

@@ -44,3 +44,10 @@ declare function setTimeout(handler: () => void, ms?: number): TimerHandle;
 declare function clearTimeout(handle: TimerHandle | undefined | null): void;
 declare function setInterval(handler: () => void, ms?: number): TimerHandle;
 declare function clearInterval(handle: TimerHandle | undefined | null): void;
+
+/** query strings (src/peer's relay API) */
+interface URLSearchParams {
+  set(name: string, value: string): void;
+  toString(): string;
+}
+declare var URLSearchParams: { new (init?: Record<string, string>): URLSearchParams };

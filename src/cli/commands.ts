@@ -1,44 +1,32 @@
 // The subcommands. Each declares its flags (for parsing and --help) and runs against the
 // running node's local API when there is one, else directly on the state dir's database.
-import { ArgError, type CommandSpec, type Parsed } from "./args.ts";
-import { connect, type Target } from "./client.ts";
+import { ArgError } from "./args.ts";
+import { connect } from "./client.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
+import {
+  DISPLAY_NAME_MAX,
+  RETENTION_DAYS_MAX,
+  V2_INVITE_TTL_MAX_S,
+  V2_INVITE_TTL_MIN_S,
+  V2_INVITE_USES_MAX,
+} from "../protocol/limits.ts";
 import * as svc from "../node/service.ts";
 import { loadSettings, saveSettings, advertisedHost } from "../node/identity.ts";
 import { dbPath } from "../node/runtime.ts";
 import { FelundNode } from "../node/node.ts";
 import { line, out } from "./print.ts";
-import { formatDateTime as fmtTime } from "../../ui/shared/format.ts";
-import { channelLabel, memberLabels } from "../../ui/shared/safe-text.ts";
 import { runInviteAdmin } from "./invite-admin.ts";
+import { circleFlag, json, need, via, type Cmd } from "./command-kit.ts";
+import { listCommands } from "./list-commands.ts";
 
-export interface Cmd extends CommandSpec {
-  run(p: Parsed, dir: string): Promise<number>;
-}
-
-const json = { name: "json", type: "bool", help: "print JSON for scripts" } as const;
-const circleFlag = (required: boolean) =>
-  ({
-    name: "circle-id",
-    type: "string",
-    placeholder: "ID",
-    help: required ? "the circle (id or unique prefix)" : "only this circle",
-  }) as const;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-const need = (p: Parsed, name: string): string => {
-  const v = p.flags[name];
-  if (v === undefined || v === "") throw new ArgError(`--${name} is required`);
-  return String(v);
-};
-const via = async <T>(t: Target, api: () => Promise<T>, direct: (ctx: svc.Ctx) => T | Promise<T>): Promise<T> =>
-  t.api ? api() : direct(t.ctx!);
-
+export type { Cmd } from "./command-kit.ts";
 /** "90", "30m", "24h", "7d" -> seconds */
 export function parseDuration(s: string): number {
   const m = s.trim().match(/^(\d+)([smhd]?)$/);
   if (!m) throw new ArgError(`--expires must look like 30m, 24h or 7d, got "${s}"`);
   const n = Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]!]!;
-  if (n < 60 || n > 365 * 86400) throw new ArgError("--expires must be between 1 minute and 365 days");
+  if (n < V2_INVITE_TTL_MIN_S || n > V2_INVITE_TTL_MAX_S)
+    throw new ArgError("--expires must be between 1 minute and 365 days");
   return n;
 }
 
@@ -62,14 +50,15 @@ export const commands: Cmd[] = [
     async run(p, dir) {
       const port = p.flags.port as number;
       if (port < 1 || port > 65535) throw new ArgError("--port must be 1-65535");
-      const name = String(p.flags.name).trim().slice(0, 40) || "anon";
+      const name = String(p.flags.name).trim().slice(0, DISPLAY_NAME_MAX) || "anon";
       const t = connect(dir);
       if (t.runtime)
         throw new ArgError(
           `a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`,
         );
       const keep = p.flags["retention-days"] as number | undefined;
-      if (keep !== undefined && (keep < 0 || keep > 36500)) throw new ArgError("--retention-days must be 0-36500");
+      if (keep !== undefined && (keep < 0 || keep > RETENTION_DAYS_MAX))
+        throw new ArgError(`--retention-days must be 0-${RETENTION_DAYS_MAX}`);
       saveSettings(t.ctx!.store, {
         bind: String(p.flags.bind),
         port,
@@ -138,7 +127,8 @@ export const commands: Cmd[] = [
       let circleId: string, code: string;
       const ttlS = p.flags.expires === undefined ? undefined : parseDuration(String(p.flags.expires));
       const maxUses = p.flags.uses as number | undefined;
-      if (maxUses !== undefined && (maxUses < 1 || maxUses > 1_000_000)) throw new ArgError("--uses must be 1 or more");
+      if (maxUses !== undefined && (maxUses < 1 || maxUses > V2_INVITE_USES_MAX))
+        throw new ArgError("--uses must be 1 or more");
       const limits = { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) };
       if (p.flags["circle-id"]) {
         if (p.flags.name || p.flags.legacy)
@@ -288,134 +278,5 @@ export const commands: Cmd[] = [
       return 0;
     },
   },
-  {
-    name: "inbox",
-    summary: "show a channel's recent messages",
-    usage: "felund inbox --circle-id ID [--channel NAME] [--limit N] [--json]",
-    flags: [
-      circleFlag(true),
-      { name: "channel", type: "string", help: "channel", default: "general" },
-      { name: "limit", type: "int", help: "how many", default: 50 },
-      json,
-    ],
-    async run(p, dir) {
-      const id = need(p, "circle-id");
-      const limit = p.flags.limit as number;
-      if (limit < 1 || limit > 1000) throw new ArgError("--limit must be 1-1000");
-      const channel = String(p.flags.channel);
-      const t = connect(dir);
-      const msgs: svc.MessageView[] = await via(
-        t,
-        async () =>
-          (await t.api!("GET", `/circles/${id}/messages?channel=${encodeURIComponent(channel)}&limit=${limit}`))
-            .messages,
-        (ctx) => svc.inbox(ctx, id, channel, limit),
-      );
-      if (p.flags.json) out(JSON.stringify(msgs));
-      else if (!msgs.length) out(line`(no messages in #${channel})`);
-      else {
-        // members who share a display name are told apart by an id suffix ("alice#3f2a")
-        const peers: { nodeId: string; name: string }[] = await via(
-          t,
-          async () => (await t.api!("GET", `/circles/${id}/peers`)).peers,
-          (ctx) => svc.listPeers(ctx, id),
-        );
-        const me: { nodeId: string; displayName: string } = await via(
-          t,
-          async () => (await t.api!("GET", "/state")).node,
-          (ctx) => loadSettings(ctx.store),
-        );
-        const labels = memberLabels([
-          [me.nodeId, me.displayName],
-          ...peers.filter((x) => x.name).map((x) => [x.nodeId, x.name] as const),
-          ...msgs.map((m) => [m.authorNodeId, m.author] as const),
-        ]);
-        // "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
-        for (const m of msgs)
-          out(
-            line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` +
-              (m.verified !== "sig" ? " (unverified)" : "") +
-              line`: ${m.text}`,
-          );
-      }
-      return 0;
-    },
-  },
-  {
-    name: "peers",
-    summary: "list the known peers of one circle or of all circles",
-    usage: "felund peers [--circle-id ID] [--json]",
-    flags: [circleFlag(false), json],
-    async run(p, dir) {
-      const t = connect(dir);
-      const id = p.flags["circle-id"] as string | undefined;
-      const peers: ReturnType<typeof svc.listPeers> = await via(
-        t,
-        async () => (await t.api!("GET", id ? `/circles/${id}/peers` : "/peers")).peers,
-        (ctx) => svc.listPeers(ctx, id),
-      );
-      if (p.flags.json) out(JSON.stringify(peers));
-      else if (!peers.length) out("(no peers known yet)");
-      else {
-        const labels = new Map<string, Map<string, string>>(); // per circle: names that collide get an id suffix
-        for (const x of peers)
-          if (!labels.has(x.circleId))
-            labels.set(
-              x.circleId,
-              memberLabels(
-                peers.filter((y) => y.circleId === x.circleId && y.name).map((y) => [y.nodeId, y.name] as const),
-              ),
-            );
-        for (const x of peers)
-          out(
-            line`${x.circleId}  ${x.nodeId}  ${(x.name && labels.get(x.circleId)!.get(x.nodeId)) || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`,
-          );
-      }
-      return 0;
-    },
-  },
-  {
-    name: "circles",
-    summary: "list the circles you are in",
-    usage: "felund circles [--json]",
-    flags: [json],
-    async run(p, dir) {
-      const t = connect(dir);
-      const cs: ReturnType<typeof svc.listCircles> = await via(
-        t,
-        async () => (await t.api!("GET", "/circles")).circles,
-        (ctx) => svc.listCircles(ctx),
-      );
-      if (p.flags.json) out(JSON.stringify(cs));
-      else if (!cs.length) out("(no circles yet: felund invite --name NAME, or felund join --code CODE)");
-      else
-        for (const c of cs)
-          out(
-            line`${c.circleId}  ${c.name || "(unnamed)"}${c.owned ? " [owner]" : ""}  ${plural(c.members, "member")}, ${plural(c.messages, "message")}`,
-          );
-      return 0;
-    },
-  },
-  {
-    name: "channels",
-    summary: "list a circle's channels",
-    usage: "felund channels --circle-id ID [--json]",
-    flags: [circleFlag(true), json],
-    async run(p, dir) {
-      const id = need(p, "circle-id");
-      const t = connect(dir);
-      const chs: ReturnType<typeof svc.listChannels> = await via(
-        t,
-        async () => (await t.api!("GET", `/circles/${id}/channels`)).channels,
-        (ctx) => svc.listChannels(ctx, id),
-      );
-      if (p.flags.json) out(JSON.stringify(chs));
-      else
-        for (const c of chs)
-          out(
-            line`#${channelLabel(c.channelId)}  ${c.accessMode}${c.joined ? "" : " (not joined)"}  ${c.accessMode === "public" ? "every member of the circle" : plural(c.members.length, "member")}${c.requests.length ? `, ${plural(c.requests.length, "request")} waiting` : ""}`,
-          );
-      return 0;
-    },
-  },
+  ...listCommands,
 ];

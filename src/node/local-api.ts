@@ -12,7 +12,16 @@ import { codeForStatus } from "../peer/error-status.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
-import { CALL_SIGNAL_DATA_MAX, JSON_BODY_DEPTH_MAX } from "../protocol/limits.ts";
+import {
+  CALL_SIGNAL_DATA_MAX,
+  INBOX_PAGE_DEFAULT,
+  INBOX_PAGE_MAX,
+  JSON_BODY_DEPTH_MAX,
+  RETENTION_DAYS_MAX,
+  V2_INVITE_TTL_MAX_S,
+  V2_INVITE_TTL_MIN_S,
+  V2_INVITE_USES_MAX,
+} from "../protocol/limits.ts";
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { CallOp } from "./calls.ts";
@@ -177,7 +186,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("POST", "/settings", ({ body }) => {
     const displayName = str(body, "displayName", 200);
     const relayBase = str(body, "relayBase", 500);
-    const retentionDays = int(body.retentionDays, "retentionDays", 0, 36500);
+    const retentionDays = int(body.retentionDays, "retentionDays", 0, RETENTION_DAYS_MAX);
     if (relayBase !== undefined) {
       const r = relayBase.trim().replace(/\/+$/, "");
       if (r && !/^https?:\/\//.test(r))
@@ -198,8 +207,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     ok: true,
     ...node.createCircle(str(body, "name", 200) ?? "", {
       legacy: bool(body, "legacy"),
-      ttlS: int(body.ttlS, "ttlS", 60, 31_536_000),
-      maxUses: int(body.maxUses, "maxUses", 1, 1_000_000),
+      ttlS: int(body.ttlS, "ttlS", V2_INVITE_TTL_MIN_S, V2_INVITE_TTL_MAX_S),
+      maxUses: int(body.maxUses, "maxUses", 1, V2_INVITE_USES_MAX),
     }),
   }));
   on("POST", "/circles/join", async ({ body }) => ({
@@ -219,8 +228,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     return { ok: true };
   });
   on("GET", "/circles/:id/invite", ({ params, query }) => {
-    const ttlS = int(query.get("ttlS") ?? undefined, "ttlS", 60, 31_536_000);
-    const maxUses = int(query.get("maxUses") ?? undefined, "maxUses", 1, 1_000_000);
+    const ttlS = int(query.get("ttlS") ?? undefined, "ttlS", V2_INVITE_TTL_MIN_S, V2_INVITE_TTL_MAX_S);
+    const maxUses = int(query.get("maxUses") ?? undefined, "maxUses", 1, V2_INVITE_USES_MAX);
     // viaRelay=1: a felund2 code naming this node's relay (joiners that cannot dial this node are admitted through it)
     const viaRelay = query.get("viaRelay") === "1" || query.get("viaRelay") === "true";
     return {
@@ -276,7 +285,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("GET", "/circles/:id/messages", ({ params, query }) => {
     const beforeTs = int(query.get("before_ts") ?? undefined, "before_ts", 0, Number.MAX_SAFE_INTEGER);
     const before = beforeTs !== undefined ? { sortTs: beforeTs, msgId: query.get("before_id") ?? "" } : undefined;
-    const limit = int(query.get("limit") ?? undefined, "limit", 1, 1000) ?? 50;
+    const limit = int(query.get("limit") ?? undefined, "limit", 1, INBOX_PAGE_MAX) ?? INBOX_PAGE_DEFAULT;
     return { ok: true, messages: svc.inbox(node.ctx, params.id!, query.get("channel") ?? "general", limit, before) };
   });
   on("POST", "/circles/:id/messages", ({ params, body }) => {

@@ -139,7 +139,6 @@ export class FelundNode {
     });
     this.callNet = new NodeCalls({
       nodeId: this.nodeId,
-      keys: this.keys,
       ctx: this.ctx,
       relayBase: () => this.relay?.base ?? null,
       published: (rows) => this.published(rows),

@@ -114,9 +114,7 @@ export function inbox(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new FelundError("E_BAD_INPUT", "limit must be 1-1000");
   const me = settings(ctx).nodeId;
-  return ctx.store
-    .channelMessages(c.circleId, ch, { limit, beforeSortTs: before?.sortTs, beforeMsgId: before?.msgId })
-    .map((m) => viewMessage(ctx, m, me));
+  return ctx.store.channelMessages(c.circleId, ch, { limit, before }).map((m) => viewMessage(ctx, m, me));
 }
 
 export function listCircles(ctx: Ctx) {

@@ -62,6 +62,8 @@ export const PEER_EXPIRE_S = 24 * 3600;
 export const PEER_SEEN_WRITE_S = 30;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
+/** A peer reached or seen this recently is shown online (header count, /who). */
+export const PEER_ONLINE_S = 300;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 
@@ -89,6 +91,8 @@ export const V2_WANT_MAX = 1024;
  * messages) would otherwise sit in one queue, past OUT_QUEUE_MAX_BYTES for a large circle.
  */
 export const V2_GIVE_STEP_BYTES = 2 * 1024 * 1024;
+/** Ids taken from that backlog at a time: small slices, so the V2_GIVE_STEP_BYTES check is fine-grained. */
+export const V2_GIVE_SLICE = 32;
 /** Reconciliation: a range with at most this many items is sent as an id list, not split. */
 export const V2_RECON_LEAF = 16;
 /** Reconciliation: a mismatching range is split into this many sub-ranges (fingerprint each). */
@@ -108,6 +112,10 @@ export const V2_INVITE_CODE_MAX = 2048;
 /** Longest invite lifetime the owner may sign (also the default when none is given: 7 days). */
 export const V2_INVITE_TTL_MAX_S = 365 * 24 * 3600;
 export const V2_INVITE_TTL_DEFAULT_S = 7 * 24 * 3600;
+/** Shortest invite lifetime a user may ask for (CLI and local API): a code must live long enough to be passed on. */
+export const V2_INVITE_TTL_MIN_S = 60;
+/** Largest use limit a user may give an invite (CLI and local API); none at all means no limit. */
+export const V2_INVITE_USES_MAX = 1_000_000;
 /** Channel passphrases: at least a few characters, at most a sentence. */
 export const V2_PASSPHRASE_MIN = 4;
 export const V2_PASSPHRASE_MAX = 256;
@@ -232,11 +240,17 @@ export const CALL_ALIVE_TIMEOUT_S = 25;
 export const CALL_EVENT_MAX_AGE_S = 12 * 3600;
 /** Calls remembered per node (in memory, as the originals); the oldest go first. */
 export const CALL_SESSIONS_MAX = 256;
+// The browser call mesh's timers are in call-mesh-limits.ts: apart, so they load with the lazy call chunk.
 
 // ---- local database ----
 
 /** How long a SQLite call waits for another process's lock (a one-shot CLI command beside another, or a node starting) before giving up with one clear line. */
 export const SQLITE_BUSY_TIMEOUT_MS = 8000;
+/** History retention a user may set, in days (0 = keep forever): up to a hundred years. */
+export const RETENTION_DAYS_MAX = 36500;
+/** Messages one inbox read returns (CLI and local API): 50 unless asked, at most 1,000. */
+export const INBOX_PAGE_DEFAULT = 50;
+export const INBOX_PAGE_MAX = 1000;
 
 // ---- request bodies (relay and local API) ----
 
@@ -343,3 +357,17 @@ export const V2_RELAY_ADMISSION_ERROR_GRACE_MS = 10_000;
 export const RELAY_SIGNAL_PROOF_SKEW_S = 300;
 /** Lines of felund2 admissions through a relay tried per poll (each try replays the handshake, ~5 ms); the rest waits for the next poll. */
 export const V2_RELAY_ADMISSION_TRIALS_PER_POLL = 16;
+
+// ---- call signals through a relay (src/peer/call-relay.ts: the node and the relay-only browser alike) ----
+/** While this peer is in a call, it polls /v1/signal this long after its last poll ended (the relay has no push for signals). */
+export const CALL_RELAY_POLL_MS = 700;
+/** Pages of RELAY_SIGNAL_PAGE_MAX rows one poll reads at most; the rest follows at the next poll. */
+export const CALL_RELAY_POLL_PAGES_MAX = 5;
+/** Rows stored this long before the relay's answer to the first poll of a call belong to an earlier call (or page). */
+export const CALL_RELAY_FLOOR_SLACK_S = 5;
+/** A signal the relay refused with 429 (its per-node budget) is posted again after 0.5 s, 1 s, 2 s, 4 s, then given up. */
+export const CALL_RELAY_RETRY_MS = 500;
+export const CALL_RELAY_RETRY_MAX_MS = 5_000;
+export const CALL_RELAY_RETRIES = 4;
+/** Signals handled per second from one v2 session peer before the rest are dropped (a member flooding us). */
+export const CALL_SESSION_SIGNALS_PER_S = 30;

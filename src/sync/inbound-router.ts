@@ -6,7 +6,8 @@
 // moves the connection from the strangers' budget to the sessions' (src/node/inbound-slots.ts).
 import type { Step, ExchangeDeps } from "./v1-exchange.ts";
 import { V1Exchange } from "./v1-exchange.ts";
-import { V2Exchange, routeInbound, type V2Deps, type V2Step } from "./v2-exchange.ts";
+import { V2Exchange, type V2Deps, type V2Step } from "./v2-exchange.ts";
+import { routeInbound } from "./v2-route.ts";
 
 export class InboundRouter {
   readonly role = "server" as const;

@@ -1,5 +1,8 @@
 // The store as the sync engine sees it. Synchronous (bun:sqlite is), injected, so the
-// engine does no I/O of its own. Implemented over SQLite by db/node-store.ts.
+// engine does no I/O of its own. Implemented twice: over SQLite by db/node-store.ts (the node)
+// and in memory by ui/web/src/relay/mem-store.ts (the relay-only browser); the contract below
+// holds for both, method by method (tests/peer/store-port.test.ts). Rows read are snapshots:
+// a later write does not change a row already read, and changing a row read changes nothing.
 import type { ChatMessage } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
@@ -51,6 +54,9 @@ export interface MessageMeta {
 }
 
 export interface SyncStore {
+  /** Run `fn` as one unit against other writers and return its value; nested calls run inline. A function that
+   * throws is a bug (callers abort with a verdict, not an exception): SQLite rolls its writes back, the memory
+   * store cannot and keeps them. */
   transaction<T>(fn: () => T): T;
 
   getCircle(circleId: string): CircleRow | undefined;
@@ -64,22 +70,39 @@ export interface SyncStore {
   offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }): string[];
   /** messages of a circle with these ids, in the order given (unknown ids skipped) */
   getMessages(circleId: string, ids: string[]): StoredMessage[];
-  /** insert unless the msg_id exists; returns the stored row or null */
+  /** insert unless the msg_id exists; returns the stored row (`signed` 0) or null. `seq` grows with each
+   * insert, in arrival order; SQLite may skip numbers (a refused duplicate uses one up) */
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null;
+  /** give a row its v1 MAC, unless it has one */
   setMac(msgId: string, mac: string): void;
+  getMessage(msgId: string): StoredMessage | undefined;
+  /** a page of one channel in display order (sortTs, then msgId), oldest first: the newest `limit` rows before
+   * `before` (exclusive) */
+  channelMessages(
+    circleId: string,
+    channelId: string,
+    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+  ): StoredMessage[];
+  /** what users call messages: the circle's rows outside the __control channel */
+  countChatMessages(circleId: string): number;
 
+  /** A store may keep no peers (the relay-only browser dials no one; presence comes from the relay): then
+   * it lists none and forgets what it is given. The node lists them by last_ok, then last_seen, newest first. */
   listPeers(circleId: string): PeerRow[];
   getPeer(circleId: string, nodeId: string): PeerRow | undefined;
   putPeer(p: PeerRow): void;
   deletePeer(circleId: string, nodeId: string): void;
 
   getChannel(circleId: string, channelId: string): ChannelRow | undefined;
+  /** #general first, then by channel id */
   listChannels(circleId: string): ChannelRow[];
   /** create if absent; returns true when created */
   createChannel(c: ChannelRow): boolean;
   setChannelMember(circleId: string, channelId: string, nodeId: string, state: "member" | "requested" | null): void;
+  /** by node id */
   channelMembers(circleId: string, channelId: string): { nodeId: string; state: string }[];
 
+  /** the last name set wins (the caller decides which name is newer) */
   setDisplayName(nodeId: string, name: string, now: number): void;
   getDisplayName(nodeId: string): string | undefined;
 
@@ -135,12 +158,19 @@ export interface InviteRow {
 }
 
 export interface SyncStoreV2 extends SyncStore {
+  /** insert unless the circle is known (then nothing changes); true when inserted. Listed by joinedAt, then id */
   addCircle(c: CircleRow): boolean;
+  /** the circle and everything of it: messages, peers, channels and members, keys, cards, removals, invites and
+   * their admissions (display names are per node, not per circle: they stay) */
+  removeCircle(circleId: string): void;
   setCircleMode(circleId: string, mode: "v1" | "v2"): void;
+  /** raise the circle's epoch; never lowers it */
   setCircleEpoch(circleId: string, epoch: number): void;
   getCircleOwner(circleId: string): string | undefined;
+  /** (a circle not stored has no owner) */
   setCircleOwner(circleId: string, ownerKeyHex: string): void;
   getEpochKey(circleId: string, epoch: number): string | undefined;
+  /** the first key stored for an epoch stays */
   putEpochKey(circleId: string, epoch: number, keyHex: string, now: number): void;
 
   /** (created_ts, msg_id) of the messages servable over v2, ascending: signed ones of epoch <= maxEpoch, plus MAC-only ones when `legacy` */
@@ -150,15 +180,19 @@ export interface SyncStoreV2 extends SyncStore {
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null;
   /** give a MAC-only row its signature (same content, checked by the caller); true when attached */
   attachV2(msgId: string, v2: V2MessageCols): boolean;
-  /** signed wires (base64) of the circle's stored REKEY events (control rows whose text is {"t":"V2_REKEY",...}) */
+  /** signed wires (base64) of the circle's stored REKEY events (control rows whose text is {"t":"V2_REKEY",...}),
+   * in display order */
   rekeyWires(circleId: string): string[];
-  /** sealed (kind 1) rows of a channel whose text is not open yet */
+  /** sealed (kind 1) rows of a channel whose text is not open yet, in display order */
   lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[];
   setMessageText(msgId: string, text: string): void;
 
+  /** replace the member's card: the caller has judged it newer (cardIsNewer) */
   putMemberCard(c: MemberCardRow): void;
   getMemberCard(circleId: string, nodeId: string): MemberCardRow | undefined;
+  /** by node id */
   listMemberCards(circleId: string): MemberCardRow[];
+  /** the first removal of a member stays */
   markRemoved(circleId: string, nodeId: string, epoch: number, removedTs: number): void;
   /** created_ts of the REKEY that removed this member, if any */
   removedAt(circleId: string, nodeId: string): number | undefined;
@@ -166,21 +200,26 @@ export interface SyncStoreV2 extends SyncStore {
   getV2Channel(circleId: string, channelId: string): V2ChannelRow | undefined;
   /** insert if absent; true when inserted */
   putV2Channel(c: V2ChannelRow): boolean;
+  /** set (or replace) the key of one version */
   putChannelKey(circleId: string, channelId: string, version: number, keyHex: string): void;
   getChannelKey(circleId: string, channelId: string, version: number): string | undefined;
   latestChannelKey(circleId: string, channelId: string): { version: number; keyHex: string } | undefined;
 
+  /** insert unless the invite id is known */
   putInvite(r: InviteRow): void;
   getInvite(inviteId: string): InviteRow | undefined;
   inviteAdmitted(inviteId: string, nodeId: string): boolean;
-  /** count one admission (atomically with the check done by the caller inside transaction()) */
+  /** count one admission of a known invite, once per node (atomically with the check done by the caller inside
+   * transaction()) */
   recordAdmission(inviteId: string, nodeId: string, now: number): void;
-  /** the invites this node issued for a circle, newest first */
+  /** the invites this node issued for a circle, newest first (on a tie, the later stored first) */
   listInvites(circleId: string): InviteRow[];
   /** mark one invite revoked (kept, for the listing); false when unknown or already revoked */
   revokeInvite(inviteId: string, now: number): boolean;
   /** revoke every not yet revoked invite of a circle (a kick does); how many */
   revokeCircleInvites(circleId: string, now: number): number;
+  /** some invite is unexpired at `now`, revoked or not (its joiner then gets "invite revoked", not a timeout) */
+  hasLiveInvites(now: number): boolean;
 }
 
 /** A row's place in the history: its created_ts, but never further ahead than the allowed clock skew. */

@@ -24,14 +24,7 @@ import {
   type PeerEntry,
 } from "../protocol/frames.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
-import {
-  EXT_LINE_MAX,
-  PEERS_SEND_MAX,
-  V1_ENC_LINE_MAX,
-  V1_MAX_PER_CIRCLE,
-  V1_PLAIN_LINE_MAX,
-  V1_RETENTION_S,
-} from "../protocol/limits.ts";
+import { EXT_LINE_MAX } from "../protocol/limits.ts";
 import { toWireV1 } from "../protocol/message.ts";
 import { decryptFrameLine, encryptFrameLine, handshakeToken, sessionKey } from "../protocol/session.ts";
 import { ProtocolError } from "../protocol/verdict.ts";
@@ -39,6 +32,7 @@ import type { CallRegistry } from "./control-apply.ts";
 import type { PeerKnowledge } from "./knowledge.ts";
 import { mergeWireMessages } from "./merge.ts";
 import { mergeGossipPeers, recordDialOk, recordInbound, type SelfInfo } from "./peers.ts";
+import { idsCapacity, lineBudget, syncOffer } from "./v1-offer.ts";
 import type { CircleRow, StoredMessage, SyncStore } from "./store.ts";
 
 export const FELUND_IMPL = "felund-ts/0.1";
@@ -348,55 +342,21 @@ export class V1Exchange {
   }
   abortReason = "";
 
+  /** PEERS and MSGS_HAVE, each within this peer's line budget (v1-offer.ts). */
   private syncOpening(): string[] {
-    const d = this.deps;
-    const cid = this.result.circleId;
-    const now = d.now();
-    // PEERS: members with an address, freshest first, within the frame budget
-    const peers: PeerEntry[] = d.store
-      .listPeers(cid)
-      .filter((p) => p.addr && p.nodeId !== this.result.peerNodeId)
-      .sort((a, b) => Math.max(b.lastSeen, b.lastOk) - Math.max(a.lastSeen, a.lastOk))
-      .slice(0, PEERS_SEND_MAX)
-      .map((p) => ({ node_id: p.nodeId, addr: p.addr, last_seen: Math.min(now, Math.max(p.lastSeen, p.lastOk)) }));
-    let peersJson = JSON.stringify({ t: "PEERS", circle_id: cid, peers });
-    while (utf8Length(peersJson) > this.plainBudget() && peers.length) {
-      peers.pop();
-      peersJson = JSON.stringify({ t: "PEERS", circle_id: cid, peers });
-    }
-    // MSGS_HAVE: what the peer keeps and is not known to hold, newest first, as many as fit
-    const offer = this.peerExt
-      ? d.store.offerIds(cid, {})
-      : d.store.offerIds(cid, { minCreatedTs: now - V1_RETENTION_S, limit: V1_MAX_PER_CIRCLE });
-    const held = this.result.peerNodeId ? d.knowledge.heldBy(cid, this.result.peerNodeId) : new Set<string>();
-    const cap = this.idsCapacity("MSGS_HAVE");
-    const ids: string[] = [];
-    for (const id of offer) {
-      if (held.has(id)) continue;
-      if (ids.length >= cap) {
-        this.result.more = true;
-        break;
-      }
-      ids.push(id);
-    }
-    ids.sort();
+    const budget = this.plainBudget();
+    const o = syncOffer(this.deps, this.result.circleId, this.result.peerNodeId, !!this.peerExt, budget);
+    if (o.more) this.result.more = true;
     this.state = "peers";
-    return [this.encode(peersJson), this.encode(JSON.stringify({ t: "MSGS_HAVE", circle_id: cid, msg_ids: ids }))];
+    return [this.encode(o.peers), this.encode(o.have)];
   }
 
-  /** Largest plaintext JSON (bytes, without "\n") that fits one line to this peer. */
   private plainBudget(): number {
-    const line = this.peerExt
-      ? Math.min(this.peerExt.max_line, EXT_LINE_MAX)
-      : this.key
-        ? V1_ENC_LINE_MAX
-        : V1_PLAIN_LINE_MAX;
-    return this.key ? Math.floor((line - 1) / 4) * 3 - 28 : line - 1;
+    return lineBudget(this.peerExt, !!this.key);
   }
 
   private idsCapacity(t: string): number {
-    const base = utf8Length(JSON.stringify({ t, circle_id: this.result.circleId, msg_ids: [] }));
-    return Math.max(0, Math.floor((this.plainBudget() - base + 1) / 35));
+    return idsCapacity(t, this.result.circleId, this.plainBudget());
   }
 
   private encode(json: string): string {

@@ -14,7 +14,8 @@ import { encodeInvite2, type Invite2 } from "../protocol/v2/invite.ts";
 import { buildRekey } from "../protocol/v2/rekey.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
 import type { InviteRow, StoredMessage } from "./store.ts";
-import { composeEvent, openLockedBacklog, type V2Ctx } from "./v2-apply.ts";
+import { composeEvent, type V2Ctx } from "./v2-apply.ts";
+import { openLockedBacklog } from "./v2-events.ts";
 
 type Done = Verdict<{ signed: SignedMessage; row: StoredMessage }>;
 interface Who {

@@ -1,15 +1,15 @@
 // Accepting and authoring v2 messages against the store (docs/PROTOCOL.md §5-§8): signature
-// and clock checks, the removed-member rule, the authority of each control event, and the
-// effects of those events (cards, channels and their keys, circle name, rekey, calls). Pure:
-// every path (TCP session, relay envelope, local send) goes through here.
+// and clock checks, the removed-member rule, the authority of each control event; the effects
+// of what is accepted are in v2-events.ts. Pure: every path (TCP session, relay envelope, local
+// send) goes through here.
 import { fromBase64, fromHex, toBase64, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
-import { DISPLAY_NAME_MAX, CIRCLE_NAME_MAX, V2_CREATED_TS_MIN } from "../protocol/limits.ts";
-import { CONTROL_CHANNEL, DEFAULT_CHANNEL, computeMac, type ChatMessage } from "../protocol/message.ts";
+import { V2_CREATED_TS_MIN } from "../protocol/limits.ts";
+import { CONTROL_CHANNEL, computeMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
-import { openBody, openChannelKey, sealBody } from "../protocol/v2/channel-keys.ts";
-import { epochZeroKey, nodeIdOf, type NodeKeys } from "../protocol/v2/keys.ts";
+import { sealBody } from "../protocol/v2/channel-keys.ts";
+import { epochZeroKey, nodeIdOf } from "../protocol/v2/keys.ts";
 import {
   decodeMessage,
   KIND_CONTROL,
@@ -20,24 +20,8 @@ import {
   verifyMessage,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
-import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
-import { openRekey } from "../protocol/v2/rekey.ts";
-import type { CallRegistry } from "./call-registry.ts";
-import {
-  ensureGeneral,
-  sortTsFor,
-  type CircleRow,
-  type StoredMessage,
-  type SyncStoreV2,
-  type V2MessageCols,
-} from "./store.ts";
-
-export interface V2Ctx {
-  store: SyncStoreV2;
-  calls: CallRegistry;
-  self: NodeKeys;
-  now: number;
-}
+import { afterChat, applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
+import { sortTsFor, type CircleRow, type StoredMessage, type SyncStoreV2, type V2MessageCols } from "./store.ts";
 
 /** Key of `epoch` for this circle: epoch 0 derives from the secret, later ones come from REKEY. */
 export function epochKey(store: SyncStoreV2, circle: CircleRow, epoch: number): Uint8Array | null {
@@ -178,178 +162,7 @@ const sameContent = (a: ChatMessage, b: ChatMessage) =>
   a.text === b.text &&
   a.displayName === b.displayName;
 
-function afterChat(ctx: V2Ctx, m: SignedMessage): void {
-  const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-  if (name) ctx.store.setDisplayName(m.authorNodeId, name, ctx.now);
-  if (m.channelId !== DEFAULT_CHANNEL && !ctx.store.getChannel(m.circleId, m.channelId))
-    ctx.store.createChannel({
-      circleId: m.circleId,
-      channelId: m.channelId,
-      createdBy: m.authorNodeId,
-      createdTs: m.createdTs,
-      accessMode: "public",
-      keyHash: "",
-    });
-}
-
-function openSealedText(store: SyncStoreV2, m: SignedMessage): string | null {
-  const k = store.latestChannelKey(m.circleId, m.channelId);
-  if (!k) return null;
-  for (let v = k.version; v >= 0; v--) {
-    const key = store.getChannelKey(m.circleId, m.channelId, v);
-    if (!key) continue;
-    const t = openBody(fromHex(key), m.circleId, m.channelId, m.body);
-    if (t !== null) return t;
-  }
-  return null;
-}
-
-/** Once a channel key is learned, open the channel's stored sealed messages. Returns how many opened. */
-export function openLockedBacklog(store: SyncStoreV2, circleId: string, channelId: string): number {
-  let n = 0;
-  for (const row of store.lockedMessages(circleId, channelId)) {
-    const t = openSealedText(store, decodeMessage(fromBase64(row.wire)));
-    if (t !== null) {
-      store.setMessageText(row.msgId, t);
-      n++;
-    }
-  }
-  return n;
-}
-
-/** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */
-function describe(e: V2Event): string {
-  const o: Record<string, unknown> = { t: `V2_${e.t.toUpperCase()}` };
-  for (const [k, v] of Object.entries(e))
-    if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
-  return JSON.stringify(o);
-}
-
-function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event): void {
-  const { store } = ctx;
-  const cid = circle.circleId;
-  const me = m.authorNodeId;
-  ensureGeneral(store, cid, ctx.now);
-  switch (e.t) {
-    case "card": {
-      const card = cardOf(m)!;
-      const cur = store.getMemberCard(cid, me);
-      if (cardIsNewer(card, cur ? { issuedTs: cur.issuedTs, msgId: cur.msgId } : undefined))
-        store.putMemberCard({
-          circleId: cid,
-          nodeId: me,
-          edKey: toHex(card.edKey),
-          xKey: toHex(card.xKey),
-          displayName: card.displayName,
-          issuedTs: card.issuedTs,
-          msgId: card.msgId,
-        });
-      const name = card.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-      if (name) store.setDisplayName(me, name, ctx.now);
-      return;
-    }
-    case "channel_create": {
-      const inserted = store.putV2Channel({
-        circleId: cid,
-        channelId: e.channelId,
-        ownerKey: toHex(m.authorKey),
-        mode: e.mode,
-        scryptLogN: e.scryptLogN,
-        keyCheck: toHex(e.keyCheck),
-        createdTs: m.createdTs,
-        msgId: m.msgId,
-      });
-      if (inserted) {
-        store.createChannel({
-          circleId: cid,
-          channelId: e.channelId,
-          createdBy: me,
-          createdTs: m.createdTs,
-          accessMode: e.mode,
-          keyHash: "",
-        });
-        store.setChannelMember(cid, e.channelId, me, "member");
-      }
-      return;
-    }
-    case "channel_request":
-      if (!store.channelMembers(cid, e.channelId).some((x) => x.nodeId === me))
-        store.setChannelMember(cid, e.channelId, me, "requested");
-      return;
-    case "channel_join":
-      store.setChannelMember(cid, e.channelId, me, "member");
-      return;
-    case "channel_leave":
-      if (e.channelId !== DEFAULT_CHANNEL) store.setChannelMember(cid, e.channelId, me, null);
-      return;
-    case "channel_approve": {
-      const target = cardOwner(store, cid, e.target);
-      if (target) store.setChannelMember(cid, e.channelId, target, "member");
-      if (toHex(e.target) === toHex(ctx.self.edPublic)) {
-        const k = openChannelKey(e.sealedKey, {
-          circleId: cid,
-          channelId: e.channelId,
-          keyVersion: e.keyVersion,
-          selfEd: ctx.self.edPublic,
-          selfXSecret: ctx.self.xSecret,
-        });
-        if (k) {
-          store.putChannelKey(cid, e.channelId, e.keyVersion, toHex(k));
-          openLockedBacklog(store, cid, e.channelId);
-        }
-      }
-      return;
-    }
-    case "rename": {
-      const name = e.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-      if (name) store.setDisplayName(me, name, ctx.now);
-      return;
-    }
-    case "circle_name": {
-      const name = e.name.trim().slice(0, CIRCLE_NAME_MAX);
-      if (name) store.setCircleName(cid, name);
-      return;
-    }
-    case "rekey": {
-      for (const id of e.removed)
-        if (store.removedAt(cid, id) === undefined) store.markRemoved(cid, id, e.epoch, m.createdTs);
-      if (e.v2Only) store.setCircleMode(cid, "v2");
-      const key = openRekey(e, cid, { edKey: ctx.self.edPublic, xSecret: ctx.self.xSecret });
-      if (key && !store.getEpochKey(cid, e.epoch)) {
-        store.putEpochKey(cid, e.epoch, toHex(key), ctx.now);
-        const cur = store.getCircle(cid);
-        if (cur && e.epoch > cur.keyEpoch) store.setCircleEpoch(cid, e.epoch);
-      }
-      return;
-    }
-    case "call": {
-      // the actor is the signer: host = creator, join/leave about the signer, end only by the host
-      ctx.calls.apply(
-        cid,
-        {
-          t: "CALL_EVT",
-          op: e.op,
-          sessionId: e.sessionId,
-          hostNodeId: me,
-          circleId: cid,
-          channelId: e.channelId,
-          nodeId: me,
-          actorNodeId: me,
-          createdTs: m.createdTs,
-        },
-        ctx.now,
-        undefined,
-        { signed: true, eventTs: m.createdTs },
-      );
-      return;
-    }
-  }
-}
-
-function cardOwner(store: SyncStoreV2, circleId: string, edKey: Uint8Array): string | null {
-  const hex = toHex(edKey);
-  return store.listMemberCards(circleId).find((c) => c.edKey === hex)?.nodeId ?? null;
-}
+export type { V2Ctx } from "./v2-events.ts";
 
 // ---- authoring (local sends; the shell calls these and then pushes the result to sessions and relays) ----
 

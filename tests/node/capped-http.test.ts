@@ -2,7 +2,7 @@
 // 127.0.0.1:0) streams an endless body; the reader stops at the cap plus one chunk and aborts
 // the request, and the node's relay client reports it instead of reading 300 MB.
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { fetchJsonCapped, ResponseTooLarge } from "../../src/node/capped-http.ts";
+import { readCapped, ResponseTooLarge } from "../../src/peer/capped-read.ts";
 import type { FelundNode } from "../../src/node/node.ts";
 import { RELAY_RESPONSE_MAX_BYTES } from "../../src/protocol/limits.ts";
 import { startV2Node, waitFor } from "./helpers.ts";
@@ -17,6 +17,16 @@ const cleanup: (() => void)[] = [];
 afterEach(() => {
   while (cleanup.length) cleanup.pop()!();
 });
+
+/** fetch `url`, then read its answer with the cap (src/peer/capped-read.ts); the error it ends with, if any. */
+async function readAt(url: string, limit: number): Promise<unknown> {
+  const ctl = new AbortController();
+  const res = await fetch(url, { signal: ctl.signal });
+  return readCapped(res, limit, () => ctl.abort()).then(
+    () => null,
+    (e) => e,
+  );
+}
 
 /** A relay whose GET /v1/messages (or every path, with `all`) answers 300 MB of JSON-ish bytes, made as they are read. */
 function hugeRelay(opts: { all?: boolean } = {}) {
@@ -55,10 +65,7 @@ function hugeRelay(opts: { all?: boolean } = {}) {
 test("the reader stops at the cap plus one chunk and aborts the request", async () => {
   const r = hugeRelay({ all: true });
   const limit = 1024 * 1024;
-  const err = await fetchJsonCapped(`${r.url}/v1/anything`, { method: "GET", timeoutMs: 20_000, maxBytes: limit }).then(
-    () => null,
-    (e) => e,
-  );
+  const err = await readAt(`${r.url}/v1/anything`, limit);
   expect(err).toBeInstanceOf(ResponseTooLarge);
   const e = err as ResponseTooLarge;
   expect(e.bytesRead).toBeGreaterThan(limit);
@@ -75,14 +82,7 @@ test("a declared Content-Length over the cap is refused unread", async () => {
     fetch: () => new Response(new Uint8Array(4 * 1024 * 1024)),
   });
   cleanup.push(() => server.stop(true));
-  const err = await fetchJsonCapped(`http://127.0.0.1:${server.port}/v1/anything`, {
-    method: "GET",
-    timeoutMs: 20_000,
-    maxBytes: 1024,
-  }).then(
-    () => null,
-    (e) => e,
-  );
+  const err = await readAt(`http://127.0.0.1:${server.port}/v1/anything`, 1024);
   expect(err).toBeInstanceOf(ResponseTooLarge);
   expect((err as ResponseTooLarge).bytesRead).toBe(0);
 });

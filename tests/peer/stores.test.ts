@@ -249,3 +249,26 @@ describe.each(PAIRS)("a peer on %s with a peer on %s", (ka, kb) => {
     expect(ids(b.store)).toEqual(ids(a.store));
   });
 });
+
+describe.each(KINDS)("the store port on %s", (kind) => {
+  test("offerIds lists what a v1 peer can be offered: MAC'd rows only, newest created_ts first, with floor and limit", () => {
+    const store = newStore(kind);
+    const secret = secretFor(++seed);
+    const cid = addCircle(store as never, secret);
+    const author = "ab".repeat(12);
+    // created 100 s apart; the middle one arrived late (its sort time is later than its creation)
+    const ms = makeMessages(secret, author, 3, { ts: (i) => NOW - 300 + i * 100 });
+    store.transaction(() => {
+      ms.forEach((m, i) =>
+        store.insertMessage(m, { origin: "local", receivedAt: NOW, sortTs: i === 1 ? NOW : m.createdTs }),
+      );
+      // a row without a MAC (a v2-only message): nothing a v1 peer could check
+      const bare = { ...makeMessages(secret, author, 1, { tag: "bare", ts: () => NOW - 50 })[0]!, mac: null };
+      store.insertMessage(bare, { origin: "v2", receivedAt: NOW, sortTs: NOW - 50 });
+    });
+    const ids = ms.map((m) => m.msgId);
+    expect(store.offerIds(cid, {})).toEqual([ids[2], ids[1], ids[0]]);
+    expect(store.offerIds(cid, { limit: 2 })).toEqual([ids[2], ids[1]]);
+    expect(store.offerIds(cid, { minCreatedTs: NOW - 200 })).toEqual([ids[2], ids[1]]);
+  });
+});

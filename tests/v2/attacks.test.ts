@@ -78,7 +78,7 @@ describe("impostor server without the circle secret", () => {
       listen_addr: "10.0.0.9:9999",
       can_anchor: false,
     });
-    const { routeInbound } = require("../../src/sync/v2-exchange.ts");
+    const { routeInbound } = require("../../src/sync/v2-route.ts");
     const route = routeInbound(hello, b.store);
     expect(route.engine).toBe("refuse");
     expect(route.reason).toContain("known to speak v2");

@@ -12,7 +12,8 @@ import { fromHex } from "../../src/protocol/bytes.ts";
 import { CallRegistry } from "../../src/sync/control-apply.ts";
 import { PeerKnowledge } from "../../src/sync/knowledge.ts";
 import { V1Exchange, type ExchangeDeps } from "../../src/sync/v1-exchange.ts";
-import { V2Exchange, routeInbound } from "../../src/sync/v2-exchange.ts";
+import { V2Exchange } from "../../src/sync/v2-exchange.ts";
+import { routeInbound } from "../../src/sync/v2-route.ts";
 import { NOW, SECRET, connect, joinCircle, makeNode, post, seededRng, texts, type Node } from "./helpers.ts";
 
 function originalNode() {

@@ -1,6 +1,7 @@
 // Framework-agnostic client state: circles, current channel, messages per channel (deduped,
 // in display order), unread and mention counts, notices, connection state. Each front end
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
+import { PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
@@ -334,7 +335,7 @@ export class ChatStore {
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */
   onlinePeers(now = Date.now() / 1000): number {
     const list = this.state.circleId ? (this.state.peers[this.state.circleId] ?? []) : [];
-    return list.filter((p) => now - Math.max(p.lastOk, p.lastSeen) < 300).length;
+    return list.filter((p) => now - Math.max(p.lastOk, p.lastSeen) < PEER_ONLINE_S).length;
   }
 
   dispose(): void {

@@ -59,13 +59,6 @@ export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
 /** The runtime's own fetch and timeout signal (Bun and browsers both have them). */
 const runtime = globalThis as unknown as { fetch: FetchLike; AbortSignal: { timeout(ms: number): unknown } };
 
-/** `a=1&b=2` with each value URI-encoded */
-const query = (q: Record<string, string | number | undefined>) =>
-  Object.entries(q)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
-    .join("&");
-
 export class RelayApi {
   constructor(
     readonly base: string,
@@ -147,8 +140,9 @@ export class RelayApi {
   }
 
   async getMessages(circleHint: string, from: PullCursor, limit: number): Promise<MessagesPage> {
-    const at = from.cursor !== undefined ? { cursor: from.cursor } : { since: from.since ?? 0 };
-    const q = query({ circle_hint: circleHint, limit, ...at });
+    const q = new URLSearchParams({ circle_hint: circleHint, limit: String(limit) });
+    if (from.cursor !== undefined) q.set("cursor", from.cursor);
+    else q.set("since", String(from.since ?? 0));
     const r = await this.call<{ messages?: unknown[]; next_cursor?: unknown; more?: unknown; server_time?: unknown }>(
       "GET",
       `/messages?${q}`,
@@ -173,7 +167,8 @@ export class RelayApi {
     sinceId: number;
     sessionId?: string;
   }): Promise<{ signals: unknown[]; serverTime?: number }> {
-    const p = query({ to_node_id: q.toNodeId, since_id: q.sinceId, session_id: q.sessionId || undefined });
+    const p = new URLSearchParams({ to_node_id: q.toNodeId, since_id: String(q.sinceId) });
+    if (q.sessionId) p.set("session_id", q.sessionId);
     const r = await this.call<{ signals?: unknown; server_time?: unknown }>("GET", `/signal?${p}`, undefined, false);
     return {
       signals: Array.isArray(r.signals) ? r.signals : [],

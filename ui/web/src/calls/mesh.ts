@@ -13,170 +13,51 @@
 //     probed now and then in case it comes back; "bye" drops it at once.
 //   * Mute sends nothing at all (the sender's track is replaced by none), so the other side
 //     hears silence and no audio packets leave; the camera works the same way once added.
+//
+// The local devices, meters and controls are in mesh-media.ts (the base class), one peer's
+// state in mesh-peer.ts.
+import {
+  CALL_CANDIDATE_FLUSH_MS,
+  CALL_DISCONNECTED_GRACE_MS,
+  CALL_EARLY_SIGNAL_MS,
+  CALL_EARLY_SIGNALS_MAX,
+  CALL_PROBE_LOST_MS,
+  CALL_RETRY_HELLO_MS,
+  CALL_RETRY_OFFER_MS,
+  CALL_TICK_MS,
+} from "../../../../src/protocol/call-mesh-limits.ts";
 import { CALL_MAX_PARTICIPANTS, CALL_PEER_TIMEOUT_S } from "../../../../src/protocol/limits.ts";
 import type { CallSignalType } from "../../../shared/types.ts";
+import { MeshMedia, type MeshOptions } from "./mesh-media.ts";
+import { Peer, peerStats, randomId, type MeshTransport, type PeerInfo, type SignalData } from "./mesh-peer.ts";
 
-export interface MeshTransport {
-  self: string;
-  send(to: string, type: CallSignalType, data: string): Promise<void>;
-}
+export type { PeerInfo } from "./mesh-peer.ts";
 
-export type PeerStatus = "connecting" | "connected" | "lost";
-export interface PeerInfo {
-  nodeId: string;
-  status: PeerStatus;
-  level: number;
-  muted: boolean;
-  cam: boolean;
-  video: MediaStream | null;
-}
-
-interface SignalData {
-  /** sender's instance */
-  i: string;
-  /** the recipient's instance it is meant for ("" before the sender heard from it) */
-  ti?: string;
-  sdp?: RTCSessionDescriptionInit;
-  c?: RTCIceCandidateInit[];
-  /** state: muted, camera on */
-  m?: boolean;
-  v?: boolean;
-}
-
-const RETRY_OFFER_MS = 6_000;
-const RETRY_HELLO_MS = 5_000;
-const PROBE_LOST_MS = 15_000;
-const DISCONNECTED_GRACE_MS = 3_000;
-const CANDIDATE_FLUSH_MS = 200;
-
-const randomId = () =>
-  Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
-
-class Peer {
-  pc: RTCPeerConnection | null = null;
-  remoteInstance = "";
-  status: PeerStatus = "connecting";
-  makingOffer = false;
-  ignoreOffer = false;
-  gotOffer = false;
-  pending: RTCIceCandidateInit[] = [];
-  outCandidates: RTCIceCandidateInit[] = [];
-  flushTimer: ReturnType<typeof setTimeout> | null = null;
-  lastSignalAt: number;
-  lastAttemptAt = 0;
-  lastGoodAt: number;
-  disconnectedAt = 0;
-  audioSender: RTCRtpSender | null = null;
-  videoSender: RTCRtpSender | null = null;
-  audioEl: HTMLAudioElement;
-  analyser: AnalyserNode | null = null;
-  source: MediaStreamAudioSourceNode | null = null;
-  video: MediaStream | null = null;
-  muted = false;
-  cam = false;
-  level = 0;
-  /** ICE restarts asked for (shown in stats) */
-  restarts = 0;
-  constructor(
-    readonly nodeId: string,
-    readonly initiator: boolean,
-    now: number,
-  ) {
-    this.lastSignalAt = now;
-    this.lastGoodAt = now;
-    this.audioEl = document.createElement("audio");
-    this.audioEl.autoplay = true;
-  }
-}
-
-export interface MeshOptions {
-  iceServers: RTCIceServer[];
-  inputDeviceId?: string;
-  outputDeviceId?: string;
-  onChange(): void;
-  log?(line: string): void;
-}
-
-export class Mesh {
+export class Mesh extends MeshMedia {
   readonly instance = randomId();
-  private peers = new Map<string, Peer>();
   private allowed = new Set<string>();
   private early: { from: string; type: CallSignalType; data: string; at: number }[] = [];
-  private stream: MediaStream | null = null;
-  private audioTrack: MediaStreamTrack | null = null;
-  private videoTrack: MediaStreamTrack | null = null;
-  private ctx: AudioContext | null = null;
-  private localAnalyser: AnalyserNode | null = null;
-  private localSource: MediaStreamAudioSourceNode | null = null;
-  private sink = document.createElement("div");
   private timer: ReturnType<typeof setInterval> | null = null;
-  private meter: ReturnType<typeof setInterval> | null = null;
   private closed = false;
-  muted = false;
-  camera = false;
-  localLevel = 0;
   overCapacity = false;
-  inputDeviceId: string;
-  outputDeviceId: string;
 
   constructor(
     private t: MeshTransport,
-    private o: MeshOptions,
+    o: MeshOptions,
   ) {
-    this.inputDeviceId = o.inputDeviceId ?? "";
-    this.outputDeviceId = o.outputDeviceId ?? "";
-    this.sink.hidden = true;
+    super(o);
   }
 
-  /** Open the microphone (first: a refusal stops here, before anyone is told we joined). */
-  async open(): Promise<void> {
-    this.stream = await navigator.mediaDevices.getUserMedia({
-      audio: this.inputDeviceId ? { deviceId: { exact: this.inputDeviceId } } : true,
-      video: false,
-    });
-    this.audioTrack = this.stream.getAudioTracks()[0] ?? null;
-    document.body.append(this.sink);
-    try {
-      this.ctx = new AudioContext();
-      void this.ctx.resume().catch(() => {});
-      this.meterLocal();
-    } catch {
-      /* no Web Audio: no level meters */
-    }
-    this.timer = setInterval(() => this.tick(), 1000);
-    this.meter = setInterval(() => this.measure(), 120);
+  /** Open the microphone, then start watching the links and the network. */
+  override async open(): Promise<void> {
+    await super.open();
+    this.timer = setInterval(() => this.tick(), CALL_TICK_MS);
     addEventListener("online", this.onNetwork);
     (navigator as unknown as { connection?: EventTarget }).connection?.addEventListener?.("change", this.onNetwork);
   }
 
   private log(line: string) {
     this.o.log?.(line);
-  }
-
-  private meterLocal() {
-    if (!this.ctx || !this.audioTrack) return;
-    this.localSource?.disconnect();
-    this.localSource = this.ctx.createMediaStreamSource(new MediaStream([this.audioTrack]));
-    this.localAnalyser = this.ctx.createAnalyser();
-    this.localAnalyser.fftSize = 512;
-    this.localSource.connect(this.localAnalyser);
-  }
-
-  private static levelOf(a: AnalyserNode | null): number {
-    if (!a) return 0;
-    const buf = new Float32Array(a.fftSize);
-    a.getFloatTimeDomainData(buf);
-    let sum = 0;
-    for (const v of buf) sum += v * v;
-    return Math.min(1, Math.sqrt(sum / buf.length) * 4);
-  }
-
-  private measure() {
-    const decay = (old: number, now: number) => Math.max(now, old * 0.7);
-    this.localLevel = this.muted ? 0 : decay(this.localLevel, Mesh.levelOf(this.localAnalyser));
-    for (const p of this.peers.values())
-      p.level = p.status === "connected" && !p.muted ? decay(p.level, Mesh.levelOf(p.analyser)) : 0;
-    this.o.onChange();
   }
 
   /** The participants of the call (in join order): connect to new ones, drop those who left. */
@@ -190,8 +71,8 @@ export class Mesh {
     const now = Date.now();
     for (const id of others) if (!this.peers.has(id)) this.start(this.addPeer(id, now));
     // signals that came before the join event did
-    const early = this.early.filter((x) => this.allowed.has(x.from) && now - x.at < 15_000);
-    this.early = this.early.filter((x) => !this.allowed.has(x.from) && now - x.at < 15_000);
+    const early = this.early.filter((x) => this.allowed.has(x.from) && now - x.at < CALL_EARLY_SIGNAL_MS);
+    this.early = this.early.filter((x) => !this.allowed.has(x.from) && now - x.at < CALL_EARLY_SIGNAL_MS);
     for (const x of early) void this.onSignal(x.from, x.type, x.data);
     this.o.onChange();
   }
@@ -249,7 +130,7 @@ export class Mesh {
         p.flushTimer = null;
         const c = p.outCandidates.splice(0);
         if (c.length && p.pc === pc) void this.send(p, "candidates", { c });
-      }, CANDIDATE_FLUSH_MS);
+      }, CALL_CANDIDATE_FLUSH_MS);
     };
     pc.onnegotiationneeded = async () => {
       // the answering side never opens the first negotiation (PROTOCOL-V1.md §7.6)
@@ -363,7 +244,7 @@ export class Mesh {
     if (d.ti && d.ti !== this.instance) return; // for an earlier page of mine
     const p = this.peers.get(from);
     if (!p) {
-      if (this.early.length < 64) this.early.push({ from, type, data: raw, at: Date.now() });
+      if (this.early.length < CALL_EARLY_SIGNALS_MAX) this.early.push({ from, type, data: raw, at: Date.now() });
       return;
     }
     const now = Date.now();
@@ -452,7 +333,11 @@ export class Mesh {
         // a renegotiation (ICE restart, camera) whose offer or answer was lost would wait forever
         // while the media flows: offer it again (the other side answers a repeated offer as usual)
         const pc = p.pc!;
-        if (pc.signalingState === "have-local-offer" && pc.localDescription && now - p.lastAttemptAt > RETRY_OFFER_MS) {
+        if (
+          pc.signalingState === "have-local-offer" &&
+          pc.localDescription &&
+          now - p.lastAttemptAt > CALL_RETRY_OFFER_MS
+        ) {
           p.lastAttemptAt = now;
           this.log(`offer to ${p.nodeId.slice(0, 8)} again (no answer yet)`);
           void this.send(p, "offer", { sdp: pc.localDescription.toJSON() });
@@ -460,7 +345,7 @@ export class Mesh {
         continue;
       }
       if (p.status === "lost") {
-        if (now - p.lastAttemptAt > PROBE_LOST_MS) this.start(p);
+        if (now - p.lastAttemptAt > CALL_PROBE_LOST_MS) this.start(p);
         continue;
       }
       if (now - Math.max(p.lastGoodAt, p.lastSignalAt) > CALL_PEER_TIMEOUT_S * 1000) {
@@ -469,116 +354,28 @@ export class Mesh {
       }
       if (
         p.disconnectedAt &&
-        now - p.disconnectedAt > DISCONNECTED_GRACE_MS &&
-        now - p.lastAttemptAt > DISCONNECTED_GRACE_MS
+        now - p.disconnectedAt > CALL_DISCONNECTED_GRACE_MS &&
+        now - p.lastAttemptAt > CALL_DISCONNECTED_GRACE_MS
       )
         this.restart(p, "disconnected");
       else if (
-        p.initiator ? now - p.lastAttemptAt > RETRY_OFFER_MS : !p.gotOffer && now - p.lastAttemptAt > RETRY_HELLO_MS
+        p.initiator
+          ? now - p.lastAttemptAt > CALL_RETRY_OFFER_MS
+          : !p.gotOffer && now - p.lastAttemptAt > CALL_RETRY_HELLO_MS
       )
         this.restart(p, "no answer yet");
     }
     this.o.onChange();
   }
 
-  // ---- controls ----
-
-  private broadcastState() {
+  protected broadcastState() {
     for (const p of this.peers.values())
       if (p.status === "connected") void this.send(p, "state", { m: this.muted, v: this.camera });
   }
 
-  /** Mute: nothing is sent at all (the senders carry no track) and the meter shows silence. */
-  async setMuted(m: boolean) {
-    this.muted = m;
-    if (this.audioTrack) this.audioTrack.enabled = !m;
-    for (const p of this.peers.values()) await p.audioSender?.replaceTrack(m ? null : this.audioTrack).catch(() => {});
-    this.broadcastState();
-    this.o.onChange();
-  }
-
-  async setCamera(on: boolean, deviceId = "") {
-    if (on) {
-      const s = await navigator.mediaDevices.getUserMedia({
-        video: deviceId ? { deviceId: { exact: deviceId } } : true,
-      });
-      this.videoTrack?.stop();
-      this.videoTrack = s.getVideoTracks()[0] ?? null;
-      if (this.videoTrack) this.stream?.addTrack(this.videoTrack);
-      for (const p of this.peers.values()) {
-        if (!p.pc) continue;
-        if (p.videoSender) await p.videoSender.replaceTrack(this.videoTrack).catch(() => {});
-        else if (this.videoTrack) p.videoSender = p.pc.addTrack(this.videoTrack, this.stream!); // renegotiates
-      }
-    } else {
-      for (const p of this.peers.values()) await p.videoSender?.replaceTrack(null).catch(() => {});
-      if (this.videoTrack) {
-        this.stream?.removeTrack(this.videoTrack);
-        this.videoTrack.stop();
-      }
-      this.videoTrack = null;
-    }
-    this.camera = on && !!this.videoTrack;
-    this.broadcastState();
-    this.o.onChange();
-  }
-
-  /** The local camera preview (null while off). */
-  localVideo(): MediaStream | null {
-    return this.videoTrack ? new MediaStream([this.videoTrack]) : null;
-  }
-
-  async setInputDevice(deviceId: string) {
-    const s = await navigator.mediaDevices.getUserMedia({ audio: deviceId ? { deviceId: { exact: deviceId } } : true });
-    const track = s.getAudioTracks()[0];
-    if (!track) return;
-    const old = this.audioTrack;
-    this.audioTrack = track;
-    track.enabled = !this.muted;
-    if (old) {
-      this.stream?.removeTrack(old);
-      old.stop();
-    }
-    this.stream?.addTrack(track);
-    if (!this.muted) for (const p of this.peers.values()) await p.audioSender?.replaceTrack(track).catch(() => {});
-    this.inputDeviceId = deviceId;
-    this.meterLocal();
-  }
-
-  async setOutputDevice(deviceId: string) {
-    this.outputDeviceId = deviceId;
-    for (const p of this.peers.values())
-      await (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> })
-        .setSinkId?.(deviceId)
-        .catch(() => {});
-  }
-
   /** Bytes of audio received from and sent to each peer so far (getStats; for the panel and tests). */
-  async stats(): Promise<
-    { nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }[]
-  > {
-    const out = [];
-    for (const p of this.peers.values()) {
-      let inBytes = 0;
-      let outBytes = 0;
-      if (p.pc) {
-        const r = await p.pc.getStats();
-        r.forEach((s: { type: string; kind?: string; bytesReceived?: number; bytesSent?: number }) => {
-          if (s.type === "inbound-rtp" && s.kind === "audio") inBytes += s.bytesReceived ?? 0;
-          if (s.type === "outbound-rtp" && s.kind === "audio") outBytes += s.bytesSent ?? 0;
-        });
-      }
-      const ufrag = /a=ice-ufrag:(\S+)/.exec(p.pc?.localDescription?.sdp ?? "")?.[1] ?? "";
-      out.push({
-        nodeId: p.nodeId,
-        state: p.pc?.connectionState ?? p.status,
-        inBytes,
-        outBytes,
-        restarts: p.restarts,
-        ufrag,
-      });
-    }
-    return out;
+  stats() {
+    return peerStats(this.peers.values());
   }
 
   /** Hang up: tell the others (best effort), close every link, release the devices. */
@@ -588,12 +385,8 @@ export class Mesh {
     this.closed = true;
     for (const p of this.peers.values()) this.drop(p, "left");
     if (this.timer) clearInterval(this.timer);
-    if (this.meter) clearInterval(this.meter);
     removeEventListener("online", this.onNetwork);
     (navigator as unknown as { connection?: EventTarget }).connection?.removeEventListener?.("change", this.onNetwork);
-    this.stream?.getTracks().forEach((t) => t.stop());
-    this.videoTrack?.stop();
-    void this.ctx?.close().catch(() => {});
-    this.sink.remove();
+    this.closeMedia();
   }
 }

@@ -2,6 +2,7 @@
 import { Show, createSignal } from "solid-js";
 import type { AccessMode } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
+import { Field, FormEnd } from "./form.tsx";
 import { Modal } from "./modal.tsx";
 
 export function NewChannel() {
@@ -29,18 +30,16 @@ export function NewChannel() {
   return (
     <Modal title={`New channel in ${app.circle()?.name || "this circle"}`} testid="new-channel-modal">
       <form class="form" onSubmit={create}>
-        <label>
-          <span>Name</span>
-          <input
-            name="channel"
-            maxLength={32}
-            placeholder="e.g. random"
-            value={name()}
-            onInput={(e) => setName(e.currentTarget.value)}
-            autofocus
-          />
-          <small class="muted">Letters, digits, - and _ (up to 32).</small>
-        </label>
+        <Field
+          label="Name"
+          name="channel"
+          maxLength={32}
+          placeholder="e.g. random"
+          value={name()}
+          onInput={setName}
+          autofocus
+          hint="Letters, digits, - and _ (up to 32)."
+        />
         <label>
           <span>Who can join</span>
           <select value={mode()} onChange={(e) => setMode(e.currentTarget.value as AccessMode)}>
@@ -55,24 +54,9 @@ export function NewChannel() {
           </small>
         </Show>
         <Show when={mode() === "key"}>
-          <label>
-            <span>Key</span>
-            <input name="key" value={key()} onInput={(e) => setKey(e.currentTarget.value)} />
-          </label>
+          <Field label="Key" name="key" value={key()} onInput={setKey} />
         </Show>
-        <Show when={error()}>
-          <p class="error-text" role="alert">
-            {error()}
-          </p>
-        </Show>
-        <div class="row end">
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>
-            Cancel
-          </button>
-          <button type="submit" class="primary">
-            Create channel
-          </button>
-        </div>
+        <FormEnd error={error()} submit="Create channel" onCancel={() => app.closeModal()} />
       </form>
     </Modal>
   );

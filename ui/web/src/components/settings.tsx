@@ -2,6 +2,7 @@
 // this browser), plus facts about this peer.
 import { Match, Show, Switch, createSignal } from "solid-js";
 import { useApp } from "../app-store.ts";
+import { Field, FormEnd } from "./form.tsx";
 import {
   askNotificationPermission,
   notificationPermission,
@@ -50,31 +51,20 @@ export function Settings() {
   return (
     <Modal title="Settings" testid="settings-modal">
       <form class="form" onSubmit={save}>
-        <label>
-          <span>Display name</span>
-          <input
-            name="displayName"
-            maxLength={40}
-            value={name()}
-            onInput={(e) => setName(e.currentTarget.value)}
-            autofocus
-          />
-        </label>
-        <label>
-          <span>Relay URL</span>
-          <input
-            name="relayBase"
-            type="url"
-            placeholder="https://relay.example.org"
-            value={relay()}
-            onInput={(e) => setRelay(e.currentTarget.value)}
-          />
-          <small class="muted">
-            {app.mode === "local"
+        <Field label="Display name" name="displayName" maxLength={40} value={name()} onInput={setName} autofocus />
+        <Field
+          label="Relay URL"
+          name="relayBase"
+          type="url"
+          placeholder="https://relay.example.org"
+          value={relay()}
+          onInput={setRelay}
+          hint={
+            app.mode === "local"
               ? "Optional. Your node meets browsers and peers behind NAT through this relay."
-              : "The relay this browser syncs through. Everyone in a circle must use the same relay."}
-          </small>
-        </label>
+              : "The relay this browser syncs through. Everyone in a circle must use the same relay."
+          }
+        />
         <div class="field">
           <span>Mention notifications</span>
           <Switch>
@@ -140,19 +130,7 @@ export function Settings() {
           <dt>Mode</dt>
           <dd>{app.mode === "local" ? "web UI of the local node" : "relay-only (this browser is the peer)"}</dd>
         </dl>
-        <Show when={error()}>
-          <p class="error-text" role="alert">
-            {error()}
-          </p>
-        </Show>
-        <div class="row end">
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={saving()}>
-            Save
-          </button>
-        </div>
+        <FormEnd error={error()} submit="Save" busy={saving()} onCancel={() => app.closeModal()} />
       </form>
     </Modal>
   );

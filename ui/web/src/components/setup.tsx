@@ -2,6 +2,7 @@
 // URL too in relay mode) and the same form, shorter, for "new circle or join" later on.
 import { Show, createSignal } from "solid-js";
 import { useApp } from "../app-store.ts";
+import { Field, FormEnd } from "./form.tsx";
 
 export function Setup(_p: { firstRun?: boolean }) {
   const app = useApp();
@@ -72,17 +73,15 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
   return (
     <form class="form" onSubmit={submit} data-testid="setup-form">
       <Show when={p.firstRun}>
-        <label>
-          <span>Your display name</span>
-          <input
-            name="displayName"
-            maxLength={40}
-            placeholder="how others see you"
-            value={name()}
-            onInput={(e) => setName(e.currentTarget.value)}
-            autofocus
-          />
-        </label>
+        <Field
+          label="Your display name"
+          name="displayName"
+          maxLength={40}
+          placeholder="how others see you"
+          value={name()}
+          onInput={setName}
+          autofocus
+        />
       </Show>
       <div class="tabs" role="tablist">
         <button
@@ -120,16 +119,14 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
           </label>
         }
       >
-        <label>
-          <span>Circle name</span>
-          <input
-            name="circleName"
-            maxLength={40}
-            placeholder="e.g. family"
-            value={circleName()}
-            onInput={(e) => setCircleName(e.currentTarget.value)}
-          />
-        </label>
+        <Field
+          label="Circle name"
+          name="circleName"
+          maxLength={40}
+          placeholder="e.g. family"
+          value={circleName()}
+          onInput={setCircleName}
+        />
         <label
           class="check"
           title="Original clients cannot join v2-only circles. A compatible circle uses felund1. codes (no expiry, no use limit) and its messages also travel in the original format."
@@ -144,27 +141,21 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
         </label>
       </Show>
       <Show when={p.firstRun && app.mode === "relay"}>
-        <label>
-          <span>Relay URL</span>
-          <input name="relayBase" type="url" value={relay()} onInput={(e) => setRelay(e.currentTarget.value)} />
-          <small class="muted">Where this browser meets the others. The relay only sees encrypted messages.</small>
-        </label>
+        <Field
+          label="Relay URL"
+          name="relayBase"
+          type="url"
+          value={relay()}
+          onInput={setRelay}
+          hint="Where this browser meets the others. The relay only sees encrypted messages."
+        />
       </Show>
-      <Show when={error()}>
-        <p class="error-text" role="alert">
-          {error()}
-        </p>
-      </Show>
-      <div class="row end">
-        <Show when={p.onDone}>
-          <button type="button" class="ghost" onClick={() => app.closeModal()}>
-            Cancel
-          </button>
-        </Show>
-        <button type="submit" class="primary" disabled={busy()}>
-          {how() === "create" ? "Create circle" : "Join circle"}
-        </button>
-      </div>
+      <FormEnd
+        error={error()}
+        submit={how() === "create" ? "Create circle" : "Join circle"}
+        busy={busy()}
+        onCancel={p.onDone && (() => app.closeModal())}
+      />
     </form>
   );
 }

@@ -260,7 +260,7 @@ export class RelayBackend implements Backend, SyncHost {
   private allRecords(): MessageRecord[] {
     return this.mem
       .listCircles()
-      .flatMap((c) => this.mem.offerIds(c.circleId, {}))
+      .flatMap((c) => this.mem.allIds(c.circleId))
       .map((id) => this.record(id)!)
       .filter(Boolean);
   }
@@ -320,7 +320,7 @@ export class RelayBackend implements Backend, SyncHost {
         name: c.name,
         owned: c.owned,
         members: this.peerCache.get(c.circleId)?.length ?? 0,
-        messages: this.mem.countMessages(c.circleId),
+        messages: this.mem.countChatMessages(c.circleId),
         channels: channelViews(this.mem, c.circleId, this.node.nodeId),
       })),
       calls: [...this.calls.sessions.values()].map(callView),
@@ -334,7 +334,7 @@ export class RelayBackend implements Backend, SyncHost {
   ) {
     const c = this.circle(circleId);
     return this.mem
-      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts.limit, opts.before)
+      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
       .map((m) => this.view(m));
   }
 

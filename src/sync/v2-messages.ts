@@ -1,0 +1,179 @@
+// The messages side of one established v2 session (docs/PROTOCOL.md §4.4-4.6): the circle's
+// reconciliation items, what the peer is known to have, the backlog reconciliation found it
+// lacks, and MSGS frames both ways. V2Exchange owns one per session and seals what it returns.
+import { fromBase64, fromHex } from "../protocol/bytes.ts";
+import { V2_GIVE_SLICE, V2_GIVE_STEP_BYTES, V2_MSGS_FRAME_BUDGET, V2_WANT_MAX } from "../protocol/limits.ts";
+import { toWireV1 } from "../protocol/message.ts";
+import { FORM_V1, FORM_V2, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
+import { idHex, itemOf, ItemSet, processRanges, type Range } from "../protocol/v2/recon.ts";
+import { checkWireMessage, storeVerified } from "./merge.ts";
+import type { CircleRow, StoredMessage } from "./store.ts";
+import { acceptSigned, isLegacy, type V2Ctx } from "./v2-apply.ts";
+import type { V2Deps } from "./v2-types.ts";
+
+export class V2Messages {
+  /** this side's reconciliation items, built on demand; dropped whenever the circle's messages change */
+  private items: ItemSet | null = null;
+  private peerHas = new Set<string>();
+  /** ids reconciliation found the peer lacks, not sent yet (more()) */
+  private giveBacklog: string[] = [];
+
+  constructor(
+    private deps: V2Deps,
+    private circleId: string,
+    /** the session's key epoch: nothing of a later epoch is served under it */
+    private epoch: number,
+    private frame: (f: Frame) => string,
+  ) {}
+
+  /** The circle's messages changed (stored here, or by another path): rebuild the items when next needed. */
+  changed(): void {
+    this.items = null;
+  }
+
+  get hasBacklog(): boolean {
+    return this.giveBacklog.length > 0;
+  }
+
+  itemSet(): ItemSet {
+    if (!this.items) {
+      const circle = this.deps.store.getCircle(this.circleId)!;
+      const rows = this.deps.store.v2Items(circle.circleId, { maxEpoch: this.epoch, legacy: isLegacy(circle) });
+      this.items = new ItemSet(rows.map((r) => itemOf(r.ts, r.signed ? r.msgId : unsignedItemId(r.msgId))));
+    }
+    return this.items;
+  }
+
+  /** Answer a peer's RECON ranges: WANTs, the first part of what it lacks, and our next ranges. */
+  answerRecon(ranges: Range[]): { send: string[]; matched: boolean } {
+    const r = processRanges(this.itemSet(), ranges);
+    const send: string[] = [];
+    for (let i = 0; i < r.want.length; i += V2_WANT_MAX)
+      send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
+    // what the peer lacks leaves in parts of V2_GIVE_STEP_BYTES: the first now, the rest as the
+    // connection drains (more()), so a whole history for a new member never sits in one queue
+    this.giveBacklog.push(...r.give.map(idHex));
+    send.push(...this.giveSome());
+    send.push(this.frame({ t: "recon", ranges: r.out }));
+    return { send, matched: r.out.length === 0 };
+  }
+
+  /** MSGS frames for messages the peer may lack, skipping what it is known to have. */
+  pushFrames(messages: StoredMessage[]): string[] {
+    const mine = messages.filter((m) => m.circleId === this.circleId);
+    // the store changed under this session: its next reconciliation must see these messages too
+    if (mine.length) this.items = null;
+    const ids = mine.filter((m) => !this.peerHas.has(m.msgId)).map((m) => m.msgId);
+    return ids.length ? this.msgFrames(ids, true) : [];
+  }
+
+  /** MSGS frames for the head of the give backlog, up to about V2_GIVE_STEP_BYTES. */
+  giveSome(): string[] {
+    const frames: string[] = [];
+    let bytes = 0;
+    while (this.giveBacklog.length && bytes < V2_GIVE_STEP_BYTES) {
+      const ids = this.giveBacklog.splice(0, V2_GIVE_SLICE);
+      for (const f of this.msgFrames(ids, false)) {
+        frames.push(f);
+        bytes += f.length + 1;
+      }
+    }
+    return frames;
+  }
+
+  /** MSGS frames for these ids, within the frame budget; only what this session may serve. */
+  msgFrames(ids: string[], pushed: boolean): string[] {
+    const d = this.deps;
+    const circle = d.store.getCircle(this.circleId)!;
+    const legacy = isLegacy(circle);
+    const frames: string[] = [];
+    let batch: MsgItem[] = [];
+    let size = 0;
+    // an id may name the MAC-only item of a message (see unsignedItemId): look up both forms
+    const wanted = [...new Set(ids.flatMap((id) => [id, unsignedItemId(id)]))];
+    for (const m of d.store.getMessages(circle.circleId, wanted)) {
+      const wire = d.store.getV2Wire(m.msgId);
+      let item: MsgItem | null = null;
+      if (wire) {
+        const data = fromBase64(wire);
+        if (epochOfWire(data) <= this.epoch) item = { form: FORM_V2, data };
+      } else if (legacy && m.mac) item = { form: FORM_V1, data: new TextEncoder().encode(JSON.stringify(toWireV1(m))) };
+      if (!item) continue;
+      if (size + item.data.length > V2_MSGS_FRAME_BUDGET && batch.length) {
+        frames.push(this.frame({ t: "msgs", pushed, items: batch }));
+        batch = [];
+        size = 0;
+      }
+      batch.push(item);
+      size += item.data.length + 5;
+      this.peerHas.add(m.msgId);
+    }
+    if (batch.length) frames.push(this.frame({ t: "msgs", pushed, items: batch }));
+    return frames;
+  }
+
+  /** Verify and store the items of one MSGS frame (inside the caller's transaction). */
+  storeItems(
+    items: MsgItem[],
+    circle: CircleRow,
+    ctx: V2Ctx,
+    stored: StoredMessage[],
+    rejected: { msgId: string; reason: string }[],
+  ): void {
+    const d = this.deps;
+    for (const it of items) {
+      if (it.form === FORM_V2) {
+        const v = acceptSigned(ctx, circle, it.data, "v2");
+        if (v.ok) {
+          stored.push(v.value);
+          this.peerHas.add(v.value.msgId);
+        } else if (v.kind === "reject") rejected.push({ msgId: "?", reason: v.reason });
+      } else {
+        if (!isLegacy(circle)) {
+          rejected.push({ msgId: "?", reason: "v1 message in a v2-only circle" });
+          continue;
+        }
+        let raw: unknown;
+        try {
+          raw = JSON.parse(new TextDecoder().decode(it.data));
+        } catch {
+          rejected.push({ msgId: "?", reason: "v1 message is not JSON" });
+          continue;
+        }
+        const v = checkWireMessage(raw, circle.circleId, fromHex(circle.secretHex), d.store);
+        if (!v.ok) {
+          if (v.kind === "reject")
+            rejected.push({
+              msgId: String((raw as { msg_id?: unknown })?.msg_id ?? "?").slice(0, 64),
+              reason: v.reason,
+            });
+          continue;
+        }
+        const row = storeVerified(d.store, d.calls, v.value, "v2", ctx.now);
+        if (row) stored.push(row);
+        this.peerHas.add(v.value.msgId);
+      }
+    }
+  }
+}
+
+/**
+ * Recon item id of a MAC-only row (legacy circles): the msg_id with the top bit of its last
+ * byte flipped. A signed and an unsigned copy of one message then differ in reconciliation, so
+ * the unsigned side receives the signed copy and attaches the signature; the flip is its own
+ * inverse, so WANT lookups try both forms.
+ */
+export function unsignedItemId(msgId: string): string {
+  const last = parseInt(msgId.slice(30, 32), 16) ^ 0x80;
+  return msgId.slice(0, 30) + last.toString(16).padStart(2, "0");
+}
+
+function epochOfWire(wire: Uint8Array): number {
+  // the key_epoch field sits after the tag, version, circle_id, channel_id, author key and created_ts
+  let o = 4 + new DataView(wire.buffer, wire.byteOffset).getUint32(0) + 1;
+  const dv = new DataView(wire.buffer, wire.byteOffset);
+  o += 4 + dv.getUint32(o);
+  o += 4 + dv.getUint32(o);
+  o += 32 + 8;
+  return dv.getUint32(o);
+}

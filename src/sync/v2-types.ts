@@ -1,0 +1,49 @@
+// What a v2 connection (V2Exchange) is given and what it reports: its dependencies, a join
+// ticket, the result of each step and of the whole connection.
+import type { Rng } from "../protocol/crypto.ts";
+import type { Admit, SignalFrame } from "../protocol/v2/frames.ts";
+import type { NodeKeys } from "../protocol/v2/keys.ts";
+import type { CallRegistry } from "./control-apply.ts";
+import type { StoredMessage, SyncStoreV2 } from "./store.ts";
+import type { ExchangeDeps, Step } from "./v1-exchange.ts";
+
+export interface V2Deps {
+  store: SyncStoreV2;
+  calls: CallRegistry;
+  now: () => number;
+  rng: Rng;
+  self: { keys: NodeKeys; listenAddr: string | null; isSelfAddr(addr: string): boolean };
+  /** deps of the embedded v1 engine (legacy circles, client role); defaults built from the above */
+  v1?: ExchangeDeps;
+}
+
+/** A join by felund2 invite: the ticket authenticates the handshake instead of a circle key. */
+export interface JoinTicket {
+  inviteId: Uint8Array;
+  ticket: Uint8Array;
+  circleId: string;
+}
+
+export interface V2Step extends Step {
+  /** messages stored by this step (for the UI, other sessions and the relay) */
+  stored?: StoredMessage[];
+  /** call signals that arrived (sealed; the shell opens them or passes them on) */
+  signals?: SignalFrame[];
+}
+
+export interface V2Result {
+  circleId: string;
+  peerNodeId: string;
+  proto: "" | "v1" | "v2";
+  epoch: number;
+  /** the handshake completed */
+  established: boolean;
+  /** first reconciliation finished (both sides said all ranges match) */
+  reconciled: boolean;
+  stored: number;
+  rejected: { msgId: string; reason: string }[];
+  bytesSent: number;
+  bytesReceived: number;
+  /** set on a joiner once the issuer admitted it */
+  admitted: Admit | null;
+}

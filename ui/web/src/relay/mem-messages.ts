@@ -1,0 +1,159 @@
+// The message rows of the relay-only browser's store (MemStore, mem-store.ts): each row, its v2
+// columns, each channel's rows in display order, and which rows changed since the last save.
+import type { ChatMessage } from "../../../../src/protocol/message.ts";
+import type { MessageMeta, StoredMessage, V2Item, V2MessageCols } from "../../../../src/sync/store.ts";
+
+/** Ids (msg, circle, channel, node) in SQLite's text order. */
+export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const cmp = (a: StoredMessage, b: StoredMessage) => a.sortTs - b.sortTs || byId(a.msgId, b.msgId);
+/** Key of a per-channel (or per-member) entry: "circle/channel". */
+export const ck = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
+/** The keys of a map that start with `prefix` (all of a circle's entries: "circle/"). */
+export const byKey = <T>(m: Map<string, T>, prefix: string) => [...m.keys()].filter((k) => k.startsWith(prefix));
+/** A copy of a row handed out: rows read are snapshots, as SQLite's are (the store changes its own in place). */
+export const own = <T>(row: T): T => row && { ...row };
+
+export class MemMessages {
+  protected messages = new Map<string, StoredMessage>();
+  protected v2 = new Map<string, V2MessageCols>();
+  protected byChannel = new Map<string, StoredMessage[]>();
+  private seq = 0;
+  /** message rows changed since the last takeChanges() */
+  protected dirtyMsgs = new Set<string>();
+
+  hasMessage(msgId: string) {
+    return this.messages.has(msgId);
+  }
+  missingIds(ids: string[]) {
+    return ids.filter((id) => !this.messages.has(id));
+  }
+  /** the rows of a circle, in arrival order */
+  protected rows(circleId: string) {
+    return [...this.messages.values()].filter((m) => m.circleId === circleId);
+  }
+  /** what a v1 peer can be offered, as NodeStore: MAC'd rows, newest (created_ts, msg_id) first */
+  offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }) {
+    const all = this.rows(circleId)
+      .filter((m) => m.mac && m.createdTs >= (opts.minCreatedTs ?? 0))
+      .sort((a, b) => b.createdTs - a.createdTs || byId(b.msgId, a.msgId));
+    return all.slice(0, opts.limit ?? all.length).map((m) => m.msgId);
+  }
+  /** every row of a circle, in arrival order (what the browser saves) */
+  allIds(circleId: string) {
+    return this.rows(circleId).map((m) => m.msgId);
+  }
+  getMessages(circleId: string, ids: string[]) {
+    return ids
+      .map((id) => own(this.messages.get(id)))
+      .filter((m): m is StoredMessage => !!m && m.circleId === circleId);
+  }
+  getMessage(msgId: string) {
+    return own(this.messages.get(msgId));
+  }
+  insertMessage(m: ChatMessage, meta: MessageMeta, v2?: V2MessageCols): StoredMessage | null {
+    if (this.messages.has(m.msgId)) return null;
+    if (v2) this.v2.set(m.msgId, { ...v2 });
+    return own(this.place({ ...m, ...meta, seq: ++this.seq, signed: v2 ? 1 : 0 }));
+  }
+  insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta) {
+    return this.insertMessage(m, meta, v2);
+  }
+  /** a row read back from IndexedDB, with its seq and v2 columns (no rules applied: they were when it arrived) */
+  loadRow(row: StoredMessage, v2?: V2MessageCols) {
+    if (this.messages.has(row.msgId)) return;
+    this.seq = Math.max(this.seq, row.seq);
+    if (v2) this.v2.set(row.msgId, v2);
+    this.place({ ...row, signed: v2 ? 1 : 0 });
+    this.dirtyMsgs.delete(row.msgId);
+  }
+  private place(row: StoredMessage): StoredMessage {
+    this.messages.set(row.msgId, row);
+    const k = ck(row.circleId, row.channelId);
+    const list = this.byChannel.get(k) ?? [];
+    // binary search: new messages usually go at the end
+    let lo = 0,
+      hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(list[mid]!, row) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, row);
+    this.byChannel.set(k, list);
+    this.dirtyMsgs.add(row.msgId);
+    return row;
+  }
+  setMac(msgId: string, mac: string) {
+    const m = this.messages.get(msgId);
+    if (m && !m.mac) {
+      m.mac = mac;
+      this.dirtyMsgs.add(msgId);
+    }
+  }
+  channelMessages(
+    circleId: string,
+    channelId: string,
+    { limit, before }: { limit: number; before?: { sortTs: number; msgId: string } },
+  ): StoredMessage[] {
+    const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
+    let end = list.length;
+    if (before) while (end > 0 && cmp(list[end - 1]!, before as StoredMessage) >= 0) end--;
+    return list.slice(Math.max(0, end - limit), end).map(own);
+  }
+  countChatMessages(circleId: string): number {
+    let n = 0;
+    for (const [k, list] of this.byChannel)
+      if (k.startsWith(circleId + "/") && !k.endsWith("/__control")) n += list.length;
+    return n;
+  }
+  ownUnpushed(circleId: string, nodeId: string, pushed: Set<string>): StoredMessage[] {
+    return this.rows(circleId)
+      .filter((m) => m.authorNodeId === nodeId && !pushed.has(m.msgId))
+      .sort((a, b) => a.seq - b.seq);
+  }
+  v2Cols(msgId: string) {
+    return this.v2.get(msgId);
+  }
+
+  v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[] {
+    const out: V2Item[] = [];
+    for (const m of this.rows(circleId)) {
+      const v = this.v2.get(m.msgId);
+      if (v ? v.keyEpoch <= opts.maxEpoch : opts.legacy && !!m.mac)
+        out.push({ ts: m.createdTs, msgId: m.msgId, signed: !!v });
+    }
+    return out.sort((a, b) => a.ts - b.ts || byId(a.msgId, b.msgId));
+  }
+  getV2Wire(msgId: string) {
+    return this.v2.get(msgId)?.wire;
+  }
+  attachV2(msgId: string, v2: V2MessageCols): boolean {
+    const m = this.messages.get(msgId);
+    if (!m || this.v2.has(msgId)) return false;
+    this.v2.set(msgId, { ...v2 });
+    m.signed = 1;
+    this.dirtyMsgs.add(msgId);
+    return true;
+  }
+  private wires(circleId: string, channelId: string, keep: (m: StoredMessage) => boolean) {
+    return (this.byChannel.get(ck(circleId, channelId)) ?? [])
+      .filter(keep)
+      .map((m) => ({ msgId: m.msgId, wire: this.v2.get(m.msgId)!.wire }));
+  }
+  lockedMessages(circleId: string, channelId: string) {
+    return this.wires(circleId, channelId, (m) => m.text === "" && this.v2.get(m.msgId)?.kind === 1);
+  }
+  rekeyWires(circleId: string) {
+    return this.wires(
+      circleId,
+      "__control",
+      (m) => m.text.startsWith('{"t":"V2_REKEY"') && this.v2.get(m.msgId)?.kind === 2,
+    ).map((x) => x.wire);
+  }
+  setMessageText(msgId: string, text: string) {
+    const m = this.messages.get(msgId);
+    if (!m) return;
+    m.text = text;
+    this.dirtyMsgs.add(msgId);
+  }
+}

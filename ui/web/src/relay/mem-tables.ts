@@ -1,0 +1,175 @@
+// The derived tables of the relay-only browser's store (MemStore, mem-store.ts): channels and
+// their members, display names, and the v2 tables (owners, epoch keys, member cards, removals,
+// access-controlled channels and their keys, invites and admissions).
+import type { ChannelRow, InviteRow, MemberCardRow, V2ChannelRow } from "../../../../src/sync/store.ts";
+import { byId, byKey, ck, MemMessages, own } from "./mem-messages.ts";
+
+export class MemTables extends MemMessages {
+  protected channels = new Map<string, Map<string, ChannelRow>>();
+  /** "circle/channel/node" -> state */
+  protected members = new Map<string, string>();
+  protected names = new Map<string, string>();
+  protected owners = new Map<string, string>();
+  /** "circle/epoch" -> key hex */
+  protected epochKeys = new Map<string, string>();
+  /** "circle/node" -> card */
+  protected cards = new Map<string, MemberCardRow>();
+  /** "circle/node" -> removed_ts */
+  protected removed = new Map<string, number>();
+  protected v2Channels = new Map<string, V2ChannelRow>();
+  /** "circle/channel/version" -> key hex */
+  protected channelKeys = new Map<string, string>();
+  protected invites = new Map<string, InviteRow>();
+  /** "invite/node" */
+  protected admissions = new Set<string>();
+  /** a derived table changed since the last takeChanges() */
+  protected dirtyState = false;
+
+  protected touched() {
+    this.dirtyState = true;
+  }
+
+  // ---- channels, names ----
+
+  getChannel(circleId: string, channelId: string) {
+    return own(this.channels.get(circleId)?.get(channelId));
+  }
+  listChannels(circleId: string) {
+    return [...(this.channels.get(circleId)?.values() ?? [])]
+      .sort((a, b) => (a.channelId === "general" ? -1 : b.channelId === "general" ? 1 : byId(a.channelId, b.channelId)))
+      .map(own);
+  }
+  createChannel(c: ChannelRow): boolean {
+    const m = this.channels.get(c.circleId) ?? new Map<string, ChannelRow>();
+    this.channels.set(c.circleId, m);
+    if (m.has(c.channelId)) return false;
+    m.set(c.channelId, { ...c });
+    this.touched();
+    return true;
+  }
+  setChannelMember(circleId: string, channelId: string, nodeId: string, state: "member" | "requested" | null) {
+    const k = `${circleId}/${channelId}/${nodeId}`;
+    if (state === null) this.members.delete(k);
+    else this.members.set(k, state);
+    this.touched();
+  }
+  channelMembers(circleId: string, channelId: string) {
+    const p = `${circleId}/${channelId}/`;
+    return byKey(this.members, p)
+      .map((k) => ({ nodeId: k.slice(p.length), state: this.members.get(k)! }))
+      .sort((a, b) => byId(a.nodeId, b.nodeId));
+  }
+
+  setDisplayName(nodeId: string, name: string, _now: number) {
+    if (this.names.get(nodeId) === name) return;
+    this.names.set(nodeId, name);
+    this.touched();
+  }
+  getDisplayName(nodeId: string) {
+    return this.names.get(nodeId);
+  }
+
+  // ---- v2: members, channel keys, invites ----
+
+  putMemberCard(c: MemberCardRow) {
+    this.cards.set(ck(c.circleId, c.nodeId), { ...c });
+    this.touched();
+  }
+  getMemberCard(circleId: string, nodeId: string) {
+    return own(this.cards.get(ck(circleId, nodeId)));
+  }
+  listMemberCards(circleId: string) {
+    return byKey(this.cards, circleId + "/")
+      .map((k) => own(this.cards.get(k)!))
+      .sort((a, b) => byId(a.nodeId, b.nodeId));
+  }
+  markRemoved(circleId: string, nodeId: string, _epoch: number, removedTs: number) {
+    const k = ck(circleId, nodeId);
+    if (this.removed.has(k)) return;
+    this.removed.set(k, removedTs);
+    this.touched();
+  }
+  removedAt(circleId: string, nodeId: string) {
+    return this.removed.get(ck(circleId, nodeId));
+  }
+
+  getV2Channel(circleId: string, channelId: string) {
+    return this.v2Channels.get(ck(circleId, channelId));
+  }
+  putV2Channel(c: V2ChannelRow): boolean {
+    const k = ck(c.circleId, c.channelId);
+    if (this.v2Channels.has(k)) return false;
+    this.v2Channels.set(k, { ...c });
+    this.touched();
+    return true;
+  }
+  putChannelKey(circleId: string, channelId: string, version: number, keyHex: string) {
+    this.channelKeys.set(`${circleId}/${channelId}/${version}`, keyHex);
+    this.touched();
+  }
+  getChannelKey(circleId: string, channelId: string, version: number) {
+    return this.channelKeys.get(`${circleId}/${channelId}/${version}`);
+  }
+  latestChannelKey(circleId: string, channelId: string) {
+    let best: { version: number; keyHex: string } | undefined;
+    const p = `${circleId}/${channelId}/`;
+    for (const [k, keyHex] of this.channelKeys) {
+      if (!k.startsWith(p)) continue;
+      const version = Number(k.slice(p.length));
+      if (!best || version > best.version) best = { version, keyHex };
+    }
+    return best;
+  }
+
+  putInvite(r: InviteRow) {
+    if (this.invites.has(r.inviteId)) return;
+    this.invites.set(r.inviteId, { ...r });
+    this.touched();
+  }
+  getInvite(inviteId: string) {
+    return own(this.invites.get(inviteId));
+  }
+  inviteAdmitted(inviteId: string, nodeId: string) {
+    return this.admissions.has(`${inviteId}/${nodeId}`);
+  }
+  recordAdmission(inviteId: string, nodeId: string, _now: number) {
+    const k = `${inviteId}/${nodeId}`;
+    const inv = this.invites.get(inviteId);
+    if (this.admissions.has(k) || !inv) return;
+    this.admissions.add(k);
+    inv.uses++;
+    this.touched();
+  }
+  listInvites(circleId: string) {
+    // newest first; within a second, the later issued first (the map keeps insertion order)
+    return [...this.invites.values()]
+      .filter((r) => r.circleId === circleId)
+      .reverse()
+      .sort((a, b) => b.createdTs - a.createdTs)
+      .map(own);
+  }
+  revokeInvite(inviteId: string, now: number) {
+    const r = this.invites.get(inviteId);
+    if (!r || r.revokedTs != null) return false;
+    r.revokedTs = now;
+    this.touched();
+    return true;
+  }
+  revokeCircleInvites(circleId: string, now: number) {
+    return [...this.invites.values()].filter((r) => r.circleId === circleId && this.revokeInvite(r.inviteId, now))
+      .length;
+  }
+  /** Forget invites expired before `before` (and their admissions). */
+  pruneInvites(before: number) {
+    for (const [id, r] of this.invites) if (r.expiresTs < before) this.dropInvite(id);
+  }
+  protected dropInvite(id: string) {
+    this.invites.delete(id);
+    for (const a of this.admissions) if (a.startsWith(id + "/")) this.admissions.delete(a);
+    this.touched();
+  }
+  /** Some invite this browser issued is unexpired: it answers admissions (revoked ones count: "invite revoked", not a timeout). */
+  hasLiveInvites(now: number): boolean {
+    return [...this.invites.values()].some((r) => r.expiresTs > now);
+  }
+}
