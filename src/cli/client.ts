@@ -2,15 +2,8 @@
 // runs on this state dir (so nothing is lost or overwritten), else directly on the database.
 import { apiToken, liveRuntime, openNodeStore, type RuntimeInfo } from "../node/runtime.ts";
 import { defaultCtx, type Ctx } from "../node/service.ts";
-
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
+import { FelundError } from "../peer/errors.ts";
+import { codeForStatus } from "../peer/error-status.ts";
 
 export interface Target {
   runtime: RuntimeInfo | null;
@@ -34,14 +27,19 @@ export function connect(dir: string): Target {
           body: body !== undefined ? JSON.stringify(body) : undefined,
         });
       } catch (e) {
-        throw new ApiError(
+        throw new FelundError(
+          "E_UNREACHABLE",
           `the node (pid ${runtime.pid}) does not answer at ${runtime.api}: ${(e as Error).message}`,
-          503,
         );
       }
       const json = (await res.json().catch(() => ({}))) as any;
       if (!res.ok || json.ok === false)
-        throw new ApiError(json.error ?? json.detail ?? json.message ?? `HTTP ${res.status}`, res.status);
+        // the node's error as it threw it (its code; the code of the status from an older node)
+        throw new FelundError(
+          json.code ?? codeForStatus(res.status),
+          json.error ?? json.detail ?? json.message ?? `HTTP ${res.status}`,
+          res.status,
+        );
       return json;
     };
     return { runtime, api };

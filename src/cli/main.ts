@@ -2,12 +2,11 @@
 // felund command line: parses the global options, dispatches to a subcommand, and turns
 // user errors into a message on stderr and a non-zero exit (bugs still crash loudly).
 import { ArgError, helpText, parseArgs } from "./args.ts";
-import { ApiError } from "./client.ts";
 import { commands, type Cmd } from "./commands.ts";
 import { nodeCommands } from "./node-commands.ts";
 import { relayCommand } from "./relay-command.ts";
 import { stateDir } from "../node/runtime.ts";
-import { UserError } from "../node/service.ts";
+import { FelundError } from "../peer/errors.ts";
 import { inert } from "./print.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -72,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`felund ${cmd.name}: ${inert(e.message)}`);
       return 2;
     }
-    if (e instanceof UserError || e instanceof ApiError) {
+    if (e instanceof FelundError) {
       console.error(`felund ${cmd.name}: ${inert(e.message)}`); // may quote a peer's name
       return 1;
     }

@@ -4,7 +4,7 @@ import { ArgError } from "./args.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { join } from "node:path";
-import { UserError } from "../node/service.ts";
+import { FelundError } from "../peer/errors.ts";
 import { RELAY_DISK_FREE_MIN_BYTES, RELAY_HINT_QUOTA_BYTES, RELAY_TOTAL_QUOTA_BYTES } from "../protocol/limits.ts";
 
 const MIB = 1024 * 1024;
@@ -88,7 +88,7 @@ export const relayCommand: Cmd = {
     try {
       db = openRelayDb(dbPath);
     } catch (e) {
-      throw new UserError(`cannot open the relay database ${dbPath}: ${(e as Error).message}`);
+      throw new FelundError("E_SYSTEM", `cannot open the relay database ${dbPath}: ${(e as Error).message}`);
     }
     let app: any = createRelayApp({
       db,
@@ -98,7 +98,7 @@ export const relayCommand: Cmd = {
     try {
       app.listen({ hostname: hp.host, port: hp.port });
     } catch (e) {
-      throw new UserError(`cannot listen on ${http}: ${(e as Error).message}`);
+      throw new FelundError("E_SYSTEM", `cannot listen on ${http}: ${(e as Error).message}`);
     }
     app.relay.start();
     const port = app.server!.port;

@@ -22,6 +22,8 @@ import { callView, type CallSession } from "../sync/control-apply.ts";
 import { CallError, callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import * as svc from "./service.ts";
+import { FelundError } from "../peer/errors.ts";
+import { codeForStatus } from "../peer/error-status.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
 export type { CallView };
@@ -57,7 +59,6 @@ export class NodeCalls {
       api: () => this.relayApi(),
       arrived: (s) => host.emit({ t: "call-signal", ...s }),
       log: (line) => host.log(line),
-      userError: (message, status) => new svc.UserError(message, status),
     });
   }
 
@@ -100,14 +101,14 @@ export class NodeCalls {
           rng: ctx.rng,
           displayName: svc.settings(ctx).displayName,
           v2: ctx.v2,
-          postV1: (c, ch, text) => svc.postLocal(ctx, c, ch, text),
+          postV1: ctx.postV1,
         },
         circleId,
         op,
         { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
       );
     } catch (e) {
-      if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
+      if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
       throw e;
     }
     this.host.published(r.rows);
@@ -120,7 +121,7 @@ export class NodeCalls {
   keepAlive(circleId: string, sessionId: string): void {
     const s = this.host.ctx.calls.sessions.get(sessionId);
     if (!s || s.circleId !== svc.requireCircle(this.host.ctx, circleId).circleId)
-      throw new svc.UserError("no such call (it ended?)", 404);
+      throw new FelundError("E_NOT_FOUND", "no such call (it ended?)");
     if (s.participants.has(this.self)) this.alive.set(sessionId, Date.now());
   }
 
@@ -148,7 +149,7 @@ export class NodeCalls {
         Date.now(),
       );
     } catch (e) {
-      if (e instanceof CallError) throw new svc.UserError(e.message, e.status);
+      if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
       throw e;
     }
     const frame = { hops: 0, to, sessionId, payload };
@@ -159,9 +160,9 @@ export class NodeCalls {
       return "relay";
     }
     if (this.host.signalToPeer(circle.circleId, null, frame)) return "forwarded";
-    throw new svc.UserError(
+    throw new FelundError(
+      "E_UNREACHABLE",
       `no way to reach ${to.slice(0, 8)}: no connection to its node and no relay configured`,
-      503,
     );
   }
 

@@ -7,6 +7,8 @@
 // its Elysia app (local-api-elysia.ts).
 import type { FelundNode, NodeEvent } from "./node.ts";
 import * as svc from "./service.ts";
+import { type ErrorCode, FelundError } from "../peer/errors.ts";
+import { codeForStatus } from "../peer/error-status.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
@@ -66,11 +68,14 @@ export function refusal(
   req: Request,
   token: string,
   port: number,
-): { status: 401 | 403; body: { ok: false; error: string } } | undefined {
+): { status: 401 | 403; body: { ok: false; error: string; code: ErrorCode } } | undefined {
   const foreign = foreignOrigin(req, port);
-  if (foreign) return { status: 403, body: { ok: false, error: foreign } };
+  if (foreign) return { status: 403, body: { ok: false, error: foreign, code: "E_FORBIDDEN" } };
   if (!timingSafeEqualStr(tokenOf(req), token))
-    return { status: 401, body: { ok: false, error: "unauthorized: missing or wrong token" } };
+    return {
+      status: 401,
+      body: { ok: false, error: "unauthorized: missing or wrong token", code: "E_UNAUTHORIZED" },
+    };
   return undefined;
 }
 
@@ -103,30 +108,30 @@ export function eventJson(node: FelundNode, e: NodeEvent): unknown {
   return e;
 }
 
-/** A validation failure of a request (422), reported as "invalid input: ...". */
-class Invalid extends Error {}
+/** A validation failure of a request (422). */
+const invalid = (why: string) => new FelundError("E_INVALID", `invalid input: ${why}`);
 
 type Json = Record<string, unknown>;
 const str = (b: Json, k: string, max: number, required = false): string | undefined => {
   const v = b[k];
   if (v === undefined || v === null) {
-    if (required) throw new Invalid(`${k} is required`);
+    if (required) throw invalid(`${k} is required`);
     return undefined;
   }
-  if (typeof v !== "string" || v.length > max) throw new Invalid(`${k} must be a string of at most ${max} characters`);
+  if (typeof v !== "string" || v.length > max) throw invalid(`${k} must be a string of at most ${max} characters`);
   return v;
 };
 const int = (v: unknown, k: string, min: number, max: number): number | undefined => {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max)
-    throw new Invalid(`${k} must be a whole number from ${min} to ${max}`);
+    throw invalid(`${k} must be a whole number from ${min} to ${max}`);
   return n;
 };
 const bool = (b: Json, k: string): boolean | undefined => {
   const v = b[k];
   if (v === undefined) return undefined;
-  if (typeof v !== "boolean") throw new Invalid(`${k} must be true or false`);
+  if (typeof v !== "boolean") throw invalid(`${k} must be true or false`);
   return v;
 };
 
@@ -184,7 +189,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     const retentionDays = int(body.retentionDays, "retentionDays", 0, RETENTION_DAYS_MAX);
     if (relayBase !== undefined) {
       const r = relayBase.trim().replace(/\/+$/, "");
-      if (r && !/^https?:\/\//.test(r)) throw new svc.UserError("relay URL must start with http:// or https://");
+      if (r && !/^https?:\/\//.test(r))
+        throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
     }
     if (displayName !== undefined) node.published(svc.setDisplayName(node.ctx, displayName));
     if (relayBase !== undefined) {
@@ -244,7 +250,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("POST", "/circles/:id/kick", ({ params, body }) => {
     const m = body.members;
     if (!Array.isArray(m) || m.length < 1 || m.length > 100 || m.some((x) => typeof x !== "string" || x.length > 128))
-      throw new Invalid("members must be a list of 1-100 node ids or names");
+      throw invalid("members must be a list of 1-100 node ids or names");
     return { ok: true, message: svc.viewMessage(node.ctx, node.kick(params.id!, m as string[]), node.nodeId) };
   });
   on("POST", "/circles/:id/channels/:ch/approve", ({ params, body }) => {
@@ -254,7 +260,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("GET", "/circles/:id/channels", ({ params }) => channels(params.id!));
   on("POST", "/circles/:id/channels", ({ params, body }) => {
     const mode = str(body, "mode", 10) ?? "public";
-    if (!["public", "key", "invite"].includes(mode)) throw new Invalid("mode must be public, key or invite");
+    if (!["public", "key", "invite"].includes(mode)) throw invalid("mode must be public, key or invite");
     node.published(
       svc.createChannel(
         node.ctx,
@@ -296,7 +302,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));
   on("POST", "/circles/:id/calls", ({ params, body }) => {
     const op = str(body, "op", 8, true)!;
-    if (!["start", "join", "leave", "end"].includes(op)) throw new Invalid("op must be start, join, leave or end");
+    if (!["start", "join", "leave", "end"].includes(op)) throw invalid("op must be start, join, leave or end");
     return {
       ok: true,
       call: node.callNet.action(params.id!, op as CallOp, {
@@ -307,7 +313,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   });
   on("POST", "/circles/:id/calls/:sid/signal", async ({ params, body }) => {
     const type = str(body, "type", 16, true)!;
-    if (!(type in SIGNAL_TYPES)) throw new Invalid(`type must be one of ${Object.keys(SIGNAL_TYPES).join(", ")}`);
+    if (!(type in SIGNAL_TYPES)) throw invalid(`type must be one of ${Object.keys(SIGNAL_TYPES).join(", ")}`);
     const via = await node.callNet.send(
       params.id!,
       params.sid!,
@@ -323,6 +329,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   });
 
   const json = (status: number, v: unknown) => Response.json(v, { status });
+  /** an error answer: its message, and the code of its status */
+  const fail = (status: number, error: string) => json(status, { ok: false, error, code: codeForStatus(status) });
 
   return {
     ws: {
@@ -340,50 +348,45 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       if (r) return json(r.status, r.body);
       const url = new URL(req.url);
       if (url.pathname === "/api/ws") {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
-          return json(426, { ok: false, error: "WebSocket upgrade required" });
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return fail(426, "WebSocket upgrade required");
         if (server?.upgrade(req, { data: { felundLocal: true } })) return undefined;
-        return json(400, { ok: false, error: "WebSocket upgrade failed" });
+        return fail(400, "WebSocket upgrade failed");
       }
       const matches = routes.filter((x) => x.re.test(url.pathname));
       const route = matches.find((x) => x.method === req.method);
       if (!route)
         return matches.length
-          ? json(405, { ok: false, error: `method ${req.method} not allowed` })
-          : json(404, { ok: false, error: `Not found: ${req.method} ${url.pathname}` });
+          ? fail(405, `method ${req.method} not allowed`)
+          : fail(404, `Not found: ${req.method} ${url.pathname}`);
       const m = url.pathname.match(route.re)!;
       const params: Record<string, string> = {};
       route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
       let body: Json = {};
       if (req.method !== "GET" && req.method !== "HEAD") {
         const text = await req.text();
-        if (text.length > BODY_MAX) return json(413, { ok: false, error: "request body too large" });
+        if (text.length > BODY_MAX) return fail(413, "request body too large");
         if (text.trim()) {
           if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
             console.error(
               `felund: local API refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${req.method} ${url.pathname})`,
             );
-            return json(400, {
-              ok: false,
-              error: `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`,
-            });
+            return fail(400, `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`);
           }
           let v: unknown;
           try {
             v = JSON.parse(text);
           } catch {
-            return json(400, { ok: false, error: "request body is not JSON" });
+            return fail(400, "request body is not JSON");
           }
           if (!v || typeof v !== "object" || Array.isArray(v))
-            return json(422, { ok: false, error: "invalid input: the body must be a JSON object" });
+            return fail(422, "invalid input: the body must be a JSON object");
           body = v as Json;
         }
       }
       try {
         return json(200, await route.run({ params, query: url.searchParams, body }));
       } catch (e) {
-        if (e instanceof Invalid) return json(422, { ok: false, error: `invalid input: ${e.message}` });
-        if (e instanceof svc.UserError) return json(e.status, { ok: false, error: e.message });
+        if (e instanceof FelundError) return json(e.status, { ok: false, error: e.message, code: e.code });
         throw e;
       }
     },

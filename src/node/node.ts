@@ -5,7 +5,7 @@ import { systemRng, type Rng } from "../protocol/crypto.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S, MAX_PARALLEL_DIALS } from "../protocol/limits.ts";
 import type { NodeStore } from "../../db/node-store.ts";
-import { CallRegistry, ensureGeneral as ensureGeneralChannel } from "../sync/control-apply.ts";
+import { CallRegistry } from "../sync/control-apply.ts";
 import { PeerKnowledge } from "../sync/knowledge.ts";
 import { expirePeers, recordDialFailure, selectDials, type SelfInfo } from "../sync/peers.ts";
 import type { StoredMessage } from "../sync/store.ts";
@@ -16,7 +16,8 @@ import { V2Exchange, type V2Deps, type V2Step } from "../sync/v2-exchange.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../protocol/v2/keys.ts";
 import { decodeInvite2, INVITE2_PREFIX, type Invite2 } from "../protocol/v2/invite.ts";
 import { isRelayUrl } from "../protocol/hostport.ts";
-import { applyAdmit, issueInvite } from "../sync/v2-admin.ts";
+import { enterAdmitted, inviteCode } from "../peer/actions.ts";
+import { FelundError } from "../peer/errors.ts";
 import { DEFAULT_TIMEOUTS, LineConn, type ConnData, type ConnTimeouts } from "./line-conn.ts";
 import * as svc from "./service.ts";
 import { NodeCalls } from "./calls.ts";
@@ -129,13 +130,13 @@ export class FelundNode {
     this.keys = nodeKeysFromSeed(loadIdentity(this.store).secretKey);
     const nowMs = opts.nowMs ?? Date.now;
     this.knowledge = new PeerKnowledge(nowMs);
-    this.ctx = {
-      store: this.store,
+    this.ctx = svc.nodeCtx(this.store, {
       calls: this.calls,
       now: () => Math.floor(nowMs() / 1000),
       rng: opts.rng ?? systemRng,
       v2: opts.v2 !== false,
-    };
+      listenPort: () => this.port || undefined,
+    });
     this.callNet = new NodeCalls({
       nodeId: this.nodeId,
       ctx: this.ctx,
@@ -656,11 +657,7 @@ export class FelundNode {
     return true;
   }
 
-  // ---- user operations (service.ts + gossip + notifications) ----
-
-  private withListen<T>(fn: (ctx: svc.Ctx) => T): T {
-    return fn({ ...this.ctx, listenPort: this.port || undefined });
-  }
+  // ---- user operations (the peer's actions in service.ts + gossip + notifications) ----
 
   send(circleId: string, channel: string, text: string): StoredMessage {
     const m = svc.sendMessage(this.ctx, circleId, channel, text);
@@ -672,7 +669,7 @@ export class FelundNode {
     this.stored(Array.isArray(m) ? m : [m], { path: "local" });
   }
   createCircle(name = "", opts: { legacy?: boolean; ttlS?: number; maxUses?: number } = {}) {
-    const r = this.withListen((ctx) => svc.createCircle(ctx, name, opts));
+    const r = svc.createCircle(this.ctx, name, opts);
     this.emit({ t: "circles" });
     return r;
   }
@@ -684,26 +681,18 @@ export class FelundNode {
    */
   inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number; viaRelay?: boolean } = {}): string {
     const { viaRelay, ...limits } = opts;
-    if (!viaRelay) return this.withListen((ctx) => svc.inviteCode(ctx, circleId, limits));
+    if (!viaRelay) return svc.inviteCode(this.ctx, circleId, limits);
     if (!this.relay)
-      throw new svc.UserError("this node uses no relay: set one (felund serve --relay URL) to invite through it");
-    const c = svc.requireCircle(this.ctx, circleId);
-    if (c.mode !== "v2")
-      throw new svc.UserError("legacy circles use felund1. codes; invite through a relay is for v2-only circles");
-    const r = issueInvite(svc.v2Ctx(this.ctx), c.circleId, {
-      peer: this.relay.base,
-      ...limits,
-      now: this.ctx.now(),
-      rng: this.ctx.rng,
-    });
-    if (!r.ok)
-      throw new svc.UserError(
-        r.reason === "only the circle owner issues felund2 invites"
-          ? "only the circle's owner can invite to this circle (ask them for a code)"
-          : r.reason,
-        403,
+      throw new FelundError(
+        "E_REFUSED",
+        "this node uses no relay: set one (felund serve --relay URL) to invite through it",
       );
-    return r.value.code;
+    if (svc.requireCircle(this.ctx, circleId).mode !== "v2")
+      throw new FelundError(
+        "E_REFUSED",
+        "legacy circles use felund1. codes; invite through a relay is for v2-only circles",
+      );
+    return inviteCode(this.ctx, circleId, { ...limits, peer: this.relay.base }).code;
   }
   async join(input: { code?: string; secret?: string; peer?: string }) {
     if (input.code?.trim().startsWith(INVITE2_PREFIX)) return this.joinV2(input.code.trim());
@@ -725,12 +714,12 @@ export class FelundNode {
     code: string,
   ): Promise<{ circleId: string; bootstrap: string; created: boolean; synced: boolean }> {
     const v = decodeInvite2(code, this.ctx.now());
-    if (!v.ok) throw new svc.UserError(`invalid invite code: ${v.reason}`);
+    if (!v.ok) throw new FelundError("E_BAD_INVITE", `invalid invite code: ${v.reason}`);
     const inv = v.value;
     const peer = inv.peer;
     if (isRelayUrl(peer)) return this.joinV2ViaRelay(inv);
     const hp = parseHostPort(peer);
-    if (!hp) throw new svc.UserError("this invite names no reachable node (host:port)");
+    if (!hp) throw new FelundError("E_BAD_INVITE", "this invite names no reachable node (host:port)");
     const existed = !!this.store.getCircle(inv.circleId);
     if (!existed) {
       const ex = V2Exchange.joiner(
@@ -756,18 +745,20 @@ export class FelundNode {
         },
       }).catch(() => null);
       if (!sock || !conn)
-        throw new svc.UserError(`cannot reach the inviter at ${peer}; try again when their node is online`, 503);
+        throw new FelundError(
+          "E_UNREACHABLE",
+          `cannot reach the inviter at ${peer}; try again when their node is online`,
+        );
       const reason = await conn.finished;
       const admit = ex.result.admitted;
       if (!admit)
-        throw new svc.UserError(`the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`, 403);
+        throw new FelundError(
+          "E_NOT_ADMITTED",
+          `the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`,
+        );
       this.store.transaction(() => {
-        const cid = applyAdmit(this.store, admit, this.ctx.now());
-        if (cid !== inv.circleId)
-          throw new svc.UserError("the inviter admitted us to another circle than the code names");
-        this.store.updateCircleBootstrap(cid, peer);
-        ensureGeneralChannel(this.store, cid, this.ctx.now());
-        svc.publishCard(this.ctx, cid);
+        enterAdmitted(this.ctx, admit, inv.circleId);
+        this.store.updateCircleBootstrap(inv.circleId, peer);
       });
       this.emit({ t: "circles" });
     }
@@ -784,17 +775,11 @@ export class FelundNode {
     if (!existed) {
       const r = await joinThroughRelay(new RelayApi(base, this.nodeId), this.v2Deps(), inv, Date.now);
       if (!r.ok)
-        throw new svc.UserError(
+        throw new FelundError(
+          /did not answer|relay:/.test(r.reason) ? "E_UNREACHABLE" : "E_NOT_ADMITTED",
           `the inviter did not admit us: ${r.reason}`,
-          /did not answer|relay:/.test(r.reason) ? 503 : 403,
         );
-      this.store.transaction(() => {
-        const cid = applyAdmit(this.store, r.value, this.ctx.now());
-        if (cid !== inv.circleId)
-          throw new svc.UserError("the inviter admitted us to another circle than the code names");
-        ensureGeneralChannel(this.store, cid, this.ctx.now());
-        svc.publishCard(this.ctx, cid);
-      });
+      enterAdmitted(this.ctx, r.value, inv.circleId);
       this.log(`joined ${inv.circleId} through the relay ${base}`);
       this.emit({ t: "circles" });
     }

@@ -9,7 +9,7 @@ import { parseHostPort } from "../protocol/hostport.ts";
 import { createLocalHandler } from "./local-api.ts";
 import { FelundNode } from "./node.ts";
 import { apiToken, clearRuntime, liveRuntime, openNodeStore, writeRuntime } from "./runtime.ts";
-import { UserError } from "./service.ts";
+import { FelundError } from "../peer/errors.ts";
 
 export interface ProcessOptions {
   stateDir: string;
@@ -40,11 +40,12 @@ export interface RunningNode {
 export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> {
   const other = liveRuntime(o.stateDir);
   if (other && other.pid !== process.pid)
-    throw new UserError(
+    throw new FelundError(
+      "E_REFUSED",
       `a node is already running on ${o.stateDir} (pid ${other.pid}); use another FELUND_STATE_DIR for a second node`,
     );
   const hp = parseHostPort(o.http);
-  if (!hp && !/:0$/.test(o.http)) throw new UserError(`--http must be HOST:PORT, got "${o.http}"`);
+  if (!hp && !/:0$/.test(o.http)) throw new FelundError("E_BAD_INPUT", `--http must be HOST:PORT, got "${o.http}"`);
   const host = hp?.host ?? o.http.slice(0, o.http.lastIndexOf(":"));
   const wantPort = hp?.port ?? 0;
   const store = openNodeStore(o.stateDir);
@@ -59,7 +60,8 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   try {
     await node.start();
   } catch (e) {
-    throw new UserError(
+    throw new FelundError(
+      "E_SYSTEM",
       `cannot listen for peers on ${o.bind ?? node.settings.bind}:${o.port ?? node.settings.port}: ${(e as Error).message}`,
     );
   }
@@ -90,7 +92,7 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
     }
   } catch (e) {
     node.stop();
-    throw new UserError(`cannot listen for HTTP on ${o.http}: ${(e as Error).message}`);
+    throw new FelundError("E_SYSTEM", `cannot listen for HTTP on ${o.http}: ${(e as Error).message}`);
   }
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${httpPort}`;

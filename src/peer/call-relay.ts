@@ -19,6 +19,7 @@ import { type CallSignalType, relaySessionLabel, relaySignalType } from "../prot
 import { signalProof } from "../protocol/v2/signal-proof.ts";
 import { type ArrivedSignal, SignalInbox } from "../sync/calls.ts";
 import type { V2Ctx } from "../sync/v2-apply.ts";
+import { FelundError } from "./errors.ts";
 import { type RelayApi, RelayError } from "./relay/api.ts";
 
 /** What the shell gives: its state, clock and relay, and where opened signals and refusals go. */
@@ -31,8 +32,6 @@ export interface CallRelayHost {
   /** an opened, checked signal addressed to this peer */
   arrived(s: ArrivedSignal): void;
   log(line: string): void;
-  /** the shell's own error for its user (the one place a shell builds it) */
-  userError(message: string, status: number): Error;
   /** waits between posts the relay refused (tests shorten them) */
   sleep?(ms: number): Promise<void>;
 }
@@ -52,7 +51,7 @@ export class CallRelay {
     readonly inbox = new SignalInbox(),
   ) {}
 
-  /** POST a sealed signal to `to` through `api`; a refusal the user sees is the shell's userError. */
+  /** POST a sealed signal to `to` through `api`; a refusal the user sees is a FelundError. */
   async post(
     api: RelayApi,
     circleId: string,
@@ -78,8 +77,9 @@ export class CallRelay {
         return await api.postSignal(body);
       } catch (e) {
         if (!(e instanceof RelayError)) throw e;
-        if (e.status !== 429) throw this.host.userError(e.message, 502);
-        if (attempt >= CALL_RELAY_RETRIES) throw this.host.userError("relay: too many signals; try again shortly", 429);
+        if (e.status !== 429) throw new FelundError("E_UNREACHABLE", e.message, 502);
+        if (attempt >= CALL_RELAY_RETRIES)
+          throw new FelundError("E_RATE_LIMITED", "relay: too many signals; try again shortly");
         await (this.host.sleep ?? wait)(Math.min(CALL_RELAY_RETRY_MAX_MS, CALL_RELAY_RETRY_MS * 2 ** attempt));
       }
     }

@@ -3,7 +3,8 @@
 // the v2 session, through a node that passes them on, and through a relay's /v1/signal.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { FelundNode, NodeEvent } from "../../src/node/node.ts";
-import { postLocal, UserError } from "../../src/node/service.ts";
+import { FelundError } from "../../src/peer/errors.ts";
+import { postV1 } from "../../src/peer/post-v1.ts";
 import { circleHint } from "../../src/protocol/ids.ts";
 import { relaySessionLabel } from "../../src/protocol/v2/call-signal.ts";
 import { startRelay } from "../web/relay-helpers.ts";
@@ -31,7 +32,7 @@ const userError = (fn: () => unknown): string => {
   try {
     fn();
   } catch (e) {
-    if (e instanceof UserError) return `${e.status} ${e.message}`;
+    if (e instanceof FelundError) return `${e.status} ${e.message}`;
     throw e;
   }
   return "no error";
@@ -232,7 +233,7 @@ describe("calls between nodes", () => {
     expect(o.calls.sessions.get(call.sessionId)?.hostNodeId).toBe(a.nodeId);
     await waitFor(() => b.callNet.list(circleId).length === 1, 2000, "bob sees the call");
     // the original's node writes the host's id into a v1 END (W5): felund nodes ignore it
-    const forged = postLocal(
+    const forged = postV1(
       o.ctx,
       circleId,
       "__control",

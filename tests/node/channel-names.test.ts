@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { openMemoryDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import * as svc from "../../src/node/service.ts";
+import { FelundError } from "../../src/peer/errors.ts";
 
 describe("channel creation refuses mixed-script names", () => {
   for (const legacy of [false, true]) {
@@ -11,7 +12,7 @@ describe("channel creation refuses mixed-script names", () => {
       const ctx = svc.defaultCtx(new NodeStore(openMemoryDb()));
       const { circleId } = svc.createCircle(ctx, "club", { legacy });
       expect(() => svc.createChannel(ctx, circleId, "pаypal")).toThrow(/may not mix Latin, Cyrillic and Greek letters/); // Cyrillic а
-      expect(() => svc.createChannel(ctx, circleId, "Gοogle")).toThrow(svc.UserError); // Greek ο
+      expect(() => svc.createChannel(ctx, circleId, "Gοogle")).toThrow(FelundError); // Greek ο
       expect(svc.listChannels(ctx, circleId).map((c) => c.channelId)).toEqual(["general"]);
       svc.createChannel(ctx, circleId, "paypal");
       svc.createChannel(ctx, circleId, "новости");

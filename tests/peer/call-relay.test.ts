@@ -12,19 +12,11 @@ import type { ArrivedSignal } from "../../src/sync/calls.ts";
 import { callAction, sealCallSignal } from "../../src/sync/calls.ts";
 import type { StoredMessage } from "../../src/sync/store.ts";
 import { acceptSigned } from "../../src/sync/v2-apply.ts";
+import { FelundError } from "../../src/peer/errors.ts";
 import { createRelayApp } from "../../src/relay/app.ts";
 import type { RelayConfigInput } from "../../src/relay/config.ts";
 import { joinCircle, makeNode, NOW, type Node } from "../v2/helpers.ts";
 import { waitFor } from "../web/relay-helpers.ts";
-
-class TestError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
 
 const stops: (() => void)[] = [];
 afterEach(() => {
@@ -82,7 +74,6 @@ function world(rate: RelayConfigInput["rate"] = {}) {
       api,
       arrived: (s) => got.push(s),
       log: (l) => logs.push(l),
-      userError: (m, status) => new TestError(m, status),
       sleep: async (ms) => {
         waits.push(ms);
         clock.ms += ms;
@@ -141,19 +132,23 @@ describe("call signals through a relay (src/peer/call-relay.ts)", () => {
     const slow = world({ signalNode: { perSecond: 0.001, burst: 1 } });
     await slow.browser.send(slow.node.n, "{}");
     const err = await slow.browser.send(slow.node.n, "{}").catch((e) => e);
-    expect(err).toBeInstanceOf(TestError);
-    expect(err).toMatchObject({ message: "relay: too many signals; try again shortly", status: 429 });
+    expect(err).toBeInstanceOf(FelundError);
+    expect(err).toMatchObject({
+      code: "E_RATE_LIMITED",
+      message: "relay: too many signals; try again shortly",
+      status: 429,
+    });
     expect(slow.browser.waits).toEqual([500, 1000, 2000, 4000]);
   });
 
-  test("a relay that does not answer is the shell's error, with its message", async () => {
+  test("a relay that does not answer is a user error (E_UNREACHABLE, 502), with its message", async () => {
     const w = world();
     const api = new RelayApi("http://127.0.0.1:1", w.node.n.keys.nodeId);
     const err = await w.node.relay
       .post(api, w.cid, w.sessionId, w.browser.n.keys.nodeId, "offer", w.node.seal(w.browser.n, "{}"))
       .catch((e) => e);
-    expect(err).toBeInstanceOf(TestError);
-    expect(err.status).toBe(502);
+    expect(err).toBeInstanceOf(FelundError);
+    expect(err).toMatchObject({ code: "E_UNREACHABLE", status: 502 });
     expect(err.message).toStartWith("relay unreachable: ");
   });
 

@@ -1,6 +1,7 @@
 // An in-memory Backend for the TUI render tests: circles, channels and messages held in
 // plain objects, events pushed by the test with emit(). Times are fixed so frames are stable.
-import { BackendError, type Backend } from "../../ui/shared/backend.ts";
+import type { Backend } from "../../ui/shared/backend.ts";
+import { FelundError } from "../../src/peer/errors.ts";
 import type {
   AccessMode,
   AppState,
@@ -109,7 +110,7 @@ export class FakeBackend implements Backend {
   }
   private circle(id: string): CircleView {
     const c = this.app.circles.find((x) => x.circleId === id);
-    if (!c) throw new BackendError(`unknown circle: ${id}`, 404);
+    if (!c) throw new FelundError("E_UNKNOWN_CIRCLE", `unknown circle: ${id}`);
     return c;
   }
   async createCircle(name: string) {
@@ -118,7 +119,7 @@ export class FakeBackend implements Backend {
     return { circleId, code: `felund1.fake-${circleId}` };
   }
   async joinCircle(code: string) {
-    if (!code.startsWith("felund1.")) throw new BackendError("invalid invite code: bad prefix", 400);
+    if (!code.startsWith("felund1.")) throw new FelundError("E_BAD_INVITE", "invalid invite code: bad prefix");
     const circleId = "j0j0j0j0j0j0j0j0j0j0j0j0";
     this.app.circles.push({ circleId, name: "", owned: false, members: 0, messages: 0, channels: [chan("general")] });
     return { circleId };
@@ -144,19 +145,19 @@ export class FakeBackend implements Backend {
   async revokeInvite(circleId: string, inviteId: string) {
     this.circle(circleId);
     const v = this.invites.find((x) => x.inviteId === inviteId);
-    if (!v) throw new BackendError(`no invite "${inviteId}" in this circle`, 404);
+    if (!v) throw new FelundError("E_NOT_FOUND", `no invite "${inviteId}" in this circle`);
     v.state = "revoked";
     v.revokedTs = T0;
     this.revoked.push(inviteId);
   }
   async createChannel(circleId: string, name: string, mode: AccessMode) {
     const c = this.circle(circleId);
-    if (c.channels.some((x) => x.channelId === name)) throw new BackendError(`#${name} already exists`, 409);
+    if (c.channels.some((x) => x.channelId === name)) throw new FelundError("E_EXISTS", `#${name} already exists`);
     c.channels.push(chan(name, mode));
   }
   async joinChannel(circleId: string, name: string) {
     if (!this.circle(circleId).channels.some((x) => x.channelId === name))
-      throw new BackendError(`unknown channel: #${name}`, 404);
+      throw new FelundError("E_UNKNOWN_CHANNEL", `unknown channel: #${name}`);
   }
   async leaveChannel(circleId: string, name: string) {
     const c = this.circle(circleId);

@@ -1,6 +1,7 @@
 // An in-memory Backend for store and command tests: records calls, keeps messages per
 // channel, and lets a test push events as the node would.
-import { BackendError, type Backend } from "../../ui/shared/backend.ts";
+import type { Backend } from "../../ui/shared/backend.ts";
+import { FelundError } from "../../src/peer/errors.ts";
 import type { AccessMode, AppState, BackendEvent, CircleView, MessageView, PeerView } from "../../ui/shared/types.ts";
 
 let seq = 0;
@@ -93,7 +94,8 @@ export class FakeBackend implements Backend {
   }
   async joinCircle(code: string) {
     this.calls.push(`joinCircle ${code}`);
-    if (!code.startsWith("felund1.")) throw new BackendError("invalid invite code: must start with felund1.", 400);
+    if (!code.startsWith("felund1."))
+      throw new FelundError("E_BAD_INVITE", "invalid invite code: must start with felund1.");
     this.addCircle("d".repeat(24), "", ["general"], false);
     return { circleId: "d".repeat(24) };
   }

@@ -1,5 +1,6 @@
 // The one interface both front ends talk to. Two implementations: LocalBackend (a thin
 // client of the local node's API) and, for browsers on a public relay, a relay-only peer.
+// What a user cannot do, either throws as a FelundError (src/peer/errors.ts).
 import type {
   AccessMode,
   AppState,
@@ -52,15 +53,4 @@ export interface Backend {
   subscribe(fn: (e: BackendEvent) => void): () => void;
   connection(): ConnectionState;
   close(): void;
-}
-
-/** Error with a message fit to show the user as-is. */
-export class BackendError extends Error {
-  constructor(
-    message: string,
-    readonly status = 0,
-  ) {
-    super(message);
-    this.name = "BackendError";
-  }
 }

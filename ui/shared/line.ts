@@ -1,7 +1,7 @@
 // A line from the input bar: a message to the active channel, or a slash command that the
 // registry (commands.ts) runs. Apart from the registry, so a front end can send messages
 // without loading it (the web client loads it at the first "/").
-import { BackendError } from "./backend.ts";
+import { FelundError } from "../../src/peer/errors.ts";
 import type { ChatStore } from "./chat-store.ts";
 
 export class CommandError extends Error {}
@@ -21,7 +21,7 @@ export async function runLine(
     if (isCommandLine(text)) await runCommand(text);
     else await store.sendText(text.startsWith("//") ? text.slice(1) : text);
   } catch (e) {
-    if (e instanceof CommandError || e instanceof BackendError) store.notice(e.message, "error");
+    if (e instanceof CommandError || e instanceof FelundError) store.notice(e.message, "error");
     else if (e instanceof Error) store.notice(`error: ${e.message}`, "error");
     else throw e;
   }

@@ -1,6 +1,8 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
-import { BackendError, type Backend } from "./backend.ts";
+import { FelundError } from "../../src/peer/errors.ts";
+import { codeForStatus } from "../../src/peer/error-status.ts";
+import type { Backend } from "./backend.ts";
 import type {
   AppState,
   BackendEvent,
@@ -47,12 +49,17 @@ export class LocalBackend implements Backend {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch {
-      throw new BackendError("cannot reach the local node", 0);
+      throw new FelundError("E_UNREACHABLE", "cannot reach the local node", 0);
     }
     const json = (await res.json().catch(() => ({}))) as any;
     if (!res.ok || json.ok === false) {
       const msg = json.error ?? json.detail ?? (typeof json.message === "string" ? json.message : `HTTP ${res.status}`);
-      throw new BackendError(res.status === 422 ? `invalid input: ${String(json.summary ?? msg)}` : msg, res.status);
+      // the node's own code when it sent one (an answer from elsewhere in the stack: the code of its status)
+      throw new FelundError(
+        json.code ?? codeForStatus(res.status),
+        res.status === 422 ? `invalid input: ${String(json.summary ?? msg)}` : msg,
+        res.status,
+      );
     }
     return json as T;
   }

@@ -1,22 +1,17 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
+import type { ChannelView, MessageView } from "../../src/peer/views.ts";
+
 export type AccessMode = "public" | "key" | "invite";
 /** an owner's felund2 invite in the F2 dialog: id, created, expires, uses/max, state */
 export type { InviteView } from "../../src/protocol/v2/invite.ts";
+/** a message and a channel as the peer shows them (one definition for the node and the browser) */
+export type { ChannelView, MessageView };
 
 export interface NodeView {
   nodeId: string;
   displayName: string;
   relayBase: string;
   listenAddr?: string | null;
-}
-export interface ChannelView {
-  channelId: string;
-  accessMode: AccessMode;
-  createdBy: string;
-  createdTs: number;
-  members: string[];
-  requests: string[];
-  joined: boolean;
 }
 export interface CircleView {
   circleId: string;
@@ -25,22 +20,6 @@ export interface CircleView {
   members: number;
   messages: number;
   channels: ChannelView[];
-}
-export interface MessageView {
-  seq: number;
-  msgId: string;
-  circleId: string;
-  channelId: string;
-  authorNodeId: string;
-  /** best known display name of the author */
-  author: string;
-  displayName: string;
-  createdTs: number;
-  sortTs: number;
-  text: string;
-  /** "mac": circle-authenticated (v1); "sig": author-signed (v2); "none": unverified author */
-  verified: "mac" | "sig" | "none";
-  own: boolean;
 }
 export interface PeerView {
   circleId: string;

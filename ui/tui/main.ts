@@ -4,7 +4,7 @@
 // ctrl+q, /quit, ctrl+c, SIGTERM/SIGINT/SIGHUP, an uncaught error — restores the terminal
 // (renderer.destroy()) before anything else is printed or the process exits.
 import { createCliRenderer, type CliRenderer } from "@opentui/core";
-import { BackendError } from "../shared/backend.ts";
+import { FelundError } from "../../src/peer/errors.ts";
 import { ChatStore } from "../shared/chat-store.ts";
 import { LocalBackend } from "../shared/local-backend.ts";
 import { TuiApp } from "./app.ts";
@@ -86,7 +86,7 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
   // The store refreshes in the background on node events; the node not answering for a
   // moment is not a bug: show it in the log and go on. Anything else is one.
   const onRejection = (e: unknown) => {
-    if (e instanceof BackendError) store.notice(e.message, "error");
+    if (e instanceof FelundError) store.notice(e.message, "error");
     else crash(e);
   };
   const onSignal = () => finish(0);

@@ -3,7 +3,8 @@
 // browser. Each backend is a chunk of its own, so a page loads only its mode's.
 import { createRoot } from "solid-js";
 import { render } from "solid-js/web";
-import { BackendError, type Backend } from "../../shared/backend.ts";
+import type { Backend } from "../../shared/backend.ts";
+import type { FelundError } from "../../../src/peer/errors.ts";
 import { App } from "./app.tsx";
 import { AppContext, createAppStore } from "./app-store.ts";
 import { forgetToken, pageConfig, registerServiceWorker, takeToken, type Mode } from "./boot.ts";
@@ -19,7 +20,8 @@ async function start(backend: Backend, mode: Mode) {
     await store.core.init();
   } catch (e) {
     backend.close();
-    if (e instanceof BackendError && e.status === 401) {
+    // (its code, not instanceof: this entry file stays free of the error module, first load)
+    if ((e as Partial<FelundError> | null)?.code === "E_UNAUTHORIZED") {
       forgetToken();
       return render(() => <Blocked reason="refused" />, root);
     }

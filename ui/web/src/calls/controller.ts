@@ -2,8 +2,9 @@
 // (call events, signals) and the media (mesh.ts). Loaded with the panel as a lazy chunk, the
 // first time a call is started, joined or the panel opened. One per page.
 import { createEffect, createRoot, createSignal, untrack } from "solid-js";
-import { type Backend, BackendError } from "../../../shared/backend.ts";
+import type { Backend } from "../../../shared/backend.ts";
 import type { ChatState, ChatStore } from "../../../shared/chat-store.ts";
+import { FelundError } from "../../../../src/peer/errors.ts";
 import type { CallOp, CallView } from "../../../shared/types.ts";
 import { CALL_MAX_PARTICIPANTS } from "../../../../src/protocol/limits.ts";
 import { iceServers } from "./ice.ts";
@@ -114,15 +115,16 @@ function create(app: CallHost) {
     const cur = joined();
     if (cur) {
       if (cur.sessionId === a.sessionId) return app.notice(`you are in this call (F4 shows it)`);
-      throw new BackendError(`you are in the call in #${cur.channelId}: /call leave first`);
+      throw new FelundError("E_REFUSED", `you are in the call in #${cur.channelId}: /call leave first`);
     }
     const call = callOf(a.sessionId);
     if (op === "join" && call && !call.participants.includes(me()) && call.participants.length >= CALL_MAX_PARTICIPANTS)
-      throw new BackendError(
+      throw new FelundError(
+        "E_REFUSED",
         `this call is full (${call.participants.length} of ${CALL_MAX_PARTICIPANTS}): a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS}`,
       );
     if (!navigator.mediaDevices?.getUserMedia)
-      throw new BackendError("this browser cannot use a microphone here (it needs https or localhost)");
+      throw new FelundError("E_REFUSED", "this browser cannot use a microphone here (it needs https or localhost)");
     const j: Joined = { circleId: a.circleId, channelId: a.channelId, sessionId: a.sessionId ?? "" };
     const m = new Mesh(
       { self: me(), send: (to, type, data) => backend.callSignal!(j.circleId, j.sessionId, to, type, data) },
@@ -137,7 +139,7 @@ function create(app: CallHost) {
       try {
         await m.open();
       } catch (e) {
-        throw new BackendError(`cannot use the microphone: ${(e as Error).message}`);
+        throw new FelundError("E_REFUSED", `cannot use the microphone: ${(e as Error).message}`);
       }
       let view: CallView | null;
       try {
@@ -148,7 +150,7 @@ function create(app: CallHost) {
       }
       if (!view) {
         m.close();
-        throw new BackendError("the call is over");
+        throw new FelundError("E_NOT_FOUND", "the call is over");
       }
       j.sessionId = view.sessionId;
       j.channelId = view.channelId;
@@ -174,7 +176,7 @@ function create(app: CallHost) {
     if (op === "start" || op === "join") return begin(op, a);
     const j = joined();
     const sessionId = a.sessionId ?? j?.sessionId;
-    if (!sessionId) throw new BackendError("you are not in a call");
+    if (!sessionId) throw new FelundError("E_REFUSED", "you are not in a call");
     if (j && j.sessionId === sessionId) hangUp();
     await backend.callAction!(a.circleId, op, { sessionId });
     await app.core.refresh();

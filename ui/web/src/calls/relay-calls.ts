@@ -3,7 +3,8 @@
 // carries them through the relay's /v1/signal — the only path it has — polling the relay for
 // signals addressed to it while it is in a call (src/peer/call-relay.ts, shared with the node).
 // Used by relay/relay-backend.ts (the relay chunk).
-import { BackendError } from "../../../shared/backend.ts";
+import { FelundError } from "../../../../src/peer/errors.ts";
+import { codeForStatus } from "../../../../src/peer/error-status.ts";
 import type { BackendEvent, CallOp, CallSignalType } from "../../../shared/types.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
@@ -27,7 +28,8 @@ export interface RelayCallsHost {
   debug(line: string): void;
 }
 
-const userError = (e: unknown): unknown => (e instanceof CallError ? new BackendError(e.message, e.status) : e);
+const userError = (e: unknown): unknown =>
+  e instanceof CallError ? new FelundError(codeForStatus(e.status), e.message, e.status) : e;
 
 export class RelayCalls {
   private relay: CallRelay;
@@ -39,7 +41,6 @@ export class RelayCalls {
       api: () => h.api(),
       arrived: (s) => h.emit({ t: "call-signal", ...s }),
       log: (line) => h.debug(line),
-      userError: (message, status) => new BackendError(message, status),
     });
   }
 

@@ -6,35 +6,31 @@
 // it redeems itself through the relay's /v1/signal (admission.ts, §10.1), unless created as
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
-import { BackendError, type Backend } from "../../../shared/backend.ts";
+import type { Backend } from "../../../shared/backend.ts";
 import type {
-  AccessMode,
   AppState,
   BackendEvent,
   CallOp,
   CallSignalType,
-  ChannelView,
   ConnectionState,
   MessageView,
   PeerView,
 } from "../../../shared/types.ts";
-import { fromHex, toHex, utf8Length } from "../../../../src/protocol/bytes.ts";
+import { fromHex, toHex } from "../../../../src/protocol/bytes.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
-import { newMsgId } from "../../../../src/protocol/ids.ts";
-import { MAX_TEXT_BYTES } from "../../../../src/protocol/limits.ts";
-import type { Verdict } from "../../../../src/protocol/verdict.ts";
 import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
-import { makeCardMessage } from "../../../../src/protocol/v2/member-card.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import { ensureGeneral, type StoredMessage } from "../../../../src/sync/store.ts";
-import { acceptSigned, composeText, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
+import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
+import { sendMessage } from "../../../../src/peer/send.ts";
+import { channelViews, messageView } from "../../../../src/peer/views.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
 import { RelayClient } from "./relay-client.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
-import type { SettingsHost } from "./relay-settings.ts";
 import type { RelayActions } from "./relay-actions.ts";
 import { MemStore } from "./mem-store.ts";
 import type { CircleRecord, MessageRecord, NodeRecord, Persistence } from "./persist.ts";
@@ -56,7 +52,21 @@ export interface RelayBackendOptions {
 }
 
 type Legacy = typeof import("./legacy.ts");
-type Done = Verdict<{ row: StoredMessage }>;
+/** The Backend methods relay-actions.ts serves. */
+const SERVED = [
+  "createCircle",
+  "joinCircle",
+  "renameCircle",
+  "inviteCode",
+  "createChannel",
+  "joinChannel",
+  "leaveChannel",
+  "listInvites",
+  "revokeInvite",
+  "kickMembers",
+  "approveMember",
+  "updateSettings",
+] as const;
 
 export class RelayBackend implements Backend {
   readonly kind = "relay" as const;
@@ -69,6 +79,8 @@ export class RelayBackend implements Backend {
   private started = false;
   private node!: NodeRecord;
   private keys!: NodeKeys;
+  /** what the peer's actions (src/peer) see of this browser */
+  private peer!: PeerCtx;
   private writes: Promise<void> = Promise.resolve();
   /** things the user should be told once (identity migration), shown by the app after start */
   readonly notices: string[] = [];
@@ -78,7 +90,26 @@ export class RelayBackend implements Backend {
   private constructor(private o: RelayBackendOptions) {
     this.rng = o.rng ?? systemRng;
     this.nowMs = o.nowMs ?? Date.now;
+    // each served method: its body in the actions chunk, its name alone in the first load
+    for (const k of SERVED)
+      Object.assign(this, {
+        [k]: async (...a: unknown[]) => ((await this.actions())[k] as (...a: unknown[]) => unknown)(...a),
+      });
   }
+
+  // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
+  declare readonly createCircle: RelayActions["createCircle"];
+  declare readonly joinCircle: RelayActions["joinCircle"];
+  declare readonly renameCircle: RelayActions["renameCircle"];
+  declare readonly inviteCode: RelayActions["inviteCode"];
+  declare readonly createChannel: RelayActions["createChannel"];
+  declare readonly joinChannel: RelayActions["joinChannel"];
+  declare readonly leaveChannel: RelayActions["leaveChannel"];
+  declare readonly listInvites: RelayActions["listInvites"];
+  declare readonly revokeInvite: RelayActions["revokeInvite"];
+  declare readonly kickMembers: RelayActions["kickMembers"];
+  declare readonly approveMember: RelayActions["approveMember"];
+  declare readonly updateSettings: RelayActions["updateSettings"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
     const b = new RelayBackend(o);
@@ -91,6 +122,18 @@ export class RelayBackend implements Backend {
   private async load() {
     const snap = await this.o.persist.load();
     const migrated = await this.loadIdentity(snap.node);
+    this.peer = {
+      store: this.mem,
+      calls: this.calls,
+      now: this.now,
+      rng: this.rng,
+      v2: true,
+      keys: () => this.keys,
+      me: () => this.node,
+      invitePeer: () => this.relayBase(),
+      peerIds: (id) => this.relay.peers(id).map((p) => p.nodeId),
+      postV1: (c, ch, text) => this.v1!.postV1(this.peer, c, ch, text),
+    };
     this.relay = new RelayClient(
       {
         ...this.o,
@@ -145,11 +188,13 @@ export class RelayBackend implements Backend {
         this.mem.loadRow(row, v2);
         if (pushed) this.relay.pushed.add(m.msgId);
       }
-    } else this.v1?.replayPreV2(this.mem, this.calls, msgs, this.relay.pushed, this.now());
+    } else if (msgs.length)
+      // saved before v2 (v1 messages only): rebuilt by applying them again (the v1 code is loaded for it)
+      for (const id of this.v1!.replayPreV2History(this.peer, msgs)) this.relay.pushed.add(id);
     this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
     this.mem.pruneInvites(this.now() - 86400);
     for (const c of this.mem.listCircles()) ensureGeneral(this.mem, c.circleId, c.joinedAt);
-    if (migrated) this.v1!.adoptPreV2Circles(this.mem, this.keys.edPublic, (id) => this.publishCard(id));
+    if (migrated) this.v1!.adoptPreV2Circles(this.peer);
     // first load after v2 (or after the migration): every message, circle and name was just
     // applied again, so this first write carries all of it in the new form
     return this.flush();
@@ -226,11 +271,7 @@ export class RelayBackend implements Backend {
   }
 
   private circle(circleId: string) {
-    const c =
-      this.mem.getCircle(circleId) ??
-      this.mem.listCircles().find((x) => circleId.length >= 4 && x.circleId.startsWith(circleId));
-    if (!c) throw new BackendError(`unknown circle: ${circleId}`, 404);
-    return c;
+    return requireCircle(this.peer, circleId);
   }
 
   private isMe(nodeId: string) {
@@ -238,48 +279,11 @@ export class RelayBackend implements Backend {
   }
 
   private view(m: StoredMessage): MessageView {
-    return {
-      seq: m.seq,
-      msgId: m.msgId,
-      circleId: m.circleId,
-      channelId: m.channelId,
-      authorNodeId: m.authorNodeId,
-      author: this.mem.getDisplayName(m.authorNodeId) || m.displayName || m.authorNodeId.slice(0, 8),
-      displayName: m.displayName,
-      createdTs: m.createdTs,
-      sortTs: m.sortTs,
-      text: m.text,
-      // signed by its author (v2), or only circle-authenticated (a v1 MAC, or a v1 envelope that opened)
-      verified: m.signed ? "sig" : m.mac ? "mac" : "none",
-      own: this.isMe(m.authorNodeId),
-    };
-  }
-
-  private channels(circleId: string): ChannelView[] {
-    const me = this.node.nodeId;
-    return this.mem.listChannels(circleId).map((ch) => {
-      const members = this.mem.channelMembers(circleId, ch.channelId);
-      return {
-        channelId: ch.channelId,
-        accessMode: ch.accessMode,
-        createdBy: ch.createdBy,
-        createdTs: ch.createdTs,
-        members: members.filter((m) => m.state === "member").map((m) => m.nodeId),
-        requests: members.filter((m) => m.state === "requested").map((m) => m.nodeId),
-        joined:
-          ch.accessMode === "public" ||
-          ch.createdBy === me ||
-          members.some((m) => m.nodeId === me && m.state === "member"),
-      };
-    });
+    return messageView(this.mem, m, (id) => this.isMe(id));
   }
 
   private ctx(): V2Ctx {
-    return { store: this.mem, calls: this.calls, self: this.keys, now: this.now() };
-  }
-
-  private who() {
-    return { displayName: this.node.displayName, now: this.now(), rng: this.rng };
+    return v2Ctx(this.peer);
   }
 
   /** deps of the v2 engine (admissions through the relay) */
@@ -309,7 +313,7 @@ export class RelayBackend implements Backend {
         owned: c.owned,
         members: this.relay.peers(c.circleId).length,
         messages: this.mem.countChatMessages(c.circleId),
-        channels: this.channels(c.circleId),
+        channels: channelViews(this.mem, c.circleId, this.node.nodeId),
       })),
       calls: [...this.calls.sessions.values()].map(callView),
     };
@@ -327,126 +331,53 @@ export class RelayBackend implements Backend {
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
-    const c = this.circle(circleId);
-    const ch = normalizeChannelId(channelId || "general");
-    if (!text.trim()) throw new BackendError("message is empty");
-    if (utf8Length(text) > MAX_TEXT_BYTES)
-      throw new BackendError(`message too long (max ${MAX_TEXT_BYTES} bytes)`, 413);
-    if (!this.mem.getChannel(c.circleId, ch)) throw new BackendError(`unknown channel: #${ch} (create it first)`, 404);
-    // signed by this browser's key; in a legacy circle it also carries its v1 MAC for original clients
-    const r = composeText(this.ctx(), {
-      circleId: c.circleId,
-      channelId: ch,
-      displayName: this.node.displayName,
-      now: this.now(),
-      rng: this.rng,
-      text,
-    });
-    if (!r.ok && r.reason === "no key for this channel")
-      throw new BackendError(
-        `you cannot write in #${ch} yet: join it with its key, or wait for the owner's approval`,
-        403,
-      );
-    return this.view((await this.published(c.circleId, [this.done(r)]))[0]!);
+    const row = sendMessage(this.peer, circleId, channelId, text);
+    return this.view((await this.published(row.circleId, [row]))[0]!);
   }
-
-  // ---- circle and channel actions (relay-actions.ts, a chunk loaded on the first one) ----
 
   private acts: Promise<RelayActions> | null = null;
   private actions(): Promise<RelayActions> {
     return (this.acts ??= import("./relay-actions.ts").then(
       ({ RelayActions }) =>
         new RelayActions({
+          peer: this.peer,
           mem: this.mem,
-          rng: this.rng,
           fetch: this.o.fetch,
           nowMs: this.nowMs,
-          now: this.now,
           node: () => this.node,
-          keys: () => this.keys,
+          saveNode: async (n) => {
+            this.node = n;
+            await this.o.persist.saveNode(n);
+          },
           relayBase: () => this.relayBase(),
-          circle: (id) => this.circle(id),
+          relayMoved: () => this.relay.restart(this.relayBase()),
           link: (id) => void this.link(id),
           track: (id) => this.relay.track(id),
-          ctx: () => this.ctx(),
-          who: () => this.who(),
           v2Deps: () => this.v2Deps(),
-          done: (v, status) => this.done(v, status),
           legacy: async () => void (await this.legacy()),
-          publishCard: (id) => this.publishCard(id),
-          postV1: (c, ch, text) => this.postV1(c, ch, text),
           published: (c, rows) => this.published(c, rows),
           flush: () => this.flush(),
           emit: (e) => this.emit(e),
           watchAdmissions: () => this.relay.watchAdmissions(),
-          peers: (id) => this.relay.peers(id),
           debug: (l) => this.debug(l),
         }),
     ));
   }
-  async createCircle(name: string, opts: { legacy?: boolean } = {}) {
-    return (await this.actions()).createCircle(name, opts);
-  }
-  async joinCircle(code: string) {
-    return (await this.actions()).joinCircle(code);
-  }
-  async renameCircle(circleId: string, name: string) {
-    return (await this.actions()).renameCircle(circleId, name);
-  }
-  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
-    return (await this.actions()).inviteCode(circleId, opts);
-  }
-  async createChannel(circleId: string, name: string, mode: AccessMode, key = "") {
-    return (await this.actions()).createChannel(circleId, name, mode, key);
-  }
-  async joinChannel(circleId: string, name: string, key = "") {
-    return (await this.actions()).joinChannel(circleId, name, key);
-  }
-  async leaveChannel(circleId: string, name: string) {
-    return (await this.actions()).leaveChannel(circleId, name);
-  }
-  async listInvites(circleId: string) {
-    return (await this.actions()).listInvites(circleId);
-  }
-  async revokeInvite(circleId: string, inviteId: string) {
-    return (await this.actions()).revokeInvite(circleId, inviteId);
-  }
-  async kickMembers(circleId: string, members: string[]) {
-    return (await this.actions()).kickMembers(circleId, members);
-  }
-  async approveMember(circleId: string, channel: string, member: string) {
-    return (await this.actions()).approveMember(circleId, channel, member);
-  }
 
-  // ---- settings and leaving (relay-settings.ts, a chunk loaded on the first one) ----
-
-  private async settings(): Promise<[typeof import("./relay-settings.ts"), SettingsHost]> {
-    return [
-      await import("./relay-settings.ts"),
+  /** Leaving a circle (relay-leave.ts, a chunk loaded then). */
+  async leaveCircle(circleId: string) {
+    const { leaveCircle } = await import("./relay-leave.ts");
+    return leaveCircle(
       {
         mem: this.mem,
         persist: this.o.persist,
         relay: this.relay,
-        node: () => this.node,
-        saveNode: (n) => this.o.persist.saveNode((this.node = n)),
-        relayBase: () => this.relayBase(),
-        now: this.now,
         circle: (id) => this.circle(id),
-        publishCard: (id) => this.publishCard(id),
-        postV1: (c, ch, text) => this.postV1(c, ch, text),
-        published: (c, rows) => this.published(c, rows),
         flush: () => this.flush(),
         emit: (e) => this.emit(e),
       },
-    ];
-  }
-  async leaveCircle(circleId: string) {
-    const [m, h] = await this.settings();
-    return m.leaveCircle(h, circleId);
-  }
-  async updateSettings(s: { displayName?: string; relayBase?: string }) {
-    const [m, h] = await this.settings();
-    return m.updateSettings(h, s);
+      circleId,
+    );
   }
 
   /** No "peers" event from here: the chat store answers that event by calling listPeers (it would loop). */
@@ -482,50 +413,7 @@ export class RelayBackend implements Backend {
     this.relay.stop();
   }
 
-  // ---- authoring ----
-
-  private done(v: Done, status = 400): StoredMessage {
-    if (!v.ok) throw new BackendError(v.reason, /owner/.test(v.reason) ? 403 : status);
-    return v.value.row;
-  }
-
-  /** This browser's member card in a circle: its keys (for sealed channel and epoch keys) and name. */
-  private publishCard(circleId: string): StoredMessage | null {
-    const c = this.mem.getCircle(circleId)!;
-    const card = makeCardMessage(this.keys, {
-      circleId,
-      displayName: this.node.displayName,
-      ts: this.now(),
-      epoch: c.keyEpoch,
-      salt: this.rng(16),
-    });
-    const r = acceptSigned(this.ctx(), c, card.wire, "local");
-    return r.ok ? r.value : null;
-  }
-
-  /** An unsigned v1 control message (legacy circles: what original clients understand). */
-  private postV1(circleId: string, channelId: string, text: string): StoredMessage {
-    const l = this.link(circleId);
-    const now = this.now();
-    const base = {
-      msgId: newMsgId(this.node.nodeId, now, this.rng),
-      circleId,
-      channelId,
-      authorNodeId: this.node.nodeId,
-      displayName: this.node.displayName,
-      createdTs: now,
-      text,
-    };
-    const row = this.v1!.storeVerified(
-      this.mem,
-      this.calls,
-      { ...base, mac: this.v1!.computeMac(l.secret, base) },
-      "local",
-      now,
-    );
-    if (!row) throw new Error("message id collision");
-    return row;
-  }
+  // ---- authoring (the peer's actions are in src/peer; relay-actions.ts lends them this browser) ----
 
   /** Messages written here: store durably, tell the UI, push to the relay. */
   private async published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]> {
@@ -552,7 +440,7 @@ export class RelayBackend implements Backend {
           nowMs: this.nowMs,
           displayName: () => this.node.displayName,
           api: () => this.relay.sync.api,
-          postV1: (c, ch, text) => this.postV1(c, ch, text),
+          postV1: (c, ch, text) => this.peer.postV1(c, ch, text),
           publish: async (c, rows) => void (await this.published(c, rows)),
           emit: (e) => this.emit(e),
           debug: (l) => this.debug(l),

@@ -1,0 +1,66 @@
+// What the front ends show of stored rows: a message with its best known author name and how
+// it is authenticated, a channel with its members and whether this peer is in it.
+import type { AccessMode } from "../protocol/control.ts";
+import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
+
+export interface MessageView {
+  seq: number;
+  msgId: string;
+  circleId: string;
+  channelId: string;
+  authorNodeId: string;
+  /** best known display name of the author */
+  author: string;
+  displayName: string;
+  createdTs: number;
+  sortTs: number;
+  text: string;
+  /** "sig": signed by its author (v2); "mac": only circle-authenticated (a v1 MAC, or a v1 envelope that opened); "none" */
+  verified: "sig" | "mac" | "none";
+  own: boolean;
+}
+
+export interface ChannelView {
+  channelId: string;
+  accessMode: AccessMode;
+  createdBy: string;
+  createdTs: number;
+  members: string[];
+  requests: string[];
+  joined: boolean;
+}
+
+export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId: string) => boolean): MessageView {
+  return {
+    seq: m.seq,
+    msgId: m.msgId,
+    circleId: m.circleId,
+    channelId: m.channelId,
+    authorNodeId: m.authorNodeId,
+    author: store.getDisplayName(m.authorNodeId) || m.displayName || m.authorNodeId.slice(0, 8),
+    displayName: m.displayName,
+    createdTs: m.createdTs,
+    sortTs: m.sortTs,
+    text: m.text,
+    verified: m.signed ? "sig" : m.mac ? "mac" : "none",
+    own: isMe(m.authorNodeId),
+  };
+}
+
+export function channelViews(store: SyncStoreV2, circleId: string, me: string): ChannelView[] {
+  return store.listChannels(circleId).map((ch) => {
+    const members = store.channelMembers(circleId, ch.channelId);
+    return {
+      channelId: ch.channelId,
+      accessMode: ch.accessMode,
+      createdBy: ch.createdBy,
+      createdTs: ch.createdTs,
+      members: members.filter((m) => m.state === "member").map((m) => m.nodeId),
+      requests: members.filter((m) => m.state === "requested").map((m) => m.nodeId),
+      joined:
+        ch.accessMode === "public" ||
+        ch.createdBy === me ||
+        members.some((m) => m.nodeId === me && m.state === "member"),
+    };
+  });
+}

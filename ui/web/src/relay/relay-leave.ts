@@ -1,0 +1,28 @@
+// Leaving a circle in the relay-only peer: rare, so a chunk loaded then (relay-backend.ts) and
+// not part of the page's first load.
+import type { BackendEvent } from "../../../shared/types.ts";
+import type { CircleRow } from "../../../../src/sync/store.ts";
+import type { MemStore } from "./mem-store.ts";
+import type { Persistence } from "./persist.ts";
+import type { RelayClient } from "./relay-client.ts";
+
+/** What leaving needs of the backend. */
+export interface LeaveHost {
+  mem: MemStore;
+  persist: Persistence;
+  relay: RelayClient;
+  circle(circleId: string): CircleRow;
+  flush(): Promise<void>;
+  emit(e: BackendEvent): void;
+}
+
+/** Leave a circle: its presence, socket and cursors on the relay, then its state and history here. */
+export async function leaveCircle(h: LeaveHost, circleId: string) {
+  const c = h.circle(circleId);
+  const gone = h.relay.forget(c.circleId);
+  h.mem.removeCircle(c.circleId);
+  await h.flush();
+  await h.persist.deleteCircle(c.circleId);
+  await gone;
+  h.emit({ t: "circles" });
+}
