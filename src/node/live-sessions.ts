@@ -26,6 +26,7 @@ export class LiveSessions {
 
   constructor(private host: SessionHost) {}
 
+  /** The sessions of a circle, as they are (tests reach them through the node's `sessions`). */
   get(circleId: string): ReadonlySet<Session> | undefined {
     return this.byCircle.get(circleId);
   }
