@@ -5,7 +5,8 @@
 // Framework-free on purpose: `felund run` serves it with Bun.serve alone, so a headless node
 // does not load a web framework (idle memory); `felund serve` mounts the same handler into
 // its Elysia app (local-api-elysia.ts).
-import type { FelundNode, NodeEvent } from "./node.ts";
+import type { FelundNode } from "./node.ts";
+import type { NodeEvent } from "./shell-ports.ts";
 import * as svc from "./service.ts";
 import { type ErrorCode, FelundError } from "../peer/errors.ts";
 import { codeForStatus } from "../peer/error-status.ts";

@@ -2,7 +2,7 @@
 // routes exceptions from socket handlers to the `error` callback, so the node rethrows
 // programmer errors from there; this checks they surface as uncaught exceptions.
 import { expect, test } from "bun:test";
-import { isBug } from "../../src/node/node.ts";
+import { isBug } from "../../src/node/shell-ports.ts";
 import { ProtocolError } from "../../src/protocol/verdict.ts";
 
 test("programmer errors are bugs; protocol and network errors are not", () => {

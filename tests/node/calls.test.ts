@@ -2,7 +2,8 @@
 // call events, the host-only end, the six-participant limit, and sealed signals carried over
 // the v2 session, through a node that passes them on, and through a relay's /v1/signal.
 import { afterEach, describe, expect, test } from "bun:test";
-import type { FelundNode, NodeEvent } from "../../src/node/node.ts";
+import type { FelundNode } from "../../src/node/node.ts";
+import type { NodeEvent } from "../../src/node/shell-ports.ts";
 import { FelundError } from "../../src/peer/errors.ts";
 import { postV1 } from "../../src/peer/post-v1.ts";
 import { circleHint } from "../../src/protocol/ids.ts";

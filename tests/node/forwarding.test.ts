@@ -2,7 +2,8 @@
 // once, so they reach members the author cannot reach, but not the peer they came from,
 // which holds them already (that round trip was a whole exchange per message for nothing).
 import { afterEach, expect, test } from "bun:test";
-import type { FelundNode, NodeEvent } from "../../src/node/node.ts";
+import type { FelundNode } from "../../src/node/node.ts";
+import type { NodeEvent } from "../../src/node/shell-ports.ts";
 import { startNode, waitFor } from "./helpers.ts";
 
 const nodes: FelundNode[] = [];

@@ -5,7 +5,8 @@
 // it still syncs with an honest node.
 import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { NodeStore } from "../../db/node-store.ts";
-import type { FelundNode, NodeEvent, NodeOptions } from "../../src/node/node.ts";
+import type { FelundNode, NodeOptions } from "../../src/node/node.ts";
+import type { NodeEvent } from "../../src/node/shell-ports.ts";
 import * as svc from "../../src/node/service.ts";
 import { INCOMING_LINE_MAX, MAX_FUTURE_SKEW_S } from "../../src/protocol/limits.ts";
 import { selectDials } from "../../src/sync/peers.ts";

@@ -1,0 +1,61 @@
+// What the parts of the node's TCP shell (inbound.ts, dialer.ts, live-sessions.ts, gossip.ts,
+// join-v2.ts) share of the node: an interface each part extends with what it needs, so no part
+// holds a reference back to FelundNode (node.ts builds them and wires them together).
+import type { NodeStore } from "../../db/node-store.ts";
+import type { Arrival } from "../peer/fan-out.ts";
+import type { StoredMessage } from "../sync/store.ts";
+
+/** What the node tells its front ends (local API, terminal UI, CLI). */
+export type NodeEvent =
+  | { t: "message"; message: StoredMessage }
+  | { t: "peers"; circleId: string }
+  | { t: "circles" }
+  | {
+      t: "sync";
+      circleId: string;
+      peer: string;
+      addr: string;
+      ok: boolean;
+      stored: number;
+      sent: number;
+      detail: string;
+    }
+  | { t: "debug"; line: string }
+  /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
+  | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };
+
+export interface ShellPorts {
+  readonly store: NodeStore;
+  /** the node's clock, in seconds */
+  now(): number;
+  emit(e: NodeEvent): void;
+  log(line: string): void;
+  /** true once the node stopped: nothing new starts */
+  stopped(): boolean;
+  /** the node's fan-out of stored messages (src/peer/fan-out.ts) */
+  stored(ms: readonly StoredMessage[], from: Arrival): void;
+}
+
+/** Errors that mean a bug in our own code rather than bad input or the network. */
+export const isBug = (e: unknown): boolean =>
+  e instanceof TypeError ||
+  e instanceof ReferenceError ||
+  e instanceof RangeError ||
+  e instanceof SyntaxError ||
+  e instanceof EvalError ||
+  e instanceof URIError;
+
+/**
+ * Bun hands exceptions thrown by our own socket handlers to `error`, next to network
+ * errors. A network error is logged; a bug (TypeError and the like) is rethrown outside
+ * the handler so it crashes loudly instead of leaving the connection hanging (STYLE 5).
+ */
+export function socketError(err: Error, where: string, log: (line: string) => void): void {
+  if (isBug(err)) {
+    queueMicrotask(() => {
+      throw err;
+    });
+    return;
+  }
+  log(`${where}: socket error ${err.message}`);
+}
