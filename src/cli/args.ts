@@ -1,5 +1,5 @@
 // A small, strict argument parser: declared flags only, typed values, clear errors.
-export class ArgError extends Error {}
+import { FelundError } from "../protocol/errors.ts";
 
 export interface FlagSpec {
   name: string;
@@ -33,16 +33,20 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
       const eq = a.indexOf("=");
       const name = a.slice(2, eq < 0 ? undefined : eq);
       const f = spec.flags.find((x) => x.name === name);
-      if (!f) throw new ArgError(`unknown option --${name} for "${spec.name}" (see felund ${spec.name} --help)`);
+      if (!f)
+        throw new FelundError(
+          "E_USAGE",
+          `unknown option --${name} for "${spec.name}" (see felund ${spec.name} --help)`,
+        );
       if (f.type === "bool") {
-        if (eq >= 0) throw new ArgError(`--${name} takes no value`);
+        if (eq >= 0) throw new FelundError("E_USAGE", `--${name} takes no value`);
         flags[name] = true;
         continue;
       }
       const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new ArgError(`--${name} needs a value`);
+      if (v === undefined) throw new FelundError("E_USAGE", `--${name} needs a value`);
       if (f.type === "int") {
-        if (!/^-?\d+$/.test(v)) throw new ArgError(`--${name} must be a whole number, got "${v}"`);
+        if (!/^-?\d+$/.test(v)) throw new FelundError("E_USAGE", `--${name} must be a whole number, got "${v}"`);
         flags[name] = Number(v);
       } else flags[name] = v;
       continue;
@@ -52,7 +56,7 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
   const pos = spec.positionals ?? [];
   const variadic = pos.length > 0 && pos[pos.length - 1]!.endsWith("...");
   if (!variadic && positionals.length > pos.length)
-    throw new ArgError(`unexpected argument "${positionals[pos.length]}" for "${spec.name}"`);
+    throw new FelundError("E_USAGE", `unexpected argument "${positionals[pos.length]}" for "${spec.name}"`);
   return { flags, positionals };
 }
 

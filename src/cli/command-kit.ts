@@ -1,6 +1,7 @@
 // What the one-shot subcommands share: their type, common flags, and the two ways every one
 // of them runs (through the running node's local API, or straight on the state dir's database).
-import { ArgError, type CommandSpec, type Parsed } from "./args.ts";
+import type { CommandSpec, Parsed } from "./args.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { connect, type Target } from "./client.ts";
 import type * as svc from "../node/service.ts";
 import { out } from "./print.ts";
@@ -20,7 +21,7 @@ export const circleFlag = (required: boolean) =>
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export const need = (p: Parsed, name: string): string => {
   const v = p.flags[name];
-  if (v === undefined || v === "") throw new ArgError(`--${name} is required`);
+  if (v === undefined || v === "") throw new FelundError("E_USAGE", `--${name} is required`);
   return String(v);
 };
 export const via = async <T>(t: Target, api: () => Promise<T>, direct: (ctx: svc.Ctx) => T | Promise<T>): Promise<T> =>

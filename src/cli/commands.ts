@@ -1,6 +1,6 @@
 // The subcommands. Each declares its flags (for parsing and --help) and runs against the
 // running node's local API when there is one, else directly on the state dir's database.
-import { ArgError } from "./args.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { connect } from "./client.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import {
@@ -23,10 +23,10 @@ export type { Cmd } from "./command-kit.ts";
 /** "90", "30m", "24h", "7d" -> seconds */
 export function parseDuration(s: string): number {
   const m = s.trim().match(/^(\d+)([smhd]?)$/);
-  if (!m) throw new ArgError(`--expires must look like 30m, 24h or 7d, got "${s}"`);
+  if (!m) throw new FelundError("E_USAGE", `--expires must look like 30m, 24h or 7d, got "${s}"`);
   const n = Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]!]!;
   if (n < V2_INVITE_TTL_MIN_S || n > V2_INVITE_TTL_MAX_S)
-    throw new ArgError("--expires must be between 1 minute and 365 days");
+    throw new FelundError("E_USAGE", "--expires must be between 1 minute and 365 days");
   return n;
 }
 
@@ -49,16 +49,17 @@ export const commands: Cmd[] = [
     ],
     async run(p, dir) {
       const port = p.flags.port as number;
-      if (port < 1 || port > 65535) throw new ArgError("--port must be 1-65535");
+      if (port < 1 || port > 65535) throw new FelundError("E_USAGE", "--port must be 1-65535");
       const name = String(p.flags.name).trim().slice(0, DISPLAY_NAME_MAX) || "anon";
       const t = connect(dir);
       if (t.runtime)
-        throw new ArgError(
+        throw new FelundError(
+          "E_USAGE",
           `a node is running on this state dir (pid ${t.runtime.pid}); stop it before changing its address`,
         );
       const keep = p.flags["retention-days"] as number | undefined;
       if (keep !== undefined && (keep < 0 || keep > RETENTION_DAYS_MAX))
-        throw new ArgError(`--retention-days must be 0-${RETENTION_DAYS_MAX}`);
+        throw new FelundError("E_USAGE", `--retention-days must be 0-${RETENTION_DAYS_MAX}`);
       saveSettings(t.ctx!.store, {
         bind: String(p.flags.bind),
         port,
@@ -128,11 +129,14 @@ export const commands: Cmd[] = [
       const ttlS = p.flags.expires === undefined ? undefined : parseDuration(String(p.flags.expires));
       const maxUses = p.flags.uses as number | undefined;
       if (maxUses !== undefined && (maxUses < 1 || maxUses > V2_INVITE_USES_MAX))
-        throw new ArgError("--uses must be 1 or more");
+        throw new FelundError("E_USAGE", "--uses must be 1 or more");
       const limits = { ...(ttlS !== undefined ? { ttlS } : {}), ...(maxUses !== undefined ? { maxUses } : {}) };
       if (p.flags["circle-id"]) {
         if (p.flags.name || p.flags.legacy)
-          throw new ArgError("--name and --legacy create a new circle; do not combine them with --circle-id");
+          throw new FelundError(
+            "E_USAGE",
+            "--name and --legacy create a new circle; do not combine them with --circle-id",
+          );
         const id = String(p.flags["circle-id"]);
         const viaRelay = !!p.flags["via-relay"];
         const q = new URLSearchParams([
@@ -144,7 +148,8 @@ export const commands: Cmd[] = [
           async () => ({ circleId: id, code: (await t.api!("GET", `/circles/${id}/invite${q ? "?" + q : ""}`)).code }),
           (ctx) => {
             if (viaRelay)
-              throw new ArgError(
+              throw new FelundError(
+                "E_USAGE",
                 "--via-relay needs the running node (felund serve --relay URL): it answers the joins through the relay",
               );
             return { circleId: svc.requireCircle(ctx, id).circleId, code: svc.inviteCode(ctx, id, limits) };
@@ -152,13 +157,14 @@ export const commands: Cmd[] = [
         ));
       } else {
         if (p.flags["via-relay"])
-          throw new ArgError(
+          throw new FelundError(
+            "E_USAGE",
             "--via-relay gives a code of an existing circle: felund invite --circle-id ID --via-relay",
           );
         const name = String(p.flags.name ?? "");
         const legacy = !!p.flags.legacy;
         if (legacy && (ttlS !== undefined || maxUses !== undefined))
-          throw new ArgError("felund1. codes (--legacy) carry no expiry or use limit");
+          throw new FelundError("E_USAGE", "felund1. codes (--legacy) carry no expiry or use limit");
         ({ circleId, code } = await via(
           t,
           () => t.api!("POST", "/circles", { name, legacy, ...limits }),
@@ -184,9 +190,9 @@ export const commands: Cmd[] = [
       const code = p.flags.code as string | undefined;
       const secret = p.flags.secret as string | undefined;
       const peer = p.flags.peer as string | undefined;
-      if (!code && !secret) throw new ArgError("give --code CODE (or --secret HEX --peer HOST:PORT)");
-      if (code && secret) throw new ArgError("give either --code or --secret, not both");
-      if (peer && !parseHostPort(peer)) throw new ArgError(`--peer must be HOST:PORT, got "${peer}"`);
+      if (!code && !secret) throw new FelundError("E_USAGE", "give --code CODE (or --secret HEX --peer HOST:PORT)");
+      if (code && secret) throw new FelundError("E_USAGE", "give either --code or --secret, not both");
+      if (peer && !parseHostPort(peer)) throw new FelundError("E_USAGE", `--peer must be HOST:PORT, got "${peer}"`);
       const t = connect(dir);
       const body = { code, secret, peer };
       const r = await via(
@@ -231,7 +237,7 @@ export const commands: Cmd[] = [
     flags: [circleFlag(true), json],
     async run(p, dir) {
       const id = need(p, "circle-id");
-      if (!p.positionals.length) throw new ArgError("name the MEMBER(s) to remove");
+      if (!p.positionals.length) throw new FelundError("E_USAGE", "name the MEMBER(s) to remove");
       const t = connect(dir);
       const m = await via(
         t,
@@ -260,7 +266,7 @@ export const commands: Cmd[] = [
     async run(p, dir) {
       const id = need(p, "circle-id");
       const text = p.positionals.join(" ");
-      if (!text.trim()) throw new ArgError("nothing to send: give the message TEXT");
+      if (!text.trim()) throw new FelundError("E_USAGE", "nothing to send: give the message TEXT");
       const t = connect(dir);
       const channel = String(p.flags.channel);
       const m = await via(

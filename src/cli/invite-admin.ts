@@ -1,7 +1,8 @@
 // `felund invite --list` and `felund invite --revoke ID`: the owner's felund2 invites of a
 // circle and revoking one, through the running node's local API when one runs (so a revoke
 // takes effect on the node that answers admissions at once), else on the database directly.
-import { ArgError, type Parsed } from "./args.ts";
+import type { Parsed } from "./args.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { connect } from "./client.ts";
 import * as svc from "../node/service.ts";
 import { formatDateTime as fmtTime } from "../../ui/shared/format.ts";
@@ -17,11 +18,11 @@ export async function runInviteAdmin(p: Parsed, dir: string): Promise<number> {
   const id = p.flags["circle-id"] as string | undefined;
   const list = !!p.flags.list;
   const revoke = p.flags.revoke as string | undefined;
-  if (list && revoke !== undefined) throw new ArgError("give --list or --revoke ID, not both");
-  if (!id) throw new ArgError(`--${list ? "list" : "revoke"} needs --circle-id ID`);
+  if (list && revoke !== undefined) throw new FelundError("E_USAGE", "give --list or --revoke ID, not both");
+  if (!id) throw new FelundError("E_USAGE", `--${list ? "list" : "revoke"} needs --circle-id ID`);
   for (const f of ["name", "legacy", "expires", "uses", "via-relay"])
     if (p.flags[f] !== undefined && p.flags[f] !== false)
-      throw new ArgError(`--${f} issues a code; it does not go with --${list ? "list" : "revoke"}`);
+      throw new FelundError("E_USAGE", `--${f} issues a code; it does not go with --${list ? "list" : "revoke"}`);
   const t = connect(dir);
   if (list) {
     const invs: svc.InviteView[] = t.api
@@ -36,7 +37,10 @@ export async function runInviteAdmin(p: Parsed, dir: string): Promise<number> {
     return 0;
   }
   if (!revoke || !/^[0-9a-fA-F]{4,32}$/.test(revoke.trim()))
-    throw new ArgError("--revoke takes an invite id (or 4+ of its first hex digits) from felund invite --list");
+    throw new FelundError(
+      "E_USAGE",
+      "--revoke takes an invite id (or 4+ of its first hex digits) from felund invite --list",
+    );
   const v: svc.InviteView = t.api
     ? (await t.api("POST", `/circles/${id}/invites/${encodeURIComponent(revoke.trim())}/revoke`)).invite
     : svc.revokeInvite(t.ctx!, id, revoke);

@@ -1,5 +1,5 @@
 // The listing subcommands: a channel's messages, the known peers, the circles, a circle's channels.
-import { ArgError } from "./args.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX } from "../protocol/limits.ts";
 import * as svc from "../node/service.ts";
 import { loadSettings } from "../node/identity.ts";
@@ -25,7 +25,8 @@ export const listCommands: Cmd[] = [
       circle: "required",
       check(p) {
         const limit = p.flags.limit as number;
-        if (limit < 1 || limit > INBOX_PAGE_MAX) throw new ArgError(`--limit must be 1-${INBOX_PAGE_MAX}`);
+        if (limit < 1 || limit > INBOX_PAGE_MAX)
+          throw new FelundError("E_USAGE", `--limit must be 1-${INBOX_PAGE_MAX}`);
       },
       get: (id, p) => ({
         path: `/circles/${id}/messages?channel=${encodeURIComponent(String(p.flags.channel))}&limit=${p.flags.limit}`,

@@ -1,12 +1,12 @@
 #!/usr/bin/env bun
 // felund command line: parses the global options, dispatches to a subcommand, and turns
 // user errors into a message on stderr and a non-zero exit (bugs still crash loudly).
-import { ArgError, helpText, parseArgs } from "./args.ts";
+import { helpText, parseArgs } from "./args.ts";
 import { commands, type Cmd } from "./commands.ts";
 import { nodeCommands } from "./node-commands.ts";
 import { relayCommand } from "./relay-command.ts";
 import { stateDir } from "../node/runtime.ts";
-import { FelundError } from "../peer/errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { inert } from "./print.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -67,13 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     const parsed = parseArgs(cmd, args);
     return await cmd.run(parsed, stateDir(dirFlag));
   } catch (e) {
-    if (e instanceof ArgError) {
-      console.error(`felund ${cmd.name}: ${inert(e.message)}`);
-      return 2;
-    }
     if (e instanceof FelundError) {
       console.error(`felund ${cmd.name}: ${inert(e.message)}`); // may quote a peer's name
-      return 1;
+      return e.code === "E_USAGE" ? 2 : 1; // a bad argument exits 2, as usage errors do
     }
     // another one-shot command (or a node starting) held the database past the busy timeout
     if (e instanceof Error && (e as { code?: string }).code?.startsWith("SQLITE_BUSY")) {

@@ -1,5 +1,5 @@
 // Long-running commands: `run` (headless node) and `serve` (node + HTTP side on loopback).
-import { ArgError } from "./args.ts";
+import { FelundError } from "../protocol/errors.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { startNodeProcess, type ProcessOptions } from "../node/process.ts";
@@ -26,15 +26,17 @@ async function startFromFlags(
   tui = false,
 ) {
   const interval = p.flags.interval as number;
-  if (interval < 1 || interval > 3600) throw new ArgError("--interval must be 1-3600 seconds");
+  if (interval < 1 || interval > 3600) throw new FelundError("E_USAGE", "--interval must be 1-3600 seconds");
   const peer = p.flags.peer as string | undefined;
   const circleId = p.flags["circle-id"] as string | undefined;
-  if (peer && !parseHostPort(peer)) throw new ArgError(`--peer must be HOST:PORT, got "${peer}"`);
-  if ((peer && !circleId) || (circleId && !peer)) throw new ArgError("--peer and --circle-id go together");
+  if (peer && !parseHostPort(peer)) throw new FelundError("E_USAGE", `--peer must be HOST:PORT, got "${peer}"`);
+  if ((peer && !circleId) || (circleId && !peer))
+    throw new FelundError("E_USAGE", "--peer and --circle-id go together");
   const port = p.flags.port as number | undefined;
-  if (port !== undefined && (port < 0 || port > 65535)) throw new ArgError("--port must be 0-65535");
+  if (port !== undefined && (port < 0 || port > 65535)) throw new FelundError("E_USAGE", "--port must be 0-65535");
   const relay = (p.flags.relay as string | undefined) ?? process.env.FELUND_API_BASE;
-  if (relay && !/^https?:\/\/[^\s]+$/.test(relay)) throw new ArgError(`--relay must be an http(s) URL, got "${relay}"`);
+  if (relay && !/^https?:\/\/[^\s]+$/.test(relay))
+    throw new FelundError("E_USAGE", `--relay must be an http(s) URL, got "${relay}"`);
   const opts: ProcessOptions = {
     stateDir: dir,
     mode,
@@ -49,7 +51,7 @@ async function startFromFlags(
   if (peer && circleId) {
     if (!running.node.store.getCircle(circleId)) {
       running.stop();
-      throw new ArgError(`unknown circle: ${circleId}`);
+      throw new FelundError("E_USAGE", `unknown circle: ${circleId}`);
     }
     void running.node.syncWith(circleId, peer);
   }
@@ -108,10 +110,10 @@ export const nodeCommands: Cmd[] = [
     async run(p, dir) {
       const http = String(p.flags.http);
       if (!parseHostPort(http) && !/^[^:]+:0$/.test(http))
-        throw new ArgError(`--http must be HOST:PORT, got "${http}"`);
+        throw new FelundError("E_USAGE", `--http must be HOST:PORT, got "${http}"`);
       const tui = !!p.flags.tui;
       if (tui && !(process.stdin.isTTY && process.stdout.isTTY))
-        throw new ArgError("--tui needs an interactive terminal (stdin and stdout must be a TTY)");
+        throw new FelundError("E_USAGE", "--tui needs an interactive terminal (stdin and stdout must be a TTY)");
       const r = await startFromFlags(p, dir, "serve", http, tui);
       if (tui) {
         // loaded only here: the TUI modules (and OpenTUI's native renderer) stay out of every other command

@@ -1,10 +1,9 @@
 // `felund relay`: a public rendezvous + store-and-forward relay (no identity, no circles of
 // its own) that also serves the web client to browsers that have no node.
-import { ArgError } from "./args.ts";
+import { FelundError } from "../protocol/errors.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { join } from "node:path";
-import { FelundError } from "../peer/errors.ts";
 import { RELAY_DISK_FREE_MIN_BYTES, RELAY_HINT_QUOTA_BYTES, RELAY_TOTAL_QUOTA_BYTES } from "../protocol/limits.ts";
 
 const MIB = 1024 * 1024;
@@ -61,13 +60,13 @@ export const relayCommand: Cmd = {
   async run(p, dir) {
     const http = String(p.flags.http);
     const hp = parseHostPort(http) ?? (/^(.+):0$/.test(http) ? { host: http.slice(0, -2), port: 0 } : null);
-    if (!hp) throw new ArgError(`--http must be HOST:PORT, got "${http}"`);
+    if (!hp) throw new FelundError("E_USAGE", `--http must be HOST:PORT, got "${http}"`);
     const days = p.flags["retention-days"] as number;
-    if (days < 1 || days > 3650) throw new ArgError("--retention-days must be 1-3650");
+    if (days < 1 || days > 3650) throw new FelundError("E_USAGE", "--retention-days must be 1-3650");
     const mib = (name: string, min: number) => {
       const v = p.flags[name] as number;
       if (!Number.isSafeInteger(v) || v < min || v > 1024 * 1024)
-        throw new ArgError(`--${name} must be ${min}-${1024 * 1024}`);
+        throw new FelundError("E_USAGE", `--${name} must be ${min}-${1024 * 1024}`);
       return v * MIB;
     };
     const storage = {
@@ -76,7 +75,7 @@ export const relayCommand: Cmd = {
       diskFreeMinBytes: mib("disk-floor-mb", 0),
     };
     if (storage.hintQuotaBytes > storage.totalQuotaBytes)
-      throw new ArgError("--hint-quota-mb cannot exceed --total-quota-mb");
+      throw new FelundError("E_USAGE", "--hint-quota-mb cannot exceed --total-quota-mb");
     const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
     // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
     const [{ openRelayDb }, { createRelayApp }, { webClient }] = await Promise.all([

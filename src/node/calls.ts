@@ -19,11 +19,10 @@ import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { CallRelay } from "../peer/call-relay.ts";
 import { RelayApi } from "../peer/relay/api.ts";
 import { callView, type CallSession } from "../sync/control-apply.ts";
-import { CallError, callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
+import { callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import * as svc from "./service.ts";
 import { FelundError } from "../peer/errors.ts";
-import { codeForStatus } from "../peer/error-status.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
 export type { CallView };
@@ -93,24 +92,18 @@ export class NodeCalls {
   action(circleIdIn: string, op: CallOp, a: { sessionId?: string; channel?: string } = {}): CallView | null {
     const ctx = this.host.ctx;
     const circleId = svc.requireCircle(ctx, circleIdIn).circleId;
-    let r: ReturnType<typeof callAction>;
-    try {
-      r = callAction(
-        {
-          ctx: svc.v2Ctx(ctx),
-          rng: ctx.rng,
-          displayName: svc.settings(ctx).displayName,
-          v2: ctx.v2,
-          postV1: ctx.postV1,
-        },
-        circleId,
-        op,
-        { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
-      );
-    } catch (e) {
-      if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
-      throw e;
-    }
+    const r = callAction(
+      {
+        ctx: svc.v2Ctx(ctx),
+        rng: ctx.rng,
+        displayName: svc.settings(ctx).displayName,
+        v2: ctx.v2,
+        postV1: ctx.postV1,
+      },
+      circleId,
+      op,
+      { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+    );
     this.host.published(r.rows);
     if (op === "start" || op === "join") this.alive.set(r.sessionId, Date.now());
     else this.alive.delete(r.sessionId);
@@ -136,22 +129,16 @@ export class NodeCalls {
     data: string,
   ): Promise<"session" | "relay" | "forwarded"> {
     const circle = svc.requireCircle(this.host.ctx, circleIdIn);
-    let payload: string;
-    try {
-      payload = sealCallSignal(
-        svc.v2Ctx(this.host.ctx),
-        this.host.ctx.rng,
-        circle.circleId,
-        sessionId,
-        to,
-        type,
-        data,
-        Date.now(),
-      );
-    } catch (e) {
-      if (e instanceof CallError) throw new FelundError(codeForStatus(e.status), e.message, e.status);
-      throw e;
-    }
+    const payload = sealCallSignal(
+      svc.v2Ctx(this.host.ctx),
+      this.host.ctx.rng,
+      circle.circleId,
+      sessionId,
+      to,
+      type,
+      data,
+      Date.now(),
+    );
     const frame = { hops: 0, to, sessionId, payload };
     if (this.host.signalToPeer(circle.circleId, to, frame)) return "session";
     const api = this.relayApi();

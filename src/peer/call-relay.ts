@@ -20,7 +20,7 @@ import { signalProof } from "../protocol/v2/signal-proof.ts";
 import { type ArrivedSignal, SignalInbox } from "../sync/calls.ts";
 import type { V2Ctx } from "../sync/v2-apply.ts";
 import { FelundError } from "./errors.ts";
-import { type RelayApi, RelayError } from "./relay/api.ts";
+import type { RelayApi } from "./relay/api.ts";
 
 /** What the shell gives: its state, clock and relay, and where opened signals and refusals go. */
 export interface CallRelayHost {
@@ -76,8 +76,8 @@ export class CallRelay {
       try {
         return await api.postSignal(body);
       } catch (e) {
-        if (!(e instanceof RelayError)) throw e;
-        if (e.status !== 429) throw new FelundError("E_UNREACHABLE", e.message, 502);
+        // the relay's failure (E_UNREACHABLE) as it is; a 429 is waited out a few times
+        if (!(e instanceof FelundError) || e.code !== "E_RATE_LIMITED") throw e;
         if (attempt >= CALL_RELAY_RETRIES)
           throw new FelundError("E_RATE_LIMITED", "relay: too many signals; try again shortly");
         await (this.host.sleep ?? wait)(Math.min(CALL_RELAY_RETRY_MAX_MS, CALL_RELAY_RETRY_MS * 2 ** attempt));
@@ -115,7 +115,7 @@ export class CallRelay {
     try {
       await this.read(api);
     } catch (e) {
-      if (!(e instanceof RelayError)) throw e;
+      if (!(e instanceof FelundError)) throw e;
       this.host.log(`call signals: ${e.message}`);
     } finally {
       if (!this.stopped) this.timer = setTimeout(() => void this.poll(), CALL_RELAY_POLL_MS);

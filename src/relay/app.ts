@@ -67,7 +67,7 @@ export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge =
             const path = new URL(request.url).pathname;
             if (path !== prefix && !path.startsWith(under)) return;
             const why = edge.refuse(request, server as ServerLike | null);
-            return why ? withoutCors(errorResponse(403, why)) : undefined;
+            return why ? withoutCors(errorResponse("E_FORBIDDEN", why)) : undefined;
           })
           .mapResponse(({ response, server }) =>
             response instanceof Response && !edge.cors(server as ServerLike | null) ? withoutCors(response) : undefined,
@@ -118,7 +118,7 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
       if (a !== null) forwardedAddress.set(again, a);
       return app.handle(again);
     }
-    return errorResponse(404, `Not found: ${request.method} ${path}`);
+    return errorResponse("E_NOT_FOUND", `Not found: ${request.method} ${path}`);
   });
   if (ctx.config.docs) {
     app.use(

@@ -116,9 +116,13 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     ? (request: Request, server: AddressSource | null | undefined) => {
         const r = ipRate.take(address(request, server) ?? "unknown", nowMs());
         if (r.ok) return undefined;
-        return errorResponse(429, `Rate limit: too many requests from this address; retry in ${r.retryAfterS} s`, {
-          "Retry-After": String(r.retryAfterS),
-        });
+        return errorResponse(
+          "E_RATE_LIMITED",
+          `Rate limit: too many requests from this address; retry in ${r.retryAfterS} s`,
+          {
+            "Retry-After": String(r.retryAfterS),
+          },
+        );
       }
     : null;
 

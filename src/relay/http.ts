@@ -1,7 +1,9 @@
 // The HTTP edge shared by every relay feature: CORS and JSON responses exactly as the PHP
-// relay sends them (PROTOCOL-V1.md §6.1), refusals mapped to statuses, the size-limited JSON body
+// relay sends them (PROTOCOL-V1.md §6.1; errors add felund's stable `code`), refusals mapped to
+// statuses and codes, the size-limited JSON body
 // parser, the client address rule (proxy headers only when trusted, W10) and path
 // normalisation (everything up to the last "/v1" is ignored).
+import { type ErrorCode, FelundError, STATUS as CODE_STATUS } from "../protocol/errors.ts";
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { JSON_BODY_DEPTH_MAX } from "../protocol/limits.ts";
 import type { Refusal } from "./verdict.ts";
@@ -24,8 +26,14 @@ export function json(value: unknown, status = 200, extra?: Record<string, string
   return new Response(JSON.stringify(value), { status, headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS });
 }
 
-export function errorResponse(status: number, detail: string, extra?: Record<string, string>): Response {
-  return json({ ok: false, detail }, status, extra);
+/** {"ok":false,"detail":…} as the PHP relay, plus the code; the status is the code's unless given. */
+export function errorResponse(
+  code: ErrorCode,
+  detail: string,
+  extra?: Record<string, string>,
+  status = CODE_STATUS[code] ?? 400,
+): Response {
+  return json({ ok: false, detail, code }, status, extra);
 }
 
 /** The same answer without the CORS headers (a relay mounted for its own origin only). */
@@ -38,32 +46,27 @@ export function preflight(): Response {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
 }
 
-const STATUS: Record<Refusal["kind"], number> = {
-  invalid: 400,
-  too_large: 413,
-  rate_limited: 429,
-  quota: 429,
-  insufficient_storage: 507,
+/** The code of each refusal; a full disk is the machine's refusal, answered 507 as the PHP relay. */
+const CODE: Record<Refusal["kind"], ErrorCode> = {
+  invalid: "E_BAD_INPUT",
+  too_large: "E_TOO_LONG",
+  rate_limited: "E_RATE_LIMITED",
+  quota: "E_RATE_LIMITED",
+  insufficient_storage: "E_SYSTEM",
 };
 
 export function refusalResponse(r: Refusal): Response {
   return errorResponse(
-    STATUS[r.kind],
+    CODE[r.kind],
     r.reason,
     "retryAfterS" in r ? { "Retry-After": String(r.retryAfterS) } : undefined,
+    r.kind === "insufficient_storage" ? 507 : undefined,
   );
 }
 
 /** A request the edge refuses before any service sees it (body too large, not JSON). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "HttpError";
-  }
-}
+const tooLarge = (max: number) => new FelundError("E_TOO_LONG", `Request body too large (max ${max} bytes)`);
+const badBody = (detail: string) => new FelundError("E_BAD_INPUT", detail);
 
 export const NOT_JSON = "Request body must be a JSON object";
 export const TOO_DEEP = `Request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`;
@@ -76,25 +79,23 @@ export const TOO_DEEP = `Request body is nested too deeply (max ${JSON_BODY_DEPT
 export function jsonBodyParser(max: number) {
   const parse = async ({ request }: { request: Request }): Promise<unknown> => {
     const declared = request.headers.get("content-length");
-    if (declared !== null && Number(declared) > max)
-      throw new HttpError(413, `Request body too large (max ${max} bytes)`);
+    if (declared !== null && Number(declared) > max) throw tooLarge(max);
     const text = declared !== null ? await request.text() : await readCapped(request, max);
-    if (text.length * 3 > max && Buffer.byteLength(text) > max)
-      throw new HttpError(413, `Request body too large (max ${max} bytes)`);
+    if (text.length * 3 > max && Buffer.byteLength(text) > max) throw tooLarge(max);
     if (text.trim() === "") return {};
     if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
       console.error(
         `felund relay: refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${request.method} ${new URL(request.url).pathname})`,
       );
-      throw new HttpError(400, TOO_DEEP);
+      throw badBody(TOO_DEEP);
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      throw new HttpError(400, NOT_JSON);
+      throw badBody(NOT_JSON);
     }
-    if (value === null || typeof value !== "object") throw new HttpError(400, NOT_JSON);
+    if (value === null || typeof value !== "object") throw badBody(NOT_JSON);
     return value;
   };
   // The function always answers; "json" after it never runs and only tells the OpenAPI
@@ -108,7 +109,7 @@ async function readCapped(request: Request, max: number): Promise<string> {
   let total = 0;
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
-    if (total > max) throw new HttpError(413, `Request body too large (max ${max} bytes)`);
+    if (total > max) throw tooLarge(max);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -157,20 +158,22 @@ export function normalizePath(pathname: string): string {
   return "/" + p.replace(/^\/+/, "");
 }
 
+const felundErrorResponse = (e: FelundError) => errorResponse(e.code, e.message, undefined, e.status);
+
 /** Maps Elysia's lifecycle errors on relay routes to the relay's JSON errors. */
 export function relayErrorResponse(code: string | number, error: unknown, request: Request): Response | undefined {
   if (code === "PARSE") {
     const cause = (error as { cause?: unknown })?.cause;
-    if (cause instanceof HttpError) return errorResponse(cause.status, cause.message);
-    return errorResponse(400, NOT_JSON);
+    if (cause instanceof FelundError) return felundErrorResponse(cause);
+    return errorResponse("E_BAD_INPUT", NOT_JSON);
   }
-  if (error instanceof HttpError) return errorResponse(error.status, error.message);
-  if (code === "VALIDATION") return errorResponse(400, validationDetail(error));
+  if (error instanceof FelundError) return felundErrorResponse(error);
+  if (code === "VALIDATION") return errorResponse("E_BAD_INPUT", validationDetail(error));
   if (code === "NOT_FOUND")
-    return errorResponse(404, `Not found: ${request.method} ${normalizePath(new URL(request.url).pathname)}`);
+    return errorResponse("E_NOT_FOUND", `Not found: ${request.method} ${normalizePath(new URL(request.url).pathname)}`);
   // Our own bug or a storage failure: say so loudly in the log, and only generically to the client.
   console.error("felund relay: internal error on", request.method, new URL(request.url).pathname, error);
-  return errorResponse(500, "Internal error");
+  return errorResponse("E_SYSTEM", "Internal error");
 }
 
 interface ValueErrorLike {

@@ -15,6 +15,7 @@ import {
   type CallSignalType,
 } from "../protocol/v2/call-signal.ts";
 import { toHex } from "../protocol/bytes.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { callView } from "./call-registry.ts";
 import type { StoredMessage } from "./store.ts";
 import { callEvent } from "./v2-admin.ts";
@@ -22,17 +23,6 @@ import { epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
 
 export type CallAction = "start" | "join" | "leave" | "end";
 export type CallView = ReturnType<typeof callView>;
-
-/** A refusal fit to show the user, with the HTTP status the local API answers. */
-export class CallError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = "CallError";
-  }
-}
 
 export interface ActionDeps {
   ctx: V2Ctx;
@@ -57,40 +47,44 @@ export function callAction(
 ): { rows: StoredMessage[]; sessionId: string; call: CallView | null } {
   const { store, calls, self } = d.ctx;
   const circle = store.getCircle(circleId);
-  if (!circle) throw new CallError(`unknown circle: ${circleId}`, 404);
+  if (!circle) throw new FelundError("E_UNKNOWN_CIRCLE", `unknown circle: ${circleId}`);
   const me = self.nodeId;
   let event: "create" | "join" | "leave" | "end" | null;
   let sessionId: string;
   let channelId = a.channelId;
   if (op === "start") {
-    if (!store.getChannel(circleId, channelId)) throw new CallError(`unknown channel: #${channelId}`, 404);
+    if (!store.getChannel(circleId, channelId))
+      throw new FelundError("E_UNKNOWN_CHANNEL", `unknown channel: #${channelId}`);
     if (calls.inChannel(circleId, channelId))
-      throw new CallError(`a call is already running in #${channelId}: /call join joins it`, 409);
+      throw new FelundError("E_CONFLICT", `a call is already running in #${channelId}: /call join joins it`);
     sessionId = toHex(d.rng(16));
     event = "create";
   } else {
     const s = a.sessionId ? calls.sessions.get(a.sessionId) : calls.inChannel(circleId, channelId);
     if (!s || s.circleId !== circleId)
-      throw new CallError(
+      throw new FelundError(
+        "E_NOT_FOUND",
         a.sessionId ? "no such call (it ended?)" : `no call in #${channelId}: /call start starts one`,
-        404,
       );
     sessionId = s.sessionId;
     channelId = s.channelId;
     const inIt = s.participants.has(me);
     if (op === "join") {
       if (!inIt && s.participants.size >= CALL_MAX_PARTICIPANTS)
-        throw new CallError(
+        throw new FelundError(
+          "E_CONFLICT",
           `this call is full: a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS} participants`,
-          409,
         );
       event = inIt ? null : "join";
     } else if (op === "leave") {
-      if (!inIt) throw new CallError("you are not in this call", 409);
+      if (!inIt) throw new FelundError("E_CONFLICT", "you are not in this call");
       event = "leave";
     } else {
       if (s.hostNodeId !== me)
-        throw new CallError("only the host who started the call can end it for everyone (/call leave leaves it)", 403);
+        throw new FelundError(
+          "E_FORBIDDEN",
+          "only the host who started the call can end it for everyone (/call leave leaves it)",
+        );
       event = "end";
     }
   }
@@ -102,7 +96,7 @@ export function callAction(
         now: d.ctx.now,
         rng: d.rng,
       });
-      if (!r.ok) throw new CallError(r.reason, /host/.test(r.reason) ? 403 : 400);
+      if (!r.ok) throw new FelundError(/host/.test(r.reason) ? "E_FORBIDDEN" : "E_REFUSED", r.reason);
       rows.push(r.value.row);
     }
     if (isLegacy(circle)) {
@@ -133,18 +127,18 @@ export function sealCallSignal(
 ): string {
   const circle = ctx.store.getCircle(circleId);
   const s = ctx.calls.sessions.get(sessionId);
-  if (!circle || !s || s.circleId !== circleId) throw new CallError("no such call (it ended?)", 404);
-  if (!s.participants.has(ctx.self.nodeId)) throw new CallError("join the call first", 409);
-  if (to === ctx.self.nodeId) throw new CallError("a signal to yourself");
+  if (!circle || !s || s.circleId !== circleId) throw new FelundError("E_NOT_FOUND", "no such call (it ended?)");
+  if (!s.participants.has(ctx.self.nodeId)) throw new FelundError("E_CONFLICT", "join the call first");
+  if (to === ctx.self.nodeId) throw new FelundError("E_BAD_INPUT", "a signal to yourself");
   const ek = epochKey(ctx.store, circle, circle.keyEpoch);
-  if (!ek) throw new CallError("no key for the circle's current epoch", 409);
+  if (!ek) throw new FelundError("E_CONFLICT", "no key for the circle's current epoch");
   try {
     return sealSignal(
       { circleId, sessionId, from: ctx.self.edPublic, to, type, tsMs: nowMs, id: rng(16), data },
       { edSecret: ctx.self.edSecret, epoch: circle.keyEpoch, epochKey: ek, nonce: rng(12) },
     );
   } catch (e) {
-    throw new CallError((e as Error).message, 413);
+    throw new FelundError("E_TOO_LONG", (e as Error).message);
   }
 }
 

@@ -6,7 +6,8 @@ import { readCapped, ResponseTooLarge } from "../../src/peer/capped-read.ts";
 import type { FelundNode } from "../../src/node/node.ts";
 import { RELAY_RESPONSE_MAX_BYTES } from "../../src/protocol/limits.ts";
 import { startV2Node, waitFor } from "./helpers.ts";
-import { RelayApi, RelayError } from "../../src/peer/relay/api.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
+import { RelayApi } from "../../src/peer/relay/api.ts";
 
 setDefaultTimeout(60_000);
 
@@ -115,7 +116,8 @@ test("the relay-only browser's relay client reads a relay's answer with the same
     () => null,
     (e) => e,
   );
-  expect(err).toBeInstanceOf(RelayError);
+  expect(err).toBeInstanceOf(FelundError);
+  expect((err as FelundError).code).toBe("E_UNREACHABLE");
   expect(String((err as Error).message)).toContain(`response larger than ${RELAY_RESPONSE_MAX_BYTES} bytes`);
   await Bun.sleep(300);
   expect(r.stats.served).toBeLessThan(RELAY_RESPONSE_MAX_BYTES + 32 * 1024 * 1024);

@@ -83,7 +83,7 @@ describe("path prefixes (ref §6.1)", () => {
     const r = makeRelay();
     let res = await r.call("GET", "/api/v1/nothing/");
     expect(res.status).toBe(404);
-    expect(res.json).toEqual({ ok: false, detail: "Not found: GET /nothing" });
+    expect(res.json).toEqual({ ok: false, detail: "Not found: GET /nothing", code: "E_NOT_FOUND" });
     res = await r.call("PUT", "/v1/messages", {});
     expect(res.status).toBe(404);
     expect(res.json.detail).toBe("Not found: PUT /messages");
@@ -193,7 +193,7 @@ describe("failures of our own", () => {
         payload: "x",
       });
       expect(res.status).toBe(500);
-      expect(res.json).toEqual({ ok: false, detail: "Internal error" });
+      expect(res.json).toEqual({ ok: false, detail: "Internal error", code: "E_SYSTEM" });
       expectCors(res.headers);
     } finally {
       console.error = orig;

@@ -4,7 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { fromBase64 } from "../../src/protocol/bytes.ts";
 import { relaySessionLabel } from "../../src/protocol/v2/call-signal.ts";
-import { CallError, SignalInbox, callAction, sealCallSignal } from "../../src/sync/calls.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
+import { SignalInbox, callAction, sealCallSignal } from "../../src/sync/calls.ts";
 import type { StoredMessage } from "../../src/sync/store.ts";
 import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import { NOW, joinCircle, makeNode, type Node } from "../v2/helpers.ts";
@@ -43,9 +44,19 @@ describe("call actions (shared by node and relay-only browser)", () => {
     const s = callAction(deps(a), cid, "start", { channelId: "general" });
     sync(a, s.rows);
     expect(s.call?.participants).toEqual([a.keys.nodeId]);
-    expect(() => callAction(deps(b), cid, "start", { channelId: "general" })).toThrow(
-      new CallError("a call is already running in #general: /call join joins it", 409),
-    );
+    let busy: unknown;
+    try {
+      callAction(deps(b), cid, "start", { channelId: "general" });
+    } catch (e) {
+      busy = e;
+    }
+    expect(busy).toBeInstanceOf(FelundError);
+    expect({ ...(busy as FelundError), message: (busy as Error).message }).toEqual({
+      name: "FelundError",
+      code: "E_CONFLICT",
+      status: 409,
+      message: "a call is already running in #general: /call join joins it",
+    });
     expect(() => callAction(deps(b), cid, "start", { channelId: "nope" })).toThrow(/unknown channel/);
     const j = callAction(deps(b), cid, "join", { channelId: "general" });
     sync(b, j.rows);

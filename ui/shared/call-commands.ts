@@ -1,7 +1,7 @@
 // The /call commands: start, join, leave and end a call, list the calls of the active circle.
 import { circleOf, type Command, type CommandContext } from "./command-base.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import type { ChatStore } from "./chat-store.ts";
-import { CommandError } from "./line.ts";
 import type { CallOp, CallView } from "./types.ts";
 
 /** One line per call: channel, state and who is in it (host first). */
@@ -24,7 +24,8 @@ function pickCall(ctx: CommandContext, args: string[], mine: boolean): CallView 
       (x) => x.sessionId.startsWith(args[0]!.toLowerCase()) || `#${x.channelId}` === args[0] || x.channelId === args[0],
     );
     if (hit.length !== 1)
-      throw new CommandError(
+      throw new FelundError(
+        hit.length ? "E_AMBIGUOUS" : "E_NOT_FOUND",
         hit.length
           ? `"${args[0]}" names several calls; use more of its id (/call list)`
           : `no call "${args[0]}"; /call list shows them`,
@@ -36,7 +37,8 @@ function pickCall(ctx: CommandContext, args: string[], mine: boolean): CallView 
   const here = ctx.store.callInChannel(c.circleId, ctx.store.state.channelId);
   if (here) return here;
   if (inMine.length) return inMine[0]!;
-  throw new CommandError(
+  throw new FelundError(
+    "E_NOT_FOUND",
     calls.length
       ? `no call in #${ctx.store.state.channelId}; ${callLines(ctx.store, calls).join("; ")}`
       : `no call in #${ctx.store.state.channelId}: /call start starts one`,
@@ -47,14 +49,16 @@ async function callCommand(ctx: CommandContext, op: CallOp, args: string[]): Pro
   const c = circleOf(ctx);
   const backend = ctx.store.backend;
   if (!ctx.ui.call && (op === "start" || op === "join"))
-    throw new CommandError(
+    throw new FelundError(
+      "E_REFUSED",
       `audio calls need the web UI${ctx.ui.webUrl ? `: open ${ctx.ui.webUrl}` : " (felund serve, then open its address in a browser)"}; /call list shows who is in a call`,
     );
-  if (!backend.callAction) throw new CommandError("this client cannot make calls");
+  if (!backend.callAction) throw new FelundError("E_REFUSED", "this client cannot make calls");
   const target = op === "start" ? undefined : pickCall(ctx, args, op !== "join");
   const me = ctx.store.state.app?.node.nodeId ?? "";
   if (op === "end" && target && target.hostNodeId !== me)
-    throw new CommandError(
+    throw new FelundError(
+      "E_FORBIDDEN",
       `only the host (${ctx.store.nameOf(target.hostNodeId)}) can end this call for everyone; /call leave leaves it`,
     );
   if (ctx.ui.call) {

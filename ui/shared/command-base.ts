@@ -1,7 +1,7 @@
 // What a slash command is (the registry is commands.ts) and the checks commands share: the
 // words a command needs, the active circle, a channel named by the user.
 import type { ChatStore } from "./chat-store.ts";
-import { CommandError } from "./line.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import type { CallOp, CircleView } from "./types.ts";
 
 export type ModalName = "help" | "invite" | "settings" | "calls";
@@ -40,13 +40,13 @@ export const usageOf = (c: Command): string => `/${c.name}${c.args ? " " + c.arg
 
 /** Run a command with its words, once it has the ones it needs. */
 export function exec(ctx: CommandContext, c: Command, args: string[]): Promise<void> | void {
-  if (args.length < (c.min ?? 0)) throw new CommandError(`usage: ${usageOf(c)}`);
+  if (args.length < (c.min ?? 0)) throw new FelundError("E_USAGE", `usage: ${usageOf(c)}`);
   return c.run(ctx, args);
 }
 
 export const circleOf = (ctx: CommandContext): CircleView => {
   const c = ctx.store.circle;
-  if (!c) throw new CommandError("no active circle: /circle create <name> or /join <code>");
+  if (!c) throw new FelundError("E_UNKNOWN_CIRCLE", "no active circle: /circle create <name> or /join <code>");
   return c;
 };
 

@@ -4,11 +4,11 @@ import { DISPLAY_NAME_MAX, PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
-import { CommandError, runLine } from "./line.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
+import { runLine } from "./line.ts";
 import type { AccessMode } from "./types.ts";
 
 export type { Command, CommandContext, CommandUi, ModalName } from "./command-base.ts";
-export { CommandError };
 
 /** Split a command line into words; "double quotes" group words. */
 export function splitWords(s: string): string[] {
@@ -28,7 +28,7 @@ export const COMMANDS: Command[] = [
       if (!args.length) return ui.openModal("help");
       const q = args.join(" ").replace(/^\//, "");
       const hits = COMMANDS.filter((c) => c.name === q || c.name.startsWith(q + " "));
-      if (!hits.length) throw new CommandError(`no command /${q}; /help lists them all`);
+      if (!hits.length) throw new FelundError("E_USAGE", `no command /${q}; /help lists them all`);
       for (const c of hits) store.notice(`${usageOf(c)} — ${c.summary}`);
     },
   },
@@ -74,7 +74,7 @@ export const COMMANDS: Command[] = [
     async run(ctx, args) {
       const legacy = args.includes("--legacy");
       const words = args.filter((a) => a !== "--legacy");
-      if (!words.length) throw new CommandError("usage: /circle create <name> [--legacy]");
+      if (!words.length) throw new FelundError("E_USAGE", "usage: /circle create <name> [--legacy]");
       const { circleId } = await ctx.store.backend.createCircle(words.join(" "), legacy ? { legacy: true } : undefined);
       await ctx.store.refresh();
       await ctx.store.select(circleId);
@@ -90,7 +90,7 @@ export const COMMANDS: Command[] = [
     min: 1,
     async run(ctx, args) {
       const c = circleOf(ctx);
-      if (!c.owned) throw new CommandError("only the circle's owner can rename it");
+      if (!c.owned) throw new FelundError("E_OWNER_ONLY", "only the circle's owner can rename it");
       await ctx.store.backend.renameCircle(c.circleId, args.join(" "));
       await ctx.store.refresh();
     },
@@ -102,8 +102,8 @@ export const COMMANDS: Command[] = [
     min: 1,
     async run(ctx, args) {
       const c = circleOf(ctx);
-      if (!ctx.store.backend.kickMembers) throw new CommandError("this client cannot remove members");
-      if (!c.owned) throw new CommandError("only the circle's owner can remove members");
+      if (!ctx.store.backend.kickMembers) throw new FelundError("E_REFUSED", "this client cannot remove members");
+      if (!c.owned) throw new FelundError("E_OWNER_ONLY", "only the circle's owner can remove members");
       await ctx.store.backend.kickMembers(c.circleId, args);
       await ctx.store.refresh();
       ctx.store.notice(
@@ -138,7 +138,7 @@ export const COMMANDS: Command[] = [
     async run(ctx, args) {
       const q = args.join(" ").toLowerCase();
       const c = ctx.store.state.app?.circles.find((x) => x.name.toLowerCase() === q || x.circleId.startsWith(q));
-      if (!c) throw new CommandError(`no circle "${q}"; /circles lists them`);
+      if (!c) throw new FelundError("E_UNKNOWN_CIRCLE", `no circle "${q}"; /circles lists them`);
       await ctx.store.select(c.circleId);
     },
   },
@@ -161,8 +161,8 @@ export const COMMANDS: Command[] = [
     async run(ctx, args) {
       const mode = (args[1] ?? "public").toLowerCase();
       if (!["public", "key", "invite"].includes(mode))
-        throw new CommandError("access mode must be public, key or invite");
-      if (mode === "key" && !args[2]) throw new CommandError("usage: /channel create <name> key <key>");
+        throw new FelundError("E_USAGE", "access mode must be public, key or invite");
+      if (mode === "key" && !args[2]) throw new FelundError("E_USAGE", "usage: /channel create <name> key <key>");
       const c = circleOf(ctx);
       const name = channelName(args[0]!);
       await ctx.store.backend.createChannel(c.circleId, name, mode as AccessMode, args[2]);
@@ -194,7 +194,7 @@ export const COMMANDS: Command[] = [
     min: 1,
     run: onChannel(async (ctx, c, name) => {
       if (!c.channels.some((x) => x.channelId === name))
-        throw new CommandError(`no channel #${name}; /channels lists them`);
+        throw new FelundError("E_UNKNOWN_CHANNEL", `no channel #${name}; /channels lists them`);
       await ctx.store.select(c.circleId, name);
     }),
   },
@@ -216,7 +216,7 @@ export const COMMANDS: Command[] = [
     summary: "let a member into your invite channel",
     min: 2,
     run: onChannel(async (ctx, c, name, args) => {
-      if (!ctx.store.backend.approveMember) throw new CommandError("this client cannot approve members");
+      if (!ctx.store.backend.approveMember) throw new FelundError("E_REFUSED", "this client cannot approve members");
       await ctx.store.backend.approveMember(c.circleId, name, args[1]!);
       await ctx.store.refresh();
       ctx.store.notice(`approved ${args[1]} for #${name}`);
@@ -234,7 +234,7 @@ export const COMMANDS: Command[] = [
       const me = ctx.store.state.app!.node;
       if (ch) {
         const chan = c.channels.find((x) => x.channelId === ch);
-        if (!chan) throw new CommandError(`no channel #${ch}`);
+        if (!chan) throw new FelundError("E_UNKNOWN_CHANNEL", `no channel #${ch}`);
         if (chan.accessMode === "public" && !chan.members.length)
           ctx.store.notice(`#${ch} is public: every circle member can read it`);
         for (const id of chan.members)
@@ -307,7 +307,7 @@ export function resolve(line: string): { cmd: Command; args: string[] } | { erro
 /** Run one slash command line ("/channel create foo"). */
 export async function runCommand(ctx: CommandContext, text: string): Promise<void> {
   const r = resolve(text);
-  if ("error" in r) throw new CommandError(r.error);
+  if ("error" in r) throw new FelundError("E_USAGE", r.error);
   await exec(ctx, r.cmd, r.args);
 }
 

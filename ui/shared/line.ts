@@ -1,10 +1,8 @@
 // A line from the input bar: a message to the active channel, or a slash command that the
 // registry (commands.ts) runs. Apart from the registry, so a front end can send messages
 // without loading it (the web client loads it at the first "/").
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import type { ChatStore } from "./chat-store.ts";
-
-export class CommandError extends Error {}
 
 /** "/cmd ..." is a command; "//text" sends a line that starts with a slash */
 export const isCommandLine = (text: string): boolean => text.startsWith("/") && !text.startsWith("//");
@@ -21,7 +19,7 @@ export async function runLine(
     if (isCommandLine(text)) await runCommand(text);
     else await store.sendText(text.startsWith("//") ? text.slice(1) : text);
   } catch (e) {
-    if (e instanceof CommandError || e instanceof FelundError) store.notice(e.message, "error");
+    if (e instanceof FelundError) store.notice(e.message, "error");
     else if (e instanceof Error) store.notice(`error: ${e.message}`, "error");
     else throw e;
   }

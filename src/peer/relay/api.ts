@@ -3,18 +3,17 @@
 // (felund2 admissions, call signals). Knows both the original relays (since/server_time) and the
 // felund relay (cursor/next_cursor/more). `fetch` is injected; every answer is read with a cap.
 import { RELAY_HTTP_TIMEOUT_MS, RELAY_PEERS_DEFAULT, RELAY_PRESENCE_TTL_S } from "../../protocol/limits.ts";
+import { FelundError } from "../../protocol/errors.ts";
 import { type CappedBody, readCapped, ResponseTooLarge } from "../capped-read.ts";
 import { relayUrl } from "../relay-url.ts";
 
-export class RelayError extends Error {
-  constructor(
-    message: string,
-    readonly status = 0,
-  ) {
-    super(message);
-    this.name = "RelayError";
-  }
-}
+/**
+ * What a relay's failure is thrown as: E_RATE_LIMITED when it answered 429 (worth a retry
+ * later), else E_UNREACHABLE (no answer, an answer too large to read, or an error answer), with
+ * 502 for whoever passes it on over HTTP: the fault is upstream.
+ */
+const relayError = (message: string, status?: number) =>
+  new FelundError(status === 429 ? "E_RATE_LIMITED" : "E_UNREACHABLE", message, status === 429 ? 429 : 502);
 
 export interface RelayEndpoint {
   transport: "ws" | "tcp";
@@ -80,7 +79,7 @@ export class RelayApi {
         signal: runtime.AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
       });
     } catch (e) {
-      throw new RelayError(`relay unreachable: ${(e as Error).message}`);
+      throw relayError(`relay unreachable: ${(e as Error).message}`);
     }
     // read with a size cap: a hostile relay's endless answer must not fill the tab's memory
     let json: Record<string, unknown> | null;
@@ -88,13 +87,13 @@ export class RelayApi {
       const text = await readCapped(res);
       json = JSON.parse(text) as Record<string, unknown> | null;
     } catch (e) {
-      if (e instanceof ResponseTooLarge) throw new RelayError(e.message, res.status);
+      if (e instanceof ResponseTooLarge) throw relayError(e.message);
       json = null;
     }
     if (!res.ok || !json || json.ok === false) {
       const detail = json?.detail ?? json?.error ?? "";
       const text = typeof detail === "string" ? detail : JSON.stringify(detail);
-      throw new RelayError(`relay: ${text ? `${text} ` : ""}(HTTP ${res.status})`, res.status);
+      throw relayError(`relay: ${text ? `${text} ` : ""}(HTTP ${res.status})`, res.status);
     }
     return json as T;
   }

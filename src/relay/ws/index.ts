@@ -19,7 +19,9 @@ export const wsRoutes = (ctx: RelayContext) => {
     query: WsQuery,
     beforeHandle({ request, server }) {
       if (!ctx.hub.admits(ctx.address(request, server) ?? "unknown"))
-        return errorResponse(429, "Too many WebSocket connections from this address", { "Retry-After": "30" });
+        return errorResponse("E_RATE_LIMITED", "Too many WebSocket connections from this address", {
+          "Retry-After": "30",
+        });
     },
     open(ws) {
       const raw = ws.raw as unknown as Raw;

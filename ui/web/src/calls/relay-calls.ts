@@ -3,14 +3,12 @@
 // carries them through the relay's /v1/signal — the only path it has — polling the relay for
 // signals addressed to it while it is in a call (src/peer/call-relay.ts, shared with the node).
 // Used by relay/relay-backend.ts (the relay chunk).
-import { FelundError } from "../../../../src/peer/errors.ts";
-import { codeForStatus } from "../../../../src/peer/error-status.ts";
 import type { BackendEvent, CallOp, CallSignalType } from "../../../shared/types.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
 import { CallRelay } from "../../../../src/peer/call-relay.ts";
 import type { RelayApi } from "../../../../src/peer/relay/api.ts";
-import { CallError, callAction, sealCallSignal, type CallView } from "../../../../src/sync/calls.ts";
+import { callAction, sealCallSignal, type CallView } from "../../../../src/sync/calls.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 
@@ -28,9 +26,6 @@ export interface RelayCallsHost {
   debug(line: string): void;
 }
 
-const userError = (e: unknown): unknown =>
-  e instanceof CallError ? new FelundError(codeForStatus(e.status), e.message, e.status) : e;
-
 export class RelayCalls {
   private relay: CallRelay;
 
@@ -45,34 +40,24 @@ export class RelayCalls {
   }
 
   async action(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }): Promise<CallView | null> {
-    let r: ReturnType<typeof callAction>;
-    try {
-      r = callAction(
-        {
-          ctx: this.h.ctx(),
-          rng: this.h.rng,
-          displayName: this.h.displayName(),
-          postV1: (c, ch, t) => this.h.postV1(c, ch, t),
-        },
-        circleId,
-        op,
-        { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
-      );
-    } catch (e) {
-      throw userError(e);
-    }
+    const r = callAction(
+      {
+        ctx: this.h.ctx(),
+        rng: this.h.rng,
+        displayName: this.h.displayName(),
+        postV1: (c, ch, t) => this.h.postV1(c, ch, t),
+      },
+      circleId,
+      op,
+      { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+    );
     await this.h.publish(circleId, r.rows);
     this.relay.watch();
     return r.call;
   }
 
   async send(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string): Promise<void> {
-    let payload: string;
-    try {
-      payload = sealCallSignal(this.h.ctx(), this.h.rng, circleId, sessionId, to, type, data, this.h.nowMs());
-    } catch (e) {
-      throw userError(e);
-    }
+    const payload = sealCallSignal(this.h.ctx(), this.h.rng, circleId, sessionId, to, type, data, this.h.nowMs());
     await this.relay.post(this.h.api(), circleId, sessionId, to, type, payload);
   }
 
