@@ -36,7 +36,7 @@ export interface ActionHost {
   track(circleId: string): void;
   v2Deps(): V2Deps;
   /** load the v1 code (before a legacy circle enters the store) */
-  legacy(): Promise<void>;
+  legacy(): Promise<unknown>;
   published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]>;
   flush(): Promise<void>;
   emit(e: BackendEvent): void;
