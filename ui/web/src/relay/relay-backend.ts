@@ -248,15 +248,12 @@ export class RelayBackend implements Backend {
             await this.o.persist.saveNode(n);
           },
           relayBase: () => this.relayBase(),
-          relayMoved: () => this.relay.restart(this.relayBase()),
-          link: (id) => void this.relay.link(id),
-          track: (id) => this.relay.track(id),
+          relay: this.relay,
           v2Deps: () => this.v2Deps(),
           legacy: this.legacy,
           published: (c, rows) => this.published(c, rows),
           flush: this.flush,
           emit: (e) => this.emit(e),
-          watchAdmissions: () => this.relay.watchAdmissions(),
           debug: (l) => this.debug(l),
         }),
     ));
