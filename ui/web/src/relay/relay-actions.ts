@@ -16,6 +16,7 @@ import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/peer/errors.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
+import type { RelayClient } from "./relay-client.ts";
 import { RelayApi, type FetchLike } from "../../../../src/peer/relay/api.ts";
 
 /** What the actions need of the backend (relay-backend.ts lends its own state and helpers). */
@@ -28,19 +29,14 @@ export interface ActionHost {
   /** replace and save the node record */
   saveNode(n: NodeRecord): Promise<void>;
   relayBase(): string;
-  /** the relay URL changed (saved with the node record): sync and admissions start over there */
-  relayMoved(): void;
-  /** the circle's keys and relay hint, for a circle just added to the store */
-  link(circleId: string): void;
-  /** start syncing a circle just added to the store */
-  track(circleId: string): void;
+  /** the relay client: links a circle just added to the store, syncs it, watches admissions, moves */
+  relay: RelayClient;
   v2Deps(): V2Deps;
   /** load the v1 code (before a legacy circle enters the store) */
-  legacy(): Promise<void>;
+  legacy(): Promise<unknown>;
   published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]>;
   flush(): Promise<void>;
   emit(e: BackendEvent): void;
-  watchAdmissions(): void;
   debug(line: string): void;
 }
 
@@ -60,9 +56,9 @@ export class RelayActions {
   async createCircle(name: string, opts: { legacy?: boolean } = {}) {
     if (opts.legacy) await this.h.legacy();
     const { circleId, rows } = act.createCircle(this.peer, name, opts);
-    this.h.link(circleId);
+    this.h.relay.link(circleId);
     await this.h.published(circleId, rows);
-    this.h.track(circleId);
+    this.h.relay.track(circleId);
     this.h.emit({ t: "circles" });
     return { circleId, code: await this.inviteCode(circleId) };
   }
@@ -115,9 +111,9 @@ export class RelayActions {
   }
 
   private async joined(circleId: string, rows: StoredMessage[]) {
-    this.h.link(circleId);
+    this.h.relay.link(circleId);
     await this.h.published(circleId, rows);
-    this.h.track(circleId);
+    this.h.relay.track(circleId);
     this.h.emit({ t: "circles" });
   }
 
@@ -158,7 +154,7 @@ export class RelayActions {
         name: c.name,
       });
     await this.h.flush();
-    this.h.watchAdmissions();
+    this.h.relay.watchAdmissions();
     return code;
   }
 
@@ -212,7 +208,7 @@ export class RelayActions {
         throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
       if (r !== this.h.node().relayBase) {
         await this.h.saveNode({ ...this.h.node(), relayBase: r });
-        this.h.relayMoved();
+        this.h.relay.restart(this.h.relayBase());
       }
     }
     if (s.displayName !== undefined) await this.setDisplayName(s.displayName);

@@ -16,13 +16,11 @@ import type {
   MessageView,
   PeerView,
 } from "../../../shared/types.ts";
-import { fromHex, toHex } from "../../../../src/protocol/bytes.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
-import { nodeKeysFromSeed, type NodeKeys } from "../../../../src/protocol/v2/keys.ts";
+import type { NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
-import { ensureGeneral, type StoredMessage } from "../../../../src/sync/store.ts";
-import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
@@ -33,7 +31,8 @@ import { RelayClient } from "./relay-client.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
 import type { RelayActions } from "./relay-actions.ts";
 import { MemStore } from "./mem-store.ts";
-import type { CircleRecord, MessageRecord, NodeRecord, Persistence } from "./persist.ts";
+import type { NodeRecord, Persistence } from "./persist.ts";
+import { type Journal, journal, type Legacy, loadIdentity, restore } from "./saved.ts";
 
 export interface RelayBackendOptions {
   /** the relay to use until the user sets another (default: the page's origin) */
@@ -51,7 +50,6 @@ export interface RelayBackendOptions {
   reconnectMs?: number;
 }
 
-type Legacy = typeof import("./legacy.ts");
 /** The Backend methods relay-actions.ts serves. */
 const SERVED = [
   "createCircle",
@@ -81,7 +79,8 @@ export class RelayBackend implements Backend {
   private keys!: NodeKeys;
   /** what the peer's actions (src/peer) see of this browser */
   private peer!: PeerCtx;
-  private writes: Promise<void> = Promise.resolve();
+  /** write what changed in the store (saved.ts) */
+  private flush!: Journal["flush"];
   /** things the user should be told once (identity migration), shown by the app after start */
   readonly notices: string[] = [];
   private readonly rng: Rng;
@@ -120,10 +119,14 @@ export class RelayBackend implements Backend {
   private now = () => Math.floor(this.nowMs() / 1000);
 
   private async load() {
-    const snap = await this.o.persist.load();
-    const migrated = await this.loadIdentity(snap.node);
+    const { o, mem } = this;
+    const snap = await o.persist.load();
+    const id = await loadIdentity(o.persist, this.rng, snap.node);
+    this.node = id.node;
+    this.keys = id.keys;
+    if (id.old) this.notices.push((await this.legacy()).preV2Notice(id.old, id.keys.nodeId));
     this.peer = {
-      store: this.mem,
+      store: mem,
       calls: this.calls,
       now: this.now,
       rng: this.rng,
@@ -134,22 +137,19 @@ export class RelayBackend implements Backend {
       peerIds: (id) => this.relay.peers(id).map((p) => p.nodeId),
       postV1: (c, ch, text) => this.v1!.postV1(this.peer, c, ch, text),
     };
+    const j = journal(mem, o.persist, (m) => this.relay.pushed.has(m));
+    this.flush = j.flush;
     this.relay = new RelayClient(
       {
-        ...this.o,
-        mem: this.mem,
+        ...o,
+        ...j,
+        mem,
         rng: this.rng,
         nowMs: this.nowMs,
         nodeId: this.node.nodeId,
         v1: () => this.v1?.v1Envelopes ?? null,
-        ctx: () => this.ctx(),
+        ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
-        flush: () => this.flush(),
-        rewrite: (ids) => {
-          // behind any commit still queued (which may carry the same rows as not yet pushed)
-          const rows = ids.map((id) => this.record(id)).filter((r): r is MessageRecord => !!r);
-          return (this.writes = this.writes.catch(() => {}).then(() => this.o.persist.commit({ messages: rows })));
-        },
         arrived: (rows) => {
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
@@ -162,64 +162,10 @@ export class RelayBackend implements Backend {
       },
       this.relayBase(),
     );
-    for (const c of snap.circles) {
-      this.mem.addCircle({
-        circleId: c.circleId,
-        secretHex: c.secretHex,
-        name: c.name,
-        owned: c.owned,
-        bootstrap: "",
-        mode: c.mode === "v2" ? "v2" : "v1",
-        keyEpoch: c.keyEpoch ?? 0,
-        joinedAt: c.joinedAt,
-      });
-      if (c.ownerKey) this.mem.setCircleOwner(c.circleId, c.ownerKey);
-      this.relay.link(c.circleId);
-      if (c.mode !== "v2") await this.legacy();
-    }
-    this.relay.cursors = snap.cursors;
-    if (!snap.state && snap.messages.length) await this.legacy();
-    const msgs = snap.messages.filter((m) => this.relay.links.has(m.circleId)).sort((a, b) => a.seq - b.seq);
-    if (snap.state) {
-      // the derived tables were saved with the messages: read back, nothing to re-apply
-      this.mem.restore(snap.state);
-      for (const m of msgs) {
-        const { pushed, v2, ...row } = m;
-        this.mem.loadRow(row, v2);
-        if (pushed) this.relay.pushed.add(m.msgId);
-      }
-    } else if (msgs.length)
-      // saved before v2 (v1 messages only): rebuilt by applying them again (the v1 code is loaded for it)
-      for (const id of this.v1!.replayPreV2History(this.peer, msgs)) this.relay.pushed.add(id);
-    this.mem.setDisplayName(this.node.nodeId, this.node.displayName, this.now());
-    this.mem.pruneInvites(this.now() - 86400);
-    for (const c of this.mem.listCircles()) ensureGeneral(this.mem, c.circleId, c.joinedAt);
-    if (migrated) this.v1!.adoptPreV2Circles(this.peer);
+    await restore({ mem, relay: this.relay, peer: this.peer, legacy: this.legacy }, snap, !!id.old);
     // first load after v2 (or after the migration): every message, circle and name was just
     // applied again, so this first write carries all of it in the new form
     return this.flush();
-  }
-
-  /** The Ed25519 identity (node_id = its key's id); an id from before v2 is replaced, once. */
-  private async loadIdentity(n: NodeRecord | null): Promise<boolean> {
-    const seed = n?.seed ? fromHex(n.seed) : this.rng(32);
-    this.keys = nodeKeysFromSeed(seed);
-    if (n?.seed) {
-      this.node = { ...n, nodeId: this.keys.nodeId };
-      return false;
-    }
-    const old = n?.nodeId;
-    this.node = {
-      nodeId: this.keys.nodeId,
-      displayName: n?.displayName ?? "anon",
-      relayBase: n?.relayBase ?? "",
-      seed: toHex(seed),
-      formerIds: old ? [...(n?.formerIds ?? []), old] : [],
-    };
-    await this.o.persist.saveNode(this.node);
-    if (!old) return false;
-    this.notices.push((await this.legacy()).preV2Notice(old, this.keys.nodeId));
-    return true;
   }
 
   private relayBase(): string {
@@ -231,59 +177,11 @@ export class RelayBackend implements Backend {
    * `this.v1!` below runs for such a circle only.
    */
   private v1: Legacy | null = null;
-  private async legacy(): Promise<Legacy> {
-    return (this.v1 ??= await import("./legacy.ts"));
-  }
+  private legacy = async (): Promise<Legacy> => (this.v1 ??= await import("./legacy.ts"));
 
-  private link(circleId: string) {
-    return this.relay.link(circleId);
-  }
-
-  private circleRecords(): CircleRecord[] {
-    return this.mem.listCircles().map((c) => ({
-      circleId: c.circleId,
-      secretHex: c.secretHex,
-      name: c.name,
-      owned: c.owned,
-      joinedAt: c.joinedAt,
-      mode: c.mode,
-      keyEpoch: c.keyEpoch,
-      ownerKey: this.mem.getCircleOwner(c.circleId),
-    }));
-  }
-
-  private record(msgId: string): MessageRecord | null {
-    const m = this.mem.getMessage(msgId);
-    return m ? { ...m, pushed: this.relay.pushed.has(msgId), v2: this.mem.v2Cols(msgId) } : null;
-  }
-
-  /** Write what changed (messages, derived state, circles) in one transaction, in order. */
-  private flush(): Promise<void> {
-    const ch = this.mem.takeChanges();
-    if (!ch.msgIds.length && !ch.state && !ch.circles) return this.writes;
-    const commit = {
-      messages: ch.msgIds.map((id) => this.record(id)).filter((r): r is MessageRecord => !!r),
-      state: ch.state ? this.mem.dump() : undefined,
-      circles: ch.circles ? this.circleRecords() : undefined,
-    };
-    this.writes = this.writes.catch(() => {}).then(() => this.o.persist.commit(commit));
-    return this.writes;
-  }
-
-  private circle(circleId: string) {
-    return requireCircle(this.peer, circleId);
-  }
-
-  private isMe(nodeId: string) {
-    return nodeId === this.node.nodeId || !!this.node.formerIds?.includes(nodeId);
-  }
-
+  /** a message as the UI shows it: ours also when written under an id from before v2 */
   private view(m: StoredMessage): MessageView {
-    return messageView(this.mem, m, (id) => this.isMe(id));
-  }
-
-  private ctx(): V2Ctx {
-    return v2Ctx(this.peer);
+    return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id));
   }
 
   /** deps of the v2 engine (admissions through the relay) */
@@ -324,7 +222,7 @@ export class RelayBackend implements Backend {
     channelId: string,
     opts: { limit: number; before?: { sortTs: number; msgId: string } },
   ) {
-    const c = this.circle(circleId);
+    const c = requireCircle(this.peer, circleId);
     return this.mem
       .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
       .map((m) => this.view(m));
@@ -350,15 +248,12 @@ export class RelayBackend implements Backend {
             await this.o.persist.saveNode(n);
           },
           relayBase: () => this.relayBase(),
-          relayMoved: () => this.relay.restart(this.relayBase()),
-          link: (id) => void this.link(id),
-          track: (id) => this.relay.track(id),
+          relay: this.relay,
           v2Deps: () => this.v2Deps(),
-          legacy: async () => void (await this.legacy()),
+          legacy: this.legacy,
           published: (c, rows) => this.published(c, rows),
-          flush: () => this.flush(),
+          flush: this.flush,
           emit: (e) => this.emit(e),
-          watchAdmissions: () => this.relay.watchAdmissions(),
           debug: (l) => this.debug(l),
         }),
     ));
@@ -372,8 +267,8 @@ export class RelayBackend implements Backend {
         mem: this.mem,
         persist: this.o.persist,
         relay: this.relay,
-        circle: (id) => this.circle(id),
-        flush: () => this.flush(),
+        circle: (id) => requireCircle(this.peer, id),
+        flush: this.flush,
         emit: (e) => this.emit(e),
       },
       circleId,
@@ -382,7 +277,7 @@ export class RelayBackend implements Backend {
 
   /** No "peers" event from here: the chat store answers that event by calling listPeers (it would loop). */
   listPeers(circleId: string): Promise<PeerView[]> {
-    return this.relay.refreshPeers(this.circle(circleId).circleId);
+    return this.relay.refreshPeers(requireCircle(this.peer, circleId).circleId);
   }
 
   subscribe(fn: (e: BackendEvent) => void): () => void {
@@ -435,7 +330,7 @@ export class RelayBackend implements Backend {
     return (this.callNet ??= import("../calls/relay-calls.ts").then(
       ({ RelayCalls }) =>
         new RelayCalls({
-          ctx: () => this.ctx(),
+          ctx: () => v2Ctx(this.peer),
           rng: this.rng,
           nowMs: this.nowMs,
           displayName: () => this.node.displayName,
@@ -448,11 +343,11 @@ export class RelayBackend implements Backend {
     ));
   }
   async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }) {
-    const id = this.circle(circleId).circleId;
+    const id = requireCircle(this.peer, circleId).circleId;
     return (await this.calling()).action(id, op, a);
   }
   async callSignal(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string) {
-    const id = this.circle(circleId).circleId;
+    const id = requireCircle(this.peer, circleId).circleId;
     return (await this.calling()).send(id, sessionId, to, type, data);
   }
 

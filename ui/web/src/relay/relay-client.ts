@@ -123,15 +123,6 @@ export class RelayClient implements RelayHost {
     this.sync.poke();
   }
 
-  /** A circle left: its presence, socket and cursors go. */
-  async forget(circleId: string): Promise<void> {
-    const l = this.links.get(circleId);
-    this.links.delete(circleId);
-    if (l) this.sync.remove(circleId, l.hint);
-    for (const key of Object.keys(this.cursors)) if (key.endsWith(`|${circleId}`)) delete this.cursors[key];
-    await this.p.persist.saveCursors(this.cursors);
-  }
-
   peers(circleId: string): PeerView[] {
     return this.peerCache.get(circleId) ?? [];
   }

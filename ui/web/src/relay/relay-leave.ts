@@ -1,5 +1,5 @@
-// Leaving a circle in the relay-only peer: rare, so a chunk loaded then (relay-backend.ts) and
-// not part of the page's first load.
+// Leaving a circle in the relay-only peer, with what the relay client lets go of it: rare, so a
+// chunk loaded then (relay-backend.ts) and not part of the page's first load.
 import type { BackendEvent } from "../../../shared/types.ts";
 import type { CircleRow } from "../../../../src/sync/store.ts";
 import type { MemStore } from "./mem-store.ts";
@@ -19,10 +19,19 @@ export interface LeaveHost {
 /** Leave a circle: its presence, socket and cursors on the relay, then its state and history here. */
 export async function leaveCircle(h: LeaveHost, circleId: string) {
   const c = h.circle(circleId);
-  const gone = h.relay.forget(c.circleId);
+  const gone = forget(h, c.circleId);
   h.mem.removeCircle(c.circleId);
   await h.flush();
   await h.persist.deleteCircle(c.circleId);
   await gone;
   h.emit({ t: "circles" });
+}
+
+/** The relay client lets the circle go: its presence, socket and pull cursors. */
+async function forget({ relay, persist }: LeaveHost, circleId: string): Promise<void> {
+  const l = relay.links.get(circleId);
+  relay.links.delete(circleId);
+  if (l) relay.sync.remove(circleId, l.hint);
+  for (const key of Object.keys(relay.cursors)) if (key.endsWith(`|${circleId}`)) delete relay.cursors[key];
+  await persist.saveCursors(relay.cursors);
 }
