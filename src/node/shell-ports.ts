@@ -3,6 +3,7 @@
 // holds a reference back to FelundNode (node.ts builds them and wires them together).
 import type { NodeStore } from "../../db/node-store.ts";
 import type { Arrival } from "../peer/fan-out.ts";
+import type { SyncReport } from "../peer/views.ts";
 import type { StoredMessage } from "../sync/store.ts";
 
 /** What the node tells its front ends (local API, terminal UI, CLI). */
@@ -10,16 +11,7 @@ export type NodeEvent =
   | { t: "message"; message: StoredMessage }
   | { t: "peers"; circleId: string }
   | { t: "circles" }
-  | {
-      t: "sync";
-      circleId: string;
-      peer: string;
-      addr: string;
-      ok: boolean;
-      stored: number;
-      sent: number;
-      detail: string;
-    }
+  | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }
   /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };

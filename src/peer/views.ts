@@ -64,3 +64,14 @@ export function channelViews(store: SyncStoreV2, circleId: string, me: string): 
     };
   });
 }
+
+/** One exchange with a peer, as the front ends are told of it (a "sync" event of the node and of a Backend). */
+export interface SyncReport {
+  circleId: string;
+  peer: string;
+  addr: string;
+  ok: boolean;
+  stored: number;
+  sent: number;
+  detail: string;
+}

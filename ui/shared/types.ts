@@ -1,5 +1,5 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
-import type { ChannelView, MessageView } from "../../src/peer/views.ts";
+import type { ChannelView, MessageView, SyncReport } from "../../src/peer/views.ts";
 
 export type AccessMode = "public" | "key" | "invite";
 /** an owner's felund2 invite in the F2 dialog: id, created, expires, uses/max, state */
@@ -57,16 +57,7 @@ export type BackendEvent =
   | { t: "message"; message: MessageView }
   | { t: "circles" }
   | { t: "peers"; circleId: string }
-  | {
-      t: "sync";
-      circleId: string;
-      peer: string;
-      addr: string;
-      ok: boolean;
-      stored: number;
-      sent: number;
-      detail: string;
-    }
+  | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }
   | { t: "connection"; state: ConnectionState }
   /** a call signal for this user, already opened and checked (sender's signature, recipient, replay) */
