@@ -1,16 +1,10 @@
-// Redeeming a felund2. code: a ticket-keyed v2 handshake with the inviter, who checks expiry
-// and use limit and answers with the circle's credentials (ADMIT); then the circle syncs. Over
-// TCP when the code names a host:port; through the relay's /v1/signal when it names a relay
-// (an owner without a TCP address, e.g. a relay-only browser), and the circle then syncs
-// through that relay: with the node's own client, or a one-shot one for `felund join`.
-import { enterAdmitted } from "../peer/actions.ts";
-import { FelundError } from "../peer/errors.ts";
-import { joinThroughRelay } from "../peer/relay/admission-engine.ts";
+// The node's felund2 join: the admission (src/peer/join2.ts) over the node's TCP dialer or the
+// code's relay, then the circle syncs: with the inviter over TCP, or through that relay (with
+// the node's own client, or a one-shot one for `felund join`).
+import { type Join2Result, joinV2 } from "../peer/join2.ts";
 import { RelayApi } from "../peer/relay/api.ts";
-import { isRelayUrl, parseHostPort } from "../protocol/hostport.ts";
-import { decodeInvite2, type Invite2 } from "../protocol/v2/invite.ts";
 import type { ExchangeResult } from "../sync/v1-exchange.ts";
-import { type V2Deps, V2Exchange } from "../sync/v2-exchange.ts";
+import type { V2Deps } from "../sync/v2-exchange.ts";
 import { connectLine } from "./dialer.ts";
 import { saveSettings } from "./identity.ts";
 import type { ConnTimeouts } from "./line-conn.ts";
@@ -46,81 +40,47 @@ export class Joins {
 
   async joinV2(code: string): Promise<JoinResult> {
     const h = this.host;
-    const v = decodeInvite2(code, h.now());
-    if (!v.ok) throw new FelundError("E_BAD_INVITE", `invalid invite code: ${v.reason}`);
-    const inv = v.value;
-    const peer = inv.peer;
-    if (isRelayUrl(peer)) return this.viaRelay(inv);
-    const hp = parseHostPort(peer);
-    if (!hp) throw new FelundError("E_BAD_INVITE", "this invite names no reachable node (host:port)");
-    const existed = !!h.store.getCircle(inv.circleId);
-    if (!existed) {
-      const ex = V2Exchange.joiner(
-        h.v2Deps(),
-        { inviteId: inv.inviteId, ticket: inv.ticket, circleId: inv.circleId },
-        peer,
-      );
-      const { connecting, conn } = connectLine({
-        addr: peer,
-        hp,
-        engine: ex,
-        log: (l) => h.log(l),
-        timeouts: h.timeouts,
-      });
-      const sock = await connecting.catch(() => null);
-      const c = conn();
-      if (!sock || !c)
-        throw new FelundError(
-          "E_UNREACHABLE",
-          `cannot reach the inviter at ${peer}; try again when their node is online`,
-        );
-      const reason = await c.finished;
-      const admit = ex.result.admitted;
-      if (!admit)
-        throw new FelundError(
-          "E_NOT_ADMITTED",
-          `the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`,
-        );
-      h.store.transaction(() => {
-        enterAdmitted(h.ctx, admit, inv.circleId);
-        h.store.updateCircleBootstrap(inv.circleId, peer);
-      });
+    const r = await joinV2(h.ctx, code, {
+      v2Deps: () => h.v2Deps(),
+      nowMs: Date.now,
+      relayApi: (base) => new RelayApi(base, h.relayNode.nodeId),
+      tcp: async (addr, hp, ex) => {
+        const { connecting, conn } = connectLine({ addr, hp, engine: ex, log: (l) => h.log(l), timeouts: h.timeouts });
+        const sock = await connecting.catch(() => null);
+        const c = conn();
+        return sock && c ? c.finished : null;
+      },
+      entering: (circleId, path, addr) => {
+        if (path === "tcp") h.store.updateCircleBootstrap(circleId, addr);
+      },
+    });
+    if (r.created) {
+      if (r.path === "relay") h.log(`joined ${r.circleId} through the relay ${r.addr}`);
       h.emit({ t: "circles" });
     }
-    const synced = await h.syncWith(inv.circleId, peer);
-    return { circleId: inv.circleId, bootstrap: peer, created: !existed, synced: !!synced?.completed };
+    if (r.path === "relay") return this.afterRelay(r);
+    const synced = await h.syncWith(r.circleId, r.addr);
+    return { circleId: r.circleId, bootstrap: r.addr, created: r.created, synced: !!synced?.completed };
   }
 
-  /** The admission of a felund2 code whose peer is a relay: over /v1/signal, then the relay syncs the circle. */
-  private async viaRelay(inv: Invite2): Promise<JoinResult> {
+  /** A circle joined through a relay meets on it: the node uses that relay, then pulls the circle. */
+  private async afterRelay(r: Join2Result): Promise<JoinResult> {
     const h = this.host;
-    const base = inv.peer.replace(/\/+$/, "");
-    const existed = !!h.store.getCircle(inv.circleId);
-    if (!existed) {
-      const r = await joinThroughRelay(new RelayApi(base, h.relayNode.nodeId), h.v2Deps(), inv, Date.now);
-      if (!r.ok)
-        throw new FelundError(
-          /did not answer|relay:/.test(r.reason) ? "E_UNREACHABLE" : "E_NOT_ADMITTED",
-          `the inviter did not admit us: ${r.reason}`,
-        );
-      enterAdmitted(h.ctx, r.value, inv.circleId);
-      h.log(`joined ${inv.circleId} through the relay ${base}`);
-      h.emit({ t: "circles" });
-    }
-    // the circle meets on that relay: a node without a relay starts using it (and keeps it)
+    const base = r.addr;
+    // a node without a relay starts using it (and keeps it)
     const configured = h.configuredRelay();
     if (!configured) saveSettings(h.store, { relayBase: base });
     else if (configured !== base)
-      h.log(`note: ${inv.circleId} was joined through ${base}, but this node syncs through ${configured}`);
+      h.log(`note: ${r.circleId} was joined through ${base}, but this node syncs through ${configured}`);
     if (h.listening() && !h.relay() && !h.stopped()) h.configureRelay(base);
     // a running node pulls with its client; a one-shot `felund join` pulls once with a temporary one
     const client = h.relay() ?? new RelayClient(h.relayNode, configured || base, { ws: false });
     let synced = false;
-    await client.pullNow(inv.circleId).then(
+    await client.pullNow(r.circleId).then(
       () => (synced = !client.lastError),
       () => {},
     );
     if (client !== h.relay()) client.stop();
-    return { circleId: inv.circleId, bootstrap: "", created: !existed, synced };
+    return { circleId: r.circleId, bootstrap: "", created: r.created, synced };
   }
 }

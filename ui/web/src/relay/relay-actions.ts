@@ -5,15 +5,15 @@
 // returning user reads and writes without it; the backend lends it its state (ActionHost).
 import type { AccessMode, BackendEvent } from "../../../shared/types.ts";
 import { toHex } from "../../../../src/protocol/bytes.ts";
-import { isRelayUrl } from "../../../../src/protocol/hostport.ts";
 import { V2_INVITE_TTL_DEFAULT_S } from "../../../../src/protocol/limits.ts";
-import { decodeInvite2, INVITE2_PREFIX, type InviteView } from "../../../../src/protocol/v2/invite.ts";
+import { INVITE2_PREFIX, type InviteView } from "../../../../src/protocol/v2/invite.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import * as act from "../../../../src/peer/actions.ts";
 import * as channels from "../../../../src/peer/actions-channels.ts";
 import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/peer/errors.ts";
+import { joinV2 } from "../../../../src/peer/join2.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
 import type { RelayClient } from "./relay-client.ts";
@@ -73,41 +73,26 @@ export class RelayActions {
   }
 
   /**
-   * Redeem a felund2 code: the join handshake with the owner runs through a relay's /v1/signal
-   * (the code's relay; a code naming a host:port tries our own relay, where the owner's node may
-   * also listen). The owner checks expiry and use limit and answers with the circle (ADMIT).
+   * Redeem a felund2 code (src/peer/join2.ts): the join handshake with the owner runs through a
+   * relay's /v1/signal (the code's relay; a code naming a host:port tries our own relay, where the
+   * owner's node may also listen). The owner checks expiry and use limit and answers with the circle.
    */
   private async joinV2(code: string) {
-    const v = decodeInvite2(code, this.peer.now());
-    if (!v.ok) throw new FelundError("E_BAD_INVITE", `invalid invite code: ${v.reason}`);
-    const inv = v.value;
-    if (this.h.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
-    const base = isRelayUrl(inv.peer) ? inv.peer.replace(/\/+$/, "") : this.h.relayBase();
-    const { joinThroughRelay } = await import("../../../../src/peer/relay/admission-engine.ts");
-    const r = await joinThroughRelay(
-      new RelayApi(base, this.h.node().nodeId, this.h.fetch),
-      this.h.v2Deps(),
-      inv,
-      this.h.nowMs,
-    );
-    if (!r.ok) {
-      if (!isRelayUrl(inv.peer) && /did not answer/.test(r.reason))
-        throw new FelundError(
-          "E_UNREACHABLE",
-          `this code names ${inv.peer}, which a browser cannot reach, and its owner did not answer through ${base} either (their node needs a relay)`,
-        );
-      throw new FelundError(
-        /did not answer|relay/.test(r.reason) ? "E_UNREACHABLE" : "E_NOT_ADMITTED",
-        `the inviter did not admit us: ${r.reason}`,
-      );
+    const r = await joinV2(this.peer, code, {
+      v2Deps: () => this.h.v2Deps(),
+      nowMs: this.h.nowMs,
+      relayApi: (base) => new RelayApi(base, this.h.node().nodeId, this.h.fetch),
+      ownRelay: () => this.h.relayBase(),
+      beforeEnter: async (admit) => {
+        if (!admit.v2Only) await this.h.legacy();
+      },
+    });
+    if (r.created) {
+      if (r.addr !== this.h.relayBase())
+        this.h.debug(`joined through ${r.addr}; this browser syncs through ${this.h.relayBase()}`);
+      await this.joined(r.circleId, r.rows);
     }
-    if (this.h.mem.getCircle(inv.circleId)) return { circleId: inv.circleId };
-    if (!r.value.v2Only) await this.h.legacy();
-    const { circleId, rows } = act.enterAdmitted(this.peer, r.value, inv.circleId);
-    if (base !== this.h.relayBase())
-      this.h.debug(`joined through ${base}; this browser syncs through ${this.h.relayBase()}`);
-    await this.joined(circleId, rows);
-    return { circleId };
+    return { circleId: r.circleId };
   }
 
   private async joined(circleId: string, rows: StoredMessage[]) {
