@@ -2,8 +2,8 @@
 // runs on this state dir (so nothing is lost or overwritten), else directly on the database.
 import { apiToken, liveRuntime, openNodeStore, type RuntimeInfo } from "../node/runtime.ts";
 import { defaultCtx, type Ctx } from "../node/service.ts";
-import { FelundError } from "../peer/errors.ts";
-import { codeForStatus } from "../peer/error-status.ts";
+import { FelundError } from "../protocol/errors.ts";
+import { codeForStatus } from "../protocol/error-status.ts";
 
 export interface Target {
   runtime: RuntimeInfo | null;

@@ -22,7 +22,7 @@ import { callView, type CallSession } from "../sync/control-apply.ts";
 import { callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import * as svc from "./service.ts";
-import { FelundError } from "../peer/errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 
 export type CallOp = "start" | "join" | "leave" | "end";
 export type { CallView };

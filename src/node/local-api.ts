@@ -8,8 +8,8 @@
 import type { FelundNode } from "./node.ts";
 import type { NodeEvent } from "./shell-ports.ts";
 import * as svc from "./service.ts";
-import { type ErrorCode, FelundError } from "../peer/errors.ts";
-import { codeForStatus } from "../peer/error-status.ts";
+import { type ErrorCode, FelundError } from "../protocol/errors.ts";
+import { codeForStatus } from "../protocol/error-status.ts";
 import { saveSettings } from "./identity.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";

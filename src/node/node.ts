@@ -5,7 +5,7 @@
 import type { NodeStore } from "../../db/node-store.ts";
 import { type Arrival, type FanOutPorts, fanOut } from "../peer/fan-out.ts";
 import { inviteCode } from "../peer/actions.ts";
-import { FelundError } from "../peer/errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { type Rng, systemRng } from "../protocol/crypto.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
 import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";

@@ -9,7 +9,7 @@ import { parseHostPort } from "../protocol/hostport.ts";
 import { createLocalHandler } from "./local-api.ts";
 import { FelundNode } from "./node.ts";
 import { apiToken, clearRuntime, liveRuntime, openNodeStore, writeRuntime } from "./runtime.ts";
-import { FelundError } from "../peer/errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 
 export interface ProcessOptions {
   stateDir: string;

@@ -11,7 +11,7 @@ import { CallRegistry } from "../sync/control-apply.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import * as peer from "../peer/actions.ts";
 import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
-import { FelundError } from "../peer/errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { postV1 } from "../peer/post-v1.ts";
 import { type ChannelView, channelViews, type MessageView, messageView } from "../peer/views.ts";
 import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";

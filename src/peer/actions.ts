@@ -17,7 +17,8 @@ import * as admin from "../sync/v2-admin.ts";
 import { composeEvent, isLegacy } from "../sync/v2-apply.ts";
 import { publishCard } from "./card.ts";
 import { requireCircle, type PeerCtx, v2Ctx, who } from "./ctx.ts";
-import { FelundError, rowOf } from "./errors.ts";
+import { FelundError } from "../protocol/errors.ts";
+import { rowOf } from "./ctx.ts";
 import { resolveMember } from "./members.ts";
 
 export type { InviteView };

@@ -19,7 +19,7 @@ import { type CallSignalType, relaySessionLabel, relaySignalType } from "../prot
 import { signalProof } from "../protocol/v2/signal-proof.ts";
 import { type ArrivedSignal, SignalInbox } from "../sync/calls.ts";
 import type { V2Ctx } from "../sync/v2-apply.ts";
-import { FelundError } from "./errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 import type { RelayApi } from "./relay/api.ts";
 
 /** What the shell gives: its state, clock and relay, and where opened signals and refusals go. */

@@ -6,7 +6,8 @@ import type { NodeKeys } from "../protocol/v2/keys.ts";
 import type { CallRegistry } from "../sync/call-registry.ts";
 import type { CircleRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import type { V2Ctx } from "../sync/v2-apply.ts";
-import { FelundError } from "./errors.ts";
+import { type ErrorCode, FelundError } from "../protocol/errors.ts";
+import type { Verdict } from "../protocol/verdict.ts";
 
 export interface PeerCtx {
   store: SyncStoreV2;
@@ -47,4 +48,10 @@ export function requireCircle(ctx: PeerCtx, circleId: string): CircleRow {
     ctx.store.listCircles().find((x) => circleId.length >= 4 && x.circleId.startsWith(circleId));
   if (!c) throw new FelundError("E_UNKNOWN_CIRCLE", `unknown circle: ${circleId}`);
   return c;
+}
+
+/** The row a verdict of the v2 engine stored, or its refusal as a user error. */
+export function rowOf(v: Verdict<{ row: StoredMessage }>, code: ErrorCode = "E_REFUSED"): StoredMessage {
+  if (!v.ok) throw new FelundError(/owner/.test(v.reason) ? "E_OWNER_ONLY" : code, v.reason);
+  return v.value.row;
 }

@@ -12,7 +12,7 @@ import type { StoredMessage } from "../sync/store.ts";
 import type { JoinTicket, V2Deps, V2Exchange } from "../sync/v2-exchange.ts";
 import { enterAdmitted } from "./actions.ts";
 import type { PeerCtx } from "./ctx.ts";
-import { FelundError } from "./errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 import type { RelayApi } from "./relay/api.ts";
 
 export type Join2Path = "tcp" | "relay";

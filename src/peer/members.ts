@@ -1,6 +1,6 @@
 // Naming a member of a circle the way a user does: node id, unique id prefix, or display name.
 import type { PeerCtx } from "./ctx.ts";
-import { FelundError } from "./errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 
 /** A member by node id, unique id prefix (4+), or display name, among cards and seen peers. */
 export function resolveMember(ctx: PeerCtx, circleId: string, who: string): string {

@@ -8,7 +8,7 @@ import { type ChatMessage, computeMac } from "../protocol/message.ts";
 import { storeVerified } from "../sync/merge.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { requireCircle, type PeerCtx } from "./ctx.ts";
-import { FelundError } from "./errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 
 /** Author a v1 message here: MAC'd and stored (durably, on the node, before this returns). */
 export function postV1(ctx: PeerCtx, circleId: string, channelId: string, text: string): StoredMessage {

@@ -6,7 +6,8 @@ import { MAX_TEXT_BYTES } from "../protocol/limits.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import { composeText } from "../sync/v2-apply.ts";
 import { requireCircle, type PeerCtx, v2Ctx } from "./ctx.ts";
-import { FelundError, rowOf } from "./errors.ts";
+import { FelundError } from "../protocol/errors.ts";
+import { rowOf } from "./ctx.ts";
 
 /** Write a message in a channel: signed by this peer's key (v2; in a legacy circle it also carries its v1 MAC). */
 export function sendMessage(ctx: PeerCtx, circleId: string, channel: string, text: string): StoredMessage {

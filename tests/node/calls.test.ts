@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import type { NodeEvent } from "../../src/node/shell-ports.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import { postV1 } from "../../src/peer/post-v1.ts";
 import { circleHint } from "../../src/protocol/ids.ts";
 import { relaySessionLabel } from "../../src/protocol/v2/call-signal.ts";

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { openMemoryDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import * as svc from "../../src/node/service.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 
 describe("channel creation refuses mixed-script names", () => {
   for (const legacy of [false, true]) {

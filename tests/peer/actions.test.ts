@@ -17,7 +17,7 @@ import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import * as act from "../../src/peer/actions.ts";
 import * as channels from "../../src/peer/actions-channels.ts";
 import { type PeerCtx, v2Ctx } from "../../src/peer/ctx.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import { postV1 } from "../../src/peer/post-v1.ts";
 import { sendMessage } from "../../src/peer/send.ts";
 import { channelViews, messageView } from "../../src/peer/views.ts";

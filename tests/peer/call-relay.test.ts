@@ -12,7 +12,7 @@ import type { ArrivedSignal } from "../../src/sync/calls.ts";
 import { callAction, sealCallSignal } from "../../src/sync/calls.ts";
 import type { StoredMessage } from "../../src/sync/store.ts";
 import { acceptSigned } from "../../src/sync/v2-apply.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import { createRelayApp } from "../../src/relay/app.ts";
 import type { RelayConfigInput } from "../../src/relay/config.ts";
 import { joinCircle, makeNode, NOW, type Node } from "../v2/helpers.ts";

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as act from "../../src/peer/actions.ts";
 import type { PeerCtx } from "../../src/peer/ctx.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import { type Join2Transport, joinV2 } from "../../src/peer/join2.ts";
 import { postV1 } from "../../src/peer/post-v1.ts";
 import { Admissions } from "../../src/peer/relay/admission-engine.ts";

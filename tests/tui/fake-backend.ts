@@ -1,7 +1,7 @@
 // An in-memory Backend for the TUI render tests: circles, channels and messages held in
 // plain objects, events pushed by the test with emit(). Times are fixed so frames are stable.
 import type { Backend } from "../../ui/shared/backend.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import type {
   AccessMode,
   AppState,

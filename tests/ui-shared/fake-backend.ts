@@ -1,7 +1,7 @@
 // An in-memory Backend for store and command tests: records calls, keeps messages per
 // channel, and lets a test push events as the node would.
 import type { Backend } from "../../ui/shared/backend.ts";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import type { AccessMode, AppState, BackendEvent, CircleView, MessageView, PeerView } from "../../ui/shared/types.ts";
 
 let seq = 0;

@@ -1,7 +1,7 @@
 // The relay-only peer's settings (served by its actions chunk): a relay URL is checked, saved
 // and used from then on; a display name is saved and told to every circle by a fresh card.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import type { MessageView } from "../../ui/shared/types.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";

@@ -1,6 +1,6 @@
 // The one interface both front ends talk to. Two implementations: LocalBackend (a thin
 // client of the local node's API) and, for browsers on a public relay, a relay-only peer.
-// What a user cannot do, either throws as a FelundError (src/peer/errors.ts).
+// What a user cannot do, either throws as a FelundError (src/protocol/errors.ts).
 import type {
   AccessMode,
   AppState,

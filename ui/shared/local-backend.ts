@@ -1,7 +1,7 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
-import { FelundError } from "../../src/peer/errors.ts";
-import { codeForStatus } from "../../src/peer/error-status.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
+import { codeForStatus } from "../../src/protocol/error-status.ts";
 import type { Backend } from "./backend.ts";
 import type {
   AppState,

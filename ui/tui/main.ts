@@ -4,7 +4,7 @@
 // ctrl+q, /quit, ctrl+c, SIGTERM/SIGINT/SIGHUP, an uncaught error — restores the terminal
 // (renderer.destroy()) before anything else is printed or the process exits.
 import { createCliRenderer, type CliRenderer } from "@opentui/core";
-import { FelundError } from "../../src/peer/errors.ts";
+import { FelundError } from "../../src/protocol/errors.ts";
 import { ChatStore } from "../shared/chat-store.ts";
 import { LocalBackend } from "../shared/local-backend.ts";
 import { TuiApp } from "./app.ts";

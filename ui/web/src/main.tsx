@@ -4,7 +4,7 @@
 import { createRoot } from "solid-js";
 import { render } from "solid-js/web";
 import type { Backend } from "../../shared/backend.ts";
-import type { FelundError } from "../../../src/peer/errors.ts";
+import type { FelundError } from "../../../src/protocol/errors.ts";
 import { App } from "./app.tsx";
 import { AppContext, createAppStore } from "./app-store.ts";
 import { forgetToken, pageConfig, registerServiceWorker, takeToken, type Mode } from "./boot.ts";

@@ -4,7 +4,7 @@
 import { createEffect, createRoot, createSignal, untrack } from "solid-js";
 import type { Backend } from "../../../shared/backend.ts";
 import type { ChatState, ChatStore } from "../../../shared/chat-store.ts";
-import { FelundError } from "../../../../src/peer/errors.ts";
+import { FelundError } from "../../../../src/protocol/errors.ts";
 import type { CallOp, CallView } from "../../../shared/types.ts";
 import { CALL_MAX_PARTICIPANTS } from "../../../../src/protocol/limits.ts";
 import { iceServers } from "./ice.ts";

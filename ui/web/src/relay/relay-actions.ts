@@ -12,7 +12,7 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import * as act from "../../../../src/peer/actions.ts";
 import * as channels from "../../../../src/peer/actions-channels.ts";
 import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
-import { FelundError } from "../../../../src/peer/errors.ts";
+import { FelundError } from "../../../../src/protocol/errors.ts";
 import { joinV2 } from "../../../../src/peer/join2.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
