@@ -1,16 +1,9 @@
 // Merging messages a peer sent: type checks (W6), circle check, MAC, first copy wins,
 // timestamps clamped for ordering (W14), display names and control events applied.
-import {
-  CONTROL_CHANNEL,
-  DEFAULT_CHANNEL,
-  parseWireMessage,
-  verifyMac,
-  type ChatMessage,
-} from "../protocol/message.ts";
-import { DISPLAY_NAME_MAX } from "../protocol/limits.ts";
+import { CONTROL_CHANNEL, parseWireMessage, verifyMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { applyControl, type CallRegistry } from "./control-apply.ts";
-import { sortTsFor, type StoredMessage, type SyncStore } from "./store.ts";
+import { noteChat, sortTsFor, type StoredMessage, type SyncStore } from "./store.ts";
 
 export { sortTsFor };
 
@@ -31,19 +24,7 @@ export function storeVerified(
   const row = store.insertMessage(m, { origin, receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
   if (!row) return null;
   if (m.channelId === CONTROL_CHANNEL) applyControl(store, calls, m, now);
-  else {
-    const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-    if (name) store.setDisplayName(m.authorNodeId, name, now);
-    if (m.channelId !== DEFAULT_CHANNEL && !store.getChannel(m.circleId, m.channelId))
-      store.createChannel({
-        circleId: m.circleId,
-        channelId: m.channelId,
-        createdBy: m.authorNodeId,
-        createdTs: m.createdTs,
-        accessMode: "public",
-        keyHash: "",
-      });
-  }
+  else noteChat(store, m, now);
   return row;
 }
 

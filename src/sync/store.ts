@@ -3,9 +3,9 @@
 // and in memory by ui/web/src/relay/mem-store.ts (the relay-only browser); the contract below
 // holds for both, method by method (tests/peer/store-port.test.ts). Rows read are snapshots:
 // a later write does not change a row already read, and changing a row read changes nothing.
-import type { ChatMessage } from "../protocol/message.ts";
+import { type ChatMessage, DEFAULT_CHANNEL } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
-import { MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
+import { DISPLAY_NAME_MAX, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
 
 export interface CircleRow {
   circleId: string;
@@ -233,6 +233,29 @@ export function ensureGeneral(store: SyncStore, circleId: string, now: number): 
       channelId: "general",
       createdBy: "",
       createdTs: now,
+      accessMode: "public",
+      keyHash: "",
+    });
+}
+
+/**
+ * What a chat message (not a control event) tells a peer, on the v1 and the v2 path alike: its
+ * author's current name, and a channel that exists (a message in an unknown channel creates it,
+ * public, as the original does).
+ */
+export function noteChat(
+  store: SyncStore,
+  m: Pick<ChatMessage, "circleId" | "channelId" | "authorNodeId" | "displayName" | "createdTs">,
+  now: number,
+): void {
+  const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
+  if (name) store.setDisplayName(m.authorNodeId, name, now);
+  if (m.channelId !== DEFAULT_CHANNEL && !store.getChannel(m.circleId, m.channelId))
+    store.createChannel({
+      circleId: m.circleId,
+      channelId: m.channelId,
+      createdBy: m.authorNodeId,
+      createdTs: m.createdTs,
       accessMode: "public",
       keyHash: "",
     });

@@ -20,8 +20,15 @@ import {
   verifyMessage,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
-import { afterChat, applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
-import { sortTsFor, type CircleRow, type StoredMessage, type SyncStoreV2, type V2MessageCols } from "./store.ts";
+import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
+import {
+  noteChat,
+  sortTsFor,
+  type CircleRow,
+  type StoredMessage,
+  type SyncStoreV2,
+  type V2MessageCols,
+} from "./store.ts";
 
 /** Key of `epoch` for this circle: epoch 0 derives from the secret, later ones come from REKEY. */
 export function epochKey(store: SyncStoreV2, circle: CircleRow, epoch: number): Uint8Array | null {
@@ -121,7 +128,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
-    else afterChat(ctx, m);
+    else noteChat(ctx.store, m, ctx.now);
     // legacy-compatible circle: this node holds the secret, so it gives a plain message its v1 MAC
     // and can bridge it to original peers (they see it as an ordinary message)
     if (m.kind === KIND_TEXT && isLegacy(circle)) {

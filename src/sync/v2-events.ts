@@ -20,20 +20,6 @@ export interface V2Ctx {
   now: number;
 }
 
-export function afterChat(ctx: V2Ctx, m: SignedMessage): void {
-  const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-  if (name) ctx.store.setDisplayName(m.authorNodeId, name, ctx.now);
-  if (m.channelId !== DEFAULT_CHANNEL && !ctx.store.getChannel(m.circleId, m.channelId))
-    ctx.store.createChannel({
-      circleId: m.circleId,
-      channelId: m.channelId,
-      createdBy: m.authorNodeId,
-      createdTs: m.createdTs,
-      accessMode: "public",
-      keyHash: "",
-    });
-}
-
 export function openSealedText(store: SyncStoreV2, m: SignedMessage): string | null {
   const k = store.latestChannelKey(m.circleId, m.channelId);
   if (!k) return null;
