@@ -5,6 +5,7 @@
 // a later write does not change a row already read, and changing a row read changes nothing.
 import { type ChatMessage, DEFAULT_CHANNEL } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
+import type { InviteRecord } from "../protocol/v2/invite.ts";
 import { DISPLAY_NAME_MAX, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
 
 export interface CircleRow {
@@ -145,16 +146,9 @@ export interface V2ChannelRow {
   createdTs: number;
   msgId: string;
 }
-/** `revokedTs`: when the owner revoked it (null/absent = not revoked) */
-export interface InviteRow {
-  inviteId: string;
-  circleId: string;
-  ticketHex: string;
-  expiresTs: number;
-  maxUses: number;
-  uses: number;
+/** A stored invite: what the issuer checks on every admission, and when it was issued. */
+export interface InviteRow extends InviteRecord {
   createdTs: number;
-  revokedTs?: number | null;
 }
 
 export interface SyncStoreV2 extends SyncStore {

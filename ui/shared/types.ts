@@ -1,5 +1,6 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
 import type { ChannelView, MessageView, SyncReport } from "../../src/peer/views.ts";
+import type { PeerRow } from "../../src/sync/store.ts";
 
 export type AccessMode = "public" | "key" | "invite";
 /** an owner's felund2 invite in the F2 dialog: id, created, expires, uses/max, state */
@@ -21,16 +22,9 @@ export interface CircleView {
   messages: number;
   channels: ChannelView[];
 }
-export interface PeerView {
-  circleId: string;
-  nodeId: string;
+/** A peer of a circle as the front ends list it: the stored row and its best known name. */
+export interface PeerView extends PeerRow {
   name: string;
-  addr: string;
-  lastSeen: number;
-  lastOk: number;
-  failures: number;
-  source: string;
-  proto: string;
 }
 /** A call in progress (docs/PROTOCOL.md §15). participants: in the order they joined, the host first. */
 export interface CallView {
