@@ -41,6 +41,10 @@ export interface Backend {
   joinChannel(circleId: string, name: string, key?: string): Promise<void>;
   leaveChannel(circleId: string, name: string): Promise<void>;
   listPeers(circleId: string): Promise<PeerView[]>;
+  /** the unsent draft this backend keeps for a channel ("" for none; the node's store, for the TUI) */
+  getDraft?(circleId: string, channelId: string): Promise<string>;
+  /** keep (or with "" clear) a channel's draft */
+  saveDraft?(circleId: string, channelId: string, text: string): Promise<void>;
   updateSettings(s: { displayName?: string; relayBase?: string }): Promise<void>;
   // ---- calls (docs/PROTOCOL.md §15); a backend without them offers no calls ----
   /** start (in `channel`), join, leave or end a call; the call afterwards, or null once it is over */

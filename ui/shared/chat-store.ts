@@ -5,7 +5,10 @@ import { PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
+import { lockedError } from "./locked.ts";
+import { tooLong } from "./text-limit.ts";
 import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
+import type { ChannelView } from "./types.ts";
 
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
@@ -83,6 +86,17 @@ export class ChatStore {
 
   get circle(): CircleView | undefined {
     return this.state.app?.circles.find((c) => c.circleId === this.state.circleId);
+  }
+  /** the active channel's view */
+  get channel(): ChannelView | undefined {
+    return this.circle?.channels.find((c) => c.channelId === this.state.channelId);
+  }
+  /** Drop a channel's loaded messages and load them again (after joining it: its bodies can be read now). */
+  async reload(circleId: string, channelId: string): Promise<void> {
+    const messages = { ...this.state.messages };
+    delete messages[keyOf(circleId, channelId)];
+    this.set({ messages });
+    await this.loadLatest(circleId, channelId);
   }
   get currentKey(): string {
     return this.state.circleId ? keyOf(this.state.circleId, this.state.channelId) : "";
@@ -211,6 +225,9 @@ export class ChatStore {
 
   async sendText(text: string): Promise<void> {
     if (!this.state.circleId) throw new Error("join or create a circle first");
+    // refused here, before the backend: over the wire's limit, or a channel this user cannot read
+    const refused = tooLong(text) ?? lockedError(this.channel);
+    if (refused) throw refused;
     const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
     this.addMessage(m);
   }

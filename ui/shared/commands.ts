@@ -183,6 +183,7 @@ export const COMMANDS: Command[] = [
       if (ch?.accessMode === "invite" && !ch.joined) ctx.store.notice(`asked to join #${name}; its owner must approve`);
       else {
         await ctx.store.select(c.circleId, name);
+        await ctx.store.reload(c.circleId, name); // what was locked can be read now
         ctx.store.notice(`joined #${name}`);
       }
     }),
@@ -312,7 +313,7 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<voi
 }
 
 /** Run a line typed in the input bar: a slash command, or a message to the active channel. */
-export const submitLine = (ctx: CommandContext, line: string): Promise<void> =>
+export const submitLine = (ctx: CommandContext, line: string): Promise<string | null> =>
   runLine(ctx.store, line, (t) => runCommand(ctx, t));
 
 /** Names for completion of "/..." in the input bar. */

@@ -5,6 +5,7 @@ import type { TextChunk } from "@opentui/core";
 import type { ChatState, ChatStore } from "../shared/chat-store.ts";
 import { keyOf } from "../shared/chat-store.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
+import { isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
@@ -110,12 +111,17 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const s = store.state;
   const me = s.app?.node.displayName;
   const selfNames = me ? [me] : [];
-  const msgs: MessageView[] = store.currentMessages;
+  const ch = store.channel;
+  // a locked channel: one line about its messages, never their (unreadable) bodies
+  const locked = isLocked(ch) ? lockedText(ch, store.currentMessages.length, s.hasMore[store.currentKey]) : "";
+  const msgs: MessageView[] = locked ? [] : store.currentMessages;
   const out: LogEntry[] = [];
   const k = store.currentKey;
-  if (k && s.hasMore[k])
+  if (k && s.hasMore[k] && !locked)
     out.push({ key: "more", indent: 0, chunks: [chunk("── PgUp for older messages ──", { fg: theme.dim })] });
-  if (k && !msgs.length && s.ready)
+  if (locked && ch)
+    out.push({ key: `locked:${locked}`, indent: 0, chunks: [chunk(`${locked} To ${joinHow(ch)}`, { fg: theme.dim })] });
+  else if (k && !msgs.length && s.ready)
     out.push({
       key: `empty:${k}`,
       indent: 0,
