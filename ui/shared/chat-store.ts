@@ -5,7 +5,6 @@ import { PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
-import { lockedError } from "./locked.ts";
 import { tooLong } from "./text-limit.ts";
 import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
 import type { ChannelView } from "./types.ts";
@@ -225,8 +224,8 @@ export class ChatStore {
 
   async sendText(text: string): Promise<void> {
     if (!this.state.circleId) throw new Error("join or create a circle first");
-    // refused here, before the backend: over the wire's limit, or a channel this user cannot read
-    const refused = tooLong(text) ?? lockedError(this.channel);
+    // refused here, before the backend: over the wire's limit
+    const refused = tooLong(text);
     if (refused) throw refused;
     const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
     this.addMessage(m);

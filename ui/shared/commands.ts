@@ -5,6 +5,7 @@ import { CALL_COMMANDS } from "./call-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
+import { whoCanJoin } from "./access-modes.ts";
 import { runLine } from "./line.ts";
 import type { AccessMode } from "./types.ts";
 
@@ -156,7 +157,8 @@ export const COMMANDS: Command[] = [
   {
     name: "channel create",
     args: "<name> [public|key|invite] [key]",
-    summary: "create a channel",
+    summary:
+      "create a channel: public (everyone in the circle), key (who knows the key you share), invite (members you approve)",
     min: 1,
     async run(ctx, args) {
       const mode = (args[1] ?? "public").toLowerCase();
@@ -168,7 +170,7 @@ export const COMMANDS: Command[] = [
       await ctx.store.backend.createChannel(c.circleId, name, mode as AccessMode, args[2]);
       await ctx.store.refresh();
       await ctx.store.select(c.circleId, name);
-      ctx.store.notice(`created #${name} (${mode})`);
+      ctx.store.notice(`created #${name} (${mode}): ${whoCanJoin(mode as AccessMode)} can join`);
     },
   },
   {

@@ -1,7 +1,6 @@
 // The one limit on what a user can send, for every front end: the wire's (MAX_TEXT_BYTES,
 // which the peer enforces too). Input bars show a counter from WARN_AT of it and refuse a
 // longer message before anything is sent; the chat store refuses it again before the backend.
-import { utf8Length } from "../../src/protocol/bytes.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { MAX_TEXT_BYTES } from "../../src/protocol/limits.ts";
 
@@ -22,7 +21,7 @@ const n = (x: number) => x.toLocaleString("en-US");
 
 /** How much of the limit `text` (as it will be sent) uses. */
 export function textBudget(text: string, max = MAX_TEXT_BYTES): TextBudget {
-  const bytes = utf8Length(text);
+  const bytes = new TextEncoder().encode(text).length; // as the peer counts (utf8Length), without its module at first load
   return { bytes, max, near: bytes >= max * WARN_AT, over: bytes > max, label: `${n(bytes)} / ${n(max)} bytes` };
 }
 

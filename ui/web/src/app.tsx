@@ -22,6 +22,8 @@ const loadCallPanel = () => void import("./calls/call-panel.tsx").then((m) => se
 // so are the first-run setup and the dialogs: a returning user chats without them
 const Setup = lazy(() => import("./components/setup.tsx").then((m) => ({ default: m.Setup })));
 const Modals = lazy(() => import("./components/modals.tsx").then((m) => ({ default: m.Modals })));
+// a key or invite channel not joined shows as locked, with the way in instead of the input
+const Locked = lazy(() => import("./components/locked.tsx").then((m) => ({ default: m.Locked })));
 
 export function App() {
   const app = useApp();
@@ -52,8 +54,10 @@ export function App() {
             <Show when={app.callPanel() && (CallPanel() ?? (loadCallPanel(), null))}>
               {(P) => untrack(() => P()({ app }))}
             </Show>
-            <MessageLog />
-            <InputBar />
+            <Show when={app.channel()?.joined !== false} fallback={<Locked />}>
+              <MessageLog />
+              <InputBar />
+            </Show>
             <StatusLine />
           </main>
         </div>
