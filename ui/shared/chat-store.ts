@@ -7,7 +7,6 @@ import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
 import { tooLong } from "./text-limit.ts";
 import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
-import type { ChannelView } from "./types.ts";
 
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
@@ -85,10 +84,6 @@ export class ChatStore {
 
   get circle(): CircleView | undefined {
     return this.state.app?.circles.find((c) => c.circleId === this.state.circleId);
-  }
-  /** the active channel's view */
-  get channel(): ChannelView | undefined {
-    return this.circle?.channels.find((c) => c.channelId === this.state.channelId);
   }
   /** Drop a channel's loaded messages and load them again (after joining it: its bodies can be read now). */
   async reload(circleId: string, channelId: string): Promise<void> {

@@ -2,7 +2,12 @@
 // read here, so the front ends show one line about them instead of their (empty) bodies, and
 // the way in (join with the key, or ask the owner) instead of an input that would only fail.
 import { FelundError } from "../../src/protocol/errors.ts";
+import type { ChatStore } from "./chat-store.ts";
 import type { ChannelView } from "./types.ts";
+
+/** The active channel's view. */
+export const activeChannel = (store: ChatStore): ChannelView | undefined =>
+  store.circle?.channels.find((c) => c.channelId === store.state.channelId);
 
 export const isLocked = (ch: ChannelView | undefined): ch is ChannelView => !!ch && !ch.joined;
 

@@ -8,7 +8,7 @@ import { commandNames, submitLine, type CommandContext, type ModalName } from ".
 import { shortId } from "../shared/format.ts";
 import { copyText } from "./clipboard.ts";
 import type { CompletionSource } from "../shared/completion.ts";
-import { lockedError } from "../shared/locked.ts";
+import { activeChannel, lockedError } from "../shared/locked.ts";
 import { messageText } from "../shared/line.ts";
 import { textBudget, tooLong } from "../shared/text-limit.ts";
 import { DialogHost } from "./dialog-host.ts";
@@ -228,7 +228,7 @@ export class TuiApp {
     const line = this.bar.value;
     if (!line.trim() || this.sending) return;
     const text = messageText(line);
-    const refused = text === null ? null : (tooLong(text) ?? lockedError(this.store.channel));
+    const refused = text === null ? null : (tooLong(text) ?? lockedError(activeChannel(this.store)));
     if (refused) return this.frame.setNote(refused.message, true);
     const key = this.store.currentKey;
     this.sending = true;

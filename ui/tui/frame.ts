@@ -26,7 +26,7 @@ import {
 } from "@opentui/core";
 import { DRAFT_MAX_CHARS } from "../../src/protocol/limits.ts";
 import type { ChatStore } from "../shared/chat-store.ts";
-import { isLocked, joinHow } from "../shared/locked.ts";
+import { activeChannel, isLocked, joinHow } from "../shared/locked.ts";
 import { chunk, clean, fit, wrapChunks } from "./markup.ts";
 import { sidebarWidth, theme } from "./theme.ts";
 import { headerChunks, joinLines, logEntries, sidebarLines, type SidebarLine } from "./view-model.ts";
@@ -226,7 +226,7 @@ export class MainFrame {
       if (this.wrapped.size > entries.length * 4 + 500) this.wrapped.clear();
     }
     const circle = store.circle;
-    const ch = store.channel;
+    const ch = activeChannel(store);
     const placeholder = isLocked(ch)
       ? `#${ch.channelId} is locked: ${joinHow(ch)}`
       : circle

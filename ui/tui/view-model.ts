@@ -5,7 +5,7 @@ import type { TextChunk } from "@opentui/core";
 import type { ChatState, ChatStore } from "../shared/chat-store.ts";
 import { keyOf } from "../shared/chat-store.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
-import { isLocked, joinHow, lockedText } from "../shared/locked.ts";
+import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
@@ -111,7 +111,7 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const s = store.state;
   const me = s.app?.node.displayName;
   const selfNames = me ? [me] : [];
-  const ch = store.channel;
+  const ch = activeChannel(store);
   // a locked channel: one line about its messages, never their (unreadable) bodies
   const locked = isLocked(ch) ? lockedText(ch, store.currentMessages.length, s.hasMore[store.currentKey]) : "";
   const msgs: MessageView[] = locked ? [] : store.currentMessages;

@@ -198,13 +198,7 @@ export function InputBar() {
           }}
           onKeyDown={onKey}
         />
-        <button
-          type="button"
-          class="send"
-          disabled={!value().trim() || busy() || budget().over}
-          onClick={send}
-          aria-label="Send"
-        >
+        <button type="button" class="send" disabled={!value().trim() || busy()} onClick={send} aria-label="Send">
           Send
         </button>
       </div>
