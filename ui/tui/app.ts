@@ -41,6 +41,7 @@ export class TuiApp {
   private readonly drafts: TuiDrafts;
   /** a line is on its way: Enter does not send it again */
   private sending = false;
+  private disposed = false;
   private wizard: Wizard | null = null;
   private pending = false;
   private lastKey = "";
@@ -242,6 +243,7 @@ export class TuiApp {
       }
       this.followLog(); // my own message
       const error = await submitLine(this.ctx, line);
+      if (this.disposed) return; // quit while it was on its way: the bar is gone
       if (error) return this.frame.setNote(error, true);
       this.done(line);
       await this.drafts.sent(key);
@@ -308,6 +310,7 @@ export class TuiApp {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.unsubscribe?.();
     this.drafts.dispose();
     this.r.keyInput.off("keypress", this.onKeyBound);

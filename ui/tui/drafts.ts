@@ -21,6 +21,8 @@ export class TuiDrafts {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** the bar is being set from here: not typing */
   private setting = false;
+  /** the UI is gone (after quitting): nothing is read from the bar or saved any more */
+  private closed = false;
 
   constructor(
     private backend: Backend,
@@ -29,7 +31,7 @@ export class TuiDrafts {
 
   /** The bar's text changed: save it for the open channel soon. */
   changed(): void {
-    if (this.setting || !this.key || !this.backend.saveDraft) return;
+    if (this.setting || this.closed || !this.key || !this.backend.saveDraft) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), SAVE_AFTER_MS);
   }
@@ -38,17 +40,17 @@ export class TuiDrafts {
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.save(this.key, this.bar.value);
+    if (!this.closed) await this.save(this.key, this.bar.value);
   }
 
   /** A line from `key` was sent: its channel has no draft any more. */
   async sent(key: string): Promise<void> {
-    await this.save(key, key === this.key ? this.bar.value : "");
+    if (!this.closed) await this.save(key, key === this.key ? this.bar.value : "");
   }
 
   /** Another channel is open (`key`, "" for none): keep the old one's text, bring back the new one's. */
   async open(key: string): Promise<void> {
-    if (key === this.key) return;
+    if (key === this.key || this.closed) return;
     const old = this.key;
     const text = this.bar.value;
     if (this.timer) clearTimeout(this.timer);
@@ -63,7 +65,7 @@ export class TuiDrafts {
       const draft = this.held.get(key) ?? (await this.backend.getDraft(circleId, channelId));
       this.held.set(key, draft);
       // typed into meanwhile, or left again: the draft stays where it is
-      if (this.key === key && !this.bar.value) this.put(draft);
+      if (this.key === key && !this.closed && !this.bar.value) this.put(draft);
     } catch (e) {
       if (!(e instanceof FelundError)) throw e;
     }
@@ -92,6 +94,7 @@ export class TuiDrafts {
   }
 
   dispose(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
