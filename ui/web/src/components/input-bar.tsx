@@ -22,12 +22,15 @@ export function InputBar() {
   const budget = createMemo(() => textBudget(messageText(value()) ?? ""));
   // the draft of this channel, per node (two nodes' pages share a browser's storage)
   const draftKey = () => `felund.draft.${app.state().app?.node.nodeId}/${app.key()}`;
-  const keep = (k: string, v: string) => {
+  /** keep `v` as the draft of `k` ("" drops it), or read it back (no `v`) */
+  const keep = (k: string, v?: string) => {
     try {
+      if (v === undefined) return localStorage.getItem(k) ?? "";
       v ? localStorage.setItem(k, v) : localStorage.removeItem(k);
     } catch {
       /* storage full or off: the text is still in the box */
     }
+    return "";
   };
 
   const names = createMemo(() => {
@@ -93,7 +96,7 @@ export function InputBar() {
   // another channel: its own draft (the one left was kept as it was typed)
   createEffect(
     on(draftKey, (k) => {
-      set(localStorage.getItem(k) ?? "");
+      set(keep(k));
       setError("");
     }),
   );
@@ -114,8 +117,11 @@ export function InputBar() {
     try {
       const why = await app.submit(line);
       setError(why && msg ? why : "");
-      // sent: out of the box and of its draft (unless the box holds something else by now)
-      if (msg && !why) value() === line && k === draftKey() ? set("") : keep(k, "");
+      // sent: out of the box and its draft (what was typed since stays; a channel left meanwhile loses its draft)
+      if (msg && !why) {
+        if (k !== draftKey()) keep(k, "");
+        else if (value() === line) set("");
+      }
     } finally {
       setBusy(false);
       ta.focus();
