@@ -51,7 +51,7 @@ describe("layout", () => {
       const L = f.split("\n");
       expectFramed(L, w, hgt);
       // header: node id, display name, circle, channel, peers, connection, quit key
-      expect(L[1]).toMatch(/^│ node: a3f8b2 \(me\) \| mygroup #general \| 0 peers \| live +ctrl\+q=quit │$/);
+      expect(L[1]).toMatch(/^│ node: a3f8b2 \(me\) \| mygroup #general \| 0 online \| live +ctrl\+q=quit │$/);
       // rules with T-junctions where the sidebar meets them
       expect(L[2]).toBe("├" + "─".repeat(side - 1) + "┬" + "─".repeat(w - side - 2) + "┤");
       expect(L[hgt - 3]).toBe("├" + "─".repeat(side - 1) + "┴" + "─".repeat(w - side - 2) + "┤");
