@@ -32,9 +32,9 @@ export class NodeMembers {
 
   start(): void {
     this.timer ??= setInterval(() => {
+      // sessions and relay lists announce themselves: what only time changes is recent traffic, a relay list
+      // gone stale, a v1 peer's last exchange (legacy circles)
       for (const c of this.h.store.listCircles())
-        // sessions and relay lists announce themselves: what only time changes is recent traffic, a relay list
-        // gone stale, a v1 peer's last exchange (legacy circles)
         if (c.mode !== "v2" || /:(recent|relay)/.test(this.last.get(c.circleId) ?? "")) this.check(c.circleId);
     }, CHECK_MS);
   }

@@ -415,6 +415,9 @@ describe("commands and keys", () => {
     expect(f).toContain("- bob [b0b011] offline, last seen 10 min ago");
     expect(f).toContain("* rita [c0c011] online via relay");
     expect(f).toContain("* me [a3f8b2] (you)");
+    // F5 prints the same list again
+    h.t.mockInput.pressKey("F5");
+    await h.until((f) => f.split("4 members, 2 online").length === 3, "F5: the list again");
     // bob connects: the node's event moves the header
     b.members[1] = { ...b.members[1]!, online: true, path: "tcp", proto: "v2" };
     b.emit({ t: "members", circleId: "c1c1c1c1c1c1c1c1c1c1c1c1" });
