@@ -206,6 +206,13 @@ export class NodeStore implements SyncStoreV2 {
         .get(circleId) as { n: number }
     ).n;
   }
+  circleAuthors(circleId: string): { nodeId: string; lastTs: number }[] {
+    return this.sql
+      .query(
+        `SELECT author_node_id AS nodeId, MAX(created_ts) AS lastTs FROM messages WHERE circle_id = ? GROUP BY author_node_id ORDER BY author_node_id`,
+      )
+      .all(circleId) as { nodeId: string; lastTs: number }[];
+  }
   getMessage(msgId: string): StoredMessage | undefined {
     return (
       (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ?`).get(msgId) as StoredMessage | null) ??

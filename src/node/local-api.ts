@@ -283,6 +283,10 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   });
   on("GET", "/circles/:id/peers", ({ params }) => ({ ok: true, peers: svc.listPeers(node.ctx, params.id!) }));
   on("GET", "/peers", () => ({ ok: true, peers: svc.listPeers(node.ctx) }));
+  on("GET", "/circles/:id/members", ({ params }) => ({
+    ok: true,
+    members: node.members.list(svc.requireCircle(node.ctx, params.id!).circleId),
+  }));
   on("GET", "/circles/:id/messages", ({ params, query }) => {
     const beforeTs = int(query.get("before_ts") ?? undefined, "before_ts", 0, Number.MAX_SAFE_INTEGER);
     const before = beforeTs !== undefined ? { sortTs: beforeTs, msgId: query.get("before_id") ?? "" } : undefined;

@@ -29,6 +29,7 @@ import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.
 import { LiveSessions } from "./live-sessions.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
 import { RelayClient } from "./relay-client.ts";
+import { NodeMembers } from "./members.ts";
 import { SelfAddrs } from "./self-addrs.ts";
 import * as svc from "./service.ts";
 import type { NodeEvent, ShellPorts } from "./shell-ports.ts";
@@ -82,6 +83,8 @@ export class FelundNode {
   private readonly dialer: Dialer;
   private readonly gossip: Gossip;
   private readonly joins: Joins;
+  /** who is in each circle and who is online (members.ts) */
+  readonly members: NodeMembers;
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -150,6 +153,12 @@ export class FelundNode {
       resync: (circleId) => this.sessions.resync(circleId),
       syncWith,
     });
+    this.members = new NodeMembers({
+      ...shell,
+      me: () => this.ctx.me(),
+      sessionPeers: (circleId) => this.sessionPeers(circleId),
+      relayPresent: (circleId) => this.relay?.presentIn(circleId) ?? [],
+    });
     this.joins = new Joins({
       ...shell,
       ctx: this.ctx,
@@ -208,6 +217,7 @@ export class FelundNode {
   }
   emit(e: NodeEvent): void {
     for (const fn of this.listeners) fn(e);
+    if (e.t === "peers") this.members.check(e.circleId);
   }
   log(line: string): void {
     // a log line can carry a peer's words (a CLOSE reason, an ERROR text): nothing in it acts on the terminal
@@ -224,6 +234,7 @@ export class FelundNode {
     this.gossip.start((this.opts.intervalS ?? DEFAULT_INTERVAL_S) * 1000);
     this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
     this.callNet.start();
+    this.members.start();
     this.configureRelay(this.opts.relay ?? s.relayBase);
   }
 
@@ -252,6 +263,7 @@ export class FelundNode {
     this.relay?.stop();
     this.relay = null;
     this.gossip.stop();
+    this.members.stop();
     this.sessions.close(null, "shutdown");
     this.inbound.stop();
   }
@@ -283,6 +295,9 @@ export class FelundNode {
   sessionPeers(circleId: string): string[] {
     return this.sessions.peers(circleId);
   }
+  presenceSeen(circleId: string): void {
+    this.members.check(circleId);
+  }
 
   /** The paths a stored message leaves by (src/peer/fan-out.ts). */
   private readonly paths: FanOutPorts = {
@@ -295,6 +310,7 @@ export class FelundNode {
   /** Every arrival path ends here: messages this node stored, and where they came from. */
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     fanOut(this.paths, ms, from);
+    this.members.arrived(ms, from);
   }
 
   // ---- user operations (the peer's actions in service.ts + the fan-out + notifications) ----

@@ -10,6 +10,8 @@ import type { StoredMessage } from "../sync/store.ts";
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }
   | { t: "peers"; circleId: string }
+  /** who is online in a circle changed (src/node/members.ts) */
+  | { t: "members"; circleId: string }
   | { t: "circles" }
   | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }

@@ -62,8 +62,12 @@ export const PEER_EXPIRE_S = 24 * 3600;
 export const PEER_SEEN_WRITE_S = 30;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
-/** A peer reached or seen this recently is shown online (header count, /who). */
-export const PEER_ONLINE_S = 300;
+/**
+ * A member heard from this recently by a path without a live session (a v1 exchange, a relay
+ * pull) counts as online ("recent" in the member list, src/peer/member-list.ts). Well above
+ * the gossip interval and the relay's 30 s presence refresh, well below "minutes after they left".
+ */
+export const MEMBER_RECENT_S = 120;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 

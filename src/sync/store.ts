@@ -86,6 +86,8 @@ export interface SyncStore {
   ): StoredMessage[];
   /** what users call messages: the circle's rows outside the __control channel */
   countChatMessages(circleId: string): number;
+  /** every author of a circle's rows (control events too) with the created_ts of their newest row, by node id */
+  circleAuthors(circleId: string): { nodeId: string; lastTs: number }[];
 
   /** A store may keep no peers (the relay-only browser dials no one; presence comes from the relay): then
    * it lists none and forgets what it is given. The node lists them by last_ok, then last_seen, newest first. */

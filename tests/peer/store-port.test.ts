@@ -164,6 +164,19 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
     expect(s.countChatMessages("ff".repeat(16))).toBe(0);
   });
 
+  test("authors: each author of a circle once, control rows too, with their newest created_ts, by node id", () => {
+    const s = withCircles(kind);
+    s.insertMessage(msg("1", { authorNodeId: B, createdTs: NOW - 5 }), meta());
+    s.insertMessage(msg("2", { authorNodeId: B, createdTs: NOW - 9, channelId: "other" }), meta());
+    s.insertMessage(msg("3", { channelId: "__control", createdTs: NOW - 2 }), meta());
+    s.insertMessage(msg("4", { circleId: D, createdTs: NOW }), meta());
+    expect(s.circleAuthors(C)).toEqual([
+      { nodeId: A, lastTs: NOW - 2 },
+      { nodeId: B, lastTs: NOW - 5 },
+    ]);
+    expect(s.circleAuthors("ff".repeat(16))).toEqual([]);
+  });
+
   test("v2 columns: insert signed, attach a signature to a MAC-only row once, read the wire back", () => {
     const s = withCircles(kind);
     const row = s.insertV2Message(msg("1", { mac: null }), cols({ wire: "b25l" }), meta(NOW - 1));

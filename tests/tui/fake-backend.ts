@@ -10,6 +10,7 @@ import type {
   CircleView,
   ConnectionState,
   InviteView,
+  MemberView,
   MessageView,
   PeerView,
 } from "../../ui/shared/types.ts";
@@ -31,6 +32,8 @@ export class FakeBackend implements Backend {
   app: AppState;
   messages: MessageView[] = [];
   peers: PeerView[] = [];
+  /** the circle's members other than you (listMembers adds you) */
+  members: MemberView[] = [];
   settings: { displayName?: string; relayBase?: string }[] = [];
   private listeners = new Set<(e: BackendEvent) => void>();
   private seq = 0;
@@ -165,6 +168,19 @@ export class FakeBackend implements Backend {
   }
   async listPeers(circleId: string) {
     return this.peers.filter((p) => p.circleId === circleId);
+  }
+  async listMembers(_circleId: string): Promise<MemberView[]> {
+    const me = this.app.node;
+    const you: MemberView = {
+      nodeId: me.nodeId,
+      name: me.displayName,
+      you: true,
+      online: true,
+      path: null,
+      proto: "",
+      lastSeen: T0,
+    };
+    return [...this.members, you].sort((a, b) => a.name.localeCompare(b.name));
   }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     this.settings.push(s);

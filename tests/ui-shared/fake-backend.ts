@@ -2,7 +2,15 @@
 // channel, and lets a test push events as the node would.
 import type { Backend } from "../../ui/shared/backend.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
-import type { AccessMode, AppState, BackendEvent, CircleView, MessageView, PeerView } from "../../ui/shared/types.ts";
+import type {
+  AccessMode,
+  AppState,
+  BackendEvent,
+  CircleView,
+  MemberView,
+  MessageView,
+  PeerView,
+} from "../../ui/shared/types.ts";
 
 let seq = 0;
 export function msg(p: Partial<MessageView> & { circleId: string; text: string }): MessageView {
@@ -33,6 +41,7 @@ export class FakeBackend implements Backend {
   };
   messages = new Map<string, MessageView[]>();
   peers: PeerView[] = [];
+  members: MemberView[] = [];
   private listeners = new Set<(e: BackendEvent) => void>();
 
   addCircle(circleId: string, name: string, channels = ["general"], owned = true): CircleView {
@@ -131,6 +140,9 @@ export class FakeBackend implements Backend {
   }
   async listPeers() {
     return this.peers;
+  }
+  async listMembers() {
+    return this.members;
   }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     this.calls.push(`updateSettings ${JSON.stringify(s)}`);

@@ -5,6 +5,7 @@ import type {
   AccessMode,
   AppState,
   InviteView,
+  MemberView,
   BackendEvent,
   CallOp,
   CallSignalType,
@@ -41,6 +42,8 @@ export interface Backend {
   joinChannel(circleId: string, name: string, key?: string): Promise<void>;
   leaveChannel(circleId: string, name: string): Promise<void>;
   listPeers(circleId: string): Promise<PeerView[]>;
+  /** the circle's members, you among them, by name: the same list on every member's screen */
+  listMembers(circleId: string): Promise<MemberView[]>;
   updateSettings(s: { displayName?: string; relayBase?: string }): Promise<void>;
   // ---- calls (docs/PROTOCOL.md §15); a backend without them offers no calls ----
   /** start (in `channel`), join, leave or end a call; the call afterwards, or null once it is over */

@@ -1,11 +1,19 @@
 // Framework-agnostic client state: circles, current channel, messages per channel (deduped,
 // in display order), unread and mention counts, notices, connection state. Each front end
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
-import { PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import type { Backend } from "./backend.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
-import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
+import type {
+  AppState,
+  BackendEvent,
+  CallView,
+  CircleView,
+  ConnectionState,
+  MemberView,
+  MessageView,
+  PeerView,
+} from "./types.ts";
 
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
@@ -29,6 +37,8 @@ export interface ChatState {
   notices: Notice[];
   connection: ConnectionState;
   peers: Record<string, PeerView[]>;
+  /** per circle: its members, you among them (the membership model, src/peer/member-list.ts) */
+  members: Record<string, MemberView[]>;
   debug: string[];
   debugOn: boolean;
   /** latest known display name per author node id, so a rename also relabels messages already shown */
@@ -58,6 +68,7 @@ export class ChatStore {
     notices: [],
     connection: "connecting",
     peers: {},
+    members: {},
     debug: [],
     debugOn: false,
     authors: {},
@@ -171,6 +182,7 @@ export class ChatStore {
     });
     if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
     void this.loadPeers(circleId);
+    void this.loadMembers(circleId);
   }
 
   async loadLatest(circleId: string, channelId: string): Promise<void> {
@@ -206,6 +218,16 @@ export class ChatStore {
       this.set({ peers: { ...this.state.peers, [circleId]: peers } });
     } catch {
       /* peers are informational */
+    }
+  }
+
+  async loadMembers(circleId: string): Promise<MemberView[]> {
+    try {
+      const list = await this.backend.listMembers(circleId);
+      this.set({ members: { ...this.state.members, [circleId]: list } });
+      return list;
+    } catch {
+      return this.state.members[circleId] ?? []; // informational, as peers
     }
   }
 
@@ -276,6 +298,10 @@ export class ChatStore {
         break;
       case "peers":
         void this.loadPeers(e.circleId);
+        void this.loadMembers(e.circleId);
+        break;
+      case "members":
+        void this.loadMembers(e.circleId);
         break;
       case "sync":
         if (
@@ -328,14 +354,15 @@ export class ChatStore {
     const me = this.state.app?.node;
     if (me && nodeId === me.nodeId) return me.displayName || "you";
     const p = circleId ? this.state.peers[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
-    const name = p?.name || this.state.authors[nodeId];
+    const m = circleId ? this.state.members[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
+    const name = p?.name || m?.name || this.state.authors[nodeId];
     return !name ? nodeId.slice(0, 8) : circleId ? this.label(circleId, nodeId, name) : name;
   }
 
-  /** Number of peers we reached in the last 5 minutes in the current circle (header). */
-  onlinePeers(now = Date.now() / 1000): number {
-    const list = this.state.circleId ? (this.state.peers[this.state.circleId] ?? []) : [];
-    return list.filter((p) => now - Math.max(p.lastOk, p.lastSeen) < PEER_ONLINE_S).length;
+  /** Members of the current circle other than you who are online now (status line: "N online"). */
+  onlineCount(): number {
+    const list = this.state.circleId ? (this.state.members[this.state.circleId] ?? []) : [];
+    return list.filter((m) => m.online && !m.you).length;
   }
 
   dispose(): void {

@@ -1,11 +1,12 @@
 // The slash-command registry shared by the web client and the TUI: one list, so /help
 // shows the same commands in both. Each front end supplies the UI hooks (modals, quit...).
-import { DISPLAY_NAME_MAX, PEER_ONLINE_S } from "../../src/protocol/limits.ts";
+import { DISPLAY_NAME_MAX } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { runLine } from "./line.ts";
+import { whoHead, whoLine } from "./member-text.ts";
 import type { AccessMode } from "./types.ts";
 
 export type { Command, CommandContext, CommandUi, ModalName } from "./command-base.ts";
@@ -228,28 +229,20 @@ export const COMMANDS: Command[] = [
     summary: "show members",
     async run(ctx, args) {
       const c = circleOf(ctx);
-      await ctx.store.loadPeers(c.circleId);
-      const peers = ctx.store.state.peers[c.circleId] ?? [];
+      const members = await ctx.store.loadMembers(c.circleId);
+      const name = (id: string) => ctx.store.nameOf(id, c.circleId);
       const ch = args[0] && channelName(args[0]);
-      const me = ctx.store.state.app!.node;
       if (ch) {
         const chan = c.channels.find((x) => x.channelId === ch);
         if (!chan) throw new FelundError("E_UNKNOWN_CHANNEL", `no channel #${ch}`);
         if (chan.accessMode === "public" && !chan.members.length)
           ctx.store.notice(`#${ch} is public: every circle member can read it`);
-        for (const id of chan.members)
-          ctx.store.notice(
-            `  ${peers.find((p) => p.nodeId === id)?.name || (id === me.nodeId ? me.displayName : shortId(id))} [${shortId(id)}]`,
-          );
+        for (const id of chan.members) ctx.store.notice(`  ${name(id)} [${shortId(id)}]`);
         for (const id of chan.requests) ctx.store.notice(`  ${shortId(id)} (requested)`);
         return;
       }
-      ctx.store.notice(`${me.displayName} [${shortId(me.nodeId)}] (you)`);
-      const now = Date.now() / 1000;
-      for (const p of peers)
-        ctx.store.notice(
-          `${p.name || "?"} [${shortId(p.nodeId)}] ${p.addr || "(no address)"} ${now - Math.max(p.lastOk, p.lastSeen) < PEER_ONLINE_S ? "online" : "away"}`,
-        );
+      ctx.store.notice(whoHead(members));
+      for (const m of members) ctx.store.notice(whoLine(m, m.name || name(m.nodeId)));
     },
   },
   {

@@ -10,6 +10,7 @@ import type {
   CallSignalType,
   CallView,
   ConnectionState,
+  MemberView,
   MessageView,
   PeerView,
   AccessMode,
@@ -143,6 +144,9 @@ export class LocalBackend implements Backend {
   }
   async listPeers(circleId: string): Promise<PeerView[]> {
     return (await this.call("GET", `/circles/${circleId}/peers`)).peers;
+  }
+  async listMembers(circleId: string): Promise<MemberView[]> {
+    return (await this.call("GET", `/circles/${circleId}/members`)).members;
   }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     await this.call("POST", "/settings", s);

@@ -1,5 +1,6 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
 import type { ChannelView, MessageView, SyncReport } from "../../src/peer/views.ts";
+import type { MemberView } from "../../src/peer/member-list.ts";
 import type { PeerRow } from "../../src/sync/store.ts";
 
 export type AccessMode = "public" | "key" | "invite";
@@ -7,6 +8,8 @@ export type AccessMode = "public" | "key" | "invite";
 export type { InviteView } from "../../src/protocol/v2/invite.ts";
 /** a message and a channel as the peer shows them (one definition for the node and the browser) */
 export type { ChannelView, MessageView };
+/** a member of a circle: name, online now and by which path, last seen (src/peer/member-list.ts) */
+export type { MemberView };
 
 export interface NodeView {
   nodeId: string;
@@ -51,6 +54,8 @@ export type BackendEvent =
   | { t: "message"; message: MessageView }
   | { t: "circles" }
   | { t: "peers"; circleId: string }
+  /** who is online in a circle changed */
+  | { t: "members"; circleId: string }
   | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }
   | { t: "connection"; state: ConnectionState }

@@ -173,6 +173,10 @@ export class TuiApp {
       return this.dialogs.kind === want ? this.dialogs.close() : this.openModal(want);
     }
     if (this.dialogs.kind) return this.dialogs.key(k);
+    if (k.name === "f5") {
+      k.preventDefault();
+      return void submitLine(this.ctx, "/who"); // the member list, as /who prints it
+    }
     switch (k.name) {
       case "escape":
         k.preventDefault();

@@ -19,7 +19,7 @@ export interface LogEntry {
 
 const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
 
-/** `node: a3f8b2 | mygroup #general | 2 peers | live | call #general: alice, bob` */
+/** `node: a3f8b2 | mygroup #general | 2 online | live | call #general: alice, bob` */
 export function headerChunks(store: ChatStore): TextChunk[] {
   const s = store.state;
   const node = s.app?.node;
@@ -35,10 +35,9 @@ export function headerChunks(store: ChatStore): TextChunk[] {
     if (c.name) out.push(chunk(clean(c.name, false) + " ", { fg: theme.dim }));
     out.push(chunk(`#${s.channelId}`, { fg: theme.accent, bold: true }));
   } else out.push(chunk("no circle", { fg: theme.dim }));
-  const peers = store.onlinePeers();
   out.push(
     sep,
-    chunk(`${peers} peer${peers === 1 ? "" : "s"}`),
+    chunk(`${store.onlineCount()} online`),
     sep,
     chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }),
   );

@@ -106,6 +106,11 @@ export class MemMessages {
       if (k.startsWith(circleId + "/") && !k.endsWith("/__control")) n += list.length;
     return n;
   }
+  circleAuthors(circleId: string): { nodeId: string; lastTs: number }[] {
+    const last = new Map<string, number>();
+    for (const m of this.rows(circleId)) last.set(m.authorNodeId, Math.max(last.get(m.authorNodeId) ?? 0, m.createdTs));
+    return [...last].sort((a, b) => byId(a[0], b[0])).map(([nodeId, lastTs]) => ({ nodeId, lastTs }));
+  }
   ownUnpushed(circleId: string, nodeId: string, pushed: Set<string>): StoredMessage[] {
     return this.rows(circleId)
       .filter((m) => m.authorNodeId === nodeId && !pushed.has(m.msgId))

@@ -13,6 +13,7 @@ import type {
   CallOp,
   CallSignalType,
   ConnectionState,
+  MemberView,
   MessageView,
   PeerView,
 } from "../../../shared/types.ts";
@@ -273,6 +274,25 @@ export class RelayBackend implements Backend {
       },
       circleId,
     );
+  }
+
+  /** The circle's members (src/peer/member-list.ts, a chunk loaded on first use), with the relay's presence asked now. */
+  async listMembers(circleId: string): Promise<MemberView[]> {
+    const id = requireCircle(this.peer, circleId).circleId;
+    const [{ memberList }, peers] = await Promise.all([
+      import("../../../../src/peer/member-list.ts"),
+      this.relay.refreshPeers(id),
+    ]);
+    const relay = peers.map((p) => ({ nodeId: p.nodeId, seen: p.lastSeen }));
+    const { heard, seen } = this.relay;
+    if (!seen.has(id)) seen.set(id, new Map());
+    return memberList(this.mem, id, this.node, {
+      now: this.now(),
+      live: [],
+      relay,
+      heard: heard.get(id) ?? new Map(),
+      seen: seen.get(id),
+    });
   }
 
   /** No "peers" event from here: the chat store answers that event by calling listPeers (it would loop). */

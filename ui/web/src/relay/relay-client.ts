@@ -10,6 +10,7 @@ import { fromHex } from "../../../../src/protocol/bytes.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
 import { circleHint } from "../../../../src/protocol/ids.ts";
 import { preverify } from "../../../../src/protocol/primitives.ts";
+import { type Heard, noteHeard } from "../../../../src/peer/heard.ts";
 import { AdmissionWatch } from "../../../../src/peer/relay/admissions.ts";
 import type { FetchLike, PullCursor, RelayEndpoint, RelayPeer } from "../../../../src/peer/relay/api.ts";
 import { type PushBatch, type RelayHost, RelaySync, type WsCtor } from "../../../../src/peer/relay/sync.ts";
@@ -65,6 +66,10 @@ export class RelayClient implements RelayHost {
   /** pull cursors, keyed `relay|circle` */
   cursors: Record<string, PullCursor> = {};
   private peerCache = new Map<string, PeerView[]>();
+  /** authors of fresh messages the relay brought, per circle (a sign of life, src/peer/heard.ts) */
+  readonly heard: Heard = new Map();
+  /** when each member was last online, per circle (the member list's memory) */
+  readonly seen: Heard = new Map();
   private admissions: AdmissionWatch;
   private started = false;
 
@@ -185,6 +190,7 @@ export class RelayClient implements RelayHost {
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
     for (const r of fresh) if (r.authorNodeId === p.nodeId) this.pushed.add(r.msgId);
+    noteHeard(this.heard, fresh, Math.floor(p.nowMs() / 1000));
     await p.flush();
     p.arrived(fresh);
   }
