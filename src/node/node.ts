@@ -3,6 +3,7 @@
 // through interfaces, and keeps the node's public API: the user operations of service.ts with
 // "out on every path" (the fan-out) and live notifications for front ends.
 import type { NodeStore } from "../../db/node-store.ts";
+import { noteHeld } from "../peer/delivery.ts";
 import { type Arrival, type FanOutPorts, fanOut } from "../peer/fan-out.ts";
 import { inviteCode } from "../peer/actions.ts";
 import { FelundError } from "../protocol/errors.ts";
@@ -28,6 +29,7 @@ import { Joins } from "./join-v2.ts";
 import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.ts";
 import { LiveSessions } from "./live-sessions.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
+import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
 import { SelfAddrs } from "./self-addrs.ts";
 import * as svc from "./service.ts";
@@ -57,6 +59,8 @@ export interface NodeOptions {
   relayWs?: boolean;
 }
 
+/** how often the node re-checks its paths (the relay's state and v1 freshness change without an event) */
+const REACH_CHECK_MS = 1000;
 const trimBase = (base: string) => base.trim().replace(/\/+$/, "");
 
 export class FelundNode {
@@ -82,6 +86,8 @@ export class FelundNode {
   private readonly dialer: Dialer;
   private readonly gossip: Gossip;
   private readonly joins: Joins;
+  /** a live path to another member, per circle (the offline banner) */
+  readonly reach: Reach;
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -112,6 +118,7 @@ export class FelundNode {
       log: (line) => this.log(line),
       stopped: () => this.stopped,
       stored: (ms, from) => this.stored(ms, from),
+      held: (ids, holder) => this.held(ids, holder),
     };
     const timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const syncWith = (circleId: string, addr: string) => this.syncWith(circleId, addr);
@@ -149,6 +156,18 @@ export class FelundNode {
       sessionPeers: (circleId) => this.sessionPeers(circleId),
       resync: (circleId) => this.sessions.resync(circleId),
       syncWith,
+    });
+    this.reach = new Reach({
+      circles: () => this.store.listCircles().map((c) => c.circleId),
+      sessionPeers: (circleId) => this.sessions.peers(circleId),
+      relayLive: () => !!this.relay?.live,
+      lastOks: (circleId) =>
+        this.store
+          .listPeers(circleId)
+          .filter((p) => p.proto !== "v2")
+          .map((p) => p.lastOk),
+      now: () => this.ctx.now(),
+      emit: (e) => this.emit(e),
     });
     this.joins = new Joins({
       ...shell,
@@ -208,6 +227,7 @@ export class FelundNode {
   }
   emit(e: NodeEvent): void {
     for (const fn of this.listeners) fn(e);
+    if (e.t === "peers" || e.t === "sync" || e.t === "circles") this.reach.check();
   }
   log(line: string): void {
     // a log line can carry a peer's words (a CLOSE reason, an ERROR text): nothing in it acts on the terminal
@@ -225,6 +245,7 @@ export class FelundNode {
     this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
     this.callNet.start();
     this.configureRelay(this.opts.relay ?? s.relayBase);
+    this.reach.start(REACH_CHECK_MS);
   }
 
   /** Start (or stop, with "") the relay client for `base`. */
@@ -252,6 +273,7 @@ export class FelundNode {
     this.relay?.stop();
     this.relay = null;
     this.gossip.stop();
+    this.reach.stop();
     this.sessions.close(null, "shutdown");
     this.inbound.stop();
   }
@@ -295,6 +317,12 @@ export class FelundNode {
   /** Every arrival path ends here: messages this node stored, and where they came from. */
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     fanOut(this.paths, ms, from);
+  }
+
+  /** `holder` holds these messages: our own ones change delivery state (src/peer/delivery.ts) */
+  held(msgIds: readonly string[], holder: string): void {
+    for (const u of noteHeld(this.store, this.nodeId, msgIds, holder, this.ctx.now()))
+      this.emit({ t: "delivery", ...u });
   }
 
   // ---- user operations (the peer's actions in service.ts + the fan-out + notifications) ----

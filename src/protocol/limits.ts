@@ -64,6 +64,9 @@ export const PEER_SEEN_WRITE_S = 30;
 export const PEER_MAX_FAILURES = 10;
 /** A peer reached or seen this recently is shown online (header count, /who). */
 export const PEER_ONLINE_S = 300;
+/** A v1 exchange that completed this recently counts as a live path to its circle (the offline banner, src/node/reach.ts):
+ * v1 has no lasting connection, and a few missed gossip rounds (5 s each by default) mean the peer is gone. */
+export const REACH_FRESH_S = 60;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 
