@@ -3,6 +3,7 @@
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
 import { PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import type { Backend } from "./backend.ts";
+import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
 import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
@@ -33,6 +34,8 @@ export interface ChatState {
   debugOn: boolean;
   /** latest known display name per author node id, so a rename also relabels messages already shown */
   authors: Record<string, string>;
+  /** per circle: a live path to another member, as last told by a "reach" event (else CircleView.reachable) */
+  reach: Record<string, boolean>;
 }
 
 const cmp = (a: MessageView, b: MessageView) =>
@@ -61,6 +64,7 @@ export class ChatStore {
     debug: [],
     debugOn: false,
     authors: {},
+    reach: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -155,7 +159,7 @@ export class ChatStore {
       circleId = app.circles[0]?.circleId ?? null;
       channelId = "general";
     }
-    this.set({ app, circleId, channelId });
+    this.set({ app, circleId, channelId, reach: {} });
   }
 
   async select(circleId: string, channelId = "general"): Promise<void> {
@@ -292,6 +296,12 @@ export class ChatStore {
       case "debug":
         if (this.state.debugOn) this.debugLine(e.line);
         break;
+      case "delivery":
+        this.set({ messages: withDelivery(this.state.messages, e) });
+        break;
+      case "reach":
+        this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
+        break;
       case "connection":
         this.set({ connection: e.state });
         if (e.state === "live" && this.state.ready) void this.resync();
@@ -330,6 +340,13 @@ export class ChatStore {
     const p = circleId ? this.state.peers[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
     const name = p?.name || this.state.authors[nodeId];
     return !name ? nodeId.slice(0, 8) : circleId ? this.label(circleId, nodeId, name) : name;
+  }
+
+  /** No live path to any other member of the circle (the offline banner): the relay-only browser's one path is its relay. */
+  offline(circleId = this.state.circleId): boolean {
+    // (a circle other than the current one: only its reach event counts)
+    if (this.backend.kind === "relay") return this.state.connection === "offline";
+    return !!circleId && (this.state.reach[circleId] ?? this.circle?.reachable) === false;
   }
 
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */
