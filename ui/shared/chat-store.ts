@@ -344,9 +344,9 @@ export class ChatStore {
 
   /** No live path to any other member of the circle (the offline banner): the relay-only browser's one path is its relay. */
   offline(circleId = this.state.circleId): boolean {
-    // (a circle other than the current one: only its reach event counts)
     if (this.backend.kind === "relay") return this.state.connection === "offline";
-    return !!circleId && (this.state.reach[circleId] ?? this.circle?.reachable) === false;
+    const c = this.state.app?.circles.find((x) => x.circleId === circleId);
+    return !!c && (this.state.reach[c.circleId] ?? c.reachable) === false;
   }
 
   /** Number of peers we reached in the last 5 minutes in the current circle (header). */
