@@ -2,6 +2,7 @@
 // use prepared bun:sqlite statements; the schema itself lives in db/schema.ts.
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
+import { addHolders, holdersOf } from "./holders.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
 import type {
   ChannelRow,
@@ -124,6 +125,7 @@ export class NodeStore implements SyncStoreV2 {
         "v2_channels",
         "v2_channel_keys",
         "v2_invites",
+        "message_holders",
       ])
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
@@ -221,7 +223,11 @@ export class NodeStore implements SyncStoreV2 {
   }
   /** Delete messages whose sort_ts is older than `cutoff` (retention setting); returns how many. */
   pruneOlderThan(cutoff: number): number {
-    return this.sql.query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`).run(cutoff).changes;
+    const n = this.sql
+      .query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`)
+      .run(cutoff).changes;
+    if (n) this.sql.run(`DELETE FROM message_holders WHERE msg_id NOT IN (SELECT msg_id FROM messages)`);
+    return n;
   }
   /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
   messagesWithoutMac(circleId: string): StoredMessage[] {
@@ -496,6 +502,12 @@ export class NodeStore implements SyncStoreV2 {
    * count too, so their joiners get a clear "invite revoked" rather than a timeout). */
   hasLiveInvites(now: number): boolean {
     return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? LIMIT 1`).get(now) != null;
+  }
+  addHolders(author: string, msgIds: string[], holder: string, now: number): string[] {
+    return msgIds.length ? this.transaction(() => addHolders(this.sql, author, msgIds, holder, now)) : [];
+  }
+  holdersOf(msgId: string): string[] {
+    return holdersOf(this.sql, msgId);
   }
   inviteAdmitted(inviteId: string, nodeId: string): boolean {
     return (

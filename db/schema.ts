@@ -85,6 +85,18 @@ export const messages = sqliteTable(
   ],
 );
 
+/** Delivery state of this node's own messages (issue 14): who is known to hold each (a member's node id, or "relay"). */
+export const messageHolders = sqliteTable(
+  "message_holders",
+  {
+    msgId: text("msg_id").notNull(),
+    holder: text("holder").notNull(),
+    circleId: text("circle_id").notNull(),
+    heldAt: integer("held_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.msgId, t.holder] }), index("message_holders_circle").on(t.circleId)],
+);
+
 export const channels = sqliteTable(
   "channels",
   {

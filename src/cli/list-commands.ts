@@ -58,7 +58,9 @@ export const listCommands: Cmd[] = [
           out(
             line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` +
               (m.verified !== "sig" ? " (unverified)" : "") +
-              line`: ${m.text}`,
+              line`: ${m.text}` +
+              // own messages no other member or relay holds yet (docs/PROTOCOL.md §16)
+              (m.delivery?.state === "pending" ? "  (pending)" : ""),
           );
       },
     },

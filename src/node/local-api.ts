@@ -99,7 +99,11 @@ export function stateOf(node: FelundNode) {
       retentionDays: s.retentionDays,
     },
     relay: node.relay?.status() ?? null,
-    circles: svc.listCircles(node.ctx).map((c) => ({ ...c, channels: svc.listChannels(node.ctx, c.circleId) })),
+    circles: svc.listCircles(node.ctx).map((c) => ({
+      ...c,
+      channels: svc.listChannels(node.ctx, c.circleId),
+      reachable: node.reach.reachable(c.circleId),
+    })),
     calls: node.callNet.list(),
   };
 }

@@ -3,6 +3,7 @@
 // through interfaces, and keeps the node's public API: the user operations of service.ts with
 // "out on every path" (the fan-out) and live notifications for front ends.
 import type { NodeStore } from "../../db/node-store.ts";
+import { noteHeld } from "../peer/delivery.ts";
 import { type Arrival, type FanOutPorts, fanOut } from "../peer/fan-out.ts";
 import { inviteCode } from "../peer/actions.ts";
 import { FelundError } from "../protocol/errors.ts";
@@ -28,6 +29,7 @@ import { Joins } from "./join-v2.ts";
 import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.ts";
 import { LiveSessions } from "./live-sessions.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
+import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
 import { NodeMembers } from "./members.ts";
 import { SelfAddrs } from "./self-addrs.ts";
@@ -58,6 +60,8 @@ export interface NodeOptions {
   relayWs?: boolean;
 }
 
+/** how often the node re-checks its paths (the relay's state and v1 freshness change without an event) */
+const REACH_CHECK_MS = 1000;
 const trimBase = (base: string) => base.trim().replace(/\/+$/, "");
 
 export class FelundNode {
@@ -85,6 +89,8 @@ export class FelundNode {
   private readonly joins: Joins;
   /** who is in each circle and who is online (members.ts) */
   readonly members: NodeMembers;
+  /** a live path to another member, per circle (the offline banner) */
+  readonly reach: Reach;
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -115,6 +121,7 @@ export class FelundNode {
       log: (line) => this.log(line),
       stopped: () => this.stopped,
       stored: (ms, from) => this.stored(ms, from),
+      held: (ids, holder) => this.held(ids, holder),
     };
     const timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const syncWith = (circleId: string, addr: string) => this.syncWith(circleId, addr);
@@ -158,6 +165,18 @@ export class FelundNode {
       me: () => this.ctx.me(),
       sessionPeers: (circleId) => this.sessionPeers(circleId),
       relayPresent: (circleId) => this.relay?.presentIn(circleId) ?? [],
+    });
+    this.reach = new Reach({
+      circles: () => this.store.listCircles().map((c) => c.circleId),
+      sessionPeers: (circleId) => this.sessions.peers(circleId),
+      relayLive: () => !!this.relay?.live,
+      lastOks: (circleId) =>
+        this.store
+          .listPeers(circleId)
+          .filter((p) => p.proto !== "v2")
+          .map((p) => p.lastOk),
+      now: () => this.ctx.now(),
+      emit: (e) => this.emit(e),
     });
     this.joins = new Joins({
       ...shell,
@@ -218,6 +237,7 @@ export class FelundNode {
   emit(e: NodeEvent): void {
     for (const fn of this.listeners) fn(e);
     if (e.t === "peers") this.members.check(e.circleId);
+    if (e.t === "peers" || e.t === "sync" || e.t === "circles") this.reach.check();
   }
   log(line: string): void {
     // a log line can carry a peer's words (a CLOSE reason, an ERROR text): nothing in it acts on the terminal
@@ -236,6 +256,7 @@ export class FelundNode {
     this.callNet.start();
     this.members.start();
     this.configureRelay(this.opts.relay ?? s.relayBase);
+    this.reach.start(REACH_CHECK_MS);
   }
 
   /** Start (or stop, with "") the relay client for `base`. */
@@ -264,6 +285,7 @@ export class FelundNode {
     this.relay = null;
     this.gossip.stop();
     this.members.stop();
+    this.reach.stop();
     this.sessions.close(null, "shutdown");
     this.inbound.stop();
   }
@@ -311,6 +333,12 @@ export class FelundNode {
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     fanOut(this.paths, ms, from);
     this.members.arrived(ms, from);
+  }
+
+  /** `holder` holds these messages: our own ones change delivery state (src/peer/delivery.ts) */
+  held(msgIds: readonly string[], holder: string): void {
+    for (const u of noteHeld(this.store, this.nodeId, msgIds, holder, this.ctx.now()))
+      this.emit({ t: "delivery", ...u });
   }
 
   // ---- user operations (the peer's actions in service.ts + the fan-out + notifications) ----

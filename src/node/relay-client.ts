@@ -18,7 +18,7 @@ import { RelaySync, type RelayHost, type WsCtor } from "../peer/relay/sync.ts";
 import type { CallRegistry } from "../sync/call-registry.ts";
 import { RelayEnvelopes } from "../sync/relay-envelopes.ts";
 import { v1Envelopes as V1 } from "../sync/relay-envelopes-v1.ts";
-import type { StoredMessage } from "../sync/store.ts";
+import { RELAY_HOLDER, type StoredMessage } from "../sync/store.ts";
 import type { V2Deps } from "../sync/v2-exchange.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
 import { RELAY_PRESENCE_TTL_S } from "../protocol/limits.ts";
@@ -50,6 +50,8 @@ export interface RelayNode {
   /** the node's fan-out of stored messages */
   stored(ms: readonly StoredMessage[], from: Arrival): void;
   v2Deps(): V2Deps;
+  /** the relay holds these messages (delivery state of our own) */
+  held?(msgIds: readonly string[], holder: string): void;
 }
 
 export class RelayClient {
@@ -101,6 +103,11 @@ export class RelayClient {
     this.sync.stop();
   }
 
+  /** the relay answers now: a live path to the members that use it (src/node/reach.ts) */
+  get live(): boolean {
+    return this.sync.connection === "live";
+  }
+
   status(): RelayStatus {
     return { base: this.base, lastError: this.lastError, circles: this.sync.circleStates() };
   }
@@ -150,7 +157,16 @@ export class RelayClient {
       // never back to where it came from: whoever put it on this relay pushed every form it has there
       for (const m of rows)
         if (m.origin !== this.origin) envelopes.push(...env.seal(store, circle, m, this.node.ctx.rng, V1));
-      return { envelopes, ack: () => store.setSetting(ck, String(rows[rows.length - 1]!.seq)) };
+      return {
+        envelopes,
+        ack: () => {
+          store.setSetting(ck, String(rows[rows.length - 1]!.seq));
+          this.node.held?.(
+            rows.map((m) => m.msgId),
+            RELAY_HOLDER,
+          );
+        },
+      };
     },
 
     // kept as "cursor:N" or "since:T" under the keys of earlier versions, so upgraded nodes go on where they were

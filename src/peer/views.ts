@@ -2,6 +2,7 @@
 // it is authenticated, a channel with its members and whether this peer is in it.
 import type { AccessMode } from "../protocol/control.ts";
 import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
+import { type Delivery, deliveryOf } from "./delivery.ts";
 
 export interface MessageView {
   seq: number;
@@ -18,6 +19,8 @@ export interface MessageView {
   /** "sig": signed by its author (v2); "mac": only circle-authenticated (a v1 MAC, or a v1 envelope that opened); "none" */
   verified: "sig" | "mac" | "none";
   own: boolean;
+  /** own messages only: pending / sent, how many members hold it, whether the relay does (delivery.ts) */
+  delivery?: Delivery;
 }
 
 export interface ChannelView {
@@ -44,6 +47,7 @@ export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId:
     text: m.text,
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
     own: isMe(m.authorNodeId),
+    ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),
   };
 }
 

@@ -68,6 +68,9 @@ export const PEER_MAX_FAILURES = 10;
  * the gossip interval and the relay's 30 s presence refresh, well below "minutes after they left".
  */
 export const MEMBER_RECENT_S = 120;
+/** A v1 exchange that completed this recently counts as a live path to its circle (the offline banner, src/node/reach.ts):
+ * v1 has no lasting connection, and a few missed gossip rounds (5 s each by default) mean the peer is gone. */
+export const REACH_FRESH_S = 60;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 

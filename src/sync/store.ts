@@ -216,7 +216,17 @@ export interface SyncStoreV2 extends SyncStore {
   revokeCircleInvites(circleId: string, now: number): number;
   /** some invite is unexpired at `now`, revoked or not (its joiner then gets "invite revoked", not a timeout) */
   hasLiveInvites(now: number): boolean;
+
+  /** Delivery state (issue 14): record that `holder` (a member's node id, or RELAY_HOLDER) holds those of `msgIds`
+   * that are stored here and authored by `author` (only a peer's own messages are tracked); the ids for which that
+   * is new, in the order given. Kept until the circle or the message goes. */
+  addHolders(author: string, msgIds: string[], holder: string, now: number): string[];
+  /** who is known to hold a message, sorted */
+  holdersOf(msgId: string): string[];
 }
+
+/** The holder name of the circle's relay in addHolders (node ids are hex, so it cannot clash). */
+export const RELAY_HOLDER = "relay";
 
 /** A row's place in the history: its created_ts, but never further ahead than the allowed clock skew. */
 export const sortTsFor = (createdTs: number, now: number): number => Math.min(createdTs, now + MAX_FUTURE_SKEW_S);

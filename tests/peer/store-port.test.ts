@@ -85,6 +85,21 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
     expect(s.getCircleOwner("ff".repeat(16))).toBeUndefined();
   });
 
+  test("holders (delivery state): only the author's messages, each holder once, gone with the circle", () => {
+    const s = withCircles(kind);
+    s.insertMessage(msg("1", { authorNodeId: A }), meta());
+    s.insertMessage(msg("2", { authorNodeId: B }), meta());
+    s.insertMessage(msg("3", { authorNodeId: A, circleId: D }), meta());
+    expect(s.addHolders(A, [id("1"), id("2"), id("9")], B, NOW)).toEqual([id("1")]);
+    expect(s.addHolders(A, [id("1")], B, NOW)).toEqual([]);
+    expect(s.addHolders(A, [id("3"), id("1")], "relay", NOW)).toEqual([id("3"), id("1")]);
+    expect(s.holdersOf(id("1"))).toEqual([B, "relay"].sort());
+    expect(s.holdersOf(id("2"))).toEqual([]);
+    s.removeCircle(C);
+    expect(s.holdersOf(id("1"))).toEqual([]);
+    expect(s.holdersOf(id("3"))).toEqual(["relay"]);
+  });
+
   test("messages: insert once (a duplicate is null), seq in arrival order, read back in the order asked", () => {
     const s = withCircles(kind);
     const r1 = s.insertMessage(msg("1"), meta(NOW - 5, "local"));

@@ -702,6 +702,7 @@ const handshake: Family = {
 // ---- session frames ----
 const frameCases: [string, Frame][] = [
   ["want", { t: "want", ids: [bytes(fill(90, 16)), bytes(fill(91, 16))] }],
+  ["held", { t: "held", ids: [bytes(fill(93, 16))] }],
   [
     "msgs pushed",
     {

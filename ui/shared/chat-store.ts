@@ -2,6 +2,7 @@
 // in display order), unread and mention counts, notices, connection state. Each front end
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
 import type { Backend } from "./backend.ts";
+import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
 import type {
@@ -43,6 +44,8 @@ export interface ChatState {
   debugOn: boolean;
   /** latest known display name per author node id, so a rename also relabels messages already shown */
   authors: Record<string, string>;
+  /** per circle: a live path to another member, as last told by a "reach" event (else CircleView.reachable) */
+  reach: Record<string, boolean>;
 }
 
 const cmp = (a: MessageView, b: MessageView) =>
@@ -72,6 +75,7 @@ export class ChatStore {
     debug: [],
     debugOn: false,
     authors: {},
+    reach: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -166,7 +170,7 @@ export class ChatStore {
       circleId = app.circles[0]?.circleId ?? null;
       channelId = "general";
     }
-    this.set({ app, circleId, channelId });
+    this.set({ app, circleId, channelId, reach: {} });
   }
 
   async select(circleId: string, channelId = "general"): Promise<void> {
@@ -318,6 +322,12 @@ export class ChatStore {
       case "debug":
         if (this.state.debugOn) this.debugLine(e.line);
         break;
+      case "delivery":
+        this.set({ messages: withDelivery(this.state.messages, e) });
+        break;
+      case "reach":
+        this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
+        break;
       case "connection":
         this.set({ connection: e.state });
         if (e.state === "live" && this.state.ready) void this.resync();
@@ -357,6 +367,13 @@ export class ChatStore {
     const m = circleId ? this.state.members[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
     const name = p?.name || m?.name || this.state.authors[nodeId];
     return !name ? nodeId.slice(0, 8) : circleId ? this.label(circleId, nodeId, name) : name;
+  }
+
+  /** No live path to any other member of the circle (the offline banner): the relay-only browser's one path is its relay. */
+  offline(circleId = this.state.circleId): boolean {
+    if (this.backend.kind === "relay") return this.state.connection === "offline";
+    const c = this.state.app?.circles.find((x) => x.circleId === circleId);
+    return !!c && (this.state.reach[c.circleId] ?? c.reachable) === false;
   }
 
   /** Members of the current circle other than you who are online now (status line: "N online"). */

@@ -2,6 +2,7 @@
 // shows the same commands in both. Each front end supplies the UI hooks (modals, quit...).
 import { DISPLAY_NAME_MAX } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
+import { INFO_COMMAND } from "./info-command.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
@@ -270,6 +271,7 @@ export const COMMANDS: Command[] = [
     summary: "toggle the gossip debug log",
     run: (ctx) => ctx.store.notice(`debug log ${ctx.store.toggleDebug() ? "on" : "off"}`),
   },
+  INFO_COMMAND,
   { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
   {
     name: "quit",

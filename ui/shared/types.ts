@@ -1,6 +1,7 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
 import type { ChannelView, MessageView, SyncReport } from "../../src/peer/views.ts";
 import type { MemberView } from "../../src/peer/member-list.ts";
+import type { DeliveryUpdate } from "../../src/peer/delivery.ts";
 import type { PeerRow } from "../../src/sync/store.ts";
 
 export type AccessMode = "public" | "key" | "invite";
@@ -24,6 +25,8 @@ export interface CircleView {
   members: number;
   messages: number;
   channels: ChannelView[];
+  /** a live path to another member of the circle now (a node's view; the relay-only browser uses its connection) */
+  reachable?: boolean;
 }
 /** A peer of a circle as the front ends list it: the stored row and its best known name. */
 export interface PeerView extends PeerRow {
@@ -59,6 +62,10 @@ export type BackendEvent =
   | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }
   | { t: "connection"; state: ConnectionState }
+  /** one of our own messages is held by one more member or the relay (src/peer/delivery.ts) */
+  | ({ t: "delivery" } & DeliveryUpdate)
+  /** this peer has (or lost) a live path to another member of the circle (docs/PROTOCOL.md "Delivery state") */
+  | { t: "reach"; circleId: string; reachable: boolean }
   /** a call signal for this user, already opened and checked (sender's signature, recipient, replay) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: CallSignalType; data: string };
 

@@ -7,6 +7,7 @@ import { keyOf } from "../shared/chat-store.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
+import type { Delivery } from "../../src/peer/delivery.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
 import { theme } from "./theme.ts";
 
@@ -16,6 +17,12 @@ export interface LogEntry {
   chunks: TextChunk[];
   indent: number;
 }
+
+export const OFFLINE_BANNER = "offline — messages will be sent when a member is reachable";
+
+/** The mark after an own message: ◷ pending, ✓ sent (held by a member or the relay; /info says who). */
+const deliveryMark = (d: Delivery): TextChunk =>
+  d.state === "sent" ? chunk(" ✓", { fg: theme.live }) : chunk(" ◷", { fg: theme.dim });
 
 const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
 
@@ -136,12 +143,17 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
       }
       day = d;
     }
-    out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames, store.authorName(m)) });
+    const chunks = messageChunks(m, selfNames, store.authorName(m));
+    if (m.delivery) chunks.push(deliveryMark(m.delivery));
+    out.push({ key: m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId, indent: 8, chunks });
   }
   while (ni < notices.length) {
     const n = notices[ni++]!;
     out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) });
   }
+  // no live path to another member: said last, above the input, until one comes back
+  if (store.offline())
+    out.push({ key: "offline", indent: 0, chunks: [chunk(OFFLINE_BANNER, { fg: theme.offline, bold: true })] });
   return out;
 }
 

@@ -54,6 +54,11 @@ export function App() {
             <Show when={app.callPanel() && (CallPanel() ?? (loadCallPanel(), null))}>
               {(P) => untrack(() => P()({ app }))}
             </Show>
+            <Show when={(app.state(), app.core.offline())}>
+              <div class="offline" role="status">
+                offline — messages will be sent when a member is reachable
+              </div>
+            </Show>
             <MessageLog />
             <InputBar />
             <StatusLine />

@@ -2,6 +2,7 @@
 // loads older history when the top is reached. Sticks to the bottom while you are there.
 import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
 import type { Notice } from "../../../shared/chat-store.ts";
+import { deliveryText } from "../../../shared/delivery.ts";
 import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentions } from "../../../shared/format.ts";
 import type { MessageView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
@@ -202,6 +203,13 @@ function Message(p: { m: MessageView; cont: boolean }) {
         <div class="msg-text">
           <Rich text={p.m.text} me={app.me()} />
         </div>
+        <Show when={p.m.delivery}>
+          {(d) => (
+            <span class="dlv" data-state={d().state} title={deliveryText(d())}>
+              {d().state === "sent" ? "✓" : "◷"}
+            </span>
+          )}
+        </Show>
       </div>
     </article>
   );

@@ -50,6 +50,19 @@ export class MemMessages {
   getMessage(msgId: string) {
     return own(this.messages.get(msgId));
   }
+  /** delivery state of own messages: msg id -> holders (the browser's one path is the relay: saved as the row's pushed flag) */
+  protected holders = new Map<string, Set<string>>();
+  addHolders(author: string, msgIds: string[], holder: string, _now: number): string[] {
+    return msgIds.filter((id) => {
+      if (this.messages.get(id)?.authorNodeId !== author) return false;
+      const h = this.holders.get(id) ?? new Set<string>();
+      this.holders.set(id, h);
+      return !h.has(holder) && !!h.add(holder);
+    });
+  }
+  holdersOf(msgId: string): string[] {
+    return [...(this.holders.get(msgId) ?? [])].sort(byId);
+  }
   insertMessage(m: ChatMessage, meta: MessageMeta, v2?: V2MessageCols): StoredMessage | null {
     if (this.messages.has(m.msgId)) return null;
     if (v2) this.v2.set(m.msgId, { ...v2 });

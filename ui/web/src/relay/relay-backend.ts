@@ -154,6 +154,9 @@ export class RelayBackend implements Backend {
         arrived: (rows) => {
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
+        delivered: (us) => {
+          for (const u of us) this.emit({ t: "delivery", ...u });
+        },
         peersSeen: (circleId) => this.emit({ t: "peers", circleId }),
         connectionChanged: (state) => {
           this.state = state;
