@@ -3,6 +3,9 @@ import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 
+/** some channel counts something (unread messages, mentions) */
+const has = (counts: Record<string, number>) => Object.values(counts).some(Boolean);
+
 export function TopBar() {
   const app = useApp();
   return (
@@ -14,6 +17,11 @@ export function TopBar() {
         onClick={() => app.setSidebarOpen(!app.sidebarOpen())}
       >
         <span class="burger" />
+        <i
+          class="menu-dot"
+          classList={{ on: has(app.state().unread), at: has(app.state().mentioned) }}
+          data-testid="menu-dot"
+        />
       </button>
       <div class="topbar-title">
         <h1 data-testid="channel-title">
