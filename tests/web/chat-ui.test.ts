@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
 import { api, launchBrowser, say, startServe, type ServeNode } from "./browser.ts";
+import { startRelay, type TestRelay } from "./relay-helpers.ts";
 
 let browser: Browser;
 let A: ServeNode;
 let B: ServeNode;
+let relay: TestRelay | null = null;
 let circleId = "";
 const errors: string[] = [];
 const SIZES = { desktop: { width: 1200, height: 760 }, phone: { width: 390, height: 844 } } as const;
@@ -52,6 +54,7 @@ afterAll(async () => {
   await browser?.close();
   A?.stop();
   B?.stop();
+  relay?.stop();
   removeTempDirs();
 });
 
@@ -178,6 +181,70 @@ describe("help", () => {
       await p.waitForSelector('[data-testid="help-modal"]', { state: "detached" });
     }
   }, 20_000);
+});
+
+describe("relay-only browser (its own peer)", () => {
+  test("on a touch phone: setup names the Invite button; a mention by a name with a space marks the menu, the channel and the message; the new-messages line", async () => {
+    relay = startRelay({ web: true });
+    const phone = await (await browser.newContext({ viewport: SIZES.phone, hasTouch: true, isMobile: true })).newPage();
+    const desk = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
+    for (const p of [phone, desk]) p.on("pageerror", (e) => errors.push(e.message));
+    await phone.goto(relay.base + "/");
+    await phone.fill('input[name="displayName"]', "Carol Ann");
+    await phone.fill('input[name="circleName"]', "hikers");
+    await phone.click('[data-testid="setup-form"] button[type="submit"]');
+    await phone.waitForSelector('[data-testid="channel-title"]');
+    expect(await notices(phone)).toContain("circle created: tap Invite for its invite code");
+    await phone.click('button:has-text("Invite")');
+    await phone.waitForFunction(() =>
+      (document.querySelector('[data-testid="invite-code"]') as HTMLTextAreaElement | null)?.value.startsWith(
+        "felund2.",
+      ),
+    );
+    const code = await phone.inputValue('[data-testid="invite-code"]');
+    await phone.keyboard.press("Escape");
+    await say(phone, "/channel create side");
+    await switchTo(phone, "side");
+    // the setup notice stays in #general
+    expect((await notices(phone)).filter((n) => n.includes("circle created"))).toEqual([]);
+
+    await desk.goto(relay.base + "/");
+    await desk.fill('input[name="displayName"]', "dan");
+    await desk.click('text="Join with a code"');
+    await desk.fill('textarea[name="code"]', code);
+    await desk.click('[data-testid="setup-form"] button[type="submit"]');
+    await desk.waitForFunction(
+      () => document.querySelector('[data-testid="sidebar"]')?.textContent?.includes("hikers"),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+    await say(desk, "morning all");
+    await say(desk, "@carol ann are you coming?");
+    await phone.bringToFront();
+    await phone.waitForFunction(
+      () => document.querySelector('[data-channel="general"] [data-testid="unread"]')?.textContent === "@ 2",
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await phone.$eval('[data-testid="menu-dot"]', (e) => e.className)).toContain("on at");
+    await switchTo(phone, "general");
+    // both of dan's lines follow the line (same second: their order is item 1's)
+    expect(
+      await phone.$eval(".new-line", (e) => {
+        const after: string[] = [];
+        for (let x = e.nextElementSibling; x; x = x.nextElementSibling)
+          if (x.matches("article.msg")) after.push(x.querySelector(".msg-text")?.textContent ?? "");
+        return after.sort();
+      }),
+    ).toEqual(["@carol ann are you coming?", "morning all"]);
+    expect(await phone.$$eval("article.msg.mention .mention-tag.self", (els) => els.map((e) => e.textContent))).toEqual(
+      ["@carol ann"],
+    );
+    await phone.context().close();
+    await desk.context().close();
+  }, 40_000);
 });
 
 describe("day dividers", () => {
