@@ -1,7 +1,8 @@
 // Issue 14, items 7 and 9 in the terminal UI (in-process renderer, fake backend): a mention of
 // a display name with a space is highlighted as one, notices stay in the channel where they
-// were asked, and opening a channel with unread messages shows a "new messages" line.
-import { afterEach, describe, expect, test } from "bun:test";
+// were asked, opening a channel with unread messages shows a "new messages" line, and the
+// day labels move on at midnight.
+import { afterEach, describe, expect, setSystemTime, test } from "bun:test";
 import { FakeBackend, T0 } from "./fake-backend.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
@@ -62,4 +63,23 @@ describe("terminal chat", () => {
     expect(line).toBeGreaterThan(rows.findIndex((r) => r.includes("read before")));
     expect(rows[line + 1]).toContain("bob: first new");
   });
+});
+
+describe("day labels", () => {
+  test('a log left open past midnight labels the day before "Yesterday"', async () => {
+    const day = new Date(T0 * 1000);
+    // half a second before the next midnight: the redraw is due 1.5 s later, at 00:00:01
+    setSystemTime(new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 59, 59, 500));
+    try {
+      const b = new FakeBackend({ name: "me" });
+      b.addMessage("bob", BOB, "late one", { ts: T0 });
+      h = await startHarness(80, 24, b);
+      const f = await h.until((f) => f.includes("bob: late one"));
+      expect(f).not.toContain("Yesterday"); // today's messages have no label
+      setSystemTime(new Date(day.getFullYear(), day.getMonth(), day.getDate() + 1, 0, 0, 2));
+      await h.until((f) => f.includes("── Yesterday ──"), "the label after midnight", 4000);
+    } finally {
+      setSystemTime();
+    }
+  }, 10_000);
 });
