@@ -24,6 +24,8 @@ export interface Notice {
   text: string;
   kind: "info" | "error";
   ts: number;
+  /** the channel (keyOf) where it was asked; "" (no circle yet) shows in every channel */
+  key: string;
 }
 
 export interface ChatState {
@@ -35,6 +37,8 @@ export interface ChatState {
   hasMore: Record<string, boolean>;
   unread: Record<string, number>;
   mentioned: Record<string, number>;
+  /** per channel: the first message that was unread when it was opened (the "new messages" line) */
+  newFrom: Record<string, string>;
   notices: Notice[];
   connection: ConnectionState;
   peers: Record<string, PeerView[]>;
@@ -68,6 +72,7 @@ export class ChatStore {
     hasMore: {},
     unread: {},
     mentioned: {},
+    newFrom: {},
     notices: [],
     connection: "connecting",
     peers: {},
@@ -105,16 +110,15 @@ export class ChatStore {
   get currentMessages(): MessageView[] {
     return this.state.messages[this.currentKey] ?? [];
   }
-  /** names of known authors in the current circle (for @completion) */
-  knownNames(): string[] {
-    const names = new Set<string>();
-    for (const [k, list] of Object.entries(this.state.messages))
-      if (k.startsWith(`${this.state.circleId}/`))
-        for (const m of list) {
-          const n = this.authorName(m);
-          if (n) names.add(n);
-        }
-    return [...names];
+  /** names of the other members known in a circle (default: the current one: authors, peers), for @completion and mentions */
+  knownNames(circleId = this.state.circleId ?? ""): string[] {
+    const me = this.state.app?.node.nodeId;
+    return [...new Set([...this.labels(circleId)].flatMap(([id, n]) => (n && id !== me ? [n] : [])))];
+  }
+  /** Does `m` mention this user (by the whole display name, a longer member name winning)? */
+  mentionsMe(m: MessageView): boolean {
+    const me = this.state.app?.node.displayName;
+    return !!me && mentions(m.text, [me], this.knownNames(m.circleId));
   }
   /**
    * The name to show for a message's author: the latest one known, with an id suffix
@@ -178,6 +182,7 @@ export class ChatStore {
     if (!c) throw new Error(`unknown circle ${circleId}`);
     const ch = c.channels.some((x) => x.channelId === channelId) ? channelId : "general";
     const k = keyOf(circleId, ch);
+    let unread = this.state.unread[k] ?? 0;
     this.set({
       circleId,
       channelId: ch,
@@ -185,6 +190,11 @@ export class ChatStore {
       mentioned: { ...this.state.mentioned, [k]: 0 },
     });
     if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
+    // the "new messages" line goes above the oldest of the last `unread` messages from others
+    let first: string | undefined;
+    const list = this.state.messages[k] ?? [];
+    for (let i = list.length - 1; unread > 0 && i >= 0; i--) if (!list[i]!.own) (first = list[i]!.msgId), unread--;
+    this.set({ newFrom: { ...this.state.newFrom, [k]: first ?? "" } });
     void this.loadPeers(circleId);
     void this.loadMembers(circleId);
   }
@@ -241,12 +251,19 @@ export class ChatStore {
     this.addMessage(m);
   }
 
-  notice(text: string, kind: "info" | "error" = "info"): void {
-    const n: Notice = { id: ++this.noticeId, text, kind, ts: Date.now() / 1000 };
+  /** A notice in the log of the channel `key` (default: the one open now). */
+  notice(text: string, kind: "info" | "error" = "info", key = this.currentKey): void {
+    const n: Notice = { id: ++this.noticeId, text, kind, ts: Date.now() / 1000, key };
     this.set({ notices: [...this.state.notices.slice(-199), n] });
   }
+  /** The notices a channel's log shows: its own and those from before any circle. */
+  noticesIn(key = this.currentKey): Notice[] {
+    return this.state.notices.filter((n) => !n.key || n.key === key);
+  }
+  /** Clear the open channel's notices. */
   clearNotices(): void {
-    this.set({ notices: [] });
+    const k = this.currentKey;
+    this.set({ notices: this.state.notices.filter((n) => n.key && n.key !== k) });
   }
   toggleDebug(): boolean {
     this.set({ debugOn: !this.state.debugOn });
@@ -268,16 +285,13 @@ export class ChatStore {
     if (!m.own && k !== this.currentKey) this.bump(k, m);
     if (!m.own) {
       this.onIncoming?.(m);
-      const me = this.state.app?.node.displayName;
-      if (me && mentions(m.text, [me])) this.onMention?.(m);
+      if (this.mentionsMe(m)) this.onMention?.(m);
     }
   }
 
   private bump(k: string, m: MessageView) {
-    const me = this.state.app?.node.displayName;
     const patch: Partial<ChatState> = { unread: { ...this.state.unread, [k]: (this.state.unread[k] ?? 0) + 1 } };
-    if (me && mentions(m.text, [me]))
-      patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
+    if (this.mentionsMe(m)) patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
     this.set(patch);
   }
 

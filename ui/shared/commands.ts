@@ -5,6 +5,7 @@ import { CALL_COMMANDS } from "./call-commands.ts";
 import { INFO_COMMAND } from "./info-command.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
+import { keyName } from "./keys.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { runLine } from "./line.ts";
 import { whoHead, whoLine } from "./member-text.ts";
@@ -109,7 +110,7 @@ export const COMMANDS: Command[] = [
       await ctx.store.backend.kickMembers(c.circleId, args);
       await ctx.store.refresh();
       ctx.store.notice(
-        `removed ${args.join(", ")}; the circle moved to a new key and its invite codes were revoked (F2 gives a new one)`,
+        `removed ${args.join(", ")}; the circle moved to a new key and its invite codes were revoked (${keyName("F2")} gives a new one)`,
       );
     },
   },

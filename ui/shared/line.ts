@@ -15,12 +15,13 @@ export async function runLine(
 ): Promise<void> {
   const text = line.replace(/\s+$/, "");
   if (!text.trim()) return;
+  const key = store.currentKey; // an error answers in the channel where it was asked
   try {
     if (isCommandLine(text)) await runCommand(text);
     else await store.sendText(text.startsWith("//") ? text.slice(1) : text);
   } catch (e) {
-    if (e instanceof FelundError) store.notice(e.message, "error");
-    else if (e instanceof Error) store.notice(`error: ${e.message}`, "error");
+    if (e instanceof FelundError) store.notice(e.message, "error", key);
+    else if (e instanceof Error) store.notice(`error: ${e.message}`, "error", key);
     else throw e;
   }
 }

@@ -38,6 +38,7 @@ export class TuiApp {
   private pending = false;
   private lastKey = "";
   private loadingOlder = false;
+  private midnight: ReturnType<typeof setTimeout> | undefined;
   private unsubscribe: (() => void) | null = null;
   private readonly copy: (text: string) => Promise<string>;
   private readonly onKeyBound = (k: KeyEvent) => this.onKey(k);
@@ -75,6 +76,7 @@ export class TuiApp {
     this.unsubscribe = this.store.subscribe(() => this.schedule());
     this.r.keyInput.on("keypress", this.onKeyBound);
     this.r.on("resize", this.onResizeBound);
+    this.atMidnight();
     if (this.o.debug && !this.store.state.debugOn) this.store.toggleDebug();
     this.render();
     for (let attempt = 0; ; attempt++) {
@@ -264,7 +266,19 @@ export class TuiApp {
     }
   }
 
+  /** Redraw just after each midnight: the day labels move on ("Today" becomes "Yesterday"). */
+  private atMidnight(): void {
+    this.midnight = setTimeout(
+      () => {
+        this.render();
+        this.atMidnight();
+      },
+      new Date().setHours(24, 0, 1, 0) - Date.now(),
+    );
+  }
+
   dispose(): void {
+    clearTimeout(this.midnight);
     this.unsubscribe?.();
     this.r.keyInput.off("keypress", this.onKeyBound);
     this.r.off("resize", this.onResizeBound);

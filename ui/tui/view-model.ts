@@ -8,7 +8,7 @@ import { dayKey, dayLabel, shortId } from "../shared/format.ts";
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
 import type { Delivery } from "../../src/peer/delivery.ts";
-import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
+import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks } from "./markup.ts";
 import { theme } from "./theme.ts";
 
 /** One log item; `indent` is the hanging indent of its wrapped lines. */
@@ -116,6 +116,7 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const s = store.state;
   const me = s.app?.node.displayName;
   const selfNames = me ? [me] : [];
+  const names = store.knownNames();
   const msgs: MessageView[] = store.currentMessages;
   const out: LogEntry[] = [];
   const k = store.currentKey;
@@ -128,7 +129,8 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
       chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })],
     });
   let ni = 0;
-  const notices = s.notices;
+  const notices = store.noticesIn();
+  const newFrom = k ? s.newFrom[k] : "";
   let day = "";
   for (const m of msgs) {
     while (ni < notices.length && notices[ni]!.ts < m.sortTs) {
@@ -143,7 +145,8 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
       }
       day = d;
     }
-    const chunks = messageChunks(m, selfNames, store.authorName(m));
+    if (newFrom && m.msgId === newFrom) out.push({ key: "new", indent: 0, chunks: newLineChunks() });
+    const chunks = messageChunks(m, selfNames, store.authorName(m), names);
     if (m.delivery) chunks.push(deliveryMark(m.delivery));
     out.push({ key: m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId, indent: 8, chunks });
   }

@@ -5,6 +5,8 @@ import { useApp } from "../app-store.ts";
 
 /** the member list (member-panel.tsx, a chunk loaded when first opened) */
 export const [membersOpen, setMembersOpen] = createSignal(false);
+/** some channel counts something (unread messages, mentions) */
+const has = (counts: Record<string, number>) => Object.values(counts).some(Boolean);
 
 export function TopBar() {
   const app = useApp();
@@ -17,6 +19,11 @@ export function TopBar() {
         onClick={() => app.setSidebarOpen(!app.sidebarOpen())}
       >
         <span class="burger" />
+        <i
+          class="menu-dot"
+          classList={{ on: has(app.state().unread), at: has(app.state().mentioned) }}
+          data-testid="menu-dot"
+        />
       </button>
       <div class="topbar-title">
         <h1 data-testid="channel-title">
