@@ -202,6 +202,11 @@ function Message(p: { m: MessageView; cont: boolean }) {
         <div class="msg-text">
           <Rich text={p.m.text} me={app.me()} />
         </div>
+        <Show when={p.m.late}>
+          <span class="late" data-testid="late" title={`arrived ${new Date(p.m.receivedAt * 1000).toLocaleString()}`}>
+            arrived later
+          </span>
+        </Show>
       </div>
     </article>
   );
