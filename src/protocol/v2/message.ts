@@ -60,19 +60,16 @@ export const orderFields = (createdMs: number, authorSeq: number) => ({
   authorSeq,
 });
 
-/** Version 2 when the fields carry created_ms (its created_ts must then be floor(created_ms / 1000)), else 1. */
+/** Version 2 when the fields carry created_ms (give them with orderFields: created_ts is floor(created_ms / 1000)), else 1. */
 export function encodeCore(m: MessageFields): Uint8Array {
+  const v1 = m.createdMs === undefined;
   const w = tagged(TAG.msg)
-    .u8(m.createdMs === undefined ? 1 : 2)
+    .u8(v1 ? 1 : 2)
     .str(m.circleId)
     .str(m.channelId)
     .fixed(m.authorKey, 32);
-  if (m.createdMs === undefined) w.u64(m.createdTs);
-  else {
-    if (m.createdTs !== Math.floor(m.createdMs / 1000))
-      throw new RangeError("created_ts is not floor(created_ms / 1000)");
-    w.u64(m.createdMs).u32(m.authorSeq ?? 0);
-  }
+  if (v1) w.u64(m.createdTs);
+  else w.u64(m.createdMs!).u32(m.authorSeq ?? 0);
   return w.u32(m.keyEpoch).u8(m.kind).str(m.displayName).bytes(m.body).fixed(m.salt, 16).finish();
 }
 

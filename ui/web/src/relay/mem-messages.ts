@@ -19,8 +19,6 @@ export class MemMessages {
   protected v2 = new Map<string, V2MessageCols>();
   protected byChannel = new Map<string, StoredMessage[]>();
   private seq = 0;
-  /** per "circle/author": the highest created_ms and author_seq of its version-2 messages */
-  private authored = new Map<string, { createdMs: number; authorSeq: number }>();
   /** message rows changed since the last takeChanges() */
   protected dirtyMsgs = new Set<string>();
 
@@ -80,7 +78,6 @@ export class MemMessages {
   }
   private place(row: StoredMessage): StoredMessage {
     this.messages.set(row.msgId, row);
-    this.noteAuthored(row);
     const k = ck(row.circleId, row.channelId);
     const list = this.byChannel.get(k) ?? [];
     // binary search: new messages usually go at the end
@@ -96,17 +93,15 @@ export class MemMessages {
     this.dirtyMsgs.add(row.msgId);
     return row;
   }
-  private noteAuthored(row: StoredMessage) {
-    if (!row.authorSeq) return;
-    const k = ck(row.circleId, row.authorNodeId);
-    const a = this.authored.get(k) ?? { createdMs: 0, authorSeq: 0 };
-    this.authored.set(k, {
-      createdMs: Math.max(a.createdMs, row.createdMs ?? 0),
-      authorSeq: Math.max(a.authorSeq, row.authorSeq),
-    });
-  }
   lastAuthored(circleId: string, authorNodeId: string) {
-    return { ...(this.authored.get(ck(circleId, authorNodeId)) ?? { createdMs: 0, authorSeq: 0 }) };
+    let createdMs = 0;
+    let authorSeq = 0;
+    for (const m of this.messages.values())
+      if (m.circleId === circleId && m.authorNodeId === authorNodeId && m.authorSeq) {
+        createdMs = Math.max(createdMs, m.createdMs!);
+        authorSeq = Math.max(authorSeq, m.authorSeq);
+      }
+    return { createdMs, authorSeq };
   }
   setMac(msgId: string, mac: string) {
     const m = this.messages.get(msgId);
@@ -159,7 +154,6 @@ export class MemMessages {
     m.signed = 1;
     m.createdMs = v2.createdMs ?? null;
     m.authorSeq = v2.authorSeq ?? null;
-    this.noteAuthored(m);
     this.dirtyMsgs.add(msgId);
     return true;
   }
