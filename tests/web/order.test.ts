@@ -1,7 +1,7 @@
 // Message order end to end (issue 14, item 1): six messages sent 150 ms apart through a node's
-// local API show in the order sent in its API, in `felund inbox --json`, on a second node that
-// receives them over TCP, and in two relay-only browsers (desktop and 390x844) that receive them
-// through the relay. Then a backlog that reaches the browsers well after newer messages is placed
+// local API show in the order sent in its API, in `felund inbox --json`, in its own web UI, on a
+// second node that receives them over TCP, and in two relay-only browsers that receive them
+// through the relay (each page at desktop size and at 390x844). Then a backlog that reaches the browsers well after newer messages is placed
 // by its time and marked "arrived later" (the browsers' clocks are moved ahead instead of waiting).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
@@ -90,6 +90,18 @@ describe("order", () => {
     // the second node received them over TCP
     await waitFor("bob has all six", async () => only(await chatTexts(bob)).length === 6, 15_000);
     expect(only(await chatTexts(bob))).toEqual(SIX);
+    // the node's own web UI (local mode), desktop and phone
+    for (const size of [
+      { width: 1200, height: 760 },
+      { width: 390, height: 844 },
+    ]) {
+      const local = await newPage(browser, size);
+      await local.page.goto(ann.url);
+      await waitFor("local page shows all six", async () => only(await messageTexts(local.page)).length === 6, 10_000);
+      expect(only(await messageTexts(local.page))).toEqual(SIX);
+      expect(local.errors).toEqual([]);
+      await local.ctx.close();
+    }
     // the browsers received them through the relay
     for (const { name, page } of pages) {
       await waitFor(`${name} shows all six`, async () => only(await messageTexts(page)).length === 6, 15_000);
