@@ -10,6 +10,7 @@ import type {
   InviteRow,
   MemberCardRow,
   MessageMeta,
+  OrderKey,
   PeerRow,
   StoredMessage,
   SyncStoreV2,
@@ -19,8 +20,8 @@ import type {
 } from "../src/sync/store.ts";
 
 const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
-  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, text, mac, origin, received_at AS receivedAt,
-  signature IS NOT NULL AS signed`;
+  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, sort_ms AS sortMs, late, created_ms AS createdMs,
+  author_seq AS authorSeq, text, mac, origin, received_at AS receivedAt, signature IS NOT NULL AS signed`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
 const CARD_COLS = `circle_id AS circleId, node_id AS nodeId, ed_key AS edKey, x_key AS xKey, display_name AS displayName, issued_ts AS issuedTs, msg_id AS msgId`;
 const INVITE_COLS = `invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
@@ -38,8 +39,10 @@ export class NodeStore implements SyncStoreV2 {
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
       insertMsg:
-        q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac, origin, received_at)
-        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac, $origin, $receivedAt)
+        q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, sort_ms, late,
+        text, mac, origin, received_at)
+        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $sortMs, $late, $text, $mac,
+        $origin, $receivedAt)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`),
       setMac: q(`UPDATE messages SET mac = ? WHERE msg_id = ? AND mac IS NULL`),
       getCircle: q(`SELECT ${CIRCLE_COLS} FROM circles WHERE circle_id = ?`),
@@ -154,28 +157,27 @@ export class NodeStore implements SyncStoreV2 {
     return out;
   }
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
-    return (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta }) as StoredMessage | null) ?? null;
+    return (
+      (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta, late: meta.late ? 1 : 0 }) as StoredMessage | null) ??
+      null
+    );
   }
   setMac(msgId: string, mac: string): void {
     this.s.setMac!.run(mac, msgId);
   }
 
-  channelMessages(
-    circleId: string,
-    channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
-  ): StoredMessage[] {
+  channelMessages(circleId: string, channelId: string, opts: { limit: number; before?: OrderKey }): StoredMessage[] {
     const rows = (
       opts.before === undefined
         ? this.sql
             .query(
-              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`,
+              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ms DESC, seq DESC LIMIT ?`,
             )
             .all(circleId, channelId, opts.limit)
         : this.sql
-            .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ts, msg_id) < (?, ?)
-          ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
-            .all(circleId, channelId, opts.before.sortTs, opts.before.msgId, opts.limit)
+            .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ms, seq) < (?, ?)
+          ORDER BY sort_ms DESC, seq DESC LIMIT ?`)
+            .all(circleId, channelId, opts.before.sortMs, opts.before.seq, opts.limit)
     ) as StoredMessage[];
     return rows.reverse();
   }
@@ -239,7 +241,7 @@ export class NodeStore implements SyncStoreV2 {
   recentMessages(circleId: string, limit: number): StoredMessage[] {
     return (
       this.sql
-        .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
+        .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ms DESC, seq DESC LIMIT ?`)
         .all(circleId, limit) as StoredMessage[]
     ).reverse();
   }
@@ -330,6 +332,13 @@ export class NodeStore implements SyncStoreV2 {
       .values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string, number][];
     return rows.map(([ts, msgId, signed]) => ({ ts, msgId, signed: !!signed }));
   }
+  lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number } {
+    const r = this.sql
+      .query(`SELECT COALESCE(MAX(created_ms), 0) AS createdMs, COALESCE(MAX(author_seq), 0) AS authorSeq FROM messages
+        WHERE circle_id = ? AND author_node_id = ? AND author_seq IS NOT NULL`)
+      .get(circleId, authorNodeId) as { createdMs: number; authorSeq: number };
+    return r;
+  }
   getV2Wire(msgId: string): string | undefined {
     return (
       (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE msg_id = ?`).get(msgId) as { w: string | null } | null)
@@ -338,21 +347,39 @@ export class NodeStore implements SyncStoreV2 {
   }
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
     const r = this.sql
-      .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac,
-        author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
-        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac,
-        $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
+      .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, sort_ms,
+        late, created_ms, author_seq, text, mac, author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
+        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $sortMs, $late, $createdMs,
+        $authorSeq, $text, $mac, $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`)
-      .get({ ...m, mac: m.mac ?? null, ...v2, ...meta }) as StoredMessage | null;
+      .get({
+        ...m,
+        mac: m.mac ?? null,
+        createdMs: null,
+        authorSeq: null,
+        ...v2,
+        ...meta,
+        late: meta.late ? 1 : 0,
+      }) as StoredMessage | null;
     return r ?? null;
   }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
     return (
       this.sql
         .query(
-          `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ? WHERE msg_id = ? AND v2_wire IS NULL`,
+          `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ?, created_ms = ?,
+          author_seq = ? WHERE msg_id = ? AND v2_wire IS NULL`,
         )
-        .run(v2.authorKey, v2.signature, v2.keyEpoch, v2.kind, v2.wire, msgId).changes > 0
+        .run(
+          v2.authorKey,
+          v2.signature,
+          v2.keyEpoch,
+          v2.kind,
+          v2.wire,
+          v2.createdMs ?? null,
+          v2.authorSeq ?? null,
+          msgId,
+        ).changes > 0
     );
   }
   rekeyWires(circleId: string): string[] {

@@ -53,11 +53,13 @@ export const listCommands: Cmd[] = [
           ...peers.filter((x) => x.name).map((x) => [x.nodeId, x.name] as const),
           ...msgs.map((m) => [m.authorNodeId, m.author] as const),
         ]);
-        // "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
+        // in display order (time, then the order this node stored them); "(arrived later)": placed by its time,
+        // though it came after newer ones. "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
         for (const m of msgs)
           out(
             line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` +
               (m.verified !== "sig" ? " (unverified)" : "") +
+              (m.late ? line` (arrived later, ${fmtTime(m.receivedAt)})` : "") +
               line`: ${m.text}` +
               // own messages no other member or relay holds yet (docs/PROTOCOL.md §16)
               (m.delivery?.state === "pending" ? "  (pending)" : ""),

@@ -292,8 +292,10 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     members: node.members.list(svc.requireCircle(node.ctx, params.id!).circleId),
   }));
   on("GET", "/circles/:id/messages", ({ params, query }) => {
-    const beforeTs = int(query.get("before_ts") ?? undefined, "before_ts", 0, Number.MAX_SAFE_INTEGER);
-    const before = beforeTs !== undefined ? { sortTs: beforeTs, msgId: query.get("before_id") ?? "" } : undefined;
+    // the page before a message: its sortMs and seq (display order)
+    const beforeMs = int(query.get("before_ms") ?? undefined, "before_ms", 0, Number.MAX_SAFE_INTEGER);
+    const beforeSeq = int(query.get("before_seq") ?? undefined, "before_seq", 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const before = beforeMs !== undefined ? { sortMs: beforeMs, seq: beforeSeq } : undefined;
     const limit = int(query.get("limit") ?? undefined, "limit", 1, INBOX_PAGE_MAX) ?? INBOX_PAGE_DEFAULT;
     return { ok: true, messages: svc.inbox(node.ctx, params.id!, query.get("channel") ?? "general", limit, before) };
   });

@@ -101,6 +101,7 @@ export class FelundNode {
     this.ctx = svc.nodeCtx(this.store, {
       calls: this.calls,
       now: () => Math.floor(nowMs() / 1000),
+      nowMs,
       rng: opts.rng ?? systemRng,
       v2: opts.v2 !== false,
       listenPort: () => this.port || undefined,

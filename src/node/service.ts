@@ -8,7 +8,7 @@ import { formatHostPort } from "../protocol/hostport.ts";
 import { normalizeChannelId } from "../protocol/channel-id.ts";
 import { type NodeKeys, nodeKeysFromSeed } from "../protocol/v2/keys.ts";
 import { CallRegistry } from "../sync/control-apply.ts";
-import type { StoredMessage } from "../sync/store.ts";
+import type { OrderKey, StoredMessage } from "../sync/store.ts";
 import * as peer from "../peer/actions.ts";
 import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
@@ -35,13 +35,21 @@ export interface Ctx extends PeerCtx {
  */
 export function nodeCtx(
   store: NodeStore,
-  o: { calls?: CallRegistry; now?: () => number; rng?: Rng; v2?: boolean; listenPort?: () => number | undefined } = {},
+  o: {
+    calls?: CallRegistry;
+    now?: () => number;
+    nowMs?: () => number;
+    rng?: Rng;
+    v2?: boolean;
+    listenPort?: () => number | undefined;
+  } = {},
 ): Ctx {
   let keys: NodeKeys | undefined;
   const ctx: Ctx = {
     store,
     calls: o.calls ?? new CallRegistry(),
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
+    nowMs: o.nowMs ?? (o.now ? undefined : Date.now),
     rng: o.rng ?? systemRng,
     v2: o.v2 !== false,
     keys: () => (keys ??= nodeKeysFromSeed(loadIdentity(store).secretKey)),
@@ -102,13 +110,7 @@ export function viewMessage(ctx: Ctx, m: StoredMessage, selfId?: string): Messag
   return messageView(ctx.store, m, (id) => id === me);
 }
 
-export function inbox(
-  ctx: Ctx,
-  circleId: string,
-  channel = "general",
-  limit = 50,
-  before?: { sortTs: number; msgId: string },
-): MessageView[] {
+export function inbox(ctx: Ctx, circleId: string, channel = "general", limit = 50, before?: OrderKey): MessageView[] {
   const c = requireCircle(ctx, circleId);
   const ch = normalizeChannelId(channel || "general");
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)

@@ -15,6 +15,14 @@ export interface MessageView {
   displayName: string;
   createdTs: number;
   sortTs: number;
+  /** display order: (sortMs, then seq), in every store and front end */
+  sortMs: number;
+  /** it arrived well after later messages of its channel were stored, and is placed by its time */
+  late: boolean;
+  /** when it arrived here (unix seconds) */
+  receivedAt: number;
+  /** version-2 messages: the author's sequence number in the circle */
+  authorSeq?: number;
   text: string;
   /** "sig": signed by its author (v2); "mac": only circle-authenticated (a v1 MAC, or a v1 envelope that opened); "none" */
   verified: "sig" | "mac" | "none";
@@ -44,6 +52,10 @@ export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId:
     displayName: m.displayName,
     createdTs: m.createdTs,
     sortTs: m.sortTs,
+    sortMs: m.sortMs,
+    late: !!m.late,
+    receivedAt: m.receivedAt,
+    ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
     text: m.text,
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
     own: isMe(m.authorNodeId),

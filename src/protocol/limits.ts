@@ -26,6 +26,8 @@ export const DEFAULT_INTERVAL_S = 5;
 
 /** Messages dated further than this into the future are clamped for ordering/pruning (W14). */
 export const MAX_FUTURE_SKEW_S = 300;
+/** A chat message stored this long after its own time, behind a later one of its channel, is marked "arrived later" (an offline member's backlog; live delivery takes well under a second, a gossip round seconds). */
+export const LATE_AFTER_S = 90;
 /** v2 messages dated before 2026-01-01 UTC are refused: felund v2 did not exist then, so no real message is older, on any node or path (a member cannot date one to 1970). */
 export const V2_CREATED_TS_MIN = 1_767_225_600;
 /** What a v1 peer keeps (PROTOCOL-V1.md §4.5): 30 days and the newest 1,000 per circle. */

@@ -188,11 +188,14 @@ export function unsignedItemId(msgId: string): string {
 }
 
 function epochOfWire(wire: Uint8Array): number {
-  // the key_epoch field sits after the tag, version, circle_id, channel_id, author key and created_ts
-  let o = 4 + new DataView(wire.buffer, wire.byteOffset).getUint32(0) + 1;
+  // the key_epoch field sits after the tag, version, circle_id, channel_id, author key and
+  // created_ts (version 1) or created_ms and author_seq (version 2)
   const dv = new DataView(wire.buffer, wire.byteOffset);
+  let o = 4 + dv.getUint32(0);
+  const version = dv.getUint8(o);
+  o += 1;
   o += 4 + dv.getUint32(o);
   o += 4 + dv.getUint32(o);
-  o += 32 + 8;
+  o += 32 + 8 + (version === 2 ? 4 : 0);
   return dv.getUint32(o);
 }

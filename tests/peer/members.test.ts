@@ -58,7 +58,7 @@ function world(kind: StoreKind): SyncStoreV2 {
       text: "hi",
       mac: null,
     },
-    { origin: "v1", receivedAt: NOW, sortTs: NOW - 600 },
+    { origin: "v1", receivedAt: NOW, sortTs: NOW - 600, sortMs: (NOW - 600) * 1000 },
   );
   s.setDisplayName(W, "walt", NOW);
   return s;

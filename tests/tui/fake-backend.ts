@@ -63,7 +63,14 @@ export class FakeBackend implements Backend {
     author: string,
     authorNodeId: string,
     text: string,
-    opts: { channelId?: string; ts?: number; circleId?: string; emit?: boolean } = {},
+    opts: {
+      channelId?: string;
+      ts?: number;
+      circleId?: string;
+      emit?: boolean;
+      late?: boolean;
+      receivedAt?: number;
+    } = {},
   ): MessageView {
     const ts = opts.ts ?? T0 + this.seq * 60;
     const m: MessageView = {
@@ -76,6 +83,9 @@ export class FakeBackend implements Backend {
       displayName: author,
       createdTs: ts,
       sortTs: ts,
+      sortMs: ts * 1000,
+      late: opts.late ?? false,
+      receivedAt: opts.receivedAt ?? ts,
       text,
       verified: "sig",
       own: authorNodeId === this.app.node.nodeId,
@@ -95,12 +105,12 @@ export class FakeBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
     let list = this.messages.filter((m) => m.circleId === circleId && m.channelId === channelId);
     if (opts.before)
       list = list.filter(
-        (m) => m.sortTs < opts.before!.sortTs || (m.sortTs === opts.before!.sortTs && m.msgId < opts.before!.msgId),
+        (m) => m.sortMs < opts.before!.sortMs || (m.sortMs === opts.before!.sortMs && m.seq < opts.before!.seq),
       );
     return list.slice(-opts.limit);
   }

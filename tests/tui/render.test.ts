@@ -128,6 +128,27 @@ describe("log content", () => {
     expect(f).toContain("�[2J�gotcha");
   });
 
+  test("a backlog message that arrives late is placed by its time and marked 'arrived later'", async () => {
+    h = await startHarness(100, 24, chatBackend());
+    await h.until((f) => f.includes("what's up"));
+    h.backend.addMessage("bob", BOB, "newer one", { ts: T0 + 900, emit: true });
+    await h.until((f) => f.includes("bob: newer one"), "live message");
+    // written at 10:37, stored here at 10:48 behind "newer one" (10:47)
+    h.backend.addMessage("alice", ALICE, "written offline", {
+      ts: T0 + 300,
+      late: true,
+      receivedAt: T0 + 1000,
+      emit: true,
+    });
+    const f = await h.until((f) => f.includes("written offline"), "late message");
+    const L = f.split("\n");
+    const at = (t: string) => L.findIndex((l) => l.includes(t));
+    expect(at("written offline")).toBeLessThan(at("newer one"));
+    expect(at("written offline")).toBeGreaterThan(at("what's up"));
+    expect(L[at("written offline")]).toContain("[10:37] alice: written offline (arrived later 10:48)");
+    expect(L[at("newer one")]).not.toContain("arrived later");
+  });
+
   test("messages from peers appear live; other channels get unread and mention marks", async () => {
     h = await startHarness(80, 24, chatBackend());
     await h.until((f) => f.includes("what's up"));

@@ -25,6 +25,9 @@ export function msg(p: Partial<MessageView> & { circleId: string; text: string }
     displayName: "bob",
     createdTs: ts,
     sortTs: ts,
+    sortMs: (p.sortTs ?? ts) * 1000,
+    late: false,
+    receivedAt: ts,
     verified: "mac",
     own: false,
     ...p,
@@ -75,13 +78,13 @@ export class FakeBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
-    this.calls.push(`listMessages ${channelId}${opts.before ? " before " + opts.before.sortTs : ""}`);
+    this.calls.push(`listMessages ${channelId}${opts.before ? " before " + opts.before.sortMs / 1000 : ""}`);
     let list = this.messages.get(`${circleId}/${channelId}`) ?? [];
     if (opts.before)
       list = list.filter(
-        (m) => m.sortTs < opts.before!.sortTs || (m.sortTs === opts.before!.sortTs && m.msgId < opts.before!.msgId),
+        (m) => m.sortMs < opts.before!.sortMs || (m.sortMs === opts.before!.sortMs && m.seq < opts.before!.seq),
       );
     return list.slice(-opts.limit);
   }

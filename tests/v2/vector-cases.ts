@@ -208,6 +208,8 @@ const msgInput = (i: Json) => {
       channelId: i.channel_id,
       authorKey: k.edPublic,
       createdTs: i.created_ts,
+      // version 2: created_ms and author_seq (created_ts is then floor(created_ms / 1000))
+      ...(i.created_ms === undefined ? {} : { createdMs: i.created_ms, authorSeq: i.author_seq }),
       keyEpoch: i.key_epoch,
       kind: i.kind as MessageKind,
       displayName: i.display_name,
@@ -218,7 +220,7 @@ const msgInput = (i: Json) => {
 };
 const message: Family = {
   description:
-    "Signed message (§5): core = canonical fields, msg_id = SHA-256(str 'felund2/msg-id' | bytes core)[0:16], wire = core | Ed25519 signature. Invalid: wire_hex that decode+verify (circle 630d…, now = 1800000000) refuse.",
+    "Signed message (§5): core = canonical fields (version 1: u64 created_ts; version 2: u64 created_ms | u32 author_seq, created_ts = floor(created_ms / 1000)), msg_id = SHA-256(str 'felund2/msg-id' | bytes core)[0:16], wire = core | Ed25519 signature. Invalid: wire_hex that decode+verify (circle 630d…, now = 1800000000) refuse.",
   valid: [
     {
       name: "text",
@@ -244,16 +246,48 @@ const message: Family = {
       body_hex: hexOf(utf8("héllo ✓ | pipe\nline2")),
       salt: fill(21, 16),
     },
+    {
+      name: "version 2: millisecond time and author sequence",
+      author_seed: ALICE_SEED,
+      circle_id: CIRCLE_ID,
+      channel_id: "general",
+      created_ts: TS - 2,
+      created_ms: (TS - 2) * 1000 + 150,
+      author_seq: 7,
+      key_epoch: 0,
+      kind: 0,
+      display_name: "alice",
+      body_hex: hexOf(utf8("one")),
+      salt: fill(22, 16),
+    },
+    {
+      name: "version 2: the next message of the same author, 1 ms later",
+      author_seed: ALICE_SEED,
+      circle_id: CIRCLE_ID,
+      channel_id: "general",
+      created_ts: TS - 2,
+      created_ms: (TS - 2) * 1000 + 151,
+      author_seq: 8,
+      key_epoch: 0,
+      kind: 0,
+      display_name: "alice",
+      body_hex: hexOf(utf8("two")),
+      salt: fill(22, 16),
+    },
   ],
   compute: (i) => {
     const { k, fields } = msgInput(i);
     const m = signMessage(k.edSecret, fields);
+    const d = decodeMessage(m.wire);
     return {
       msg_id: m.msgId,
       author_node_id: m.authorNodeId,
       signature: hexOf(m.signature),
       wire_hex: hexOf(m.wire),
-      verifies: verifyMessage(decodeMessage(m.wire), i.circle_id, TS).ok,
+      verifies: verifyMessage(d, i.circle_id, TS).ok,
+      version: m.wire[4 + 11],
+      decoded_created_ts: d.createdTs,
+      ...(d.createdMs === undefined ? {} : { decoded_created_ms: d.createdMs, decoded_author_seq: d.authorSeq }),
     };
   },
   invalid: [],
@@ -274,7 +308,9 @@ const message: Family = {
     (parseInt(h.slice(at * 2, at * 2 + 2), 16) ^ 1).toString(16).padStart(2, "0") +
     h.slice(at * 2 + 2);
   const { k, fields } = msgInput(message.valid[0]);
-  const resign = (f: Partial<typeof fields>) => hexOf(signMessage(k.edSecret, { ...fields, ...f }).wire);
+  const resign = (f: Partial<typeof fields> & { createdMs?: number; authorSeq?: number }) =>
+    hexOf(signMessage(k.edSecret, { ...fields, ...f }).wire);
+  const v2good = message.compute(message.valid[2]).wire_hex as string;
   message.invalid = [
     {
       name: "signature bit flipped",
@@ -311,6 +347,21 @@ const message: Family = {
     { name: "invalid channel id", wire_hex: resign({ channelId: "Bad Channel!" }), reason: "channel_id is not valid" },
     { name: "unknown kind", wire_hex: resign({ kind: 3 as MessageKind }), reason: "message: unknown kind" },
     { name: "text not UTF-8", wire_hex: resign({ body: bytes("c328") }), reason: "text is not UTF-8" },
+    {
+      name: "version 2 dated 301 s in the future",
+      wire_hex: resign({ createdTs: TS + 301, createdMs: (TS + 301) * 1000, authorSeq: 1 }),
+      reason: "created_ts too far in the future",
+    },
+    {
+      name: "unknown version 3",
+      wire_hex: good.slice(0, 2 * 15) + "03" + good.slice(2 * 16),
+      reason: "message: unknown version",
+    },
+    {
+      name: "version 2 truncated inside author_seq",
+      wire_hex: v2good.slice(0, 2 * (15 + 1 + 4 + CIRCLE_ID.length + 4 + 7 + 32 + 8 + 2)),
+      reason: "message: truncated",
+    },
   ];
 }
 

@@ -21,7 +21,7 @@ export interface Backend {
   listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */

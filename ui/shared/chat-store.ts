@@ -52,8 +52,8 @@ export interface ChatState {
   reach: Record<string, boolean>;
 }
 
-const cmp = (a: MessageView, b: MessageView) =>
-  a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+/** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */
+const cmp = (a: MessageView, b: MessageView) => a.sortMs - b.sortMs || a.seq - b.seq;
 
 export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
   const seen = new Set(list.map((m) => m.msgId));
@@ -217,7 +217,7 @@ export class ChatStore {
     const first = list[0]!;
     const older = await this.backend.listMessages(this.state.circleId!, this.state.channelId, {
       limit: PAGE,
-      before: { sortTs: first.sortTs, msgId: first.msgId },
+      before: { sortMs: first.sortMs, seq: first.seq },
     });
     this.set({
       messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], older) },

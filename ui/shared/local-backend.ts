@@ -72,12 +72,12 @@ export class LocalBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]> {
     const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit) });
     if (opts.before) {
-      q.set("before_ts", String(opts.before.sortTs));
-      q.set("before_id", opts.before.msgId);
+      q.set("before_ms", String(opts.before.sortMs));
+      q.set("before_seq", String(opts.before.seq));
     }
     return (await this.call("GET", `/circles/${circleId}/messages?${q}`)).messages;
   }

@@ -83,6 +83,8 @@ export function messageChunks(
     // "?" marks an unverified author: no v2 signature (v1 MAC only, or nothing)
     chunk(m.verified !== "sig" ? "?: " : ": ", { fg: theme.dim }),
     ...inlineChunks(m.text, selfNames, names),
+    // placed by its time, though it arrived after newer messages (an offline member's backlog)
+    ...(m.late ? [chunk(` (arrived later ${formatTime(m.receivedAt)})`, { fg: theme.dim, italic: true })] : []),
   ];
 }
 

@@ -247,6 +247,11 @@ function Message(p: { m: MessageView; cont: boolean }) {
         <div class="msg-text">
           <Rich text={p.m.text} me={app.me()} names={app.names()} />
         </div>
+        <Show when={p.m.late}>
+          <span class="late" data-testid="late" title={`arrived ${new Date(p.m.receivedAt * 1000).toLocaleString()}`}>
+            arrived later
+          </span>
+        </Show>
         <Show when={p.m.delivery}>
           {(d) => (
             <span class="dlv" data-state={d().state} title={deliveryText(d())}>

@@ -130,6 +130,7 @@ export class RelayBackend implements Backend {
       store: mem,
       calls: this.calls,
       now: this.now,
+      nowMs: this.nowMs,
       rng: this.rng,
       v2: true,
       keys: () => this.keys,
@@ -224,7 +225,7 @@ export class RelayBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
     const c = requireCircle(this.peer, circleId);
     return this.mem
