@@ -38,7 +38,8 @@ export function codeInviteId(code: string): string | null {
   if (!code.startsWith(INVITE2_PREFIX)) return null;
   try {
     const raw = fromBase64Url(code.slice(INVITE2_PREFIX.length));
-    return raw.length > 17 && raw[0] === 2 ? toHex(raw.subarray(1, 17)) : null;
+    // the long form (version 2) and the compact one (3) both start with the id
+    return raw.length > 17 && (raw[0] === 2 || raw[0] === 3) ? toHex(raw.subarray(1, 17)) : null;
   } catch {
     return null;
   }
