@@ -1,4 +1,4 @@
-// Compact felund2 codes (docs/PROTOCOL.md §10.2) and pasted codes with whitespace: the compact
+// Compact felund2 codes (docs/PROTOCOL.md §10.3) and pasted codes with whitespace: the compact
 // form round-trips, is shorter than the long form, the long form stays accepted, spaces and line
 // breaks anywhere are dropped before decoding (both code families), and a bad code gives a clear
 // FelundError at the join. The byte-exact cases are tests/vectors/v2-invite-compact.json.
@@ -55,7 +55,7 @@ describe("compact felund2 codes", () => {
       encodeInvite2(i, owner.edSecret).length,
       encodeInvite2Compact(i, owner.edSecret).length,
     ]);
-    // (long, compact): the figures quoted in docs/PROTOCOL.md §10.2
+    // (long, compact): the figures quoted in docs/PROTOCOL.md §10.3
     expect(lens).toEqual([
       [308, 250],
       [319, 266],

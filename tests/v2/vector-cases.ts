@@ -898,12 +898,12 @@ const invite: Family = {
   ];
 }
 
-// ---- compact invite codes (§10.2): the same signed invites in fewer bytes ----
+// ---- compact invite codes (§10.3): the same signed invites in fewer bytes ----
 const compactOf = (x: typeof inviteBase, seed = ALICE_SEED) =>
   encodeInvite2Compact(x, nodeKeysFromSeed(bytes(seed)).edSecret);
 const inviteCompact: Family = {
   description:
-    "felund2. invite codes in the compact form (§10.2): `code` is the compact code, `long` the long form (§10) of the same invite with the same signature; both decode (now = issued_ts) to `decodes`. Invalid: codes refused at `now`.",
+    "felund2. invite codes in the compact form (§10.3): `code` is the compact code, `long` the long form (§10) of the same invite with the same signature; both decode (now = issued_ts) to `decodes`. Invalid: codes refused at `now`.",
   valid: [
     { name: "LAN peer, 3 uses, 1 day", owner_seed: ALICE_SEED, invite: inviteJson(inviteBase) },
     {

@@ -1,4 +1,4 @@
-// The compact form of a felund2. code's payload (docs/PROTOCOL.md §10.2): the same invite and the
+// The compact form of a felund2. code's payload (docs/PROTOCOL.md §10.3): the same invite and the
 // same owner signature (made over the long form's body, §10), packed tighter so a code is
 // shorter to paste: the circle id as 12 bytes instead of 24 hex with a u32 length, varint
 // lengths and integers, the expiry as a lifetime, and the peer typed (an IPv4 host:port is 6

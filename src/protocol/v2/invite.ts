@@ -58,7 +58,7 @@ export function encodeInvite2(i: Invite2, ownerSecret: Uint8Array): string {
   );
 }
 
-/** The compact form (§10.2) of the same signed invite: what a node or browser hands out. */
+/** The compact form (§10.3) of the same signed invite: what a node or browser hands out. */
 export function encodeInvite2Compact(i: Invite2, ownerSecret: Uint8Array): string {
   if (!packable(i)) return encodeInvite2(i, ownerSecret);
   return INVITE2_PREFIX + toBase64Url(packCompact(i, sign(ownerSecret, signedPart(body(i)))));
