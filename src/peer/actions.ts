@@ -145,7 +145,7 @@ export function renameCircle(ctx: PeerCtx, circleId: string, name: string): Stor
 }
 
 /**
- * The invite code of a circle: a signed felund2 code (owner only; expiry and use limit) for a
+ * The invite code of a circle: a felund2 code (owner only; expiry and use limit) for a
  * v2-only circle, naming `peer` (default ctx.invitePeer()); the felund1 code of a legacy one.
  */
 export function inviteCode(

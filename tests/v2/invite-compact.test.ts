@@ -1,20 +1,30 @@
 // Compact felund2 codes (docs/PROTOCOL.md §10.3) and pasted codes with whitespace: the compact
-// form round-trips, is shorter than the long form, the long form stays accepted, spaces and line
-// breaks anywhere are dropped before decoding (both code families), and a bad code gives a clear
-// FelundError at the join. The byte-exact cases are tests/vectors/v2-invite-compact.json.
+// form round-trips, is much shorter than the long form (no signature, the invite id derived from
+// the ticket), the long form stays accepted, spaces and line breaks anywhere are dropped before
+// decoding (both code families), a damaged code says so, and a bad code gives a clear FelundError
+// at the join. The byte-exact cases are tests/vectors/v2-invite-compact.json.
 import { describe, expect, test } from "bun:test";
 import { decodeInvite, encodeInvite } from "../../src/protocol/invite.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
-import { decodeInvite2, encodeInvite2, encodeInvite2Compact, type Invite2 } from "../../src/protocol/v2/invite.ts";
+import {
+  DAMAGED,
+  decodeInvite2,
+  encodeInvite2,
+  encodeInvite2Compact,
+  type Invite2,
+  inviteIdOf,
+} from "../../src/protocol/v2/invite.ts";
 import { joinCircle } from "../../src/peer/actions.ts";
+import { codeInviteId } from "../../ui/shared/invites.ts";
 import { joinV2 } from "../../src/peer/join2.ts";
 import { ALICE_SEED, CIRCLE_ID, TS, bytes, fill } from "./vector-inputs.ts";
 
 const owner = nodeKeysFromSeed(bytes(ALICE_SEED));
+const TICKET = bytes(fill(101, 32));
 const base: Invite2 = {
-  inviteId: bytes(fill(100, 16)),
-  ticket: bytes(fill(101, 32)),
+  inviteId: inviteIdOf(TICKET),
+  ticket: TICKET,
   circleId: CIRCLE_ID,
   circleName: "friends",
   ownerKey: owner.edPublic,
@@ -46,8 +56,32 @@ describe("compact felund2 codes", () => {
       const b = decodeInvite2(long, TS);
       expect(a).toEqual(b);
       expect(a.ok && a.value).toEqual(inv);
-      expect(compact.length).toBeLessThan(long.length);
+      expect(compact.length).toBeLessThan(long.length * 0.6);
     }
+  });
+
+  test("the compact form carries no signature and no invite id: the id is the ticket's", () => {
+    const compact = encodeInvite2Compact(base, owner.edSecret);
+    const raw = Buffer.from(compact.slice(8), "base64url");
+    expect(raw[0]).toBe(3);
+    expect(raw.includes(Buffer.from(base.ticket))).toBe(true);
+    expect(raw.includes(Buffer.from(base.inviteId))).toBe(false);
+    const d = decodeInvite2(compact, TS);
+    expect(d.ok && Buffer.from(d.value.inviteId).toString("hex")).toBe(
+      new Bun.CryptoHasher("sha256")
+        .update(Uint8Array.from([0, 0, 0, 17, ...Buffer.from("felund2/invite-id"), ...base.ticket]))
+        .digest("hex")
+        .slice(0, 32),
+    );
+    // what the F2 dialogs read to mark the shown code's row, without decoding it
+    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    expect(codeInviteId(compact)).toBe(hex(base.inviteId));
+    expect(codeInviteId(encodeInvite2(base, owner.edSecret))).toBe(hex(base.inviteId));
+    // an invite whose id is not its ticket's (one issued before ids were derived) keeps the long, signed form
+    const odd = { ...base, inviteId: bytes(fill(100, 16)) };
+    const c = encodeInvite2Compact(odd, owner.edSecret);
+    expect(c).toBe(encodeInvite2(odd, owner.edSecret));
+    expect(decodeInvite2(c, TS)).toEqual({ ok: true, value: odd });
   });
 
   test("shorter: a LAN code and a relay code, before and after", () => {
@@ -57,8 +91,8 @@ describe("compact felund2 codes", () => {
     ]);
     // (long, compact): the figures quoted in docs/PROTOCOL.md §10.3
     expect(lens).toEqual([
-      [308, 250],
-      [319, 266],
+      [308, 148],
+      [319, 164],
     ]);
   });
 
@@ -78,8 +112,13 @@ describe("compact felund2 codes", () => {
   test("bad codes: clear verdicts, and a FelundError E_BAD_INVITE at the join", async () => {
     const c = encodeInvite2Compact(base, owner.edSecret);
     const cases: [string, string][] = [
-      [c.slice(0, 80), "invite code: invite: truncated"],
-      [c.slice(0, -3) + "AAA", "invite is not signed by the circle owner"],
+      [c.slice(0, 80), DAMAGED],
+      [c.slice(0, -3) + "AAA", DAMAGED],
+      [c.slice(0, 40) + (c[40] === "Q" ? "R" : "Q") + c.slice(41), DAMAGED],
+      [c.slice(0, 40) + c.slice(41), DAMAGED],
+      [c.slice(0, 40) + "Q" + c.slice(40), DAMAGED],
+      // a long code altered keeps failing on its signature
+      [encodeInvite2(RELAY, owner.edSecret).replace(/.{6}$/, "AAAAAA"), "invite is not signed by the circle owner"],
       ["felund2.", "unsupported invite version"],
       ["felund2.BA", "unsupported invite version"],
       ["felund2.A%", "invite code is not base64url"],

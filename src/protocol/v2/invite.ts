@@ -10,9 +10,10 @@
 //             | fixed64 Ed25519(owner, str "felund2/invite" | payload-without-signature)
 //   code    = "felund2." + base64url(payload)
 //
-// The compact form (first byte 3, invite-compact.ts) carries the same invite and signature in
-// fewer bytes; new codes use it, and the long form stays accepted. Whitespace anywhere in a
-// code (a line break where a chat wrapped it) is dropped before decoding.
+// The compact form (first byte 3, invite-compact.ts) carries the same invite without the
+// signature and the invite id (derived from the ticket), with a short check value instead; new
+// codes use it, and the long form stays accepted. Whitespace anywhere in a code (a line break
+// where a chat wrapped it) is dropped before decoding.
 import { fromBase64Url, toBase64Url } from "../bytes.ts";
 import { CIRCLE_ID_RE } from "../ids.ts";
 import { isRelayUrl, parseHostPort } from "../hostport.ts";
@@ -20,10 +21,18 @@ import { V2_INVITE_CODE_MAX, V2_INVITE_TTL_MAX_S } from "../limits.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
 import { cleanInviteCode } from "../invite.ts";
 import { Reader, TAG, Writer, tagged } from "./codec.ts";
-import { COMPACT_VERSION, type Invite2, packable, packCompact, unpackCompact } from "./invite-compact.ts";
+import {
+  COMPACT_VERSION,
+  compactIntact,
+  type Invite2,
+  packable,
+  packCompact,
+  unpackCompact,
+} from "./invite-compact.ts";
 import { kdf, sign, verifySig } from "./keys.ts";
 
 export type { Invite2 } from "./invite-compact.ts";
+export { inviteIdOf } from "./invite-id.ts";
 
 export const INVITE2_PREFIX = "felund2.";
 const VERSION = 2;
@@ -58,13 +67,22 @@ export function encodeInvite2(i: Invite2, ownerSecret: Uint8Array): string {
   );
 }
 
-/** The compact form (§10.3) of the same signed invite: what a node or browser hands out. */
+/**
+ * The compact form (§10.3), unsigned: what a node or browser hands out. An invite whose id is not
+ * the one its ticket gives (inviteIdOf), or whose circle id is unusual, gets the long form.
+ */
 export function encodeInvite2Compact(i: Invite2, ownerSecret: Uint8Array): string {
   if (!packable(i)) return encodeInvite2(i, ownerSecret);
-  return INVITE2_PREFIX + toBase64Url(packCompact(i, sign(ownerSecret, signedPart(body(i)))));
+  return INVITE2_PREFIX + toBase64Url(packCompact(i));
 }
 
-/** Decode and check a code's form, signature and lifetime (expiry against `now`, the reader's clock). */
+/** The reason a compact code whose check value does not match is refused. */
+export const DAMAGED = "invite code is damaged (a character is wrong, missing or extra; copy it again)";
+
+/**
+ * Decode and check a code's form, lifetime and (long form) signature; expiry against `now`, the
+ * reader's clock. A compact code is checked by its check value only: see §10.3 for why that is enough.
+ */
 export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
   if (typeof code !== "string") return reject("invite code must be a string");
   if (code.length > 4 * V2_INVITE_CODE_MAX) return reject("invite code too long");
@@ -75,17 +93,17 @@ export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
   try {
     raw = fromBase64Url(t.slice(INVITE2_PREFIX.length));
   } catch {
-    return reject("invite code is not base64url");
+    // every character right but one missing or extra: the length cannot be base64url
+    return reject(/^[A-Za-z0-9_-]*$/.test(t.slice(INVITE2_PREFIX.length)) ? DAMAGED : "invite code is not base64url");
   }
   if (raw[0] !== VERSION && raw[0] !== COMPACT_VERSION) return reject("unsupported invite version");
+  if (raw[0] === COMPACT_VERSION && !compactIntact(raw)) return reject(DAMAGED);
   let inv: Invite2;
-  let sig: Uint8Array;
-  let signedBody: Uint8Array;
+  let sig: Uint8Array | null = null;
+  let signedBody: Uint8Array = new Uint8Array(0);
   try {
-    if (raw[0] === COMPACT_VERSION) {
-      ({ inv, sig } = unpackCompact(raw));
-      signedBody = body(inv);
-    } else {
+    if (raw[0] === COMPACT_VERSION) inv = unpackCompact(raw);
+    else {
       const r = new Reader(raw, "invite");
       r.u8();
       inv = {
@@ -111,7 +129,8 @@ export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
     return reject("invite peer: expected host:port or a relay URL");
   if (inv.expiresTs <= inv.issuedTs || inv.expiresTs - inv.issuedTs > V2_INVITE_TTL_MAX_S)
     return reject("invite lifetime out of range");
-  if (!verifySig(sig, signedPart(signedBody), inv.ownerKey)) return reject("invite is not signed by the circle owner");
+  if (sig && !verifySig(sig, signedPart(signedBody), inv.ownerKey))
+    return reject("invite is not signed by the circle owner");
   if (now >= inv.expiresTs) return reject("invite expired");
   return accept(inv);
 }
