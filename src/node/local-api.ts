@@ -10,7 +10,8 @@ import type { NodeEvent } from "./shell-ports.ts";
 import * as svc from "./service.ts";
 import { type ErrorCode, FelundError } from "../protocol/errors.ts";
 import { codeForStatus } from "../protocol/error-status.ts";
-import { saveSettings } from "./identity.ts";
+import { loadSettings, saveSettings } from "./identity.ts";
+import { checkRelay } from "../peer/relay/check.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
 import {
@@ -188,7 +189,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
 
   on("GET", "/health", () => ({ ok: true, nodeId: node.nodeId }));
   on("GET", "/state", () => ({ ok: true, ...stateOf(node) }));
-  on("POST", "/settings", ({ body }) => {
+  on("POST", "/settings", async ({ body }) => {
     const displayName = str(body, "displayName", 200);
     const relayBase = str(body, "relayBase", 500);
     const retentionDays = int(body.retentionDays, "retentionDays", 0, RETENTION_DAYS_MAX);
@@ -196,6 +197,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       const r = relayBase.trim().replace(/\/+$/, "");
       if (r && !/^https?:\/\//.test(r))
         throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
+      // a new relay must answer its health check before it is saved (a typo is refused, not kept)
+      if (r && r !== (node.relay?.base ?? loadSettings(node.store).relayBase)) await checkRelay(r, node.nodeId);
     }
     if (displayName !== undefined) node.published(svc.setDisplayName(node.ctx, displayName));
     if (relayBase !== undefined) {

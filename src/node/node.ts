@@ -13,6 +13,7 @@ import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
 import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S } from "../protocol/limits.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { INVITE2_PREFIX } from "../protocol/v2/invite.ts";
+import { cleanInviteCode } from "../protocol/invite.ts";
 import { type NodeKeys, nodeKeysFromSeed } from "../protocol/v2/keys.ts";
 import { CallRegistry } from "../sync/control-apply.ts";
 import { PeerKnowledge } from "../sync/knowledge.ts";
@@ -381,7 +382,8 @@ export class FelundNode {
   }
   /** Join by a felund1. code or secret (then a first sync with its node), or redeem a felund2. code (join-v2.ts). */
   async join(input: { code?: string; secret?: string; peer?: string }) {
-    if (input.code?.trim().startsWith(INVITE2_PREFIX)) return this.joins.joinV2(input.code.trim());
+    if (input.code) input = { ...input, code: cleanInviteCode(input.code) };
+    if (input.code?.startsWith(INVITE2_PREFIX)) return this.joins.joinV2(input.code);
     const r = svc.joinCircle(this.ctx, input);
     this.emit({ t: "circles" });
     let synced: ExchangeResult | null = null;

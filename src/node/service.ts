@@ -125,6 +125,7 @@ export function listCircles(ctx: Ctx) {
     circleId: c.circleId,
     name: c.name,
     owned: c.owned,
+    legacy: c.mode !== "v2",
     bootstrap: c.bootstrap,
     members: memberCount(ctx, c.circleId, me),
     messages: ctx.store.countChatMessages(c.circleId),

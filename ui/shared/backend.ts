@@ -15,6 +15,13 @@ import type {
   PeerView,
 } from "./types.ts";
 
+export type InviteRoute = "lan" | "relay";
+export interface InviteOptions {
+  ttlS?: number;
+  maxUses?: number;
+  route?: InviteRoute;
+}
+
 export interface Backend {
   readonly kind: "local" | "relay";
   getState(): Promise<AppState>;
@@ -29,7 +36,12 @@ export interface Backend {
   joinCircle(code: string): Promise<{ circleId: string }>;
   leaveCircle(circleId: string): Promise<void>;
   renameCircle(circleId: string, name: string): Promise<void>;
-  inviteCode(circleId: string, opts?: { ttlS?: number; maxUses?: number }): Promise<string>;
+  /**
+   * The circle's invite code. `route` (felund2 codes): "lan" names this node's own address (a
+   * joiner must be able to dial it), "relay" names its relay (joiners anywhere; the relay-only
+   * browser has only this one); absent: the backend's default (the node: its address).
+   */
+  inviteCode(circleId: string, opts?: InviteOptions): Promise<string>;
   /** owner only: the felund2 invites issued for a circle, newest first (none for a legacy circle) */
   listInvites?(circleId: string): Promise<InviteView[]>;
   /** owner only: revoke an invite; its code admits no one after (a kick revokes them all) */

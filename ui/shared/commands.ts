@@ -50,7 +50,8 @@ export const COMMANDS: Command[] = [
     summary: "join a circle by invite code",
     min: 1,
     async run(ctx, args) {
-      const { circleId } = await ctx.store.backend.joinCircle(args[0]!);
+      // a code wrapped over lines or with spaces arrives as several words: one code again
+      const { circleId } = await ctx.store.backend.joinCircle(args.join(""));
       await ctx.store.refresh();
       await ctx.store.select(circleId);
       ctx.store.notice(`joined circle ${ctx.store.circle?.name || shortId(circleId)}`);

@@ -22,6 +22,8 @@ export interface CircleView {
   circleId: string;
   name: string;
   owned: boolean;
+  /** compatible with original clients: felund1 codes (no route, expiry or use limit to choose) */
+  legacy?: boolean;
   members: number;
   messages: number;
   channels: ChannelView[];

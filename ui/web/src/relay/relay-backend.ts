@@ -214,6 +214,7 @@ export class RelayBackend implements Backend {
         circleId: c.circleId,
         name: c.name,
         owned: c.owned,
+        legacy: c.mode !== "v2",
         members: this.relay.peers(c.circleId).length,
         messages: this.mem.countChatMessages(c.circleId),
         channels: channelViews(this.mem, c.circleId, this.node.nodeId),
