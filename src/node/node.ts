@@ -5,8 +5,6 @@
 import type { NodeStore } from "../../db/node-store.ts";
 import { noteHeld } from "../peer/delivery.ts";
 import { type Arrival, type FanOutPorts, fanOut } from "../peer/fan-out.ts";
-import { inviteCode } from "../peer/actions.ts";
-import { FelundError } from "../protocol/errors.ts";
 import { type Rng, systemRng } from "../protocol/crypto.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
 import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
@@ -169,16 +167,9 @@ export class FelundNode {
       relayPresent: (circleId) => this.relay?.presentIn(circleId) ?? [],
     });
     this.reach = new Reach({
-      circles: () => this.store.listCircles().map((c) => c.circleId),
+      ...shell,
       sessionPeers: (circleId) => this.sessions.peers(circleId),
       relayLive: () => !!this.relay?.live,
-      lastOks: (circleId) =>
-        this.store
-          .listPeers(circleId)
-          .filter((p) => p.proto !== "v2")
-          .map((p) => p.lastOk),
-      now: () => this.ctx.now(),
-      emit: (e) => this.emit(e),
     });
     this.joins = new Joins({
       ...shell,
@@ -359,26 +350,10 @@ export class FelundNode {
     this.emit({ t: "circles" });
     return r;
   }
-  /**
-   * The circle's invite code. `viaRelay`: a felund2 code whose peer is this node's relay, so a
-   * joiner that cannot dial this node (a relay-only browser, a node elsewhere) is admitted
-   * through the relay's /v1/signal. A relay-only browser on the same relay also tries that with
-   * a plain (host:port) code.
-   */
+  /** The circle's invite code; `viaRelay`: through this node's relay (service.ts inviteCode). */
   inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number; viaRelay?: boolean } = {}): string {
     const { viaRelay, ...limits } = opts;
-    if (!viaRelay) return svc.inviteCode(this.ctx, circleId, limits);
-    if (!this.relay)
-      throw new FelundError(
-        "E_REFUSED",
-        "this node uses no relay: set one (felund serve --relay URL) to invite through it",
-      );
-    if (svc.requireCircle(this.ctx, circleId).mode !== "v2")
-      throw new FelundError(
-        "E_REFUSED",
-        "legacy circles use felund1. codes; invite through a relay is for v2-only circles",
-      );
-    return inviteCode(this.ctx, circleId, { ...limits, peer: this.relay.base }).code;
+    return svc.inviteCode(this.ctx, circleId, limits, viaRelay ? (this.relay?.base ?? null) : undefined);
   }
   /** Join by a felund1. code or secret (then a first sync with its node), or redeem a felund2. code (join-v2.ts). */
   async join(input: { code?: string; secret?: string; peer?: string }) {

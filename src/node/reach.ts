@@ -4,16 +4,11 @@
 // (v1: no lasting connection) that completed in the last REACH_FRESH_S. The front ends hear a "reach"
 // event when a circle's answer changes; docs/PROTOCOL.md "Delivery state" says the same.
 import { REACH_FRESH_S } from "../protocol/limits.ts";
-import type { NodeEvent } from "./shell-ports.ts";
+import type { ShellPorts } from "./shell-ports.ts";
 
-export interface ReachPorts {
-  circles(): string[];
+export interface ReachPorts extends Pick<ShellPorts, "store" | "now" | "emit"> {
   sessionPeers(circleId: string): string[];
   relayLive(): boolean;
-  /** last completed v1 exchange with each v1 peer of the circle (seconds; 0 = never) */
-  lastOks(circleId: string): number[];
-  now(): number;
-  emit(e: NodeEvent): void;
 }
 
 export class Reach {
@@ -25,13 +20,14 @@ export class Reach {
   reachable(circleId: string): boolean {
     const p = this.p;
     if (p.sessionPeers(circleId).length > 0 || p.relayLive()) return true;
+    // the last completed exchange with each v1 peer of the circle (0 = never)
     const now = p.now();
-    return p.lastOks(circleId).some((t) => t > 0 && now - t < REACH_FRESH_S);
+    return p.store.listPeers(circleId).some((x) => x.proto !== "v2" && x.lastOk > 0 && now - x.lastOk < REACH_FRESH_S);
   }
 
   /** Compare every circle with what the front ends were told; tell them what changed. */
   check(): void {
-    const circles = this.p.circles();
+    const circles = this.p.store.listCircles().map((c) => c.circleId);
     for (const id of [...this.known.keys()]) if (!circles.includes(id)) this.known.delete(id);
     for (const circleId of circles) {
       const reachable = this.reachable(circleId);

@@ -70,9 +70,30 @@ export function settings(ctx: Ctx): NodeSettings {
   return loadSettings(ctx.store);
 }
 
-/** The invite code of a circle (felund2 for v2-only circles, naming this node's address). */
-export function inviteCode(ctx: Ctx, circleId: string, opts: { ttlS?: number; maxUses?: number } = {}): string {
-  return peer.inviteCode(ctx, circleId, opts).code;
+/**
+ * The invite code of a circle (felund2 for v2-only circles, naming this node's address). With
+ * `relayBase`, a felund2 code whose peer is this node's relay, so a joiner that cannot dial this
+ * node (a relay-only browser, a node elsewhere) is admitted through the relay's /v1/signal (null:
+ * this node uses no relay).
+ */
+export function inviteCode(
+  ctx: Ctx,
+  circleId: string,
+  opts: { ttlS?: number; maxUses?: number } = {},
+  relayBase?: string | null,
+): string {
+  if (relayBase === undefined) return peer.inviteCode(ctx, circleId, opts).code;
+  if (!relayBase)
+    throw new FelundError(
+      "E_REFUSED",
+      "this node uses no relay: set one (felund serve --relay URL) to invite through it",
+    );
+  if (requireCircle(ctx, circleId).mode !== "v2")
+    throw new FelundError(
+      "E_REFUSED",
+      "legacy circles use felund1. codes; invite through a relay is for v2-only circles",
+    );
+  return peer.inviteCode(ctx, circleId, { ...opts, peer: relayBase }).code;
 }
 
 /** Create a circle owned by this node, and its first invite code. */
