@@ -12,6 +12,7 @@ import * as web from "../../src/protocol/primitives-web.ts";
 import { fromHex as hex, toHex } from "../../src/protocol/bytes.ts";
 import { sha512 as sha512Web } from "../../src/protocol/sha2-web.ts";
 import { sha512 } from "@noble/hashes/sha2.js";
+import { gcm } from "@noble/ciphers/aes.js";
 import { loadVectors } from "./vectors.ts";
 
 const v = loadVectors("primitives");
@@ -188,12 +189,12 @@ test("web AES-GCM refuses what felund never uses: keys other than 16/24/32 bytes
   }
 });
 
-test("web AES-GCM seals and opens 16 KiB (the largest padding bucket) in a few ms", () => {
+test("web AES-GCM seals and opens 16 KiB (the largest padding bucket) as noble does (speed: bench/aead.ts)", () => {
   const rnd = seeded(16);
   const [k, n, m, aad] = [rnd(32), rnd(12), rnd(16384), rnd(40)];
-  const t0 = performance.now();
-  for (let i = 0; i < 10; i++) expect(web.gcmOpen(k, n, web.gcmSeal(k, n, m, aad), aad).length).toBe(16384);
-  expect((performance.now() - t0) / 10).toBeLessThan(100); // ~2 ms in Bun; a loose bound for a loaded machine
+  const sealed = web.gcmSeal(k, n, m, aad);
+  expect(sealed).toEqual(gcm(k, n, aad).encrypt(m));
+  expect(web.gcmOpen(k, n, sealed, aad)).toEqual(m);
 });
 
 describe("preverify (web build: WebCrypto checks a batch ahead of the synchronous engine)", () => {
