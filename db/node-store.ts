@@ -2,6 +2,7 @@
 // use prepared bun:sqlite statements; the schema itself lives in db/schema.ts.
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
+import { addHolders, holdersOf } from "./holders.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
 import type {
   ChannelRow,
@@ -9,6 +10,7 @@ import type {
   InviteRow,
   MemberCardRow,
   MessageMeta,
+  OrderKey,
   PeerRow,
   StoredMessage,
   SyncStoreV2,
@@ -18,8 +20,8 @@ import type {
 } from "../src/sync/store.ts";
 
 const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
-  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, text, mac, origin, received_at AS receivedAt,
-  signature IS NOT NULL AS signed`;
+  display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, sort_ms AS sortMs, late, created_ms AS createdMs,
+  author_seq AS authorSeq, text, mac, origin, received_at AS receivedAt, signature IS NOT NULL AS signed`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
 const CARD_COLS = `circle_id AS circleId, node_id AS nodeId, ed_key AS edKey, x_key AS xKey, display_name AS displayName, issued_ts AS issuedTs, msg_id AS msgId`;
 const INVITE_COLS = `invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
@@ -37,8 +39,10 @@ export class NodeStore implements SyncStoreV2 {
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
       insertMsg:
-        q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac, origin, received_at)
-        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac, $origin, $receivedAt)
+        q(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, sort_ms, late,
+        text, mac, origin, received_at)
+        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $sortMs, $late, $text, $mac,
+        $origin, $receivedAt)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`),
       setMac: q(`UPDATE messages SET mac = ? WHERE msg_id = ? AND mac IS NULL`),
       getCircle: q(`SELECT ${CIRCLE_COLS} FROM circles WHERE circle_id = ?`),
@@ -124,6 +128,7 @@ export class NodeStore implements SyncStoreV2 {
         "v2_channels",
         "v2_channel_keys",
         "v2_invites",
+        "message_holders",
       ])
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
@@ -152,28 +157,27 @@ export class NodeStore implements SyncStoreV2 {
     return out;
   }
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
-    return (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta }) as StoredMessage | null) ?? null;
+    return (
+      (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta, late: meta.late ? 1 : 0 }) as StoredMessage | null) ??
+      null
+    );
   }
   setMac(msgId: string, mac: string): void {
     this.s.setMac!.run(mac, msgId);
   }
 
-  channelMessages(
-    circleId: string,
-    channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
-  ): StoredMessage[] {
+  channelMessages(circleId: string, channelId: string, opts: { limit: number; before?: OrderKey }): StoredMessage[] {
     const rows = (
       opts.before === undefined
         ? this.sql
             .query(
-              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`,
+              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ms DESC, seq DESC LIMIT ?`,
             )
             .all(circleId, channelId, opts.limit)
         : this.sql
-            .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ts, msg_id) < (?, ?)
-          ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
-            .all(circleId, channelId, opts.before.sortTs, opts.before.msgId, opts.limit)
+            .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ms, seq) < (?, ?)
+          ORDER BY sort_ms DESC, seq DESC LIMIT ?`)
+            .all(circleId, channelId, opts.before.sortMs, opts.before.seq, opts.limit)
     ) as StoredMessage[];
     return rows.reverse();
   }
@@ -206,6 +210,13 @@ export class NodeStore implements SyncStoreV2 {
         .get(circleId) as { n: number }
     ).n;
   }
+  circleAuthors(circleId: string): { nodeId: string; lastTs: number }[] {
+    return this.sql
+      .query(
+        `SELECT author_node_id AS nodeId, MAX(created_ts) AS lastTs FROM messages WHERE circle_id = ? GROUP BY author_node_id ORDER BY author_node_id`,
+      )
+      .all(circleId) as { nodeId: string; lastTs: number }[];
+  }
   getMessage(msgId: string): StoredMessage | undefined {
     return (
       (this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE msg_id = ?`).get(msgId) as StoredMessage | null) ??
@@ -214,7 +225,11 @@ export class NodeStore implements SyncStoreV2 {
   }
   /** Delete messages whose sort_ts is older than `cutoff` (retention setting); returns how many. */
   pruneOlderThan(cutoff: number): number {
-    return this.sql.query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`).run(cutoff).changes;
+    const n = this.sql
+      .query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`)
+      .run(cutoff).changes;
+    if (n) this.sql.run(`DELETE FROM message_holders WHERE msg_id NOT IN (SELECT msg_id FROM messages)`);
+    return n;
   }
   /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
   messagesWithoutMac(circleId: string): StoredMessage[] {
@@ -226,7 +241,7 @@ export class NodeStore implements SyncStoreV2 {
   recentMessages(circleId: string, limit: number): StoredMessage[] {
     return (
       this.sql
-        .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ts DESC, msg_id DESC LIMIT ?`)
+        .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? ORDER BY sort_ms DESC, seq DESC LIMIT ?`)
         .all(circleId, limit) as StoredMessage[]
     ).reverse();
   }
@@ -317,6 +332,13 @@ export class NodeStore implements SyncStoreV2 {
       .values(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as [number, string, number][];
     return rows.map(([ts, msgId, signed]) => ({ ts, msgId, signed: !!signed }));
   }
+  lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number } {
+    const r = this.sql
+      .query(`SELECT COALESCE(MAX(created_ms), 0) AS createdMs, COALESCE(MAX(author_seq), 0) AS authorSeq FROM messages
+        WHERE circle_id = ? AND author_node_id = ? AND author_seq IS NOT NULL`)
+      .get(circleId, authorNodeId) as { createdMs: number; authorSeq: number };
+    return r;
+  }
   getV2Wire(msgId: string): string | undefined {
     return (
       (this.sql.query(`SELECT v2_wire AS w FROM messages WHERE msg_id = ?`).get(msgId) as { w: string | null } | null)
@@ -325,21 +347,39 @@ export class NodeStore implements SyncStoreV2 {
   }
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
     const r = this.sql
-      .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, text, mac,
-        author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
-        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $text, $mac,
-        $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
+      .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, sort_ms,
+        late, created_ms, author_seq, text, mac, author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
+        VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $sortMs, $late, $createdMs,
+        $authorSeq, $text, $mac, $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`)
-      .get({ ...m, mac: m.mac ?? null, ...v2, ...meta }) as StoredMessage | null;
+      .get({
+        ...m,
+        mac: m.mac ?? null,
+        createdMs: null,
+        authorSeq: null,
+        ...v2,
+        ...meta,
+        late: meta.late ? 1 : 0,
+      }) as StoredMessage | null;
     return r ?? null;
   }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
     return (
       this.sql
         .query(
-          `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ? WHERE msg_id = ? AND v2_wire IS NULL`,
+          `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ?, created_ms = ?,
+          author_seq = ? WHERE msg_id = ? AND v2_wire IS NULL`,
         )
-        .run(v2.authorKey, v2.signature, v2.keyEpoch, v2.kind, v2.wire, msgId).changes > 0
+        .run(
+          v2.authorKey,
+          v2.signature,
+          v2.keyEpoch,
+          v2.kind,
+          v2.wire,
+          v2.createdMs ?? null,
+          v2.authorSeq ?? null,
+          msgId,
+        ).changes > 0
     );
   }
   rekeyWires(circleId: string): string[] {
@@ -489,6 +529,12 @@ export class NodeStore implements SyncStoreV2 {
    * count too, so their joiners get a clear "invite revoked" rather than a timeout). */
   hasLiveInvites(now: number): boolean {
     return this.sql.query(`SELECT 1 FROM v2_invites WHERE expires_ts > ? LIMIT 1`).get(now) != null;
+  }
+  addHolders(author: string, msgIds: string[], holder: string, now: number): string[] {
+    return msgIds.length ? this.transaction(() => addHolders(this.sql, author, msgIds, holder, now)) : [];
+  }
+  holdersOf(msgId: string): string[] {
+    return holdersOf(this.sql, msgId);
   }
   inviteAdmitted(inviteId: string, nodeId: string): boolean {
     return (

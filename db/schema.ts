@@ -64,6 +64,13 @@ export const messages = sqliteTable(
     displayName: text("display_name").notNull().default(""),
     createdTs: integer("created_ts").notNull(),
     sortTs: integer("sort_ts").notNull(),
+    /** display order (sort_ms, then seq): created_ms of a version-2 message, else created_ts * 1000, clamped as sort_ts */
+    sortMs: integer("sort_ms").notNull().default(0),
+    /** 1: stored well after a later message of its channel ("arrived later"), decided once on arrival */
+    late: integer("late").notNull().default(0),
+    /** version-2 signed messages: the author's millisecond time and per-author sequence number */
+    createdMs: integer("created_ms"),
+    authorSeq: integer("author_seq"),
     text: text("text").notNull(),
     /** v1 HMAC (64 hex); null when unknown */
     mac: text("mac"),
@@ -80,9 +87,22 @@ export const messages = sqliteTable(
   },
   (t) => [
     uniqueIndex("messages_msg_id").on(t.msgId),
-    index("messages_circle_order").on(t.circleId, t.sortTs, t.msgId),
-    index("messages_channel_order").on(t.circleId, t.channelId, t.sortTs, t.msgId),
+    index("messages_circle_display").on(t.circleId, t.sortMs, t.seq),
+    index("messages_channel_display").on(t.circleId, t.channelId, t.sortMs, t.seq),
+    index("messages_author_seq").on(t.circleId, t.authorNodeId, t.authorSeq),
   ],
+);
+
+/** Delivery state of this node's own messages (issue 14): who is known to hold each (a member's node id, or "relay"). */
+export const messageHolders = sqliteTable(
+  "message_holders",
+  {
+    msgId: text("msg_id").notNull(),
+    holder: text("holder").notNull(),
+    circleId: text("circle_id").notNull(),
+    heldAt: integer("held_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.msgId, t.holder] }), index("message_holders_circle").on(t.circleId)],
 );
 
 export const channels = sqliteTable(

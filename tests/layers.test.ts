@@ -66,10 +66,10 @@ const ALLOWED_EDGES: { from: string; to: string; why: string }[] = [
     to: "ui/tui/main.ts",
     why: "`felund serve --tui` runs the terminal UI in the node's process",
   },
-  ...["ui/shared/format.ts", "ui/shared/safe-text.ts"].map((to) => ({
+  ...["ui/shared/format.ts", "ui/shared/safe-text.ts", "ui/shared/member-text.ts"].map((to) => ({
     from: "src/cli/",
     to,
-    why: "the CLI is the third front end: it prints times, names and peer text as the web and terminal UIs do",
+    why: "the CLI is the third front end: it prints times, names, peer text and the member list as the web and terminal UIs do",
   })),
 ];
 

@@ -3,6 +3,7 @@
 import { FelundError } from "../protocol/errors.ts";
 import { connect } from "./client.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
+import { cleanInviteCode } from "../protocol/invite.ts";
 import {
   DISPLAY_NAME_MAX,
   RETENTION_DAYS_MAX,
@@ -187,7 +188,7 @@ export const commands: Cmd[] = [
       json,
     ],
     async run(p, dir) {
-      const code = p.flags.code as string | undefined;
+      const code = p.flags.code === undefined ? undefined : cleanInviteCode(p.flags.code as string);
       const secret = p.flags.secret as string | undefined;
       const peer = p.flags.peer as string | undefined;
       if (!code && !secret) throw new FelundError("E_USAGE", "give --code CODE (or --secret HEX --peer HOST:PORT)");
@@ -199,7 +200,7 @@ export const commands: Cmd[] = [
         t,
         () => t.api!("POST", "/circles/join", body),
         async (ctx) => {
-          if (code?.trim().startsWith("felund2.")) {
+          if (code?.startsWith("felund2.")) {
             // redeemed with the inviter's node over the network, by this node's identity
             const node = new FelundNode({ store: ctx.store });
             node.port = node.settings.port;

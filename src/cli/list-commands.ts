@@ -1,4 +1,4 @@
-// The listing subcommands: a channel's messages, the known peers, the circles, a circle's channels.
+// The listing subcommands: a channel's messages, the known peers, a circle's members, the circles, a circle's channels.
 import { FelundError } from "../protocol/errors.ts";
 import { INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX } from "../protocol/limits.ts";
 import * as svc from "../node/service.ts";
@@ -6,6 +6,8 @@ import { loadSettings } from "../node/identity.ts";
 import { line, out } from "./print.ts";
 import { formatDateTime as fmtTime } from "../../ui/shared/format.ts";
 import { channelLabel, memberLabels } from "../../ui/shared/safe-text.ts";
+import { whoHead, whoLine } from "../../ui/shared/member-text.ts";
+import { type MemberView, memberList, NO_PRESENCE } from "../peer/member-list.ts";
 import { circleFlag, json, listing, plural, via, type Cmd } from "./command-kit.ts";
 
 export const listCommands: Cmd[] = [
@@ -51,12 +53,16 @@ export const listCommands: Cmd[] = [
           ...peers.filter((x) => x.name).map((x) => [x.nodeId, x.name] as const),
           ...msgs.map((m) => [m.authorNodeId, m.author] as const),
         ]);
-        // "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
+        // in display order (time, then the order this node stored them); "(arrived later)": placed by its time,
+        // though it came after newer ones. "(unverified)": no author signature (a v1 MAC proves only that some member wrote it), as in the UIs
         for (const m of msgs)
           out(
             line`[${fmtTime(m.createdTs)}] #${channelLabel(m.channelId)} ${labels.get(m.authorNodeId) ?? m.author}` +
               (m.verified !== "sig" ? " (unverified)" : "") +
-              line`: ${m.text}`,
+              (m.late ? line` (arrived later, ${fmtTime(m.receivedAt)})` : "") +
+              line`: ${m.text}` +
+              // own messages no other member or relay holds yet (docs/PROTOCOL.md §16)
+              (m.delivery?.state === "pending" ? "  (pending)" : ""),
           );
       },
     },
@@ -87,6 +93,26 @@ export const listCommands: Cmd[] = [
           out(
             line`${x.circleId}  ${x.nodeId}  ${(x.name && labels.get(x.circleId)!.get(x.nodeId)) || "-"}  ${x.addr || "(no address)"}  ${x.lastOk ? `reached ${fmtTime(x.lastOk)}` : x.lastSeen ? `seen ${fmtTime(x.lastSeen)}` : "never reached"}`,
           );
+      },
+    },
+  ),
+  listing<MemberView>(
+    {
+      name: "members",
+      summary: "list a circle's members: online now and by which path, or last seen (as /who)",
+      usage: "felund members --circle-id ID [--json]",
+      flags: [circleFlag(true), json],
+    },
+    {
+      circle: "required",
+      get: (id) => ({ path: `/circles/${id}/members`, field: "members" }),
+      // without a running node nobody is known to be online: last seen only
+      direct: (ctx, id) =>
+        memberList(ctx.store, svc.requireCircle(ctx, id!).circleId, ctx.me(), NO_PRESENCE(ctx.now())),
+      empty: () => "(no members)",
+      print(ms) {
+        out(line`${whoHead(ms)}`);
+        for (const m of ms) out(line`${whoLine(m, m.name || m.nodeId.slice(0, 8))}`);
       },
     },
   ),

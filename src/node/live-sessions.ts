@@ -47,6 +47,7 @@ export class LiveSessions {
     // a legacy circle's original peer answered v1: what that exchange stored is fanned out when it ends (outcomes.ts)
     if (ex.result.proto !== "v2") return;
     this.host.stored(step.stored ?? [], { path: "session", session: conn, peer: ex.result.peerNodeId });
+    if (step.held?.length) this.host.held(step.held, ex.result.peerNodeId);
   }
 
   /** A v2 session (or its attempt) ended. */

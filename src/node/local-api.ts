@@ -10,7 +10,8 @@ import type { NodeEvent } from "./shell-ports.ts";
 import * as svc from "./service.ts";
 import { type ErrorCode, FelundError } from "../protocol/errors.ts";
 import { codeForStatus } from "../protocol/error-status.ts";
-import { saveSettings } from "./identity.ts";
+import { loadSettings, saveSettings } from "./identity.ts";
+import { checkRelay } from "../peer/relay/check.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
 import {
@@ -100,7 +101,11 @@ export function stateOf(node: FelundNode) {
       retentionDays: s.retentionDays,
     },
     relay: node.relay?.status() ?? null,
-    circles: svc.listCircles(node.ctx).map((c) => ({ ...c, channels: svc.listChannels(node.ctx, c.circleId) })),
+    circles: svc.listCircles(node.ctx).map((c) => ({
+      ...c,
+      channels: svc.listChannels(node.ctx, c.circleId),
+      reachable: node.reach.reachable(c.circleId),
+    })),
     calls: node.callNet.list(),
   };
 }
@@ -185,7 +190,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
 
   on("GET", "/health", () => ({ ok: true, nodeId: node.nodeId }));
   on("GET", "/state", () => ({ ok: true, ...stateOf(node) }));
-  on("POST", "/settings", ({ body }) => {
+  on("POST", "/settings", async ({ body }) => {
     const displayName = str(body, "displayName", 200);
     const relayBase = str(body, "relayBase", 500);
     const retentionDays = int(body.retentionDays, "retentionDays", 0, RETENTION_DAYS_MAX);
@@ -193,6 +198,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       const r = relayBase.trim().replace(/\/+$/, "");
       if (r && !/^https?:\/\//.test(r))
         throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
+      // a new relay must answer its health check before it is saved (a typo is refused, not kept)
+      if (r && r !== (node.relay?.base ?? loadSettings(node.store).relayBase)) await checkRelay(r, node.nodeId);
     }
     if (displayName !== undefined) node.published(svc.setDisplayName(node.ctx, displayName));
     if (relayBase !== undefined) {
@@ -284,9 +291,15 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   });
   on("GET", "/circles/:id/peers", ({ params }) => ({ ok: true, peers: svc.listPeers(node.ctx, params.id!) }));
   on("GET", "/peers", () => ({ ok: true, peers: svc.listPeers(node.ctx) }));
+  on("GET", "/circles/:id/members", ({ params }) => ({
+    ok: true,
+    members: node.members.list(svc.requireCircle(node.ctx, params.id!).circleId),
+  }));
   on("GET", "/circles/:id/messages", ({ params, query }) => {
-    const beforeTs = int(query.get("before_ts") ?? undefined, "before_ts", 0, Number.MAX_SAFE_INTEGER);
-    const before = beforeTs !== undefined ? { sortTs: beforeTs, msgId: query.get("before_id") ?? "" } : undefined;
+    // the page before a message: its sortMs and seq (display order)
+    const beforeMs = int(query.get("before_ms") ?? undefined, "before_ms", 0, Number.MAX_SAFE_INTEGER);
+    const beforeSeq = int(query.get("before_seq") ?? undefined, "before_seq", 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const before = beforeMs !== undefined ? { sortMs: beforeMs, seq: beforeSeq } : undefined;
     const limit = int(query.get("limit") ?? undefined, "limit", 1, INBOX_PAGE_MAX) ?? INBOX_PAGE_DEFAULT;
     return { ok: true, messages: svc.inbox(node.ctx, params.id!, query.get("channel") ?? "general", limit, before) };
   });

@@ -3,15 +3,15 @@
 // through interfaces, and keeps the node's public API: the user operations of service.ts with
 // "out on every path" (the fan-out) and live notifications for front ends.
 import type { NodeStore } from "../../db/node-store.ts";
+import { noteHeld } from "../peer/delivery.ts";
 import { type Arrival, type FanOutPorts, fanOut } from "../peer/fan-out.ts";
-import { inviteCode } from "../peer/actions.ts";
-import { FelundError } from "../protocol/errors.ts";
 import { type Rng, systemRng } from "../protocol/crypto.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
 import { inertText, NEWLINE_MARK } from "../protocol/inert-text.ts";
 import { CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_S } from "../protocol/limits.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { INVITE2_PREFIX } from "../protocol/v2/invite.ts";
+import { cleanInviteCode } from "../protocol/invite.ts";
 import { type NodeKeys, nodeKeysFromSeed } from "../protocol/v2/keys.ts";
 import { CallRegistry } from "../sync/control-apply.ts";
 import { PeerKnowledge } from "../sync/knowledge.ts";
@@ -28,7 +28,9 @@ import { Joins } from "./join-v2.ts";
 import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.ts";
 import { LiveSessions } from "./live-sessions.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
+import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
+import { NodeMembers } from "./members.ts";
 import { SelfAddrs } from "./self-addrs.ts";
 import * as svc from "./service.ts";
 import type { NodeEvent, ShellPorts } from "./shell-ports.ts";
@@ -57,6 +59,8 @@ export interface NodeOptions {
   relayWs?: boolean;
 }
 
+/** how often the node re-checks its paths (the relay's state and v1 freshness change without an event) */
+const REACH_CHECK_MS = 1000;
 const trimBase = (base: string) => base.trim().replace(/\/+$/, "");
 
 export class FelundNode {
@@ -82,6 +86,10 @@ export class FelundNode {
   private readonly dialer: Dialer;
   private readonly gossip: Gossip;
   private readonly joins: Joins;
+  /** who is in each circle and who is online (members.ts) */
+  readonly members: NodeMembers;
+  /** a live path to another member, per circle (the offline banner) */
+  readonly reach: Reach;
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -92,6 +100,7 @@ export class FelundNode {
     this.ctx = svc.nodeCtx(this.store, {
       calls: this.calls,
       now: () => Math.floor(nowMs() / 1000),
+      nowMs,
       rng: opts.rng ?? systemRng,
       v2: opts.v2 !== false,
       listenPort: () => this.port || undefined,
@@ -112,6 +121,7 @@ export class FelundNode {
       log: (line) => this.log(line),
       stopped: () => this.stopped,
       stored: (ms, from) => this.stored(ms, from),
+      held: (ids, holder) => this.held(ids, holder),
     };
     const timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const syncWith = (circleId: string, addr: string) => this.syncWith(circleId, addr);
@@ -149,6 +159,17 @@ export class FelundNode {
       sessionPeers: (circleId) => this.sessionPeers(circleId),
       resync: (circleId) => this.sessions.resync(circleId),
       syncWith,
+    });
+    this.members = new NodeMembers({
+      ...shell,
+      me: () => this.ctx.me(),
+      sessionPeers: (circleId) => this.sessionPeers(circleId),
+      relayPresent: (circleId) => this.relay?.presentIn(circleId) ?? [],
+    });
+    this.reach = new Reach({
+      ...shell,
+      sessionPeers: (circleId) => this.sessions.peers(circleId),
+      relayLive: () => !!this.relay?.live,
     });
     this.joins = new Joins({
       ...shell,
@@ -208,6 +229,8 @@ export class FelundNode {
   }
   emit(e: NodeEvent): void {
     for (const fn of this.listeners) fn(e);
+    if (e.t === "peers") this.members.check(e.circleId);
+    if (e.t === "peers" || e.t === "sync" || e.t === "circles") this.reach.check();
   }
   log(line: string): void {
     // a log line can carry a peer's words (a CLOSE reason, an ERROR text): nothing in it acts on the terminal
@@ -224,7 +247,9 @@ export class FelundNode {
     this.gossip.start((this.opts.intervalS ?? DEFAULT_INTERVAL_S) * 1000);
     this.log(`listening on ${hostname}:${this.port} as ${this.nodeId}`);
     this.callNet.start();
+    this.members.start();
     this.configureRelay(this.opts.relay ?? s.relayBase);
+    this.reach.start(REACH_CHECK_MS);
   }
 
   /** Start (or stop, with "") the relay client for `base`. */
@@ -252,6 +277,8 @@ export class FelundNode {
     this.relay?.stop();
     this.relay = null;
     this.gossip.stop();
+    this.members.stop();
+    this.reach.stop();
     this.sessions.close(null, "shutdown");
     this.inbound.stop();
   }
@@ -283,6 +310,9 @@ export class FelundNode {
   sessionPeers(circleId: string): string[] {
     return this.sessions.peers(circleId);
   }
+  presenceSeen(circleId: string): void {
+    this.members.check(circleId);
+  }
 
   /** The paths a stored message leaves by (src/peer/fan-out.ts). */
   private readonly paths: FanOutPorts = {
@@ -295,6 +325,13 @@ export class FelundNode {
   /** Every arrival path ends here: messages this node stored, and where they came from. */
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     fanOut(this.paths, ms, from);
+    this.members.arrived(ms, from);
+  }
+
+  /** `holder` holds these messages: our own ones change delivery state (src/peer/delivery.ts) */
+  held(msgIds: readonly string[], holder: string): void {
+    for (const u of noteHeld(this.store, this.nodeId, msgIds, holder, this.ctx.now()))
+      this.emit({ t: "delivery", ...u });
   }
 
   // ---- user operations (the peer's actions in service.ts + the fan-out + notifications) ----
@@ -313,30 +350,15 @@ export class FelundNode {
     this.emit({ t: "circles" });
     return r;
   }
-  /**
-   * The circle's invite code. `viaRelay`: a felund2 code whose peer is this node's relay, so a
-   * joiner that cannot dial this node (a relay-only browser, a node elsewhere) is admitted
-   * through the relay's /v1/signal. A relay-only browser on the same relay also tries that with
-   * a plain (host:port) code.
-   */
+  /** The circle's invite code; `viaRelay`: through this node's relay (service.ts inviteCode). */
   inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number; viaRelay?: boolean } = {}): string {
     const { viaRelay, ...limits } = opts;
-    if (!viaRelay) return svc.inviteCode(this.ctx, circleId, limits);
-    if (!this.relay)
-      throw new FelundError(
-        "E_REFUSED",
-        "this node uses no relay: set one (felund serve --relay URL) to invite through it",
-      );
-    if (svc.requireCircle(this.ctx, circleId).mode !== "v2")
-      throw new FelundError(
-        "E_REFUSED",
-        "legacy circles use felund1. codes; invite through a relay is for v2-only circles",
-      );
-    return inviteCode(this.ctx, circleId, { ...limits, peer: this.relay.base }).code;
+    return svc.inviteCode(this.ctx, circleId, limits, viaRelay ? (this.relay?.base ?? null) : undefined);
   }
   /** Join by a felund1. code or secret (then a first sync with its node), or redeem a felund2. code (join-v2.ts). */
   async join(input: { code?: string; secret?: string; peer?: string }) {
-    if (input.code?.trim().startsWith(INVITE2_PREFIX)) return this.joins.joinV2(input.code.trim());
+    if (input.code) input = { ...input, code: cleanInviteCode(input.code) };
+    if (input.code?.startsWith(INVITE2_PREFIX)) return this.joins.joinV2(input.code);
     const r = svc.joinCircle(this.ctx, input);
     this.emit({ t: "circles" });
     let synced: ExchangeResult | null = null;

@@ -40,5 +40,6 @@ export function exchangeEnded(p: ShellPorts, r: ExchangeResult, addr: string, ou
     logRejected((l) => p.log(l), addr, r.rejected);
   }
   if (r.peersChanged) p.emit({ t: "peers", circleId: r.circleId });
+  if (r.peerHolds?.length && r.peerNodeId) p.held(r.peerHolds, r.peerNodeId);
   p.stored(r.stored, { path: "v1", peer: r.peerNodeId });
 }

@@ -18,9 +18,10 @@ import { RelaySync, type RelayHost, type WsCtor } from "../peer/relay/sync.ts";
 import type { CallRegistry } from "../sync/call-registry.ts";
 import { RelayEnvelopes } from "../sync/relay-envelopes.ts";
 import { v1Envelopes as V1 } from "../sync/relay-envelopes-v1.ts";
-import type { StoredMessage } from "../sync/store.ts";
+import { RELAY_HOLDER, type StoredMessage } from "../sync/store.ts";
 import type { V2Deps } from "../sync/v2-exchange.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
+import { RELAY_PRESENCE_TTL_S } from "../protocol/limits.ts";
 import { advertisedHost } from "./identity.ts";
 
 export interface RelayStatus {
@@ -44,9 +45,13 @@ export interface RelayNode {
   /** a member's TCP endpoint from the relay's presence list; true if new or changed */
   addRelayPeer(circleId: string, nodeId: string, addr: string): boolean;
   syncSoon(circleId: string): void;
+  /** the relay's presence list of a circle came in (presentIn() has it) */
+  presenceSeen?(circleId: string): void;
   /** the node's fan-out of stored messages */
   stored(ms: readonly StoredMessage[], from: Arrival): void;
   v2Deps(): V2Deps;
+  /** the relay holds these messages (delivery state of our own) */
+  held?(msgIds: readonly string[], holder: string): void;
 }
 
 export class RelayClient {
@@ -98,6 +103,11 @@ export class RelayClient {
     this.sync.stop();
   }
 
+  /** the relay answers now: a live path to the members that use it (src/node/reach.ts) */
+  get live(): boolean {
+    return this.sync.connection === "live";
+  }
+
   status(): RelayStatus {
     return { base: this.base, lastError: this.lastError, circles: this.sync.circleStates() };
   }
@@ -147,7 +157,16 @@ export class RelayClient {
       // never back to where it came from: whoever put it on this relay pushed every form it has there
       for (const m of rows)
         if (m.origin !== this.origin) envelopes.push(...env.seal(store, circle, m, this.node.ctx.rng, V1));
-      return { envelopes, ack: () => store.setSetting(ck, String(rows[rows.length - 1]!.seq)) };
+      return {
+        envelopes,
+        ack: () => {
+          store.setSetting(ck, String(rows[rows.length - 1]!.seq));
+          this.node.held?.(
+            rows.map((m) => m.msgId),
+            RELAY_HOLDER,
+          );
+        },
+      };
     },
 
     // kept as "cursor:N" or "since:T" under the keys of earlier versions, so upgraded nodes go on where they were
@@ -184,8 +203,24 @@ export class RelayClient {
     log: (l) => this.node.log(l),
   };
 
-  /** Dial the members whose TCP endpoint the relay lists. */
+  /** per circle: the relay's last presence list, and when it came (unix s) */
+  private present = new Map<string, { at: number; peers: { nodeId: string; seen: number }[] }>();
+
+  /** Members the relay listed as present in a circle, unless that list is older than a presence record lives. */
+  presentIn(circleId: string): { nodeId: string; seen: number }[] {
+    const p = this.present.get(circleId);
+    return p && this.node.ctx.now() - p.at < RELAY_PRESENCE_TTL_S ? p.peers : [];
+  }
+
+  /** Remember who is present, and dial the members whose TCP endpoint the relay lists. */
   private peersSeen(circleId: string, peers: RelayPeer[]): void {
+    const now = this.node.ctx.now();
+    const list = peers.map((p) => ({
+      nodeId: p.node_id,
+      seen: typeof p.observed_at === "number" ? p.observed_at : now,
+    }));
+    this.present.set(circleId, { at: now, peers: list });
+    this.node.presenceSeen?.(circleId);
     let added = 0;
     for (const p of peers) {
       const ep = (Array.isArray(p.endpoints) ? p.endpoints : []).find(

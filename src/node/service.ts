@@ -8,7 +8,7 @@ import { formatHostPort } from "../protocol/hostport.ts";
 import { normalizeChannelId } from "../protocol/channel-id.ts";
 import { type NodeKeys, nodeKeysFromSeed } from "../protocol/v2/keys.ts";
 import { CallRegistry } from "../sync/control-apply.ts";
-import type { StoredMessage } from "../sync/store.ts";
+import type { OrderKey, StoredMessage } from "../sync/store.ts";
 import * as peer from "../peer/actions.ts";
 import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
@@ -35,13 +35,21 @@ export interface Ctx extends PeerCtx {
  */
 export function nodeCtx(
   store: NodeStore,
-  o: { calls?: CallRegistry; now?: () => number; rng?: Rng; v2?: boolean; listenPort?: () => number | undefined } = {},
+  o: {
+    calls?: CallRegistry;
+    now?: () => number;
+    nowMs?: () => number;
+    rng?: Rng;
+    v2?: boolean;
+    listenPort?: () => number | undefined;
+  } = {},
 ): Ctx {
   let keys: NodeKeys | undefined;
   const ctx: Ctx = {
     store,
     calls: o.calls ?? new CallRegistry(),
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
+    nowMs: o.nowMs ?? (o.now ? undefined : Date.now),
     rng: o.rng ?? systemRng,
     v2: o.v2 !== false,
     keys: () => (keys ??= nodeKeysFromSeed(loadIdentity(store).secretKey)),
@@ -62,9 +70,30 @@ export function settings(ctx: Ctx): NodeSettings {
   return loadSettings(ctx.store);
 }
 
-/** The invite code of a circle (felund2 for v2-only circles, naming this node's address). */
-export function inviteCode(ctx: Ctx, circleId: string, opts: { ttlS?: number; maxUses?: number } = {}): string {
-  return peer.inviteCode(ctx, circleId, opts).code;
+/**
+ * The invite code of a circle (felund2 for v2-only circles, naming this node's address). With
+ * `relayBase`, a felund2 code whose peer is this node's relay, so a joiner that cannot dial this
+ * node (a relay-only browser, a node elsewhere) is admitted through the relay's /v1/signal (null:
+ * this node uses no relay).
+ */
+export function inviteCode(
+  ctx: Ctx,
+  circleId: string,
+  opts: { ttlS?: number; maxUses?: number } = {},
+  relayBase?: string | null,
+): string {
+  if (relayBase === undefined) return peer.inviteCode(ctx, circleId, opts).code;
+  if (!relayBase)
+    throw new FelundError(
+      "E_REFUSED",
+      "this node uses no relay: set one (felund serve --relay URL) to invite through it",
+    );
+  if (requireCircle(ctx, circleId).mode !== "v2")
+    throw new FelundError(
+      "E_REFUSED",
+      "legacy circles use felund1. codes; invite through a relay is for v2-only circles",
+    );
+  return peer.inviteCode(ctx, circleId, { ...opts, peer: relayBase }).code;
 }
 
 /** Create a circle owned by this node, and its first invite code. */
@@ -102,13 +131,7 @@ export function viewMessage(ctx: Ctx, m: StoredMessage, selfId?: string): Messag
   return messageView(ctx.store, m, (id) => id === me);
 }
 
-export function inbox(
-  ctx: Ctx,
-  circleId: string,
-  channel = "general",
-  limit = 50,
-  before?: { sortTs: number; msgId: string },
-): MessageView[] {
+export function inbox(ctx: Ctx, circleId: string, channel = "general", limit = 50, before?: OrderKey): MessageView[] {
   const c = requireCircle(ctx, circleId);
   const ch = normalizeChannelId(channel || "general");
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
@@ -123,6 +146,7 @@ export function listCircles(ctx: Ctx) {
     circleId: c.circleId,
     name: c.name,
     owned: c.owned,
+    legacy: c.mode !== "v2",
     bootstrap: c.bootstrap,
     members: memberCount(ctx, c.circleId, me),
     messages: ctx.store.countChatMessages(c.circleId),

@@ -2,6 +2,7 @@
 // join-v2.ts) share of the node: an interface each part extends with what it needs, so no part
 // holds a reference back to FelundNode (node.ts builds them and wires them together).
 import type { NodeStore } from "../../db/node-store.ts";
+import type { DeliveryUpdate } from "../peer/delivery.ts";
 import type { Arrival } from "../peer/fan-out.ts";
 import type { SyncReport } from "../peer/views.ts";
 import type { StoredMessage } from "../sync/store.ts";
@@ -10,8 +11,14 @@ import type { StoredMessage } from "../sync/store.ts";
 export type NodeEvent =
   | { t: "message"; message: StoredMessage }
   | { t: "peers"; circleId: string }
+  /** who is online in a circle changed (src/node/members.ts) */
+  | { t: "members"; circleId: string }
   | { t: "circles" }
   | ({ t: "sync" } & SyncReport)
+  /** one of this node's own messages is held by one more member or the relay (src/peer/delivery.ts) */
+  | ({ t: "delivery" } & DeliveryUpdate)
+  /** this node has (or lost) a live path to another member of the circle (src/node/reach.ts) */
+  | { t: "reach"; circleId: string; reachable: boolean }
   | { t: "debug"; line: string }
   /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };
@@ -26,6 +33,8 @@ export interface ShellPorts {
   stopped(): boolean;
   /** the node's fan-out of stored messages (src/peer/fan-out.ts) */
   stored(ms: readonly StoredMessage[], from: Arrival): void;
+  /** `holder` (a member's node id, or "relay") holds these messages: delivery state of our own (src/peer/delivery.ts) */
+  held(msgIds: readonly string[], holder: string): void;
 }
 
 /** Errors that mean a bug in our own code rather than bad input or the network. */

@@ -7,7 +7,7 @@ import { toHex } from "../protocol/bytes.ts";
 import { circleNameText, renameText } from "../protocol/control.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { circleIdFromSecret, newSecretHex } from "../protocol/ids.ts";
-import { decodeInvite, encodeInvite, INVITE_PREFIX } from "../protocol/invite.ts";
+import { cleanInviteCode, decodeInvite, encodeInvite, INVITE_PREFIX } from "../protocol/invite.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL } from "../protocol/message.ts";
 import type { Admit } from "../protocol/v2/frames.ts";
@@ -76,7 +76,8 @@ export function joinCircle(
   let secretHex: string;
   let peer: string;
   let owner: string | undefined;
-  if (input.code?.trim().startsWith(INVITE2_PREFIX))
+  if (input.code) input = { ...input, code: cleanInviteCode(input.code) };
+  if (input.code?.startsWith(INVITE2_PREFIX))
     throw new FelundError(
       "E_REFUSED",
       "felund2. codes are redeemed with the inviter's node over the network: run this with a node (felund join does it)",
@@ -86,7 +87,7 @@ export function joinCircle(
     if (!v.ok)
       throw new FelundError(
         "E_BAD_INVITE",
-        input.code.trim().startsWith(INVITE_PREFIX)
+        input.code.startsWith(INVITE_PREFIX)
           ? `invalid invite code: ${v.reason}`
           : `invalid invite code: it must start with "${INVITE2_PREFIX}" or "${INVITE_PREFIX}"`,
       );
@@ -144,7 +145,7 @@ export function renameCircle(ctx: PeerCtx, circleId: string, name: string): Stor
 }
 
 /**
- * The invite code of a circle: a signed felund2 code (owner only; expiry and use limit) for a
+ * The invite code of a circle: a felund2 code (owner only; expiry and use limit) for a
  * v2-only circle, naming `peer` (default ctx.invitePeer()); the felund1 code of a legacy one.
  */
 export function inviteCode(

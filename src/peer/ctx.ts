@@ -14,6 +14,8 @@ export interface PeerCtx {
   calls: CallRegistry;
   /** unix seconds */
   now(): number;
+  /** unix milliseconds, the same clock (what version-2 messages are dated by); default now() * 1000 */
+  nowMs?(): number;
   rng: Rng;
   keys(): NodeKeys;
   /** who writes here (the display name as saved by the shell) */
@@ -39,7 +41,12 @@ export const v2Ctx = (ctx: PeerCtx): V2Ctx => ({
 });
 
 /** Author, clock and randomness of an event this peer signs. */
-export const who = (ctx: PeerCtx) => ({ displayName: ctx.me().displayName, now: ctx.now(), rng: ctx.rng });
+export const who = (ctx: PeerCtx) => ({
+  displayName: ctx.me().displayName,
+  now: ctx.now(),
+  nowMs: ctx.nowMs?.(),
+  rng: ctx.rng,
+});
 
 /** A circle by id or unique prefix (4+). */
 export function requireCircle(ctx: PeerCtx, circleId: string): CircleRow {

@@ -65,14 +65,7 @@ export async function joinV2(ctx: PeerCtx, code: string, t: Join2Transport): Pro
     addr,
   });
   if (ctx.store.getCircle(inv.circleId)) return done(false);
-  const admit =
-    tcp && hp
-      ? await overTcp(tcp, t.v2Deps(), inv.peer, hp, {
-          inviteId: inv.inviteId,
-          ticket: inv.ticket,
-          circleId: inv.circleId,
-        })
-      : await overRelay(t, addr, inv);
+  const admit = tcp && hp ? await overTcp(tcp, t.v2Deps(), hp, inv) : await overRelay(t, addr, inv);
   // another join of the same circle may have finished meanwhile
   if (ctx.store.getCircle(inv.circleId)) return done(false);
   await t.beforeEnter?.(admit);
@@ -87,11 +80,15 @@ export async function joinV2(ctx: PeerCtx, code: string, t: Join2Transport): Pro
 async function overTcp(
   tcp: NonNullable<Join2Transport["tcp"]>,
   deps: V2Deps,
-  peer: string,
   hp: HostPort,
-  ticket: JoinTicket,
+  inv: Invite2,
 ): Promise<Admit> {
-  const { V2Exchange } = await import("../sync/v2-exchange.ts");
+  const [{ V2Exchange }, { admitFromOwner }] = await Promise.all([
+    import("../sync/v2-exchange.ts"),
+    import("../sync/admission-joiner.ts"),
+  ]);
+  const peer = inv.peer;
+  const ticket: JoinTicket = { inviteId: inv.inviteId, ticket: inv.ticket, circleId: inv.circleId };
   const ex = V2Exchange.joiner(deps, ticket, peer);
   const reason = await tcp(peer, hp, ex);
   if (reason == null)
@@ -99,6 +96,9 @@ async function overTcp(
   const admit = ex.result.admitted;
   if (!admit)
     throw new FelundError("E_NOT_ADMITTED", `the inviter did not admit us: ${reason.replace(/^issuer refused: /, "")}`);
+  // the code is unsigned (§10.3): the ADMIT counts only from the owner key it names
+  const owned = admitFromOwner(inv, ex.result.peerNodeId, admit);
+  if (!owned.ok) throw new FelundError("E_NOT_ADMITTED", `the inviter did not admit us: ${owned.reason}`);
   return admit;
 }
 

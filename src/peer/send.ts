@@ -24,6 +24,7 @@ export function sendMessage(ctx: PeerCtx, circleId: string, channel: string, tex
     channelId: ch,
     displayName: ctx.me().displayName,
     now: ctx.now(),
+    nowMs: ctx.nowMs?.(),
     rng: ctx.rng,
     text,
   });

@@ -2,6 +2,7 @@
 // it is authenticated, a channel with its members and whether this peer is in it.
 import type { AccessMode } from "../protocol/control.ts";
 import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
+import { type Delivery, deliveryOf } from "./delivery.ts";
 
 export interface MessageView {
   seq: number;
@@ -14,10 +15,20 @@ export interface MessageView {
   displayName: string;
   createdTs: number;
   sortTs: number;
+  /** display order: (sortMs, then seq), in every store and front end */
+  sortMs: number;
+  /** it arrived well after later messages of its channel were stored, and is placed by its time */
+  late: boolean;
+  /** when it arrived here (unix seconds) */
+  receivedAt: number;
+  /** version-2 messages: the author's sequence number in the circle */
+  authorSeq?: number;
   text: string;
   /** "sig": signed by its author (v2); "mac": only circle-authenticated (a v1 MAC, or a v1 envelope that opened); "none" */
   verified: "sig" | "mac" | "none";
   own: boolean;
+  /** own messages only: pending / sent, how many members hold it, whether the relay does (delivery.ts) */
+  delivery?: Delivery;
 }
 
 export interface ChannelView {
@@ -41,9 +52,14 @@ export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId:
     displayName: m.displayName,
     createdTs: m.createdTs,
     sortTs: m.sortTs,
+    sortMs: m.sortMs,
+    late: !!m.late,
+    receivedAt: m.receivedAt,
+    ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
     text: m.text,
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
     own: isMe(m.authorNodeId),
+    ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),
   };
 }
 

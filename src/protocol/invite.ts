@@ -5,6 +5,12 @@ import { accept, reject, type Verdict } from "./verdict.ts";
 
 export const INVITE_PREFIX = "felund1.";
 
+/**
+ * A pasted code without its whitespace: chats and mail wrap long codes and add spaces or line
+ * breaks anywhere; no code of either form contains any (base64url and a prefix).
+ */
+export const cleanInviteCode = (code: string): string => code.replace(/\s+/g, "");
+
 export interface Invite {
   secretHex: string;
   peer: string;
@@ -28,7 +34,7 @@ export function encodeInvite(secretHex: string, peer: string, owner?: string): s
  */
 export function decodeInvite(code: string): Verdict<Invite> {
   if (typeof code !== "string") return reject("invite code must be a string");
-  const t = code.trim();
+  const t = cleanInviteCode(code);
   if (!t.startsWith(INVITE_PREFIX)) return reject(`invite code must start with "${INVITE_PREFIX}"`);
   let payload: unknown;
   try {

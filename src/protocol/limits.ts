@@ -26,6 +26,8 @@ export const DEFAULT_INTERVAL_S = 5;
 
 /** Messages dated further than this into the future are clamped for ordering/pruning (W14). */
 export const MAX_FUTURE_SKEW_S = 300;
+/** A chat message stored this long after its own time, behind a later one of its channel, is marked "arrived later" (an offline member's backlog; live delivery takes well under a second, a gossip round seconds). */
+export const LATE_AFTER_S = 90;
 /** v2 messages dated before 2026-01-01 UTC are refused: felund v2 did not exist then, so no real message is older, on any node or path (a member cannot date one to 1970). */
 export const V2_CREATED_TS_MIN = 1_767_225_600;
 /** What a v1 peer keeps (PROTOCOL-V1.md §4.5): 30 days and the newest 1,000 per circle. */
@@ -62,8 +64,15 @@ export const PEER_EXPIRE_S = 24 * 3600;
 export const PEER_SEEN_WRITE_S = 30;
 /** A gossip-only peer with this many consecutive failures is dropped. */
 export const PEER_MAX_FAILURES = 10;
-/** A peer reached or seen this recently is shown online (header count, /who). */
-export const PEER_ONLINE_S = 300;
+/**
+ * A member heard from this recently by a path without a live session (a v1 exchange, a relay
+ * pull) counts as online ("recent" in the member list, src/peer/member-list.ts). Well above
+ * the gossip interval and the relay's 30 s presence refresh, well below "minutes after they left".
+ */
+export const MEMBER_RECENT_S = 120;
+/** A v1 exchange that completed this recently counts as a live path to its circle (the offline banner, src/node/reach.ts):
+ * v1 has no lasting connection, and a few missed gossip rounds (5 s each by default) mean the peer is gone. */
+export const REACH_FRESH_S = 60;
 
 // ---- felund v2 (docs/PROTOCOL.md) ----
 

@@ -4,11 +4,10 @@
 // X25519 is the RFC 7748 ladder on BigInt, written as noble-curves' montgomery.ts does it
 // (full-width mask swaps, low-order points refused before the ladder, inversion by a fixed
 // exponent); no audited package offers X25519 alone in less.
-// AES-GCM is noble's, as in primitives.ts; SHA-2, HMAC and HKDF are the compact one-shot
-// functions of sha2-web.ts. tests/protocol/primitives.test.ts checks this file against
-// primitives.ts and the published vectors.
+// AES-GCM is the compact one of aes-gcm-web.ts (noble's gcm cost ~3 KB gzip of the first load);
+// SHA-2, HMAC and HKDF are the compact one-shot functions of sha2-web.ts.
+// tests/protocol/primitives.test.ts checks this file against primitives.ts and the published vectors.
 import * as ed from "@noble/ed25519";
-import { gcm } from "@noble/ciphers/aes.js";
 import { toHex } from "./bytes.ts";
 import type { SigCheck } from "./primitives.ts";
 import { hkdfSha256, hmacSha256, sha256, sha512 } from "./sha2-web.ts";
@@ -16,10 +15,7 @@ import { hkdfSha256, hmacSha256, sha256, sha512 } from "./sha2-web.ts";
 ed.hashes.sha512 = sha512;
 
 export { hkdfSha256, hmacSha256, sha256 };
-export const gcmSeal = (key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Uint8Array =>
-  gcm(key, nonce, aad).encrypt(pt);
-export const gcmOpen = (key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad?: Uint8Array): Uint8Array =>
-  gcm(key, nonce, aad).decrypt(ct);
+export { gcmOpen, gcmSeal } from "./aes-gcm-web.ts";
 
 export const edPublicKey = (seed: Uint8Array): Uint8Array => ed.getPublicKey(seed);
 export const edSign = (msg: Uint8Array, seed: Uint8Array): Uint8Array => ed.sign(msg, seed);

@@ -21,6 +21,18 @@ const joinerVerified: Verified = (before, after) => {
   return !!after.result.admitted || after.abortReason.startsWith("issuer refused: ");
 };
 
+/**
+ * An ADMIT is taken only from the code's owner key (the handshake proved `peerNodeId`), naming
+ * that owner, for the circle the code names: what lets a compact code go unsigned (§10.3).
+ */
+export function admitFromOwner(inv: Invite2, peerNodeId: string, a: Admit): Verdict<Admit> {
+  if (peerNodeId !== nodeIdOf(inv.ownerKey)) return reject("admitted by a node that is not the circle's owner");
+  if (!bytesEqual(a.ownerKey, inv.ownerKey)) return reject("the ADMIT names another owner than the code");
+  if (circleIdFromSecret(toHex(a.secret)) !== inv.circleId)
+    return reject("admitted to another circle than the code names");
+  return accept(a);
+}
+
 export class AdmissionJoiner {
   readonly sessionId: string;
   /** a throwaway address for the answers: the relay never learns the joiner's node id */
@@ -99,15 +111,11 @@ export class AdmissionJoiner {
     this.error ||= reason;
   }
 
-  /** The ADMIT, checked against the code: from the owner's key, for the circle the code names. */
+  /** The ADMIT, checked against the code (admitFromOwner). */
   result(): Verdict<Admit> {
     const a = this.ex.result.admitted;
     if (!a) return reject(this.error || this.ex.abortReason.replace(/^issuer refused: /, "") || "not admitted");
-    if (this.ex.result.peerNodeId !== this.ownerId) return reject("admitted by a node that is not the circle's owner");
-    if (!bytesEqual(a.ownerKey, this.inv.ownerKey)) return reject("the ADMIT names another owner than the code");
-    if (circleIdFromSecret(toHex(a.secret)) !== this.inv.circleId)
-      return reject("admitted to another circle than the code names");
-    return accept(a);
+    return admitFromOwner(this.inv, this.ex.result.peerNodeId, a);
   }
 
   private posts(lines: string[]): SignalPost[] {

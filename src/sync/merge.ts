@@ -3,7 +3,7 @@
 import { CONTROL_CHANNEL, parseWireMessage, verifyMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { applyControl, type CallRegistry } from "./control-apply.ts";
-import { noteChat, sortTsFor, type StoredMessage, type SyncStore } from "./store.ts";
+import { noteChat, placeOf, sortTsFor, type StoredMessage, type SyncStore } from "./store.ts";
 
 export { sortTsFor };
 
@@ -21,7 +21,7 @@ export function storeVerified(
   origin: string,
   now: number,
 ): StoredMessage | null {
-  const row = store.insertMessage(m, { origin, receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
+  const row = store.insertMessage(m, { origin, receivedAt: now, ...placeOf(store, m, now) });
   if (!row) return null;
   if (m.channelId === CONTROL_CHANNEL) applyControl(store, calls, m, now);
   else noteChat(store, m, now);

@@ -3,10 +3,10 @@
 // and in memory by ui/web/src/relay/mem-store.ts (the relay-only browser); the contract below
 // holds for both, method by method (tests/peer/store-port.test.ts). Rows read are snapshots:
 // a later write does not change a row already read, and changing a row read changes nothing.
-import { type ChatMessage, DEFAULT_CHANNEL } from "../protocol/message.ts";
+import { type ChatMessage, CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import type { InviteRecord } from "../protocol/v2/invite.ts";
-import { DISPLAY_NAME_MAX, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
+import { DISPLAY_NAME_MAX, LATE_AFTER_S, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
 
 export interface CircleRow {
   circleId: string;
@@ -22,6 +22,13 @@ export interface CircleRow {
 export interface StoredMessage extends ChatMessage {
   seq: number;
   sortTs: number;
+  /** display order: (sortMs, then seq); sortMs is created_ms (v2) or created_ts * 1000 (v1), clamped like sortTs */
+  sortMs: number;
+  /** 1 when it arrived well after a later message of its channel was stored (placeOf) */
+  late?: number | boolean;
+  /** version-2 signed messages: the author's millisecond time and sequence number (null otherwise) */
+  createdMs?: number | null;
+  authorSeq?: number | null;
   origin: string;
   receivedAt: number;
   /** 1 when the author's v2 signature is stored (read-only; set by the v2 path) */
@@ -52,6 +59,14 @@ export interface MessageMeta {
   origin: string;
   receivedAt: number;
   sortTs: number;
+  sortMs: number;
+  late?: boolean;
+}
+
+/** A place in a channel's display order (a paging cursor: rows strictly before it). */
+export interface OrderKey {
+  sortMs: number;
+  seq: number;
 }
 
 export interface SyncStore {
@@ -77,15 +92,13 @@ export interface SyncStore {
   /** give a row its v1 MAC, unless it has one */
   setMac(msgId: string, mac: string): void;
   getMessage(msgId: string): StoredMessage | undefined;
-  /** a page of one channel in display order (sortTs, then msgId), oldest first: the newest `limit` rows before
+  /** a page of one channel in display order (sortMs, then seq), oldest first: the newest `limit` rows before
    * `before` (exclusive) */
-  channelMessages(
-    circleId: string,
-    channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
-  ): StoredMessage[];
+  channelMessages(circleId: string, channelId: string, opts: { limit: number; before?: OrderKey }): StoredMessage[];
   /** what users call messages: the circle's rows outside the __control channel */
   countChatMessages(circleId: string): number;
+  /** every author of a circle's rows (control events too) with the created_ts of their newest row, by node id */
+  circleAuthors(circleId: string): { nodeId: string; lastTs: number }[];
 
   /** A store may keep no peers (the relay-only browser dials no one; presence comes from the relay): then
    * it lists none and forgets what it is given. The node lists them by last_ok, then last_seen, newest first. */
@@ -119,6 +132,9 @@ export interface V2MessageCols {
   keyEpoch: number;
   kind: number;
   wire: string;
+  /** version-2 messages only */
+  createdMs?: number;
+  authorSeq?: number;
 }
 /** `signed`: has a v2 signature (a MAC-only row of a legacy circle is reconciled under a distinct item, so a signed copy still reaches it) */
 export interface V2Item {
@@ -169,6 +185,8 @@ export interface SyncStoreV2 extends SyncStore {
 
   /** (created_ts, msg_id) of the messages servable over v2, ascending: signed ones of epoch <= maxEpoch, plus MAC-only ones when `legacy` */
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[];
+  /** the highest created_ms and author_seq of an author's version-2 messages in a circle (0 when none) */
+  lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number };
   /** base64 signed wire of a message, if it has one */
   getV2Wire(msgId: string): string | undefined;
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null;
@@ -214,10 +232,46 @@ export interface SyncStoreV2 extends SyncStore {
   revokeCircleInvites(circleId: string, now: number): number;
   /** some invite is unexpired at `now`, revoked or not (its joiner then gets "invite revoked", not a timeout) */
   hasLiveInvites(now: number): boolean;
+
+  /** Delivery state (issue 14): record that `holder` (a member's node id, or RELAY_HOLDER) holds those of `msgIds`
+   * that are stored here and authored by `author` (only a peer's own messages are tracked); the ids for which that
+   * is new, in the order given. Kept until the circle or the message goes. */
+  addHolders(author: string, msgIds: string[], holder: string, now: number): string[];
+  /** who is known to hold a message, sorted */
+  holdersOf(msgId: string): string[];
 }
+
+/** The holder name of the circle's relay in addHolders (node ids are hex, so it cannot clash). */
+export const RELAY_HOLDER = "relay";
 
 /** A row's place in the history: its created_ts, but never further ahead than the allowed clock skew. */
 export const sortTsFor = (createdTs: number, now: number): number => Math.min(createdTs, now + MAX_FUTURE_SKEW_S);
+
+/** sortTs in milliseconds: created_ms (version-2 messages) or created_ts * 1000, never further ahead than the skew. */
+export const sortMsFor = (createdMs: number, now: number): number =>
+  Math.min(createdMs, (now + MAX_FUTURE_SKEW_S) * 1000);
+
+/**
+ * Where a message arriving now goes in its channel: its time, clamped (sortTs, sortMs), and
+ * whether it arrived late: a chat message written while this peer was in the circle, stored
+ * more than LATE_AFTER_S after its own time, behind a later message of its channel (an offline
+ * member's backlog). Computed once, when it is stored; history older than the join is not late.
+ */
+export function placeOf(
+  store: SyncStore,
+  m: { circleId: string; channelId: string; createdTs: number; createdMs?: number },
+  now: number,
+): Pick<MessageMeta, "sortTs" | "sortMs" | "late"> {
+  const sortTs = sortTsFor(m.createdTs, now);
+  const sortMs = sortMsFor(m.createdMs ?? m.createdTs * 1000, now);
+  let late = false;
+  if (m.channelId !== CONTROL_CHANNEL && now - m.createdTs > LATE_AFTER_S) {
+    const joinedAt = store.getCircle(m.circleId)?.joinedAt;
+    const newest = store.channelMessages(m.circleId, m.channelId, { limit: 1 })[0];
+    late = joinedAt !== undefined && m.createdTs >= joinedAt && !!newest && newest.sortMs > sortMs;
+  }
+  return { sortTs, sortMs, late };
+}
 
 /** Every circle has #general. */
 export function ensureGeneral(store: SyncStore, circleId: string, now: number): void {

@@ -67,6 +67,9 @@ export interface ExchangeResult {
   selfDial: boolean;
   /** the exchange failed after our request, likely too large for the peer; the budget shrank: try again now */
   retry?: boolean;
+  /** ids the peer holds, as far as this exchange shows: those it offered (MSGS_HAVE) and, once the exchange
+   * completed, those we sent it (delivery state) */
+  peerHolds?: string[];
 }
 
 export interface Step {
@@ -258,6 +261,7 @@ export class V1Exchange {
           this.result.peersChanged = mergeGossipPeers(d.store, d.self, this.result.circleId, this.theirPeers, d.now());
           const held = d.knowledge.heldBy(this.result.circleId, peer);
           for (const id of have) held.add(id);
+          this.result.peerHolds = [...have];
         }
         const missing = d.store.missingIds(have);
         const cap = Math.min(
@@ -315,6 +319,7 @@ export class V1Exchange {
             recordDialOk(d.store, this.result.circleId, peer, this.dialAddr, d.now(), this.result.proto);
         }
         this.result.completed = true;
+        if (this.sentIds.length) (this.result.peerHolds ??= []).push(...this.sentIds);
         this.state = "done";
         return { send: [], close: { reason: "done", error: false } };
       }

@@ -10,7 +10,7 @@ import { accept, reject, type Verdict } from "../protocol/verdict.ts";
 import { keyCheck, keyMatches, sealChannelKey } from "../protocol/v2/channel-keys.ts";
 import { passphraseKey } from "../protocol/v2/channel-passphrase.ts";
 import type { V2AccessMode, V2CallOp } from "../protocol/v2/control.ts";
-import { encodeInvite2, type Invite2 } from "../protocol/v2/invite.ts";
+import { encodeInvite2Compact, type Invite2, inviteIdOf } from "../protocol/v2/invite.ts";
 import { buildRekey } from "../protocol/v2/rekey.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
 import type { InviteRow, StoredMessage } from "./store.ts";
@@ -77,9 +77,11 @@ export function issueInvite(
   const circle = ctx.store.getCircle(circleId);
   if (!circle) return reject("unknown circle");
   if (!isOwner(ctx, circleId)) return reject("only the circle owner issues felund2 invites");
+  // the id comes from the ticket (§10.3), so the compact code need not carry it
+  const ticket = a.rng(32);
   const invite: Invite2 = {
-    inviteId: a.rng(16),
-    ticket: a.rng(32),
+    inviteId: inviteIdOf(ticket),
+    ticket,
     circleId,
     circleName: circle.name,
     ownerKey: ctx.self.edPublic,
@@ -88,7 +90,7 @@ export function issueInvite(
     expiresTs: a.now + (a.ttlS ?? V2_INVITE_TTL_DEFAULT_S),
     maxUses: a.maxUses ?? 0,
   };
-  const code = encodeInvite2(invite, ctx.self.edSecret);
+  const code = encodeInvite2Compact(invite, ctx.self.edSecret);
   ctx.store.putInvite({
     inviteId: toHex(invite.inviteId),
     circleId,

@@ -15,6 +15,7 @@ import {
   KIND_CONTROL,
   KIND_SEALED,
   KIND_TEXT,
+  orderFields,
   signMessage,
   toChatMessage,
   verifyMessage,
@@ -23,7 +24,7 @@ import {
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
 import {
   noteChat,
-  sortTsFor,
+  placeOf,
   type CircleRow,
   type StoredMessage,
   type SyncStoreV2,
@@ -49,6 +50,7 @@ const colsOf = (m: SignedMessage): V2MessageCols => ({
   keyEpoch: m.keyEpoch,
   kind: m.kind,
   wire: toBase64(m.wire),
+  ...(m.createdMs === undefined ? {} : { createdMs: m.createdMs, authorSeq: m.authorSeq }),
 });
 
 /** Check the event's authority against the signer; null when allowed. */
@@ -121,11 +123,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
       store.attachV2(m.msgId, colsOf(m));
       return accept(existing);
     }
-    const row = store.insertV2Message(chat, colsOf(m), {
-      origin,
-      receivedAt: ctx.now,
-      sortTs: sortTsFor(m.createdTs, ctx.now),
-    });
+    const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
     else noteChat(ctx.store, m, ctx.now);
@@ -178,7 +176,19 @@ export interface Compose {
   channelId: string;
   displayName: string;
   now: number;
+  /** the clock in milliseconds (default now * 1000) */
+  nowMs?: number;
   rng: Rng;
+}
+
+/**
+ * The created_ms and author_seq of this node's next message in a circle (docs/PROTOCOL.md §5):
+ * strictly after its last one (even if the clock went back) and numbered one more. Derived from
+ * the store, so it survives restarts.
+ */
+export function nextOrder(ctx: V2Ctx, circleId: string, nowMs: number) {
+  const last = ctx.store.lastAuthored(circleId, nodeIdOf(ctx.self.edPublic));
+  return orderFields(Math.max(Math.floor(nowMs), last.createdMs + 1), last.authorSeq + 1);
 }
 
 /**
@@ -209,7 +219,7 @@ export function composeText(
     circleId: c.circleId,
     channelId: c.channelId,
     authorKey: ctx.self.edPublic,
-    createdTs: c.now,
+    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
     keyEpoch: circle.keyEpoch,
     kind,
     displayName: c.displayName,
@@ -232,7 +242,7 @@ export function composeEvent(
     circleId: c.circleId,
     channelId: CONTROL_CHANNEL,
     authorKey: ctx.self.edPublic,
-    createdTs: c.now,
+    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
     keyEpoch: circle.keyEpoch,
     kind: KIND_CONTROL,
     displayName: c.displayName,

@@ -63,6 +63,11 @@ export class V2Exchange extends V2Handshake {
         return this.out(this.msgs!.msgFrames(f.ids.map(idHex), false));
       case "msgs":
         return this.onMsgs(f.items);
+      case "held": {
+        const ids = f.ids.map(idHex);
+        this.msgs!.peerHolds(ids);
+        return { send: [], held: ids };
+      }
       case "peers": {
         const d = this.deps;
         const cid = this.circle!.circleId;
@@ -108,9 +113,10 @@ export class V2Exchange extends V2Handshake {
     const d = this.deps;
     const circle = d.store.getCircle(this.circle!.circleId)!;
     const stored: StoredMessage[] = [];
+    const held: string[] = [];
     const ctx = this.ctx;
     // one commit (one fsync) for the whole frame, not one per message and per side effect
-    d.store.transaction(() => this.msgs!.storeItems(items, circle, ctx, stored, this.result.rejected));
+    d.store.transaction(() => this.msgs!.storeItems(items, circle, ctx, stored, this.result.rejected, held));
     if (stored.length) this.msgs!.changed();
     this.result.stored += stored.length;
     const after = d.store.getCircle(circle.circleId)!;
@@ -121,7 +127,8 @@ export class V2Exchange extends V2Handshake {
         stored,
       };
     }
-    return { send: [], stored };
+    // tell the sender what we hold now, so its author knows the message reached a member (HELD, §4.6)
+    return { send: this.count(this.msgs!.heldFrames(held)), stored };
   }
 
   /** The next part of what reconciliation found the peer lacks (the shell asks as its queue drains). */

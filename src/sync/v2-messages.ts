@@ -5,6 +5,7 @@ import { fromBase64, fromHex } from "../protocol/bytes.ts";
 import { V2_GIVE_SLICE, V2_GIVE_STEP_BYTES, V2_MSGS_FRAME_BUDGET, V2_WANT_MAX } from "../protocol/limits.ts";
 import { toWireV1 } from "../protocol/message.ts";
 import { FORM_V1, FORM_V2, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
+import { decodeMessage } from "../protocol/v2/message.ts";
 import { idHex, itemOf, ItemSet, processRanges, type Range } from "../protocol/v2/recon.ts";
 import { checkWireMessage, storeVerified } from "./merge.ts";
 import type { CircleRow, StoredMessage } from "./store.ts";
@@ -67,6 +68,19 @@ export class V2Messages {
     return ids.length ? this.msgFrames(ids, true) : [];
   }
 
+  /** The peer says it holds these (a HELD frame): never offer them again. */
+  peerHolds(ids: string[]): void {
+    for (const id of ids) this.peerHas.add(id);
+  }
+
+  /** HELD frames acknowledging `ids` (the messages of MSGS frames this side now holds). */
+  heldFrames(ids: string[]): string[] {
+    const frames: string[] = [];
+    for (let i = 0; i < ids.length; i += V2_WANT_MAX)
+      frames.push(this.frame({ t: "held", ids: ids.slice(i, i + V2_WANT_MAX).map((id) => fromHex(id)) }));
+    return frames;
+  }
+
   /** MSGS frames for the head of the give backlog, up to about V2_GIVE_STEP_BYTES. */
   giveSome(): string[] {
     const frames: string[] = [];
@@ -119,6 +133,8 @@ export class V2Messages {
     ctx: V2Ctx,
     stored: StoredMessage[],
     rejected: { msgId: string; reason: string }[],
+    /** ids this side holds now, stored by this frame or before (answered with HELD: delivery state) */
+    held: string[] = [],
   ): void {
     const d = this.deps;
     for (const it of items) {
@@ -127,7 +143,9 @@ export class V2Messages {
         if (v.ok) {
           stored.push(v.value);
           this.peerHas.add(v.value.msgId);
+          held.push(v.value.msgId);
         } else if (v.kind === "reject") rejected.push({ msgId: "?", reason: v.reason });
+        else if (v.reason === "already stored") held.push(decodeMessage(it.data).msgId);
       } else {
         if (!isLegacy(circle)) {
           rejected.push({ msgId: "?", reason: "v1 message in a v2-only circle" });
@@ -152,6 +170,7 @@ export class V2Messages {
         const row = storeVerified(d.store, d.calls, v.value, "v2", ctx.now);
         if (row) stored.push(row);
         this.peerHas.add(v.value.msgId);
+        if (d.store.hasMessage(v.value.msgId)) held.push(v.value.msgId);
       }
     }
   }
@@ -169,11 +188,14 @@ export function unsignedItemId(msgId: string): string {
 }
 
 function epochOfWire(wire: Uint8Array): number {
-  // the key_epoch field sits after the tag, version, circle_id, channel_id, author key and created_ts
-  let o = 4 + new DataView(wire.buffer, wire.byteOffset).getUint32(0) + 1;
+  // the key_epoch field sits after the tag, version, circle_id, channel_id, author key and
+  // created_ts (version 1) or created_ms and author_seq (version 2)
   const dv = new DataView(wire.buffer, wire.byteOffset);
+  let o = 4 + dv.getUint32(0);
+  const version = dv.getUint8(o);
+  o += 1;
   o += 4 + dv.getUint32(o);
   o += 4 + dv.getUint32(o);
-  o += 32 + 8;
+  o += 32 + 8 + (version === 2 ? 4 : 0);
   return dv.getUint32(o);
 }

@@ -27,6 +27,8 @@ export interface JoinTicket {
 export interface V2Step extends Step {
   /** messages stored by this step (for the UI, other sessions and the relay) */
   stored?: StoredMessage[];
+  /** message ids the peer says it holds now (a HELD frame: delivery state) */
+  held?: string[];
   /** call signals that arrived (sealed; the shell opens them or passes them on) */
   signals?: SignalFrame[];
 }

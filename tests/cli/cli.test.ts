@@ -212,6 +212,7 @@ describe("one-shot commands without a running node", () => {
       const sendJson = await felund(a, "send", "--circle-id", circleId, "--json", "second");
       const sent = JSON.parse(sendJson.stdout);
       expect(sent).toMatchObject({ circleId, channelId: "general", text: "second", own: true, verified: "sig" });
+      expect(sent.delivery).toEqual({ state: "pending", holders: 0, relay: false });
 
       const inbox = await felund(a, "inbox", "--circle-id", circleId, "--json");
       const msgs = JSON.parse(inbox.stdout);
@@ -220,8 +221,9 @@ describe("one-shot commands without a running node", () => {
       const inboxText = await felund(a, "inbox", "--circle-id", circleId, "--limit", "2");
       const lines = inboxText.stdout.trim().split("\n");
       expect(lines.length).toBe(2);
+      // (pending: no other member or relay holds alice's messages yet, docs/PROTOCOL.md §16)
       for (const l of lines)
-        expect(l).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] #general alice: (hello world|second)$/);
+        expect(l).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] #general alice: (hello world|second) {2}\(pending\)$/);
       const one = await felund(a, "inbox", "--circle-id", circleId, "--limit", "1", "--json");
       expect(JSON.parse(one.stdout).length).toBe(1);
 

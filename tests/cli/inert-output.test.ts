@@ -42,7 +42,7 @@ async function setup() {
         text,
         mac: "00".repeat(32),
       },
-      { origin: "test", receivedAt: now, sortTs: Math.min(ts, now) },
+      { origin: "test", receivedAt: now, sortTs: Math.min(ts, now), sortMs: Math.min(ts, now) * 1000 },
     );
   put(1, EVE, `eve${TITLE}`, OSC52 + "paste this");
   put(2, EVE, "eve", FAKE_LINE);

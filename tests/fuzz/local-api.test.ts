@@ -43,7 +43,7 @@ const POSTS: [string, string, Json][] = [
   ["DELETE", "/circles/:id", {}],
 ];
 const GETS: [string, Record<string, string>][] = [
-  ["/circles/:id/messages", { channel: "general", limit: "20", before_ts: "1800000000", before_id: "" }],
+  ["/circles/:id/messages", { channel: "general", limit: "20", before_ms: "1800000000000", before_seq: "7" }],
   ["/circles/:id/invite", { ttlS: "3600", maxUses: "3" }],
   ["/circles/:id/channels", {}],
   ["/circles/:id/peers", {}],

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { createLocalApi } from "../../src/node/local-api-elysia.ts";
 import type { FelundNode } from "../../src/node/node.ts";
-import { startNode } from "./helpers.ts";
+import { startNode, startV2Node } from "./helpers.ts";
 
 const TOKEN = "a".repeat(64);
 const PORT = 48123;
@@ -190,5 +190,30 @@ describe("local API over a real socket", () => {
       (await fetch(u, { headers: { authorization: `Bearer ${TOKEN}`, origin: "http://evil.example" } })).status,
     ).toBe(403);
     expect((await fetch(u, { headers: { authorization: `Bearer ${TOKEN}`, host: "evil.example" } })).status).toBe(403);
+  });
+});
+
+describe("local API messages", () => {
+  test("a channel pages back in display order by before_ms and before_seq, the order the messages were written", async () => {
+    // a frozen clock: all seven in one millisecond, so only the author's order tells them apart
+    const node = await startV2Node("pager", { nowMs: () => 1_800_000_000_000 });
+    cleanup.push(() => node.stop());
+    const app = new Elysia().use(createLocalApi({ node, token: TOKEN, port: () => PORT })) as unknown as Elysia;
+    const made = await (await app.handle(req("/api/circles", { method: "POST", body: { name: "pages" } }))).json();
+    const sent = ["a", "b", "c", "d", "e", "f", "g"];
+    for (const text of sent)
+      expect(
+        (await app.handle(req(`/api/circles/${made.circleId}/messages`, { method: "POST", body: { text } }))).status,
+      ).toBe(200);
+    const got: string[][] = [];
+    let q = "";
+    for (let pages = 0; pages < 5; pages++) {
+      const r = await (await app.handle(req(`/api/circles/${made.circleId}/messages?limit=3${q}`))).json();
+      const page = r.messages as { text: string; sortMs: number; seq: number; authorSeq: number }[];
+      if (!page.length) break;
+      got.unshift(page.map((m) => m.text));
+      q = `&before_ms=${page[0]!.sortMs}&before_seq=${page[0]!.seq}`;
+    }
+    expect(got).toEqual([["a"], ["b", "c", "d"], ["e", "f", "g"]]);
   });
 });

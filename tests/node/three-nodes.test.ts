@@ -95,10 +95,16 @@ for (const encrypt of [false, true]) {
       );
       expect(ids(b, cid)).toEqual(ids(a, cid));
       expect(ids(c, cid)).toEqual(ids(a, cid));
-      // the display order is the same everywhere
-      const order = (n: FelundNode) => n.store.channelMessages(cid, "general", { limit: 1000 }).map((m) => m.msgId);
+      // the display order is the same everywhere, to the second: v1 messages carry no finer time, so within
+      // one second each node keeps the order it got them in (an author's own messages stay in the order sent)
+      const page = (n: FelundNode) => n.store.channelMessages(cid, "general", { limit: 1000 });
+      const order = (n: FelundNode) => page(n).map((m) => m.sortMs);
       expect(order(c)).toEqual(order(a));
       expect(order(b)).toEqual(order(a));
+      for (const n of [a, b, c]) {
+        const texts = page(n).map((m) => m.text);
+        expect(texts.indexOf("hello from A")).toBeLessThan(texts.indexOf("second from A"));
+      }
       // and everyone knows everyone
       for (const [x, others] of [
         [a, [b, c]],

@@ -70,7 +70,12 @@ for (const legacy of [false, true]) {
       const { circleId: cid, code } = nodes[0]!.createCircle("split", { legacy });
       for (const n of nodes.slice(1)) expect((await n.join({ code })).synced).toBe(true);
       const sent: string[] = [];
-      const write = (n: FelundNode, tag: string) => sent.push(n.send(cid, "general", tag).msgId);
+      // (2 ms apart: messages of one millisecond from different authors show, on each node, in the
+      // order that node got them, so "the same order" holds for distinct times)
+      const write = (n: FelundNode, tag: string) => {
+        sent.push(n.send(cid, "general", tag).msgId);
+        Bun.sleepSync(2);
+      };
       nodes.forEach((n, i) => write(n, `before split from n${i}`));
       await roundsUntil(
         nodes,

@@ -11,7 +11,7 @@ import { type Join2Transport, joinV2 } from "../../src/peer/join2.ts";
 import { postV1 } from "../../src/peer/post-v1.ts";
 import { Admissions } from "../../src/peer/relay/admission-engine.ts";
 import { RelayApi } from "../../src/peer/relay/api.ts";
-import { encodeInvite2 } from "../../src/protocol/v2/invite.ts";
+import { encodeInvite2, encodeInvite2Compact } from "../../src/protocol/v2/invite.ts";
 import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
 import { CallRegistry } from "../../src/sync/call-registry.ts";
 import { type V2Deps, V2Exchange, type V2Step } from "../../src/sync/v2-exchange.ts";
@@ -142,6 +142,20 @@ describe("felund2 join over an injected line", () => {
         expect(e).toEqual({
           code: "E_NOT_ADMITTED",
           message: "the inviter did not admit us: peer error: Unknown circle_id",
+        });
+        expect(j.ctx.store.listCircles()).toEqual([]);
+      });
+
+      test("the code is unsigned, so an ADMIT counts only from the owner key it names (§10.3)", async () => {
+        const { owner, invite } = ownerWithCode(other(kind), OWNER_ADDR);
+        // a code edited to name another owner (a compact code has a check value, not a signature):
+        // the node that holds the ticket admits, but it is not that owner, so the joiner refuses
+        const stranger = nodeKeysFromSeed(seededRng(4242)(32));
+        const edited = encodeInvite2Compact({ ...invite, ownerKey: stranger.edPublic }, stranger.edSecret);
+        const j = makePeer(kind);
+        expect(await rejection(joinV2(j.ctx, edited, transport({ joiner: j, tcp: lineTo(owner) })))).toEqual({
+          code: "E_NOT_ADMITTED",
+          message: "the inviter did not admit us: admitted by a node that is not the circle's owner",
         });
         expect(j.ctx.store.listCircles()).toEqual([]);
       });

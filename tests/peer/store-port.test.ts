@@ -5,7 +5,14 @@
 // Where a comment of the interface is vague, the SQL was the reference.
 import { describe, expect, test } from "bun:test";
 import type { ChatMessage } from "../../src/protocol/message.ts";
-import type { CircleRow, InviteRow, MemberCardRow, SyncStoreV2, V2ChannelRow } from "../../src/sync/store.ts";
+import type {
+  CircleRow,
+  InviteRow,
+  MemberCardRow,
+  SyncStoreV2,
+  V2ChannelRow,
+  V2MessageCols,
+} from "../../src/sync/store.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import { newStore, NOW, type StoreKind } from "../v2/helpers.ts";
 
@@ -38,8 +45,8 @@ const msg = (id: string, over: Partial<ChatMessage> = {}): ChatMessage => ({
   mac: "ac".repeat(32),
   ...over,
 });
-const meta = (sortTs = NOW, origin = "v2") => ({ origin, receivedAt: NOW, sortTs });
-const cols = (over: { keyEpoch?: number; kind?: number; wire?: string } = {}) => ({
+const meta = (sortTs = NOW, origin = "v2") => ({ origin, receivedAt: NOW, sortTs, sortMs: sortTs * 1000 });
+const cols = (over: Partial<V2MessageCols> = {}) => ({
   authorKey: "ed".repeat(32),
   signature: "51".repeat(64),
   keyEpoch: 0,
@@ -85,10 +92,36 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
     expect(s.getCircleOwner("ff".repeat(16))).toBeUndefined();
   });
 
+  test("holders (delivery state): only the author's messages, each holder once, gone with the circle", () => {
+    const s = withCircles(kind);
+    s.insertMessage(msg("1", { authorNodeId: A }), meta());
+    s.insertMessage(msg("2", { authorNodeId: B }), meta());
+    s.insertMessage(msg("3", { authorNodeId: A, circleId: D }), meta());
+    expect(s.addHolders(A, [id("1"), id("2"), id("9")], B, NOW)).toEqual([id("1")]);
+    expect(s.addHolders(A, [id("1")], B, NOW)).toEqual([]);
+    expect(s.addHolders(A, [id("3"), id("1")], "relay", NOW)).toEqual([id("3"), id("1")]);
+    expect(s.holdersOf(id("1"))).toEqual([B, "relay"].sort());
+    expect(s.holdersOf(id("2"))).toEqual([]);
+    s.removeCircle(C);
+    expect(s.holdersOf(id("1"))).toEqual([]);
+    expect(s.holdersOf(id("3"))).toEqual(["relay"]);
+  });
+
   test("messages: insert once (a duplicate is null), seq in arrival order, read back in the order asked", () => {
     const s = withCircles(kind);
     const r1 = s.insertMessage(msg("1"), meta(NOW - 5, "local"));
-    expect(r1).toEqual({ ...msg("1"), seq: 1, sortTs: NOW - 5, origin: "local", receivedAt: NOW, signed: 0 });
+    expect(r1).toEqual({
+      ...msg("1"),
+      seq: 1,
+      sortTs: NOW - 5,
+      sortMs: (NOW - 5) * 1000,
+      late: 0,
+      createdMs: null,
+      authorSeq: null,
+      origin: "local",
+      receivedAt: NOW,
+      signed: 0,
+    });
     const r2 = s.insertMessage(msg("2", { mac: null }), meta());
     expect(r2).toMatchObject({ seq: 2, mac: null, signed: 0 });
     expect(s.insertMessage(msg("1", { text: "other" }), meta())).toBeNull();
@@ -130,27 +163,59 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
     expect(s.offerIds(C, { minCreatedTs: NOW - 10 })).toEqual([id("3"), id("2")]);
   });
 
-  test("channelMessages: the newest `limit` by (sortTs, msgId), oldest first, paged by an exclusive cursor", () => {
+  test("channelMessages: the newest `limit` by (sortMs, then the order stored), oldest first, paged by an exclusive cursor", () => {
     const s = withCircles(kind);
-    // sortTs, not createdTs, places a row; equal sortTs fall back to msg_id
+    const at = (sortMs: number, origin = "v2") => ({
+      origin,
+      receivedAt: NOW,
+      sortTs: Math.floor(sortMs / 1000),
+      sortMs,
+    });
+    // sortMs, not createdTs, places a row; equal sortMs keep the order this store got them (not msg_id)
     s.insertMessage(msg("5", { createdTs: NOW - 100 }), meta(NOW - 1));
     s.insertMessage(msg("4", { createdTs: NOW + 900 }), meta(NOW - 2));
-    s.insertMessage(msg("2"), meta(NOW - 3));
     s.insertMessage(msg("3"), meta(NOW - 3));
+    s.insertMessage(msg("2"), meta(NOW - 3));
     s.insertMessage(msg("1"), meta(NOW - 9));
+    // milliseconds within one second: the later-written one after, though stored first and lower msg_id
+    s.insertMessage(msg("8"), at((NOW - 6) * 1000 + 700));
+    s.insertMessage(msg("9"), at((NOW - 6) * 1000 + 200));
     s.insertMessage(msg("6", { channelId: "other" }), meta(NOW - 5));
     s.insertMessage(msg("7", { circleId: D }), meta(NOW - 5));
     const ids = (ms: { msgId: string }[]) => ms.map((m) => m.msgId.replace(/^0+/, ""));
-    expect(ids(s.channelMessages(C, "general", { limit: 10 }))).toEqual(["1", "2", "3", "4", "5"]);
+    expect(ids(s.channelMessages(C, "general", { limit: 10 }))).toEqual(["1", "9", "8", "3", "2", "4", "5"]);
     const page1 = s.channelMessages(C, "general", { limit: 2 });
     expect(ids(page1)).toEqual(["4", "5"]);
+    expect(page1[0]!.sortMs).toBe((NOW - 2) * 1000);
     const page2 = s.channelMessages(C, "general", { limit: 2, before: page1[0]! });
-    expect(ids(page2)).toEqual(["2", "3"]);
-    // a cursor between two rows of the same sortTs
-    expect(ids(s.channelMessages(C, "general", { limit: 5, before: page2[1]! }))).toEqual(["1", "2"]);
-    expect(ids(s.channelMessages(C, "general", { limit: 5, before: { sortTs: NOW - 9, msgId: id("1") } }))).toEqual([]);
+    expect(ids(page2)).toEqual(["3", "2"]);
+    // a cursor between two rows of the same sortMs
+    expect(ids(s.channelMessages(C, "general", { limit: 5, before: page2[1]! }))).toEqual(["1", "9", "8", "3"]);
+    const first = s.channelMessages(C, "general", { limit: 1, before: page2[0]! })[0]!;
+    expect(
+      ids(s.channelMessages(C, "general", { limit: 5, before: { sortMs: first.sortMs, seq: first.seq } })),
+    ).toEqual(["1", "9"]);
+    expect(ids(s.channelMessages(C, "general", { limit: 5, before: { sortMs: (NOW - 9) * 1000, seq: 0 } }))).toEqual(
+      [],
+    );
     expect(ids(s.channelMessages(C, "other", { limit: 5 }))).toEqual(["6"]);
     expect(s.channelMessages(C, "nowhere", { limit: 5 })).toEqual([]);
+  });
+
+  test("lastAuthored: the highest created_ms and author_seq of an author's version-2 rows in a circle", () => {
+    const s = withCircles(kind);
+    expect(s.lastAuthored(C, "a1".repeat(12))).toEqual({ createdMs: 0, authorSeq: 0 });
+    const a = msg("1").authorNodeId;
+    s.insertV2Message(msg("1"), cols({ createdMs: NOW * 1000 + 5, authorSeq: 1 }), meta());
+    s.insertV2Message(msg("2"), cols({ createdMs: NOW * 1000 + 9, authorSeq: 2 }), meta());
+    s.insertV2Message(msg("3", { circleId: D }), cols({ createdMs: NOW * 1000 + 50, authorSeq: 7 }), meta());
+    s.insertV2Message(msg("4"), cols(), meta());
+    expect(s.lastAuthored(C, a)).toEqual({ createdMs: NOW * 1000 + 9, authorSeq: 2 });
+    expect(s.lastAuthored(D, a)).toEqual({ createdMs: NOW * 1000 + 50, authorSeq: 7 });
+    expect(s.getMessage(id("2"))).toMatchObject({ createdMs: NOW * 1000 + 9, authorSeq: 2, late: 0 });
+    expect(s.getMessage(id("4"))).toMatchObject({ createdMs: null, authorSeq: null });
+    s.insertMessage(msg("5"), { ...meta(), late: true });
+    expect(s.getMessage(id("5"))!.late).toBe(1);
   });
 
   test("counts: chat messages of one circle, control rows left out", () => {
@@ -164,6 +229,19 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
     expect(s.countChatMessages("ff".repeat(16))).toBe(0);
   });
 
+  test("authors: each author of a circle once, control rows too, with their newest created_ts, by node id", () => {
+    const s = withCircles(kind);
+    s.insertMessage(msg("1", { authorNodeId: B, createdTs: NOW - 5 }), meta());
+    s.insertMessage(msg("2", { authorNodeId: B, createdTs: NOW - 9, channelId: "other" }), meta());
+    s.insertMessage(msg("3", { channelId: "__control", createdTs: NOW - 2 }), meta());
+    s.insertMessage(msg("4", { circleId: D, createdTs: NOW }), meta());
+    expect(s.circleAuthors(C)).toEqual([
+      { nodeId: A, lastTs: NOW - 2 },
+      { nodeId: B, lastTs: NOW - 5 },
+    ]);
+    expect(s.circleAuthors("ff".repeat(16))).toEqual([]);
+  });
+
   test("v2 columns: insert signed, attach a signature to a MAC-only row once, read the wire back", () => {
     const s = withCircles(kind);
     const row = s.insertV2Message(msg("1", { mac: null }), cols({ wire: "b25l" }), meta(NOW - 1));
@@ -171,6 +249,10 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
       ...msg("1", { mac: null }),
       seq: 1,
       sortTs: NOW - 1,
+      sortMs: (NOW - 1) * 1000,
+      late: 0,
+      createdMs: null,
+      authorSeq: null,
       origin: "v2",
       receivedAt: NOW,
       signed: 1,

@@ -84,11 +84,14 @@ describe.each(PAIRS)("a peer on %s with a peer on %s", (ka, kb) => {
     const cid = joinCircle(a, a);
     joinCircle(b, a);
     post(a, cid, "from ann 1");
+    // (written at distinct times: two stores order messages of the same millisecond as each got them)
+    a.clock.now = b.clock.now += 1;
     post(b, cid, "from bob 1");
     const conn = connect(b, a, cid);
     expect(conn.client.live && conn.server.live).toBe(true);
     expect(texts(a, cid)).toEqual(["from ann 1", "from bob 1"]);
     expect(texts(b, cid)).toEqual(texts(a, cid));
+    a.clock.now = b.clock.now += 1;
     const fresh = post(a, cid, "pushed by ann");
     conn.feed("server", conn.server.push([fresh]));
     conn.pump();
@@ -221,11 +224,11 @@ describe.each(PAIRS)("a peer on %s with a peer on %s", (ka, kb) => {
     addCircle(b.store as never, secret);
     a.store.transaction(() => {
       for (const m of makeMessages(secret, a.deps.self.nodeId, 3))
-        a.store.insertMessage(m, { origin: "local", receivedAt: NOW, sortTs: m.createdTs });
+        a.store.insertMessage(m, { origin: "local", receivedAt: NOW, sortTs: m.createdTs, sortMs: m.createdTs * 1000 });
     });
     b.store.transaction(() => {
       for (const m of makeMessages(secret, b.deps.self.nodeId, 2))
-        b.store.insertMessage(m, { origin: "local", receivedAt: NOW, sortTs: m.createdTs });
+        b.store.insertMessage(m, { origin: "local", receivedAt: NOW, sortTs: m.createdTs, sortMs: m.createdTs * 1000 });
     });
     const c = V1Exchange.client(a.deps, cid, b.listenAddr);
     const s = V1Exchange.server(b.deps, "127.0.0.1");
@@ -260,11 +263,16 @@ describe.each(KINDS)("the store port on %s", (kind) => {
     const ms = makeMessages(secret, author, 3, { ts: (i) => NOW - 300 + i * 100 });
     store.transaction(() => {
       ms.forEach((m, i) =>
-        store.insertMessage(m, { origin: "local", receivedAt: NOW, sortTs: i === 1 ? NOW : m.createdTs }),
+        store.insertMessage(m, {
+          origin: "local",
+          receivedAt: NOW,
+          sortTs: i === 1 ? NOW : m.createdTs,
+          sortMs: (i === 1 ? NOW : m.createdTs) * 1000,
+        }),
       );
       // a row without a MAC (a v2-only message): nothing a v1 peer could check
       const bare = { ...makeMessages(secret, author, 1, { tag: "bare", ts: () => NOW - 50 })[0]!, mac: null };
-      store.insertMessage(bare, { origin: "v2", receivedAt: NOW, sortTs: NOW - 50 });
+      store.insertMessage(bare, { origin: "v2", receivedAt: NOW, sortTs: NOW - 50, sortMs: (NOW - 50) * 1000 });
     });
     const ids = ms.map((m) => m.msgId);
     expect(store.offerIds(cid, {})).toEqual([ids[2], ids[1], ids[0]]);

@@ -239,7 +239,8 @@ describe("fuzz of the v1 decoders", () => {
  * strictness (no junk characters, plain even-length hex, ports 1-65535), on Node's Buffer.
  */
 function referenceDecodeInvite(code: string): { secretHex: string; peer: string } | null {
-  const t = code.trim();
+  // whitespace anywhere is dropped (a pasted code wrapped over lines)
+  const t = code.replace(/\s+/g, "");
   if (!t.startsWith("felund1.")) return null;
   let b = t.slice("felund1.".length);
   while (b.endsWith("=")) b = b.slice(0, -1);

@@ -1,6 +1,6 @@
 // The node's native crypto (src/node/native-primitives.ts: OpenSSL) and the web build's
-// (src/protocol/primitives-web.ts: @noble/ed25519, an X25519 ladder and
-// the compact SHA-2 / HMAC / HKDF of sha2-web.ts) against the portable reference (primitives.ts:
+// (src/protocol/primitives-web.ts: @noble/ed25519, an X25519 ladder, the compact SHA-2 / HMAC /
+// HKDF of sha2-web.ts and the AES-GCM of aes-gcm-web.ts) against the portable reference (primitives.ts:
 // @noble/curves, @noble/hashes), on the published vectors (tests/vectors/primitives.json) and on
 // seeded random keys and messages of every length around the block sizes, and tampered
 // signatures: same bytes out, same verdicts, same refusals.
@@ -12,6 +12,7 @@ import * as web from "../../src/protocol/primitives-web.ts";
 import { fromHex as hex, toHex } from "../../src/protocol/bytes.ts";
 import { sha512 as sha512Web } from "../../src/protocol/sha2-web.ts";
 import { sha512 } from "@noble/hashes/sha2.js";
+import { gcm } from "@noble/ciphers/aes.js";
 import { loadVectors } from "./vectors.ts";
 
 const v = loadVectors("primitives");
@@ -68,6 +69,23 @@ for (const [name, p] of Object.entries(impls)) {
       const k = seeded(7)(32);
       for (const u of v.x25519_low_order_u_hex) expect(() => p.x25519Shared(k, hex(u))).toThrow();
       expect(() => p.x25519Shared(k, new Uint8Array(31))).toThrow();
+    });
+
+    test("McGrew-Viega AES-GCM vectors (AES-128/192/256); altered ciphertext, tag or AAD is refused", () => {
+      for (const c of v.aes_gcm) {
+        const [key, nonce, pt] = [hex(c.key_hex), hex(c.nonce_hex), hex(c.pt_hex)];
+        const aad = c.aad_hex ? hex(c.aad_hex) : undefined;
+        const sealed = p.gcmSeal(key, nonce, pt, aad);
+        expect(toHex(sealed), c.source).toBe(c.ct_hex + c.tag_hex);
+        expect(toHex(p.gcmOpen(key, nonce, sealed, aad))).toBe(c.pt_hex);
+        for (const at of [0, sealed.length - 16, sealed.length - 1]) {
+          const bad = sealed.slice();
+          bad[at]! ^= 0x80;
+          expect(() => p.gcmOpen(key, nonce, bad, aad)).toThrow();
+        }
+        expect(() => p.gcmOpen(key, nonce, sealed, Uint8Array.of(...(aad ?? []), 0))).toThrow();
+        expect(() => p.gcmOpen(key, nonce, sealed.subarray(0, 15), aad)).toThrow();
+      }
     });
   });
 }
@@ -132,19 +150,52 @@ for (const [name, p] of [
       if (name === "web") for (const c of v.sha) expect(toHex(sha512Web(hex(c.msg_hex)))).toBe(c.sha512_hex);
     });
 
-    test("AES-GCM is the same function", () => {
+    test("AES-GCM: the same bytes and verdicts as noble on 240 seeded random inputs (0 to 5000 bytes, random AAD), tampered ones refused", () => {
       const rnd = seeded(5);
-      const k = rnd(32),
-        n = rnd(12),
-        m = rnd(100),
-        aad = rnd(9);
-      const ct = p.gcmSeal(k, n, m, aad);
-      expect(ct).toEqual(ref.gcmSeal(k, n, m, aad));
-      expect(ref.gcmOpen(k, n, ct, aad)).toEqual(m);
-      ct[0]! ^= 1;
-      expect(() => p.gcmOpen(k, n, ct, aad)).toThrow();
+      const lengths = [0, 1, 15, 16, 17, 31, 32, 33, 255, 256, 257, 4095, 4096, 4097, 5000];
+      for (let i = 0; i < 240; i++) {
+        const r = rnd(4);
+        const k = rnd([16, 24, 32][i % 3]!),
+          n = rnd(12),
+          m = rnd(lengths[i] ?? ((r[0]! << 8) | r[1]!) % 5001),
+          aad = i % 5 === 0 ? undefined : rnd(r[2]! % 80);
+        const ct = p.gcmSeal(k, n, m, aad);
+        expect(toHex(ct)).toBe(toHex(ref.gcmSeal(k, n, m, aad)));
+        expect(toHex(p.gcmOpen(k, n, ct, aad))).toBe(toHex(m));
+        const at = (r[3]! * 7919) % ct.length; // a byte of the ciphertext or of the tag
+        const flipped = ct.slice();
+        flipped[at]! ^= 1 << (i % 8);
+        const otherAad = Uint8Array.of(...(aad ?? []), i & 255);
+        for (const [c, a] of [
+          [flipped, aad],
+          [ct, otherAad],
+          [ct.subarray(0, ct.length - 1), aad],
+          [ct.subarray(0, i % 16), aad],
+        ] as const) {
+          expect(() => p.gcmOpen(k, n, c, a)).toThrow();
+          expect(() => ref.gcmOpen(k, n, c, a)).toThrow();
+        }
+      }
     });
   });
+
+test("web AES-GCM refuses what felund never uses: keys other than 16/24/32 bytes, nonces other than 12", () => {
+  const m = new Uint8Array(20);
+  for (const k of [0, 15, 20, 33]) expect(() => web.gcmSeal(new Uint8Array(k), new Uint8Array(12), m)).toThrow();
+  // noble derives J0 by GHASH for nonces of 8 bytes or more; every felund caller passes 12
+  for (const n of [0, 8, 11, 13, 16]) {
+    expect(() => web.gcmSeal(new Uint8Array(32), new Uint8Array(n), m)).toThrow();
+    expect(() => web.gcmOpen(new Uint8Array(32), new Uint8Array(n), new Uint8Array(36))).toThrow();
+  }
+});
+
+test("web AES-GCM seals and opens 16 KiB (the largest padding bucket) as noble does (speed: bench/aead.ts)", () => {
+  const rnd = seeded(16);
+  const [k, n, m, aad] = [rnd(32), rnd(12), rnd(16384), rnd(40)];
+  const sealed = web.gcmSeal(k, n, m, aad);
+  expect(sealed).toEqual(gcm(k, n, aad).encrypt(m));
+  expect(web.gcmOpen(k, n, sealed, aad)).toEqual(m);
+});
 
 describe("preverify (web build: WebCrypto checks a batch ahead of the synchronous engine)", () => {
   const rnd = seeded(77);

@@ -128,7 +128,12 @@ export function makeMessages(
 export function insertAll(store: NodeStore, msgs: ChatMessage[], now = NOW): void {
   store.transaction(() => {
     for (const m of msgs)
-      store.insertMessage(m, { origin: "local", receivedAt: now, sortTs: sortTsFor(m.createdTs, now) });
+      store.insertMessage(m, {
+        origin: "local",
+        receivedAt: now,
+        sortTs: sortTsFor(m.createdTs, now),
+        sortMs: sortTsFor(m.createdTs, now) * 1000,
+      });
   });
 }
 

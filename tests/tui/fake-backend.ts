@@ -10,6 +10,7 @@ import type {
   CircleView,
   ConnectionState,
   InviteView,
+  MemberView,
   MessageView,
   PeerView,
 } from "../../ui/shared/types.ts";
@@ -31,6 +32,8 @@ export class FakeBackend implements Backend {
   app: AppState;
   messages: MessageView[] = [];
   peers: PeerView[] = [];
+  /** the circle's members other than you (listMembers adds you) */
+  members: MemberView[] = [];
   settings: { displayName?: string; relayBase?: string }[] = [];
   private listeners = new Set<(e: BackendEvent) => void>();
   private seq = 0;
@@ -60,7 +63,14 @@ export class FakeBackend implements Backend {
     author: string,
     authorNodeId: string,
     text: string,
-    opts: { channelId?: string; ts?: number; circleId?: string; emit?: boolean } = {},
+    opts: {
+      channelId?: string;
+      ts?: number;
+      circleId?: string;
+      emit?: boolean;
+      late?: boolean;
+      receivedAt?: number;
+    } = {},
   ): MessageView {
     const ts = opts.ts ?? T0 + this.seq * 60;
     const m: MessageView = {
@@ -73,6 +83,9 @@ export class FakeBackend implements Backend {
       displayName: author,
       createdTs: ts,
       sortTs: ts,
+      sortMs: ts * 1000,
+      late: opts.late ?? false,
+      receivedAt: opts.receivedAt ?? ts,
       text,
       verified: "sig",
       own: authorNodeId === this.app.node.nodeId,
@@ -92,12 +105,12 @@ export class FakeBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
     let list = this.messages.filter((m) => m.circleId === circleId && m.channelId === channelId);
     if (opts.before)
       list = list.filter(
-        (m) => m.sortTs < opts.before!.sortTs || (m.sortTs === opts.before!.sortTs && m.msgId < opts.before!.msgId),
+        (m) => m.sortMs < opts.before!.sortMs || (m.sortMs === opts.before!.sortMs && m.seq < opts.before!.seq),
       );
     return list.slice(-opts.limit);
   }
@@ -165,6 +178,19 @@ export class FakeBackend implements Backend {
   }
   async listPeers(circleId: string) {
     return this.peers.filter((p) => p.circleId === circleId);
+  }
+  async listMembers(_circleId: string): Promise<MemberView[]> {
+    const me = this.app.node;
+    const you: MemberView = {
+      nodeId: me.nodeId,
+      name: me.displayName,
+      you: true,
+      online: true,
+      path: null,
+      proto: "",
+      lastSeen: T0,
+    };
+    return [...this.members, you].sort((a, b) => a.name.localeCompare(b.name));
   }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     this.settings.push(s);

@@ -24,7 +24,8 @@ export async function startHarness(
   width: number,
   height: number,
   backend = new FakeBackend(),
-  opts: { debug?: boolean } = {},
+  /** copyResult: what the copy says (default: a confirmed copy) */
+  opts: { debug?: boolean; copyResult?: string } = {},
 ): Promise<Harness> {
   const t = await createTestRenderer({ width, height, consoleMode: "disabled" });
   const store = new ChatStore(backend);
@@ -70,7 +71,7 @@ export async function startHarness(
     },
     copy: async (text) => {
       h.copied.push(text);
-      return "copied to the clipboard (test)";
+      return opts.copyResult ?? "copied to the clipboard (test)";
     },
   });
   await h.app.start();

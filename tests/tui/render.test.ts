@@ -51,7 +51,7 @@ describe("layout", () => {
       const L = f.split("\n");
       expectFramed(L, w, hgt);
       // header: node id, display name, circle, channel, peers, connection, quit key
-      expect(L[1]).toMatch(/^│ node: a3f8b2 \(me\) \| mygroup #general \| 0 peers \| live +ctrl\+q=quit │$/);
+      expect(L[1]).toMatch(/^│ node: a3f8b2 \(me\) \| mygroup #general \| 0 online \| live +ctrl\+q=quit │$/);
       // rules with T-junctions where the sidebar meets them
       expect(L[2]).toBe("├" + "─".repeat(side - 1) + "┬" + "─".repeat(w - side - 2) + "┤");
       expect(L[hgt - 3]).toBe("├" + "─".repeat(side - 1) + "┴" + "─".repeat(w - side - 2) + "┤");
@@ -126,6 +126,27 @@ describe("log content", () => {
     const f = await h.until((f) => f.includes("gotcha"));
     expect(f).toContain("eve�[31m");
     expect(f).toContain("�[2J�gotcha");
+  });
+
+  test("a backlog message that arrives late is placed by its time and marked 'arrived later'", async () => {
+    h = await startHarness(100, 24, chatBackend());
+    await h.until((f) => f.includes("what's up"));
+    h.backend.addMessage("bob", BOB, "newer one", { ts: T0 + 900, emit: true });
+    await h.until((f) => f.includes("bob: newer one"), "live message");
+    // written at 10:37, stored here at 10:48 behind "newer one" (10:47)
+    h.backend.addMessage("alice", ALICE, "written offline", {
+      ts: T0 + 300,
+      late: true,
+      receivedAt: T0 + 1000,
+      emit: true,
+    });
+    const f = await h.until((f) => f.includes("written offline"), "late message");
+    const L = f.split("\n");
+    const at = (t: string) => L.findIndex((l) => l.includes(t));
+    expect(at("written offline")).toBeLessThan(at("newer one"));
+    expect(at("written offline")).toBeGreaterThan(at("what's up"));
+    expect(L[at("written offline")]).toContain("[10:37] alice: written offline (arrived later 10:48)");
+    expect(L[at("newer one")]).not.toContain("arrived later");
   });
 
   test("messages from peers appear live; other channels get unread and mention marks", async () => {
@@ -388,6 +409,40 @@ describe("commands and keys", () => {
     await h.type("/debug");
     await h.enter();
     await h.until((f) => !f.includes("gossip debug"), "pane closed");
+  });
+
+  test("/who lists the circle's members: online by path or last seen, the header counts who is online", async () => {
+    const b = chatBackend();
+    const now = Math.floor(Date.now() / 1000);
+    b.members = [
+      { nodeId: ALICE, name: "alice", you: false, online: true, path: "tcp", proto: "v2", lastSeen: now },
+      { nodeId: BOB, name: "bob", you: false, online: false, path: null, proto: "", lastSeen: now - 600 },
+      {
+        nodeId: "c0c011112222333344445555",
+        name: "rita",
+        you: false,
+        online: true,
+        path: "relay",
+        proto: "",
+        lastSeen: now,
+      },
+    ];
+    h = await startHarness(100, 30, b);
+    await h.until((f) => f.includes("| 2 online |"), "header: 2 online");
+    await h.type("/who");
+    await h.enter();
+    const f = await h.until((f) => f.includes("4 members, 2 online"), "/who");
+    expect(f).toContain("* alice [aaaa11] online via tcp v2");
+    expect(f).toContain("- bob [b0b011] offline, last seen 10 min ago");
+    expect(f).toContain("* rita [c0c011] online via relay");
+    expect(f).toContain("* me [a3f8b2] (you)");
+    // F5 prints the same list again
+    h.t.mockInput.pressKey("F5");
+    await h.until((f) => f.split("4 members, 2 online").length === 3, "F5: the list again");
+    // bob connects: the node's event moves the header
+    b.members[1] = { ...b.members[1]!, online: true, path: "tcp", proto: "v2" };
+    b.emit({ t: "members", circleId: "c1c1c1c1c1c1c1c1c1c1c1c1" });
+    await h.until((f) => f.includes("| 3 online |"), "header: 3 online");
   });
 
   test("/quit and ctrl+q ask to quit", async () => {

@@ -131,7 +131,7 @@ describe.skipIf(!HAVE_TMUX)("felund serve --tui in tmux", () => {
     type(s, "friends");
     keys(s, "Enter");
     let t = await waitScreen(s, (t) => t.includes("● friends") && t.includes("#general ←"), "main screen");
-    expect(t).toMatch(/│ node: [0-9a-f]{6} \(alice\) \| friends #general \| \d+ peers? \| live +ctrl\+q=quit │/);
+    expect(t).toMatch(/│ node: [0-9a-f]{6} \(alice\) \| friends #general \| \d+ online \| live +ctrl\+q=quit │/);
     expect(t.split("\n")[0]).toMatch(/^┌─ felundchat ─+┐$/);
 
     // a terminal resize redraws the frame at the new size

@@ -19,13 +19,18 @@ async function setup(history = 0) {
 }
 
 describe("mergeMessages", () => {
-  test("orders by (sortTs, msgId), drops duplicates, keeps the list when nothing is new", () => {
+  test("orders by (sortMs, then seq: the order the peer stored them), drops duplicates, keeps the list when nothing is new", () => {
     const a = msg({ circleId: C, text: "a", createdTs: 10, msgId: "b".repeat(32) });
     const b = msg({ circleId: C, text: "b", createdTs: 10, msgId: "a".repeat(32) });
     const c = msg({ circleId: C, text: "c", createdTs: 5 });
     const list = mergeMessages([a], [b, c, a, b]);
-    expect(list.map((m) => m.text)).toEqual(["c", "b", "a"]);
+    // a and b share a second: a was stored first (lower seq), whatever the msg_ids say
+    expect(list.map((m) => m.text)).toEqual(["c", "a", "b"]);
     expect(mergeMessages(list, [a, c])).toBe(list);
+    // milliseconds order within a second
+    const d = msg({ circleId: C, text: "d", createdTs: 10, sortMs: 10_900 });
+    const e = msg({ circleId: C, text: "e", createdTs: 10, sortMs: 10_100 });
+    expect(mergeMessages(list, [d, e]).map((m) => m.text)).toEqual(["c", "a", "b", "e", "d"]);
   });
 });
 

@@ -126,6 +126,11 @@ describe("submitLine", () => {
     await run("/join felund1.abc");
     expect(store.state.circleId).toBe("d".repeat(24));
   });
+  test("/join takes a code pasted with spaces or wrapped over lines as one code", async () => {
+    const { backend, run } = await setup();
+    await run("/join felund1.ab cd\nef  gh");
+    expect(backend.calls).toContain("joinCircle felund1.abcdefgh");
+  });
   test("/name changes the display name (cut to 40) and /circle name is owner-only", async () => {
     const { backend, run, store } = await setup();
     await run("/name " + "x".repeat(50));

@@ -2,7 +2,15 @@
 // channel, and lets a test push events as the node would.
 import type { Backend } from "../../ui/shared/backend.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
-import type { AccessMode, AppState, BackendEvent, CircleView, MessageView, PeerView } from "../../ui/shared/types.ts";
+import type {
+  AccessMode,
+  AppState,
+  BackendEvent,
+  CircleView,
+  MemberView,
+  MessageView,
+  PeerView,
+} from "../../ui/shared/types.ts";
 
 let seq = 0;
 export function msg(p: Partial<MessageView> & { circleId: string; text: string }): MessageView {
@@ -17,6 +25,9 @@ export function msg(p: Partial<MessageView> & { circleId: string; text: string }
     displayName: "bob",
     createdTs: ts,
     sortTs: ts,
+    sortMs: (p.sortTs ?? ts) * 1000,
+    late: false,
+    receivedAt: ts,
     verified: "mac",
     own: false,
     ...p,
@@ -33,6 +44,7 @@ export class FakeBackend implements Backend {
   };
   messages = new Map<string, MessageView[]>();
   peers: PeerView[] = [];
+  members: MemberView[] = [];
   private listeners = new Set<(e: BackendEvent) => void>();
 
   addCircle(circleId: string, name: string, channels = ["general"], owned = true): CircleView {
@@ -66,13 +78,13 @@ export class FakeBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
-    this.calls.push(`listMessages ${channelId}${opts.before ? " before " + opts.before.sortTs : ""}`);
+    this.calls.push(`listMessages ${channelId}${opts.before ? " before " + opts.before.sortMs / 1000 : ""}`);
     let list = this.messages.get(`${circleId}/${channelId}`) ?? [];
     if (opts.before)
       list = list.filter(
-        (m) => m.sortTs < opts.before!.sortTs || (m.sortTs === opts.before!.sortTs && m.msgId < opts.before!.msgId),
+        (m) => m.sortMs < opts.before!.sortMs || (m.sortMs === opts.before!.sortMs && m.seq < opts.before!.seq),
       );
     return list.slice(-opts.limit);
   }
@@ -131,6 +143,9 @@ export class FakeBackend implements Backend {
   }
   async listPeers() {
     return this.peers;
+  }
+  async listMembers() {
+    return this.members;
   }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     this.calls.push(`updateSettings ${JSON.stringify(s)}`);

@@ -290,7 +290,7 @@ describe("forged authors and authority", () => {
     };
     a.store.insertMessage(
       { ...v1, mac: computeMac(fromHex(SECRET), v1) },
-      { origin: "tcp", receivedAt: a.clock.now, sortTs: a.clock.now },
+      { origin: "tcp", receivedAt: a.clock.now, sortTs: a.clock.now, sortMs: a.clock.now * 1000 },
     );
     connect(a, b, cid);
     expect(texts(b, cid)).toContain("from an original node");

@@ -56,7 +56,7 @@ describe("a long-lived session covers what other paths stored (issue 11)", () =>
         mac: null as string | null,
       };
       m.mac = computeMac(fromHex(SECRET), m);
-      return a.store.insertMessage(m, { origin: "tcp", receivedAt: NOW, sortTs: NOW })!;
+      return a.store.insertMessage(m, { origin: "tcp", receivedAt: NOW, sortTs: NOW, sortMs: NOW * 1000 })!;
     };
     // what the fan-out does with a message a v1 exchange stored: push it on the session
     conn.feed("client", conn.client.push([v1Origin("pushed from v1")]));

@@ -94,7 +94,7 @@ test("two v2 nodes and an original v1 node all see every message", () => {
   };
   o.store.insertMessage(
     { ...ov1, mac: computeMac(fromHex(SECRET), ov1) },
-    { origin: "local", receivedAt: NOW, sortTs: NOW },
+    { origin: "local", receivedAt: NOW, sortTs: NOW, sortMs: NOW * 1000 },
   );
 
   // alice dials the original: her v2 HELLO is answered with a v1 CHALLENGE, and the v1 exchange runs

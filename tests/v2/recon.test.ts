@@ -31,7 +31,7 @@ describe("reconciliation cost", () => {
               mac: null,
             },
             { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" },
-            { origin: "local", receivedAt: NOW, sortTs: ts },
+            { origin: "local", receivedAt: NOW, sortTs: ts, sortMs: ts * 1000 },
           );
         }
       });

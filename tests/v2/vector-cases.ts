@@ -1,7 +1,7 @@
 // Every v2 construction as a vector family: valid cases (inputs -> outputs, computed by
 // compute()) and invalid cases (inputs that check() must refuse with the given reason).
 // gen-vectors.ts writes them to tests/vectors/v2-<family>.json; vectors.test.ts replays them.
-import { fromBase64, toBase64, utf8 } from "../../src/protocol/bytes.ts";
+import { fromBase64, fromBase64Url, toBase64, toBase64Url, utf8 } from "../../src/protocol/bytes.ts";
 import { Reader, Writer } from "../../src/protocol/v2/codec.ts";
 import { decodeEvent, encodeEvent, type V2Event } from "../../src/protocol/v2/control.ts";
 import {
@@ -24,12 +24,13 @@ import {
   parseOffer,
   respond,
 } from "../../src/protocol/v2/handshake.ts";
-import { decodeInvite2, encodeInvite2 } from "../../src/protocol/v2/invite.ts";
+import { decodeInvite2, encodeInvite2, encodeInvite2Compact, inviteIdOf } from "../../src/protocol/v2/invite.ts";
 import {
   authKey,
   circleTag,
   envelopeKey,
   epochZeroKey,
+  h256,
   isMarkedV1Nonce,
   markedV1Nonce,
   nodeKeysFromSeed,
@@ -208,6 +209,8 @@ const msgInput = (i: Json) => {
       channelId: i.channel_id,
       authorKey: k.edPublic,
       createdTs: i.created_ts,
+      // version 2: created_ms and author_seq (created_ts is then floor(created_ms / 1000))
+      ...(i.created_ms === undefined ? {} : { createdMs: i.created_ms, authorSeq: i.author_seq }),
       keyEpoch: i.key_epoch,
       kind: i.kind as MessageKind,
       displayName: i.display_name,
@@ -218,7 +221,7 @@ const msgInput = (i: Json) => {
 };
 const message: Family = {
   description:
-    "Signed message (§5): core = canonical fields, msg_id = SHA-256(str 'felund2/msg-id' | bytes core)[0:16], wire = core | Ed25519 signature. Invalid: wire_hex that decode+verify (circle 630d…, now = 1800000000) refuse.",
+    "Signed message (§5): core = canonical fields (version 1: u64 created_ts; version 2: u64 created_ms | u32 author_seq, created_ts = floor(created_ms / 1000)), msg_id = SHA-256(str 'felund2/msg-id' | bytes core)[0:16], wire = core | Ed25519 signature. Invalid: wire_hex that decode+verify (circle 630d…, now = 1800000000) refuse.",
   valid: [
     {
       name: "text",
@@ -244,16 +247,48 @@ const message: Family = {
       body_hex: hexOf(utf8("héllo ✓ | pipe\nline2")),
       salt: fill(21, 16),
     },
+    {
+      name: "version 2: millisecond time and author sequence",
+      author_seed: ALICE_SEED,
+      circle_id: CIRCLE_ID,
+      channel_id: "general",
+      created_ts: TS - 2,
+      created_ms: (TS - 2) * 1000 + 150,
+      author_seq: 7,
+      key_epoch: 0,
+      kind: 0,
+      display_name: "alice",
+      body_hex: hexOf(utf8("one")),
+      salt: fill(22, 16),
+    },
+    {
+      name: "version 2: the next message of the same author, 1 ms later",
+      author_seed: ALICE_SEED,
+      circle_id: CIRCLE_ID,
+      channel_id: "general",
+      created_ts: TS - 2,
+      created_ms: (TS - 2) * 1000 + 151,
+      author_seq: 8,
+      key_epoch: 0,
+      kind: 0,
+      display_name: "alice",
+      body_hex: hexOf(utf8("two")),
+      salt: fill(22, 16),
+    },
   ],
   compute: (i) => {
     const { k, fields } = msgInput(i);
     const m = signMessage(k.edSecret, fields);
+    const d = decodeMessage(m.wire);
     return {
       msg_id: m.msgId,
       author_node_id: m.authorNodeId,
       signature: hexOf(m.signature),
       wire_hex: hexOf(m.wire),
-      verifies: verifyMessage(decodeMessage(m.wire), i.circle_id, TS).ok,
+      verifies: verifyMessage(d, i.circle_id, TS).ok,
+      version: m.wire[4 + 11],
+      decoded_created_ts: d.createdTs,
+      ...(d.createdMs === undefined ? {} : { decoded_created_ms: d.createdMs, decoded_author_seq: d.authorSeq }),
     };
   },
   invalid: [],
@@ -274,7 +309,9 @@ const message: Family = {
     (parseInt(h.slice(at * 2, at * 2 + 2), 16) ^ 1).toString(16).padStart(2, "0") +
     h.slice(at * 2 + 2);
   const { k, fields } = msgInput(message.valid[0]);
-  const resign = (f: Partial<typeof fields>) => hexOf(signMessage(k.edSecret, { ...fields, ...f }).wire);
+  const resign = (f: Partial<typeof fields> & { createdMs?: number; authorSeq?: number }) =>
+    hexOf(signMessage(k.edSecret, { ...fields, ...f }).wire);
+  const v2good = message.compute(message.valid[2]).wire_hex as string;
   message.invalid = [
     {
       name: "signature bit flipped",
@@ -311,6 +348,21 @@ const message: Family = {
     { name: "invalid channel id", wire_hex: resign({ channelId: "Bad Channel!" }), reason: "channel_id is not valid" },
     { name: "unknown kind", wire_hex: resign({ kind: 3 as MessageKind }), reason: "message: unknown kind" },
     { name: "text not UTF-8", wire_hex: resign({ body: bytes("c328") }), reason: "text is not UTF-8" },
+    {
+      name: "version 2 dated 301 s in the future",
+      wire_hex: resign({ createdTs: TS + 301, createdMs: (TS + 301) * 1000, authorSeq: 1 }),
+      reason: "created_ts too far in the future",
+    },
+    {
+      name: "unknown version 3",
+      wire_hex: good.slice(0, 2 * 15) + "03" + good.slice(2 * 16),
+      reason: "message: unknown version",
+    },
+    {
+      name: "version 2 truncated inside author_seq",
+      wire_hex: v2good.slice(0, 2 * (15 + 1 + 4 + CIRCLE_ID.length + 4 + 7 + 32 + 8 + 2)),
+      reason: "message: truncated",
+    },
   ];
 }
 
@@ -702,6 +754,7 @@ const handshake: Family = {
 // ---- session frames ----
 const frameCases: [string, Frame][] = [
   ["want", { t: "want", ids: [bytes(fill(90, 16)), bytes(fill(91, 16))] }],
+  ["held", { t: "held", ids: [bytes(fill(93, 16))] }],
   [
     "msgs pushed",
     {
@@ -898,6 +951,116 @@ const invite: Family = {
   ];
 }
 
+// ---- compact invite codes (§10.3): the same invites in fewer bytes, unsigned, with a check value ----
+/** a compact code needs the invite id its ticket gives */
+const compactBase = { ...inviteBase, inviteId: inviteIdOf(inviteBase.ticket) };
+const compactOf = (x: typeof inviteBase) => encodeInvite2Compact(x, nodeKeysFromSeed(bytes(ALICE_SEED)).edSecret);
+const inviteCompact: Family = {
+  description:
+    'felund2. invite codes in the compact form (§10.3): `code` is the compact code (no signature, invite_id = SHA-256(str "felund2/invite-id" | ticket)[0:16], a 4-byte check value), `long` the long form (§10) of the same invite signed by `owner_seed`; both decode (now = issued_ts) to `decodes`. Invalid: codes refused at `now`.',
+  valid: [
+    { name: "LAN peer, 3 uses, 1 day", owner_seed: ALICE_SEED, invite: inviteJson(compactBase) },
+    {
+      name: "relay peer, unlimited",
+      owner_seed: ALICE_SEED,
+      invite: inviteJson({ ...compactBase, peer: "https://relay.example.com/api", maxUses: 0 }),
+    },
+    {
+      name: "plain http relay, no circle name",
+      owner_seed: ALICE_SEED,
+      invite: inviteJson({ ...compactBase, peer: "http://10.0.0.2:8080", circleName: "" }),
+    },
+    {
+      name: "a host name peer stays text",
+      owner_seed: ALICE_SEED,
+      invite: inviteJson({ ...compactBase, peer: "box.lan:9999" }),
+    },
+  ],
+  compute: (i) => {
+    const x = i.invite;
+    const inv = {
+      inviteId: bytes(x.invite_id),
+      ticket: bytes(x.ticket),
+      circleId: x.circle_id,
+      circleName: x.circle_name,
+      ownerKey: bytes(x.owner_key),
+      peer: x.peer,
+      issuedTs: x.issued_ts,
+      expiresTs: x.expires_ts,
+      maxUses: x.max_uses,
+    };
+    const sk = nodeKeysFromSeed(bytes(i.owner_seed)).edSecret;
+    const code = encodeInvite2Compact(inv, sk);
+    const long = encodeInvite2(inv, sk);
+    const d = decodeInvite2(code, x.issued_ts);
+    const dl = decodeInvite2(long, x.issued_ts);
+    if (JSON.stringify(d) !== JSON.stringify(dl)) throw new Error("the two forms decode differently");
+    return { code, long, decodes: d.ok ? inviteJson(d.value) : d.reason };
+  },
+  invalid: [],
+  check: (i) => {
+    const d = decodeInvite2(i.code, i.now);
+    return d.ok ? null : d.reason;
+  },
+};
+{
+  const code = compactOf(compactBase);
+  const raw = fromBase64Url(code.slice("felund2.".length));
+  const recode = (f: (b: Uint8Array) => Uint8Array) => "felund2." + toBase64Url(f(raw.slice()));
+  /** a changed body with its check value made again: the code is whole, its content is what is wrong */
+  const rechecked = (f: (b: Uint8Array) => Uint8Array) =>
+    recode((b) => {
+      const body = f(b.slice(0, -4));
+      return Uint8Array.from([
+        ...body,
+        ...h256(new Writer().str("felund2/invite-check").raw(body).finish()).slice(0, 4),
+      ]);
+    });
+  const at = code.length - 20;
+  const typo = code.slice(0, at) + (code[at] === "x" ? "y" : "x") + code.slice(at + 1);
+  const damaged = "invite code is damaged (a character is wrong, missing or extra; copy it again)";
+  inviteCompact.invalid = [
+    { name: "expired", code, now: TS + 86400, reason: "invite expired" },
+    { name: "one character mistyped", code: typo, now: TS, reason: damaged },
+    {
+      name: "a field changed (max uses 3 -> 4)",
+      code: recode((b) => {
+        b[b.length - 5] = 4;
+        return b;
+      }),
+      now: TS,
+      reason: damaged,
+    },
+    { name: "cut short", code: code.slice(0, 60), now: TS, reason: damaged },
+    { name: "trailing byte", code: recode((b) => Uint8Array.from([...b, 0])), now: TS, reason: damaged },
+    {
+      name: "unknown peer kind (check value made again)",
+      code: rechecked((b) => {
+        b[1 + 32 + 12 + 1 + 9 + 32] = 9;
+        return b;
+      }),
+      now: TS,
+      reason: "invite code: invite: unknown peer kind 9",
+    },
+    {
+      name: "trailing byte before the check (check value made again)",
+      code: rechecked((b) => Uint8Array.from([...b, 0])),
+      now: TS,
+      reason: "invite code: invite: 1 trailing bytes",
+    },
+    {
+      name: "unknown version byte",
+      code: recode((b) => {
+        b[0] = 4;
+        return b;
+      }),
+      now: TS,
+      reason: "unsupported invite version",
+    },
+    { name: "not base64url", code: "felund2.A*B", now: TS, reason: "invite code is not base64url" },
+  ];
+}
+
 export const FAMILIES: Record<string, Family> = {
   codec,
   keys,
@@ -912,5 +1075,6 @@ export const FAMILIES: Record<string, Family> = {
   frames,
   recon,
   invite,
+  "invite-compact": inviteCompact,
   "call-signal": callSignal,
 };

@@ -328,11 +328,11 @@ describe("legacy circles and the original web client", () => {
     expect(inv.ok && inv.value.peer).toBe(relay.base);
     await a.b.send(circleId, "general", "sealed");
     const secret = fromHex((inv as { ok: true; value: { secretHex: string } }).value.secretHex);
-    const rows = await waitFor("stored", () => {
-      const r = stored(circleId).filter((x) => x.json.enc);
-      return r.length ? r : null;
-    });
-    const env = rows.map((r) => r.json).find((e) => e.channel_id === "general")!;
+    // the general channel's v1 envelope (control events may be stored before it)
+    const env = await waitFor(
+      "stored",
+      () => stored(circleId).find((x) => x.json.enc && x.json.channel_id === "general")?.json ?? null,
+    );
     expect(Object.keys(env)).toEqual(["msg_id", "circle_id", "channel_id", "author_node_id", "created_ts", "enc"]);
     expect(Object.keys(env.enc)).toEqual(["alg", "key_id", "nonce", "ciphertext"]);
     expect(JSON.stringify(env)).not.toContain("sealed");

@@ -5,6 +5,7 @@ import type {
   AccessMode,
   AppState,
   InviteView,
+  MemberView,
   BackendEvent,
   CallOp,
   CallSignalType,
@@ -14,13 +15,20 @@ import type {
   PeerView,
 } from "./types.ts";
 
+export type InviteRoute = "lan" | "relay";
+export interface InviteOptions {
+  ttlS?: number;
+  maxUses?: number;
+  route?: InviteRoute;
+}
+
 export interface Backend {
   readonly kind: "local" | "relay";
   getState(): Promise<AppState>;
   listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */
@@ -28,7 +36,12 @@ export interface Backend {
   joinCircle(code: string): Promise<{ circleId: string }>;
   leaveCircle(circleId: string): Promise<void>;
   renameCircle(circleId: string, name: string): Promise<void>;
-  inviteCode(circleId: string, opts?: { ttlS?: number; maxUses?: number }): Promise<string>;
+  /**
+   * The circle's invite code. `route` (felund2 codes): "lan" names this node's own address (a
+   * joiner must be able to dial it), "relay" names its relay (joiners anywhere; the relay-only
+   * browser has only this one); absent: the backend's default (the node: its address).
+   */
+  inviteCode(circleId: string, opts?: InviteOptions): Promise<string>;
   /** owner only: the felund2 invites issued for a circle, newest first (none for a legacy circle) */
   listInvites?(circleId: string): Promise<InviteView[]>;
   /** owner only: revoke an invite; its code admits no one after (a kick revokes them all) */
@@ -41,6 +54,8 @@ export interface Backend {
   joinChannel(circleId: string, name: string, key?: string): Promise<void>;
   leaveChannel(circleId: string, name: string): Promise<void>;
   listPeers(circleId: string): Promise<PeerView[]>;
+  /** the circle's members, you among them, by name: the same list on every member's screen */
+  listMembers(circleId: string): Promise<MemberView[]>;
   /** the unsent draft this backend keeps for a channel ("" for none; the node's store, for the TUI) */
   getDraft?(circleId: string, channelId: string): Promise<string>;
   /** keep (or with "" clear) a channel's draft */

@@ -2,6 +2,7 @@
 import { circleOf, type Command, type CommandContext } from "./command-base.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import type { ChatStore } from "./chat-store.ts";
+import { keyName } from "./keys.ts";
 import type { CallOp, CallView } from "./types.ts";
 
 /** One line per call: channel, state and who is in it (host first). */
@@ -80,7 +81,7 @@ export const CALL_COMMANDS: Command[] = [
   {
     name: "call start",
     args: "",
-    summary: "start a voice call in this channel (F4: call panel)",
+    summary: `start a voice call in this channel (${keyName("F4")}: call panel)`,
     run: (ctx) => callCommand(ctx, "start", []),
   },
   {

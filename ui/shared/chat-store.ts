@@ -1,12 +1,21 @@
 // Framework-agnostic client state: circles, current channel, messages per channel (deduped,
 // in display order), unread and mention counts, notices, connection state. Each front end
 // subscribes and re-renders (Solid signals in the web client, OpenTUI in the terminal).
-import { PEER_ONLINE_S } from "../../src/protocol/limits.ts";
 import type { Backend } from "./backend.ts";
+import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
-import { tooLong } from "./text-limit.ts";
-import type { AppState, BackendEvent, CallView, CircleView, ConnectionState, MessageView, PeerView } from "./types.ts";
+import { checkLength } from "./text-limit.ts";
+import type {
+  AppState,
+  BackendEvent,
+  CallView,
+  CircleView,
+  ConnectionState,
+  MemberView,
+  MessageView,
+  PeerView,
+} from "./types.ts";
 
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
@@ -16,6 +25,8 @@ export interface Notice {
   text: string;
   kind: "info" | "error";
   ts: number;
+  /** the channel (keyOf) where it was asked; "" (no circle yet) shows in every channel */
+  key: string;
 }
 
 export interface ChatState {
@@ -27,17 +38,23 @@ export interface ChatState {
   hasMore: Record<string, boolean>;
   unread: Record<string, number>;
   mentioned: Record<string, number>;
+  /** per channel: the first message that was unread when it was opened (the "new messages" line) */
+  newFrom: Record<string, string>;
   notices: Notice[];
   connection: ConnectionState;
   peers: Record<string, PeerView[]>;
+  /** per circle: its members, you among them (the membership model, src/peer/member-list.ts) */
+  members: Record<string, MemberView[]>;
   debug: string[];
   debugOn: boolean;
   /** latest known display name per author node id, so a rename also relabels messages already shown */
   authors: Record<string, string>;
+  /** per circle: a live path to another member, as last told by a "reach" event (else CircleView.reachable) */
+  reach: Record<string, boolean>;
 }
 
-const cmp = (a: MessageView, b: MessageView) =>
-  a.sortTs - b.sortTs || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+/** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */
+const cmp = (a: MessageView, b: MessageView) => a.sortMs - b.sortMs || a.seq - b.seq;
 
 export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
   const seen = new Set(list.map((m) => m.msgId));
@@ -56,12 +73,15 @@ export class ChatStore {
     hasMore: {},
     unread: {},
     mentioned: {},
+    newFrom: {},
     notices: [],
     connection: "connecting",
     peers: {},
+    members: {},
     debug: [],
     debugOn: false,
     authors: {},
+    reach: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -85,29 +105,21 @@ export class ChatStore {
   get circle(): CircleView | undefined {
     return this.state.app?.circles.find((c) => c.circleId === this.state.circleId);
   }
-  /** Drop a channel's loaded messages and load them again (after joining it: its bodies can be read now). */
-  async reload(circleId: string, channelId: string): Promise<void> {
-    const messages = { ...this.state.messages };
-    delete messages[keyOf(circleId, channelId)];
-    this.set({ messages });
-    await this.loadLatest(circleId, channelId);
-  }
   get currentKey(): string {
     return this.state.circleId ? keyOf(this.state.circleId, this.state.channelId) : "";
   }
   get currentMessages(): MessageView[] {
     return this.state.messages[this.currentKey] ?? [];
   }
-  /** names of known authors in the current circle (for @completion) */
-  knownNames(): string[] {
-    const names = new Set<string>();
-    for (const [k, list] of Object.entries(this.state.messages))
-      if (k.startsWith(`${this.state.circleId}/`))
-        for (const m of list) {
-          const n = this.authorName(m);
-          if (n) names.add(n);
-        }
-    return [...names];
+  /** names of the other members known in a circle (default: the current one: authors, peers), for @completion and mentions */
+  knownNames(circleId = this.state.circleId ?? ""): string[] {
+    const me = this.state.app?.node.nodeId;
+    return [...new Set([...this.labels(circleId)].flatMap(([id, n]) => (n && id !== me ? [n] : [])))];
+  }
+  /** Does `m` mention this user (by the whole display name, a longer member name winning)? */
+  mentionsMe(m: MessageView): boolean {
+    const me = this.state.app?.node.displayName;
+    return !!me && mentions(m.text, [me], this.knownNames(m.circleId));
   }
   /**
    * The name to show for a message's author: the latest one known, with an id suffix
@@ -163,7 +175,7 @@ export class ChatStore {
       circleId = app.circles[0]?.circleId ?? null;
       channelId = "general";
     }
-    this.set({ app, circleId, channelId });
+    this.set({ app, circleId, channelId, reach: {} });
   }
 
   async select(circleId: string, channelId = "general"): Promise<void> {
@@ -171,6 +183,7 @@ export class ChatStore {
     if (!c) throw new Error(`unknown circle ${circleId}`);
     const ch = c.channels.some((x) => x.channelId === channelId) ? channelId : "general";
     const k = keyOf(circleId, ch);
+    let unread = this.state.unread[k] ?? 0;
     this.set({
       circleId,
       channelId: ch,
@@ -178,15 +191,22 @@ export class ChatStore {
       mentioned: { ...this.state.mentioned, [k]: 0 },
     });
     if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
+    // the "new messages" line goes above the oldest of the last `unread` messages from others
+    let first: string | undefined;
+    const list = this.state.messages[k] ?? [];
+    for (let i = list.length - 1; unread > 0 && i >= 0; i--) if (!list[i]!.own) (first = list[i]!.msgId), unread--;
+    this.set({ newFrom: { ...this.state.newFrom, [k]: first ?? "" } });
     void this.loadPeers(circleId);
+    void this.loadMembers(circleId);
   }
 
-  async loadLatest(circleId: string, channelId: string): Promise<void> {
+  /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */
+  async loadLatest(circleId: string, channelId: string, fresh = false): Promise<void> {
     const k = keyOf(circleId, channelId);
     const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
     this.noteAuthors(msgs);
     this.set({
-      messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], msgs) },
+      messages: { ...this.state.messages, [k]: mergeMessages((!fresh && this.state.messages[k]) || [], msgs) },
       hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
     });
   }
@@ -199,7 +219,7 @@ export class ChatStore {
     const first = list[0]!;
     const older = await this.backend.listMessages(this.state.circleId!, this.state.channelId, {
       limit: PAGE,
-      before: { sortTs: first.sortTs, msgId: first.msgId },
+      before: { sortMs: first.sortMs, seq: first.seq },
     });
     this.set({
       messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], older) },
@@ -217,21 +237,36 @@ export class ChatStore {
     }
   }
 
+  async loadMembers(circleId: string): Promise<MemberView[]> {
+    try {
+      const list = await this.backend.listMembers(circleId);
+      this.set({ members: { ...this.state.members, [circleId]: list } });
+      return list;
+    } catch {
+      return this.state.members[circleId] ?? []; // informational, as peers
+    }
+  }
+
   async sendText(text: string): Promise<void> {
     if (!this.state.circleId) throw new Error("join or create a circle first");
-    // refused here, before the backend: over the wire's limit
-    const refused = tooLong(text);
-    if (refused) throw refused;
+    checkLength(text); // refused here, before the backend: over the wire's limit
     const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
     this.addMessage(m);
   }
 
-  notice(text: string, kind: "info" | "error" = "info"): void {
-    const n: Notice = { id: ++this.noticeId, text, kind, ts: Date.now() / 1000 };
+  /** A notice in the log of the channel `key` (default: the one open now). */
+  notice(text: string, kind: "info" | "error" = "info", key = this.currentKey): void {
+    const n: Notice = { id: ++this.noticeId, text, kind, ts: Date.now() / 1000, key };
     this.set({ notices: [...this.state.notices.slice(-199), n] });
   }
+  /** The notices a channel's log shows: its own and those from before any circle. */
+  noticesIn(key = this.currentKey): Notice[] {
+    return this.state.notices.filter((n) => !n.key || n.key === key);
+  }
+  /** Clear the open channel's notices. */
   clearNotices(): void {
-    this.set({ notices: [] });
+    const k = this.currentKey;
+    this.set({ notices: this.state.notices.filter((n) => n.key && n.key !== k) });
   }
   toggleDebug(): boolean {
     this.set({ debugOn: !this.state.debugOn });
@@ -253,16 +288,13 @@ export class ChatStore {
     if (!m.own && k !== this.currentKey) this.bump(k, m);
     if (!m.own) {
       this.onIncoming?.(m);
-      const me = this.state.app?.node.displayName;
-      if (me && mentions(m.text, [me])) this.onMention?.(m);
+      if (this.mentionsMe(m)) this.onMention?.(m);
     }
   }
 
   private bump(k: string, m: MessageView) {
-    const me = this.state.app?.node.displayName;
     const patch: Partial<ChatState> = { unread: { ...this.state.unread, [k]: (this.state.unread[k] ?? 0) + 1 } };
-    if (me && mentions(m.text, [me]))
-      patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
+    if (this.mentionsMe(m)) patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
     this.set(patch);
   }
 
@@ -287,6 +319,10 @@ export class ChatStore {
         break;
       case "peers":
         void this.loadPeers(e.circleId);
+        void this.loadMembers(e.circleId);
+        break;
+      case "members":
+        void this.loadMembers(e.circleId);
         break;
       case "sync":
         if (
@@ -302,6 +338,12 @@ export class ChatStore {
         break;
       case "debug":
         if (this.state.debugOn) this.debugLine(e.line);
+        break;
+      case "delivery":
+        this.set({ messages: withDelivery(this.state.messages, e) });
+        break;
+      case "reach":
+        this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
         break;
       case "connection":
         this.set({ connection: e.state });
@@ -339,14 +381,22 @@ export class ChatStore {
     const me = this.state.app?.node;
     if (me && nodeId === me.nodeId) return me.displayName || "you";
     const p = circleId ? this.state.peers[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
-    const name = p?.name || this.state.authors[nodeId];
+    const m = circleId ? this.state.members[circleId]?.find((x) => x.nodeId === nodeId) : undefined;
+    const name = p?.name || m?.name || this.state.authors[nodeId];
     return !name ? nodeId.slice(0, 8) : circleId ? this.label(circleId, nodeId, name) : name;
   }
 
-  /** Number of peers we reached in the last 5 minutes in the current circle (header). */
-  onlinePeers(now = Date.now() / 1000): number {
-    const list = this.state.circleId ? (this.state.peers[this.state.circleId] ?? []) : [];
-    return list.filter((p) => now - Math.max(p.lastOk, p.lastSeen) < PEER_ONLINE_S).length;
+  /** No live path to any other member of the circle (the offline banner): the relay-only browser's one path is its relay. */
+  offline(circleId = this.state.circleId): boolean {
+    if (this.backend.kind === "relay") return this.state.connection === "offline";
+    const c = this.state.app?.circles.find((x) => x.circleId === circleId);
+    return !!c && (this.state.reach[c.circleId] ?? c.reachable) === false;
+  }
+
+  /** Members of the current circle other than you who are online now (status line: "N online"). */
+  onlineCount(): number {
+    const list = this.state.circleId ? (this.state.members[this.state.circleId] ?? []) : [];
+    return list.filter((m) => m.online && !m.you).length;
   }
 
   dispose(): void {

@@ -1,12 +1,15 @@
 // The slash-command registry shared by the web client and the TUI: one list, so /help
 // shows the same commands in both. Each front end supplies the UI hooks (modals, quit...).
-import { DISPLAY_NAME_MAX, PEER_ONLINE_S } from "../../src/protocol/limits.ts";
+import { DISPLAY_NAME_MAX } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
+import { INFO_COMMAND } from "./info-command.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
+import { keyName } from "./keys.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { whoCanJoin } from "./access-modes.ts";
 import { runLine } from "./line.ts";
+import { whoHead, whoLine } from "./member-text.ts";
 import type { AccessMode } from "./types.ts";
 
 export type { Command, CommandContext, CommandUi, ModalName } from "./command-base.ts";
@@ -48,7 +51,8 @@ export const COMMANDS: Command[] = [
     summary: "join a circle by invite code",
     min: 1,
     async run(ctx, args) {
-      const { circleId } = await ctx.store.backend.joinCircle(args[0]!);
+      // a code wrapped over lines or with spaces arrives as several words: one code again
+      const { circleId } = await ctx.store.backend.joinCircle(args.join(""));
       await ctx.store.refresh();
       await ctx.store.select(circleId);
       ctx.store.notice(`joined circle ${ctx.store.circle?.name || shortId(circleId)}`);
@@ -108,7 +112,7 @@ export const COMMANDS: Command[] = [
       await ctx.store.backend.kickMembers(c.circleId, args);
       await ctx.store.refresh();
       ctx.store.notice(
-        `removed ${args.join(", ")}; the circle moved to a new key and its invite codes were revoked (F2 gives a new one)`,
+        `removed ${args.join(", ")}; the circle moved to a new key and its invite codes were revoked (${keyName("F2")} gives a new one)`,
       );
     },
   },
@@ -185,7 +189,7 @@ export const COMMANDS: Command[] = [
       if (ch?.accessMode === "invite" && !ch.joined) ctx.store.notice(`asked to join #${name}; its owner must approve`);
       else {
         await ctx.store.select(c.circleId, name);
-        await ctx.store.reload(c.circleId, name); // what was locked can be read now
+        await ctx.store.loadLatest(c.circleId, name, true); // what was locked can be read now
         ctx.store.notice(`joined #${name}`);
       }
     }),
@@ -231,28 +235,20 @@ export const COMMANDS: Command[] = [
     summary: "show members",
     async run(ctx, args) {
       const c = circleOf(ctx);
-      await ctx.store.loadPeers(c.circleId);
-      const peers = ctx.store.state.peers[c.circleId] ?? [];
+      const members = await ctx.store.loadMembers(c.circleId);
+      const name = (id: string) => ctx.store.nameOf(id, c.circleId);
       const ch = args[0] && channelName(args[0]);
-      const me = ctx.store.state.app!.node;
       if (ch) {
         const chan = c.channels.find((x) => x.channelId === ch);
         if (!chan) throw new FelundError("E_UNKNOWN_CHANNEL", `no channel #${ch}`);
         if (chan.accessMode === "public" && !chan.members.length)
           ctx.store.notice(`#${ch} is public: every circle member can read it`);
-        for (const id of chan.members)
-          ctx.store.notice(
-            `  ${peers.find((p) => p.nodeId === id)?.name || (id === me.nodeId ? me.displayName : shortId(id))} [${shortId(id)}]`,
-          );
+        for (const id of chan.members) ctx.store.notice(`  ${name(id)} [${shortId(id)}]`);
         for (const id of chan.requests) ctx.store.notice(`  ${shortId(id)} (requested)`);
         return;
       }
-      ctx.store.notice(`${me.displayName} [${shortId(me.nodeId)}] (you)`);
-      const now = Date.now() / 1000;
-      for (const p of peers)
-        ctx.store.notice(
-          `${p.name || "?"} [${shortId(p.nodeId)}] ${p.addr || "(no address)"} ${now - Math.max(p.lastOk, p.lastSeen) < PEER_ONLINE_S ? "online" : "away"}`,
-        );
+      ctx.store.notice(whoHead(members));
+      for (const m of members) ctx.store.notice(whoLine(m, m.name || name(m.nodeId)));
     },
   },
   {
@@ -280,6 +276,7 @@ export const COMMANDS: Command[] = [
     summary: "toggle the gossip debug log",
     run: (ctx) => ctx.store.notice(`debug log ${ctx.store.toggleDebug() ? "on" : "off"}`),
   },
+  INFO_COMMAND,
   { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
   {
     name: "quit",

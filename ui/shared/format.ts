@@ -11,8 +11,32 @@ export type Token =
 
 const URL_RE = /^https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/;
 
-/** Tokenise `**bold**`, `*italic*`/`_italic_`, `` `code` ``, http(s) links, `[text](url)` and @mentions. */
-export function parseInline(text: string, selfNames: string[] = []): Token[] {
+/** A character a display name can go on with, so a mention must not end before one. */
+const NAME_CHAR = /[\p{L}\p{N}_-]/u;
+
+/**
+ * The longest of `names` written after the "@" at `text[at]`, case-insensitively, that ends
+ * where a name cannot go on ("@Alice W., hi" names "Alice W."; "@Alicia" does not name "Ali").
+ */
+export function mentionAt(text: string, at: number, names: string[]): string {
+  let best = "";
+  for (const n of names) {
+    const w = text.substr(at + 1, n.length);
+    if (
+      n.length > best.length &&
+      w.toLowerCase() === n.toLowerCase() &&
+      !NAME_CHAR.test(text[at + 1 + n.length] ?? " ")
+    )
+      best = w;
+  }
+  return best;
+}
+
+/**
+ * Tokenise `**bold**`, `*italic*`/`_italic_`, `` `code` ``, http(s) links, `[text](url)` and
+ * @mentions: of a known name (`selfNames` and `names`, spaces allowed, longest first), else of one word.
+ */
+export function parseInline(text: string, selfNames: string[] = [], names: string[] = []): Token[] {
   const out: Token[] = [];
   let buf = "";
   const flush = () => {
@@ -22,6 +46,7 @@ export function parseInline(text: string, selfNames: string[] = []): Token[] {
     }
   };
   const self = selfNames.filter(Boolean).map((n) => n.toLowerCase());
+  const known = [...selfNames, ...names]; // (an empty name never matches)
   let i = 0;
   while (i < text.length) {
     const rest = text.slice(i);
@@ -61,8 +86,11 @@ export function parseInline(text: string, selfNames: string[] = []): Token[] {
       i += m[0].length;
       continue;
     }
-    if (rest[0] === "@" && /[\s(]/.test(prev) && (m = rest.match(/^@([\p{L}\p{N}_.-]{1,40})/u))) {
-      const name = m[1]!.replace(/[.]+$/, "");
+    const name =
+      rest[0] === "@" && /[\s(]/.test(prev)
+        ? mentionAt(text, i, known) || rest.match(/^@([\p{L}\p{N}_.-]{1,40})/u)?.[1]?.replace(/[.]+$/, "")
+        : "";
+    if (name) {
       flush();
       out.push({ t: "mention", text: "@" + name, self: self.includes(name.toLowerCase()) });
       i += 1 + name.length;
@@ -75,9 +103,9 @@ export function parseInline(text: string, selfNames: string[] = []): Token[] {
   return out;
 }
 
-/** Does `text` mention any of `names` (case-insensitive, as @name)? */
-export const mentions = (text: string, names: string[]): boolean =>
-  parseInline(text, names).some((t) => t.t === "mention" && t.self);
+/** Does `text` mention any of `self` (as @name, case-insensitive; a longer name in `names` wins)? */
+export const mentions = (text: string, self: string[], names: string[] = []): boolean =>
+  parseInline(text, self, names).some((t) => t.t === "mention" && t.self);
 
 /** A stable colour index (0-7) per author. */
 export function authorColorIndex(nodeId: string): number {
@@ -129,14 +157,20 @@ export function dayLabel(ts: number, now = Date.now() / 1000): string {
 
 export const shortId = (id: string): string => id.slice(0, 6);
 
-/** Completion candidates for an @mention being typed at the end of `input`. */
+/**
+ * Completion candidates for an @mention being typed at the end of `input`: the last "@" (at the
+ * start or after a space) whose text so far begins a known name, spaces included ("@Alice W").
+ */
 export function mentionCompletions(input: string, names: string[]): { prefix: string; matches: string[] } | null {
-  const m = input.match(/(?:^|\s)@([\p{L}\p{N}_.-]*)$/u);
-  if (!m) return null;
-  const p = m[1]!.toLowerCase();
-  const matches = [...new Set(names)]
-    .filter((n) => n?.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
-    .sort()
-    .slice(0, 8);
-  return { prefix: m[1]!, matches };
+  for (let at = input.lastIndexOf("@"); at >= 0; at = at ? input.lastIndexOf("@", at - 1) : -1) {
+    if (at && !/\s/.test(input[at - 1]!)) continue;
+    const prefix = input.slice(at + 1);
+    const p = prefix.toLowerCase();
+    const matches = [...new Set(names)]
+      .filter((n) => n?.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
+      .sort()
+      .slice(0, 8);
+    if (matches.length || !/\s/.test(prefix)) return { prefix, matches };
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 // The owner's invite list as both UIs' F2 dialog shows it: short cells per invite, which
 // invite the shown code belongs to, and what a felund1 (legacy) code means after a kick.
 import { fromBase64Url, toHex } from "../../src/protocol/bytes.ts";
+import { inviteIdOf } from "../../src/protocol/v2/invite-id.ts";
 import type { InviteView } from "./types.ts";
 
 /** (src/protocol/v2/invite.ts INVITE2_PREFIX, not imported: that module brings the signature code) */
@@ -30,15 +31,17 @@ export const inviteCells = (v: InviteView): InviteCells => ({
 });
 
 /**
- * The invite id inside a felund2 code, to mark the row of the code a dialog shows. Read from
- * the payload's fixed place (after the version byte) without checking the signature: the
- * owner's own code, and no crypto pulled into the web client's dialog chunk for it.
+ * The invite id of a felund2 code, to mark the row of the code a dialog shows, without decoding
+ * or checking the code (the owner's own): the long form (version 2) carries it after the version
+ * byte; the compact one (3) carries the ticket there, and the id is the ticket's (§10.3).
  */
 export function codeInviteId(code: string): string | null {
   if (!code.startsWith(INVITE2_PREFIX)) return null;
   try {
     const raw = fromBase64Url(code.slice(INVITE2_PREFIX.length));
-    return raw.length > 17 && raw[0] === 2 ? toHex(raw.subarray(1, 17)) : null;
+    if (raw[0] === 2 && raw.length > 17) return toHex(raw.subarray(1, 17));
+    if (raw[0] === 3 && raw.length > 33) return toHex(inviteIdOf(raw.subarray(1, 33)));
+    return null;
   } catch {
     return null;
   }

@@ -24,6 +24,7 @@ export async function runLine(
 ): Promise<string | null> {
   const text = line.replace(/\s+$/, "");
   if (!text.trim()) return null;
+  const key = store.currentKey; // an error answers in the channel where it was asked
   try {
     const msg = messageText(text);
     if (msg === null) await runCommand(text);
@@ -32,7 +33,7 @@ export async function runLine(
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     const why = e instanceof FelundError ? e.message : `error: ${e.message}`;
-    store.notice(why, "error");
+    store.notice(why, "error", key);
     return why;
   }
 }

@@ -2,7 +2,7 @@
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { FelundError } from "../../src/protocol/errors.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, InviteOptions } from "./backend.ts";
 import type {
   AppState,
   BackendEvent,
@@ -10,6 +10,7 @@ import type {
   CallSignalType,
   CallView,
   ConnectionState,
+  MemberView,
   MessageView,
   PeerView,
   AccessMode,
@@ -71,12 +72,12 @@ export class LocalBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]> {
     const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit) });
     if (opts.before) {
-      q.set("before_ts", String(opts.before.sortTs));
-      q.set("before_id", opts.before.msgId);
+      q.set("before_ms", String(opts.before.sortMs));
+      q.set("before_seq", String(opts.before.seq));
     }
     return (await this.call("GET", `/circles/${circleId}/messages?${q}`)).messages;
   }
@@ -102,22 +103,25 @@ export class LocalBackend implements Backend {
    * most of its life left, so reopening the dialog does not issue (and list) a new invite each
    * time; a revoked one (by hand or by a kick) is never handed out again.
    */
-  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
+  async inviteCode(circleId: string, opts: InviteOptions = {}) {
     const plain = opts.ttlS === undefined && opts.maxUses === undefined;
-    const last = plain ? this.lastCodes.get(circleId) : undefined;
+    const key = `${circleId} ${opts.route === "relay" ? "relay" : "lan"}`;
+    const last = plain ? this.lastCodes.get(key) : undefined;
     if (last) {
       // (loaded here, not at first load: the F2 dialog's chunk has it already)
       const id = (await import("./invites.ts")).codeInviteId(last);
       const v = id ? (await this.listInvites(circleId).catch(() => [])).find((x) => x.inviteId === id) : undefined;
       if (v && v.state === "live" && (v.expiresTs - Date.now() / 1000) * 2 > v.expiresTs - v.createdTs) return last;
     }
-    const q = new URLSearchParams(
-      Object.entries(opts)
+    const { route, ...limits } = opts;
+    const q = new URLSearchParams([
+      ...Object.entries(limits)
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
-    ).toString();
+      ...(route === "relay" ? [["viaRelay", "1"]] : []),
+    ]).toString();
     const code = (await this.call("GET", `/circles/${circleId}/invite${q ? "?" + q : ""}`)).code as string;
-    if (plain) this.lastCodes.set(circleId, code);
+    if (plain) this.lastCodes.set(key, code);
     return code;
   }
   async listInvites(circleId: string): Promise<InviteView[]> {
@@ -143,6 +147,9 @@ export class LocalBackend implements Backend {
   }
   async listPeers(circleId: string): Promise<PeerView[]> {
     return (await this.call("GET", `/circles/${circleId}/peers`)).peers;
+  }
+  async listMembers(circleId: string): Promise<MemberView[]> {
+    return (await this.call("GET", `/circles/${circleId}/members`)).members;
   }
   async getDraft(circleId: string, channelId: string): Promise<string> {
     return (await this.call("GET", `/drafts/${circleId}/${encodeURIComponent(channelId)}`)).text;

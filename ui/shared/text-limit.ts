@@ -25,6 +25,12 @@ export function textBudget(text: string, max = MAX_TEXT_BYTES): TextBudget {
   return { bytes, max, near: bytes >= max * WARN_AT, over: bytes > max, label: `${n(bytes)} / ${n(max)} bytes` };
 }
 
+/** Throw the error for a message over the limit. */
+export function checkLength(text: string): void {
+  const e = tooLong(text);
+  if (e) throw e;
+}
+
 /** The error for a message over the limit, or null when it fits. */
 export function tooLong(text: string, max = MAX_TEXT_BYTES): FelundError | null {
   const b = textBudget(text, max);

@@ -1,5 +1,7 @@
 // What front ends see: plain data views of the node's state, shared by web and TUI.
 import type { ChannelView, MessageView, SyncReport } from "../../src/peer/views.ts";
+import type { MemberView } from "../../src/peer/member-list.ts";
+import type { DeliveryUpdate } from "../../src/peer/delivery.ts";
 import type { PeerRow } from "../../src/sync/store.ts";
 
 export type AccessMode = "public" | "key" | "invite";
@@ -7,6 +9,8 @@ export type AccessMode = "public" | "key" | "invite";
 export type { InviteView } from "../../src/protocol/v2/invite.ts";
 /** a message and a channel as the peer shows them (one definition for the node and the browser) */
 export type { ChannelView, MessageView };
+/** a member of a circle: name, online now and by which path, last seen (src/peer/member-list.ts) */
+export type { MemberView };
 
 export interface NodeView {
   nodeId: string;
@@ -18,9 +22,13 @@ export interface CircleView {
   circleId: string;
   name: string;
   owned: boolean;
+  /** compatible with original clients: felund1 codes (no route, expiry or use limit to choose) */
+  legacy?: boolean;
   members: number;
   messages: number;
   channels: ChannelView[];
+  /** a live path to another member of the circle now (a node's view; the relay-only browser uses its connection) */
+  reachable?: boolean;
 }
 /** A peer of a circle as the front ends list it: the stored row and its best known name. */
 export interface PeerView extends PeerRow {
@@ -51,9 +59,15 @@ export type BackendEvent =
   | { t: "message"; message: MessageView }
   | { t: "circles" }
   | { t: "peers"; circleId: string }
+  /** who is online in a circle changed */
+  | { t: "members"; circleId: string }
   | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }
   | { t: "connection"; state: ConnectionState }
+  /** one of our own messages is held by one more member or the relay (src/peer/delivery.ts) */
+  | ({ t: "delivery" } & DeliveryUpdate)
+  /** this peer has (or lost) a live path to another member of the circle (docs/PROTOCOL.md "Delivery state") */
+  | { t: "reach"; circleId: string; reachable: boolean }
   /** a call signal for this user, already opened and checked (sender's signature, recipient, replay) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: CallSignalType; data: string };
 

@@ -46,6 +46,7 @@ export class TuiApp {
   private pending = false;
   private lastKey = "";
   private loadingOlder = false;
+  private midnight: ReturnType<typeof setTimeout> | undefined;
   private unsubscribe: (() => void) | null = null;
   private readonly copy: (text: string) => Promise<string>;
   private readonly onKeyBound = (k: KeyEvent) => this.onKey(k);
@@ -85,6 +86,7 @@ export class TuiApp {
     this.unsubscribe = this.store.subscribe(() => this.schedule());
     this.r.keyInput.on("keypress", this.onKeyBound);
     this.r.on("resize", this.onResizeBound);
+    this.atMidnight();
     if (this.o.debug && !this.store.state.debugOn) this.store.toggleDebug();
     this.render();
     for (let attempt = 0; ; attempt++) {
@@ -184,6 +186,10 @@ export class TuiApp {
       return this.dialogs.kind === want ? this.dialogs.close() : this.openModal(want);
     }
     if (this.dialogs.kind) return this.dialogs.key(k);
+    if (k.name === "f5") {
+      k.preventDefault();
+      return void submitLine(this.ctx, "/who"); // the member list, as /who prints it
+    }
     switch (k.name) {
       case "escape":
         k.preventDefault();
@@ -309,8 +315,20 @@ export class TuiApp {
     }
   }
 
+  /** Redraw just after each midnight: the day labels move on ("Today" becomes "Yesterday"). */
+  private atMidnight(): void {
+    this.midnight = setTimeout(
+      () => {
+        this.render();
+        this.atMidnight();
+      },
+      new Date().setHours(24, 0, 1, 0) - Date.now(),
+    );
+  }
+
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.midnight);
     this.unsubscribe?.();
     this.drafts.dispose();
     this.r.keyInput.off("keypress", this.onKeyBound);

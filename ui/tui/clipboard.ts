@@ -1,6 +1,8 @@
 // Copying the invite code: OSC 52 through the renderer (works over SSH and in tmux with
 // set-clipboard on), then a desktop clipboard tool if one is installed. The tools run with
-// all output discarded, so nothing reaches the terminal the UI is drawing on.
+// all output discarded, so nothing reaches the terminal the UI is drawing on. Only a tool that
+// exited 0 confirms a copy: a terminal never answers an OSC 52 write (and what it says about
+// itself, or the environment, is a guess), so OSC 52 alone is reported as sent, not copied.
 import type { CliRenderer } from "@opentui/core";
 
 const TOOLS: { bin: string; args: string[]; when: () => boolean }[] = [
@@ -11,11 +13,15 @@ const TOOLS: { bin: string; args: string[]; when: () => boolean }[] = [
   { bin: "clip.exe", args: [], when: () => !!process.env.WSL_DISTRO_NAME },
 ];
 
-/** Copy `text`; returns a short line saying how (for the dialog). */
+/** what copyText says when nothing confirmed the copy (the invite dialog then offers the code alone) */
+export const NOT_CONFIRMED = "not copied for sure";
+
+/** Copy `text`; returns a short line saying how (for the dialog): "copied …" only when confirmed. */
 export async function copyText(r: CliRenderer | null, text: string): Promise<string> {
   const ways: string[] = [];
+  let osc52 = false;
   try {
-    if (r?.copyToClipboardOSC52(text)) ways.push("OSC 52");
+    osc52 = !!r?.copyToClipboardOSC52(text);
   } catch {
     /* terminal without OSC 52 */
   }
@@ -37,7 +43,8 @@ export async function copyText(r: CliRenderer | null, text: string): Promise<str
       /* try the next tool */
     }
   }
-  return ways.length
-    ? `copied to the clipboard (${ways.join(", ")})`
-    : "select the code with the mouse to copy it (no clipboard access here)";
+  if (ways.length) return `copied to the clipboard (${ways.join(", ")})`;
+  return osc52
+    ? `${NOT_CONFIRMED}: sent to the terminal's clipboard (OSC 52), which may ignore it`
+    : `${NOT_CONFIRMED}: no clipboard access here`;
 }

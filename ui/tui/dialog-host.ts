@@ -6,6 +6,7 @@ import type { CliRenderer, KeyEvent } from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
 import { COMMANDS, type ModalName } from "../shared/commands.ts";
 import { shortId } from "../shared/format.ts";
+import { choosable, defaultChoice } from "../shared/invite-options.ts";
 import { helpLines, inviteLines, settingsLines } from "./dialogs.ts";
 import { InvitePanel } from "./invite-panel.ts";
 import { Modal } from "./modal.ts";
@@ -55,13 +56,23 @@ export class DialogHost {
         const c = this.store.circle;
         if (!c) return false;
         const label = c.name || shortId(c.circleId);
+        const kind = this.store.backend.kind;
         m = new Modal(this.r, {
           title: "invite",
           width: 80,
           lines: inviteLines(label, "…", ""),
-          footer: c.owned ? "↑/↓ select · r revoke · Esc close" : "Esc close",
+          footer: c.owned ? "↑/↓ select · r revoke · c code alone · Esc close" : "c code alone · Esc close",
         });
-        this.invites = new InvitePanel(m, this.store.backend, c.circleId, label, c.owned, () => this.open?.m === m);
+        const choice = choosable(c) ? { initial: defaultChoice(kind, node), node } : null;
+        this.invites = new InvitePanel(
+          m,
+          this.store.backend,
+          c.circleId,
+          label,
+          c.owned,
+          () => this.open?.m === m,
+          choice,
+        );
         void this.invites.fill(this.o.copy);
         break;
       }
@@ -92,6 +103,7 @@ export class DialogHost {
 
   close(notify = true): void {
     if (!this.open) return;
+    this.invites?.closeBare();
     this.open.m.destroy();
     this.open = null;
     this.invites = null;
@@ -103,6 +115,11 @@ export class DialogHost {
   key(k: KeyEvent): void {
     const { kind, m } = this.open!;
     const stop = () => k.preventDefault();
+    if (this.invites?.bareOpen) {
+      stop();
+      this.invites.closeBare();
+      return;
+    }
     switch (k.name) {
       case "escape":
         stop();
@@ -128,7 +145,7 @@ export class DialogHost {
       }
       return;
     }
-    if (kind === "invite" && this.invites?.key(k.name)) return stop();
+    if (kind === "invite" && this.invites?.key(k.name, this.r)) return stop();
     if (k.name === "up" || k.name === "down") {
       stop();
       return m.scroll(k.name === "up" ? -1 : 1);
@@ -148,21 +165,12 @@ export class DialogHost {
     if (relay.replace(/\/+$/, "") !== (node?.relayBase ?? "")) patch.relayBase = relay;
     try {
       if (Object.keys(patch).length) {
-        m.setStatus("saving…");
+        // (the backend asks a new relay's /v1/health first and saves nothing when it fails)
+        m.setStatus(patch.relayBase ? "checking the relay…" : "saving…");
         await this.store.backend.updateSettings(patch);
         await this.store.refresh();
       }
-      if (patch.relayBase) {
-        m.setStatus("testing the relay…");
-        const ok = await fetch(`${patch.relayBase.replace(/\/+$/, "")}/v1/health`, {
-          signal: AbortSignal.timeout(4000),
-        }).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (this.open?.m !== m) return;
-        if (!ok) return m.setStatus("saved, but the relay did not answer /v1/health", "error");
-      }
+      if (this.open?.m !== m) return;
       this.close();
       const what = [
         patch.displayName && `you are now ${patch.displayName}`,

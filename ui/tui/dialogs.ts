@@ -13,6 +13,7 @@ export const KEYS: [string, string][] = [
   ["F1", "this help"],
   ["F2", "invite code of the active circle (copied to the clipboard); its invites, r revokes one"],
   ["F3", "settings: display name, relay URL"],
+  ["F5", "members: who is online now and how, or last seen (/who)"],
   ["ctrl+q", "quit (the node stops with the terminal UI)"],
   ["Esc", "close a dialog, focus the input bar"],
   ["PgUp / PgDn", "scroll the log (older history loads at the top)"],

@@ -1,7 +1,7 @@
 // The main screen, as in the original felundchat TUI:
 //
 //   ┌─ felundchat ─────────────────────────────────────┐
-//   │ node: a3f8b2 | #general | 2 peers     ctrl+q=quit │
+//   │ node: a3f8b2 | #general | 2 online    ctrl+q=quit │
 //   ├──────────────────┬───────────────────────────────┤
 //   │ Circles          │ [10:32] alice: hey everyone   │
 //   │ ● mygroup        │                               │

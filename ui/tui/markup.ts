@@ -48,8 +48,8 @@ export const clean = (text: string, keepNewlines = true): string => inertText(te
 export const authorColor = (nodeId: string): string => AUTHOR_COLORS[authorColorIndex(nodeId)]!;
 
 /** Inline markdown of one message body as chunks. */
-export function inlineChunks(text: string, selfNames: string[]): TextChunk[] {
-  return parseInline(clean(text), selfNames).map((t) => {
+export function inlineChunks(text: string, selfNames: string[], names: string[] = []): TextChunk[] {
+  return parseInline(clean(text), selfNames, names).map((t) => {
     switch (t.t) {
       case "bold":
         return chunk(t.text, { bold: true });
@@ -70,14 +70,21 @@ export function inlineChunks(text: string, selfNames: string[]): TextChunk[] {
 }
 
 /** `[HH:MM] name: text` */
-export function messageChunks(m: MessageView, selfNames: string[], author = m.author): TextChunk[] {
+export function messageChunks(
+  m: MessageView,
+  selfNames: string[],
+  author = m.author,
+  names: string[] = [],
+): TextChunk[] {
   const name = clean(author || m.authorNodeId.slice(0, 8), false);
   return [
     chunk(`[${formatTime(m.createdTs)}] `, { fg: theme.dim }),
     chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),
     // "?" marks an unverified author: no v2 signature (v1 MAC only, or nothing)
     chunk(m.verified !== "sig" ? "?: " : ": ", { fg: theme.dim }),
-    ...inlineChunks(m.text, selfNames),
+    ...inlineChunks(m.text, selfNames, names),
+    // placed by its time, though it arrived after newer messages (an offline member's backlog)
+    ...(m.late ? [chunk(` (arrived later ${formatTime(m.receivedAt)})`, { fg: theme.dim, italic: true })] : []),
   ];
 }
 
@@ -89,6 +96,8 @@ export function noticeChunks(n: Notice): TextChunk[] {
 }
 
 export const dayChunks = (label: string): TextChunk[] => [chunk(`── ${label} ──`, { fg: theme.dim })];
+/** Above the first message that was unread when the channel was opened. */
+export const newLineChunks = (): TextChunk[] => [chunk("── new messages ──", { fg: theme.unread, bold: true })];
 
 /** Cut `s` to `width` terminal columns, ending in "…" when it was longer. */
 export function fit(s: string, width: number): string {

@@ -8,7 +8,8 @@ import { dayKey, dayLabel, shortId } from "../shared/format.ts";
 import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
-import { chunk, clean, dayChunks, fit, messageChunks, noticeChunks } from "./markup.ts";
+import type { Delivery } from "../../src/peer/delivery.ts";
+import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks } from "./markup.ts";
 import { theme } from "./theme.ts";
 
 /** One log item; `indent` is the hanging indent of its wrapped lines. */
@@ -18,9 +19,15 @@ export interface LogEntry {
   indent: number;
 }
 
+export const OFFLINE_BANNER = "offline — messages will be sent when a member is reachable";
+
+/** The mark after an own message: ◷ pending, ✓ sent (held by a member or the relay; /info says who). */
+const deliveryMark = (d: Delivery): TextChunk =>
+  d.state === "sent" ? chunk(" ✓", { fg: theme.live }) : chunk(" ◷", { fg: theme.dim });
+
 const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
 
-/** `node: a3f8b2 | mygroup #general | 2 peers | live | call #general: alice, bob` */
+/** `node: a3f8b2 | mygroup #general | 2 online | live | call #general: alice, bob` */
 export function headerChunks(store: ChatStore): TextChunk[] {
   const s = store.state;
   const node = s.app?.node;
@@ -36,10 +43,9 @@ export function headerChunks(store: ChatStore): TextChunk[] {
     if (c.name) out.push(chunk(clean(c.name, false) + " ", { fg: theme.dim }));
     out.push(chunk(`#${s.channelId}`, { fg: theme.accent, bold: true }));
   } else out.push(chunk("no circle", { fg: theme.dim }));
-  const peers = store.onlinePeers();
   out.push(
     sep,
-    chunk(`${peers} peer${peers === 1 ? "" : "s"}`),
+    chunk(`${store.onlineCount()} online`),
     sep,
     chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }),
   );
@@ -111,6 +117,7 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const s = store.state;
   const me = s.app?.node.displayName;
   const selfNames = me ? [me] : [];
+  const names = store.knownNames();
   const ch = activeChannel(store);
   // a locked channel: one line about its messages, never their (unreadable) bodies
   const locked = isLocked(ch) ? lockedText(ch, store.currentMessages.length, s.hasMore[store.currentKey]) : "";
@@ -128,7 +135,8 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
       chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })],
     });
   let ni = 0;
-  const notices = s.notices;
+  const notices = store.noticesIn();
+  const newFrom = k ? s.newFrom[k] : "";
   let day = "";
   for (const m of msgs) {
     while (ni < notices.length && notices[ni]!.ts < m.sortTs) {
@@ -143,12 +151,18 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
       }
       day = d;
     }
-    out.push({ key: m.msgId, indent: 8, chunks: messageChunks(m, selfNames, store.authorName(m)) });
+    if (newFrom && m.msgId === newFrom) out.push({ key: "new", indent: 0, chunks: newLineChunks() });
+    const chunks = messageChunks(m, selfNames, store.authorName(m), names);
+    if (m.delivery) chunks.push(deliveryMark(m.delivery));
+    out.push({ key: m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId, indent: 8, chunks });
   }
   while (ni < notices.length) {
     const n = notices[ni++]!;
     out.push({ key: `n${n.id}`, indent: 4, chunks: noticeChunks(n) });
   }
+  // no live path to another member: said last, above the input, until one comes back
+  if (store.offline())
+    out.push({ key: "offline", indent: 0, chunks: [chunk(OFFLINE_BANNER, { fg: theme.offline, bold: true })] });
   return out;
 }
 

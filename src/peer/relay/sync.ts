@@ -107,6 +107,11 @@ export class RelaySync {
     await this.pull(circleId, l);
   }
 
+  /** "live" while the relay answers (or a WebSocket is up) */
+  get connection(): ConnectionState {
+    return this.state;
+  }
+
   /** Per circle: whether its WebSocket is up, and when it was last polled. */
   circleStates(): { circleId: string; ws: boolean; lastPoll: number }[] {
     return [...this.links].map(([circleId, l]) => ({ circleId, ws: l.open, lastPoll: l.lastPoll }));

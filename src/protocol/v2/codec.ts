@@ -199,6 +199,8 @@ export const TAG = {
   hsMacR: "felund2/hs-mac-responder",
   env: "felund2/envelope",
   invite: "felund2/invite",
+  inviteId: "felund2/invite-id",
+  inviteCheck: "felund2/invite-check",
   seal: "felund2/seal",
 } as const;
 

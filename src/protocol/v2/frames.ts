@@ -8,6 +8,7 @@
 //   0x05 ADMIT  circle credentials for a joiner admitted by invite (invite.ts)
 //   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
 //   0x07 SIGNAL u8 hops | str to node_id | str call session id | str payload (a sealed call signal, call-signal.ts)
+//   0x08 HELD   u32 n | n x fixed16 msg_id (the receiver of MSGS now holds these: delivery state)
 import {
   PEERS_FRAME_MAX,
   RELAY_SIGNAL_PAYLOAD_MAX,
@@ -19,7 +20,7 @@ import {
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
 
-export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6, signal: 7 } as const;
+export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6, signal: 7, held: 8 } as const;
 export const FORM_V1 = 0;
 export const FORM_V2 = 1;
 
@@ -48,6 +49,8 @@ export type Frame =
   | { t: "peers"; peers: PeerItem[] }
   | { t: "admit"; admit: Admit }
   | { t: "close"; reason: string }
+  /** the sender has stored these messages (an acknowledgement of MSGS) */
+  | { t: "held"; ids: Uint8Array[] }
   | SignalFrame;
 
 /** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
@@ -65,7 +68,8 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "recon":
       return encodeRanges(w.u8(FRAME.recon), f.ranges).finish();
     case "want":
-      w.u8(FRAME.want).u32(f.ids.length);
+    case "held":
+      w.u8(FRAME[f.t]).u32(f.ids.length);
       for (const id of f.ids) w.fixed(id, 16);
       return w.finish();
     case "msgs":
@@ -106,10 +110,11 @@ export function decodeFrame(b: Uint8Array): Frame {
     case FRAME.recon:
       f = { t: "recon", ranges: decodeRanges(r) };
       break;
-    case FRAME.want: {
+    case FRAME.want:
+    case FRAME.held: {
       const ids: Uint8Array[] = [];
       for (let n = r.count(V2_WANT_MAX); n > 0; n--) ids.push(r.fixed(16));
-      f = { t: "want", ids };
+      f = type === FRAME.want ? { t: "want", ids } : { t: "held", ids };
       break;
     }
     case FRAME.msgs: {

@@ -9,29 +9,33 @@
 //             | fixed32 owner_key | str peer | u64 issued_ts | u64 expires_ts | u32 max_uses
 //             | fixed64 Ed25519(owner, str "felund2/invite" | payload-without-signature)
 //   code    = "felund2." + base64url(payload)
+//
+// The compact form (first byte 3, invite-compact.ts) carries the same invite without the
+// signature and the invite id (derived from the ticket), with a short check value instead; new
+// codes use it, and the long form stays accepted. Whitespace anywhere in a code (a line break
+// where a chat wrapped it) is dropped before decoding.
 import { fromBase64Url, toBase64Url } from "../bytes.ts";
 import { CIRCLE_ID_RE } from "../ids.ts";
 import { isRelayUrl, parseHostPort } from "../hostport.ts";
 import { V2_INVITE_CODE_MAX, V2_INVITE_TTL_MAX_S } from "../limits.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
+import { cleanInviteCode } from "../invite.ts";
 import { Reader, TAG, Writer, tagged } from "./codec.ts";
+import {
+  COMPACT_VERSION,
+  compactIntact,
+  type Invite2,
+  packable,
+  packCompact,
+  unpackCompact,
+} from "./invite-compact.ts";
 import { kdf, sign, verifySig } from "./keys.ts";
+
+export type { Invite2 } from "./invite-compact.ts";
+export { inviteIdOf } from "./invite-id.ts";
 
 export const INVITE2_PREFIX = "felund2.";
 const VERSION = 2;
-
-export interface Invite2 {
-  inviteId: Uint8Array;
-  ticket: Uint8Array;
-  circleId: string;
-  circleName: string;
-  ownerKey: Uint8Array;
-  peer: string;
-  issuedTs: number;
-  expiresTs: number;
-  /** 0 = unlimited */
-  maxUses: number;
-}
 
 const body = (i: Invite2): Uint8Array =>
   new Writer()
@@ -49,6 +53,7 @@ const body = (i: Invite2): Uint8Array =>
 
 const signedPart = (b: Uint8Array) => tagged(TAG.invite).raw(b).finish();
 
+/** The long form (§10): what the vectors pin, and what every felund2 decoder reads. */
 export function encodeInvite2(i: Invite2, ownerSecret: Uint8Array): string {
   const b = body(i);
   return (
@@ -62,38 +67,60 @@ export function encodeInvite2(i: Invite2, ownerSecret: Uint8Array): string {
   );
 }
 
-/** Decode and check a code's form, signature and lifetime (expiry against `now`, the reader's clock). */
+/**
+ * The compact form (§10.3), unsigned: what a node or browser hands out. An invite whose id is not
+ * the one its ticket gives (inviteIdOf), or whose circle id is unusual, gets the long form.
+ */
+export function encodeInvite2Compact(i: Invite2, ownerSecret: Uint8Array): string {
+  if (!packable(i)) return encodeInvite2(i, ownerSecret);
+  return INVITE2_PREFIX + toBase64Url(packCompact(i));
+}
+
+/** The reason a compact code whose check value does not match is refused. */
+export const DAMAGED = "invite code is damaged (a character is wrong, missing or extra; copy it again)";
+
+/**
+ * Decode and check a code's form, lifetime and (long form) signature; expiry against `now`, the
+ * reader's clock. A compact code is checked by its check value only: see §10.3 for why that is enough.
+ */
 export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
   if (typeof code !== "string") return reject("invite code must be a string");
-  const t = code.trim();
+  if (code.length > 4 * V2_INVITE_CODE_MAX) return reject("invite code too long");
+  const t = cleanInviteCode(code);
   if (!t.startsWith(INVITE2_PREFIX)) return reject(`invite code must start with "${INVITE2_PREFIX}"`);
   if (t.length > V2_INVITE_CODE_MAX) return reject("invite code too long");
   let raw: Uint8Array;
   try {
     raw = fromBase64Url(t.slice(INVITE2_PREFIX.length));
   } catch {
-    return reject("invite code is not base64url");
+    // every character right but one missing or extra: the length cannot be base64url
+    return reject(/^[A-Za-z0-9_-]*$/.test(t.slice(INVITE2_PREFIX.length)) ? DAMAGED : "invite code is not base64url");
   }
+  if (raw[0] !== VERSION && raw[0] !== COMPACT_VERSION) return reject("unsupported invite version");
+  if (raw[0] === COMPACT_VERSION && !compactIntact(raw)) return reject(DAMAGED);
   let inv: Invite2;
-  let sig: Uint8Array;
-  let bodyLen: number;
+  let sig: Uint8Array | null = null;
+  let signedBody: Uint8Array = new Uint8Array(0);
   try {
-    const r = new Reader(raw, "invite");
-    if (r.u8() !== VERSION) return reject("unsupported invite version");
-    inv = {
-      inviteId: r.fixed(16),
-      ticket: r.fixed(32),
-      circleId: r.str(64),
-      circleName: r.str(160),
-      ownerKey: r.fixed(32),
-      peer: r.str(300),
-      issuedTs: r.u64(),
-      expiresTs: r.u64(),
-      maxUses: r.u32(),
-    };
-    bodyLen = r.offset;
-    sig = r.fixed(64);
-    r.end();
+    if (raw[0] === COMPACT_VERSION) inv = unpackCompact(raw);
+    else {
+      const r = new Reader(raw, "invite");
+      r.u8();
+      inv = {
+        inviteId: r.fixed(16),
+        ticket: r.fixed(32),
+        circleId: r.str(64),
+        circleName: r.str(160),
+        ownerKey: r.fixed(32),
+        peer: r.str(300),
+        issuedTs: r.u64(),
+        expiresTs: r.u64(),
+        maxUses: r.u32(),
+      };
+      signedBody = raw.subarray(0, r.offset);
+      sig = r.fixed(64);
+      r.end();
+    }
   } catch (e) {
     return reject(`invite code: ${(e as Error).message}`);
   }
@@ -102,7 +129,7 @@ export function decodeInvite2(code: string, now: number): Verdict<Invite2> {
     return reject("invite peer: expected host:port or a relay URL");
   if (inv.expiresTs <= inv.issuedTs || inv.expiresTs - inv.issuedTs > V2_INVITE_TTL_MAX_S)
     return reject("invite lifetime out of range");
-  if (!verifySig(sig, signedPart(raw.subarray(0, bodyLen)), inv.ownerKey))
+  if (sig && !verifySig(sig, signedPart(signedBody), inv.ownerKey))
     return reject("invite is not signed by the circle owner");
   if (now >= inv.expiresTs) return reject("invite expired");
   return accept(inv);

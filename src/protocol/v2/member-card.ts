@@ -19,13 +19,22 @@ export interface MemberCard {
 
 export function makeCardMessage(
   keys: NodeKeys,
-  a: { circleId: string; displayName: string; ts: number; epoch: number; salt: Uint8Array },
+  a: {
+    circleId: string;
+    displayName: string;
+    ts: number;
+    /** version 2 (§5): the author's created_ms and author_seq; without it, a version-1 card dated `ts` */
+    order?: { createdTs: number; createdMs: number; authorSeq: number };
+    epoch: number;
+    salt: Uint8Array;
+  },
 ): SignedMessage {
   return signMessage(keys.edSecret, {
     circleId: a.circleId,
     channelId: CONTROL_CHANNEL,
     authorKey: keys.edPublic,
     createdTs: a.ts,
+    ...a.order,
     keyEpoch: a.epoch,
     kind: KIND_CONTROL,
     displayName: a.displayName,

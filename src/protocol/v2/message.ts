@@ -2,8 +2,12 @@
 // by its author's Ed25519 key over the canonical encoding below; msg_id is derived from that
 // encoding, so an id names exactly one content (no first-copy-wins squatting, PROTOCOL-V1.md W7).
 //
-//   core = str "felund2/msg" | u8 1 | str circle_id | str channel_id | fixed32 author_key
-//          | u64 created_ts | u32 key_epoch | u8 kind | str display_name | bytes body | fixed16 salt
+//   core = str "felund2/msg" | u8 version | str circle_id | str channel_id | fixed32 author_key
+//          | version 1: u64 created_ts | version 2: u64 created_ms | u32 author_seq
+//          | u32 key_epoch | u8 kind | str display_name | bytes body | fixed16 salt
+// Version 2 (what this implementation signs) dates a message to the millisecond and numbers it in
+// its author's sequence, so readers can order an author's messages as they were written; its
+// created_ts (what rows and v1 peers see) is floor(created_ms / 1000). Version 1 still decodes.
 //   msg_id = hex(SHA-256(str "felund2/msg-id" | bytes core)[0:16])
 //   wire   = core | fixed64 Ed25519(author, core)
 import { fromUtf8, toHex, utf8, utf8Length } from "../bytes.ts";
@@ -16,7 +20,8 @@ import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";
 import type { SigCheck } from "../primitives.ts";
 
-export const MSG_VERSION = 1;
+/** the version this implementation signs (version 1 is still decoded and verified) */
+export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
@@ -26,7 +31,12 @@ export interface MessageFields {
   circleId: string;
   channelId: string;
   authorKey: Uint8Array;
+  /** unix seconds; for a version-2 message, floor(createdMs / 1000) (decode derives it) */
   createdTs: number;
+  /** version 2: the author's time in unix milliseconds, strictly increasing per author and circle */
+  createdMs?: number;
+  /** version 2: 1, 2, 3… per author and circle (control events count too) */
+  authorSeq?: number;
   keyEpoch: number;
   kind: MessageKind;
   displayName: string;
@@ -43,19 +53,24 @@ export interface SignedMessage extends MessageFields {
   wire: Uint8Array;
 }
 
+/** The fields of a version-2 message dated `createdMs`, number `authorSeq` of its author. */
+export const orderFields = (createdMs: number, authorSeq: number) => ({
+  createdTs: Math.floor(createdMs / 1000),
+  createdMs,
+  authorSeq,
+});
+
+/** Version 2 when the fields carry created_ms (give them with orderFields: created_ts is floor(created_ms / 1000)), else 1. */
 export function encodeCore(m: MessageFields): Uint8Array {
-  return tagged(TAG.msg)
-    .u8(MSG_VERSION)
+  const v1 = m.createdMs === undefined;
+  const w = tagged(TAG.msg)
+    .u8(v1 ? 1 : 2)
     .str(m.circleId)
     .str(m.channelId)
-    .fixed(m.authorKey, 32)
-    .u64(m.createdTs)
-    .u32(m.keyEpoch)
-    .u8(m.kind)
-    .str(m.displayName)
-    .bytes(m.body)
-    .fixed(m.salt, 16)
-    .finish();
+    .fixed(m.authorKey, 32);
+  if (v1) w.u64(m.createdTs);
+  else w.u64(m.createdMs!).u32(m.authorSeq ?? 0);
+  return w.u32(m.keyEpoch).u8(m.kind).str(m.displayName).bytes(m.body).fixed(m.salt, 16).finish();
 }
 
 export const msgIdOfCore = (core: Uint8Array): string =>
@@ -79,11 +94,12 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   if (wire.length > V2_MESSAGE_MAX) throw new V2DecodeError("message too large");
   const r = new Reader(wire, "message");
   if (r.str(32) !== TAG.msg) throw new V2DecodeError("message: bad tag");
-  if (r.u8() !== MSG_VERSION) throw new V2DecodeError("message: unknown version");
+  const version = r.u8();
+  if (version !== 1 && version !== 2) throw new V2DecodeError("message: unknown version");
   const circleId = r.str(64);
   const channelId = r.str(64);
   const authorKey = r.fixed(32);
-  const createdTs = r.u64();
+  const order = version === 1 ? { createdTs: r.u64() } : orderFields(r.u64(), r.u32());
   const keyEpoch = r.u32();
   const kind = r.u8();
   if (kind > 2) throw new V2DecodeError("message: unknown kind");
@@ -98,7 +114,7 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
     circleId,
     channelId,
     authorKey,
-    createdTs,
+    ...order,
     keyEpoch,
     kind: kind as MessageKind,
     displayName,

@@ -9,7 +9,6 @@ import type { CommandContext, ModalName } from "../../shared/commands.ts";
 import { runLine } from "../../shared/line.ts";
 import type { CircleView } from "../../shared/types.ts";
 import type { Mode } from "./boot.ts";
-import { notifyMention } from "./notify.ts";
 
 export type Modal = ModalName | "new-channel" | "new-circle";
 
@@ -42,6 +41,15 @@ export function createAppStore(backend: Backend, mode: Mode) {
   const key = createMemo(() => (state().circleId ? keyOf(state().circleId!, state().channelId) : ""));
   const messages = createMemo(() => state().messages[key()] ?? []);
   const me = createMemo(() => state().app?.node.displayName ?? "");
+  // other members' names, for mentions; the same list keeps the same array (no re-render)
+  const names = createMemo(() => (state(), core.knownNames()), [], { equals: (a, b) => `${a}` === `${b}` });
+  // the time of day labels ("Today"), moved on at each midnight: "Yesterday" without a reload
+  const [today, setToday] = createSignal(0);
+  const tick = () => {
+    setToday(Date.now() / 1000);
+    setTimeout(tick, new Date().setHours(24, 0, 1, 0) - Date.now());
+  };
+  tick();
   const totalUnread = createMemo(() => Object.values(state().unread).reduce((a, b) => a + b, 0));
 
   const focusInput = () => queueMicrotask(() => inputEl?.focus());
@@ -71,12 +79,11 @@ export function createAppStore(backend: Backend, mode: Mode) {
     focusInput();
   }
 
+  // desktop notifications (notify.ts) load with the first mention, not to chat
   core.onMention = (m) => {
     const c = state().app?.circles.find((x) => x.circleId === m.circleId);
-    void notifyMention(
-      m,
-      `#${m.channelId}${c?.name ? ` (${c.name})` : ""}`,
-      () => void select(m.circleId, m.channelId),
+    void import("./notify.ts").then((n) =>
+      n.notifyMention(m, `#${m.channelId}${c?.name ? ` (${c.name})` : ""}`, () => void select(m.circleId, m.channelId)),
     );
   };
 
@@ -95,6 +102,8 @@ export function createAppStore(backend: Backend, mode: Mode) {
     key,
     messages,
     me,
+    names,
+    today,
     modal,
     openModal,
     closeModal,

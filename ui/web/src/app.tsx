@@ -7,7 +7,7 @@ import { InputBar } from "./components/input-bar.tsx";
 import { MessageLog } from "./components/message-log.tsx";
 import { Sidebar } from "./components/sidebar.tsx";
 import { StatusLine } from "./components/status-line.tsx";
-import { TopBar } from "./components/top-bar.tsx";
+import { TopBar, membersOpen, setMembersOpen } from "./components/top-bar.tsx";
 
 const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = {
   F1: "help",
@@ -19,6 +19,8 @@ const FKEYS: Record<string, "help" | "invite" | "settings" | "calls"> = {
 type Panel = Component<{ app: ReturnType<typeof useApp> }>;
 const [CallPanel, setCallPanel] = createSignal<Panel | null>(null);
 const loadCallPanel = () => void import("./calls/call-panel.tsx").then((m) => setCallPanel(() => m.default));
+const [MemberPanel, setMemberPanel] = createSignal<Component<{ app: ReturnType<typeof useApp>; close(): void }>>();
+const loadMemberPanel = () => void import("./components/member-panel.tsx").then((m) => setMemberPanel(() => m.default));
 // so are the first-run setup and the dialogs: a returning user chats without them
 const Setup = lazy(() => import("./components/setup.tsx").then((m) => ({ default: m.Setup })));
 const Modals = lazy(() => import("./components/modals.tsx").then((m) => ({ default: m.Modals })));
@@ -46,7 +48,7 @@ export function App() {
   return (
     <>
       <Show when={app.state().app?.circles.length} fallback={<Setup firstRun />}>
-        <div class="layout" classList={{ "sidebar-open": app.sidebarOpen() }}>
+        <div class="layout" classList={{ "sidebar-open": app.sidebarOpen(), "members-open": membersOpen() }}>
           <Sidebar />
           <div class="scrim" aria-hidden="true" onClick={() => app.setSidebarOpen(false)} />
           <main class="main">
@@ -54,12 +56,21 @@ export function App() {
             <Show when={app.callPanel() && (CallPanel() ?? (loadCallPanel(), null))}>
               {(P) => untrack(() => P()({ app }))}
             </Show>
+            <Show when={(app.state(), app.core.offline())}>
+              <div class="offline" role="status">
+                offline — messages will be sent when a member is reachable
+              </div>
+            </Show>
             <Show when={app.channel()?.joined !== false} fallback={<Locked />}>
               <MessageLog />
               <InputBar />
             </Show>
             <StatusLine />
           </main>
+          <Show when={membersOpen() && (MemberPanel() ?? (loadMemberPanel(), null))}>
+            {(P) => untrack(() => P()({ app, close: () => setMembersOpen(false) }))}
+          </Show>
+          <div class="members-scrim" aria-hidden="true" onClick={() => setMembersOpen(false)} />
         </div>
       </Show>
       <Show when={app.modal()}>

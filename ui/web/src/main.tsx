@@ -8,10 +8,14 @@ import type { FelundError } from "../../../src/protocol/errors.ts";
 import { App } from "./app.tsx";
 import { AppContext, createAppStore } from "./app-store.ts";
 import { forgetToken, pageConfig, registerServiceWorker, takeToken, type Mode } from "./boot.ts";
-import { Blocked } from "./components/blocked.tsx";
 import "./styles.css";
 
 const root = document.getElementById("root")!;
+/** The full-page explanation when the app cannot start: a chunk of its own, as a working page never needs it. */
+const blocked = (reason: "no-token" | "refused" | "unreachable", detail?: string) =>
+  void import("./components/blocked.tsx").then(({ Blocked }) =>
+    render(() => <Blocked reason={reason} detail={detail} />, root),
+  );
 
 async function start(backend: Backend, mode: Mode) {
   // the store lives as long as the page
@@ -23,9 +27,9 @@ async function start(backend: Backend, mode: Mode) {
     // (its code, not instanceof: this entry file stays free of the error module, first load)
     if ((e as Partial<FelundError> | null)?.code === "E_UNAUTHORIZED") {
       forgetToken();
-      return render(() => <Blocked reason="refused" />, root);
+      return blocked("refused");
     }
-    return render(() => <Blocked reason="unreachable" detail={(e as Error).message} />, root);
+    return blocked("unreachable", (e as Error).message);
   }
   // what the backend wants the user to know once (e.g. the relay-only peer's new v2 identity)
   for (const n of (backend as { notices?: string[] }).notices ?? []) store.core.notice(n);
@@ -47,7 +51,7 @@ addEventListener("hashchange", () => {
 const cfg = pageConfig();
 if (cfg.mode === "local") {
   const token = takeToken();
-  if (!token) render(() => <Blocked reason="no-token" />, root);
+  if (!token) blocked("no-token");
   else {
     const { LocalBackend } = await import("../../shared/local-backend.ts");
     await start(new LocalBackend({ base: "", token }), "local");

@@ -6,6 +6,7 @@ import type { Backend } from "../../../shared/backend.ts";
 import type { ChatState, ChatStore } from "../../../shared/chat-store.ts";
 import { FelundError } from "../../../../src/protocol/errors.ts";
 import type { CallOp, CallView } from "../../../shared/types.ts";
+import { keyName } from "../../../shared/keys.ts";
 import { CALL_MAX_PARTICIPANTS } from "../../../../src/protocol/limits.ts";
 import { iceServers } from "./ice.ts";
 import { Mesh, type PeerInfo } from "./mesh.ts";
@@ -114,7 +115,7 @@ function create(app: CallHost) {
   async function begin(op: "start" | "join", a: { circleId: string; channelId: string; sessionId?: string }) {
     const cur = joined();
     if (cur) {
-      if (cur.sessionId === a.sessionId) return app.notice(`you are in this call (F4 shows it)`);
+      if (cur.sessionId === a.sessionId) return app.notice(`you are in this call (${keyName("F4")} shows it)`);
       throw new FelundError("E_REFUSED", `you are in the call in #${cur.channelId}: /call leave first`);
     }
     const call = callOf(a.sessionId);

@@ -8,9 +8,10 @@ import { useApp } from "../app-store.ts";
 
 export function InviteList(props: { circleId: string; code: string }) {
   const app = useApp();
+  // (listed again for each code the dialog shows: a new one is a new row)
   const [invites, { refetch }] = createResource(
-    () => props.circleId,
-    (id) => app.backend.listInvites!(id),
+    () => ({ id: props.circleId, code: props.code }),
+    (k) => app.backend.listInvites!(k.id),
   );
   const [status, setStatus] = createSignal<{ text: string; error: boolean } | null>(null);
   async function revoke(v: InviteView) {

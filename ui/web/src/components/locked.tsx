@@ -22,7 +22,7 @@ export function Locked() {
     try {
       await app.backend.joinChannel(circleId, name, key() || undefined);
       await app.core.refresh();
-      if (app.channel()?.joined) await app.core.reload(circleId, name);
+      if (app.channel()?.joined) await app.core.loadLatest(circleId, name, true);
       else setInfo({ text: `asked to join #${name}; its owner must approve`, error: false });
     } catch (err) {
       setInfo({ text: (err as Error).message, error: true });

@@ -2,6 +2,7 @@
 // loads older history when the top is reached. Sticks to the bottom while you are there.
 import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
 import type { Notice } from "../../../shared/chat-store.ts";
+import { deliveryText } from "../../../shared/delivery.ts";
 import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentions } from "../../../shared/format.ts";
 import type { MessageView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
@@ -20,13 +21,20 @@ export function MessageLog() {
   let el!: HTMLDivElement;
   let atBottom = true;
   const [loading, setLoading] = createSignal(false);
+  // the jump button: to the "new messages" line while it is above the view, else to the latest
+  const [jump, setJump] = createSignal("");
   const hasMore = () => app.state().hasMore[app.key()] !== false && app.messages().length > 0;
 
+  const dayRow = (ts: number): Row => {
+    const label = dayLabel(ts, app.today());
+    return { k: `d${label}`, kind: "day", label };
+  };
   // Rows are cached by key so unchanged messages keep their DOM nodes.
   let cache = new Map<string, Row>();
   const rows = createMemo(() => {
     const msgs = app.messages();
-    const notices = app.state().notices;
+    const notices = (app.state(), app.core.noticesIn(app.key()));
+    const newFrom = app.state().newFrom[app.key()];
     const next = new Map<string, Row>();
     const out: Row[] = [];
     const put = (r: Row) => {
@@ -46,8 +54,12 @@ export function MessageLog() {
       if (m && (!n || m.sortTs <= n.ts)) {
         const d = dayKey(m.sortTs);
         if (d !== day) {
-          put({ k: `d${d}`, kind: "day", label: dayLabel(m.sortTs) });
+          put(dayRow(m.sortTs));
           day = d;
+          prev = null;
+        }
+        if (m.msgId === newFrom) {
+          put({ k: "new", kind: "day", label: "new messages" });
           prev = null;
         }
         const cont =
@@ -61,7 +73,7 @@ export function MessageLog() {
       } else {
         const d = dayKey(n!.ts);
         if (d !== day && msgs.length) {
-          put({ k: `d${d}`, kind: "day", label: dayLabel(n!.ts) });
+          put(dayRow(n!.ts));
           day = d;
         }
         put({ k: `n${n!.id}`, kind: "notice", n: n! });
@@ -76,7 +88,9 @@ export function MessageLog() {
   const toBottom = () => {
     el.scrollTop = el.scrollHeight;
     atBottom = true;
+    check();
   };
+  const newLine = () => el.querySelector(".new-line");
 
   async function loadOlder() {
     if (loading() || !hasMore()) return;
@@ -93,8 +107,16 @@ export function MessageLog() {
     requestAnimationFrame(() => (el.scrollTop = el.scrollHeight - before));
   }
 
+  let seen = false; // the "new messages" line has been on screen: no jump back to it
+  function check() {
+    const line = newLine();
+    const above = line && line.getBoundingClientRect().top < el.getBoundingClientRect().top - 1;
+    seen ||= !!line && !above;
+    setJump(above && !seen ? "↑ new messages" : atBottom ? "" : "↓ latest");
+  }
   const onScroll = () => {
     atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    check();
     if (el.scrollTop < 120) void loadOlder();
   };
 
@@ -107,8 +129,22 @@ export function MessageLog() {
     }),
   );
   // another channel: start at the bottom
-  createEffect(on(app.key, () => queueMicrotask(toBottom)));
-  onMount(toBottom);
+  createEffect(
+    on(app.key, () => {
+      seen = false;
+      queueMicrotask(toBottom);
+    }),
+  );
+  onMount(() => {
+    toBottom();
+    // a shrinking log (a phone's keyboard opening) stays pinned to the bottom; a scroll event
+    // may see the new size first, so "at the bottom" is also judged by the height before
+    let h = 0;
+    new ResizeObserver(() => {
+      if (atBottom || el.scrollHeight - el.scrollTop - h < 48) toBottom();
+      h = el.clientHeight;
+    }).observe(el);
+  });
 
   return (
     <div class="log" ref={el} onScroll={onScroll} data-testid="log" role="log" aria-live="polite">
@@ -136,7 +172,7 @@ export function MessageLog() {
             <Match when={r.kind === "day" && r}>
               {(d) => (
                 // biome-ignore lint/a11y/useSemanticElements: a day separator with its date as text (an <hr> holds no text)
-                <div class="day" role="separator">
+                <div class="day" classList={{ "new-line": d().k === "new" }} role="separator">
                   <span>{d().label}</span>
                 </div>
               )}
@@ -152,6 +188,15 @@ export function MessageLog() {
           </Switch>
         )}
       </For>
+      {/* empty (nothing to jump to) is hidden by its style */}
+      <button
+        type="button"
+        class="jump"
+        data-testid="jump"
+        onClick={() => (jump()[0] === "↑" ? newLine()?.scrollIntoView() : toBottom())}
+      >
+        {jump()}
+      </button>
       <Show when={app.state().debugOn}>
         <pre class="debug" data-testid="debug">
           {app.state().debug.slice(-60).join("\n") || "(debug log on: gossip activity appears here)"}
@@ -164,7 +209,7 @@ export function MessageLog() {
 function Message(p: { m: MessageView; cont: boolean }) {
   const app = useApp();
   const color = AUTHOR_COLORS[authorColorIndex(p.m.authorNodeId)];
-  const mentioned = () => !p.m.own && mentions(p.m.text, [app.me()]);
+  const mentioned = () => !p.m.own && mentions(p.m.text, [app.me()], app.names());
   return (
     <article
       class="msg"
@@ -200,8 +245,20 @@ function Message(p: { m: MessageView; cont: boolean }) {
           </header>
         </Show>
         <div class="msg-text">
-          <Rich text={p.m.text} me={app.me()} />
+          <Rich text={p.m.text} me={app.me()} names={app.names()} />
         </div>
+        <Show when={p.m.late}>
+          <span class="late" data-testid="late" title={`arrived ${new Date(p.m.receivedAt * 1000).toLocaleString()}`}>
+            arrived later
+          </span>
+        </Show>
+        <Show when={p.m.delivery}>
+          {(d) => (
+            <span class="dlv" data-state={d().state} title={deliveryText(d())}>
+              {d().state === "sent" ? "✓" : "◷"}
+            </span>
+          )}
+        </Show>
       </div>
     </article>
   );

@@ -1,14 +1,12 @@
 // The panels behind the function keys (F1 help, F2 invite, F3 settings; F4, the call panel,
 // is docked: calls/call-panel.tsx) and the small forms for a new channel or circle. Escape
 // or a click outside closes them.
-import { For, Match, Show, Switch, createResource, createSignal } from "solid-js";
+import { For, Match, Show, Switch } from "solid-js";
 import { COMMANDS } from "../../../shared/commands.ts";
-import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
-import { InviteList } from "./invite-list.tsx";
+import { InviteDialog } from "./invite-dialog.tsx";
 import { NewChannel } from "./new-channel.tsx";
-import { LEGACY_CODE_NOTE } from "../../../shared/invites.ts";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
 
@@ -22,7 +20,7 @@ export function Modals() {
             <Help />
           </Match>
           <Match when={m().name === "invite"}>
-            <Invite />
+            <InviteDialog />
           </Match>
           <Match when={m().name === "settings"}>
             <Settings />
@@ -90,68 +88,6 @@ function Help() {
         </tbody>
       </table>
       <p class="muted small">Formatting: **bold**, *italic*, `code`, links, @name mentions.</p>
-    </Modal>
-  );
-}
-
-function Invite() {
-  const app = useApp();
-  const c = app.circle();
-  const [code] = createResource(
-    () => c?.circleId,
-    (id) => app.backend.inviteCode(id),
-  );
-  const [copied, setCopied] = createSignal(false);
-  let ta: HTMLTextAreaElement | undefined;
-  async function copy() {
-    const text = code() ?? "";
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      ta?.select();
-      document.execCommand("copy");
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2000);
-  }
-  return (
-    <Modal title={`Invite to ${c?.name || shortId(c?.circleId ?? "")}`} testid="invite-modal" wide>
-      <Show when={c} fallback={<p>No active circle: create or join one first.</p>}>
-        <p>
-          Anyone with this code can read and write in this circle. Share it only with people you trust, over a private
-          channel.
-        </p>
-        <Show
-          when={!code.error}
-          fallback={<p class="error-text">Could not get the code: {(code.error as Error)?.message}</p>}
-        >
-          <textarea
-            ref={ta}
-            class="code"
-            readonly
-            rows={4}
-            value={code() ?? "…"}
-            data-testid="invite-code"
-            onFocus={(e) => e.currentTarget.select()}
-          />
-          <div class="row end">
-            <span class="muted small">
-              They paste it in felund with <code>/join</code> or on the setup screen.
-            </span>
-            <button type="button" class="primary" onClick={copy} disabled={!code()}>
-              {copied() ? "Copied ✓" : "Copy code"}
-            </button>
-          </div>
-          <Show when={c!.owned && code()?.startsWith("felund1.")}>
-            <p class="muted small" data-testid="legacy-code-note">
-              {LEGACY_CODE_NOTE}
-            </p>
-          </Show>
-          <Show when={c!.owned && app.backend.listInvites && code()?.startsWith("felund2.") && code()}>
-            {(k) => <InviteList circleId={c!.circleId} code={k()} />}
-          </Show>
-        </Show>
-      </Show>
     </Modal>
   );
 }

@@ -3,9 +3,9 @@
 import { For, Match, Switch } from "solid-js";
 import { parseInline, type Token } from "../../../shared/format.ts";
 
-export function Rich(p: { text: string; me: string }) {
+export function Rich(p: { text: string; me: string; names?: string[] }) {
   return (
-    <For each={parseInline(p.text, [p.me])}>
+    <For each={parseInline(p.text, [p.me], p.names)}>
       {(t: Token) => (
         <Switch fallback={t.text}>
           <Match when={t.t === "bold"}>

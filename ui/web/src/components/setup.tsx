@@ -1,6 +1,7 @@
 // First-run setup (display name, then create a circle or join one by invite code; the relay
 // URL too in relay mode) and the same form, shorter, for "new circle or join" later on.
 import { Show, createSignal } from "solid-js";
+import { pressKey } from "../../../shared/keys.ts";
 import { useApp } from "../app-store.ts";
 import { Field, FormEnd } from "./form.tsx";
 
@@ -59,7 +60,7 @@ export function SetupForm(p: { firstRun?: boolean; onDone?: () => void }) {
       await app.select(circleId);
       app.notice(
         how() === "create"
-          ? "circle created: press F2 for its invite code"
+          ? `circle created: ${pressKey("F2")} for its invite code`
           : "joined: messages arrive as peers are reached",
       );
       p.onDone?.();

@@ -1,4 +1,4 @@
-// The status line: who we are, where we are, how many peers, and the connection state.
+// The status line: who we are, where we are, how many members are online now, and the connection state.
 import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
@@ -7,9 +7,9 @@ const LABEL = { live: "live", connecting: "connecting", offline: "offline" } as 
 
 export function StatusLine() {
   const app = useApp();
-  const peers = () => {
-    app.state(); // re-evaluate on every store change (peer lists and clock)
-    return app.core.onlinePeers();
+  const online = () => {
+    app.state(); // re-evaluate on every store change (the member lists)
+    return app.core.onlineCount();
   };
   return (
     <footer class="status" data-testid="status">
@@ -20,9 +20,7 @@ export function StatusLine() {
       <span class="ellipsis">{app.circle()?.name || shortId(app.state().circleId ?? "")}</span>
       <span>#{app.state().channelId}</span>
       <span class="sep" />
-      <span data-testid="peer-count">
-        {peers()} {peers() === 1 ? "peer" : "peers"}
-      </span>
+      <span data-testid="peer-count">{online()} online</span>
       <Show when={app.core.callsIn(app.state().circleId)[0]}>
         {(c) => (
           <>

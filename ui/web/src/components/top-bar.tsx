@@ -1,7 +1,12 @@
 // The bar above the log: menu button (phones), channel and circle, and the F-key actions.
-import { Show } from "solid-js";
+import { Show, createSignal } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
+
+/** the member list (member-panel.tsx, a chunk loaded when first opened) */
+export const [membersOpen, setMembersOpen] = createSignal(false);
+/** some channel counts something (unread messages, mentions) */
+const has = (counts: Record<string, number>) => Object.values(counts).some(Boolean);
 
 export function TopBar() {
   const app = useApp();
@@ -14,6 +19,11 @@ export function TopBar() {
         onClick={() => app.setSidebarOpen(!app.sidebarOpen())}
       >
         <span class="burger" />
+        <i
+          class="menu-dot"
+          classList={{ on: has(app.state().unread), at: has(app.state().mentioned) }}
+          data-testid="menu-dot"
+        />
       </button>
       <div class="topbar-title">
         <h1 data-testid="channel-title">
@@ -28,6 +38,16 @@ export function TopBar() {
       <nav class="topbar-actions">
         <button type="button" class="ghost" title="Invite code (F2)" onClick={() => app.openModal("invite")}>
           Invite
+        </button>
+        <button
+          type="button"
+          class="ghost"
+          title="Members"
+          data-testid="members-toggle"
+          aria-pressed={membersOpen()}
+          onClick={() => setMembersOpen(!membersOpen())}
+        >
+          Members
         </button>
         <button type="button" class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
           Settings

@@ -1,11 +1,12 @@
 // The message rows of the relay-only browser's store (MemStore, mem-store.ts): each row, its v2
 // columns, each channel's rows in display order, and which rows changed since the last save.
 import type { ChatMessage } from "../../../../src/protocol/message.ts";
-import type { MessageMeta, StoredMessage, V2Item, V2MessageCols } from "../../../../src/sync/store.ts";
+import type { MessageMeta, OrderKey, StoredMessage, V2Item, V2MessageCols } from "../../../../src/sync/store.ts";
 
 /** Ids (msg, circle, channel, node) in SQLite's text order. */
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const cmp = (a: StoredMessage, b: StoredMessage) => a.sortTs - b.sortTs || byId(a.msgId, b.msgId);
+/** Display order, as NodeStore's: (sortMs, then seq, the order this peer stored them). */
+const cmp = (a: OrderKey, b: OrderKey) => a.sortMs - b.sortMs || a.seq - b.seq;
 /** Key of a per-channel (or per-member) entry: "circle/channel". */
 export const ck = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 /** The keys of a map that start with `prefix` (all of a circle's entries: "circle/"). */
@@ -50,20 +51,42 @@ export class MemMessages {
   getMessage(msgId: string) {
     return own(this.messages.get(msgId));
   }
+  /** delivery state of own messages: msg id -> holders (the browser's one path is the relay: saved as the row's pushed flag) */
+  protected holders = new Map<string, Set<string>>();
+  addHolders(author: string, msgIds: string[], holder: string, _now: number): string[] {
+    return msgIds.filter((id) => {
+      if (this.messages.get(id)?.authorNodeId !== author) return false;
+      const h = this.holders.get(id) ?? new Set<string>();
+      this.holders.set(id, h);
+      return !h.has(holder) && !!h.add(holder);
+    });
+  }
+  holdersOf(msgId: string): string[] {
+    return [...(this.holders.get(msgId) ?? [])].sort(byId);
+  }
   insertMessage(m: ChatMessage, meta: MessageMeta, v2?: V2MessageCols): StoredMessage | null {
     if (this.messages.has(m.msgId)) return null;
     if (v2) this.v2.set(m.msgId, { ...v2 });
-    return own(this.place({ ...m, ...meta, seq: ++this.seq, signed: v2 ? 1 : 0 }));
+    const order = { createdMs: v2?.createdMs ?? null, authorSeq: v2?.authorSeq ?? null };
+    return own(this.place({ ...m, ...meta, ...order, late: meta.late ? 1 : 0, seq: ++this.seq, signed: v2 ? 1 : 0 }));
   }
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta) {
     return this.insertMessage(m, meta, v2);
   }
   /** a row read back from IndexedDB, with its seq and v2 columns (no rules applied: they were when it arrived) */
-  loadRow(row: StoredMessage, v2?: V2MessageCols) {
+  loadRow(row: Omit<StoredMessage, "sortMs"> & { sortMs?: number }, v2?: V2MessageCols) {
     if (this.messages.has(row.msgId)) return;
     this.seq = Math.max(this.seq, row.seq);
     if (v2) this.v2.set(row.msgId, v2);
-    this.place({ ...row, signed: v2 ? 1 : 0 });
+    // rows saved before display order had milliseconds: their second, then the order they were stored
+    const sortMs = row.sortMs ?? row.sortTs * 1000;
+    this.place({
+      ...row,
+      sortMs,
+      createdMs: v2?.createdMs ?? null,
+      authorSeq: v2?.authorSeq ?? null,
+      signed: v2 ? 1 : 0,
+    });
     this.dirtyMsgs.delete(row.msgId);
   }
   private place(row: StoredMessage): StoredMessage {
@@ -83,6 +106,16 @@ export class MemMessages {
     this.dirtyMsgs.add(row.msgId);
     return row;
   }
+  lastAuthored(circleId: string, authorNodeId: string) {
+    let createdMs = 0;
+    let authorSeq = 0;
+    for (const m of this.messages.values())
+      if (m.circleId === circleId && m.authorNodeId === authorNodeId && m.authorSeq) {
+        createdMs = Math.max(createdMs, m.createdMs!);
+        authorSeq = Math.max(authorSeq, m.authorSeq);
+      }
+    return { createdMs, authorSeq };
+  }
   setMac(msgId: string, mac: string) {
     const m = this.messages.get(msgId);
     if (m && !m.mac) {
@@ -93,11 +126,11 @@ export class MemMessages {
   channelMessages(
     circleId: string,
     channelId: string,
-    { limit, before }: { limit: number; before?: { sortTs: number; msgId: string } },
+    { limit, before }: { limit: number; before?: OrderKey },
   ): StoredMessage[] {
     const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
     let end = list.length;
-    if (before) while (end > 0 && cmp(list[end - 1]!, before as StoredMessage) >= 0) end--;
+    if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
     return list.slice(Math.max(0, end - limit), end).map(own);
   }
   countChatMessages(circleId: string): number {
@@ -105,6 +138,11 @@ export class MemMessages {
     for (const [k, list] of this.byChannel)
       if (k.startsWith(circleId + "/") && !k.endsWith("/__control")) n += list.length;
     return n;
+  }
+  circleAuthors(circleId: string): { nodeId: string; lastTs: number }[] {
+    const last = new Map<string, number>();
+    for (const m of this.rows(circleId)) last.set(m.authorNodeId, Math.max(last.get(m.authorNodeId) ?? 0, m.createdTs));
+    return [...last].sort((a, b) => byId(a[0], b[0])).map(([nodeId, lastTs]) => ({ nodeId, lastTs }));
   }
   ownUnpushed(circleId: string, nodeId: string, pushed: Set<string>): StoredMessage[] {
     return this.rows(circleId)
@@ -132,6 +170,8 @@ export class MemMessages {
     if (!m || this.v2.has(msgId)) return false;
     this.v2.set(msgId, { ...v2 });
     m.signed = 1;
+    m.createdMs = v2.createdMs ?? null;
+    m.authorSeq = v2.authorSeq ?? null;
     this.dirtyMsgs.add(msgId);
     return true;
   }

@@ -104,6 +104,7 @@ export class MemStore extends MemTables implements SyncStoreV2 {
     for (const m of this.rows(circleId)) {
       this.messages.delete(m.msgId);
       this.v2.delete(m.msgId);
+      this.holders.delete(m.msgId);
     }
     const p = circleId + "/";
     for (const map of [

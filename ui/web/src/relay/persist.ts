@@ -32,7 +32,9 @@ export interface PullCursor {
   cursor?: string;
   since?: number;
 }
-export interface MessageRecord extends StoredMessage {
+/** a saved row (saved before display order had milliseconds: no sortMs) */
+export interface MessageRecord extends Omit<StoredMessage, "sortMs"> {
+  sortMs?: number;
   pushed: boolean;
   v2?: V2MessageCols;
 }

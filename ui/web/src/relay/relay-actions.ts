@@ -4,9 +4,12 @@
 // which talks to the relay. A chunk loaded on the first such action (relay-backend.ts), so a
 // returning user reads and writes without it; the backend lends it its state (ActionHost).
 import type { AccessMode, BackendEvent } from "../../../shared/types.ts";
+import type { InviteOptions } from "../../../shared/backend.ts";
 import { toHex } from "../../../../src/protocol/bytes.ts";
 import { V2_INVITE_TTL_DEFAULT_S } from "../../../../src/protocol/limits.ts";
 import { INVITE2_PREFIX, type InviteView } from "../../../../src/protocol/v2/invite.ts";
+import { cleanInviteCode } from "../../../../src/protocol/invite.ts";
+import { checkRelay } from "../../../../src/peer/relay/check.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import * as act from "../../../../src/peer/actions.ts";
@@ -64,7 +67,7 @@ export class RelayActions {
   }
 
   async joinCircle(code: string) {
-    const t = code.trim();
+    const t = cleanInviteCode(code);
     if (t.startsWith(INVITE2_PREFIX)) return this.joinV2(t);
     await this.h.legacy();
     const r = act.joinCircle(this.peer, { code: t });
@@ -109,9 +112,12 @@ export class RelayActions {
 
   /**
    * A felund2 code (owner only) whose peer is this browser's relay: joiners reach us through it
-   * (expiry and use limit enforced here). Legacy circles keep their felund1 code.
+   * (expiry and use limit enforced here). Legacy circles keep their felund1 code. A browser
+   * has no address of its own: the relay is its only route.
    */
-  async inviteCode(circleId: string, opts: { ttlS?: number; maxUses?: number } = {}) {
+  async inviteCode(circleId: string, { route, ...opts }: InviteOptions = {}) {
+    if (route === "lan")
+      throw new FelundError("E_REFUSED", "a browser has no network address of its own: its codes go through the relay");
     const c = requireCircle(this.peer, circleId);
     // the invite dialog asks each time it opens: the same default code while it has most of its life left
     const plain = opts.ttlS === undefined && opts.maxUses === undefined;
@@ -192,6 +198,7 @@ export class RelayActions {
       if (r && !/^https?:\/\/[^\s/]+/.test(r))
         throw new FelundError("E_BAD_INPUT", "relay URL must start with http:// or https://");
       if (r !== this.h.node().relayBase) {
+        if (r) await checkRelay(r, this.h.node().nodeId, this.h.fetch);
         await this.h.saveNode({ ...this.h.node(), relayBase: r });
         this.h.relay.restart(this.h.relayBase());
       }

@@ -13,6 +13,7 @@ import type {
   CallOp,
   CallSignalType,
   ConnectionState,
+  MemberView,
   MessageView,
   PeerView,
 } from "../../../shared/types.ts";
@@ -129,6 +130,7 @@ export class RelayBackend implements Backend {
       store: mem,
       calls: this.calls,
       now: this.now,
+      nowMs: this.nowMs,
       rng: this.rng,
       v2: true,
       keys: () => this.keys,
@@ -152,6 +154,9 @@ export class RelayBackend implements Backend {
         v2Deps: () => this.v2Deps(),
         arrived: (rows) => {
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
+        },
+        delivered: (us) => {
+          for (const u of us) this.emit({ t: "delivery", ...u });
         },
         peersSeen: (circleId) => this.emit({ t: "peers", circleId }),
         connectionChanged: (state) => {
@@ -209,6 +214,7 @@ export class RelayBackend implements Backend {
         circleId: c.circleId,
         name: c.name,
         owned: c.owned,
+        legacy: c.mode !== "v2",
         members: this.relay.peers(c.circleId).length,
         messages: this.mem.countChatMessages(c.circleId),
         channels: channelViews(this.mem, c.circleId, this.node.nodeId),
@@ -220,7 +226,7 @@ export class RelayBackend implements Backend {
   async listMessages(
     circleId: string,
     channelId: string,
-    opts: { limit: number; before?: { sortTs: number; msgId: string } },
+    opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
     const c = requireCircle(this.peer, circleId);
     return this.mem
@@ -273,6 +279,25 @@ export class RelayBackend implements Backend {
       },
       circleId,
     );
+  }
+
+  /** The circle's members (src/peer/member-list.ts, a chunk loaded on first use), with the relay's presence asked now. */
+  async listMembers(circleId: string): Promise<MemberView[]> {
+    const id = requireCircle(this.peer, circleId).circleId;
+    const [{ memberList }, peers] = await Promise.all([
+      import("../../../../src/peer/member-list.ts"),
+      this.relay.refreshPeers(id),
+    ]);
+    const relay = peers.map((p) => ({ nodeId: p.nodeId, seen: p.lastSeen }));
+    const { heard, seen } = this.relay;
+    if (!seen.has(id)) seen.set(id, new Map());
+    return memberList(this.mem, id, this.node, {
+      now: this.now(),
+      live: [],
+      relay,
+      heard: heard.get(id) ?? new Map(),
+      seen: seen.get(id),
+    });
   }
 
   /** No "peers" event from here: the chat store answers that event by calling listPeers (it would loop). */

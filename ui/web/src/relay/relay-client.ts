@@ -10,11 +10,13 @@ import { fromHex } from "../../../../src/protocol/bytes.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
 import { circleHint } from "../../../../src/protocol/ids.ts";
 import { preverify } from "../../../../src/protocol/primitives.ts";
+import { type Heard, noteHeard } from "../../../../src/peer/heard.ts";
 import { AdmissionWatch } from "../../../../src/peer/relay/admissions.ts";
 import type { FetchLike, PullCursor, RelayEndpoint, RelayPeer } from "../../../../src/peer/relay/api.ts";
 import { type PushBatch, type RelayHost, RelaySync, type WsCtor } from "../../../../src/peer/relay/sync.ts";
 import { RelayEnvelopes, type V1Codec } from "../../../../src/sync/relay-envelopes.ts";
-import type { StoredMessage } from "../../../../src/sync/store.ts";
+import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts";
+import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
@@ -43,6 +45,8 @@ export interface BrowserPeer {
   flush(): Promise<void>;
   /** write these message rows again (their pushed flag), after any commit still queued */
   rewrite(msgIds: string[]): Promise<void>;
+  /** our own messages now held by the relay (delivery state) */
+  delivered?(u: DeliveryUpdate[]): void;
   /** messages the relay brought, stored */
   arrived(rows: StoredMessage[]): void;
   peersSeen(circleId: string): void;
@@ -60,11 +64,22 @@ export interface Link {
 export class RelayClient implements RelayHost {
   readonly sync: RelaySync;
   readonly links = new Map<string, Link>();
-  /** our own messages the relay holds */
+  /** our own messages the relay holds (also the store's holders: delivery state, src/peer/delivery.ts) */
   readonly pushed = new Set<string>();
+  /** the relay holds these of our messages; tells the UI of each that was not known */
+  markPushed(ids: string[]): void {
+    const { mem, nodeId } = this.p;
+    for (const id of ids) this.pushed.add(id);
+    const u = noteHeld(mem, nodeId, ids, RELAY_HOLDER, 0);
+    if (u.length) this.p.delivered?.(u);
+  }
   /** pull cursors, keyed `relay|circle` */
   cursors: Record<string, PullCursor> = {};
   private peerCache = new Map<string, PeerView[]>();
+  /** authors of fresh messages the relay brought, per circle (a sign of life, src/peer/heard.ts) */
+  readonly heard: Heard = new Map();
+  /** when each member was last online, per circle (the member list's memory) */
+  readonly seen: Heard = new Map();
   private admissions: AdmissionWatch;
   private started = false;
 
@@ -161,7 +176,7 @@ export class RelayClient implements RelayHost {
     return {
       envelopes,
       ack: () => {
-        for (const id of ids) this.pushed.add(id);
+        this.markPushed(ids);
         return this.p.rewrite(ids);
       },
     };
@@ -184,7 +199,8 @@ export class RelayClient implements RelayHost {
     await preverify(l.env.signatureChecks(p.mem, raws));
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
-    for (const r of fresh) if (r.authorNodeId === p.nodeId) this.pushed.add(r.msgId);
+    this.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
+    noteHeard(this.heard, fresh, Math.floor(p.nowMs() / 1000));
     await p.flush();
     p.arrived(fresh);
   }

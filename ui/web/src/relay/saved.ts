@@ -73,11 +73,11 @@ export async function restore(h: RestoreHost, snap: Snapshot, migrated: boolean)
     for (const m of msgs) {
       const { pushed, v2, ...row } = m;
       mem.loadRow(row, v2);
-      if (pushed) relay.pushed.add(m.msgId);
+      if (pushed) relay.markPushed([m.msgId]);
     }
   } else if (msgs.length)
     // saved before v2 (v1 messages only): rebuilt by applying them again
-    for (const id of (await h.legacy()).replayPreV2History(peer, msgs)) relay.pushed.add(id);
+    relay.markPushed((await h.legacy()).replayPreV2History(peer, msgs));
   const me = peer.me();
   const now = peer.now();
   mem.setDisplayName(me.nodeId, me.displayName, now);
