@@ -27,6 +27,7 @@ import {
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { CallOp } from "./calls.ts";
+import { draftRoutes } from "./local-api-drafts.ts";
 
 const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
@@ -311,6 +312,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     for (const c of id ? [id] : node.store.listCircles().map((x) => x.circleId)) node.syncSoon(c);
     return { ok: true };
   });
+  draftRoutes(on, node);
 
   // calls (src/node/calls.ts): the page runs the media; the node signs the events and carries the signals
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));

@@ -17,6 +17,7 @@ import { requireCircle, type PeerCtx, v2Ctx, who } from "./ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { rowOf } from "./ctx.ts";
 import { resolveMember } from "./members.ts";
+import { channelMode } from "./views.ts";
 
 export function createChannel(
   ctx: PeerCtx,
@@ -56,13 +57,14 @@ export function joinChannel(ctx: PeerCtx, circleId: string, name: string, key = 
   const row = ctx.store.getChannel(c.circleId, ch);
   if (!row) throw new FelundError("E_UNKNOWN_CHANNEL", `unknown channel: #${ch}`);
   if (!isLegacy(c)) {
-    if (row.accessMode === "key") {
+    const mode = channelMode(ctx.store, row);
+    if (mode === "key") {
       if (!key) throw new FelundError("E_NO_KEY", `#${ch} needs its key: /channel join ${ch} <key>`);
       const r = admin.unlockKeyChannel(v2Ctx(ctx), c.circleId, ch, key, who(ctx));
       if (!r.ok && /passphrase/.test(r.reason)) throw new FelundError("E_WRONG_KEY", "wrong channel key");
       return rowOf(r);
     }
-    const t = row.accessMode === "invite" ? "channel_request" : "channel_join";
+    const t = mode === "invite" ? "channel_request" : "channel_join";
     return rowOf(composeEvent(v2Ctx(ctx), { circleId: c.circleId, ...who(ctx), event: { t, channelId: ch } }));
   }
   if (row.accessMode === "key" && row.keyHash && channelKeyHash(c.circleId, ch, key) !== row.keyHash)

@@ -1,7 +1,7 @@
 // What the front ends show of stored rows: a message with its best known author name and how
 // it is authenticated, a channel with its members and whether this peer is in it.
 import type { AccessMode } from "../protocol/control.ts";
-import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
+import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { type Delivery, deliveryOf } from "./delivery.ts";
 
 export interface MessageView {
@@ -63,20 +63,27 @@ export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId:
   };
 }
 
+/**
+ * A channel's access mode. A v2 channel's is its signed channel_create event's: a message of
+ * the channel that arrived before that event made the channel row "public" (noteChat), and
+ * the row stays so.
+ */
+export const channelMode = (store: SyncStoreV2, ch: ChannelRow): AccessMode =>
+  (store.getV2Channel(ch.circleId, ch.channelId)?.mode as AccessMode | undefined) ?? ch.accessMode;
+
 export function channelViews(store: SyncStoreV2, circleId: string, me: string): ChannelView[] {
   return store.listChannels(circleId).map((ch) => {
     const members = store.channelMembers(circleId, ch.channelId);
+    const accessMode = channelMode(store, ch);
     return {
       channelId: ch.channelId,
-      accessMode: ch.accessMode,
+      accessMode,
       createdBy: ch.createdBy,
       createdTs: ch.createdTs,
       members: members.filter((m) => m.state === "member").map((m) => m.nodeId),
       requests: members.filter((m) => m.state === "requested").map((m) => m.nodeId),
       joined:
-        ch.accessMode === "public" ||
-        ch.createdBy === me ||
-        members.some((m) => m.nodeId === me && m.state === "member"),
+        accessMode === "public" || ch.createdBy === me || members.some((m) => m.nodeId === me && m.state === "member"),
     };
   });
 }

@@ -260,6 +260,8 @@ export const RETENTION_DAYS_MAX = 36500;
 /** Messages one inbox read returns (CLI and local API): 50 unless asked, at most 1,000. */
 export const INBOX_PAGE_DEFAULT = 50;
 export const INBOX_PAGE_MAX = 1000;
+/** An unsent draft a node keeps per channel for its TUI: a paste far over the message limit is kept whole, to be cut down. */
+export const DRAFT_MAX_CHARS = 65536;
 
 // ---- request bodies (relay and local API) ----
 

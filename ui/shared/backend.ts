@@ -56,6 +56,10 @@ export interface Backend {
   listPeers(circleId: string): Promise<PeerView[]>;
   /** the circle's members, you among them, by name: the same list on every member's screen */
   listMembers(circleId: string): Promise<MemberView[]>;
+  /** the unsent draft this backend keeps for a channel ("" for none; the node's store, for the TUI) */
+  getDraft?(circleId: string, channelId: string): Promise<string>;
+  /** keep (or with "" clear) a channel's draft */
+  saveDraft?(circleId: string, channelId: string, text: string): Promise<void>;
   updateSettings(s: { displayName?: string; relayBase?: string }): Promise<void>;
   // ---- calls (docs/PROTOCOL.md §15); a backend without them offers no calls ----
   /** start (in `channel`), join, leave or end a call; the call afterwards, or null once it is over */

@@ -5,6 +5,7 @@ import type { Backend } from "./backend.ts";
 import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
+import { checkLength } from "./text-limit.ts";
 import type {
   AppState,
   BackendEvent,
@@ -199,12 +200,13 @@ export class ChatStore {
     void this.loadMembers(circleId);
   }
 
-  async loadLatest(circleId: string, channelId: string): Promise<void> {
+  /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */
+  async loadLatest(circleId: string, channelId: string, fresh = false): Promise<void> {
     const k = keyOf(circleId, channelId);
     const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
     this.noteAuthors(msgs);
     this.set({
-      messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], msgs) },
+      messages: { ...this.state.messages, [k]: mergeMessages((!fresh && this.state.messages[k]) || [], msgs) },
       hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
     });
   }
@@ -247,6 +249,7 @@ export class ChatStore {
 
   async sendText(text: string): Promise<void> {
     if (!this.state.circleId) throw new Error("join or create a circle first");
+    checkLength(text); // refused here, before the backend: over the wire's limit
     const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
     this.addMessage(m);
   }

@@ -7,6 +7,7 @@ import { channelName, circleOf, exec, onChannel, usageOf, type Command, type Com
 import { shortId } from "./format.ts";
 import { keyName } from "./keys.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
+import { whoCanJoin } from "./access-modes.ts";
 import { runLine } from "./line.ts";
 import { whoHead, whoLine } from "./member-text.ts";
 import type { AccessMode } from "./types.ts";
@@ -160,7 +161,8 @@ export const COMMANDS: Command[] = [
   {
     name: "channel create",
     args: "<name> [public|key|invite] [key]",
-    summary: "create a channel",
+    summary:
+      "create a channel: public (everyone in the circle), key (who knows the key you share), invite (members you approve)",
     min: 1,
     async run(ctx, args) {
       const mode = (args[1] ?? "public").toLowerCase();
@@ -172,7 +174,7 @@ export const COMMANDS: Command[] = [
       await ctx.store.backend.createChannel(c.circleId, name, mode as AccessMode, args[2]);
       await ctx.store.refresh();
       await ctx.store.select(c.circleId, name);
-      ctx.store.notice(`created #${name} (${mode})`);
+      ctx.store.notice(`created #${name} (${mode}): ${whoCanJoin(mode as AccessMode)} can join`);
     },
   },
   {
@@ -187,6 +189,7 @@ export const COMMANDS: Command[] = [
       if (ch?.accessMode === "invite" && !ch.joined) ctx.store.notice(`asked to join #${name}; its owner must approve`);
       else {
         await ctx.store.select(c.circleId, name);
+        await ctx.store.loadLatest(c.circleId, name, true); // what was locked can be read now
         ctx.store.notice(`joined #${name}`);
       }
     }),
@@ -309,7 +312,7 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<voi
 }
 
 /** Run a line typed in the input bar: a slash command, or a message to the active channel. */
-export const submitLine = (ctx: CommandContext, line: string): Promise<void> =>
+export const submitLine = (ctx: CommandContext, line: string): Promise<string | null> =>
   runLine(ctx.store, line, (t) => runCommand(ctx, t));
 
 /** Names for completion of "/..." in the input bar. */

@@ -7,21 +7,33 @@ import type { ChatStore } from "./chat-store.ts";
 /** "/cmd ..." is a command; "//text" sends a line that starts with a slash */
 export const isCommandLine = (text: string): boolean => text.startsWith("/") && !text.startsWith("//");
 
-/** Send `line`, or hand it to `runCommand`; what goes wrong becomes an error notice. */
+/** The text a line sends as a message (what the limit counts), or null for a command line. */
+export const messageText = (line: string): string | null => {
+  const text = line.replace(/\s+$/, "");
+  return isCommandLine(text) ? null : text.startsWith("//") ? text.slice(1) : text;
+};
+
+/**
+ * Send `line`, or hand it to `runCommand`. What goes wrong becomes an error notice and is
+ * returned, so the input bar keeps the line and shows why; null when it went through.
+ */
 export async function runLine(
   store: ChatStore,
   line: string,
   runCommand: (text: string) => Promise<void>,
-): Promise<void> {
+): Promise<string | null> {
   const text = line.replace(/\s+$/, "");
-  if (!text.trim()) return;
+  if (!text.trim()) return null;
   const key = store.currentKey; // an error answers in the channel where it was asked
   try {
-    if (isCommandLine(text)) await runCommand(text);
-    else await store.sendText(text.startsWith("//") ? text.slice(1) : text);
+    const msg = messageText(text);
+    if (msg === null) await runCommand(text);
+    else await store.sendText(msg);
+    return null;
   } catch (e) {
-    if (e instanceof FelundError) store.notice(e.message, "error", key);
-    else if (e instanceof Error) store.notice(`error: ${e.message}`, "error", key);
-    else throw e;
+    if (!(e instanceof Error)) throw e;
+    const why = e instanceof FelundError ? e.message : `error: ${e.message}`;
+    store.notice(why, "error", key);
+    return why;
   }
 }

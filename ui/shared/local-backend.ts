@@ -151,6 +151,12 @@ export class LocalBackend implements Backend {
   async listMembers(circleId: string): Promise<MemberView[]> {
     return (await this.call("GET", `/circles/${circleId}/members`)).members;
   }
+  async getDraft(circleId: string, channelId: string): Promise<string> {
+    return (await this.call("GET", `/drafts/${circleId}/${encodeURIComponent(channelId)}`)).text;
+  }
+  async saveDraft(circleId: string, channelId: string, text: string) {
+    await this.call("PUT", `/drafts/${circleId}/${encodeURIComponent(channelId)}`, { text });
+  }
   async updateSettings(s: { displayName?: string; relayBase?: string }) {
     await this.call("POST", "/settings", s);
   }

@@ -8,7 +8,11 @@ import { commandNames, submitLine, type CommandContext, type ModalName } from ".
 import { shortId } from "../shared/format.ts";
 import { copyText } from "./clipboard.ts";
 import type { CompletionSource } from "../shared/completion.ts";
+import { activeChannel, lockedError } from "../shared/locked.ts";
+import { messageText } from "../shared/line.ts";
+import { textBudget, tooLong } from "../shared/text-limit.ts";
 import { DialogHost } from "./dialog-host.ts";
+import { TuiDrafts } from "./drafts.ts";
 import { MainFrame } from "./frame.ts";
 import { InputBar } from "./input-bar.ts";
 import { Wizard } from "./wizard.ts";
@@ -34,6 +38,10 @@ export class TuiApp {
   readonly ctx: CommandContext;
   private readonly bar: InputBar;
   private readonly dialogs: DialogHost;
+  private readonly drafts: TuiDrafts;
+  /** a line is on its way: Enter does not send it again */
+  private sending = false;
+  private disposed = false;
   private wizard: Wizard | null = null;
   private pending = false;
   private lastKey = "";
@@ -52,6 +60,8 @@ export class TuiApp {
     this.frame = new MainFrame(r);
     this.copy = o.copy ?? ((text) => copyText(r, text));
     this.bar = new InputBar(this.frame.input, (hint) => this.frame.setHint(hint));
+    this.drafts = new TuiDrafts(store.backend, this.bar);
+    this.frame.input.on("input", () => this.typed());
     this.dialogs = new DialogHost(r, store, {
       webUrl: o.webUrl,
       stateDir: o.stateDir,
@@ -144,6 +154,7 @@ export class TuiApp {
       // another channel: start at its newest message
       this.lastKey = key;
       this.followLog();
+      void this.drafts.open(key);
     }
     this.r.requestRender();
   }
@@ -208,22 +219,60 @@ export class TuiApp {
       this.frame.input.focus();
   }
 
+  /** The bar's text changed: the counter near the limit (an error shown goes), and the draft. */
+  private typed(): void {
+    const text = messageText(this.bar.value);
+    const b = text === null ? null : textBudget(text);
+    this.frame.setNote(b?.near ? b.label : "", !!b?.over);
+    this.drafts.changed();
+  }
+
+  /**
+   * Enter: send the line, or run it as a command. The text stays in the bar until that is
+   * done, and stays there with the reason beside it when it is refused or fails.
+   */
   private async submit(): Promise<void> {
-    const line = this.bar.take();
-    if (!line.trim()) return;
-    if (!line.startsWith("/") || line.startsWith("//")) this.followLog(); // my own message
-    await submitLine(this.ctx, line);
+    const line = this.bar.value;
+    if (!line.trim() || this.sending) return;
+    const text = messageText(line);
+    const refused = text === null ? null : (tooLong(text) ?? lockedError(activeChannel(this.store)));
+    if (refused) return this.frame.setNote(refused.message, true);
+    const key = this.store.currentKey;
+    this.sending = true;
+    try {
+      if (text === null) {
+        // a command leaves the bar at once, as a shell's does (↑ brings it back); its errors go to the log
+        this.done(line);
+        await submitLine(this.ctx, line);
+        await this.drafts.sent(key);
+        return;
+      }
+      this.followLog(); // my own message
+      const error = await submitLine(this.ctx, line);
+      if (this.disposed) return; // quit while it was on its way: the bar is gone
+      if (error) return this.frame.setNote(error, true);
+      this.done(line);
+      await this.drafts.sent(key);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /** `line` went: into the history, out of the bar (unless the bar holds something else by now). */
+  private done(line: string): void {
+    this.bar.remember(line);
+    if (this.bar.value === line) this.bar.set("");
+    this.frame.setNote("");
+  }
+
+  /** Save the line being typed for its channel now (before quitting). */
+  flushDraft(): Promise<void> {
+    return this.drafts.flush();
   }
 
   private async selectFromSidebar(circleId: string, channelId?: string): Promise<void> {
     if (this.wizard || this.dialogs.kind) return;
-    const ch = this.store.state.app?.circles
-      .find((c) => c.circleId === circleId)
-      ?.channels.find((c) => c.channelId === channelId);
-    if (ch && !ch.joined)
-      return this.store.notice(
-        `#${ch.channelId} is ${ch.accessMode === "key" ? "key-protected" : "invite-only"}: /channel join ${ch.channelId}${ch.accessMode === "key" ? " <key>" : ""}`,
-      );
+    // a locked channel opens too: it says what it holds and how to join (frame, view-model)
     try {
       await this.store.select(circleId, channelId);
     } catch (e) {
@@ -278,8 +327,10 @@ export class TuiApp {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.midnight);
     this.unsubscribe?.();
+    this.drafts.dispose();
     this.r.keyInput.off("keypress", this.onKeyBound);
     this.r.off("resize", this.onResizeBound);
     this.wizard?.close();

@@ -24,7 +24,9 @@ import {
   type OptimizedBuffer,
   type TextChunk,
 } from "@opentui/core";
+import { DRAFT_MAX_CHARS } from "../../src/protocol/limits.ts";
 import type { ChatStore } from "../shared/chat-store.ts";
+import { activeChannel, isLocked, joinHow } from "../shared/locked.ts";
 import { chunk, clean, fit, wrapChunks } from "./markup.ts";
 import { sidebarWidth, theme } from "./theme.ts";
 import { headerChunks, joinLines, logEntries, sidebarLines, type SidebarLine } from "./view-model.ts";
@@ -45,6 +47,8 @@ export class MainFrame {
   private readonly debugBox: BoxRenderable;
   private readonly debugText: TextRenderable;
   private readonly prompt: TextRenderable;
+  private readonly note: TextRenderable;
+  private lockHint: string | null = null;
   private logKeys = "";
   /** wrapped lines per log entry, valid for `wrapFor` (width and own name) */
   private wrapped = new Map<string, TextChunk[][]>();
@@ -141,7 +145,11 @@ export class MainFrame {
     this.input = new InputRenderable(r, {
       id: "input",
       flexGrow: 1,
-      maxLength: 4000,
+      // its width is the row's, whatever the length of the text (the note beside it stays)
+      flexBasis: 0,
+      minWidth: 0,
+      // the whole of a paste: a message over the wire's limit is refused at Enter, never cut
+      maxLength: DRAFT_MAX_CHARS,
       placeholder: "type a message, or /help",
       placeholderColor: theme.dim,
       textColor: theme.text,
@@ -149,8 +157,11 @@ export class MainFrame {
       backgroundColor: "transparent",
       focusedBackgroundColor: "transparent",
     });
+    // beside the input: the byte counter near the limit, or why the last line was not sent
+    this.note = new TextRenderable(r, { id: "input-note", content: "", fg: theme.dim, flexShrink: 0 });
     inputRow.add(this.prompt);
     inputRow.add(this.input);
+    inputRow.add(this.note);
 
     this.root.add(headerRow);
     this.root.add(this.mid);
@@ -179,7 +190,14 @@ export class MainFrame {
   }
 
   setHint(text: string | null): void {
-    this.root.bottomTitle = text ?? DEFAULT_HINT;
+    this.root.bottomTitle = text ?? this.lockHint ?? DEFAULT_HINT;
+  }
+
+  /** Show `text` right of the input (an error in red); "" hides it. */
+  setNote(text: string, error = false): void {
+    const t = text ? " " + fit(text, Math.max(12, Math.floor(this.r.width / 2))) : "";
+    if (this.note.content.toString() !== t) this.note.content = t;
+    this.note.fg = error ? theme.error : theme.dim;
   }
 
   /** Refill every pane from the store. */
@@ -208,11 +226,21 @@ export class MainFrame {
       if (this.wrapped.size > entries.length * 4 + 500) this.wrapped.clear();
     }
     const circle = store.circle;
-    const placeholder = circle
-      ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands`
-      : "/circle create <name> or /join <code> — /help for commands";
+    const ch = activeChannel(store);
+    const placeholder = isLocked(ch)
+      ? `#${ch.channelId} is locked: ${joinHow(ch)}`
+      : circle
+        ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands`
+        : "/circle create <name> or /join <code> — /help for commands";
     // the input does not clip its placeholder: cut it to the bar (frame, padding, "> ")
     this.input.placeholder = fit(placeholder, this.r.width - 7);
+    // a locked channel: the hint line says how to get in
+    const lockHint = isLocked(ch) ? ` #${ch.channelId} is locked — ${joinHow(ch)} ` : null;
+    if (lockHint !== this.lockHint) {
+      const shown = this.root.bottomTitle === (this.lockHint ?? DEFAULT_HINT);
+      this.lockHint = lockHint;
+      if (shown) this.setHint(null);
+    }
     if (s.debugOn !== this.debugBox.visible) this.debugBox.visible = s.debugOn;
     if (s.debugOn && `${s.debug.length}:${s.debug.at(-1)}` !== this.debugShown) {
       this.debugShown = `${s.debug.length}:${s.debug.at(-1)}`;

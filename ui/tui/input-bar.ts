@@ -38,15 +38,12 @@ export class InputBar {
     }
   }
 
-  /** Take the line for sending: clear the bar and remember the line. */
-  take(): string {
-    const line = this.input.value;
+  /** A line went through: keep it in the ↑ history. */
+  remember(line: string): void {
     if (line.trim() && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > HISTORY_MAX) this.history.shift();
     this.histIdx = -1;
     this.reset();
-    this.set("");
-    return line;
   }
 
   reset(): void {

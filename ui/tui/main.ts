@@ -107,6 +107,7 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
     code = await exited;
   } finally {
     try {
+      await app.flushDraft(); // the line being typed is there at the next start
       app.dispose();
       backend.close();
     } finally {

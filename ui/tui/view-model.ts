@@ -5,6 +5,7 @@ import type { TextChunk } from "@opentui/core";
 import type { ChatState, ChatStore } from "../shared/chat-store.ts";
 import { keyOf } from "../shared/chat-store.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
+import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
 import type { Delivery } from "../../src/peer/delivery.ts";
@@ -117,12 +118,17 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
   const me = s.app?.node.displayName;
   const selfNames = me ? [me] : [];
   const names = store.knownNames();
-  const msgs: MessageView[] = store.currentMessages;
+  const ch = activeChannel(store);
+  // a locked channel: one line about its messages, never their (unreadable) bodies
+  const locked = isLocked(ch) ? lockedText(ch, store.currentMessages.length, s.hasMore[store.currentKey]) : "";
+  const msgs: MessageView[] = locked ? [] : store.currentMessages;
   const out: LogEntry[] = [];
   const k = store.currentKey;
-  if (k && s.hasMore[k])
+  if (k && s.hasMore[k] && !locked)
     out.push({ key: "more", indent: 0, chunks: [chunk("── PgUp for older messages ──", { fg: theme.dim })] });
-  if (k && !msgs.length && s.ready)
+  if (locked && ch)
+    out.push({ key: `locked:${locked}`, indent: 0, chunks: [chunk(`${locked} To ${joinHow(ch)}`, { fg: theme.dim })] });
+  else if (k && !msgs.length && s.ready)
     out.push({
       key: `empty:${k}`,
       indent: 0,

@@ -24,6 +24,8 @@ const loadMemberPanel = () => void import("./components/member-panel.tsx").then(
 // so are the first-run setup and the dialogs: a returning user chats without them
 const Setup = lazy(() => import("./components/setup.tsx").then((m) => ({ default: m.Setup })));
 const Modals = lazy(() => import("./components/modals.tsx").then((m) => ({ default: m.Modals })));
+// a key or invite channel not joined shows as locked, with the way in instead of the input
+const Locked = lazy(() => import("./components/locked.tsx").then((m) => ({ default: m.Locked })));
 
 export function App() {
   const app = useApp();
@@ -59,8 +61,10 @@ export function App() {
                 offline — messages will be sent when a member is reachable
               </div>
             </Show>
-            <MessageLog />
-            <InputBar />
+            <Show when={app.channel()?.joined !== false} fallback={<Locked />}>
+              <MessageLog />
+              <InputBar />
+            </Show>
             <StatusLine />
           </main>
           <Show when={membersOpen() && (MemberPanel() ?? (loadMemberPanel(), null))}>

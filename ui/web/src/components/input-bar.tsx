@@ -1,7 +1,12 @@
 // The input bar: an auto-growing textarea (Enter sends, Shift+Enter breaks the line) with
 // completion of @names and /commands (Tab, or Enter on a suggestion; arrows choose).
-import { For, Show, createMemo, createSignal, onMount } from "solid-js";
+// A message stays in it until the backend took it, and stays with the reason beside it when
+// refused (over the wire's limit: a counter shows from 90%) or failed; what is typed is kept
+// per channel in localStorage (a draft), so a reload or a channel switch does not lose it.
+import { For, Show, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
 import { mentionCompletions } from "../../../shared/format.ts";
+import { messageText } from "../../../shared/line.ts";
+import { textBudget } from "../../../shared/text-limit.ts";
 import { useApp } from "../app-store.ts";
 
 const MAX_HEIGHT = 200;
@@ -13,6 +18,20 @@ export function InputBar() {
   const [sel, setSel] = createSignal(0);
   const [dismissed, setDismissed] = createSignal("");
   const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal("");
+  const budget = createMemo(() => textBudget(messageText(value()) ?? ""));
+  // the draft of this channel, per node (two nodes' pages share a browser's storage)
+  const draftKey = () => `felund.draft.${app.state().app?.node.nodeId}/${app.key()}`;
+  /** keep `v` as the draft of `k` ("" drops it), or read it back (no `v`) */
+  const keep = (k: string, v?: string) => {
+    try {
+      if (v === undefined) return localStorage.getItem(k) ?? "";
+      v ? localStorage.setItem(k, v) : localStorage.removeItem(k);
+    } catch {
+      /* storage full or off: the text is still in the box */
+    }
+    return "";
+  };
 
   const names = createMemo(() => {
     const s = app.state();
@@ -72,7 +91,15 @@ export function InputBar() {
     ta.value = v;
     setSel(0);
     grow();
+    keep(draftKey(), v);
   };
+  // another channel: its own draft (the one left was kept as it was typed)
+  createEffect(
+    on(draftKey, (k) => {
+      set(keep(k));
+      setError("");
+    }),
+  );
   const accept = (i: number) => {
     const s = suggestions()[i];
     if (!s) return;
@@ -83,10 +110,18 @@ export function InputBar() {
   async function send() {
     const line = value();
     if (!line.trim() || busy()) return;
-    set("");
+    const msg = messageText(line) !== null;
+    const k = draftKey();
+    if (!msg) set(""); // a command leaves the box at once, as in the terminal
     setBusy(true);
     try {
-      await app.submit(line);
+      const why = await app.submit(line);
+      setError(why && msg ? why : "");
+      // sent: out of the box and its draft (what was typed since stays; a channel left meanwhile loses its draft)
+      if (msg && !why) {
+        if (k !== draftKey()) keep(k, "");
+        else if (value() === line) set("");
+      }
     } finally {
       setBusy(false);
       ta.focus();
@@ -143,6 +178,16 @@ export function InputBar() {
           <li class="suggest-hint">Tab or Enter to complete · ↑↓ to choose · Esc to dismiss</li>
         </ul>
       </Show>
+      <Show when={error() || budget().near}>
+        <div
+          class="input-note"
+          classList={{ error: !!error() || budget().over }}
+          data-testid="input-note"
+          role="status"
+        >
+          {error() || budget().label}
+        </div>
+      </Show>
       <div class="input-wrap">
         <textarea
           ref={ta}
@@ -154,6 +199,8 @@ export function InputBar() {
             setValue(e.currentTarget.value);
             setSel(0);
             grow();
+            setError("");
+            keep(draftKey(), value());
           }}
           onKeyDown={onKey}
         />

@@ -1,5 +1,6 @@
 // The "+" next to a circle: name a channel and choose who may join it.
-import { Show, createSignal } from "solid-js";
+import { For, Show, createSignal } from "solid-js";
+import { ACCESS_MODES } from "../../../shared/access-modes.ts";
 import type { AccessMode } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
 import { Field, FormEnd } from "./form.tsx";
@@ -43,10 +44,21 @@ export function NewChannel() {
         <label>
           <span>Who can join</span>
           <select value={mode()} onChange={(e) => setMode(e.currentTarget.value as AccessMode)}>
-            <option value="public">Everyone in the circle</option>
-            <option value="key">Anyone with a key</option>
-            <option value="invite">Members you approve</option>
+            <For each={ACCESS_MODES}>
+              {(m) => (
+                <option value={m.mode}>
+                  {m.label}: {m.who}
+                </option>
+              )}
+            </For>
           </select>
+          <small class="muted" data-testid="mode-help">
+            {mode() === "public"
+              ? "Everyone in the circle can read and write here, now and later."
+              : mode() === "key"
+                ? "Anyone who knows the passphrase you set here can join: share it with the people you want in."
+                : "Members ask to join; only those you approve can read and write here."}
+          </small>
         </label>
         <Show when={mode() !== "public"}>
           <small class="muted">
@@ -54,7 +66,7 @@ export function NewChannel() {
           </small>
         </Show>
         <Show when={mode() === "key"}>
-          <Field label="Key" name="key" value={key()} onInput={setKey} />
+          <Field label="Key (passphrase)" name="key" value={key()} onInput={setKey} />
         </Show>
         <FormEnd error={error()} submit="Create channel" onCancel={() => app.closeModal()} />
       </form>
