@@ -9,7 +9,7 @@
 // relay config, as `felund relay`).
 import type { Elysia } from "elysia";
 import type { FelundNode } from "../node/node.ts";
-import { foreignOrigin } from "../node/local-api.ts";
+import { foreignOrigin } from "../node/local-guard.ts";
 import { webClient } from "../node/web-static.ts";
 import { mountRelay, type RelayEdge, type ServerLike } from "../relay/app.ts";
 import { type RelayDb, relayDbOn } from "../relay/database.ts";

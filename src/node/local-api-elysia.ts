@@ -1,7 +1,8 @@
 // The local API mounted into an Elysia app (felund serve, where the relay API and the web
 // client share the HTTP port): every /api request goes to the framework-free handler.
 import { Elysia } from "elysia";
-import { createLocalHandler, refusal, type LocalApiOptions } from "./local-api.ts";
+import { createLocalHandler, type LocalApiOptions } from "./local-api.ts";
+import { refusal } from "./local-guard.ts";
 
 export function createLocalApi(o: LocalApiOptions) {
   const h = createLocalHandler(o);

@@ -8,12 +8,11 @@
 import type { FelundNode } from "./node.ts";
 import type { NodeEvent } from "./shell-ports.ts";
 import * as svc from "./service.ts";
-import { type ErrorCode, FelundError } from "../protocol/errors.ts";
+import { FelundError } from "../protocol/errors.ts";
 import { codeForStatus } from "../protocol/error-status.ts";
 import { loadSettings, saveSettings } from "./identity.ts";
 import { checkRelay } from "../peer/relay/check.ts";
 import type { AccessMode } from "../protocol/control.ts";
-import { timingSafeEqualStr } from "../protocol/crypto.ts";
 import {
   CALL_SIGNAL_DATA_MAX,
   INBOX_PAGE_DEFAULT,
@@ -27,65 +26,13 @@ import {
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { CallOp } from "./calls.ts";
+import { refusal } from "./local-guard.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
-
-const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
 export interface LocalApiOptions {
   node: FelundNode;
   token: string;
   port: () => number;
-}
-
-export function isAllowedHost(host: string | null, port: number): boolean {
-  if (!host) return false;
-  return LOOPBACK_HOSTS.some((h) => host === `${h}:${port}`);
-}
-export function isAllowedOrigin(origin: string | null, port: number): boolean {
-  if (!origin) return true; // non-browser clients send none
-  return LOOPBACK_HOSTS.some((h) => origin === `http://${h}:${port}`);
-}
-
-function tokenOf(req: Request): string {
-  const auth = req.headers.get("authorization");
-  if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
-  const h = req.headers.get("x-felund-token");
-  if (h) return h.trim();
-  return new URL(req.url).searchParams.get("token") ?? "";
-}
-
-/**
- * Why a request is not from this loopback server's own origin (a foreign Host header: DNS
- * rebinding; a foreign Origin: another web page), or undefined. The one check for every
- * route on the loopback port: the local API below and, on `felund serve`, the relay API.
- */
-export function foreignOrigin(req: Request, port: number): string | undefined {
-  if (!isAllowedHost(req.headers.get("host") ?? new URL(req.url).host, port))
-    return "forbidden: Host is not this machine's loopback address";
-  if (!isAllowedOrigin(req.headers.get("origin"), port)) return "forbidden: cross-origin request";
-  return undefined;
-}
-
-/** Why the local API refuses a request (status and body), or undefined to go on. */
-export function refusal(
-  req: Request,
-  token: string,
-  port: number,
-): { status: 401 | 403; body: { ok: false; error: string; code: ErrorCode } } | undefined {
-  const foreign = foreignOrigin(req, port);
-  if (foreign) return { status: 403, body: { ok: false, error: foreign, code: "E_FORBIDDEN" } };
-  if (!timingSafeEqualStr(tokenOf(req), token))
-    return {
-      status: 401,
-      body: { ok: false, error: "unauthorized: missing or wrong token", code: "E_UNAUTHORIZED" },
-    };
-  return undefined;
-}
-
-/** Guard for the local API; returns a Response to refuse, or undefined to go on. */
-export function guard(req: Request, token: string, port: number): Response | undefined {
-  const r = refusal(req, token, port);
-  return r && Response.json(r.body, { status: r.status });
 }
 
 export function stateOf(node: FelundNode) {

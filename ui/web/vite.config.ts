@@ -15,10 +15,27 @@ const here = import.meta.dirname;
  * one must not be the entry (a cycle through a top-level await never settles).
  */
 const APP_SHELL =
-  /\/(ui\/web\/src\/(app|app-store|boot|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich))\.tsx?|ui\/shared\/(backend|chat-store|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
+  /\/(ui\/web\/src\/(app|app-store|boot|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich))\.tsx?|ui\/shared\/(backend|chat-store|chat-state|format|line)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
 /** the relay-only peer at start: storage, the shared relay client of src/peer/relay under its browser host, the v2 engine and its crypto */
 const RELAY_CORE =
-  /\/(ui\/web\/src\/relay\/(open|relay-backend|relay-client|mem-store|idb|saved)|src\/peer\/relay\/(api|sync|admissions))\.ts$/;
+  /\/(ui\/web\/src\/relay\/(open|relay-backend|relay-client|mem-store|idb|saved)|src\/peer\/(member-list|heard|relay\/(api|sync|admissions)))\.ts$/;
+
+/**
+ * Vite wraps each dynamic import in a helper that first preloads the chunk's dependencies
+ * with <link rel=modulepreload> tags (~0.8 KB gzip at first load). With modulePreload off and
+ * one stylesheet for the whole app there is nothing for it to preload, so the helper is just
+ * the import.
+ */
+function noPreloadHelper(): Plugin {
+  return {
+    name: "felund-no-preload-helper",
+    enforce: "pre",
+    apply: "build",
+    load(id) {
+      if (id === "\0vite/preload-helper.js") return "export const __vitePreload = (load) => load();";
+    },
+  };
+}
 
 function serviceWorker(): Plugin {
   return {
@@ -47,7 +64,7 @@ export default defineConfig({
   root: here,
   base: "/",
   logLevel: "warn",
-  plugins: [solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
+  plugins: [noPreloadHelper(), solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
   resolve: {
     alias: [
       {

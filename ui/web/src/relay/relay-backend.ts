@@ -26,6 +26,7 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
+import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
 import { RelayClient } from "./relay-client.ts";
@@ -281,13 +282,10 @@ export class RelayBackend implements Backend {
     );
   }
 
-  /** The circle's members (src/peer/member-list.ts, a chunk loaded on first use), with the relay's presence asked now. */
+  /** The circle's members (src/peer/member-list.ts; the status line counts them at start), with the relay's presence asked now. */
   async listMembers(circleId: string): Promise<MemberView[]> {
     const id = requireCircle(this.peer, circleId).circleId;
-    const [{ memberList }, peers] = await Promise.all([
-      import("../../../../src/peer/member-list.ts"),
-      this.relay.refreshPeers(id),
-    ]);
+    const peers = await this.relay.refreshPeers(id);
     const relay = peers.map((p) => ({ nodeId: p.nodeId, seen: p.lastSeen }));
     const { heard, seen } = this.relay;
     if (!seen.has(id)) seen.set(id, new Map());
