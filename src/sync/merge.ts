@@ -2,6 +2,7 @@
 // timestamps clamped for ordering (W14), display names and control events applied. A newer
 // original's schema-2 object must also say in its `enc` what its MAC'd fields say, and is kept
 // as received (message-schema2.ts).
+import { asciiEscape } from "../protocol/json-python.ts";
 import { CONTROL_CHANNEL, verifyMac, type ChatMessage } from "../protocol/message.ts";
 import { checkEnc, parseWireObject } from "../protocol/message-schema2.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
@@ -37,7 +38,7 @@ export function storeVerified(
 /** A received message object that passed every check, and what to keep of it. */
 export interface CheckedWire {
   msg: ChatMessage;
-  /** the object as received (compact JSON, its key order) when it carries an `enc` object */
+  /** the object as received (compact JSON in its key order, Python's escapes) when it carries an `enc` object */
   v1Wire?: string;
 }
 
@@ -59,7 +60,8 @@ export function checkWireObject(
   if (store.hasMessage(msg.msgId)) return ignore("already stored");
   if (!enc) return accept({ msg });
   const e = checkEnc(secret, msg, enc);
-  return e.ok ? accept({ msg, v1Wire: JSON.stringify(raw) }) : e;
+  // Python's json.dumps form (compact, \uXXXX escapes): byte for byte what a newer node wrote
+  return e.ok ? accept({ msg, v1Wire: asciiEscape(JSON.stringify(raw)) }) : e;
 }
 
 export function checkWireMessage(

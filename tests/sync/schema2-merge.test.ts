@@ -5,7 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { fromHex } from "../../src/protocol/bytes.ts";
 import { messageKey, sealEnvelope } from "../../src/protocol/envelope.ts";
-import type { ChatMessage } from "../../src/protocol/message.ts";
+import { asciiEscape } from "../../src/protocol/json-python.ts";
+import { computeMac, type ChatMessage } from "../../src/protocol/message.ts";
 import { CallRegistry } from "../../src/sync/control-apply.ts";
 import { mergeWireMessages } from "../../src/sync/merge.ts";
 import { v1Envelopes } from "../../src/sync/relay-envelopes-v1.ts";
@@ -50,6 +51,20 @@ describe("MSGS_SEND merge", () => {
       ["hello, world", "alice", JSON.parse(ref.wire_json).mac],
     ]);
     expect(a.store.getV1Wire(refId)).toBe(ref.wire_json);
+  });
+
+  test("non-ASCII text: kept with Python's escapes, the bytes a newer Python node writes", () => {
+    const hex = secretFor(4243);
+    const a = makeSide("a");
+    const cid = addCircle(a.store, hex);
+    const [m] = makeMessages(hex, "c0ffee".repeat(4), 1, { tag: "é" });
+    const text = "grüße 👋\u007f";
+    const msg = { ...m!, text, mac: computeMac(fromHex(hex), { ...m!, text }) };
+    const python = asciiEscape(JSON.stringify(schema2(hex, msg)));
+    expect(python).toContain("gr\\u00fc\\u00dfe \\ud83d\\udc4b\\u007f");
+    const r = mergeWireMessages(a.store, a.deps.calls, cid, fromHex(hex), [JSON.parse(python)], NOW);
+    expect(r.stored.map((x) => x.text)).toEqual([text]);
+    expect(a.store.getV1Wire(msg.msgId)).toBe(python);
   });
 
   test("the newer release's plain object (enc null) is stored; nothing is kept beside it", () => {
