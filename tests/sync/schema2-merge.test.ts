@@ -13,7 +13,7 @@ import { v1Envelopes } from "../../src/sync/relay-envelopes-v1.ts";
 import type { OpenDeps } from "../../src/sync/relay-envelopes.ts";
 import type { V2Ctx } from "../../src/sync/v2-events.ts";
 import { loadVectors } from "../protocol/vectors.ts";
-import { addCircle, makeMessages, makeSide, NOW, runExchange, secretFor } from "./helpers.ts";
+import { addCircle, insertAll, makeMessages, makeSide, NOW, runExchange, secretFor } from "./helpers.ts";
 
 const v = loadVectors("v1-schema2");
 const secret = fromHex(v.secret_hex);
@@ -154,6 +154,31 @@ describe("what a v1 exchange offers", () => {
     // and our own engine accepts it too (and keeps it)
     expect(b.store.getV1Wire(String(obj.msg_id))).toBe(json);
   });
+
+  test("a peer whose MSGS_SEND has nine-key objects loses the mark (an older release under that node id)", () => {
+    const { a, b, cid } = setup();
+    a.knowledge.noteWriter(cid, b.nodeId, true);
+    insertAll(b.store, makeMessages(secretFor(4242), b.nodeId, 1, { ts: () => NOW - 30 }));
+    runExchange(a, b, cid);
+    expect(a.knowledge.isNewer(cid, b.nodeId)).toBe(false);
+  });
 });
 
 const strip = (o: Record<string, unknown>) => JSON.parse(JSON.stringify(o));
+
+test("NodeStore keeps the first object set for a row, and none for other rows", () => {
+  const a = makeSide("a");
+  const hex = secretFor(4244);
+  const cid = addCircle(a.store, hex);
+  const [m1, m2] = makeMessages(hex, "c0ffee".repeat(4), 2);
+  mergeWireMessages(a.store, a.deps.calls, cid, fromHex(hex), [schema2(hex, m1!)], NOW);
+  const kept = a.store.getV1Wire(m1!.msgId);
+  expect(kept).toBe(JSON.stringify(schema2(hex, m1!)));
+  a.store.setV1Wire(m1!.msgId, "{}");
+  expect(a.store.getV1Wire(m1!.msgId)).toBe(kept);
+  expect(a.store.getV1Wire(m2!.msgId)).toBeUndefined();
+  expect(a.store.getV1Wire("ff".repeat(16))).toBeUndefined();
+  // it goes with its row
+  a.store.removeCircle(cid);
+  expect(a.store.getV1Wire(m1!.msgId)).toBeUndefined();
+});
