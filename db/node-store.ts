@@ -45,6 +45,8 @@ export class NodeStore implements SyncStoreV2 {
         $origin, $receivedAt)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`),
       setMac: q(`UPDATE messages SET mac = ? WHERE msg_id = ? AND mac IS NULL`),
+      setV1Wire: q(`UPDATE messages SET v1_wire = ? WHERE msg_id = ? AND v1_wire IS NULL`),
+      getV1Wire: q(`SELECT v1_wire FROM messages WHERE msg_id = ?`),
       getCircle: q(`SELECT ${CIRCLE_COLS} FROM circles WHERE circle_id = ?`),
       listCircles: q(`SELECT ${CIRCLE_COLS} FROM circles ORDER BY joined_at, circle_id`),
       setCircleName: q(`UPDATE circles SET name = ? WHERE circle_id = ?`),
@@ -164,6 +166,12 @@ export class NodeStore implements SyncStoreV2 {
   }
   setMac(msgId: string, mac: string): void {
     this.s.setMac!.run(mac, msgId);
+  }
+  setV1Wire(msgId: string, json: string): void {
+    this.s.setV1Wire!.run(json, msgId);
+  }
+  getV1Wire(msgId: string): string | undefined {
+    return (this.s.getV1Wire!.values(msgId)[0]?.[0] as string | null | undefined) ?? undefined;
   }
 
   channelMessages(circleId: string, channelId: string, opts: { limit: number; before?: OrderKey }): StoredMessage[] {

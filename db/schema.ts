@@ -81,6 +81,8 @@ export const messages = sqliteTable(
     /** v2: message kind (0 text, 1 sealed channel text, 2 control) and the signed wire form (base64) */
     v2Kind: integer("v2_kind"),
     v2Wire: text("v2_wire"),
+    /** a newer original's schema-2 v1 object exactly as received (JSON, with its `enc`); null otherwise */
+    v1Wire: text("v1_wire"),
     /** how it first arrived: local | tcp | v2 | relay (browser) | relay:<base> (a node's relay) */
     origin: text("origin").notNull(),
     receivedAt: integer("received_at").notNull(),

@@ -73,6 +73,20 @@ export function openEnvelope(key: Uint8Array, secret: Uint8Array, circleId: stri
     authorNodeId: e.author_node_id,
     createdTs: e.created_ts,
   };
+  const body = openEnc(key, { nonce: enc.nonce, ciphertext: enc.ciphertext }, m);
+  return body.ok ? accept({ ...m, ...body.value, mac: null }) : body;
+}
+
+/**
+ * Open an `enc` block (nonce and ciphertext as strings) under the message key, with the AAD
+ * rebuilt from the clear fields; the display name and text it holds, coerced to strings as
+ * the originals do and bounded as a TCP message object's.
+ */
+export function openEnc(
+  key: Uint8Array,
+  enc: { nonce: string; ciphertext: string },
+  m: { msgId: string; circleId: string; channelId: string; authorNodeId: string; createdTs: number },
+): Verdict<{ displayName: string; text: string }> {
   let body: Record<string, unknown>;
   try {
     const nonce = fromBase64(enc.nonce);
@@ -93,5 +107,5 @@ export function openEnvelope(key: Uint8Array, secret: Uint8Array, circleId: stri
   // Same bounds as a TCP message object: the opened message may be forwarded to v1 peers.
   if (utf8Length(text) > MAX_TEXT_BYTES) return reject("text too long");
   if (displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name must be a short string");
-  return accept({ ...m, displayName, text, mac: null });
+  return accept({ displayName, text });
 }

@@ -13,3 +13,4 @@ export * from "./envelope.ts";
 export * from "./session.ts";
 export * from "./frames.ts";
 export * from "./control.ts";
+export * from "./message-schema2.ts";

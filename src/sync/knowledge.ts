@@ -52,6 +52,20 @@ export class PeerKnowledge {
     return b;
   }
 
+  /**
+   * Peers whose last non-empty MSGS_SEND showed them a newer original (objects with the `enc` key): offered
+   * schema-2 objects as received. Nothing in the handshake says which release a peer runs, so a peer not
+   * heard from yet gets plain v1 objects, which every release accepts; and an older answer clears the mark.
+   */
+  private newer = new Set<string>();
+  noteWriter(circleId: string, nodeId: string, writesEnc: boolean): void {
+    if (writesEnc) this.newer.add(this.key(circleId, nodeId));
+    else this.newer.delete(this.key(circleId, nodeId));
+  }
+  isNewer(circleId: string, nodeId: string): boolean {
+    return this.newer.has(this.key(circleId, nodeId));
+  }
+
   reqBudget(circleId: string, nodeId: string): number {
     return this.budget.get(this.key(circleId, nodeId))?.cur ?? V1_REQ_START;
   }

@@ -3,7 +3,7 @@
 // the v1 code) only when it holds such a circle; the node passes it in always.
 import { messageKey, openEnvelope, sealEnvelope } from "../protocol/envelope.ts";
 import { computeMac } from "../protocol/message.ts";
-import { storeVerified } from "./merge.ts";
+import { checkWireObject, storeVerified } from "./merge.ts";
 import { type OpenDeps, shownId, type V1Codec } from "./relay-envelopes.ts";
 
 /** the envelope key of each circle secret, derived once */
@@ -21,6 +21,15 @@ export const v1Envelopes: V1Codec = {
     const { store, calls, now } = d.ctx;
     const id = (raw as { msg_id?: unknown } | null)?.msg_id;
     if (typeof id === "string" && store.hasMessage(id)) return null;
+    if (isWireObject(raw)) {
+      // a newer original's whole message object (MAC'd clear fields and `enc`): checked as over TCP
+      const w = checkWireObject(raw, circleId, secret, store);
+      if (!w.ok) {
+        if (w.kind === "reject") d.log?.(`relay: dropped ${shownId(raw)}: ${w.reason}`);
+        return null;
+      }
+      return storeVerified(store, calls, w.value.msg, d.origin, now, w.value.v1Wire);
+    }
     const v = openEnvelope(keyOf(secret), secret, circleId, raw);
     if (!v.ok) {
       d.log?.(`relay: dropped ${shownId(raw)}: ${v.reason}`);
@@ -31,3 +40,7 @@ export const v1Envelopes: V1Codec = {
     return storeVerified(store, calls, { ...m, mac: m.mac ?? computeMac(secret, m) }, d.origin, now);
   },
 };
+
+/** A schema-2 message object (PROTOCOL-V1.md), not an envelope: it has the `enc` key and a MAC. */
+const isWireObject = (raw: unknown): boolean =>
+  !!raw && typeof raw === "object" && Object.hasOwn(raw, "enc") && Object.hasOwn(raw, "mac");

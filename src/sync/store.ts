@@ -91,6 +91,11 @@ export interface SyncStore {
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null;
   /** give a row its v1 MAC, unless it has one */
   setMac(msgId: string, mac: string): void;
+  /** A newer original's schema-2 object as received (compact JSON), kept with its row so v1 exchanges can offer it
+   * unchanged to newer originals (PROTOCOL-V1.md, schema-2 objects). Optional: a store that serves no v1 TCP peer
+   * (the relay-only browser's) keeps none. The first one set stays. */
+  setV1Wire?(msgId: string, json: string): void;
+  getV1Wire?(msgId: string): string | undefined;
   getMessage(msgId: string): StoredMessage | undefined;
   /** a page of one channel in display order (sortMs, then seq), oldest first: the newest `limit` rows before
    * `before` (exclusive) */

@@ -25,14 +25,13 @@ import {
 } from "../protocol/frames.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import { EXT_LINE_MAX } from "../protocol/limits.ts";
-import { toWireV1 } from "../protocol/message.ts";
 import { decryptFrameLine, encryptFrameLine, handshakeToken, sessionKey } from "../protocol/session.ts";
 import { ProtocolError } from "../protocol/verdict.ts";
 import type { CallRegistry } from "./control-apply.ts";
 import type { PeerKnowledge } from "./knowledge.ts";
-import { mergeWireMessages } from "./merge.ts";
+import { mergeWireMessages, writesEnc } from "./merge.ts";
 import { mergeGossipPeers, recordDialOk, recordInbound, type SelfInfo } from "./peers.ts";
-import { idsCapacity, lineBudget, syncOffer } from "./v1-offer.ts";
+import { idsCapacity, lineBudget, syncOffer, wireText } from "./v1-offer.ts";
 import type { CircleRow, StoredMessage, SyncStore } from "./store.ts";
 
 export const FELUND_IMPL = "felund-ts/0.1";
@@ -287,9 +286,10 @@ export class V1Exchange {
         const head = `{"t":"MSGS_SEND","circle_id":${JSON.stringify(this.result.circleId)},"messages":[`;
         let size = utf8Length(head) + 2;
         const parts: string[] = [];
+        const newer = !!this.result.peerNodeId && d.knowledge.isNewer(this.result.circleId, this.result.peerNodeId);
         for (const m of d.store.getMessages(this.result.circleId, req)) {
           if (!m.mac) continue;
-          const s = JSON.stringify(toWireV1(m));
+          const s = wireText(d.store, m, newer, budget - utf8Length(head) - 2);
           const add = utf8Length(s) + (parts.length ? 1 : 0);
           if (size + add > budget) {
             this.result.more = true;
@@ -311,6 +311,7 @@ export class V1Exchange {
         this.result.rejected = r.rejected;
         const peer = this.result.peerNodeId;
         if (peer) {
+          if (raws.length) d.knowledge.noteWriter(this.result.circleId, peer, writesEnc(raws));
           const held = d.knowledge.heldBy(this.result.circleId, peer);
           for (const m of r.stored) held.add(m.msgId);
           if (raws.length < this.requested.length) this.result.more = true;

@@ -3,6 +3,7 @@
 // felund-ts nodes that both advertise the extension may use larger ones.
 import { utf8Length } from "../protocol/bytes.ts";
 import type { FelundExt, PeerEntry } from "../protocol/frames.ts";
+import { toWireV1, type ChatMessage } from "../protocol/message.ts";
 import {
   EXT_LINE_MAX,
   PEERS_SEND_MAX,
@@ -67,4 +68,14 @@ export function syncOffer(
   }
   ids.sort();
   return { peers: peersJson, have: JSON.stringify({ t: "MSGS_HAVE", circle_id: cid, msg_ids: ids }), more };
+}
+
+/**
+ * A stored message as the v1 object this peer gets: to a newer original, its schema-2 object as
+ * received (when there is one and it fits `max` bytes); else the plain nine-key object, which
+ * every release accepts (the MAC covers only the clear fields, so it stays valid).
+ */
+export function wireText(store: SyncStore, m: ChatMessage, newerPeer: boolean, max: number): string {
+  const raw = newerPeer ? store.getV1Wire?.(m.msgId) : undefined;
+  return raw && utf8Length(raw) <= max ? raw : JSON.stringify(toWireV1(m));
 }

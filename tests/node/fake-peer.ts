@@ -224,6 +224,7 @@ export class FakeSession {
         return null;
       }
     }
+    this.peer.frameTexts.push(json);
     try {
       const v = JSON.parse(json);
       if (!v || typeof v !== "object" || Array.isArray(v)) {
@@ -285,6 +286,8 @@ export class FakePeer {
   readonly sentLines: number[] = [];
   /** how often each msg_id arrived in a MSGS_SEND (new or not): a path matrix asserts "exactly once" with it */
   readonly deliveries = new Map<string, number>();
+  /** the JSON text of every sync frame received (after decryption), as it came */
+  readonly frameTexts: string[] = [];
   /** frames this peer refused to send ("Frame too large") */
   refusedSends = 0;
   readonly sessions: SessionLog[] = [];
