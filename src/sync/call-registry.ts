@@ -1,8 +1,9 @@
 // The calls of every circle, in memory (as in both originals): sessions fed by v1 CALL_EVT
 // (self-declared fields, so only believed about original clients, control-apply.ts) and by
-// signed v2 "call" events (v2-apply.ts).
+// signed v2 "call" events (v2-apply.ts). Besides its participants a call has receive-only
+// viewers (`view`), whom only the host connects to and whom only the host can revoke.
 import type { CallEvt } from "../protocol/control.ts";
-import { CALL_EVENT_MAX_AGE_S, CALL_SESSIONS_MAX } from "../protocol/limits.ts";
+import { CALL_EVENT_MAX_AGE_S, CALL_MAX_VIEWERS, CALL_SESSIONS_MAX } from "../protocol/limits.ts";
 
 export interface CallSession {
   sessionId: string;
@@ -11,6 +12,10 @@ export interface CallSession {
   hostNodeId: string;
   /** in the order they joined (the host first) */
   participants: Set<string>;
+  /** receive-only, in the order they came (at most CALL_MAX_VIEWERS) */
+  viewers: Set<string>;
+  /** removed by the host: no view or join of theirs counts again in this call */
+  revoked: Set<string>;
   state: "pending" | "active";
   createdTs: number;
   /**
@@ -68,6 +73,8 @@ export class CallRegistry {
           if (s.hostNodeId !== host) {
             s.hostNodeId = host;
             s.participants = new Set([host]);
+            s.viewers = new Set();
+            s.revoked = new Set();
             s.state = "pending";
           }
           this.changed(s, "create");
@@ -81,6 +88,8 @@ export class CallRegistry {
           channelId: e.channelId || "general",
           hostNodeId: host,
           participants: new Set([host]),
+          viewers: new Set(),
+          revoked: new Set(),
           state: "pending",
           createdTs: e.createdTs ?? ts,
           signed: !!o.signed,
@@ -93,6 +102,7 @@ export class CallRegistry {
         return true;
       }
       case "join":
+      case "view":
       case "leave": {
         const node = o.signed ? e.actorNodeId : e.nodeId || e.actorNodeId;
         if (!node) return false;
@@ -103,10 +113,17 @@ export class CallRegistry {
         // an unsigned event about a node that speaks v2 (or in a signed call) could be anyone's claim
         if (!o.signed && v2Node(node)) return false;
         if (e.op === "join") {
-          if (s.participants.has(node)) return false;
+          if (s.participants.has(node) || s.revoked.has(node)) return false;
+          s.viewers.delete(node); // a viewer who joins takes part from now on
           s.participants.add(node);
           if (s.participants.size > 1) s.state = "active";
+        } else if (e.op === "view") {
+          // no circle-membership check, as the newer original; the cap is the host's upload
+          if (inCall(s, node) || s.revoked.has(node) || s.viewers.size >= CALL_MAX_VIEWERS) return false;
+          s.viewers.add(node);
+          s.state = "active";
         } else {
+          if (s.viewers.delete(node)) return (this.changed(s, "leave"), true);
           if (!s.participants.delete(node)) return false;
           if (s.participants.size === 0) {
             // nobody is left in it: the call is over
@@ -117,6 +134,21 @@ export class CallRegistry {
           }
         }
         this.changed(s, e.op);
+        return true;
+      }
+      case "revoke": {
+        // only the host: by its signature (signed calls), else by the declared actor (W5)
+        const target = e.targetNodeId ?? "";
+        if (!s) {
+          if (!this.ended.has(e.sessionId) && target) this.remember({ circleId, e, o, at: now });
+          return false;
+        }
+        if (o.signed ? false : s.signed || !e.actorNodeId) return false;
+        if (e.actorNodeId !== s.hostNodeId || !target || target === s.hostNodeId || s.revoked.has(target)) return false;
+        s.revoked.add(target);
+        s.viewers.delete(target);
+        s.participants.delete(target);
+        this.changed(s, "revoke");
         return true;
       }
       case "end": {
@@ -167,6 +199,9 @@ export class CallRegistry {
   }
 }
 
+/** A participant or a viewer of the call (signals to and from it are allowed). */
+export const inCall = (s: CallSession, nodeId: string): boolean => s.participants.has(nodeId) || s.viewers.has(nodeId);
+
 /** A plain view of a call (for the local API and the front ends). */
 export const callView = (s: CallSession) => ({
   sessionId: s.sessionId,
@@ -174,6 +209,7 @@ export const callView = (s: CallSession) => ({
   channelId: s.channelId,
   hostNodeId: s.hostNodeId,
   participants: [...s.participants],
+  viewers: [...s.viewers],
   state: s.state,
   createdTs: s.createdTs,
   signed: s.signed,
