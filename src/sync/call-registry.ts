@@ -44,6 +44,15 @@ interface Early {
 const EARLY_MAX = 256;
 const EARLY_TTL_S = 120;
 
+/** who is in a call that has just begun: its host alone */
+const fresh = (host: string) => ({
+  hostNodeId: host,
+  participants: new Set([host]),
+  viewers: new Set<string>(),
+  revoked: new Set<string>(),
+  state: "pending" as const,
+});
+
 export class CallRegistry {
   readonly sessions = new Map<string, CallSession>();
   /** ended or emptied calls (id -> host): a late create or join does not bring them back */
@@ -70,13 +79,7 @@ export class CallRegistry {
           if (!o.signed || s.signed) return false;
           // the signed create of a call first seen through its unsigned v1 copy (or squatted by one)
           s.signed = true;
-          if (s.hostNodeId !== host) {
-            s.hostNodeId = host;
-            s.participants = new Set([host]);
-            s.viewers = new Set();
-            s.revoked = new Set();
-            s.state = "pending";
-          }
+          if (s.hostNodeId !== host) Object.assign(s, fresh(host));
           this.changed(s, "create");
           return true;
         }
@@ -86,11 +89,7 @@ export class CallRegistry {
           sessionId: e.sessionId,
           circleId,
           channelId: e.channelId || "general",
-          hostNodeId: host,
-          participants: new Set([host]),
-          viewers: new Set(),
-          revoked: new Set(),
-          state: "pending",
+          ...fresh(host),
           createdTs: e.createdTs ?? ts,
           signed: !!o.signed,
         };
@@ -103,27 +102,42 @@ export class CallRegistry {
       }
       case "join":
       case "view":
-      case "leave": {
-        const node = o.signed ? e.actorNodeId : e.nodeId || e.actorNodeId;
+      case "leave":
+      case "revoke": {
+        const revoke = e.op === "revoke";
+        const node = revoke ? e.targetNodeId : o.signed ? e.actorNodeId : e.nodeId || e.actorNodeId;
         if (!node) return false;
         if (!s) {
           if (!this.ended.has(e.sessionId)) this.remember({ circleId, e, o, at: now });
           return false;
         }
-        // an unsigned event about a node that speaks v2 (or in a signed call) could be anyone's claim
-        if (!o.signed && v2Node(node)) return false;
-        if (e.op === "join") {
+        if (revoke) {
+          // only the host: by its signature in a signed call, else by the declared actor (W5)
+          if ((!o.signed && s.signed) || e.actorNodeId !== s.hostNodeId || node === s.hostNodeId || s.revoked.has(node))
+            return false;
+          s.revoked.add(node);
+          s.viewers.delete(node);
+          s.participants.delete(node);
+        } else if (!o.signed && v2Node(node)) {
+          // an unsigned event about a node that speaks v2 (or in a signed call) could be anyone's claim
+          return false;
+        } else if (e.op === "join") {
           if (s.participants.has(node) || s.revoked.has(node)) return false;
           s.viewers.delete(node); // a viewer who joins takes part from now on
           s.participants.add(node);
           if (s.participants.size > 1) s.state = "active";
         } else if (e.op === "view") {
           // no circle-membership check, as the newer original; the cap is the host's upload
-          if (inCall(s, node) || s.revoked.has(node) || s.viewers.size >= CALL_MAX_VIEWERS) return false;
+          if (
+            s.viewers.has(node) ||
+            s.participants.has(node) ||
+            s.revoked.has(node) ||
+            s.viewers.size >= CALL_MAX_VIEWERS
+          )
+            return false;
           s.viewers.add(node);
           s.state = "active";
-        } else {
-          if (s.viewers.delete(node)) return (this.changed(s, "leave"), true);
+        } else if (!s.viewers.delete(node)) {
           if (!s.participants.delete(node)) return false;
           if (s.participants.size === 0) {
             // nobody is left in it: the call is over
@@ -134,21 +148,6 @@ export class CallRegistry {
           }
         }
         this.changed(s, e.op);
-        return true;
-      }
-      case "revoke": {
-        // only the host: by its signature (signed calls), else by the declared actor (W5)
-        const target = e.targetNodeId ?? "";
-        if (!s) {
-          if (!this.ended.has(e.sessionId) && target) this.remember({ circleId, e, o, at: now });
-          return false;
-        }
-        if (o.signed ? false : s.signed || !e.actorNodeId) return false;
-        if (e.actorNodeId !== s.hostNodeId || !target || target === s.hostNodeId || s.revoked.has(target)) return false;
-        s.revoked.add(target);
-        s.viewers.delete(target);
-        s.participants.delete(target);
-        this.changed(s, "revoke");
         return true;
       }
       case "end": {
@@ -198,9 +197,6 @@ export class CallRegistry {
       .sort((a, b) => b.createdTs - a.createdTs)[0];
   }
 }
-
-/** A participant or a viewer of the call (signals to and from it are allowed). */
-export const inCall = (s: CallSession, nodeId: string): boolean => s.participants.has(nodeId) || s.viewers.has(nodeId);
 
 /** A plain view of a call (for the local API and the front ends). */
 export const callView = (s: CallSession) => ({

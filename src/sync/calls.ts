@@ -16,10 +16,13 @@ import {
 } from "../protocol/v2/call-signal.ts";
 import { toHex } from "../protocol/bytes.ts";
 import { FelundError } from "../protocol/errors.ts";
-import { callView, inCall } from "./call-registry.ts";
+import { callView, type CallSession } from "./call-registry.ts";
 import type { StoredMessage } from "./store.ts";
 import { callEvent } from "./v2-admin.ts";
 import { epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
+
+/** A participant or a viewer of the call (signals to and from it are allowed). Not in call-registry.ts: it would load with the web client's first paint. */
+export const inCall = (s: CallSession, nodeId: string): boolean => s.participants.has(nodeId) || s.viewers.has(nodeId);
 
 export type CallAction = "start" | "join" | "view" | "leave" | "end" | "revoke";
 export type CallView = ReturnType<typeof callView>;

@@ -452,11 +452,6 @@ const control: Family = {
       reason: "control: empty call session id",
     },
     {
-      name: "call revoke without a target",
-      hex: hexOf(new Writer().u8(10).u8(5).str("s1").str("").str("").finish()),
-      reason: "control: revoke without a target",
-    },
-    {
       name: "unknown call op",
       hex: hexOf(new Writer().u8(10).u8(6).str("s1").str("").finish()),
       reason: "control: unknown call op",

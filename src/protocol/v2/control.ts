@@ -151,7 +151,7 @@ export function encodeEvent(e: V2Event): Uint8Array {
     }
     case "call":
       w.u8(EVT.call).u8(CALL_OP_CODES[e.op]).str(e.sessionId).str(e.channelId);
-      return (e.op === "revoke" ? w.str(e.target ?? "") : w).finish();
+      return (e.op === "revoke" ? w.str(e.target!) : w).finish();
   }
 }
 
@@ -216,10 +216,8 @@ export function decodeEvent(b: Uint8Array): V2Event {
       const channelId = r.str(64);
       if (channelId && !isValidChannelId(channelId)) throw new V2DecodeError("control: channel_id is not valid");
       e = { t: "call", op, sessionId, channelId };
-      if (op === "revoke") {
-        e.target = r.str(V2_CALL_ID_MAX);
-        if (!e.target) throw new V2DecodeError("control: revoke without a target");
-      }
+      // (an empty target names nobody: the registry ignores it)
+      if (op === "revoke") e.target = r.str(V2_CALL_ID_MAX);
       break;
     }
     default:
