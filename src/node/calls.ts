@@ -18,13 +18,13 @@ import type { CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import { CallRelay } from "../peer/call-relay.ts";
 import { RelayApi } from "../peer/relay/api.ts";
-import { callView, type CallSession } from "../sync/control-apply.ts";
-import { callAction, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
+import { callView, type CallSession } from "../sync/call-registry.ts";
+import { callAction, inCall, sealCallSignal, type ArrivedSignal, type CallView } from "../sync/calls.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import * as svc from "./service.ts";
 import { FelundError } from "../protocol/errors.ts";
 
-export type CallOp = "start" | "join" | "leave" | "end";
+export type CallOp = "start" | "join" | "view" | "leave" | "end" | "revoke";
 export type { CallView };
 
 /** What calls need from the node that runs them: an interface, so this file holds no reference back to it. */
@@ -88,8 +88,12 @@ export class NodeCalls {
     return (circleId ? all.filter((s) => s.circleId === circleId) : all).map(callView);
   }
 
-  /** Start, join, leave or end a call; returns the call afterwards (null once it is over). */
-  action(circleIdIn: string, op: CallOp, a: { sessionId?: string; channel?: string } = {}): CallView | null {
+  /** Start, join, view, leave or end a call, or revoke `target`; returns the call afterwards (null once it is over). */
+  action(
+    circleIdIn: string,
+    op: CallOp,
+    a: { sessionId?: string; channel?: string; target?: string } = {},
+  ): CallView | null {
     const ctx = this.host.ctx;
     const circleId = svc.requireCircle(ctx, circleIdIn).circleId;
     const r = callAction(
@@ -102,11 +106,11 @@ export class NodeCalls {
       },
       circleId,
       op,
-      { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+      { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general"), target: a.target },
     );
     this.host.published(r.rows);
-    if (op === "start" || op === "join") this.alive.set(r.sessionId, Date.now());
-    else this.alive.delete(r.sessionId);
+    if (op === "start" || op === "join" || op === "view") this.alive.set(r.sessionId, Date.now());
+    else if (op !== "revoke") this.alive.delete(r.sessionId);
     return r.call;
   }
 
@@ -115,7 +119,7 @@ export class NodeCalls {
     const s = this.host.ctx.calls.sessions.get(sessionId);
     if (!s || s.circleId !== svc.requireCircle(this.host.ctx, circleId).circleId)
       throw new FelundError("E_NOT_FOUND", "no such call (it ended?)");
-    if (s.participants.has(this.self)) this.alive.set(sessionId, Date.now());
+    if (inCall(s, this.self)) this.alive.set(sessionId, Date.now());
   }
 
   // ---- signals out ----
@@ -176,7 +180,7 @@ export class NodeCalls {
   }
 
   private inAnyCall(): CallSession[] {
-    return [...this.host.ctx.calls.sessions.values()].filter((s) => s.participants.has(this.self));
+    return [...this.host.ctx.calls.sessions.values()].filter((s) => inCall(s, this.self));
   }
 
   private tick(): void {

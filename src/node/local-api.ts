@@ -265,12 +265,14 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));
   on("POST", "/circles/:id/calls", ({ params, body }) => {
     const op = str(body, "op", 8, true)!;
-    if (!["start", "join", "leave", "end"].includes(op)) throw invalid("op must be start, join, leave or end");
+    if (!["start", "join", "view", "leave", "end", "revoke"].includes(op))
+      throw invalid("op must be start, join, view, leave, end or revoke");
     return {
       ok: true,
       call: node.callNet.action(params.id!, op as CallOp, {
         sessionId: str(body, "sessionId", 64),
         channel: str(body, "channel", 64),
+        target: str(body, "target", 64),
       }),
     };
   });

@@ -17,7 +17,7 @@ import {
 } from "../protocol/limits.ts";
 import { type CallSignalType, relaySessionLabel, relaySignalType } from "../protocol/v2/call-signal.ts";
 import { signalProof } from "../protocol/v2/signal-proof.ts";
-import { type ArrivedSignal, SignalInbox } from "../sync/calls.ts";
+import { type ArrivedSignal, inCall, SignalInbox } from "../sync/calls.ts";
 import type { V2Ctx } from "../sync/v2-apply.ts";
 import { FelundError } from "../protocol/errors.ts";
 import type { RelayApi } from "./relay/api.ts";
@@ -100,7 +100,7 @@ export class CallRelay {
   }
 
   private inCall(ctx: V2Ctx): boolean {
-    return [...ctx.calls.sessions.values()].some((s) => s.participants.has(ctx.self.nodeId));
+    return [...ctx.calls.sessions.values()].some((s) => inCall(s, ctx.self.nodeId));
   }
 
   private async poll(): Promise<void> {

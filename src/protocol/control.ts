@@ -18,6 +18,8 @@ export const CALL_OPS = [
   "signal.offer",
   "signal.answer",
   "signal.candidate",
+  "view",
+  "revoke",
 ] as const;
 export type CallOp = (typeof CALL_OPS)[number];
 
@@ -56,6 +58,8 @@ export interface CallEvt {
   nodeId: string;
   actorNodeId: string;
   createdTs: number | null;
+  /** revoke: the viewer (or participant) the host removes */
+  targetNodeId?: string;
 }
 export type ControlEvent = ChannelEvt | CircleNameEvt | AnchorAnnounce | CallEvt;
 
@@ -118,6 +122,7 @@ export function parseControlEvent(text: string): ControlEvent | null {
         nodeId: s(o.node_id),
         actorNodeId: s(o.actor_node_id),
         createdTs: int(o.created_ts),
+        targetNodeId: s(o.target_node_id) || undefined,
       };
     }
     default:
@@ -208,6 +213,7 @@ export function callEventText(
     circleId?: string;
     channelId?: string;
     nodeId?: string;
+    targetNodeId?: string;
     ts?: number;
   },
 ): string {
@@ -224,6 +230,7 @@ export function callEventText(
         actor_node_id: a.actor,
       });
     case "join":
+    case "view":
       return JSON.stringify({
         t: "CALL_EVT",
         op,
@@ -246,6 +253,14 @@ export function callEventText(
         op,
         session_id: a.sessionId,
         host_node_id: a.hostNodeId ?? a.actor,
+        actor_node_id: a.actor,
+      });
+    case "revoke":
+      return JSON.stringify({
+        t: "CALL_EVT",
+        op,
+        session_id: a.sessionId,
+        target_node_id: a.targetNodeId,
         actor_node_id: a.actor,
       });
     default:

@@ -237,6 +237,8 @@ export const RELAY_SIGNAL_TTL_MAX_S = 120;
 
 /** A call is a full WebRTC mesh: each participant sends its audio to every other one, so upload grows with n - 1. Six is what a home uplink carries; a seventh is refused. */
 export const CALL_MAX_PARTICIPANTS = 6;
+/** Receive-only viewers of a call besides its participants (the newer original's MAX_BROADCAST_VIEWERS): only the host sends to them, so its upload grows by one stream each. */
+export const CALL_MAX_VIEWERS = 6;
 /** What a signal carries (an SDP with candidates is 2-8 KiB; video adds little): well under the relay's 64 KiB payload after sealing and base64. */
 export const CALL_SIGNAL_DATA_MAX = 40 * 1024;
 /** A signal older than this is refused (the relay keeps offers 120 s; clocks differ): the replay guard remembers ids at least this long. */

@@ -1,8 +1,9 @@
 // The calls of every circle, in memory (as in both originals): sessions fed by v1 CALL_EVT
 // (self-declared fields, so only believed about original clients, control-apply.ts) and by
-// signed v2 "call" events (v2-apply.ts).
+// signed v2 "call" events (v2-apply.ts). Besides its participants a call has receive-only
+// viewers (`view`), whom only the host connects to and whom only the host can revoke.
 import type { CallEvt } from "../protocol/control.ts";
-import { CALL_EVENT_MAX_AGE_S, CALL_SESSIONS_MAX } from "../protocol/limits.ts";
+import { CALL_EVENT_MAX_AGE_S, CALL_MAX_VIEWERS, CALL_SESSIONS_MAX } from "../protocol/limits.ts";
 
 export interface CallSession {
   sessionId: string;
@@ -11,6 +12,10 @@ export interface CallSession {
   hostNodeId: string;
   /** in the order they joined (the host first) */
   participants: Set<string>;
+  /** receive-only, in the order they came (at most CALL_MAX_VIEWERS) */
+  viewers: Set<string>;
+  /** removed by the host: no view or join of theirs counts again in this call */
+  revoked: Set<string>;
   state: "pending" | "active";
   createdTs: number;
   /**
@@ -39,6 +44,15 @@ interface Early {
 const EARLY_MAX = 256;
 const EARLY_TTL_S = 120;
 
+/** who is in a call that has just begun: its host alone */
+const fresh = (host: string) => ({
+  hostNodeId: host,
+  participants: new Set([host]),
+  viewers: new Set<string>(),
+  revoked: new Set<string>(),
+  state: "pending" as const,
+});
+
 export class CallRegistry {
   readonly sessions = new Map<string, CallSession>();
   /** ended or emptied calls (id -> host): a late create or join does not bring them back */
@@ -65,11 +79,7 @@ export class CallRegistry {
           if (!o.signed || s.signed) return false;
           // the signed create of a call first seen through its unsigned v1 copy (or squatted by one)
           s.signed = true;
-          if (s.hostNodeId !== host) {
-            s.hostNodeId = host;
-            s.participants = new Set([host]);
-            s.state = "pending";
-          }
+          if (s.hostNodeId !== host) Object.assign(s, fresh(host));
           this.changed(s, "create");
           return true;
         }
@@ -79,9 +89,7 @@ export class CallRegistry {
           sessionId: e.sessionId,
           circleId,
           channelId: e.channelId || "general",
-          hostNodeId: host,
-          participants: new Set([host]),
-          state: "pending",
+          ...fresh(host),
           createdTs: e.createdTs ?? ts,
           signed: !!o.signed,
         };
@@ -93,20 +101,43 @@ export class CallRegistry {
         return true;
       }
       case "join":
-      case "leave": {
-        const node = o.signed ? e.actorNodeId : e.nodeId || e.actorNodeId;
+      case "view":
+      case "leave":
+      case "revoke": {
+        const revoke = e.op === "revoke";
+        const node = revoke ? e.targetNodeId : o.signed ? e.actorNodeId : e.nodeId || e.actorNodeId;
         if (!node) return false;
         if (!s) {
           if (!this.ended.has(e.sessionId)) this.remember({ circleId, e, o, at: now });
           return false;
         }
-        // an unsigned event about a node that speaks v2 (or in a signed call) could be anyone's claim
-        if (!o.signed && v2Node(node)) return false;
-        if (e.op === "join") {
-          if (s.participants.has(node)) return false;
+        if (revoke) {
+          // only the host: by its signature in a signed call, else by the declared actor (W5)
+          if ((!o.signed && s.signed) || e.actorNodeId !== s.hostNodeId || node === s.hostNodeId || s.revoked.has(node))
+            return false;
+          s.revoked.add(node);
+          s.viewers.delete(node);
+          s.participants.delete(node);
+        } else if (!o.signed && v2Node(node)) {
+          // an unsigned event about a node that speaks v2 (or in a signed call) could be anyone's claim
+          return false;
+        } else if (e.op === "join") {
+          if (s.participants.has(node) || s.revoked.has(node)) return false;
+          s.viewers.delete(node); // a viewer who joins takes part from now on
           s.participants.add(node);
           if (s.participants.size > 1) s.state = "active";
-        } else {
+        } else if (e.op === "view") {
+          // no circle-membership check, as the newer original; the cap is the host's upload
+          if (
+            s.viewers.has(node) ||
+            s.participants.has(node) ||
+            s.revoked.has(node) ||
+            s.viewers.size >= CALL_MAX_VIEWERS
+          )
+            return false;
+          s.viewers.add(node);
+          s.state = "active";
+        } else if (!s.viewers.delete(node)) {
           if (!s.participants.delete(node)) return false;
           if (s.participants.size === 0) {
             // nobody is left in it: the call is over
@@ -174,6 +205,7 @@ export const callView = (s: CallSession) => ({
   channelId: s.channelId,
   hostNodeId: s.hostNodeId,
   participants: [...s.participants],
+  viewers: [...s.viewers],
   state: s.state,
   createdTs: s.createdTs,
   signed: s.signed,

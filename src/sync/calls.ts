@@ -2,7 +2,7 @@
 // (docs/PROTOCOL.md §15), shared by the node (src/node/calls.ts) and the relay-only browser
 // (ui/web/src/calls/relay-calls.ts), which differ only in how signals travel.
 import { callEventText } from "../protocol/control.ts";
-import { CALL_MAX_PARTICIPANTS } from "../protocol/limits.ts";
+import { CALL_MAX_PARTICIPANTS, CALL_MAX_VIEWERS } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL } from "../protocol/message.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
@@ -16,12 +16,15 @@ import {
 } from "../protocol/v2/call-signal.ts";
 import { toHex } from "../protocol/bytes.ts";
 import { FelundError } from "../protocol/errors.ts";
-import { callView } from "./call-registry.ts";
+import { callView, type CallSession } from "./call-registry.ts";
 import type { StoredMessage } from "./store.ts";
 import { callEvent } from "./v2-admin.ts";
 import { epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
 
-export type CallAction = "start" | "join" | "leave" | "end";
+/** A participant or a viewer of the call (signals to and from it are allowed). Not in call-registry.ts: it would load with the web client's first paint. */
+export const inCall = (s: CallSession, nodeId: string): boolean => s.participants.has(nodeId) || s.viewers.has(nodeId);
+
+export type CallAction = "start" | "join" | "view" | "leave" | "end" | "revoke";
 export type CallView = ReturnType<typeof callView>;
 
 export interface ActionDeps {
@@ -35,21 +38,21 @@ export interface ActionDeps {
 }
 
 /**
- * Start (in `channelId`), join, leave or end a call: check what the user may do, then sign the
- * event (and, in a legacy circle, also post the CALL_EVT that original clients understand;
+ * Start (in `channelId`), join, watch (view), leave or end a call, or (the host) revoke a viewer
+ * or participant `target`: check what the user may do, then sign the event (and, in a legacy circle, also post the CALL_EVT that original clients understand;
  * felund peers believe only the signed one). Returns the rows to publish and the call after.
  */
 export function callAction(
   d: ActionDeps,
   circleId: string,
   op: CallAction,
-  a: { sessionId?: string; channelId: string },
+  a: { sessionId?: string; channelId: string; target?: string },
 ): { rows: StoredMessage[]; sessionId: string; call: CallView | null } {
   const { store, calls, self } = d.ctx;
   const circle = store.getCircle(circleId);
   if (!circle) throw new FelundError("E_UNKNOWN_CIRCLE", `unknown circle: ${circleId}`);
   const me = self.nodeId;
-  let event: "create" | "join" | "leave" | "end" | null;
+  let event: "create" | "join" | "view" | "leave" | "end" | "revoke" | null;
   let sessionId: string;
   let channelId = a.channelId;
   if (op === "start") {
@@ -69,7 +72,13 @@ export function callAction(
     sessionId = s.sessionId;
     channelId = s.channelId;
     const inIt = s.participants.has(me);
-    if (op === "join") {
+    if ((op === "join" || op === "view") && s.revoked.has(me))
+      throw new FelundError("E_FORBIDDEN", "the host removed you from this call");
+    if (op === "view") {
+      if (!inIt && !s.viewers.has(me) && s.viewers.size >= CALL_MAX_VIEWERS)
+        throw new FelundError("E_CONFLICT", `this call has its ${CALL_MAX_VIEWERS} viewers already`);
+      event = inIt || s.viewers.has(me) ? null : "view";
+    } else if (op === "join") {
       if (!inIt && s.participants.size >= CALL_MAX_PARTICIPANTS)
         throw new FelundError(
           "E_CONFLICT",
@@ -77,8 +86,13 @@ export function callAction(
         );
       event = inIt ? null : "join";
     } else if (op === "leave") {
-      if (!inIt) throw new FelundError("E_CONFLICT", "you are not in this call");
+      if (!inCall(s, me)) throw new FelundError("E_CONFLICT", "you are not in this call");
       event = "leave";
+    } else if (op === "revoke") {
+      if (s.hostNodeId !== me) throw new FelundError("E_FORBIDDEN", "only the host of the call can revoke");
+      if (!a.target || a.target === me || !inCall(s, a.target))
+        throw new FelundError("E_NOT_FOUND", "no such viewer or participant in this call");
+      event = "revoke";
     } else {
       if (s.hostNodeId !== me)
         throw new FelundError(
@@ -91,11 +105,15 @@ export function callAction(
   const rows: StoredMessage[] = [];
   if (event) {
     if (d.v2 !== false) {
-      const r = callEvent(d.ctx, circleId, event, sessionId, channelId, {
-        displayName: d.displayName,
-        now: d.ctx.now,
-        rng: d.rng,
-      });
+      const r = callEvent(
+        d.ctx,
+        circleId,
+        event,
+        sessionId,
+        channelId,
+        { displayName: d.displayName, now: d.ctx.now, rng: d.rng },
+        a.target,
+      );
       if (!r.ok) throw new FelundError(/host/.test(r.reason) ? "E_FORBIDDEN" : "E_REFUSED", r.reason);
       rows.push(r.value.row);
     }
@@ -105,7 +123,15 @@ export function callAction(
         d.postV1(
           circleId,
           CONTROL_CHANNEL,
-          callEventText(event, { sessionId, actor: me, hostNodeId: host, circleId, channelId, ts: d.ctx.now }),
+          callEventText(event, {
+            sessionId,
+            actor: me,
+            hostNodeId: host,
+            circleId,
+            channelId,
+            targetNodeId: a.target,
+            ts: d.ctx.now,
+          }),
         ),
       );
     }
@@ -128,8 +154,9 @@ export function sealCallSignal(
   const circle = ctx.store.getCircle(circleId);
   const s = ctx.calls.sessions.get(sessionId);
   if (!circle || !s || s.circleId !== circleId) throw new FelundError("E_NOT_FOUND", "no such call (it ended?)");
-  if (!s.participants.has(ctx.self.nodeId)) throw new FelundError("E_CONFLICT", "join the call first");
+  if (!inCall(s, ctx.self.nodeId)) throw new FelundError("E_CONFLICT", "join the call first");
   if (to === ctx.self.nodeId) throw new FelundError("E_BAD_INPUT", "a signal to yourself");
+  if (s.revoked.has(to)) throw new FelundError("E_FORBIDDEN", "the host removed them from this call");
   const ek = epochKey(ctx.store, circle, circle.keyEpoch);
   if (!ek) throw new FelundError("E_CONFLICT", "no key for the circle's current epoch");
   try {
@@ -171,12 +198,14 @@ export class SignalInbox {
     const circle = store.getCircle(circleId);
     const s = calls.sessions.get(sessionId);
     if (!circle || !s || s.circleId !== circleId) return reject("unknown call");
-    if (!s.participants.has(me)) return reject("not in this call");
+    if (!inCall(s, me)) return reject("not in this call");
     const r = openSignal(payload, { circleId, sessionId, self: me, keyOf: (e) => epochKey(store, circle, e), nowMs });
     if (!r.ok) return r;
     const sig = r.value;
     if (claimedFrom !== null && claimedFrom !== sig.fromNodeId) return reject("sender does not match the signature");
     if (store.removedAt(circleId, sig.fromNodeId) !== undefined) return reject("sender was removed from the circle");
+    // revoke is enforced here, not left to the revoked peer: its signals no longer count
+    if (s.revoked.has(sig.fromNodeId)) return reject("sender was removed from this call");
     if (!this.seen.fresh(sig.id, nowMs)) return reject("replayed signal");
     return accept({ circleId, sessionId, from: sig.fromNodeId, type: sig.type, data: sig.data });
   }

@@ -186,13 +186,14 @@ export const callEvent = (
   sessionId: string,
   channelId: string,
   w: Who,
+  target?: string,
 ): Done =>
   composeEvent(ctx, {
     circleId,
     displayName: w.displayName,
     now: w.now,
     rng: w.rng,
-    event: { t: "call", op, sessionId, channelId },
+    event: { t: "call", op, sessionId, channelId, ...(op === "revoke" ? { target } : {}) },
   });
 
 /** A joiner stores what the issuer's ADMIT frame gave it: the circle, its mode, owner and current epoch key. */

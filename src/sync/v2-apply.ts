@@ -65,9 +65,10 @@ function authorityError(ctx: V2Ctx, m: SignedMessage, e: V2Event): string | null
     if (!ch) return "approval for an unknown channel";
     return ch.ownerKey === toHex(m.authorKey) ? null : "only the channel owner may approve";
   }
-  if (a === "call_host_for_end" && e.t === "call") {
+  if (a === "call_host" && e.t === "call") {
     const s = ctx.calls.sessions.get(e.sessionId);
-    if (s && s.hostNodeId !== m.authorNodeId) return "only the call host may end the call";
+    if (s && s.hostNodeId !== m.authorNodeId)
+      return `only the call host may ${e.op === "end" ? "end the call" : "revoke"}`;
   }
   return null;
 }

@@ -151,7 +151,7 @@ export function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V
       return;
     }
     case "call": {
-      // the actor is the signer: host = creator, join/leave about the signer, end only by the host
+      // the actor is the signer: host = creator, join/view/leave about the signer, end and revoke only by the host
       ctx.calls.apply(
         cid,
         {
@@ -164,6 +164,7 @@ export function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V
           nodeId: me,
           actorNodeId: me,
           createdTs: m.createdTs,
+          targetNodeId: e.target ?? "",
         },
         ctx.now,
         undefined,

@@ -6,6 +6,7 @@ import { TextAttributes } from "@opentui/core";
 import { COMMANDS } from "../../ui/shared/commands.ts";
 import { FakeBackend, T0 } from "./fake-backend.ts";
 import type { InviteView } from "../../ui/shared/types.ts";
+import type { Backend } from "../../ui/shared/backend.ts";
 import { fromHex } from "../../src/protocol/bytes.ts";
 import { encodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
@@ -203,6 +204,46 @@ describe("calls in the terminal", () => {
     await h.type("/call join");
     await h.enter();
     await h.until((f) => f.includes("! audio calls need the web UI"));
+  });
+});
+
+describe("call viewers in the terminal", () => {
+  test("the header counts viewers, /call list names them, /call view points to the web UI, /call revoke asks the node", async () => {
+    const b = chatBackend();
+    const me = b.app.node.nodeId;
+    const call = {
+      sessionId: "ca11" + "0".repeat(28),
+      circleId: b.app.circles[0]!.circleId,
+      channelId: "general",
+      hostNodeId: me,
+      participants: [me, ALICE],
+      viewers: [BOB],
+      state: "active",
+      createdTs: T0,
+    };
+    b.app.calls = [call];
+    const asked: unknown[] = [];
+    (b as Backend).callAction = async (circleId, op, a) => {
+      asked.push({ circleId, op, ...a });
+      b.app.calls = [{ ...call, viewers: [] }];
+      return b.app.calls[0]!;
+    };
+    h = await startHarness(120, 40, b);
+    await h.until(
+      (f) => f.split("\n")[1]!.includes("call #general: me, alice (2p+1v watching)"),
+      "viewers in the header",
+    );
+    await h.type("/call list");
+    await h.enter();
+    await h.until((f) => f.includes("call in #general: me (host), alice; watching 1/6: bob [ca110000]"));
+    await h.type("/call view");
+    await h.enter();
+    await h.until((f) => f.includes("! audio calls need the web UI"));
+    await h.type("/call revoke bob");
+    await h.enter();
+    await h.until((f) => f.includes("removed bob from the call in #general"));
+    expect(asked).toEqual([{ circleId: call.circleId, op: "revoke", sessionId: call.sessionId, target: BOB }]);
+    await h.until((f) => !f.split("\n")[1]!.includes("watching"), "the header after the revoke");
   });
 });
 

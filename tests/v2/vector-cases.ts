@@ -398,6 +398,17 @@ const events: [string, V2Event][] = [
     },
   ],
   ["call end", { t: "call", op: "end", sessionId: "00112233445566778899aabbccddeeff", channelId: "" }],
+  ["call view", { t: "call", op: "view", sessionId: "00112233445566778899aabbccddeeff", channelId: "" }],
+  [
+    "call revoke",
+    {
+      t: "call",
+      op: "revoke",
+      sessionId: "00112233445566778899aabbccddeeff",
+      channelId: "",
+      target: "a1b2c3d4e5f60718293a4b5c",
+    },
+  ],
 ];
 const evtJson = (e: V2Event): Json => JSON.parse(JSON.stringify(e, (_, v) => (v instanceof Uint8Array ? hexOf(v) : v)));
 const control: Family = {
@@ -439,6 +450,11 @@ const control: Family = {
       name: "empty call id",
       hex: hexOf(new Writer().u8(10).u8(3).str("").str("").finish()),
       reason: "control: empty call session id",
+    },
+    {
+      name: "unknown call op",
+      hex: hexOf(new Writer().u8(10).u8(6).str("s1").str("").finish()),
+      reason: "control: unknown call op",
     },
   ],
   check: (i) => errOf(() => decodeEvent(bytes(i.hex))),

@@ -162,6 +162,8 @@ export interface AudioStat {
   state: string;
   inBytes: number;
   outBytes: number;
+  /** senders that carry a track */
+  senders: number;
   restarts: number;
   ufrag: string;
 }

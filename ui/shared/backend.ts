@@ -62,8 +62,12 @@ export interface Backend {
   saveDraft?(circleId: string, channelId: string, text: string): Promise<void>;
   updateSettings(s: { displayName?: string; relayBase?: string }): Promise<void>;
   // ---- calls (docs/PROTOCOL.md §15); a backend without them offers no calls ----
-  /** start (in `channel`), join, leave or end a call; the call afterwards, or null once it is over */
-  callAction?(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }): Promise<CallView | null>;
+  /** start (in `channel`), join, view, leave or end a call, or revoke `target` (host); the call afterwards, or null once it is over */
+  callAction?(
+    circleId: string,
+    op: CallOp,
+    a: { sessionId?: string; channel?: string; target?: string },
+  ): Promise<CallView | null>;
   /** send a signal to another participant (sealed and signed on its way; arrives as a "call-signal" event) */
   callSignal?(circleId: string, sessionId: string, to: string, type: CallSignalType, data: string): Promise<void>;
   /** this page still runs the call (without it, the node leaves the call for the user after a while) */

@@ -15,7 +15,7 @@ export interface CommandUi {
    * Run a call action with this front end's media (the web client: microphone, WebRTC mesh).
    * A front end without it (the TUI) can list, leave and end calls, not start or join them.
    */
-  call?(op: CallOp, a: { circleId: string; channelId: string; sessionId?: string }): Promise<void>;
+  call?(op: CallOp, a: { circleId: string; channelId: string; sessionId?: string; target?: string }): Promise<void>;
   /** where the web UI is (for messages that need it) */
   webUrl?: string;
 }

@@ -164,7 +164,7 @@ export class LocalBackend implements Backend {
   async callAction(
     circleId: string,
     op: CallOp,
-    a: { sessionId?: string; channel?: string },
+    a: { sessionId?: string; channel?: string; target?: string },
   ): Promise<CallView | null> {
     return (await this.call("POST", `/circles/${circleId}/calls`, { op, ...a })).call ?? null;
   }

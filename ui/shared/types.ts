@@ -41,12 +41,14 @@ export interface CallView {
   channelId: string;
   hostNodeId: string;
   participants: string[];
+  /** receive-only viewers (only the host sends to them) */
+  viewers?: string[];
   state: string;
   createdTs?: number;
   /** started by a signed event: only the host's signature ends it */
   signed?: boolean;
 }
-export type CallOp = "start" | "join" | "leave" | "end";
+export type CallOp = "start" | "join" | "view" | "leave" | "end" | "revoke";
 /** Kinds of call signal (docs/PROTOCOL.md §15). */
 export type CallSignalType = "offer" | "answer" | "candidates" | "hello" | "bye" | "state";
 export interface AppState {

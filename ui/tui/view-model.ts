@@ -54,9 +54,11 @@ export function headerChunks(store: ChatStore): TextChunk[] {
   if (calls.length) {
     const c0 = calls[0]!;
     const names = c0.participants.map((id) => clean(store.nameOf(id), false)).join(", ");
+    const v = c0.viewers?.length ?? 0;
+    const watching = v ? ` (${c0.participants.length}p+${v}v watching)` : "";
     out.push(
       sep,
-      chunk(`call #${c0.channelId}: ${names}${calls.length > 1 ? ` (+${calls.length - 1} more)` : ""}`, {
+      chunk(`call #${c0.channelId}: ${names}${watching}${calls.length > 1 ? ` (+${calls.length - 1} more)` : ""}`, {
         fg: theme.mention,
         bold: true,
       }),

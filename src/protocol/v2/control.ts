@@ -1,7 +1,7 @@
 // v2 control events (docs/PROTOCOL.md §6): the body of a signed message of kind 2 in the
 // "__control" channel. The author is the message signer, so events about "me" (card, join,
 // leave, rename, request) carry no node id at all and cannot be written for someone else;
-// events with authority (approve, circle name, rekey, call end) are checked against the
+// events with authority (approve, circle name, rekey, call end and revoke) are checked against the
 // signer by authorityOf() below.
 import { isValidChannelId } from "../channel-id.ts";
 import {
@@ -29,7 +29,7 @@ export const EVT = {
 
 export const MODE_CODES = { public: 0, key: 1, invite: 2 } as const;
 export type V2AccessMode = keyof typeof MODE_CODES;
-export const CALL_OP_CODES = { create: 0, join: 1, leave: 2, end: 3 } as const;
+export const CALL_OP_CODES = { create: 0, join: 1, leave: 2, end: 3, view: 4, revoke: 5 } as const;
 export type V2CallOp = keyof typeof CALL_OP_CODES;
 
 export interface MemberCardEvt {
@@ -79,6 +79,8 @@ export interface CallEvtV2 {
   op: V2CallOp;
   sessionId: string;
   channelId: string;
+  /** revoke only: the node id the host removes from its call (a viewer, or a participant) */
+  target?: string;
 }
 export type V2Event =
   | MemberCardEvt
@@ -148,7 +150,8 @@ export function encodeEvent(e: V2Event): Uint8Array {
       return w.finish();
     }
     case "call":
-      return w.u8(EVT.call).u8(CALL_OP_CODES[e.op]).str(e.sessionId).str(e.channelId).finish();
+      w.u8(EVT.call).u8(CALL_OP_CODES[e.op]).str(e.sessionId).str(e.channelId);
+      return (e.op === "revoke" ? w.str(e.target!) : w).finish();
   }
 }
 
@@ -213,6 +216,8 @@ export function decodeEvent(b: Uint8Array): V2Event {
       const channelId = r.str(64);
       if (channelId && !isValidChannelId(channelId)) throw new V2DecodeError("control: channel_id is not valid");
       e = { t: "call", op, sessionId, channelId };
+      // (an empty target names nobody: the registry ignores it)
+      if (op === "revoke") e.target = r.str(V2_CALL_ID_MAX);
       break;
     }
     default:
@@ -222,8 +227,8 @@ export function decodeEvent(b: Uint8Array): V2Event {
   return e;
 }
 
-/** Who may sign an event: anyone (about themself), the circle owner, the channel owner, or the call host. */
-export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host_for_end" {
+/** Who may sign an event: anyone (about themself), the circle owner, the channel owner, or the call host (end, revoke). */
+export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host" {
   switch (e.t) {
     case "circle_name":
     case "rekey":
@@ -231,7 +236,7 @@ export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owne
     case "channel_approve":
       return "channel_owner";
     case "call":
-      return e.op === "end" ? "call_host_for_end" : "self";
+      return e.op === "end" || e.op === "revoke" ? "call_host" : "self";
     default:
       return "self";
   }

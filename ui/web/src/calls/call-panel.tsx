@@ -1,8 +1,9 @@
 // F4: the call panel, docked above the log so the chat stays usable. Without a call: the calls
-// in progress in this circle (join) or a button to start one here. In a call: participants
-// with level meters, mute, camera (video tiles), devices, leave, and end for the host.
+// in progress in this circle (join, or watch: receive only) or a button to start one here. In a
+// call: participants with level meters, viewers (the host removes one with ✕), mute, camera
+// (video tiles), devices, leave, and end for the host.
 import { For, Show, createEffect, createMemo, onMount } from "solid-js";
-import { CALL_MAX_PARTICIPANTS } from "../../../../src/protocol/limits.ts";
+import { CALL_MAX_PARTICIPANTS, CALL_MAX_VIEWERS } from "../../../../src/protocol/limits.ts";
 import type { CallOp, CallView } from "../../../shared/types.ts";
 import type { AppStore } from "../app-store.ts";
 import { callController } from "./controller.ts";
@@ -41,12 +42,13 @@ export default function CallPanel(p: { app: AppStore }) {
   });
   const here = () => calls().find((c) => c.channelId === app.state().channelId);
   const name = (id: string) => app.core.nameOf(id);
-  const act = async (op: CallOp, c?: CallView) => {
+  const act = async (op: CallOp, c?: CallView, target?: string) => {
     try {
       await ctl.run(op, {
         circleId: c?.circleId ?? app.state().circleId!,
         channelId: c?.channelId ?? app.state().channelId,
         sessionId: c?.sessionId,
+        target,
       });
     } catch (e) {
       app.notice((e as Error).message, "error");
@@ -55,6 +57,8 @@ export default function CallPanel(p: { app: AppStore }) {
   const peer = (id: string) => ctl.peers().find((p) => p.nodeId === id);
   const kinds = (k: MediaDeviceKind) => ctl.devices().filter((d) => d.kind === k && d.deviceId);
   const canSink = "setSinkId" in HTMLMediaElement.prototype;
+  const viewers = (c?: CallView) => c?.viewers ?? [];
+  const watching = () => !!ctl.joined()?.viewer;
   onMount(() => void ctl.refreshDevices());
 
   return (
@@ -64,6 +68,7 @@ export default function CallPanel(p: { app: AppStore }) {
         <Show when={current()}>
           <span class="muted small">
             {current()!.participants.length} of {CALL_MAX_PARTICIPANTS} max
+            {viewers(current()).length ? ` · ${viewers(current()).length}/${CALL_MAX_VIEWERS} watching` : ""}
           </span>
         </Show>
         <span class="grow" />
@@ -86,23 +91,42 @@ export default function CallPanel(p: { app: AppStore }) {
                 <div class="call-row" data-testid="call-row">
                   <span>
                     #{c.channelId}: {c.participants.map(name).join(", ")}
+                    {viewers(c).length ? ` + ${viewers(c).length} watching` : ""}
                   </span>
                   <Show
-                    when={c.participants.includes(me())}
+                    when={c.participants.includes(me()) || viewers(c).includes(me())}
                     fallback={
-                      <button
-                        type="button"
-                        class="primary small"
-                        data-testid="call-join"
-                        disabled={ctl.busy() || c.participants.length >= CALL_MAX_PARTICIPANTS}
-                        onClick={() => act("join", c)}
-                      >
-                        {c.participants.length >= CALL_MAX_PARTICIPANTS ? "Full" : "Join"}
-                      </button>
+                      <>
+                        <button
+                          type="button"
+                          class="primary small"
+                          data-testid="call-join"
+                          disabled={ctl.busy() || c.participants.length >= CALL_MAX_PARTICIPANTS}
+                          onClick={() => act("join", c)}
+                        >
+                          {c.participants.length >= CALL_MAX_PARTICIPANTS ? "Full" : "Join"}
+                        </button>
+                        <Show when={viewers(c).length < CALL_MAX_VIEWERS}>
+                          <button
+                            type="button"
+                            class="ghost small"
+                            data-testid="call-watch"
+                            title="Receive only: your microphone stays off"
+                            disabled={ctl.busy()}
+                            onClick={() => act("view", c)}
+                          >
+                            Watch
+                          </button>
+                        </Show>
+                      </>
                     }
                   >
                     <span class="muted small">you are listed (another tab, or before a reload)</span>
-                    <button type="button" class="primary small" onClick={() => act("join", c)}>
+                    <button
+                      type="button"
+                      class="primary small"
+                      onClick={() => act(c.participants.includes(me()) ? "join" : "view", c)}
+                    >
                       Rejoin
                     </button>
                     <button type="button" class="ghost small" onClick={() => act("leave", c)}>
@@ -151,13 +175,44 @@ export default function CallPanel(p: { app: AppStore }) {
                     muted
                   </span>
                 </Show>
-                <Show when={id !== me() && peer(id)?.status !== "connected"}>
+                <Show
+                  when={
+                    id !== me() && peer(id)?.status !== "connected" && (!watching() || id === current()!.hostNodeId)
+                  }
+                >
                   <span class="muted small">{peer(id)?.status === "lost" ? "unreachable" : "connecting…"}</span>
                 </Show>
               </li>
             )}
           </For>
         </ul>
+        <Show when={viewers(current()).length}>
+          <ul class="participants" aria-label="Viewers">
+            <For each={viewers(current())}>
+              {(id) => (
+                <li data-testid="viewer" data-node={id} data-status={id === me() ? "self" : (peer(id)?.status ?? "")}>
+                  <span class="ellipsis">
+                    {name(id)}
+                    {id === me() ? " (you)" : ""}
+                  </span>
+                  <span class="pill">watching</span>
+                  <Show when={current()!.hostNodeId === me()}>
+                    <button
+                      type="button"
+                      class="icon-btn small"
+                      data-testid="viewer-revoke"
+                      aria-label={`Remove ${name(id)} from the call`}
+                      title="Remove from the call"
+                      onClick={() => act("revoke", current(), id)}
+                    >
+                      ✕
+                    </button>
+                  </Show>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
         <Show when={ctl.local().overCapacity}>
           <p class="error-text small">
             This call has more than {CALL_MAX_PARTICIPANTS} participants; you are not connected.
@@ -170,24 +225,26 @@ export default function CallPanel(p: { app: AppStore }) {
           </For>
         </div>
         <div class="call-controls">
-          <button
-            type="button"
-            class="ghost"
-            data-testid="call-mute"
-            aria-pressed={ctl.local().muted}
-            onClick={() => void ctl.setMuted(!ctl.local().muted)}
-          >
-            {ctl.local().muted ? "Unmute" : "Mute"}
-          </button>
-          <button
-            type="button"
-            class="ghost"
-            data-testid="call-camera"
-            aria-pressed={ctl.local().camera}
-            onClick={() => void ctl.setCamera(!ctl.local().camera)}
-          >
-            {ctl.local().camera ? "Camera off" : "Camera on"}
-          </button>
+          <Show when={!watching()}>
+            <button
+              type="button"
+              class="ghost"
+              data-testid="call-mute"
+              aria-pressed={ctl.local().muted}
+              onClick={() => void ctl.setMuted(!ctl.local().muted)}
+            >
+              {ctl.local().muted ? "Unmute" : "Mute"}
+            </button>
+            <button
+              type="button"
+              class="ghost"
+              data-testid="call-camera"
+              aria-pressed={ctl.local().camera}
+              onClick={() => void ctl.setCamera(!ctl.local().camera)}
+            >
+              {ctl.local().camera ? "Camera off" : "Camera on"}
+            </button>
+          </Show>
           <button type="button" class="ghost" data-testid="call-leave" onClick={() => act("leave", current())}>
             Leave
           </button>

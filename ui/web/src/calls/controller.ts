@@ -7,7 +7,7 @@ import type { ChatState, ChatStore } from "../../../shared/chat-store.ts";
 import { FelundError } from "../../../../src/protocol/errors.ts";
 import type { CallOp, CallView } from "../../../shared/types.ts";
 import { keyName } from "../../../shared/keys.ts";
-import { CALL_MAX_PARTICIPANTS } from "../../../../src/protocol/limits.ts";
+import { CALL_MAX_PARTICIPANTS, CALL_MAX_VIEWERS } from "../../../../src/protocol/limits.ts";
 import { iceServers } from "./ice.ts";
 import { Mesh, type PeerInfo } from "./mesh.ts";
 
@@ -15,6 +15,8 @@ export interface Joined {
   circleId: string;
   sessionId: string;
   channelId: string;
+  /** watching: receive only (no microphone, nothing sent) */
+  viewer?: boolean;
 }
 export interface LocalState {
   level: number;
@@ -86,17 +88,18 @@ function create(app: CallHost) {
     const j = joined();
     if (!j || !mesh) return;
     const call = st.app?.calls.find((c) => c.sessionId === j.sessionId);
-    if (call?.participants.includes(me())) seen = true;
+    const listed = !!call && (j.viewer ? !!call.viewers?.includes(me()) : call.participants.includes(me()));
+    if (listed) seen = true;
     if (!seen) return;
     if (!call) {
       untrack(hangUp);
       app.notice(`the call in #${j.channelId} was ended by its host`);
-    } else if (!call.participants.includes(me())) {
+    } else if (!listed) {
       untrack(hangUp);
       app.notice(`you are no longer in the call in #${j.channelId}`);
     } else {
       const m = mesh;
-      untrack(() => m.setParticipants(call.participants));
+      untrack(() => m.setCall(call));
     }
   });
 
@@ -112,7 +115,7 @@ function create(app: CallHost) {
   }
   navigator.mediaDevices?.addEventListener?.("devicechange", () => void refreshDevices());
 
-  async function begin(op: "start" | "join", a: { circleId: string; channelId: string; sessionId?: string }) {
+  async function begin(op: "start" | "join" | "view", a: { circleId: string; channelId: string; sessionId?: string }) {
     const cur = joined();
     if (cur) {
       if (cur.sessionId === a.sessionId) return app.notice(`you are in this call (${keyName("F4")} shows it)`);
@@ -124,13 +127,17 @@ function create(app: CallHost) {
         "E_REFUSED",
         `this call is full (${call.participants.length} of ${CALL_MAX_PARTICIPANTS}): a felund call is a mesh of at most ${CALL_MAX_PARTICIPANTS}`,
       );
-    if (!navigator.mediaDevices?.getUserMedia)
+    const viewer = op === "view";
+    if (viewer && call && (call.viewers?.length ?? 0) >= CALL_MAX_VIEWERS)
+      throw new FelundError("E_REFUSED", `this call has its ${CALL_MAX_VIEWERS} viewers already`);
+    if (!viewer && !navigator.mediaDevices?.getUserMedia)
       throw new FelundError("E_REFUSED", "this browser cannot use a microphone here (it needs https or localhost)");
-    const j: Joined = { circleId: a.circleId, channelId: a.channelId, sessionId: a.sessionId ?? "" };
+    const j: Joined = { circleId: a.circleId, channelId: a.channelId, sessionId: a.sessionId ?? "", viewer };
     const m = new Mesh(
       { self: me(), send: (to, type, data) => backend.callSignal!(j.circleId, j.sessionId, to, type, data) },
       {
         iceServers: iceServers(),
+        receiveOnly: viewer,
         onChange: changed,
         log: (l) => void (app.core.state.debugOn && app.notice(`call: ${l}`)),
       },
@@ -158,7 +165,7 @@ function create(app: CallHost) {
       mesh = m;
       seen = false;
       setJoined({ ...j });
-      m.setParticipants(view.participants);
+      m.setCall(view);
       alive = setInterval(() => void backend.callAlive?.(j.circleId, j.sessionId).catch(() => {}), ALIVE_MS);
       app.setCallPanel(true);
       void refreshDevices();
@@ -166,18 +173,26 @@ function create(app: CallHost) {
       app.notice(
         op === "start"
           ? `started a call in #${j.channelId}; others join with /call join`
-          : `joined the call in #${j.channelId}`,
+          : viewer
+            ? `watching the call in #${j.channelId} (receive only)`
+            : `joined the call in #${j.channelId}`,
       );
     } finally {
       setBusy(false);
     }
   }
 
-  async function run(op: CallOp, a: { circleId: string; channelId: string; sessionId?: string }) {
-    if (op === "start" || op === "join") return begin(op, a);
+  async function run(op: CallOp, a: { circleId: string; channelId: string; sessionId?: string; target?: string }) {
+    if (op === "start" || op === "join" || op === "view") return begin(op, a);
     const j = joined();
     const sessionId = a.sessionId ?? j?.sessionId;
     if (!sessionId) throw new FelundError("E_REFUSED", "you are not in a call");
+    if (op === "revoke") {
+      // the host's own registry drops the viewer at once, and the mesh closes that link (setCall)
+      await backend.callAction!(a.circleId, op, { sessionId, target: a.target });
+      await app.core.refresh();
+      return app.notice(`removed ${app.core.nameOf(a.target ?? "")} from the call`);
+    }
     if (j && j.sessionId === sessionId) hangUp();
     await backend.callAction!(a.circleId, op, { sessionId });
     await app.core.refresh();

@@ -7,6 +7,8 @@ export interface MeshOptions {
   iceServers: RTCIceServer[];
   inputDeviceId?: string;
   outputDeviceId?: string;
+  /** a viewer: no microphone, nothing sent, no tracks added */
+  receiveOnly?: boolean;
   onChange(): void;
   log?(line: string): void;
 }
@@ -39,10 +41,12 @@ export abstract class MeshMedia {
 
   /** Open the microphone (first: a refusal stops here, before anyone is told we joined). */
   async open(): Promise<void> {
-    this.stream = await navigator.mediaDevices.getUserMedia({
-      audio: this.inputDeviceId ? { deviceId: { exact: this.inputDeviceId } } : true,
-      video: false,
-    });
+    this.stream = this.o.receiveOnly
+      ? new MediaStream()
+      : await navigator.mediaDevices.getUserMedia({
+          audio: this.inputDeviceId ? { deviceId: { exact: this.inputDeviceId } } : true,
+          video: false,
+        });
     this.audioTrack = this.stream.getAudioTracks()[0] ?? null;
     document.body.append(this.sink);
     try {

@@ -81,9 +81,17 @@ export function levelOf(a: AnalyserNode | null): number {
 }
 
 /** Bytes of audio received from and sent to each peer so far (getStats; for the panel and tests). */
-export async function peerStats(
-  peers: Iterable<Peer>,
-): Promise<{ nodeId: string; state: string; inBytes: number; outBytes: number; restarts: number; ufrag: string }[]> {
+export async function peerStats(peers: Iterable<Peer>): Promise<
+  {
+    nodeId: string;
+    state: string;
+    inBytes: number;
+    outBytes: number;
+    senders: number;
+    restarts: number;
+    ufrag: string;
+  }[]
+> {
   const out = [];
   for (const p of peers) {
     let inBytes = 0;
@@ -101,6 +109,8 @@ export async function peerStats(
       state: p.pc?.connectionState ?? p.status,
       inBytes,
       outBytes,
+      /** senders that carry a track (a viewer's links have none) */
+      senders: p.pc?.getSenders().filter((s) => s.track).length ?? 0,
       restarts: p.restarts,
       ufrag,
     });

@@ -1,8 +1,9 @@
-// The media of a call: a WebRTC mesh, one RTCPeerConnection per other participant
-// (docs/PROTOCOL.md §15). Signals go out through the backend (sealed and signed on their way)
-// and come back as opened "call-signal" events; this file only speaks WebRTC.
+// The media of a call: a WebRTC mesh, one RTCPeerConnection per other participant, and the
+// host's links to receive-only viewers (docs/PROTOCOL.md §15; who links with whom and who offers:
+// mesh-links.ts). Signals go out through the backend (sealed and signed on their way) and come
+// back as opened "call-signal" events; this file only speaks WebRTC.
 //
-//   * The smaller node id offers; the other side answers (it says "hello" to ask for an offer
+//   * The offering side offers; the other answers (it says "hello" to ask for an offer
 //     when it arrives later or reloads). Renegotiation (a camera switched on) may come from
 //     either side, with the "perfect negotiation" pattern: the smaller id is impolite and
 //     ignores a colliding offer, the other rolls back its own and answers (PROTOCOL-V1.md §7.6).
@@ -26,8 +27,9 @@ import {
   CALL_RETRY_OFFER_MS,
   CALL_TICK_MS,
 } from "../../../../src/protocol/call-mesh-limits.ts";
-import { CALL_MAX_PARTICIPANTS, CALL_PEER_TIMEOUT_S } from "../../../../src/protocol/limits.ts";
+import { CALL_PEER_TIMEOUT_S } from "../../../../src/protocol/limits.ts";
 import type { CallSignalType } from "../../../shared/types.ts";
+import { meshLinks, type CallShape } from "./mesh-links.ts";
 import { MeshMedia, type MeshOptions } from "./mesh-media.ts";
 import { Peer, peerStats, randomId, type MeshTransport, type PeerInfo, type SignalData } from "./mesh-peer.ts";
 
@@ -60,16 +62,16 @@ export class Mesh extends MeshMedia {
     this.o.log?.(line);
   }
 
-  /** The participants of the call (in join order): connect to new ones, drop those who left. */
-  setParticipants(ids: string[]) {
+  /** Who is in the call now: connect to new links, close those gone (left, or revoked by the host here). */
+  setCall(c: CallShape) {
     if (this.closed) return;
-    const mesh = ids.slice(0, CALL_MAX_PARTICIPANTS);
-    this.overCapacity = !mesh.includes(this.t.self) && ids.includes(this.t.self);
-    const others = this.overCapacity ? [] : mesh.filter((id) => id !== this.t.self);
-    this.allowed = new Set(others);
-    for (const [id, p] of this.peers) if (!this.allowed.has(id)) this.drop(p, "left");
+    const l = meshLinks(c, this.t.self);
+    this.overCapacity = l.overCapacity;
+    this.allowed = new Set(l.others);
+    // a link whose offering side changed (a viewer who joined) starts over
+    for (const [id, p] of this.peers) if (!this.allowed.has(id) || p.initiator !== l.offers(id)) this.drop(p, "left");
     const now = Date.now();
-    for (const id of others) if (!this.peers.has(id)) this.start(this.addPeer(id, now));
+    for (const id of l.others) if (!this.peers.has(id)) this.start(this.addPeer(id, l.offers(id), now));
     // signals that came before the join event did
     const early = this.early.filter((x) => this.allowed.has(x.from) && now - x.at < CALL_EARLY_SIGNAL_MS);
     this.early = this.early.filter((x) => !this.allowed.has(x.from) && now - x.at < CALL_EARLY_SIGNAL_MS);
@@ -77,8 +79,8 @@ export class Mesh extends MeshMedia {
     this.o.onChange();
   }
 
-  private addPeer(id: string, now: number): Peer {
-    const p = new Peer(id, this.t.self < id, now);
+  private addPeer(id: string, offers: boolean, now: number): Peer {
+    const p = new Peer(id, offers, now);
     if (this.outputDeviceId)
       void (p.audioEl as HTMLAudioElement & { setSinkId?(id: string): Promise<void> })
         .setSinkId?.(this.outputDeviceId)

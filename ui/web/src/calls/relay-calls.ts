@@ -39,7 +39,11 @@ export class RelayCalls {
     });
   }
 
-  async action(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }): Promise<CallView | null> {
+  async action(
+    circleId: string,
+    op: CallOp,
+    a: { sessionId?: string; channel?: string; target?: string },
+  ): Promise<CallView | null> {
     const r = callAction(
       {
         ctx: this.h.ctx(),
@@ -49,7 +53,7 @@ export class RelayCalls {
       },
       circleId,
       op,
-      { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general") },
+      { sessionId: a.sessionId, channelId: normalizeChannelId(a.channel || "general"), target: a.target },
     );
     await this.h.publish(circleId, r.rows);
     this.relay.watch();

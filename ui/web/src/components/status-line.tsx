@@ -34,7 +34,8 @@ export function StatusLine() {
               classList={{ mine: c().participants.includes(app.state().app?.node.nodeId ?? "") }}
             >
               <i />
-              call in #{c().channelId} ({c().participants.length})
+              call in #{c().channelId} ({c().participants.length}
+              {c().viewers?.length ? `+${c().viewers!.length} watching` : ""})
             </button>
           </>
         )}

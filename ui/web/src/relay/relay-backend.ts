@@ -365,7 +365,7 @@ export class RelayBackend implements Backend {
         }),
     ));
   }
-  async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string }) {
+  async callAction(circleId: string, op: CallOp, a: { sessionId?: string; channel?: string; target?: string }) {
     const id = requireCircle(this.peer, circleId).circleId;
     return (await this.calling()).action(id, op, a);
   }
