@@ -253,7 +253,7 @@ export const relayPresence = sqliteTable(
     capabilities: text("capabilities").notNull().default("{}"),
     observedAt: integer("observed_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
-    /** the signing key this registration named (64 lowercase hex; "" for none): until it expires, the node's requests for the hint must be signed with it (PROTOCOL-V1.md §6.8) */
+    /** the signing key this registration named (64 lowercase hex; "" for none): until it expires, the node's requests for the hint must be signed with it (PROTOCOL-V1.md §6.5) */
     signingKey: text("signing_key").notNull().default(""),
   },
   (t) => [primaryKey({ columns: [t.circleHint, t.nodeId] }), index("relay_presence_expires").on(t.expiresAt)],

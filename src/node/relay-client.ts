@@ -61,7 +61,7 @@ export class RelayClient {
   private readonly sync: RelaySync;
   private readonly admissions: AdmissionWatch;
   private readonly envs = new Map<string, RelayEnvelopes>();
-  /** the request signer of each legacy circle, by relay hint (PROTOCOL-V1.md §6.8) */
+  /** the request signer of each legacy circle, by relay hint (PROTOCOL-V1.md §6.5) */
   private readonly signers = new Map<string, RequestSigner | null>();
   private unsub: (() => void) | null = null;
 

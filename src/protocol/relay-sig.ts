@@ -1,5 +1,5 @@
 // Signed relay requests, as the newer original PHP relay checks them (felund-core-newer b1;
-// PROTOCOL-V1.md §6.8): the circle's signing key, the canonical string of a request, its
+// PROTOCOL-V1.md §6.5): the circle's signing key, the canonical string of a request, its
 // signature and the four X-Felund-* headers. Pure: the clock and the nonce are passed in.
 import { isHex, toHex, utf8 } from "./bytes.ts";
 import { hmacHex, hmacSha256, sha256Hex, timingSafeEqualStr } from "./crypto.ts";

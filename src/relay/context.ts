@@ -59,7 +59,7 @@ export interface RelayContext {
   messages: MessagesService;
   presence: PresenceService;
   signal: SignalService;
-  /** signed requests of nodes that registered a signing key (PROTOCOL-V1.md §6.8) */
+  /** signed requests of nodes that registered a signing key (PROTOCOL-V1.md §6.5) */
   signed: SignedRequests;
   /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
   address(request: Request, server: AddressSource | null | undefined): string | null;

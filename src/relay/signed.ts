@@ -1,4 +1,4 @@
-// Signed requests (PROTOCOL-V1.md §6.8, the newer original PHP relay's rules): a node that
+// Signed requests (PROTOCOL-V1.md §6.5, the newer original PHP relay's rules): a node that
 // registered a `signing_key` for a circle hint must sign its later requests for that hint
 // (register, unregister, peers, messages) with it, until that registration expires. Nodes that
 // never registered a key are served as before. Unlike the original, a registered key is never

@@ -1,4 +1,4 @@
-// Signed requests on our relay (PROTOCOL-V1.md §6.8): the newer original's rules (vectors of
+// Signed requests on our relay (PROTOCOL-V1.md §6.5): the newer original's rules (vectors of
 // tests/vectors/relay-sig.json, 300 s window, 409 on a replayed nonce, its codes), a registered
 // key that nothing but its own expiry removes, and clients without a key served as before.
 import { describe, expect, test } from "bun:test";

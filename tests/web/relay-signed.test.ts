@@ -1,4 +1,4 @@
-// Signed relay requests as a client (PROTOCOL-V1.md §6.8), against a stand-in for the newer
+// Signed relay requests as a client (PROTOCOL-V1.md §6.5), against a stand-in for the newer
 // original PHP relay that refuses anything not signed by its rules (strict-relay.ts): a node
 // and a relay-only browser peer (in Bun) share a legacy circle through it, both ways; the
 // same client keeps working with relays that do not take the headers (an older relay seen

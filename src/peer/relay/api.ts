@@ -56,7 +56,7 @@ export interface HttpAnswer extends CappedBody {
 export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
 
 /**
- * How the requests of one circle are signed (the newer original relay, PROTOCOL-V1.md §6.8;
+ * How the requests of one circle are signed (the newer original relay, PROTOCOL-V1.md §6.5;
  * signer.ts), given by the peer for its legacy circles: the key register sends, and `send`,
  * which sends a request (its path after /v1, with any query; the exact body) through `go` with
  * the X-Felund-* headers, or without them where a relay cannot take them.

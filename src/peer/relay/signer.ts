@@ -1,4 +1,4 @@
-// The signer of a legacy circle's relay requests (PROTOCOL-V1.md §6.8): the newer original
+// The signer of a legacy circle's relay requests (PROTOCOL-V1.md §6.5): the newer original
 // PHP relay answers 401 to peers, messages and unregister calls that are not signed with the
 // circle's key. Other relays ignore the headers. The node imports it; the relay-only browser
 // gets it from its legacy chunk (ui/web/src/relay/legacy.ts), as only legacy circles sign.

@@ -8,7 +8,7 @@ import { signatureResponse } from "../signed.ts";
 
 const SIGNED =
   " A node (X-Felund-Node) that registered a signing_key for this circle_hint must sign this request with it until that " +
-  "registration expires (PROTOCOL-V1.md §6.8): 401 INVALID_SIGNATURE, 400 EXPIRED_TIMESTAMP, 409 NONCE_REPLAY.";
+  "registration expires (PROTOCOL-V1.md §6.5): 401 INVALID_SIGNATURE, 400 EXPIRED_TIMESTAMP, 409 NONCE_REPLAY.";
 
 export const messagesRoutes = (ctx: RelayContext) =>
   new Elysia()

@@ -16,7 +16,7 @@ import { namedKey, signatureResponse } from "../signed.ts";
 
 const SIGNED =
   "A node that registered a signing_key for this circle_hint must sign this request with it until that registration expires " +
-  "(X-Felund-Node, X-Felund-Ts, X-Felund-Nonce, X-Felund-Signature; PROTOCOL-V1.md §6.8): 401 INVALID_SIGNATURE, " +
+  "(X-Felund-Node, X-Felund-Ts, X-Felund-Nonce, X-Felund-Signature; PROTOCOL-V1.md §6.5): 401 INVALID_SIGNATURE, " +
   "400 EXPIRED_TIMESTAMP (more than 300 s off), 409 NONCE_REPLAY. Nodes without a registered key are not checked.";
 
 export const presenceRoutes = (ctx: RelayContext) => {

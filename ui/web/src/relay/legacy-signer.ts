@@ -1,5 +1,5 @@
 // Which of the relay-only peer's circles sign their relay requests, and with what
-// (PROTOCOL-V1.md §6.8): its legacy circles, as the node's (src/node/relay-client.ts). In the
+// (PROTOCOL-V1.md §6.5): its legacy circles, as the node's (src/node/relay-client.ts). In the
 // legacy chunk (legacy.ts), so pages without such a circle never load it.
 import type { Rng } from "../../../../src/protocol/crypto.ts";
 import type { RequestSigner } from "../../../../src/peer/relay/api.ts";

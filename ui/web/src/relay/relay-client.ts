@@ -39,7 +39,7 @@ export interface BrowserPeer {
   nodeId: string;
   /** the v1 codec, once a legacy circle is here */
   v1(): V1Codec | null;
-  /** the request signer of a legacy circle (PROTOCOL-V1.md §6.8), by relay hint: the legacy chunk's signerOf */
+  /** the request signer of a legacy circle (PROTOCOL-V1.md §6.5), by relay hint: the legacy chunk's signerOf */
   v1Signer?(links: Map<string, Link>, hint: string): RequestSigner | null | undefined;
   ctx(): V2Ctx;
   v2Deps(): V2Deps;
