@@ -17,6 +17,7 @@ import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { startV2Node } from "../node/helpers.ts";
 import { waitFor } from "./relay-helpers.ts";
 import { startStrictRelay } from "./strict-relay.ts";
+import { startRelay } from "./relay-helpers.ts";
 import { launchBrowser, newPage, say } from "./browser.ts";
 
 setDefaultTimeout(30_000);
@@ -67,6 +68,35 @@ test("a node and a relay-only browser share a legacy circle through a relay that
   b.goodbye();
   await waitFor("unregistered", () => relay.log.some((l) => l.method === "DELETE" && l.hint === hint));
   expect(relay.log.filter((l) => l.method === "DELETE").map((l) => [l.status, l.signed])).toEqual([[200, true]]);
+});
+
+test("with felund's relay the same clients register their key and pass its checks; the key stays theirs", async () => {
+  const relay = startRelay();
+  cleanup.push(() => relay.stop());
+  const node: FelundNode = await startV2Node("nell", { relay: relay.base });
+  cleanup.push(() => node.stop());
+  const { circleId } = node.createCircle("ours", { legacy: true });
+  const b = await RelayBackend.open({ relayBase: relay.base, persist: new MemoryPersistence(), pollMs: 300 });
+  cleanup.push(() => b.close());
+  await b.joinCircle(node.inviteCode(circleId));
+  const sent = await b.send(circleId, "general", "through our relay");
+  await waitFor("node has it", () => node.store.hasMessage(sent.msgId), 10_000);
+  const inv = decodeInvite(node.inviteCode(circleId));
+  if (!inv.ok) throw new Error(inv.reason);
+  const key = toHex(relaySigningKey(fromHex(inv.value.secretHex)));
+  const rows = () =>
+    relay.db.$client
+      .query("SELECT node_id, signing_key FROM relay_presence WHERE circle_hint = ? ORDER BY node_id")
+      .all(circleHint(circleId)) as { node_id: string; signing_key: string }[];
+  await waitFor("both registered", () => rows().length === 2);
+  expect(rows().map((r) => r.signing_key)).toEqual([key, key]);
+  // an unsigned register of the node's id (anyone can send one) does not take its key or presence
+  const res = await fetch(`${relay.base}/v1/register`, {
+    method: "POST",
+    body: JSON.stringify({ node_id: node.nodeId, circle_hint: circleHint(circleId), endpoints: [] }),
+  });
+  expect(res.status).toBe(401);
+  expect(rows().find((r) => r.node_id === node.nodeId)?.signing_key).toBe(key);
 });
 
 test("a v2-only circle's requests are not signed (only legacy circles sign)", async () => {
