@@ -95,7 +95,8 @@ export class RelayClient {
     // new messages reach the relay through the node's fan-out (schedulePush), not through events
     this.unsub = this.node.subscribe((e) => {
       if (e.t === "circles") {
-        this.signers.clear();
+        // a new circle may sign; one that signs goes on signing (a relay that holds its key would refuse it unsigned)
+        for (const [hint, s] of this.signers) if (!s) this.signers.delete(hint);
         this.sync.poke();
       }
     });

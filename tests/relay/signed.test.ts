@@ -239,3 +239,20 @@ describe("clients that never registered a key", () => {
     );
   });
 });
+
+test("the OpenAPI description documents the signed requests", async () => {
+  const spec = (await makeRelay().call("GET", "/docs/json")).json;
+  expect(spec.info.description).toContain("signing_key");
+  const reg = JSON.stringify(spec.paths["/v1/register"]);
+  expect(reg).toContain("signing_key");
+  expect(reg).toContain("INVALID_SIGNATURE");
+  for (const [p, m] of [
+    ["/v1/peers", "get"],
+    ["/v1/messages", "get"],
+    ["/v1/messages", "post"],
+    ["/v1/register", "delete"],
+  ] as const) {
+    expect(spec.paths[p][m].description).toContain("NONCE_REPLAY");
+    expect(Object.keys(spec.paths[p][m].responses)).toContain("401");
+  }
+});

@@ -63,13 +63,10 @@ export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
  */
 export interface RequestSigner {
   keyHex: string;
-  send(
-    method: string,
-    path: string,
-    body: string,
-    go: (headers?: Record<string, string>) => Promise<HttpAnswer>,
-  ): Promise<HttpAnswer>;
+  send(method: string, path: string, body: string, go: Go): Promise<HttpAnswer>;
 }
+/** Sends a request, with these extra headers if given. */
+type Go = (headers?: Record<string, string>) => Promise<HttpAnswer>;
 /** The signer of a circle's requests, by its relay hint; none: unsigned. */
 export type SignerOf = (circleHint: string) => RequestSigner | null | undefined;
 
@@ -84,13 +81,18 @@ export class RelayApi {
     private signerOf: SignerOf = () => null,
   ) {}
 
+  /** Send through `go`, signed by the circle's signer if it has one. */
+  private signed(hint: string | undefined, method: string, path: string, body: string | undefined, go: Go) {
+    const s = hint && this.signerOf(hint);
+    return s ? s.send(method, path, body ?? "", go) : go();
+  }
+
   /**
    * `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body.
    * `hint`: the circle whose signer (if any) signs it.
    */
   private async call<T>(method: string, path: string, body?: unknown, node = true, hint?: string): Promise<T> {
     const text = body !== undefined ? JSON.stringify(body) : undefined;
-    const signer = hint ? this.signerOf(hint) : null;
     const send = (signed?: Record<string, string>) =>
       this.fetchImpl(relayUrl(this.base, path), {
         method,
@@ -104,7 +106,7 @@ export class RelayApi {
       });
     let res: HttpAnswer;
     try {
-      res = await (signer ? signer.send(method, path, text ?? "", send) : send());
+      res = await this.signed(hint, method, path, text, send);
     } catch (e) {
       throw relayError(`relay unreachable: ${(e as Error).message}`);
     }
@@ -153,8 +155,7 @@ export class RelayApi {
         headers: { "content-type": "application/json", ...signed },
         body,
       });
-    const s = this.signerOf(circleHint);
-    void (s ? s.send("DELETE", "/register", body, go) : go()).catch(() => {});
+    void this.signed(circleHint, "DELETE", "/register", body, go).catch(() => {});
   }
 
   async peers(circleHint: string, limit = RELAY_PEERS_DEFAULT): Promise<RelayPeer[]> {

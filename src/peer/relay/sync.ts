@@ -68,7 +68,7 @@ export interface CircleLink {
   /** the next push after a failed one, and its back-off */
   retry: ReturnType<typeof setTimeout> | null;
   delayMs: number;
-  /** the last presence (register, peers): pushes and pulls wait for it, so a relay that checks signatures knows our key */
+  /** the last presence (register, peers): pulls wait for it, so a relay that checks signatures knows our key (a push it refuses is retried) */
   registered?: Promise<void>;
 }
 
@@ -86,10 +86,11 @@ export class RelaySync {
   private readonly o: RelaySyncOptions;
   private readonly signer: SignerOf = (h) => this.host.signer?.(h);
 
-  /** The circle's last presence, started now if there was none (a first push or pull may come before the scheduler's). */
-  private registered(circleId: string, l: CircleLink): Promise<void> {
-    if (!l.registered) l.lastPresence = this.nowMs();
-    return (l.registered ??= this.presence(circleId, l));
+  /** The circle's last presence, started now if there was none: then a relay that checks signatures knows our key. */
+  async registered(circleId: string): Promise<void> {
+    const l = this.link(circleId);
+    if (l && !l.registered) l.lastPresence = this.nowMs();
+    if (l) await (l.registered ??= this.presence(circleId, l));
   }
 
   constructor(base: string, host: RelayHost, o: RelaySyncOptions) {
@@ -294,7 +295,6 @@ export class RelaySync {
 
   /** Push what is pending, a batch at a time, until nothing is left; on failure, try again later. */
   private async push(circleId: string, l: CircleLink): Promise<void> {
-    await this.registered(circleId, l);
     for (let round = 0; round < 1000 && this.links.get(circleId) === l; round++) {
       const b = this.host.pending(circleId, L.RELAY_PUSH_BATCH);
       if (!b) return;
@@ -332,7 +332,7 @@ export class RelaySync {
   }
 
   private async pullPages(circleId: string, l: CircleLink): Promise<void> {
-    await this.registered(circleId, l);
+    await this.registered(circleId);
     const base = this.api.base;
     let cur = this.host.cursor(base, circleId);
     for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {

@@ -147,6 +147,7 @@ export class RelayClient implements RelayHost {
   /** Ask the relay who is there now (the last list if it does not answer). */
   async refreshPeers(circleId: string): Promise<PeerView[]> {
     try {
+      await this.sync.registered(circleId);
       this.rememberPeers(circleId, await this.sync.api.peers(this.link(circleId).hint));
     } catch {
       /* keep the last list */
