@@ -255,8 +255,20 @@ export const relayPresence = sqliteTable(
     capabilities: text("capabilities").notNull().default("{}"),
     observedAt: integer("observed_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
+    /** the signing key this registration named (64 lowercase hex; "" for none): until it expires, the node's requests for the hint must be signed with it (PROTOCOL-V1.md §6.5) */
+    signingKey: text("signing_key").notNull().default(""),
   },
   (t) => [primaryKey({ columns: [t.circleHint, t.nodeId] }), index("relay_presence_expires").on(t.expiresAt)],
+);
+
+/** Nonces of the signed requests the relay accepted, with the client's timestamp; kept while a replay could still be in the time window. */
+export const relayNonces = sqliteTable(
+  "relay_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    ts: integer("ts").notNull(),
+  },
+  (t) => [index("relay_nonces_ts").on(t.ts)],
 );
 
 /**

@@ -13,7 +13,8 @@ import { circleHint } from "../protocol/ids.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import type { Arrival } from "../peer/fan-out.ts";
 import { AdmissionWatch } from "../peer/relay/admissions.ts";
-import type { PullCursor, RelayPeer } from "../peer/relay/api.ts";
+import type { PullCursor, RelayPeer, RequestSigner } from "../peer/relay/api.ts";
+import { legacySigner } from "../peer/relay/signer.ts";
 import { RelaySync, type RelayHost, type WsCtor } from "../peer/relay/sync.ts";
 import type { CallRegistry } from "../sync/call-registry.ts";
 import { RelayEnvelopes } from "../sync/relay-envelopes.ts";
@@ -60,6 +61,8 @@ export class RelayClient {
   private readonly sync: RelaySync;
   private readonly admissions: AdmissionWatch;
   private readonly envs = new Map<string, RelayEnvelopes>();
+  /** the request signer of each legacy circle, by relay hint (PROTOCOL-V1.md §6.5) */
+  private readonly signers = new Map<string, RequestSigner | null>();
   private unsub: (() => void) | null = null;
 
   constructor(
@@ -91,7 +94,11 @@ export class RelayClient {
   start(): void {
     // new messages reach the relay through the node's fan-out (schedulePush), not through events
     this.unsub = this.node.subscribe((e) => {
-      if (e.t === "circles") this.sync.poke();
+      if (e.t === "circles") {
+        // a new circle may sign; one that signs goes on signing (a relay that holds its key would refuse it unsigned)
+        for (const [hint, s] of this.signers) if (!s) this.signers.delete(hint);
+        this.sync.poke();
+      }
     });
     this.sync.start();
   }
@@ -198,6 +205,19 @@ export class RelayClient {
       // a newer epoch may have come over TCP: open what was held for it
       for (const [id, e] of this.envs) if (e.ahead.size) this.ingest(id, []);
       this.admissions.poke();
+    },
+
+    // legacy circles sign their requests (the newer original relay requires it; others ignore it)
+    signer: (hint) => {
+      const known = this.signers.get(hint);
+      if (known !== undefined) return known;
+      const c = this.node.store.listCircles().find((x) => circleHint(x.circleId) === hint);
+      const s =
+        c && c.mode !== "v2"
+          ? legacySigner(fromHex(c.secretHex), this.node.nodeId, () => Date.now() / 1000, this.node.ctx.rng)
+          : null;
+      this.signers.set(hint, s);
+      return s;
     },
 
     log: (l) => this.node.log(l),

@@ -223,6 +223,10 @@ export const RELAY_RATE_SIGNAL_IP_PER_S = 6;
 export const RELAY_RATE_SIGNAL_IP_BURST = 60;
 /** Token buckets kept in memory; past it, full (idle) buckets are swept first. */
 export const RELAY_RATE_KEYS_MAX = 100_000;
+/** Signed relay requests (the newer PHP relay, felund-core-newer b1): a timestamp further than this from the server's clock is refused, and a nonce is remembered this long. */
+export const RELAY_SIG_WINDOW_S = 300;
+/** X-Felund-Nonce: the relay stores each one it accepts, so it bounds their length (clients send 32 hex). */
+export const RELAY_NONCE_MAX = 128;
 /** Signalling (relay_ws.py): session ids 8-256 chars, payload <= 64 KiB, GET returns <= 200. */
 export const RELAY_SIGNAL_SESSION_MIN = 8;
 export const RELAY_SIGNAL_SESSION_MAX = 256;

@@ -134,7 +134,8 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
             version: RELAY_API_VERSION,
             description:
               "Rendezvous, store-and-forward of encrypted envelopes, WebSocket push and call signalling, compatible with the original PHP relay and relay_ws.py. Every path also answers under /api/v1/... and any prefix ending in /v1. " +
-              "Storage is bounded per circle_hint (429 when full, never evicted) and in total (oldest envelopes older than a day evicted first, else 507); see POST /v1/messages.",
+              "Storage is bounded per circle_hint (429 when full, never evicted) and in total (oldest envelopes older than a day evicted first, else 507); see POST /v1/messages. " +
+              "Signed requests as the newer original PHP relay: a node that registers a signing_key must sign its register, unregister, peers and messages requests for that circle_hint with X-Felund-Ts, X-Felund-Nonce and X-Felund-Signature until the registration expires; nodes that never registered a key are served as before (PROTOCOL-V1.md §6.5).",
           },
         },
       }),

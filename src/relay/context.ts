@@ -13,6 +13,7 @@ import { MessageStore, type StorageBounds } from "./messages/store.ts";
 import { PresenceService } from "./presence/service.ts";
 import { TokenBuckets } from "./rate-limit.ts";
 import { SignalService } from "./signal/service.ts";
+import { SignedRequests } from "./signed.ts";
 import { Hub } from "./ws/hub.ts";
 
 export interface RelayDeps {
@@ -58,6 +59,8 @@ export interface RelayContext {
   messages: MessagesService;
   presence: PresenceService;
   signal: SignalService;
+  /** signed requests of nodes that registered a signing key (PROTOCOL-V1.md §6.5) */
+  signed: SignedRequests;
   /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
   address(request: Request, server: AddressSource | null | undefined): string | null;
   /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
@@ -107,6 +110,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     messages.forgetPages();
   };
   const presence = new PresenceService(deps.db, nowS);
+  const signed = new SignedRequests(deps.db, nowS);
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
   const address = (request: Request, server: AddressSource | null | undefined) =>
     clientAddress(request, server, config.trustProxy);
@@ -135,6 +139,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
       signals: signal.prune(now),
     };
     cache.dropExpired(now);
+    signed.prune(now);
     messages.forgetPages();
     for (const b of Object.values(limiters)) b?.sweep(nowMs());
     return report;
@@ -162,5 +167,5 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     },
     prune,
   };
-  return { config, nowMs, nowS, hub, messages, presence, signal, address, limitAddress, control };
+  return { config, nowMs, nowS, hub, messages, presence, signal, signed, address, limitAddress, control };
 }

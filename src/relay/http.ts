@@ -11,7 +11,7 @@ import type { Refusal } from "./verdict.ts";
 export const CORS_HEADERS = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-  "Access-Control-Allow-Headers": "Content-Type, X-Felund-Node",
+  "Access-Control-Allow-Headers": "Content-Type, X-Felund-Node, X-Felund-Ts, X-Felund-Nonce, X-Felund-Signature",
 } as const;
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", ...CORS_HEADERS };
@@ -69,6 +69,9 @@ const tooLarge = (max: number) => new FelundError("E_TOO_LONG", `Request body to
 const badBody = (detail: string) => new FelundError("E_BAD_INPUT", detail);
 
 export const NOT_JSON = "Request body must be a JSON object";
+
+/** The exact bytes of each parsed body: what a signed request's signature covers (signed.ts). */
+export const rawBodies = new WeakMap<Request, Uint8Array>();
 export const TOO_DEEP = `Request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`;
 
 /**
@@ -80,8 +83,10 @@ export function jsonBodyParser(max: number) {
   const parse = async ({ request }: { request: Request }): Promise<unknown> => {
     const declared = request.headers.get("content-length");
     if (declared !== null && Number(declared) > max) throw tooLarge(max);
-    const text = declared !== null ? await request.text() : await readCapped(request, max);
-    if (text.length * 3 > max && Buffer.byteLength(text) > max) throw tooLarge(max);
+    const bytes = declared !== null ? Buffer.from(await request.arrayBuffer()) : await readCapped(request, max);
+    if (bytes.byteLength > max) throw tooLarge(max);
+    rawBodies.set(request, bytes);
+    const text = bytes.toString("utf8");
     if (text.trim() === "") return {};
     if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
       console.error(
@@ -103,8 +108,8 @@ export function jsonBodyParser(max: number) {
   return [parse, "json" as const];
 }
 
-async function readCapped(request: Request, max: number): Promise<string> {
-  if (!request.body) return "";
+async function readCapped(request: Request, max: number): Promise<Buffer> {
+  if (!request.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
@@ -112,7 +117,7 @@ async function readCapped(request: Request, max: number): Promise<string> {
     if (total > max) throw tooLarge(max);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** The smallest piece of Bun's Server that the relay needs. */

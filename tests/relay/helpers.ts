@@ -93,7 +93,7 @@ export function envelope(id = msgId(), extra: Record<string, unknown> = {}) {
 export const CORS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-  "access-control-allow-headers": "Content-Type, X-Felund-Node",
+  "access-control-allow-headers": "Content-Type, X-Felund-Node, X-Felund-Ts, X-Felund-Nonce, X-Felund-Signature",
 };
 
 export function expectCors(h: Headers): void {

@@ -55,6 +55,21 @@ export interface HttpAnswer extends CappedBody {
 }
 export type FetchLike = (url: string, init: HttpInit) => Promise<HttpAnswer>;
 
+/**
+ * How the requests of one circle are signed (the newer original relay, PROTOCOL-V1.md §6.5;
+ * signer.ts), given by the peer for its legacy circles: the key register sends, and `send`,
+ * which sends a request (its path after /v1, with any query; the exact body) through `go` with
+ * the X-Felund-* headers, or without them where a relay cannot take them.
+ */
+export interface RequestSigner {
+  keyHex: string;
+  send(method: string, path: string, body: string, go: Go): Promise<HttpAnswer>;
+}
+/** Sends a request, with these extra headers if given. */
+type Go = (headers?: Record<string, string>) => Promise<HttpAnswer>;
+/** The signer of a circle's requests, by its relay hint; none: unsigned. */
+export type SignerOf = (circleHint: string) => RequestSigner | null | undefined;
+
 /** The runtime's own fetch and timeout signal (Bun and browsers both have them). */
 const runtime = globalThis as unknown as { fetch: FetchLike; AbortSignal: { timeout(ms: number): unknown } };
 
@@ -63,21 +78,35 @@ export class RelayApi {
     readonly base: string,
     private nodeId: string,
     private fetchImpl: FetchLike = (u, i) => runtime.fetch(u, i),
+    private signerOf: SignerOf = () => null,
   ) {}
 
-  /** `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body */
-  private async call<T>(method: string, path: string, body?: unknown, node = true): Promise<T> {
-    let res: HttpAnswer;
-    try {
-      res = await this.fetchImpl(relayUrl(this.base, path), {
+  /** Send through `go`, signed by the circle's signer if it has one. */
+  private signed(hint: string | undefined, method: string, path: string, body: string | undefined, go: Go) {
+    const s = hint && this.signerOf(hint);
+    return s ? s.send(method, path, body ?? "", go) : go();
+  }
+
+  /**
+   * `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body.
+   * `hint`: the circle whose signer (if any) signs it.
+   */
+  private async call<T>(method: string, path: string, body?: unknown, node = true, hint?: string): Promise<T> {
+    const text = body !== undefined ? JSON.stringify(body) : undefined;
+    const send = (signed?: Record<string, string>) =>
+      this.fetchImpl(relayUrl(this.base, path), {
         method,
         headers: {
           ...(body !== undefined ? { "content-type": "application/json" } : {}),
-          ...(node ? { "x-felund-node": this.nodeId } : {}),
+          // a signed request names the node in its own headers (X-Felund-Node)
+          ...(signed ?? (node ? { "x-felund-node": this.nodeId } : {})),
         },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
+        body: text,
         signal: runtime.AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
       });
+    let res: HttpAnswer;
+    try {
+      res = await this.signed(hint, method, path, text, send);
     } catch (e) {
       throw relayError(`relay unreachable: ${(e as Error).message}`);
     }
@@ -104,29 +133,38 @@ export class RelayApi {
 
   /** `transport`: how members reach us ("tcp" for a node, "ws" for a browser, which they cannot dial) */
   register(circleHint: string, endpoints: RelayEndpoint[], transport: string) {
-    return this.call("POST", "/register", {
+    const body = {
       node_id: this.nodeId,
       circle_hint: circleHint,
       endpoints,
       capabilities: { relay: false, transport: [transport], can_anchor: false },
       ttl_s: RELAY_PRESENCE_TTL_S,
-    });
+      // a legacy circle's key (left out by JSON.stringify when undefined)
+      signing_key: this.signerOf(circleHint)?.keyHex,
+    };
+    return this.call("POST", "/register", body, true, circleHint);
   }
 
   /** Best effort, also while the page unloads (keepalive). */
   unregister(circleHint: string): void {
-    void this.fetchImpl(relayUrl(this.base, "/register"), {
-      method: "DELETE",
-      keepalive: true,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ node_id: this.nodeId, circle_hint: circleHint }),
-    }).catch(() => {});
+    const body = JSON.stringify({ node_id: this.nodeId, circle_hint: circleHint });
+    const go = (signed?: Record<string, string>) =>
+      this.fetchImpl(relayUrl(this.base, "/register"), {
+        method: "DELETE",
+        keepalive: true,
+        headers: { "content-type": "application/json", ...signed },
+        body,
+      });
+    void this.signed(circleHint, "DELETE", "/register", body, go).catch(() => {});
   }
 
   async peers(circleHint: string, limit = RELAY_PEERS_DEFAULT): Promise<RelayPeer[]> {
     const r = await this.call<{ peers?: RelayPeer[] }>(
       "GET",
       `/peers?circle_hint=${encodeURIComponent(circleHint)}&limit=${limit}`,
+      undefined,
+      true,
+      circleHint,
     );
     return Array.isArray(r.peers)
       ? r.peers.filter((p) => p && typeof p.node_id === "string" && p.node_id !== this.nodeId)
@@ -135,7 +173,13 @@ export class RelayApi {
 
   /** v1 envelopes (PROTOCOL-V1.md §4.4) and v2 envelopes (docs/PROTOCOL.md §9) alike */
   postMessages(circleHint: string, envelopes: unknown[]) {
-    return this.call<{ stored?: number }>("POST", "/messages", { circle_hint: circleHint, messages: envelopes });
+    return this.call<{ stored?: number }>(
+      "POST",
+      "/messages",
+      { circle_hint: circleHint, messages: envelopes },
+      true,
+      circleHint,
+    );
   }
 
   async getMessages(circleHint: string, from: PullCursor, limit: number): Promise<MessagesPage> {
@@ -145,6 +189,9 @@ export class RelayApi {
     const r = await this.call<{ messages?: unknown[]; next_cursor?: unknown; more?: unknown; server_time?: unknown }>(
       "GET",
       `/messages?${q}`,
+      undefined,
+      true,
+      circleHint,
     );
     const messages = Array.isArray(r.messages) ? r.messages : [];
     return {

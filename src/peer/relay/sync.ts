@@ -7,22 +7,12 @@
 // Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock
 // besides the injected `nowMs`.
 import * as L from "../../protocol/limits.ts";
-import { type FetchLike, type PullCursor, RelayApi, type RelayEndpoint, type RelayPeer } from "./api.ts";
+import { type FetchLike, type PullCursor, RelayApi, type RelayEndpoint, type RelayPeer, type SignerOf } from "./api.ts";
+import type { WsCtor, WsLike } from "./ws-like.ts";
 
 export type ConnectionState = "connecting" | "live" | "offline";
 
-/** A handler checked as a method is (bivariantly), so the runtime's WebSocket, whose handlers take its own event types, fits. */
-type Handler<E> = { handle(ev: E): void }["handle"];
-/** What the client needs of a WebSocket (the browser's and Bun's both fit). */
-export interface WsLike {
-  onopen: Handler<unknown> | null;
-  onmessage: Handler<{ data: unknown }> | null;
-  onclose: Handler<unknown> | null;
-  onerror: Handler<unknown> | null;
-  send(data: string): void;
-  close(): void;
-}
-export type WsCtor = new (url: string) => WsLike;
+export type { WsCtor, WsLike } from "./ws-like.ts";
 
 /** Envelopes ready for the relay; `ack` once it holds them (moves the host's push cursor). */
 export interface PushBatch {
@@ -44,6 +34,8 @@ export interface RelayHost {
   peersSeen(circleId: string, peers: RelayPeer[]): void;
   /** what presence announces: how members reach us, and over what */
   presence(): { endpoints: RelayEndpoint[]; transport: string };
+  /** who signs a circle's requests, by its hint (its legacy circles: api.ts RequestSigner); absent: none */
+  signer?: SignerOf;
   /** the relay is reachable or not (the browser's status line) */
   connectionChanged?(state: ConnectionState): void;
   /** once per tick of the scheduler */
@@ -76,6 +68,8 @@ export interface CircleLink {
   /** the next push after a failed one, and its back-off */
   retry: ReturnType<typeof setTimeout> | null;
   delayMs: number;
+  /** the last presence (register, peers): pulls wait for it, so a relay that checks signatures knows our key (a push it refuses is retried) */
+  registered?: Promise<void>;
 }
 
 export class RelaySync {
@@ -90,11 +84,19 @@ export class RelaySync {
   private readonly nowMs: () => number;
   private readonly host: RelayHost;
   private readonly o: RelaySyncOptions;
+  private readonly signer: SignerOf = (h) => this.host.signer?.(h);
+
+  /** The circle's last presence, started now if there was none: then a relay that checks signatures knows our key. */
+  async registered(circleId: string): Promise<void> {
+    const l = this.link(circleId);
+    if (l && !l.registered) l.lastPresence = this.nowMs();
+    if (l) await (l.registered ??= this.presence(circleId, l));
+  }
 
   constructor(base: string, host: RelayHost, o: RelaySyncOptions) {
     this.host = host;
     this.o = o;
-    this.api = new RelayApi(base, o.nodeId, o.fetch);
+    this.api = new RelayApi(base, o.nodeId, o.fetch, this.signer);
     this.nowMs = o.nowMs ?? Date.now;
   }
 
@@ -139,7 +141,7 @@ export class RelaySync {
     const was = this.running;
     this.goodbye();
     this.stop();
-    this.api = new RelayApi(base, this.o.nodeId, this.o.fetch);
+    this.api = new RelayApi(base, this.o.nodeId, this.o.fetch, this.signer);
     this.httpOk = null;
     this.setState();
     if (was) this.start();
@@ -201,7 +203,7 @@ export class RelaySync {
       const l = this.link(c.circleId)!;
       if (now - l.lastPresence >= L.RELAY_PRESENCE_MS) {
         l.lastPresence = now;
-        void this.presence(c.circleId, l);
+        l.registered = this.presence(c.circleId, l);
       }
       if (this.o.WebSocketImpl !== null && !l.ws && now >= l.wsRetryAt) this.openSocket(c.circleId, l);
       const every = l.open ? (this.o.idlePollMs ?? L.RELAY_POLL_WITH_WS_MS) : (this.o.pollMs ?? L.RELAY_POLL_MS);
@@ -330,6 +332,7 @@ export class RelaySync {
   }
 
   private async pullPages(circleId: string, l: CircleLink): Promise<void> {
+    await this.registered(circleId);
     const base = this.api.base;
     let cur = this.host.cursor(base, circleId);
     for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {

@@ -1,15 +1,23 @@
 // Routes of POST/GET /v1/messages.
 import { Elysia } from "elysia";
 import type { RelayContext } from "../context.ts";
-import { jsonBodyParser, jsonText, refusalResponse } from "../http.ts";
+import { jsonBodyParser, jsonText, rawBodies, refusalResponse } from "../http.ts";
 import { ErrorResponse } from "../model.ts";
 import { GetMessagesQuery, GetMessagesResponse, PostMessagesBody, PostMessagesResponse } from "./model.ts";
+import { signatureResponse } from "../signed.ts";
+
+const SIGNED =
+  " A node (X-Felund-Node) that registered a signing_key for this circle_hint must sign this request with it until that " +
+  "registration expires (PROTOCOL-V1.md §6.5): 401 INVALID_SIGNATURE, 400 EXPIRED_TIMESTAMP, 409 NONCE_REPLAY.";
 
 export const messagesRoutes = (ctx: RelayContext) =>
   new Elysia()
     .post(
       "/messages",
-      async ({ body }) => {
+      async ({ body, request }) => {
+        const node = request.headers.get("x-felund-node");
+        const no = ctx.signed.checkFor(body.circle_hint, node, { request, body: rawBodies.get(request) ?? "" });
+        if (no) return signatureResponse(no);
         const r = await ctx.messages.post(body);
         return r.ok ? jsonText(r.value) : refusalResponse(r);
       },
@@ -19,6 +27,8 @@ export const messagesRoutes = (ctx: RelayContext) =>
         response: {
           200: PostMessagesResponse,
           400: ErrorResponse,
+          401: ErrorResponse,
+          409: ErrorResponse,
           413: ErrorResponse,
           429: ErrorResponse,
           507: ErrorResponse,
@@ -32,22 +42,32 @@ export const messagesRoutes = (ctx: RelayContext) =>
             "that would pass it is refused with 429 and a Retry-After (when the hint's oldest envelope expires, at most an hour), and nothing of " +
             "that hint is ever evicted to make room. When the relay's total (default 2 GiB) would be passed, its oldest envelopes (any hint) that " +
             "were stored more than a day ago are evicted first, oldest first; if that is not enough, 507. 507 also while the disk has less free " +
-            "space than the relay's floor (default 256 MiB). Re-pushing envelopes that are all stored already is always answered 200.",
+            "space than the relay's floor (default 256 MiB). Re-pushing envelopes that are all stored already is always answered 200." +
+            SIGNED,
         },
       },
     )
     .get(
       "/messages",
-      ({ query }) => {
+      ({ query, request }) => {
+        const no = ctx.signed.checkFor(query.circle_hint, request.headers.get("x-felund-node"), { request, body: "" });
+        if (no) return signatureResponse(no);
         const r = ctx.messages.page(query);
         return r.ok ? jsonText(r.value) : refusalResponse(r);
       },
       {
         query: GetMessagesQuery,
-        response: { 200: GetMessagesResponse, 400: ErrorResponse, 429: ErrorResponse },
+        response: {
+          200: GetMessagesResponse,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          409: ErrorResponse,
+          429: ErrorResponse,
+        },
         detail: {
           tags: ["relay"],
           summary: "Page through stored envelopes, by monotonic cursor or by the original since/server_time",
+          description: SIGNED.trim(),
         },
       },
     );

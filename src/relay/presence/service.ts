@@ -47,9 +47,11 @@ export class PresenceService {
     this.deleteExpired = db.$client.prepare("DELETE FROM relay_presence WHERE expires_at <= ?");
   }
 
+  /** `signingKey`: what signed.ts says this registration holds ("" for none) */
   register(
     b: RegisterBody,
     observed: ObservedHost | null,
+    signingKey = "",
   ): Outcome<{ server_time: number; expires_at: number; observed_host: ObservedHost | null }> {
     if (!isIdOfBytes(b.node_id, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(NODE_DETAIL);
     if (!isIdOfBytes(b.circle_hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
@@ -62,13 +64,14 @@ export class PresenceService {
       capabilities: normalizeCapabilities(b.capabilities),
       observedAt: now,
       expiresAt,
+      signingKey,
     };
     this.db
       .insert(relayPresence)
       .values(row)
       .onConflictDoUpdate({
         target: [relayPresence.circleHint, relayPresence.nodeId],
-        set: { endpoints: row.endpoints, capabilities: row.capabilities, observedAt: now, expiresAt },
+        set: { endpoints: row.endpoints, capabilities: row.capabilities, observedAt: now, expiresAt, signingKey },
       })
       .run();
     return ok({ server_time: now, expires_at: expiresAt, observed_host: observed });

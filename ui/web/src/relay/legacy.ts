@@ -1,9 +1,11 @@
 // What the relay-only peer needs only for legacy-compatible circles (the original clients'
-// protocol, reference v1): v1 envelopes, MAC'd messages, the store path of v1 messages, and
-// the move of data from before v2. A chunk of its own: relay-backend.ts loads it at start when
-// such a circle (or data from before v2) is there, and before creating or joining one.
+// protocol, reference v1): v1 envelopes, MAC'd messages, the store path of v1 messages, the
+// signer of their relay requests, and the move of data from before v2. A chunk of its own:
+// relay-backend.ts loads it at start when such a circle (or data from before v2) is there, and
+// before creating or joining one.
 export { v1Envelopes } from "../../../../src/sync/relay-envelopes-v1.ts";
 export { computeMac } from "../../../../src/protocol/message.ts";
 export { postV1 } from "../../../../src/peer/post-v1.ts";
 export { adoptPreV2Circles, preV2Notice, replayPreV2History } from "./pre-v2.ts";
 export { storeVerified } from "../../../../src/sync/merge.ts";
+export { signerOf } from "./legacy-signer.ts";

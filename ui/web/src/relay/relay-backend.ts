@@ -151,6 +151,7 @@ export class RelayBackend implements Backend {
         nowMs: this.nowMs,
         nodeId: this.node.nodeId,
         v1: () => this.v1?.v1Envelopes ?? null,
+        v1Signer: (links, h) => this.v1?.signerOf(links, h, mem, this.node.nodeId, this.nowMs, this.rng),
         ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
         arrived: (rows) => {

@@ -12,7 +12,7 @@ import { circleHint } from "../../../../src/protocol/ids.ts";
 import { preverify } from "../../../../src/protocol/primitives.ts";
 import { type Heard, noteHeard } from "../../../../src/peer/heard.ts";
 import { AdmissionWatch } from "../../../../src/peer/relay/admissions.ts";
-import type { FetchLike, PullCursor, RelayEndpoint, RelayPeer } from "../../../../src/peer/relay/api.ts";
+import type { FetchLike, PullCursor, RelayEndpoint, RelayPeer, RequestSigner } from "../../../../src/peer/relay/api.ts";
 import { type PushBatch, type RelayHost, RelaySync, type WsCtor } from "../../../../src/peer/relay/sync.ts";
 import { RelayEnvelopes, type V1Codec } from "../../../../src/sync/relay-envelopes.ts";
 import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts";
@@ -39,6 +39,8 @@ export interface BrowserPeer {
   nodeId: string;
   /** the v1 codec, once a legacy circle is here */
   v1(): V1Codec | null;
+  /** the request signer of a legacy circle (PROTOCOL-V1.md §6.5), by relay hint: the legacy chunk's signerOf */
+  v1Signer?(links: Map<string, Link>, hint: string): RequestSigner | null | undefined;
   ctx(): V2Ctx;
   v2Deps(): V2Deps;
   /** write what changed in the store */
@@ -145,6 +147,7 @@ export class RelayClient implements RelayHost {
   /** Ask the relay who is there now (the last list if it does not answer). */
   async refreshPeers(circleId: string): Promise<PeerView[]> {
     try {
+      await this.sync.registered(circleId);
       this.rememberPeers(circleId, await this.sync.api.peers(this.link(circleId).hint));
     } catch {
       /* keep the last list */
@@ -153,6 +156,10 @@ export class RelayClient implements RelayHost {
   }
 
   // ---- RelayHost: what the loop asks of this peer ----
+
+  signer(hint: string) {
+    return this.p.v1Signer?.(this.links, hint);
+  }
 
   circles() {
     return [...this.links].map(([circleId, l]) => ({ circleId, hint: l.hint }));
