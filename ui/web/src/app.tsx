@@ -1,7 +1,7 @@
 // The chat layout (as the original): sidebar with circles and channels, the message log,
 // the input bar and a status line; function keys open the help, invite, settings and call
 // panels. With no circle yet, the first-run setup takes the whole page.
-import { Show, createSignal, lazy, onCleanup, onMount, untrack, type Component } from "solid-js";
+import { Show, createSignal, onCleanup, onMount, untrack, type Component } from "solid-js";
 import { useApp } from "./app-store.ts";
 import { InputBar } from "./components/input-bar.tsx";
 import { MessageLog } from "./components/message-log.tsx";
@@ -21,11 +21,26 @@ const [CallPanel, setCallPanel] = createSignal<Panel | null>(null);
 const loadCallPanel = () => void import("./calls/call-panel.tsx").then((m) => setCallPanel(() => m.default));
 const [MemberPanel, setMemberPanel] = createSignal<Component<{ app: ReturnType<typeof useApp>; close(): void }>>();
 const loadMemberPanel = () => void import("./components/member-panel.tsx").then((m) => setMemberPanel(() => m.default));
+/**
+ * A component from a chunk loaded the first time it is shown (Solid's lazy() without the
+ * createResource and Suspense code it would bring into every page's first load).
+ */
+function onDemand<P extends object>(load: () => Promise<Component<P>>): Component<P> {
+  const [C, setC] = createSignal<Component<P>>();
+  let asked = false;
+  return (p) => {
+    if (!asked) {
+      asked = true;
+      void load().then((c) => setC(() => c));
+    }
+    return <Show when={C()}>{(c) => untrack(() => c()(p))}</Show>;
+  };
+}
 // so are the first-run setup and the dialogs: a returning user chats without them
-const Setup = lazy(() => import("./components/setup.tsx").then((m) => ({ default: m.Setup })));
-const Modals = lazy(() => import("./components/modals.tsx").then((m) => ({ default: m.Modals })));
+const Setup = onDemand(() => import("./components/setup.tsx").then((m) => m.Setup));
+const Modals = onDemand(() => import("./components/modals.tsx").then((m) => m.Modals));
 // a key or invite channel not joined shows as locked, with the way in instead of the input
-const Locked = lazy(() => import("./components/locked.tsx").then((m) => ({ default: m.Locked })));
+const Locked = onDemand(() => import("./components/locked.tsx").then((m) => m.Locked));
 
 export function App() {
   const app = useApp();

@@ -3,7 +3,7 @@
 // ui/shared/invite-options.ts), the plain word that the inviter must be online, and the
 // circle's invites (invite-list.tsx). The dialog opens on the default choice's code; another
 // choice makes a new code.
-import { For, Show, createResource, createSignal } from "solid-js";
+import { For, Show, createSignal } from "solid-js";
 import type { InviteRoute } from "../../../shared/backend.ts";
 import { shortId } from "../../../shared/format.ts";
 import {
@@ -22,6 +22,7 @@ import {
 } from "../../../shared/invite-options.ts";
 import { LEGACY_CODE_NOTE } from "../../../shared/invites.ts";
 import { useApp } from "../app-store.ts";
+import { fetched } from "./fetched.ts";
 import { InviteList } from "./invite-list.tsx";
 import { Modal } from "./modal.tsx";
 
@@ -34,7 +35,7 @@ export function InviteDialog() {
   // what the shown code was made with, and what the form holds now
   const [made, setMade] = createSignal<InviteChoice>(defaultChoice(app.mode, node));
   const [form, setForm] = createSignal<InviteChoice>(made());
-  const [code] = createResource(
+  const code = fetched(
     () => (c ? { id: c.circleId, choice: made() } : null),
     (r) => app.backend.inviteCode(r.id, canChoose ? inviteRequest(r.choice, app.mode) : {}),
   );

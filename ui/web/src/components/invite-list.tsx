@@ -1,7 +1,8 @@
 // The owner's invites in the F2 panel: id, created, expires, uses/max, state, and a Revoke
 // button per invite (through the backend: the node's local API, or the relay-only browser's
 // own store). A kick revokes them all; the owner then hands out the new code shown above.
-import { For, Show, createResource, createSignal } from "solid-js";
+import { For, Show, createSignal } from "solid-js";
+import { fetched } from "./fetched.ts";
 import { codeInviteId, inviteCells, INVITES_HELP } from "../../../shared/invites.ts";
 import type { InviteView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
@@ -9,7 +10,7 @@ import { useApp } from "../app-store.ts";
 export function InviteList(props: { circleId: string; code: string }) {
   const app = useApp();
   // (listed again for each code the dialog shows: a new one is a new row)
-  const [invites, { refetch }] = createResource(
+  const invites = fetched(
     () => ({ id: props.circleId, code: props.code }),
     (k) => app.backend.listInvites!(k.id),
   );
@@ -25,7 +26,7 @@ export function InviteList(props: { circleId: string; code: string }) {
     } catch (e) {
       setStatus({ text: (e as Error).message, error: true });
     }
-    refetch();
+    invites.refetch();
   }
   return (
     <div class="invite-list" data-testid="invite-list">
