@@ -112,13 +112,19 @@ export function InputBar() {
     if (!line.trim() || busy()) return;
     const msg = messageText(line) !== null;
     const k = draftKey();
-    if (!msg) set(""); // a command leaves the box at once, as in the terminal
+    if (!msg) {
+      // a command leaves the box at once, as in the terminal, and the next line can follow it
+      set("");
+      setError("");
+      ta.focus();
+      return void app.submit(line);
+    }
     setBusy(true);
     try {
       const why = await app.submit(line);
-      setError(why && msg ? why : "");
+      setError(why ?? "");
       // sent: out of the box and its draft (what was typed since stays; a channel left meanwhile loses its draft)
-      if (msg && !why) {
+      if (!why) {
         if (k !== draftKey()) keep(k, "");
         else if (value() === line) set("");
       }
