@@ -49,17 +49,17 @@ const byCode = new Map(EMOJI);
 export const emojiFor = (code: string): string | undefined => byCode.get(code.toLowerCase());
 
 /**
- * Emoji whose code starts with `part` (then those whose code contains it), one code each,
+ * Emoji whose code is `part`, then those whose code starts with it, then those whose code contains it, one code each,
  * in the table's order; every emoji (one code each) for an empty `part`.
  */
 export function emojiMatches(part: string, max = 8): [string, string][] {
   const p = part.toLowerCase();
   const seen = new Set<string>();
   const out: [string, string][] = [];
-  for (const pass of [0, 1])
+  for (const pass of [0, 1, 2])
     for (const [code, e] of EMOJI) {
       if (out.length >= max) return out;
-      if (seen.has(e) || !(pass ? code.includes(p) : code.startsWith(p))) continue;
+      if (seen.has(e) || !(pass > 1 ? code.includes(p) : pass ? code.startsWith(p) : code === p)) continue;
       seen.add(e);
       out.push([code, e]);
     }

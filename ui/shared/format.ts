@@ -66,7 +66,7 @@ export function parseInline(text: string, selfNames: string[] = [], names: strin
       i += m[0].length;
       continue;
     }
-    if ((m = rest.match(/^\*\*([^*\n]+?)\*\*/) || rest.match(/^~~([^~\n]+?)~~/))) {
+    if ((m = rest.match(/^\*\*([^*\n]+?)\*\*/) || rest.match(/^~~([^~\s]|[^~\s][^~\n]*[^~\s])~~/))) {
       flush();
       out.push({ t: rest[0] === "*" ? "bold" : "strike", text: m[1]! });
       i += m[0].length;
