@@ -141,9 +141,14 @@ describe("quick switcher and Alt+↑/↓", () => {
     await step("down", "d2/deploys");
     await step("down", "c1/general");
     await step("up", "d2/deploys");
+    // what xterm, tmux and most terminals send for Alt+↑ (CSI 1;3 A) does the same
+    h.t.renderer.stdin.emit("data", Buffer.from("\x1b[1;3A"));
+    const t0 = Date.now();
+    while (where() !== "d2/general" && Date.now() - t0 < 3000) await Bun.sleep(5);
+    expect(where()).toBe("d2/general");
     // plain ↑ is still the input history, not a channel step
     h.t.mockInput.pressArrow("up");
     await Bun.sleep(20);
-    expect(where()).toBe("d2/deploys");
+    expect(where()).toBe("d2/general");
   });
 });
