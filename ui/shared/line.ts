@@ -14,8 +14,9 @@ export const messageText = (line: string): string | null => {
 };
 
 /**
- * Send `line` (its :shortcodes: as emoji), or hand it to `runCommand`. What goes wrong becomes an error notice and is
- * returned, so the input bar keeps the line and shows why; null when it went through.
+ * Send `line` (its :shortcodes: as emoji), or hand it to `runCommand`. What goes wrong becomes
+ * an error notice and is returned, so the input bar keeps the line and shows why; null when it
+ * went through.
  */
 export async function runLine(
   store: ChatStore,

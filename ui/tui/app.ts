@@ -1,7 +1,8 @@
 // The terminal front end's controller: puts the ChatStore on the main screen, routes keys
-// (F1-F3, ctrl+q, ctrl+k quick switcher, alt+↑/↓ channels, Esc, PgUp/PgDn, Tab, history), runs input lines through the shared
-// slash-command registry, and opens the dialogs and the first-run wizard. It takes a
-// renderer, so the same code runs in a real terminal and in OpenTUI's test renderer.
+// (F1-F3, ctrl+q, ctrl+k quick switcher, alt+↑/↓ channels, Esc, PgUp/PgDn, Tab, history),
+// runs input lines through the shared slash-command registry, and opens the dialogs and the
+// first-run wizard. It takes a renderer, so the same code runs in a real terminal and in
+// OpenTUI's test renderer.
 import type { CliRenderer, KeyEvent } from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
 import { commandNames, submitLine, type CommandContext, type ModalName } from "../shared/commands.ts";

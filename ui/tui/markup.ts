@@ -1,7 +1,7 @@
 // Turns chat data into OpenTUI text chunks: a message line `[HH:MM] name: text` with the
 // author's colour and markdown (blocks from ui/shared/markdown.ts, inline tokens from
-// ui/shared/format.ts), notice lines, day separators. Text from peers is cleaned of control characters first, so a message can
-// never write escape sequences to the user's terminal.
+// ui/shared/format.ts), notice lines, day separators. Text from peers is cleaned of control
+// characters first, so a message can never write escape sequences to the user's terminal.
 import { RGBA, TextAttributes, type TextChunk } from "@opentui/core";
 import type { Notice } from "../shared/chat-store.ts";
 import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline } from "../shared/format.ts";

@@ -42,15 +42,15 @@ export function InputBar() {
   /**
    * Suggestions from the completion the terminal UI uses (ui/shared/completion.ts, loaded with the
    * command registry): command words, channel and circle names after the commands that take them;
-   * in a message, @names and :emoji: shortcodes (the chunk loads at the first "@" or ":" that starts
-   * a word). Each is a label shown, the text put in place of the word being completed, and
+   * in a message, @names and :emoji: shortcodes (the chunk loads at the first "@" or ":ab" that
+   * starts a word). Each is a label shown, the text put in place of the word being completed, and
    * (commands) what it does.
    */
   const suggestions = createMemo(() => {
     const v = value();
     if (!v || v === dismissed()) return [];
     const msg = !v.startsWith("/");
-    if (msg && !/(^|\s)[@:]/.test(v)) return [];
+    if (msg && !/(^|\s)(@|:[\w+-]{2})/.test(v)) return [];
     const reg = app.commands();
     if (!reg) {
       void app.loadCommands(); // its chunk; this memo runs again when it is here
@@ -207,7 +207,6 @@ export function InputBar() {
           type="button"
           class="icon-btn"
           aria-label="Emoji"
-          data-testid="emoji-button"
           onClick={() => void import("./emoji-picker.tsx").then((m) => m.togglePicker(ta, set))}
         >
           ☺
