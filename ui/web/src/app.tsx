@@ -1,7 +1,6 @@
 // The chat layout (as the original): sidebar with circles and channels, the message log,
 // the input bar and a status line; function keys open the help, invite, settings and call
-// panels; Ctrl+K the quick switcher, Alt+↑/↓ the previous/next channel. With no circle yet,
-// the first-run setup takes the whole page.
+// panels. With no circle yet, the first-run setup takes the whole page.
 import { Show, createSignal, lazy, onCleanup, onMount, untrack, type Component } from "solid-js";
 import { useApp } from "./app-store.ts";
 import { InputBar } from "./components/input-bar.tsx";
@@ -38,7 +37,7 @@ export function App() {
       if (m === "calls") return app.toggleCallPanel();
       app.openModal(m);
     } else if (e.ctrlKey || e.metaKey ? e.key === "k" : e.altKey && /^Arrow[UD]/.test(e.key)) {
-      // the quick switcher and the channel before or after this one: a chunk on first use
+      // Ctrl+K the quick switcher, Alt+↑/↓ the channel before or after this one: a chunk on first use
       e.preventDefault();
       void import("./quick-keys.ts").then((q) => q.quickKey(app, e.key));
     } else if (e.key === "Escape") {
