@@ -7,10 +7,10 @@ import {
   dayKey,
   dayLabel,
   formatTime,
-  mentionCompletions,
   mentions,
   parseInline,
 } from "../../ui/shared/format.ts";
+import { mentionCompletions } from "../../ui/shared/completion.ts";
 
 const kinds = (s: string, me: string[] = []) => parseInline(s, me).map((t) => `${t.t}:${t.text}`);
 

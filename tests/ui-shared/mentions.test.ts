@@ -4,7 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { ChatStore, keyOf } from "../../ui/shared/chat-store.ts";
 import { Completer, candidates } from "../../ui/shared/completion.ts";
-import { mentionAt, mentionCompletions, mentions, parseInline } from "../../ui/shared/format.ts";
+import { mentionCompletions } from "../../ui/shared/completion.ts";
+import { mentionAt, mentions, parseInline } from "../../ui/shared/format.ts";
 import { FakeBackend, msg } from "./fake-backend.ts";
 
 const tags = (text: string, self: string[], names: string[] = []) =>

@@ -1,7 +1,8 @@
 // Tab completion for the input bar: /commands (both words of two-word commands), channel and
-// circle names after the commands that take them, and @names. Completes to the longest
-// common prefix first; pressing Tab again cycles through the candidates.
-import { mentionCompletions } from "./format.ts";
+// circle names after the commands that take them, @names and :emoji: shortcodes (to the emoji
+// itself). Completes to the longest common prefix first; pressing Tab again cycles through
+// the candidates.
+import { emojiCompletions } from "./emoji.ts";
 
 export interface CompletionSource {
   /** e.g. ["/help", "/channel create", ...] */
@@ -22,6 +23,7 @@ export interface Completion {
 interface Cycle {
   start: number;
   matches: string[];
+  labels: string[];
   i: number;
   produced: string;
   head: string;
@@ -37,8 +39,14 @@ function commonPrefix(xs: string[]): string {
   return p;
 }
 
-/** Where the word being completed starts, and what can replace it. */
-export function candidates(input: string, src: CompletionSource): { start: number; matches: string[] } | null {
+/**
+ * Where the word being completed starts, and what can replace it; `labels` (emoji: "😄 :smile:")
+ * are what to show for each, when not the matches themselves.
+ */
+export function candidates(
+  input: string,
+  src: CompletionSource,
+): { start: number; matches: string[]; labels?: string[] } | null {
   let m: RegExpMatchArray | null;
   if ((m = input.match(CHANNEL_ARG))) {
     const part = m[3]!.toLowerCase();
@@ -65,10 +73,35 @@ export function candidates(input: string, src: CompletionSource): { start: numbe
     }
     return null;
   }
+  const ec = emojiCompletions(input);
+  if (ec?.matches.length)
+    return {
+      start: input.length - ec.prefix.length - 1,
+      matches: ec.matches.map(([, e]) => e),
+      labels: ec.matches.map(([c, e]) => `${e} :${c}:`),
+    };
   const mc = mentionCompletions(input, src.names);
   if (!mc) return null;
   const start = input.length - mc.prefix.length - 1;
   return { start, matches: mc.matches.map((n) => "@" + n) };
+}
+
+/**
+ * Completion candidates for an @mention being typed at the end of `input`: the last "@" (at the
+ * start or after a space) whose text so far begins a known name, spaces included ("@Alice W").
+ */
+export function mentionCompletions(input: string, names: string[]): { prefix: string; matches: string[] } | null {
+  for (let at = input.lastIndexOf("@"); at >= 0; at = at ? input.lastIndexOf("@", at - 1) : -1) {
+    if (at && !/\s/.test(input[at - 1]!)) continue;
+    const prefix = input.slice(at + 1);
+    const p = prefix.toLowerCase();
+    const matches = [...new Set(names)]
+      .filter((n) => n?.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
+      .sort()
+      .slice(0, 8);
+    if (matches.length || !/\s/.test(prefix)) return { prefix, matches };
+  }
+  return null;
 }
 
 export class Completer {
@@ -84,18 +117,20 @@ export class Completer {
     if (c && input === c.produced && c.matches.length > 1) {
       c.i = (c.i + 1) % c.matches.length;
       c.produced = c.head + c.matches[c.i]! + " ";
-      return { value: c.produced, candidates: c.matches };
+      return { value: c.produced, candidates: c.labels };
     }
     this.cycle = null;
     const found = candidates(input, src);
     if (!found?.matches.length) return null;
     const head = input.slice(0, found.start);
     const word = input.slice(found.start);
-    if (found.matches.length === 1) return { value: head + found.matches[0]! + " ", candidates: found.matches };
-    const lcp = commonPrefix(found.matches);
-    if (lcp.length > word.length) return { value: head + lcp, candidates: found.matches };
+    const labels = found.labels ?? found.matches;
+    if (found.matches.length === 1) return { value: head + found.matches[0]! + " ", candidates: labels };
+    // (an emoji is no prefix of a shortcode: straight to the first one)
+    const lcp = found.labels ? "" : commonPrefix(found.matches);
+    if (lcp.length > word.length) return { value: head + lcp, candidates: labels };
     const produced = head + found.matches[0]! + " ";
-    this.cycle = { start: found.start, matches: found.matches, i: 0, produced, head };
-    return { value: produced, candidates: found.matches };
+    this.cycle = { start: found.start, matches: found.matches, labels, i: 0, produced, head };
+    return { value: produced, candidates: labels };
   }
 }

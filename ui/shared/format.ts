@@ -5,9 +5,17 @@ export type Token =
   | { t: "text"; text: string }
   | { t: "bold"; text: string }
   | { t: "italic"; text: string }
+  | { t: "strike"; text: string }
   | { t: "code"; text: string }
   | { t: "link"; text: string; href: string }
   | { t: "mention"; text: string; self: boolean };
+
+/**
+ * Could a line of `text` start a block of markdown.ts (a ``` fence, a "> " quote, a "- " or
+ * "1. " list item)? When not, the message is one paragraph of inline markdown. (Loose: a
+ * false "yes" costs only the full parse.)
+ */
+export const MAY_HAVE_BLOCKS = /^ *[-*+>\d`]/m;
 
 const URL_RE = /^https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/;
 
@@ -33,7 +41,7 @@ export function mentionAt(text: string, at: number, names: string[]): string {
 }
 
 /**
- * Tokenise `**bold**`, `*italic*`/`_italic_`, `` `code` ``, http(s) links, `[text](url)` and
+ * Tokenise `**bold**`, `*italic*`/`_italic_`, `~~strike~~`, `` `code` ``, http(s) links, `[text](url)` and
  * @mentions: of a known name (`selfNames` and `names`, spaces allowed, longest first), else of one word.
  */
 export function parseInline(text: string, selfNames: string[] = [], names: string[] = []): Token[] {
@@ -58,9 +66,9 @@ export function parseInline(text: string, selfNames: string[] = [], names: strin
       i += m[0].length;
       continue;
     }
-    if (rest.startsWith("**") && (m = rest.match(/^\*\*([^*\n]+?)\*\*/))) {
+    if ((m = rest.match(/^\*\*([^*\n]+?)\*\*/) || rest.match(/^~~([^~\s]|[^~\s][^~\n]*[^~\s])~~/))) {
       flush();
-      out.push({ t: "bold", text: m[1]! });
+      out.push({ t: rest[0] === "*" ? "bold" : "strike", text: m[1]! });
       i += m[0].length;
       continue;
     }
@@ -156,21 +164,3 @@ export function dayLabel(ts: number, now = Date.now() / 1000): string {
 }
 
 export const shortId = (id: string): string => id.slice(0, 6);
-
-/**
- * Completion candidates for an @mention being typed at the end of `input`: the last "@" (at the
- * start or after a space) whose text so far begins a known name, spaces included ("@Alice W").
- */
-export function mentionCompletions(input: string, names: string[]): { prefix: string; matches: string[] } | null {
-  for (let at = input.lastIndexOf("@"); at >= 0; at = at ? input.lastIndexOf("@", at - 1) : -1) {
-    if (at && !/\s/.test(input[at - 1]!)) continue;
-    const prefix = input.slice(at + 1);
-    const p = prefix.toLowerCase();
-    const matches = [...new Set(names)]
-      .filter((n) => n?.toLowerCase().startsWith(p) && n.toLowerCase() !== p)
-      .sort()
-      .slice(0, 8);
-    if (matches.length || !/\s/.test(prefix)) return { prefix, matches };
-  }
-  return null;
-}

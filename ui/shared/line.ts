@@ -14,8 +14,9 @@ export const messageText = (line: string): string | null => {
 };
 
 /**
- * Send `line`, or hand it to `runCommand`. What goes wrong becomes an error notice and is
- * returned, so the input bar keeps the line and shows why; null when it went through.
+ * Send `line` (its :shortcodes: as emoji), or hand it to `runCommand`. What goes wrong becomes
+ * an error notice and is returned, so the input bar keeps the line and shows why; null when it
+ * went through.
  */
 export async function runLine(
   store: ChatStore,
@@ -28,7 +29,9 @@ export async function runLine(
   try {
     const msg = messageText(text);
     if (msg === null) await runCommand(text);
-    else await store.sendText(msg);
+    // whole :shortcodes: become their emoji (ui/shared/emoji.ts, loaded when a line may hold one)
+    else
+      await store.sendText(/:\S+:/.test(msg) ? await import("./emoji.ts").then((e) => e.replaceShortcodes(msg)) : msg);
     return null;
   } catch (e) {
     if (!(e instanceof Error)) throw e;

@@ -1,7 +1,8 @@
 // The terminal front end's controller: puts the ChatStore on the main screen, routes keys
-// (F1-F3, ctrl+q, Esc, PgUp/PgDn, Tab, history), runs input lines through the shared
-// slash-command registry, and opens the dialogs and the first-run wizard. It takes a
-// renderer, so the same code runs in a real terminal and in OpenTUI's test renderer.
+// (F1-F3, ctrl+q, ctrl+k quick switcher, alt+↑/↓ channels, Esc, PgUp/PgDn, Tab, history),
+// runs input lines through the shared slash-command registry, and opens the dialogs and the
+// first-run wizard. It takes a renderer, so the same code runs in a real terminal and in
+// OpenTUI's test renderer.
 import type { CliRenderer, KeyEvent } from "@opentui/core";
 import type { ChatStore } from "../shared/chat-store.ts";
 import { commandNames, submitLine, type CommandContext, type ModalName } from "../shared/commands.ts";
@@ -15,6 +16,8 @@ import { DialogHost } from "./dialog-host.ts";
 import { TuiDrafts } from "./drafts.ts";
 import { MainFrame } from "./frame.ts";
 import { InputBar } from "./input-bar.ts";
+import { QuickSwitch } from "./quick-switch.ts";
+import { adjacentChannel } from "../shared/switcher.ts";
 import { Wizard } from "./wizard.ts";
 
 export interface TuiOptions {
@@ -43,6 +46,7 @@ export class TuiApp {
   private sending = false;
   private disposed = false;
   private wizard: Wizard | null = null;
+  private switcher: QuickSwitch | null = null;
   private pending = false;
   private lastKey = "";
   private loadingOlder = false;
@@ -166,7 +170,7 @@ export class TuiApp {
   }
 
   private focusInput(): void {
-    if (this.wizard || this.dialogs.hasFields) return;
+    if (this.wizard || this.switcher || this.dialogs.hasFields) return;
     this.frame.input.focus();
   }
 
@@ -179,6 +183,11 @@ export class TuiApp {
     if (this.wizard) {
       if (this.wizard.handleKey(k)) k.preventDefault();
       return;
+    }
+    if (this.switcher) return this.switcher.key(k);
+    if (k.ctrl && k.name === "k") {
+      k.preventDefault();
+      return this.openSwitcher();
     }
     if (k.name === "f1" || k.name === "f2" || k.name === "f3") {
       k.preventDefault();
@@ -207,6 +216,7 @@ export class TuiApp {
       case "up":
       case "down":
         k.preventDefault();
+        if (k.meta || k.option) return void this.stepChannel(k.name === "up" ? -1 : 1);
         return this.bar.step(k.name === "up" ? -1 : 1);
       case "return":
       case "kpenter":
@@ -281,6 +291,30 @@ export class TuiApp {
     this.focusInput();
   }
 
+  /** Ctrl+K: the quick switcher over the circles and channels (quick-switch.ts). */
+  openSwitcher(): void {
+    this.dialogs.close(false);
+    this.frame.input.blur();
+    this.switcher = new QuickSwitch(
+      this.r,
+      this.store.state.app?.circles ?? [],
+      (t) => void this.selectFromSidebar(t.circleId, t.channelId),
+      () => {
+        this.switcher = null;
+        this.focusInput();
+        this.r.requestRender();
+      },
+    );
+    this.r.requestRender();
+  }
+
+  /** Alt+↑ / Alt+↓: the channel before or after the active one, across circles in sidebar order. */
+  private async stepChannel(dir: 1 | -1): Promise<void> {
+    const s = this.store.state;
+    const t = adjacentChannel(s.app?.circles ?? [], s.circleId, s.channelId, dir);
+    if (t) await this.selectFromSidebar(t.circleId, t.channelId);
+  }
+
   completionSource(): CompletionSource {
     const s = this.store.state;
     const peers = s.circleId ? (s.peers[s.circleId] ?? []) : [];
@@ -334,6 +368,7 @@ export class TuiApp {
     this.r.keyInput.off("keypress", this.onKeyBound);
     this.r.off("resize", this.onResizeBound);
     this.wizard?.close();
+    this.switcher?.close();
     this.dialogs.close(false);
     this.store.dispose();
   }

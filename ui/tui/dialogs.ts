@@ -14,10 +14,12 @@ export const KEYS: [string, string][] = [
   ["F2", "invite code of the active circle (copied to the clipboard); its invites, r revokes one"],
   ["F3", "settings: display name, relay URL"],
   ["F5", "members: who is online now and how, or last seen (/who)"],
+  ["ctrl+k", "go to a circle or channel by a few letters of its name"],
+  ["alt+↑ / alt+↓", "previous / next channel (across circles)"],
   ["ctrl+q", "quit (the node stops with the terminal UI)"],
   ["Esc", "close a dialog, focus the input bar"],
   ["PgUp / PgDn", "scroll the log (older history loads at the top)"],
-  ["Tab", "complete /commands, #channels and @names"],
+  ["Tab", "complete /commands, #channels, @names and :emoji: (to the emoji)"],
   ["↑ / ↓", "input history"],
 ];
 
@@ -51,9 +53,12 @@ export const helpLines =
     [],
     ...para(
       [
-        chunk("Plain text goes to the active channel; start a line with // to send one that begins with /.", {
-          fg: theme.dim,
-        }),
+        chunk(
+          "Plain text goes to the active channel; start a line with // to send one that begins with /. " +
+            "Formatting: **bold**, *italic*, ~~strike~~, `code`, ``` code blocks, > quotes, - and 1. lists; " +
+            ":shortcode: becomes its emoji when sent.",
+          { fg: theme.dim },
+        ),
       ],
       width,
     ),

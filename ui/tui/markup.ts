@@ -1,10 +1,11 @@
 // Turns chat data into OpenTUI text chunks: a message line `[HH:MM] name: text` with the
-// author's colour and inline markdown (tokens from ui/shared/format.ts), notice lines, day
-// separators. Text from peers is cleaned of control characters first, so a message can
-// never write escape sequences to the user's terminal.
+// author's colour and markdown (blocks from ui/shared/markdown.ts, inline tokens from
+// ui/shared/format.ts), notice lines, day separators. Text from peers is cleaned of control
+// characters first, so a message can never write escape sequences to the user's terminal.
 import { RGBA, TextAttributes, type TextChunk } from "@opentui/core";
 import type { Notice } from "../shared/chat-store.ts";
 import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline } from "../shared/format.ts";
+import { type Block, parseBlocks } from "../shared/markdown.ts";
 import type { MessageView } from "../shared/types.ts";
 import { inertText } from "../shared/safe-text.ts";
 import { theme } from "./theme.ts";
@@ -16,6 +17,7 @@ export interface Style {
   italic?: boolean;
   underline?: boolean;
   dim?: boolean;
+  strike?: boolean;
   link?: string;
 }
 
@@ -32,6 +34,7 @@ export function chunk(text: string, s: Style = {}): TextChunk {
   if (s.italic) attributes |= TextAttributes.ITALIC;
   if (s.underline) attributes |= TextAttributes.UNDERLINE;
   if (s.dim) attributes |= TextAttributes.DIM;
+  if (s.strike) attributes |= TextAttributes.STRIKETHROUGH;
   return {
     __isChunk: true,
     text,
@@ -55,6 +58,8 @@ export function inlineChunks(text: string, selfNames: string[], names: string[] 
         return chunk(t.text, { bold: true });
       case "italic":
         return chunk(t.text, { italic: true });
+      case "strike":
+        return chunk(t.text, { strike: true });
       case "code":
         return chunk(t.text, { fg: theme.codeFg, bg: theme.codeBg });
       case "link":
@@ -67,6 +72,39 @@ export function inlineChunks(text: string, selfNames: string[], names: string[] 
         return chunk(t.text);
     }
   });
+}
+
+/**
+ * A message body's markdown as chunks, one line per "\n": paragraphs inline; code blocks as
+ * written (whitespace kept), in the code colours behind two spaces; quotes behind a "│ " bar on
+ * each of their lines; list items behind "• " or their number. A body that starts with a
+ * paragraph goes on after the author's name; any other block starts on the next line.
+ */
+export function bodyChunks(text: string, selfNames: string[], names: string[] = []): TextChunk[] {
+  const out: TextChunk[] = [];
+  const line = (bar: TextChunk[], ...cs: TextChunk[]) => {
+    if (out.length) out.push(chunk("\n"));
+    out.push(...bar, ...cs);
+  };
+  const put = (b: Block, bar: TextChunk[]): void => {
+    if (b.t === "p") for (const l of b.text.split("\n")) line(bar, ...inlineChunks(l, selfNames, names));
+    else if (b.t === "code")
+      for (const l of b.text.split("\n"))
+        line(bar, chunk("  "), chunk(l || " ", { fg: theme.codeFg, bg: theme.codeBg }));
+    else if (b.t === "quote") for (const q of b.body) put(q, [...bar, chunk("│ ", { fg: theme.dim })]);
+    else
+      b.items.forEach((it, i) =>
+        line(
+          bar,
+          chunk(b.start === null ? "• " : `${b.start + i}. `, { fg: theme.dim }),
+          ...inlineChunks(it, selfNames, names),
+        ),
+      );
+  };
+  const blocks = parseBlocks(clean(text));
+  if (blocks[0] && blocks[0].t !== "p") out.push(chunk(""));
+  for (const b of blocks) put(b, []);
+  return out;
 }
 
 /** `[HH:MM] name: text` */
@@ -82,7 +120,7 @@ export function messageChunks(
     chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),
     // "?" marks an unverified author: no v2 signature (v1 MAC only, or nothing)
     chunk(m.verified !== "sig" ? "?: " : ": ", { fg: theme.dim }),
-    ...inlineChunks(m.text, selfNames, names),
+    ...bodyChunks(m.text, selfNames, names),
     // placed by its time, though it arrived after newer messages (an offline member's backlog)
     ...(m.late ? [chunk(` (arrived later ${formatTime(m.receivedAt)})`, { fg: theme.dim, italic: true })] : []),
   ];
@@ -134,7 +172,10 @@ export function wrapChunks(chunks: TextChunk[], width: number, indent = 0): Text
   };
   for (const c of chunks) {
     c.text.split("\n").forEach((part, pi) => {
-      if (pi > 0) newLine();
+      if (pi > 0) {
+        newLine();
+        fresh = false; // a line of the text's own keeps its leading spaces (code, indentation)
+      }
       for (const word of part.match(/\s+|\S+/g) ?? []) {
         const ww = Bun.stringWidth(word);
         if (/^\s+$/.test(word)) {

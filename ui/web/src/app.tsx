@@ -51,6 +51,10 @@ export function App() {
       if (m === "invite" && !app.circle()) return app.notice("no active circle: create or join one first", "error");
       if (m === "calls") return app.toggleCallPanel();
       app.openModal(m);
+    } else if (e.ctrlKey || e.metaKey ? e.key === "k" : e.altKey && /^Arrow[UD]/.test(e.key)) {
+      // Ctrl+K the quick switcher, Alt+↑/↓ the channel before or after this one: a chunk on first use
+      e.preventDefault();
+      void import("./quick-keys.ts").then((q) => q.quickKey(app, e.key));
     } else if (e.key === "Escape") {
       e.preventDefault();
       app.setSidebarOpen(false);

@@ -1,10 +1,10 @@
 // The input bar: an auto-growing textarea (Enter sends, Shift+Enter breaks the line) with
-// completion of @names and /commands (Tab, or Enter on a suggestion; arrows choose).
+// completion of @names, /commands and :emoji: shortcodes (Tab, or Enter on a suggestion;
+// arrows choose), and an emoji picker (its chunk loads at the first click).
 // A message stays in it until the backend took it, and stays with the reason beside it when
 // refused (over the wire's limit: a counter shows from 90%) or failed; what is typed is kept
 // per channel in localStorage (a draft), so a reload or a channel switch does not lose it.
 import { For, Show, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
-import { mentionCompletions } from "../../../shared/format.ts";
 import { messageText } from "../../../shared/line.ts";
 import { textBudget } from "../../../shared/text-limit.ts";
 import { useApp } from "../app-store.ts";
@@ -42,17 +42,15 @@ export function InputBar() {
   /**
    * Suggestions from the completion the terminal UI uses (ui/shared/completion.ts, loaded with the
    * command registry): command words, channel and circle names after the commands that take them;
-   * @names by the same mentionCompletions it uses, without waiting for that chunk. Each is a label
-   * shown, the text put in place of the word being completed, and (commands) what it does.
+   * in a message, @names and :emoji: shortcodes (the chunk loads at the first "@" or ":ab" that
+   * starts a word). Each is a label shown, the text put in place of the word being completed, and
+   * (commands) what it does.
    */
   const suggestions = createMemo(() => {
     const v = value();
     if (!v || v === dismissed()) return [];
-    if (!v.startsWith("/")) {
-      const mc = mentionCompletions(v, names());
-      if (!mc?.matches.length || mc.prefix.length < 1) return [];
-      return mc.matches.map((n) => ({ label: "@" + n, hint: "", replace: "@" + mc.prefix, with: "@" + n + " " }));
-    }
+    const msg = !v.startsWith("/");
+    if (msg && !/(^|\s)(@|:[\w+-]{2})/.test(v)) return [];
     const reg = app.commands();
     if (!reg) {
       void app.loadCommands(); // its chunk; this memo runs again when it is here
@@ -65,21 +63,22 @@ export function InputBar() {
       channels: circle?.channels.map((c) => c.channelId) ?? [],
       circles: app.state().app?.circles.map((c) => c.name) ?? [],
     });
-    if (!found) return [];
+    // (a bare "@" is no suggestion of every name)
+    if (!found || (msg && found.start > v.length - 2)) return [];
     const head = v.slice(0, found.start);
     const word = v.slice(found.start);
     return found.matches
-      .filter((m) => m !== word)
-      .map((m) => {
+      .map((m, i) => {
         const cmd = reg.COMMANDS.find((c) => "/" + c.name === (head + m).trim());
         return {
-          // the second word of a command is shown with its first ("/channel create")
-          label: /^\/\S+ $/.test(head) ? head + m : m,
+          // the second word of a command is shown with its first ("/channel create"); an emoji with its code
+          label: found.labels?.[i] ?? (/^\/\S+ $/.test(head) ? head + m : m),
           hint: cmd ? `${cmd.args ? cmd.args + " — " : ""}${cmd.summary}` : "",
           replace: word,
           with: m + " ",
         };
-      });
+      })
+      .filter((x) => x.with !== word + " ");
   });
 
   const grow = () => {
@@ -210,6 +209,14 @@ export function InputBar() {
           }}
           onKeyDown={onKey}
         />
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label="Emoji"
+          onClick={() => void import("./emoji-picker.tsx").then((m) => m.togglePicker(ta, set))}
+        >
+          ☺
+        </button>
         <button type="button" class="send" disabled={!value().trim() || busy()} onClick={send} aria-label="Send">
           Send
         </button>

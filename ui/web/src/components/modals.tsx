@@ -7,6 +7,7 @@ import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
 import { InviteDialog } from "./invite-dialog.tsx";
 import { NewChannel } from "./new-channel.tsx";
+import { QuickSwitch } from "./quick-switch.tsx";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
 
@@ -28,6 +29,9 @@ export function Modals() {
           <Match when={m().name === "new-channel"}>
             <NewChannel />
           </Match>
+          <Match when={m().name === "switcher"}>
+            <QuickSwitch />
+          </Match>
           <Match when={m().name === "new-circle"}>
             <Modal title="New circle or join" testid="new-circle-modal">
               <SetupForm onDone={() => app.closeModal()} />
@@ -44,10 +48,12 @@ const KEYS: [string, string][] = [
   ["F2", "invite code of the active circle, and its invites (revoke)"],
   ["F3", "settings"],
   ["F4", "calls"],
+  ["Ctrl+K", "go to a circle or channel by name"],
+  ["Alt+↑ Alt+↓", "previous / next channel"],
   ["Esc", "close a panel, back to the input"],
   ["Enter", "send"],
   ["Shift+Enter", "new line"],
-  ["Tab", "complete @name or /command"],
+  ["Tab", "complete @name, /command or :emoji:"],
   ["↑ ↓", "choose a completion"],
 ];
 
@@ -87,7 +93,10 @@ function Help() {
           </For>
         </tbody>
       </table>
-      <p class="muted small">Formatting: **bold**, *italic*, `code`, links, @name mentions.</p>
+      <p class="muted small">
+        Formatting: **bold**, *italic*, ~~strike~~, `code`, ``` code blocks, &gt; quotes, - and 1. lists, links, @name
+        mentions, :shortcode: emoji.
+      </p>
     </Modal>
   );
 }
