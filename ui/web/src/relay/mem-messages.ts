@@ -1,7 +1,14 @@
 // The message rows of the relay-only browser's store (MemStore, mem-store.ts): each row, its v2
 // columns, each channel's rows in display order, and which rows changed since the last save.
 import type { ChatMessage } from "../../../../src/protocol/message.ts";
-import type { MessageMeta, OrderKey, StoredMessage, V2Item, V2MessageCols } from "../../../../src/sync/store.ts";
+import type {
+  MessageMeta,
+  OrderKey,
+  StoredMessage,
+  SyncStore,
+  V2Item,
+  V2MessageCols,
+} from "../../../../src/sync/store.ts";
 
 /** Ids (msg, circle, channel, node) in SQLite's text order. */
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -132,6 +139,19 @@ export class MemMessages {
     let end = list.length;
     if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
     return list.slice(Math.max(0, end - limit), end).map(own);
+  }
+  /** The port's full-text search: a scan of chatLists with the matcher of src/sync/search.ts. Defined by the search
+   * chunk (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
+  declare searchMessages: SyncStore["searchMessages"];
+  /** the rows a user can search, per channel of a circle (or of one channel), in display order; not __control */
+  chatLists(circleId: string, channelId?: string): StoredMessage[][] {
+    const out: StoredMessage[][] = [];
+    for (const [k, list] of this.byChannel) {
+      const ch = k.slice(circleId.length + 1);
+      if (k.startsWith(circleId + "/") && ch !== "__control" && (channelId === undefined || ch === channelId))
+        out.push(list);
+    }
+    return out;
   }
   countChatMessages(circleId: string): number {
     let n = 0;
