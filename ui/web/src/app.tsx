@@ -36,6 +36,9 @@ export function App() {
       if (m === "invite" && !app.circle()) return app.notice("no active circle: create or join one first", "error");
       if (m === "calls") return app.toggleCallPanel();
       app.openModal(m);
+    } else if ((e.ctrlKey || e.metaKey) && e.key === "f") {
+      e.preventDefault();
+      app.openModal("search");
     } else if (e.key === "Escape") {
       e.preventDefault();
       app.setSidebarOpen(false);

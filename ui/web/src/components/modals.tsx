@@ -1,7 +1,7 @@
 // The panels behind the function keys (F1 help, F2 invite, F3 settings; F4, the call panel,
 // is docked: calls/call-panel.tsx) and the small forms for a new channel or circle. Escape
 // or a click outside closes them.
-import { For, Match, Show, Switch } from "solid-js";
+import { For, Match, Show, Switch, lazy } from "solid-js";
 import { COMMANDS } from "../../../shared/commands.ts";
 import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
@@ -9,6 +9,9 @@ import { InviteDialog } from "./invite-dialog.tsx";
 import { NewChannel } from "./new-channel.tsx";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
+
+// the search panel is a chunk of its own (Ctrl+F, /search)
+const SearchPanel = lazy(() => import("./search-panel.tsx"));
 
 export function Modals() {
   const app = useApp();
@@ -24,6 +27,9 @@ export function Modals() {
           </Match>
           <Match when={m().name === "settings"}>
             <Settings />
+          </Match>
+          <Match when={m().name === "search"}>
+            <SearchPanel />
           </Match>
           <Match when={m().name === "new-channel"}>
             <NewChannel />
@@ -44,6 +50,7 @@ const KEYS: [string, string][] = [
   ["F2", "invite code of the active circle, and its invites (revoke)"],
   ["F3", "settings"],
   ["F4", "calls"],
+  ["Ctrl+F", "search the circle's history"],
   ["Esc", "close a panel, back to the input"],
   ["Enter", "send"],
   ["Shift+Enter", "new line"],

@@ -140,19 +140,9 @@ export class MemMessages {
     if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
     return list.slice(Math.max(0, end - limit), end).map(own);
   }
-  /** The port's full-text search: a scan of chatLists with the matcher of src/sync/search.ts. Defined by the search
-   * chunk (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
+  /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
+   * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
   declare searchMessages: SyncStore["searchMessages"];
-  /** the rows a user can search, per channel of a circle (or of one channel), in display order; not __control */
-  chatLists(circleId: string, channelId?: string): StoredMessage[][] {
-    const out: StoredMessage[][] = [];
-    for (const [k, list] of this.byChannel) {
-      const ch = k.slice(circleId.length + 1);
-      if (k.startsWith(circleId + "/") && ch !== "__control" && (channelId === undefined || ch === channelId))
-        out.push(list);
-    }
-    return out;
-  }
   countChatMessages(circleId: string): number {
     let n = 0;
     for (const [k, list] of this.byChannel)

@@ -4,7 +4,7 @@
 // gives every MemStore the method (mem-messages.ts declares it).
 import { matchText, type SearchQuery } from "../../../../src/sync/search.ts";
 import type { OrderKey, StoredMessage } from "../../../../src/sync/store.ts";
-import { MemMessages, own } from "./mem-messages.ts";
+import { MemMessages } from "./mem-messages.ts";
 
 const cmp = (a: OrderKey, b: OrderKey) => a.sortMs - b.sortMs || a.seq - b.seq;
 
@@ -14,11 +14,15 @@ MemMessages.prototype.searchMessages = function (
   q: SearchQuery,
   { channelId, limit, before }: { channelId?: string; limit: number; before?: OrderKey },
 ): StoredMessage[] {
-  const out: StoredMessage[] = [];
-  for (const list of this.chatLists(circleId, channelId))
-    for (const m of list) if (m.text && (!before || cmp(m, before) < 0) && matchText(m.text, q)) out.push(m);
-  return out
+  return this.getMessages(circleId, this.allIds(circleId))
+    .filter(
+      (m) =>
+        m.channelId !== "__control" &&
+        (channelId === undefined || m.channelId === channelId) &&
+        m.text &&
+        (!before || cmp(m, before) < 0) &&
+        matchText(m.text, q),
+    )
     .sort((a, b) => cmp(b, a))
-    .slice(0, limit)
-    .map(own);
+    .slice(0, limit);
 };
