@@ -130,6 +130,21 @@ describe.each(["sqlite", "mem"] as StoreKind[])("search on %s", (kind) => {
     expect([...p1, ...p2].map((m) => m.text)).toEqual(all.slice(0, 6).map((m) => m.text));
   });
 
+  test("a small circle or channel among many hits of another: its rows, all of them, newest first", () => {
+    const s = store();
+    s.transaction(() => {
+      for (let i = 0; i < 2_100; i++) put(s, `busy word ${i}`, { circleId: D, ts: NOW + i });
+      put(s, "quiet word one", { ts: NOW - 5 });
+      put(s, "quiet word two", { ts: NOW + 3_000, channelId: "dev" });
+      for (let i = 0; i < 2_100; i++) put(s, `busy word again ${i}`, { circleId: D, ts: NOW + 4_000 + i });
+      put(s, "quiet word three", { ts: NOW + 9_000 });
+    });
+    expect(texts(s, "word")).toEqual(["quiet word three", "quiet word two", "quiet word one"]);
+    expect(texts(s, "word", { channelId: "dev" })).toEqual(["quiet word two"]);
+    expect(texts(s, "word", { limit: 2 })).toEqual(["quiet word three", "quiet word two"]);
+    expect(texts(s, "word", { limit: 5 }, D).slice(0, 2)).toEqual(["busy word again 2099", "busy word again 2098"]);
+  });
+
   test("removing a circle takes its rows out of the results", () => {
     const s = store();
     put(s, "gone soon");

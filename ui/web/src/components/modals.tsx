@@ -1,7 +1,7 @@
 // The panels behind the function keys (F1 help, F2 invite, F3 settings; F4, the call panel,
 // is docked: calls/call-panel.tsx) and the small forms for a new channel or circle. Escape
 // or a click outside closes them.
-import { For, Match, Show, Switch, lazy } from "solid-js";
+import { type Component, For, Match, Show, Switch, createSignal, untrack } from "solid-js";
 import { COMMANDS } from "../../../shared/commands.ts";
 import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
@@ -10,8 +10,9 @@ import { NewChannel } from "./new-channel.tsx";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
 
-// the search panel is a chunk of its own (Ctrl+F, /search)
-const SearchPanel = lazy(() => import("./search-panel.tsx"));
+// the search panel is a chunk of its own (Ctrl+F, /search), loaded the first time it opens
+const [SearchPanel, setSearchPanel] = createSignal<Component>();
+const loadSearchPanel = () => void import("./search-panel.tsx").then((m) => setSearchPanel(() => m.default));
 
 export function Modals() {
   const app = useApp();
@@ -29,7 +30,7 @@ export function Modals() {
             <Settings />
           </Match>
           <Match when={m().name === "search"}>
-            <SearchPanel />
+            <Show when={SearchPanel() ?? (loadSearchPanel(), undefined)}>{(P) => untrack(() => P()({}))}</Show>
           </Match>
           <Match when={m().name === "new-channel"}>
             <NewChannel />
