@@ -3,6 +3,8 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
 import { addHolders, holdersOf } from "./holders.ts";
+import { searchMessages } from "./search.ts";
+import type { SearchQuery } from "../src/sync/search.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
 import type {
   ChannelRow,
@@ -19,7 +21,7 @@ import type {
   V2MessageCols,
 } from "../src/sync/store.ts";
 
-const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
+export const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
   display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, sort_ms AS sortMs, late, created_ms AS createdMs,
   author_seq AS authorSeq, text, mac, origin, received_at AS receivedAt, signature IS NOT NULL AS signed`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
@@ -188,6 +190,13 @@ export class NodeStore implements SyncStoreV2 {
             .all(circleId, channelId, opts.before.sortMs, opts.before.seq, opts.limit)
     ) as StoredMessage[];
     return rows.reverse();
+  }
+  searchMessages(
+    circleId: string,
+    q: SearchQuery,
+    opts: { channelId?: string; limit: number; before?: OrderKey },
+  ): StoredMessage[] {
+    return searchMessages(this.sql, MSG_COLS, circleId, q, opts);
   }
   messagesAfterSeq(seq: number, limit: number): StoredMessage[] {
     return this.sql

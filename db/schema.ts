@@ -95,6 +95,12 @@ export const messages = sqliteTable(
   ],
 );
 
+/*
+ * messages_fts: the full-text index of message texts (FTS5, contentless), with its triggers on
+ * `messages`. Drizzle cannot express a virtual table, so it lives in the custom migration
+ * drizzle/0009_search.sql only; read by db/search.ts.
+ */
+
 /** Delivery state of this node's own messages (issue 14): who is known to hold each (a member's node id, or "relay"). */
 export const messageHolders = sqliteTable(
   "message_holders",

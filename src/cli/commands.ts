@@ -19,6 +19,7 @@ import { line, out } from "./print.ts";
 import { runInviteAdmin } from "./invite-admin.ts";
 import { circleFlag, json, need, via, type Cmd } from "./command-kit.ts";
 import { listCommands } from "./list-commands.ts";
+import { searchCommand } from "./search-command.ts";
 
 export type { Cmd } from "./command-kit.ts";
 /** "90", "30m", "24h", "7d" -> seconds */
@@ -286,4 +287,5 @@ export const commands: Cmd[] = [
     },
   },
   ...listCommands,
+  searchCommand,
 ];

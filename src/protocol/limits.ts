@@ -388,3 +388,13 @@ export const CALL_RELAY_RETRY_MAX_MS = 5_000;
 export const CALL_RELAY_RETRIES = 4;
 /** Signals handled per second from one v2 session peer before the rest are dropped (a member flooding us). */
 export const CALL_SESSION_SIGNALS_PER_S = 30;
+
+// ---- search (src/sync/search.ts; the node's FTS5 index, the browser's scan) ----
+/** Characters of a search query read; the rest is ignored (a query is a few words, not a document). */
+export const SEARCH_QUERY_MAX = 256;
+/** Words and phrases of one query; more are ignored (each is one more index lookup). */
+export const SEARCH_TERMS_MAX = 16;
+/** Results in one page; a front end asks for the next page with the last result's place. */
+export const SEARCH_PAGE_MAX = 100;
+/** Characters of a result's snippet around its first match (the message's own text, marked, never HTML). */
+export const SEARCH_SNIPPET_CHARS = 160;

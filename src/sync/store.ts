@@ -6,6 +6,7 @@
 import { type ChatMessage, CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import type { InviteRecord } from "../protocol/v2/invite.ts";
+import type { SearchQuery } from "./search.ts";
 import { DISPLAY_NAME_MAX, LATE_AFTER_S, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
 
 export interface CircleRow {
@@ -100,6 +101,13 @@ export interface SyncStore {
   /** a page of one channel in display order (sortMs, then seq), oldest first: the newest `limit` rows before
    * `before` (exclusive) */
   channelMessages(circleId: string, channelId: string, opts: { limit: number; before?: OrderKey }): StoredMessage[];
+  /** Full-text search (src/sync/search.ts): the circle's rows a user can read (not __control, text not empty) that
+   * match the query, optionally of one channel, newest (sortMs, seq) first, strictly before `before`, at most `limit` */
+  searchMessages(
+    circleId: string,
+    q: SearchQuery,
+    opts: { channelId?: string; limit: number; before?: OrderKey },
+  ): StoredMessage[];
   /** what users call messages: the circle's rows outside the __control channel */
   countChatMessages(circleId: string): number;
   /** every author of a circle's rows (control events too) with the created_ts of their newest row, by node id */

@@ -2,6 +2,7 @@
 // plain objects, events pushed by the test with emit(). Times are fixed so frames are stable.
 import type { Backend } from "../../ui/shared/backend.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
+import { matchText, parseSearchQuery, snippetOf } from "../../src/sync/search.ts";
 import type {
   AccessMode,
   AppState,
@@ -13,6 +14,8 @@ import type {
   MemberView,
   MessageView,
   PeerView,
+  SearchOpts,
+  SearchPage,
 } from "../../ui/shared/types.ts";
 
 export const T0 = Math.floor(new Date(2025, 0, 15, 10, 32, 0).getTime() / 1000);
@@ -113,6 +116,17 @@ export class FakeBackend implements Backend {
         (m) => m.sortMs < opts.before!.sortMs || (m.sortMs === opts.before!.sortMs && m.seq < opts.before!.seq),
       );
     return list.slice(-opts.limit);
+  }
+  /** the browser store's scan over the messages held here, newest first (no paging) */
+  async search(circleId: string, query: string, opts: SearchOpts = {}): Promise<SearchPage> {
+    const q = parseSearchQuery(query);
+    const hits = this.messages
+      .filter((m) => m.circleId === circleId && (!opts.channelId || m.channelId === opts.channelId))
+      .filter((m) => matchText(m.text, q))
+      .sort((a, b) => b.sortMs - a.sortMs || b.seq - a.seq)
+      .slice(0, opts.limit ?? 20)
+      .map((m) => ({ ...m, snippet: snippetOf(m.text, q) }));
+    return { hits };
   }
   async send(circleId: string, channelId: string, text: string) {
     return this.addMessage(this.app.node.displayName, this.app.node.nodeId, text, {

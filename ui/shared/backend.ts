@@ -13,6 +13,8 @@ import type {
   ConnectionState,
   MessageView,
   PeerView,
+  SearchOpts,
+  SearchPage,
 } from "./types.ts";
 
 export type InviteRoute = "lan" | "relay";
@@ -31,6 +33,8 @@ export interface Backend {
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
+  /** full-text search of a circle's history (words all match, the last as a prefix, "quoted phrases"), newest first */
+  search?(circleId: string, query: string, opts?: SearchOpts): Promise<SearchPage>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */
   createCircle(name: string, opts?: { legacy?: boolean }): Promise<{ circleId: string; code: string }>;
   joinCircle(code: string): Promise<{ circleId: string }>;

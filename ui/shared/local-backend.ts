@@ -13,6 +13,8 @@ import type {
   MemberView,
   MessageView,
   PeerView,
+  SearchOpts,
+  SearchPage,
   AccessMode,
   InviteView,
 } from "./types.ts";
@@ -80,6 +82,17 @@ export class LocalBackend implements Backend {
       q.set("before_seq", String(opts.before.seq));
     }
     return (await this.call("GET", `/circles/${circleId}/messages?${q}`)).messages;
+  }
+  async search(circleId: string, query: string, opts: SearchOpts = {}): Promise<SearchPage> {
+    const q = new URLSearchParams({ q: query });
+    if (opts.channelId !== undefined) q.set("channel", opts.channelId);
+    if (opts.limit !== undefined) q.set("limit", String(opts.limit));
+    if (opts.before) {
+      q.set("before_ms", String(opts.before.sortMs));
+      q.set("before_seq", String(opts.before.seq));
+    }
+    const r = await this.call("GET", `/circles/${circleId}/search?${q}`);
+    return r.next ? { hits: r.hits, next: r.next } : { hits: r.hits };
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;

@@ -9,6 +9,8 @@ export type AccessMode = "public" | "key" | "invite";
 export type { InviteView } from "../../src/protocol/v2/invite.ts";
 /** a message and a channel as the peer shows them (one definition for the node and the browser) */
 export type { ChannelView, MessageView };
+/** a page of search results: messages with a marked snippet, newest first (src/peer/search.ts) */
+export type { SearchHit, SearchOpts, SearchPage } from "../../src/peer/search.ts";
 /** a member of a circle: name, online now and by which path, last seen (src/peer/member-list.ts) */
 export type { MemberView };
 

@@ -19,6 +19,7 @@ import { InputBar } from "./input-bar.ts";
 import { QuickSwitch } from "./quick-switch.ts";
 import { adjacentChannel } from "../shared/switcher.ts";
 import { Wizard } from "./wizard.ts";
+import { onReveal } from "../shared/search.ts";
 
 export interface TuiOptions {
   /** the web UI of this node, shown in settings */
@@ -87,7 +88,9 @@ export class TuiApp {
 
   /** Load the state, then show the main screen or the first-run wizard. */
   async start(): Promise<void> {
-    this.unsubscribe = this.store.subscribe(() => this.schedule());
+    const unsub = this.store.subscribe(() => this.schedule());
+    const unreveal = onReveal(this.store, (hit) => this.reveal(hit.msgId));
+    this.unsubscribe = () => (unsub(), unreveal());
     this.r.keyInput.on("keypress", this.onKeyBound);
     this.r.on("resize", this.onResizeBound);
     this.atMidnight();
@@ -161,6 +164,16 @@ export class TuiApp {
       void this.drafts.open(key);
     }
     this.r.requestRender();
+  }
+
+  /** A /jump loaded its message: mark it and scroll the log to it (a third of the screen from the top). */
+  private reveal(msgId: string): void {
+    this.frame.found = msgId;
+    this.render();
+    const log = this.frame.log;
+    log.stickyScroll = false;
+    const line = this.frame.lineOf(msgId);
+    if (line !== undefined) log.afterLayout(() => log.scrollTo(Math.max(0, line - Math.floor(this.frame.logPage / 3))));
   }
 
   private followLog(): void {

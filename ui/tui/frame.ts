@@ -55,6 +55,9 @@ export class MainFrame {
   private wrapFor = "";
   private debugShown = "";
   private sideTargets: SidebarLine["target"][] = [];
+  /** the message a /jump revealed (marked in the log) and the log line each entry starts on */
+  found = "";
+  private entryLines: [string, number][] = [];
   /** clicking a circle or channel in the sidebar */
   onSelect: ((circleId: string, channelId?: string) => void) | null = null;
 
@@ -207,7 +210,7 @@ export class MainFrame {
     const side = sidebarLines(s, Math.max(4, sidebarWidth(this.r.width) - 3));
     this.sideTargets = side.map((l) => l.target);
     this.sidebar.content = new StyledText(joinLines(side.map((l) => l.chunks)));
-    const entries = logEntries(store);
+    const entries = logEntries(store, undefined, this.found);
     const width = this.logWidth;
     const keys = `${width}|${s.app?.node.displayName ?? ""}|${entries.map((e) => e.key).join(",")}`;
     if (keys !== this.logKeys) {
@@ -222,6 +225,8 @@ export class MainFrame {
         if (!lines) this.wrapped.set(e.key, (lines = wrapChunks(e.chunks, width, e.indent)));
         return lines;
       };
+      let line = 0;
+      this.entryLines = entries.map((e) => [e.key, (line += wrap(e).length) - wrap(e).length]);
       this.logText.content = new StyledText(joinLines(entries.flatMap(wrap)));
       if (this.wrapped.size > entries.length * 4 + 500) this.wrapped.clear();
     }
@@ -249,6 +254,11 @@ export class MainFrame {
         ? new StyledText(joinLines(lines.map((l) => [chunk(clean(l, false))])))
         : new StyledText([chunk("(waiting for gossip activity…)", { fg: theme.dim })]);
     }
+  }
+
+  /** The log line a message starts on (after the last update), if it is shown. */
+  lineOf(msgId: string): number | undefined {
+    return this.entryLines.find(([k]) => k === msgId || k.startsWith(`${msgId}:`))?.[1];
   }
 
   /** Columns for log text: the terminal minus frame, sidebar, padding and scroll bar. */

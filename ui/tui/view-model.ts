@@ -114,8 +114,8 @@ export function sidebarLines(s: ChatState, width: number): SidebarLine[] {
   return lines;
 }
 
-/** The active channel's log: messages and notices in time order, with day separators. */
-export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[] {
+/** The active channel's log: messages and notices in time order, with day separators; `found` (a /jump) is marked ▶. */
+export function logEntries(store: ChatStore, now = Date.now() / 1000, found?: string): LogEntry[] {
   const s = store.state;
   const me = s.app?.node.displayName;
   const selfNames = me ? [me] : [];
@@ -156,7 +156,9 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000): LogEntry[
     if (newFrom && m.msgId === newFrom) out.push({ key: "new", indent: 0, chunks: newLineChunks() });
     const chunks = messageChunks(m, selfNames, store.authorName(m), names);
     if (m.delivery) chunks.push(deliveryMark(m.delivery));
-    out.push({ key: m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId, indent: 8, chunks });
+    if (m.msgId === found) chunks.unshift(chunk("▶ ", { fg: theme.active, bold: true }));
+    const key = m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId;
+    out.push({ key: m.msgId === found ? `${key}:found` : key, indent: 8, chunks });
   }
   while (ni < notices.length) {
     const n = notices[ni++]!;

@@ -51,6 +51,9 @@ export function App() {
       if (m === "invite" && !app.circle()) return app.notice("no active circle: create or join one first", "error");
       if (m === "calls") return app.toggleCallPanel();
       app.openModal(m);
+    } else if ((e.ctrlKey || e.metaKey) && e.key === "f") {
+      e.preventDefault();
+      app.openModal("search");
     } else if (e.ctrlKey || e.metaKey ? e.key === "k" : e.altKey && /^Arrow[UD]/.test(e.key)) {
       // Ctrl+K the quick switcher, Alt+↑/↓ the channel before or after this one: a chunk on first use
       e.preventDefault();

@@ -1,7 +1,7 @@
 // The panels behind the function keys (F1 help, F2 invite, F3 settings; F4, the call panel,
 // is docked: calls/call-panel.tsx) and the small forms for a new channel or circle. Escape
 // or a click outside closes them.
-import { For, Match, Show, Switch } from "solid-js";
+import { type Component, For, Match, Show, Switch, createSignal, untrack } from "solid-js";
 import { COMMANDS } from "../../../shared/commands.ts";
 import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
@@ -10,6 +10,10 @@ import { NewChannel } from "./new-channel.tsx";
 import { QuickSwitch } from "./quick-switch.tsx";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
+
+// the search panel is a chunk of its own (Ctrl+F, /search), loaded the first time it opens
+const [SearchPanel, setSearchPanel] = createSignal<Component>();
+const loadSearchPanel = () => void import("./search-panel.tsx").then((m) => setSearchPanel(() => m.default));
 
 export function Modals() {
   const app = useApp();
@@ -25,6 +29,9 @@ export function Modals() {
           </Match>
           <Match when={m().name === "settings"}>
             <Settings />
+          </Match>
+          <Match when={m().name === "search"}>
+            <Show when={SearchPanel() ?? (loadSearchPanel(), undefined)}>{(P) => untrack(() => P()({}))}</Show>
           </Match>
           <Match when={m().name === "new-channel"}>
             <NewChannel />
@@ -50,6 +57,7 @@ const KEYS: [string, string][] = [
   ["F4", "calls"],
   ["Ctrl+K", "go to a circle or channel by name"],
   ["Alt+↑ Alt+↓", "previous / next channel"],
+  ["Ctrl+F", "search the circle's history"],
   ["Esc", "close a panel, back to the input"],
   ["Enter", "send"],
   ["Shift+Enter", "new line"],

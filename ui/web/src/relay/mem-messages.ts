@@ -1,7 +1,14 @@
 // The message rows of the relay-only browser's store (MemStore, mem-store.ts): each row, its v2
 // columns, each channel's rows in display order, and which rows changed since the last save.
 import type { ChatMessage } from "../../../../src/protocol/message.ts";
-import type { MessageMeta, OrderKey, StoredMessage, V2Item, V2MessageCols } from "../../../../src/sync/store.ts";
+import type {
+  MessageMeta,
+  OrderKey,
+  StoredMessage,
+  SyncStore,
+  V2Item,
+  V2MessageCols,
+} from "../../../../src/sync/store.ts";
 
 /** Ids (msg, circle, channel, node) in SQLite's text order. */
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -133,6 +140,9 @@ export class MemMessages {
     if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
     return list.slice(Math.max(0, end - limit), end).map(own);
   }
+  /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
+   * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
+  declare searchMessages: SyncStore["searchMessages"];
   countChatMessages(circleId: string): number {
     let n = 0;
     for (const [k, list] of this.byChannel)

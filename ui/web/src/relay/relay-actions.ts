@@ -17,6 +17,8 @@ import * as channels from "../../../../src/peer/actions-channels.ts";
 import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/protocol/errors.ts";
 import { joinV2 } from "../../../../src/peer/join2.ts";
+import { type SearchOpts, searchCircle } from "../../../../src/peer/search.ts";
+import "./mem-search.ts"; // MemStore's searchMessages
 import type { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
 import type { RelayClient } from "./relay-client.ts";
@@ -54,6 +56,11 @@ export class RelayActions {
 
   private get peer() {
     return this.h.peer;
+  }
+
+  /** full-text search over this browser's stored history (a scan: mem-search.ts) */
+  async search(circleId: string, query: string, opts: SearchOpts = {}) {
+    return searchCircle(this.peer, circleId, query, opts);
   }
 
   async createCircle(name: string, opts: { legacy?: boolean } = {}) {

@@ -66,6 +66,7 @@ const SERVED = [
   "kickMembers",
   "approveMember",
   "updateSettings",
+  "search",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -100,6 +101,7 @@ export class RelayBackend implements Backend {
 
   // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
   declare readonly createCircle: RelayActions["createCircle"];
+  declare readonly search: RelayActions["search"];
   declare readonly joinCircle: RelayActions["joinCircle"];
   declare readonly renameCircle: RelayActions["renameCircle"];
   declare readonly inviteCode: RelayActions["inviteCode"];

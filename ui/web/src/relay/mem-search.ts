@@ -1,0 +1,28 @@
+// Full-text search in the relay-only browser's store: the port's searchMessages for MemStore,
+// a scan of the circle's readable rows with the matcher the node's FTS5 index agrees with
+// (src/sync/search.ts). Loaded with the search UI, never at first load: importing this module
+// gives every MemStore the method (mem-messages.ts declares it).
+import { matchText, type SearchQuery } from "../../../../src/sync/search.ts";
+import type { OrderKey, StoredMessage } from "../../../../src/sync/store.ts";
+import { MemMessages } from "./mem-messages.ts";
+
+const cmp = (a: OrderKey, b: OrderKey) => a.sortMs - b.sortMs || a.seq - b.seq;
+
+MemMessages.prototype.searchMessages = function (
+  this: MemMessages,
+  circleId: string,
+  q: SearchQuery,
+  { channelId, limit, before }: { channelId?: string; limit: number; before?: OrderKey },
+): StoredMessage[] {
+  return this.getMessages(circleId, this.allIds(circleId))
+    .filter(
+      (m) =>
+        m.channelId !== "__control" &&
+        (channelId === undefined || m.channelId === channelId) &&
+        m.text &&
+        (!before || cmp(m, before) < 0) &&
+        matchText(m.text, q),
+    )
+    .sort((a, b) => cmp(b, a))
+    .slice(0, limit);
+};
