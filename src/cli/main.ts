@@ -9,6 +9,7 @@ import { stateDir } from "../node/runtime.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { inert } from "./print.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { versionText } from "./version.ts";
 
 const all: Cmd[] = [...nodeCommands, relayCommand, ...commands];
 
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === "--version" || name === "-v") {
-    console.log(pkg.version);
+    console.log(versionText());
     return 0;
   }
   const cmd = all.find((c) => c.name === name);
