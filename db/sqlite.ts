@@ -35,6 +35,19 @@ export function openSqlite(path: string, opts: { migrationsDir?: string } = {}):
 }
 
 /**
+ * Close a connection at shutdown: the WAL is copied into the database and truncated first, so
+ * the file is complete on its own (a copy of it alone is a backup) even when another process
+ * still has it open and SQLite's own checkpoint at the last close does not run.
+ */
+export function closeSqlite(sqlite: Database): void {
+  try {
+    sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    sqlite.close();
+  }
+}
+
+/**
  * The database holds the circle secrets and the node's private key: readable by its owner
  * only, whatever the umask. Created 0600 before SQLite opens it (SQLite gives the -wal and
  * -shm files the database's mode), and an older database or WAL left 0644 is tightened.

@@ -22,6 +22,7 @@ import {
   V2_INVITE_TTL_MAX_S,
   V2_INVITE_TTL_MIN_S,
   V2_INVITE_USES_MAX,
+  WS_GOING_AWAY,
 } from "../protocol/limits.ts";
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
@@ -107,6 +108,7 @@ interface Route {
 
 export interface WsLike {
   send(s: string): unknown;
+  close?(code?: number, reason?: string): unknown;
 }
 export interface UpgradeServer {
   upgrade(req: Request, o?: { data?: unknown }): boolean;
@@ -117,6 +119,8 @@ export interface LocalHandler {
   fetch(req: Request, server?: UpgradeServer | null): Promise<Response | undefined>;
   /** the event WebSocket's hooks (Bun.serve websocket or an Elysia ws route) */
   ws: { open(ws: WsLike): void; close(ws: WsLike): void };
+  /** Close every event WebSocket with 1001 "going away" (the node shuts down). */
+  goingAway(): void;
 }
 
 export function createLocalHandler(o: LocalApiOptions): LocalHandler {
@@ -304,6 +308,9 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       close(ws) {
         wsClients.delete(ws);
       },
+    },
+    goingAway() {
+      for (const ws of [...wsClients]) ws.close?.(WS_GOING_AWAY, "node shutting down");
     },
     async fetch(req, server) {
       // refused before anything about the request is looked at or reported

@@ -3,6 +3,7 @@
 // browsers). So the CLI, which starts both, never reaches into db/ itself.
 import type { Database } from "bun:sqlite";
 import { type Db, drizzleOf, openDb } from "../../db/client.ts";
+import { closeSqlite } from "../../db/sqlite.ts";
 
 export type RelayDb = Db;
 
@@ -11,3 +12,6 @@ export const openRelayDb = (path: string): RelayDb => openDb(path);
 
 /** The relay's tables over a connection that is already open and migrated (the node's). */
 export const relayDbOn = (sqlite: Database): RelayDb => drizzleOf(sqlite);
+
+/** Close the relay's own database at shutdown, its WAL checkpointed. */
+export const closeRelayDb = (db: RelayDb): void => closeSqlite(db.$client);
