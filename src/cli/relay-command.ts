@@ -85,14 +85,14 @@ export const relayCommand: Cmd = {
       throw new FelundError("E_USAGE", "--hint-quota-mb cannot exceed --total-quota-mb");
     const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
     // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
-    const [{ openRelayDb, closeRelayDb }, { createRelayApp }, { webClient }] = await Promise.all([
+    const [relayDb, { createRelayApp }, { webClient }] = await Promise.all([
       import("../relay/database.ts"),
       import("../relay/app.ts"),
       import("../node/web-static.ts"),
     ]);
-    let db: ReturnType<typeof openRelayDb>;
+    let db: ReturnType<typeof relayDb.openRelayDb>;
     try {
-      db = openRelayDb(dbPath);
+      db = relayDb.openRelayDb(dbPath);
     } catch (e) {
       throw new FelundError("E_SYSTEM", `cannot open the relay database ${dbPath}: ${(e as Error).message}`);
     }
@@ -109,6 +109,7 @@ export const relayCommand: Cmd = {
       throw new FelundError("E_SYSTEM", `cannot listen on ${http}: ${(e as Error).message}`);
     }
     app.relay.start();
+    relayDb.markRelayRunning(dbPath); // `felund relay-restore` refuses while it is there
     const port = app.server!.port;
     const shown =
       hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
@@ -122,7 +123,8 @@ export const relayCommand: Cmd = {
       app.relay.goingAway();
       if (!(await within(drained, SHUTDOWN_DRAIN_MS))) await app.stop(true);
       app.relay.stop();
-      closeRelayDb(db);
+      relayDb.closeRelayDb(db);
+      relayDb.clearRelayRunning(dbPath);
     });
     await new Promise(() => {});
     return 0;

@@ -29,6 +29,7 @@ import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts
 import type { CallOp } from "./calls.ts";
 import { refusal } from "./local-guard.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
+import { backupRoutes } from "./local-api-backup.ts";
 
 export interface LocalApiOptions {
   node: FelundNode;
@@ -264,6 +265,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     return { ok: true };
   });
   draftRoutes(on, node);
+  backupRoutes(on, node);
 
   // calls (src/node/calls.ts): the page runs the media; the node signs the events and carries the signals
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));
