@@ -6,8 +6,9 @@
 // Usage: bun scripts/build-bin.ts [--arm64] [--outfile PATH]
 //   default output dist/felund (linux-x64, the machine's own Bun runtime);
 //   --arm64: dist/felund-linux-arm64. Bun downloads its linux-aarch64 runtime for that once
-//   (about 50 MB, cached); the terminal UI's native renderer for arm64 is not installed here,
-//   so that binary runs everything but `--tui`.
+//   (about 50 MB, cached), so it needs the network once; the terminal UI's native renderer for
+//   arm64 is not installed here, so that binary runs everything but `--tui`, and it has no
+//   bytecode (slower start). Untested here: this machine cannot run arm64 code.
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -28,9 +29,10 @@ export function compileArgs(b: BinBuild): string[] {
   return [
     "build",
     "--compile",
-    // minified, with bytecode: `felund --version` starts in ~20 ms instead of ~100 ms
+    // minified, with bytecode: `felund --version` starts in ~20 ms instead of ~100 ms. The
+    // bytecode is made by this machine's engine, so only for its own architecture.
     "--minify",
-    "--bytecode",
+    ...(b.target === `linux-${process.arch}` ? ["--bytecode"] : []),
     "--format=esm",
     `--target=bun-${b.target}`,
     "--no-compile-autoload-dotenv",
