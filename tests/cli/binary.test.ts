@@ -88,6 +88,10 @@ test(
       headers: { authorization: `Bearer ${token}` },
     });
     expect(JSON.stringify(await msgs.json())).toContain("hello from the binary");
+    // and a backup through it (bun:sqlite's VACUUM INTO in the binary)
+    const backup = await felundBin(state, "backup", join(home, "node-backup.sqlite"));
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toContain("by the running node");
   },
   SLOW,
 );

@@ -66,36 +66,49 @@ function checkDb(path: string, sql: string): Set<string> {
 }
 
 /**
- * A POST whose body is still arriving when the process is signalled: the headers and half the
- * body now; `finish()` sends the rest and reads the answer's status line.
+ * A POST whose body is still arriving when the process is signalled: sent with
+ * `Expect: 100-continue`, so its "100 Continue" says the server is serving it; then half the
+ * body. `finish()` sends the rest and reads the final answer's status line.
  */
 async function slowPost(base: string, path: string, headers: Record<string, string>, body: string) {
   const u = new URL(base);
   let answer = "";
-  let gotAnswer: () => void = () => {};
-  const answered = new Promise<void>((r) => (gotAnswer = r));
+  let wake: () => void = () => {};
+  const more = () => new Promise<void>((r) => (wake = r));
+  let next = more();
   const sock = await Bun.connect({
     hostname: u.hostname,
     port: Number(u.port),
     socket: {
       data(_s, d) {
         answer += d.toString();
-        if (answer.includes("\r\n\r\n")) gotAnswer();
+        wake();
       },
-      close: () => gotAnswer(),
+      close: () => wake(),
     },
   });
   const head = [`POST ${path} HTTP/1.1`, `Host: ${u.host}`, `Content-Length: ${Buffer.byteLength(body)}`];
-  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
-  const half = Math.floor(body.length / 2);
-  sock.write(head.join("\r\n") + "\r\n\r\n" + body.slice(0, half));
+  for (const [k, v] of Object.entries({ ...headers, expect: "100-continue" })) head.push(`${k}: ${v}`);
+  sock.write(head.join("\r\n") + "\r\n\r\n");
   sock.flush();
-  await Bun.sleep(100); // the server has the headers: the request is being served
+  const deadline = Date.now() + 5000;
+  while (!answer.startsWith("HTTP/1.1 100") && Date.now() < deadline) {
+    await Promise.race([next, Bun.sleep(100)]);
+    next = more();
+  }
+  expect(answer.startsWith("HTTP/1.1 100 Continue\r\n\r\n")).toBe(true);
+  answer = answer.slice("HTTP/1.1 100 Continue\r\n\r\n".length);
+  const half = Math.floor(body.length / 2);
+  sock.write(body.slice(0, half));
+  sock.flush();
   return {
     async finish(): Promise<string> {
       sock.write(body.slice(half));
       sock.flush();
-      await Promise.race([answered, Bun.sleep(5000)]);
+      while (!answer.includes("\r\n\r\n") && Date.now() < deadline + 5000) {
+        await Promise.race([next, Bun.sleep(100)]);
+        next = more();
+      }
       sock.end();
       return answer.split("\r\n")[0] ?? "";
     },
