@@ -2,7 +2,7 @@
 // (scripts/build-bin.ts) takes a few seconds, so the binary is kept in the temp dir under a
 // hash of everything that goes into it and rebuilt only when one of those files changes.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBin } from "../../scripts/build-bin.ts";
@@ -33,5 +33,10 @@ export function builtBinary(): string {
   const part = join(dir, `felund.${process.pid}.part`);
   buildBin({ outfile: part, target: "linux-x64" });
   renameSync(part, bin); // whole or absent, when two test files build at once
+  // binaries of older sources (133 MB each) go, unless one may be in use right now
+  const cache = join(tmpdir(), "felund-bin-cache");
+  for (const old of readdirSync(cache))
+    if (join(cache, old) !== dir && Date.now() - statSync(join(cache, old)).mtimeMs > 3_600_000)
+      rmSync(join(cache, old), { recursive: true, force: true });
   return bin;
 }
