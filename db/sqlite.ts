@@ -7,7 +7,11 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, statSync } fr
 import { SQLITE_BUSY_TIMEOUT_MS } from "../src/protocol/limits.ts";
 import { join } from "node:path";
 
-export const MIGRATIONS_DIR = join(import.meta.dir, "..", "drizzle");
+/** Bun's single-executable file system: `npm run build:bin` embeds drizzle/ as /$bunfs/root/drizzle. */
+const BUNFS = "/$bunfs/";
+export const MIGRATIONS_DIR = import.meta.dir.startsWith(BUNFS)
+  ? `${BUNFS}root/drizzle`
+  : join(import.meta.dir, "..", "drizzle");
 
 export function openSqlite(path: string, opts: { migrationsDir?: string } = {}): Database {
   const onDisk = path !== "" && path !== ":memory:" && !path.startsWith("file:");
@@ -28,6 +32,19 @@ export function openSqlite(path: string, opts: { migrationsDir?: string } = {}):
     migrate(drizzle({ client: sqlite }), { migrationsFolder: dir });
   }
   return sqlite;
+}
+
+/**
+ * Close a connection at shutdown: the WAL is copied into the database and truncated first, so
+ * the file is complete on its own (a copy of it alone is a backup) even when another process
+ * still has it open and SQLite's own checkpoint at the last close does not run.
+ */
+export function closeSqlite(sqlite: Database): void {
+  try {
+    sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    sqlite.close();
+  }
 }
 
 /**

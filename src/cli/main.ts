@@ -5,12 +5,14 @@ import { helpText, parseArgs } from "./args.ts";
 import { commands, type Cmd } from "./commands.ts";
 import { nodeCommands } from "./node-commands.ts";
 import { relayCommand } from "./relay-command.ts";
+import { backupCommands } from "./backup-commands.ts";
 import { stateDir } from "../node/runtime.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { inert } from "./print.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { versionText } from "./version.ts";
 
-const all: Cmd[] = [...nodeCommands, relayCommand, ...commands];
+const all: Cmd[] = [...nodeCommands, relayCommand, ...commands, ...backupCommands];
 
 function usage(): string {
   return [
@@ -20,7 +22,7 @@ function usage(): string {
     "       felund [--state-dir DIR] --tui [serve options]   (the terminal UI; same as serve --tui)",
     "",
     "commands:",
-    ...all.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`),
     "",
     "Run `felund <command> --help` for a command's options.",
     "State lives in $FELUND_STATE_DIR (default ~/.felund); --state-dir overrides it.",
@@ -50,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === "--version" || name === "-v") {
-    console.log(pkg.version);
+    console.log(versionText());
     return 0;
   }
   const cmd = all.find((c) => c.name === name);

@@ -52,6 +52,9 @@ export function mountExtras(
 ): Elysia<any, any, any, any, any, any, any> {
   const { app: withRelay, relay } = serveRelay(app, relayDbOn(node.store.sql));
   relay.start();
-  node.onStop(() => relay.stop());
+  node.onStop(() => {
+    relay.goingAway();
+    relay.stop();
+  });
   return withRelay.use(webClient({ mode: "local", log: (line) => console.error(line) }));
 }

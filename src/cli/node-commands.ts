@@ -3,6 +3,7 @@ import { FelundError } from "../protocol/errors.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { startNodeProcess, type ProcessOptions } from "../node/process.ts";
+import { stopOnSignals } from "./shutdown.ts";
 
 const nodeFlags = [
   { name: "interval", type: "int", help: "seconds between gossip rounds", default: 5 },
@@ -56,12 +57,7 @@ async function startFromFlags(
     void running.node.syncWith(circleId, peer);
   }
   if (tui) return running; // the TUI handles signals: it restores the terminal, then stops the node
-  const shutdown = () => {
-    running.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  stopOnSignals(mode, running.shutdown);
   // A bug surfaces as an uncaught exception (the node rethrows programmer errors). This
   // process waits forever in a top-level await, and Bun then only prints such an exception
   // and carries on; stop instead, loudly, with a non-zero exit.

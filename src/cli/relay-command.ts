@@ -4,7 +4,14 @@ import { FelundError } from "../protocol/errors.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { join } from "node:path";
-import { RELAY_DISK_FREE_MIN_BYTES, RELAY_HINT_QUOTA_BYTES, RELAY_TOTAL_QUOTA_BYTES } from "../protocol/limits.ts";
+import {
+  RELAY_DISK_FREE_MIN_BYTES,
+  RELAY_HINT_QUOTA_BYTES,
+  RELAY_TOTAL_QUOTA_BYTES,
+  SHUTDOWN_DRAIN_MS,
+} from "../protocol/limits.ts";
+import { drainGate, within } from "../node/drain.ts";
+import { stopOnSignals } from "./shutdown.ts";
 
 const MIB = 1024 * 1024;
 
@@ -78,14 +85,14 @@ export const relayCommand: Cmd = {
       throw new FelundError("E_USAGE", "--hint-quota-mb cannot exceed --total-quota-mb");
     const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
     // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
-    const [{ openRelayDb }, { createRelayApp }, { webClient }] = await Promise.all([
+    const [relayDb, { createRelayApp }, { webClient }] = await Promise.all([
       import("../relay/database.ts"),
       import("../relay/app.ts"),
       import("../node/web-static.ts"),
     ]);
-    let db: ReturnType<typeof openRelayDb>;
+    let db: ReturnType<typeof relayDb.openRelayDb>;
     try {
-      db = openRelayDb(dbPath);
+      db = relayDb.openRelayDb(dbPath);
     } catch (e) {
       throw new FelundError("E_SYSTEM", `cannot open the relay database ${dbPath}: ${(e as Error).message}`);
     }
@@ -94,25 +101,31 @@ export const relayCommand: Cmd = {
       config: { trustProxy: !!p.flags["trust-proxy"], retentionS: days * 86400, ...storage },
     });
     if (!p.flags["no-web"]) app = app.use(webClient({ mode: "relay", log: (line: string) => console.error(line) }));
+    const gate = drainGate();
+    app.onRequest(() => gate.refuse());
     try {
       app.listen({ hostname: hp.host, port: hp.port });
     } catch (e) {
       throw new FelundError("E_SYSTEM", `cannot listen on ${http}: ${(e as Error).message}`);
     }
     app.relay.start();
+    relayDb.markRelayRunning(dbPath); // `felund relay-restore` refuses while it is there
     const port = app.server!.port;
     const shown =
       hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
     console.log(`felund relay listening on ${hp.host}:${port} (database ${dbPath})`);
     console.log(`relay base for nodes and browsers: http://${shown}:${port}   API docs: http://${shown}:${port}/docs`);
-    const stop = () => {
+    // no new connections; subscribers get 1001; requests being served finish (SHUTDOWN_DRAIN_MS
+    // at most); then the prune timer stops and the WAL is checkpointed
+    stopOnSignals("relay", async () => {
+      gate.begin();
+      const drained = app.stop(false);
+      app.relay.goingAway();
+      if (!(await within(drained, SHUTDOWN_DRAIN_MS))) await app.stop(true);
       app.relay.stop();
-      app.stop(true);
-      db.$client.close();
-      process.exit(0);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+      relayDb.closeRelayDb(db);
+      relayDb.clearRelayRunning(dbPath);
+    });
     await new Promise(() => {});
     return 0;
   },

@@ -1,11 +1,10 @@
 // The local API mounted into an Elysia app (felund serve, where the relay API and the web
 // client share the HTTP port): every /api request goes to the framework-free handler.
 import { Elysia } from "elysia";
-import { createLocalHandler, type LocalApiOptions } from "./local-api.ts";
+import { createLocalHandler, type LocalApiOptions, type LocalHandler } from "./local-api.ts";
 import { refusal } from "./local-guard.ts";
 
-export function createLocalApi(o: LocalApiOptions) {
-  const h = createLocalHandler(o);
+export function createLocalApi(o: LocalApiOptions, h: LocalHandler = createLocalHandler(o)) {
   return new Elysia({ name: "local-api" })
     .ws("/api/ws", {
       // the same guard as every other /api request, before the upgrade

@@ -22,6 +22,7 @@ import {
   V2_INVITE_TTL_MAX_S,
   V2_INVITE_TTL_MIN_S,
   V2_INVITE_USES_MAX,
+  WS_GOING_AWAY,
 } from "../protocol/limits.ts";
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
@@ -29,6 +30,7 @@ import type { CallOp } from "./calls.ts";
 import { refusal } from "./local-guard.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
 import { searchRoutes } from "./local-api-search.ts";
+import { backupRoutes } from "./local-api-backup.ts";
 
 export interface LocalApiOptions {
   node: FelundNode;
@@ -108,6 +110,7 @@ interface Route {
 
 export interface WsLike {
   send(s: string): unknown;
+  close?(code?: number, reason?: string): unknown;
 }
 export interface UpgradeServer {
   upgrade(req: Request, o?: { data?: unknown }): boolean;
@@ -118,6 +121,8 @@ export interface LocalHandler {
   fetch(req: Request, server?: UpgradeServer | null): Promise<Response | undefined>;
   /** the event WebSocket's hooks (Bun.serve websocket or an Elysia ws route) */
   ws: { open(ws: WsLike): void; close(ws: WsLike): void };
+  /** Close every event WebSocket with 1001 "going away" (the node shuts down). */
+  goingAway(): void;
 }
 
 export function createLocalHandler(o: LocalApiOptions): LocalHandler {
@@ -262,6 +267,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   });
   draftRoutes(on, node);
   searchRoutes(on, node);
+  backupRoutes(on, node);
 
   // calls (src/node/calls.ts): the page runs the media; the node signs the events and carries the signals
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));
@@ -308,6 +314,9 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       close(ws) {
         wsClients.delete(ws);
       },
+    },
+    goingAway() {
+      for (const ws of [...wsClients]) ws.close?.(WS_GOING_AWAY, "node shutting down");
     },
     async fetch(req, server) {
       // refused before anything about the request is looked at or reported

@@ -10,6 +10,9 @@ import { createLocalHandler } from "./local-api.ts";
 import { FelundNode } from "./node.ts";
 import { apiToken, clearRuntime, liveRuntime, openNodeStore, writeRuntime } from "./runtime.ts";
 import { FelundError } from "../protocol/errors.ts";
+import { SHUTDOWN_DRAIN_MS } from "../protocol/limits.ts";
+import { closeSqlite } from "../../db/sqlite.ts";
+import { drainGate, within } from "./drain.ts";
 
 export interface ProcessOptions {
   stateDir: string;
@@ -34,7 +37,14 @@ export interface RunningNode {
   url: string;
   token: string;
   httpPort: number;
+  /** Stop at once (in-flight requests are cut). */
   stop(): void;
+  /**
+   * Stop gracefully: the runtime file goes first (one-shot commands then use the database),
+   * no new connections, WebSocket clients get 1001, requests being served get
+   * SHUTDOWN_DRAIN_MS to finish, then the node stops and the WAL is checkpointed.
+   */
+  shutdown(): Promise<void>;
 }
 
 export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> {
@@ -68,27 +78,31 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
   const token = apiToken(o.stateDir);
   let httpPort = wantPort;
   const apiOpts = { node, token, port: () => httpPort };
-  let stopHttp: () => void;
+  /** Stop the HTTP side: at once, or (graceful) no new connections and a promise of the drain. */
+  let stopHttp: (graceful: boolean) => Promise<unknown>;
+  const h = createLocalHandler(apiOpts);
+  const closeClients = () => h.goingAway();
+  const gate = drainGate();
   try {
     if (o.mount) {
       const [{ Elysia }, { createLocalApi }] = await Promise.all([import("elysia"), import("./local-api-elysia.ts")]);
-      const app = o.mount(new Elysia().use(createLocalApi(apiOpts)), node);
+      const app = o.mount(new Elysia().onRequest(() => gate.refuse()).use(createLocalApi(apiOpts, h)), node);
       app.listen({ hostname: host, port: wantPort });
       httpPort = app.server!.port!;
-      stopHttp = () => void app.stop(true);
+      stopHttp = (graceful) => app.stop(!graceful);
     } else {
-      const h = createLocalHandler(apiOpts);
       const server = Bun.serve({
         hostname: host,
         port: wantPort,
         fetch: async (req, srv) =>
-          req.url.includes("/api")
+          gate.refuse() ??
+          (req.url.includes("/api")
             ? await h.fetch(req, srv)
-            : Response.json({ ok: false, error: "not found" }, { status: 404 }),
+            : Response.json({ ok: false, error: "not found" }, { status: 404 })),
         websocket: { open: (ws) => h.ws.open(ws), close: (ws) => h.ws.close(ws), message() {} },
       });
       httpPort = server.port!;
-      stopHttp = () => void server.stop(true);
+      stopHttp = (graceful) => server.stop(!graceful);
     }
   } catch (e) {
     node.stop();
@@ -107,11 +121,25 @@ export async function startNodeProcess(o: ProcessOptions): Promise<RunningNode> 
     mode: o.mode,
     startedAt: Date.now(),
   });
+  let stopped = false;
   const stop = () => {
+    if (stopped) return;
+    stopped = true;
     clearRuntime(o.stateDir);
     node.stop();
-    stopHttp();
-    store.sql.close();
+    void stopHttp(false);
+    closeSqlite(store.sql);
   };
-  return { node, url, token, httpPort, stop };
+  const shutdown = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearRuntime(o.stateDir);
+    gate.begin();
+    const drained = stopHttp(true);
+    closeClients(); // the local API's WebSockets (the relay's close in node.stop, mounts.ts)
+    node.stop();
+    if (!(await within(drained, SHUTDOWN_DRAIN_MS))) await stopHttp(false);
+    closeSqlite(store.sql);
+  };
+  return { node, url, token, httpPort, stop, shutdown };
 }

@@ -261,6 +261,15 @@ export const CALL_SESSIONS_MAX = 256;
 
 /** How long a SQLite call waits for another process's lock (a one-shot CLI command beside another, or a node starting) before giving up with one clear line. */
 export const SQLITE_BUSY_TIMEOUT_MS = 8000;
+/**
+ * Graceful shutdown (SIGTERM / SIGINT on serve, run, relay): requests already being served get
+ * this long to finish before their connections are cut; then the WAL is checkpointed.
+ */
+export const SHUTDOWN_DRAIN_MS = 3000;
+/** The process exits by this time after the signal whatever is left (service managers wait 5-10 s before SIGKILL). */
+export const SHUTDOWN_DEADLINE_MS = 4500;
+/** WebSocket close code sent to every client when the server shuts down (RFC 6455 "going away"). */
+export const WS_GOING_AWAY = 1001;
 /** History retention a user may set, in days (0 = keep forever): up to a hundred years. */
 export const RETENTION_DAYS_MAX = 36500;
 /** Messages one inbox read returns (CLI and local API): 50 unless asked, at most 1,000. */

@@ -47,6 +47,8 @@ export interface RelayControl {
   stop(): void;
   /** One prune pass now (what the timer does). */
   prune(): PruneReport;
+  /** Close every WebSocket subscriber with 1001 "going away" (the server shuts down). */
+  goingAway(): void;
   readonly running: boolean;
   readonly config: RelayConfig;
 }
@@ -165,6 +167,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
       if (timer) clearInterval(timer);
       timer = null;
     },
+    goingAway: () => hub.closeAll(L.WS_GOING_AWAY, "server shutting down"),
     prune,
   };
   return { config, nowMs, nowS, hub, messages, presence, signal, signed, address, limitAddress, control };

@@ -71,8 +71,9 @@ export async function spawnUntilReady(
   ready: RegExp,
   timeoutMs: number,
   label: string,
+  cwd = ROOT,
 ): Promise<Running> {
-  const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const proc = Bun.spawn(cmd, { cwd, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   let out = "";
   let err = "";
   const dec = new TextDecoder();

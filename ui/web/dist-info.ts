@@ -6,7 +6,12 @@ import { join } from "node:path";
 
 const WEB = import.meta.dirname;
 const ROOT = join(WEB, "..", "..");
-export const WEB_DIST = join(WEB, "dist");
+/**
+ * Running as the single executable (`npm run build:bin`): the bundle is embedded as
+ * /$bunfs/root/dist, and there are no sources to rebuild it from.
+ */
+export const WEB_EMBEDDED = WEB.startsWith("/$bunfs/");
+export const WEB_DIST = WEB_EMBEDDED ? "/$bunfs/root/dist" : join(WEB, "dist");
 /** The build script, for a server that runs it in a child process. */
 export const WEB_BUILD_SCRIPT = join(WEB, "build.ts");
 
@@ -34,6 +39,7 @@ function newest(p: string): number {
 
 /** True when dist/ is missing or older than any source file. */
 export function webBuildStale(): boolean {
+  if (WEB_EMBEDDED) return false;
   const index = join(WEB_DIST, "index.html");
   if (!existsSync(index)) return true;
   const built = statSync(index).mtimeMs;

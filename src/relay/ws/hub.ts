@@ -4,6 +4,7 @@
 // a node (W10); clients already dedupe by msg_id.
 export interface Subscriber {
   send(text: string): unknown;
+  close?(code?: number, reason?: string): unknown;
 }
 
 export class Hub {
@@ -48,6 +49,11 @@ export class Hub {
     const set = this.byHint.get(hint);
     if (!set) return;
     for (const s of set) s.send(text);
+  }
+
+  /** Close every subscriber's connection (the server shuts down); their close hooks remove them. */
+  closeAll(code: number, reason: string): void {
+    for (const set of [...this.byHint.values()]) for (const s of [...set]) s.close?.(code, reason);
   }
 
   get connections(): number {
