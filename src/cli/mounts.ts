@@ -11,6 +11,7 @@ import type { Elysia } from "elysia";
 import type { FelundNode } from "../node/node.ts";
 import { foreignOrigin } from "../node/local-guard.ts";
 import { webClient } from "../node/web-static.ts";
+import { logEvent } from "../peer/log.ts";
 import { mountRelay, type RelayEdge, type ServerLike } from "../relay/app.ts";
 import { type RelayDb, relayDbOn } from "../relay/database.ts";
 
@@ -56,5 +57,5 @@ export function mountExtras(
     relay.goingAway();
     relay.stop();
   });
-  return withRelay.use(webClient({ mode: "local", log: (line) => console.error(line) }));
+  return withRelay.use(webClient({ mode: "local", log: (line) => logEvent("info", "web", line) }));
 }

@@ -4,86 +4,50 @@ import { FelundError } from "../protocol/errors.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { join } from "node:path";
-import {
-  RELAY_DISK_FREE_MIN_BYTES,
-  RELAY_HINT_QUOTA_BYTES,
-  RELAY_TOTAL_QUOTA_BYTES,
-  SHUTDOWN_DRAIN_MS,
-} from "../protocol/limits.ts";
+import { SHUTDOWN_DRAIN_MS } from "../protocol/limits.ts";
 import { drainGate, within } from "../node/drain.ts";
+import { logEvent, setLogFormat, type LogFormat } from "../peer/log.ts";
 import { stopOnSignals } from "./shutdown.ts";
+import { configFlags, printSettings, resolveSettings, settingFlags } from "./settings.ts";
+import { RELAY_SETTINGS, relayConfigOf } from "./relay-settings.ts";
 
-const MIB = 1024 * 1024;
+/** a start-up line a person reads: stdout, or a json log event */
+const say = (event: string, text: string, fields?: Record<string, unknown>) =>
+  logEvent("info", event, text, fields, (l) => console.log(l));
 
 export const relayCommand: Cmd = {
   name: "relay",
   summary:
     "run a public relay (rendezvous, encrypted store-and-forward, WebSocket push, call signalling) with the web client",
   usage:
-    "felund relay [--http HOST:PORT] [--db PATH] [--retention-days N] [--trust-proxy] [--no-web] [--hint-quota-mb N] [--total-quota-mb N] [--disk-floor-mb N]",
-  flags: [
-    {
-      name: "http",
-      type: "string",
-      placeholder: "HOST:PORT",
-      help: "where to listen (all interfaces by default)",
-      default: "0.0.0.0:8000",
-    },
-    {
-      name: "db",
-      type: "string",
-      placeholder: "PATH",
-      help: "SQLite database file (default: relay.sqlite in the state dir)",
-    },
-    { name: "retention-days", type: "int", placeholder: "N", help: "days envelopes are kept", default: 30 },
-    {
-      name: "trust-proxy",
-      type: "bool",
-      help: "behind a reverse proxy: take client addresses from X-Forwarded-For / X-Real-IP",
-    },
-    { name: "no-web", type: "bool", help: "do not serve the web client" },
-    {
-      name: "hint-quota-mb",
-      type: "int",
-      placeholder: "N",
-      help: "envelope MiB one circle may hold (429 beyond)",
-      default: RELAY_HINT_QUOTA_BYTES / MIB,
-    },
-    {
-      name: "total-quota-mb",
-      type: "int",
-      placeholder: "N",
-      help: "envelope MiB in total (oldest evicted beyond, else 507)",
-      default: RELAY_TOTAL_QUOTA_BYTES / MIB,
-    },
-    {
-      name: "disk-floor-mb",
-      type: "int",
-      placeholder: "N",
-      help: "refuse writes (507) while the disk has less free space",
-      default: RELAY_DISK_FREE_MIN_BYTES / MIB,
-    },
-  ],
+    "felund relay [--config PATH] [--print-config] [--http HOST:PORT] [--db PATH] [--retention-days N] [--trust-proxy] [--no-web] [--hint-quota-mb N] [--total-quota-mb N] [--disk-floor-mb N] [--log-format text|json]",
+  flags: [...configFlags, ...settingFlags(RELAY_SETTINGS)],
   async run(p, dir) {
-    const http = String(p.flags.http);
+    const settings = resolveSettings(RELAY_SETTINGS, {
+      file: p.flags.config as string | undefined,
+      env: process.env,
+      flags: p.flags,
+    });
+    if (p.flags["print-config"]) {
+      console.log(printSettings(RELAY_SETTINGS, settings, "felund relay"));
+      return 0;
+    }
+    const v = settings.values;
+    const http = String(v.http);
     const hp = parseHostPort(http) ?? (/^(.+):0$/.test(http) ? { host: http.slice(0, -2), port: 0 } : null);
-    if (!hp) throw new FelundError("E_USAGE", `--http must be HOST:PORT, got "${http}"`);
-    const days = p.flags["retention-days"] as number;
-    if (days < 1 || days > 3650) throw new FelundError("E_USAGE", "--retention-days must be 1-3650");
-    const mib = (name: string, min: number) => {
-      const v = p.flags[name] as number;
-      if (!Number.isSafeInteger(v) || v < min || v > 1024 * 1024)
-        throw new FelundError("E_USAGE", `--${name} must be ${min}-${1024 * 1024}`);
-      return v * MIB;
-    };
-    const storage = {
-      hintQuotaBytes: mib("hint-quota-mb", 1),
-      totalQuotaBytes: mib("total-quota-mb", 1),
-      diskFreeMinBytes: mib("disk-floor-mb", 0),
-    };
-    if (storage.hintQuotaBytes > storage.totalQuotaBytes)
-      throw new FelundError("E_USAGE", "--hint-quota-mb cannot exceed --total-quota-mb");
-    const dbPath = String(p.flags.db ?? join(dir, "relay.sqlite"));
+    if (!hp)
+      throw new FelundError(
+        "E_USAGE",
+        `${settings.sources.http === "flag" ? "--http" : `http (${settings.sources.http})`} must be HOST:PORT, got "${http}"`,
+      );
+    const config = relayConfigOf(settings);
+    if (config.hintQuotaBytes! > config.totalQuotaBytes!)
+      throw new FelundError(
+        "E_USAGE",
+        "quota.hint_mb (--hint-quota-mb) cannot exceed quota.total_mb (--total-quota-mb)",
+      );
+    setLogFormat(v.log_format as LogFormat);
+    const dbPath = String(v.db || join(dir, "relay.sqlite"));
     // loaded here, not at start-up: other commands need none of the relay (memory of `felund run`)
     const [relayDb, { createRelayApp }, { webClient }] = await Promise.all([
       import("../relay/database.ts"),
@@ -96,11 +60,8 @@ export const relayCommand: Cmd = {
     } catch (e) {
       throw new FelundError("E_SYSTEM", `cannot open the relay database ${dbPath}: ${(e as Error).message}`);
     }
-    let app: any = createRelayApp({
-      db,
-      config: { trustProxy: !!p.flags["trust-proxy"], retentionS: days * 86400, ...storage },
-    });
-    if (!p.flags["no-web"]) app = app.use(webClient({ mode: "relay", log: (line: string) => console.error(line) }));
+    let app: any = createRelayApp({ db, config });
+    if (v.web) app = app.use(webClient({ mode: "relay", log: (line: string) => logEvent("info", "web", line) }));
     const gate = drainGate();
     app.onRequest(() => gate.refuse());
     try {
@@ -113,8 +74,18 @@ export const relayCommand: Cmd = {
     const port = app.server!.port;
     const shown =
       hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
-    console.log(`felund relay listening on ${hp.host}:${port} (database ${dbPath})`);
-    console.log(`relay base for nodes and browsers: http://${shown}:${port}   API docs: http://${shown}:${port}/docs`);
+    say("relay.listening", `felund relay listening on ${hp.host}:${port} (database ${dbPath})`, {
+      host: hp.host,
+      port,
+      db: dbPath,
+    });
+    say(
+      "relay.base",
+      `relay base for nodes and browsers: http://${shown}:${port}   API docs: http://${shown}:${port}/docs`,
+      {
+        url: `http://${shown}:${port}`,
+      },
+    );
     // no new connections; subscribers get 1001; requests being served finish (SHUTDOWN_DRAIN_MS
     // at most); then the prune timer stops and the WAL is checkpointed
     stopOnSignals("relay", async () => {

@@ -28,6 +28,8 @@ import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { SIGNAL_TYPES, type CallSignalType } from "../protocol/v2/call-signal.ts";
 import type { CallOp } from "./calls.ts";
 import { refusal } from "./local-guard.ts";
+import { logEvent } from "../peer/log.ts";
+import { nodeMetricsResponse } from "./metrics.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
@@ -323,6 +325,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       const r = refusal(req, o.token, o.port());
       if (r) return json(r.status, r.body);
       const url = new URL(req.url);
+      if (url.pathname === "/api/metrics") return nodeMetricsResponse(node);
       if (url.pathname === "/api/ws") {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return fail(426, "WebSocket upgrade required");
         if (server?.upgrade(req, { data: { felundLocal: true } })) return undefined;
@@ -343,8 +346,11 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
         if (text.length > BODY_MAX) return fail(413, "request body too large");
         if (text.trim()) {
           if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
-            console.error(
+            logEvent(
+              "warn",
+              "api.body_too_deep",
               `felund: local API refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${req.method} ${url.pathname})`,
+              { method: req.method, path: url.pathname },
             );
             return fail(400, `request body is nested too deeply (max ${JSON_BODY_DEPTH_MAX} levels)`);
           }

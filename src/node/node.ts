@@ -4,6 +4,7 @@
 // "out on every path" (the fan-out) and live notifications for front ends.
 import type { NodeStore } from "../../db/node-store.ts";
 import { noteHeld } from "../peer/delivery.ts";
+import { logEvent } from "../peer/log.ts";
 import { type Arrival, type FanOutPorts, fanOut } from "../peer/fan-out.ts";
 import { type Rng, systemRng } from "../protocol/crypto.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
@@ -31,6 +32,7 @@ import { installNativePrimitives } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
 import { NodeMembers } from "./members.ts";
+import { NodeMetrics } from "./metrics.ts";
 import { SelfAddrs } from "./self-addrs.ts";
 import * as svc from "./service.ts";
 import type { NodeEvent, ShellPorts } from "./shell-ports.ts";
@@ -90,6 +92,8 @@ export class FelundNode {
   readonly members: NodeMembers;
   /** a live path to another member, per circle (the offline banner) */
   readonly reach: Reach;
+  /** counters of /api/metrics (metrics.ts) */
+  readonly metrics = new NodeMetrics();
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -234,7 +238,7 @@ export class FelundNode {
   }
   log(line: string): void {
     // a log line can carry a peer's words (a CLOSE reason, an ERROR text): nothing in it acts on the terminal
-    if (this.opts.debug) console.error(`[felund] ${inertText(line, NEWLINE_MARK)}`);
+    if (this.opts.debug) logEvent("debug", "node", `[felund] ${inertText(line, NEWLINE_MARK)}`, { line });
     this.emit({ t: "debug", line });
   }
 
@@ -324,6 +328,7 @@ export class FelundNode {
 
   /** Every arrival path ends here: messages this node stored, and where they came from. */
   stored(ms: readonly StoredMessage[], from: Arrival): void {
+    this.metrics.arrived(this, ms, from);
     fanOut(this.paths, ms, from);
     this.members.arrived(ms, from);
   }

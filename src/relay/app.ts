@@ -5,7 +5,6 @@
 // listens, and neither starts the prune timer: call `relay.start()` / `relay.stop()`.
 import { Elysia } from "elysia";
 import { openapi } from "@elysiajs/openapi";
-import * as L from "../protocol/limits.ts";
 import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
 import {
   errorResponse,
@@ -23,6 +22,7 @@ import { messagesRoutes } from "./messages/index.ts";
 import { presenceRoutes } from "./presence/index.ts";
 import { signalRoutes } from "./signal/index.ts";
 import { wsRoutes } from "./ws/index.ts";
+import { answeredStatus, metricsRoutes } from "./metrics-routes.ts";
 
 export type { RelayDeps, RelayControl } from "./context.ts";
 export type { RelayConfig, RelayConfigInput, RateSpec } from "./config.ts";
@@ -93,9 +93,10 @@ function buildApp(ctx: RelayContext) {
   // JSON.stringify of the parsed body either way, so a host app's default cannot alter them.
   return new Elysia({
     normalize: false,
-    websocket: { idleTimeout: L.RELAY_WS_IDLE_S, maxPayloadLength: L.RELAY_WS_FRAME_IN_MAX },
+    websocket: { idleTimeout: ctx.config.wsIdleS, maxPayloadLength: ctx.config.wsFrameInMax },
   })
     .onRequest(({ request }) => (request.method === "OPTIONS" ? preflight() : undefined))
+    .use(metricsRoutes(ctx))
     .use(relayRoutes(ctx, DIRECT_PREFIXES[0]))
     .use(relayRoutes(ctx, DIRECT_PREFIXES[1]));
 }
@@ -118,7 +119,7 @@ export function createRelayApp(deps: RelayDeps): RelayApp {
       if (a !== null) forwardedAddress.set(again, a);
       return app.handle(again);
     }
-    return errorResponse("E_NOT_FOUND", `Not found: ${request.method} ${path}`);
+    return answeredStatus(request, errorResponse("E_NOT_FOUND", `Not found: ${request.method} ${path}`));
   });
   if (ctx.config.docs) {
     app.use(

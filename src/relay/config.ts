@@ -12,8 +12,9 @@ export interface RelayConfig {
   /**
    * Behind one trusted reverse proxy: take the client address from the last X-Forwarded-For
    * entry (the one the proxy appended), else X-Real-IP. Off: the socket address (W10).
+   * A list of address ranges believes the headers only from peers in them (the proxies).
    */
-  trustProxy: boolean;
+  trustProxy: boolean | readonly string[];
   /** Seconds an envelope is kept. */
   retentionS: number;
   /** Period of the background prune started by `relay.start()`. */
@@ -24,6 +25,13 @@ export interface RelayConfig {
   wsBacklogMax: number;
   wsMaxPerIp: number;
   wsMaxTotal: number;
+  /** Seconds a WebSocket may stay silent (Bun pings before). */
+  wsIdleS: number;
+  /** Largest frame a WebSocket client may send. */
+  wsFrameInMax: number;
+  /** Serve /metrics (Prometheus text); with `metricsToken` set, only to `Authorization: Bearer <token>`. */
+  metrics: boolean;
+  metricsToken: string;
   /** Bytes of envelope JSON kept in memory for serving pages. */
   cacheBytes: number;
   /** Rate limits; `null` turns one off. */
@@ -59,6 +67,10 @@ export const DEFAULT_CONFIG: RelayConfig = {
   wsBacklogMax: L.RELAY_WS_BACKLOG_MAX,
   wsMaxPerIp: L.RELAY_WS_MAX_PER_IP,
   wsMaxTotal: L.RELAY_WS_MAX_TOTAL,
+  wsIdleS: L.RELAY_WS_IDLE_S,
+  wsFrameInMax: L.RELAY_WS_FRAME_IN_MAX,
+  metrics: true,
+  metricsToken: "",
   cacheBytes: L.RELAY_CACHE_BYTES,
   rate: {
     ip: { perSecond: L.RELAY_RATE_IP_PER_S, burst: L.RELAY_RATE_IP_BURST },

@@ -15,6 +15,9 @@ import { TokenBuckets } from "./rate-limit.ts";
 import { SignalService } from "./signal/service.ts";
 import { SignedRequests } from "./signed.ts";
 import { Hub } from "./ws/hub.ts";
+import { logEvent } from "../peer/log.ts";
+import { rangeMatcher } from "./cidr.ts";
+import { RelayMetrics } from "./metrics.ts";
 
 export interface RelayDeps {
   db: Db;
@@ -55,6 +58,7 @@ export interface RelayControl {
 
 export interface RelayContext {
   config: RelayConfig;
+  db: Db;
   nowMs: () => number;
   nowS: () => number;
   hub: Hub;
@@ -68,6 +72,8 @@ export interface RelayContext {
   /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
   limitAddress: ((request: Request, server: AddressSource | null | undefined) => Response | undefined) | null;
   control: RelayControl;
+  /** counters and histograms of /metrics */
+  metrics: RelayMetrics;
 }
 
 const buckets = (spec: RateSpec | null) => (spec ? new TokenBuckets(spec, L.RELAY_RATE_KEYS_MAX) : null);
@@ -114,8 +120,10 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   const presence = new PresenceService(deps.db, nowS);
   const signed = new SignedRequests(deps.db, nowS);
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
-  const address = (request: Request, server: AddressSource | null | undefined) =>
-    clientAddress(request, server, config.trustProxy);
+  const metrics = new RelayMetrics();
+  store.onWrite = (s) => metrics.writes.observe(s);
+  const trust = typeof config.trustProxy === "boolean" ? config.trustProxy : rangeMatcher(config.trustProxy);
+  const address = (request: Request, server: AddressSource | null | undefined) => clientAddress(request, server, trust);
 
   const ipRate = limiters.ip;
   const limitAddress = ipRate
@@ -158,7 +166,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
           prune();
         } catch (e) {
           // A locked or full database must not kill the process; the next pass retries.
-          console.error("felund relay: prune failed", e);
+          logEvent("error", "relay.prune_failed", `felund relay: prune failed ${String(e)}`, { error: e });
         }
       }, config.pruneIntervalMs);
       (timer as { unref?: () => void }).unref?.();
@@ -170,5 +178,19 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     goingAway: () => hub.closeAll(L.WS_GOING_AWAY, "server shutting down"),
     prune,
   };
-  return { config, nowMs, nowS, hub, messages, presence, signal, signed, address, limitAddress, control };
+  return {
+    config,
+    db: deps.db,
+    nowMs,
+    nowS,
+    hub,
+    messages,
+    presence,
+    signal,
+    signed,
+    address,
+    limitAddress,
+    control,
+    metrics,
+  };
 }

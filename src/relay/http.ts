@@ -7,6 +7,7 @@ import { type ErrorCode, FelundError, STATUS as CODE_STATUS } from "../protocol/
 import { jsonNestsDeeper } from "../protocol/json-depth.ts";
 import { JSON_BODY_DEPTH_MAX } from "../protocol/limits.ts";
 import type { Refusal } from "./verdict.ts";
+import { logEvent } from "../peer/log.ts";
 
 export const CORS_HEADERS = {
   "Access-Control-Allow-Origin": "*",
@@ -89,8 +90,12 @@ export function jsonBodyParser(max: number) {
     const text = bytes.toString("utf8");
     if (text.trim() === "") return {};
     if (jsonNestsDeeper(text, JSON_BODY_DEPTH_MAX)) {
-      console.error(
-        `felund relay: refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${request.method} ${new URL(request.url).pathname})`,
+      const path = new URL(request.url).pathname;
+      logEvent(
+        "warn",
+        "relay.body_too_deep",
+        `felund relay: refused a request body nested deeper than ${JSON_BODY_DEPTH_MAX} levels (${request.method} ${path})`,
+        { method: request.method, path },
       );
       throw badBody(TOO_DEEP);
     }
@@ -137,9 +142,11 @@ export const forwardedAddress = new WeakMap<Request, string>();
 export function clientAddress(
   request: Request,
   server: AddressSource | null | undefined,
-  trustProxy: boolean,
+  trustProxy: boolean | ((socketAddress: string) => boolean),
 ): string | null {
-  if (trustProxy) {
+  // with ranges, only a peer whose socket address is in them is believed (the proxy itself)
+  const trusted = typeof trustProxy === "function" ? trustProxy(socketAddress(request, server) ?? "") : trustProxy;
+  if (trusted) {
     const xff = request.headers.get("x-forwarded-for");
     if (xff) {
       const last = xff.slice(xff.lastIndexOf(",") + 1).trim();
@@ -148,6 +155,10 @@ export function clientAddress(
     const real = request.headers.get("x-real-ip")?.trim();
     if (real) return real;
   }
+  return socketAddress(request, server);
+}
+
+function socketAddress(request: Request, server: AddressSource | null | undefined): string | null {
   const carried = forwardedAddress.get(request);
   if (carried !== undefined) return carried;
   const a = server?.requestIP(request)?.address;
@@ -177,7 +188,13 @@ export function relayErrorResponse(code: string | number, error: unknown, reques
   if (code === "NOT_FOUND")
     return errorResponse("E_NOT_FOUND", `Not found: ${request.method} ${normalizePath(new URL(request.url).pathname)}`);
   // Our own bug or a storage failure: say so loudly in the log, and only generically to the client.
-  console.error("felund relay: internal error on", request.method, new URL(request.url).pathname, error);
+  const path = new URL(request.url).pathname;
+  logEvent(
+    "error",
+    "relay.internal_error",
+    `felund relay: internal error on ${request.method} ${path} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    { method: request.method, path, error },
+  );
   return errorResponse("E_SYSTEM", "Internal error");
 }
 

@@ -85,6 +85,8 @@ export class MessageStore {
   private quota: QuotaLedger;
   /** Told the seqs of envelopes evicted to make room (the service drops them from its caches). */
   onEvicted: (seqs: number[]) => void = () => {};
+  /** Seconds one write batch took (/metrics). */
+  onWrite: (seconds: number) => void = () => {};
 
   constructor(
     private sql: Database,
@@ -221,7 +223,11 @@ export class MessageStore {
       const b = this.bounds();
       if (b.diskFreeMinBytes > 0 && b.freeBytes() < b.diskFreeMinBytes)
         results = jobs.map(() => ({ refused: "disk_full" }) as const);
-      else results = this.writeBatch(jobs, this.retentionS());
+      else {
+        const t0 = performance.now();
+        results = this.writeBatch(jobs, this.retentionS());
+        this.onWrite((performance.now() - t0) / 1000);
+      }
     } catch (e) {
       for (const j of jobs) j.reject(e);
       return;

@@ -48,6 +48,7 @@ export class Hub {
   publish(hint: string, text: string): void {
     const set = this.byHint.get(hint);
     if (!set) return;
+    this.pushed += set.size;
     for (const s of set) s.send(text);
   }
 
@@ -55,6 +56,9 @@ export class Hub {
   closeAll(code: number, reason: string): void {
     for (const set of [...this.byHint.values()]) for (const s of [...set]) s.close?.(code, reason);
   }
+
+  /** frames pushed so far, one per subscriber reached (/metrics) */
+  pushed = 0;
 
   get connections(): number {
     return this.total;
