@@ -114,11 +114,11 @@ describe("docs/OPERATIONS.md", () => {
       expect(seen.has(c)).toBe(true);
   }, 30_000);
 
-  test("each file it quotes is quoted exactly, and every file in ops/ is quoted", () => {
+  test("each file it quotes is quoted exactly, and every unit and proxy config in docs/ops/ is quoted", () => {
     const { blocks } = codeOf(DOC);
     const quoted = new Set<string>();
     for (const b of blocks) {
-      const m = b.match(/^# (ops\/\S+)\n/);
+      const m = b.match(/^# (docs\/ops\/\S+)\n/);
       if (!m) continue;
       expect(b).toBe(read(m[1]!));
       quoted.add(m[1]!);
@@ -127,7 +127,12 @@ describe("docs/OPERATIONS.md", () => {
       readdirSync(join(ROOT, d)).flatMap((e) =>
         statSync(join(ROOT, d, e)).isDirectory() ? files(`${d}/${e}`) : [`${d}/${e}`],
       );
-    expect([...quoted].sort()).toEqual(files("ops").sort());
+    // (the Dockerfile and its ignore file are linked, not quoted)
+    expect([...quoted].sort()).toEqual(
+      files("docs/ops")
+        .filter((f) => !f.includes("/Dockerfile"))
+        .sort(),
+    );
     // each quoted file names itself on its first line (that is how the page and this test find it)
     for (const f of quoted) expect(read(f).split("\n")[0]).toBe(`# ${f}`);
   });
@@ -158,7 +163,7 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
 }
 
 const UNITS = ["felund.service", "felund-relay.service", "felund-relay-backup.service", "felund-relay-backup.timer"];
-const unit = (name: string) => parseUnit(read(`ops/systemd/${name}`));
+const unit = (name: string) => parseUnit(read(`docs/ops/systemd/${name}`));
 const one = (u: ReturnType<typeof parseUnit>, section: string, key: string) => u.get(section)?.get(key)?.at(-1);
 
 describe("systemd units", () => {
@@ -198,7 +203,7 @@ describe("systemd units", () => {
     for (const u of UNITS)
       writeFileSync(
         join(dir, u),
-        read(`ops/systemd/${u}`)
+        read(`docs/ops/systemd/${u}`)
           .replaceAll("/usr/local/bin/felund", "/bin/true")
           .replace("%h/.local/bin/felund", "/bin/true"),
       );
@@ -264,7 +269,7 @@ describe("systemd units", () => {
 
 /** The Dockerfile's instructions, continuation lines joined. */
 function dockerfile(): { op: string; args: string }[] {
-  return read("Dockerfile")
+  return read("docs/ops/Dockerfile")
     .replace(/\\\n/g, " ")
     .split("\n")
     .filter((l) => l.trim() && !l.trimStart().startsWith("#"))
@@ -282,7 +287,7 @@ describe("Dockerfile", () => {
     // dist/felund is build:bin's default output, and the only thing .dockerignore lets through
     expect(JSON.parse(read("package.json")).scripts["build:bin"]).toBe("bun src/cli/build-bin.ts");
     expect(read("src/cli/build-bin.ts")).toContain('join(ROOT, "dist", arm ? "felund-linux-arm64" : "felund")');
-    const ignore = read(".dockerignore")
+    const ignore = read("docs/ops/Dockerfile.dockerignore")
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
     expect(ignore).toEqual(["*", "!dist/felund"]);
