@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { buildBin } from "../../src/cli/build-bin.ts";
 import { ROOT } from "./helpers.ts";
 
-const INPUTS = ["src", "db", "drizzle", "ui/shared", "ui/tui", "ui/web/dist", "scripts", "package.json"];
+const INPUTS = ["src", "db", "drizzle", "ui/shared", "ui/tui", "ui/web/dist", "package.json"];
 
 function hashTree(h: ReturnType<typeof createHash>, p: string): void {
   const st = statSync(p);
