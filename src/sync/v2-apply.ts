@@ -84,6 +84,9 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   } catch (e) {
     return reject((e as Error).message);
   }
+  // a copy of a message held already (flooding brings one from most neighbours) costs no
+  // signature check: the id names the signed core, and the held copy's signature was checked
+  if (m.circleId === circle.circleId && ctx.store.getV2Wire(m.msgId)) return ignore("already stored");
   const v = verifyMessage(m, circle.circleId, ctx.now);
   if (!v.ok) return v;
   // §11: no v2 message is older than v2 itself (a fixed floor, the same on every node and path)
