@@ -32,6 +32,30 @@ describe("mergeMessages", () => {
     const e = msg({ circleId: C, text: "e", createdTs: 10, sortMs: 10_100 });
     expect(mergeMessages(list, [d, e]).map((m) => m.text)).toEqual(["c", "a", "b", "e", "d"]);
   });
+
+  test("a history arriving one message at a time, shuffled with copies: the same list as one sort", () => {
+    let x = 7;
+    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const all = Array.from({ length: 5_000 }, (_, i) =>
+      msg({
+        circleId: C,
+        text: `m${i}`,
+        createdTs: 100 + rand(50),
+        sortMs: 100_000 + rand(50) * 10,
+        msgId: i.toString(16).padStart(32, "0"),
+      }),
+    );
+    const arrivals = all.map((m, i) => all[rand(i + 1)]!).concat(all);
+    for (let i = arrivals.length - 1; i > 0; i--) {
+      const j = rand(i + 1);
+      [arrivals[i], arrivals[j]] = [arrivals[j]!, arrivals[i]!];
+    }
+    let list: ReturnType<typeof mergeMessages> = [];
+    for (const m of arrivals) list = mergeMessages(list, [m]);
+    const once = mergeMessages([], [...arrivals]);
+    expect(list.map((m) => m.msgId)).toEqual(once.map((m) => m.msgId));
+    expect(new Set(list.map((m) => m.msgId)).size).toBe(5_000);
+  });
 });
 
 describe("ChatStore", () => {

@@ -40,7 +40,32 @@ export interface ChatState {
 /** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */
 const cmp = (a: MessageView, b: MessageView) => a.sortMs - b.sortMs || a.seq - b.seq;
 
+/**
+ * `list` with the messages of `add` it lacks, in display order (`list` itself when nothing is new).
+ * A few arrivals (the live case: one message at a time, thousands while a history fills in) go in
+ * by binary search: a copy of a message has its display key, so it sits among the equal keys.
+ * Before, each arrival re-sorted and re-indexed the whole list: quadratic while a history filled.
+ */
 export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
+  if (add.length <= 8) {
+    let out: MessageView[] | null = null;
+    for (const m of add) {
+      const cur = out ?? list;
+      let lo = 0;
+      let hi = cur.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cmp(cur[mid]!, m) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      let dup = false;
+      for (let i = lo - 1; i >= 0 && cmp(cur[i]!, m) === 0 && !dup; i--) dup = cur[i]!.msgId === m.msgId;
+      if (dup) continue;
+      out ??= list.slice();
+      out.splice(lo, 0, m);
+    }
+    return out ?? list;
+  }
   const seen = new Set(list.map((m) => m.msgId));
   const fresh = add.filter((m) => !seen.has(m.msgId) && (seen.add(m.msgId), true));
   if (!fresh.length) return list;
