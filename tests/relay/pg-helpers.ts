@@ -12,18 +12,18 @@ let cluster: Promise<PgCluster> | null = null;
 let dbs = 0;
 const open: { pg: PgDb; app: PgRelayApp }[] = [];
 
+// registered when a test file imports this module, so it runs after the file's last test
+afterAll(async () => {
+  for (const o of open.splice(0)) {
+    await o.app.unlisten().catch(() => {});
+    await closePg(o.pg).catch(() => {});
+  }
+  if (cluster) await (await cluster).stop();
+}, 20_000);
+
 /** The file's cluster, started on first use and stopped after the file. */
 export function pgCluster(): Promise<PgCluster> {
-  if (!cluster) {
-    cluster = startPgCluster();
-    afterAll(async () => {
-      for (const o of open.splice(0)) {
-        await o.app.unlisten().catch(() => {});
-        await closePg(o.pg).catch(() => {});
-      }
-      await (await cluster!).stop();
-    });
-  }
+  cluster ??= startPgCluster();
   return cluster;
 }
 
