@@ -50,7 +50,8 @@ function run(cmd: string[], what: string): void {
 }
 
 /** Start a cluster (about a second); call stop() after. */
-export async function startPgCluster(opts: { maxConnections?: number } = {}): Promise<PgCluster> {
+/** `durable`: fsync on (benchmarks; comparable to SQLite's synchronous=FULL); tests run without. */
+export async function startPgCluster(opts: { maxConnections?: number; durable?: boolean } = {}): Promise<PgCluster> {
   if (process.getuid?.() !== 0)
     throw new Error("the PostgreSQL tests need root (initdb and postgres run as the postgres user via runuser)");
   const bin = pgBinDir();
@@ -75,12 +76,7 @@ export async function startPgCluster(opts: { maxConnections?: number } = {}): Pr
       dir,
       "-c",
       `max_connections=${opts.maxConnections ?? 100}`,
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
+      ...(opts.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ]),
     { stdout: "ignore", stderr: "pipe" },
   );
