@@ -7,9 +7,10 @@ import { toHex } from "../../src/protocol/bytes.ts";
 import { relaySigningKey, relaySignHeaders } from "../../src/protocol/relay-sig.ts";
 import type { RelayConfigInput } from "../../src/relay/config.ts";
 import { envelope, HINT, HINT2, makeRelay, msgId, NODE_A, NODE_B, T0, type TestRelay } from "./helpers.ts";
-import { makePgRelay } from "./pg-helpers.ts";
+import { makePgRelay, usePostgres } from "./pg-helpers.ts";
 
 setDefaultTimeout(30_000);
+usePostgres();
 
 type Relay = Omit<TestRelay, "app" | "db"> & { app: { relay: { prune(): unknown } } };
 const BACKENDS: [string, (config?: RelayConfigInput, startS?: number) => Promise<Relay>][] = [
@@ -50,6 +51,24 @@ describe.each(BACKENDS)("relay API on %s", (_name, make) => {
     expect((await r.post(HINT2, [envelope(id, { v: 4 })])).json.stored).toBe(1);
     const page = await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0`);
     expect(page.json.messages.map((m: { v: number }) => m.v)).toEqual([1]);
+  });
+
+  test("concurrent POSTs (written together in one transaction) keep one copy of a msg_id and all the others", async () => {
+    const r = await make({ rate: false });
+    const id = msgId();
+    const others = Array.from({ length: 20 }, () => envelope());
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, (_, v) => r.post(HINT, [envelope(id, { v })])),
+      ...others.map((e) => r.post(HINT, [e])),
+    ]);
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(answers.slice(0, 5).reduce((n, a) => n + a.json.stored, 0)).toBe(1);
+    const page = await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0&limit=100`);
+    expect(page.json.messages.filter((m: { msg_id: string }) => m.msg_id === id).length).toBe(1);
+    expect(new Set(ids(page))).toEqual(new Set([id, ...others.map((e) => e.msg_id)]));
+    // cursors are strictly increasing
+    const c = page.json.cursors as number[];
+    expect(c.every((x, i) => i === 0 || x > c[i - 1]!)).toBe(true);
   });
 
   test("250 stored: a cursor client gets all 250 once each, in order; next_cursor and more", async () => {

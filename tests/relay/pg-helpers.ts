@@ -12,14 +12,21 @@ let cluster: Promise<PgCluster> | null = null;
 let dbs = 0;
 const open: { pg: PgDb; app: PgRelayApp }[] = [];
 
-// registered when a test file imports this module, so it runs after the file's last test
-afterAll(async () => {
-  for (const o of open.splice(0)) {
-    await o.app.unlisten().catch(() => {});
-    await closePg(o.pg).catch(() => {});
-  }
-  if (cluster) await (await cluster).stop();
-}, 20_000);
+/**
+ * Call at the top of a test file that uses PostgreSQL: its relays and cluster are stopped
+ * after the file's last test (a file run after it in the same `bun test` starts its own).
+ */
+export function usePostgres(): void {
+  afterAll(async () => {
+    for (const o of open.splice(0)) {
+      await o.app.unlisten().catch(() => {});
+      await closePg(o.pg).catch(() => {});
+    }
+    const c = cluster;
+    cluster = null;
+    if (c) await (await c).stop();
+  }, 20_000);
+}
 
 /** The file's cluster, started on first use and stopped after the file. */
 export function pgCluster(): Promise<PgCluster> {

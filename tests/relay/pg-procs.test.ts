@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Running, spawnUntilReady } from "../cli/helpers.ts";
 import { envelope, HINT, msgId, NODE_A } from "./helpers.ts";
-import { freshDatabase } from "./pg-helpers.ts";
+import { freshDatabase, usePostgres } from "./pg-helpers.ts";
 
 setDefaultTimeout(120_000);
+usePostgres();
 const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "felund-pg-procs-"));
 const procs: Running[] = [];

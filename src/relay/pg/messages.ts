@@ -38,6 +38,12 @@ export interface PgMessagesDeps {
   onWrite: (seconds: number) => void;
 }
 
+interface Job {
+  items: NewEnvelope[];
+  resolve(v: WriteResult): void;
+  reject(e: unknown): void;
+}
+
 type Row = { seq: string | number; payload: string; stored_at: string | number; expires_at: string | number };
 const envelope = (r: Row): EnvelopeRow => ({
   seq: Number(r.seq),
@@ -92,57 +98,107 @@ export class PgMessages implements MessagesApi {
     return Number(r.n) === ids.length;
   }
 
-  /** One transaction: lock the hint's counter, number and insert the new rows, notify. */
+  /**
+   * Queue a validated batch. Batches of one hint are written one transaction at a time (they
+   * would wait for its row lock anyway); those that arrive while one is in flight go together
+   * in the next transaction (group commit: one commit, one fsync for all of them).
+   */
   private write(hint: string, items: NewEnvelope[]): Promise<WriteResult> {
+    return new Promise((resolve, reject) => {
+      const job = { items, resolve, reject };
+      const q = this.queued.get(hint);
+      if (q) q.push(job);
+      else this.queued.set(hint, [job]);
+      if (!this.writing.has(hint)) void this.drain(hint);
+    });
+  }
+
+  private queued = new Map<string, Job[]>();
+  private writing = new Set<string>();
+
+  private async drain(hint: string): Promise<void> {
+    this.writing.add(hint);
+    for (let jobs = this.queued.get(hint); jobs; jobs = this.queued.get(hint)) {
+      this.queued.delete(hint);
+      try {
+        const results = await this.writeJobs(hint, jobs);
+        for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i]!);
+      } catch (e) {
+        for (const j of jobs) j.reject(e);
+      }
+    }
+    this.writing.delete(hint);
+  }
+
+  /** One transaction: lock the hint's counter, number and insert the new rows, notify. */
+  private writeJobs(hint: string, jobs: Job[]): Promise<WriteResult[]> {
     const { sql, fanout } = this.d;
-    return sql.begin(async (tx): Promise<WriteResult> => {
+    return sql.begin(async (tx): Promise<WriteResult[]> => {
       const [h] = await tx`INSERT INTO relay_hints (circle_hint) VALUES (${hint})
         ON CONFLICT (circle_hint) DO UPDATE SET last_seq = relay_hints.last_seq
         RETURNING last_seq, bytes, last_stored_at`;
       const nowS = this.nowS(); // read under the lock (see the top of this file)
-      const ids = [...new Set(items.map((i) => i.msgId))];
+      const ids = [...new Set(jobs.flatMap((j) => j.items.map((i) => i.msgId)))];
       const have = new Set<string>(
         (await tx`SELECT msg_id FROM relay_messages WHERE circle_hint = ${hint} AND msg_id IN ${tx(ids)}`).map(
           (r: { msg_id: string }) => r.msg_id,
         ),
       );
-      const fresh: NewEnvelope[] = [];
-      let bytes = 0;
-      for (const it of items) {
-        if (have.has(it.msgId)) continue;
-        have.add(it.msgId); // a duplicate inside the batch: the first copy wins
-        fresh.push(it);
-        bytes += Buffer.byteLength(it.payload);
-      }
-      if (!fresh.length) return { stored: [] };
-      if (Number(h.bytes) + bytes > this.d.hintQuotaBytes()) {
-        const [o] = await tx`SELECT expires_at FROM relay_messages WHERE circle_hint = ${hint} ORDER BY seq LIMIT 1`;
-        const e = o ? Number(o.expires_at) : nowS;
-        return { refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, e - nowS)) };
-      }
       const at = Math.max(nowS, Number(h.last_stored_at));
       const expires = at + this.d.retentionS();
-      const first = Number(h.last_seq) + 1;
-      const stored: StoredEnvelope[] = fresh.map((it, i) => ({
-        seq: first + i,
-        payload: it.payload,
-        storedAt: at,
-        expiresAt: expires,
-      }));
-      const rows = fresh.map((it, i) => ({
-        circle_hint: hint,
-        seq: first + i,
-        msg_id: it.msgId,
-        payload: it.payload,
-        created_ts: it.createdTs,
-        stored_at: at,
-        expires_at: expires,
-      }));
+      let seq = Number(h.last_seq);
+      let bytes = Number(h.bytes);
+      const rows: Record<string, unknown>[] = [];
+      const notes: string[] = [];
+      let oldest: number | null = null;
+      const results: WriteResult[] = [];
+      for (const job of jobs) {
+        const fresh: NewEnvelope[] = [];
+        const taken = new Set<string>();
+        let add = 0;
+        for (const it of job.items) {
+          if (have.has(it.msgId) || taken.has(it.msgId)) continue; // the first copy wins
+          taken.add(it.msgId);
+          fresh.push(it);
+          add += Buffer.byteLength(it.payload);
+        }
+        if (!fresh.length) {
+          results.push({ stored: [] });
+          continue;
+        }
+        if (bytes + add > this.d.hintQuotaBytes()) {
+          if (oldest === null) {
+            const [o] =
+              await tx`SELECT expires_at FROM relay_messages WHERE circle_hint = ${hint} ORDER BY seq LIMIT 1`;
+            oldest = o ? Number(o.expires_at) : nowS;
+          }
+          results.push({ refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, oldest - nowS)) });
+          continue;
+        }
+        bytes += add;
+        const stored: StoredEnvelope[] = [];
+        for (const it of fresh) {
+          have.add(it.msgId);
+          stored.push({ seq: ++seq, payload: it.payload, storedAt: at, expiresAt: expires });
+          rows.push({
+            circle_hint: hint,
+            seq,
+            msg_id: it.msgId,
+            payload: it.payload,
+            created_ts: it.createdTs,
+            stored_at: at,
+            expires_at: expires,
+          });
+        }
+        notes.push(notifyText(fanout.origin, hint, stored, nowS));
+        results.push({ stored });
+      }
+      if (!rows.length) return results;
       await tx`INSERT INTO relay_messages ${tx(rows)}`;
-      await tx`UPDATE relay_hints SET last_seq = ${first + fresh.length - 1}, bytes = bytes + ${bytes},
-        last_stored_at = ${at} WHERE circle_hint = ${hint}`;
-      await tx`SELECT pg_notify(${fanout.channel}, ${notifyText(fanout.origin, hint, stored, nowS)})`;
-      return { stored };
+      await tx`UPDATE relay_hints SET last_seq = ${seq}, bytes = ${bytes}, last_stored_at = ${at}
+        WHERE circle_hint = ${hint}`;
+      for (const note of notes) await tx`SELECT pg_notify(${fanout.channel}, ${note})`;
+      return results;
     });
   }
 
