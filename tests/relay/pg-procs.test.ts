@@ -7,7 +7,7 @@ import { afterAll, afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Running, spawnUntilReady } from "../cli/helpers.ts";
+import { felund, type Running, spawnUntilReady } from "../cli/helpers.ts";
 import { envelope, HINT, msgId, NODE_A } from "./helpers.ts";
 import { freshDatabase, usePostgres } from "./pg-helpers.ts";
 
@@ -209,4 +209,16 @@ test("one process killed (SIGKILL) mid-load: the other keeps serving and nothing
   const stored = new Set(await allByCursor([b.base]));
   const lost = acked.filter((id) => !stored.has(id));
   expect(lost).toEqual([]);
+});
+
+test("CLI: an unreachable PostgreSQL fails with one clear line; relay-backup and relay-restore point at pg_dump", async () => {
+  const bad = await felund(dir, "relay", "--db", "postgres://nobody:secret@127.0.0.1:1/none", "--http", "127.0.0.1:0");
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toContain("cannot open the relay database postgres://nobody:***@127.0.0.1:1/none");
+  expect(bad.stderr).not.toContain("secret");
+  for (const cmd of ["relay-backup", "relay-restore"]) {
+    const r = await felund(dir, cmd, join(dir, "x.sqlite"), "--db", "postgres://u@127.0.0.1/db");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pg_dump");
+  }
 });
