@@ -32,7 +32,8 @@ export const relayCommand: Cmd = {
       flags: p.flags,
     });
     if (p.flags["print-config"]) {
-      console.log(printSettings(RELAY_SETTINGS, settings, "felund relay"));
+      const values = { ...settings.values, db: shownDb(String(settings.values.db)) }; // no password on screen
+      console.log(printSettings(RELAY_SETTINGS, { ...settings, values }, "felund relay"));
       return 0;
     }
     const v = settings.values;

@@ -244,3 +244,46 @@ describe.each(BACKENDS)("relay API on %s", (_name, make) => {
     expect(m.text).toMatch(/felund_relay_db_bytes \d+/);
   });
 });
+
+test("PostgreSQL: a writer numbers its rows only after the hint's previous writer committed (cursor never skips)", async () => {
+  const r = await makePgRelay({ rate: false });
+  await r.post(HINT, [envelope()]);
+  // a slow writer (another process, say) has taken seq 2 and not committed yet
+  const other = new Bun.SQL(r.url, { max: 1 });
+  const slow = envelope();
+  let commit!: () => void;
+  const held = new Promise<void>((resolve) => {
+    commit = resolve;
+  });
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const slowTx = other.begin(async (tx) => {
+    const [h] = await tx`UPDATE relay_hints SET last_seq = last_seq + 1 WHERE circle_hint = ${HINT} RETURNING last_seq`;
+    await tx`INSERT INTO relay_messages (circle_hint, seq, msg_id, payload, created_ts, stored_at, expires_at)
+      VALUES (${HINT}, ${h.last_seq}, ${slow.msg_id}, ${JSON.stringify(slow)}, 0, ${T0}, ${T0 + 86_400})`;
+    locked();
+    await held;
+  });
+  await lockTaken;
+  const fast = envelope();
+  let answered = false;
+  const posting = r.post(HINT, [fast]).then((a) => {
+    answered = true;
+    return a;
+  });
+  await Bun.sleep(300);
+  // the POST waits for the lock: nothing after seq 1 is visible yet, so a reader cannot pass seq 2
+  expect(answered).toBe(false);
+  const during = await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=1`);
+  expect(during.json.messages).toEqual([]);
+  expect(during.json.next_cursor).toBe(1);
+  commit();
+  await slowTx;
+  expect((await posting).status).toBe(200);
+  const after = await r.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=1`);
+  expect(ids(after)).toEqual([slow.msg_id, fast.msg_id]);
+  expect(after.json.cursors).toEqual([2, 3]);
+  await other.close();
+});

@@ -211,11 +211,14 @@ test("one process killed (SIGKILL) mid-load: the other keeps serving and nothing
   expect(lost).toEqual([]);
 });
 
-test("CLI: an unreachable PostgreSQL fails with one clear line; relay-backup and relay-restore point at pg_dump", async () => {
+test("CLI: an unreachable PostgreSQL fails with one clear line; --print-config hides the password; relay-backup and relay-restore point at pg_dump", async () => {
   const bad = await felund(dir, "relay", "--db", "postgres://nobody:secret@127.0.0.1:1/none", "--http", "127.0.0.1:0");
   expect(bad.code).not.toBe(0);
   expect(bad.stderr).toContain("cannot open the relay database postgres://nobody:***@127.0.0.1:1/none");
   expect(bad.stderr).not.toContain("secret");
+  const shown = await felund(dir, "relay", "--print-config", "--db", "postgres://u:secret@127.0.0.1/db");
+  expect(shown.stdout).toContain('db = "postgres://u:***@127.0.0.1/db"');
+  expect(shown.stdout).not.toContain("secret");
   for (const cmd of ["relay-backup", "relay-restore"]) {
     const r = await felund(dir, cmd, join(dir, "x.sqlite"), "--db", "postgres://u@127.0.0.1/db");
     expect(r.code).toBe(2);
