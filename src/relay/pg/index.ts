@@ -38,6 +38,7 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
     retentionS: () => config.retentionS,
     hintQuotaBytes: () => config.hintQuotaBytes,
     onWrite: (s) => metrics.writes.observe(s),
+    cacheBytes: config.cacheBytes,
   });
   const presence = new PgPresence(deps.pg, nowS);
   const signed = new PgSigned(sql, nowS);

@@ -36,6 +36,8 @@ export interface PgMessagesDeps {
   retentionS: () => number;
   hintQuotaBytes: () => number;
   onWrite: (seconds: number) => void;
+  /** bytes of envelopes kept in memory for pages (config cache_mb) */
+  cacheBytes: number;
 }
 
 interface Job {
@@ -85,6 +87,8 @@ export class PgMessages implements MessagesApi {
     const stored = result.stored;
     if (stored.length) {
       rate?.charge(hint, this.d.nowMs(), stored.length);
+      for (const e of stored)
+        this.remember(hint, { seq: e.seq, bytes: rowBytes(e.payload), storedAt: e.storedAt, expiresAt: e.expiresAt });
       if (this.d.hub.listening(hint)) this.d.hub.publish(hint, pushFrame(stored, nowS));
     }
     return ok(`{"ok":true,"stored":${stored.length},"server_time":${nowS}}`);
@@ -213,14 +217,56 @@ export class PgMessages implements MessagesApi {
 
   private async cursorPage(hint: string, cursor: number, limit: number): Promise<Uint8Array<ArrayBuffer>> {
     const nowS = this.nowS();
-    const rows = (
-      await this.d.sql`SELECT seq, payload, stored_at, expires_at FROM relay_messages
-        WHERE circle_hint = ${hint} AND seq > ${cursor} ORDER BY seq LIMIT ${limit + 1}`
-    ).map(envelope);
-    const more = rows.length > limit;
-    if (more) rows.length = limit;
-    const next = rows.length ? rows[rows.length - 1]!.seq : cursor;
-    return pageJson(live(rows, nowS), nowS, next, more);
+    const seqs = (
+      await this.d.sql`SELECT seq FROM relay_messages
+        WHERE circle_hint = ${hint} AND seq > ${cursor} ORDER BY seq LIMIT ${limit + 1}`.values()
+    ).map((r: [unknown]) => Number(r[0]));
+    const more = seqs.length > limit;
+    if (more) seqs.length = limit;
+    const next = seqs.length ? seqs[seqs.length - 1]! : cursor;
+    return pageJson(live(await this.rowsOf(hint, seqs), nowS), nowS, next, more);
+  }
+
+  /**
+   * Rows of one hint by seq, from this process's cache where it has them (the seqs were just
+   * listed by the database; a stored row never changes and a hint's seq is never reused).
+   */
+  private async rowsOf(hint: string, seqs: number[]): Promise<EnvelopeRow[]> {
+    const out = new Array<EnvelopeRow | undefined>(seqs.length);
+    const missing: number[] = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const e = this.cache.get(`${hint} ${seqs[i]}`);
+      out[i] = e;
+      if (!e) missing.push(seqs[i]!);
+    }
+    if (missing.length) {
+      const read = new Map<number, EnvelopeRow>();
+      const rows = await this.d.sql`SELECT seq, payload, stored_at, expires_at FROM relay_messages
+        WHERE circle_hint = ${hint} AND seq IN ${this.d.sql(missing)}`;
+      for (const r of rows as Row[]) {
+        const e = envelope(r);
+        read.set(e.seq, e);
+        this.remember(hint, e);
+      }
+      for (let i = 0; i < seqs.length; i++) out[i] ??= read.get(seqs[i]!);
+    }
+    return out.filter((e): e is EnvelopeRow => e !== undefined);
+  }
+
+  private cache = new Map<string, EnvelopeRow>();
+  private cachedBytes = 0;
+
+  private remember(hint: string, e: EnvelopeRow): void {
+    const key = `${hint} ${e.seq}`;
+    if (e.bytes.length > this.d.cacheBytes || this.cache.has(key)) return;
+    this.cache.set(key, e);
+    this.cachedBytes += e.bytes.length;
+    if (this.cachedBytes <= this.d.cacheBytes) return;
+    for (const [k, old] of this.cache) {
+      if (this.cachedBytes <= this.d.cacheBytes * 0.9) break;
+      this.cache.delete(k);
+      this.cachedBytes -= old.bytes.length;
+    }
   }
 
   /** The clock read while holding the hint's counter row FOR SHARE: `now - 1` is complete. */
@@ -308,6 +354,11 @@ export class PgMessages implements MessagesApi {
 
   /** Delete expired envelopes in chunks, their bytes taken off their hints; returns how many. */
   async prune(nowS: number, chunk: number): Promise<number> {
+    for (const [k, e] of this.cache) {
+      if (e.expiresAt > nowS) continue;
+      this.cache.delete(k);
+      this.cachedBytes -= e.bytes.length;
+    }
     let total = 0;
     for (;;) {
       const [r] = await this.d.sql`WITH gone AS (
