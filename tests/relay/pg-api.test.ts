@@ -287,3 +287,30 @@ test("PostgreSQL: a writer numbers its rows only after the hint's previous write
   expect(after.json.cursors).toEqual([2, 3]);
   await other.close();
 });
+
+test("PostgreSQL: two relays on one database: concurrent signals to one node are all listed by since_id, in id order", async () => {
+  const a = await makePgRelay({ rate: false });
+  const b = await makePgRelay({ rate: false }, T0, a.url);
+  const sig = (i: number) => ({
+    session_id: "session-0001",
+    from_node_id: NODE_A,
+    to_node_id: NODE_B,
+    circle_hint: HINT,
+    type: "candidate",
+    payload: `c${i}`,
+  });
+  const seen: string[] = [];
+  let since = 0;
+  const poll = async () => {
+    const page = (await b.call("GET", `/v1/signal?to_node_id=${NODE_B}&since_id=${since}`)).json;
+    for (const s of page.signals) seen.push(s.payload);
+    if (page.signals.length) since = page.signals.at(-1).id;
+  };
+  const posts = Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).call("POST", "/v1/signal", sig(i))));
+  for (let i = 0; i < 5; i++) await poll();
+  expect((await posts).every((r) => r.status === 200)).toBe(true);
+  await poll();
+  await poll();
+  expect(seen.length).toBe(60);
+  expect(new Set(seen).size).toBe(60);
+});

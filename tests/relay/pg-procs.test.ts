@@ -91,6 +91,7 @@ test("two relay processes on one database: a POST to either reaches the WebSocke
   const [a, b] = await Promise.all([relay(url), relay(url)]);
   const onA = await subscribe(a.base);
   const onB = await subscribe(b.base);
+  await Bun.sleep(100); // the (empty) backlogs are read and sent before the first POST
   const e1 = envelope();
   expect((await post(a.base, [e1])).status).toBe(200);
   await until("the push on B", () => onB.ids.includes(e1.msg_id));
