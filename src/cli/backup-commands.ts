@@ -23,8 +23,15 @@ const dbFlag = {
   placeholder: "PATH",
   help: "the relay's database (default: relay.sqlite in the state dir)",
 } as const;
-const relayDbPath = (p: { flags: Record<string, unknown> }, dir: string) =>
-  resolve(String(p.flags.db ?? join(dir, "relay.sqlite")));
+function relayDbPath(p: { flags: Record<string, unknown> }, dir: string): string {
+  const db = String(p.flags.db ?? join(dir, "relay.sqlite"));
+  if (/^postgres(ql)?:\/\//i.test(db))
+    throw new FelundError(
+      "E_USAGE",
+      "a relay on PostgreSQL is backed up and restored with pg_dump and pg_restore (docs/OPERATIONS.md)",
+    );
+  return resolve(db);
+}
 
 function printBackup(r: BackupResult, asJson: boolean, how: string): void {
   if (asJson) out(JSON.stringify(r));

@@ -11,6 +11,9 @@ import { stopOnSignals } from "./shutdown.ts";
 import { configFlags, printSettings, resolveSettings, settingFlags } from "./settings.ts";
 import { RELAY_SETTINGS, relayConfigOf } from "./relay-settings.ts";
 
+/** A database for logs: a PostgreSQL URL without its password. */
+const shownDb = (db: string) => db.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
+
 /** a start-up line a person reads: stdout, or a json log event */
 const say = (event: string, text: string, fields?: Record<string, unknown>) =>
   logEvent("info", event, text, fields, (l) => console.log(l));
@@ -20,7 +23,7 @@ export const relayCommand: Cmd = {
   summary:
     "run a public relay (rendezvous, encrypted store-and-forward, WebSocket push, call signalling) with the web client",
   usage:
-    "felund relay [--config PATH] [--print-config] [--http HOST:PORT] [--db PATH] [--retention-days N] [--trust-proxy] [--no-web] [--hint-quota-mb N] [--total-quota-mb N] [--disk-floor-mb N] [--log-format text|json]",
+    "felund relay [--config PATH] [--print-config] [--http HOST:PORT] [--db PATH|postgres://…] [--retention-days N] [--trust-proxy] [--no-web] [--hint-quota-mb N] [--total-quota-mb N] [--disk-floor-mb N] [--log-format text|json]",
   flags: [...configFlags, ...settingFlags(RELAY_SETTINGS)],
   async run(p, dir) {
     const settings = resolveSettings(RELAY_SETTINGS, {
@@ -29,7 +32,8 @@ export const relayCommand: Cmd = {
       flags: p.flags,
     });
     if (p.flags["print-config"]) {
-      console.log(printSettings(RELAY_SETTINGS, settings, "felund relay"));
+      const values = { ...settings.values, db: shownDb(String(settings.values.db)) }; // no password on screen
+      console.log(printSettings(RELAY_SETTINGS, { ...settings, values }, "felund relay"));
       return 0;
     }
     const v = settings.values;
@@ -54,13 +58,22 @@ export const relayCommand: Cmd = {
       import("../relay/app.ts"),
       import("../node/web-static.ts"),
     ]);
-    let db: ReturnType<typeof relayDb.openRelayDb>;
+    const onPg = relayDb.isPgUrl(dbPath);
+    let app: any;
+    let close: () => Promise<void> | void;
     try {
-      db = relayDb.openRelayDb(dbPath);
+      if (onPg) {
+        const r = await relayDb.openPgRelay(dbPath, { config });
+        app = r.app;
+        close = r.close;
+      } else {
+        const db = relayDb.openRelayDb(dbPath);
+        app = createRelayApp({ db, config });
+        close = () => relayDb.closeRelayDb(db);
+      }
     } catch (e) {
-      throw new FelundError("E_SYSTEM", `cannot open the relay database ${dbPath}: ${(e as Error).message}`);
+      throw new FelundError("E_SYSTEM", `cannot open the relay database ${shownDb(dbPath)}: ${(e as Error).message}`);
     }
-    let app: any = createRelayApp({ db, config });
     if (v.web) app = app.use(webClient({ mode: "relay", log: (line: string) => logEvent("info", "web", line) }));
     const gate = drainGate();
     app.onRequest(() => gate.refuse());
@@ -70,14 +83,14 @@ export const relayCommand: Cmd = {
       throw new FelundError("E_SYSTEM", `cannot listen on ${http}: ${(e as Error).message}`);
     }
     app.relay.start();
-    relayDb.markRelayRunning(dbPath); // `felund relay-restore` refuses while it is there
+    if (!onPg) relayDb.markRelayRunning(dbPath); // `felund relay-restore` refuses while it is there
     const port = app.server!.port;
     const shown =
       hp.host === "0.0.0.0" || hp.host === "::" ? "127.0.0.1" : hp.host.includes(":") ? `[${hp.host}]` : hp.host;
-    say("relay.listening", `felund relay listening on ${hp.host}:${port} (database ${dbPath})`, {
+    say("relay.listening", `felund relay listening on ${hp.host}:${port} (database ${shownDb(dbPath)})`, {
       host: hp.host,
       port,
-      db: dbPath,
+      db: shownDb(dbPath),
     });
     say(
       "relay.base",
@@ -94,8 +107,8 @@ export const relayCommand: Cmd = {
       app.relay.goingAway();
       if (!(await within(drained, SHUTDOWN_DRAIN_MS))) await app.stop(true);
       app.relay.stop();
-      relayDb.closeRelayDb(db);
-      relayDb.clearRelayRunning(dbPath);
+      await close();
+      if (!onPg) relayDb.clearRelayRunning(dbPath);
     });
     await new Promise(() => {});
     return 0;

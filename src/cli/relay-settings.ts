@@ -25,7 +25,7 @@ export const RELAY_SETTINGS: readonly Setting[] = [
     type: "string",
     default: "",
     flag: "db",
-    help: "SQLite database file (empty: relay.sqlite in the state dir)",
+    help: "SQLite database file (empty: relay.sqlite in the state dir), or postgres://USER:PASS@HOST:PORT/DB to share one PostgreSQL database between several relay processes",
   },
   { key: "web", type: "bool", default: true, flag: "no-web", flagValue: false, help: "serve the web client" },
   { key: "docs", type: "bool", default: true, help: "serve the API description at /docs" },

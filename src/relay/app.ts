@@ -5,7 +5,13 @@
 // listens, and neither starts the prune timer: call `relay.start()` / `relay.stop()`.
 import { Elysia } from "elysia";
 import { openapi } from "@elysiajs/openapi";
-import { createRelayContext, type RelayContext, type RelayControl, type RelayDeps } from "./context.ts";
+import {
+  createRelayContext,
+  type RelayContext,
+  type RelayControl,
+  type RelayDeps,
+  type SqliteRelayControl,
+} from "./context.ts";
 import {
   errorResponse,
   forwardedAddress,
@@ -24,7 +30,7 @@ import { signalRoutes } from "./signal/index.ts";
 import { wsRoutes } from "./ws/index.ts";
 import { answeredStatus, metricsRoutes } from "./metrics-routes.ts";
 
-export type { RelayDeps, RelayControl } from "./context.ts";
+export type { RelayDeps, RelayControl, SqliteRelayControl } from "./context.ts";
 export type { RelayConfig, RelayConfigInput, RateSpec } from "./config.ts";
 export { NO_RATE_LIMITS, DEFAULT_CONFIG } from "./config.ts";
 
@@ -85,7 +91,9 @@ export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge =
     .use(wsRoutes(ctx));
 }
 
-export type RelayApp = ReturnType<typeof buildApp> & { relay: RelayControl };
+export type RelayApp = ReturnType<typeof buildApp> & { relay: SqliteRelayControl };
+/** A relay on PostgreSQL: the same app, its prune pass asynchronous. */
+export type AnyRelayApp = ReturnType<typeof buildApp> & { relay: RelayControl };
 
 function buildApp(ctx: RelayContext) {
   // normalize: false: validate bodies as sent. Elysia's default "normalisation" would turn
@@ -103,7 +111,11 @@ function buildApp(ctx: RelayContext) {
 
 /** The standalone relay app. It never listens; main code calls `.listen()` and `relay.start()`. */
 export function createRelayApp(deps: RelayDeps): RelayApp {
-  const ctx = createRelayContext(deps);
+  return relayAppOf(createRelayContext(deps)) as RelayApp;
+}
+
+/** The standalone relay app over a context of either backend (PostgreSQL: src/relay/pg/). */
+export function relayAppOf(ctx: RelayContext): AnyRelayApp {
   const app = buildApp(ctx);
   // PROTOCOL-V1.md §6.1: "/messages", "/x/y/v1/messages/" ... all reach /v1/messages. Unusual prefixes
   // are rare, so they pay one re-dispatch instead of every request paying a rewrite.

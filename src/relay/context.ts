@@ -14,6 +14,16 @@ import { PresenceService } from "./presence/service.ts";
 import { TokenBuckets } from "./rate-limit.ts";
 import { SignalService } from "./signal/service.ts";
 import { SignedRequests } from "./signed.ts";
+import {
+  after,
+  type Maybe,
+  type MessagesApi,
+  type PresenceApi,
+  type SignalApi,
+  type SignedApi,
+  type StorageStats,
+} from "./storage.ts";
+import { sqliteStats } from "./metrics.ts";
 import { Hub } from "./ws/hub.ts";
 import { logEvent } from "../peer/log.ts";
 import { rangeMatcher } from "./cidr.ts";
@@ -49,24 +59,29 @@ export interface RelayControl {
   start(): void;
   stop(): void;
   /** One prune pass now (what the timer does). */
-  prune(): PruneReport;
+  prune(): Maybe<PruneReport>;
   /** Close every WebSocket subscriber with 1001 "going away" (the server shuts down). */
   goingAway(): void;
   readonly running: boolean;
   readonly config: RelayConfig;
 }
+/** On SQLite a prune pass is synchronous. */
+export interface SqliteRelayControl extends RelayControl {
+  prune(): PruneReport;
+}
 
 export interface RelayContext {
   config: RelayConfig;
-  db: Db;
   nowMs: () => number;
   nowS: () => number;
   hub: Hub;
-  messages: MessagesService;
-  presence: PresenceService;
-  signal: SignalService;
+  messages: MessagesApi;
+  presence: PresenceApi;
+  signal: SignalApi;
   /** signed requests of nodes that registered a signing key (PROTOCOL-V1.md §6.5) */
-  signed: SignedRequests;
+  signed: SignedApi;
+  /** stored envelopes and database size for /metrics */
+  stats(): Maybe<StorageStats>;
   /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
   address(request: Request, server: AddressSource | null | undefined): string | null;
   /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
@@ -76,18 +91,50 @@ export interface RelayContext {
   metrics: RelayMetrics;
 }
 
+/** What both storage backends share: settings, clock, in-process rate limiters, the hub, metrics. */
+export interface RelayParts {
+  config: RelayConfig;
+  nowMs: () => number;
+  nowS: () => number;
+  /** Token buckets of this process (see README "Relay on PostgreSQL" for why they are per process). */
+  limiters: Record<"ip" | "hint" | "signalNode" | "signalIp", TokenBuckets | null>;
+  hub: Hub;
+  metrics: RelayMetrics;
+}
+
+/** A storage backend's services and its prune pass. */
+export interface RelayBackend {
+  messages: MessagesApi;
+  presence: PresenceApi;
+  signal: SignalApi;
+  signed: SignedApi;
+  stats(): Maybe<StorageStats>;
+  prune(nowS: number): Maybe<PruneReport>;
+}
+
 const buckets = (spec: RateSpec | null) => (spec ? new TokenBuckets(spec, L.RELAY_RATE_KEYS_MAX) : null);
 
-export function createRelayContext(deps: RelayDeps): RelayContext {
-  const config = resolveConfig(deps.config);
-  const nowMs = deps.now ?? Date.now;
-  const nowS = () => Math.floor(nowMs() / 1000);
-  const limiters = {
-    ip: buckets(config.rate.ip),
-    hint: buckets(config.rate.hintMessages),
-    signalNode: buckets(config.rate.signalNode),
-    signalIp: buckets(config.rate.signalIp),
+export function relayParts(input: RelayConfigInput | undefined, now: (() => number) | undefined): RelayParts {
+  const config = resolveConfig(input);
+  const nowMs = now ?? Date.now;
+  return {
+    config,
+    nowMs,
+    nowS: () => Math.floor(nowMs() / 1000),
+    limiters: {
+      ip: buckets(config.rate.ip),
+      hint: buckets(config.rate.hintMessages),
+      signalNode: buckets(config.rate.signalNode),
+      signalIp: buckets(config.rate.signalIp),
+    },
+    hub: new Hub(config.wsMaxPerIp, config.wsMaxTotal),
+    metrics: new RelayMetrics(),
   };
+}
+
+/** The SQLite backend (the default): services over bun:sqlite, synchronous. */
+function sqliteBackend(deps: RelayDeps, p: RelayParts): RelayBackend & { prune(nowS: number): PruneReport } {
+  const { config, nowS, nowMs, limiters, hub } = p;
   const freeBytes = deps.freeBytes ?? diskFreeBytes(deps.db.$client.filename);
   const bounds: StorageBounds = {
     get hintQuotaBytes() {
@@ -111,7 +158,6 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     () => bounds,
   );
   const cache = new EnvelopeCache(store, config.cacheBytes);
-  const hub = new Hub(config.wsMaxPerIp, config.wsMaxTotal);
   const messages = new MessagesService({ store, cache, hub, hintRate: limiters.hint, nowMs });
   store.onEvicted = (seqs) => {
     cache.drop(seqs);
@@ -120,8 +166,35 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   const presence = new PresenceService(deps.db, nowS);
   const signed = new SignedRequests(deps.db, nowS);
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
-  const metrics = new RelayMetrics();
-  store.onWrite = (s) => metrics.writes.observe(s);
+  store.onWrite = (s) => p.metrics.writes.observe(s);
+  return {
+    messages,
+    presence,
+    signal,
+    signed,
+    stats: () => sqliteStats(deps.db.$client),
+    prune(now) {
+      const report = {
+        presence: presence.prune(now),
+        messages: store.prune(now, L.RELAY_PRUNE_CHUNK),
+        signals: signal.prune(now),
+      };
+      cache.dropExpired(now);
+      signed.prune(now);
+      messages.forgetPages();
+      return report;
+    },
+  };
+}
+
+export function createRelayContext(deps: RelayDeps): RelayContext & { control: SqliteRelayControl } {
+  const parts = relayParts(deps.config, deps.now);
+  return contextOf(parts, sqliteBackend(deps, parts)) as RelayContext & { control: SqliteRelayControl };
+}
+
+/** The context over a backend: address rules, the per-address limit and the prune timer. */
+export function contextOf(parts: RelayParts, backend: RelayBackend): RelayContext {
+  const { config, nowMs, nowS, limiters, hub, metrics } = parts;
   const trust = typeof config.trustProxy === "boolean" ? config.trustProxy : rangeMatcher(config.trustProxy);
   const address = (request: Request, server: AddressSource | null | undefined) => clientAddress(request, server, trust);
 
@@ -141,19 +214,14 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     : null;
 
   let timer: ReturnType<typeof setInterval> | null = null;
-  const prune = (): PruneReport => {
-    const now = nowS();
-    const report = {
-      presence: presence.prune(now),
-      messages: store.prune(now, L.RELAY_PRUNE_CHUNK),
-      signals: signal.prune(now),
-    };
-    cache.dropExpired(now);
-    signed.prune(now);
-    messages.forgetPages();
-    for (const b of Object.values(limiters)) b?.sweep(nowMs());
-    return report;
-  };
+  const prune = (): Maybe<PruneReport> =>
+    after(backend.prune(nowS()), (report) => {
+      for (const b of Object.values(limiters)) b?.sweep(nowMs());
+      return report;
+    });
+  // A locked or full database must not kill the process; the next pass retries.
+  const failed = (e: unknown) =>
+    logEvent("error", "relay.prune_failed", `felund relay: prune failed ${String(e)}`, { error: e });
   const control: RelayControl = {
     config,
     get running() {
@@ -163,10 +231,10 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
       if (timer) return;
       timer = setInterval(() => {
         try {
-          prune();
+          const r = prune();
+          if (r instanceof Promise) r.catch(failed);
         } catch (e) {
-          // A locked or full database must not kill the process; the next pass retries.
-          logEvent("error", "relay.prune_failed", `felund relay: prune failed ${String(e)}`, { error: e });
+          failed(e);
         }
       }, config.pruneIntervalMs);
       (timer as { unref?: () => void }).unref?.();
@@ -180,14 +248,14 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   };
   return {
     config,
-    db: deps.db,
     nowMs,
     nowS,
     hub,
-    messages,
-    presence,
-    signal,
-    signed,
+    messages: backend.messages,
+    presence: backend.presence,
+    signal: backend.signal,
+    signed: backend.signed,
+    stats: () => backend.stats(),
     address,
     limitAddress,
     control,

@@ -14,8 +14,28 @@ import {
 } from "../../db/backup.ts";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { FelundError } from "../protocol/errors.ts";
+import type { RelayConfigInput } from "./config.ts";
 
 export type RelayDb = Db;
+export { isPgUrl } from "../../db/pg.ts";
+
+/** A relay on PostgreSQL (`--db postgres://…`): migrated at open; several processes may share it. */
+export async function openPgRelay(url: string, opts: { now?: () => number; config?: RelayConfigInput } = {}) {
+  const [{ openPg, closePg }, { createPgRelayApp }] = await Promise.all([
+    import("../../db/pg.ts"),
+    import("./pg/index.ts"),
+  ]);
+  const pg = await openPg(url);
+  const app = await createPgRelayApp({ pg, ...opts });
+  return {
+    app,
+    /** Stop the notifications and close the pool (after the server stopped). */
+    async close(): Promise<void> {
+      await app.unlisten().catch(() => {});
+      await closePg(pg);
+    },
+  };
+}
 
 /** The relay's database in its own file (created and migrated on first use). */
 export const openRelayDb = (path: string): RelayDb => openDb(path);

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import { PROMETHEUS_CONTENT_TYPE } from "../protocol/prometheus.ts";
 import { timingSafeEqualStr } from "../protocol/crypto.ts";
 import type { RelayContext } from "./context.ts";
+import { after } from "./storage.ts";
 
 const statuses = new WeakMap<Request, number>();
 
@@ -26,11 +27,9 @@ export function metricsRoutes(ctx: RelayContext) {
   return app.get("/metrics", ({ request }) => {
     if (token && !timingSafeEqualStr(request.headers.get("authorization") ?? "", `Bearer ${token}`))
       return new Response("unauthorized\n", { status: 401, headers: { "WWW-Authenticate": "Bearer" } });
-    const text = ctx.metrics.render({
-      db: ctx.db.$client,
-      subscribers: ctx.hub.connections,
-      pushes: ctx.hub.pushed,
+    return after(ctx.stats(), (stats) => {
+      const text = ctx.metrics.render({ ...stats, subscribers: ctx.hub.connections, pushes: ctx.hub.pushed });
+      return new Response(text, { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE } });
     });
-    return new Response(text, { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE } });
   });
 }

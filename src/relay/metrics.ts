@@ -3,6 +3,7 @@
 // and the write batch latency. Counters live here; gauges are read at scrape time.
 import { statSync } from "node:fs";
 import type { Database } from "bun:sqlite";
+import type { StorageStats } from "./storage.ts";
 import { exposition, Family, gauge, Histogram } from "../protocol/prometheus.ts";
 import { normalizePath } from "./http.ts";
 
@@ -29,18 +30,24 @@ export class RelayMetrics {
     if (status === 429) this.refusals.inc({ route });
   }
 
-  render(o: { db: Database; subscribers: number; pushes: number }): string {
-    const stored = (o.db.query("SELECT count(*) AS n FROM relay_messages").get() as { n: number }).n;
+  render(o: StorageStats & { subscribers: number; pushes: number }): string {
+    const stored = o.stored;
     return exposition([
       this.requests,
       this.refusals,
       gauge("felund_relay_stored_envelopes", "envelopes stored now", stored),
       gauge("felund_relay_ws_subscribers", "WebSocket subscribers connected now", o.subscribers),
       `# HELP felund_relay_ws_pushes_total envelope frames pushed to subscribers\n# TYPE felund_relay_ws_pushes_total counter\nfelund_relay_ws_pushes_total ${o.pushes}`,
-      gauge("felund_relay_db_bytes", "size of the database file and its WAL", dbBytes(o.db.filename)),
+      gauge("felund_relay_db_bytes", "size of the database file and its WAL", o.dbBytes),
       this.writes,
     ]);
   }
+}
+
+/** The gauges of a SQLite relay database. */
+export function sqliteStats(db: Database): StorageStats {
+  const stored = (db.query("SELECT count(*) AS n FROM relay_messages").get() as { n: number }).n;
+  return { stored, dbBytes: dbBytes(db.filename) };
 }
 
 function dbBytes(file: string): number {

@@ -19,7 +19,12 @@ export type SignatureRefusal =
 export const signatureResponse = (r: SignatureRefusal): Response =>
   json({ ok: false, detail: r.detail, code: r.code }, r.status);
 
-const invalid = (detail: string): SignatureRefusal => ({ status: 401, code: "INVALID_SIGNATURE", detail });
+export const invalidSignature = (detail: string): SignatureRefusal => ({
+  status: 401,
+  code: "INVALID_SIGNATURE",
+  detail,
+});
+const invalid = invalidSignature;
 
 /** What a register body may say about its key: absent, a valid key, or a malformed one (400). */
 export type NamedKey = { ok: true; key: string | null } | { ok: false; detail: string };
@@ -34,6 +39,50 @@ export function namedKey(v: unknown): NamedKey {
 export interface SignedRequest {
   request: Request;
   body: Uint8Array | string;
+}
+
+export const REPLAY: SignatureRefusal = {
+  status: 409,
+  code: "NONCE_REPLAY",
+  detail: "X-Felund-Nonce was used already",
+};
+
+/** The key a register must be signed with ("" for none), or why it is refused (a live key is never replaced). */
+export function keyRule(live: string | null, named: string | null): SignatureRefusal | string {
+  if (live && named && named !== live)
+    return invalid("This node_id is registered under this circle_hint with another signing key until it expires");
+  return named ?? live ?? "";
+}
+
+export interface SignedHeaders {
+  ts: number;
+  tsText: string;
+  nonce: string;
+  sig: string;
+}
+
+/** The signature headers, present and within the time window of `now`. */
+export function signedHeaders({ request }: SignedRequest, now: number): SignatureRefusal | SignedHeaders {
+  const h = request.headers;
+  const ts = h.get("x-felund-ts");
+  const nonce = h.get("x-felund-nonce");
+  const sig = h.get("x-felund-signature");
+  if (!ts || !nonce || !sig || nonce.length > RELAY_NONCE_MAX)
+    return invalid("Missing X-Felund-Ts, X-Felund-Nonce or X-Felund-Signature");
+  const t = /^\d{1,15}$/.test(ts) ? Number(ts) : Number.NaN;
+  if (!(Math.abs(now - t) <= RELAY_SIG_WINDOW_S))
+    return {
+      status: 400,
+      code: "EXPIRED_TIMESTAMP",
+      detail: `X-Felund-Ts is more than ${RELAY_SIG_WINDOW_S} s from the relay's clock`,
+    };
+  return { ts: t, tsText: ts, nonce, sig };
+}
+
+/** Whether the request is signed by this key. */
+export function signatureValid({ request, body }: SignedRequest, keyHex: string, h: SignedHeaders): boolean {
+  const path = normalizePath(new URL(request.url).pathname);
+  return relaySignatureOk(fromHex(keyHex), relayCanonical(request.method, path, body, h.tsText, h.nonce), h.sig);
 }
 
 export class SignedRequests {
@@ -73,38 +122,21 @@ export class SignedRequests {
    * Answers the key to store ("" for none), or why not.
    */
   register(hint: string, node: string, named: string | null, r: SignedRequest): SignatureRefusal | string {
-    const live = this.key(hint, node);
-    if (live && named && named !== live)
-      return invalid("This node_id is registered under this circle_hint with another signing key until it expires");
-    const key = named ?? live;
-    if (!key) return "";
+    const key = keyRule(this.key(hint, node), named);
+    if (typeof key !== "string" || !key) return key;
     return this.check(r, key) ?? key;
   }
 
   /** The original's checks in its order; on success the nonce is kept. */
-  check({ request, body }: SignedRequest, keyHex: string): SignatureRefusal | null {
-    const h = request.headers;
-    const ts = h.get("x-felund-ts");
-    const nonce = h.get("x-felund-nonce");
-    const sig = h.get("x-felund-signature");
-    if (!ts || !nonce || !sig || nonce.length > RELAY_NONCE_MAX)
-      return invalid("Missing X-Felund-Ts, X-Felund-Nonce or X-Felund-Signature");
+  check(r: SignedRequest, keyHex: string): SignatureRefusal | null {
     const now = this.nowS();
-    const t = /^\d{1,15}$/.test(ts) ? Number(ts) : Number.NaN;
-    if (!(Math.abs(now - t) <= RELAY_SIG_WINDOW_S))
-      return {
-        status: 400,
-        code: "EXPIRED_TIMESTAMP",
-        detail: `X-Felund-Ts is more than ${RELAY_SIG_WINDOW_S} s from the relay's clock`,
-      };
+    const h = signedHeaders(r, now);
+    if ("status" in h) return h;
     this.dropNonces.run(now - RELAY_SIG_WINDOW_S);
-    const replay: SignatureRefusal = { status: 409, code: "NONCE_REPLAY", detail: "X-Felund-Nonce was used already" };
-    if (this.nonceSeen.get(nonce)) return replay;
-    const path = normalizePath(new URL(request.url).pathname);
-    if (!relaySignatureOk(fromHex(keyHex), relayCanonical(request.method, path, body, ts, nonce), sig))
-      return invalid("Invalid signature");
+    if (this.nonceSeen.get(h.nonce)) return REPLAY;
+    if (!signatureValid(r, keyHex, h)) return invalid("Invalid signature");
     // a concurrent request with the same nonce (another relay process) lost the race
-    return this.addNonce.run(nonce, t).changes ? null : replay;
+    return this.addNonce.run(h.nonce, h.ts).changes ? null : REPLAY;
   }
 
   prune(nowS: number): number {

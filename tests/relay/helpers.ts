@@ -36,12 +36,23 @@ export function makeRelay(
   const db = deps.db ?? openMemoryDb();
   let nowMs = startS * 1000;
   const app = createRelayApp({ db, now: () => nowMs, config, freeBytes: deps.freeBytes });
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Reply> => {
+  const call = callerOf(app);
+  return {
+    app,
+    db,
+    now: () => nowMs,
+    nowS: () => Math.floor(nowMs / 1000),
+    advance(seconds: number) {
+      nowMs += seconds * 1000;
+    },
+    call,
+    post: (hint, messages, headers) => call("POST", "/v1/messages", { circle_hint: hint, messages }, headers),
+  };
+}
+
+/** Requests to an app through app.handle (no network). */
+export function callerOf(app: { handle(r: Request): Promise<Response> }): TestRelay["call"] {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
       init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -54,17 +65,6 @@ export function makeRelay(
       json = JSON.parse(text);
     } catch {}
     return { status: res.status, headers: res.headers, text, json };
-  };
-  return {
-    app,
-    db,
-    now: () => nowMs,
-    nowS: () => Math.floor(nowMs / 1000),
-    advance(seconds: number) {
-      nowMs += seconds * 1000;
-    },
-    call,
-    post: (hint, messages, headers) => call("POST", "/v1/messages", { circle_hint: hint, messages }, headers),
   };
 }
 

@@ -5,6 +5,7 @@ import { jsonBodyParser, jsonText, rawBodies, refusalResponse } from "../http.ts
 import { ErrorResponse } from "../model.ts";
 import { GetMessagesQuery, GetMessagesResponse, PostMessagesBody, PostMessagesResponse } from "./model.ts";
 import { signatureResponse } from "../signed.ts";
+import { after } from "../storage.ts";
 
 const SIGNED =
   " A node (X-Felund-Node) that registered a signing_key for this circle_hint must sign this request with it until that " +
@@ -16,7 +17,7 @@ export const messagesRoutes = (ctx: RelayContext) =>
       "/messages",
       async ({ body, request }) => {
         const node = request.headers.get("x-felund-node");
-        const no = ctx.signed.checkFor(body.circle_hint, node, { request, body: rawBodies.get(request) ?? "" });
+        const no = await ctx.signed.checkFor(body.circle_hint, node, { request, body: rawBodies.get(request) ?? "" });
         if (no) return signatureResponse(no);
         const r = await ctx.messages.post(body);
         return r.ok ? jsonText(r.value) : refusalResponse(r);
@@ -50,10 +51,12 @@ export const messagesRoutes = (ctx: RelayContext) =>
     .get(
       "/messages",
       ({ query, request }) => {
-        const no = ctx.signed.checkFor(query.circle_hint, request.headers.get("x-felund-node"), { request, body: "" });
-        if (no) return signatureResponse(no);
-        const r = ctx.messages.page(query);
-        return r.ok ? jsonText(r.value) : refusalResponse(r);
+        const node = request.headers.get("x-felund-node");
+        return after(ctx.signed.checkFor(query.circle_hint, node, { request, body: "" }), (no) =>
+          no
+            ? signatureResponse(no)
+            : after(ctx.messages.page(query), (r) => (r.ok ? jsonText(r.value) : refusalResponse(r))),
+        );
       },
       {
         query: GetMessagesQuery,

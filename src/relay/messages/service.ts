@@ -79,20 +79,9 @@ export class MessagesService {
   /** Validate, store durably, push; resolves to the response JSON. */
   async post(body: PostMessagesBody): Promise<Outcome<string>> {
     const hint = body.circle_hint;
-    if (!isIdOfBytes(hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
-    const list = body.messages ?? [];
-    const items: NewEnvelope[] = new Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const m = list[i]!;
-      if (!isIdOfBytes(m.msg_id, L.RELAY_MSG_ID_MIN, L.RELAY_MSG_ID_MAX))
-        return invalid(`Field 'msg_id' must be a string (${L.RELAY_MSG_ID_MIN}-${L.RELAY_MSG_ID_MAX} bytes)`);
-      if (m.text !== undefined && byteLength(m.text) > L.RELAY_TEXT_MAX_BYTES)
-        return invalid(`Field 'text' must be a string (<= ${L.RELAY_TEXT_MAX_BYTES} bytes)`);
-      const payload = JSON.stringify(m);
-      if (payload.length > L.RELAY_ENVELOPE_MAX_BYTES || byteLength(payload) > L.RELAY_ENVELOPE_MAX_BYTES)
-        return tooLarge(`Message ${i} is too large (max ${L.RELAY_ENVELOPE_MAX_BYTES} bytes of JSON)`);
-      items[i] = { msgId: m.msg_id, createdTs: m.created_ts ?? 0, payload };
-    }
+    const batch = validBatch(body);
+    if (!batch.ok) return batch;
+    const items = batch.value;
     // Re-pushes (the Python TUI sends its 100 newest every 8 s) are answered without a write.
     if (this.d.store.allStored(hint, items))
       return ok(`{"ok":true,"stored":0,"server_time":${Math.floor(this.d.nowMs() / 1000)}}`);
@@ -198,7 +187,33 @@ export class MessagesService {
   }
 }
 
-function storageRefusal(r: StorageRefusal): Refusal {
+/** A POST body's envelopes, checked (nothing is stored unless all pass). */
+export function validBatch(body: PostMessagesBody): Outcome<NewEnvelope[]> {
+  if (!isIdOfBytes(body.circle_hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
+  const list = body.messages ?? [];
+  const items: NewEnvelope[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i]!;
+    if (!isIdOfBytes(m.msg_id, L.RELAY_MSG_ID_MIN, L.RELAY_MSG_ID_MAX))
+      return invalid(`Field 'msg_id' must be a string (${L.RELAY_MSG_ID_MIN}-${L.RELAY_MSG_ID_MAX} bytes)`);
+    if (m.text !== undefined && byteLength(m.text) > L.RELAY_TEXT_MAX_BYTES)
+      return invalid(`Field 'text' must be a string (<= ${L.RELAY_TEXT_MAX_BYTES} bytes)`);
+    const payload = JSON.stringify(m);
+    if (payload.length > L.RELAY_ENVELOPE_MAX_BYTES || byteLength(payload) > L.RELAY_ENVELOPE_MAX_BYTES)
+      return tooLarge(`Message ${i} is too large (max ${L.RELAY_ENVELOPE_MAX_BYTES} bytes of JSON)`);
+    items[i] = { msgId: m.msg_id, createdTs: m.created_ts ?? 0, payload };
+  }
+  return ok(items);
+}
+
+/** A page query's circle_hint, or the refusal of it. */
+export const hintError = (hint: string) =>
+  isIdOfBytes(hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX) ? null : invalid(HINT_DETAIL);
+/** A page query's limit (PHP's integer cast, clamped). */
+export const pageLimit = (limit: string | undefined) =>
+  limit === undefined ? L.RELAY_PAGE_DEFAULT : clamp(intCast(limit), 1, L.RELAY_PAGE_MAX);
+
+export function storageRefusal(r: StorageRefusal): Refusal {
   if (r.refused === "hint_quota")
     return quotaExceeded(
       `Quota: this circle_hint holds as many envelope bytes as the relay keeps per circle; retry in ${r.retryAfterS} s`,
@@ -209,7 +224,7 @@ function storageRefusal(r: StorageRefusal): Refusal {
   return insufficientStorage("Relay disk is nearly full; retry later");
 }
 
-function live(rows: EnvelopeRow[], nowS: number): EnvelopeRow[] {
+export function live(rows: EnvelopeRow[], nowS: number): EnvelopeRow[] {
   for (const r of rows) if (r.expiresAt <= nowS) return rows.filter((x) => x.expiresAt > nowS);
   return rows;
 }

@@ -13,6 +13,7 @@ import {
 } from "./model.ts";
 import { observedHost } from "./service.ts";
 import { namedKey, signatureResponse } from "../signed.ts";
+import { after } from "../storage.ts";
 
 const SIGNED =
   "A node that registered a signing_key for this circle_hint must sign this request with it until that registration expires " +
@@ -28,10 +29,14 @@ export const presenceRoutes = (ctx: RelayContext) => {
         const named = namedKey((body as { signing_key?: unknown }).signing_key);
         if (!named.ok) return errorResponse("E_BAD_INPUT", named.detail);
         const signed = { request, body: rawBodies.get(request) ?? "" };
-        const key = ctx.signed.register(body.circle_hint, body.node_id, named.key, signed);
-        if (typeof key !== "string") return signatureResponse(key);
-        const r = ctx.presence.register(body, observedHost(ctx.address(request, server)), key);
-        return r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r);
+        const observed = observedHost(ctx.address(request, server));
+        return after(ctx.signed.register(body.circle_hint, body.node_id, named.key, signed), (key) =>
+          typeof key !== "string"
+            ? signatureResponse(key)
+            : after(ctx.presence.register(body, observed, key), (r) =>
+                r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r),
+              ),
+        );
       },
       {
         parse,
@@ -59,10 +64,12 @@ export const presenceRoutes = (ctx: RelayContext) => {
     .delete(
       "/register",
       ({ body, request }) => {
-        const no = ctx.signed.checkFor(body.circle_hint, body.node_id, { request, body: rawBodies.get(request) ?? "" });
-        if (no) return signatureResponse(no);
-        const r = ctx.presence.unregister(body);
-        return r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r);
+        const signed = { request, body: rawBodies.get(request) ?? "" };
+        return after(ctx.signed.checkFor(body.circle_hint, body.node_id, signed), (no) =>
+          no
+            ? signatureResponse(no)
+            : after(ctx.presence.unregister(body), (r) => (r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r))),
+        );
       },
       {
         parse,
@@ -82,10 +89,13 @@ export const presenceRoutes = (ctx: RelayContext) => {
       "/peers",
       ({ query, request }) => {
         const node = request.headers.get("x-felund-node");
-        const no = ctx.signed.checkFor(query.circle_hint, node, { request, body: "" });
-        if (no) return signatureResponse(no);
-        const r = ctx.presence.peers(query.circle_hint, query.limit, node);
-        return r.ok ? jsonText(r.value) : refusalResponse(r);
+        return after(ctx.signed.checkFor(query.circle_hint, node, { request, body: "" }), (no) =>
+          no
+            ? signatureResponse(no)
+            : after(ctx.presence.peers(query.circle_hint, query.limit, node), (r) =>
+                r.ok ? jsonText(r.value) : refusalResponse(r),
+              ),
+        );
       },
       {
         query: PeersQuery,

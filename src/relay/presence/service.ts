@@ -21,13 +21,31 @@ export const observedHost = (address: string | null): ObservedHost | null =>
   address ? { host: address, family: address.includes(":") ? "ipv6" : "ipv4" } : null;
 
 /** PHP keeps only {relay: bool, transport: ["tcp"|"ws"...]} and drops every other key. */
-function normalizeCapabilities(c: RegisterBody["capabilities"]): string {
+export function normalizeCapabilities(c: RegisterBody["capabilities"]): string {
   if (c === undefined) return DEFAULT_CAPS;
   const transport = Array.isArray(c.transport)
     ? c.transport.filter((x): x is string => x === "tcp" || x === "ws")
     : ["tcp"];
   return JSON.stringify({ relay: !!c.relay, transport });
 }
+
+/** The ids of a register or unregister body, or the refusal of them. */
+export function presenceInputError(b: { node_id: string; circle_hint: string }) {
+  if (!isIdOfBytes(b.node_id, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(NODE_DETAIL);
+  if (!isIdOfBytes(b.circle_hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
+  return null;
+}
+
+/** One peer of GET /v1/peers: endpoints and capabilities are stored JSON, spliced in as is. */
+export const peerJson = (
+  node: string,
+  hint: string,
+  endpoints: string,
+  caps: string,
+  observedAt: number,
+  expiresAt: number,
+): string =>
+  `{"node_id":${JSON.stringify(node)},"circle_hint":${JSON.stringify(hint)},"endpoints":${endpoints},"capabilities":${caps},"observed_at":${observedAt},"expires_at":${expiresAt}}`;
 
 export class PresenceService {
   private selectPeers;
@@ -53,8 +71,8 @@ export class PresenceService {
     observed: ObservedHost | null,
     signingKey = "",
   ): Outcome<{ server_time: number; expires_at: number; observed_host: ObservedHost | null }> {
-    if (!isIdOfBytes(b.node_id, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(NODE_DETAIL);
-    if (!isIdOfBytes(b.circle_hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
+    const bad = presenceInputError(b);
+    if (bad) return bad;
     const now = this.nowS();
     const expiresAt = now + (b.ttl_s ?? L.RELAY_TTL_DEFAULT_S);
     const row = {
@@ -95,9 +113,8 @@ export class PresenceService {
       number,
       number,
     ][];
-    const peers = rows.map(
-      ([node, h, endpoints, caps, observedAt, expiresAt]) =>
-        `{"node_id":${JSON.stringify(node)},"circle_hint":${JSON.stringify(h)},"endpoints":${endpoints},"capabilities":${caps},"observed_at":${observedAt},"expires_at":${expiresAt}}`,
+    const peers = rows.map(([node, h, endpoints, caps, observedAt, expiresAt]) =>
+      peerJson(node, h, endpoints, caps, observedAt, expiresAt),
     );
     return ok(`{"ok":true,"peers":[${peers.join(",")}]}`);
   }

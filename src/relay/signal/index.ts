@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import type { RelayContext } from "../context.ts";
 import { json, jsonBodyParser, refusalResponse } from "../http.ts";
 import { ErrorResponse } from "../model.ts";
+import { after } from "../storage.ts";
 import { GetSignalQuery, GetSignalResponse, PostSignalBody, PostSignalResponse } from "./model.ts";
 
 export const signalRoutes = (ctx: RelayContext) =>
@@ -10,8 +11,9 @@ export const signalRoutes = (ctx: RelayContext) =>
     .post(
       "/signal",
       ({ body, request, server }) => {
-        const r = ctx.signal.post(body, ctx.address(request, server));
-        return r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r);
+        return after(ctx.signal.post(body, ctx.address(request, server)), (r) =>
+          r.ok ? json({ ok: true, ...r.value }) : refusalResponse(r),
+        );
       },
       {
         parse: jsonBodyParser(ctx.config.maxBodyBytes),
@@ -26,7 +28,7 @@ export const signalRoutes = (ctx: RelayContext) =>
         },
       },
     )
-    .get("/signal", ({ query }) => json(ctx.signal.list(query.to_node_id, query.since_id, query.session_id)), {
+    .get("/signal", ({ query }) => after(ctx.signal.list(query.to_node_id, query.since_id, query.session_id), json), {
       query: GetSignalQuery,
       response: { 200: GetSignalResponse, 400: ErrorResponse, 429: ErrorResponse },
       detail: { tags: ["signal"], summary: "Signals addressed to a node after since_id, oldest first" },

@@ -6,6 +6,7 @@ import type { RelayContext } from "../context.ts";
 import { errorResponse } from "../http.ts";
 import type { Subscriber } from "./hub.ts";
 import { WsQuery } from "./model.ts";
+import { after } from "../storage.ts";
 
 interface Raw extends Subscriber {
   remoteAddress: string;
@@ -28,9 +29,12 @@ export const wsRoutes = (ctx: RelayContext) => {
       const hint = ws.data.query.circle_hint;
       const address = addressOf(ws.data.request, raw);
       joined.set(raw, { hint, address });
-      const backlog = ctx.messages.backlogFrame(hint, ctx.config.wsBacklogS, ctx.config.wsBacklogMax);
-      if (backlog) raw.send(backlog);
+      // subscribed before the backlog is read (PostgreSQL reads it asynchronously): an envelope
+      // stored meanwhile may come twice, never not at all; clients dedupe by msg_id
       ctx.hub.add(hint, raw, address);
+      after(ctx.messages.backlogFrame(hint, ctx.config.wsBacklogS, ctx.config.wsBacklogMax), (backlog) => {
+        if (backlog && joined.has(raw)) raw.send(backlog);
+      });
     },
     close(ws) {
       const raw = ws.raw as unknown as Raw;
