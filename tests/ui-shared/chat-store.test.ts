@@ -45,7 +45,7 @@ describe("mergeMessages", () => {
         msgId: i.toString(16).padStart(32, "0"),
       }),
     );
-    const arrivals = all.map((m, i) => all[rand(i + 1)]!).concat(all);
+    const arrivals = all.map((_, i) => all[rand(i + 1)]!).concat(all);
     for (let i = arrivals.length - 1; i > 0; i--) {
       const j = rand(i + 1);
       [arrivals[i], arrivals[j]] = [arrivals[j]!, arrivals[i]!];
