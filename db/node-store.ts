@@ -3,6 +3,8 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
 import { addHolders, holdersOf } from "./holders.ts";
+import { ReconIndex } from "./recon-index.ts";
+import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
 import { searchMessages } from "./search.ts";
 import type { SearchQuery } from "../src/sync/search.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
@@ -33,10 +35,13 @@ const CIRCLE_COLS = `circle_id AS circleId, secret_hex AS secretHex, name, owned
 export class NodeStore implements SyncStoreV2 {
   readonly sql: Database;
   private s: Record<string, Statement>;
+  /** reconciliation items per circle, kept as rows change (recon-index.ts) */
+  readonly recon: ReconIndex;
 
   /** over a Drizzle database (tests, relay) or the bare connection (a node: no ORM loaded) */
   constructor(db: Db | Database) {
     this.sql = "$client" in db ? db.$client : db;
+    this.recon = new ReconIndex(this.sql, (circleId, opts) => this.v2Items(circleId, opts));
     const q = (text: string) => this.sql.query(text);
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
@@ -89,7 +94,12 @@ export class NodeStore implements SyncStoreV2 {
     // IMMEDIATE: take the write lock at BEGIN, where the busy timeout waits for another
     // process. A deferred transaction that reads first and then writes fails at once with
     // SQLITE_BUSY when another process wrote in between (WAL cannot upgrade a stale snapshot).
-    return this.sql.transaction(fn).immediate();
+    try {
+      return this.sql.transaction(fn).immediate();
+    } catch (e) {
+      this.recon.drop(); // rolled back: the sets may hold rows that are not there
+      throw e;
+    }
   }
 
   getCircle(circleId: string): CircleRow | undefined {
@@ -136,6 +146,7 @@ export class NodeStore implements SyncStoreV2 {
       ])
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
+    this.recon.drop(circleId);
   }
 
   hasMessage(msgId: string): boolean {
@@ -161,13 +172,18 @@ export class NodeStore implements SyncStoreV2 {
     return out;
   }
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
-    return (
-      (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta, late: meta.late ? 1 : 0 }) as StoredMessage | null) ??
-      null
-    );
+    const r = this.s.insertMsg!.get({
+      ...m,
+      mac: m.mac ?? null,
+      ...meta,
+      late: meta.late ? 1 : 0,
+    }) as StoredMessage | null;
+    if (r) this.recon.insertedV1(r.circleId, r.createdTs, r.msgId, r.mac ?? null);
+    return r ?? null;
   }
   setMac(msgId: string, mac: string): void {
-    this.s.setMac!.run(mac, msgId);
+    const before = this.recon.facts(msgId);
+    if (this.s.setMac!.run(mac, msgId).changes > 0) this.recon.macSet(before, msgId);
   }
   setV1Wire(msgId: string, json: string): void {
     this.s.setV1Wire!.run(json, msgId);
@@ -246,6 +262,7 @@ export class NodeStore implements SyncStoreV2 {
       .query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`)
       .run(cutoff).changes;
     if (n) this.sql.run(`DELETE FROM message_holders WHERE msg_id NOT IN (SELECT msg_id FROM messages)`);
+    if (n) this.recon.drop();
     return n;
   }
   /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
@@ -308,8 +325,10 @@ export class NodeStore implements SyncStoreV2 {
 
   setCircleMode(circleId: string, mode: "v1" | "v2"): void {
     this.sql.query(`UPDATE circles SET mode = ? WHERE circle_id = ?`).run(mode, circleId);
+    this.recon.drop(circleId);
   }
   setCircleEpoch(circleId: string, epoch: number): void {
+    this.recon.drop(circleId);
     this.sql
       .query(`UPDATE circles SET key_epoch = ? WHERE circle_id = ? AND key_epoch < ?`)
       .run(epoch, circleId, epoch);
@@ -378,10 +397,17 @@ export class NodeStore implements SyncStoreV2 {
         ...meta,
         late: meta.late ? 1 : 0,
       }) as StoredMessage | null;
+    if (r) this.recon.insertedV2(r.circleId, r.createdTs, r.msgId, v2.keyEpoch);
     return r ?? null;
   }
+  /** The circle's reconciliation items, shared by its sessions and kept up to date (recon-index.ts). */
+  reconItems(circleId: string, opts: { maxEpoch: number; legacy: boolean }): ItemSet | null {
+    const c = this.getCircle(circleId);
+    return c ? this.recon.get(circleId, { ...opts, circleEpoch: c.keyEpoch }) : null;
+  }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
-    return (
+    const before = this.recon.facts(msgId);
+    const ok =
       this.sql
         .query(
           `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ?, created_ms = ?,
@@ -396,8 +422,9 @@ export class NodeStore implements SyncStoreV2 {
           v2.createdMs ?? null,
           v2.authorSeq ?? null,
           msgId,
-        ).changes > 0
-    );
+        ).changes > 0;
+    if (ok) this.recon.attached(before, msgId, v2.keyEpoch);
+    return ok;
   }
   rekeyWires(circleId: string): string[] {
     return (
