@@ -3,6 +3,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
 import { addHolders, holdersOf } from "./holders.ts";
+import { ChatCounts } from "./chat-counts.ts";
 import { ReconIndex } from "./recon-index.ts";
 import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
 import { searchMessages } from "./search.ts";
@@ -37,11 +38,14 @@ export class NodeStore implements SyncStoreV2 {
   private s: Record<string, Statement>;
   /** reconciliation items per circle, kept as rows change (recon-index.ts) */
   readonly recon: ReconIndex;
+  /** chat messages per circle, kept as rows come and go (chat-counts.ts) */
+  private chats: ChatCounts;
 
   /** over a Drizzle database (tests, relay) or the bare connection (a node: no ORM loaded) */
   constructor(db: Db | Database) {
     this.sql = "$client" in db ? db.$client : db;
     this.recon = new ReconIndex(this.sql, (circleId, opts) => this.v2Items(circleId, opts));
+    this.chats = new ChatCounts(this.sql);
     const q = (text: string) => this.sql.query(text);
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
@@ -97,7 +101,9 @@ export class NodeStore implements SyncStoreV2 {
     try {
       return this.sql.transaction(fn).immediate();
     } catch (e) {
-      this.recon.drop(); // rolled back: the sets may hold rows that are not there
+      // rolled back: the sets and counts may hold rows that are not there
+      this.recon.drop();
+      this.chats.drop();
       throw e;
     }
   }
@@ -147,6 +153,7 @@ export class NodeStore implements SyncStoreV2 {
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
     this.recon.drop(circleId);
+    this.chats.drop(circleId);
   }
 
   hasMessage(msgId: string): boolean {
@@ -178,7 +185,10 @@ export class NodeStore implements SyncStoreV2 {
       ...meta,
       late: meta.late ? 1 : 0,
     }) as StoredMessage | null;
-    if (r) this.recon.insertedV1(r.circleId, r.createdTs, r.msgId, r.mac ?? null);
+    if (r) {
+      this.recon.insertedV1(r.circleId, r.createdTs, r.msgId, r.mac ?? null);
+      this.chats.inserted(r.circleId, r.channelId);
+    }
     return r ?? null;
   }
   setMac(msgId: string, mac: string): void {
@@ -237,11 +247,7 @@ export class NodeStore implements SyncStoreV2 {
   }
   /** Chat messages of a circle: what users call messages (control events left out). */
   countChatMessages(circleId: string): number {
-    return (
-      this.sql
-        .query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ? AND channel_id != '__control'`)
-        .get(circleId) as { n: number }
-    ).n;
+    return this.chats.get(circleId);
   }
   circleAuthors(circleId: string): { nodeId: string; lastTs: number }[] {
     return this.sql
@@ -262,7 +268,10 @@ export class NodeStore implements SyncStoreV2 {
       .query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`)
       .run(cutoff).changes;
     if (n) this.sql.run(`DELETE FROM message_holders WHERE msg_id NOT IN (SELECT msg_id FROM messages)`);
-    if (n) this.recon.drop();
+    if (n) {
+      this.recon.drop();
+      this.chats.drop();
+    }
     return n;
   }
   /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
@@ -397,7 +406,10 @@ export class NodeStore implements SyncStoreV2 {
         ...meta,
         late: meta.late ? 1 : 0,
       }) as StoredMessage | null;
-    if (r) this.recon.insertedV2(r.circleId, r.createdTs, r.msgId, v2.keyEpoch);
+    if (r) {
+      this.recon.insertedV2(r.circleId, r.createdTs, r.msgId, v2.keyEpoch);
+      this.chats.inserted(r.circleId, r.channelId);
+    }
     return r ?? null;
   }
   /** The circle's reconciliation items, shared by its sessions and kept up to date (recon-index.ts). */
