@@ -379,9 +379,13 @@ export class NodeStore implements SyncStoreV2 {
   }
   lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number } {
     const r = this.sql
-      .query(`SELECT COALESCE(MAX(created_ms), 0) AS createdMs, COALESCE(MAX(author_seq), 0) AS authorSeq FROM messages
-        WHERE circle_id = ? AND author_node_id = ? AND author_seq IS NOT NULL`)
-      .get(circleId, authorNodeId) as { createdMs: number; authorSeq: number };
+      // two single-MAX subqueries, each answered by one index seek (messages_author_ms,
+      // messages_author_seq); one query with both MAXes scanned every message of the author
+      .query(`SELECT
+        COALESCE((SELECT MAX(created_ms) FROM messages WHERE circle_id = $c AND author_node_id = $a
+          AND author_seq IS NOT NULL), 0) AS createdMs,
+        COALESCE((SELECT MAX(author_seq) FROM messages WHERE circle_id = $c AND author_node_id = $a), 0) AS authorSeq`)
+      .get({ c: circleId, a: authorNodeId }) as { createdMs: number; authorSeq: number };
     return r;
   }
   getV2Wire(msgId: string): string | undefined {
