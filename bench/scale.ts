@@ -12,7 +12,7 @@
 //   - RSS at rest (this process holds both members);
 //   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
 //     messages from a member that holds them (time, rate, wire bytes against the messages' size).
-// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run).
+// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -195,6 +195,7 @@ console.log(
   `reconciliation set: ${setA.size.toLocaleString()} items built in ${(buildMs / 1000).toFixed(2)} s (once, at the first session)`,
 );
 const rssRest = rss();
+const heapRest = process.memoryUsage().heapUsed;
 
 // ---- a session: 10 + 10 differences ----
 const setB = b.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
@@ -231,10 +232,16 @@ const healsPerMin = 60 / (12 * DEFAULT_INTERVAL_S);
 console.log(
   `idle: a heal round ${healCpu.toFixed(2)} CPU-ms (both sides), ${healBytes.toFixed(0)} B, ${loads} database loads, ${setA.work + setB.work} item hashes in ${HEALS} heals; at one heal a minute per session: ${((healCpu * healsPerMin) / 600).toFixed(4)} % CPU, ${((healBytes * healsPerMin) / 60).toFixed(1)} B/s`,
 );
-console.log(`RSS at rest: ${mb(rssRest)} (this process: both members, their sets and SQLite caches)`);
+console.log(
+  `RSS at rest: ${mb(rssRest)}, JS heap ${mb(heapRest)} (this process: both members, their sets and SQLite caches, and what the history's writing left)`,
+);
 a.store.sql.close();
 b.store.sql.close();
 
+if (JOIN === 0) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 // ---- a join: a new member receives a whole history ----
 const owner = member("olivia", 3);
 const joiner = member("jack", 4, owner);

@@ -44,7 +44,7 @@ export class NodeStore implements SyncStoreV2 {
   /** over a Drizzle database (tests, relay) or the bare connection (a node: no ORM loaded) */
   constructor(db: Db | Database) {
     this.sql = "$client" in db ? db.$client : db;
-    this.recon = new ReconIndex(this.sql, (circleId, opts) => this.v2Items(circleId, opts));
+    this.recon = new ReconIndex(this.sql);
     this.chats = new ChatCounts(this.sql);
     const q = (text: string) => this.sql.query(text);
     this.s = {

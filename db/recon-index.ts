@@ -35,18 +35,21 @@ export class ReconIndex {
   /** how many sets were built from the database (tests read it: idle sessions build none) */
   builds = 0;
 
-  constructor(
-    private sql: Database,
-    private load: (circleId: string, opts: { maxEpoch: number; legacy: boolean }) => V2Item[],
-  ) {}
+  constructor(private sql: Database) {}
 
   /** The circle's live set for a session under `maxEpoch`, or null when none fits (the caller builds its own). */
   get(circleId: string, opts: { maxEpoch: number; legacy: boolean; circleEpoch: number }): ItemSet | null {
     if (opts.maxEpoch !== opts.circleEpoch) return null;
     const e = this.sets.get(circleId);
     if (e && e.maxEpoch === opts.maxEpoch && e.legacy === opts.legacy) return e.set;
-    const rows = this.load(circleId, { maxEpoch: opts.maxEpoch, legacy: opts.legacy });
-    const set = new ItemSet(rows.map((r) => item(r.ts, r.signed ? r.msgId : unsignedItemId(r.msgId))));
+    // rows in (created_ts, msg_id) order, one at a time: no copy of the whole history in memory
+    const set = new ItemSet();
+    const rows = this.sql
+      .query(`SELECT created_ts AS ts, msg_id AS msgId, v2_wire IS NOT NULL AS signed FROM messages WHERE circle_id = ?
+        AND ((v2_wire IS NOT NULL AND key_epoch <= ?) OR (? AND v2_wire IS NULL AND mac IS NOT NULL))
+        ORDER BY created_ts, msg_id`)
+      .iterate(circleId, opts.maxEpoch, opts.legacy ? 1 : 0) as IterableIterator<V2Item>;
+    for (const r of rows) set.append(item(r.ts, r.signed ? r.msgId : unsignedItemId(r.msgId)));
     this.builds++;
     this.sets.set(circleId, { set, maxEpoch: opts.maxEpoch, legacy: opts.legacy });
     return set;

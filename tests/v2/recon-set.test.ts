@@ -74,13 +74,22 @@ describe("bucketed reconciliation set", () => {
     const built = new ItemSet(items);
     const grown = new ItemSet();
     for (const it of items) grown.insert(it);
+    // loaded in order (the store's build), with a few items out of order among them
+    const appended = new ItemSet();
+    const sorted = [...items].sort(cmpItem);
+    for (let i = 0; i < sorted.length; i++) if (i % 500 !== 7) expect(appended.append(sorted[i]!)).toBe(true);
+    for (let i = 7; i < sorted.length; i += 500) expect(appended.append(sorted[i]!)).toBe(true);
+    expect(appended.append(sorted[100]!)).toBe(false);
     for (const [a, b] of [
       [0, 3000],
       [1, 2999],
       [255, 257],
       [700, 2100],
-    ] as const)
+    ] as const) {
       expect(toHex(built.fingerprint(a, b))).toBe(toHex(grown.fingerprint(a, b)));
+      expect(toHex(appended.fingerprint(a, b))).toBe(toHex(grown.fingerprint(a, b)));
+      expect(appended.ids(a, b).map(toHex)).toEqual(grown.ids(a, b).map(toHex));
+    }
   });
 
   test("work per fingerprint is bounded by the buckets, not the set: 0 for the whole set", () => {

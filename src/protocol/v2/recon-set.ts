@@ -212,6 +212,25 @@ export class ItemSet {
     return k < this.buckets.length && cmpAt(this.buckets[k]!, o, it) === 0;
   }
 
+  /**
+   * Add an item that is usually after every item held (a set loaded in order, without a sorted
+   * copy of the whole list in memory); one that is not goes through insert().
+   */
+  append(it: Item): boolean {
+    const last = this.buckets[this.buckets.length - 1];
+    if (!last || cmpAt(last, last.len - 1, it) >= 0) return this.insert(it);
+    let bk = last;
+    if (bk.len >= BUCKET_FILL) {
+      bk = newBucket(BUCKET_MAX);
+      this.buckets.push(bk);
+    }
+    this.place(bk, bk.len, it);
+    this.n++;
+    this.starts = null;
+    this.prefix = null;
+    return true;
+  }
+
   /** Add an item; false if the set holds it already. */
   insert(it: Item): boolean {
     let [k, o] = this.find(it);
