@@ -69,6 +69,19 @@ function sub(acc: Uint32Array, words: Uint32Array, o: number): void {
   }
 }
 
+/** Room for BUCKET_MAX items in a bucket that was made smaller (a set loaded full holds 56 bytes an item, not twice that). */
+function grow(bk: Bucket): void {
+  const ts = new Float64Array(BUCKET_MAX);
+  const ids = new Uint8Array(BUCKET_MAX * 16);
+  const h = new Uint32Array(BUCKET_MAX * 8);
+  ts.set(bk.ts.subarray(0, bk.len));
+  ids.set(bk.ids.subarray(0, bk.len * 16));
+  h.set(bk.h.subarray(0, bk.len * 8));
+  bk.ts = ts;
+  bk.ids = ids;
+  bk.h = h;
+}
+
 function newBucket(cap: number): Bucket {
   return {
     len: 0,
@@ -94,7 +107,7 @@ export class ItemSet {
     const sorted = [...items].sort(cmpItem);
     for (let i = 0; i < sorted.length; i += BUCKET_FILL) {
       const part = sorted.slice(i, i + BUCKET_FILL);
-      const bk = newBucket(BUCKET_MAX);
+      const bk = newBucket(BUCKET_FILL);
       for (const it of part) this.place(bk, bk.len, it);
       this.buckets.push(bk);
     }
@@ -107,6 +120,7 @@ export class ItemSet {
 
   /** Write `it` at position k of `bk` (shifting the rest up), counting it in the sums. */
   private place(bk: Bucket, k: number, it: Item): void {
+    if (bk.len === bk.ts.length) grow(bk);
     if (k < bk.len) {
       bk.ts.copyWithin(k + 1, k, bk.len);
       bk.ids.copyWithin((k + 1) * 16, k * 16, bk.len * 16);
@@ -221,7 +235,7 @@ export class ItemSet {
     if (!last || cmpAt(last, last.len - 1, it) >= 0) return this.insert(it);
     let bk = last;
     if (bk.len >= BUCKET_FILL) {
-      bk = newBucket(BUCKET_MAX);
+      bk = newBucket(BUCKET_FILL);
       this.buckets.push(bk);
     }
     this.place(bk, bk.len, it);
@@ -235,7 +249,7 @@ export class ItemSet {
   insert(it: Item): boolean {
     let [k, o] = this.find(it);
     if (k < this.buckets.length && cmpAt(this.buckets[k]!, o, it) === 0) return false;
-    if (this.buckets.length === 0) this.buckets.push(newBucket(BUCKET_MAX));
+    if (this.buckets.length === 0) this.buckets.push(newBucket(BUCKET_FILL));
     if (k === this.buckets.length) {
       k--; // after every item: the end of the last bucket
       o = this.buckets[k]!.len;
@@ -270,7 +284,7 @@ export class ItemSet {
   private split(k: number): void {
     const bk = this.buckets[k]!;
     const half = bk.len >>> 1;
-    const hi = newBucket(BUCKET_MAX);
+    const hi = newBucket(BUCKET_FILL);
     hi.len = bk.len - half;
     hi.ts.set(bk.ts.subarray(half, bk.len));
     hi.ids.set(bk.ids.subarray(half * 16, bk.len * 16));
