@@ -63,6 +63,11 @@ describe("bucketed reconciliation set", () => {
           }
         }
         expect(toHex(set.fingerprint(0, ref.length))).toBe(plainFingerprint(ref));
+        // consecutive ranges from one prefix per cut (what a mismatching range's split uses)
+        const cuts = [0, 1, 2, 3].map(() => (r(2)[0]! * 256 + r(2)[1]!) % (ref.length + 1)).sort((x, y) => x - y);
+        const fps = set.fingerprints(cuts).map(toHex);
+        for (let i = 1; i < cuts.length; i++)
+          expect(fps[i - 1]).toBe(plainFingerprint(ref.slice(cuts[i - 1], cuts[i])));
       }
     }
     expect(set.size).toBeGreaterThan(700); // enough to split buckets several times

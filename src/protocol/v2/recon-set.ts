@@ -312,6 +312,11 @@ export class ItemSet {
 
   /** SHA-256(u32 count | sum of item hashes mod 2^256)[0:16] over items [from, to) */
   fingerprint(from: number, to: number): Uint8Array {
+    return finish(this.rangeSum(from, to), to - from);
+  }
+
+  /** Σ of the hashes of items [from, to) */
+  private rangeSum(from: number, to: number): Uint32Array {
     let acc = new Uint32Array(8);
     if (from === 0 && to === this.n) acc = this.total.slice();
     else if (from < to) {
@@ -326,8 +331,45 @@ export class ItemSet {
         this.partial(acc, kb, 0, ob + 1);
       }
     }
-    const w = new Writer().u32(Math.max(0, to - from));
-    for (let j = 0; j < 8; j++) w.u32(acc[j]!);
-    return sha256(w.finish()).slice(0, 16);
+    return acc;
   }
+
+  /** Σ of the hashes of items [0, i): a bucket prefix and at most half a bucket */
+  private prefixSum(i: number): Uint32Array {
+    const acc = new Uint32Array(8);
+    if (i <= 0) return acc;
+    if (i >= this.n) return this.total.slice();
+    const [k, o] = this.locate(i);
+    const { prefix } = this.ensure();
+    add(acc, prefix, k * 8);
+    this.partial(acc, k, 0, o);
+    return acc;
+  }
+
+  /** Fingerprints of the consecutive ranges [bounds[0], bounds[1]), [bounds[1], bounds[2]), …: each bound's prefix once. */
+  fingerprints(bounds: number[]): Uint8Array[] {
+    // a short step adds its items to the previous prefix; a long one takes its own prefix
+    const sums: Uint32Array[] = [];
+    for (let i = 0; i < bounds.length; i++) {
+      const step = i ? bounds[i]! - bounds[i - 1]! : Infinity;
+      if (step <= BUCKET_FILL / 2) {
+        const acc = sums[i - 1]!.slice();
+        add(acc, this.rangeSum(bounds[i - 1]!, bounds[i]!), 0);
+        sums.push(acc);
+      } else sums.push(this.prefixSum(bounds[i]!));
+    }
+    const out: Uint8Array[] = [];
+    for (let i = 1; i < bounds.length; i++) {
+      const acc = sums[i]!.slice();
+      sub(acc, sums[i - 1]!, 0);
+      out.push(finish(acc, bounds[i]! - bounds[i - 1]!));
+    }
+    return out;
+  }
+}
+
+function finish(acc: Uint32Array, count: number): Uint8Array {
+  const w = new Writer().u32(Math.max(0, count));
+  for (let j = 0; j < 8; j++) w.u32(acc[j]!);
+  return sha256(w.finish()).slice(0, 16);
 }

@@ -72,10 +72,14 @@ export function processRanges(set: ItemSet, ranges: Range[]): ReconOutcome {
         if (count <= V2_RECON_LEAF) out.push({ upper: r.upper, mode: "ids", ids: set.ids(lowerIdx, upperIdx) });
         else {
           const per = Math.ceil(count / V2_RECON_BRANCH);
-          for (let s = lowerIdx; s < upperIdx; s += per) {
-            const e = Math.min(upperIdx, s + per);
+          const cuts = [lowerIdx];
+          for (let s = lowerIdx; s < upperIdx; s += per) cuts.push(Math.min(upperIdx, s + per));
+          // each cut's prefix sum once, rather than two partial sums per sub-range
+          const fps = set.fingerprints(cuts);
+          for (let i = 1; i < cuts.length; i++) {
+            const e = cuts[i]!;
             const upper = e === upperIdx ? r.upper : boundBetween(set.at(e - 1), set.at(e));
-            out.push({ upper, mode: "fp", fp: set.fingerprint(s, e) });
+            out.push({ upper, mode: "fp", fp: fps[i - 1]! });
           }
         }
       }
