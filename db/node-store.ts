@@ -3,6 +3,9 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Db } from "./client.ts";
 import { addHolders, holdersOf } from "./holders.ts";
+import { ChatCounts } from "./chat-counts.ts";
+import { ReconIndex } from "./recon-index.ts";
+import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
 import { searchMessages } from "./search.ts";
 import type { SearchQuery } from "../src/sync/search.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
@@ -33,10 +36,16 @@ const CIRCLE_COLS = `circle_id AS circleId, secret_hex AS secretHex, name, owned
 export class NodeStore implements SyncStoreV2 {
   readonly sql: Database;
   private s: Record<string, Statement>;
+  /** reconciliation items per circle, kept as rows change (recon-index.ts) */
+  readonly recon: ReconIndex;
+  /** chat messages per circle, kept as rows come and go (chat-counts.ts) */
+  private chats: ChatCounts;
 
   /** over a Drizzle database (tests, relay) or the bare connection (a node: no ORM loaded) */
   constructor(db: Db | Database) {
     this.sql = "$client" in db ? db.$client : db;
+    this.recon = new ReconIndex(this.sql);
+    this.chats = new ChatCounts(this.sql);
     const q = (text: string) => this.sql.query(text);
     this.s = {
       hasMsg: q(`SELECT 1 FROM messages WHERE msg_id = ?`),
@@ -89,7 +98,14 @@ export class NodeStore implements SyncStoreV2 {
     // IMMEDIATE: take the write lock at BEGIN, where the busy timeout waits for another
     // process. A deferred transaction that reads first and then writes fails at once with
     // SQLITE_BUSY when another process wrote in between (WAL cannot upgrade a stale snapshot).
-    return this.sql.transaction(fn).immediate();
+    try {
+      return this.sql.transaction(fn).immediate();
+    } catch (e) {
+      // rolled back: the sets and counts may hold rows that are not there
+      this.recon.drop();
+      this.chats.drop();
+      throw e;
+    }
   }
 
   getCircle(circleId: string): CircleRow | undefined {
@@ -136,6 +152,8 @@ export class NodeStore implements SyncStoreV2 {
       ])
         this.sql.query(`DELETE FROM ${t} WHERE circle_id = ?`).run(circleId);
     });
+    this.recon.drop(circleId);
+    this.chats.drop(circleId);
   }
 
   hasMessage(msgId: string): boolean {
@@ -161,13 +179,21 @@ export class NodeStore implements SyncStoreV2 {
     return out;
   }
   insertMessage(m: ChatMessage, meta: MessageMeta): StoredMessage | null {
-    return (
-      (this.s.insertMsg!.get({ ...m, mac: m.mac ?? null, ...meta, late: meta.late ? 1 : 0 }) as StoredMessage | null) ??
-      null
-    );
+    const r = this.s.insertMsg!.get({
+      ...m,
+      mac: m.mac ?? null,
+      ...meta,
+      late: meta.late ? 1 : 0,
+    }) as StoredMessage | null;
+    if (r) {
+      this.recon.insertedV1(r.circleId, r.createdTs, r.msgId, r.mac ?? null);
+      this.chats.inserted(r.circleId, r.channelId);
+    }
+    return r ?? null;
   }
   setMac(msgId: string, mac: string): void {
-    this.s.setMac!.run(mac, msgId);
+    const before = this.recon.facts(msgId);
+    if (this.s.setMac!.run(mac, msgId).changes > 0) this.recon.macSet(before, msgId);
   }
   setV1Wire(msgId: string, json: string): void {
     this.s.setV1Wire!.run(json, msgId);
@@ -221,11 +247,7 @@ export class NodeStore implements SyncStoreV2 {
   }
   /** Chat messages of a circle: what users call messages (control events left out). */
   countChatMessages(circleId: string): number {
-    return (
-      this.sql
-        .query(`SELECT COUNT(*) AS n FROM messages WHERE circle_id = ? AND channel_id != '__control'`)
-        .get(circleId) as { n: number }
-    ).n;
+    return this.chats.get(circleId);
   }
   circleAuthors(circleId: string): { nodeId: string; lastTs: number }[] {
     return this.sql
@@ -246,6 +268,10 @@ export class NodeStore implements SyncStoreV2 {
       .query(`DELETE FROM messages WHERE sort_ts < ? AND channel_id != '__control'`)
       .run(cutoff).changes;
     if (n) this.sql.run(`DELETE FROM message_holders WHERE msg_id NOT IN (SELECT msg_id FROM messages)`);
+    if (n) {
+      this.recon.drop();
+      this.chats.drop();
+    }
     return n;
   }
   /** Messages of a circle without a v1 MAC (e.g. from a relay before we computed one). */
@@ -308,8 +334,10 @@ export class NodeStore implements SyncStoreV2 {
 
   setCircleMode(circleId: string, mode: "v1" | "v2"): void {
     this.sql.query(`UPDATE circles SET mode = ? WHERE circle_id = ?`).run(mode, circleId);
+    this.recon.drop(circleId);
   }
   setCircleEpoch(circleId: string, epoch: number): void {
+    this.recon.drop(circleId);
     this.sql
       .query(`UPDATE circles SET key_epoch = ? WHERE circle_id = ? AND key_epoch < ?`)
       .run(epoch, circleId, epoch);
@@ -351,9 +379,13 @@ export class NodeStore implements SyncStoreV2 {
   }
   lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number } {
     const r = this.sql
-      .query(`SELECT COALESCE(MAX(created_ms), 0) AS createdMs, COALESCE(MAX(author_seq), 0) AS authorSeq FROM messages
-        WHERE circle_id = ? AND author_node_id = ? AND author_seq IS NOT NULL`)
-      .get(circleId, authorNodeId) as { createdMs: number; authorSeq: number };
+      // two single-MAX subqueries, each answered by one index seek (messages_author_ms,
+      // messages_author_seq); one query with both MAXes scanned every message of the author
+      .query(`SELECT
+        COALESCE((SELECT MAX(created_ms) FROM messages WHERE circle_id = $c AND author_node_id = $a
+          AND author_seq IS NOT NULL), 0) AS createdMs,
+        COALESCE((SELECT MAX(author_seq) FROM messages WHERE circle_id = $c AND author_node_id = $a), 0) AS authorSeq`)
+      .get({ c: circleId, a: authorNodeId }) as { createdMs: number; authorSeq: number };
     return r;
   }
   getV2Wire(msgId: string): string | undefined {
@@ -378,10 +410,20 @@ export class NodeStore implements SyncStoreV2 {
         ...meta,
         late: meta.late ? 1 : 0,
       }) as StoredMessage | null;
+    if (r) {
+      this.recon.insertedV2(r.circleId, r.createdTs, r.msgId, v2.keyEpoch);
+      this.chats.inserted(r.circleId, r.channelId);
+    }
     return r ?? null;
   }
+  /** The circle's reconciliation items, shared by its sessions and kept up to date (recon-index.ts). */
+  reconItems(circleId: string, opts: { maxEpoch: number; legacy: boolean }): ItemSet | null {
+    const c = this.getCircle(circleId);
+    return c ? this.recon.get(circleId, { ...opts, circleEpoch: c.keyEpoch }) : null;
+  }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
-    return (
+    const before = this.recon.facts(msgId);
+    const ok =
       this.sql
         .query(
           `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ?, created_ms = ?,
@@ -396,8 +438,9 @@ export class NodeStore implements SyncStoreV2 {
           v2.createdMs ?? null,
           v2.authorSeq ?? null,
           msgId,
-        ).changes > 0
-    );
+        ).changes > 0;
+    if (ok) this.recon.attached(before, msgId, v2.keyEpoch);
+    return ok;
   }
   rekeyWires(circleId: string): string[] {
     return (

@@ -92,6 +92,8 @@ export const messages = sqliteTable(
     index("messages_circle_display").on(t.circleId, t.sortMs, t.seq),
     index("messages_channel_display").on(t.circleId, t.channelId, t.sortMs, t.seq),
     index("messages_author_seq").on(t.circleId, t.authorNodeId, t.authorSeq),
+    // an author's newest created_ms by index, not by scanning its messages (compose at every send)
+    index("messages_author_ms").on(t.circleId, t.authorNodeId, t.createdMs),
   ],
 );
 

@@ -6,6 +6,7 @@
 import { type ChatMessage, CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import type { InviteRecord } from "../protocol/v2/invite.ts";
+import type { ItemSet } from "../protocol/v2/recon-set.ts";
 import type { SearchQuery } from "./search.ts";
 import { DISPLAY_NAME_MAX, LATE_AFTER_S, MAX_FUTURE_SKEW_S } from "../protocol/limits.ts";
 
@@ -198,6 +199,11 @@ export interface SyncStoreV2 extends SyncStore {
 
   /** (created_ts, msg_id) of the messages servable over v2, ascending: signed ones of epoch <= maxEpoch, plus MAC-only ones when `legacy` */
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[];
+  /**
+   * The same items as a set the store keeps up to date as rows change, shared by the circle's
+   * sessions (issue 17); absent or null: the session builds its own from v2Items.
+   */
+  reconItems?(circleId: string, opts: { maxEpoch: number; legacy: boolean }): ItemSet | null;
   /** the highest created_ms and author_seq of an author's version-2 messages in a circle (0 when none) */
   lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number };
   /** base64 signed wire of a message, if it has one */

@@ -13,7 +13,10 @@ import { acceptSigned, isLegacy, type V2Ctx } from "./v2-apply.ts";
 import type { V2Deps } from "./v2-types.ts";
 
 export class V2Messages {
-  /** this side's reconciliation items, built on demand; dropped whenever the circle's messages change */
+  /**
+   * this side's reconciliation items when the store keeps none for this session (an older epoch,
+   * the browser's store): built on demand, dropped whenever the circle's messages change
+   */
   private items: ItemSet | null = null;
   private peerHas = new Set<string>();
   /** ids reconciliation found the peer lacks, not sent yet (more()) */
@@ -37,9 +40,13 @@ export class V2Messages {
   }
 
   itemSet(): ItemSet {
+    const circle = this.deps.store.getCircle(this.circleId)!;
+    const opts = { maxEpoch: this.epoch, legacy: isLegacy(circle) };
+    // the store's own set follows every row it stores or deletes: nothing to rebuild, ever
+    const kept = this.deps.store.reconItems?.(circle.circleId, opts);
+    if (kept) return kept;
     if (!this.items) {
-      const circle = this.deps.store.getCircle(this.circleId)!;
-      const rows = this.deps.store.v2Items(circle.circleId, { maxEpoch: this.epoch, legacy: isLegacy(circle) });
+      const rows = this.deps.store.v2Items(circle.circleId, opts);
       this.items = new ItemSet(rows.map((r) => itemOf(r.ts, r.signed ? r.msgId : unsignedItemId(r.msgId))));
     }
     return this.items;

@@ -8,18 +8,12 @@
 // log(history), not with the history.
 import { fromHex, toHex } from "../bytes.ts";
 import { V2_RECON_BRANCH, V2_RECON_LEAF, V2_RECON_RANGES_MAX } from "../limits.ts";
-import { sha256 } from "../primitives.ts";
-import { type Reader, V2DecodeError, Writer } from "./codec.ts";
+import { type Reader, V2DecodeError, type Writer } from "./codec.ts";
 
-export interface Item {
-  ts: number;
-  id: Uint8Array;
-}
-/** An exclusive upper bound; `id` is padded with zeros; ts = Infinity is the end. */
-export interface Bound {
-  ts: number;
-  id: Uint8Array;
-}
+import { type Bound, cmpItem, type Item, type ItemSet } from "./recon-set.ts";
+
+export { type Bound, cmpItem, type Item, ItemSet } from "./recon-set.ts";
+
 export type Range =
   | { upper: Bound; mode: "skip" }
   | { upper: Bound; mode: "fp"; fp: Uint8Array }
@@ -27,60 +21,8 @@ export type Range =
 
 export const INF: Bound = { ts: Infinity, id: new Uint8Array(16) };
 
-function cmpId(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-export const cmpItem = (a: Bound, b: Bound): number => (a.ts !== b.ts ? (a.ts < b.ts ? -1 : 1) : cmpId(a.id, b.id));
-
 export const itemOf = (ts: number, msgId: string): Item => ({ ts, id: fromHex(msgId) });
 export const idHex = (id: Uint8Array): string => toHex(id);
-
-/** One side's sorted items with per-item hashes, for fingerprints over any index range. */
-export class ItemSet {
-  readonly items: Item[];
-  private hashes: Uint32Array[];
-  private index = new Set<string>();
-
-  constructor(items: Item[]) {
-    this.items = [...items].sort(cmpItem);
-    this.hashes = this.items.map((it) => {
-      const h = sha256(new Writer().u64(it.ts).fixed(it.id, 16).finish());
-      return new Uint32Array(h.buffer, h.byteOffset, 8);
-    });
-    for (const it of this.items) this.index.add(toHex(it.id));
-  }
-  has(id: Uint8Array): boolean {
-    return this.index.has(toHex(id));
-  }
-  /** first index whose item is >= bound */
-  lower(b: Bound): number {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cmpItem(this.items[mid]!, b) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  /** SHA-256(u32 count | sum of item hashes mod 2^256)[0:16] */
-  fingerprint(from: number, to: number): Uint8Array {
-    const acc = new Uint32Array(8);
-    for (let i = from; i < to; i++) {
-      const h = this.hashes[i]!;
-      let carry = 0;
-      for (let j = 7; j >= 0; j--) {
-        const s = acc[j]! + h[j]! + carry;
-        acc[j] = s >>> 0;
-        carry = s > 0xffffffff ? 1 : 0;
-      }
-    }
-    const w = new Writer().u32(to - from);
-    for (let j = 0; j < 8; j++) w.u32(acc[j]!);
-    return sha256(w.finish()).slice(0, 16);
-  }
-}
 
 /** Smallest bound b with items[i-1] < b <= items[i] (shortest id prefix). */
 function boundBetween(prev: Item | undefined, next: Item): Bound {
@@ -93,8 +35,8 @@ function boundBetween(prev: Item | undefined, next: Item): Bound {
 }
 
 export function initialRanges(set: ItemSet): Range[] {
-  const n = set.items.length;
-  if (n <= V2_RECON_LEAF) return [{ upper: INF, mode: "ids", ids: set.items.map((i) => i.id) }];
+  const n = set.size;
+  if (n <= V2_RECON_LEAF) return [{ upper: INF, mode: "ids", ids: set.ids(0, n) }];
   return [{ upper: INF, mode: "fp", fp: set.fingerprint(0, n) }];
 }
 
@@ -127,21 +69,27 @@ export function processRanges(set: ItemSet, ranges: Range[]): ReconOutcome {
       if (equalFp(set.fingerprint(lowerIdx, upperIdx), r.fp)) pushSkip(r.upper);
       else {
         const count = upperIdx - lowerIdx;
-        if (count <= V2_RECON_LEAF)
-          out.push({ upper: r.upper, mode: "ids", ids: set.items.slice(lowerIdx, upperIdx).map((i) => i.id) });
+        if (count <= V2_RECON_LEAF) out.push({ upper: r.upper, mode: "ids", ids: set.ids(lowerIdx, upperIdx) });
         else {
           const per = Math.ceil(count / V2_RECON_BRANCH);
-          for (let s = lowerIdx; s < upperIdx; s += per) {
-            const e = Math.min(upperIdx, s + per);
-            const upper = e === upperIdx ? r.upper : boundBetween(set.items[e - 1], set.items[e]!);
-            out.push({ upper, mode: "fp", fp: set.fingerprint(s, e) });
+          const cuts = [lowerIdx];
+          for (let s = lowerIdx; s < upperIdx; s += per) cuts.push(Math.min(upperIdx, s + per));
+          // each cut's prefix sum once, rather than two partial sums per sub-range
+          const fps = set.fingerprints(cuts);
+          for (let i = 1; i < cuts.length; i++) {
+            const e = cuts[i]!;
+            const upper = e === upperIdx ? r.upper : boundBetween(set.at(e - 1), set.at(e));
+            out.push({ upper, mode: "fp", fp: fps[i - 1]! });
           }
         }
       }
     } else {
+      // the peer listed its items of this range: an item of ours is in the same range on both sides
       const theirs = new Set(r.ids.map(toHex));
-      for (const id of r.ids) if (!set.has(id)) want.push(id);
-      for (let i = lowerIdx; i < upperIdx; i++) if (!theirs.has(toHex(set.items[i]!.id))) give.push(set.items[i]!.id);
+      const mine = set.ids(lowerIdx, upperIdx);
+      const ours = new Set(mine.map(toHex));
+      for (const id of r.ids) if (!ours.has(toHex(id))) want.push(id);
+      for (const id of mine) if (!theirs.has(toHex(id))) give.push(id);
       pushSkip(r.upper);
     }
     lowerIdx = upperIdx;

@@ -1,0 +1,280 @@
+// Benchmark of issue 17: sync cost that follows the difference, not the history. Two members of
+// one circle, each a NodeStore on disk (the node's pragmas and migrations), share a history of
+// SCALE_N messages (default 1,000,000) written through the store's own insertV2Message in
+// transactions of 10,000 (stub wires: reconciliation reads only (created_ts, msg_id), and these
+// rows are never served); then 10 real signed messages are written on each side alone, spread
+// over the history. The v2 engines (V2Exchange, the node's code) talk through in-process pipes,
+// with the node's native crypto. Measured:
+//   - the store's reconciliation set built at first use (once per circle and process);
+//   - a session: handshake and reconciliation of the 10 + 10 differences (time, bytes, hashes);
+//   - idle: heal rounds with nothing new (what every twelfth gossip round does, once a minute at
+//     the default 5 s interval): CPU per heal, bytes, database loads; idle CPU % = that / 60 s;
+//   - RSS at rest (this process holds both members);
+//   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
+//     messages from a member that holds them (time, rate, wire bytes against the messages' size).
+// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeStore } from "../db/node-store.ts";
+import { closeSqlite, openSqlite } from "../db/sqlite.ts";
+import { installNativePrimitives } from "../src/node/native-primitives.ts";
+import { toHex } from "../src/protocol/bytes.ts";
+import { circleIdFromSecret } from "../src/protocol/ids.ts";
+import { DEFAULT_INTERVAL_S } from "../src/protocol/limits.ts";
+import { nodeKeysFromSeed } from "../src/protocol/v2/keys.ts";
+import { makeCardMessage } from "../src/protocol/v2/member-card.ts";
+import { CallRegistry } from "../src/sync/control-apply.ts";
+import { acceptSigned, composeText } from "../src/sync/v2-apply.ts";
+import { V2Exchange, type V2Deps, type V2Step } from "../src/sync/v2-exchange.ts";
+import { machine } from "./lib/proc-stat.ts";
+
+installNativePrimitives();
+const N = Number(process.env.SCALE_N ?? 1_000_000);
+const JOIN = Number(process.env.SCALE_JOIN ?? 100_000);
+const DIFF = 10;
+const BATCH = 10_000;
+const NOW = 1_800_000_000;
+const SECRET = "2a".repeat(32);
+const circleId = circleIdFromSecret(SECRET);
+const dir = mkdtempSync(join(tmpdir(), "felund-scale-"));
+
+let seed = 7;
+const rng = (n: number): Uint8Array => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    out[i] = seed >>> 24;
+  }
+  return out;
+};
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+const rss = () => {
+  Bun.gc(true);
+  return process.memoryUsage().rss;
+};
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+interface Member {
+  name: string;
+  store: NodeStore;
+  clock: { now: number };
+  deps: V2Deps;
+}
+
+function member(name: string, n: number, owner?: Member): Member {
+  const store = new NodeStore(openSqlite(join(dir, `${name}.db`)));
+  const keys = nodeKeysFromSeed(rng(32));
+  const clock = { now: NOW };
+  const addr = `127.0.0.1:${9000 + n}`;
+  const calls = new CallRegistry();
+  const deps: V2Deps = {
+    store,
+    calls,
+    now: () => clock.now,
+    rng,
+    self: { keys, listenAddr: addr, isSelfAddr: (a) => a === addr },
+  };
+  store.addCircle({
+    circleId,
+    secretHex: SECRET,
+    name: "big",
+    owned: !owner,
+    bootstrap: "",
+    mode: "v2",
+    keyEpoch: 0,
+    joinedAt: NOW,
+  });
+  store.setCircleOwner(circleId, toHex((owner ?? { deps }).deps.self.keys.edPublic));
+  const card = makeCardMessage(keys, { circleId, displayName: name, ts: NOW - 86_400 * 375, epoch: 0, salt: rng(16) });
+  const r = acceptSigned({ store, calls, self: keys, now: NOW }, store.getCircle(circleId)!, card.wire, "local");
+  if (!r.ok) throw new Error(r.reason);
+  return { name, store, clock, deps };
+}
+
+function post(m: Member, text: string, at: number) {
+  m.clock.now = at;
+  const r = composeText(
+    { store: m.store, calls: m.deps.calls, self: m.deps.self.keys, now: at },
+    { circleId, channelId: "general", displayName: m.name, now: at, rng, text },
+  );
+  if (!r.ok) throw new Error(r.reason);
+  return r.value.row;
+}
+
+/** Two engines and the lines between them; `pump` runs until nothing moves (more() as queues drain). */
+function session(client: Member, server: Member) {
+  const c = V2Exchange.client(client.deps, circleId, server.deps.self.listenAddr!);
+  const s = V2Exchange.server(server.deps, "127.0.0.1");
+  const q = { client: [] as string[], server: [] as string[] };
+  const io = { bytes: 0, lines: 0, stored: 0, closed: "" };
+  const feed = (from: "client" | "server", step: V2Step) => {
+    io.stored += step.stored?.length ?? 0;
+    for (const l of step.send) {
+      io.bytes += l.length + 1;
+      io.lines++;
+      (from === "client" ? q.server : q.client).push(l);
+    }
+    if (step.close) io.closed ||= `${from}: ${step.close.reason}`;
+  };
+  const pump = () => {
+    for (;;) {
+      if (q.server.length) feed("server", s.receive(q.server.shift()!));
+      else if (q.client.length) feed("client", c.receive(q.client.shift()!));
+      else {
+        const mc = c.more();
+        const ms = s.more();
+        if (!mc.send.length && !ms.send.length) break;
+        feed("client", mc);
+        feed("server", ms);
+      }
+    }
+  };
+  feed("client", c.start());
+  pump();
+  return { c, s, io, feed, pump };
+}
+
+const m = machine();
+console.log(
+  `setup: ${m.nproc} × ${m.cpu}, ${m.memGiB.toFixed(0)} GiB; Bun ${m.bun}; two members on disk (${dir}), v2 engines over in-process pipes, native crypto`,
+);
+
+// ---- the shared history: written once through the store, then the file is copied ----
+const a = member("alice", 1);
+let t0 = performance.now();
+seed = 99;
+for (let i = 0; i < N; i += BATCH)
+  a.store.transaction(() => {
+    for (let k = i; k < Math.min(N, i + BATCH); k++) {
+      const ts = NOW - 86_400 * 370 + Math.floor((k * 86_400 * 360) / N);
+      a.store.insertV2Message(
+        {
+          msgId: toHex(rng(16)),
+          circleId,
+          channelId: "general",
+          authorNodeId: "a1b2c3d4e5f60718293a4b5c",
+          displayName: "x",
+          createdTs: ts,
+          text: "common",
+          mac: null,
+        },
+        { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" },
+        { origin: "local", receivedAt: NOW, sortTs: ts, sortMs: ts * 1000 },
+      );
+    }
+  });
+const fillS = (performance.now() - t0) / 1000;
+closeSqlite(a.store.sql);
+copyFileSync(join(dir, "alice.db"), join(dir, "bob.db"));
+const b = member("bob", 2, a);
+b.store.sql.run("UPDATE circles SET owned = 0");
+a.store = new NodeStore(openSqlite(join(dir, "alice.db")));
+a.deps.store = a.store;
+// each member's own cards: both hold both (as after their first session)
+console.log(
+  `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
+);
+seed = 1234;
+for (let i = 0; i < DIFF; i++) {
+  post(a, `alice only ${i}`, NOW - 86_400 * 369 + Math.floor(((i + 0.3) * 86_400 * 355) / DIFF));
+  post(b, `bob only ${i}`, NOW - 86_400 * 369 + Math.floor(((i + 0.6) * 86_400 * 355) / DIFF));
+}
+a.clock.now = b.clock.now = NOW;
+
+// ---- the reconciliation set, built once per circle ----
+t0 = performance.now();
+const setA = a.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
+const buildMs = performance.now() - t0;
+b.store.reconItems(circleId, { maxEpoch: 0, legacy: false });
+console.log(
+  `reconciliation set: ${setA.size.toLocaleString()} items built in ${(buildMs / 1000).toFixed(2)} s (once, at the first session)`,
+);
+const rssRest = rss();
+const heapRest = process.memoryUsage().heapUsed;
+
+// ---- a session: 10 + 10 differences ----
+const setB = b.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
+setA.work = setB.work = 0;
+let c0 = cpuMs();
+t0 = performance.now();
+const x = session(a, b);
+const reconMs = performance.now() - t0;
+const reconCpu = cpuMs() - c0;
+console.log(
+  `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}`,
+);
+
+// ---- idle ----
+let loads = 0;
+for (const s of [a.store, b.store]) {
+  const orig = s.v2Items.bind(s);
+  s.v2Items = (cid, o) => {
+    loads++;
+    return orig(cid, o);
+  };
+}
+const HEALS = 50;
+const bytes0 = x.io.bytes;
+setA.work = setB.work = 0;
+c0 = cpuMs();
+for (let i = 0; i < HEALS; i++) {
+  x.feed(i % 2 ? "server" : "client", i % 2 ? x.s.resync() : x.c.resync());
+  x.pump();
+}
+const healCpu = (cpuMs() - c0) / HEALS;
+const healBytes = (x.io.bytes - bytes0) / HEALS;
+const healsPerMin = 60 / (12 * DEFAULT_INTERVAL_S);
+console.log(
+  `idle: a heal round ${healCpu.toFixed(2)} CPU-ms (both sides), ${healBytes.toFixed(0)} B, ${loads} database loads, ${setA.work + setB.work} item hashes in ${HEALS} heals; at one heal a minute per session: ${((healCpu * healsPerMin) / 600).toFixed(4)} % CPU, ${((healBytes * healsPerMin) / 60).toFixed(1)} B/s`,
+);
+console.log(
+  `RSS at rest: ${mb(rssRest)}, JS heap ${mb(heapRest)} (this process: both members, their sets and SQLite caches, and what the history's writing left)`,
+);
+a.store.sql.close();
+b.store.sql.close();
+
+if (JOIN === 0) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+// ---- a join: a new member receives a whole history ----
+const owner = member("olivia", 3);
+const joiner = member("jack", 4, owner);
+seed = 555;
+t0 = performance.now();
+let wireBytes = 0;
+for (let i = 0; i < JOIN; i += BATCH)
+  owner.store.transaction(() => {
+    for (let k = i; k < Math.min(JOIN, i + BATCH); k++) {
+      const row = post(owner, `history message number ${k} with some words in it, as people write`, NOW - JOIN + k);
+      wireBytes += owner.store.getV2Wire(row.msgId)!.length * 0.75;
+    }
+  });
+owner.clock.now = joiner.clock.now = NOW;
+console.log(
+  `join: ${JOIN.toLocaleString()} signed messages written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
+const rssBefore = rss();
+let peak = rssBefore;
+const sampler = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 50);
+c0 = cpuMs();
+t0 = performance.now();
+const j = session(joiner, owner);
+const joinMs = performance.now() - t0;
+const joinCpu = cpuMs() - c0;
+peak = Math.max(peak, process.memoryUsage().rss);
+clearInterval(sampler);
+const got = joiner.store.countChatMessages(circleId);
+console.log(
+  `join of ${JOIN.toLocaleString()}: ${(joinMs / 1000).toFixed(1)} s (${joinCpu.toFixed(0)} CPU-ms, both sides in one thread), ${Math.round(got / (joinMs / 1000)).toLocaleString()} messages/s, ${mb(j.io.bytes)} on the wire for ${mb(wireBytes)} of signed messages (${(j.io.bytes / wireBytes).toFixed(2)}×); the joiner holds ${got.toLocaleString()}; RSS ${mb(rssBefore)} before, ${mb(peak)} peak (sampled; both sides)`,
+);
+owner.store.sql.close();
+joiner.store.sql.close();
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_author_ms` ON `messages` (`circle_id`,`author_node_id`,`created_ms`);
