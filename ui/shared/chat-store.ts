@@ -223,9 +223,14 @@ export class ChatStore {
   }
 
   private addMessage(m: MessageView): void {
-    if (m.channelId === "__control") return;
-    const k = keyOf(m.circleId, m.channelId);
+    if (m.channelId === "__control" && !m.event) return;
+    const k = keyOf(m.circleId, m.event?.channelId ?? m.channelId);
     const before = this.state.messages[k];
+    if (m.event) {
+      // a timeline line: quiet (no unread count, no notification); a channel not loaded yet reads it when opened
+      if (before) this.set({ messages: { ...this.state.messages, [k]: mergeMessages(before, [m]) } });
+      return;
+    }
     if (!before) {
       // channel not loaded yet: count it, load when opened
       if (!m.own) this.bump(k, m);

@@ -76,7 +76,7 @@ export class LocalBackend implements Backend {
     channelId: string,
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]> {
-    const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit) });
+    const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit), events: "1" });
     if (opts.before) {
       q.set("before_ms", String(opts.before.sortMs));
       q.set("before_seq", String(opts.before.seq));

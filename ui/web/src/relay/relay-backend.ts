@@ -26,6 +26,8 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
+import type { TimelineLine } from "../../../../src/peer/timeline.ts";
+import { controlLines, everyEvent, logPage } from "./timeline-load.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
@@ -156,9 +158,7 @@ export class RelayBackend implements Backend {
         v1Signer: (links, h) => this.v1?.signerOf(links, h, mem, this.node.nodeId, this.nowMs, this.rng),
         ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
-        arrived: (rows) => {
-          for (const r of rows) this.emit({ t: "message", message: this.view(r) });
-        },
+        arrived: (rows) => this.emitRows(rows),
         delivered: (us) => {
           for (const u of us) this.emit({ t: "delivery", ...u });
         },
@@ -189,8 +189,14 @@ export class RelayBackend implements Backend {
   private legacy = async (): Promise<Legacy> => (this.v1 ??= await import("./legacy.ts"));
 
   /** a message as the UI shows it: ours also when written under an id from before v2 */
-  private view(m: StoredMessage): MessageView {
-    return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id));
+  private view(m: StoredMessage, events?: Map<string, TimelineLine>): MessageView {
+    return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id), events);
+  }
+
+  /** Tell the UI of stored rows (a control row with its timeline line, once that module is here). */
+  private emitRows(rows: StoredMessage[]): void {
+    const lines = controlLines(this.mem, (t) => this.emitRows(everyEvent(t, this.mem)));
+    for (const r of rows) this.emit({ t: "message", message: this.view(r, lines(r)) });
   }
 
   /** deps of the v2 engine (admissions through the relay) */
@@ -233,9 +239,9 @@ export class RelayBackend implements Backend {
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
     const c = requireCircle(this.peer, circleId);
-    return this.mem
-      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
-      .map((m) => this.view(m));
+    const ch = normalizeChannelId(channelId || "general");
+    const log = logPage(this.mem, c.circleId, ch, opts, (t) => this.emitRows(everyEvent(t, this.mem)));
+    return log.messages.map((m) => this.view(m, log.events));
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
@@ -339,7 +345,7 @@ export class RelayBackend implements Backend {
   /** Messages written here: store durably, tell the UI, push to the relay. */
   private async published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]> {
     await this.flush();
-    for (const r of rows) this.emit({ t: "message", message: this.view(r) });
+    this.emitRows(rows);
     if (rows.length && this.relay.links.has(circleId)) this.relay.sync.pushSoon(circleId);
     return rows;
   }

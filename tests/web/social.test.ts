@@ -1,0 +1,75 @@
+// Issue 16's social features between two local nodes (anna, ben: a live v2 session between
+// them, both on a relay) and a relay-only browser (rita): timeline lines for joins.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { removeTempDirs } from "../cli/helpers.ts";
+import { api, launchBrowser, newPage, startServe, type ServeNode } from "./browser.ts";
+import { startRelay, type TestRelay } from "./relay-helpers.ts";
+
+setDefaultTimeout(60_000);
+let browser: Browser;
+let relay: TestRelay;
+let anna: ServeNode;
+let ben: ServeNode;
+let circleId = "";
+let lp: Page; // anna's local page
+let rp: Page; // rita, relay-only
+
+beforeAll(async () => {
+  relay = startRelay({ web: true });
+  [browser, anna, ben] = await Promise.all([
+    launchBrowser(),
+    startServe("anna", ["--relay", relay.base]),
+    startServe("ben", ["--relay", relay.base]),
+  ]);
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  anna?.stop();
+  ben?.stop();
+  relay?.stop();
+  removeTempDirs();
+});
+
+/** The timeline lines a page shows, without their times. */
+const timeline = (p: Page) =>
+  p.$$eval('[data-testid="timeline"]', (els) => els.map((e) => (e.textContent ?? "").replace(/^.*? · /, "")));
+async function untilLine(p: Page, line: string) {
+  await p.waitForFunction(
+    (l) => [...document.querySelectorAll('[data-testid="timeline"]')].some((e) => e.textContent?.endsWith(` · ${l}`)),
+    line,
+    { timeout: 20_000 },
+  );
+}
+
+describe("social", () => {
+  test("timeline: joins show as quiet lines, live on a node's page and on the relay-only page", async () => {
+    const made = await api(anna, "POST", "/circles", { name: "trio" });
+    circleId = made.circleId;
+    ({ page: lp } = await newPage(browser));
+    await lp.goto(anna.url);
+    await lp.waitForSelector('[data-testid="channel-title"]');
+    await untilLine(lp, "anna created the circle");
+
+    expect((await api(ben, "POST", "/circles/join", { code: made.code })).ok).toBe(true);
+    await untilLine(lp, "ben joined"); // live, while the page is open
+
+    const viaRelay = await api(anna, "GET", `/circles/${circleId}/invite?viaRelay=1`);
+    ({ page: rp } = await newPage(browser));
+    await rp.goto(relay.base + "/");
+    await rp.fill('input[name="displayName"]', "rita");
+    await rp.click('text="Join with a code"');
+    await rp.fill('textarea[name="code"]', viaRelay.code);
+    await rp.click('[data-testid="setup-form"] button[type="submit"]');
+    await rp.waitForFunction(() => document.querySelector('[data-testid="sidebar"]')?.textContent?.includes("trio"));
+    await untilLine(lp, "rita joined");
+    await untilLine(rp, "ben joined");
+    await untilLine(rp, "rita joined");
+    const lines = await timeline(rp);
+    expect(lines.indexOf("anna created the circle")).toBeLessThan(lines.indexOf("ben joined"));
+    expect(lines.indexOf("ben joined")).toBeLessThan(lines.indexOf("rita joined"));
+    // quiet: no message row, no unread mark for them
+    expect(await lp.$$eval('[data-testid="message"]', (els) => els.length)).toBe(0);
+  });
+});
