@@ -39,7 +39,8 @@ export interface TimelineEvent {
 /** Control rows are few (cards, channels, names, re-keys); read them in pages of this size. */
 const CONTROL_PAGE = 500;
 
-function controlRows(store: SyncStoreV2, circleId: string): StoredMessage[] {
+/** Every control row of a circle, in display order. */
+export function controlRows(store: SyncStoreV2, circleId: string): StoredMessage[] {
   const out: StoredMessage[][] = [];
   let before: OrderKey | undefined;
   for (;;) {

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
-import { api, launchBrowser, newPage, startServe, type ServeNode } from "./browser.ts";
-import { startRelay, type TestRelay } from "./relay-helpers.ts";
+import { api, launchBrowser, messageTexts, newPage, say, startServe, type ServeNode } from "./browser.ts";
+import { startRelay, type TestRelay, waitFor } from "./relay-helpers.ts";
 
 setDefaultTimeout(60_000);
 let browser: Browser;
@@ -32,12 +32,11 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** The timeline lines a page shows, without their times. */
-const timeline = (p: Page) =>
-  p.$$eval('[data-testid="timeline"]', (els) => els.map((e) => (e.textContent ?? "").replace(/^.*? · /, "")));
+/** The timeline lines a page shows. */
+const timeline = (p: Page) => p.$$eval(".timeline", (els) => els.map((e) => (e.textContent ?? "").trim()));
 async function untilLine(p: Page, line: string) {
   await p.waitForFunction(
-    (l) => [...document.querySelectorAll('[data-testid="timeline"]')].some((e) => e.textContent?.endsWith(` · ${l}`)),
+    (l) => [...document.querySelectorAll(".timeline")].some((e) => e.textContent?.trim() === l),
     line,
     { timeout: 20_000 },
   );
@@ -71,5 +70,48 @@ describe("social", () => {
     expect(lines.indexOf("ben joined")).toBeLessThan(lines.indexOf("rita joined"));
     // quiet: no message row, no unread mark for them
     expect(await lp.$$eval('[data-testid="message"]', (els) => els.length)).toBe(0);
+  });
+
+  test("pins: the owner pins on a node's page; the other node and the relay-only page list it, jump to it", async () => {
+    await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "general", text: "meet at the bridge" });
+    await lp.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="message"] .msg-text')].some(
+        (e) => e.textContent === "meet at the bridge",
+      ),
+    );
+    await say(lp, "/pin 1");
+    const benPins = await waitFor(
+      "ben holds the pin",
+      async () => {
+        const r = await api(ben, "GET", `/circles/${circleId}/pins?channel=general`);
+        return r.pins.length ? r.pins : null;
+      },
+      20_000,
+    );
+    expect(benPins[0].message.text).toBe("meet at the bridge");
+    // the relay-only page: the header's pin opens the list
+    await waitFor(
+      "rita's relay page holds the pin",
+      async () => {
+        await rp.click('button[title="Pinned"]');
+        await rp.waitForSelector('[data-testid="pins-modal"]');
+        const n = await rp.$$eval('[data-testid="pin"]', (els) => els.map((e) => e.textContent ?? ""));
+        if (n.some((t) => t.includes("meet at the bridge"))) return true;
+        await rp.keyboard.press("Escape");
+        await Bun.sleep(500);
+        return null;
+      },
+      20_000,
+    );
+    await rp.click('[data-testid="pin"]');
+    await rp.waitForSelector('[data-testid="pins-modal"]', { state: "detached" });
+    expect(await messageTexts(rp)).toContain("meet at the bridge");
+    // rita is not the owner: refused, with a clear notice
+    await say(rp, "/pin 1");
+    await rp.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="notice"]')].some((e) =>
+        e.textContent?.includes("only the circle owner or the channel owner may pin"),
+      ),
+    );
   });
 });

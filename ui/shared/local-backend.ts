@@ -13,6 +13,7 @@ import type {
   MemberView,
   MessageView,
   PeerView,
+  PinView,
   SearchOpts,
   SearchPage,
   AccessMode,
@@ -93,6 +94,12 @@ export class LocalBackend implements Backend {
     }
     const r = await this.call("GET", `/circles/${circleId}/search?${q}`);
     return r.next ? { hits: r.hits, next: r.next } : { hits: r.hits };
+  }
+  async listPins(circleId: string, channelId: string): Promise<PinView[]> {
+    return (await this.call("GET", `/circles/${circleId}/pins?${new URLSearchParams({ channel: channelId })}`)).pins;
+  }
+  async pin(circleId: string, channelId: string, msgId: string, pinned: boolean): Promise<void> {
+    await this.call("POST", `/circles/${circleId}/pins`, { channel: channelId, msgId, pinned });
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;

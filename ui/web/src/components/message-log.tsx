@@ -185,13 +185,7 @@ export function MessageLog() {
               )}
             </Match>
             <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
-            <Match when={r.kind === "event" && r}>
-              {(x) => (
-                <div class="timeline" data-testid="timeline">
-                  {formatTime(x().m.createdTs)} · {x().m.text}
-                </div>
-              )}
-            </Match>
+            <Match when={r.kind === "event" && r}>{(x) => <div class="timeline">{x().m.text}</div>}</Match>
             <Match when={r.kind === "notice" && r}>
               {(x) => (
                 <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">

@@ -26,8 +26,7 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
-import type { TimelineLine } from "../../../../src/peer/timeline.ts";
-import { controlLines, everyEvent, logPage } from "./timeline-load.ts";
+import { timelineSoon } from "./timeline-soon.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
@@ -69,6 +68,8 @@ const SERVED = [
   "approveMember",
   "updateSettings",
   "search",
+  "listPins",
+  "pin",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -104,6 +105,8 @@ export class RelayBackend implements Backend {
   // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
   declare readonly createCircle: RelayActions["createCircle"];
   declare readonly search: RelayActions["search"];
+  declare readonly listPins: RelayActions["listPins"];
+  declare readonly pin: RelayActions["pin"];
   declare readonly joinCircle: RelayActions["joinCircle"];
   declare readonly renameCircle: RelayActions["renameCircle"];
   declare readonly inviteCode: RelayActions["inviteCode"];
@@ -158,7 +161,9 @@ export class RelayBackend implements Backend {
         v1Signer: (links, h) => this.v1?.signerOf(links, h, mem, this.node.nodeId, this.nowMs, this.rng),
         ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
-        arrived: (rows) => this.emitRows(rows),
+        arrived: (rows) => {
+          for (const r of rows) this.emit({ t: "message", message: this.view(r) });
+        },
         delivered: (us) => {
           for (const u of us) this.emit({ t: "delivery", ...u });
         },
@@ -188,15 +193,14 @@ export class RelayBackend implements Backend {
   private v1: Legacy | null = null;
   private legacy = async (): Promise<Legacy> => (this.v1 ??= await import("./legacy.ts"));
 
+  /** the timeline module, fetched just after start (timeline-soon.ts); the logs shown then read their pages again */
+  private tl = timelineSoon(() => this.emit({ t: "connection", state: this.state }));
   /** a message as the UI shows it: ours also when written under an id from before v2 */
-  private view(m: StoredMessage, events?: Map<string, TimelineLine>): MessageView {
+  private view(
+    m: StoredMessage,
+    events = m.channelId === "__control" ? this.tl()?.circleTimeline(this.mem, m.circleId) : undefined,
+  ): MessageView {
     return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id), events);
-  }
-
-  /** Tell the UI of stored rows (a control row with its timeline line, once that module is here). */
-  private emitRows(rows: StoredMessage[]): void {
-    const lines = controlLines(this.mem, (t) => this.emitRows(everyEvent(t, this.mem)));
-    for (const r of rows) this.emit({ t: "message", message: this.view(r, lines(r)) });
   }
 
   /** deps of the v2 engine (admissions through the relay) */
@@ -240,8 +244,8 @@ export class RelayBackend implements Backend {
   ) {
     const c = requireCircle(this.peer, circleId);
     const ch = normalizeChannelId(channelId || "general");
-    const log = logPage(this.mem, c.circleId, ch, opts, (t) => this.emitRows(everyEvent(t, this.mem)));
-    return log.messages.map((m) => this.view(m, log.events));
+    const log = this.tl()?.channelLog(this.mem, c.circleId, ch, opts);
+    return (log?.messages ?? this.mem.channelMessages(c.circleId, ch, opts)).map((m) => this.view(m, log?.events));
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
@@ -345,7 +349,7 @@ export class RelayBackend implements Backend {
   /** Messages written here: store durably, tell the UI, push to the relay. */
   private async published(circleId: string, rows: StoredMessage[]): Promise<StoredMessage[]> {
     await this.flush();
-    this.emitRows(rows);
+    for (const r of rows) this.emit({ t: "message", message: this.view(r) });
     if (rows.length && this.relay.links.has(circleId)) this.relay.sync.pushSoon(circleId);
     return rows;
   }
