@@ -2,6 +2,7 @@
 // owner of an invite channel pins there only, anyone else's pin event is refused on arrival
 // (a forged one signed by a member), and legacy circles have no pins.
 import { beforeEach, describe, expect, test } from "bun:test";
+import { toHex } from "../../src/protocol/bytes.ts";
 import { CONTROL_CHANNEL } from "../../src/protocol/message.ts";
 import { encodeEvent } from "../../src/protocol/v2/control.ts";
 import { KIND_CONTROL, signMessage } from "../../src/protocol/v2/message.ts";
@@ -119,6 +120,12 @@ test("pin event codec: round trip, and a bad flag or short id is refused", async
   const e = { t: "pin" as const, pinned: true, channelId: "general", msgId: "ab".repeat(16) };
   const b = encodeEvent(e);
   expect(decodeEvent(b)).toEqual(e);
+  // docs/PROTOCOL.md §19 vectors
+  const v = { t: "pin" as const, channelId: "general", msgId: "00112233445566778899aabbccddeeff" };
+  expect(toHex(encodeEvent({ ...v, pinned: true }))).toBe("0b010000000767656e6572616c00112233445566778899aabbccddeeff");
+  expect(toHex(encodeEvent({ ...v, pinned: false }))).toBe(
+    "0b000000000767656e6572616c00112233445566778899aabbccddeeff",
+  );
   const bad = b.slice();
   bad[1] = 2;
   expect(() => decodeEvent(bad)).toThrow("unknown pin flags");
