@@ -3,6 +3,7 @@
 import { FelundError } from "../../src/protocol/errors.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
 import type { Backend, InviteOptions } from "./backend.ts";
+import type { NotifyPrefs } from "../../src/peer/notify-prefs.ts";
 import type {
   AppState,
   BackendEvent,
@@ -94,6 +95,12 @@ export class LocalBackend implements Backend {
     }
     const r = await this.call("GET", `/circles/${circleId}/search?${q}`);
     return r.next ? { hits: r.hits, next: r.next } : { hits: r.hits };
+  }
+  async getNotify(): Promise<NotifyPrefs> {
+    return (await this.call("GET", "/notify")).prefs;
+  }
+  async setNotify(prefs: NotifyPrefs): Promise<void> {
+    await this.call("PUT", "/notify", { prefs });
   }
   async listPins(circleId: string, channelId: string): Promise<PinView[]> {
     return (await this.call("GET", `/circles/${circleId}/pins?${new URLSearchParams({ channel: channelId })}`)).pins;
