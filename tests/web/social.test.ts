@@ -114,4 +114,39 @@ describe("social", () => {
       ),
     );
   });
+
+  test("notifications: a channel set to nothing raises no badge and no mention; another channel still does", async () => {
+    for (const name of ["quiet", "loud"]) await api(anna, "POST", `/circles/${circleId}/channels`, { name });
+    await lp.waitForSelector('[data-channel="loud"]');
+    await lp.click('[data-channel="quiet"]');
+    await say(lp, "/notify none");
+    await lp.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="notice"]')].some((e) => e.textContent === "#quiet notifies: none"),
+    );
+    await lp.click('[data-channel="general"]');
+    // ben's messages reach anna's node over their session; her page is on #general
+    await waitFor(
+      "ben has both channels",
+      async () => {
+        const r = await api(ben, "GET", `/circles/${circleId}/channels`);
+        return r.channels.some((c: { channelId: string }) => c.channelId === "loud") ? true : null;
+      },
+      20_000,
+    );
+    await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "quiet", text: "@anna are you there?" });
+    await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "loud", text: "@anna over here" });
+    await lp.waitForSelector('[data-channel="loud"] [data-testid="unread"]', { timeout: 20_000 });
+    expect(await lp.textContent('[data-channel="loud"] [data-testid="unread"]')).toContain("@");
+    // quiet got its message too (it is stored), yet shows nothing
+    expect(await lp.$('[data-channel="quiet"] [data-testid="unread"]')).toBeNull();
+    await lp.click('[data-channel="quiet"]');
+    await lp.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="message"] .msg-text')].some(
+        (e) => e.textContent === "@anna are you there?",
+      ),
+    );
+    // kept by the node
+    const prefs = (await api(anna, "GET", "/notify")).prefs;
+    expect(prefs.levels).toEqual({ [`${circleId}/quiet`]: "none" });
+  });
 });
