@@ -31,6 +31,7 @@ import { refusal } from "./local-guard.ts";
 import { logEvent } from "../peer/log.ts";
 import { nodeMetricsResponse } from "./metrics.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
+import { socialRoutes } from "./local-api-social.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
 
@@ -256,7 +257,10 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     const beforeSeq = int(query.get("before_seq") ?? undefined, "before_seq", 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const before = beforeMs !== undefined ? { sortMs: beforeMs, seq: beforeSeq } : undefined;
     const limit = int(query.get("limit") ?? undefined, "limit", 1, INBOX_PAGE_MAX) ?? INBOX_PAGE_DEFAULT;
-    return { ok: true, messages: svc.inbox(node.ctx, params.id!, query.get("channel") ?? "general", limit, before) };
+    // events=1: the timeline events (joins, renames, …) among the messages, as the front ends show them
+    const events = query.get("events") === "1";
+    const channel = query.get("channel") ?? "general";
+    return { ok: true, messages: svc.inbox(node.ctx, params.id!, channel, limit, before, events) };
   });
   on("POST", "/circles/:id/messages", ({ params, body }) => {
     const m = node.send(params.id!, str(body, "channel", 64) ?? "general", str(body, "text", 65536, true)!);
@@ -268,6 +272,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     return { ok: true };
   });
   draftRoutes(on, node);
+  socialRoutes(on, node);
   searchRoutes(on, node);
   backupRoutes(on, node);
 

@@ -13,6 +13,7 @@ import * as peer from "../peer/actions.ts";
 import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { postV1 } from "../peer/post-v1.ts";
+import { channelLog, circleTimeline } from "../peer/timeline.ts";
 import { type ChannelView, channelViews, type MessageView, messageView } from "../peer/views.ts";
 import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";
 
@@ -128,16 +129,27 @@ export function setDisplayName(ctx: Ctx, name: string): StoredMessage[] {
 
 export function viewMessage(ctx: Ctx, m: StoredMessage, selfId?: string): MessageView {
   const me = selfId ?? settings(ctx).nodeId;
-  return messageView(ctx.store, m, (id) => id === me);
+  const events = m.channelId === "__control" ? circleTimeline(ctx.store, m.circleId) : undefined;
+  return messageView(ctx.store, m, (id) => id === me, events);
 }
 
-export function inbox(ctx: Ctx, circleId: string, channel = "general", limit = 50, before?: OrderKey): MessageView[] {
+/** `events`: with the timeline events among the messages (the front ends' log; timeline.ts) */
+export function inbox(
+  ctx: Ctx,
+  circleId: string,
+  channel = "general",
+  limit = 50,
+  before?: OrderKey,
+  events = false,
+): MessageView[] {
   const c = requireCircle(ctx, circleId);
   const ch = normalizeChannelId(channel || "general");
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new FelundError("E_BAD_INPUT", "limit must be 1-1000");
   const me = settings(ctx).nodeId;
-  return ctx.store.channelMessages(c.circleId, ch, { limit, before }).map((m) => viewMessage(ctx, m, me));
+  if (!events) return ctx.store.channelMessages(c.circleId, ch, { limit, before }).map((m) => viewMessage(ctx, m, me));
+  const log = channelLog(ctx.store, c.circleId, ch, { limit, before });
+  return log.messages.map((m) => messageView(ctx.store, m, (id) => id === me, log.events));
 }
 
 export function listCircles(ctx: Ctx) {

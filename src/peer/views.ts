@@ -3,6 +3,9 @@
 import type { AccessMode } from "../protocol/control.ts";
 import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { type Delivery, deliveryOf } from "./delivery.ts";
+import type { TimelineEvent, TimelineLine } from "./timeline.ts";
+
+export type { TimelineEvent };
 
 export interface MessageView {
   seq: number;
@@ -29,6 +32,8 @@ export interface MessageView {
   own: boolean;
   /** own messages only: pending / sent, how many members hold it, whether the relay does (delivery.ts) */
   delivery?: Delivery;
+  /** a control row that is a timeline event: shown as a quiet line in event.channelId, `text` its words ("Bob joined"; timeline.ts) */
+  event?: TimelineEvent;
 }
 
 export interface ChannelView {
@@ -41,7 +46,14 @@ export interface ChannelView {
   joined: boolean;
 }
 
-export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId: string) => boolean): MessageView {
+/** `events`: the circle's timeline with each event's line (timeline.ts), for control rows to show as timeline lines. */
+export function messageView(
+  store: SyncStoreV2,
+  m: StoredMessage,
+  isMe: (nodeId: string) => boolean,
+  events?: Map<string, TimelineLine>,
+): MessageView {
+  const ev = m.channelId === "__control" ? events?.get(m.msgId) : undefined;
   return {
     seq: m.seq,
     msgId: m.msgId,
@@ -56,10 +68,11 @@ export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId:
     late: !!m.late,
     receivedAt: m.receivedAt,
     ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
-    text: m.text,
+    text: ev ? ev.text : m.text,
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
     own: isMe(m.authorNodeId),
     ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),
+    ...(ev ? { event: ev.event } : {}),
   };
 }
 

@@ -376,3 +376,12 @@ export const SEARCH_TERMS_MAX = 16;
 export const SEARCH_PAGE_MAX = 100;
 /** Characters of a result's snippet around its first match (the message's own text, marked, never HTML). */
 export const SEARCH_SNIPPET_CHARS = 160;
+
+// ---- typing indicators (issue 16; ephemeral, never stored: src/sync/typing.ts) ----
+/** A typing user sends at most one notice per channel this often: enough to keep it shown. */
+export const TYPING_SEND_EVERY_MS = 3_000;
+/** A notice shows this long unless renewed (or the author's message arrives): two missed renewals end it. */
+export const TYPING_SHOW_MS = 6_000;
+/** Notices accepted from one peer per window, all channels together: a flood past it is dropped. */
+export const TYPING_RECV_MAX = 5;
+export const TYPING_RECV_WINDOW_MS = 3_000;

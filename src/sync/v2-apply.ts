@@ -65,6 +65,14 @@ function authorityError(ctx: V2Ctx, m: SignedMessage, e: V2Event): string | null
     if (!ch) return "approval for an unknown channel";
     return ch.ownerKey === toHex(m.authorKey) ? null : "only the channel owner may approve";
   }
+  if (a === "pin" && e.t === "pin") {
+    // the circle owner, or the owner of a key/invite channel (a public channel has none but the circle's)
+    const ch = ctx.store.getV2Channel(m.circleId, e.channelId);
+    const key = toHex(m.authorKey);
+    return ctx.store.getCircleOwner(m.circleId) === key || (ch?.mode !== "public" && ch?.ownerKey === key)
+      ? null
+      : "only the circle owner or the channel owner may sign this event";
+  }
   if (a === "call_host" && e.t === "call") {
     const s = ctx.calls.sessions.get(e.sessionId);
     if (s && s.hostNodeId !== m.authorNodeId)

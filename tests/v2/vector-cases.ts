@@ -409,6 +409,8 @@ const events: [string, V2Event][] = [
       target: "a1b2c3d4e5f60718293a4b5c",
     },
   ],
+  ["pin", { t: "pin", pinned: true, channelId: "general", msgId: "00112233445566778899aabbccddeeff" }],
+  ["unpin", { t: "pin", pinned: false, channelId: "general", msgId: "00112233445566778899aabbccddeeff" }],
 ];
 const evtJson = (e: V2Event): Json => JSON.parse(JSON.stringify(e, (_, v) => (v instanceof Uint8Array ? hexOf(v) : v)));
 const control: Family = {
@@ -455,6 +457,11 @@ const control: Family = {
       name: "unknown call op",
       hex: hexOf(new Writer().u8(10).u8(6).str("s1").str("").finish()),
       reason: "control: unknown call op",
+    },
+    {
+      name: "unknown pin flag",
+      hex: hexOf(new Writer().u8(11).u8(2).str("general").fixed(new Uint8Array(16), 16).finish()),
+      reason: "control: unknown pin flags",
     },
   ],
   check: (i) => errOf(() => decodeEvent(bytes(i.hex))),

@@ -13,9 +13,11 @@ import type {
   ConnectionState,
   MessageView,
   PeerView,
+  PinView,
   SearchOpts,
   SearchPage,
 } from "./types.ts";
+import type { NotifyPrefs } from "../../src/peer/notify-prefs.ts";
 
 export type InviteRoute = "lan" | "relay";
 export interface InviteOptions {
@@ -54,6 +56,13 @@ export interface Backend {
   kickMembers?(circleId: string, members: string[]): Promise<void>;
   /** channel owner only: let a member into an invite channel */
   approveMember?(circleId: string, channel: string, member: string): Promise<void>;
+  /** the notification settings this backend keeps (the node's; src/peer/notify-prefs.ts) */
+  getNotify?(): Promise<NotifyPrefs>;
+  setNotify?(p: NotifyPrefs): Promise<void>;
+  /** a channel's pinned messages, oldest pin first (v2 circles) */
+  listPins?(circleId: string, channelId: string): Promise<PinView[]>;
+  /** circle owner (or the owner of a key/invite channel): pin or unpin a message of the channel */
+  pin?(circleId: string, channelId: string, msgId: string, pinned: boolean): Promise<void>;
   createChannel(circleId: string, name: string, mode: AccessMode, key?: string): Promise<void>;
   joinChannel(circleId: string, name: string, key?: string): Promise<void>;
   leaveChannel(circleId: string, name: string): Promise<void>;

@@ -223,25 +223,28 @@ export class ChatStore {
   }
 
   private addMessage(m: MessageView): void {
-    if (m.channelId === "__control") return;
-    const k = keyOf(m.circleId, m.channelId);
+    if (m.channelId === "__control" && !m.event) return;
+    const k = keyOf(m.circleId, m.event?.channelId ?? m.channelId);
     const before = this.state.messages[k];
+    // a timeline line (m.event) is quiet: no unread count, no notification
+    const loud = !m.own && !m.event;
     if (!before) {
       // channel not loaded yet: count it, load when opened
-      if (!m.own) this.bump(k, m);
+      if (loud) this.bump(k, m);
       return;
     }
     const after = mergeMessages(before, [m]);
     if (after === before) return;
     this.set({ messages: { ...this.state.messages, [k]: after } });
-    if (!m.own && k !== this.currentKey) this.bump(k, m);
-    if (!m.own) {
+    if (loud) {
+      if (k !== this.currentKey) this.bump(k, m);
       this.onIncoming?.(m);
       if (this.mentionsMe(m)) this.onMention?.(m);
     }
   }
 
-  private bump(k: string, m: MessageView) {
+  /** count a message from others as unread (and mentioned); notify-settings.ts wraps it and mentionsMe() to follow the settings */
+  bump(k: string, m: MessageView) {
     const patch: Partial<ChatState> = { unread: { ...this.state.unread, [k]: (this.state.unread[k] ?? 0) + 1 } };
     if (this.mentionsMe(m)) patch.mentioned = { ...this.state.mentioned, [k]: (this.state.mentioned[k] ?? 0) + 1 };
     this.set(patch);

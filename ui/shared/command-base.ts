@@ -4,7 +4,7 @@ import type { ChatStore } from "./chat-store.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import type { CallOp, CircleView } from "./types.ts";
 
-export type ModalName = "help" | "invite" | "settings" | "calls" | "search";
+export type ModalName = "help" | "invite" | "settings" | "calls" | "search" | "pins";
 
 export interface CommandUi {
   frontend: "web" | "tui";

@@ -3,6 +3,11 @@
 import { DISPLAY_NAME_MAX } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
 import { INFO_COMMAND } from "./info-command.ts";
+import { NOTIFY_COMMANDS } from "./notify-settings.ts";
+
+/** the notification settings' hook into the chat store (the web client loads it with this registry) */
+export { attachPrefs } from "./notify-settings.ts";
+import { PIN_COMMANDS } from "./pins.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
@@ -279,6 +284,8 @@ export const COMMANDS: Command[] = [
   },
   INFO_COMMAND,
   ...SEARCH_COMMANDS,
+  ...PIN_COMMANDS,
+  ...NOTIFY_COMMANDS,
   { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
   {
     name: "quit",

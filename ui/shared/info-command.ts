@@ -32,7 +32,7 @@ export const INFO_COMMAND: Command = {
   summary: "details of a message: your last one, or the Nth from the bottom",
   run(ctx, args) {
     circleOf(ctx);
-    const list = ctx.store.currentMessages;
+    const list = ctx.store.currentMessages.filter((x) => !x.event);
     let m: MessageView | undefined;
     if (args[0] !== undefined) {
       const n = Number(args[0]);

@@ -3,6 +3,7 @@
 import { FelundError } from "../../src/protocol/errors.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
 import type { Backend, InviteOptions } from "./backend.ts";
+import type { NotifyPrefs } from "../../src/peer/notify-prefs.ts";
 import type {
   AppState,
   BackendEvent,
@@ -13,6 +14,7 @@ import type {
   MemberView,
   MessageView,
   PeerView,
+  PinView,
   SearchOpts,
   SearchPage,
   AccessMode,
@@ -76,7 +78,7 @@ export class LocalBackend implements Backend {
     channelId: string,
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]> {
-    const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit) });
+    const q = new URLSearchParams({ channel: channelId, limit: String(opts.limit), events: "1" });
     if (opts.before) {
       q.set("before_ms", String(opts.before.sortMs));
       q.set("before_seq", String(opts.before.seq));
@@ -93,6 +95,18 @@ export class LocalBackend implements Backend {
     }
     const r = await this.call("GET", `/circles/${circleId}/search?${q}`);
     return r.next ? { hits: r.hits, next: r.next } : { hits: r.hits };
+  }
+  async getNotify(): Promise<NotifyPrefs> {
+    return (await this.call("GET", "/notify")).prefs;
+  }
+  async setNotify(prefs: NotifyPrefs): Promise<void> {
+    await this.call("PUT", "/notify", { prefs });
+  }
+  async listPins(circleId: string, channelId: string): Promise<PinView[]> {
+    return (await this.call("GET", `/circles/${circleId}/pins?${new URLSearchParams({ channel: channelId })}`)).pins;
+  }
+  async pin(circleId: string, channelId: string, msgId: string, pinned: boolean): Promise<void> {
+    await this.call("POST", `/circles/${circleId}/pins`, { channel: channelId, msgId, pinned });
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;

@@ -11,6 +11,8 @@ export type { InviteView } from "../../src/protocol/v2/invite.ts";
 export type { ChannelView, MessageView };
 /** a page of search results: messages with a marked snippet, newest first (src/peer/search.ts) */
 export type { SearchHit, SearchOpts, SearchPage } from "../../src/peer/search.ts";
+/** a pinned message of a channel: who pinned it and when, the message when held (src/peer/pins.ts) */
+export type { PinView } from "../../src/peer/pins.ts";
 /** a member of a circle: name, online now and by which path, last seen (src/peer/member-list.ts) */
 export type { MemberView };
 

@@ -7,6 +7,7 @@ import { createCliRenderer, type CliRenderer } from "@opentui/core";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { ChatStore } from "../shared/chat-store.ts";
 import { LocalBackend } from "../shared/local-backend.ts";
+import { attachPrefs } from "../shared/notify-settings.ts";
 import { TuiApp } from "./app.ts";
 import { theme } from "./theme.ts";
 
@@ -83,6 +84,8 @@ export async function runTui(o: RunTuiOptions): Promise<number> {
   };
   const backend = new LocalBackend({ base: o.apiUrl, token: o.token });
   const store = new ChatStore(backend);
+  // notification settings (/notify, /mute, /keywords): badges and mentions follow them
+  void attachPrefs(store).catch((e) => store.notice(`notification settings: ${(e as Error).message}`, "error"));
   // The store refreshes in the background on node events; the node not answering for a
   // moment is not a bug: show it in the log and go on. Anything else is one.
   const onRejection = (e: unknown) => {

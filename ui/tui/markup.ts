@@ -133,6 +133,11 @@ export function noticeChunks(n: Notice): TextChunk[] {
     : [chunk("  * ", { fg: theme.notice }), chunk(text, { fg: theme.notice })];
 }
 
+/** A timeline event (a join, a rename…): one quiet line at its time. */
+export const timelineChunks = (ts: number, text: string): TextChunk[] => [
+  chunk(`[${formatTime(ts)}] `, { fg: theme.dim }),
+  chunk(`· ${text}`, { fg: theme.dim, italic: true }),
+];
 export const dayChunks = (label: string): TextChunk[] => [chunk(`── ${label} ──`, { fg: theme.dim })];
 /** Above the first message that was unread when the channel was opened. */
 export const newLineChunks = (): TextChunk[] => [chunk("── new messages ──", { fg: theme.unread, bold: true })];

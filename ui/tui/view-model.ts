@@ -9,7 +9,7 @@ import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.t
 import { channelLabel } from "../shared/safe-text.ts";
 import type { MessageView } from "../shared/types.ts";
 import type { Delivery } from "../../src/peer/delivery.ts";
-import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks } from "./markup.ts";
+import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks, timelineChunks } from "./markup.ts";
 import { theme } from "./theme.ts";
 
 /** One log item; `indent` is the hanging indent of its wrapped lines. */
@@ -154,6 +154,11 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000, found?: st
       day = d;
     }
     if (newFrom && m.msgId === newFrom) out.push({ key: "new", indent: 0, chunks: newLineChunks() });
+    if (m.event) {
+      const text = clean(m.text, false);
+      out.push({ key: `e${m.msgId}:${text}`, indent: 8, chunks: timelineChunks(m.createdTs, text) });
+      continue;
+    }
     const chunks = messageChunks(m, selfNames, store.authorName(m), names);
     if (m.delivery) chunks.push(deliveryMark(m.delivery));
     if (m.msgId === found) chunks.unshift(chunk("▶ ", { fg: theme.active, bold: true }));

@@ -12,6 +12,7 @@ import {
   V2_SCRYPT_LOGN_MAX,
   V2_SCRYPT_LOGN_MIN,
 } from "../limits.ts";
+import { fromHex, toHex } from "../bytes.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 
 export const EVT = {
@@ -25,6 +26,7 @@ export const EVT = {
   circleName: 8,
   rekey: 9,
   call: 10,
+  pin: 11,
 } as const;
 
 export const MODE_CODES = { public: 0, key: 1, invite: 2 } as const;
@@ -82,7 +84,15 @@ export interface CallEvtV2 {
   /** revoke only: the node id the host removes from its call (a viewer, or a participant) */
   target?: string;
 }
+/** Pin or unpin a message of a channel (docs/PROTOCOL.md §19): the circle owner, or the owner of a key/invite channel. */
+export interface PinEvt {
+  t: "pin";
+  pinned: boolean;
+  channelId: string;
+  msgId: string;
+}
 export type V2Event =
+  | PinEvt
   | MemberCardEvt
   | ChannelCreateEvt
   | ChannelSelfEvt
@@ -149,6 +159,13 @@ export function encodeEvent(e: V2Event): Uint8Array {
       for (const s of e.seals) w.fixed(s.recipient, 32).bytes(s.box);
       return w.finish();
     }
+    case "pin":
+      return w
+        .u8(EVT.pin)
+        .u8(e.pinned ? 1 : 0)
+        .str(e.channelId)
+        .fixed(fromHex(e.msgId), 16)
+        .finish();
     case "call":
       w.u8(EVT.call).u8(CALL_OP_CODES[e.op]).str(e.sessionId).str(e.channelId);
       return (e.op === "revoke" ? w.str(e.target!) : w).finish();
@@ -220,6 +237,12 @@ export function decodeEvent(b: Uint8Array): V2Event {
       if (op === "revoke") e.target = r.str(V2_CALL_ID_MAX);
       break;
     }
+    case EVT.pin: {
+      const flag = r.u8();
+      if (flag > 1) throw new V2DecodeError("control: unknown pin flags");
+      e = { t: "pin", pinned: flag === 1, channelId: channel(r), msgId: toHex(r.fixed(16)) };
+      break;
+    }
     default:
       throw new V2DecodeError(`control: unknown event type ${type}`);
   }
@@ -227,9 +250,14 @@ export function decodeEvent(b: Uint8Array): V2Event {
   return e;
 }
 
-/** Who may sign an event: anyone (about themself), the circle owner, the channel owner, or the call host (end, revoke). */
-export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host" {
+/**
+ * Who may sign an event: anyone (about themself), the circle owner, the channel owner, the call
+ * host (end, revoke), or for a pin the circle owner or the owner of a key/invite channel.
+ */
+export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host" | "pin" {
   switch (e.t) {
+    case "pin":
+      return "pin";
     case "circle_name":
     case "rekey":
       return "circle_owner";

@@ -87,6 +87,9 @@ export function createAppStore(backend: Backend, mode: Mode) {
     );
   };
 
+  // notification settings (/notify, /mute, /keywords), with the commands chunk just after start (the first load has no room)
+  setTimeout(() => void loadCommands().then((m) => m.attachPrefs(core)), 1500);
+
   createEffect(() => {
     const n = totalUnread();
     document.title = n ? `(${n}) felund` : "felund";

@@ -11,6 +11,7 @@ import { Rich } from "./rich.tsx";
 type Row =
   | { k: string; kind: "day"; label: string }
   | { k: string; kind: "msg"; m: MessageView; cont: boolean }
+  | { k: string; kind: "event"; m: MessageView }
   | { k: string; kind: "notice"; n: Notice };
 
 /** Messages within this many seconds from the same author share one header. */
@@ -61,6 +62,12 @@ export function MessageLog() {
         if (m.msgId === newFrom) {
           put({ k: "new", kind: "day", label: "new messages" });
           prev = null;
+        }
+        if (m.event) {
+          put({ k: `e${m.msgId}`, kind: "event", m });
+          prev = null;
+          i++;
+          continue;
         }
         const cont =
           !!prev &&
@@ -178,6 +185,7 @@ export function MessageLog() {
               )}
             </Match>
             <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
+            <Match when={r.kind === "event" && r}>{(x) => <div class="timeline">{x().m.text}</div>}</Match>
             <Match when={r.kind === "notice" && r}>
               {(x) => (
                 <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">

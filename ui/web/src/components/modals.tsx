@@ -14,6 +14,9 @@ import { SetupForm } from "./setup.tsx";
 // the search panel is a chunk of its own (Ctrl+F, /search), loaded the first time it opens
 const [SearchPanel, setSearchPanel] = createSignal<Component>();
 const loadSearchPanel = () => void import("./search-panel.tsx").then((m) => setSearchPanel(() => m.default));
+// the pins panel (the top bar's pin, /pins): a chunk too
+const [PinsPanel, setPinsPanel] = createSignal<Component>();
+const loadPinsPanel = () => void import("./pins-panel.tsx").then((m) => setPinsPanel(() => m.default));
 
 export function Modals() {
   const app = useApp();
@@ -32,6 +35,9 @@ export function Modals() {
           </Match>
           <Match when={m().name === "search"}>
             <Show when={SearchPanel() ?? (loadSearchPanel(), undefined)}>{(P) => untrack(() => P()({}))}</Show>
+          </Match>
+          <Match when={m().name === "pins"}>
+            <Show when={PinsPanel() ?? (loadPinsPanel(), undefined)}>{(P) => untrack(() => P()({}))}</Show>
           </Match>
           <Match when={m().name === "new-channel"}>
             <NewChannel />

@@ -12,7 +12,7 @@ import { Modal } from "./modal.tsx";
 
 const revealing = new WeakSet<object>();
 /** Once per page: a jump's message is scrolled to the middle of the log and marked for a moment. */
-function revealInLog(app: AppStore) {
+export function revealInLog(app: AppStore) {
   if (revealing.has(app.core)) return;
   revealing.add(app.core);
   onReveal(app.core, (hit) =>

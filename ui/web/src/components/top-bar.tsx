@@ -49,6 +49,9 @@ export function TopBar() {
         >
           Members
         </button>
+        <button type="button" class="ghost" title="Pinned" onClick={() => app.openModal("pins")}>
+          📌
+        </button>
         <button type="button" class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
           Settings
         </button>

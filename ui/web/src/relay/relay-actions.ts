@@ -17,6 +17,7 @@ import * as channels from "../../../../src/peer/actions-channels.ts";
 import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/protocol/errors.ts";
 import { joinV2 } from "../../../../src/peer/join2.ts";
+import { listPins, pinMessage } from "../../../../src/peer/pins.ts";
 import { type SearchOpts, searchCircle } from "../../../../src/peer/search.ts";
 import "./mem-search.ts"; // MemStore's searchMessages
 import type { MemStore } from "./mem-store.ts";
@@ -212,6 +213,12 @@ export class RelayActions {
     }
     if (s.displayName !== undefined) await this.setDisplayName(s.displayName);
     this.h.emit({ t: "circles" });
+  }
+
+  listPins = async (circleId: string, channelId: string) => listPins(this.peer, circleId, channelId);
+  async pin(circleId: string, channelId: string, msgId: string, pinned: boolean) {
+    const row = pinMessage(this.peer, circleId, channelId, msgId, pinned);
+    await this.h.published(row.circleId, [row]);
   }
 
   /** Save a new display name and tell every circle. */

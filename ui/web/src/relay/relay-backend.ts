@@ -26,6 +26,7 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
+import { timelineSoon } from "./timeline-soon.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
@@ -67,6 +68,8 @@ const SERVED = [
   "approveMember",
   "updateSettings",
   "search",
+  "listPins",
+  "pin",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -102,6 +105,8 @@ export class RelayBackend implements Backend {
   // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
   declare readonly createCircle: RelayActions["createCircle"];
   declare readonly search: RelayActions["search"];
+  declare readonly listPins: RelayActions["listPins"];
+  declare readonly pin: RelayActions["pin"];
   declare readonly joinCircle: RelayActions["joinCircle"];
   declare readonly renameCircle: RelayActions["renameCircle"];
   declare readonly inviteCode: RelayActions["inviteCode"];
@@ -188,9 +193,14 @@ export class RelayBackend implements Backend {
   private v1: Legacy | null = null;
   private legacy = async (): Promise<Legacy> => (this.v1 ??= await import("./legacy.ts"));
 
+  /** the timeline module, fetched just after start (timeline-soon.ts); the logs shown then read their pages again */
+  private tl = timelineSoon(() => this.emit({ t: "connection", state: this.state }));
   /** a message as the UI shows it: ours also when written under an id from before v2 */
-  private view(m: StoredMessage): MessageView {
-    return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id));
+  private view(
+    m: StoredMessage,
+    events = m.channelId === "__control" ? this.tl()?.circleTimeline(this.mem, m.circleId) : undefined,
+  ): MessageView {
+    return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id), events);
   }
 
   /** deps of the v2 engine (admissions through the relay) */
@@ -233,9 +243,9 @@ export class RelayBackend implements Backend {
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ) {
     const c = requireCircle(this.peer, circleId);
-    return this.mem
-      .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
-      .map((m) => this.view(m));
+    const ch = normalizeChannelId(channelId || "general");
+    const log = this.tl()?.channelLog(this.mem, c.circleId, ch, opts);
+    return (log?.messages ?? this.mem.channelMessages(c.circleId, ch, opts)).map((m) => this.view(m, log?.events));
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
