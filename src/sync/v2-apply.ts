@@ -19,9 +19,12 @@ import {
   signMessage,
   toChatMessage,
   verifyMessage,
+  type MessageKind,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
+import { isDmChannelId, KIND_DM, sealDm } from "../protocol/v2/dm.ts";
+import { dmPeerOf, dmRefusal, dmText, pairKey } from "./dm.ts";
 import {
   noteChat,
   placeOf,
@@ -102,6 +105,8 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   // removal is known, their messages come only from a member's session (who held them already)
   if (removedTs !== undefined && isRelayOrigin(origin))
     return reject("removed author's message reached the relay after the removal");
+  const dmErr = m.kind === KIND_DM && dmRefusal(store, circle, m);
+  if (dmErr) return reject(dmErr);
   let event: V2Event | null = null;
   if (m.kind === KIND_CONTROL) {
     try {
@@ -116,6 +121,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
+    if (m.kind === KIND_DM) text = dmText(store, ctx.self, m);
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {
@@ -204,9 +210,16 @@ export function composeText(
   const circle = ctx.store.getCircle(c.circleId);
   if (!circle) return reject("unknown circle");
   const ch = ctx.store.getV2Channel(c.circleId, c.channelId);
-  let kind: 0 | 1 = KIND_TEXT;
+  let kind: MessageKind = KIND_TEXT;
   let body: Uint8Array = new TextEncoder().encode(c.text);
-  if (ch && ch.mode !== "public") {
+  if (isDmChannelId(c.channelId)) {
+    const self = ctx.self.nodeId;
+    const to = dmPeerOf(ctx.store, c.circleId, c.channelId, self)?.nodeId;
+    const k = to && pairKey(ctx.store, ctx.self, c.circleId, to);
+    if (!to || !k) return reject("no key for this member");
+    kind = KIND_DM;
+    body = sealDm(k, { circleId: c.circleId, author: self, to, text: c.text }, c.rng(12));
+  } else if (ch && ch.mode !== "public") {
     const k = ctx.store.latestChannelKey(c.circleId, c.channelId);
     if (!k) return reject("no key for this channel");
     kind = KIND_SEALED;

@@ -18,6 +18,7 @@ import { CONTROL_CHANNEL, type ChatMessage } from "../message.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";
+import { dmProblem, isDmChannelId, KIND_DM } from "./dm.ts";
 import type { SigCheck } from "../primitives.ts";
 
 /** the version this implementation signs (version 1 is still decoded and verified) */
@@ -25,7 +26,8 @@ export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
-export type MessageKind = 0 | 1 | 2;
+/** kind 8: a direct message (dm.ts, §21) */
+export type MessageKind = 0 | 1 | 2 | 8;
 
 export interface MessageFields {
   circleId: string;
@@ -40,7 +42,7 @@ export interface MessageFields {
   keyEpoch: number;
   kind: MessageKind;
   displayName: string;
-  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event */
+  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event; kind 8: sealed direct message */
   body: Uint8Array;
   salt: Uint8Array;
 }
@@ -102,7 +104,7 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   const order = version === 1 ? { createdTs: r.u64() } : orderFields(r.u64(), r.u32());
   const keyEpoch = r.u32();
   const kind = r.u8();
-  if (kind > 2) throw new V2DecodeError("message: unknown kind");
+  if (kind > 2 && kind !== KIND_DM) throw new V2DecodeError("message: unknown kind");
   const displayName = r.str(DISPLAY_NAME_WIRE_MAX * 4);
   const body = r.bytes(V2_MESSAGE_MAX);
   const salt = r.fixed(16);
@@ -133,9 +135,13 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
  */
 export function verifyMessage(m: SignedMessage, circleId: string, now: number): Verdict<SignedMessage> {
   if (m.circleId !== circleId || !CIRCLE_ID_RE.test(m.circleId)) return reject("message of another circle");
-  if (!isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
+  const dm = isDmChannelId(m.channelId);
+  if (!dm && !isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
   if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL))
     return reject("control events live in __control, and only they");
+  if ((m.kind === KIND_DM) !== dm) return reject("direct messages live in their __dm_ channel, and only they");
+  const dmErr = dm && dmProblem(m);
+  if (dmErr) return reject(dmErr);
   if (m.displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name too long");
   if (m.kind === KIND_TEXT) {
     let text: string;
