@@ -33,6 +33,7 @@ import { nodeMetricsResponse } from "./metrics.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
+import { dmRoutes } from "./local-api-dm.ts";
 
 export interface LocalApiOptions {
   node: FelundNode;
@@ -270,6 +271,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   draftRoutes(on, node);
   searchRoutes(on, node);
   backupRoutes(on, node);
+  dmRoutes(on, node);
 
   // calls (src/node/calls.ts): the page runs the media; the node signs the events and carries the signals
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));

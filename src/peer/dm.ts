@@ -1,11 +1,18 @@
 // Direct messages as a member sees them (docs/PROTOCOL.md §21): opening a conversation with a
 // member by name or id, and the list of this peer's conversations in a circle (apart from the
-// channels). Writing in one is sendMessage's (send.ts): a DM is a channel-like thread.
+// channels), and writing in one: a DM is a channel-like thread (order, delivery marks, drafts).
+// Apart from send.ts so the relay-only browser loads it on first use.
+import { utf8Length } from "../protocol/bytes.ts";
 import { FelundError } from "../protocol/errors.ts";
-import { dmChannelId } from "../protocol/v2/dm.ts";
-import type { SyncStoreV2 } from "../sync/store.ts";
-import { type PeerCtx, requireCircle } from "./ctx.ts";
+import { MAX_TEXT_BYTES } from "../protocol/limits.ts";
+import { dmChannelId, isDmChannelId } from "../protocol/v2/dm.ts";
+import { dmBody, dmPeerOf } from "../sync/dm.ts";
+import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
+import { composeText } from "../sync/v2-apply.ts";
+import { type PeerCtx, requireCircle, rowOf, v2Ctx, who } from "./ctx.ts";
 import { resolveMember } from "./members.ts";
+
+export { isDmChannelId };
 
 /** A conversation with one member: its channel id, who, and its newest message (0: none yet). */
 export interface DmView {
@@ -52,4 +59,20 @@ export function openDm(ctx: PeerCtx, circleId: string, who: string): DmView {
   const err = dmProblemWith(ctx, c.circleId, nodeId);
   if (err) throw err;
   return view(ctx.store, c.circleId, ctx.me().nodeId, nodeId);
+}
+
+/** Write in a DM conversation (its channel id): sealed to the other member, signed by this peer. */
+export function sendDm(ctx: PeerCtx, circleId: string, channelId: string, text: string): StoredMessage {
+  const c = requireCircle(ctx, circleId);
+  if (!text.trim()) throw new FelundError("E_EMPTY", "message is empty");
+  if (utf8Length(text) > MAX_TEXT_BYTES)
+    throw new FelundError("E_TOO_LONG", `message too long (max ${MAX_TEXT_BYTES} bytes)`);
+  const to = dmPeerOf(ctx.store, c.circleId, channelId, ctx.me().nodeId);
+  if (!to) throw new FelundError("E_UNKNOWN_MEMBER", "no such conversation in this circle");
+  const err = dmProblemWith(ctx, c.circleId, to.nodeId);
+  if (err) throw err;
+  const w = who(ctx);
+  const sealed = dmBody(ctx.store, ctx.keys(), { circleId: c.circleId, channelId, text, rng: ctx.rng });
+  if (!sealed) throw new FelundError("E_NO_KEY", "no key for that member yet");
+  return rowOf(composeText(v2Ctx(ctx), { circleId: c.circleId, channelId, ...w, text, sealed }));
 }

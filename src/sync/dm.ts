@@ -2,7 +2,8 @@
 // conversation is, the pairwise key from that member's card, and the rules a kind-8 message
 // meets on apply beyond its signature (a v2-only circle; a recipient still in the circle).
 import { fromHex } from "../protocol/bytes.ts";
-import { decodeDm, dmChannelId, dmKey, openDm } from "../protocol/v2/dm.ts";
+import type { Rng } from "../protocol/crypto.ts";
+import { decodeDm, dmChannelId, dmKey, openDm, sealDm } from "../protocol/v2/dm.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
 import type { CircleRow, SyncStoreV2 } from "./store.ts";
@@ -30,4 +31,15 @@ export function dmText(store: SyncStoreV2, self: NodeKeys, m: SignedMessage): st
   const other = m.authorNodeId === self.nodeId ? to : to === self.nodeId ? m.authorNodeId : null;
   const key = other && pairKey(store, self, m.circleId, other);
   return (key && openDm(key, m.circleId, m.authorNodeId, m.body)) ?? "";
+}
+
+/** The sealed body of this peer's DM in `channelId`, or null without the other member's card. */
+export function dmBody(
+  store: SyncStoreV2,
+  self: NodeKeys,
+  a: { circleId: string; channelId: string; text: string; rng: Rng },
+): Uint8Array | null {
+  const to = dmPeerOf(store, a.circleId, a.channelId, self.nodeId)?.nodeId;
+  const k = to && pairKey(store, self, a.circleId, to);
+  return to && k ? sealDm(k, { circleId: a.circleId, author: self.nodeId, to, text: a.text }, a.rng(12)) : null;
 }

@@ -23,8 +23,8 @@ import {
   type SignedMessage,
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
-import { isDmChannelId, KIND_DM, sealDm } from "../protocol/v2/dm.ts";
-import { dmPeerOf, dmRefusal, dmText, pairKey } from "./dm.ts";
+import { KIND_DM } from "../protocol/v2/dm.ts";
+import { dmRefusal, dmText } from "./dm.ts";
 import {
   noteChat,
   placeOf,
@@ -205,21 +205,15 @@ export function nextOrder(ctx: V2Ctx, circleId: string, nowMs: number) {
  */
 export function composeText(
   ctx: V2Ctx,
-  c: Compose & { text: string },
+  /** sealed: a direct message's body (kind 8, sealed by dmBody in dm.ts) */
+  c: Compose & { text: string; sealed?: Uint8Array },
 ): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
   const circle = ctx.store.getCircle(c.circleId);
   if (!circle) return reject("unknown circle");
   const ch = ctx.store.getV2Channel(c.circleId, c.channelId);
-  let kind: MessageKind = KIND_TEXT;
-  let body: Uint8Array = new TextEncoder().encode(c.text);
-  if (isDmChannelId(c.channelId)) {
-    const self = ctx.self.nodeId;
-    const to = dmPeerOf(ctx.store, c.circleId, c.channelId, self)?.nodeId;
-    const k = to && pairKey(ctx.store, ctx.self, c.circleId, to);
-    if (!to || !k) return reject("no key for this member");
-    kind = KIND_DM;
-    body = sealDm(k, { circleId: c.circleId, author: self, to, text: c.text }, c.rng(12));
-  } else if (ch && ch.mode !== "public") {
+  let kind: MessageKind = c.sealed ? KIND_DM : KIND_TEXT;
+  let body: Uint8Array = c.sealed ?? new TextEncoder().encode(c.text);
+  if (!c.sealed && ch && ch.mode !== "public") {
     const k = ctx.store.latestChannelKey(c.circleId, c.channelId);
     if (!k) return reject("no key for this channel");
     kind = KIND_SEALED;

@@ -11,6 +11,8 @@ export type { InviteView } from "../../src/protocol/v2/invite.ts";
 export type { ChannelView, MessageView };
 /** a page of search results: messages with a marked snippet, newest first (src/peer/search.ts) */
 export type { SearchHit, SearchOpts, SearchPage } from "../../src/peer/search.ts";
+/** a direct-message conversation with one member (src/peer/dm.ts, docs/PROTOCOL.md §21) */
+export type { DmView } from "../../src/peer/dm.ts";
 /** a member of a circle: name, online now and by which path, last seen (src/peer/member-list.ts) */
 export type { MemberView };
 

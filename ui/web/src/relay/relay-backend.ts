@@ -67,6 +67,8 @@ const SERVED = [
   "approveMember",
   "updateSettings",
   "search",
+  "listDms",
+  "openDm",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -113,6 +115,8 @@ export class RelayBackend implements Backend {
   declare readonly kickMembers: RelayActions["kickMembers"];
   declare readonly approveMember: RelayActions["approveMember"];
   declare readonly updateSettings: RelayActions["updateSettings"];
+  declare readonly listDms: RelayActions["listDms"];
+  declare readonly openDm: RelayActions["openDm"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
     const b = new RelayBackend(o);
@@ -239,7 +243,10 @@ export class RelayBackend implements Backend {
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
-    const row = sendMessage(this.peer, circleId, channelId, text);
+    // a direct message (its channel is "__dm_…"): the actions chunk seals it (src/peer/dm.ts)
+    const row = channelId.startsWith("__dm_")
+      ? (await this.actions()).sendDm(circleId, channelId, text)
+      : sendMessage(this.peer, circleId, channelId, text);
     return this.view((await this.published(row.circleId, [row]))[0]!);
   }
 
