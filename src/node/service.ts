@@ -24,6 +24,9 @@ export { requireCircle, v2Ctx } from "../peer/ctx.ts";
 import { sendMessage as sendInChannel } from "../peer/send.ts";
 import { isDmChannelId, sendDm } from "../peer/dm.ts";
 export { dmViews, openDm } from "../peer/dm.ts";
+import { useDmRules } from "../sync/dm.ts";
+
+useDmRules(); // the node applies direct messages from the start (docs/PROTOCOL.md §21)
 
 /** Write in a channel or a DM conversation (docs/PROTOCOL.md §21). */
 export const sendMessage = (ctx: Ctx, circleId: string, channel: string, text: string): StoredMessage =>

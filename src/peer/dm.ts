@@ -6,7 +6,8 @@ import { utf8Length } from "../protocol/bytes.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { MAX_TEXT_BYTES } from "../protocol/limits.ts";
 import { dmChannelId, isDmChannelId } from "../protocol/v2/dm.ts";
-import { dmBody, dmPeerOf } from "../sync/dm.ts";
+import { useDmRules } from "../sync/dm.ts";
+import { dmBody, dmPeerOf } from "../sync/dm-send.ts";
 import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { composeText } from "../sync/v2-apply.ts";
 import { type PeerCtx, requireCircle, rowOf, v2Ctx, who } from "./ctx.ts";
@@ -63,6 +64,7 @@ export function openDm(ctx: PeerCtx, circleId: string, who: string): DmView {
 
 /** Write in a DM conversation (its channel id): sealed to the other member, signed by this peer. */
 export function sendDm(ctx: PeerCtx, circleId: string, channelId: string, text: string): StoredMessage {
+  useDmRules(); // (the relay-only browser loads them with this chunk)
   const c = requireCircle(ctx, circleId);
   if (!text.trim()) throw new FelundError("E_EMPTY", "message is empty");
   if (utf8Length(text) > MAX_TEXT_BYTES)

@@ -8,23 +8,13 @@ import { composeText } from "../sync/v2-apply.ts";
 import { requireCircle, type PeerCtx, v2Ctx } from "./ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { rowOf } from "./ctx.ts";
-import { isDmChannelId } from "../protocol/v2/dm.ts";
-import { dmPeerOf } from "../sync/dm.ts";
-import { dmProblemWith } from "./dm.ts";
 
 /** Write a message in a channel: signed by this peer's key (v2; in a legacy circle it also carries its v1 MAC). */
 export function sendMessage(ctx: PeerCtx, circleId: string, channel: string, text: string): StoredMessage {
   const c = requireCircle(ctx, circleId);
   const ch = normalizeChannelId(channel || "general");
   if (!text.trim()) throw new FelundError("E_EMPTY", "message is empty");
-  const dm = isDmChannelId(ch);
-  if (dm) {
-    const to = dmPeerOf(ctx.store, c.circleId, ch, ctx.me().nodeId);
-    const err = to
-      ? dmProblemWith(ctx, c.circleId, to.nodeId)
-      : new FelundError("E_UNKNOWN_MEMBER", "no such conversation");
-    if (err) throw err;
-  } else if (!ctx.store.getChannel(c.circleId, ch))
+  if (!ctx.store.getChannel(c.circleId, ch))
     throw new FelundError("E_UNKNOWN_CHANNEL", `unknown channel: #${ch} (create it first)`);
   if (utf8Length(text) > MAX_TEXT_BYTES)
     throw new FelundError("E_TOO_LONG", `message too long (max ${MAX_TEXT_BYTES} bytes)`);

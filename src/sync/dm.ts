@@ -1,16 +1,12 @@
-// Direct messages against the store (docs/PROTOCOL.md §21): who the other member of a
-// conversation is, the pairwise key from that member's card, and the rules a kind-8 message
+// Direct messages against the store (docs/PROTOCOL.md §21): the pairwise key from the other
+// member's card, opening a DM for this peer, and the rules a kind-8 message
 // meets on apply beyond its signature (a v2-only circle; a recipient still in the circle).
 import { fromHex } from "../protocol/bytes.ts";
-import type { Rng } from "../protocol/crypto.ts";
-import { decodeDm, dmChannelId, dmKey, openDm, sealDm } from "../protocol/v2/dm.ts";
+import { decodeDm, dmKey, dmProblem, openDm } from "../protocol/v2/dm.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
 import type { CircleRow, SyncStoreV2 } from "./store.ts";
-
-/** The member this peer talks to in a DM channel (from the member cards), or undefined. */
-export const dmPeerOf = (store: SyncStoreV2, circleId: string, channelId: string, self: string) =>
-  store.listMemberCards(circleId).find((c) => c.nodeId !== self && dmChannelId(circleId, self, c.nodeId) === channelId);
+import { installDmRules } from "./v2-apply.ts";
 
 /** The pairwise key with `other`, or null without its card. */
 export function pairKey(store: SyncStoreV2, self: NodeKeys, circleId: string, other: string): Uint8Array | null {
@@ -18,8 +14,10 @@ export function pairKey(store: SyncStoreV2, self: NodeKeys, circleId: string, ot
   return card ? dmKey(self.xSecret, fromHex(card.xKey), circleId, self.nodeId, other) : null;
 }
 
-/** Why a (verified) DM cannot be stored here, or null. */
+/** Why a (verified) DM cannot be stored here, or null: who may write it (§21), then the circle's rules. */
 export function dmRefusal(store: SyncStoreV2, circle: CircleRow, m: SignedMessage): string | null {
+  const p = dmProblem(m);
+  if (p) return p;
   if (circle.mode !== "v2") return "direct messages need a v2-only circle";
   const removed = store.removedAt(circle.circleId, decodeDm(m.body).to);
   return removed !== undefined && m.createdTs >= removed ? "recipient was removed from the circle" : null;
@@ -33,13 +31,5 @@ export function dmText(store: SyncStoreV2, self: NodeKeys, m: SignedMessage): st
   return (key && openDm(key, m.circleId, m.authorNodeId, m.body)) ?? "";
 }
 
-/** The sealed body of this peer's DM in `channelId`, or null without the other member's card. */
-export function dmBody(
-  store: SyncStoreV2,
-  self: NodeKeys,
-  a: { circleId: string; channelId: string; text: string; rng: Rng },
-): Uint8Array | null {
-  const to = dmPeerOf(store, a.circleId, a.channelId, self.nodeId)?.nodeId;
-  const k = to && pairKey(store, self, a.circleId, to);
-  return to && k ? sealDm(k, { circleId: a.circleId, author: self.nodeId, to, text: a.text }, a.rng(12)) : null;
-}
+/** Give the engine these rules (the node at start; the relay-only browser before its first DM). */
+export const useDmRules = (): void => installDmRules({ refusal: dmRefusal, text: dmText });

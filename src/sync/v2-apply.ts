@@ -19,12 +19,12 @@ import {
   signMessage,
   toChatMessage,
   verifyMessage,
+  KIND_DM,
   type MessageKind,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
-import { KIND_DM } from "../protocol/v2/dm.ts";
-import { dmRefusal, dmText } from "./dm.ts";
+import type { NodeKeys } from "../protocol/v2/keys.ts";
 import {
   noteChat,
   placeOf,
@@ -33,6 +33,22 @@ import {
   type SyncStoreV2,
   type V2MessageCols,
 } from "./store.ts";
+
+/** What direct messages (kind 8, docs/PROTOCOL.md §21) add on apply: src/sync/dm.ts. */
+export interface DmRules {
+  /** why the DM cannot be stored, or null */
+  refusal(store: SyncStoreV2, circle: CircleRow, m: SignedMessage): string | null;
+  /** its text for this peer ("" when it is not one of the two) */
+  text(store: SyncStoreV2, self: NodeKeys, m: SignedMessage): string;
+}
+let dmRules: DmRules | null = null;
+/**
+ * Installed by the shell (useDmRules in dm.ts): the node at start, the relay-only browser before
+ * it applies its first DM (a chunk of its own, out of the first load). Without them a DM is refused.
+ */
+export const installDmRules = (r: DmRules): void => {
+  dmRules = r;
+};
 
 /** Key of `epoch` for this circle: epoch 0 derives from the secret, later ones come from REKEY. */
 export function epochKey(store: SyncStoreV2, circle: CircleRow, epoch: number): Uint8Array | null {
@@ -105,7 +121,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   // removal is known, their messages come only from a member's session (who held them already)
   if (removedTs !== undefined && isRelayOrigin(origin))
     return reject("removed author's message reached the relay after the removal");
-  const dmErr = m.kind === KIND_DM && dmRefusal(store, circle, m);
+  const dmErr = m.kind === KIND_DM && (dmRules ? dmRules.refusal(store, circle, m) : "no DM rules here");
   if (dmErr) return reject(dmErr);
   let event: V2Event | null = null;
   if (m.kind === KIND_CONTROL) {
@@ -121,7 +137,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
-    if (m.kind === KIND_DM) text = dmText(store, ctx.self, m);
+    if (m.kind === KIND_DM) text = dmRules!.text(store, ctx.self, m);
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {

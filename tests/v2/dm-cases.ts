@@ -2,7 +2,8 @@
 // (the same from either side), a sealed body with a fixed nonce and the signed kind-8 message;
 // invalid cases are signed messages that verifyMessage refuses with the stated reason.
 import { Writer } from "../../src/protocol/v2/codec.ts";
-import { decodeDm, dmChannelId, dmKey, openDm, sealDm } from "../../src/protocol/v2/dm.ts";
+import { decodeDm, dmChannelId, dmKey, dmProblem, openDm } from "../../src/protocol/v2/dm.ts";
+import { sealDm } from "../../src/protocol/v2/dm-seal.ts";
 import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
 import { type MessageKind, signMessage, verifyMessage } from "../../src/protocol/v2/message.ts";
 import { ALICE_SEED, BOB_SEED, CAROL_SEED, CIRCLE_ID, TS, bytes, fill, hexOf, type Json } from "./vector-inputs.ts";
@@ -112,15 +113,15 @@ export const dm: Family = {
       channel_id: dmChannelId(CIRCLE_ID, A.nodeId, A.nodeId),
       body_hex: body(A, A, "me"),
     }),
-    bad("kind 8 in a channel", "direct messages live in their __dm_ channel, and only they", { channel_id: "general" }),
-    bad("plain text in a DM channel", "direct messages live in their __dm_ channel, and only they", {
+    bad("kind 8 in a channel", "kind 8 is for __dm_ channels only", { channel_id: "general" }),
+    bad("plain text in a DM channel", "channel_id is not valid", {
       kind: 0,
       body_hex: hexOf(new TextEncoder().encode("plain")),
     }),
     bad("body of an unknown version", "dm body: unknown version", { body_hex: "02" }),
     bad("truncated body", "dm body: truncated", { body_hex: body(A, B, "hi").slice(0, 40) }),
     bad("trailing bytes in the body", "dm body: 1 trailing bytes", { body_hex: `${body(A, B, "hi")}00` }),
-    bad("not a DM channel id", "channel_id is not valid", { channel_id: "__dm_XYZ" }),
+    bad("not a DM channel id", "only the two members of a direct message may write it", { channel_id: "__dm_XYZ" }),
     bad("recipient not a node id", "dm: recipient is not another member", {
       body_hex: hexOf(
         new Writer()
@@ -133,7 +134,8 @@ export const dm: Family = {
     }),
   ],
   check: (i) => {
+    // the message rules (§5), then those of a DM (§21, what src/sync/dm.ts applies after them)
     const v = verifyMessage(signed(i), CIRCLE_ID, TS);
-    return v.ok ? null : v.reason;
+    return !v.ok ? v.reason : v.value.kind === 8 ? dmProblem(v.value) : null;
   },
 };

@@ -9,21 +9,30 @@ import { join } from "node:path";
 import { openDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";
 import { fromBase64 } from "../../src/protocol/bytes.ts";
-import { dmChannelId, dmKey, sealDm } from "../../src/protocol/v2/dm.ts";
+import { dmChannelId, dmKey } from "../../src/protocol/v2/dm.ts";
+import { sealDm } from "../../src/protocol/v2/dm-seal.ts";
 import { decodeMessage, signMessage } from "../../src/protocol/v2/message.ts";
 import { kickMembers } from "../../src/sync/v2-admin.ts";
 import { acceptSigned, composeText } from "../../src/sync/v2-apply.ts";
+import { useDmRules } from "../../src/sync/dm.ts";
+import { dmBody } from "../../src/sync/dm-send.ts";
 import { connect, joinCircle, makeNode, type Node, post, type StoreKind } from "./helpers.ts";
+
+useDmRules(); // what the node does at start
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** What sendDm does (src/peer/dm.ts): seal to the other member, then sign and apply as kind 8. */
 function dm(from: Node, to: Node, cid: string, text: string) {
+  const channelId = dmChannelId(cid, from.keys.nodeId, to.keys.nodeId);
+  const sealed = dmBody(from.store, from.keys, { circleId: cid, channelId, text, rng: from.deps.rng })!;
   return composeText(from.ctx(), {
+    sealed,
     circleId: cid,
-    channelId: dmChannelId(cid, from.keys.nodeId, to.keys.nodeId),
+    channelId,
     displayName: from.name,
     now: from.clock.now,
     rng: from.deps.rng,

@@ -77,7 +77,7 @@ export class ChatStore {
   /** How a channel is shown: "#name", or "@member" for a direct-message conversation. */
   title(channelId = this.state.channelId, circleId = this.state.circleId ?? ""): string {
     const d = this.state.dms[circleId]?.find((x) => x.channelId === channelId);
-    return d ? `@${this.nameOf(d.nodeId, circleId)}` : isDm(channelId) ? "@…" : `#${channelId}`;
+    return d ? `@${this.nameOf(d.nodeId, circleId)}` : `#${channelId}`;
   }
   /** The circle's direct-message conversations (newest first), from the backend. */
   async loadDms(circleId = this.state.circleId ?? "", also?: DmView): Promise<DmView[]> {
@@ -163,6 +163,7 @@ export class ChatStore {
     this.set({ newFrom: { ...this.state.newFrom, [k]: first ?? "" } });
     void this.loadPeers(circleId);
     void this.loadMembers(circleId);
+    void this.loadDms(circleId);
   }
 
   /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */
@@ -271,9 +272,8 @@ export class ChatStore {
         this.addMessage(m);
         if (m.channelId === "__control")
           void this.refresh(); // channel or name changes
-        else if (isDm(m.channelId)) {
-          if (!this.state.dms[m.circleId]?.some((d) => d.channelId === m.channelId)) void this.loadDms(m.circleId);
-        } else if (
+        else if (isDm(m.channelId)) void this.loadDms(m.circleId);
+        else if (
           !this.state.app?.circles
             .find((c) => c.circleId === m.circleId)
             ?.channels.some((c) => c.channelId === m.channelId)

@@ -8,12 +8,12 @@
 //   body       = u8 1 | str recipient node_id | fixed12 nonce | bytes AEAD(K, nonce, text, aad)
 //   aad        = str "felund2/dm-body" | str circle_id | str channel_id | str author node_id | str recipient node_id
 // lo, hi: the two node ids sorted (as strings).
-import { fromUtf8, toHex, utf8 } from "../bytes.ts";
+import { fromUtf8, toHex } from "../bytes.ts";
 import { CIRCLE_ID_RE } from "../ids.ts";
-import { Reader, V2DecodeError, Writer, tagged } from "./codec.ts";
-import { aeadOpen, aeadSeal, dh, h256, kdf } from "./keys.ts";
+import { Reader, V2DecodeError, tagged } from "./codec.ts";
+import { aeadOpen, dh, h256, kdf } from "./keys.ts";
 
-export const KIND_DM = 8;
+export { KIND_DM } from "./message.ts";
 export const DM_PREFIX = "__dm_";
 const NODE_RE = /^[0-9a-f]{24}$/;
 
@@ -36,22 +36,13 @@ export function dmKey(selfXSecret: Uint8Array, otherX: Uint8Array, circleId: str
   return shared && kdf(shared, new Uint8Array(0), pair("felund2/dm-key", circleId, self, other));
 }
 
-const aad = (circleId: string, author: string, to: string) =>
+export const dmAad = (circleId: string, author: string, to: string) =>
   tagged("felund2/dm-body")
     .str(circleId)
     .str(dmChannelId(circleId, author, to))
     .str(author)
     .str(to)
     .finish();
-
-export function sealDm(
-  key: Uint8Array,
-  a: { circleId: string; author: string; to: string; text: string },
-  nonce: Uint8Array,
-): Uint8Array {
-  const ct = aeadSeal(key, nonce, utf8(a.text), aad(a.circleId, a.author, a.to));
-  return new Writer().u8(1).str(a.to).fixed(nonce, 12).bytes(ct).finish();
-}
 
 export interface DmBody {
   to: string;
@@ -73,7 +64,7 @@ export function decodeDm(body: Uint8Array): DmBody {
 /**
  * Why a kind-8 message cannot stand (null when it can): its body must name another member as
  * recipient, and its channel must be the one of author and recipient, so only the two of them
- * can write it; every node checks this, whether or not it can read the text.
+ * can write it; every node checks this (after verifyMessage), whether or not it can read the text.
  */
 export function dmProblem(m: { circleId: string; channelId: string; authorNodeId: string; body: Uint8Array }) {
   let b: DmBody;
@@ -93,7 +84,7 @@ export function dmProblem(m: { circleId: string; channelId: string; authorNodeId
 export function openDm(key: Uint8Array, circleId: string, author: string, body: Uint8Array): string | null {
   try {
     const b = decodeDm(body);
-    const pt = aeadOpen(key, b.nonce, b.ct, aad(circleId, author, b.to));
+    const pt = aeadOpen(key, b.nonce, b.ct, dmAad(circleId, author, b.to));
     return pt && fromUtf8(pt);
   } catch {
     return null;

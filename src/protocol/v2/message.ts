@@ -18,7 +18,6 @@ import { CONTROL_CHANNEL, type ChatMessage } from "../message.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";
-import { dmProblem, isDmChannelId, KIND_DM } from "./dm.ts";
 import type { SigCheck } from "../primitives.ts";
 
 /** the version this implementation signs (version 1 is still decoded and verified) */
@@ -26,6 +25,8 @@ export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
+/** a direct message (§21): its own rules are in dm.ts and src/sync/dm.ts */
+export const KIND_DM = 8;
 /** kind 8: a direct message (dm.ts, §21) */
 export type MessageKind = 0 | 1 | 2 | 8;
 
@@ -135,13 +136,11 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
  */
 export function verifyMessage(m: SignedMessage, circleId: string, now: number): Verdict<SignedMessage> {
   if (m.circleId !== circleId || !CIRCLE_ID_RE.test(m.circleId)) return reject("message of another circle");
-  const dm = isDmChannelId(m.channelId);
+  const dm = m.kind === KIND_DM;
   if (!dm && !isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
   if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL))
     return reject("control events live in __control, and only they");
-  if ((m.kind === KIND_DM) !== dm) return reject("direct messages live in their __dm_ channel, and only they");
-  const dmErr = dm && dmProblem(m);
-  if (dmErr) return reject(dmErr);
+  if (m.channelId.startsWith("__dm_") !== dm) return reject("kind 8 is for __dm_ channels only");
   if (m.displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name too long");
   if (m.kind === KIND_TEXT) {
     let text: string;

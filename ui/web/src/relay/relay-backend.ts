@@ -67,7 +67,6 @@ const SERVED = [
   "approveMember",
   "updateSettings",
   "search",
-  "listDms",
   "openDm",
 ] as const;
 
@@ -115,7 +114,6 @@ export class RelayBackend implements Backend {
   declare readonly kickMembers: RelayActions["kickMembers"];
   declare readonly approveMember: RelayActions["approveMember"];
   declare readonly updateSettings: RelayActions["updateSettings"];
-  declare readonly listDms: RelayActions["listDms"];
   declare readonly openDm: RelayActions["openDm"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
@@ -240,6 +238,11 @@ export class RelayBackend implements Backend {
     return this.mem
       .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
       .map((m) => this.view(m));
+  }
+
+  /** (the actions chunk, loaded for it only when this circle holds a direct message) */
+  async listDms(circleId: string) {
+    return this.mem.hasDms(circleId) ? (await this.actions()).listDms(circleId) : [];
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {

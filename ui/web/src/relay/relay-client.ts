@@ -18,6 +18,10 @@ import { RelayEnvelopes, type V1Codec } from "../../../../src/sync/relay-envelop
 import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts";
 import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
+
+/** The signed core names a "__dm_" channel (a direct message; a text that merely contains it loads the rules early, harmless). */
+let dmRules: unknown;
+const hasDm = (core: Uint8Array): boolean => new TextDecoder("latin1").decode(core).includes("__dm_");
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { Persistence } from "./persist.ts";
@@ -203,7 +207,11 @@ export class RelayClient implements RelayHost {
     const l = this.links.get(circleId);
     if (!l) return;
     const p = this.p;
-    await preverify(l.env.signatureChecks(p.mem, raws));
+    const checks = l.env.signatureChecks(p.mem, raws);
+    // direct messages' rules are a chunk of their own, loaded before the first one is applied
+    if (!dmRules && checks.some((c) => hasDm(c.msg)))
+      (dmRules = await import("../../../../src/sync/dm.ts")).useDmRules();
+    await preverify(checks);
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
     this.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
