@@ -82,7 +82,9 @@ export class ChatStore {
   /** The circle's direct-message conversations (newest first), from the backend. */
   async loadDms(circleId = this.state.circleId ?? "", also?: DmView): Promise<DmView[]> {
     const list = (await this.backend.listDms?.(circleId)) ?? [];
-    if (also && !list.some((d) => d.channelId === also.channelId)) list.push(also);
+    // a conversation opened here stays listed before its first message (and while a reload is on its way)
+    for (const d of [...(this.state.dms[circleId] ?? []), also])
+      if (d && !list.some((x) => x.channelId === d.channelId)) list.push(d);
     this.set({ dms: { ...this.state.dms, [circleId]: list } });
     return list;
   }
