@@ -168,3 +168,14 @@ test("the third member's database file holds the DM's ciphertext, never its text
   connect(b, c, cid);
   expect(rows(b, cid, r.value.row.channelId)).toEqual([secret]);
 });
+
+test("docs/PROTOCOL.md §21 quotes the vector file's values", () => {
+  const doc = readFileSync(new URL("../../docs/PROTOCOL.md", import.meta.url), "utf8");
+  const s21 = doc.slice(doc.indexOf("## 21. Direct messages"));
+  const v = JSON.parse(readFileSync(new URL("../vectors/v2-dm.json", import.meta.url), "utf8")).valid[0];
+  for (const x of [v.circle_id, v.nonce, v.expect.channel_id, v.expect.key, v.expect.msg_id, v.expect.author_node_id])
+    expect(s21).toContain(x);
+  expect(s21).toContain(v.expect.body_hex.slice(-6));
+  for (const bad of JSON.parse(readFileSync(new URL("../vectors/v2-dm.json", import.meta.url), "utf8")).invalid)
+    if (!bad.reason.startsWith("dm body:")) expect(s21).toContain(bad.reason);
+});
