@@ -7,6 +7,7 @@ import type { NodeKeys } from "../protocol/v2/keys.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
 import type { CircleRow, SyncStoreV2 } from "./store.ts";
 import { installDmRules } from "./v2-apply.ts";
+import { accept, reject } from "../protocol/verdict.ts";
 
 /** The pairwise key with `other`, or null without its card. */
 export function pairKey(store: SyncStoreV2, self: NodeKeys, circleId: string, other: string): Uint8Array | null {
@@ -32,4 +33,8 @@ export function dmText(store: SyncStoreV2, self: NodeKeys, m: SignedMessage): st
 }
 
 /** Give the engine these rules (the node at start; the relay-only browser before its first DM). */
-export const useDmRules = (): void => installDmRules({ refusal: dmRefusal, text: dmText });
+export const useDmRules = (): void =>
+  installDmRules((store, circle, self, m) => {
+    const no = dmRefusal(store, circle, m);
+    return no ? reject(no) : accept(dmText(store, self, m));
+  });

@@ -34,13 +34,8 @@ import {
   type V2MessageCols,
 } from "./store.ts";
 
-/** What direct messages (kind 8, docs/PROTOCOL.md §21) add on apply: src/sync/dm.ts. */
-export interface DmRules {
-  /** why the DM cannot be stored, or null */
-  refusal(store: SyncStoreV2, circle: CircleRow, m: SignedMessage): string | null;
-  /** its text for this peer ("" when it is not one of the two) */
-  text(store: SyncStoreV2, self: NodeKeys, m: SignedMessage): string;
-}
+/** What direct messages (kind 8, docs/PROTOCOL.md §21) add on apply (src/sync/dm.ts): a refusal, or the text for this peer ("" unless it is one of the two). */
+export type DmRules = (store: SyncStoreV2, circle: CircleRow, self: NodeKeys, m: SignedMessage) => Verdict<string>;
 let dmRules: DmRules | null = null;
 /**
  * Installed by the shell (useDmRules in dm.ts): the node at start, the relay-only browser before
@@ -121,8 +116,6 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   // removal is known, their messages come only from a member's session (who held them already)
   if (removedTs !== undefined && isRelayOrigin(origin))
     return reject("removed author's message reached the relay after the removal");
-  const dmErr = m.kind === KIND_DM && (dmRules ? dmRules.refusal(store, circle, m) : "no DM rules here");
-  if (dmErr) return reject(dmErr);
   let event: V2Event | null = null;
   if (m.kind === KIND_CONTROL) {
     try {
@@ -137,7 +130,11 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
-    if (m.kind === KIND_DM) text = dmRules!.text(store, ctx.self, m);
+    if (m.kind === KIND_DM) {
+      const d = dmRules ? dmRules(store, circle, ctx.self, m) : reject("no DM rules");
+      if (!d.ok) return d;
+      text = d.value;
+    }
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {

@@ -113,7 +113,7 @@ export const dm: Family = {
       channel_id: dmChannelId(CIRCLE_ID, A.nodeId, A.nodeId),
       body_hex: body(A, A, "me"),
     }),
-    bad("kind 8 in a channel", "kind 8 is for __dm_ channels only", { channel_id: "general" }),
+    bad("kind 8 in a channel", "channel_id is not valid", { channel_id: "general" }),
     bad("plain text in a DM channel", "channel_id is not valid", {
       kind: 0,
       body_hex: hexOf(new TextEncoder().encode("plain")),

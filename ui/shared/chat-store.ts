@@ -79,14 +79,12 @@ export class ChatStore {
     const d = this.state.dms[circleId]?.find((x) => x.channelId === channelId);
     return d ? `@${this.nameOf(d.nodeId, circleId)}` : `#${channelId}`;
   }
-  /** The circle's direct-message conversations (newest first), from the backend. */
-  async loadDms(circleId = this.state.circleId ?? "", also?: DmView): Promise<DmView[]> {
-    const list = (await this.backend.listDms?.(circleId)) ?? [];
-    // a conversation opened here stays listed before its first message (and while a reload is on its way)
-    for (const d of [...(this.state.dms[circleId] ?? []), also])
-      if (d && !list.some((x) => x.channelId === d.channelId)) list.push(d);
+  /** Reload the circle's direct-message conversations (dm-list.ts: a chunk in the web client). */
+  loadDms(circleId: string): Promise<DmView[]> {
+    return import("./dm-list.ts").then((m) => m.loadDms(this, circleId)).catch(() => this.state.dms[circleId] ?? []); // informational, as peers
+  }
+  setDms(circleId: string, list: DmView[]): void {
     this.set({ dms: { ...this.state.dms, [circleId]: list } });
-    return list;
   }
   /**
    * The name to show for a message's author: the latest one known, with an id suffix
@@ -165,7 +163,8 @@ export class ChatStore {
     this.set({ newFrom: { ...this.state.newFrom, [k]: first ?? "" } });
     void this.loadPeers(circleId);
     void this.loadMembers(circleId);
-    void this.loadDms(circleId);
+    // (the relay-only browser lists them on first use: /dms, the member list, a DM arriving)
+    if (this.backend.kind === "local") void this.loadDms(circleId);
   }
 
   /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */

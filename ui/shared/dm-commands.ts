@@ -2,6 +2,7 @@
 // (or switches to) the conversation with a member and can send in it at once, /dms lists them.
 import { FelundError } from "../../src/protocol/errors.ts";
 import { circleOf, type Command, type CommandContext } from "./command-base.ts";
+import { loadDms } from "./dm-list.ts";
 import type { DmView } from "./types.ts";
 
 /** Open the conversation with `member` in the active circle (it stays listed while this page lives). */
@@ -10,7 +11,7 @@ export async function openDm(ctx: CommandContext, member: string): Promise<DmVie
   const { backend } = ctx.store;
   if (!backend.openDm) throw new FelundError("E_REFUSED", "direct messages are not available here");
   const d = await backend.openDm(c.circleId, member);
-  await ctx.store.loadDms(c.circleId, d);
+  await loadDms(ctx.store, c.circleId, d);
   await ctx.store.select(c.circleId, d.channelId);
   return d;
 }
@@ -34,7 +35,7 @@ export const DM_COMMANDS: Command[] = [
     async run(ctx) {
       const c = circleOf(ctx);
       const { store } = ctx;
-      const list = await store.loadDms(c.circleId);
+      const list = await loadDms(store, c.circleId);
       if (!list.length) return store.notice("no direct messages yet: /dm <member> [text]");
       for (const d of list) {
         const unread = store.state.unread[`${c.circleId}/${d.channelId}`] ?? 0;

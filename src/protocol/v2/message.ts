@@ -136,11 +136,12 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
  */
 export function verifyMessage(m: SignedMessage, circleId: string, now: number): Verdict<SignedMessage> {
   if (m.circleId !== circleId || !CIRCLE_ID_RE.test(m.circleId)) return reject("message of another circle");
+  // a direct message's channel is "__dm_…" (dm.ts checks the rest), and no other kind's is
   const dm = m.kind === KIND_DM;
-  if (!dm && !isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
+  if (dm ? !m.channelId.startsWith("__dm_") : !isChannelIdOrControl(m.channelId))
+    return reject("channel_id is not valid");
   if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL))
     return reject("control events live in __control, and only they");
-  if (m.channelId.startsWith("__dm_") !== dm) return reject("kind 8 is for __dm_ channels only");
   if (m.displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name too long");
   if (m.kind === KIND_TEXT) {
     let text: string;

@@ -17,7 +17,7 @@ export default function MemberPanel(p: { app: ReturnType<typeof useApp>; close: 
     const circleId = app.state().circleId!;
     try {
       const d = await app.core.backend.openDm!(circleId, nodeId);
-      await app.core.loadDms(circleId, d);
+      await (await import("../../../shared/dm-list.ts")).loadDms(app.core, circleId, d);
       await app.select(circleId, d.channelId);
       p.close();
     } catch (e) {

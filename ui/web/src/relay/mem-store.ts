@@ -36,10 +36,6 @@ export interface StoreState {
 }
 
 export class MemStore extends MemTables implements SyncStoreV2 {
-  /** some direct-message conversation of the circle holds a row (docs/PROTOCOL.md §21) */
-  hasDms(circleId: string): boolean {
-    return byKey(this.byChannel, `${circleId}/__dm_`).length > 0;
-  }
   readonly circles = new Map<string, CircleRow>();
   /** the circle rows changed since the last takeChanges() */
   private dirtyCircles = false;

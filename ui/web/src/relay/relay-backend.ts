@@ -68,6 +68,7 @@ const SERVED = [
   "updateSettings",
   "search",
   "openDm",
+  "listDms",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -115,6 +116,7 @@ export class RelayBackend implements Backend {
   declare readonly approveMember: RelayActions["approveMember"];
   declare readonly updateSettings: RelayActions["updateSettings"];
   declare readonly openDm: RelayActions["openDm"];
+  declare readonly listDms: RelayActions["listDms"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
     const b = new RelayBackend(o);
@@ -238,11 +240,6 @@ export class RelayBackend implements Backend {
     return this.mem
       .channelMessages(c.circleId, normalizeChannelId(channelId || "general"), opts)
       .map((m) => this.view(m));
-  }
-
-  /** (the actions chunk, loaded for it only when this circle holds a direct message) */
-  async listDms(circleId: string) {
-    return this.mem.hasDms(circleId) ? (await this.actions()).listDms(circleId) : [];
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {

@@ -19,9 +19,9 @@ import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts"
 import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 
-/** The signed core names a "__dm_" channel (a direct message; a text that merely contains it loads the rules early, harmless). */
+/** The signed core names a "__dm_" channel: its channel_id starts at byte 48 (tag, version, 24-character circle_id, length). */
 let dmRules: unknown;
-const hasDm = (core: Uint8Array): boolean => new TextDecoder("latin1").decode(core).includes("__dm_");
+const hasDm = (core: Uint8Array): boolean => /__dm_/.test(String.fromCharCode(...core.subarray(44, 60)));
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { Persistence } from "./persist.ts";
