@@ -7,13 +7,12 @@ import { FelundError } from "../protocol/errors.ts";
 import { MAX_TEXT_BYTES } from "../protocol/limits.ts";
 import { dmChannelId, isDmChannelId } from "../protocol/v2/dm.ts";
 import { useDmRules } from "../sync/dm.ts";
-import { dmBody, dmPeerOf } from "../sync/dm-send.ts";
+import { composeDm, dmPeerOf } from "../sync/dm-send.ts";
 import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
-import { composeText } from "../sync/v2-apply.ts";
 import { type PeerCtx, requireCircle, rowOf, v2Ctx, who } from "./ctx.ts";
 import { resolveMember } from "./members.ts";
 
-export { isDmChannelId };
+export { isDmChannelId, useDmRules };
 
 /** A conversation with one member: its channel id, who, and its newest message (0: none yet). */
 export interface DmView {
@@ -73,8 +72,5 @@ export function sendDm(ctx: PeerCtx, circleId: string, channelId: string, text: 
   if (!to) throw new FelundError("E_UNKNOWN_MEMBER", "no such conversation in this circle");
   const err = dmProblemWith(ctx, c.circleId, to.nodeId);
   if (err) throw err;
-  const w = who(ctx);
-  const sealed = dmBody(ctx.store, ctx.keys(), { circleId: c.circleId, channelId, text, rng: ctx.rng });
-  if (!sealed) throw new FelundError("E_NO_KEY", "no key for that member yet");
-  return rowOf(composeText(v2Ctx(ctx), { circleId: c.circleId, channelId, ...w, text, sealed }));
+  return rowOf(composeDm(v2Ctx(ctx), { circleId: c.circleId, channelId, ...who(ctx), text }));
 }

@@ -311,8 +311,7 @@ export function noteChat(
 ): void {
   const name = m.displayName.trim().slice(0, DISPLAY_NAME_MAX);
   if (name) store.setDisplayName(m.authorNodeId, name, now);
-  // (a "__" channel is no channel to list: a direct message's, PROTOCOL.md §21)
-  if (m.channelId !== DEFAULT_CHANNEL && !m.channelId.startsWith("__") && !store.getChannel(m.circleId, m.channelId))
+  if (m.channelId !== DEFAULT_CHANNEL && !store.getChannel(m.circleId, m.channelId))
     store.createChannel({
       circleId: m.circleId,
       channelId: m.channelId,

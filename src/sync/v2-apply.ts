@@ -20,7 +20,6 @@ import {
   toChatMessage,
   verifyMessage,
   KIND_DM,
-  type MessageKind,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
@@ -39,7 +38,7 @@ export type DmRules = (store: SyncStoreV2, circle: CircleRow, self: NodeKeys, m:
 let dmRules: DmRules | null = null;
 /**
  * Installed by the shell (useDmRules in dm.ts): the node at start, the relay-only browser before
- * it applies its first DM (a chunk of its own, out of the first load). Without them a DM is refused.
+ * it applies its first DM or loads its actions chunk (out of its first load).
  */
 export const installDmRules = (r: DmRules): void => {
   dmRules = r;
@@ -131,7 +130,8 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
     if (m.kind === KIND_DM) {
-      const d = dmRules ? dmRules(store, circle, ctx.self, m) : reject("no DM rules");
+      // (a shell that applies DMs installs the rules first: their absence is a bug, and crashes)
+      const d = dmRules!(store, circle, ctx.self, m);
       if (!d.ok) return d;
       text = d.value;
     }
@@ -146,7 +146,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
-    else noteChat(ctx.store, m, ctx.now);
+    else if (m.kind !== KIND_DM) noteChat(ctx.store, m, ctx.now); // (a DM's channel is no channel)
     // legacy-compatible circle: this node holds the secret, so it gives a plain message its v1 MAC
     // and can bridge it to original peers (they see it as an ordinary message)
     if (m.kind === KIND_TEXT && isLegacy(circle)) {
@@ -218,15 +218,14 @@ export function nextOrder(ctx: V2Ctx, circleId: string, nowMs: number) {
  */
 export function composeText(
   ctx: V2Ctx,
-  /** sealed: a direct message's body (kind 8, sealed by dmBody in dm.ts) */
-  c: Compose & { text: string; sealed?: Uint8Array },
+  c: Compose & { text: string },
 ): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
   const circle = ctx.store.getCircle(c.circleId);
   if (!circle) return reject("unknown circle");
   const ch = ctx.store.getV2Channel(c.circleId, c.channelId);
-  let kind: MessageKind = c.sealed ? KIND_DM : KIND_TEXT;
-  let body: Uint8Array = c.sealed ?? new TextEncoder().encode(c.text);
-  if (!c.sealed && ch && ch.mode !== "public") {
+  let kind: 0 | 1 = KIND_TEXT;
+  let body: Uint8Array = new TextEncoder().encode(c.text);
+  if (ch && ch.mode !== "public") {
     const k = ctx.store.latestChannelKey(c.circleId, c.channelId);
     if (!k) return reject("no key for this channel");
     kind = KIND_SEALED;

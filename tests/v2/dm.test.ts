@@ -13,9 +13,9 @@ import { dmChannelId, dmKey } from "../../src/protocol/v2/dm.ts";
 import { sealDm } from "../../src/protocol/v2/dm-seal.ts";
 import { decodeMessage, signMessage } from "../../src/protocol/v2/message.ts";
 import { kickMembers } from "../../src/sync/v2-admin.ts";
-import { acceptSigned, composeText } from "../../src/sync/v2-apply.ts";
+import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import { useDmRules } from "../../src/sync/dm.ts";
-import { dmBody } from "../../src/sync/dm-send.ts";
+import { composeDm } from "../../src/sync/dm-send.ts";
 import { connect, joinCircle, makeNode, type Node, post, type StoreKind } from "./helpers.ts";
 
 useDmRules(); // what the node does at start
@@ -28,9 +28,7 @@ afterAll(() => {
 /** What sendDm does (src/peer/dm.ts): seal to the other member, then sign and apply as kind 8. */
 function dm(from: Node, to: Node, cid: string, text: string) {
   const channelId = dmChannelId(cid, from.keys.nodeId, to.keys.nodeId);
-  const sealed = dmBody(from.store, from.keys, { circleId: cid, channelId, text, rng: from.deps.rng })!;
-  return composeText(from.ctx(), {
-    sealed,
+  return composeDm(from.ctx(), {
     circleId: cid,
     channelId,
     displayName: from.name,

@@ -53,7 +53,9 @@ export class RelayActions {
     { code: string; inviteId: string; expiresTs: number; relay: string; name: string }
   >();
 
-  constructor(private h: ActionHost) {}
+  constructor(private h: ActionHost) {
+    dms.useDmRules(); // (joins and the user's own DMs go through here)
+  }
 
   private get peer() {
     return this.h.peer;

@@ -7,6 +7,7 @@
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
 import type { Backend } from "../../../shared/backend.ts";
+import { isDm } from "../../../shared/chat-store.ts";
 import type {
   AppState,
   BackendEvent,
@@ -244,7 +245,7 @@ export class RelayBackend implements Backend {
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     // a direct message (its channel is "__dm_…"): the actions chunk seals it (src/peer/dm.ts)
-    const row = channelId.startsWith("__dm_")
+    const row = isDm(channelId)
       ? (await this.actions()).sendDm(circleId, channelId, text)
       : sendMessage(this.peer, circleId, channelId, text);
     return this.view((await this.published(row.circleId, [row]))[0]!);

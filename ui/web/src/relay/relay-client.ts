@@ -19,9 +19,6 @@ import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts"
 import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
 
-/** The signed core names a "__dm_" channel: its channel_id starts at byte 48 (tag, version, 24-character circle_id, length). */
-let dmRules: unknown;
-const hasDm = (core: Uint8Array): boolean => /__dm_/.test(String.fromCharCode(...core.subarray(44, 60)));
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { Persistence } from "./persist.ts";
@@ -208,9 +205,12 @@ export class RelayClient implements RelayHost {
     if (!l) return;
     const p = this.p;
     const checks = l.env.signatureChecks(p.mem, raws);
-    // direct messages' rules are a chunk of their own, loaded before the first one is applied
-    if (!dmRules && checks.some((c) => hasDm(c.msg)))
-      (dmRules = await import("../../../../src/sync/dm.ts")).useDmRules();
+    // direct messages' rules are a chunk of their own, loaded before the first one is applied. A DM's
+    // signed core names a "__dm_" channel: its channel_id starts at byte 48 (tag, version, the
+    // 24-character circle_id, a length), and only "__control" and "__dm_…" start with "__", so "_?d"
+    // is enough (another channel that matches only loads the rules early, which is harmless).
+    if (checks.some((c) => c.msg[48] === 95 && c.msg[50] === 100))
+      (await import("../../../../src/sync/dm.ts")).useDmRules();
     await preverify(checks);
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
