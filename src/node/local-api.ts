@@ -34,6 +34,7 @@ import { draftRoutes } from "./local-api-drafts.ts";
 import { socialRoutes } from "./local-api-social.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
+import { dmRoutes } from "./local-api-dm.ts";
 
 export interface LocalApiOptions {
   node: FelundNode;
@@ -275,6 +276,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   socialRoutes(on, node);
   searchRoutes(on, node);
   backupRoutes(on, node);
+  dmRoutes(on, node);
 
   // calls (src/node/calls.ts): the page runs the media; the node signs the events and carries the signals
   on("GET", "/calls", () => ({ ok: true, calls: node.callNet.list() }));

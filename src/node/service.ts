@@ -22,7 +22,16 @@ export { kickMembers, listInvites, renameCircle, revokeInvite, type InviteView }
 export { resolveMember } from "../peer/members.ts";
 export { publishCard } from "../peer/card.ts";
 export { requireCircle, v2Ctx } from "../peer/ctx.ts";
-export { sendMessage } from "../peer/send.ts";
+import { sendMessage as sendInChannel } from "../peer/send.ts";
+import { isDmChannelId, sendDm } from "../peer/dm.ts";
+export { dmViews, openDm } from "../peer/dm.ts";
+import { useDmRules } from "../sync/dm.ts";
+
+useDmRules(); // the node applies direct messages from the start (docs/PROTOCOL.md §21)
+
+/** Write in a channel or a DM conversation (docs/PROTOCOL.md §21). */
+export const sendMessage = (ctx: Ctx, circleId: string, channel: string, text: string): StoredMessage =>
+  isDmChannelId(channel) ? sendDm(ctx, circleId, channel, text) : sendInChannel(ctx, circleId, channel, text);
 export type { MessageView };
 
 /** The peer's context over the node's store. */

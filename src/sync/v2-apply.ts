@@ -19,9 +19,11 @@ import {
   signMessage,
   toChatMessage,
   verifyMessage,
+  KIND_DM,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
+import type { NodeKeys } from "../protocol/v2/keys.ts";
 import {
   noteChat,
   placeOf,
@@ -30,6 +32,17 @@ import {
   type SyncStoreV2,
   type V2MessageCols,
 } from "./store.ts";
+
+/** What direct messages (kind 8, docs/PROTOCOL.md §21) add on apply (src/sync/dm.ts): a refusal, or the text for this peer ("" unless it is one of the two). */
+export type DmRules = (store: SyncStoreV2, circle: CircleRow, self: NodeKeys, m: SignedMessage) => Verdict<string>;
+let dmRules: DmRules | null = null;
+/**
+ * Installed by the shell (useDmRules in dm.ts): the node at start, the relay-only browser before
+ * it applies its first DM or loads its actions chunk (out of its first load).
+ */
+export const installDmRules = (r: DmRules): void => {
+  dmRules = r;
+};
 
 /** Key of `epoch` for this circle: epoch 0 derives from the secret, later ones come from REKEY. */
 export function epochKey(store: SyncStoreV2, circle: CircleRow, epoch: number): Uint8Array | null {
@@ -127,6 +140,12 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
+    if (m.kind === KIND_DM) {
+      // (a shell that applies DMs installs the rules first: their absence is a bug, and crashes)
+      const d = dmRules!(store, circle, ctx.self, m);
+      if (!d.ok) return d;
+      text = d.value;
+    }
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {
@@ -138,7 +157,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
-    else noteChat(ctx.store, m, ctx.now);
+    else if (m.kind !== KIND_DM) noteChat(ctx.store, m, ctx.now); // (a DM's channel is no channel)
     // legacy-compatible circle: this node holds the secret, so it gives a plain message its v1 MAC
     // and can bridge it to original peers (they see it as an ordinary message)
     if (m.kind === KIND_TEXT && isLegacy(circle)) {

@@ -53,6 +53,7 @@ import {
 import { buildRekey, openRekey } from "../../src/protocol/v2/rekey.ts";
 import { FrameOpener, FrameSealer } from "../../src/protocol/v2/session.ts";
 import { callSignal } from "./call-signal-cases.ts";
+import { dm } from "./dm-cases.ts";
 import {
   ALICE_SEED,
   BOB_SEED,
@@ -1100,4 +1101,5 @@ export const FAMILIES: Record<string, Family> = {
   invite,
   "invite-compact": inviteCompact,
   "call-signal": callSignal,
+  dm,
 };

@@ -11,6 +11,7 @@ import type {
   CallSignalType,
   CallView,
   ConnectionState,
+  DmView,
   MessageView,
   PeerView,
   PinView,
@@ -69,6 +70,10 @@ export interface Backend {
   listPeers(circleId: string): Promise<PeerView[]>;
   /** the circle's members, you among them, by name: the same list on every member's screen */
   listMembers(circleId: string): Promise<MemberView[]>;
+  /** this user's direct-message conversations in a circle that hold a message, newest first (writing in one: send with its channelId) */
+  listDms?(circleId: string): Promise<DmView[]>;
+  /** the conversation with a member (node id, id prefix or name); refused in legacy circles and for removed members */
+  openDm?(circleId: string, member: string): Promise<DmView>;
   /** the unsent draft this backend keeps for a channel ("" for none; the node's store, for the TUI) */
   getDraft?(circleId: string, channelId: string): Promise<string>;
   /** keep (or with "" clear) a channel's draft */

@@ -1,5 +1,5 @@
 // The chat store's state shape (chat-store.ts) and the display order of a channel's messages.
-import type { AppState, ConnectionState, MemberView, MessageView, PeerView } from "./types.ts";
+import type { AppState, ConnectionState, DmView, MemberView, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
@@ -33,6 +33,8 @@ export interface ChatState {
   debugOn: boolean;
   /** latest known display name per author node id, so a rename also relabels messages already shown */
   authors: Record<string, string>;
+  /** per circle: the direct-message conversations loaded so far (loadDms), newest first */
+  dms: Record<string, DmView[]>;
   /** per circle: a live path to another member, as last told by a "reach" event (else CircleView.reachable) */
   reach: Record<string, boolean>;
 }

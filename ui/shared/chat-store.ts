@@ -6,7 +6,10 @@ import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
 import { checkLength } from "./text-limit.ts";
-import type { BackendEvent, CallView, CircleView, MemberView, MessageView } from "./types.ts";
+import type { BackendEvent, CallView, CircleView, DmView, MemberView, MessageView } from "./types.ts";
+
+/** a direct-message conversation's channel (docs/PROTOCOL.md §21) */
+export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
 
 import { type ChatState, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
 
@@ -31,6 +34,7 @@ export class ChatStore {
     debugOn: false,
     authors: {},
     reach: {},
+    dms: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -68,7 +72,19 @@ export class ChatStore {
   /** Does `m` mention this user (by the whole display name, a longer member name winning)? */
   mentionsMe(m: MessageView): boolean {
     const me = this.state.app?.node.displayName;
-    return !!me && mentions(m.text, [me], this.knownNames(m.circleId));
+    return isDm(m.channelId) || (!!me && mentions(m.text, [me], this.knownNames(m.circleId)));
+  }
+  /** How a channel is shown: "#name", or "@member" for a direct-message conversation. */
+  title(channelId = this.state.channelId, circleId = this.state.circleId ?? ""): string {
+    const d = this.state.dms[circleId]?.find((x) => x.channelId === channelId);
+    return d ? `@${this.nameOf(d.nodeId, circleId)}` : `#${channelId}`;
+  }
+  /** Reload the circle's direct-message conversations (dm-list.ts: a chunk in the web client). */
+  loadDms(circleId: string): Promise<DmView[]> {
+    return import("./dm-list.ts").then((m) => m.loadDms(this, circleId)).catch(() => this.state.dms[circleId] ?? []); // informational, as peers
+  }
+  setDms(circleId: string, list: DmView[]): void {
+    this.set({ dms: { ...this.state.dms, [circleId]: list } });
   }
   /**
    * The name to show for a message's author: the latest one known, with an id suffix
@@ -130,7 +146,7 @@ export class ChatStore {
   async select(circleId: string, channelId = "general"): Promise<void> {
     const c = this.state.app?.circles.find((x) => x.circleId === circleId);
     if (!c) throw new Error(`unknown circle ${circleId}`);
-    const ch = c.channels.some((x) => x.channelId === channelId) ? channelId : "general";
+    const ch = c.channels.some((x) => x.channelId === channelId) || isDm(channelId) ? channelId : "general";
     const k = keyOf(circleId, ch);
     let unread = this.state.unread[k] ?? 0;
     this.set({
@@ -147,6 +163,8 @@ export class ChatStore {
     this.set({ newFrom: { ...this.state.newFrom, [k]: first ?? "" } });
     void this.loadPeers(circleId);
     void this.loadMembers(circleId);
+    // (the relay-only browser lists them on first use: /dms, the member list, a DM arriving)
+    if (this.backend.kind === "local") void this.loadDms(circleId);
   }
 
   /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */
@@ -258,6 +276,7 @@ export class ChatStore {
         this.addMessage(m);
         if (m.channelId === "__control")
           void this.refresh(); // channel or name changes
+        else if (isDm(m.channelId)) void this.loadDms(m.circleId);
         else if (
           !this.state.app?.circles
             .find((c) => c.circleId === m.circleId)

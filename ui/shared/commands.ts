@@ -9,6 +9,7 @@ import { NOTIFY_COMMANDS } from "./notify-settings.ts";
 export { attachPrefs } from "./notify-settings.ts";
 import { PIN_COMMANDS } from "./pins.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
+import { DM_COMMANDS } from "./dm-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { keyName } from "./keys.ts";
@@ -286,6 +287,7 @@ export const COMMANDS: Command[] = [
   ...SEARCH_COMMANDS,
   ...PIN_COMMANDS,
   ...NOTIFY_COMMANDS,
+  ...DM_COMMANDS,
   { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
   {
     name: "quit",

@@ -12,6 +12,7 @@ import type {
   CallView,
   ConnectionState,
   MemberView,
+  DmView,
   MessageView,
   PeerView,
   PinView,
@@ -177,6 +178,12 @@ export class LocalBackend implements Backend {
   }
   async listMembers(circleId: string): Promise<MemberView[]> {
     return (await this.call("GET", `/circles/${circleId}/members`)).members;
+  }
+  async listDms(circleId: string): Promise<DmView[]> {
+    return (await this.call("GET", `/circles/${circleId}/dms`)).dms;
+  }
+  async openDm(circleId: string, member: string): Promise<DmView> {
+    return (await this.call("POST", `/circles/${circleId}/dms`, { member })).dm;
   }
   async getDraft(circleId: string, channelId: string): Promise<string> {
     return (await this.call("GET", `/drafts/${circleId}/${encodeURIComponent(channelId)}`)).text;

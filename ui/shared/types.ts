@@ -13,6 +13,8 @@ export type { ChannelView, MessageView };
 export type { SearchHit, SearchOpts, SearchPage } from "../../src/peer/search.ts";
 /** a pinned message of a channel: who pinned it and when, the message when held (src/peer/pins.ts) */
 export type { PinView } from "../../src/peer/pins.ts";
+/** a direct-message conversation with one member (src/peer/dm.ts, docs/PROTOCOL.md §21) */
+export type { DmView } from "../../src/peer/dm.ts";
 /** a member of a circle: name, online now and by which path, last seen (src/peer/member-list.ts) */
 export type { MemberView };
 

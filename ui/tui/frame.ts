@@ -235,7 +235,7 @@ export class MainFrame {
     const placeholder = isLocked(ch)
       ? `#${ch.channelId} is locked: ${joinHow(ch)}`
       : circle
-        ? `message #${s.channelId} in ${clean(circle.name, false) || "this circle"} — /help for commands`
+        ? `message ${clean(store.title(), false)} in ${clean(circle.name, false) || "this circle"} — /help for commands`
         : "/circle create <name> or /join <code> — /help for commands";
     // the input does not clip its placeholder: cut it to the bar (frame, padding, "> ")
     this.input.placeholder = fit(placeholder, this.r.width - 7);

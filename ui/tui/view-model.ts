@@ -41,7 +41,7 @@ export function headerChunks(store: ChatStore): TextChunk[] {
   const c = store.circle;
   if (c) {
     if (c.name) out.push(chunk(clean(c.name, false) + " ", { fg: theme.dim }));
-    out.push(chunk(`#${s.channelId}`, { fg: theme.accent, bold: true }));
+    out.push(chunk(clean(store.title(), false), { fg: theme.accent, bold: true }));
   } else out.push(chunk("no circle", { fg: theme.dim }));
   out.push(
     sep,
@@ -89,13 +89,19 @@ export function sidebarLines(s: ChatState, width: number): SidebarLine[] {
       chunks: [chunk(fit(`${active ? "●" : "○"} ${name}`, width), active ? { bold: true } : { fg: theme.dim })],
       target: { circleId: c.circleId },
     });
-    for (const ch of c.channels) {
+    // channels, then the circle's direct messages as "@name" (loaded by /dm, /dms or a DM arriving)
+    const dms = (s.dms[c.circleId] ?? []).map((d) => ({
+      channelId: d.channelId,
+      joined: true,
+      label: `@${clean(d.name, false) || shortId(d.nodeId)}`,
+    }));
+    for (const ch of [...c.channels.map((x) => ({ ...x, label: `#${channelLabel(x.channelId)}` })), ...dms]) {
       const k = keyOf(c.circleId, ch.channelId);
       const here = active && ch.channelId === s.channelId;
       const unread = s.unread[k] ?? 0;
       const mentioned = s.mentioned[k] ?? 0;
       const mark = here ? " ←" : mentioned ? ` @${mentioned}` : unread ? ` (${unread})` : "";
-      const label = fit(`#${channelLabel(ch.channelId)}`, width - 2 - mark.length);
+      const label = fit(ch.label, width - 2 - mark.length);
       const style = here
         ? { fg: theme.active, bold: true }
         : mentioned
@@ -134,7 +140,7 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000, found?: st
     out.push({
       key: `empty:${k}`,
       indent: 0,
-      chunks: [chunk(`No messages in #${s.channelId} yet. Say hello!`, { fg: theme.dim })],
+      chunks: [chunk(`No messages in ${clean(store.title(), false)} yet. Say hello!`, { fg: theme.dim })],
     });
   let ni = 0;
   const notices = store.noticesIn();

@@ -25,7 +25,10 @@ export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
-export type MessageKind = 0 | 1 | 2;
+/** a direct message (§21): its own rules are in dm.ts and src/sync/dm.ts */
+export const KIND_DM = 8;
+/** kind 8: a direct message (dm.ts, §21) */
+export type MessageKind = 0 | 1 | 2 | 8;
 
 export interface MessageFields {
   circleId: string;
@@ -40,7 +43,7 @@ export interface MessageFields {
   keyEpoch: number;
   kind: MessageKind;
   displayName: string;
-  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event */
+  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event; kind 8: sealed direct message */
   body: Uint8Array;
   salt: Uint8Array;
 }
@@ -102,7 +105,7 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   const order = version === 1 ? { createdTs: r.u64() } : orderFields(r.u64(), r.u32());
   const keyEpoch = r.u32();
   const kind = r.u8();
-  if (kind > 2) throw new V2DecodeError("message: unknown kind");
+  if (kind > 2 && kind !== KIND_DM) throw new V2DecodeError("message: unknown kind");
   const displayName = r.str(DISPLAY_NAME_WIRE_MAX * 4);
   const body = r.bytes(V2_MESSAGE_MAX);
   const salt = r.fixed(16);
@@ -133,7 +136,10 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
  */
 export function verifyMessage(m: SignedMessage, circleId: string, now: number): Verdict<SignedMessage> {
   if (m.circleId !== circleId || !CIRCLE_ID_RE.test(m.circleId)) return reject("message of another circle");
-  if (!isChannelIdOrControl(m.channelId)) return reject("channel_id is not valid");
+  // a direct message's channel is "__dm_…" (dm.ts checks the rest), and no other kind's is
+  const dm = m.kind === KIND_DM;
+  if (dm ? !m.channelId.startsWith("__dm_") : !isChannelIdOrControl(m.channelId))
+    return reject("channel_id is not valid");
   if ((m.kind === KIND_CONTROL) !== (m.channelId === CONTROL_CHANNEL))
     return reject("control events live in __control, and only they");
   if (m.displayName.length > DISPLAY_NAME_WIRE_MAX) return reject("display_name too long");

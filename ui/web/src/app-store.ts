@@ -42,6 +42,8 @@ export function createAppStore(backend: Backend, mode: Mode) {
   const messages = createMemo(() => state().messages[key()] ?? []);
   const me = createMemo(() => state().app?.node.displayName ?? "");
   // other members' names, for mentions; the same list keeps the same array (no re-render)
+  // "#channel", or "@member" in a direct-message conversation
+  const title = () => (state(), core.title());
   const names = createMemo(() => (state(), core.knownNames()), [], { equals: (a, b) => `${a}` === `${b}` });
   // the time of day labels ("Today"), moved on at each midnight: "Yesterday" without a reload
   const [today, setToday] = createSignal(0);
@@ -83,7 +85,11 @@ export function createAppStore(backend: Backend, mode: Mode) {
   core.onMention = (m) => {
     const c = state().app?.circles.find((x) => x.circleId === m.circleId);
     void import("./notify.ts").then((n) =>
-      n.notifyMention(m, `#${m.channelId}${c?.name ? ` (${c.name})` : ""}`, () => void select(m.circleId, m.channelId)),
+      n.notifyMention(
+        m,
+        `${core.title(m.channelId, m.circleId)}${c?.name ? ` (${c.name})` : ""}`,
+        () => void select(m.circleId, m.channelId),
+      ),
     );
   };
 
@@ -103,6 +109,7 @@ export function createAppStore(backend: Backend, mode: Mode) {
     circle,
     channel,
     key,
+    title,
     messages,
     me,
     names,

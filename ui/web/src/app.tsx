@@ -1,6 +1,7 @@
 // The chat layout (as the original): sidebar with circles and channels, the message log,
 // the input bar and a status line; function keys open the help, invite, settings and call
 // panels. With no circle yet, the first-run setup takes the whole page.
+import { onDemand } from "./components/on-demand.tsx";
 import { Show, createSignal, onCleanup, onMount, untrack, type Component } from "solid-js";
 import { useApp } from "./app-store.ts";
 import { InputBar } from "./components/input-bar.tsx";
@@ -21,21 +22,6 @@ const [CallPanel, setCallPanel] = createSignal<Panel | null>(null);
 const loadCallPanel = () => void import("./calls/call-panel.tsx").then((m) => setCallPanel(() => m.default));
 const [MemberPanel, setMemberPanel] = createSignal<Component<{ app: ReturnType<typeof useApp>; close(): void }>>();
 const loadMemberPanel = () => void import("./components/member-panel.tsx").then((m) => setMemberPanel(() => m.default));
-/**
- * A component from a chunk loaded the first time it is shown (Solid's lazy() without the
- * createResource and Suspense code it would bring into every page's first load).
- */
-function onDemand<P extends object>(load: () => Promise<Component<P>>): Component<P> {
-  const [C, setC] = createSignal<Component<P>>();
-  let asked = false;
-  return (p) => {
-    if (!asked) {
-      asked = true;
-      void load().then((c) => setC(() => c));
-    }
-    return <Show when={C()}>{(c) => untrack(() => c()(p))}</Show>;
-  };
-}
 // so are the first-run setup and the dialogs: a returning user chats without them
 const Setup = onDemand(() => import("./components/setup.tsx").then((m) => m.Setup));
 const Modals = onDemand(() => import("./components/modals.tsx").then((m) => m.Modals));

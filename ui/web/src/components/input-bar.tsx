@@ -199,7 +199,7 @@ export function InputBar() {
           rows={1}
           data-testid="input"
           aria-label="Message"
-          placeholder={`Message #${app.state().channelId}`}
+          placeholder={`Message ${app.title()}`}
           onInput={(e) => {
             setValue(e.currentTarget.value);
             setSel(0);

@@ -1,10 +1,14 @@
 // Circles and their channels, with unread counts and mention marks per channel.
 import { For, Show } from "solid-js";
+import { onDemand } from "./on-demand.tsx";
 import { keyOf } from "../../../shared/chat-store.ts";
 import { shortId } from "../../../shared/format.ts";
 import { channelLabel } from "../../../shared/safe-text.ts";
 import type { ChannelView, CircleView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
+
+// a circle's direct messages (dm-list.tsx): a chunk loaded once one has a conversation to show
+const DmList = onDemand(() => import("./dm-list.tsx").then((m) => m.default));
 
 export function Sidebar() {
   const app = useApp();
@@ -57,6 +61,7 @@ function CircleEntry(p: { c: CircleView }) {
       <ul>
         <For each={p.c.channels}>{(ch) => <ChannelEntry c={p.c} ch={ch} />}</For>
       </ul>
+      <Show when={app.state().dms[p.c.circleId]?.length}>{DmList(p)}</Show>
     </section>
   );
 }

@@ -26,10 +26,7 @@ export function TopBar() {
         />
       </button>
       <div class="topbar-title">
-        <h1 data-testid="channel-title">
-          <span class="hash">#</span>
-          {app.state().channelId}
-        </h1>
+        <h1 data-testid="channel-title">{app.title()}</h1>
         <span class="topbar-circle">{app.circle()?.name || shortId(app.state().circleId ?? "")}</span>
         <Show when={app.channel() && app.channel()!.accessMode !== "public"}>
           <span class="pill">{app.channel()!.accessMode === "key" ? "key" : "invite only"}</span>

@@ -14,6 +14,7 @@ import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import * as act from "../../../../src/peer/actions.ts";
 import * as channels from "../../../../src/peer/actions-channels.ts";
+import * as dms from "../../../../src/peer/dm.ts";
 import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/protocol/errors.ts";
 import { joinV2 } from "../../../../src/peer/join2.ts";
@@ -53,7 +54,9 @@ export class RelayActions {
     { code: string; inviteId: string; expiresTs: number; relay: string; name: string }
   >();
 
-  constructor(private h: ActionHost) {}
+  constructor(private h: ActionHost) {
+    dms.useDmRules(); // (joins and the user's own DMs go through here)
+  }
 
   private get peer() {
     return this.h.peer;
@@ -62,6 +65,17 @@ export class RelayActions {
   /** full-text search over this browser's stored history (a scan: mem-search.ts) */
   async search(circleId: string, query: string, opts: SearchOpts = {}) {
     return searchCircle(this.peer, circleId, query, opts);
+  }
+
+  // direct messages (src/peer/dm.ts); the backend publishes what sendDm stores, as for a channel message
+  async listDms(circleId: string) {
+    return dms.dmViews(this.h.mem, requireCircle(this.peer, circleId).circleId, this.h.node().nodeId);
+  }
+  async openDm(circleId: string, member: string) {
+    return dms.openDm(this.peer, circleId, member);
+  }
+  sendDm(circleId: string, channelId: string, text: string): StoredMessage {
+    return dms.sendDm(this.peer, circleId, channelId, text);
   }
 
   async createCircle(name: string, opts: { legacy?: boolean } = {}) {

@@ -7,6 +7,7 @@
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
 import type { Backend } from "../../../shared/backend.ts";
+import { isDm } from "../../../shared/chat-store.ts";
 import type {
   AppState,
   BackendEvent,
@@ -70,6 +71,8 @@ const SERVED = [
   "search",
   "listPins",
   "pin",
+  "openDm",
+  "listDms",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -118,6 +121,8 @@ export class RelayBackend implements Backend {
   declare readonly kickMembers: RelayActions["kickMembers"];
   declare readonly approveMember: RelayActions["approveMember"];
   declare readonly updateSettings: RelayActions["updateSettings"];
+  declare readonly openDm: RelayActions["openDm"];
+  declare readonly listDms: RelayActions["listDms"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
     const b = new RelayBackend(o);
@@ -249,7 +254,10 @@ export class RelayBackend implements Backend {
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
-    const row = sendMessage(this.peer, circleId, channelId, text);
+    // a direct message (its channel is "__dm_…"): the actions chunk seals it (src/peer/dm.ts)
+    const row = isDm(channelId)
+      ? (await this.actions()).sendDm(circleId, channelId, text)
+      : sendMessage(this.peer, circleId, channelId, text);
     return this.view((await this.published(row.circleId, [row]))[0]!);
   }
 

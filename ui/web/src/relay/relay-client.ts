@@ -18,6 +18,7 @@ import { RelayEnvelopes, type V1Codec } from "../../../../src/sync/relay-envelop
 import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts";
 import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
+
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { Persistence } from "./persist.ts";
@@ -203,7 +204,14 @@ export class RelayClient implements RelayHost {
     const l = this.links.get(circleId);
     if (!l) return;
     const p = this.p;
-    await preverify(l.env.signatureChecks(p.mem, raws));
+    const checks = l.env.signatureChecks(p.mem, raws);
+    // direct messages' rules are a chunk of their own, loaded before the first one is applied. A DM's
+    // signed core names a "__dm_" channel: its channel_id starts at byte 48 (tag, version, the
+    // 24-character circle_id, a length), and only "__control" and "__dm_…" start with "__", so "_?d"
+    // is enough (another channel that matches only loads the rules early, which is harmless).
+    if (checks.some((c) => c.msg[48] === 95 && c.msg[50] === 100))
+      (await import("../../../../src/sync/dm.ts")).useDmRules();
+    await preverify(checks);
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
     this.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
