@@ -2,10 +2,9 @@
 // Ed25519 key, circle secrets and history live in IndexedDB (persist.ts); what it writes is
 // signed (composeText / composeEvent of src/sync/v2-apply.ts) and travels as v2 envelopes
 // (docs/PROTOCOL.md §9) through the relay (relay-client.ts); what arrives is opened and
-// verified by acceptSigned, as on a node. Circles it creates are v2-only, with felund2 codes
-// it redeems itself through the relay's /v1/signal (admission.ts, §10.1), unless created as
-// legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
-// original web clients and nodes share them.
+// verified by acceptSigned, as on a node. Its circles are v2-only (felund2 codes redeemed through
+// the relay's /v1/signal: admission.ts, §10.1) unless created legacy-compatible: those also carry
+// v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so original web clients and nodes share them.
 import type { Backend } from "../../../shared/backend.ts";
 import { isDm } from "../../../shared/chat-store.ts";
 import type {
