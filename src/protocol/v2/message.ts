@@ -19,13 +19,17 @@ import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";
 import type { SigCheck } from "../primitives.ts";
+import { isRefKind, refBodyError, type RefKind } from "./refs.ts";
 
 /** the version this implementation signs (version 1 is still decoded and verified) */
 export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
-export type MessageKind = 0 | 1 | 2;
+/** 3-6: reply, reaction, edit, delete (refs.ts, docs/PROTOCOL.md §18) */
+export type MessageKind = 0 | 1 | 2 | RefKind;
+/** the highest kind this implementation knows */
+export const KIND_MAX = 6;
 
 export interface MessageFields {
   circleId: string;
@@ -40,7 +44,7 @@ export interface MessageFields {
   keyEpoch: number;
   kind: MessageKind;
   displayName: string;
-  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event */
+  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event; 3-6: ref body (refs.ts) */
   body: Uint8Array;
   salt: Uint8Array;
 }
@@ -102,7 +106,7 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   const order = version === 1 ? { createdTs: r.u64() } : orderFields(r.u64(), r.u32());
   const keyEpoch = r.u32();
   const kind = r.u8();
-  if (kind > 2) throw new V2DecodeError("message: unknown kind");
+  if (kind > KIND_MAX) throw new V2DecodeError("message: unknown kind");
   const displayName = r.str(DISPLAY_NAME_WIRE_MAX * 4);
   const body = r.bytes(V2_MESSAGE_MAX);
   const salt = r.fixed(16);
@@ -145,6 +149,10 @@ export function verifyMessage(m: SignedMessage, circleId: string, now: number): 
       return reject("text is not UTF-8");
     }
     if (utf8Length(text) > MAX_TEXT_BYTES) return reject("text too long");
+  }
+  if (isRefKind(m.kind)) {
+    const err = refBodyError(m.kind, m.body);
+    if (err) return reject(err);
   }
   if (m.createdTs > now + MAX_FUTURE_SKEW_S) return reject("created_ts too far in the future");
   const c = signatureCheck(m);
