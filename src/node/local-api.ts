@@ -31,6 +31,7 @@ import { refusal } from "./local-guard.ts";
 import { logEvent } from "../peer/log.ts";
 import { nodeMetricsResponse } from "./metrics.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
+import { refRoutes } from "./local-api-refs.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
 
@@ -268,6 +269,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     return { ok: true };
   });
   draftRoutes(on, node);
+  refRoutes(on, node);
   searchRoutes(on, node);
   backupRoutes(on, node);
 

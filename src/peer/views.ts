@@ -3,8 +3,10 @@
 import type { AccessMode } from "../protocol/control.ts";
 import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { type Delivery, deliveryOf } from "./delivery.ts";
+import { refsView, shownRow, type RefsView } from "./refs-view.ts";
 
-export interface MessageView {
+/** A message as the front ends show it; replies, reactions, edits and deletes (RefsView) are applied. */
+export interface MessageView extends Omit<RefsView, "text"> {
   seq: number;
   msgId: string;
   circleId: string;
@@ -29,6 +31,8 @@ export interface MessageView {
   own: boolean;
   /** own messages only: pending / sent, how many members hold it, whether the relay does (delivery.ts) */
   delivery?: Delivery;
+  /** the view of a message that a reaction, edit or delete just changed (not a new message) */
+  update?: boolean;
 }
 
 export interface ChannelView {
@@ -41,7 +45,10 @@ export interface ChannelView {
   joined: boolean;
 }
 
-export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId: string) => boolean): MessageView {
+/** The view of a stored row; for a reaction, edit or delete, the view of the message it changed (when here). */
+export function messageView(store: SyncStoreV2, row: StoredMessage, isMe: (nodeId: string) => boolean): MessageView {
+  const m = shownRow(store, row);
+  const nameOf = (id: string) => store.getDisplayName(id) || id.slice(0, 8);
   return {
     seq: m.seq,
     msgId: m.msgId,
@@ -56,8 +63,9 @@ export function messageView(store: SyncStoreV2, m: StoredMessage, isMe: (nodeId:
     late: !!m.late,
     receivedAt: m.receivedAt,
     ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
-    text: m.text,
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
+    ...refsView(store, m, isMe, nameOf),
+    ...(m !== row ? { update: true } : {}),
     own: isMe(m.authorNodeId),
     ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),
   };

@@ -40,9 +40,26 @@ export interface ChatState {
 /** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */
 const cmp = (a: MessageView, b: MessageView) => a.sortMs - b.sortMs || a.seq - b.seq;
 
+/** Add messages not in the list; one already there is replaced by its newer view (a reaction, edit or delete changed it). */
 export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
-  const seen = new Set(list.map((m) => m.msgId));
-  const fresh = add.filter((m) => !seen.has(m.msgId) && (seen.add(m.msgId), true));
-  if (!fresh.length) return list;
-  return [...list, ...fresh].sort(cmp);
+  const at = new Map(list.map((m, i) => [m.msgId, i]));
+  let out = list;
+  const fresh: MessageView[] = [];
+  for (const m of add) {
+    const i = at.get(m.msgId);
+    if (i === undefined) {
+      at.set(m.msgId, -1);
+      fresh.push(m);
+    } else if (i >= 0 && changed(list[i]!, m)) {
+      if (out === list) out = [...list];
+      out[i] = m;
+    }
+  }
+  return fresh.length ? [...out, ...fresh].sort(cmp) : out;
 }
+
+/** What a reply, reaction, edit or delete changes in a message's view. */
+const changed = (a: MessageView, b: MessageView) =>
+  a.text !== b.text ||
+  !!a.deleted !== !!b.deleted ||
+  JSON.stringify([a.reactions, a.edited, a.reply]) !== JSON.stringify([b.reactions, b.edited, b.reply]);

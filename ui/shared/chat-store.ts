@@ -223,9 +223,17 @@ export class ChatStore {
   }
 
   private addMessage(m: MessageView): void {
-    if (m.channelId === "__control") return;
+    // a reaction, edit or delete whose message is not here: nothing to show
+    if (m.channelId === "__control" || (m.kind !== undefined && m.kind >= 4)) return;
     const k = keyOf(m.circleId, m.channelId);
     const before = this.state.messages[k];
+    if (m.update || before?.some((x) => x.msgId === m.msgId)) {
+      // a message already shown changed (reacted to, edited, deleted): no unread count, no notification
+      // (one not loaded here shows as it is when its page loads)
+      const after = before?.some((x) => x.msgId === m.msgId) && mergeMessages(before, [m]);
+      if (after && after !== before) this.set({ messages: { ...this.state.messages, [k]: after } });
+      return;
+    }
     if (!before) {
       // channel not loaded yet: count it, load when opened
       if (!m.own) this.bump(k, m);

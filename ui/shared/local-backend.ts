@@ -2,7 +2,7 @@
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { FelundError } from "../../src/protocol/errors.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
-import type { Backend, InviteOptions } from "./backend.ts";
+import type { Backend, InviteOptions, RefOp } from "./backend.ts";
 import type {
   AppState,
   BackendEvent,
@@ -93,6 +93,13 @@ export class LocalBackend implements Backend {
     }
     const r = await this.call("GET", `/circles/${circleId}/search?${q}`);
     return r.next ? { hits: r.hits, next: r.next } : { hits: r.hits };
+  }
+  async refAction(circleId: string, msgId: string, a: RefOp): Promise<MessageView> {
+    const { op, ...body } = a;
+    return (await this.call("POST", `/circles/${circleId}/messages/${msgId}/${op}`, body)).message;
+  }
+  async messageHistory(circleId: string, msgId: string): Promise<{ text: string; ts: number }[]> {
+    return (await this.call("GET", `/circles/${circleId}/messages/${msgId}/history`)).history;
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;

@@ -4,7 +4,9 @@
 // which talks to the relay. A chunk loaded on the first such action (relay-backend.ts), so a
 // returning user reads and writes without it; the backend lends it its state (ActionHost).
 import type { AccessMode, BackendEvent } from "../../../shared/types.ts";
-import type { InviteOptions } from "../../../shared/backend.ts";
+import type { InviteOptions, RefOp } from "../../../shared/backend.ts";
+import type { MessageView } from "../../../shared/types.ts";
+import * as refs from "../../../../src/peer/refs-actions.ts";
 import { toHex } from "../../../../src/protocol/bytes.ts";
 import { V2_INVITE_TTL_DEFAULT_S } from "../../../../src/protocol/limits.ts";
 import { INVITE2_PREFIX, type InviteView } from "../../../../src/protocol/v2/invite.ts";
@@ -56,6 +58,23 @@ export class RelayActions {
 
   private get peer() {
     return this.h.peer;
+  }
+
+  /** reply, react, edit, delete (src/peer/refs-actions.ts); `view` shows the row as the backend does */
+  async refAction(circleId: string, msgId: string, a: RefOp, view: (r: StoredMessage) => MessageView) {
+    const p = this.peer;
+    const row =
+      a.op === "reply"
+        ? refs.replyTo(p, circleId, msgId, a.text)
+        : a.op === "react"
+          ? refs.react(p, circleId, msgId, a.emoji, a.add)
+          : a.op === "edit"
+            ? refs.editMessage(p, circleId, msgId, a.text)
+            : refs.deleteMessage(p, circleId, msgId);
+    return view((await this.h.published(row.circleId, [row]))[0]!);
+  }
+  async messageHistory(circleId: string, msgId: string) {
+    return refs.messageHistory(this.peer, circleId, msgId);
   }
 
   /** full-text search over this browser's stored history (a scan: mem-search.ts) */

@@ -6,7 +6,7 @@
 // it redeems itself through the relay's /v1/signal (admission.ts, §10.1), unless created as
 // legacy-compatible: those also carry v1 envelopes (PROTOCOL-V1.md §4.4) and felund1 codes, so
 // original web clients and nodes share them.
-import type { Backend } from "../../../shared/backend.ts";
+import type { Backend, RefOp } from "../../../shared/backend.ts";
 import type {
   AppState,
   BackendEvent,
@@ -241,6 +241,13 @@ export class RelayBackend implements Backend {
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     const row = sendMessage(this.peer, circleId, channelId, text);
     return this.view((await this.published(row.circleId, [row]))[0]!);
+  }
+
+  async refAction(circleId: string, msgId: string, a: RefOp): Promise<MessageView> {
+    return (await this.actions()).refAction(circleId, msgId, a, (r) => this.view(r));
+  }
+  async messageHistory(circleId: string, msgId: string) {
+    return (await this.actions()).messageHistory(circleId, msgId);
   }
 
   private acts: Promise<RelayActions> | null = null;
