@@ -77,7 +77,11 @@ export function refsView(
   for (const r of refs.filter((x) => x.kind === KIND_REACTION).sort(newer))
     latest.set(`${r.authorNodeId} ${parseReaction(r.text).emoji}`, r);
   const byEmoji = new Map<string, ReactionView>();
-  for (const r of [...latest.values()].sort((a, b) => a.seq - b.seq)) {
+  // in the order they were made (the same on every peer), not the order they arrived here
+  const made = (a: StoredMessage, b: StoredMessage) =>
+    (a.createdMs ?? a.createdTs * 1000) - (b.createdMs ?? b.createdTs * 1000) ||
+    (a.authorNodeId < b.authorNodeId ? -1 : 1);
+  for (const r of [...latest.values()].sort(made)) {
     const { emoji, add } = parseReaction(r.text);
     if (!add) continue;
     const v = byEmoji.get(emoji) ?? { emoji, count: 0, mine: false, who: [] };

@@ -196,6 +196,11 @@ export class ChatStore {
     }
   }
 
+  /** A message written or changed here (a reply, or a reaction/edit/delete's target): shown at once, as a send is. */
+  shown(m: MessageView): void {
+    this.addMessage(m);
+  }
+
   async sendText(text: string): Promise<void> {
     if (!this.state.circleId) throw new Error("join or create a circle first");
     checkLength(text); // refused here, before the backend: over the wire's limit

@@ -21,7 +21,9 @@ export function nthMessage(store: ChatStore, word: string | undefined): MessageV
 /** Run a ref action on a message through the store's backend; the backend's event updates the log. */
 export async function refAction(store: ChatStore, m: MessageView, a: RefOp): Promise<MessageView> {
   if (!store.backend.refAction) throw new FelundError("E_REFUSED", "this client cannot do that");
-  return store.backend.refAction(m.circleId, m.msgId, a);
+  const v = await store.backend.refAction(m.circleId, m.msgId, a);
+  store.shown(a.op === "reply" ? v : { ...v, update: true });
+  return v;
 }
 
 /** Open the channel of a replied-to message with it loaded, and show it (as a search result jump does). */
