@@ -408,8 +408,8 @@ export class NodeStore implements SyncStoreV2 {
         mac: m.mac ?? null,
         createdMs: null,
         authorSeq: null,
-        targetId: null,
         ...v2,
+        targetId: v2.targetId ?? null,
         ...meta,
         late: meta.late ? 1 : 0,
       }) as StoredMessage | null;
@@ -448,8 +448,8 @@ export class NodeStore implements SyncStoreV2 {
   lockedMessages(circleId: string, channelId: string): { msgId: string; wire: string }[] {
     return this.sql
       .query(
-        `SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ?
-          AND v2_kind IN (1, 3, 4, 5) AND text = '' AND v2_wire IS NOT NULL ORDER BY sort_ts, msg_id`,
+        `SELECT msg_id AS msgId, v2_wire AS wire FROM messages WHERE circle_id = ? AND channel_id = ? AND v2_kind = 1
+          AND text = '' ORDER BY sort_ts, msg_id`,
       )
       .all(circleId, channelId) as { msgId: string; wire: string }[];
   }

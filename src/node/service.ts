@@ -13,7 +13,7 @@ import * as peer from "../peer/actions.ts";
 import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { postV1 } from "../peer/post-v1.ts";
-import { type ChannelView, channelViews, type MessageView, messageView } from "../peer/views.ts";
+import { type ChannelView, channelViews, type MessageView, messageView, useRefsView } from "../peer/views.ts";
 import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";
 
 export { approveMember, createChannel, joinChannel, leaveChannel } from "../peer/actions-channels.ts";
@@ -22,6 +22,11 @@ export { resolveMember } from "../peer/members.ts";
 export { publishCard } from "../peer/card.ts";
 export { requireCircle, v2Ctx } from "../peer/ctx.ts";
 export { sendMessage } from "../peer/send.ts";
+import { refsHook } from "../peer/refs-view.ts";
+import "../sync/v2-refs.ts"; // the node applies replies, reactions, edits and deletes always (ref-hook.ts)
+
+// the node shows replies, reactions, edits and deletes always (the browser loads this on demand)
+useRefsView(refsHook);
 export type { MessageView };
 
 /** The peer's context over the node's store. */

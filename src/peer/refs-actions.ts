@@ -22,7 +22,10 @@ import type { StoredMessage } from "../sync/store.ts";
 import { composeRef } from "../sync/v2-compose-refs.ts";
 import { ownerNodeId } from "../sync/v2-refs.ts";
 import { requireCircle, rowOf, v2Ctx, who, type PeerCtx } from "./ctx.ts";
-import { editHistory, refsView } from "./refs-view.ts";
+import { editHistory, refsHook, refsView } from "./refs-view.ts";
+import { useRefsView } from "./views.ts";
+
+useRefsView(refsHook);
 
 /** The message a ref may name: a chat message of the circle (by id or a unique prefix of 6+), not deleted. */
 export function refTarget(ctx: PeerCtx, circleId: string, msgId: string): StoredMessage {

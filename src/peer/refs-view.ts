@@ -28,8 +28,8 @@ export interface RefsView {
   /** a reply: the message it answers, its author and first line as quoted (or "message deleted") */
   reply?: { msgId: string; author: string; line: string; deleted?: boolean };
   reactions?: ReactionView[];
-  /** edited by its author: how often, and when last (unix seconds) */
-  edited?: { count: number; ts: number };
+  /** edited by its author: how often, when last (unix seconds), and every text it had, first as written */
+  edited?: { count: number; ts: number; history: { text: string; ts: number }[] };
   /** deleted by its author or the circle owner: the text is gone */
   deleted?: boolean;
   text: string;
@@ -40,10 +40,15 @@ const newer = (a: StoredMessage, b: StoredMessage) =>
   (a.authorSeq ?? 0) - (b.authorSeq ?? 0) || (a.createdMs ?? 0) - (b.createdMs ?? 0) || a.seq - b.seq;
 
 /** The row a view shows for `m`: itself, or for a reaction, edit or delete the message it refers to (when here). */
-export function shownRow(store: SyncStoreV2, m: StoredMessage): StoredMessage {
-  if (!isAnnotation(m.kind) || !m.targetId) return m;
-  return store.getMessage(m.targetId) ?? m;
-}
+const shownRow = (store: SyncStoreV2, m: StoredMessage): StoredMessage =>
+  (isAnnotation(m.kind) && m.targetId && store.getMessage(m.targetId)) || m;
+
+/** The hook views.ts takes (useRefsView). */
+export const refsHook = {
+  row: shownRow,
+  view: (store: SyncStoreV2, m: StoredMessage, isMe: (id: string) => boolean) =>
+    refsView(store, m, isMe, (id) => store.getDisplayName(id) || id.slice(0, 8)),
+};
 
 export function refsView(
   store: SyncStoreV2,
@@ -71,7 +76,7 @@ export function refsView(
   const last = edits.at(-1);
   if (last) {
     out.text = contentOfRow(KIND_EDIT, last.text);
-    out.edited = { count: edits.length, ts: last.createdTs };
+    out.edited = { count: edits.length, ts: last.createdTs, history: editHistory(store, m) };
   }
   const latest = new Map<string, StoredMessage>();
   for (const r of refs.filter((x) => x.kind === KIND_REACTION).sort(newer))

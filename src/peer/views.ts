@@ -3,9 +3,22 @@
 import type { AccessMode } from "../protocol/control.ts";
 import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { type Delivery, deliveryOf } from "./delivery.ts";
-import { refsView, shownRow, type RefsView } from "./refs-view.ts";
+import type { RefsView } from "./refs-view.ts";
+/** a reaction, edit or delete (kinds 4-6, docs/PROTOCOL.md §18) */
+const isAnnotation = (k: number | null | undefined) => k === 4 || k === 5 || k === 6;
 
-/** A message as the front ends show it; replies, reactions, edits and deletes (RefsView) are applied. */
+/** How replies, reactions, edits and deletes show (refs-view.ts): set by the node always, by the relay-only browser
+ * when it first holds one (a chunk of its own, not in the first load); until then a message shows as stored. */
+export interface RefsHook {
+  /** the row a view shows: the row, or for a reaction, edit or delete the message it changed (when here) */
+  row(store: SyncStoreV2, m: StoredMessage): StoredMessage;
+  view(store: SyncStoreV2, m: StoredMessage, isMe: (id: string) => boolean): RefsView;
+}
+let refs: RefsHook = { row: (_, m) => m, view: (_, m) => ({ text: m.text }) };
+export const useRefsView = (h: RefsHook): void => {
+  refs = h;
+};
+
 export interface MessageView extends Omit<RefsView, "text"> {
   seq: number;
   msgId: string;
@@ -47,8 +60,7 @@ export interface ChannelView {
 
 /** The view of a stored row; for a reaction, edit or delete, the view of the message it changed (when here). */
 export function messageView(store: SyncStoreV2, row: StoredMessage, isMe: (nodeId: string) => boolean): MessageView {
-  const m = shownRow(store, row);
-  const nameOf = (id: string) => store.getDisplayName(id) || id.slice(0, 8);
+  const m = refs.row(store, row);
   return {
     seq: m.seq,
     msgId: m.msgId,
@@ -64,8 +76,8 @@ export function messageView(store: SyncStoreV2, row: StoredMessage, isMe: (nodeI
     receivedAt: m.receivedAt,
     ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
-    ...refsView(store, m, isMe, nameOf),
-    ...(m !== row ? { update: true } : {}),
+    ...refs.view(store, m, isMe),
+    ...(m !== row && { update: true }),
     own: isMe(m.authorNodeId),
     ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),
   };

@@ -22,8 +22,7 @@ import {
   type SignedMessage,
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
-import { applyRef, checkRef, deletedBefore, isRefKind, refRowText } from "./v2-refs.ts";
-import { decodeRefBody, FORM_CLEAR, KIND_EDIT, KIND_REPLY } from "../protocol/v2/refs.ts";
+import { refRules } from "./ref-hook.ts";
 import {
   noteChat,
   placeOf,
@@ -53,13 +52,7 @@ const colsOf = (m: SignedMessage): V2MessageCols => ({
   kind: m.kind,
   wire: toBase64(m.wire),
   ...(m.createdMs === undefined ? {} : { createdMs: m.createdMs, authorSeq: m.authorSeq }),
-  ...(isRefKind(m.kind) ? { targetId: decodeRefBody(m.body).targetId } : {}),
 });
-
-/** What original peers of a legacy circle get with a v1 MAC: text, and replies and edits in clear (§18.3). */
-const givesV1 = (m: SignedMessage): boolean =>
-  m.kind === KIND_TEXT ||
-  ((m.kind === KIND_REPLY || m.kind === KIND_EDIT) && decodeRefBody(m.body).form === FORM_CLEAR);
 
 /** Check the event's authority against the signer; null when allowed. */
 function authorityError(ctx: V2Ctx, m: SignedMessage, e: V2Event): string | null {
@@ -106,8 +99,6 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   const removedTs = store.removedAt(circle.circleId, m.authorNodeId);
   if (removedTs !== undefined && m.createdTs >= removedTs) return reject("author was removed from the circle");
   if (store.getV2Wire(m.msgId)) return ignore("already stored");
-  // §18: nothing of a deleted message is stored again
-  if (store.getMessage(m.msgId)?.deleted) return ignore("deleted");
   // §8: a removed member still holds the old epoch's relay key and can backdate; once the
   // removal is known, their messages come only from a member's session (who held them already)
   if (removedTs !== undefined && isRelayOrigin(origin))
@@ -122,39 +113,34 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     const err = authorityError(ctx, m, event);
     if (err) return reject(err);
   }
-  let target: StoredMessage | null = null;
-  if (isRefKind(m.kind)) {
-    const r = checkRef(store, m);
-    if (!r.ok) return r;
-    target = r.value;
-  }
-  if (m.kind !== KIND_CONTROL && deletedBefore(store, m))
-    return store.transaction(() => {
-      store.eraseMessage(m.msgId); // its reactions and edits that came before it
-      return ignore("deleted");
-    });
+  // kinds 3-6 (§18): their rules are loaded with them (ref-hook.ts); never stored unchecked
+  // and nothing of a deleted message is stored again
+  const refs = refRules();
+  const pre = refs ? refs.before(store, m) : m.kind > 2 ? reject("kind 3-6 not loaded") : accept(null);
+  if (!pre.ok) return pre;
+  const cols = { ...colsOf(m), targetId: pre.value?.targetId };
   return store.transaction(() => {
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
-    if (isRefKind(m.kind)) text = refRowText(store, m);
+    if (pre.value) text = pre.value.text;
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {
       // a MAC-only copy of the same message arrived first (legacy bridge): attach the signature if it matches
       if (!sameContent(existing, chat)) return reject("msg_id already names other content");
-      store.attachV2(m.msgId, colsOf(m));
+      store.attachV2(m.msgId, cols);
       return accept(existing);
     }
-    const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
+    const row = store.insertV2Message(chat, cols, { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
     else noteChat(ctx.store, m, ctx.now);
-    applyRef(store, m, target);
+    if (pre.value) refs!.after(store, m, pre.value);
     // legacy-compatible circle: this node holds the secret, so it gives a plain message its v1 MAC
     // and can bridge it to original peers (they see it as an ordinary message; a reply with its
     // quote, an edit as "(edit) text")
-    if (givesV1(m) && isLegacy(circle)) {
+    if ((m.kind === KIND_TEXT || refs?.givesV1(m)) && isLegacy(circle)) {
       const mac = computeMac(fromHex(circle.secretHex), chat);
       store.setMac(m.msgId, mac);
       return accept({ ...row, mac });

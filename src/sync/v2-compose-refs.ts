@@ -16,6 +16,7 @@ import {
 } from "../protocol/v2/refs.ts";
 import type { StoredMessage } from "./store.ts";
 import { acceptSigned, nextOrder, type Compose, type V2Ctx } from "./v2-apply.ts";
+import "./v2-refs.ts"; // the store rules of what this composes (they register themselves)
 
 export function composeRef(
   ctx: V2Ctx,

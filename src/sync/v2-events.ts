@@ -1,7 +1,6 @@
 // What a stored v2 message does (docs/PROTOCOL.md §6-§8), once acceptSigned (v2-apply.ts) took
 // it: a control event's effects (member cards, channels and their keys, names, rekey, calls), a
 // chat message's (the author's name, a channel first seen), and opening sealed channel text.
-import { isRefKind, refRowText } from "./v2-refs.ts";
 import { fromBase64, fromHex, toHex } from "../protocol/bytes.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../protocol/limits.ts";
 import { DEFAULT_CHANNEL } from "../protocol/message.ts";
@@ -37,8 +36,7 @@ export function openSealedText(store: SyncStoreV2, m: SignedMessage): string | n
 export function openLockedBacklog(store: SyncStoreV2, circleId: string, channelId: string): number {
   let n = 0;
   for (const row of store.lockedMessages(circleId, channelId)) {
-    const m = decodeMessage(fromBase64(row.wire));
-    const t = isRefKind(m.kind) ? refRowText(store, m) || null : openSealedText(store, m);
+    const t = openSealedText(store, decodeMessage(fromBase64(row.wire)));
     if (t !== null) {
       store.setMessageText(row.msgId, t);
       n++;

@@ -12,15 +12,18 @@ import type { SignedMessage } from "../protocol/v2/message.ts";
 import {
   contentError,
   decodeRefBody,
+  FORM_CLEAR,
   FORM_SEALED,
   isAnnotation,
-  isRefKind,
   KIND_DELETE,
   KIND_EDIT,
+  KIND_REPLY,
+  refBodyError,
   rowText,
   type RefKind,
 } from "../protocol/v2/refs.ts";
 import type { StoredMessage, SyncStoreV2 } from "./store.ts";
+import { useRefRules } from "./ref-hook.ts";
 
 /** The circle owner's node id, when known. */
 export function ownerNodeId(store: SyncStoreV2, circleId: string): string | undefined {
@@ -53,6 +56,8 @@ export const refRowText = (store: SyncStoreV2, m: SignedMessage): string =>
  * author, a delete by the target's author or the circle owner. Returns the target when held.
  */
 export function checkRef(store: SyncStoreV2, m: SignedMessage): Verdict<StoredMessage | null> {
+  const bodyErr = refBodyError(m.kind as RefKind, m.body);
+  if (bodyErr) return reject(bodyErr);
   const { targetId } = decodeRefBody(m.body);
   if (targetId === m.msgId) return reject("a message cannot refer to itself");
   const t = store.getMessage(targetId);
@@ -83,4 +88,19 @@ export function applyRef(store: SyncStoreV2, m: SignedMessage, target: StoredMes
   if (m.kind === KIND_DELETE && target) store.eraseMessage(target.msgId);
 }
 
-export { isRefKind };
+useRefRules({
+  before(store, m) {
+    if (store.getMessage(m.msgId)?.deleted) return ignore("deleted");
+    const r = m.kind > 2 ? checkRef(store, m) : accept(null);
+    if (!r.ok) return r;
+    if (m.kind !== 2 && deletedBefore(store, m))
+      return store.transaction(() => {
+        store.eraseMessage(m.msgId); // its reactions and edits that came before it
+        return ignore("deleted");
+      });
+    if (m.kind <= 2) return accept(null);
+    return accept({ targetId: decodeRefBody(m.body).targetId, target: r.value, text: refRowText(store, m) });
+  },
+  after: (store, m, plan) => applyRef(store, m, plan.target),
+  givesV1: (m) => (m.kind === KIND_REPLY || m.kind === KIND_EDIT) && decodeRefBody(m.body).form === FORM_CLEAR,
+});

@@ -11,6 +11,7 @@ import {
   encodeRefBody,
   FORM_CLEAR,
   FORM_SEALED,
+  refBodyError,
   rowText,
   type RefKind,
 } from "../../src/protocol/v2/refs.ts";
@@ -99,8 +100,10 @@ export const refs = {
   invalid: [] as Json[],
   check(i: Json): string | null {
     try {
-      const v = verifyMessage(decodeMessage(bytes(i.wire_hex)), CIRCLE_ID, TS);
-      return v.ok ? null : v.reason;
+      // the message rules, then the ref body's (refs.ts, checked on accept with the other ref rules)
+      const m = decodeMessage(bytes(i.wire_hex));
+      const v = verifyMessage(m, CIRCLE_ID, TS);
+      return v.ok ? refBodyError(m.kind as RefKind, m.body) : v.reason;
     } catch (e) {
       return (e as Error).message;
     }

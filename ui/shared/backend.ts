@@ -42,8 +42,6 @@ export interface Backend {
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
   /** reply to, react to, edit or delete a message; the message as it now shows (for a reply: the reply) */
   refAction?(circleId: string, msgId: string, a: RefOp): Promise<MessageView>;
-  /** a message's text as first written, then after each edit by its author */
-  messageHistory?(circleId: string, msgId: string): Promise<{ text: string; ts: number }[]>;
   /** full-text search of a circle's history (words all match, the last as a prefix, "quoted phrases"), newest first */
   search?(circleId: string, query: string, opts?: SearchOpts): Promise<SearchPage>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */

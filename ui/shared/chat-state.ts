@@ -50,16 +50,10 @@ export function mergeMessages(list: MessageView[], add: MessageView[]): MessageV
     if (i === undefined) {
       at.set(m.msgId, -1);
       fresh.push(m);
-    } else if (i >= 0 && changed(list[i]!, m)) {
+    } else if (i >= 0 && JSON.stringify(list[i]) !== JSON.stringify(m)) {
       if (out === list) out = [...list];
       out[i] = m;
     }
   }
   return fresh.length ? [...out, ...fresh].sort(cmp) : out;
 }
-
-/** What a reply, reaction, edit or delete changes in a message's view. */
-const changed = (a: MessageView, b: MessageView) =>
-  a.text !== b.text ||
-  !!a.deleted !== !!b.deleted ||
-  JSON.stringify([a.reactions, a.edited, a.reply]) !== JSON.stringify([b.reactions, b.edited, b.reply]);

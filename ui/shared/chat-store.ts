@@ -229,7 +229,7 @@ export class ChatStore {
 
   private addMessage(m: MessageView): void {
     // a reaction, edit or delete whose message is not here: nothing to show
-    if (m.channelId === "__control" || (m.kind !== undefined && m.kind >= 4)) return;
+    if (m.channelId === "__control" || m.kind! > 3) return;
     const k = keyOf(m.circleId, m.channelId);
     const before = this.state.messages[k];
     if (m.update || before?.some((x) => x.msgId === m.msgId)) {

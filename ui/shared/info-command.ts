@@ -50,9 +50,8 @@ export const INFO_COMMAND: Command = {
       );
     for (const l of infoLines(m, ctx.store.authorName(m))) ctx.store.notice(l);
     // the edit history (docs/PROTOCOL.md §18): every text it had, oldest first
-    if (m.edited && ctx.store.backend.messageHistory) {
-      const h = await ctx.store.backend.messageHistory(m.circleId, m.msgId);
-      h.forEach((e, i) =>
+    if (m.edited) {
+      m.edited.history.forEach((e, i) =>
         ctx.store.notice(`${i ? `edit ${i}` : "original"} (${new Date(e.ts * 1000).toLocaleString()}): ${e.text}`),
       );
     }

@@ -98,9 +98,6 @@ export class LocalBackend implements Backend {
     const { op, ...body } = a;
     return (await this.call("POST", `/circles/${circleId}/messages/${msgId}/${op}`, body)).message;
   }
-  async messageHistory(circleId: string, msgId: string): Promise<{ text: string; ts: number }[]> {
-    return (await this.call("GET", `/circles/${circleId}/messages/${msgId}/history`)).history;
-  }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;
   }

@@ -6,10 +6,10 @@ import type {
   OrderKey,
   StoredMessage,
   SyncStore,
+  SyncStoreV2,
   V2Item,
   V2MessageCols,
 } from "../../../../src/sync/store.ts";
-import { isAnnotation } from "../../../../src/protocol/v2/refs.ts";
 
 /** Ids (msg, circle, channel, node) in SQLite's text order. */
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -76,10 +76,7 @@ export class MemMessages {
     if (this.messages.has(m.msgId)) return null;
     if (v2) this.v2.set(m.msgId, { ...v2 });
     const order = { createdMs: v2?.createdMs ?? null, authorSeq: v2?.authorSeq ?? null };
-    const ref = { kind: v2?.kind ?? null, targetId: v2?.targetId ?? null, deleted: 0 };
-    return own(
-      this.place({ ...m, ...meta, ...order, ...ref, late: meta.late ? 1 : 0, seq: ++this.seq, signed: v2 ? 1 : 0 }),
-    );
+    return own(this.place({ ...m, ...meta, ...order, late: meta.late ? 1 : 0, seq: ++this.seq, signed: v2 ? 1 : 0 }));
   }
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta) {
     return this.insertMessage(m, meta, v2);
@@ -97,9 +94,6 @@ export class MemMessages {
       createdMs: v2?.createdMs ?? null,
       authorSeq: v2?.authorSeq ?? null,
       signed: v2 ? 1 : 0,
-      kind: row.kind ?? v2?.kind ?? null,
-      targetId: row.targetId ?? v2?.targetId ?? null,
-      deleted: row.deleted ? 1 : 0,
     });
     this.dirtyMsgs.delete(row.msgId);
   }
@@ -145,30 +139,15 @@ export class MemMessages {
     const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
     let end = list.length;
     if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
-    // reactions, edits and deletes annotate another row: not listed (as NodeStore)
+    // reactions, edits and deletes (kinds 4-6) annotate another row: not listed (as NodeStore)
     const out: StoredMessage[] = [];
-    for (let i = end - 1; i >= 0 && out.length < limit; i--) if (!isAnnotation(list[i]!.kind)) out.push(own(list[i]!));
-    return out.reverse();
+    for (let i = end; i-- && out.length < limit; ) if (!(list[i]!.kind! > 3)) out.unshift(own(list[i]!));
+    return out;
   }
-  refsTo(circleId: string, targetIds: string[]): StoredMessage[] {
-    const ids = new Set(targetIds);
-    return this.rows(circleId)
-      .filter((m) => !!m.targetId && ids.has(m.targetId) && isAnnotation(m.kind) && !m.deleted)
-      .sort((a, b) => a.seq - b.seq)
-      .map(own);
-  }
-  /** as NodeStore: the row stays as a tombstone, its text, MAC and wires go (and the IndexedDB record is rewritten) */
-  eraseMessage(msgId: string): void {
-    for (const m of this.messages.values()) {
-      if (m.msgId !== msgId && !(m.targetId === msgId && (m.kind === 4 || m.kind === 5))) continue;
-      m.text = "";
-      m.mac = null;
-      m.deleted = 1;
-      m.signed = 0;
-      this.v2.delete(m.msgId);
-      this.dirtyMsgs.add(m.msgId);
-    }
-  }
+  /** Replies, reactions, edits and deletes (mem-refs.ts, loaded with their rules: not in the first load). */
+  declare refsTo: SyncStoreV2["refsTo"];
+  declare eraseMessage: SyncStoreV2["eraseMessage"];
+  declare refRows: () => StoredMessage[];
   /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
    * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
   declare searchMessages: SyncStore["searchMessages"];
@@ -206,13 +185,11 @@ export class MemMessages {
   }
   attachV2(msgId: string, v2: V2MessageCols): boolean {
     const m = this.messages.get(msgId);
-    if (!m || this.v2.has(msgId) || m.deleted) return false;
+    if (!m || this.v2.has(msgId)) return false;
     this.v2.set(msgId, { ...v2 });
     m.signed = 1;
     m.createdMs = v2.createdMs ?? null;
     m.authorSeq = v2.authorSeq ?? null;
-    m.kind = v2.kind;
-    m.targetId = v2.targetId ?? null;
     this.dirtyMsgs.add(msgId);
     return true;
   }
@@ -222,8 +199,7 @@ export class MemMessages {
       .map((m) => ({ msgId: m.msgId, wire: this.v2.get(m.msgId)!.wire }));
   }
   lockedMessages(circleId: string, channelId: string) {
-    const sealed = new Set([1, 3, 4, 5]);
-    return this.wires(circleId, channelId, (m) => m.text === "" && sealed.has(this.v2.get(m.msgId)?.kind ?? -1));
+    return this.wires(circleId, channelId, (m) => m.text === "" && this.v2.get(m.msgId)?.kind === 1);
   }
   rekeyWires(circleId: string) {
     return this.wires(

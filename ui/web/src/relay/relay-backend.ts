@@ -156,6 +156,7 @@ export class RelayBackend implements Backend {
         v1Signer: (links, h) => this.v1?.signerOf(links, h, mem, this.node.nodeId, this.nowMs, this.rng),
         ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
+        refs: this.refs,
         arrived: (rows) => {
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
@@ -172,6 +173,7 @@ export class RelayBackend implements Backend {
       this.relayBase(),
     );
     await restore({ mem, relay: this.relay, peer: this.peer, legacy: this.legacy }, snap, !!id.old);
+    if (snap.messages.some((m) => m.kind! > 2)) await this.refs();
     // first load after v2 (or after the migration): every message, circle and name was just
     // applied again, so this first write carries all of it in the new form
     return this.flush();
@@ -193,6 +195,8 @@ export class RelayBackend implements Backend {
     return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id));
   }
 
+  /** Replies, reactions, edits, deletes: their rules and views (relay-actions.ts) load before the first is stored */
+  refs = async () => (await this.actions()).loadRefs();
   /** deps of the v2 engine (admissions through the relay) */
   v2Deps(): V2Deps {
     return {
@@ -243,12 +247,7 @@ export class RelayBackend implements Backend {
     return this.view((await this.published(row.circleId, [row]))[0]!);
   }
 
-  async refAction(circleId: string, msgId: string, a: RefOp): Promise<MessageView> {
-    return (await this.actions()).refAction(circleId, msgId, a, (r) => this.view(r));
-  }
-  async messageHistory(circleId: string, msgId: string) {
-    return (await this.actions()).messageHistory(circleId, msgId);
-  }
+  refAction = async (c: string, id: string, a: RefOp) => (await this.actions()).refAction(c, id, a);
 
   private acts: Promise<RelayActions> | null = null;
   private actions(): Promise<RelayActions> {
