@@ -4,8 +4,6 @@ import type { AccessMode } from "../protocol/control.ts";
 import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { type Delivery, deliveryOf } from "./delivery.ts";
 import type { RefsView } from "./refs-view.ts";
-/** a reaction, edit or delete (kinds 4-6, docs/PROTOCOL.md §18) */
-const isAnnotation = (k: number | null | undefined) => k === 4 || k === 5 || k === 6;
 
 /** How replies, reactions, edits and deletes show (refs-view.ts): set by the node always, by the relay-only browser
  * when it first holds one (a chunk of its own, not in the first load); until then a message shows as stored. */
