@@ -12,7 +12,7 @@ export interface RefsHook {
   row(store: SyncStoreV2, m: StoredMessage): StoredMessage;
   view(store: SyncStoreV2, m: StoredMessage, isMe: (id: string) => boolean): RefsView;
 }
-let refs: RefsHook = { row: (_, m) => m, view: (_, m) => ({ text: m.text }) };
+let refs: RefsHook | null = null;
 export const useRefsView = (h: RefsHook): void => {
   refs = h;
 };
@@ -58,7 +58,7 @@ export interface ChannelView {
 
 /** The view of a stored row; for a reaction, edit or delete, the view of the message it changed (when here). */
 export function messageView(store: SyncStoreV2, row: StoredMessage, isMe: (nodeId: string) => boolean): MessageView {
-  const m = refs.row(store, row);
+  const m = refs ? refs.row(store, row) : row;
   return {
     seq: m.seq,
     msgId: m.msgId,
@@ -74,7 +74,7 @@ export function messageView(store: SyncStoreV2, row: StoredMessage, isMe: (nodeI
     receivedAt: m.receivedAt,
     ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
-    ...refs.view(store, m, isMe),
+    ...(refs ? refs.view(store, m, isMe) : { text: m.text }),
     ...(m !== row && { update: true }),
     own: isMe(m.authorNodeId),
     ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),

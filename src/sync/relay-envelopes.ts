@@ -120,8 +120,9 @@ export class RelayEnvelopes {
     for (const raw of raws) {
       if (!isEnvelopeV2(raw)) continue;
       const v = this.openV2(store, circle, raw);
-      if (v.ok && !store.getV2Wire(v.value.msgId)) checks.push(signatureCheck(v.value));
-      if (v.ok && v.value.kind > 2) this.refs = true;
+      if (!v.ok) continue;
+      if (!store.getV2Wire(v.value.msgId)) checks.push(signatureCheck(v.value));
+      this.refs ||= v.value.kind > 2;
     }
     return checks;
   }

@@ -45,7 +45,8 @@ export const isLegacy = (c: CircleRow): boolean => c.mode !== "v2";
 export const isKnownV2 = (store: SyncStoreV2, circleId: string, nodeId: string): boolean =>
   store.getPeer(circleId, nodeId)?.proto === "v2" || !!store.getMemberCard(circleId, nodeId);
 
-const colsOf = (m: SignedMessage): V2MessageCols => ({
+const colsOf = (m: SignedMessage, targetId?: string): V2MessageCols => ({
+  targetId,
   authorKey: toHex(m.authorKey),
   signature: toHex(m.signature),
   keyEpoch: m.keyEpoch,
@@ -116,9 +117,9 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   // kinds 3-6 (§18): their rules are loaded with them (ref-hook.ts); never stored unchecked
   // and nothing of a deleted message is stored again
   const refs = refRules();
-  const pre = refs ? refs.before(store, m) : m.kind > 2 ? reject("kind 3-6 not loaded") : accept(null);
+  const pre = refs ? refs.before(store, m) : m.kind > 2 ? reject("kind not loaded") : accept(null);
   if (!pre.ok) return pre;
-  const cols = { ...colsOf(m), targetId: pre.value?.targetId };
+  const cols = colsOf(m, pre.value?.targetId);
   return store.transaction(() => {
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";

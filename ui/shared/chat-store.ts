@@ -232,10 +232,11 @@ export class ChatStore {
     if (m.channelId === "__control" || m.kind! > 3) return;
     const k = keyOf(m.circleId, m.channelId);
     const before = this.state.messages[k];
-    if (m.update || before?.some((x) => x.msgId === m.msgId)) {
+    const shown = before?.some((x) => x.msgId === m.msgId);
+    if (m.update || shown) {
       // a message already shown changed (reacted to, edited, deleted): no unread count, no notification
       // (one not loaded here shows as it is when its page loads)
-      const after = before?.some((x) => x.msgId === m.msgId) && mergeMessages(before, [m]);
+      const after = shown && mergeMessages(before!, [m]);
       if (after && after !== before) this.set({ messages: { ...this.state.messages, [k]: after } });
       return;
     }

@@ -139,10 +139,8 @@ export class MemMessages {
     const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
     let end = list.length;
     if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
-    // reactions, edits and deletes (kinds 4-6) annotate another row: not listed (as NodeStore)
-    const out: StoredMessage[] = [];
-    for (let i = end; i-- && out.length < limit; ) if (!(list[i]!.kind! > 3)) out.unshift(own(list[i]!));
-    return out;
+    // (mem-refs.ts leaves out reactions, edits and deletes: none is stored before it loads)
+    return list.slice(Math.max(0, end - limit), end).map(own);
   }
   /** Replies, reactions, edits and deletes (mem-refs.ts, loaded with their rules: not in the first load). */
   declare refsTo: SyncStoreV2["refsTo"];

@@ -2,8 +2,8 @@
 // the port's refsTo and eraseMessage for MemStore, as NodeStore's. Loaded with their rules
 // (src/sync/v2-refs.ts) when the browser first meets one, never at first load: importing this
 // module gives every MemStore the methods (mem-messages.ts declares them), as mem-search.ts does.
-import type { StoredMessage, V2MessageCols } from "../../../../src/sync/store.ts";
-import { MemMessages, own } from "./mem-messages.ts";
+import type { OrderKey, StoredMessage, V2MessageCols } from "../../../../src/sync/store.ts";
+import { ck, MemMessages, own } from "./mem-messages.ts";
 
 /** the rows and their bookkeeping (protected in MemMessages; this module is its extension) */
 interface Rows {
@@ -30,6 +30,19 @@ MemMessages.prototype.attachV2 = function (this: MemMessages, msgId, v2) {
   return true;
 };
 const annotates = (m: StoredMessage) => m.kind === 4 || m.kind === 5 || m.kind === 6;
+
+// reactions, edits and deletes (kinds 4-6) annotate another row: not listed (as NodeStore)
+const cmp = (a: OrderKey, b: OrderKey) => a.sortMs - b.sortMs || a.seq - b.seq;
+MemMessages.prototype.channelMessages = function (this: MemMessages, circleId, channelId, { limit, before }) {
+  const list =
+    (this as unknown as { byChannel: Map<string, StoredMessage[]> }).byChannel.get(ck(circleId, channelId)) ?? [];
+  const out: StoredMessage[] = [];
+  for (let i = list.length; i-- && out.length < limit; ) {
+    const m = list[i]!;
+    if ((!before || cmp(m, before) < 0) && !annotates(m)) out.unshift(own(m));
+  }
+  return out;
+};
 
 MemMessages.prototype.refRows = function (this: MemMessages) {
   return [...rowsOf(this).messages.values()].filter((m) => (m.kind ?? 0) > 2 && !m.deleted).map(own);

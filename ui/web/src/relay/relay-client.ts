@@ -52,7 +52,7 @@ export interface BrowserPeer {
   /** messages the relay brought, stored */
   arrived(rows: StoredMessage[]): void;
   /** load the rules and views of replies, reactions, edits and deletes (a chunk; once) */
-  refs?(): Promise<unknown>;
+  refs(): Promise<unknown>;
   peersSeen(circleId: string): void;
   connectionChanged(state: ConnectionState): void;
   debug(line: string): void;
@@ -206,7 +206,7 @@ export class RelayClient implements RelayHost {
     if (!l) return;
     const p = this.p;
     await preverify(l.env.signatureChecks(p.mem, raws));
-    if (l.env.refs) await p.refs?.(); // their rules before the engine meets them (ref-hook.ts)
+    if (l.env.refs) await p.refs!(); // their rules before the engine meets them (ref-hook.ts)
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
     this.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
