@@ -26,7 +26,10 @@ import type {
 
 export const MSG_COLS = `seq, msg_id AS msgId, circle_id AS circleId, channel_id AS channelId, author_node_id AS authorNodeId,
   display_name AS displayName, created_ts AS createdTs, sort_ts AS sortTs, sort_ms AS sortMs, late, created_ms AS createdMs,
-  author_seq AS authorSeq, text, mac, origin, received_at AS receivedAt, signature IS NOT NULL AS signed`;
+  author_seq AS authorSeq, text, mac, origin, received_at AS receivedAt, signature IS NOT NULL AS signed, v2_kind AS kind,
+  target_id AS targetId, deleted`;
+/** rows that show as messages: not a reaction, edit or delete (kinds 4-6 annotate another row) */
+const SHOWN = `(v2_kind IS NULL OR v2_kind NOT IN (4, 5, 6))`;
 const PEER_COLS = `circle_id AS circleId, node_id AS nodeId, addr, last_seen AS lastSeen, last_ok AS lastOk, failures, source, proto`;
 const CARD_COLS = `circle_id AS circleId, node_id AS nodeId, ed_key AS edKey, x_key AS xKey, display_name AS displayName, issued_ts AS issuedTs, msg_id AS msgId`;
 const INVITE_COLS = `invite_id AS inviteId, circle_id AS circleId, ticket_hex AS ticketHex, expires_ts AS expiresTs,
@@ -98,14 +101,49 @@ export class NodeStore implements SyncStoreV2 {
     // IMMEDIATE: take the write lock at BEGIN, where the busy timeout waits for another
     // process. A deferred transaction that reads first and then writes fails at once with
     // SQLITE_BUSY when another process wrote in between (WAL cannot upgrade a stale snapshot).
+    let out: T;
     try {
-      return this.sql.transaction(fn).immediate();
+      out = this.sql.transaction(fn).immediate();
     } catch (e) {
       // rolled back: the sets and counts may hold rows that are not there
       this.recon.drop();
       this.chats.drop();
       throw e;
     }
+    this.scrubWal();
+    return out;
+  }
+
+  /** an erase committed: the WAL still holds the pages as they were before it */
+  private walDirty = false;
+  refsTo(circleId: string, targetIds: string[]): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    const st = this.sql.query(`SELECT ${MSG_COLS} FROM messages WHERE target_id = ? AND circle_id = ?
+      AND v2_kind IN (4, 5, 6) AND deleted = 0 ORDER BY seq`);
+    for (const id of new Set(targetIds)) out.push(...(st.all(id, circleId) as StoredMessage[]));
+    return out;
+  }
+  eraseMessage(msgId: string): void {
+    // secure_delete (set when the database opens): the freed bytes of the old rows are zeroed in the
+    // pages; the FTS index drops its entries (the update trigger) and is merged so no segment keeps
+    // the words; after the commit the WAL, which holds the old pages, is checkpointed and truncated
+    const row = this.sql.query(`SELECT circle_id FROM messages WHERE msg_id = ?`).get(msgId) as {
+      circle_id: string;
+    } | null;
+    this.sql
+      .query(`UPDATE messages SET text = '', mac = NULL, v2_wire = NULL, v1_wire = NULL, signature = NULL, deleted = 1
+        WHERE msg_id = ? OR (target_id = ? AND v2_kind IN (4, 5))`)
+      .run(msgId, msgId);
+    // the tombstone has no signed wire: it leaves the circle's reconciliation set (rebuilt on use)
+    if (row) this.recon.drop(row.circle_id);
+    this.sql.exec(`INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`);
+    this.walDirty = true;
+    this.scrubWal();
+  }
+  private scrubWal(): void {
+    if (!this.walDirty || this.sql.inTransaction) return;
+    this.walDirty = false;
+    this.sql.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
   getCircle(circleId: string): CircleRow | undefined {
@@ -207,12 +245,13 @@ export class NodeStore implements SyncStoreV2 {
       opts.before === undefined
         ? this.sql
             .query(
-              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? ORDER BY sort_ms DESC, seq DESC LIMIT ?`,
+              `SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND ${SHOWN}
+              ORDER BY sort_ms DESC, seq DESC LIMIT ?`,
             )
             .all(circleId, channelId, opts.limit)
         : this.sql
             .query(`SELECT ${MSG_COLS} FROM messages WHERE circle_id = ? AND channel_id = ? AND (sort_ms, seq) < (?, ?)
-          ORDER BY sort_ms DESC, seq DESC LIMIT ?`)
+          AND ${SHOWN} ORDER BY sort_ms DESC, seq DESC LIMIT ?`)
             .all(circleId, channelId, opts.before.sortMs, opts.before.seq, opts.limit)
     ) as StoredMessage[];
     return rows.reverse();
@@ -397,9 +436,10 @@ export class NodeStore implements SyncStoreV2 {
   insertV2Message(m: ChatMessage, v2: V2MessageCols, meta: MessageMeta): StoredMessage | null {
     const r = this.sql
       .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts, sort_ms,
-        late, created_ms, author_seq, text, mac, author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at)
+        late, created_ms, author_seq, text, mac, author_key, signature, key_epoch, v2_kind, v2_wire, origin, received_at,
+        target_id)
         VALUES ($msgId, $circleId, $channelId, $authorNodeId, $displayName, $createdTs, $sortTs, $sortMs, $late, $createdMs,
-        $authorSeq, $text, $mac, $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt)
+        $authorSeq, $text, $mac, $authorKey, $signature, $keyEpoch, $kind, $wire, $origin, $receivedAt, $targetId)
         ON CONFLICT(msg_id) DO NOTHING RETURNING ${MSG_COLS}`)
       .get({
         ...m,
@@ -407,6 +447,7 @@ export class NodeStore implements SyncStoreV2 {
         createdMs: null,
         authorSeq: null,
         ...v2,
+        targetId: v2.targetId ?? null,
         ...meta,
         late: meta.late ? 1 : 0,
       }) as StoredMessage | null;
@@ -427,7 +468,7 @@ export class NodeStore implements SyncStoreV2 {
       this.sql
         .query(
           `UPDATE messages SET author_key = ?, signature = ?, key_epoch = ?, v2_kind = ?, v2_wire = ?, created_ms = ?,
-          author_seq = ? WHERE msg_id = ? AND v2_wire IS NULL`,
+          author_seq = ?, target_id = ? WHERE msg_id = ? AND v2_wire IS NULL AND deleted = 0`,
         )
         .run(
           v2.authorKey,
@@ -437,6 +478,7 @@ export class NodeStore implements SyncStoreV2 {
           v2.wire,
           v2.createdMs ?? null,
           v2.authorSeq ?? null,
+          v2.targetId ?? null,
           msgId,
         ).changes > 0;
     if (ok) this.recon.attached(before, msgId, v2.keyEpoch);

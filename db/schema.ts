@@ -83,6 +83,10 @@ export const messages = sqliteTable(
     v2Wire: text("v2_wire"),
     /** a newer original's schema-2 v1 object exactly as received (JSON, with its `enc`); null otherwise */
     v1Wire: text("v1_wire"),
+    /** kinds 3-6 (reply, reaction, edit, delete; docs/PROTOCOL.md §18): the msg_id they refer to */
+    targetId: text("target_id"),
+    /** 1: deleted by its author or the circle owner; text, MAC and wires are erased, the row stays as a tombstone */
+    deleted: integer("deleted").notNull().default(0),
     /** how it first arrived: local | tcp | v2 | relay (browser) | relay:<base> (a node's relay) */
     origin: text("origin").notNull(),
     receivedAt: integer("received_at").notNull(),
@@ -94,6 +98,7 @@ export const messages = sqliteTable(
     index("messages_author_seq").on(t.circleId, t.authorNodeId, t.authorSeq),
     // an author's newest created_ms by index, not by scanning its messages (compose at every send)
     index("messages_author_ms").on(t.circleId, t.authorNodeId, t.createdMs),
+    index("messages_target").on(t.targetId),
   ],
 );
 

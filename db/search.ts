@@ -37,7 +37,8 @@ export function searchMessages(
     .safeIntegers(true); // keys reach 2^63: read them as bigints
   const read = sql.query(
     `SELECT ${cols} FROM messages WHERE circle_id = ? AND sort_ms BETWEEN ? AND ? AND (seq & 2097151) = ?
-      AND channel_id != '__control' AND text != '' AND (? IS NULL OR channel_id = ?) ORDER BY seq`,
+      AND channel_id != '__control' AND text != '' AND (v2_kind IS NULL OR v2_kind NOT IN (4, 5, 6))
+      AND (? IS NULL OR channel_id = ?) ORDER BY seq`,
   );
   const out: StoredMessage[] = [];
   /** the rows of one index key in this circle (and channel); true when the page is full */

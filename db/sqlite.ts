@@ -24,6 +24,8 @@ export function openSqlite(path: string, opts: { migrationsDir?: string } = {}):
   // FULL: the WAL is fsynced at every commit, so a message we acknowledged is on disk.
   sqlite.exec("PRAGMA synchronous = FULL");
   sqlite.exec("PRAGMA foreign_keys = ON");
+  // a deleted message is erased from disk (docs/PROTOCOL.md §18): freed row bytes are zeroed, not left in free space
+  sqlite.exec("PRAGMA secure_delete = ON");
   const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
   if (migrationsPending(sqlite, dir)) {
     // the same rule as drizzle's migrator (journal `when` after the last applied created_at)

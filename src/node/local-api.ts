@@ -32,6 +32,7 @@ import { logEvent } from "../peer/log.ts";
 import { nodeMetricsResponse } from "./metrics.ts";
 import { draftRoutes } from "./local-api-drafts.ts";
 import { socialRoutes } from "./local-api-social.ts";
+import { refRoutes } from "./local-api-refs.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
 import { dmRoutes } from "./local-api-dm.ts";
@@ -274,6 +275,7 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
   });
   draftRoutes(on, node);
   socialRoutes(on, node);
+  refRoutes(on, node);
   searchRoutes(on, node);
   backupRoutes(on, node);
   dmRoutes(on, node);

@@ -14,7 +14,7 @@ import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { postV1 } from "../peer/post-v1.ts";
 import { channelLog, circleTimeline } from "../peer/timeline.ts";
-import { type ChannelView, channelViews, type MessageView, messageView } from "../peer/views.ts";
+import { type ChannelView, channelViews, type MessageView, messageView, useRefsView } from "../peer/views.ts";
 import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";
 
 export { approveMember, createChannel, joinChannel, leaveChannel } from "../peer/actions-channels.ts";
@@ -32,6 +32,11 @@ useDmRules(); // the node applies direct messages from the start (docs/PROTOCOL.
 /** Write in a channel or a DM conversation (docs/PROTOCOL.md §21). */
 export const sendMessage = (ctx: Ctx, circleId: string, channel: string, text: string): StoredMessage =>
   isDmChannelId(channel) ? sendDm(ctx, circleId, channel, text) : sendInChannel(ctx, circleId, channel, text);
+import { refsHook } from "../peer/refs-view.ts";
+import "../sync/v2-refs.ts"; // the node applies replies, reactions, edits and deletes always (ref-hook.ts)
+
+// the node shows replies, reactions, edits and deletes always (the browser loads this on demand)
+useRefsView(refsHook);
 export type { MessageView };
 
 /** The peer's context over the node's store. */

@@ -3,11 +3,24 @@
 import type { AccessMode } from "../protocol/control.ts";
 import type { ChannelRow, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
 import { type Delivery, deliveryOf } from "./delivery.ts";
+import type { RefsView } from "./refs-view.ts";
 import type { TimelineEvent, TimelineLine } from "./timeline.ts";
 
 export type { TimelineEvent };
 
-export interface MessageView {
+/** How replies, reactions, edits and deletes show (refs-view.ts): set by the node always, by the relay-only browser
+ * when it first holds one (a chunk of its own, not in the first load); until then a message shows as stored. */
+export interface RefsHook {
+  /** the row a view shows: the row, or for a reaction, edit or delete the message it changed (when here) */
+  row(store: SyncStoreV2, m: StoredMessage): StoredMessage;
+  view(store: SyncStoreV2, m: StoredMessage, isMe: (id: string) => boolean): RefsView;
+}
+let refs: RefsHook | null = null;
+export const useRefsView = (h: RefsHook): void => {
+  refs = h;
+};
+
+export interface MessageView extends Omit<RefsView, "text"> {
   seq: number;
   msgId: string;
   circleId: string;
@@ -34,6 +47,8 @@ export interface MessageView {
   delivery?: Delivery;
   /** a control row that is a timeline event: shown as a quiet line in event.channelId, `text` its words ("Bob joined"; timeline.ts) */
   event?: TimelineEvent;
+  /** the view of a message that a reaction, edit or delete just changed (not a new message) */
+  update?: boolean;
 }
 
 export interface ChannelView {
@@ -46,13 +61,17 @@ export interface ChannelView {
   joined: boolean;
 }
 
-/** `events`: the circle's timeline with each event's line (timeline.ts), for control rows to show as timeline lines. */
+/**
+ * The view of a stored row; for a reaction, edit or delete, the view of the message it changed (when here).
+ * `events`: the circle's timeline with each event's line (timeline.ts), for control rows to show as timeline lines.
+ */
 export function messageView(
   store: SyncStoreV2,
-  m: StoredMessage,
+  row: StoredMessage,
   isMe: (nodeId: string) => boolean,
   events?: Map<string, TimelineLine>,
 ): MessageView {
+  const m = refs ? refs.row(store, row) : row;
   const ev = m.channelId === "__control" ? events?.get(m.msgId) : undefined;
   return {
     seq: m.seq,
@@ -68,8 +87,10 @@ export function messageView(
     late: !!m.late,
     receivedAt: m.receivedAt,
     ...(m.authorSeq ? { authorSeq: m.authorSeq } : {}),
-    text: ev ? ev.text : m.text,
     verified: m.signed ? "sig" : m.mac ? "mac" : "none",
+    ...(refs ? refs.view(store, m, isMe) : { text: m.text }),
+    ...(ev ? { text: ev.text } : {}),
+    ...(m !== row && { update: true }),
     own: isMe(m.authorNodeId),
     ...(isMe(m.authorNodeId) && m.channelId !== "__control" ? { delivery: deliveryOf(store, m.msgId) } : {}),
     ...(ev ? { event: ev.event } : {}),

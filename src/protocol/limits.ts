@@ -36,6 +36,8 @@ export const V1_MAX_PER_CIRCLE = 1000;
 
 /** Message text. Larger texts could never be sent to a v1 peer in one frame. */
 export const MAX_TEXT_BYTES = 8192;
+/** A reaction's emoji (docs/PROTOCOL.md §18): one emoji with its modifiers and joiners fits easily; more is not a reaction. */
+export const REACTION_MAX_BYTES = 32;
 /** Display names are cut to 40 characters when applied (PROTOCOL-V1.md §1.3); longer on the wire is rejected. */
 export const DISPLAY_NAME_MAX = 40;
 export const DISPLAY_NAME_WIRE_MAX = 256;

@@ -111,6 +111,8 @@ export class RelayEnvelopes {
    * The author signatures of a batch's new v2 messages, for a verifier that checks many at once
    * (the browser's WebCrypto, ~0.1 ms each in parallel) before the synchronous `open` asks for them.
    */
+  /** a batch checked by signatureChecks held a reply, reaction, edit or delete (the browser then loads their rules) */
+  refs = false;
   signatureChecks(store: SyncStoreV2, raws: readonly unknown[]): SigCheck[] {
     const circle = store.getCircle(this.circleId);
     const checks: SigCheck[] = [];
@@ -118,7 +120,9 @@ export class RelayEnvelopes {
     for (const raw of raws) {
       if (!isEnvelopeV2(raw)) continue;
       const v = this.openV2(store, circle, raw);
-      if (v.ok && !store.getV2Wire(v.value.msgId)) checks.push(signatureCheck(v.value));
+      if (!v.ok) continue;
+      if (!store.getV2Wire(v.value.msgId)) checks.push(signatureCheck(v.value));
+      this.refs ||= v.value.kind >= 3 && v.value.kind <= 6;
     }
     return checks;
   }

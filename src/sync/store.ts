@@ -35,6 +35,11 @@ export interface StoredMessage extends ChatMessage {
   receivedAt: number;
   /** 1 when the author's v2 signature is stored (read-only; set by the v2 path) */
   signed?: number | boolean;
+  /** the v2 kind (0-6; null for a v1-only row); kinds 3-6 name their target (docs/PROTOCOL.md §18) */
+  kind?: number | null;
+  targetId?: string | null;
+  /** 1: a tombstone (deleted by its author or the circle owner: text, MAC and wires are erased) */
+  deleted?: number | boolean;
 }
 
 export interface PeerRow {
@@ -100,7 +105,7 @@ export interface SyncStore {
   getV1Wire?(msgId: string): string | undefined;
   getMessage(msgId: string): StoredMessage | undefined;
   /** a page of one channel in display order (sortMs, then seq), oldest first: the newest `limit` rows before
-   * `before` (exclusive) */
+   * `before` (exclusive). Reactions, edits and deletes (kinds 4-6: they annotate another row) are not listed. */
   channelMessages(circleId: string, channelId: string, opts: { limit: number; before?: OrderKey }): StoredMessage[];
   /** Full-text search (src/sync/search.ts): the circle's rows a user can read (not __control, text not empty) that
    * match the query, optionally of one channel, newest (sortMs, seq) first, strictly before `before`, at most `limit` */
@@ -149,6 +154,8 @@ export interface V2MessageCols {
   /** version-2 messages only */
   createdMs?: number;
   authorSeq?: number;
+  /** kinds 3-6: the message referred to */
+  targetId?: string;
 }
 /** `signed`: has a v2 signature (a MAC-only row of a legacy circle is reconciled under a distinct item, so a signed copy still reaches it) */
 export interface V2Item {
@@ -258,6 +265,13 @@ export interface SyncStoreV2 extends SyncStore {
   addHolders(author: string, msgIds: string[], holder: string, now: number): string[];
   /** who is known to hold a message, sorted */
   holdersOf(msgId: string): string[];
+
+  /** Reactions, edits and deletes (kinds 4-6, docs/PROTOCOL.md §18) of the circle that refer to these ids, erased ones
+   * excluded, in the order stored */
+  refsTo(circleId: string, targetIds: string[]): StoredMessage[];
+  /** Delete a message for good (§18): its row stays as a tombstone (deleted 1, text "", no MAC, no wires, out of the
+   * search index), and so do the reactions and edits that refer to it. The node also zeroes what it frees on disk. */
+  eraseMessage(msgId: string): void;
 }
 
 /** The holder name of the circle's relay in addHolders (node ids are hex, so it cannot clash). */

@@ -24,6 +24,7 @@ import {
 } from "../protocol/v2/message.ts";
 import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
+import { refRules } from "./ref-hook.ts";
 import {
   noteChat,
   placeOf,
@@ -57,7 +58,8 @@ export const isLegacy = (c: CircleRow): boolean => c.mode !== "v2";
 export const isKnownV2 = (store: SyncStoreV2, circleId: string, nodeId: string): boolean =>
   store.getPeer(circleId, nodeId)?.proto === "v2" || !!store.getMemberCard(circleId, nodeId);
 
-const colsOf = (m: SignedMessage): V2MessageCols => ({
+const colsOf = (m: SignedMessage, targetId?: string): V2MessageCols => ({
+  targetId,
   authorKey: toHex(m.authorKey),
   signature: toHex(m.signature),
   keyEpoch: m.keyEpoch,
@@ -136,6 +138,12 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     const err = authorityError(ctx, m, event);
     if (err) return reject(err);
   }
+  // kinds 3-6 (§18): their rules are loaded with them (ref-hook.ts); never stored unchecked
+  // and nothing of a deleted message is stored again
+  const refs = refRules();
+  const pre = refs ? refs.before(store, m) : m.kind >= 3 && m.kind <= 6 ? reject("kind not loaded") : accept(null);
+  if (!pre.ok) return pre;
+  const cols = colsOf(m, pre.value?.targetId);
   return store.transaction(() => {
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
@@ -146,21 +154,24 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
       if (!d.ok) return d;
       text = d.value;
     }
+    if (pre.value) text = pre.value.text;
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {
       // a MAC-only copy of the same message arrived first (legacy bridge): attach the signature if it matches
       if (!sameContent(existing, chat)) return reject("msg_id already names other content");
-      store.attachV2(m.msgId, colsOf(m));
+      store.attachV2(m.msgId, cols);
       return accept(existing);
     }
-    const row = store.insertV2Message(chat, colsOf(m), { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
+    const row = store.insertV2Message(chat, cols, { origin, receivedAt: ctx.now, ...placeOf(store, m, ctx.now) });
     if (!row) return ignore("already stored");
     if (event) applyEvent(ctx, circle, m, event);
     else if (m.kind !== KIND_DM) noteChat(ctx.store, m, ctx.now); // (a DM's channel is no channel)
+    if (pre.value) refs!.after(store, m, pre.value);
     // legacy-compatible circle: this node holds the secret, so it gives a plain message its v1 MAC
-    // and can bridge it to original peers (they see it as an ordinary message)
-    if (m.kind === KIND_TEXT && isLegacy(circle)) {
+    // and can bridge it to original peers (they see it as an ordinary message; a reply with its
+    // quote, an edit as "(edit) text")
+    if ((m.kind === KIND_TEXT || refs?.givesV1(m)) && isLegacy(circle)) {
       const mac = computeMac(fromHex(circle.secretHex), chat);
       store.setMac(m.msgId, mac);
       return accept({ ...row, mac });

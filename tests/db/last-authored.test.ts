@@ -1,7 +1,7 @@
 // Issue 17: composing a message asks for the author's newest created_ms and author_seq
 // (nextOrder). One query with both MAXes scanned every message of the author, at every send:
 // O(history) per message, ~9 ms a send after 10,000 own messages. Now each MAX is one index seek
-// (messages_author_ms, migration 0012; messages_author_seq).
+// (messages_author_ms, migration 0011; messages_author_seq).
 import { expect, test } from "bun:test";
 import { openMemoryDb } from "../../db/client.ts";
 import { NodeStore } from "../../db/node-store.ts";

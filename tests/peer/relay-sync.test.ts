@@ -86,6 +86,7 @@ function startSide(kind: Kind, n: Node, base: string, o: { ws?: boolean } = {}):
       flush: async () => {},
       rewrite: async () => {},
       arrived: () => {},
+      refs: async () => {},
       peersSeen: () => {},
       connectionChanged: () => {},
       debug: () => {},

@@ -179,9 +179,12 @@ describe("search on the node's SQLite", () => {
     journal.entries = journal.entries.slice(0, at);
     writeFileSync(join(mig, "meta", "_journal.json"), JSON.stringify(journal));
     const path = join(dir, "node.db");
-    const before = new NodeStore(openSqlite(path, { migrationsDir: mig }));
-    before.addCircle(circle(C));
-    put(before, "stored before search existed");
+    // raw SQL: the store's own statements use columns of later migrations
+    const before = { sql: openSqlite(path, { migrationsDir: mig }) };
+    before.sql
+      .query(`INSERT INTO messages (msg_id, circle_id, channel_id, author_node_id, display_name, created_ts, sort_ts,
+        sort_ms, text, mac, origin, received_at) VALUES (?, ?, 'general', ?, 'ann', ?, ?, ?, ?, NULL, 'local', ?)`)
+      .run("f".repeat(32), C, A, NOW, NOW, NOW * 1000, "stored before search existed", NOW);
     before.sql.close();
     writeFileSync(join(mig, "meta", "_journal.json"), JSON.stringify(full));
     const after = new NodeStore(openSqlite(path, { migrationsDir: mig }));

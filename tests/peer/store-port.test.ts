@@ -121,6 +121,9 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
       origin: "local",
       receivedAt: NOW,
       signed: 0,
+      kind: null,
+      targetId: null,
+      deleted: 0,
     });
     const r2 = s.insertMessage(msg("2", { mac: null }), meta());
     expect(r2).toMatchObject({ seq: 2, mac: null, signed: 0 });
@@ -256,6 +259,9 @@ describe.each(["sqlite", "mem"] as StoreKind[])("the store port on %s", (kind) =
       origin: "v2",
       receivedAt: NOW,
       signed: 1,
+      kind: 0,
+      targetId: null,
+      deleted: 0,
     });
     expect(s.insertV2Message(msg("1"), cols(), meta())).toBeNull();
     expect(s.insertMessage(msg("1"), meta())).toBeNull();

@@ -13,6 +13,7 @@ import { V2Exchange, type V2Deps, type V2Step } from "../../src/sync/v2-exchange
 import { routeInbound } from "../../src/sync/v2-route.ts";
 import type { StoredMessage, SyncStoreV2 } from "../../src/sync/store.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
+import "../../ui/web/src/relay/mem-refs.ts"; // MemStore's refsTo and eraseMessage (loaded with the ref rules)
 import { seededRng, NOW } from "../sync/helpers.ts";
 
 export { seededRng, NOW };

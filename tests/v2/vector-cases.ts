@@ -54,6 +54,7 @@ import { buildRekey, openRekey } from "../../src/protocol/v2/rekey.ts";
 import { FrameOpener, FrameSealer } from "../../src/protocol/v2/session.ts";
 import { callSignal } from "./call-signal-cases.ts";
 import { dm } from "./dm-cases.ts";
+import { refs } from "./vector-refs.ts";
 import {
   ALICE_SEED,
   BOB_SEED,
@@ -347,7 +348,7 @@ const message: Family = {
       reason: "control events live in __control, and only they",
     },
     { name: "invalid channel id", wire_hex: resign({ channelId: "Bad Channel!" }), reason: "channel_id is not valid" },
-    { name: "unknown kind", wire_hex: resign({ kind: 3 as MessageKind }), reason: "message: unknown kind" },
+    { name: "unknown kind", wire_hex: resign({ kind: 200 as MessageKind }), reason: "message: unknown kind" },
     { name: "text not UTF-8", wire_hex: resign({ body: bytes("c328") }), reason: "text is not UTF-8" },
     {
       name: "version 2 dated 301 s in the future",
@@ -1102,4 +1103,5 @@ export const FAMILIES: Record<string, Family> = {
   "invite-compact": inviteCompact,
   "call-signal": callSignal,
   dm,
+  refs,
 };

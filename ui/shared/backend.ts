@@ -27,6 +27,13 @@ export interface InviteOptions {
   route?: InviteRoute;
 }
 
+/** What a user does to a message (docs/PROTOCOL.md §18): answer it, react (add absent: toggle), edit or delete it. */
+export type RefOp =
+  | { op: "reply"; text: string }
+  | { op: "react"; emoji: string; add?: boolean }
+  | { op: "edit"; text: string }
+  | { op: "delete" };
+
 export interface Backend {
   readonly kind: "local" | "relay";
   getState(): Promise<AppState>;
@@ -36,6 +43,8 @@ export interface Backend {
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
+  /** reply to, react to, edit or delete a message; the message as it now shows (for a reply: the reply) */
+  refAction?(circleId: string, msgId: string, a: RefOp): Promise<MessageView>;
   /** full-text search of a circle's history (words all match, the last as a prefix, "quoted phrases"), newest first */
   search?(circleId: string, query: string, opts?: SearchOpts): Promise<SearchPage>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */

@@ -43,9 +43,10 @@ export interface ChatState {
 const cmp = (a: MessageView, b: MessageView) => a.sortMs - b.sortMs || a.seq - b.seq;
 
 /**
- * `list` with the messages of `add` it lacks, in display order (`list` itself when nothing is new).
- * A few arrivals (the live case: one message at a time, thousands while a history fills in) go in
- * by binary search: a copy of a message has its display key, so it sits among the equal keys.
+ * `list` with the messages of `add` it lacks, in display order; one already there is replaced by its
+ * newer view (a reaction, edit or delete changed it); `list` itself when nothing changed. A few
+ * arrivals (the live case: one message at a time, thousands while a history fills in) go in by
+ * binary search: a copy of a message has its display key, so it sits among the equal keys.
  * Before, each arrival re-sorted and re-indexed the whole list: quadratic while a history filled.
  */
 export function mergeMessages(list: MessageView[], add: MessageView[]): MessageView[] {
@@ -60,16 +61,31 @@ export function mergeMessages(list: MessageView[], add: MessageView[]): MessageV
         if (cmp(cur[mid]!, m) <= 0) lo = mid + 1;
         else hi = mid;
       }
-      let dup = false;
-      for (let i = lo - 1; i >= 0 && cmp(cur[i]!, m) === 0 && !dup; i--) dup = cur[i]!.msgId === m.msgId;
-      if (dup) continue;
+      let at = -1;
+      for (let i = lo - 1; i >= 0 && cmp(cur[i]!, m) === 0 && at < 0; i--) if (cur[i]!.msgId === m.msgId) at = i;
+      if (at >= 0) {
+        if (JSON.stringify(cur[at]) === JSON.stringify(m)) continue;
+        out ??= list.slice();
+        out[at] = m;
+        continue;
+      }
       out ??= list.slice();
       out.splice(lo, 0, m);
     }
     return out ?? list;
   }
-  const seen = new Set(list.map((m) => m.msgId));
-  const fresh = add.filter((m) => !seen.has(m.msgId) && (seen.add(m.msgId), true));
-  if (!fresh.length) return list;
-  return [...list, ...fresh].sort(cmp);
+  const at = new Map(list.map((m, i) => [m.msgId, i]));
+  let out = list;
+  const fresh: MessageView[] = [];
+  for (const m of add) {
+    const i = at.get(m.msgId);
+    if (i === undefined) {
+      at.set(m.msgId, -1);
+      fresh.push(m);
+    } else if (i >= 0 && JSON.stringify(list[i]) !== JSON.stringify(m)) {
+      if (out === list) out = [...list];
+      out[i] = m;
+    }
+  }
+  return fresh.length ? [...out, ...fresh].sort(cmp) : out;
 }

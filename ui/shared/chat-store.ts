@@ -214,6 +214,11 @@ export class ChatStore {
     }
   }
 
+  /** A message written or changed here (a reply, or a reaction/edit/delete's target): shown at once, as a send is. */
+  shown(m: MessageView): void {
+    this.addMessage(m);
+  }
+
   async sendText(text: string): Promise<void> {
     if (!this.state.circleId) throw new Error("join or create a circle first");
     checkLength(text); // refused here, before the backend: over the wire's limit
@@ -241,9 +246,18 @@ export class ChatStore {
   }
 
   private addMessage(m: MessageView): void {
-    if (m.channelId === "__control" && !m.event) return;
+    // a control row that is no timeline line, or a reaction, edit or delete whose message is not here: nothing to show
+    if ((m.channelId === "__control" && !m.event) || (m.kind! >= 4 && m.kind! <= 6)) return;
     const k = keyOf(m.circleId, m.event?.channelId ?? m.channelId);
     const before = this.state.messages[k];
+    const shown = before?.some((x) => x.msgId === m.msgId);
+    if (m.update || shown) {
+      // a message already shown changed (reacted to, edited, deleted): no unread count, no notification
+      // (one not loaded here shows as it is when its page loads)
+      const after = shown && mergeMessages(before!, [m]);
+      if (after && after !== before) this.set({ messages: { ...this.state.messages, [k]: after } });
+      return;
+    }
     // a timeline line (m.event) is quiet: no unread count, no notification
     const loud = !m.own && !m.event;
     if (!before) {

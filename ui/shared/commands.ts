@@ -10,6 +10,7 @@ export { attachPrefs } from "./notify-settings.ts";
 import { PIN_COMMANDS } from "./pins.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
 import { DM_COMMANDS } from "./dm-commands.ts";
+import { REF_COMMANDS } from "./ref-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { keyName } from "./keys.ts";
@@ -284,6 +285,7 @@ export const COMMANDS: Command[] = [
     run: (ctx) => ctx.store.notice(`debug log ${ctx.store.toggleDebug() ? "on" : "off"}`),
   },
   INFO_COMMAND,
+  ...REF_COMMANDS,
   ...SEARCH_COMMANDS,
   ...PIN_COMMANDS,
   ...NOTIFY_COMMANDS,

@@ -19,6 +19,9 @@ export function infoLines(m: MessageView, author: string): string[] {
     `author: ${author}${m.own ? " (you)" : ""} [${m.authorNodeId.slice(0, 8)}]`,
     `verified: ${VERIFIED[m.verified]}`,
   ];
+  if (m.deleted) lines.push("deleted");
+  for (const r of m.reactions ?? []) lines.push(`reaction ${r.emoji} ${r.count}: ${r.who.join(", ")}`);
+  if (m.reply) lines.push(`reply to ${m.reply.msgId.slice(0, 12)} by ${m.reply.author}`);
   if (m.delivery) {
     lines.push(`delivery: ${deliveryText(m.delivery)}`);
     lines.push(`holders: ${m.delivery.holders} member(s)${m.delivery.relay ? " + the relay" : ""}`);
@@ -30,7 +33,7 @@ export const INFO_COMMAND: Command = {
   name: "info",
   args: "[N]",
   summary: "details of a message: your last one, or the Nth from the bottom",
-  run(ctx, args) {
+  async run(ctx, args) {
     circleOf(ctx);
     const list = ctx.store.currentMessages.filter((x) => !x.event);
     let m: MessageView | undefined;
@@ -46,5 +49,11 @@ export const INFO_COMMAND: Command = {
         args[0] ? `no message ${args[0]} from the bottom` : "you sent no message here",
       );
     for (const l of infoLines(m, ctx.store.authorName(m))) ctx.store.notice(l);
+    // the edit history (docs/PROTOCOL.md §18): every text it had, oldest first
+    if (m.edited) {
+      m.edited.history.forEach((e, i) =>
+        ctx.store.notice(`${i ? `edit ${i}` : "original"} (${new Date(e.ts * 1000).toLocaleString()}): ${e.text}`),
+      );
+    }
   },
 };

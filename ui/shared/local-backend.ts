@@ -2,7 +2,7 @@
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { FelundError } from "../../src/protocol/errors.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
-import type { Backend, InviteOptions } from "./backend.ts";
+import type { Backend, InviteOptions, RefOp } from "./backend.ts";
 import type { NotifyPrefs } from "../../src/peer/notify-prefs.ts";
 import type {
   AppState,
@@ -108,6 +108,10 @@ export class LocalBackend implements Backend {
   }
   async pin(circleId: string, channelId: string, msgId: string, pinned: boolean): Promise<void> {
     await this.call("POST", `/circles/${circleId}/pins`, { channel: channelId, msgId, pinned });
+  }
+  async refAction(circleId: string, msgId: string, a: RefOp): Promise<MessageView> {
+    const { op, ...body } = a;
+    return (await this.call("POST", `/circles/${circleId}/messages/${msgId}/${op}`, body)).message;
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;

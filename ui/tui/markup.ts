@@ -115,12 +115,23 @@ export function messageChunks(
   names: string[] = [],
 ): TextChunk[] {
   const name = clean(author || m.authorNodeId.slice(0, 8), false);
+  const dim = { fg: theme.dim };
+  // a reply: the quoted author and first line on a line of their own (docs/PROTOCOL.md §18)
+  const q = m.reply;
+  const quote = q
+    ? [chunk(`╭ ${clean(q.author, false)}: ${q.deleted ? "message deleted" : clean(q.line, false)}`, dim), chunk("\n")]
+    : [];
   return [
-    chunk(`[${formatTime(m.createdTs)}] `, { fg: theme.dim }),
+    ...quote,
+    chunk(`[${formatTime(m.createdTs)}] `, dim),
     chunk(name, { fg: authorColor(m.authorNodeId), bold: true }),
     // "?" marks an unverified author: no v2 signature (v1 MAC only, or nothing)
-    chunk(m.verified !== "sig" ? "?: " : ": ", { fg: theme.dim }),
-    ...bodyChunks(m.text, selfNames, names),
+    chunk(m.verified !== "sig" && !m.deleted ? "?: " : ": ", dim),
+    ...(m.deleted ? [chunk("message deleted", { ...dim, italic: true })] : bodyChunks(m.text, selfNames, names)),
+    ...(m.edited ? [chunk(" (edited)", dim)] : []),
+    ...(m.reactions ?? []).map((r) =>
+      chunk(` [${clean(r.emoji, false)} ${r.count}]`, { fg: r.mine ? theme.active : theme.dim }),
+    ),
     // placed by its time, though it arrived after newer messages (an offline member's backlog)
     ...(m.late ? [chunk(` (arrived later ${formatTime(m.receivedAt)})`, { fg: theme.dim, italic: true })] : []),
   ];

@@ -168,7 +168,9 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000, found?: st
     const chunks = messageChunks(m, selfNames, store.authorName(m), names);
     if (m.delivery) chunks.push(deliveryMark(m.delivery));
     if (m.msgId === found) chunks.unshift(chunk("▶ ", { fg: theme.active, bold: true }));
-    const key = m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId;
+    // a reaction, edit or delete changes the line: a new key, so it is drawn again
+    const refs = m.edited || m.reactions || m.deleted ? `:${m.text}:${m.deleted}:${JSON.stringify(m.reactions)}` : "";
+    const key = (m.delivery ? `${m.msgId}:${m.delivery.state}` : m.msgId) + refs;
     out.push({ key: m.msgId === found ? `${key}:found` : key, indent: 8, chunks });
   }
   while (ni < notices.length) {

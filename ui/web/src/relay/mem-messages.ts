@@ -6,6 +6,7 @@ import type {
   OrderKey,
   StoredMessage,
   SyncStore,
+  SyncStoreV2,
   V2Item,
   V2MessageCols,
 } from "../../../../src/sync/store.ts";
@@ -138,8 +139,13 @@ export class MemMessages {
     const list = this.byChannel.get(ck(circleId, channelId)) ?? [];
     let end = list.length;
     if (before) while (end > 0 && cmp(list[end - 1]!, before) >= 0) end--;
+    // (mem-refs.ts leaves out reactions, edits and deletes: none is stored before it loads)
     return list.slice(Math.max(0, end - limit), end).map(own);
   }
+  /** Replies, reactions, edits and deletes (mem-refs.ts, loaded with their rules: not in the first load). */
+  declare refsTo: SyncStoreV2["refsTo"];
+  declare eraseMessage: SyncStoreV2["eraseMessage"];
+  declare refRows: () => StoredMessage[];
   /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
    * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
   declare searchMessages: SyncStore["searchMessages"];

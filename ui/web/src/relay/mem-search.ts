@@ -18,6 +18,7 @@ MemMessages.prototype.searchMessages = function (
     .filter(
       (m) =>
         m.channelId !== "__control" &&
+        !(m.kind === 4 || m.kind === 5 || m.kind === 6) &&
         (channelId === undefined || m.channelId === channelId) &&
         m.text &&
         (!before || cmp(m, before) < 0) &&

@@ -4,7 +4,8 @@
 // which talks to the relay. A chunk loaded on the first such action (relay-backend.ts), so a
 // returning user reads and writes without it; the backend lends it its state (ActionHost).
 import type { AccessMode, BackendEvent } from "../../../shared/types.ts";
-import type { InviteOptions } from "../../../shared/backend.ts";
+import type { InviteOptions, RefOp } from "../../../shared/backend.ts";
+import type { MessageView } from "../../../shared/types.ts";
 import { toHex } from "../../../../src/protocol/bytes.ts";
 import { V2_INVITE_TTL_DEFAULT_S } from "../../../../src/protocol/limits.ts";
 import { INVITE2_PREFIX, type InviteView } from "../../../../src/protocol/v2/invite.ts";
@@ -15,6 +16,7 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import * as act from "../../../../src/peer/actions.ts";
 import * as channels from "../../../../src/peer/actions-channels.ts";
 import * as dms from "../../../../src/peer/dm.ts";
+import { messageView, useRefsView } from "../../../../src/peer/views.ts";
 import { type PeerCtx, requireCircle } from "../../../../src/peer/ctx.ts";
 import { FelundError } from "../../../../src/protocol/errors.ts";
 import { joinV2 } from "../../../../src/peer/join2.ts";
@@ -60,6 +62,41 @@ export class RelayActions {
 
   private get peer() {
     return this.h.peer;
+  }
+
+  private refsLoad: Promise<typeof import("../../../../src/peer/refs-actions.ts")> | null = null;
+  /** Replies, reactions, edits, deletes (docs/PROTOCOL.md §18): their store rules, MemStore's ref methods and views,
+   * loaded before the first is stored (from the relay, IndexedDB or this user); then what was shown without them
+   * is shown again. */
+  loadRefs() {
+    return (this.refsLoad ??= Promise.all([import("./mem-refs.ts"), import("../../../../src/peer/refs-view.ts")])
+      .then(([, v]) => {
+        useRefsView(v.refsHook);
+        return import("../../../../src/peer/refs-actions.ts"); // (registers the rules)
+      })
+      .then((refs) => {
+        for (const r of this.h.mem.refRows()) this.h.emit({ t: "message", message: this.view(r) });
+        return refs;
+      }));
+  }
+  /** a row as the backend shows it: ours also when written under an id from before v2 */
+  private view(r: StoredMessage): MessageView {
+    const n = this.h.node();
+    return messageView(this.h.mem, r, (id) => id === n.nodeId || !!n.formerIds?.includes(id));
+  }
+  /** reply, react, edit, delete (src/peer/refs-actions.ts) */
+  async refAction(circleId: string, msgId: string, a: RefOp) {
+    const p = this.peer;
+    const refs = await this.loadRefs();
+    const row =
+      a.op === "reply"
+        ? refs.replyTo(p, circleId, msgId, a.text)
+        : a.op === "react"
+          ? refs.react(p, circleId, msgId, a.emoji, a.add)
+          : a.op === "edit"
+            ? refs.editMessage(p, circleId, msgId, a.text)
+            : refs.deleteMessage(p, circleId, msgId);
+    return this.view((await this.h.published(row.circleId, [row]))[0]!);
   }
 
   /** full-text search over this browser's stored history (a scan: mem-search.ts) */

@@ -72,8 +72,12 @@ const SERVED = [
   "pin",
   "openDm",
   "listDms",
+  "refAction",
 ] as const;
 
+/** circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one (bound in the constructor) */
+export interface RelayBackend extends Pick<RelayActions, (typeof SERVED)[number]> {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor assigns every SERVED method
 export class RelayBackend implements Backend {
   readonly kind = "relay" as const;
   private mem = new MemStore();
@@ -103,25 +107,6 @@ export class RelayBackend implements Backend {
         [k]: async (...a: unknown[]) => ((await this.actions())[k] as (...a: unknown[]) => unknown)(...a),
       });
   }
-
-  // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
-  declare readonly createCircle: RelayActions["createCircle"];
-  declare readonly search: RelayActions["search"];
-  declare readonly listPins: RelayActions["listPins"];
-  declare readonly pin: RelayActions["pin"];
-  declare readonly joinCircle: RelayActions["joinCircle"];
-  declare readonly renameCircle: RelayActions["renameCircle"];
-  declare readonly inviteCode: RelayActions["inviteCode"];
-  declare readonly createChannel: RelayActions["createChannel"];
-  declare readonly joinChannel: RelayActions["joinChannel"];
-  declare readonly leaveChannel: RelayActions["leaveChannel"];
-  declare readonly listInvites: RelayActions["listInvites"];
-  declare readonly revokeInvite: RelayActions["revokeInvite"];
-  declare readonly kickMembers: RelayActions["kickMembers"];
-  declare readonly approveMember: RelayActions["approveMember"];
-  declare readonly updateSettings: RelayActions["updateSettings"];
-  declare readonly openDm: RelayActions["openDm"];
-  declare readonly listDms: RelayActions["listDms"];
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
     const b = new RelayBackend(o);
@@ -165,6 +150,7 @@ export class RelayBackend implements Backend {
         v1Signer: (links, h) => this.v1?.signerOf(links, h, mem, this.node.nodeId, this.nowMs, this.rng),
         ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
+        refs: this.refs,
         arrived: (rows) => {
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
@@ -181,6 +167,7 @@ export class RelayBackend implements Backend {
       this.relayBase(),
     );
     await restore({ mem, relay: this.relay, peer: this.peer, legacy: this.legacy }, snap, !!id.old);
+    if (snap.messages.some((m) => m.kind! >= 3 && m.kind! <= 6)) await this.refs();
     // first load after v2 (or after the migration): every message, circle and name was just
     // applied again, so this first write carries all of it in the new form
     return this.flush();
@@ -207,6 +194,8 @@ export class RelayBackend implements Backend {
     return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id), events);
   }
 
+  /** Replies, reactions, edits, deletes: their rules and views (relay-actions.ts) load before the first is stored */
+  refs = async () => (await this.actions()).loadRefs();
   /** deps of the v2 engine (admissions through the relay) */
   v2Deps(): V2Deps {
     return {

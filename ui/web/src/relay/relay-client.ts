@@ -52,6 +52,8 @@ export interface BrowserPeer {
   delivered?(u: DeliveryUpdate[]): void;
   /** messages the relay brought, stored */
   arrived(rows: StoredMessage[]): void;
+  /** load the rules and views of replies, reactions, edits and deletes (a chunk; once) */
+  refs(): Promise<unknown>;
   peersSeen(circleId: string): void;
   connectionChanged(state: ConnectionState): void;
   debug(line: string): void;
@@ -212,6 +214,7 @@ export class RelayClient implements RelayHost {
     if (checks.some((c) => c.msg[48] === 95 && c.msg[50] === 100))
       (await import("../../../../src/sync/dm.ts")).useDmRules();
     await preverify(checks);
+    if (l.env.refs) await p.refs!(); // their rules before the engine meets them (ref-hook.ts)
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
     this.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
