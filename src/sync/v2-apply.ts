@@ -10,8 +10,10 @@ import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";
 import { epochZeroKey, nodeIdOf } from "../protocol/v2/keys.ts";
+import { attachmentText } from "./attachment-open.ts";
 import {
   decodeMessage,
+  KIND_ATTACHMENT,
   KIND_CONTROL,
   KIND_SEALED,
   KIND_TEXT,
@@ -112,10 +114,14 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     const err = authorityError(ctx, m, event);
     if (err) return reject(err);
   }
+  // §20: an attachment's body must decode (a sealed one opens when this node holds the key)
+  const attached = m.kind === KIND_ATTACHMENT ? attachmentText(store, m) : null;
+  if (attached && !attached.ok) return attached;
   return store.transaction(() => {
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
     if (m.kind === KIND_CONTROL) text = describe(event!);
+    if (attached) text = attached.value;
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {

@@ -25,7 +25,9 @@ export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
-export type MessageKind = 0 | 1 | 2;
+/** an attachment (docs/PROTOCOL.md §20; the body is in attachment.ts) */
+export const KIND_ATTACHMENT = 7;
+export type MessageKind = 0 | 1 | 2 | 7;
 
 export interface MessageFields {
   circleId: string;
@@ -40,7 +42,7 @@ export interface MessageFields {
   keyEpoch: number;
   kind: MessageKind;
   displayName: string;
-  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event */
+  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event; kind 7: attachment */
   body: Uint8Array;
   salt: Uint8Array;
 }
@@ -102,7 +104,7 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   const order = version === 1 ? { createdTs: r.u64() } : orderFields(r.u64(), r.u32());
   const keyEpoch = r.u32();
   const kind = r.u8();
-  if (kind > 2) throw new V2DecodeError("message: unknown kind");
+  if (kind > 2 && kind !== KIND_ATTACHMENT) throw new V2DecodeError("message: unknown kind");
   const displayName = r.str(DISPLAY_NAME_WIRE_MAX * 4);
   const body = r.bytes(V2_MESSAGE_MAX);
   const salt = r.fixed(16);
