@@ -14,6 +14,7 @@ import { PresenceService } from "./presence/service.ts";
 import { TokenBuckets } from "./rate-limit.ts";
 import { SignalService } from "./signal/service.ts";
 import { SignedRequests } from "./signed.ts";
+import { BlobService } from "./blobs/service.ts";
 import { Hub } from "./ws/hub.ts";
 import { logEvent } from "../peer/log.ts";
 import { rangeMatcher } from "./cidr.ts";
@@ -67,6 +68,8 @@ export interface RelayContext {
   signal: SignalService;
   /** signed requests of nodes that registered a signing key (PROTOCOL-V1.md §6.5) */
   signed: SignedRequests;
+  /** attachment chunks (PUT/GET /v1/blobs) */
+  blobs: BlobService;
   /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
   address(request: Request, server: AddressSource | null | undefined): string | null;
   /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
@@ -119,6 +122,12 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
   };
   const presence = new PresenceService(deps.db, nowS);
   const signed = new SignedRequests(deps.db, nowS);
+  const blobs = new BlobService(
+    deps.db.$client,
+    nowS,
+    () => config.retentionS,
+    () => config.blobQuotaBytes,
+  );
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
   const metrics = new RelayMetrics();
   store.onWrite = (s) => metrics.writes.observe(s);
@@ -150,6 +159,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     };
     cache.dropExpired(now);
     signed.prune(now);
+    blobs.prune(now);
     messages.forgetPages();
     for (const b of Object.values(limiters)) b?.sweep(nowMs());
     return report;
@@ -188,6 +198,7 @@ export function createRelayContext(deps: RelayDeps): RelayContext {
     presence,
     signal,
     signed,
+    blobs,
     address,
     limitAddress,
     control,
