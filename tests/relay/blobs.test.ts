@@ -16,7 +16,7 @@ async function put(r: ReturnType<typeof makeRelay>, hint: string, id: string, da
   const res = await r.app.handle(
     new Request(`http://localhost/v1/blobs/${hint}/${id}`, {
       method: "PUT",
-      body: data,
+      body: data as Uint8Array<ArrayBuffer>,
       headers: { "content-type": "application/octet-stream" },
     }),
   );

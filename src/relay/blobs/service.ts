@@ -15,7 +15,7 @@ export const CHUNK_ID_RE = /^[0-9a-f]{32}$/;
 export class BlobService {
   private s;
   constructor(
-    private sql: Database,
+    sql: Database,
     private nowS: () => number,
     private retentionS: () => number,
     private quotaBytes: () => number,
