@@ -4,6 +4,7 @@ import { DISPLAY_NAME_MAX } from "../../src/protocol/limits.ts";
 import { CALL_COMMANDS } from "./call-commands.ts";
 import { INFO_COMMAND } from "./info-command.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
+import { ATTACH_COMMANDS } from "./attach-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { keyName } from "./keys.ts";
@@ -279,6 +280,7 @@ export const COMMANDS: Command[] = [
   },
   INFO_COMMAND,
   ...SEARCH_COMMANDS,
+  ...ATTACH_COMMANDS,
   { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
   {
     name: "quit",
