@@ -35,22 +35,13 @@ export async function readCapped(
   limit = RELAY_RESPONSE_MAX_BYTES,
   abort?: () => void,
 ): Promise<string> {
-  return new TextDecoder().decode(await readCappedBytes(res, limit, abort));
-}
-
-/** The same, as bytes (attachment chunks). */
-export async function readCappedBytes(
-  res: CappedBody,
-  limit = RELAY_RESPONSE_MAX_BYTES,
-  abort?: () => void,
-): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     abort?.();
     await res.body?.cancel().catch(() => {});
     throw new ResponseTooLarge(limit, 0);
   }
-  if (!res.body) return new Uint8Array(0);
+  if (!res.body) return "";
   const reader = res.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -71,5 +62,5 @@ export async function readCappedBytes(
     all.set(p, o);
     o += p.byteLength;
   }
-  return all;
+  return new TextDecoder().decode(all);
 }

@@ -10,7 +10,7 @@ import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";
 import { epochZeroKey, nodeIdOf } from "../protocol/v2/keys.ts";
-import { attachmentText } from "./attachment-open.ts";
+import { attachmentRowText } from "./attachment-hook.ts";
 import {
   decodeMessage,
   KIND_ATTACHMENT,
@@ -115,7 +115,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     if (err) return reject(err);
   }
   // §20: an attachment's body must decode (a sealed one opens when this node holds the key)
-  const attached = m.kind === KIND_ATTACHMENT ? attachmentText(store, m) : null;
+  const attached = m.kind === KIND_ATTACHMENT ? attachmentRowText(store, m) : null;
   if (attached && !attached.ok) return attached;
   return store.transaction(() => {
     let text: string | undefined;

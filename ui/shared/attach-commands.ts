@@ -41,8 +41,9 @@ export const ATTACH_COMMANDS: Command[] = [
       if (!ctx.ui.readFile) throw new FelundError("E_INVALID", "use the attach button (📎) to send a file here");
       const file = await ctx.ui.readFile(args[0]!);
       if (args.length > 1) file.caption = args.slice(1).join(" ");
-      const m = await b.attach(c.circleId, ctx.store.state.channelId, file);
-      ctx.store.sent(m);
+      const ch = ctx.store.state.channelId;
+      await b.attach(c.circleId, ch, file);
+      await ctx.store.loadLatest(c.circleId, ch, true);
       ctx.store.notice(`sent ${file.name} (${formatSize(file.bytes.length)})`);
     },
   },

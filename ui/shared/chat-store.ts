@@ -204,11 +204,6 @@ export class ChatStore {
   }
 
   /** A notice in the log of the channel `key` (default: the one open now). */
-  /** A message this user wrote some other way than text (an attachment): shown at once. */
-  sent(m: MessageView): void {
-    this.addMessage(m);
-  }
-
   notice(text: string, kind: "info" | "error" = "info", key = this.currentKey): void {
     const n: Notice = { id: ++this.noticeId, text, kind, ts: Date.now() / 1000, key };
     this.set({ notices: [...this.state.notices.slice(-199), n] });

@@ -1,7 +1,6 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
 import { type ErrorCode, FelundError } from "../../src/protocol/errors.ts";
-import { toBase64 } from "../../src/protocol/bytes.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
 import type { Backend, InviteOptions } from "./backend.ts";
 import type {
@@ -114,7 +113,8 @@ export class LocalBackend implements Backend {
     };
     if (file.thumb) {
       q.set("thumb_mime", file.thumb.mime);
-      headers["x-felund-thumb"] = toBase64(file.thumb.bytes);
+      // btoa, not bytes.ts: that module sits in the relay peer's shared chunk, which the local first load must not pull in
+      headers["x-felund-thumb"] = btoa(String.fromCharCode(...file.thumb.bytes));
     }
     progress?.(0, file.bytes.length);
     const res = await this.raw(`/circles/${circleId}/attachments?${q}`, { method: "POST", headers, body: file.bytes });

@@ -6,7 +6,7 @@ import { FelundError } from "../../protocol/errors.ts";
 import { circleHint } from "../../protocol/ids.ts";
 import { ATTACH_SEALED_CHUNK_MAX, RELAY_HTTP_TIMEOUT_MS } from "../../protocol/limits.ts";
 import type { ChunkSource } from "../attachments.ts";
-import { type CappedBody, readCappedBytes } from "../capped-read.ts";
+import type { CappedBody } from "../capped-read.ts";
 import { relayUrl } from "../relay-url.ts";
 
 interface BlobAnswer extends CappedBody {
@@ -61,7 +61,7 @@ export class RelayBlobs {
       return null;
     }
     if (!res.ok) throw new FelundError("E_UNREACHABLE", `relay: chunk fetch failed (HTTP ${res.status})`);
-    return readCappedBytes(res, ATTACH_SEALED_CHUNK_MAX);
+    return bytesUpTo(res, ATTACH_SEALED_CHUNK_MAX);
   }
 
   /** Upload a file's chunks in order; `progress` after each. */
@@ -90,4 +90,27 @@ export class RelayBlobs {
       },
     };
   }
+}
+
+/** A chunk's bytes, read incrementally and given up past `max` (a hostile relay's endless answer). */
+async function bytesUpTo(res: CappedBody, max: number): Promise<Uint8Array> {
+  if (Number(res.headers.get("content-length")) > max || !res.body) {
+    await res.body?.cancel().catch(() => {});
+    if (res.body) throw new FelundError("E_UNREACHABLE", `relay: chunk larger than ${max} bytes`);
+    return new Uint8Array(0);
+  }
+  const reader = res.body.getReader();
+  const out = new Uint8Array(max + 1);
+  let n = 0;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    if (n + r.value.length > max) {
+      await reader.cancel().catch(() => {});
+      throw new FelundError("E_UNREACHABLE", `relay: chunk larger than ${max} bytes`);
+    }
+    out.set(r.value, n);
+    n += r.value.length;
+  }
+  return out.slice(0, n);
 }

@@ -67,6 +67,9 @@ const SERVED = [
   "approveMember",
   "updateSettings",
   "search",
+  "attach",
+  "attachmentInfo",
+  "fetchAttachment",
 ] as const;
 
 export class RelayBackend implements Backend {
@@ -102,6 +105,9 @@ export class RelayBackend implements Backend {
   // ---- circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one ----
   declare readonly createCircle: RelayActions["createCircle"];
   declare readonly search: RelayActions["search"];
+  declare readonly attach: RelayActions["attach"];
+  declare readonly attachmentInfo: RelayActions["attachmentInfo"];
+  declare readonly fetchAttachment: RelayActions["fetchAttachment"];
   declare readonly joinCircle: RelayActions["joinCircle"];
   declare readonly renameCircle: RelayActions["renameCircle"];
   declare readonly inviteCode: RelayActions["inviteCode"];
