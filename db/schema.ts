@@ -1,6 +1,6 @@
 // The whole SQLite schema of felund: node state (identity, circles, peers, messages,
 // channels) and the relay's tables. Migrations in drizzle/ are generated from this file.
-import { sqliteTable, text, integer, primaryKey, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, blob, primaryKey, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Key/value settings of this node: node_id, bind, port, display_name, relay_base, ... */
 export const settings = sqliteTable("settings", {
@@ -323,4 +323,47 @@ export const relaySignals = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (t) => [index("relay_signals_to").on(t.toNode, t.id), index("relay_signals_expires").on(t.expiresAt)],
+);
+
+/**
+ * Attachments (issue 16, docs/PROTOCOL.md §20). `attachment_chunks`: the chunk ids each kind-7
+ * message of a circle lists (only those chunks are served, and only to the circle's members);
+ * `blobs`: the sealed chunks this node holds (fetched on demand, or its own uploads).
+ */
+export const attachmentChunks = sqliteTable(
+  "attachment_chunks",
+  {
+    circleId: text("circle_id").notNull(),
+    chunkId: text("chunk_id").notNull(),
+    msgId: text("msg_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.chunkId, t.msgId] }), index("attachment_chunks_msg").on(t.msgId)],
+);
+
+export const blobs = sqliteTable(
+  "blobs",
+  {
+    circleId: text("circle_id").notNull(),
+    chunkId: text("chunk_id").notNull(),
+    data: blob("data", { mode: "buffer" }).notNull(),
+    storedAt: integer("stored_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleId, t.chunkId] })],
+);
+
+/**
+ * The relay's sealed attachment chunks, per circle hint (PUT/GET /v1/blobs): opaque bytes,
+ * size-limited per chunk and per hint, expired like envelopes.
+ */
+export const relayBlobs = sqliteTable(
+  "relay_blobs",
+  {
+    circleHint: text("circle_hint").notNull(),
+    chunkId: text("chunk_id").notNull(),
+    data: blob("data", { mode: "buffer" }).notNull(),
+    size: integer("size").notNull(),
+    storedAt: integer("stored_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleHint, t.chunkId] }), index("relay_blobs_expires").on(t.expiresAt)],
 );

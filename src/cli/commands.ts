@@ -20,6 +20,7 @@ import { runInviteAdmin } from "./invite-admin.ts";
 import { circleFlag, json, need, via, type Cmd } from "./command-kit.ts";
 import { listCommands } from "./list-commands.ts";
 import { searchCommand } from "./search-command.ts";
+import { saveCommand, sendFile } from "./file-commands.ts";
 
 export type { Cmd } from "./command-kit.ts";
 /** "90", "30m", "24h", "7d" -> seconds */
@@ -262,11 +263,21 @@ export const commands: Cmd[] = [
   {
     name: "send",
     summary: "send a message (through the running node when there is one)",
-    usage: "felund send --circle-id ID [--channel NAME] TEXT...",
+    usage: "felund send --circle-id ID [--channel NAME] (TEXT... | --file PATH [--caption TEXT])",
     positionals: ["TEXT..."],
-    flags: [circleFlag(true), { name: "channel", type: "string", help: "channel", default: "general" }, json],
+    flags: [
+      circleFlag(true),
+      { name: "channel", type: "string", help: "channel", default: "general" },
+      { name: "file", type: "string", placeholder: "PATH", help: "send this file as an attachment (v2 circles)" },
+      { name: "caption", type: "string", help: "a caption for --file" },
+      json,
+    ],
     async run(p, dir) {
       const id = need(p, "circle-id");
+      if (p.flags.file) {
+        const file = String(p.flags.file);
+        return (out(await sendFile(dir, id, String(p.flags.channel), file, String(p.flags.caption ?? ""))), 0);
+      }
       const text = p.positionals.join(" ");
       if (!text.trim()) throw new FelundError("E_USAGE", "nothing to send: give the message TEXT");
       const t = connect(dir);
@@ -288,4 +299,5 @@ export const commands: Cmd[] = [
   },
   ...listCommands,
   searchCommand,
+  saveCommand,
 ];

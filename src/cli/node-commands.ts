@@ -1,5 +1,6 @@
 // Long-running commands: `run` (headless node) and `serve` (node + HTTP side on loopback).
 import { FelundError } from "../protocol/errors.ts";
+import { ATTACH_FILE_MAX_DEFAULT, ATTACH_PROTOCOL_MAX } from "../protocol/limits.ts";
 import type { Cmd } from "./commands.ts";
 import { parseHostPort } from "../protocol/hostport.ts";
 import { type RunningNode, startNodeProcess, type ProcessOptions } from "../node/process.ts";
@@ -21,6 +22,14 @@ const nodeSettings = (mode: "run" | "serve"): Setting[] => [
       ]
     : []),
   { key: "port", type: "int", min: 0, max: 65535, flag: "port", help: "TCP port for peers (default: from init, 9999)" },
+  {
+    key: "attach_max_bytes",
+    type: "int",
+    default: ATTACH_FILE_MAX_DEFAULT,
+    min: 1,
+    max: ATTACH_PROTOCOL_MAX,
+    help: "largest attachment sent or fetched, in bytes (checked before a download starts)",
+  },
   {
     key: "interval",
     type: "int",
@@ -102,6 +111,7 @@ async function startFromFlags(
     mount: mode === "serve" ? (await import("./mounts.ts")).mountExtras : undefined,
   };
   const running = await startNodeProcess(opts);
+  running.node.attachments.maxBytes = v.attach_max_bytes as number;
   if (peer && circleId) {
     if (!running.node.store.getCircle(circleId)) {
       running.stop();

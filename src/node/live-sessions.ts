@@ -5,6 +5,7 @@
 import type { SessionPort } from "../peer/fan-out.ts";
 import type { SignalFrame } from "../protocol/v2/frames.ts";
 import type { V2Exchange, V2Step } from "../sync/v2-exchange.ts";
+import type { BlobArrival } from "../sync/v2-blobs.ts";
 import type { LineConn } from "./line-conn.ts";
 import { failedDial, logRejected } from "./outcomes.ts";
 import type { ShellPorts } from "./shell-ports.ts";
@@ -19,6 +20,8 @@ export interface SessionHost extends ShellPorts {
   /** a call signal that arrived on a session of the circle, from `via` (calls.ts) */
   signalArrived(circleId: string, via: string, f: SignalFrame): void;
   syncSoon(circleId: string): void;
+  /** attachment chunks that arrived on a session of the circle, from `peer` (attachments.ts) */
+  blobsArrived?(circleId: string, peer: string, arrivals: readonly BlobArrival[]): void;
 }
 
 export class LiveSessions {
@@ -48,6 +51,17 @@ export class LiveSessions {
     if (ex.result.proto !== "v2") return;
     this.host.stored(step.stored ?? [], { path: "session", session: conn, peer: ex.result.peerNodeId });
     if (step.held?.length) this.host.held(step.held, ex.result.peerNodeId);
+    if (step.blobs?.length) this.host.blobsArrived?.(circleId, ex.result.peerNodeId, step.blobs);
+  }
+
+  /** Ask `peer` for attachment chunks on its live session of the circle; false when there is none. */
+  wantBlobs(circleId: string, peer: string, ids: readonly string[]): boolean {
+    for (const x of this.byCircle.get(circleId) ?? []) {
+      if (x.conn.isClosed || x.ex.result.peerNodeId !== peer) continue;
+      x.conn.apply(x.ex.wantBlobs(ids));
+      return true;
+    }
+    return false;
   }
 
   /** A v2 session (or its attempt) ended. */

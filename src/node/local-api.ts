@@ -36,6 +36,7 @@ import { refRoutes } from "./local-api-refs.ts";
 import { searchRoutes } from "./local-api-search.ts";
 import { backupRoutes } from "./local-api-backup.ts";
 import { dmRoutes } from "./local-api-dm.ts";
+import { attachmentRequest } from "./local-api-attachments.ts";
 
 export interface LocalApiOptions {
   node: FelundNode;
@@ -335,6 +336,8 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
       if (r) return json(r.status, r.body);
       const url = new URL(req.url);
       if (url.pathname === "/api/metrics") return nodeMetricsResponse(node);
+      const attached = await attachmentRequest(node, req, url);
+      if (attached) return attached;
       if (url.pathname === "/api/ws") {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return fail(426, "WebSocket upgrade required");
         if (server?.upgrade(req, { data: { felundLocal: true } })) return undefined;

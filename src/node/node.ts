@@ -28,6 +28,7 @@ import { DEFAULT_SLOT_LIMITS, InboundSlots } from "./inbound-slots.ts";
 import { Joins } from "./join-v2.ts";
 import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.ts";
 import { LiveSessions } from "./live-sessions.ts";
+import { NodeAttachments } from "./attachments.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
@@ -84,6 +85,8 @@ export class FelundNode {
   private readonly self: SelfAddrs;
   /** live v2 sessions per circle */
   private readonly sessions: LiveSessions;
+  /** files and images: chunk store, send, fetch on demand (attachments.ts) */
+  readonly attachments = new NodeAttachments(this, () => this.sessions);
   private readonly inbound: InboundListener;
   private readonly dialer: Dialer;
   private readonly gossip: Gossip;
@@ -134,6 +137,7 @@ export class FelundNode {
       ...shell,
       signalArrived: (circleId, via, f) => this.callNet.fromSession(circleId, via, f),
       syncSoon: (circleId) => this.syncSoon(circleId),
+      blobsArrived: (circleId, peer, arrivals) => this.attachments.arrived(circleId, peer, arrivals),
     });
     this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: timeouts.handshakeMs });
     this.inbound = new InboundListener({
@@ -223,6 +227,7 @@ export class FelundNode {
       now: this.ctx.now,
       rng: this.ctx.rng,
       self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.self.isSelfAddr },
+      blobs: this.attachments.blobs,
       v1: this.deps(),
     };
   }
@@ -329,6 +334,7 @@ export class FelundNode {
   /** Every arrival path ends here: messages this node stored, and where they came from. */
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     this.metrics.arrived(this, ms, from);
+    this.attachments.stored(ms);
     fanOut(this.paths, ms, from);
     this.members.arrived(ms, from);
   }

@@ -62,7 +62,7 @@ export function webClient(o: WebClientOptions) {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
     "font-src 'self'",
     // Local pages only talk to their node (/api and its WebSocket, same origin). Relay pages
     // talk to their relay, which the user may change at first run and in F3 (kept in the

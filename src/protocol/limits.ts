@@ -86,8 +86,8 @@ export const V2_FRAME_MAX = 512 * 1024;
 export const V2_LINE_MAX = 4 * Math.ceil((V2_FRAME_MAX + 16) / 3) + 1;
 /** Bytes of messages packed into one MSGS frame; leaves room for the frame header. */
 export const V2_MSGS_FRAME_BUDGET = 384 * 1024;
-/** Largest encoded signed v2 message (8 KiB text + channel sealing + names + signature). */
-export const V2_MESSAGE_MAX = 12 * 1024;
+/** Largest encoded signed v2 message: 8 KiB text + sealing + names + signature, or an attachment (§20). */
+export const V2_MESSAGE_MAX = 24 * 1024;
 /** Any length-prefixed field in a v2 structure; a larger declared length is rejected before allocation. */
 export const V2_FIELD_MAX = 64 * 1024;
 /** Items in one list of a v2 structure (ids in WANT, seals in REKEY, ranges in RECON). */
@@ -291,6 +291,8 @@ export const JSON_BODY_DEPTH_MAX = 64;
 
 // ---- relay storage quotas: relay-quota-limits.ts ----
 export * from "./relay-quota-limits.ts";
+// ---- attachments (§20): attach-limits.ts ----
+export * from "./attach-limits.ts";
 
 // ---- inbound slots and outgoing buffers (issue 12: strangers must not starve members, nor members the node's memory) ----
 

@@ -27,6 +27,7 @@ import { RELAY_API_VERSION } from "./health/service.ts";
 import { messagesRoutes } from "./messages/index.ts";
 import { presenceRoutes } from "./presence/index.ts";
 import { signalRoutes } from "./signal/index.ts";
+import { blobRoutes } from "./blobs/index.ts";
 import { wsRoutes } from "./ws/index.ts";
 import { answeredStatus, metricsRoutes } from "./metrics-routes.ts";
 
@@ -88,6 +89,7 @@ export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge =
     .use(presenceRoutes(ctx))
     .use(messagesRoutes(ctx))
     .use(signalRoutes(ctx))
+    .use(blobRoutes(ctx))
     .use(wsRoutes(ctx));
 }
 

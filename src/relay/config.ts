@@ -49,6 +49,8 @@ export interface RelayConfig {
   docs: boolean;
   /** Envelope bytes one circle_hint may hold; beyond, POST is refused with 429 (never evicted). */
   hintQuotaBytes: number;
+  /** sealed attachment chunk bytes one circle_hint may hold (PUT /v1/blobs) */
+  blobQuotaBytes: number;
   /** Envelope bytes in total; beyond, the oldest envelopes older than `evictMinAgeS` are evicted, else 507. */
   totalQuotaBytes: number;
   evictMinAgeS: number;
@@ -80,6 +82,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   },
   docs: true,
   hintQuotaBytes: L.RELAY_HINT_QUOTA_BYTES,
+  blobQuotaBytes: L.RELAY_BLOB_QUOTA_BYTES,
   totalQuotaBytes: L.RELAY_TOTAL_QUOTA_BYTES,
   evictMinAgeS: L.RELAY_EVICT_MIN_AGE_S,
   diskFreeMinBytes: L.RELAY_DISK_FREE_MIN_BYTES,

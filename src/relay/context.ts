@@ -24,6 +24,7 @@ import {
   type StorageStats,
 } from "./storage.ts";
 import { sqliteStats } from "./metrics.ts";
+import { BlobService } from "./blobs/service.ts";
 import { Hub } from "./ws/hub.ts";
 import { logEvent } from "../peer/log.ts";
 import { rangeMatcher } from "./cidr.ts";
@@ -82,6 +83,8 @@ export interface RelayContext {
   signed: SignedApi;
   /** stored envelopes and database size for /metrics */
   stats(): Maybe<StorageStats>;
+  /** attachment chunks (PUT/GET /v1/blobs); null on PostgreSQL storage (not served there yet) */
+  blobs: BlobService | null;
   /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
   address(request: Request, server: AddressSource | null | undefined): string | null;
   /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
@@ -108,6 +111,7 @@ export interface RelayBackend {
   presence: PresenceApi;
   signal: SignalApi;
   signed: SignedApi;
+  blobs: BlobService | null;
   stats(): Maybe<StorageStats>;
   prune(nowS: number): Maybe<PruneReport>;
 }
@@ -165,6 +169,12 @@ function sqliteBackend(deps: RelayDeps, p: RelayParts): RelayBackend & { prune(n
   };
   const presence = new PresenceService(deps.db, nowS);
   const signed = new SignedRequests(deps.db, nowS);
+  const blobs = new BlobService(
+    deps.db.$client,
+    nowS,
+    () => config.retentionS,
+    () => config.blobQuotaBytes,
+  );
   const signal = new SignalService({ db: deps.db, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
   store.onWrite = (s) => p.metrics.writes.observe(s);
   return {
@@ -172,6 +182,7 @@ function sqliteBackend(deps: RelayDeps, p: RelayParts): RelayBackend & { prune(n
     presence,
     signal,
     signed,
+    blobs,
     stats: () => sqliteStats(deps.db.$client),
     prune(now) {
       const report = {
@@ -181,6 +192,7 @@ function sqliteBackend(deps: RelayDeps, p: RelayParts): RelayBackend & { prune(n
       };
       cache.dropExpired(now);
       signed.prune(now);
+      blobs.prune(now);
       messages.forgetPages();
       return report;
     },
@@ -256,6 +268,7 @@ export function contextOf(parts: RelayParts, backend: RelayBackend): RelayContex
     signal: backend.signal,
     signed: backend.signed,
     stats: () => backend.stats(),
+    blobs: backend.blobs,
     address,
     limitAddress,
     control,

@@ -10,8 +10,10 @@ import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";
 import { epochZeroKey, nodeIdOf } from "../protocol/v2/keys.ts";
+import { attachmentRowText } from "./attachment-hook.ts";
 import {
   decodeMessage,
+  KIND_ATTACHMENT,
   KIND_CONTROL,
   KIND_SEALED,
   KIND_TEXT,
@@ -144,6 +146,9 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   const pre = refs ? refs.before(store, m) : m.kind >= 3 && m.kind <= 6 ? reject("kind not loaded") : accept(null);
   if (!pre.ok) return pre;
   const cols = colsOf(m, pre.value?.targetId);
+  // §20: an attachment's body must decode (a sealed one opens when this node holds the key)
+  const attached = m.kind === KIND_ATTACHMENT ? attachmentRowText(store, m) : null;
+  if (attached && !attached.ok) return attached;
   return store.transaction(() => {
     let text: string | undefined;
     if (m.kind === KIND_SEALED) text = openSealedText(store, m) ?? "";
@@ -155,6 +160,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
       text = d.value;
     }
     if (pre.value) text = pre.value.text;
+    if (attached) text = attached.value;
     const chat = toChatMessage(m, text);
     const existing = store.getMessages(circle.circleId, [m.msgId])[0];
     if (existing) {

@@ -15,12 +15,15 @@ import type { V2Ctx } from "./v2-apply.ts";
 import { V2Handshake } from "./v2-handshake.ts";
 import type { JoinTicket, V2Deps, V2Step } from "./v2-types.ts";
 import { V2Messages } from "./v2-messages.ts";
+import { V2Blobs } from "./v2-blobs.ts";
 
 export type { JoinTicket, V2Deps, V2Result, V2Step } from "./v2-types.ts";
 
 export class V2Exchange extends V2Handshake {
   /** the messages side of the session, made when it opens */
   private msgs: V2Messages | null = null;
+  /** the attachment chunks side of the session (§20) */
+  private blobs: V2Blobs | null = null;
   private reconRounds = 0;
 
   static client(deps: V2Deps, circleId: string, dialAddr: string): V2Exchange {
@@ -39,6 +42,7 @@ export class V2Exchange extends V2Handshake {
 
   protected opening(): string[] {
     this.msgs = new V2Messages(this.deps, this.circle!.circleId, this.result.epoch, (f) => this.frame(f));
+    this.blobs = new V2Blobs(this.deps.blobs, this.circle!.circleId, this.deps.now);
     const send = [this.frame({ t: "peers", peers: this.peerList() })];
     if (this.role === "server") return send;
     send.push(this.frame({ t: "recon", ranges: initialRanges(this.msgs.itemSet()) }));
@@ -88,6 +92,13 @@ export class V2Exchange extends V2Handshake {
         return this.finish(`peer closed: ${f.reason}`);
       case "signal":
         return { send: [], signals: [f] };
+      case "blob_want":
+        return this.out(this.blobs!.answer(f.ids).map((x) => this.frame(x)));
+      case "blob_data": {
+        const v = this.blobs!.arrived(f.id, f.data);
+        if (!v.ok) return this.fatal(v.reason, [], this.frame({ t: "close", reason: v.reason }));
+        return { send: [], blobs: [v.value] };
+      }
       case "admit":
         throw new V2DecodeError("unexpected ADMIT");
     }
@@ -142,6 +153,12 @@ export class V2Exchange extends V2Handshake {
     if (this.state !== "session" || this.join || this.inviteId) return { send: [] };
     const frames = this.msgs!.pushFrames(messages);
     return frames.length ? this.out(frames) : { send: [] };
+  }
+
+  /** Ask the peer for attachment chunks; each answer comes back as a step's `blobs`. */
+  wantBlobs(ids: readonly string[]): V2Step {
+    if (!this.live || !this.blobs) return { send: [] };
+    return this.out(this.blobs.want(ids).map((f) => this.frame(f)));
   }
 
   /** Send a call signal over this session (docs/PROTOCOL.md §15). */

@@ -3,6 +3,8 @@
 import type { Rng } from "../protocol/crypto.ts";
 import type { Admit, SignalFrame } from "../protocol/v2/frames.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
+import type { BlobStore } from "./blobs.ts";
+import type { BlobArrival } from "./v2-blobs.ts";
 import type { CallRegistry } from "./control-apply.ts";
 import type { StoredMessage, SyncStoreV2 } from "./store.ts";
 import type { ExchangeDeps, Step } from "./v1-exchange.ts";
@@ -13,6 +15,8 @@ export interface V2Deps {
   now: () => number;
   rng: Rng;
   self: { keys: NodeKeys; listenAddr: string | null; isSelfAddr(addr: string): boolean };
+  /** attachment chunks (§20); without it the session answers every BLOB_WANT with "not held" */
+  blobs?: BlobStore;
   /** deps of the embedded v1 engine (legacy circles, client role); defaults built from the above */
   v1?: ExchangeDeps;
 }
@@ -31,6 +35,8 @@ export interface V2Step extends Step {
   held?: string[];
   /** call signals that arrived (sealed; the shell opens them or passes them on) */
   signals?: SignalFrame[];
+  /** attachment chunks that arrived (stored, or "not held" by the peer) */
+  blobs?: BlobArrival[];
 }
 
 export interface V2Result {

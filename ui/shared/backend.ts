@@ -3,6 +3,9 @@
 // What a user cannot do, either throws as a FelundError (src/protocol/errors.ts).
 import type {
   AccessMode,
+  AttachmentView,
+  FileUpload,
+  Progress,
   AppState,
   InviteView,
   MemberView,
@@ -47,6 +50,12 @@ export interface Backend {
   refAction?(circleId: string, msgId: string, a: RefOp): Promise<MessageView>;
   /** full-text search of a circle's history (words all match, the last as a prefix, "quoted phrases"), newest first */
   search?(circleId: string, query: string, opts?: SearchOpts): Promise<SearchPage>;
+  /** send a file (v2 circles only); its chunks go to members and the circle's relay */
+  attach?(circleId: string, channelId: string, file: FileUpload, progress?: Progress): Promise<MessageView>;
+  /** what an attachment message describes (name, size, thumbnail…) */
+  attachmentInfo?(circleId: string, msgId: string): Promise<AttachmentView>;
+  /** the file of an attachment, fetched on demand (chunks held are not fetched again) */
+  fetchAttachment?(circleId: string, msgId: string, progress?: Progress): Promise<Uint8Array>;
   /** legacy: compatible with original clients (felund1. codes, v1 on the wire); default v2-only */
   createCircle(name: string, opts?: { legacy?: boolean }): Promise<{ circleId: string; code: string }>;
   joinCircle(code: string): Promise<{ circleId: string }>;

@@ -2,7 +2,7 @@
 // words a command needs, the active circle, a channel named by the user.
 import type { ChatStore } from "./chat-store.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
-import type { CallOp, CircleView } from "./types.ts";
+import type { CallOp, CircleView, FileUpload } from "./types.ts";
 
 export type ModalName = "help" | "invite" | "settings" | "calls" | "search" | "pins";
 
@@ -16,6 +16,12 @@ export interface CommandUi {
    * A front end without it (the TUI) can list, leave and end calls, not start or join them.
    */
   call?(op: CallOp, a: { circleId: string; channelId: string; sessionId?: string; target?: string }): Promise<void>;
+  /** read a file named by the user (the TUI: a path on this machine) for /attach */
+  readFile?(path: string): Promise<FileUpload>;
+  /** let the user pick files to attach (the web client's file dialog) */
+  pickFile?(): void;
+  /** keep a fetched attachment (the TUI: write it under `path` or the working folder; the web: a download); where it went */
+  saveFile?(name: string, bytes: Uint8Array, path?: string): Promise<string>;
   /** where the web UI is (for messages that need it) */
   webUrl?: string;
 }

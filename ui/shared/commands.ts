@@ -11,6 +11,7 @@ import { PIN_COMMANDS } from "./pins.ts";
 import { SEARCH_COMMANDS } from "./search.ts";
 import { DM_COMMANDS } from "./dm-commands.ts";
 import { REF_COMMANDS } from "./ref-commands.ts";
+import { ATTACH_COMMANDS } from "./attach-commands.ts";
 import { channelName, circleOf, exec, onChannel, usageOf, type Command, type CommandContext } from "./command-base.ts";
 import { shortId } from "./format.ts";
 import { keyName } from "./keys.ts";
@@ -290,6 +291,7 @@ export const COMMANDS: Command[] = [
   ...PIN_COMMANDS,
   ...NOTIFY_COMMANDS,
   ...DM_COMMANDS,
+  ...ATTACH_COMMANDS,
   { name: "clear", args: "", summary: "clear notices from the log", run: (ctx) => ctx.store.clearNotices() },
   {
     name: "quit",

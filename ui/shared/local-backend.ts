@@ -1,10 +1,13 @@
 // Backend over the local node's HTTP API and its WebSocket (/api/ws). Runs in the browser
 // (served by `felund serve`) and in Bun (the TUI), with the per-install token.
-import { FelundError } from "../../src/protocol/errors.ts";
+import { type ErrorCode, FelundError } from "../../src/protocol/errors.ts";
 import { codeForStatus } from "../../src/protocol/error-status.ts";
 import type { Backend, InviteOptions, RefOp } from "./backend.ts";
 import type { NotifyPrefs } from "../../src/peer/notify-prefs.ts";
 import type {
+  AttachmentView,
+  FileUpload,
+  Progress,
   AppState,
   BackendEvent,
   CallOp,
@@ -115,6 +118,57 @@ export class LocalBackend implements Backend {
   }
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
     return (await this.call("POST", `/circles/${circleId}/messages`, { channel: channelId, text })).message;
+  }
+  async attach(circleId: string, channelId: string, file: FileUpload, progress?: Progress): Promise<MessageView> {
+    const q = new URLSearchParams({
+      channel: channelId,
+      name: file.name,
+      mime: file.mime || "application/octet-stream",
+    });
+    if (file.caption) q.set("caption", file.caption);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.o.token}`,
+      "content-type": "application/octet-stream",
+    };
+    if (file.thumb) {
+      q.set("thumb_mime", file.thumb.mime);
+      // btoa, not bytes.ts: that module sits in the relay peer's shared chunk, which the local first load must not pull in
+      headers["x-felund-thumb"] = btoa(String.fromCharCode(...file.thumb.bytes));
+    }
+    progress?.(0, file.bytes.length);
+    const res = await this.raw(`/circles/${circleId}/attachments?${q}`, { method: "POST", headers, body: file.bytes });
+    const json = (await res.json()) as { message: MessageView };
+    progress?.(file.bytes.length, file.bytes.length);
+    return json.message;
+  }
+  async attachmentInfo(circleId: string, msgId: string): Promise<AttachmentView> {
+    return (await this.call<{ attachment: AttachmentView }>("GET", `/circles/${circleId}/attachments/${msgId}`))
+      .attachment;
+  }
+  async fetchAttachment(circleId: string, msgId: string, progress?: Progress): Promise<Uint8Array> {
+    const res = await this.raw(`/circles/${circleId}/attachments/${msgId}/file`, {
+      method: "GET",
+      headers: { authorization: `Bearer ${this.o.token}` },
+    });
+    const b = new Uint8Array(await res.arrayBuffer());
+    progress?.(b.length, b.length);
+    return b;
+  }
+  /** A request whose answer is not JSON when it succeeds (attachments); errors are JSON as everywhere. */
+  private async raw(path: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array }) {
+    let res: Response;
+    try {
+      res = await fetch(`${this.o.base}/api${path}`, init as RequestInit);
+    } catch {
+      throw new FelundError("E_UNREACHABLE", "cannot reach the local node", 0);
+    }
+    if (res.ok) return res;
+    const json = (await res.json().catch(() => ({}))) as { error?: string; code?: string };
+    throw new FelundError(
+      (json.code as ErrorCode | undefined) ?? codeForStatus(res.status),
+      json.error ?? `HTTP ${res.status}`,
+      res.status,
+    );
   }
   async createCircle(name: string, opts: { legacy?: boolean } = {}) {
     const r = await this.call("POST", "/circles", { name, ...(opts.legacy ? { legacy: true } : {}) });

@@ -80,3 +80,31 @@ export type BackendEvent =
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: CallSignalType; data: string };
 
 export type ConnectionState = "connecting" | "live" | "offline";
+
+/** An attachment as a front end shows it (docs/PROTOCOL.md §20); the file comes through the backend. */
+export interface AttachmentView {
+  msgId: string;
+  circleId: string;
+  name: string;
+  size: number;
+  mime: string;
+  caption: string;
+  /** base64 thumbnail, "" when none */
+  thumb: string;
+  thumbMime: string;
+  chunks: number;
+  /** chunks held here already */
+  held: number;
+}
+
+/** A file to attach: its bytes, and for images a small thumbnail made by the front end. */
+export interface FileUpload {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+  caption?: string;
+  thumb?: { mime: string; bytes: Uint8Array };
+}
+
+/** Progress of an upload or a download: parts done of the whole. */
+export type Progress = (done: number, total: number) => void;

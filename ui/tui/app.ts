@@ -8,6 +8,7 @@ import type { ChatStore } from "../shared/chat-store.ts";
 import { commandNames, submitLine, type CommandContext, type ModalName } from "../shared/commands.ts";
 import { shortId } from "../shared/format.ts";
 import { copyText } from "./clipboard.ts";
+import { tuiFiles } from "./files.ts";
 import type { CompletionSource } from "../shared/completion.ts";
 import { activeChannel, lockedError } from "../shared/locked.ts";
 import { messageText } from "../shared/line.ts";
@@ -81,6 +82,7 @@ export class TuiApp {
         quit: () => this.o.onQuit(),
         webUrl: o.webUrl,
         copy: (text) => void this.copy(text).then((how) => store.notice(how)),
+        ...tuiFiles,
       },
     };
     this.frame.onSelect = (circleId, channelId) => void this.selectFromSidebar(circleId, channelId);

@@ -46,7 +46,7 @@ export interface SealedBody {
   ct: Uint8Array;
 }
 
-const bodyAad = (circleId: string, channelId: string, keyVersion: number) =>
+export const bodyAad = (circleId: string, channelId: string, keyVersion: number) =>
   tagged("felund2/channel-body").str(circleId).str(channelId).u32(keyVersion).finish();
 
 export function sealBody(

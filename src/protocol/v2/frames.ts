@@ -9,7 +9,11 @@
 //   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
 //   0x07 SIGNAL u8 hops | str to node_id | str call session id | str payload (a sealed call signal, call-signal.ts)
 //   0x08 HELD   u32 n | n x fixed16 msg_id (the receiver of MSGS now holds these: delivery state)
+//   0x0A BLOB_WANT u32 n (≤ 64) | n x fixed16 chunk_id (attachment chunks, §20)
+//   0x0B BLOB_DATA fixed16 chunk_id | u8 status (0 = held: bytes sealed chunk ≤ 64 KiB + 16 follows; 1 = not held here)
 import {
+  ATTACH_SEALED_CHUNK_MAX,
+  BLOB_WANT_MAX,
   PEERS_FRAME_MAX,
   RELAY_SIGNAL_PAYLOAD_MAX,
   V2_CALL_ID_MAX,
@@ -20,7 +24,18 @@ import {
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
 
-export const FRAME = { recon: 1, want: 2, msgs: 3, peers: 4, admit: 5, close: 6, signal: 7, held: 8 } as const;
+export const FRAME = {
+  recon: 1,
+  want: 2,
+  msgs: 3,
+  peers: 4,
+  admit: 5,
+  close: 6,
+  signal: 7,
+  held: 8,
+  blob_want: 10,
+  blob_data: 11,
+} as const;
 export const FORM_V1 = 0;
 export const FORM_V2 = 1;
 
@@ -51,6 +66,9 @@ export type Frame =
   | { t: "close"; reason: string }
   /** the sender has stored these messages (an acknowledgement of MSGS) */
   | { t: "held"; ids: Uint8Array[] }
+  /** attachment chunks asked for / one chunk (data null: the sender does not hold it) (§20) */
+  | { t: "blob_want"; ids: Uint8Array[] }
+  | { t: "blob_data"; id: Uint8Array; data: Uint8Array | null }
   | SignalFrame;
 
 /** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
@@ -69,6 +87,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       return encodeRanges(w.u8(FRAME.recon), f.ranges).finish();
     case "want":
     case "held":
+    case "blob_want":
       w.u8(FRAME[f.t]).u32(f.ids.length);
       for (const id of f.ids) w.fixed(id, 16);
       return w.finish();
@@ -96,6 +115,11 @@ export function encodeFrame(f: Frame): Uint8Array {
     }
     case "close":
       return w.u8(FRAME.close).str(f.reason.slice(0, 200)).finish();
+    case "blob_data":
+      w.u8(FRAME.blob_data)
+        .fixed(f.id, 16)
+        .u8(f.data ? 0 : 1);
+      return (f.data ? w.bytes(f.data) : w).finish();
     case "signal":
       return w.u8(FRAME.signal).u8(f.hops).str(f.to).str(f.sessionId).str(f.payload).finish();
   }
@@ -152,6 +176,19 @@ export function decodeFrame(b: Uint8Array): Frame {
     case FRAME.close:
       f = { t: "close", reason: r.str(1024) };
       break;
+    case FRAME.blob_want: {
+      const ids: Uint8Array[] = [];
+      for (let n = r.count(BLOB_WANT_MAX); n > 0; n--) ids.push(r.fixed(16));
+      f = { t: "blob_want", ids };
+      break;
+    }
+    case FRAME.blob_data: {
+      const id = r.fixed(16);
+      const status = r.u8();
+      if (status > 1) throw new V2DecodeError("frame: unknown BLOB_DATA status");
+      f = { t: "blob_data", id, data: status === 0 ? r.bytes(ATTACH_SEALED_CHUNK_MAX) : null };
+      break;
+    }
     case FRAME.signal: {
       const hops = r.u8();
       if (hops > 1) throw new V2DecodeError("frame: signal passed on too often");

@@ -26,12 +26,14 @@ export const MSG_VERSION = 2;
 export const KIND_TEXT = 0;
 export const KIND_SEALED = 1;
 export const KIND_CONTROL = 2;
+/** an attachment (docs/PROTOCOL.md §20; the body is in attachment.ts) */
+export const KIND_ATTACHMENT = 7;
 /** a direct message (§21): its own rules are in dm.ts and src/sync/dm.ts */
 export const KIND_DM = 8;
-/** 3-6: reply, reaction, edit, delete (refs.ts, docs/PROTOCOL.md §18); 8: a direct message (dm.ts, §21) */
-export type MessageKind = 0 | 1 | 2 | RefKind | 8;
-/** the highest kind of the ref kinds (3-6); 7 is an attachment (§20), 8 a direct message */
-export const KIND_MAX = 6;
+/** 3-6: reply, reaction, edit, delete (refs.ts, docs/PROTOCOL.md §18); 7: an attachment (§20); 8: a direct message (dm.ts, §21) */
+export type MessageKind = 0 | 1 | 2 | RefKind | 7 | 8;
+/** the highest kind this implementation knows */
+export const KIND_MAX = 8;
 
 export interface MessageFields {
   circleId: string;
@@ -46,7 +48,7 @@ export interface MessageFields {
   keyEpoch: number;
   kind: MessageKind;
   displayName: string;
-  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event; 3-6: ref body (refs.ts); kind 8: sealed direct message */
+  /** kind 0: UTF-8 text; kind 1: sealed channel body; kind 2: encoded control event; 3-6: ref body (refs.ts); kind 7: attachment; kind 8: sealed direct message */
   body: Uint8Array;
   salt: Uint8Array;
 }
@@ -108,7 +110,7 @@ export function decodeMessage(wire: Uint8Array): SignedMessage {
   const order = version === 1 ? { createdTs: r.u64() } : orderFields(r.u64(), r.u32());
   const keyEpoch = r.u32();
   const kind = r.u8();
-  if (kind > KIND_MAX && kind !== KIND_DM) throw new V2DecodeError("message: unknown kind");
+  if (kind > KIND_MAX) throw new V2DecodeError("message: unknown kind");
   const displayName = r.str(DISPLAY_NAME_WIRE_MAX * 4);
   const body = r.bytes(V2_MESSAGE_MAX);
   const salt = r.fixed(16);

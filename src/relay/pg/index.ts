@@ -48,6 +48,8 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
     presence,
     signal,
     signed,
+    // attachment chunks are stored by the SQLite backend only (documented in README "Relay on PostgreSQL")
+    blobs: null,
     async stats() {
       const [r] =
         await sql`SELECT (SELECT count(*) FROM relay_messages)::bigint AS n, pg_database_size(current_database()) AS b`;

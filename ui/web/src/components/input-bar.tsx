@@ -153,13 +153,23 @@ export function InputBar() {
     }
   };
 
+  // attach button, drop, paste: the sending code is a chunk loaded on the first file
+  const files = (f: FileList | null | undefined, e?: Event) =>
+    f?.length && (e?.preventDefault(), import("./attach-send.ts").then((m) => m.sendFiles(app, [...f])));
+
   onMount(() => {
     app.setInput(ta);
     ta.focus();
   });
 
   return (
-    <div class="inputbar">
+    // biome-ignore lint/a11y/noStaticElementInteractions: files dropped or pasted anywhere on the input bar are attached (the 📎 button is the accessible way)
+    <div
+      class="inputbar"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => files(e.dataTransfer?.files, e)}
+      onPaste={(e) => files(e.clipboardData?.files, e)}
+    >
       <Show when={suggestions().length}>
         <ul class="suggest" data-testid="suggestions">
           <For each={suggestions()}>
@@ -209,6 +219,10 @@ export function InputBar() {
           }}
           onKeyDown={onKey}
         />
+        <label class="icon-btn" aria-label="Attach">
+          📎
+          <input type="file" multiple hidden data-testid="attach" onChange={(e) => files(e.currentTarget.files)} />
+        </label>
         <button
           type="button"
           class="icon-btn"

@@ -1,6 +1,18 @@
 // The message log: day dividers, messages grouped by author, notices, and scroll-back that
 // loads older history when the top is reached. Sticks to the bottom while you are there.
-import { For, Match, Show, Switch, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
+import {
+  For,
+  Match,
+  Show,
+  Switch,
+  createEffect,
+  createMemo,
+  createSignal,
+  on,
+  onMount,
+  untrack,
+  type Component,
+} from "solid-js";
 import type { Notice } from "../../../shared/chat-store.ts";
 import { deliveryText } from "../../../shared/delivery.ts";
 import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentions } from "../../../shared/format.ts";
@@ -13,6 +25,13 @@ type Row =
   | { k: string; kind: "msg"; m: MessageView; cont: boolean }
   | { k: string; kind: "event"; m: MessageView }
   | { k: string; kind: "notice"; n: Notice };
+
+// an attachment's view (thumbnail, download) is a chunk loaded when the first one is shown
+const [FileView, setFileView] = createSignal<Component<{ m: MessageView }>>();
+const File = (p: { m: MessageView }) => {
+  void import("./attachment.tsx").then((x) => setFileView(() => x.Attachment));
+  return <Show when={FileView()}>{(c) => untrack(() => c()(p))}</Show>;
+};
 
 /** Messages within this many seconds from the same author share one header. */
 const GROUP_S = 300;
@@ -255,6 +274,9 @@ function Message(p: { m: MessageView; cont: boolean }) {
         <div class="msg-text">
           <Rich text={p.m.text} me={app.me()} names={app.names()} />
         </div>
+        <Show when={p.m.text.startsWith("📎")}>
+          <File m={p.m} />
+        </Show>
         <Show when={p.m.late}>
           <span class="late" data-testid="late" title={`arrived ${new Date(p.m.receivedAt * 1000).toLocaleString()}`}>
             arrived later

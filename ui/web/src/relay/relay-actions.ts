@@ -3,9 +3,8 @@
 // what they stored (saved to IndexedDB, pushed to the relay, shown), plus the felund2 join,
 // which talks to the relay. A chunk loaded on the first such action (relay-backend.ts), so a
 // returning user reads and writes without it; the backend lends it its state (ActionHost).
-import type { AccessMode, BackendEvent } from "../../../shared/types.ts";
+import type { AccessMode, BackendEvent, FileUpload, MessageView, Progress } from "../../../shared/types.ts";
 import type { InviteOptions, RefOp } from "../../../shared/backend.ts";
-import type { MessageView } from "../../../shared/types.ts";
 import { toHex } from "../../../../src/protocol/bytes.ts";
 import { V2_INVITE_TTL_DEFAULT_S } from "../../../../src/protocol/limits.ts";
 import { INVITE2_PREFIX, type InviteView } from "../../../../src/protocol/v2/invite.ts";
@@ -223,6 +222,17 @@ export class RelayActions {
   async leaveChannel(circleId: string, name: string) {
     const row = channels.leaveChannel(this.peer, circleId, name);
     await this.h.published(row.circleId, [row]);
+  }
+
+  // ---- attachments: relay-attach.ts, a chunk of its own (docs/PROTOCOL.md §20) ----
+  async attach(circleId: string, channelId: string, file: FileUpload, progress?: Progress) {
+    return (await import("./relay-attach.ts")).attach(this.h, circleId, channelId, file, progress);
+  }
+  async attachmentInfo(circleId: string, msgId: string) {
+    return (await import("./relay-attach.ts")).info(this.h, circleId, msgId);
+  }
+  async fetchAttachment(circleId: string, msgId: string, progress?: Progress) {
+    return (await import("./relay-attach.ts")).fetchFile(this.h, circleId, msgId, progress);
   }
 
   /** The felund2 invites this browser issued for a circle, newest first. */

@@ -73,6 +73,9 @@ const SERVED = [
   "openDm",
   "listDms",
   "refAction",
+  "attach",
+  "attachmentInfo",
+  "fetchAttachment",
 ] as const;
 
 /** circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one (bound in the constructor) */
