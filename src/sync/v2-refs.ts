@@ -98,7 +98,7 @@ useRefRules({
         store.eraseMessage(m.msgId); // its reactions and edits that came before it
         return ignore("deleted");
       });
-    if (m.kind <= 2) return accept(null);
+    if (m.kind < 3 || m.kind > 6) return accept(null); // not a ref kind (text, sealed, control, attachment, DM)
     return accept({ targetId: decodeRefBody(m.body).targetId, target: r.value, text: refRowText(store, m) });
   },
   after: (store, m, plan) => applyRef(store, m, plan.target),

@@ -11,6 +11,7 @@ import type { StoredMessage } from "../../src/sync/store.ts";
 import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import { messageView } from "../../src/peer/views.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
+import "../../ui/web/src/relay/mem-refs.ts"; // MemStore's refsTo and eraseMessage (the browser loads them with the ref rules, which another test file may have installed)
 import { addCircle, makeMessages, secretFor } from "../sync/helpers.ts";
 import { joinCircle, makeNode, newStore, NOW, post, type Node, type StoreKind } from "../v2/helpers.ts";
 

@@ -14,6 +14,7 @@ import { storeVerified } from "../../src/sync/merge.ts";
 import type { SyncStoreV2 } from "../../src/sync/store.ts";
 import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
+import "../../ui/web/src/relay/mem-refs.ts"; // MemStore's refsTo and eraseMessage (the browser loads them with the ref rules, which another test file may have installed)
 import { NOW, seededRng } from "../sync/helpers.ts";
 
 export type Kind = "sqlite" | "mem";

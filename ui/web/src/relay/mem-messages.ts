@@ -142,9 +142,14 @@ export class MemMessages {
     // (mem-refs.ts leaves out reactions, edits and deletes: none is stored before it loads)
     return list.slice(Math.max(0, end - limit), end).map(own);
   }
-  /** Replies, reactions, edits and deletes (mem-refs.ts, loaded with their rules: not in the first load). */
-  declare refsTo: SyncStoreV2["refsTo"];
-  declare eraseMessage: SyncStoreV2["eraseMessage"];
+  /** Replies, reactions, edits and deletes: mem-refs.ts replaces these two when it loads with their rules (not in
+   * the first load). Until then no reaction, edit or delete is stored here, so none refers to anything. */
+  refsTo(_circleId: string, _targetIds: string[]): StoredMessage[] {
+    return [];
+  }
+  eraseMessage(_msgId: string): void {
+    throw new Error("mem-refs.ts is not loaded");
+  }
   declare refRows: () => StoredMessage[];
   /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
    * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */

@@ -45,7 +45,9 @@ MemMessages.prototype.channelMessages = function (this: MemMessages, circleId, c
 };
 
 MemMessages.prototype.refRows = function (this: MemMessages) {
-  return [...rowsOf(this).messages.values()].filter((m) => (m.kind ?? 0) > 2 && !m.deleted).map(own);
+  return [...rowsOf(this).messages.values()]
+    .filter((m) => (m.kind ?? 0) >= 3 && (m.kind ?? 0) <= 6 && !m.deleted)
+    .map(own);
 };
 
 MemMessages.prototype.refsTo = function (this: MemMessages, circleId: string, targetIds: string[]) {
