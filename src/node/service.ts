@@ -13,7 +13,8 @@ import * as peer from "../peer/actions.ts";
 import { type PeerCtx, requireCircle } from "../peer/ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { postV1 } from "../peer/post-v1.ts";
-import { channelLog, circleTimeline } from "../peer/timeline.ts";
+import { channelLog, circleTimeline, useV1ControlParser } from "../peer/timeline.ts";
+import { parseControlEvent } from "../protocol/control.ts";
 import { type ChannelView, channelViews, type MessageView, messageView, useRefsView } from "../peer/views.ts";
 import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from "./identity.ts";
 
@@ -36,6 +37,7 @@ import { refsHook } from "../peer/refs-view.ts";
 import "../sync/v2-refs.ts"; // the node applies replies, reactions, edits and deletes always (ref-hook.ts)
 
 // the node shows replies, reactions, edits and deletes always (the browser loads this on demand)
+useV1ControlParser(parseControlEvent); // timeline lines of legacy circles
 useRefsView(refsHook);
 export type { MessageView };
 

@@ -12,7 +12,8 @@ import {
 import { CONTROL_CHANNEL } from "../protocol/message.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import * as admin from "../sync/v2-admin.ts";
-import { composeEvent, isLegacy } from "../sync/v2-apply.ts";
+import { isLegacy } from "../sync/v2-apply.ts";
+import { composeEvent } from "../sync/v2-compose-event.ts";
 import { requireCircle, type PeerCtx, v2Ctx, who } from "./ctx.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { rowOf } from "./ctx.ts";

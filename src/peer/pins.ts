@@ -8,7 +8,7 @@ import { MSG_ID_RE } from "../protocol/ids.ts";
 import { decodeEvent } from "../protocol/v2/control.ts";
 import { decodeMessage, KIND_CONTROL } from "../protocol/v2/message.ts";
 import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
-import { composeEvent } from "../sync/v2-apply.ts";
+import { composeEvent } from "../sync/v2-compose-event.ts";
 import { type PeerCtx, requireCircle, rowOf, v2Ctx, who } from "./ctx.ts";
 import { controlRows } from "./timeline.ts";
 import { type MessageView, messageView } from "./views.ts";

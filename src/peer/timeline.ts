@@ -2,7 +2,7 @@
 // (a circle is left silently: no event says so), derived from the
 // control rows a circle already stores (signed v2 events, v1 CHANNEL_EVT / CIRCLE_NAME_EVT), so
 // nothing is stored twice. The front ends show them as quiet lines among the messages.
-import { parseControlEvent } from "../protocol/control.ts";
+import type { ControlEvent } from "../protocol/control.ts";
 import { fromBase64 } from "../protocol/bytes.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/message.ts";
@@ -11,6 +11,13 @@ import { decodeMessage, KIND_CONTROL } from "../protocol/v2/message.ts";
 import { nodeIdOf } from "../protocol/v2/keys.ts";
 import { fromHex } from "../protocol/bytes.ts";
 import type { OrderKey, StoredMessage, SyncStoreV2 } from "../sync/store.ts";
+
+/** Legacy circles' v1 control rows are read with this (parseControlEvent of src/protocol/control.ts):
+ * set by the node at start and by the relay-only browser's legacy chunk, so v2-only browsers do not load it. */
+let parseV1: ((text: string) => ControlEvent | null) | null = null;
+export const useV1ControlParser = (f: (text: string) => ControlEvent | null): void => {
+  parseV1 = f;
+};
 
 export type TimelineKind =
   | "created"
@@ -124,7 +131,7 @@ function circleEvents(store: SyncStoreV2, circleId: string): Map<string, Timelin
       }
       continue;
     }
-    const e = parseControlEvent(m.text);
+    const e = parseV1?.(m.text) ?? null;
     if (e?.t === "CIRCLE_NAME_EVT") circleRenamed(m, m.authorNodeId, e.name);
     if (e?.t !== "CHANNEL_EVT") continue;
     if (e.op === "rename" && e.nodeId) renamed(m, e.nodeId, e.displayName);

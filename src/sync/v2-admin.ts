@@ -14,7 +14,8 @@ import { encodeInvite2Compact, type Invite2, inviteIdOf } from "../protocol/v2/i
 import { buildRekey } from "../protocol/v2/rekey.ts";
 import type { SignedMessage } from "../protocol/v2/message.ts";
 import type { InviteRow, StoredMessage } from "./store.ts";
-import { composeEvent, type V2Ctx } from "./v2-apply.ts";
+import type { V2Ctx } from "./v2-apply.ts";
+import { composeEvent } from "./v2-compose-event.ts";
 import { openLockedBacklog } from "./v2-events.ts";
 
 type Done = Verdict<{ signed: SignedMessage; row: StoredMessage }>;

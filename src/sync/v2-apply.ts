@@ -7,7 +7,7 @@ import type { Rng } from "../protocol/crypto.ts";
 import { V2_CREATED_TS_MIN } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL, computeMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
-import { decodeEvent, encodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
+import { decodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";
 import { epochZeroKey, nodeIdOf } from "../protocol/v2/keys.ts";
 import { attachmentRowText } from "./attachment-hook.ts";
@@ -277,27 +277,4 @@ export function composeText(
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;
   return accept({ signed, row: ctx.store.getMessages(c.circleId, [signed.msgId])[0]! });
-}
-
-/** Sign and apply a control event of this node. */
-export function composeEvent(
-  ctx: V2Ctx,
-  c: Omit<Compose, "channelId"> & { event: V2Event },
-): Verdict<{ signed: SignedMessage; row: StoredMessage }> {
-  const circle = ctx.store.getCircle(c.circleId);
-  if (!circle) return reject("unknown circle");
-  const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId,
-    channelId: CONTROL_CHANNEL,
-    authorKey: ctx.self.edPublic,
-    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
-    keyEpoch: circle.keyEpoch,
-    kind: KIND_CONTROL,
-    displayName: c.displayName,
-    body: encodeEvent(c.event),
-    salt: c.rng(16),
-  });
-  const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
-  if (!r.ok) return r;
-  return accept({ signed, row: r.value });
 }

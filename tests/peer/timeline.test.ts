@@ -6,9 +6,13 @@ import * as act from "../../src/peer/actions.ts";
 import * as channels from "../../src/peer/actions-channels.ts";
 import type { PeerCtx } from "../../src/peer/ctx.ts";
 import { sendMessage } from "../../src/peer/send.ts";
-import { channelLog, circleTimeline } from "../../src/peer/timeline.ts";
+import { channelLog, circleTimeline, useV1ControlParser } from "../../src/peer/timeline.ts";
+import { parseControlEvent } from "../../src/protocol/control.ts";
 import { messageView } from "../../src/peer/views.ts";
 import { clock as time, enter, exchange, type Kind, makePeer, otherKind } from "./social-harness.ts";
+
+// legacy circles' v1 control rows, as the node and the browser's legacy chunk install it
+useV1ControlParser(parseControlEvent);
 
 /** each step a second later, so their times order them */
 const clock = () => time.now++;

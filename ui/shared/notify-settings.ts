@@ -14,71 +14,10 @@ import {
   type NotifyPrefs,
   raised,
 } from "../../src/peer/notify-prefs.ts";
-import type { ChatStore } from "./chat-store.ts";
-import type { MessageView } from "./types.ts";
 import { circleOf, type Command } from "./command-base.ts";
+import { attachPrefs, held, update } from "./notify-attach.ts";
 
-export interface PrefsIO {
-  load(): Promise<NotifyPrefs>;
-  save(p: NotifyPrefs): Promise<void>;
-}
-
-const LOCAL_KEY = "felund.notify-prefs";
-type Kv = { getItem(k: string): string | null; setItem(k: string, v: string): void };
-
-/** The node's settings through its backend; else (the relay-only browser) this origin's localStorage. */
-export function defaultIO(store: ChatStore): PrefsIO {
-  const b = store.backend;
-  if (b.getNotify && b.setNotify) return { load: b.getNotify.bind(b), save: b.setNotify.bind(b) };
-  const kv = (globalThis as { localStorage?: Kv }).localStorage;
-  if (!kv) throw new FelundError("E_REFUSED", "this client keeps no notification settings");
-  return {
-    async load() {
-      try {
-        return checkPrefs(JSON.parse(kv.getItem(LOCAL_KEY) ?? "null"));
-      } catch {
-        return emptyPrefs(); // none saved yet (or unreadable): the defaults
-      }
-    },
-    async save(p) {
-      kv.setItem(LOCAL_KEY, JSON.stringify(p));
-    },
-  };
-}
-
-const held = new WeakMap<ChatStore, { prefs: NotifyPrefs; io: PrefsIO }>();
-
-/**
- * Load the settings and have the store's badges and mentions follow them: its bump() (unread
- * and mention counts) and mentionsMe() (those counts, and the desktop notification hook) are
- * wrapped here, so the chat store itself carries no code for them (the web client's first load).
- */
-export async function attachPrefs(store: ChatStore, io = defaultIO(store)): Promise<NotifyPrefs> {
-  const prefs = await io.load();
-  const first = !held.has(store);
-  held.set(store, { prefs, io });
-  if (first) {
-    const mentionsMe = store.mentionsMe.bind(store);
-    const bump = store.bump.bind(store);
-    const raise = (m: MessageView) => raised(held.get(store)!.prefs, m, mentionsMe(m));
-    store.mentionsMe = (m) => raise(m).mention;
-    store.bump = (k, m) => {
-      const r = raise(m);
-      if (r.badge || r.mention) bump(k, m);
-    };
-  }
-  return prefs;
-}
-
-async function update(store: ChatStore, change: (p: NotifyPrefs) => void): Promise<NotifyPrefs> {
-  if (!held.has(store)) await attachPrefs(store);
-  const h = held.get(store)!;
-  const next = structuredClone(h.prefs);
-  change(next);
-  await h.io.save(checkPrefs(next));
-  h.prefs = next;
-  return next;
-}
+export { attachPrefs, defaultIO, type PrefsIO } from "./notify-attach.ts";
 
 export const NOTIFY_COMMANDS: Command[] = [
   {

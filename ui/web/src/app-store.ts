@@ -93,8 +93,8 @@ export function createAppStore(backend: Backend, mode: Mode) {
     );
   };
 
-  // notification settings (/notify, /mute, /keywords), with the commands chunk just after start (the first load has no room)
-  setTimeout(() => void loadCommands().then((m) => m.attachPrefs(core)), 1500);
+  // notification settings (/notify, /mute, /keywords): unread badges and notifications follow them from the start
+  void import("../../shared/notify-attach.ts").then((m) => m.attachPrefs(core));
 
   createEffect(() => {
     const n = totalUnread();

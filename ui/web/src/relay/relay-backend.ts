@@ -1,6 +1,6 @@
 // The relay-only peer: a browser with no node behind it is its own felund v2 peer. Its
 // Ed25519 key, circle secrets and history live in IndexedDB (persist.ts); what it writes is
-// signed (composeText / composeEvent of src/sync/v2-apply.ts) and travels as v2 envelopes
+// signed (composeText of src/sync/v2-apply.ts, composeEvent of v2-compose-event.ts) and travels as v2 envelopes
 // (docs/PROTOCOL.md §9) through the relay (relay-client.ts); what arrives is opened and
 // verified by acceptSigned, as on a node. Its circles are v2-only (felund2 codes redeemed through
 // the relay's /v1/signal: admission.ts, §10.1) unless created legacy-compatible: those also carry
