@@ -5,7 +5,7 @@
 import { fromBase64, fromHex, toBase64, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { V2_CREATED_TS_MIN } from "../protocol/limits.ts";
-import { CONTROL_CHANNEL, computeMac, type ChatMessage } from "../protocol/message.ts";
+import { computeMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
 import { decodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";

@@ -4,16 +4,7 @@
 // (local API); the relay-only browser in localStorage. attachPrefs() makes the chat store's
 // badges and mention notifications follow them.
 import { FelundError } from "../../src/protocol/errors.ts";
-import {
-  checkPrefs,
-  emptyPrefs,
-  KEYWORDS_MAX,
-  levelOf,
-  NOTIFY_LEVELS,
-  type NotifyLevel,
-  type NotifyPrefs,
-  raised,
-} from "../../src/peer/notify-prefs.ts";
+import { KEYWORDS_MAX, levelOf, NOTIFY_LEVELS, type NotifyLevel } from "../../src/peer/notify-prefs.ts";
 import { circleOf, type Command } from "./command-base.ts";
 import { attachPrefs, held, update } from "./notify-attach.ts";
 

@@ -6,7 +6,6 @@ import type {
   OrderKey,
   StoredMessage,
   SyncStore,
-  SyncStoreV2,
   V2Item,
   V2MessageCols,
 } from "../../../../src/sync/store.ts";
