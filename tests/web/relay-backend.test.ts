@@ -96,6 +96,8 @@ async function peer(
 }
 
 const texts = (p: Peer) => p.got.map((m) => m.text);
+/** the chat rows of a page (a page also holds timeline lines: joins, new channels) */
+const chat = <M extends { event?: unknown }>(l: M[]) => l.filter((m) => !m.event);
 const circleOf = async (p: Peer, circleId: string) =>
   (await p.b.getState()).circles.find((c) => c.circleId === circleId);
 /** what the relay stored for a circle, as parsed JSON */
@@ -147,8 +149,8 @@ describe("relay-only peers speak v2", () => {
     await waitFor(
       "card applied",
       async () =>
-        (await bob.b.listMessages(circleId, "general", { limit: 5 })).find((x) => x.text === "hello bob")!.author ===
-        "ann2",
+        chat(await bob.b.listMessages(circleId, "general", { limit: 5 })).find((x) => x.text === "hello bob")!
+          .author === "ann2",
     );
     await waitFor("circle renamed", async () => (await circleOf(bob, circleId))?.name === "book club 2");
     await waitFor("peers seen through presence", async () =>
@@ -201,13 +203,13 @@ describe("relay-only peers speak v2", () => {
     );
     await waitFor(
       "sealed row on b",
-      async () => (await b.b.listMessages(circleId, "vault", { limit: 5 })).length === 1,
+      async () => chat(await b.b.listMessages(circleId, "vault", { limit: 5 })).length === 1,
     );
-    expect((await b.b.listMessages(circleId, "vault", { limit: 5 }))[0]!.text).toBe("");
+    expect(chat(await b.b.listMessages(circleId, "vault", { limit: 5 }))[0]!.text).toBe("");
     await expect(b.b.send(circleId, "vault", "let me in")).rejects.toThrow("you cannot write in #vault yet");
     await expect(b.b.joinChannel(circleId, "vault", "wrong guess")).rejects.toThrow("wrong channel key");
     await b.b.joinChannel(circleId, "vault", "open sesame");
-    expect((await b.b.listMessages(circleId, "vault", { limit: 5 }))[0]!.text).toBe("gold inside");
+    expect(chat(await b.b.listMessages(circleId, "vault", { limit: 5 }))[0]!.text).toBe("gold inside");
     await b.b.send(circleId, "vault", "thanks");
     await waitFor("a reads b in vault", () => texts(a).includes("thanks"));
 
@@ -224,7 +226,7 @@ describe("relay-only peers speak v2", () => {
     await a.b.approveMember(circleId, "inner", "lee");
     await waitFor(
       "b opens the backlog",
-      async () => (await b.b.listMessages(circleId, "inner", { limit: 5 }))[0]?.text === "members only",
+      async () => chat(await b.b.listMessages(circleId, "inner", { limit: 5 }))[0]?.text === "members only",
     );
     await b.b.send(circleId, "inner", "in at last");
     await waitFor("a reads b in inner", () => texts(a).includes("in at last"));
@@ -248,9 +250,13 @@ describe("relay-only peers speak v2", () => {
     await c.b.joinCircle(await a.b.inviteCode(circleId, { maxUses: 1 }));
     await a.b.send(circleId, "general", "before");
     await waitFor("b has it", () => texts(b).includes("before"));
+    // a member card is a control row: its text the event's JSON, or its timeline line ("first joined")
     const hasCard = (name: string) =>
       a.events.some(
-        (e) => e.t === "message" && e.message.text.includes('"V2_CARD"') && e.message.text.includes(`"${name}"`),
+        (e) =>
+          e.t === "message" &&
+          ((e.message.text.includes('"V2_CARD"') && e.message.text.includes(`"${name}"`)) ||
+            (e.message.event?.kind === "join" && e.message.text === `${name} joined`)),
       );
     await waitFor("the owner has both members' cards", () => hasCard("first") && hasCard("second"));
     await a.b.kickMembers(circleId, ["first"]);
@@ -347,7 +353,7 @@ describe("legacy circles and the original web client", () => {
     await waitFor(
       "signed",
       async () =>
-        (await b.b.listMessages(circleId, "general", { limit: 5 })).find((m) => m.text === "sealed")?.verified ===
+        chat(await b.b.listMessages(circleId, "general", { limit: 5 })).find((m) => m.text === "sealed")?.verified ===
         "sig",
     );
     await waitFor("name", async () => (await circleOf(b, circleId))?.name === "classic");
@@ -421,7 +427,7 @@ describe("legacy circles and the original web client", () => {
     });
     await a.b.send(circleId, "general", "marker");
     await Bun.sleep(800);
-    expect((await a.b.listMessages(circleId, "general", { limit: 10 })).map((m) => m.text)).toEqual(["marker"]);
+    expect(chat(await a.b.listMessages(circleId, "general", { limit: 10 })).map((m) => m.text)).toEqual(["marker"]);
   }, 20_000);
 });
 
@@ -476,7 +482,9 @@ describe("paging, polling, persistence", () => {
     expect(st.circles.map((c) => c.name)).toEqual(["poll"]);
     expect(st.circles[0]!.channels.map((c) => c.channelId)).toEqual(["general", "keyed"]);
     expect(
-      (await again.b.listMessages(circleId, "general", { limit: 10 })).map((m) => [m.text, m.verified]).sort(),
+      chat(await again.b.listMessages(circleId, "general", { limit: 10 }))
+        .map((m) => [m.text, m.verified])
+        .sort(),
     ).toEqual([
       ["from poller", "sig"],
       ["via polling", "sig"],
@@ -521,7 +529,7 @@ describe("paging, polling, persistence", () => {
     expect(st.node.nodeId).toBe(nodeKeysFromSeed(fromHex(persist.snap.node!.seed!)).nodeId);
     expect(p.b.notices.join(" ")).toContain("node id changed from abababab");
     expect(st.circles.map((c) => [c.name, c.owned])).toEqual([["old times", true]]);
-    const msgs = await p.b.listMessages(circleId, "general", { limit: 5 });
+    const msgs = chat(await p.b.listMessages(circleId, "general", { limit: 5 }));
     expect(msgs.map((m) => [m.text, m.own])).toEqual([["from the old days", true]]);
     expect(persist.snap.state).toBeTruthy();
     // a second load is not a migration
@@ -529,7 +537,7 @@ describe("paging, polling, persistence", () => {
     const q = await peer({ persist });
     expect((await q.b.getState()).node.nodeId).toBe(st.node.nodeId);
     expect(q.b.notices).toEqual([]);
-    expect((await q.b.listMessages(circleId, "general", { limit: 5 })).map((m) => m.own)).toEqual([true]);
+    expect(chat(await q.b.listMessages(circleId, "general", { limit: 5 })).map((m) => m.own)).toEqual([true]);
   }, 20_000);
 });
 

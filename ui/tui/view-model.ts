@@ -128,7 +128,9 @@ export function logEntries(store: ChatStore, now = Date.now() / 1000, found?: st
   const names = store.knownNames();
   const ch = activeChannel(store);
   // a locked channel: one line about its messages, never their (unreadable) bodies
-  const locked = isLocked(ch) ? lockedText(ch, store.currentMessages.length, s.hasMore[store.currentKey]) : "";
+  const locked = isLocked(ch)
+    ? lockedText(ch, store.currentMessages.filter((m) => !m.event).length, s.hasMore[store.currentKey])
+    : "";
   const msgs: MessageView[] = locked ? [] : store.currentMessages;
   const out: LogEntry[] = [];
   const k = store.currentKey;

@@ -32,7 +32,9 @@ export function Locked() {
   return (
     <>
       <div class="log locked" data-testid="locked">
-        <p class="locked-line">{lockedText(ch(), app.messages().length, app.state().hasMore[app.key()])}</p>
+        <p class="locked-line">
+          {lockedText(ch(), app.messages().filter((m) => !m.event).length, app.state().hasMore[app.key()])}
+        </p>
         <p class="muted">
           #{ch().channelId} is for {whoCanJoin(ch().accessMode)}
           {ch().accessMode === "key" ? ": ask a member for its key." : "."}
