@@ -291,8 +291,12 @@ describe("commands and keys", () => {
     let f = await h.until((f) => f.includes("╭─ help"), "help");
     expect(h.app.openModalKind).toBe("help");
     for (const c of COMMANDS.slice(0, 12)) expect(f).toContain(`/${c.name}`);
-    h.t.mockInput.pressKey("\x1b[6~");
-    f = await h.until((f) => f.includes("/quit"), "help scrolled");
+    // PgDn until the last command shows (the list is several pages long)
+    for (let i = 0; i < 8 && !f.includes("/quit"); i++) {
+      h.t.mockInput.pressKey("\x1b[6~");
+      f = await h.until(() => true, "help scrolled");
+    }
+    f = await h.until((f) => f.includes("/quit"), "help scrolled to the end");
     h.t.mockInput.pressEscape();
     await h.until((f) => !f.includes("╭─ help"), "help closed");
     h.t.mockInput.pressKey("F2");
