@@ -4,11 +4,11 @@
 import { fromHex } from "../protocol/bytes.ts";
 import { ATTACH_PROTOCOL_MAX } from "../protocol/limits.ts";
 import { type Attachment, attachmentBody, descriptorError, sealFile } from "../protocol/v2/attachment.ts";
-import { KIND_ATTACHMENT, signMessage, type SignedMessage } from "../protocol/v2/message.ts";
+import { KIND_ATTACHMENT, type SignedMessage } from "../protocol/v2/message.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
 import type { BlobStore } from "./blobs.ts";
 import type { StoredMessage } from "./store.ts";
-import { acceptSigned, type Compose, isLegacy, nextOrder, type V2Ctx } from "./v2-apply.ts";
+import { acceptSigned, type Compose, isLegacy, signOwn, type V2Ctx } from "./v2-apply.ts";
 
 export interface FileToSend {
   name: string;
@@ -67,17 +67,7 @@ export function composeAttachment(
       nonce: c.rng(12),
     };
   }
-  const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId,
-    channelId: c.channelId,
-    authorKey: ctx.self.edPublic,
-    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
-    keyEpoch: circle.keyEpoch,
-    kind: KIND_ATTACHMENT,
-    displayName: c.displayName,
-    body: attachmentBody(attachment, seal),
-    salt: c.rng(16),
-  });
+  const signed = signOwn(ctx, circle, c, KIND_ATTACHMENT, attachmentBody(attachment, seal));
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;
   const chunks = sealed.ids.map((id, i) => ({ id, data: sealed.chunks[i]! }));

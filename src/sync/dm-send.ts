@@ -7,9 +7,9 @@ import { sealDm } from "../protocol/v2/dm-seal.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { pairKey } from "./dm.ts";
 import type { StoredMessage, SyncStoreV2 } from "./store.ts";
-import { KIND_DM, type SignedMessage, signMessage } from "../protocol/v2/message.ts";
+import { KIND_DM, type SignedMessage } from "../protocol/v2/message.ts";
 import { reject, accept, type Verdict } from "../protocol/verdict.ts";
-import { acceptSigned, type Compose, nextOrder, type V2Ctx } from "./v2-apply.ts";
+import { acceptSigned, type Compose, signOwn, type V2Ctx } from "./v2-apply.ts";
 
 /** The member this peer talks to in a DM channel (from the member cards), or undefined. */
 export const dmPeerOf = (store: SyncStoreV2, circleId: string, channelId: string, self: string) =>
@@ -34,17 +34,7 @@ export function composeDm(
   const circle = ctx.store.getCircle(c.circleId);
   const body = dmBody(ctx.store, ctx.self, { ...c });
   if (!circle || !body) return reject("no key for that member");
-  const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId,
-    channelId: c.channelId,
-    authorKey: ctx.self.edPublic,
-    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
-    keyEpoch: circle.keyEpoch,
-    kind: KIND_DM,
-    displayName: c.displayName,
-    body,
-    salt: c.rng(16),
-  });
+  const signed = signOwn(ctx, circle, c, KIND_DM, body);
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   return r.ok ? accept({ signed, row: r.value }) : r;
 }

@@ -17,6 +17,7 @@ import {
   KIND_CONTROL,
   KIND_SEALED,
   KIND_TEXT,
+  type MessageKind,
   orderFields,
   signMessage,
   toChatMessage,
@@ -239,6 +240,21 @@ export function nextOrder(ctx: V2Ctx, circleId: string, nowMs: number) {
   return orderFields(Math.max(Math.floor(nowMs), last.createdMs + 1), last.authorSeq + 1);
 }
 
+/** Sign this node's next message of `kind` in `c.channelId` under the circle's current key epoch (§5). */
+export function signOwn(ctx: V2Ctx, circle: CircleRow, c: Compose, kind: MessageKind, body: Uint8Array): SignedMessage {
+  return signMessage(ctx.self.edSecret, {
+    circleId: c.circleId,
+    channelId: c.channelId,
+    authorKey: ctx.self.edPublic,
+    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
+    keyEpoch: circle.keyEpoch,
+    kind,
+    displayName: c.displayName,
+    body,
+    salt: c.rng(16),
+  });
+}
+
 /**
  * Sign a text message under the circle's current epoch. In an access-controlled channel the
  * text is sealed under the newest channel key; without one the send is refused. In a legacy
@@ -263,17 +279,7 @@ export function composeText(
       c.rng(12),
     );
   }
-  const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId,
-    channelId: c.channelId,
-    authorKey: ctx.self.edPublic,
-    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
-    keyEpoch: circle.keyEpoch,
-    kind,
-    displayName: c.displayName,
-    body,
-    salt: c.rng(16),
-  });
+  const signed = signOwn(ctx, circle, c, kind, body);
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;
   return accept({ signed, row: ctx.store.getMessages(c.circleId, [signed.msgId])[0]! });

@@ -4,7 +4,7 @@
 import { fromHex } from "../protocol/bytes.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";
-import { signMessage, type SignedMessage } from "../protocol/v2/message.ts";
+import type { SignedMessage } from "../protocol/v2/message.ts";
 import {
   clearPayload,
   contentError,
@@ -15,7 +15,7 @@ import {
   type RefKind,
 } from "../protocol/v2/refs.ts";
 import type { StoredMessage } from "./store.ts";
-import { acceptSigned, nextOrder, type Compose, type V2Ctx } from "./v2-apply.ts";
+import { acceptSigned, signOwn, type Compose, type V2Ctx } from "./v2-apply.ts";
 import "./v2-refs.ts"; // the store rules of what this composes (they register themselves)
 
 export function composeRef(
@@ -38,17 +38,7 @@ export function composeRef(
     );
     body = encodeRefBody({ targetId: c.targetId, form: FORM_SEALED, payload: sealed });
   }
-  const signed = signMessage(ctx.self.edSecret, {
-    circleId: c.circleId,
-    channelId: c.channelId,
-    authorKey: ctx.self.edPublic,
-    ...nextOrder(ctx, c.circleId, c.nowMs ?? c.now * 1000),
-    keyEpoch: circle.keyEpoch,
-    kind: c.kind,
-    displayName: c.displayName,
-    body,
-    salt: c.rng(16),
-  });
+  const signed = signOwn(ctx, circle, c, c.kind, body);
   const r = acceptSigned({ ...ctx, now: c.now }, circle, signed.wire, "local");
   if (!r.ok) return r;
   const row = ctx.store.getMessage(signed.msgId);
