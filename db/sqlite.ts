@@ -31,7 +31,13 @@ export function openSqlite(path: string, opts: { migrationsDir?: string } = {}):
     // the same rule as drizzle's migrator (journal `when` after the last applied created_at)
     const { drizzle } = require("drizzle-orm/bun-sqlite") as typeof import("drizzle-orm/bun-sqlite");
     const { migrate } = require("drizzle-orm/bun-sqlite/migrator") as typeof import("drizzle-orm/bun-sqlite/migrator");
-    migrate(drizzle({ client: sqlite }), { migrationsFolder: dir });
+    try {
+      migrate(drizzle({ client: sqlite }), { migrationsFolder: dir });
+    } catch (e) {
+      // another process opening the same new database (six one-shots at once) migrated it between
+      // our check and our write lock; its transaction committed whole, so nothing is left to do
+      if (migrationsPending(sqlite, dir)) throw e;
+    }
   }
   return sqlite;
 }
