@@ -9,6 +9,7 @@ import { PEERS_SEND_MAX, V2_RECON_ROUNDS_MAX } from "../protocol/limits.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
 import { decodeFrame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
 import { idHex, initialRanges, type Range } from "../protocol/v2/recon.ts";
+import { RECON2 } from "../protocol/v2/recon2.ts";
 import { mergeGossipPeers, recordInbound } from "./peers.ts";
 import type { StoredMessage } from "./store.ts";
 import type { V2Ctx } from "./v2-apply.ts";
@@ -45,7 +46,7 @@ export class V2Exchange extends V2Handshake {
     this.blobs = new V2Blobs(this.deps.blobs, this.circle!.circleId, this.deps.now);
     const send = [this.frame({ t: "peers", peers: this.peerList() })];
     if (this.role === "server") return send;
-    send.push(this.frame({ t: "recon", ranges: initialRanges(this.msgs.itemSet()) }));
+    send.push(this.reconStart());
     this.reconRounds++;
     return send;
   }
@@ -62,6 +63,11 @@ export class V2Exchange extends V2Handshake {
     }
     switch (f.t) {
       case "recon":
+        return this.onRecon(f.ranges);
+      case "recon2":
+        // a peer that answers in RECON2 reads it (§24); one from before it never sends it
+        if (this.deps.recon1Only) throw new V2DecodeError("frame: unknown type 14");
+        this.peerRecon2 = true;
         return this.onRecon(f.ranges);
       case "want":
         return this.out(this.msgs!.msgFrames(f.ids.map(idHex), false));
@@ -112,7 +118,7 @@ export class V2Exchange extends V2Handshake {
     }
     if (++this.reconRounds > V2_RECON_ROUNDS_MAX)
       return this.fatal("too many reconciliation rounds", [], this.frame({ t: "close", reason: "too many rounds" }));
-    const r = this.msgs!.answerRecon(ranges);
+    const r = this.msgs!.answerRecon(ranges, this.peerRecon2);
     if (r.matched) {
       this.result.reconciled = true;
       this.reconRounds = 0;
@@ -173,7 +179,14 @@ export class V2Exchange extends V2Handshake {
     // healing covers everything the circle holds now, whatever path stored it
     this.msgs!.changed();
     this.reconRounds++;
-    return this.out([this.frame({ t: "recon", ranges: initialRanges(this.msgs!.itemSet()) })]);
+    return this.out([this.reconStart()]);
+  }
+
+  /** A round's first frame, in RECON2 once the peer is known to read it (§24). */
+  private reconStart(): string {
+    const set = this.msgs!.itemSet();
+    if (this.peerRecon2) return this.frame({ t: "recon2", ranges: initialRanges(set, RECON2) });
+    return this.frame({ t: "recon", ranges: initialRanges(set) });
   }
 
   /** Close politely (shutdown, circle left). */

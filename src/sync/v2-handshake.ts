@@ -27,6 +27,7 @@ import {
 import { admissionVerdict, inviteAuthKey } from "../protocol/v2/invite.ts";
 import { authKey, circleTag, markedV1Nonce } from "../protocol/v2/keys.ts";
 import { FrameOpener, FrameSealer } from "../protocol/v2/session.ts";
+import { RECON2_OFFER } from "../protocol/v2/recon2.ts";
 import { PeerKnowledge } from "./knowledge.ts";
 import { recordDialOk, recordInbound } from "./peers.ts";
 import type { CircleRow } from "./store.ts";
@@ -52,6 +53,8 @@ export abstract class V2Handshake {
   private hsFrames = 0;
   /** our circle epoch when the session began (a rise during the session means we got a REKEY) */
   protected startEpoch = 0;
+  /** the peer answers in RECON2 (§24): it offered it (server side) or sent one (client side) */
+  protected peerRecon2 = false;
   readonly result: V2Result;
 
   protected constructor(
@@ -112,6 +115,7 @@ export abstract class V2Handshake {
     if (!this.circle) return this.fatal("unknown circle");
     const secret = fromHex(this.circle.secretHex);
     this.offer = makeOffer(d.rng, this.circle.keyEpoch);
+    if (!d.recon1Only) this.offer.offer.recon = [RECON2_OFFER];
     let hello: Record<string, unknown>;
     if (isLegacy(this.circle)) {
       // a full v1 HELLO, so an original server can answer; its nonce carries the v2 mark
@@ -163,6 +167,7 @@ export abstract class V2Handshake {
     const offer = parseOffer(f.v2);
     if (!offer) return this.fatal("no v2 offer", ["Expected v2"]);
     this.helloLine = line;
+    this.peerRecon2 = !d.recon1Only && !!offer.recon?.includes(RECON2_OFFER);
     let auth: Uint8Array | null = null;
     let epoch = 0;
     if (offer.join) {

@@ -6,7 +6,8 @@ import { V2_GIVE_SLICE, V2_GIVE_STEP_BYTES, V2_MSGS_FRAME_BUDGET, V2_WANT_MAX } 
 import { toWireV1 } from "../protocol/message.ts";
 import { FORM_V1, FORM_V2, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
 import { decodeMessage } from "../protocol/v2/message.ts";
-import { idHex, itemOf, ItemSet, processRanges, type Range } from "../protocol/v2/recon.ts";
+import { idHex, itemOf, ItemSet, processRanges, RECON1, type Range } from "../protocol/v2/recon.ts";
+import { RECON2 } from "../protocol/v2/recon2.ts";
 import { checkWireMessage, storeVerified } from "./merge.ts";
 import type { CircleRow, StoredMessage } from "./store.ts";
 import { acceptSigned, isLegacy, type V2Ctx } from "./v2-apply.ts";
@@ -53,8 +54,8 @@ export class V2Messages {
   }
 
   /** Answer a peer's RECON ranges: WANTs, the first part of what it lacks, and our next ranges. */
-  answerRecon(ranges: Range[]): { send: string[]; matched: boolean } {
-    const r = processRanges(this.itemSet(), ranges);
+  answerRecon(ranges: Range[], recon2: boolean): { send: string[]; matched: boolean } {
+    const r = processRanges(this.itemSet(), ranges, recon2 ? RECON2 : RECON1);
     const send: string[] = [];
     for (let i = 0; i < r.want.length; i += V2_WANT_MAX)
       send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
@@ -62,7 +63,7 @@ export class V2Messages {
     // connection drains (more()), so a whole history for a new member never sits in one queue
     this.giveBacklog.push(...r.give.map(idHex));
     send.push(...this.giveSome());
-    send.push(this.frame({ t: "recon", ranges: r.out }));
+    send.push(this.frame({ t: recon2 ? "recon2" : "recon", ranges: r.out }));
     return { send, matched: r.out.length === 0 };
   }
 

@@ -19,6 +19,8 @@ export interface V2Deps {
   blobs?: BlobStore;
   /** deps of the embedded v1 engine (legacy circles, client role); defaults built from the above */
   v1?: ExchangeDeps;
+  /** speak only RECON (§4.7), as v2 nodes from before RECON2 (§24) did: neither offer nor answer RECON2 (tests) */
+  recon1Only?: boolean;
 }
 
 /** A join by felund2 invite: the ticket authenticates the handshake instead of a circle key. */

@@ -19,9 +19,9 @@ function countTraffic() {
   const storeItems = P.storeItems;
   const answerRecon = P.answerRecon;
   const c = { served: 0, received: 0, recons: 0 };
-  P.answerRecon = function (this: V2Messages, ranges) {
+  P.answerRecon = function (this: V2Messages, ranges, recon2) {
     c.recons++;
-    return answerRecon.call(this, ranges);
+    return answerRecon.call(this, ranges, recon2);
   };
   P.msgFrames = function (this: V2Messages, ids, pushed) {
     if (!pushed) c.served += ids.length;

@@ -55,6 +55,7 @@ import { FrameOpener, FrameSealer } from "../../src/protocol/v2/session.ts";
 import { callSignal } from "./call-signal-cases.ts";
 import { dm } from "./dm-cases.ts";
 import { refs } from "./vector-refs.ts";
+import { recon2 } from "./vector-recon2.ts";
 import {
   ALICE_SEED,
   BOB_SEED,
@@ -1099,6 +1100,7 @@ export const FAMILIES: Record<string, Family> = {
   handshake,
   frames,
   recon,
+  recon2,
   invite,
   "invite-compact": inviteCompact,
   "call-signal": callSignal,

@@ -11,6 +11,7 @@
 //   0x08 HELD   u32 n | n x fixed16 msg_id (the receiver of MSGS now holds these: delivery state)
 //   0x0A BLOB_WANT u32 n (≤ 64) | n x fixed16 chunk_id (attachment chunks, §20)
 //   0x0B BLOB_DATA fixed16 chunk_id | u8 status (0 = held: bytes sealed chunk ≤ 64 KiB + 16 follows; 1 = not held here)
+//   0x0E RECON2 ranges in the compact format (recon2.ts, §24), only to a peer that offered it
 import {
   ATTACH_SEALED_CHUNK_MAX,
   BLOB_WANT_MAX,
@@ -23,6 +24,7 @@ import {
 } from "../limits.ts";
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
+import { decodeRanges2, encodeRanges2 } from "./recon2.ts";
 
 export const FRAME = {
   recon: 1,
@@ -35,6 +37,7 @@ export const FRAME = {
   held: 8,
   blob_want: 10,
   blob_data: 11,
+  recon2: 14,
 } as const;
 export const FORM_V1 = 0;
 export const FORM_V2 = 1;
@@ -59,6 +62,7 @@ export interface Admit {
 
 export type Frame =
   | { t: "recon"; ranges: Range[] }
+  | { t: "recon2"; ranges: Range[] }
   | { t: "want"; ids: Uint8Array[] }
   | { t: "msgs"; pushed: boolean; items: MsgItem[] }
   | { t: "peers"; peers: PeerItem[] }
@@ -85,6 +89,8 @@ export function encodeFrame(f: Frame): Uint8Array {
   switch (f.t) {
     case "recon":
       return encodeRanges(w.u8(FRAME.recon), f.ranges).finish();
+    case "recon2":
+      return encodeRanges2(w.u8(FRAME.recon2), f.ranges).finish();
     case "want":
     case "held":
     case "blob_want":
@@ -133,6 +139,9 @@ export function decodeFrame(b: Uint8Array): Frame {
   switch (type) {
     case FRAME.recon:
       f = { t: "recon", ranges: decodeRanges(r) };
+      break;
+    case FRAME.recon2:
+      f = { t: "recon2", ranges: decodeRanges2(r) };
       break;
     case FRAME.want:
     case FRAME.held: {

@@ -35,6 +35,8 @@ export interface Offer {
   eph: Uint8Array;
   epoch: number;
   join?: Uint8Array;
+  /** reconciliation formats the offerer answers in besides RECON (§24: 2 = RECON2); absent = none */
+  recon?: number[];
 }
 export interface OfferSecret {
   offer: Offer;
@@ -50,6 +52,7 @@ export function makeOffer(rng: Rng, epoch: number, join?: Uint8Array): OfferSecr
 export function offerJson(o: Offer): Record<string, unknown> {
   const v: Record<string, unknown> = { v: o.versions, n: toHex(o.nonce), e: toHex(o.eph), ep: o.epoch };
   if (o.join) v.join = toHex(o.join);
+  if (o.recon) v.rc = o.recon;
   return v;
 }
 
@@ -64,24 +67,24 @@ const epochOf = (v: unknown): number => {
   return v;
 };
 
+function smallInts(v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 8 || !v.every((x) => Number.isInteger(x) && x > 0 && x < 256))
+    throw new ProtocolError(`v2 offer ${what} must be a list of small integers`);
+  return v as number[];
+}
+
 /** HELLO's v2 field: undefined when absent; a malformed one is an error (an original never sends it). */
 export function parseOffer(v: unknown): Offer | undefined {
   if (v === undefined) return undefined;
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new ProtocolError("v2 offer must be an object");
   const o = v as Record<string, unknown>;
-  if (
-    !Array.isArray(o.v) ||
-    o.v.length === 0 ||
-    o.v.length > 8 ||
-    !o.v.every((x) => Number.isInteger(x) && x > 0 && x < 256)
-  )
-    throw new ProtocolError("v2 offer versions must be a list of small integers");
   return {
-    versions: o.v as number[],
+    versions: smallInts(o.v, "versions"),
     nonce: hexN(o.n, 32, "nonce"),
     eph: hexN(o.e, 32, "ephemeral key"),
     epoch: epochOf(o.ep),
     join: o.join === undefined ? undefined : hexN(o.join, 16, "invite id"),
+    recon: o.rc === undefined ? undefined : smallInts(o.rc, "reconciliation formats"),
   };
 }
 

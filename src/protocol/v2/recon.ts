@@ -34,10 +34,19 @@ function boundBetween(prev: Item | undefined, next: Item): Bound {
   return { ts: next.ts, id };
 }
 
-export function initialRanges(set: ItemSet): Range[] {
+/** How a side answers: the split and list thresholds and the fingerprint length (per format, §4.7 and §24). */
+export interface ReconParams {
+  branch: number;
+  leaf: number;
+  fpLen: number;
+}
+/** The RECON format (0x01, §4.7). */
+export const RECON1: ReconParams = { branch: V2_RECON_BRANCH, leaf: V2_RECON_LEAF, fpLen: 16 };
+
+export function initialRanges(set: ItemSet, p: ReconParams = RECON1): Range[] {
   const n = set.size;
-  if (n <= V2_RECON_LEAF) return [{ upper: INF, mode: "ids", ids: set.ids(0, n) }];
-  return [{ upper: INF, mode: "fp", fp: set.fingerprint(0, n) }];
+  if (n <= p.leaf) return [{ upper: INF, mode: "ids", ids: set.ids(0, n) }];
+  return [{ upper: INF, mode: "fp", fp: set.fingerprint(0, n).slice(0, p.fpLen) }];
 }
 
 export interface ReconOutcome {
@@ -50,7 +59,7 @@ export interface ReconOutcome {
 }
 
 /** Answer a peer's ranges against our set. */
-export function processRanges(set: ItemSet, ranges: Range[]): ReconOutcome {
+export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RECON1): ReconOutcome {
   const out: Range[] = [];
   const want: Uint8Array[] = [];
   const give: Uint8Array[] = [];
@@ -66,12 +75,12 @@ export function processRanges(set: ItemSet, ranges: Range[]): ReconOutcome {
     const upperIdx = set.lower(r.upper);
     if (r.mode === "skip") pushSkip(r.upper);
     else if (r.mode === "fp") {
-      if (equalFp(set.fingerprint(lowerIdx, upperIdx), r.fp)) pushSkip(r.upper);
+      if (equalFp(set.fingerprint(lowerIdx, upperIdx).subarray(0, r.fp.length), r.fp)) pushSkip(r.upper);
       else {
         const count = upperIdx - lowerIdx;
-        if (count <= V2_RECON_LEAF) out.push({ upper: r.upper, mode: "ids", ids: set.ids(lowerIdx, upperIdx) });
+        if (count <= p.leaf) out.push({ upper: r.upper, mode: "ids", ids: set.ids(lowerIdx, upperIdx) });
         else {
-          const per = Math.ceil(count / V2_RECON_BRANCH);
+          const per = Math.ceil(count / p.branch);
           const cuts = [lowerIdx];
           for (let s = lowerIdx; s < upperIdx; s += per) cuts.push(Math.min(upperIdx, s + per));
           // each cut's prefix sum once, rather than two partial sums per sub-range
@@ -79,7 +88,7 @@ export function processRanges(set: ItemSet, ranges: Range[]): ReconOutcome {
           for (let i = 1; i < cuts.length; i++) {
             const e = cuts[i]!;
             const upper = e === upperIdx ? r.upper : boundBetween(set.at(e - 1), set.at(e));
-            out.push({ upper, mode: "fp", fp: fps[i - 1]! });
+            out.push({ upper, mode: "fp", fp: fps[i - 1]!.slice(0, p.fpLen) });
           }
         }
       }
