@@ -8,10 +8,11 @@ import { ReconIndex } from "./recon-index.ts";
 import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
 import { searchMessages } from "./search.ts";
 import type { SearchQuery } from "../src/sync/search.ts";
-import type { ChatMessage } from "../src/protocol/message.ts";
+import { CONTROL_CHANNEL, type ChatMessage } from "../src/protocol/message.ts";
 import type {
   ChannelRow,
   CircleRow,
+  HistoryPolicy,
   InviteRow,
   MemberCardRow,
   MessageMeta,
@@ -661,5 +662,27 @@ export class NodeStore implements SyncStoreV2 {
     this.sql
       .query(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`)
       .run(key, value);
+  }
+
+  // ---- history policy and retention (docs/PROTOCOL.md §24.2) ----
+  circleHistory(circleId: string): HistoryPolicy | null {
+    const v = this.getSetting(`history:${circleId}`);
+    return v ? (JSON.parse(v) as HistoryPolicy) : null;
+  }
+  setCircleHistory(circleId: string, p: HistoryPolicy): void {
+    this.setSetting(`history:${circleId}`, JSON.stringify(p));
+  }
+  firstAuthoredTs(circleId: string, nodeId: string): number | null {
+    const r = this.sql
+      .query(`SELECT MIN(created_ts) AS ts FROM messages WHERE circle_id = ? AND author_node_id = ?`)
+      .get(circleId, nodeId) as { ts: number | null } | null;
+    return r?.ts ?? null;
+  }
+  controlIdsBefore(circleId: string, ts: number, maxEpoch: number): string[] {
+    const rows = this.sql
+      .query(`SELECT msg_id AS id FROM messages WHERE circle_id = ? AND channel_id = ? AND created_ts < ?
+        AND v2_wire IS NOT NULL AND key_epoch <= ? ORDER BY created_ts, msg_id`)
+      .all(circleId, CONTROL_CHANNEL, ts, maxEpoch) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 }

@@ -195,6 +195,12 @@ export function createLocalHandler(o: LocalApiOptions): LocalHandler {
     node.published(svc.renameCircle(node.ctx, params.id!, str(body, "name", 200, true)!));
     return { ok: true };
   });
+  // the history policy for new members (§24.2): "all", "none" or "<N>d"
+  on("GET", "/circles/:id/history", ({ params }) => ({ policy: svc.historyPolicy(node.ctx, params.id!) }));
+  on("POST", "/circles/:id/history", ({ params, body }) => {
+    node.published(svc.setHistoryPolicy(node.ctx, params.id!, str(body, "policy", 20, true)!));
+    return { ok: true, policy: svc.historyPolicy(node.ctx, params.id!) };
+  });
   on("GET", "/circles/:id/invite", ({ params, query }) => {
     const ttlS = int(query.get("ttlS") ?? undefined, "ttlS", V2_INVITE_TTL_MIN_S, V2_INVITE_TTL_MAX_S);
     const maxUses = int(query.get("maxUses") ?? undefined, "maxUses", 1, V2_INVITE_USES_MAX);

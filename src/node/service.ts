@@ -20,6 +20,7 @@ import { advertisedHost, loadIdentity, loadSettings, type NodeSettings } from ".
 
 export { approveMember, createChannel, joinChannel, leaveChannel } from "../peer/actions-channels.ts";
 export { kickMembers, listInvites, renameCircle, revokeInvite, type InviteView } from "../peer/actions.ts";
+export { historyPolicy, setHistoryPolicy } from "../peer/history.ts";
 export { resolveMember } from "../peer/members.ts";
 export { publishCard } from "../peer/card.ts";
 export { requireCircle, v2Ctx } from "../peer/ctx.ts";

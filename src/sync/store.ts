@@ -188,7 +188,22 @@ export interface InviteRow extends InviteRecord {
   createdTs: number;
 }
 
+/** A circle's history policy (§24.2) and the event that set it (the newest wins). */
+export interface HistoryPolicy {
+  /** null: all history; 0: none from before a member joined; N: the last N days before it */
+  days: number | null;
+  ts: number;
+  msgId: string;
+}
+
 export interface SyncStoreV2 extends SyncStore {
+  /** the circle's history policy (§24.2); a store without one (the browser's) serves no sessions */
+  circleHistory?(circleId: string): HistoryPolicy | null;
+  setCircleHistory?(circleId: string, p: HistoryPolicy): void;
+  /** when a member first authored anything here (its join, as far as this node knows); null: never */
+  firstAuthoredTs?(circleId: string, nodeId: string): number | null;
+  /** ids of the circle's signed control events dated before `ts` (served whatever the history policy) */
+  controlIdsBefore?(circleId: string, ts: number, maxEpoch: number): string[];
   /** insert unless the circle is known (then nothing changes); true when inserted. Listed by joinedAt, then id */
   addCircle(c: CircleRow): boolean;
   /** the circle and everything of it: messages, peers, channels and members, keys, cards, removals, invites and

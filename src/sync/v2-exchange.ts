@@ -42,9 +42,15 @@ export class V2Exchange extends V2Handshake {
   }
 
   protected opening(): string[] {
-    this.msgs = new V2Messages(this.deps, this.circle!.circleId, this.result.epoch, (f) => this.frame(f));
+    this.msgs = new V2Messages(
+      this.deps,
+      this.circle!.circleId,
+      this.result.epoch,
+      (f) => this.frame(f),
+      this.result.peerNodeId,
+    );
     this.blobs = new V2Blobs(this.deps.blobs, this.circle!.circleId, this.deps.now);
-    const send = [this.frame({ t: "peers", peers: this.peerList() })];
+    const send = [this.frame({ t: "peers", peers: this.peerList() }), ...this.msgs.controlBeforeFloor()];
     if (this.role === "server") return send;
     send.push(this.reconStart());
     this.reconRounds++;
@@ -185,8 +191,9 @@ export class V2Exchange extends V2Handshake {
   /** A round's first frame, in RECON2 once the peer is known to read it (§24). */
   private reconStart(): string {
     const set = this.msgs!.itemSet();
-    if (this.peerRecon2) return this.frame({ t: "recon2", ranges: initialRanges(set, RECON2) });
-    return this.frame({ t: "recon", ranges: initialRanges(set) });
+    const floor = this.msgs!.floor();
+    if (this.peerRecon2) return this.frame({ t: "recon2", ranges: initialRanges(set, RECON2, floor) });
+    return this.frame({ t: "recon", ranges: initialRanges(set, undefined, floor) });
   }
 
   /** Close politely (shutdown, circle left). */

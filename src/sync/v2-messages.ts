@@ -3,7 +3,7 @@
 // lacks, and MSGS frames both ways. V2Exchange owns one per session and seals what it returns.
 import { fromBase64, fromHex } from "../protocol/bytes.ts";
 import { V2_GIVE_SLICE, V2_GIVE_STEP_BYTES, V2_MSGS_FRAME_BUDGET, V2_WANT_MAX } from "../protocol/limits.ts";
-import { toWireV1 } from "../protocol/message.ts";
+import { CONTROL_CHANNEL, toWireV1 } from "../protocol/message.ts";
 import { FORM_V1, FORM_V2, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
 import { decodeMessage } from "../protocol/v2/message.ts";
 import { idHex, itemOf, ItemSet, processRanges, RECON1, type Range } from "../protocol/v2/recon.ts";
@@ -29,7 +29,31 @@ export class V2Messages {
     /** the session's key epoch: nothing of a later epoch is served under it */
     private epoch: number,
     private frame: (f: Frame) => string,
+    /** the peer's node id: its join time places the history policy's floor (§24.2) */
+    private peerNodeId = "",
   ) {}
+
+  /**
+   * The history policy's floor for this peer (§24.2): chat messages dated before it are neither
+   * reconciled nor served (control events always are). 0: no floor (policy "all", legacy circle).
+   */
+  floor(): number {
+    const d = this.deps;
+    const circle = d.store.getCircle(this.circleId);
+    const p = circle && !isLegacy(circle) ? d.store.circleHistory?.(this.circleId) : null;
+    if (!p || p.days === null) return 0;
+    // a peer that has authored nothing here yet is joining now
+    const joined = d.store.firstAuthoredTs?.(this.circleId, this.peerNodeId) ?? d.now();
+    return Math.max(1, joined - p.days * 86_400);
+  }
+
+  /** At the session's start: the control events before the floor, which reconciliation skips (§24.2). */
+  controlBeforeFloor(): string[] {
+    const floor = this.floor();
+    if (!floor) return [];
+    this.giveBacklog.push(...(this.deps.store.controlIdsBefore?.(this.circleId, floor, this.epoch) ?? []));
+    return this.giveSome();
+  }
 
   /** The circle's messages changed (stored here, or by another path): rebuild the items when next needed. */
   changed(): void {
@@ -55,7 +79,7 @@ export class V2Messages {
 
   /** Answer a peer's RECON ranges: WANTs, the first part of what it lacks, and our next ranges. */
   answerRecon(ranges: Range[], recon2: boolean): { send: string[]; matched: boolean } {
-    const r = processRanges(this.itemSet(), ranges, recon2 ? RECON2 : RECON1);
+    const r = processRanges(this.itemSet(), ranges, recon2 ? RECON2 : RECON1, this.floor());
     const send: string[] = [];
     for (let i = 0; i < r.want.length; i += V2_WANT_MAX)
       send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
@@ -108,12 +132,15 @@ export class V2Messages {
     const d = this.deps;
     const circle = d.store.getCircle(this.circleId)!;
     const legacy = isLegacy(circle);
+    const floor = this.floor();
     const frames: string[] = [];
     let batch: MsgItem[] = [];
     let size = 0;
     // an id may name the MAC-only item of a message (see unsignedItemId): look up both forms
     const wanted = [...new Set(ids.flatMap((id) => [id, unsignedItemId(id)]))];
     for (const m of d.store.getMessages(circle.circleId, wanted)) {
+      // the history policy: nothing before the peer's floor but control events (§24.2)
+      if (m.createdTs < floor && m.channelId !== CONTROL_CHANNEL) continue;
       const wire = d.store.getV2Wire(m.msgId);
       let item: MsgItem | null = null;
       if (wire) {

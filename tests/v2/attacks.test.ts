@@ -390,6 +390,29 @@ describe("forged authors and authority", () => {
       kickMembers(m.ctx(), cid, [b.keys.nodeId], { displayName: "m", now: m.clock.now, rng: m.deps.rng }),
     ).toMatchObject({ ok: false });
   });
+
+  test("only the circle owner can set the history policy (§24.2); a forged one changes nothing", () => {
+    const { b, m, cid } = circleOf3();
+    const circle = b.store.getCircle(cid)!;
+    for (const days of [0, 7, null]) {
+      const forged = signMessage(m.keys.edSecret, {
+        circleId: cid,
+        channelId: "__control",
+        authorKey: m.keys.edPublic,
+        createdTs: m.clock.now,
+        keyEpoch: 0,
+        kind: KIND_CONTROL,
+        displayName: "m",
+        body: encodeEvent({ t: "history", days }),
+        salt: new Uint8Array(16).fill(8),
+      });
+      expect(acceptSigned(b.ctx(), circle, forged.wire, "v2")).toMatchObject({
+        ok: false,
+        reason: "only the circle owner may sign this event",
+      });
+      expect(b.store.circleHistory(cid)).toBeNull();
+    }
+  });
 });
 
 describe("a relay that tampers with, reorders or replays envelopes", () => {

@@ -61,6 +61,8 @@ export interface Backend {
   joinCircle(code: string): Promise<{ circleId: string }>;
   leaveCircle(circleId: string): Promise<void>;
   renameCircle(circleId: string, name: string): Promise<void>;
+  /** owner only (v2 circles): how much history a new member receives, "all" | "none" | "<N>d"; answers the policy now */
+  setHistory?(circleId: string, policy: string): Promise<string>;
   /**
    * The circle's invite code. `route` (felund2 codes): "lan" names this node's own address (a
    * joiner must be able to dial it), "relay" names its relay (joiners anywhere; the relay-only

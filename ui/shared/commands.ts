@@ -110,6 +110,20 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: "history",
+    args: "all|none|<N>d",
+    summary: "how much history a new member receives (owner only, v2 circles)",
+    min: 1,
+    async run(ctx, args) {
+      const c = circleOf(ctx);
+      if (!ctx.store.backend.setHistory)
+        throw new FelundError("E_REFUSED", "this client cannot set the history policy");
+      if (!c.owned) throw new FelundError("E_OWNER_ONLY", "only the circle's owner can set its history policy");
+      const policy = await ctx.store.backend.setHistory(c.circleId, args.join(" "));
+      ctx.store.notice(`history for new members: ${policy}`);
+    },
+  },
+  {
     name: "circle kick",
     args: "<member>...",
     summary: "remove members (owner only; re-keys the circle)",

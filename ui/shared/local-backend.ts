@@ -184,6 +184,9 @@ export class LocalBackend implements Backend {
   async renameCircle(circleId: string, name: string) {
     await this.call("POST", `/circles/${circleId}/name`, { name });
   }
+  async setHistory(circleId: string, policy: string) {
+    return (await this.call("POST", `/circles/${circleId}/history`, { policy })).policy as string;
+  }
   /**
    * A plain request (the F2 dialog) gives the last code again while its invite is live with
    * most of its life left, so reopening the dialog does not issue (and list) a new invite each

@@ -27,7 +27,10 @@ export const EVT = {
   rekey: 9,
   call: 10,
   pin: 11,
+  history: 12,
 } as const;
+/** The longest "last N days" history policy (§24.2): a hundred years. */
+export const HISTORY_DAYS_MAX = 36_500;
 
 export const MODE_CODES = { public: 0, key: 1, invite: 2 } as const;
 export type V2AccessMode = keyof typeof MODE_CODES;
@@ -91,7 +94,16 @@ export interface PinEvt {
   channelId: string;
   msgId: string;
 }
+/**
+ * How much history a member who joins receives (docs/PROTOCOL.md §24.2): days = null all of it,
+ * 0 none from before it joined, N the last N days before it joined. Circle owner only.
+ */
+export interface HistoryEvt {
+  t: "history";
+  days: number | null;
+}
 export type V2Event =
+  | HistoryEvt
   | PinEvt
   | MemberCardEvt
   | ChannelCreateEvt
@@ -165,6 +177,13 @@ export function encodeEvent(e: V2Event): Uint8Array {
         .u8(e.pinned ? 1 : 0)
         .str(e.channelId)
         .fixed(fromHex(e.msgId), 16)
+        .finish();
+    case "history":
+      // u8 mode (0 all, 1 none, 2 last N days) | u32 N (0 unless mode 2)
+      return w
+        .u8(EVT.history)
+        .u8(e.days === null ? 0 : e.days === 0 ? 1 : 2)
+        .u32(e.days ?? 0)
         .finish();
     case "call":
       w.u8(EVT.call).u8(CALL_OP_CODES[e.op]).str(e.sessionId).str(e.channelId);
@@ -243,6 +262,15 @@ export function decodeEvent(b: Uint8Array): V2Event {
       e = { t: "pin", pinned: flag === 1, channelId: channel(r), msgId: toHex(r.fixed(16)) };
       break;
     }
+    case EVT.history: {
+      const mode = r.u8();
+      const days = r.u32();
+      if (mode > 2) throw new V2DecodeError("control: unknown history mode");
+      if (mode < 2 ? days !== 0 : days < 1 || days > HISTORY_DAYS_MAX)
+        throw new V2DecodeError("control: history days out of range");
+      e = { t: "history", days: mode === 0 ? null : mode === 1 ? 0 : days };
+      break;
+    }
     default:
       throw new V2DecodeError(`control: unknown event type ${type}`);
   }
@@ -260,6 +288,7 @@ export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owne
       return "pin";
     case "circle_name":
     case "rekey":
+    case "history":
       return "circle_owner";
     case "channel_approve":
       return "channel_owner";

@@ -43,11 +43,19 @@ export interface ReconParams {
 /** The RECON format (0x01, §4.7). */
 export const RECON1: ReconParams = { branch: V2_RECON_BRANCH, leaf: V2_RECON_LEAF, fpLen: 16 };
 
-export function initialRanges(set: ItemSet, p: ReconParams = RECON1): Range[] {
+/**
+ * A round's first ranges. `floor` (> 0: a history policy, §24.2): items before it are not
+ * reconciled, [0, floor) is sent as Skip.
+ */
+export function initialRanges(set: ItemSet, p: ReconParams = RECON1, floor = 0): Range[] {
+  const from = floor > 0 ? set.lower(floorBound(floor)) : 0;
   const n = set.size;
-  if (n <= p.leaf) return [{ upper: INF, mode: "ids", ids: set.ids(0, n) }];
-  return [{ upper: INF, mode: "fp", fp: set.fingerprint(0, n).slice(0, p.fpLen) }];
+  const head: Range[] = floor > 0 ? [{ upper: floorBound(floor), mode: "skip" }] : [];
+  if (n - from <= p.leaf) return [...head, { upper: INF, mode: "ids", ids: set.ids(from, n) }];
+  return [...head, { upper: INF, mode: "fp", fp: set.fingerprint(from, n).slice(0, p.fpLen) }];
 }
+
+const floorBound = (ts: number): Bound => ({ ts, id: new Uint8Array(16) });
 
 export interface ReconOutcome {
   /** ranges to send back; empty when every range matched (reconciliation finished) */
@@ -58,8 +66,13 @@ export interface ReconOutcome {
   give: Uint8Array[];
 }
 
-/** Answer a peer's ranges against our set. */
-export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RECON1): ReconOutcome {
+/**
+ * Answer a peer's ranges against our set. `floor` (> 0, §24.2): what lies before it is answered
+ * Skip whatever the peer sent (neither wanted nor given), and a range across it is answered for
+ * its part from the floor on, so a difference the policy creates never comes back.
+ */
+export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RECON1, floor = 0): ReconOutcome {
+  const fl = floorBound(floor);
   const out: Range[] = [];
   const want: Uint8Array[] = [];
   const give: Uint8Array[] = [];
@@ -73,16 +86,20 @@ export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RE
   for (const r of ranges) {
     if (cmpItem(r.upper, prevUpper) < 0) throw new V2DecodeError("recon: ranges out of order");
     const upperIdx = set.lower(r.upper);
-    if (r.mode === "skip") pushSkip(r.upper);
+    // a range across the floor: its part before is Skip, the rest is answered as a mismatch
+    const across = floor > 0 && cmpItem(prevUpper, fl) < 0 && cmpItem(r.upper, fl) > 0;
+    if (across) pushSkip(fl);
+    const from = across ? set.lower(fl) : lowerIdx;
+    if (r.mode === "skip" || (floor > 0 && cmpItem(r.upper, fl) <= 0)) pushSkip(r.upper);
     else if (r.mode === "fp") {
-      if (equalFp(set.fingerprint(lowerIdx, upperIdx).subarray(0, r.fp.length), r.fp)) pushSkip(r.upper);
+      if (!across && equalFp(set.fingerprint(lowerIdx, upperIdx).subarray(0, r.fp.length), r.fp)) pushSkip(r.upper);
       else {
-        const count = upperIdx - lowerIdx;
-        if (count <= p.leaf) out.push({ upper: r.upper, mode: "ids", ids: set.ids(lowerIdx, upperIdx) });
+        const count = upperIdx - from;
+        if (count <= p.leaf) out.push({ upper: r.upper, mode: "ids", ids: set.ids(from, upperIdx) });
         else {
           const per = Math.ceil(count / p.branch);
-          const cuts = [lowerIdx];
-          for (let s = lowerIdx; s < upperIdx; s += per) cuts.push(Math.min(upperIdx, s + per));
+          const cuts = [from];
+          for (let s = from; s < upperIdx; s += per) cuts.push(Math.min(upperIdx, s + per));
           // each cut's prefix sum once, rather than two partial sums per sub-range
           const fps = set.fingerprints(cuts);
           for (let i = 1; i < cuts.length; i++) {
@@ -95,10 +112,9 @@ export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RE
     } else {
       // the peer listed its items of this range: an item of ours is in the same range on both sides
       const theirs = new Set(r.ids.map(toHex));
-      const mine = set.ids(lowerIdx, upperIdx);
-      const ours = new Set(mine.map(toHex));
+      const ours = new Set(set.ids(lowerIdx, upperIdx).map(toHex));
       for (const id of r.ids) if (!ours.has(toHex(id))) want.push(id);
-      for (const id of mine) if (!theirs.has(toHex(id))) give.push(id);
+      for (const id of set.ids(from, upperIdx)) if (!theirs.has(toHex(id))) give.push(id);
       pushSkip(r.upper);
     }
     lowerIdx = upperIdx;
