@@ -672,6 +672,9 @@ export class NodeStore implements SyncStoreV2 {
   setCircleHistory(circleId: string, p: HistoryPolicy): void {
     this.setSetting(`history:${circleId}`, JSON.stringify(p));
   }
+  retentionDays(): number {
+    return Number(this.getSetting("retention_days") ?? 0) || 0;
+  }
   firstAuthoredTs(circleId: string, nodeId: string): number | null {
     const r = this.sql
       .query(`SELECT MIN(created_ts) AS ts FROM messages WHERE circle_id = ? AND author_node_id = ?`)

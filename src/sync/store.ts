@@ -202,6 +202,8 @@ export interface SyncStoreV2 extends SyncStore {
   setCircleHistory?(circleId: string, p: HistoryPolicy): void;
   /** when a member first authored anything here (its join, as far as this node knows); null: never */
   firstAuthoredTs?(circleId: string, nodeId: string): number | null;
+  /** this node's retention setting in days (0: keep forever): what it prunes, it neither reconciles nor wants back */
+  retentionDays?(): number;
   /** ids of the circle's signed control events dated before `ts` (served whatever the history policy) */
   controlIdsBefore?(circleId: string, ts: number, maxEpoch: number): string[];
   /** insert unless the circle is known (then nothing changes); true when inserted. Listed by joinedAt, then id */

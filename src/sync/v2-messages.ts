@@ -34,17 +34,21 @@ export class V2Messages {
   ) {}
 
   /**
-   * The history policy's floor for this peer (§24.2): chat messages dated before it are neither
-   * reconciled nor served (control events always are). 0: no floor (policy "all", legacy circle).
+   * The floor for this peer (§24.2): chat messages dated before it are neither reconciled nor
+   * served (control events always are): the history policy's (from the peer's join) or this
+   * node's retention, the later. 0: none (policy "all" or a legacy circle, no retention).
    */
   floor(): number {
     const d = this.deps;
     const circle = d.store.getCircle(this.circleId);
+    // what this node's retention prunes is not reconciled either: a heal would fetch it back
+    const keep = d.store.retentionDays?.() ?? 0;
+    const kept = keep > 0 ? d.now() - keep * 86_400 : 0;
     const p = circle && !isLegacy(circle) ? d.store.circleHistory?.(this.circleId) : null;
-    if (!p || p.days === null) return 0;
+    if (!p || p.days === null) return kept;
     // a peer that has authored nothing here yet is joining now
     const joined = d.store.firstAuthoredTs?.(this.circleId, this.peerNodeId) ?? d.now();
-    return Math.max(1, joined - p.days * 86_400);
+    return Math.max(1, kept, joined - p.days * 86_400);
   }
 
   /** At the session's start: the control events before the floor, which reconciliation skips (§24.2). */

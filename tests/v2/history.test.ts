@@ -125,3 +125,27 @@ describe("a member who joins under the owner's history policy", () => {
     expect(texts(b, cid).filter((t) => t.startsWith("day -"))).toHaveLength(10);
   });
 });
+
+describe("local retention", () => {
+  test("what a node's retention pruned is not fetched back by reconciliation or heal rounds", () => {
+    const { a, cid } = ownerWithHistory();
+    const b = makeNode("bob");
+    b.clock.now = NOW - 20 * DAY;
+    joinCircle(b, a);
+    b.clock.now = NOW;
+    expect(connect(b, a, cid).closed).toEqual({});
+    expect(texts(b, cid).filter((t) => t.startsWith("day -"))).toHaveLength(20);
+    b.store.setSetting("retention_days", "5");
+    expect(b.store.pruneOlderThan(NOW - 5 * DAY)).toBe(15);
+    const conn = connect(b, a, cid);
+    for (let i = 0; i < 2; i++) {
+      conn.feed("server", conn.server.resync());
+      conn.feed("client", conn.client.resync());
+      conn.pump();
+    }
+    expect(conn.closed).toEqual({});
+    expect(texts(b, cid).filter((t) => t.startsWith("day -"))).toHaveLength(5);
+    // control events stay (retention never prunes them) and the owner's card is still known
+    expect(b.store.getMemberCard(cid, a.keys.nodeId)).toBeDefined();
+  });
+});

@@ -390,6 +390,9 @@ const events: [string, V2Event][] = [
   ],
   ["rename", { t: "rename", displayName: "carol ✓" }],
   ["circle name", { t: "circle_name", name: "book club" }],
+  ["history all (§24.2)", { t: "history", days: null }],
+  ["history none", { t: "history", days: 0 }],
+  ["history last 30 days", { t: "history", days: 30 }],
   [
     "rekey",
     {
@@ -426,6 +429,10 @@ const control: Family = {
   },
   invalid: [
     { name: "unknown type", hex: "63", reason: "control: unknown event type 99" },
+    { name: "history mode 3", hex: "0c" + "03" + "00000000", reason: "control: unknown history mode" },
+    { name: "history none with days", hex: "0c" + "01" + "00000005", reason: "control: history days out of range" },
+    { name: "history of 0 days", hex: "0c" + "02" + "00000000", reason: "control: history days out of range" },
+    { name: "history past 36,500 days", hex: "0c" + "02" + "00008e95", reason: "control: history days out of range" },
     {
       name: "channel id not valid",
       hex: hexOf(new Writer().u8(3).str("__x").finish()),
