@@ -142,6 +142,15 @@ describe("submitLine", () => {
     await run("/circle name mine");
     expect(store.state.notices.at(-1)!.text).toBe("only the circle's owner can rename it");
   });
+  test("/history sets the policy through the backend (owner only) and says what it is now", async () => {
+    const { backend, run, store } = await setup();
+    await run("/history 30d");
+    expect(backend.calls).toContain(`setHistory ${"c".repeat(24)} 30d`);
+    expect(store.state.notices.at(-1)!.text).toBe("history for new members: 30d");
+    await run("/join felund1.abc"); // not owned
+    await run("/history none");
+    expect(store.state.notices.at(-1)!.text).toBe("only the circle's owner can set its history policy");
+  });
   test("/help <command> details it in the log", async () => {
     const { run, notices } = await setup();
     await run("/help who");

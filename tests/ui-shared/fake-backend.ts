@@ -118,6 +118,10 @@ export class FakeBackend implements Backend {
   async renameCircle(circleId: string, name: string) {
     this.calls.push(`renameCircle ${circleId} ${name}`);
   }
+  async setHistory(circleId: string, policy: string) {
+    this.calls.push(`setHistory ${circleId} ${policy}`);
+    return policy;
+  }
   async inviteCode(circleId: string) {
     return `felund1.code-of-${circleId}`;
   }
