@@ -9,7 +9,8 @@
 //   - a session: handshake and reconciliation of the 10 + 10 differences (time, bytes, hashes);
 //   - idle: heal rounds with nothing new (what every twelfth gossip round does, once a minute at
 //     the default 5 s interval): CPU per heal, bytes, database loads; idle CPU % = that / 60 s;
-//   - RSS at rest (this process holds both members);
+//   - RSS at rest (this process holds both members), and of one member's node in a process of
+//     its own (bench/lib/scale-rest.ts: a FelundNode on its database, its set built, 10 s idle);
 //   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
 //     messages from a member that holds them (time, rate, wire bytes against the messages' size).
 // Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
@@ -111,9 +112,10 @@ function session(client: Member, server: Member) {
   const c = V2Exchange.client(client.deps, circleId, server.deps.self.listenAddr!);
   const s = V2Exchange.server(server.deps, "127.0.0.1");
   const q = { client: [] as string[], server: [] as string[] };
-  const io = { bytes: 0, lines: 0, stored: 0, closed: "" };
+  const io = { bytes: 0, lines: 0, stored: 0, closed: "", ids: [] as string[] };
   const feed = (from: "client" | "server", step: V2Step) => {
     io.stored += step.stored?.length ?? 0;
+    for (const m of step.stored ?? []) io.ids.push(m.msgId);
     for (const l of step.send) {
       io.bytes += l.length + 1;
       io.lines++;
@@ -209,6 +211,12 @@ console.log(
   `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}`,
 );
 
+// the messages' own bytes (their signed wires as base64) against everything else on the wire
+const msgBytes = x.io.ids.reduce((sum, id) => sum + (a.store.getV2Wire(id)?.length ?? 0), 0);
+console.log(
+  `  of which the signed messages' own bytes (wires as base64): ${kb(msgBytes)}; handshake, reconciliation, WANT, HELD and framing: ${kb(x.io.bytes - msgBytes)}`,
+);
+
 // ---- idle ----
 let loads = 0;
 for (const s of [a.store, b.store]) {
@@ -237,6 +245,20 @@ console.log(
 );
 a.store.sql.close();
 b.store.sql.close();
+
+// ---- one node per process: alice's database under a FelundNode in a child process ----
+const child = Bun.spawnSync([
+  process.execPath,
+  join(import.meta.dir, "lib/scale-rest.ts"),
+  join(dir, "alice.db"),
+  circleId,
+  "10",
+]);
+const rest = JSON.parse(child.stdout.toString().trim().split("\n").at(-1) ?? "{}");
+if (!rest.rss) throw new Error(`scale-rest failed: ${child.stderr.toString().slice(0, 500)}`);
+console.log(
+  `one node per process (a FelundNode on alice's database, loopback, default gossip interval, its set of ${rest.items.toLocaleString()} items built in ${(rest.buildMs / 1000).toFixed(1)} s): RSS at rest ${mb(rest.rss)} (${mb(rest.rssAfterIdle)} after 10 s idle), JS heap ${mb(rest.heap)}, idle CPU ${rest.cpuPct.toFixed(2)} % over 10 s`,
+);
 
 if (JOIN === 0) {
   rmSync(dir, { recursive: true, force: true });
