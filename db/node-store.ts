@@ -670,6 +670,8 @@ export class NodeStore implements SyncStoreV2 {
     return v ? (JSON.parse(v) as HistoryPolicy) : null;
   }
   setCircleHistory(circleId: string, p: HistoryPolicy): void {
+    const cur = this.circleHistory(circleId);
+    if (cur && (cur.ts > p.ts || (cur.ts === p.ts && cur.msgId >= p.msgId))) return;
     this.setSetting(`history:${circleId}`, JSON.stringify(p));
   }
   retentionDays(): number {

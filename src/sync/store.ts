@@ -199,6 +199,7 @@ export interface HistoryPolicy {
 export interface SyncStoreV2 extends SyncStore {
   /** the circle's history policy (§24.2); a store without one (the browser's) serves no sessions */
   circleHistory?(circleId: string): HistoryPolicy | null;
+  /** keep `p` unless the policy held is newer (created_ts, then msg_id): the newest wins in any arrival order */
   setCircleHistory?(circleId: string, p: HistoryPolicy): void;
   /** when a member first authored anything here (its join, as far as this node knows); null: never */
   firstAuthoredTs?(circleId: string, nodeId: string): number | null;

@@ -138,13 +138,9 @@ export function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V
       if (name) store.setCircleName(cid, name);
       return;
     }
-    case "history": {
-      // the newest policy wins, whatever order the events arrive in (created_ts, then msg_id)
-      const cur = store.circleHistory?.(cid);
-      if (!cur || cur.ts < m.createdTs || (cur.ts === m.createdTs && cur.msgId < m.msgId))
-        store.setCircleHistory?.(cid, { days: e.days, ts: m.createdTs, msgId: m.msgId });
+    case "history":
+      store.setCircleHistory?.(cid, { days: e.days, ts: m.createdTs, msgId: m.msgId });
       return;
-    }
     case "rekey": {
       for (const id of e.removed)
         if (store.removedAt(cid, id) === undefined) store.markRemoved(cid, id, e.epoch, m.createdTs);

@@ -429,10 +429,10 @@ const control: Family = {
   },
   invalid: [
     { name: "unknown type", hex: "63", reason: "control: unknown event type 99" },
-    { name: "history mode 3", hex: "0c" + "03" + "00000000", reason: "control: unknown history mode" },
-    { name: "history none with days", hex: "0c" + "01" + "00000005", reason: "control: history days out of range" },
-    { name: "history of 0 days", hex: "0c" + "02" + "00000000", reason: "control: history days out of range" },
-    { name: "history past 36,500 days", hex: "0c" + "02" + "00008e95", reason: "control: history days out of range" },
+    { name: "history mode 3", hex: "0c" + "03" + "00000000", reason: "control: bad history policy" },
+    { name: "history none with days", hex: "0c" + "01" + "00000005", reason: "control: bad history policy" },
+    { name: "history of 0 days", hex: "0c" + "02" + "00000000", reason: "control: bad history policy" },
+    { name: "history past 36,500 days", hex: "0c" + "02" + "00008e95", reason: "control: bad history policy" },
     {
       name: "channel id not valid",
       hex: hexOf(new Writer().u8(3).str("__x").finish()),

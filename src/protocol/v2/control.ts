@@ -179,10 +179,9 @@ export function encodeEvent(e: V2Event): Uint8Array {
         .fixed(fromHex(e.msgId), 16)
         .finish();
     case "history":
-      // u8 mode (0 all, 1 none, 2 last N days) | u32 N (0 unless mode 2)
       return w
         .u8(EVT.history)
-        .u8(e.days === null ? 0 : e.days === 0 ? 1 : 2)
+        .u8(e.days === null ? 0 : e.days ? 2 : 1)
         .u32(e.days ?? 0)
         .finish();
     case "call":
@@ -263,12 +262,12 @@ export function decodeEvent(b: Uint8Array): V2Event {
       break;
     }
     case EVT.history: {
+      // u8 mode (0 all, 1 none, 2 last N days) | u32 N (0 unless mode 2)
       const mode = r.u8();
       const days = r.u32();
-      if (mode > 2) throw new V2DecodeError("control: unknown history mode");
-      if (mode < 2 ? days !== 0 : days < 1 || days > HISTORY_DAYS_MAX)
-        throw new V2DecodeError("control: history days out of range");
-      e = { t: "history", days: mode === 0 ? null : mode === 1 ? 0 : days };
+      if (mode > 2 || (mode < 2 ? days : !days || days > HISTORY_DAYS_MAX))
+        throw new V2DecodeError("control: bad history policy");
+      e = { t: "history", days: mode ? (mode > 1 ? days : 0) : null };
       break;
     }
     default:
