@@ -149,3 +149,27 @@ describe("local retention", () => {
     expect(b.store.getMemberCard(cid, a.keys.nodeId)).toBeDefined();
   });
 });
+
+describe("the newest policy wins", () => {
+  test("whatever order a member receives the owner's events in", () => {
+    const { a, cid } = ownerWithHistory();
+    const wires: Uint8Array[] = [];
+    for (const days of [30, 0]) {
+      a.clock.now += 10;
+      const r = composeEvent(a.ctx(), {
+        circleId: cid,
+        displayName: "alice",
+        now: a.clock.now,
+        rng: a.deps.rng,
+        event: { t: "history", days },
+      });
+      if (!r.ok) throw new Error(r.reason);
+      wires.push(r.value.signed.wire);
+    }
+    expect(a.store.circleHistory(cid)?.days).toBe(0);
+    const b = makeNode("bob");
+    joinCircle(b, a);
+    for (const w of [...wires].reverse()) expect(acceptSigned(b.ctx(), b.store.getCircle(cid)!, w, "v2").ok).toBe(true);
+    expect(b.store.circleHistory(cid)?.days).toBe(0);
+  });
+});
