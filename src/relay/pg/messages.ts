@@ -22,6 +22,8 @@ import type { PostMessagesBody } from "../messages/model.ts";
 import { backlogFrame, pageJson, pushFrame, rowBytes } from "../messages/page.ts";
 import { hintError, live, pageLimit, storageRefusal, validBatch, type PageQuery } from "../messages/service.ts";
 import type { EnvelopeRow, NewEnvelope, StoredEnvelope, WriteResult } from "../messages/store.ts";
+import { EVICT_LOCK, type PgRoom } from "./quota.ts";
+import { RowsCache } from "./rows-cache.ts";
 import type { MessagesApi } from "../storage.ts";
 import { intCast } from "../validate.ts";
 import { ok, rateLimited, type Outcome } from "../verdict.ts";
@@ -38,6 +40,8 @@ export interface PgMessagesDeps {
   onWrite: (seconds: number) => void;
   /** bytes of envelopes kept in memory for pages (config cache_mb) */
   cacheBytes: number;
+  /** the total quota, eviction and the disk floor (quota.ts); none: unbounded */
+  room?: PgRoom;
 }
 
 interface Job {
@@ -60,7 +64,11 @@ const SETTLED_MAX = 10_000;
 export class PgMessages implements MessagesApi {
   private settled = new Map<string, number>();
 
-  constructor(private d: PgMessagesDeps) {}
+  private cache: RowsCache;
+
+  constructor(private d: PgMessagesDeps) {
+    this.cache = new RowsCache(d.cacheBytes);
+  }
 
   private nowS = () => Math.floor(this.d.nowMs() / 1000);
 
@@ -88,7 +96,12 @@ export class PgMessages implements MessagesApi {
     if (stored.length) {
       rate?.charge(hint, this.d.nowMs(), stored.length);
       for (const e of stored)
-        this.remember(hint, { seq: e.seq, bytes: rowBytes(e.payload), storedAt: e.storedAt, expiresAt: e.expiresAt });
+        this.cache.remember(hint, {
+          seq: e.seq,
+          bytes: rowBytes(e.payload),
+          storedAt: e.storedAt,
+          expiresAt: e.expiresAt,
+        });
       if (this.d.hub.listening(hint)) this.d.hub.publish(hint, pushFrame(stored, nowS));
     }
     return ok(`{"ok":true,"stored":${stored.length},"server_time":${nowS}}`);
@@ -125,8 +138,16 @@ export class PgMessages implements MessagesApi {
     for (let jobs = this.queued.get(hint); jobs; jobs = this.queued.get(hint)) {
       this.queued.delete(hint);
       try {
-        const results = await this.writeJobs(hint, jobs);
-        for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i]!);
+        const room = this.d.room;
+        // refuse before PostgreSQL runs out of disk mid-transaction
+        const results = room?.diskFull()
+          ? jobs.map((): WriteResult => ({ refused: "disk_full" }))
+          : await this.writeJobs(hint, jobs);
+        for (let i = 0; i < jobs.length; i++) {
+          const r = results[i]!;
+          if (room && "stored" in r) room.added(r.stored.reduce((n, e) => n + Buffer.byteLength(e.payload), 0));
+          jobs[i]!.resolve(r);
+        }
       } catch (e) {
         for (const j of jobs) j.reject(e);
       }
@@ -134,10 +155,18 @@ export class PgMessages implements MessagesApi {
     this.writing.delete(hint);
   }
 
+  /** Evicted rows leave this process's cache (other processes list seqs first, so theirs are only memory). */
+  forget(rows: { hint: string; seq: number }[]): void {
+    for (const { hint, seq } of rows) this.cache.drop(hint, seq);
+  }
+
   /** One transaction: lock the hint's counter, number and insert the new rows, notify. */
   private writeJobs(hint: string, jobs: Job[]): Promise<WriteResult[]> {
     const { sql, fanout } = this.d;
+    const incoming = jobs.reduce((n, j) => n + j.items.reduce((m, it) => m + Buffer.byteLength(it.payload), 0), 0);
     return sql.begin(async (tx): Promise<WriteResult[]> => {
+      // near the total quota: the evict lock, the exact total, eviction (before the hint's row: quota.ts)
+      let room = this.d.room ? await this.d.room.room(tx, incoming, this.nowS()) : Infinity;
       const [h] = await tx`INSERT INTO relay_hints (circle_hint) VALUES (${hint})
         ON CONFLICT (circle_hint) DO UPDATE SET last_seq = relay_hints.last_seq
         RETURNING last_seq, bytes, last_stored_at`;
@@ -179,6 +208,11 @@ export class PgMessages implements MessagesApi {
           results.push({ refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, oldest - nowS)) });
           continue;
         }
+        if (add > room) {
+          results.push({ refused: "relay_full" });
+          continue;
+        }
+        room -= add;
         bytes += add;
         const stored: StoredEnvelope[] = [];
         for (const it of fresh) {
@@ -235,7 +269,7 @@ export class PgMessages implements MessagesApi {
     const out = new Array<EnvelopeRow | undefined>(seqs.length);
     const missing: number[] = [];
     for (let i = 0; i < seqs.length; i++) {
-      const e = this.cache.get(`${hint} ${seqs[i]}`);
+      const e = this.cache.get(hint, seqs[i]!);
       out[i] = e;
       if (!e) missing.push(seqs[i]!);
     }
@@ -246,27 +280,11 @@ export class PgMessages implements MessagesApi {
       for (const r of rows as Row[]) {
         const e = envelope(r);
         read.set(e.seq, e);
-        this.remember(hint, e);
+        this.cache.remember(hint, e);
       }
       for (let i = 0; i < seqs.length; i++) out[i] ??= read.get(seqs[i]!);
     }
     return out.filter((e): e is EnvelopeRow => e !== undefined);
-  }
-
-  private cache = new Map<string, EnvelopeRow>();
-  private cachedBytes = 0;
-
-  private remember(hint: string, e: EnvelopeRow): void {
-    const key = `${hint} ${e.seq}`;
-    if (e.bytes.length > this.d.cacheBytes || this.cache.has(key)) return;
-    this.cache.set(key, e);
-    this.cachedBytes += e.bytes.length;
-    if (this.cachedBytes <= this.d.cacheBytes) return;
-    for (const [k, old] of this.cache) {
-      if (this.cachedBytes <= this.d.cacheBytes * 0.9) break;
-      this.cache.delete(k);
-      this.cachedBytes -= old.bytes.length;
-    }
   }
 
   /** The clock read while holding the hint's counter row FOR SHARE: `now - 1` is complete. */
@@ -354,20 +372,21 @@ export class PgMessages implements MessagesApi {
 
   /** Delete expired envelopes in chunks, their bytes taken off their hints; returns how many. */
   async prune(nowS: number, chunk: number): Promise<number> {
-    for (const [k, e] of this.cache) {
-      if (e.expiresAt > nowS) continue;
-      this.cache.delete(k);
-      this.cachedBytes -= e.bytes.length;
-    }
+    this.cache.dropExpired(nowS);
     let total = 0;
     for (;;) {
-      const [r] = await this.d.sql`WITH gone AS (
+      // under the evictor's lock: both take the rows of many hints (quota.ts)
+      const [r] = await this.d.sql.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${EVICT_LOCK})`;
+        return tx`WITH gone AS (
           DELETE FROM relay_messages WHERE (circle_hint, seq) IN (
             SELECT circle_hint, seq FROM relay_messages WHERE expires_at <= ${nowS} LIMIT ${chunk})
           RETURNING circle_hint, octet_length(payload) AS n),
         per AS (SELECT circle_hint, sum(n) AS b, count(*) AS c FROM gone GROUP BY circle_hint),
         upd AS (UPDATE relay_hints h SET bytes = h.bytes - per.b FROM per WHERE h.circle_hint = per.circle_hint)
-        SELECT coalesce(sum(c), 0)::int AS c FROM per`;
+        SELECT coalesce(sum(c), 0)::int AS c, coalesce(sum(b), 0)::bigint AS b FROM per`;
+      });
+      this.d.room?.added(-Number(r.b));
       const n = Number(r.c);
       total += n;
       if (n < chunk) return total;
