@@ -21,13 +21,14 @@ import type { Hub } from "../ws/hub.ts";
 import type { PostMessagesBody } from "../messages/model.ts";
 import { backlogFrame, pageJson, pushFrame, rowBytes } from "../messages/page.ts";
 import { hintError, live, pageLimit, storageRefusal, validBatch, type PageQuery } from "../messages/service.ts";
-import type { EnvelopeRow, NewEnvelope, StoredEnvelope, WriteResult } from "../messages/store.ts";
+import type { EnvelopeRow, NewEnvelope, WriteResult } from "../messages/store.ts";
 import { EVICT_LOCK, type PgRoom } from "./quota.ts";
+import { writeJobs } from "./write.ts";
 import { RowsCache } from "./rows-cache.ts";
 import type { MessagesApi } from "../storage.ts";
 import { intCast } from "../validate.ts";
 import { ok, rateLimited, type Outcome } from "../verdict.ts";
-import { notifyText, type Fanout } from "./fanout.ts";
+import type { Fanout } from "./fanout.ts";
 
 export interface PgMessagesDeps {
   sql: Bun.SQL;
@@ -77,10 +78,13 @@ export class PgMessages implements MessagesApi {
     if (!batch.ok) return batch;
     const hint = body.circle_hint;
     const items = batch.value;
-    if (await this.allStored(hint, items)) return ok(`{"ok":true,"stored":0,"server_time":${this.nowS()}}`);
+    // A batch held already is answered ok whatever the limits; asked only when a limit would
+    // refuse (otherwise the write transaction skips held msg_ids anyway): one round trip less.
+    const stored0 = `{"ok":true,"stored":0,"server_time":${this.nowS()}}`;
     const rate = this.d.hintRate;
     if (rate) {
       const r = rate.check(hint, this.d.nowMs());
+      if (!r.ok && (await this.allStored(hint, items))) return ok(stored0);
       if (!r.ok)
         return rateLimited(
           `Rate limit: too many messages for this circle_hint; retry in ${r.retryAfterS} s`,
@@ -90,7 +94,7 @@ export class PgMessages implements MessagesApi {
     const t0 = performance.now();
     const result = await this.write(hint, items);
     this.d.onWrite((performance.now() - t0) / 1000);
-    if ("refused" in result) return storageRefusal(result);
+    if ("refused" in result) return (await this.allStored(hint, items)) ? ok(stored0) : storageRefusal(result);
     const nowS = this.nowS();
     const stored = result.stored;
     if (stored.length) {
@@ -142,7 +146,7 @@ export class PgMessages implements MessagesApi {
         // refuse before PostgreSQL runs out of disk mid-transaction
         const results = room?.diskFull()
           ? jobs.map((): WriteResult => ({ refused: "disk_full" }))
-          : await this.writeJobs(hint, jobs);
+          : await writeJobs({ ...this.d, nowS: this.nowS }, hint, jobs);
         for (let i = 0; i < jobs.length; i++) {
           const r = results[i]!;
           if (room && "stored" in r) room.added(r.stored.reduce((n, e) => n + Buffer.byteLength(e.payload), 0));
@@ -158,86 +162,6 @@ export class PgMessages implements MessagesApi {
   /** Evicted rows leave this process's cache (other processes list seqs first, so theirs are only memory). */
   forget(rows: { hint: string; seq: number }[]): void {
     for (const { hint, seq } of rows) this.cache.drop(hint, seq);
-  }
-
-  /** One transaction: lock the hint's counter, number and insert the new rows, notify. */
-  private writeJobs(hint: string, jobs: Job[]): Promise<WriteResult[]> {
-    const { sql, fanout } = this.d;
-    const incoming = jobs.reduce((n, j) => n + j.items.reduce((m, it) => m + Buffer.byteLength(it.payload), 0), 0);
-    return sql.begin(async (tx): Promise<WriteResult[]> => {
-      // near the total quota: the evict lock, the exact total, eviction (before the hint's row: quota.ts)
-      let room = this.d.room ? await this.d.room.room(tx, incoming, this.nowS()) : Infinity;
-      const [h] = await tx`INSERT INTO relay_hints (circle_hint) VALUES (${hint})
-        ON CONFLICT (circle_hint) DO UPDATE SET last_seq = relay_hints.last_seq
-        RETURNING last_seq, bytes, last_stored_at`;
-      const nowS = this.nowS(); // read under the lock (see the top of this file)
-      const ids = [...new Set(jobs.flatMap((j) => j.items.map((i) => i.msgId)))];
-      const have = new Set<string>(
-        (await tx`SELECT msg_id FROM relay_messages WHERE circle_hint = ${hint} AND msg_id IN ${tx(ids)}`).map(
-          (r: { msg_id: string }) => r.msg_id,
-        ),
-      );
-      const at = Math.max(nowS, Number(h.last_stored_at));
-      const expires = at + this.d.retentionS();
-      let seq = Number(h.last_seq);
-      let bytes = Number(h.bytes);
-      const rows: Record<string, unknown>[] = [];
-      const notes: string[] = [];
-      let oldest: number | null = null;
-      const results: WriteResult[] = [];
-      for (const job of jobs) {
-        const fresh: NewEnvelope[] = [];
-        const taken = new Set<string>();
-        let add = 0;
-        for (const it of job.items) {
-          if (have.has(it.msgId) || taken.has(it.msgId)) continue; // the first copy wins
-          taken.add(it.msgId);
-          fresh.push(it);
-          add += Buffer.byteLength(it.payload);
-        }
-        if (!fresh.length) {
-          results.push({ stored: [] });
-          continue;
-        }
-        if (bytes + add > this.d.hintQuotaBytes()) {
-          if (oldest === null) {
-            const [o] =
-              await tx`SELECT expires_at FROM relay_messages WHERE circle_hint = ${hint} ORDER BY seq LIMIT 1`;
-            oldest = o ? Number(o.expires_at) : nowS;
-          }
-          results.push({ refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, oldest - nowS)) });
-          continue;
-        }
-        if (add > room) {
-          results.push({ refused: "relay_full" });
-          continue;
-        }
-        room -= add;
-        bytes += add;
-        const stored: StoredEnvelope[] = [];
-        for (const it of fresh) {
-          have.add(it.msgId);
-          stored.push({ seq: ++seq, payload: it.payload, storedAt: at, expiresAt: expires });
-          rows.push({
-            circle_hint: hint,
-            seq,
-            msg_id: it.msgId,
-            payload: it.payload,
-            created_ts: it.createdTs,
-            stored_at: at,
-            expires_at: expires,
-          });
-        }
-        notes.push(notifyText(fanout.origin, hint, stored, nowS));
-        results.push({ stored });
-      }
-      if (!rows.length) return results;
-      await tx`INSERT INTO relay_messages ${tx(rows)}`;
-      await tx`UPDATE relay_hints SET last_seq = ${seq}, bytes = ${bytes}, last_stored_at = ${at}
-        WHERE circle_hint = ${hint}`;
-      for (const note of notes) await tx`SELECT pg_notify(${fanout.channel}, ${note})`;
-      return results;
-    });
   }
 
   async page(q: PageQuery): Promise<Outcome<Uint8Array<ArrayBuffer>>> {
