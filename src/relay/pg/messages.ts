@@ -115,7 +115,7 @@ export class PgMessages implements MessagesApi {
     if (!items.length) return true;
     const ids = [...new Set(items.map((i) => i.msgId))];
     const [r] = await this.d
-      .sql`SELECT count(*)::int AS n FROM relay_messages WHERE circle_hint = ${hint} AND msg_id IN ${this.d.sql(ids)}`;
+      .sql`SELECT count(*)::int AS n FROM relay_messages WHERE circle_hint = ${hint} AND msg_id = ANY(${this.d.sql.array(ids, "TEXT")}::text[])`;
     return Number(r.n) === ids.length;
   }
 
@@ -200,7 +200,7 @@ export class PgMessages implements MessagesApi {
     if (missing.length) {
       const read = new Map<number, EnvelopeRow>();
       const rows = await this.d.sql`SELECT seq, payload, stored_at, expires_at FROM relay_messages
-        WHERE circle_hint = ${hint} AND seq IN ${this.d.sql(missing)}`;
+        WHERE circle_hint = ${hint} AND seq = ANY(${this.d.sql.array(missing, "INT8")}::bigint[])`;
       for (const r of rows as Row[]) {
         const e = envelope(r);
         read.set(e.seq, e);
