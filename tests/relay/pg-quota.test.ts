@@ -101,7 +101,20 @@ describe.each(BACKENDS)("storage bounds on %s", (_name, make) => {
     expect(res.json.detail).toBe("Relay disk is nearly full; retry later");
     expect(await ids(r, HINT)).toEqual([]);
     free = 1024 * 1024 * 1024;
-    expect((await r.post(HINT, [big()])).json).toMatchObject({ ok: true, stored: 1 });
+    const kept = [big()];
+    expect((await r.post(HINT, kept)).json).toMatchObject({ ok: true, stored: 1 });
+    // a re-push of what is stored needs no room: ok, also below the floor
+    free = 0;
+    expect((await r.post(HINT, kept)).json).toMatchObject({ ok: true, stored: 0 });
+  });
+
+  test("the per-hint rate: a spent hint still gets ok for a re-push of what it holds, 429 for anything new", async () => {
+    const r = await make({ rate: { hintMessages: { perSecond: 1, burst: 3 } } });
+    const held = batch(3);
+    expect((await r.post(HINT, held)).json).toMatchObject({ ok: true, stored: 3 });
+    expect((await r.post(HINT, held)).json).toMatchObject({ ok: true, stored: 0 });
+    expect((await r.post(HINT, [held[0], big()])).status).toBe(429);
+    expect(await ids(r, HINT)).toEqual(held.map((e) => e.msg_id));
   });
 });
 
