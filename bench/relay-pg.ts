@@ -33,7 +33,7 @@ async function serve(db: string, seed: boolean): Promise<void> {
   if (isPg(db)) {
     const { openPg } = await import("../db/pg.ts");
     const { createPgRelayApp } = await import("../src/relay/pg/index.ts");
-    app = await createPgRelayApp({ pg: await openPg(db), ...deps });
+    app = await createPgRelayApp({ pg: await openPg(db), url: db, ...deps });
   } else {
     const { openDb } = await import("../db/client.ts");
     app = createRelayApp({ db: openDb(db), ...deps });

@@ -2,7 +2,17 @@
 // schema.ts in the Postgres dialect, plus relay_hints, the per-circle counter that makes the
 // cursor commit-order safe across processes. Migrations in drizzle/pg/ are generated from it
 // (db/drizzle-pg.config.ts). Times are Unix seconds as in SQLite.
-import { bigint, bigserial, index, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const seconds = (name: string) => bigint(name, { mode: "number" });
 
@@ -60,6 +70,8 @@ export const relayMessages = pgTable(
     uniqueIndex("relay_messages_hint_msg").on(t.circleHint, t.msgId),
     index("relay_messages_hint_stored").on(t.circleHint, t.storedAt),
     index("relay_messages_expires").on(t.expiresAt),
+    // eviction under the total quota reads the relay's oldest envelopes across hints
+    index("relay_messages_stored").on(t.storedAt),
   ],
 );
 
@@ -78,4 +90,20 @@ export const relaySignals = pgTable(
     expiresAt: seconds("expires_at").notNull(),
   },
   (t) => [index("relay_signals_to").on(t.toNode, t.id), index("relay_signals_expires").on(t.expiresAt)],
+);
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+
+/** Attachment chunks (docs/PROTOCOL.md §20), as relay_blobs in schema.ts. */
+export const relayBlobs = pgTable(
+  "relay_blobs",
+  {
+    circleHint: text("circle_hint").notNull(),
+    chunkId: text("chunk_id").notNull(),
+    data: bytea("data").notNull(),
+    size: integer("size").notNull(),
+    storedAt: seconds("stored_at").notNull(),
+    expiresAt: seconds("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.circleHint, t.chunkId] }), index("relay_blobs_expires").on(t.expiresAt)],
 );

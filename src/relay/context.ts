@@ -24,7 +24,7 @@ import {
   type StorageStats,
 } from "./storage.ts";
 import { sqliteStats } from "./metrics.ts";
-import { BlobService } from "./blobs/service.ts";
+import { BlobService, type BlobsApi } from "./blobs/service.ts";
 import { Hub } from "./ws/hub.ts";
 import { logEvent } from "../peer/log.ts";
 import { rangeMatcher } from "./cidr.ts";
@@ -83,8 +83,8 @@ export interface RelayContext {
   signed: SignedApi;
   /** stored envelopes and database size for /metrics */
   stats(): Maybe<StorageStats>;
-  /** attachment chunks (PUT/GET /v1/blobs); null on PostgreSQL storage (not served there yet) */
-  blobs: BlobService | null;
+  /** attachment chunks (PUT/GET /v1/blobs) */
+  blobs: BlobsApi;
   /** The client address by the relay's proxy rule (null when unknown, e.g. app.handle in tests). */
   address(request: Request, server: AddressSource | null | undefined): string | null;
   /** Per-address request limit: a 429 to answer with, or undefined to go on. Null when off. */
@@ -111,7 +111,7 @@ export interface RelayBackend {
   presence: PresenceApi;
   signal: SignalApi;
   signed: SignedApi;
-  blobs: BlobService | null;
+  blobs: BlobsApi;
   stats(): Maybe<StorageStats>;
   prune(nowS: number): Maybe<PruneReport>;
 }

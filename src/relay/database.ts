@@ -26,7 +26,7 @@ export async function openPgRelay(url: string, opts: { now?: () => number; confi
     import("./pg/index.ts"),
   ]);
   const pg = await openPg(url);
-  const app = await createPgRelayApp({ pg, ...opts });
+  const app = await createPgRelayApp({ pg, url, ...opts });
   return {
     app,
     /** Stop the notifications and close the pool (after the server stopped). */

@@ -1,11 +1,14 @@
 // The single executable (`npm run build:bin`) run from a temp directory with no checkout beside
 // it: it prints its versions, and `serve` (web UI and local API), `relay` (health and web
-// client) and one-shot `send` / `inbox` through a running node work with only what it embeds.
+// client; on SQLite and on PostgreSQL, a throwaway cluster) and one-shot `send` / `inbox`
+// through a running node work with only what it embeds.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { V2_VERSION } from "../../src/protocol/limits.ts";
+import { sealFile } from "../../src/protocol/v2/attachment.ts";
+import { startPgCluster } from "../../bench/lib/pg-cluster.ts";
 import { envelope, HINT } from "../relay/helpers.ts";
 import { builtBinary } from "./bin-build.ts";
 import { removeTempDirs, type Running, spawnUntilReady, stoppedAfterEach, tempDir } from "./helpers.ts";
@@ -123,6 +126,58 @@ test(
     };
     expect(got.messages.map((m) => m.msg_id)).toContain(env.msg_id);
     expect(existsSync(join(state, "relay.sqlite"))).toBe(true);
+  },
+  SLOW,
+);
+
+test(
+  "relay on PostgreSQL: the binary migrates a fresh database from its embedded migrations, stores and reads back",
+  async () => {
+    const cluster = await startPgCluster();
+    try {
+      const url = await cluster.createDatabase("felund_bin");
+      const state = join(home, "relay-pg");
+      const relay = await startBin(
+        state,
+        ["relay", "--http", "127.0.0.1:0", "--db", url],
+        /relay base for nodes and browsers: (http:\/\/\S+)/,
+      );
+      const base = relay.match[1]!;
+      const env = envelope();
+      const post = await fetch(base + "/v1/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ circle_hint: HINT, messages: [env] }),
+      });
+      expect(await post.json()).toMatchObject({ ok: true, stored: 1 });
+      const got = (await (await fetch(`${base}/v1/messages?circle_hint=${HINT}&cursor=0`)).json()) as {
+        messages: { msg_id: string }[];
+      };
+      expect(got.messages.map((m) => m.msg_id)).toEqual([env.msg_id]);
+      // an attachment chunk too (relay_blobs: the newest PostgreSQL migration is embedded)
+      const file = sealFile(new Uint8Array(32).fill(5), new Uint8Array(1000).fill(9));
+      const put = await fetch(`${base}/v1/blobs/${HINT}/${file.ids[0]}`, {
+        method: "PUT",
+        body: file.chunks[0]! as Uint8Array<ArrayBuffer>,
+      });
+      expect(put.status).toBe(200);
+      const back = new Uint8Array(await (await fetch(`${base}/v1/blobs/${HINT}/${file.ids[0]}`)).arrayBuffer());
+      expect(Buffer.from(back).equals(Buffer.from(file.chunks[0]!))).toBe(true);
+      // it kept them in PostgreSQL, not in a SQLite file of the state dir
+      expect(existsSync(join(state, "relay.sqlite"))).toBe(false);
+      const sql = new Bun.SQL(url, { max: 1 });
+      const [n] =
+        await sql`SELECT (SELECT count(*) FROM relay_messages)::int AS m, (SELECT count(*) FROM relay_blobs)::int AS b`;
+      await sql.close();
+      expect(n).toEqual({ m: 1, b: 1 });
+    } finally {
+      // the relay first (its pool closes cleanly), then the cluster
+      for (const p of procs.splice(0)) {
+        p.proc.kill("SIGTERM");
+        await Promise.race([p.proc.exited, Bun.sleep(3000).then(() => p.proc.kill(9))]);
+      }
+      await cluster.stop();
+    }
   },
   SLOW,
 );

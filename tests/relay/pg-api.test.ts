@@ -314,3 +314,34 @@ test("PostgreSQL: two relays on one database: concurrent signals to one node are
   expect(seen.length).toBe(60);
   expect(new Set(seen).size).toBe(60);
 });
+
+test("PostgreSQL: a statement failing in the pipelined write transaction stores, numbers and pushes nothing", async () => {
+  const r = await makePgRelay({ rate: false });
+  const other = await makePgRelay({ rate: false }, T0, r.url);
+  const sql = new Bun.SQL(r.url, { max: 1 });
+  // a trigger refuses one msg_id: the INSERT of the second flight fails, after BEGIN and the counter row
+  const bad = envelope();
+  await sql.unsafe(`CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN
+      IF NEW.msg_id = '${bad.msg_id}' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER refuse BEFORE INSERT ON relay_messages FOR EACH ROW EXECUTE FUNCTION refuse();`);
+  const pushed: string[] = [];
+  const unlisten = await sql.listen("felund_relay", (p) => pushed.push(p));
+  const first = envelope();
+  expect((await r.post(HINT, [first])).status).toBe(200);
+  const failed = await r.post(HINT, [envelope(), bad]);
+  expect(failed.status).toBe(500);
+  // nothing of it: no rows, the counter and bytes as before, one notification (the first POST's)
+  const page = await other.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=0`);
+  expect(ids(page)).toEqual([first.msg_id]);
+  const [h] = await sql`SELECT last_seq, bytes FROM relay_hints WHERE circle_hint = ${HINT}`;
+  expect(Number(h.last_seq)).toBe(1);
+  expect(Number(h.bytes)).toBe(JSON.stringify(first).length);
+  await Bun.sleep(100);
+  expect(pushed.length).toBe(1);
+  // the connection is clean and the next write goes on with seq 2
+  const next = envelope();
+  expect((await r.post(HINT, [next])).status).toBe(200);
+  expect((await other.call("GET", `/v1/messages?circle_hint=${HINT}&cursor=1`)).json.cursors).toEqual([2]);
+  await unlisten.unlisten();
+  await sql.close();
+});

@@ -42,11 +42,16 @@ export async function freshDatabase(): Promise<string> {
 export type PgTestRelay = Omit<TestRelay, "app" | "db"> & { app: PgRelayApp; url: string };
 
 /** A relay on PostgreSQL (a fresh database unless `url` is given) with a hand-driven clock. */
-export async function makePgRelay(config: RelayConfigInput = {}, startS = T0, url?: string): Promise<PgTestRelay> {
+export async function makePgRelay(
+  config: RelayConfigInput = {},
+  startS = T0,
+  url?: string,
+  deps: { freeBytes?: () => number } = {},
+): Promise<PgTestRelay> {
   const dbUrl = url ?? (await freshDatabase());
   const pg = await openPg(dbUrl, { max: 4 });
   let nowMs = startS * 1000;
-  const app = await createPgRelayApp({ pg, now: () => nowMs, config });
+  const app = await createPgRelayApp({ pg, now: () => nowMs, config, url: dbUrl, ...deps });
   open.push({ pg, app });
   const call = callerOf(app);
   return {

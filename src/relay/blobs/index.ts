@@ -46,8 +46,6 @@ async function cappedBytes(request: Request, max: number): Promise<Uint8Array | 
 
 export function blobRoutes(ctx: RelayContext) {
   const blobs = ctx.blobs;
-  // PostgreSQL storage keeps no chunks (yet): the routes are absent there (404), as on an older relay
-  if (!blobs) return new Elysia();
   return new Elysia()
     .put(
       "/blobs/:hint/:chunk",
@@ -61,7 +59,7 @@ export function blobRoutes(ctx: RelayContext) {
           body: data,
         });
         if (no) return signatureResponse(no);
-        const r = blobs.put(params.hint, params.chunk, data);
+        const r = await blobs.put(params.hint, params.chunk, data);
         return r.ok ? json({ ok: true, stored: r.stored }) : errorResponse(r.code, r.detail);
       },
       {
@@ -89,7 +87,7 @@ export function blobRoutes(ctx: RelayContext) {
         if (bad) return errorResponse("E_BAD_INPUT", bad);
         const no = await ctx.signed.checkFor(params.hint, request.headers.get("x-felund-node"), { request, body: "" });
         if (no) return signatureResponse(no);
-        const data = blobs.get(params.hint, params.chunk);
+        const data = await blobs.get(params.hint, params.chunk);
         if (!data) return errorResponse("E_NOT_FOUND", "no such chunk here");
         return new Response(data as Uint8Array<ArrayBuffer>, {
           headers: { "content-type": "application/octet-stream", "cache-control": "private, max-age=3600" },

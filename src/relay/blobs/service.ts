@@ -4,6 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { ATTACH_SEALED_CHUNK_MAX, RELAY_ID_MAX, RELAY_ID_MIN } from "../../protocol/limits.ts";
 import { chunkError } from "../../protocol/v2/attachment.ts";
+import type { Maybe } from "../storage.ts";
 import { isIdOfBytes } from "../validate.ts";
 
 export type BlobRefusal =
@@ -12,7 +13,31 @@ export type BlobRefusal =
 
 export const CHUNK_ID_RE = /^[0-9a-f]{32}$/;
 
-export class BlobService {
+export type BlobPut = { ok: true; stored: boolean } | BlobRefusal;
+
+/** What both storage backends serve (SQLite: this file, synchronous; PostgreSQL: src/relay/pg/blobs.ts). */
+export interface BlobsApi {
+  get(hint: string, chunkId: string): Maybe<Uint8Array | null>;
+  /** Store a sealed chunk (idempotent: a chunk held already only has its expiry renewed). */
+  put(hint: string, chunkId: string, data: Uint8Array): Maybe<BlobPut>;
+}
+
+/** Why these bytes cannot be the chunk `chunkId` (too large, or not its hash), or null. */
+export function chunkRefusal(chunkId: string, data: Uint8Array): BlobRefusal | null {
+  if (data.length > ATTACH_SEALED_CHUNK_MAX)
+    return { ok: false, code: "E_TOO_LONG", detail: `chunk larger than ${ATTACH_SEALED_CHUNK_MAX} bytes` };
+  const why = chunkError(chunkId, data);
+  return why ? { ok: false, code: "E_INVALID", detail: why } : null;
+}
+
+/** The refusal of a chunk that would pass its hint's quota (429). */
+export const blobQuotaRefusal = (quota: number): BlobRefusal => ({
+  ok: false,
+  code: "E_RATE_LIMITED",
+  detail: `this circle's attachment storage is full (${quota} bytes)`,
+});
+
+export class BlobService implements BlobsApi {
   private s;
   constructor(
     sql: Database,
@@ -45,21 +70,14 @@ export class BlobService {
   }
 
   /** Store a sealed chunk (idempotent: a chunk held already only has its expiry renewed). */
-  put(hint: string, chunkId: string, data: Uint8Array): { ok: true; stored: boolean } | BlobRefusal {
-    if (data.length > ATTACH_SEALED_CHUNK_MAX)
-      return { ok: false, code: "E_TOO_LONG", detail: `chunk larger than ${ATTACH_SEALED_CHUNK_MAX} bytes` };
-    const why = chunkError(chunkId, data);
-    if (why) return { ok: false, code: "E_INVALID", detail: why };
+  put(hint: string, chunkId: string, data: Uint8Array): BlobPut {
+    const bad = chunkRefusal(chunkId, data);
+    if (bad) return bad;
     const now = this.nowS();
     const known = !!this.s.has.get(hint, chunkId);
     if (!known) {
       const used = (this.s.used.get(hint, now) as { n: number }).n;
-      if (used + data.length > this.quotaBytes())
-        return {
-          ok: false,
-          code: "E_RATE_LIMITED",
-          detail: `this circle's attachment storage is full (${this.quotaBytes()} bytes)`,
-        };
+      if (used + data.length > this.quotaBytes()) return blobQuotaRefusal(this.quotaBytes());
     }
     this.s.put.run(hint, chunkId, data, data.length, now, now + this.retentionS());
     return { ok: true, stored: !known };

@@ -9,13 +9,19 @@ import { relayAppOf, type AnyRelayApp } from "../app.ts";
 import type { RelayConfigInput } from "../config.ts";
 import { contextOf, relayParts, type PruneReport, type RelayBackend } from "../context.ts";
 import { CHANNEL, parseNotify, type Fanout } from "./fanout.ts";
+import { PgBlobs } from "./blobs.ts";
 import { PgMessages } from "./messages.ts";
+import { PgRoom, pgDiskFree, warnNoDiskFloor } from "./quota.ts";
 import { PgPresence, PgSignal, PgSigned } from "./rendezvous.ts";
 
 export interface PgRelayDeps {
   pg: PgDb;
   now?: () => number;
   config?: RelayConfigInput;
+  /** the database's URL (for the disk floor: is it on this machine?) */
+  url?: string;
+  /** Free bytes on the database's disk (default: quota.ts pgDiskFree; tests simulate a full disk). */
+  freeBytes?: () => number;
 }
 
 export type PgRelayApp = AnyRelayApp & {
@@ -29,6 +35,23 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
   const { config, nowMs, nowS, limiters, hub, metrics } = parts;
   const sql = deps.pg.$client;
   const fanout: Fanout = { channel: CHANNEL, origin: randomUUID().slice(0, 8) };
+  let freeBytes = deps.freeBytes;
+  if (!freeBytes) {
+    const probe = deps.url ? await pgDiskFree(sql, deps.url) : null;
+    if (!probe) warnNoDiskFloor(config.diskFreeMinBytes);
+    freeBytes = probe ?? (() => Infinity);
+  }
+  const free = freeBytes;
+  const room = new PgRoom(
+    () => ({
+      hintQuotaBytes: config.hintQuotaBytes,
+      totalQuotaBytes: config.totalQuotaBytes,
+      evictMinAgeS: config.evictMinAgeS,
+      diskFreeMinBytes: config.diskFreeMinBytes,
+      freeBytes: free,
+    }),
+    (rows) => messages.forget(rows),
+  );
   const messages = new PgMessages({
     sql,
     hub,
@@ -39,17 +62,23 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
     hintQuotaBytes: () => config.hintQuotaBytes,
     onWrite: (s) => metrics.writes.observe(s),
     cacheBytes: config.cacheBytes,
+    room,
   });
   const presence = new PgPresence(deps.pg, nowS);
   const signed = new PgSigned(sql, nowS);
+  const blobs = new PgBlobs(
+    sql,
+    nowS,
+    () => config.retentionS,
+    () => config.blobQuotaBytes,
+  );
   const signal = new PgSignal({ db: deps.pg, nowMs, perNode: limiters.signalNode, perAddress: limiters.signalIp });
   const backend: RelayBackend = {
     messages,
     presence,
     signal,
     signed,
-    // attachment chunks are stored by the SQLite backend only (documented in README "Relay on PostgreSQL")
-    blobs: null,
+    blobs,
     async stats() {
       const [r] =
         await sql`SELECT (SELECT count(*) FROM relay_messages)::bigint AS n, pg_database_size(current_database()) AS b`;
@@ -62,6 +91,7 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
         signals: await signal.prune(now),
       };
       await signed.prune(now);
+      await blobs.prune(now);
       return report;
     },
   };

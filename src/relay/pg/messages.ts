@@ -21,11 +21,14 @@ import type { Hub } from "../ws/hub.ts";
 import type { PostMessagesBody } from "../messages/model.ts";
 import { backlogFrame, pageJson, pushFrame, rowBytes } from "../messages/page.ts";
 import { hintError, live, pageLimit, storageRefusal, validBatch, type PageQuery } from "../messages/service.ts";
-import type { EnvelopeRow, NewEnvelope, StoredEnvelope, WriteResult } from "../messages/store.ts";
+import type { EnvelopeRow, NewEnvelope, WriteResult } from "../messages/store.ts";
+import { EVICT_LOCK, type PgRoom } from "./quota.ts";
+import { writeJobs } from "./write.ts";
+import { RowsCache } from "./rows-cache.ts";
 import type { MessagesApi } from "../storage.ts";
 import { intCast } from "../validate.ts";
 import { ok, rateLimited, type Outcome } from "../verdict.ts";
-import { notifyText, type Fanout } from "./fanout.ts";
+import type { Fanout } from "./fanout.ts";
 
 export interface PgMessagesDeps {
   sql: Bun.SQL;
@@ -38,6 +41,8 @@ export interface PgMessagesDeps {
   onWrite: (seconds: number) => void;
   /** bytes of envelopes kept in memory for pages (config cache_mb) */
   cacheBytes: number;
+  /** the total quota, eviction and the disk floor (quota.ts); none: unbounded */
+  room?: PgRoom;
 }
 
 interface Job {
@@ -60,7 +65,11 @@ const SETTLED_MAX = 10_000;
 export class PgMessages implements MessagesApi {
   private settled = new Map<string, number>();
 
-  constructor(private d: PgMessagesDeps) {}
+  private cache: RowsCache;
+
+  constructor(private d: PgMessagesDeps) {
+    this.cache = new RowsCache(d.cacheBytes);
+  }
 
   private nowS = () => Math.floor(this.d.nowMs() / 1000);
 
@@ -69,10 +78,13 @@ export class PgMessages implements MessagesApi {
     if (!batch.ok) return batch;
     const hint = body.circle_hint;
     const items = batch.value;
-    if (await this.allStored(hint, items)) return ok(`{"ok":true,"stored":0,"server_time":${this.nowS()}}`);
+    // A batch held already is answered ok whatever the limits; asked only when a limit would
+    // refuse (otherwise the write transaction skips held msg_ids anyway): one round trip less.
+    const stored0 = `{"ok":true,"stored":0,"server_time":${this.nowS()}}`;
     const rate = this.d.hintRate;
     if (rate) {
       const r = rate.check(hint, this.d.nowMs());
+      if (!r.ok && (await this.allStored(hint, items))) return ok(stored0);
       if (!r.ok)
         return rateLimited(
           `Rate limit: too many messages for this circle_hint; retry in ${r.retryAfterS} s`,
@@ -82,13 +94,18 @@ export class PgMessages implements MessagesApi {
     const t0 = performance.now();
     const result = await this.write(hint, items);
     this.d.onWrite((performance.now() - t0) / 1000);
-    if ("refused" in result) return storageRefusal(result);
+    if ("refused" in result) return (await this.allStored(hint, items)) ? ok(stored0) : storageRefusal(result);
     const nowS = this.nowS();
     const stored = result.stored;
     if (stored.length) {
       rate?.charge(hint, this.d.nowMs(), stored.length);
       for (const e of stored)
-        this.remember(hint, { seq: e.seq, bytes: rowBytes(e.payload), storedAt: e.storedAt, expiresAt: e.expiresAt });
+        this.cache.remember(hint, {
+          seq: e.seq,
+          bytes: rowBytes(e.payload),
+          storedAt: e.storedAt,
+          expiresAt: e.expiresAt,
+        });
       if (this.d.hub.listening(hint)) this.d.hub.publish(hint, pushFrame(stored, nowS));
     }
     return ok(`{"ok":true,"stored":${stored.length},"server_time":${nowS}}`);
@@ -98,7 +115,7 @@ export class PgMessages implements MessagesApi {
     if (!items.length) return true;
     const ids = [...new Set(items.map((i) => i.msgId))];
     const [r] = await this.d
-      .sql`SELECT count(*)::int AS n FROM relay_messages WHERE circle_hint = ${hint} AND msg_id IN ${this.d.sql(ids)}`;
+      .sql`SELECT count(*)::int AS n FROM relay_messages WHERE circle_hint = ${hint} AND msg_id = ANY(${this.d.sql.array(ids, "TEXT")}::text[])`;
     return Number(r.n) === ids.length;
   }
 
@@ -125,8 +142,16 @@ export class PgMessages implements MessagesApi {
     for (let jobs = this.queued.get(hint); jobs; jobs = this.queued.get(hint)) {
       this.queued.delete(hint);
       try {
-        const results = await this.writeJobs(hint, jobs);
-        for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i]!);
+        const room = this.d.room;
+        // refuse before PostgreSQL runs out of disk mid-transaction
+        const results = room?.diskFull()
+          ? jobs.map((): WriteResult => ({ refused: "disk_full" }))
+          : await writeJobs({ ...this.d, nowS: this.nowS }, hint, jobs);
+        for (let i = 0; i < jobs.length; i++) {
+          const r = results[i]!;
+          if (room && "stored" in r) room.added(r.stored.reduce((n, e) => n + Buffer.byteLength(e.payload), 0));
+          jobs[i]!.resolve(r);
+        }
       } catch (e) {
         for (const j of jobs) j.reject(e);
       }
@@ -134,76 +159,9 @@ export class PgMessages implements MessagesApi {
     this.writing.delete(hint);
   }
 
-  /** One transaction: lock the hint's counter, number and insert the new rows, notify. */
-  private writeJobs(hint: string, jobs: Job[]): Promise<WriteResult[]> {
-    const { sql, fanout } = this.d;
-    return sql.begin(async (tx): Promise<WriteResult[]> => {
-      const [h] = await tx`INSERT INTO relay_hints (circle_hint) VALUES (${hint})
-        ON CONFLICT (circle_hint) DO UPDATE SET last_seq = relay_hints.last_seq
-        RETURNING last_seq, bytes, last_stored_at`;
-      const nowS = this.nowS(); // read under the lock (see the top of this file)
-      const ids = [...new Set(jobs.flatMap((j) => j.items.map((i) => i.msgId)))];
-      const have = new Set<string>(
-        (await tx`SELECT msg_id FROM relay_messages WHERE circle_hint = ${hint} AND msg_id IN ${tx(ids)}`).map(
-          (r: { msg_id: string }) => r.msg_id,
-        ),
-      );
-      const at = Math.max(nowS, Number(h.last_stored_at));
-      const expires = at + this.d.retentionS();
-      let seq = Number(h.last_seq);
-      let bytes = Number(h.bytes);
-      const rows: Record<string, unknown>[] = [];
-      const notes: string[] = [];
-      let oldest: number | null = null;
-      const results: WriteResult[] = [];
-      for (const job of jobs) {
-        const fresh: NewEnvelope[] = [];
-        const taken = new Set<string>();
-        let add = 0;
-        for (const it of job.items) {
-          if (have.has(it.msgId) || taken.has(it.msgId)) continue; // the first copy wins
-          taken.add(it.msgId);
-          fresh.push(it);
-          add += Buffer.byteLength(it.payload);
-        }
-        if (!fresh.length) {
-          results.push({ stored: [] });
-          continue;
-        }
-        if (bytes + add > this.d.hintQuotaBytes()) {
-          if (oldest === null) {
-            const [o] =
-              await tx`SELECT expires_at FROM relay_messages WHERE circle_hint = ${hint} ORDER BY seq LIMIT 1`;
-            oldest = o ? Number(o.expires_at) : nowS;
-          }
-          results.push({ refused: "hint_quota", retryAfterS: Math.min(3600, Math.max(1, oldest - nowS)) });
-          continue;
-        }
-        bytes += add;
-        const stored: StoredEnvelope[] = [];
-        for (const it of fresh) {
-          have.add(it.msgId);
-          stored.push({ seq: ++seq, payload: it.payload, storedAt: at, expiresAt: expires });
-          rows.push({
-            circle_hint: hint,
-            seq,
-            msg_id: it.msgId,
-            payload: it.payload,
-            created_ts: it.createdTs,
-            stored_at: at,
-            expires_at: expires,
-          });
-        }
-        notes.push(notifyText(fanout.origin, hint, stored, nowS));
-        results.push({ stored });
-      }
-      if (!rows.length) return results;
-      await tx`INSERT INTO relay_messages ${tx(rows)}`;
-      await tx`UPDATE relay_hints SET last_seq = ${seq}, bytes = ${bytes}, last_stored_at = ${at}
-        WHERE circle_hint = ${hint}`;
-      for (const note of notes) await tx`SELECT pg_notify(${fanout.channel}, ${note})`;
-      return results;
-    });
+  /** Evicted rows leave this process's cache (other processes list seqs first, so theirs are only memory). */
+  forget(rows: { hint: string; seq: number }[]): void {
+    for (const { hint, seq } of rows) this.cache.drop(hint, seq);
   }
 
   async page(q: PageQuery): Promise<Outcome<Uint8Array<ArrayBuffer>>> {
@@ -235,38 +193,22 @@ export class PgMessages implements MessagesApi {
     const out = new Array<EnvelopeRow | undefined>(seqs.length);
     const missing: number[] = [];
     for (let i = 0; i < seqs.length; i++) {
-      const e = this.cache.get(`${hint} ${seqs[i]}`);
+      const e = this.cache.get(hint, seqs[i]!);
       out[i] = e;
       if (!e) missing.push(seqs[i]!);
     }
     if (missing.length) {
       const read = new Map<number, EnvelopeRow>();
       const rows = await this.d.sql`SELECT seq, payload, stored_at, expires_at FROM relay_messages
-        WHERE circle_hint = ${hint} AND seq IN ${this.d.sql(missing)}`;
+        WHERE circle_hint = ${hint} AND seq = ANY(${this.d.sql.array(missing, "INT8")}::bigint[])`;
       for (const r of rows as Row[]) {
         const e = envelope(r);
         read.set(e.seq, e);
-        this.remember(hint, e);
+        this.cache.remember(hint, e);
       }
       for (let i = 0; i < seqs.length; i++) out[i] ??= read.get(seqs[i]!);
     }
     return out.filter((e): e is EnvelopeRow => e !== undefined);
-  }
-
-  private cache = new Map<string, EnvelopeRow>();
-  private cachedBytes = 0;
-
-  private remember(hint: string, e: EnvelopeRow): void {
-    const key = `${hint} ${e.seq}`;
-    if (e.bytes.length > this.d.cacheBytes || this.cache.has(key)) return;
-    this.cache.set(key, e);
-    this.cachedBytes += e.bytes.length;
-    if (this.cachedBytes <= this.d.cacheBytes) return;
-    for (const [k, old] of this.cache) {
-      if (this.cachedBytes <= this.d.cacheBytes * 0.9) break;
-      this.cache.delete(k);
-      this.cachedBytes -= old.bytes.length;
-    }
   }
 
   /** The clock read while holding the hint's counter row FOR SHARE: `now - 1` is complete. */
@@ -354,20 +296,21 @@ export class PgMessages implements MessagesApi {
 
   /** Delete expired envelopes in chunks, their bytes taken off their hints; returns how many. */
   async prune(nowS: number, chunk: number): Promise<number> {
-    for (const [k, e] of this.cache) {
-      if (e.expiresAt > nowS) continue;
-      this.cache.delete(k);
-      this.cachedBytes -= e.bytes.length;
-    }
+    this.cache.dropExpired(nowS);
     let total = 0;
     for (;;) {
-      const [r] = await this.d.sql`WITH gone AS (
+      // under the evictor's lock: both take the rows of many hints (quota.ts)
+      const [r] = await this.d.sql.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${EVICT_LOCK})`;
+        return tx`WITH gone AS (
           DELETE FROM relay_messages WHERE (circle_hint, seq) IN (
             SELECT circle_hint, seq FROM relay_messages WHERE expires_at <= ${nowS} LIMIT ${chunk})
           RETURNING circle_hint, octet_length(payload) AS n),
         per AS (SELECT circle_hint, sum(n) AS b, count(*) AS c FROM gone GROUP BY circle_hint),
         upd AS (UPDATE relay_hints h SET bytes = h.bytes - per.b FROM per WHERE h.circle_hint = per.circle_hint)
-        SELECT coalesce(sum(c), 0)::int AS c FROM per`;
+        SELECT coalesce(sum(c), 0)::int AS c, coalesce(sum(b), 0)::bigint AS b FROM per`;
+      });
+      this.d.room?.added(-Number(r.b));
       const n = Number(r.c);
       total += n;
       if (n < chunk) return total;
