@@ -153,7 +153,8 @@ export function InputBar() {
       void send();
     }
     // ↑ in an empty box edits my last message here (its editor is in the message-body chunk)
-    if (e.key === "ArrowUp" && !value()) void loadBody().then((b) => b.editLast(app));
+    if (e.key === "ArrowUp" && !value() && !(e.altKey || e.ctrlKey || e.metaKey || e.shiftKey))
+      void loadBody().then((b) => b.editLast(app));
   };
 
   // attach button, drop, paste: the sending code is a chunk loaded on the first file
