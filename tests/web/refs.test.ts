@@ -325,6 +325,10 @@ describe("refs in the web client", () => {
     const box = (await bar.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
+    // on a touch screen a row under the text (not over the message above), with finger-sized buttons
+    const text = (await row(p, "pizza tonight").locator(".msg-text").boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(text.y + text.height - 1);
+    expect((await bar.locator('button[aria-label="Reply"]').boundingBox())!.height).toBeGreaterThanOrEqual(36);
     await bar.locator('button[aria-label="React"]').tap();
     await row(p, "pizza tonight").locator('button[aria-label="React 😂"]').tap();
     await row(p, "pizza tonight").locator('[data-testid="reaction"][data-emoji="😂"]').waitFor();
