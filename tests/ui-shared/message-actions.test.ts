@@ -42,8 +42,8 @@ test("mine, others', as the circle owner, in a legacy circle, deleted and timeli
   const owner = await setup({ owned: true });
   const t2 = msg({ circleId: owner.cid, text: "theirs" });
   expect(on(messageActions(owner.store, t2))).toEqual(["reply", "react", "delete", "pin", "copy"]);
-  // a direct message is never pinned
-  expect(messageActions(owner.store, { ...t2, channelId: `__dm_${"d".repeat(32)}` }).pin).toBe(false);
+  // a direct message takes no refs (composeRef refuses its channel id): copy only
+  expect(on(messageActions(owner.store, { ...t2, channelId: `__dm_${"d".repeat(24)}`, own: true }))).toEqual(["copy"]);
 
   const legacy = await setup({ owned: true, legacy: true });
   const t3 = msg({ circleId: legacy.cid, text: "theirs" });

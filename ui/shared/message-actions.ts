@@ -21,10 +21,12 @@ export interface MessageActions {
 
 const NONE: MessageActions = { reply: false, react: false, edit: false, delete: false, pin: false, copy: false };
 
-/** The actions `m` offers this user (none for a deleted message, a timeline line or one not in a chat channel). */
+/** The actions `m` offers this user (none for a deleted message, a timeline line or one not in a chat channel; Copy in a direct message). */
 export function messageActions(store: ChatStore, m: MessageView): MessageActions {
   const c = store.state.app?.circles.find((x) => x.circleId === m.circleId);
   if (!c || m.deleted || m.event || m.channelId === "__control" || (m.kind ?? 0) >= 4) return NONE;
+  // a direct message takes no refs (its channel id is not one a ref may name): copy only
+  if (isDm(m.channelId)) return { ...NONE, copy: m.text !== "" };
   const ch = c.channels.find((x) => x.channelId === m.channelId);
   const me = store.state.app?.node.nodeId;
   return {
@@ -32,7 +34,7 @@ export function messageActions(store: ChatStore, m: MessageView): MessageActions
     react: !c.legacy,
     edit: m.own,
     delete: m.own || c.owned,
-    pin: !c.legacy && !isDm(m.channelId) && (c.owned || (!!ch && ch.accessMode !== "public" && ch.createdBy === me)),
+    pin: !c.legacy && (c.owned || (!!ch && ch.accessMode !== "public" && ch.createdBy === me)),
     copy: m.text !== "",
   };
 }
