@@ -340,7 +340,9 @@ describe("refs in the web client", () => {
 
     // keyboard: Shift+Tab from the message box to the last message, Tab to its actions
     await say(lp, "keys only");
-    await until(lp, "keys only");
+    await until(rp, "keys only"); // (its delivery marks have settled on anna's page)
+    const keys = await idOf(lp, "keys only");
+    await waitFor("ben holds it", () => benView(keys), 20_000);
     await lp.focus('[data-testid="input"]');
     // (past the log's "↓ latest" button when it shows)
     for (let i = 0; i < 3; i++) {
@@ -348,6 +350,10 @@ describe("refs in the web client", () => {
       if ((await lp.evaluate(() => document.activeElement?.getAttribute("data-testid"))) === "message") break;
     }
     expect(await lp.evaluate(() => document.activeElement?.textContent)).toContain("keys only");
+    // the row is drawn again when its view changes (ben reacts): the focus stays on it
+    await api(ben, "POST", `/circles/${circleId}/messages/${keys}/react`, { emoji: "👀" });
+    await row(lp, "keys only").locator('[data-testid="reaction"][data-emoji="👀"]').waitFor({ timeout: 20_000 });
+    await lp.waitForFunction(() => document.activeElement?.textContent?.includes("keys only"));
     await lp.waitForSelector(':focus [data-testid="msg-actions"]');
     await lp.keyboard.press("Tab");
     expect(await lp.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Reply");

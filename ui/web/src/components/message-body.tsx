@@ -29,9 +29,12 @@ document.addEventListener("pointerover", (e) => {
   if (a) setActive(a.dataset.msgId!);
   else if (e.pointerType === "mouse" && !msgAt(document.activeElement)) setActive("");
 });
+/** the message row that holds the keyboard focus: a row drawn again gets it back */
+let focused = "";
 document.addEventListener("focusin", (e) => {
   const a = msgAt(e.target);
   if (a) setActive(a.dataset.msgId!);
+  focused = a && a === e.target ? a.dataset.msgId! : "";
 });
 setActive(
   msgAt(document.querySelector(".log [data-msg-id]:hover, .log [data-msg-id]:focus-within"))?.dataset.msgId ?? "",
@@ -54,12 +57,20 @@ export function MessageBody(p: { m: MessageView }) {
   const [history, setHistory] = createSignal(false);
   const can = () => (app.state(), messageActions(app.core, p.m));
   const failed = (e: Error) => app.notice(e.message, "error");
+  const refocus = (el: HTMLElement) =>
+    queueMicrotask(() => {
+      if (focused === p.m.msgId && document.activeElement === document.body) el.closest("article")?.focus();
+    });
   const jump = (msgId: string) => {
     revealInLog(app);
     jumpToMessage(app.core, { circleId: p.m.circleId, channelId: p.m.channelId, msgId }).catch(failed);
   };
   return (
-    <div class="msg-body">
+    <div class="msg-body" ref={refocus}>
+      {/* first, so Tab from the focused message reaches them first (on touch screens shown last: styles.css) */}
+      <Show when={active() === p.m.msgId && editing() !== p.m.msgId && !p.m.deleted}>
+        <Actions app={app} m={p.m} can={can()} edit={() => edit(p.m)} />
+      </Show>
       <Show when={p.m.reply}>
         {(r) => (
           <button
@@ -124,9 +135,6 @@ export function MessageBody(p: { m: MessageView }) {
         </Show>
       </Show>
       <Reactions app={app} m={p.m} canReact={can().react} />
-      <Show when={active() === p.m.msgId && editing() !== p.m.msgId && !p.m.deleted}>
-        <Actions app={app} m={p.m} can={can()} edit={() => edit(p.m)} />
-      </Show>
     </div>
   );
 }
