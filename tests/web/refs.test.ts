@@ -313,6 +313,23 @@ describe("refs in the web client", () => {
     await rp.waitForSelector(`[data-msg-id="${hid}"] [data-testid="tombstone"]`, { timeout: 20_000 });
   });
 
+  test("pin (the circle owner) and copy from the menu; rita, not an owner, is offered neither pin", async () => {
+    await act(lp, "pizza tonight", "Pin");
+    const id = await idOf(lp, "pizza tonight");
+    await waitFor(
+      "ben lists the pin",
+      async () =>
+        (await api(ben, "GET", `/circles/${circleId}/pins?channel=general`)).pins.some((x: any) => x.msgId === id),
+      20_000,
+    );
+    await lp.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(anna.base).origin });
+    await act(lp, "lunch at noon?", "Copy");
+    await lp.waitForFunction(async () => (await navigator.clipboard.readText()) === "lunch at noon?\nor later");
+    await row(rp, "pizza tonight").hover();
+    await row(rp, "pizza tonight").locator('[data-testid="msg-actions"]').waitFor();
+    expect(await row(rp, "pizza tonight").locator('button[aria-label="Pin"]').count()).toBe(0);
+  });
+
   test("a phone (390×844, touch): a tap shows the actions; the keyboard reaches them too", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     const p = await ctx.newPage();
