@@ -4,7 +4,6 @@
 // (ui/shared/ref-commands.ts, pins.ts); which are offered: ui/shared/message-actions.ts.
 import { For, Show, createSignal } from "solid-js";
 import type { MessageActions } from "../../../shared/message-actions.ts";
-import { setPinned } from "../../../shared/pins.ts";
 import { refAction } from "../../../shared/ref-commands.ts";
 import type { MessageView } from "../../../shared/types.ts";
 import type { AppStore } from "../app-store.ts";
@@ -65,7 +64,9 @@ export function Actions(p: { app: AppStore; m: MessageView; can: MessageActions;
           type="button"
           title="Pin"
           aria-label="Pin"
-          onClick={() => setPinned(p.app.core, p.m.msgId, true).catch(failed)}
+          onClick={() =>
+            import("../../../shared/pins.ts").then((x) => x.setPinned(p.app.core, p.m.msgId, true)).catch(failed)
+          }
         >
           📌
         </button>

@@ -14,7 +14,6 @@ import { type AppStore, useApp } from "../app-store.ts";
 import { Actions } from "./message-actions.tsx";
 import { Reactions } from "./reactions.tsx";
 import { Rich } from "./rich.tsx";
-import { revealInLog } from "./search-panel.tsx";
 
 /** the message whose actions show (one at a time), the one being edited and its unsaved text */
 const [active, setActive] = createSignal("");
@@ -62,8 +61,11 @@ export function MessageBody(p: { m: MessageView }) {
       if (focused === p.m.msgId && document.activeElement === document.body) el.closest("article")?.focus();
     });
   const jump = (msgId: string) => {
-    revealInLog(app);
-    jumpToMessage(app.core, { circleId: p.m.circleId, channelId: p.m.channelId, msgId }).catch(failed);
+    // the search panel's reveal (scroll to it, mark it): its chunk, on the first jump
+    void import("./search-panel.tsx")
+      .then((x) => x.revealInLog(app))
+      .then(() => jumpToMessage(app.core, { circleId: p.m.circleId, channelId: p.m.channelId, msgId }))
+      .catch(failed);
   };
   return (
     <div class="msg-body" ref={refocus}>
