@@ -20,6 +20,7 @@ let ben: ServeNode;
 let circleId = "";
 let lp: Page; // anna's local page
 let rp: Page; // rita, relay-only
+const errors: string[][] = [];
 
 /** The message row of a page whose text is `text`. */
 const row = (p: Page, text: string) =>
@@ -86,11 +87,15 @@ beforeAll(async () => {
   const made = await api(anna, "POST", "/circles", { name: "refs" });
   circleId = made.circleId;
   expect((await api(ben, "POST", "/circles/join", { code: made.code })).ok).toBe(true);
-  ({ page: lp } = await newPage(browser));
+  const l = await newPage(browser);
+  lp = l.page;
+  errors.push(l.errors);
   await lp.goto(anna.url);
   await lp.waitForSelector('[data-testid="channel-title"]');
   const viaRelay = await api(anna, "GET", `/circles/${circleId}/invite?viaRelay=1`);
-  ({ page: rp } = await newPage(browser));
+  const r = await newPage(browser);
+  rp = r.page;
+  errors.push(r.errors);
   await rp.goto(relay.base + "/");
   await rp.fill('input[name="displayName"]', "rita");
   await rp.click('text="Join with a code"');
@@ -376,5 +381,9 @@ describe("refs in the web client", () => {
     expect(await lp.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Reply");
     await lp.keyboard.press("Enter");
     await lp.waitForSelector('[data-testid="reply-bar"]');
+  });
+
+  test("no page errors", () => {
+    expect(errors.flat()).toEqual([]);
   });
 });
