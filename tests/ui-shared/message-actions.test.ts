@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { ChatStore } from "../../ui/shared/chat-store.ts";
 import { runLine } from "../../ui/shared/line.ts";
 import { lastEditable, messageActions, quoteLine } from "../../ui/shared/message-actions.ts";
+import { refAction } from "../../ui/shared/ref-commands.ts";
 import type { MessageView } from "../../ui/shared/types.ts";
 import { FakeBackend, msg } from "./fake-backend.ts";
 
@@ -71,4 +72,12 @@ test("runLine sends through a given hook (the reply bar), with shortcodes replac
     throw new Error("refused");
   });
   expect(why).toBe("error: refused");
+});
+
+test("a ref on a direct message is refused with a clear reason, before the backend", async () => {
+  const { store, cid } = await setup();
+  const dm = msg({ circleId: cid, text: "psst", channelId: `__dm_${"d".repeat(24)}` });
+  await expect(refAction(store, dm, { op: "reply", text: "hi" })).rejects.toThrow(
+    "replies, reactions, edits and deletes are for channel messages",
+  );
 });
