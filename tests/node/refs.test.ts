@@ -8,7 +8,7 @@ import type { FelundNode } from "../../src/node/node.ts";
 import { deleteMessage, editMessage, messageHistory, react, replyTo } from "../../src/peer/refs-actions.ts";
 import { messageView } from "../../src/peer/views.ts";
 import { FakePeer } from "./fake-peer.ts";
-import { startV2Node, waitFor } from "./helpers.ts";
+import { startNode, startV2Node, waitFor } from "./helpers.ts";
 
 setDefaultTimeout(20_000);
 const nodes: FelundNode[] = [];
@@ -103,6 +103,37 @@ describe("legacy circle with an original-style v1 peer", () => {
     // and our node erased its own
     expect(a.store.getMessage(gone.msgId)).toMatchObject({ deleted: 1, text: "" });
     // (besides the circle's name event) exactly these four
+    expect([...f.messages.values()].filter((m) => m.channel_id !== "__control").length).toBe(4);
+  });
+});
+
+describe("a v1-only felund peer (v2: false) with an original-style peer", () => {
+  test("it posts the same fallback texts, refuses reactions, and a delete erases only its own copy", async () => {
+    const a = await startNode("vera");
+    nodes.push(a);
+    const { circleId } = a.createCircle("plain");
+    const f = new FakePeer({ secretHex: a.store.getCircle(circleId)!.secretHex });
+    fakes.push(f);
+    f.listen();
+    const t = a.send(circleId, "general", "first line\nsecond line");
+    const r = act(a, replyTo(a.ctx, circleId, t.msgId, "an answer"));
+    const e = act(a, editMessage(a.ctx, circleId, t.msgId, "first line, fixed"));
+    expect(() => react(a.ctx, circleId, t.msgId, "🎉")).toThrow(/reactions need felund v2/);
+    const gone = a.send(circleId, "general", "a mistake");
+    await a.syncWith(circleId, f.addr);
+    await waitFor(() => f.messages.has(gone.msgId), 5000, "the original has the messages");
+    const d = act(a, deleteMessage(a.ctx, circleId, gone.msgId));
+    await a.syncWith(circleId, f.addr);
+    expect(f.sessions.flatMap((s) => s.rejected)).toEqual([]);
+    const text = (id: string) => f.messages.get(id)?.text;
+    // plain v1 messages (no signatures, no ref kinds): what an original client shows as it is
+    expect(text(r.msgId)).toBe("> vera: first line\n\nan answer");
+    expect(text(e.msgId)).toBe("(edit) first line, fixed");
+    expect(text(t.msgId)).toBe("first line\nsecond line");
+    expect(text(gone.msgId)).toBe("a mistake");
+    // the delete signed nothing: it is the erased row itself, gone here only
+    expect(d).toMatchObject({ msgId: gone.msgId, deleted: 1, text: "" });
+    expect(a.store.getMessage(gone.msgId)).toMatchObject({ deleted: 1, text: "" });
     expect([...f.messages.values()].filter((m) => m.channel_id !== "__control").length).toBe(4);
   });
 });

@@ -16,12 +16,13 @@ export const messageText = (line: string): string | null => {
 /**
  * Send `line` (its :shortcodes: as emoji), or hand it to `runCommand`. What goes wrong becomes
  * an error notice and is returned, so the input bar keeps the line and shows why; null when it
- * went through.
+ * went through. `send` sends the message another way (the web client's reply bar: as a reply).
  */
 export async function runLine(
   store: ChatStore,
   line: string,
   runCommand: (text: string) => Promise<void>,
+  send: (text: string) => Promise<void> = (t) => store.sendText(t),
 ): Promise<string | null> {
   const text = line.replace(/\s+$/, "");
   if (!text.trim()) return null;
@@ -30,8 +31,7 @@ export async function runLine(
     const msg = messageText(text);
     if (msg === null) await runCommand(text);
     // whole :shortcodes: become their emoji (ui/shared/emoji.ts, loaded when a line may hold one)
-    else
-      await store.sendText(/:\S+:/.test(msg) ? await import("./emoji.ts").then((e) => e.replaceShortcodes(msg)) : msg);
+    else await send(/:\S+:/.test(msg) ? await import("./emoji.ts").then((e) => e.replaceShortcodes(msg)) : msg);
     return null;
   } catch (e) {
     if (!(e instanceof Error)) throw e;

@@ -4,7 +4,7 @@
 // message a reply quotes (the web's quote click), loading history until it is there.
 import { FelundError } from "../../src/protocol/errors.ts";
 import type { RefOp } from "./backend.ts";
-import type { ChatStore } from "./chat-store.ts";
+import { type ChatStore, isDm } from "./chat-store.ts";
 import { circleOf, type Command, type CommandContext } from "./command-base.ts";
 import { jumpTo } from "./search.ts";
 import type { MessageView, SearchHit } from "./types.ts";
@@ -20,6 +20,9 @@ export function nthMessage(store: ChatStore, word: string | undefined): MessageV
 
 /** Run a ref action on a message through the store's backend; the backend's event updates the log. */
 export async function refAction(store: ChatStore, m: MessageView, a: RefOp): Promise<MessageView> {
+  // (a ref may not name a direct-message channel: the peer would refuse it as "channel_id is not valid")
+  if (isDm(m.channelId))
+    throw new FelundError("E_REFUSED", "replies, reactions, edits and deletes are for channel messages");
   if (!store.backend.refAction) throw new FelundError("E_REFUSED", "this client cannot do that");
   const v = await store.backend.refAction(m.circleId, m.msgId, a);
   store.shown(a.op === "reply" ? v : { ...v, update: true });

@@ -124,8 +124,11 @@ export function createAppStore(backend: Backend, mode: Mode) {
     setInput(el: HTMLTextAreaElement) {
       inputEl = el;
     },
-    /** a line from the input bar: slash command or message (ui/shared/line.ts, commands.ts) */
-    submit: (line: string) => runLine(core, line, async (t) => (await loadCommands()).runCommand(ctx, t)),
+    /** a line from the input bar: slash command or message (ui/shared/line.ts, commands.ts), a reply while replying */
+    submit: (line: string) =>
+      runLine(core, line, async (t) => (await loadCommands()).runCommand(ctx, t), store.sendHook ?? undefined),
+    /** sends the input bar's messages another way while set (the reply bar, components/reply-bar.tsx) */
+    sendHook: null as ((text: string) => Promise<void>) | null,
     /** the command registry once loaded (completion, help) */
     commands,
     loadCommands,

@@ -8,6 +8,7 @@ import { For, Show, createEffect, createMemo, createSignal, on, onMount } from "
 import { messageText } from "../../../shared/line.ts";
 import { textBudget } from "../../../shared/text-limit.ts";
 import { useApp } from "../app-store.ts";
+import { loadBody } from "./message-log.tsx";
 
 const MAX_HEIGHT = 200;
 
@@ -151,6 +152,9 @@ export function InputBar() {
       e.preventDefault();
       void send();
     }
+    // ↑ in an empty box edits my last message here (its editor is in the message-body chunk)
+    if (e.key === "ArrowUp" && !value() && !(e.altKey || e.ctrlKey || e.metaKey || e.shiftKey))
+      void loadBody().then((b) => b.editLast(app));
   };
 
   // attach button, drop, paste: the sending code is a chunk loaded on the first file

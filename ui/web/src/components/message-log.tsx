@@ -33,6 +33,12 @@ const File = (p: { m: MessageView }) => {
   return <Show when={FileView()}>{(c) => untrack(() => c()(p))}</Show>;
 };
 
+// replies, reactions, edits, deletes and a message's actions (message-body.tsx): a chunk loaded at the first
+// message that shows any, or the first hover, tap or focus on a message; until then the text shows as stored
+const [Body, setBody] = createSignal<Component<{ m: MessageView }>>();
+export const loadBody = () => import("./message-body.tsx").then((x) => (setBody(() => x.MessageBody), x));
+const needsBody = (m: MessageView) => (m.reply || m.reactions || m.edited || m.deleted) && void loadBody();
+
 /** Messages within this many seconds from the same author share one header. */
 const GROUP_S = 300;
 
@@ -243,6 +249,10 @@ function Message(p: { m: MessageView; cont: boolean }) {
       classList={{ cont: p.cont, mention: mentioned(), own: p.m.own }}
       data-msg-id={p.m.msgId}
       data-testid="message"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable, so its actions (reply, react, edit…) are keyboard-reachable
+      tabIndex={0}
+      onPointerEnter={loadBody}
+      onFocusIn={loadBody}
     >
       <time
         class="msg-time"
@@ -271,9 +281,16 @@ function Message(p: { m: MessageView; cont: boolean }) {
             </Show>
           </header>
         </Show>
-        <div class="msg-text">
-          <Rich text={p.m.text} me={app.me()} names={app.names()} />
-        </div>
+        <Show
+          when={Body() ?? needsBody(p.m)}
+          fallback={
+            <div class="msg-text">
+              <Rich text={p.m.text} me={app.me()} names={app.names()} />
+            </div>
+          }
+        >
+          {(B) => untrack(() => B()(p))}
+        </Show>
         <Show when={p.m.text.startsWith("📎")}>
           <File m={p.m} />
         </Show>
