@@ -7,6 +7,7 @@ import { utf8Length } from "../protocol/bytes.ts";
 import { FelundError } from "../protocol/errors.ts";
 import { MAX_TEXT_BYTES } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL } from "../protocol/message.ts";
+import { KIND_ATTACHMENT } from "../protocol/v2/message.ts";
 import {
   EDIT_MARK,
   isAnnotation,
@@ -101,6 +102,8 @@ export function react(ctx: PeerCtx, circleId: string, targetId: string, emoji: s
 export function editMessage(ctx: PeerCtx, circleId: string, targetId: string, text: string): StoredMessage {
   const t = refTarget(ctx, circleId, targetId);
   if (t.authorNodeId !== ctx.me().nodeId) throw new FelundError("E_REFUSED", "only its author may edit a message");
+  if (t.kind === KIND_ATTACHMENT)
+    throw new FelundError("E_REFUSED", "an attachment cannot be edited: delete it and send it again");
   checkText(text, MAX_TEXT_BYTES - utf8Length(EDIT_MARK));
   if (!ctx.v2) return ctx.postV1(t.circleId, t.channelId, EDIT_MARK + text);
   return sign(ctx, t, KIND_EDIT, text);

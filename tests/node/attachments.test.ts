@@ -7,6 +7,7 @@ import { openMemoryDb } from "../../db/client.ts";
 import type { FelundNode } from "../../src/node/node.ts";
 import { toHex } from "../../src/protocol/bytes.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
+import { editMessage } from "../../src/peer/refs-actions.ts";
 import { createRelayApp, NO_RATE_LIMITS, type RelayApp } from "../../src/relay/app.ts";
 import { startV2Node, waitFor } from "./helpers.ts";
 
@@ -108,6 +109,28 @@ describe("attachments between nodes", () => {
       .catch((x) => x);
     expect((big as FelundError).code).toBe("E_TOO_LONG");
   }, 30_000);
+
+  test("an attachment cannot be edited (its text is the file's label): a clear refusal, nothing signed", async () => {
+    const a = keep(await startV2Node("alice"));
+    const { circleId } = a.createCircle("files");
+    const row = await a.attachments.send(circleId, "general", {
+      name: "a.txt",
+      mime: "text/plain",
+      bytes: new Uint8Array(5),
+    });
+    const before = a.store.recentMessages(circleId, 1000).length;
+    const e = (() => {
+      try {
+        editMessage(a.ctx, circleId, row.msgId, "not a file");
+      } catch (x) {
+        return x as FelundError;
+      }
+    })();
+    expect(e?.code).toBe("E_REFUSED");
+    expect(e?.message).toContain("an attachment cannot be edited");
+    expect(a.store.recentMessages(circleId, 1000).length).toBe(before);
+    expect(a.attachments.info(circleId, row.msgId).name).toBe("a.txt");
+  }, 20_000);
 
   test("legacy circle: a clear refusal, nothing sent", async () => {
     const a = keep(await startV2Node("alice"));

@@ -39,6 +39,13 @@ test("mine, others', as the circle owner, in a legacy circle, deleted and timeli
   expect(on(messageActions(store, { ...theirs, channelId: "keyed", text: "" }))).toEqual(["reply", "react", "pin"]);
   expect(on(messageActions(store, { ...mine, deleted: true, text: "" }))).toEqual([]);
   expect(on(messageActions(store, { ...theirs, event: { kind: "join" } as never }))).toEqual([]);
+  // my attachment: its text is the file's label, so no Edit (the peer refuses it too)
+  expect(on(messageActions(store, { ...mine, text: "📎 photo.png (12 KB)" }))).toEqual([
+    "reply",
+    "react",
+    "delete",
+    "copy",
+  ]);
 
   const owner = await setup({ owned: true });
   const t2 = msg({ circleId: owner.cid, text: "theirs" });

@@ -3,6 +3,7 @@
 // (src/peer/refs-actions.ts, src/peer/pins.ts; docs/PROTOCOL.md §18, §19). The actions
 // themselves are the ones the slash commands run (ref-commands.ts, pins.ts).
 import type { ChatStore } from "./chat-store.ts";
+import { isAttachmentRow } from "./attach-commands.ts";
 import { isDm } from "./chat-store.ts";
 import type { MessageView } from "./types.ts";
 
@@ -32,7 +33,8 @@ export function messageActions(store: ChatStore, m: MessageView): MessageActions
   return {
     reply: true,
     react: !c.legacy,
-    edit: m.own,
+    // an attachment's text is its label: editing it would hide the file (the peer refuses it too)
+    edit: m.own && !isAttachmentRow(m),
     delete: m.own || c.owned,
     pin: !c.legacy && (c.owned || (!!ch && ch.accessMode !== "public" && ch.createdBy === me)),
     copy: m.text !== "",
