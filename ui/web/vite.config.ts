@@ -15,7 +15,7 @@ const here = import.meta.dirname;
  * one must not be the entry (a cycle through a top-level await never settles).
  */
 const APP_SHELL =
-  /\/(ui\/web\/src\/(app|app-store|boot|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich))\.tsx?|ui\/shared\/(backend|chat-store|chat-state|format|line|notify-attach)\.ts|src\/peer\/notify-prefs\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
+  /\/(ui\/web\/src\/(app|app-store|boot|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich))\.tsx?|ui\/shared\/(backend|chat-store|chat-state|format|line|notify-saved)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
 /** the relay-only peer at start: storage, the shared relay client of src/peer/relay under its browser host, the v2 engine and its crypto */
 const RELAY_CORE =
   /\/(ui\/web\/src\/relay\/(open|relay-backend|relay-client|mem-store|idb|saved)|src\/peer\/(member-list|heard|timeline|relay\/(api|sync|admissions)))\.ts$/;

@@ -26,7 +26,7 @@ import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
-import { timelineSoon } from "./timeline-soon.ts";
+import { channelLog, circleTimeline } from "../../../../src/peer/timeline.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
@@ -187,12 +187,10 @@ export class RelayBackend implements Backend {
   private v1: Legacy | null = null;
   private legacy = async (): Promise<Legacy> => (this.v1 ??= await import("./legacy.ts"));
 
-  /** the timeline module, fetched just after start (timeline-soon.ts); the logs shown then read their pages again */
-  private tl = timelineSoon(() => this.emit({ t: "connection", state: this.state }));
   /** a message as the UI shows it: ours also when written under an id from before v2 */
   private view(
     m: StoredMessage,
-    events = m.channelId === "__control" ? this.tl()?.circleTimeline(this.mem, m.circleId) : undefined,
+    events = m.channelId === "__control" ? circleTimeline(this.mem, m.circleId) : undefined,
   ): MessageView {
     return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id), events);
   }
@@ -240,8 +238,9 @@ export class RelayBackend implements Backend {
   ) {
     const c = requireCircle(this.peer, circleId);
     const ch = normalizeChannelId(channelId || "general");
-    const log = this.tl()?.channelLog(this.mem, c.circleId, ch, opts);
-    return (log?.messages ?? this.mem.channelMessages(c.circleId, ch, opts)).map((m) => this.view(m, log?.events));
+    // the timeline's lines (joins, renames, …) are part of the page: the timeline module is in the first load
+    const log = channelLog(this.mem, c.circleId, ch, opts);
+    return log.messages.map((m) => this.view(m, log.events));
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
