@@ -18,9 +18,11 @@ import { startRelay } from "../tests/web/relay-helpers.ts";
  * The first-load budget. Issue 4 set 45 KB of JavaScript gzip; the features of issue 16 (timeline
  * lines, notification settings, direct messages, replies/reactions/edits/deletes, attachments)
  * brought the relay-only first load to 48.1 KB (measured honestly: everything fetched at start).
- * Until it is brought back under 45 KB this line holds it at 50 KB, so it cannot grow unnoticed.
+ * Notification settings' code now loads only when some are saved, and control events' effects
+ * with the calls' registry when the first control event arrives: 45.6 KB. Until it is under
+ * 45 KB this line holds it at 46 KB, so it cannot grow unnoticed.
  */
-export const FIRST_LOAD_BUDGET = 50 * 1024;
+export const FIRST_LOAD_BUDGET = 46 * 1024;
 
 const ASSETS = join(WEB_DIST, "assets");
 /** bytes of `gzip -9` of one asset (zlib at level 9 where there is no gzip binary) */
