@@ -1,5 +1,6 @@
 // What v2-apply.ts imports as v2-control-effects.ts in the web build (ui/web/vite.config.ts sends
-// that one import here): a control event's effects and the calls' registry are a chunk of their own,
+// that one import here): a control event's effects, the calls' registry and the store's writes of
+// control events, invites and admissions (mem-control.ts) are a chunk of their own,
 // loaded when the relay-only browser first meets a control event, not in its first load. The
 // browser loads it before its engine can apply one: a batch from the relay that holds one
 // (relay-client.ts), the actions, calls, admissions and legacy chunks (relay-backend.ts).
@@ -16,11 +17,12 @@ export const applyEvent: typeof Apply = (ctx, circle, m, e) => {
   effects(ctx, circle, m, e);
 };
 
-/** Load the effects and the calls' registry (once). */
+/** Load the effects, the calls' registry and the store's tables they write (once). */
 export function loadControl(): Promise<Registry> {
   return (loading ??= Promise.all([
     import("../../../../src/sync/v2-control-effects.ts"),
     import("../../../../src/sync/call-registry.ts"),
+    import("./mem-control.ts"), // (the store's writes they make)
   ]).then(([fx, registry]) => {
     effects = fx.applyEvent;
     return registry;
