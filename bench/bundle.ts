@@ -19,7 +19,8 @@ import { startRelay } from "../tests/web/relay-helpers.ts";
  * the relay-only first load to 48.1 KB (measured honestly: everything fetched at start); they
  * load on first use since (notification settings when some are saved; control events' effects,
  * the calls' registry and the store's writes of control events and invites with the first control
- * event; the v1 message code with a legacy circle), and it is under the budget again.
+ * event; the v1 message code with a legacy circle; the writer of control events with the first
+ * one signed here), and it is under the budget again.
  */
 export const FIRST_LOAD_BUDGET = 45 * 1024;
 
