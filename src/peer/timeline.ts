@@ -5,7 +5,7 @@
 import type { ControlEvent } from "../protocol/control.ts";
 import { fromBase64 } from "../protocol/bytes.ts";
 import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../protocol/limits.ts";
-import { CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/message.ts";
+import { CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/channel-id.ts";
 import { decodeEvent } from "../protocol/v2/control.ts";
 import { decodeMessage, KIND_CONTROL } from "../protocol/v2/message.ts";
 import { nodeIdOf } from "../protocol/v2/keys.ts";

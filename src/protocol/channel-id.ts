@@ -2,6 +2,11 @@
 // '-' or '_', not starting with "__". "__control" is the control channel.
 import { CHANNEL_ID_MAX } from "./limits.ts";
 
+/** the channel of control events (never a chat channel) */
+export const CONTROL_CHANNEL = "__control";
+/** every circle's first channel */
+export const DEFAULT_CHANNEL = "general";
+
 const CHANNEL_RE = /^[\p{L}\p{N}_-]+$/u;
 
 export const normalizeChannelId = (s: string): string => s.trim().toLowerCase();
@@ -32,4 +37,4 @@ export function newChannelIdProblem(s: string): string | null {
 }
 
 /** What may stand in a message's channel_id field. */
-export const isChannelIdOrControl = (s: string): boolean => s === "__control" || isValidChannelId(s);
+export const isChannelIdOrControl = (s: string): boolean => s === CONTROL_CHANNEL || isValidChannelId(s);

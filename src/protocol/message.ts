@@ -4,11 +4,11 @@ import { hmacHex, timingSafeEqualStr } from "./crypto.ts";
 import { utf8Length } from "./bytes.ts";
 import { MSG_ID_RE, isNodeId } from "./ids.ts";
 import { DISPLAY_NAME_WIRE_MAX, MAX_TEXT_BYTES } from "./limits.ts";
-import { isChannelIdOrControl } from "./channel-id.ts";
+import { DEFAULT_CHANNEL, isChannelIdOrControl } from "./channel-id.ts";
 import { accept, reject, type Verdict } from "./verdict.ts";
 
-export const CONTROL_CHANNEL = "__control";
-export const DEFAULT_CHANNEL = "general";
+// (the two channel names live with the channel ids, so code that only needs them does not load this module)
+export { CONTROL_CHANNEL, DEFAULT_CHANNEL } from "./channel-id.ts";
 
 /** A message as every layer sees it. `mac` is the v1 HMAC when known. */
 export interface ChatMessage {

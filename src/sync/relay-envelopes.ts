@@ -14,7 +14,7 @@ import { fromBase64 } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import type { SigCheck } from "../protocol/primitives.ts";
 import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
-import { decodeMessage, signatureCheck } from "../protocol/v2/message.ts";
+import { decodeMessage, KIND_CONTROL, signatureCheck } from "../protocol/v2/message.ts";
 import { AheadEnvelopes } from "./ahead.ts";
 import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
 import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
@@ -113,6 +113,8 @@ export class RelayEnvelopes {
    */
   /** a batch checked by signatureChecks held a reply, reaction, edit or delete (the browser then loads their rules) */
   refs = false;
+  /** … or a control event (the browser then loads their effects, ui/web/src/relay/control-soon.ts) */
+  control = false;
   signatureChecks(store: SyncStoreV2, raws: readonly unknown[]): SigCheck[] {
     const circle = store.getCircle(this.circleId);
     const checks: SigCheck[] = [];
@@ -121,7 +123,10 @@ export class RelayEnvelopes {
       if (!isEnvelopeV2(raw)) continue;
       const v = this.openV2(store, circle, raw);
       if (!v.ok) continue;
-      if (!store.getV2Wire(v.value.msgId)) checks.push(signatureCheck(v.value));
+      if (!store.getV2Wire(v.value.msgId)) {
+        checks.push(signatureCheck(v.value));
+        this.control ||= v.value.kind === KIND_CONTROL; // (one held already is not applied again)
+      }
       this.refs ||= v.value.kind >= 3 && v.value.kind <= 6;
     }
     return checks;

@@ -3,7 +3,8 @@
 // and in memory by ui/web/src/relay/mem-store.ts (the relay-only browser); the contract below
 // holds for both, method by method (tests/peer/store-port.test.ts). Rows read are snapshots:
 // a later write does not change a row already read, and changing a row read changes nothing.
-import { type ChatMessage, CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/message.ts";
+import { CONTROL_CHANNEL, DEFAULT_CHANNEL } from "../protocol/channel-id.ts";
+import type { ChatMessage } from "../protocol/message.ts";
 import type { AccessMode } from "../protocol/control.ts";
 import type { InviteRecord } from "../protocol/v2/invite.ts";
 import type { ItemSet } from "../protocol/v2/recon-set.ts";

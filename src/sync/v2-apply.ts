@@ -1,7 +1,7 @@
 // Accepting and authoring v2 messages against the store (docs/PROTOCOL.md §5-§8): signature
 // and clock checks, the removed-member rule, the authority of each control event; the effects
-// of what is accepted are in v2-events.ts. Pure: every path (TCP session, relay envelope, local
-// send) goes through here.
+// of what is accepted are in v2-events.ts and v2-control-effects.ts. Pure: every path (TCP
+// session, relay envelope, local send) goes through here.
 import { fromBase64, fromHex, toBase64, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { V2_CREATED_TS_MIN } from "../protocol/limits.ts";
@@ -25,7 +25,8 @@ import {
   KIND_DM,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
-import { applyEvent, describe, openSealedText, type V2Ctx } from "./v2-events.ts";
+import { describe, openSealedText, type V2Ctx } from "./v2-events.ts";
+import { applyEvent } from "./v2-control-effects.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { refRules } from "./ref-hook.ts";
 import {

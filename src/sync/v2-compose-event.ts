@@ -2,7 +2,8 @@
 // event encoder stays out of what a relay-only browser loads at start (its actions are a chunk).
 import { CONTROL_CHANNEL } from "../protocol/message.ts";
 import { accept, reject, type Verdict } from "../protocol/verdict.ts";
-import { encodeEvent, type V2Event } from "../protocol/v2/control.ts";
+import type { V2Event } from "../protocol/v2/control.ts";
+import { encodeEvent } from "../protocol/v2/control-encode.ts";
 import { KIND_CONTROL, type SignedMessage } from "../protocol/v2/message.ts";
 import type { StoredMessage } from "./store.ts";
 import { acceptSigned, type Compose, signOwn } from "./v2-apply.ts";

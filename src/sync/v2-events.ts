@@ -1,17 +1,14 @@
-// What a stored v2 message does (docs/PROTOCOL.md §6-§8), once acceptSigned (v2-apply.ts) took
-// it: a control event's effects (member cards, channels and their keys, names, rekey, calls), a
-// chat message's (the author's name, a channel first seen), and opening sealed channel text.
-import { fromBase64, fromHex, toHex } from "../protocol/bytes.ts";
-import { CIRCLE_NAME_MAX, DISPLAY_NAME_MAX } from "../protocol/limits.ts";
-import { DEFAULT_CHANNEL } from "../protocol/message.ts";
-import { openBody, openChannelKey } from "../protocol/v2/channel-keys.ts";
+// What a stored v2 message needs besides its row (docs/PROTOCOL.md §6-§8), once acceptSigned
+// (v2-apply.ts) took it: opening sealed channel text, and the text a control row keeps. A control
+// event's effects (member cards, channels and their keys, names, rekey, calls) are in
+// v2-control-effects.ts.
+import { fromBase64, fromHex } from "../protocol/bytes.ts";
+import { openBody } from "../protocol/v2/channel-keys.ts";
 import type { V2Event } from "../protocol/v2/control.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { decodeMessage, type SignedMessage } from "../protocol/v2/message.ts";
-import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
-import { openRekey } from "../protocol/v2/rekey.ts";
 import type { CallRegistry } from "./call-registry.ts";
-import { ensureGeneral, type CircleRow, type SyncStoreV2 } from "./store.ts";
+import type { SyncStoreV2 } from "./store.ts";
 
 export interface V2Ctx {
   store: SyncStoreV2;
@@ -51,134 +48,4 @@ export function describe(e: V2Event): string {
   for (const [k, v] of Object.entries(e))
     if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
   return JSON.stringify(o);
-}
-
-export function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event): void {
-  const { store } = ctx;
-  const cid = circle.circleId;
-  const me = m.authorNodeId;
-  ensureGeneral(store, cid, ctx.now);
-  switch (e.t) {
-    case "card": {
-      const card = cardOf(m)!;
-      const cur = store.getMemberCard(cid, me);
-      if (cardIsNewer(card, cur ? { issuedTs: cur.issuedTs, msgId: cur.msgId } : undefined))
-        store.putMemberCard({
-          circleId: cid,
-          nodeId: me,
-          edKey: toHex(card.edKey),
-          xKey: toHex(card.xKey),
-          displayName: card.displayName,
-          issuedTs: card.issuedTs,
-          msgId: card.msgId,
-        });
-      const name = card.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-      if (name) store.setDisplayName(me, name, ctx.now);
-      return;
-    }
-    case "channel_create": {
-      const inserted = store.putV2Channel({
-        circleId: cid,
-        channelId: e.channelId,
-        ownerKey: toHex(m.authorKey),
-        mode: e.mode,
-        scryptLogN: e.scryptLogN,
-        keyCheck: toHex(e.keyCheck),
-        createdTs: m.createdTs,
-        msgId: m.msgId,
-      });
-      if (inserted) {
-        store.createChannel({
-          circleId: cid,
-          channelId: e.channelId,
-          createdBy: me,
-          createdTs: m.createdTs,
-          accessMode: e.mode,
-          keyHash: "",
-        });
-        store.setChannelMember(cid, e.channelId, me, "member");
-      }
-      return;
-    }
-    case "channel_request":
-      if (!store.channelMembers(cid, e.channelId).some((x) => x.nodeId === me))
-        store.setChannelMember(cid, e.channelId, me, "requested");
-      return;
-    case "channel_join":
-      store.setChannelMember(cid, e.channelId, me, "member");
-      return;
-    case "channel_leave":
-      if (e.channelId !== DEFAULT_CHANNEL) store.setChannelMember(cid, e.channelId, me, null);
-      return;
-    case "channel_approve": {
-      const target = cardOwner(store, cid, e.target);
-      if (target) store.setChannelMember(cid, e.channelId, target, "member");
-      if (toHex(e.target) === toHex(ctx.self.edPublic)) {
-        const k = openChannelKey(e.sealedKey, {
-          circleId: cid,
-          channelId: e.channelId,
-          keyVersion: e.keyVersion,
-          selfEd: ctx.self.edPublic,
-          selfXSecret: ctx.self.xSecret,
-        });
-        if (k) {
-          store.putChannelKey(cid, e.channelId, e.keyVersion, toHex(k));
-          openLockedBacklog(store, cid, e.channelId);
-        }
-      }
-      return;
-    }
-    case "rename": {
-      const name = e.displayName.trim().slice(0, DISPLAY_NAME_MAX);
-      if (name) store.setDisplayName(me, name, ctx.now);
-      return;
-    }
-    case "circle_name": {
-      const name = e.name.trim().slice(0, CIRCLE_NAME_MAX);
-      if (name) store.setCircleName(cid, name);
-      return;
-    }
-    case "history":
-      store.setCircleHistory?.(cid, { days: e.days, ts: m.createdTs, msgId: m.msgId });
-      return;
-    case "rekey": {
-      for (const id of e.removed)
-        if (store.removedAt(cid, id) === undefined) store.markRemoved(cid, id, e.epoch, m.createdTs);
-      if (e.v2Only) store.setCircleMode(cid, "v2");
-      const key = openRekey(e, cid, { edKey: ctx.self.edPublic, xSecret: ctx.self.xSecret });
-      if (key && !store.getEpochKey(cid, e.epoch)) {
-        store.putEpochKey(cid, e.epoch, toHex(key), ctx.now);
-        const cur = store.getCircle(cid);
-        if (cur && e.epoch > cur.keyEpoch) store.setCircleEpoch(cid, e.epoch);
-      }
-      return;
-    }
-    case "call": {
-      // the actor is the signer: host = creator, join/view/leave about the signer, end and revoke only by the host
-      ctx.calls.apply(
-        cid,
-        {
-          t: "CALL_EVT",
-          op: e.op,
-          sessionId: e.sessionId,
-          hostNodeId: me,
-          circleId: cid,
-          channelId: e.channelId,
-          nodeId: me,
-          actorNodeId: me,
-          createdTs: m.createdTs,
-          targetNodeId: e.target ?? "",
-        },
-        ctx.now,
-        undefined,
-        { signed: true, eventTs: m.createdTs },
-      );
-      return;
-    }
-  }
-}
-
-function cardOwner(store: SyncStoreV2, circleId: string, edKey: Uint8Array): string | null {
-  const hex = toHex(edKey);
-  return store.listMemberCards(circleId).find((c) => c.edKey === hex)?.nodeId ?? null;
 }

@@ -7,7 +7,8 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ProtocolError } from "../../src/protocol/verdict.ts";
 import { decodeFrame, encodeFrame } from "../../src/protocol/v2/frames.ts";
-import { decodeEvent, encodeEvent } from "../../src/protocol/v2/control.ts";
+import { decodeEvent } from "../../src/protocol/v2/control.ts";
+import { encodeEvent } from "../../src/protocol/v2/control-encode.ts";
 import { decodeMessage, verifyMessage } from "../../src/protocol/v2/message.ts";
 import { decodeInvite2 } from "../../src/protocol/v2/invite.ts";
 import { openEnvelopeV2 } from "../../src/protocol/v2/envelope.ts";

@@ -12,6 +12,7 @@ import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import { messageView } from "../../src/peer/views.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import "../../ui/web/src/relay/mem-refs.ts"; // MemStore's refsTo and eraseMessage (the browser loads them with the ref rules, which another test file may have installed)
+import "../../ui/web/src/relay/mem-control.ts"; // MemStore's writes of control events, invites and admissions (the browser loads them with their code)
 import { addCircle, makeMessages, secretFor } from "../sync/helpers.ts";
 import { joinCircle, makeNode, newStore, NOW, post, type Node, type StoreKind } from "../v2/helpers.ts";
 

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { toHex } from "../../src/protocol/bytes.ts";
 import { CONTROL_CHANNEL } from "../../src/protocol/message.ts";
-import { encodeEvent } from "../../src/protocol/v2/control.ts";
+import { encodeEvent } from "../../src/protocol/v2/control-encode.ts";
 import { KIND_CONTROL, signMessage } from "../../src/protocol/v2/message.ts";
 import * as act from "../../src/peer/actions.ts";
 import * as channels from "../../src/peer/actions-channels.ts";

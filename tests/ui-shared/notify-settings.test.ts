@@ -6,6 +6,7 @@ import { checkPrefs, emptyPrefs, type NotifyPrefs, raised } from "../../src/peer
 import { ChatStore, keyOf } from "../../ui/shared/chat-store.ts";
 import { COMMANDS } from "../../ui/shared/commands.ts";
 import { attachPrefs, type PrefsIO } from "../../ui/shared/notify-settings.ts";
+import { NOTIFY_PREFS_KEY, notifyPrefsSaved } from "../../ui/shared/notify-saved.ts";
 import { FakeBackend, msg } from "./fake-backend.ts";
 
 const C = "c".repeat(24);
@@ -88,4 +89,40 @@ test("/notify, /mute, /keywords: badges and mention hooks follow them, and they 
   await run("/keywords -");
   expect(saved().keywords).toEqual({});
   await expect(run("/notify loud")).rejects.toThrow("usage: /notify all|mentions|none");
+});
+
+test("the web client loads them at start only when some are saved: the defaults raise what the store raises alone", async () => {
+  // with none saved nothing changes: every message raises its badge, and a mention as the store judges it
+  for (const [channelId, mentionsMe] of [
+    ["general", false],
+    ["random", true],
+  ] as const)
+    expect(raised(emptyPrefs(), { circleId: C, channelId, text: "hi" }, mentionsMe)).toEqual({
+      badge: true,
+      mention: mentionsMe,
+    });
+  const kv = new Map<string, string>();
+  const g = globalThis as { localStorage?: unknown };
+  const before = g.localStorage;
+  g.localStorage = {
+    getItem: (k: string) => kv.get(k) ?? null,
+    setItem: (k: string, v: string) => void kv.set(k, v),
+    removeItem: (k: string) => void kv.delete(k),
+  };
+  try {
+    // the relay-only browser (no getNotify): none saved until a command saves some
+    const backend = new FakeBackend();
+    backend.addCircle(C, "friends", ["general"]);
+    expect(notifyPrefsSaved(backend)).toBe(false);
+    const store = new ChatStore(backend);
+    await store.init();
+    await COMMANDS.find((c) => c.name === "mute")!.run({ store, ui: { frontend: "web", openModal() {} } }, []);
+    expect(JSON.parse(kv.get(NOTIFY_PREFS_KEY)!).muted).toEqual([C]);
+    expect(notifyPrefsSaved(backend)).toBe(true); // (the next start attaches them)
+    // a node keeps them: always
+    kv.clear();
+    expect(notifyPrefsSaved(Object.assign(new FakeBackend(), { getNotify: async () => emptyPrefs() }))).toBe(true);
+  } finally {
+    g.localStorage = before;
+  }
 });

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { fromBase64, toBase64, toHex } from "../../src/protocol/bytes.ts";
 import { circleIdFromSecret } from "../../src/protocol/ids.ts";
-import { encodeEvent } from "../../src/protocol/v2/control.ts";
+import { encodeEvent } from "../../src/protocol/v2/control-encode.ts";
 import { openEnvelopeV2, sealEnvelopeV2 } from "../../src/protocol/v2/envelope.ts";
 import { respond, parseOffer } from "../../src/protocol/v2/handshake.ts";
 import { authKey, epochZeroKey } from "../../src/protocol/v2/keys.ts";

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { fromBase64 } from "../../src/protocol/bytes.ts";
 import { parseControlEvent } from "../../src/protocol/control.ts";
 import { CALL_MAX_VIEWERS } from "../../src/protocol/limits.ts";
-import { encodeEvent } from "../../src/protocol/v2/control.ts";
+import { encodeEvent } from "../../src/protocol/v2/control-encode.ts";
 import { KIND_CONTROL, signMessage } from "../../src/protocol/v2/message.ts";
 import { FelundError } from "../../src/protocol/errors.ts";
 import { callAction, sealCallSignal, SignalInbox } from "../../src/sync/calls.ts";

@@ -3,7 +3,8 @@
 // gen-vectors.ts writes them to tests/vectors/v2-<family>.json; vectors.test.ts replays them.
 import { fromBase64, fromBase64Url, toBase64, toBase64Url, utf8 } from "../../src/protocol/bytes.ts";
 import { Reader, Writer } from "../../src/protocol/v2/codec.ts";
-import { decodeEvent, encodeEvent, type V2Event } from "../../src/protocol/v2/control.ts";
+import { decodeEvent, type V2Event } from "../../src/protocol/v2/control.ts";
+import { encodeEvent } from "../../src/protocol/v2/control-encode.ts";
 import {
   decodeSealedBody,
   keyCheck,

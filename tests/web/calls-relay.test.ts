@@ -11,7 +11,7 @@ import { NodeStore } from "../../db/node-store.ts";
 import { dbPath } from "../../src/node/runtime.ts";
 import { fromHex } from "../../src/protocol/bytes.ts";
 import { circleHint } from "../../src/protocol/ids.ts";
-import { encodeEvent } from "../../src/protocol/v2/control.ts";
+import { encodeEvent } from "../../src/protocol/v2/control-encode.ts";
 import { sealEnvelopeV2 } from "../../src/protocol/v2/envelope.ts";
 import { nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
 import { KIND_CONTROL, signMessage } from "../../src/protocol/v2/message.ts";

@@ -1,10 +1,11 @@
 // Notification settings, attached to a chat store (issue 16; the rules: src/peer/notify-prefs.ts):
 // the node keeps them (local API), the relay-only browser in localStorage. attachPrefs() makes the
-// store's badges and mention notifications follow them; the web client runs it at start, apart
-// from the commands (notify-settings.ts), which load on first use.
+// store's badges and mention notifications follow them; the web client runs it at start when
+// some are saved (notify-saved.ts), else with the commands (notify-settings.ts), on first use.
 import { FelundError } from "../../src/protocol/errors.ts";
 import { checkPrefs, emptyPrefs, type NotifyPrefs, raised } from "../../src/peer/notify-prefs.ts";
 import type { ChatStore } from "./chat-store.ts";
+import { NOTIFY_PREFS_KEY as LOCAL_KEY } from "./notify-saved.ts";
 import type { MessageView } from "./types.ts";
 
 export interface PrefsIO {
@@ -12,7 +13,6 @@ export interface PrefsIO {
   save(p: NotifyPrefs): Promise<void>;
 }
 
-const LOCAL_KEY = "felund.notify-prefs";
 type Kv = { getItem(k: string): string | null; setItem(k: string, v: string): void };
 
 /** The node's settings through its backend; else (the relay-only browser) this origin's localStorage. */

@@ -18,6 +18,8 @@ export interface AdmissionHost {
   log(line: string): void;
   /** after a poll (the browser writes what an admission changed) */
   polled?(): Promise<void>;
+  /** before the engine starts (the browser loads the effects of control events: a joiner sends its card) */
+  engineLoading?(): Promise<unknown>;
 }
 
 export class AdmissionWatch {
@@ -61,6 +63,7 @@ export class AdmissionWatch {
           for (const s of rows) if (typeof s?.id === "number" && s.id > this.cursor) this.cursor = s.id;
           return;
         }
+        await this.host.engineLoading?.();
         const { Admissions } = await import("./admission-engine.ts");
         this.engine = new Admissions(api, this.host.nodeId, () => this.host.v2Deps(), this.nowMs, this.cursor);
       }

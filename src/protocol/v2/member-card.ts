@@ -3,7 +3,8 @@
 // card (created_ts, then msg_id) of an author wins. Cards let the owner seal REKEY boxes and
 // channel keys, and let every node recognise a v2 node by its node_id.
 import { CONTROL_CHANNEL } from "../message.ts";
-import { decodeEvent, encodeEvent } from "./control.ts";
+import { decodeEvent } from "./control.ts";
+import { encodeEvent } from "./control-encode.ts";
 import { KIND_CONTROL, signMessage, type SignedMessage } from "./message.ts";
 import type { NodeKeys } from "./keys.ts";
 

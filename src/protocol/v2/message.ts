@@ -11,10 +11,10 @@
 //   msg_id = hex(SHA-256(str "felund2/msg-id" | bytes core)[0:16])
 //   wire   = core | fixed64 Ed25519(author, core)
 import { fromUtf8, toHex, utf8, utf8Length } from "../bytes.ts";
-import { isChannelIdOrControl } from "../channel-id.ts";
 import { CIRCLE_ID_RE } from "../ids.ts";
 import { DISPLAY_NAME_WIRE_MAX, MAX_FUTURE_SKEW_S, MAX_TEXT_BYTES, V2_MESSAGE_MAX } from "../limits.ts";
-import { CONTROL_CHANNEL, type ChatMessage } from "../message.ts";
+import { CONTROL_CHANNEL, isChannelIdOrControl } from "../channel-id.ts";
+import type { ChatMessage } from "../message.ts";
 import { accept, reject, type Verdict } from "../verdict.ts";
 import { Reader, TAG, V2DecodeError, Writer, tagged } from "./codec.ts";
 import { h256, nodeIdOf, sign, verifySig } from "./keys.ts";

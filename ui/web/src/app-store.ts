@@ -7,6 +7,7 @@ import type { Backend } from "../../shared/backend.ts";
 import { ChatStore, keyOf, type ChatState } from "../../shared/chat-store.ts";
 import type { CommandContext, ModalName } from "../../shared/commands.ts";
 import { runLine } from "../../shared/line.ts";
+import { notifyPrefsSaved } from "../../shared/notify-saved.ts";
 import type { CircleView } from "../../shared/types.ts";
 import type { Mode } from "./boot.ts";
 
@@ -93,8 +94,10 @@ export function createAppStore(backend: Backend, mode: Mode) {
     );
   };
 
-  // notification settings (/notify, /mute, /keywords): unread badges and notifications follow them from the start
-  void import("../../shared/notify-attach.ts").then((m) => m.attachPrefs(core));
+  // notification settings (/notify, /mute, /keywords): unread badges and notifications follow them from the
+  // start when there are some; with none (the defaults) the store raises the same by itself, and the
+  // code loads with the commands when the user first sets one
+  if (notifyPrefsSaved(backend)) void import("../../shared/notify-attach.ts").then((m) => m.attachPrefs(core));
 
   createEffect(() => {
     const n = totalUnread();

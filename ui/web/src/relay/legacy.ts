@@ -6,7 +6,9 @@
 import { parseControlEvent } from "../../../../src/protocol/control.ts";
 import { useV1ControlParser } from "../../../../src/peer/timeline.ts";
 export { v1Envelopes } from "../../../../src/sync/relay-envelopes-v1.ts";
-export { computeMac } from "../../../../src/protocol/message.ts";
+import { computeMac } from "../../../../src/protocol/message.ts";
+import { lendMac } from "./mac-soon.ts";
+export { computeMac };
 export { postV1 } from "../../../../src/peer/post-v1.ts";
 export { adoptPreV2Circles, preV2Notice, replayPreV2History } from "./pre-v2.ts";
 export { storeVerified } from "../../../../src/sync/merge.ts";
@@ -14,3 +16,5 @@ export { signerOf } from "./legacy-signer.ts";
 
 // legacy circles' v1 control rows show as timeline lines too (src/peer/timeline.ts)
 useV1ControlParser(parseControlEvent);
+// and their messages get a v1 MAC on arrival (v2-apply.ts, in the web build through mac-soon.ts)
+lendMac(computeMac);

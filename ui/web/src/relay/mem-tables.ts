@@ -1,7 +1,7 @@
 // The derived tables of the relay-only browser's store (MemStore, mem-store.ts): channels and
 // their members, display names, and the v2 tables (owners, epoch keys, member cards, removals,
 // access-controlled channels and their keys, invites and admissions).
-import type { ChannelRow, InviteRow, MemberCardRow, V2ChannelRow } from "../../../../src/sync/store.ts";
+import type { ChannelRow, InviteRow, MemberCardRow, SyncStoreV2, V2ChannelRow } from "../../../../src/sync/store.ts";
 import { byId, byKey, ck, MemMessages, own } from "./mem-messages.ts";
 
 export class MemTables extends MemMessages {
@@ -29,6 +29,21 @@ export class MemTables extends MemMessages {
     this.dirtyState = true;
   }
 
+  // written only by control events, invites and admissions (and read back by the latter): mem-control.ts,
+  // loaded with their code (control-soon.ts), gives every MemStore these methods
+  declare setChannelMember: SyncStoreV2["setChannelMember"];
+  declare putMemberCard: SyncStoreV2["putMemberCard"];
+  declare markRemoved: SyncStoreV2["markRemoved"];
+  declare putV2Channel: SyncStoreV2["putV2Channel"];
+  declare putChannelKey: SyncStoreV2["putChannelKey"];
+  declare putInvite: SyncStoreV2["putInvite"];
+  declare getInvite: SyncStoreV2["getInvite"];
+  declare inviteAdmitted: SyncStoreV2["inviteAdmitted"];
+  declare recordAdmission: SyncStoreV2["recordAdmission"];
+  declare listInvites: SyncStoreV2["listInvites"];
+  declare revokeInvite: SyncStoreV2["revokeInvite"];
+  declare revokeCircleInvites: SyncStoreV2["revokeCircleInvites"];
+
   // ---- channels, names ----
 
   getChannel(circleId: string, channelId: string) {
@@ -46,12 +61,6 @@ export class MemTables extends MemMessages {
     m.set(c.channelId, { ...c });
     this.touched();
     return true;
-  }
-  setChannelMember(circleId: string, channelId: string, nodeId: string, state: "member" | "requested" | null) {
-    const k = `${circleId}/${channelId}/${nodeId}`;
-    if (state === null) this.members.delete(k);
-    else this.members.set(k, state);
-    this.touched();
   }
   channelMembers(circleId: string, channelId: string) {
     const p = `${circleId}/${channelId}/`;
@@ -71,10 +80,6 @@ export class MemTables extends MemMessages {
 
   // ---- v2: members, channel keys, invites ----
 
-  putMemberCard(c: MemberCardRow) {
-    this.cards.set(ck(c.circleId, c.nodeId), { ...c });
-    this.touched();
-  }
   getMemberCard(circleId: string, nodeId: string) {
     return own(this.cards.get(ck(circleId, nodeId)));
   }
@@ -83,29 +88,12 @@ export class MemTables extends MemMessages {
       .map((k) => own(this.cards.get(k)!))
       .sort((a, b) => byId(a.nodeId, b.nodeId));
   }
-  markRemoved(circleId: string, nodeId: string, _epoch: number, removedTs: number) {
-    const k = ck(circleId, nodeId);
-    if (this.removed.has(k)) return;
-    this.removed.set(k, removedTs);
-    this.touched();
-  }
   removedAt(circleId: string, nodeId: string) {
     return this.removed.get(ck(circleId, nodeId));
   }
 
   getV2Channel(circleId: string, channelId: string) {
     return this.v2Channels.get(ck(circleId, channelId));
-  }
-  putV2Channel(c: V2ChannelRow): boolean {
-    const k = ck(c.circleId, c.channelId);
-    if (this.v2Channels.has(k)) return false;
-    this.v2Channels.set(k, { ...c });
-    this.touched();
-    return true;
-  }
-  putChannelKey(circleId: string, channelId: string, version: number, keyHex: string) {
-    this.channelKeys.set(`${circleId}/${channelId}/${version}`, keyHex);
-    this.touched();
   }
   getChannelKey(circleId: string, channelId: string, version: number) {
     return this.channelKeys.get(`${circleId}/${channelId}/${version}`);
@@ -121,44 +109,6 @@ export class MemTables extends MemMessages {
     return best;
   }
 
-  putInvite(r: InviteRow) {
-    if (this.invites.has(r.inviteId)) return;
-    this.invites.set(r.inviteId, { ...r });
-    this.touched();
-  }
-  getInvite(inviteId: string) {
-    return own(this.invites.get(inviteId));
-  }
-  inviteAdmitted(inviteId: string, nodeId: string) {
-    return this.admissions.has(`${inviteId}/${nodeId}`);
-  }
-  recordAdmission(inviteId: string, nodeId: string, _now: number) {
-    const k = `${inviteId}/${nodeId}`;
-    const inv = this.invites.get(inviteId);
-    if (this.admissions.has(k) || !inv) return;
-    this.admissions.add(k);
-    inv.uses++;
-    this.touched();
-  }
-  listInvites(circleId: string) {
-    // newest first; within a second, the later issued first (the map keeps insertion order)
-    return [...this.invites.values()]
-      .filter((r) => r.circleId === circleId)
-      .reverse()
-      .sort((a, b) => b.createdTs - a.createdTs)
-      .map(own);
-  }
-  revokeInvite(inviteId: string, now: number) {
-    const r = this.invites.get(inviteId);
-    if (!r || r.revokedTs != null) return false;
-    r.revokedTs = now;
-    this.touched();
-    return true;
-  }
-  revokeCircleInvites(circleId: string, now: number) {
-    return [...this.invites.values()].filter((r) => r.circleId === circleId && this.revokeInvite(r.inviteId, now))
-      .length;
-  }
   /** Forget invites expired before `before` (and their admissions). */
   pruneInvites(before: number) {
     for (const [id, r] of this.invites) if (r.expiresTs < before) this.dropInvite(id);

@@ -20,19 +20,19 @@ import type {
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
 import type { NodeKeys } from "../../../../src/protocol/v2/keys.ts";
-import { CallRegistry, callView } from "../../../../src/sync/call-registry.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts";
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
-import { timelineSoon } from "./timeline-soon.ts";
+import { channelLog, circleTimeline } from "../../../../src/peer/timeline.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
 import { RelayClient } from "./relay-client.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
 import type { RelayActions } from "./relay-actions.ts";
+import { callsSoon } from "./control-soon.ts";
 import { MemStore } from "./mem-store.ts";
 import type { NodeRecord, Persistence } from "./persist.ts";
 import { type Journal, journal, type Legacy, loadIdentity, restore } from "./saved.ts";
@@ -84,7 +84,10 @@ export interface RelayBackend extends Pick<RelayActions, (typeof SERVED)[number]
 export class RelayBackend implements Backend {
   readonly kind = "relay" as const;
   private mem = new MemStore();
-  private calls = new CallRegistry();
+  /** the calls (an empty stand-in until control events' effects load: control-soon.ts) */
+  private cs = callsSoon();
+  /** the effects of control events and the calls' registry, loaded before the engine meets one */
+  control = () => this.cs.load();
   /** the relay client (src/peer/relay/sync.ts under this browser's host) */
   relay!: RelayClient;
   private listeners = new Set<(e: BackendEvent) => void>();
@@ -126,9 +129,12 @@ export class RelayBackend implements Backend {
     this.node = id.node;
     this.keys = id.keys;
     if (id.old) this.notices.push((await this.legacy()).preV2Notice(id.old, id.keys.nodeId));
+    const { cs } = this;
     this.peer = {
       store: mem,
-      calls: this.calls,
+      get calls() {
+        return cs.calls;
+      },
       now: this.now,
       nowMs: this.nowMs,
       rng: this.rng,
@@ -154,6 +160,7 @@ export class RelayBackend implements Backend {
         ctx: () => v2Ctx(this.peer),
         v2Deps: () => this.v2Deps(),
         refs: this.refs,
+        control: this.control,
         arrived: (rows) => {
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
@@ -185,14 +192,13 @@ export class RelayBackend implements Backend {
    * `this.v1!` below runs for such a circle only.
    */
   private v1: Legacy | null = null;
-  private legacy = async (): Promise<Legacy> => (this.v1 ??= await import("./legacy.ts"));
+  private legacy = async (): Promise<Legacy> =>
+    (this.v1 ??= (await Promise.all([import("./legacy.ts"), this.control()]))[0]);
 
-  /** the timeline module, fetched just after start (timeline-soon.ts); the logs shown then read their pages again */
-  private tl = timelineSoon(() => this.emit({ t: "connection", state: this.state }));
   /** a message as the UI shows it: ours also when written under an id from before v2 */
   private view(
     m: StoredMessage,
-    events = m.channelId === "__control" ? this.tl()?.circleTimeline(this.mem, m.circleId) : undefined,
+    events = m.channelId === "__control" ? circleTimeline(this.mem, m.circleId) : undefined,
   ): MessageView {
     return messageView(this.mem, m, (id) => id === this.node.nodeId || !!this.node.formerIds?.includes(id), events);
   }
@@ -203,7 +209,7 @@ export class RelayBackend implements Backend {
   v2Deps(): V2Deps {
     return {
       store: this.mem,
-      calls: this.calls,
+      calls: this.cs.calls,
       now: this.now,
       rng: this.rng,
       self: { keys: this.keys, listenAddr: null, isSelfAddr: () => false },
@@ -229,7 +235,7 @@ export class RelayBackend implements Backend {
         messages: this.mem.countChatMessages(c.circleId),
         channels: channelViews(this.mem, c.circleId, this.node.nodeId),
       })),
-      calls: [...this.calls.sessions.values()].map(callView),
+      calls: this.cs.views(),
     };
   }
 
@@ -240,8 +246,9 @@ export class RelayBackend implements Backend {
   ) {
     const c = requireCircle(this.peer, circleId);
     const ch = normalizeChannelId(channelId || "general");
-    const log = this.tl()?.channelLog(this.mem, c.circleId, ch, opts);
-    return (log?.messages ?? this.mem.channelMessages(c.circleId, ch, opts)).map((m) => this.view(m, log?.events));
+    // the timeline's lines (joins, renames, …) are part of the page: the timeline module is in the first load
+    const log = channelLog(this.mem, c.circleId, ch, opts);
+    return log.messages.map((m) => this.view(m, log.events));
   }
 
   async send(circleId: string, channelId: string, text: string): Promise<MessageView> {
@@ -254,8 +261,9 @@ export class RelayBackend implements Backend {
 
   private acts: Promise<RelayActions> | null = null;
   private actions(): Promise<RelayActions> {
-    return (this.acts ??= import("./relay-actions.ts").then(
-      ({ RelayActions }) =>
+    // (actions sign control events, and a join applies the circle's: their effects load with them)
+    return (this.acts ??= Promise.all([import("./relay-actions.ts"), this.control()]).then(
+      ([{ RelayActions }]) =>
         new RelayActions({
           peer: this.peer,
           mem: this.mem,
@@ -362,8 +370,8 @@ export class RelayBackend implements Backend {
   private callNet: Promise<RelayCalls> | null = null;
   /** loaded on the first call action (a chunk of its own) */
   private calling(): Promise<RelayCalls> {
-    return (this.callNet ??= import("../calls/relay-calls.ts").then(
-      ({ RelayCalls }) =>
+    return (this.callNet ??= Promise.all([import("../calls/relay-calls.ts"), this.control()]).then(
+      ([{ RelayCalls }]) =>
         new RelayCalls({
           ctx: () => v2Ctx(this.peer),
           rng: this.rng,

@@ -54,6 +54,8 @@ export interface BrowserPeer {
   arrived(rows: StoredMessage[]): void;
   /** load the rules and views of replies, reactions, edits and deletes (a chunk; once) */
   refs(): Promise<unknown>;
+  /** load the effects of control events and the calls' registry (a chunk, control-soon.ts; once) */
+  control?(): Promise<unknown>;
   peersSeen(circleId: string): void;
   connectionChanged(state: ConnectionState): void;
   debug(line: string): void;
@@ -101,6 +103,7 @@ export class RelayClient implements RelayHost {
         v2Deps: () => p.v2Deps(),
         log: (l) => p.debug(l),
         polled: () => p.flush(),
+        engineLoading: async () => p.control?.(),
       },
       p.nowMs,
     );
@@ -215,6 +218,7 @@ export class RelayClient implements RelayHost {
       (await import("../../../../src/sync/dm.ts")).useDmRules();
     await preverify(checks);
     if (l.env.refs) await p.refs!(); // their rules before the engine meets them (ref-hook.ts)
+    if (l.env.control) await p.control?.(); // and the effects of control events (control-soon.ts)
     if (!this.links.has(circleId)) return;
     const fresh = l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws);
     this.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
