@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeStore } from "../db/node-store.ts";
 import { closeSqlite, openSqlite } from "../db/sqlite.ts";
+import { nodeZip } from "../src/node/fill-zip.ts";
 import { installNativePrimitives } from "../src/node/native-primitives.ts";
 import { toHex } from "../src/protocol/bytes.ts";
 import { circleIdFromSecret } from "../src/protocol/ids.ts";
@@ -78,6 +79,7 @@ function member(name: string, n: number, owner?: Member): Member {
     now: () => clock.now,
     rng,
     self: { keys, listenAddr: addr, isSelfAddr: (a) => a === addr },
+    zip: nodeZip,
   };
   store.addCircle({
     circleId,

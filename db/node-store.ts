@@ -6,12 +6,15 @@ import { addHolders, holdersOf } from "./holders.ts";
 import { ChatCounts } from "./chat-counts.ts";
 import { ReconIndex } from "./recon-index.ts";
 import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
+import { fillPage } from "./fill-page.ts";
 import { searchMessages } from "./search.ts";
 import type { SearchQuery } from "../src/sync/search.ts";
 import type { ChatMessage } from "../src/protocol/message.ts";
 import type {
   ChannelRow,
   CircleRow,
+  FillQuery,
+  FillRow,
   InviteRow,
   MemberCardRow,
   MessageMeta,
@@ -456,6 +459,9 @@ export class NodeStore implements SyncStoreV2 {
       this.chats.inserted(r.circleId, r.channelId);
     }
     return r ?? null;
+  }
+  fillPage(circleId: string, q: FillQuery): FillRow[] {
+    return fillPage(this.sql, circleId, q);
   }
   /** The circle's reconciliation items, shared by its sessions and kept up to date (recon-index.ts). */
   reconItems(circleId: string, opts: { maxEpoch: number; legacy: boolean }): ItemSet | null {

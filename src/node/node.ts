@@ -29,6 +29,7 @@ import { Joins } from "./join-v2.ts";
 import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.ts";
 import { LiveSessions } from "./live-sessions.ts";
 import { NodeAttachments } from "./attachments.ts";
+import { nodeZip } from "./fill-zip.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
@@ -229,6 +230,7 @@ export class FelundNode {
       self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.self.isSelfAddr },
       blobs: this.attachments.blobs,
       v1: this.deps(),
+      zip: nodeZip,
     };
   }
 

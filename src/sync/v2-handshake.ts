@@ -26,6 +26,7 @@ import {
 } from "../protocol/v2/handshake.ts";
 import { admissionVerdict, inviteAuthKey } from "../protocol/v2/invite.ts";
 import { authKey, circleTag, markedV1Nonce } from "../protocol/v2/keys.ts";
+import { V2_FILL_VERSION } from "../protocol/v2/fill.ts";
 import { FrameOpener, FrameSealer } from "../protocol/v2/session.ts";
 import { PeerKnowledge } from "./knowledge.ts";
 import { recordDialOk, recordInbound } from "./peers.ts";
@@ -52,6 +53,8 @@ export abstract class V2Handshake {
   private hsFrames = 0;
   /** our circle epoch when the session began (a rise during the session means we got a REKEY) */
   protected startEpoch = 0;
+  /** the peer offered V2_FILL_VERSION and this side can compress: a history it lacks goes as a streamed fill (§23) */
+  protected peerTakesFill = false;
   readonly result: V2Result;
 
   protected constructor(
@@ -76,6 +79,7 @@ export abstract class V2Handshake {
       bytesSent: 0,
       bytesReceived: 0,
       admitted: null,
+      fill: null,
     };
   }
 
@@ -111,7 +115,8 @@ export abstract class V2Handshake {
     this.circle = d.store.getCircle(this.result.circleId);
     if (!this.circle) return this.fatal("unknown circle");
     const secret = fromHex(this.circle.secretHex);
-    this.offer = makeOffer(d.rng, this.circle.keyEpoch);
+    // a side that can inflate MSGS_Z offers the streamed fill (§23)
+    this.offer = makeOffer(d.rng, this.circle.keyEpoch, undefined, d.zip ? [V2_FILL_VERSION] : []);
     let hello: Record<string, unknown>;
     if (isLegacy(this.circle)) {
       // a full v1 HELLO, so an original server can answer; its nonce carries the v2 mark
@@ -163,6 +168,7 @@ export abstract class V2Handshake {
     const offer = parseOffer(f.v2);
     if (!offer) return this.fatal("no v2 offer", ["Expected v2"]);
     this.helloLine = line;
+    this.peerTakesFill = !!d.zip && offer.versions.includes(V2_FILL_VERSION);
     let auth: Uint8Array | null = null;
     let epoch = 0;
     if (offer.join) {
