@@ -1,6 +1,8 @@
-// The status line: who we are, where we are, how many members are online now, and the connection state.
+// The status line: who we are, where we are, how many members are online now, a history still
+// streaming in ("syncing history: 42,000 of 100,000"), and the connection state.
 import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
+import { syncLine } from "../../../shared/fill-line.ts";
 import { useApp } from "../app-store.ts";
 
 const LABEL = { live: "live", connecting: "connecting", offline: "offline" } as const;
@@ -37,6 +39,16 @@ export function StatusLine() {
               call in #{c().channelId} ({c().participants.length}
               {c().viewers?.length ? `+${c().viewers!.length} watching` : ""})
             </button>
+          </>
+        )}
+      </Show>
+      <Show when={syncLine(app.state())}>
+        {(t) => (
+          <>
+            <span class="sep" />
+            <span data-testid="sync-progress" title="older messages are still arriving, newest first" role="status">
+              {t()}
+            </span>
           </>
         )}
       </Show>
