@@ -16,6 +16,9 @@ interface Pending extends FillRange {
   below: FillPoint | null;
 }
 
+/** messages in a fill's first frame: a channel's first page (ui/shared PAGE) and then some */
+const FIRST_FRAME = 100;
+
 const point = (b: Bound): FillPoint => ({ ts: b.ts, id: toHex(b.id) });
 
 export class FillServer {
@@ -23,6 +26,8 @@ export class FillServer {
   /** messages of the fill sent so far, and the total announced */
   private sent = 0;
   private total = 0;
+  /** the fill's first frame is one screen of the newest messages: readable before the big frames are checked */
+  private first = true;
 
   constructor(
     /** the store's fillPage */
@@ -85,7 +90,13 @@ export class FillServer {
           continue;
         }
         const data = fromBase64(row.wire);
-        if (size + data.length > V2_MSGS_FRAME_BUDGET && batch.length) flush();
+        if (
+          (size + data.length > V2_MSGS_FRAME_BUDGET || (this.first && batch.length >= FIRST_FRAME)) &&
+          batch.length
+        ) {
+          flush();
+          this.first = false;
+        }
         batch.push({ form: FORM_V2, data });
         size += data.length + 5;
         this.sent++;

@@ -79,6 +79,10 @@ test("a join: the whole history, newest first, with progress from 0 to the total
   expect(ts[0]).toBe(NOW - 1);
   for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeLessThanOrEqual(ts[i - 1]!);
   expect(texts(j.stored)[0]).toStartWith(`history ${N - 1} `);
+  // the first frame of the fill is one screen of the newest messages, readable before the big frames
+  const firstFrame = j.steps.find((s) => s.fill && s.stored?.length)!;
+  expect(firstFrame.stored!.length).toBeGreaterThanOrEqual(50);
+  expect(firstFrame.stored!.length).toBeLessThanOrEqual(100);
   // progress: announced at 0 of the total (the history and the owner's card, less what jack holds),
   // rising with every frame, done at the total
   const total = j.fills[0]!.total;

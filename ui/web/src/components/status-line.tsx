@@ -2,8 +2,11 @@
 // streaming in ("syncing history: 42,000 of 100,000"), and the connection state.
 import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
-import { syncLine } from "../../../shared/fill-line.ts";
 import { useApp } from "../app-store.ts";
+import { onDemand } from "./on-demand.tsx";
+
+// (only while a history streams in: out of the first load)
+const FillNote = onDemand(() => import("./fill-note.tsx").then((m) => m.FillNote));
 
 const LABEL = { live: "live", connecting: "connecting", offline: "offline" } as const;
 
@@ -42,15 +45,8 @@ export function StatusLine() {
           </>
         )}
       </Show>
-      <Show when={syncLine(app.state())}>
-        {(t) => (
-          <>
-            <span class="sep" />
-            <span data-testid="sync-progress" title="older messages are still arriving, newest first" role="status">
-              {t()}
-            </span>
-          </>
-        )}
+      <Show when={app.state().fill[app.state().circleId ?? ""] ?? app.circle()?.fill}>
+        <FillNote />
       </Show>
       <span class="grow" />
       <span class={`conn conn-${app.state().connection}`} data-testid="connection">
