@@ -4,7 +4,7 @@
 // offer the fill gets the same messages in plain MSGS frames; bad FILL / MSGS_Z bodies are refused.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { installNativePrimitives, nodeZip } from "../../src/node/native-primitives.ts";
-import { toHex } from "../../src/protocol/bytes.ts";
+import { fromHex, toHex } from "../../src/protocol/bytes.ts";
 import { V2DecodeError } from "../../src/protocol/v2/codec.ts";
 import { encodeItems, openItems, V2_FILL_PAGE, V2_FILL_RAW_MAX, type Zip } from "../../src/protocol/v2/fill.ts";
 import { decodeFrame, encodeFrame } from "../../src/protocol/v2/frames.ts";
@@ -167,4 +167,15 @@ test("a joiner without zlib does not offer the fill; one with it does (HELLO ver
     JSON.parse(V2Exchange.client(deps, w.cid, w.owner.listenAddr).start().send[0]!).v2.v as number[];
   expect(hello(w.jack.deps)).toEqual([1, 2]);
   expect(hello({ ...w.jack.deps, zip: undefined })).toEqual([1]);
+});
+
+test("§23 test vectors: FILL and MSGS_Z bytes", () => {
+  expect(toHex(encodeFrame({ t: "fill", sent: 42_000, total: 100_000 }))).toBe("0c000000000000a41000000000000186a0");
+  const raw = encodeItems([{ form: 1, data: fromHex("deadbeef") }]);
+  expect(toHex(raw)).toBe("000000010100000004deadbeef");
+  const frame = fromHex("0d0000000d636060606464606060b9b776df7b00");
+  const f = decodeFrame(frame);
+  expect(f).toEqual({ t: "msgs_z", rawLen: 13, data: fromHex("636060606464606060b9b776df7b00") });
+  if (f.t !== "msgs_z") return;
+  expect(openItems(nodeZip, f.rawLen, f.data)).toEqual([{ form: 1, data: fromHex("deadbeef") }]);
 });
