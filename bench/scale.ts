@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeStore } from "../db/node-store.ts";
 import { closeSqlite, openSqlite } from "../db/sqlite.ts";
-import { installNativePrimitives } from "../src/node/native-primitives.ts";
+import { installNativePrimitives, nodeZip } from "../src/node/native-primitives.ts";
 import { toHex } from "../src/protocol/bytes.ts";
 import { circleIdFromSecret } from "../src/protocol/ids.ts";
 import { DEFAULT_INTERVAL_S } from "../src/protocol/limits.ts";
@@ -34,6 +34,8 @@ installNativePrimitives();
 const N = Number(process.env.SCALE_N ?? 1_000_000);
 const JOIN = Number(process.env.SCALE_JOIN ?? 100_000);
 const DIFF = 10;
+/** a channel's first page in the front ends (ui/shared/chat-state.ts PAGE) */
+const PAGE = 50;
 const BATCH = 10_000;
 const NOW = 1_800_000_000;
 const SECRET = "2a".repeat(32);
@@ -79,6 +81,7 @@ function member(name: string, n: number, owner?: Member): Member {
     now: () => clock.now,
     rng,
     self: { keys, listenAddr: addr, isSelfAddr: (a) => a === addr },
+    zip: nodeZip,
   };
   store.addCircle({
     circleId,
@@ -112,10 +115,14 @@ function session(client: Member, server: Member) {
   const c = V2Exchange.client(client.deps, circleId, server.deps.self.listenAddr!);
   const s = V2Exchange.server(server.deps, "127.0.0.1");
   const q = { client: [] as string[], server: [] as string[] };
-  const io = { bytes: 0, lines: 0, stored: 0, closed: "", ids: [] as string[] };
+  const io = { bytes: 0, lines: 0, stored: 0, closed: "", ids: [] as string[], firstPageMs: 0, fills: 0 };
+  const t0 = performance.now();
   const feed = (from: "client" | "server", step: V2Step) => {
     io.stored += step.stored?.length ?? 0;
     for (const m of step.stored ?? []) io.ids.push(m.msgId);
+    // the first readable page: the client holds the newest PAGE messages (a fill sends them first)
+    if (from === "client" && !io.firstPageMs && io.stored >= PAGE) io.firstPageMs = performance.now() - t0;
+    if (step.fill) io.fills++;
     for (const l of step.send) {
       io.bytes += l.length + 1;
       io.lines++;
@@ -295,8 +302,9 @@ peak = Math.max(peak, process.memoryUsage().rss);
 clearInterval(sampler);
 const got = joiner.store.countChatMessages(circleId);
 console.log(
-  `join of ${JOIN.toLocaleString()}: ${(joinMs / 1000).toFixed(1)} s (${joinCpu.toFixed(0)} CPU-ms, both sides in one thread), ${Math.round(got / (joinMs / 1000)).toLocaleString()} messages/s, ${mb(j.io.bytes)} on the wire for ${mb(wireBytes)} of signed messages (${(j.io.bytes / wireBytes).toFixed(2)}×); the joiner holds ${got.toLocaleString()}; RSS ${mb(rssBefore)} before, ${mb(peak)} peak (sampled; both sides)`,
+  `join of ${JOIN.toLocaleString()}: ${(joinMs / 1000).toFixed(1)} s (${joinCpu.toFixed(0)} CPU-ms, both sides in one thread), ${Math.round(got / (joinMs / 1000)).toLocaleString()} messages/s (${Math.round(got / (joinCpu / 1000)).toLocaleString()} per CPU-second), first page (newest ${PAGE}) after ${j.io.firstPageMs.toFixed(0)} ms, ${j.io.fills} progress steps; ${mb(j.io.bytes)} on the wire for ${mb(wireBytes)} of signed messages (${(j.io.bytes / wireBytes).toFixed(2)}×); the joiner holds ${got.toLocaleString()}; RSS ${mb(rssBefore)} before, ${mb(peak)} peak (sampled; both sides)`,
 );
+
 owner.store.sql.close();
 joiner.store.sql.close();
 rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { addHolders, holdersOf } from "./holders.ts";
 import { ChatCounts } from "./chat-counts.ts";
 import { ReconIndex } from "./recon-index.ts";
 import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
+import { fillPage } from "./fill-page.ts";
 import { searchMessages } from "./search.ts";
 import type { SearchQuery } from "../src/sync/search.ts";
 import { CONTROL_CHANNEL, type ChatMessage } from "../src/protocol/message.ts";
@@ -13,6 +14,8 @@ import type {
   ChannelRow,
   CircleRow,
   HistoryPolicy,
+  FillQuery,
+  FillRow,
   InviteRow,
   MemberCardRow,
   MessageMeta,
@@ -457,6 +460,9 @@ export class NodeStore implements SyncStoreV2 {
       this.chats.inserted(r.circleId, r.channelId);
     }
     return r ?? null;
+  }
+  fillPage(circleId: string, q: FillQuery): FillRow[] {
+    return fillPage(this.sql, circleId, q);
   }
   /** The circle's reconciliation items, shared by its sessions and kept up to date (recon-index.ts). */
   reconItems(circleId: string, opts: { maxEpoch: number; legacy: boolean }): ItemSet | null {

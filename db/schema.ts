@@ -99,6 +99,8 @@ export const messages = sqliteTable(
     // an author's newest created_ms by index, not by scanning its messages (compose at every send)
     index("messages_author_ms").on(t.circleId, t.authorNodeId, t.createdMs),
     index("messages_target").on(t.targetId),
+    // a join's history served newest first in reconciliation order, a bounded page at a time (issue 17)
+    index("messages_circle_created").on(t.circleId, t.createdTs, t.msgId),
   ],
 );
 

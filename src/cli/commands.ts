@@ -15,7 +15,7 @@ import * as svc from "../node/service.ts";
 import { loadSettings, saveSettings, advertisedHost } from "../node/identity.ts";
 import { dbPath } from "../node/runtime.ts";
 import { FelundNode } from "../node/node.ts";
-import { line, out } from "./print.ts";
+import { fillPrinter, line, out } from "./print.ts";
 import { runInviteAdmin } from "./invite-admin.ts";
 import { circleFlag, json, need, via, type Cmd } from "./command-kit.ts";
 import { listCommands } from "./list-commands.ts";
@@ -206,15 +206,20 @@ export const commands: Cmd[] = [
             // redeemed with the inviter's node over the network, by this node's identity
             const node = new FelundNode({ store: ctx.store });
             node.port = node.settings.port;
-            return node.join({ code });
+            const stop = p.flags.json ? () => {} : node.subscribe(fillPrinter(out));
+            return node.join({ code }).finally(stop);
           }
           const j = svc.joinCircle(ctx, body);
           let synced = false;
           if (j.bootstrap) {
             const node = new FelundNode({ store: ctx.store });
             node.port = node.settings.port;
+            const stop = p.flags.json ? () => {} : node.subscribe(fillPrinter(out));
             const res = await node.syncWith(j.circleId, j.bootstrap);
             synced = !!res?.completed;
+            // the history streams in after the first reconciliation (§23): stay until it has
+            if (synced) await node.fills.idle(j.circleId);
+            stop();
           }
           return { ...j, synced };
         },

@@ -60,6 +60,8 @@ export class Joins {
     }
     if (r.path === "relay") return this.afterRelay(r);
     const synced = await h.syncWith(r.circleId, r.addr);
+    // a one-shot `felund join` stays until the history has arrived (newest first, §23); a running node goes on
+    if (synced?.completed && !h.listening()) await h.fills?.idle(r.circleId);
     return { circleId: r.circleId, bootstrap: r.addr, created: r.created, synced: !!synced?.completed };
   }
 

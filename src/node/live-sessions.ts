@@ -52,6 +52,7 @@ export class LiveSessions {
     this.host.stored(step.stored ?? [], { path: "session", session: conn, peer: ex.result.peerNodeId });
     if (step.held?.length) this.host.held(step.held, ex.result.peerNodeId);
     if (step.blobs?.length) this.host.blobsArrived?.(circleId, ex.result.peerNodeId, step.blobs);
+    if (step.fill) this.host.fills?.update(step.fill);
   }
 
   /** Ask `peer` for attachment chunks on its live session of the circle; false when there is none. */
@@ -70,6 +71,7 @@ export class LiveSessions {
     const circleId = ex.result.circleId;
     const set = this.byCircle.get(circleId);
     if (set) for (const s of set) if (s.conn === conn) set.delete(s);
+    if (ex.result.fill && !ex.result.fill.done) h.fills?.stopped(circleId);
     logRejected((l) => h.log(l), addr, ex.result.rejected);
     if (!ex.result.established && outbound) failedDial(h.store, circleId, addr, h.now());
     if (circleId) h.emit({ t: "peers", circleId });

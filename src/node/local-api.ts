@@ -61,6 +61,7 @@ export function stateOf(node: FelundNode) {
       ...c,
       channels: svc.listChannels(node.ctx, c.circleId),
       reachable: node.reach.reachable(c.circleId),
+      fill: node.fills.get(c.circleId),
     })),
     calls: node.callNet.list(),
   };

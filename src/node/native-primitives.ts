@@ -5,6 +5,8 @@
 // pays these. The bytes are the same as noble's. Verdicts too: OpenSSL checks Ed25519 by
 // RFC 8032, which accepts a subset of what noble's ZIP-215 rules accept, so a signature OpenSSL
 // refuses is asked of noble before it is refused (tests/protocol/primitives.test.ts).
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import type { Zip } from "../protocol/v2/fill.ts";
 import {
   createCipheriv,
   createDecipheriv,
@@ -80,3 +82,10 @@ export function installNativePrimitives(): void {
   installed = true;
   usePrimitives(nativePrimitives);
 }
+
+/** deflate-raw for the streamed fill (docs/PROTOCOL.md §23), handed to the v2 engines (V2Deps.zip). */
+export const nodeZip: Zip = {
+  // level 1: most of a fill's size is signatures, keys and salts, which no level shrinks
+  deflate: (b) => deflateRawSync(b, { level: 1 }),
+  inflate: (b, max) => inflateRawSync(b, { maxOutputLength: Math.max(1, max) }),
+};

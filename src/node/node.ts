@@ -29,7 +29,8 @@ import { Joins } from "./join-v2.ts";
 import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.ts";
 import { LiveSessions } from "./live-sessions.ts";
 import { NodeAttachments } from "./attachments.ts";
-import { installNativePrimitives } from "./native-primitives.ts";
+import { FillTracker } from "../peer/fill-progress.ts";
+import { installNativePrimitives, nodeZip } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
 import { RelayClient } from "./relay-client.ts";
 import { NodeMembers } from "./members.ts";
@@ -97,6 +98,7 @@ export class FelundNode {
   readonly reach: Reach;
   /** counters of /api/metrics (metrics.ts) */
   readonly metrics = new NodeMetrics();
+  readonly fills = new FillTracker((p) => this.emit({ t: "fill", ...p })); // histories streaming in (§23)
 
   constructor(private opts: NodeOptions) {
     this.store = opts.store;
@@ -129,6 +131,7 @@ export class FelundNode {
       stopped: () => this.stopped,
       stored: (ms, from) => this.stored(ms, from),
       held: (ids, holder) => this.held(ids, holder),
+      fills: this.fills,
     };
     const timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const syncWith = (circleId: string, addr: string) => this.syncWith(circleId, addr);
@@ -229,6 +232,7 @@ export class FelundNode {
       self: { keys: this.keys, listenAddr: this.listenAddr, isSelfAddr: this.self.isSelfAddr },
       blobs: this.attachments.blobs,
       v1: this.deps(),
+      zip: nodeZip,
     };
   }
 

@@ -4,6 +4,7 @@
 import type { NodeStore } from "../../db/node-store.ts";
 import type { DeliveryUpdate } from "../peer/delivery.ts";
 import type { Arrival } from "../peer/fan-out.ts";
+import type { FillTracker, FillView } from "../peer/fill-progress.ts";
 import type { SyncReport } from "../peer/views.ts";
 import type { StoredMessage } from "../sync/store.ts";
 
@@ -20,6 +21,8 @@ export type NodeEvent =
   /** this node has (or lost) a live path to another member of the circle (src/node/reach.ts) */
   | { t: "reach"; circleId: string; reachable: boolean }
   | { t: "debug"; line: string }
+  /** a history streaming in changed (docs/PROTOCOL.md §23; src/peer/fill-progress.ts) */
+  | ({ t: "fill" } & FillView)
   /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };
 
@@ -31,6 +34,8 @@ export interface ShellPorts {
   log(line: string): void;
   /** true once the node stopped: nothing new starts */
   stopped(): boolean;
+  /** histories streaming in (§23: a join's fill), shown as "syncing history" */
+  readonly fills?: FillTracker;
   /** the node's fan-out of stored messages (src/peer/fan-out.ts) */
   stored(ms: readonly StoredMessage[], from: Arrival): void;
   /** `holder` (a member's node id, or "relay") holds these messages: delivery state of our own (src/peer/delivery.ts) */

@@ -22,7 +22,12 @@ export const utf8Length = (s: string): number => {
 };
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** the runtime's own Uint8Array toHex / toBase64 (ES2026; Bun, current browsers): the same text, in native code */
+const native = Uint8Array.prototype as unknown as { toHex?: () => string; toBase64?: () => string };
+const nativeHex = native.toHex;
+const nativeB64 = native.toBase64;
 export function toHex(b: Uint8Array): string {
+  if (nativeHex) return nativeHex.call(b);
   let s = "";
   for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
   return s;
@@ -41,6 +46,7 @@ const B64_LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < 64; i++) B64_LOOKUP[B64.charCodeAt(i)] = i;
 
 export function toBase64(b: Uint8Array): string {
+  if (nativeB64) return nativeB64.call(b);
   let out = "";
   let i = 0;
   for (; i + 2 < b.length; i += 3) {

@@ -158,6 +158,27 @@ export interface V2MessageCols {
   /** kinds 3-6: the message referred to */
   targetId?: string;
 }
+/** A point in reconciliation order: (created_ts, msg_id as 32 lowercase hex). */
+export interface FillPoint {
+  ts: number;
+  id: string;
+}
+export interface FillQuery {
+  maxEpoch: number;
+  legacy: boolean;
+  lower: FillPoint;
+  /** null: no upper bound */
+  upper: FillPoint | null;
+  /** the last row of the previous page (exclusive), null on the first */
+  below: FillPoint | null;
+  limit: number;
+}
+/** wire: the signed message (base64), null for a MAC-only row of a legacy circle */
+export interface FillRow {
+  ts: number;
+  msgId: string;
+  wire: string | null;
+}
 /** `signed`: has a v2 signature (a MAC-only row of a legacy circle is reconciled under a distinct item, so a signed copy still reaches it) */
 export interface V2Item {
   ts: number;
@@ -230,6 +251,12 @@ export interface SyncStoreV2 extends SyncStore {
    * sessions (issue 17); absent or null: the session builds its own from v2Items.
    */
   reconItems?(circleId: string, opts: { maxEpoch: number; legacy: boolean }): ItemSet | null;
+  /**
+   * One page of a streamed fill (docs/PROTOCOL.md §23): the servable items (as v2Items) in
+   * [lower, upper) and below `below`, newest first, at most `limit`. The one query that decides
+   * what a fill serves; absent: the session lists ids instead.
+   */
+  fillPage?(circleId: string, q: FillQuery): FillRow[];
   /** the highest created_ms and author_seq of an author's version-2 messages in a circle (0 when none) */
   lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number };
   /** base64 signed wire of a message, if it has one */
@@ -319,8 +346,12 @@ export function placeOf(
   let late = false;
   if (m.channelId !== CONTROL_CHANNEL && now - m.createdTs > LATE_AFTER_S) {
     const joinedAt = store.getCircle(m.circleId)?.joinedAt;
-    const newest = store.channelMessages(m.circleId, m.channelId, { limit: 1 })[0];
-    late = joinedAt !== undefined && m.createdTs >= joinedAt && !!newest && newest.sortMs > sortMs;
+    // history from before this node joined is never late: no read for it (a join stores much of it)
+    const newest =
+      joinedAt !== undefined && m.createdTs >= joinedAt
+        ? store.channelMessages(m.circleId, m.channelId, { limit: 1 })[0]
+        : undefined;
+    late = !!newest && newest.sortMs > sortMs;
   }
   return { sortTs, sortMs, late };
 }

@@ -7,6 +7,7 @@ import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import type { PeerEntry } from "../protocol/frames.ts";
 import { PEERS_SEND_MAX, V2_RECON_ROUNDS_MAX } from "../protocol/limits.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
+import { openItems } from "../protocol/v2/fill.ts";
 import { decodeFrame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
 import { idHex, initialRanges, type Range } from "../protocol/v2/recon.ts";
 import { RECON2 } from "../protocol/v2/recon2.ts";
@@ -48,6 +49,7 @@ export class V2Exchange extends V2Handshake {
       this.result.epoch,
       (f) => this.frame(f),
       this.result.peerNodeId,
+      this.peerTakesFill,
     );
     this.blobs = new V2Blobs(this.deps.blobs, this.circle!.circleId, this.deps.now);
     const send = [this.frame({ t: "peers", peers: this.peerList() }), ...this.msgs.controlBeforeFloor()];
@@ -79,6 +81,16 @@ export class V2Exchange extends V2Handshake {
         return this.out(this.msgs!.msgFrames(f.ids.map(idHex), false));
       case "msgs":
         return this.onMsgs(f.items);
+      case "fill":
+        return { send: [], fill: this.filled(f.sent, f.total, f.sent === f.total) };
+      case "msgs_z": {
+        // a streamed fill's messages (§23): only a side that offered it inflates them; history, so no HELD
+        if (!this.deps.zip) throw new V2DecodeError("unexpected MSGS_Z");
+        const items = openItems(this.deps.zip, f.rawLen, f.data);
+        const step = this.onMsgs(items, false);
+        const got = (this.result.fill?.got ?? 0) + items.length;
+        return { ...step, fill: this.filled(got, Math.max(got, this.result.fill?.total ?? 0), false) };
+      }
       case "held": {
         const ids = f.ids.map(idHex);
         this.msgs!.peerHolds(ids);
@@ -132,7 +144,13 @@ export class V2Exchange extends V2Handshake {
     return this.out(r.send);
   }
 
-  private onMsgs(items: MsgItem[]): V2Step {
+  private filled(got: number, total: number, done: boolean) {
+    this.result.fill = { circleId: this.circle!.circleId, got, total, done };
+    return { ...this.result.fill };
+  }
+
+  /** `ack`: answer with HELD (not for a fill's history) */
+  private onMsgs(items: MsgItem[], ack = true): V2Step {
     const d = this.deps;
     const circle = d.store.getCircle(this.circle!.circleId)!;
     const stored: StoredMessage[] = [];
@@ -151,7 +169,7 @@ export class V2Exchange extends V2Handshake {
       };
     }
     // tell the sender what we hold now, so its author knows the message reached a member (HELD, §4.6)
-    return { send: this.count(this.msgs!.heldFrames(held)), stored };
+    return { send: ack ? this.count(this.msgs!.heldFrames(held)) : [], stored };
   }
 
   /** The next part of what reconciliation found the peer lacks (the shell asks as its queue drains). */

@@ -26,6 +26,7 @@ import {
 } from "../protocol/v2/handshake.ts";
 import { admissionVerdict, inviteAuthKey } from "../protocol/v2/invite.ts";
 import { authKey, circleTag, markedV1Nonce } from "../protocol/v2/keys.ts";
+import { V2_FILL_VERSION } from "../protocol/v2/fill.ts";
 import { FrameOpener, FrameSealer } from "../protocol/v2/session.ts";
 import { RECON2_OFFER } from "../protocol/v2/recon2.ts";
 import { PeerKnowledge } from "./knowledge.ts";
@@ -55,6 +56,8 @@ export abstract class V2Handshake {
   protected startEpoch = 0;
   /** the peer answers in RECON2 (§24): it offered it (server side) or sent one (client side) */
   protected peerRecon2 = false;
+  /** the peer offered V2_FILL_VERSION and this side can compress: a history it lacks goes as a streamed fill (§23) */
+  protected peerTakesFill = false;
   readonly result: V2Result;
 
   protected constructor(
@@ -79,6 +82,7 @@ export abstract class V2Handshake {
       bytesSent: 0,
       bytesReceived: 0,
       admitted: null,
+      fill: null,
     };
   }
 
@@ -114,7 +118,8 @@ export abstract class V2Handshake {
     this.circle = d.store.getCircle(this.result.circleId);
     if (!this.circle) return this.fatal("unknown circle");
     const secret = fromHex(this.circle.secretHex);
-    this.offer = makeOffer(d.rng, this.circle.keyEpoch);
+    // a side that can inflate MSGS_Z offers the streamed fill (§23)
+    this.offer = makeOffer(d.rng, this.circle.keyEpoch, undefined, d.zip ? [V2_FILL_VERSION] : []);
     if (!d.recon1Only) this.offer.offer.recon = [RECON2_OFFER];
     let hello: Record<string, unknown>;
     if (isLegacy(this.circle)) {
@@ -168,6 +173,7 @@ export abstract class V2Handshake {
     if (!offer) return this.fatal("no v2 offer", ["Expected v2"]);
     this.helloLine = line;
     this.peerRecon2 = !d.recon1Only && !!offer.recon?.includes(RECON2_OFFER);
+    this.peerTakesFill = !!d.zip && offer.versions.includes(V2_FILL_VERSION);
     let auth: Uint8Array | null = null;
     let epoch = 0;
     if (offer.join) {

@@ -5,12 +5,14 @@ import { fromBase64, fromHex } from "../protocol/bytes.ts";
 import { V2_GIVE_SLICE, V2_GIVE_STEP_BYTES, V2_MSGS_FRAME_BUDGET, V2_WANT_MAX } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL, toWireV1 } from "../protocol/message.ts";
 import { FORM_V1, FORM_V2, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
+import { V2_FILL_RANGE_MIN } from "../protocol/v2/fill.ts";
 import { decodeMessage } from "../protocol/v2/message.ts";
 import { idHex, itemOf, ItemSet, processRanges, RECON1, type Range } from "../protocol/v2/recon.ts";
 import { RECON2 } from "../protocol/v2/recon2.ts";
 import { checkWireMessage, storeVerified } from "./merge.ts";
 import type { CircleRow, StoredMessage } from "./store.ts";
 import { acceptSigned, isLegacy, type V2Ctx } from "./v2-apply.ts";
+import { FillServer } from "./v2-fill.ts";
 import type { V2Deps } from "./v2-types.ts";
 
 export class V2Messages {
@@ -22,6 +24,8 @@ export class V2Messages {
   private peerHas = new Set<string>();
   /** ids reconciliation found the peer lacks, not sent yet (more()) */
   private giveBacklog: string[] = [];
+  /** what the peer lacks nearly all of, streamed from the store (§23); null: the store cannot page */
+  private filler: FillServer | null = null;
 
   constructor(
     private deps: V2Deps,
@@ -31,7 +35,19 @@ export class V2Messages {
     private frame: (f: Frame) => string,
     /** the peer's node id: its join time places the history policy's floor (§24.2) */
     private peerNodeId = "",
-  ) {}
+    /** the peer offered the streamed fill (FILL counts, MSGS_Z frames) */
+    peerTakesFill = false,
+  ) {
+    const store = deps.store;
+    if (store.fillPage) {
+      const legacy = isLegacy(store.getCircle(circleId)!);
+      const zip = peerTakesFill ? (deps.zip ?? null) : null;
+      const page = store.fillPage.bind(store);
+      this.filler = new FillServer(page, circleId, { maxEpoch: epoch, legacy }, frame, zip, (ids) =>
+        this.msgFrames(ids, false),
+      );
+    }
+  }
 
   /**
    * The floor for this peer (§24.2): chat messages dated before it are neither reconciled nor
@@ -65,7 +81,7 @@ export class V2Messages {
   }
 
   get hasBacklog(): boolean {
-    return this.giveBacklog.length > 0;
+    return this.giveBacklog.length > 0 || !!this.filler?.active;
   }
 
   itemSet(): ItemSet {
@@ -83,13 +99,15 @@ export class V2Messages {
 
   /** Answer a peer's RECON ranges: WANTs, the first part of what it lacks, and our next ranges. */
   answerRecon(ranges: Range[], recon2: boolean): { send: string[]; matched: boolean } {
-    const r = processRanges(this.itemSet(), ranges, recon2 ? RECON2 : RECON1, this.floor());
+    const fillMin = this.filler ? V2_FILL_RANGE_MIN : undefined;
+    const r = processRanges(this.itemSet(), ranges, recon2 ? RECON2 : RECON1, this.floor(), fillMin);
     const send: string[] = [];
     for (let i = 0; i < r.want.length; i += V2_WANT_MAX)
       send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
     // what the peer lacks leaves in parts of V2_GIVE_STEP_BYTES: the first now, the rest as the
     // connection drains (more()), so a whole history for a new member never sits in one queue
     this.giveBacklog.push(...r.give.map(idHex));
+    if (this.filler) send.push(...this.filler.add(r.fills));
     send.push(...this.giveSome());
     send.push(this.frame({ t: recon2 ? "recon2" : "recon", ranges: r.out }));
     return { send, matched: r.out.length === 0 };
@@ -128,6 +146,7 @@ export class V2Messages {
         bytes += f.length + 1;
       }
     }
+    if (this.filler?.active && bytes < V2_GIVE_STEP_BYTES) frames.push(...this.filler.some(V2_GIVE_STEP_BYTES - bytes));
     return frames;
   }
 

@@ -1,6 +1,7 @@
 // What a v2 connection (V2Exchange) is given and what it reports: its dependencies, a join
 // ticket, the result of each step and of the whole connection.
 import type { Rng } from "../protocol/crypto.ts";
+import type { Zip } from "../protocol/v2/fill.ts";
 import type { Admit, SignalFrame } from "../protocol/v2/frames.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import type { BlobStore } from "./blobs.ts";
@@ -21,6 +22,17 @@ export interface V2Deps {
   v1?: ExchangeDeps;
   /** speak only RECON (§4.7), as v2 nodes from before RECON2 (§24) did: neither offer nor answer RECON2 (tests) */
   recon1Only?: boolean;
+  /** deflate-raw for the streamed fill (§23); without it the session neither offers nor serves one */
+  zip?: Zip;
+}
+
+/** A streamed fill this side receives (§23): messages of it received so far, of the total the peer announced. */
+export interface FillProgress {
+  circleId: string;
+  got: number;
+  total: number;
+  /** the peer said it sent them all (or the session ended) */
+  done: boolean;
 }
 
 /** A join by felund2 invite: the ticket authenticates the handshake instead of a circle key. */
@@ -39,6 +51,8 @@ export interface V2Step extends Step {
   signals?: SignalFrame[];
   /** attachment chunks that arrived (stored, or "not held" by the peer) */
   blobs?: BlobArrival[];
+  /** a streamed fill's progress changed (§23) */
+  fill?: FillProgress;
 }
 
 export interface V2Result {
@@ -56,4 +70,6 @@ export interface V2Result {
   bytesReceived: number;
   /** set on a joiner once the issuer admitted it */
   admitted: Admit | null;
+  /** the streamed fill this side received, if any (§23) */
+  fill: FillProgress | null;
 }

@@ -1,4 +1,5 @@
 // The chat store's state shape (chat-store.ts) and the display order of a channel's messages.
+import type { FillView } from "../../src/peer/fill-progress.ts";
 import type { AppState, ConnectionState, DmView, MemberView, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
@@ -37,6 +38,8 @@ export interface ChatState {
   dms: Record<string, DmView[]>;
   /** per circle: a live path to another member, as last told by a "reach" event (else CircleView.reachable) */
   reach: Record<string, boolean>;
+  /** per circle: a history streaming in, as last told by a "fill" event (else CircleView.fill) */
+  fill: Record<string, FillView | null>;
 }
 
 /** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */

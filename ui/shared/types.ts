@@ -2,6 +2,7 @@
 import type { ChannelView, MessageView, SyncReport } from "../../src/peer/views.ts";
 import type { MemberView } from "../../src/peer/member-list.ts";
 import type { DeliveryUpdate } from "../../src/peer/delivery.ts";
+import type { FillView } from "../../src/peer/fill-progress.ts";
 import type { PeerRow } from "../../src/sync/store.ts";
 
 export type AccessMode = "public" | "key" | "invite";
@@ -35,6 +36,8 @@ export interface CircleView {
   channels: ChannelView[];
   /** a live path to another member of the circle now (a node's view; the relay-only browser uses its connection) */
   reachable?: boolean;
+  /** a history streaming in now (docs/PROTOCOL.md §23) */
+  fill?: FillView;
 }
 /** A peer of a circle as the front ends list it: the stored row and its best known name. */
 export interface PeerView extends PeerRow {
@@ -71,6 +74,8 @@ export type BackendEvent =
   | { t: "members"; circleId: string }
   | ({ t: "sync" } & SyncReport)
   | { t: "debug"; line: string }
+  /** a history streaming in changed (src/peer/fill-progress.ts); done: it ended */
+  | ({ t: "fill" } & FillView)
   | { t: "connection"; state: ConnectionState }
   /** one of our own messages is held by one more member or the relay (src/peer/delivery.ts) */
   | ({ t: "delivery" } & DeliveryUpdate)

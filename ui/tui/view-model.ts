@@ -4,6 +4,7 @@
 import type { TextChunk } from "@opentui/core";
 import type { ChatState, ChatStore } from "../shared/chat-store.ts";
 import { keyOf } from "../shared/chat-store.ts";
+import { syncLine } from "../shared/fill-line.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
 import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
@@ -49,6 +50,9 @@ export function headerChunks(store: ChatStore): TextChunk[] {
     sep,
     chunk(s.connection, { fg: CONNECTION_COLOR[s.connection] }),
   );
+  // a history streaming in (§23): the newest messages are here, older ones still arriving
+  const filling = syncLine(s);
+  if (filling) out.push(sep, chunk(filling, { fg: theme.connecting }));
   // calls in progress in this circle (audio needs the web UI; /call list says more)
   const calls = store.callsIn();
   if (calls.length) {

@@ -11,6 +11,7 @@
 //   0x08 HELD   u32 n | n x fixed16 msg_id (the receiver of MSGS now holds these: delivery state)
 //   0x0A BLOB_WANT u32 n (≤ 64) | n x fixed16 chunk_id (attachment chunks, §20)
 //   0x0B BLOB_DATA fixed16 chunk_id | u8 status (0 = held: bytes sealed chunk ≤ 64 KiB + 16 follows; 1 = not held here)
+//   0x0C FILL / 0x0D MSGS_Z   a streamed fill: its progress, and compressed MSGS items (fill.ts, §23)
 //   0x0E RECON2 ranges in the compact format (recon2.ts, §24), only to a peer that offered it
 import {
   ATTACH_SEALED_CHUNK_MAX,
@@ -37,6 +38,8 @@ export const FRAME = {
   held: 8,
   blob_want: 10,
   blob_data: 11,
+  fill: 12,
+  msgs_z: 13,
   recon2: 14,
 } as const;
 export const FORM_V1 = 0;
@@ -73,6 +76,8 @@ export type Frame =
   /** attachment chunks asked for / one chunk (data null: the sender does not hold it) (§20) */
   | { t: "blob_want"; ids: Uint8Array[] }
   | { t: "blob_data"; id: Uint8Array; data: Uint8Array | null }
+  | { t: "fill"; sent: number; total: number }
+  | { t: "msgs_z"; rawLen: number; data: Uint8Array }
   | SignalFrame;
 
 /** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
@@ -126,6 +131,10 @@ export function encodeFrame(f: Frame): Uint8Array {
         .fixed(f.id, 16)
         .u8(f.data ? 0 : 1);
       return (f.data ? w.bytes(f.data) : w).finish();
+    case "fill":
+      return w.u8(FRAME.fill).u64(f.sent).u64(f.total).finish();
+    case "msgs_z":
+      return w.u8(FRAME.msgs_z).u32(f.rawLen).raw(f.data).finish();
     case "signal":
       return w.u8(FRAME.signal).u8(f.hops).str(f.to).str(f.sessionId).str(f.payload).finish();
   }
@@ -210,6 +219,16 @@ export function decodeFrame(b: Uint8Array): Frame {
       };
       break;
     }
+    case FRAME.fill: {
+      const sent = r.u64();
+      const total = r.u64();
+      if (sent > total) throw new V2DecodeError("FILL: sent above total");
+      f = { t: "fill", sent, total };
+      break;
+    }
+    case FRAME.msgs_z:
+      f = { t: "msgs_z", rawLen: r.u32(), data: r.rest() };
+      break;
     default:
       throw new V2DecodeError(`frame: unknown type ${type}`);
   }

@@ -43,9 +43,11 @@ export interface OfferSecret {
   ephSecret: Uint8Array;
 }
 
-export function makeOffer(rng: Rng, epoch: number, join?: Uint8Array): OfferSecret {
+/** `extra`: feature versions offered next to V2_VERSION (V2_FILL_VERSION: a streamed fill, §23) */
+export function makeOffer(rng: Rng, epoch: number, join?: Uint8Array, extra: number[] = []): OfferSecret {
   const ephSecret = rng(32);
-  return { offer: { versions: [V2_VERSION], nonce: rng(32), eph: x25519Public(ephSecret), epoch, join }, ephSecret };
+  const versions = [V2_VERSION, ...extra];
+  return { offer: { versions, nonce: rng(32), eph: x25519Public(ephSecret), epoch, join }, ephSecret };
 }
 
 /** The JSON value of HELLO's "v2" field. */

@@ -192,6 +192,24 @@ export class ItemSet {
     return out;
   }
 
+  /** Which of `hexIds` are items in [from, to): one pass over the range, no copy of its ids. */
+  idsAmong(from: number, to: number, hexIds: ReadonlySet<string>): Set<string> {
+    const found = new Set<string>();
+    if (from >= to || hexIds.size === 0) return found;
+    const heads = new Set([...hexIds].map((h) => parseInt(h.slice(0, 8), 16)));
+    let [k, o] = this.locate(from);
+    for (let i = from; i < to; i++, o++) {
+      if (o >= this.buckets[k]!.len) [k, o] = [k + 1, 0];
+      const ids = this.buckets[k]!.ids;
+      const p = o * 16;
+      if (!heads.has(((ids[p]! << 24) | (ids[p + 1]! << 16) | (ids[p + 2]! << 8) | ids[p + 3]!) >>> 0)) continue;
+      let hex = "";
+      for (let j = 0; j < 16; j++) hex += ids[p + j]!.toString(16).padStart(2, "0");
+      if (hexIds.has(hex)) found.add(hex);
+    }
+    return found;
+  }
+
   /** first bucket whose last item is >= b (buckets.length if none), and the first index in it >= b */
   private find(b: Bound): [number, number] {
     let lo = 0;

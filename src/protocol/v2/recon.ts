@@ -64,18 +64,37 @@ export interface ReconOutcome {
   want: Uint8Array[];
   /** ids we have and the peer lacks */
   give: Uint8Array[];
+  /** ranges the peer lacks nearly all of (only with opts.fillMin): served as a streamed fill (§23), not listed */
+  fills: FillRange[];
+}
+
+/** Our items in [lower, upper) the peer lacks, but for `except` (hex ids it listed): `count` of them. */
+export interface FillRange {
+  lower: Bound;
+  upper: Bound;
+  count: number;
+  except: Set<string>;
 }
 
 /**
  * Answer a peer's ranges against our set. `floor` (> 0, §24.2): what lies before it is answered
  * Skip whatever the peer sent (neither wanted nor given), and a range across it is answered for
- * its part from the floor on, so a difference the policy creates never comes back.
+ * its part from the floor on, so a difference the policy creates never comes back. `fillMin`
+ * (§23): a range the peer lists its few ids of, where we hold more than this many items, comes
+ * back as a fill range instead of a list of ids.
  */
-export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RECON1, floor = 0): ReconOutcome {
+export function processRanges(
+  set: ItemSet,
+  ranges: Range[],
+  p: ReconParams = RECON1,
+  floor = 0,
+  fillMin?: number,
+): ReconOutcome {
   const fl = floorBound(floor);
   const out: Range[] = [];
   const want: Uint8Array[] = [];
   const give: Uint8Array[] = [];
+  const fills: FillRange[] = [];
   let lowerIdx = 0;
   let prevUpper: Bound = { ts: 0, id: new Uint8Array(16) };
   const pushSkip = (upper: Bound) => {
@@ -109,6 +128,14 @@ export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RE
           }
         }
       }
+    } else if (fillMin !== undefined && upperIdx - from > fillMin) {
+      // the peer holds at most a leaf of a large range of ours (a new member): no list of our ids
+      const theirs = new Set(r.ids.map(toHex));
+      const found = set.idsAmong(lowerIdx, upperIdx, theirs);
+      for (const id of r.ids) if (!found.has(toHex(id))) want.push(id);
+      const inFloor = set.idsAmong(from, upperIdx, theirs).size;
+      fills.push({ lower: across ? fl : prevUpper, upper: r.upper, count: upperIdx - from - inFloor, except: found });
+      pushSkip(r.upper);
     } else {
       // the peer listed its items of this range: an item of ours is in the same range on both sides
       const theirs = new Set(r.ids.map(toHex));
@@ -120,8 +147,8 @@ export function processRanges(set: ItemSet, ranges: Range[], p: ReconParams = RE
     lowerIdx = upperIdx;
     prevUpper = r.upper;
   }
-  if (out.every((r) => r.mode === "skip")) return { out: [], want, give };
-  return { out, want, give };
+  if (out.every((r) => r.mode === "skip")) return { out: [], want, give, fills };
+  return { out, want, give, fills };
 }
 
 const equalFp = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);

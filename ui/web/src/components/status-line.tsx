@@ -1,7 +1,12 @@
-// The status line: who we are, where we are, how many members are online now, and the connection state.
+// The status line: who we are, where we are, how many members are online now, a history still
+// streaming in ("syncing history: 42,000 of 100,000"), and the connection state.
 import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
+import { onDemand } from "./on-demand.tsx";
+
+// (only while a history streams in: out of the first load)
+const FillNote = onDemand(() => import("./fill-note.tsx").then((m) => m.FillNote));
 
 const LABEL = { live: "live", connecting: "connecting", offline: "offline" } as const;
 
@@ -39,6 +44,9 @@ export function StatusLine() {
             </button>
           </>
         )}
+      </Show>
+      <Show when={app.state().fill[app.state().circleId ?? ""] ?? app.circle()?.fill}>
+        <FillNote />
       </Show>
       <span class="grow" />
       <span class={`conn conn-${app.state().connection}`} data-testid="connection">

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_circle_created` ON `messages` (`circle_id`,`created_ts`,`msg_id`);
