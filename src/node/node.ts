@@ -31,6 +31,7 @@ import { LiveSessions } from "./live-sessions.ts";
 import { NodeAttachments } from "./attachments.ts";
 import { installNativePrimitives } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
+import { nodeTyping } from "./typing.ts";
 import { RelayClient } from "./relay-client.ts";
 import { NodeMembers } from "./members.ts";
 import { NodeMetrics } from "./metrics.ts";
@@ -87,6 +88,7 @@ export class FelundNode {
   private readonly sessions: LiveSessions;
   /** files and images: chunk store, send, fetch on demand (attachments.ts) */
   readonly attachments = new NodeAttachments(this, () => this.sessions);
+  readonly typing = nodeTyping(this, () => this.sessions);
   private readonly inbound: InboundListener;
   private readonly dialer: Dialer;
   private readonly gossip: Gossip;
@@ -138,6 +140,7 @@ export class FelundNode {
       signalArrived: (circleId, via, f) => this.callNet.fromSession(circleId, via, f),
       syncSoon: (circleId) => this.syncSoon(circleId),
       blobsArrived: (circleId, peer, arrivals) => this.attachments.arrived(circleId, peer, arrivals),
+      typingArrived: (circleId, peer, chs) => chs.forEach((ch) => this.typing.fromSession(circleId, ch, peer)),
     });
     this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: timeouts.handshakeMs });
     this.inbound = new InboundListener({
@@ -335,6 +338,7 @@ export class FelundNode {
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     this.metrics.arrived(this, ms, from);
     this.attachments.stored(ms);
+    this.typing.stored(ms);
     fanOut(this.paths, ms, from);
     this.members.arrived(ms, from);
   }

@@ -19,6 +19,8 @@ export type NodeEvent =
   | ({ t: "delivery" } & DeliveryUpdate)
   /** this node has (or lost) a live path to another member of the circle (src/node/reach.ts) */
   | { t: "reach"; circleId: string; reachable: boolean }
+  /** who types in a channel now (node ids), after a change (src/peer/typing.ts) */
+  | { t: "typing"; circleId: string; channelId: string; who: string[] }
   | { t: "debug"; line: string }
   /** a call signal for this node's user, opened and checked (src/node/calls.ts) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: string; data: string };

@@ -58,11 +58,10 @@ export class TypingBoard {
   }
 }
 
-/** "Alice is typing…", "Alice and Bob are typing…", "Alice, Bob and 2 others are typing…"; "" for nobody. */
+/** "Alice is typing…", "Alice and Bob are typing…", "Several people are typing…"; "" for nobody. */
 export function typingText(names: string[]): string {
   if (!names.length) return "";
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
-  if (names.length === 3) return `${names[0]}, ${names[1]} and ${names[2]} are typing…`;
-  return `${names[0]}, ${names[1]} and ${names.length - 2} others are typing…`;
+  return "Several people are typing…";
 }

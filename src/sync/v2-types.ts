@@ -37,6 +37,8 @@ export interface V2Step extends Step {
   signals?: SignalFrame[];
   /** attachment chunks that arrived (stored, or "not held" by the peer) */
   blobs?: BlobArrival[];
+  /** channels the session's peer says it is typing in now (TYPING, §22; never stored) */
+  typing?: string[];
 }
 
 export interface V2Result {

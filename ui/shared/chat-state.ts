@@ -37,6 +37,8 @@ export interface ChatState {
   dms: Record<string, DmView[]>;
   /** per circle: a live path to another member, as last told by a "reach" event (else CircleView.reachable) */
   reach: Record<string, boolean>;
+  /** per channel (keyOf): who types there now, node ids, as the last "typing" event said (typing.ts) */
+  typing: Record<string, string[]>;
 }
 
 /** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */

@@ -35,6 +35,7 @@ export class ChatStore {
     authors: {},
     reach: {},
     dms: {},
+    typing: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -329,6 +330,9 @@ export class ChatStore {
         break;
       case "reach":
         this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
+        break;
+      case "typing":
+        this.set({ typing: { ...this.state.typing, [keyOf(e.circleId, e.channelId)]: e.who } });
         break;
       case "connection":
         this.set({ connection: e.state });

@@ -8,6 +8,7 @@
 // besides the injected `nowMs`.
 import * as L from "../../protocol/limits.ts";
 import { type FetchLike, type PullCursor, RelayApi, type RelayEndpoint, type RelayPeer, type SignerOf } from "./api.ts";
+import { openSocket, sendTyping } from "./sync-socket.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
 
 export type ConnectionState = "connecting" | "live" | "offline";
@@ -40,6 +41,8 @@ export interface RelayHost {
   connectionChanged?(state: ConnectionState): void;
   /** once per tick of the scheduler */
   tick?(): void;
+  /** a sealed typing notice of a circle from its relay (docs/PROTOCOL.md §22; the host opens and checks it) */
+  typing?(circleId: string, blob: unknown): void;
   log(line: string): void;
 }
 
@@ -68,6 +71,8 @@ export interface CircleLink {
   /** the next push after a failed one, and its back-off */
   retry: ReturnType<typeof setTimeout> | null;
   delayMs: number;
+  /** the relay said it carries typing notices on this socket (a felund relay; an original one never does) */
+  typing?: boolean;
   /** the last presence (register, peers): pulls wait for it, so a relay that checks signatures knows our key (a push it refuses is retried) */
   registered?: Promise<void>;
 }
@@ -112,6 +117,11 @@ export class RelaySync {
   /** "live" while the relay answers (or a WebSocket is up) */
   get connection(): ConnectionState {
     return this.state;
+  }
+
+  /** Send a sealed typing notice on the circle's WebSocket, when its relay carries them (else nothing: original relays). */
+  typing(circleId: string, blob: string): boolean {
+    return sendTyping(this.links.get(circleId), blob);
   }
 
   /** Per circle: whether its WebSocket is up, and when it was last polled. */
@@ -350,48 +360,25 @@ export class RelaySync {
     }
   }
 
-  // ---- WebSocket push: one socket per circle, as the original ----
+  // ---- WebSocket push: one socket per circle, as the original (sync-socket.ts) ----
 
   private openSocket(circleId: string, l: CircleLink): void {
-    const Ws = this.o.WebSocketImpl ?? (globalThis as { WebSocket?: WsCtor }).WebSocket;
-    const later = () => (l.wsRetryAt = this.nowMs() + (this.o.reconnectMs ?? L.RELAY_WS_RETRY_MS));
-    let ws: WsLike;
-    try {
-      ws = new Ws!(this.api.wsUrl(l.hint));
-    } catch {
-      later();
-      return;
-    }
-    l.ws = ws;
-    ws.onopen = () => {
-      l.open = true;
-      this.setState();
-      void this.pull(circleId, l);
-    };
-    ws.onmessage = (ev) => {
-      let f: { t?: unknown; messages?: unknown } | null = null;
-      try {
-        f = JSON.parse(String(ev.data));
-      } catch {
-        return;
-      }
-      if (f?.t === "MESSAGES" && Array.isArray(f.messages)) {
-        const done = this.host.ingest(circleId, f.messages);
-        if (done) done.catch((e) => this.fail("ingest", e));
-      } else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
-    };
-    ws.onclose = () => {
-      if (l.ws !== ws) return;
-      const wasOpen = l.open;
-      l.ws = null;
-      l.open = false;
-      later();
-      this.setState();
-      if (!wasOpen) return;
-      // poll at once while the socket is down
-      l.lastPoll = 0;
-      this.schedule(0);
-    };
-    ws.onerror = () => {};
+    openSocket(
+      {
+        url: this.api.wsUrl(l.hint),
+        Ws: this.o.WebSocketImpl ?? (globalThis as { WebSocket?: WsCtor }).WebSocket,
+        later: () => (l.wsRetryAt = this.nowMs() + (this.o.reconnectMs ?? L.RELAY_WS_RETRY_MS)),
+        opened: () => (this.setState(), void this.pull(circleId, l)),
+        ingest: (raws) => this.host.ingest(circleId, raws),
+        typing: (blob) => this.host.typing?.(circleId, blob),
+        fail: (e) => this.fail("ingest", e),
+        closed: (wasOpen) => {
+          this.setState();
+          // poll at once while the socket is down
+          if (wasOpen) (l.lastPoll = 0), this.schedule(0);
+        },
+      },
+      l,
+    );
   }
 }

@@ -9,6 +9,7 @@
 //   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
 //   0x07 SIGNAL u8 hops | str to node_id | str call session id | str payload (a sealed call signal, call-signal.ts)
 //   0x08 HELD   u32 n | n x fixed16 msg_id (the receiver of MSGS now holds these: delivery state)
+//   0x09 TYPING str circle_id | str channel_id (the session's peer is typing there; never stored, §22)
 //   0x0A BLOB_WANT u32 n (≤ 64) | n x fixed16 chunk_id (attachment chunks, §20)
 //   0x0B BLOB_DATA fixed16 chunk_id | u8 status (0 = held: bytes sealed chunk ≤ 64 KiB + 16 follows; 1 = not held here)
 import {
@@ -33,6 +34,7 @@ export const FRAME = {
   close: 6,
   signal: 7,
   held: 8,
+  typing: 9,
   blob_want: 10,
   blob_data: 11,
 } as const;
@@ -69,6 +71,8 @@ export type Frame =
   /** attachment chunks asked for / one chunk (data null: the sender does not hold it) (§20) */
   | { t: "blob_want"; ids: Uint8Array[] }
   | { t: "blob_data"; id: Uint8Array; data: Uint8Array | null }
+  /** the session's peer is typing in this channel (§22); the author is the peer, never a field */
+  | { t: "typing"; circleId: string; channelId: string }
   | SignalFrame;
 
 /** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
@@ -120,6 +124,8 @@ export function encodeFrame(f: Frame): Uint8Array {
         .fixed(f.id, 16)
         .u8(f.data ? 0 : 1);
       return (f.data ? w.bytes(f.data) : w).finish();
+    case "typing":
+      return w.u8(FRAME.typing).str(f.circleId).str(f.channelId).finish();
     case "signal":
       return w.u8(FRAME.signal).u8(f.hops).str(f.to).str(f.sessionId).str(f.payload).finish();
   }
@@ -201,6 +207,9 @@ export function decodeFrame(b: Uint8Array): Frame {
       };
       break;
     }
+    case FRAME.typing:
+      f = { t: "typing", circleId: r.str(128), channelId: r.str(128) };
+      break;
     default:
       throw new V2DecodeError(`frame: unknown type ${type}`);
   }

@@ -27,6 +27,7 @@ import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts"
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
 import { timelineSoon } from "./timeline-soon.ts";
+import { typingSoon } from "./typing-soon.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
 import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
 import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
@@ -155,8 +156,10 @@ export class RelayBackend implements Backend {
         v2Deps: () => this.v2Deps(),
         refs: this.refs,
         arrived: (rows) => {
+          this.typer.stored(rows);
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
+        typing: (c, blob) => this.typer.fromRelay(c, blob),
         delivered: (us) => {
           for (const u of us) this.emit({ t: "delivery", ...u });
         },
@@ -251,6 +254,10 @@ export class RelayBackend implements Backend {
       : sendMessage(this.peer, circleId, channelId, text);
     return this.view((await this.published(row.circleId, [row]))[0]!);
   }
+
+  /** typing indicators through the relay (a chunk: typing-soon.ts) */
+  private typer = typingSoon(() => ({ ...this, store: this.mem, sync: this.relay.sync, emit: (e) => this.emit(e) }));
+  typing = (circleId: string, chan: string) => this.typer.local(requireCircle(this.peer, circleId).circleId, chan);
 
   private acts: Promise<RelayActions> | null = null;
   private actions(): Promise<RelayActions> {

@@ -55,6 +55,8 @@ export interface BrowserPeer {
   /** load the rules and views of replies, reactions, edits and deletes (a chunk; once) */
   refs(): Promise<unknown>;
   peersSeen(circleId: string): void;
+  /** a sealed typing notice from the relay (typing-soon.ts opens it) */
+  typing?(circleId: string, blob: unknown): void;
   connectionChanged(state: ConnectionState): void;
   debug(line: string): void;
 }
@@ -235,6 +237,10 @@ export class RelayClient implements RelayHost {
 
   connectionChanged(state: ConnectionState) {
     this.p.connectionChanged(state);
+  }
+
+  typing(circleId: string, blob: unknown) {
+    this.p.typing?.(circleId, blob);
   }
 
   tick() {
