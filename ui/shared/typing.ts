@@ -11,17 +11,13 @@ const throttles = new WeakMap<ChatStore, TypingThrottle>();
 /** The composer's text changed: tell the others this user types (not for an empty line or a /command). */
 export function userTyped(store: ChatStore, text: string, nowMs = Date.now()): void {
   const { circleId, channelId } = store.state;
-  if (!circleId || !text.trim() || text.startsWith("/") || !store.backend.typing) return;
+  if (!circleId || !text.trim() || text.startsWith("/") || channelId.startsWith("__") || !store.backend.typing) return;
   let t = throttles.get(store);
   if (!t) throttles.set(store, (t = new TypingThrottle()));
+  // a new message begun (the last one was sent or cleared): the others may hear at once
+  if (text.trim().length === 1) t.sent(circleId, channelId);
   if (!t.shouldSend(circleId, channelId, nowMs)) return;
   store.backend.typing(circleId, channelId).catch(() => {}); // best effort: a lost notice only hides "typing"
-}
-
-/** The message was sent: the next keystroke may tell the others at once. */
-export function userSent(store: ChatStore): void {
-  const { circleId, channelId } = store.state;
-  if (circleId) throttles.get(store)?.sent(circleId, channelId);
 }
 
 /** "Alice is typing…" for the open channel (or `key`), "" when nobody is. */
