@@ -1,37 +1,29 @@
 // Typing indicators of a peer (docs/PROTOCOL.md §22), the one implementation run by the node and
-// by the relay-only browser: this user's keystrokes go out (throttled) on the circle's live v2
-// sessions and through its relay as a sealed notice; notices that come in (a session's TYPING
+// by the relay-only browser: this user's keystrokes go out (throttled, typing-out.ts) on the
+// circle's live v2 sessions and through its relay as a sealed notice; notices that come in (a session's TYPING
 // frame, a relay notice opened and checked here) go on the board (capped per author), and the
 // front ends get who types in a channel whenever that changes: a notice, the author's message,
 // or TYPING_SHOW_MS without renewal. Never stored. Not in legacy circles: original clients have
 // no such thing (issue 16), so it is neither sent nor shown there.
-import type { Rng } from "../protocol/crypto.ts";
 import { isValidChannelId } from "../protocol/channel-id.ts";
-import type { NodeKeys } from "../protocol/v2/keys.ts";
-import { openTyping, sealTyping } from "../protocol/v2/typing.ts";
-import type { StoredMessage, SyncStoreV2 } from "../sync/store.ts";
-import { TypingBoard, TypingThrottle } from "../sync/typing.ts";
-import { epochKey, isLegacy } from "../sync/v2-apply.ts";
+import { openTyping } from "../protocol/v2/typing-open.ts";
+import type { StoredMessage } from "../sync/store.ts";
+import { TypingBoard } from "../sync/typing.ts";
+import { epochKey } from "../sync/v2-apply.ts";
+import { TypingOut, type TypingOutPorts, typingCircle } from "./typing-out.ts";
 
 /** How often a channel where someone types is looked at again (a notice ends within this of TYPING_SHOW_MS). */
 const TYPING_RECHECK_MS = 250;
 
-export interface TypingPorts {
-  store: SyncStoreV2;
-  keys(): NodeKeys;
-  nowMs(): number;
-  rng: Rng;
-  /** send TYPING on the circle's live v2 sessions (the node; the browser has none) */
-  sessions?(circleId: string, channelId: string): void;
-  /** send a sealed notice through the circle's relay (no-op where the relay cannot carry it) */
-  relay?(circleId: string, blob: string): void;
+export interface TypingPorts extends TypingOutPorts {
   /** who types in a channel now (node ids, in the order they started), after a change */
   changed(circleId: string, channelId: string, who: string[]): void;
   log?(line: string): void;
 }
 
 export class PeerTyping {
-  private throttle = new TypingThrottle();
+  /** this user's side (the browser may run one of its own before this one is fetched) */
+  readonly out: TypingOut;
   private board = new TypingBoard();
   /** per circle and author: the date of the last relay notice accepted (a replay is not newer) */
   private lastRelayTs = new Map<string, number>();
@@ -41,35 +33,20 @@ export class PeerTyping {
   /** notices dropped over their author's cap (TYPING_RECV_MAX per TYPING_RECV_WINDOW_MS) */
   dropped = 0;
 
-  constructor(private p: TypingPorts) {}
-
-  /** A circle this peer types in and shows typing for: held, and not a legacy one. */
-  private open(circleId: string) {
-    const c = this.p.store.getCircle(circleId);
-    return c && !isLegacy(c) ? c : null;
+  constructor(
+    private p: TypingPorts,
+    out?: TypingOut,
+  ) {
+    this.out = out ?? new TypingOut(p);
   }
 
-  /** This user typed in a channel: tell the others unless told recently. True when a notice went out. */
+  private open(circleId: string) {
+    return typingCircle(this.p.store, circleId);
+  }
+
+  /** This user typed in a channel (typing-out.ts). */
   local(circleId: string, channelId: string): boolean {
-    const c = this.open(circleId);
-    if (!c || !isValidChannelId(channelId)) return false;
-    const now = this.p.nowMs();
-    if (!this.throttle.shouldSend(circleId, channelId, now)) return false;
-    this.p.sessions?.(circleId, channelId);
-    if (this.p.relay) {
-      const ek = epochKey(this.p.store, c, c.keyEpoch);
-      const k = this.p.keys();
-      if (ek)
-        this.p.relay(
-          circleId,
-          sealTyping(
-            { circleId, channelId, tsMs: now },
-            { epoch: c.keyEpoch, epochKey: ek, edPublic: k.edPublic, edSecret: k.edSecret },
-            this.p.rng(12),
-          ),
-        );
-    }
-    return true;
+    return this.out.local(circleId, channelId);
   }
 
   /** A TYPING frame from the authenticated peer of a v2 session. */
@@ -97,7 +74,7 @@ export class PeerTyping {
     const me = this.p.keys().nodeId;
     for (const m of ms) {
       if (m.authorNodeId === me) {
-        this.throttle.sent(m.circleId, m.channelId);
+        this.out.sent(m.circleId, m.channelId);
         continue;
       }
       const before = this.board.typing(m.circleId, m.channelId, this.p.nowMs());

@@ -3,23 +3,9 @@
 // each shown TYPING_SHOW_MS unless renewed, cleared when that author's message arrives, and a
 // per-peer cap on notices accepted, so a flood changes nothing). Never stored. The author of a
 // notice is whoever the transport authenticated (the peer of a v2 session), never a field of it.
-import { TYPING_RECV_MAX, TYPING_RECV_WINDOW_MS, TYPING_SEND_EVERY_MS, TYPING_SHOW_MS } from "../protocol/limits.ts";
+import { TYPING_RECV_MAX, TYPING_RECV_WINDOW_MS, TYPING_SHOW_MS } from "../protocol/limits.ts";
 
-/** The sender's side: whether a keystroke now should send a notice for this channel. */
-export class TypingThrottle {
-  private last = new Map<string, number>();
-  shouldSend(circleId: string, channelId: string, nowMs: number): boolean {
-    const k = `${circleId}/${channelId}`;
-    const at = this.last.get(k);
-    if (at !== undefined && nowMs - at < TYPING_SEND_EVERY_MS) return false;
-    this.last.set(k, nowMs);
-    return true;
-  }
-  /** The message was sent: the next keystroke may notify at once. */
-  sent(circleId: string, channelId: string): void {
-    this.last.delete(`${circleId}/${channelId}`);
-  }
-}
+export { TypingThrottle } from "./typing-throttle.ts";
 
 /** The receiver's side: who is typing in which channel. */
 export class TypingBoard {

@@ -9,7 +9,8 @@ import { fromHex, toBase64, fromBase64, toHex } from "../../src/protocol/bytes.t
 import { circleIdFromSecret } from "../../src/protocol/ids.ts";
 import { decodeFrame, encodeFrame } from "../../src/protocol/v2/frames.ts";
 import { epochZeroKey, nodeKeysFromSeed } from "../../src/protocol/v2/keys.ts";
-import { openTyping, sealTyping } from "../../src/protocol/v2/typing.ts";
+import { sealTyping } from "../../src/protocol/v2/typing.ts";
+import { openTyping } from "../../src/protocol/v2/typing-open.ts";
 import { ALICE_SEED, BOB_SEED, CIRCLE_SECRET, fill } from "./vector-inputs.ts";
 
 const FILE = new URL("../vectors/v2-typing.json", import.meta.url);

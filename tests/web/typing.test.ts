@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
-import { api, launchBrowser, newPage, say, startServe } from "./browser.ts";
+import { api, launchBrowser, newPage, startServe } from "./browser.ts";
 import { startRelay, type TestRelay, waitFor } from "./relay-helpers.ts";
 
 let browser: Browser;

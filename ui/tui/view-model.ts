@@ -7,7 +7,7 @@ import { keyOf } from "../shared/chat-store.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
 import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
-import { typingLine } from "../shared/typing.ts";
+import { typingLine } from "../shared/typing-line.ts";
 import type { MessageView } from "../shared/types.ts";
 import type { Delivery } from "../../src/peer/delivery.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks, timelineChunks } from "./markup.ts";
