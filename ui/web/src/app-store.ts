@@ -68,6 +68,9 @@ export function createAppStore(backend: Backend, mode: Mode) {
       openModal: (name, arg) => openModal(name, arg),
       copy: (text) => void navigator.clipboard?.writeText(text),
       call: backend.callAction ? async (op, a) => (await calls()).run(op, a) : undefined,
+      // /attach opens the file chooser (a page cannot read a path); /save hands the file over as a download
+      pickFile: () => document.querySelector<HTMLInputElement>('[data-testid="attach"]')?.click(),
+      saveFile: async (name, bytes) => ((await import("./components/download.ts")).download(name, bytes), "downloads"),
     },
   };
 
