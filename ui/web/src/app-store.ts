@@ -10,7 +10,7 @@ import { runLine } from "../../shared/line.ts";
 import type { CircleView } from "../../shared/types.ts";
 import type { Mode } from "./boot.ts";
 
-export type Modal = ModalName | "new-channel" | "new-circle" | "switcher";
+export type Modal = ModalName | "new-channel" | "new-circle" | "switcher" | "notify";
 
 export function createAppStore(backend: Backend, mode: Mode) {
   const core = new ChatStore(backend);
