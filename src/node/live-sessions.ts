@@ -22,6 +22,8 @@ export interface SessionHost extends ShellPorts {
   syncSoon(circleId: string): void;
   /** attachment chunks that arrived on a session of the circle, from `peer` (attachments.ts) */
   blobsArrived?(circleId: string, peer: string, arrivals: readonly BlobArrival[]): void;
+  /** `peer` (as its session authenticated it) types in these channels (src/peer/typing.ts) */
+  typingArrived?(circleId: string, peer: string, channels: readonly string[]): void;
 }
 
 export class LiveSessions {
@@ -53,6 +55,7 @@ export class LiveSessions {
     if (step.held?.length) this.host.held(step.held, ex.result.peerNodeId);
     if (step.blobs?.length) this.host.blobsArrived?.(circleId, ex.result.peerNodeId, step.blobs);
     if (step.fill) this.host.fills?.update(step.fill);
+    if (step.typing?.length) this.host.typingArrived?.(circleId, ex.result.peerNodeId, step.typing);
   }
 
   /** Ask `peer` for attachment chunks on its live session of the circle; false when there is none. */
@@ -90,6 +93,11 @@ export class LiveSessions {
       if (to !== null) break;
     }
     return sent;
+  }
+
+  /** Tell every live session of the circle that this node's user types in a channel (§22). */
+  typing(circleId: string, channelId: string): void {
+    for (const x of this.byCircle.get(circleId) ?? []) if (!x.conn.isClosed) x.conn.apply(x.ex.typing(channelId));
   }
 
   /** Peers of a circle with a live v2 session now. */

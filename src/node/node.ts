@@ -32,6 +32,7 @@ import { NodeAttachments } from "./attachments.ts";
 import { FillTracker } from "../peer/fill-progress.ts";
 import { installNativePrimitives, nodeZip } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
+import { nodeTyping } from "./typing.ts";
 import { RelayClient } from "./relay-client.ts";
 import { NodeMembers } from "./members.ts";
 import { NodeMetrics } from "./metrics.ts";
@@ -84,16 +85,15 @@ export class FelundNode {
   private stopHooks: (() => void)[] = [];
   private stopped = false;
   private readonly self: SelfAddrs;
-  /** live v2 sessions per circle */
-  private readonly sessions: LiveSessions;
-  /** files and images: chunk store, send, fetch on demand (attachments.ts) */
+  private readonly sessions: LiveSessions; // live v2 sessions per circle
+  /** files and images (attachments.ts); typing indicators (typing.ts) */
   readonly attachments = new NodeAttachments(this, () => this.sessions);
+  readonly typing = nodeTyping(this, () => this.sessions);
   private readonly inbound: InboundListener;
   private readonly dialer: Dialer;
   private readonly gossip: Gossip;
   private readonly joins: Joins;
-  /** who is in each circle and who is online (members.ts) */
-  readonly members: NodeMembers;
+  readonly members: NodeMembers; // who is in each circle and who is online (members.ts)
   /** a live path to another member, per circle (the offline banner) */
   readonly reach: Reach;
   /** counters of /api/metrics (metrics.ts) */
@@ -141,6 +141,7 @@ export class FelundNode {
       signalArrived: (circleId, via, f) => this.callNet.fromSession(circleId, via, f),
       syncSoon: (circleId) => this.syncSoon(circleId),
       blobsArrived: (circleId, peer, arrivals) => this.attachments.arrived(circleId, peer, arrivals),
+      typingArrived: (circleId, peer, chs) => chs.forEach((ch) => this.typing.fromSession(circleId, ch, peer)),
     });
     this.inboundSlots = new InboundSlots<LineConn>({ ...DEFAULT_SLOT_LIMITS, handshakeMs: timeouts.handshakeMs });
     this.inbound = new InboundListener({
@@ -297,7 +298,6 @@ export class FelundNode {
   }
 
   // ---- the parts' operations other code calls on the node ----
-
   /** One gossip round over every circle (periodic). */
   gossipRound(): void {
     this.gossip.round();
@@ -339,6 +339,7 @@ export class FelundNode {
   stored(ms: readonly StoredMessage[], from: Arrival): void {
     this.metrics.arrived(this, ms, from);
     this.attachments.stored(ms);
+    this.typing.stored(ms);
     fanOut(this.paths, ms, from);
     this.members.arrived(ms, from);
   }
@@ -350,7 +351,6 @@ export class FelundNode {
   }
 
   // ---- user operations (the peer's actions in service.ts + the fan-out + notifications) ----
-
   send(circleId: string, channel: string, text: string): StoredMessage {
     const m = svc.sendMessage(this.ctx, circleId, channel, text);
     this.published(m);

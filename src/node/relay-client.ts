@@ -53,6 +53,8 @@ export interface RelayNode {
   v2Deps(): V2Deps;
   /** the relay holds these messages (delivery state of our own) */
   held?(msgIds: readonly string[], holder: string): void;
+  /** typing indicators (src/peer/typing.ts) */
+  readonly typing?: { fromRelay(circleId: string, blob: unknown): void };
 }
 
 export class RelayClient {
@@ -117,6 +119,11 @@ export class RelayClient {
 
   status(): RelayStatus {
     return { base: this.base, lastError: this.lastError, circles: this.sync.circleStates() };
+  }
+
+  /** A sealed typing notice out on the circle's WebSocket (only a felund relay carries it). */
+  typing(circleId: string, blob: string): void {
+    this.sync.typing(circleId, blob);
   }
 
   schedulePush(circleId: string): void {
@@ -188,6 +195,8 @@ export class RelayClient {
       ),
 
     ingest: (circleId, raws) => void this.ingest(circleId, raws),
+
+    typing: (circleId, blob) => this.node.typing?.fromRelay(circleId, blob),
 
     peersSeen: (circleId, peers) => this.peersSeen(circleId, peers),
 

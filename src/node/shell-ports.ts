@@ -20,6 +20,8 @@ export type NodeEvent =
   | ({ t: "delivery" } & DeliveryUpdate)
   /** this node has (or lost) a live path to another member of the circle (src/node/reach.ts) */
   | { t: "reach"; circleId: string; reachable: boolean }
+  /** who types in a channel now (node ids), after a change (src/peer/typing.ts) */
+  | { t: "typing"; circleId: string; channelId: string; who: string[] }
   | { t: "debug"; line: string }
   /** a history streaming in changed (docs/PROTOCOL.md §23; src/peer/fill-progress.ts) */
   | ({ t: "fill" } & FillView)

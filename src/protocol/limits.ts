@@ -389,3 +389,11 @@ export const TYPING_SHOW_MS = 6_000;
 /** Notices accepted from one peer per window, all channels together: a flood past it is dropped. */
 export const TYPING_RECV_MAX = 5;
 export const TYPING_RECV_WINDOW_MS = 3_000;
+/** A typing notice through a relay dated further than this from the receiver's clock is dropped (a replay, or a stale one). */
+export const TYPING_RELAY_SKEW_MS = 30_000;
+/** Base64 characters of a typing notice on the relay WebSocket (a notice is ~170 bytes sealed). */
+export const TYPING_RELAY_BLOB_MAX = 512;
+/** The relay passes on at most this many typing notices per client address and circle hint in a burst… */
+export const RELAY_TYPING_BURST = 5;
+/** …refilled at this rate per second; the rest are dropped (never stored anyway). */
+export const RELAY_TYPING_PER_S = 1;

@@ -3,23 +3,9 @@
 // each shown TYPING_SHOW_MS unless renewed, cleared when that author's message arrives, and a
 // per-peer cap on notices accepted, so a flood changes nothing). Never stored. The author of a
 // notice is whoever the transport authenticated (the peer of a v2 session), never a field of it.
-import { TYPING_RECV_MAX, TYPING_RECV_WINDOW_MS, TYPING_SEND_EVERY_MS, TYPING_SHOW_MS } from "../protocol/limits.ts";
+import { TYPING_RECV_MAX, TYPING_RECV_WINDOW_MS, TYPING_SHOW_MS } from "../protocol/limits.ts";
 
-/** The sender's side: whether a keystroke now should send a notice for this channel. */
-export class TypingThrottle {
-  private last = new Map<string, number>();
-  shouldSend(circleId: string, channelId: string, nowMs: number): boolean {
-    const k = `${circleId}/${channelId}`;
-    const at = this.last.get(k);
-    if (at !== undefined && nowMs - at < TYPING_SEND_EVERY_MS) return false;
-    this.last.set(k, nowMs);
-    return true;
-  }
-  /** The message was sent: the next keystroke may notify at once. */
-  sent(circleId: string, channelId: string): void {
-    this.last.delete(`${circleId}/${channelId}`);
-  }
-}
+export { TypingThrottle } from "./typing-throttle.ts";
 
 /** The receiver's side: who is typing in which channel. */
 export class TypingBoard {
@@ -58,11 +44,10 @@ export class TypingBoard {
   }
 }
 
-/** "Alice is typing…", "Alice and Bob are typing…", "Alice, Bob and 2 others are typing…"; "" for nobody. */
+/** "Alice is typing…", "Alice and Bob are typing…", "Several people are typing…"; "" for nobody. */
 export function typingText(names: string[]): string {
   if (!names.length) return "";
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
-  if (names.length === 3) return `${names[0]}, ${names[1]} and ${names[2]} are typing…`;
-  return `${names[0]}, ${names[1]} and ${names.length - 2} others are typing…`;
+  return "Several people are typing…";
 }

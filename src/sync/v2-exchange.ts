@@ -3,6 +3,7 @@
 // fingerprints), answers WANTs, and pushes new messages as the shell hands them in (push).
 // A pure state machine like V1Exchange: the shell feeds lines and writes what comes back;
 // store, clock and randomness are injected.
+import { isValidChannelId } from "../protocol/channel-id.ts";
 import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import type { PeerEntry } from "../protocol/frames.ts";
 import { PEERS_SEND_MAX, V2_RECON_ROUNDS_MAX } from "../protocol/limits.ts";
@@ -116,6 +117,11 @@ export class V2Exchange extends V2Handshake {
         return this.finish(`peer closed: ${f.reason}`);
       case "signal":
         return { send: [], signals: [f] };
+      case "typing":
+        // a notice about another circle, or a channel no one can name, is a broken peer (§22)
+        if (f.circleId !== this.circle!.circleId) throw new V2DecodeError("frame: TYPING for another circle");
+        if (!isValidChannelId(f.channelId)) throw new V2DecodeError("frame: TYPING for an invalid channel");
+        return { send: [], typing: [f.channelId] };
       case "blob_want":
         return this.out(this.blobs!.answer(f.ids).map((x) => this.frame(x)));
       case "blob_data": {
@@ -195,6 +201,16 @@ export class V2Exchange extends V2Handshake {
   signal(f: Omit<SignalFrame, "t">): V2Step {
     if (!this.live) return { send: [] };
     return this.out([this.frame({ t: "signal", ...f })]);
+  }
+
+  /**
+   * Tell the peer this node's user is typing in a channel (§22; the caller throttles). Only to a
+   * peer known to read TYPING: one that offered or sent RECON2 (the same release; a v2 node from
+   * before closes the session on an unknown frame type).
+   */
+  typing(channelId: string): V2Step {
+    if (this.state !== "session" || this.join || this.inviteId || !this.peerRecon2) return { send: [] };
+    return this.out([this.frame({ t: "typing", circleId: this.circle!.circleId, channelId })]);
   }
 
   /** Start another reconciliation round (periodic healing on a long-lived connection). */

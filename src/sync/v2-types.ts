@@ -53,6 +53,8 @@ export interface V2Step extends Step {
   blobs?: BlobArrival[];
   /** a streamed fill's progress changed (§23) */
   fill?: FillProgress;
+  /** channels the session's peer says it is typing in now (TYPING, §22; never stored) */
+  typing?: string[];
 }
 
 export interface V2Result {

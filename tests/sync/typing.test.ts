@@ -40,6 +40,6 @@ test("the line", () => {
   expect(typingText([])).toBe("");
   expect(typingText(["Alice"])).toBe("Alice is typing…");
   expect(typingText(["Alice", "Bob"])).toBe("Alice and Bob are typing…");
-  expect(typingText(["Alice", "Bob", "Carol"])).toBe("Alice, Bob and Carol are typing…");
-  expect(typingText(["A", "B", "C", "D", "E"])).toBe("A, B and 3 others are typing…");
+  expect(typingText(["Alice", "Bob", "Carol"])).toBe("Several people are typing…");
+  expect(typingText(["A", "B", "C", "D", "E"])).toBe("Several people are typing…");
 });

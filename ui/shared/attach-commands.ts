@@ -34,11 +34,12 @@ export const ATTACH_COMMANDS: Command[] = [
     async run(ctx, args) {
       const c = v2Circle(ctx);
       const b = backendOf(ctx);
-      if (!args.length) {
+      // a browser cannot read a path: /attach (with or without one) opens its file chooser
+      if (!args.length || !ctx.ui.readFile) {
         if (ctx.ui.pickFile) return ctx.ui.pickFile();
-        throw new FelundError("E_USAGE", "usage: /attach <path> [caption]");
+        if (!args.length) throw new FelundError("E_USAGE", "usage: /attach <path> [caption]");
+        throw new FelundError("E_INVALID", "use the attach button (📎) to send a file here");
       }
-      if (!ctx.ui.readFile) throw new FelundError("E_INVALID", "use the attach button (📎) to send a file here");
       const file = await ctx.ui.readFile(args[0]!);
       if (args.length > 1) file.caption = args.slice(1).join(" ");
       const ch = ctx.store.state.channelId;

@@ -46,6 +46,8 @@ export interface Backend {
     opts: { limit: number; before?: { sortMs: number; seq: number } },
   ): Promise<MessageView[]>;
   send(circleId: string, channelId: string, text: string): Promise<MessageView>;
+  /** this user types in a channel: the others see "… is typing" (throttled by the peer; none in legacy circles) */
+  typing?(circleId: string, channelId: string): Promise<void>;
   /** reply to, react to, edit or delete a message; the message as it now shows (for a reply: the reply) */
   refAction?(circleId: string, msgId: string, a: RefOp): Promise<MessageView>;
   /** full-text search of a circle's history (words all match, the last as a prefix, "quoted phrases"), newest first */

@@ -40,6 +40,8 @@ export interface ChatState {
   reach: Record<string, boolean>;
   /** per circle: a history streaming in, as last told by a "fill" event (else CircleView.fill) */
   fill: Record<string, FillView | null>;
+  /** per channel (keyOf): who types there now, node ids, as the last "typing" event said (typing.ts) */
+  typing: Record<string, string[]>;
 }
 
 /** Display order, the same as the stores': the message's time in ms, then the order this peer stored it. */

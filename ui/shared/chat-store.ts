@@ -36,6 +36,7 @@ export class ChatStore {
     reach: {},
     dms: {},
     fill: {},
+    typing: {},
   };
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
@@ -333,6 +334,9 @@ export class ChatStore {
         break;
       case "fill":
         this.set({ fill: { ...this.state.fill, [e.circleId]: e.done ? null : e } });
+        break;
+      case "typing":
+        this.set({ typing: { ...this.state.typing, [keyOf(e.circleId, e.channelId)]: e.who } });
         break;
       case "connection":
         this.set({ connection: e.state });

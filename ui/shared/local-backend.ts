@@ -112,6 +112,9 @@ export class LocalBackend implements Backend {
   async pin(circleId: string, channelId: string, msgId: string, pinned: boolean): Promise<void> {
     await this.call("POST", `/circles/${circleId}/pins`, { channel: channelId, msgId, pinned });
   }
+  async typing(circleId: string, channelId: string): Promise<void> {
+    await this.call("POST", `/circles/${circleId}/typing`, { channel: channelId });
+  }
   async refAction(circleId: string, msgId: string, a: RefOp): Promise<MessageView> {
     const { op, ...body } = a;
     return (await this.call("POST", `/circles/${circleId}/messages/${msgId}/${op}`, body)).message;

@@ -81,6 +81,8 @@ export type BackendEvent =
   | ({ t: "delivery" } & DeliveryUpdate)
   /** this peer has (or lost) a live path to another member of the circle (docs/PROTOCOL.md "Delivery state") */
   | { t: "reach"; circleId: string; reachable: boolean }
+  /** who types in a channel now (node ids, in the order they started), after a change (docs/PROTOCOL.md §22) */
+  | { t: "typing"; circleId: string; channelId: string; who: string[] }
   /** a call signal for this user, already opened and checked (sender's signature, recipient, replay) */
   | { t: "call-signal"; circleId: string; sessionId: string; from: string; type: CallSignalType; data: string };
 

@@ -21,6 +21,7 @@ import { QuickSwitch } from "./quick-switch.ts";
 import { adjacentChannel } from "../shared/switcher.ts";
 import { Wizard } from "./wizard.ts";
 import { onReveal } from "../shared/search.ts";
+import { userTyped } from "../shared/typing.ts";
 
 export interface TuiOptions {
   /** the web UI of this node, shown in settings */
@@ -250,6 +251,7 @@ export class TuiApp {
     const b = text === null ? null : textBudget(text);
     this.frame.setNote(b?.near ? b.label : "", !!b?.over);
     this.drafts.changed();
+    if (text) userTyped(this.store, text); // the others see "… is typing" (ui/shared/typing.ts)
   }
 
   /**

@@ -8,6 +8,7 @@ import { syncLine } from "../shared/fill-line.ts";
 import { dayKey, dayLabel, shortId } from "../shared/format.ts";
 import { activeChannel, isLocked, joinHow, lockedText } from "../shared/locked.ts";
 import { channelLabel } from "../shared/safe-text.ts";
+import { typingLine } from "../shared/typing-line.ts";
 import type { MessageView } from "../shared/types.ts";
 import type { Delivery } from "../../src/peer/delivery.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks, timelineChunks } from "./markup.ts";
@@ -28,7 +29,7 @@ const deliveryMark = (d: Delivery): TextChunk =>
 
 const CONNECTION_COLOR = { live: theme.live, connecting: theme.connecting, offline: theme.offline } as const;
 
-/** `node: a3f8b2 | mygroup #general | 2 online | live | call #general: alice, bob` */
+/** `node: a3f8b2 | mygroup #general | 2 online | live | call #general: alice, bob | bob is typing…` */
 export function headerChunks(store: ChatStore): TextChunk[] {
   const s = store.state;
   const node = s.app?.node;
@@ -68,6 +69,9 @@ export function headerChunks(store: ChatStore): TextChunk[] {
       }),
     );
   }
+  // who types in the open channel (ui/shared/typing.ts): "alice is typing…"
+  const typing = typingLine(store);
+  if (typing) out.push(sep, chunk(clean(typing, false), { fg: theme.dim, italic: true }));
   if (s.debugOn) out.push(sep, chunk("debug", { fg: theme.active }));
   return out;
 }

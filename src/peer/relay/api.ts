@@ -225,7 +225,7 @@ export class RelayApi {
   wsUrl(circleHint: string): string {
     return (
       relayUrl(this.base, "/relay/ws").replace(/^http/, "ws") +
-      `?circle_hint=${encodeURIComponent(circleHint)}&node_id=${encodeURIComponent(this.nodeId)}`
+      `?circle_hint=${encodeURIComponent(circleHint)}&node_id=${encodeURIComponent(this.nodeId)}&typing=1`
     );
   }
 }

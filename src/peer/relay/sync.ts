@@ -7,70 +7,12 @@
 // Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock
 // besides the injected `nowMs`.
 import * as L from "../../protocol/limits.ts";
-import { type FetchLike, type PullCursor, RelayApi, type RelayEndpoint, type RelayPeer, type SignerOf } from "./api.ts";
+import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
+import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
 
-export type ConnectionState = "connecting" | "live" | "offline";
-
 export type { WsCtor, WsLike } from "./ws-like.ts";
-
-/** Envelopes ready for the relay; `ack` once it holds them (moves the host's push cursor). */
-export interface PushBatch {
-  envelopes: unknown[];
-  ack(): void | Promise<void>;
-}
-
-/** What the client needs from the peer that owns the messages. */
-export interface RelayHost {
-  /** the circles to sync, with their relay hints */
-  circles(): { circleId: string; hint: string }[];
-  /** the next messages to push (at most `max`, oldest first); null when nothing is pending */
-  pending(circleId: string, max: number): PushBatch | null;
-  /** where the pull of a circle on relay `base` goes on from (cursors are per relay) */
-  cursor(base: string, circleId: string): PullCursor;
-  saveCursor(base: string, circleId: string, c: PullCursor): void | Promise<void>;
-  /** open, verify and store envelopes; settles once they are stored */
-  ingest(circleId: string, raws: unknown[]): void | Promise<void>;
-  peersSeen(circleId: string, peers: RelayPeer[]): void;
-  /** what presence announces: how members reach us, and over what */
-  presence(): { endpoints: RelayEndpoint[]; transport: string };
-  /** who signs a circle's requests, by its hint (its legacy circles: api.ts RequestSigner); absent: none */
-  signer?: SignerOf;
-  /** the relay is reachable or not (the browser's status line) */
-  connectionChanged?(state: ConnectionState): void;
-  /** once per tick of the scheduler */
-  tick?(): void;
-  log(line: string): void;
-}
-
-export interface RelaySyncOptions {
-  nodeId: string;
-  fetch?: FetchLike;
-  /** null: no WebSocket, polling only; default: the runtime's */
-  WebSocketImpl?: WsCtor | null;
-  pollMs?: number;
-  idlePollMs?: number;
-  reconnectMs?: number;
-  nowMs?: () => number;
-}
-
-/** The client's state of one circle. */
-export interface CircleLink {
-  hint: string;
-  ws: WsLike | null;
-  open: boolean;
-  wsRetryAt: number;
-  lastPoll: number;
-  lastPresence: number;
-  pushing: Promise<void> | null;
-  pushAgain: boolean;
-  pulling: Promise<void> | null;
-  /** the next push after a failed one, and its back-off */
-  retry: ReturnType<typeof setTimeout> | null;
-  delayMs: number;
-  /** the last presence (register, peers): pulls wait for it, so a relay that checks signatures knows our key (a push it refuses is retried) */
-  registered?: Promise<void>;
-}
+export type { CircleLink, ConnectionState, PushBatch, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 
 export class RelaySync {
   api: RelayApi;
@@ -112,6 +54,12 @@ export class RelaySync {
   /** "live" while the relay answers (or a WebSocket is up) */
   get connection(): ConnectionState {
     return this.state;
+  }
+
+  /** Send a sealed typing notice on the circle's WebSocket when its relay carries them (a felund relay; original ones never). */
+  typing(circleId: string, blob: string): boolean {
+    const l = this.links.get(circleId);
+    return !!(l?.ws && l.open && l.typing) && (l.ws.send(JSON.stringify({ t: "TYPING", blob })), true);
   }
 
   /** Per circle: whether its WebSocket is up, and when it was last polled. */
@@ -363,13 +311,14 @@ export class RelaySync {
       return;
     }
     l.ws = ws;
+    l.typing = false;
     ws.onopen = () => {
       l.open = true;
       this.setState();
       void this.pull(circleId, l);
     };
     ws.onmessage = (ev) => {
-      let f: { t?: unknown; messages?: unknown } | null = null;
+      let f: { t?: unknown; messages?: unknown; typing?: unknown; blob?: unknown } | null = null;
       try {
         f = JSON.parse(String(ev.data));
       } catch {
@@ -379,6 +328,9 @@ export class RelaySync {
         const done = this.host.ingest(circleId, f.messages);
         if (done) done.catch((e) => this.fail("ingest", e));
       } else if (f?.t === "PING") ws.send(JSON.stringify({ t: "PONG" }));
+      // a felund relay carries typing notices (docs/PROTOCOL.md §22); an original one never says so
+      else if (f?.t === "FEATURES") l.typing = f.typing === true;
+      else if (f?.t === "TYPING" && l.typing) this.host.typing?.(circleId, f.blob);
     };
     ws.onclose = () => {
       if (l.ws !== ws) return;

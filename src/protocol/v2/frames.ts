@@ -9,6 +9,7 @@
 //   0x06 CLOSE  str reason (an error or a goodbye; the sender closes after it)
 //   0x07 SIGNAL u8 hops | str to node_id | str call session id | str payload (a sealed call signal, call-signal.ts)
 //   0x08 HELD   u32 n | n x fixed16 msg_id (the receiver of MSGS now holds these: delivery state)
+//   0x09 TYPING str circle_id | str channel_id (the session's peer is typing there; never stored, §22)
 //   0x0A BLOB_WANT u32 n (≤ 64) | n x fixed16 chunk_id (attachment chunks, §20)
 //   0x0B BLOB_DATA fixed16 chunk_id | u8 status (0 = held: bytes sealed chunk ≤ 64 KiB + 16 follows; 1 = not held here)
 //   0x0C FILL / 0x0D MSGS_Z   a streamed fill: its progress, and compressed MSGS items (fill.ts, §23)
@@ -36,6 +37,7 @@ export const FRAME = {
   close: 6,
   signal: 7,
   held: 8,
+  typing: 9,
   blob_want: 10,
   blob_data: 11,
   fill: 12,
@@ -78,6 +80,8 @@ export type Frame =
   | { t: "blob_data"; id: Uint8Array; data: Uint8Array | null }
   | { t: "fill"; sent: number; total: number }
   | { t: "msgs_z"; rawLen: number; data: Uint8Array }
+  /** the session's peer is typing in this channel (§22); the author is the peer, never a field */
+  | { t: "typing"; circleId: string; channelId: string }
   | SignalFrame;
 
 /** A call signal on its way: hops = 0 from its author, 1 once a node passed it on (never further). */
@@ -135,6 +139,8 @@ export function encodeFrame(f: Frame): Uint8Array {
       return w.u8(FRAME.fill).u64(f.sent).u64(f.total).finish();
     case "msgs_z":
       return w.u8(FRAME.msgs_z).u32(f.rawLen).raw(f.data).finish();
+    case "typing":
+      return w.u8(FRAME.typing).str(f.circleId).str(f.channelId).finish();
     case "signal":
       return w.u8(FRAME.signal).u8(f.hops).str(f.to).str(f.sessionId).str(f.payload).finish();
   }
@@ -228,6 +234,9 @@ export function decodeFrame(b: Uint8Array): Frame {
     }
     case FRAME.msgs_z:
       f = { t: "msgs_z", rawLen: r.u32(), data: r.rest() };
+      break;
+    case FRAME.typing:
+      f = { t: "typing", circleId: r.str(128), channelId: r.str(128) };
       break;
     default:
       throw new V2DecodeError(`frame: unknown type ${type}`);

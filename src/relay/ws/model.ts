@@ -11,6 +11,9 @@ export const WsQuery = t.Object(
       maxLength: L.RELAY_ID_MAX,
       error: `Field 'node_id' must be a string (1-${L.RELAY_ID_MAX} chars)`,
     }),
+    typing: t.Optional(
+      t.String({ description: '"1": this subscriber sends and receives typing notices (docs/PROTOCOL.md §22)' }),
+    ),
   },
   { additionalProperties: true },
 );

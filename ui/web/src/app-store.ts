@@ -11,7 +11,7 @@ import { notifyPrefsSaved } from "../../shared/notify-saved.ts";
 import type { CircleView } from "../../shared/types.ts";
 import type { Mode } from "./boot.ts";
 
-export type Modal = ModalName | "new-channel" | "new-circle" | "switcher";
+export type Modal = ModalName | "new-channel" | "new-circle" | "switcher" | "notify";
 
 export function createAppStore(backend: Backend, mode: Mode) {
   const core = new ChatStore(backend);
@@ -69,6 +69,9 @@ export function createAppStore(backend: Backend, mode: Mode) {
       openModal: (name, arg) => openModal(name, arg),
       copy: (text) => void navigator.clipboard?.writeText(text),
       call: backend.callAction ? async (op, a) => (await calls()).run(op, a) : undefined,
+      // /attach opens the file chooser (a page cannot read a path); /save hands the file over as a download
+      pickFile: () => document.querySelector<HTMLInputElement>('[data-testid="attach"]')?.click(),
+      saveFile: async (name, bytes) => ((await import("./components/download.ts")).download(name, bytes), "downloads"),
     },
   };
 

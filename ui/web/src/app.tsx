@@ -27,6 +27,8 @@ const Setup = onDemand(() => import("./components/setup.tsx").then((m) => m.Setu
 const Modals = onDemand(() => import("./components/modals.tsx").then((m) => m.Modals));
 // a key or invite channel not joined shows as locked, with the way in instead of the input
 const Locked = onDemand(() => import("./components/locked.tsx").then((m) => m.Locked));
+// "Alice is typing…": a chunk loaded the first time someone types where the user looks
+const TypingLine = onDemand(() => import("./components/typing-line.tsx").then((m) => m.TypingLine));
 
 export function App() {
   const app = useApp();
@@ -71,6 +73,9 @@ export function App() {
             </Show>
             <Show when={app.channel()?.joined !== false} fallback={<Locked />}>
               <MessageLog />
+              <Show when={app.state().typing[app.core.currentKey]?.length}>
+                <TypingLine />
+              </Show>
               <InputBar />
             </Show>
             <StatusLine />

@@ -60,12 +60,4 @@ export async function sendFiles(app: AppStore, files: File[]): Promise<void> {
   }
 }
 
-/** Hand bytes to the browser as a download named `name` (an object URL, revoked after). */
-export function download(name: string, bytes: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
+export { download } from "./download.ts";

@@ -220,6 +220,8 @@ export function InputBar() {
             grow();
             setError("");
             keep(draftKey(), value());
+            // tell the others this user types (a chunk on the first keystroke: ui/shared/typing.ts)
+            if (value().trim()) void import("../../../shared/typing.ts").then((t) => t.userTyped(app.core, value()));
           }}
           onKeyDown={onKey}
         />

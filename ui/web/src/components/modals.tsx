@@ -7,6 +7,7 @@ import { useApp } from "../app-store.ts";
 import { Modal } from "./modal.tsx";
 import { InviteDialog } from "./invite-dialog.tsx";
 import { NewChannel } from "./new-channel.tsx";
+import { NotifyMenu } from "./notify-menu.tsx";
 import { QuickSwitch } from "./quick-switch.tsx";
 import { Settings } from "./settings.tsx";
 import { SetupForm } from "./setup.tsx";
@@ -24,6 +25,9 @@ export function Modals() {
     <Show when={app.modal()}>
       {(m) => (
         <Switch>
+          <Match when={m().name === "notify"}>
+            <NotifyMenu />
+          </Match>
           <Match when={m().name === "help"}>
             <Help />
           </Match>

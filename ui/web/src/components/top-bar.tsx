@@ -49,6 +49,15 @@ export function TopBar() {
         <button type="button" class="ghost" title="Pinned" onClick={() => app.openModal("pins")}>
           📌
         </button>
+        <button
+          type="button"
+          class="ghost"
+          title="Notifications"
+          data-testid="notify-open"
+          onClick={() => app.openModal("notify")}
+        >
+          🔔
+        </button>
         <button type="button" class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
           Settings
         </button>

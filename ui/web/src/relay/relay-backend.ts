@@ -26,57 +26,18 @@ import { type PeerCtx, requireCircle, v2Ctx } from "../../../../src/peer/ctx.ts"
 import { sendMessage } from "../../../../src/peer/send.ts";
 import { channelViews, messageView } from "../../../../src/peer/views.ts";
 import { channelLog, circleTimeline } from "../../../../src/peer/timeline.ts";
+import { typingSoon } from "./typing-soon.ts";
 import { memberList } from "../../../../src/peer/member-list.ts";
-import type { FetchLike, RelayEndpoint } from "../../../../src/peer/relay/api.ts";
-import type { WsCtor } from "../../../../src/peer/relay/sync.ts";
 import { RelayClient } from "./relay-client.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
 import type { RelayActions } from "./relay-actions.ts";
 import { callsSoon } from "./control-soon.ts";
 import { MemStore } from "./mem-store.ts";
-import type { NodeRecord, Persistence } from "./persist.ts";
+import type { NodeRecord } from "./persist.ts";
+import { type RelayBackendOptions, SERVED } from "./relay-backend-shape.ts";
 import { type Journal, journal, type Legacy, loadIdentity, restore } from "./saved.ts";
 
-export interface RelayBackendOptions {
-  /** the relay to use until the user sets another (default: the page's origin) */
-  relayBase: string;
-  persist: Persistence;
-  fetch?: FetchLike;
-  WebSocketImpl?: WsCtor;
-  rng?: Rng;
-  nowMs?: () => number;
-  /** what presence announces (the page's host and port) */
-  endpoint?: RelayEndpoint | null;
-  /** poll interval while a WebSocket is down (the original's 5 s), and while all are up */
-  pollMs?: number;
-  idlePollMs?: number;
-  reconnectMs?: number;
-}
-
-/** The Backend methods relay-actions.ts serves. */
-const SERVED = [
-  "createCircle",
-  "joinCircle",
-  "renameCircle",
-  "inviteCode",
-  "createChannel",
-  "joinChannel",
-  "leaveChannel",
-  "listInvites",
-  "revokeInvite",
-  "kickMembers",
-  "approveMember",
-  "updateSettings",
-  "search",
-  "listPins",
-  "pin",
-  "openDm",
-  "listDms",
-  "refAction",
-  "attach",
-  "attachmentInfo",
-  "fetchAttachment",
-] as const;
+export type { RelayBackendOptions };
 
 /** circle, channel and settings actions: relay-actions.ts, a chunk loaded on the first one (bound in the constructor) */
 export interface RelayBackend extends Pick<RelayActions, (typeof SERVED)[number]> {}
@@ -162,8 +123,10 @@ export class RelayBackend implements Backend {
         refs: this.refs,
         control: this.control,
         arrived: (rows) => {
+          this.typer.stored(rows);
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
+        typing: (c, blob) => this.typer.fromRelay(c, blob),
         delivered: (us) => {
           for (const u of us) this.emit({ t: "delivery", ...u });
         },
@@ -258,6 +221,10 @@ export class RelayBackend implements Backend {
       : sendMessage(this.peer, circleId, channelId, text);
     return this.view((await this.published(row.circleId, [row]))[0]!);
   }
+
+  /** typing indicators through the relay (a chunk: typing-soon.ts) */
+  private typer = typingSoon(() => ({ ...this, store: this.mem, sync: this.relay.sync, emit: (e) => this.emit(e) }));
+  typing = (circleId: string, chan: string) => this.typer.local(requireCircle(this.peer, circleId).circleId, chan);
 
   private acts: Promise<RelayActions> | null = null;
   private actions(): Promise<RelayActions> {

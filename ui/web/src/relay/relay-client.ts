@@ -57,6 +57,8 @@ export interface BrowserPeer {
   /** load the effects of control events and the calls' registry (a chunk, control-soon.ts; once) */
   control?(): Promise<unknown>;
   peersSeen(circleId: string): void;
+  /** a sealed typing notice from the relay (typing-soon.ts opens it) */
+  typing?(circleId: string, blob: unknown): void;
   connectionChanged(state: ConnectionState): void;
   debug(line: string): void;
 }
@@ -239,6 +241,10 @@ export class RelayClient implements RelayHost {
 
   connectionChanged(state: ConnectionState) {
     this.p.connectionChanged(state);
+  }
+
+  typing(circleId: string, blob: unknown) {
+    this.p.typing?.(circleId, blob);
   }
 
   tick() {
