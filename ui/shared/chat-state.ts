@@ -20,6 +20,8 @@ export interface ChatState {
   channelId: string;
   messages: Record<string, MessageView[]>;
   hasMore: Record<string, boolean>;
+  /** per channel scrolled back past its window (chat-window.ts): where each page below it ends, the nearest last */
+  newer: Record<string, ({ sortMs: number; seq: number } | null)[]>;
   unread: Record<string, number>;
   mentioned: Record<string, number>;
   /** per channel: the first message that was unread when it was opened (the "new messages" line) */
