@@ -17,6 +17,9 @@ const WORDS =
     " ",
   );
 
+/** The id of message i. */
+export const lineId = (i: number) => `e${i.toString(16).padStart(31, "0")}`;
+
 /** The text of message i (deterministic). */
 export function lineText(i: number): string {
   let s = (i * 2654435761) >>> 0;
@@ -46,7 +49,10 @@ export interface LongHistory {
 }
 
 /** A served node whose circle "long" holds `n` messages in #general (plus what `before` posts first). */
-export async function startWithHistory(n: number, before?: (node: ServeNode, circleId: string) => Promise<void>) {
+export async function startWithHistory(
+  n: number,
+  before?: (node: ServeNode, circleId: string, code: string) => Promise<void>,
+) {
   const dir = tempDir();
   const init = await felund(dir, "init", "--bind", "127.0.0.1", "--name", "vera");
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
@@ -54,7 +60,7 @@ export async function startWithHistory(n: number, before?: (node: ServeNode, cir
   const made = await api(first, "POST", "/circles", { name: "long" });
   const circleId = made.circleId as string;
   const nodeId = (await api(first, "GET", "/state")).node.nodeId as string;
-  await before?.(first, circleId);
+  await before?.(first, circleId, made.code);
   first.run.proc.kill("SIGTERM");
   await first.run.proc.exited;
 
@@ -71,7 +77,7 @@ export async function startWithHistory(n: number, before?: (node: ServeNode, cir
         const ts = end - (n - i) * 60;
         store.insertMessage(
           {
-            msgId: `e${i.toString(16).padStart(31, "0")}`,
+            msgId: lineId(i),
             circleId,
             channelId: "general",
             authorNodeId: authors[author]!,

@@ -150,8 +150,10 @@ export function MessageLog() {
   }
   const loadOlder = () => page("older");
   async function latest() {
+    atBottom = true; // (the newest page lands at the bottom)
     if (below()) await app.core.toLatest();
     toBottom();
+    requestAnimationFrame(() => requestAnimationFrame(() => atBottom && toBottom())); // once its rows are measured
   }
 
   let seen = false; // the "new messages" line has been on screen: no jump back to it
