@@ -156,6 +156,16 @@ export function MessageLog() {
     requestAnimationFrame(() => requestAnimationFrame(() => atBottom && toBottom())); // once its rows are measured
   }
 
+  /** Bring a row to the middle of the view: no longer at the bottom (its rows measured must not pull it down). */
+  function reveal(k: string): boolean {
+    const was = atBottom;
+    atBottom = false;
+    const ok = v.reveal(k);
+    if (ok) check();
+    else atBottom = was;
+    return ok;
+  }
+
   let seen = false; // the "new messages" line has been on screen: no jump back to it
   function check() {
     const where = v.where("new");
@@ -200,11 +210,7 @@ export function MessageLog() {
       h = el.clientHeight;
     }).observe(el);
     // a search result, pin or quote: its row is rendered and in the middle of the view
-    setRevealer((id) => {
-      const ok = v.reveal(`m${id}`);
-      if (ok) (atBottom = false), check();
-      return ok;
-    });
+    setRevealer((id) => reveal(`m${id}`));
     onCleanup(() => setRevealer(null));
   });
 
@@ -272,7 +278,7 @@ export function MessageLog() {
         type="button"
         class="jump"
         data-testid="jump"
-        onClick={() => (jump()[0] === "↑" ? v.reveal("new") : void latest())}
+        onClick={() => (jump()[0] === "↑" ? reveal("new") : void latest())}
       >
         {jump()}
       </button>
