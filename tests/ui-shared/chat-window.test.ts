@@ -5,7 +5,7 @@
 // goes back to the newest. Without windowSize (the TUI) nothing is dropped.
 import { describe, expect, test } from "bun:test";
 import { ChatStore, PAGE } from "../../ui/shared/chat-store.ts";
-import { hasNewer, WEB_WINDOW } from "../../ui/shared/chat-window.ts";
+import { hasNewer, WEB_WINDOW } from "../../ui/shared/chat-state.ts";
 import type { MessageView } from "../../ui/shared/types.ts";
 import { FakeBackend, msg } from "./fake-backend.ts";
 

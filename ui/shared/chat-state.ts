@@ -2,6 +2,8 @@
 import type { AppState, ConnectionState, DmView, MemberView, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
+/** Messages of a channel the web client holds for its view (chat-window.ts; the rest is re-fetched when scrolled to). */
+export const WEB_WINDOW = PAGE * 8;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 
 export interface Notice {
@@ -90,4 +92,14 @@ export function mergeMessages(list: MessageView[], add: MessageView[]): MessageV
     }
   }
   return fresh.length ? [...out, ...fresh].sort(cmp) : out;
+}
+
+export const cmpKey = (a: { sortMs: number; seq: number }, b: { sortMs: number; seq: number }) =>
+  a.sortMs - b.sortMs || a.seq - b.seq;
+/** Has channel `k` messages below its window (scrolled back past it: chat-window.ts)? */
+export const hasNewer = (s: ChatState, k: string): boolean => (s.newer[k]?.length ?? 0) > 0;
+/** A live message newer than a window that has pages below it: not held (it comes with those pages). */
+export function beyondWindow(s: ChatState, k: string, m: MessageView): boolean {
+  const list = s.messages[k];
+  return hasNewer(s, k) && !!list?.length && cmpKey(m, list[list.length - 1]!) > 0;
 }

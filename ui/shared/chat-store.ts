@@ -11,8 +11,7 @@ import type { BackendEvent, CallView, CircleView, DmView, MemberView, MessageVie
 /** a direct-message conversation's channel (docs/PROTOCOL.md §21) */
 export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
 
-import { type ChatState, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
-import * as win from "./chat-window.ts";
+import { beyondWindow, type ChatState, hasNewer, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
 
 export { type ChatState, keyOf, mergeMessages, type Notice, PAGE };
 
@@ -160,7 +159,7 @@ export class ChatStore {
       mentioned: { ...this.state.mentioned, [k]: 0 },
     });
     if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
-    else if (win.hasNewer(this.state, k)) await this.loadLatest(circleId, ch, true); // opened: its newest
+    else if (hasNewer(this.state, k)) await this.loadLatest(circleId, ch, true); // opened: its newest
     // the "new messages" line goes above the oldest of the last `unread` messages from others
     let first: string | undefined;
     const list = this.state.messages[k] ?? [];
@@ -175,7 +174,7 @@ export class ChatStore {
   /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */
   async loadLatest(circleId: string, channelId: string, fresh = false): Promise<void> {
     const k = keyOf(circleId, channelId);
-    if (!fresh && win.hasNewer(this.state, k)) return; // scrolled back past its window: the newest come on the way down
+    if (!fresh && hasNewer(this.state, k)) return; // scrolled back past its window: the newest come on the way down
     const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
     this.noteAuthors(msgs);
     this.set({
@@ -187,15 +186,16 @@ export class ChatStore {
 
   /** Scroll-back: load the page before the oldest loaded message. Returns how many arrived. */
   loadOlder(): Promise<number> {
-    return win.loadOlder(this, (p) => this.set(p));
+    return this.win().then((w) => w.loadOlder(this, (p) => this.set(p)));
   }
+  private win = () => import("./chat-window.ts"); // (a chunk of the web client)
   /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
   loadNewer(): Promise<number> {
-    return win.loadNewer(this, (p) => this.set(p));
+    return this.win().then((w) => w.loadNewer(this, (p) => this.set(p)));
   }
   /** Back to the open channel's newest page. */
   toLatest(): Promise<number> {
-    return win.toLatest(this, (p) => this.set(p));
+    return this.win().then((w) => w.toLatest(this, (p) => this.set(p)));
   }
 
   async loadPeers(circleId: string): Promise<void> {
@@ -226,7 +226,7 @@ export class ChatStore {
     if (!this.state.circleId) throw new Error("join or create a circle first");
     checkLength(text); // refused here, before the backend: over the wire's limit
     const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
-    if (win.hasNewer(this.state, this.currentKey)) await this.toLatest(); // scrolled back: show it among the newest
+    if (hasNewer(this.state, this.currentKey)) await this.toLatest(); // scrolled back: show it among the newest
     this.addMessage(m);
   }
 
@@ -269,7 +269,7 @@ export class ChatStore {
       if (loud) this.bump(k, m);
       return;
     }
-    if (win.beyondWindow(this.state, k, m)) {
+    if (beyondWindow(this.state, k, m)) {
       if (loud && k !== this.currentKey) this.bump(k, m);
       return;
     }

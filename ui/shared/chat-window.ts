@@ -4,20 +4,17 @@
 // (state.newer: a stack of exclusive ends, the nearest last; null is "the newest", which grows as
 // messages arrive) to load them again on the way down. While a channel has pages below its window,
 // live messages newer than the window are not added: they come with those pages, or "latest".
-// Without windowSize (the TUI) nothing is dropped and scroll-back works as it always did.
+// Without windowSize (the TUI) nothing is dropped and scroll-back works as it always did. A chunk
+// in the web client, loaded at the first scroll-back (the checks every message needs: chat-state.ts).
 import type { Backend } from "./backend.ts";
-import { type ChatState, mergeMessages, PAGE } from "./chat-state.ts";
-import type { MessageView } from "./types.ts";
+import { type ChatState, cmpKey, mergeMessages, PAGE } from "./chat-state.ts";
 
-/** Messages of a channel the web client holds for its view (the rest is re-fetched when scrolled to). */
-export const WEB_WINDOW = PAGE * 8;
 /** Pages fetched at most to close a gap below the window (late arrivals); beyond it: back to the latest page. */
 const GAP_PAGES_MAX = 8;
 
 export type OrderKey = { sortMs: number; seq: number };
 /** The exclusive end that a page ending with `m` is fetched before: seq is an integer, nothing sits between. */
 const after = (m: OrderKey): OrderKey => ({ sortMs: m.sortMs, seq: m.seq + 1 });
-export const cmpKey = (a: OrderKey, b: OrderKey) => a.sortMs - b.sortMs || a.seq - b.seq;
 
 /** What the window needs of the store (ChatStore passes itself and its setter). */
 export interface WindowHost {
@@ -30,9 +27,6 @@ type Set = (patch: Partial<ChatState>) => void;
 
 const fetchPage = (h: WindowHost, before?: OrderKey) =>
   h.backend.listMessages(h.state.circleId!, h.state.channelId, before ? { limit: PAGE, before } : { limit: PAGE });
-
-/** Does the open channel (or `k`) have messages below its window (scrolled back past the window)? */
-export const hasNewer = (s: ChatState, k: string): boolean => (s.newer[k]?.length ?? 0) > 0;
 
 /** Scroll-back: load the page before the oldest message held; drop the newest beyond the window. */
 export async function loadOlder(h: WindowHost, set: Set): Promise<number> {
@@ -96,10 +90,4 @@ export async function toLatest(h: WindowHost, set: Set): Promise<number> {
     newer: { ...h.state.newer, [k]: [] },
   });
   return msgs.length;
-}
-
-/** A live message newer than a window that has pages below it: not held (it comes with those pages). */
-export function beyondWindow(s: ChatState, k: string, m: MessageView): boolean {
-  const list = s.messages[k];
-  return hasNewer(s, k) && !!list?.length && cmpKey(m, list[list.length - 1]!) > 0;
 }

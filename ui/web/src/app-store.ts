@@ -5,7 +5,7 @@
 import { createContext, createEffect, createMemo, createSignal, useContext } from "solid-js";
 import type { Backend } from "../../shared/backend.ts";
 import { ChatStore, keyOf, type ChatState } from "../../shared/chat-store.ts";
-import { WEB_WINDOW } from "../../shared/chat-window.ts";
+import { WEB_WINDOW } from "../../shared/chat-state.ts";
 import type { CommandContext, ModalName } from "../../shared/commands.ts";
 import { runLine } from "../../shared/line.ts";
 import type { CircleView } from "../../shared/types.ts";

@@ -21,7 +21,7 @@ import { deliveryText } from "../../../shared/delivery.ts";
 import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentions } from "../../../shared/format.ts";
 import type { MessageView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
-import { hasNewer } from "../../../shared/chat-window.ts";
+import { hasNewer } from "../../../shared/chat-state.ts";
 import { setRevealer } from "./log-reveal.ts";
 import { Rich } from "./rich.tsx";
 import { createVirtualRows } from "./virtual-rows.ts";
