@@ -226,7 +226,7 @@ export function MessageLog() {
       role="log"
       aria-live="polite"
     >
-      <div class="log-top">
+      <div class="log-top" ref={v.head}>
         <Show
           when={hasMore()}
           fallback={

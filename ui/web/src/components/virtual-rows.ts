@@ -87,9 +87,10 @@ export function createVirtualRows<R extends Keyed>(o: {
   );
   const visible = createMemo(() => layout().rows.slice(range()[0], range()[1]));
 
-  /** Where the list starts in the scroll container's content. */
-  const base = () =>
-    !el || !list ? 0 : list.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientTop + el.scrollTop;
+  /** Where the list starts in the scroll container's content (the container is its offsetParent); read
+   * again only when what is above the list changed size (a layout read per scroll costs a forced layout) */
+  let baseAt: number | null = null;
+  const base = () => (!list ? 0 : (baseAt ??= list.offsetTop));
   /** The view as the scroll position says, and the row at its top (after the user scrolled). */
   const capture = () => {
     if (!el) return;
@@ -120,6 +121,7 @@ export function createVirtualRows<R extends Keyed>(o: {
     let changed = false;
     for (const e of entries) {
       const node = e.target as HTMLElement;
+      if (node.dataset.vhead !== undefined || node === el) baseAt = null;
       const k = node.dataset.vk;
       if (!k || !node.isConnected) continue;
       const h = e.borderBoxSize?.[0]?.blockSize ?? node.offsetHeight;
@@ -148,6 +150,12 @@ export function createVirtualRows<R extends Keyed>(o: {
     /** ref of the scroll container and of the rows' container */
     container(node: HTMLElement) {
       el = node;
+      ro.observe(node);
+    },
+    /** ref of what is above the list in the container (its height moves the list) */
+    head(node: HTMLElement) {
+      node.dataset.vhead = "";
+      ro.observe(node);
     },
     listRef(node: HTMLElement) {
       list = node;
