@@ -83,11 +83,13 @@ describe("unread, mentions and the new-messages line", () => {
 
       await switchTo(p, "general");
       // the line sits right above the first of bob's 40 lines
-      const after = await p.$eval(".new-line", (e) => {
-        let n = 0;
-        for (let x = e.nextElementSibling; x; x = x.nextElementSibling) if (x.matches("article.msg")) n++;
-        return n;
-      });
+      const after = await p.$eval(
+        ".new-line",
+        (e) =>
+          [...document.querySelectorAll(".log article.msg")].filter(
+            (x) => e.compareDocumentPosition(x) & Node.DOCUMENT_POSITION_FOLLOWING,
+          ).length,
+      );
       expect(after).toBe(40);
       const mentioned = await p.$$eval("article.msg.mention .mention-tag.self", (els) => els.map((e) => e.textContent));
       expect(mentioned.sort()).toEqual(["@Alice W.", "@alice w."]); // (same-second order is item 1)
@@ -232,12 +234,12 @@ describe("relay-only browser (its own peer)", () => {
     await switchTo(phone, "general");
     // both of dan's lines follow the line (same second: their order is item 1's)
     expect(
-      await phone.$eval(".new-line", (e) => {
-        const after: string[] = [];
-        for (let x = e.nextElementSibling; x; x = x.nextElementSibling)
-          if (x.matches("article.msg")) after.push(x.querySelector(".msg-text")?.textContent ?? "");
-        return after.sort();
-      }),
+      await phone.$eval(".new-line", (e) =>
+        [...document.querySelectorAll(".log article.msg")]
+          .filter((x) => e.compareDocumentPosition(x) & Node.DOCUMENT_POSITION_FOLLOWING)
+          .map((x) => x.querySelector(".msg-text")?.textContent ?? "")
+          .sort(),
+      ),
     ).toEqual(["@carol ann are you coming?", "morning all"]);
     expect(await phone.$$eval("article.msg.mention .mention-tag.self", (els) => els.map((e) => e.textContent))).toEqual(
       ["@carol ann"],

@@ -3,6 +3,8 @@ import type { FillView } from "../../src/peer/fill-progress.ts";
 import type { AppState, ConnectionState, DmView, MemberView, MessageView, PeerView } from "./types.ts";
 
 export const PAGE = 50;
+/** Messages of a channel the web client holds for its view (chat-window.ts; the rest is re-fetched when scrolled to). */
+export const WEB_WINDOW = PAGE * 8;
 export const keyOf = (circleId: string, channelId: string) => `${circleId}/${channelId}`;
 
 export interface Notice {
@@ -21,6 +23,8 @@ export interface ChatState {
   channelId: string;
   messages: Record<string, MessageView[]>;
   hasMore: Record<string, boolean>;
+  /** per channel scrolled back past its window (chat-window.ts): where each page below it ends, the nearest last */
+  newer: Record<string, ({ sortMs: number; seq: number } | null)[]>;
   unread: Record<string, number>;
   mentioned: Record<string, number>;
   /** per channel: the first message that was unread when it was opened (the "new messages" line) */
@@ -93,4 +97,14 @@ export function mergeMessages(list: MessageView[], add: MessageView[]): MessageV
     }
   }
   return fresh.length ? [...out, ...fresh].sort(cmp) : out;
+}
+
+export const cmpKey = (a: { sortMs: number; seq: number }, b: { sortMs: number; seq: number }) =>
+  a.sortMs - b.sortMs || a.seq - b.seq;
+/** Has channel `k` messages below its window (scrolled back past it: chat-window.ts)? */
+export const hasNewer = (s: ChatState, k: string): boolean => (s.newer[k]?.length ?? 0) > 0;
+/** A live message newer than a window that has pages below it: not held (it comes with those pages). */
+export function beyondWindow(s: ChatState, k: string, m: MessageView): boolean {
+  const list = s.messages[k];
+  return hasNewer(s, k) && !!list?.length && cmpKey(m, list[list.length - 1]!) > 0;
 }

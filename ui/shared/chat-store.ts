@@ -11,7 +11,7 @@ import type { BackendEvent, CallView, CircleView, DmView, MemberView, MessageVie
 /** a direct-message conversation's channel (docs/PROTOCOL.md §21) */
 export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
 
-import { type ChatState, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
+import { beyondWindow, type ChatState, hasNewer, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
 
 export { type ChatState, keyOf, mergeMessages, type Notice, PAGE };
 
@@ -23,6 +23,7 @@ export class ChatStore {
     channelId: "general",
     messages: {},
     hasMore: {},
+    newer: {},
     unread: {},
     mentioned: {},
     newFrom: {},
@@ -43,6 +44,8 @@ export class ChatStore {
   private noticeId = 0;
   /** called for a new message that mentions this user (for desktop notifications) */
   onMention: ((m: MessageView) => void) | null = null;
+  /** messages of a channel held at most (chat-window.ts: the web client's window); the TUI holds all it loaded */
+  windowSize = Number.POSITIVE_INFINITY;
   /** called for any new message from others */
   onIncoming: ((m: MessageView) => void) | null = null;
 
@@ -158,6 +161,7 @@ export class ChatStore {
       mentioned: { ...this.state.mentioned, [k]: 0 },
     });
     if (!this.state.messages[k]) await this.loadLatest(circleId, ch);
+    else if (hasNewer(this.state, k)) await this.loadLatest(circleId, ch, true); // opened: its newest
     // the "new messages" line goes above the oldest of the last `unread` messages from others
     let first: string | undefined;
     const list = this.state.messages[k] ?? [];
@@ -172,29 +176,28 @@ export class ChatStore {
   /** `fresh`: drop what is loaded (after joining a locked channel: its bodies can be read now) */
   async loadLatest(circleId: string, channelId: string, fresh = false): Promise<void> {
     const k = keyOf(circleId, channelId);
+    if (!fresh && hasNewer(this.state, k)) return; // scrolled back past its window: the newest come on the way down
     const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
     this.noteAuthors(msgs);
     this.set({
       messages: { ...this.state.messages, [k]: mergeMessages((!fresh && this.state.messages[k]) || [], msgs) },
       hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
+      newer: { ...this.state.newer, [k]: [] },
     });
   }
 
   /** Scroll-back: load the page before the oldest loaded message. Returns how many arrived. */
-  async loadOlder(): Promise<number> {
-    const k = this.currentKey;
-    const list = this.state.messages[k];
-    if (!k || !list?.length || this.state.hasMore[k] === false) return 0;
-    const first = list[0]!;
-    const older = await this.backend.listMessages(this.state.circleId!, this.state.channelId, {
-      limit: PAGE,
-      before: { sortMs: first.sortMs, seq: first.seq },
-    });
-    this.set({
-      messages: { ...this.state.messages, [k]: mergeMessages(this.state.messages[k] ?? [], older) },
-      hasMore: { ...this.state.hasMore, [k]: older.length >= PAGE },
-    });
-    return older.length;
+  loadOlder(): Promise<number> {
+    return this.win().then((w) => w.loadOlder(this, (p) => this.set(p)));
+  }
+  private win = () => import("./chat-window.ts"); // (a chunk of the web client)
+  /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
+  loadNewer(): Promise<number> {
+    return this.win().then((w) => w.loadNewer(this, (p) => this.set(p)));
+  }
+  /** Back to the open channel's newest page. */
+  toLatest(): Promise<number> {
+    return this.win().then((w) => w.toLatest(this, (p) => this.set(p)));
   }
 
   async loadPeers(circleId: string): Promise<void> {
@@ -225,6 +228,7 @@ export class ChatStore {
     if (!this.state.circleId) throw new Error("join or create a circle first");
     checkLength(text); // refused here, before the backend: over the wire's limit
     const m = await this.backend.send(this.state.circleId, this.state.channelId, text);
+    if (hasNewer(this.state, this.currentKey)) await this.toLatest(); // scrolled back: show it among the newest
     this.addMessage(m);
   }
 
@@ -265,6 +269,10 @@ export class ChatStore {
     if (!before) {
       // channel not loaded yet: count it, load when opened
       if (loud) this.bump(k, m);
+      return;
+    }
+    if (beyondWindow(this.state, k, m)) {
+      if (loud && k !== this.currentKey) this.bump(k, m);
       return;
     }
     const after = mergeMessages(before, [m]);

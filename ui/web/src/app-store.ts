@@ -5,6 +5,7 @@
 import { createContext, createEffect, createMemo, createSignal, useContext } from "solid-js";
 import type { Backend } from "../../shared/backend.ts";
 import { ChatStore, keyOf, type ChatState } from "../../shared/chat-store.ts";
+import { WEB_WINDOW } from "../../shared/chat-state.ts";
 import type { CommandContext, ModalName } from "../../shared/commands.ts";
 import { runLine } from "../../shared/line.ts";
 import { notifyPrefsSaved } from "../../shared/notify-saved.ts";
@@ -15,6 +16,7 @@ export type Modal = ModalName | "new-channel" | "new-circle" | "switcher" | "not
 
 export function createAppStore(backend: Backend, mode: Mode) {
   const core = new ChatStore(backend);
+  core.windowSize = WEB_WINDOW; // the view holds a window of each channel (the log renders only its rows in view)
   const [state, setState] = createSignal<ChatState>(core.state, { equals: false });
   core.subscribe(setState);
 

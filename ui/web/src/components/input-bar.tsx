@@ -22,7 +22,8 @@ export function InputBar() {
   const [error, setError] = createSignal("");
   const budget = createMemo(() => textBudget(messageText(value()) ?? ""));
   // the draft of this channel, per node (two nodes' pages share a browser's storage)
-  const draftKey = () => `felund.draft.${app.state().app?.node.nodeId}/${app.key()}`;
+  // a memo: the draft is read back when the channel changes, not at every state change (a page of history)
+  const draftKey = createMemo(() => `felund.draft.${app.state().app?.node.nodeId}/${app.key()}`);
   /** keep `v` as the draft of `k` ("" drops it), or read it back (no `v`) */
   const keep = (k: string, v?: string) => {
     try {

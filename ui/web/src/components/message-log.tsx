@@ -1,5 +1,7 @@
 // The message log: day dividers, messages grouped by author, notices, and scroll-back that
-// loads older history when the top is reached. Sticks to the bottom while you are there.
+// loads older history when the top is reached. Sticks to the bottom while you are there. Only the
+// rows near the view are in the DOM (virtual-rows.ts), and the store holds a window of the
+// channel (chat-window.ts): scrolled back past it, the pages below load again on the way down.
 import {
   For,
   Match,
@@ -9,6 +11,7 @@ import {
   createMemo,
   createSignal,
   on,
+  onCleanup,
   onMount,
   untrack,
   type Component,
@@ -18,7 +21,10 @@ import { deliveryText } from "../../../shared/delivery.ts";
 import { AUTHOR_COLORS, authorColorIndex, dayKey, dayLabel, formatTime, mentions } from "../../../shared/format.ts";
 import type { MessageView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
+import { hasNewer } from "../../../shared/chat-state.ts";
+import { setRevealer } from "./log-reveal.ts";
 import { Rich } from "./rich.tsx";
+import { createVirtualRows } from "./virtual-rows.ts";
 
 type Row =
   | { k: string; kind: "day"; label: string }
@@ -50,6 +56,8 @@ export function MessageLog() {
   // the jump button: to the "new messages" line while it is above the view, else to the latest
   const [jump, setJump] = createSignal("");
   const hasMore = () => app.state().hasMore[app.key()] !== false && app.messages().length > 0;
+  // scrolled back past the store's window: the newest are not loaded, the bottom is not the latest
+  const below = () => hasNewer(app.state(), app.key());
 
   const dayRow = (ts: number): Row => {
     const label = dayLabel(ts, app.today());
@@ -117,47 +125,77 @@ export function MessageLog() {
     return out;
   });
 
+  const v = createVirtualRows({
+    rows,
+    sort: (r) => (r.kind === "msg" && r.cont ? "cont" : r.kind),
+    guess: (sort) => ({ msg: 52, cont: 26, day: 34, event: 21, notice: 28 })[sort] ?? 30,
+    stick: () => atBottom && !below(),
+    steady: (r) => r.kind !== "day",
+  });
   const toBottom = () => {
-    el.scrollTop = el.scrollHeight;
+    v.toBottom();
     atBottom = true;
     check();
   };
-  const newLine = () => el.querySelector(".new-line");
-
-  async function loadOlder() {
-    if (loading() || !hasMore()) return;
-    setLoading(true);
-    const before = el.scrollHeight - el.scrollTop;
+  const [paging, setPaging] = createSignal(false);
+  /** Page the window: older at the top, newer (scrolled back past the window) at the bottom. */
+  async function page(dir: "older" | "newer") {
+    if (paging() || (dir === "older" ? !hasMore() : !below())) return;
+    setPaging(true);
+    if (dir === "older") setLoading(true);
     try {
-      await app.core.loadOlder();
+      await (dir === "older" ? app.core.loadOlder() : app.core.loadNewer());
     } catch (e) {
-      app.notice(`could not load older messages: ${(e as Error).message}`, "error");
+      app.notice(`could not load ${dir} messages: ${(e as Error).message}`, "error");
     } finally {
       setLoading(false);
+      setPaging(false);
     }
-    // keep the message that was on screen in place
-    requestAnimationFrame(() => (el.scrollTop = el.scrollHeight - before));
+    // (the view stays on the row it showed: virtual-rows.ts keeps its anchor; the next page if still at an edge)
+    requestAnimationFrame(onScroll);
+  }
+  const loadOlder = () => page("older");
+  async function latest() {
+    atBottom = true; // (the newest page lands at the bottom)
+    if (below()) await app.core.toLatest();
+    toBottom();
+    requestAnimationFrame(() => requestAnimationFrame(() => atBottom && toBottom())); // once its rows are measured
+  }
+
+  /** Bring a row to the middle of the view: no longer at the bottom (its rows measured must not pull it down). */
+  function reveal(k: string): boolean {
+    const was = atBottom;
+    atBottom = false;
+    const ok = v.reveal(k);
+    if (ok) check();
+    else atBottom = was;
+    return ok;
   }
 
   let seen = false; // the "new messages" line has been on screen: no jump back to it
   function check() {
-    const line = newLine();
-    const above = line && line.getBoundingClientRect().top < el.getBoundingClientRect().top - 1;
-    seen ||= !!line && !above;
-    setJump(above && !seen ? "↑ new messages" : atBottom ? "" : "↓ latest");
+    const where = v.where("new");
+    const above = where === -1;
+    seen ||= where === 0 || where === 1;
+    setJump(above && !seen ? "↑ new messages" : atBottom && !below() ? "" : "↓ latest");
   }
   const onScroll = () => {
+    v.scrolled();
     atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
     check();
-    if (el.scrollTop < 120) void loadOlder();
+    if (el.scrollTop < 120) void page("older");
+    else if (el.scrollHeight - el.scrollTop - el.clientHeight < 120) void page("newer");
   };
 
-  // new rows: follow them if we were at the bottom (or if we sent them)
+  // new rows: follow them if we were at the bottom (or if we sent them: a new last row of ours; not
+  // an older page, nor the window moving back, which leaves the last row or puts an older one there)
+  let lastK = "";
   createEffect(
     on(rows, (r) => {
       const last = r[r.length - 1];
-      const own = last?.kind === "msg" && last.m.own;
-      if (atBottom || own) queueMicrotask(toBottom);
+      const own = last?.kind === "msg" && last.m.own && last.k !== lastK;
+      lastK = last?.k ?? "";
+      if (!below() && (atBottom || own)) queueMicrotask(toBottom);
     }),
   );
   // another channel: start at the bottom
@@ -173,14 +211,28 @@ export function MessageLog() {
     // may see the new size first, so "at the bottom" is also judged by the height before
     let h = 0;
     new ResizeObserver(() => {
-      if (atBottom || el.scrollHeight - el.scrollTop - h < 48) toBottom();
+      if ((atBottom || el.scrollHeight - el.scrollTop - h < 48) && !below()) toBottom();
+      else v.scrolled();
       h = el.clientHeight;
     }).observe(el);
+    // a search result, pin or quote: its row is rendered and in the middle of the view
+    setRevealer((id) => reveal(`m${id}`));
+    onCleanup(() => setRevealer(null));
   });
 
   return (
-    <div class="log" ref={el} onScroll={onScroll} data-testid="log" role="log" aria-live="polite">
-      <div class="log-top">
+    <div
+      class="log"
+      ref={(n) => {
+        el = n;
+        v.container(n);
+      }}
+      onScroll={onScroll}
+      data-testid="log"
+      role="log"
+      aria-live="polite"
+    >
+      <div class="log-top" ref={v.head}>
         <Show
           when={hasMore()}
           fallback={
@@ -198,35 +250,41 @@ export function MessageLog() {
           </button>
         </Show>
       </div>
-      <For each={rows()}>
-        {(r) => (
-          <Switch>
-            <Match when={r.kind === "day" && r}>
-              {(d) => (
-                // biome-ignore lint/a11y/useSemanticElements: a day separator with its date as text (an <hr> holds no text)
-                <div class="day" classList={{ "new-line": d().k === "new" }} role="separator">
-                  <span>{d().label}</span>
-                </div>
-              )}
-            </Match>
-            <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
-            <Match when={r.kind === "event" && r}>{(x) => <div class="timeline">{x().m.text}</div>}</Match>
-            <Match when={r.kind === "notice" && r}>
-              {(x) => (
-                <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">
-                  {x().n.text}
-                </div>
-              )}
-            </Match>
-          </Switch>
-        )}
-      </For>
+      <div class="vlist" ref={v.listRef}>
+        <div style={{ height: `${v.padTop()}px` }} />
+        <For each={v.visible()}>
+          {(r) => (
+            <div class="vrow" ref={(n) => v.measure(n, r.k)}>
+              <Switch>
+                <Match when={r.kind === "day" && r}>
+                  {(d) => (
+                    // biome-ignore lint/a11y/useSemanticElements: a day separator with its date as text (an <hr> holds no text)
+                    <div class="day" classList={{ "new-line": d().k === "new" }} role="separator">
+                      <span>{d().label}</span>
+                    </div>
+                  )}
+                </Match>
+                <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
+                <Match when={r.kind === "event" && r}>{(x) => <div class="timeline">{x().m.text}</div>}</Match>
+                <Match when={r.kind === "notice" && r}>
+                  {(x) => (
+                    <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">
+                      {x().n.text}
+                    </div>
+                  )}
+                </Match>
+              </Switch>
+            </div>
+          )}
+        </For>
+        <div style={{ height: `${v.padBottom()}px` }} />
+      </div>
       {/* empty (nothing to jump to) is hidden by its style */}
       <button
         type="button"
         class="jump"
         data-testid="jump"
-        onClick={() => (jump()[0] === "↑" ? newLine()?.scrollIntoView() : toBottom())}
+        onClick={() => (jump()[0] === "↑" ? reveal("new") : void latest())}
       >
         {jump()}
       </button>

@@ -8,6 +8,7 @@ import { formatDateTime } from "../../../shared/format.ts";
 import { jumpTo, onReveal, search } from "../../../shared/search.ts";
 import type { SearchHit, SearchPage } from "../../../shared/types.ts";
 import { type AppStore, useApp } from "../app-store.ts";
+import { revealMessage } from "./log-reveal.ts";
 import { Modal } from "./modal.tsx";
 
 const revealing = new WeakSet<object>();
@@ -19,7 +20,7 @@ export function revealInLog(app: AppStore) {
     // after the log's own scrolling for the channel switch and the pages loaded
     setTimeout(() =>
       requestAnimationFrame(() => {
-        const el = document.querySelector<HTMLElement>(`.log [data-msg-id="${CSS.escape(hit.msgId)}"]`);
+        const el = revealMessage(hit.msgId);
         if (!el) return;
         el.scrollIntoView({ block: "center" });
         // the log learns now that it is no longer at the bottom (new rows must not pull it down)
