@@ -23,6 +23,7 @@ import { RELAY_HOLDER, type StoredMessage } from "../sync/store.ts";
 import type { V2Deps } from "../sync/v2-exchange.ts";
 import { formatHostPort } from "../protocol/hostport.ts";
 import { RELAY_PRESENCE_TTL_S } from "../protocol/limits.ts";
+import { pushAllowance, pushKey } from "../protocol/v2/push-allowance.ts";
 import { advertisedHost } from "./identity.ts";
 
 export interface RelayStatus {
@@ -227,6 +228,14 @@ export class RelayClient {
           : null;
       this.signers.set(hint, s);
       return s;
+    },
+
+    // history pushes spend the circle's push allowance on relays that offer it (docs/PROTOCOL.md §25)
+    pushSigner: (hint) => {
+      const c = this.node.store.listCircles().find((x) => circleHint(x.circleId) === hint);
+      if (!c) return null;
+      const key = pushKey(fromHex(c.secretHex));
+      return (body) => pushAllowance(key, hint, body, Math.floor(Date.now() / 1000));
     },
 
     log: (l) => this.node.log(l),

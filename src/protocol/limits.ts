@@ -291,6 +291,7 @@ export const JSON_BODY_DEPTH_MAX = 64;
 
 // ---- relay storage quotas: relay-quota-limits.ts ----
 export * from "./relay-quota-limits.ts";
+export * from "./relay-push-limits.ts"; // history push (docs/PROTOCOL.md §25)
 // ---- attachments (§20): attach-limits.ts ----
 export * from "./attach-limits.ts";
 

@@ -25,6 +25,7 @@ import { docsPage } from "./docs.ts";
 import { healthRoutes } from "./health/index.ts";
 import { RELAY_API_VERSION } from "./health/service.ts";
 import { messagesRoutes } from "./messages/index.ts";
+import { batchRoutes } from "./messages/batch.ts";
 import { presenceRoutes } from "./presence/index.ts";
 import { signalRoutes } from "./signal/index.ts";
 import { blobRoutes } from "./blobs/index.ts";
@@ -88,6 +89,7 @@ export function relayRoutes(ctx: RelayContext, prefix: string, edge: RelayEdge =
     .use(healthRoutes(ctx))
     .use(presenceRoutes(ctx))
     .use(messagesRoutes(ctx))
+    .use(batchRoutes(ctx))
     .use(signalRoutes(ctx))
     .use(blobRoutes(ctx))
     .use(wsRoutes(ctx));

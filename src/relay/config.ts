@@ -40,6 +40,8 @@ export interface RelayConfig {
     ip: RateSpec | null;
     /** envelopes newly stored, per circle_hint */
     hintMessages: RateSpec | null;
+    /** envelopes newly stored per circle_hint by batches signed with its pinned push key (docs/PROTOCOL.md §25) */
+    hintPush: RateSpec | null;
     /** POST /v1/signal per from_node_id */
     signalNode: RateSpec | null;
     /** POST /v1/signal per client address */
@@ -77,6 +79,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   rate: {
     ip: { perSecond: L.RELAY_RATE_IP_PER_S, burst: L.RELAY_RATE_IP_BURST },
     hintMessages: { perSecond: L.RELAY_RATE_HINT_PER_S, burst: L.RELAY_RATE_HINT_BURST },
+    hintPush: { perSecond: L.RELAY_RATE_PUSH_PER_S, burst: L.RELAY_RATE_PUSH_BURST },
     signalNode: { perSecond: L.RELAY_RATE_SIGNAL_NODE_PER_S, burst: L.RELAY_RATE_SIGNAL_NODE_BURST },
     signalIp: { perSecond: L.RELAY_RATE_SIGNAL_IP_PER_S, burst: L.RELAY_RATE_SIGNAL_IP_BURST },
   },
@@ -89,7 +92,13 @@ export const DEFAULT_CONFIG: RelayConfig = {
 };
 
 /** All rate limits off (benchmarks, trusted single-user setups). */
-export const NO_RATE_LIMITS: RelayConfig["rate"] = { ip: null, hintMessages: null, signalNode: null, signalIp: null };
+export const NO_RATE_LIMITS: RelayConfig["rate"] = {
+  ip: null,
+  hintMessages: null,
+  hintPush: null,
+  signalNode: null,
+  signalIp: null,
+};
 
 export function resolveConfig(input: RelayConfigInput = {}): RelayConfig {
   const { rate, ...rest } = input;

@@ -11,6 +11,7 @@ import { EnvelopeCache } from "./messages/cache.ts";
 import { MessagesService } from "./messages/service.ts";
 import { MessageStore, type StorageBounds } from "./messages/store.ts";
 import { PresenceService } from "./presence/service.ts";
+import { PushPins } from "./messages/push-pins.ts";
 import { TokenBuckets } from "./rate-limit.ts";
 import { SignalService } from "./signal/service.ts";
 import { SignedRequests } from "./signed.ts";
@@ -92,6 +93,8 @@ export interface RelayContext {
   control: RelayControl;
   /** counters and histograms of /metrics */
   metrics: RelayMetrics;
+  /** history push (POST /v1/messages/batch): pinned keys and their allowance (null: unlimited) */
+  push: { pins: PushPins; rate: TokenBuckets | null };
 }
 
 /** What both storage backends share: settings, clock, in-process rate limiters, the hub, metrics. */
@@ -100,7 +103,9 @@ export interface RelayParts {
   nowMs: () => number;
   nowS: () => number;
   /** Token buckets of this process (see README "Relay on PostgreSQL" for why they are per process). */
-  limiters: Record<"ip" | "hint" | "signalNode" | "signalIp", TokenBuckets | null>;
+  limiters: Record<"ip" | "hint" | "push" | "signalNode" | "signalIp", TokenBuckets | null>;
+  /** the push key pinned per circle_hint (docs/PROTOCOL.md §25) */
+  pushPins: PushPins;
   hub: Hub;
   metrics: RelayMetrics;
 }
@@ -128,10 +133,12 @@ export function relayParts(input: RelayConfigInput | undefined, now: (() => numb
     limiters: {
       ip: buckets(config.rate.ip),
       hint: buckets(config.rate.hintMessages),
+      push: buckets(config.rate.hintPush),
       signalNode: buckets(config.rate.signalNode),
       signalIp: buckets(config.rate.signalIp),
     },
     hub: new Hub(config.wsMaxPerIp, config.wsMaxTotal),
+    pushPins: new PushPins(L.RELAY_RATE_KEYS_MAX),
     metrics: new RelayMetrics(),
   };
 }
@@ -229,6 +236,7 @@ export function contextOf(parts: RelayParts, backend: RelayBackend): RelayContex
   const prune = (): Maybe<PruneReport> =>
     after(backend.prune(nowS()), (report) => {
       for (const b of Object.values(limiters)) b?.sweep(nowMs());
+      parts.pushPins.prune(nowS());
       return report;
     });
   // A locked or full database must not kill the process; the next pass retries.
@@ -273,5 +281,6 @@ export function contextOf(parts: RelayParts, backend: RelayBackend): RelayContex
     limitAddress,
     control,
     metrics,
+    push: { pins: parts.pushPins, rate: limiters.push },
   };
 }

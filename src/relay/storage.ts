@@ -8,6 +8,7 @@ import type { RegisterBody, UnregisterBody } from "./presence/model.ts";
 import type { SignatureRefusal, SignedRequest } from "./signed.ts";
 import type { PostSignalBody } from "./signal/model.ts";
 import type { Outcome } from "./verdict.ts";
+import type { TokenBuckets } from "./rate-limit.ts";
 
 export type Maybe<T> = T | Promise<T>;
 
@@ -16,7 +17,8 @@ export const after = <T, R>(v: Maybe<T>, f: (t: T) => Maybe<R>): Maybe<R> =>
   v instanceof Promise ? (v.then(f) as Promise<R>) : f(v);
 
 export interface MessagesApi {
-  post(body: PostMessagesBody): Promise<Outcome<string>>;
+  /** `rate`: the bucket newly stored envelopes spend (default: the per-hint rate; a signed history push: its allowance) */
+  post(body: PostMessagesBody, rate?: TokenBuckets | null): Promise<Outcome<string>>;
   page(q: PageQuery): Maybe<Outcome<Uint8Array<ArrayBuffer>>>;
   backlogFrame(hint: string, windowS: number, max: number): Maybe<string | null>;
 }

@@ -272,7 +272,7 @@ describe.each(["node", "browser"] as const)("the relay loop under the %s host", 
       port: 0,
       async fetch(req) {
         const u = new URL(req.url);
-        if (req.method === "POST" && u.pathname === "/v1/messages" && refused++ === 0)
+        if (req.method === "POST" && u.pathname.startsWith("/v1/messages") && refused++ === 0)
           return Response.json({ ok: false, detail: "restarting" }, { status: 503 });
         const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
         return fetch(relay.base + u.pathname + u.search, { method: req.method, headers: req.headers, body });

@@ -13,7 +13,13 @@ import { relayUrl } from "../relay-url.ts";
  * 502 for whoever passes it on over HTTP: the fault is upstream.
  */
 const relayError = (message: string, status?: number) =>
-  new FelundError(status === 429 ? "E_RATE_LIMITED" : "E_UNREACHABLE", message, status === 429 ? 429 : 502);
+  Object.assign(
+    new FelundError(status === 429 ? "E_RATE_LIMITED" : "E_UNREACHABLE", message, status === 429 ? 429 : 502),
+    { relayStatus: status },
+  );
+
+/** The HTTP status a relay answered a failed call with (undefined: no answer). */
+export const relayStatusOf = (e: unknown): number | undefined => (e as { relayStatus?: number }).relayStatus;
 
 export interface RelayEndpoint {
   transport: "ws" | "tcp";
@@ -91,8 +97,16 @@ export class RelayApi {
    * `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body.
    * `hint`: the circle whose signer (if any) signs it.
    */
-  private async call<T>(method: string, path: string, body?: unknown, node = true, hint?: string): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    node = true,
+    hint?: string,
+    extra?: (text: string) => Record<string, string>,
+  ): Promise<T> {
     const text = body !== undefined ? JSON.stringify(body) : undefined;
+    const more = extra?.(text ?? "");
     const send = (signed?: Record<string, string>) =>
       this.fetchImpl(relayUrl(this.base, path), {
         method,
@@ -100,6 +114,7 @@ export class RelayApi {
           ...(body !== undefined ? { "content-type": "application/json" } : {}),
           // a signed request names the node in its own headers (X-Felund-Node)
           ...(signed ?? (node ? { "x-felund-node": this.nodeId } : {})),
+          ...more,
         },
         body: text,
         signal: runtime.AbortSignal.timeout(RELAY_HTTP_TIMEOUT_MS),
@@ -179,6 +194,22 @@ export class RelayApi {
       { circle_hint: circleHint, messages: envelopes },
       true,
       circleHint,
+    );
+  }
+
+  /**
+   * A history push (docs/PROTOCOL.md §25): up to RELAY_PUSH_BATCH_MAX envelopes to POST
+   * /v1/messages/batch, signed with the circle's push key. A relay without the endpoint fails
+   * it with 404 or 405 (relayStatusOf).
+   */
+  postBatch(circleHint: string, envelopes: unknown[], allowance: (body: string) => string) {
+    return this.call<{ stored?: number }>(
+      "POST",
+      "/messages/batch",
+      { circle_hint: circleHint, messages: envelopes },
+      true,
+      circleHint,
+      (text) => ({ "x-felund-push": allowance(text) }),
     );
   }
 

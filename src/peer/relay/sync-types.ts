@@ -2,6 +2,7 @@
 // (RelayHost), its options, and its state of one circle (CircleLink).
 import type { FetchLike, PullCursor, RelayEndpoint, RelayPeer, SignerOf } from "./api.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
+import type { PushSigner } from "./history-push.ts";
 
 export type ConnectionState = "connecting" | "live" | "offline";
 
@@ -27,6 +28,7 @@ export interface RelayHost {
   presence(): { endpoints: RelayEndpoint[]; transport: string };
   /** who signs a circle's requests, by its hint (its legacy circles: api.ts RequestSigner); absent: none */
   signer?: SignerOf;
+  pushSigner?(hint: string): PushSigner | null; // a circle's push key signs its batches (history-push.ts)
   /** the relay is reachable or not (the browser's status line) */
   connectionChanged?(state: ConnectionState): void;
   /** once per tick of the scheduler */

@@ -4,12 +4,12 @@
 // cursor, and one WebSocket for the relay's push; polling every 5 s while a circle's socket is
 // down, every 60 s while it is up (a safety net). A push the relay refuses is tried again with
 // back-off. It moves envelopes: what they mean (sealing, opening, storing) is the host's.
-// Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock
-// besides the injected `nowMs`.
+// Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock besides `nowMs`.
 import * as L from "../../protocol/limits.ts";
 import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
 import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
+import { HistoryPush } from "./history-push.ts";
 
 export type { WsCtor, WsLike } from "./ws-like.ts";
 export type { CircleLink, ConnectionState, PushBatch, RelayHost, RelaySyncOptions } from "./sync-types.ts";
@@ -27,6 +27,7 @@ export class RelaySync {
   private readonly host: RelayHost;
   private readonly o: RelaySyncOptions;
   private readonly signer: SignerOf = (h) => this.host.signer?.(h);
+  private history = new HistoryPush((h) => this.host.pushSigner?.(h));
 
   /** The circle's last presence, started now if there was none: then a relay that checks signatures knows our key. */
   async registered(circleId: string): Promise<void> {
@@ -90,6 +91,7 @@ export class RelaySync {
     this.goodbye();
     this.stop();
     this.api = new RelayApi(base, this.o.nodeId, this.o.fetch, this.signer);
+    this.history = new HistoryPush((h) => this.host.pushSigner?.(h));
     this.httpOk = null;
     this.setState();
     if (was) this.start();
@@ -244,11 +246,10 @@ export class RelaySync {
   /** Push what is pending, a batch at a time, until nothing is left; on failure, try again later. */
   private async push(circleId: string, l: CircleLink): Promise<void> {
     for (let round = 0; round < 1000 && this.links.get(circleId) === l; round++) {
-      const b = this.host.pending(circleId, L.RELAY_PUSH_BATCH);
+      const b = this.host.pending(circleId, this.history.roundSize(l.hint));
       if (!b) return;
       try {
-        for (let i = 0; i < b.envelopes.length; i += L.RELAY_PUSH_BATCH)
-          await this.api.postMessages(l.hint, b.envelopes.slice(i, i + L.RELAY_PUSH_BATCH));
+        await this.history.post(this.api, l.hint, b.envelopes);
       } catch (e) {
         this.fail("push", e);
         return this.retryPush(circleId, l);

@@ -77,7 +77,7 @@ export class MessagesService {
   }
 
   /** Validate, store durably, push; resolves to the response JSON. */
-  async post(body: PostMessagesBody): Promise<Outcome<string>> {
+  async post(body: PostMessagesBody, rate = this.d.hintRate): Promise<Outcome<string>> {
     const hint = body.circle_hint;
     const batch = validBatch(body);
     if (!batch.ok) return batch;
@@ -85,7 +85,6 @@ export class MessagesService {
     // Re-pushes (the Python TUI sends its 100 newest every 8 s) are answered without a write.
     if (this.d.store.allStored(hint, items))
       return ok(`{"ok":true,"stored":0,"server_time":${Math.floor(this.d.nowMs() / 1000)}}`);
-    const rate = this.d.hintRate;
     if (rate) {
       const r = rate.check(hint, this.d.nowMs());
       if (!r.ok)

@@ -73,7 +73,7 @@ export class PgMessages implements MessagesApi {
 
   private nowS = () => Math.floor(this.d.nowMs() / 1000);
 
-  async post(body: PostMessagesBody): Promise<Outcome<string>> {
+  async post(body: PostMessagesBody, rate = this.d.hintRate): Promise<Outcome<string>> {
     const batch = validBatch(body);
     if (!batch.ok) return batch;
     const hint = body.circle_hint;
@@ -81,7 +81,6 @@ export class PgMessages implements MessagesApi {
     // A batch held already is answered ok whatever the limits; asked only when a limit would
     // refuse (otherwise the write transaction skips held msg_ids anyway): one round trip less.
     const stored0 = `{"ok":true,"stored":0,"server_time":${this.nowS()}}`;
-    const rate = this.d.hintRate;
     if (rate) {
       const r = rate.check(hint, this.d.nowMs());
       if (!r.ok && (await this.allStored(hint, items))) return ok(stored0);
