@@ -9,7 +9,7 @@ import * as L from "../../protocol/limits.ts";
 import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
 import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
-import { HistoryPush } from "./history-push.ts";
+import type { HistoryPush } from "./history-push.ts";
 
 export type { WsCtor, WsLike } from "./ws-like.ts";
 export type { CircleLink, ConnectionState, PushBatch, RelayHost, RelaySyncOptions } from "./sync-types.ts";
@@ -27,7 +27,8 @@ export class RelaySync {
   private readonly host: RelayHost;
   private readonly o: RelaySyncOptions;
   private readonly signer: SignerOf = (h) => this.host.signer?.(h);
-  private history = new HistoryPush((h) => this.host.pushSigner?.(h));
+  /** batched history pushes, for hosts that sign them (the node; loaded then: not in the browser's first load) */
+  private history: HistoryPush | null = null;
 
   /** The circle's last presence, started now if there was none: then a relay that checks signatures knows our key. */
   async registered(circleId: string): Promise<void> {
@@ -91,7 +92,7 @@ export class RelaySync {
     this.goodbye();
     this.stop();
     this.api = new RelayApi(base, this.o.nodeId, this.o.fetch, this.signer);
-    this.history = new HistoryPush((h) => this.host.pushSigner?.(h));
+    this.history = null;
     this.httpOk = null;
     this.setState();
     if (was) this.start();
@@ -246,10 +247,17 @@ export class RelaySync {
   /** Push what is pending, a batch at a time, until nothing is left; on failure, try again later. */
   private async push(circleId: string, l: CircleLink): Promise<void> {
     for (let round = 0; round < 1000 && this.links.get(circleId) === l; round++) {
-      const b = this.host.pending(circleId, this.history.roundSize(l.hint));
+      const signs = this.host.pushSigner;
+      const h =
+        signs &&
+        (this.history ??= new (await import("./history-push.ts")).HistoryPush((x) => this.host.pushSigner?.(x)));
+      const b = this.host.pending(circleId, h ? h.roundSize(l.hint) : L.RELAY_PUSH_BATCH);
       if (!b) return;
       try {
-        await this.history.post(this.api, l.hint, b.envelopes);
+        if (h) await h.post(this.api, l.hint, b.envelopes);
+        else
+          for (let i = 0; i < b.envelopes.length; i += L.RELAY_PUSH_BATCH)
+            await this.api.postMessages(l.hint, b.envelopes.slice(i, i + L.RELAY_PUSH_BATCH));
       } catch (e) {
         this.fail("push", e);
         return this.retryPush(circleId, l);
