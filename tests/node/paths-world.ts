@@ -29,7 +29,7 @@ export interface World {
   natted: FakePeer;
   /** message events per msg_id on Y */
   yEvents: Map<string, number>;
-  /** POST /v1/messages requests X made since the world began */
+  /** POST /v1/messages (and /v1/messages/batch) requests X made since the world began */
   xPosts(): number;
   /** everything started here, stopped in reverse order */
   cleanup: (() => void)[];
@@ -116,7 +116,8 @@ export async function makeWorld(opts: { relayWs?: boolean } = {}): Promise<World
   const spy = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = String(input instanceof Request ? input.url : input);
     const headers = new Headers(init?.headers);
-    if (init?.method === "POST" && url.endsWith("/v1/messages") && headers.get("x-felund-node") === x.nodeId) posts++;
+    if (init?.method === "POST" && /\/v1\/messages(\/batch)?$/.test(url) && headers.get("x-felund-node") === x.nodeId)
+      posts++;
     return realFetch(input, init);
   }) as typeof fetch;
   globalThis.fetch = spy;
