@@ -33,6 +33,15 @@ const limited = () =>
   });
 
 describe("POST /v1/messages/batch", () => {
+  test("the push key and X-Felund-Push of docs/PROTOCOL.md §25 (test vector)", () => {
+    expect(member.publicHex).toBe("6bbc2987807a080dc06abb2b26417a6f066e66c1c20cae1b62e61839fcc79c71");
+    const h = pushAllowance(member, HINT, `{"circle_hint":"${HINT}","messages":[]}`, 1_800_000_000);
+    expect(h).toBe(
+      "1800000000.6bbc2987807a080dc06abb2b26417a6f066e66c1c20cae1b62e61839fcc79c71." +
+        "1c396e5e7440eb2915bb39a7e4d61d2e1ddeab864974233c41a08a7667289873c6474a537d4c5c6496864d4edbfc2cf3a424e463856cf1cb11b54d6a75626a0e",
+    );
+  });
+
   test("a member's 4,000-envelope history goes in at once, in order, and a re-push stores none twice", async () => {
     const r = limited();
     const sent = Array.from({ length: 4000 }, () => envelope());
