@@ -677,7 +677,12 @@ export class NodeStore implements SyncStoreV2 {
   }
   setCircleHistory(circleId: string, p: HistoryPolicy): void {
     const cur = this.circleHistory(circleId);
-    if (cur && (cur.ts > p.ts || (cur.ts === p.ts && cur.msgId >= p.msgId))) return;
+    // only the owner sets it: its author sequence orders its events (two may share a second)
+    const older =
+      cur?.seq !== undefined && p.seq !== undefined
+        ? cur.seq >= p.seq
+        : !!cur && (cur.ts > p.ts || (cur.ts === p.ts && cur.msgId >= p.msgId));
+    if (older) return;
     this.setSetting(`history:${circleId}`, JSON.stringify(p));
   }
   retentionDays(): number {

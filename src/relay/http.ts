@@ -12,8 +12,7 @@ import { logEvent } from "../peer/log.ts";
 export const CORS_HEADERS = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-  "Access-Control-Allow-Headers":
-    "Content-Type, X-Felund-Node, X-Felund-Ts, X-Felund-Nonce, X-Felund-Signature",
+  "Access-Control-Allow-Headers": "Content-Type, X-Felund-Node, X-Felund-Ts, X-Felund-Nonce, X-Felund-Signature",
 } as const;
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", ...CORS_HEADERS };

@@ -216,6 +216,8 @@ export interface HistoryPolicy {
   days: number | null;
   ts: number;
   msgId: string;
+  /** the owner's author sequence of the event (message version 2): orders two set within one second */
+  seq?: number;
 }
 
 export interface SyncStoreV2 extends SyncStore {

@@ -99,7 +99,7 @@ export function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V
       return;
     }
     case "history":
-      store.setCircleHistory?.(cid, { days: e.days, ts: m.createdTs, msgId: m.msgId });
+      store.setCircleHistory?.(cid, { days: e.days, ts: m.createdTs, msgId: m.msgId, seq: m.authorSeq });
       return;
     case "rekey": {
       for (const id of e.removed)

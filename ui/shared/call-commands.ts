@@ -6,6 +6,7 @@ import type { ChatStore } from "./chat-store.ts";
 import { keyName } from "./keys.ts";
 import { CALL_MAX_VIEWERS } from "../../src/protocol/limits.ts";
 import type { CallOp, CallView } from "./types.ts";
+import { callInChannel, callsIn } from "./calls-view.ts";
 
 /** One line per call: channel, state and who is in it (host first), then who watches. */
 function callLines(store: ChatStore, calls: CallView[]): string[] {
@@ -38,7 +39,7 @@ function revokeTarget(store: ChatStore, c: CallView, arg: string | undefined, me
 /** The call a /call join|leave|end means: the one named (id prefix), else the one in this channel, else the only one I am in. */
 function pickCall(ctx: CommandContext, args: string[], mine: boolean): CallView {
   const c = circleOf(ctx);
-  const calls = ctx.store.callsIn(c.circleId);
+  const calls = callsIn(ctx.store, c.circleId);
   const me = ctx.store.state.app?.node.nodeId ?? "";
   if (args[0]) {
     const hit = calls.filter(
@@ -55,7 +56,7 @@ function pickCall(ctx: CommandContext, args: string[], mine: boolean): CallView 
   }
   const inMine = calls.filter((x) => x.participants.includes(me) || !!x.viewers?.includes(me));
   if (mine && inMine.length === 1) return inMine[0]!;
-  const here = ctx.store.callInChannel(c.circleId, ctx.store.state.channelId);
+  const here = callInChannel(ctx.store, c.circleId, ctx.store.state.channelId);
   if (here) return here;
   if (inMine.length) return inMine[0]!;
   throw new FelundError(
@@ -149,7 +150,7 @@ export const CALL_COMMANDS: Command[] = [
     args: "",
     summary: "calls in progress in this circle, who is in them and who watches",
     run(ctx) {
-      const calls = ctx.store.callsIn(circleOf(ctx).circleId);
+      const calls = callsIn(ctx.store, circleOf(ctx).circleId);
       if (!calls.length) return ctx.store.notice("no call in progress in this circle: /call start starts one");
       for (const l of callLines(ctx.store, calls)) ctx.store.notice(l);
     },

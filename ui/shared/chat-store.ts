@@ -6,7 +6,7 @@ import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
 import { idSuffix, memberLabels } from "./safe-text.ts";
 import { checkLength } from "./text-limit.ts";
-import type { BackendEvent, CallView, CircleView, DmView, MemberView, MessageView } from "./types.ts";
+import type { BackendEvent, CircleView, DmView, MemberView, MessageView } from "./types.ts";
 
 /** a direct-message conversation's channel (docs/PROTOCOL.md §21) */
 export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
@@ -42,12 +42,10 @@ export class ChatStore {
   private listeners = new Set<(s: ChatState) => void>();
   private unsub: (() => void) | null = null;
   private noticeId = 0;
-  /** called for a new message that mentions this user (for desktop notifications) */
-  onMention: ((m: MessageView) => void) | null = null;
+  onMention: ((m: MessageView) => void) | null = null; // a new message that mentions this user (desktop notifications)
+  onIncoming: ((m: MessageView) => void) | null = null; // any new message from others
   /** messages of a channel held at most (chat-window.ts: the web client's window); the TUI holds all it loaded */
   windowSize = Number.POSITIVE_INFINITY;
-  /** called for any new message from others */
-  onIncoming: ((m: MessageView) => void) | null = null;
 
   constructor(readonly backend: Backend) {}
 
@@ -367,16 +365,6 @@ export class ChatStore {
     }
   }
 
-  /** Calls in progress in a circle (default: the current one), newest first. */
-  callsIn(circleId = this.state.circleId): CallView[] {
-    return (this.state.app?.calls ?? [])
-      .filter((c) => c.circleId === circleId)
-      .sort((a, b) => (b.createdTs ?? 0) - (a.createdTs ?? 0));
-  }
-  /** The call in progress in a channel (the newest). */
-  callInChannel(circleId: string | null, channelId: string): CallView | undefined {
-    return this.callsIn(circleId).find((c) => c.channelId === channelId);
-  }
   /** The best name for a member: you, a peer's name, an author's name, or a short id. */
   nameOf(nodeId: string, circleId = this.state.circleId): string {
     const me = this.state.app?.node;

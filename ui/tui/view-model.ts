@@ -13,6 +13,7 @@ import type { MessageView } from "../shared/types.ts";
 import type { Delivery } from "../../src/peer/delivery.ts";
 import { chunk, clean, dayChunks, fit, messageChunks, newLineChunks, noticeChunks, timelineChunks } from "./markup.ts";
 import { theme } from "./theme.ts";
+import { callsIn } from "../shared/calls-view.ts";
 
 /** One log item; `indent` is the hanging indent of its wrapped lines. */
 export interface LogEntry {
@@ -55,7 +56,7 @@ export function headerChunks(store: ChatStore): TextChunk[] {
   const filling = syncLine(s);
   if (filling) out.push(sep, chunk(filling, { fg: theme.connecting }));
   // calls in progress in this circle (audio needs the web UI; /call list says more)
-  const calls = store.callsIn();
+  const calls = callsIn(store);
   if (calls.length) {
     const c0 = calls[0]!;
     const names = c0.participants.map((id) => clean(store.nameOf(id), false)).join(", ");

@@ -4,6 +4,7 @@ import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 import { onDemand } from "./on-demand.tsx";
+import { callsIn } from "../../../shared/calls-view.ts";
 
 // (only while a history streams in: out of the first load)
 const FillNote = onDemand(() => import("./fill-note.tsx").then((m) => m.FillNote));
@@ -26,7 +27,7 @@ export function StatusLine() {
       <span>#{app.state().channelId}</span>
       <span class="sep" />
       <span data-testid="peer-count">{online()} online</span>
-      <Show when={app.core.callsIn(app.state().circleId)[0]}>
+      <Show when={callsIn(app.core, app.state().circleId)[0]}>
         {(c) => (
           <>
             <span class="sep" />
