@@ -80,10 +80,12 @@ export class FillServer {
         below: r.below,
         limit: V2_FILL_PAGE,
       });
-      if (rows.length < V2_FILL_PAGE) this.ranges.shift();
-      else r.below = { ts: rows[rows.length - 1]!.ts, id: rows[rows.length - 1]!.msgId };
       const unsigned: string[] = [];
+      // a page of big messages can be far over the budget: stop inside it, and go on from there next time
+      let used = 0;
       for (const row of rows) {
+        if (bytes + size >= budget && used > 0) break;
+        used++;
         if (r.except.has(row.msgId)) continue;
         if (!row.wire) {
           unsigned.push(row.msgId);
@@ -106,6 +108,8 @@ export class FillServer {
         for (const f of this.byIds(unsigned)) push(f);
         this.sent += unsigned.length;
       }
+      if (used === rows.length && rows.length < V2_FILL_PAGE) this.ranges.shift();
+      else if (used > 0) r.below = { ts: rows[used - 1]!.ts, id: rows[used - 1]!.msgId };
     }
     flush();
     if (!this.ranges.length && this.zip && this.total) {

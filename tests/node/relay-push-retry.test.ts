@@ -16,9 +16,15 @@ afterAll(() => {
 });
 
 test("a push refused with 429 is retried with backoff and lands without a new message or a poll", async () => {
-  // one envelope per circle every 2 s, 2 at once: the circle's first pushes use up the burst
+  // one envelope per circle every 2 s, 2 at once, for single posts and history batches alike (§25):
+  // the circle's first pushes use up the burst
   const db = openMemoryDb();
-  relay = createRelayApp({ db, config: { rate: { ...NO_RATE_LIMITS, hintMessages: { perSecond: 0.5, burst: 2 } } } });
+  relay = createRelayApp({
+    db,
+    config: {
+      rate: { ...NO_RATE_LIMITS, hintMessages: { perSecond: 0.5, burst: 2 }, hintPush: { perSecond: 0.5, burst: 2 } },
+    },
+  });
   relay.listen({ hostname: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${relay.server!.port}`;
   node = await startV2Node("pusher", { relay: base });

@@ -179,3 +179,46 @@ test("§23 test vectors: FILL and MSGS_Z bytes", () => {
   if (f.t !== "msgs_z") return;
   expect(openItems(nodeZip, f.rawLen, f.data)).toEqual([{ form: 1, data: fromHex("deadbeef") }]);
 });
+
+test("a page of big messages is cut at the step's budget and goes on from there (the queue stays bounded)", async () => {
+  const { FillServer } = await import("../../src/sync/v2-fill.ts");
+  // 512 rows of 9 KB each, newest first: one page is 4.6 MB, the budget 64 KB
+  const rows: FillRow[] = Array.from({ length: V2_FILL_PAGE }, (_, i) => ({
+    ts: 10_000 - i,
+    msgId: i.toString(16).padStart(32, "0"),
+    wire: Buffer.from(new Uint8Array(9000).fill(i & 255)).toString("base64"),
+  }));
+  const asked: (FillQuery["below"] | null)[] = [];
+  const page = (_c: string, q: FillQuery) => {
+    asked.push(q.below);
+    const from = q.below ? rows.findIndex((r) => r.msgId === q.below!.id) + 1 : 0;
+    return rows.slice(from, from + q.limit);
+  };
+  const f = new FillServer(
+    page,
+    "c",
+    { maxEpoch: 0, legacy: false },
+    (fr) => encodeFrame(fr),
+    null,
+    () => [],
+  );
+  const lower = { ts: 0, id: new Uint8Array(16) };
+  f.add([{ lower, upper: { ts: Infinity, id: new Uint8Array(16) }, count: rows.length, except: new Set() }]);
+  let sent = 0;
+  let steps = 0;
+  while (f.active && steps < 1000) {
+    const frames = f.some(64 * 1024);
+    const bytes = frames.reduce((n, x) => n + x.length + 1, 0);
+    // at most the budget and one message over it (the message that crossed it)
+    expect(bytes).toBeLessThan(64 * 1024 + 2 * 12_500);
+    for (const x of frames) {
+      const d = decodeFrame(x);
+      if (d.t === "msgs") sent += d.items.length;
+    }
+    steps++;
+  }
+  expect(sent).toBe(rows.length);
+  expect(steps).toBeGreaterThan(50);
+  // each step went on from where the last one stopped
+  expect(asked.filter((b) => b !== null).length).toBe(steps - 1);
+});
