@@ -20,6 +20,8 @@ let ben: ServeNode;
 let circleId = "";
 let lp: Page; // anna's local page
 let rp: Page; // rita, relay-only
+/** ben's "lunch at noon?": the far-back quote's target (the last test) */
+let farTarget = "";
 const errors: string[][] = [];
 
 /** The message row of a page whose text is `text`. */
@@ -135,6 +137,7 @@ describe("refs in the web client", () => {
     await lp.waitForSelector('[data-testid="reply-bar"]', { state: "detached" });
     expect(await row(lp, "noon works").locator('[data-testid="quote"]').textContent()).toBe("ben lunch at noon?");
     const target = await idOf(lp, "lunch at noon?");
+    farTarget = target;
     const reply = await waitFor(
       "ben holds the reply",
       async () => (await benMessages()).find((m) => m.text === "noon works"),
@@ -151,20 +154,6 @@ describe("refs in the web client", () => {
     await say(rp, "rita's answer");
     await until(lp, "rita's answer");
     expect(await row(lp, "rita's answer").locator('[data-testid="quote"]').textContent()).toBe("anna just a message");
-
-    // a quote whose message is far back: the click loads history until it is there, and shows it
-    for (let i = 0; i < 70; i++)
-      await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "general", text: `filler ${i}` });
-    await api(ben, "POST", `/circles/${circleId}/messages/${target}/reply`, { text: "still noon?" });
-    for (const p of [lp, rp]) {
-      await until(p, "still noon?", 30_000); // all of them here before the reload
-      await p.reload();
-      await until(p, "still noon?", 30_000);
-      expect(await p.$(`[data-msg-id="${target}"]`)).toBeNull(); // not in the first page
-      await row(p, "still noon?").locator('[data-testid="quote"]').click();
-      await p.waitForSelector(`[data-msg-id="${target}"].found`, { timeout: 20_000 });
-      expect(await p.locator(`[data-msg-id="${target}"]`).isVisible()).toBe(true);
-    }
   });
 
   test("reactions: chips with counts, mine highlighted, who in the title, a click toggles mine", async () => {
@@ -381,6 +370,25 @@ describe("refs in the web client", () => {
     expect(await lp.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Reply");
     await lp.keyboard.press("Enter");
     await lp.waitForSelector('[data-testid="reply-bar"]');
+  });
+
+  // last: the fillers push every earlier message out of the first page (and the virtual log's window)
+  test("a quote whose message is far back: the click loads history until it is there, and shows it", async () => {
+    const target = farTarget;
+    expect(target).not.toBe("");
+    // a quote whose message is far back: the click loads history until it is there, and shows it
+    for (let i = 0; i < 70; i++)
+      await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "general", text: `filler ${i}` });
+    await api(ben, "POST", `/circles/${circleId}/messages/${target}/reply`, { text: "still noon?" });
+    for (const p of [lp, rp]) {
+      await until(p, "still noon?", 30_000); // all of them here before the reload
+      await p.reload();
+      await until(p, "still noon?", 30_000);
+      expect(await p.$(`[data-msg-id="${target}"]`)).toBeNull(); // not in the first page
+      await row(p, "still noon?").locator('[data-testid="quote"]').click();
+      await p.waitForSelector(`[data-msg-id="${target}"].found`, { timeout: 20_000 });
+      expect(await p.locator(`[data-msg-id="${target}"]`).isVisible()).toBe(true);
+    }
   });
 
   test("no page errors", () => {
