@@ -53,7 +53,11 @@ test("the menu sets what #random notifies, mutes the circle and keeps keywords; 
   await p.check('[data-testid="notify-none"]');
   await p.fill('[data-testid="notify-keywords"]', "pizza");
   await p.click('[data-testid="notify-menu"] button[type="submit"]');
-  await waitFor("saved", async () => (await api(A, "GET", "/notify")).prefs?.keywords?.[circleId]?.[0] === "pizza");
+  await waitFor(
+    "saved",
+    async () => (await api(A, "GET", "/notify")).prefs?.keywords?.[circleId]?.[0] === "pizza",
+    15_000,
+  );
   expect((await api(A, "GET", "/notify")).prefs.levels).toEqual({ [`${circleId}/random`]: "none" });
   await p.keyboard.press("Escape");
   await p.click('[data-channel="general"]');
@@ -86,11 +90,11 @@ test("the menu sets what #random notifies, mutes the circle and keeps keywords; 
   await p.click('[data-channel="random"]');
   await p.click('[data-testid="notify-open"]');
   await p.check('[data-testid="notify-all"]');
-  await waitFor("saved", async () => !(`${circleId}/random` in (await api(A, "GET", "/notify")).prefs.levels));
+  await waitFor("saved", async () => !(`${circleId}/random` in (await api(A, "GET", "/notify")).prefs.levels), 15_000);
   await p.check('[data-testid="notify-mute"]');
-  await waitFor("muted", async () => (await api(A, "GET", "/notify")).prefs.muted.includes(circleId));
+  await waitFor("muted", async () => (await api(A, "GET", "/notify")).prefs.muted.includes(circleId), 15_000);
   await p.uncheck('[data-testid="notify-mute"]');
-  await waitFor("unmuted", async () => !(await api(A, "GET", "/notify")).prefs.muted.includes(circleId));
+  await waitFor("unmuted", async () => !(await api(A, "GET", "/notify")).prefs.muted.includes(circleId), 15_000);
   await p.keyboard.press("Escape");
   await p.click('[data-channel="general"]');
   await bob("three");
