@@ -24,7 +24,7 @@ import { useApp } from "../app-store.ts";
 import { hasNewer } from "../../../shared/chat-state.ts";
 import { setRevealer } from "./log-reveal.ts";
 import { Rich } from "./rich.tsx";
-import { createVirtualRows } from "./virtual-rows.ts";
+import { createRows } from "./rows-soon.ts";
 
 type Row =
   | { k: string; kind: "day"; label: string }
@@ -125,7 +125,7 @@ export function MessageLog() {
     return out;
   });
 
-  const v = createVirtualRows({
+  const v = createRows({
     rows,
     sort: (r) => (r.kind === "msg" && r.cont ? "cont" : r.kind),
     guess: (sort) => ({ msg: 52, cont: 26, day: 34, event: 21, notice: 28 })[sort] ?? 30,
