@@ -23,6 +23,7 @@ import type { MessageView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
 import { hasNewer } from "../../../shared/chat-state.ts";
 import { setRevealer } from "./log-reveal.ts";
+import { onDemand } from "./on-demand.tsx";
 import { Rich } from "./rich.tsx";
 import { createRows } from "./rows-soon.ts";
 
@@ -44,6 +45,9 @@ const File = (p: { m: MessageView }) => {
 const [Body, setBody] = createSignal<Component<{ m: MessageView }>>();
 export const loadBody = () => import("./message-body.tsx").then((x) => (setBody(() => x.MessageBody), x));
 const needsBody = (m: MessageView) => (m.reply || m.reactions || m.edited || m.deleted) && void loadBody();
+
+// the debug log (/debug), a chunk
+const Debug = onDemand(() => import("./debug-pane.tsx").then((m) => m.DebugPane));
 
 /** Messages within this many seconds from the same author share one header. */
 const GROUP_S = 300;
@@ -289,9 +293,7 @@ export function MessageLog() {
         {jump()}
       </button>
       <Show when={app.state().debugOn}>
-        <pre class="debug" data-testid="debug">
-          {app.state().debug.slice(-60).join("\n") || "(debug log on: gossip activity appears here)"}
-        </pre>
+        <Debug />
       </Show>
     </div>
   );
