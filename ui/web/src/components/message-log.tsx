@@ -46,6 +46,9 @@ const [Body, setBody] = createSignal<Component<{ m: MessageView }>>();
 export const loadBody = () => import("./message-body.tsx").then((x) => (setBody(() => x.MessageBody), x));
 const needsBody = (m: MessageView) => (m.reply || m.reactions || m.edited || m.deleted) && void loadBody();
 
+// the marks few messages have (an author unproven, a late arrival): a chunk, loaded at the first one
+const Unverified = onDemand(() => import("./msg-marks.tsx").then((m) => m.Unverified));
+const Late = onDemand(() => import("./msg-marks.tsx").then((m) => m.Late));
 // the debug log (/debug), a chunk
 const Debug = onDemand(() => import("./debug-pane.tsx").then((m) => m.DebugPane));
 
@@ -328,16 +331,7 @@ function Message(p: { m: MessageView; cont: boolean }) {
               {(app.state(), app.core.authorName(p.m))}
             </span>
             <Show when={p.m.verified !== "sig"}>
-              <span
-                class="unverified"
-                title={
-                  p.m.verified === "mac"
-                    ? "Proven to come from a circle member, but not which one: it has no author signature (an original felund client, or the v1 path)."
-                    : "This message came without proof of its author (no circle MAC or signature)."
-                }
-              >
-                unverified author
-              </span>
+              <Unverified m={p.m} />
             </Show>
           </header>
         </Show>
@@ -355,9 +349,7 @@ function Message(p: { m: MessageView; cont: boolean }) {
           <File m={p.m} />
         </Show>
         <Show when={p.m.late}>
-          <span class="late" data-testid="late" title={`arrived ${new Date(p.m.receivedAt * 1000).toLocaleString()}`}>
-            arrived later
-          </span>
+          <Late m={p.m} />
         </Show>
         <Show when={p.m.delivery}>
           {(d) => (
