@@ -4,7 +4,7 @@
 // A message stays in it until the backend took it, and stays with the reason beside it when
 // refused (over the wire's limit: a counter shows from 90%) or failed; what is typed is kept
 // per channel in localStorage (a draft), so a reload or a channel switch does not lose it.
-import { For, Show, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
+import { Show, createEffect, createMemo, createSignal, on, onMount } from "solid-js";
 import { messageText } from "../../../shared/line.ts";
 import { textBudget } from "../../../shared/text-limit.ts";
 import { useApp } from "../app-store.ts";
@@ -35,52 +35,14 @@ export function InputBar() {
     return "";
   };
 
-  const names = createMemo(() => {
-    const s = app.state();
-    const peers = s.circleId ? (s.peers[s.circleId] ?? []).map((p) => p.name) : [];
-    return [...app.core.knownNames(), ...peers].filter((n) => n && n !== app.me());
-  });
-
-  /**
-   * Suggestions from the completion the terminal UI uses (ui/shared/completion.ts, loaded with the
-   * command registry): command words, channel and circle names after the commands that take them;
-   * in a message, @names and :emoji: shortcodes (the chunk loads at the first "@" or ":ab" that
-   * starts a word). Each is a label shown, the text put in place of the word being completed, and
-   * (commands) what it does.
-   */
+  // completion (@names, /commands, :emoji:): suggest.tsx, a chunk loaded at the first word it completes
+  const [sug, setSug] = createSignal<typeof import("./suggest.tsx")>();
   const suggestions = createMemo(() => {
     const v = value();
-    if (!v || v === dismissed()) return [];
-    const msg = !v.startsWith("/");
-    if (msg && !/(^|\s)(@|:[\w+-]{2})/.test(v)) return [];
-    const reg = app.commands();
-    if (!reg) {
-      void app.loadCommands(); // its chunk; this memo runs again when it is here
-      return [];
-    }
-    const circle = app.circle();
-    const found = reg.candidates(v, {
-      commands: reg.COMMANDS.map((c) => "/" + c.name),
-      names: names(),
-      channels: circle?.channels.map((c) => c.channelId) ?? [],
-      circles: app.state().app?.circles.map((c) => c.name) ?? [],
-    });
-    // (a bare "@" is no suggestion of every name)
-    if (!found || (msg && found.start > v.length - 2)) return [];
-    const head = v.slice(0, found.start);
-    const word = v.slice(found.start);
-    return found.matches
-      .map((m, i) => {
-        const cmd = reg.COMMANDS.find((c) => "/" + c.name === (head + m).trim());
-        return {
-          // the second word of a command is shown with its first ("/channel create"); an emoji with its code
-          label: found.labels?.[i] ?? (/^\/\S+ $/.test(head) ? head + m : m),
-          hint: cmd ? `${cmd.args ? cmd.args + " — " : ""}${cmd.summary}` : "",
-          replace: word,
-          with: m + " ",
-        };
-      })
-      .filter((x) => x.with !== word + " ");
+    if (!v || v === dismissed() || (!v.startsWith("/") && !/(^|\s)(@|:[\w+-]{2})/.test(v))) return [];
+    const s = sug();
+    if (!s) void import("./suggest.tsx").then((m) => setSug(() => m)); // (this memo runs again then)
+    return s ? s.suggest(app, v) : [];
   });
 
   const grow = () => {
@@ -175,28 +137,11 @@ export function InputBar() {
       onDrop={(e) => files(e.dataTransfer?.files, e)}
       onPaste={(e) => files(e.clipboardData?.files, e)}
     >
-      <Show when={suggestions().length}>
-        <ul class="suggest" data-testid="suggestions">
-          <For each={suggestions()}>
-            {(s, i) => (
-              // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the completion list is driven from the text box (Tab/arrows); aria-selected marks the pick for screen readers and tests
-              <li
-                aria-selected={i() === sel()}
-                classList={{ sel: i() === sel() }}
-                onMouseDown={(e) => {
-                  e.preventDefault();
-                  accept(i());
-                }}
-              >
-                <span class="suggest-label">{s.label}</span>
-                <Show when={s.hint}>
-                  <span class="suggest-desc">{s.hint}</span>
-                </Show>
-              </li>
-            )}
-          </For>
-          <li class="suggest-hint">Tab or Enter to complete · ↑↓ to choose · Esc to dismiss</li>
-        </ul>
+      <Show when={suggestions().length ? sug() : undefined}>
+        {(m) => {
+          const List = m().SuggestList;
+          return <List items={suggestions()} sel={sel()} accept={accept} />;
+        }}
       </Show>
       <Show when={error() || budget().near}>
         <div

@@ -23,8 +23,9 @@ import type { MessageView } from "../../../shared/types.ts";
 import { useApp } from "../app-store.ts";
 import { hasNewer } from "../../../shared/chat-state.ts";
 import { setRevealer } from "./log-reveal.ts";
+import { onDemand } from "./on-demand.tsx";
 import { Rich } from "./rich.tsx";
-import { createVirtualRows } from "./virtual-rows.ts";
+import { createRows } from "./rows-soon.ts";
 
 type Row =
   | { k: string; kind: "day"; label: string }
@@ -44,6 +45,12 @@ const File = (p: { m: MessageView }) => {
 const [Body, setBody] = createSignal<Component<{ m: MessageView }>>();
 export const loadBody = () => import("./message-body.tsx").then((x) => (setBody(() => x.MessageBody), x));
 const needsBody = (m: MessageView) => (m.reply || m.reactions || m.edited || m.deleted) && void loadBody();
+
+// the marks few messages have (an author unproven, a late arrival): a chunk, loaded at the first one
+const Unverified = onDemand(() => import("./msg-marks.tsx").then((m) => m.Unverified));
+const Late = onDemand(() => import("./msg-marks.tsx").then((m) => m.Late));
+// the debug log (/debug), a chunk
+const Debug = onDemand(() => import("./debug-pane.tsx").then((m) => m.DebugPane));
 
 /** Messages within this many seconds from the same author share one header. */
 const GROUP_S = 300;
@@ -125,7 +132,7 @@ export function MessageLog() {
     return out;
   });
 
-  const v = createVirtualRows({
+  const v = createRows({
     rows,
     sort: (r) => (r.kind === "msg" && r.cont ? "cont" : r.kind),
     guess: (sort) => ({ msg: 52, cont: 26, day: 34, event: 21, notice: 28 })[sort] ?? 30,
@@ -289,9 +296,7 @@ export function MessageLog() {
         {jump()}
       </button>
       <Show when={app.state().debugOn}>
-        <pre class="debug" data-testid="debug">
-          {app.state().debug.slice(-60).join("\n") || "(debug log on: gossip activity appears here)"}
-        </pre>
+        <Debug />
       </Show>
     </div>
   );
@@ -326,16 +331,7 @@ function Message(p: { m: MessageView; cont: boolean }) {
               {(app.state(), app.core.authorName(p.m))}
             </span>
             <Show when={p.m.verified !== "sig"}>
-              <span
-                class="unverified"
-                title={
-                  p.m.verified === "mac"
-                    ? "Proven to come from a circle member, but not which one: it has no author signature (an original felund client, or the v1 path)."
-                    : "This message came without proof of its author (no circle MAC or signature)."
-                }
-              >
-                unverified author
-              </span>
+              <Unverified m={p.m} />
             </Show>
           </header>
         </Show>
@@ -353,9 +349,7 @@ function Message(p: { m: MessageView; cont: boolean }) {
           <File m={p.m} />
         </Show>
         <Show when={p.m.late}>
-          <span class="late" data-testid="late" title={`arrived ${new Date(p.m.receivedAt * 1000).toLocaleString()}`}>
-            arrived later
-          </span>
+          <Late m={p.m} />
         </Show>
         <Show when={p.m.delivery}>
           {(d) => (

@@ -4,10 +4,11 @@ import { Show } from "solid-js";
 import { shortId } from "../../../shared/format.ts";
 import { useApp } from "../app-store.ts";
 import { onDemand } from "./on-demand.tsx";
-import { callsIn } from "../../../shared/calls-view.ts";
 
 // (only while a history streams in: out of the first load)
 const FillNote = onDemand(() => import("./fill-note.tsx").then((m) => m.FillNote));
+// (only while a call is in progress in the circle)
+const CallStatus = onDemand(() => import("./call-status.tsx").then((m) => m.CallStatus));
 
 const LABEL = { live: "live", connecting: "connecting", offline: "offline" } as const;
 
@@ -27,24 +28,8 @@ export function StatusLine() {
       <span>#{app.state().channelId}</span>
       <span class="sep" />
       <span data-testid="peer-count">{online()} online</span>
-      <Show when={callsIn(app.core, app.state().circleId)[0]}>
-        {(c) => (
-          <>
-            <span class="sep" />
-            <button
-              type="button"
-              class="call-status"
-              data-testid="call-status"
-              title="Calls (F4)"
-              onClick={() => app.setCallPanel(true)}
-              classList={{ mine: c().participants.includes(app.state().app?.node.nodeId ?? "") }}
-            >
-              <i />
-              call in #{c().channelId} ({c().participants.length}
-              {c().viewers?.length ? `+${c().viewers!.length} watching` : ""})
-            </button>
-          </>
-        )}
+      <Show when={app.state().app?.calls?.some((c) => c.circleId === app.state().circleId)}>
+        <CallStatus />
       </Show>
       <Show when={app.state().fill[app.state().circleId ?? ""] ?? app.circle()?.fill}>
         <FillNote />

@@ -34,11 +34,18 @@ export function createVirtualRows<R extends Keyed>(o: {
   stick: () => boolean;
   /** a row that keeps its place among the others (a day separator keyed by its label does not: it moves up as older rows come) */
   steady: (r: R) => boolean;
+  /** heights already known (the rows as rendered before this list took over: rows-soon.ts) */
+  seed?: Map<string, number>;
 }) {
   let el: HTMLElement | undefined; // the scroll container
   let list: HTMLElement | undefined; // the rows' container inside it
-  const sizes = new Map<string, number>();
+  const sizes = new Map<string, number>(o.seed);
   const means = new Map<string, { n: number; sum: number }>();
+  for (const r of o.seed ? o.rows() : []) {
+    const h = sizes.get(r.k);
+    const m = means.get(o.sort(r)) ?? { n: 0, sum: 0 };
+    if (h !== undefined) means.set(o.sort(r), { n: m.n + 1, sum: m.sum + h });
+  }
   const [version, setVersion] = createSignal(0);
   const [view, setView] = createSignal({ top: 0, height: 0 });
   // the row at the top of the view and how far the view's top is below that row's top
@@ -166,6 +173,8 @@ export function createVirtualRows<R extends Keyed>(o: {
       ro.observe(node);
       onCleanup(() => ro.unobserve(node));
     },
+    /** a row's element gone (shown before this list took over, so not unobserved by measure's cleanup) */
+    forget: (node: HTMLElement) => ro.unobserve(node),
     /** the user scrolled (or the container was resized) */
     scrolled: capture,
     toBottom,
