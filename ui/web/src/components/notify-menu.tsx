@@ -23,17 +23,19 @@ export function NotifyMenu() {
   const [level, setLevel] = createSignal<NotifyLevel>("all");
   const [muted, setMuted] = createSignal(false);
   const [words, setWords] = createSignal("");
-  const read = () => {
+  // `withWords`: also the keywords field — not after a level or mute change, which would
+  // overwrite what the user is typing there meanwhile
+  const read = (withWords: boolean) => {
     const p = prefs();
     if (!p) return;
     setLevel(levelOf(p, circleId, channelId));
     setMuted(p.muted.includes(circleId));
-    setWords((p.keywords[circleId] ?? []).join(", "));
+    if (withWords) setWords((p.keywords[circleId] ?? []).join(", "));
   };
-  void attachPrefs(app.core).then(read);
-  const run = async (line: string) => {
+  void attachPrefs(app.core).then(() => read(words() === ""));
+  const run = async (line: string, withWords = false) => {
     await app.submit(line);
-    read();
+    read(withWords);
   };
   return (
     <Modal title={`Notifications: ${app.title()}`} testid="notify-menu">
@@ -69,7 +71,7 @@ export function NotifyMenu() {
           class="form"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(`/keywords ${words().trim() || "-"}`);
+            void run(`/keywords ${words().trim() || "-"}`, true);
           }}
         >
           <label>
