@@ -180,6 +180,23 @@ export function encodeRanges(w: Writer, ranges: Range[]): Writer {
   return w;
 }
 
+/**
+ * A range's upper bound as RECON and RECON2 carry it: `d` the ts delta from the previous bound
+ * plus one (0 = ∞), then `len` bytes of the id's prefix, read from `r`.
+ */
+export function readBound(r: Reader, d: number, len: number, prevTs: number): Bound {
+  if (d === 0) {
+    if (len !== 0) throw new V2DecodeError("recon: infinite bound with an id");
+    return INF;
+  }
+  if (len > 16) throw new V2DecodeError("recon: bound prefix too long");
+  const ts = prevTs + d - 1;
+  if (!Number.isSafeInteger(ts)) throw new V2DecodeError("recon: bound out of range");
+  const id = new Uint8Array(16);
+  id.set(r.fixed(len));
+  return { ts, id };
+}
+
 export function decodeRanges(r: Reader): Range[] {
   const n = r.count(V2_RECON_RANGES_MAX);
   const ranges: Range[] = [];
@@ -188,21 +205,9 @@ export function decodeRanges(r: Reader): Range[] {
   for (let i = 0; i < n; i++) {
     if (sawInf) throw new V2DecodeError("recon: range after the infinite bound");
     const d = r.uvar();
-    let upper: Bound;
-    const len = r.u8();
-    if (d === 0) {
-      if (len !== 0) throw new V2DecodeError("recon: infinite bound with an id");
-      upper = INF;
-      sawInf = true;
-    } else {
-      if (len > 16) throw new V2DecodeError("recon: bound prefix too long");
-      const ts = prevTs + d - 1;
-      if (!Number.isSafeInteger(ts)) throw new V2DecodeError("recon: bound out of range");
-      const id = new Uint8Array(16);
-      id.set(r.fixed(len));
-      upper = { ts, id };
-      prevTs = ts;
-    }
+    const upper = readBound(r, d, r.u8(), prevTs);
+    if (upper === INF) sawInf = true;
+    else prevTs = upper.ts;
     const mode = r.u8();
     if (mode === 0) ranges.push({ upper, mode: "skip" });
     else if (mode === 1) ranges.push({ upper, mode: "fp", fp: r.fixed(16) });

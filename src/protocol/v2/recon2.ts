@@ -12,7 +12,7 @@
 //   payload = mode 0 skip: nothing | mode 1 fp: fixed8 | mode 2 ids: uvar k | k × fixed16 id
 import { V2_RECON_LEAF, V2_RECON_BRANCH, V2_RECON_RANGES_MAX } from "../limits.ts";
 import { type Reader, V2DecodeError, type Writer } from "./codec.ts";
-import { type Bound, INF, type Range, type ReconParams } from "./recon.ts";
+import { INF, type Range, type ReconParams, readBound } from "./recon.ts";
 
 /** RECON2's answer shape: see the file comment. */
 export const RECON2: ReconParams = { branch: 4, leaf: 4, fpLen: 8 };
@@ -54,21 +54,9 @@ export function decodeRanges2(r: Reader): Range[] {
     const d = r.uvar();
     const packed = r.u8();
     const mode = packed >> 5;
-    const len = packed & 0x1f;
-    let upper: Bound;
-    if (d === 0) {
-      if (len !== 0) throw new V2DecodeError("recon: infinite bound with an id");
-      upper = INF;
-      sawInf = true;
-    } else {
-      if (len > 16) throw new V2DecodeError("recon: bound prefix too long");
-      const ts = prevTs + d - 1;
-      if (!Number.isSafeInteger(ts)) throw new V2DecodeError("recon: bound out of range");
-      const id = new Uint8Array(16);
-      id.set(r.fixed(len));
-      upper = { ts, id };
-      prevTs = ts;
-    }
+    const upper = readBound(r, d, packed & 0x1f, prevTs);
+    if (upper === INF) sawInf = true;
+    else prevTs = upper.ts;
     if (mode === MODE.skip) ranges.push({ upper, mode: "skip" });
     else if (mode === MODE.fp) ranges.push({ upper, mode: "fp", fp: r.fixed(RECON2.fpLen) });
     else if (mode === MODE.ids) {
