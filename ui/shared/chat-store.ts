@@ -46,6 +46,8 @@ export class ChatStore {
   onIncoming: ((m: MessageView) => void) | null = null; // any new message from others
   /** messages of a channel held at most (chat-window.ts: the web client's window); the TUI holds all it loaded */
   windowSize = Number.POSITIVE_INFINITY;
+  /** a jump to a message is loading older pages (search.ts jumpTo): the log must not page newer meanwhile */
+  jumping = false;
 
   constructor(readonly backend: Backend) {}
 

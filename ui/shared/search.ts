@@ -46,11 +46,17 @@ export async function jumpTo(store: ChatStore, hit: SearchHit): Promise<void> {
   if (!circle?.channels.some((c) => c.channelId === hit.channelId))
     throw new FelundError("E_UNKNOWN_CHANNEL", `#${hit.channelId} is not open here`);
   await store.select(hit.circleId, hit.channelId);
-  for (let i = 0; i < JUMP_PAGES_MAX; i++) {
-    const list = store.currentMessages;
-    if (list.some((m) => m.msgId === hit.msgId)) break;
-    if (list.length && before(list[0]!, hit)) break; // older than the message: it is gone (retention)
-    if ((await store.loadOlder()) === 0) break;
+  // (the log, at its bottom when the jump starts, would otherwise page the newest back in meanwhile)
+  store.jumping = true;
+  try {
+    for (let i = 0; i < JUMP_PAGES_MAX; i++) {
+      const list = store.currentMessages;
+      if (list.some((m) => m.msgId === hit.msgId)) break;
+      if (list.length && before(list[0]!, hit)) break; // older than the message: it is gone (retention)
+      if ((await store.loadOlder()) === 0) break;
+    }
+  } finally {
+    store.jumping = false;
   }
   if (!store.currentMessages.some((m) => m.msgId === hit.msgId))
     throw new FelundError("E_NOT_FOUND", "that message is no longer in the history here");

@@ -147,7 +147,7 @@ export function MessageLog() {
   const [paging, setPaging] = createSignal(false);
   /** Page the window: older at the top, newer (scrolled back past the window) at the bottom. */
   async function page(dir: "older" | "newer") {
-    if (paging() || (dir === "older" ? !hasMore() : !below())) return;
+    if (paging() || app.core.jumping || (dir === "older" ? !hasMore() : !below())) return;
     setPaging(true);
     if (dir === "older") setLoading(true);
     try {
