@@ -134,6 +134,9 @@ describe("a long history in the web log", () => {
   test("PageUp scrolls the log; bob's new message while vera is scrolled up does not move her view", async () => {
     const p = await open({ width: 1200, height: 760 });
     await p.click(`.log [data-msg-id="${lineId(N - 1)}"] .msg-text`); // (keyboard scrolling: the log was clicked)
+    // measured once the log has settled at its bottom (its rows' heights measured)
+    await waitFor("at the bottom", async () => ((await logState(p)).gap < 2 ? true : null));
+    await Bun.sleep(200);
     const bottom = (await logState(p)).top;
     await p.keyboard.press("PageUp");
     await p.keyboard.press("PageUp");

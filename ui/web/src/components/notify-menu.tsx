@@ -32,6 +32,8 @@ export function NotifyMenu() {
     setMuted(p.muted.includes(circleId));
     if (withWords) setWords((p.keywords[circleId] ?? []).join(", "));
   };
+  // the settings already loaded (the menu opened before): shown at once, not a frame later
+  read(true);
   void attachPrefs(app.core).then(() => read(words() === ""));
   const run = async (line: string, withWords = false) => {
     await app.submit(line);
