@@ -126,3 +126,34 @@ test("the web client loads them at start only when some are saved: the defaults 
     g.localStorage = before;
   }
 });
+
+test("changes made at once (a level, then keywords) while a load is still in flight all land", async () => {
+  const backend = new FakeBackend();
+  backend.addCircle(C, "friends", ["general", "random"]);
+  const store = new ChatStore(backend);
+  await store.init();
+  await store.select(C, "random");
+  let saved: NotifyPrefs = emptyPrefs();
+  // a slow node: every answer takes a few milliseconds, a load returns what was saved when it began
+  const io: PrefsIO = {
+    load: async () => {
+      const copy = structuredClone(saved);
+      await Bun.sleep(15);
+      return copy;
+    },
+    save: async (p) => {
+      await Bun.sleep(10);
+      saved = structuredClone(p);
+    },
+  };
+  await attachPrefs(store, io);
+  const run = (line: string) => {
+    const [name, ...args] = line.slice(1).split(" ");
+    return COMMANDS.find((c) => c.name === name)!.run({ store, ui: { frontend: "web", openModal() {} } }, args);
+  };
+  // the menu opens (a fresh load), the user picks "nothing" and saves keywords before any answer
+  const reopened = attachPrefs(store, io);
+  await Promise.all([reopened, run("/notify none"), run("/keywords pizza"), run("/mute")]);
+  expect(saved).toEqual({ levels: { [`${C}/random`]: "none" }, muted: [C], keywords: { [C]: ["pizza"] } });
+  expect(await attachPrefs(store, io)).toEqual(saved);
+});

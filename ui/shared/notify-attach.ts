@@ -37,12 +37,29 @@ export function defaultIO(store: ChatStore): PrefsIO {
 
 export const held = new WeakMap<ChatStore, { prefs: NotifyPrefs; io: PrefsIO }>();
 
+// Loads and saves of one store run one after another: a load still in flight must not put back
+// what a save just changed, and two quick changes (a level, then keywords) must not both start
+// from the same copy, or the second save drops the first change.
+const queues = new WeakMap<ChatStore, Promise<unknown>>();
+function serial<T>(store: ChatStore, op: () => Promise<T>): Promise<T> {
+  const run = (queues.get(store) ?? Promise.resolve()).then(op, op);
+  queues.set(
+    store,
+    run.catch(() => {}),
+  );
+  return run;
+}
+
 /**
  * Load the settings and have the store's badges and mentions follow them: its bump() (unread
  * and mention counts) and mentionsMe() (those counts, and the desktop notification hook) are
  * wrapped here, so the chat store itself carries no code for them (the web client's first load).
  */
-export async function attachPrefs(store: ChatStore, io = defaultIO(store)): Promise<NotifyPrefs> {
+export function attachPrefs(store: ChatStore, io = defaultIO(store)): Promise<NotifyPrefs> {
+  return serial(store, () => load(store, io));
+}
+
+async function load(store: ChatStore, io: PrefsIO): Promise<NotifyPrefs> {
   const prefs = await io.load();
   const first = !held.has(store);
   held.set(store, { prefs, io });
@@ -59,9 +76,14 @@ export async function attachPrefs(store: ChatStore, io = defaultIO(store)): Prom
   return prefs;
 }
 
-export async function update(store: ChatStore, change: (p: NotifyPrefs) => void): Promise<NotifyPrefs> {
-  if (!held.has(store)) await attachPrefs(store);
-  const h = held.get(store)!;
+export function update(store: ChatStore, change: (p: NotifyPrefs) => void): Promise<NotifyPrefs> {
+  return serial(store, async () => {
+    if (!held.has(store)) await load(store, defaultIO(store));
+    return save(held.get(store)!, change);
+  });
+}
+
+async function save(h: { prefs: NotifyPrefs; io: PrefsIO }, change: (p: NotifyPrefs) => void) {
   const next = structuredClone(h.prefs);
   change(next);
   await h.io.save(checkPrefs(next));
