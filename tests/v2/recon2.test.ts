@@ -124,7 +124,18 @@ describe("with a v2 node from before RECON2", () => {
       conn.pump();
       expect(conn.closed).toEqual({});
       expect(answers.recon2).toBe(0);
+      // TYPING (0x09, §22) came with RECON2: an older node would close on it, so neither side sends it
+      expect(conn.client.typing("general").send).toEqual([]);
+      expect(conn.server.typing("general").send).toEqual([]);
     });
+
+  test("between two current nodes TYPING is sent both ways (the gate above is the only thing that stops it)", () => {
+    const { a, b, cid } = diverged(10);
+    const conn = connect(a, b, cid);
+    expect(conn.closed).toEqual({});
+    expect(conn.client.typing("general").send).toHaveLength(1);
+    expect(conn.server.typing("general").send).toHaveLength(1);
+  });
 });
 
 describe("the offer", () => {
