@@ -27,6 +27,7 @@ import {
 import { sqliteStats } from "./metrics.ts";
 import { BlobService, type BlobsApi } from "./blobs/service.ts";
 import { Hub } from "./ws/hub.ts";
+import { TypingRelay } from "./ws/typing.ts";
 import { logEvent } from "../peer/log.ts";
 import { rangeMatcher } from "./cidr.ts";
 import { RelayMetrics } from "./metrics.ts";
@@ -77,6 +78,8 @@ export interface RelayContext {
   nowMs: () => number;
   nowS: () => number;
   hub: Hub;
+  /** typing notices of WebSocket subscribers that asked for them (ws/typing.ts) */
+  typing: TypingRelay;
   messages: MessagesApi;
   presence: PresenceApi;
   signal: SignalApi;
@@ -107,6 +110,7 @@ export interface RelayParts {
   /** the push key pinned per circle_hint (docs/PROTOCOL.md §25) */
   pushPins: PushPins;
   hub: Hub;
+  typing: TypingRelay;
   metrics: RelayMetrics;
 }
 
@@ -138,6 +142,7 @@ export function relayParts(input: RelayConfigInput | undefined, now: (() => numb
       signalIp: buckets(config.rate.signalIp),
     },
     hub: new Hub(config.wsMaxPerIp, config.wsMaxTotal),
+    typing: new TypingRelay(),
     pushPins: new PushPins(L.RELAY_RATE_KEYS_MAX),
     metrics: new RelayMetrics(),
   };
@@ -271,6 +276,7 @@ export function contextOf(parts: RelayParts, backend: RelayBackend): RelayContex
     nowMs,
     nowS,
     hub,
+    typing: parts.typing,
     messages: backend.messages,
     presence: backend.presence,
     signal: backend.signal,

@@ -111,6 +111,46 @@ test("two relay processes on one database: a POST to either reaches the WebSocke
   onB.ws.close();
 });
 
+test("two relay processes: a typing notice sent to one reaches the typing subscribers of the other, once", async () => {
+  const url = await freshDatabase();
+  const [a, b] = await Promise.all([relay(url), relay(url)]);
+  const BLOB = "AwAAAAAJGis8TV5vgJGis8TAtIXsNZiTz5iWOiYoaQJ7F8jKKcRVEzDeFIPEfyffK+kok0NT7WB4bazU";
+  const typingSub = async (base: string, node: string, typing: boolean) => {
+    const q = `circle_hint=${HINT}&node_id=${node}${typing ? "&typing=1" : ""}`;
+    const ws = new WebSocket(`${base.replace("http", "ws")}/v1/relay/ws?${q}`);
+    const seen: string[] = [];
+    ws.addEventListener("message", (e) => {
+      const f = JSON.parse(String(e.data));
+      if (f.t === "TYPING") seen.push(f.blob);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener("open", () => resolve());
+      ws.addEventListener("error", () => reject(new Error("WebSocket did not open")));
+    });
+    return { ws, seen };
+  };
+  const sender = await typingSub(a.base, "nodeaaaa0001", true);
+  const sameProc = await typingSub(a.base, "nodebbbb0002", true);
+  const otherProc = await typingSub(b.base, "nodecccc0003", true);
+  const original = await typingSub(b.base, "original0004", false);
+  await Bun.sleep(100);
+  sender.ws.send(JSON.stringify({ t: "TYPING", blob: BLOB }));
+  await until("the notice on B", () => otherProc.seen.length > 0);
+  await Bun.sleep(200);
+  expect(otherProc.seen).toEqual([BLOB]);
+  expect(sameProc.seen).toEqual([BLOB]);
+  expect(sender.seen).toEqual([]);
+  expect(original.seen).toEqual([]);
+  // and back: from B to A's subscribers
+  otherProc.ws.send(JSON.stringify({ t: "TYPING", blob: BLOB }));
+  await until("the notice on A", () => sender.seen.length > 0);
+  await Bun.sleep(200);
+  expect(sender.seen).toEqual([BLOB]);
+  expect(sameProc.seen).toEqual([BLOB, BLOB]);
+  expect(otherProc.seen).toEqual([BLOB]);
+  for (const s of [sender, sameProc, otherProc, original]) s.ws.close();
+});
+
 test("5,000 concurrent POSTs spread over two processes while clients page: none lost, none twice", async () => {
   const url = await freshDatabase();
   const [a, b] = await Promise.all([relay(url), relay(url)]);

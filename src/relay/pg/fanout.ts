@@ -3,7 +3,8 @@
 // every process pushes it to its own subscribers of that hint. The poster's own process has
 // pushed already and skips its own notifications (origin). A notification carries the push
 // frame itself when it fits PostgreSQL's 8000-byte payload; otherwise the hint and seq range,
-// and a process with subscribers of that hint reads the rows.
+// and a process with subscribers of that hint reads the rows. Typing notices (ws/typing.ts, never
+// stored) go the same way, "origin hint T frame", sent on their own (not in a transaction).
 import { pushFrame } from "../messages/page.ts";
 import type { StoredEnvelope } from "../messages/store.ts";
 
@@ -25,8 +26,11 @@ export function notifyText(origin: string, hint: string, stored: StoredEnvelope[
   return `${origin} ${hint} R ${stored[0]!.seq} ${stored[stored.length - 1]!.seq} ${serverTime}`;
 }
 
+/** A typing notice's frame (at most TYPING_RELAY_BLOB_MAX of base64 inside: well under the limit). */
+export const typingNotifyText = (origin: string, hint: string, frame: string): string => `${origin} ${hint} T ${frame}`;
+
 export type Notified =
-  | { origin: string; hint: string; frame: string }
+  | { origin: string; hint: string; frame: string; typing?: true }
   | { origin: string; hint: string; from: number; to: number; serverTime: number };
 
 export function parseNotify(text: string): Notified | null {
@@ -38,6 +42,7 @@ export function parseNotify(text: string): Notified | null {
   const kind = text.slice(b + 1, b + 2);
   const rest = text.slice(b + 3);
   if (kind === "F") return { origin, hint, frame: rest };
+  if (kind === "T") return { origin, hint, frame: rest, typing: true };
   const [from, to, serverTime] = rest.split(" ").map(Number);
   if (kind !== "R" || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || !Number.isSafeInteger(serverTime))
     return null;

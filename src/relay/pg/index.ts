@@ -8,7 +8,7 @@ import { logEvent } from "../../peer/log.ts";
 import { relayAppOf, type AnyRelayApp } from "../app.ts";
 import type { RelayConfigInput } from "../config.ts";
 import { contextOf, relayParts, type PruneReport, type RelayBackend } from "../context.ts";
-import { CHANNEL, parseNotify, type Fanout } from "./fanout.ts";
+import { CHANNEL, parseNotify, typingNotifyText, type Fanout } from "./fanout.ts";
 import { PgBlobs } from "./blobs.ts";
 import { PgMessages } from "./messages.ts";
 import { PgRoom, pgDiskFree, warnNoDiskFloor } from "./quota.ts";
@@ -98,6 +98,7 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
   const listener = await sql.listen(CHANNEL, (text: string) => {
     const n = parseNotify(text);
     if (!n || n.origin === fanout.origin || !hub.listening(n.hint)) return;
+    if ("typing" in n) return parts.typing.deliver(n.hint, n.frame);
     if ("frame" in n) return hub.publish(n.hint, n.frame);
     messages.framesOf(n.hint, n.from, n.to, n.serverTime).then(
       (frame) => frame && hub.publish(n.hint, frame),
@@ -105,6 +106,14 @@ export async function createPgRelayApp(deps: PgRelayDeps): Promise<PgRelayApp> {
         logEvent("error", "relay.fanout_failed", `felund relay: reading pushed rows failed ${String(e)}`, { error: e }),
     );
   });
+  // typing notices reach the subscribers of every process (best effort: never stored, a lost one only expires)
+  parts.typing.share = (hint, frame) => {
+    sql`SELECT pg_notify(${CHANNEL}, ${typingNotifyText(fanout.origin, hint, frame)})`.catch((e: unknown) =>
+      logEvent("warn", "relay.typing_share_failed", `felund relay: sharing a typing notice failed ${String(e)}`, {
+        error: e,
+      }),
+    );
+  };
   const app = relayAppOf(contextOf(parts, backend));
   return Object.assign(app, { unlisten: () => listener.unlisten() });
 }

@@ -7,7 +7,7 @@ import type { RelayContext } from "../context.ts";
 import { errorResponse } from "../http.ts";
 import type { Subscriber } from "./hub.ts";
 import { WsQuery } from "./model.ts";
-import { FEATURES_FRAME, TypingRelay } from "./typing.ts";
+import { FEATURES_FRAME } from "./typing.ts";
 import { after } from "../storage.ts";
 
 interface Raw extends Subscriber {
@@ -16,7 +16,7 @@ interface Raw extends Subscriber {
 
 export const wsRoutes = (ctx: RelayContext) => {
   const joined = new WeakMap<object, { hint: string; address: string }>();
-  const typing = new TypingRelay();
+  const typing = ctx.typing;
   const addressOf = (request: Request, raw: Raw) =>
     ctx.address(request, { requestIP: () => (raw.remoteAddress ? { address: raw.remoteAddress } : null) }) ?? "unknown";
   return new Elysia().ws("/relay/ws", {

@@ -4,8 +4,9 @@
 // other subscribers of the hint that asked for them, and never stores it. Blobs are sealed and
 // signed end to end (src/protocol/v2/typing.ts): the relay checks only size and rate
 // (RELAY_TYPING_BURST / RELAY_TYPING_PER_S per client address and hint; the rest are dropped).
-// Subscribers that did not ask (original clients) never see one. One process: on a relay of
-// several processes a notice reaches the subscribers of the process it came to.
+// Subscribers that did not ask (original clients) never see one. On a relay of several processes
+// (PostgreSQL) a notice passed on is also shared with the others (`share`: LISTEN/NOTIFY, pg/index.ts),
+// which deliver() it to their own subscribers; the rate is per process.
 import { RELAY_TYPING_BURST, RELAY_TYPING_PER_S, TYPING_RELAY_BLOB_MAX } from "../../protocol/limits.ts";
 import { TokenBuckets } from "../rate-limit.ts";
 import type { Subscriber } from "./hub.ts";
@@ -18,6 +19,8 @@ export class TypingRelay {
   /** notices passed on, and dropped over the rate (/metrics-style counters for tests) */
   passed = 0;
   dropped = 0;
+  /** the other relay processes' subscribers (PostgreSQL): set by the backend, null in one process */
+  share: ((hint: string, text: string) => void) | null = null;
 
   add(hint: string, sub: Subscriber): void {
     let set = this.byHint.get(hint);
@@ -53,5 +56,11 @@ export class TypingRelay {
     this.passed++;
     const text = JSON.stringify({ t: "TYPING", blob });
     for (const s of set) if (s !== from) s.send(text);
+    this.share?.(hint, text);
+  }
+
+  /** A notice another relay process passed on (`text` as it built it): to this process's subscribers of `hint`. */
+  deliver(hint: string, text: string): void {
+    for (const s of this.byHint.get(hint) ?? []) s.send(text);
   }
 }
