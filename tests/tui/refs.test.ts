@@ -27,14 +27,14 @@ test("/reply, /react, /edit, /info and /delete on numbered messages", async () =
   port = server.port!;
   cleanup.push(() => server.stop(true));
   const { circleId } = node.createCircle("room");
-  const first = node.send(circleId, "general", "the plan is ready");
+  const first = node.send(circleId, "general", "the **plan** is `ready`");
   node.send(circleId, "general", "second thought");
   const backend = new LocalBackend({ base: `http://127.0.0.1:${port}`, token: TOKEN });
   cleanup.push(() => backend.close());
   h = await startHarness(100, 30, backend as never);
   await h.until((f) => f.includes("second thought"), "history");
 
-  // message 2 from the bottom is "the plan is ready"
+  // message 2 from the bottom is "the plan is ready" (markdown: its quote shows no markers)
   await h.type("/reply 2 sounds good");
   await h.enter();
   let f = await h.until((f) => f.includes("sounds good"), "reply");
@@ -52,7 +52,7 @@ test("/reply, /react, /edit, /info and /delete on numbered messages", async () =
   await h.enter();
   f = await h.until((f) => f.includes("edit 1"), "history in /info");
   expect(f).toContain("reaction 🎉 1: tess");
-  expect(f).toMatch(/original \([^)]*\): the plan is ready/);
+  expect(f).toMatch(/original \([^)]*\): the \*\*plan\*\* is `ready`/); // as written
 
   await h.type("/delete 3");
   await h.enter();

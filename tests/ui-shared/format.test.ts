@@ -9,6 +9,7 @@ import {
   formatTime,
   mentions,
   parseInline,
+  plainInline,
 } from "../../ui/shared/format.ts";
 import { mentionCompletions } from "../../ui/shared/completion.ts";
 
@@ -105,4 +106,11 @@ describe("helpers", () => {
     expect(dayLabel(now - 86400, now)).toBe("Yesterday");
     expect(dayKey(now)).toBe("2026-06-15");
   });
+});
+
+test("plainInline: a line as the reader sees it, without markdown markers (a reply's quote)", () => {
+  expect(plainInline("the **plan** is `ready`, ~~maybe~~ *now* @bob https://x.example/a")).toBe(
+    "the plan is ready, maybe now @bob https://x.example/a",
+  );
+  expect(plainInline("<b>not html</b> 2 * 3 * 4")).toBe("<b>not html</b> 2 * 3 * 4");
 });

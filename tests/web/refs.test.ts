@@ -116,7 +116,7 @@ afterAll(async () => {
 
 describe("refs in the web client", () => {
   test("reply: the bar with cancel, the quote on every side, a click on it jumps to the message", async () => {
-    await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "general", text: "lunch at noon?\nor later" });
+    await api(ben, "POST", `/circles/${circleId}/messages`, { channel: "general", text: "lunch at *noon*?\nor later" });
     await until(lp, "lunch at noon?\nor later");
     await act(lp, "lunch at noon?", "Reply");
     expect(await lp.textContent('[data-testid="reply-bar"]')).toContain("replying to ben: lunch at noon?");
@@ -143,7 +143,7 @@ describe("refs in the web client", () => {
       async () => (await benMessages()).find((m) => m.text === "noon works"),
       20_000,
     );
-    expect(reply).toMatchObject({ kind: 3, reply: { msgId: target, author: "ben", line: "lunch at noon?" } });
+    expect(reply).toMatchObject({ kind: 3, reply: { msgId: target, author: "ben", line: "lunch at *noon*?" } });
     // the relay-only page shows the same quote
     await until(rp, "noon works");
     expect(await row(rp, "noon works").locator('[data-testid="quote"]').textContent()).toBe("ben lunch at noon?");

@@ -5,6 +5,7 @@
 import type { ChatStore } from "./chat-store.ts";
 import { isAttachmentRow } from "./attach-commands.ts";
 import { isDm } from "./chat-store.ts";
+import { plainInline } from "./format.ts";
 import type { MessageView } from "./types.ts";
 
 export interface MessageActions {
@@ -48,6 +49,6 @@ export function lastEditable(store: ChatStore): MessageView | undefined {
 
 /** "Alice: first line" as a reply's composer and quote show it (the first line, cut at 80 characters). */
 export function quoteLine(store: ChatStore, m: MessageView): string {
-  const line = m.text.split("\n")[0]!.trim();
+  const line = plainInline(m.text.split("\n")[0]!).trim(); // as the reader sees it, without markdown markers
   return `${store.authorName(m)}: ${line.length > 80 ? `${line.slice(0, 79)}…` : line}`;
 }

@@ -4,7 +4,7 @@
 // characters first, so a message can never write escape sequences to the user's terminal.
 import { RGBA, TextAttributes, type TextChunk } from "@opentui/core";
 import type { Notice } from "../shared/chat-store.ts";
-import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline } from "../shared/format.ts";
+import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline, plainInline } from "../shared/format.ts";
 import { type Block, parseBlocks } from "../shared/markdown.ts";
 import type { MessageView } from "../shared/types.ts";
 import { inertText } from "../shared/safe-text.ts";
@@ -119,7 +119,10 @@ export function messageChunks(
   // a reply: the quoted author and first line on a line of their own (docs/PROTOCOL.md §18)
   const q = m.reply;
   const quote = q
-    ? [chunk(`╭ ${clean(q.author, false)}: ${q.deleted ? "message deleted" : clean(q.line, false)}`, dim), chunk("\n")]
+    ? [
+        chunk(`╭ ${clean(q.author, false)}: ${q.deleted ? "message deleted" : clean(plainInline(q.line), false)}`, dim),
+        chunk("\n"),
+      ]
     : [];
   return [
     ...quote,

@@ -6,7 +6,7 @@
 // at the first message that needs it or the first hover, tap or focus on a message; the input
 // bar at ↑ in an empty box (editLast: edit my last message in the channel).
 import { For, Show, createSignal, onMount } from "solid-js";
-import { formatDateTime } from "../../../shared/format.ts";
+import { formatDateTime, plainInline } from "../../../shared/format.ts";
 import { lastEditable, messageActions } from "../../../shared/message-actions.ts";
 import { jumpToMessage, refAction } from "../../../shared/ref-commands.ts";
 import type { MessageView } from "../../../shared/types.ts";
@@ -83,7 +83,7 @@ export function MessageBody(p: { m: MessageView }) {
             onClick={() => jump(r().msgId)}
           >
             <span class="quote-author">{r().author}</span>{" "}
-            <span class="quote-line">{r().deleted ? "message deleted" : r().line}</span>
+            <span class="quote-line">{r().deleted ? "message deleted" : plainInline(r().line)}</span>
           </button>
         )}
       </Show>
