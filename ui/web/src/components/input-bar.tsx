@@ -171,8 +171,7 @@ export function InputBar() {
           }}
           onKeyDown={onKey}
         />
-        <label class="icon-btn" aria-label="Attach">
-          📎
+        <label class="icon-btn ico ico-clip" aria-label="Attach" title="Attach files">
           <input type="file" multiple hidden data-testid="attach" onChange={(e) => files(e.currentTarget.files)} />
         </label>
         <button

@@ -55,26 +55,27 @@ export function Actions(p: { app: AppStore; m: MessageView; can: MessageActions;
         </button>
       </Show>
       <Show when={p.can.delete}>
-        <button type="button" title="Delete" aria-label="Delete" onClick={() => setConfirming(true)}>
-          🗑
-        </button>
+        <button
+          type="button"
+          title="Delete"
+          aria-label="Delete"
+          class="ico ico-trash"
+          onClick={() => setConfirming(true)}
+        />
       </Show>
       <Show when={p.can.pin}>
         <button
           type="button"
+          class="ico ico-pin"
           title="Pin"
           aria-label="Pin"
           onClick={() =>
             import("../../../shared/pins.ts").then((x) => x.setPinned(p.app.core, p.m.msgId, true)).catch(failed)
           }
-        >
-          📌
-        </button>
+        />
       </Show>
       <Show when={p.can.copy}>
-        <button type="button" title="Copy text" aria-label="Copy" onClick={copy}>
-          ⧉
-        </button>
+        <button type="button" title="Copy text" aria-label="Copy" class="ico ico-copy" onClick={copy} />
       </Show>
       <Show when={reacting()}>
         <div class="quick-react" data-testid="quick-react">

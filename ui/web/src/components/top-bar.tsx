@@ -46,18 +46,21 @@ export function TopBar() {
         >
           Members
         </button>
-        <button type="button" class="ghost" title="Pinned" onClick={() => app.openModal("pins")}>
-          📌
-        </button>
         <button
           type="button"
-          class="ghost"
+          class="ghost ico ico-pin"
+          title="Pinned"
+          aria-label="Pinned messages"
+          onClick={() => app.openModal("pins")}
+        />
+        <button
+          type="button"
+          class="ghost ico ico-bell"
           title="Notifications"
+          aria-label="Notifications"
           data-testid="notify-open"
           onClick={() => app.openModal("notify")}
-        >
-          🔔
-        </button>
+        />
         <button type="button" class="ghost" title="Settings (F3)" onClick={() => app.openModal("settings")}>
           Settings
         </button>
