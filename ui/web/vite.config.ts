@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
+import { solidLean } from "./solid-lean.ts";
 
 const here = import.meta.dirname;
 
@@ -84,7 +85,13 @@ export default defineConfig({
   root: here,
   base: "/",
   logLevel: "warn",
-  plugins: [noPreloadHelper(), controlSoon(), solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
+  plugins: [
+    noPreloadHelper(),
+    controlSoon(),
+    solidLean(),
+    solid({ include: /ui\/web\/src\/.*\.tsx$/ }),
+    serviceWorker(),
+  ],
   resolve: {
     alias: [
       {
