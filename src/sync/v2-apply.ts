@@ -1,13 +1,13 @@
 // Accepting and authoring v2 messages against the store (docs/PROTOCOL.md §5-§8): signature
-// and clock checks, the removed-member rule, the authority of each control event; the effects
-// of what is accepted are in v2-events.ts and v2-control-effects.ts. Pure: every path (TCP
+// and clock checks, the removed-member rule; the authority of each control event and the effects
+// of what is accepted are in v2-control-effects.ts and v2-events.ts. Pure: every path (TCP
 // session, relay envelope, local send) goes through here.
 import { fromBase64, fromHex, toBase64, toHex } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import { V2_CREATED_TS_MIN } from "../protocol/limits.ts";
 import { computeMac, type ChatMessage } from "../protocol/message.ts";
 import { accept, ignore, reject, type Verdict } from "../protocol/verdict.ts";
-import { decodeEvent, authorityOf, type V2Event } from "../protocol/v2/control.ts";
+import { decodeEvent, type V2Event } from "../protocol/v2/control.ts";
 import { sealBody } from "../protocol/v2/channel-keys.ts";
 import { epochZeroKey, nodeIdOf } from "../protocol/v2/keys.ts";
 import { attachmentRowText } from "./attachment-hook.ts";
@@ -25,8 +25,8 @@ import {
   KIND_DM,
   type SignedMessage,
 } from "../protocol/v2/message.ts";
-import { describe, openSealedText, type V2Ctx } from "./v2-events.ts";
-import { applyEvent } from "./v2-control-effects.ts";
+import { openSealedText, type V2Ctx } from "./v2-events.ts";
+import { applyEvent, authorityError } from "./v2-control-effects.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { refRules } from "./ref-hook.ts";
 import {
@@ -71,34 +71,6 @@ const colsOf = (m: SignedMessage, targetId?: string): V2MessageCols => ({
   wire: toBase64(m.wire),
   ...(m.createdMs === undefined ? {} : { createdMs: m.createdMs, authorSeq: m.authorSeq }),
 });
-
-/** Check the event's authority against the signer; null when allowed. */
-function authorityError(ctx: V2Ctx, m: SignedMessage, e: V2Event): string | null {
-  const a = authorityOf(e);
-  if (a === "circle_owner") {
-    const owner = ctx.store.getCircleOwner(m.circleId);
-    return owner && owner === toHex(m.authorKey) ? null : "only the circle owner may sign this event";
-  }
-  if (a === "channel_owner") {
-    const ch = ctx.store.getV2Channel(m.circleId, (e as { channelId: string }).channelId);
-    if (!ch) return "approval for an unknown channel";
-    return ch.ownerKey === toHex(m.authorKey) ? null : "only the channel owner may approve";
-  }
-  if (a === "pin" && e.t === "pin") {
-    // the circle owner, or the owner of a key/invite channel (a public channel has none but the circle's)
-    const ch = ctx.store.getV2Channel(m.circleId, e.channelId);
-    const key = toHex(m.authorKey);
-    return ctx.store.getCircleOwner(m.circleId) === key || (ch?.mode !== "public" && ch?.ownerKey === key)
-      ? null
-      : "only the circle owner or the channel owner may sign this event";
-  }
-  if (a === "call_host" && e.t === "call") {
-    const s = ctx.calls.sessions.get(e.sessionId);
-    if (s && s.hostNodeId !== m.authorNodeId)
-      return `only the call host may ${e.op === "end" ? "end the call" : "revoke"}`;
-  }
-  return null;
-}
 
 /**
  * Verify and store one signed message (from any path). Ignore = already held; Reject = bad
@@ -208,6 +180,14 @@ export function wasMemberOfEpoch(store: SyncStoreV2, circleId: string, epoch: nu
 
 /** An arrival through a relay: "relay" (the relay-only browser) or "relay:<base>" (a node, which remembers which relay). */
 export const isRelayOrigin = (origin: string): boolean => origin === "relay" || origin.startsWith("relay:");
+
+/** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */
+export function describe(e: V2Event): string {
+  const o: Record<string, unknown> = { t: `V2_${e.t.toUpperCase()}` };
+  for (const [k, v] of Object.entries(e))
+    if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
+  return JSON.stringify(o);
+}
 
 const sameContent = (a: ChatMessage, b: ChatMessage) =>
   a.circleId === b.circleId &&

@@ -1,5 +1,5 @@
-// A control event's effects (docs/PROTOCOL.md §6-§8), once acceptSigned (v2-apply.ts) stored it:
-// member cards, channels and their keys, names, rekey, calls. Apart from v2-events.ts (what a
+// A control event's authority (who may sign it) and its effects (docs/PROTOCOL.md §6-§8), once
+// acceptSigned (v2-apply.ts) stored it: member cards, channels and their keys, names, rekey, calls. Apart from v2-events.ts (what a
 // plain or sealed chat message needs) so the relay-only browser's first load leaves it out: its
 // web build loads this module when it first meets a control event (ui/web/src/relay/control-soon.ts).
 import { toHex } from "../protocol/bytes.ts";
@@ -12,6 +12,55 @@ import { cardIsNewer, cardOf } from "../protocol/v2/member-card.ts";
 import { openRekey } from "../protocol/v2/rekey.ts";
 import { ensureGeneral, type CircleRow, type SyncStoreV2 } from "./store.ts";
 import { openLockedBacklog, type V2Ctx } from "./v2-events.ts";
+
+/**
+ * Who may sign an event: anyone (about themself), the circle owner, the channel owner, the call
+ * host (end, revoke), or for a pin the circle owner or the owner of a key/invite channel.
+ */
+function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host" | "pin" {
+  switch (e.t) {
+    case "pin":
+      return "pin";
+    case "circle_name":
+    case "rekey":
+    case "history":
+      return "circle_owner";
+    case "channel_approve":
+      return "channel_owner";
+    case "call":
+      return e.op === "end" || e.op === "revoke" ? "call_host" : "self";
+    default:
+      return "self";
+  }
+}
+
+/** Check the event's authority against the signer; null when allowed. */
+export function authorityError(ctx: V2Ctx, m: SignedMessage, e: V2Event): string | null {
+  const a = authorityOf(e);
+  if (a === "circle_owner") {
+    const owner = ctx.store.getCircleOwner(m.circleId);
+    return owner && owner === toHex(m.authorKey) ? null : "only the circle owner may sign this event";
+  }
+  if (a === "channel_owner") {
+    const ch = ctx.store.getV2Channel(m.circleId, (e as { channelId: string }).channelId);
+    if (!ch) return "approval for an unknown channel";
+    return ch.ownerKey === toHex(m.authorKey) ? null : "only the channel owner may approve";
+  }
+  if (a === "pin" && e.t === "pin") {
+    // the circle owner, or the owner of a key/invite channel (a public channel has none but the circle's)
+    const ch = ctx.store.getV2Channel(m.circleId, e.channelId);
+    const key = toHex(m.authorKey);
+    return ctx.store.getCircleOwner(m.circleId) === key || (ch?.mode !== "public" && ch?.ownerKey === key)
+      ? null
+      : "only the circle owner or the channel owner may sign this event";
+  }
+  if (a === "call_host" && e.t === "call") {
+    const s = ctx.calls.sessions.get(e.sessionId);
+    if (s && s.hostNodeId !== m.authorNodeId)
+      return `only the call host may ${e.op === "end" ? "end the call" : "revoke"}`;
+  }
+  return null;
+}
 
 export function applyEvent(ctx: V2Ctx, circle: CircleRow, m: SignedMessage, e: V2Event): void {
   const { store } = ctx;

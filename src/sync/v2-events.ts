@@ -1,10 +1,10 @@
-// What a stored v2 message needs besides its row (docs/PROTOCOL.md §6-§8), once acceptSigned
-// (v2-apply.ts) took it: opening sealed channel text, and the text a control row keeps. A control
-// event's effects (member cards, channels and their keys, names, rekey, calls) are in
-// v2-control-effects.ts.
+// What a stored v2 message of an access-controlled channel needs besides its row (docs/PROTOCOL.md
+// §7), once acceptSigned (v2-apply.ts) took it: opening sealed channel text, now or once its key
+// is learned. A control event's effects (member cards, channels and their keys, names, rekey,
+// calls) are in v2-control-effects.ts. The relay-only browser loads this module (and the channel
+// keys' code) when it first needs them: ui/web/src/relay/sealed-soon.ts.
 import { fromBase64, fromHex } from "../protocol/bytes.ts";
 import { openBody } from "../protocol/v2/channel-keys.ts";
-import type { V2Event } from "../protocol/v2/control.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { decodeMessage, type SignedMessage } from "../protocol/v2/message.ts";
 import type { CallRegistry } from "./call-registry.ts";
@@ -40,12 +40,4 @@ export function openLockedBacklog(store: SyncStoreV2, circleId: string, channelI
     }
   }
   return n;
-}
-
-/** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */
-export function describe(e: V2Event): string {
-  const o: Record<string, unknown> = { t: `V2_${e.t.toUpperCase()}` };
-  for (const [k, v] of Object.entries(e))
-    if (k !== "t" && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) o[k] = v;
-  return JSON.stringify(o);
 }

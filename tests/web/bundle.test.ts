@@ -1,18 +1,19 @@
 // The download budget of the web client (issue 4): at first load, relay-only mode (the browser
 // is its own v2 peer; after setup, and with a message sent) and local mode each fetch at most
-// FIRST_LOAD_BUDGET of JavaScript gzip (48 KB: issue 4's 45 KB is not met yet; see bench/bundle.ts). Measured by bench/bundle.ts in Chromium: the scripts the page
+// FIRST_LOAD_BUDGET of JavaScript gzip (47 KB: issue 4's 45 KB is met at first load, not after a send yet; see bench/bundle.ts). Measured by bench/bundle.ts in Chromium: the scripts the page
 // really requests, each gzipped at level 9. Sizes depend on the build alone, not on timing.
 import { expect, test } from "bun:test";
 import { FIRST_LOAD_BUDGET, measureBundle } from "../../bench/bundle.ts";
 
-test("relay-only and local first loads stay within the budget (FIRST_LOAD_BUDGET: 48 KB of JavaScript gzip)", async () => {
+test("relay-only and local first loads stay within the budget (FIRST_LOAD_BUDGET: 47 KB of JavaScript gzip)", async () => {
   const f = await measureBundle();
   const show = (l: { files: string[]; bytes: number }) => `${l.bytes} B: ${l.files.join(", ")}`;
   expect(f.relayFirstLoad.bytes, show(f.relayFirstLoad)).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
   expect(f.relayAfterSend.bytes, show(f.relayAfterSend)).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
   expect(f.localFirstLoad.bytes, show(f.localFirstLoad)).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
   // what a returning relay-only user never loads to chat: owner actions, admission, legacy v1, dialogs, commands,
-  // notification settings (none saved), control events' effects and the calls' registry (no control event came)
+  // notification settings (none saved), control events' authority and effects and the calls' registry (no control
+  // event came), the sealed channels' code (no channel key held: sealed-soon.ts)
   for (const lazy of [
     "relay-actions",
     "admission",
@@ -25,6 +26,8 @@ test("relay-only and local first loads stay within the budget (FIRST_LOAD_BUDGET
     "v2-control-effects",
     "call-registry",
     "mem-control",
+    "v2-events",
+    "channel-keys",
   ])
     expect(f.relayAfterSend.files.filter((x) => x.startsWith(lazy + "-"))).toEqual([]);
   expect(f.localFirstLoad.files.filter((x) => x.startsWith("relay-"))).toEqual([]);

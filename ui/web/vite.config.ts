@@ -6,19 +6,20 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
+import { solidLean } from "./solid-lean.ts";
 
 const here = import.meta.dirname;
 
 /**
- * Modules every page runs: the entry's static imports, Solid, and what lazy chunks share with
- * them. Not main.tsx itself: the entry awaits the relay chunk, which imports this one, so this
- * one must not be the entry (a cycle through a top-level await never settles).
+ * Modules every page runs: the entry (main.tsx, which therefore awaits nothing at its top level:
+ * the relay chunk imports this one, and a cycle through a top-level await never settles), its
+ * static imports, Solid, and what lazy chunks share with them. One file fewer at first load.
  */
 const APP_SHELL =
-  /\/(ui\/web\/src\/(app|app-store|boot|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich))\.tsx?|ui\/shared\/(backend|chat-store|chat-state|format|line|notify-saved)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
+  /\/(ui\/web\/src\/(main|app|app-store|boot|components\/(input-bar|message-log|sidebar|status-line|top-bar|rich))\.tsx?|ui\/shared\/(backend|chat-store|chat-state|format|line|notify-saved)\.ts|src\/protocol\/limits\.ts|node_modules\/solid-js\/.*)$/;
 /** the relay-only peer at start: storage, the shared relay client of src/peer/relay under its browser host, the v2 engine and its crypto */
 const RELAY_CORE =
-  /\/(ui\/web\/src\/relay\/(open|relay-backend|relay-client|mem-store|idb|saved|control-soon|mac-soon)|src\/peer\/(member-list|heard|timeline|relay\/(api|sync|admissions)))\.ts$/;
+  /\/(ui\/web\/src\/relay\/(open|relay-backend|relay-client|mem-store|idb|saved|control-soon|sealed-soon|mac-soon)|src\/peer\/(member-list|heard|timeline|relay\/(api|sync|admissions)))\.ts$/;
 
 /**
  * Vite wraps each dynamic import in a helper that first preloads the chunk's dependencies
@@ -38,10 +39,11 @@ function noPreloadHelper(): Plugin {
 }
 
 /**
- * The effects of control events (src/sync/v2-control-effects.ts) are not in the relay-only
- * browser's first load: the one static import of them, v2-apply.ts's, gets ui/web/src/relay/
- * control-soon.ts instead, which loads them (and the calls' registry) when the browser first
- * meets a control event. Likewise its import of the v1 message module (for computeMac, which only
+ * The authority and effects of control events (src/sync/v2-control-effects.ts) are not in the
+ * relay-only browser's first load: the one static import of them, v2-apply.ts's, gets ui/web/src/
+ * relay/control-soon.ts instead, which loads them (and the calls' registry) when the browser first
+ * meets a control event. Its imports of sealed channels' code (v2-events.ts, channel-keys.ts) get
+ * sealed-soon.ts, which loads it with the first channel key. Likewise its import of the v1 message module (for computeMac, which only
  * legacy circles use) gets mac-soon.ts, lent computeMac by the legacy chunk. Every other importer
  * (and the node, and the tests under Bun) gets the modules themselves.
  */
@@ -52,6 +54,8 @@ function controlSoon(): Plugin {
     resolveId(source, importer) {
       if (!importer?.endsWith("/src/sync/v2-apply.ts")) return;
       if (source === "./v2-control-effects.ts") return join(here, "src", "relay", "control-soon.ts");
+      if (source === "./v2-events.ts" || source === "../protocol/v2/channel-keys.ts")
+        return join(here, "src", "relay", "sealed-soon.ts");
       if (source === "../protocol/message.ts") return join(here, "src", "relay", "mac-soon.ts");
     },
   };
@@ -84,7 +88,13 @@ export default defineConfig({
   root: here,
   base: "/",
   logLevel: "warn",
-  plugins: [noPreloadHelper(), controlSoon(), solid({ include: /ui\/web\/src\/.*\.tsx$/ }), serviceWorker()],
+  plugins: [
+    noPreloadHelper(),
+    controlSoon(),
+    solidLean(),
+    solid({ include: /ui\/web\/src\/.*\.tsx$/ }),
+    serviceWorker(),
+  ],
   resolve: {
     alias: [
       {
@@ -99,6 +109,7 @@ export default defineConfig({
     target: "es2022",
     assetsInlineLimit: 0,
     modulePreload: false,
+    cssCodeSplit: false,
     reportCompressedSize: false,
     rolldownOptions: {
       // limits.ts lives in the app shell: without this, every bound a relay-side module names is
@@ -110,7 +121,7 @@ export default defineConfig({
         // commands, calls, admission and owner actions stay chunks of their own, loaded on use.
         codeSplitting: {
           groups: [
-            { name: "app", test: APP_SHELL, priority: 2 },
+            { name: "app", test: (id) => APP_SHELL.test(id) || id.includes("rolldown/runtime"), priority: 2 },
             { name: "relay", test: RELAY_CORE, priority: 1 },
           ],
         },

@@ -2,7 +2,7 @@
 // "__control" channel. The author is the message signer, so events about "me" (card, join,
 // leave, rename, request) carry no node id at all and cannot be written for someone else;
 // events with authority (approve, circle name, rekey, call end and revoke) are checked against the
-// signer by authorityOf() below.
+// signer by authorityOf() in src/sync/v2-control-effects.ts.
 import { isValidChannelId } from "../channel-id.ts";
 import {
   CIRCLE_NAME_MAX,
@@ -215,25 +215,4 @@ export function decodeEvent(b: Uint8Array): V2Event {
   }
   r.end();
   return e;
-}
-
-/**
- * Who may sign an event: anyone (about themself), the circle owner, the channel owner, the call
- * host (end, revoke), or for a pin the circle owner or the owner of a key/invite channel.
- */
-export function authorityOf(e: V2Event): "self" | "circle_owner" | "channel_owner" | "call_host" | "pin" {
-  switch (e.t) {
-    case "pin":
-      return "pin";
-    case "circle_name":
-    case "rekey":
-    case "history":
-      return "circle_owner";
-    case "channel_approve":
-      return "channel_owner";
-    case "call":
-      return e.op === "end" || e.op === "revoke" ? "call_host" : "self";
-    default:
-      return "self";
-  }
 }

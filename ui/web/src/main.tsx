@@ -48,16 +48,17 @@ addEventListener("hashchange", () => {
   if (/(?:^#|&)token=/.test(location.hash)) location.reload();
 });
 
+// (no top-level await: this module is part of the app shell's chunk, which the relay chunk imports)
 const cfg = pageConfig();
-if (cfg.mode === "local") {
-  const token = takeToken();
-  if (!token) blocked("no-token");
-  else {
-    const { LocalBackend } = await import("../../shared/local-backend.ts");
-    await start(new LocalBackend({ base: "", token }), "local");
-  }
-} else {
-  const { openRelayBackend } = await import("./relay/open.ts");
-  await start(await openRelayBackend({ relayBase: cfg.relayBase || location.origin }), "relay");
-}
-registerServiceWorker();
+const token = cfg.mode === "local" ? takeToken() : null;
+if (cfg.mode === "local" && !token) blocked("no-token");
+else
+  void (
+    cfg.mode === "local"
+      ? import("../../shared/local-backend.ts").then(({ LocalBackend }) =>
+          start(new LocalBackend({ base: "", token: token! }), "local"),
+        )
+      : import("./relay/open.ts").then(async ({ openRelayBackend }) =>
+          start(await openRelayBackend({ relayBase: cfg.relayBase || location.origin }), "relay"),
+        )
+  ).then(registerServiceWorker);

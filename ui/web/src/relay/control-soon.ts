@@ -1,21 +1,24 @@
 // What v2-apply.ts imports as v2-control-effects.ts in the web build (ui/web/vite.config.ts sends
-// that one import here): a control event's effects, the calls' registry and the store's writes of
+// that one import here): a control event's authority and effects, the calls' registry and the store's writes of
 // control events, invites and admissions (mem-control.ts) are a chunk of their own,
 // loaded when the relay-only browser first meets a control event, not in its first load. The
 // browser loads it before its engine can apply one: a batch from the relay that holds one
 // (relay-client.ts), the actions, calls, admissions and legacy chunks (relay-backend.ts).
 import type { CallRegistry } from "../../../../src/sync/call-registry.ts";
-import type { applyEvent as Apply } from "../../../../src/sync/v2-control-effects.ts";
+import type { applyEvent as Apply, authorityError as Authority } from "../../../../src/sync/v2-control-effects.ts";
+import { loadSealed } from "./sealed-soon.ts";
 
 type Registry = typeof import("../../../../src/sync/call-registry.ts");
-let effects: typeof Apply | null = null;
+let effects: { apply: typeof Apply; authority: typeof Authority } | null = null;
 let loading: Promise<Registry> | null = null;
 
-export const applyEvent: typeof Apply = (ctx, circle, m, e) => {
-  // the shell loads the effects before a control event can reach the engine: their absence is a bug, and crashes
+// the shell loads the effects before a control event can reach the engine: their absence is a bug, and crashes
+const loaded = () => {
   if (!effects) throw new Error("control event effects are not loaded (control-soon.ts)");
-  effects(ctx, circle, m, e);
+  return effects;
 };
+export const authorityError: typeof Authority = (ctx, m, e) => loaded().authority(ctx, m, e);
+export const applyEvent: typeof Apply = (ctx, circle, m, e) => loaded().apply(ctx, circle, m, e);
 
 /** Load the effects, the calls' registry and the store's tables they write (once). */
 export function loadControl(): Promise<Registry> {
@@ -23,8 +26,9 @@ export function loadControl(): Promise<Registry> {
     import("../../../../src/sync/v2-control-effects.ts"),
     import("../../../../src/sync/call-registry.ts"),
     import("./mem-control.ts"), // (the store's writes they make)
+    loadSealed(), // (channel keys they store: sealed-soon.ts)
   ]).then(([fx, registry]) => {
-    effects = fx.applyEvent;
+    effects = { apply: fx.applyEvent, authority: fx.authorityError };
     return registry;
   }));
 }

@@ -98,6 +98,10 @@ export class MemTables extends MemMessages {
   getChannelKey(circleId: string, channelId: string, version: number) {
     return this.channelKeys.get(`${circleId}/${channelId}/${version}`);
   }
+  /** any channel key held (the sealed channels' code must be loaded: sealed-soon.ts) */
+  hasChannelKeys(): boolean {
+    return this.channelKeys.size > 0;
+  }
   latestChannelKey(circleId: string, channelId: string) {
     let best: { version: number; keyHex: string } | undefined;
     const p = `${circleId}/${channelId}/`;

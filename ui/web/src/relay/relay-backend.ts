@@ -32,6 +32,7 @@ import { RelayClient } from "./relay-client.ts";
 import type { RelayCalls } from "../calls/relay-calls.ts";
 import type { RelayActions } from "./relay-actions.ts";
 import { callsSoon } from "./control-soon.ts";
+import { loadSealed } from "./sealed-soon.ts";
 import { MemStore } from "./mem-store.ts";
 import type { NodeRecord } from "./persist.ts";
 import { type RelayBackendOptions, SERVED } from "./relay-backend-shape.ts";
@@ -141,6 +142,7 @@ export class RelayBackend implements Backend {
     );
     await restore({ mem, relay: this.relay, peer: this.peer, legacy: this.legacy }, snap, !!id.old);
     if (snap.messages.some((m) => m.kind! >= 3 && m.kind! <= 6)) await this.refs();
+    if (mem.hasChannelKeys()) await loadSealed(); // keys of access-controlled channels held: their code too
     // first load after v2 (or after the migration): every message, circle and name was just
     // applied again, so this first write carries all of it in the new form
     return this.flush();
