@@ -15,13 +15,16 @@ import { api, launchBrowser, say, startServe } from "../tests/web/browser.ts";
 import { startRelay } from "../tests/web/relay-helpers.ts";
 
 /**
- * The first-load budget. Issue 4 and issue 16 ask for 45 KB of JavaScript gzip (46,080 B); the
- * relay-only first load is 45.0 KB (46,068 B) and 46.3 KB (47,389 B) after sending a message
- * (typing's sending half loads at the first keystroke). The 45 KB target is met at first load
- * and NOT met after a send (README says so); this budget, 47 KB, holds what was reached so that
- * nothing grows it while the last kilobyte is cut. Lower it to 45 KB when both fit.
+ * The first-load budget: issue 4 and issue 16 ask for 45 KB of JavaScript gzip (46,080 B). Both
+ * first loads (relay-only after setup, local) are held to it.
  */
-export const FIRST_LOAD_BUDGET = 47 * 1024;
+export const FIRST_LOAD_BUDGET = 45 * 1024;
+/**
+ * After the first message is sent, the relay-only page has also fetched what its first keystroke
+ * loads (typing's sending half, ~1.3 KB: a feature loaded when first used); held to 47 KB so it
+ * does not grow unnoticed.
+ */
+export const AFTER_SEND_BUDGET = 47 * 1024;
 
 const ASSETS = join(WEB_DIST, "assets");
 /** bytes of `gzip -9` of one asset (zlib at level 9 where there is no gzip binary) */
@@ -126,7 +129,7 @@ if (import.meta.main) {
   row("relay-only, after sending a message", f.relayAfterSend);
   row("local mode, first load", f.localFirstLoad);
   row("every chunk in dist/assets", f.allChunks);
-  console.log(`budget: ${kb(FIRST_LOAD_BUDGET)} at first load`);
+  console.log(`budget: ${kb(FIRST_LOAD_BUDGET)} at first load, ${kb(AFTER_SEND_BUDGET)} after sending a message`);
   if (process.argv.includes("--files"))
     for (const [k, l] of Object.entries(f) as [string, Load][])
       console.log(`${k}: ${l.files.map((x) => `${x} ${gz(x)}`).join(", ")}`);

@@ -9,9 +9,9 @@ import {
   formatTime,
   mentions,
   parseInline,
-  plainInline,
 } from "../../ui/shared/format.ts";
 import { mentionCompletions } from "../../ui/shared/completion.ts";
+import { plainInline } from "../../ui/shared/message-actions.ts";
 
 const kinds = (s: string, me: string[] = []) => parseInline(s, me).map((t) => `${t.t}:${t.text}`);
 

@@ -19,12 +19,6 @@ export const MAY_HAVE_BLOCKS = /^ *[-*+>\d`]/m;
 
 const URL_RE = /^https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/;
 
-/** A line of inline markdown as the reader sees it, without its markers (a reply's quoted line). */
-export const plainInline = (text: string): string =>
-  parseInline(text)
-    .map((t) => t.text)
-    .join("");
-
 /** A character a display name can go on with, so a mention must not end before one. */
 const NAME_CHAR = /[\p{L}\p{N}_-]/u;
 

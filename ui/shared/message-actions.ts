@@ -5,7 +5,7 @@
 import type { ChatStore } from "./chat-store.ts";
 import { isAttachmentRow } from "./attach-commands.ts";
 import { isDm } from "./chat-store.ts";
-import { plainInline } from "./format.ts";
+import { parseInline } from "./format.ts";
 import type { MessageView } from "./types.ts";
 
 export interface MessageActions {
@@ -48,6 +48,15 @@ export function lastEditable(store: ChatStore): MessageView | undefined {
 }
 
 /** "Alice: first line" as a reply's composer and quote show it (the first line, cut at 80 characters). */
+/**
+ * A line of inline markdown as the reader sees it, without its markers (a reply's quoted line;
+ * here, not in format.ts, so that it stays out of the web client's first load).
+ */
+export const plainInline = (text: string): string =>
+  parseInline(text)
+    .map((t) => t.text)
+    .join("");
+
 export function quoteLine(store: ChatStore, m: MessageView): string {
   const line = plainInline(m.text.split("\n")[0]!).trim(); // as the reader sees it, without markdown markers
   return `${store.authorName(m)}: ${line.length > 80 ? `${line.slice(0, 79)}…` : line}`;

@@ -4,7 +4,8 @@
 // characters first, so a message can never write escape sequences to the user's terminal.
 import { RGBA, TextAttributes, type TextChunk } from "@opentui/core";
 import type { Notice } from "../shared/chat-store.ts";
-import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline, plainInline } from "../shared/format.ts";
+import { AUTHOR_COLORS, authorColorIndex, formatTime, parseInline } from "../shared/format.ts";
+import { plainInline } from "../shared/message-actions.ts";
 import { type Block, parseBlocks } from "../shared/markdown.ts";
 import type { MessageView } from "../shared/types.ts";
 import { inertText } from "../shared/safe-text.ts";

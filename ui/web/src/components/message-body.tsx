@@ -6,8 +6,8 @@
 // at the first message that needs it or the first hover, tap or focus on a message; the input
 // bar at ↑ in an empty box (editLast: edit my last message in the channel).
 import { For, Show, createSignal, onMount } from "solid-js";
-import { formatDateTime, plainInline } from "../../../shared/format.ts";
-import { lastEditable, messageActions } from "../../../shared/message-actions.ts";
+import { formatDateTime } from "../../../shared/format.ts";
+import { lastEditable, messageActions, plainInline } from "../../../shared/message-actions.ts";
 import { jumpToMessage, refAction } from "../../../shared/ref-commands.ts";
 import type { MessageView } from "../../../shared/types.ts";
 import { type AppStore, useApp } from "../app-store.ts";

@@ -224,20 +224,7 @@ export function MessageLog() {
     }).observe(el);
     // a search result, pin or quote: its row is rendered and in the middle of the view
     setRevealer((id) => reveal(`m${id}`));
-    // PageUp/PageDown scroll the log from the composer, from a message, or with nothing focused
-    // (a clicked row the list has since replaced leaves the focus on the page)
-    const onPage = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement;
-      if (!/^Page(Up|Down)$/.test(e.key) || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || app.modal()) return;
-      if (t !== document.body && !el.contains(t) && t.tagName !== "TEXTAREA") return;
-      e.preventDefault();
-      el.scrollBy(0, (e.key === "PageUp" ? -1 : 1) * Math.max(40, el.clientHeight - 48));
-    };
-    window.addEventListener("keydown", onPage);
-    onCleanup(() => {
-      setRevealer(null);
-      window.removeEventListener("keydown", onPage);
-    });
+    onCleanup(() => setRevealer(null));
   });
 
   return (

@@ -124,6 +124,20 @@ export function createVirtualRows<R extends Keyed>(o: {
   };
   createEffect(on(layout, restore, { defer: true }));
 
+  // PageUp/PageDown scroll the list from the composer, from a row, or with nothing focused (a
+  // clicked row the list has since replaced leaves the focus on the page); a list that fits its
+  // view has nothing to scroll (and is not virtual yet: rows-soon.ts)
+  const onPage = (e: KeyboardEvent) => {
+    const t = e.target as HTMLElement;
+    const editing = /^(TEXTAREA|INPUT)$/.test(t.tagName);
+    if (!el || !/^Page(Up|Down)$/.test(e.key) || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (t !== document.body && !(el.contains(t) && !editing) && !(editing && t.closest(".inputbar"))) return;
+    e.preventDefault();
+    el.scrollBy(0, (e.key === "PageUp" ? -1 : 1) * Math.max(40, el.clientHeight - 48));
+  };
+  addEventListener("keydown", onPage);
+  onCleanup(() => removeEventListener("keydown", onPage));
+
   const ro = new ResizeObserver((entries) => {
     let changed = false;
     for (const e of entries) {
