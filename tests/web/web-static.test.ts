@@ -67,6 +67,12 @@ describe("web client static files", () => {
     const swText = await sw.text();
     expect(swText).toContain(`/assets/${js}`);
     expect(swText).toContain('url.pathname.startsWith("/api")');
+    // every file it precaches is served (one missing file fails the install: no offline shell),
+    // the stylesheet among them
+    const shell = JSON.parse(swText.match(/const SHELL = (\[.*?\]);/)![1]!) as string[];
+    expect(shell.some((f) => f.endsWith(".css"))).toBe(true);
+    const statuses = await Promise.all(shell.map(async (f) => `${f} ${(await get(local, f)).status}`));
+    expect(statuses.filter((x) => !x.endsWith(" 200"))).toEqual([]);
     const m = await get(local, "/manifest.webmanifest");
     expect(m.headers.get("content-type")).toBe("application/manifest+json");
     expect((await get(local, "/icon-512.png")).headers.get("content-type")).toBe("image/png");

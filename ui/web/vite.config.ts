@@ -65,6 +65,9 @@ function serviceWorker(): Plugin {
   return {
     name: "felund-sw",
     apply: "build",
+    // after Vite's own: the single stylesheet (cssCodeSplit off) is emitted and the entry's empty
+    // facade chunk removed only then; a list with a file that is not there fails the install
+    enforce: "post",
     generateBundle(_opts, bundle) {
       const files = Object.keys(bundle)
         .filter((f) => f.startsWith("assets/"))
