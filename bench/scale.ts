@@ -158,8 +158,11 @@ function session(client: Member, server: Member) {
   const pumpAsync = async () => {
     for (;;) {
       if (q.server.length) feed("server", s.receive(q.server.shift()!));
-      else if (q.client.length && !c.busy) feed("client", c.receive(q.client.shift()!));
-      else if (q.client.length) await new Promise<void>((r) => (wake = r));
+      else if (q.client.length && !c.busy) {
+        feed("client", c.receive(q.client.shift()!));
+        // an event loop turn, as between two socket reads: the workers' answers come in here
+        await new Promise<void>((r) => setImmediate(r));
+      } else if (q.client.length) await new Promise<void>((r) => (wake = r));
       else {
         const mc = c.more();
         const ms = s.more();

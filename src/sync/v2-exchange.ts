@@ -8,7 +8,7 @@ import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import type { PeerEntry } from "../protocol/frames.ts";
 import { PEERS_SEND_MAX, V2_RECON_ROUNDS_MAX } from "../protocol/limits.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
-import { openItems, V2_INBOX_FRAMES } from "../protocol/v2/fill.ts";
+import { openItems, V2_INBOX_FRAMES, V2_INBOX_INLINE_BYTES } from "../protocol/v2/fill.ts";
 import { decodeFrame, FORM_V2, type Frame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
 import { wireSigCheck } from "../protocol/v2/message.ts";
 import { ProtocolError } from "../protocol/verdict.ts";
@@ -92,8 +92,9 @@ export class V2Exchange extends V2Handshake {
 
   protected onFrame(body: Uint8Array): V2Step {
     const f = decodeFrame(body);
-    if (this.later && this.deps.verifier && !this.join && (this.inbox.length || f.t === "msgs_z"))
-      return this.enqueue(f);
+    // (a fill's first frame, one screen, is checked here at once: readable before the pool has started)
+    const big = f.t === "msgs_z" && f.rawLen > V2_INBOX_INLINE_BYTES;
+    if (this.later && this.deps.verifier && !this.join && (this.inbox.length || big)) return this.enqueue(f);
     return this.handle(f);
   }
 
@@ -255,7 +256,9 @@ export class V2Exchange extends V2Handshake {
     const held: string[] = [];
     const ctx = this.ctx;
     // one commit (one fsync) for the whole frame, not one per message and per side effect
-    d.store.transaction(() => this.msgs!.storeItems(items, circle, ctx, stored, this.result.rejected, held, verified));
+    const store = () => this.msgs!.storeItems(items, circle, ctx, stored, this.result.rejected, held, verified);
+    // a fill's frame: its full-text entries in one statement at the end (§23), not a trigger per row
+    d.store.transaction(() => (!ack && d.store.bulkFts ? d.store.bulkFts(store) : store()));
     if (stored.length) this.msgs!.changed();
     this.result.stored += stored.length;
     const after = d.store.getCircle(circle.circleId)!;

@@ -19,6 +19,8 @@ export const V2_FILL_RANGE_MIN = 1024;
  * so what waits in memory is bounded (a few MiB), not the history's size.
  */
 export const V2_INBOX_FRAMES = 4;
+/** a MSGS_Z frame this small (a fill's first one: ~100 messages) is checked inline, at once, not handed to workers */
+export const V2_INBOX_INLINE_BYTES = 64 * 1024;
 /** largest MSGS_Z payload once inflated (the receiver refuses a larger one before inflating it) */
 export const V2_FILL_RAW_MAX = V2_FRAME_MAX;
 
