@@ -13,7 +13,10 @@
 //     its own (bench/lib/scale-rest.ts: a FelundNode on its database, its set built, 10 s idle);
 //   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
 //     messages from a member that holds them (time, rate, wire bytes against the messages' size).
-// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
+//     The joiner's signatures are checked by a pool of two workers (src/node/verify-pool.ts), as in
+//     the node; the CPU time printed is the process's (workers included) and its main thread's.
+// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join;
+// SCALE_ONLY=join: only the join, no SCALE_N history; SCALE_VERIFY=inline: every check on the main thread).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
