@@ -84,8 +84,7 @@ export class LineConn {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private out: Uint8Array[] = [];
-  /** bytes in `out`: written by us, not yet taken by the socket */
-  private queued = 0;
+  private queued = 0; // bytes in `out`: written by us, not yet taken by the socket
   /** handling the peer's lines is paused until the queue drains; what it sends meanwhile waits here */
   private paused = false;
   private held: Uint8Array[] = [];
@@ -95,14 +94,14 @@ export class LineConn {
   private wentLive = false;
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private deadline: ReturnType<typeof setTimeout>;
-  /** armed while bytes are queued: the peer must read some of them in time */
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined; // armed while bytes are queued: the peer must read
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private decoder = new TextDecoder();
   private resolveDone!: (reason: string) => void;
   readonly finished: Promise<string>;
-  /** highest queue seen (tests and logs) */
+  /** highest queue seen, and times reading paused for the engine's checks (tests and logs) */
   peakQueued = 0;
+  checkPauses = 0;
 
   constructor(
     private socket: Socket<ConnData>,
@@ -171,6 +170,7 @@ export class LineConn {
       // the engine has enough frames waiting for their checks: read no more until they are stored
       if (this.exchange.busy && !this.waiting) {
         this.waiting = true;
+        this.checkPauses++;
         this.socket.pause();
       }
       // the peer is not reading our answers: serve nothing more until it does
