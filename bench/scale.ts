@@ -13,9 +13,12 @@
 //     its own (bench/lib/scale-rest.ts: a FelundNode on its database, its set built, 10 s idle);
 //   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
 //     messages from a member that holds them (time, rate, wire bytes against the messages' size).
-// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
+//     The joiner's signatures are checked by a pool of two workers (src/node/verify-pool.ts), as in
+//     the node; the CPU time printed is the process's (workers included) and its main thread's.
+// Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join;
+// SCALE_ONLY=join: only the join, no SCALE_N history; SCALE_VERIFY=inline: every check on the main thread).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeStore } from "../db/node-store.ts";
 import { closeSqlite, openSqlite } from "../db/sqlite.ts";
@@ -28,10 +31,15 @@ import { makeCardMessage } from "../src/protocol/v2/member-card.ts";
 import { CallRegistry } from "../src/sync/control-apply.ts";
 import { acceptSigned, composeText } from "../src/sync/v2-apply.ts";
 import { V2Exchange, type V2Deps, type V2Step } from "../src/sync/v2-exchange.ts";
-import { machine } from "./lib/proc-stat.ts";
+import { VerifyPool } from "../src/node/verify-pool.ts";
+import { clockTicks, machine, threadCpuTicks } from "./lib/proc-stat.ts";
 
 installNativePrimitives();
 const N = Number(process.env.SCALE_N ?? 1_000_000);
+/** SCALE_ONLY=join: only the join (no SCALE_N history, reconciliation, idle or rest figures) */
+const JOIN_ONLY = process.env.SCALE_ONLY === "join";
+/** SCALE_VERIFY=inline: the joiner checks every signature on its main thread (as before the worker pool) */
+const POOL = process.env.SCALE_VERIFY !== "inline";
 const JOIN = Number(process.env.SCALE_JOIN ?? 100_000);
 const DIFF = 10;
 /** a channel's first page in the front ends (ui/shared/chat-state.ts PAGE) */
@@ -143,9 +151,37 @@ function session(client: Member, server: Member) {
       }
     }
   };
+  // with a verifier the client hands a fill's frames in later (onLater), as a LineConn does; and
+  // reads no more lines while busy (the connection pauses its socket), until a later step comes
+  let wake: (() => void) | null = null;
+  c.onLater((step) => {
+    feed("client", step);
+    wake?.();
+  });
+  const pumpAsync = async () => {
+    for (;;) {
+      if (q.server.length) feed("server", s.receive(q.server.shift()!));
+      else if (q.client.length && !c.busy) {
+        feed("client", c.receive(q.client.shift()!));
+        // an event loop turn, as between two socket reads: the workers' answers come in here
+        await new Promise<void>((r) => setImmediate(r));
+      } else if (q.client.length) await new Promise<void>((r) => (wake = r));
+      else {
+        const mc = c.more();
+        const ms = s.more();
+        if (mc.send.length || ms.send.length) {
+          feed("client", mc);
+          feed("server", ms);
+          continue;
+        }
+        await c.settled();
+        if (!q.client.length && !q.server.length) break;
+      }
+    }
+  };
   feed("client", c.start());
-  pump();
-  return { c, s, io, feed, pump };
+  const done = client.deps.verifier ? pumpAsync() : (pump(), Promise.resolve());
+  return { c, s, io, feed, pump, done };
 }
 
 const m = machine();
@@ -153,119 +189,123 @@ console.log(
   `setup: ${m.nproc} × ${m.cpu}, ${m.memGiB.toFixed(0)} GiB; Bun ${m.bun}; two members on disk (${dir}), v2 engines over in-process pipes, native crypto`,
 );
 
-// ---- the shared history: written once through the store, then the file is copied ----
-const a = member("alice", 1);
-let t0 = performance.now();
-seed = 99;
-for (let i = 0; i < N; i += BATCH)
-  a.store.transaction(() => {
-    for (let k = i; k < Math.min(N, i + BATCH); k++) {
-      const ts = NOW - 86_400 * 370 + Math.floor((k * 86_400 * 360) / N);
-      a.store.insertV2Message(
-        {
-          msgId: toHex(rng(16)),
-          circleId,
-          channelId: "general",
-          authorNodeId: "a1b2c3d4e5f60718293a4b5c",
-          displayName: "x",
-          createdTs: ts,
-          text: "common",
-          mac: null,
-        },
-        { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" },
-        { origin: "local", receivedAt: NOW, sortTs: ts, sortMs: ts * 1000 },
-      );
-    }
-  });
-const fillS = (performance.now() - t0) / 1000;
-closeSqlite(a.store.sql);
-copyFileSync(join(dir, "alice.db"), join(dir, "bob.db"));
-const b = member("bob", 2, a);
-b.store.sql.run("UPDATE circles SET owned = 0");
-a.store = new NodeStore(openSqlite(join(dir, "alice.db")));
-a.deps.store = a.store;
-// each member's own cards: both hold both (as after their first session)
-console.log(
-  `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
-);
-seed = 1234;
-for (let i = 0; i < DIFF; i++) {
-  post(a, `alice only ${i}`, NOW - 86_400 * 369 + Math.floor(((i + 0.3) * 86_400 * 355) / DIFF));
-  post(b, `bob only ${i}`, NOW - 86_400 * 369 + Math.floor(((i + 0.6) * 86_400 * 355) / DIFF));
+let t0 = 0;
+let c0 = 0;
+if (!JOIN_ONLY) {
+  // ---- the shared history: written once through the store, then the file is copied ----
+  const a = member("alice", 1);
+  t0 = performance.now();
+  seed = 99;
+  for (let i = 0; i < N; i += BATCH)
+    a.store.transaction(() => {
+      for (let k = i; k < Math.min(N, i + BATCH); k++) {
+        const ts = NOW - 86_400 * 370 + Math.floor((k * 86_400 * 360) / N);
+        a.store.insertV2Message(
+          {
+            msgId: toHex(rng(16)),
+            circleId,
+            channelId: "general",
+            authorNodeId: "a1b2c3d4e5f60718293a4b5c",
+            displayName: "x",
+            createdTs: ts,
+            text: "common",
+            mac: null,
+          },
+          { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" },
+          { origin: "local", receivedAt: NOW, sortTs: ts, sortMs: ts * 1000 },
+        );
+      }
+    });
+  const fillS = (performance.now() - t0) / 1000;
+  closeSqlite(a.store.sql);
+  copyFileSync(join(dir, "alice.db"), join(dir, "bob.db"));
+  const b = member("bob", 2, a);
+  b.store.sql.run("UPDATE circles SET owned = 0");
+  a.store = new NodeStore(openSqlite(join(dir, "alice.db")));
+  a.deps.store = a.store;
+  // each member's own cards: both hold both (as after their first session)
+  console.log(
+    `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
+  );
+  seed = 1234;
+  for (let i = 0; i < DIFF; i++) {
+    post(a, `alice only ${i}`, NOW - 86_400 * 369 + Math.floor(((i + 0.3) * 86_400 * 355) / DIFF));
+    post(b, `bob only ${i}`, NOW - 86_400 * 369 + Math.floor(((i + 0.6) * 86_400 * 355) / DIFF));
+  }
+  a.clock.now = b.clock.now = NOW;
+
+  // ---- the reconciliation set, built once per circle ----
+  t0 = performance.now();
+  const setA = a.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
+  const buildMs = performance.now() - t0;
+  b.store.reconItems(circleId, { maxEpoch: 0, legacy: false });
+  console.log(
+    `reconciliation set: ${setA.size.toLocaleString()} items built in ${(buildMs / 1000).toFixed(2)} s (once, at the first session)`,
+  );
+  const rssRest = rss();
+  const heapRest = process.memoryUsage().heapUsed;
+
+  // ---- a session: 10 + 10 differences ----
+  const setB = b.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
+  setA.work = setB.work = 0;
+  c0 = cpuMs();
+  t0 = performance.now();
+  const x = session(a, b);
+  const reconMs = performance.now() - t0;
+  const reconCpu = cpuMs() - c0;
+  console.log(
+    `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}`,
+  );
+
+  // the messages' own bytes (their signed wires as base64) against everything else on the wire
+  const msgBytes = x.io.ids.reduce((sum, id) => sum + (a.store.getV2Wire(id)?.length ?? 0), 0);
+  console.log(
+    `  of which the signed messages' own bytes (wires as base64): ${kb(msgBytes)}; handshake, reconciliation, WANT, HELD and framing: ${kb(x.io.bytes - msgBytes)}`,
+  );
+
+  // ---- idle ----
+  let loads = 0;
+  for (const s of [a.store, b.store]) {
+    const orig = s.v2Items.bind(s);
+    s.v2Items = (cid, o) => {
+      loads++;
+      return orig(cid, o);
+    };
+  }
+  const HEALS = 50;
+  const bytes0 = x.io.bytes;
+  setA.work = setB.work = 0;
+  c0 = cpuMs();
+  for (let i = 0; i < HEALS; i++) {
+    x.feed(i % 2 ? "server" : "client", i % 2 ? x.s.resync() : x.c.resync());
+    x.pump();
+  }
+  const healCpu = (cpuMs() - c0) / HEALS;
+  const healBytes = (x.io.bytes - bytes0) / HEALS;
+  const healsPerMin = 60 / (12 * DEFAULT_INTERVAL_S);
+  console.log(
+    `idle: a heal round ${healCpu.toFixed(2)} CPU-ms (both sides), ${healBytes.toFixed(0)} B, ${loads} database loads, ${setA.work + setB.work} item hashes in ${HEALS} heals; at one heal a minute per session: ${((healCpu * healsPerMin) / 600).toFixed(4)} % CPU, ${((healBytes * healsPerMin) / 60).toFixed(1)} B/s`,
+  );
+  console.log(
+    `RSS at rest: ${mb(rssRest)}, JS heap ${mb(heapRest)} (this process: both members, their sets and SQLite caches, and what the history's writing left)`,
+  );
+  a.store.sql.close();
+  b.store.sql.close();
+
+  // ---- one node per process: alice's database under a FelundNode in a child process ----
+  const child = Bun.spawnSync([
+    process.execPath,
+    join(import.meta.dir, "lib/scale-rest.ts"),
+    join(dir, "alice.db"),
+    circleId,
+    "10",
+  ]);
+  const rest = JSON.parse(child.stdout.toString().trim().split("\n").at(-1) ?? "{}");
+  if (!rest.rss) throw new Error(`scale-rest failed: ${child.stderr.toString().slice(0, 500)}`);
+  console.log(
+    `one node per process (a FelundNode on alice's database, loopback, default gossip interval, its set of ${rest.items.toLocaleString()} items built in ${(rest.buildMs / 1000).toFixed(1)} s): RSS at rest ${mb(rest.rss)} (${mb(rest.rssAfterIdle)} after 10 s idle), JS heap ${mb(rest.heap)}, idle CPU ${rest.cpuPct.toFixed(2)} % over 10 s`,
+  );
 }
-a.clock.now = b.clock.now = NOW;
-
-// ---- the reconciliation set, built once per circle ----
-t0 = performance.now();
-const setA = a.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
-const buildMs = performance.now() - t0;
-b.store.reconItems(circleId, { maxEpoch: 0, legacy: false });
-console.log(
-  `reconciliation set: ${setA.size.toLocaleString()} items built in ${(buildMs / 1000).toFixed(2)} s (once, at the first session)`,
-);
-const rssRest = rss();
-const heapRest = process.memoryUsage().heapUsed;
-
-// ---- a session: 10 + 10 differences ----
-const setB = b.store.reconItems(circleId, { maxEpoch: 0, legacy: false })!;
-setA.work = setB.work = 0;
-let c0 = cpuMs();
-t0 = performance.now();
-const x = session(a, b);
-const reconMs = performance.now() - t0;
-const reconCpu = cpuMs() - c0;
-console.log(
-  `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}`,
-);
-
-// the messages' own bytes (their signed wires as base64) against everything else on the wire
-const msgBytes = x.io.ids.reduce((sum, id) => sum + (a.store.getV2Wire(id)?.length ?? 0), 0);
-console.log(
-  `  of which the signed messages' own bytes (wires as base64): ${kb(msgBytes)}; handshake, reconciliation, WANT, HELD and framing: ${kb(x.io.bytes - msgBytes)}`,
-);
-
-// ---- idle ----
-let loads = 0;
-for (const s of [a.store, b.store]) {
-  const orig = s.v2Items.bind(s);
-  s.v2Items = (cid, o) => {
-    loads++;
-    return orig(cid, o);
-  };
-}
-const HEALS = 50;
-const bytes0 = x.io.bytes;
-setA.work = setB.work = 0;
-c0 = cpuMs();
-for (let i = 0; i < HEALS; i++) {
-  x.feed(i % 2 ? "server" : "client", i % 2 ? x.s.resync() : x.c.resync());
-  x.pump();
-}
-const healCpu = (cpuMs() - c0) / HEALS;
-const healBytes = (x.io.bytes - bytes0) / HEALS;
-const healsPerMin = 60 / (12 * DEFAULT_INTERVAL_S);
-console.log(
-  `idle: a heal round ${healCpu.toFixed(2)} CPU-ms (both sides), ${healBytes.toFixed(0)} B, ${loads} database loads, ${setA.work + setB.work} item hashes in ${HEALS} heals; at one heal a minute per session: ${((healCpu * healsPerMin) / 600).toFixed(4)} % CPU, ${((healBytes * healsPerMin) / 60).toFixed(1)} B/s`,
-);
-console.log(
-  `RSS at rest: ${mb(rssRest)}, JS heap ${mb(heapRest)} (this process: both members, their sets and SQLite caches, and what the history's writing left)`,
-);
-a.store.sql.close();
-b.store.sql.close();
-
-// ---- one node per process: alice's database under a FelundNode in a child process ----
-const child = Bun.spawnSync([
-  process.execPath,
-  join(import.meta.dir, "lib/scale-rest.ts"),
-  join(dir, "alice.db"),
-  circleId,
-  "10",
-]);
-const rest = JSON.parse(child.stdout.toString().trim().split("\n").at(-1) ?? "{}");
-if (!rest.rss) throw new Error(`scale-rest failed: ${child.stderr.toString().slice(0, 500)}`);
-console.log(
-  `one node per process (a FelundNode on alice's database, loopback, default gossip interval, its set of ${rest.items.toLocaleString()} items built in ${(rest.buildMs / 1000).toFixed(1)} s): RSS at rest ${mb(rest.rss)} (${mb(rest.rssAfterIdle)} after 10 s idle), JS heap ${mb(rest.heap)}, idle CPU ${rest.cpuPct.toFixed(2)} % over 10 s`,
-);
 
 if (JOIN === 0) {
   rmSync(dir, { recursive: true, force: true });
@@ -295,16 +335,29 @@ const sampler = setInterval(() => {
 }, 50);
 c0 = cpuMs();
 t0 = performance.now();
+if (POOL) joiner.deps.verifier = new VerifyPool(2);
+const HZ = clockTicks();
+const main0 = threadCpuTicks(process.pid);
 const j = session(joiner, owner);
+await j.done;
 const joinMs = performance.now() - t0;
 const joinCpu = cpuMs() - c0;
+const mainCpu = ((threadCpuTicks(process.pid) - main0) * 1000) / HZ;
 peak = Math.max(peak, process.memoryUsage().rss);
 clearInterval(sampler);
 const got = joiner.store.countChatMessages(circleId);
 console.log(
-  `join of ${JOIN.toLocaleString()}: ${(joinMs / 1000).toFixed(1)} s (${joinCpu.toFixed(0)} CPU-ms, both sides in one thread), ${Math.round(got / (joinMs / 1000)).toLocaleString()} messages/s (${Math.round(got / (joinCpu / 1000)).toLocaleString()} per CPU-second), first page (newest ${PAGE}) after ${j.io.firstPageMs.toFixed(0)} ms, ${j.io.fills} progress steps; ${mb(j.io.bytes)} on the wire for ${mb(wireBytes)} of signed messages (${(j.io.bytes / wireBytes).toFixed(2)}×); the joiner holds ${got.toLocaleString()}; RSS ${mb(rssBefore)} before, ${mb(peak)} peak (sampled; both sides)`,
+  `join of ${JOIN.toLocaleString()}: ${(joinMs / 1000).toFixed(1)} s (${joinCpu.toFixed(0)} CPU-ms: ${mainCpu.toFixed(0)} on the main thread, which runs both sides${POOL ? ", the rest in 2 verify workers" : ", signatures checked inline"}), ${Math.round(got / (joinMs / 1000)).toLocaleString()} messages/s (${Math.round(got / (joinCpu / 1000)).toLocaleString()} per CPU-second), first page (newest ${PAGE}) after ${j.io.firstPageMs.toFixed(0)} ms, ${j.io.fills} progress steps; ${mb(j.io.bytes)} on the wire for ${mb(wireBytes)} of signed messages (${(j.io.bytes / wireBytes).toFixed(2)}×); the joiner holds ${got.toLocaleString()}; RSS ${mb(rssBefore)} before, ${mb(peak)} peak (sampled; both sides)`,
 );
 
+const pool = joiner.deps.verifier as VerifyPool | undefined;
+if (pool)
+  console.log(
+    `  signatures checked by the workers: ${pool.stats.verified.toLocaleString()} of ${pool.stats.asked.toLocaleString()} asked (${pool.stats.failed} worker failures); load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")}`,
+  );
+pool?.close();
 owner.store.sql.close();
 joiner.store.sql.close();
 rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { addHolders, holdersOf } from "./holders.ts";
 import { ChatCounts } from "./chat-counts.ts";
 import { ReconIndex } from "./recon-index.ts";
 import type { ItemSet } from "../src/protocol/v2/recon-set.ts";
-import { fillPage } from "./fill-page.ts";
+import { bulkFts, fillPage } from "./fill-page.ts";
 import { searchMessages } from "./search.ts";
 import type { SearchQuery } from "../src/sync/search.ts";
 import { CONTROL_CHANNEL, type ChatMessage } from "../src/protocol/message.ts";
@@ -460,6 +460,9 @@ export class NodeStore implements SyncStoreV2 {
       this.chats.inserted(r.circleId, r.channelId);
     }
     return r ?? null;
+  }
+  bulkFts<T>(fn: () => T): T {
+    return this.transaction(() => bulkFts(this.sql, fn));
   }
   fillPage(circleId: string, q: FillQuery): FillRow[] {
     return fillPage(this.sql, circleId, q);

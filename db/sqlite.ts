@@ -26,6 +26,10 @@ export function openSqlite(path: string, opts: { migrationsDir?: string } = {}):
   sqlite.exec("PRAGMA foreign_keys = ON");
   // a deleted message is erased from disk (docs/PROTOCOL.md §18): freed row bytes are zeroed, not left in free space
   sqlite.exec("PRAGMA secure_delete = ON");
+  // statement journals in memory: an INSERT into messages (nine indexes and the FTS trigger)
+  // keeps one, and on disk it spilled ~14 page writes a row to a temp file (a 100,000-message
+  // join: 1.4 M pwrite calls, ~30 µs of system time a row; in memory 77 -> 55 CPU-µs a row)
+  sqlite.exec("PRAGMA temp_store = MEMORY");
   const dir = opts.migrationsDir ?? MIGRATIONS_DIR;
   if (migrationsPending(sqlite, dir)) {
     // the same rule as drizzle's migrator (journal `when` after the last applied created_at)

@@ -16,6 +16,13 @@ export function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
+/** utime + stime of one thread of a process in clock ticks (a process's main thread: tid = pid). */
+export function threadCpuTicks(pid: number, tid = pid): number {
+  const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+  const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]);
+}
+
 /** Clock ticks per second (USER_HZ); 100 on practically every Linux. */
 export function clockTicks(): number {
   const r = Bun.spawnSync(["getconf", "CLK_TCK"]);

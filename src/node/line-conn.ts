@@ -1,18 +1,17 @@
-// A TCP connection carrying one protocol engine (a v1 exchange, a v2 session, or the inbound
-// router that picks one): splits "\n"-terminated lines (bounded length), buffers writes under
-// back-pressure, enforces the per-frame and per-exchange timeouts until the engine says it is
-// a live long-lived session, and closes the connection on the engine's verdict. Malformed
-// input ends this connection only; an exception from our own code is rethrown (loud).
+// A TCP connection carrying one protocol engine (a v1 exchange, a v2 session, or the inbound router that picks one):
+// splits "\n"-terminated lines (bounded length), buffers writes under back-pressure, enforces the per-frame and per-
+// exchange timeouts until the engine says it is a live long-lived session, and closes the connection on the engine's
+// verdict. Malformed input ends this connection only; an exception from our own code is rethrown (loud). While the
+// engine has enough frames waiting for off-thread signature checks (busy), the socket is paused and input is held until
+// a later step comes (onLater).
 //
-// Outgoing bytes the peer has not read are bounded (issue 12, item 4): past
-// OUT_QUEUE_PAUSE_BYTES the connection stops handling the peer's lines, so the node serves none
-// of its further requests until the queue drains below half of it. It keeps reading them into
-// a bounded holding buffer (OUT_HELD_MAX_BYTES) rather than stop reading the socket: two nodes
-// sending each other large batches at once would otherwise both stop reading and wait for each
-// other for good. Past OUT_QUEUE_MAX_BYTES (pushes to a peer that reads nothing), past the
-// holding bound, or with no byte read by the peer for OUT_STALL_MS, the connection is dropped
-// and its buffers freed. A closed connection's queue may still leave while the peer reads it;
-// one that reads nothing of it for OUT_LINGER_MS is cut.
+// Outgoing bytes the peer has not read are bounded (issue 12, item 4): past OUT_QUEUE_PAUSE_BYTES the connection stops
+// handling the peer's lines, so the node serves none of its further requests until the queue drains below half of it.
+// It keeps reading them into a bounded holding buffer (OUT_HELD_MAX_BYTES) rather than stop reading the socket: two
+// nodes sending each other large batches at once would otherwise both stop reading and wait for each other for good.
+// Past OUT_QUEUE_MAX_BYTES (pushes to a peer that reads nothing), past the holding bound, or with no byte read by the
+// peer for OUT_STALL_MS, the connection is dropped and its buffers freed. A closed connection's queue may still leave
+// while the peer reads it; one that reads nothing of it for OUT_LINGER_MS is cut.
 import type { Socket } from "bun";
 import {
   EXCHANGE_DEADLINE_MS,
@@ -38,6 +37,10 @@ export interface Engine {
   abort(reason: string): void;
   /** more to send once the queue has drained (a long answer the engine hands out in parts); empty when nothing is left */
   more?(): Step;
+  /** where the engine hands steps that complete later (frames it handles after off-thread signature checks) */
+  onLater?(fn: (step: Step) => void): void;
+  /** the engine holds enough frames waiting for their checks: stop reading the peer until a later step */
+  readonly busy?: boolean;
 }
 
 /** What a socket carries: its connection, and (inbound) how to give back its slot. */
@@ -81,24 +84,24 @@ export class LineConn {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private out: Uint8Array[] = [];
-  /** bytes in `out`: written by us, not yet taken by the socket */
-  private queued = 0;
+  private queued = 0; // bytes in `out`: written by us, not yet taken by the socket
   /** handling the peer's lines is paused until the queue drains; what it sends meanwhile waits here */
   private paused = false;
   private held: Uint8Array[] = [];
+  private waiting = false; // the engine is busy (frames wait for their checks): socket paused, input held
   private heldBytes = 0;
   private closed = false;
   private wentLive = false;
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private deadline: ReturnType<typeof setTimeout>;
-  /** armed while bytes are queued: the peer must read some of them in time */
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined; // armed while bytes are queued: the peer must read
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private decoder = new TextDecoder();
   private resolveDone!: (reason: string) => void;
   readonly finished: Promise<string>;
-  /** highest queue seen (tests and logs) */
+  /** highest queue seen, and times reading paused for the engine's checks (tests and logs) */
   peakQueued = 0;
+  checkPauses = 0;
 
   constructor(
     private socket: Socket<ConnData>,
@@ -111,6 +114,17 @@ export class LineConn {
     this.finished = new Promise((r) => (this.resolveDone = r));
     this.deadline = setTimeout(() => this.fail("exchange deadline exceeded"), timeouts.exchangeMs);
     this.armRead();
+    exchange.onLater?.((step) => this.later(step));
+  }
+
+  /** A step the engine completed after receive() returned; reading resumes once it is no longer busy. */
+  private later(step: Step): void {
+    if (this.closed) return;
+    this.apply(step);
+    if (this.closed || !this.waiting || this.exchange.busy) return;
+    this.waiting = false;
+    this.socket.resume();
+    if (!this.paused) this.unpause();
   }
 
   /** Bytes queued for the peer that the socket has not taken yet. */
@@ -128,7 +142,7 @@ export class LineConn {
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
-    if (this.paused) return this.hold(chunk);
+    if (this.paused || this.waiting) return this.hold(chunk);
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
@@ -153,8 +167,14 @@ export class LineConn {
       if (line.trim() === "") continue;
       this.apply(this.exchange.receive(line.endsWith("\r") ? line.slice(0, -1) : line));
       if (this.closed) return;
+      // the engine has enough frames waiting for their checks: read no more until they are stored
+      if (this.exchange.busy && !this.waiting) {
+        this.waiting = true;
+        this.checkPauses++;
+        this.socket.pause();
+      }
       // the peer is not reading our answers: serve nothing more until it does
-      if (this.paused) return start < chunk.length ? this.hold(chunk.slice(start)) : undefined;
+      if (this.paused || this.waiting) return start < chunk.length ? this.hold(chunk.slice(start)) : undefined;
     }
     if (start < chunk.length) {
       const rest = chunk.slice(start);
@@ -287,9 +307,10 @@ export class LineConn {
     }
   }
 
-  /** The queue drained: handle lines again, starting with what arrived while paused. */
+  /** The queue drained (or the engine's checks caught up): handle lines again, starting with what was held. */
   private unpause(): void {
     this.paused = false;
+    if (this.waiting) return;
     const held = this.held;
     this.held = [];
     this.heldBytes = 0;

@@ -21,6 +21,7 @@ import {
 } from "node:crypto";
 import { noblePrimitives, usePrimitives, type Primitives } from "../protocol/primitives.ts";
 import { toHex } from "../protocol/bytes.ts";
+import { lazyVerifier } from "./verify-pool.ts";
 
 const bytes = (b: Buffer | ArrayBuffer): Uint8Array =>
   b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -89,3 +90,6 @@ export const nodeZip: Zip = {
   deflate: (b) => deflateRawSync(b, { level: 1 }),
   inflate: (b, max) => inflateRawSync(b, { maxOutputLength: Math.max(1, max) }),
 };
+
+/** Ed25519 checks of a streamed fill off the main thread (verify-pool.ts), handed to the v2 engines (V2Deps.verifier). */
+export const nodeVerifier = lazyVerifier();

@@ -1,7 +1,6 @@
-// The running node, as a composition root: it builds the parts of the TCP shell (inbound.ts,
-// dialer.ts, live-sessions.ts, gossip.ts, join-v2.ts), the relay client and calls, wires them
-// through interfaces, and keeps the node's public API: the user operations of service.ts with
-// "out on every path" (the fan-out) and live notifications for front ends.
+// The running node, as a composition root: it builds the parts of the TCP shell (inbound.ts, dialer.ts,
+// live-sessions.ts, gossip.ts, join-v2.ts), the relay client and calls, wires them through interfaces, and
+// keeps the node's public API: the user operations of service.ts ("out on every path") and live notifications.
 import type { NodeStore } from "../../db/node-store.ts";
 import { noteHeld } from "../peer/delivery.ts";
 import { logEvent } from "../peer/log.ts";
@@ -30,7 +29,7 @@ import { type ConnTimeouts, DEFAULT_TIMEOUTS, type LineConn } from "./line-conn.
 import { LiveSessions } from "./live-sessions.ts";
 import { NodeAttachments } from "./attachments.ts";
 import { FillTracker } from "../peer/fill-progress.ts";
-import { installNativePrimitives, nodeZip } from "./native-primitives.ts";
+import { installNativePrimitives, nodeVerifier, nodeZip } from "./native-primitives.ts";
 import { Reach } from "./reach.ts";
 import { nodeTyping } from "./typing.ts";
 import { RelayClient } from "./relay-client.ts";
@@ -234,6 +233,7 @@ export class FelundNode {
       blobs: this.attachments.blobs,
       v1: this.deps(),
       zip: nodeZip,
+      verifier: nodeVerifier,
     };
   }
 

@@ -63,12 +63,23 @@ export class InboundRouter {
         }
         this.inner =
           r.engine === "v2" ? V2Exchange.server(d, this.remoteIp) : V1Exchange.server(this.v1(), this.remoteIp);
+        if (this.later && this.inner instanceof V2Exchange) this.inner.onLater(this.later);
       } else this.inner = V1Exchange.server(this.v1(), this.remoteIp);
     }
     const step = this.inner.receive(line);
     if (this.inner instanceof V1Exchange && ++this.v1Lines === 2 && !step.close && !this.inner.done)
       this.v1Authed = true;
     return step;
+  }
+
+  private later: ((s: V2Step) => void) | null = null;
+  /** steps the v2 engine completes after receive() (passed on when it is made) */
+  onLater(fn: (s: V2Step) => void): void {
+    this.later = fn;
+    if (this.inner instanceof V2Exchange) this.inner.onLater(fn);
+  }
+  get busy(): boolean {
+    return this.inner instanceof V2Exchange && this.inner.busy;
   }
 
   /** the rest of a long v2 answer, as the connection drains */

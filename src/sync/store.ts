@@ -259,6 +259,9 @@ export interface SyncStoreV2 extends SyncStore {
    * what a fill serves; absent: the session lists ids instead.
    */
   fillPage?(circleId: string, q: FillQuery): FillRow[];
+  /** Run `fn` in a transaction with the full-text entries of the rows it inserts written in one statement at its end
+   * (a streamed fill's frame, §23), not a trigger per row; absent: the caller runs `fn` as is. */
+  bulkFts?<T>(fn: () => T): T;
   /** the highest created_ms and author_seq of an author's version-2 messages in a circle (0 when none) */
   lastAuthored(circleId: string, authorNodeId: string): { createdMs: number; authorSeq: number };
   /** base64 signed wire of a message, if it has one */

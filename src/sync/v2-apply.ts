@@ -76,7 +76,14 @@ const colsOf = (m: SignedMessage, targetId?: string): V2MessageCols => ({
  * Verify and store one signed message (from any path). Ignore = already held; Reject = bad
  * signature, clock, removed author, missing authority, malformed event.
  */
-export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, origin: string): Verdict<StoredMessage> {
+export function acceptSigned(
+  ctx: V2Ctx,
+  circle: CircleRow,
+  wire: Uint8Array,
+  origin: string,
+  /** these exact bytes' signature verified already (a verifier's batch, V2Deps.verifier): every other rule still applies */
+  sigChecked = false,
+): Verdict<StoredMessage> {
   let m: SignedMessage;
   try {
     m = decodeMessage(wire);
@@ -86,7 +93,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
   // a copy of a message held already (flooding brings one from most neighbours) costs no
   // signature check: the id names the signed core, and the held copy's signature was checked
   if (m.circleId === circle.circleId && ctx.store.getV2Wire(m.msgId)) return ignore("already stored");
-  const v = verifyMessage(m, circle.circleId, ctx.now);
+  const v = verifyMessage(m, circle.circleId, ctx.now, sigChecked);
   if (!v.ok) return v;
   // §11: no v2 message is older than v2 itself (a fixed floor, the same on every node and path)
   if (m.createdTs < V2_CREATED_TS_MIN) return reject("created_ts before felund v2 existed");
@@ -99,7 +106,7 @@ export function acceptSigned(ctx: V2Ctx, circle: CircleRow, wire: Uint8Array, or
     return reject("author was not a member of that key epoch");
   const removedTs = store.removedAt(circle.circleId, m.authorNodeId);
   if (removedTs !== undefined && m.createdTs >= removedTs) return reject("author was removed from the circle");
-  if (store.getV2Wire(m.msgId)) return ignore("already stored");
+  // (held already: answered by the look-up above, which ran: a message of another circle fails verifyMessage)
   // §8: a removed member still holds the old epoch's relay key and can backdate; once the
   // removal is known, their messages come only from a member's session (who held them already)
   if (removedTs !== undefined && isRelayOrigin(origin))

@@ -8,8 +8,10 @@ import { formatHostPort, parseHostPort } from "../protocol/hostport.ts";
 import type { PeerEntry } from "../protocol/frames.ts";
 import { PEERS_SEND_MAX, V2_RECON_ROUNDS_MAX } from "../protocol/limits.ts";
 import { V2DecodeError } from "../protocol/v2/codec.ts";
-import { openItems } from "../protocol/v2/fill.ts";
-import { decodeFrame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
+import { openItems, V2_INBOX_FRAMES, V2_INBOX_INLINE_BYTES } from "../protocol/v2/fill.ts";
+import { decodeFrame, FORM_V2, type Frame, type MsgItem, type SignalFrame } from "../protocol/v2/frames.ts";
+import { wireSigCheck } from "../protocol/v2/message.ts";
+import { ProtocolError } from "../protocol/verdict.ts";
 import { idHex, initialRanges, type Range } from "../protocol/v2/recon.ts";
 import { RECON2 } from "../protocol/v2/recon2.ts";
 import { mergeGossipPeers, recordInbound } from "./peers.ts";
@@ -28,6 +30,14 @@ export class V2Exchange extends V2Handshake {
   /** the attachment chunks side of the session (§20) */
   private blobs: V2Blobs | null = null;
   private reconRounds = 0;
+  /**
+   * Frames waiting their turn while a streamed fill's signatures are checked by deps.verifier:
+   * each runs, in arrival order, once its checks are back (the rest right after); their steps go
+   * to `later`. Empty without a verifier, or before the first MSGS_Z.
+   */
+  private inbox: { ready: boolean; run: () => V2Step }[] = [];
+  private later: ((s: V2Step) => void) | null = null;
+  private whenIdle: (() => void)[] = [];
 
   static client(deps: V2Deps, circleId: string, dialAddr: string): V2Exchange {
     return new V2Exchange(deps, "client", parseHostPort(dialAddr)?.host ?? "", dialAddr, circleId);
@@ -60,8 +70,87 @@ export class V2Exchange extends V2Handshake {
     return send;
   }
 
+  /**
+   * Where steps that complete after receive() returned go (the connection writes them). Only an
+   * engine given one checks a fill's signatures through deps.verifier; without it every frame is
+   * handled inside receive().
+   */
+  onLater(fn: (s: V2Step) => void): void {
+    this.later = fn;
+  }
+
+  /** Frames are queued behind signature checks past V2_INBOX_FRAMES: the connection stops reading until they drain. */
+  get busy(): boolean {
+    return this.inbox.length >= V2_INBOX_FRAMES;
+  }
+
+  /** Resolves when no received frame waits for its signature checks (tests, benchmarks). */
+  settled(): Promise<void> {
+    if (!this.inbox.length) return Promise.resolve();
+    return new Promise((r) => this.whenIdle.push(r));
+  }
+
   protected onFrame(body: Uint8Array): V2Step {
     const f = decodeFrame(body);
+    // (a fill's first frame, one screen, is checked here at once: readable before the pool has started)
+    const big = f.t === "msgs_z" && f.rawLen > V2_INBOX_INLINE_BYTES;
+    if (this.later && this.deps.verifier && !this.join && (this.inbox.length || big)) return this.enqueue(f);
+    return this.handle(f);
+  }
+
+  /** A frame behind signature checks (a MSGS_Z's, or anything after one): opened now, handled in its turn. */
+  private enqueue(f: Frame): V2Step {
+    const entry = { ready: true, run: () => this.handle(f) };
+    if (f.t === "msgs_z") {
+      if (!this.deps.zip) throw new V2DecodeError("unexpected MSGS_Z");
+      const items = openItems(this.deps.zip, f.rawLen, f.data);
+      const verified = new WeakSet<Uint8Array>();
+      const asked: Uint8Array[] = [];
+      const checks = [];
+      for (const it of items) {
+        const c = it.form === FORM_V2 ? wireSigCheck(it.data) : null;
+        if (c) {
+          asked.push(it.data);
+          checks.push(c);
+        }
+      }
+      entry.ready = false;
+      entry.run = () => this.fillItems(items, verified);
+      const done = () => {
+        entry.ready = true;
+        this.drainInbox();
+      };
+      this.deps.verifier!.verify(checks).then((ok) => {
+        // only a "verifies" skips the inline check; anything else (false, a short answer) is checked as before
+        for (let i = 0; i < asked.length; i++) if (ok[i] === true) verified.add(asked[i]!);
+        done();
+      }, done);
+    }
+    this.inbox.push(entry);
+    return { send: [] };
+  }
+
+  /** Handle the frames whose checks are back, in arrival order; each step goes to the connection. */
+  private drainInbox(): void {
+    while (this.inbox[0]?.ready) {
+      const e = this.inbox.shift()!;
+      if (this.state === "done") {
+        this.inbox = [];
+        break;
+      }
+      let step: V2Step;
+      try {
+        step = e.run();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        step = this.fatal(err.message);
+      }
+      this.later!(step);
+    }
+    if (!this.inbox.length) for (const r of this.whenIdle.splice(0)) r();
+  }
+
+  private handle(f: Frame): V2Step {
     if (this.join) {
       if (f.t === "admit") {
         this.result.admitted = f.admit;
@@ -87,10 +176,7 @@ export class V2Exchange extends V2Handshake {
       case "msgs_z": {
         // a streamed fill's messages (§23): only a side that offered it inflates them; history, so no HELD
         if (!this.deps.zip) throw new V2DecodeError("unexpected MSGS_Z");
-        const items = openItems(this.deps.zip, f.rawLen, f.data);
-        const step = this.onMsgs(items, false);
-        const got = (this.result.fill?.got ?? 0) + items.length;
-        return { ...step, fill: this.filled(got, Math.max(got, this.result.fill?.total ?? 0), false) };
+        return this.fillItems(openItems(this.deps.zip, f.rawLen, f.data));
       }
       case "held": {
         const ids = f.ids.map(idHex);
@@ -155,15 +241,24 @@ export class V2Exchange extends V2Handshake {
     return { ...this.result.fill };
   }
 
+  /** A MSGS_Z frame's messages: stored, and the fill's progress */
+  private fillItems(items: MsgItem[], verified?: WeakSet<Uint8Array>): V2Step {
+    const step = this.onMsgs(items, false, verified);
+    const got = (this.result.fill?.got ?? 0) + items.length;
+    return { ...step, fill: this.filled(got, Math.max(got, this.result.fill?.total ?? 0), false) };
+  }
+
   /** `ack`: answer with HELD (not for a fill's history) */
-  private onMsgs(items: MsgItem[], ack = true): V2Step {
+  private onMsgs(items: MsgItem[], ack = true, verified?: WeakSet<Uint8Array>): V2Step {
     const d = this.deps;
     const circle = d.store.getCircle(this.circle!.circleId)!;
     const stored: StoredMessage[] = [];
     const held: string[] = [];
     const ctx = this.ctx;
     // one commit (one fsync) for the whole frame, not one per message and per side effect
-    d.store.transaction(() => this.msgs!.storeItems(items, circle, ctx, stored, this.result.rejected, held));
+    const store = () => this.msgs!.storeItems(items, circle, ctx, stored, this.result.rejected, held, verified);
+    // a fill's frame: its full-text entries in one statement at the end (§23), not a trigger per row
+    d.store.transaction(() => (!ack && d.store.bulkFts ? d.store.bulkFts(store) : store()));
     if (stored.length) this.msgs!.changed();
     this.result.stored += stored.length;
     const after = d.store.getCircle(circle.circleId)!;

@@ -193,11 +193,13 @@ export class V2Messages {
     rejected: { msgId: string; reason: string }[],
     /** ids this side holds now, stored by this frame or before (answered with HELD: delivery state) */
     held: string[] = [],
+    /** item bytes whose signature a verifier checked (by identity: these very arrays) */
+    verified?: WeakSet<Uint8Array>,
   ): void {
     const d = this.deps;
     for (const it of items) {
       if (it.form === FORM_V2) {
-        const v = acceptSigned(ctx, circle, it.data, "v2");
+        const v = acceptSigned(ctx, circle, it.data, "v2", verified?.has(it.data) ?? false);
         if (v.ok) {
           stored.push(v.value);
           this.peerHas.add(v.value.msgId);

@@ -4,6 +4,7 @@ import type { Rng } from "../protocol/crypto.ts";
 import type { Zip } from "../protocol/v2/fill.ts";
 import type { Admit, SignalFrame } from "../protocol/v2/frames.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
+import type { SigCheck } from "../protocol/primitives.ts";
 import type { BlobStore } from "./blobs.ts";
 import type { BlobArrival } from "./v2-blobs.ts";
 import type { CallRegistry } from "./control-apply.ts";
@@ -24,6 +25,17 @@ export interface V2Deps {
   recon1Only?: boolean;
   /** deflate-raw for the streamed fill (§23); without it the session neither offers nor serves one */
   zip?: Zip;
+  /**
+   * Signature checks off the main thread (the node's worker pool, src/node/verify-pool.ts): a
+   * streamed fill's frames are checked in batches while the engine stores earlier ones (the
+   * connection hands later steps in through V2Exchange.onLater). true: that signature verifies;
+   * false: not known (the message is checked inline, as without a verifier). Never rejects.
+   */
+  verifier?: SigVerifier;
+}
+
+export interface SigVerifier {
+  verify(checks: readonly SigCheck[]): Promise<boolean[]>;
 }
 
 /** A streamed fill this side receives (§23): messages of it received so far, of the total the peer announced. */

@@ -13,6 +13,14 @@ export const V2_FILL_VERSION = 2;
 export const V2_FILL_PAGE = 512;
 /** a reconciliation range the peer lists at most 256 ids of, where this side holds more than this: served as a fill */
 export const V2_FILL_RANGE_MIN = 1024;
+/**
+ * MSGS_Z frames a receiver keeps opened while their signatures are checked off its main thread
+ * (and the frames behind them); past this it stops reading the connection until they are stored,
+ * so what waits in memory is bounded (a few MiB), not the history's size.
+ */
+export const V2_INBOX_FRAMES = 4;
+/** a MSGS_Z frame this small (a fill's first one: ~100 messages) is checked inline, at once, not handed to workers */
+export const V2_INBOX_INLINE_BYTES = 64 * 1024;
 /** largest MSGS_Z payload once inflated (the receiver refuses a larger one before inflating it) */
 export const V2_FILL_RAW_MAX = V2_FRAME_MAX;
 
