@@ -42,6 +42,8 @@ export function compileArgs(b: BinBuild): string[] {
     "--asset=drizzle",
     ...external.map((e) => `--external=${e}`),
     "src/cli/main.ts",
+    // the signature checks' worker (src/node/verify-pool.ts WORKER_SCRIPT: node/verify-worker.js in the executable)
+    "src/node/verify-worker.ts",
   ];
 }
 

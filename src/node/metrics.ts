@@ -6,6 +6,7 @@ import type { Arrival } from "../peer/fan-out.ts";
 import { exposition, Family, gauge, PROMETHEUS_CONTENT_TYPE } from "../protocol/prometheus.ts";
 import type { StoredMessage } from "../sync/store.ts";
 import type { NodeStore } from "../../db/node-store.ts";
+import { nodeVerifier } from "./native-primitives.ts";
 import type { RelayStatus } from "./relay-client.ts";
 
 /** What the metrics read of the node (FelundNode; an interface, so node.ts can import this file). */
@@ -94,7 +95,19 @@ export function nodeMetricsText(node: MetricsNode, nowS = Math.floor(Date.now() 
       polls.filter((s) => s.ws).length,
     ),
     gauge("felund_node_relay_error", "1 when the relay's last request failed", relay?.lastError ? 1 : 0),
+    offThread(),
   ]);
+}
+
+/** Valid signatures of streamed history the worker pool checked (verify-pool.ts); the rest are checked inline. */
+function offThread(): Family {
+  const f = new Family(
+    "felund_node_signature_checks_off_thread_total",
+    "signatures of streamed history checked valid by the worker pool (the rest are checked on the main thread)",
+    "counter",
+  );
+  f.set(nodeVerifier.stats.verified);
+  return f;
 }
 
 export const nodeMetricsResponse = (node: MetricsNode): Response =>

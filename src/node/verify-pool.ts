@@ -20,6 +20,15 @@ interface Slot {
   pending: Map<number, { n: number; done: (ok: boolean[]) => void; timer: ReturnType<typeof setTimeout> }>;
 }
 
+/**
+ * The worker script: beside this module when run from the source; in the single executable
+ * (`npm run build:bin`, which adds src/node/verify-worker.ts as an entrypoint) it is bundled at
+ * the path that file has under src/, inside the executable's own file system ($bunfs).
+ */
+export const WORKER_SCRIPT: URL | string = import.meta.url.includes("/$bunfs/")
+  ? "/$bunfs/root/node/verify-worker.js"
+  : new URL("./verify-worker.ts", import.meta.url);
+
 export class VerifyPool implements SigVerifier {
   private slots: Slot[] = [];
   private nextId = 1;
@@ -30,7 +39,7 @@ export class VerifyPool implements SigVerifier {
   constructor(
     size = 2,
     /** the worker script (tests give a failing one) */
-    url: URL | string = new URL("./verify-worker.ts", import.meta.url),
+    url: URL | string = WORKER_SCRIPT,
     private stallMs = STALL_MS,
   ) {
     for (let i = 0; i < size; i++) {
@@ -146,8 +155,13 @@ const IDLE_MS = 15_000;
  * The node's verifier: a pool of two workers (the machine's two cores: the other one checks
  * while the main thread stores), started at the first batch and stopped when idle.
  */
-export function lazyVerifier(size = 2, idleMs = IDLE_MS): SigVerifier & { readonly running: boolean } {
+export function lazyVerifier(
+  size = 2,
+  idleMs = IDLE_MS,
+): SigVerifier & { readonly running: boolean; readonly stats: { asked: number; verified: number } } {
   let pool: VerifyPool | null = null;
+  /** over every pool this verifier started (the node's /metrics) */
+  const stats = { asked: 0, verified: 0 };
   let idle: ReturnType<typeof setTimeout> | undefined;
   let inFlight = 0;
   const settle = () => {
@@ -164,11 +178,19 @@ export function lazyVerifier(size = 2, idleMs = IDLE_MS): SigVerifier & { readon
     get running() {
       return pool !== null;
     },
+    stats,
     verify(checks) {
       if (!checks.length) return Promise.resolve([]);
       pool ??= new VerifyPool(size);
       inFlight++;
-      return pool.verify(checks).finally(settle);
+      return pool
+        .verify(checks)
+        .then((ok) => {
+          stats.asked += checks.length;
+          stats.verified += ok.filter(Boolean).length;
+          return ok;
+        })
+        .finally(settle);
     },
   };
 }

@@ -181,3 +181,61 @@ test(
   },
   SLOW,
 );
+
+test(
+  "a join through the binary checks the streamed history's signatures in its worker pool (embedded), and gets all of it",
+  async () => {
+    const N = 2000; // the streamed fill answers ranges of >= 1,024 missing messages (V2_FILL_RANGE_MIN)
+    const a = join(home, "inviter");
+    const b = join(home, "joiner");
+    for (const [s, name] of [
+      [a, "ann"],
+      [b, "ben"],
+    ] as const)
+      expect((await felundBin(s, "init", "--bind", "127.0.0.1", "--name", name)).code).toBe(0);
+    const serve = (s: string) =>
+      startBin(s, ["serve", "--http", "127.0.0.1:0", "--port", "0"], /open (http:\/\/[^\s/]+)\/#token=([0-9a-f]{64})/);
+    const [A, B] = [await serve(a), await serve(b)];
+    const call = async (n: Running, method: string, path: string, body?: unknown) => {
+      const [, base, token] = n.match;
+      const r = await fetch(`${base}/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return path === "/metrics" ? r.text() : r.json();
+    };
+    const { circleId, code } = await call(A, "POST", "/circles", { name: "history" });
+    for (let i = 0; i < N; i += 25)
+      await Promise.all(
+        Array.from({ length: 25 }, (_, k) =>
+          call(A, "POST", `/circles/${circleId}/messages`, { channel: "general", text: `old message ${i + k}` }),
+        ),
+      );
+    expect((await call(B, "POST", "/circles/join", { code })).ok).toBe(true);
+    // every old message, paged back from the newest (pages of 500)
+    const count = async () => {
+      let n = 0;
+      let q = "";
+      for (let i = 0; i < 10; i++) {
+        const page = (await call(B, "GET", `/circles/${circleId}/messages?limit=500${q}`)).messages ?? [];
+        n += page.filter((m: { text: string }) => m.text.startsWith("old message")).length;
+        if (page.length < 500) break;
+        q = `&before_ms=${page[0].sortMs}&before_seq=${page[0].seq}`;
+      }
+      return n;
+    };
+    const end = Date.now() + 40_000;
+    let held = 0;
+    while (Date.now() < end && (held = await count()) < N) await Bun.sleep(250);
+    expect(held).toBe(N);
+    const checked = Number(
+      ((await call(B, "GET", "/metrics")) as string).match(
+        /^felund_node_signature_checks_off_thread_total (\d+)/m,
+      )?.[1],
+    );
+    // the first frame (the newest page) is checked inline; the rest went to the workers
+    expect(checked).toBeGreaterThan(N / 2);
+  },
+  SLOW,
+);
