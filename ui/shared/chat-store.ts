@@ -340,9 +340,13 @@ export class ChatStore {
       case "reach":
         this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
         break;
-      case "fill":
-        this.set({ fill: { ...this.state.fill, [e.circleId]: e.done ? null : e } });
+      case "fill": {
+        // older history is coming in below what is loaded: the channels' starts are not reached yet
+        const hasMore = { ...this.state.hasMore };
+        for (const k of Object.keys(this.state.messages)) if (k.startsWith(e.circleId + "/")) hasMore[k] = true;
+        this.set({ fill: { ...this.state.fill, [e.circleId]: e.done ? null : e }, hasMore });
         break;
+      }
       case "typing":
         this.set({ typing: { ...this.state.typing, [keyOf(e.circleId, e.channelId)]: e.who } });
         break;

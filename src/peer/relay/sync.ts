@@ -6,7 +6,7 @@
 // back-off. It moves envelopes: what they mean (sealing, opening, storing) is the host's.
 // Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock besides `nowMs`.
 import * as L from "../../protocol/limits.ts";
-import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
+import { NEWEST, type PullCursor, RelayApi, type SignerOf } from "./api.ts";
 import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
 import type { HistoryPush } from "./history-push.ts";
@@ -292,8 +292,24 @@ export class RelaySync {
     await this.registered(circleId);
     const base = this.api.base;
     let cur = this.host.cursor(base, circleId);
+    // a circle new on this relay, for a host that fills newest first: the newest page (§27), then forward from it
+    let first =
+      this.host.older && cur.cursor === undefined && !cur.since
+        ? await this.api.getMessages(l.hint, { before: NEWEST, count: true }, L.RELAY_PAGE_MAX)
+        : null;
+    if (first?.beforeCursor !== undefined) {
+      await this.host.ingest(circleId, first.messages);
+      if (this.links.get(circleId) !== l) return;
+      await this.host.older!.save(base, circleId, first.more ? first.beforeCursor : "");
+      await this.host.saveCursor(base, circleId, (cur = { cursor: first.nextCursor ?? "0" }));
+      if (first.more) await (await this.host.older!.ingest(circleId, [], first.total)).written;
+      first = null;
+    }
+    this.fillOlder(circleId, l);
     for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {
-      const r = await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE);
+      // (a relay without `before` answered the first page since 0: the forward pull's own first page)
+      const r = first ?? (await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE));
+      first = null;
       await this.host.ingest(circleId, r.messages);
       const next: PullCursor =
         r.nextCursor !== undefined
@@ -305,6 +321,16 @@ export class RelaySync {
       cur = next;
       if (!r.more || !moved) return;
     }
+  }
+
+  /** Older history below the newest page, while the host has some to fetch (older.ts, loaded then). */
+  private fillOlder(circleId: string, l: CircleLink): void {
+    const o = this.host.older;
+    if (!o || l.filling || !o.at(this.api.base, circleId)) return;
+    l.filling = import("./older.ts")
+      .then((m) => m.fillOlder(this.api, l.hint, circleId, o, () => this.links.get(circleId) === l))
+      .catch((e) => this.fail("older", e))
+      .finally(() => (l.filling = null));
   }
 
   // ---- WebSocket push: one socket per circle, as the original ----

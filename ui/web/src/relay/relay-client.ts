@@ -18,6 +18,8 @@ import { RelayEnvelopes, type V1Codec } from "../../../../src/sync/relay-envelop
 import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts";
 import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import type { FillView } from "../../../../src/peer/fill-progress.ts";
+import type { OlderHost } from "../../../../src/peer/relay/sync-types.ts";
 
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
@@ -52,6 +54,10 @@ export interface BrowserPeer {
   delivered?(u: DeliveryUpdate[]): void;
   /** messages the relay brought, stored */
   arrived(rows: StoredMessage[]): void;
+  /** older history filling in (newest first, relay-fill.ts): progress, and `done` once it is all here */
+  filled?(f: FillView): void;
+  /** older history stored: a timeline line or a channel may have come with it */
+  changed?(circleId: string): void;
   /** load the rules and views of replies, reactions, edits and deletes (a chunk; once) */
   refs(): Promise<unknown>;
   /** load the effects of control events and the calls' registry (a chunk, control-soon.ts; once) */
@@ -91,6 +97,42 @@ export class RelayClient implements RelayHost {
   readonly seen: Heard = new Map();
   private admissions: AdmissionWatch;
   private started = false;
+  /** per circle: its older history filling in (relay-fill.ts) */
+  readonly fills = new Map<string, FillView>();
+
+  /** Newest first (docs/PROTOCOL.md §27): where a circle's older pages go on, kept with the pull cursors. */
+  readonly older: OlderHost = {
+    at: (base, circleId) => this.cursors[`older|${base}|${circleId}`]?.cursor ?? "",
+    save: (base, circleId, before) => {
+      const k = `older|${base}|${circleId}`;
+      if (before) this.cursors[k] = { cursor: before };
+      else delete this.cursors[k];
+      if (!before) this.filled(circleId, 0, undefined, true);
+      return this.p.persist.saveCursors(this.cursors);
+    },
+    ingest: async (circleId, raws, total) => {
+      const done = raws.length
+        ? await (await import("./relay-fill.ts")).ingestOlder(this.p, this, circleId, raws)
+        : { written: Promise.resolve() };
+      this.filled(circleId, raws.length, total);
+      return done;
+    },
+  };
+
+  /** progress of a circle's fill: `got` more, the relay's total when it said */
+  private filled(circleId: string, got: number, total?: number, done = false) {
+    const was = this.fills.get(circleId);
+    if (!was && done) return;
+    const f: FillView = {
+      circleId,
+      got: (was?.got ?? this.p.mem.countChatMessages(circleId)) + got,
+      total: total ?? was?.total ?? 0,
+      done,
+    };
+    if (done) this.fills.delete(circleId);
+    else this.fills.set(circleId, f);
+    this.p.filled?.({ ...f, got: Math.min(f.got, f.total || f.got) });
+  }
 
   constructor(
     private p: BrowserPeer,
