@@ -21,7 +21,8 @@ import { createRelayApp } from "../src/relay/app.ts";
 import { composeText } from "../src/sync/v2-apply.ts";
 import { startV2Node } from "../tests/node/helpers.ts";
 import { launchBrowser, newPage, say } from "../tests/web/browser.ts";
-import { loadAvg1, machine } from "./lib/proc-stat.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { clockTicks, cpuTicks, loadAvg1, machine } from "./lib/proc-stat.ts";
 import { verdict } from "./lib/stats.ts";
 
 const N = Number(process.env.RELAY_FILL_N ?? 100_000);
@@ -31,6 +32,33 @@ const uptime = () => Bun.spawnSync(["uptime"]).stdout.toString().trim();
 const cpuS = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+};
+/** CPU seconds of this process's descendants (the browser's processes; none else are started). */
+const childCpuS = () => {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch {
+      /* gone */
+    }
+  }
+  let ticks = 0;
+  const walk = (pid: number) => {
+    for (const k of kids.get(pid) ?? []) {
+      try {
+        ticks += cpuTicks(k);
+      } catch {
+        /* gone */
+      }
+      walk(k);
+    }
+  };
+  walk(process.pid);
+  return ticks / clockTicks();
 };
 const text = (i: number) => `m${i} ${"abcdefghij".slice(0, 3 + (i % 8))} said number ${i}`;
 
@@ -71,9 +99,13 @@ for (let b = 0; b < N; b += BATCH)
       if (!r.ok) throw new Error(r.reason);
     }
   });
-const inStore = node.store.countChatMessages(circleId);
+const chat = node.store.countChatMessages(circleId);
+// every row of the circle (its chat messages, the owner's card and the circle's control events): what the relay and the browser end up holding
+const inStore = (
+  node.store.sql.query("SELECT count(*) AS n FROM messages WHERE circle_id = ?").get(circleId) as { n: number }
+).n;
 console.log(
-  `history: ${inStore.toLocaleString("en")} chat messages in the node's store (composeText) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  `history: ${chat.toLocaleString("en")} chat messages (${inStore.toLocaleString("en")} rows with the circle's control events) in the node's store (composeText) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 
 // ---- the node's history push ----
@@ -128,9 +160,10 @@ async function browserFill() {
       { timeout: 120_000, polling: 20 },
     );
     const tLatest = performance.now();
+    const cpu0 = { browser: childCpuS(), self: cpuS() };
     const shownMs = tLatest - tJoin;
     console.log(`browser: latest message shown ${shownMs.toFixed(0)} ms after the join ${verdict(shownMs < 2000)}`);
-    if (process.env.RELAY_FILL_PROFILE) await profile(cdp);
+    if (process.env.RELAY_FILL_PROFILE) void profile(cdp);
     const idbCount = () =>
       page.evaluate(
         (cid) =>
@@ -177,6 +210,7 @@ async function browserFill() {
       await Bun.sleep(250);
     }
     const fillS = (performance.now() - tLatest) / 1000;
+    const cpu = { browser: childCpuS() - cpu0.browser, self: cpuS() - cpu0.self };
     const endHeap = await heap();
     maxHeap = Math.max(maxHeap, endHeap);
     maxDom = Math.max(maxDom, await dom());
@@ -186,6 +220,9 @@ async function browserFill() {
         `${Math.round(rate).toLocaleString("en")} messages/s ${verdict(count >= inStore && rate >= 2000)}; ` +
         `JS heap max ${maxHeap.toFixed(1)} MiB after GC (end ${endHeap.toFixed(1)} MiB) ${verdict(maxHeap < 100)}; ` +
         `DOM max ${maxDom} elements; a scroll to the log's top while filling: ${scrollMs < 0 ? "not tried" : `${scrollMs.toFixed(0)} ms to the second frame`}; load ${loadAvg1().toFixed(2)}`,
+    );
+    console.log(
+      `browser: the fill used ${cpu.browser.toFixed(1)} CPU-s in Chromium's processes (${Math.round(count / cpu.browser).toLocaleString("en")} messages per Chromium CPU-second) and ${cpu.self.toFixed(1)} CPU-s in this process (relay, node, the bench's polling)`,
     );
     if (errors.length) console.log(`page errors: ${errors.join("; ")}`);
     await bctx.close();
@@ -197,6 +234,7 @@ async function browserFill() {
 /** RELAY_FILL_PROFILE=1: a CPU profile of the page for 8 s of the fill, the top functions by self time. */
 async function profile(cdp: import("playwright-core").CDPSession) {
   await cdp.send("Profiler.enable");
+  await Bun.sleep(Number(process.env.RELAY_FILL_PROFILE_WAIT ?? 0));
   await cdp.send("Profiler.start");
   await Bun.sleep(8000);
   const { profile: p } = (await cdp.send("Profiler.stop")) as unknown as {

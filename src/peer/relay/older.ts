@@ -19,8 +19,10 @@ export async function fillOlder(
   const before = host.at(base, circleId);
   const ask = (b: string) => api.getMessages(hint, { before: b }, L.RELAY_PAGE_MAX);
   let next: Promise<MessagesPage> | null = before ? ask(before) : null;
-  // the write of the page before and then its cursor: one page is written while the next is opened
-  let saving: Promise<void> = Promise.resolve();
+  // each page's cursor is saved once it and every page before it are written; a page is opened
+  // while the one before it is still checked by WebCrypto or written (two at most in flight)
+  let saving: Promise<unknown> = Promise.resolve();
+  let applying: Promise<unknown> = Promise.resolve();
   // bounded: at most as many pages as the relay's largest history allows in pages of RELAY_PAGE_MAX
   for (let page = 0; next && page < L.RELAY_OLDER_PAGES_MAX && live(); page++) {
     const r = await next;
@@ -29,12 +31,17 @@ export async function fillOlder(
     const more = r.more && low !== undefined && low !== before;
     next = more ? ask(low!) : null;
     if (!live()) break;
-    const { written } = await host.ingest(circleId, r.messages);
-    await saving; // (a failed write stops the fill: it goes on from the last cursor saved, at the next pull)
+    const step = host.ingest(circleId, r.messages);
     const at = more ? low! : "";
-    saving = written.then(() => host.save(base, circleId, at));
+    const prev = saving;
+    // (a failed write stops the fill: it goes on from the last cursor saved, at the next pull)
+    saving = step.then(({ written }) => Promise.all([prev, written])).then(() => host.save(base, circleId, at));
+    saving.catch(() => {}); // (awaited below)
+    await applying;
+    applying = step;
   }
   // (an unanswered prefetch, when the circle left meanwhile, is dropped)
   next?.catch(() => {});
+  await applying;
   await saving;
 }

@@ -295,7 +295,7 @@ export class RelaySync {
     // a circle new on this relay, for a host that fills newest first: the newest page (§27), then forward from it
     let first =
       this.host.older && cur.cursor === undefined && !cur.since
-        ? await this.api.getMessages(l.hint, { before: NEWEST, count: true }, L.RELAY_PAGE_MAX)
+        ? await this.api.getMessages(l.hint, { before: NEWEST, count: true }, L.RELAY_PULL_PAGE)
         : null;
     if (first?.beforeCursor !== undefined) {
       await this.host.ingest(circleId, first.messages);
