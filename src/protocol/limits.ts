@@ -344,8 +344,6 @@ export const RELAY_PUSH_BATCH = RELAY_BATCH_MAX;
 export const RELAY_PULL_PAGE = 200;
 /** Pages one pull reads at most; the rest follows at the next poll. */
 export const RELAY_PULL_PAGES_MAX = 500;
-/** Older pages (`before`, docs/PROTOCOL.md §27) one fill reads at most (of RELAY_PAGE_MAX): 2,500,000 envelopes; the rest at the next pull. */
-export const RELAY_OLDER_PAGES_MAX = 5_000;
 /** A push the relay refused or did not answer is tried again after 1 s, 2 s, 4 s ... up to 30 s. */
 export const RELAY_PUSH_RETRY_MS = 1_000;
 export const RELAY_PUSH_RETRY_MAX_MS = 30_000;

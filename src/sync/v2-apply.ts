@@ -53,16 +53,8 @@ export const installDmRules = (r: DmRules): void => {
 export function epochKey(store: SyncStoreV2, circle: CircleRow, epoch: number): Uint8Array | null {
   const stored = store.getEpochKey(circle.circleId, epoch);
   if (stored) return fromHex(stored);
-  if (epoch !== 0) return null;
-  // derived once per circle (an HKDF: every envelope opened or sealed asks for it)
-  let k = zeroKeys.get(circle.secretHex);
-  if (!k) {
-    if (zeroKeys.size >= 256) zeroKeys.clear();
-    zeroKeys.set(circle.secretHex, (k = epochZeroKey(fromHex(circle.secretHex))));
-  }
-  return k.slice();
+  return epoch === 0 ? epochZeroKey(fromHex(circle.secretHex)) : null;
 }
-const zeroKeys = new Map<string, Uint8Array>();
 
 export const isLegacy = (c: CircleRow): boolean => c.mode !== "v2";
 

@@ -3,7 +3,7 @@
 // count=1 adds the circle's total; next_cursor of the newest page is where forward paging goes
 // on, so newest page + older pages + forward pages hold every row once.
 import { describe, expect, test } from "bun:test";
-import { NEWEST } from "../../src/peer/relay/api.ts";
+import { NEWEST } from "../../src/peer/relay/older.ts";
 import { envelope, HINT, HINT2, makeRelay, type TestRelay } from "./helpers.ts";
 
 async function fill(r: TestRelay, n: number, hint = HINT): Promise<string[]> {

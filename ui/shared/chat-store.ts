@@ -12,6 +12,7 @@ import type { BackendEvent, CircleView, DmView, MemberView, MessageView } from "
 export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
 
 import { beyondWindow, type ChatState, hasNewer, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
+import { onFill } from "./chat-state.ts";
 
 export { type ChatState, keyOf, mergeMessages, type Notice, PAGE };
 
@@ -340,13 +341,9 @@ export class ChatStore {
       case "reach":
         this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
         break;
-      case "fill": {
-        // older history is coming in below what is loaded: the channels' starts are not reached yet
-        const hasMore = { ...this.state.hasMore };
-        for (const k of Object.keys(this.state.messages)) if (k.startsWith(e.circleId + "/")) hasMore[k] = true;
-        this.set({ fill: { ...this.state.fill, [e.circleId]: e.done ? null : e }, hasMore });
+      case "fill":
+        this.set(onFill(this.state, e));
         break;
-      }
       case "typing":
         this.set({ typing: { ...this.state.typing, [keyOf(e.circleId, e.channelId)]: e.who } });
         break;

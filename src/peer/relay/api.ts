@@ -44,14 +44,7 @@ export interface MessagesPage {
   nextCursor?: string;
   more: boolean;
   serverTime?: number;
-  /** a newest-first page (`before`, docs/PROTOCOL.md §27): its lowest seq; absent: the relay pages only forward */
-  beforeCursor?: string;
-  /** the circle's envelopes on the relay (a `before` page asked with count) */
-  total?: number;
 }
-
-/** `before` that asks for the newest page of all (§27) */
-export const NEWEST = String(Number.MAX_SAFE_INTEGER);
 
 /** What the client hands fetch, and reads of its answer (this layer has no DOM types: the shells bring fetch). */
 export interface HttpInit {
@@ -104,7 +97,7 @@ export class RelayApi {
    * `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body.
    * `hint`: the circle whose signer (if any) signs it.
    */
-  private async call<T>(
+  async call<T>(
     method: string,
     path: string,
     body?: unknown,
@@ -220,28 +213,17 @@ export class RelayApi {
     );
   }
 
-  /**
-   * A page of envelopes: forward from a cursor (or `since`), or with `before` the newest page below
-   * that seq (§27). A relay without `before` ignores it and answers from since=0: no beforeCursor.
-   */
-  async getMessages(
-    circleHint: string,
-    from: PullCursor & { before?: string; count?: boolean },
-    limit: number,
-  ): Promise<MessagesPage> {
+  async getMessages(circleHint: string, from: PullCursor, limit: number): Promise<MessagesPage> {
     const q = new URLSearchParams({ circle_hint: circleHint, limit: String(limit) });
-    if (from.before !== undefined) q.set("before", from.before);
-    if (from.count) q.set("count", "1");
     if (from.cursor !== undefined) q.set("cursor", from.cursor);
     else q.set("since", String(from.since ?? 0));
-    const r = await this.call<{
-      messages?: unknown[];
-      next_cursor?: unknown;
-      more?: unknown;
-      server_time?: unknown;
-      before_cursor?: unknown;
-      total?: unknown;
-    }>("GET", `/messages?${q}`, undefined, true, circleHint);
+    const r = await this.call<{ messages?: unknown[]; next_cursor?: unknown; more?: unknown; server_time?: unknown }>(
+      "GET",
+      `/messages?${q}`,
+      undefined,
+      true,
+      circleHint,
+    );
     const messages = Array.isArray(r.messages) ? r.messages : [];
     return {
       messages,
@@ -249,8 +231,6 @@ export class RelayApi {
       // an original relay does not say: a full page may have more behind it
       more: r.more === true || (r.more === undefined && messages.length >= limit),
       serverTime: typeof r.server_time === "number" ? r.server_time : undefined,
-      beforeCursor: typeof r.before_cursor === "number" ? String(r.before_cursor) : undefined,
-      total: typeof r.total === "number" ? r.total : undefined,
     };
   }
 

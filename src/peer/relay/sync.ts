@@ -6,7 +6,7 @@
 // back-off. It moves envelopes: what they mean (sealing, opening, storing) is the host's.
 // Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock besides `nowMs`.
 import * as L from "../../protocol/limits.ts";
-import { NEWEST, type PullCursor, RelayApi, type SignerOf } from "./api.ts";
+import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
 import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
 import type { HistoryPush } from "./history-push.ts";
@@ -292,22 +292,18 @@ export class RelaySync {
     await this.registered(circleId);
     const base = this.api.base;
     let cur = this.host.cursor(base, circleId);
-    // a circle new on this relay, for a host that fills newest first: the newest page (§27), then forward from it
-    let first =
+    // a circle new on this relay, for a host that fills newest first: its newest page, then forward from there (older.ts)
+    const live = () => this.links.get(circleId) === l;
+    const n =
       this.host.older && cur.cursor === undefined && !cur.since
-        ? await this.api.getMessages(l.hint, { before: NEWEST, count: true }, L.RELAY_PULL_PAGE)
-        : null;
-    if (first?.beforeCursor !== undefined) {
-      await this.host.ingest(circleId, first.messages);
-      if (this.links.get(circleId) !== l) return;
-      await this.host.older!.save(base, circleId, first.more ? first.beforeCursor : "");
-      await this.host.saveCursor(base, circleId, (cur = { cursor: first.nextCursor ?? "0" }));
-      if (first.more) await (await this.host.older!.ingest(circleId, [], first.total)).written;
-      first = null;
-    }
+        ? await (await import("./older.ts")).newestFirst(this.api, this.host, circleId, l.hint, live)
+        : undefined;
+    if (n === null) return;
+    if (n && "cursor" in n) cur = n.cursor;
+    let first = n && "page" in n ? n.page : null;
     this.fillOlder(circleId, l);
     for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {
-      // (a relay without `before` answered the first page since 0: the forward pull's own first page)
+      // (a relay without `before` answered a page since 0: the forward pull's own first page)
       const r = first ?? (await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE));
       first = null;
       await this.host.ingest(circleId, r.messages);

@@ -26,27 +26,7 @@ export interface RelayEnvelopeV2 {
 }
 
 export const relayId = (secret: Uint8Array, msgId: string): string =>
-  toHex(mac32(ridKey(secret), fromHex(msgId)).slice(0, 16));
-
-// The derived keys, remembered: each is an HKDF (several SHA-256 rounds), and every envelope
-// sealed or opened needs both; a history of 100,000 envelopes derived them 200,000 times.
-const ridKeys = new WeakMap<Uint8Array, Uint8Array>();
-const ridKey = (secret: Uint8Array): Uint8Array => {
-  let k = ridKeys.get(secret);
-  if (!k) ridKeys.set(secret, (k = relayIdKey(secret)));
-  return k;
-};
-const envKeys = new Map<string, Uint8Array>();
-/** the envelope key of an epoch (a few epoch keys in use at once: a small cache) */
-function envKey(epochKey: Uint8Array, epoch: number): Uint8Array {
-  const id = `${epoch}/${toHex(epochKey)}`;
-  let k = envKeys.get(id);
-  if (!k) {
-    if (envKeys.size >= 64) envKeys.delete(envKeys.keys().next().value!);
-    envKeys.set(id, (k = envelopeKey(epochKey, epoch)));
-  }
-  return k;
-}
+  toHex(mac32(relayIdKey(secret), fromHex(msgId)).slice(0, 16));
 
 export function padTo(data: Uint8Array): Uint8Array {
   const need = 4 + data.length;
@@ -75,7 +55,7 @@ export function sealEnvelopeV2(
   const blob = sealEpochBlob(
     ENVELOPE_VERSION,
     a.epoch,
-    envKey(a.epochKey, a.epoch),
+    envelopeKey(a.epochKey, a.epoch),
     nonce,
     padTo(a.message.wire),
     aadOf(a.message.circleId, a.epoch, rid),
@@ -118,7 +98,7 @@ export function openEnvelopeV2(
     maxBytes: V2_MESSAGE_MAX + 4096,
     keyFor: (epoch) => {
       const ek = a.keyOf(epoch);
-      return ek && envKey(ek, epoch);
+      return ek && envelopeKey(ek, epoch);
     },
     aad: (epoch) => aadOf(a.circleId, epoch, msgId),
     failure: "envelope does not decrypt (tampered, another circle or epoch)",

@@ -21,22 +21,6 @@ export const byKey = <T>(m: Map<string, T>, prefix: string) => [...m.keys()].fil
 /** A copy of a row handed out: rows read are snapshots, as SQLite's are (the store changes its own in place). */
 export const own = <T>(row: T): T => row && { ...row };
 
-/** Two lists in display order as one. */
-function mergeSorted(a: StoredMessage[], b: StoredMessage[]): StoredMessage[] {
-  if (!a.length) return b;
-  if (!b.length) return a;
-  if (cmp(b[b.length - 1]!, a[0]!) < 0) return b.concat(a);
-  if (cmp(a[a.length - 1]!, b[0]!) <= 0) return a.concat(b);
-  const out = new Array<StoredMessage>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < a.length && j < b.length) out[o++] = cmp(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!;
-  while (i < a.length) out[o++] = a[i++]!;
-  while (j < b.length) out[o++] = b[j++]!;
-  return out;
-}
-
 export class MemMessages {
   protected messages = new Map<string, StoredMessage>();
   protected v2 = new Map<string, V2MessageCols>();
@@ -112,32 +96,13 @@ export class MemMessages {
     });
     this.dirtyMsgs.delete(row.msgId);
   }
-  /** per channel, the rows placed while batched() runs: merged into the channel's list once at its end */
-  private batch: Map<string, StoredMessage[]> | null = null;
-  /**
-   * Run `fn` with the channel lists merged at its end: a page of older history goes in at the
-   * front of its lists (one insertion each would move the whole list: quadratic over a fill).
-   */
-  batched<T>(fn: () => T): T {
-    if (this.batch) return fn();
-    const b = (this.batch = new Map());
-    try {
-      return fn();
-    } finally {
-      this.batch = null;
-      for (const [k, rows] of b) this.byChannel.set(k, mergeSorted(this.byChannel.get(k) ?? [], rows.sort(cmp)));
-    }
-  }
+  /** while set (relay-fill.ts, a page of older history), a row placed goes to it, not into its channel's list */
+  declare held?: (row: StoredMessage, key: string) => void;
   private place(row: StoredMessage): StoredMessage {
     this.messages.set(row.msgId, row);
     const k = ck(row.circleId, row.channelId);
-    if (this.batch) {
-      const rows = this.batch.get(k) ?? [];
-      rows.push(row);
-      this.batch.set(k, rows);
-      this.dirtyMsgs.add(row.msgId);
-      return row;
-    }
+    this.dirtyMsgs.add(row.msgId);
+    if (this.held) return (this.held(row, k), row);
     const list = this.byChannel.get(k) ?? [];
     // binary search: new messages usually go at the end
     let lo = 0,
@@ -149,7 +114,6 @@ export class MemMessages {
     }
     list.splice(lo, 0, row);
     this.byChannel.set(k, list);
-    this.dirtyMsgs.add(row.msgId);
     return row;
   }
   lastAuthored(circleId: string, authorNodeId: string) {

@@ -99,40 +99,16 @@ export class RelayClient implements RelayHost {
   private started = false;
   /** per circle: its older history filling in (relay-fill.ts) */
   readonly fills = new Map<string, FillView>();
-
-  /** Newest first (docs/PROTOCOL.md §27): where a circle's older pages go on, kept with the pull cursors. */
+  /** Newest first (docs/PROTOCOL.md §27): where a circle's older pages go on ("" when done), kept with the pull cursors */
   readonly older: OlderHost = {
-    at: (base, circleId) => this.cursors[`older|${base}|${circleId}`]?.cursor ?? "",
-    save: (base, circleId, before) => {
-      const k = `older|${base}|${circleId}`;
-      if (before) this.cursors[k] = { cursor: before };
-      else delete this.cursors[k];
-      if (!before) this.filled(circleId, 0, undefined, true);
-      return this.p.persist.saveCursors(this.cursors);
+    at: (base, id) => this.cursors[`older|${base}|${id}`]?.cursor ?? "",
+    save: async (base, id, before) => {
+      this.cursors[`older|${base}|${id}`] = { cursor: before };
+      await this.p.persist.saveCursors(this.cursors);
+      if (!before) (await import("./relay-fill.ts")).progress(this.p, this, id, 0, undefined, true);
     },
-    ingest: async (circleId, raws, total) => {
-      const done = raws.length
-        ? await (await import("./relay-fill.ts")).ingestOlder(this.p, this, circleId, raws)
-        : { written: Promise.resolve() };
-      this.filled(circleId, raws.length, total);
-      return done;
-    },
+    ingest: async (id, raws, total) => (await import("./relay-fill.ts")).ingestOlder(this.p, this, id, raws, total),
   };
-
-  /** progress of a circle's fill: `got` more, the relay's total when it said */
-  private filled(circleId: string, got: number, total?: number, done = false) {
-    const was = this.fills.get(circleId);
-    if (!was && done) return;
-    const f: FillView = {
-      circleId,
-      got: (was?.got ?? this.p.mem.countChatMessages(circleId)) + got,
-      total: total ?? was?.total ?? 0,
-      done,
-    };
-    if (done) this.fills.delete(circleId);
-    else this.fills.set(circleId, f);
-    this.p.filled?.({ ...f, got: Math.min(f.got, f.total || f.got) });
-  }
 
   constructor(
     private p: BrowserPeer,
