@@ -110,7 +110,7 @@ const fills = (events: BackendEvent[]) =>
   events.filter((e) => e.t === "fill") as Extract<BackendEvent, { t: "fill" }>[];
 
 test("newest page first, then the older history behind it: every message once, in order, with progress", async () => {
-  const j = await joiner({ slowMs: 150 });
+  const j = await joiner({ slowMs: 300 });
   await j.b.joinCircle(node.inviteCode(circleId));
   // the newest page (200 envelopes) is what is announced one by one: the newest messages, none older
   await waitFor("the newest page", () => chatIds(j.events).includes(history.at(-1)!), 15_000);
@@ -122,8 +122,8 @@ test("newest page first, then the older history behind it: every message once, i
   const newest = (await j.b.listMessages(circleId, "general", { limit: 50 })).filter((m) => !m.event);
   expect(newest.map((m) => m.msgId)).toEqual(history.slice(-newest.length));
   const sent = await j.b.send(circleId, "general", "written while the history fills");
-  await waitFor("the node has it", () => node.store.hasMessage(sent.msgId), 15_000);
   expect(fills(j.events).at(-1)!.done).toBe(false); // (still filling: the send did not wait for it)
+  await waitFor("the node has it", () => node.store.hasMessage(sent.msgId), 15_000);
 
   await waitFor("the fill is done", () => fills(j.events).some((f) => f.done), 30_000);
   const progress = fills(j.events)

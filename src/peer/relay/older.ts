@@ -6,7 +6,7 @@
 // browser's first load.
 import * as L from "../../protocol/limits.ts";
 import type { MessagesPage, PullCursor, RelayApi } from "./api.ts";
-import type { OlderHost, RelayHost } from "./sync-types.ts";
+import type { CircleLink, OlderHost, RelayHost } from "./sync-types.ts";
 
 /** `before` that asks for the newest page of all */
 export const NEWEST = String(Number.MAX_SAFE_INTEGER);
@@ -59,6 +59,35 @@ export async function newestFirst(
   await host.saveCursor(base, circleId, cursor);
   if (first.more) await (await older.ingest(circleId, [], first.total)).written;
   return { cursor };
+}
+
+/**
+ * Newest first: the newest page of a circle new on this relay (then the cursor forward pulls go on
+ * from, or the page a relay without `before` answered: the forward pull's first), and the older
+ * pages below it started in the background unless they are running or done. null: the circle left.
+ */
+export async function older(
+  api: RelayApi,
+  host: RelayHost,
+  circleId: string,
+  l: CircleLink,
+  cur: PullCursor,
+  live: () => boolean,
+  fail: (e: unknown) => void,
+): Promise<{ cursor: PullCursor; page?: MessagesPage } | null> {
+  let out: { cursor: PullCursor; page?: MessagesPage } = { cursor: cur };
+  if (cur.cursor === undefined && !cur.since) {
+    const n = await newestFirst(api, host, circleId, l.hint, live);
+    if (!n) return null;
+    if ("page" in n) return { cursor: cur, page: n.page };
+    out = n;
+  }
+  const o = host.older!;
+  if (!l.filling && o.at(api.base, circleId))
+    l.filling = fillOlder(api, l.hint, circleId, o, live)
+      .catch(fail)
+      .finally(() => (l.filling = null));
+  return out;
 }
 
 /** Fetch and store older pages while `live()` (the circle is still synced through this api); returns when done. */

@@ -6,7 +6,7 @@
 // back-off. It moves envelopes: what they mean (sealing, opening, storing) is the host's.
 // Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock besides `nowMs`.
 import * as L from "../../protocol/limits.ts";
-import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
+import { type MessagesPage, type PullCursor, RelayApi, type SignerOf } from "./api.ts";
 import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
 import type { HistoryPush } from "./history-push.ts";
@@ -292,16 +292,18 @@ export class RelaySync {
     await this.registered(circleId);
     const base = this.api.base;
     let cur = this.host.cursor(base, circleId);
-    // a circle new on this relay, for a host that fills newest first: its newest page, then forward from there (older.ts)
-    const live = () => this.links.get(circleId) === l;
-    const n =
-      this.host.older && cur.cursor === undefined && !cur.since
-        ? await (await import("./older.ts")).newestFirst(this.api, this.host, circleId, l.hint, live)
-        : undefined;
-    if (n === null) return;
-    if (n && "cursor" in n) cur = n.cursor;
-    let first = n && "page" in n ? n.page : null;
-    this.fillOlder(circleId, l);
+    // newest first, for a host that asks (older.ts): a circle new on this relay, or older pages still to fetch
+    const o = this.host.older;
+    let first: MessagesPage | null = null;
+    if (o && ((cur.cursor === undefined && !cur.since) || o.at(base, circleId))) {
+      const live = () => this.links.get(circleId) === l;
+      const n = await (await import("./older.ts")).older(this.api, this.host, circleId, l, cur, live, (e) =>
+        this.fail("older", e),
+      );
+      if (!n) return;
+      cur = n.cursor;
+      first = n.page ?? null;
+    }
     for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {
       // (a relay without `before` answered a page since 0: the forward pull's own first page)
       const r = first ?? (await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE));
@@ -317,16 +319,6 @@ export class RelaySync {
       cur = next;
       if (!r.more || !moved) return;
     }
-  }
-
-  /** Older history below the newest page, while the host has some to fetch (older.ts, loaded then). */
-  private fillOlder(circleId: string, l: CircleLink): void {
-    const o = this.host.older;
-    if (!o || l.filling || !o.at(this.api.base, circleId)) return;
-    l.filling = import("./older.ts")
-      .then((m) => m.fillOlder(this.api, l.hint, circleId, o, () => this.links.get(circleId) === l))
-      .catch((e) => this.fail("older", e))
-      .finally(() => (l.filling = null));
   }
 
   // ---- WebSocket push: one socket per circle, as the original ----
