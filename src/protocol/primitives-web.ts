@@ -60,6 +60,14 @@ function hasNative(): Promise<boolean> {
   ));
 }
 
+/** Remember triples found valid elsewhere (a Worker's WebCrypto: ui/web/src/relay/sig-check.ts). */
+export function rememberVerified(items: SigCheck[]): void {
+  for (const it of items) {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
+  }
+}
+
 /** Check a batch of signatures with WebCrypto and remember the valid ones (never throws). */
 export async function preverify(items: SigCheck[]): Promise<void> {
   if (!items.length || !(await hasNative())) return;

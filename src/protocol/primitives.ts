@@ -74,3 +74,8 @@ export interface SigCheck {
  * Here edVerify is synchronous and native where the shell installed it: nothing to gain.
  */
 export const preverify = async (_items: SigCheck[]): Promise<void> => {};
+/**
+ * Signatures another thread found valid (the browser's verifying Worker, ui/web/src/relay/sig-check.ts),
+ * so edVerify does not check them again; here edVerify is native: nothing to remember.
+ */
+export const rememberVerified = (_items: SigCheck[]): void => {};

@@ -14,7 +14,8 @@ import { fromBase64 } from "../protocol/bytes.ts";
 import type { Rng } from "../protocol/crypto.ts";
 import type { SigCheck } from "../protocol/primitives.ts";
 import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/envelope.ts";
-import { decodeMessage, KIND_CONTROL, signatureCheck } from "../protocol/v2/message.ts";
+import { decodeMessage, KIND_CONTROL, type SignedMessage, signatureCheck } from "../protocol/v2/message.ts";
+import { accept, type Verdict } from "../protocol/verdict.ts";
 import { AheadEnvelopes } from "./ahead.ts";
 import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
 import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
@@ -123,6 +124,7 @@ export class RelayEnvelopes {
       if (!isEnvelopeV2(raw)) continue;
       const v = this.openV2(store, circle, raw);
       if (!v.ok) continue;
+      this.opened.set(raw as object, v.value);
       if (!store.getV2Wire(v.value.msgId)) {
         checks.push(signatureCheck(v.value));
         this.control ||= v.value.kind === KIND_CONTROL; // (one held already is not applied again)
@@ -132,7 +134,12 @@ export class RelayEnvelopes {
     return checks;
   }
 
-  private openV2(store: SyncStoreV2, circle: CircleRow, raw: unknown) {
+  /** envelopes signatureChecks opened, for open() right after (each is opened once, not twice) */
+  private opened = new WeakMap<object, SignedMessage>();
+
+  private openV2(store: SyncStoreV2, circle: CircleRow, raw: unknown): Verdict<SignedMessage> {
+    const known = this.opened.get(raw as object);
+    if (known && known.keyEpoch <= circle.keyEpoch) return accept(known);
     return openEnvelopeV2(raw, {
       secret: this.secret,
       circleId: this.circleId,

@@ -92,6 +92,28 @@ describe.each(BACKENDS)("relay API on %s", (_name, make) => {
     expect(seen).toEqual(posted);
   });
 
+  test("newest first (§27): before pages from the newest down give all 130 once, total with count=1", async () => {
+    const r = await make({ rate: false });
+    const posted: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const batch = Array.from({ length: i < 2 ? 50 : 30 }, () => envelope());
+      posted.push(...batch.map((e) => e.msg_id));
+      await r.post(HINT, batch);
+      await r.post(HINT2, [envelope()]);
+    }
+    const first = await r.call("GET", `/v1/messages?circle_hint=${HINT}&before=9007199254740991&limit=60&count=1`);
+    expect([first.json.total, first.json.more, first.json.next_cursor]).toEqual([130, true, first.json.cursors.at(-1)]);
+    const seen = ids(first);
+    let before = first.json.before_cursor;
+    for (let i = 0; i < 10; i++) {
+      const p = await r.call("GET", `/v1/messages?circle_hint=${HINT}&before=${before}&limit=60`);
+      seen.unshift(...ids(p));
+      before = p.json.before_cursor;
+      if (!p.json.more) break;
+    }
+    expect(seen).toEqual(posted);
+  });
+
   test("since pages end on a complete second and never skip a row; server_time is a past second", async () => {
     const r = await make({ rate: false });
     const posted: string[] = [];

@@ -108,3 +108,10 @@ export function beyondWindow(s: ChatState, k: string, m: MessageView): boolean {
   const list = s.messages[k];
   return hasNewer(s, k) && !!list?.length && cmpKey(m, list[list.length - 1]!) > 0;
 }
+
+/** A fill's progress told; while it goes on, older messages may come in below what each loaded channel of its circle holds. */
+export function onFill(s: ChatState, f: FillView): Pick<ChatState, "fill" | "hasMore"> {
+  const hasMore = { ...s.hasMore };
+  for (const k of Object.keys(s.messages)) if (k.startsWith(f.circleId + "/")) hasMore[k] = true;
+  return { fill: { ...s.fill, [f.circleId]: f.done ? null : f }, hasMore };
+}

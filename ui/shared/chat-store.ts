@@ -12,6 +12,7 @@ import type { BackendEvent, CircleView, DmView, MemberView, MessageView } from "
 export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
 
 import { beyondWindow, type ChatState, hasNewer, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
+import { onFill } from "./chat-state.ts";
 
 export { type ChatState, keyOf, mergeMessages, type Notice, PAGE };
 
@@ -341,7 +342,7 @@ export class ChatStore {
         this.set({ reach: { ...this.state.reach, [e.circleId]: e.reachable } });
         break;
       case "fill":
-        this.set({ fill: { ...this.state.fill, [e.circleId]: e.done ? null : e } });
+        this.set(onFill(this.state, e));
         break;
       case "typing":
         this.set({ typing: { ...this.state.typing, [keyOf(e.circleId, e.channelId)]: e.who } });

@@ -97,7 +97,7 @@ export class RelayApi {
    * `node`: say who we are (x-felund-node); never on /signal, where an admission names only the ids in its body.
    * `hint`: the circle whose signer (if any) signs it.
    */
-  private async call<T>(
+  async call<T>(
     method: string,
     path: string,
     body?: unknown,

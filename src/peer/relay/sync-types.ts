@@ -29,6 +29,8 @@ export interface RelayHost {
   /** who signs a circle's requests, by its hint (its legacy circles: api.ts RequestSigner); absent: none */
   signer?: SignerOf;
   pushSigner?(hint: string): PushSigner | null; // a circle's push key signs its batches (history-push.ts)
+  /** newest first (docs/PROTOCOL.md §27): a circle new on a relay gets its newest page, then older pages behind it (older.ts) */
+  older?: OlderHost;
   /** the relay is reachable or not (the browser's status line) */
   connectionChanged?(state: ConnectionState): void;
   /** once per tick of the scheduler */
@@ -36,6 +38,16 @@ export interface RelayHost {
   /** a sealed typing notice of a circle from its relay (docs/PROTOCOL.md §22; the host opens and checks it) */
   typing?(circleId: string, blob: unknown): void;
   log(line: string): void;
+}
+
+/** A host that fills a circle's history newest first (the relay-only browser). */
+export interface OlderHost {
+  /** the seq to page below next on relay `base` ("" when there is nothing older to fetch) */
+  at(base: string, circleId: string): string;
+  /** where to go on ("" = done); saved after the page below it is stored */
+  save(base: string, circleId: string, before: string): void | Promise<void>;
+  /** apply a page of older envelopes; `written` settles once they are stored; `total`: the relay's count of the circle, when it said */
+  ingest(circleId: string, raws: unknown[], total?: number): Promise<{ written: Promise<void> }>;
 }
 
 export interface RelaySyncOptions {
@@ -65,6 +77,8 @@ export interface CircleLink {
   delayMs: number;
   /** the relay said it carries typing notices on this socket (a felund relay; an original one never does) */
   typing?: boolean;
+  /** older history being fetched (older.ts) */
+  filling?: Promise<void> | null;
   /** the last presence (register, peers): pulls wait for it, so a relay that checks signatures knows our key (a push it refuses is retried) */
   registered?: Promise<void>;
 }

@@ -6,7 +6,7 @@
 // back-off. It moves envelopes: what they mean (sealing, opening, storing) is the host's.
 // Runtime-neutral: fetch and the WebSocket constructor are injected, timers are the only clock besides `nowMs`.
 import * as L from "../../protocol/limits.ts";
-import { type PullCursor, RelayApi, type SignerOf } from "./api.ts";
+import { type MessagesPage, type PullCursor, RelayApi, type SignerOf } from "./api.ts";
 import type { CircleLink, ConnectionState, RelayHost, RelaySyncOptions } from "./sync-types.ts";
 import type { WsCtor, WsLike } from "./ws-like.ts";
 import type { HistoryPush } from "./history-push.ts";
@@ -292,8 +292,22 @@ export class RelaySync {
     await this.registered(circleId);
     const base = this.api.base;
     let cur = this.host.cursor(base, circleId);
+    // newest first, for a host that asks (older.ts): a circle new on this relay, or older pages still to fetch
+    const o = this.host.older;
+    let first: MessagesPage | null = null;
+    if (o && ((cur.cursor === undefined && !cur.since) || o.at(base, circleId))) {
+      const live = () => this.links.get(circleId) === l;
+      const n = await (await import("./older.ts")).older(this.api, this.host, circleId, l, cur, live, (e) =>
+        this.fail("older", e),
+      );
+      if (!n) return;
+      cur = n.cursor;
+      first = n.page ?? null;
+    }
     for (let page = 0; page < L.RELAY_PULL_PAGES_MAX; page++) {
-      const r = await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE);
+      // (a relay without `before` answered a page since 0: the forward pull's own first page)
+      const r = first ?? (await this.api.getMessages(l.hint, cur, L.RELAY_PULL_PAGE));
+      first = null;
       await this.host.ingest(circleId, r.messages);
       const next: PullCursor =
         r.nextCursor !== undefined

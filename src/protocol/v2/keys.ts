@@ -18,8 +18,16 @@ import {
 } from "../primitives.ts";
 import { TAG, Writer, tagged } from "./codec.ts";
 
-export const kdf = (ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, len = 32): Uint8Array =>
-  hkdfSha256(ikm, salt, typeof info === "string" ? utf8(info) : info, len);
+/** HKDF-SHA256; results remembered (every relay envelope sealed or opened derived the same keys again) */
+export function kdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, len = 32): Uint8Array {
+  const id = `${toHex(ikm)}/${toHex(salt)}/${info}/${len}`;
+  let k = derived.get(id);
+  if (!k)
+    derived.size < 512 || derived.clear(),
+      derived.set(id, (k = hkdfSha256(ikm, salt, typeof info === "string" ? utf8(info) : info, len)));
+  return k.slice();
+}
+const derived = new Map<string, Uint8Array>();
 export const mac32 = (key: Uint8Array, data: Uint8Array): Uint8Array => hmacSha256(key, data);
 export const h256 = (data: Uint8Array): Uint8Array => sha256(data);
 

@@ -76,6 +76,15 @@ export const GetMessagesQuery = t.Object(
         description: "monotonic paging: rows after this seq (use next_cursor); wins over since",
       }),
     ),
+    before: t.Optional(
+      t.String({
+        pattern: "^[0-9]{1,16}$",
+        error: "Field 'before' must be a non-negative integer",
+        description:
+          "newest-first paging (docs/PROTOCOL.md §27): the newest `limit` rows below this seq, oldest first (continue with before_cursor); wins over cursor and since",
+      }),
+    ),
+    count: t.Optional(t.String({ description: "with `before`: 1 adds `total`, the circle's stored envelopes" })),
   },
   { additionalProperties: true },
 );
@@ -89,5 +98,9 @@ export const GetMessagesResponse = t.Object({
   }),
   cursors: t.Array(t.Integer(), { description: "seq of each returned envelope" }),
   next_cursor: t.Integer({ description: "pass as cursor= to continue" }),
-  more: t.Boolean({ description: "true when more rows follow this page" }),
+  more: t.Boolean({ description: "true when more rows follow this page (a `before` page: rows below it)" }),
+  before_cursor: t.Optional(
+    t.Integer({ description: "a `before` page only: its lowest seq, to pass as before= for the rows below it" }),
+  ),
+  total: t.Optional(t.Integer({ description: "a `before` page asked with count=1: the circle's stored envelopes" })),
 });

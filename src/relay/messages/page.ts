@@ -38,6 +38,28 @@ export function pageJson(
   );
 }
 
+/**
+ * A newest-first page (`before`, docs/PROTOCOL.md §27): the rows oldest first as every page,
+ * next_cursor its highest seq (0 when empty: where forward paging goes on after the newest page),
+ * more: rows below it, before_cursor its lowest seq (the `before` that was asked when empty).
+ */
+export function beforePageJson(
+  rows: EnvelopeRow[],
+  serverTime: number,
+  seqs: number[],
+  before: number,
+  more: boolean,
+  total?: number,
+): Uint8Array<ArrayBuffer> {
+  const next = seqs.length ? seqs[seqs.length - 1]! : 0;
+  const low = seqs.length ? seqs[0]! : before;
+  return assemble(
+    PAGE_HEAD,
+    rows,
+    `],"server_time":${serverTime},"cursors":[${seqList(rows)}],"next_cursor":${next},"more":${more},"before_cursor":${low}${total === undefined ? "" : `,"total":${total}`}}`,
+  );
+}
+
 /** The backlog frame from cached rows, as text (WebSocket text frame). */
 export function backlogFrame(rows: EnvelopeRow[], serverTime: number): string {
   return new TextDecoder().decode(

@@ -18,7 +18,7 @@ import {
 import type { Hub } from "../ws/hub.ts";
 import type { EnvelopeCache } from "./cache.ts";
 import type { PostMessagesBody } from "./model.ts";
-import { backlogFrame, pageJson, pushFrame, rowBytes } from "./page.ts";
+import { backlogFrame, beforePageJson, pageJson, pushFrame, rowBytes } from "./page.ts";
 import type { EnvelopeRow, MessageStore, NewEnvelope, StorageRefusal } from "./store.ts";
 
 export interface MessagesDeps {
@@ -34,6 +34,10 @@ export interface PageQuery {
   circle_hint: string;
   since?: string;
   limit?: string;
+  /** newest-first paging (§27): rows below this seq */
+  before?: string;
+  /** with before: "1" adds the circle's count */
+  count?: string;
   cursor?: string;
 }
 
@@ -112,6 +116,15 @@ export class MessagesService {
     const hint = q.circle_hint;
     if (!isIdOfBytes(hint, L.RELAY_ID_MIN, L.RELAY_ID_MAX)) return invalid(HINT_DETAIL);
     const limit = q.limit === undefined ? L.RELAY_PAGE_DEFAULT : clamp(intCast(q.limit), 1, L.RELAY_PAGE_MAX);
+    if (q.before !== undefined) {
+      const nowS = Math.floor(this.d.nowMs() / 1000);
+      const before = Number(q.before);
+      const seqs = this.d.store.seqsBefore(hint, before, limit + 1);
+      const more = seqs.length > limit;
+      if (more) seqs.shift();
+      const total = q.count === "1" ? this.d.store.count(hint) : undefined;
+      return ok(beforePageJson(live(this.d.cache.get(seqs), nowS), nowS, seqs, before, more, total));
+    }
     if (q.cursor !== undefined)
       return ok(this.cursorPage(hint, Number(q.cursor), limit, Math.floor(this.d.nowMs() / 1000)));
     // `since` answers declare seconds complete by the clock, so the clock is read under the

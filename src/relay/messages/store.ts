@@ -64,6 +64,8 @@ export class MessageStore {
   private insert: Statement;
   private maxStored: Statement;
   private afterSeq: Statement;
+  private beforeSeq: Statement;
+  private countHint: Statement;
   private sinceStored: Statement;
   private storedBetween: Statement;
   private existsAfter: Statement;
@@ -113,6 +115,8 @@ export class MessageStore {
     // would cost a temp B-tree per page); splitSeqs checks the order anyway.
     const seqs = (inner: string) => sql.prepare(`SELECT group_concat(seq) AS s FROM (${inner})`);
     this.afterSeq = seqs("SELECT seq FROM relay_messages WHERE circle_hint = ? AND seq > ? ORDER BY seq LIMIT ?");
+    this.countHint = sql.prepare("SELECT count(*) AS n FROM relay_messages WHERE circle_hint = ?");
+    this.beforeSeq = seqs("SELECT seq FROM relay_messages WHERE circle_hint = ? AND seq < ? ORDER BY seq DESC LIMIT ?");
     this.sinceStored = seqs(
       "SELECT seq FROM relay_messages WHERE circle_hint = ? AND stored_at > ? ORDER BY stored_at, seq LIMIT ?",
     );
@@ -264,6 +268,14 @@ export class MessageStore {
 
   seqsAfter(hint: string, cursor: number, limit: number): number[] {
     return splitSeqs(this.afterSeq.get(hint, cursor, limit));
+  }
+  /** The envelopes stored for a hint. */
+  count(hint: string): number {
+    return (this.countHint.get(hint) as { n: number }).n;
+  }
+  /** The newest `limit` seqs below `before`, oldest first. */
+  seqsBefore(hint: string, before: number, limit: number): number[] {
+    return splitSeqs(this.beforeSeq.get(hint, before, limit), true).reverse();
   }
   seqsSince(hint: string, since: number, limit: number): number[] {
     return splitSeqs(this.sinceStored.get(hint, since, limit));

@@ -19,7 +19,7 @@ import * as L from "../../protocol/limits.ts";
 import type { TokenBuckets } from "../rate-limit.ts";
 import type { Hub } from "../ws/hub.ts";
 import type { PostMessagesBody } from "../messages/model.ts";
-import { backlogFrame, pageJson, pushFrame, rowBytes } from "../messages/page.ts";
+import { backlogFrame, beforePageJson, pageJson, pushFrame, rowBytes } from "../messages/page.ts";
 import { hintError, live, pageLimit, storageRefusal, validBatch, type PageQuery } from "../messages/service.ts";
 import type { EnvelopeRow, NewEnvelope, WriteResult } from "../messages/store.ts";
 import { EVICT_LOCK, type PgRoom } from "./quota.ts";
@@ -167,9 +167,33 @@ export class PgMessages implements MessagesApi {
     const bad = hintError(q.circle_hint);
     if (bad) return bad;
     const limit = pageLimit(q.limit);
+    if (q.before !== undefined)
+      return ok(await this.beforePage(q.circle_hint, Number(q.before), limit, q.count === "1"));
     if (q.cursor !== undefined) return ok(await this.cursorPage(q.circle_hint, Number(q.cursor), limit));
     const settled = await this.settledNowS(q.circle_hint);
     return ok(await this.sincePage(q.circle_hint, intCast(q.since), limit, settled));
+  }
+
+  /** Newest first (§27): the newest `limit` rows below `before`, oldest first. */
+  private async beforePage(
+    hint: string,
+    before: number,
+    limit: number,
+    count: boolean,
+  ): Promise<Uint8Array<ArrayBuffer>> {
+    const nowS = this.nowS();
+    const seqs = (
+      await this.d.sql`SELECT seq FROM relay_messages
+        WHERE circle_hint = ${hint} AND seq < ${before} ORDER BY seq DESC LIMIT ${limit + 1}`.values()
+    )
+      .map((r: [unknown]) => Number(r[0]))
+      .reverse();
+    const more = seqs.length > limit;
+    if (more) seqs.shift();
+    const total = count
+      ? Number((await this.d.sql`SELECT count(*) FROM relay_messages WHERE circle_hint = ${hint}`.values())[0][0])
+      : undefined;
+    return beforePageJson(live(await this.rowsOf(hint, seqs), nowS), nowS, seqs, before, more, total);
   }
 
   private async cursorPage(hint: string, cursor: number, limit: number): Promise<Uint8Array<ArrayBuffer>> {

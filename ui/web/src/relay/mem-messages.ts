@@ -96,9 +96,13 @@ export class MemMessages {
     });
     this.dirtyMsgs.delete(row.msgId);
   }
+  /** while set (relay-fill.ts, a page of older history), a row placed goes to it, not into its channel's list */
+  declare held?: (row: StoredMessage, key: string) => void;
   private place(row: StoredMessage): StoredMessage {
     this.messages.set(row.msgId, row);
     const k = ck(row.circleId, row.channelId);
+    this.dirtyMsgs.add(row.msgId);
+    if (this.held) return (this.held(row, k), row);
     const list = this.byChannel.get(k) ?? [];
     // binary search: new messages usually go at the end
     let lo = 0,
@@ -110,7 +114,6 @@ export class MemMessages {
     }
     list.splice(lo, 0, row);
     this.byChannel.set(k, list);
-    this.dirtyMsgs.add(row.msgId);
     return row;
   }
   lastAuthored(circleId: string, authorNodeId: string) {

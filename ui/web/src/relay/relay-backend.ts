@@ -127,6 +127,8 @@ export class RelayBackend implements Backend {
           this.typer.stored(rows);
           for (const r of rows) this.emit({ t: "message", message: this.view(r) });
         },
+        filled: (f) => this.emit({ t: "fill", ...f }),
+        changed: () => this.emit({ t: "circles" }),
         typing: (c, blob) => this.typer.fromRelay(c, blob),
         delivered: (us) => {
           for (const u of us) this.emit({ t: "delivery", ...u });
@@ -199,6 +201,7 @@ export class RelayBackend implements Backend {
         members: this.relay.peers(c.circleId).length,
         messages: this.mem.countChatMessages(c.circleId),
         channels: channelViews(this.mem, c.circleId, this.node.nodeId),
+        fill: this.relay.fills.get(c.circleId),
       })),
       calls: this.cs.views(),
     };

@@ -18,6 +18,8 @@ import { RelayEnvelopes, type V1Codec } from "../../../../src/sync/relay-envelop
 import { RELAY_HOLDER, type StoredMessage } from "../../../../src/sync/store.ts";
 import { type DeliveryUpdate, noteHeld } from "../../../../src/peer/delivery.ts";
 import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import type { FillView } from "../../../../src/peer/fill-progress.ts";
+import type { OlderHost } from "../../../../src/peer/relay/sync-types.ts";
 
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
 import type { MemStore } from "./mem-store.ts";
@@ -52,6 +54,10 @@ export interface BrowserPeer {
   delivered?(u: DeliveryUpdate[]): void;
   /** messages the relay brought, stored */
   arrived(rows: StoredMessage[]): void;
+  /** older history filling in (newest first, relay-fill.ts): progress, and `done` once it is all here */
+  filled?(f: FillView): void;
+  /** older history stored: a timeline line or a channel may have come with it */
+  changed?(circleId: string): void;
   /** load the rules and views of replies, reactions, edits and deletes (a chunk; once) */
   refs(): Promise<unknown>;
   /** load the effects of control events and the calls' registry (a chunk, control-soon.ts; once) */
@@ -91,6 +97,18 @@ export class RelayClient implements RelayHost {
   readonly seen: Heard = new Map();
   private admissions: AdmissionWatch;
   private started = false;
+  /** per circle: its older history filling in (relay-fill.ts) */
+  readonly fills = new Map<string, FillView>();
+  /** Newest first (docs/PROTOCOL.md §27): where a circle's older pages go on ("" when done), kept with the pull cursors */
+  readonly older: OlderHost = {
+    at: (base, id) => this.cursors[`older|${base}|${id}`]?.cursor ?? "",
+    save: async (base, id, before) => {
+      this.cursors[`older|${base}|${id}`] = { cursor: before };
+      await this.p.persist.saveCursors(this.cursors);
+      if (!before) (await import("./relay-fill.ts")).progress(this.p, this, id, 0, undefined, true);
+    },
+    ingest: async (id, raws, total) => (await import("./relay-fill.ts")).ingestOlder(this.p, this, id, raws, total),
+  };
 
   constructor(
     private p: BrowserPeer,
