@@ -105,7 +105,9 @@ export class RelayClient implements RelayHost {
     save: async (base, id, before) => {
       this.cursors[`older|${base}|${id}`] = { cursor: before };
       await this.p.persist.saveCursors(this.cursors);
-      if (!before) (await import("./relay-fill.ts")).progress(this.p, this, id, 0, undefined, true);
+      // (done: the progress shown goes; none shown, as for a circle whose newest page was all, loads nothing)
+      if (!before && this.fills.has(id))
+        (await import("./relay-fill.ts")).progress(this.p, this, id, 0, undefined, true);
     },
     ingest: async (id, raws, total) => (await import("./relay-fill.ts")).ingestOlder(this.p, this, id, raws, total),
   };
