@@ -14,7 +14,9 @@
 //   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
 //     messages from a member that holds them (time, rate, wire bytes against the messages' size).
 // Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+// The written history is kept in SCALE_CACHE (default: the system's tmp dir, felund-scale-N.db,
+// checked against the migrations) and copied from there on the next run; SCALE_CACHE=0: none.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeStore } from "../db/node-store.ts";
@@ -28,9 +30,11 @@ import { makeCardMessage } from "../src/protocol/v2/member-card.ts";
 import { CallRegistry } from "../src/sync/control-apply.ts";
 import { acceptSigned, composeText } from "../src/sync/v2-apply.ts";
 import { V2Exchange, type V2Deps, type V2Step } from "../src/sync/v2-exchange.ts";
-import { machine } from "./lib/proc-stat.ts";
+import { FrameTally, hookSealer } from "./lib/frame-tally.ts";
+import { loadAvg1, machine } from "./lib/proc-stat.ts";
 
 installNativePrimitives();
+hookSealer();
 const N = Number(process.env.SCALE_N ?? 1_000_000);
 const JOIN = Number(process.env.SCALE_JOIN ?? 100_000);
 const DIFF = 10;
@@ -69,7 +73,7 @@ interface Member {
   deps: V2Deps;
 }
 
-function member(name: string, n: number, owner?: Member): Member {
+function member(name: string, n: number, owner?: Member, cached = false): Member {
   const store = new NodeStore(openSqlite(join(dir, `${name}.db`)));
   const keys = nodeKeysFromSeed(rng(32));
   const clock = { now: NOW };
@@ -83,6 +87,8 @@ function member(name: string, n: number, owner?: Member): Member {
     self: { keys, listenAddr: addr, isSelfAddr: (a) => a === addr },
     zip: nodeZip,
   };
+  const card = makeCardMessage(keys, { circleId, displayName: name, ts: NOW - 86_400 * 375, epoch: 0, salt: rng(16) });
+  if (cached) return { name, store, clock, deps };
   store.addCircle({
     circleId,
     secretHex: SECRET,
@@ -94,7 +100,6 @@ function member(name: string, n: number, owner?: Member): Member {
     joinedAt: NOW,
   });
   store.setCircleOwner(circleId, toHex((owner ?? { deps }).deps.self.keys.edPublic));
-  const card = makeCardMessage(keys, { circleId, displayName: name, ts: NOW - 86_400 * 375, epoch: 0, salt: rng(16) });
   const r = acceptSigned({ store, calls, self: keys, now: NOW }, store.getCircle(circleId)!, card.wire, "local");
   if (!r.ok) throw new Error(r.reason);
   return { name, store, clock, deps };
@@ -116,6 +121,7 @@ function session(client: Member, server: Member) {
   const s = V2Exchange.server(server.deps, "127.0.0.1");
   const q = { client: [] as string[], server: [] as string[] };
   const io = { bytes: 0, lines: 0, stored: 0, closed: "", ids: [] as string[], firstPageMs: 0, fills: 0 };
+  const tally = new FrameTally();
   const t0 = performance.now();
   const feed = (from: "client" | "server", step: V2Step) => {
     io.stored += step.stored?.length ?? 0;
@@ -126,6 +132,7 @@ function session(client: Member, server: Member) {
     for (const l of step.send) {
       io.bytes += l.length + 1;
       io.lines++;
+      tally.add(from === "client" ? `${client.name}→` : `${server.name}→`, l);
       (from === "client" ? q.server : q.client).push(l);
     }
     if (step.close) io.closed ||= `${from}: ${step.close.reason}`;
@@ -145,7 +152,7 @@ function session(client: Member, server: Member) {
   };
   feed("client", c.start());
   pump();
-  return { c, s, io, feed, pump };
+  return { c, s, io, feed, pump, tally };
 }
 
 const m = machine();
@@ -153,11 +160,17 @@ console.log(
   `setup: ${m.nproc} × ${m.cpu}, ${m.memGiB.toFixed(0)} GiB; Bun ${m.bun}; two members on disk (${dir}), v2 engines over in-process pipes, native crypto`,
 );
 
-// ---- the shared history: written once through the store, then the file is copied ----
-const a = member("alice", 1);
+// ---- the shared history: written once through the store (or copied from the cache), then the file is copied ----
+const cacheDir = process.env.SCALE_CACHE ?? tmpdir();
+const cache = cacheDir === "0" ? "" : join(cacheDir, `felund-scale-${N}.db`);
+const migrations = Bun.hash(readFileSync(join(import.meta.dir, "../drizzle/meta/_journal.json"))).toString();
+const cacheMeta = cache && existsSync(`${cache}.json`) ? JSON.parse(readFileSync(`${cache}.json`, "utf8")) : null;
+const cached = !!cacheMeta && cacheMeta.migrations === migrations && existsSync(cache);
+if (cached) copyFileSync(cache, join(dir, "alice.db"));
+const a = member("alice", 1, undefined, cached);
 let t0 = performance.now();
 seed = 99;
-for (let i = 0; i < N; i += BATCH)
+for (let i = 0; i < (cached ? 0 : N); i += BATCH)
   a.store.transaction(() => {
     for (let k = i; k < Math.min(N, i + BATCH); k++) {
       const ts = NOW - 86_400 * 370 + Math.floor((k * 86_400 * 360) / N);
@@ -179,6 +192,11 @@ for (let i = 0; i < N; i += BATCH)
   });
 const fillS = (performance.now() - t0) / 1000;
 closeSqlite(a.store.sql);
+if (cached) seed = cacheMeta.seed;
+else if (cache) {
+  copyFileSync(join(dir, "alice.db"), cache);
+  writeFileSync(`${cache}.json`, JSON.stringify({ migrations, seed }));
+}
 copyFileSync(join(dir, "alice.db"), join(dir, "bob.db"));
 const b = member("bob", 2, a);
 b.store.sql.run("UPDATE circles SET owned = 0");
@@ -186,7 +204,9 @@ a.store = new NodeStore(openSqlite(join(dir, "alice.db")));
 a.deps.store = a.store;
 // each member's own cards: both hold both (as after their first session)
 console.log(
-  `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
+  cached
+    ? `history: ${N.toLocaleString()} messages (written through NodeStore.insertV2Message by an earlier run) copied from ${cache}, and for the second member`
+    : `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
 );
 seed = 1234;
 for (let i = 0; i < DIFF; i++) {
@@ -215,7 +235,7 @@ const x = session(a, b);
 const reconMs = performance.now() - t0;
 const reconCpu = cpuMs() - c0;
 console.log(
-  `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}`,
+  `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}; load average ${loadAvg1()}`,
 );
 
 // the messages' own bytes (their signed wires as base64) against everything else on the wire
@@ -223,6 +243,9 @@ const msgBytes = x.io.ids.reduce((sum, id) => sum + (a.store.getV2Wire(id)?.leng
 console.log(
   `  of which the signed messages' own bytes (wires as base64): ${kb(msgBytes)}; handshake, reconciliation, WANT, HELD and framing: ${kb(x.io.bytes - msgBytes)}`,
 );
+
+console.log("  frame by frame (direction, type):");
+for (const l of x.tally.lines()) console.log(l);
 
 // ---- idle ----
 let loads = 0;
