@@ -13,6 +13,8 @@
 //     its own (bench/lib/scale-rest.ts: a FelundNode on its database, its set built, 10 s idle);
 //   - a join: a new member's session receiving SCALE_JOIN (default 100,000) real signed
 //     messages from a member that holds them (time, rate, wire bytes against the messages' size).
+//   - RSS of one node serving that join to a new member in another process (bench/lib/scale-serve.ts;
+//     SCALE_SERVE=0: not measured, SCALE_INPROC_JOIN=0: only that, not the in-process join).
 // Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join).
 // The written history is kept in SCALE_CACHE (default: the system's tmp dir, felund-scale-N.db,
 // checked against the migrations) and copied from there on the next run; SCALE_CACHE=0: none.
@@ -32,6 +34,7 @@ import { acceptSigned, composeText } from "../src/sync/v2-apply.ts";
 import { V2Exchange, type V2Deps, type V2Step } from "../src/sync/v2-exchange.ts";
 import { FrameTally, hookSealer } from "./lib/frame-tally.ts";
 import { loadAvg1, machine } from "./lib/proc-stat.ts";
+import { serveJoin } from "./lib/scale-serve.ts";
 
 installNativePrimitives();
 hookSealer();
@@ -311,6 +314,27 @@ owner.clock.now = joiner.clock.now = NOW;
 console.log(
   `join: ${JOIN.toLocaleString()} signed messages written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
+// one node per process: olivia's node serves the history to a new member's engine in another process
+if (process.env.SCALE_SERVE !== "0") {
+  const sv = await serveJoin(
+    join(dir, "olivia.db"),
+    join(dir, "june.db"),
+    circleId,
+    SECRET,
+    toHex(owner.deps.self.keys.edPublic),
+    NOW,
+  );
+  console.log(
+    `serving a join, one node per process (a FelundNode on olivia's database, its set of ${sv.items.toLocaleString()} items built; a new member's v2 engine in another process over loopback TCP, streamed fill): the joiner holds ${sv.got.toLocaleString()} after ${(sv.joinMs / 1000).toFixed(1)} s (${(sv.joinCpuMs / 1000).toFixed(1)} CPU-s joiner, ${(sv.serveCpuMs / 1000).toFixed(1)} CPU-s server), ${mb(sv.bytes)} received; server RSS ${mb(sv.rssRest)} at rest, **${mb(sv.rssPeak)} peak while serving** (sampled every 50 ms); load average ${loadAvg1()}`,
+  );
+  if (sv.got < JOIN) console.log(`  the joiner stored ${sv.got} of ${JOIN}: ${JSON.stringify(sv)}`);
+  if (process.env.SCALE_INPROC_JOIN === "0") {
+    owner.store.sql.close();
+    joiner.store.sql.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
 const rssBefore = rss();
 let peak = rssBefore;
 const sampler = setInterval(() => {
