@@ -141,7 +141,10 @@ export class V2Messages {
     const set = this.itemSet();
     if (part.count.length === 0)
       return { send: [this.frame({ t: "sketch", part: sketchMore(set, part) })], matched: false };
-    const got = (this.sketchIn ??= new SketchIn()).add(part);
+    // symbols from 0: the answer to a round this side started (a new one drops what an older one left)
+    if (part.first === 0) this.sketchIn = null;
+    const got = (this.sketchIn ??= new SketchIn());
+    if (!got.add(part)) return { send: [], matched: false };
     const peeled = this.floor() ? "ranges" : got.peel(set);
     if (peeled === "more") return { send: [this.frame({ t: "sketch", part: got.request(set) })], matched: false };
     this.sketchIn = null;

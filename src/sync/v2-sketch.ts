@@ -35,8 +35,9 @@ export class SketchIn {
   private xor = new Uint32Array(0);
   private size = 0;
 
-  add(p: SketchPart): this {
-    if (p.first !== this.count.length) throw new V2DecodeError("sketch: symbols out of order");
+  /** false: they do not continue the symbols held (a late answer of an overlapping round): dropped */
+  add(p: SketchPart): boolean {
+    if (p.first !== this.count.length) return false;
     const count = new Uint8Array(this.count.length + p.count.length);
     count.set(this.count);
     count.set(p.count, this.count.length);
@@ -46,7 +47,7 @@ export class SketchIn {
     this.count = count;
     this.xor = xor;
     this.size = p.size;
-    return this;
+    return true;
   }
 
   /** The difference; "more": ask for more symbols; "ranges": symbols will not do. */

@@ -185,6 +185,28 @@ describe("SKETCH between two current nodes", () => {
       expect(conn.closed.server?.reason).toContain("sketch: bad request");
     }
   });
+
+  test("symbols from 0 start a round afresh; symbols that do not continue it are dropped, the round goes on", () => {
+    const { a, b, cid } = diverged(200);
+    const conn = connect(a, b, cid);
+    const seal = (first: number) =>
+      (conn.client as unknown as { frame(f: unknown): string }).frame({
+        t: "sketch",
+        part: { size: 205, first, count: new Uint8Array(2), xor: new Uint32Array(10) },
+      });
+    // two empty symbols from 0, twice (as two overlapping rounds would): the server starts afresh,
+    // asks for more twice, and the client's second answer (from 2 again) is a late one: dropped
+    conn.feed("client", { send: [seal(0)] });
+    conn.feed("client", { send: [seal(0)] });
+    conn.feed("client", { send: [seal(9)] });
+    conn.pump();
+    expect(conn.closed).toEqual({});
+    expect(seen.requests).toBeGreaterThan(0);
+    // the server's round still ends (its symbols cannot peel against the empty head: by ranges)
+    expect(conn.server.result.reconciled).toBe(true);
+    expect(a.store.countMessages(cid)).toBe(210);
+    expect(b.store.countMessages(cid)).toBe(210);
+  });
 });
 
 describe("with a v2 node from before SKETCH", () => {
