@@ -298,12 +298,18 @@ if (JOIN === 0) {
   process.exit(0);
 }
 // ---- a join: a new member receives a whole history ----
-const owner = member("olivia", 3);
+// the join's signed history is cached as the shared one is (felund-scale-join-JOIN.db)
+const joinCache = cache && join(cacheDir, `felund-scale-join-${JOIN}.db`);
+const joinMeta =
+  joinCache && existsSync(`${joinCache}.json`) ? JSON.parse(readFileSync(`${joinCache}.json`, "utf8")) : null;
+const joinCached = !!joinMeta && joinMeta.migrations === migrations && existsSync(joinCache);
+if (joinCached) copyFileSync(joinCache, join(dir, "olivia.db"));
+const owner = member("olivia", 3, undefined, joinCached);
 const joiner = member("jack", 4, owner);
 seed = 555;
 t0 = performance.now();
-let wireBytes = 0;
-for (let i = 0; i < JOIN; i += BATCH)
+let wireBytes = joinCached ? joinMeta.wireBytes : 0;
+for (let i = 0; i < (joinCached ? 0 : JOIN); i += BATCH)
   owner.store.transaction(() => {
     for (let k = i; k < Math.min(JOIN, i + BATCH); k++) {
       const row = post(owner, `history message number ${k} with some words in it, as people write`, NOW - JOIN + k);
@@ -311,8 +317,15 @@ for (let i = 0; i < JOIN; i += BATCH)
     }
   });
 owner.clock.now = joiner.clock.now = NOW;
+if (joinCache && !joinCached) {
+  owner.store.sql.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  copyFileSync(join(dir, "olivia.db"), joinCache);
+  writeFileSync(`${joinCache}.json`, JSON.stringify({ migrations, wireBytes }));
+}
 console.log(
-  `join: ${JOIN.toLocaleString()} signed messages written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  joinCached
+    ? `join: ${JOIN.toLocaleString()} signed messages (written by an earlier run) copied from ${joinCache}`
+    : `join: ${JOIN.toLocaleString()} signed messages written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 // one node per process: olivia's node serves the history to a new member's engine in another process
 if (process.env.SCALE_SERVE !== "0") {
@@ -325,7 +338,7 @@ if (process.env.SCALE_SERVE !== "0") {
     NOW,
   );
   console.log(
-    `serving a join, one node per process (a FelundNode on olivia's database, its set of ${sv.items.toLocaleString()} items built; a new member's v2 engine in another process over loopback TCP, streamed fill): the joiner holds ${sv.got.toLocaleString()} after ${(sv.joinMs / 1000).toFixed(1)} s (${(sv.joinCpuMs / 1000).toFixed(1)} CPU-s joiner, ${(sv.serveCpuMs / 1000).toFixed(1)} CPU-s server), ${mb(sv.bytes)} received; server RSS ${mb(sv.rssRest)} at rest, **${mb(sv.rssPeak)} peak while serving** (sampled every 50 ms); load average ${loadAvg1()}`,
+    `serving a join, one node per process (a FelundNode on olivia's database, its set of ${sv.items.toLocaleString()} items built; a new member's v2 engine in another process over loopback TCP, streamed fill): the joiner holds ${sv.got.toLocaleString()} after ${(sv.joinMs / 1000).toFixed(1)} s (${(sv.joinCpuMs / 1000).toFixed(1)} CPU-s joiner, ${(sv.serveCpuMs / 1000).toFixed(1)} CPU-s server), ${mb(sv.bytes)} received; server RSS ${mb(sv.rssRest)} at rest, **${mb(sv.rssPeak)} peak while serving** (sampled every 50 ms; at ${(sv.peakAtMs / 1000).toFixed(1)} s, JS heap ${mb(sv.heapAtPeak)} then); load average ${loadAvg1()}`,
   );
   if (sv.got < JOIN) console.log(`  the joiner stored ${sv.got} of ${JOIN}: ${JSON.stringify(sv)}`);
   if (process.env.SCALE_INPROC_JOIN === "0") {

@@ -22,6 +22,9 @@ export interface ServeFigures {
   items: number;
   rssRest: number;
   rssPeak: number;
+  /** the JS heap in use at the peak, and when it came (ms from the server's start of serving) */
+  heapAtPeak: number;
+  peakAtMs: number;
   serveCpuMs: number;
   joinMs: number;
   joinCpuMs: number;
@@ -48,8 +51,12 @@ async function serve(dbPath: string, circleId: string): Promise<void> {
   Bun.gc(true);
   const rssRest = process.memoryUsage().rss;
   let rssPeak = rssRest;
+  let heapAtPeak = 0;
+  let peakAtMs = 0;
+  const w0 = performance.now();
   const timer = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    if (m.rss > rssPeak) [rssPeak, heapAtPeak, peakAtMs] = [m.rss, m.heapUsed, performance.now() - w0];
   }, 50);
   const c0 = cpu();
   console.log(JSON.stringify({ port: node.port }));
@@ -57,7 +64,7 @@ async function serve(dbPath: string, circleId: string): Promise<void> {
     if (line.trim() !== "report") continue;
     clearInterval(timer);
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    console.log(JSON.stringify({ items, rssRest, rssPeak, serveCpuMs: cpu() - c0 }));
+    console.log(JSON.stringify({ items, rssRest, rssPeak, heapAtPeak, peakAtMs, serveCpuMs: cpu() - c0 }));
     node.stop();
     process.exit(0);
   }
