@@ -338,8 +338,9 @@ if (process.env.SCALE_SERVE !== "0") {
     NOW,
   );
   console.log(
-    `serving a join, one node per process (a FelundNode on olivia's database, its set of ${sv.items.toLocaleString()} items built; a new member's v2 engine in another process over loopback TCP, streamed fill): the joiner holds ${sv.got.toLocaleString()} after ${(sv.joinMs / 1000).toFixed(1)} s (${(sv.joinCpuMs / 1000).toFixed(1)} CPU-s joiner, ${(sv.serveCpuMs / 1000).toFixed(1)} CPU-s server), ${mb(sv.bytes)} received; server RSS ${mb(sv.rssRest)} at rest, **${mb(sv.rssPeak)} peak while serving** (sampled every 50 ms; at ${(sv.peakAtMs / 1000).toFixed(1)} s, JS heap ${mb(sv.heapAtPeak)} then); load average ${loadAvg1()}`,
+    `serving a join, one node per process (a FelundNode on olivia's database, its set of ${sv.items.toLocaleString()} items built; a new member's v2 engine in another process over loopback TCP, streamed fill): the joiner holds ${sv.got.toLocaleString()} after ${(sv.joinMs / 1000).toFixed(1)} s (${(sv.joinCpuMs / 1000).toFixed(1)} CPU-s joiner, ${(sv.serveCpuMs / 1000).toFixed(1)} CPU-s server), ${mb(sv.bytes)} received; server RSS ${mb(sv.rssRest)} at rest, **${mb(sv.rssPeak)} peak while serving** (sampled every 50 ms; at ${(sv.peakAtMs / 1000).toFixed(1)} s, JS heap ${mb(sv.heapAtPeak)} then; after the join and a full GC ${mb(sv.rssAfterGc)}, heap ${mb(sv.heapAfterGc)}); load average ${loadAvg1()}`,
   );
+  console.log(`  server RSS every 10 s while serving (MiB): ${sv.series.join(" ")}`);
   if (sv.got < JOIN) console.log(`  the joiner stored ${sv.got} of ${JOIN}: ${JSON.stringify(sv)}`);
   if (process.env.SCALE_INPROC_JOIN === "0") {
     owner.store.sql.close();

@@ -25,6 +25,11 @@ export interface ServeFigures {
   /** the JS heap in use at the peak, and when it came (ms from the server's start of serving) */
   heapAtPeak: number;
   peakAtMs: number;
+  /** after the join, once a full GC ran */
+  rssAfterGc: number;
+  heapAfterGc: number;
+  /** RSS every 10 s while serving, MiB */
+  series: number[];
   serveCpuMs: number;
   joinMs: number;
   joinCpuMs: number;
@@ -54,9 +59,13 @@ async function serve(dbPath: string, circleId: string): Promise<void> {
   let heapAtPeak = 0;
   let peakAtMs = 0;
   const w0 = performance.now();
+  /** RSS every 10 s (MiB), to tell a steady climb from a spike */
+  const series: number[] = [];
+  let ticks = 0;
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     if (m.rss > rssPeak) [rssPeak, heapAtPeak, peakAtMs] = [m.rss, m.heapUsed, performance.now() - w0];
+    if (++ticks % 200 === 0) series.push(Math.round(m.rss / 1048576));
   }, 50);
   const c0 = cpu();
   console.log(JSON.stringify({ port: node.port }));
@@ -64,7 +73,23 @@ async function serve(dbPath: string, circleId: string): Promise<void> {
     if (line.trim() !== "report") continue;
     clearInterval(timer);
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    console.log(JSON.stringify({ items, rssRest, rssPeak, heapAtPeak, peakAtMs, serveCpuMs: cpu() - c0 }));
+    const serveCpuMs = cpu() - c0;
+    // what of the peak a full collection gives back: garbage not yet collected, or memory kept
+    Bun.gc(true);
+    const after = process.memoryUsage();
+    console.log(
+      JSON.stringify({
+        items,
+        rssRest,
+        rssPeak,
+        heapAtPeak,
+        peakAtMs,
+        serveCpuMs,
+        rssAfterGc: after.rss,
+        heapAfterGc: after.heapUsed,
+        series,
+      }),
+    );
     node.stop();
     process.exit(0);
   }
