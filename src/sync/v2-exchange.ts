@@ -231,6 +231,9 @@ export class V2Exchange extends V2Handshake {
   /** Start another reconciliation round (periodic healing on a long-lived connection). */
   resync(): V2Step {
     if (this.state !== "session" || this.join || this.inviteId) return { send: [] };
+    // while a fill or a backlog is still on its way, a heal round finds that same difference again
+    // and serves it twice (a 1,000,000-message join: duplicate pages and a serving RSS spike)
+    if (this.msgs!.hasBacklog || (this.result.fill && !this.result.fill.done)) return { send: [] };
     // healing covers everything the circle holds now, whatever path stored it
     this.msgs!.changed();
     this.reconRounds++;
