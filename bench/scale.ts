@@ -17,7 +17,11 @@
 //     the node; the CPU time printed is the process's (workers included) and its main thread's.
 // Run: `npx bun bench/scale.ts` (SCALE_N=100000 SCALE_JOIN=10000 for a quick run; SCALE_JOIN=0: no join;
 // SCALE_ONLY=join: only the join, no SCALE_N history; SCALE_VERIFY=inline: every check on the main thread).
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+//   - RSS of one node serving that join to a new member in another process (bench/lib/scale-serve.ts;
+//     SCALE_SERVE=0: not measured, SCALE_INPROC_JOIN=0: only that, not the in-process join).
+// The written history is kept in SCALE_CACHE (default: the system's tmp dir, felund-scale-N.db,
+// checked against the migrations) and copied from there on the next run; SCALE_CACHE=0: none.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeStore } from "../db/node-store.ts";
@@ -32,9 +36,12 @@ import { CallRegistry } from "../src/sync/control-apply.ts";
 import { acceptSigned, composeText } from "../src/sync/v2-apply.ts";
 import { V2Exchange, type V2Deps, type V2Step } from "../src/sync/v2-exchange.ts";
 import { VerifyPool } from "../src/node/verify-pool.ts";
-import { clockTicks, machine, threadCpuTicks } from "./lib/proc-stat.ts";
+import { clockTicks, loadAvg1, machine, threadCpuTicks } from "./lib/proc-stat.ts";
+import { FrameTally, hookSealer } from "./lib/frame-tally.ts";
+import { serveJoin } from "./lib/scale-serve.ts";
 
 installNativePrimitives();
+hookSealer();
 const N = Number(process.env.SCALE_N ?? 1_000_000);
 /** SCALE_ONLY=join: only the join (no SCALE_N history, reconciliation, idle or rest figures) */
 const JOIN_ONLY = process.env.SCALE_ONLY === "join";
@@ -77,7 +84,7 @@ interface Member {
   deps: V2Deps;
 }
 
-function member(name: string, n: number, owner?: Member): Member {
+function member(name: string, n: number, owner?: Member, cached = false): Member {
   const store = new NodeStore(openSqlite(join(dir, `${name}.db`)));
   const keys = nodeKeysFromSeed(rng(32));
   const clock = { now: NOW };
@@ -91,6 +98,8 @@ function member(name: string, n: number, owner?: Member): Member {
     self: { keys, listenAddr: addr, isSelfAddr: (a) => a === addr },
     zip: nodeZip,
   };
+  const card = makeCardMessage(keys, { circleId, displayName: name, ts: NOW - 86_400 * 375, epoch: 0, salt: rng(16) });
+  if (cached) return { name, store, clock, deps };
   store.addCircle({
     circleId,
     secretHex: SECRET,
@@ -102,7 +111,6 @@ function member(name: string, n: number, owner?: Member): Member {
     joinedAt: NOW,
   });
   store.setCircleOwner(circleId, toHex((owner ?? { deps }).deps.self.keys.edPublic));
-  const card = makeCardMessage(keys, { circleId, displayName: name, ts: NOW - 86_400 * 375, epoch: 0, salt: rng(16) });
   const r = acceptSigned({ store, calls, self: keys, now: NOW }, store.getCircle(circleId)!, card.wire, "local");
   if (!r.ok) throw new Error(r.reason);
   return { name, store, clock, deps };
@@ -124,6 +132,7 @@ function session(client: Member, server: Member) {
   const s = V2Exchange.server(server.deps, "127.0.0.1");
   const q = { client: [] as string[], server: [] as string[] };
   const io = { bytes: 0, lines: 0, stored: 0, closed: "", ids: [] as string[], firstPageMs: 0, fills: 0 };
+  const tally = new FrameTally();
   const t0 = performance.now();
   const feed = (from: "client" | "server", step: V2Step) => {
     io.stored += step.stored?.length ?? 0;
@@ -134,6 +143,7 @@ function session(client: Member, server: Member) {
     for (const l of step.send) {
       io.bytes += l.length + 1;
       io.lines++;
+      tally.add(from === "client" ? `${client.name}→` : `${server.name}→`, l);
       (from === "client" ? q.server : q.client).push(l);
     }
     if (step.close) io.closed ||= `${from}: ${step.close.reason}`;
@@ -181,7 +191,7 @@ function session(client: Member, server: Member) {
   };
   feed("client", c.start());
   const done = client.deps.verifier ? pumpAsync() : (pump(), Promise.resolve());
-  return { c, s, io, feed, pump, done };
+  return { c, s, io, feed, pump, done, tally };
 }
 
 const m = machine();
@@ -189,14 +199,22 @@ console.log(
   `setup: ${m.nproc} × ${m.cpu}, ${m.memGiB.toFixed(0)} GiB; Bun ${m.bun}; two members on disk (${dir}), v2 engines over in-process pipes, native crypto`,
 );
 
+// the shared history and the join's are kept in SCALE_CACHE between runs (checked against the migrations)
+const cacheDir = process.env.SCALE_CACHE ?? tmpdir();
+const cache = cacheDir === "0" ? "" : join(cacheDir, `felund-scale-${N}.db`);
+const migrations = Bun.hash(readFileSync(join(import.meta.dir, "../drizzle/meta/_journal.json"))).toString();
+const cacheMeta = cache && existsSync(`${cache}.json`) ? JSON.parse(readFileSync(`${cache}.json`, "utf8")) : null;
+const cached = !JOIN_ONLY && !!cacheMeta && cacheMeta.migrations === migrations && existsSync(cache);
+if (cached) copyFileSync(cache, join(dir, "alice.db"));
+
 let t0 = 0;
 let c0 = 0;
 if (!JOIN_ONLY) {
-  // ---- the shared history: written once through the store, then the file is copied ----
-  const a = member("alice", 1);
+  // ---- the shared history: written once through the store (or copied from the cache), then the file is copied ----
+  const a = member("alice", 1, undefined, cached);
   t0 = performance.now();
   seed = 99;
-  for (let i = 0; i < N; i += BATCH)
+  for (let i = 0; i < (cached ? 0 : N); i += BATCH)
     a.store.transaction(() => {
       for (let k = i; k < Math.min(N, i + BATCH); k++) {
         const ts = NOW - 86_400 * 370 + Math.floor((k * 86_400 * 360) / N);
@@ -218,6 +236,11 @@ if (!JOIN_ONLY) {
     });
   const fillS = (performance.now() - t0) / 1000;
   closeSqlite(a.store.sql);
+  if (cached) seed = cacheMeta.seed;
+  else if (cache) {
+    copyFileSync(join(dir, "alice.db"), cache);
+    writeFileSync(`${cache}.json`, JSON.stringify({ migrations, seed }));
+  }
   copyFileSync(join(dir, "alice.db"), join(dir, "bob.db"));
   const b = member("bob", 2, a);
   b.store.sql.run("UPDATE circles SET owned = 0");
@@ -225,7 +248,9 @@ if (!JOIN_ONLY) {
   a.deps.store = a.store;
   // each member's own cards: both hold both (as after their first session)
   console.log(
-    `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
+    cached
+      ? `history: ${N.toLocaleString()} messages (written through NodeStore.insertV2Message by an earlier run) copied from ${cache}, and for the second member`
+      : `history: ${N.toLocaleString()} messages written through NodeStore.insertV2Message in ${fillS.toFixed(1)} s, the file copied for the second member`,
   );
   seed = 1234;
   for (let i = 0; i < DIFF; i++) {
@@ -254,7 +279,7 @@ if (!JOIN_ONLY) {
   const reconMs = performance.now() - t0;
   const reconCpu = cpuMs() - c0;
   console.log(
-    `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}`,
+    `reconcile ${DIFF} + ${DIFF} differing in ${N.toLocaleString()}: ${reconMs.toFixed(0)} ms (${reconCpu.toFixed(0)} CPU-ms, both sides), ${kb(x.io.bytes)} on the wire (handshake, ranges and the ${x.io.stored} signed messages that differ), ${x.io.lines} lines, ${setA.work + setB.work} item hashes added; stored ${x.io.stored}${x.io.closed ? `; closed ${x.io.closed}` : ""}; load average ${loadAvg1()}`,
   );
 
   // the messages' own bytes (their signed wires as base64) against everything else on the wire
@@ -262,6 +287,9 @@ if (!JOIN_ONLY) {
   console.log(
     `  of which the signed messages' own bytes (wires as base64): ${kb(msgBytes)}; handshake, reconciliation, WANT, HELD and framing: ${kb(x.io.bytes - msgBytes)}`,
   );
+
+  console.log("  frame by frame (direction, type):");
+  for (const l of x.tally.lines()) console.log(l);
 
   // ---- idle ----
   let loads = 0;
@@ -312,12 +340,18 @@ if (JOIN === 0) {
   process.exit(0);
 }
 // ---- a join: a new member receives a whole history ----
-const owner = member("olivia", 3);
+// the join's signed history is cached as the shared one is (felund-scale-join-JOIN.db)
+const joinCache = cache && join(cacheDir, `felund-scale-join-${JOIN}.db`);
+const joinMeta =
+  joinCache && existsSync(`${joinCache}.json`) ? JSON.parse(readFileSync(`${joinCache}.json`, "utf8")) : null;
+const joinCached = !!joinMeta && joinMeta.migrations === migrations && existsSync(joinCache);
+if (joinCached) copyFileSync(joinCache, join(dir, "olivia.db"));
+const owner = member("olivia", 3, undefined, joinCached);
 const joiner = member("jack", 4, owner);
 seed = 555;
 t0 = performance.now();
-let wireBytes = 0;
-for (let i = 0; i < JOIN; i += BATCH)
+let wireBytes = joinCached ? joinMeta.wireBytes : 0;
+for (let i = 0; i < (joinCached ? 0 : JOIN); i += BATCH)
   owner.store.transaction(() => {
     for (let k = i; k < Math.min(JOIN, i + BATCH); k++) {
       const row = post(owner, `history message number ${k} with some words in it, as people write`, NOW - JOIN + k);
@@ -325,9 +359,38 @@ for (let i = 0; i < JOIN; i += BATCH)
     }
   });
 owner.clock.now = joiner.clock.now = NOW;
+if (joinCache && !joinCached) {
+  owner.store.sql.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  copyFileSync(join(dir, "olivia.db"), joinCache);
+  writeFileSync(`${joinCache}.json`, JSON.stringify({ migrations, wireBytes }));
+}
 console.log(
-  `join: ${JOIN.toLocaleString()} signed messages written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  joinCached
+    ? `join: ${JOIN.toLocaleString()} signed messages (written by an earlier run) copied from ${joinCache}`
+    : `join: ${JOIN.toLocaleString()} signed messages written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
+// one node per process: olivia's node serves the history to a new member's engine in another process
+if (process.env.SCALE_SERVE !== "0") {
+  const sv = await serveJoin(
+    join(dir, "olivia.db"),
+    join(dir, "june.db"),
+    circleId,
+    SECRET,
+    toHex(owner.deps.self.keys.edPublic),
+    NOW,
+  );
+  console.log(
+    `serving a join, one node per process (a FelundNode on olivia's database, its set of ${sv.items.toLocaleString()} items built; a new member's v2 engine in another process over loopback TCP, streamed fill): the joiner holds ${sv.got.toLocaleString()} after ${(sv.joinMs / 1000).toFixed(1)} s (${(sv.joinCpuMs / 1000).toFixed(1)} CPU-s joiner, ${(sv.serveCpuMs / 1000).toFixed(1)} CPU-s server), ${mb(sv.bytes)} received; server RSS ${mb(sv.rssRest)} at rest, **${mb(sv.rssPeak)} peak while serving** (sampled every 50 ms; at ${(sv.peakAtMs / 1000).toFixed(1)} s, JS heap ${mb(sv.heapAtPeak)} then; after the join and a full GC ${mb(sv.rssAfterGc)}, heap ${mb(sv.heapAfterGc)}); load average ${loadAvg1()}`,
+  );
+  console.log(`  server RSS every 10 s while serving (MiB): ${sv.series.join(" ")}`);
+  if (sv.got < JOIN) console.log(`  the joiner stored ${sv.got} of ${JOIN}: ${JSON.stringify(sv)}`);
+  if (process.env.SCALE_INPROC_JOIN === "0") {
+    owner.store.sql.close();
+    joiner.store.sql.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
 const rssBefore = rss();
 let peak = rssBefore;
 const sampler = setInterval(() => {

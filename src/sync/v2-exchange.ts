@@ -14,6 +14,7 @@ import { wireSigCheck } from "../protocol/v2/message.ts";
 import { ProtocolError } from "../protocol/verdict.ts";
 import { idHex, initialRanges, type Range } from "../protocol/v2/recon.ts";
 import { RECON2 } from "../protocol/v2/recon2.ts";
+import type { SketchPart } from "../protocol/v2/sketch.ts";
 import { mergeGossipPeers, recordInbound } from "./peers.ts";
 import type { StoredMessage } from "./store.ts";
 import type { V2Ctx } from "./v2-apply.ts";
@@ -167,6 +168,11 @@ export class V2Exchange extends V2Handshake {
         if (this.deps.recon1Only) throw new V2DecodeError("frame: unknown type 14");
         this.peerRecon2 = true;
         return this.onRecon(f.ranges);
+      case "sketch":
+        // only a peer that offered SKETCH is sent one, and only such a peer sends one (§28)
+        if (this.deps.recon1Only || this.deps.noSketch) throw new V2DecodeError("frame: unknown type 15");
+        this.peerRecon2 = this.peerSketch = true;
+        return this.onSketch(f.part);
       case "want":
         return this.out(this.msgs!.msgFrames(f.ids.map(idHex), false));
       case "msgs":
@@ -228,7 +234,16 @@ export class V2Exchange extends V2Handshake {
     }
     if (++this.reconRounds > V2_RECON_ROUNDS_MAX)
       return this.fatal("too many reconciliation rounds", [], this.frame({ t: "close", reason: "too many rounds" }));
-    const r = this.msgs!.answerRecon(ranges, this.peerRecon2);
+    return this.answered(this.msgs!.answerRecon(ranges, this.peerRecon2, this.peerSketch));
+  }
+
+  private onSketch(part: SketchPart): V2Step {
+    if (++this.reconRounds > V2_RECON_ROUNDS_MAX)
+      return this.fatal("too many reconciliation rounds", [], this.frame({ t: "close", reason: "too many rounds" }));
+    return this.answered(this.msgs!.answerSketch(part));
+  }
+
+  private answered(r: { send: string[]; matched: boolean }): V2Step {
     if (r.matched) {
       this.result.reconciled = true;
       this.reconRounds = 0;
@@ -311,6 +326,9 @@ export class V2Exchange extends V2Handshake {
   /** Start another reconciliation round (periodic healing on a long-lived connection). */
   resync(): V2Step {
     if (this.state !== "session" || this.join || this.inviteId) return { send: [] };
+    // while a fill or a backlog is still on its way, a heal round finds that same difference again
+    // and serves it twice (a 1,000,000-message join: duplicate pages and a serving RSS spike)
+    if (this.msgs!.hasBacklog || (this.result.fill && !this.result.fill.done)) return { send: [] };
     // healing covers everything the circle holds now, whatever path stored it
     this.msgs!.changed();
     this.reconRounds++;

@@ -29,6 +29,7 @@ import { authKey, circleTag, markedV1Nonce } from "../protocol/v2/keys.ts";
 import { V2_FILL_VERSION } from "../protocol/v2/fill.ts";
 import { FrameOpener, FrameSealer } from "../protocol/v2/session.ts";
 import { RECON2_OFFER } from "../protocol/v2/recon2.ts";
+import { SKETCH_OFFER } from "../protocol/v2/sketch.ts";
 import { PeerKnowledge } from "./knowledge.ts";
 import { recordDialOk, recordInbound } from "./peers.ts";
 import type { CircleRow } from "./store.ts";
@@ -56,6 +57,8 @@ export abstract class V2Handshake {
   protected startEpoch = 0;
   /** the peer answers in RECON2 (§24): it offered it (server side) or sent one (client side) */
   protected peerRecon2 = false;
+  /** the peer reads SKETCH (§28): it offered it (server side) or sent one (client side) */
+  protected peerSketch = false;
   /** the peer offered V2_FILL_VERSION and this side can compress: a history it lacks goes as a streamed fill (§23) */
   protected peerTakesFill = false;
   readonly result: V2Result;
@@ -120,7 +123,7 @@ export abstract class V2Handshake {
     const secret = fromHex(this.circle.secretHex);
     // a side that can inflate MSGS_Z offers the streamed fill (§23)
     this.offer = makeOffer(d.rng, this.circle.keyEpoch, undefined, d.zip ? [V2_FILL_VERSION] : []);
-    if (!d.recon1Only) this.offer.offer.recon = [RECON2_OFFER];
+    if (!d.recon1Only) this.offer.offer.recon = d.noSketch ? [RECON2_OFFER] : [RECON2_OFFER, SKETCH_OFFER];
     let hello: Record<string, unknown>;
     if (isLegacy(this.circle)) {
       // a full v1 HELLO, so an original server can answer; its nonce carries the v2 mark
@@ -173,6 +176,7 @@ export abstract class V2Handshake {
     if (!offer) return this.fatal("no v2 offer", ["Expected v2"]);
     this.helloLine = line;
     this.peerRecon2 = !d.recon1Only && !!offer.recon?.includes(RECON2_OFFER);
+    this.peerSketch = this.peerRecon2 && !d.noSketch && !!offer.recon?.includes(SKETCH_OFFER);
     this.peerTakesFill = !!d.zip && offer.versions.includes(V2_FILL_VERSION);
     let auth: Uint8Array | null = null;
     let epoch = 0;

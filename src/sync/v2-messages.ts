@@ -5,10 +5,12 @@ import { fromBase64, fromHex } from "../protocol/bytes.ts";
 import { V2_GIVE_SLICE, V2_GIVE_STEP_BYTES, V2_MSGS_FRAME_BUDGET, V2_WANT_MAX } from "../protocol/limits.ts";
 import { CONTROL_CHANNEL, toWireV1 } from "../protocol/message.ts";
 import { FORM_V1, FORM_V2, type Frame, type MsgItem } from "../protocol/v2/frames.ts";
+import type { SketchPart } from "../protocol/v2/sketch.ts";
 import { V2_FILL_RANGE_MIN } from "../protocol/v2/fill.ts";
 import { decodeMessage } from "../protocol/v2/message.ts";
-import { idHex, itemOf, ItemSet, processRanges, RECON1, type Range } from "../protocol/v2/recon.ts";
+import { idHex, INF, itemOf, ItemSet, processRanges, RECON1, type Range } from "../protocol/v2/recon.ts";
 import { RECON2 } from "../protocol/v2/recon2.ts";
+import { SketchIn, sketchFirst, sketchMore } from "./v2-sketch.ts";
 import { checkWireMessage, storeVerified } from "./merge.ts";
 import type { CircleRow, StoredMessage } from "./store.ts";
 import { acceptSigned, isLegacy, type V2Ctx } from "./v2-apply.ts";
@@ -97,10 +99,23 @@ export class V2Messages {
     return this.items;
   }
 
-  /** Answer a peer's RECON ranges: WANTs, the first part of what it lacks, and our next ranges. */
-  answerRecon(ranges: Range[], recon2: boolean): { send: string[]; matched: boolean } {
+  /**
+   * Answer a peer's RECON ranges: WANTs, the first part of what it lacks, and our next ranges.
+   * `sketch`: the peer reads SKETCH (§28); a round it starts over the whole set that does not
+   * match is answered with the set's first coded symbols rather than sub-ranges.
+   */
+  answerRecon(ranges: Range[], recon2: boolean, sketch = false): { send: string[]; matched: boolean } {
+    const set = this.itemSet();
+    if (sketch && !this.floor()) {
+      const first = sketchFirst(set, ranges);
+      if (first) return { send: [this.frame({ t: "sketch", part: first })], matched: false };
+    }
+    return this.answerRanges(set, ranges, recon2);
+  }
+
+  private answerRanges(set: ItemSet, ranges: Range[], recon2: boolean): { send: string[]; matched: boolean } {
     const fillMin = this.filler ? V2_FILL_RANGE_MIN : undefined;
-    const r = processRanges(this.itemSet(), ranges, recon2 ? RECON2 : RECON1, this.floor(), fillMin);
+    const r = processRanges(set, ranges, recon2 ? RECON2 : RECON1, this.floor(), fillMin);
     const send: string[] = [];
     for (let i = 0; i < r.want.length; i += V2_WANT_MAX)
       send.push(this.frame({ t: "want", ids: r.want.slice(i, i + V2_WANT_MAX) }));
@@ -111,6 +126,39 @@ export class V2Messages {
     send.push(...this.giveSome());
     send.push(this.frame({ t: recon2 ? "recon2" : "recon", ranges: r.out }));
     return { send, matched: r.out.length === 0 };
+  }
+
+  /** the coded symbols received in this round (§28) */
+  private sketchIn: SketchIn | null = null;
+
+  /**
+   * A SKETCH frame (§28): a request for more of our symbols, or the peer's symbols for the round
+   * we started. Peeled: WANT what it holds, give what it lacks, end the round (an empty RECON2).
+   * Not yet: ask for as many symbols again. Past what a sketch can decode (or a floor came up
+   * meanwhile): reconcile by ranges from the whole set, as if its fingerprint had not matched.
+   */
+  answerSketch(part: SketchPart): { send: string[]; matched: boolean } {
+    const set = this.itemSet();
+    if (part.count.length === 0)
+      return { send: [this.frame({ t: "sketch", part: sketchMore(set, part) })], matched: false };
+    // symbols from 0: the answer to a round this side started (a new one drops what an older one left)
+    if (part.first === 0) this.sketchIn = null;
+    const got = (this.sketchIn ??= new SketchIn());
+    if (!got.add(part)) return { send: [], matched: false };
+    const peeled = this.floor() ? "ranges" : got.peel(set);
+    if (peeled === "more") return { send: [this.frame({ t: "sketch", part: got.request(set) })], matched: false };
+    this.sketchIn = null;
+    if (peeled === "ranges") {
+      const whole = set.fingerprint(0, set.size).map((b) => b ^ 0xff);
+      return this.answerRanges(set, [{ upper: INF, mode: "fp", fp: whole }], true);
+    }
+    const send: string[] = [];
+    for (let i = 0; i < peeled.theirs.length; i += V2_WANT_MAX)
+      send.push(this.frame({ t: "want", ids: peeled.theirs.slice(i, i + V2_WANT_MAX) }));
+    this.giveBacklog.push(...peeled.mine.map(idHex));
+    send.push(...this.giveSome());
+    send.push(this.frame({ t: "recon2", ranges: [] }));
+    return { send, matched: true };
   }
 
   /** MSGS frames for messages the peer may lack, skipping what it is known to have. */

@@ -23,6 +23,8 @@ export interface V2Deps {
   v1?: ExchangeDeps;
   /** speak only RECON (§4.7), as v2 nodes from before RECON2 (§24) did: neither offer nor answer RECON2 (tests) */
   recon1Only?: boolean;
+  /** speak RECON and RECON2 but not SKETCH (§28), as v2 nodes from before it did (tests) */
+  noSketch?: boolean;
   /** deflate-raw for the streamed fill (§23); without it the session neither offers nor serves one */
   zip?: Zip;
   /**

@@ -7,63 +7,25 @@ import { parseOffer } from "../../src/protocol/v2/handshake.ts";
 import { initialRanges, ItemSet, itemOf, processRanges, RECON1 } from "../../src/protocol/v2/recon.ts";
 import { RECON2 } from "../../src/protocol/v2/recon2.ts";
 import { V2Messages } from "../../src/sync/v2-messages.ts";
-import { connect, joinCircle, makeNode, NOW, type Node, post, seededRng } from "./helpers.ts";
+import { diverged } from "./diverged.ts";
+import { connect, post, seededRng } from "./helpers.ts";
 
 const P = V2Messages.prototype;
 const answerRecon = P.answerRecon;
 /** how many answers each format gave */
 const answers = { recon: 0, recon2: 0 };
-P.answerRecon = function (this: V2Messages, ranges, recon2) {
+P.answerRecon = function (this: V2Messages, ranges, recon2, sketch) {
   answers[recon2 ? "recon2" : "recon"]++;
-  return answerRecon.call(this, ranges, recon2);
+  return answerRecon.call(this, ranges, recon2, sketch);
 };
 afterEach(() => {
   answers.recon = answers.recon2 = 0;
 });
 
-/** Two members holding `n` common rows and 5 messages each the other lacks. */
-function diverged(n: number, old: { a?: boolean; b?: boolean } = {}): { a: Node; b: Node; cid: string } {
-  const a = makeNode("alice");
-  const b = makeNode("bob");
-  a.deps.recon1Only = old.a;
-  b.deps.recon1Only = old.b;
-  const cid = joinCircle(a, a, { publishCard: false });
-  joinCircle(b, a, { publishCard: false });
-  for (const s of [a.store, b.store])
-    s.transaction(() => {
-      const r = seededRng(99);
-      for (let i = 0; i < n; i++) {
-        const ts = NOW - 86_400 * 30 + i * 250;
-        s.insertV2Message(
-          {
-            msgId: toHex(r(16)),
-            circleId: cid,
-            channelId: "general",
-            authorNodeId: "a1b2c3d4e5f60718293a4b5c",
-            displayName: "x",
-            createdTs: ts,
-            text: "common",
-            mac: null,
-          },
-          { authorKey: "00", signature: "00", keyEpoch: 0, kind: 0, wire: "AA==" },
-          { origin: "local", receivedAt: NOW, sortTs: ts, sortMs: ts * 1000 },
-        );
-      }
-    });
-  for (let i = 0; i < 5; i++) {
-    a.clock.now = NOW - 86_400 * 30 + i * 500_000 + 7;
-    post(a, cid, `a only ${i}`);
-    b.clock.now = NOW - 86_400 * 29 + i * 450_000 + 11;
-    post(b, cid, `b only ${i}`);
-  }
-  a.clock.now = b.clock.now = NOW;
-  return { a, b, cid };
-}
-
 describe("RECON2 between two current nodes", () => {
   test("they reconcile in RECON2, with fewer bytes than RECON over the same difference", () => {
     const cost = (old: boolean) => {
-      const { a, b, cid } = diverged(10_000, { a: old, b: old });
+      const { a, b, cid } = diverged(10_000, { a: old, b: old, noSketch: true });
       const conn = connect(a, b, cid);
       expect(conn.closed).toEqual({});
       expect(conn.client.result.reconciled).toBe(true);
@@ -83,7 +45,7 @@ describe("RECON2 between two current nodes", () => {
   }, 30_000);
 
   test("a heal round started by either side runs in RECON2 and finds a new difference", () => {
-    const { a, b, cid } = diverged(2_000);
+    const { a, b, cid } = diverged(2_000, { noSketch: true });
     const conn = connect(a, b, cid);
     expect(conn.closed).toEqual({});
     for (const [from, ex, node] of [
@@ -110,7 +72,7 @@ describe("with a v2 node from before RECON2", () => {
     ["an older server", { b: true }],
   ] as const)
     test(`${name}: RECON only, never a 0x0E frame, and the difference moves`, () => {
-      const { a, b, cid } = diverged(2_000, old);
+      const { a, b, cid } = diverged(2_000, { ...old, noSketch: true });
       const conn = connect(a, b, cid);
       // an older node closes on an unknown frame type: nothing closed, so none reached it
       expect(conn.closed).toEqual({});

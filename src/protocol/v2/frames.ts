@@ -14,6 +14,7 @@
 //   0x0B BLOB_DATA fixed16 chunk_id | u8 status (0 = held: bytes sealed chunk ≤ 64 KiB + 16 follows; 1 = not held here)
 //   0x0C FILL / 0x0D MSGS_Z   a streamed fill: its progress, and compressed MSGS items (fill.ts, §23)
 //   0x0E RECON2 ranges in the compact format (recon2.ts, §24), only to a peer that offered it
+//   0x0F SKETCH coded symbols of the sender's whole set, or a request for more (sketch.ts, §28), only to a peer that offered it
 import {
   ATTACH_SEALED_CHUNK_MAX,
   BLOB_WANT_MAX,
@@ -27,6 +28,7 @@ import {
 import { Reader, V2DecodeError, Writer } from "./codec.ts";
 import { decodeRanges, encodeRanges, type Range } from "./recon.ts";
 import { decodeRanges2, encodeRanges2 } from "./recon2.ts";
+import { decodeSketch, encodeSketch, type SketchPart } from "./sketch.ts";
 
 export const FRAME = {
   recon: 1,
@@ -43,6 +45,7 @@ export const FRAME = {
   fill: 12,
   msgs_z: 13,
   recon2: 14,
+  sketch: 15,
 } as const;
 export const FORM_V1 = 0;
 export const FORM_V2 = 1;
@@ -68,6 +71,7 @@ export interface Admit {
 export type Frame =
   | { t: "recon"; ranges: Range[] }
   | { t: "recon2"; ranges: Range[] }
+  | { t: "sketch"; part: SketchPart }
   | { t: "want"; ids: Uint8Array[] }
   | { t: "msgs"; pushed: boolean; items: MsgItem[] }
   | { t: "peers"; peers: PeerItem[] }
@@ -100,6 +104,8 @@ export function encodeFrame(f: Frame): Uint8Array {
       return encodeRanges(w.u8(FRAME.recon), f.ranges).finish();
     case "recon2":
       return encodeRanges2(w.u8(FRAME.recon2), f.ranges).finish();
+    case "sketch":
+      return encodeSketch(w.u8(FRAME.sketch), f.part).finish();
     case "want":
     case "held":
     case "blob_want":
@@ -157,6 +163,9 @@ export function decodeFrame(b: Uint8Array): Frame {
       break;
     case FRAME.recon2:
       f = { t: "recon2", ranges: decodeRanges2(r) };
+      break;
+    case FRAME.sketch:
+      f = { t: "sketch", part: decodeSketch(r) };
       break;
     case FRAME.want:
     case FRAME.held: {

@@ -3,13 +3,16 @@
 // sit in sorted buckets of at most BUCKET_MAX, each with its items' hashes and their sum; prefix
 // sums over the buckets (rebuilt lazily after a change, one addition per bucket) make a range's
 // sum two bucket prefixes plus at most half a bucket at each end. The whole set's fingerprint is
-// kept as items come and go, so an idle heal round hashes nothing. Items are stored in typed
+// kept as items come and go, so an idle heal round hashes nothing, and so are the set's first
+// coded symbols for SKETCH (sketch.ts, §28). Items are stored in typed
 // arrays (56 bytes each) rather than as objects, for a million-message circle.
 //
 // The fingerprint is the one of §4.7: SHA-256(u32 count | Σ H(u64 ts | fixed16 id) mod 2^256)[0:16],
 // the hash words read in the platform's order as the original ItemSet did (wire compatible).
 import { sha256 } from "../primitives.ts";
 import { Writer } from "./codec.ts";
+import { add, finish, sub } from "./recon-sum.ts";
+import { Sketch } from "./sketch.ts";
 
 export interface Item {
   ts: number;
@@ -50,25 +53,6 @@ function cmpAt(bk: Bucket, k: number, b: Bound): number {
   return 0;
 }
 
-/** acc += words[o..o+8) mod 2^256 (word 0 most significant) */
-function add(acc: Uint32Array, words: Uint32Array, o: number): void {
-  let carry = 0;
-  for (let j = 7; j >= 0; j--) {
-    const s = acc[j]! + words[o + j]! + carry;
-    acc[j] = s >>> 0;
-    carry = s > 0xffffffff ? 1 : 0;
-  }
-}
-/** acc -= words[o..o+8) mod 2^256 */
-function sub(acc: Uint32Array, words: Uint32Array, o: number): void {
-  let borrow = 0;
-  for (let j = 7; j >= 0; j--) {
-    const s = acc[j]! - words[o + j]! - borrow;
-    borrow = s < 0 ? 1 : 0;
-    acc[j] = s >>> 0;
-  }
-}
-
 /** Room for BUCKET_MAX items in a bucket that was made smaller (a set loaded full holds 56 bytes an item, not twice that). */
 function grow(bk: Bucket): void {
   const ts = new Float64Array(BUCKET_MAX);
@@ -95,6 +79,8 @@ function newBucket(cap: number): Bucket {
 export class ItemSet {
   /** item hashes computed or added into a fingerprint: what the set's users cost (tests and bench read it) */
   work = 0;
+  /** the set's first coded symbols (§28), kept as items come and go */
+  readonly sketch = new Sketch();
   private buckets: Bucket[] = [];
   private n = 0;
   private total = new Uint32Array(8);
@@ -128,6 +114,7 @@ export class ItemSet {
     }
     bk.ts[k] = it.ts;
     bk.ids.set(it.id.subarray(0, 16), k * 16);
+    this.sketch.toggle(bk.ids, k * 16, 1);
     const hash = sha256(new Writer().u64(it.ts).fixed(it.id, 16).finish());
     new Uint8Array(bk.h.buffer, bk.h.byteOffset + k * 32, 32).set(hash);
     this.work++;
@@ -286,6 +273,7 @@ export class ItemSet {
     const [k, o] = this.find(it);
     const bk = this.buckets[k];
     if (!bk || cmpAt(bk, o, it) !== 0) return false;
+    this.sketch.toggle(bk.ids, o * 16, -1);
     sub(bk.sum, bk.h, o * 8);
     sub(this.total, bk.h, o * 8);
     bk.ts.copyWithin(o, o + 1, bk.len);
@@ -384,10 +372,4 @@ export class ItemSet {
     }
     return out;
   }
-}
-
-function finish(acc: Uint32Array, count: number): Uint8Array {
-  const w = new Writer().u32(Math.max(0, count));
-  for (let j = 0; j < 8; j++) w.u32(acc[j]!);
-  return sha256(w.finish()).slice(0, 16);
 }
