@@ -60,7 +60,12 @@ describe("members and presence between two nodes", () => {
       expect(list.find((m) => m.nodeId === other.nodeId)).toMatchObject({ online: true, path: "tcp", proto: "v2" });
       expect(list.find((m) => m.nodeId === self.nodeId)).toMatchObject({ you: true, online: true });
     }
-    expect(ui.state.members[circleId]?.find((m) => m.nodeId === b.nodeId)?.name).toBe("bob");
+    // (the front end refreshes its member list when the card is stored, just after the session counts)
+    await waitFor(
+      () => ui.state.members[circleId]?.find((m) => m.nodeId === b.nodeId)?.name === "bob",
+      3000,
+      "bob's name in the member list",
+    );
     const stoppedAt = Date.now();
     b.stop();
     await waitFor(() => ui.onlineCount() === 0, 3000, "status line: 0 online after the peer stopped");
