@@ -10,7 +10,6 @@ import type { BackendEvent, CircleView, DmView, MemberView, MessageView } from "
 
 /** a direct-message conversation's channel (docs/PROTOCOL.md §21) */
 export const isDm = (channelId: string): boolean => channelId.startsWith("__dm_");
-
 import { beyondWindow, type ChatState, hasNewer, keyOf, mergeMessages, type Notice, PAGE } from "./chat-state.ts";
 import { onFill } from "./chat-state.ts";
 
@@ -47,6 +46,7 @@ export class ChatStore {
   onIncoming: ((m: MessageView) => void) | null = null; // any new message from others
   /** messages of a channel held at most (chat-window.ts: the web client's window); the TUI holds all it loaded */
   windowSize = Number.POSITIVE_INFINITY;
+  arrivals = 0; // messages arrived or changed: a page fetched ahead before one is not used (chat-window.ts)
   /** a jump to a message is loading older pages (search.ts jumpTo): the log must not page newer meanwhile */
   jumping = false;
 
@@ -191,7 +191,8 @@ export class ChatStore {
   loadOlder(): Promise<number> {
     return this.win().then((w) => w.loadOlder(this, (p) => this.set(p)));
   }
-  private win = () => import("./chat-window.ts"); // (a chunk of the web client)
+  private winP?: Promise<typeof import("./chat-window.ts")>; // a web chunk; kept: a 2nd import() settles a task later
+  private win = () => (this.winP ??= import("./chat-window.ts"));
   /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
   loadNewer(): Promise<number> {
     return this.win().then((w) => w.loadNewer(this, (p) => this.set(p)));
@@ -297,6 +298,7 @@ export class ChatStore {
     switch (e.t) {
       case "message": {
         const m = e.message;
+        this.arrivals++;
         this.noteAuthors([m]);
         this.addMessage(m);
         if (m.channelId === "__control")
