@@ -2,7 +2,7 @@
 // compiles those layers without the DOM and Bun types, so that a runtime global (document,
 // fetch, setTimeout, Bun, process...) does not compile there. Each API below is in every
 // runtime felund runs on (Bun, browsers) and does no I/O: text codecs, random bytes and
-// WebCrypto's Ed25519 check (the browser's fast path). Only the members in use are listed.
+// WebCrypto's Ed25519 check and public key (the browser's fast path), base64. Only the members in use are listed.
 // (The whole-tree tsconfig.json excludes this file: the DOM lib declares the same names.)
 
 interface TextEncoder {
@@ -27,8 +27,19 @@ interface SubtleCrypto {
     extractable: boolean,
     keyUsages: "verify"[],
   ): Promise<CryptoKey>;
+  /** an Ed25519 seed as PKCS#8, exported again as a JWK for its public key (the web build's edPrepare) */
+  importKey(
+    format: "pkcs8",
+    keyData: Uint8Array,
+    algorithm: "Ed25519",
+    extractable: true,
+    keyUsages: "sign"[],
+  ): Promise<CryptoKey>;
+  exportKey(format: "jwk", key: CryptoKey): Promise<{ x?: string }>;
   verify(algorithm: "Ed25519", key: CryptoKey, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
 }
+/** base64 (the JWK's key, above) */
+declare function atob(data: string): string;
 interface Crypto {
   getRandomValues<T extends Uint8Array>(array: T): T;
   readonly subtle: SubtleCrypto;

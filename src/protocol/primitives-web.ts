@@ -1,27 +1,72 @@
 // The web build's crypto primitives (selected by ui/web/vite.config.ts in place of
-// primitives.ts): the same functions and bytes from smaller code. Ed25519 comes from
-// @noble/ed25519 (audited, ~3 KB gzip, where @noble/curves' generic curve code is ~14 KB);
+// primitives.ts): the same functions and bytes from smaller code. Ed25519 signing, and verifying
+// what WebCrypto did not vouch for, is @noble/ed25519 in a chunk of its own (ed-noble.ts, loaded by
+// edReady()); public keys come from WebCrypto where it has Ed25519 (edPrepare).
 // X25519 is the RFC 7748 ladder on BigInt, written as noble-curves' montgomery.ts does it
 // (full-width mask swaps, low-order points refused before the ladder, inversion by a fixed
 // exponent); no audited package offers X25519 alone in less.
 // AES-GCM is the compact one of aes-gcm-web.ts (noble's gcm cost ~3 KB gzip of the first load);
 // SHA-2, HMAC and HKDF are the compact one-shot functions of sha2-web.ts.
 // tests/protocol/primitives.test.ts checks this file against primitives.ts and the published vectors.
-import * as ed from "@noble/ed25519";
 import { toHex } from "./bytes.ts";
 import type { SigCheck } from "./primitives.ts";
-import { hkdfSha256, hmacSha256, sha256, sha512 } from "./sha2-web.ts";
-
-ed.hashes.sha512 = sha512;
+import { hkdfSha256, hmacSha256, sha256 } from "./sha2-web.ts";
 
 export { hkdfSha256, hmacSha256, sha256 };
 export { gcmOpen, gcmSeal } from "./aes-gcm-web.ts";
 
-export const edPublicKey = (seed: Uint8Array): Uint8Array => ed.getPublicKey(seed);
-export const edSign = (msg: Uint8Array, seed: Uint8Array): Uint8Array => ed.sign(msg, seed);
+// ---- Ed25519 code on first need ----
+// The engine is synchronous, so the code must be here before it signs or verifies: the relay-only
+// shell awaits edReady() before anything that signs (its actions, a send, typing, control events'
+// effects, calls, admissions: relay-backend.ts, control-soon.ts, typing-soon.ts), and preverify()
+// loads it when a signature of its batch was not found valid by WebCrypto. Without it, edSign and an
+// edVerify of a triple nobody checked throw (verifySig: false): a path that forgot to wait fails
+// loudly (edStats: the relay-only shell logs it as an error), and nothing is ever accepted unchecked.
+
+let ed: typeof import("./ed-noble.ts").ed | null = null;
+let loading: Promise<void> | null = null;
+/** Load the Ed25519 code (once). */
+export const edReady = (): Promise<void> =>
+  (loading ??= import("./ed-noble.ts").then((m) => {
+    ed = m.ed;
+  }));
+/** calls that found the Ed25519 code not loaded (always 0, unless a path forgot edReady()); the shell may report each */
+export const edStats: { unready: number; onUnready?: (e: Error) => void } = { unready: 0 };
+function code(): NonNullable<typeof ed> {
+  if (ed) return ed;
+  edStats.unready++;
+  const e = new Error("Ed25519 code not loaded: await edReady() first");
+  edStats.onUnready?.(e);
+  throw e;
+}
+
+const publicKeys = new Map<string, Uint8Array>();
+/** Ready `seed`'s public key for edPublicKey: by WebCrypto (exported from the private key), else the Ed25519 code. */
+export async function edPrepare(seed: Uint8Array): Promise<void> {
+  if (await hasNative())
+    try {
+      const prefix = [48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 112, 4, 34, 4, 32]; // PKCS#8 of an Ed25519 seed (RFC 8410)
+      const key = await crypto.subtle.importKey("pkcs8", new Uint8Array([...prefix, ...seed]), "Ed25519", true, [
+        "sign",
+      ]);
+      const { x } = await crypto.subtle.exportKey("jwk", key);
+      const b = atob((x ?? "").replace(/-/g, "+").replace(/_/g, "/"));
+      if (b.length === 32)
+        return void publicKeys.set(
+          toHex(seed),
+          Uint8Array.from({ length: 32 }, (_, i) => b.charCodeAt(i)),
+        );
+    } catch {
+      /* the Ed25519 code decides */
+    }
+  await edReady();
+}
+export const edPublicKey = (seed: Uint8Array): Uint8Array =>
+  publicKeys.get(toHex(seed))?.slice() ?? code().getPublicKey(seed);
+export const edSign = (msg: Uint8Array, seed: Uint8Array): Uint8Array => code().sign(msg, seed);
 /** ZIP-215 rules, as @noble/curves by default; a triple preverify() found valid is not redone */
 export const edVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean =>
-  wasVerified(sig, msg, pub) || ed.verify(sig, msg, pub);
+  wasVerified(sig, msg, pub) || code().verify(sig, msg, pub);
 
 // ---- Ed25519 through WebCrypto, ahead of the engine ----
 // @noble/ed25519 takes ~1.3 ms per verify in Chromium (@noble/curves 0.6 ms, WebCrypto 0.1 ms),
@@ -62,28 +107,31 @@ function hasNative(): Promise<boolean> {
 
 /** Remember triples found valid elsewhere (a Worker's WebCrypto: ui/web/src/relay/sig-check.ts). */
 export function rememberVerified(items: SigCheck[]): void {
-  for (const it of items) {
-    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-    verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
-  }
+  for (const it of items) remember(it);
+}
+function remember(it: SigCheck): void {
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
 }
 
 /** Check a batch of signatures with WebCrypto and remember the valid ones (never throws). */
 export async function preverify(items: SigCheck[]): Promise<void> {
-  if (!items.length || !(await hasNative())) return;
+  if (!items.length) return;
+  if (!(await hasNative())) return edReady();
   const subtle = globalThis.crypto.subtle;
+  let missed = false;
   await Promise.all(
     items.map(async (it) => {
       try {
         const key = await subtle.importKey("raw", it.pub.slice(), { name: "Ed25519" }, false, ["verify"]);
-        if (!(await subtle.verify("Ed25519", key, it.sig.slice(), it.msg.slice()))) return;
+        if (await subtle.verify("Ed25519", key, it.sig.slice(), it.msg.slice())) return remember(it);
       } catch {
-        return; // a key WebCrypto refuses: edVerify decides as before
+        /* a key WebCrypto refuses */
       }
-      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-      verified.set(toHex(it.sig), { sig: it.sig.slice(), msg: it.msg.slice(), pub: it.pub.slice() });
+      missed = true; // edVerify decides by ZIP-215, with the Ed25519 code
     }),
   );
+  if (missed) await edReady();
 }
 
 // ---- X25519 (RFC 7748 §5) ----

@@ -74,6 +74,12 @@ export interface SigCheck {
  * Here edVerify is synchronous and native where the shell installed it: nothing to gain.
  */
 export const preverify = async (_items: SigCheck[]): Promise<void> => {};
+/** Load the Ed25519 code before signing (the web build loads it on first need); here it is always loaded. */
+export const edReady = async (): Promise<void> => {};
+/** Calls that found the Ed25519 code not loaded: only the web build loads it late (primitives-web.ts). */
+export const edStats: { unready: number; onUnready?: (e: Error) => void } = { unready: 0 };
+/** Ready a seed's public key for edPublicKey (the web build asks WebCrypto); here nothing to do. */
+export const edPrepare = async (_seed: Uint8Array): Promise<void> => {};
 /**
  * Signatures another thread found valid (the browser's verifying Worker, ui/web/src/relay/sig-check.ts),
  * so edVerify does not check them again; here edVerify is native: nothing to remember.

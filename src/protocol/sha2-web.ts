@@ -1,4 +1,4 @@
-// SHA-256 and SHA-512 (FIPS 180-4), HMAC-SHA256 (RFC 2104) and HKDF-SHA256 (RFC 5869) in
+// SHA-256 (FIPS 180-4; SHA-512 is sha512-web.ts, with the Ed25519 code that alone uses it), HMAC-SHA256 (RFC 2104) and HKDF-SHA256 (RFC 5869) in
 // compact form, for the web build only (primitives-web.ts). @noble/hashes gives the same bytes
 // from ~13 KB of general code (streaming, every SHA-2 variant, input checks): ~5 KB of a
 // first load that has a 45 KB budget. These are one-shot functions over whole messages, no
@@ -17,18 +17,18 @@ function iroot(n: bigint, k: bigint): bigint {
   }
 }
 
-const M64 = (1n << 64n) - 1n;
+export const M64 = (1n << 64n) - 1n;
 const PRIMES: bigint[] = [];
 for (let n = 2n; PRIMES.length < 80; n++) if (PRIMES.every((p) => n % p !== 0n)) PRIMES.push(n);
 /** first 64 bits of the fractional parts of the cube roots (K) and square roots (IV) of the primes */
-const K512 = PRIMES.map((p) => iroot(p << 192n, 3n) & M64);
-const IV512 = PRIMES.slice(0, 8).map((p) => iroot(p << 128n, 2n) & M64);
+export const K512 = PRIMES.map((p) => iroot(p << 192n, 3n) & M64);
+export const IV512 = PRIMES.slice(0, 8).map((p) => iroot(p << 128n, 2n) & M64);
 // SHA-256's constants are the first 32 bits of the same fractions
 const K256 = Uint32Array.from(K512.slice(0, 64), (k) => Number(k >> 32n));
 const IV256 = Uint32Array.from(IV512, (k) => Number(k >> 32n));
 
 /** message || 0x80 || zeros || bit length (big-endian, `lenBytes` wide), a multiple of `block` */
-function pad(msg: Uint8Array, block: number, lenBytes: number): { buf: Uint8Array; view: DataView } {
+export function pad(msg: Uint8Array, block: number, lenBytes: number): { buf: Uint8Array; view: DataView } {
   const n = Math.ceil((msg.length + 1 + lenBytes) / block) * block;
   const buf = new Uint8Array(n);
   buf.set(msg);
@@ -83,49 +83,6 @@ export function sha256(msg: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);
   const ov = new DataView(out.buffer);
   h.forEach((x, i) => ov.setUint32(4 * i, x));
-  return out;
-}
-
-/** SHA-512 on BigInt words (only Ed25519 uses it: a few short messages per signature) */
-export function sha512(msg: Uint8Array): Uint8Array<ArrayBuffer> {
-  const { buf, view } = pad(msg, 128, 16);
-  const h = IV512.slice();
-  const w: bigint[] = [];
-  const rotr = (x: bigint, n: bigint) => ((x >> n) | (x << (64n - n))) & M64;
-  for (let off = 0; off < buf.length; off += 128) {
-    for (let i = 0; i < 16; i++) w[i] = view.getBigUint64(off + 8 * i);
-    for (let i = 16; i < 80; i++) {
-      const a = w[i - 15]!,
-        b = w[i - 2]!;
-      w[i] =
-        (w[i - 16]! + (rotr(a, 1n) ^ rotr(a, 8n) ^ (a >> 7n)) + w[i - 7]! + (rotr(b, 19n) ^ rotr(b, 61n) ^ (b >> 6n))) &
-        M64;
-    }
-    let a = h[0]!,
-      b = h[1]!,
-      c = h[2]!,
-      d = h[3]!,
-      e = h[4]!,
-      f = h[5]!,
-      g = h[6]!,
-      hh = h[7]!;
-    for (let i = 0; i < 80; i++) {
-      const t1 = hh + (rotr(e, 14n) ^ rotr(e, 18n) ^ rotr(e, 41n)) + ((e & f) ^ (~e & g)) + K512[i]! + w[i]!;
-      const t2 = (rotr(a, 28n) ^ rotr(a, 34n) ^ rotr(a, 39n)) + ((a & b) ^ (a & c) ^ (b & c));
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) & M64;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) & M64;
-    }
-    [a, b, c, d, e, f, g, hh].forEach((x, i) => (h[i] = (h[i]! + x) & M64));
-  }
-  const out = new Uint8Array(64);
-  const ov = new DataView(out.buffer);
-  h.forEach((x, i) => ov.setBigUint64(8 * i, x));
   return out;
 }
 

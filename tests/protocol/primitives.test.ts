@@ -1,5 +1,5 @@
 // The node's native crypto (src/node/native-primitives.ts: OpenSSL) and the web build's
-// (src/protocol/primitives-web.ts: @noble/ed25519, an X25519 ladder, the compact SHA-2 / HMAC /
+// (src/protocol/primitives-web.ts: @noble/ed25519 in ed-noble.ts, an X25519 ladder, the compact SHA-2 / HMAC /
 // HKDF of sha2-web.ts and the AES-GCM of aes-gcm-web.ts) against the portable reference (primitives.ts:
 // @noble/curves, @noble/hashes), on the published vectors (tests/vectors/primitives.json) and on
 // seeded random keys and messages of every length around the block sizes, and tampered
@@ -10,12 +10,14 @@ import { noblePrimitives } from "../../src/protocol/primitives.ts";
 import { nativePrimitives } from "../../src/node/native-primitives.ts";
 import * as web from "../../src/protocol/primitives-web.ts";
 import { fromHex as hex, toHex } from "../../src/protocol/bytes.ts";
-import { sha512 as sha512Web } from "../../src/protocol/sha2-web.ts";
+import { sha512 as sha512Web } from "../../src/protocol/sha512-web.ts";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { gcm } from "@noble/ciphers/aes.js";
 import { loadVectors } from "./vectors.ts";
 
 const v = loadVectors("primitives");
+// the web build loads its Ed25519 code on first need (tests/protocol/ed-lazy.test.ts checks that); here, at once
+await web.edReady();
 /** noble (the reference), the node's native OpenSSL code over it, and the web build */
 const impls = { noble: noblePrimitives, native: { ...noblePrimitives, ...nativePrimitives }, web } as const;
 

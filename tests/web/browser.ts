@@ -30,6 +30,11 @@ export async function newPage(
   page.setDefaultTimeout(8_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // a path that signs or verifies before the Ed25519 code loaded (primitives-web.ts) says so here, and fails the test
+  page.on(
+    "console",
+    (m) => void (m.type() === "error" && m.text().includes("Ed25519 code not loaded") && errors.push(m.text())),
+  );
   return { ctx, page, errors };
 }
 

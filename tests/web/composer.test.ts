@@ -223,12 +223,17 @@ describe("quick switcher and Alt+↑/↓", () => {
     }
     await desk.keyboard.press("Alt+ArrowUp");
     await waitTitle(desk, order[(start + 3) % 4]!);
-    // bob's phone has one circle: round the end
+    // bob's phone has one circle: round the end (each move waited for: a title read before the first
+    // one landed was the same as after the second, under load)
     await phone.bringToFront();
+    const moved = (t: string | null) =>
+      phone.waitForFunction((t) => document.querySelector('[data-testid="channel-title"]')?.textContent !== t, t);
+    const t0 = await title(phone);
     await phone.keyboard.press("Alt+ArrowDown");
+    await moved(t0);
     const t = await title(phone);
     await phone.keyboard.press("Alt+ArrowDown");
-    await phone.waitForFunction((t) => document.querySelector('[data-testid="channel-title"]')?.textContent !== t, t);
+    await moved(t);
   }, 45_000);
 });
 

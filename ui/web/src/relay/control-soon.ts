@@ -6,6 +6,7 @@
 // (relay-client.ts), the actions, calls, admissions and legacy chunks (relay-backend.ts).
 import type { CallRegistry } from "../../../../src/sync/call-registry.ts";
 import type { applyEvent as Apply, authorityError as Authority } from "../../../../src/sync/v2-control-effects.ts";
+import { edReady } from "../../../../src/protocol/primitives.ts";
 import { loadSealed } from "./sealed-soon.ts";
 
 type Registry = typeof import("../../../../src/sync/call-registry.ts");
@@ -27,6 +28,7 @@ export function loadControl(): Promise<Registry> {
     import("../../../../src/sync/call-registry.ts"),
     import("./mem-control.ts"), // (the store's writes they make)
     loadSealed(), // (channel keys they store: sealed-soon.ts)
+    edReady(), // (effects may sign, and every chunk that loads this one does)
   ]).then(([fx, registry]) => {
     effects = { apply: fx.applyEvent, authority: fx.authorityError };
     return registry;

@@ -19,6 +19,7 @@ import type {
 } from "../../../shared/types.ts";
 import { normalizeChannelId } from "../../../../src/protocol/channel-id.ts";
 import { systemRng, type Rng } from "../../../../src/protocol/crypto.ts";
+import { edReady, edStats } from "../../../../src/protocol/primitives.ts";
 import type { NodeKeys } from "../../../../src/protocol/v2/keys.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { V2Deps } from "../../../../src/sync/v2-exchange.ts";
@@ -77,6 +78,7 @@ export class RelayBackend implements Backend {
   }
 
   static async open(o: RelayBackendOptions): Promise<RelayBackend> {
+    edStats.onUnready = (e) => console.error(e); // (a path that signs before edReady(): a bug, shown)
     const b = new RelayBackend(o);
     await b.load();
     return b;
@@ -223,7 +225,7 @@ export class RelayBackend implements Backend {
     // a direct message (its channel is "__dm_…"): the actions chunk seals it (src/peer/dm.ts)
     const row = isDm(channelId)
       ? (await this.actions()).sendDm(circleId, channelId, text)
-      : sendMessage(this.peer, circleId, channelId, text);
+      : (await edReady(), sendMessage(this.peer, circleId, channelId, text));
     return this.view((await this.published(row.circleId, [row]))[0]!);
   }
 

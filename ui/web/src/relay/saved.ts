@@ -4,6 +4,7 @@
 // commits). Part of the first load; the pre-v2 path loads the v1 code (legacy.ts) it needs.
 import { fromHex, toHex } from "../../../../src/protocol/bytes.ts";
 import type { Rng } from "../../../../src/protocol/crypto.ts";
+import { edPrepare } from "../../../../src/protocol/primitives.ts";
 import { type NodeKeys, nodeKeysFromSeed } from "../../../../src/protocol/v2/keys.ts";
 import { ensureGeneral } from "../../../../src/sync/store.ts";
 import type { PeerCtx } from "../../../../src/peer/ctx.ts";
@@ -23,6 +24,7 @@ export async function loadIdentity(
   n: NodeRecord | null,
 ): Promise<{ node: NodeRecord; keys: NodeKeys; old?: string }> {
   const seed = n?.seed ? fromHex(n.seed) : rng(32);
+  await edPrepare(seed); // (its public key by WebCrypto: the Ed25519 code loads when first needed)
   const keys = nodeKeysFromSeed(seed);
   if (n?.seed) return { keys, node: { ...n, nodeId: keys.nodeId } };
   const old = n?.nodeId;

@@ -3,7 +3,7 @@
 // engine's edVerify (primitives-web.ts). Without Workers (or if one fails) the page's signatures
 // are checked by WebCrypto on the main thread as before (preverify). Part of the fill's chunk.
 import type { SigCheck } from "../../../../src/protocol/primitives.ts";
-import { preverify, rememberVerified } from "../../../../src/protocol/primitives.ts";
+import { edReady, preverify, rememberVerified } from "../../../../src/protocol/primitives.ts";
 
 let worker: Worker | null | undefined;
 let next = 0;
@@ -39,4 +39,5 @@ export async function checkSignatures(items: SigCheck[]): Promise<void> {
   });
   if (!ok) return preverify(items);
   rememberVerified(items.filter((_, i) => ok[i]));
+  if (ok.some((x) => !x)) await edReady(); // (the engine's edVerify decides those)
 }
