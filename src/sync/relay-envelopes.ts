@@ -18,7 +18,7 @@ import { decodeMessage, KIND_CONTROL, type SignedMessage, signatureCheck } from 
 import { accept, type Verdict } from "../protocol/verdict.ts";
 import { AheadEnvelopes } from "./ahead.ts";
 import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
-import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
+import { acceptSigned, epochKey, isLegacy, NOT_YET, type V2Ctx } from "./v2-apply.ts";
 
 /** v1 envelopes of a legacy circle (relay-envelopes-v1.ts). */
 export interface V1Codec {
@@ -102,6 +102,7 @@ export class RelayEnvelopes {
       if (store.getV2Wire(v.value.msgId)) return null; // a copy we hold (checked before the signature)
       const r = acceptSigned(d.ctx, circle, v.value.wire, d.origin);
       if (r.ok) return r.value;
+      if (r.kind === "reject" && r.reason === NOT_YET) this.notYet++;
       if (r.kind === "reject") d.log?.(`relay: refused ${v.value.msgId.slice(0, 12)}: ${r.reason}`);
       return null;
     }
@@ -112,6 +113,8 @@ export class RelayEnvelopes {
    * The author signatures of a batch's new v2 messages, for a verifier that checks many at once
    * (the browser's WebCrypto, ~0.1 ms each in parallel) before the synchronous `open` asks for them.
    */
+  /** messages of a newest-first fill's pages not taken yet (v2-apply.ts NOT_YET: their page is read again) */
+  notYet = 0;
   /** a batch checked by signatureChecks held a reply, reaction, edit or delete (the browser then loads their rules) */
   refs = false;
   /** … or a control event (the browser then loads their effects, ui/web/src/relay/control-soon.ts) */

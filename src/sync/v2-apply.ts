@@ -121,6 +121,19 @@ export function acceptSigned(
     const err = authorityError(ctx, m, event);
     if (err) return reject(err);
   }
+  // §27: a page of the newest-first fill holds what the relay stored before everything applied so
+  // far. A message of a closed epoch met before the REKEY that closed it (itself signed under that
+  // epoch) cannot be judged yet: it may be a removed member's backdated post, stored after the
+  // REKEY. Not taken now; the fill reads its page again once below it (older.ts), as a forward pull
+  // would judge it
+  const closing = event?.t === "rekey" && event.epoch === m.keyEpoch + 1;
+  if (
+    origin === RELAY_OLDER &&
+    m.keyEpoch < circle.keyEpoch &&
+    !closing &&
+    !rekeyOf(store, circle.circleId, m.keyEpoch + 1)
+  )
+    return reject(NOT_YET);
   // kinds 3-6 (§18): their rules are loaded with them (ref-hook.ts); never stored unchecked
   // and nothing of a deleted message is stored again
   const refs = refRules();
@@ -176,17 +189,27 @@ export function acceptSigned(
 export function wasMemberOfEpoch(store: SyncStoreV2, circleId: string, epoch: number, nodeId: string): boolean {
   const owner = store.getCircleOwner(circleId);
   if (owner && nodeIdOf(fromHex(owner)) === nodeId) return true;
-  for (const w of store.rekeyWires(circleId)) {
-    const m = decodeMessage(fromBase64(w));
-    const e = decodeEvent(m.body);
-    if (e.t !== "rekey" || e.epoch !== epoch + 1) continue;
-    return e.removed.includes(nodeId) || e.seals.some((s) => nodeIdOf(s.recipient) === nodeId);
-  }
-  return true;
+  const e = rekeyOf(store, circleId, epoch + 1);
+  return !e || e.removed.includes(nodeId) || e.seals.some((s) => nodeIdOf(s.recipient) === nodeId);
 }
 
-/** An arrival through a relay: "relay" (the relay-only browser) or "relay:<base>" (a node, which remembers which relay). */
-export const isRelayOrigin = (origin: string): boolean => origin === "relay" || origin.startsWith("relay:");
+/** The stored REKEY that started key epoch `epoch`, if any. */
+function rekeyOf(store: SyncStoreV2, circleId: string, epoch: number): Extract<V2Event, { t: "rekey" }> | undefined {
+  for (const w of store.rekeyWires(circleId)) {
+    const e = decodeEvent(decodeMessage(fromBase64(w)).body);
+    if (e.t === "rekey" && e.epoch === epoch) return e;
+  }
+  return undefined;
+}
+
+/** The origin of a page of the relay-only browser's newest-first fill (§27): a relay arrival, judged as above. */
+export const RELAY_OLDER = "relay-older";
+/** Why a fill's message was not taken yet (relay-envelopes.ts counts them: the page is read again). */
+export const NOT_YET = "a closed key epoch's REKEY is not stored yet (the fill reads this page again)";
+
+/** An arrival through a relay: "relay" and "relay-older" (the relay-only browser) or "relay:<base>" (a node, which remembers which relay). */
+export const isRelayOrigin = (origin: string): boolean =>
+  origin === "relay" || origin === RELAY_OLDER || origin.startsWith("relay:");
 
 /** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */
 export function describe(e: V2Event): string {

@@ -3,11 +3,15 @@
 // a removed member that reaches the relay after the removal, however it is backdated, while
 // the removed member's real history still arrives from other members' sessions.
 import { describe, expect, test } from "bun:test";
-import { fromBase64, fromHex } from "../../src/protocol/bytes.ts";
+import { fromBase64, fromHex, toHex } from "../../src/protocol/bytes.ts";
 import { V2_CREATED_TS_MIN } from "../../src/protocol/limits.ts";
 import { openEnvelopeV2, sealEnvelopeV2 } from "../../src/protocol/v2/envelope.ts";
 import { decodeMessage, KIND_TEXT, signMessage, type SignedMessage } from "../../src/protocol/v2/message.ts";
-import { acceptSigned, epochKey } from "../../src/sync/v2-apply.ts";
+import { acceptSigned, epochKey, RELAY_OLDER } from "../../src/sync/v2-apply.ts";
+import { RelayEnvelopes } from "../../src/sync/relay-envelopes.ts";
+import type { RelayApi } from "../../src/peer/relay/api.ts";
+import { fillOlder } from "../../src/peer/relay/older.ts";
+import type { OlderHost } from "../../src/peer/relay/sync-types.ts";
 import { kickMembers } from "../../src/sync/v2-admin.ts";
 import { SECRET, connect, joinCircle, makeNode, post, texts, type Node } from "./helpers.ts";
 
@@ -194,5 +198,94 @@ describe("a removed member returning as a fresh identity under the old key", () 
     expect(texts(b, cid)).toContain("carol, written offline before she heard of the kick");
     expect(b.store.getMessages(cid, [offline.msgId]).length).toBe(1);
     expect(c.store.getCircle(cid)!.keyEpoch).toBe(1); // and she learned the new epoch from bob
+  });
+});
+
+describe("a removed member backdating through the relay, met by a newest-first fill (§27)", () => {
+  /** A page of the relay (oldest first) as GET /v1/messages?before= answers it, from `rows` (seq = index + 1). */
+  function fakeRelay(rows: unknown[], pageMax: number) {
+    const asked: string[] = [];
+    const api = {
+      base: "http://relay.test",
+      async call(_m: string, path: string) {
+        const before = Number(new URLSearchParams(path.split("?")[1]).get("before"));
+        asked.push(String(before));
+        const below = rows.map((r, i) => ({ r, seq: i + 1 })).filter((x) => x.seq < before);
+        const page = below.slice(-pageMax);
+        return {
+          messages: page.map((x) => x.r),
+          more: below.length > page.length,
+          before_cursor: page[0]?.seq ?? before,
+          next_cursor: page.at(-1)?.seq ?? 0,
+        };
+      },
+    };
+    return { api: api as unknown as RelayApi, asked };
+  }
+
+  test("a post stored after the REKEY but met before it is not taken; the page is read again below it: a lagging member's post is kept, the forgery is not", async () => {
+    const a = makeNode("alice");
+    const c = makeNode("carol");
+    const m = makeNode("mallory");
+    const cid = joinCircle(a, a);
+    for (const n of [c, m]) joinCircle(n, a);
+    for (const n of [c, m]) connect(n, a, cid); // alice holds every card: the REKEY seals to carol
+    const genuine = decodeMessage(fromBase64(m.store.getV2Wire(post(m, cid, "mallory, before the kick").msgId)!));
+    const lagging = decodeMessage(fromBase64(c.store.getV2Wire(post(c, cid, "carol, offline at epoch 0").msgId)!));
+    a.clock.now += 60;
+    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
+      displayName: "alice",
+      now: a.clock.now,
+      rng: a.deps.rng,
+    });
+    if (!kick.ok) throw new Error(kick.reason);
+    const forged = forge(m, cid, "backdated after the kick", kick.value.signed.createdTs - 10);
+    const e1 = epochKey(a.store, a.store.getCircle(cid)!, 1)!;
+    const newer = Array.from({ length: 6 }, (_, i) => {
+      const s = post(a, cid, `alice ${i}`);
+      return sealEnvelopeV2(
+        {
+          secret: fromHex(SECRET),
+          epoch: 1,
+          epochKey: e1,
+          message: decodeMessage(fromBase64(a.store.getV2Wire(s.msgId)!)),
+        },
+        a.deps.rng(12),
+      );
+    });
+    // the relay's order: mallory's real message, the REKEY, carol's late epoch-0 post, the forgery, alice's newer ones
+    const rows = [envelope0(cid, genuine, a), envelope0(cid, kick.value.signed, a), envelope0(cid, lagging, c)];
+    rows.push(envelope0(cid, forged, m), ...newer);
+    // a joiner admitted at epoch 1 (it holds the key, not yet the REKEY), filling pages of 2 newest first
+    const j = makeNode("joiner");
+    joinCircle(j, a, { publishCard: false });
+    j.store.putEpochKey(cid, 1, toHex(e1), j.clock.now);
+    j.store.setCircleEpoch(cid, 1);
+    const env = new RelayEnvelopes(cid, fromHex(SECRET));
+    let cursor = String(rows.length + 1);
+    const host: OlderHost = {
+      at: () => cursor,
+      save: (_b, _c, before) => void (cursor = before),
+      ingest: async (_c, raws, _t, again) => {
+        const was = env.notYet;
+        env.open({ ctx: j.ctx(), origin: again ? "relay" : RELAY_OLDER, v1: null }, raws);
+        return { written: Promise.resolve(), notYet: env.notYet - was };
+      },
+    };
+    const relay = fakeRelay(rows, 2);
+    await fillOlder(relay.api, "h", cid, host, () => true);
+    expect(j.store.getCircle(cid)!.keyEpoch).toBe(1);
+    expect(j.store.removedAt(cid, m.keys.nodeId)).toBeDefined();
+    const t = texts(j, cid);
+    expect(t).toContain("carol, offline at epoch 0"); // judged once the REKEY was stored: a member of epoch 0
+    expect(t).not.toContain("backdated after the kick"); // stored after the REKEY: refused as a forward pull would
+    // her real one (its page: her post, then the REKEY) is judged once the removal is known, so refused from the
+    // relay path, as §27 says of the newest-first fill (a member's session still brings it)
+    expect(t).not.toContain("mallory, before the kick");
+    expect(t).toContain("alice 5");
+    expect(env.notYet).toBe(3); // carol's post and the forgery, met in the page above the REKEY's, and mallory's
+    expect(cursor).toBe(""); // done, after reading those pages again
+    // pages asked: newest first below the start, then the two read again
+    expect(relay.asked).toEqual(["11", "9", "7", "5", "3", "5", "3"]);
   });
 });

@@ -101,23 +101,32 @@ export async function fillOlder(
   const base = api.base;
   const before = host.at(base, circleId);
   const ask = (b: string) => olderPage(api, hint, b, L.RELAY_PAGE_MAX);
+  let asked = before;
   let next: Promise<OlderPage> | null = before ? ask(before) : null;
   // each page's cursor is saved once it and every page before it are written; a page is opened
   // while the one before it is still checked by WebCrypto or written (two at most in flight)
   let saving: Promise<unknown> = Promise.resolve();
   let applying: Promise<unknown> = Promise.resolve();
+  // pages (their `before`) with messages not taken yet (§27): read again at the end; until then
+  // the saved cursor stays at the first of them, so a reload reads on from there
+  const again: string[] = [];
+  let done = false;
   for (let page = 0; next && page < OLDER_PAGES_MAX && live(); page++) {
     const r = await next;
+    const b = asked;
     // an answer without before_cursor is not a `before` page: stop (the forward pull brings everything)
     const low = r.beforeCursor;
     const more = r.more && low !== undefined && low !== before;
-    next = more ? ask(low!) : null;
+    next = more ? ask((asked = low!)) : null;
     if (!live()) break;
     const step = host.ingest(circleId, r.messages);
     const at = more ? low! : "";
+    done = !more;
     const prev = saving;
     // (a failed write stops the fill: it goes on from the last cursor saved, at the next pull)
-    saving = step.then(({ written }) => Promise.all([prev, written])).then(() => host.save(base, circleId, at));
+    saving = step
+      .then(({ written, notYet }) => (notYet && again.push(b), Promise.all([prev, written])))
+      .then(() => host.save(base, circleId, again[0] ?? at));
     saving.catch(() => {}); // (awaited below)
     await applying;
     applying = step;
@@ -126,4 +135,10 @@ export async function fillOlder(
   next?.catch(() => {});
   await applying;
   await saving;
+  if (!done || !again.length) return;
+  for (const b of again) {
+    if (!live()) return;
+    await (await host.ingest(circleId, (await ask(b)).messages, undefined, true)).written;
+  }
+  await host.save(base, circleId, "");
 }

@@ -46,8 +46,17 @@ export interface OlderHost {
   at(base: string, circleId: string): string;
   /** where to go on ("" = done); saved after the page below it is stored */
   save(base: string, circleId: string, before: string): void | Promise<void>;
-  /** apply a page of older envelopes; `written` settles once they are stored; `total`: the relay's count of the circle, when it said */
-  ingest(circleId: string, raws: unknown[], total?: number): Promise<{ written: Promise<void> }>;
+  /**
+   * apply a page of older envelopes; `written` settles once they are stored; `total`: the relay's
+   * count of the circle, when it said; `notYet`: messages not taken yet (§27: read the page `again`
+   * once the fill is below it, judged then as a forward pull would)
+   */
+  ingest(
+    circleId: string,
+    raws: unknown[],
+    total?: number,
+    again?: boolean,
+  ): Promise<{ written: Promise<void>; notYet?: number }>;
 }
 
 export interface RelaySyncOptions {

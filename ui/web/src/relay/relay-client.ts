@@ -109,7 +109,8 @@ export class RelayClient implements RelayHost {
       if (!before && this.fills.has(id))
         (await import("./relay-fill.ts")).progress(this.p, this, id, 0, undefined, true);
     },
-    ingest: async (id, raws, total) => (await import("./relay-fill.ts")).ingestOlder(this.p, this, id, raws, total),
+    ingest: async (id, raws, total, again) =>
+      (await import("./relay-fill.ts")).ingestOlder(this.p, this, id, raws, total, again),
   };
 
   constructor(

@@ -9,7 +9,7 @@
 import type { FillView } from "../../../../src/peer/fill-progress.ts";
 import type { StoredMessage } from "../../../../src/sync/store.ts";
 import type { RelayEnvelopes, V1Codec } from "../../../../src/sync/relay-envelopes.ts";
-import type { V2Ctx } from "../../../../src/sync/v2-apply.ts";
+import { RELAY_OLDER, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { MemStore } from "./mem-store.ts";
 import { checkSignatures } from "./sig-check.ts";
 
@@ -40,7 +40,8 @@ export async function ingestOlder(
   circleId: string,
   raws: unknown[],
   total?: number,
-): Promise<{ written: Promise<void> }> {
+  again = false,
+): Promise<{ written: Promise<void>; notYet?: number }> {
   const none = { written: Promise.resolve() };
   const l = c.links.get(circleId);
   if (!l) return none;
@@ -54,13 +55,15 @@ export async function ingestOlder(
     if (l.env.control) await p.control?.();
     if (!c.links.has(circleId)) return none;
   }
+  // (a page read again: judged as a forward pull would, with what the fill has stored below it)
+  const notYet = l.env.notYet;
   const fresh = batched(p.mem, () =>
-    l.env.open({ ctx: p.ctx(), origin: "relay", v1: p.v1(), log: (x) => p.debug(x) }, raws),
+    l.env.open({ ctx: p.ctx(), origin: again ? "relay" : RELAY_OLDER, v1: p.v1(), log: (x) => p.debug(x) }, raws),
   );
   c.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
   if (fresh.some((r) => r.channelId === "__control")) p.changed?.(circleId);
-  progress(p, c, circleId, raws.length, total);
-  return { written: raws.length ? p.flush() : none.written };
+  if (!again) progress(p, c, circleId, raws.length, total);
+  return { written: raws.length ? p.flush() : none.written, notYet: l.env.notYet - notYet };
 }
 
 /** A circle's fill went on by `got` (the relay's total when it said), or is done: told to the UI. */
