@@ -4,7 +4,9 @@
 import type { Backend } from "./backend.ts";
 import { withDelivery } from "./delivery.ts";
 import { mentions } from "./format.ts";
-import { idSuffix, memberLabels } from "./safe-text.ts";
+import { LabelCache } from "./chat-labels.ts";
+import { HeldArrivals } from "./held-arrivals.ts";
+import { idSuffix } from "./safe-text.ts";
 import { checkLength } from "./text-limit.ts";
 import type { BackendEvent, CircleView, DmView, MemberView, MessageView } from "./types.ts";
 
@@ -104,22 +106,10 @@ export class ChatStore {
     const suffix = `#${idSuffix(nodeId)}`;
     return this.labels(circleId).get(nodeId)?.endsWith(suffix) ? name + suffix : name;
   }
-  private labelCache: { circleId: string; from: unknown[]; labels: Map<string, string> } | null = null;
-  /** Labels of a circle's members as known here (you, its peers, its authors); kept until that state changes. */
+  private labelCache = new LabelCache();
+  /** Labels of a circle's members as known here (you, its peers, its authors). */
   private labels(circleId: string): Map<string, string> {
-    const s = this.state;
-    const from = [s.app?.node, s.peers, s.messages, s.authors];
-    const c = this.labelCache;
-    if (c && c.circleId === circleId && c.from.every((x, i) => x === from[i])) return c.labels;
-    const members: [string, string][] = [];
-    if (s.app?.node) members.push([s.app.node.nodeId, s.app.node.displayName]);
-    for (const p of s.peers[circleId] ?? []) if (p.name) members.push([p.nodeId, p.name]);
-    for (const [k, list] of Object.entries(s.messages))
-      if (k.startsWith(`${circleId}/`))
-        for (const m of list) members.push([m.authorNodeId, s.authors[m.authorNodeId] || m.author]);
-    const labels = memberLabels(members);
-    this.labelCache = { circleId, from, labels };
-    return labels;
+    return this.labelCache.get(this.state, circleId);
   }
   /** Views carry the author's best name when they were made; the newest view wins. */
   private noteAuthors(list: MessageView[]): void {
@@ -178,14 +168,20 @@ export class ChatStore {
   async loadLatest(circleId: string, channelId: string, fresh = false): Promise<void> {
     const k = keyOf(circleId, channelId);
     if (!fresh && hasNewer(this.state, k)) return; // scrolled back past its window: the newest come on the way down
-    const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
-    this.noteAuthors(msgs);
-    this.set({
-      messages: { ...this.state.messages, [k]: mergeMessages((!fresh && this.state.messages[k]) || [], msgs) },
-      hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
-      newer: { ...this.state.newer, [k]: [] },
+    await this.loading(k, async () => {
+      const msgs = await this.backend.listMessages(circleId, channelId, { limit: PAGE });
+      this.noteAuthors(msgs);
+      this.set({
+        messages: { ...this.state.messages, [k]: mergeMessages((!fresh && this.state.messages[k]) || [], msgs) },
+        hasMore: { ...this.state.hasMore, [k]: msgs.length >= PAGE },
+        newer: { ...this.state.newer, [k]: [] },
+      });
     });
   }
+
+  /** messages that arrive while a page of their channel is on its way: added after it (held-arrivals.ts) */
+  private held = new HeldArrivals();
+  private loading = <T>(k: string, load: () => Promise<T>) => this.held.during(k, load, (m) => this.addMessage(m));
 
   /** Scroll-back: load the page before the oldest loaded message. Returns how many arrived. */
   loadOlder(): Promise<number> {
@@ -199,7 +195,7 @@ export class ChatStore {
   }
   /** Back to the open channel's newest page. */
   toLatest(): Promise<number> {
-    return this.win().then((w) => w.toLatest(this, (p) => this.set(p)));
+    return this.loading(this.currentKey, () => this.win().then((w) => w.toLatest(this, (p) => this.set(p))));
   }
 
   async loadPeers(circleId: string): Promise<void> {
@@ -257,6 +253,7 @@ export class ChatStore {
     // a control row that is no timeline line, or a reaction, edit or delete whose message is not here: nothing to show
     if ((m.channelId === "__control" && !m.event) || (m.kind! >= 4 && m.kind! <= 6)) return;
     const k = keyOf(m.circleId, m.event?.channelId ?? m.channelId);
+    if (this.held.hold(k, m)) return; // a page of its channel is on its way: added after it
     const before = this.state.messages[k];
     const shown = before?.some((x) => x.msgId === m.msgId);
     if (m.update || shown) {
