@@ -5,26 +5,25 @@
 import type { MessageView } from "./types.ts";
 
 export class HeldArrivals {
-  private waiting = new Map<string, MessageView[][]>();
+  /** per channel: its pages on their way, and the messages waiting for them */
+  private w: Record<string, { n: number; ms: MessageView[] }> = {};
 
   /** True when a page of channel `k` is on its way: `m` waits for it. */
   hold(k: string, m: MessageView): boolean {
-    const w = this.waiting.get(k);
-    w?.forEach((x) => x.push(m));
-    return !!w;
+    return !!this.w[k]?.ms.push(m);
   }
 
-  /** Run `load` (a page of channel `k`), then hand `add` what arrived meanwhile, whether it failed or not. */
+  /** Run `load` (a page of channel `k`); once no page of it is on its way, hand `add` what arrived meanwhile. */
   async during<T>(k: string, load: () => Promise<T>, add: (m: MessageView) => void): Promise<T> {
-    const mine: MessageView[] = [];
-    this.waiting.set(k, [...(this.waiting.get(k) ?? []), mine]);
+    const h = (this.w[k] ??= { n: 0, ms: [] });
+    h.n++;
     try {
       return await load();
     } finally {
-      const rest = this.waiting.get(k)!.filter((x) => x !== mine);
-      if (rest.length) this.waiting.set(k, rest);
-      else this.waiting.delete(k);
-      for (const m of mine) add(m);
+      if (!--h.n) {
+        delete this.w[k];
+        h.ms.forEach(add);
+      }
     }
   }
 }
