@@ -2,7 +2,8 @@
 // the node may have read the page before it stored the message, and the live event may reach
 // the page before that answer does. Before, such a message was lost from view: the channel's first
 // page (it was only counted as unread, then the page replaced the list without it; the CI failure
-// of tests/web/local-nodes.test.ts, alice's first message right after bob joined) or "latest".
+// of tests/web/local-nodes.test.ts, alice's first message right after bob joined), "latest", or the way down
+// when it ends in the newest page.
 import { describe, expect, test } from "bun:test";
 import { ChatStore, keyOf, PAGE } from "../../ui/shared/chat-store.ts";
 import { hasNewer, WEB_WINDOW } from "../../ui/shared/chat-state.ts";
@@ -83,6 +84,42 @@ describe("a message arriving while its channel's page is on its way", () => {
     arrives(b, "general", "sent while you scrolled");
     b.release();
     expect(await latest).toBe(PAGE);
+    expect(store.currentMessages.at(-1)?.text).toBe("sent while you scrolled");
+  });
+
+  test("the way down, when a gap below the window is too wide to page through, goes to the newest page: the message comes with it", async () => {
+    const b = new SlowPages();
+    b.addCircle(C, "long", ["general"]);
+    const all = Array.from({ length: WEB_WINDOW * 3 }, (_, i) =>
+      msg({ circleId: C, text: `m${i}`, createdTs: 1_600_000_000 + i * 100 }),
+    );
+    b.messages.set(`${C}/general`, all);
+    const store = new ChatStore(b);
+    store.windowSize = WEB_WINDOW;
+    b.slow = false;
+    await store.init();
+    for (let i = 0; i < 40 && store.state.hasMore[store.currentKey] !== false; i++) await store.loadOlder();
+    expect(hasNewer(store.state, store.currentKey)).toBe(true);
+    // late arrivals inside the page below the window: more pages of them than the way down pages through
+    const hi = store.currentMessages.at(-1)!;
+    const late = Array.from({ length: PAGE * 10 }, (_, i) =>
+      msg({ circleId: C, text: `late${i}`, createdTs: hi.createdTs + 1 + (i % 90) }),
+    );
+    all.push(...late);
+    all.sort((x, y) => x.sortMs - y.sortMs || x.seq - y.seq);
+    // only the newest page (no `before`: the fallback) is slow
+    const newest = b.listMessages.bind(b);
+    b.listMessages = async (circleId, channelId, opts) => {
+      b.slow = !opts.before;
+      return newest(circleId, channelId, opts);
+    };
+    const held = b.held;
+    const down = store.loadNewer();
+    await until(() => b.held === held + 1);
+    arrives(b, "general", "sent while you scrolled");
+    b.release();
+    await down;
+    expect(hasNewer(store.state, store.currentKey)).toBe(false);
     expect(store.currentMessages.at(-1)?.text).toBe("sent while you scrolled");
   });
 

@@ -191,7 +191,8 @@ export class ChatStore {
   private win = () => (this.winP ??= import("./chat-window.ts"));
   /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
   loadNewer(): Promise<number> {
-    return this.win().then((w) => w.loadNewer(this, (p) => this.set(p)));
+    // (held arrivals too: a gap too wide to page through ends in the newest page, as toLatest)
+    return this.loading(this.currentKey, () => this.win().then((w) => w.loadNewer(this, (p) => this.set(p))));
   }
   /** Back to the open channel's newest page. */
   toLatest(): Promise<number> {
