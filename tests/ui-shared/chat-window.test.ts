@@ -104,6 +104,42 @@ describe("the store's window (web client)", () => {
     expect(store.currentMessages.length).toBe(PAGE);
   });
 
+  test("the next page each way is fetched ahead: a scroll-back on asks the backend only for the one after it", async () => {
+    const { backend, store } = await setup();
+    const all = backend.messages.get(`${C}/general`)!;
+    await store.loadOlder();
+    const oldest = () => store.currentMessages[0]!.sortMs / 1000;
+    const lists = () => backend.calls.filter((c) => c.startsWith("listMessages"));
+    // the page before the oldest held is already asked for
+    expect(lists().at(-1)).toBe(`listMessages general before ${oldest()}`);
+    for (let i = 0; i < 10; i++) {
+      const n = lists().length;
+      expect(await store.loadOlder()).toBe(PAGE);
+      expect(lists().slice(n)).toEqual([`listMessages general before ${oldest()}`]); // only the next one ahead
+      expect(contiguous(store.currentMessages, all)).toBe(true);
+    }
+    // on the way down too
+    await store.loadNewer();
+    const n = lists().length;
+    expect(await store.loadNewer()).toBe(PAGE);
+    expect(lists().length).toBe(n + 1);
+    expect(contiguous(store.currentMessages, all)).toBe(true);
+  });
+
+  test("a page fetched ahead is not used once a message arrived or changed: its edit shows", async () => {
+    const { backend, store } = await setup();
+    const all = backend.messages.get(`${C}/general`)!;
+    await store.loadOlder(); // and the page before it fetched ahead
+    const i = all.findIndex((m) => m.msgId === store.currentMessages[0]!.msgId) - 5; // in that page
+    const edited = { ...all[i]!, text: "edited later", update: true };
+    all[i] = edited;
+    backend.emit({ t: "message", message: edited }); // not held here: shows as it is when its page loads
+    expect(texts(store)).not.toContain("edited later");
+    await store.loadOlder();
+    expect(texts(store)).toContain("edited later");
+    expect(contiguous(store.currentMessages, all)).toBe(true);
+  });
+
   test("toLatest drops the window for the newest page", async () => {
     const { store } = await setup();
     for (let i = 0; i < 10; i++) await store.loadOlder();

@@ -47,6 +47,8 @@ export class ChatStore {
   onIncoming: ((m: MessageView) => void) | null = null; // any new message from others
   /** messages of a channel held at most (chat-window.ts: the web client's window); the TUI holds all it loaded */
   windowSize = Number.POSITIVE_INFINITY;
+  /** messages arrived or changed since start: a page fetched ahead before one of them is not used (chat-window.ts) */
+  arrivals = 0;
   /** a jump to a message is loading older pages (search.ts jumpTo): the log must not page newer meanwhile */
   jumping = false;
 
@@ -191,7 +193,9 @@ export class ChatStore {
   loadOlder(): Promise<number> {
     return this.win().then((w) => w.loadOlder(this, (p) => this.set(p)));
   }
-  private win = () => import("./chat-window.ts"); // (a chunk of the web client)
+  // (a chunk of the web client; its promise kept: a second import() settles a task later, after the frame)
+  private winP?: Promise<typeof import("./chat-window.ts")>;
+  private win = () => (this.winP ??= import("./chat-window.ts"));
   /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
   loadNewer(): Promise<number> {
     return this.win().then((w) => w.loadNewer(this, (p) => this.set(p)));
@@ -297,6 +301,7 @@ export class ChatStore {
     switch (e.t) {
       case "message": {
         const m = e.message;
+        this.arrivals++;
         this.noteAuthors([m]);
         this.addMessage(m);
         if (m.channelId === "__control")

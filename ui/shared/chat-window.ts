@@ -6,8 +6,12 @@
 // live messages newer than the window are not added: they come with those pages, or "latest".
 // Without windowSize (the TUI) nothing is dropped and scroll-back works as it always did. A chunk
 // in the web client, loaded at the first scroll-back (the checks every message needs: chat-state.ts).
+// Once a page is in, the next one the same way is fetched ahead, so scrolling on shows it in the
+// same frame; it is used only if no message arrived or changed since (one in its span would be
+// missing or stale) and within AHEAD_MS, else fetched again.
 import type { Backend } from "./backend.ts";
 import { type ChatState, cmpKey, mergeMessages, PAGE } from "./chat-state.ts";
+import type { MessageView } from "./types.ts";
 
 /** Pages fetched at most to close a gap below the window (late arrivals); beyond it: back to the latest page. */
 const GAP_PAGES_MAX = 8;
@@ -22,18 +26,41 @@ export interface WindowHost {
   readonly backend: Backend;
   readonly currentKey: string;
   windowSize: number;
+  /** counts messages arrived or changed (ChatStore.arrivals) */
+  readonly arrivals: number;
 }
 type Set = (patch: Partial<ChatState>) => void;
 
-const fetchPage = (h: WindowHost, before?: OrderKey) =>
-  h.backend.listMessages(h.state.circleId!, h.state.channelId, before ? { limit: PAGE, before } : { limit: PAGE });
+/** `limit` PAGE + 1 on the way down: a page that reaches the last row held has no gap above it */
+const fetchPage = (h: WindowHost, before?: OrderKey, limit = PAGE) =>
+  h.backend.listMessages(h.state.circleId!, h.state.channelId, before ? { limit, before } : { limit });
+
+/** How long a page fetched ahead may wait for its use. */
+const AHEAD_MS = 10_000;
+let ahead: { key: string; arrivals: number; at: number; page: Promise<MessageView[]> } | null = null;
+const aheadKey = (h: WindowHost, before: OrderKey | undefined, limit: number) =>
+  `${h.currentKey}|${limit}|${before ? `${before.sortMs}:${before.seq}` : "newest"}`;
+/** The page before `before` (or the newest): the one fetched ahead if it is still good, else fetched now. */
+function pageBefore(h: WindowHost, before: OrderKey | undefined, limit = PAGE): Promise<MessageView[]> {
+  const a = ahead;
+  ahead = null;
+  if (a && a.key === aheadKey(h, before, limit) && a.arrivals === h.arrivals && Date.now() - a.at < AHEAD_MS)
+    return a.page.catch(() => fetchPage(h, before, limit));
+  return fetchPage(h, before, limit);
+}
+/** Fetch the page before `before` now, for the next scroll the same way. */
+function fetchAhead(h: WindowHost, before: OrderKey | undefined, limit = PAGE): void {
+  const page = fetchPage(h, before, limit);
+  page.catch(() => {}); // (a failed fetch ahead is fetched again when needed)
+  ahead = { key: aheadKey(h, before, limit), arrivals: h.arrivals, at: Date.now(), page };
+}
 
 /** Scroll-back: load the page before the oldest message held; drop the newest beyond the window. */
 export async function loadOlder(h: WindowHost, set: Set): Promise<number> {
   const k = h.currentKey;
   const list = h.state.messages[k];
   if (!k || !list?.length || h.state.hasMore[k] === false) return 0;
-  const older = await fetchPage(h, list[0]!);
+  const older = await pageBefore(h, list[0]!);
   let merged = mergeMessages(h.state.messages[k] ?? [], older);
   const newer = [...(h.state.newer[k] ?? [])];
   const drop = merged.length - h.windowSize;
@@ -49,6 +76,7 @@ export async function loadOlder(h: WindowHost, set: Set): Promise<number> {
     hasMore: { ...h.state.hasMore, [k]: older.length >= PAGE },
     newer: { ...h.state.newer, [k]: newer },
   });
+  if (older.length >= PAGE) fetchAhead(h, merged[0]!);
   return older.length;
 }
 
@@ -60,12 +88,12 @@ export async function loadNewer(h: WindowHost, set: Set): Promise<number> {
   if (!k || !list?.length || !stack.length) return 0;
   const hi = list[list.length - 1]!;
   const end = stack.pop()!;
-  let got = await fetchPage(h, end ?? undefined);
+  let got = await pageBefore(h, end ?? undefined, PAGE + 1);
   let all = got;
-  // late arrivals in that page's span: its PAGE newest may not reach the window; fetch on back to it
-  for (let i = 0; got.length >= PAGE && cmpKey(got[0]!, hi) > 0; i++) {
+  // late arrivals in that page's span: its PAGE + 1 newest may not reach the window; fetch on back to it
+  for (let i = 0; got.length > PAGE && cmpKey(got[0]!, hi) > 0; i++) {
     if (i >= GAP_PAGES_MAX) return toLatest(h, set);
-    got = await fetchPage(h, got[0]!);
+    got = await fetchPage(h, got[0]!, PAGE + 1);
     all = [...got, ...all];
   }
   let merged = mergeMessages(h.state.messages[k] ?? [], all);
@@ -76,13 +104,15 @@ export async function loadNewer(h: WindowHost, set: Set): Promise<number> {
     hasMore: drop > 0 ? { ...h.state.hasMore, [k]: true } : h.state.hasMore,
     newer: { ...h.state.newer, [k]: stack },
   });
-  return all.length;
+  if (stack.length) fetchAhead(h, stack[stack.length - 1] ?? undefined, PAGE + 1);
+  return all.filter((m) => cmpKey(m, hi) > 0).length;
 }
 
 /** Back to the newest page of the open channel (the view's "latest"), dropping the window. */
 export async function toLatest(h: WindowHost, set: Set): Promise<number> {
   const k = h.currentKey;
   if (!k) return 0;
+  ahead = null;
   const msgs = await fetchPage(h);
   set({
     messages: { ...h.state.messages, [k]: msgs },
