@@ -10,7 +10,8 @@
 // (sampled every few seconds while filling, and at the end), DOM nodes, and whether the log
 // answers while filling (one scroll to its top, timed to the next frame).
 // Targets: latest page < 2 s; fill >= 2,000 messages/s; heap < 100 MiB; push >= 5,000 envelopes/s.
-// Run: `npx bun bench/relay-fill.ts` (RELAY_FILL_N=10000 for a quick run; RELAY_FILL_PUSH_ONLY=1: no browser).
+// Run: `npx bun bench/relay-fill.ts` (RELAY_FILL_N=10000 for a quick run; RELAY_FILL_PUSH_ONLY=1: no browser;
+// RELAY_FILL_HEAP=1: a heap snapshot of the page at the end, summed by constructor and kind).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,7 @@ import { launchBrowser, newPage } from "../tests/web/browser.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { clockTicks, cpuTicks, loadAvg1, machine } from "./lib/proc-stat.ts";
 import { verdict } from "./lib/stats.ts";
+import { heapSummary } from "./lib/heap-summary.ts";
 
 const N = Number(process.env.RELAY_FILL_N ?? 100_000);
 const PUSH_ONLY = process.env.RELAY_FILL_PUSH_ONLY === "1";
@@ -222,6 +224,7 @@ async function browserFill() {
     const fillS = (performance.now() - tLatest) / 1000;
     const cpu = { browser: childCpuS() - cpu0.browser, self: cpuS() - cpu0.self };
     const endHeap = await heap();
+    if (process.env.RELAY_FILL_HEAP) for (const l of await heapSummary(cdp)) console.log(l);
     maxHeap = Math.max(maxHeap, endHeap);
     maxDom = Math.max(maxDom, await dom());
     const rate = count / fillS;

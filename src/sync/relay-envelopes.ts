@@ -17,7 +17,7 @@ import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/env
 import { decodeMessage, KIND_CONTROL, type SignedMessage, signatureCheck } from "../protocol/v2/message.ts";
 import { accept, type Verdict } from "../protocol/verdict.ts";
 import { AheadEnvelopes } from "./ahead.ts";
-import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
+import { type CircleRow, holdsSigned, type StoredMessage, type SyncStoreV2 } from "./store.ts";
 import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
 
 /** v1 envelopes of a legacy circle (relay-envelopes-v1.ts). */
@@ -99,7 +99,7 @@ export class RelayEnvelopes {
         if (!this.ahead.hold(raw, circle.keyEpoch)) d.log?.(`relay: dropped ${shownId(raw)}: ${v.reason}`);
         return null;
       }
-      if (store.getV2Wire(v.value.msgId)) return null; // a copy we hold (checked before the signature)
+      if (holdsSigned(store, v.value.msgId)) return null; // a copy we hold (checked before the signature)
       const r = acceptSigned(d.ctx, circle, v.value.wire, d.origin);
       if (r.ok) return r.value;
       if (r.kind === "reject") d.log?.(`relay: refused ${v.value.msgId.slice(0, 12)}: ${r.reason}`);
@@ -125,7 +125,7 @@ export class RelayEnvelopes {
       const v = this.openV2(store, circle, raw);
       if (!v.ok) continue;
       this.opened.set(raw as object, v.value);
-      if (!store.getV2Wire(v.value.msgId)) {
+      if (!holdsSigned(store, v.value.msgId)) {
         checks.push(signatureCheck(v.value));
         this.control ||= v.value.kind === KIND_CONTROL; // (one held already is not applied again)
       }

@@ -30,6 +30,7 @@ import { applyEvent, authorityError } from "./v2-control-effects.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { refRules } from "./ref-hook.ts";
 import {
+  holdsSigned,
   noteChat,
   placeOf,
   type CircleRow,
@@ -92,7 +93,7 @@ export function acceptSigned(
   }
   // a copy of a message held already (flooding brings one from most neighbours) costs no
   // signature check: the id names the signed core, and the held copy's signature was checked
-  if (m.circleId === circle.circleId && ctx.store.getV2Wire(m.msgId)) return ignore("already stored");
+  if (m.circleId === circle.circleId && holdsSigned(ctx.store, m.msgId)) return ignore("already stored");
   const v = verifyMessage(m, circle.circleId, ctx.now, sigChecked);
   if (!v.ok) return v;
   // §11: no v2 message is older than v2 itself (a fixed floor, the same on every node and path)

@@ -9,6 +9,7 @@ import type {
   V2Item,
   V2MessageCols,
 } from "../../../../src/sync/store.ts";
+import type { MessageRecord } from "./persist.ts";
 
 /** Ids (msg, circle, channel, node) in SQLite's text order. */
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -153,6 +154,10 @@ export class MemMessages {
     throw new Error("mem-refs.ts is not loaded");
   }
   declare refRows: () => StoredMessage[];
+  /** Compact rows (mem-cold.ts, a chunk loaded by a fill or a reload with history): these rows are in IndexedDB in
+   * full, memory keeps what it needs of them; `hasV2`: a signed copy is stored (its wire maybe in IndexedDB only). */
+  declare compact?: (records: readonly Pick<MessageRecord, "msgId" | "pushed">[]) => number;
+  declare hasV2?: (msgId: string) => boolean;
   /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
    * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
   declare searchMessages: SyncStore["searchMessages"];

@@ -1,0 +1,162 @@
+// Compact rows in the relay-only browser's store (issue 17: its memory past 100,000 messages).
+// Once IndexedDB holds a message in full (its commit is done), memory keeps of it only what the
+// store's rules and views read: the row with its text, its ids interned (one string per circle,
+// channel, author, name), and in place of its v2 columns one object shared by every compact row of
+// the same epoch and kind. The signed wire, the signature and the author key (about two thirds
+// of a row's bytes) stay in IndexedDB only. What needs a wire keeps it: control events (timeline,
+// pins, re-keys), attachments (their descriptor), direct messages, rows whose text is not readable
+// yet (a sealed channel's before its key), and our own until the relay holds them (pushed from
+// their wire). A row changed later is written back with the wire IndexedDB holds (commit below).
+// A chunk of its own: loaded by the first older page (relay-fill.ts) and by a reload with history.
+import type { StoredMessage, V2MessageCols } from "../../../../src/sync/store.ts";
+import { IdbPersistence } from "./idb.ts";
+import { ck, MemMessages } from "./mem-messages.ts";
+import type { MessageRecord } from "./persist.ts";
+
+/** the rows and their bookkeeping (protected in MemMessages; this module is its extension) */
+interface Rows {
+  messages: Map<string, StoredMessage>;
+  v2: Map<string, V2MessageCols>;
+  byChannel: Map<string, StoredMessage[]>;
+  dirtyMsgs: Set<string>;
+}
+const rowsOf = (m: MemMessages) => m as unknown as Rows;
+
+/** a compact row's v2 columns: its wire, signature and key left in IndexedDB (`wire` empty) */
+export const isCompact = (v: V2MessageCols | undefined): boolean => v?.wire === "";
+const shared = new Map<string, V2MessageCols>();
+const compactCols = (v: V2MessageCols): V2MessageCols => {
+  const k = `${v.keyEpoch}/${v.kind}`;
+  let c = shared.get(k);
+  if (!c)
+    shared.set(k, (c = Object.freeze({ authorKey: "", signature: "", wire: "", keyEpoch: v.keyEpoch, kind: v.kind })));
+  return c;
+};
+
+/** A message whose wire memory need not keep: signed text, sealed text, a reply, reaction, edit or delete, readable,
+ * in a channel (not __control, not a direct message), not ours before the relay holds it. */
+export function compactable(r: Pick<MessageRecord, "channelId" | "text" | "origin" | "pushed">, v?: V2MessageCols) {
+  return (
+    !!v?.wire &&
+    (v.kind <= 1 || (v.kind >= 3 && v.kind <= 6)) &&
+    r.text !== "" &&
+    r.channelId !== "__control" &&
+    !r.channelId.startsWith("__dm") &&
+    (r.origin !== "local" || r.pushed)
+  );
+}
+
+const interned = new Map<string, string>();
+const intern = (s: string) => {
+  const x = interned.get(s);
+  if (x !== undefined) return x;
+  if (interned.size < 10_000) interned.set(s, s);
+  return s;
+};
+
+/** The row again as one object of one shape (no properties added later), its repeated strings shared. */
+const compactRow = (m: StoredMessage): StoredMessage => ({
+  msgId: m.msgId,
+  circleId: intern(m.circleId),
+  channelId: intern(m.channelId),
+  authorNodeId: intern(m.authorNodeId),
+  displayName: intern(m.displayName),
+  createdTs: m.createdTs,
+  text: m.text,
+  mac: m.mac,
+  seq: m.seq,
+  sortTs: m.sortTs,
+  sortMs: m.sortMs,
+  late: m.late,
+  createdMs: m.createdMs,
+  authorSeq: m.authorSeq,
+  origin: intern(m.origin),
+  receivedAt: m.receivedAt,
+  signed: m.signed,
+  kind: m.kind,
+  targetId: m.targetId,
+  deleted: m.deleted,
+});
+
+const cmp = (a: StoredMessage, b: StoredMessage) => a.sortMs - b.sortMs || a.seq - b.seq;
+
+MemMessages.prototype.hasV2 = function (this: MemMessages, msgId: string) {
+  return rowsOf(this).v2.has(msgId);
+};
+
+/** Rows saved before this chunk loaded (a circle's newest page before its first older one): once the journal's
+ * writes so far are done (`saved`), every row not changed since is in the persistence in full. Ours are left to
+ * their next write (their pushed flag says whether the relay holds them). Once per store. */
+const swept = new WeakSet<MemMessages>();
+export function compactSaved(mem: MemMessages): number {
+  if (swept.has(mem)) return 0;
+  swept.add(mem);
+  const r = rowsOf(mem);
+  const recs: Pick<MessageRecord, "msgId" | "pushed">[] = [];
+  for (const m of r.messages.values()) if (m.origin !== "local") recs.push({ msgId: m.msgId, pushed: false });
+  return mem.compact!(recs);
+}
+
+MemMessages.prototype.compact = function (this: MemMessages, records) {
+  const r = rowsOf(this);
+  let n = 0;
+  for (const rec of records) {
+    const m = r.messages.get(rec.msgId);
+    const v = r.v2.get(rec.msgId);
+    // (changed again since that commit: compacted after the next one)
+    if (!m || r.dirtyMsgs.has(rec.msgId) || !compactable({ ...m, pushed: rec.pushed }, v)) continue;
+    r.v2.set(m.msgId, compactCols(v!));
+    const row = compactRow(m);
+    r.messages.set(m.msgId, row);
+    // the same row in its channel's list (by display order: a binary search)
+    const list = r.byChannel.get(ck(m.circleId, m.channelId));
+    if (list) {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cmp(list[mid]!, m) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      if (list[lo] === m) list[lo] = row;
+      else {
+        const i = list.indexOf(m);
+        if (i >= 0) list[i] = row;
+      }
+    }
+    n++;
+  }
+  return n;
+};
+
+/** A record read back, compact as the store will keep it (before the next batch is read). */
+export function compactRecord(rec: MessageRecord): MessageRecord {
+  return compactable(rec, rec.v2) ? { ...rec, v2: compactCols(rec.v2!) } : rec;
+}
+
+// A row written again while compact (its pushed flag, a MAC, …) keeps the v2 columns IndexedDB holds: read and
+// written in the commit's one transaction (idb.ts's commit otherwise).
+const { commit } = IdbPersistence.prototype;
+IdbPersistence.prototype.commit = async function (this: IdbPersistence, c) {
+  const compact = c.messages?.filter((m) => isCompact(m.v2));
+  if (!compact?.length) return commit.call(this, c);
+  const db = (this as unknown as { db: IDBDatabase }).db;
+  const tx = db.transaction(["kv", "messages"], "readwrite");
+  const st = tx.objectStore("messages");
+  for (const m of c.messages!)
+    if (!isCompact(m.v2)) st.put({ ...m });
+    else {
+      const got = st.get(m.msgId);
+      got.onsuccess = () => st.put({ ...m, v2: (got.result as MessageRecord | undefined)?.v2 ?? m.v2 });
+    }
+  if (c.state) tx.objectStore("kv").put(c.state, "state");
+  if (c.circles)
+    tx.objectStore("kv").put(
+      c.circles.map((x) => ({ ...x })),
+      "circles",
+    );
+  await new Promise<void>((ok, fail) => {
+    tx.oncomplete = () => ok();
+    tx.onerror = tx.onabort = () => fail(tx.error);
+  });
+};
