@@ -66,7 +66,11 @@ export function retainers(s: Snapshot & { edges: number[] }, groups: string[], d
   const ef = meta.edge_fields.length;
   const types = meta.node_types[0] as string[];
   const etypes = meta.edge_types[0] as string[];
-  const [ti, ni, eci] = [meta.node_fields.indexOf("type"), meta.node_fields.indexOf("name"), meta.node_fields.indexOf("edge_count")];
+  const [ti, ni, eci] = [
+    meta.node_fields.indexOf("type"),
+    meta.node_fields.indexOf("name"),
+    meta.node_fields.indexOf("edge_count"),
+  ];
   const count = s.nodes.length / nf;
   const back = new Map<number, [number, string][]>();
   let e = 0;
