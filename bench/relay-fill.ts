@@ -11,7 +11,7 @@
 // answers while filling (one scroll to its top, timed to the next frame).
 // Targets: latest page < 2 s; fill >= 2,000 messages/s; heap < 100 MiB; push >= 5,000 envelopes/s.
 // Run: `npx bun bench/relay-fill.ts` (RELAY_FILL_N=10000 for a quick run; RELAY_FILL_PUSH_ONLY=1: no browser;
-// RELAY_FILL_HEAP=1: a heap snapshot of the page at the end, summed by constructor and kind).
+// RELAY_FILL_HEAP=1: each heap sample, and a heap snapshot of the page at the end, summed by constructor and kind).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -216,8 +216,11 @@ async function browserFill() {
           return performance.now() - t;
         });
       if (performance.now() - lastHeapAt > 3000) {
-        maxHeap = Math.max(maxHeap, await heap());
+        const h = await heap();
+        maxHeap = Math.max(maxHeap, h);
         lastHeapAt = performance.now();
+        if (process.env.RELAY_FILL_HEAP)
+          console.log(`  heap ${h.toFixed(1)} MiB at ${count.toLocaleString("en")} in IndexedDB`);
       }
       await Bun.sleep(100);
     }

@@ -103,7 +103,8 @@ export async function fillOlder(
   const ask = (b: string) => olderPage(api, hint, b, L.RELAY_PAGE_MAX);
   let next: Promise<OlderPage> | null = before ? ask(before) : null;
   // each page's cursor is saved once it and every page before it are written; a page is opened
-  // while the one before it is still checked by WebCrypto or written (two at most in flight)
+  // while the one before it is still checked by WebCrypto or written (two at most in flight, and
+  // none while the one before those is unwritten)
   let saving: Promise<unknown> = Promise.resolve();
   let applying: Promise<unknown> = Promise.resolve();
   for (let page = 0; next && page < OLDER_PAGES_MAX && live(); page++) {
@@ -119,7 +120,10 @@ export async function fillOlder(
     // (a failed write stops the fill: it goes on from the last cursor saved, at the next pull)
     saving = step.then(({ written }) => Promise.all([prev, written])).then(() => host.save(base, circleId, at));
     saving.catch(() => {}); // (awaited below)
-    await applying;
+    // the next page waits for this one's checks and the one before it to be written: a store that keeps its written
+    // rows compact (the relay-only browser's, ui/web/src/relay/mem-cold.ts) holds at most two pages whole, however far
+    // ahead of its writes the relay's answers would run
+    await Promise.all([applying, prev]);
     applying = step;
   }
   // (an unanswered prefetch, when the circle left meanwhile, is dropped)

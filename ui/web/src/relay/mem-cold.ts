@@ -84,22 +84,18 @@ MemMessages.prototype.hasV2 = function (this: MemMessages, msgId: string) {
   return rowsOf(this).v2.has(msgId);
 };
 
-/** Rows saved before this chunk loaded (a circle's newest page before its first older one): once the journal's
- * writes so far are done (`saved`), every row not changed since is in the persistence in full. Ours are left to
- * their next write (their pushed flag says whether the relay holds them). Once per store. */
+/** Rows saved before this chunk loaded (read back at start, or a circle's newest page before its first older one):
+ * once the journal's writes so far are done, every row not changed since is in the persistence in full (ours: those
+ * `pushed` names). Once per store. */
 const swept = new WeakSet<MemMessages>();
-export function compactSaved(mem: MemMessages): number {
-  if (swept.has(mem)) return 0;
+export function compactSaved(mem: MemMessages, pushed?: ReadonlySet<string>): void {
+  if (swept.has(mem)) return;
   swept.add(mem);
-  const r = rowsOf(mem);
-  const recs: Pick<MessageRecord, "msgId" | "pushed">[] = [];
-  for (const m of r.messages.values()) if (m.origin !== "local") recs.push({ msgId: m.msgId, pushed: false });
-  return mem.compact!(recs);
+  mem.compact!([...rowsOf(mem).messages.keys()].map((msgId) => ({ msgId, pushed: !!pushed?.has(msgId) })));
 }
 
-MemMessages.prototype.compact = function (this: MemMessages, records) {
+MemMessages.prototype.compact = function (this: MemMessages, records = []) {
   const r = rowsOf(this);
-  let n = 0;
   for (const rec of records) {
     const m = r.messages.get(rec.msgId);
     const v = r.v2.get(rec.msgId);
@@ -124,9 +120,7 @@ MemMessages.prototype.compact = function (this: MemMessages, records) {
         if (i >= 0) list[i] = row;
       }
     }
-    n++;
   }
-  return n;
 };
 
 /** A record read back, compact as the store will keep it (before the next batch is read). */

@@ -32,6 +32,7 @@ interface FillClient {
   links: Map<string, { env: RelayEnvelopes }>;
   fills: Map<string, FillView>;
   markPushed(ids: string[]): void;
+  pushed: ReadonlySet<string>;
 }
 
 /** Apply a page (none: only the relay's total, after the newest page); `written` settles once it is in IndexedDB. */
@@ -62,7 +63,7 @@ export async function ingestOlder(
   if (fresh.some((r) => r.channelId === "__control")) p.changed?.(circleId);
   progress(p, c, circleId, raws.length, total);
   // (each page's rows are kept compact once written, saved.ts; those written before this chunk loaded, now)
-  return { written: raws.length ? p.flush().then(() => void compactSaved(p.mem)) : none.written };
+  return { written: raws.length ? p.flush().then(() => compactSaved(p.mem, c.pushed)) : none.written };
 }
 
 /** A circle's fill went on by `got` (the relay's total when it said), or is done: told to the UI. */

@@ -76,10 +76,7 @@ export async function restore(h: RestoreHost, snap: Snapshot, migrated: boolean)
       if (pushed) relay.markPushed([m.msgId]);
     }
     // in IndexedDB in full: a long history is kept compact (a chunk; a fill loads it too)
-    if (msgs.length > 1000) {
-      await import("./mem-cold.ts");
-      mem.compact!(msgs);
-    }
+    if (msgs.length > 1000) (await import("./mem-cold.ts")).compactSaved(mem, relay.pushed);
   } else if (msgs.length)
     // saved before v2 (v1 messages only): rebuilt by applying them again
     relay.markPushed((await h.legacy()).replayPreV2History(peer, msgs));
@@ -107,7 +104,7 @@ export function journal(mem: MemStore, persist: Persistence, pushed: (msgId: str
     (writes = writes
       .catch(() => {})
       .then(() => persist.commit(c))
-      .then(() => void (c.messages && mem.compact?.(c.messages))));
+      .then(() => mem.compact?.(c.messages)));
   const records = (ids: string[]) =>
     ids
       .map((id): MessageRecord | null => {
