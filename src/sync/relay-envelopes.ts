@@ -17,8 +17,8 @@ import { isEnvelopeV2, openEnvelopeV2, sealEnvelopeV2 } from "../protocol/v2/env
 import { decodeMessage, KIND_CONTROL, type SignedMessage, signatureCheck } from "../protocol/v2/message.ts";
 import { accept, type Verdict } from "../protocol/verdict.ts";
 import { AheadEnvelopes } from "./ahead.ts";
-import { type CircleRow, holdsSigned, type StoredMessage, type SyncStoreV2 } from "./store.ts";
-import { acceptSigned, epochKey, isLegacy, type V2Ctx } from "./v2-apply.ts";
+import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
+import { acceptSigned, epochKey, holdsSigned, isLegacy, type V2Ctx } from "./v2-apply.ts";
 
 /** v1 envelopes of a legacy circle (relay-envelopes-v1.ts). */
 export interface V1Codec {

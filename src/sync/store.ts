@@ -248,8 +248,7 @@ export interface SyncStoreV2 extends SyncStore {
 
   /** (created_ts, msg_id) of the messages servable over v2, ascending: signed ones of epoch <= maxEpoch, plus MAC-only ones when `legacy` */
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[];
-  /** a signed copy of the message is stored; absent: getV2Wire tells (the relay-only browser keeps some wires in
-   * IndexedDB only, ui/web/src/relay/mem-cold.ts) */
+  /** a signed copy is stored (the relay-only browser keeps some wires in IndexedDB only); absent: getV2Wire tells */
   hasV2?(msgId: string): boolean;
   /**
    * The same items as a set the store keeps up to date as rows change, shared by the circle's
@@ -327,9 +326,6 @@ export interface SyncStoreV2 extends SyncStore {
    * search index), and so do the reactions and edits that refer to it. The node also zeroes what it frees on disk. */
   eraseMessage(msgId: string): void;
 }
-
-/** A signed copy of the message is stored (hasV2 where the store has it, else its wire). */
-export const holdsSigned = (s: SyncStoreV2, msgId: string): boolean => s.hasV2?.(msgId) ?? !!s.getV2Wire(msgId);
 
 /** The holder name of the circle's relay in addHolders (node ids are hex, so it cannot clash). */
 export const RELAY_HOLDER = "relay";

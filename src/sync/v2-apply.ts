@@ -30,7 +30,6 @@ import { applyEvent, authorityError } from "./v2-control-effects.ts";
 import type { NodeKeys } from "../protocol/v2/keys.ts";
 import { refRules } from "./ref-hook.ts";
 import {
-  holdsSigned,
   noteChat,
   placeOf,
   type CircleRow,
@@ -187,6 +186,8 @@ export function wasMemberOfEpoch(store: SyncStoreV2, circleId: string, epoch: nu
 }
 
 /** An arrival through a relay: "relay" (the relay-only browser) or "relay:<base>" (a node, which remembers which relay). */
+/** A signed copy of the message is stored (hasV2 where the store has it, else its wire). */
+export const holdsSigned = (s: SyncStoreV2, msgId: string): boolean => s.hasV2?.(msgId) ?? !!s.getV2Wire(msgId);
 export const isRelayOrigin = (origin: string): boolean => origin === "relay" || origin.startsWith("relay:");
 
 /** Human-readable text of a control row (never parsed back; v1's applyControl ignores the "V2_" type). */

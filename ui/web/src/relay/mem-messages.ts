@@ -9,7 +9,6 @@ import type {
   V2Item,
   V2MessageCols,
 } from "../../../../src/sync/store.ts";
-import type { MessageRecord } from "./persist.ts";
 
 /** Ids (msg, circle, channel, node) in SQLite's text order. */
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -40,10 +39,6 @@ export class MemMessages {
   /** what a v1 TCP exchange asks (the browser runs none): mem-v1.ts, with the legacy code (legacy.ts) */
   declare offerIds: SyncStore["offerIds"];
   declare missingIds: SyncStore["missingIds"];
-  /** every row of a circle, in arrival order (what the browser saves) */
-  allIds(circleId: string) {
-    return this.rows(circleId).map((m) => m.msgId);
-  }
   getMessages(circleId: string, ids: string[]) {
     return ids
       .map((id) => own(this.messages.get(id)))
@@ -149,7 +144,7 @@ export class MemMessages {
   declare refRows: () => StoredMessage[];
   /** Compact rows (mem-cold.ts, a chunk loaded by a fill or a reload with history): these rows are in IndexedDB in
    * full, memory keeps what it needs of them; `hasV2`: a signed copy is stored (its wire maybe in IndexedDB only). */
-  declare compact?: (records?: readonly Pick<MessageRecord, "msgId" | "pushed">[]) => void;
+  declare compact?: (records?: readonly { msgId: string; pushed: boolean }[]) => void;
   declare hasV2?: (msgId: string) => boolean;
   /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
    * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
