@@ -11,7 +11,8 @@
 // answers while filling (one scroll to its top, timed to the next frame).
 // Targets: latest page < 2 s; fill >= 2,000 messages/s; heap < 100 MiB; push >= 5,000 envelopes/s.
 // Run: `npx bun bench/relay-fill.ts` (RELAY_FILL_N=10000 for a quick run; RELAY_FILL_PUSH_ONLY=1: no browser;
-// RELAY_FILL_HEAP=1: each heap sample, and a heap snapshot of the page at the end, summed by constructor and kind).
+// RELAY_FILL_HEAP=1: each heap sample, and a heap snapshot of the page at the end, summed by constructor and kind;
+// RELAY_FILL_RELOAD=1: then a reload of the page, timed, with its heap while loading and after).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -241,6 +242,36 @@ async function browserFill() {
     console.log(
       `browser: the fill used ${cpu.browser.toFixed(1)} CPU-s in Chromium's processes (${Math.round(count / cpu.browser).toLocaleString("en")} messages per Chromium CPU-second) and ${cpu.self.toFixed(1)} CPU-s in this process (relay, node, the bench's polling)`,
     );
+    if (process.env.RELAY_FILL_RELOAD) {
+      // a reload with the whole history in IndexedDB: the latest message shown again, the heap while it loads
+      // (sampled without a GC every 50 ms: garbage counts, an upper bound) and after a GC once shown
+      const t = performance.now();
+      let peak = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          try {
+            peak = Math.max(peak, (await cdp.send("Runtime.getHeapUsage")).usedSize / 1024 / 1024);
+          } catch {
+            /* between documents */
+          }
+          await Bun.sleep(50);
+        }
+      })();
+      await page.reload();
+      await page.waitForFunction(
+        (x) => [...document.querySelectorAll('[data-testid="message"] .msg-text')].some((e) => e.textContent === x),
+        latest,
+        { timeout: 120_000, polling: 20 },
+      );
+      const shownMs = performance.now() - t;
+      sampling = false;
+      await sampler;
+      console.log(
+        `reload: latest message shown ${shownMs.toFixed(0)} ms after the reload; JS heap while loading at most ` +
+          `${peak.toFixed(1)} MiB (garbage included), ${(await heap()).toFixed(1)} MiB after GC once shown; load ${loadAvg1().toFixed(2)}`,
+      );
+    }
     if (errors.length) console.log(`page errors: ${errors.join("; ")}`);
     await bctx.close();
   } finally {

@@ -6,10 +6,10 @@
 // of a row's bytes) stay in IndexedDB only. What needs a wire keeps it: control events (timeline,
 // pins, re-keys), attachments (their descriptor), direct messages, rows whose text is not readable
 // yet (a sealed channel's before its key), and our own until the relay holds them (pushed from
-// their wire). A row changed later is written back with the wire IndexedDB holds (commit below).
-// A chunk of its own: loaded by the first older page (relay-fill.ts) and by a reload with history.
+// their wire). A row changed later is written back with the wire IndexedDB holds (idb.ts's commit).
+// A chunk of its own: loaded by the first older page (relay-fill.ts) and by a reload with a long
+// history (idb.ts reads it in batches, each compact before the next).
 import type { StoredMessage, V2MessageCols } from "../../../../src/sync/store.ts";
-import { IdbPersistence } from "./idb.ts";
 import { ck, MemMessages } from "./mem-messages.ts";
 import type { MessageRecord } from "./persist.ts";
 
@@ -99,8 +99,8 @@ MemMessages.prototype.compact = function (this: MemMessages, records = []) {
   for (const rec of records) {
     const m = r.messages.get(rec.msgId);
     const v = r.v2.get(rec.msgId);
-    // (changed again since that commit: compacted after the next one)
-    if (!m || r.dirtyMsgs.has(rec.msgId) || !compactable({ ...m, pushed: rec.pushed }, v)) continue;
+    // (changed again since that commit: compacted after the next one; read back compact: given its shape)
+    if (!m || r.dirtyMsgs.has(rec.msgId) || !(isCompact(v) || compactable({ ...m, pushed: rec.pushed }, v))) continue;
     r.v2.set(m.msgId, compactCols(v!));
     const row = compactRow(m);
     r.messages.set(m.msgId, row);
@@ -124,33 +124,29 @@ MemMessages.prototype.compact = function (this: MemMessages, records = []) {
 };
 
 /** A record read back, compact as the store will keep it (before the next batch is read). */
-export function compactRecord(rec: MessageRecord): MessageRecord {
-  return compactable(rec, rec.v2) ? { ...rec, v2: compactCols(rec.v2!) } : rec;
-}
+const compactRecord = (rec: MessageRecord): MessageRecord => ({
+  ...rec,
+  circleId: intern(rec.circleId),
+  channelId: intern(rec.channelId),
+  authorNodeId: intern(rec.authorNodeId),
+  displayName: intern(rec.displayName),
+  origin: intern(rec.origin),
+  v2: compactable(rec, rec.v2) ? compactCols(rec.v2!) : rec.v2,
+});
 
-// A row written again while compact (its pushed flag, a MAC, …) keeps the v2 columns IndexedDB holds: read and
-// written in the commit's one transaction (idb.ts's commit otherwise).
-const { commit } = IdbPersistence.prototype;
-IdbPersistence.prototype.commit = async function (this: IdbPersistence, c) {
-  const compact = c.messages?.filter((m) => isCompact(m.v2));
-  if (!compact?.length) return commit.call(this, c);
-  const db = (this as unknown as { db: IDBDatabase }).db;
-  const tx = db.transaction(["kv", "messages"], "readwrite");
-  const st = tx.objectStore("messages");
-  for (const m of c.messages!)
-    if (!isCompact(m.v2)) st.put({ ...m });
-    else {
-      const got = st.get(m.msgId);
-      got.onsuccess = () => st.put({ ...m, v2: (got.result as MessageRecord | undefined)?.v2 ?? m.v2 });
-    }
-  if (c.state) tx.objectStore("kv").put(c.state, "state");
-  if (c.circles)
-    tx.objectStore("kv").put(
-      c.circles.map((x) => ({ ...x })),
-      "circles",
-    );
-  await new Promise<void>((ok, fail) => {
-    tx.oncomplete = () => ok();
-    tx.onerror = tx.onabort = () => fail(tx.error);
-  });
-};
+/** A long history read back (idb.ts, after its `first` records): the rest in batches, each record compact before
+ * the next batch is read, so the whole history is never in memory whole. */
+export async function readCompact(db: IDBDatabase, first: MessageRecord[]): Promise<MessageRecord[]> {
+  const out = first.map(compactRecord);
+  for (let last = out.at(-1)?.msgId; last !== undefined; ) {
+    const st = db.transaction("messages").objectStore("messages");
+    const batch = await new Promise<MessageRecord[]>((ok, fail) => {
+      const r = st.getAll(IDBKeyRange.lowerBound(last!, true), 2000);
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    for (const rec of batch) out.push(compactRecord(rec));
+    last = batch.length < 2000 ? undefined : batch.at(-1)!.msgId;
+  }
+  return out;
+}
