@@ -104,9 +104,10 @@ export async function fillOlder(
   let next: Promise<OlderPage> | null = before ? ask(before) : null;
   // each page's cursor is saved once it and every page before it are written; a page is opened
   // while the one before it is still checked by WebCrypto or written (two at most in flight, and
-  // none while the one before those is unwritten)
+  // none while the page before those is unwritten)
   let saving: Promise<unknown> = Promise.resolve();
   let applying: Promise<unknown> = Promise.resolve();
+  let behind: Promise<unknown> = Promise.resolve();
   for (let page = 0; next && page < OLDER_PAGES_MAX && live(); page++) {
     const r = await next;
     // an answer without before_cursor is not a `before` page: stop (the forward pull brings everything)
@@ -120,10 +121,11 @@ export async function fillOlder(
     // (a failed write stops the fill: it goes on from the last cursor saved, at the next pull)
     saving = step.then(({ written }) => Promise.all([prev, written])).then(() => host.save(base, circleId, at));
     saving.catch(() => {}); // (awaited below)
-    // the next page waits for this one's checks and the one before it to be written: a store that keeps its written
-    // rows compact (the relay-only browser's, ui/web/src/relay/mem-cold.ts) holds at most two pages whole, however far
-    // ahead of its writes the relay's answers would run
-    await Promise.all([applying, prev]);
+    // the next page waits for this one's checks and for the page two before it to be written: a store that keeps its
+    // written rows compact (the relay-only browser's, ui/web/src/relay/mem-cold.ts) holds a few pages whole, however
+    // far ahead of its writes the relay's answers would run
+    await Promise.all([applying, behind]);
+    behind = prev;
     applying = step;
   }
   // (an unanswered prefetch, when the circle left meanwhile, is dropped)
