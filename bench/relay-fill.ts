@@ -10,7 +10,9 @@
 // (sampled every few seconds while filling, and at the end), DOM nodes, and whether the log
 // answers while filling (one scroll to its top, timed to the next frame).
 // Targets: latest page < 2 s; fill >= 2,000 messages/s; heap < 100 MiB; push >= 5,000 envelopes/s.
-// Run: `npx bun bench/relay-fill.ts` (RELAY_FILL_N=10000 for a quick run; RELAY_FILL_PUSH_ONLY=1: no browser).
+// Run: `npx bun bench/relay-fill.ts` (RELAY_FILL_N=10000 for a quick run; RELAY_FILL_PUSH_ONLY=1: no browser;
+// RELAY_FILL_HEAP=1: each heap sample, and a heap snapshot of the page at the end, summed by constructor and kind;
+// RELAY_FILL_RELOAD=1: then a reload of the page, timed, with its heap while loading and after).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +26,7 @@ import { launchBrowser, newPage } from "../tests/web/browser.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { clockTicks, cpuTicks, loadAvg1, machine } from "./lib/proc-stat.ts";
 import { verdict } from "./lib/stats.ts";
+import { heapSummary } from "./lib/heap-summary.ts";
 
 const N = Number(process.env.RELAY_FILL_N ?? 100_000);
 const PUSH_ONLY = process.env.RELAY_FILL_PUSH_ONLY === "1";
@@ -214,14 +217,18 @@ async function browserFill() {
           return performance.now() - t;
         });
       if (performance.now() - lastHeapAt > 3000) {
-        maxHeap = Math.max(maxHeap, await heap());
+        const h = await heap();
+        maxHeap = Math.max(maxHeap, h);
         lastHeapAt = performance.now();
+        if (process.env.RELAY_FILL_HEAP)
+          console.log(`  heap ${h.toFixed(1)} MiB at ${count.toLocaleString("en")} in IndexedDB`);
       }
       await Bun.sleep(100);
     }
     const fillS = (performance.now() - tLatest) / 1000;
     const cpu = { browser: childCpuS() - cpu0.browser, self: cpuS() - cpu0.self };
     const endHeap = await heap();
+    if (process.env.RELAY_FILL_HEAP) for (const l of await heapSummary(cdp)) console.log(l);
     maxHeap = Math.max(maxHeap, endHeap);
     maxDom = Math.max(maxDom, await dom());
     const rate = count / fillS;
@@ -235,6 +242,36 @@ async function browserFill() {
     console.log(
       `browser: the fill used ${cpu.browser.toFixed(1)} CPU-s in Chromium's processes (${Math.round(count / cpu.browser).toLocaleString("en")} messages per Chromium CPU-second) and ${cpu.self.toFixed(1)} CPU-s in this process (relay, node, the bench's polling)`,
     );
+    if (process.env.RELAY_FILL_RELOAD) {
+      // a reload with the whole history in IndexedDB: the latest message shown again, the heap while it loads
+      // (sampled without a GC every 50 ms: garbage counts, an upper bound) and after a GC once shown
+      const t = performance.now();
+      let peak = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          try {
+            peak = Math.max(peak, (await cdp.send("Runtime.getHeapUsage")).usedSize / 1024 / 1024);
+          } catch {
+            /* between documents */
+          }
+          await Bun.sleep(50);
+        }
+      })();
+      await page.reload();
+      await page.waitForFunction(
+        (x) => [...document.querySelectorAll('[data-testid="message"] .msg-text')].some((e) => e.textContent === x),
+        latest,
+        { timeout: 120_000, polling: 20 },
+      );
+      const shownMs = performance.now() - t;
+      sampling = false;
+      await sampler;
+      console.log(
+        `reload: latest message shown ${shownMs.toFixed(0)} ms after the reload; JS heap while loading at most ` +
+          `${peak.toFixed(1)} MiB (garbage included), ${(await heap()).toFixed(1)} MiB after GC once shown; load ${loadAvg1().toFixed(2)}`,
+      );
+    }
     if (errors.length) console.log(`page errors: ${errors.join("; ")}`);
     await bctx.close();
   } finally {

@@ -18,7 +18,7 @@ import { decodeMessage, KIND_CONTROL, type SignedMessage, signatureCheck } from 
 import { accept, type Verdict } from "../protocol/verdict.ts";
 import { AheadEnvelopes } from "./ahead.ts";
 import type { CircleRow, StoredMessage, SyncStoreV2 } from "./store.ts";
-import { acceptSigned, epochKey, isLegacy, NOT_YET, type V2Ctx } from "./v2-apply.ts";
+import { acceptSigned, epochKey, holdsSigned, isLegacy, NOT_YET, type V2Ctx } from "./v2-apply.ts";
 
 /** v1 envelopes of a legacy circle (relay-envelopes-v1.ts). */
 export interface V1Codec {
@@ -99,7 +99,7 @@ export class RelayEnvelopes {
         if (!this.ahead.hold(raw, circle.keyEpoch)) d.log?.(`relay: dropped ${shownId(raw)}: ${v.reason}`);
         return null;
       }
-      if (store.getV2Wire(v.value.msgId)) return null; // a copy we hold (checked before the signature)
+      if (holdsSigned(store, v.value.msgId)) return null; // a copy we hold (checked before the signature)
       const r = acceptSigned(d.ctx, circle, v.value.wire, d.origin);
       if (r.ok) return r.value;
       if (r.kind === "reject" && r.reason === NOT_YET) this.notYet++;
@@ -128,7 +128,7 @@ export class RelayEnvelopes {
       const v = this.openV2(store, circle, raw);
       if (!v.ok) continue;
       this.opened.set(raw as object, v.value);
-      if (!store.getV2Wire(v.value.msgId)) {
+      if (!holdsSigned(store, v.value.msgId)) {
         checks.push(signatureCheck(v.value));
         this.control ||= v.value.kind === KIND_CONTROL; // (one held already is not applied again)
       }

@@ -248,6 +248,8 @@ export interface SyncStoreV2 extends SyncStore {
 
   /** (created_ts, msg_id) of the messages servable over v2, ascending: signed ones of epoch <= maxEpoch, plus MAC-only ones when `legacy` */
   v2Items(circleId: string, opts: { maxEpoch: number; legacy: boolean }): V2Item[];
+  /** a signed copy is stored (the relay-only browser keeps some wires in IndexedDB only); absent: getV2Wire tells */
+  hasV2?(msgId: string): boolean;
   /**
    * The same items as a set the store keeps up to date as rows change, shared by the circle's
    * sessions (issue 17); absent or null: the session builds its own from v2Items.

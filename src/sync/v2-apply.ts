@@ -92,7 +92,7 @@ export function acceptSigned(
   }
   // a copy of a message held already (flooding brings one from most neighbours) costs no
   // signature check: the id names the signed core, and the held copy's signature was checked
-  if (m.circleId === circle.circleId && ctx.store.getV2Wire(m.msgId)) return ignore("already stored");
+  if (m.circleId === circle.circleId && holdsSigned(ctx.store, m.msgId)) return ignore("already stored");
   const v = verifyMessage(m, circle.circleId, ctx.now, sigChecked);
   if (!v.ok) return v;
   // §11: no v2 message is older than v2 itself (a fixed floor, the same on every node and path)
@@ -206,6 +206,9 @@ function rekeyOf(store: SyncStoreV2, circleId: string, epoch: number): Extract<V
 export const RELAY_OLDER = "relay-older";
 /** Why a fill's message was not taken yet (relay-envelopes.ts counts them: the page is read again). */
 export const NOT_YET = "a closed key epoch's REKEY is not stored yet (the fill reads this page again)";
+
+/** A signed copy of the message is stored (hasV2 where the store has it, else its wire). */
+export const holdsSigned = (s: SyncStoreV2, msgId: string): boolean => s.hasV2?.(msgId) ?? !!s.getV2Wire(msgId);
 
 /** An arrival through a relay: "relay" and "relay-older" (the relay-only browser) or "relay:<base>" (a node, which remembers which relay). */
 export const isRelayOrigin = (origin: string): boolean =>

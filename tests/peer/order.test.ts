@@ -80,11 +80,13 @@ test("the memory store knows an author's last number again after a reload (rows 
   for (const t of SIX.slice(0, 3)) post(a, cid, t);
   const mem = a.store as unknown as MemStore;
   const fresh = new MemStore();
-  for (const id of mem.allIds(cid)) fresh.loadRow(mem.getMessage(id)!, mem.v2Cols(id));
+  // every row, in arrival order (as the browser saves them)
+  const ids = [...(mem as unknown as { messages: Map<string, unknown> }).messages.keys()];
+  for (const id of ids) fresh.loadRow(mem.getMessage(id)!, mem.v2Cols(id));
   expect(fresh.lastAuthored(cid, a.keys.nodeId)).toEqual(mem.lastAuthored(cid, a.keys.nodeId));
   expect(fresh.lastAuthored(cid, a.keys.nodeId).authorSeq).toBe(3);
   // a row saved before display order had milliseconds (no sortMs) takes its second
-  const old = { ...mem.getMessage(mem.allIds(cid)[0]!)!, msgId: "ee".repeat(16), sortMs: undefined };
+  const old = { ...mem.getMessage(ids[0]!)!, msgId: "ee".repeat(16), sortMs: undefined };
   fresh.loadRow(old);
   expect(fresh.getMessage("ee".repeat(16))!.sortMs).toBe(old.sortTs * 1000);
 });

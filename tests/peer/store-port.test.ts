@@ -15,6 +15,8 @@ import type {
 } from "../../src/sync/store.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import "../../ui/web/src/relay/mem-refs.ts"; // MemStore's refsTo and eraseMessage (the browser loads them with the ref rules, which another test file may have installed)
+import "../../ui/web/src/relay/mem-remove.ts"; // MemStore's removeCircle (the browser loads it with the leave)
+import "../../ui/web/src/relay/mem-v1.ts"; // MemStore's answers to a v1 exchange (the browser loads them with the legacy code)
 import "../../ui/web/src/relay/mem-control.ts"; // MemStore's writes of control events, invites and admissions (the browser loads them with their code)
 import { newStore, NOW, type StoreKind } from "../v2/helpers.ts";
 

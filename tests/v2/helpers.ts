@@ -14,6 +14,8 @@ import { routeInbound } from "../../src/sync/v2-route.ts";
 import type { StoredMessage, SyncStoreV2 } from "../../src/sync/store.ts";
 import { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import "../../ui/web/src/relay/mem-refs.ts"; // MemStore's refsTo and eraseMessage (loaded with the ref rules)
+import "../../ui/web/src/relay/mem-remove.ts"; // MemStore's removeCircle (the browser loads it with the leave)
+import "../../ui/web/src/relay/mem-v1.ts"; // MemStore's answers to a v1 exchange (the browser loads them with the legacy code)
 import "../../ui/web/src/relay/mem-control.ts"; // MemStore's writes of control events, invites and admissions (the browser loads them with their code)
 import { seededRng, NOW } from "../sync/helpers.ts";
 

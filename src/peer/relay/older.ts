@@ -104,9 +104,11 @@ export async function fillOlder(
   let asked = before;
   let next: Promise<OlderPage> | null = before ? ask(before) : null;
   // each page's cursor is saved once it and every page before it are written; a page is opened
-  // while the one before it is still checked by WebCrypto or written (two at most in flight)
+  // while the one before it is still checked by WebCrypto or written (two at most in flight, and
+  // none while the page before those is unwritten)
   let saving: Promise<unknown> = Promise.resolve();
   let applying: Promise<unknown> = Promise.resolve();
+  let behind: Promise<unknown> = Promise.resolve();
   // pages (their `before`) with messages not taken yet (§27): read again at the end; until then
   // the saved cursor stays at the first of them, so a reload reads on from there
   const again: string[] = [];
@@ -128,7 +130,11 @@ export async function fillOlder(
       .then(({ written, notYet }) => (notYet && again.push(b), Promise.all([prev, written])))
       .then(() => host.save(base, circleId, again[0] ?? at));
     saving.catch(() => {}); // (awaited below)
-    await applying;
+    // the next page waits for this one's checks and for the page two before it to be written: a store that keeps its
+    // written rows compact (the relay-only browser's, ui/web/src/relay/mem-cold.ts) holds a few pages whole, however
+    // far ahead of its writes the relay's answers would run
+    await Promise.all([applying, behind]);
+    behind = prev;
     applying = step;
   }
   // (an unanswered prefetch, when the circle left meanwhile, is dropped)

@@ -1,6 +1,6 @@
 // IndexedDB storage of the relay-only peer: one "kv" store (node, circles, pull cursors, the
 // derived v2 state) and one "messages" store keyed by msg_id with an index by circle.
-import type { Commit, MessageRecord, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
+import type { Commit, NodeRecord, Persistence, PullCursor, Snapshot } from "./persist.ts";
 
 const DB_NAME = "felund-web";
 const DB_VERSION = 1;
@@ -38,14 +38,16 @@ export class IdbPersistence implements Persistence {
       done(kv.get("circles")),
       done(kv.get("cursors")),
       done(kv.get("state")),
-      done(tx.objectStore("messages").getAll()),
+      done(tx.objectStore("messages").getAll(null, 1000)),
     ]);
     return {
       node: node ?? null,
       circles: circles ?? [],
       cursors: cursors ?? {},
       state: state ?? null,
-      messages: messages as MessageRecord[],
+      // a long history: the rest read in batches, each kept compact (mem-cold.ts, a chunk), never all of it whole
+      messages:
+        messages.length < 1000 ? messages : await (await import("./mem-cold.ts")).readCompact(this.db, messages),
     };
   }
 
@@ -66,7 +68,12 @@ export class IdbPersistence implements Persistence {
     if (!c.messages?.length && !c.state && !c.circles) return;
     const tx = this.db.transaction(["kv", "messages"], "readwrite");
     const st = tx.objectStore("messages");
-    for (const m of c.messages ?? []) st.put({ ...m });
+    for (const m of c.messages ?? [])
+      if (m.v2?.wire === "") {
+        // a compact row (mem-cold.ts) written again (its pushed flag, a MAC) keeps the v2 columns stored
+        const got = st.get(m.msgId);
+        got.onsuccess = () => st.put({ ...m, v2: got.result?.v2 });
+      } else st.put({ ...m });
     if (c.state) tx.objectStore("kv").put(c.state, "state");
     if (c.circles)
       tx.objectStore("kv").put(

@@ -8,6 +8,7 @@ import { useV1ControlParser } from "../../../../src/peer/timeline.ts";
 export { v1Envelopes } from "../../../../src/sync/relay-envelopes-v1.ts";
 import { computeMac } from "../../../../src/protocol/message.ts";
 import { lendMac } from "./mac-soon.ts";
+import "./mem-v1.ts"; // the store's answers to a v1 exchange
 export { computeMac };
 export { postV1 } from "../../../../src/peer/post-v1.ts";
 export { adoptPreV2Circles, preV2Notice, replayPreV2History } from "./pre-v2.ts";

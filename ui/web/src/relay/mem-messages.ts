@@ -32,24 +32,13 @@ export class MemMessages {
   hasMessage(msgId: string) {
     return this.messages.has(msgId);
   }
-  missingIds(ids: string[]) {
-    return ids.filter((id) => !this.messages.has(id));
-  }
   /** the rows of a circle, in arrival order */
   protected rows(circleId: string) {
     return [...this.messages.values()].filter((m) => m.circleId === circleId);
   }
-  /** what a v1 peer can be offered, as NodeStore: MAC'd rows, newest (created_ts, msg_id) first */
-  offerIds(circleId: string, opts: { minCreatedTs?: number; limit?: number }) {
-    const all = this.rows(circleId)
-      .filter((m) => m.mac && m.createdTs >= (opts.minCreatedTs ?? 0))
-      .sort((a, b) => b.createdTs - a.createdTs || byId(b.msgId, a.msgId));
-    return all.slice(0, opts.limit ?? all.length).map((m) => m.msgId);
-  }
-  /** every row of a circle, in arrival order (what the browser saves) */
-  allIds(circleId: string) {
-    return this.rows(circleId).map((m) => m.msgId);
-  }
+  /** what a v1 TCP exchange asks (the browser runs none): mem-v1.ts, with the legacy code (legacy.ts) */
+  declare offerIds: SyncStore["offerIds"];
+  declare missingIds: SyncStore["missingIds"];
   getMessages(circleId: string, ids: string[]) {
     return ids
       .map((id) => own(this.messages.get(id)))
@@ -153,6 +142,10 @@ export class MemMessages {
     throw new Error("mem-refs.ts is not loaded");
   }
   declare refRows: () => StoredMessage[];
+  /** Compact rows (mem-cold.ts, a chunk loaded by a fill or a reload with history): these rows are in IndexedDB in
+   * full, memory keeps what it needs of them; `hasV2`: a signed copy is stored (its wire maybe in IndexedDB only). */
+  declare compact?: (records?: readonly { msgId: string; pushed: boolean }[]) => void;
+  declare hasV2?: (msgId: string) => boolean;
   /** The port's full-text search, a scan with the matcher of src/sync/search.ts: defined by the search chunk
    * (mem-search.ts) when it first loads, so the matcher stays out of the first load. */
   declare searchMessages: SyncStore["searchMessages"];

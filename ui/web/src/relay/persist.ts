@@ -82,7 +82,9 @@ export class MemoryPersistence implements Persistence {
   async commit(c: Commit) {
     if (c.messages) {
       const byId = new Map(this.snap.messages.map((m) => [m.msgId, m]));
-      for (const m of c.messages) byId.set(m.msgId, structuredClone(m));
+      // (a compact row written again keeps the v2 columns held: mem-cold.ts)
+      for (const m of c.messages)
+        byId.set(m.msgId, structuredClone(m.v2?.wire === "" ? { ...m, v2: byId.get(m.msgId)?.v2 ?? m.v2 } : m));
       this.snap.messages = [...byId.values()];
     }
     if (c.state) this.snap.state = structuredClone(c.state);

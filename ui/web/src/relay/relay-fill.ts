@@ -3,7 +3,7 @@
 // checked by WebCrypto in a Worker (sig-check.ts: off the main thread, the page at once), opened
 // by the v2 engine with the store's channel lists merged once for the page (one insertion each at
 // their front would move the whole list: quadratic over a fill), and written in one IndexedDB
-// transaction. No per-message event: the log holds a window of the newest messages and loads
+// transaction, then kept compact in memory (mem-cold.ts). No per-message event: the log holds a window of the newest messages and loads
 // older pages from the store as it scrolls; the fill's progress is told instead ("syncing
 // history: 42,000 of 100,000"). A chunk of its own, loaded by the first older page.
 import type { FillView } from "../../../../src/peer/fill-progress.ts";
@@ -12,6 +12,7 @@ import type { RelayEnvelopes, V1Codec } from "../../../../src/sync/relay-envelop
 import { RELAY_OLDER, type V2Ctx } from "../../../../src/sync/v2-apply.ts";
 import type { MemStore } from "./mem-store.ts";
 import { checkSignatures } from "./sig-check.ts";
+import { compactSaved } from "./mem-cold.ts";
 
 /** What a page needs of the browser peer (relay-client.ts BrowserPeer) */
 interface FillPeer {
@@ -31,6 +32,7 @@ interface FillClient {
   links: Map<string, { env: RelayEnvelopes }>;
   fills: Map<string, FillView>;
   markPushed(ids: string[]): void;
+  pushed: ReadonlySet<string>;
 }
 
 /** Apply a page (none: only the relay's total, after the newest page); `written` settles once it is in IndexedDB. */
@@ -63,7 +65,9 @@ export async function ingestOlder(
   c.markPushed(fresh.filter((r) => r.authorNodeId === p.nodeId).map((r) => r.msgId));
   if (fresh.some((r) => r.channelId === "__control")) p.changed?.(circleId);
   if (!again) progress(p, c, circleId, raws.length, total);
-  return { written: raws.length ? p.flush() : none.written, notYet: l.env.notYet - notYet };
+  // (each page's rows are kept compact once written, saved.ts; those written before this chunk loaded, now)
+  const written = raws.length ? p.flush().then(() => compactSaved(p.mem, c.pushed)) : none.written;
+  return { written, notYet: l.env.notYet - notYet };
 }
 
 /** A circle's fill went on by `got` (the relay's total when it said), or is done: told to the UI. */

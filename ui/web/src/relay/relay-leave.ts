@@ -5,6 +5,7 @@ import type { CircleRow } from "../../../../src/sync/store.ts";
 import type { MemStore } from "./mem-store.ts";
 import type { Persistence } from "./persist.ts";
 import type { RelayClient } from "./relay-client.ts";
+import "./mem-remove.ts"; // the store's removeCircle
 
 /** What leaving needs of the backend. */
 export interface LeaveHost {

@@ -77,6 +77,8 @@ export async function restore(h: RestoreHost, snap: Snapshot, migrated: boolean)
       mem.loadRow(row, v2);
       if (pushed) relay.markPushed([m.msgId]);
     }
+    // in IndexedDB in full: a long history is kept compact (a chunk; a fill loads it too)
+    if (msgs.length > 1000) (await import("./mem-cold.ts")).compactSaved(mem, relay.pushed);
   } else if (msgs.length)
     // saved before v2 (v1 messages only): rebuilt by applying them again
     relay.markPushed((await h.legacy()).replayPreV2History(peer, msgs));
@@ -99,7 +101,12 @@ export interface Journal {
 /** The journal of a store; `pushed` tells whether the relay holds one of our messages. */
 export function journal(mem: MemStore, persist: Persistence, pushed: (msgId: string) => boolean): Journal {
   let writes: Promise<void> = Promise.resolve();
-  const write = (c: Commit) => (writes = writes.catch(() => {}).then(() => persist.commit(c)));
+  // (once a commit is done, its rows are in IndexedDB in full: the store may compact them, mem-cold.ts)
+  const write = (c: Commit) =>
+    (writes = writes
+      .catch(() => {})
+      .then(() => persist.commit(c))
+      .then(() => mem.compact?.(c.messages)));
   const records = (ids: string[]) =>
     ids
       .map((id): MessageRecord | null => {
