@@ -190,19 +190,16 @@ export class ChatStore {
   }
 
   /** Scroll-back: load the page before the oldest loaded message. Returns how many arrived. */
-  loadOlder(): Promise<number> {
-    return this.win().then((w) => w.loadOlder(this, (p) => this.set(p)));
-  }
-  // (a chunk of the web client; its promise kept: a second import() settles a task later, after the frame)
-  private winP?: Promise<typeof import("./chat-window.ts")>;
-  private win = () => (this.winP ??= import("./chat-window.ts"));
+  loadOlder = () => this.win("loadOlder");
   /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
-  loadNewer(): Promise<number> {
-    return this.win().then((w) => w.loadNewer(this, (p) => this.set(p)));
-  }
+  loadNewer = () => this.win("loadNewer");
   /** Back to the open channel's newest page. */
-  toLatest(): Promise<number> {
-    return this.win().then((w) => w.toLatest(this, (p) => this.set(p)));
+  toLatest = () => this.win("toLatest");
+  // (a chunk of the web client; once loaded, called at once: a page fetched ahead lands before the frame)
+  private winM?: typeof import("./chat-window.ts");
+  private async win(f: "loadOlder" | "loadNewer" | "toLatest"): Promise<number> {
+    const w = (this.winM ??= await import("./chat-window.ts"));
+    return w[f](this, (p) => this.set(p));
   }
 
   async loadPeers(circleId: string): Promise<void> {
