@@ -104,7 +104,7 @@ describe("the store's window (web client)", () => {
     expect(store.currentMessages.length).toBe(PAGE);
   });
 
-  test("the next two pages each way are fetched ahead (going back two in one request); one already in lands at once", async () => {
+  test("pages are fetched ahead (going back the next two, in one request; going down the next three); one already in lands at once", async () => {
     const { backend, store } = await setup();
     const all = backend.messages.get(`${C}/general`)!;
     const lists = () => backend.calls.filter((c) => c.startsWith("listMessages"));
@@ -121,7 +121,7 @@ describe("the store's window (web client)", () => {
       expect(contiguous(store.currentMessages, all)).toBe(true);
     }
     expect(lists().length - asked).toBe(6); // one request for every two pages
-    // on the way down too (the ends of the next two pages are known: both asked at once)
+    // on the way down too (the ends of the next pages are known: asked at once, one new a page)
     await store.loadNewer();
     await settle();
     for (let i = 0; i < 2; i++) {

@@ -6,7 +6,7 @@
 // live messages newer than the window are not added: they come with those pages, or "latest".
 // Without windowSize (the TUI) nothing is dropped and scroll-back works as it always did. A chunk
 // in the web client, loaded at the first scroll-back (the checks every message needs: chat-state.ts).
-// Once a page is in, the next two the same way are fetched ahead; one already in is applied at once
+// Once a page is in, the next pages the same way are fetched ahead; one already in is applied at once
 // (no await: the scroll event that asked for it shows it, before its frame). A page fetched ahead
 // is used only if no message arrived or changed since (one in its span would be missing or stale)
 // and within AHEAD_MS, else fetched again.
@@ -155,8 +155,8 @@ export async function loadNewer(h: WindowHost, set: Set): Promise<number> {
     hasMore: drop > 0 ? { ...h.state.hasMore, [k]: true } : h.state.hasMore,
     newer: { ...h.state.newer, [k]: stack },
   });
-  // the next two pages down: their ends are known
-  if (h.currentKey === k) for (const end of stack.slice(-2).reverse()) fetchAhead(h, end ?? undefined, PAGE + 1);
+  // the next three pages down, asked at once (their ends are known): each is asked two pages before its use
+  if (h.currentKey === k) for (const end of stack.slice(-3).reverse()) fetchAhead(h, end ?? undefined, PAGE + 1);
   return all.filter((m) => cmpKey(m, hi) > 0).length;
 }
 
