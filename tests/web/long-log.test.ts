@@ -139,7 +139,7 @@ describe("a long history in the web log", () => {
       log.scrollTop = 0;
       await new Promise(requestAnimationFrame); // the frame of the scroll event
       const first = { top: log.scrollTop, beyond: beyond() };
-      await new Promise((ok) => setTimeout(ok, 200));
+      await new Promise((ok) => setTimeout(ok, 500));
       return { first, later: beyond() };
     });
     expect(r.first.top).toBeGreaterThanOrEqual(120); // the older page is above the view already

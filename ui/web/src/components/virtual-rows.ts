@@ -14,8 +14,8 @@ export interface Keyed {
 const OVERSCAN_MIN = 400;
 /**
  * Right after a jump (the view moved off the rows rendered: a scroll to an end, a page landing
- * there, a search result) only this much is rendered beyond the view's edges, so that the frame
- * that shows it has fewer rows to make; the full overscan follows after that frame.
+ * there) only this much is rendered beyond the view's edges, so that the frame that shows it has
+ * fewer rows to make; the full overscan follows when the page is idle after that frame.
  */
 const OVERSCAN_JUMP = 100;
 
@@ -121,7 +121,11 @@ export function createVirtualRows<R extends Keyed>(o: {
     batch(() => {
       if (jump) {
         setNarrow(true);
-        requestAnimationFrame(() => setTimeout(() => setNarrow(false)));
+        // (when the page is idle after that frame, within 300 ms: a user who keeps jumping gets the next view first)
+        const wide = () => setNarrow(false);
+        requestAnimationFrame(() =>
+          "requestIdleCallback" in self ? requestIdleCallback(wide, { timeout: 300 }) : setTimeout(wide, 50),
+        );
       }
       setView({ top: t, height: h });
       setAnchor(rows[i] ? { k: rows[i]!.k, d: t - off[i]! } : null);
