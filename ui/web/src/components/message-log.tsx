@@ -54,7 +54,6 @@ export function MessageLog() {
   const app = useApp();
   let el!: HTMLDivElement;
   let atBottom = true;
-  const [loading, setLoading] = createSignal(false);
   // the jump button: to the "new messages" line while it is above the view, else to the latest
   const [jump, setJump] = createSignal("");
   const hasMore = () => app.state().hasMore[app.key()] !== false && app.messages().length > 0;
@@ -139,19 +138,19 @@ export function MessageLog() {
     atBottom = true;
     check();
   };
-  const [paging, setPaging] = createSignal(false);
+  // the page loading ("older", "newer"), if one is
+  const [paging, setPaging] = createSignal("");
+  const loading = () => paging() === "older";
   /** Page the window: older at the top, newer (scrolled back past the window) at the bottom. */
   async function page(dir: "older" | "newer") {
     if (paging() || app.core.jumping || (dir === "older" ? !hasMore() : !below())) return;
-    setPaging(true);
-    if (dir === "older") setLoading(true);
+    setPaging(dir);
     try {
       await (dir === "older" ? app.core.loadOlder() : app.core.loadNewer());
     } catch (e) {
       app.notice(`could not load ${dir} messages: ${(e as Error).message}`, "error");
     } finally {
-      setLoading(false);
-      setPaging(false);
+      setPaging("");
     }
     // (the view stays on the row it showed: virtual-rows.ts keeps its anchor; the next page if still at an edge)
     requestAnimationFrame(onScroll);
