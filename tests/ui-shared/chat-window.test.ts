@@ -104,26 +104,36 @@ describe("the store's window (web client)", () => {
     expect(store.currentMessages.length).toBe(PAGE);
   });
 
-  test("the next page each way is fetched ahead: a scroll-back on asks the backend only for the one after it", async () => {
+  test("pages are fetched ahead (going back the next two, in one request; going down the next three); one already in lands at once", async () => {
     const { backend, store } = await setup();
     const all = backend.messages.get(`${C}/general`)!;
-    await store.loadOlder();
-    const oldest = () => store.currentMessages[0]!.sortMs / 1000;
     const lists = () => backend.calls.filter((c) => c.startsWith("listMessages"));
-    // the page before the oldest held is already asked for
-    expect(lists().at(-1)).toBe(`listMessages general before ${oldest()}`);
-    for (let i = 0; i < 10; i++) {
-      const n = lists().length;
-      expect(await store.loadOlder()).toBe(PAGE);
-      expect(lists().slice(n)).toEqual([`listMessages general before ${oldest()}`]); // only the next one ahead
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    await store.loadOlder();
+    await settle();
+    const asked = lists().length;
+    for (let i = 0; i < 12; i++) {
+      const first = store.currentMessages[0]!.msgId;
+      const loaded = store.loadOlder();
+      expect(store.currentMessages[0]!.msgId).not.toBe(first); // no await: in the same task
+      expect(await loaded).toBe(PAGE);
+      await settle();
       expect(contiguous(store.currentMessages, all)).toBe(true);
     }
-    // on the way down too
+    expect(lists().length - asked).toBe(6); // one request for every two pages
+    // on the way down too (the ends of the next pages are known: asked at once, one new a page)
     await store.loadNewer();
-    const n = lists().length;
-    expect(await store.loadNewer()).toBe(PAGE);
-    expect(lists().length).toBe(n + 1);
-    expect(contiguous(store.currentMessages, all)).toBe(true);
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      const n = lists().length;
+      const last = store.currentMessages.at(-1)!.msgId;
+      const loaded = store.loadNewer();
+      expect(store.currentMessages.at(-1)!.msgId).not.toBe(last);
+      expect(await loaded).toBe(PAGE);
+      await settle();
+      expect(lists().length).toBe(n + 1);
+      expect(contiguous(store.currentMessages, all)).toBe(true);
+    }
   });
 
   test("a page fetched ahead is not used once a message arrived or changed: its edit shows", async () => {

@@ -3,7 +3,8 @@
 // scrolled up. On vera's local page, desktop and 390x844: scrolling back through all of it keeps
 // the DOM under 2,000 nodes and reaches the first message, then "latest" comes back down; a search
 // result far back (2,880 messages) is jumped to, shown and marked; PageUp scrolls the log; a new
-// message while scrolled up (inside the loaded window, and past it) does not move the view.
+// message while scrolled up (inside the loaded window, and past it) does not move the view; a page
+// fetched ahead is in place in the frame that reached the top, with little rendered beyond the view.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { removeTempDirs } from "../cli/helpers.ts";
@@ -121,6 +122,31 @@ describe("a long history in the web log", () => {
       await p.waitForSelector('[data-testid="jump"]', { state: "hidden" });
       await p.context().close();
     });
+
+  test("desktop: a page fetched ahead is in place in the frame that reached the top, little beyond the view rendered; the overscan follows", async () => {
+    const p = await open({ width: 1200, height: 760 });
+    await olderPage(p);
+    await settled(p); // (and the next pages fetched ahead meanwhile)
+    const r = await p.$eval('[data-testid="log"]', async (log) => {
+      /** rows rendered more than 150 px above or below the view */
+      const beyond = () => {
+        const v = log.getBoundingClientRect();
+        return [...log.querySelectorAll(".vrow")].filter((e) => {
+          const b = e.getBoundingClientRect();
+          return b.bottom < v.top - 150 || b.top > v.bottom + 150;
+        }).length;
+      };
+      log.scrollTop = 0;
+      await new Promise(requestAnimationFrame); // the frame of the scroll event
+      const first = { top: log.scrollTop, beyond: beyond() };
+      await new Promise((ok) => setTimeout(ok, 500));
+      return { first, later: beyond() };
+    });
+    expect(r.first.top).toBeGreaterThanOrEqual(120); // the older page is above the view already
+    expect(r.first.beyond).toBe(0);
+    expect(r.later).toBeGreaterThan(10); // the overscan (a view height each way) came after that frame
+    await p.context().close();
+  });
 
   test("a search result 2,880 messages back: history loads to it, it is shown in the middle and marked", async () => {
     const p = await open({ width: 1200, height: 760 });

@@ -184,19 +184,17 @@ export class ChatStore {
   private loading = <T>(k: string, load: () => Promise<T>) => this.held.during(k, load, (m) => this.addMessage(m));
 
   /** Scroll-back: load the page before the oldest loaded message. Returns how many arrived. */
-  loadOlder(): Promise<number> {
-    return this.win().then((w) => w.loadOlder(this, (p) => this.set(p)));
-  }
-  private winP?: Promise<typeof import("./chat-window.ts")>; // a web chunk; kept: a 2nd import() settles a task later
-  private win = () => (this.winP ??= import("./chat-window.ts"));
+  loadOlder = () => this.win("loadOlder");
   /** Scroll-forward, when scrolled back past the window (chat-window.ts). Returns how many arrived. */
-  loadNewer(): Promise<number> {
-    // (held arrivals too: a gap too wide to page through ends in the newest page, as toLatest)
-    return this.loading(this.currentKey, () => this.win().then((w) => w.loadNewer(this, (p) => this.set(p))));
-  }
+  // (held arrivals too: a gap too wide to page through ends in the newest page, as toLatest)
+  loadNewer = () => this.loading(this.currentKey, () => this.win("loadNewer"));
   /** Back to the open channel's newest page. */
-  toLatest(): Promise<number> {
-    return this.loading(this.currentKey, () => this.win().then((w) => w.toLatest(this, (p) => this.set(p))));
+  toLatest = () => this.loading(this.currentKey, () => this.win("toLatest"));
+  // (a chunk of the web client; once loaded, called at once: a page fetched ahead lands before the frame)
+  private winM?: typeof import("./chat-window.ts");
+  private async win(f: "loadOlder" | "loadNewer" | "toLatest"): Promise<number> {
+    const w = (this.winM ??= await import("./chat-window.ts"));
+    return w[f](this, (p) => this.set(p));
   }
 
   async loadPeers(circleId: string): Promise<void> {

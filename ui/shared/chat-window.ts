@@ -6,9 +6,10 @@
 // live messages newer than the window are not added: they come with those pages, or "latest".
 // Without windowSize (the TUI) nothing is dropped and scroll-back works as it always did. A chunk
 // in the web client, loaded at the first scroll-back (the checks every message needs: chat-state.ts).
-// Once a page is in, the next one the same way is fetched ahead, so scrolling on shows it in the
-// same frame; it is used only if no message arrived or changed since (one in its span would be
-// missing or stale) and within AHEAD_MS, else fetched again.
+// Once a page is in, the next pages the same way are fetched ahead; one already in is applied at once
+// (no await: the scroll event that asked for it shows it, before its frame). A page fetched ahead
+// is used only if no message arrived or changed since (one in its span would be missing or stale)
+// and within AHEAD_MS, else fetched again.
 import type { Backend } from "./backend.ts";
 import { type ChatState, cmpKey, mergeMessages, PAGE } from "./chat-state.ts";
 import type { MessageView } from "./types.ts";
@@ -37,22 +38,70 @@ const fetchPage = (h: WindowHost, before?: OrderKey, limit = PAGE) =>
 
 /** How long a page fetched ahead may wait for its use. */
 const AHEAD_MS = 10_000;
-let ahead: { key: string; arrivals: number; at: number; page: Promise<MessageView[]> } | null = null;
-const aheadKey = (h: WindowHost, before: OrderKey | undefined, limit: number) =>
-  `${h.currentKey}|${limit}|${before ? `${before.sortMs}:${before.seq}` : "newest"}`;
-/** The page before `before` (or the newest): the one fetched ahead if it is still good, else fetched now. */
-function pageBefore(h: WindowHost, before: OrderKey | undefined, limit = PAGE): Promise<MessageView[]> {
-  const a = ahead;
-  ahead = null;
-  if (a && a.key === aheadKey(h, before, limit) && a.arrivals === h.arrivals && Date.now() - a.at < AHEAD_MS)
-    return a.page.catch(() => fetchPage(h, before, limit));
+/** Pages fetched ahead, by channel, limit and end; `got` once in (then used at once: no await, no task). */
+type Ahead = { k: string; arrivals: number; at: number; page: Promise<MessageView[]>; got?: MessageView[] };
+const ahead = new Map<string, Ahead>();
+const aheadKey = (k: string, before: OrderKey | undefined, limit: number) =>
+  `${k}|${limit}|${before ? `${before.sortMs}:${before.seq}` : "newest"}`;
+/** A page fetched ahead is good while its channel is open and no message arrived or changed since (one in its span would be missing or stale). */
+const good = (h: WindowHost, a: Ahead) =>
+  a.k === h.currentKey && a.arrivals === h.arrivals && Date.now() - a.at < AHEAD_MS;
+/** The page before `before` (or the newest): the one fetched ahead if still good (itself once it is in), else fetched now. */
+function pageBefore(h: WindowHost, before: OrderKey | undefined, limit = PAGE): MessageView[] | Promise<MessageView[]> {
+  const key = aheadKey(h.currentKey, before, limit);
+  const a = ahead.get(key);
+  ahead.delete(key);
+  if (a && good(h, a)) return a.got ?? a.page.catch(() => fetchPage(h, before, limit));
   return fetchPage(h, before, limit);
 }
-/** Fetch the page before `before` now, for the next scroll the same way. */
+/** Hold a page fetched ahead as the page before `before`. */
+function hold(h: WindowHost, before: OrderKey | undefined, limit: number, page: Promise<MessageView[]>): void {
+  for (const [key, a] of ahead) if (!good(h, a)) ahead.delete(key);
+  const a: Ahead = { k: h.currentKey, arrivals: h.arrivals, at: Date.now(), page };
+  page.then(
+    (p) => void (a.got = p),
+    () => {}, // (a failed fetch ahead is fetched again when needed)
+  );
+  ahead.set(aheadKey(a.k, before, limit), a);
+}
+/** Fetch the page before `before` now (unless it is already asked), for a scroll on the same way. */
 function fetchAhead(h: WindowHost, before: OrderKey | undefined, limit = PAGE): void {
-  const page = fetchPage(h, before, limit);
-  page.catch(() => {}); // (a failed fetch ahead is fetched again when needed)
-  ahead = { key: aheadKey(h, before, limit), arrivals: h.arrivals, at: Date.now(), page };
+  if (!ahead.has(aheadKey(h.currentKey, before, limit))) hold(h, before, limit, fetchPage(h, before, limit));
+}
+/**
+ * A double page (2 * PAGE before an end) as its two pages would come one by one: the newer holds the
+ * PAGE newest messages and the timeline's lines among them, the older the rest; null when there is
+ * no older page (fewer than PAGE messages).
+ */
+function halves(p: MessageView[]): [MessageView[], MessageView[]] | null {
+  for (let i = p.length - 1, n = 0; i >= 0; i--) if (!p[i]!.event && ++n === PAGE) return [p.slice(i), p.slice(0, i)];
+  return null;
+}
+/**
+ * Going back, the next two pages are asked ahead, two at a time in one request: one round trip per
+ * two pages, so the page after next is in even when the user is back at the top as soon as a page
+ * landed. `oldest`: the oldest message held.
+ */
+function aheadBack(h: WindowHost, oldest: OrderKey): void {
+  const next = ahead.get(aheadKey(h.currentKey, oldest, PAGE));
+  // (one still on its way holds the page beyond it too)
+  const from = !next ? oldest : next.got && next.got.length >= PAGE ? next.got[0]! : undefined;
+  if (!from || ahead.has(aheadKey(h.currentKey, from, PAGE))) return;
+  const both = fetchPage(h, from, 2 * PAGE);
+  hold(
+    h,
+    from,
+    PAGE,
+    both.then((p) => halves(p)?.[0] ?? p),
+  );
+  const k = h.currentKey;
+  both.then(
+    (p) => {
+      const two = halves(p);
+      if (two && h.currentKey === k) hold(h, two[0][0], PAGE, Promise.resolve(two[1]));
+    },
+    () => {},
+  );
 }
 
 /** Scroll-back: load the page before the oldest message held; drop the newest beyond the window. */
@@ -60,7 +109,8 @@ export async function loadOlder(h: WindowHost, set: Set): Promise<number> {
   const k = h.currentKey;
   const list = h.state.messages[k];
   if (!k || !list?.length || h.state.hasMore[k] === false) return 0;
-  const older = await pageBefore(h, list[0]!);
+  const got = pageBefore(h, list[0]!);
+  const older = Array.isArray(got) ? got : await got;
   let merged = mergeMessages(h.state.messages[k] ?? [], older);
   const newer = [...(h.state.newer[k] ?? [])];
   const drop = merged.length - h.windowSize;
@@ -76,7 +126,7 @@ export async function loadOlder(h: WindowHost, set: Set): Promise<number> {
     hasMore: { ...h.state.hasMore, [k]: older.length >= PAGE },
     newer: { ...h.state.newer, [k]: newer },
   });
-  if (older.length >= PAGE) fetchAhead(h, merged[0]!);
+  if (older.length >= PAGE && h.currentKey === k) aheadBack(h, merged[0]!);
   return older.length;
 }
 
@@ -88,7 +138,8 @@ export async function loadNewer(h: WindowHost, set: Set): Promise<number> {
   if (!k || !list?.length || !stack.length) return 0;
   const hi = list[list.length - 1]!;
   const end = stack.pop()!;
-  let got = await pageBefore(h, end ?? undefined, PAGE + 1);
+  const first = pageBefore(h, end ?? undefined, PAGE + 1);
+  let got = Array.isArray(first) ? first : await first;
   let all = got;
   // late arrivals in that page's span: its PAGE + 1 newest may not reach the window; fetch on back to it
   for (let i = 0; got.length > PAGE && cmpKey(got[0]!, hi) > 0; i++) {
@@ -104,7 +155,8 @@ export async function loadNewer(h: WindowHost, set: Set): Promise<number> {
     hasMore: drop > 0 ? { ...h.state.hasMore, [k]: true } : h.state.hasMore,
     newer: { ...h.state.newer, [k]: stack },
   });
-  if (stack.length) fetchAhead(h, stack[stack.length - 1] ?? undefined, PAGE + 1);
+  // the next three pages down, asked at once (their ends are known): each is asked two pages before its use
+  if (h.currentKey === k) for (const end of stack.slice(-3).reverse()) fetchAhead(h, end ?? undefined, PAGE + 1);
   return all.filter((m) => cmpKey(m, hi) > 0).length;
 }
 
@@ -112,7 +164,7 @@ export async function loadNewer(h: WindowHost, set: Set): Promise<number> {
 export async function toLatest(h: WindowHost, set: Set): Promise<number> {
   const k = h.currentKey;
   if (!k) return 0;
-  ahead = null;
+  ahead.clear();
   const msgs = await fetchPage(h);
   set({
     messages: { ...h.state.messages, [k]: msgs },

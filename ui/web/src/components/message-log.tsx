@@ -4,9 +4,8 @@
 // channel (chat-window.ts): scrolled back past it, the pages below load again on the way down.
 import {
   For,
-  Match,
   Show,
-  Switch,
+  batch,
   createEffect,
   createMemo,
   createSignal,
@@ -34,11 +33,7 @@ type Row =
   | { k: string; kind: "notice"; n: Notice };
 
 // an attachment's view (thumbnail, download) is a chunk loaded when the first one is shown
-const [FileView, setFileView] = createSignal<Component<{ m: MessageView }>>();
-const File = (p: { m: MessageView }) => {
-  void import("./attachment.tsx").then((x) => setFileView(() => x.Attachment));
-  return <Show when={FileView()}>{(c) => untrack(() => c()(p))}</Show>;
-};
+const File = onDemand(() => import("./attachment.tsx").then((x) => x.Attachment));
 
 // replies, reactions, edits, deletes and a message's actions (message-body.tsx): a chunk loaded at the first
 // message that shows any, or the first hover, tap or focus on a message; until then the text shows as stored
@@ -59,7 +54,6 @@ export function MessageLog() {
   const app = useApp();
   let el!: HTMLDivElement;
   let atBottom = true;
-  const [loading, setLoading] = createSignal(false);
   // the jump button: to the "new messages" line while it is above the view, else to the latest
   const [jump, setJump] = createSignal("");
   const hasMore = () => app.state().hasMore[app.key()] !== false && app.messages().length > 0;
@@ -144,19 +138,19 @@ export function MessageLog() {
     atBottom = true;
     check();
   };
-  const [paging, setPaging] = createSignal(false);
+  // the page loading ("older", "newer"), if one is
+  const [paging, setPaging] = createSignal("");
+  const loading = () => paging() === "older";
   /** Page the window: older at the top, newer (scrolled back past the window) at the bottom. */
   async function page(dir: "older" | "newer") {
     if (paging() || app.core.jumping || (dir === "older" ? !hasMore() : !below())) return;
-    setPaging(true);
-    if (dir === "older") setLoading(true);
+    setPaging(dir);
     try {
       await (dir === "older" ? app.core.loadOlder() : app.core.loadNewer());
     } catch (e) {
       app.notice(`could not load ${dir} messages: ${(e as Error).message}`, "error");
     } finally {
-      setLoading(false);
-      setPaging(false);
+      setPaging("");
     }
     // (the view stays on the row it showed: virtual-rows.ts keeps its anchor; the next page if still at an edge)
     requestAnimationFrame(onScroll);
@@ -186,12 +180,18 @@ export function MessageLog() {
     seen ||= where === 0 || where === 1;
     setJump(above && !seen ? "↑ new messages" : atBottom && !below() ? "" : "↓ latest");
   }
+  // the scroll position is read before anything changes (a read after a change costs a layout), and a
+  // page fetched ahead lands in the same batch: the rows are rendered once, for where the view ends up
   const onScroll = () => {
-    v.scrolled();
-    atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-    check();
-    if (el.scrollTop < 120) void page("older");
-    else if (el.scrollHeight - el.scrollTop - el.clientHeight < 120) void page("newer");
+    const top = el.scrollTop;
+    const under = el.scrollHeight - top - el.clientHeight;
+    batch(() => {
+      v.scrolled();
+      atBottom = under < 48;
+      check();
+      if (top < 120) void page("older");
+      else if (under < 120) void page("newer");
+    });
   };
 
   // new rows: follow them if we were at the bottom (or if we sent them: a new last row of ours; not
@@ -260,29 +260,14 @@ export function MessageLog() {
       <div class="vlist" ref={v.listRef}>
         <div style={{ height: `${v.padTop()}px` }} />
         <For each={v.visible()}>
-          {(r) => (
-            <div class="vrow" ref={(n) => v.measure(n, r.k)}>
-              <Switch>
-                <Match when={r.kind === "day" && r}>
-                  {(d) => (
-                    // biome-ignore lint/a11y/useSemanticElements: a day separator with its date as text (an <hr> holds no text)
-                    <div class="day" classList={{ "new-line": d().k === "new" }} role="separator">
-                      <span>{d().label}</span>
-                    </div>
-                  )}
-                </Match>
-                <Match when={r.kind === "msg" && r}>{(x) => <Message m={x().m} cont={x().cont} />}</Match>
-                <Match when={r.kind === "event" && r}>{(x) => <div class="timeline">{x().m.text}</div>}</Match>
-                <Match when={r.kind === "notice" && r}>
-                  {(x) => (
-                    <div class="notice" classList={{ error: x().n.kind === "error" }} data-testid="notice">
-                      {x().n.text}
-                    </div>
-                  )}
-                </Match>
-              </Switch>
-            </div>
-          )}
+          {(r) => {
+            const view = rowView(r);
+            return (
+              <div class="vrow" ref={(n) => v.measure(n, r.k)}>
+                {view}
+              </div>
+            );
+          }}
         </For>
         <div style={{ height: `${v.padBottom()}px` }} />
       </div>
@@ -302,62 +287,87 @@ export function MessageLog() {
   );
 }
 
+/** A row's view. A row object is one state of its row (a changed row is a new object, rendered anew): nothing here is reactive. */
+function rowView(r: Row) {
+  if (r.kind === "msg") return <Message m={r.m} cont={r.cont} />;
+  if (r.kind === "event") {
+    const text = r.m.text;
+    return <div class="timeline">{text}</div>;
+  }
+  if (r.kind === "notice") {
+    const { kind, text } = r.n;
+    return (
+      <div class={kind === "error" ? "notice error" : "notice"} data-testid="notice">
+        {text}
+      </div>
+    );
+  }
+  const { k, label } = r;
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a day separator with its date as text (an <hr> holds no text)
+    <div class={k === "new" ? "day new-line" : "day"} role="separator">
+      <span>{label}</span>
+    </div>
+  );
+}
+
+// A message row. Its message is fixed (a message that changed is a new row: rowView), so what only
+// depends on it is made once, not watched: names, mentions and the body chunk are what change here.
 function Message(p: { m: MessageView; cont: boolean }) {
   const app = useApp();
-  const color = AUTHOR_COLORS[authorColorIndex(p.m.authorNodeId)];
-  const mentioned = () => !p.m.own && mentions(p.m.text, [app.me()], app.names());
+  const m = p.m;
+  const at = new Date(m.createdTs * 1000);
+  const iso = at.toISOString();
+  const local = at.toLocaleString();
+  const time = formatTime(m.createdTs);
+  const color = AUTHOR_COLORS[authorColorIndex(m.authorNodeId)];
+  const mark = m.verified !== "sig" && <Unverified m={m} />;
+  const head = !p.cont && (
+    <header class="msg-head">
+      <span class="author" style={{ color }} title={m.authorNodeId}>
+        {(app.state(), app.core.authorName(m))}
+      </span>
+      {mark}
+    </header>
+  );
+  const d = m.delivery;
+  const tail = [
+    m.text.startsWith("📎") && <File m={m} />,
+    m.late && <Late m={m} />,
+    d && (
+      <span class="dlv" data-state={d.state} title={deliveryText(d)}>
+        {d.state === "sent" ? "✓" : "◷"}
+      </span>
+    ),
+  ];
+  const mentioned = () => !m.own && mentions(m.text, [app.me()], app.names());
   return (
     <article
       class="msg"
-      classList={{ cont: p.cont, mention: mentioned(), own: p.m.own }}
-      data-msg-id={p.m.msgId}
+      classList={{ cont: p.cont, mention: mentioned(), own: m.own }}
+      data-msg-id={m.msgId}
       data-testid="message"
       // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable, so its actions (reply, react, edit…) are keyboard-reachable
       tabIndex={0}
       onPointerEnter={loadBody}
       onFocusIn={loadBody}
     >
-      <time
-        class="msg-time"
-        dateTime={new Date(p.m.createdTs * 1000).toISOString()}
-        title={new Date(p.m.createdTs * 1000).toLocaleString()}
-      >
-        {formatTime(p.m.createdTs)}
+      <time class="msg-time" dateTime={iso} title={local}>
+        {time}
       </time>
       <div class="msg-main">
-        <Show when={!p.cont}>
-          <header class="msg-head">
-            <span class="author" style={{ color }} title={p.m.authorNodeId}>
-              {(app.state(), app.core.authorName(p.m))}
-            </span>
-            <Show when={p.m.verified !== "sig"}>
-              <Unverified m={p.m} />
-            </Show>
-          </header>
-        </Show>
+        {head}
         <Show
-          when={Body() ?? needsBody(p.m)}
+          when={Body() ?? needsBody(m)}
           fallback={
             <div class="msg-text">
-              <Rich text={p.m.text} me={app.me()} names={app.names()} />
+              <Rich text={m.text} me={app.me()} names={app.names()} />
             </div>
           }
         >
           {(B) => untrack(() => B()(p))}
         </Show>
-        <Show when={p.m.text.startsWith("📎")}>
-          <File m={p.m} />
-        </Show>
-        <Show when={p.m.late}>
-          <Late m={p.m} />
-        </Show>
-        <Show when={p.m.delivery}>
-          {(d) => (
-            <span class="dlv" data-state={d().state} title={deliveryText(d())}>
-              {d().state === "sent" ? "✓" : "◷"}
-            </span>
-          )}
-        </Show>
+        {tail}
       </div>
     </article>
   );

@@ -12,6 +12,12 @@ export interface Keyed {
 
 /** Pixels rendered beyond each edge of the view, at least (else one view height). */
 const OVERSCAN_MIN = 400;
+/**
+ * Right after a jump (the view moved off the rows rendered: a scroll to an end, a page landing
+ * there) only this much is rendered beyond the view's edges, so that the frame that shows it has
+ * fewer rows to make; the full overscan follows when the page is idle after that frame.
+ */
+const OVERSCAN_JUMP = 100;
 
 /** The index of the row that holds offset `y` (offsets: a prefix sum, off[0] = 0). */
 function rowAt(off: Float64Array, y: number): number {
@@ -50,6 +56,8 @@ export function createVirtualRows<R extends Keyed>(o: {
   const [view, setView] = createSignal({ top: 0, height: 0 });
   // the row at the top of the view and how far the view's top is below that row's top
   const [anchor, setAnchor] = createSignal<{ k: string; d: number } | null>(null);
+  // after a jump: the overscan is narrow until the frame that shows the view is painted
+  const [narrow, setNarrow] = createSignal(false);
 
   const estimate = (r: R) => {
     const s = o.sort(r);
@@ -86,7 +94,7 @@ export function createVirtualRows<R extends Keyed>(o: {
       const t = top();
       const h = view().height;
       if (!rows.length) return [0, 0] as const;
-      const over = Math.max(OVERSCAN_MIN, h);
+      const over = narrow() ? OVERSCAN_JUMP : Math.max(OVERSCAN_MIN, h);
       return [rowAt(off, t - over), Math.min(rows.length, rowAt(off, t + h + over) + 1)] as const;
     },
     [0, 0] as const,
@@ -98,15 +106,28 @@ export function createVirtualRows<R extends Keyed>(o: {
    * again only when what is above the list changed size (a layout read per scroll costs a forced layout) */
   let baseAt: number | null = null;
   const base = () => (!list ? 0 : (baseAt ??= list.offsetTop));
-  /** The view as the scroll position says, and the row at its top (after the user scrolled). */
-  const capture = () => {
+  /** The view as the scroll position says, and the row at its top; `scrolled`: after a scroll event. */
+  const capture = (scrolled?: boolean) => {
     if (!el) return;
     const { rows, off } = layout();
     const t = el.scrollTop - base();
+    const h = el.clientHeight;
     let i = rowAt(off, t);
     while (i < rows.length - 1 && !o.steady(rows[i]!)) i++;
+    const [a, b] = range();
+    // a scroll that jumped off the rows rendered (a view that grew did not jump; nor did a move made
+    // here, to the bottom or to a row: its rows are wanted at once, the overscan with them)
+    const jump = scrolled && !narrow() && h <= view().height && (t < off[a]! || t + h > off[b]!);
     batch(() => {
-      setView({ top: t, height: el!.clientHeight });
+      if (jump) {
+        setNarrow(true);
+        // (when the page is idle after that frame, within 300 ms: a user who keeps jumping gets the next view first)
+        const wide = () => setNarrow(false);
+        requestAnimationFrame(() =>
+          "requestIdleCallback" in self ? requestIdleCallback(wide, { timeout: 300 }) : setTimeout(wide, 50),
+        );
+      }
+      setView({ top: t, height: h });
       setAnchor(rows[i] ? { k: rows[i]!.k, d: t - off[i]! } : null);
     });
   };
@@ -190,7 +211,7 @@ export function createVirtualRows<R extends Keyed>(o: {
     /** a row's element gone (shown before this list took over, so not unobserved by measure's cleanup) */
     forget: (node: HTMLElement) => ro.unobserve(node),
     /** the user scrolled (or the container was resized) */
-    scrolled: capture,
+    scrolled: () => capture(true),
     toBottom,
     /** Bring a row into the middle of the view (rendered now); false when it is not in the list. */
     reveal(k: string): boolean {
