@@ -90,6 +90,9 @@ export async function older(
   return out;
 }
 
+/** The newest of pages' `before` cursors (seqs). */
+const top = (cursors: string[]) => cursors.reduce((a, x) => (Number(x) > Number(a) ? x : a));
+
 /** Fetch and store older pages while `live()` (the circle is still synced through this api); returns when done. */
 export async function fillOlder(
   api: RelayApi,
@@ -128,7 +131,7 @@ export async function fillOlder(
     // (a failed write stops the fill: it goes on from the last cursor saved, at the next pull)
     saving = step
       .then(({ written, notYet }) => (notYet && again.push(b), Promise.all([prev, written])))
-      .then(() => host.save(base, circleId, again[0] ?? at));
+      .then(() => host.save(base, circleId, again.length ? top(again) : at));
     saving.catch(() => {}); // (awaited below)
     // the next page waits for this one's checks and for the page two before it to be written: a store that keeps its
     // written rows compact (the relay-only browser's, ui/web/src/relay/mem-cold.ts) holds a few pages whole, however
