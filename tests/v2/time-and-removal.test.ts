@@ -40,6 +40,17 @@ function forge(n: Node, cid: string, text: string, createdTs: number, keyEpoch =
   });
 }
 
+/** The owner removes `m`: the REKEY it signed (fails the test if refused). */
+function kickBy(owner: Node, cid: string, m: Node) {
+  const kick = kickMembers(owner.ctx(), cid, [m.keys.nodeId], {
+    displayName: owner.name,
+    now: owner.clock.now,
+    rng: owner.deps.rng,
+  });
+  if (!kick.ok) throw new Error(kick.reason);
+  return kick;
+}
+
 const accept = (n: Node, cid: string, wire: Uint8Array, origin: string) =>
   acceptSigned(n.ctx(), n.store.getCircle(cid)!, wire, origin);
 
@@ -82,9 +93,7 @@ describe("key epochs", () => {
         reason: "key epoch this circle does not have",
       });
     connect(a, b, cid);
-    expect(
-      kickMembers(a.ctx(), cid, [m.keys.nodeId], { displayName: "alice", now: a.clock.now, rng: a.deps.rng }).ok,
-    ).toBe(true);
+    kickBy(a, cid, m); // (throws if refused)
     const at1 = decodeMessage(fromBase64(a.store.getV2Wire(post(a, cid, "at epoch 1").msgId)!));
     expect(at1.keyEpoch).toBe(1);
     expect(accept(b, cid, at1.wire, "v2")).toMatchObject({ ok: false, reason: "key epoch this circle does not have" });
@@ -103,12 +112,7 @@ describe("a removed member backdating through the relay", () => {
     const genuine = post(m, cid, "said before the kick");
     connect(m, a, cid); // alice holds it; bob does not yet
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
-      displayName: "alice",
-      now: a.clock.now,
-      rng: a.deps.rng,
-    });
-    if (!kick.ok) throw new Error(kick.reason);
+    const kick = kickBy(a, cid, m);
     const removedTs = kick.value.signed.createdTs;
     connect(b, a, cid); // bob learns the removal (and gets the genuine message over the session)
     expect(b.store.removedAt(cid, m.keys.nodeId)).toBe(removedTs);
@@ -137,12 +141,7 @@ describe("a removed member backdating through the relay", () => {
     connect(a, b, cid);
     const genuine = decodeMessage(fromBase64(m.store.getV2Wire(post(m, cid, "real, before the kick").msgId)!));
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
-      displayName: "alice",
-      now: a.clock.now,
-      rng: a.deps.rng,
-    });
-    if (!kick.ok) throw new Error(kick.reason);
+    const kick = kickBy(a, cid, m);
     const backdated = forge(m, cid, "backdated after the kick", kick.value.signed.createdTs - 10);
     // the relay's order: mallory's real message, alice's REKEY (signed under epoch 0), then mallory's forgery
     for (const x of [genuine, kick.value.signed, backdated]) ingest(b, cid, envelope0(cid, x, a));
@@ -163,12 +162,7 @@ describe("a removed member returning as a fresh identity under the old key", () 
     for (const n of [b, c, m]) connect(n, a, cid); // alice holds every card, so the REKEY seals to bob and carol
     const offline = post(c, cid, "carol, written offline before she heard of the kick");
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
-      displayName: "alice",
-      now: a.clock.now,
-      rng: a.deps.rng,
-    });
-    if (!kick.ok) throw new Error(kick.reason);
+    const kick = kickBy(a, cid, m);
     const kickTs = kick.value.signed.createdTs;
     connect(b, a, cid); // bob learns the REKEY
     expect(b.store.getCircle(cid)!.keyEpoch).toBe(1);
@@ -233,12 +227,7 @@ describe("a removed member backdating through the relay, met by a newest-first f
     const genuine = decodeMessage(fromBase64(m.store.getV2Wire(post(m, cid, "mallory, before the kick").msgId)!));
     const lagging = decodeMessage(fromBase64(c.store.getV2Wire(post(c, cid, "carol, offline at epoch 0").msgId)!));
     a.clock.now += 60;
-    const kick = kickMembers(a.ctx(), cid, [m.keys.nodeId], {
-      displayName: "alice",
-      now: a.clock.now,
-      rng: a.deps.rng,
-    });
-    if (!kick.ok) throw new Error(kick.reason);
+    const kick = kickBy(a, cid, m);
     const forged = forge(m, cid, "backdated after the kick", kick.value.signed.createdTs - 10);
     const e1 = epochKey(a.store, a.store.getCircle(cid)!, 1)!;
     const newer = Array.from({ length: 6 }, (_, i) => {
