@@ -10,13 +10,14 @@ import type { FelundNode } from "../../src/node/node.ts";
 import { v2Ctx } from "../../src/peer/ctx.ts";
 import { deleteMessage, editMessage, react, replyTo } from "../../src/peer/refs-actions.ts";
 import { fromBase64 } from "../../src/protocol/bytes.ts";
-import { acceptSigned, composeText } from "../../src/sync/v2-apply.ts";
-import type { BackendEvent, MessageView } from "../../ui/shared/types.ts";
+import { acceptSigned } from "../../src/sync/v2-apply.ts";
+import type { BackendEvent } from "../../ui/shared/types.ts";
 import type { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
-import { startV2Node } from "../node/helpers.ts";
-import { startRelay, type TestRelay, waitFor } from "./relay-helpers.ts";
+import type { TestRelay } from "./relay-helpers.ts";
+import { waitFor } from "./relay-helpers.ts";
+import { allOf, relayWithHistory } from "./relay-history.ts";
 
 setDefaultTimeout(60_000);
 const N = 1500; // older pages of 500 behind the newest one
@@ -28,39 +29,7 @@ let history: string[] = [];
 const opened: RelayBackend[] = [];
 
 beforeAll(async () => {
-  relay = startRelay();
-  node = await startV2Node("olivia");
-  circleId = node.createCircle("long").circleId;
-  const start = Date.now();
-  node.store.transaction(() => {
-    for (let i = 0; i < N; i++) {
-      const nowMs = start + i;
-      const r = composeText(
-        { store: node.store, calls: node.calls, self: node.keys, now: Math.floor(Date.now() / 1000) },
-        {
-          circleId,
-          channelId: "general",
-          displayName: "olivia",
-          now: Math.floor(nowMs / 1000),
-          nowMs,
-          rng: node.ctx.rng,
-          text: `h${i}`,
-        },
-      );
-      if (!r.ok) throw new Error(r.reason);
-    }
-  });
-  history = node.store.channelMessages(circleId, "general", { limit: N + 10 }).map((m) => m.msgId);
-  expect(history).toHaveLength(N);
-  node.configureRelay(relay.base);
-  const all = (
-    node.store.sql.query("SELECT count(*) AS n FROM messages WHERE circle_id = ?").get(circleId) as { n: number }
-  ).n;
-  await waitFor(
-    "the relay holds the history",
-    () => (relay.db.$client.query("SELECT count(*) AS n FROM relay_messages").get() as { n: number }).n >= all,
-    30_000,
-  );
+  ({ relay, node, circleId, history } = await relayWithHistory(N));
 });
 
 afterAll(() => {
@@ -87,18 +56,8 @@ const filled = (events: BackendEvent[]) => events.some((e) => e.t === "fill" && 
 /** how many of these messages memory holds with their wire */
 const wiresHeld = (mem: MemStore, ids: string[]) => ids.filter((id) => mem.getV2Wire(id)).length;
 /** every message of #general as the log pages back from the newest */
-async function allOf(b: RelayBackend) {
-  const out: MessageView[] = [];
-  let before: { sortMs: number; seq: number } | undefined;
-  for (let i = 0; i < 100; i++) {
-    const page = (await b.listMessages(circleId, "general", { limit: 200, before })).filter((m) => !m.event);
-    if (!page.length) return out;
-    out.unshift(...page);
-    before = page[0]!;
-  }
-  throw new Error("paging did not end");
-}
-const at = async (b: RelayBackend, msgId: string) => (await allOf(b)).find((m) => m.msgId === msgId);
+const pageAll = (b: RelayBackend) => allOf(b, circleId);
+const at = async (b: RelayBackend, msgId: string) => (await pageAll(b)).find((m) => m.msgId === msgId);
 
 /** what the first browser saved: each later test reloads from a copy of it (a closed backend's last pull may still write) */
 const first = new MemoryPersistence();
@@ -117,7 +76,7 @@ test("after a fill, memory holds no message's wire; the persistence holds every 
   expect(control.length).toBeGreaterThan(0);
   expect(control.every((m) => j.mem.getV2Wire(m.msgId))).toBe(true);
   // the log pages back through all of it, texts and all; search finds an old one
-  const all = await allOf(j.b);
+  const all = await pageAll(j.b);
   expect(all.map((m) => m.msgId)).toEqual(history);
   expect(all[7]!.text).toBe("h7");
   const found = await j.b.search!(circleId, "h123");

@@ -7,13 +7,13 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import type { FetchLike } from "../../src/peer/relay/api.ts";
-import { composeText } from "../../src/sync/v2-apply.ts";
 import { ChatStore } from "../../ui/shared/chat-store.ts";
 import type { BackendEvent } from "../../ui/shared/types.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
 import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
-import { startV2Node } from "../node/helpers.ts";
-import { startRelay, type TestRelay, waitFor } from "./relay-helpers.ts";
+import type { TestRelay } from "./relay-helpers.ts";
+import { waitFor } from "./relay-helpers.ts";
+import { allOf, relayWithHistory } from "./relay-history.ts";
 
 setDefaultTimeout(60_000);
 const N = 1600; // four pages of 500 below the newest one
@@ -25,35 +25,7 @@ let history: string[] = [];
 const opened: RelayBackend[] = [];
 
 beforeAll(async () => {
-  relay = startRelay();
-  node = await startV2Node("olivia");
-  circleId = node.createCircle("long").circleId;
-  const start = Date.now();
-  node.store.transaction(() => {
-    for (let i = 0; i < N; i++) {
-      const nowMs = start + i;
-      const r = composeText(
-        { store: node.store, calls: node.calls, self: node.keys, now: Math.floor(Date.now() / 1000) },
-        {
-          circleId,
-          channelId: "general",
-          displayName: "olivia",
-          now: Math.floor(nowMs / 1000),
-          nowMs,
-          rng: node.ctx.rng,
-          text: `h${i}`,
-        },
-      );
-      if (!r.ok) throw new Error(r.reason);
-    }
-  });
-  history = node.store.channelMessages(circleId, "general", { limit: N + 10 }).map((m) => m.msgId);
-  expect(history).toHaveLength(N);
-  node.configureRelay(relay.base);
-  const all = (
-    node.store.sql.query("SELECT count(*) AS n FROM messages WHERE circle_id = ?").get(circleId) as { n: number }
-  ).n;
-  await waitFor("the relay holds the history", () => relayRows() >= all, 30_000);
+  ({ relay, node, circleId, history } = await relayWithHistory(N));
 });
 
 afterAll(() => {
@@ -64,7 +36,6 @@ afterAll(() => {
 
 /** #general on the node now, oldest first */
 const nodeIds = () => node.store.channelMessages(circleId, "general", { limit: N + 100 }).map((m) => m.msgId);
-const relayRows = () => (relay.db.$client.query("SELECT count(*) AS n FROM relay_messages").get() as { n: number }).n;
 
 /** A relay-only peer; `slow` delays each older page (the fill then takes a while); `strip`: the relay knows no `before`. */
 async function joiner(o: { persist?: MemoryPersistence; slowMs?: number; strip?: boolean; gets?: string[] } = {}) {
@@ -91,18 +62,8 @@ async function joiner(o: { persist?: MemoryPersistence; slowMs?: number; strip?:
   return { b, persist, events };
 }
 
-/** every message of #general in the peer's store, paging back from the newest as the log does */
-async function allOf(b: RelayBackend): Promise<string[]> {
-  const out: string[] = [];
-  let before: { sortMs: number; seq: number } | undefined;
-  for (let i = 0; i < 100; i++) {
-    const page = (await b.listMessages(circleId, "general", { limit: 200, before })).filter((m) => !m.event);
-    if (!page.length) return out;
-    out.unshift(...page.map((m) => m.msgId));
-    before = page[0]!;
-  }
-  throw new Error("paging did not end");
-}
+/** every message of #general in the peer's store (its ids), paging back from the newest as the log does */
+const allIds = async (b: RelayBackend) => (await allOf(b, circleId)).map((m) => m.msgId);
 
 const chatIds = (events: BackendEvent[]) =>
   events.flatMap((e) => (e.t === "message" && e.message.channelId === "general" ? [e.message.msgId] : []));
@@ -138,7 +99,7 @@ test("newest page first, then the older history behind it: every message once, i
     [...announced].sort((a, b) => history.indexOf(a) - history.indexOf(b)),
   );
 
-  const got = await allOf(j.b);
+  const got = await allIds(j.b);
   expect(got).toEqual([...history, sent.msgId]);
   const saved = j.persist.snap.messages.filter((m) => m.circleId === circleId && m.channelId === "general");
   expect(new Set(saved.map((m) => m.msgId)).size).toBe(saved.length);
@@ -158,7 +119,7 @@ test("a reload in the middle of the fill goes on from the older cursor; nothing 
   expect(had).toBeLessThan(N);
   const again = await joiner({ persist, gets });
   await waitFor("the fill is done after the reload", () => fills(again.events).some((f) => f.done), 30_000);
-  expect(await allOf(again.b)).toEqual(nodeIds());
+  expect(await allIds(again.b)).toEqual(nodeIds());
   // after the reload: no newest page again (its forward cursor was saved), only older pages from where it was
   const afterReload = gets.slice(gets.findLastIndex((u) => u.includes("count=1")) + 1);
   expect(afterReload.filter((u) => u.includes("before=")).length).toBeLessThanOrEqual(4);
@@ -169,8 +130,8 @@ test("a reload in the middle of the fill goes on from the older cursor; nothing 
 test("a relay that knows no `before` (it answers from the start): paged forward, every message", async () => {
   const j = await joiner({ strip: true });
   await j.b.joinCircle(node.inviteCode(circleId));
-  await waitFor("all of #general", async () => (await allOf(j.b)).length >= nodeIds().length, 30_000);
-  const got = await allOf(j.b);
+  await waitFor("all of #general", async () => (await allIds(j.b)).length >= nodeIds().length, 30_000);
+  const got = await allIds(j.b);
   expect(got).toEqual(nodeIds());
   expect(fills(j.events)).toEqual([]);
 });
