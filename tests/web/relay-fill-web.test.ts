@@ -71,6 +71,20 @@ test("newest first with a progress line, all of it in IndexedDB once, and the lo
       t,
       { timeout: 20_000 },
     );
+  /** scroll the log back page by page until its start: the first message shows */
+  const backToStart = async () => {
+    for (let i = 0; i < 200; i++) {
+      const atStart = await page.evaluate(async () => {
+        if (document.querySelector(".log-start")) return true;
+        const log = document.querySelector<HTMLElement>('[data-testid="log"]')!;
+        log.scrollTop = 0;
+        await new Promise((r) => setTimeout(r, 60));
+        return false;
+      });
+      if (atStart) break;
+    }
+    await shown("line 0");
+  };
   await shown(`line ${N - 1}`);
   // the progress line while older pages come in (the relay's total names every envelope of the circle)
   const progress = await page
@@ -108,18 +122,7 @@ test("newest first with a progress line, all of it in IndexedDB once, and the lo
   await page.waitForFunction(() => !document.querySelector('[data-testid="sync-progress"]'), undefined, {
     timeout: 10_000,
   });
-  // scroll back page by page until the log's start: the first message shows
-  for (let i = 0; i < 200; i++) {
-    const atStart = await page.evaluate(async () => {
-      if (document.querySelector(".log-start")) return true;
-      const log = document.querySelector<HTMLElement>('[data-testid="log"]')!;
-      log.scrollTop = 0;
-      await new Promise((r) => setTimeout(r, 60));
-      return false;
-    });
-    if (atStart) break;
-  }
-  await shown("line 0");
+  await backToStart();
 
   // a reload reads the long history back in batches, each kept compact in memory (ui/web/src/relay/mem-cold.ts):
   // the log shows it as before, and IndexedDB still holds every message's signed wire
@@ -143,16 +146,6 @@ test("newest first with a progress line, all of it in IndexedDB once, and the lo
       circleId,
     );
   expect(await wires()).toBeGreaterThanOrEqual(N);
-  for (let i = 0; i < 200; i++) {
-    const atStart = await page.evaluate(async () => {
-      if (document.querySelector(".log-start")) return true;
-      const log = document.querySelector<HTMLElement>('[data-testid="log"]')!;
-      log.scrollTop = 0;
-      await new Promise((r) => setTimeout(r, 60));
-      return false;
-    });
-    if (atStart) break;
-  }
-  await shown("line 0");
+  await backToStart();
   expect(errors).toEqual([]);
 });
