@@ -37,6 +37,9 @@ describe("v2-only circle", () => {
 
     const r = act(b, replyTo(b.ctx, circleId, t.msgId, "noon works"));
     act(b, react(b.ctx, circleId, t.msgId, "👍"));
+    // (reactions are listed in the order made, by their millisecond; one made in the same millisecond
+    // is placed by node id, which is random here: alice's comes a few ms later, so bob's is first)
+    await Bun.sleep(5);
     act(a, react(a.ctx, circleId, t.msgId, "👍"));
     act(a, editMessage(a.ctx, circleId, t.msgId, "lunch at 12:30?"));
     await waitFor(() => view(b, t.msgId).edited !== undefined && view(a, t.msgId).reactions?.[0]?.count === 2, 3000);
