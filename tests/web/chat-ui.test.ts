@@ -139,9 +139,12 @@ describe("notices", () => {
       await switchTo(p, "general");
       await say(p, "/who");
       await say(p, "/nonsense");
-      await p.waitForFunction(() =>
-        [...document.querySelectorAll('[data-testid="notice"]')].some((e) => e.textContent?.includes("/nonsense")),
-      );
+      // /who asks the node for the members; the unknown command is answered at once, so its
+      // error may show first: wait for both
+      await p.waitForFunction(() => {
+        const texts = [...document.querySelectorAll('[data-testid="notice"]')].map((e) => e.textContent ?? "");
+        return texts.some((t) => t.includes("/nonsense")) && texts.some((t) => t.includes("(you)"));
+      });
       const here = await notices(p);
       expect(here.some((n) => n.includes("(you)"))).toBe(true);
       await switchTo(p, "side");
