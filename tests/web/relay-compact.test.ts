@@ -5,7 +5,7 @@
 // reads the store still works on compact rows: older pages, search, a reply quoting one, a
 // reaction, an edit and a delete of one, a copy arriving again (ignored, not stored twice), and
 // our own messages (kept whole until the relay holds them: they are pushed from their wire).
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import { v2Ctx } from "../../src/peer/ctx.ts";
 import { deleteMessage, editMessage, react, replyTo } from "../../src/peer/refs-actions.ts";
@@ -14,42 +14,20 @@ import { acceptSigned } from "../../src/sync/v2-apply.ts";
 import type { BackendEvent } from "../../ui/shared/types.ts";
 import type { MemStore } from "../../ui/web/src/relay/mem-store.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
-import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
-import type { TestRelay } from "./relay-helpers.ts";
+import type { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
 import { waitFor } from "./relay-helpers.ts";
-import { allOf, relayWithHistory } from "./relay-history.ts";
+import { allOf, relayHistorySuite } from "./relay-history.ts";
 
 setDefaultTimeout(60_000);
 const N = 1500; // older pages of 500 behind the newest one
-let relay: TestRelay;
 let node: FelundNode;
 let circleId = "";
 /** the node's history of #general, oldest first */
 let history: string[] = [];
-const opened: RelayBackend[] = [];
-
-beforeAll(async () => {
-  ({ relay, node, circleId, history } = await relayWithHistory(N));
-});
-
-afterAll(() => {
-  for (const b of opened) b.close();
-  node?.stop();
-  relay?.stop();
-});
+const suite = relayHistorySuite(N, (h) => ({ node, circleId, history } = h));
 
 async function open(persist: MemoryPersistence) {
-  const b = await RelayBackend.open({
-    relayBase: relay.base,
-    persist,
-    pollMs: 300,
-    idlePollMs: 2000,
-    reconnectMs: 200,
-    WebSocketImpl: null as unknown as undefined, // polling only
-  });
-  opened.push(b);
-  const events: BackendEvent[] = [];
-  b.subscribe((e) => events.push(e));
+  const { b, events } = await suite.open(persist);
   return { b, events, mem: (b as unknown as { mem: MemStore }).mem };
 }
 const filled = (events: BackendEvent[]) => events.some((e) => e.t === "fill" && e.done);

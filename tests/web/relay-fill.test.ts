@@ -4,35 +4,23 @@
 // its persistence hold every message of the node's history exactly once; while it fills the log
 // reads its newest page and a message sent goes out; a reload mid-fill goes on where it stopped;
 // a relay without `before` is paged forward as before.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
 import type { FetchLike } from "../../src/peer/relay/api.ts";
 import { ChatStore } from "../../ui/shared/chat-store.ts";
 import type { BackendEvent } from "../../ui/shared/types.ts";
 import { MemoryPersistence } from "../../ui/web/src/relay/persist.ts";
-import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
-import type { TestRelay } from "./relay-helpers.ts";
+import type { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
 import { waitFor } from "./relay-helpers.ts";
-import { allOf, relayWithHistory } from "./relay-history.ts";
+import { allOf, relayHistorySuite } from "./relay-history.ts";
 
 setDefaultTimeout(60_000);
 const N = 1600; // four pages of 500 below the newest one
-let relay: TestRelay;
 let node: FelundNode;
 let circleId = "";
 /** the node's history of #general, oldest first */
 let history: string[] = [];
-const opened: RelayBackend[] = [];
-
-beforeAll(async () => {
-  ({ relay, node, circleId, history } = await relayWithHistory(N));
-});
-
-afterAll(() => {
-  for (const b of opened) b.close();
-  node?.stop();
-  relay?.stop();
-});
+const suite = relayHistorySuite(N, (h) => ({ node, circleId, history } = h));
 
 /** #general on the node now, oldest first */
 const nodeIds = () => node.store.channelMessages(circleId, "general", { limit: N + 100 }).map((m) => m.msgId);
@@ -47,18 +35,7 @@ async function joiner(o: { persist?: MemoryPersistence; slowMs?: number; strip?:
     if (o.slowMs && /before=\d+/.test(u) && !u.includes("count=1")) await Bun.sleep(o.slowMs);
     return fetch(u, init as RequestInit);
   };
-  const b = await RelayBackend.open({
-    relayBase: relay.base,
-    persist,
-    fetch: fetchImpl,
-    pollMs: 300,
-    idlePollMs: 2000,
-    reconnectMs: 200,
-    WebSocketImpl: null as unknown as undefined, // polling only
-  });
-  opened.push(b);
-  const events: BackendEvent[] = [];
-  b.subscribe((e) => events.push(e));
+  const { b, events } = await suite.open(persist, fetchImpl);
   return { b, persist, events };
 }
 

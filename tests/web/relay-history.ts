@@ -1,12 +1,14 @@
 // A felund relay holding a node's long v2 history (issue 17), for the relay-only peer's fill and
 // memory tests: N signed texts in #general written through the node's store (composeText), pushed
 // to the relay by the node, and the relay waited for until it holds every row; plus the log's
-// paging through all of #general as the web client does it.
-import { expect } from "bun:test";
+// paging through all of #general as the web client does it; and a suite's set-up around them.
+import { afterAll, beforeAll, expect } from "bun:test";
 import type { FelundNode } from "../../src/node/node.ts";
+import type { FetchLike } from "../../src/peer/relay/api.ts";
 import { composeText } from "../../src/sync/v2-apply.ts";
-import type { MessageView } from "../../ui/shared/types.ts";
-import type { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
+import type { BackendEvent, MessageView } from "../../ui/shared/types.ts";
+import type { Persistence } from "../../ui/web/src/relay/persist.ts";
+import { RelayBackend } from "../../ui/web/src/relay/relay-backend.ts";
 import { startV2Node } from "../node/helpers.ts";
 import { startRelay, type TestRelay, waitFor } from "./relay-helpers.ts";
 
@@ -63,4 +65,40 @@ export async function allOf(b: RelayBackend, circleId: string): Promise<MessageV
     before = page[0]!;
   }
   throw new Error("paging did not end");
+}
+
+/**
+ * A test file's relay and node with `n` messages: made before its tests and handed to `take`;
+ * stopped after them, with every peer `open` gave. `open`: a relay-only peer that polls (no
+ * WebSocket) and records its events.
+ */
+export function relayHistorySuite(n: number, take: (h: RelayHistory) => void) {
+  const opened: RelayBackend[] = [];
+  let h: RelayHistory | undefined;
+  beforeAll(async () => {
+    h = await relayWithHistory(n);
+    take(h);
+  });
+  afterAll(() => {
+    for (const b of opened) b.close();
+    h?.node.stop();
+    h?.relay.stop();
+  });
+  return {
+    async open(persist: Persistence, fetchImpl?: FetchLike) {
+      const b = await RelayBackend.open({
+        relayBase: h!.relay.base,
+        persist,
+        fetch: fetchImpl,
+        pollMs: 300,
+        idlePollMs: 2000,
+        reconnectMs: 200,
+        WebSocketImpl: null as unknown as undefined, // polling only
+      });
+      opened.push(b);
+      const events: BackendEvent[] = [];
+      b.subscribe((e) => events.push(e));
+      return { b, events };
+    },
+  };
 }
