@@ -109,16 +109,17 @@ export class RelayEnvelopes {
     return d.v1 && isLegacy(circle) ? d.v1.open(d, this.secret, this.circleId, raw) : null;
   }
 
-  /**
-   * The author signatures of a batch's new v2 messages, for a verifier that checks many at once
-   * (the browser's WebCrypto, ~0.1 ms each in parallel) before the synchronous `open` asks for them.
-   */
   /** messages of a newest-first fill's pages not taken yet (v2-apply.ts NOT_YET: their page is read again) */
   notYet = 0;
   /** a batch checked by signatureChecks held a reply, reaction, edit or delete (the browser then loads their rules) */
   refs = false;
   /** … or a control event (the browser then loads their effects, ui/web/src/relay/control-soon.ts) */
   control = false;
+
+  /**
+   * The author signatures of a batch's new v2 messages, for a verifier that checks many at once
+   * (the browser's WebCrypto, ~0.1 ms each in parallel) before the synchronous `open` asks for them.
+   */
   signatureChecks(store: SyncStoreV2, raws: readonly unknown[]): SigCheck[] {
     const circle = store.getCircle(this.circleId);
     const checks: SigCheck[] = [];
